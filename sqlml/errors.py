@@ -1,0 +1,52 @@
+"""PEP 249 exception hierarchy shared by every sqlml layer (it imports nothing)."""
+
+from __future__ import annotations
+
+
+class Warning(Exception):  # noqa: A001 - the name is fixed by PEP 249
+    """Important warnings, e.g. data truncation."""
+
+
+class Error(Exception):
+    """Base class of every error sqlml raises."""
+
+
+class InterfaceError(Error):
+    """Misuse of the DB-API interface itself (closed cursor, fetch before execute)."""
+
+
+class DatabaseError(Error):
+    """Errors related to the database."""
+
+
+class DataError(DatabaseError):
+    """Problems with the processed data: NaN features, a label with one class, no rows."""
+
+
+class OperationalError(DatabaseError):
+    """Errors of the database's operation, not necessarily under the user's control."""
+
+
+class IntegrityError(DatabaseError):
+    """Relational integrity is affected: a model name already taken."""
+
+
+class InternalError(DatabaseError):
+    """The engine reached a state it should not be in."""
+
+
+class ProgrammingError(DatabaseError):
+    """Syntax errors, unknown models/columns/options, wrong option types."""
+
+
+class NotSupportedError(DatabaseError):
+    """A feature that sqlml does not (yet) provide."""
+
+
+class SqlSyntaxError(ProgrammingError):
+    """A statement that does not parse; carries the 1-based line and column."""
+
+    def __init__(self, message: str, line: int, col: int):
+        super().__init__(f"{message} (line {line}, column {col})")
+        self.line = line
+        self.col = col

@@ -1,0 +1,31 @@
+"""SQL parsing for sqlml: DuckDB SQL plus BigQuery-ML-style model statements and ML.<FN>()."""
+
+from sqlml.parser.dialect import SqlmlDialect
+from sqlml.parser.nodes import (
+    CreateModel,
+    DescribeModel,
+    DropModel,
+    ExportModel,
+    MLFunction,
+    ShowModels,
+)
+from sqlml.parser.statements import (
+    has_ml_keyword,
+    is_ml_statement,
+    parse_statement,
+    split_statements,
+)
+
+__all__ = [
+    "CreateModel",
+    "DescribeModel",
+    "DropModel",
+    "ExportModel",
+    "MLFunction",
+    "ShowModels",
+    "SqlmlDialect",
+    "has_ml_keyword",
+    "is_ml_statement",
+    "parse_statement",
+    "split_statements",
+]

@@ -1,0 +1,141 @@
+"""Typed sqlglot nodes for the sqlml statements and the table-valued ML functions.
+
+Besides their args, parsed nodes keep slices of the original statement text in ``meta``
+(``query_sql``, ``transform_sql``, ``input_sql``, ``span``): offsets and slices refer to the
+exact text that was handed to ``parse_statement``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlglot import exp
+
+_SCALARS = (exp.Literal, exp.Neg, exp.Boolean, exp.Null)
+
+
+def python_value(node: exp.Expr) -> object:
+    """An OPTIONS / STRUCT value as Python (str, int, float, bool, None, list); other nodes as-is."""
+    if isinstance(node, exp.Array):
+        return [python_value(item) for item in node.expressions]
+    if isinstance(node, _SCALARS):
+        try:
+            value = node.to_py()
+        except ValueError:
+            return node
+        return float(value) if isinstance(value, Decimal) else value
+    return node
+
+
+def _table_name(table: exp.Table) -> tuple[str | None, str]:
+    return table.text("db") or None, table.name
+
+
+class _ModelStatement(exp.Expression):
+    """A statement whose ``this`` is the model name (an ``exp.Table``)."""
+
+    @property
+    def name(self) -> tuple[str | None, str]:  # type: ignore[override]
+        """``(schema or None, name)``, unquoted, as written."""
+        return _table_name(self.this)
+
+
+class _WithOptions(_ModelStatement):
+    @property
+    def options_dict(self) -> dict[str, object]:
+        """Lower-cased option key -> Python value (see ``python_value``)."""
+        return {
+            option.name.lower(): python_value(option.args["value"])
+            for option in self.args.get("options") or []
+        }
+
+
+class CreateModel(_WithOptions):
+    """``CREATE [OR REPLACE] MODEL [IF NOT EXISTS] name [TRANSFORM(...)] [OPTIONS(...)] AS query``."""
+
+    arg_types = {
+        "this": True,
+        "replace": False,
+        "exists": False,
+        "transform": False,
+        "options": False,
+        "query": True,
+    }
+
+    @property
+    def query_sql(self) -> str:
+        """The exact original text of the query after AS."""
+        return self.meta_get("query_sql")
+
+    @property
+    def transform_sql(self) -> str | None:
+        """The exact original text inside ``TRANSFORM( ... )``, or None."""
+        return self.meta_get("transform_sql")
+
+
+class DropModel(_ModelStatement):
+    """``DROP MODEL [IF EXISTS] name``."""
+
+    arg_types = {"this": True, "exists": False}
+
+
+class ShowModels(exp.Expression):
+    """``SHOW MODELS``."""
+
+    arg_types: dict[str, bool] = {}
+
+
+class DescribeModel(_ModelStatement):
+    """``DESCRIBE | DESC MODEL name``."""
+
+    arg_types = {"this": True}
+
+
+class ExportModel(_WithOptions):
+    """``EXPORT MODEL name [OPTIONS(...)]``."""
+
+    arg_types = {"this": True, "options": False}
+
+
+class MLFunction(exp.Expression):
+    """``ML.<FN>(MODEL name [VERSION n] [, TABLE t | (query)] [, STRUCT(...)]) [[AS] alias]``.
+
+    ``this`` is the upper-cased function name, ``input`` an ``exp.Table`` (TABLE t) or the
+    parsed query, ``params`` an ``exp.Struct``; ``joins`` holds joins of a FROM-first query.
+    """
+
+    arg_types = {
+        "this": True,
+        "model": True,
+        "version": False,
+        "input": False,
+        "params": False,
+        "alias": False,
+        "joins": False,
+    }
+
+    @property
+    def function(self) -> str:
+        return self.name.upper()
+
+    @property
+    def model_name(self) -> tuple[str | None, str]:
+        """``(schema or None, name)`` of the model, unquoted, as written."""
+        return _table_name(self.args["model"])
+
+    @property
+    def input_sql(self) -> str | None:
+        """The exact original text of the TABLE name or of the query inside the parentheses."""
+        return self.meta_get("input_sql")
+
+    @property
+    def params_dict(self) -> dict[str, object]:
+        """Lower-cased STRUCT field name -> Python value (see ``python_value``)."""
+        params = self.args.get("params")
+        fields = params.expressions if params else []
+        return {field.name.lower(): python_value(field.expression) for field in fields}
+
+    @property
+    def span(self) -> tuple[int, int]:
+        """``(start, end)`` offsets of ``ML`` .. closing ``)`` (alias excluded), end exclusive."""
+        return self.meta_get("span")

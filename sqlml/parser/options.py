@@ -1,0 +1,149 @@
+"""CREATE MODEL OPTIONS: which options each model_type takes, their types and defaults, and validation.
+
+Names and defaults follow BigQuery ML's CREATE MODEL documentation. Option names are case-insensitive;
+enum values are upper-cased. `validate_options` returns a complete, typed dict (defaults filled in) or
+raises ProgrammingError naming the option at fault and listing the valid ones for that model_type.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlml.errors import ProgrammingError
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option: its value type ('int', 'float', 'bool', 'str', 'enum', 'str_list', 'weights'),
+    allowed enum values or numeric bounds (inclusive unless `open_low`)."""
+
+    kind: str
+    choices: tuple[str, ...] = ()
+    low: float | None = None
+    high: float | None = None
+    open_low: bool = False
+
+
+SPLIT_METHODS = ("AUTO_SPLIT", "RANDOM", "CUSTOM", "SEQ", "NO_SPLIT")
+
+OPTIONS: dict[str, Option] = {
+    "model_type": Option("str"),
+    "input_label_cols": Option("str_list"),
+    "data_split_method": Option("enum", SPLIT_METHODS),
+    "data_split_eval_fraction": Option("float", low=0.0, high=1.0, open_low=True),
+    "data_split_col": Option("str"),
+    "seed": Option("int", low=0),
+    "l1_reg": Option("float", low=0.0),
+    "l2_reg": Option("float", low=0.0),
+    "max_iterations": Option("int", low=1),
+    "learn_rate": Option("float", low=0.0, open_low=True),
+    "early_stop": Option("bool"),
+    "min_rel_progress": Option("float", low=0.0),
+    "auto_class_weights": Option("bool"),
+    "class_weights": Option("weights"),
+    "fit_intercept": Option("bool"),
+    "max_tree_depth": Option("int", low=1),
+    "num_parallel_tree": Option("int", low=1),
+    "subsample": Option("float", low=0.0, high=1.0, open_low=True),
+    "colsample_bytree": Option("float", low=0.0, high=1.0, open_low=True),
+    "colsample_bynode": Option("float", low=0.0, high=1.0, open_low=True),
+    "min_tree_child_weight": Option("int", low=0),
+    "min_split_loss": Option("float", low=0.0),
+}
+
+# data_split_eval_fraction None: RANDOM then splits like AUTO_SPLIT, SEQ takes 0.2 (as BigQuery ML does).
+_SPLIT_DEFAULTS = {"input_label_cols": ["label"], "data_split_method": "AUTO_SPLIT",
+                   "data_split_eval_fraction": None, "data_split_col": None, "seed": 0}
+_LINEAR = {**_SPLIT_DEFAULTS, "l1_reg": 0.0, "l2_reg": 0.0, "max_iterations": 20, "fit_intercept": True}
+_CLASS_WEIGHTS = {"auto_class_weights": False, "class_weights": None}
+_BOOSTED = {**_SPLIT_DEFAULTS, "l1_reg": 0.0, "l2_reg": 1.0, "max_iterations": 20, "learn_rate": 0.3,
+            "early_stop": True, "min_rel_progress": 0.01, "max_tree_depth": 6, "num_parallel_tree": 1,
+            "subsample": 1.0, "colsample_bytree": 1.0, "colsample_bynode": 1.0, "min_tree_child_weight": 1,
+            "min_split_loss": 0.0}
+_FOREST = {**_SPLIT_DEFAULTS, "num_parallel_tree": 100, "max_tree_depth": 15, "subsample": 0.8,
+           "colsample_bynode": 0.8, "min_tree_child_weight": 1, "min_split_loss": 0.0}
+
+# model_type -> {option: default}; the options a model_type accepts are exactly its keys (plus model_type).
+MODEL_TYPE_DEFAULTS: dict[str, dict[str, Any]] = {
+    "linear_reg": _LINEAR,
+    "logistic_reg": {**_LINEAR, **_CLASS_WEIGHTS},
+    "boosted_tree_regressor": _BOOSTED,
+    "boosted_tree_classifier": {**_BOOSTED, **_CLASS_WEIGHTS},
+    "random_forest_regressor": _FOREST,
+    "random_forest_classifier": {**_FOREST, **_CLASS_WEIGHTS},
+}
+
+
+def _fail(name: str, expected: str, value: Any) -> ProgrammingError:
+    return ProgrammingError(f"OPTIONS: {name} must be {expected}, got {value!r}")
+
+
+def _coerce(name: str, spec: Option, value: Any) -> Any:
+    """Check one value against its spec and return it in canonical form."""
+    if spec.kind == "bool":
+        if not isinstance(value, bool):
+            raise _fail(name, "TRUE or FALSE", value)
+        return value
+    if spec.kind in ("int", "float"):
+        numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if not numeric or (spec.kind == "int" and not float(value).is_integer()):
+            raise _fail(name, "an integer" if spec.kind == "int" else "a number", value)
+        value = int(value) if spec.kind == "int" else float(value)
+        too_low = spec.low is not None and (value <= spec.low if spec.open_low else value < spec.low)
+        too_high = spec.high is not None and value > spec.high
+        if too_low or too_high:
+            low = "" if spec.low is None else f"{'>' if spec.open_low else '>='} {spec.low:g}"
+            high = "" if spec.high is None else f"<= {spec.high:g}"
+            raise _fail(name, "a number " + " and ".join(filter(None, (low, high))), value)
+        return value
+    if spec.kind in ("str", "enum"):
+        if not isinstance(value, str):
+            raise _fail(name, "a string", value)
+        if spec.kind == "enum":
+            if value.upper() not in spec.choices:
+                raise _fail(name, "one of " + ", ".join(spec.choices), value)
+            return value.upper()
+        return value
+    if spec.kind == "str_list":
+        if not (isinstance(value, list) and len(value) == 1 and isinstance(value[0], str)):
+            raise _fail(name, "an array of one column name, e.g. ['label']", value)
+        return value
+    # weights: [STRUCT('label', weight), ...] arrives as a list of (label, weight) pairs
+    if not (isinstance(value, list) and value and all(
+            isinstance(pair, (list, tuple)) and len(pair) == 2 and isinstance(pair[1], (int, float))
+            and not isinstance(pair[1], bool) and pair[1] >= 0 for pair in value)):
+        raise _fail(name, "an array of STRUCT(label, weight) with weights >= 0", value)
+    return [[label, float(weight)] for label, weight in value]
+
+
+def validate_options(raw: dict[str, Any]) -> dict[str, Any]:
+    """Validate CREATE MODEL options (keys already lower-cased) and fill in the model_type's defaults."""
+    if "model_type" not in raw:
+        raise ProgrammingError("OPTIONS: model_type is required; valid model types: "
+                               + ", ".join(MODEL_TYPE_DEFAULTS))
+    model_type = raw["model_type"]
+    if not isinstance(model_type, str) or model_type.lower() not in MODEL_TYPE_DEFAULTS:
+        raise ProgrammingError(f"OPTIONS: unknown model_type {model_type!r}; valid model types: "
+                               + ", ".join(MODEL_TYPE_DEFAULTS))
+    model_type = model_type.lower()
+    defaults = MODEL_TYPE_DEFAULTS[model_type]
+    options = {"model_type": model_type, **defaults}
+    for name, value in raw.items():
+        if name == "model_type":
+            continue
+        if name not in defaults:
+            raise ProgrammingError(f"OPTIONS: unknown option {name!r} for model_type {model_type}; valid "
+                                   f"options: model_type, {', '.join(sorted(defaults))}")
+        options[name] = None if value is None else _coerce(name, OPTIONS[name], value)
+    if options["data_split_method"] in ("CUSTOM", "SEQ") and not options["data_split_col"]:
+        raise ProgrammingError(f"OPTIONS: data_split_method={options['data_split_method']} "
+                               "requires data_split_col")
+    if model_type.startswith("random_forest") and options["num_parallel_tree"] < 2:
+        raise ProgrammingError("OPTIONS: num_parallel_tree must be >= 2 for a random forest")
+    if model_type.startswith("boosted_tree") and options["num_parallel_tree"] != 1:
+        raise ProgrammingError("OPTIONS: num_parallel_tree > 1 (boosted random forests) is not supported: "
+                               "sqlml's boosted trees grow one LightGBM tree per iteration")
+    if options.get("class_weights") and options.get("auto_class_weights"):
+        raise ProgrammingError("OPTIONS: class_weights and auto_class_weights=TRUE cannot be used together")
+    return options

@@ -1,0 +1,96 @@
+"""Statement-level entry points: splitting, ML detection and parsing with SqlmlDialect."""
+
+from __future__ import annotations
+
+import re
+
+from sqlglot import exp
+from sqlglot.errors import ParseError, TokenError
+from sqlglot.tokens import Token, TokenType
+
+from sqlml.errors import NotSupportedError, SqlSyntaxError
+from sqlml.parser.dialect import SqlmlDialect, is_ml_call, ml_statement_prefix
+
+_ML_KEYWORD = re.compile(r"\bML\s*(?:\.|--|/\*)|\bMODELS?\b", re.IGNORECASE)
+_BLANKS_AND_COMMENTS = re.compile(r"(?:\s+|--[^\n]*|/\*.*?\*/)*", re.DOTALL)
+_DIALECT = SqlmlDialect()
+
+
+def _line_col(sql: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of a character offset."""
+    line_start = sql.rfind("\n", 0, offset) + 1
+    return sql.count("\n", 0, offset) + 1, offset - line_start + 1
+
+
+def _tokenize(sql: str) -> list[Token]:
+    tokenizer = _DIALECT.tokenizer()
+    try:
+        return tokenizer.tokenize(sql)
+    except TokenError:
+        # The bad token starts after the last good one (and any blanks or comments).
+        done = tokenizer.tokens
+        offset = _BLANKS_AND_COMMENTS.match(sql, done[-1].end + 1 if done else 0).end()
+        snippet = sql[offset : offset + 20]
+        raise SqlSyntaxError(
+            f"Invalid or unterminated token near '{snippet}'", *_line_col(sql, offset)
+        ) from None
+
+
+def split_statements(sql: str) -> list[str]:
+    """Split at top-level semicolons (not those in strings, quoted names or comments).
+
+    Returns each statement's original text, stripped; statements without tokens are dropped.
+    """
+    statements, start, has_tokens = [], 0, False
+    for token in _tokenize(sql):
+        if token.token_type == TokenType.SEMICOLON:
+            if has_tokens:
+                statements.append(sql[start : token.start].strip())
+            start, has_tokens = token.end + 1, False
+        else:
+            has_tokens = True
+    if has_tokens:
+        statements.append(sql[start:].strip())
+    return statements
+
+
+def has_ml_keyword(sql: str) -> bool:
+    """Cheap raw-text test: could the text contain an ML construct? (false positives allowed)."""
+    return _ML_KEYWORD.search(sql) is not None
+
+
+def is_ml_statement(sql: str) -> bool:
+    """Whether ONE statement is a model statement or calls ``ML.<name>(`` (tokenizes only)."""
+    tokens = _tokenize(sql)
+    return ml_statement_prefix(tokens) is not None or any(
+        is_ml_call(tokens, index) for index in range(len(tokens))
+    )
+
+
+def parse_statement(sql: str) -> exp.Expr:
+    """Parse ONE statement: a model node, or a sqlglot tree that may contain MLFunction nodes.
+
+    Raises SqlSyntaxError (1-based line/col of the offending token) for invalid input and
+    NotSupportedError for ALTER MODEL.
+    """
+    tokens = _tokenize(sql)
+    while tokens and tokens[-1].token_type == TokenType.SEMICOLON:
+        tokens.pop()
+    if not tokens:
+        raise SqlSyntaxError("Empty statement", 1, 1)
+    for before, token in zip(tokens, tokens[1:]):
+        if before.token_type == TokenType.SEMICOLON:
+            raise SqlSyntaxError("Expected a single statement", *_line_col(sql, token.start))
+    prefix = ml_statement_prefix(tokens)
+    if prefix and prefix[0] == "ALTER":
+        raise NotSupportedError("ALTER MODEL is not supported")
+
+    try:
+        return _DIALECT.parser().parse(tokens, sql)[0]
+    except ParseError as error:
+        details = error.errors[0] if error.errors else {}
+        if details.get("start") is not None:  # set by SqlmlParser.raise_error
+            line, col = _line_col(sql, details["start"])
+        else:
+            line, col = details.get("line") or 1, details.get("col") or 1
+        raise SqlSyntaxError(details.get("description") or str(error), line, col) from error
