@@ -1,0 +1,179 @@
+"""The model catalog: models and their versions as rows in the `sqlml` schema of the user's database.
+
+`sqlml.models` has one row per model (its active version); `sqlml.model_versions` one row per trained
+version, holding everything needed to predict and to trace it: options, label, classes, feature specs
+(with the learned preprocessing statistics), training SQL, row counts, data fingerprint, metrics, the
+evaluation split's predictions, and the artifact bytes (JSON, LightGBM text or skops; never pickle).
+Writes go through `transaction`, so a failed CREATE/REPLACE/DROP leaves both tables as they were.
+Model names compare case-insensitively, as DuckDB identifiers do.
+"""
+
+from __future__ import annotations
+
+import json
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+import duckdb
+
+from sqlml.errors import ProgrammingError
+
+_DDL = """
+CREATE SCHEMA IF NOT EXISTS sqlml;
+CREATE TABLE IF NOT EXISTS sqlml.models (
+    schema_name VARCHAR NOT NULL, model_name VARCHAR NOT NULL, active_version INTEGER NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL, updated_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (schema_name, model_name));
+CREATE TABLE IF NOT EXISTS sqlml.model_versions (
+    schema_name VARCHAR NOT NULL, model_name VARCHAR NOT NULL, version INTEGER NOT NULL,
+    model_type VARCHAR NOT NULL, options JSON NOT NULL, label VARCHAR NOT NULL, label_type VARCHAR NOT NULL,
+    classes JSON, features JSON NOT NULL, training_sql VARCHAR NOT NULL, training_rows BIGINT NOT NULL,
+    eval_rows BIGINT NOT NULL, dropped_rows BIGINT NOT NULL, data_fingerprint VARCHAR NOT NULL,
+    metrics JSON NOT NULL, eval_predictions BLOB NOT NULL, artifact_format VARCHAR NOT NULL,
+    artifact BLOB NOT NULL, created_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (schema_name, model_name, version));
+"""
+
+_JSON_FIELDS = ("options", "classes", "features", "metrics")
+
+
+@dataclass
+class ModelVersion:
+    """One row of sqlml.model_versions, JSON columns decoded."""
+
+    schema_name: str
+    model_name: str
+    version: int
+    model_type: str
+    options: dict[str, Any]
+    label: str
+    label_type: str
+    classes: list | None
+    features: list[dict]
+    training_sql: str
+    training_rows: int
+    eval_rows: int
+    dropped_rows: int
+    data_fingerprint: str
+    metrics: dict[str, Any]
+    eval_predictions: bytes
+    artifact_format: str
+    artifact: bytes
+    created_at: Any = None
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.schema_name}.{self.model_name}"
+
+
+def query(cur: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[tuple]:
+    """All rows of an internal query, read to the end (DuckDB refuses other work on an unfinished result)."""
+    return cur.execute(sql, params).fetchall()
+
+
+def exists(cur: duckdb.DuckDBPyConnection) -> bool:
+    """Whether this database has a catalog yet (a read-only one may not)."""
+    return query(cur, "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'sqlml' "
+                      "AND table_name = 'model_versions' AND database_name = current_database()")[0][0] == 1
+
+
+def ensure(cur: duckdb.DuckDBPyConnection) -> None:
+    """Create the catalog tables if they are missing."""
+    if not exists(cur):
+        query(cur, _DDL)
+
+
+@contextmanager
+def transaction(cur: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """One DuckDB transaction around a catalog write; joins the user's transaction if one is open."""
+    try:
+        cur.begin()
+    except duckdb.TransactionException:  # the user has a transaction open: it decides commit/rollback
+        yield
+        return
+    try:
+        yield
+    except BaseException:
+        cur.rollback()
+        raise
+    cur.commit()
+
+
+def resolve_name(cur: duckdb.DuckDBPyConnection, name: tuple[str | None, str]) -> tuple[str, str]:
+    """(schema, model) with the schema defaulting to DuckDB's current schema."""
+    schema, model = name
+    return (schema or query(cur, "SELECT current_schema()")[0][0]), model
+
+
+_KEY = "lower(schema_name) = lower(?) AND lower(model_name) = lower(?)"
+
+
+def active_version(cur: duckdb.DuckDBPyConnection, schema: str, model: str) -> int | None:
+    """The active version number of a model, or None if there is no such model."""
+    if not exists(cur):
+        return None
+    rows = query(cur, f"SELECT active_version FROM sqlml.models WHERE {_KEY}", [schema, model])
+    return rows[0][0] if rows else None
+
+
+def load(cur: duckdb.DuckDBPyConnection, schema: str, model: str, version: int | None = None) -> ModelVersion:
+    """A model's version (the active one by default); ProgrammingError naming the model if absent."""
+    active = active_version(cur, schema, model)
+    if active is None:
+        raise ProgrammingError(f"model {schema}.{model} does not exist")
+    cursor = cur.execute(f"SELECT * FROM sqlml.model_versions WHERE {_KEY} AND version = ?",
+                         [schema, model, active if version is None else version])
+    rows = cursor.fetchall()
+    if not rows:
+        raise ProgrammingError(f"model {schema}.{model} has no version {version}")
+    record = dict(zip([d[0] for d in cursor.description], rows[0]))
+    for field in _JSON_FIELDS:
+        record[field] = json.loads(record[field]) if record[field] is not None else None
+    return ModelVersion(**record)
+
+
+def insert_version(cur: duckdb.DuckDBPyConnection, record: ModelVersion) -> int:
+    """Add `record` as the model's next version and make it active; returns the version number.
+    Call inside `transaction`."""
+    ensure(cur)
+    schema, model = record.schema_name, record.model_name
+    ((latest,),) = query(cur, f"SELECT coalesce(max(version), 0) FROM sqlml.model_versions WHERE {_KEY}",
+                         [schema, model])
+    record.version = latest + 1
+    values = {k: (json.dumps(v) if k in _JSON_FIELDS and v is not None else v)
+              for k, v in record.__dict__.items() if k != "created_at"}
+    columns = ", ".join(values)
+    query(cur, f"INSERT INTO sqlml.model_versions ({columns}, created_at) "
+               f"VALUES ({', '.join('?' * len(values))}, now())", list(values.values()))
+    updated = query(cur, f"UPDATE sqlml.models SET active_version = ?, updated_at = now() WHERE {_KEY} "
+                         "RETURNING 1", [record.version, schema, model])
+    if not updated:
+        query(cur, "INSERT INTO sqlml.models VALUES (?, ?, ?, now(), now())", [schema, model, record.version])
+    return record.version
+
+
+def drop(cur: duckdb.DuckDBPyConnection, schema: str, model: str) -> None:
+    """Delete a model and all its versions. Call inside `transaction`."""
+    query(cur, f"DELETE FROM sqlml.model_versions WHERE {_KEY}", [schema, model])
+    query(cur, f"DELETE FROM sqlml.models WHERE {_KEY}", [schema, model])
+
+
+SHOW_MODELS_SQL = """
+SELECT m.schema_name, m.model_name, v.model_type, m.active_version, v.label,
+       v.training_rows, m.created_at, m.updated_at
+FROM sqlml.models m JOIN sqlml.model_versions v
+  ON v.schema_name = m.schema_name AND v.model_name = m.model_name AND v.version = m.active_version
+ORDER BY m.schema_name, m.model_name"""
+
+EMPTY_SHOW_MODELS_SQL = """
+SELECT NULL::VARCHAR AS schema_name, NULL::VARCHAR AS model_name, NULL::VARCHAR AS model_type,
+       NULL::INTEGER AS active_version, NULL::VARCHAR AS label, NULL::BIGINT AS training_rows,
+       NULL::TIMESTAMPTZ AS created_at, NULL::TIMESTAMPTZ AS updated_at WHERE false"""
+
+DESCRIBE_MODEL_SQL = f"""
+SELECT schema_name, model_name, version, model_type, label, label_type, classes,
+       [f->>'name' FOR f IN CAST(features AS JSON[])] AS features, options, metrics,
+       training_rows, eval_rows, dropped_rows, data_fingerprint, training_sql, artifact_format,
+       octet_length(artifact) AS artifact_bytes, created_at
+FROM sqlml.model_versions WHERE {_KEY} AND version = ?"""

@@ -1,0 +1,68 @@
+"""What an ML function handler may use: the catalog, its input as a stream, its STRUCT parameters."""
+
+from __future__ import annotations
+
+from typing import Callable, Iterator
+
+import duckdb
+import pyarrow as pa
+from sqlglot import exp
+
+from sqlml.engine import catalog
+from sqlml.engine.model import Model
+from sqlml.errors import ProgrammingError
+from sqlml.parser import MLFunction
+
+
+class MLContext:
+    """Per-statement services for ML function handlers.
+
+    `run_input(sql)` executes the input query (which may itself use ML functions) on a cursor of its
+    own and returns a RecordBatchReader over its result. Exceptions raised while DuckDB pulls batches
+    from a `stream` are kept in `errors`, so the statement can report them instead of DuckDB's wrapper.
+    """
+
+    def __init__(self, cur: duckdb.DuckDBPyConnection, run_input: Callable[[str], pa.RecordBatchReader]):
+        self.cur = cur
+        self.run_input = run_input
+        self.errors: list[BaseException] = []
+
+    def model(self, call: MLFunction) -> Model:
+        schema, name = catalog.resolve_name(self.cur, call.model_name)
+        return Model(catalog.load(self.cur, schema, name, call.args.get("version")))
+
+    def params(self, call: MLFunction, allowed: dict[str, type]) -> dict:
+        """The STRUCT(...) parameters, checked against `allowed` (name -> float/int/bool/str)."""
+        values = call.params_dict
+        for name, value in values.items():
+            if name not in allowed:
+                valid = ", ".join(allowed) or "none"
+                raise ProgrammingError(f"ML.{call.function} has no parameter {name!r}; valid parameters: {valid}")
+            wanted = allowed[name]
+            ok = isinstance(value, wanted) and not isinstance(value, bool) if wanted in (int, float) else \
+                isinstance(value, wanted)
+            if wanted is float and isinstance(value, int) and not isinstance(value, bool):
+                values[name], ok = float(value), True
+            if not ok:
+                raise ProgrammingError(f"ML.{call.function} parameter {name} must be {wanted.__name__}, "
+                                       f"got {value!r}")
+        return values
+
+    def open_input(self, call: MLFunction) -> pa.RecordBatchReader:
+        """The call's TABLE t or (query) as a stream of record batches."""
+        if call.input_sql is None:
+            raise ProgrammingError(f"ML.{call.function} needs input data: TABLE t or (query)")
+        is_table = isinstance(call.args.get("input"), exp.Table)
+        return self.run_input(f"FROM {call.input_sql}" if is_table else call.input_sql)
+
+    def stream(self, schema: pa.Schema, batches: Iterator[pa.RecordBatch]) -> pa.RecordBatchReader:
+        """A reader DuckDB can scan, remembering any exception the batches raise."""
+
+        def guarded() -> Iterator[pa.RecordBatch]:
+            try:
+                yield from batches
+            except BaseException as exc:
+                self.errors.append(exc)
+                raise
+
+        return pa.RecordBatchReader.from_batches(schema, guarded())

@@ -1,0 +1,62 @@
+"""ML.EVALUATE(MODEL m [, TABLE t | (query)] [, STRUCT(threshold)]): one row of metrics.
+
+With no input it scores the evaluation split kept at training (the training rows when there was no
+split), whose labels and scores are stored with the version; with input, the rows given (NULL labels
+skipped), which must hold the label column.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from sqlml.engine import metrics
+from sqlml.engine.context import MLContext
+from sqlml.engine.features import find_column
+from sqlml.engine.model import Model
+from sqlml.engine.predict import binary_threshold
+from sqlml.engine.train import read_eval_predictions
+from sqlml.errors import DataError, ProgrammingError
+from sqlml.parser import MLFunction
+
+
+def _labels_and_scores(ctx: MLContext, call: MLFunction, model: Model) -> tuple[np.ndarray, np.ndarray]:
+    """Stream the input, keeping its encoded labels and the model's scores."""
+    reader = ctx.open_input(call)
+    mapping = model.encoder.resolve(reader.schema)
+    label = find_column(reader.schema.names, model.version.label)
+    if label is None:
+        raise ProgrammingError(f"ML.EVALUATE input has no label column '{model.version.label}'; input "
+                               f"columns: {', '.join(reader.schema.names)}")
+    ys, scores = [], []
+    for batch in reader:
+        batch = batch.filter(pc.is_valid(batch.column(label)))
+        if not batch.num_rows:
+            continue
+        y = batch.column(label)
+        if model.is_classifier:
+            codes = pc.index_in(pc.cast(y, model.classes.type), value_set=model.classes)
+            if codes.null_count:
+                unknown = pc.unique(y.filter(pc.is_null(codes))).to_pylist()[:5]
+                raise DataError(f"label column '{label}' has value(s) {unknown} that are not classes of "
+                                f"model {model.version.qualified_name} ({model.classes.to_pylist()})")
+            ys.append(codes.to_numpy(zero_copy_only=False))
+        else:
+            ys.append(pc.cast(y, pa.float64()).to_numpy(zero_copy_only=False))
+        scores.append(model.scores(batch, mapping))
+    if not ys:
+        raise DataError("ML.EVALUATE input has no rows with a non-NULL label")
+    return np.concatenate(ys), np.concatenate(scores)
+
+
+def evaluate(ctx: MLContext, call: MLFunction) -> pa.Table:
+    params = ctx.params(call, {"threshold": float})
+    model = ctx.model(call)
+    threshold = binary_threshold(model, params)
+    if call.input_sql is None:
+        y, scores = read_eval_predictions(model.version.eval_predictions)
+    else:
+        y, scores = _labels_and_scores(ctx, call, model)
+    row = metrics.compute(y, scores, model.is_classifier, threshold)
+    return pa.table({name: pa.array([value], pa.float64()) for name, value in row.items()})

@@ -1,0 +1,173 @@
+"""Automatic feature preprocessing, as BigQuery ML documents it.
+
+`fit_features` learns one JSON-able spec per input column from the training rows; `FeatureEncoder` turns any
+Arrow batch holding those columns into a float64 matrix with exactly the statistics learned at training.
+
+- numeric: NULL -> the training mean; standardized ((x - mean) / std, the population std of the
+  mean-imputed column, as scikit-learn's SimpleImputer + StandardScaler) for linear models, raw for trees.
+- string, bool, date, time (and other categorical types): linear models one-hot encode them, one column per
+  category seen at training, NULL being a category of its own, an unseen category all zeros (ignored).
+  Trees use label encoding: the category's 1-based position in the sorted vocabulary, 0 for NULL or unseen.
+- timestamp: decomposed into Unix epoch seconds (numeric) and the categorical parts day of month, day of
+  week, month, hour, minute, week of year and year (`<col>_ts_dom`, ...), each then encoded as above.
+NaN or infinite numeric values are rejected with a DataError naming the column (NULL is the missing value).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from sqlml.errors import DataError, NotSupportedError, ProgrammingError
+
+_TIMESTAMP_PARTS = {"dom": pc.day, "dow": pc.day_of_week, "moy": pc.month, "hod": pc.hour,
+                    "moh": pc.minute, "woy": pc.iso_week, "year": pc.year}
+
+
+def column_kind(name: str, dtype: pa.DataType) -> str:
+    """'numeric', 'categorical' or 'timestamp' for an Arrow type; NotSupportedError for anything else."""
+    if pa.types.is_integer(dtype) or pa.types.is_floating(dtype) or pa.types.is_decimal(dtype):
+        return "numeric"
+    if pa.types.is_timestamp(dtype):
+        return "timestamp"
+    if pa.types.is_dictionary(dtype):
+        return column_kind(name, dtype.value_type)
+    if (pa.types.is_string(dtype) or pa.types.is_large_string(dtype) or pa.types.is_string_view(dtype)
+            or pa.types.is_boolean(dtype) or pa.types.is_date(dtype) or pa.types.is_time(dtype)):
+        return "categorical"
+    raise NotSupportedError(f"column '{name}' has type {dtype}, which sqlml cannot use as a feature; "
+                            "cast it to a number, string, bool, date or timestamp, or leave it out")
+
+
+def find_column(names: list[str], name: str) -> str | None:
+    """The column of `names` that `name` denotes (SQL identifiers are case-insensitive)."""
+    if name in names:
+        return name
+    return next((c for c in names if c.lower() == name.lower()), None)
+
+
+def numeric_values(name: str, column: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    """float64 values with NULL as NaN; NaN or inf in the data itself is a DataError naming the column."""
+    values = pc.cast(column, pa.float64(), safe=False)
+    finite = pc.is_finite(values)
+    if not pc.all(finite).as_py() and pc.any(pc.invert(finite)).as_py():
+        bad = pc.sum(pc.invert(finite)).as_py()
+        raise DataError(f"column '{name}' has {bad} NaN or infinite value(s); replace or filter them "
+                        "(NULL is the missing value, imputed with the training mean)")
+    if values.null_count:
+        values = pc.fill_null(values, np.nan)
+    return values.to_numpy(zero_copy_only=False)
+
+
+def _as_strings(column: pa.ChunkedArray | pa.Array) -> pa.Array:
+    """Categorical values as strings (NULL stays NULL): the form vocabularies are kept in."""
+    if pa.types.is_dictionary(column.type):
+        column = pc.cast(column, column.type.value_type)
+    return pc.cast(column, pa.string())
+
+
+def _leaves(spec: dict, column: pa.ChunkedArray | pa.Array) -> list[tuple[dict, pa.ChunkedArray | pa.Array]]:
+    """(leaf spec, values) pairs: the column itself, or a timestamp's epoch seconds and parts."""
+    if spec["kind"] != "timestamp":
+        return [(spec, column)]
+    epoch = pc.divide(pc.cast(pc.cast(column, pa.timestamp("us")), pa.int64()), 1_000_000)
+    parts = [(leaf, _TIMESTAMP_PARTS[leaf["part"]](column)) for leaf in spec["parts"][1:]]
+    return [(spec["parts"][0], epoch), *parts]
+
+
+def _fit_leaf(name: str, kind: str, column) -> dict:
+    if kind == "numeric":
+        values = numeric_values(name, column)
+        present = values[~np.isnan(values)]
+        mean = float(present.mean()) if len(present) else 0.0
+        # std of the mean-imputed column, as SimpleImputer followed by StandardScaler computes it
+        std = float(np.sqrt(((present - mean) ** 2).sum() / len(values))) if len(values) else 0.0
+        return {"name": name, "kind": kind, "mean": mean, "std": std if std > 0 else 1.0}
+    distinct = pc.unique(_as_strings(column)).to_pylist()
+    vocabulary = sorted(v for v in distinct if v is not None)
+    return {"name": name, "kind": kind, "vocabulary": vocabulary, "has_null": None in distinct}
+
+
+def fit_features(table: pa.Table, columns: list[str]) -> list[dict]:
+    """Learn the preprocessing spec of each feature column from the training rows."""
+    specs = []
+    for name in columns:
+        column = table.column(name)
+        kind = column_kind(name, column.type)
+        if kind != "timestamp":
+            specs.append({**_fit_leaf(name, kind, column), "type": str(column.type)})
+            continue
+        spec = {"name": name, "kind": kind, "type": str(column.type),
+                "parts": [{"name": name}] + [{"name": f"{name}_ts_{p}", "part": p} for p in _TIMESTAMP_PARTS]}
+        spec["parts"] = [{**leaf, **_fit_leaf(leaf["name"], "numeric" if i == 0 else "categorical", values)}
+                         for i, (leaf, values) in enumerate(_leaves(spec, column))]
+        specs.append(spec)
+    return specs
+
+
+class FeatureEncoder:
+    """Applies stored feature specs to Arrow data; `linear=True` standardizes and one-hot encodes."""
+
+    def __init__(self, specs: list[dict], linear: bool):
+        self.specs = specs
+        self.linear = linear
+        self._vocabularies = {}
+        self.output_names: list[str] = []
+        self.categorical_indices: list[int] = []  # matrix columns holding label-encoded categories
+        for spec in specs:
+            for leaf in spec["parts"] if spec["kind"] == "timestamp" else [spec]:
+                if leaf["kind"] == "numeric":
+                    self.output_names.append(leaf["name"])
+                    continue
+                self._vocabularies[leaf["name"]] = pa.array(leaf["vocabulary"], pa.string())
+                if linear:
+                    self.output_names += [f"{leaf['name']}={v}" for v in leaf["vocabulary"]]
+                    self.output_names += [f"{leaf['name']}=NULL"] if leaf["has_null"] else []
+                else:
+                    self.categorical_indices.append(len(self.output_names))
+                    self.output_names.append(leaf["name"])
+
+    def resolve(self, schema: pa.Schema) -> dict[str, str]:
+        """Map each feature to the input column carrying it; a missing one is a ProgrammingError."""
+        mapping = {spec["name"]: find_column(schema.names, spec["name"]) for spec in self.specs}
+        missing = [name for name, found in mapping.items() if found is None]
+        if missing:
+            raise ProgrammingError(f"input is missing feature column(s) {', '.join(map(repr, missing))} "
+                                   f"that the model was trained on; input columns: {', '.join(schema.names)}")
+        return mapping
+
+    def _encode_leaf(self, leaf: dict, values, out: np.ndarray) -> int:
+        """Write one leaf's columns into `out` (a view of the matrix); return how many it wrote."""
+        if leaf["kind"] == "numeric":
+            column = numeric_values(leaf["name"], values)
+            column = np.where(np.isnan(column), leaf["mean"], column)
+            out[:, 0] = (column - leaf["mean"]) / leaf["std"] if self.linear else column
+            return 1
+        strings = _as_strings(values)
+        codes = pc.index_in(strings, value_set=self._vocabularies[leaf["name"]])  # NULL if unseen or NULL
+        if not self.linear:
+            out[:, 0] = pc.fill_null(pc.add(codes, 1), 0).to_numpy(zero_copy_only=False)
+            return 1
+        width = len(leaf["vocabulary"]) + leaf["has_null"]
+        out[:, :width] = 0.0
+        known = pc.fill_null(codes, -1).to_numpy(zero_copy_only=False)
+        rows = np.nonzero(known >= 0)[0]
+        out[rows, known[rows]] = 1.0
+        if leaf["has_null"]:
+            out[strings.is_null().to_numpy(zero_copy_only=False), width - 1] = 1.0
+        return width
+
+    def transform(self, batch: pa.RecordBatch | pa.Table, mapping: dict[str, str] | None = None) -> np.ndarray:
+        """The float64 feature matrix (rows x output_names) of `batch`."""
+        mapping = mapping or self.resolve(batch.schema)
+        matrix = np.empty((batch.num_rows, len(self.output_names)), dtype=np.float64, order="F")
+        position = 0
+        for spec in self.specs:
+            try:
+                for leaf, values in _leaves(spec, batch.column(mapping[spec["name"]])):
+                    position += self._encode_leaf(leaf, values, matrix[:, position:])
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+                raise DataError(f"column '{mapping[spec['name']]}' cannot be read as the model's "
+                                f"{spec['type']} feature '{spec['name']}': {exc}") from None
+        return matrix

@@ -1,0 +1,43 @@
+"""A catalog version made ready to score: its feature encoder, estimator and output columns."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from sqlml.engine.catalog import ModelVersion
+from sqlml.engine.features import FeatureEncoder
+from sqlml.engine.trainers import TRAINERS
+from sqlml.errors import DataError
+
+
+class Model:
+    """Scores Arrow batches exactly as the version was trained to."""
+
+    def __init__(self, version: ModelVersion):
+        self.version = version
+        self.trainer = TRAINERS[version.model_type]
+        self.encoder = FeatureEncoder(version.features, self.trainer.linear_encoding)
+        self.classes = None if version.classes is None else pa.array(
+            version.classes, type=pa.type_for_alias(version.label_type))
+        try:
+            self.estimator = self.trainer.load(version.artifact, len(version.classes or ()))
+        except Exception as exc:  # a damaged or tampered artifact must not half-load
+            raise DataError(f"the stored artifact of model {version.qualified_name} version "
+                            f"{version.version} cannot be loaded safely: {exc}") from None
+
+    @property
+    def is_classifier(self) -> bool:
+        return self.classes is not None
+
+    def scores(self, batch: pa.RecordBatch | pa.Table, mapping: dict[str, str] | None = None) -> np.ndarray:
+        """Regression values (n,) or class probabilities (n, n_classes) for the rows of `batch`."""
+        return self.estimator.predict(self.encoder.transform(batch, mapping))
+
+
+def predicted_labels(probabilities: np.ndarray, threshold: float | None) -> np.ndarray:
+    """Class indices: the positive (higher) class when its probability exceeds `threshold` for a binary
+    model, else the most probable class."""
+    if threshold is not None and probabilities.shape[1] == 2:
+        return (probabilities[:, 1] > threshold).astype(np.int64)
+    return probabilities.argmax(axis=1)

@@ -1,0 +1,66 @@
+"""ML.PREDICT(MODEL m, TABLE t | (query) [, STRUCT(threshold)]): the input rows plus predictions.
+
+Output: every input column, then predicted_<label>; classifiers add predicted_<label>_probs, a
+LIST<STRUCT(label, prob)> in class order. The input streams batch by batch from its own cursor and the
+result is a RecordBatchReader DuckDB scans, so memory does not grow with the row count.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from sqlml.engine.context import MLContext
+from sqlml.engine.model import Model, predicted_labels
+from sqlml.errors import ProgrammingError
+from sqlml.parser import MLFunction
+
+
+def output_fields(model: Model) -> list[pa.Field]:
+    """The columns ML.PREDICT appends for `model`."""
+    label = model.version.label
+    if not model.is_classifier:
+        return [pa.field(f"predicted_{label}", pa.float64())]
+    entry = pa.struct([("label", model.classes.type), ("prob", pa.float64())])
+    return [pa.field(f"predicted_{label}", model.classes.type), pa.field(f"predicted_{label}_probs", pa.list_(entry))]
+
+
+def prediction_columns(model: Model, scores: np.ndarray, threshold: float | None) -> list[pa.Array]:
+    """Arrow columns of predictions for one batch of scores."""
+    if not model.is_classifier:
+        return [pa.array(scores, pa.float64())]
+    n, k = scores.shape
+    labels = model.classes.take(pa.array(predicted_labels(scores, threshold)))
+    entries = pa.StructArray.from_arrays(
+        [model.classes.take(pa.array(np.tile(np.arange(k), n))), pa.array(scores.ravel(), pa.float64())],
+        names=["label", "prob"])
+    return [labels, pa.ListArray.from_arrays(pa.array(np.arange(0, n * k + 1, k, dtype=np.int32)), entries)]
+
+
+def binary_threshold(model: Model, params: dict) -> float | None:
+    """The threshold STRUCT option, valid for binary classifiers only (default 0.5)."""
+    if "threshold" not in params:
+        return 0.5 if model.is_classifier else None
+    if not model.is_classifier or len(model.classes) != 2:
+        raise ProgrammingError(f"threshold applies to binary classifiers only; model "
+                               f"{model.version.qualified_name} is a {model.version.model_type} with "
+                               f"{len(model.classes) if model.is_classifier else 'no'} classes")
+    if not 0.0 <= params["threshold"] <= 1.0:
+        raise ProgrammingError(f"threshold must be between 0 and 1, got {params['threshold']}")
+    return params["threshold"]
+
+
+def predict(ctx: MLContext, call: MLFunction) -> pa.RecordBatchReader:
+    params = ctx.params(call, {"threshold": float})
+    model = ctx.model(call)
+    threshold = binary_threshold(model, params)
+    reader = ctx.open_input(call)
+    mapping = model.encoder.resolve(reader.schema)
+    schema = pa.schema(list(reader.schema) + output_fields(model))
+
+    def batches():
+        for batch in reader:
+            columns = prediction_columns(model, model.scores(batch, mapping), threshold)
+            yield pa.RecordBatch.from_arrays(batch.columns + columns, schema=schema)
+
+    return ctx.stream(schema, batches())

@@ -1,0 +1,166 @@
+"""Session: the one entry point of every front end (DB-API, CLI, later the shell and the server).
+
+The path of a statement: `SessionCursor.execute(sql, params)`
+  1. no ML keyword anywhere (a cheap regex)          -> DuckDB runs the text untouched;
+  2. else split into statements; each one that is not an ML statement (token test) -> DuckDB untouched;
+  3. an ML statement is parsed: CREATE/DROP/SHOW/DESCRIBE/EXPORT MODEL go to `statements.STATEMENTS`;
+     a query is planned: each ML.<FN>(...) call becomes an Arrow relation from `functions.ML_FUNCTIONS`,
+     registered on the cursor under a private name that is spliced into the original text in place of
+     the call, and DuckDB runs the query. The relations stay registered until the cursor's next statement.
+"""
+
+from __future__ import annotations
+
+import itertools
+from contextlib import contextmanager
+from typing import Any, Iterator, Mapping, Sequence
+
+import duckdb
+import pyarrow as pa
+
+from sqlml import errors
+from sqlml.engine.context import MLContext
+from sqlml.engine.functions import ML_FUNCTIONS
+from sqlml.engine.params import bind
+from sqlml.engine.statements import STATEMENTS
+from sqlml.parser import (CreateModel, DropModel, MLFunction, has_ml_keyword, is_ml_statement, parse_statement,
+                          split_statements)
+
+INPUT_BATCH_ROWS = 131_072
+
+_DUCKDB_ERRORS = [  # most specific first
+    (duckdb.DataError, errors.DataError), (duckdb.IntegrityError, errors.IntegrityError),
+    (duckdb.ProgrammingError, errors.ProgrammingError), (duckdb.NotSupportedError, errors.NotSupportedError),
+    (duckdb.InternalError, errors.InternalError), (duckdb.OperationalError, errors.OperationalError),
+    (duckdb.DatabaseError, errors.DatabaseError),
+]
+
+
+def translate(exc: duckdb.Error) -> errors.Error:
+    """The sqlml (PEP 249) exception for a DuckDB one, with the same message."""
+    cls = next((ours for theirs, ours in _DUCKDB_ERRORS if isinstance(exc, theirs)), errors.Error)
+    return cls(str(exc))
+
+
+class Session:
+    """One database connection and the cursors opened on it."""
+
+    def __init__(self, database: str = ":memory:", read_only: bool = False, config: dict | None = None):
+        try:
+            self.connection = duckdb.connect(database, read_only=read_only, config=config or {})
+        except duckdb.Error as exc:
+            raise translate(exc) from None
+        self.read_only = read_only
+
+    def cursor(self) -> "SessionCursor":
+        return SessionCursor(self)
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+class SessionCursor:
+    """Runs statements on a DuckDB cursor of its own; `duck` holds the last statement's result."""
+
+    _view_ids = itertools.count(1)
+
+    def __init__(self, session: Session):
+        self.session = session
+        self.duck = session.connection.cursor()
+        self._views: list[str] = []
+        self._inputs: list[SessionCursor] = []
+        self._context: MLContext | None = None
+
+    # -- running statements -------------------------------------------------------------------------
+    def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> bool:
+        """Run one or more statements; True when the last one left a result set on `duck`."""
+        self.release()
+        with self.translated():
+            if not has_ml_keyword(sql):
+                self.duck.execute(sql, params)
+                return self.duck.description is not None
+            statements = split_statements(sql)
+            if params and len(statements) > 1:
+                raise errors.ProgrammingError("parameters can only be bound to a single statement")
+            has_result = False
+            for text in statements:
+                self.release()
+                has_result = self._execute_one(text, params)
+            return has_result
+
+    def _execute_one(self, text: str, params) -> bool:
+        if not is_ml_statement(text):
+            self.duck.execute(text, params)
+            return self.duck.description is not None
+        if params:
+            text = bind(text, params)
+        statement = parse_statement(text)
+        handler = STATEMENTS.get(type(statement))
+        if handler is not None:
+            if self.session.read_only and isinstance(statement, (CreateModel, DropModel)):
+                raise errors.OperationalError("the database is open read-only: models cannot be changed")
+            return handler(self.duck, statement)
+        self.duck.execute(self._plan(text, statement))
+        return self.duck.description is not None
+
+    def _plan(self, text: str, statement) -> str:
+        """`text` with each top-level ML function call replaced by a registered Arrow relation."""
+        self._context = MLContext(self.duck, self._open_input)
+        calls = [c for c in statement.find_all(MLFunction) if c.find_ancestor(MLFunction) is None]
+        for call in sorted(calls, key=lambda c: c.span[0], reverse=True):
+            handler = ML_FUNCTIONS.get(call.function)
+            if handler is None:
+                raise errors.ProgrammingError(f"unknown function ML.{call.function}; available: "
+                                              + ", ".join(f"ML.{name}" for name in ML_FUNCTIONS))
+            view = f"__sqlml_{call.function.lower()}_{next(self._view_ids)}"
+            self.duck.register(view, handler(self._context, call))
+            self._views.append(view)
+            start, end = call.span
+            text = f'{text[:start]}"{view}"{text[end:]}'
+        return text
+
+    def _open_input(self, sql: str) -> pa.RecordBatchReader:
+        """Stream an ML function's input query from a separate cursor (it may use ML functions too)."""
+        sub = SessionCursor(self.session)
+        self._inputs.append(sub)
+        if has_ml_keyword(sql) and is_ml_statement(sql):
+            sql = sub._plan(sql, parse_statement(sql))
+        return sub.duck.sql(sql).to_arrow_reader(INPUT_BATCH_ROWS)
+
+    # -- results and errors -------------------------------------------------------------------------
+    @contextmanager
+    def translated(self) -> Iterator[None]:
+        """Re-raise anything from DuckDB or the engine as a sqlml (PEP 249) exception."""
+        try:
+            yield
+        except errors.Error:
+            raise
+        except duckdb.Error as exc:
+            streamed = self._stream_errors()
+            if streamed:
+                raise streamed[0] if isinstance(streamed[0], errors.Error) else \
+                    errors.InternalError(f"internal error while streaming: {streamed[0]!r}") from None
+            raise translate(exc) from None
+        except Exception as exc:
+            raise errors.InternalError(f"internal error: {type(exc).__name__}: {exc}") from exc
+
+    def _stream_errors(self) -> list[BaseException]:
+        found = list(self._context.errors) if self._context else []
+        for sub in self._inputs:
+            found += sub._stream_errors()
+        return found
+
+    def release(self) -> None:
+        """Drop the previous statement's result, relations and input cursors."""
+        if not (self._views or self._inputs):
+            return
+        self.duck.abort()
+        for view in self._views:
+            self.duck.unregister(view)
+        for sub in self._inputs:
+            sub.close()
+        self._views, self._inputs, self._context = [], [], None
+
+    def close(self) -> None:
+        self.release()
+        self.duck.close()

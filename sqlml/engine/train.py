@@ -1,0 +1,202 @@
+"""CREATE MODEL: read the training query, split, preprocess, train, evaluate, and store a new version.
+
+Everything that can fail runs before the catalog is touched; the catalog write is one transaction.
+"""
+
+from __future__ import annotations
+
+import io
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from sqlml.engine import catalog, metrics
+from sqlml.engine.catalog import ModelVersion
+from sqlml.engine.features import FeatureEncoder, find_column, fit_features
+from sqlml.engine.trainers import TRAINERS, TrainData, Trainer
+from sqlml.errors import DataError, IntegrityError, NotSupportedError, ProgrammingError
+from sqlml.parser import CreateModel
+from sqlml.parser.options import validate_options
+
+AUTO_SPLIT_MIN_ROWS, AUTO_SPLIT_MAX_ROWS, AUTO_SPLIT_MAX_EVAL = 500, 50_000, 10_000
+
+
+def _label_column(table: pa.Table, options: dict) -> str:
+    wanted = options["input_label_cols"][0]
+    found = find_column(table.column_names, wanted)
+    if found is None:
+        raise ProgrammingError(f"label column '{wanted}' is not in the training query's columns "
+                               f"({', '.join(table.column_names)}); set OPTIONS(input_label_cols=['...'])")
+    return found
+
+
+def _check_label_type(label: str, dtype: pa.DataType, trainer: Trainer, model_type: str) -> None:
+    if trainer.task == "regression":
+        if not (pa.types.is_integer(dtype) or pa.types.is_floating(dtype) or pa.types.is_decimal(dtype)):
+            raise ProgrammingError(f"label column '{label}' has type {dtype}; {model_type} needs a numeric "
+                                   "label (use a classifier for categories)")
+    elif not (pa.types.is_integer(dtype) or pa.types.is_string(dtype) or pa.types.is_large_string(dtype)
+              or pa.types.is_boolean(dtype)):
+        raise ProgrammingError(f"label column '{label}' has type {dtype}; {model_type} needs a STRING, "
+                               "integer or BOOL label (CAST it)")
+
+
+def split_rows(table: pa.Table, options: dict) -> tuple[np.ndarray, np.ndarray]:
+    """(training row indices, evaluation row indices) as BigQuery ML's data_split_* options define them."""
+    n, method = table.num_rows, options["data_split_method"]
+    fraction = options["data_split_eval_fraction"]
+    order = np.random.default_rng(options["seed"]).permutation(n)
+    if method == "NO_SPLIT" or (method in ("AUTO_SPLIT", "RANDOM") and fraction is None and
+                                n < AUTO_SPLIT_MIN_ROWS):
+        return np.arange(n), np.arange(0)
+    if method in ("AUTO_SPLIT", "RANDOM"):
+        if fraction is not None and method == "RANDOM":
+            n_eval = int(round(n * fraction))
+        else:
+            n_eval = int(round(n * 0.2)) if n <= AUTO_SPLIT_MAX_ROWS else AUTO_SPLIT_MAX_EVAL
+        return np.sort(order[n_eval:]), np.sort(order[:n_eval])
+    column = table.column(options["data_split_col"])
+    if method == "CUSTOM":
+        if not pa.types.is_boolean(column.type):
+            raise ProgrammingError(f"data_split_col '{options['data_split_col']}' must be BOOL for "
+                                   f"data_split_method=CUSTOM (TRUE or NULL = evaluation row), not {column.type}")
+        is_eval = pc.fill_null(column, True).to_numpy(zero_copy_only=False)
+        return np.nonzero(~is_eval)[0], np.nonzero(is_eval)[0]
+    # SEQ: ascending order; the last data_split_eval_fraction of the rows (and NULLs) evaluate
+    ranked = pc.sort_indices(table, sort_keys=[(options["data_split_col"], "ascending", "at_end")]).to_numpy()
+    n_train = n - int(round(n * (0.2 if fraction is None else fraction)))
+    return np.sort(ranked[:n_train]), np.sort(ranked[n_train:])
+
+
+def _class_weights(y: np.ndarray, classes: list, options: dict) -> np.ndarray | None:
+    """Per-row weights from auto_class_weights (n / (k * n_class), as BigQuery ML) or class_weights."""
+    if options.get("auto_class_weights"):
+        counts = np.bincount(y, minlength=len(classes))
+        return (len(y) / (len(classes) * counts))[y]
+    if options.get("class_weights"):
+        given = {str(label): weight for label, weight in options["class_weights"]}
+        missing = [c for c in classes if str(c) not in given]
+        if missing:
+            raise ProgrammingError(f"OPTIONS: class_weights has no weight for class(es) {missing}")
+        return np.array([given[str(c)] for c in classes])[y]
+    return None
+
+
+def fingerprint(cur: duckdb.DuckDBPyConnection, table: pa.Table) -> str:
+    """An order-independent fingerprint of the training rows: their count and summed row hashes."""
+    view = f"__sqlml_fingerprint_{id(table)}"
+    cur.register(view, table)
+    try:
+        ((count, total),) = catalog.query(cur, f'SELECT count(*), sum(hash(t)) FROM "{view}" t')
+    finally:
+        cur.unregister(view)
+    return f"{count}:{int(total or 0) % 2**64:016x}"
+
+
+def _eval_predictions_blob(y: np.ndarray, scores: np.ndarray) -> bytes:
+    """The evaluation split's labels and scores as Arrow IPC, so ML.EVALUATE can recompute metrics."""
+    columns = {"y": y} | ({f"p{i}": scores[:, i] for i in range(scores.shape[1])} if scores.ndim == 2
+                          else {"prediction": scores})
+    sink = io.BytesIO()
+    table = pa.table(columns)
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue()
+
+
+def read_eval_predictions(blob: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """The (labels, scores) stored by `_eval_predictions_blob`."""
+    table = pa.ipc.open_stream(blob).read_all()
+    y = table.column("y").to_numpy()
+    if "prediction" in table.column_names:
+        return y, table.column("prediction").to_numpy()
+    return y, np.column_stack([table.column(c).to_numpy() for c in table.column_names[1:]])
+
+
+def _prepare(table: pa.Table, options: dict, trainer: Trainer) -> tuple:
+    """Label checks, NULL-label drop, class encoding and the split; returns what training needs."""
+    model_type = options["model_type"]
+    label = _label_column(table, options)
+    _check_label_type(label, table.column(label).type, trainer, model_type)
+    if options["data_split_col"] is not None:
+        found = find_column(table.column_names, options["data_split_col"])
+        if found is None:
+            raise ProgrammingError(f"data_split_col '{options['data_split_col']}' is not in the training "
+                                   f"query's columns ({', '.join(table.column_names)})")
+        options["data_split_col"] = found
+    total = table.num_rows
+    if total == 0:
+        raise DataError("the training query returned no rows")
+    table = table.filter(pc.is_valid(table.column(label)))
+    dropped = total - table.num_rows
+    if table.num_rows == 0:
+        raise DataError(f"label column '{label}' is NULL in all {total} rows")
+    features = [c for c in table.column_names if c not in (label, options["data_split_col"])]
+    if not features:
+        raise ProgrammingError("the training query has no feature columns besides the label")
+    classes = None
+    y_all = table.column(label)
+    if trainer.task == "classification":
+        classes = pc.unique(y_all).sort()
+        if len(classes) < 2:
+            raise DataError(f"label column '{label}' has a single class ({classes[0].as_py()!r}); a "
+                            "classifier needs at least two")
+        if len(classes) > trainer.max_classes:
+            raise DataError(f"label column '{label}' has {len(classes)} classes; {model_type} supports "
+                            f"at most {trainer.max_classes}")
+        y = pc.index_in(y_all, value_set=classes).to_numpy(zero_copy_only=False).astype(np.int64)
+    else:
+        y = pc.cast(y_all, pa.float64()).to_numpy(zero_copy_only=False)
+        if not np.isfinite(y).all():
+            raise DataError(f"label column '{label}' has NaN or infinite values")
+    train_idx, eval_idx = split_rows(table, options)
+    if len(train_idx) == 0:
+        raise DataError("the data split left no training rows")
+    return table, label, features, classes, y, train_idx, eval_idx, dropped
+
+
+def create_model(cur: duckdb.DuckDBPyConnection, statement: CreateModel) -> None:
+    """Run a CREATE [OR REPLACE] MODEL [IF NOT EXISTS] statement."""
+    if statement.transform_sql is not None:
+        raise NotSupportedError("the TRANSFORM clause parses but is not supported yet; compute the "
+                                "features in the AS query instead")
+    options = validate_options(statement.options_dict)
+    schema, name = catalog.resolve_name(cur, statement.name)
+    if catalog.active_version(cur, schema, name) is not None:
+        if statement.args.get("exists"):
+            return
+        if not statement.args.get("replace"):
+            raise IntegrityError(f"model {schema}.{name} already exists; use CREATE OR REPLACE MODEL "
+                                 "to add a new version, or CREATE MODEL IF NOT EXISTS")
+    trainer = TRAINERS[options["model_type"]]
+    data = cur.sql(statement.query_sql).to_arrow_table()
+    table, label, features, classes, y, train_idx, eval_idx, dropped = _prepare(data, options, trainer)
+    train_rows = table.take(train_idx)
+    specs = fit_features(train_rows, features)
+    encoder = FeatureEncoder(specs, trainer.linear_encoding)
+    X = encoder.transform(train_rows)
+    X_eval = encoder.transform(table.take(eval_idx)) if len(eval_idx) else None
+    class_list = None if classes is None else classes.to_pylist()
+    estimator = trainer.fit(TrainData(
+        X=X, y=y[train_idx], options=options, n_classes=len(class_list or ()),
+        weights=None if classes is None else _class_weights(y[train_idx], class_list, options),
+        X_eval=X_eval, y_eval=y[eval_idx] if len(eval_idx) else None,
+        categorical_indices=encoder.categorical_indices))
+    # With no evaluation split (NO_SPLIT, or AUTO_SPLIT under 500 rows) the training rows are evaluated.
+    eval_X, eval_y = (X_eval, y[eval_idx]) if len(eval_idx) else (X, y[train_idx])
+    eval_scores = estimator.predict(eval_X)
+    record = ModelVersion(
+        schema_name=schema, model_name=name, version=0, model_type=options["model_type"], options=options,
+        label=label, label_type=str(table.column(label).type), classes=class_list, features=specs,
+        training_sql=statement.query_sql, training_rows=len(train_idx), eval_rows=len(eval_idx),
+        dropped_rows=dropped, data_fingerprint=fingerprint(cur, data),
+        metrics=metrics.compute(eval_y, eval_scores, classes is not None),
+        eval_predictions=_eval_predictions_blob(eval_y, eval_scores),
+        artifact_format=trainer.artifact_format, artifact=estimator.artifact())
+    with catalog.transaction(cur):
+        current = catalog.active_version(cur, schema, name)
+        if current is not None and not statement.args.get("replace"):
+            raise IntegrityError(f"model {schema}.{name} was created by another statement meanwhile")
+        catalog.insert_version(cur, record)

@@ -1,0 +1,20 @@
+"""The one table from model_type to trainer."""
+
+from sqlml.engine.trainers.base import Estimator, TrainData, Trainer
+from sqlml.engine.trainers.boosted_tree import BoosterModel, fit_boosted_tree
+from sqlml.engine.trainers.linear import LinearModel, fit_linear_reg, fit_logistic_reg
+from sqlml.engine.trainers.random_forest import ForestModel, fit_random_forest
+
+TRAINERS: dict[str, Trainer] = {
+    "linear_reg": Trainer("regression", True, fit_linear_reg, LinearModel.load, "json"),
+    "logistic_reg": Trainer("classification", True, fit_logistic_reg, LinearModel.load, "json",
+                            max_classes=50),
+    "boosted_tree_regressor": Trainer("regression", False, fit_boosted_tree, BoosterModel.load, "lightgbm"),
+    "boosted_tree_classifier": Trainer("classification", False, fit_boosted_tree, BoosterModel.load,
+                                       "lightgbm", max_classes=1000),
+    "random_forest_regressor": Trainer("regression", False, fit_random_forest, ForestModel.load, "skops"),
+    "random_forest_classifier": Trainer("classification", False, fit_random_forest, ForestModel.load,
+                                        "skops", max_classes=1000),
+}
+
+__all__ = ["TRAINERS", "Estimator", "TrainData", "Trainer"]

@@ -1,0 +1,79 @@
+"""boosted_tree_regressor / boosted_tree_classifier on LightGBM, stored as LightGBM model text.
+
+Option mapping: max_iterations -> num_iterations, learn_rate -> learning_rate, max_tree_depth -> max_depth
+(num_leaves = 2^depth, so trees may be as full as XGBoost's depth-wise ones), l1_reg/l2_reg -> lambda_l1/l2,
+min_split_loss -> min_gain_to_split, min_tree_child_weight -> min_sum_hessian_in_leaf (and, as in XGBoost,
+no minimum row count per leaf), subsample -> bagging_fraction, colsample_bytree/bynode ->
+feature_fraction/_bynode. Label-encoded categories are LightGBM native categorical features.
+early_stop: training stops once an iteration improves the evaluation-split loss (the training loss
+without a split) by less than min_rel_progress, relative to the best loss so far.
+"""
+
+from __future__ import annotations
+
+import lightgbm as lgb
+import numpy as np
+
+from sqlml.engine.trainers.base import TrainData
+
+
+class BoosterModel:
+    def __init__(self, booster: lgb.Booster, n_classes: int):
+        self.booster = booster
+        self.n_classes = n_classes
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        raw = self.booster.predict(X)
+        return np.column_stack([1.0 - raw, raw]) if self.n_classes == 2 else raw
+
+    def artifact(self) -> bytes:
+        return self.booster.model_to_string().encode()
+
+    @classmethod
+    def load(cls, data: bytes, n_classes: int) -> "BoosterModel":
+        return cls(lgb.Booster(model_str=data.decode()), n_classes)
+
+
+def lightgbm_params(options: dict, n_classes: int) -> dict:
+    """LightGBM parameters equivalent to the BigQuery ML options (see module docstring)."""
+    objective = {0: "regression", 2: "binary"}.get(n_classes, "multiclass")
+    params = {
+        "objective": objective, "learning_rate": options["learn_rate"], "max_depth": options["max_tree_depth"],
+        "num_leaves": min(2 ** options["max_tree_depth"], 131072), "lambda_l1": options["l1_reg"],
+        "lambda_l2": options["l2_reg"], "min_gain_to_split": options["min_split_loss"],
+        "min_sum_hessian_in_leaf": options["min_tree_child_weight"], "min_data_in_leaf": 1,
+        "bagging_fraction": options["subsample"], "bagging_freq": 1 if options["subsample"] < 1 else 0,
+        "feature_fraction": options["colsample_bytree"], "feature_fraction_bynode": options["colsample_bynode"],
+        "seed": options["seed"], "deterministic": True, "verbosity": -1,
+    }
+    if objective == "multiclass":
+        params["num_class"] = n_classes
+    return params
+
+
+def _relative_progress_stop(min_rel_progress: float):
+    """A callback ending training when the watched loss improves by less than min_rel_progress."""
+    best = [np.inf]
+
+    def callback(env: lgb.callback.CallbackEnv) -> None:
+        loss = env.evaluation_result_list[-1][2]
+        if best[0] < np.inf and (best[0] - loss) < min_rel_progress * abs(best[0]):
+            raise lgb.callback.EarlyStopException(env.iteration, env.evaluation_result_list)
+        best[0] = min(best[0], loss)
+
+    callback.order = 30
+    return callback
+
+
+def fit_boosted_tree(data: TrainData) -> BoosterModel:
+    options = data.options
+    train = lgb.Dataset(data.X, data.y, weight=data.weights, categorical_feature=data.categorical_indices,
+                        params={"verbosity": -1}, free_raw_data=False)
+    valid_sets, callbacks = [], []
+    if options["early_stop"]:
+        has_eval = data.X_eval is not None and len(data.X_eval)
+        valid_sets = [train.create_valid(data.X_eval, data.y_eval) if has_eval else train]
+        callbacks = [_relative_progress_stop(options["min_rel_progress"])]
+    booster = lgb.train(lightgbm_params(options, data.n_classes), train, options["max_iterations"],
+                        valid_sets=valid_sets, callbacks=callbacks)
+    return BoosterModel(booster, data.n_classes)

@@ -1,0 +1,85 @@
+"""linear_reg and logistic_reg on scikit-learn, stored as JSON coefficients.
+
+Objective (BigQuery ML does not document its scaling, so sqlml states its own):
+  linear_reg:   sum of squared errors + l1_reg * |w|_1 + l2_reg * |w|_2^2
+  logistic_reg: sum of log losses     + l1_reg * |w|_1 + l2_reg * |w|_2^2  (multinomial for > 2 classes)
+linear_reg is solved exactly (least squares / ridge) without l1_reg, by coordinate descent with it;
+logistic_reg by L-BFGS (SAGA with l1_reg). max_iterations caps those iterative solvers.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import ElasticNet, LinearRegression, LogisticRegression, Ridge
+
+from sqlml.engine.trainers.base import TrainData
+
+
+class LinearModel:
+    """Scores X @ coef.T + intercept; logistic models turn scores into probabilities."""
+
+    def __init__(self, coef: np.ndarray, intercept: np.ndarray, logistic: bool):
+        self.coef = np.atleast_2d(np.asarray(coef, dtype=np.float64))
+        self.intercept = np.atleast_1d(np.asarray(intercept, dtype=np.float64))
+        self.logistic = logistic
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        scores = X @ self.coef.T + self.intercept
+        if not self.logistic:
+            return scores[:, 0]
+        if scores.shape[1] == 1:
+            positive = 1.0 / (1.0 + np.exp(-scores[:, 0]))
+            return np.column_stack([1.0 - positive, positive])
+        scores -= scores.max(axis=1, keepdims=True)
+        exp = np.exp(scores)
+        return exp / exp.sum(axis=1, keepdims=True)
+
+    def artifact(self) -> bytes:
+        return json.dumps({"coef": self.coef.tolist(), "intercept": self.intercept.tolist(),
+                           "logistic": self.logistic}).encode()
+
+    @classmethod
+    def load(cls, data: bytes, n_classes: int = 0) -> "LinearModel":
+        state = json.loads(data)
+        return cls(np.array(state["coef"]), np.array(state["intercept"]), state["logistic"])
+
+
+def linear_regression_estimator(options: dict, n_rows: int):
+    """The scikit-learn estimator that minimizes linear_reg's objective above."""
+    l1, l2, intercept = options["l1_reg"], options["l2_reg"], options["fit_intercept"]
+    if l1 == 0 and l2 == 0:
+        return LinearRegression(fit_intercept=intercept)
+    if l1 == 0:
+        return Ridge(alpha=l2, fit_intercept=intercept)
+    alpha = l1 / (2 * n_rows) + l2 / n_rows  # ElasticNet divides the squared error by 2 * n_rows
+    return ElasticNet(alpha=alpha, l1_ratio=l1 / (2 * n_rows) / alpha, fit_intercept=intercept,
+                      max_iter=options["max_iterations"])
+
+
+def logistic_regression_estimator(options: dict, seed: int):
+    """The scikit-learn estimator that minimizes logistic_reg's objective above."""
+    l1, l2 = options["l1_reg"], options["l2_reg"]
+    penalty = l1 + 2 * l2  # sklearn: C * sum(log loss) + l1_ratio*|w|_1 + (1 - l1_ratio)/2*|w|^2
+    return LogisticRegression(C=1.0 / penalty if penalty else np.inf, l1_ratio=l1 / penalty if penalty else 0.0,
+                              solver="saga" if l1 else "lbfgs", max_iter=options["max_iterations"],
+                              fit_intercept=options["fit_intercept"], random_state=seed)
+
+
+def fit_linear_reg(data: TrainData) -> LinearModel:
+    model = linear_regression_estimator(data.options, len(data.y))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(data.X, data.y)
+    return LinearModel(model.coef_, model.intercept_, logistic=False)
+
+
+def fit_logistic_reg(data: TrainData) -> LinearModel:
+    model = logistic_regression_estimator(data.options, data.options["seed"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(data.X, data.y, sample_weight=data.weights)
+    return LinearModel(model.coef_, model.intercept_, logistic=True)

@@ -1,0 +1,1 @@
+"""EXPORT MODEL to ONNX: parsed today, implemented by the export issue."""
