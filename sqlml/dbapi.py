@@ -1,0 +1,156 @@
+"""PEP 249 (DB-API 2.0) front end: `sqlml.connect()` -> Connection -> Cursor, over the Session API.
+
+Transactions follow DuckDB's Python API: each statement commits on its own unless BEGIN opened a
+transaction; `commit()` / `rollback()` end the transactions open on the connection's cursors.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Mapping, Sequence
+
+from sqlml.engine.session import Session, SessionCursor
+from sqlml.errors import InterfaceError
+
+apilevel = "2.0"
+threadsafety = 1  # threads may share the module, not connections
+paramstyle = "qmark"
+
+
+class Cursor:
+    """A DB-API cursor; statements may be plain DuckDB SQL or sqlml's ML statements."""
+
+    def __init__(self, connection: "Connection"):
+        self.connection = connection
+        self._cursor: SessionCursor | None = connection._session.cursor()
+        self._has_result = False
+        self.arraysize = 1
+        self.rowcount = -1
+
+    def _open(self) -> SessionCursor:
+        if self._cursor is None:
+            raise InterfaceError("the cursor is closed")
+        return self._cursor
+
+    def _result(self) -> SessionCursor:
+        cursor = self._open()
+        if not self._has_result:
+            raise InterfaceError("the last statement produced no result set")
+        return cursor
+
+    @property
+    def description(self):
+        """(name, type_code, None, None, None, None, None) per column, or None without a result set."""
+        if self._cursor is None or not self._has_result:
+            return None
+        return self._cursor.duck.description
+
+    def execute(self, operation: str, parameters: Sequence[Any] | Mapping[str, Any] | None = None) -> "Cursor":
+        cursor = self._open()
+        self._has_result = cursor.execute(operation, parameters)
+        self.rowcount = cursor.duck.rowcount if self._has_result else -1
+        return self
+
+    def executemany(self, operation: str, seq_of_parameters: Iterable[Sequence[Any] | Mapping[str, Any]]) -> "Cursor":
+        total = 0
+        for parameters in seq_of_parameters:
+            self.execute(operation, parameters)
+            total += max(self.rowcount, 0)
+        self.rowcount = total
+        return self
+
+    def _fetch(self, method: str, *args):
+        cursor = self._result()
+        with cursor.translated():
+            return getattr(cursor.duck, method)(*args)
+
+    def fetchone(self) -> tuple | None:
+        return self._fetch("fetchone")
+
+    def fetchmany(self, size: int | None = None) -> list[tuple]:
+        return self._fetch("fetchmany", self.arraysize if size is None else size)
+
+    def fetchall(self) -> list[tuple]:
+        return self._fetch("fetchall")
+
+    def fetch_arrow_table(self):
+        """The rest of the result as a pyarrow.Table."""
+        return self._fetch("to_arrow_table")
+
+    def fetch_df(self):
+        """The rest of the result as a pandas DataFrame (needs pandas)."""
+        return self._fetch("fetch_df")
+
+    def setinputsizes(self, sizes) -> None:
+        """Does nothing, as PEP 249 allows."""
+
+    def setoutputsize(self, size, column=None) -> None:
+        """Does nothing, as PEP 249 allows."""
+
+    def __iter__(self):
+        return iter(self.fetchone, None)
+
+    def close(self) -> None:
+        if self._cursor is not None:
+            self._cursor.close()
+            self._cursor = None
+            self.connection._cursors.discard(self)
+
+    def __enter__(self) -> "Cursor":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class Connection:
+    """A DB-API connection to one DuckDB database (a file, or ':memory:')."""
+
+    def __init__(self, database: str = ":memory:", read_only: bool = False, config: dict | None = None):
+        self._session: Session | None = Session(database, read_only, config)
+        self._cursors: set[Cursor] = set()
+
+    def _live(self) -> Session:
+        if self._session is None:
+            raise InterfaceError("the connection is closed")
+        return self._session
+
+    def cursor(self) -> Cursor:
+        self._live()
+        cursor = Cursor(self)
+        self._cursors.add(cursor)
+        return cursor
+
+    def execute(self, operation: str, parameters=None) -> Cursor:
+        """Shortcut: a new cursor that has executed `operation`."""
+        return self.cursor().execute(operation, parameters)
+
+    def _end_transactions(self, method: str) -> None:
+        self._live()
+        for cursor in self._cursors:
+            with cursor._open().translated():
+                getattr(cursor._open().duck, method)()
+
+    def commit(self) -> None:
+        self._end_transactions("commit")
+
+    def rollback(self) -> None:
+        self._end_transactions("rollback")
+
+    def close(self) -> None:
+        if self._session is None:
+            return
+        for cursor in list(self._cursors):
+            cursor.close()
+        self._session.close()
+        self._session = None
+
+    def __enter__(self) -> "Connection":
+        return self
+
+    def __exit__(self, exc_type, *exc) -> None:
+        self.close()
+
+
+def connect(database: str = ":memory:", read_only: bool = False, config: dict | None = None) -> Connection:
+    """Open a connection; `database` is a DuckDB file path or ':memory:'."""
+    return Connection(database, read_only, config)
