@@ -1,0 +1,53 @@
+"""An independent reference for sqlml's automatic preprocessing, built from scikit-learn's own parts.
+
+BigQuery ML's rules (see docs/model_types.md): numeric columns mean-imputed, standardized (population std)
+for linear models; categorical columns one-hot for linear models (NULL its own category, unseen ignored),
+label-encoded for trees (1-based position in the sorted vocabulary, 0 for NULL or unseen).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.impute import SimpleImputer
+from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
+
+NUMERIC = ["x1", "x2"]
+CATEGORICAL = ["color", "flag"]
+
+
+def _as_category_strings(frame: pd.DataFrame) -> pd.DataFrame:
+    """Categorical columns as the strings DuckDB casts them to ('true'/'false' for booleans)."""
+    out = frame[CATEGORICAL].astype(object).copy()
+    out["flag"] = out["flag"].map({True: "true", False: "false"})
+    return out.where(out.notna(), None)
+
+
+def linear_matrices(train: pd.DataFrame, test: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    imputer, scaler = SimpleImputer(strategy="mean"), StandardScaler()
+    numeric_train = scaler.fit_transform(imputer.fit_transform(train[NUMERIC]))
+    numeric_test = scaler.transform(imputer.transform(test[NUMERIC]))
+    encoder = OneHotEncoder(handle_unknown="ignore", sparse_output=False)
+    cat_train = _as_category_strings(train).fillna("\x00NULL")  # NULL as a category of its own
+    encoder.fit(cat_train)
+    # sqlml orders a vocabulary's categories ascending with NULL last; OneHotEncoder sorts them, and the
+    # sentinel "\x00NULL" sorts first, so move it to the end of each column's block
+    order = []
+    for categories in encoder.categories_:
+        block = list(range(len(order), len(order) + len(categories)))
+        order += block[1:] + block[:1] if categories[0] == "\x00NULL" else block
+    cat_test = _as_category_strings(test).fillna("\x00NULL")
+    return (np.hstack([numeric_train, encoder.transform(cat_train)[:, order]]),
+            np.hstack([numeric_test, encoder.transform(cat_test)[:, order]]))
+
+
+def tree_matrices(train: pd.DataFrame, test: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """Raw imputed numerics, then label-encoded categories; returns the categorical column indices too."""
+    imputer = SimpleImputer(strategy="mean").fit(train[NUMERIC])
+    encoder = OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1, encoded_missing_value=-1)
+    cat_train = _as_category_strings(train)
+    encoder.fit(cat_train.fillna(np.nan))
+    def encode(frame):
+        return encoder.transform(_as_category_strings(frame).fillna(np.nan)) + 1
+    return (np.hstack([imputer.transform(train[NUMERIC]), encode(train)]),
+            np.hstack([imputer.transform(test[NUMERIC]), encode(test)]), [2, 3])
