@@ -6,6 +6,7 @@ transaction; `commit()` / `rollback()` end the transactions open on the connecti
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Iterable, Mapping, Sequence
 
 from sqlml.engine.session import Session, SessionCursor
@@ -74,7 +75,9 @@ class Cursor:
 
     def fetch_arrow_table(self):
         """The rest of the result as a pyarrow.Table."""
-        return self._fetch("to_arrow_table")
+        with warnings.catch_warnings():  # DuckDB warns that a DB-API result copies rows into Arrow: it must
+            warnings.simplefilter("ignore", UserWarning)
+            return self._fetch("to_arrow_table")
 
     def fetch_df(self):
         """The rest of the result as a pandas DataFrame (needs pandas)."""

@@ -84,14 +84,19 @@ def ensure(cur: duckdb.DuckDBPyConnection) -> None:
         query(cur, _DDL)
 
 
+def in_transaction(cur: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the user opened a transaction (BEGIN): then statements share one transaction id, where in
+    auto-commit mode each gets a new one. (A failed BEGIN would abort the user's transaction.)"""
+    return query(cur, "SELECT txid_current()") == query(cur, "SELECT txid_current()")
+
+
 @contextmanager
 def transaction(cur: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """One DuckDB transaction around a catalog write; joins the user's transaction if one is open."""
-    try:
-        cur.begin()
-    except duckdb.TransactionException:  # the user has a transaction open: it decides commit/rollback
+    """One DuckDB transaction around a catalog write; inside the user's transaction, part of it."""
+    if in_transaction(cur):  # the user's COMMIT or ROLLBACK decides
         yield
         return
+    cur.begin()
     try:
         yield
     except BaseException:
