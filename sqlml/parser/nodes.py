@@ -15,9 +15,12 @@ _SCALARS = (exp.Literal, exp.Neg, exp.Boolean, exp.Null)
 
 
 def python_value(node: exp.Expr) -> object:
-    """An OPTIONS / STRUCT value as Python (str, int, float, bool, None, list); other nodes as-is."""
+    """An OPTIONS / STRUCT value as Python (str, int, float, bool, None, list, and tuple for an unnamed
+    STRUCT such as class_weights' STRUCT('a', 0.5)); other nodes as-is."""
     if isinstance(node, exp.Array):
         return [python_value(item) for item in node.expressions]
+    if isinstance(node, exp.Struct) and all(isinstance(e, _SCALARS) for e in node.expressions):
+        return tuple(python_value(item) for item in node.expressions)
     if isinstance(node, _SCALARS):
         try:
             value = node.to_py()

@@ -4,6 +4,7 @@ computed independently from the same rows."""
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -86,22 +87,32 @@ def test_evaluate_without_input_recomputes_threshold_from_stored_split(loaded, f
     assert strict_recall < default_recall  # a higher threshold predicts fewer positives
 
 
-def test_auto_class_weights_match_bigquery_formula(loaded, frames):
-    """auto_class_weights weights each row n / (k * n_class); equal to sklearn's class_weight='balanced'."""
+def _assert_matches_weighted_logistic(con, frames, label, options, weights_of):
+    """Train logistic_reg with `options`; compare with LogisticRegression fitted with row weights
+    `weights_of(y)` on the same encoded rows (y: class indices)."""
     from sklearn.linear_model import LogisticRegression
     train, test = frames
-    cur = loaded.cursor()
-    cur.execute("CREATE MODEL w OPTIONS(model_type='logistic_reg', input_label_cols=['y_multi'], "
-                "data_split_method='NO_SPLIT', auto_class_weights=TRUE, max_iterations=100) "
-                "AS SELECT x1, x2, color, flag, y_multi FROM train")
+    cur = con.cursor()
+    cur.execute(f"CREATE MODEL w OPTIONS(model_type='logistic_reg', input_label_cols=['{label}'], "
+                f"data_split_method='NO_SPLIT', {options}) AS SELECT x1, x2, color, flag, {label} FROM train")
     X, X_test = linear_matrices(train, test)
-    y = train["y_multi"].to_numpy()
-    counts = np.bincount(y)
-    weights = (len(y) / (3 * counts))[y]
-    expected = LogisticRegression(C=np.inf, max_iter=100, random_state=0).fit(X, y, sample_weight=weights)
-    cur.execute("SELECT predicted_y_multi_probs FROM ML.PREDICT(MODEL w, TABLE test) ORDER BY id")
+    y = np.searchsorted(sorted(train[label].unique()), train[label])
+    max_iter = int(re.search(r"max_iterations=(\d+)", options).group(1)) if "max_iterations" in options else 20
+    expected = LogisticRegression(C=np.inf, max_iter=max_iter, random_state=0).fit(X, y, sample_weight=weights_of(y))
+    cur.execute(f"SELECT predicted_{label}_probs FROM ML.PREDICT(MODEL w, TABLE test) ORDER BY id")
     probs = np.array([[e["prob"] for e in row[0]] for row in cur.fetchall()])
     np.testing.assert_allclose(probs, expected.predict_proba(X_test), atol=1e-6)
+
+
+def test_auto_class_weights_match_bigquery_formula(loaded, frames):
+    """auto_class_weights weights each row n / (k * n_class)."""
+    _assert_matches_weighted_logistic(loaded, frames, "y_multi", "auto_class_weights=TRUE, max_iterations=100",
+                                      lambda y: (len(y) / (3 * np.bincount(y)))[y])
+
+
+def test_class_weights_weight_rows_by_their_class(loaded, frames):
+    _assert_matches_weighted_logistic(loaded, frames, "y_bin", "class_weights=[STRUCT('no', 0.5), STRUCT('yes', 3.0)]",
+                                      lambda y: np.where(y == 1, 3.0, 0.5))
 
 
 def test_boosted_tree_early_stop_ends_training_before_max_iterations(loaded):
@@ -145,3 +156,11 @@ def test_timestamp_is_decomposed_into_epoch_and_parts(con):
     assert parts["ts_ts_hod"]["vocabulary"] == sorted({str(h) for h in (np.arange(100) * 7) % 24})
     cur.execute("SELECT max(abs(predicted_y - y)) FROM ML.PREDICT(MODEL m, TABLE t)")
     assert cur.fetchone()[0] < 1e-6  # y is linear in the epoch seconds
+
+
+
+def test_class_weights_must_cover_every_class(loaded):
+    import sqlml
+    with pytest.raises(sqlml.ProgrammingError, match="class_weights has no weight for class"):
+        loaded.cursor().execute("CREATE MODEL w OPTIONS(model_type='logistic_reg', input_label_cols=['y_bin'], "
+                                "class_weights=[STRUCT('no', 0.5)]) AS SELECT x1, y_bin FROM train")

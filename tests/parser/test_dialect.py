@@ -378,3 +378,12 @@ def test_no_sqlglot_warnings(sql: str, caplog: pytest.LogCaptureFixture) -> None
     with caplog.at_level(logging.WARNING, logger="sqlglot"):
         parse_statement(sql)
     assert not caplog.records
+
+
+def test_unnamed_struct_option_values_become_tuples() -> None:
+    node = parse_statement(
+        "CREATE MODEL m OPTIONS(class_weights=[STRUCT('a', 0.25), STRUCT('b', 3)], p=STRUCT(1 AS k)) AS SELECT 1"
+    )
+    options = node.options_dict
+    assert options["class_weights"] == [("a", 0.25), ("b", 3)]
+    assert isinstance(options["p"], exp.Struct)  # named fields stay an expression
