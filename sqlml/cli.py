@@ -41,8 +41,9 @@ def render(cursor: Cursor, max_rows: int = MAX_ROWS) -> str:
     return "\n".join(out)
 
 
-def run(database: str, scripts: list[str], out=sys.stdout) -> int:
-    """Run each script's statements, printing results; 0 on success, 1 at the first error."""
+def run(database: str, scripts: list[str], out=None) -> int:
+    """Run each script's statements, printing results to `out` (stdout); 0 on success, 1 at the first error."""
+    out = out or sys.stdout
     with connect(database) as connection:
         cursor = connection.cursor()
         for script in scripts:

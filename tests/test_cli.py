@@ -1,0 +1,54 @@
+"""The `sqlml` command, run as a real process."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def sqlml_cli(*args, stdin=None):
+    return subprocess.run([sys.executable, "-m", "sqlml.cli", *args], input=stdin, capture_output=True, text=True)
+
+
+def test_command_prints_a_box_table():
+    result = sqlml_cli("-c", "SELECT 1 AS n, 'x' AS s UNION ALL SELECT 22, NULL ORDER BY n")
+    assert result.returncode == 0
+    assert result.stdout.splitlines() == [
+        "┌────┬──────┐",
+        "│  n │ s    │",
+        "├────┼──────┤",
+        "│  1 │ x    │",
+        "│ 22 │ NULL │",
+        "└────┴──────┘",
+    ]
+
+
+def test_files_run_in_order_against_a_database_file(tmp_path):
+    first, second = tmp_path / "a.sql", tmp_path / "b.sql"
+    first.write_text("CREATE TABLE t AS SELECT range::DOUBLE AS x, 3 * range + 1.0 AS label FROM range(30);\n"
+                     "CREATE MODEL m OPTIONS(model_type='linear_reg') AS SELECT * FROM t;")
+    second.write_text("SELECT round(predicted_label, 3) AS p FROM ML.PREDICT(MODEL m, (SELECT 2.0 AS x));")
+    database = str(tmp_path / "db.duckdb")
+    assert sqlml_cli(database, str(first)).returncode == 0
+    result = sqlml_cli(database, str(second))
+    assert result.returncode == 0 and "│ 7.0 │" in result.stdout
+
+
+def test_statements_from_stdin_and_sql_file_alone(tmp_path):
+    assert "│    5 │" in sqlml_cli(stdin="SELECT 2 + 3 AS five;").stdout
+    script = tmp_path / "only.sql"
+    script.write_text("SELECT 6 AS six;")
+    assert "│   6 │" in sqlml_cli(str(script)).stdout
+
+
+def test_first_error_exits_1_with_message_and_stops():
+    result = sqlml_cli("-c", "SELECT 1 AS a; SELECT * FROM ML.PREDICT(MODEL missing, TABLE t); SELECT 2 AS b")
+    assert result.returncode == 1
+    assert "model main.missing does not exist" in result.stderr
+    assert "│ a │" in result.stdout and "│ b │" not in result.stdout
+
+
+def test_long_results_are_cut_with_a_footer():
+    result = sqlml_cli("-c", "SELECT * FROM range(100)")
+    assert "(showing the first 40 rows)" in result.stdout
+    assert result.stdout.count("\n│") == 41  # header + 40 rows
