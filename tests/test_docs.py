@@ -1,0 +1,95 @@
+"""The manual is executable: every SQL block, Python snippet and `sqlml` command line in README.md and
+docs/*.md runs, and the OPTIONS tables of docs/model_types.md state the defaults the code has."""
+
+from __future__ import annotations
+
+import ast
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+import sqlml
+from sqlml.cli import main as cli_main
+from sqlml.parser import split_statements
+from sqlml.parser.options import MODEL_TYPE_DEFAULTS
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+FENCE = re.compile(r"^```(\w+)\n(.*?)^```", re.M | re.S)
+
+
+def blocks(page: Path, language: str) -> list[str]:
+    return [body for lang, body in FENCE.findall(page.read_text()) if lang == language]
+
+
+@pytest.fixture
+def workdir(tmp_path, monkeypatch):
+    """A scratch directory that sees the repository's sql_examples/ (as the docs' paths expect)."""
+    (tmp_path / "sql_examples").symlink_to(ROOT / "sql_examples")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES if blocks(p, "sql")], ids=lambda p: p.name)
+def test_sql_blocks_run(page, workdir):
+    with sqlml.connect() as con:
+        cur = con.cursor()
+        for block in blocks(page, "sql"):
+            for statement in split_statements(block):
+                cur.execute(statement)
+                if cur.description is not None:
+                    cur.fetchall()
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES if blocks(p, "python")], ids=lambda p: p.name)
+def test_python_blocks_run(page, workdir):
+    # the README's snippet opens demo.duckdb as the README's first command leaves it
+    assert cli_main(["demo.duckdb", "sql_examples/01_regression_cars.sql"]) == 0
+    for block in blocks(page, "python"):
+        exec(compile(block, str(page), "exec"), {})
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES if blocks(p, "bash")], ids=lambda p: p.name)
+def test_sqlml_command_lines_run(page, workdir):
+    lines = [line for block in blocks(page, "bash") for line in block.splitlines() if line.startswith("sqlml ")]
+    for line in lines:
+        assert cli_main(shlex.split(line)[1:]) == 0, line
+
+
+def _documented_defaults() -> dict[str, dict[str, str]]:
+    """section heading -> {option: first backticked value (or 'NULL') of its default cell}."""
+    sections = {}
+    for section in re.split(r"^## ", (ROOT / "docs" / "model_types.md").read_text(), flags=re.M)[1:]:
+        heading, _, body = section.partition("\n")
+        rows = {}
+        for match in re.finditer(r"^\| (`\w+`(?:, `\w+`)*)\s*\|[^|]*\|([^|]*)\|", body, re.M):
+            cell = match.group(2).strip()
+            value = re.match(r"`([^`]*)`", cell)
+            for option in re.findall(r"`(\w+)`", match.group(1)):
+                rows[option] = value.group(1) if value else cell
+        sections[heading] = rows
+    return sections
+
+
+def _same(documented: str, default) -> bool:
+    if default is None:
+        return documented.startswith("NULL")
+    if isinstance(default, bool):
+        return documented == str(default).upper()
+    if isinstance(default, (int, float)):
+        return float(documented) == default
+    if isinstance(default, list):
+        return ast.literal_eval(documented) == default
+    return documented == default
+
+
+@pytest.mark.parametrize("model_type", list(MODEL_TYPE_DEFAULTS))
+def test_every_option_is_documented_with_its_default(model_type):
+    sections = _documented_defaults()
+    relevant = {name: rows for name, rows in sections.items() if model_type in name or "every model type" in name}
+    for option, default in MODEL_TYPE_DEFAULTS[model_type].items():
+        cells = [rows[option] for rows in relevant.values() if option in rows]
+        assert cells, f"{option} of {model_type} is not documented"
+        assert all(cell == "as above" or _same(cell, default) for cell in cells), (option, cells, default)
