@@ -10,7 +10,7 @@ import warnings
 from typing import Any, Iterable, Mapping, Sequence
 
 from sqlml.engine.session import Session, SessionCursor
-from sqlml.errors import InterfaceError
+from sqlml.errors import Error, InterfaceError
 
 apilevel = "2.0"
 threadsafety = 1  # threads may share the module, not connections
@@ -47,6 +47,7 @@ class Cursor:
 
     def execute(self, operation: str, parameters: Sequence[Any] | Mapping[str, Any] | None = None) -> "Cursor":
         cursor = self._open()
+        self._has_result, self.rowcount = False, -1  # nothing of the previous statement survives a failure
         self._has_result = cursor.execute(operation, parameters)
         self.rowcount = cursor.duck.rowcount if self._has_result else -1
         return self
@@ -111,6 +112,7 @@ class Connection:
     def __init__(self, database: str = ":memory:", read_only: bool = False, config: dict | None = None):
         self._session: Session | None = Session(database, read_only, config)
         self._cursors: set[Cursor] = set()
+        self._shortcut: Cursor | None = None
 
     def _live(self) -> Session:
         if self._session is None:
@@ -124,20 +126,30 @@ class Connection:
         return cursor
 
     def execute(self, operation: str, parameters=None) -> Cursor:
-        """Shortcut: a new cursor that has executed `operation`."""
-        return self.cursor().execute(operation, parameters)
-
-    def _end_transactions(self, method: str) -> None:
+        """Shortcut, as in DuckDB: the connection's own cursor, which has executed `operation`
+        (the next shortcut call replaces its result)."""
         self._live()
-        for cursor in self._cursors:
-            with cursor._open().translated():
-                getattr(cursor._open().duck, method)()
+        if self._shortcut is None or self._shortcut._cursor is None:
+            self._shortcut = self.cursor()
+        return self._shortcut.execute(operation, parameters)
+
+    def _end_transactions(self, commit: bool) -> None:
+        """End the transaction of every cursor that has one; the first error is raised after all tried."""
+        self._live()
+        failures = []
+        for cursor in list(self._cursors):
+            try:
+                cursor._open().end_transaction(commit)
+            except Error as exc:
+                failures.append(exc)
+        if failures:
+            raise failures[0]
 
     def commit(self) -> None:
-        self._end_transactions("commit")
+        self._end_transactions(commit=True)
 
     def rollback(self) -> None:
-        self._end_transactions("rollback")
+        self._end_transactions(commit=False)
 
     def close(self) -> None:
         if self._session is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 import duckdb
 import pyarrow as pa
@@ -163,3 +164,70 @@ PASS_THROUGH = [
 def test_plain_sql_gives_exactly_what_duckdb_gives(con, sql):
     expected = duckdb.connect().execute(sql).fetchall()
     assert con.cursor().execute(sql).fetchall() == expected
+
+
+@pytest.fixture
+def with_model(con):
+    cur = con.cursor()
+    cur.execute("CREATE TABLE t AS SELECT range::DOUBLE AS x, 2.0 * range AS label FROM range(10)")
+    cur.execute("CREATE MODEL m OPTIONS(model_type='linear_reg') AS SELECT * FROM t")
+    return con
+
+
+def test_failed_ml_statement_in_a_transaction_can_be_rolled_back(with_model):
+    cur = with_model.cursor()
+    cur.execute("BEGIN")
+    cur.execute("INSERT INTO t VALUES (50, 100)")
+    with pytest.raises(sqlml.ProgrammingError):
+        cur.execute("SELECT nope FROM ML.PREDICT(MODEL m, TABLE t)")
+    cur.execute("ROLLBACK")
+    assert cur.execute("SELECT count(*) FROM t").fetchall() == [(10,)]
+
+
+def test_connection_rollback_and_commit_reach_every_cursor(with_model):
+    cursors = [with_model.cursor() for _ in range(5)]
+    cursors[3].execute("BEGIN")
+    cursors[3].execute("INSERT INTO t VALUES (99, 99)")
+    with_model.rollback()
+    cursors[1].execute("BEGIN")
+    cursors[1].execute("INSERT INTO t VALUES (77, 77)")
+    with_model.commit()
+    with_model.rollback()  # nothing open: no error
+    assert with_model.cursor().execute("SELECT x FROM t WHERE x > 50").fetchall() == [(77.0,)]
+
+
+def test_a_failed_execute_leaves_no_stale_result(with_model):
+    cur = with_model.cursor()
+    cur.execute("SELECT 42")
+    with pytest.raises(sqlml.ProgrammingError):
+        cur.execute("SELECT * FROM ML.PREDICT(MODEL nope, TABLE t)")
+    assert cur.description is None and cur.rowcount == -1
+    with pytest.raises(sqlml.InterfaceError):
+        cur.fetchall()
+
+
+def test_connection_execute_reuses_one_cursor(with_model):
+    before = len(with_model._cursors)
+    for i in range(20):
+        assert with_model.execute("SELECT ?", [i]).fetchone() == (i,)
+    assert len(with_model._cursors) == before + 1
+
+
+@pytest.mark.parametrize("sql", ["SELECT ? AS a", "SELECT * FROM ML.PREDICT(MODEL m, (SELECT ?::DOUBLE AS x))"])
+@pytest.mark.parametrize("params, message", [
+    (5, "sequence or a mapping"), ("5", "sequence or a mapping"), ([1, 2], "1 parameter(s) but 2"),
+])
+def test_bad_parameters_are_programming_errors_for_plain_and_ml_sql(with_model, sql, params, message):
+    with pytest.raises(sqlml.ProgrammingError, match=re.escape(message) if "ML" in sql or "sequence" in message
+                       else None):
+        with_model.cursor().execute(sql, params)
+
+
+def test_ml_statement_parameters_by_position_number_and_name(with_model):
+    cur = with_model.cursor()
+    query = "SELECT round(predicted_label, 6) FROM ML.PREDICT(MODEL m, (SELECT {}::DOUBLE AS x)) WHERE {} > 0"
+    assert cur.execute(query.format("?", "?"), [3, 1]).fetchall() == [(6.0,)]
+    assert cur.execute(query.format("$2", "$1"), [1, 4]).fetchall() == [(8.0,)]
+    assert cur.execute(query.format("$x", "$x"), {"x": 5}).fetchall() == [(10.0,)]
+    with pytest.raises(sqlml.ProgrammingError, match="0 parameter"):
+        cur.execute("SELECT * FROM ML.PREDICT(MODEL m, TABLE t)", [1])

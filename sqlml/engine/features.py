@@ -9,7 +9,8 @@ Arrow batch holding those columns into a float64 matrix with exactly the statist
   category seen at training, NULL being a category of its own, an unseen category all zeros (ignored).
   Trees use label encoding: the category's 1-based position in the sorted vocabulary, 0 for NULL or unseen.
 - timestamp: decomposed into Unix epoch seconds (numeric) and the categorical parts day of month, day of
-  week, month, hour, minute, week of year and year (`<col>_ts_dom`, ...), each then encoded as above.
+  week, month, hour, minute, week of year and year (`<col>_ts_dom`, ...), each then encoded as above;
+  a timestamp with time zone is decomposed in UTC.
 NaN or infinite numeric values are rejected with a DataError naming the column (NULL is the missing value).
 """
 
@@ -71,6 +72,8 @@ def _leaves(spec: dict, column: pa.ChunkedArray | pa.Array) -> list[tuple[dict, 
     """(leaf spec, values) pairs: the column itself, or a timestamp's epoch seconds and parts."""
     if spec["kind"] != "timestamp":
         return [(spec, column)]
+    if column.type.tz is not None:  # decompose in UTC, whatever time zone the session shows values in
+        column = pc.cast(column, pa.timestamp(column.type.unit))
     epoch = pc.divide(pc.cast(pc.cast(column, pa.timestamp("us")), pa.int64()), 1_000_000)
     parts = [(leaf, _TIMESTAMP_PARTS[leaf["part"]](column)) for leaf in spec["parts"][1:]]
     return [(spec["parts"][0], epoch), *parts]

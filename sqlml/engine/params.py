@@ -17,6 +17,11 @@ from sqlml.errors import ProgrammingError
 from sqlml.parser import SqlmlDialect
 
 
+def quote_identifier(name: str) -> str:
+    """`name` as a double-quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def literal(value: Any) -> str:
     """`value` as a DuckDB SQL literal."""
     if value is None:
@@ -45,11 +50,11 @@ def literal(value: Any) -> str:
 def bind(sql: str, params: Sequence[Any] | Mapping[str, Any]) -> str:
     """`sql` with each `?`, `$n` or `$name` replaced by the literal of its parameter."""
     tokens = SqlmlDialect().tokenize(sql)
-    pieces, cursor, position = [], 0, 0
+    pieces, cursor, next_position, used = [], 0, 0, set()
     for i, token in enumerate(tokens):
-        if token.token_type == TokenType.PLACEHOLDER and token.text == "?":
-            key, start, end = position, token.start, token.end
-            position += 1
+        if (token.token_type == TokenType.PLACEHOLDER and token.text == "?") or token.token_type == TokenType.QDCOLON:
+            key, start, end = next_position, token.start, token.start  # `?::type` is a placeholder and a cast
+            next_position += 1
         elif token.token_type == TokenType.PARAMETER and i + 1 < len(tokens) \
                 and tokens[i + 1].start == token.end + 1:
             name = tokens[i + 1].text
@@ -61,8 +66,9 @@ def bind(sql: str, params: Sequence[Any] | Mapping[str, Any]) -> str:
         except (KeyError, IndexError, TypeError):
             raise ProgrammingError(f"no value for parameter {sql[start:end + 1]} "
                                    f"({len(params)} parameter(s) given)") from None
+        used.add(key)
         pieces += [sql[cursor:start], literal(value)]
         cursor = end + 1
-    if isinstance(params, Sequence) and position and position != len(params):
-        raise ProgrammingError(f"the statement has {position} parameter(s) but {len(params)} were given")
+    if not isinstance(params, Mapping) and used != set(range(len(params))):
+        raise ProgrammingError(f"the statement uses {len(used)} parameter(s) but {len(params)} were given")
     return "".join(pieces) + sql[cursor:]

@@ -12,7 +12,8 @@ The path of a statement: `SessionCursor.execute(sql, params)`
 from __future__ import annotations
 
 import itertools
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from functools import partial
 from typing import Any, Iterator, Mapping, Sequence
 
 import duckdb
@@ -21,12 +22,15 @@ import pyarrow as pa
 from sqlml import errors
 from sqlml.engine.context import MLContext
 from sqlml.engine.functions import ML_FUNCTIONS
-from sqlml.engine.params import bind
+from sqlml.engine import catalog
+from sqlml.engine.params import bind, literal, quote_identifier
 from sqlml.engine.statements import STATEMENTS
 from sqlml.parser import (CreateModel, DropModel, MLFunction, has_ml_keyword, is_ml_statement, parse_statement,
                           split_statements)
 
 INPUT_BATCH_ROWS = 131_072
+_SESSION_STATE_SQL = ("SELECT current_database(), current_schema(), current_setting('search_path'), "
+                      "current_setting('TimeZone')")
 
 _DUCKDB_ERRORS = [  # most specific first
     (duckdb.DataError, errors.DataError), (duckdb.IntegrityError, errors.IntegrityError),
@@ -74,6 +78,8 @@ class SessionCursor:
     # -- running statements -------------------------------------------------------------------------
     def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> bool:
         """Run one or more statements; True when the last one left a result set on `duck`."""
+        if params is not None and (isinstance(params, (str, bytes)) or not isinstance(params, (Sequence, Mapping))):
+            raise errors.ProgrammingError(f"parameters must be a sequence or a mapping, not {type(params).__name__}")
         self.release()
         with self.translated():
             if not has_ml_keyword(sql):
@@ -123,9 +129,18 @@ class SessionCursor:
         """Stream an ML function's input query from a separate cursor (it may use ML functions too)."""
         sub = SessionCursor(self.session)
         self._inputs.append(sub)
+        sub._follow(self.duck)
         if has_ml_keyword(sql) and is_ml_statement(sql):
             sql = sub._plan(sql, parse_statement(sql))
         return sub.duck.sql(sql).to_arrow_reader(INPUT_BATCH_ROWS)
+
+    def _follow(self, other: duckdb.DuckDBPyConnection) -> None:
+        """Take the default catalog and schema (USE), search_path and time zone of another cursor."""
+        database, schema, search_path, timezone = catalog.query(other, _SESSION_STATE_SQL)[0]
+        self.duck.execute(f"USE {quote_identifier(database)}.{quote_identifier(schema)}")
+        if search_path:
+            self.duck.execute(f"SET search_path = {literal(search_path)}")
+        self.duck.execute(f"SET TimeZone = {literal(timezone)}")
 
     # -- results and errors -------------------------------------------------------------------------
     @contextmanager
@@ -151,16 +166,27 @@ class SessionCursor:
         return found
 
     def release(self) -> None:
-        """Drop the previous statement's result, relations and input cursors."""
+        """Drop the previous statement's result, relations and input cursors. Best effort: DuckDB refuses
+        some of this inside an aborted transaction, and a leftover registration is harmless (unique name)."""
         if not (self._views or self._inputs):
             return
-        self.duck.abort()
-        for view in self._views:
-            self.duck.unregister(view)
+        for cleanup in [self.duck.abort, *(partial(self.duck.unregister, view) for view in self._views)]:
+            with suppress(duckdb.Error):
+                cleanup()
         for sub in self._inputs:
             sub.close()
         self._views, self._inputs, self._context = [], [], None
 
+    def end_transaction(self, commit: bool) -> None:
+        """COMMIT or ROLLBACK the transaction this cursor has open, if any."""
+        with self.translated():
+            try:
+                self.duck.commit() if commit else self.duck.rollback()
+            except duckdb.TransactionException as exc:
+                if "no transaction is active" not in str(exc):
+                    raise
+
     def close(self) -> None:
         self.release()
-        self.duck.close()
+        with suppress(duckdb.Error):
+            self.duck.close()

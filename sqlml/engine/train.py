@@ -89,7 +89,7 @@ def fingerprint(cur: duckdb.DuckDBPyConnection, table: pa.Table) -> str:
     view = f"__sqlml_fingerprint_{id(table)}"
     cur.register(view, table)
     try:
-        ((count, total),) = catalog.query(cur, f'SELECT count(*), sum(hash(t)) FROM "{view}" t')
+        ((count, total),) = catalog.query(cur, f'SELECT count(*), sum(hash(*COLUMNS(*))) FROM "{view}"')
     finally:
         cur.unregister(view)
     return f"{count}:{int(total or 0) % 2**64:016x}"
@@ -154,6 +154,13 @@ def _prepare(table: pa.Table, options: dict, trainer: Trainer) -> tuple:
     train_idx, eval_idx = split_rows(table, options)
     if len(train_idx) == 0:
         raise DataError("the data split left no training rows")
+    if classes is not None:
+        absent = sorted(set(range(len(classes))) - set(np.unique(y[train_idx]).tolist()))
+        if absent:
+            names = [classes[i].as_py() for i in absent]
+            raise DataError(f"class(es) {names} of label column '{label}' occur only in the evaluation rows "
+                            f"of the data split; every class needs training rows (change data_split_method, "
+                            f"data_split_eval_fraction or seed)")
     return table, label, features, classes, y, train_idx, eval_idx, dropped
 
 

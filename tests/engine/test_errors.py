@@ -172,3 +172,13 @@ def test_read_only_database_refuses_model_changes(tmp_path):
         cur = con.cursor()
         cur.execute("SELECT predicted_label FROM ML.PREDICT(MODEL m, (SELECT 3.0 AS x))")
         assert cur.fetchone()[0] == pytest.approx(6.0)
+
+
+@pytest.mark.parametrize("model_type", ["logistic_reg", "random_forest_classifier", "boosted_tree_classifier"])
+def test_class_only_in_the_evaluation_split_is_a_data_error(con, model_type):
+    cur = con.cursor()
+    cur.execute("CREATE TABLE d AS SELECT i::DOUBLE AS x, CASE WHEN i < 20 THEN 'a' WHEN i < 25 THEN 'b' "
+                "ELSE 'c' END AS lab, i BETWEEN 20 AND 24 AS is_eval FROM range(60) r(i)")
+    fails(con, f"CREATE MODEL m OPTIONS(model_type='{model_type}', input_label_cols=['lab'], "
+               "data_split_method='CUSTOM', data_split_col='is_eval') AS SELECT * FROM d",
+          sqlml.DataError, "['b']", "only in the evaluation rows")

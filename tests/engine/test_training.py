@@ -164,3 +164,42 @@ def test_class_weights_must_cover_every_class(loaded):
     with pytest.raises(sqlml.ProgrammingError, match="class_weights has no weight for class"):
         loaded.cursor().execute("CREATE MODEL w OPTIONS(model_type='logistic_reg', input_label_cols=['y_bin'], "
                                 "class_weights=[STRUCT('no', 0.5)]) AS SELECT x1, y_bin FROM train")
+
+
+def test_fingerprint_changes_with_the_data_whatever_the_column_names(con):
+    cur = con.cursor()
+    prints = []
+    for x in ("t", "t * 2"):
+        cur.execute(f"CREATE OR REPLACE MODEL w OPTIONS(model_type='linear_reg') AS "
+                    f"SELECT {x}::DOUBLE AS t, t * 3.0 AS label FROM range(10) r(t)")
+        prints.append(_version(cur, "w")["data_fingerprint"])
+    cur.execute("CREATE OR REPLACE MODEL w OPTIONS(model_type='linear_reg') AS "
+                "SELECT t::DOUBLE AS t, t * 3.0 AS label FROM range(9, -1, -1) r(t)")  # same rows, other order
+    assert prints[0] != prints[1]
+    assert _version(cur, "w")["data_fingerprint"] == prints[0]
+    assert prints[0].startswith("10:")
+
+
+def test_input_query_sees_the_users_schema_search_path_and_time_zone(con):
+    cur = con.cursor()
+    cur.execute("CREATE TABLE t AS SELECT range::DOUBLE AS x, 2.0 * range AS label FROM range(10)")
+    cur.execute("CREATE MODEL m OPTIONS(model_type='linear_reg') AS SELECT * FROM t")
+    cur.execute("CREATE SCHEMA lab; CREATE TABLE lab.t AS SELECT 100.0 AS x; USE lab")
+    cur.execute("SELECT x, round(predicted_label, 6) FROM ML.PREDICT(MODEL main.m, TABLE t)")
+    assert cur.fetchall() == [(100.0, 200.0)]
+
+
+def test_timestamptz_features_encode_the_same_in_any_session_time_zone(con):
+    cur = con.cursor()
+    cur.execute("SET TimeZone = 'America/New_York'")
+    cur.execute("CREATE TABLE tz AS SELECT TIMESTAMPTZ '2024-01-01 00:00:00+00' + INTERVAL (i * 5) HOUR AS t, "
+                "hour(TIMESTAMPTZ '2024-01-01 00:00:00+00' + INTERVAL (i * 5) HOUR) < 12 AS label FROM range(160) r(i)")
+    cur.execute("CREATE MODEL mz OPTIONS(model_type='logistic_reg', data_split_method='NO_SPLIT', "
+                "max_iterations=200) AS SELECT * FROM tz")
+    cur.execute("SELECT accuracy FROM ML.EVALUATE(MODEL mz)")
+    (stored,) = cur.fetchone()
+    cur.execute("SELECT accuracy FROM ML.EVALUATE(MODEL mz, TABLE tz)")
+    assert cur.fetchone() == (stored,)
+    cur.execute("SET TimeZone = 'Asia/Tokyo'")
+    cur.execute("SELECT accuracy FROM ML.EVALUATE(MODEL mz, TABLE tz)")
+    assert cur.fetchone() == (stored,)
