@@ -142,6 +142,10 @@ def insert_version(cur: duckdb.DuckDBPyConnection, record: ModelVersion) -> int:
     """Add `record` as the model's next version and make it active; returns the version number.
     Call inside `transaction`."""
     ensure(cur)
+    spelled = query(cur, f"SELECT schema_name, model_name FROM sqlml.models WHERE {_KEY}",
+                    [record.schema_name, record.model_name])
+    if spelled:  # a replace keeps the model's first spelling, whatever case this statement used
+        record.schema_name, record.model_name = spelled[0]
     schema, model = record.schema_name, record.model_name
     ((latest,),) = query(cur, f"SELECT coalesce(max(version), 0) FROM sqlml.model_versions WHERE {_KEY}",
                          [schema, model])

@@ -35,15 +35,20 @@ def _labels_and_scores(ctx: MLContext, call: MLFunction, model: Model) -> tuple[
         if not batch.num_rows:
             continue
         y = batch.column(label)
+        try:
+            y = pc.cast(y, model.classes.type if model.is_classifier else pa.float64())
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
+            raise DataError(f"label column '{label}' ({batch.schema.field(label).type}) cannot be compared with "
+                            f"model {model.version.qualified_name}'s {model.version.label_type} labels: {exc}") from None
         if model.is_classifier:
-            codes = pc.index_in(pc.cast(y, model.classes.type), value_set=model.classes)
+            codes = pc.index_in(y, value_set=model.classes)
             if codes.null_count:
                 unknown = pc.unique(y.filter(pc.is_null(codes))).to_pylist()[:5]
                 raise DataError(f"label column '{label}' has value(s) {unknown} that are not classes of "
                                 f"model {model.version.qualified_name} ({model.classes.to_pylist()})")
             ys.append(codes.to_numpy(zero_copy_only=False))
         else:
-            ys.append(pc.cast(y, pa.float64()).to_numpy(zero_copy_only=False))
+            ys.append(y.to_numpy(zero_copy_only=False))
         scores.append(model.scores(batch, mapping))
     if not ys:
         raise DataError("ML.EVALUATE input has no rows with a non-NULL label")

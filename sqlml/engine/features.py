@@ -42,10 +42,12 @@ def column_kind(name: str, dtype: pa.DataType) -> str:
 
 
 def find_column(names: list[str], name: str) -> str | None:
-    """The column of `names` that `name` denotes (SQL identifiers are case-insensitive)."""
-    if name in names:
-        return name
-    return next((c for c in names if c.lower() == name.lower()), None)
+    """The column of `names` that `name` denotes (SQL identifiers are case-insensitive); more than one is a
+    ProgrammingError."""
+    found = [c for c in names if c.lower() == name.lower()]
+    if len(found) > 1:
+        raise ProgrammingError(f"the input has {len(found)} columns named '{name}'; give them distinct names")
+    return found[0] if found else None
 
 
 def numeric_values(name: str, column: pa.ChunkedArray | pa.Array) -> np.ndarray:

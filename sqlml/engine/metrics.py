@@ -1,8 +1,10 @@
 """ML.EVALUATE's metrics, computed with scikit-learn, under BigQuery ML's column names.
 
-Binary classifiers score the positive (higher) class at `threshold`; multiclass precision, recall, f1_score
-and roc_auc are macro averages over the model's classes. A metric that is undefined for the rows given
-(roc_auc with one class present, mean_squared_log_error with negative values) is NULL.
+Binary classifiers score the positive (higher) class at `threshold`; multiclass precision, recall and
+f1_score are macro averages over the classes present in the labels or predictions (scikit-learn's
+default), roc_auc a one-vs-rest macro average. A metric that is undefined for the rows given (precision
+with no positive prediction, roc_auc with a class absent, mean_squared_log_error with negative values) is
+NULL; a class undefined within a macro average is left out of it.
 """
 
 from __future__ import annotations
@@ -23,19 +25,19 @@ def classification_metrics(y: np.ndarray, probabilities: np.ndarray, threshold: 
     predicted = predicted_labels(probabilities, threshold)
     labels = list(range(n_classes))
     binary = n_classes == 2
-    average = {"average": "binary", "pos_label": 1} if binary else {"average": "macro", "labels": labels}
+    average = {"average": "binary", "pos_label": 1} if binary else {"average": "macro"}
     result = {
-        "precision": skm.precision_score(y, predicted, zero_division=0, **average),
-        "recall": skm.recall_score(y, predicted, zero_division=0, **average),
+        "precision": skm.precision_score(y, predicted, zero_division=np.nan, **average),
+        "recall": skm.recall_score(y, predicted, zero_division=np.nan, **average),
         "accuracy": skm.accuracy_score(y, predicted),
-        "f1_score": skm.f1_score(y, predicted, zero_division=0, **average),
+        "f1_score": skm.f1_score(y, predicted, zero_division=np.nan, **average),
         "log_loss": skm.log_loss(y, probabilities, labels=labels),
         "roc_auc": None,
     }
     if len(np.unique(y)) == n_classes:
         result["roc_auc"] = skm.roc_auc_score(y, probabilities[:, 1]) if binary else \
             skm.roc_auc_score(y, probabilities, multi_class="ovr", average="macro", labels=labels)
-    return {k: (None if v is None else float(v)) for k, v in result.items()}
+    return {k: (None if v is None or np.isnan(v) else float(v)) for k, v in result.items()}
 
 
 def regression_metrics(y: np.ndarray, predicted: np.ndarray) -> dict:

@@ -56,7 +56,12 @@ def predict(ctx: MLContext, call: MLFunction) -> pa.RecordBatchReader:
     threshold = binary_threshold(model, params)
     reader = ctx.open_input(call)
     mapping = model.encoder.resolve(reader.schema)
-    schema = pa.schema(list(reader.schema) + output_fields(model))
+    added = output_fields(model)
+    taken = {name.lower() for name in reader.schema.names} & {field.name.lower() for field in added}
+    if taken:
+        raise ProgrammingError(f"the input already has column(s) {', '.join(sorted(taken))}, which ML.PREDICT "
+                               "adds; leave them out (e.g. SELECT * EXCLUDE (...)) or rename them")
+    schema = pa.schema(list(reader.schema) + added)
 
     def batches():
         for batch in reader:

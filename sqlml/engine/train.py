@@ -24,6 +24,8 @@ AUTO_SPLIT_MIN_ROWS, AUTO_SPLIT_MAX_ROWS, AUTO_SPLIT_MAX_EVAL = 500, 50_000, 10_
 
 
 def _label_column(table: pa.Table, options: dict) -> str:
+    for name in table.column_names:
+        find_column(table.column_names, name)  # duplicate names are an error
     wanted = options["input_label_cols"][0]
     found = find_column(table.column_names, wanted)
     if found is None:
@@ -76,11 +78,12 @@ def _class_weights(y: np.ndarray, classes: list, options: dict) -> np.ndarray | 
         counts = np.bincount(y, minlength=len(classes))
         return (len(y) / (len(classes) * counts))[y]
     if options.get("class_weights"):
-        given = {str(label): weight for label, weight in options["class_weights"]}
-        missing = [c for c in classes if str(c) not in given]
+        key = lambda label: str(label).lower() if isinstance(label, bool) else str(label)  # as SQL casts it
+        given = {key(label): weight for label, weight in options["class_weights"]}
+        missing = [c for c in classes if key(c) not in given]
         if missing:
             raise ProgrammingError(f"OPTIONS: class_weights has no weight for class(es) {missing}")
-        return np.array([given[str(c)] for c in classes])[y]
+        return np.array([given[key(c)] for c in classes])[y]
     return None
 
 

@@ -7,6 +7,7 @@ raises ProgrammingError naming the option at fault and listing the valid ones fo
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,22 +34,22 @@ OPTIONS: dict[str, Option] = {
     "data_split_method": Option("enum", SPLIT_METHODS),
     "data_split_eval_fraction": Option("float", low=0.0, high=1.0, open_low=True),
     "data_split_col": Option("str"),
-    "seed": Option("int", low=0),
+    "seed": Option("int", low=0, high=2**31 - 1),
     "l1_reg": Option("float", low=0.0),
     "l2_reg": Option("float", low=0.0),
-    "max_iterations": Option("int", low=1),
+    "max_iterations": Option("int", low=1, high=1_000_000),
     "learn_rate": Option("float", low=0.0, open_low=True),
     "early_stop": Option("bool"),
     "min_rel_progress": Option("float", low=0.0),
     "auto_class_weights": Option("bool"),
     "class_weights": Option("weights"),
     "fit_intercept": Option("bool"),
-    "max_tree_depth": Option("int", low=1),
-    "num_parallel_tree": Option("int", low=1),
+    "max_tree_depth": Option("int", low=1, high=1000),
+    "num_parallel_tree": Option("int", low=1, high=100_000),
     "subsample": Option("float", low=0.0, high=1.0, open_low=True),
     "colsample_bytree": Option("float", low=0.0, high=1.0, open_low=True),
     "colsample_bynode": Option("float", low=0.0, high=1.0, open_low=True),
-    "min_tree_child_weight": Option("int", low=0),
+    "min_tree_child_weight": Option("int", low=0, high=2**31 - 1),
     "min_split_loss": Option("float", low=0.0),
 }
 
@@ -86,7 +87,7 @@ def _coerce(name: str, spec: Option, value: Any) -> Any:
             raise _fail(name, "TRUE or FALSE", value)
         return value
     if spec.kind in ("int", "float"):
-        numeric = isinstance(value, (int, float)) and not isinstance(value, bool)
+        numeric = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
         if not numeric or (spec.kind == "int" and not float(value).is_integer()):
             raise _fail(name, "an integer" if spec.kind == "int" else "a number", value)
         value = int(value) if spec.kind == "int" else float(value)
@@ -112,8 +113,9 @@ def _coerce(name: str, spec: Option, value: Any) -> Any:
     # weights: [STRUCT('label', weight), ...] arrives as a list of (label, weight) pairs
     if not (isinstance(value, list) and value and all(
             isinstance(pair, (list, tuple)) and len(pair) == 2 and isinstance(pair[1], (int, float))
-            and not isinstance(pair[1], bool) and pair[1] >= 0 for pair in value)):
-        raise _fail(name, "an array of STRUCT(label, weight) with weights >= 0", value)
+            and not isinstance(pair[1], bool) and math.isfinite(pair[1]) and pair[1] >= 0 for pair in value)
+            and any(pair[1] > 0 for pair in value)):
+        raise _fail(name, "an array of STRUCT(label, weight) with finite weights >= 0, not all 0", value)
     return [[label, float(weight)] for label, weight in value]
 
 
@@ -135,10 +137,17 @@ def validate_options(raw: dict[str, Any]) -> dict[str, Any]:
         if name not in defaults:
             raise ProgrammingError(f"OPTIONS: unknown option {name!r} for model_type {model_type}; valid "
                                    f"options: model_type, {', '.join(sorted(defaults))}")
+        if value is None and defaults[name] is not None:
+            raise ProgrammingError(f"OPTIONS: {name} cannot be NULL (its default is {defaults[name]!r})")
         options[name] = None if value is None else _coerce(name, OPTIONS[name], value)
-    if options["data_split_method"] in ("CUSTOM", "SEQ") and not options["data_split_col"]:
-        raise ProgrammingError(f"OPTIONS: data_split_method={options['data_split_method']} "
-                               "requires data_split_col")
+    method = options["data_split_method"]
+    if method in ("CUSTOM", "SEQ") and not options["data_split_col"]:
+        raise ProgrammingError(f"OPTIONS: data_split_method={method} requires data_split_col")
+    if method not in ("CUSTOM", "SEQ") and options["data_split_col"]:
+        raise ProgrammingError(f"OPTIONS: data_split_col applies to data_split_method CUSTOM or SEQ, not {method}")
+    if method not in ("RANDOM", "SEQ") and options["data_split_eval_fraction"] is not None:
+        raise ProgrammingError("OPTIONS: data_split_eval_fraction applies to data_split_method RANDOM or SEQ, "
+                               f"not {method}")
     if model_type.startswith("random_forest") and options["num_parallel_tree"] < 2:
         raise ProgrammingError("OPTIONS: num_parallel_tree must be >= 2 for a random forest")
     if model_type.startswith("boosted_tree") and options["num_parallel_tree"] != 1:

@@ -118,3 +118,24 @@ def test_matches_library_fitted_directly(loaded, frames, case):
     expected = _reference_metrics(y_test, expected_scores, classes)
     for name, value in expected.items():
         assert got[name] == pytest.approx(value, rel=1e-6, abs=1e-9), name
+
+
+def test_metrics_on_rows_missing_a_class_follow_scikit_learn(loaded, frames):
+    """Macro averages over the classes present, leaving undefined ones out; undefined precision is NULL."""
+    train, test = frames
+    cur = loaded.cursor()
+    cur.execute("CREATE MODEL c OPTIONS(model_type='logistic_reg', input_label_cols=['y_multi'], "
+                "data_split_method='NO_SPLIT') AS SELECT x1, x2, color, flag, y_multi FROM train")
+    cur.execute("SELECT id, y_multi, predicted_y_multi FROM ML.PREDICT(MODEL c, (FROM test WHERE y_multi < 2))")
+    rows = cur.fetchall()
+    y, predicted = [r[1] for r in rows], [r[2] for r in rows]
+    cur.execute("SELECT precision, recall, f1_score FROM ML.EVALUATE(MODEL c, (FROM test WHERE y_multi < 2))")
+    undefined_left_out = {"average": "macro", "zero_division": np.nan}  # class 2 is predicted, never true
+    assert cur.fetchone() == pytest.approx((skm.precision_score(y, predicted, **undefined_left_out),
+                                            skm.recall_score(y, predicted, **undefined_left_out),
+                                            skm.f1_score(y, predicted, **undefined_left_out)))
+    cur.execute("CREATE MODEL b OPTIONS(model_type='logistic_reg', input_label_cols=['y_bin']) "
+                "AS SELECT x1, x2, y_bin FROM train")
+    cur.execute("SELECT precision, accuracy FROM ML.EVALUATE(MODEL b, (FROM test WHERE y_bin = 'no'), "
+                "STRUCT(1.0 AS threshold))")  # nothing is predicted positive: precision is undefined
+    assert cur.fetchone() == (None, 1.0)

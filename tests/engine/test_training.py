@@ -203,3 +203,22 @@ def test_timestamptz_features_encode_the_same_in_any_session_time_zone(con):
     cur.execute("SET TimeZone = 'Asia/Tokyo'")
     cur.execute("SELECT accuracy FROM ML.EVALUATE(MODEL mz, TABLE tz)")
     assert cur.fetchone() == (stored,)
+
+
+def test_replacing_under_another_letter_case_keeps_one_model(con):
+    cur = con.cursor()
+    cur.execute("CREATE TABLE t AS SELECT range::DOUBLE AS x, 2.0 * range AS label FROM range(10)")
+    cur.execute("CREATE MODEL Foo OPTIONS(model_type='linear_reg') AS SELECT * FROM t")
+    cur.execute("CREATE OR REPLACE MODEL MAIN.foo OPTIONS(model_type='linear_reg') AS SELECT * FROM t")
+    cur.execute("SHOW MODELS")
+    assert [(r[0], r[1], r[3]) for r in cur.fetchall()] == [("main", "Foo", 2)]
+
+
+def test_bool_label_class_weights_use_sql_spelling(con):
+    cur = con.cursor()
+    cur.execute("CREATE TABLE t AS SELECT range::DOUBLE AS x, range % 3 = 0 AS label FROM range(60)")
+    for weights in ("[STRUCT('true', 2.0), STRUCT('false', 1.0)]", "[STRUCT(TRUE, 2.0), STRUCT(FALSE, 1.0)]"):
+        cur.execute(f"CREATE OR REPLACE MODEL b OPTIONS(model_type='logistic_reg', class_weights={weights}) "
+                    "AS SELECT * FROM t")
+    cur.execute("SELECT predicted_label FROM ML.PREDICT(MODEL b, TABLE t) LIMIT 1")
+    assert isinstance(cur.fetchone()[0], bool)
