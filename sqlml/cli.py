@@ -44,17 +44,17 @@ def render(cursor: Cursor, max_rows: int = MAX_ROWS) -> str:
 def run(database: str, scripts: list[str], out=None) -> int:
     """Run each script's statements, printing results to `out` (stdout); 0 on success, 1 at the first error."""
     out = out or sys.stdout
-    with connect(database) as connection:
-        cursor = connection.cursor()
-        for script in scripts:
-            try:
+    try:
+        with connect(database) as connection:
+            cursor = connection.cursor()
+            for script in scripts:
                 for statement in split_statements(script):
                     cursor.execute(statement)
                     if cursor.description is not None:
                         print(render(cursor), file=out)
-            except Error as exc:
-                print(f"Error: {exc}", file=sys.stderr)
-                return 1
+    except Error as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -67,10 +67,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.database.endswith(".sql"):  # `sqlml FILE.sql`: an in-memory database
         args.files.insert(0, args.database)
         args.database = ":memory:"
-    scripts = ([args.command] if args.command else []) + [open(f, encoding="utf-8").read() for f in args.files]
-    if not scripts:
-        scripts = [sys.stdin.read()]
-    return run(args.database, scripts)
+    try:
+        scripts = ([args.command] if args.command else []) + [open(f, encoding="utf-8").read() for f in args.files]
+    except OSError as exc:
+        print(f"Error: cannot read {exc.filename}: {exc.strerror}", file=sys.stderr)
+        return 1
+    return run(args.database, scripts or [sys.stdin.read()])
 
 
 if __name__ == "__main__":

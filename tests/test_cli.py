@@ -52,3 +52,10 @@ def test_long_results_are_cut_with_a_footer():
     result = sqlml_cli("-c", "SELECT * FROM range(100)")
     assert "(showing the first 40 rows)" in result.stdout
     assert result.stdout.count("\n│") == 41  # header + 40 rows
+
+
+def test_unreadable_file_and_unopenable_database_are_errors_not_tracebacks(tmp_path):
+    missing = sqlml_cli(str(tmp_path / "nope.sql"))
+    assert missing.returncode == 1 and missing.stderr.startswith("Error: cannot read") and "Traceback" not in missing.stderr
+    bad_db = sqlml_cli(str(tmp_path / "no" / "such" / "dir" / "x.duckdb"), "-c", "SELECT 1")
+    assert bad_db.returncode == 1 and bad_db.stderr.startswith("Error:") and "Traceback" not in bad_db.stderr

@@ -17,15 +17,23 @@ from sqlml.parser import MLFunction
 class MLContext:
     """Per-statement services for ML function handlers.
 
-    `run_input(sql)` executes the input query (which may itself use ML functions) on a cursor of its
-    own and returns a RecordBatchReader over its result. Exceptions raised while DuckDB pulls batches
-    from a `stream` are kept in `errors`, so the statement can report them instead of DuckDB's wrapper.
+    `run_input(sql)` executes an input query (which may itself use ML functions) on a cursor of its own
+    and returns a RecordBatchReader over its result; `plan(sql)` returns `sql` with its ML function calls
+    turned into relations registered on `cur`. Exceptions raised while DuckDB pulls batches from a
+    `stream` are kept in `errors`, so the statement can report them instead of DuckDB's wrapper.
     """
 
-    def __init__(self, cur: duckdb.DuckDBPyConnection, run_input: Callable[[str], pa.RecordBatchReader]):
+    def __init__(self, cur: duckdb.DuckDBPyConnection, run_input: Callable[[str], pa.RecordBatchReader],
+                 plan: Callable[[str], str]):
         self.cur = cur
         self.run_input = run_input
+        self.plan = plan
         self.errors: list[BaseException] = []
+
+    def read_table(self, sql: str) -> pa.Table:
+        """The whole result of a query (ML functions allowed) run on `cur`, so it sees what the user's
+        open transaction wrote."""
+        return self.cur.sql(self.plan(sql)).to_arrow_table()
 
     def model(self, call: MLFunction) -> Model:
         schema, name = catalog.resolve_name(self.cur, call.model_name)

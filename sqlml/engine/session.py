@@ -18,6 +18,7 @@ from typing import Any, Iterator, Mapping, Sequence
 
 import duckdb
 import pyarrow as pa
+from sqlglot import exp
 
 from sqlml import errors
 from sqlml.engine.context import MLContext
@@ -44,6 +45,20 @@ def translate(exc: duckdb.Error) -> errors.Error:
     """The sqlml (PEP 249) exception for a DuckDB one, with the same message."""
     cls = next((ours for theirs, ours in _DUCKDB_ERRORS if isinstance(exc, theirs)), errors.Error)
     return cls(str(exc))
+
+
+@contextmanager
+def _positions_in(sql: str, offset: int) -> Iterator[None]:
+    """Report the line and column of a syntax error in a statement starting at `offset` of `sql` as
+    positions in `sql`."""
+    try:
+        yield
+    except errors.SqlSyntaxError as exc:
+        before = sql[:offset]
+        line = exc.line + before.count("\n")
+        col = exc.col + (offset - before.rfind("\n") - 1 if exc.line == 1 else 0)
+        message = str(exc).rsplit(" (line ", 1)[0]
+        raise errors.SqlSyntaxError(message, line, col) from None
 
 
 class Session:
@@ -88,10 +103,12 @@ class SessionCursor:
             statements = split_statements(sql)
             if params and len(statements) > 1:
                 raise errors.ProgrammingError("parameters can only be bound to a single statement")
-            has_result = False
+            has_result, offset = False, 0
             for text in statements:
                 self.release()
-                has_result = self._execute_one(text, params)
+                offset = sql.index(text, offset)
+                with _positions_in(sql, offset):
+                    has_result = self._execute_one(text, params)
             return has_result
 
     def _execute_one(self, text: str, params) -> bool:
@@ -101,25 +118,43 @@ class SessionCursor:
         if params:
             text = bind(text, params)
         statement = parse_statement(text)
+        self._context = MLContext(self.duck, self._open_input, self._plan)
         handler = STATEMENTS.get(type(statement))
         if handler is not None:
             if self.session.read_only and isinstance(statement, (CreateModel, DropModel)):
                 raise errors.OperationalError("the database is open read-only: models cannot be changed")
-            return handler(self.duck, statement)
-        self.duck.execute(self._plan(text, statement))
+            return handler(self._context, statement)
+        if isinstance(statement, exp.Create) and statement.kind not in ("TABLE", None):
+            raise errors.NotSupportedError(f"ML functions cannot be used in CREATE {statement.kind}: their "
+                                           "results exist while a statement runs; use CREATE TABLE ... AS")
+        try:
+            self.duck.execute(self._plan(text, statement))
+        except duckdb.InvalidInputException as exc:
+            if "already been consumed" not in str(exc):
+                raise
+            self.release()  # DuckDB scans a relation twice (PIVOT, recursive CTE): hold them in memory
+            self._context = MLContext(self.duck, self._open_input, self._plan)
+            self.duck.execute(self._plan(text, statement, materialize=True))
         return self.duck.description is not None
 
-    def _plan(self, text: str, statement) -> str:
-        """`text` with each top-level ML function call replaced by a registered Arrow relation."""
-        self._context = MLContext(self.duck, self._open_input)
+    def _plan(self, text: str, statement=None, materialize: bool = False) -> str:
+        """`text` with each top-level ML function call replaced by a registered Arrow relation (read into
+        memory if `materialize`); text without ML function calls comes back as it is."""
+        if statement is None:
+            if not (has_ml_keyword(text) and is_ml_statement(text)):
+                return text
+            statement = parse_statement(text)
         calls = [c for c in statement.find_all(MLFunction) if c.find_ancestor(MLFunction) is None]
         for call in sorted(calls, key=lambda c: c.span[0], reverse=True):
             handler = ML_FUNCTIONS.get(call.function)
             if handler is None:
                 raise errors.ProgrammingError(f"unknown function ML.{call.function}; available: "
                                               + ", ".join(f"ML.{name}" for name in ML_FUNCTIONS))
+            relation = handler(self._context, call)
+            if materialize and isinstance(relation, pa.RecordBatchReader):
+                relation = relation.read_all()
             view = f"__sqlml_{call.function.lower()}_{next(self._view_ids)}"
-            self.duck.register(view, handler(self._context, call))
+            self.duck.register(view, relation)
             self._views.append(view)
             start, end = call.span
             text = f'{text[:start]}"{view}"{text[end:]}'
@@ -130,9 +165,8 @@ class SessionCursor:
         sub = SessionCursor(self.session)
         self._inputs.append(sub)
         sub._follow(self.duck)
-        if has_ml_keyword(sql) and is_ml_statement(sql):
-            sql = sub._plan(sql, parse_statement(sql))
-        return sub.duck.sql(sql).to_arrow_reader(INPUT_BATCH_ROWS)
+        sub._context = MLContext(sub.duck, sub._open_input, sub._plan)
+        return sub.duck.sql(sub._plan(sql)).to_arrow_reader(INPUT_BATCH_ROWS)
 
     def _follow(self, other: duckdb.DuckDBPyConnection) -> None:
         """Take the default catalog and schema (USE), search_path and time zone of another cursor."""

@@ -1,24 +1,25 @@
 """The ML statements other than queries: CREATE/DROP/SHOW/DESCRIBE/EXPORT MODEL.
 
-Each handler runs one statement on a DuckDB cursor and returns True when it left a result set there.
+Each handler runs one statement with the statement's MLContext and returns True when it left a result set
+on the context's cursor.
 """
 
 from __future__ import annotations
 
-import duckdb
-
 from sqlml.engine import catalog
+from sqlml.engine.context import MLContext
 from sqlml.engine.train import create_model
 from sqlml.errors import NotSupportedError, ProgrammingError
 from sqlml.parser import CreateModel, DescribeModel, DropModel, ExportModel, ShowModels
 
 
-def _create(cur: duckdb.DuckDBPyConnection, statement: CreateModel) -> bool:
-    create_model(cur, statement)
+def _create(ctx: MLContext, statement: CreateModel) -> bool:
+    create_model(ctx, statement)
     return False
 
 
-def _drop(cur: duckdb.DuckDBPyConnection, statement: DropModel) -> bool:
+def _drop(ctx: MLContext, statement: DropModel) -> bool:
+    cur = ctx.cur
     schema, name = catalog.resolve_name(cur, statement.name)
     if catalog.active_version(cur, schema, name) is None:
         if statement.args.get("exists"):
@@ -29,12 +30,14 @@ def _drop(cur: duckdb.DuckDBPyConnection, statement: DropModel) -> bool:
     return False
 
 
-def _show(cur: duckdb.DuckDBPyConnection, statement: ShowModels) -> bool:
+def _show(ctx: MLContext, statement: ShowModels) -> bool:
+    cur = ctx.cur
     cur.execute(catalog.SHOW_MODELS_SQL if catalog.exists(cur) else catalog.EMPTY_SHOW_MODELS_SQL)
     return True
 
 
-def _describe(cur: duckdb.DuckDBPyConnection, statement: DescribeModel) -> bool:
+def _describe(ctx: MLContext, statement: DescribeModel) -> bool:
+    cur = ctx.cur
     schema, name = catalog.resolve_name(cur, statement.name)
     version = catalog.active_version(cur, schema, name)
     if version is None:
@@ -43,7 +46,7 @@ def _describe(cur: duckdb.DuckDBPyConnection, statement: DescribeModel) -> bool:
     return True
 
 
-def _export(cur: duckdb.DuckDBPyConnection, statement: ExportModel) -> bool:
+def _export(ctx: MLContext, statement: ExportModel) -> bool:
     raise NotSupportedError("EXPORT MODEL parses but is not implemented yet")
 
 

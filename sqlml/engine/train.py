@@ -14,6 +14,7 @@ import pyarrow.compute as pc
 
 from sqlml.engine import catalog, metrics
 from sqlml.engine.catalog import ModelVersion
+from sqlml.engine.context import MLContext
 from sqlml.engine.features import FeatureEncoder, find_column, fit_features
 from sqlml.engine.trainers import TRAINERS, TrainData, Trainer
 from sqlml.errors import DataError, IntegrityError, NotSupportedError, ProgrammingError
@@ -167,8 +168,9 @@ def _prepare(table: pa.Table, options: dict, trainer: Trainer) -> tuple:
     return table, label, features, classes, y, train_idx, eval_idx, dropped
 
 
-def create_model(cur: duckdb.DuckDBPyConnection, statement: CreateModel) -> None:
+def create_model(ctx: MLContext, statement: CreateModel) -> None:
     """Run a CREATE [OR REPLACE] MODEL [IF NOT EXISTS] statement."""
+    cur = ctx.cur
     if statement.transform_sql is not None:
         raise NotSupportedError("the TRANSFORM clause parses but is not supported yet; compute the "
                                 "features in the AS query instead")
@@ -181,7 +183,7 @@ def create_model(cur: duckdb.DuckDBPyConnection, statement: CreateModel) -> None
             raise IntegrityError(f"model {schema}.{name} already exists; use CREATE OR REPLACE MODEL "
                                  "to add a new version, or CREATE MODEL IF NOT EXISTS")
     trainer = TRAINERS[options["model_type"]]
-    data = cur.sql(statement.query_sql).to_arrow_table()
+    data = ctx.read_table(statement.query_sql)
     table, label, features, classes, y, train_idx, eval_idx, dropped = _prepare(data, options, trainer)
     train_rows = table.take(train_idx)
     specs = fit_features(train_rows, features)

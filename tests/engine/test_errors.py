@@ -202,3 +202,11 @@ def test_class_only_in_the_evaluation_split_is_a_data_error(con, model_type):
     fails(con, f"CREATE MODEL m OPTIONS(model_type='{model_type}', input_label_cols=['lab'], "
                "data_split_method='CUSTOM', data_split_col='is_eval') AS SELECT * FROM d",
           sqlml.DataError, "['b']", "only in the evaluation rows")
+
+
+def test_syntax_error_position_is_in_the_whole_script(with_model):
+    script = "SELECT 1;\n\n-- a comment\nSELECT *\n  FROM ML.PREDICT(MODEL m,)"
+    with pytest.raises(sqlml.SqlSyntaxError) as caught:
+        with_model.cursor().execute(script)
+    assert (caught.value.line, caught.value.col) == (5, 27)  # the `)` after `MODEL m,`
+    assert "line 5, column 27" in str(caught.value)

@@ -112,3 +112,36 @@ def test_predict_on_a_table_in_another_schema_with_quoted_names(loaded):
                 'AS SELECT x1, y_reg FROM lab."Cars Table"')
     cur.execute('SELECT count(*) FROM ML.PREDICT(MODEL `lab`.`My Model`, TABLE lab."Cars Table")')
     assert cur.fetchone() == (600,)
+
+
+def test_create_model_trains_on_another_models_predictions_inside_a_transaction(model):
+    con, base = model
+    cur = con.cursor()
+    cur.execute("BEGIN")
+    cur.execute("CREATE TABLE fresh AS SELECT id, y_reg * 2 AS target FROM test")  # uncommitted
+    # the CREATE MODEL query runs on this cursor and sees `fresh`; the ML.PREDICT input reads committed data
+    cur.execute("CREATE MODEL stacked OPTIONS(model_type='linear_reg', input_label_cols=['target'], "
+                "data_split_method='NO_SPLIT') AS SELECT p.predicted_y_reg AS p, f.target "
+                "FROM ML.PREDICT(MODEL m, TABLE test) p JOIN fresh f USING (id)")
+    cur.execute("COMMIT")
+    cur.execute("SELECT features FROM sqlml.model_versions WHERE model_name = 'stacked'")
+    assert '"name": "p"' in cur.fetchone()[0]
+    cur.execute("SELECT count(*) FROM ML.PREDICT(MODEL stacked, (SELECT 1.0 AS p))")
+    assert cur.fetchone() == (1,)
+
+
+def test_pivot_scans_predictions_twice(model):
+    con, base = model
+    got = _rows(con, "SELECT * FROM (PIVOT (SELECT coalesce(color, 'none') AS color, predicted_y_reg > 0 AS positive "
+                     "FROM ML.PREDICT(MODEL m, TABLE test)) ON positive USING count(*)) ORDER BY color")
+    expected = base.assign(color=base.color.fillna("none"), positive=base.p > 0)
+    counts = expected.groupby(["color", "positive"]).size().unstack(fill_value=0)
+    assert got == [(color, int(row[False]), int(row[True])) for color, row in counts.iterrows()]
+
+
+def test_views_over_ml_functions_are_refused(model):
+    con, _ = model
+    import sqlml
+    with pytest.raises(sqlml.NotSupportedError, match="CREATE VIEW"):
+        con.cursor().execute("CREATE VIEW v AS SELECT * FROM ML.PREDICT(MODEL m, TABLE test)")
+    assert _rows(con, "SELECT count(*) FROM duckdb_views() WHERE view_name = 'v'") == [(0,)]
