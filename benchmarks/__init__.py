@@ -1,0 +1,1 @@
+"""sqlml benchmarks: see run.py."""

@@ -1,0 +1,204 @@
+"""sqlml against the raw Python stack, measured side by side in one run (best of 3).
+
+    python -m benchmarks [--quick]        (or: python benchmarks/run.py)
+
+Each line prints the sqlml time, the raw-stack time and their ratio in the direction of the target:
+throughput ratio (>= target) for predict, time ratio (<= target) for training and pass-through,
+milliseconds for the ML statement overhead, peak RSS for the 20M-row predict. Timing never gates CI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+import lightgbm as lgb
+import numpy as np
+
+import sqlml
+
+FEATURES = [f"f{i}" for i in range(20)]
+
+
+def best_of(runs: int, fn) -> float:
+    """The shortest wall time of `runs` calls of `fn`."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def write_parquet(path: Path, rows: int, seed: int) -> None:
+    """`rows` rows of 20 float features and a 0/1 label that depends on a few of them."""
+    columns = ", ".join(f"random() AS f{i}" for i in range(20))
+    con = duckdb.connect()
+    con.execute(f"SELECT setseed({seed / 100})")
+    con.execute(f"COPY (SELECT *, (f0 + f1 * f2 + 0.3 * random() > 0.8)::INTEGER AS label FROM "
+                f"(SELECT {columns} FROM range({rows}))) TO '{path}' (FORMAT parquet)")
+
+
+def numpy_rows(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """The raw path's input: DuckDB -> Arrow -> numpy."""
+    table = duckdb.connect().sql(f"SELECT * FROM '{path}'").to_arrow_table()
+    X = np.column_stack([table.column(name).to_numpy() for name in FEATURES])
+    return X, table.column("label").to_numpy()
+
+
+def lightgbm_params() -> dict:
+    """The LightGBM parameters sqlml uses for boosted_tree_classifier with the OPTIONS below."""
+    return {"objective": "binary", "learning_rate": 0.3, "max_depth": 6, "num_leaves": 64, "lambda_l2": 1.0,
+            "min_sum_hessian_in_leaf": 1, "min_data_in_leaf": 1, "seed": 0, "deterministic": True,
+            "verbosity": -1}
+
+
+TREE_OPTIONS = "model_type='boosted_tree_classifier', max_iterations=100, max_tree_depth=6, early_stop=FALSE"
+
+
+def bench_tree_predict(work: Path, rows: int, runs: int) -> tuple[float, float]:
+    train, data = work / "tree_train.parquet", work / "tree_predict.parquet"
+    write_parquet(train, 50_000, 1)
+    write_parquet(data, rows, 2)
+    con = sqlml.connect()
+    cur = con.cursor()
+    cur.execute(f"CREATE MODEL m OPTIONS({TREE_OPTIONS}, data_split_method='NO_SPLIT') "
+                f"AS SELECT * FROM '{train}'")
+    X_train, y_train = numpy_rows(train)
+    booster = lgb.train(lightgbm_params(), lgb.Dataset(X_train, y_train), 100)
+
+    def ours():
+        cur.execute(f"SELECT count(*), sum(predicted_label) FROM ML.PREDICT(MODEL m, (FROM '{data}'))")
+        cur.fetchall()
+
+    def raw():
+        X, _ = numpy_rows(data)
+        (booster.predict(X) > 0.5).sum()
+
+    return best_of(runs, ours), best_of(runs, raw)
+
+
+def bench_linear_scoring(work: Path, rows: int, runs: int) -> tuple[float, float]:
+    data = work / "linear.parquet"
+    write_parquet(data, rows, 3)
+    con = sqlml.connect()
+    cur = con.cursor()
+    cur.execute(f"CREATE TABLE train AS SELECT * FROM '{data}' LIMIT 50000")
+    cur.execute("CREATE MODEL m OPTIONS(model_type='logistic_reg', data_split_method='NO_SPLIT') "
+                "AS SELECT * FROM train")
+    cur.execute("SELECT features FROM sqlml.model_versions")
+    specs = json.loads(cur.fetchone()[0])
+    cur.execute("SELECT artifact FROM sqlml.model_versions")
+    state = json.loads(cur.fetchone()[0])
+    w, b = state["coef"][0], state["intercept"][0]
+    score = " + ".join(f"{wi!r} * ((coalesce({s['name']}, {s['mean']!r}) - {s['mean']!r}) / {s['std']!r})"
+                       for wi, s in zip(w, specs))
+    hand_written = f"SELECT count(*), sum((1 / (1 + exp(-({score} + {b!r})))) > 0.5) FROM '{data}'"
+    plain = duckdb.connect()
+
+    def ours():
+        cur.execute(f"SELECT count(*), sum(predicted_label) FROM ML.PREDICT(MODEL m, (FROM '{data}'))")
+        cur.fetchall()
+
+    return best_of(runs, ours), best_of(runs, lambda: plain.execute(hand_written).fetchall())
+
+
+def bench_training(work: Path, rows: int, runs: int) -> tuple[float, float]:
+    data = work / "training.parquet"
+    write_parquet(data, rows, 4)
+    con = sqlml.connect()
+    cur = con.cursor()
+    cur.execute(f"CREATE TABLE t AS SELECT * FROM '{data}'")
+
+    def ours():
+        cur.execute(f"CREATE OR REPLACE MODEL m OPTIONS({TREE_OPTIONS}, data_split_method='NO_SPLIT') "
+                    "AS SELECT * FROM t")
+
+    def raw():
+        X, y = numpy_rows(data)
+        lgb.train(lightgbm_params(), lgb.Dataset(X, y), 100)
+
+    return best_of(runs, ours), best_of(runs, raw)
+
+
+def bench_pass_through(statements: int, runs: int) -> tuple[float, float]:
+    ours, theirs = sqlml.connect().cursor(), duckdb.connect().cursor()
+
+    def loop(cursor):
+        for _ in range(statements):
+            cursor.execute("SELECT 42").fetchall()
+
+    return best_of(runs, lambda: loop(ours)), best_of(runs, lambda: loop(theirs))
+
+
+def bench_ml_overhead(runs: int) -> tuple[float, float]:
+    """ML.PREDICT over an empty input: parse + plan + catalog lookup (+ model load on a cold cache)."""
+    cur = sqlml.connect().cursor()
+    cur.execute("CREATE TABLE t AS SELECT random() AS x, random() AS label FROM range(1000)")
+    cur.execute(f"CREATE MODEL m OPTIONS({TREE_OPTIONS.replace('_classifier', '_regressor')}) AS SELECT * FROM t")
+    query = "SELECT * FROM ML.PREDICT(MODEL m, (SELECT * FROM t WHERE false))"
+    cur.execute(query).fetchall()  # warm: the first call also loads the model
+    calls = 200
+
+    def loop():
+        for _ in range(calls):
+            cur.execute(query).fetchall()
+
+    return best_of(runs, loop) / calls, 0.0
+
+
+MEMORY_SCRIPT = """
+import resource, sys, sqlml
+path, rows = sys.argv[1], int(sys.argv[2])
+cur = sqlml.connect().cursor()
+cur.execute(f"COPY (SELECT i AS id, (i % 1000) / 100.0 AS x1, ((i * 7) % 13)::DOUBLE AS x2, "
+            f"['a', 'b', 'c'][i % 3 + 1] AS cat FROM range({rows}) r(i)) TO '{path}' (FORMAT parquet)")
+cur.execute("CREATE TABLE train AS SELECT (i % 1000) / 100.0 AS x1, ((i * 7) % 13)::DOUBLE AS x2, "
+            "['a', 'b', 'c'][i % 3 + 1] AS cat, (i % 1000) / 50.0 + (i % 3) AS label FROM range(2000) r(i)")
+cur.execute("CREATE MODEL m OPTIONS(model_type='boosted_tree_regressor') AS SELECT * FROM train")
+cur.execute(f"SELECT count(*), avg(predicted_label) FROM ML.PREDICT(MODEL m, (FROM '{path}'))").fetchall()
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def bench_memory(work: Path, rows: int) -> float:
+    out = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT, str(work / "memory.parquet"), str(rows)],
+                         capture_output=True, text=True, check=True)
+    return float(out.stdout)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="small sizes, one run: checks the harness works")
+    args = parser.parse_args(argv)
+    scale, runs = (0.01, 1) if args.quick else (1.0, 3)
+    n = lambda rows: max(int(rows * scale), 1000)
+    print(f"sqlml benchmarks on {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+          f"Python {platform.python_version()}, duckdb {duckdb.__version__}, lightgbm {lgb.__version__}")
+    print(f"{'benchmark':<44}{'sqlml':>10}{'raw':>10}{'ratio':>9}  target")
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        ours, raw = bench_tree_predict(work, n(2_000_000), runs)
+        print(f"{'tree predict, 2M rows (throughput ratio)':<44}{ours:>9.3f}s{raw:>9.3f}s{raw / ours:>8.2f}x  >= 1.0")
+        ours, raw = bench_linear_scoring(work, n(10_000_000), runs)
+        print(f"{'logistic predict vs hand SQL, 10M (thr.)':<44}{ours:>9.3f}s{raw:>9.3f}s{raw / ours:>8.2f}x  >= 0.8")
+        ours, raw = bench_training(work, n(500_000), runs)
+        print(f"{'training boosted tree, 500k rows (time)':<44}{ours:>9.3f}s{raw:>9.3f}s{ours / raw:>8.2f}x  <= 1.15")
+        ours, raw = bench_pass_through(n(5_000), runs)
+        print(f"{'pass-through, 5,000 x SELECT 42 (time)':<44}{ours:>9.3f}s{raw:>9.3f}s{ours / raw:>8.2f}x  <= 1.10")
+        ours, _ = bench_ml_overhead(runs)
+        print(f"{'ML.PREDICT on empty input (per statement)':<44}{ours * 1000:>8.2f}ms{'':>10}{'':>9}  <= 5 ms")
+        peak = bench_memory(work, n(20_000_000))
+        print(f"{'ML.PREDICT 20M rows from Parquet, peak RSS':<44}{peak:>8.0f}MB{'':>10}{'':>9}  <= 1500 MB")
+
+
+if __name__ == "__main__":
+    main()
