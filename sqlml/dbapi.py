@@ -24,8 +24,8 @@ class Cursor:
         self.connection = connection
         self._cursor: SessionCursor | None = connection._session.cursor()
         self._has_result = False
+        self._rowcount: int | None = None  # set by executemany; else read from DuckDB when asked
         self.arraysize = 1
-        self.rowcount = -1
 
     def _open(self) -> SessionCursor:
         if self._cursor is None:
@@ -43,13 +43,22 @@ class Cursor:
         """(name, type_code, None, None, None, None, None) per column, or None without a result set."""
         if self._cursor is None or not self._has_result:
             return None
-        return self._cursor.duck.description
+        with self._cursor.translated():
+            return self._cursor.duck.description
+
+    @property
+    def rowcount(self) -> int:
+        """Rows changed by the last INSERT/UPDATE/DELETE (summed over executemany), else -1."""
+        if self._rowcount is not None:
+            return self._rowcount
+        if self._cursor is None or not self._has_result:
+            return -1
+        return self._cursor.duck.rowcount
 
     def execute(self, operation: str, parameters: Sequence[Any] | Mapping[str, Any] | None = None) -> "Cursor":
         cursor = self._open()
-        self._has_result, self.rowcount = False, -1  # nothing of the previous statement survives a failure
+        self._has_result, self._rowcount = False, None  # nothing of the previous statement survives a failure
         self._has_result = cursor.execute(operation, parameters)
-        self.rowcount = cursor.duck.rowcount if self._has_result else -1
         return self
 
     def executemany(self, operation: str, seq_of_parameters: Iterable[Sequence[Any] | Mapping[str, Any]]) -> "Cursor":
@@ -57,7 +66,7 @@ class Cursor:
         for parameters in seq_of_parameters:
             self.execute(operation, parameters)
             total += max(self.rowcount, 0)
-        self.rowcount = total
+        self._rowcount = total
         return self
 
     def _fetch(self, method: str, *args):

@@ -122,13 +122,26 @@ def active_version(cur: duckdb.DuckDBPyConnection, schema: str, model: str) -> i
     return rows[0][0] if rows else None
 
 
-def load(cur: duckdb.DuckDBPyConnection, schema: str, model: str, version: int | None = None) -> ModelVersion:
-    """A model's version (the active one by default); ProgrammingError naming the model if absent."""
-    active = active_version(cur, schema, model)
-    if active is None:
-        raise ProgrammingError(f"model {schema}.{model} does not exist")
+def locate(cur: duckdb.DuckDBPyConnection, name: tuple[str | None, str],
+           version: int | None = None) -> tuple[str, str, int, int]:
+    """(schema, model, version, identity) of a model's version (the active one by default), in one cheap
+    query; `identity`, the model's creation time in microseconds, tells a re-created model's versions from
+    the dropped one's. ProgrammingError naming the model if absent. Needs the catalog to exist."""
+    schema, model = name
+    rows = query(cur, "SELECT schema_name, model_name, active_version, epoch_us(created_at) FROM sqlml.models "
+                      "WHERE lower(schema_name) = lower(coalesce(?, current_schema())) AND lower(model_name) = lower(?)",
+                 [schema, model])
+    if not rows:
+        shown = f"{schema}.{model}" if schema else query(cur, "SELECT current_schema()")[0][0] + f".{model}"
+        raise ProgrammingError(f"model {shown} does not exist")
+    found_schema, found_model, active, identity = rows[0]
+    return found_schema, found_model, active if version is None else version, identity
+
+
+def load(cur: duckdb.DuckDBPyConnection, schema: str, model: str, version: int) -> ModelVersion:
+    """One version of a model, as `locate` found it; ProgrammingError if it has no such version."""
     cursor = cur.execute(f"SELECT * FROM sqlml.model_versions WHERE {_KEY} AND version = ?",
-                         [schema, model, active if version is None else version])
+                         [schema, model, version])
     rows = cursor.fetchall()
     if not rows:
         raise ProgrammingError(f"model {schema}.{model} has no version {version}")

@@ -8,8 +8,7 @@ import duckdb
 import pyarrow as pa
 from sqlglot import exp
 
-from sqlml.engine import catalog
-from sqlml.engine.model import Model
+from sqlml.engine.model import Model, ModelCache
 from sqlml.errors import ProgrammingError
 from sqlml.parser import MLFunction
 
@@ -24,8 +23,9 @@ class MLContext:
     """
 
     def __init__(self, cur: duckdb.DuckDBPyConnection, run_input: Callable[[str], pa.RecordBatchReader],
-                 plan: Callable[[str], str]):
+                 plan: Callable[[str], str], models: ModelCache):
         self.cur = cur
+        self.models = models
         self.run_input = run_input
         self.plan = plan
         self.errors: list[BaseException] = []
@@ -36,8 +36,7 @@ class MLContext:
         return self.cur.sql(self.plan(sql)).to_arrow_table()
 
     def model(self, call: MLFunction) -> Model:
-        schema, name = catalog.resolve_name(self.cur, call.model_name)
-        return Model(catalog.load(self.cur, schema, name, call.args.get("version")))
+        return self.models.get(self.cur, call.model_name, call.args.get("version"))
 
     def params(self, call: MLFunction, allowed: dict[str, type]) -> dict:
         """The STRUCT(...) parameters, checked against `allowed` (name -> float/int/bool/str)."""

@@ -53,13 +53,16 @@ def find_column(names: list[str], name: str) -> str | None:
 def numeric_values(name: str, column: pa.ChunkedArray | pa.Array) -> np.ndarray:
     """float64 values with NULL as NaN; NaN or inf in the data itself is a DataError naming the column."""
     values = pc.cast(column, pa.float64(), safe=False)
-    bad = pc.sum(pc.invert(pc.is_finite(values))).as_py()  # NULLs are skipped: only NaN and inf count
+    if values.null_count:  # NULLs become NaN below, so find the NaN/inf the data itself holds first
+        bad = pc.sum(pc.invert(pc.is_finite(values))).as_py()
+        array = pc.fill_null(values, np.nan).to_numpy(zero_copy_only=False)
+    else:
+        array = values.to_numpy(zero_copy_only=False)
+        bad = 0 if np.isfinite(array).all() else int((~np.isfinite(array)).sum())
     if bad:
         raise DataError(f"column '{name}' has {bad} NaN or infinite value(s); replace or filter them "
                         "(NULL is the missing value, imputed with the training mean)")
-    if values.null_count:
-        values = pc.fill_null(values, np.nan)
-    return values.to_numpy(zero_copy_only=False)
+    return array
 
 
 def _as_strings(column: pa.ChunkedArray | pa.Array) -> pa.Array:
@@ -145,7 +148,8 @@ class FeatureEncoder:
         """Write one leaf's columns into `out` (a view of the matrix); return how many it wrote."""
         if leaf["kind"] == "numeric":
             column = numeric_values(leaf["name"], values)
-            column = np.where(np.isnan(column), leaf["mean"], column)
+            if values.null_count:
+                column = np.where(np.isnan(column), leaf["mean"], column)
             out[:, 0] = (column - leaf["mean"]) / leaf["std"] if self.linear else column
             return 1
         strings = _as_strings(values)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from sqlml.engine import catalog
 from sqlml.engine.catalog import ModelVersion
 from sqlml.engine.features import FeatureEncoder
 from sqlml.engine.trainers import TRAINERS
-from sqlml.errors import DataError
+from sqlml.errors import DataError, ProgrammingError
 
 
 class Model:
@@ -33,6 +34,34 @@ class Model:
     def scores(self, batch: pa.RecordBatch | pa.Table, mapping: dict[str, str] | None = None) -> np.ndarray:
         """Regression values (n,) or class probabilities (n, n_classes) for the rows of `batch`."""
         return self.estimator.predict(self.encoder.transform(batch, mapping))
+
+
+class ModelCache:
+    """The models a connection has loaded, by version identity, so a statement on a known version skips
+    reading and parsing its artifact; and whether the catalog was seen to exist."""
+
+    SIZE = 32
+
+    def __init__(self):
+        self._models: dict[tuple, tuple[int, Model]] = {}
+        self._catalog_seen = False
+
+    def get(self, cur, name: tuple[str | None, str], version: int | None = None) -> Model:
+        """The model `name` (at `version`, else its active one), loaded once per version."""
+        if not self._catalog_seen:
+            if not catalog.exists(cur):
+                raise ProgrammingError(f"model {catalog.resolve_name(cur, name)[0]}.{name[1]} does not exist")
+            self._catalog_seen = True
+        schema, model, version, identity = catalog.locate(cur, name, version)
+        key = (schema.lower(), model.lower(), version)
+        cached = self._models.get(key)
+        if cached is not None and cached[0] == identity:
+            return cached[1]
+        loaded = Model(catalog.load(cur, schema, model, version))
+        if len(self._models) >= self.SIZE:
+            self._models.pop(next(iter(self._models)))
+        self._models[key] = (identity, loaded)
+        return loaded
 
 
 def predicted_labels(probabilities: np.ndarray, threshold: float | None) -> np.ndarray:

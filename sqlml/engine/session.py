@@ -11,6 +11,7 @@ The path of a statement: `SessionCursor.execute(sql, params)`
 
 from __future__ import annotations
 
+import functools
 import itertools
 from contextlib import contextmanager, suppress
 from functools import partial
@@ -24,12 +25,16 @@ from sqlml import errors
 from sqlml.engine.context import MLContext
 from sqlml.engine.functions import ML_FUNCTIONS
 from sqlml.engine import catalog
+from sqlml.engine.model import ModelCache
 from sqlml.engine.params import bind, literal, quote_identifier
 from sqlml.engine.statements import STATEMENTS
 from sqlml.parser import (CreateModel, DropModel, MLFunction, has_ml_keyword, is_ml_statement, parse_statement,
                           split_statements)
 
 INPUT_BATCH_ROWS = 131_072
+# parsing is pure (text -> tree; the tree is only read): statements a client repeats parse once
+_parse = functools.lru_cache(maxsize=256)(parse_statement)
+_is_ml_statement = functools.lru_cache(maxsize=1024)(is_ml_statement)
 _SESSION_STATE_SQL = ("SELECT current_database(), current_schema(), current_setting('search_path'), "
                       "current_setting('TimeZone')")
 
@@ -45,6 +50,29 @@ def translate(exc: duckdb.Error) -> errors.Error:
     """The sqlml (PEP 249) exception for a DuckDB one, with the same message."""
     cls = next((ours for theirs, ours in _DUCKDB_ERRORS if isinstance(exc, theirs)), errors.Error)
     return cls(str(exc))
+
+
+class _Translated:
+    """The context of `SessionCursor.translated` (a class: it wraps every statement and fetch)."""
+
+    __slots__ = ("cursor",)
+
+    def __init__(self, cursor: "SessionCursor"):
+        self.cursor = cursor
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type, exc, traceback) -> bool:
+        if exc_type is None or issubclass(exc_type, errors.Error) or not issubclass(exc_type, Exception):
+            return False
+        if issubclass(exc_type, duckdb.Error):
+            streamed = self.cursor._stream_errors()
+            if streamed:
+                raise streamed[0] if isinstance(streamed[0], errors.Error) else \
+                    errors.InternalError(f"internal error while streaming: {streamed[0]!r}") from None
+            raise translate(exc) from None
+        raise errors.InternalError(f"internal error: {exc_type.__name__}: {exc}") from exc
 
 
 @contextmanager
@@ -70,6 +98,8 @@ class Session:
         except duckdb.Error as exc:
             raise translate(exc) from None
         self.read_only = read_only
+        self.models = ModelCache()
+        self.default_state = catalog.query(self.connection.cursor(), _SESSION_STATE_SQL)[0]
 
     def cursor(self) -> "SessionCursor":
         return SessionCursor(self)
@@ -92,15 +122,16 @@ class SessionCursor:
 
     # -- running statements -------------------------------------------------------------------------
     def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> bool:
-        """Run one or more statements; True when the last one left a result set on `duck`."""
+        """Run one or more statements. True: the last one's result (if it has one) is on `duck`, as DuckDB
+        reports it; False: it has no result set (CREATE MODEL, DROP MODEL)."""
         if params is not None and (isinstance(params, (str, bytes)) or not isinstance(params, (Sequence, Mapping))):
             raise errors.ProgrammingError(f"parameters must be a sequence or a mapping, not {type(params).__name__}")
         self.release()
         with self.translated():
             if not has_ml_keyword(sql):
-                self.duck.execute(sql, params)
-                return self.duck.description is not None
-            statements = split_statements(sql)
+                self.duck.execute(sql) if params is None else self.duck.execute(sql, params)
+                return True
+            statements = split_statements(sql) if ";" in sql else [sql.strip()]
             if params and len(statements) > 1:
                 raise errors.ProgrammingError("parameters can only be bound to a single statement")
             has_result, offset = False, 0
@@ -112,13 +143,13 @@ class SessionCursor:
             return has_result
 
     def _execute_one(self, text: str, params) -> bool:
-        if not is_ml_statement(text):
+        if not _is_ml_statement(text):
             self.duck.execute(text, params)
-            return self.duck.description is not None
+            return True
         if params:
             text = bind(text, params)
-        statement = parse_statement(text)
-        self._context = MLContext(self.duck, self._open_input, self._plan)
+        statement = _parse(text)
+        self._context = self._new_context()
         handler = STATEMENTS.get(type(statement))
         if handler is not None:
             if self.session.read_only and isinstance(statement, (CreateModel, DropModel)):
@@ -133,17 +164,20 @@ class SessionCursor:
             if "already been consumed" not in str(exc):
                 raise
             self.release()  # DuckDB scans a relation twice (PIVOT, recursive CTE): hold them in memory
-            self._context = MLContext(self.duck, self._open_input, self._plan)
+            self._context = self._new_context()
             self.duck.execute(self._plan(text, statement, materialize=True))
-        return self.duck.description is not None
+        return True
+
+    def _new_context(self) -> MLContext:
+        return MLContext(self.duck, self._open_input, self._plan, self.session.models)
 
     def _plan(self, text: str, statement=None, materialize: bool = False) -> str:
         """`text` with each top-level ML function call replaced by a registered Arrow relation (read into
         memory if `materialize`); text without ML function calls comes back as it is."""
         if statement is None:
-            if not (has_ml_keyword(text) and is_ml_statement(text)):
+            if not (has_ml_keyword(text) and _is_ml_statement(text)):
                 return text
-            statement = parse_statement(text)
+            statement = _parse(text)
         calls = [c for c in statement.find_all(MLFunction) if c.find_ancestor(MLFunction) is None]
         for call in sorted(calls, key=lambda c: c.span[0], reverse=True):
             handler = ML_FUNCTIONS.get(call.function)
@@ -165,33 +199,25 @@ class SessionCursor:
         sub = SessionCursor(self.session)
         self._inputs.append(sub)
         sub._follow(self.duck)
-        sub._context = MLContext(sub.duck, sub._open_input, sub._plan)
+        sub._context = sub._new_context()
         return sub.duck.sql(sub._plan(sql)).to_arrow_reader(INPUT_BATCH_ROWS)
 
     def _follow(self, other: duckdb.DuckDBPyConnection) -> None:
-        """Take the default catalog and schema (USE), search_path and time zone of another cursor."""
-        database, schema, search_path, timezone = catalog.query(other, _SESSION_STATE_SQL)[0]
+        """Take the default catalog and schema (USE), search_path and time zone of another cursor (a new
+        cursor starts with the connection's defaults: only what differs is set)."""
+        state = catalog.query(other, _SESSION_STATE_SQL)[0]
+        if state == self.session.default_state:
+            return
+        database, schema, search_path, timezone = state
         self.duck.execute(f"USE {quote_identifier(database)}.{quote_identifier(schema)}")
         if search_path:
             self.duck.execute(f"SET search_path = {literal(search_path)}")
         self.duck.execute(f"SET TimeZone = {literal(timezone)}")
 
     # -- results and errors -------------------------------------------------------------------------
-    @contextmanager
-    def translated(self) -> Iterator[None]:
-        """Re-raise anything from DuckDB or the engine as a sqlml (PEP 249) exception."""
-        try:
-            yield
-        except errors.Error:
-            raise
-        except duckdb.Error as exc:
-            streamed = self._stream_errors()
-            if streamed:
-                raise streamed[0] if isinstance(streamed[0], errors.Error) else \
-                    errors.InternalError(f"internal error while streaming: {streamed[0]!r}") from None
-            raise translate(exc) from None
-        except Exception as exc:
-            raise errors.InternalError(f"internal error: {type(exc).__name__}: {exc}") from exc
+    def translated(self) -> "_Translated":
+        """A context re-raising anything from DuckDB or the engine as a sqlml (PEP 249) exception."""
+        return _Translated(self)
 
     def _stream_errors(self) -> list[BaseException]:
         found = list(self._context.errors) if self._context else []

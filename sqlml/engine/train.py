@@ -99,6 +99,14 @@ def fingerprint(cur: duckdb.DuckDBPyConnection, table: pa.Table) -> str:
     return f"{count}:{int(total or 0) % 2**64:016x}"
 
 
+def _training_sample(n_rows: int, seed: int) -> np.ndarray:
+    """Row positions ML.EVALUATE uses when there is no evaluation split: all the training rows, or a
+    random sample of AUTO_SPLIT_MAX_EVAL of them."""
+    if n_rows <= AUTO_SPLIT_MAX_EVAL:
+        return np.arange(n_rows)
+    return np.sort(np.random.default_rng(seed).choice(n_rows, AUTO_SPLIT_MAX_EVAL, replace=False))
+
+
 def _eval_predictions_blob(y: np.ndarray, scores: np.ndarray) -> bytes:
     """The evaluation split's labels and scores as Arrow IPC, so ML.EVALUATE can recompute metrics."""
     columns = {"y": y} | ({f"p{i}": scores[:, i] for i in range(scores.shape[1])} if scores.ndim == 2
@@ -133,7 +141,8 @@ def _prepare(table: pa.Table, options: dict, trainer: Trainer) -> tuple:
     total = table.num_rows
     if total == 0:
         raise DataError("the training query returned no rows")
-    table = table.filter(pc.is_valid(table.column(label)))
+    if table.column(label).null_count:
+        table = table.filter(pc.is_valid(table.column(label)))
     dropped = total - table.num_rows
     if table.num_rows == 0:
         raise DataError(f"label column '{label}' is NULL in all {total} rows")
@@ -185,7 +194,7 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
     trainer = TRAINERS[options["model_type"]]
     data = ctx.read_table(statement.query_sql)
     table, label, features, classes, y, train_idx, eval_idx, dropped = _prepare(data, options, trainer)
-    train_rows = table.take(train_idx)
+    train_rows = table if len(train_idx) == table.num_rows else table.take(train_idx)
     specs = fit_features(train_rows, features)
     encoder = FeatureEncoder(specs, trainer.linear_encoding)
     X = encoder.transform(train_rows)
@@ -196,8 +205,11 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
         weights=None if classes is None else _class_weights(y[train_idx], class_list, options),
         X_eval=X_eval, y_eval=y[eval_idx] if len(eval_idx) else None,
         categorical_indices=encoder.categorical_indices))
-    # With no evaluation split (NO_SPLIT, or AUTO_SPLIT under 500 rows) the training rows are evaluated.
-    eval_X, eval_y = (X_eval, y[eval_idx]) if len(eval_idx) else (X, y[train_idx])
+    if len(eval_idx):
+        eval_X, eval_y = X_eval, y[eval_idx]
+    else:  # no evaluation split (NO_SPLIT, AUTO_SPLIT under 500 rows): a sample of the training rows
+        sample = _training_sample(len(train_idx), options["seed"])
+        eval_X, eval_y = X[sample], y[train_idx][sample]
     eval_scores = estimator.predict(eval_X)
     record = ModelVersion(
         schema_name=schema, model_name=name, version=0, model_type=options["model_type"], options=options,

@@ -222,3 +222,22 @@ def test_bool_label_class_weights_use_sql_spelling(con):
                     "AS SELECT * FROM t")
     cur.execute("SELECT predicted_label FROM ML.PREDICT(MODEL b, TABLE t) LIMIT 1")
     assert isinstance(cur.fetchone()[0], bool)
+
+
+def test_cached_models_follow_replace_drop_and_versions(con):
+    """Each prediction comes from the version asked for, although the connection caches loaded models."""
+    cur = con.cursor()
+    cur.execute("CREATE TABLE t AS SELECT range::DOUBLE AS x, range * 1.0 AS a, range * 2.0 AS b, "
+                "range * 3.0 AS c FROM range(20)")
+    predict = "SELECT round(predicted_label, 6) FROM ML.PREDICT(MODEL m{}, (SELECT 5.0 AS x))"
+    cur.execute("CREATE MODEL m OPTIONS(model_type='linear_reg') AS SELECT x, a AS label FROM t")
+    assert cur.execute(predict.format("")).fetchall() == [(5.0,)]
+    cur.execute("CREATE OR REPLACE MODEL m OPTIONS(model_type='linear_reg') AS SELECT x, b AS label FROM t")
+    assert cur.execute(predict.format("")).fetchall() == [(10.0,)]
+    assert cur.execute(predict.format(" VERSION 1")).fetchall() == [(5.0,)]
+    cur.execute("DROP MODEL m")
+    cur.execute("CREATE MODEL m OPTIONS(model_type='linear_reg') AS SELECT x, c AS label FROM t")
+    assert cur.execute(predict.format(" VERSION 1")).fetchall() == [(15.0,)]  # the new model's version 1
+    import sqlml
+    with pytest.raises(sqlml.ProgrammingError, match="has no version 7"):
+        cur.execute(predict.format(" VERSION 7"))
