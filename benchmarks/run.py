@@ -52,6 +52,7 @@ def write_parquet(path: Path, rows: int, seed: int) -> None:
     """`rows` rows of 20 float features and a 0/1 label that depends on a few of them."""
     columns = ", ".join(f"random() AS f{i}" for i in range(20))
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     con.execute(f"SELECT setseed({seed / 100})")
     con.execute(f"COPY (SELECT *, (f0 + f1 * f2 + 0.3 * random() > 0.8)::INTEGER AS label FROM "
                 f"(SELECT {columns} FROM range({rows}))) TO '{path}' (FORMAT parquet)")

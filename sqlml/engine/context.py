@@ -55,12 +55,15 @@ class MLContext:
                                        f"got {value!r}")
         return values
 
-    def open_input(self, call: MLFunction) -> pa.RecordBatchReader:
-        """The call's TABLE t or (query) as a stream of record batches."""
+    def input_query(self, call: MLFunction) -> str:
+        """The SQL of the call's TABLE t or (query)."""
         if call.input_sql is None:
             raise ProgrammingError(f"ML.{call.function} needs input data: TABLE t or (query)")
-        is_table = isinstance(call.args.get("input"), exp.Table)
-        return self.run_input(f"FROM {call.input_sql}" if is_table else call.input_sql)
+        return f"FROM {call.input_sql}" if isinstance(call.args.get("input"), exp.Table) else call.input_sql
+
+    def open_input(self, call: MLFunction) -> pa.RecordBatchReader:
+        """The call's TABLE t or (query) as a stream of record batches."""
+        return self.run_input(self.input_query(call))
 
     def stream(self, schema: pa.Schema, batches: Iterator[pa.RecordBatch]) -> pa.RecordBatchReader:
         """A reader DuckDB can scan, remembering any exception the batches raise."""

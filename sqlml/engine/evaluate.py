@@ -24,7 +24,7 @@ from sqlml.parser import MLFunction
 def _labels_and_scores(ctx: MLContext, call: MLFunction, model: Model) -> tuple[np.ndarray, np.ndarray]:
     """Stream the input, keeping its encoded labels and the model's scores."""
     reader = ctx.open_input(call)
-    mapping = model.encoder.resolve(reader.schema)
+    mapping = model.encoder.resolve(reader.schema.names)
     label = find_column(reader.schema.names, model.version.label)
     if label is None:
         raise ProgrammingError(f"ML.EVALUATE input has no label column '{model.version.label}'; input "

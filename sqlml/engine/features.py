@@ -135,13 +135,13 @@ class FeatureEncoder:
                     self.categorical_indices.append(len(self.output_names))
                     self.output_names.append(leaf["name"])
 
-    def resolve(self, schema: pa.Schema) -> dict[str, str]:
-        """Map each feature to the input column carrying it; a missing one is a ProgrammingError."""
-        mapping = {spec["name"]: find_column(schema.names, spec["name"]) for spec in self.specs}
+    def resolve(self, names: list[str]) -> dict[str, str]:
+        """Map each feature to the input column (of `names`) carrying it; a missing one is a ProgrammingError."""
+        mapping = {spec["name"]: find_column(names, spec["name"]) for spec in self.specs}
         missing = [name for name, found in mapping.items() if found is None]
         if missing:
             raise ProgrammingError(f"input is missing feature column(s) {', '.join(map(repr, missing))} "
-                                   f"that the model was trained on; input columns: {', '.join(schema.names)}")
+                                   f"that the model was trained on; input columns: {', '.join(names)}")
         return mapping
 
     def _encode_leaf(self, leaf: dict, values, out: np.ndarray) -> int:
@@ -168,7 +168,7 @@ class FeatureEncoder:
 
     def transform(self, batch: pa.RecordBatch | pa.Table, mapping: dict[str, str] | None = None) -> np.ndarray:
         """The float64 feature matrix (rows x output_names) of `batch`."""
-        mapping = mapping or self.resolve(batch.schema)
+        mapping = mapping or self.resolve(batch.schema.names)
         matrix = np.empty((batch.num_rows, len(self.output_names)), dtype=np.float64, order="F")
         position = 0
         for spec in self.specs:

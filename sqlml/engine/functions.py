@@ -1,4 +1,5 @@
-"""The one table from ML function name to handler: handler(context, call) -> an Arrow relation."""
+"""The one table from ML function name to handler: handler(context, call) -> an Arrow relation (a
+RecordBatchReader or Table DuckDB scans) or the SQL text of a query DuckDB runs in the call's place."""
 
 from sqlml.engine.evaluate import evaluate
 from sqlml.engine.predict import predict

@@ -1,8 +1,9 @@
 """ML.PREDICT(MODEL m, TABLE t | (query) [, STRUCT(threshold)]): the input rows plus predictions.
 
 Output: every input column, then predicted_<label>; classifiers add predicted_<label>_probs, a
-LIST<STRUCT(label, prob)> in class order. The input streams batch by batch from its own cursor and the
-result is a RecordBatchReader DuckDB scans, so memory does not grow with the row count.
+LIST<STRUCT(label, prob)> in class order. Linear models compile to one SQL query (engine/linear_sql.py)
+that DuckDB runs itself. Otherwise the input streams batch by batch from its own cursor and the result is
+a RecordBatchReader DuckDB scans; either way memory does not grow with the row count.
 """
 
 from __future__ import annotations
@@ -11,9 +12,11 @@ import numpy as np
 import pyarrow as pa
 
 from sqlml.engine.context import MLContext
+from sqlml.engine.linear_sql import compile_predict
 from sqlml.engine.model import Model, predicted_labels
+from sqlml.engine.trainers.linear import LinearModel
 from sqlml.errors import ProgrammingError
-from sqlml.parser import MLFunction
+from sqlml.parser import MLFunction, has_ml_keyword, is_ml_statement
 
 
 def output_fields(model: Model) -> list[pa.Field]:
@@ -50,18 +53,29 @@ def binary_threshold(model: Model, params: dict) -> float | None:
     return params["threshold"]
 
 
-def predict(ctx: MLContext, call: MLFunction) -> pa.RecordBatchReader:
-    params = ctx.params(call, {"threshold": float})
-    model = ctx.model(call)
-    threshold = binary_threshold(model, params)
-    reader = ctx.open_input(call)
-    mapping = model.encoder.resolve(reader.schema)
-    added = output_fields(model)
-    taken = {name.lower() for name in reader.schema.names} & {field.name.lower() for field in added}
+def _check_input(model: Model, names: list[str]) -> dict[str, str]:
+    """The feature -> input column mapping; errors for missing features or columns ML.PREDICT would add."""
+    mapping = model.encoder.resolve(names)
+    taken = {name.lower() for name in names} & {field.name.lower() for field in output_fields(model)}
     if taken:
         raise ProgrammingError(f"the input already has column(s) {', '.join(sorted(taken))}, which ML.PREDICT "
                                "adds; leave them out (e.g. SELECT * EXCLUDE (...)) or rename them")
-    schema = pa.schema(list(reader.schema) + added)
+    return mapping
+
+
+def predict(ctx: MLContext, call: MLFunction) -> pa.RecordBatchReader | str:
+    params = ctx.params(call, {"threshold": float})
+    model = ctx.model(call)
+    threshold = binary_threshold(model, params)
+    query = ctx.input_query(call)
+    if isinstance(model.estimator, LinearModel) and not (has_ml_keyword(query) and is_ml_statement(query)):
+        relation = ctx.cur.sql(query)  # bound, not run: gives the input's columns and types
+        compiled = compile_predict(model, query, relation, _check_input(model, relation.columns), threshold)
+        if compiled is not None:
+            return compiled
+    reader = ctx.run_input(query)
+    mapping = _check_input(model, reader.schema.names)
+    schema = pa.schema(list(reader.schema) + output_fields(model))
 
     def batches():
         for batch in reader:

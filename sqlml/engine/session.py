@@ -24,6 +24,7 @@ from sqlglot import exp
 from sqlml import errors
 from sqlml.engine.context import MLContext
 from sqlml.engine.functions import ML_FUNCTIONS
+from sqlml.engine.linear_sql import DATA_ERROR_MARKER
 from sqlml.engine import catalog
 from sqlml.engine.model import ModelCache
 from sqlml.engine.params import bind, literal, quote_identifier
@@ -67,6 +68,8 @@ class _Translated:
         if exc_type is None or issubclass(exc_type, errors.Error) or not issubclass(exc_type, Exception):
             return False
         if issubclass(exc_type, duckdb.Error):
+            if DATA_ERROR_MARKER in str(exc):  # raised by compiled SQL (engine/linear_sql.py)
+                raise errors.DataError(str(exc).split(DATA_ERROR_MARKER, 1)[1]) from None
             streamed = self.cursor._stream_errors()
             if streamed:
                 raise streamed[0] if isinstance(streamed[0], errors.Error) else \
@@ -185,12 +188,15 @@ class SessionCursor:
                 raise errors.ProgrammingError(f"unknown function ML.{call.function}; available: "
                                               + ", ".join(f"ML.{name}" for name in ML_FUNCTIONS))
             relation = handler(self._context, call)
+            start, end = call.span
+            if isinstance(relation, str):  # SQL DuckDB runs itself
+                text = f"{text[:start]}({relation}){text[end:]}"
+                continue
             if materialize and isinstance(relation, pa.RecordBatchReader):
                 relation = relation.read_all()
             view = f"__sqlml_{call.function.lower()}_{next(self._view_ids)}"
             self.duck.register(view, relation)
             self._views.append(view)
-            start, end = call.span
             text = f'{text[:start]}"{view}"{text[end:]}'
         return text
 

@@ -1,0 +1,125 @@
+"""ML.PREDICT of linear_reg / logistic_reg compiled to one DuckDB SQL query (no Python per row).
+
+The preprocessing folds into the weights: a standardized numeric feature contributes
+(w / std) * coalesce(x, mean) minus a constant; a one-hot category contributes its weight through a CASE.
+The query has three levels: per-class scores, probabilities (a numerically stable sigmoid, or a softmax),
+then the BigQuery ML output columns. A NaN or infinite feature value makes the first score non-finite, so
+one check of that score per row raises the streaming path's DataError (naming the column, found only on
+such a row). Values match the streaming path (engine/predict.py) to floating-point
+rounding. `compile_predict` returns None when the input cannot be scored identically this way (a feature
+whose input column is not of a plain numeric, string, bool or date type, or a timestamp feature): such
+input streams through Python instead.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from sqlml.engine.model import Model
+from sqlml.engine.params import literal, quote_identifier
+from sqlml.engine.trainers.linear import LinearModel
+
+DATA_ERROR_MARKER = "sqlml.DataError: "  # error() messages carrying it are re-raised as sqlml.DataError
+
+_NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
+            "UBIGINT", "UHUGEINT", "FLOAT", "DOUBLE", "DECIMAL")
+_CATEGORICAL = ("VARCHAR", "BOOLEAN", "DATE")
+_LABEL_TYPES = {"string": "VARCHAR", "large_string": "VARCHAR", "bool": "BOOLEAN", "int8": "TINYINT",
+                "int16": "SMALLINT", "int32": "INTEGER", "int64": "BIGINT", "uint8": "UTINYINT",
+                "uint16": "USMALLINT", "uint32": "UINTEGER", "uint64": "UBIGINT"}
+
+
+def _number(value: float) -> str:
+    return f"({float(value)!r})"
+
+
+def _numeric_term(column: str, weight: float, spec: dict) -> tuple[str, float]:
+    """(expression, constant) of one standardized numeric feature's share of a score."""
+    scale = weight / spec["std"]
+    return f"{_number(scale)} * coalesce(CAST({column} AS DOUBLE), {_number(spec['mean'])})", -scale * spec["mean"]
+
+
+def _finite_check(floats: dict[str, str]) -> str:
+    """`__sqlml_s0`, or an error naming the first NaN/inf column of `floats` (feature -> quoted column)."""
+    which = " ".join(f"WHEN NOT isfinite(CAST({column} AS DOUBLE)) THEN {literal(name)}"
+                     for name, column in floats.items())
+    message = (f"concat({literal(DATA_ERROR_MARKER + 'column ' + chr(39))}, CASE {which} END, "
+               f"{literal(chr(39) + ' has NaN or infinite value(s); replace or filter them (NULL is the missing value, imputed with the training mean)')})")
+    return f"CASE WHEN isfinite(__sqlml_s0) THEN __sqlml_s0 ELSE error({message}) END"
+
+
+def _categorical_term(column: str, weights: list[float], spec: dict) -> str:
+    """One one-hot encoded feature's share of a score: the weight of its category, 0 if unseen."""
+    cases = " ".join(f"WHEN {literal(value)} THEN {_number(w)}" for value, w in zip(spec["vocabulary"], weights))
+    known = f"CASE CAST({column} AS VARCHAR) {cases} ELSE 0.0 END" if cases else "0.0"
+    null = _number(weights[-1]) if spec["has_null"] else "0.0"
+    return f"(CASE WHEN {column} IS NULL THEN {null} ELSE {known} END)"
+
+
+def _scores(model: Model, columns: dict[str, str], types: dict[str, str]) -> list[str] | None:
+    """One SQL expression per output score (one for regression and binary, one per class otherwise)."""
+    estimator = model.estimator
+    expressions = []
+    for weights, intercept in zip(estimator.coef, estimator.intercept):
+        terms, constant, position = [], float(intercept), 0
+        for spec in model.encoder.specs:
+            column, duck_type = quote_identifier(columns[spec["name"]]), types[spec["name"]]
+            if spec["kind"] == "numeric" and duck_type.startswith(_NUMERIC):
+                term, shift = _numeric_term(column, weights[position], spec)
+                terms.append(term)
+                constant += shift
+                position += 1
+            elif spec["kind"] == "categorical" and duck_type in _CATEGORICAL and \
+                    spec["type"].split("[")[0] in ("string", "large_string", "bool", "date32"):
+                width = len(spec["vocabulary"]) + spec["has_null"]
+                terms.append(_categorical_term(column, list(weights[position:position + width]), spec))
+                position += width
+            else:
+                return None
+        expressions.append(" + ".join([_number(constant), *terms]))
+    return expressions
+
+
+def _class_literal(model: Model, index: int) -> str:
+    return f"CAST({literal(model.classes[index].as_py())} AS {_LABEL_TYPES[model.version.label_type]})"
+
+
+def compile_predict(model: Model, input_sql: str, relation: duckdb.DuckDBPyRelation,
+                    mapping: dict[str, str], threshold: float | None) -> str | None:
+    """The SQL of ML.PREDICT over `input_sql` (whose bound `relation` gives column types), or None."""
+    if not isinstance(model.estimator, LinearModel) or \
+            (model.is_classifier and model.version.label_type not in _LABEL_TYPES):
+        return None
+    types = dict(zip(relation.columns, (str(t) for t in relation.types)))
+    scores = _scores(model, mapping, {name: types[column] for name, column in mapping.items()})
+    if scores is None:
+        return None
+    label = model.version.label
+    source = f"(SELECT *, {', '.join(f'{s} AS __sqlml_s{j}' for j, s in enumerate(scores))} " \
+             f"FROM ({input_sql}) AS __sqlml_input)"
+    floats = {name: quote_identifier(column) for name, column in mapping.items()
+              if types[column] in ("FLOAT", "DOUBLE")}
+    if floats:
+        source = f"(SELECT * REPLACE ({_finite_check(floats)} AS __sqlml_s0) FROM {source})"
+    if not model.is_classifier:
+        return f"SELECT * EXCLUDE (__sqlml_s0), __sqlml_s0 AS {quote_identifier('predicted_' + label)} FROM {source}"
+    k = len(model.classes)
+    if len(scores) == 1:  # binary: the score of the positive class through a stable sigmoid
+        positive = "CASE WHEN __sqlml_s0 >= 0 THEN 1 / (1 + exp(-__sqlml_s0)) " \
+                   "ELSE exp(__sqlml_s0) / (1 + exp(__sqlml_s0)) END"
+        probabilities = f"1 - ({positive}) AS __sqlml_p0, {positive} AS __sqlml_p1"
+    else:  # softmax, shifted by the largest score
+        top = f"greatest({', '.join(f'__sqlml_s{j}' for j in range(k))})"
+        exps = [f"exp(__sqlml_s{j} - {top})" for j in range(k)]
+        probabilities = ", ".join(f"{e} / ({' + '.join(exps)}) AS __sqlml_p{j}" for j, e in enumerate(exps))
+    internal = ", ".join([f"__sqlml_s{j}" for j in range(len(scores))] + [f"__sqlml_p{j}" for j in range(k)])
+    if k == 2:
+        predicted = f"CASE WHEN __sqlml_p1 > {_number(threshold)} THEN {_class_literal(model, 1)} " \
+                    f"ELSE {_class_literal(model, 0)} END"
+    else:
+        ps = ", ".join(f"__sqlml_p{j}" for j in range(k))
+        predicted = f"[{', '.join(_class_literal(model, j) for j in range(k))}][list_position([{ps}], greatest({ps}))]"
+    probs = ", ".join(f"struct_pack(label := {_class_literal(model, j)}, prob := __sqlml_p{j})" for j in range(k))
+    return (f"SELECT * EXCLUDE ({internal}), {predicted} AS {quote_identifier('predicted_' + label)}, "
+            f"[{probs}] AS {quote_identifier('predicted_' + label + '_probs')} "
+            f"FROM (SELECT *, {probabilities} FROM {source})")
