@@ -8,6 +8,8 @@ Arrow batch holding those columns into a float64 matrix with exactly the statist
 - string, bool, date, time (and other categorical types): linear models one-hot encode them, one column per
   category seen at training, NULL being a category of its own, an unseen category all zeros (ignored).
   Trees use label encoding: the category's 1-based position in the sorted vocabulary, 0 for NULL or unseen.
+  A vocabulary keeps the MAX_CATEGORIES most frequent categories (ties: the smaller value first); the
+  others are treated as unseen.
 - timestamp: decomposed into Unix epoch seconds (numeric) and the categorical parts day of month, day of
   week, month, hour, minute, week of year and year (`<col>_ts_dom`, ...), each then encoded as above;
   a timestamp with time zone is decomposed in UTC.
@@ -22,6 +24,7 @@ import pyarrow.compute as pc
 
 from sqlml.errors import DataError, NotSupportedError, ProgrammingError
 
+MAX_CATEGORIES = 1000
 _TIMESTAMP_PARTS = {"dom": pc.day, "dow": pc.day_of_week, "moy": pc.month, "hod": pc.hour,
                     "moh": pc.minute, "woy": pc.iso_week, "year": pc.year}
 
@@ -37,6 +40,9 @@ def column_kind(name: str, dtype: pa.DataType) -> str:
     if (pa.types.is_string(dtype) or pa.types.is_large_string(dtype) or pa.types.is_string_view(dtype)
             or pa.types.is_boolean(dtype) or pa.types.is_date(dtype) or pa.types.is_time(dtype)):
         return "categorical"
+    if pa.types.is_null(dtype):
+        raise NotSupportedError(f"column '{name}' has no type (it is an untyped NULL); cast it, e.g. "
+                                "NULL::DOUBLE, or leave it out")
     raise NotSupportedError(f"column '{name}' has type {dtype}, which sqlml cannot use as a feature; "
                             "cast it to a number, string, bool, date or timestamp, or leave it out")
 
@@ -91,9 +97,11 @@ def _fit_leaf(name: str, kind: str, column) -> dict:
         # std of the mean-imputed column, as SimpleImputer followed by StandardScaler computes it
         std = float(np.sqrt(((present - mean) ** 2).sum() / len(values))) if len(values) else 0.0
         return {"name": name, "kind": kind, "mean": mean, "std": std if std > 0 else 1.0}
-    distinct = pc.unique(_as_strings(column)).to_pylist()
-    vocabulary = sorted(v for v in distinct if v is not None)
-    return {"name": name, "kind": kind, "vocabulary": vocabulary, "has_null": None in distinct}
+    strings = _as_strings(column)
+    counts = pc.value_counts(strings.drop_null()).to_pylist()
+    counts.sort(key=lambda entry: (-entry["counts"], entry["values"]))
+    vocabulary = sorted(entry["values"] for entry in counts[:MAX_CATEGORIES])
+    return {"name": name, "kind": kind, "vocabulary": vocabulary, "has_null": strings.null_count > 0}
 
 
 def fit_features(table: pa.Table, columns: list[str]) -> list[dict]:

@@ -33,6 +33,15 @@ def _number(value: float) -> str:
     return f"({float(value)!r})"
 
 
+def _sum(terms: list[str]) -> str:
+    """`terms` added as a balanced tree: expression depth log2(n), within DuckDB's parser limit even
+    for thousands of features."""
+    if len(terms) == 1:
+        return terms[0]
+    middle = len(terms) // 2
+    return f"({_sum(terms[:middle])} + {_sum(terms[middle:])})"
+
+
 def _numeric_term(column: str, weight: float, spec: dict) -> tuple[str, float]:
     """(expression, constant) of one standardized numeric feature's share of a score."""
     scale = weight / spec["std"]
@@ -76,7 +85,7 @@ def _scores(model: Model, columns: dict[str, str], types: dict[str, str]) -> lis
                 position += width
             else:
                 return None
-        expressions.append(" + ".join([_number(constant), *terms]))
+        expressions.append(_sum([_number(constant), *terms]))
     return expressions
 
 

@@ -1,0 +1,80 @@
+"""Fuzzing: mutated ML statements raise only sqlml.Error subclasses, never anything else, and never hang.
+
+Bounded for CI (SQLML_FUZZ_EXAMPLES, default 150 examples); a longer run on demand:
+    SQLML_FUZZ_EXAMPLES=5000 python -m pytest tests/test_fuzz.py
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import sqlml
+
+SEEDS = [
+    "CREATE MODEL m2 OPTIONS(model_type='linear_reg', input_label_cols=['y'], l2_reg=0.5) AS SELECT x, c, y FROM t",
+    "CREATE OR REPLACE MODEL m OPTIONS(model_type='boosted_tree_classifier', input_label_cols=['k'], "
+    "max_iterations=3) AS SELECT x, c, k FROM t",
+    "CREATE MODEL IF NOT EXISTS r OPTIONS(model_type='random_forest_regressor', input_label_cols=['y'], "
+    "num_parallel_tree=3, data_split_method='RANDOM', data_split_eval_fraction=0.3) AS SELECT * EXCLUDE (k) FROM t",
+    "SELECT * FROM ML.PREDICT(MODEL m, TABLE t, STRUCT(0.4 AS threshold)) WHERE x > 0.5 ORDER BY x LIMIT 3",
+    "SELECT c, count(*) FROM ML.PREDICT(MODEL lin, (SELECT * FROM t WHERE c = 'a')) AS p GROUP BY c",
+    "WITH p AS (SELECT * FROM ML.PREDICT(MODEL lin, TABLE t)) SELECT avg(predicted_y) FROM p JOIN t USING (x)",
+    "SELECT * FROM ML.EVALUATE(MODEL m)",
+    "SELECT * FROM ML.EVALUATE(MODEL lin, (SELECT x, c, y FROM t))",
+    "DROP MODEL IF EXISTS lin",
+    "DESCRIBE MODEL m",
+    "SHOW MODELS",
+    "EXPORT MODEL m OPTIONS(uri='/tmp/never.onnx')",
+]
+PIECES = ["(", ")", ",", ";", "'", '"', "`", ".", "=", "*", "[", "]", "ML", "ML.PREDICT", "ML.EVALUATE", "MODEL",
+          "TABLE", "STRUCT", "OPTIONS", "AS", "SELECT", "FROM", "WHERE", "NULL", "TRUE", "-1", "0", "2.5", "1e308",
+          "'nan'", "'x'", "x", "y", "c", "k", "t", "m", "lin", "threshold", "model_type", "input_label_cols",
+          "VERSION", "OR REPLACE", "IF NOT EXISTS", "TRANSFORM(x)", "--", "/*", "é", "\u00a0", "$1", "?", "::DOUBLE"]
+
+
+@st.composite
+def mutated(draw):
+    text = draw(st.sampled_from(SEEDS))
+    for _ in range(draw(st.integers(1, 4))):
+        cut = draw(st.integers(0, len(text)))
+        kind = draw(st.sampled_from(["insert", "delete", "duplicate", "replace"]))
+        end = min(len(text), cut + draw(st.integers(1, 12)))
+        if kind == "insert":
+            text = f"{text[:cut]} {draw(st.sampled_from(PIECES))} {text[cut:]}"
+        elif kind == "delete":
+            text = text[:cut] + text[end:]
+        elif kind == "duplicate":
+            text = text[:end] + text[cut:end] + text[end:]
+        else:
+            text = f"{text[:cut]}{draw(st.sampled_from(PIECES))}{text[end:]}"
+    return text
+
+
+def _connection():
+    con = sqlml.connect()
+    cur = con.cursor()
+    cur.execute("CREATE TABLE t AS SELECT random() AS x, ['a', 'b', NULL][range % 3 + 1] AS c, "
+                "random() AS y, range % 2 = 0 AS k FROM range(60)")
+    cur.execute("CREATE MODEL lin OPTIONS(model_type='linear_reg', input_label_cols=['y']) AS SELECT x, c, y FROM t")
+    cur.execute("CREATE MODEL m OPTIONS(model_type='logistic_reg', input_label_cols=['k']) AS SELECT x, c, k FROM t")
+    return con
+
+
+@settings(max_examples=int(os.environ.get("SQLML_FUZZ_EXAMPLES", "150")), deadline=timedelta(seconds=10),
+          suppress_health_check=[HealthCheck.too_slow], database=None)
+@given(mutated())
+def test_mutated_statements_raise_only_sqlml_errors(statement):
+    with _connection() as con:
+        cur = con.cursor()
+        try:
+            cur.execute(statement)
+            if cur.description is not None:
+                cur.fetchall()
+        except sqlml.Error:
+            pass  # any sqlml (PEP 249) error is an acceptable answer to a broken statement
+        cur.execute("SELECT count(*) FROM t")  # the connection is still usable afterwards
+        assert cur.fetchone() == (60,)
