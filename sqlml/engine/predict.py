@@ -8,6 +8,9 @@ a RecordBatchReader DuckDB scans; either way memory does not grow with the row c
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+from typing import Iterator
+
 import numpy as np
 import pyarrow as pa
 
@@ -78,8 +81,24 @@ def predict(ctx: MLContext, call: MLFunction) -> pa.RecordBatchReader | str:
     schema = pa.schema(list(reader.schema) + output_fields(model))
 
     def batches():
-        for batch in reader:
-            columns = prediction_columns(model, model.scores(batch, mapping), threshold)
+        for batch, features in _encoded_ahead(reader, lambda b: model.encoder.transform(b, mapping)):
+            columns = prediction_columns(model, model.estimator.predict(features), threshold)
             yield pa.RecordBatch.from_arrays(batch.columns + columns, schema=schema)
 
     return ctx.stream(schema, batches())
+
+
+def _encoded_ahead(reader: pa.RecordBatchReader, encode) -> Iterator[tuple[pa.RecordBatch, np.ndarray]]:
+    """(batch, encode(batch)) pairs, the next batch read and encoded on a second thread while the caller
+    scores this one (reading and encoding run on one core, the estimator uses all of them)."""
+    batches = iter(reader)
+
+    def next_encoded():
+        batch = next(batches, None)
+        return None if batch is None else (batch, encode(batch))
+
+    with ThreadPoolExecutor(max_workers=1) as ahead:
+        pending = ahead.submit(next_encoded)
+        while (item := pending.result()) is not None:
+            pending = ahead.submit(next_encoded)
+            yield item

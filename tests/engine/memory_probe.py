@@ -3,14 +3,16 @@
 usage: python memory_probe.py MODEL_TYPE N_ROWS DIR  ->  prints "baseline_mb peak_mb rows"
 """
 
-import resource
+import re
 import sys
 
 import sqlml
 
 
 def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's peak RSS (VmHWM starts afresh at exec; ru_maxrss would carry the parent's peak over)."""
+    with open("/proc/self/status") as status:
+        return int(re.search(r"VmHWM:\s+(\d+)", status.read()).group(1)) / 1024
 
 
 model_type, n_rows, directory = sys.argv[1], int(sys.argv[2]), sys.argv[3]
