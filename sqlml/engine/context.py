@@ -16,13 +16,13 @@ from sqlml.parser import MLFunction
 class MLContext:
     """Per-statement services for ML function handlers.
 
-    `run_input(sql)` executes an input query (which may itself use ML functions) on a cursor of its own
-    and returns a RecordBatchReader over its result; `plan(sql)` returns `sql` with its ML function calls
+    `run_input(sql[, batch_rows])` executes an input query (which may itself use ML functions) on a cursor
+    of its own and returns a RecordBatchReader over its result; `plan(sql)` returns `sql` with its ML function calls
     turned into relations registered on `cur`. Exceptions raised while DuckDB pulls batches from a
     `stream` are kept in `errors`, so the statement can report them instead of DuckDB's wrapper.
     """
 
-    def __init__(self, cur: duckdb.DuckDBPyConnection, run_input: Callable[[str], pa.RecordBatchReader],
+    def __init__(self, cur: duckdb.DuckDBPyConnection, run_input: Callable[..., pa.RecordBatchReader],
                  plan: Callable[[str], str], models: ModelCache):
         self.cur = cur
         self.models = models

@@ -200,13 +200,13 @@ class SessionCursor:
             text = f'{text[:start]}"{view}"{text[end:]}'
         return text
 
-    def _open_input(self, sql: str) -> pa.RecordBatchReader:
+    def _open_input(self, sql: str, batch_rows: int = INPUT_BATCH_ROWS) -> pa.RecordBatchReader:
         """Stream an ML function's input query from a separate cursor (it may use ML functions too)."""
         sub = SessionCursor(self.session)
         self._inputs.append(sub)
         sub._follow(self.duck)
         sub._context = sub._new_context()
-        return sub.duck.sql(sub._plan(sql)).to_arrow_reader(INPUT_BATCH_ROWS)
+        return sub.duck.sql(sub._plan(sql)).to_arrow_reader(batch_rows)
 
     def _follow(self, other: duckdb.DuckDBPyConnection) -> None:
         """Take the default catalog and schema (USE), search_path and time zone of another cursor (a new
