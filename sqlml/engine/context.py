@@ -13,16 +13,26 @@ from sqlml.errors import ProgrammingError
 from sqlml.parser import MLFunction
 
 
+BATCH_BYTES = 64 * 2**20
+MIN_BATCH_ROWS, MAX_BATCH_ROWS = 2_048, 524_288
+
+
+def batch_rows(width: int) -> int:
+    """Rows per streamed batch: a feature matrix of about BATCH_BYTES, whatever the model's width (fewer,
+    larger batches spare the estimator per-call overhead; a wide model still stays within memory)."""
+    return min(MAX_BATCH_ROWS, max(MIN_BATCH_ROWS, BATCH_BYTES // (8 * max(width, 1))))
+
+
 class MLContext:
     """Per-statement services for ML function handlers.
 
-    `run_input(sql[, batch_rows])` executes an input query (which may itself use ML functions) on a cursor
+    `run_input(sql, batch_rows)` executes an input query (which may itself use ML functions) on a cursor
     of its own and returns a RecordBatchReader over its result; `plan(sql)` returns `sql` with its ML function calls
     turned into relations registered on `cur`. Exceptions raised while DuckDB pulls batches from a
     `stream` are kept in `errors`, so the statement can report them instead of DuckDB's wrapper.
     """
 
-    def __init__(self, cur: duckdb.DuckDBPyConnection, run_input: Callable[..., pa.RecordBatchReader],
+    def __init__(self, cur: duckdb.DuckDBPyConnection, run_input: Callable[[str, int], pa.RecordBatchReader],
                  plan: Callable[[str], str], models: ModelCache):
         self.cur = cur
         self.models = models
@@ -61,9 +71,9 @@ class MLContext:
             raise ProgrammingError(f"ML.{call.function} needs input data: TABLE t or (query)")
         return f"FROM {call.input_sql}" if isinstance(call.args.get("input"), exp.Table) else call.input_sql
 
-    def open_input(self, call: MLFunction) -> pa.RecordBatchReader:
-        """The call's TABLE t or (query) as a stream of record batches."""
-        return self.run_input(self.input_query(call))
+    def open_input(self, call: MLFunction, width: int) -> pa.RecordBatchReader:
+        """The call's TABLE t or (query) as a stream of record batches sized for a model of `width` features."""
+        return self.run_input(self.input_query(call), batch_rows(width))
 
     def stream(self, schema: pa.Schema, batches: Iterator[pa.RecordBatch]) -> pa.RecordBatchReader:
         """A reader DuckDB can scan, remembering any exception the batches raise."""

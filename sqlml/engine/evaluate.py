@@ -23,7 +23,7 @@ from sqlml.parser import MLFunction
 
 def _labels_and_scores(ctx: MLContext, call: MLFunction, model: Model) -> tuple[np.ndarray, np.ndarray]:
     """Stream the input, keeping its encoded labels and the model's scores."""
-    reader = ctx.open_input(call)
+    reader = ctx.open_input(call, len(model.encoder.output_names))
     mapping = model.encoder.resolve(reader.schema.names)
     label = find_column(reader.schema.names, model.version.label)
     if label is None:

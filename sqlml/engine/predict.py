@@ -56,16 +56,6 @@ def binary_threshold(model: Model, params: dict) -> float | None:
     return params["threshold"]
 
 
-BATCH_BYTES = 64 * 2**20
-MIN_BATCH_ROWS, MAX_BATCH_ROWS = 2_048, 524_288
-
-
-def batch_rows(width: int) -> int:
-    """Rows per streamed batch: a feature matrix of about BATCH_BYTES, whatever the model's width (fewer,
-    larger batches spare the estimator per-call overhead; a wide model still stays within memory)."""
-    return min(MAX_BATCH_ROWS, max(MIN_BATCH_ROWS, BATCH_BYTES // (8 * max(width, 1))))
-
-
 def _check_input(model: Model, names: list[str]) -> dict[str, str]:
     """The feature -> input column mapping; errors for missing features or columns ML.PREDICT would add."""
     mapping = model.encoder.resolve(names)
@@ -86,7 +76,7 @@ def predict(ctx: MLContext, call: MLFunction) -> pa.RecordBatchReader | str:
         compiled = compile_predict(model, query, relation, _check_input(model, relation.columns), threshold)
         if compiled is not None:
             return compiled
-    reader = ctx.run_input(query, batch_rows(len(model.encoder.output_names)))
+    reader = ctx.open_input(call, len(model.encoder.output_names))
     mapping = _check_input(model, reader.schema.names)
     schema = pa.schema(list(reader.schema) + output_fields(model))
 

@@ -4,9 +4,10 @@ The path of a statement: `SessionCursor.execute(sql, params)`
   1. no ML keyword anywhere (a cheap regex)          -> DuckDB runs the text untouched;
   2. else split into statements; each one that is not an ML statement (token test) -> DuckDB untouched;
   3. an ML statement is parsed: CREATE/DROP/SHOW/DESCRIBE/EXPORT MODEL go to `statements.STATEMENTS`;
-     a query is planned: each ML.<FN>(...) call becomes an Arrow relation from `functions.ML_FUNCTIONS`,
-     registered on the cursor under a private name that is spliced into the original text in place of
-     the call, and DuckDB runs the query. The relations stay registered until the cursor's next statement.
+     a query is planned: each ML.<FN>(...) call goes to its handler in `functions.ML_FUNCTIONS`, which
+     returns SQL (spliced into the original text as a subquery in place of the call) or an Arrow relation
+     (registered on the cursor under a private name spliced in instead); then DuckDB runs the query. The
+     relations stay registered until the cursor's next statement.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 import functools
 import itertools
 from contextlib import contextmanager, suppress
-from functools import partial
 from typing import Any, Iterator, Mapping, Sequence
 
 import duckdb
@@ -32,7 +32,6 @@ from sqlml.engine.statements import STATEMENTS
 from sqlml.parser import (CreateModel, DropModel, MLFunction, has_ml_keyword, is_ml_statement, parse_statement,
                           split_statements)
 
-INPUT_BATCH_ROWS = 131_072
 # parsing is pure (text -> tree; the tree is only read): statements a client repeats parse once
 _parse = functools.lru_cache(maxsize=256)(parse_statement)
 _is_ml_statement = functools.lru_cache(maxsize=1024)(is_ml_statement)
@@ -200,7 +199,7 @@ class SessionCursor:
             text = f'{text[:start]}"{view}"{text[end:]}'
         return text
 
-    def _open_input(self, sql: str, batch_rows: int = INPUT_BATCH_ROWS) -> pa.RecordBatchReader:
+    def _open_input(self, sql: str, batch_rows: int) -> pa.RecordBatchReader:
         """Stream an ML function's input query from a separate cursor (it may use ML functions too)."""
         sub = SessionCursor(self.session)
         self._inputs.append(sub)
@@ -236,7 +235,7 @@ class SessionCursor:
         some of this inside an aborted transaction, and a leftover registration is harmless (unique name)."""
         if not (self._views or self._inputs):
             return
-        for cleanup in [self.duck.abort, *(partial(self.duck.unregister, view) for view in self._views)]:
+        for cleanup in [self.duck.abort, *(functools.partial(self.duck.unregister, view) for view in self._views)]:
             with suppress(duckdb.Error):
                 cleanup()
         for sub in self._inputs:

@@ -90,7 +90,7 @@ def test_zero_input_rows_give_zero_rows_with_the_full_schema(con, model_type):
 
 
 def test_streamed_batches_hold_about_64_mib_of_features_whatever_the_width():
-    from sqlml.engine.predict import batch_rows
+    from sqlml.engine.context import batch_rows
     assert batch_rows(20) == 419_430  # 64 MiB / (8 bytes * 20 features)
     assert batch_rows(1000) == 8_388  # a wide model gets short batches
     assert (batch_rows(1), batch_rows(100_000)) == (524_288, 2_048)  # clamped

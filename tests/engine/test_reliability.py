@@ -68,9 +68,9 @@ def test_replace_while_predicting_gives_whole_versions(con, monkeypatch):
     """One thread replaces two models (version i: linear label = f*x, trees label = f, f = 1 or 2) while
     another predicts with both: every result is entirely one version's, and no error is raised. Input
     batches are small, so a streamed result spans many batches."""
-    from sqlml.engine import predict
-    monkeypatch.setattr(predict, "MIN_BATCH_ROWS", 128)
-    monkeypatch.setattr(predict, "MAX_BATCH_ROWS", 128)
+    from sqlml.engine import context
+    monkeypatch.setattr(context, "MIN_BATCH_ROWS", 128)
+    monkeypatch.setattr(context, "MAX_BATCH_ROWS", 128)
     cur = con.cursor()
     cur.execute("CREATE TABLE t AS SELECT (range + 1)::DOUBLE AS x FROM range(2000)")
     create = {"m": "CREATE OR REPLACE MODEL m OPTIONS(model_type='linear_reg') AS SELECT x, {f} * x AS label FROM t",
