@@ -13,18 +13,31 @@ from __future__ import annotations
 
 import lightgbm as lgb
 import numpy as np
+import onnxruntime as ort
+from scipy.special import expit, softmax
 
 from sqlml.engine.trainers.base import TrainData
+from sqlml.engine.trainers.lightgbm_onnx import booster_to_onnx
 
 
 class BoosterModel:
+    """A LightGBM booster, scored by ONNX Runtime (exact in double precision and faster than LightGBM's
+    predictor: see lightgbm_onnx.py) with LightGBM's links: identity, sigmoid, softmax."""
+
     def __init__(self, booster: lgb.Booster, n_classes: int):
         self.booster = booster
         self.n_classes = n_classes
+        options = ort.SessionOptions()
+        options.log_severity_level = 3
+        self.session = ort.InferenceSession(booster_to_onnx(booster).SerializeToString(), options,
+                                            providers=["CPUExecutionProvider"])
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        raw = self.booster.predict(X)
-        return np.column_stack([1.0 - raw, raw]) if self.n_classes == 2 else raw
+        raw = self.session.run(None, {"X": X})[0]
+        if self.n_classes == 2:
+            positive = expit(raw[:, 0])
+            return np.column_stack([1.0 - positive, positive])
+        return softmax(raw, axis=1) if self.n_classes else raw[:, 0]
 
     def artifact(self) -> bytes:
         return self.booster.model_to_string().encode()

@@ -1,0 +1,125 @@
+"""A LightGBM booster as one ONNX TreeEnsemble node (ai.onnx.ml opset 5) in double precision.
+
+Thresholds, leaf values, inputs and sums are all float64, so ONNX Runtime takes exactly LightGBM's
+decisions (`x <= threshold`, NaN to the default side, |x| <= 1e-35 read as 0, integer category codes in
+sets as BRANCH_MEMBER) and the raw scores agree to rounding. ONNX Runtime evaluates these trees about
+1.5x faster than LightGBM's own predictor on this machine, which is why sqlml scores boosted trees with
+it. The graph outputs raw scores, one column per class tree (num_tree_per_iteration); the objective's
+link (sigmoid, softmax) is applied by the caller.
+"""
+
+from __future__ import annotations
+
+import math
+
+import lightgbm as lgb
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+BRANCH_LEQ, BRANCH_MEMBER = 0, 6
+
+
+class _Trees:
+    """The flat node and leaf arrays of a TreeEnsemble, filled tree by tree."""
+
+    def __init__(self, n_targets: int):
+        self.n_targets = n_targets
+        self.roots: list[int] = []
+        self.nodes: dict[str, list] = {key: [] for key in (
+            "featureids", "modes", "splits", "truenodeids", "trueleafs", "falsenodeids", "falseleafs",
+            "missing_value_tracks_true")}
+        self.membership: list[float] = []
+        self.leaf_targets: list[int] = []
+        self.leaf_weights: list[float] = []
+
+    def add_tree(self, tree: dict, thresholds: list[float]) -> None:
+        """Append one tree of dump_model()'s tree_info; `thresholds` are its exact split values."""
+        structure, target = tree["tree_structure"], tree["tree_index"] % self.n_targets
+        if "split_index" not in structure:  # a single leaf: a split whose two sides are that leaf
+            root = self._node(0, BRANCH_LEQ, 0.0, False)
+            leaf = (self._leaf(structure, target), 1)
+            self._link(root, "true", leaf)
+            self._link(root, "false", leaf)
+            self.roots.append(root)
+            return
+        pending = [(structure, None)]  # (subtree, (parent index, side)); a loop, as trees may be 1000 deep
+        while pending:
+            node, parent = pending.pop()
+            if "split_index" in node:
+                added = (self._split(node, thresholds), 0)
+                pending += [(node["right_child"], (added[0], "false")), (node["left_child"], (added[0], "true"))]
+            else:
+                added = (self._leaf(node, target), 1)
+            if parent is None:
+                self.roots.append(added[0])
+            else:
+                self._link(*parent, added)
+
+    def _leaf(self, leaf: dict, target: int) -> int:
+        self.leaf_targets.append(target)
+        self.leaf_weights.append(leaf["leaf_value"])
+        return len(self.leaf_weights) - 1
+
+    def _split(self, node: dict, thresholds: list[float]) -> int:
+        if node["decision_type"] == "==":  # categorical: left when the category is in the set; NaN right
+            self.membership.extend([float(c) for c in str(node["threshold"]).split("||")] + [math.nan])
+            return self._node(node["split_feature"], BRANCH_MEMBER, 0.0, False)
+        split, missing = thresholds[node["split_index"]], node["missing_type"]
+        if missing == "Zero":
+            raise ValueError("zero-as-missing splits are not supported")  # sqlml never trains them
+        # LightGBM sends NaN to the default side of NaN-type splits and scores it as 0.0 elsewhere
+        nan_left = node["default_left"] if missing == "NaN" else 0.0 <= split
+        return self._node(node["split_feature"], BRANCH_LEQ, split, nan_left)
+
+    def _node(self, feature: int, mode: int, split: float, nan_true: bool) -> int:
+        for key, value in (("featureids", feature), ("modes", mode), ("splits", split),
+                           ("missing_value_tracks_true", int(nan_true)), ("truenodeids", 0), ("trueleafs", 0),
+                           ("falsenodeids", 0), ("falseleafs", 0)):
+            self.nodes[key].append(value)
+        return len(self.nodes["featureids"]) - 1
+
+    def _link(self, index: int, side: str, child: tuple[int, int]) -> None:
+        """Point the true or false side of node `index` at child (index, is_leaf)."""
+        self.nodes[f"{side}nodeids"][index], self.nodes[f"{side}leafs"][index] = child
+
+    def node(self) -> onnx.NodeProto:
+        tensors = {"nodes_modes": np.array(self.nodes["modes"], np.uint8),
+                   "nodes_splits": np.array(self.nodes["splits"], np.float64),
+                   "leaf_weights": np.array(self.leaf_weights, np.float64)}
+        if self.membership:
+            tensors["membership_values"] = np.array(self.membership, np.float64)
+        ints = {f"nodes_{key}": self.nodes[key] for key in (
+            "featureids", "truenodeids", "trueleafs", "falsenodeids", "falseleafs", "missing_value_tracks_true")}
+        return helper.make_node(
+            "TreeEnsemble", ["X_lightgbm"], ["raw_scores"], domain="ai.onnx.ml", n_targets=self.n_targets,
+            aggregate_function=1, post_transform=0, tree_roots=self.roots, leaf_targetids=self.leaf_targets,
+            **ints, **{name: numpy_helper.from_array(array, name) for name, array in tensors.items()})
+
+
+def booster_to_onnx(booster: lgb.Booster) -> onnx.ModelProto:
+    """X (double, n x features) -> raw_scores (double, n x num_tree_per_iteration), as booster.predict(X,
+    raw_score=True) computes them."""
+    dump, text = booster.dump_model(), booster.model_to_string()
+    # the model text, not the dump, holds the exact thresholds: dump_model() writes +-inf as +-1e300
+    thresholds = [[float(value) for value in line.split("=")[1].split()]
+                  for line in text.splitlines() if line.startswith("threshold=")]
+    trees = _Trees(dump["num_tree_per_iteration"])
+    for tree, tree_thresholds in zip(dump["tree_info"], thresholds, strict=True):
+        trees.add_tree(tree, tree_thresholds)
+    # LightGBM reads |x| <= kZeroThreshold (1e-35f) as 0.0 before any decision
+    zero_threshold = numpy_helper.from_array(np.array(np.float32(1e-35), np.float64), "zero_threshold")
+    zero = numpy_helper.from_array(np.array(0.0), "zero")
+    nodes = [helper.make_node("Abs", ["X"], ["X_abs"]),
+             helper.make_node("LessOrEqual", ["X_abs", "zero_threshold"], ["X_is_zero"]),
+             helper.make_node("Where", ["X_is_zero", "zero", "X"], ["X_lightgbm"]),
+             trees.node()]
+    graph = helper.make_graph(
+        nodes, "lightgbm",
+        [helper.make_tensor_value_info("X", TensorProto.DOUBLE, [None, dump["max_feature_idx"] + 1])],
+        [helper.make_tensor_value_info("raw_scores", TensorProto.DOUBLE, [None, trees.n_targets])],
+        [zero_threshold, zero])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 21),
+                                                    helper.make_opsetid("ai.onnx.ml", 5)])
+    onnx.checker.check_model(model)
+    return model
