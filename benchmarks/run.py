@@ -21,6 +21,7 @@ from pathlib import Path
 
 import duckdb
 import lightgbm as lgb
+import onnxruntime
 import numpy as np
 
 import sqlml
@@ -201,7 +202,8 @@ def main(argv: list[str] | None = None) -> None:
     scale, runs = (0.01, 1) if args.quick else (1.0, 5)
     n = lambda rows: max(int(rows * scale), 1000)
     print(f"sqlml benchmarks on {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}, duckdb {duckdb.__version__}, lightgbm {lgb.__version__}")
+          f"Python {platform.python_version()}, duckdb {duckdb.__version__}, lightgbm {lgb.__version__}, "
+          f"onnxruntime {onnxruntime.__version__}")
     print(f"{'benchmark':<44}{'sqlml':>10}{'raw':>10}{'ratio':>9}  target")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
