@@ -13,6 +13,7 @@ import pytest
 import sqlml
 from sqlml.cli import main as cli_main
 from sqlml.parser import split_statements
+from sqlml.engine.trainers import TRAINERS
 from sqlml.parser.options import MODEL_TYPE_DEFAULTS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -88,7 +89,9 @@ def _same(documented: str, default) -> bool:
 @pytest.mark.parametrize("model_type", list(MODEL_TYPE_DEFAULTS))
 def test_every_option_is_documented_with_its_default(model_type):
     sections = _documented_defaults()
-    relevant = {name: rows for name, rows in sections.items() if model_type in name or "every model type" in name}
+    supervised = TRAINERS[model_type].supervised
+    relevant = {name: rows for name, rows in sections.items()
+                if model_type in name or (supervised and "every supervised model type" in name)}
     for option, default in MODEL_TYPE_DEFAULTS[model_type].items():
         cells = [rows[option] for rows in relevant.values() if option in rows]
         assert cells, f"{option} of {model_type} is not documented"

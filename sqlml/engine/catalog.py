@@ -27,7 +27,7 @@ CREATE TABLE IF NOT EXISTS sqlml.models (
     PRIMARY KEY (schema_name, model_name));
 CREATE TABLE IF NOT EXISTS sqlml.model_versions (
     schema_name VARCHAR NOT NULL, model_name VARCHAR NOT NULL, version INTEGER NOT NULL,
-    model_type VARCHAR NOT NULL, options JSON NOT NULL, label VARCHAR NOT NULL, label_type VARCHAR NOT NULL,
+    model_type VARCHAR NOT NULL, options JSON NOT NULL, label VARCHAR, label_type VARCHAR,
     classes JSON, features JSON NOT NULL, training_sql VARCHAR NOT NULL, training_rows BIGINT NOT NULL,
     eval_rows BIGINT NOT NULL, dropped_rows BIGINT NOT NULL, data_fingerprint VARCHAR NOT NULL,
     metrics JSON NOT NULL, eval_predictions BLOB NOT NULL, artifact_format VARCHAR NOT NULL,
@@ -47,8 +47,8 @@ class ModelVersion:
     version: int
     model_type: str
     options: dict[str, Any]
-    label: str
-    label_type: str
+    label: str | None  # None for kmeans and pca
+    label_type: str | None
     classes: list | None
     features: list[dict]
     training_sql: str

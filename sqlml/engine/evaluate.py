@@ -2,7 +2,8 @@
 
 With no input it scores the evaluation split kept at training (the training rows when there was no
 split), whose labels and scores are stored with the version; with input, the rows given (NULL labels
-skipped), which must hold the label column.
+skipped), which must hold the label column. kmeans and pca models have no label: with no input they
+report the metrics of their training rows, with input those of the rows given.
 """
 
 from __future__ import annotations
@@ -55,13 +56,28 @@ def _labels_and_scores(ctx: MLContext, call: MLFunction, model: Model) -> tuple[
     return np.concatenate(ys), np.concatenate(scores)
 
 
+def _features_and_scores(ctx: MLContext, call: MLFunction, model: Model) -> tuple[np.ndarray, np.ndarray]:
+    """Stream the input of an unsupervised model, keeping its encoded rows and the model's scores."""
+    reader = ctx.open_input(call, len(model.encoder.output_names))
+    mapping = model.encoder.resolve(reader.schema.names)
+    features = [model.encoder.transform(batch, mapping) for batch in reader]
+    if not sum(len(X) for X in features):
+        raise DataError("ML.EVALUATE input has no rows")
+    X = np.concatenate(features)
+    return X, model.estimator.predict(X)
+
+
 def evaluate(ctx: MLContext, call: MLFunction) -> pa.Table:
     params = ctx.params(call, {"threshold": float})
     model = ctx.model(call)
     threshold = binary_threshold(model, params)
+    supervised = model.trainer.supervised
     if call.input_sql is None:
-        y, scores = read_eval_predictions(model.version.eval_predictions)
+        row = metrics.compute(model.task, *read_eval_predictions(model.version.eval_predictions),
+                              threshold=threshold) if supervised else model.version.metrics
+    elif supervised:
+        row = metrics.compute(model.task, *_labels_and_scores(ctx, call, model), threshold=threshold)
     else:
-        y, scores = _labels_and_scores(ctx, call, model)
-    row = metrics.compute(y, scores, model.is_classifier, threshold)
+        X, scores = _features_and_scores(ctx, call, model)
+        row = metrics.compute(model.task, None, scores, X)
     return pa.table({name: pa.array([value], pa.float64()) for name, value in row.items()})

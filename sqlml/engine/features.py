@@ -4,7 +4,8 @@
 Arrow batch holding those columns into a float64 matrix with exactly the statistics learned at training.
 
 - numeric: NULL -> the training mean; standardized ((x - mean) / std, the population std of the
-  mean-imputed column, as scikit-learn's SimpleImputer + StandardScaler) for linear models, raw for trees.
+  mean-imputed column, as scikit-learn's SimpleImputer + StandardScaler) for linear models (and for
+  k-means and PCA unless standardize_features / scale_features is FALSE), raw for trees.
 - string, bool, date, time (and other categorical types): linear models one-hot encode them, one column per
   category seen at training, NULL being a category of its own, an unseen category all zeros (ignored).
   Trees use label encoding: the category's 1-based position in the sorted vocabulary, 0 for NULL or unseen.
@@ -122,11 +123,13 @@ def fit_features(table: pa.Table, columns: list[str]) -> list[dict]:
 
 
 class FeatureEncoder:
-    """Applies stored feature specs to Arrow data; `linear=True` standardizes and one-hot encodes."""
+    """Applies stored feature specs to Arrow data; `linear=True` one-hot encodes categories and imputes
+    numbers, standardizing them when `scale`."""
 
-    def __init__(self, specs: list[dict], linear: bool):
+    def __init__(self, specs: list[dict], linear: bool, scale: bool = True):
         self.specs = specs
         self.linear = linear
+        self.scale = scale
         self._vocabularies = {}
         self.output_names: list[str] = []
         self.categorical_indices: list[int] = []  # matrix columns holding label-encoded categories
@@ -152,13 +155,17 @@ class FeatureEncoder:
                                    f"that the model was trained on; input columns: {', '.join(names)}")
         return mapping
 
+    def affine(self, leaf: dict) -> tuple[float, float]:
+        """(a, b): a linear encoding turns a numeric leaf's mean-imputed value x into a * x + b."""
+        return (1.0 / leaf["std"], -leaf["mean"] / leaf["std"]) if self.scale else (1.0, 0.0)
+
     def _encode_leaf(self, leaf: dict, values, out: np.ndarray) -> int:
         """Write one leaf's columns into `out` (a view of the matrix); return how many it wrote."""
         if leaf["kind"] == "numeric":
             column = numeric_values(leaf["name"], values)
             if values.null_count:
                 column = np.where(np.isnan(column), leaf["mean"], column)
-            out[:, 0] = (column - leaf["mean"]) / leaf["std"] if self.linear else column
+            out[:, 0] = (column - leaf["mean"]) / leaf["std"] if self.linear and self.scale else column
             return 1
         strings = _as_strings(values)
         codes = pc.index_in(strings, value_set=self._vocabularies[leaf["name"]])  # NULL if unseen or NULL

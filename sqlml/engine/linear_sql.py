@@ -1,9 +1,9 @@
-"""ML.PREDICT of linear_reg / logistic_reg compiled to one DuckDB SQL query (no Python per row).
+"""ML.PREDICT of linear_reg / logistic_reg / pca compiled to one DuckDB SQL query (no Python per row).
 
 The preprocessing folds into the weights: a standardized numeric feature contributes
 (w / std) * coalesce(x, mean) minus a constant; a one-hot category contributes its weight through a CASE.
-The query has three levels: per-class scores, probabilities (a numerically stable sigmoid, or a softmax),
-then the BigQuery ML output columns. A NaN or infinite feature value makes the first score non-finite, so
+The query has three levels: per-class scores (per-component projections for pca), probabilities (a
+numerically stable sigmoid, or a softmax), then the BigQuery ML output columns. A NaN or infinite feature value makes the first score non-finite, so
 one check of that score per row raises the streaming path's DataError (naming the column, found only on
 such a row). Values match the streaming path (engine/predict.py) to floating-point
 rounding. `compile_predict` returns None when the input cannot be scored identically this way (a feature
@@ -17,7 +17,6 @@ import duckdb
 
 from sqlml.engine.model import Model
 from sqlml.engine.params import literal, quote_identifier
-from sqlml.engine.trainers.linear import LinearModel
 
 DATA_ERROR_MARKER = "sqlml.DataError: "  # error() messages carrying it are re-raised as sqlml.DataError
 
@@ -29,26 +28,26 @@ _LABEL_TYPES = {"string": "VARCHAR", "large_string": "VARCHAR", "bool": "BOOLEAN
                 "uint16": "USMALLINT", "uint32": "UINTEGER", "uint64": "UBIGINT"}
 
 
-def _number(value: float) -> str:
+def number(value: float) -> str:
     return f"({float(value)!r})"
 
 
-def _sum(terms: list[str]) -> str:
+def balanced_sum(terms: list[str]) -> str:
     """`terms` added as a balanced tree: expression depth log2(n), within DuckDB's parser limit even
     for thousands of features."""
     if len(terms) == 1:
         return terms[0]
     middle = len(terms) // 2
-    return f"({_sum(terms[:middle])} + {_sum(terms[middle:])})"
+    return f"({balanced_sum(terms[:middle])} + {balanced_sum(terms[middle:])})"
 
 
-def _numeric_term(column: str, weight: float, spec: dict) -> tuple[str, float]:
-    """(expression, constant) of one standardized numeric feature's share of a score."""
-    scale = weight / spec["std"]
-    return f"{_number(scale)} * coalesce(CAST({column} AS DOUBLE), {_number(spec['mean'])})", -scale * spec["mean"]
+def numeric_term(column: str, weight: float, spec: dict, affine: tuple[float, float]) -> tuple[str, float]:
+    """(expression, constant) of `weight` times one encoded numeric feature (a * imputed value + b)."""
+    a, b = affine
+    return f"{number(weight * a)} * coalesce(CAST({column} AS DOUBLE), {number(spec['mean'])})", weight * b
 
 
-def _finite_check(floats: dict[str, str]) -> str:
+def finite_check(floats: dict[str, str]) -> str:
     """`__sqlml_s0`, or an error naming the first NaN/inf column of `floats` (feature -> quoted column)."""
     which = " ".join(f"WHEN NOT isfinite(CAST({column} AS DOUBLE)) THEN {literal(name)}"
                      for name, column in floats.items())
@@ -57,35 +56,44 @@ def _finite_check(floats: dict[str, str]) -> str:
     return f"CASE WHEN isfinite(__sqlml_s0) THEN __sqlml_s0 ELSE error({message}) END"
 
 
-def _categorical_term(column: str, weights: list[float], spec: dict) -> str:
+def categorical_term(column: str, weights: list[float], spec: dict) -> str:
     """One one-hot encoded feature's share of a score: the weight of its category, 0 if unseen."""
-    cases = " ".join(f"WHEN {literal(value)} THEN {_number(w)}" for value, w in zip(spec["vocabulary"], weights))
+    cases = " ".join(f"WHEN {literal(value)} THEN {number(w)}" for value, w in zip(spec["vocabulary"], weights))
     known = f"CASE CAST({column} AS VARCHAR) {cases} ELSE 0.0 END" if cases else "0.0"
-    null = _number(weights[-1]) if spec["has_null"] else "0.0"
+    null = number(weights[-1]) if spec["has_null"] else "0.0"
     return f"(CASE WHEN {column} IS NULL THEN {null} ELSE {known} END)"
 
 
-def _scores(model: Model, columns: dict[str, str], types: dict[str, str]) -> list[str] | None:
-    """One SQL expression per output score (one for regression and binary, one per class otherwise)."""
-    estimator = model.estimator
+def compilable_features(model: Model, columns: dict[str, str], types: dict[str, str]) -> list[tuple] | None:
+    """(spec, quoted input column, width in the encoded matrix) per feature, or None if some feature's
+    input type cannot be encoded in SQL exactly as the streaming path encodes it."""
+    features = []
+    for spec in model.encoder.specs:
+        column, duck_type = quote_identifier(columns[spec["name"]]), types[spec["name"]]
+        if spec["kind"] == "numeric" and duck_type.startswith(_NUMERIC):
+            features.append((spec, column, 1))
+        elif spec["kind"] == "categorical" and duck_type in _CATEGORICAL and \
+                spec["type"].split("[")[0] in ("string", "large_string", "bool", "date32"):
+            features.append((spec, column, len(spec["vocabulary"]) + spec["has_null"]))
+        else:
+            return None
+    return features
+
+
+def linear_scores(model: Model, features: list[tuple], coef, intercept) -> list[str]:
+    """One SQL expression per row of `coef`: the encoded features times it, plus `intercept`."""
     expressions = []
-    for weights, intercept in zip(estimator.coef, estimator.intercept):
-        terms, constant, position = [], float(intercept), 0
-        for spec in model.encoder.specs:
-            column, duck_type = quote_identifier(columns[spec["name"]]), types[spec["name"]]
-            if spec["kind"] == "numeric" and duck_type.startswith(_NUMERIC):
-                term, shift = _numeric_term(column, weights[position], spec)
-                terms.append(term)
+    for weights, constant in zip(coef, intercept):
+        terms, constant, position = [], float(constant), 0
+        for spec, column, width in features:
+            if spec["kind"] == "numeric":
+                term, shift = numeric_term(column, weights[position], spec, model.encoder.affine(spec))
                 constant += shift
-                position += 1
-            elif spec["kind"] == "categorical" and duck_type in _CATEGORICAL and \
-                    spec["type"].split("[")[0] in ("string", "large_string", "bool", "date32"):
-                width = len(spec["vocabulary"]) + spec["has_null"]
-                terms.append(_categorical_term(column, list(weights[position:position + width]), spec))
-                position += width
             else:
-                return None
-        expressions.append(_sum([_number(constant), *terms]))
+                term = categorical_term(column, list(weights[position:position + width]), spec)
+            terms.append(term)
+            position += width
+        expressions.append(balanced_sum([number(constant), *terms]))
     return expressions
 
 
@@ -93,23 +101,41 @@ def _class_literal(model: Model, index: int) -> str:
     return f"CAST({literal(model.classes[index].as_py())} AS {_LABEL_TYPES[model.version.label_type]})"
 
 
+def input_features(model: Model, relation: duckdb.DuckDBPyRelation, mapping: dict[str, str]):
+    """(compilable_features, {feature: quoted FLOAT/DOUBLE input column}) of an input relation; the first
+    is None when the input cannot be compiled."""
+    types = dict(zip(relation.columns, (str(t) for t in relation.types)))
+    features = compilable_features(model, mapping, {name: types[column] for name, column in mapping.items()})
+    floats = {name: quote_identifier(column) for name, column in mapping.items()
+              if types[column] in ("FLOAT", "DOUBLE")}
+    return features, floats
+
+
+def scored_source(input_sql: str, scores: list[str], floats: dict[str, str]) -> str:
+    """A subquery: the input plus __sqlml_s<j> := scores[j], the first checked finite when the input
+    has float columns (a NaN or infinite value raises the DataError naming the column)."""
+    source = f"(SELECT *, {', '.join(f'{s} AS __sqlml_s{j}' for j, s in enumerate(scores))} " \
+             f"FROM ({input_sql}) AS __sqlml_input)"
+    if floats:
+        source = f"(SELECT * REPLACE ({finite_check(floats)} AS __sqlml_s0) FROM {source})"
+    return source
+
+
 def compile_predict(model: Model, input_sql: str, relation: duckdb.DuckDBPyRelation,
                     mapping: dict[str, str], threshold: float | None) -> str | None:
     """The SQL of ML.PREDICT over `input_sql` (whose bound `relation` gives column types), or None."""
-    if not isinstance(model.estimator, LinearModel) or \
-            (model.is_classifier and model.version.label_type not in _LABEL_TYPES):
+    if model.is_classifier and model.version.label_type not in _LABEL_TYPES:
         return None
-    types = dict(zip(relation.columns, (str(t) for t in relation.types)))
-    scores = _scores(model, mapping, {name: types[column] for name, column in mapping.items()})
-    if scores is None:
+    features, floats = input_features(model, relation, mapping)
+    if features is None:
         return None
+    scores = linear_scores(model, features, model.estimator.coef, model.estimator.intercept)
+    source = scored_source(input_sql, scores, floats)
+    if model.task == "dimensionality_reduction":
+        internal = ", ".join(f"__sqlml_s{j}" for j in range(len(scores)))
+        components = ", ".join(f"__sqlml_s{j} AS principal_component_{j + 1}" for j in range(len(scores)))
+        return f"SELECT * EXCLUDE ({internal}), {components} FROM {source}"
     label = model.version.label
-    source = f"(SELECT *, {', '.join(f'{s} AS __sqlml_s{j}' for j, s in enumerate(scores))} " \
-             f"FROM ({input_sql}) AS __sqlml_input)"
-    floats = {name: quote_identifier(column) for name, column in mapping.items()
-              if types[column] in ("FLOAT", "DOUBLE")}
-    if floats:
-        source = f"(SELECT * REPLACE ({_finite_check(floats)} AS __sqlml_s0) FROM {source})"
     if not model.is_classifier:
         return f"SELECT * EXCLUDE (__sqlml_s0), __sqlml_s0 AS {quote_identifier('predicted_' + label)} FROM {source}"
     k = len(model.classes)
@@ -123,7 +149,7 @@ def compile_predict(model: Model, input_sql: str, relation: duckdb.DuckDBPyRelat
         probabilities = ", ".join(f"{e} / ({' + '.join(exps)}) AS __sqlml_p{j}" for j, e in enumerate(exps))
     internal = ", ".join([f"__sqlml_s{j}" for j in range(len(scores))] + [f"__sqlml_p{j}" for j in range(k)])
     if k == 2:
-        predicted = f"CASE WHEN __sqlml_p1 > {_number(threshold)} THEN {_class_literal(model, 1)} " \
+        predicted = f"CASE WHEN __sqlml_p1 > {number(threshold)} THEN {_class_literal(model, 1)} " \
                     f"ELSE {_class_literal(model, 0)} END"
     else:
         ps = ", ".join(f"__sqlml_p{j}" for j in range(k))

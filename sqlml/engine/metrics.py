@@ -54,6 +54,28 @@ def regression_metrics(y: np.ndarray, predicted: np.ndarray) -> dict:
     return {k: (None if v is None else float(v)) for k, v in result.items()}
 
 
-def compute(y: np.ndarray, scores: np.ndarray, classifier: bool, threshold: float = 0.5) -> dict:
-    """The metric row for a model's scores (probabilities or values) against labels `y`."""
-    return classification_metrics(y, scores, threshold) if classifier else regression_metrics(y, scores)
+def clustering_metrics(X: np.ndarray, distances: np.ndarray) -> dict:
+    """k-means metrics of encoded rows `X` and their distances (n, n_clusters) to the centroids:
+    the Davies-Bouldin index of the nearest-centroid assignment (NULL unless it has 2 to n-1 clusters)
+    and the mean squared distance to the nearest centroid."""
+    labels = distances.argmin(axis=1)
+    clusters = len(np.unique(labels))
+    return {"davies_bouldin_index": float(skm.davies_bouldin_score(X, labels)) if 1 < clusters < len(X) else None,
+            "mean_squared_distance": float((distances.min(axis=1) ** 2).mean())}
+
+
+def pca_metrics(X: np.ndarray, components: np.ndarray) -> dict:
+    """The share of the variance of encoded rows `X` that their principal `components` keep."""
+    total = X.var(axis=0).sum()
+    return {"total_explained_variance_ratio": float(components.var(axis=0).sum() / total) if total > 0 else None}
+
+
+def compute(task: str, y: np.ndarray | None, scores: np.ndarray, X: np.ndarray | None = None,
+            threshold: float = 0.5) -> dict:
+    """The metric row of a model's scores: against labels `y` (regression, classification) or of the
+    encoded rows `X` (clustering, dimensionality_reduction)."""
+    if task == "classification":
+        return classification_metrics(y, scores, threshold)
+    if task == "regression":
+        return regression_metrics(y, scores)
+    return clustering_metrics(X, scores) if task == "clustering" else pca_metrics(X, scores)

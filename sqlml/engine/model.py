@@ -18,7 +18,8 @@ class Model:
     def __init__(self, version: ModelVersion):
         self.version = version
         self.trainer = TRAINERS[version.model_type]
-        self.encoder = FeatureEncoder(version.features, self.trainer.linear_encoding)
+        self.encoder = FeatureEncoder(version.features, self.trainer.linear_encoding,
+                                      self.trainer.scales(version.options))
         self.classes = None if version.classes is None else pa.array(
             version.classes, type=pa.type_for_alias(version.label_type))
         try:
@@ -28,11 +29,15 @@ class Model:
                             f"{version.version} cannot be loaded safely: {exc}") from None
 
     @property
+    def task(self) -> str:
+        return self.trainer.task
+
+    @property
     def is_classifier(self) -> bool:
         return self.classes is not None
 
     def scores(self, batch: pa.RecordBatch | pa.Table, mapping: dict[str, str] | None = None) -> np.ndarray:
-        """Regression values (n,) or class probabilities (n, n_classes) for the rows of `batch`."""
+        """The estimator's scores (see trainers.Estimator) for the rows of `batch`."""
         return self.estimator.predict(self.encoder.transform(batch, mapping))
 
 

@@ -1,8 +1,10 @@
 """ML.PREDICT(MODEL m, TABLE t | (query) [, STRUCT(threshold)]): the input rows plus predictions.
 
 Output: every input column, then predicted_<label>; classifiers add predicted_<label>_probs, a
-LIST<STRUCT(label, prob)> in class order. Linear models compile to one SQL query (engine/linear_sql.py)
-that DuckDB runs itself. Otherwise the input streams batch by batch from its own cursor and the result is
+LIST<STRUCT(label, prob)> in class order. kmeans gives centroid_id (1-based) and
+nearest_centroids_distance, a LIST<STRUCT(centroid_id, distance)> of the nearest centroids (at most 5),
+nearest first; pca gives principal_component_1 .. _n. Linear models and pca compile to one SQL query
+(engine/linear_sql.py), kmeans too (engine/kmeans_sql.py); DuckDB runs it itself. Otherwise the input streams batch by batch from its own cursor and the result is
 a RecordBatchReader DuckDB scans; either way memory does not grow with the row count.
 """
 
@@ -15,15 +17,27 @@ import numpy as np
 import pyarrow as pa
 
 from sqlml.engine.context import MLContext
-from sqlml.engine.linear_sql import compile_predict
+from sqlml.engine import kmeans_sql, linear_sql
 from sqlml.engine.model import Model, predicted_labels
+from sqlml.engine.trainers.kmeans import MAX_NEAREST, KMeansModel
 from sqlml.engine.trainers.linear import LinearModel
+from sqlml.engine.trainers.pca import PCAModel
 from sqlml.errors import ProgrammingError
 from sqlml.parser import MLFunction, has_ml_keyword, is_ml_statement
 
 
+# estimators whose ML.PREDICT compiles to SQL; compile_predict returns None for inputs it cannot take
+SQL_COMPILERS = {LinearModel: linear_sql.compile_predict, PCAModel: linear_sql.compile_predict,
+                 KMeansModel: kmeans_sql.compile_predict}
+
+
 def output_fields(model: Model) -> list[pa.Field]:
     """The columns ML.PREDICT appends for `model`."""
+    if model.task == "clustering":
+        entry = pa.struct([("centroid_id", pa.int64()), ("distance", pa.float64())])
+        return [pa.field("centroid_id", pa.int64()), pa.field("nearest_centroids_distance", pa.list_(entry))]
+    if model.task == "dimensionality_reduction":
+        return [pa.field(f"principal_component_{i + 1}", pa.float64()) for i in range(len(model.estimator.coef))]
     label = model.version.label
     if not model.is_classifier:
         return [pa.field(f"predicted_{label}", pa.float64())]
@@ -33,6 +47,10 @@ def output_fields(model: Model) -> list[pa.Field]:
 
 def prediction_columns(model: Model, scores: np.ndarray, threshold: float | None) -> list[pa.Array]:
     """Arrow columns of predictions for one batch of scores."""
+    if model.task == "clustering":
+        return _cluster_columns(scores)
+    if model.task == "dimensionality_reduction":
+        return [pa.array(component, pa.float64()) for component in scores.T]
     if not model.is_classifier:
         return [pa.array(scores, pa.float64())]
     n, k = scores.shape
@@ -41,6 +59,19 @@ def prediction_columns(model: Model, scores: np.ndarray, threshold: float | None
         [model.classes.take(pa.array(np.tile(np.arange(k), n))), pa.array(scores.ravel(), pa.float64())],
         names=["label", "prob"])
     return [labels, pa.ListArray.from_arrays(pa.array(np.arange(0, n * k + 1, k, dtype=np.int32)), entries)]
+
+
+def _cluster_columns(distances: np.ndarray) -> list[pa.Array]:
+    """centroid_id and nearest_centroids_distance from distances (n, n_clusters)."""
+    n, k = distances.shape
+    shown = min(k, MAX_NEAREST)
+    nearest = np.argsort(distances, axis=1, kind="stable")[:, :shown]
+    entries = pa.StructArray.from_arrays(
+        [pa.array((nearest + 1).ravel(), pa.int64()),
+         pa.array(np.take_along_axis(distances, nearest, axis=1).ravel(), pa.float64())],
+        names=["centroid_id", "distance"])
+    offsets = pa.array(np.arange(0, n * shown + 1, shown, dtype=np.int32))
+    return [pa.array(nearest[:, 0] + 1, pa.int64()), pa.ListArray.from_arrays(offsets, entries)]
 
 
 def binary_threshold(model: Model, params: dict) -> float | None:
@@ -71,9 +102,10 @@ def predict(ctx: MLContext, call: MLFunction) -> pa.RecordBatchReader | str:
     model = ctx.model(call)
     threshold = binary_threshold(model, params)
     query = ctx.input_query(call)
-    if isinstance(model.estimator, LinearModel) and not (has_ml_keyword(query) and is_ml_statement(query)):
+    compiler = SQL_COMPILERS.get(type(model.estimator))
+    if compiler is not None and not (has_ml_keyword(query) and is_ml_statement(query)):
         relation = ctx.cur.sql(query)  # bound, not run: gives the input's columns and types
-        compiled = compile_predict(model, query, relation, _check_input(model, relation.columns), threshold)
+        compiled = compiler(model, query, relation, _check_input(model, relation.columns), threshold)
         if compiled is not None:
             return compiled
     reader = ctx.open_input(call, len(model.encoder.output_names))

@@ -6,6 +6,7 @@ Everything that can fail runs before the catalog is touched; the catalog write i
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 
 import duckdb
 import numpy as np
@@ -127,8 +128,48 @@ def read_eval_predictions(blob: bytes) -> tuple[np.ndarray, np.ndarray]:
     return y, np.column_stack([table.column(c).to_numpy() for c in table.column_names[1:]])
 
 
-def _prepare(table: pa.Table, options: dict, trainer: Trainer) -> tuple:
+@dataclass
+class Prepared:
+    """The training query's rows sorted out: label, features, classes, split (and initial centroids)."""
+
+    table: pa.Table
+    label: str | None
+    features: list[str]
+    classes: pa.Array | None
+    y: np.ndarray | None
+    train_idx: np.ndarray
+    eval_idx: np.ndarray
+    dropped: int = 0
+    init_idx: np.ndarray | None = None  # kmeans_init_method=CUSTOM: rows marked as initial centroids
+
+
+def _prepare_unsupervised(table: pa.Table, options: dict) -> Prepared:
+    """kmeans and pca: every column is a feature (but kmeans_init_col), every row trains."""
+    for name in table.column_names:
+        find_column(table.column_names, name)  # duplicate names are an error
+    init_col, init_idx = options.get("kmeans_init_col"), None
+    if init_col is not None:
+        found = find_column(table.column_names, init_col)
+        if found is None:
+            raise ProgrammingError(f"kmeans_init_col '{init_col}' is not in the training query's columns "
+                                   f"({', '.join(table.column_names)})")
+        if not pa.types.is_boolean(table.column(found).type):
+            raise ProgrammingError(f"kmeans_init_col '{init_col}' must be BOOL (TRUE marks an initial "
+                                   f"centroid), not {table.column(found).type}")
+        init_idx = np.nonzero(pc.fill_null(table.column(found), False).to_numpy(zero_copy_only=False))[0]
+        init_col = found
+    if table.num_rows == 0:
+        raise DataError("the training query returned no rows")
+    features = [c for c in table.column_names if c != init_col]
+    if not features:
+        raise ProgrammingError("the training query has no feature columns")
+    return Prepared(table, None, features, None, None, np.arange(table.num_rows), np.arange(0), init_idx=init_idx)
+
+
+def _prepare(table: pa.Table, options: dict, trainer: Trainer) -> Prepared:
     """Label checks, NULL-label drop, class encoding and the split; returns what training needs."""
+    if not trainer.supervised:
+        return _prepare_unsupervised(table, options)
     model_type = options["model_type"]
     label = _label_column(table, options)
     _check_label_type(label, table.column(label).type, trainer, model_type)
@@ -174,7 +215,7 @@ def _prepare(table: pa.Table, options: dict, trainer: Trainer) -> tuple:
             raise DataError(f"class(es) {names} of label column '{label}' occur only in the evaluation rows "
                             f"of the data split; every class needs training rows (change data_split_method, "
                             f"data_split_eval_fraction or seed)")
-    return table, label, features, classes, y, train_idx, eval_idx, dropped
+    return Prepared(table, label, features, classes, y, train_idx, eval_idx, dropped)
 
 
 def create_model(ctx: MLContext, statement: CreateModel) -> None:
@@ -193,31 +234,36 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
                                  "to add a new version, or CREATE MODEL IF NOT EXISTS")
     trainer = TRAINERS[options["model_type"]]
     data = ctx.read_table(statement.query_sql)
-    table, label, features, classes, y, train_idx, eval_idx, dropped = _prepare(data, options, trainer)
+    prep = _prepare(data, options, trainer)
+    table, y, train_idx, eval_idx = prep.table, prep.y, prep.train_idx, prep.eval_idx
     train_rows = table if len(train_idx) == table.num_rows else table.take(train_idx)
-    specs = fit_features(train_rows, features)
-    encoder = FeatureEncoder(specs, trainer.linear_encoding)
+    specs = fit_features(train_rows, prep.features)
+    encoder = FeatureEncoder(specs, trainer.linear_encoding, trainer.scales(options))
     X = encoder.transform(train_rows)
     X_eval = encoder.transform(table.take(eval_idx)) if len(eval_idx) else None
-    class_list = None if classes is None else classes.to_pylist()
+    class_list = None if prep.classes is None else prep.classes.to_pylist()
     estimator = trainer.fit(TrainData(
-        X=X, y=y[train_idx], options=options, n_classes=len(class_list or ()),
-        weights=None if classes is None else _class_weights(y[train_idx], class_list, options),
+        X=X, y=None if y is None else y[train_idx], options=options, n_classes=len(class_list or ()),
+        weights=None if class_list is None else _class_weights(y[train_idx], class_list, options),
         X_eval=X_eval, y_eval=y[eval_idx] if len(eval_idx) else None,
-        categorical_indices=encoder.categorical_indices))
+        categorical_indices=encoder.categorical_indices,
+        X_init=None if prep.init_idx is None else encoder.transform(table.take(prep.init_idx))))
     if len(eval_idx):
         eval_X, eval_y = X_eval, y[eval_idx]
+    elif y is None:  # kmeans, pca: metrics of all the training rows
+        eval_X, eval_y = X, None
     else:  # no evaluation split (NO_SPLIT, AUTO_SPLIT under 500 rows): a sample of the training rows
         sample = _training_sample(len(train_idx), options["seed"])
         eval_X, eval_y = X[sample], y[train_idx][sample]
     eval_scores = estimator.predict(eval_X)
+    label = prep.label
     record = ModelVersion(
         schema_name=schema, model_name=name, version=0, model_type=options["model_type"], options=options,
-        label=label, label_type=str(table.column(label).type), classes=class_list, features=specs,
-        training_sql=statement.query_sql, training_rows=len(train_idx), eval_rows=len(eval_idx),
-        dropped_rows=dropped, data_fingerprint=fingerprint(cur, data),
-        metrics=metrics.compute(eval_y, eval_scores, classes is not None),
-        eval_predictions=_eval_predictions_blob(eval_y, eval_scores),
+        label=label, label_type=None if label is None else str(table.column(label).type), classes=class_list,
+        features=specs, training_sql=statement.query_sql, training_rows=len(train_idx), eval_rows=len(eval_idx),
+        dropped_rows=prep.dropped, data_fingerprint=fingerprint(cur, data),
+        metrics=metrics.compute(trainer.task, eval_y, eval_scores, eval_X),
+        eval_predictions=b"" if eval_y is None else _eval_predictions_blob(eval_y, eval_scores),
         artifact_format=trainer.artifact_format, artifact=estimator.artifact())
     with catalog.transaction(cur):
         current = catalog.active_version(cur, schema, name)

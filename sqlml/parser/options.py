@@ -51,6 +51,15 @@ OPTIONS: dict[str, Option] = {
     "colsample_bynode": Option("float", low=0.0, high=1.0, open_low=True),
     "min_tree_child_weight": Option("int", low=0, high=2**31 - 1),
     "min_split_loss": Option("float", low=0.0),
+    "num_clusters": Option("int", low=2, high=100),
+    "kmeans_init_method": Option("enum", ("RANDOM", "KMEANS++", "CUSTOM")),
+    "kmeans_init_col": Option("str"),
+    "distance_type": Option("enum", ("EUCLIDEAN", "COSINE")),
+    "standardize_features": Option("bool"),
+    "num_principal_components": Option("int", low=1, high=10_000),
+    "pca_explained_variance_ratio": Option("float", low=0.0, high=1.0, open_low=True),
+    "scale_features": Option("bool"),
+    "pca_solver": Option("enum", ("FULL", "RANDOMIZED", "AUTO")),
 }
 
 # data_split_eval_fraction None: RANDOM then splits like AUTO_SPLIT, SEQ takes 0.2 (as BigQuery ML does).
@@ -65,6 +74,12 @@ _BOOSTED = {**_SPLIT_DEFAULTS, "l1_reg": 0.0, "l2_reg": 1.0, "max_iterations": 2
 _FOREST = {**_SPLIT_DEFAULTS, "num_parallel_tree": 100, "max_tree_depth": 15, "subsample": 0.8,
            "colsample_bynode": 0.8, "min_tree_child_weight": 1, "min_split_loss": 0.0}
 
+_KMEANS = {"num_clusters": None, "kmeans_init_method": "RANDOM", "kmeans_init_col": None,
+           "distance_type": "EUCLIDEAN", "standardize_features": True, "max_iterations": 20, "early_stop": True,
+           "min_rel_progress": 0.01, "seed": 0}
+_PCA = {"num_principal_components": None, "pca_explained_variance_ratio": None, "scale_features": True,
+        "pca_solver": "AUTO", "seed": 0}
+
 # model_type -> {option: default}; the options a model_type accepts are exactly its keys (plus model_type).
 MODEL_TYPE_DEFAULTS: dict[str, dict[str, Any]] = {
     "linear_reg": _LINEAR,
@@ -73,6 +88,8 @@ MODEL_TYPE_DEFAULTS: dict[str, dict[str, Any]] = {
     "boosted_tree_classifier": {**_BOOSTED, **_CLASS_WEIGHTS},
     "random_forest_regressor": _FOREST,
     "random_forest_classifier": {**_FOREST, **_CLASS_WEIGHTS},
+    "kmeans": _KMEANS,
+    "pca": _PCA,
 }
 
 
@@ -140,6 +157,26 @@ def validate_options(raw: dict[str, Any]) -> dict[str, Any]:
         if value is None and defaults[name] is not None:
             raise ProgrammingError(f"OPTIONS: {name} cannot be NULL (its default is {defaults[name]!r})")
         options[name] = None if value is None else _coerce(name, OPTIONS[name], value)
+    _check_combinations(options)
+    return options
+
+
+def _check_combinations(options: dict[str, Any]) -> None:
+    """Rules that involve more than one option."""
+    model_type = options["model_type"]
+    if model_type == "kmeans":
+        if (options["kmeans_init_method"] == "CUSTOM") != (options["kmeans_init_col"] is not None):
+            raise ProgrammingError("OPTIONS: kmeans_init_method='CUSTOM' and kmeans_init_col go together: the "
+                                   "column marks (TRUE) the rows that are the initial centroids")
+        return
+    if model_type == "pca":
+        if (options["num_principal_components"] is None) == (options["pca_explained_variance_ratio"] is None):
+            raise ProgrammingError("OPTIONS: set exactly one of num_principal_components and "
+                                   "pca_explained_variance_ratio")
+        if options["pca_explained_variance_ratio"] is not None and options["pca_solver"] == "RANDOMIZED":
+            raise ProgrammingError("OPTIONS: pca_explained_variance_ratio needs pca_solver FULL or AUTO; "
+                                   "RANDOMIZED takes num_principal_components")
+        return
     method = options["data_split_method"]
     if method in ("CUSTOM", "SEQ") and not options["data_split_col"]:
         raise ProgrammingError(f"OPTIONS: data_split_method={method} requires data_split_col")
@@ -155,4 +192,3 @@ def validate_options(raw: dict[str, Any]) -> dict[str, Any]:
                                "sqlml's boosted trees grow one LightGBM tree per iteration")
     if options.get("class_weights") and options.get("auto_class_weights"):
         raise ProgrammingError("OPTIONS: class_weights and auto_class_weights=TRUE cannot be used together")
-    return options

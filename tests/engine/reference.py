@@ -23,8 +23,9 @@ def _as_category_strings(frame: pd.DataFrame) -> pd.DataFrame:
     return out.where(out.notna(), None)
 
 
-def linear_matrices(train: pd.DataFrame, test: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    imputer, scaler = SimpleImputer(strategy="mean"), StandardScaler()
+def linear_matrices(train: pd.DataFrame, test: pd.DataFrame, scale: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Mean-imputed numerics (standardized when `scale`), then one-hot categories."""
+    imputer, scaler = SimpleImputer(strategy="mean"), StandardScaler(with_mean=scale, with_std=scale)
     numeric_train = scaler.fit_transform(imputer.fit_transform(train[NUMERIC]))
     numeric_test = scaler.transform(imputer.transform(test[NUMERIC]))
     encoder = OneHotEncoder(handle_unknown="ignore", sparse_output=False)

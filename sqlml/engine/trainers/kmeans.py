@@ -1,0 +1,81 @@
+"""kmeans on scikit-learn's KMeans (Lloyd), stored as JSON centroids.
+
+Option mapping: num_clusters -> n_clusters (default: round(sqrt(rows / 2)) within [2, 10]),
+kmeans_init_method RANDOM / KMEANS++ -> init 'random' / 'k-means++' (seeded by `seed`), CUSTOM -> the rows
+whose kmeans_init_col is TRUE, one per cluster. Training runs one Lloyd iteration at a time, up to
+max_iterations; with early_stop it ends once an iteration lowers the within-cluster sum of squares by
+less than min_rel_progress of its previous value (BigQuery ML's rule). distance_type COSINE scales each
+row to unit length before clustering (spherical k-means) and reports 1 - cosine similarity.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+
+import numpy as np
+from sklearn.cluster import KMeans
+from sklearn.exceptions import ConvergenceWarning
+
+from sqlml.engine.trainers.base import TrainData
+from sqlml.errors import DataError
+
+MAX_NEAREST = 5  # nearest_centroids_distance lists this many centroids at most, as BigQuery ML
+
+
+class KMeansModel:
+    """Distances (n, n_clusters) from each row to each centroid."""
+
+    def __init__(self, centroids: np.ndarray, cosine: bool):
+        self.centroids = np.asarray(centroids, dtype=np.float64)
+        self.cosine = cosine
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        if self.cosine:
+            return 1.0 - _unit_rows(X) @ _unit_rows(self.centroids).T
+        # centroid by centroid: exact near zero, unlike |x|^2 - 2 x.c + |c|^2
+        return np.sqrt(np.stack([((X - c) ** 2).sum(axis=1) for c in self.centroids], axis=1))
+
+    def artifact(self) -> bytes:
+        return json.dumps({"centroids": self.centroids.tolist(), "cosine": self.cosine}).encode()
+
+    @classmethod
+    def load(cls, data: bytes, n_classes: int = 0) -> "KMeansModel":
+        state = json.loads(data)
+        return cls(np.array(state["centroids"]), state["cosine"])
+
+
+def _unit_rows(X: np.ndarray) -> np.ndarray:
+    """Rows scaled to length 1; an all-zero row stays zero (cosine similarity 0 with everything)."""
+    norms = np.linalg.norm(X, axis=1, keepdims=True)
+    return X / np.where(norms > 0, norms, 1.0)
+
+
+def default_clusters(n_rows: int) -> int:
+    return min(10, max(2, round(math.sqrt(n_rows / 2))))
+
+
+def fit_kmeans(data: TrainData) -> KMeansModel:
+    options = data.options
+    cosine = options["distance_type"] == "COSINE"
+    X = _unit_rows(data.X) if cosine else data.X
+    k = options["num_clusters"] or default_clusters(len(X))
+    if len(X) < k:
+        raise DataError(f"OPTIONS: num_clusters={k} needs at least {k} training rows, the query gave {len(X)}")
+    if options["kmeans_init_method"] == "CUSTOM":
+        if len(data.X_init) != k:
+            raise DataError(f"kmeans_init_col '{options['kmeans_init_col']}' is TRUE in {len(data.X_init)} "
+                            f"row(s); it must mark exactly num_clusters ({k}) rows as initial centroids")
+        init = _unit_rows(data.X_init) if cosine else data.X_init
+    else:
+        init = {"RANDOM": "random", "KMEANS++": "k-means++"}[options["kmeans_init_method"]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # fewer distinct points than clusters
+        model = KMeans(k, init=init, n_init=1, max_iter=1, random_state=options["seed"]).fit(X)
+        for _ in range(options["max_iterations"] - 1):
+            step = KMeans(k, init=model.cluster_centers_, n_init=1, max_iter=1).fit(X)
+            previous, model = model.inertia_, step
+            if options["early_stop"] and previous - model.inertia_ < options["min_rel_progress"] * previous:
+                break
+    return KMeansModel(model.cluster_centers_, cosine)

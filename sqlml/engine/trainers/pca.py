@@ -1,0 +1,54 @@
+"""pca on scikit-learn's PCA, stored as JSON components.
+
+Option mapping: num_principal_components -> n_components, or pca_explained_variance_ratio -> n_components
+as a fraction (the fewest components explaining at least that share of the variance); pca_solver FULL /
+RANDOMIZED / AUTO -> svd_solver 'full' / 'randomized' / 'auto' (seeded by `seed`). The input is centered;
+scale_features (default TRUE) also scales numeric features to unit variance first.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from sklearn.decomposition import PCA
+
+from sqlml.engine.trainers.base import TrainData
+from sqlml.errors import DataError
+
+
+class PCAModel:
+    """Projections (n, n_components): X @ coef.T + intercept, i.e. (X - mean) @ components.T."""
+
+    def __init__(self, components: np.ndarray, mean: np.ndarray, explained_variance: np.ndarray,
+                 explained_variance_ratio: np.ndarray):
+        self.coef = np.atleast_2d(np.asarray(components, dtype=np.float64))
+        self.mean = np.asarray(mean, dtype=np.float64)
+        self.intercept = -self.coef @ self.mean
+        self.explained_variance = np.asarray(explained_variance, dtype=np.float64)
+        self.explained_variance_ratio = np.asarray(explained_variance_ratio, dtype=np.float64)
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        return (X - self.mean) @ self.coef.T
+
+    def artifact(self) -> bytes:
+        return json.dumps({"components": self.coef.tolist(), "mean": self.mean.tolist(),
+                           "explained_variance": self.explained_variance.tolist(),
+                           "explained_variance_ratio": self.explained_variance_ratio.tolist()}).encode()
+
+    @classmethod
+    def load(cls, data: bytes, n_classes: int = 0) -> "PCAModel":
+        state = json.loads(data)
+        return cls(np.array(state["components"]), np.array(state["mean"]), np.array(state["explained_variance"]),
+                   np.array(state["explained_variance_ratio"]))
+
+
+def fit_pca(data: TrainData) -> PCAModel:
+    options = data.options
+    n_components = options["num_principal_components"] or options["pca_explained_variance_ratio"]
+    most = min(data.X.shape)
+    if options["num_principal_components"] and n_components > most:
+        raise DataError(f"OPTIONS: num_principal_components={n_components} exceeds what the data allows: "
+                        f"min(rows, encoded features) = {most}")
+    model = PCA(n_components, svd_solver=options["pca_solver"].lower(), random_state=options["seed"]).fit(data.X)
+    return PCAModel(model.components_, model.mean_, model.explained_variance_, model.explained_variance_ratio_)

@@ -1,0 +1,191 @@
+"""kmeans and pca against scikit-learn's KMeans and PCA fitted directly on the same encoded rows.
+
+The reference matrix comes from scikit-learn's own preprocessing (tests/engine/reference.py); centroids,
+distances, projections and ML.EVALUATE's metrics must agree to 1e-9. The SQL-compiled ML.PREDICT must
+equal the streaming path, and bad options fail with a named error and change nothing.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.cluster import KMeans
+from sklearn.decomposition import PCA
+from sklearn.metrics import davies_bouldin_score
+from sklearn.metrics.pairwise import cosine_distances, euclidean_distances
+from sklearn.preprocessing import normalize
+
+import sqlml
+from tests.engine.reference import linear_matrices
+from tests.engine.test_errors import fails
+
+FEATURES = "SELECT x1, x2, color, flag FROM train"
+
+
+def _rows(con, sql):
+    cur = con.cursor()
+    cur.execute(sql)
+    return cur.fetchall()
+
+
+def _metrics(con, sql):
+    cur = con.cursor()
+    cur.execute(sql)
+    return dict(zip([d[0] for d in cur.description], cur.fetchone()))
+
+
+KMEANS_CASES = {  # id: (extra OPTIONS, scale?, cosine?, reference init)
+    "kmeans++": ("kmeans_init_method='KMEANS++'", True, False, "k-means++"),
+    "random": ("", True, False, "random"),
+    "unscaled": ("standardize_features=FALSE", False, False, "random"),
+    "cosine": ("distance_type='COSINE', kmeans_init_method='KMEANS++'", True, True, "k-means++"),
+}
+
+
+@pytest.mark.parametrize("case", list(KMEANS_CASES))
+def test_kmeans_matches_scikit_learn(loaded, frames, case):
+    extra, scale, cosine, init = KMEANS_CASES[case]
+    train, test = frames
+    loaded.cursor().execute(f"CREATE MODEL km OPTIONS(model_type='kmeans', num_clusters=4, early_stop=FALSE, "
+                            f"max_iterations=30, {extra or 'seed=0'}) AS {FEATURES}")
+    X, X_test = linear_matrices(train, test, scale)
+    reference = KMeans(4, init=init, n_init=1, max_iter=30, tol=0, random_state=0)
+    reference.fit(normalize(X) if cosine else X)
+    distance = cosine_distances if cosine else euclidean_distances
+    expected = distance(X_test, reference.cluster_centers_)
+
+    rows = _rows(loaded, "SELECT id, centroid_id, nearest_centroids_distance FROM ML.PREDICT(MODEL km, TABLE test) "
+                         "ORDER BY id")
+    assert [r[1] for r in rows] == list(expected.argmin(axis=1) + 1)
+    for (_, _, nearest), row in zip(rows, expected):
+        assert [e["centroid_id"] for e in nearest] == list(np.argsort(row, kind="stable") + 1)
+        np.testing.assert_allclose([e["distance"] for e in nearest], np.sort(row), atol=1e-9)
+
+    got = _metrics(loaded, "SELECT * FROM ML.EVALUATE(MODEL km, TABLE test)")
+    labels = expected.argmin(axis=1)
+    assert got["davies_bouldin_index"] == pytest.approx(davies_bouldin_score(X_test, labels), rel=1e-9)
+    assert got["mean_squared_distance"] == pytest.approx((expected.min(axis=1) ** 2).mean(), rel=1e-9)
+    trained = _metrics(loaded, "SELECT * FROM ML.EVALUATE(MODEL km)")  # no input: the training rows
+    train_distances = distance(X, reference.cluster_centers_)
+    assert trained["mean_squared_distance"] == pytest.approx((train_distances.min(axis=1) ** 2).mean(), rel=1e-9)
+
+
+def test_kmeans_custom_init_starts_from_the_marked_rows(loaded, frames):
+    train, test = frames
+    marked = [3, 50, 400]
+    loaded.cursor().execute(
+        "CREATE MODEL km OPTIONS(model_type='kmeans', num_clusters=3, kmeans_init_method='CUSTOM', "
+        "kmeans_init_col='is_seed', max_iterations=1) AS "
+        f"SELECT x1, x2, color, flag, id IN {tuple(marked)} AS is_seed FROM train")
+    X, X_test = linear_matrices(train, test)
+    reference = KMeans(3, init=X[marked], n_init=1, max_iter=1).fit(X)
+    rows = _rows(loaded, "SELECT nearest_centroids_distance FROM ML.PREDICT(MODEL km, TABLE test) ORDER BY id")
+    expected = euclidean_distances(X_test, reference.cluster_centers_)
+    got = np.array([[e["distance"] for e in sorted(r[0], key=lambda e: e["centroid_id"])] for r in rows])
+    np.testing.assert_allclose(got, expected, atol=1e-9)
+
+
+def test_kmeans_early_stop_ends_on_small_relative_progress(loaded, frames):
+    """With min_rel_progress=0.5 the second iteration cannot improve enough: training stops after two
+    Lloyd iterations, where 30 without early stopping go further."""
+    train, test = frames
+    X, X_test = linear_matrices(train, test)
+    loaded.cursor().execute(f"CREATE MODEL km OPTIONS(model_type='kmeans', num_clusters=4, "
+                            f"min_rel_progress=0.5, max_iterations=30) AS {FEATURES}")
+    two = KMeans(4, init="random", n_init=1, max_iter=2, tol=0, random_state=0).fit(X)
+    rows = _rows(loaded, "SELECT nearest_centroids_distance FROM ML.PREDICT(MODEL km, TABLE test) ORDER BY id")
+    got = np.array([[e["distance"] for e in sorted(r[0], key=lambda e: e["centroid_id"])] for r in rows])
+    np.testing.assert_allclose(got, euclidean_distances(X_test, two.cluster_centers_), atol=1e-9)
+
+
+@pytest.mark.parametrize("extra, scale", [("num_principal_components=2", True),
+                                          ("pca_explained_variance_ratio=0.8", True),
+                                          ("num_principal_components=3, scale_features=FALSE", False)])
+def test_pca_matches_scikit_learn(loaded, frames, extra, scale):
+    train, test = frames
+    loaded.cursor().execute(f"CREATE MODEL p OPTIONS(model_type='pca', {extra}) AS {FEATURES}")
+    X, X_test = linear_matrices(train, test, scale)
+    n_components = float(extra.split("=")[1]) if "ratio" in extra else int(extra.split("=")[1].split(",")[0])
+    reference = PCA(n_components, random_state=0).fit(X)
+    expected = reference.transform(X_test)
+    names = [f"principal_component_{i + 1}" for i in range(reference.n_components_)]
+    rows = _rows(loaded, f"SELECT {', '.join(names)} FROM ML.PREDICT(MODEL p, TABLE test) ORDER BY id")
+    np.testing.assert_allclose(np.array(rows), expected, atol=1e-9)
+    assert _rows(loaded, "SELECT * FROM ML.PREDICT(MODEL p, TABLE test) LIMIT 0") == []
+    got = _metrics(loaded, "SELECT * FROM ML.EVALUATE(MODEL p)")
+    assert got == {"total_explained_variance_ratio": pytest.approx(reference.explained_variance_ratio_.sum(),
+                                                                   rel=1e-9)}
+    on_test = _metrics(loaded, "SELECT * FROM ML.EVALUATE(MODEL p, TABLE test)")
+    centered = X_test - X_test.mean(axis=0)
+    kept = (reference.transform(X_test) - expected.mean(axis=0)).var(axis=0).sum() / centered.var(axis=0).sum()
+    assert on_test["total_explained_variance_ratio"] == pytest.approx(kept, rel=1e-9)
+
+
+# A nested ML function in the input makes ML.PREDICT stream through Python: the reference path here.
+STREAMED = "(SELECT * EXCLUDE (predicted_y_reg) FROM ML.PREDICT(MODEL anchor, TABLE test))"
+
+
+@pytest.mark.parametrize("options", ["model_type='kmeans', num_clusters=7",
+                                     "model_type='kmeans', num_clusters=3, distance_type='COSINE'",
+                                     "model_type='pca', num_principal_components=3"])
+def test_compiled_sql_equals_the_streaming_path(loaded, options):
+    cur = loaded.cursor()
+    cur.execute("CREATE MODEL anchor OPTIONS(model_type='linear_reg', input_label_cols=['y_reg']) "
+                "AS SELECT x1, y_reg FROM train")
+    cur.execute(f"CREATE MODEL m OPTIONS({options}) AS {FEATURES}")
+    cur.execute("SELECT * FROM ML.PREDICT(MODEL m, TABLE test) ORDER BY id")
+    compiled_cols, compiled = [d[0] for d in cur.description], cur.fetchall()
+    assert cur._cursor._views == []  # DuckDB scored it: no Arrow relation was registered
+    cur.execute(f"SELECT * FROM ML.PREDICT(MODEL m, {STREAMED}) ORDER BY id")
+    assert cur._cursor._views  # the reference went through Python
+    assert [d[0] for d in cur.description] == compiled_cols
+    for a, b in zip(compiled, cur.fetchall()):
+        if "kmeans" in options:
+            assert a[:-1] == b[:-1]  # the input and centroid_id
+            assert [e["centroid_id"] for e in a[-1]] == [e["centroid_id"] for e in b[-1]]
+            np.testing.assert_allclose([e["distance"] for e in a[-1]], [e["distance"] for e in b[-1]], atol=1e-12)
+        else:
+            np.testing.assert_allclose(a[-3:], b[-3:], atol=1e-12)
+
+
+KMEANS = "CREATE MODEL u OPTIONS(model_type='kmeans'{extra}) AS {query}"
+BAD = [  # (sql, exception, fragments)
+    (KMEANS.format(extra=", num_clusters=1", query=FEATURES), sqlml.ProgrammingError, ["num_clusters", ">= 2"]),
+    (KMEANS.format(extra=", num_clusters=700", query=FEATURES), sqlml.ProgrammingError, ["num_clusters", "<= 100"]),
+    (KMEANS.format(extra=", num_clusters=50", query=FEATURES + " LIMIT 20"), sqlml.DataError,
+     ["num_clusters=50", "20"]),
+    (KMEANS.format(extra=", input_label_cols=['x1']", query=FEATURES), sqlml.ProgrammingError,
+     ["input_label_cols", "kmeans", "num_clusters"]),
+    (KMEANS.format(extra=", kmeans_init_method='CUSTOM'", query=FEATURES), sqlml.ProgrammingError,
+     ["kmeans_init_col"]),
+    (KMEANS.format(extra=", kmeans_init_method='CUSTOM', kmeans_init_col='nope'", query=FEATURES),
+     sqlml.ProgrammingError, ["kmeans_init_col", "nope"]),
+    (KMEANS.format(extra=", kmeans_init_method='CUSTOM', kmeans_init_col='x1'", query=FEATURES),
+     sqlml.ProgrammingError, ["kmeans_init_col", "BOOL"]),
+    (KMEANS.format(extra=", num_clusters=3, kmeans_init_method='CUSTOM', kmeans_init_col='flag'", query=FEATURES),
+     sqlml.DataError, ["flag", "exactly num_clusters (3)"]),
+    (KMEANS.format(extra=", distance_type='MANHATTAN'", query=FEATURES), sqlml.ProgrammingError,
+     ["distance_type", "EUCLIDEAN, COSINE"]),
+    ("CREATE MODEL u OPTIONS(model_type='pca') AS " + FEATURES, sqlml.ProgrammingError,
+     ["num_principal_components", "pca_explained_variance_ratio"]),
+    ("CREATE MODEL u OPTIONS(model_type='pca', num_principal_components=2, pca_explained_variance_ratio=0.5) AS "
+     + FEATURES, sqlml.ProgrammingError, ["exactly one"]),
+    ("CREATE MODEL u OPTIONS(model_type='pca', num_principal_components=40) AS " + FEATURES, sqlml.DataError,
+     ["num_principal_components=40", "8"]),
+    ("CREATE MODEL u OPTIONS(model_type='pca', pca_explained_variance_ratio=1.5) AS " + FEATURES,
+     sqlml.ProgrammingError, ["pca_explained_variance_ratio", "<= 1"]),
+    ("CREATE MODEL u OPTIONS(model_type='pca', pca_explained_variance_ratio=0.5, pca_solver='RANDOMIZED') AS "
+     + FEATURES, sqlml.ProgrammingError, ["RANDOMIZED"]),
+    ("SELECT * FROM ML.PREDICT(MODEL good, TABLE test, STRUCT(0.5 AS threshold))", sqlml.ProgrammingError,
+     ["threshold", "kmeans"]),
+    ("SELECT * FROM ML.PREDICT(MODEL good, (SELECT x1, x2 FROM test))", sqlml.ProgrammingError,
+     ["color", "flag"]),
+    ("SELECT * FROM ML.PREDICT(MODEL good, (SELECT x1, x2, color, flag, 1 AS centroid_id FROM test))",
+     sqlml.ProgrammingError, ["centroid_id"]),
+]
+
+
+@pytest.mark.parametrize("sql, error, fragments", BAD, ids=range(len(BAD)))
+def test_bad_unsupervised_statements(loaded, sql, error, fragments):
+    loaded.cursor().execute(KMEANS.format(extra=", num_clusters=3", query=FEATURES).replace(" u ", " good "))
+    fails(loaded, sql, error, *fragments)
