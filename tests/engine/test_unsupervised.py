@@ -189,3 +189,16 @@ BAD = [  # (sql, exception, fragments)
 def test_bad_unsupervised_statements(loaded, sql, error, fragments):
     loaded.cursor().execute(KMEANS.format(extra=", num_clusters=3", query=FEATURES).replace(" u ", " good "))
     fails(loaded, sql, error, *fragments)
+
+
+@pytest.mark.parametrize("source", ["(SELECT * FROM test WHERE false)", f"(SELECT * FROM {STREAMED} WHERE false)"],
+                         ids=["compiled", "streamed"])
+def test_zero_input_rows_give_zero_rows_with_the_full_schema(loaded, source):
+    cur = loaded.cursor()
+    cur.execute("CREATE MODEL anchor OPTIONS(model_type='linear_reg', input_label_cols=['y_reg']) "
+                "AS SELECT x1, y_reg FROM train")
+    cur.execute(f"CREATE MODEL km OPTIONS(model_type='kmeans', num_clusters=3) AS {FEATURES}")
+    cur.execute(f"SELECT * FROM ML.PREDICT(MODEL km, {source})")
+    assert cur.fetchall() == []
+    assert [(d[0], str(d[1])) for d in cur.description][-2:] == [
+        ("centroid_id", "BIGINT"), ("nearest_centroids_distance", 'STRUCT(centroid_id BIGINT, "distance" DOUBLE)[]')]
