@@ -16,7 +16,7 @@ from sqlml.errors import ProgrammingError
 
 @dataclass(frozen=True)
 class Option:
-    """One option: its value type ('int', 'float', 'bool', 'str', 'enum', 'str_list', 'weights'),
+    """One option: its value type ('int', 'float', 'bool', 'str', 'enum', 'str_list', 'int_list', 'weights'),
     allowed enum values or numeric bounds (inclusive unless `open_low`)."""
 
     kind: str
@@ -60,6 +60,11 @@ OPTIONS: dict[str, Option] = {
     "pca_explained_variance_ratio": Option("float", low=0.0, high=1.0, open_low=True),
     "scale_features": Option("bool"),
     "pca_solver": Option("enum", ("FULL", "RANDOMIZED", "AUTO")),
+    "hidden_units": Option("int_list", low=1, high=100_000),
+    "activation_fn": Option("enum", ("RELU", "SIGMOID", "TANH")),
+    "batch_size": Option("int", low=1, high=2**31 - 1),
+    "dropout": Option("float", low=0.0, high=1.0),
+    "optimizer": Option("enum", ("ADAM", "SGD")),
 }
 
 # data_split_eval_fraction None: RANDOM then splits like AUTO_SPLIT, SEQ takes 0.2 (as BigQuery ML does).
@@ -74,6 +79,9 @@ _BOOSTED = {**_SPLIT_DEFAULTS, "l1_reg": 0.0, "l2_reg": 1.0, "max_iterations": 2
 _FOREST = {**_SPLIT_DEFAULTS, "num_parallel_tree": 100, "max_tree_depth": 15, "subsample": 0.8,
            "colsample_bynode": 0.8, "min_tree_child_weight": 1, "min_split_loss": 0.0}
 
+_DNN = {**_SPLIT_DEFAULTS, "hidden_units": None, "activation_fn": "RELU", "batch_size": None, "dropout": 0.0,
+        "optimizer": "ADAM", "learn_rate": 0.001, "l2_reg": 0.0, "max_iterations": 20, "early_stop": True,
+        "min_rel_progress": 0.01}
 _KMEANS = {"num_clusters": None, "kmeans_init_method": "RANDOM", "kmeans_init_col": None,
            "distance_type": "EUCLIDEAN", "standardize_features": True, "max_iterations": 20, "early_stop": True,
            "min_rel_progress": 0.01, "seed": 0}
@@ -88,6 +96,8 @@ MODEL_TYPE_DEFAULTS: dict[str, dict[str, Any]] = {
     "boosted_tree_classifier": {**_BOOSTED, **_CLASS_WEIGHTS},
     "random_forest_regressor": _FOREST,
     "random_forest_classifier": {**_FOREST, **_CLASS_WEIGHTS},
+    "dnn_regressor": _DNN,
+    "dnn_classifier": {**_DNN, **_CLASS_WEIGHTS},
     "kmeans": _KMEANS,
     "pca": _PCA,
 }
@@ -123,6 +133,10 @@ def _coerce(name: str, spec: Option, value: Any) -> Any:
                 raise _fail(name, "one of " + ", ".join(spec.choices), value)
             return value.upper()
         return value
+    if spec.kind == "int_list":
+        if not (isinstance(value, list) and value):
+            raise _fail(name, "a non-empty array of integers, e.g. [64, 32]", value)
+        return [_coerce(f"{name}[{i}]", Option("int", low=spec.low, high=spec.high), v) for i, v in enumerate(value)]
     if spec.kind == "str_list":
         if not (isinstance(value, list) and len(value) == 1 and isinstance(value[0], str)):
             raise _fail(name, "an array of one column name, e.g. ['label']", value)

@@ -13,7 +13,10 @@ import numpy as np
 import pytest
 from sklearn import metrics as skm
 from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+from sklearn.compose import TransformedTargetRegressor
 from sklearn.linear_model import ElasticNet, LogisticRegression, Ridge
+from sklearn.neural_network import MLPClassifier, MLPRegressor
+from sklearn.preprocessing import StandardScaler
 
 from tests.engine.reference import linear_matrices, tree_matrices
 
@@ -48,6 +51,11 @@ def _sk(estimator):
     return fit
 
 
+def _mlp(cls, **params):
+    """An MLP trained for exactly max_iter epochs (no tolerance stop), batch min(1024, rows) = 600."""
+    return cls(**params, alpha=0.0, batch_size=600, max_iter=30, tol=0.0, n_iter_no_change=1000, random_state=0)
+
+
 CASES = {  # id: (model_type, label, extra OPTIONS, linear encoding?, reference fit)
     "linear_reg_l2": ("linear_reg", "y_reg", "l2_reg=2.0", True, _sk(Ridge(alpha=2.0))),
     # l1_reg=3 on 600 rows: ElasticNet divides the squared error by 2n, so alpha = 3 / 1200
@@ -62,6 +70,15 @@ CASES = {  # id: (model_type, label, extra OPTIONS, linear encoding?, reference 
     "boosted_tree_classifier": ("boosted_tree_classifier", "y_bin", "early_stop=FALSE", False, _lgb("binary")),
     "boosted_tree_multiclass": ("boosted_tree_classifier", "y_multi", "early_stop=FALSE", False,
                                 _lgb("multiclass", num_class=3)),
+    # dnn_regressor learns the standardized label: TransformedTargetRegressor with a StandardScaler
+    "dnn_regressor": ("dnn_regressor", "y_reg", "hidden_units=[8, 4], early_stop=FALSE, max_iterations=30, "
+                      "learn_rate=0.01", True,
+                      _sk(TransformedTargetRegressor(_mlp(MLPRegressor, hidden_layer_sizes=(8, 4),
+                                                          learning_rate_init=0.01), transformer=StandardScaler()))),
+    "dnn_classifier": ("dnn_classifier", "y_multi", "hidden_units=[8], activation_fn='TANH', optimizer='SGD', "
+                       "early_stop=FALSE, max_iterations=30, learn_rate=0.05", True,
+                       _sk(_mlp(MLPClassifier, hidden_layer_sizes=(8,), activation="tanh", solver="sgd",
+                                learning_rate_init=0.05))),
     "random_forest_regressor": ("random_forest_regressor", "y_reg", "num_parallel_tree=10", False,
                                 _forest(RandomForestRegressor)),
     "random_forest_classifier": ("random_forest_classifier", "y_multi", "num_parallel_tree=10", False,
@@ -87,6 +104,7 @@ def _reference_metrics(y, scores, classes):
             "log_loss": skm.log_loss(y, scores), "roc_auc": auc}
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # the reference MLPs
 @pytest.mark.parametrize("case", list(CASES))
 def test_matches_library_fitted_directly(loaded, frames, case):
     model_type, label, extra, linear, reference_fit = CASES[case]

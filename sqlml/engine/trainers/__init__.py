@@ -2,6 +2,7 @@
 
 from sqlml.engine.trainers.base import Estimator, TrainData, Trainer
 from sqlml.engine.trainers.boosted_tree import BoosterModel, fit_boosted_tree
+from sqlml.engine.trainers.dnn import DNNModel, fit_dnn
 from sqlml.engine.trainers.kmeans import KMeansModel, fit_kmeans
 from sqlml.engine.trainers.linear import LinearModel, fit_linear_reg, fit_logistic_reg
 from sqlml.engine.trainers.pca import PCAModel, fit_pca
@@ -17,6 +18,8 @@ TRAINERS: dict[str, Trainer] = {
     "random_forest_regressor": Trainer("regression", False, fit_random_forest, ForestModel.load, "skops"),
     "random_forest_classifier": Trainer("classification", False, fit_random_forest, ForestModel.load,
                                         "skops", max_classes=1000),
+    "dnn_regressor": Trainer("regression", True, fit_dnn, DNNModel.load, "json"),
+    "dnn_classifier": Trainer("classification", True, fit_dnn, DNNModel.load, "json", max_classes=1000),
     "kmeans": Trainer("clustering", True, fit_kmeans, KMeansModel.load, "json",
                       scale_option="standardize_features"),
     "pca": Trainer("dimensionality_reduction", True, fit_pca, PCAModel.load, "json", scale_option="scale_features"),
