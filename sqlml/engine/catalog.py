@@ -31,11 +31,17 @@ CREATE TABLE IF NOT EXISTS sqlml.model_versions (
     classes JSON, features JSON NOT NULL, training_sql VARCHAR NOT NULL, training_rows BIGINT NOT NULL,
     eval_rows BIGINT NOT NULL, dropped_rows BIGINT NOT NULL, data_fingerprint VARCHAR NOT NULL,
     metrics JSON NOT NULL, eval_predictions BLOB NOT NULL, artifact_format VARCHAR NOT NULL,
-    artifact BLOB NOT NULL, created_at TIMESTAMPTZ NOT NULL,
+    artifact BLOB NOT NULL, created_at TIMESTAMPTZ NOT NULL, transform JSON,
     PRIMARY KEY (schema_name, model_name, version));
 """
 
-_JSON_FIELDS = ("options", "classes", "features", "metrics")
+_JSON_FIELDS = ("options", "classes", "features", "metrics", "transform")
+# what a catalog written by sqlml 0.1.0 lacks (ensure adds it)
+_UPGRADE = """
+ALTER TABLE sqlml.model_versions ADD COLUMN IF NOT EXISTS transform JSON;
+ALTER TABLE sqlml.model_versions ALTER label DROP NOT NULL;
+ALTER TABLE sqlml.model_versions ALTER label_type DROP NOT NULL;
+"""
 
 
 @dataclass
@@ -61,6 +67,7 @@ class ModelVersion:
     artifact_format: str
     artifact: bytes
     created_at: Any = None
+    transform: dict | None = None  # the fitted TRANSFORM clause (engine/transform.py), if any
 
     @property
     def qualified_name(self) -> str:
@@ -79,9 +86,12 @@ def exists(cur: duckdb.DuckDBPyConnection) -> bool:
 
 
 def ensure(cur: duckdb.DuckDBPyConnection) -> None:
-    """Create the catalog tables if they are missing."""
+    """Create the catalog tables if they are missing; bring an older catalog up to date."""
     if not exists(cur):
         query(cur, _DDL)
+    elif not query(cur, "SELECT count(*) FROM duckdb_columns() WHERE schema_name = 'sqlml' AND table_name = "
+                        "'model_versions' AND column_name = 'transform' AND database_name = current_database()")[0][0]:
+        query(cur, _UPGRADE)
 
 
 def in_transaction(cur: duckdb.DuckDBPyConnection) -> bool:
@@ -195,7 +205,7 @@ SELECT NULL::VARCHAR AS schema_name, NULL::VARCHAR AS model_name, NULL::VARCHAR 
 
 DESCRIBE_MODEL_SQL = f"""
 SELECT schema_name, model_name, version, model_type, label, label_type, classes,
-       [f->>'name' FOR f IN CAST(features AS JSON[])] AS features, options, metrics,
+       [f->>'name' FOR f IN CAST(features AS JSON[])] AS features, transform, options, metrics,
        training_rows, eval_rows, dropped_rows, data_fingerprint, training_sql, artifact_format,
        octet_length(artifact) AS artifact_bytes, created_at
 FROM sqlml.model_versions WHERE {_KEY} AND version = ?"""

@@ -10,7 +10,7 @@ from sqlglot import exp
 
 from sqlml.engine.model import Model, ModelCache
 from sqlml.errors import ProgrammingError
-from sqlml.parser import MLFunction
+from sqlml.parser import MLFunction, has_ml_keyword, is_ml_statement
 
 
 BATCH_BYTES = 64 * 2**20
@@ -21,6 +21,11 @@ def batch_rows(width: int) -> int:
     """Rows per streamed batch: a feature matrix of about BATCH_BYTES, whatever the model's width (fewer,
     larger batches spare the estimator per-call overhead; a wide model still stays within memory)."""
     return min(MAX_BATCH_ROWS, max(MIN_BATCH_ROWS, BATCH_BYTES // (8 * max(width, 1))))
+
+
+def calls_ml(sql: str) -> bool:
+    """Whether a query calls ML functions (then only planning it can bind it)."""
+    return has_ml_keyword(sql) and is_ml_statement(sql)
 
 
 class MLContext:
@@ -71,9 +76,16 @@ class MLContext:
             raise ProgrammingError(f"ML.{call.function} needs input data: TABLE t or (query)")
         return f"FROM {call.input_sql}" if isinstance(call.args.get("input"), exp.Table) else call.input_sql
 
-    def open_input(self, call: MLFunction, width: int) -> pa.RecordBatchReader:
-        """The call's TABLE t or (query) as a stream of record batches sized for a model of `width` features."""
-        return self.run_input(self.input_query(call), batch_rows(width))
+    def model_input(self, call: MLFunction, model: Model, with_label: bool = False) -> str:
+        """The SQL reading the call's input for `model`: with its TRANSFORM's outputs added, if it has one."""
+        query = self.input_query(call)
+        if model.transform is None:
+            return query
+        return model.input_sql(query, None if calls_ml(query) else self.cur.sql(query).columns, with_label)
+
+    def open_input(self, call: MLFunction, model: Model, with_label: bool = False) -> pa.RecordBatchReader:
+        """The call's input for `model` as a stream of record batches sized for its feature count."""
+        return self.run_input(self.model_input(call, model, with_label), batch_rows(len(model.encoder.output_names)))
 
     def stream(self, schema: pa.Schema, batches: Iterator[pa.RecordBatch]) -> pa.RecordBatchReader:
         """A reader DuckDB can scan, remembering any exception the batches raise."""

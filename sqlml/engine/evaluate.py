@@ -14,7 +14,6 @@ import pyarrow.compute as pc
 
 from sqlml.engine import metrics
 from sqlml.engine.context import MLContext
-from sqlml.engine.features import find_column
 from sqlml.engine.model import Model
 from sqlml.engine.predict import binary_threshold
 from sqlml.engine.train import read_eval_predictions
@@ -24,9 +23,9 @@ from sqlml.parser import MLFunction
 
 def _labels_and_scores(ctx: MLContext, call: MLFunction, model: Model) -> tuple[np.ndarray, np.ndarray]:
     """Stream the input, keeping its encoded labels and the model's scores."""
-    reader = ctx.open_input(call, len(model.encoder.output_names))
-    mapping = model.encoder.resolve(reader.schema.names)
-    label = find_column(reader.schema.names, model.version.label)
+    reader = ctx.open_input(call, model, with_label=True)
+    mapping = model.resolve(reader.schema.names)
+    label = model.label_column(reader.schema.names)
     if label is None:
         raise ProgrammingError(f"ML.EVALUATE input has no label column '{model.version.label}'; input "
                                f"columns: {', '.join(reader.schema.names)}")
@@ -58,8 +57,8 @@ def _labels_and_scores(ctx: MLContext, call: MLFunction, model: Model) -> tuple[
 
 def _features_and_scores(ctx: MLContext, call: MLFunction, model: Model) -> tuple[np.ndarray, np.ndarray]:
     """Stream the input of an unsupervised model, keeping its encoded rows and the model's scores."""
-    reader = ctx.open_input(call, len(model.encoder.output_names))
-    mapping = model.encoder.resolve(reader.schema.names)
+    reader = ctx.open_input(call, model)
+    mapping = model.resolve(reader.schema.names)
     features = [model.encoder.transform(batch, mapping) for batch in reader]
     if not sum(len(X) for X in features):
         raise DataError("ML.EVALUATE input has no rows")

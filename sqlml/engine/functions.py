@@ -2,9 +2,11 @@
 RecordBatchReader or Table DuckDB scans) or the SQL text of a query DuckDB runs in the call's place."""
 
 from sqlml.engine.evaluate import evaluate
+from sqlml.engine.ml_transform import ml_transform
 from sqlml.engine.predict import predict
 
 ML_FUNCTIONS = {
     "PREDICT": predict,
     "EVALUATE": evaluate,
+    "TRANSFORM": ml_transform,
 }

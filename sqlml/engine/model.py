@@ -7,8 +7,9 @@ import pyarrow as pa
 
 from sqlml.engine import catalog
 from sqlml.engine.catalog import ModelVersion
-from sqlml.engine.features import FeatureEncoder
+from sqlml.engine.features import FeatureEncoder, find_column
 from sqlml.engine.trainers import TRAINERS
+from sqlml.engine.transform import Transform
 from sqlml.errors import DataError, ProgrammingError
 
 
@@ -20,6 +21,7 @@ class Model:
         self.trainer = TRAINERS[version.model_type]
         self.encoder = FeatureEncoder(version.features, self.trainer.linear_encoding,
                                       self.trainer.scales(version.options))
+        self.transform = Transform.load(version.transform)
         self.classes = None if version.classes is None else pa.array(
             version.classes, type=pa.type_for_alias(version.label_type))
         try:
@@ -35,6 +37,25 @@ class Model:
     @property
     def is_classifier(self) -> bool:
         return self.classes is not None
+
+    def input_sql(self, query: str, columns: list[str] | None, with_label: bool = False) -> str:
+        """The query to read for this model: `query` itself, or with the TRANSFORM's outputs added
+        (`columns`, the input's column names when known, are checked for what TRANSFORM reads)."""
+        if self.transform is None:
+            return query
+        return self.transform.wrap(query, columns, with_label)
+
+    def resolve(self, names: list[str]) -> dict[str, str]:
+        """Feature -> the column of an input_sql() result (`names`) that carries it."""
+        if self.transform is None:
+            return self.encoder.resolve(names)
+        return {spec["name"]: self.transform.internal(spec["name"]) for spec in self.encoder.specs}
+
+    def label_column(self, names: list[str]) -> str | None:
+        """The column of an input_sql(..., with_label=True) result holding the label, if any."""
+        if self.transform is not None and self.transform.label is not None:
+            return self.transform.internal(self.transform.label)
+        return find_column(names, self.version.label)
 
     def scores(self, batch: pa.RecordBatch | pa.Table, mapping: dict[str, str] | None = None) -> np.ndarray:
         """The estimator's scores (see trainers.Estimator) for the rows of `batch`."""

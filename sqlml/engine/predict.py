@@ -16,14 +16,15 @@ from typing import Iterator
 import numpy as np
 import pyarrow as pa
 
-from sqlml.engine.context import MLContext
+from sqlml.engine.context import MLContext, batch_rows, calls_ml
 from sqlml.engine import kmeans_sql, linear_sql
 from sqlml.engine.model import Model, predicted_labels
 from sqlml.engine.trainers.kmeans import MAX_NEAREST, KMeansModel
 from sqlml.engine.trainers.linear import LinearModel
 from sqlml.engine.trainers.pca import PCAModel
 from sqlml.errors import ProgrammingError
-from sqlml.parser import MLFunction, has_ml_keyword, is_ml_statement
+from sqlml.engine.params import quote_identifier
+from sqlml.parser import MLFunction
 
 
 # estimators whose ML.PREDICT compiles to SQL; compile_predict returns None for inputs it cannot take
@@ -89,7 +90,7 @@ def binary_threshold(model: Model, params: dict) -> float | None:
 
 def _check_input(model: Model, names: list[str]) -> dict[str, str]:
     """The feature -> input column mapping; errors for missing features or columns ML.PREDICT would add."""
-    mapping = model.encoder.resolve(names)
+    mapping = model.resolve(names)
     taken = {name.lower() for name in names} & {field.name.lower() for field in output_fields(model)}
     if taken:
         raise ProgrammingError(f"the input already has column(s) {', '.join(sorted(taken))}, which ML.PREDICT "
@@ -101,21 +102,25 @@ def predict(ctx: MLContext, call: MLFunction) -> pa.RecordBatchReader | str:
     params = ctx.params(call, {"threshold": float})
     model = ctx.model(call)
     threshold = binary_threshold(model, params)
-    query = ctx.input_query(call)
+    query = ctx.model_input(call, model)
+    internal = set(model.transform.internal_columns()) if model.transform else set()
     compiler = SQL_COMPILERS.get(type(model.estimator))
-    if compiler is not None and not (has_ml_keyword(query) and is_ml_statement(query)):
+    if compiler is not None and not calls_ml(query):
         relation = ctx.cur.sql(query)  # bound, not run: gives the input's columns and types
         compiled = compiler(model, query, relation, _check_input(model, relation.columns), threshold)
+        if compiled is not None and internal:
+            compiled = f"SELECT * EXCLUDE ({', '.join(map(quote_identifier, internal))}) FROM ({compiled})"
         if compiled is not None:
             return compiled
-    reader = ctx.open_input(call, len(model.encoder.output_names))
+    reader = ctx.run_input(query, batch_rows(len(model.encoder.output_names)))
     mapping = _check_input(model, reader.schema.names)
-    schema = pa.schema(list(reader.schema) + output_fields(model))
+    kept = [i for i, name in enumerate(reader.schema.names) if name not in internal]
+    schema = pa.schema([reader.schema.field(i) for i in kept] + output_fields(model))
 
     def batches():
         for batch, features in _encoded_ahead(reader, lambda b: model.encoder.transform(b, mapping)):
             columns = prediction_columns(model, model.estimator.predict(features), threshold)
-            yield pa.RecordBatch.from_arrays(batch.columns + columns, schema=schema)
+            yield pa.RecordBatch.from_arrays([batch.column(i) for i in kept] + columns, schema=schema)
 
     return ctx.stream(schema, batches())
 

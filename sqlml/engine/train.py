@@ -13,12 +13,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sqlml.engine import catalog, metrics
+from sqlml.engine import catalog, metrics, transform
 from sqlml.engine.catalog import ModelVersion
 from sqlml.engine.context import MLContext
 from sqlml.engine.features import FeatureEncoder, find_column, fit_features
 from sqlml.engine.trainers import TRAINERS, TrainData, Trainer
-from sqlml.errors import DataError, IntegrityError, NotSupportedError, ProgrammingError
+from sqlml.errors import DataError, IntegrityError, ProgrammingError
 from sqlml.parser import CreateModel
 from sqlml.parser.options import validate_options
 
@@ -91,12 +91,8 @@ def _class_weights(y: np.ndarray, classes: list, options: dict) -> np.ndarray | 
 
 def fingerprint(cur: duckdb.DuckDBPyConnection, table: pa.Table) -> str:
     """An order-independent fingerprint of the training rows: their count and summed row hashes."""
-    view = f"__sqlml_fingerprint_{id(table)}"
-    cur.register(view, table)
-    try:
-        ((count, total),) = catalog.query(cur, f'SELECT count(*), sum(hash(*COLUMNS(*))) FROM "{view}"')
-    finally:
-        cur.unregister(view)
+    with transform.registered(cur, table) as rows:
+        ((count, total),) = catalog.query(cur, f"SELECT count(*), sum(hash(*COLUMNS(*))) FROM {rows}")
     return f"{count}:{int(total or 0) % 2**64:016x}"
 
 
@@ -221,9 +217,6 @@ def _prepare(table: pa.Table, options: dict, trainer: Trainer) -> Prepared:
 def create_model(ctx: MLContext, statement: CreateModel) -> None:
     """Run a CREATE [OR REPLACE] MODEL [IF NOT EXISTS] statement."""
     cur = ctx.cur
-    if statement.transform_sql is not None:
-        raise NotSupportedError("the TRANSFORM clause parses but is not supported yet; compute the "
-                                "features in the AS query instead")
     options = validate_options(statement.options_dict)
     schema, name = catalog.resolve_name(cur, statement.name)
     if catalog.active_version(cur, schema, name) is not None:
@@ -234,10 +227,20 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
                                  "to add a new version, or CREATE MODEL IF NOT EXISTS")
     trainer = TRAINERS[options["model_type"]]
     data = ctx.read_table(statement.query_sql)
-    prep = _prepare(data, options, trainer)
+    label = options["input_label_cols"][0] if trainer.supervised else None
+    items = statement.args.get("transform")
+    named = items and transform.parse_items(items, data.column_names, label)
+    prep = _prepare(transform.label_values(cur, data, named, label) if named and label else data, options, trainer)
     table, y, train_idx, eval_idx = prep.table, prep.y, prep.train_idx, prep.eval_idx
+    fitted, feature_names = None, prep.features
+    if named:  # the features are the TRANSFORM's outputs, fitted on the training rows
+        fitted = transform.fit(cur, named, table.take(train_idx), prep.label)
+        if not fitted.features:
+            raise ProgrammingError("TRANSFORM outputs no feature besides the label")
+        feature_names = [output["name"] for output in fitted.features]
+        table = fitted.apply(cur, table)
     train_rows = table if len(train_idx) == table.num_rows else table.take(train_idx)
-    specs = fit_features(train_rows, prep.features)
+    specs = fit_features(train_rows, feature_names)
     encoder = FeatureEncoder(specs, trainer.linear_encoding, trainer.scales(options))
     X = encoder.transform(train_rows)
     X_eval = encoder.transform(table.take(eval_idx)) if len(eval_idx) else None
@@ -257,9 +260,10 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
         eval_X, eval_y = X[sample], y[train_idx][sample]
     eval_scores = estimator.predict(eval_X)
     label = prep.label
+    label_type = None if label is None else str(prep.table.column(label).type)
     record = ModelVersion(
         schema_name=schema, model_name=name, version=0, model_type=options["model_type"], options=options,
-        label=label, label_type=None if label is None else str(table.column(label).type), classes=class_list,
+        label=label, label_type=label_type, classes=class_list, transform=fitted and fitted.state(),
         features=specs, training_sql=statement.query_sql, training_rows=len(train_idx), eval_rows=len(eval_idx),
         dropped_rows=prep.dropped, data_fingerprint=fingerprint(cur, data),
         metrics=metrics.compute(trainer.task, eval_y, eval_scores, eval_X),

@@ -1,0 +1,214 @@
+"""CREATE MODEL ... TRANSFORM(select_list): preprocessing that belongs to the model.
+
+Each TRANSFORM item is a DuckDB scalar expression over the training query's columns (`*` and
+`* EXCLUDE (...)` pass columns through), named by its alias or its column. It may call the BigQuery ML
+preprocessing functions of engine/preprocessors.py: the analytic ones (`ML.STANDARD_SCALER(x) OVER ()`) are
+fitted on the training split and replaced by SQL holding their statistics as literals. The fitted items are
+stored with the version; at prediction DuckDB computes them from the raw columns they read, so a row
+predicted alone gets exactly the features it gets in a batch. The label, when TRANSFORM outputs it, is
+computed first (it may not use analytic functions), so NULL labels and the split are known before fitting.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Iterator
+
+import duckdb
+import pyarrow as pa
+from sqlglot import exp
+
+from sqlml.engine import catalog
+from sqlml.engine.features import find_column
+from sqlml.engine.params import quote_identifier
+from sqlml.engine.preprocessors import arguments, check_statistics, preprocessor
+from sqlml.errors import NotSupportedError, ProgrammingError
+
+_INTERNAL = "__sqlml_t_"  # prefix of the columns holding TRANSFORM outputs next to the raw input
+
+
+@contextmanager
+def registered(cur: duckdb.DuckDBPyConnection, table: pa.Table) -> Iterator[str]:
+    """`table` visible to SQL on `cur` under a private name while the block runs."""
+    name = f"__sqlml_rows_{id(table)}"
+    cur.register(name, table)
+    try:
+        yield name
+    finally:
+        cur.unregister(name)
+
+
+def _ml_call(node: exp.Expr) -> tuple[str, exp.Anonymous] | None:
+    """(NAME, call) when `node` is ML.<NAME>(...)."""
+    if isinstance(node, exp.Dot) and isinstance(node.this, (exp.Identifier, exp.Column)) and \
+            node.this.name.upper() == "ML" and isinstance(node.expression, exp.Anonymous):
+        return node.expression.name.upper(), node.expression
+    return None
+
+
+def _constant(name: str, node: exp.Expr):
+    """A constant argument's Python value."""
+    if isinstance(node, exp.Literal):
+        return node.this if node.is_string else (int(node.this) if node.is_int else float(node.this))
+    if isinstance(node, exp.Boolean):
+        return node.this
+    if isinstance(node, exp.Neg) and isinstance(node.this, exp.Literal) and not node.this.is_string:
+        return -_constant(name, node.this)
+    if isinstance(node, exp.Array):
+        return [_constant(name, item) for item in node.expressions]
+    raise ProgrammingError(f"ML.{name}: arguments after the first must be constants, got {node.sql('duckdb')}")
+
+
+def _check_calls(name: str, expression: exp.Expr, may_fit: bool) -> None:
+    """Every ML.<FN> call in an item is known, has valid constant arguments and OVER() exactly when
+    it is analytic (and analytic calls only where `may_fit`)."""
+    for node in expression.walk():
+        call = _ml_call(node)
+        if call is None:
+            continue
+        function, anonymous = call
+        spec = preprocessor(function)
+        if not anonymous.expressions:
+            raise ProgrammingError(f"ML.{function} needs an expression to transform")
+        arguments(function, [_constant(function, a) for a in anonymous.expressions[1:]])
+        window = node.parent if isinstance(node.parent, exp.Window) else None
+        if spec.analytic and window is None:
+            raise ProgrammingError(f"ML.{function} is an analytic function: write ML.{function}(...) OVER ()")
+        if not spec.analytic and window is not None:
+            raise ProgrammingError(f"ML.{function} is a scalar function: remove OVER ()")
+        if window is not None and any(window.args.get(k) for k in ("partition_by", "order", "spec")):
+            raise NotSupportedError(f"ML.{function}: only an empty OVER () is supported in TRANSFORM")
+        if spec.analytic and not may_fit:
+            raise ProgrammingError(f"the label '{name}' cannot use the analytic function ML.{function}: its "
+                                   "statistics would depend on the split it decides")
+
+
+def _reads(expression: exp.Expr) -> list[str]:
+    return sorted({column.name for column in expression.find_all(exp.Column)}, key=str.lower)
+
+
+def parse_items(items: list[exp.Expr], columns: list[str], label: str | None) -> list[tuple[str, exp.Expr]]:
+    """(output name, expression) per TRANSFORM output, checked against the query's `columns`."""
+    named: list[tuple[str, exp.Expr]] = []
+    for position, item in enumerate(items, 1):
+        if isinstance(item, exp.Star):
+            excluded = {c.name.lower() for c in item.args.get("except_") or []}
+            named += [(c, exp.column(c, quoted=True)) for c in columns if c.lower() not in excluded]
+            continue
+        expression = item.this if isinstance(item, exp.Alias) else item
+        if isinstance(item, exp.Alias):
+            name = item.alias
+        elif isinstance(item, exp.Column):
+            name = item.name
+        else:
+            raise ProgrammingError(f"TRANSFORM item {position} ({item.sql('duckdb')}) needs a name: add AS <name>")
+        named.append((name, expression))
+    seen: dict[str, str] = {}
+    for name, expression in named:
+        if name.lower() in seen:
+            raise ProgrammingError(f"TRANSFORM outputs two columns named '{name}'; give them distinct names")
+        seen[name.lower()] = name
+        for column in _reads(expression):
+            if find_column(columns, column) is None:
+                raise ProgrammingError(f"TRANSFORM output '{name}' reads column '{column}', which the training "
+                                       f"query does not have; its columns: {', '.join(columns)}")
+        _check_calls(name, expression, may_fit=label is None or name.lower() != label.lower())
+    if label is not None and label.lower() not in seen:
+        raise ProgrammingError(f"TRANSFORM must output the label column '{label}' (e.g. add {label} to its list)")
+    return named
+
+
+def _select(outputs: list[tuple[str, str]], source: str) -> str:
+    return f"SELECT {', '.join(f'{sql} AS {quote_identifier(name)}' for name, sql in outputs)} FROM {source}"
+
+
+def label_values(cur: duckdb.DuckDBPyConnection, table: pa.Table, named: list[tuple[str, exp.Expr]],
+                 label: str) -> pa.Table:
+    """`table` with the TRANSFORM's label output as column `label` (replacing a raw column of that name)."""
+    name, expression = next((n, e) for n, e in named if n.lower() == label.lower())
+    with registered(cur, table) as rows:
+        values = cur.sql(_select([(name, expression.sql("duckdb"))], rows)).to_arrow_table().column(0)
+    kept = [c for c in table.column_names if c.lower() != label.lower()]
+    return table.select(kept).append_column(name, values)
+
+
+def fit(cur: duckdb.DuckDBPyConnection, named: list[tuple[str, exp.Expr]], train: pa.Table,
+        label: str | None) -> "Transform":
+    """Fit every analytic call on the training rows `train`; the TRANSFORM as stored with the version."""
+    outputs = []
+    with registered(cur, train) as rows:
+        def query(aggregate: str):
+            return catalog.query(cur, f"SELECT {aggregate} FROM {rows} AS __sqlml_rows")[0][0]
+
+        def fitted(node: exp.Expr) -> exp.Expr:
+            """An ML.<FN>(...) [OVER ()] call as plain SQL with its statistics; any other node as it is."""
+            call = _ml_call(node.this if isinstance(node, exp.Window) else node)
+            if call is None or (isinstance(node, exp.Dot) and isinstance(node.parent, exp.Window)):
+                return node
+            function, anonymous = call
+            spec = preprocessor(function)
+            x = anonymous.expressions[0].sql("duckdb")
+            args = arguments(function, [_constant(function, a) for a in anonymous.expressions[1:]])
+            stats = check_statistics(function, spec.fit(query, x, *args)) if spec.analytic else {}
+            return exp.maybe_parse(f"({spec.apply(x, args, stats)})", dialect="duckdb")
+
+        for name, expression in named:
+            fitted_expression = expression.copy().transform(fitted)
+            outputs.append({"name": name, "sql": fitted_expression.sql("duckdb"), "reads": _reads(expression)})
+    return Transform(outputs, label)
+
+
+@dataclass
+class Transform:
+    """A fitted TRANSFORM: its outputs (name, SQL over the raw columns, the raw columns it reads)."""
+
+    outputs: list[dict]
+    label: str | None
+
+    @classmethod
+    def load(cls, state: dict | None) -> "Transform | None":
+        return None if state is None else cls(state["outputs"], state["label"])
+
+    def state(self) -> dict:
+        return {"outputs": self.outputs, "label": self.label}
+
+    @property
+    def features(self) -> list[dict]:
+        return [o for o in self.outputs if self.label is None or o["name"].lower() != self.label.lower()]
+
+    def apply(self, cur: duckdb.DuckDBPyConnection, table: pa.Table) -> pa.Table:
+        """The feature outputs computed for the raw rows of `table`."""
+        with registered(cur, table) as rows:
+            return cur.sql(_select([(o["name"], o["sql"]) for o in self.features], rows)).to_arrow_table()
+
+    def _needed(self, outputs: list[dict], columns: list[str] | None) -> None:
+        if columns is None:  # not known before running (an input that itself calls ML functions)
+            return
+        missing = sorted({c for o in outputs for c in o["reads"] if find_column(columns, c) is None}, key=str.lower)
+        if missing:
+            raise ProgrammingError(f"input is missing column(s) {', '.join(map(repr, missing))} that the model's "
+                                   f"TRANSFORM reads; input columns: {', '.join(columns)}")
+
+    def select(self, input_sql: str, columns: list[str] | None) -> str:
+        """ML.TRANSFORM: the outputs for the rows of `input_sql` (the label too when the input has what
+        it reads)."""
+        label = [o for o in self.outputs if o not in self.features]
+        with_label = bool(label) and columns is not None and all(find_column(columns, c) for c in label[0]["reads"])
+        outputs = self.outputs if with_label else self.features
+        self._needed(outputs, columns)
+        return _select([(o["name"], o["sql"]) for o in outputs], f"({input_sql}) AS __sqlml_raw")
+
+    def internal(self, name: str) -> str:
+        return _INTERNAL + name
+
+    def wrap(self, input_sql: str, columns: list[str] | None, with_label: bool = False) -> str:
+        """`input_sql` plus each feature output (and the label, with_label) in an internal column."""
+        outputs = self.outputs if with_label else self.features
+        self._needed(outputs, columns)
+        computed = ", ".join(f"{o['sql']} AS {quote_identifier(self.internal(o['name']))}" for o in outputs)
+        return f"SELECT *, {computed} FROM ({input_sql}) AS __sqlml_raw"
+
+    def internal_columns(self) -> list[str]:
+        """The columns wrap() adds (without the label)."""
+        return [self.internal(o["name"]) for o in self.features]
