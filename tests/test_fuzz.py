@@ -30,8 +30,18 @@ SEEDS = [
     "DESCRIBE MODEL m",
     "SHOW MODELS",
     "EXPORT MODEL m OPTIONS(uri='/tmp/never.onnx')",
+    "CREATE OR REPLACE MODEL tr TRANSFORM(ML.STANDARD_SCALER(x) OVER () AS xs, ML.LABEL_ENCODER(c, 5, 1) OVER () AS "
+    "ce, ML.BUCKETIZE(x, [0.2, 0.8]) AS xb, y) OPTIONS(model_type='linear_reg', input_label_cols=['y']) AS FROM t",
+    "SELECT * FROM ML.TRANSFORM(MODEL tr, TABLE t)",
+    "CREATE OR REPLACE MODEL km OPTIONS(model_type='kmeans', num_clusters=3, distance_type='COSINE') AS "
+    "SELECT x, c FROM t",
+    "SELECT centroid_id, nearest_centroids_distance FROM ML.PREDICT(MODEL km, TABLE t)",
+    "CREATE OR REPLACE MODEL pc OPTIONS(model_type='pca', num_principal_components=1) AS SELECT x, c FROM t",
+    "CREATE OR REPLACE MODEL nn OPTIONS(model_type='dnn_regressor', input_label_cols=['y'], hidden_units=[4]) AS "
+    "SELECT x, c, y FROM t",
 ]
-PIECES = ["(", ")", ",", ";", "'", '"', "`", ".", "=", "*", "[", "]", "ML", "ML.PREDICT", "ML.EVALUATE", "MODEL",
+PIECES = ["(", ")", ",", ";", "'", '"', "`", ".", "=", "*", "[", "]", "ML", "ML.PREDICT", "ML.EVALUATE", "ML.TRANSFORM",
+          "ML.STANDARD_SCALER(", "OVER ()", "TRANSFORM(", "MODEL",
           "TABLE", "STRUCT", "OPTIONS", "AS", "SELECT", "FROM", "WHERE", "NULL", "TRUE", "-1", "0", "2.5", "1e308",
           "'nan'", "'x'", "x", "y", "c", "k", "t", "m", "lin", "threshold", "model_type", "input_label_cols",
           "VERSION", "OR REPLACE", "IF NOT EXISTS", "TRANSFORM(x)", "--", "/*", "é", "\u00a0", "$1", "?", "::DOUBLE"]
