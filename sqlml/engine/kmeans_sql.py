@@ -1,11 +1,11 @@
 """ML.PREDICT of kmeans compiled to one DuckDB SQL query: each centroid's distance is an SQL expression.
 
-EUCLIDEAN: the square root of the summed squared differences of the encoded features. A numeric feature
-contributes (a * coalesce(x, mean) + b - c)^2; a one-hot block the sum of its centroid values squared,
-corrected by 1 - 2c for the row's own category. COSINE: 1 - (row . centroid) / (|row| |centroid|), the dot
-products built like linear scores (engine/linear_sql.py). The distances, sorted with their centroid ids
-(ties: the lower id first, as the streaming path's stable argsort), give centroid_id and
-nearest_centroids_distance. Values match the streaming path (engine/predict.py) to rounding.
+Numeric features are encoded once per row (z = a * coalesce(x, mean) + b). EUCLIDEAN: the square root of
+the summed squared differences of the encoded features: (z - c)^2 per numeric feature; a one-hot block
+contributes the sum of its centroid values squared, corrected by 1 - 2c for the row's own category.
+COSINE: 1 - (row . centroid) / (|row| |centroid|). centroid_id is the first nearest centroid (ties: the
+lower id, as the streaming path's argmin); nearest_centroids_distance sorts (distance, id) pairs, and DuckDB
+computes it only when a query uses it. Values match the streaming path (engine/predict.py) to rounding.
 """
 
 from __future__ import annotations
@@ -13,23 +13,23 @@ from __future__ import annotations
 import duckdb
 import numpy as np
 
-from sqlml.engine.linear_sql import (balanced_sum, categorical_term, input_features, linear_scores, number,
-                                     scored_source)
+from sqlml.engine.linear_sql import balanced_sum, categorical_term, input_features, number, scored_source
 from sqlml.engine.model import Model
 from sqlml.engine.trainers.kmeans import MAX_NEAREST
 
 
-def _encoded_numeric(model: Model, spec: dict, column: str, shift: float = 0.0) -> str:
-    """The encoded value of a numeric feature minus `shift`."""
+def _encoded_numeric(model: Model, spec: dict, column: str) -> str:
+    """The encoded value of a numeric feature: a * coalesce(x, mean) + b."""
     a, b = model.encoder.affine(spec)
-    return f"{number(a)} * coalesce(CAST({column} AS DOUBLE), {number(spec['mean'])}) + {number(b - shift)}"
+    return f"{number(a)} * coalesce(CAST({column} AS DOUBLE), {number(spec['mean'])}) + {number(b)}"
 
 
-def _euclidean(model: Model, features: list[tuple], centroid: np.ndarray) -> str:
+def _euclidean(features: list[tuple], centroid: np.ndarray) -> str:
     terms, position = [], 0
     for spec, column, width in features:
-        if spec["kind"] == "numeric":
-            terms.append(f"pow({_encoded_numeric(model, spec, column, centroid[position])}, 2)")
+        if spec["kind"] == "numeric":  # `column` is the encoded value here (see compile_predict)
+            difference = f"({column} - {number(centroid[position])})"
+            terms.append(f"{difference} * {difference}")
         else:
             block = centroid[position:position + width]
             terms.append(f"({number((block ** 2).sum())} + {categorical_term(column, list(1 - 2 * block), spec)})")
@@ -38,27 +38,46 @@ def _euclidean(model: Model, features: list[tuple], centroid: np.ndarray) -> str
 
 
 def _cosine(model: Model, features: list[tuple], centroids: np.ndarray) -> list[str]:
-    squares = [f"pow({_encoded_numeric(model, spec, column)}, 2)" if spec["kind"] == "numeric"
-               else categorical_term(column, [1.0] * width, spec) for spec, column, width in features]
+    squares = [f"{column} * {column}" if spec["kind"] == "numeric" else categorical_term(column, [1.0] * width, spec)
+               for spec, column, width in features]
     norm = f"sqrt({balanced_sum(squares)})"
-    dots = linear_scores(model, features, centroids, np.zeros(len(centroids)))
+    dots = []
+    for c in centroids:
+        terms, position = [], 0
+        for spec, column, width in features:
+            terms.append(f"{number(c[position])} * {column}" if spec["kind"] == "numeric"
+                         else categorical_term(column, list(c[position:position + width]), spec))
+            position += width
+        dots.append(balanced_sum(terms))
     return [f"CASE WHEN {norm} > 0 THEN 1 - ({dot}) / ({norm} * {number(np.linalg.norm(c))}) ELSE 1.0 END"
             if np.linalg.norm(c) > 0 else "1.0" for dot, c in zip(dots, centroids)]
 
 
 def compile_predict(model: Model, input_sql: str, relation: duckdb.DuckDBPyRelation,
                     mapping: dict[str, str], threshold: float | None) -> str | None:
-    """The SQL of ML.PREDICT over `input_sql` (whose bound `relation` gives column types), or None."""
+    """The SQL of ML.PREDICT over `input_sql` (whose bound `relation` gives column types), or None.
+
+    Numeric features are encoded once per row into __sqlml_z<i> columns that every distance reads."""
     features, floats = input_features(model, relation, mapping)
     if features is None:
         return None
+    encoded, z_features = [], []
+    for spec, column, width in features:
+        if spec["kind"] == "numeric":
+            z_features.append((spec, f"__sqlml_z{len(encoded)}", width))
+            encoded.append(f"{_encoded_numeric(model, spec, column)} AS __sqlml_z{len(encoded)}")
+        else:
+            z_features.append((spec, column, width))
+    with_z = f"SELECT *, {', '.join(encoded)} FROM ({input_sql}) AS __sqlml_raw" if encoded else input_sql
     centroids = model.estimator.centroids
-    distances = _cosine(model, features, centroids) if model.estimator.cosine else \
-        [_euclidean(model, features, c) for c in centroids]
-    internal = ", ".join(f"__sqlml_s{j}" for j in range(len(distances)))
+    distances = _cosine(model, z_features, centroids) if model.estimator.cosine else \
+        [_euclidean(z_features, c) for c in centroids]
+    internal = ", ".join([f"__sqlml_s{j}" for j in range(len(distances))] +
+                         [f"__sqlml_z{i}" for i in range(len(encoded))])
+    listed = ", ".join(f"__sqlml_s{j}" for j in range(len(distances)))
     entries = ", ".join(f"{{'d': __sqlml_s{j}, 'i': {j + 1}::BIGINT}}" for j in range(len(distances)))
     shown = min(len(distances), MAX_NEAREST)
-    return (f"SELECT * EXCLUDE ({internal}, __sqlml_sorted), __sqlml_sorted[1].i AS centroid_id, "
-            f"[struct_pack(centroid_id := e.i, distance := e.d) FOR e IN __sqlml_sorted[1:{shown}]] "
-            f"AS nearest_centroids_distance "
-            f"FROM (SELECT *, list_sort([{entries}]) AS __sqlml_sorted FROM {scored_source(input_sql, distances, floats)})")
+    return (f"SELECT * EXCLUDE ({internal}), "
+            f"CAST(list_position([{listed}], least({listed})) AS BIGINT) AS centroid_id, "
+            f"[struct_pack(centroid_id := e.i, distance := e.d) FOR e IN list_sort([{entries}])[1:{shown}]] "
+            f"AS nearest_centroids_distance FROM {scored_source(with_z, distances, floats)}")
