@@ -36,12 +36,17 @@ SEEDS = [
     "CREATE OR REPLACE MODEL km OPTIONS(model_type='kmeans', num_clusters=3, distance_type='COSINE') AS "
     "SELECT x, c FROM t",
     "SELECT centroid_id, nearest_centroids_distance FROM ML.PREDICT(MODEL km, TABLE t)",
+    "CREATE OR REPLACE MODEL tu OPTIONS(model_type='linear_reg', input_label_cols=['y'], num_trials=3, "
+    "l2_reg=HPARAM_RANGE(0, 2), l1_reg=HPARAM_CANDIDATES([0, 1])) AS SELECT x, c, y FROM t",
+    "SELECT * FROM ML.TRIAL_INFO(MODEL tu)",
+    "SELECT * FROM ML.PREDICT(MODEL tu, TABLE t, STRUCT(2 AS trial_id))",
     "CREATE OR REPLACE MODEL pc OPTIONS(model_type='pca', num_principal_components=1) AS SELECT x, c FROM t",
     "CREATE OR REPLACE MODEL nn OPTIONS(model_type='dnn_regressor', input_label_cols=['y'], hidden_units=[4]) AS "
     "SELECT x, c, y FROM t",
 ]
 PIECES = ["(", ")", ",", ";", "'", '"', "`", ".", "=", "*", "[", "]", "ML", "ML.PREDICT", "ML.EVALUATE", "ML.TRANSFORM",
-          "ML.STANDARD_SCALER(", "OVER ()", "TRANSFORM(", "MODEL",
+          "ML.STANDARD_SCALER(", "OVER ()", "TRANSFORM(",
+          "HPARAM_RANGE(", "HPARAM_CANDIDATES([", "num_trials=", "trial_id", "MODEL",
           "TABLE", "STRUCT", "OPTIONS", "AS", "SELECT", "FROM", "WHERE", "NULL", "TRUE", "-1", "0", "2.5", "1e308",
           "'nan'", "'x'", "x", "y", "c", "k", "t", "m", "lin", "threshold", "model_type", "input_label_cols",
           "VERSION", "OR REPLACE", "IF NOT EXISTS", "TRANSFORM(x)", "--", "/*", "é", "\u00a0", "$1", "?", "::DOUBLE"]

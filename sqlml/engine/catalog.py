@@ -12,12 +12,21 @@ from __future__ import annotations
 
 import json
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Iterator
 
 import duckdb
 
+from sqlml.engine.params import literal
 from sqlml.errors import ProgrammingError
+
+_TRIALS_DDL = """
+CREATE TABLE IF NOT EXISTS sqlml.model_trials (
+    schema_name VARCHAR NOT NULL, model_name VARCHAR NOT NULL, version INTEGER NOT NULL, trial_id INTEGER NOT NULL,
+    hyperparameters JSON NOT NULL, metrics JSON, objective DOUBLE, status VARCHAR NOT NULL,
+    error_message VARCHAR, is_optimal BOOLEAN NOT NULL, artifact BLOB, eval_predictions BLOB,
+    PRIMARY KEY (schema_name, model_name, version, trial_id));
+"""
 
 _DDL = """
 CREATE SCHEMA IF NOT EXISTS sqlml;
@@ -33,7 +42,7 @@ CREATE TABLE IF NOT EXISTS sqlml.model_versions (
     metrics JSON NOT NULL, eval_predictions BLOB NOT NULL, artifact_format VARCHAR NOT NULL,
     artifact BLOB NOT NULL, created_at TIMESTAMPTZ NOT NULL, transform JSON,
     PRIMARY KEY (schema_name, model_name, version));
-"""
+""" + _TRIALS_DDL
 
 _JSON_FIELDS = ("options", "classes", "features", "metrics", "transform")
 # what a catalog written by sqlml 0.1.0 lacks (ensure adds it)
@@ -41,7 +50,7 @@ _UPGRADE = """
 ALTER TABLE sqlml.model_versions ADD COLUMN IF NOT EXISTS transform JSON;
 ALTER TABLE sqlml.model_versions ALTER label DROP NOT NULL;
 ALTER TABLE sqlml.model_versions ALTER label_type DROP NOT NULL;
-"""
+""" + _TRIALS_DDL
 
 
 @dataclass
@@ -89,8 +98,8 @@ def ensure(cur: duckdb.DuckDBPyConnection) -> None:
     """Create the catalog tables if they are missing; bring an older catalog up to date."""
     if not exists(cur):
         query(cur, _DDL)
-    elif not query(cur, "SELECT count(*) FROM duckdb_columns() WHERE schema_name = 'sqlml' AND table_name = "
-                        "'model_versions' AND column_name = 'transform' AND database_name = current_database()")[0][0]:
+    elif not query(cur, "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'sqlml' AND table_name = "
+                        "'model_trials' AND database_name = current_database()")[0][0]:
         query(cur, _UPGRADE)
 
 
@@ -161,9 +170,47 @@ def load(cur: duckdb.DuckDBPyConnection, schema: str, model: str, version: int) 
     return ModelVersion(**record)
 
 
-def insert_version(cur: duckdb.DuckDBPyConnection, record: ModelVersion) -> int:
-    """Add `record` as the model's next version and make it active; returns the version number.
-    Call inside `transaction`."""
+@dataclass
+class TrialRecord:
+    """One row of sqlml.model_trials: a hyperparameter tuning trial of a version."""
+
+    trial_id: int
+    hyperparameters: dict[str, Any]
+    metrics: dict[str, Any] | None
+    objective: float | None
+    status: str  # SUCCEEDED or FAILED
+    error_message: str | None
+    is_optimal: bool
+    artifact: bytes | None
+    eval_predictions: bytes | None
+
+
+def load_trial(cur: duckdb.DuckDBPyConnection, version: ModelVersion, trial_id: int) -> ModelVersion:
+    """`version` as its tuning trial `trial_id` left it: that trial's artifact, metrics and evaluation
+    predictions; ProgrammingError for a trial that does not exist or failed."""
+    rows = query(cur, f"SELECT status, artifact, metrics, eval_predictions FROM sqlml.model_trials WHERE {_KEY} "
+                      "AND version = ? AND trial_id = ?", [version.schema_name, version.model_name, version.version,
+                                                            trial_id])
+    name = f"model {version.qualified_name} version {version.version}"
+    if not rows:
+        raise ProgrammingError(f"{name} has no trial {trial_id} (see ML.TRIAL_INFO)")
+    status, artifact, metrics, eval_predictions = rows[0]
+    if status != "SUCCEEDED":
+        raise ProgrammingError(f"trial {trial_id} of {name} failed; it has no model (see ML.TRIAL_INFO)")
+    return replace(version, artifact=artifact, metrics=json.loads(metrics), eval_predictions=eval_predictions)
+
+
+def trial_info_sql(version: ModelVersion) -> str:
+    """ML.TRIAL_INFO: the trials of a tuned version, one row each."""
+    return ("SELECT trial_id, hyperparameters, metrics AS hparam_tuning_evaluation_metrics, objective, status, "
+            "error_message, is_optimal FROM sqlml.model_trials WHERE schema_name = " + literal(version.schema_name)
+            + " AND model_name = " + literal(version.model_name) + f" AND version = {int(version.version)} "
+            "ORDER BY trial_id")
+
+
+def insert_version(cur: duckdb.DuckDBPyConnection, record: ModelVersion, trials: list[TrialRecord] = ()) -> int:
+    """Add `record` (and its tuning `trials`) as the model's next version and make it active; returns the
+    version number. Call inside `transaction`."""
     ensure(cur)
     spelled = query(cur, f"SELECT schema_name, model_name FROM sqlml.models WHERE {_KEY}",
                     [record.schema_name, record.model_name])
@@ -178,6 +225,11 @@ def insert_version(cur: duckdb.DuckDBPyConnection, record: ModelVersion) -> int:
     columns = ", ".join(values)
     query(cur, f"INSERT INTO sqlml.model_versions ({columns}, created_at) "
                f"VALUES ({', '.join('?' * len(values))}, now())", list(values.values()))
+    for trial in trials:
+        query(cur, "INSERT INTO sqlml.model_trials VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+              [schema, model, record.version, trial.trial_id, json.dumps(trial.hyperparameters),
+               None if trial.metrics is None else json.dumps(trial.metrics), trial.objective, trial.status,
+               trial.error_message, trial.is_optimal, trial.artifact, trial.eval_predictions])
     updated = query(cur, f"UPDATE sqlml.models SET active_version = ?, updated_at = now() WHERE {_KEY} "
                          "RETURNING 1", [record.version, schema, model])
     if not updated:
@@ -187,6 +239,7 @@ def insert_version(cur: duckdb.DuckDBPyConnection, record: ModelVersion) -> int:
 
 def drop(cur: duckdb.DuckDBPyConnection, schema: str, model: str) -> None:
     """Delete a model and all its versions. Call inside `transaction`."""
+    query(cur, f"DELETE FROM sqlml.model_trials WHERE {_KEY}", [schema, model])
     query(cur, f"DELETE FROM sqlml.model_versions WHERE {_KEY}", [schema, model])
     query(cur, f"DELETE FROM sqlml.models WHERE {_KEY}", [schema, model])
 

@@ -50,8 +50,9 @@ class MLContext:
         open transaction wrote."""
         return self.cur.sql(self.plan(sql)).to_arrow_table()
 
-    def model(self, call: MLFunction) -> Model:
-        return self.models.get(self.cur, call.model_name, call.args.get("version"))
+    def model(self, call: MLFunction, trial_id: int | None = None) -> Model:
+        """The call's model (its VERSION, else the active one; that version's tuning trial `trial_id`)."""
+        return self.models.get(self.cur, call.model_name, call.args.get("version"), trial_id)
 
     def params(self, call: MLFunction, allowed: dict[str, type]) -> dict:
         """The STRUCT(...) parameters, checked against `allowed` (name -> float/int/bool/str)."""

@@ -67,8 +67,8 @@ def _features_and_scores(ctx: MLContext, call: MLFunction, model: Model) -> tupl
 
 
 def evaluate(ctx: MLContext, call: MLFunction) -> pa.Table:
-    params = ctx.params(call, {"threshold": float})
-    model = ctx.model(call)
+    params = ctx.params(call, {"threshold": float, "trial_id": int})
+    model = ctx.model(call, params.get("trial_id"))
     threshold = binary_threshold(model, params)
     supervised = model.trainer.supervised
     if call.input_sql is None:

@@ -2,11 +2,12 @@
 RecordBatchReader or Table DuckDB scans) or the SQL text of a query DuckDB runs in the call's place."""
 
 from sqlml.engine.evaluate import evaluate
-from sqlml.engine.ml_transform import ml_transform
+from sqlml.engine.model_info import ml_transform, trial_info
 from sqlml.engine.predict import predict
 
 ML_FUNCTIONS = {
     "PREDICT": predict,
     "EVALUATE": evaluate,
     "TRANSFORM": ml_transform,
+    "TRIAL_INFO": trial_info,
 }

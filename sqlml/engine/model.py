@@ -72,18 +72,20 @@ class ModelCache:
         self._models: dict[tuple, tuple[int, Model]] = {}
         self._catalog_seen = False
 
-    def get(self, cur, name: tuple[str | None, str], version: int | None = None) -> Model:
-        """The model `name` (at `version`, else its active one), loaded once per version."""
+    def get(self, cur, name: tuple[str | None, str], version: int | None = None, trial_id: int | None = None) -> Model:
+        """The model `name` (at `version`, else its active one; as its tuning trial `trial_id` left it),
+        loaded once per version and trial."""
         if not self._catalog_seen:
             if not catalog.exists(cur):
                 raise ProgrammingError(f"model {catalog.resolve_name(cur, name)[0]}.{name[1]} does not exist")
             self._catalog_seen = True
         schema, model, version, identity = catalog.locate(cur, name, version)
-        key = (schema.lower(), model.lower(), version)
+        key = (schema.lower(), model.lower(), version, trial_id)
         cached = self._models.get(key)
         if cached is not None and cached[0] == identity:
             return cached[1]
-        loaded = Model(catalog.load(cur, schema, model, version))
+        record = catalog.load(cur, schema, model, version)
+        loaded = Model(record if trial_id is None else catalog.load_trial(cur, record, trial_id))
         if len(self._models) >= self.SIZE:
             self._models.pop(next(iter(self._models)))
         self._models[key] = (identity, loaded)

@@ -99,8 +99,8 @@ def _check_input(model: Model, names: list[str]) -> dict[str, str]:
 
 
 def predict(ctx: MLContext, call: MLFunction) -> pa.RecordBatchReader | str:
-    params = ctx.params(call, {"threshold": float})
-    model = ctx.model(call)
+    params = ctx.params(call, {"threshold": float, "trial_id": int})
+    model = ctx.model(call, params.get("trial_id"))
     threshold = binary_threshold(model, params)
     query = ctx.model_input(call, model)
     internal = set(model.transform.internal_columns()) if model.transform else set()

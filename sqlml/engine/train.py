@@ -6,14 +6,14 @@ Everything that can fail runs before the catalog is touched; the catalog write i
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sqlml.engine import catalog, metrics, transform
+from sqlml.engine import catalog, metrics, transform, tuning
 from sqlml.engine.catalog import ModelVersion
 from sqlml.engine.context import MLContext
 from sqlml.engine.features import FeatureEncoder, find_column, fit_features
@@ -104,8 +104,11 @@ def _training_sample(n_rows: int, seed: int) -> np.ndarray:
     return np.sort(np.random.default_rng(seed).choice(n_rows, AUTO_SPLIT_MAX_EVAL, replace=False))
 
 
-def _eval_predictions_blob(y: np.ndarray, scores: np.ndarray) -> bytes:
-    """The evaluation split's labels and scores as Arrow IPC, so ML.EVALUATE can recompute metrics."""
+def _eval_predictions_blob(y: np.ndarray | None, scores: np.ndarray) -> bytes:
+    """The evaluation split's labels and scores as Arrow IPC, so ML.EVALUATE can recompute metrics
+    (empty for models without a label, whose metrics need the rows themselves)."""
+    if y is None:
+        return b""
     columns = {"y": y} | ({f"p{i}": scores[:, i] for i in range(scores.shape[1])} if scores.ndim == 2
                           else {"prediction": scores})
     sink = io.BytesIO()
@@ -214,6 +217,26 @@ def _prepare(table: pa.Table, options: dict, trainer: Trainer) -> Prepared:
     return Prepared(table, label, features, classes, y, train_idx, eval_idx, dropped)
 
 
+def _fit(trainer: Trainer, data: TrainData, eval_X: np.ndarray, eval_y: np.ndarray | None) -> tuple:
+    """(estimator, metrics, evaluation scores, tuning trials): one training, or num_trials of them."""
+
+    def train_once(options: dict) -> tuple:
+        estimator = trainer.fit(replace(data, options=options))
+        scores = estimator.predict(eval_X)
+        return estimator, metrics.compute(trainer.task, eval_y, scores, eval_X), scores
+
+    if data.options.get("num_trials", 1) == 1:
+        return *train_once(data.options), []
+    trials, objective = tuning.run_trials(data.options, trainer.task, train_once)
+    best = tuning.optimal(trials, objective)
+    records = [catalog.TrialRecord(
+        trial.trial_id, trial.hyperparameters, trial.result and trial.result[1], trial.objective,
+        "SUCCEEDED" if trial.result else "FAILED", trial.error, trial is best,
+        trial.result and trial.result[0].artifact(),
+        trial.result and _eval_predictions_blob(eval_y, trial.result[2])) for trial in trials]
+    return *best.result, records
+
+
 def create_model(ctx: MLContext, statement: CreateModel) -> None:
     """Run a CREATE [OR REPLACE] MODEL [IF NOT EXISTS] statement."""
     cur = ctx.cur
@@ -245,12 +268,12 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
     X = encoder.transform(train_rows)
     X_eval = encoder.transform(table.take(eval_idx)) if len(eval_idx) else None
     class_list = None if prep.classes is None else prep.classes.to_pylist()
-    estimator = trainer.fit(TrainData(
+    data_for_fit = TrainData(
         X=X, y=None if y is None else y[train_idx], options=options, n_classes=len(class_list or ()),
         weights=None if class_list is None else _class_weights(y[train_idx], class_list, options),
         X_eval=X_eval, y_eval=y[eval_idx] if len(eval_idx) else None,
         categorical_indices=encoder.categorical_indices,
-        X_init=None if prep.init_idx is None else encoder.transform(table.take(prep.init_idx))))
+        X_init=None if prep.init_idx is None else encoder.transform(table.take(prep.init_idx)))
     if len(eval_idx):
         eval_X, eval_y = X_eval, y[eval_idx]
     elif y is None:  # kmeans, pca: metrics of all the training rows
@@ -258,19 +281,18 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
     else:  # no evaluation split (NO_SPLIT, AUTO_SPLIT under 500 rows): a sample of the training rows
         sample = _training_sample(len(train_idx), options["seed"])
         eval_X, eval_y = X[sample], y[train_idx][sample]
-    eval_scores = estimator.predict(eval_X)
+    estimator, row, eval_scores, trials = _fit(trainer, data_for_fit, eval_X, eval_y)
     label = prep.label
     label_type = None if label is None else str(prep.table.column(label).type)
     record = ModelVersion(
         schema_name=schema, model_name=name, version=0, model_type=options["model_type"], options=options,
         label=label, label_type=label_type, classes=class_list, transform=fitted and fitted.state(),
         features=specs, training_sql=statement.query_sql, training_rows=len(train_idx), eval_rows=len(eval_idx),
-        dropped_rows=prep.dropped, data_fingerprint=fingerprint(cur, data),
-        metrics=metrics.compute(trainer.task, eval_y, eval_scores, eval_X),
-        eval_predictions=b"" if eval_y is None else _eval_predictions_blob(eval_y, eval_scores),
+        dropped_rows=prep.dropped, data_fingerprint=fingerprint(cur, data), metrics=row,
+        eval_predictions=_eval_predictions_blob(eval_y, eval_scores),
         artifact_format=trainer.artifact_format, artifact=estimator.artifact())
     with catalog.transaction(cur):
         current = catalog.active_version(cur, schema, name)
         if current is not None and not statement.args.get("replace"):
             raise IntegrityError(f"model {schema}.{name} was created by another statement meanwhile")
-        catalog.insert_version(cur, record)
+        catalog.insert_version(cur, record, trials)

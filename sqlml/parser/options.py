@@ -11,7 +11,10 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from sqlglot import exp
+
 from sqlml.errors import ProgrammingError
+from sqlml.parser.nodes import python_value
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,20 @@ OPTIONS: dict[str, Option] = {
     "batch_size": Option("int", low=1, high=2**31 - 1),
     "dropout": Option("float", low=0.0, high=1.0),
     "optimizer": Option("enum", ("ADAM", "SGD")),
+    "num_trials": Option("int", low=1, high=1000),
+    "max_parallel_trials": Option("int", low=1, high=64),
+    "hparam_tuning_algorithm": Option("enum", ("VIZIER_DEFAULT", "RANDOM_SEARCH", "GRID_SEARCH")),
+    "hparam_tuning_objectives": Option("enum_list", (
+        "precision", "recall", "accuracy", "f1_score", "log_loss", "roc_auc", "mean_absolute_error",
+        "mean_squared_error", "mean_squared_log_error", "median_absolute_error", "r2_score", "explained_variance",
+        "davies_bouldin_index", "mean_squared_distance")),
 }
+
+# options whose value HPARAM_RANGE / HPARAM_CANDIDATES may give: what a trial may change without changing
+# the data, the features or the search itself
+NOT_TUNABLE = {"model_type", "input_label_cols", "data_split_method", "data_split_eval_fraction", "data_split_col",
+               "seed", "class_weights", "kmeans_init_col", "standardize_features", "scale_features", "num_trials",
+               "max_parallel_trials", "hparam_tuning_algorithm", "hparam_tuning_objectives"}
 
 # data_split_eval_fraction None: RANDOM then splits like AUTO_SPLIT, SEQ takes 0.2 (as BigQuery ML does).
 _SPLIT_DEFAULTS = {"input_label_cols": ["label"], "data_split_method": "AUTO_SPLIT",
@@ -87,6 +103,11 @@ _KMEANS = {"num_clusters": None, "kmeans_init_method": "RANDOM", "kmeans_init_co
            "min_rel_progress": 0.01, "seed": 0}
 _PCA = {"num_principal_components": None, "pca_explained_variance_ratio": None, "scale_features": True,
         "pca_solver": "AUTO", "seed": 0}
+
+_TUNING = {"num_trials": 1, "max_parallel_trials": 1, "hparam_tuning_algorithm": "VIZIER_DEFAULT",
+           "hparam_tuning_objectives": None}
+_LINEAR, _BOOSTED, _FOREST, _DNN = ({**d, **_TUNING} for d in (_LINEAR, _BOOSTED, _FOREST, _DNN))
+_KMEANS = {**_KMEANS, **_TUNING}
 
 # model_type -> {option: default}; the options a model_type accepts are exactly its keys (plus model_type).
 MODEL_TYPE_DEFAULTS: dict[str, dict[str, Any]] = {
@@ -137,6 +158,11 @@ def _coerce(name: str, spec: Option, value: Any) -> Any:
         if not (isinstance(value, list) and value):
             raise _fail(name, "a non-empty array of integers, e.g. [64, 32]", value)
         return [_coerce(f"{name}[{i}]", Option("int", low=spec.low, high=spec.high), v) for i, v in enumerate(value)]
+    if spec.kind == "enum_list":
+        if not (isinstance(value, list) and len(value) == 1 and isinstance(value[0], str)
+                and value[0].lower() in spec.choices):
+            raise _fail(name, "an array of one of " + ", ".join(spec.choices), value)
+        return [value[0].lower()]
     if spec.kind == "str_list":
         if not (isinstance(value, list) and len(value) == 1 and isinstance(value[0], str)):
             raise _fail(name, "an array of one column name, e.g. ['label']", value)
@@ -148,6 +174,31 @@ def _coerce(name: str, spec: Option, value: Any) -> Any:
             and any(pair[1] > 0 for pair in value)):
         raise _fail(name, "an array of STRUCT(label, weight) with finite weights >= 0, not all 0", value)
     return [[label, float(weight)] for label, weight in value]
+
+
+def search_spaces(options: dict[str, Any]) -> dict[str, dict]:
+    """The options given as HPARAM_RANGE / HPARAM_CANDIDATES: {"hparam_range": [low, high]} or
+    {"hparam_candidates": [...]}."""
+    return {k: v for k, v in options.items() if isinstance(v, dict) and set(v) & {"hparam_range", "hparam_candidates"}}
+
+
+def _search_space(name: str, spec: Option, node: exp.Anonymous) -> dict:
+    function, args = node.name.upper(), [python_value(a) for a in node.expressions]
+    if name in NOT_TUNABLE or spec.kind in ("str", "str_list", "weights"):
+        raise ProgrammingError(f"OPTIONS: {name} cannot be tuned with {function}")
+    if function == "HPARAM_RANGE":
+        if spec.kind not in ("int", "float"):
+            raise ProgrammingError(f"OPTIONS: HPARAM_RANGE applies to numeric options; {name} takes "
+                                   f"{'TRUE or FALSE' if spec.kind == 'bool' else 'one of ' + ', '.join(spec.choices) if spec.choices else 'a list'}: use HPARAM_CANDIDATES")
+        if len(args) != 2:
+            raise ProgrammingError(f"OPTIONS: {name} = HPARAM_RANGE(min, max) takes two numbers")
+        low, high = (_coerce(name, spec, v) for v in args)
+        if low > high:
+            raise ProgrammingError(f"OPTIONS: {name} = HPARAM_RANGE({low}, {high}): min is above max")
+        return {"hparam_range": [low, high]}
+    if len(args) != 1 or not isinstance(args[0], list) or not args[0]:
+        raise ProgrammingError(f"OPTIONS: {name} = HPARAM_CANDIDATES([...]) takes a non-empty array")
+    return {"hparam_candidates": [_coerce(name, spec, v) for v in args[0]]}
 
 
 def validate_options(raw: dict[str, Any]) -> dict[str, Any]:
@@ -170,14 +221,23 @@ def validate_options(raw: dict[str, Any]) -> dict[str, Any]:
                                    f"options: model_type, {', '.join(sorted(defaults))}")
         if value is None and defaults[name] is not None:
             raise ProgrammingError(f"OPTIONS: {name} cannot be NULL (its default is {defaults[name]!r})")
-        options[name] = None if value is None else _coerce(name, OPTIONS[name], value)
-    _check_combinations(options)
+        if isinstance(value, exp.Anonymous) and value.name.upper() in ("HPARAM_RANGE", "HPARAM_CANDIDATES"):
+            options[name] = _search_space(name, OPTIONS[name], value)
+        else:
+            options[name] = None if value is None else _coerce(name, OPTIONS[name], value)
+    check_combinations(options)
     return options
 
 
-def _check_combinations(options: dict[str, Any]) -> None:
-    """Rules that involve more than one option."""
+def check_combinations(options: dict[str, Any]) -> None:
+    """Rules that involve more than one option (search spaces are checked per trial)."""
     model_type = options["model_type"]
+    tuned = search_spaces(options)
+    if tuned and options.get("num_trials", 1) == 1:
+        raise ProgrammingError(f"OPTIONS: a search space (HPARAM_RANGE / HPARAM_CANDIDATES) on {', '.join(tuned)} "
+                               "needs num_trials > 1")
+    # a search space is checked here through its first value, and each trial with its own
+    options = {**options, **{k: v.get("hparam_candidates", v.get("hparam_range"))[0] for k, v in tuned.items()}}
     if model_type == "kmeans":
         if (options["kmeans_init_method"] == "CUSTOM") != (options["kmeans_init_col"] is not None):
             raise ProgrammingError("OPTIONS: kmeans_init_method='CUSTOM' and kmeans_init_col go together: the "

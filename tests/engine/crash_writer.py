@@ -14,8 +14,8 @@ database, mode = sys.argv[1], sys.argv[2]
 if mode == "transaction":
     insert = catalog.insert_version
 
-    def insert_and_wait(cur, record):
-        version = insert(cur, record)
+    def insert_and_wait(cur, record, trials=()):
+        version = insert(cur, record, trials)
         print("IN_TRANSACTION", flush=True)
         time.sleep(60)  # the test kills the process here, before COMMIT
         return version

@@ -1,0 +1,141 @@
+"""Hyperparameter tuning: num_trials trainings over OPTIONS' search spaces, searched by optuna.
+
+Search spaces are HPARAM_RANGE(min, max) and HPARAM_CANDIDATES([...]) option values; with num_trials > 1
+and none given, a model type's DEFAULT_SPACES are searched. hparam_tuning_algorithm VIZIER_DEFAULT is
+optuna's TPE sampler (a Bayesian search), RANDOM_SEARCH its random sampler; GRID_SEARCH runs the
+combinations of candidates and integer ranges in order (at most the grid's size of trials). Every trial is scored on the
+evaluation split with hparam_tuning_objectives (default: roc_auc for classifiers, r2_score for regressors,
+davies_bouldin_index for kmeans); the best succeeded trial (the lowest trial_id among equals) is optimal.
+A trial whose options are invalid or whose training fails is recorded as FAILED with its error.
+"""
+
+from __future__ import annotations
+
+import itertools
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import optuna
+
+from sqlml.engine.metrics import CLASSIFICATION_METRICS, REGRESSION_METRICS
+from sqlml.errors import DataError, Error, ProgrammingError
+from sqlml.parser.options import OPTIONS, check_combinations, search_spaces
+
+DEFAULT_OBJECTIVES = {"classification": "roc_auc", "regression": "r2_score", "clustering": "davies_bouldin_index"}
+OBJECTIVES = {"classification": CLASSIFICATION_METRICS, "regression": REGRESSION_METRICS,
+              "clustering": ("davies_bouldin_index", "mean_squared_distance")}
+MAXIMIZED = {"precision", "recall", "accuracy", "f1_score", "roc_auc", "r2_score", "explained_variance"}
+
+_BOOSTED = {"learn_rate": {"hparam_range": [0.01, 0.5]}, "max_tree_depth": {"hparam_range": [2, 10]},
+            "l2_reg": {"hparam_range": [0.0, 10.0]}, "subsample": {"hparam_range": [0.5, 1.0]}}
+_FOREST = {"max_tree_depth": {"hparam_range": [2, 20]}, "colsample_bynode": {"hparam_range": [0.3, 1.0]}}
+_DNN = {"learn_rate": {"hparam_range": [0.0001, 0.1]}, "l2_reg": {"hparam_range": [0.0, 10.0]},
+        "hidden_units": {"hparam_candidates": [[32], [64, 32], [128, 64]]}}
+DEFAULT_SPACES = {
+    "linear_reg": {"l1_reg": {"hparam_range": [0.0, 10.0]}, "l2_reg": {"hparam_range": [0.0, 10.0]}},
+    "logistic_reg": {"l1_reg": {"hparam_range": [0.0, 10.0]}, "l2_reg": {"hparam_range": [0.0, 10.0]}},
+    "boosted_tree_regressor": _BOOSTED, "boosted_tree_classifier": _BOOSTED,
+    "random_forest_regressor": _FOREST, "random_forest_classifier": _FOREST,
+    "dnn_regressor": _DNN, "dnn_classifier": _DNN,
+    "kmeans": {"num_clusters": {"hparam_range": [2, 10]}},
+}
+
+
+@dataclass
+class Trial:
+    """One trial: its hyperparameters and, if it succeeded, its estimator, metrics and objective."""
+
+    trial_id: int
+    hyperparameters: dict[str, Any]
+    result: tuple | None = None  # what `train` returned
+    objective: float | None = None
+    error: str | None = None
+
+
+def objective_name(options: dict, task: str) -> str:
+    """The metric trials are compared by; ProgrammingError if the task does not report it."""
+    chosen = options["hparam_tuning_objectives"]
+    name = chosen[0] if chosen else DEFAULT_OBJECTIVES[task]
+    if name not in OBJECTIVES[task]:
+        raise ProgrammingError(f"OPTIONS: hparam_tuning_objectives {name!r} is not a {task} metric; choose one "
+                               f"of {', '.join(OBJECTIVES[task])}")
+    return name
+
+
+def _grid(spaces: dict[str, dict]) -> list[dict]:
+    """GRID_SEARCH: every combination of the candidates and integer ranges, in order."""
+    values = {}
+    for name, space in spaces.items():
+        if "hparam_candidates" in space:
+            values[name] = space["hparam_candidates"]
+        elif OPTIONS[name].kind == "int":
+            values[name] = list(range(space["hparam_range"][0], space["hparam_range"][1] + 1))
+        else:
+            raise ProgrammingError(f"OPTIONS: GRID_SEARCH needs HPARAM_CANDIDATES for {name} (a float range has "
+                                   "no grid)")
+    return [dict(zip(values, combination)) for combination in itertools.product(*values.values())]
+
+
+def _suggest(trial: optuna.Trial, name: str, space: dict):
+    if "hparam_candidates" in space:  # by index: candidates may be lists (hidden_units)
+        candidates = space["hparam_candidates"]
+        return candidates[trial.suggest_categorical(name, list(range(len(candidates))))]
+    low, high = space["hparam_range"]
+    if OPTIONS[name].kind == "int":
+        return trial.suggest_int(name, low, high)
+    return trial.suggest_float(name, low, high)
+
+
+def run_trials(options: dict, task: str, train: Callable[[dict], tuple]) -> tuple[list[Trial], str]:
+    """Run the trials, max_parallel_trials at a time; `train(options)` returns (estimator, metrics, ...)
+    for concrete options. Hyperparameters are drawn in trial order on this thread, so RANDOM_SEARCH and
+    GRID_SEARCH repeat exactly for a seed; the Bayesian search, which learns from finished trials, repeats
+    exactly when trials run one at a time. Returns every trial (in trial_id order) and the objective."""
+    spaces = search_spaces(options) or DEFAULT_SPACES[options["model_type"]]
+    objective = objective_name(options, task)
+    algorithm, n_trials = options["hparam_tuning_algorithm"], options["num_trials"]
+    grid = _grid(spaces)[:n_trials] if algorithm == "GRID_SEARCH" else None
+    n_trials = len(grid) if grid is not None else n_trials
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    sampler = optuna.samplers.TPESampler(seed=options["seed"]) if algorithm == "VIZIER_DEFAULT" else \
+        optuna.samplers.RandomSampler(seed=options["seed"])
+    study = optuna.create_study(direction="maximize" if objective in MAXIMIZED else "minimize", sampler=sampler)
+
+    def run(record: Trial) -> Trial:
+        try:
+            concrete = {**options, **record.hyperparameters}
+            check_combinations(concrete)
+            result = train(concrete)
+            if result[1][objective] is None:
+                raise DataError(f"the objective {objective} is undefined on the evaluation rows")
+            record.result, record.objective = result, result[1][objective]
+        except Error as exc:  # the trial fails; the search goes on
+            record.error = str(exc)
+        return record
+
+    trials: list[Trial] = []
+    with ThreadPoolExecutor(max_workers=options["max_parallel_trials"]) as pool:
+        running: dict = {}
+        while len(trials) < n_trials or running:
+            while len(trials) < n_trials and len(running) < options["max_parallel_trials"]:
+                asked = None if grid else study.ask()
+                chosen = grid[len(trials)] if grid else {name: _suggest(asked, name, space)
+                                                         for name, space in spaces.items()}
+                trials.append(Trial(len(trials) + 1, chosen))
+                running[pool.submit(run, trials[-1])] = asked
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                record, asked = future.result(), running.pop(future)
+                if asked is not None:  # the searches learn from every finished trial
+                    study.tell(asked, record.objective if record.result else None,
+                               state=None if record.result else optuna.trial.TrialState.FAIL)
+    if not any(t.result for t in trials):
+        raise DataError(f"all {len(trials)} tuning trials failed; the first: {trials[0].error}")
+    return trials, objective
+
+
+def optimal(trials: list[Trial], objective: str) -> Trial:
+    """The best succeeded trial; the lowest trial_id among equals."""
+    sign = -1 if objective in MAXIMIZED else 1
+    return min((t for t in trials if t.result), key=lambda t: (sign * t.objective, t.trial_id))
