@@ -157,18 +157,19 @@ def test_failing_create_or_replace_keeps_previous_version_usable(with_model):
 
 
 def test_failed_catalog_write_rolls_back(with_model, monkeypatch):
-    """A failure inside the catalog transaction (after the version row is written) leaves no trace."""
+    """A failure inside the catalog transaction (after the version and trial rows are written) leaves no
+    trace."""
     from sqlml.engine import catalog
 
     real_insert = catalog.insert_version
 
-    def insert_then_fail(cur, record):
-        real_insert(cur, record)
+    def insert_then_fail(cur, record, trials=()):
+        real_insert(cur, record, trials)
         raise RuntimeError("disk on fire")
 
     monkeypatch.setattr(catalog, "insert_version", insert_then_fail)
-    fails(with_model, "CREATE OR REPLACE MODEL m OPTIONS(model_type='linear_reg', input_label_cols=['y_reg']) "
-                      "AS SELECT x1, y_reg FROM train", sqlml.InternalError, "disk on fire")
+    fails(with_model, "CREATE OR REPLACE MODEL m OPTIONS(model_type='linear_reg', input_label_cols=['y_reg'], "
+                      "num_trials=2) AS SELECT x1, y_reg FROM train", sqlml.InternalError, "disk on fire")
 
 
 def test_drop_model_if_exists_and_drop(with_model):
