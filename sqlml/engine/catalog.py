@@ -40,14 +40,15 @@ CREATE TABLE IF NOT EXISTS sqlml.model_versions (
     classes JSON, features JSON NOT NULL, training_sql VARCHAR NOT NULL, training_rows BIGINT NOT NULL,
     eval_rows BIGINT NOT NULL, dropped_rows BIGINT NOT NULL, data_fingerprint VARCHAR NOT NULL,
     metrics JSON NOT NULL, eval_predictions BLOB NOT NULL, artifact_format VARCHAR NOT NULL,
-    artifact BLOB NOT NULL, created_at TIMESTAMPTZ NOT NULL, transform JSON,
+    artifact BLOB NOT NULL, created_at TIMESTAMPTZ NOT NULL, transform JSON, training_info JSON,
     PRIMARY KEY (schema_name, model_name, version));
 """ + _TRIALS_DDL
 
-_JSON_FIELDS = ("options", "classes", "features", "metrics", "transform")
+_JSON_FIELDS = ("options", "classes", "features", "metrics", "transform", "training_info")
 # what a catalog written by sqlml 0.1.0 lacks (ensure adds it)
 _UPGRADE = """
 ALTER TABLE sqlml.model_versions ADD COLUMN IF NOT EXISTS transform JSON;
+ALTER TABLE sqlml.model_versions ADD COLUMN IF NOT EXISTS training_info JSON;
 ALTER TABLE sqlml.model_versions ALTER label DROP NOT NULL;
 ALTER TABLE sqlml.model_versions ALTER label_type DROP NOT NULL;
 """ + _TRIALS_DDL
@@ -77,6 +78,7 @@ class ModelVersion:
     artifact: bytes
     created_at: Any = None
     transform: dict | None = None  # the fitted TRANSFORM clause (engine/transform.py), if any
+    training_info: list[dict] | None = None  # ML.TRAINING_INFO's rows
 
     @property
     def qualified_name(self) -> str:
@@ -98,8 +100,8 @@ def ensure(cur: duckdb.DuckDBPyConnection) -> None:
     """Create the catalog tables if they are missing; bring an older catalog up to date."""
     if not exists(cur):
         query(cur, _DDL)
-    elif not query(cur, "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'sqlml' AND table_name = "
-                        "'model_trials' AND database_name = current_database()")[0][0]:
+    elif not query(cur, "SELECT count(*) FROM duckdb_columns() WHERE schema_name = 'sqlml' AND table_name = "
+                        "'model_versions' AND column_name = 'training_info' AND database_name = current_database()")[0][0]:
         query(cur, _UPGRADE)
 
 
@@ -198,6 +200,14 @@ def load_trial(cur: duckdb.DuckDBPyConnection, version: ModelVersion, trial_id: 
     if status != "SUCCEEDED":
         raise ProgrammingError(f"trial {trial_id} of {name} failed; it has no model (see ML.TRIAL_INFO)")
     return replace(version, artifact=artifact, metrics=json.loads(metrics), eval_predictions=eval_predictions)
+
+
+def training_info_sql(version: ModelVersion) -> str:
+    """ML.TRAINING_INFO: one row per iteration of every training run of a version."""
+    return ("SELECT unnest(CAST(training_info AS STRUCT(training_run BIGINT, iteration BIGINT, loss DOUBLE, "
+            "eval_loss DOUBLE, learning_rate DOUBLE, duration_ms BIGINT)[]), recursive := true) "
+            "FROM sqlml.model_versions WHERE schema_name = " + literal(version.schema_name) + " AND model_name = "
+            + literal(version.model_name) + f" AND version = {int(version.version)}")
 
 
 def trial_info_sql(version: ModelVersion) -> str:

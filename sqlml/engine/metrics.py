@@ -70,6 +70,16 @@ def pca_metrics(X: np.ndarray, components: np.ndarray) -> dict:
     return {"total_explained_variance_ratio": float(components.var(axis=0).sum() / total) if total > 0 else None}
 
 
+def loss(task: str, y: np.ndarray | None, scores: np.ndarray) -> float | None:
+    """The training loss ML.TRAINING_INFO reports for a single-shot solver: mean squared error for
+    regression, log loss for classification, none otherwise."""
+    if task == "regression":
+        return float(skm.mean_squared_error(y, scores))
+    if task == "classification":
+        return float(skm.log_loss(y, scores, labels=list(range(scores.shape[1]))))
+    return None
+
+
 def compute(task: str, y: np.ndarray | None, scores: np.ndarray, X: np.ndarray | None = None,
             threshold: float = 0.5) -> dict:
     """The metric row of a model's scores: against labels `y` (regression, classification) or of the

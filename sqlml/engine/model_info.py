@@ -2,6 +2,7 @@
 
 ML.TRANSFORM(MODEL m, TABLE t | (query)): the features a model's TRANSFORM clause makes of the rows given,
 with the statistics learned at training. ML.TRIAL_INFO(MODEL m): the hyperparameter tuning trials.
+ML.TRAINING_INFO(MODEL m): every iteration of every training run (warm_start adds runs).
 """
 
 from __future__ import annotations
@@ -31,3 +32,10 @@ def trial_info(ctx: MLContext, call: MLFunction) -> str:
         raise ProgrammingError(f"model {version.qualified_name} version {version.version} was not tuned "
                                "(OPTIONS num_trials > 1 tunes it)")
     return catalog.trial_info_sql(version)
+
+
+def training_info(ctx: MLContext, call: MLFunction) -> str:
+    ctx.params(call, {})
+    if call.input_sql is not None:
+        raise ProgrammingError("ML.TRAINING_INFO takes a model only: ML.TRAINING_INFO(MODEL m)")
+    return catalog.training_info_sql(ctx.model(call).version)

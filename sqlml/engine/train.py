@@ -6,6 +6,7 @@ Everything that can fail runs before the catalog is touched; the catalog write i
 from __future__ import annotations
 
 import io
+import time
 from dataclasses import dataclass, replace
 
 import duckdb
@@ -18,7 +19,8 @@ from sqlml.engine.catalog import ModelVersion
 from sqlml.engine.context import MLContext
 from sqlml.engine.features import FeatureEncoder, find_column, fit_features
 from sqlml.engine.trainers import TRAINERS, TrainData, Trainer
-from sqlml.errors import DataError, IntegrityError, ProgrammingError
+from sqlml.engine.trainers.base import record_iteration
+from sqlml.errors import DataError, IntegrityError, NotSupportedError, ProgrammingError
 from sqlml.parser import CreateModel
 from sqlml.parser.options import validate_options
 
@@ -218,15 +220,25 @@ def _prepare(table: pa.Table, options: dict, trainer: Trainer) -> Prepared:
 
 
 def _fit(trainer: Trainer, data: TrainData, eval_X: np.ndarray, eval_y: np.ndarray | None) -> tuple:
-    """(estimator, metrics, evaluation scores, tuning trials): one training, or num_trials of them."""
+    """(estimator, metrics, evaluation scores, tuning trials, training history): one training, or
+    num_trials of them (then the optimal trial's)."""
 
     def train_once(options: dict) -> tuple:
-        estimator = trainer.fit(replace(data, options=options))
+        run = replace(data, options=options, history=[])
+        started = time.perf_counter()
+        estimator = trainer.fit(run)
         scores = estimator.predict(eval_X)
-        return estimator, metrics.compute(trainer.task, eval_y, scores, eval_X), scores
+        row = metrics.compute(trainer.task, eval_y, scores, eval_X)
+        if not run.history:  # a single-shot solver: one row, its losses on the training and evaluation rows
+            sample = _training_sample(len(run.X), options["seed"])
+            record_iteration(run.history, started, metrics.loss(trainer.task, None if run.y is None else run.y[sample],
+                                                                estimator.predict(run.X[sample])),
+                             metrics.loss(trainer.task, eval_y, scores) if data.X_eval is not None else None)
+        return estimator, row, scores, run.history
 
     if data.options.get("num_trials", 1) == 1:
-        return *train_once(data.options), []
+        estimator, row, scores, history = train_once(data.options)
+        return estimator, row, scores, [], history
     trials, objective = tuning.run_trials(data.options, trainer.task, train_once)
     best = tuning.optimal(trials, objective)
     records = [catalog.TrialRecord(
@@ -234,7 +246,50 @@ def _fit(trainer: Trainer, data: TrainData, eval_X: np.ndarray, eval_y: np.ndarr
         "SUCCEEDED" if trial.result else "FAILED", trial.error, trial is best,
         trial.result and trial.result[0].artifact(),
         trial.result and _eval_predictions_blob(eval_y, trial.result[2])) for trial in trials]
-    return *best.result, records
+    estimator, row, scores, history = best.result
+    return estimator, row, scores, records, history
+
+
+def _warm_start_from(ctx: MLContext, statement: CreateModel, options: dict, name: tuple[str, str]):
+    """The Model a warm_start=TRUE statement continues; ProgrammingError when it cannot."""
+    schema, model = name
+    if not statement.args.get("replace") or catalog.active_version(ctx.cur, schema, model) is None:
+        raise ProgrammingError(f"OPTIONS: warm_start=TRUE continues an existing model: use CREATE OR REPLACE "
+                               f"MODEL on one ({schema}.{model} does not exist)")
+    previous = ctx.models.get(ctx.cur, (schema, model))
+    if previous.version.model_type != options["model_type"]:
+        raise ProgrammingError(f"OPTIONS: warm_start=TRUE continues model {schema}.{model}, a "
+                               f"{previous.version.model_type}: model_type must stay {previous.version.model_type}")
+    if statement.args.get("transform") or previous.transform is not None:
+        raise NotSupportedError("warm_start with a TRANSFORM clause is not supported yet")
+    if options.get("input_label_cols", [None])[0] not in (None, previous.version.label) and \
+            options["input_label_cols"][0].lower() != previous.version.label.lower():
+        raise ProgrammingError(f"OPTIONS: warm_start=TRUE keeps the label '{previous.version.label}'")
+    return previous
+
+
+def _continue_with(previous, prep: Prepared) -> None:
+    """Fit `prep` to the version warm_start continues: its features, and its classes for the labels."""
+    features = {spec["name"].lower() for spec in previous.version.features}
+    extra = [c for c in prep.features if c.lower() not in features]
+    if extra:
+        raise ProgrammingError(f"warm_start=TRUE keeps the model's features; the query has new column(s) "
+                               f"{', '.join(extra)}: leave them out")
+    previous.encoder.resolve(prep.features)  # every feature present
+    if prep.classes is not None:
+        unknown = [c for c in prep.classes.to_pylist() if c not in previous.classes.to_pylist()]
+        if unknown:
+            raise DataError(f"warm_start=TRUE keeps the model's classes {previous.classes.to_pylist()}; the rows "
+                            f"have new class(es) {unknown}")
+        prep.y = pc.index_in(prep.classes.take(pa.array(prep.y)), value_set=previous.classes).to_numpy()
+        prep.classes = previous.classes
+
+
+def _training_info(previous, history: list[dict]) -> list[dict]:
+    """ML.TRAINING_INFO's rows: the previous version's runs (warm_start), then this one."""
+    runs = previous.version.training_info if previous is not None else []
+    run = runs[-1]["training_run"] + 1 if runs else 0
+    return runs + [{"training_run": run, **row} for row in history]
 
 
 def create_model(ctx: MLContext, statement: CreateModel) -> None:
@@ -249,11 +304,14 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
             raise IntegrityError(f"model {schema}.{name} already exists; use CREATE OR REPLACE MODEL "
                                  "to add a new version, or CREATE MODEL IF NOT EXISTS")
     trainer = TRAINERS[options["model_type"]]
+    previous = _warm_start_from(ctx, statement, options, (schema, name)) if options.get("warm_start") else None
     data = ctx.read_table(statement.query_sql)
     label = options["input_label_cols"][0] if trainer.supervised else None
     items = statement.args.get("transform")
     named = items and transform.parse_items(items, data.column_names, label)
     prep = _prepare(transform.label_values(cur, data, named, label) if named and label else data, options, trainer)
+    if previous is not None:
+        _continue_with(previous, prep)
     table, y, train_idx, eval_idx = prep.table, prep.y, prep.train_idx, prep.eval_idx
     fitted, feature_names = None, prep.features
     if named:  # the features are the TRANSFORM's outputs, fitted on the training rows
@@ -263,8 +321,11 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
         feature_names = [output["name"] for output in fitted.features]
         table = fitted.apply(cur, table)
     train_rows = table if len(train_idx) == table.num_rows else table.take(train_idx)
-    specs = fit_features(train_rows, feature_names)
-    encoder = FeatureEncoder(specs, trainer.linear_encoding, trainer.scales(options))
+    if previous is None:
+        specs = fit_features(train_rows, feature_names)
+        encoder = FeatureEncoder(specs, trainer.linear_encoding, trainer.scales(options))
+    else:  # the previous version's preprocessing, so that its estimator reads the new rows as it read the old
+        specs, encoder = previous.version.features, previous.encoder
     X = encoder.transform(train_rows)
     X_eval = encoder.transform(table.take(eval_idx)) if len(eval_idx) else None
     class_list = None if prep.classes is None else prep.classes.to_pylist()
@@ -273,7 +334,8 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
         weights=None if class_list is None else _class_weights(y[train_idx], class_list, options),
         X_eval=X_eval, y_eval=y[eval_idx] if len(eval_idx) else None,
         categorical_indices=encoder.categorical_indices,
-        X_init=None if prep.init_idx is None else encoder.transform(table.take(prep.init_idx)))
+        X_init=None if prep.init_idx is None else encoder.transform(table.take(prep.init_idx)),
+        init=previous and previous.estimator)
     if len(eval_idx):
         eval_X, eval_y = X_eval, y[eval_idx]
     elif y is None:  # kmeans, pca: metrics of all the training rows
@@ -281,7 +343,7 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
     else:  # no evaluation split (NO_SPLIT, AUTO_SPLIT under 500 rows): a sample of the training rows
         sample = _training_sample(len(train_idx), options["seed"])
         eval_X, eval_y = X[sample], y[train_idx][sample]
-    estimator, row, eval_scores, trials = _fit(trainer, data_for_fit, eval_X, eval_y)
+    estimator, row, eval_scores, trials, history = _fit(trainer, data_for_fit, eval_X, eval_y)
     label = prep.label
     label_type = None if label is None else str(prep.table.column(label).type)
     record = ModelVersion(
@@ -289,6 +351,7 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
         label=label, label_type=label_type, classes=class_list, transform=fitted and fitted.state(),
         features=specs, training_sql=statement.query_sql, training_rows=len(train_idx), eval_rows=len(eval_idx),
         dropped_rows=prep.dropped, data_fingerprint=fingerprint(cur, data), metrics=row,
+        training_info=_training_info(previous, history),
         eval_predictions=_eval_predictions_blob(eval_y, eval_scores),
         artifact_format=trainer.artifact_format, artifact=estimator.artifact())
     with catalog.transaction(cur):

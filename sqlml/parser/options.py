@@ -68,6 +68,7 @@ OPTIONS: dict[str, Option] = {
     "batch_size": Option("int", low=1, high=2**31 - 1),
     "dropout": Option("float", low=0.0, high=1.0),
     "optimizer": Option("enum", ("ADAM", "SGD")),
+    "warm_start": Option("bool"),
     "num_trials": Option("int", low=1, high=1000),
     "max_parallel_trials": Option("int", low=1, high=64),
     "hparam_tuning_algorithm": Option("enum", ("VIZIER_DEFAULT", "RANDOM_SEARCH", "GRID_SEARCH")),
@@ -81,7 +82,7 @@ OPTIONS: dict[str, Option] = {
 # the data, the features or the search itself
 NOT_TUNABLE = {"model_type", "input_label_cols", "data_split_method", "data_split_eval_fraction", "data_split_col",
                "seed", "class_weights", "kmeans_init_col", "standardize_features", "scale_features", "num_trials",
-               "max_parallel_trials", "hparam_tuning_algorithm", "hparam_tuning_objectives"}
+               "max_parallel_trials", "hparam_tuning_algorithm", "hparam_tuning_objectives", "warm_start"}
 
 # data_split_eval_fraction None: RANDOM then splits like AUTO_SPLIT, SEQ takes 0.2 (as BigQuery ML does).
 _SPLIT_DEFAULTS = {"input_label_cols": ["label"], "data_split_method": "AUTO_SPLIT",
@@ -106,8 +107,8 @@ _PCA = {"num_principal_components": None, "pca_explained_variance_ratio": None, 
 
 _TUNING = {"num_trials": 1, "max_parallel_trials": 1, "hparam_tuning_algorithm": "VIZIER_DEFAULT",
            "hparam_tuning_objectives": None}
-_LINEAR, _BOOSTED, _FOREST, _DNN = ({**d, **_TUNING} for d in (_LINEAR, _BOOSTED, _FOREST, _DNN))
-_KMEANS = {**_KMEANS, **_TUNING}
+_LINEAR, _BOOSTED, _DNN, _KMEANS = ({**d, **_TUNING, "warm_start": False} for d in (_LINEAR, _BOOSTED, _DNN, _KMEANS))
+_FOREST = {**_FOREST, **_TUNING}
 
 # model_type -> {option: default}; the options a model_type accepts are exactly its keys (plus model_type).
 MODEL_TYPE_DEFAULTS: dict[str, dict[str, Any]] = {

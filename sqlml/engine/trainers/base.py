@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
@@ -25,6 +26,18 @@ class TrainData:
     y_eval: np.ndarray | None = None
     categorical_indices: list[int] = field(default_factory=list)
     X_init: np.ndarray | None = None  # kmeans_init_method=CUSTOM: the rows marked as initial centroids
+    init: Any = None  # warm_start: the estimator of the version training continues from
+    history: list[dict] = field(default_factory=list)  # per iteration: loss, eval_loss, learning_rate, duration_ms
+
+
+def record_iteration(history: list[dict], started: float, loss: float | None, eval_loss: float | None = None,
+                     learning_rate: float | None = None) -> float:
+    """Append one iteration's row to `history`; returns the time it was recorded (the next one's start)."""
+    now = time.perf_counter()
+    history.append({"iteration": len(history), "loss": None if loss is None else float(loss),
+                    "eval_loss": None if eval_loss is None else float(eval_loss),
+                    "learning_rate": learning_rate, "duration_ms": round((now - started) * 1000)})
+    return now
 
 
 class Estimator(Protocol):

@@ -6,17 +6,20 @@ min_split_loss -> min_gain_to_split, min_tree_child_weight -> min_sum_hessian_in
 no minimum row count per leaf), subsample -> bagging_fraction, colsample_bytree/bynode ->
 feature_fraction/_bynode. Label-encoded categories are LightGBM native categorical features.
 early_stop: training stops once an iteration improves the evaluation-split loss (the training loss
-without a split) by less than min_rel_progress, relative to the best loss so far.
+without a split) by less than min_rel_progress, relative to the best loss so far. warm_start continues
+boosting from the previous version's trees (init_model).
 """
 
 from __future__ import annotations
+
+import time
 
 import lightgbm as lgb
 import numpy as np
 import onnxruntime as ort
 from scipy.special import expit, softmax
 
-from sqlml.engine.trainers.base import TrainData
+from sqlml.engine.trainers.base import TrainData, record_iteration
 from sqlml.engine.trainers.lightgbm_onnx import booster_to_onnx
 
 
@@ -64,6 +67,19 @@ def lightgbm_params(options: dict, n_classes: int) -> dict:
     return params
 
 
+def _recorder(history: list[dict], learning_rate: float):
+    """A callback adding each iteration's training and evaluation loss to `history`."""
+    started = [time.perf_counter()]
+
+    def callback(env: lgb.callback.CallbackEnv) -> None:
+        losses = {name: value for name, _, value, _ in env.evaluation_result_list}
+        started[0] = record_iteration(history, started[0], losses["training"], losses.get("evaluation"),
+                                      learning_rate)
+
+    callback.order = 20
+    return callback
+
+
 def _relative_progress_stop(min_rel_progress: float):
     """A callback ending training when the watched loss improves by less than min_rel_progress."""
     best = [np.inf]
@@ -82,11 +98,12 @@ def fit_boosted_tree(data: TrainData) -> BoosterModel:
     options = data.options
     train = lgb.Dataset(data.X, data.y, weight=data.weights, categorical_feature=data.categorical_indices,
                         params={"verbosity": -1}, free_raw_data=False)
-    valid_sets, callbacks = [], []
-    if options["early_stop"]:
-        has_eval = data.X_eval is not None and len(data.X_eval)
-        valid_sets = [train.create_valid(data.X_eval, data.y_eval) if has_eval else train]
-        callbacks = [_relative_progress_stop(options["min_rel_progress"])]
+    has_eval = data.X_eval is not None and len(data.X_eval)
+    valid_sets = [train] + ([train.create_valid(data.X_eval, data.y_eval)] if has_eval else [])
+    callbacks = [_recorder(data.history, options["learn_rate"])]
+    if options["early_stop"]:  # watches the last set: the evaluation split if there is one
+        callbacks.append(_relative_progress_stop(options["min_rel_progress"]))
     booster = lgb.train(lightgbm_params(options, data.n_classes), train, options["max_iterations"],
-                        valid_sets=valid_sets, callbacks=callbacks)
+                        valid_sets=valid_sets, valid_names=["training", "evaluation"][:len(valid_sets)],
+                        callbacks=callbacks, init_model=data.init and data.init.booster)
     return BoosterModel(booster, data.n_classes)

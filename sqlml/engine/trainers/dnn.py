@@ -7,12 +7,14 @@ outputs))) units, at least 1, as BigQuery ML), activation_fn RELU / SIGMOID / TA
 |W|^2, as for linear models). A regressor learns the standardized label ((y - mean) / std, as
 scikit-learn's TransformedTargetRegressor with a StandardScaler) and scales its output back. Training runs one epoch at a time, up to max_iterations; with early_stop it
 ends once an epoch improves the evaluation-split loss (the training loss without a split) by less than
-min_rel_progress of the best so far. dropout > 0 is not supported (scikit-learn's MLP has no dropout).
+min_rel_progress of the best so far. warm_start continues from the previous version's weights (and
+label scaling). dropout > 0 is not supported (scikit-learn's MLP has no dropout).
 """
 
 from __future__ import annotations
 
 import json
+import time
 import warnings
 
 import numpy as np
@@ -21,7 +23,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import log_loss, mean_squared_error
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 
-from sqlml.engine.trainers.base import TrainData
+from sqlml.engine.trainers.base import TrainData, record_iteration
 from sqlml.errors import NotSupportedError
 
 ACTIVATIONS = {"RELU": "relu", "SIGMOID": "logistic", "TANH": "tanh"}
@@ -88,6 +90,18 @@ def _loss(model, X: np.ndarray, y: np.ndarray, n_classes: int) -> float:
     return mean_squared_error(y, model.predict(X))
 
 
+def _resume(model, previous: DNNModel, n_features: int) -> None:
+    """warm_start: give a fresh scikit-learn MLP the previous version's weights, so that partial_fit
+    continues from them instead of drawing new ones (the attributes its first call would set)."""
+    model.coefs_ = [w.copy() for w in previous.weights]
+    model.intercepts_ = [b.copy() for b in previous.biases]
+    model.n_features_in_, model.n_layers_ = n_features, len(previous.weights) + 1
+    model.n_outputs_ = previous.weights[-1].shape[1]
+    model.out_activation_ = "identity" if not previous.n_classes else \
+        "logistic" if previous.n_classes == 2 else "softmax"
+    model.t_, model.loss_curve_, model.best_loss_, model._no_improvement_count = 0, [], np.inf, 0
+
+
 def fit_dnn(data: TrainData) -> DNNModel:
     options = data.options
     model = mlp_estimator(data)
@@ -96,17 +110,20 @@ def fit_dnn(data: TrainData) -> DNNModel:
     y, y_eval = data.y, data.y_eval
     label_scale = (0.0, 1.0)
     if not data.n_classes:
-        label_scale = (float(y.mean()), float(y.std()) or 1.0)
+        label_scale = data.init.label_scale if data.init else (float(y.mean()), float(y.std()) or 1.0)
         y, y_eval = [None if v is None else (v - label_scale[0]) / label_scale[1] for v in (y, y_eval)]
-    X_watch, y_watch = (data.X_eval, y_eval) if has_eval else (data.X, y)
-    best = np.inf
+    if data.init is not None:
+        _resume(model, data.init, data.X.shape[1])
+    best, started = np.inf, time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         for _ in range(options["max_iterations"]):
             model.partial_fit(data.X, y, sample_weight=data.weights, **extra)
             extra = {}
-            if options["early_stop"]:
-                loss = _loss(model, X_watch, y_watch, data.n_classes)
+            eval_loss = _loss(model, data.X_eval, y_eval, data.n_classes) if has_eval else None
+            started = record_iteration(data.history, started, model.loss_, eval_loss, options["learn_rate"])
+            if options["early_stop"]:  # the evaluation-split loss, else the training loss
+                loss = model.loss_ if eval_loss is None else eval_loss
                 if best < np.inf and best - loss < options["min_rel_progress"] * abs(best):
                     break
                 best = min(best, loss)

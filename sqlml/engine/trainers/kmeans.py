@@ -4,7 +4,8 @@ Option mapping: num_clusters -> n_clusters (default: round(sqrt(rows / 2)) withi
 kmeans_init_method RANDOM / KMEANS++ -> init 'random' / 'k-means++' (seeded by `seed`), CUSTOM -> the rows
 whose kmeans_init_col is TRUE, one per cluster. Training runs one Lloyd iteration at a time, up to
 max_iterations; with early_stop it ends once an iteration lowers the within-cluster sum of squares by
-less than min_rel_progress of its previous value (BigQuery ML's rule). distance_type COSINE scales each
+less than min_rel_progress of its previous value (BigQuery ML's rule). warm_start starts from the previous
+version's centroids; an iteration's loss is the mean squared distance to the nearest centroid. distance_type COSINE scales each
 row to unit length before clustering (spherical k-means) and reports 1 - cosine similarity.
 """
 
@@ -12,13 +13,14 @@ from __future__ import annotations
 
 import json
 import math
+import time
 import warnings
 
 import numpy as np
 from sklearn.cluster import KMeans
 from sklearn.exceptions import ConvergenceWarning
 
-from sqlml.engine.trainers.base import TrainData
+from sqlml.engine.trainers.base import TrainData, record_iteration
 from sqlml.errors import DataError
 
 MAX_NEAREST = 5  # nearest_centroids_distance lists this many centroids at most, as BigQuery ML
@@ -63,7 +65,11 @@ def fit_kmeans(data: TrainData) -> KMeansModel:
     k = options["num_clusters"] or default_clusters(len(X))
     if len(X) < k:
         raise DataError(f"OPTIONS: num_clusters={k} needs at least {k} training rows, the query gave {len(X)}")
-    if options["kmeans_init_method"] == "CUSTOM":
+    if data.init is not None:  # warm_start: Lloyd iterations continue from the previous centroids
+        if len(data.init.centroids) != k:
+            raise DataError(f"warm_start: the model has {len(data.init.centroids)} clusters, num_clusters is {k}")
+        init = data.init.centroids
+    elif options["kmeans_init_method"] == "CUSTOM":
         if len(data.X_init) != k:
             raise DataError(f"kmeans_init_col '{options['kmeans_init_col']}' is TRUE in {len(data.X_init)} "
                             f"row(s); it must mark exactly num_clusters ({k}) rows as initial centroids")
@@ -72,10 +78,13 @@ def fit_kmeans(data: TrainData) -> KMeansModel:
         init = {"RANDOM": "random", "KMEANS++": "k-means++"}[options["kmeans_init_method"]]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # fewer distinct points than clusters
+        started = time.perf_counter()
         model = KMeans(k, init=init, n_init=1, max_iter=1, random_state=options["seed"]).fit(X)
+        started = record_iteration(data.history, started, model.inertia_ / len(X))
         for _ in range(options["max_iterations"] - 1):
             step = KMeans(k, init=model.cluster_centers_, n_init=1, max_iter=1).fit(X)
             previous, model = model.inertia_, step
+            started = record_iteration(data.history, started, model.inertia_ / len(X))
             if options["early_stop"] and previous - model.inertia_ < options["min_rel_progress"] * previous:
                 break
     return KMeansModel(model.cluster_centers_, cosine)

@@ -4,7 +4,9 @@ Objective (BigQuery ML does not document its scaling, so sqlml states its own):
   linear_reg:   sum of squared errors + l1_reg * |w|_1 + l2_reg * |w|_2^2
   logistic_reg: sum of log losses     + l1_reg * |w|_1 + l2_reg * |w|_2^2  (multinomial for > 2 classes)
 linear_reg is solved exactly (least squares / ridge) without l1_reg, by coordinate descent with it;
-logistic_reg by L-BFGS (SAGA with l1_reg). max_iterations caps those iterative solvers.
+logistic_reg by L-BFGS (SAGA with l1_reg). max_iterations caps those iterative solvers. warm_start starts
+them from the previous version's coefficients (an exact least-squares or ridge solution does not depend
+on where it starts: it is the model of the new rows).
 """
 
 from __future__ import annotations
@@ -69,8 +71,17 @@ def logistic_regression_estimator(options: dict, seed: int):
                               fit_intercept=options["fit_intercept"], random_state=seed)
 
 
+def _warm(model, previous: LinearModel | None):
+    """warm_start: the iterative solvers start from the previous version's coefficients."""
+    if previous is not None and hasattr(model, "warm_start"):
+        model.warm_start = True
+        model.coef_ = previous.coef if isinstance(model, LogisticRegression) else previous.coef[0]
+        model.intercept_ = previous.intercept if isinstance(model, LogisticRegression) else previous.intercept[0]
+    return model
+
+
 def fit_linear_reg(data: TrainData) -> LinearModel:
-    model = linear_regression_estimator(data.options, len(data.y))
+    model = _warm(linear_regression_estimator(data.options, len(data.y)), data.init)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(data.X, data.y)
@@ -78,7 +89,7 @@ def fit_linear_reg(data: TrainData) -> LinearModel:
 
 
 def fit_logistic_reg(data: TrainData) -> LinearModel:
-    model = logistic_regression_estimator(data.options, data.options["seed"])
+    model = _warm(logistic_regression_estimator(data.options, data.options["seed"]), data.init)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(data.X, data.y, sample_weight=data.weights)
