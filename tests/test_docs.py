@@ -13,6 +13,7 @@ import pytest
 import sqlml
 from sqlml.cli import main as cli_main
 from sqlml.parser import split_statements
+from sqlml.engine.automl import TASKS as AUTOML_TASKS
 from sqlml.engine.trainers import TRAINERS
 from sqlml.parser.options import MODEL_TYPE_DEFAULTS
 
@@ -89,7 +90,7 @@ def _same(documented: str, default) -> bool:
 @pytest.mark.parametrize("model_type", list(MODEL_TYPE_DEFAULTS))
 def test_every_option_is_documented_with_its_default(model_type):
     sections = _documented_defaults()
-    supervised = TRAINERS[model_type].supervised
+    supervised = model_type in AUTOML_TASKS or TRAINERS[model_type].supervised
     relevant = {name: rows for name, rows in sections.items()
                 if model_type in name or "every model type" in name
                 or (supervised and "every supervised model type" in name)}

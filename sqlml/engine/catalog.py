@@ -41,7 +41,7 @@ CREATE TABLE IF NOT EXISTS sqlml.model_versions (
     eval_rows BIGINT NOT NULL, dropped_rows BIGINT NOT NULL, data_fingerprint VARCHAR NOT NULL,
     metrics JSON NOT NULL, eval_predictions BLOB NOT NULL, artifact_format VARCHAR NOT NULL,
     artifact BLOB NOT NULL, created_at TIMESTAMPTZ NOT NULL, transform JSON, training_info JSON,
-    PRIMARY KEY (schema_name, model_name, version));
+    estimator_type VARCHAR, PRIMARY KEY (schema_name, model_name, version));
 """ + _TRIALS_DDL
 
 _JSON_FIELDS = ("options", "classes", "features", "metrics", "transform", "training_info")
@@ -49,6 +49,7 @@ _JSON_FIELDS = ("options", "classes", "features", "metrics", "transform", "train
 _UPGRADE = """
 ALTER TABLE sqlml.model_versions ADD COLUMN IF NOT EXISTS transform JSON;
 ALTER TABLE sqlml.model_versions ADD COLUMN IF NOT EXISTS training_info JSON;
+ALTER TABLE sqlml.model_versions ADD COLUMN IF NOT EXISTS estimator_type VARCHAR;
 ALTER TABLE sqlml.model_versions ALTER label DROP NOT NULL;
 ALTER TABLE sqlml.model_versions ALTER label_type DROP NOT NULL;
 """ + _TRIALS_DDL
@@ -79,6 +80,7 @@ class ModelVersion:
     created_at: Any = None
     transform: dict | None = None  # the fitted TRANSFORM clause (engine/transform.py), if any
     training_info: list[dict] | None = None  # ML.TRAINING_INFO's rows
+    estimator_type: str | None = None  # the model_type of the artifact when it differs (AutoML's winner)
 
     @property
     def qualified_name(self) -> str:
@@ -101,7 +103,7 @@ def ensure(cur: duckdb.DuckDBPyConnection) -> None:
     if not exists(cur):
         query(cur, _DDL)
     elif not query(cur, "SELECT count(*) FROM duckdb_columns() WHERE schema_name = 'sqlml' AND table_name = "
-                        "'model_versions' AND column_name = 'training_info' AND database_name = current_database()")[0][0]:
+                        "'model_versions' AND column_name = 'estimator_type' AND database_name = current_database()")[0][0]:
         query(cur, _UPGRADE)
 
 
@@ -199,6 +201,9 @@ def load_trial(cur: duckdb.DuckDBPyConnection, version: ModelVersion, trial_id: 
     status, artifact, metrics, eval_predictions = rows[0]
     if status != "SUCCEEDED":
         raise ProgrammingError(f"trial {trial_id} of {name} failed; it has no model (see ML.TRIAL_INFO)")
+    if artifact is None:
+        raise ProgrammingError(f"trial {trial_id} of {name} has no model of its own: AutoML trains only its "
+                               "optimal candidate on all the training rows")
     return replace(version, artifact=artifact, metrics=json.loads(metrics), eval_predictions=eval_predictions)
 
 
@@ -208,6 +213,11 @@ def training_info_sql(version: ModelVersion) -> str:
             "eval_loss DOUBLE, learning_rate DOUBLE, duration_ms BIGINT)[]), recursive := true) "
             "FROM sqlml.model_versions WHERE schema_name = " + literal(version.schema_name) + " AND model_name = "
             + literal(version.model_name) + f" AND version = {int(version.version)}")
+
+
+def has_trials(cur: duckdb.DuckDBPyConnection, version: ModelVersion) -> bool:
+    return query(cur, f"SELECT count(*) FROM sqlml.model_trials WHERE {_KEY} AND version = ?",
+                 [version.schema_name, version.model_name, version.version])[0][0] > 0
 
 
 def trial_info_sql(version: ModelVersion) -> str:

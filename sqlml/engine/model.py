@@ -18,7 +18,7 @@ class Model:
 
     def __init__(self, version: ModelVersion):
         self.version = version
-        self.trainer = TRAINERS[version.model_type]
+        self.trainer = TRAINERS[version.estimator_type or version.model_type]
         self.encoder = FeatureEncoder(version.features, self.trainer.linear_encoding,
                                       self.trainer.scales(version.options))
         self.transform = Transform.load(version.transform)

@@ -28,9 +28,9 @@ def trial_info(ctx: MLContext, call: MLFunction) -> str:
     if call.input_sql is not None:
         raise ProgrammingError("ML.TRIAL_INFO takes a model only: ML.TRIAL_INFO(MODEL m)")
     version = ctx.model(call).version
-    if version.options.get("num_trials", 1) == 1:
+    if not catalog.has_trials(ctx.cur, version):
         raise ProgrammingError(f"model {version.qualified_name} version {version.version} was not tuned "
-                               "(OPTIONS num_trials > 1 tunes it)")
+                               "(OPTIONS num_trials > 1 tunes it; AutoML models list their candidates)")
     return catalog.trial_info_sql(version)
 
 

@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sqlml.engine import catalog, metrics, transform, tuning
+from sqlml.engine import automl, catalog, metrics, transform, tuning
 from sqlml.engine.catalog import ModelVersion
 from sqlml.engine.context import MLContext
 from sqlml.engine.features import FeatureEncoder, find_column, fit_features
@@ -303,7 +303,9 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
         if not statement.args.get("replace"):
             raise IntegrityError(f"model {schema}.{name} already exists; use CREATE OR REPLACE MODEL "
                                  "to add a new version, or CREATE MODEL IF NOT EXISTS")
-    trainer = TRAINERS[options["model_type"]]
+    # AutoML prepares the data as its first family does, then trains the family its search picks
+    trainer = TRAINERS[automl.FAMILIES[automl.TASKS[options["model_type"]]][0]
+                       if options["model_type"] in automl.TASKS else options["model_type"]]
     previous = _warm_start_from(ctx, statement, options, (schema, name)) if options.get("warm_start") else None
     data = ctx.read_table(statement.query_sql)
     label = options["input_label_cols"][0] if trainer.supervised else None
@@ -321,16 +323,21 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
         feature_names = [output["name"] for output in fitted.features]
         table = fitted.apply(cur, table)
     train_rows = table if len(train_idx) == table.num_rows else table.take(train_idx)
+    class_list = None if prep.classes is None else prep.classes.to_pylist()
+    fit_options, estimator_type, search_trials = options, None, []
     if previous is None:
         specs = fit_features(train_rows, feature_names)
-        encoder = FeatureEncoder(specs, trainer.linear_encoding, trainer.scales(options))
+        if options["model_type"] in automl.TASKS:
+            estimator_type, fit_options, search_trials = automl.search(options, specs, train_rows, y[train_idx],
+                                                                       len(class_list or ()))
+            trainer = TRAINERS[estimator_type]
+        encoder = FeatureEncoder(specs, trainer.linear_encoding, trainer.scales(fit_options))
     else:  # the previous version's preprocessing, so that its estimator reads the new rows as it read the old
         specs, encoder = previous.version.features, previous.encoder
     X = encoder.transform(train_rows)
     X_eval = encoder.transform(table.take(eval_idx)) if len(eval_idx) else None
-    class_list = None if prep.classes is None else prep.classes.to_pylist()
     data_for_fit = TrainData(
-        X=X, y=None if y is None else y[train_idx], options=options, n_classes=len(class_list or ()),
+        X=X, y=None if y is None else y[train_idx], options=fit_options, n_classes=len(class_list or ()),
         weights=None if class_list is None else _class_weights(y[train_idx], class_list, options),
         X_eval=X_eval, y_eval=y[eval_idx] if len(eval_idx) else None,
         categorical_indices=encoder.categorical_indices,
@@ -351,11 +358,11 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
         label=label, label_type=label_type, classes=class_list, transform=fitted and fitted.state(),
         features=specs, training_sql=statement.query_sql, training_rows=len(train_idx), eval_rows=len(eval_idx),
         dropped_rows=prep.dropped, data_fingerprint=fingerprint(cur, data), metrics=row,
-        training_info=_training_info(previous, history),
+        training_info=_training_info(previous, history), estimator_type=estimator_type,
         eval_predictions=_eval_predictions_blob(eval_y, eval_scores),
         artifact_format=trainer.artifact_format, artifact=estimator.artifact())
     with catalog.transaction(cur):
         current = catalog.active_version(cur, schema, name)
         if current is not None and not statement.args.get("replace"):
             raise IntegrityError(f"model {schema}.{name} was created by another statement meanwhile")
-        catalog.insert_version(cur, record, trials)
+        catalog.insert_version(cur, record, trials or search_trials)

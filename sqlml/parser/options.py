@@ -69,6 +69,10 @@ OPTIONS: dict[str, Option] = {
     "dropout": Option("float", low=0.0, high=1.0),
     "optimizer": Option("enum", ("ADAM", "SGD")),
     "warm_start": Option("bool"),
+    "budget_hours": Option("float", low=0.0, high=72.0, open_low=True),
+    "optimization_objective": Option("enum", ("MAXIMIZE_AU_ROC", "MINIMIZE_LOG_LOSS", "MAXIMIZE_ACCURACY",
+                                              "MAXIMIZE_F1_SCORE", "MINIMIZE_RMSE", "MINIMIZE_MAE",
+                                              "MAXIMIZE_R2_SCORE")),
     "num_trials": Option("int", low=1, high=1000),
     "max_parallel_trials": Option("int", low=1, high=64),
     "hparam_tuning_algorithm": Option("enum", ("VIZIER_DEFAULT", "RANDOM_SEARCH", "GRID_SEARCH")),
@@ -110,6 +114,8 @@ _TUNING = {"num_trials": 1, "max_parallel_trials": 1, "hparam_tuning_algorithm":
 _LINEAR, _BOOSTED, _DNN, _KMEANS = ({**d, **_TUNING, "warm_start": False} for d in (_LINEAR, _BOOSTED, _DNN, _KMEANS))
 _FOREST = {**_FOREST, **_TUNING}
 
+_AUTOML = {**_SPLIT_DEFAULTS, "budget_hours": 1.0, "optimization_objective": None}
+
 # model_type -> {option: default}; the options a model_type accepts are exactly its keys (plus model_type).
 MODEL_TYPE_DEFAULTS: dict[str, dict[str, Any]] = {
     "linear_reg": _LINEAR,
@@ -120,6 +126,8 @@ MODEL_TYPE_DEFAULTS: dict[str, dict[str, Any]] = {
     "random_forest_classifier": {**_FOREST, **_CLASS_WEIGHTS},
     "dnn_regressor": _DNN,
     "dnn_classifier": {**_DNN, **_CLASS_WEIGHTS},
+    "automl_regressor": _AUTOML,
+    "automl_classifier": _AUTOML,
     "kmeans": _KMEANS,
     "pca": _PCA,
 }

@@ -1,0 +1,96 @@
+"""automl_classifier / automl_regressor: the budget, the comparison with a default boosted tree, trials."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import make_classification
+
+import sqlml
+from tests.engine.test_errors import fails
+
+SPLIT = "data_split_method='CUSTOM', data_split_col='is_eval'"
+
+
+@pytest.fixture
+def ten_thousand(con, tmp_path):
+    """10,000 rows of a synthetic classification problem (scikit-learn's make_classification) with a
+    categorical column; every fifth row is an evaluation row."""
+    X, y = make_classification(n_samples=10_000, n_features=10, n_informative=6, n_redundant=2, flip_y=0.05,
+                               class_sep=0.7, random_state=3)
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(10)])
+    frame["band"] = np.where(X[:, 0] > 0.5, "high", np.where(X[:, 0] < -0.5, "low", "mid"))
+    frame["label"] = y
+    frame["is_eval"] = np.arange(len(frame)) % 5 == 0
+    frame.to_parquet(tmp_path / "data.parquet")
+    con.cursor().execute(f"CREATE TABLE data AS SELECT * FROM read_parquet('{tmp_path / 'data.parquet'}')")
+    return con
+
+
+def test_one_minute_budget_beats_the_default_boosted_tree(ten_thousand):
+    cur = ten_thousand.cursor()
+    started = time.perf_counter()
+    cur.execute(f"CREATE MODEL auto OPTIONS(model_type='automl_classifier', budget_hours={1 / 60!r}, {SPLIT}) "
+                "AS SELECT * FROM data")
+    elapsed = time.perf_counter() - started
+    assert elapsed <= 1.2 * 60, elapsed
+    cur.execute(f"CREATE MODEL boosted OPTIONS(model_type='boosted_tree_classifier', {SPLIT}) AS SELECT * FROM data")
+    cur.execute("SELECT roc_auc FROM ML.EVALUATE(MODEL auto)")
+    automl_auc = cur.fetchone()[0]
+    cur.execute("SELECT roc_auc FROM ML.EVALUATE(MODEL boosted)")
+    assert automl_auc >= cur.fetchone()[0]
+
+    cur.execute("SELECT trial_id, hyperparameters, objective, status, is_optimal FROM ML.TRIAL_INFO(MODEL auto)")
+    trials = [(t, json.loads(h), o, s, opt) for t, h, o, s, opt in cur.fetchall()]
+    families = [h["model_type"] for _, h, *_ in trials]
+    assert families[:4] == ["boosted_tree_classifier", "logistic_reg", "random_forest_classifier", "dnn_classifier"]
+    assert len(trials) > 4  # the search went on past the defaults
+    optimal = [t for t in trials if t[4]]
+    assert len(optimal) == 1 and optimal[0][2] == max(t[2] for t in trials if t[3] == "SUCCEEDED")
+    cur.execute("SELECT estimator_type FROM sqlml.model_versions WHERE model_name = 'auto'")
+    assert cur.fetchone() == (optimal[0][1]["model_type"],)
+
+
+def test_regressor_predicts_with_its_winner(con):
+    cur = con.cursor()
+    cur.execute("CREATE TABLE r AS SELECT range::DOUBLE / 10 AS x, (range % 7)::VARCHAR AS k, "
+                "sin(range / 10) * 3 + (range % 7) AS y FROM range(600)")
+    cur.execute("CREATE MODEL ar OPTIONS(model_type='automl_regressor', input_label_cols=['y'], budget_hours=0.003, "
+                "optimization_objective='MINIMIZE_MAE') AS SELECT * FROM r")
+    cur.execute("SELECT mean_absolute_error FROM ML.EVALUATE(MODEL ar, TABLE r)")
+    mae = cur.fetchone()[0]
+    cur.execute("SELECT avg(abs(y - predicted_y)) FROM ML.PREDICT(MODEL ar, TABLE r)")
+    assert cur.fetchone()[0] == pytest.approx(mae, rel=1e-9)
+    assert mae < 1.0  # y spans about 12; the constant predictor's error is about 2.5
+
+
+BAD = [
+    ("CREATE MODEL x OPTIONS(model_type='automl_classifier', budget_hours=0) AS SELECT * FROM data",
+     sqlml.ProgrammingError, ["budget_hours", "> 0"]),
+    ("CREATE MODEL x OPTIONS(model_type='automl_classifier', budget_hours=-1) AS SELECT * FROM data",
+     sqlml.ProgrammingError, ["budget_hours", "> 0"]),
+    ("CREATE MODEL x OPTIONS(model_type='automl_classifier', optimization_objective='MINIMIZE_RMSE') AS "
+     "SELECT * FROM data", sqlml.ProgrammingError, ["MINIMIZE_RMSE", "automl_classifier"]),
+    ("CREATE MODEL x OPTIONS(model_type='automl_regressor', num_trials=3) AS SELECT * FROM data",
+     sqlml.ProgrammingError, ["num_trials", "budget_hours"]),
+]
+
+
+@pytest.mark.parametrize("sql, error, fragments", BAD, ids=range(len(BAD)))
+def test_bad_automl(ten_thousand, sql, error, fragments):
+    fails(ten_thousand, sql, error, *fragments)
+
+
+def test_only_the_optimal_candidate_has_a_model(con):
+    cur = con.cursor()
+    cur.execute("CREATE TABLE s AS SELECT range::DOUBLE AS x, range % 2 = 0 AND range % 3 > 0 AS label "
+                "FROM range(300)")
+    cur.execute("CREATE MODEL small OPTIONS(model_type='automl_classifier', budget_hours=0.001) AS SELECT * FROM s")
+    cur.execute("SELECT trial_id FROM ML.TRIAL_INFO(MODEL small) WHERE NOT is_optimal LIMIT 1")
+    other = cur.fetchone()[0]
+    fails(con, f"SELECT * FROM ML.PREDICT(MODEL small, TABLE s, STRUCT({other} AS trial_id))",
+          sqlml.ProgrammingError, "AutoML trains only its optimal candidate")
