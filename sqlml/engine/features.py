@@ -14,6 +14,12 @@ Arrow batch holding those columns into a float64 matrix with exactly the statist
 - timestamp: decomposed into Unix epoch seconds (numeric) and the categorical parts day of month, day of
   week, month, hour, minute, week of year and year (`<col>_ts_dom`, ...), each then encoded as above;
   a timestamp with time zone is decomposed in UTC.
+- STRUCT (e.g. ML.POLYNOMIAL_EXPAND, ML.FEATURE_CROSS): each field a feature `<col>_<field>`, as above.
+- LIST<STRING> / LIST<BOOL> (ML.NGRAMS, string_split): multi-hot, one column per element of a vocabulary
+  kept as a categorical column's (the 1,000 most frequent elements).
+- LIST<STRUCT(index, value)> (ML.ONE_HOT_ENCODER, ML.BAG_OF_WORDS, ML.TF_IDF, ...) and LIST<number>
+  (ML.NORMALIZER): a dense vector as wide as the largest index / longest list at training, values as
+  they are (not standardized).
 NaN or infinite numeric values are rejected with a DataError naming the column (NULL is the missing value).
 """
 
@@ -41,6 +47,16 @@ def column_kind(name: str, dtype: pa.DataType) -> str:
     if (pa.types.is_string(dtype) or pa.types.is_large_string(dtype) or pa.types.is_string_view(dtype)
             or pa.types.is_boolean(dtype) or pa.types.is_date(dtype) or pa.types.is_time(dtype)):
         return "categorical"
+    if pa.types.is_struct(dtype):
+        return "struct"
+    if pa.types.is_list(dtype) or pa.types.is_large_list(dtype):
+        item = dtype.value_type
+        if pa.types.is_struct(item) and {f.name for f in item} == {"index", "value"}:
+            return "sparse"
+        if pa.types.is_integer(item) or pa.types.is_floating(item) or pa.types.is_decimal(item):
+            return "vector"
+        if pa.types.is_string(item) or pa.types.is_large_string(item) or pa.types.is_boolean(item):
+            return "multi_hot"
     if pa.types.is_null(dtype):
         raise NotSupportedError(f"column '{name}' has no type (it is an untyped NULL); cast it, e.g. "
                                 "NULL::DOUBLE, or leave it out")
@@ -80,7 +96,9 @@ def _as_strings(column: pa.ChunkedArray | pa.Array) -> pa.Array:
 
 
 def _leaves(spec: dict, column: pa.ChunkedArray | pa.Array) -> list[tuple[dict, pa.ChunkedArray | pa.Array]]:
-    """(leaf spec, values) pairs: the column itself, or a timestamp's epoch seconds and parts."""
+    """(leaf spec, values) pairs: the column itself, a struct's fields, or a timestamp's epoch seconds and parts."""
+    if spec["kind"] == "struct":
+        return [(leaf, pc.struct_field(column, [i])) for i, leaf in enumerate(spec["parts"])]
     if spec["kind"] != "timestamp":
         return [(spec, column)]
     if column.type.tz is not None:  # decompose in UTC, whatever time zone the session shows values in
@@ -91,6 +109,16 @@ def _leaves(spec: dict, column: pa.ChunkedArray | pa.Array) -> list[tuple[dict, 
 
 
 def _fit_leaf(name: str, kind: str, column) -> dict:
+    if kind == "multi_hot":  # a vocabulary of the elements, kept as a categorical column's
+        return {**_fit_leaf(name, "categorical", pc.list_flatten(column)), "kind": kind, "has_null": False}
+    if kind in ("sparse", "vector"):  # as wide as the largest index / longest list seen at training
+        flat = pc.list_flatten(column)
+        if kind == "sparse":
+            widest = pc.max(pc.struct_field(flat, ["index"])).as_py()
+        else:
+            widest = pc.max(pc.list_value_length(column)).as_py()
+            widest = None if widest is None else widest - 1
+        return {"name": name, "kind": kind, "width": 1 + (widest if widest is not None and widest >= 0 else 0)}
     if kind == "numeric":
         values = numeric_values(name, column)
         present = values[~np.isnan(values)]
@@ -111,6 +139,18 @@ def fit_features(table: pa.Table, columns: list[str]) -> list[dict]:
     for name in columns:
         column = table.column(name)
         kind = column_kind(name, column.type)
+        if kind == "struct":  # one feature per field, named <column>_<field>
+            parts = []
+            for field in column.type:
+                sub_kind = column_kind(f"{name}.{field.name}", field.type)
+                if sub_kind not in ("numeric", "categorical"):
+                    raise NotSupportedError(f"column '{name}' has field '{field.name}' of type {field.type}; a "
+                                            "STRUCT feature's fields must be numbers or categories")
+                parts.append((f"{name}_{field.name}", sub_kind))
+            values = [pc.struct_field(column, [i]) for i in range(len(parts))]
+            specs.append({"name": name, "kind": kind, "type": str(column.type),
+                          "parts": [_fit_leaf(n, k, v) for (n, k), v in zip(parts, values)]})
+            continue
         if kind != "timestamp":
             specs.append({**_fit_leaf(name, kind, column), "type": str(column.type)})
             continue
@@ -120,6 +160,28 @@ def fit_features(table: pa.Table, columns: list[str]) -> list[dict]:
                          for i, (leaf, values) in enumerate(_leaves(spec, column))]
         specs.append(spec)
     return specs
+
+
+def _encode_list(leaf: dict, values, out: np.ndarray) -> int:
+    """A sparse (LIST<STRUCT(index, value)>) or dense (LIST<number>) vector into leaf["width"] columns;
+    positions beyond the width seen at training, NULL lists and NULL values count as absent (0)."""
+    width = leaf["width"]
+    out[:, :width] = 0.0
+    values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    flat = pc.list_flatten(values)
+    rows = pc.list_parent_indices(values).to_numpy(zero_copy_only=False)
+    if leaf["kind"] == "sparse":
+        positions = pc.fill_null(pc.struct_field(flat, ["index"]), -1).to_numpy(zero_copy_only=False)
+        numbers = pc.struct_field(flat, ["value"])
+    else:
+        starts = values.offsets.to_numpy()[:-1] - values.offset
+        positions, numbers = np.arange(len(flat)) - starts[rows], flat
+    numbers = pc.fill_null(pc.cast(numbers, pa.float64()), 0.0).to_numpy(zero_copy_only=False)
+    if not np.isfinite(numbers).all():
+        raise DataError(f"column '{leaf['name']}' has NaN or infinite value(s) in its lists; replace or filter them")
+    keep = (positions >= 0) & (positions < width)
+    out[rows[keep], positions[keep]] = numbers[keep]
+    return width
 
 
 class FeatureEncoder:
@@ -134,9 +196,16 @@ class FeatureEncoder:
         self.output_names: list[str] = []
         self.categorical_indices: list[int] = []  # matrix columns holding label-encoded categories
         for spec in specs:
-            for leaf in spec["parts"] if spec["kind"] == "timestamp" else [spec]:
+            for leaf in spec["parts"] if spec["kind"] in ("timestamp", "struct") else [spec]:
                 if leaf["kind"] == "numeric":
                     self.output_names.append(leaf["name"])
+                    continue
+                if leaf["kind"] in ("sparse", "vector"):
+                    self.output_names += [f"{leaf['name']}[{i}]" for i in range(leaf["width"])]
+                    continue
+                if leaf["kind"] == "multi_hot":
+                    self._vocabularies[leaf["name"]] = pa.array(leaf["vocabulary"], pa.string())
+                    self.output_names += [f"{leaf['name']}={v}" for v in leaf["vocabulary"]]
                     continue
                 self._vocabularies[leaf["name"]] = pa.array(leaf["vocabulary"], pa.string())
                 if linear:
@@ -161,6 +230,17 @@ class FeatureEncoder:
 
     def _encode_leaf(self, leaf: dict, values, out: np.ndarray) -> int:
         """Write one leaf's columns into `out` (a view of the matrix); return how many it wrote."""
+        if leaf["kind"] in ("sparse", "vector"):
+            return _encode_list(leaf, values, out)
+        if leaf["kind"] == "multi_hot":  # 1 where the list holds the vocabulary element
+            values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+            width = len(leaf["vocabulary"])
+            out[:, :width] = 0.0
+            codes = pc.fill_null(pc.index_in(_as_strings(pc.list_flatten(values)),
+                                             value_set=self._vocabularies[leaf["name"]]), -1).to_numpy(zero_copy_only=False)
+            rows = pc.list_parent_indices(values).to_numpy(zero_copy_only=False)
+            out[rows[codes >= 0], codes[codes >= 0]] = 1.0
+            return width
         if leaf["kind"] == "numeric":
             column = numeric_values(leaf["name"], values)
             if values.null_count:

@@ -39,6 +39,28 @@ def registered(cur: duckdb.DuckDBPyConnection, table: pa.Table) -> Iterator[str]
         cur.unregister(name)
 
 
+class TrainingRows:
+    """What a preprocessor's fit may ask of the training rows: an aggregate's value (calling it), or the
+    fields of a STRUCT expression."""
+
+    def __init__(self, cur: duckdb.DuckDBPyConnection, rows: str):
+        self.cur, self.rows = cur, rows
+
+    def __call__(self, aggregate: str):
+        return catalog.query(self.cur, f"SELECT {aggregate} FROM {self.rows} AS __sqlml_rows")[0][0]
+
+    def type(self, expression: str):
+        """The DuckDB type of an expression over the training rows."""
+        return self.cur.sql(f"SELECT {expression} FROM {self.rows} AS __sqlml_rows LIMIT 0").types[0]
+
+    def fields(self, expression: str) -> list[str]:
+        kind = self.type(expression)
+        if kind.id != "struct":
+            raise ProgrammingError(f"expected a STRUCT, e.g. STRUCT_PACK(a := x, b := y), got {expression} of "
+                                   f"type {kind}")
+        return [name for name, _ in kind.children]
+
+
 def _ml_call(node: exp.Expr) -> tuple[str, exp.Anonymous] | None:
     """(NAME, call) when `node` is ML.<NAME>(...)."""
     if isinstance(node, exp.Dot) and isinstance(node.this, (exp.Identifier, exp.Column)) and \
@@ -138,8 +160,7 @@ def fit(cur: duckdb.DuckDBPyConnection, named: list[tuple[str, exp.Expr]], train
     """Fit every analytic call on the training rows `train`; the TRANSFORM as stored with the version."""
     outputs = []
     with registered(cur, train) as rows:
-        def query(aggregate: str):
-            return catalog.query(cur, f"SELECT {aggregate} FROM {rows} AS __sqlml_rows")[0][0]
+        query = TrainingRows(cur, rows)
 
         def fitted(node: exp.Expr) -> exp.Expr:
             """An ML.<FN>(...) [OVER ()] call as plain SQL with its statistics; any other node as it is."""
@@ -148,9 +169,9 @@ def fit(cur: duckdb.DuckDBPyConnection, named: list[tuple[str, exp.Expr]], train
                 return node
             function, anonymous = call
             spec = preprocessor(function)
-            x = anonymous.expressions[0].sql("duckdb")
+            x = anonymous.expressions[0].copy().transform(fitted).sql("duckdb")  # nested calls fitted first
             args = arguments(function, [_constant(function, a) for a in anonymous.expressions[1:]])
-            stats = check_statistics(function, spec.fit(query, x, *args)) if spec.analytic else {}
+            stats = check_statistics(function, spec.fit(query, x, *args)) if spec.fit else {}
             return exp.maybe_parse(f"({spec.apply(x, args, stats)})", dialect="duckdb")
 
         for name, expression in named:

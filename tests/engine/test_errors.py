@@ -71,8 +71,10 @@ BAD_STATEMENTS = [  # (sql, exception, fragments the message must contain)
      sqlml.DataError, ["'x1'", "NaN or infinite"]),
     (LINEAR.format(name="x", extra="", query="SELECT 'inf'::DOUBLE AS x1, y_reg FROM train"),
      sqlml.DataError, ["'x1'", "NaN or infinite"]),
-    (LINEAR.format(name="x", extra="", query="SELECT [x1] AS arr, y_reg FROM train"), sqlml.NotSupportedError,
-     ["'arr'"]),
+    (LINEAR.format(name="x", extra="", query="SELECT MAP {'a': x1} AS arr, y_reg FROM train"),
+     sqlml.NotSupportedError, ["'arr'"]),
+    (LINEAR.format(name="x", extra="", query="SELECT [x1, 'nan'::DOUBLE] AS vec, y_reg FROM train"),
+     sqlml.DataError, ["'vec'", "NaN or infinite"]),
     (LINEAR.format(name="x", extra="", query="SELECT x1, y_reg FROM no_such_table"), sqlml.ProgrammingError,
      ["no_such_table"]),
     ("CREATE MODEL x OPTIONS(model_type='logistic_reg', input_label_cols=['y_bin']) "

@@ -163,7 +163,9 @@ BAD = [  # (TRANSFORM items, exception, fragments)
     ("x1 * 2", sqlml.ProgrammingError, ["TRANSFORM item 1", "AS <name>"]),
     ("ML.SQUASH(x1) OVER () AS s", sqlml.ProgrammingError, ["unknown preprocessing function ML.SQUASH",
                                                           "ML.STANDARD_SCALER"]),
-    ("ML.TF_IDF(x1) OVER () AS s", sqlml.NotSupportedError, ["ML.TF_IDF", "not supported yet"]),
+    ("ML.TF_IDF(x1) OVER () AS s", sqlml.ProgrammingError, ["expected an ARRAY", "x1"]),
+    ("ML.POLYNOMIAL_EXPAND(x1) AS s", sqlml.ProgrammingError, ["expected a STRUCT"]),
+    ("ML.NGRAMS(string_split(color, ' '), [2, 1]) AS s", sqlml.ProgrammingError, ["range", "low <= high"]),
     ("ML.IMPUTER(x2, 'mode') OVER () AS s", sqlml.ProgrammingError, ["ML.IMPUTER strategy", "'most_frequent'"]),
     ("ML.IMPUTER(x2) OVER () AS s", sqlml.ProgrammingError, ["ML.IMPUTER needs its strategy"]),
     ("ML.QUANTILE_BUCKETIZE(x2, 1) OVER () AS s", sqlml.ProgrammingError, ["num_buckets", ">= 2"]),
@@ -192,3 +194,107 @@ def test_ml_transform_needs_a_transform_model(loaded):
                             "AS SELECT x1, y_reg FROM train")
     fails(loaded, "SELECT * FROM ML.TRANSFORM(MODEL plain, TABLE test)", sqlml.ProgrammingError,
           "has no TRANSFORM clause")
+
+
+DOCS = ["the cat sat on the mat", "the dog sat", "a cat and a dog", "mat mat mat", "the end", "dog eat dog"]
+
+
+@pytest.fixture
+def docs(con):
+    cur = con.cursor()
+    rows = ", ".join(f"({i}, '{d}', {['a', 'b', None, 'a', 'c', 'b'][i]!r}, {float(i)}, {float(5 - i) / 2}, {i % 2})"
+                     .replace("None", "NULL") for i, d in enumerate(DOCS))
+    cur.execute(f"CREATE TABLE docs AS SELECT * FROM (VALUES {rows}) t(id, text, cat, x, y, label)")
+    return con
+
+
+def _features(con, items: str) -> list:
+    cur = con.cursor()
+    cur.execute(f"CREATE OR REPLACE MODEL t TRANSFORM({items}, label) OPTIONS(model_type='logistic_reg') "
+                "AS SELECT * FROM docs")
+    cur.execute("SELECT f FROM ML.TRANSFORM(MODEL t, (SELECT * FROM docs ORDER BY id))")
+    return [r[0] for r in cur.fetchall()]
+
+
+def _dense(sparse_rows: list, width: int) -> np.ndarray:
+    out = np.zeros((len(sparse_rows), width))
+    for i, row in enumerate(sparse_rows):
+        for entry in row:
+            out[i, entry["index"]] = entry["value"]
+    return out
+
+
+def test_bag_of_words_and_tf_idf_match_scikit_learn(docs):
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+    vocabulary = sorted({w for d in DOCS for w in d.split()})
+    counts = CountVectorizer(vocabulary=vocabulary, tokenizer=str.split, lowercase=False, token_pattern=None)
+    got = _dense(_features(docs, "ML.BAG_OF_WORDS(string_split(text, ' '), 100, 1) OVER () AS f"), 1 + len(vocabulary))
+    np.testing.assert_array_equal(got[:, 1:], counts.fit_transform(DOCS).toarray())
+    tf_idf = TfidfVectorizer(vocabulary=vocabulary, tokenizer=str.split, lowercase=False, token_pattern=None,
+                             norm=None, smooth_idf=True)
+    expected = tf_idf.fit_transform(DOCS).toarray() / np.array([[len(d.split())] for d in DOCS])  # tf: share of the doc
+    got = _dense(_features(docs, "ML.TF_IDF(string_split(text, ' '), 100, 1) OVER () AS f"), 1 + len(vocabulary))
+    np.testing.assert_allclose(got[:, 1:], expected, rtol=1e-12)
+    # top_k = 3 keeps the three most frequent tokens (ties: the smaller), the rest go to index 0
+    top = sorted(sorted({w for d in DOCS for w in d.split()}, key=lambda w: (-sum(d.split().count(w) for d in DOCS), w))[:3])
+    got = _dense(_features(docs, "ML.BAG_OF_WORDS(string_split(text, ' '), 3, 1) OVER () AS f"), 4)
+    assert got[:, 0].tolist() == [sum(w not in top for w in d.split()) for d in DOCS]
+    assert got[:, 1:].tolist() == [[d.split().count(w) for w in top] for d in DOCS]
+
+
+def test_ngrams_one_and_multi_hot_encoders(docs):
+    got = _features(docs, "ML.NGRAMS(string_split(text, ' '), [1, 2], '+') AS f, x")
+    assert got == [d.split() + ["+".join(p) for p in zip(d.split(), d.split()[1:])] for d in DOCS]
+    vocabulary = ["a", "b", "c"]
+    expected = [[{"index": vocabulary.index(c) + 1 if c else 0, "value": 1.0}] for c in ["a", "b", None, "a", "c", "b"]]
+    assert _features(docs, "ML.ONE_HOT_ENCODER(cat, 'none', 10, 1) OVER () AS f") == expected
+    dropped = _features(docs, "ML.ONE_HOT_ENCODER(cat, 'most_frequent', 10, 1) OVER () AS f")  # 'a' (tie with b)
+    assert [r[0]["index"] for r in dropped] == [0, 1, 0, 0, 2, 1]
+    multi = _features(docs, "ML.MULTI_HOT_ENCODER(string_split(text, ' '), 2, 1) OVER () AS f")
+    top = ["dog", "mat"]  # 4 occurrences each
+    assert [[e["index"] for e in r] for r in multi] == [
+        sorted({top.index(w) + 1 if w in top else 0 for w in d.split()}) for d in DOCS]
+
+
+def test_normalizer_polynomial_expand_and_feature_cross(docs):
+    from sklearn.preprocessing import Normalizer, PolynomialFeatures
+    points = np.array([[float(i), (5 - i) / 2] for i in range(len(DOCS))])
+    for p, norm in ((2, "l2"), (1, "l1")):
+        got = _features(docs, f"ML.NORMALIZER([x, y], {p}) AS f")
+        np.testing.assert_allclose(got, Normalizer(norm=norm).fit_transform(points), rtol=1e-12)
+    got = _features(docs, "ML.POLYNOMIAL_EXPAND(STRUCT_PACK(x := x, y := y)) AS f")
+    assert list(got[0]) == ["x", "y", "x_x", "x_y", "y_y"]
+    np.testing.assert_allclose([list(r.values()) for r in got],
+                               PolynomialFeatures(2, include_bias=False).fit_transform(points), rtol=1e-12)
+    got = _features(docs, "ML.FEATURE_CROSS(STRUCT_PACK(c := cat, w := split_part(text, ' ', 1))) AS f")
+    assert got == [{"c_w": None if c is None else f"{c}_{d.split()[0]}"}
+                   for c, d in zip(["a", "b", None, "a", "c", "b"], DOCS)]
+
+
+def test_a_text_classifier_trains_on_tf_idf_and_predicts(docs):
+    cur = docs.cursor()
+    cur.execute("CREATE MODEL words TRANSFORM(ML.TF_IDF(string_split(text, ' '), 50, 1) OVER () AS words, "
+                "ML.POLYNOMIAL_EXPAND(STRUCT_PACK(x := x)) AS px, label) OPTIONS(model_type='logistic_reg') "
+                "AS SELECT * FROM docs")
+    cur.execute("SELECT count(predicted_label) FROM ML.PREDICT(MODEL words, (SELECT text, x FROM docs))")
+    assert cur.fetchone() == (len(DOCS),)
+    cur.execute("DESCRIBE MODEL words")
+    assert dict(zip([d[0] for d in cur.description], cur.fetchone()))["features"] == ["words", "px"]
+
+
+def test_a_list_of_strings_is_multi_hot_encoded(con):
+    """A LIST<VARCHAR> feature (e.g. ML.NGRAMS' output) becomes one 0/1 column per element seen at
+    training: the model equals LinearRegression on scikit-learn's MultiLabelBinarizer of the same lists."""
+    from sklearn.linear_model import LinearRegression
+    from sklearn.preprocessing import MultiLabelBinarizer
+    rng = np.random.default_rng(5)
+    tags = [sorted(set(rng.choice(["red", "big", "old", "new"], size=rng.integers(0, 4)))) for _ in range(80)]
+    y = [len(t) + 2.0 * ("red" in t) + rng.normal(0, 0.1) for t in tags]
+    cur = con.cursor()
+    cur.execute("CREATE TABLE tagged AS SELECT * FROM (VALUES " + ", ".join(
+        f"({i}, {[str(x) for x in t]!r}::VARCHAR[], {v!r})" for i, (t, v) in enumerate(zip(tags, y))) +
+        ") v(id, tags, label)")
+    cur.execute("CREATE MODEL tagged_model OPTIONS(model_type='linear_reg') AS SELECT tags, label FROM tagged")
+    cur.execute("SELECT predicted_label FROM ML.PREDICT(MODEL tagged_model, TABLE tagged) ORDER BY id")
+    X = MultiLabelBinarizer(classes=["big", "new", "old", "red"]).fit_transform(tags)
+    np.testing.assert_allclose([r[0] for r in cur.fetchall()], LinearRegression().fit(X, y).predict(X), atol=1e-9)
