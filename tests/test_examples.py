@@ -35,7 +35,56 @@ def check_penguins(con):
     assert accuracy > 0.9
 
 
-CHECKS = {"01_regression_cars.sql": check_cars, "02_classification_penguins.sql": check_penguins}
+def check_transform(con):
+    cur = con.cursor()
+    cur.execute("SELECT where_who FROM ML.TRANSFORM(MODEL mass_transformed, (FROM penguins ORDER BY penguin_id))")
+    crosses = [r[0]["island_sex"] for r in cur.fetchall()]
+    cur.execute("SELECT island, sex FROM penguins ORDER BY penguin_id")
+    assert crosses == [f"{island}_{sex or 'unknown'}" for island, sex in cur.fetchall()]
+    (r2,) = _one(con, "SELECT r2_score FROM ML.EVALUATE(MODEL mass_transformed)")
+    assert r2 > 0.7
+
+
+def check_reviews(con):
+    (accuracy,) = _one(con, "SELECT accuracy FROM ML.EVALUATE(MODEL sentiment)")
+    assert accuracy > 0.75  # 5% of the labels are flipped on purpose
+    (eval_rows,) = _one(con, "SELECT eval_rows FROM sqlml.model_versions WHERE model_name = 'sentiment'")
+    assert eval_rows == 100
+
+
+def check_clusters(con):
+    import numpy as np
+    from sklearn.decomposition import PCA
+
+    cur = con.cursor()
+    cur.execute("SELECT centroid_id, species, count(*) FROM ML.PREDICT(MODEL penguin_groups, TABLE penguins) "
+                "GROUP BY ALL")
+    counts = cur.fetchall()
+    majority = sum(max(n for c2, _, n in counts if c2 == c) for c in {c for c, _, _ in counts})
+    assert majority / 344 > 0.7  # clusters mostly hold one species each
+    cur.execute("SELECT bill_length_mm, bill_depth_mm, flipper_length_mm, body_mass_g FROM penguins")
+    X = np.array(cur.fetchall(), dtype=float)
+    X = np.where(np.isnan(X), np.nanmean(X, axis=0), X)
+    X = (X - X.mean(axis=0)) / X.std(axis=0)
+    (ratio,) = _one(con, "SELECT total_explained_variance_ratio FROM ML.EVALUATE(MODEL penguin_axes)")
+    assert ratio == pytest.approx(PCA(2).fit(X).explained_variance_ratio_.sum(), rel=1e-9)
+
+
+def check_tuning(con):
+    cur = con.cursor()
+    cur.execute("SELECT objective, is_optimal FROM ML.TRIAL_INFO(MODEL mpg_tuned)")
+    trials = cur.fetchall()
+    assert len(trials) == 8 and [t for t in trials if t[1]][0][0] == min(t[0] for t in trials)
+    cur.execute("SELECT DISTINCT training_run FROM ML.TRAINING_INFO(MODEL mpg_boosted) ORDER BY 1")
+    assert cur.fetchall() == [(0,), (1,)]
+    (auto_mae,) = _one(con, "SELECT mean_absolute_error FROM ML.EVALUATE(MODEL mpg_auto, (FROM cars WHERE "
+                            "model_year = 1982 AND mpg IS NOT NULL))")
+    assert auto_mae < 6  # mpg spans 9-47
+
+
+CHECKS = {"01_regression_cars.sql": check_cars, "02_classification_penguins.sql": check_penguins,
+          "03_transform_penguins.sql": check_transform, "04_text_reviews.sql": check_reviews,
+          "05_clustering_penguins.sql": check_clusters, "06_tuning_cars.sql": check_tuning}
 
 
 def test_every_example_has_a_check():
