@@ -47,6 +47,8 @@ def _buckets(x: str, split_points: list[float]) -> str:
 
 
 def _imputer(query: Query, x: str, strategy: str) -> dict:
+    if query.type(x).id in ("list", "struct", "map", "array"):
+        raise ProgrammingError(f"ML.IMPUTER imputes a number or a category, not {x} of type {query.type(x)}")
     if strategy == "most_frequent":  # ties: the smaller value, as scikit-learn's SimpleImputer
         counts = query(f"histogram({x})") or {}
         return {"value": min(counts, key=lambda v: (-counts[v], v)) if counts else None}
@@ -134,8 +136,9 @@ def _tf_idf_fit(query: Query, x: str, top_k: int, frequency_threshold: int) -> d
 
 def _ngrams(x: str, args: list, stats: dict) -> str:
     (low, high), separator = args
-    return (f"flatten([[array_to_string({x}[j:j + n - 1], {literal(separator)}) FOR j IN range(1, len({x}) - n + 2)] "
-            f"FOR n IN range({low}, {high + 1})])")
+    grams = (f"flatten([[array_to_string({x}[j:j + n - 1], {literal(separator)}) FOR j IN range(1, len({x}) - n + 2)] "
+             f"FOR n IN range({low}, {high + 1})])")
+    return f"CASE WHEN {x} IS NULL THEN NULL ELSE {grams} END"
 
 
 def _struct_of(x: str, combinations: list[tuple], cast: str, joiner: str) -> str:
@@ -171,8 +174,16 @@ def _is_string(v) -> str | None:
     return None if isinstance(v, str) else "a string"
 
 
+def _finite(v) -> bool:
+    """A number (not a bool) that converts to a finite double."""
+    try:
+        return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(float(v))
+    except OverflowError:
+        return False
+
+
 def _is_positive(v) -> str | None:
-    return None if isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 else "a number > 0"
+    return None if _finite(v) and v > 0 else "a finite number > 0"
 
 
 def _is_ngram_range(v) -> str | None:
@@ -189,8 +200,8 @@ def _is_bool(v) -> str | None:
 
 
 def _is_number_list(v) -> str | None:
-    ok = isinstance(v, list) and v and all(isinstance(p, (int, float)) and not isinstance(p, bool) for p in v)
-    return None if ok else "a non-empty array of numbers"
+    ok = isinstance(v, list) and v and all(_finite(p) for p in v)
+    return None if ok else "a non-empty array of finite numbers"
 
 
 def _is_range(v) -> str | None:
@@ -254,7 +265,8 @@ PREPROCESSORS: dict[str, Preprocessor] = {
         lambda q, x, top_k, threshold: {"vocabulary": _vocabulary(q, x, top_k, threshold)}),
     "HASH_BUCKETIZE": Preprocessor(
         (Param("hash_bucket_size", REQUIRED, _int_at_least(1)),),
-        lambda x, a, s: f"CAST(hash(CAST({x} AS VARCHAR)) % {a[0]} AS BIGINT)", analytic=False),
+        lambda x, a, s: f"CASE WHEN {x} IS NULL THEN NULL ELSE CAST(hash(CAST({x} AS VARCHAR)) % {a[0]} AS BIGINT) END",
+        analytic=False),
     "ONE_HOT_ENCODER": Preprocessor(
         (Param("drop", "none", _is_drop), Param("top_k", 32000, _int_at_least(1)),
          Param("frequency_threshold", 5, _int_at_least(0))),

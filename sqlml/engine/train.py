@@ -310,7 +310,8 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
     data = ctx.read_table(statement.query_sql)
     label = options["input_label_cols"][0] if trainer.supervised else None
     items = statement.args.get("transform")
-    named = items and transform.parse_items(items, data.column_names, label)
+    named = items and transform.parse_items(items, data.column_names, label,
+                                            (options.get("data_split_col"), options.get("kmeans_init_col")))
     prep = _prepare(transform.label_values(cur, data, named, label) if named and label else data, options, trainer)
     if previous is not None:
         _continue_with(previous, prep)

@@ -88,6 +88,12 @@ def _check_calls(name: str, expression: exp.Expr, may_fit: bool) -> None:
     for node in expression.walk():
         call = _ml_call(node)
         if call is None:
+            rowwise = not (isinstance(node, (exp.AggFunc, exp.Rand)) or
+                           (isinstance(node, exp.Window) and _ml_call(node.this) is None))
+            if not rowwise:
+                raise ProgrammingError(f"TRANSFORM output '{name}' uses {node.sql('duckdb')}: TRANSFORM computes each "
+                                       "row from that row alone (so a row predicted alone gets its batch "
+                                       "prediction); use the ML.* analytic functions for statistics")
             continue
         function, anonymous = call
         spec = preprocessor(function)
@@ -107,15 +113,18 @@ def _check_calls(name: str, expression: exp.Expr, may_fit: bool) -> None:
 
 
 def _reads(expression: exp.Expr) -> list[str]:
-    return sorted({column.name for column in expression.find_all(exp.Column)}, key=str.lower)
+    """The query columns an item reads (`s.a` reads column s: TRANSFORM has no tables, only STRUCT fields)."""
+    return sorted({(column.parts[0].name) for column in expression.find_all(exp.Column)}, key=str.lower)
 
 
-def parse_items(items: list[exp.Expr], columns: list[str], label: str | None) -> list[tuple[str, exp.Expr]]:
-    """(output name, expression) per TRANSFORM output, checked against the query's `columns`."""
+def parse_items(items: list[exp.Expr], columns: list[str], label: str | None,
+                never: tuple[str | None, ...] = ()) -> list[tuple[str, exp.Expr]]:
+    """(output name, expression) per TRANSFORM output, checked against the query's `columns`; `*` leaves
+    out the columns that are `never` features (data_split_col, kmeans_init_col)."""
     named: list[tuple[str, exp.Expr]] = []
     for position, item in enumerate(items, 1):
         if isinstance(item, exp.Star):
-            excluded = {c.name.lower() for c in item.args.get("except_") or []}
+            excluded = {c.name.lower() for c in item.args.get("except_") or []} | {n.lower() for n in never if n}
             named += [(c, exp.column(c, quoted=True)) for c in columns if c.lower() not in excluded]
             continue
         expression = item.this if isinstance(item, exp.Alias) else item

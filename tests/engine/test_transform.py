@@ -102,8 +102,9 @@ def test_label_encoder_and_hash_bucketize_on_training_data(loaded, frames):
     expected = [0 if pd.isna(v) or v not in vocabulary else vocabulary.index(v) + 1 for v in frames[1]["color"]]
     assert _transformed(loaded, "ML.LABEL_ENCODER(color) OVER () AS f") == expected
     cur = loaded.cursor()
-    cur.execute("SELECT hash(CAST(color AS VARCHAR)) % 7 FROM test ORDER BY id")  # DuckDB's hash, directly
-    assert _transformed(loaded, "ML.HASH_BUCKETIZE(color, 7) AS f") == [r[0] for r in cur.fetchall()]
+    cur.execute("SELECT color, hash(CAST(color AS VARCHAR)) % 7 FROM test ORDER BY id")  # DuckDB's hash, directly
+    assert _transformed(loaded, "ML.HASH_BUCKETIZE(color, 7) AS f") == [None if c is None else h
+                                                                       for c, h in cur.fetchall()]
 
 
 def test_scalar_expressions_and_passthrough(loaded):
@@ -172,6 +173,11 @@ BAD = [  # (TRANSFORM items, exception, fragments)
     ("ML.BUCKETIZE(x2, x1) AS s", sqlml.ProgrammingError, ["ML.BUCKETIZE", "constants"]),
     ("ML.HASH_BUCKETIZE(color, 0) AS s", sqlml.ProgrammingError, ["hash_bucket_size", ">= 1"]),
     ("ML.ROBUST_SCALER(x2, [80, 20]) OVER () AS s", sqlml.ProgrammingError, ["quantile_range"]),
+    ("x1 - avg(x1) OVER () AS s", sqlml.ProgrammingError, ["TRANSFORM output 's'", "row from that row alone"]),
+    ("x1 * random() AS s", sqlml.ProgrammingError, ["row from that row alone"]),
+    ("ML.BUCKETIZE(x1, [1e400, 3]) AS s", sqlml.ProgrammingError, ["split_points", "finite"]),
+    ("ML.NORMALIZER([x1, x2], 1" + "0" * 400 + ") AS s", sqlml.ProgrammingError, ["ML.NORMALIZER p", "finite"]),
+    ("ML.IMPUTER([x1], 'most_frequent') OVER () AS s", sqlml.ProgrammingError, ["ML.IMPUTER imputes"]),
 ]
 
 
@@ -298,3 +304,22 @@ def test_a_list_of_strings_is_multi_hot_encoded(con):
     cur.execute("SELECT predicted_label FROM ML.PREDICT(MODEL tagged_model, TABLE tagged) ORDER BY id")
     X = MultiLabelBinarizer(classes=["big", "new", "old", "red"]).fit_transform(tags)
     np.testing.assert_allclose([r[0] for r in cur.fetchall()], LinearRegression().fit(X, y).predict(X), atol=1e-9)
+
+
+def test_star_leaves_out_the_split_column_and_struct_fields_read_their_column(loaded):
+    cur = loaded.cursor()
+    cur.execute(CREATE.format(items="* EXCLUDE (id, y_reg, y_bin, y_multi)"))
+    cur.execute("DESCRIBE MODEL m")
+    assert dict(zip([d[0] for d in cur.description], cur.fetchone()))["features"] == ["x1", "x2", "color", "flag"]
+    cur.execute("CREATE MODEL st TRANSFORM(s.a * 2 AS a2, y_reg) OPTIONS(model_type='linear_reg', "
+                "input_label_cols=['y_reg']) AS SELECT {'a': x1} AS s, y_reg FROM train")
+    cur.execute("SELECT a2 FROM ML.TRANSFORM(MODEL st, (SELECT {'a': 1.5} AS s))")
+    assert cur.fetchone() == (3.0,)
+
+
+def test_null_in_null_out(docs):
+    cur = docs.cursor()
+    cur.execute("CREATE MODEL n TRANSFORM(ML.HASH_BUCKETIZE(cat, 10) AS h, ML.NGRAMS(string_split(cat, ' '), [1, 2]) "
+                "AS g, label) OPTIONS(model_type='logistic_reg') AS SELECT * FROM docs")
+    cur.execute("SELECT h, g FROM ML.TRANSFORM(MODEL n, (SELECT NULL::VARCHAR AS cat))")
+    assert cur.fetchone() == (None, None)
