@@ -250,6 +250,11 @@ def _fit(trainer: Trainer, data: TrainData, eval_X: np.ndarray, eval_y: np.ndarr
     return estimator, row, scores, records, history
 
 
+# options a warm start inherits from the version it continues (changing them is an error)
+KEPT_BY_WARM_START = ("num_clusters", "standardize_features", "distance_type", "hidden_units", "activation_fn",
+                      "fit_intercept")
+
+
 def _warm_start_from(ctx: MLContext, statement: CreateModel, options: dict, name: tuple[str, str]):
     """The Model a warm_start=TRUE statement continues; ProgrammingError when it cannot."""
     schema, model = name
@@ -265,6 +270,15 @@ def _warm_start_from(ctx: MLContext, statement: CreateModel, options: dict, name
     if options.get("input_label_cols", [None])[0] not in (None, previous.version.label) and \
             options["input_label_cols"][0].lower() != previous.version.label.lower():
         raise ProgrammingError(f"OPTIONS: warm_start=TRUE keeps the label '{previous.version.label}'")
+    given = statement.options_dict
+    for option in KEPT_BY_WARM_START:  # what the continued estimator's shape and inputs depend on
+        if option not in options:
+            continue
+        kept = previous.version.options[option]
+        if option in given and options[option] != kept:
+            raise ProgrammingError(f"OPTIONS: warm_start=TRUE keeps {option} = {kept!r}; it cannot change to "
+                                   f"{options[option]!r}")
+        options[option] = kept
     return previous
 
 
@@ -281,6 +295,10 @@ def _continue_with(previous, prep: Prepared) -> None:
         if unknown:
             raise DataError(f"warm_start=TRUE keeps the model's classes {previous.classes.to_pylist()}; the rows "
                             f"have new class(es) {unknown}")
+        if previous.version.model_type == "logistic_reg" and len(prep.classes) < len(previous.classes):
+            missing = sorted(set(previous.classes.to_pylist()) - set(prep.classes.to_pylist()), key=str)
+            raise DataError(f"warm_start=TRUE of a logistic_reg needs rows of every class it knows; missing: "
+                            f"{missing}")
         prep.y = pc.index_in(prep.classes.take(pa.array(prep.y)), value_set=previous.classes).to_numpy()
         prep.classes = previous.classes
 

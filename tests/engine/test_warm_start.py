@@ -125,3 +125,31 @@ def test_bad_warm_start(loaded, sql, error, fragments):
     loaded.cursor().execute("CREATE MODEL w OPTIONS(model_type='logistic_reg', input_label_cols=['y_bin']) AS "
                             "SELECT x1, y_bin FROM train")
     fails(loaded, sql, error, *fragments)
+
+
+def test_warm_start_keeps_what_the_estimator_depends_on(con):
+    """standardize_features and the default num_clusters come from the continued version; changing
+    them, or a DNN's layers, is refused; a logistic_reg needs rows of every class it knows."""
+    cur = con.cursor()
+    cur.execute("CREATE TABLE pts AS SELECT (range % 10)::DOUBLE AS a, (range * 7 % 13)::DOUBLE * 100 AS b, "
+                "['x', 'y', 'z'][range % 3 + 1] AS k FROM range(300)")
+    cur.execute("CREATE MODEL km OPTIONS(model_type='kmeans', standardize_features=FALSE) AS SELECT a, b FROM pts")
+    cur.execute("SELECT count(DISTINCT centroid_id) FROM ML.PREDICT(MODEL km, TABLE pts)")
+    before = cur.fetchone()[0]
+    cur.execute("CREATE OR REPLACE MODEL km OPTIONS(model_type='kmeans', warm_start=TRUE, max_iterations=1) "
+                "AS SELECT a, b FROM pts WHERE a < 5")
+    cur.execute("SELECT options->>'standardize_features' FROM sqlml.model_versions "
+                "WHERE model_name = 'km' AND version = 2")
+    assert cur.fetchone()[0] == "false"
+    cur.execute("SELECT count(DISTINCT centroid_id) FROM ML.PREDICT(MODEL km, TABLE pts)")
+    assert cur.fetchone()[0] == before  # same clusters, same (unscaled) encoding: not all rows in one
+    fails(con, "CREATE OR REPLACE MODEL km OPTIONS(model_type='kmeans', warm_start=TRUE, standardize_features=TRUE) "
+               "AS SELECT a, b FROM pts", sqlml.ProgrammingError, "keeps standardize_features = False")
+    cur.execute("CREATE MODEL nn OPTIONS(model_type='dnn_regressor', input_label_cols=['b'], hidden_units=[8]) "
+                "AS SELECT a, b FROM pts")
+    fails(con, "CREATE OR REPLACE MODEL nn OPTIONS(model_type='dnn_regressor', input_label_cols=['b'], "
+               "hidden_units=[16, 4], warm_start=TRUE) AS SELECT a, b FROM pts", sqlml.ProgrammingError,
+          "keeps hidden_units = [8]")
+    cur.execute("CREATE MODEL lg OPTIONS(model_type='logistic_reg', input_label_cols=['k']) AS SELECT a, b, k FROM pts")
+    fails(con, "CREATE OR REPLACE MODEL lg OPTIONS(model_type='logistic_reg', input_label_cols=['k'], warm_start=TRUE) "
+               "AS SELECT a, b, k FROM pts WHERE k <> 'z'", sqlml.DataError, "missing: ['z']")

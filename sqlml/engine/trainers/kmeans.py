@@ -62,7 +62,7 @@ def fit_kmeans(data: TrainData) -> KMeansModel:
     options = data.options
     cosine = options["distance_type"] == "COSINE"
     X = _unit_rows(data.X) if cosine else data.X
-    k = options["num_clusters"] or default_clusters(len(X))
+    k = options["num_clusters"] or (len(data.init.centroids) if data.init is not None else default_clusters(len(X)))
     if len(X) < k:
         raise DataError(f"OPTIONS: num_clusters={k} needs at least {k} training rows, the query gave {len(X)}")
     if data.init is not None:  # warm_start: Lloyd iterations continue from the previous centroids
