@@ -192,13 +192,15 @@ class TrialRecord:
 def load_trial(cur: duckdb.DuckDBPyConnection, version: ModelVersion, trial_id: int) -> ModelVersion:
     """`version` as its tuning trial `trial_id` left it: that trial's artifact, metrics and evaluation
     predictions; ProgrammingError for a trial that does not exist or failed."""
-    rows = query(cur, f"SELECT status, artifact, metrics, eval_predictions FROM sqlml.model_trials WHERE {_KEY} "
+    rows = query(cur, f"SELECT status, artifact, metrics, eval_predictions, is_optimal FROM sqlml.model_trials WHERE {_KEY} "
                       "AND version = ? AND trial_id = ?", [version.schema_name, version.model_name, version.version,
                                                             trial_id])
     name = f"model {version.qualified_name} version {version.version}"
     if not rows:
         raise ProgrammingError(f"{name} has no trial {trial_id} (see ML.TRIAL_INFO)")
-    status, artifact, metrics, eval_predictions = rows[0]
+    status, artifact, metrics, eval_predictions, is_optimal = rows[0]
+    if artifact is None and is_optimal:  # AutoML's winner: the version's own model
+        return version
     if status != "SUCCEEDED":
         raise ProgrammingError(f"trial {trial_id} of {name} failed; it has no model (see ML.TRIAL_INFO)")
     if artifact is None:

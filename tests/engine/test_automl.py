@@ -94,3 +94,27 @@ def test_only_the_optimal_candidate_has_a_model(con):
     other = cur.fetchone()[0]
     fails(con, f"SELECT * FROM ML.PREDICT(MODEL small, TABLE s, STRUCT({other} AS trial_id))",
           sqlml.ProgrammingError, "AutoML trains only its optimal candidate")
+    cur.execute("SELECT trial_id, hparam_tuning_evaluation_metrics->>'roc_auc', objective "
+                "FROM ML.TRIAL_INFO(MODEL small) WHERE is_optimal")
+    winner, auc, objective = cur.fetchone()
+    assert float(auc) == pytest.approx(objective)  # the trial's metrics are the cross-validated ones
+    cur.execute("SELECT predicted_label FROM ML.PREDICT(MODEL small, TABLE s) ORDER BY x")
+    default = cur.fetchall()
+    cur.execute(f"SELECT predicted_label FROM ML.PREDICT(MODEL small, TABLE s, STRUCT({winner} AS trial_id)) ORDER BY x")
+    assert cur.fetchall() == default
+
+
+def test_rmse_objective_is_the_root_and_tiny_classes_fail_clearly(con):
+    cur = con.cursor()
+    cur.execute("CREATE TABLE r AS SELECT range::DOUBLE AS x, (range % 5) * 100.0 + range AS y FROM range(90)")
+    cur.execute("CREATE MODEL ar OPTIONS(model_type='automl_regressor', input_label_cols=['y'], budget_hours=0.0005) "
+                "AS SELECT * FROM r")
+    cur.execute("SELECT objective, hparam_tuning_evaluation_metrics->>'mean_squared_error' FROM ML.TRIAL_INFO(MODEL ar) "
+                "WHERE status = 'SUCCEEDED' LIMIT 1")
+    rmse, mse = cur.fetchone()
+    assert 0 < rmse <= float(mse) ** 0.5 + 1e-9  # the mean of the folds' roots is at most the root of the mean
+    cur.execute("CREATE TABLE rare AS SELECT range::DOUBLE AS x, CASE WHEN range = 0 THEN 'c' WHEN range % 2 = 0 "
+                "THEN 'a' ELSE 'b' END AS label FROM range(60)")
+    fails(con, "CREATE MODEL ac OPTIONS(model_type='automl_classifier', budget_hours=0.0005) AS SELECT * FROM rare",
+          sqlml.DataError, "every class needs at least 3 training rows", "smallest class has 1")
+

@@ -47,3 +47,18 @@ BAD = [
 @pytest.mark.parametrize("sql, error, fragments", BAD, ids=range(len(BAD)))
 def test_bad_dnn_options(loaded, sql, error, fragments):
     fails(loaded, sql, error, *fragments)
+
+
+def test_training_info_losses_are_one_measure(con):
+    """loss and eval_loss are the same quantity: on evaluation rows identical to the training rows they
+    are equal (the MSE of the standardized label, without the penalty)."""
+    cur = con.cursor()
+    cur.execute("CREATE TABLE d AS SELECT range::DOUBLE / 10 AS x, sin(range / 10) AS y, false AS is_eval "
+                "FROM range(200)")
+    cur.execute("INSERT INTO d SELECT x, y, true FROM d")
+    cur.execute("CREATE MODEL r OPTIONS(model_type='dnn_regressor', input_label_cols=['y'], hidden_units=[8], "
+                "l2_reg=1.0, max_iterations=5, early_stop=FALSE, data_split_method='CUSTOM', data_split_col='is_eval') "
+                "AS SELECT * FROM d")
+    cur.execute("SELECT loss, eval_loss FROM ML.TRAINING_INFO(MODEL r)")
+    rows = cur.fetchall()
+    assert len(rows) == 5 and all(loss == pytest.approx(eval_loss, rel=1e-12) for loss, eval_loss in rows)

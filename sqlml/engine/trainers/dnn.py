@@ -120,10 +120,12 @@ def fit_dnn(data: TrainData) -> DNNModel:
         for _ in range(options["max_iterations"]):
             model.partial_fit(data.X, y, sample_weight=data.weights, **extra)
             extra = {}
+            # both losses alike: mean squared error (of the standardized label) or log loss, no penalty
+            train_loss = _loss(model, data.X, y, data.n_classes)
             eval_loss = _loss(model, data.X_eval, y_eval, data.n_classes) if has_eval else None
-            started = record_iteration(data.history, started, model.loss_, eval_loss, options["learn_rate"])
+            started = record_iteration(data.history, started, train_loss, eval_loss, options["learn_rate"])
             if options["early_stop"]:  # the evaluation-split loss, else the training loss
-                loss = model.loss_ if eval_loss is None else eval_loss
+                loss = train_loss if eval_loss is None else eval_loss
                 if best < np.inf and best - loss < options["min_rel_progress"] * abs(best):
                     break
                 best = min(best, loss)
