@@ -118,3 +118,26 @@ def test_rmse_objective_is_the_root_and_tiny_classes_fail_clearly(con):
     fails(con, "CREATE MODEL ac OPTIONS(model_type='automl_classifier', budget_hours=0.0005) AS SELECT * FROM rare",
           sqlml.DataError, "every class needs at least 3 training rows", "smallest class has 1")
 
+
+
+def test_the_automl_model_is_its_winner_trained_on_real_data(con):
+    """On the bundled cars data: the AutoML version predicts exactly as the winning candidate's model type
+    trained with the winner's hyperparameters (that model type is itself checked against its library in
+    test_reference.py)."""
+    cur = con.cursor()
+    cur.execute("CREATE TABLE cars AS FROM read_csv('sql_examples/data/cars.csv')")
+    query = "SELECT * EXCLUDE (name) FROM cars WHERE mpg IS NOT NULL"
+    cur.execute(f"CREATE MODEL auto OPTIONS(model_type='automl_regressor', input_label_cols=['mpg'], "
+                f"budget_hours=0.002) AS {query}")
+    cur.execute("SELECT hyperparameters FROM ML.TRIAL_INFO(MODEL auto) WHERE is_optimal")
+    winner = json.loads(cur.fetchone()[0])
+    options = ", ".join(f"{k} = {v!r}" for k, v in winner.items())
+    cur.execute(f"CREATE MODEL same OPTIONS({options}, input_label_cols=['mpg']) AS {query}")
+    cur.execute("SELECT a.predicted_mpg, b.predicted_mpg FROM ML.PREDICT(MODEL auto, TABLE cars) a "
+                "POSITIONAL JOIN ML.PREDICT(MODEL same, TABLE cars) b")
+    pairs = cur.fetchall()
+    np.testing.assert_allclose([a for a, _ in pairs], [b for _, b in pairs], rtol=1e-9)
+    cur.execute("SELECT * FROM ML.EVALUATE(MODEL auto)")
+    auto = cur.fetchone()
+    cur.execute("SELECT * FROM ML.EVALUATE(MODEL same)")
+    assert cur.fetchone() == pytest.approx(auto, rel=1e-9)
