@@ -224,6 +224,14 @@ class FeatureEncoder:
                                    f"that the model was trained on; input columns: {', '.join(names)}")
         return mapping
 
+    def width(self, leaf: dict) -> int:
+        """How many matrix columns a leaf takes."""
+        if leaf["kind"] == "numeric" or (leaf["kind"] == "categorical" and not self.linear):
+            return 1
+        if leaf["kind"] in ("sparse", "vector"):
+            return leaf["width"]
+        return len(leaf["vocabulary"]) + (leaf["has_null"] if leaf["kind"] == "categorical" else 0)
+
     def affine(self, leaf: dict) -> tuple[float, float]:
         """(a, b): a linear encoding turns a numeric leaf's mean-imputed value x into a * x + b."""
         return (1.0 / leaf["std"], -leaf["mean"] / leaf["std"]) if self.scale else (1.0, 0.0)

@@ -2,7 +2,7 @@
 RecordBatchReader or Table DuckDB scans) or the SQL text of a query DuckDB runs in the call's place."""
 
 from sqlml.engine.evaluate import evaluate
-from sqlml.engine.model_info import ml_transform, training_info, trial_info
+from sqlml.engine.model_info import centroids, ml_transform, training_info, trial_info
 from sqlml.engine.predict import predict
 
 ML_FUNCTIONS = {
@@ -11,4 +11,5 @@ ML_FUNCTIONS = {
     "TRANSFORM": ml_transform,
     "TRIAL_INFO": trial_info,
     "TRAINING_INFO": training_info,
+    "CENTROIDS": centroids,
 }

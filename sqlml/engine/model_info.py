@@ -1,11 +1,14 @@
-"""ML functions that show what a model holds; each handler returns SQL that DuckDB runs.
+"""ML functions that show what a model holds; each handler returns SQL that DuckDB runs, or a table.
 
 ML.TRANSFORM(MODEL m, TABLE t | (query)): the features a model's TRANSFORM clause makes of the rows given,
 with the statistics learned at training. ML.TRIAL_INFO(MODEL m): the hyperparameter tuning trials.
 ML.TRAINING_INFO(MODEL m): every iteration of every training run (warm_start adds runs).
+ML.CENTROIDS(MODEL m [, STRUCT(standardize)]): a k-means model's centroids, one row per centroid and feature.
 """
 
 from __future__ import annotations
+
+import pyarrow as pa
 
 from sqlml.engine import catalog
 from sqlml.engine.context import MLContext, calls_ml
@@ -39,3 +42,33 @@ def training_info(ctx: MLContext, call: MLFunction) -> str:
     if call.input_sql is not None:
         raise ProgrammingError("ML.TRAINING_INFO takes a model only: ML.TRAINING_INFO(MODEL m)")
     return catalog.training_info_sql(ctx.model(call).version)
+
+
+def centroids(ctx: MLContext, call: MLFunction) -> pa.Table:
+    standardize = ctx.params(call, {"standardize": bool}).get("standardize", False)
+    model = ctx.model(call)
+    if model.task != "clustering" or call.input_sql is not None:
+        raise ProgrammingError(f"ML.CENTROIDS takes a kmeans model only: model {model.version.qualified_name} is "
+                               f"a {model.version.model_type}" if model.task != "clustering" else
+                               "ML.CENTROIDS takes a model only: ML.CENTROIDS(MODEL m [, STRUCT(standardize)])")
+    rows = []
+    for centroid_id, centroid in enumerate(model.estimator.centroids, 1):
+        position = 0
+        for spec in model.encoder.specs:
+            for leaf in spec["parts"] if spec["kind"] in ("timestamp", "struct") else [spec]:
+                width = model.encoder.width(leaf)
+                values = centroid[position:position + width]
+                position += width
+                if leaf["kind"] == "numeric":  # the centroid in the feature's units, or standardized
+                    a, b = model.encoder.affine(leaf)
+                    raw = (values[0] - b) / a
+                    value = (raw - leaf["mean"]) / leaf["std"] if standardize else raw
+                    rows.append((centroid_id, leaf["name"], float(value), None))
+                else:  # the weight of each category (NULL: the NULL category; a list's elements, positions)
+                    categories = (leaf.get("vocabulary") or [str(i) for i in range(width)]) + [None]
+                    rows.append((centroid_id, leaf["name"], None, [
+                        {"category": c, "value": float(v)} for c, v in zip(categories, values)]))
+    entry = pa.struct([("category", pa.string()), ("value", pa.float64())])
+    return pa.table([pa.array([r[i] for r in rows], t) for i, t in enumerate(
+        (pa.int64(), pa.string(), pa.float64(), pa.list_(entry)))],
+        names=["centroid_id", "feature", "numerical_value", "categorical_value"])

@@ -202,3 +202,34 @@ def test_zero_input_rows_give_zero_rows_with_the_full_schema(loaded, source):
     assert cur.fetchall() == []
     assert [(d[0], str(d[1])) for d in cur.description][-2:] == [
         ("centroid_id", "BIGINT"), ("nearest_centroids_distance", 'STRUCT(centroid_id BIGINT, "distance" DOUBLE)[]')]
+
+
+@pytest.mark.parametrize("standardize", [False, True])
+def test_centroids_in_feature_units_match_scikit_learn(loaded, frames, standardize):
+    """ML.CENTROIDS: numeric centroids in the feature's own units (or standardized), categorical ones as
+    the weight of each category, NULL included; against KMeans on scikit-learn-encoded rows."""
+    from sklearn.impute import SimpleImputer
+    from sklearn.preprocessing import StandardScaler
+    train, test = frames
+    cur = loaded.cursor()
+    cur.execute(f"CREATE MODEL km OPTIONS(model_type='kmeans', num_clusters=3, early_stop=FALSE, max_iterations=30, "
+                f"kmeans_init_method='KMEANS++') AS {FEATURES}")
+    X, _ = linear_matrices(train, test)
+    centers = KMeans(3, init="k-means++", n_init=1, max_iter=30, tol=0, random_state=0).fit(X).cluster_centers_
+    scaler = StandardScaler().fit(SimpleImputer().fit_transform(train[["x1", "x2"]]))
+    numeric = centers[:, :2] if standardize else centers[:, :2] * scaler.scale_ + scaler.mean_
+    cur.execute(f"SELECT centroid_id, feature, numerical_value, categorical_value FROM ML.CENTROIDS(MODEL km, "
+                f"STRUCT({str(standardize).upper()} AS standardize)) ORDER BY centroid_id, feature")
+    rows = cur.fetchall()
+    for centroid_id, feature, value, categories in rows:
+        if feature in ("x1", "x2"):
+            assert value == pytest.approx(numeric[centroid_id - 1, ["x1", "x2"].index(feature)], rel=1e-9)
+        elif feature == "color":  # blue, green, red, then the NULL category (the reference's column order)
+            assert [c["category"] for c in categories] == ["blue", "green", "red", None]
+            np.testing.assert_allclose([c["value"] for c in categories], centers[centroid_id - 1, 2:6], atol=1e-9)
+    assert len(rows) == 3 * 4
+    fails(loaded, "SELECT * FROM ML.CENTROIDS(MODEL anchor_missing)", sqlml.ProgrammingError, "does not exist")
+    cur.execute("CREATE MODEL lin OPTIONS(model_type='linear_reg', input_label_cols=['y_reg']) AS "
+                "SELECT x1, y_reg FROM train")
+    fails(loaded, "SELECT * FROM ML.CENTROIDS(MODEL lin)", sqlml.ProgrammingError, "kmeans model only",
+          "linear_reg")
