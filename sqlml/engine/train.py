@@ -20,7 +20,7 @@ from sqlml.engine.context import MLContext
 from sqlml.engine.features import FeatureEncoder, find_column, fit_features
 from sqlml.engine.trainers import TRAINERS, TrainData, Trainer
 from sqlml.engine.trainers.base import record_iteration
-from sqlml.errors import DataError, IntegrityError, NotSupportedError, ProgrammingError
+from sqlml.errors import DataError, IntegrityError, ProgrammingError
 from sqlml.parser import CreateModel
 from sqlml.parser.options import validate_options
 
@@ -265,8 +265,9 @@ def _warm_start_from(ctx: MLContext, statement: CreateModel, options: dict, name
     if previous.version.model_type != options["model_type"]:
         raise ProgrammingError(f"OPTIONS: warm_start=TRUE continues model {schema}.{model}, a "
                                f"{previous.version.model_type}: model_type must stay {previous.version.model_type}")
-    if statement.args.get("transform") or previous.transform is not None:
-        raise NotSupportedError("warm_start with a TRANSFORM clause is not supported yet")
+    if statement.args.get("transform"):
+        raise ProgrammingError("OPTIONS: warm_start=TRUE keeps the model's TRANSFORM and its statistics; leave the "
+                               "TRANSFORM clause out")
     if options.get("input_label_cols", [None])[0] not in (None, previous.version.label) and \
             options["input_label_cols"][0].lower() != previous.version.label.lower():
         raise ProgrammingError(f"OPTIONS: warm_start=TRUE keeps the label '{previous.version.label}'")
@@ -283,13 +284,15 @@ def _warm_start_from(ctx: MLContext, statement: CreateModel, options: dict, name
 
 
 def _continue_with(previous, prep: Prepared) -> None:
-    """Fit `prep` to the version warm_start continues: its features, and its classes for the labels."""
-    features = {spec["name"].lower() for spec in previous.version.features}
-    extra = [c for c in prep.features if c.lower() not in features]
-    if extra:
-        raise ProgrammingError(f"warm_start=TRUE keeps the model's features; the query has new column(s) "
-                               f"{', '.join(extra)}: leave them out")
-    previous.encoder.resolve(prep.features)  # every feature present
+    """Fit `prep` to the version warm_start continues: its features (unless TRANSFORM makes them), and its
+    classes for the labels."""
+    if previous.transform is None:
+        features = {spec["name"].lower() for spec in previous.version.features}
+        extra = [c for c in prep.features if c.lower() not in features]
+        if extra:
+            raise ProgrammingError(f"warm_start=TRUE keeps the model's features; the query has new column(s) "
+                                   f"{', '.join(extra)}: leave them out")
+        previous.encoder.resolve(prep.features)  # every feature present
     if prep.classes is not None:
         unknown = [c for c in prep.classes.to_pylist() if c not in previous.classes.to_pylist()]
         if unknown:
@@ -330,16 +333,20 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
     items = statement.args.get("transform")
     named = items and transform.parse_items(items, data.column_names, label,
                                             (options.get("data_split_col"), options.get("kmeans_init_col")))
-    prep = _prepare(transform.label_values(cur, data, named, label) if named and label else data, options, trainer)
+    fitted = previous.transform if previous is not None else None  # warm_start keeps the model's TRANSFORM
+    label_output = transform.label_output(named, label) if named and label else fitted and fitted.label_output()
+    prep = _prepare(transform.label_values(cur, data, *label_output) if label_output else data, options, trainer)
     if previous is not None:
         _continue_with(previous, prep)
     table, y, train_idx, eval_idx = prep.table, prep.y, prep.train_idx, prep.eval_idx
-    fitted, feature_names = None, prep.features
     if named:  # the features are the TRANSFORM's outputs, fitted on the training rows
         fitted = transform.fit(cur, named, table.take(train_idx), prep.label)
         if not fitted.features:
             raise ProgrammingError("TRANSFORM outputs no feature besides the label")
+    feature_names = prep.features
+    if fitted is not None:
         feature_names = [output["name"] for output in fitted.features]
+        fitted.require(fitted.features, table.column_names)
         table = fitted.apply(cur, table)
     train_rows = table if len(train_idx) == table.num_rows else table.take(train_idx)
     class_list = None if prep.classes is None else prep.classes.to_pylist()

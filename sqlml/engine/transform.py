@@ -154,13 +154,16 @@ def _select(outputs: list[tuple[str, str]], source: str) -> str:
     return f"SELECT {', '.join(f'{sql} AS {quote_identifier(name)}' for name, sql in outputs)} FROM {source}"
 
 
-def label_values(cur: duckdb.DuckDBPyConnection, table: pa.Table, named: list[tuple[str, exp.Expr]],
-                 label: str) -> pa.Table:
-    """`table` with the TRANSFORM's label output as column `label` (replacing a raw column of that name)."""
-    name, expression = next((n, e) for n, e in named if n.lower() == label.lower())
+def label_output(named: list[tuple[str, exp.Expr]], label: str) -> tuple[str, str]:
+    """(name, SQL) of the label among parsed TRANSFORM items."""
+    return next((n, e.sql("duckdb")) for n, e in named if n.lower() == label.lower())
+
+
+def label_values(cur: duckdb.DuckDBPyConnection, table: pa.Table, name: str, sql: str) -> pa.Table:
+    """`table` with a TRANSFORM's label output (`sql`) as column `name` (replacing a raw column of that name)."""
     with registered(cur, table) as rows:
-        values = cur.sql(_select([(name, expression.sql("duckdb"))], rows)).to_arrow_table().column(0)
-    kept = [c for c in table.column_names if c.lower() != label.lower()]
+        values = cur.sql(_select([(name, sql)], rows)).to_arrow_table().column(0)
+    kept = [c for c in table.column_names if c.lower() != name.lower()]
     return table.select(kept).append_column(name, values)
 
 
@@ -203,6 +206,11 @@ class Transform:
     def state(self) -> dict:
         return {"outputs": self.outputs, "label": self.label}
 
+    def label_output(self) -> tuple[str, str] | None:
+        """(name, SQL) of the label output, if TRANSFORM computes the label."""
+        found = [(o["name"], o["sql"]) for o in self.outputs if o not in self.features]
+        return found[0] if found else None
+
     @property
     def features(self) -> list[dict]:
         return [o for o in self.outputs if self.label is None or o["name"].lower() != self.label.lower()]
@@ -212,7 +220,8 @@ class Transform:
         with registered(cur, table) as rows:
             return cur.sql(_select([(o["name"], o["sql"]) for o in self.features], rows)).to_arrow_table()
 
-    def _needed(self, outputs: list[dict], columns: list[str] | None) -> None:
+    def require(self, outputs: list[dict], columns: list[str] | None) -> None:
+        """ProgrammingError unless `columns` hold every raw column `outputs` read."""
         if columns is None:  # not known before running (an input that itself calls ML functions)
             return
         missing = sorted({c for o in outputs for c in o["reads"] if find_column(columns, c) is None}, key=str.lower)
@@ -226,7 +235,7 @@ class Transform:
         label = [o for o in self.outputs if o not in self.features]
         with_label = bool(label) and columns is not None and all(find_column(columns, c) for c in label[0]["reads"])
         outputs = self.outputs if with_label else self.features
-        self._needed(outputs, columns)
+        self.require(outputs, columns)
         return _select([(o["name"], o["sql"]) for o in outputs], f"({input_sql}) AS __sqlml_raw")
 
     def internal(self, name: str) -> str:
@@ -235,7 +244,7 @@ class Transform:
     def wrap(self, input_sql: str, columns: list[str] | None, with_label: bool = False) -> str:
         """`input_sql` plus each feature output (and the label, with_label) in an internal column."""
         outputs = self.outputs if with_label else self.features
-        self._needed(outputs, columns)
+        self.require(outputs, columns)
         computed = ", ".join(f"{o['sql']} AS {quote_identifier(self.internal(o['name']))}" for o in outputs)
         return f"SELECT *, {computed} FROM ({input_sql}) AS __sqlml_raw"
 

@@ -115,7 +115,7 @@ BAD = [
     (WARM.format(model_type="random_forest_classifier", query="SELECT x1, y_bin FROM train"),
      sqlml.ProgrammingError, ["unknown option 'warm_start'"]),
     ("CREATE OR REPLACE MODEL w TRANSFORM(x1, y_bin) OPTIONS(model_type='logistic_reg', input_label_cols=['y_bin'], "
-     "warm_start=TRUE) AS SELECT x1, y_bin FROM train", sqlml.NotSupportedError, ["TRANSFORM"]),
+     "warm_start=TRUE) AS SELECT x1, y_bin FROM train", sqlml.ProgrammingError, ["keeps the model's TRANSFORM"]),
     ("SELECT * FROM ML.TRAINING_INFO(MODEL w, TABLE train)", sqlml.ProgrammingError, ["model only"]),
 ]
 
@@ -153,3 +153,27 @@ def test_warm_start_keeps_what_the_estimator_depends_on(con):
     cur.execute("CREATE MODEL lg OPTIONS(model_type='logistic_reg', input_label_cols=['k']) AS SELECT a, b, k FROM pts")
     fails(con, "CREATE OR REPLACE MODEL lg OPTIONS(model_type='logistic_reg', input_label_cols=['k'], warm_start=TRUE) "
                "AS SELECT a, b, k FROM pts WHERE k <> 'z'", sqlml.DataError, "missing: ['z']")
+
+
+def test_warm_start_keeps_the_transform_and_its_statistics(loaded, frames):
+    """The continued version applies the first version's fitted TRANSFORM (statistics of the first rows)
+    to the new rows; its boosted trees continue as LightGBM's init_model does."""
+    train, test = frames
+    cur = loaded.cursor()
+    create = ("CREATE OR REPLACE MODEL tb {transform} OPTIONS(model_type='boosted_tree_regressor', "
+              "input_label_cols=['y_reg'], data_split_method='NO_SPLIT', early_stop=FALSE, max_iterations={n}{extra}) "
+              "AS SELECT x1, y_reg FROM train WHERE {where}")
+    cur.execute(create.format(transform="TRANSFORM(ML.MIN_MAX_SCALER(x1) OVER () AS s, y_reg)", n=4, extra="",
+                              where="id < 300"))
+    cur.execute(create.format(transform="", n=2, extra=", warm_start=TRUE", where="id >= 300"))
+    first, second = train[train["id"] < 300], train[train["id"] >= 300]
+    low, high = first["x1"].min(), first["x1"].max()  # the first rows' statistics, kept
+
+    def scaled(frame):
+        return ((frame[["x1"]].to_numpy() - low) / (high - low)).clip(0, 1)
+
+    params = {**LGB_DEFAULTS, "objective": "regression"}
+    booster = lgb.train(params, lgb.Dataset(scaled(first), first["y_reg"]), 4)
+    booster = lgb.train(params, lgb.Dataset(scaled(second), second["y_reg"]), 2, init_model=booster)
+    cur.execute("SELECT predicted_y_reg FROM ML.PREDICT(MODEL tb, (SELECT x1 FROM test ORDER BY id))")
+    np.testing.assert_allclose([r[0] for r in cur.fetchall()], booster.predict(scaled(test)), rtol=1e-9)
