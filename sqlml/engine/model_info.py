@@ -47,10 +47,11 @@ def training_info(ctx: MLContext, call: MLFunction) -> str:
 def centroids(ctx: MLContext, call: MLFunction) -> pa.Table:
     standardize = ctx.params(call, {"standardize": bool}).get("standardize", False)
     model = ctx.model(call)
-    if model.task != "clustering" or call.input_sql is not None:
+    if model.task != "clustering":
         raise ProgrammingError(f"ML.CENTROIDS takes a kmeans model only: model {model.version.qualified_name} is "
-                               f"a {model.version.model_type}" if model.task != "clustering" else
-                               "ML.CENTROIDS takes a model only: ML.CENTROIDS(MODEL m [, STRUCT(standardize)])")
+                               f"a {model.version.model_type}")
+    if call.input_sql is not None:
+        raise ProgrammingError("ML.CENTROIDS takes a model only: ML.CENTROIDS(MODEL m [, STRUCT(standardize)])")
     rows = []
     for centroid_id, centroid in enumerate(model.estimator.centroids, 1):
         position = 0

@@ -19,17 +19,21 @@ from sqlml.engine.catalog import ModelVersion
 from sqlml.engine.context import MLContext
 from sqlml.engine.features import FeatureEncoder, find_column, fit_features
 from sqlml.engine.trainers import TRAINERS, TrainData, Trainer
-from sqlml.engine.trainers.base import record_iteration
+from sqlml.engine.trainers.base import SAMPLE_ROWS, record_iteration, training_sample
 from sqlml.errors import DataError, IntegrityError, ProgrammingError
 from sqlml.parser import CreateModel
 from sqlml.parser.options import validate_options
 
-AUTO_SPLIT_MIN_ROWS, AUTO_SPLIT_MAX_ROWS, AUTO_SPLIT_MAX_EVAL = 500, 50_000, 10_000
+AUTO_SPLIT_MIN_ROWS, AUTO_SPLIT_MAX_ROWS, AUTO_SPLIT_MAX_EVAL = 500, 50_000, SAMPLE_ROWS
+
+
+def _check_unique_names(table: pa.Table) -> None:
+    for name in table.column_names:
+        find_column(table.column_names, name)  # duplicate names are an error
 
 
 def _label_column(table: pa.Table, options: dict) -> str:
-    for name in table.column_names:
-        find_column(table.column_names, name)  # duplicate names are an error
+    _check_unique_names(table)
     wanted = options["input_label_cols"][0]
     found = find_column(table.column_names, wanted)
     if found is None:
@@ -98,14 +102,6 @@ def fingerprint(cur: duckdb.DuckDBPyConnection, table: pa.Table) -> str:
     return f"{count}:{int(total or 0) % 2**64:016x}"
 
 
-def _training_sample(n_rows: int, seed: int) -> np.ndarray:
-    """Row positions ML.EVALUATE uses when there is no evaluation split: all the training rows, or a
-    random sample of AUTO_SPLIT_MAX_EVAL of them."""
-    if n_rows <= AUTO_SPLIT_MAX_EVAL:
-        return np.arange(n_rows)
-    return np.sort(np.random.default_rng(seed).choice(n_rows, AUTO_SPLIT_MAX_EVAL, replace=False))
-
-
 def _eval_predictions_blob(y: np.ndarray | None, scores: np.ndarray) -> bytes:
     """The evaluation split's labels and scores as Arrow IPC, so ML.EVALUATE can recompute metrics
     (empty for models without a label, whose metrics need the rows themselves)."""
@@ -146,8 +142,7 @@ class Prepared:
 
 def _prepare_unsupervised(table: pa.Table, options: dict) -> Prepared:
     """kmeans and pca: every column is a feature (but kmeans_init_col), every row trains."""
-    for name in table.column_names:
-        find_column(table.column_names, name)  # duplicate names are an error
+    _check_unique_names(table)
     init_col, init_idx = options.get("kmeans_init_col"), None
     if init_col is not None:
         found = find_column(table.column_names, init_col)
@@ -230,7 +225,7 @@ def _fit(trainer: Trainer, data: TrainData, eval_X: np.ndarray, eval_y: np.ndarr
         scores = estimator.predict(eval_X)
         row = metrics.compute(trainer.task, eval_y, scores, eval_X)
         if not run.history:  # a single-shot solver: one row, its losses on the training and evaluation rows
-            sample = _training_sample(len(run.X), options["seed"])
+            sample = training_sample(len(run.X), options["seed"])
             record_iteration(run.history, started, metrics.loss(trainer.task, None if run.y is None else run.y[sample],
                                                                 estimator.predict(run.X[sample])),
                              metrics.loss(trainer.task, eval_y, scores) if data.X_eval is not None else None)
@@ -268,8 +263,8 @@ def _warm_start_from(ctx: MLContext, statement: CreateModel, options: dict, name
     if statement.args.get("transform"):
         raise ProgrammingError("OPTIONS: warm_start=TRUE keeps the model's TRANSFORM and its statistics; leave the "
                                "TRANSFORM clause out")
-    if options.get("input_label_cols", [None])[0] not in (None, previous.version.label) and \
-            options["input_label_cols"][0].lower() != previous.version.label.lower():
+    wanted = options.get("input_label_cols")
+    if wanted and wanted[0].lower() != previous.version.label.lower():
         raise ProgrammingError(f"OPTIONS: warm_start=TRUE keeps the label '{previous.version.label}'")
     given = statement.options_dict
     for option in KEPT_BY_WARM_START:  # what the continued estimator's shape and inputs depend on
@@ -346,7 +341,6 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
     feature_names = prep.features
     if fitted is not None:
         feature_names = [output["name"] for output in fitted.features]
-        fitted.require(fitted.features, table.column_names)
         table = fitted.apply(cur, table)
     train_rows = table if len(train_idx) == table.num_rows else table.take(train_idx)
     class_list = None if prep.classes is None else prep.classes.to_pylist()
@@ -374,7 +368,7 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
     elif y is None:  # kmeans, pca: metrics of all the training rows
         eval_X, eval_y = X, None
     else:  # no evaluation split (NO_SPLIT, AUTO_SPLIT under 500 rows): a sample of the training rows
-        sample = _training_sample(len(train_idx), options["seed"])
+        sample = training_sample(len(train_idx), options["seed"])
         eval_X, eval_y = X[sample], y[train_idx][sample]
     estimator, row, eval_scores, trials, history = _fit(trainer, data_for_fit, eval_X, eval_y)
     label = prep.label

@@ -206,17 +206,22 @@ class Transform:
     def state(self) -> dict:
         return {"outputs": self.outputs, "label": self.label}
 
-    def label_output(self) -> tuple[str, str] | None:
-        """(name, SQL) of the label output, if TRANSFORM computes the label."""
-        found = [(o["name"], o["sql"]) for o in self.outputs if o not in self.features]
-        return found[0] if found else None
-
     @property
     def features(self) -> list[dict]:
         return [o for o in self.outputs if self.label is None or o["name"].lower() != self.label.lower()]
 
+    @property
+    def _label(self) -> dict | None:
+        """The output computing the label, if TRANSFORM has one."""
+        return next((o for o in self.outputs if o not in self.features), None)
+
+    def label_output(self) -> tuple[str, str] | None:
+        """(name, SQL) of the label output, if TRANSFORM computes the label."""
+        return self._label and (self._label["name"], self._label["sql"])
+
     def apply(self, cur: duckdb.DuckDBPyConnection, table: pa.Table) -> pa.Table:
-        """The feature outputs computed for the raw rows of `table`."""
+        """The feature outputs computed for the raw rows of `table` (which must hold what they read)."""
+        self.require(self.features, table.column_names)
         with registered(cur, table) as rows:
             return cur.sql(_select([(o["name"], o["sql"]) for o in self.features], rows)).to_arrow_table()
 
@@ -232,8 +237,8 @@ class Transform:
     def select(self, input_sql: str, columns: list[str] | None) -> str:
         """ML.TRANSFORM: the outputs for the rows of `input_sql` (the label too when the input has what
         it reads)."""
-        label = [o for o in self.outputs if o not in self.features]
-        with_label = bool(label) and columns is not None and all(find_column(columns, c) for c in label[0]["reads"])
+        label = self._label
+        with_label = label is not None and columns is not None and all(find_column(columns, c) for c in label["reads"])
         outputs = self.outputs if with_label else self.features
         self.require(outputs, columns)
         return _select([(o["name"], o["sql"]) for o in outputs], f"({input_sql}) AS __sqlml_raw")

@@ -124,7 +124,7 @@ def test_default_search_space_and_failed_trials(con):
 
 def test_drop_model_removes_its_trials(loaded):
     cur = loaded.cursor()
-    cur.execute(f"CREATE MODEL m OPTIONS(model_type='linear_reg', input_label_cols=['y_reg'], num_trials=2) AS "
+    cur.execute("CREATE MODEL m OPTIONS(model_type='linear_reg', input_label_cols=['y_reg'], num_trials=2) AS "
                 "SELECT x1, y_reg FROM train")
     cur.execute("DROP MODEL m")
     cur.execute("SELECT count(*) FROM sqlml.model_trials")

@@ -30,6 +30,16 @@ class TrainData:
     history: list[dict] = field(default_factory=list)  # per iteration: loss, eval_loss, learning_rate, duration_ms
 
 
+SAMPLE_ROWS = 10_000  # rows a loss or a metric is measured on when there are more
+
+
+def training_sample(n_rows: int, seed: int) -> np.ndarray:
+    """Sorted positions of up to SAMPLE_ROWS rows, seeded: all of them when there are no more."""
+    if n_rows <= SAMPLE_ROWS:
+        return np.arange(n_rows)
+    return np.sort(np.random.default_rng(seed).choice(n_rows, SAMPLE_ROWS, replace=False))
+
+
 def record_iteration(history: list[dict], started: float, loss: float | None, eval_loss: float | None = None,
                      learning_rate: float | None = None) -> float:
     """Append one iteration's row to `history`; returns the time it was recorded (the next one's start)."""

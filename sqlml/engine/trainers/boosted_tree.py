@@ -20,7 +20,7 @@ import numpy as np
 import onnxruntime as ort
 from scipy.special import expit, softmax
 
-from sqlml.engine.trainers.base import TrainData, record_iteration
+from sqlml.engine.trainers.base import SAMPLE_ROWS, TrainData, record_iteration, training_sample
 from sqlml.engine.trainers.lightgbm_onnx import booster_to_onnx
 
 
@@ -68,9 +68,6 @@ def lightgbm_params(options: dict, n_classes: int) -> dict:
     return params
 
 
-LOSS_SAMPLE = 10_000  # rows the per-round training loss is measured on
-
-
 def _recorder(history: list[dict], learning_rate: float):
     """A callback adding each iteration's training and evaluation loss to `history`."""
     started = [time.perf_counter()]
@@ -104,8 +101,8 @@ def fit_boosted_tree(data: TrainData) -> BoosterModel:
                         params={"verbosity": -1}, free_raw_data=False)
     has_eval = data.X_eval is not None and len(data.X_eval)
     watched = train
-    if len(data.X) > LOSS_SAMPLE:  # the training loss of every round, measured on a sample: it is cheap
-        rows = np.sort(np.random.default_rng(options["seed"]).choice(len(data.X), LOSS_SAMPLE, replace=False))
+    if len(data.X) > SAMPLE_ROWS:  # the training loss of every round, measured on a sample: it is cheap
+        rows = training_sample(len(data.X), options["seed"])
         watched = train.create_valid(data.X[rows], data.y[rows],
                                      weight=None if data.weights is None else data.weights[rows])
     valid_sets = [watched] + ([train.create_valid(data.X_eval, data.y_eval)] if has_eval else [])

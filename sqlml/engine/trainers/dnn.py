@@ -23,7 +23,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import log_loss, mean_squared_error
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 
-from sqlml.engine.trainers.base import TrainData, record_iteration
+from sqlml.engine.trainers.base import TrainData, record_iteration, training_sample
 from sqlml.errors import NotSupportedError
 
 ACTIVATIONS = {"RELU": "relu", "SIGMOID": "logistic", "TANH": "tanh"}
@@ -114,6 +114,7 @@ def fit_dnn(data: TrainData) -> DNNModel:
         y, y_eval = [None if v is None else (v - label_scale[0]) / label_scale[1] for v in (y, y_eval)]
     if data.init is not None:
         _resume(model, data.init, data.X.shape[1])
+    sample = training_sample(len(data.X), options["seed"])  # the training loss is measured on these rows
     best, started = np.inf, time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -121,7 +122,7 @@ def fit_dnn(data: TrainData) -> DNNModel:
             model.partial_fit(data.X, y, sample_weight=data.weights, **extra)
             extra = {}
             # both losses alike: mean squared error (of the standardized label) or log loss, no penalty
-            train_loss = _loss(model, data.X, y, data.n_classes)
+            train_loss = _loss(model, data.X[sample], y[sample], data.n_classes)
             eval_loss = _loss(model, data.X_eval, y_eval, data.n_classes) if has_eval else None
             started = record_iteration(data.history, started, train_loss, eval_loss, options["learn_rate"])
             if options["early_stop"]:  # the evaluation-split loss, else the training loss
