@@ -20,13 +20,14 @@ from sqlml.parser.nodes import python_value
 @dataclass(frozen=True)
 class Option:
     """One option: its value type ('int', 'float', 'bool', 'str', 'enum', 'str_list', 'int_list', 'weights'),
-    allowed enum values or numeric bounds (inclusive unless `open_low`)."""
+    allowed enum values or numeric bounds (inclusive unless `open_low` / `open_high`)."""
 
     kind: str
     choices: tuple[str, ...] = ()
     low: float | None = None
     high: float | None = None
     open_low: bool = False
+    open_high: bool = False
 
 
 SPLIT_METHODS = ("AUTO_SPLIT", "RANDOM", "CUSTOM", "SEQ", "NO_SPLIT")
@@ -66,7 +67,7 @@ OPTIONS: dict[str, Option] = {
     "hidden_units": Option("int_list", low=1, high=100_000),
     "activation_fn": Option("enum", ("RELU", "SIGMOID", "TANH")),
     "batch_size": Option("int", low=1, high=2**31 - 1),
-    "dropout": Option("float", low=0.0, high=1.0),
+    "dropout": Option("float", low=0.0, high=1.0, open_high=True),
     "optimizer": Option("enum", ("ADAM", "SGD")),
     "warm_start": Option("bool"),
     "budget_hours": Option("float", low=0.0, high=72.0, open_low=True),
@@ -149,10 +150,10 @@ def _coerce(name: str, spec: Option, value: Any) -> Any:
             raise _fail(name, "an integer" if spec.kind == "int" else "a number", value)
         value = int(value) if spec.kind == "int" else float(value)
         too_low = spec.low is not None and (value <= spec.low if spec.open_low else value < spec.low)
-        too_high = spec.high is not None and value > spec.high
+        too_high = spec.high is not None and (value >= spec.high if spec.open_high else value > spec.high)
         if too_low or too_high:
             low = "" if spec.low is None else f"{'>' if spec.open_low else '>='} {spec.low:g}"
-            high = "" if spec.high is None else f"<= {spec.high:g}"
+            high = "" if spec.high is None else f"{'<' if spec.open_high else '<='} {spec.high:g}"
             raise _fail(name, "a number " + " and ".join(filter(None, (low, high))), value)
         return value
     if spec.kind in ("str", "enum"):

@@ -1,4 +1,4 @@
-"""dnn_* beyond the reference fit (test_reference.py): early stopping by relative progress, bad options."""
+"""dnn_* beyond the reference fit (test_reference.py): dropout, early stopping by relative progress, bad options."""
 
 from __future__ import annotations
 
@@ -31,9 +31,108 @@ def test_early_stop_ends_when_an_epoch_improves_too_little(loaded, frames):
     np.testing.assert_allclose(got, two_epochs.predict_proba(X_test), atol=1e-9)
 
 
+DROPOUT_DATA = ("CREATE TABLE d AS SELECT sin(range) AS x1, cos(range * 0.7) AS x2, "
+                "sin(range) * 2 - cos(range * 0.7) + 0.3 * sin(range * 5) AS y, "
+                "CASE WHEN sin(range) + 0.5 * cos(range * 0.7) + 0.4 * sin(range * 3) > 0 THEN 1 ELSE 0 END AS c "
+                "FROM range(40)")
+
+
+def _numerical_gradient(loss, params, eps=1e-6):
+    """Central differences of loss() with respect to every entry of every array in params."""
+    grads = []
+    for p in params:
+        g = np.zeros_like(p)
+        for i in np.ndindex(p.shape):
+            kept = p[i]
+            p[i] = kept + eps
+            up = loss()
+            p[i] = kept - eps
+            down = loss()
+            p[i] = kept
+            g[i] = (up - down) / (2 * eps)
+        grads.append(g)
+    return grads
+
+
+def _reference_dropout_fit(X, y, *, classifier, activation, optimizer, rate, dropout, l2_reg, batch, epochs, seed):
+    """A one-hidden-layer network trained as docs/model_types.md describes dropout, with gradients by finite
+    differences and textbook Adam / Nesterov SGD; returns a predict function."""
+    rs, masks = np.random.RandomState(seed), np.random.default_rng(seed)
+    hidden = {"tanh": np.tanh, "logistic": lambda z: 1 / (1 + np.exp(-z))}[activation]
+    sizes, params = [X.shape[1], 3, 1], []
+    for fan_in, fan_out in zip(sizes, sizes[1:]):
+        bound = np.sqrt((2.0 if activation == "logistic" else 6.0) / (fan_in + fan_out))
+        params += [rs.uniform(-bound, bound, (fan_in, fan_out)), rs.uniform(-bound, bound, fan_out)]
+    w1, b1, w2, b2 = params
+    params = [w1, w2, b1, b2]
+    mean, std = (0.0, 1.0) if classifier else (y.mean(), y.std())
+    target = (y - mean) / std
+
+    def output(A, keep):
+        z = ((hidden(A @ w1 + b1) * keep) @ w2 + b2)[:, 0]
+        return 1 / (1 + np.exp(-z)) if classifier else z
+
+    moments, velocity, t = [[np.zeros_like(p) for p in params] for _ in range(2)], \
+        [np.zeros_like(p) for p in params], 0
+    for _ in range(epochs):
+        order = rs.permutation(len(X))
+        for start in range(0, len(X), batch):
+            rows = order[start:start + batch]
+            keep = (masks.random((len(rows), 3)) >= dropout) / (1 - dropout)
+
+            def loss():
+                out = output(X[rows], keep)
+                fit = -np.sum(target[rows] * np.log(out) + (1 - target[rows]) * np.log(1 - out)) if classifier \
+                    else 0.5 * np.sum((out - target[rows]) ** 2)
+                return (fit + l2_reg * (np.sum(w1 ** 2) + np.sum(w2 ** 2))) / len(rows)
+
+            grads = _numerical_gradient(loss, params)
+            if optimizer == "ADAM":
+                t += 1
+                step = rate * np.sqrt(1 - 0.999 ** t) / (1 - 0.9 ** t)
+                for p, g, m, v in zip(params, grads, *moments):
+                    m[...] = 0.9 * m + 0.1 * g
+                    v[...] = 0.999 * v + 0.001 * g * g
+                    p -= step * m / (np.sqrt(v) + 1e-8)
+            else:
+                for p, g, v in zip(params, grads, velocity):
+                    v[...] = 0.9 * v - rate * g
+                    p += 0.9 * v - rate * g
+    return lambda A: output(A, 1.0) * std + mean
+
+
+@pytest.mark.parametrize("model_type, label, activation, optimizer", [
+    ("dnn_regressor", "y", "TANH", "ADAM"), ("dnn_classifier", "c", "SIGMOID", "SGD")])
+def test_dropout_matches_a_finite_difference_reference(con, model_type, label, activation, optimizer):
+    """dropout=0.5: ML.PREDICT equals the same network trained with finite-difference gradients, the masks
+    drawn as documented (to 1e-6); without dropout the predictions differ."""
+    cur = con.cursor()
+    cur.execute(DROPOUT_DATA)
+    options = (f"model_type='{model_type}', input_label_cols=['{label}'], hidden_units=[3], "
+               f"activation_fn='{activation}', optimizer='{optimizer}', learn_rate=0.05, l2_reg=0.1, "
+               "batch_size=8, max_iterations=4, early_stop=FALSE, data_split_method='NO_SPLIT'")
+    for name, dropout in (("dropped", 0.5), ("full", 0.0)):
+        cur.execute(f"CREATE MODEL {name} OPTIONS({options}, dropout={dropout}) AS SELECT x1, x2, {label} FROM d")
+    cur.execute("SELECT x1, x2, y, c FROM d")
+    rows = np.array(cur.fetchall(), dtype=float)
+    X = (rows[:, :2] - rows[:, :2].mean(axis=0)) / rows[:, :2].std(axis=0)  # sqlml standardizes numerics
+    classifier = model_type == "dnn_classifier"
+    predict = _reference_dropout_fit(X, rows[:, 2 + classifier], classifier=classifier,
+                                     activation={"TANH": "tanh", "SIGMOID": "logistic"}[activation],
+                                     optimizer=optimizer, rate=0.05, dropout=0.5, l2_reg=0.1, batch=8,
+                                     epochs=4, seed=0)
+    output = f"predicted_{label}_probs[2].prob" if classifier else f"predicted_{label}"
+    got = {}
+    for name in ("dropped", "full"):
+        cur.execute(f"SELECT {output} FROM ML.PREDICT(MODEL {name}, (SELECT x1, x2 FROM d))")
+        got[name] = np.array([r[0] for r in cur.fetchall()])
+    np.testing.assert_allclose(got["dropped"], predict(X), atol=1e-6)
+    assert np.abs(got["full"] - got["dropped"]).max() > 1e-3
+
+
 BAD = [
-    (DNN.format(extra="dropout=0.2"), sqlml.NotSupportedError, ["dropout"]),
-    (DNN.format(extra="dropout=1.5"), sqlml.ProgrammingError, ["dropout", "<= 1"]),
+    (DNN.format(extra="dropout=1.0"), sqlml.ProgrammingError, ["dropout", "< 1", "1.0"]),
+    (DNN.format(extra="dropout=-0.1"), sqlml.ProgrammingError, ["dropout", ">= 0"]),
     (DNN.format(extra="hidden_units=[8, 0]"), sqlml.ProgrammingError, ["hidden_units[1]", ">= 1"]),
     (DNN.format(extra="hidden_units=[]"), sqlml.ProgrammingError, ["hidden_units", "non-empty array"]),
     (DNN.format(extra="hidden_units=8"), sqlml.ProgrammingError, ["hidden_units", "array of integers"]),
