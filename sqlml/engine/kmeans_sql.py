@@ -1,6 +1,6 @@
 """ML.PREDICT of kmeans compiled to one DuckDB SQL query: each centroid's distance is an SQL expression.
 
-Numeric features are encoded once per row (z = a * coalesce(x, mean) + b). EUCLIDEAN: the square root of
+Numeric features are encoded once per row (z = a * x + b, NULL as the encoded mean). EUCLIDEAN: the square root of
 the summed squared differences of the encoded features: (z - c)^2 per numeric feature; a one-hot block
 contributes the sum of its centroid values squared, corrected by 1 - 2c for the row's own category.
 COSINE: 1 - (row . centroid) / (|row| |centroid|). centroid_id is the first nearest centroid (ties: the
@@ -19,9 +19,11 @@ from sqlml.engine.trainers.kmeans import MAX_NEAREST
 
 
 def _encoded_numeric(model: Model, spec: dict, column: str) -> str:
-    """The encoded value of a numeric feature: a * coalesce(x, mean) + b."""
+    """The encoded value of a numeric feature: a * x + b, NULL being the encoded mean (exactly 0 when
+    standardized, as in the streaming path: a mean-imputed row may be all zeros, which COSINE must see)."""
     a, b = model.encoder.affine(spec)
-    return f"{number(a)} * coalesce(CAST({column} AS DOUBLE), {number(spec['mean'])}) + {number(b)}"
+    imputed = 0.0 if model.encoder.scale else spec["mean"]
+    return f"coalesce({number(a)} * CAST({column} AS DOUBLE) + {number(b)}, {number(imputed)})"
 
 
 def _euclidean(features: list[tuple], centroid: np.ndarray) -> str:

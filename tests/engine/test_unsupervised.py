@@ -148,6 +148,17 @@ def test_compiled_sql_equals_the_streaming_path(loaded, options):
             np.testing.assert_allclose(a[-3:], b[-3:], atol=1e-12)
 
 
+def test_cosine_distance_of_a_mean_imputed_row_is_one(loaded):
+    """A row of NULL numbers is the standardized zero vector: cosine distance 1 to every centroid (the
+    documented rule) in the compiled SQL as in the streaming path."""
+    cur = loaded.cursor()
+    cur.execute("CREATE MODEL c OPTIONS(model_type='kmeans', num_clusters=3, distance_type='COSINE') "
+                "AS SELECT x1, x2 FROM train")
+    cur.execute("CREATE TABLE empty_row AS SELECT NULL::DOUBLE AS x1, NULL::DOUBLE AS x2")
+    cur.execute("SELECT nearest_centroids_distance FROM ML.PREDICT(MODEL c, TABLE empty_row)")
+    assert [e["distance"] for e in cur.fetchone()[0]] == [1.0, 1.0, 1.0]
+
+
 KMEANS = "CREATE MODEL u OPTIONS(model_type='kmeans'{extra}) AS {query}"
 BAD = [  # (sql, exception, fragments)
     (KMEANS.format(extra=", num_clusters=1", query=FEATURES), sqlml.ProgrammingError, ["num_clusters", ">= 2"]),
