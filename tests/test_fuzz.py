@@ -29,7 +29,7 @@ SEEDS = [
     "DROP MODEL IF EXISTS lin",
     "DESCRIBE MODEL m",
     "SHOW MODELS",
-    "EXPORT MODEL m OPTIONS(uri='/tmp/never.onnx')",
+    "EXPORT MODEL m OPTIONS(uri='/nonexistent_sqlml/never.onnx')",
     "CREATE OR REPLACE MODEL tr TRANSFORM(ML.STANDARD_SCALER(x) OVER () AS xs, ML.LABEL_ENCODER(c, 5, 1) OVER () AS "
     "ce, ML.BUCKETIZE(x, [0.2, 0.8]) AS xb, y) OPTIONS(model_type='linear_reg', input_label_cols=['y']) AS FROM t",
     "SELECT * FROM ML.TRANSFORM(MODEL tr, TABLE t)",

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from sqlml.engine import catalog
 from sqlml.engine.context import MLContext
+from sqlml.engine.params import quote_identifier
 from sqlml.engine.train import create_model
-from sqlml.errors import NotSupportedError, ProgrammingError
+from sqlml.errors import ProgrammingError
 from sqlml.parser import CreateModel, DescribeModel, DropModel, ExportModel, ShowModels
 
 
@@ -47,7 +48,11 @@ def _describe(ctx: MLContext, statement: DescribeModel) -> bool:
 
 
 def _export(ctx: MLContext, statement: ExportModel) -> bool:
-    raise NotSupportedError("EXPORT MODEL parses but is not implemented yet")
+    from sqlml.export.exporter import export_model  # export builds on the engine, not the engine on export
+
+    row = export_model(ctx, statement)  # one row: column -> value
+    ctx.cur.execute("SELECT " + ", ".join(f"? AS {quote_identifier(name)}" for name in row), list(row.values()))
+    return True
 
 
 STATEMENTS = {

@@ -1,1 +1,1 @@
-"""EXPORT MODEL to ONNX: parsed today, implemented by the export issue."""
+"""EXPORT MODEL: a model version as one verified ONNX graph (exporter.py), and the device-side runner."""

@@ -1,0 +1,104 @@
+"""Each estimator as ONNX nodes from the feature matrix to its scores, as its predict() computes them:
+regression values [N], class probabilities [N, n_classes], distances to centroids [N, n_clusters] or
+principal components [N, n_components]. One table from estimator class to builder."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.ensemble import RandomForestClassifier
+
+from sqlml.engine.trainers.boosted_tree import BoosterModel
+from sqlml.engine.trainers.dnn import DNNModel
+from sqlml.engine.trainers.kmeans import KMeansModel
+from sqlml.engine.trainers.lightgbm_onnx import Trees, booster_nodes
+from sqlml.engine.trainers.linear import LinearModel
+from sqlml.engine.trainers.pca import PCAModel
+from sqlml.engine.trainers.random_forest import ForestModel
+from sqlml.export.graph import Graph
+
+
+def _affine(g: Graph, X: str, coef: np.ndarray, intercept: np.ndarray) -> str:
+    """X @ coef.T + intercept as MatMul and Add (the form int8 quantization works on)."""
+    return g.op("Add", g.op("MatMul", X, g.const(np.asarray(coef).T, "coef")), g.const(intercept, "intercept"))
+
+
+def _classes(g: Graph, scores: str, n_classes: int, link: str) -> str:
+    """Probabilities [N, n_classes] from scores: one column (sigmoid of the positive class) or softmax."""
+    if n_classes == 2:
+        positive = g.op("Sigmoid", scores) if link == "logit" else scores
+        return g.op("Concat", g.op("Sub", g.const([[1.0]], "one"), positive), positive, axis=1)
+    return g.op("Softmax", scores, axis=1) if link == "logit" else scores
+
+
+def _vector(g: Graph, column: str) -> str:
+    """[N, 1] -> [N]."""
+    return g.op("Squeeze", column, g.const([1], "axis", dtype=np.int64))
+
+
+def _linear(g: Graph, model: LinearModel, X: str) -> str:
+    scores = _affine(g, X, model.coef, model.intercept)
+    return _classes(g, scores, max(2, model.coef.shape[0]), "logit") if model.logistic else _vector(g, scores)
+
+
+def _dnn(g: Graph, model: DNNModel, X: str) -> str:
+    activation = {"relu": "Relu", "logistic": "Sigmoid", "tanh": "Tanh"}[model.activation]
+    for w, b in zip(model.weights[:-1], model.biases[:-1]):
+        X = g.op(activation, _affine(g, X, w.T, b))
+    scores = _affine(g, X, model.weights[-1].T, model.biases[-1])
+    if model.n_classes:
+        return _classes(g, scores, model.n_classes, "logit")
+    mean, std = model.label_scale
+    return _vector(g, g.op("Add", g.op("Mul", scores, g.const([[std]], "std")), g.const([[mean]], "mean")))
+
+
+def _booster(g: Graph, model: BoosterModel, X: str) -> str:
+    scores = g.name("raw_scores")
+    nodes, initializers, _ = booster_nodes(model.booster, X, scores)
+    g.nodes += nodes
+    g.initializers += initializers
+    return _classes(g, scores, model.n_classes, "logit") if model.n_classes else _vector(g, scores)
+
+
+def _forest(g: Graph, model: ForestModel, X: str) -> str:
+    """The mean of the trees (each leaf weighted 1 / trees); scikit-learn compares float32 features with
+    float64 thresholds. A classifier's tree appears once per class, with that class's leaf fractions."""
+    forest = model.forest
+    classifier = isinstance(forest, RandomForestClassifier)
+    n_targets = len(forest.classes_) if classifier else 1
+    trees = Trees(n_targets)
+    for estimator in forest.estimators_:
+        tree = estimator.tree_
+        values = tree.value[:, 0, :] if not classifier else \
+            tree.value[:, 0, :] / tree.value[:, 0, :].sum(axis=1, keepdims=True)
+        values = values / len(forest.estimators_)
+        for target in range(n_targets):
+            trees.add_arrays(tree.feature, tree.threshold, tree.children_left, tree.children_right,
+                             values[:, target], target)
+    X32 = g.op("Cast", g.op("Cast", X, to=1), to=11)  # to float, then back to double
+    scores = g.name("forest")
+    g.nodes.append(trees.node(X32, scores))
+    return scores if classifier else _vector(g, scores)
+
+
+def _kmeans(g: Graph, model: KMeansModel, X: str) -> str:
+    if model.cosine:  # 1 - unit(x) . unit(c), an all-zero row staying zero
+        norms = g.op("Sqrt", g.op("ReduceSum", g.op("Mul", X, X), g.const([1], "axis", dtype=np.int64), keepdims=1))
+        safe = g.op("Where", g.op("Greater", norms, g.const([[0.0]], "zero")), norms, g.const([[1.0]], "one"))
+        unit = g.op("Div", X, safe)
+        lengths = np.linalg.norm(model.centroids, axis=1, keepdims=True)
+        centroids = model.centroids / np.where(lengths > 0, lengths, 1.0)
+        return g.op("Sub", g.const([[1.0]], "one"), g.op("MatMul", unit, g.const(centroids.T, "centroids")))
+    # centroid by centroid, as predict() does: sqrt(sum((x - c)^2))
+    differences = g.op("Sub", g.op("Unsqueeze", X, g.const([1], "axis", dtype=np.int64)),
+                       g.const(model.centroids[None, :, :], "centroids"))
+    squares = g.op("ReduceSum", g.op("Mul", differences, differences), g.const([2], "axis", dtype=np.int64),
+                   keepdims=0)
+    return g.op("Sqrt", squares)
+
+
+def _pca(g: Graph, model: PCAModel, X: str) -> str:
+    return g.op("MatMul", g.op("Sub", X, g.const(model.mean[None, :], "mean")), g.const(model.coef.T, "components"))
+
+
+ESTIMATORS = {LinearModel: _linear, DNNModel: _dnn, BoosterModel: _booster, ForestModel: _forest,
+              KMeansModel: _kmeans, PCAModel: _pca}

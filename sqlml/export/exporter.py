@@ -1,0 +1,151 @@
+"""EXPORT MODEL name OPTIONS(uri=..., quantize=..., version=..., overwrite=..., max_metric_drop=...).
+
+The path: the version's model (as ML.PREDICT loads it) -> one ONNX graph from raw input columns to
+predictions (export/features.py, export/transform.py, export/estimators.py, outputs below) -> optional
+quantization (export/quantize.py) -> onnx.checker and verification against the engine (export/verify.py)
+-> the .onnx file and its sidecars (export/sidecars.py), each written whole or not at all -> one result
+row describing what was written.
+
+Outputs: predicted_<label> [N] (a class label, typed as the label column, or a value) and, for classifiers,
+predicted_<label>_probs [N, n_classes] in the class order the metadata lists; kmeans: centroid_id [N]
+(1-based) and centroid_distances [N, n_clusters]; pca: principal_components [N, n_components].
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pyarrow as pa
+from onnx import TensorProto
+
+from sqlml.engine.context import MLContext
+from sqlml.engine.model import Model
+from sqlml.errors import NotSupportedError, OperationalError, ProgrammingError
+from sqlml.export import sidecars
+from sqlml.export.estimators import ESTIMATORS
+from sqlml.export.features import feature_matrix
+from sqlml.export.graph import Graph
+from sqlml.export.quantize import QUANTIZERS, auto, check, precision
+from sqlml.export.transform import transform_columns
+from sqlml.export.verify import scores_output, verify
+from sqlml.parser import ExportModel
+from sqlml.parser.options import validate_export_options
+
+
+def _label_tensor(model: Model) -> tuple[np.ndarray, int]:
+    """The classes as a tensor of the label's type, and that ONNX type."""
+    classes = model.classes
+    if pa.types.is_integer(classes.type):
+        return np.array(classes.to_pylist(), np.int64), TensorProto.INT64
+    if pa.types.is_boolean(classes.type):
+        return np.array(classes.to_pylist(), np.bool_), TensorProto.BOOL
+    return np.array(classes.to_pylist(), object), TensorProto.STRING
+
+
+def _outputs(g: Graph, model: Model, scores: str) -> None:
+    if model.task == "clustering":
+        nearest = g.op("ArgMin", scores, axis=1, keepdims=0)
+        g.output(g.op("Add", nearest, g.const(1, "one", dtype=np.int64)), "centroid_id", TensorProto.INT64, [None])
+        g.output(scores, "centroid_distances", g.elem_type, [None, len(model.estimator.centroids)])
+        return
+    if model.task == "dimensionality_reduction":
+        g.output(scores, "principal_components", g.elem_type, [None, len(model.estimator.coef)])
+        return
+    label = model.version.label
+    if not model.is_classifier:
+        g.output(scores, f"predicted_{label}", g.elem_type, [None])
+        return
+    classes, label_type = _label_tensor(model)
+    chosen = g.op("ArgMax", scores, axis=1, keepdims=0)  # the first of equal probabilities, as numpy
+    g.output(g.op("Gather", g.const(classes, "classes"), chosen), f"predicted_{label}", label_type, [None])
+    g.output(scores, f"predicted_{label}_probs", g.elem_type, [None, len(classes)])
+
+
+def build(model: Model, raw: pa.Schema, dtype=np.float64, opset: int = 21) -> onnx.ModelProto:
+    """The version as one graph from raw columns (`raw`: its training query's schema, which types the
+    columns a TRANSFORM reads) to predictions, computed in `dtype`."""
+    g = Graph(dtype)
+    builder = ESTIMATORS.get(type(model.estimator))
+    if builder is None:
+        raise NotSupportedError(f"EXPORT MODEL: {model.version.model_type} models have no ONNX form")
+    column_of = transform_columns(g, model.transform, model.encoder.specs, raw) if model.transform else None
+    _outputs(g, model, builder(g, model.estimator, feature_matrix(g, model.encoder, column_of)))
+    graph = g.model(f"sqlml model {model.version.qualified_name} version {model.version.version}",
+                    {"sqlml_model": model.version.qualified_name, "sqlml_version": str(model.version.version),
+                     "classes": json.dumps(None if model.classes is None else model.classes.to_pylist(),
+                                           default=str)}, opset)
+    onnx.checker.check_model(graph, full_check=True)
+    return graph
+
+
+def _paths(uri: str, overwrite: bool) -> list[Path]:
+    """The .onnx file and its .json and .md sidecars; errors for a missing directory or existing files
+    without overwrite."""
+    path = Path(uri)
+    if path.suffix.lower() != ".onnx":
+        raise ProgrammingError(f"OPTIONS: uri must name a .onnx file, got {uri!r}")
+    folder = path.parent
+    if not folder.is_dir():
+        raise ProgrammingError(f"OPTIONS: uri {uri!r}: directory '{folder}' does not exist; create it first")
+    paths = [path, path.with_suffix(".json"), path.with_suffix(".md")]
+    taken = [str(p) for p in paths if p.exists()]
+    if taken and not overwrite:
+        raise ProgrammingError(f"OPTIONS: uri {uri!r}: {', '.join(taken)} already exist(s); pass overwrite=TRUE "
+                               "to replace")
+    return paths
+
+
+def _write_all(files: dict[Path, bytes]) -> None:
+    """Each file written to a temporary name, then all renamed into place; OperationalError if the
+    directory refuses them."""
+    staged = []
+    try:
+        for path, data in files.items():
+            handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+            staged.append((temporary, path))
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+        for temporary, path in staged:
+            os.replace(temporary, path)
+    except OSError as exc:
+        raise OperationalError(f"EXPORT MODEL: cannot write to '{path.parent}': {exc.strerror}") from None
+    finally:
+        for temporary, _ in staged:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+
+
+def export_model(ctx: MLContext, statement: ExportModel) -> dict:
+    """Export as above; returns the result row (column -> value)."""
+    options = validate_export_options(statement.options_dict)
+    paths = _paths(options["uri"], options["overwrite"])
+    model = ctx.models.get(ctx.cur, statement.name, options["version"] or None)
+    quantize = options["quantize"]
+    if quantize == "AUTO":
+        quantize = auto(model)
+    check(model, quantize)
+    raw = ctx.cur.sql(model.version.training_sql).limit(0).to_arrow_table().schema
+    graph = build(model, raw, precision(quantize), options["target_opset"])
+    fp_bytes = graph.ByteSize()
+    quantized_nodes: list[str] = []
+    if quantize != "NONE":
+        graph, quantized_nodes = QUANTIZERS[quantize](graph, model)
+        onnx.checker.check_model(graph, full_check=True)
+    figures = verify(ctx, model, graph, quantize != "NONE", options["max_metric_drop"])
+    data = graph.SerializeToString()
+    figures |= {"bytes_unquantized": fp_bytes, "bytes": len(data), "quantize": quantize.lower(),
+                "quantized_nodes": quantized_nodes}
+    description = sidecars.describe(model, graph, figures, scores_output(model))
+    _write_all({paths[0]: data, paths[1]: json.dumps(description, indent=2, default=str).encode(),
+                paths[2]: sidecars.model_card(model, description).encode()})
+    return {"model": model.version.qualified_name, "version": model.version.version, "uri": str(paths[0]),
+            "quantize": quantize.lower(), "bytes": len(data), "bytes_unquantized": fp_bytes,
+            "rows_verified": figures["rows"], "label_agreement": figures.get("label_agreement"),
+            "max_abs_diff": figures["max_abs_diff"], "metric": figures.get("metric"),
+            "metric_native": figures.get("metric_native"), "metric_exported": figures.get("metric_exported"),
+            "quantized_nodes": len(quantized_nodes), "sidecars": [str(paths[1]), str(paths[2])]}

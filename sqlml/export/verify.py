@@ -1,0 +1,141 @@
+"""Verification before writing: the exported graph, run by ONNX Runtime, against the engine's own model.
+
+Rows: the version's evaluation split, re-read from its training query and split as at training (a sample
+of up to 10,000 training rows when it had no split, and for kmeans and pca). Figures: agreement of predicted labels (classes,
+centroid ids), the largest absolute difference of probabilities or values, and the metric on those rows
+natively and exported (accuracy for classifiers, RMSE for regressors, centroid agreement for k-means, the
+RMSE of the components against the engine's for PCA). Limits: an unquantized graph must agree on at least
+99.9% of labels with max |diff| <= 1e-4 (relative to the values' scale for regressors and PCA); a
+quantized one may lose at most max_metric_drop (default: 1 accuracy point, 2% relative RMSE).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from sqlml.engine.context import MLContext
+from sqlml.engine.model import Model, predicted_labels
+from sqlml.engine.train import split_rows
+from sqlml.engine.trainers.base import training_sample
+from sqlml.engine.transform import registered
+from sqlml.errors import DataError
+from sqlml.export.features import INT64_NULL
+
+MIN_AGREEMENT, MAX_DIFF = 0.999, 1e-4
+_NUMPY = {"tensor(double)": np.float64, "tensor(float)": np.float32, "tensor(int64)": np.int64}
+
+
+def verification_rows(ctx: MLContext, model: Model) -> pa.Table:
+    version = model.version
+    table = ctx.read_table(version.training_sql)
+    if version.label is not None and version.label in table.column_names:
+        table = table.filter(pc.is_valid(table.column(version.label)))
+    train_idx, eval_idx = split_rows(table, version.options) if model.trainer.supervised else \
+        (np.arange(table.num_rows), np.arange(0))  # kmeans, pca: every row trains
+    if not len(eval_idx):
+        eval_idx = train_idx[training_sample(len(train_idx), version.options["seed"])]
+    if not len(eval_idx):
+        raise DataError(f"EXPORT MODEL: the training query of {version.qualified_name} returns no rows now, so "
+                        "the export cannot be verified")
+    return table.take(eval_idx)
+
+
+def feeds(session: ort.InferenceSession, rows: pa.Table) -> dict[str, np.ndarray]:
+    """The graph's inputs from Arrow columns, with the NULL conventions of export/features.py."""
+    out = {}
+    for arg in session.get_inputs():
+        column = rows.column(arg.name)
+        if arg.type == "tensor(string)":
+            values = pc.fill_null(pc.cast(column, pa.string()), "").to_numpy(zero_copy_only=False).astype(object)
+        elif arg.type == "tensor(int64)":
+            values = pc.fill_null(pc.cast(column, pa.int64()), INT64_NULL).to_numpy(zero_copy_only=False)
+        else:
+            values = pc.fill_null(pc.cast(column, pa.float64()), math.nan).to_numpy(zero_copy_only=False)
+        out[arg.name] = values.astype(_NUMPY.get(arg.type, object)).reshape(-1, 1)
+    return out
+
+
+def native_scores(ctx: MLContext, model: Model, rows: pa.Table) -> np.ndarray:
+    """What ML.PREDICT's estimator computes for `rows` (through the model's TRANSFORM, if any)."""
+    if model.transform is None:
+        return model.scores(rows)
+    with registered(ctx.cur, rows) as name:
+        prepared = ctx.read_table(model.input_sql(f"SELECT * FROM {name}", rows.column_names))
+    return model.scores(prepared, model.resolve(prepared.column_names))
+
+
+def _rmse(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.sqrt(np.mean((np.asarray(a, float) - np.asarray(b, float)) ** 2)))
+
+
+def verify(ctx: MLContext, model: Model, graph: onnx.ModelProto, quantized: bool,
+           max_metric_drop: float | None) -> dict:
+    """The figures above; DataError reporting them when the graph misses its limits."""
+    rows = verification_rows(ctx, model)
+    native = native_scores(ctx, model, rows)
+    session = ort.InferenceSession(graph.SerializeToString(), providers=["CPUExecutionProvider"])
+    outputs = dict(zip([o.name for o in session.get_outputs()], session.run(None, feeds(session, rows))))
+    exported = outputs[scores_output(model)].astype(np.float64)
+    figures = {"rows": rows.num_rows, "max_abs_diff": float(np.max(np.abs(exported - native)))}
+    scale = 1.0
+    if model.is_classifier:
+        native_labels, exported_labels = predicted_labels(native, 0.5), predicted_labels(exported, 0.5)
+        figures["label_agreement"] = float(np.mean(native_labels == exported_labels))
+        truth = rows.column(model.version.label) if model.version.label in rows.column_names else None
+        if truth is not None:
+            y = pc.index_in(truth, value_set=model.classes).to_numpy(zero_copy_only=False)
+            figures |= {"metric": "accuracy", "metric_native": float(np.mean(native_labels == y)),
+                        "metric_exported": float(np.mean(exported_labels == y))}
+    elif model.task == "clustering":
+        agreement = float(np.mean(native.argmin(axis=1) == exported.argmin(axis=1)))
+        figures |= {"label_agreement": agreement, "metric": "centroid_agreement", "metric_native": 1.0,
+                    "metric_exported": agreement}
+    else:
+        scale = max(1.0, float(np.max(np.abs(native))))
+        if model.task == "regression" and model.version.label in rows.column_names:
+            y = pc.cast(rows.column(model.version.label), pa.float64()).to_numpy(zero_copy_only=False)
+            figures |= {"metric": "rmse", "metric_native": _rmse(native, y), "metric_exported": _rmse(exported, y)}
+        else:
+            figures |= {"metric": "rmse_vs_native", "metric_native": 0.0, "metric_exported": _rmse(exported, native)}
+    _check(figures, quantized, max_metric_drop, scale)
+    return figures
+
+
+def _check(figures: dict, quantized: bool, max_metric_drop: float | None, scale: float) -> None:
+    if not quantized:
+        agreement = figures.get("label_agreement", 1.0)
+        if agreement < MIN_AGREEMENT or figures["max_abs_diff"] > MAX_DIFF * scale:
+            raise DataError(f"EXPORT MODEL: the ONNX graph does not reproduce the model (label agreement "
+                            f"{agreement:.4%}, max |diff| {figures['max_abs_diff']:.3g} on {figures['rows']} rows; "
+                            f"limits {MIN_AGREEMENT:.1%} and {MAX_DIFF * scale:.3g}); nothing was written")
+        return
+    if "metric" not in figures:
+        return
+    native, exported = figures["metric_native"], figures["metric_exported"]
+    if figures["metric"] in ("accuracy", "centroid_agreement"):
+        drop, limit = native - exported, 0.01 if max_metric_drop is None else max_metric_drop
+        shown = f"{figures['metric']} {native:.4f} -> {exported:.4f} (drop {drop:.4f}, limit {limit:.4f})"
+    else:
+        base = native if native > 0 else max(1e-12, float(scale))
+        drop, limit = (exported - native) / base, 0.02 if max_metric_drop is None else max_metric_drop
+        shown = f"{figures['metric']} {native:.6g} -> {exported:.6g} (relative rise {drop:.4f}, limit {limit:.4f})"
+    figures["metric_drop"] = drop
+    if drop > limit:
+        raise DataError(f"EXPORT MODEL: quantization costs too much: {shown} on {figures['rows']} rows; nothing "
+                        "was written (raise max_metric_drop to accept it, or export with quantize='none')")
+
+
+def scores_output(model: Model) -> str:
+    """The graph output holding the estimator's scores (see export/outputs in exporter.py)."""
+    if model.task == "clustering":
+        return "centroid_distances"
+    if model.task == "dimensionality_reduction":
+        return "principal_components"
+    label = model.version.label
+    return f"predicted_{label}_probs" if model.is_classifier else f"predicted_{label}"

@@ -1,0 +1,132 @@
+"""EXPORT MODEL round trips on the bundled data: the written .onnx file, run by ONNX Runtime alone, gives
+ML.PREDICT's labels and probabilities / values (the engine's own predictions, themselves checked against
+scikit-learn and LightGBM in tests/engine)."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+import pytest
+
+from tests.export.conftest import result_row
+
+INT64_NULL = -(2 ** 63)
+
+PENGUINS = "SELECT * EXCLUDE (year) FROM penguins"
+CARS = "SELECT * EXCLUDE (name) FROM cars WHERE mpg IS NOT NULL"
+CASES = {  # id: (model_type, label, query, options)
+    "linear_reg": ("linear_reg", "mpg", CARS, ""),
+    "logistic_reg": ("logistic_reg", "species", PENGUINS, ""),
+    "logistic_reg_binary": ("logistic_reg", "sex", PENGUINS, ""),
+    "boosted_tree_regressor": ("boosted_tree_regressor", "mpg", CARS, ", num_parallel_tree=1"),
+    "boosted_tree_classifier": ("boosted_tree_classifier", "species", PENGUINS, ""),
+    "boosted_tree_binary": ("boosted_tree_classifier", "sex", PENGUINS, ""),
+    "random_forest_regressor": ("random_forest_regressor", "mpg", CARS, ", num_parallel_tree=30"),
+    "random_forest_classifier": ("random_forest_classifier", "species", PENGUINS, ", num_parallel_tree=30"),
+    "dnn_regressor": ("dnn_regressor", "mpg", CARS, ", hidden_units=[16, 8], max_iterations=50"),
+    "dnn_classifier": ("dnn_classifier", "species", PENGUINS, ", hidden_units=[16], learn_rate=0.01"),
+    "dnn_binary": ("dnn_classifier", "sex", PENGUINS, ", activation_fn='TANH'"),
+    "kmeans": ("kmeans", None, "SELECT bill_length_mm, flipper_length_mm, island FROM penguins", ", num_clusters=4"),
+    "kmeans_cosine": ("kmeans", None, "SELECT bill_length_mm, body_mass_g FROM penguins",
+                      ", num_clusters=3, distance_type='COSINE'"),
+    "pca": ("pca", None, "SELECT bill_length_mm, bill_depth_mm, body_mass_g, sex FROM penguins",
+            ", num_principal_components=2"),
+    "tuned_boosted_tree": ("boosted_tree_regressor", "mpg", CARS,
+                           ", num_trials=2, max_tree_depth=HPARAM_CANDIDATES([3, 5])"),
+}
+
+
+def create(con, case: str) -> tuple[str | None, str]:
+    model_type, label, query, options = CASES[case]
+    labels = f", input_label_cols=['{label}']" if label else ""
+    con.cursor().execute(f"CREATE OR REPLACE MODEL {case} OPTIONS(model_type='{model_type}'{labels}{options}) "
+                         f"AS {query}")
+    return label, query
+
+
+def run_onnx(path: Path, rows: list[dict]) -> dict[str, np.ndarray]:
+    """ONNX Runtime on `rows` (Python values, None for NULL), inputs fed as the sidecar documents."""
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    feeds = {}
+    for arg in session.get_inputs():
+        values = [row[arg.name] for row in rows]
+        if arg.type == "tensor(string)":
+            array = np.array(["" if v is None else str(v).lower() if isinstance(v, bool) else str(v)
+                              for v in values], dtype=object)
+        elif arg.type == "tensor(int64)":
+            array = np.array([INT64_NULL if v is None else v for v in values], dtype=np.int64)
+        else:
+            array = np.array([math.nan if v is None else v for v in values], dtype=np.float64)
+        feeds[arg.name] = array.reshape(-1, 1)
+    return dict(zip([o.name for o in session.get_outputs()], session.run(None, feeds)))
+
+
+def rows_of(con, query: str) -> list[dict]:
+    cur = con.cursor()
+    cur.execute(query)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row)) for row in cur.fetchall()]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_round_trip(data, tmp_path, case):
+    """Every row of the data (NULLs included): labels equal, probabilities / values within 1e-9."""
+    label, query = create(data, case)
+    cur = data.cursor()
+    cur.execute(f"EXPORT MODEL {case} OPTIONS(uri='{tmp_path}/m.onnx')")
+    result = result_row(cur)
+    assert result["uri"] == f"{tmp_path}/m.onnx" and result["quantize"] == "none" and result["rows_verified"] > 0
+    rows = rows_of(data, query)
+    got = run_onnx(tmp_path / "m.onnx", rows)
+    predicted = rows_of(data, f"SELECT * FROM ML.PREDICT(MODEL {case}, ({query}))")
+    if CASES[case][0] == "kmeans":
+        assert got["centroid_id"].tolist() == [r["centroid_id"] for r in predicted]
+        nearest = np.array([r["nearest_centroids_distance"][0]["distance"] for r in predicted])
+        np.testing.assert_allclose(got["centroid_distances"].min(axis=1), nearest, rtol=1e-9, atol=1e-9)
+    elif CASES[case][0] == "pca":
+        expected = np.array([[r["principal_component_1"], r["principal_component_2"]] for r in predicted])
+        np.testing.assert_allclose(got["principal_components"], expected, rtol=1e-9, atol=1e-9)
+    elif f"predicted_{label}_probs" in got:
+        assert got[f"predicted_{label}"].tolist() == [r[f"predicted_{label}"] for r in predicted]
+        probs = np.array([[e["prob"] for e in r[f"predicted_{label}_probs"]] for r in predicted])
+        np.testing.assert_allclose(got[f"predicted_{label}_probs"], probs, atol=1e-9)
+        classes = [e["label"] for e in predicted[0][f"predicted_{label}_probs"]]
+        assert json.loads((tmp_path / "m.json").read_text())["classes"] == classes
+    else:
+        expected = np.array([r[f"predicted_{label}"] for r in predicted])
+        np.testing.assert_allclose(got[f"predicted_{label}"], expected, rtol=1e-9)
+    sidecar = json.loads((tmp_path / "m.json").read_text())
+    assert [i["name"] for i in sidecar["inputs"]] == [i.name for i in ort.InferenceSession(
+        str(tmp_path / "m.onnx")).get_inputs()]
+    assert (tmp_path / "m.md").read_text().startswith(f"# Model card: main.{case}")
+
+
+TRANSFORM = ("CREATE OR REPLACE MODEL shaped TRANSFORM(ML.STANDARD_SCALER(bill_length_mm) OVER () AS bl, "
+             "ML.MIN_MAX_SCALER(body_mass_g) OVER () AS bm, ML.IMPUTER(flipper_length_mm, 'median') OVER () AS fl, "
+             "ML.QUANTILE_BUCKETIZE(bill_depth_mm, 4) OVER () AS bd, ML.BUCKETIZE(body_mass_g, [3000, 4000]) AS bb, "
+             "bill_length_mm / bill_depth_mm AS ratio, ln(body_mass_g) - 8 AS log_mass, island, "
+             "ML.LABEL_ENCODER(island) OVER () AS il, ML.ROBUST_SCALER(body_mass_g) OVER () AS rb, "
+             "ML.MAX_ABS_SCALER(bill_depth_mm) OVER () AS ma, ML.IMPUTER(sex, 'most_frequent') OVER () AS si, "
+             "CASE WHEN flipper_length_mm > 200 THEN 'long' ELSE 'short' END AS flipper, species) "
+             "OPTIONS(model_type='{model_type}', input_label_cols=['species']) AS SELECT * FROM penguins")
+
+
+@pytest.mark.parametrize("model_type", ["logistic_reg", "boosted_tree_classifier"])
+def test_transform_is_inside_the_graph(data, tmp_path, model_type):
+    """The device feeds raw columns; every row (NULLs included) and a row fed alone match ML.PREDICT."""
+    data.cursor().execute(TRANSFORM.format(model_type=model_type))
+    data.cursor().execute(f"EXPORT MODEL shaped OPTIONS(uri='{tmp_path}/t.onnx')")
+    rows = rows_of(data, "SELECT * FROM penguins")
+    got = run_onnx(tmp_path / "t.onnx", rows)
+    assert sorted(i["name"] for i in json.loads((tmp_path / "t.json").read_text())["inputs"]) == sorted(
+        ["bill_length_mm", "body_mass_g", "flipper_length_mm", "bill_depth_mm", "island", "sex"])
+    predicted = rows_of(data, "SELECT * FROM ML.PREDICT(MODEL shaped, TABLE penguins)")
+    assert got["predicted_species"].tolist() == [r["predicted_species"] for r in predicted]
+    probs = np.array([[e["prob"] for e in r["predicted_species_probs"]] for r in predicted])
+    np.testing.assert_allclose(got["predicted_species_probs"], probs, atol=1e-9)
+    alone = run_onnx(tmp_path / "t.onnx", rows[3:4])  # penguin 4 has NULL measurements
+    np.testing.assert_allclose(alone["predicted_species_probs"][0], probs[3], atol=1e-9)
