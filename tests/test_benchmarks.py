@@ -15,3 +15,10 @@ def test_harness_runs_every_benchmark_quickly():
     for row in ("tree predict", "logistic predict", "training boosted tree", "pass-through",
                 "ML.PREDICT on empty input", "peak RSS"):
         assert row in result.stdout, row
+
+
+def test_export_harness_runs_quickly():
+    result = subprocess.run([sys.executable, "-m", "benchmarks.export", "--quick"], cwd=ROOT, capture_output=True,
+                            text=True, check=True)
+    for row in ("tree float16: bytes", "tree none: single-row p50", "dnn int8: bytes", "dnn int8: accuracy"):
+        assert row in result.stdout, row

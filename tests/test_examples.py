@@ -82,9 +82,24 @@ def check_tuning(con):
     assert auto_mae < 6  # mpg spans 9-47
 
 
+def check_export(con):
+    """The exported files, run by the device runner, give ML.PREDICT's species for every penguin."""
+    from sqlml.export.runner import predict
+
+    for model in ("species_tree", "species_dnn"):
+        header, rows = predict(f"sql_examples/edge/{model}.onnx", "sql_examples/edge/penguins.csv")
+        cur = con.cursor()
+        cur.execute(f"SELECT predicted_species FROM ML.PREDICT(MODEL {model}, TABLE penguins) ORDER BY penguin_id")
+        expected = [r[0] for r in cur.fetchall()]
+        got = [row[header.index("predicted_species")] for row in rows]
+        agreement = sum(a == b for a, b in zip(got, expected)) / len(expected)
+        assert len(got) == 344 and agreement >= (0.999 if model == "species_tree" else 0.98), (model, agreement)
+
+
 CHECKS = {"01_regression_cars.sql": check_cars, "02_classification_penguins.sql": check_penguins,
           "03_transform_penguins.sql": check_transform, "04_text_reviews.sql": check_reviews,
-          "05_clustering_penguins.sql": check_clusters, "06_tuning_cars.sql": check_tuning}
+          "05_clustering_penguins.sql": check_clusters, "06_tuning_cars.sql": check_tuning,
+          "07_export_penguins.sql": check_export}
 
 
 def test_every_example_has_a_check():

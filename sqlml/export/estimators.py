@@ -53,7 +53,7 @@ def _dnn(g: Graph, model: DNNModel, X: str) -> str:
 
 def _booster(g: Graph, model: BoosterModel, X: str) -> str:
     scores = g.name("raw_scores")
-    nodes, initializers, _ = booster_nodes(model.booster, X, scores)
+    nodes, initializers, _ = booster_nodes(model.booster, X, scores, g.dtype)
     g.nodes += nodes
     g.initializers += initializers
     return _classes(g, scores, model.n_classes, "logit") if model.n_classes else _vector(g, scores)
@@ -74,9 +74,11 @@ def _forest(g: Graph, model: ForestModel, X: str) -> str:
         for target in range(n_targets):
             trees.add_arrays(tree.feature, tree.threshold, tree.children_left, tree.children_right,
                              values[:, target], target)
-    X32 = g.op("Cast", g.op("Cast", X, to=1), to=11)  # to float, then back to double
+    X32 = g.op("Cast", X, to=1)
+    if g.dtype == np.float64:
+        X32 = g.op("Cast", X32, to=11)  # float, then back to double
     scores = g.name("forest")
-    g.nodes.append(trees.node(X32, scores))
+    g.nodes.append(trees.node(X32, scores, g.dtype))
     return scores if classifier else _vector(g, scores)
 
 

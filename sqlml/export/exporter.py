@@ -25,7 +25,7 @@ from onnx import TensorProto
 
 from sqlml.engine.context import MLContext
 from sqlml.engine.model import Model
-from sqlml.errors import NotSupportedError, OperationalError, ProgrammingError
+from sqlml.errors import DataError, NotSupportedError, OperationalError, ProgrammingError
 from sqlml.export import sidecars
 from sqlml.export.estimators import ESTIMATORS
 from sqlml.export.features import feature_matrix
@@ -120,32 +120,42 @@ def _write_all(files: dict[Path, bytes]) -> None:
                 os.unlink(temporary)
 
 
+def _verified(ctx: MLContext, model: Model, raw: pa.Schema, quantize: str, options: dict) -> tuple[bytes, dict]:
+    """The serialized graph for one quantize choice and its verification figures (DataError if it fails)."""
+    graph = build(model, raw, precision(quantize), options["target_opset"])
+    unquantized = graph.ByteSize()
+    quantized_nodes: list[str] = []
+    if quantize != "NONE":
+        graph, quantized_nodes = QUANTIZERS[quantize](graph, model)
+        onnx.checker.check_model(graph, full_check=True)
+    figures = verify(ctx, model, graph, quantize, options["max_metric_drop"])
+    data = graph.SerializeToString()
+    figures |= {"bytes_unquantized": unquantized, "bytes": len(data), "quantize": quantize.lower(),
+                "quantized_nodes": quantized_nodes}
+    return data, figures | {"graph": graph}
+
+
 def export_model(ctx: MLContext, statement: ExportModel) -> dict:
     """Export as above; returns the result row (column -> value)."""
     options = validate_export_options(statement.options_dict)
     paths = _paths(options["uri"], options["overwrite"])
     model = ctx.models.get(ctx.cur, statement.name, options["version"] or None)
-    quantize = options["quantize"]
-    if quantize == "AUTO":
-        quantize = auto(model)
+    quantize = auto(model) if options["quantize"] == "AUTO" else options["quantize"]
     check(model, quantize)
     raw = ctx.cur.sql(model.version.training_sql).limit(0).to_arrow_table().schema
-    graph = build(model, raw, precision(quantize), options["target_opset"])
-    fp_bytes = graph.ByteSize()
-    quantized_nodes: list[str] = []
-    if quantize != "NONE":
-        graph, quantized_nodes = QUANTIZERS[quantize](graph, model)
-        onnx.checker.check_model(graph, full_check=True)
-    figures = verify(ctx, model, graph, quantize != "NONE", options["max_metric_drop"])
-    data = graph.SerializeToString()
-    figures |= {"bytes_unquantized": fp_bytes, "bytes": len(data), "quantize": quantize.lower(),
-                "quantized_nodes": quantized_nodes}
+    try:
+        data, figures = _verified(ctx, model, raw, quantize, options)
+    except DataError:
+        if options["quantize"] != "AUTO" or quantize == "NONE":
+            raise
+        data, figures = _verified(ctx, model, raw, "NONE", options)  # auto: quantizing did not keep agreement
+    graph = figures.pop("graph")
     description = sidecars.describe(model, graph, figures, scores_output(model))
     _write_all({paths[0]: data, paths[1]: json.dumps(description, indent=2, default=str).encode(),
                 paths[2]: sidecars.model_card(model, description).encode()})
     return {"model": model.version.qualified_name, "version": model.version.version, "uri": str(paths[0]),
-            "quantize": quantize.lower(), "bytes": len(data), "bytes_unquantized": fp_bytes,
+            "quantize": figures["quantize"], "bytes": len(data), "bytes_unquantized": figures["bytes_unquantized"],
             "rows_verified": figures["rows"], "label_agreement": figures.get("label_agreement"),
             "max_abs_diff": figures["max_abs_diff"], "metric": figures.get("metric"),
             "metric_native": figures.get("metric_native"), "metric_exported": figures.get("metric_exported"),
-            "quantized_nodes": len(quantized_nodes), "sidecars": [str(paths[1]), str(paths[2])]}
+            "quantized_nodes": len(figures["quantized_nodes"]), "sidecars": [str(paths[1]), str(paths[2])]}

@@ -33,16 +33,15 @@ def input_type(spec: dict) -> int:
                             "training query or in TRANSFORM")
 
 
-def _numeric(g: Graph, x: str, spec: dict, encoder: FeatureEncoder, integer: bool) -> str:
-    missing = g.op("Equal", x, g.const([[INT64_NULL]], "null", dtype=np.int64)) if integer else None
-    x = g.op("Cast", x, to=g.elem_type)
-    x = g.op("Where", missing or g.op("IsNaN", x), g.const([[spec["mean"]]], "mean"), x, hint="imputed")
-    if encoder.linear and encoder.scale:
-        x = g.op("Div", g.op("Sub", x, g.const([[spec["mean"]]], "mean")), g.const([[spec["std"]]], "std"))
-    return x
+def _number(g: Graph, x: str, elem_type: int) -> str:
+    """A numeric input in the graph's precision, its NULL as NaN."""
+    if elem_type == TensorProto.INT64:
+        missing = g.op("Equal", x, g.const([[INT64_NULL]], "null", dtype=np.int64))
+        return g.op("Where", missing, g.const([[np.nan]], "nan"), g.op("Cast", x, to=g.elem_type))
+    return x if elem_type == g.elem_type else g.op("Cast", x, to=g.elem_type)
 
 
-def _categorical(g: Graph, x: str, spec: dict, encoder: FeatureEncoder, integer: bool = False) -> str:
+def _categorical(g: Graph, x: str, spec: dict, encoder: FeatureEncoder) -> str:
     vocabulary = spec["vocabulary"]
     if "" in vocabulary:
         raise NotSupportedError(f"EXPORT MODEL: feature '{spec['name']}' has the empty string as a category, "
@@ -59,15 +58,29 @@ def _categorical(g: Graph, x: str, spec: dict, encoder: FeatureEncoder, integer:
 
 
 def feature_matrix(g: Graph, encoder: FeatureEncoder, column_of: dict[str, str] | None = None) -> str:
-    """Add an input per feature column (or use `column_of[feature]`, a value already in the graph) and
-    return the matrix the estimator reads, columns in encoder.output_names order."""
-    columns = []
+    """Add an input per feature column (or use `column_of[feature]`, a double or string value already in
+    the graph) and return the matrix the estimator reads, columns in encoder.output_names order. Numbers
+    are imputed and standardized in one step for all columns: (x - mean) / std, as the engine computes
+    it, categories passing through as (v - 0) / 1."""
+    columns, fill, center, scale = [], [], [], []
+    standardize = encoder.linear and encoder.scale
     for spec in encoder.specs:
         if column_of and spec["name"] in column_of:
-            x, integer = column_of[spec["name"]], False
+            x, elem_type = column_of[spec["name"]], TensorProto.DOUBLE
         else:
-            x = g.input(spec["name"], input_type(spec), [None, 1])
-            integer = input_type(spec) == TensorProto.INT64
-        encode = _numeric if spec["kind"] == "numeric" else _categorical
-        columns.append(encode(g, x, spec, encoder, integer))
-    return g.op("Concat", *columns, axis=1, hint="features") if len(columns) > 1 else columns[0]
+            elem_type = input_type(spec)
+            x = g.input(spec["name"], elem_type, [None, 1])
+        if spec["kind"] == "numeric":
+            columns.append(_number(g, x, elem_type))
+            fill.append(spec["mean"])
+            center.append(spec["mean"] if standardize else 0.0)
+            scale.append(spec["std"] if standardize else 1.0)
+        else:
+            columns.append(_categorical(g, x, spec, encoder))
+            width = encoder.width(spec)
+            fill, center, scale = fill + [0.0] * width, center + [0.0] * width, scale + [1.0] * width
+    X = g.op("Concat", *columns, axis=1, hint="features") if len(columns) > 1 else columns[0]
+    X = g.op("Where", g.op("IsNaN", X), g.const([fill], "means"), X, hint="imputed")
+    if standardize:
+        X = g.op("Div", g.op("Sub", X, g.const([center], "means")), g.const([scale], "stds"), hint="standardized")
+    return X

@@ -1,10 +1,13 @@
-"""quantize='int8' | 'float16' | 'auto' for EXPORT MODEL.
+"""quantize='int8' | 'float16' | 'auto' for EXPORT MODEL. Each starts from a graph built in float32.
 
 int8: ONNX Runtime's dynamic quantization of the MatMul nodes (linear models, DNN layers, PCA), weights
-as int8 with a per-tensor scale, activations quantized on the fly. float16: float32 weight tensors stored
-as float16 and cast back when the graph runs (half the bytes, any runtime). Both start from a graph built
-in float32. Tree ensembles have no MatMul (ONNX Runtime never quantizes TreeEnsemble) and are refused
-with a clear error. auto: int8 for DNNs, otherwise no quantization.
+as int8 with a per-tensor scale, activations quantized on the fly. Tree ensembles have no MatMul (ONNX
+Runtime never quantizes TreeEnsemble) and are refused. float16: float32 weight tensors stored as float16
+and cast back when the graph runs (half the bytes, any runtime); tree ensembles become the compact
+TreeEnsemble in float32 (ONNX Runtime runs no float16 trees), splits rounded down so a float32 input
+takes the branch it takes against the double; verification then decides whether that keeps agreement.
+auto: int8 for DNNs, float16 for tree ensembles (no quantization when verification refuses it),
+otherwise none.
 """
 
 from __future__ import annotations
@@ -19,9 +22,11 @@ from onnx import TensorProto, helper, numpy_helper
 from onnxruntime.quantization import QuantType, quantize_dynamic
 
 from sqlml.engine.model import Model
+from sqlml.engine.trainers.boosted_tree import BoosterModel
 from sqlml.engine.trainers.dnn import DNNModel
 from sqlml.engine.trainers.linear import LinearModel
 from sqlml.engine.trainers.pca import PCAModel
+from sqlml.engine.trainers.random_forest import ForestModel
 from sqlml.errors import NotSupportedError
 
 _SMALLEST_WEIGHT = 16  # elements: smaller float tensors (scales, means) stay float32
@@ -33,8 +38,10 @@ def precision(quantize: str):
 
 
 def check(model: Model, quantize: str) -> None:
-    """Refuse quantizing a model without weight matrices (tree ensembles, k-means)."""
-    if quantize != "NONE" and not isinstance(model.estimator, (LinearModel, DNNModel, PCAModel)):
+    """Refuse quantizing what has nothing to quantize: int8 of trees, anything of k-means."""
+    trees = isinstance(model.estimator, (BoosterModel, ForestModel))
+    if quantize != "NONE" and not isinstance(model.estimator, (LinearModel, DNNModel, PCAModel)) and \
+            not (trees and quantize == "FLOAT16"):
         raise NotSupportedError(f"EXPORT MODEL: quantize='{quantize.lower()}' has nothing to quantize in a "
                                 f"{model.version.estimator_type or model.version.model_type} model (no weight "
                                 "matrices); export it with quantize='none'")
@@ -55,6 +62,8 @@ def int8(graph: onnx.ModelProto, model: Model) -> tuple[onnx.ModelProto, list[st
 
 
 def float16(graph: onnx.ModelProto, model: Model) -> tuple[onnx.ModelProto, list[str]]:
+    if isinstance(model.estimator, (BoosterModel, ForestModel)):  # built compact in float32 already
+        return graph, [node.output[0] for node in graph.graph.node if node.op_type == "TreeEnsemble"]
     casts, converted = [], []
     for tensor in graph.graph.initializer:
         if tensor.data_type == TensorProto.FLOAT and np.prod(tensor.dims) >= _SMALLEST_WEIGHT:
@@ -68,7 +77,9 @@ def float16(graph: onnx.ModelProto, model: Model) -> tuple[onnx.ModelProto, list
 
 
 def auto(model: Model) -> str:
-    return "INT8" if isinstance(model.estimator, DNNModel) else "NONE"
+    if isinstance(model.estimator, DNNModel):
+        return "INT8"
+    return "FLOAT16" if isinstance(model.estimator, (BoosterModel, ForestModel)) else "NONE"
 
 
 QUANTIZERS = {"INT8": int8, "FLOAT16": float16}

@@ -6,7 +6,8 @@ centroid ids), the largest absolute difference of probabilities or values, and t
 natively and exported (accuracy for classifiers, RMSE for regressors, centroid agreement for k-means, the
 RMSE of the components against the engine's for PCA). Limits: an unquantized graph must agree on at least
 99.9% of labels with max |diff| <= 1e-4 (relative to the values' scale for regressors and PCA); a
-quantized one may lose at most max_metric_drop (default: 1 accuracy point, 2% relative RMSE).
+quantized one may lose at most max_metric_drop (default: 1 accuracy point, 2% relative RMSE), and a
+float16 one must also agree on at least 99.5% of labels.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from sqlml.errors import DataError
 from sqlml.export.features import INT64_NULL
 
 MIN_AGREEMENT, MAX_DIFF = 0.999, 1e-4
+MIN_FLOAT16_AGREEMENT = 0.995
 _NUMPY = {"tensor(double)": np.float64, "tensor(float)": np.float32, "tensor(int64)": np.int64}
 
 
@@ -74,7 +76,7 @@ def _rmse(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.sqrt(np.mean((np.asarray(a, float) - np.asarray(b, float)) ** 2)))
 
 
-def verify(ctx: MLContext, model: Model, graph: onnx.ModelProto, quantized: bool,
+def verify(ctx: MLContext, model: Model, graph: onnx.ModelProto, quantize: str,
            max_metric_drop: float | None) -> dict:
     """The figures above; DataError reporting them when the graph misses its limits."""
     rows = verification_rows(ctx, model)
@@ -103,13 +105,17 @@ def verify(ctx: MLContext, model: Model, graph: onnx.ModelProto, quantized: bool
             figures |= {"metric": "rmse", "metric_native": _rmse(native, y), "metric_exported": _rmse(exported, y)}
         else:
             figures |= {"metric": "rmse_vs_native", "metric_native": 0.0, "metric_exported": _rmse(exported, native)}
-    _check(figures, quantized, max_metric_drop, scale)
+    _check(figures, quantize, max_metric_drop, scale)
     return figures
 
 
-def _check(figures: dict, quantized: bool, max_metric_drop: float | None, scale: float) -> None:
-    if not quantized:
-        agreement = figures.get("label_agreement", 1.0)
+def _check(figures: dict, quantize: str, max_metric_drop: float | None, scale: float) -> None:
+    agreement = figures.get("label_agreement", 1.0)
+    if quantize == "FLOAT16" and agreement < MIN_FLOAT16_AGREEMENT:
+        raise DataError(f"EXPORT MODEL: quantize='float16' agrees with the model on {agreement:.2%} of "
+                        f"{figures['rows']} rows' labels, under {MIN_FLOAT16_AGREEMENT:.1%}; nothing was written "
+                        "(export with quantize='none')")
+    if quantize == "NONE":
         if agreement < MIN_AGREEMENT or figures["max_abs_diff"] > MAX_DIFF * scale:
             raise DataError(f"EXPORT MODEL: the ONNX graph does not reproduce the model (label agreement "
                             f"{agreement:.4%}, max |diff| {figures['max_abs_diff']:.3g} on {figures['rows']} rows; "

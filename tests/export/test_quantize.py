@@ -3,9 +3,12 @@ the written file with ONNX Runtime against ML.PREDICT and the true labels."""
 
 from __future__ import annotations
 
+import lightgbm as lgb
 import numpy as np
 import onnx
 import pytest
+from onnxmltools import convert_lightgbm
+from onnxmltools.convert.common.data_types import FloatTensorType
 
 import sqlml
 from tests.export.conftest import result_row
@@ -50,13 +53,40 @@ def test_float16_dnn_stores_half_precision_weights(data, tmp_path):
     np.testing.assert_allclose(got["predicted_species_probs"], probs, atol=1e-3)
 
 
-def test_auto_picks_int8_for_a_dnn_and_none_for_trees(data, tmp_path):
+def test_auto_picks_int8_for_a_dnn_float16_for_trees_and_none_for_kmeans(data, tmp_path):
     data.cursor().execute(DNN)
     assert _export(data, tmp_path, "dnn", "auto")[0]["quantize"] == "int8"
     data.cursor().execute("CREATE OR REPLACE MODEL tree OPTIONS(model_type='boosted_tree_classifier', "
                           "input_label_cols=['species']) AS SELECT * EXCLUDE (year) FROM penguins")
-    result, graph = _export(data, tmp_path, "tree", "auto", ", overwrite=TRUE")
-    assert result["quantize"] == "none" and result["max_abs_diff"] <= 1e-12
+    assert _export(data, tmp_path, "tree", "auto", ", overwrite=TRUE")[0]["quantize"] == "float16"
+    data.cursor().execute("CREATE OR REPLACE MODEL km OPTIONS(model_type='kmeans', num_clusters=3) "
+                          "AS SELECT bill_length_mm, body_mass_g FROM penguins")
+    assert _export(data, tmp_path, "km", "auto", ", overwrite=TRUE")[0]["quantize"] == "none"
+
+
+@pytest.mark.parametrize("model_type, options", [
+    ("boosted_tree_classifier", "max_iterations=100, early_stop=FALSE, max_tree_depth=6"),
+    ("random_forest_classifier", "num_parallel_tree=50")])
+def test_float16_trees_are_compact_and_agree(data, tmp_path, model_type, options):
+    """float16 trees: float32 TreeEnsemble (opset 5), at most 0.6x onnxmltools' float32 ai.onnx.ml export
+    of the same LightGBM booster (for the forest: 0.8x our float64 graph), labels agreeing on >= 99.5% of
+    the cars rows with ML.PREDICT (cylinders: five classes)."""
+    cur = data.cursor()
+    cur.execute(f"CREATE OR REPLACE MODEL tree OPTIONS(model_type='{model_type}', input_label_cols=['cylinders'], "
+                f"{options}) AS SELECT * EXCLUDE (name) FROM cars")
+    half, _ = _export(data, tmp_path, "tree", "float16")
+    full, _ = _export(data, tmp_path, "tree", "none")
+    rows = rows_of(data, "SELECT * EXCLUDE (name) FROM cars")
+    got = run_onnx(tmp_path / "float16.onnx", rows)["predicted_cylinders"]
+    predicted = [r["predicted_cylinders"] for r in rows_of(data, "SELECT * FROM ML.PREDICT(MODEL tree, TABLE cars)")]
+    assert np.mean(np.array(got.tolist()) == np.array(predicted)) >= 0.995
+    if model_type.startswith("boosted"):
+        cur.execute("SELECT artifact FROM sqlml.model_versions WHERE model_name = 'tree' ORDER BY version DESC")
+        booster = lgb.Booster(model_str=cur.fetchone()[0].decode())
+        reference = convert_lightgbm(booster, initial_types=[("X", FloatTensorType([None, booster.num_feature()]))],
+                                     target_opset=15, zipmap=False)
+        assert half["bytes"] <= 0.6 * reference.ByteSize()
+    assert half["bytes"] <= 0.8 * full["bytes"]
 
 
 def test_a_quantization_that_costs_too_much_is_refused_with_its_figures(data, tmp_path):

@@ -101,13 +101,18 @@ class Trees:
         """Point the true or false side of node `index` at child (index, is_leaf)."""
         self.nodes[f"{side}nodeids"][index], self.nodes[f"{side}leafs"][index] = child
 
-    def node(self, inputs: str, output: str) -> onnx.NodeProto:
-        """The TreeEnsemble node: the sum of the trees' leaves per target."""
+    def node(self, inputs: str, output: str, dtype=np.float64) -> onnx.NodeProto:
+        """The TreeEnsemble node: the sum of the trees' leaves per target, in `dtype` (float32: each split
+        rounded down to a float32, so that a float32 input takes the branch it takes against the double)."""
+        splits = np.array(self.nodes["splits"], np.float64)
+        if dtype == np.float32:
+            rounded = splits.astype(np.float32)
+            splits = np.where(rounded > splits, np.nextafter(rounded, np.float32(-np.inf)), rounded)
         tensors = {"nodes_modes": np.array(self.nodes["modes"], np.uint8),
-                   "nodes_splits": np.array(self.nodes["splits"], np.float64),
-                   "leaf_weights": np.array(self.leaf_weights, np.float64)}
+                   "nodes_splits": splits.astype(dtype),
+                   "leaf_weights": np.array(self.leaf_weights, dtype)}
         if self.membership:
-            tensors["membership_values"] = np.array(self.membership, np.float64)
+            tensors["membership_values"] = np.array(self.membership, dtype)
         ints = {f"nodes_{key}": self.nodes[key] for key in (
             "featureids", "truenodeids", "trueleafs", "falsenodeids", "falseleafs", "missing_value_tracks_true")}
         return helper.make_node(
@@ -116,9 +121,10 @@ class Trees:
             **ints, **{name: numpy_helper.from_array(array, name) for name, array in tensors.items()})
 
 
-def booster_nodes(booster: lgb.Booster, X: str, output: str) -> tuple[list[onnx.NodeProto], list[onnx.TensorProto], int]:
+def booster_nodes(booster: lgb.Booster, X: str, output: str, dtype=np.float64) -> tuple[
+        list[onnx.NodeProto], list[onnx.TensorProto], int]:
     """Nodes and initializers (names prefixed by `output`) computing booster.predict(X, raw_score=True) into
-    `output`, and its column count (num_tree_per_iteration)."""
+    `output` in `dtype` (exactly in float64), and its column count (num_tree_per_iteration)."""
     dump, text = booster.dump_model(), booster.model_to_string()
     # the model text, not the dump, holds the exact thresholds: dump_model() writes +-inf as +-1e300
     thresholds = [[float(value) for value in line.split("=")[1].split()]
@@ -128,12 +134,12 @@ def booster_nodes(booster: lgb.Booster, X: str, output: str) -> tuple[list[onnx.
         trees.add_tree(tree, tree_thresholds)
     # LightGBM reads |x| <= kZeroThreshold (1e-35f) as 0.0 before any decision
     p = f"{output}_"
-    initializers = [numpy_helper.from_array(np.array(np.float32(1e-35), np.float64), p + "zero_threshold"),
-                    numpy_helper.from_array(np.array(0.0), p + "zero")]
+    initializers = [numpy_helper.from_array(np.array(np.float32(1e-35), dtype), p + "zero_threshold"),
+                    numpy_helper.from_array(np.array(0.0, dtype), p + "zero")]
     nodes = [helper.make_node("Abs", [X], [p + "abs"]),
              helper.make_node("LessOrEqual", [p + "abs", p + "zero_threshold"], [p + "is_zero"]),
              helper.make_node("Where", [p + "is_zero", p + "zero", X], [p + "lightgbm"]),
-             trees.node(p + "lightgbm", output)]
+             trees.node(p + "lightgbm", output, dtype)]
     return nodes, initializers, trees.n_targets
 
 
