@@ -47,6 +47,8 @@ class Model:
 
     def resolve(self, names: list[str]) -> dict[str, str]:
         """Feature -> the column of an input_sql() result (`names`) that carries it."""
+        if self.task == "imported":
+            return self.estimator.resolve(names)
         if self.transform is None:
             return self.encoder.resolve(names)
         return {spec["name"]: self.transform.internal(spec["name"]) for spec in self.encoder.specs}
@@ -57,9 +59,16 @@ class Model:
             return self.transform.internal(self.transform.label)
         return find_column(names, self.version.label)
 
+    def features(self, batch: pa.RecordBatch | pa.Table, mapping: dict[str, str] | None = None):
+        """What the estimator reads for the rows of `batch`: the feature matrix (an imported model: its
+        input tensors)."""
+        if self.task == "imported":
+            return self.estimator.feeds(batch, mapping or self.resolve(batch.schema.names))
+        return self.encoder.transform(batch, mapping)
+
     def scores(self, batch: pa.RecordBatch | pa.Table, mapping: dict[str, str] | None = None) -> np.ndarray:
         """The estimator's scores (see trainers.Estimator) for the rows of `batch`."""
-        return self.estimator.predict(self.encoder.transform(batch, mapping))
+        return self.estimator.predict(self.features(batch, mapping))
 
 
 class ModelCache:

@@ -3,7 +3,8 @@
 Output: every input column, then predicted_<label>; classifiers add predicted_<label>_probs, a
 LIST<STRUCT(label, prob)> in class order. kmeans gives centroid_id (1-based) and
 nearest_centroids_distance, a LIST<STRUCT(centroid_id, distance)> of the nearest centroids (at most 5),
-nearest first; pca gives principal_component_1 .. _n. Linear models and pca compile to one SQL query
+nearest first; pca gives principal_component_1 .. _n; an imported ONNX model, one column per graph output
+(trainers/onnx_model.py). Linear models and pca compile to one SQL query
 (engine/linear_sql.py), kmeans too (engine/kmeans_sql.py); DuckDB runs it itself. Otherwise the input streams batch by batch from its own cursor and the result is
 a RecordBatchReader DuckDB scans; either way memory does not grow with the row count.
 """
@@ -34,6 +35,8 @@ SQL_COMPILERS = {LinearModel: linear_sql.compile_predict, PCAModel: linear_sql.c
 
 def output_fields(model: Model) -> list[pa.Field]:
     """The columns ML.PREDICT appends for `model`."""
+    if model.task == "imported":
+        return model.estimator.fields()
     if model.task == "clustering":
         entry = pa.struct([("centroid_id", pa.int64()), ("distance", pa.float64())])
         return [pa.field("centroid_id", pa.int64()), pa.field("nearest_centroids_distance", pa.list_(entry))]
@@ -48,6 +51,8 @@ def output_fields(model: Model) -> list[pa.Field]:
 
 def prediction_columns(model: Model, scores: np.ndarray, threshold: float | None) -> list[pa.Array]:
     """Arrow columns of predictions for one batch of scores."""
+    if model.task == "imported":
+        return model.estimator.columns(scores)
     if model.task == "clustering":
         return _cluster_columns(scores)
     if model.task == "dimensionality_reduction":
@@ -118,7 +123,7 @@ def predict(ctx: MLContext, call: MLFunction) -> pa.RecordBatchReader | str:
     schema = pa.schema([reader.schema.field(i) for i in kept] + output_fields(model))
 
     def batches():
-        for batch, features in _encoded_ahead(reader, lambda b: model.encoder.transform(b, mapping)):
+        for batch, features in _encoded_ahead(reader, lambda b: model.features(b, mapping)):
             columns = prediction_columns(model, model.estimator.predict(features), threshold)
             yield pa.RecordBatch.from_arrays([batch.column(i) for i in kept] + columns, schema=schema)
 

@@ -5,12 +5,15 @@ Everything that can fail runs before the catalog is touched; the catalog write i
 
 from __future__ import annotations
 
+import hashlib
 import io
 import time
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import duckdb
 import numpy as np
+import onnx
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -20,7 +23,8 @@ from sqlml.engine.context import MLContext
 from sqlml.engine.features import FeatureEncoder, find_column, fit_features
 from sqlml.engine.trainers import TRAINERS, TrainData, Trainer
 from sqlml.engine.trainers.base import SAMPLE_ROWS, record_iteration, training_sample
-from sqlml.errors import DataError, IntegrityError, ProgrammingError
+from sqlml.engine.trainers.onnx_model import OnnxModel
+from sqlml.errors import DataError, IntegrityError, NotSupportedError, ProgrammingError
 from sqlml.parser import CreateModel
 from sqlml.parser.options import validate_options
 
@@ -319,6 +323,11 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
         if not statement.args.get("replace"):
             raise IntegrityError(f"model {schema}.{name} already exists; use CREATE OR REPLACE MODEL "
                                  "to add a new version, or CREATE MODEL IF NOT EXISTS")
+    if options["model_type"] == "onnx":
+        _store(cur, statement, _imported(statement, schema, name, options))
+        return
+    if statement.query_sql is None:
+        raise ProgrammingError("CREATE MODEL needs AS <query> (only model_type='onnx' imports a model without one)")
     # AutoML prepares the data as its first family does, then trains the family its search picks
     trainer = TRAINERS[automl.FAMILIES[automl.TASKS[options["model_type"]]][0]
                        if options["model_type"] in automl.TASKS else options["model_type"]]
@@ -381,8 +390,37 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
         training_info=_training_info(previous, history), estimator_type=estimator_type,
         eval_predictions=_eval_predictions_blob(eval_y, eval_scores),
         artifact_format=trainer.artifact_format, artifact=estimator.artifact())
+    _store(cur, statement, record, trials or search_trials)
+
+
+def _store(cur, statement: CreateModel, record: ModelVersion, trials: list = ()) -> None:
+    """Add the version in one transaction (unless a concurrent statement created the model meanwhile)."""
     with catalog.transaction(cur):
-        current = catalog.active_version(cur, schema, name)
+        current = catalog.active_version(cur, record.schema_name, record.model_name)
         if current is not None and not statement.args.get("replace"):
-            raise IntegrityError(f"model {schema}.{name} was created by another statement meanwhile")
-        catalog.insert_version(cur, record, trials or search_trials)
+            raise IntegrityError(f"model {record.qualified_name} was created by another statement meanwhile")
+        catalog.insert_version(cur, record, trials)
+
+
+def _imported(statement: CreateModel, schema: str, name: str, options: dict) -> ModelVersion:
+    """model_type='onnx': the version holding the file at model_path (checked by onnx and ONNX Runtime)."""
+    if statement.query_sql is not None or statement.args.get("transform"):
+        raise ProgrammingError("CREATE MODEL with model_type='onnx' takes no AS query or TRANSFORM: the file at "
+                               "model_path is the model")
+    path = options["model_path"]
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise ProgrammingError(f"OPTIONS: model_path '{path}' cannot be read: {exc.strerror}") from None
+    try:
+        onnx.checker.check_model(onnx.load_from_string(data))
+        estimator = OnnxModel(data)
+    except NotSupportedError:
+        raise
+    except Exception as exc:  # onnx and ONNX Runtime raise their own types for a bad file
+        raise DataError(f"OPTIONS: model_path '{path}' is not an ONNX model sqlml can run: {exc}") from None
+    return ModelVersion(
+        schema_name=schema, model_name=name, version=0, model_type="onnx", options=options, label=None,
+        label_type=None, classes=None, features=[], training_sql=f"-- imported from {path}", training_rows=0,
+        eval_rows=0, dropped_rows=0, data_fingerprint=hashlib.sha256(data).hexdigest()[:16], metrics={},
+        eval_predictions=b"", artifact_format="onnx", artifact=estimator.artifact())

@@ -140,6 +140,9 @@ def export_model(ctx: MLContext, statement: ExportModel) -> dict:
     options = validate_export_options(statement.options_dict)
     paths = _paths(options["uri"], options["overwrite"])
     model = ctx.models.get(ctx.cur, statement.name, options["version"] or None)
+    if model.task == "imported":
+        raise NotSupportedError(f"EXPORT MODEL: {model.version.qualified_name} is an imported ONNX model; its "
+                                "graph is the file it was imported from")
     quantize = auto(model) if options["quantize"] == "AUTO" else options["quantize"]
     check(model, quantize)
     raw = ctx.cur.sql(model.version.training_sql).limit(0).to_arrow_table().schema

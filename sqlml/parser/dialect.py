@@ -205,11 +205,13 @@ class SqlmlParser(DuckDBParser):
             self._expect(TokenType.R_PAREN, "Expected ')' after TRANSFORM list")
 
         options = self._parse_ml_options()
-        self._expect(TokenType.ALIAS, "Expected AS <query>")
-        start = self._curr
-        query = self._parse_ddl_select()
-        if not query:
-            self.raise_error("Expected a query after AS")
+        query = start = None
+        if self._curr:  # without AS (nothing follows): an imported model (model_type='onnx')
+            self._expect(TokenType.ALIAS, "Expected AS <query>")
+            start = self._curr
+            query = self._parse_ddl_select()
+            if not query:
+                self.raise_error("Expected a query after AS")
 
         node = self.expression(
             CreateModel(
@@ -221,7 +223,7 @@ class SqlmlParser(DuckDBParser):
                 query=query,
             )
         )
-        node.meta.update(query_sql=self._find_sql(start, self._prev), transform_sql=transform_sql)
+        node.meta.update(query_sql=query and self._find_sql(start, self._prev), transform_sql=transform_sql)
         return node
 
     def _parse_ml_function(
@@ -319,7 +321,8 @@ class SqlmlGenerator(DuckDBGenerator):
         transform = f" TRANSFORM({transform})" if transform else ""
         return (
             f"CREATE{replace} MODEL{exists} {self.sql(expression, 'this')}{transform}"
-            f"{self._ml_options_sql(expression)} AS {self.sql(expression, 'query')}"
+            f"{self._ml_options_sql(expression)}"
+            + (f" AS {self.sql(expression, 'query')}" if expression.args.get("query") else "")
         )
 
     def dropmodel_sql(self, expression: DropModel) -> str:

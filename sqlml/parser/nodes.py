@@ -54,7 +54,8 @@ class _WithOptions(_ModelStatement):
 
 
 class CreateModel(_WithOptions):
-    """``CREATE [OR REPLACE] MODEL [IF NOT EXISTS] name [TRANSFORM(...)] [OPTIONS(...)] AS query``."""
+    """``CREATE [OR REPLACE] MODEL [IF NOT EXISTS] name [TRANSFORM(...)] [OPTIONS(...)] [AS query]``
+    (without AS only for an imported model, which the engine checks)."""
 
     arg_types = {
         "this": True,
@@ -62,12 +63,12 @@ class CreateModel(_WithOptions):
         "exists": False,
         "transform": False,
         "options": False,
-        "query": True,
+        "query": False,
     }
 
     @property
-    def query_sql(self) -> str:
-        """The exact original text of the query after AS."""
+    def query_sql(self) -> str | None:
+        """The exact original text of the query after AS (None without one)."""
         return self.meta_get("query_sql")
 
     @property

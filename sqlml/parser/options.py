@@ -55,6 +55,7 @@ OPTIONS: dict[str, Option] = {
     "colsample_bynode": Option("float", low=0.0, high=1.0, open_low=True),
     "min_tree_child_weight": Option("int", low=0, high=2**31 - 1),
     "min_split_loss": Option("float", low=0.0),
+    "model_path": Option("str"),
     "num_clusters": Option("int", low=2, high=100),
     "kmeans_init_method": Option("enum", ("RANDOM", "KMEANS++", "CUSTOM")),
     "kmeans_init_col": Option("str"),
@@ -131,6 +132,7 @@ MODEL_TYPE_DEFAULTS: dict[str, dict[str, Any]] = {
     "automl_classifier": _AUTOML,
     "kmeans": _KMEANS,
     "pca": _PCA,
+    "onnx": {"model_path": None},  # an imported model: CREATE MODEL m OPTIONS(model_type='onnx', model_path=...)
 }
 
 
@@ -248,6 +250,10 @@ def check_combinations(options: dict[str, Any]) -> None:
                                "needs num_trials > 1")
     # a search space is checked here through its first value, and each trial with its own
     options = {**options, **{k: v.get("hparam_candidates", v.get("hparam_range"))[0] for k, v in tuned.items()}}
+    if model_type == "onnx":
+        if not options["model_path"]:
+            raise ProgrammingError("OPTIONS: model_type='onnx' needs model_path='file.onnx', the model to import")
+        return
     if model_type == "kmeans":
         if (options["kmeans_init_method"] == "CUSTOM") != (options["kmeans_init_col"] is not None):
             raise ProgrammingError("OPTIONS: kmeans_init_method='CUSTOM' and kmeans_init_col go together: the "

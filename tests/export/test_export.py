@@ -37,6 +37,7 @@ CASES = {  # id: (model_type, label, query, options)
             ", num_principal_components=2"),
     "tuned_boosted_tree": ("boosted_tree_regressor", "mpg", CARS,
                            ", num_trials=2, max_tree_depth=HPARAM_CANDIDATES([3, 5])"),
+    "automl_classifier": ("automl_classifier", "species", PENGUINS, ", budget_hours=0.002"),
 }
 
 

@@ -61,6 +61,7 @@ ROUND_TRIPS = [
     ("CREATE MODEL m AS SELECT 1 UNION ALL SELECT 2", None),
     ("CREATE MODEL m AS (SELECT 1)", None),
     ("CREATE MODEL m AS SELECT * FROM a JOIN b ON a.id = b.id", None),
+    ("CREATE MODEL m OPTIONS(model_type='onnx', model_path='m.onnx')", None),  # an import: no AS
     ("DROP MODEL m", None),
     ("drop model if exists s.m", "DROP MODEL IF EXISTS s.m"),
     ("SHOW MODELS", None),
@@ -347,7 +348,8 @@ SYNTAX_ERRORS = [
     ("SELECT * FROM ML.PREDICT(MODEL m, 5)", 1, 35),
     ("CREATE MODEL m AS", 1, 18),
     ("CREATE MODEL m AS 1", 1, 19),
-    ("CREATE MODEL m", 1, 15),
+    ("CREATE MODEL m extra", 1, 16),
+    ("CREATE MODEL m OPTIONS(model_type='onnx') SELECT 1", 1, 43),
     ("DROP MODEL m extra", 1, 14),
     ("SELECT 1 FROM", 1, 14),
     ("SELECT 1;\n  SELECT 2", 2, 3),

@@ -5,6 +5,7 @@ from sqlml.engine.trainers.boosted_tree import BoosterModel, fit_boosted_tree
 from sqlml.engine.trainers.dnn import DNNModel, fit_dnn
 from sqlml.engine.trainers.kmeans import KMeansModel, fit_kmeans
 from sqlml.engine.trainers.linear import LinearModel, fit_linear_reg, fit_logistic_reg
+from sqlml.engine.trainers.onnx_model import OnnxModel
 from sqlml.engine.trainers.pca import PCAModel, fit_pca
 from sqlml.engine.trainers.random_forest import ForestModel, fit_random_forest
 
@@ -23,6 +24,7 @@ TRAINERS: dict[str, Trainer] = {
     "kmeans": Trainer("clustering", True, fit_kmeans, KMeansModel.load, "json",
                       scale_option="standardize_features"),
     "pca": Trainer("dimensionality_reduction", True, fit_pca, PCAModel.load, "json", scale_option="scale_features"),
+    "onnx": Trainer("imported", False, None, OnnxModel.load, "onnx"),  # read from model_path, not trained
 }
 
 __all__ = ["TRAINERS", "Estimator", "TrainData", "Trainer"]

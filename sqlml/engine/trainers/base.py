@@ -63,9 +63,9 @@ class Estimator(Protocol):
 class Trainer:
     """A model_type: its task, its feature encoding, and how to fit, store and load it."""
 
-    task: str  # "regression", "classification", "clustering" or "dimensionality_reduction"
+    task: str  # "regression", "classification", "clustering", "dimensionality_reduction" or "imported"
     linear_encoding: bool  # standardized numerics + one-hot categories (else raw + label encoding)
-    fit: Callable[[TrainData], Estimator]
+    fit: Callable[[TrainData], Estimator] | None  # None: an imported model
     load: Callable[[bytes, int], Estimator]  # (artifact, n_classes) -> estimator
     artifact_format: str
     max_classes: int = 0
