@@ -58,26 +58,29 @@ def _categorical(g: Graph, x: str, spec: dict, encoder: FeatureEncoder) -> str:
 
 
 def feature_matrix(g: Graph, encoder: FeatureEncoder, column_of: dict[str, str] | None = None) -> str:
-    """Add an input per feature column (or use `column_of[feature]`, a double or string value already in
-    the graph) and return the matrix the estimator reads, columns in encoder.output_names order. Numbers
-    are imputed and standardized in one step for all columns: (x - mean) / std, as the engine computes
-    it, categories passing through as (v - 0) / 1."""
+    """Add an input per feature column (or use `column_of[feature]`, a value TRANSFORM computed: a double,
+    a string, or a dense double vector for a sparse feature; a STRUCT feature's fields by their names) and
+    return the matrix the estimator reads, columns in encoder.output_names order. Numbers are imputed and
+    standardized in one step for all columns: (x - mean) / std, as the engine computes it, other columns
+    passing through as (v - 0) / 1."""
     columns, fill, center, scale = [], [], [], []
     standardize = encoder.linear and encoder.scale
     for spec in encoder.specs:
-        if column_of and spec["name"] in column_of:
-            x, elem_type = column_of[spec["name"]], TensorProto.DOUBLE
-        else:
-            elem_type = input_type(spec)
-            x = g.input(spec["name"], elem_type, [None, 1])
-        if spec["kind"] == "numeric":
-            columns.append(_number(g, x, elem_type))
-            fill.append(spec["mean"])
-            center.append(spec["mean"] if standardize else 0.0)
-            scale.append(spec["std"] if standardize else 1.0)
-        else:
-            columns.append(_categorical(g, x, spec, encoder))
-            width = encoder.width(spec)
+        for leaf in spec["parts"] if spec["kind"] == "struct" else [spec]:
+            if column_of and leaf["name"] in column_of:
+                x, elem_type = column_of[leaf["name"]], TensorProto.DOUBLE
+            else:
+                elem_type = input_type(spec)  # a raw STRUCT column is refused here
+                x = g.input(leaf["name"], elem_type, [None, 1])
+            if leaf["kind"] == "numeric":
+                columns.append(_number(g, x, elem_type))
+                fill.append(leaf["mean"])
+                center.append(leaf["mean"] if standardize else 0.0)
+                scale.append(leaf["std"] if standardize else 1.0)
+                continue
+            columns.append(_categorical(g, x, leaf, encoder) if leaf["kind"] == "categorical" else
+                           _number(g, x, elem_type))  # a dense vector TRANSFORM computed
+            width = encoder.width(leaf)
             fill, center, scale = fill + [0.0] * width, center + [0.0] * width, scale + [1.0] * width
     X = g.op("Concat", *columns, axis=1, hint="features") if len(columns) > 1 else columns[0]
     X = g.op("Where", g.op("IsNaN", X), g.const([fill], "means"), X, hint="imputed")

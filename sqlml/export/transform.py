@@ -2,13 +2,14 @@
 
 The fitted TRANSFORM outputs are DuckDB expressions (engine/transform.py). This translates the part of
 SQL they are written in: columns, number and string literals, + - * / and unary minus, comparisons, AND,
-OR, NOT, IS [NOT] NULL, CASE, COALESCE, GREATEST / LEAST, CAST to numbers, integers and text, ||,
+OR and NOT in SQL's three-valued logic, IS [NOT] NULL, CASE, COALESCE, GREATEST / LEAST (ignoring NULL),
+CAST to numbers, integers and text, ||, struct literals and STRUCT_EXTRACT, one-entry sparse lists,
 LIST_POSITION over a literal list, and LN, LOG10, EXP, SQRT, ABS, POWER, FLOOR, CEIL, ROUND. That covers
-ML.STANDARD_SCALER, MIN_MAX_SCALER, MAX_ABS_SCALER, ROBUST_SCALER, IMPUTER, BUCKETIZE,
-QUANTILE_BUCKETIZE, LABEL_ENCODER and arithmetic of one's own. Anything else (ML.ONE_HOT_ENCODER's
-lists, ML.TF_IDF, date parts, ...) is a NotSupportedError naming the TRANSFORM output and the
-expression. Values are double (NULL as NaN), strings (NULL as "") or booleans; arithmetic is in double
-precision, as DuckDB computes it.
+ML.STANDARD_SCALER, MIN_MAX_SCALER, MAX_ABS_SCALER, ROBUST_SCALER, IMPUTER, BUCKETIZE, QUANTILE_BUCKETIZE,
+LABEL_ENCODER, ONE_HOT_ENCODER, POLYNOMIAL_EXPAND, FEATURE_CROSS and arithmetic of one's own. Anything else
+(ML.HASH_BUCKETIZE's hash, the list functions such as ML.TF_IDF, date parts, ...) is a NotSupportedError
+naming the TRANSFORM output and the expression. Values are double (NULL as NaN), strings (NULL as ""),
+booleans with a NULL mask, structs and sparse lists; arithmetic is in double precision, as DuckDB's.
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ from sqlml.export.graph import Graph
 
 class Value(NamedTuple):
     name: str
-    kind: str  # "num" (double), "int" (double holding whole numbers), "str" or "bool"
+    kind: str  # "num" (double), "int" (double holding whole numbers), "str", "bool", "struct" or "sparse"
+    null: str | None = None  # a bool's NULL mask (None: never NULL); numbers and strings carry NaN / ""
+    fields: dict | None = None  # a struct's fields, a sparse list's entries: name -> Value
 
 
 _ARITHMETIC = {exp.Add: "Add", exp.Sub: "Sub", exp.Mul: "Mul", exp.Div: "Div"}
@@ -80,16 +83,18 @@ class _Translator:
         if v.kind == "str":
             return self.g.op("Equal", v.name, self.g.const([[""]], "empty"))
         if v.kind == "bool":
-            return self.g.op("And", v.name, self.g.op("Not", v.name))  # booleans here are never NULL
+            return v.null or self.g.const([[False]], "never", np.bool_)
         return self.g.op("IsNaN", v.name)
+
+    def holds(self, v: Value) -> str:
+        """Where a condition is TRUE (not FALSE, not NULL): what CASE WHEN takes."""
+        return self.g.op("And", v.name, self.g.op("Not", v.null)) if v.null else v.name
 
     def number(self, node: exp.Expr) -> Value:
         v = self(node)
-        if v.kind == "bool":
-            return Value(self.g.op("Cast", v.name, to=TensorProto.DOUBLE), "int")
-        if v.kind == "str":
+        if v.kind in ("str", "struct", "sparse"):
             raise _Unsupported(node.sql("duckdb"))
-        return v
+        return self.number_of(v)
 
     def __call__(self, node: exp.Expr) -> Value:
         g = self.g
@@ -115,31 +120,54 @@ class _Translator:
             a, b = self(node.this), self(node.expression)
             if {a.kind, b.kind} & {"str"} and a.kind != b.kind:
                 raise _Unsupported(node.sql("duckdb"))
+            if "bool" in (a.kind, b.kind) or {a.kind, b.kind} & {"struct", "sparse"}:
+                raise _Unsupported(node.sql("duckdb"))
             op, negate = _COMPARE[type(node)]
             result = g.op(op, a.name, b.name)
-            return Value(g.op("Not", result) if negate else result, "bool")
+            null = g.op("Or", self.is_null(a), self.is_null(b))  # NULL compared is NULL
+            return Value(g.op("Not", result) if negate else result, "bool", null)
         if isinstance(node, (exp.And, exp.Or)):
-            a, b = self(node.this), self(node.expression)
-            return Value(g.op("And" if isinstance(node, exp.And) else "Or", a.name, b.name), "bool")
+            return self.logic(self(node.this), self(node.expression), isinstance(node, exp.And))
         if isinstance(node, exp.Not):
-            return Value(g.op("Not", self(node.this).name), "bool")
+            v = self(node.this)
+            if v.kind != "bool":
+                raise _Unsupported(node.sql("duckdb"))
+            return Value(g.op("Not", v.name), "bool", v.null)
         if isinstance(node, exp.Is) and isinstance(node.expression, exp.Null):
             return Value(self.is_null(self(node.this)), "bool")
+        if isinstance(node, exp.Struct):
+            return Value("", "struct", fields={e.this.name: self(e.expression) for e in node.expressions})
+        if isinstance(node, exp.StructExtract) and isinstance(node.expression, exp.Literal):
+            struct = self(node.this)
+            if struct.kind != "struct" or node.expression.this not in struct.fields:
+                raise _Unsupported(node.sql("duckdb"))
+            return struct.fields[node.expression.this]
+        if isinstance(node, exp.Array) and node.expressions and all(
+                isinstance(e, exp.Struct) and {p.this.name for p in e.expressions} == {"index", "value"}
+                for e in node.expressions):  # a sparse vector: [{'index': i, 'value': v}, ...]
+            entries = [self(e) for e in node.expressions]
+            return Value("", "sparse", fields={str(i): e for i, e in enumerate(entries)})
         if isinstance(node, exp.Case):
             return self.case([(w.this, w.args["true"]) for w in node.args["ifs"]], node.args.get("default"))
         if isinstance(node, exp.Coalesce):
             return self.coalesce([node.this, *node.expressions])
-        if isinstance(node, (exp.Greatest, exp.Least)):
+        if isinstance(node, (exp.Greatest, exp.Least)):  # NULLs are ignored; all NULL is NULL, as DuckDB
             values = [self.number(n) for n in [node.this, *node.expressions]]
             kind = "int" if all(v.kind == "int" for v in values) else "num"
-            return Value(g.op("Max" if isinstance(node, exp.Greatest) else "Min", *[v.name for v in values]), kind)
+            greatest = isinstance(node, exp.Greatest)
+            neutral = g.const([[-np.inf if greatest else np.inf]], "neutral", np.float64)
+            result = g.op("Max" if greatest else "Min", *[g.op("Where", g.op("IsNaN", v.name), neutral, v.name)
+                                                          for v in values])
+            none = g.op("IsInf", result)
+            return Value(g.op("Where", none, g.const([[np.nan]], "nan", np.float64), result), kind)
         if isinstance(node, exp.Cast):
             return self.cast(node)
         if isinstance(node, exp.DPipe):
             a, b = self(node.this), self(node.expression)
             if a.kind != "str" or b.kind != "str":
                 raise _Unsupported(node.sql("duckdb"))
-            return Value(g.op("StringConcat", a.name, b.name), "str")
+            null = g.op("Or", self.is_null(a), self.is_null(b))  # anything || NULL is NULL
+            return Value(g.op("Where", null, g.const([[""]], "null"), g.op("StringConcat", a.name, b.name)), "str")
         if type(node) in _MATH:
             v = self.number(node.this)
             return Value(g.op(_MATH[type(node)], v.name), "int" if isinstance(node, (exp.Floor, exp.Ceil)) else "num")
@@ -154,6 +182,54 @@ class _Translator:
             return self.list_position(node)
         raise _Unsupported(node.sql("duckdb"))
 
+    def logic(self, a: Value, b: Value, conjunction: bool) -> Value:
+        """AND / OR in SQL's three-valued logic."""
+        if a.kind != "bool" or b.kind != "bool":
+            raise _Unsupported("AND / OR of non-boolean values")
+        g = self.g
+        true_a, true_b = self.holds(a), self.holds(b)
+        false_a = g.op("And", g.op("Not", a.name), g.op("Not", self.is_null(a)))
+        false_b = g.op("And", g.op("Not", b.name), g.op("Not", self.is_null(b)))
+        if conjunction:
+            true, false = g.op("And", true_a, true_b), g.op("Or", false_a, false_b)
+        else:
+            true, false = g.op("Or", true_a, true_b), g.op("And", false_a, false_b)
+        return Value(true, "bool", g.op("Not", g.op("Or", true, false)))
+
+    def feature(self, v: Value, spec: dict) -> str:
+        """A numeric feature as a double, a categorical one as a string ("" for NULL)."""
+        if spec["kind"] == "categorical":
+            text = self.text(v)
+            if text is None:
+                raise _Unsupported(f"a categorical feature '{spec['name']}' computed as a fractional number")
+            return text.name
+        if spec["kind"] != "numeric" or v.kind in ("str", "struct", "sparse"):
+            raise _Unsupported(f"feature '{spec['name']}' ({spec['kind']}) computed as {v.kind}")
+        return self.number_of(v).name
+
+    def number_of(self, v: Value) -> Value:
+        if v.kind == "bool":
+            number = self.g.op("Cast", v.name, to=TensorProto.DOUBLE)
+            return Value(self.g.op("Where", v.null, self.g.const([[np.nan]], "nan", np.float64), number)
+                         if v.null else number, "int")
+        return v
+
+    def dense(self, v: Value, width: int) -> str:
+        """A one-entry sparse list [{'index': i, 'value': x}] as a dense [N, width] double vector: x at
+        position i, zeros elsewhere (NULL or out-of-range index: all zeros; NULL value: 0), as the engine
+        reads it."""
+        if v.kind != "sparse" or len(v.fields) != 1:
+            raise _Unsupported("a list feature other than a one-entry [{'index': i, 'value': x}]")
+        g, entry = self.g, v.fields["0"]
+        index, value = (self.number_of(entry.fields[k]) for k in ("index", "value"))
+        if index.kind == "str" or value.kind == "str":
+            raise _Unsupported("a sparse entry with a string index or value")
+        position = g.op("Cast", g.op("Where", g.op("IsNaN", index.name), g.const([[-1.0]], "none", np.float64),
+                                     index.name), to=TensorProto.INT64)
+        hot = g.op("Cast", g.op("Equal", position, g.const(np.arange(width, dtype=np.int64).reshape(1, -1), "positions")),
+                   to=TensorProto.DOUBLE)
+        return g.op("Mul", hot, g.op("Where", g.op("IsNaN", value.name), g.const([[0.0]], "zero", np.float64), value.name))
+
     def round_half_away(self, x: str) -> str:
         """DuckDB's rounding (half away from zero); ONNX Round goes half to even."""
         g = self.g
@@ -163,16 +239,18 @@ class _Translator:
         values = [self(then) for _, then in branches] + [self(default) if default is not None else Value("", "null")]
         kinds = {v.kind for v in values} - {"null"}
         kind = "num" if kinds == {"num", "int"} else kinds.pop() if len(kinds) == 1 else None
-        if kind is None or kind == "bool":
-            raise _Unsupported("CASE of mixed or boolean results")
+        if kind not in ("num", "int", "str"):
+            raise _Unsupported("CASE of mixed, boolean or nested results")
         values = [self.null_of(kind) if v.kind == "null" else v for v in values]
         result = values[-1].name
         for (condition, _), value in reversed(list(zip(branches, values))):
-            result = self.g.op("Where", self(condition).name, value.name, result)
+            result = self.g.op("Where", self.holds(self(condition)), value.name, result)
         return Value(result, kind)
 
     def coalesce(self, nodes: list[exp.Expr]) -> Value:
         values = [self(n) for n in nodes]
+        if any(v.kind not in ("num", "int", "str") for v in values):
+            raise _Unsupported("COALESCE of booleans or nested values")
         result = values[-1]
         for v in reversed(values[:-1]):
             if v.kind != result.kind and {v.kind, result.kind} != {"num", "int"}:
@@ -204,7 +282,8 @@ class _Translator:
             text = g.op("Cast", g.op("Cast", v.name, to=TensorProto.INT64), to=TensorProto.STRING)
             return Value(g.op("Where", self.is_null(v), g.const([[""]], "null"), text), "str")
         if v.kind == "bool":
-            return Value(g.op("Where", v.name, g.const([["true"]], "true"), g.const([["false"]], "false")), "str")
+            text = g.op("Where", v.name, g.const([["true"]], "true"), g.const([["false"]], "false"))
+            return Value(g.op("Where", v.null, g.const([[""]], "null"), text) if v.null else text, "str")
         return None
 
     def list_position(self, node: exp.Anonymous) -> Value:
@@ -223,24 +302,27 @@ class _Translator:
 
 
 def transform_columns(g: Graph, transform: Transform, specs: list[dict], raw: pa.Schema) -> dict[str, str]:
-    """Feature name -> graph value, for the TRANSFORM outputs the model reads (`raw`: the schema of the
-    training query, which types the raw inputs). Numbers come out as double, categories as strings."""
+    """Feature name (a STRUCT output's fields: <output>_<field>) -> graph value, for the TRANSFORM outputs
+    the model reads (`raw`: the training query's schema, which types the raw inputs). Numbers come out as
+    double, categories as strings, sparse vectors dense [N, width]."""
     translate = _Translator(g, raw)
-    kinds = {spec["name"]: spec["kind"] for spec in specs}
+    by_name = {spec["name"]: spec for spec in specs}
     values = {}
     for output in transform.features:
+        spec = by_name[output["name"]]
         try:
             value = translate(sqlglot.parse_one(output["sql"], read="duckdb"))
+            if spec["kind"] == "struct":
+                if value.kind != "struct":
+                    raise _Unsupported(f"a STRUCT feature whose SQL is not a struct literal: {output['sql']}")
+                for field, part in value.fields.items():
+                    leaf = next(p for p in spec["parts"] if p["name"] == f"{spec['name']}_{field}")
+                    values[leaf["name"]] = translate.feature(part, leaf)
+            elif spec["kind"] == "sparse":
+                values[spec["name"]] = translate.dense(value, spec["width"])
+            else:
+                values[spec["name"]] = translate.feature(value, spec)
         except _Unsupported as exc:
             raise NotSupportedError(f"EXPORT MODEL: TRANSFORM output '{output['name']}' has no ONNX form: {exc} "
                                     "(see docs/statements.md, EXPORT MODEL, for the SQL an export translates)") from None
-        wanted = kinds.get(output["name"])
-        if wanted == "categorical" and value.kind in ("int", "bool"):
-            value = translate.text(value)
-        if wanted == "numeric" and value.kind == "bool":
-            value = Value(g.op("Cast", value.name, to=TensorProto.DOUBLE), "int")
-        if (wanted == "numeric") != (value.kind in ("num", "int")) or value.kind == "null":
-            raise NotSupportedError(f"EXPORT MODEL: TRANSFORM output '{output['name']}' is a {wanted} feature "
-                                    "whose ONNX form here is not")
-        values[output["name"]] = value.name
     return values

@@ -112,7 +112,11 @@ TRANSFORM = ("CREATE OR REPLACE MODEL shaped TRANSFORM(ML.STANDARD_SCALER(bill_l
              "bill_length_mm / bill_depth_mm AS ratio, ln(body_mass_g) - 8 AS log_mass, island, "
              "ML.LABEL_ENCODER(island) OVER () AS il, ML.ROBUST_SCALER(body_mass_g) OVER () AS rb, "
              "ML.MAX_ABS_SCALER(bill_depth_mm) OVER () AS ma, ML.IMPUTER(sex, 'most_frequent') OVER () AS si, "
-             "CASE WHEN flipper_length_mm > 200 THEN 'long' ELSE 'short' END AS flipper, species) "
+             "CASE WHEN flipper_length_mm > 200 THEN 'long' ELSE 'short' END AS flipper, "
+             "ML.ONE_HOT_ENCODER(sex) OVER () AS sex_hot, ML.FEATURE_CROSS(STRUCT_PACK(i := island, s := sex)) AS cross, "
+             "ML.POLYNOMIAL_EXPAND(STRUCT_PACK(a := bill_length_mm, b := bill_depth_mm), 2) AS poly, "
+             "CASE WHEN NOT (body_mass_g > 4000 AND sex = 'male') THEN 'other' ELSE 'heavy male' END AS heavy, "
+             "island || '/' || sex AS where_who, GREATEST(bill_length_mm, flipper_length_mm / 5) AS longest, species) "
              "OPTIONS(model_type='{model_type}', input_label_cols=['species']) AS SELECT * FROM penguins")
 
 
