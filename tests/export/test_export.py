@@ -9,6 +9,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+import onnx
 import onnxruntime as ort
 import pytest
 
@@ -135,3 +136,13 @@ def test_transform_is_inside_the_graph(data, tmp_path, model_type):
     np.testing.assert_allclose(got["predicted_species_probs"], probs, atol=1e-9)
     alone = run_onnx(tmp_path / "t.onnx", rows[3:4])  # penguin 4 has NULL measurements
     np.testing.assert_allclose(alone["predicted_species_probs"][0], probs[3], atol=1e-9)
+
+
+def test_target_opset_is_the_default_domain_version(data, tmp_path):
+    create(data, "linear_reg")
+    data.cursor().execute(f"EXPORT MODEL linear_reg OPTIONS(uri='{tmp_path}/m.onnx', target_opset=23)")
+    graph = onnx.load(tmp_path / "m.onnx")
+    assert {o.domain: o.version for o in graph.opset_import} == {"": 23, "ai.onnx.ml": 5}
+    rows = rows_of(data, CARS)
+    expected = [r["predicted_mpg"] for r in rows_of(data, f"SELECT * FROM ML.PREDICT(MODEL linear_reg, ({CARS}))")]
+    np.testing.assert_allclose(run_onnx(tmp_path / "m.onnx", rows)["predicted_mpg"], expected, rtol=1e-12)
