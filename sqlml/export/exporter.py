@@ -93,6 +93,9 @@ def _paths(uri: str, overwrite: bool) -> list[Path]:
     if not folder.is_dir():
         raise ProgrammingError(f"OPTIONS: uri {uri!r}: directory '{folder}' does not exist; create it first")
     paths = [path, path.with_suffix(".json"), path.with_suffix(".md")]
+    folders = [str(p) for p in paths if p.is_dir()]
+    if folders:
+        raise ProgrammingError(f"OPTIONS: uri {uri!r}: {', '.join(folders)} is a directory, not a file to replace")
     taken = [str(p) for p in paths if p.exists()]
     if taken and not overwrite:
         raise ProgrammingError(f"OPTIONS: uri {uri!r}: {', '.join(taken)} already exist(s); pass overwrite=TRUE "
@@ -101,23 +104,37 @@ def _paths(uri: str, overwrite: bool) -> list[Path]:
 
 
 def _write_all(files: dict[Path, bytes]) -> None:
-    """Each file written to a temporary name, then all renamed into place; OperationalError if the
-    directory refuses them."""
-    staged = []
+    """All files or none: each written to a temporary name, the files it replaces moved aside, then all
+    renamed into place; if any step fails, what was there is put back. OperationalError if the directory
+    refuses them."""
+    staged, moved, placed = [], [], []
     try:
         for path, data in files.items():
             handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
             staged.append((temporary, path))
             with os.fdopen(handle, "wb") as out:
                 out.write(data)
+        for _, path in staged:
+            if path.exists():
+                handle, backup = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.old.")
+                os.close(handle)
+                os.replace(path, backup)
+                moved.append((backup, path))
         for temporary, path in staged:
             os.replace(temporary, path)
+            placed.append(path)
     except OSError as exc:
+        for path in placed:
+            path.unlink()
+        for backup, path in moved:
+            os.replace(backup, path)
         raise OperationalError(f"EXPORT MODEL: cannot write to '{path.parent}': {exc.strerror}") from None
     finally:
         for temporary, _ in staged:
             if os.path.exists(temporary):
                 os.unlink(temporary)
+    for backup, _ in moved:
+        os.unlink(backup)
 
 
 def _verified(ctx: MLContext, model: Model, raw: pa.Schema, quantize: str, options: dict) -> tuple[bytes, dict]:

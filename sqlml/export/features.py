@@ -1,8 +1,8 @@
 """The model's automatic preprocessing (engine/features.py) as ONNX: raw input columns -> feature matrix.
 
 One graph input per feature column, shape [N, 1], typed as the column: double (float for FLOAT/REAL) for
-numbers, int64 for integers, string for strings, booleans ('true' / 'false'), dates ('2024-01-31') and
-times. NULL is NaN in a float input, the smallest int64 (-9223372036854775808) in an int64 input and ""
+numbers (and unsigned 64-bit integers), int64 for other integers, string for strings, booleans ('true' /
+'false'), dates ('2024-01-31') and times (as DuckDB writes them, '10:00:00' or '10:00:00.5'). NULL is NaN in a float input, the smallest int64 (-9223372036854775808) in an int64 input and ""
 in a string input; each is then treated as ML.PREDICT treats NULL.
 Timestamps, STRUCT and LIST features have no ONNX form here (NotSupportedError naming the column).
 """
@@ -17,7 +17,7 @@ from sqlml.errors import NotSupportedError
 from sqlml.export.graph import Graph
 
 INT64_NULL = np.iinfo(np.int64).min  # an int64 input's NULL
-_INTEGERS = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
+_INTEGERS = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32")  # uint64 goes in as double
 
 
 def input_type(spec: dict) -> int:
@@ -41,18 +41,35 @@ def _number(g: Graph, x: str, elem_type: int) -> str:
     return x if elem_type == g.elem_type else g.op("Cast", x, to=g.elem_type)
 
 
-def _categorical(g: Graph, x: str, spec: dict, encoder: FeatureEncoder) -> str:
+def duckdb_time(text: str) -> str:
+    """A time as pyarrow writes it ('10:00:00.500000') as DuckDB does ('10:00:00.5'; '10:00:00' when whole)."""
+    whole, _, fraction = text.partition(".")
+    fraction = fraction.rstrip("0")
+    return f"{whole}.{fraction}" if fraction else whole
+
+
+def _codes(g: Graph, x: str, spec: dict, keys: list[str], codes: list[int], default: int) -> str:
+    """keys -> codes (default for anything else); a TIME vocabulary also takes DuckDB's text of each time."""
+    if spec.get("type", "").startswith("time"):
+        extra = {duckdb_time(k): c for k, c in zip(keys, codes) if duckdb_time(k) != k}
+        keys, codes = keys + list(extra), codes + list(extra.values())
+    if not keys:  # an all-NULL column at training: every value is unseen
+        keys, codes = ["\x00"], [default]
+    return g.op("LabelEncoder", x, domain="ai.onnx.ml", keys_strings=keys, values_int64s=codes, default_int64=default)
+
+
+def _categorical(g: Graph, x: str, spec: dict, encoder: FeatureEncoder) -> str | None:
+    """Label codes (trees) or one-hot columns (linear models; None when there are none)."""
     vocabulary = spec["vocabulary"]
     if "" in vocabulary:
         raise NotSupportedError(f"EXPORT MODEL: feature '{spec['name']}' has the empty string as a category, "
                                 "but an exported model reads \"\" as NULL; map it to another value first")
     if not encoder.linear:  # label encoding: 1-based position in the vocabulary, 0 for NULL or unseen
-        codes = g.op("LabelEncoder", x, domain="ai.onnx.ml", keys_strings=vocabulary,
-                     values_int64s=list(range(1, len(vocabulary) + 1)), default_int64=0)
-        return g.op("Cast", codes, to=g.elem_type)
+        return g.op("Cast", _codes(g, x, spec, vocabulary, list(range(1, len(vocabulary) + 1)), 0), to=g.elem_type)
     keys = vocabulary + ([""] if spec["has_null"] else [])  # one-hot; NULL a category of its own, last
-    codes = g.op("LabelEncoder", x, domain="ai.onnx.ml", keys_strings=keys,
-                 values_int64s=list(range(len(keys))), default_int64=-1)
+    if not keys:
+        return None
+    codes = _codes(g, x, spec, keys, list(range(len(keys))), -1)
     hot = g.op("Equal", codes, g.const(np.arange(len(keys), dtype=np.int64).reshape(1, -1), "positions"))
     return g.op("Cast", hot, to=g.elem_type)
 
@@ -78,8 +95,9 @@ def feature_matrix(g: Graph, encoder: FeatureEncoder, column_of: dict[str, str] 
                 center.append(leaf["mean"] if standardize else 0.0)
                 scale.append(leaf["std"] if standardize else 1.0)
                 continue
-            columns.append(_categorical(g, x, leaf, encoder) if leaf["kind"] == "categorical" else
-                           _number(g, x, elem_type))  # a dense vector TRANSFORM computed
+            column = _categorical(g, x, leaf, encoder) if leaf["kind"] == "categorical" else \
+                _number(g, x, elem_type)  # a dense vector TRANSFORM computed
+            columns += [column] if column is not None else []
             width = encoder.width(leaf)
             fill, center, scale = fill + [0.0] * width, center + [0.0] * width, scale + [1.0] * width
     X = g.op("Concat", *columns, axis=1, hint="features") if len(columns) > 1 else columns[0]

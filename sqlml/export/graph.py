@@ -6,6 +6,9 @@ import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 
+from sqlml.errors import ProgrammingError
+
+RESERVED = "sqlml:"  # the prefix of every name the builder generates
 ML_OPSET = 5  # ai.onnx.ml 5 has TreeEnsemble (with the default domain at opset 21 or later)
 
 
@@ -23,8 +26,9 @@ class Graph:
         return helper.np_dtype_to_tensor_dtype(self.dtype)
 
     def name(self, hint: str) -> str:
+        """A fresh name for a node output or constant; RESERVED keeps it apart from column names."""
         self._count += 1
-        return f"{hint}_{self._count}"
+        return f"{RESERVED}{hint}_{self._count}"
 
     def const(self, value, hint: str = "c", dtype=None) -> str:
         """An initializer holding `value` (in the graph's precision unless `dtype` says otherwise)."""
@@ -45,10 +49,16 @@ class Graph:
         return names[0] if outputs == 1 else names
 
     def input(self, name: str, elem_type: int, shape: list) -> str:
+        if name.startswith(RESERVED):
+            raise ProgrammingError(f"EXPORT MODEL: column '{name}' starts with '{RESERVED}', which names the "
+                                   "graph's own values; rename it")
         self.inputs.append(helper.make_tensor_value_info(name, elem_type, shape))
         return name
 
     def output(self, value: str, name: str, elem_type: int, shape: list) -> None:
+        if any(i.name == name for i in self.inputs):
+            raise ProgrammingError(f"EXPORT MODEL: input column '{name}' has the name of an output of the graph; "
+                                   "rename it in the training query")
         self.op("Identity", value, name=name)
         self.outputs.append(helper.make_tensor_value_info(name, elem_type, shape))
 

@@ -2,8 +2,9 @@
 
 int8: ONNX Runtime's dynamic quantization of the MatMul nodes (linear models, DNN layers, PCA), weights
 as int8 with a per-tensor scale, activations quantized on the fly. Tree ensembles have no MatMul (ONNX
-Runtime never quantizes TreeEnsemble) and are refused. float16: float32 weight tensors stored as float16
-and cast back when the graph runs (half the bytes, any runtime); tree ensembles become the compact
+Runtime never quantizes TreeEnsemble) and are refused. float16: the MatMul weight matrices stored as
+float16 and cast back when the graph runs (half their bytes, any runtime; preprocessing constants such as
+means stay float32, where they cannot overflow); tree ensembles become the compact
 TreeEnsemble in float32 (ONNX Runtime runs no float16 trees), splits rounded down so a float32 input
 takes the branch it takes against the double; verification then decides whether that keeps agreement.
 auto: int8 for DNNs, float16 for tree ensembles (no quantization when verification refuses it),
@@ -28,9 +29,6 @@ from sqlml.engine.trainers.linear import LinearModel
 from sqlml.engine.trainers.pca import PCAModel
 from sqlml.engine.trainers.random_forest import ForestModel
 from sqlml.errors import NotSupportedError
-
-_SMALLEST_WEIGHT = 16  # elements: smaller float tensors (scales, means) stay float32
-
 
 def precision(quantize: str):
     """The dtype the graph is built in before quantizing."""
@@ -65,8 +63,9 @@ def float16(graph: onnx.ModelProto, model: Model) -> tuple[onnx.ModelProto, list
     if isinstance(model.estimator, (BoosterModel, ForestModel)):  # built compact in float32 already
         return graph, [node.output[0] for node in graph.graph.node if node.op_type == "TreeEnsemble"]
     casts, converted = [], []
+    weights = {node.input[1] for node in graph.graph.node if node.op_type == "MatMul"}  # not means, stds, ...
     for tensor in graph.graph.initializer:
-        if tensor.data_type == TensorProto.FLOAT and np.prod(tensor.dims) >= _SMALLEST_WEIGHT:
+        if tensor.name in weights and tensor.data_type == TensorProto.FLOAT:
             half = numpy_helper.from_array(numpy_helper.to_array(tensor).astype(np.float16), f"{tensor.name}_fp16")
             casts.append(helper.make_node("Cast", [half.name], [tensor.name], to=TensorProto.FLOAT))
             converted.append(tensor.name)

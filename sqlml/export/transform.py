@@ -31,7 +31,8 @@ from sqlml.export.graph import Graph
 
 class Value(NamedTuple):
     name: str
-    kind: str  # "num" (double), "int" (double holding whole numbers), "str", "bool", "struct" or "sparse"
+    kind: str  # numbers (held as double): "num" a DOUBLE, "dec" a DECIMAL, "int" an integer; "str", "bool",
+    #            "struct", "sparse" or "null" (the NULL literal)
     null: str | None = None  # a bool's NULL mask (None: never NULL); numbers and strings carry NaN / ""
     fields: dict | None = None  # a struct's fields, a sparse list's entries: name -> Value
 
@@ -44,6 +45,16 @@ _NUMBER_TYPES = {exp.DataType.Type.DOUBLE, exp.DataType.Type.FLOAT, exp.DataType
 _INTEGER_TYPES = {exp.DataType.Type.INT, exp.DataType.Type.BIGINT, exp.DataType.Type.SMALLINT,
                   exp.DataType.Type.TINYINT}
 _TEXT_TYPES = {exp.DataType.Type.TEXT, exp.DataType.Type.VARCHAR}
+
+
+def _common_kind(kinds: set[str]) -> str | None:
+    """The kind of a CASE or COALESCE of values of `kinds`: one string kind, or numbers as DuckDB widens
+    them (DOUBLE over DECIMAL over integer); None for anything else."""
+    if kinds == {"str"}:
+        return "str"
+    if kinds and kinds <= {"num", "dec", "int"}:
+        return "num" if "num" in kinds else "dec" if "dec" in kinds else "int"
+    return None
 
 
 class _Unsupported(Exception):
@@ -63,7 +74,10 @@ class _Translator:
             spec = {"name": found, "type": str(self.raw.field(found).type),
                     "kind": column_kind(found, self.raw.field(found).type)}
             x = self.g.input(found, input_type(spec), [None, 1])
-            if spec["kind"] == "categorical":
+            if pa.types.is_boolean(self.raw.field(found).type):  # sent as 'true' / 'false', NULL as ""
+                self.columns[found] = Value(self.g.op("Equal", x, self.g.const([["true"]], "true")), "bool",
+                                            self.g.op("Equal", x, self.g.const([[""]], "empty")))
+            elif spec["kind"] == "categorical":
                 self.columns[found] = Value(x, "str")
             else:
                 integer = input_type(spec) == TensorProto.INT64
@@ -71,7 +85,8 @@ class _Translator:
                 if integer:  # the int64 NULL becomes NaN like every other number's
                     number = self.g.op("Where", self.g.op("Equal", x, self.g.const([[INT64_NULL]], "null", np.int64)),
                                        self.g.const([[np.nan]], "nan", np.float64), number)
-                self.columns[found] = Value(number, "int" if integer else "num")
+                decimal = pa.types.is_decimal(self.raw.field(found).type)
+                self.columns[found] = Value(number, "int" if integer else "dec" if decimal else "num")
         return self.columns[found]
 
     def null_of(self, kind: str) -> Value:
@@ -106,20 +121,22 @@ class _Translator:
             if node.is_string:
                 return Value(g.const([[node.this]], "text"), "str")
             value = float(node.this)
-            return Value(g.const([[value]], "number", np.float64), "int" if value.is_integer() else "num")
+            decimal = "." in node.this or "e" in node.this.lower()  # DuckDB reads 2.5 as a DECIMAL
+            return Value(g.const([[value]], "number", np.float64), "dec" if decimal else "int")
         if isinstance(node, exp.Null):
             return Value("", "null")
         if type(node) in _ARITHMETIC:
             a, b = self.number(node.this), self.number(node.expression)
-            kind = "int" if a.kind == b.kind == "int" and not isinstance(node, exp.Div) else "num"
+            kinds = {a.kind, b.kind}  # DuckDB: a DOUBLE or a division makes a DOUBLE, a DECIMAL a DECIMAL
+            kind = "num" if "num" in kinds or isinstance(node, exp.Div) else "dec" if "dec" in kinds else "int"
             return Value(g.op(_ARITHMETIC[type(node)], a.name, b.name), kind)
         if isinstance(node, exp.Neg):
             v = self.number(node.this)
             return Value(g.op("Neg", v.name), v.kind)
         if type(node) in _COMPARE:
             a, b = self(node.this), self(node.expression)
-            if {a.kind, b.kind} & {"str"} and a.kind != b.kind:
-                raise _Unsupported(node.sql("duckdb"))
+            if "str" in (a.kind, b.kind) and (a.kind != b.kind or not isinstance(node, (exp.EQ, exp.NEQ))):
+                raise _Unsupported(f"{node.sql('duckdb')} (strings compare only with = and <>)")
             if "bool" in (a.kind, b.kind) or {a.kind, b.kind} & {"struct", "sparse"}:
                 raise _Unsupported(node.sql("duckdb"))
             op, negate = _COMPARE[type(node)]
@@ -153,7 +170,8 @@ class _Translator:
             return self.coalesce([node.this, *node.expressions])
         if isinstance(node, (exp.Greatest, exp.Least)):  # NULLs are ignored; all NULL is NULL, as DuckDB
             values = [self.number(n) for n in [node.this, *node.expressions]]
-            kind = "int" if all(v.kind == "int" for v in values) else "num"
+            kinds = {v.kind for v in values}
+            kind = "num" if "num" in kinds else "dec" if "dec" in kinds else "int"
             greatest = isinstance(node, exp.Greatest)
             neutral = g.const([[-np.inf if greatest else np.inf]], "neutral", np.float64)
             result = g.op("Max" if greatest else "Min", *[g.op("Where", g.op("IsNaN", v.name), neutral, v.name)
@@ -170,14 +188,20 @@ class _Translator:
             return Value(g.op("Where", null, g.const([[""]], "null"), g.op("StringConcat", a.name, b.name)), "str")
         if type(node) in _MATH:
             v = self.number(node.this)
-            return Value(g.op(_MATH[type(node)], v.name), "int" if isinstance(node, (exp.Floor, exp.Ceil)) else "num")
-        if isinstance(node, exp.Log) and node.expression is None:
-            return Value(g.op("Div", g.op("Log", self.number(node.this).name),
-                              g.const([[np.log(10.0)]], "ln10", np.float64)), "num")
+            return Value(g.op(_MATH[type(node)], v.name), v.kind if isinstance(node, (exp.Floor, exp.Ceil)) else "num")
+        if isinstance(node, exp.Log):  # LOG(x) and LOG10(x): base 10; LOG(b, x): base b
+            base, x = (10.0, node.this) if node.expression is None else (node.this, node.expression)
+            if not isinstance(base, float):
+                if not (isinstance(base, exp.Literal) and not base.is_string):
+                    raise _Unsupported(node.sql("duckdb"))
+                base = float(base.this)
+            return Value(g.op("Div", g.op("Log", self.number(x).name),
+                              g.const([[np.log(base)]], "ln_base", np.float64)), "num")
         if isinstance(node, exp.Pow):
             return Value(g.op("Pow", self.number(node.this).name, self.number(node.expression).name), "num")
-        if isinstance(node, exp.Round) and node.args.get("decimals") is None:
-            return Value(self.round_half_away(self.number(node.this).name), "int")
+        if isinstance(node, exp.Round) and node.args.get("decimals") is None:  # half away from zero
+            v = self.number(node.this)
+            return Value(self.round_half_away(v.name), v.kind)
         if isinstance(node, exp.Anonymous) and node.name.upper() == "LIST_POSITION":
             return self.list_position(node)
         raise _Unsupported(node.sql("duckdb"))
@@ -208,6 +232,8 @@ class _Translator:
         return self.number_of(v).name
 
     def number_of(self, v: Value) -> Value:
+        if v.kind == "null":
+            return self.null_of("num")
         if v.kind == "bool":
             number = self.g.op("Cast", v.name, to=TensorProto.DOUBLE)
             return Value(self.g.op("Where", v.null, self.g.const([[np.nan]], "nan", np.float64), number)
@@ -237,45 +263,58 @@ class _Translator:
 
     def case(self, branches: list[tuple[exp.Expr, exp.Expr]], default: exp.Expr | None) -> Value:
         values = [self(then) for _, then in branches] + [self(default) if default is not None else Value("", "null")]
-        kinds = {v.kind for v in values} - {"null"}
-        kind = "num" if kinds == {"num", "int"} else kinds.pop() if len(kinds) == 1 else None
-        if kind not in ("num", "int", "str"):
+        kind = _common_kind({v.kind for v in values} - {"null"})
+        if kind is None:
             raise _Unsupported("CASE of mixed, boolean or nested results")
         values = [self.null_of(kind) if v.kind == "null" else v for v in values]
         result = values[-1].name
         for (condition, _), value in reversed(list(zip(branches, values))):
-            result = self.g.op("Where", self.holds(self(condition)), value.name, result)
+            test = self(condition)
+            if test.kind != "bool":
+                raise _Unsupported(f"CASE WHEN {condition.sql('duckdb')} (not a condition)")
+            result = self.g.op("Where", self.holds(test), value.name, result)
         return Value(result, kind)
 
     def coalesce(self, nodes: list[exp.Expr]) -> Value:
         values = [self(n) for n in nodes]
-        if any(v.kind not in ("num", "int", "str") for v in values):
-            raise _Unsupported("COALESCE of booleans or nested values")
-        result = values[-1]
+        kind = _common_kind({v.kind for v in values} - {"null"})
+        if kind is None:
+            raise _Unsupported("COALESCE of different types, booleans or nested values")
+        values = [self.null_of(kind) if v.kind == "null" else v for v in values]
+        result = values[-1].name
         for v in reversed(values[:-1]):
-            if v.kind != result.kind and {v.kind, result.kind} != {"num", "int"}:
-                raise _Unsupported("COALESCE of different types")
-            kind = v.kind if v.kind == result.kind else "num"
-            result = Value(self.g.op("Where", self.is_null(v), result.name, v.name), kind)
-        return result
+            result = self.g.op("Where", self.is_null(v), result, v.name)
+        return Value(result, kind)
 
     def cast(self, node: exp.Cast) -> Value:
-        to = node.to.this
+        to, g = node.to.this, self.g
         if to in _NUMBER_TYPES:
             v = self.number(node.this)
-            return Value(v.name, "num")
+            if to != exp.DataType.Type.DECIMAL:
+                return Value(v.name, "num")
+            scale = node.to.expressions[1].this.this if len(node.to.expressions) > 1 else None
+            if scale is None:
+                raise _Unsupported(f"{node.sql('duckdb')} (a DECIMAL cast needs its precision and scale)")
+            factor = g.const([[10.0 ** int(scale)]], "scale", np.float64)  # DuckDB rounds half away from zero
+            return Value(g.op("Div", self.round_half_away(g.op("Mul", v.name, factor)), factor), "dec")
         if to in _INTEGER_TYPES:
             v = self.number(node.this)
-            return Value(v.name if v.kind == "int" else self.round_half_away(v.name), "int")
+            if v.kind == "int":
+                return v
+            # DuckDB rounds a DOUBLE half to even (as ONNX Round does) and a DECIMAL half away from zero
+            return Value(g.op("Round", v.name) if v.kind == "num" else self.round_half_away(v.name), "int")
         if to in _TEXT_TYPES:
             text = self.text(self(node.this))
             if text is not None:
                 return text
+            raise _Unsupported(f"{node.sql('duckdb')} (only strings, integers and booleans become text here)")
         raise _Unsupported(node.sql("duckdb"))
 
     def text(self, v: Value) -> Value | None:
         """A string, a whole number or a boolean as DuckDB's text; None for other numbers."""
         g = self.g
+        if v.kind == "null":
+            return self.null_of("str")
         if v.kind == "str":
             return v
         if v.kind == "int":  # whole numbers print without a fraction; NULL stays NULL ("")

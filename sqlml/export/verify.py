@@ -26,7 +26,7 @@ from sqlml.engine.train import split_rows
 from sqlml.engine.trainers.base import training_sample
 from sqlml.engine.transform import registered
 from sqlml.errors import DataError
-from sqlml.export.features import INT64_NULL
+from sqlml.export.features import INT64_NULL, duckdb_time
 
 MIN_AGREEMENT, MAX_DIFF = 0.999, 1e-4
 MIN_FLOAT16_AGREEMENT = 0.995
@@ -55,10 +55,12 @@ def feeds(session: ort.InferenceSession, rows: pa.Table) -> dict[str, np.ndarray
         column = rows.column(arg.name)
         if arg.type == "tensor(string)":
             values = pc.fill_null(pc.cast(column, pa.string()), "").to_numpy(zero_copy_only=False).astype(object)
+            if pa.types.is_time(column.type):  # a device sends times as DuckDB writes them
+                values = np.array([v and duckdb_time(v) for v in values], dtype=object)
         elif arg.type == "tensor(int64)":
             values = pc.fill_null(pc.cast(column, pa.int64()), INT64_NULL).to_numpy(zero_copy_only=False)
         else:
-            values = pc.fill_null(pc.cast(column, pa.float64()), math.nan).to_numpy(zero_copy_only=False)
+            values = pc.fill_null(pc.cast(column, pa.float64(), safe=False), math.nan).to_numpy(zero_copy_only=False)
         out[arg.name] = values.astype(_NUMPY.get(arg.type, object)).reshape(-1, 1)
     return out
 
@@ -84,6 +86,10 @@ def verify(ctx: MLContext, model: Model, graph: onnx.ModelProto, quantize: str,
     session = ort.InferenceSession(graph.SerializeToString(), providers=["CPUExecutionProvider"])
     outputs = dict(zip([o.name for o in session.get_outputs()], session.run(None, feeds(session, rows))))
     exported = outputs[scores_output(model)].astype(np.float64)
+    broken = int((~np.isfinite(exported) & np.isfinite(native)).sum())
+    if broken:
+        raise DataError(f"EXPORT MODEL: the ONNX graph gives NaN or infinite scores for {broken} of {rows.num_rows} "
+                        "rows where the model does not (an overflow in reduced precision?); nothing was written")
     figures = {"rows": rows.num_rows, "max_abs_diff": float(np.max(np.abs(exported - native)))}
     scale = 1.0
     if model.is_classifier:

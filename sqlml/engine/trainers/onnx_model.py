@@ -33,6 +33,9 @@ def _rank(arg, what: str) -> int:
         raise NotSupportedError(f"ONNX model {what} '{arg.name}' has type {arg.type} and shape {shape}; sqlml runs "
                                 "graphs whose inputs are [N] or [N, 1] and outputs [N], [N, 1] or [N, k] tensors of "
                                 "float, double, int64, string or bool")
+    if what == "input" and isinstance(shape[0], int):
+        raise NotSupportedError(f"ONNX model input '{arg.name}' has a fixed batch size ({shape[0]}); sqlml feeds "
+                                "inputs with a free first dimension, [N] or [N, 1]")
     return len(shape)
 
 
