@@ -3,11 +3,13 @@
 The fitted TRANSFORM outputs are DuckDB expressions (engine/transform.py). This translates the part of
 SQL they are written in: columns, number and string literals, + - * / and unary minus, comparisons, AND,
 OR and NOT in SQL's three-valued logic, IS [NOT] NULL, CASE, COALESCE, GREATEST / LEAST (ignoring NULL),
-CAST to numbers, integers and text, ||, struct literals and STRUCT_EXTRACT, one-entry sparse lists,
-LIST_POSITION over a literal list, and LN, LOG10, EXP, SQRT, ABS, POWER, FLOOR, CEIL, ROUND. That covers
-ML.STANDARD_SCALER, MIN_MAX_SCALER, MAX_ABS_SCALER, ROBUST_SCALER, IMPUTER, BUCKETIZE, QUANTILE_BUCKETIZE,
-LABEL_ENCODER, ONE_HOT_ENCODER, POLYNOMIAL_EXPAND, FEATURE_CROSS and arithmetic of one's own. Anything else
-(ML.HASH_BUCKETIZE's hash, the list functions such as ML.TF_IDF, date parts, ...) is a NotSupportedError
+CAST to numbers, integers and text, ||, NULLIF, struct literals and STRUCT_EXTRACT, one-entry sparse
+lists, literal lists with comprehensions and LIST_SUM over them, LIST_POSITION over a literal list, and
+LN, LOG, LOG10, EXP, SQRT, ABS, POWER, FLOOR, CEIL, ROUND. That covers ML.STANDARD_SCALER,
+MIN_MAX_SCALER, MAX_ABS_SCALER, ROBUST_SCALER, IMPUTER, BUCKETIZE, QUANTILE_BUCKETIZE, LABEL_ENCODER,
+ONE_HOT_ENCODER, POLYNOMIAL_EXPAND, FEATURE_CROSS, NORMALIZER of listed columns and arithmetic of one's
+own. Anything else (ML.HASH_BUCKETIZE's hash, functions over list columns or split text such as
+ML.TF_IDF, date parts, ...) is a NotSupportedError
 naming the TRANSFORM output and the expression. Values are double (NULL as NaN), strings (NULL as ""),
 booleans with a NULL mask, structs and sparse lists; arithmetic is in double precision, as DuckDB's.
 """
@@ -32,7 +34,7 @@ from sqlml.export.graph import Graph
 class Value(NamedTuple):
     name: str
     kind: str  # numbers (held as double): "num" a DOUBLE, "dec" a DECIMAL, "int" an integer; "str", "bool",
-    #            "struct", "sparse" or "null" (the NULL literal)
+    #            "struct", "sparse", "vector" (a literal list) or "null" (the NULL literal)
     null: str | None = None  # a bool's NULL mask (None: never NULL); numbers and strings carry NaN / ""
     fields: dict | None = None  # a struct's fields, a sparse list's entries: name -> Value
 
@@ -64,6 +66,7 @@ class _Unsupported(Exception):
 class _Translator:
     def __init__(self, g: Graph, raw: pa.Schema):
         self.g, self.raw, self.columns = g, raw, {}
+        self.bound: dict[str, Value] = {}  # a list comprehension's variable -> the element it stands for
 
     def column(self, name: str) -> Value:
         """A raw input column (one graph input, however many outputs read it)."""
@@ -107,7 +110,7 @@ class _Translator:
 
     def number(self, node: exp.Expr) -> Value:
         v = self(node)
-        if v.kind in ("str", "struct", "sparse"):
+        if v.kind in ("str", "struct", "sparse", "vector"):
             raise _Unsupported(node.sql("duckdb"))
         return self.number_of(v)
 
@@ -116,7 +119,7 @@ class _Translator:
         if isinstance(node, exp.Paren):
             return self(node.this)
         if isinstance(node, exp.Column):
-            return self.column(node.name)
+            return self.bound.get(node.name.lower()) or self.column(node.name)
         if isinstance(node, exp.Literal):
             if node.is_string:
                 return Value(g.const([[node.this]], "text"), "str")
@@ -159,6 +162,17 @@ class _Translator:
             if struct.kind != "struct" or node.expression.this not in struct.fields:
                 raise _Unsupported(node.sql("duckdb"))
             return struct.fields[node.expression.this]
+        if isinstance(node, exp.Array) and len(node.expressions) == 1 and isinstance(node.expressions[0], exp.Comprehension):
+            return self.comprehension(node.expressions[0])
+        if isinstance(node, exp.Array) and node.expressions and not any(
+                isinstance(e, (exp.Struct, exp.Comprehension)) for e in node.expressions):  # [a, b, ...]
+            return Value("", "vector", fields={str(i): self(e) for i, e in enumerate(node.expressions)})
+        if isinstance(node, exp.Nullif):
+            a, b = self.number(node.this), self.number(node.expression)
+            return Value(g.op("Where", g.op("Equal", a.name, b.name), g.const([[np.nan]], "nan", np.float64), a.name),
+                         a.kind)
+        if isinstance(node, exp.Anonymous) and node.name.upper() == "LIST_SUM" and len(node.expressions) == 1:
+            return self.list_sum(self(node.expressions[0]))
         if isinstance(node, exp.Array) and node.expressions and all(
                 isinstance(e, exp.Struct) and {p.this.name for p in e.expressions} == {"index", "value"}
                 for e in node.expressions):  # a sparse vector: [{'index': i, 'value': v}, ...]
@@ -240,6 +254,19 @@ class _Translator:
                          if v.null else number, "int")
         return v
 
+    def vector(self, v: Value, width: int) -> str:
+        """A literal list of numbers as [N, width] doubles, NULL as 0 and missing positions 0, as the engine
+        reads a LIST<number> feature."""
+        if v.kind != "vector":
+            raise _Unsupported("a list feature other than a literal list of numbers")
+        g, zero = self.g, self.g.const([[0.0]], "zero", np.float64)
+        numbers = [self.number_of(e) for e in v.fields.values()][:width]
+        if any(n.kind not in ("num", "dec", "int") for n in numbers):
+            raise _Unsupported("a list of non-numbers")
+        columns = [g.op("Where", g.op("IsNaN", n.name), zero, n.name) for n in numbers]
+        columns += [g.op("Mul", numbers[0].name, zero)] * (width - len(columns)) if numbers else []
+        return g.op("Concat", *columns, axis=1) if len(columns) > 1 else columns[0]
+
     def dense(self, v: Value, width: int) -> str:
         """A one-entry sparse list [{'index': i, 'value': x}] as a dense [N, width] double vector: x at
         position i, zeros elsewhere (NULL or out-of-range index: all zeros; NULL value: 0), as the engine
@@ -255,6 +282,32 @@ class _Translator:
         hot = g.op("Cast", g.op("Equal", position, g.const(np.arange(width, dtype=np.int64).reshape(1, -1), "positions")),
                    to=TensorProto.DOUBLE)
         return g.op("Mul", hot, g.op("Where", g.op("IsNaN", value.name), g.const([[0.0]], "zero", np.float64), value.name))
+
+    def comprehension(self, node: exp.Comprehension) -> Value:
+        """[f(e) FOR e IN [a, b, ...]] over a literal list: f of each element, a vector."""
+        listed = self(node.args["iterator"])
+        if listed.kind != "vector" or node.args.get("condition") is not None:
+            raise _Unsupported(f"a list comprehension over {node.args['iterator'].sql('duckdb')} (only literal lists)")
+        variable, outer = node.expression.name.lower(), dict(self.bound)
+        elements = {}
+        for position, element in listed.fields.items():
+            self.bound = {**outer, variable: element}
+            elements[position] = self(node.this)
+        self.bound = outer
+        return Value("", "vector", fields=elements)
+
+    def list_sum(self, v: Value) -> Value:
+        """LIST_SUM of a vector: the sum of its non-NULL numbers, NULL when all are NULL."""
+        if v.kind != "vector":
+            raise _Unsupported("LIST_SUM of a list that is not a literal list")
+        g = self.g
+        numbers = [self.number_of(e) for e in v.fields.values()]
+        zero = g.const([[0.0]], "zero", np.float64)
+        total = g.op("Sum", *[g.op("Where", g.op("IsNaN", n.name), zero, n.name) for n in numbers])
+        none = g.op("IsNaN", numbers[0].name)
+        for n in numbers[1:]:
+            none = g.op("And", none, g.op("IsNaN", n.name))
+        return Value(g.op("Where", none, g.const([[np.nan]], "nan", np.float64), total), "num")
 
     def round_half_away(self, x: str) -> str:
         """DuckDB's rounding (half away from zero); ONNX Round goes half to even."""
@@ -359,6 +412,8 @@ def transform_columns(g: Graph, transform: Transform, specs: list[dict], raw: pa
                     values[leaf["name"]] = translate.feature(part, leaf)
             elif spec["kind"] == "sparse":
                 values[spec["name"]] = translate.dense(value, spec["width"])
+            elif spec["kind"] == "vector":
+                values[spec["name"]] = translate.vector(value, spec["width"])
             else:
                 values[spec["name"]] = translate.feature(value, spec)
         except _Unsupported as exc:

@@ -117,7 +117,8 @@ TRANSFORM = ("CREATE OR REPLACE MODEL shaped TRANSFORM(ML.STANDARD_SCALER(bill_l
              "ML.ONE_HOT_ENCODER(sex) OVER () AS sex_hot, ML.FEATURE_CROSS(STRUCT_PACK(i := island, s := sex)) AS cross, "
              "ML.POLYNOMIAL_EXPAND(STRUCT_PACK(a := bill_length_mm, b := bill_depth_mm), 2) AS poly, "
              "CASE WHEN NOT (body_mass_g > 4000 AND sex = 'male') THEN 'other' ELSE 'heavy male' END AS heavy, "
-             "island || '/' || sex AS where_who, GREATEST(bill_length_mm, flipper_length_mm / 5) AS longest, species) "
+             "island || '/' || sex AS where_who, GREATEST(bill_length_mm, flipper_length_mm / 5) AS longest, "
+             "ML.NORMALIZER([bill_length_mm, bill_depth_mm, flipper_length_mm]) AS shape, species) "
              "OPTIONS(model_type='{model_type}', input_label_cols=['species']) AS SELECT * FROM penguins")
 
 

@@ -35,6 +35,7 @@ PROBES = ("SELECT x::DOUBLE AS x, d::DECIMAL(6, 2) AS d, b, s FROM (VALUES (0.5,
     "CASE WHEN NOT b OR s = 'a' THEN 2 ELSE 3 END AS f",
     "LOG10(x + 10) AS f", "LOG(x + 10) AS f", "LOG(2, x + 10) AS f",
     "ROUND(x) AS f", "COALESCE(d, x, 0) AS f", "LEAST(x, d * 4) AS f",
+    "ML.NORMALIZER([x, d, 1]) AS f", "LIST_SUM([x, d]) + NULLIF(x, 2.5) AS f",  # NULL elements and all-NULL
 ])
 def test_transform_expression_on_the_device(data, tmp_path, item):
     cur = data.cursor()

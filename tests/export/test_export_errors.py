@@ -80,7 +80,7 @@ def test_an_empty_string_category_cannot_be_exported(data, tmp_path):
 
 @pytest.mark.parametrize("item, shown", [
     ("ML.HASH_BUCKETIZE(island, 10) AS hb", "'hb'"),
-    ("ML.NORMALIZER([bill_length_mm, bill_depth_mm]) AS nz", "'nz'"),
+    ("ML.MULTI_HOT_ENCODER(string_split(island, 'e')) OVER () AS mh", "'mh'"),
     ("EXTRACT(year FROM make_date(year, 1, 1)) AS y", "'y'"),
     ("ML.TF_IDF(string_split(island, ' ')) OVER () AS words", "'words'")])
 def test_a_transform_without_an_onnx_form_is_named(data, tmp_path, item, shown):
