@@ -174,21 +174,35 @@ def fit(cur: duckdb.DuckDBPyConnection, named: list[tuple[str, exp.Expr]], train
     with registered(cur, train) as rows:
         query = TrainingRows(cur, rows)
 
-        def fitted(node: exp.Expr) -> exp.Expr:
-            """An ML.<FN>(...) [OVER ()] call as plain SQL with its statistics; any other node as it is."""
+        def fitted_call(node: exp.Expr) -> tuple[str, dict] | None:
+            """An ML.<FN>(...) [OVER ()] call: its SQL with its statistics, and the call as data (function,
+            input: a nested call or {"sql": ...}, arguments, statistics); None for any other node."""
             call = _ml_call(node.this if isinstance(node, exp.Window) else node)
-            if call is None or (isinstance(node, exp.Dot) and isinstance(node.parent, exp.Window)):
-                return node
+            if call is None:
+                return None
             function, anonymous = call
             spec = preprocessor(function)
-            x = anonymous.expressions[0].copy().transform(fitted).sql("duckdb")  # nested calls fitted first
+            argument = anonymous.expressions[0]
+            nested = fitted_call(argument)  # nested calls fitted first
+            x = nested[0] if nested else argument.copy().transform(fitted).sql("duckdb")
             args = arguments(function, [_constant(function, a) for a in anonymous.expressions[1:]])
             stats = check_statistics(function, spec.fit(query, x, *args)) if spec.fit else {}
-            return exp.maybe_parse(f"({spec.apply(x, args, stats)})", dialect="duckdb")
+            return (f"({spec.apply(x, args, stats)})",
+                    {"function": function, "input": nested[1] if nested else {"sql": x}, "args": args, "stats": stats})
+
+        def fitted(node: exp.Expr) -> exp.Expr:
+            """An ML.<FN>(...) [OVER ()] call as plain SQL with its statistics; any other node as it is."""
+            if isinstance(node, exp.Dot) and isinstance(node.parent, exp.Window):
+                return node
+            done = fitted_call(node)
+            return node if done is None else exp.maybe_parse(done[0], dialect="duckdb")
 
         for name, expression in named:
-            fitted_expression = expression.copy().transform(fitted)
-            outputs.append({"name": name, "sql": fitted_expression.sql("duckdb"), "reads": _reads(expression)})
+            whole = fitted_call(expression)  # an output that is one ML call keeps it as data too (for export)
+            fitted_expression = exp.maybe_parse(whole[0], dialect="duckdb") if whole else \
+                expression.copy().transform(fitted)
+            outputs.append({"name": name, "sql": fitted_expression.sql("duckdb"), "reads": _reads(expression),
+                            **({"call": whole[1]} if whole else {})})
     return Transform(outputs, label)
 
 

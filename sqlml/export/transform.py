@@ -8,8 +8,10 @@ lists, literal lists with comprehensions and LIST_SUM over them, LIST_POSITION o
 LN, LOG, LOG10, EXP, SQRT, ABS, POWER, FLOOR, CEIL, ROUND. That covers ML.STANDARD_SCALER,
 MIN_MAX_SCALER, MAX_ABS_SCALER, ROBUST_SCALER, IMPUTER, BUCKETIZE, QUANTILE_BUCKETIZE, LABEL_ENCODER,
 ONE_HOT_ENCODER, POLYNOMIAL_EXPAND, FEATURE_CROSS, NORMALIZER of listed columns and arithmetic of one's
-own. Anything else (ML.HASH_BUCKETIZE's hash, functions over list columns or split text such as
-ML.TF_IDF, date parts, ...) is a NotSupportedError
+own. Text: STR_SPLIT(text, 'delimiter') becomes tokens (ONNX StringSplit), and an output that is one
+call of ML.BAG_OF_WORDS, TF_IDF, MULTI_HOT_ENCODER or NGRAMS over split text is built from the call
+kept with the TRANSFORM (function, vocabulary, IDF), not from its SQL. Anything else (ML.HASH_BUCKETIZE's
+hash, LOWER / UPPER, list functions over LIST columns, date parts, ...) is a NotSupportedError
 naming the TRANSFORM output and the expression. Values are double (NULL as NaN), strings (NULL as ""),
 booleans with a NULL mask, structs and sparse lists; arithmetic is in double precision, as DuckDB's.
 """
@@ -47,6 +49,9 @@ _NUMBER_TYPES = {exp.DataType.Type.DOUBLE, exp.DataType.Type.FLOAT, exp.DataType
 _INTEGER_TYPES = {exp.DataType.Type.INT, exp.DataType.Type.BIGINT, exp.DataType.Type.SMALLINT,
                   exp.DataType.Type.TINYINT}
 _TEXT_TYPES = {exp.DataType.Type.TEXT, exp.DataType.Type.VARCHAR}
+
+
+_LIST_FUNCTIONS = ("NGRAMS", "BAG_OF_WORDS", "TF_IDF", "MULTI_HOT_ENCODER")  # exported from the call, not its SQL
 
 
 def _common_kind(kinds: set[str]) -> str | None:
@@ -216,6 +221,12 @@ class _Translator:
         if isinstance(node, exp.Round) and node.args.get("decimals") is None:  # half away from zero
             v = self.number(node.this)
             return Value(self.round_half_away(v.name), v.kind)
+        if isinstance(node, (exp.Lower, exp.Upper)):
+            raise _Unsupported(f"{node.sql('duckdb')} (ONNX Runtime changes case by the device's locale, which "
+                               "may differ from DuckDB's; change the case before the text reaches the model)")
+        if isinstance(node, exp.Split) or (
+                isinstance(node, exp.Anonymous) and node.name.upper() in ("STR_SPLIT", "STRING_SPLIT")):
+            return self.split(node)
         if isinstance(node, exp.Anonymous) and node.name.upper() == "LIST_POSITION":
             return self.list_position(node)
         raise _Unsupported(node.sql("duckdb"))
@@ -254,6 +265,12 @@ class _Translator:
                          if v.null else number, "int")
         return v
 
+    def fit_width(self, dense: str, width: int) -> str:
+        """A dense vector cut to the width seen at training (the engine ignores later positions)."""
+        g = self.g
+        return g.op("Slice", dense, g.const([0], "start", np.int64), g.const([width], "end", np.int64),
+                    g.const([1], "axis", np.int64))
+
     def vector(self, v: Value, width: int) -> str:
         """A literal list of numbers as [N, width] doubles, NULL as 0 and missing positions 0, as the engine
         reads a LIST<number> feature."""
@@ -282,6 +299,92 @@ class _Translator:
         hot = g.op("Cast", g.op("Equal", position, g.const(np.arange(width, dtype=np.int64).reshape(1, -1), "positions")),
                    to=TensorProto.DOUBLE)
         return g.op("Mul", hot, g.op("Where", g.op("IsNaN", value.name), g.const([[0.0]], "zero", np.float64), value.name))
+
+    def split(self, node: exp.Expr) -> Value:
+        """STR_SPLIT(text, 'delimiter'): tokens [N, L] (padded with ""), `null` marking the padding, `fields`
+        holding each row's token count [N, 1]; a NULL text has no tokens."""
+        text, delimiter = (node.this, node.expression) if not isinstance(node, exp.Anonymous) else node.expressions
+        if not (isinstance(delimiter, exp.Literal) and delimiter.is_string and delimiter.this):
+            raise _Unsupported(f"{node.sql('duckdb')} (a split needs a literal, non-empty delimiter)")
+        value, g = self(text), self.g
+        if value.kind != "str":
+            raise _Unsupported(node.sql("duckdb"))
+        tokens, counts = g.op("StringSplit", g.op("Squeeze", value.name, g.const([1], "axis", np.int64)),
+                              delimiter=delimiter.this, outputs=2)
+        width = g.op("Shape", tokens, start=1, end=2)
+        positions = g.op("Range", g.const(0, "zero", np.int64), g.op("Squeeze", width), g.const(1, "one", np.int64))
+        counts = g.op("Unsqueeze", counts, g.const([1], "axis", np.int64))
+        padding = g.op("Not", g.op("Less", g.op("Unsqueeze", positions, g.const([0], "axis", np.int64)), counts))
+        return Value(tokens, "tokens", padding, {"count": Value(g.op("Cast", counts, to=TensorProto.DOUBLE), "int")})
+
+    def tokens_of(self, source: dict) -> Value:
+        """What a list function reads: a nested call's tokens, or its input SQL's (a split of text)."""
+        value = self.call(source) if "function" in source else self(sqlglot.parse_one(source["sql"], read="duckdb"))
+        if value.kind != "tokens":
+            raise _Unsupported(f"ML list functions over {source.get('sql') or 'ML.' + source['function']} (only "
+                               "STR_SPLIT(text, 'delimiter') and ML.NGRAMS of it are tokens here)")
+        return value
+
+    def call(self, call: dict) -> Value:
+        """A TRANSFORM output that is one ML call kept as data: NGRAMS gives tokens; BAG_OF_WORDS, TF_IDF
+        and MULTI_HOT_ENCODER a dense [N, 1 + vocabulary] vector (index 0: tokens outside it)."""
+        function, args, stats = call["function"], call["args"], call["stats"]
+        if function == "NGRAMS":
+            return self.ngrams(self.tokens_of(call["input"]), *args)
+        if function not in ("BAG_OF_WORDS", "TF_IDF", "MULTI_HOT_ENCODER"):
+            raise _Unsupported(f"ML.{function} of a list")
+        g, tokens = self.g, self.tokens_of(call["input"])
+        counts = self.counts(tokens, stats["vocabulary"])
+        if function == "BAG_OF_WORDS":
+            return Value(counts, "dense")
+        zero = g.const([[0.0]], "zero", np.float64)
+        present = g.op("Greater", counts, zero)
+        if function == "MULTI_HOT_ENCODER":
+            return Value(g.op("Cast", present, to=TensorProto.DOUBLE), "dense")
+        share = g.op("Div", counts, tokens.fields["count"].name)  # count / len(tokens) * idf[index]
+        return Value(g.op("Where", present, g.op("Mul", share, g.const([stats["idf"]], "idf", np.float64)), zero),
+                     "dense")
+
+    def counts(self, tokens: Value, vocabulary: list[str]) -> str:
+        """[N, 1 + len(vocabulary)]: how often each row's tokens hit each vocabulary position (1-based; 0:
+        tokens outside the vocabulary)."""
+        g = self.g
+        keys, codes = (vocabulary, list(range(1, len(vocabulary) + 1))) if vocabulary else (["\x00"], [0])
+        coded = g.op("LabelEncoder", tokens.name, domain="ai.onnx.ml", keys_strings=keys, values_int64s=codes,
+                     default_int64=0)
+        coded = g.op("Where", tokens.null, g.const([[-1]], "none", np.int64), coded)  # padding counts nowhere
+        positions = g.const(np.arange(len(vocabulary) + 1, dtype=np.int64).reshape(1, 1, -1), "positions")
+        hits = g.op("Equal", g.op("Unsqueeze", coded, g.const([2], "axis", np.int64)), positions)
+        return g.op("ReduceSum", g.op("Cast", hits, to=TensorProto.DOUBLE), g.const([1], "axis", np.int64), keepdims=0)
+
+    def ngrams(self, tokens: Value, bounds: list, separator: str) -> Value:
+        """ML.NGRAMS: each run of n consecutive tokens joined by `separator`, for n in [low, high]."""
+        g, grams, paddings = self.g, [], []
+        last = np.iinfo(np.int64).max
+        axis = g.const([1], "axis", np.int64)
+        for n in range(bounds[0], bounds[1] + 1):
+            parts = [g.op("Slice", tokens.name, g.const([k], "start", np.int64),
+                          g.const([k - (n - 1) if k < n - 1 else last], "end", np.int64), axis) for k in range(n)]
+            gram = parts[0]
+            for part in parts[1:]:
+                gram = g.op("StringConcat", g.op("StringConcat", gram, g.const(separator, "separator")), part)
+            grams.append(gram)  # a window is padding when its last token is
+            paddings.append(g.op("Slice", tokens.null, g.const([n - 1], "start", np.int64), g.const([last], "end", np.int64), axis))
+        gram = g.op("Concat", *grams, axis=1) if len(grams) > 1 else grams[0]
+        padding = g.op("Concat", *paddings, axis=1) if len(paddings) > 1 else paddings[0]
+        count = g.op("ReduceSum", g.op("Cast", g.op("Not", padding), to=TensorProto.DOUBLE), axis, keepdims=1)
+        return Value(gram, "tokens", padding, {"count": Value(count, "int")})
+
+    def present(self, tokens: Value, vocabulary: list[str]) -> str:
+        """[N, len(vocabulary)]: 1 where a row's tokens hold the vocabulary element (a LIST<VARCHAR> feature)."""
+        g = self.g
+        keys, codes = (vocabulary, list(range(len(vocabulary)))) if vocabulary else (["\x00"], [-1])
+        coded = g.op("LabelEncoder", tokens.name, domain="ai.onnx.ml", keys_strings=keys, values_int64s=codes,
+                     default_int64=-1)
+        coded = g.op("Where", tokens.null, g.const([[-1]], "none", np.int64), coded)
+        positions = g.const(np.arange(len(vocabulary), dtype=np.int64).reshape(1, 1, -1), "positions")
+        hits = g.op("Equal", g.op("Unsqueeze", coded, g.const([2], "axis", np.int64)), positions)
+        return g.op("ReduceMax", g.op("Cast", hits, to=TensorProto.DOUBLE), g.const([1], "axis", np.int64), keepdims=0)
 
     def comprehension(self, node: exp.Comprehension) -> Value:
         """[f(e) FOR e IN [a, b, ...]] over a literal list: f of each element, a vector."""
@@ -403,8 +506,14 @@ def transform_columns(g: Graph, transform: Transform, specs: list[dict], raw: pa
     for output in transform.features:
         spec = by_name[output["name"]]
         try:
-            value = translate(sqlglot.parse_one(output["sql"], read="duckdb"))
-            if spec["kind"] == "struct":
+            list_call = output.get("call", {}).get("function") in _LIST_FUNCTIONS
+            value = translate.call(output["call"]) if list_call else \
+                translate(sqlglot.parse_one(output["sql"], read="duckdb"))
+            if value.kind == "dense" and spec["kind"] == "sparse":
+                values[spec["name"]] = translate.fit_width(value.name, spec["width"])
+            elif value.kind == "tokens" and spec["kind"] == "multi_hot":
+                values[spec["name"]] = translate.present(value, spec["vocabulary"])
+            elif spec["kind"] == "struct":
                 if value.kind != "struct":
                     raise _Unsupported(f"a STRUCT feature whose SQL is not a struct literal: {output['sql']}")
                 for field, part in value.fields.items():

@@ -13,7 +13,7 @@ import onnx
 import onnxruntime as ort
 import pytest
 
-from tests.export.conftest import result_row
+from tests.export.conftest import ROOT, result_row
 
 INT64_NULL = -(2 ** 63)
 
@@ -147,3 +147,26 @@ def test_target_opset_is_the_default_domain_version(data, tmp_path):
     rows = rows_of(data, CARS)
     expected = [r["predicted_mpg"] for r in rows_of(data, f"SELECT * FROM ML.PREDICT(MODEL linear_reg, ({CARS}))")]
     np.testing.assert_allclose(run_onnx(tmp_path / "m.onnx", rows)["predicted_mpg"], expected, rtol=1e-12)
+
+
+TEXT = ("CREATE OR REPLACE MODEL text TRANSFORM(ML.TF_IDF(string_split(review, ' '), 500, 2) OVER () AS words, "
+        "ML.BAG_OF_WORDS(ML.NGRAMS(string_split(review, ' '), [2, 2]), 500, 3) OVER () AS bigrams, "
+        "ML.MULTI_HOT_ENCODER(string_split(review, ' '), 50, 1) OVER () AS hot, "
+        "ML.NGRAMS(string_split(review, ' '), [1, 3], '+') AS grams, sentiment) "
+        "OPTIONS(model_type='logistic_reg', input_label_cols=['sentiment']) AS SELECT * FROM reviews")
+
+
+def test_text_functions_are_inside_the_graph(data, tmp_path):
+    """TF_IDF, BAG_OF_WORDS over NGRAMS, MULTI_HOT_ENCODER and NGRAMS as a feature, from the raw review
+    text: every shipped review plus a NULL one, unseen words, a doubled space and a one-word review."""
+    cur = data.cursor()
+    cur.execute(f"CREATE OR REPLACE TABLE reviews AS FROM read_csv('{ROOT}/sql_examples/data/reviews.csv')")
+    cur.execute(TEXT)
+    cur.execute(f"EXPORT MODEL text OPTIONS(uri='{tmp_path}/t.onnx')")
+    query = ("SELECT review FROM reviews UNION ALL SELECT * FROM (VALUES (NULL), ('zebra quartz'), "
+             "('great  product'), ('great')) v(review)")
+    got = run_onnx(tmp_path / "t.onnx", rows_of(data, query))
+    predicted = rows_of(data, f"SELECT * FROM ML.PREDICT(MODEL text, ({query}))")
+    assert got["predicted_sentiment"].tolist() == [r["predicted_sentiment"] for r in predicted]
+    probs = np.array([[e["prob"] for e in r["predicted_sentiment_probs"]] for r in predicted])
+    np.testing.assert_allclose(got["predicted_sentiment_probs"], probs, atol=1e-9)

@@ -80,9 +80,9 @@ def test_an_empty_string_category_cannot_be_exported(data, tmp_path):
 
 @pytest.mark.parametrize("item, shown", [
     ("ML.HASH_BUCKETIZE(island, 10) AS hb", "'hb'"),
-    ("ML.MULTI_HOT_ENCODER(string_split(island, 'e')) OVER () AS mh", "'mh'"),
     ("EXTRACT(year FROM make_date(year, 1, 1)) AS y", "'y'"),
-    ("ML.TF_IDF(string_split(island, ' ')) OVER () AS words", "'words'")])
+    ("ML.TF_IDF(string_split(lower(island), ' ')) OVER () AS words", "'words'"),
+    ("ML.BAG_OF_WORDS(list_value(island, sex)) OVER () AS words", "'words'")])
 def test_a_transform_without_an_onnx_form_is_named(data, tmp_path, item, shown):
     data.cursor().execute(f"CREATE OR REPLACE MODEL shaped TRANSFORM({item}, bill_length_mm, species) "
                           "OPTIONS(model_type='logistic_reg', input_label_cols=['species']) AS SELECT * FROM penguins")
