@@ -58,6 +58,8 @@ def feeds(session: ort.InferenceSession, rows: pa.Table) -> dict[str, np.ndarray
             if pa.types.is_time(column.type):  # a device sends times as DuckDB writes them
                 values = np.array([v and duckdb_time(v) for v in values], dtype=object)
         elif arg.type == "tensor(int64)":
+            if pa.types.is_timestamp(column.type):  # microseconds since the epoch, whatever the column's unit
+                column = pc.cast(column, pa.timestamp("us", column.type.tz))
             values = pc.fill_null(pc.cast(column, pa.int64()), INT64_NULL).to_numpy(zero_copy_only=False)
         else:
             values = pc.fill_null(pc.cast(column, pa.float64(), safe=False), math.nan).to_numpy(zero_copy_only=False)

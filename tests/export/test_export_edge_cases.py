@@ -11,6 +11,7 @@ import sys
 
 import numpy as np
 import onnx
+import onnxruntime as ort
 import pytest
 from onnx import TensorProto, helper
 
@@ -159,3 +160,58 @@ def test_import_refuses_a_fixed_batch_size(data, tmp_path):
     onnx.save(model, tmp_path / "one.onnx")
     fails(data, f"CREATE MODEL one OPTIONS(model_type='onnx', model_path='{tmp_path}/one.onnx')",
           sqlml.NotSupportedError, "input 'x'", "fixed batch size")
+
+
+def test_timestamp_parts_match_arrows_calendar():
+    """The graph's calendar arithmetic against pyarrow's own day, weekday, month, hour, minute, ISO week and
+    year, over 1900-2100 at random microseconds plus every day around each new year (ISO week edges)."""
+    import datetime
+
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from sqlml.export.features import INT64_NULL, timestamp_parts
+    from sqlml.export.graph import Graph
+
+    rng = np.random.default_rng(7)
+    low, high = -2_208_988_800_000_000, 4_102_444_800_000_000  # 1900-01-01, 2100-01-01
+    edges = [int((datetime.datetime(y, 12, 25) - datetime.datetime(1970, 1, 1)).total_seconds() * 1e6) + d * 86_400_000_000
+             for y in range(1899, 2100) for d in range(12)]
+    micros = np.concatenate([rng.integers(low, high, 20_000), edges, [-1, 0, 1, -86_400_000_001]]).astype(np.int64)
+    names = ["dom", "dow", "moy", "hod", "moh", "woy", "year"]
+    spec = {"name": "t", "parts": [{"name": "t"}] + [{"name": f"t_ts_{p}", "part": p} for p in names]}
+    g = Graph()
+    parts = timestamp_parts(g, g.input("t", TensorProto.INT64, [None, 1]), spec)
+    for name, (value, elem_type) in parts.items():
+        g.output(value, f"out_{name}", elem_type, [None, 1])
+    session = ort.InferenceSession(g.model("parts", {}).SerializeToString(), providers=["CPUExecutionProvider"])
+    got = dict(zip([o.name for o in session.get_outputs()],
+                   session.run(None, {"t": np.append(micros, INT64_NULL).reshape(-1, 1)})))
+    column = pa.array(micros, pa.timestamp("us"))
+    expected = {"dom": pc.day, "dow": pc.day_of_week, "moy": pc.month, "hod": pc.hour, "moh": pc.minute,
+                "woy": pc.iso_week, "year": pc.year}
+    for part, function in expected.items():
+        assert got[f"out_t_ts_{part}"][:-1, 0].tolist() == [str(v) for v in function(column).to_pylist()], part
+        assert got[f"out_t_ts_{part}"][-1, 0] == ""
+    epoch = pc.divide(pc.cast(column, pa.int64()), 1_000_000).to_numpy().astype(float)
+    np.testing.assert_array_equal(got["out_t"][:-1, 0], epoch)
+    assert np.isnan(got["out_t"][-1, 0])
+
+
+@pytest.mark.parametrize("model_type", ["linear_reg", "boosted_tree_regressor"])
+def test_timestamp_features_on_the_device(data, tmp_path, model_type):
+    """TIMESTAMP and TIMESTAMPTZ columns go in as int64 microseconds (UTC), NULL included."""
+    cur = data.cursor()
+    cur.execute("CREATE OR REPLACE TABLE times AS SELECT TIMESTAMP '1965-12-28 22:10:00' + INTERVAL (i * 29) HOUR AS t, "
+                "TIMESTAMPTZ '2020-12-27 23:30:00+05' + INTERVAL (i * 13) HOUR AS tz, "
+                "(i % 7)::DOUBLE + (i * 29 / 24 % 7) AS y FROM range(2000) r(i)")
+    cur.execute("INSERT INTO times VALUES (NULL, NULL, 3.0)")
+    cur.execute(f"CREATE OR REPLACE MODEL times OPTIONS(model_type='{model_type}', input_label_cols=['y']) AS FROM times")
+    cur.execute(f"EXPORT MODEL times OPTIONS(uri='{tmp_path}/t.onnx')")
+    cur.execute("SELECT epoch_us(t), epoch_us(tz) FROM times")
+    micros = np.array([[-(2 ** 63) if v is None else v for v in row] for row in cur.fetchall()], dtype=np.int64)
+    session = ort.InferenceSession(str(tmp_path / "t.onnx"), providers=["CPUExecutionProvider"])
+    got = session.run(["predicted_y"], {"t": micros[:, :1], "tz": micros[:, 1:]})[0]
+    expected = [r[0] for r in cur.execute("SELECT predicted_y FROM ML.PREDICT(MODEL times, TABLE times)").fetchall()]
+    np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-9)
+
