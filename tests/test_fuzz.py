@@ -22,6 +22,8 @@ SEEDS = [
     "CREATE MODEL IF NOT EXISTS r OPTIONS(model_type='random_forest_regressor', input_label_cols=['y'], "
     "num_parallel_tree=3, data_split_method='RANDOM', data_split_eval_fraction=0.3) AS SELECT * EXCLUDE (k) FROM t",
     "SELECT * FROM ML.PREDICT(MODEL m, TABLE t, STRUCT(0.4 AS threshold)) WHERE x > 0.5 ORDER BY x LIMIT 3",
+    "SELECT * FROM ML.CONFUSION_MATRIX(MODEL m, TABLE t, STRUCT(0.4 AS threshold))",
+    "SELECT * FROM ML.ROC_CURVE(MODEL m, TABLE t, GENERATE_ARRAY(0.1, 0.9, 0.2))",
     "SELECT c, count(*) FROM ML.PREDICT(MODEL lin, (SELECT * FROM t WHERE c = 'a')) AS p GROUP BY c",
     "WITH p AS (SELECT * FROM ML.PREDICT(MODEL lin, TABLE t)) SELECT avg(predicted_y) FROM p JOIN t USING (x)",
     "SELECT * FROM ML.EVALUATE(MODEL m)",

@@ -21,13 +21,13 @@ from sqlml.errors import DataError, NotSupportedError, ProgrammingError
 from sqlml.parser import MLFunction
 
 
-def _labels_and_scores(ctx: MLContext, call: MLFunction, model: Model) -> tuple[np.ndarray, np.ndarray]:
+def labels_and_scores(ctx: MLContext, call: MLFunction, model: Model) -> tuple[np.ndarray, np.ndarray]:
     """Stream the input, keeping its encoded labels and the model's scores."""
     reader = ctx.open_input(call, model, with_label=True)
     mapping = model.resolve(reader.schema.names)
     label = model.label_column(reader.schema.names)
     if label is None:
-        raise ProgrammingError(f"ML.EVALUATE input has no label column '{model.version.label}'; input "
+        raise ProgrammingError(f"ML.{call.function} input has no label column '{model.version.label}'; input "
                                f"columns: {', '.join(reader.schema.names)}")
     ys, scores = [], []
     for batch in reader:
@@ -51,7 +51,7 @@ def _labels_and_scores(ctx: MLContext, call: MLFunction, model: Model) -> tuple[
             ys.append(y.to_numpy(zero_copy_only=False))
         scores.append(model.scores(batch, mapping))
     if not ys:
-        raise DataError("ML.EVALUATE input has no rows with a non-NULL label")
+        raise DataError(f"ML.{call.function} input has no rows with a non-NULL label")
     return np.concatenate(ys), np.concatenate(scores)
 
 
@@ -78,7 +78,7 @@ def evaluate(ctx: MLContext, call: MLFunction) -> pa.Table:
         row = metrics.compute(model.task, *read_eval_predictions(model.version.eval_predictions),
                               threshold=threshold) if supervised else model.version.metrics
     elif supervised:
-        row = metrics.compute(model.task, *_labels_and_scores(ctx, call, model), threshold=threshold)
+        row = metrics.compute(model.task, *labels_and_scores(ctx, call, model), threshold=threshold)
     else:
         X, scores = _features_and_scores(ctx, call, model)
         row = metrics.compute(model.task, None, scores, X)

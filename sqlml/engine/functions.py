@@ -1,6 +1,7 @@
 """The one table from ML function name to handler: handler(context, call) -> an Arrow relation (a
 RecordBatchReader or Table DuckDB scans) or the SQL text of a query DuckDB runs in the call's place."""
 
+from sqlml.engine.classification import confusion_matrix, roc_curve
 from sqlml.engine.evaluate import evaluate
 from sqlml.engine.model_info import centroids, ml_transform, training_info, trial_info
 from sqlml.engine.predict import predict
@@ -12,4 +13,8 @@ ML_FUNCTIONS = {
     "TRIAL_INFO": trial_info,
     "TRAINING_INFO": training_info,
     "CENTROIDS": centroids,
+    "CONFUSION_MATRIX": confusion_matrix,
+    "ROC_CURVE": roc_curve,
 }
+
+TAKES_VALUES = {"ROC_CURVE"}  # the functions with a list argument (thresholds)

@@ -23,7 +23,7 @@ from sqlglot import exp
 
 from sqlml import errors
 from sqlml.engine.context import MLContext
-from sqlml.engine.functions import ML_FUNCTIONS
+from sqlml.engine.functions import ML_FUNCTIONS, TAKES_VALUES
 from sqlml.engine.linear_sql import DATA_ERROR_MARKER
 from sqlml.engine import catalog
 from sqlml.engine.model import ModelCache
@@ -186,6 +186,9 @@ class SessionCursor:
             if handler is None:
                 raise errors.ProgrammingError(f"unknown function ML.{call.function}; available: "
                                               + ", ".join(f"ML.{name}" for name in ML_FUNCTIONS))
+            if call.args.get("values") is not None and call.function not in TAKES_VALUES:
+                raise errors.ProgrammingError(f"ML.{call.function} takes no list of values; only "
+                                              + ", ".join(f"ML.{name}" for name in TAKES_VALUES) + " does")
             relation = handler(self._context, call)
             start, end = call.span
             if isinstance(relation, str):  # SQL DuckDB runs itself

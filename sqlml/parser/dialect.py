@@ -243,16 +243,24 @@ class SqlmlParser(DuckDBParser):
             version = int(self._curr.text)
             self._advance()
 
-        input_ = input_sql = None
-        if self._curr.token_type == TokenType.COMMA and self._next.token_type != TokenType.STRUCT:
+        input_ = input_sql = values = None
+        if self._curr.token_type == TokenType.COMMA and self._next.token_type in (TokenType.TABLE, TokenType.L_PAREN):
             self._advance()
             input_, input_sql = self._parse_ml_input()
+        if self._curr.token_type == TokenType.COMMA and self._next.token_type != TokenType.STRUCT:
+            self._advance()  # a list of values: GENERATE_ARRAY(start, end, step) or [v, ...] (ML.ROC_CURVE)
+            values_token = self._curr
+            values = self._parse_bitwise()
+            if not isinstance(values, (exp.Array, exp.GenerateSeries)) and not (
+                    isinstance(values, exp.Anonymous) and values.name.upper() == "GENERATE_ARRAY"):
+                self.raise_error("Expected TABLE <name>, (<query>), STRUCT(...) or a list of values "
+                                 "(GENERATE_ARRAY(start, end, step) or [v, ...])", values_token)
 
         params = self._parse_ml_params() if self._match(TokenType.COMMA) else None
         self._expect(TokenType.R_PAREN, f"Expected ')' to close ML.{function}(")
 
         node = self.expression(
-            MLFunction(this=function, model=model, version=version, input=input_, params=params)
+            MLFunction(this=function, model=model, version=version, input=input_, values=values, params=params)
         )
         node.meta.update(span=(start.start, self._prev.end + 1), input_sql=input_sql)
         node.set("alias", self._parse_table_alias(alias_tokens or self.TABLE_ALIAS_TOKENS))
@@ -339,6 +347,8 @@ class SqlmlGenerator(DuckDBGenerator):
             args.append(f"TABLE {self.sql(input_)}")
         elif input_:
             args.append(f"({self.sql(input_)})")
+        if expression.args.get("values"):
+            args.append(self.sql(expression, "values"))
         if expression.args.get("params"):
             args.append(self._ml_value_sql(expression.args["params"]))
         alias = self.sql(expression, "alias")

@@ -7,9 +7,12 @@ exact text that was handed to ``parse_statement``.
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 
 from sqlglot import exp
+
+from sqlml.errors import ProgrammingError
 
 _SCALARS = (exp.Literal, exp.Neg, exp.Boolean, exp.Null)
 
@@ -102,10 +105,11 @@ class ExportModel(_WithOptions):
 
 
 class MLFunction(exp.Expression):
-    """``ML.<FN>(MODEL name [VERSION n] [, TABLE t | (query)] [, STRUCT(...)]) [[AS] alias]``.
+    """``ML.<FN>(MODEL name [VERSION n] [, TABLE t | (query)] [, values] [, STRUCT(...)]) [[AS] alias]``.
 
     ``this`` is the upper-cased function name, ``input`` an ``exp.Table`` (TABLE t) or the
-    parsed query, ``params`` an ``exp.Struct``; ``joins`` holds joins of a FROM-first query.
+    parsed query, ``values`` a list (``GENERATE_ARRAY(start, end, step)`` or ``[v, ...]``, as ML.ROC_CURVE's
+    thresholds), ``params`` an ``exp.Struct``; ``joins`` holds joins of a FROM-first query.
     """
 
     arg_types = {
@@ -113,6 +117,7 @@ class MLFunction(exp.Expression):
         "model": True,
         "version": False,
         "input": False,
+        "values": False,
         "params": False,
         "alias": False,
         "joins": False,
@@ -138,6 +143,26 @@ class MLFunction(exp.Expression):
         params = self.args.get("params")
         fields = params.expressions if params else []
         return {field.name.lower(): python_value(field.expression) for field in fields}
+
+    @property
+    def values_list(self) -> list[float] | None:
+        """The list argument as numbers: GENERATE_ARRAY(start, end, step) (end included when reached, as
+        BigQuery's) or [v, ...]; None without one. ProgrammingError for anything but number literals."""
+        values = self.args.get("values")
+        if values is None:
+            return None
+        numbers = [python_value(v) for v in values.expressions]
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in numbers):
+            raise ProgrammingError(f"ML.{self.function}: the list of values must hold number literals, got "
+                                   f"{values.sql()}")
+        if isinstance(values, exp.Array):
+            return [float(v) for v in numbers]
+        if len(numbers) != 3 or numbers[2] == 0:
+            raise ProgrammingError(f"ML.{self.function}: GENERATE_ARRAY takes (start, end, step) with a step "
+                                   f"other than 0, got {values.sql()}")
+        start, end, step = numbers
+        count = math.floor((end - start) / step + 1e-9) + 1
+        return [start + i * step for i in range(max(count, 0))]
 
     @property
     def span(self) -> tuple[int, int]:
