@@ -3,6 +3,7 @@ RecordBatchReader or Table DuckDB scans) or the SQL text of a query DuckDB runs 
 
 from sqlml.engine.classification import confusion_matrix, roc_curve
 from sqlml.engine.evaluate import evaluate
+from sqlml.engine.importance import feature_importance
 from sqlml.engine.model_info import centroids, ml_transform, training_info, trial_info
 from sqlml.engine.predict import predict
 
@@ -15,6 +16,7 @@ ML_FUNCTIONS = {
     "CENTROIDS": centroids,
     "CONFUSION_MATRIX": confusion_matrix,
     "ROC_CURVE": roc_curve,
+    "FEATURE_IMPORTANCE": feature_importance,
 }
 
 TAKES_VALUES = {"ROC_CURVE"}  # the functions with a list argument (thresholds)

@@ -1,0 +1,85 @@
+"""ML.FEATURE_IMPORTANCE(MODEL m): how a tree model uses each input column, as BigQuery ML reports it.
+
+One row per input column (a TIMESTAMP's or STRUCT's parts count for their column; with TRANSFORM, each
+output's splits count for every raw column it reads, as BigQuery ML reports pre-transform columns):
+importance_weight, the number of splits on the column over all trees; importance_gain, their average
+gain (LightGBM's split_gain; for a random forest the decrease in weighted impurity, scikit-learn's
+unnormalized measure times the node's weighted sample count at the root); importance_cover, the average
+number of training rows reaching those splits (LightGBM's internal_count; the forest's weighted node
+size). Columns never split on have weight 0 and NULL gain and cover.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+import pyarrow as pa
+
+from sqlml.engine.context import MLContext
+from sqlml.engine.model import Model
+from sqlml.engine.trainers.boosted_tree import BoosterModel
+from sqlml.engine.trainers.random_forest import ForestModel
+from sqlml.errors import ProgrammingError
+from sqlml.parser import MLFunction
+
+
+def _booster_splits(model: BoosterModel):
+    """(matrix column, gain, cover) of every split of every tree."""
+    for tree in model.booster.dump_model()["tree_info"]:
+        pending = [tree["tree_structure"]]
+        while pending:
+            node = pending.pop()
+            if "split_index" in node:
+                yield node["split_feature"], node["split_gain"], node["internal_count"]
+                pending += [node["left_child"], node["right_child"]]
+
+
+def _forest_splits(model: ForestModel):
+    for estimator in model.forest.estimators_:
+        tree = estimator.tree_
+        weight, impurity = tree.weighted_n_node_samples, tree.impurity
+        for i in np.nonzero(tree.children_left != -1)[0]:
+            left, right = tree.children_left[i], tree.children_right[i]
+            gain = weight[i] * impurity[i] - weight[left] * impurity[left] - weight[right] * impurity[right]
+            yield int(tree.feature[i]), float(gain), float(weight[i])
+
+
+SPLITS = {BoosterModel: _booster_splits, ForestModel: _forest_splits}
+
+
+def _columns(model: Model) -> tuple[list[str], list[list[str]]]:
+    """The reported columns, and for each matrix column the reported columns it counts for."""
+    encoder, owners = model.encoder, []
+    for spec in encoder.specs:
+        leaves = spec["parts"] if spec["kind"] in ("struct", "timestamp") else [spec]
+        owners += [[spec["name"]]] * sum(encoder.width(leaf) for leaf in leaves)
+    names = [spec["name"] for spec in encoder.specs]
+    if model.transform is not None:  # outputs -> the raw columns each reads
+        reads = {o["name"]: o["reads"] for o in model.transform.features}
+        owners = [[raw for name in owner for raw in reads[name]] for owner in owners]
+        names = sorted({raw for owner in owners for raw in owner}, key=str.lower)
+    return names, owners
+
+
+def feature_importance(ctx: MLContext, call: MLFunction) -> pa.Table:
+    ctx.params(call, {})
+    if call.input_sql is not None:
+        raise ProgrammingError("ML.FEATURE_IMPORTANCE takes a model only: ML.FEATURE_IMPORTANCE(MODEL m)")
+    model = ctx.model(call)
+    splits = SPLITS.get(type(model.estimator))
+    if splits is None:
+        raise ProgrammingError(f"ML.FEATURE_IMPORTANCE takes a boosted tree or random forest model; model "
+                               f"{model.version.qualified_name} is a {model.version.estimator_type or model.version.model_type}")
+    names, owners = _columns(model)
+    count, gain, cover = defaultdict(int), defaultdict(float), defaultdict(float)
+    for column, split_gain, split_cover in splits(model.estimator):
+        for name in owners[column]:
+            count[name] += 1
+            gain[name] += split_gain
+            cover[name] += split_cover
+    return pa.table({"feature": names, "importance_weight": [float(count[n]) for n in names],
+                     "importance_gain": [gain[n] / count[n] if count[n] else None for n in names],
+                     "importance_cover": [cover[n] / count[n] if count[n] else None for n in names]},
+                    schema=pa.schema([("feature", pa.string()), ("importance_weight", pa.float64()),
+                                      ("importance_gain", pa.float64()), ("importance_cover", pa.float64())]))
