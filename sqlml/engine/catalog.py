@@ -32,7 +32,7 @@ _DDL = """
 CREATE SCHEMA IF NOT EXISTS sqlml;
 CREATE TABLE IF NOT EXISTS sqlml.models (
     schema_name VARCHAR NOT NULL, model_name VARCHAR NOT NULL, active_version INTEGER NOT NULL,
-    created_at TIMESTAMPTZ NOT NULL, updated_at TIMESTAMPTZ NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL, updated_at TIMESTAMPTZ NOT NULL, description VARCHAR, labels JSON,
     PRIMARY KEY (schema_name, model_name));
 CREATE TABLE IF NOT EXISTS sqlml.model_versions (
     schema_name VARCHAR NOT NULL, model_name VARCHAR NOT NULL, version INTEGER NOT NULL,
@@ -52,6 +52,8 @@ ALTER TABLE sqlml.model_versions ADD COLUMN IF NOT EXISTS training_info JSON;
 ALTER TABLE sqlml.model_versions ADD COLUMN IF NOT EXISTS estimator_type VARCHAR;
 ALTER TABLE sqlml.model_versions ALTER label DROP NOT NULL;
 ALTER TABLE sqlml.model_versions ALTER label_type DROP NOT NULL;
+ALTER TABLE sqlml.models ADD COLUMN IF NOT EXISTS description VARCHAR;
+ALTER TABLE sqlml.models ADD COLUMN IF NOT EXISTS labels JSON;
 """ + _TRIALS_DDL
 
 
@@ -103,8 +105,8 @@ def ensure(cur: duckdb.DuckDBPyConnection) -> None:
     if not exists(cur):
         query(cur, _DDL)
     elif not query(cur, "SELECT count(*) FROM duckdb_columns() WHERE schema_name = 'sqlml' AND table_name = "
-                        "'model_versions' AND column_name = 'estimator_type' AND database_name = current_database()")[0][0]:
-        query(cur, _UPGRADE)
+                        "'models' AND column_name = 'labels' AND database_name = current_database()")[0][0]:
+        query(cur, _UPGRADE)  # labels is the newest column
 
 
 def in_transaction(cur: duckdb.DuckDBPyConnection) -> bool:
@@ -255,8 +257,38 @@ def insert_version(cur: duckdb.DuckDBPyConnection, record: ModelVersion, trials:
     updated = query(cur, f"UPDATE sqlml.models SET active_version = ?, updated_at = now() WHERE {_KEY} "
                          "RETURNING 1", [record.version, schema, model])
     if not updated:
-        query(cur, "INSERT INTO sqlml.models VALUES (?, ?, ?, now(), now())", [schema, model, record.version])
+        query(cur, "INSERT INTO sqlml.models (schema_name, model_name, active_version, created_at, updated_at) "
+                   "VALUES (?, ?, ?, now(), now())", [schema, model, record.version])
     return record.version
+
+
+def set_active_version(cur: duckdb.DuckDBPyConnection, schema: str, model: str, version: int) -> None:
+    """Make `version` the one ML functions use (a rollback or a roll forward). Call inside `transaction`."""
+    versions = [v for (v,) in query(cur, f"SELECT version FROM sqlml.model_versions WHERE {_KEY} ORDER BY version",
+                                    [schema, model])]
+    if version not in versions:
+        raise ProgrammingError(f"model {schema}.{model} has no version {version}; its versions: "
+                               + ", ".join(map(str, versions)))
+    query(cur, f"UPDATE sqlml.models SET active_version = ?, updated_at = now() WHERE {_KEY}", [version, schema, model])
+
+
+def set_description(cur: duckdb.DuckDBPyConnection, schema: str, model: str, options: dict) -> None:
+    """ALTER MODEL ... SET OPTIONS: the model's description and labels (each kept unless given)."""
+    for column in ("description", "labels"):
+        if column in options:
+            value = options[column]
+            query(cur, f"UPDATE sqlml.models SET {column} = ?, updated_at = now() WHERE {_KEY}",
+                  [json.dumps(value) if column == "labels" and value is not None else value, schema, model])
+
+
+def versions_sql(schema: str, model: str) -> str:
+    """ML.VERSIONS: every version with its lineage and metrics, and which one is active."""
+    return f"""
+SELECT v.version, v.created_at, v.model_type, coalesce(v.estimator_type, v.model_type) AS estimator_type,
+       v.version = m.active_version AS active, v.training_sql, v.data_fingerprint, v.training_rows, v.eval_rows,
+       v.dropped_rows, v.metrics, v.options
+FROM sqlml.model_versions v JOIN sqlml.models m USING (schema_name, model_name)
+WHERE v.schema_name = {literal(schema)} AND v.model_name = {literal(model)} ORDER BY v.version"""
 
 
 def drop(cur: duckdb.DuckDBPyConnection, schema: str, model: str) -> None:
@@ -268,7 +300,7 @@ def drop(cur: duckdb.DuckDBPyConnection, schema: str, model: str) -> None:
 
 SHOW_MODELS_SQL = """
 SELECT m.schema_name, m.model_name, v.model_type, m.active_version, v.label,
-       v.training_rows, m.created_at, m.updated_at
+       v.training_rows, m.created_at, m.updated_at, m.description, m.labels
 FROM sqlml.models m JOIN sqlml.model_versions v
   ON v.schema_name = m.schema_name AND v.model_name = m.model_name AND v.version = m.active_version
 ORDER BY m.schema_name, m.model_name"""
@@ -276,7 +308,8 @@ ORDER BY m.schema_name, m.model_name"""
 EMPTY_SHOW_MODELS_SQL = """
 SELECT NULL::VARCHAR AS schema_name, NULL::VARCHAR AS model_name, NULL::VARCHAR AS model_type,
        NULL::INTEGER AS active_version, NULL::VARCHAR AS label, NULL::BIGINT AS training_rows,
-       NULL::TIMESTAMPTZ AS created_at, NULL::TIMESTAMPTZ AS updated_at WHERE false"""
+       NULL::TIMESTAMPTZ AS created_at, NULL::TIMESTAMPTZ AS updated_at, NULL::VARCHAR AS description,
+       NULL::JSON AS labels WHERE false"""
 
 DESCRIBE_MODEL_SQL = f"""
 SELECT schema_name, model_name, version, model_type, label, label_type, classes,

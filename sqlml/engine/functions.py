@@ -4,7 +4,7 @@ RecordBatchReader or Table DuckDB scans) or the SQL text of a query DuckDB runs 
 from sqlml.engine.classification import confusion_matrix, roc_curve
 from sqlml.engine.evaluate import evaluate
 from sqlml.engine.importance import feature_importance
-from sqlml.engine.model_info import centroids, ml_transform, training_info, trial_info
+from sqlml.engine.model_info import centroids, ml_transform, training_info, trial_info, versions
 from sqlml.engine.predict import predict
 
 ML_FUNCTIONS = {
@@ -17,6 +17,7 @@ ML_FUNCTIONS = {
     "CONFUSION_MATRIX": confusion_matrix,
     "ROC_CURVE": roc_curve,
     "FEATURE_IMPORTANCE": feature_importance,
+    "VERSIONS": versions,
 }
 
 TAKES_VALUES = {"ROC_CURVE"}  # the functions with a list argument (thresholds)

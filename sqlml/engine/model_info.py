@@ -4,6 +4,8 @@ ML.TRANSFORM(MODEL m, TABLE t | (query)): the features a model's TRANSFORM claus
 with the statistics learned at training. ML.TRIAL_INFO(MODEL m): the hyperparameter tuning trials.
 ML.TRAINING_INFO(MODEL m): every iteration of every training run (warm_start adds runs).
 ML.CENTROIDS(MODEL m [, STRUCT(standardize)]): a k-means model's centroids, one row per centroid and feature.
+ML.VERSIONS(MODEL m): every version, its lineage (training SQL, data fingerprint, rows) and metrics, and
+which one is active.
 """
 
 from __future__ import annotations
@@ -73,3 +75,11 @@ def centroids(ctx: MLContext, call: MLFunction) -> pa.Table:
     return pa.table([pa.array([r[i] for r in rows], t) for i, t in enumerate(
         (pa.int64(), pa.string(), pa.float64(), pa.list_(entry)))],
         names=["centroid_id", "feature", "numerical_value", "categorical_value"])
+
+
+def versions(ctx: MLContext, call: MLFunction) -> str:
+    ctx.params(call, {})
+    if call.input_sql is not None or call.args.get("version") is not None:
+        raise ProgrammingError("ML.VERSIONS takes a model only: ML.VERSIONS(MODEL m)")
+    version = ctx.model(call).version
+    return catalog.versions_sql(version.schema_name, version.model_name)

@@ -1,4 +1,4 @@
-"""The ML statements other than queries: CREATE/DROP/SHOW/DESCRIBE/EXPORT MODEL.
+"""The ML statements other than queries: CREATE/ALTER/DROP/SHOW/DESCRIBE/EXPORT MODEL.
 
 Each handler runs one statement with the statement's MLContext and returns True when it left a result set
 on the context's cursor.
@@ -11,7 +11,8 @@ from sqlml.engine.context import MLContext
 from sqlml.engine.params import quote_identifier
 from sqlml.engine.train import create_model
 from sqlml.errors import ProgrammingError
-from sqlml.parser import CreateModel, DescribeModel, DropModel, ExportModel, ShowModels
+from sqlml.parser import AlterModel, CreateModel, DescribeModel, DropModel, ExportModel, ShowModels
+from sqlml.parser.options import validate_alter_options
 
 
 def _create(ctx: MLContext, statement: CreateModel) -> bool:
@@ -19,15 +20,35 @@ def _create(ctx: MLContext, statement: CreateModel) -> bool:
     return False
 
 
-def _drop(ctx: MLContext, statement: DropModel) -> bool:
-    cur = ctx.cur
-    schema, name = catalog.resolve_name(cur, statement.name)
-    if catalog.active_version(cur, schema, name) is None:
+def _existing(ctx: MLContext, statement: DropModel | AlterModel) -> tuple[str, str] | None:
+    """(schema, name) of the statement's model; None if it is missing and the statement says IF EXISTS."""
+    schema, name = catalog.resolve_name(ctx.cur, statement.name)
+    if catalog.active_version(ctx.cur, schema, name) is None:
         if statement.args.get("exists"):
-            return False
+            return None
         raise ProgrammingError(f"model {schema}.{name} does not exist")
-    with catalog.transaction(cur):
-        catalog.drop(cur, schema, name)
+    return schema, name
+
+
+def _drop(ctx: MLContext, statement: DropModel) -> bool:
+    found = _existing(ctx, statement)
+    if found:
+        with catalog.transaction(ctx.cur):
+            catalog.drop(ctx.cur, *found)
+    return False
+
+
+def _alter(ctx: MLContext, statement: AlterModel) -> bool:
+    found = _existing(ctx, statement)
+    if not found:
+        return False
+    version = statement.args.get("version")
+    options = None if version is not None else validate_alter_options(statement.options_dict)
+    with catalog.transaction(ctx.cur):
+        if version is not None:
+            catalog.set_active_version(ctx.cur, *found, version)
+        else:
+            catalog.set_description(ctx.cur, *found, options)
     return False
 
 
@@ -57,6 +78,7 @@ def _export(ctx: MLContext, statement: ExportModel) -> bool:
 
 STATEMENTS = {
     CreateModel: _create,
+    AlterModel: _alter,
     DropModel: _drop,
     ShowModels: _show,
     DescribeModel: _describe,

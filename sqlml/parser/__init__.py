@@ -2,6 +2,7 @@
 
 from sqlml.parser.dialect import SqlmlDialect
 from sqlml.parser.nodes import (
+    AlterModel,
     CreateModel,
     DescribeModel,
     DropModel,
@@ -17,6 +18,7 @@ from sqlml.parser.statements import (
 )
 
 __all__ = [
+    "AlterModel",
     "CreateModel",
     "DescribeModel",
     "DropModel",

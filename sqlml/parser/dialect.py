@@ -13,9 +13,10 @@ from sqlglot.generators.duckdb import DuckDBGenerator
 from sqlglot.parsers.duckdb import DuckDBParser
 from sqlglot.tokens import Token, TokenType
 
-from sqlml.parser.nodes import CreateModel, DescribeModel, DropModel, ExportModel, MLFunction, ShowModels
+from sqlml.parser.nodes import (AlterModel, CreateModel, DescribeModel, DropModel, ExportModel, MLFunction,
+                                ShowModels)
 
-# Leading words of the ML statements; ALTER MODEL is recognised but not parsed.
+# Leading words of the ML statements.
 ML_STATEMENT_PREFIXES: tuple[tuple[str, ...], ...] = (
     ("CREATE", "MODEL"),
     ("CREATE", "OR", "REPLACE", "MODEL"),
@@ -105,7 +106,24 @@ class SqlmlParser(DuckDBParser):
         "EXPORT": lambda self, prefix: self.expression(
             ExportModel(this=self._parse_model_name(), options=self._parse_ml_options())
         ),
+        "ALTER": lambda self, prefix: self._parse_alter_model(),
     }
+
+    def _parse_alter_model(self) -> AlterModel:
+        exists = self._parse_exists()
+        this = self._parse_model_name()
+        if not self._match(TokenType.SET):
+            self.raise_error("Expected SET OPTIONS (...) or SET ACTIVE VERSION <n> after ALTER MODEL <name>")
+        if self._match_text_seq("ACTIVE", "VERSION"):
+            if not (self._curr and self._curr.token_type == TokenType.NUMBER and self._curr.text.isdigit()):
+                self.raise_error("Expected a version number after SET ACTIVE VERSION")
+            version = int(self._curr.text)
+            self._advance()
+            return self.expression(AlterModel(this=this, exists=exists, version=version))
+        options = self._parse_ml_options()
+        if options is None:
+            self.raise_error("Expected SET OPTIONS (...) or SET ACTIVE VERSION <n> after ALTER MODEL <name>")
+        return self.expression(AlterModel(this=this, exists=exists, options=options))
 
     def raise_error(self, message: str, token: Token | None = None) -> None:
         """Word the error for humans and record the offset it points at (``errors[0]["start"]``)."""
@@ -304,6 +322,8 @@ class SqlmlGenerator(DuckDBGenerator):
         ShowModels: lambda self, e: "SHOW MODELS",
         DescribeModel: lambda self, e: f"DESCRIBE MODEL {self.sql(e, 'this')}",
         ExportModel: lambda self, e: f"EXPORT MODEL {self.sql(e, 'this')}{self._ml_options_sql(e)}",
+        AlterModel: lambda self, e: f"ALTER MODEL{' IF EXISTS' if e.args.get('exists') else ''} {self.sql(e, 'this')} SET"
+        + (f" ACTIVE VERSION {e.args['version']}" if e.args.get("version") is not None else self._ml_options_sql(e)),
         MLFunction: lambda self, e: self.mlfunction_sql(e),
     }
 

@@ -19,10 +19,11 @@ _SCALARS = (exp.Literal, exp.Neg, exp.Boolean, exp.Null)
 
 def python_value(node: exp.Expr) -> object:
     """An OPTIONS / STRUCT value as Python (str, int, float, bool, None, list, and tuple for an unnamed
-    STRUCT such as class_weights' STRUCT('a', 0.5)); other nodes as-is."""
+    STRUCT such as class_weights' STRUCT('a', 0.5) or a parenthesized pair such as labels' ('key',
+    'value')); other nodes as-is."""
     if isinstance(node, exp.Array):
         return [python_value(item) for item in node.expressions]
-    if isinstance(node, exp.Struct) and all(isinstance(e, _SCALARS) for e in node.expressions):
+    if isinstance(node, (exp.Struct, exp.Tuple)) and all(isinstance(e, _SCALARS) for e in node.expressions):
         return tuple(python_value(item) for item in node.expressions)
     if isinstance(node, _SCALARS):
         try:
@@ -78,6 +79,13 @@ class CreateModel(_WithOptions):
     def transform_sql(self) -> str | None:
         """The exact original text inside ``TRANSFORM( ... )``, or None."""
         return self.meta_get("transform_sql")
+
+
+class AlterModel(_WithOptions):
+    """``ALTER MODEL [IF EXISTS] name SET OPTIONS (description = ..., labels = [...])`` or
+    ``ALTER MODEL [IF EXISTS] name SET ACTIVE VERSION n`` (a rollback, or a roll forward)."""
+
+    arg_types = {"this": True, "exists": False, "options": False, "version": False}
 
 
 class DropModel(_ModelStatement):

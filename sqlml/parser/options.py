@@ -307,3 +307,25 @@ def validate_export_options(raw: dict[str, Any]) -> dict[str, Any]:
         value = raw.get(name)
         options[name] = default if value is None else _coerce(name, spec, value)
     return options
+
+
+def validate_alter_options(raw: dict[str, Any]) -> dict[str, Any]:
+    """ALTER MODEL ... SET OPTIONS: description (a string, or NULL to clear it) and labels, BigQuery ML's
+    [('key', 'value'), ...] (NULL clears them), kept as {key: value}."""
+    for name in raw:
+        if name not in ("description", "labels"):
+            raise ProgrammingError(f"OPTIONS: ALTER MODEL sets description and labels, not {name!r}")
+    options = {}
+    if "description" in raw:
+        value = raw["description"]
+        if value is not None and not isinstance(value, str):
+            raise _fail("description", "a string", value)
+        options["description"] = value
+    if "labels" in raw:
+        value = raw["labels"]
+        pairs = isinstance(value, list) and all(isinstance(p, (list, tuple)) and len(p) == 2 and
+                                                all(isinstance(x, str) for x in p) for p in value)
+        if value is not None and not pairs:
+            raise _fail("labels", "an array of ('key', 'value') pairs", value)
+        options["labels"] = None if value is None else dict(value)
+    return options

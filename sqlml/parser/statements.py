@@ -8,7 +8,7 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import Token, TokenType
 
-from sqlml.errors import NotSupportedError, SqlSyntaxError
+from sqlml.errors import SqlSyntaxError
 from sqlml.parser.dialect import SqlmlDialect, is_ml_call, ml_statement_prefix
 
 _ML_KEYWORD = re.compile(r"\bML\s*(?:\.|--|/\*)|\bMODELS?\b", re.IGNORECASE)
@@ -70,8 +70,7 @@ def is_ml_statement(sql: str) -> bool:
 def parse_statement(sql: str) -> exp.Expr:
     """Parse ONE statement: a model node, or a sqlglot tree that may contain MLFunction nodes.
 
-    Raises SqlSyntaxError (1-based line/col of the offending token) for invalid input and
-    NotSupportedError for ALTER MODEL.
+    Raises SqlSyntaxError (1-based line/col of the offending token) for invalid input.
     """
     tokens = _tokenize(sql)
     while tokens and tokens[-1].token_type == TokenType.SEMICOLON:
@@ -81,10 +80,6 @@ def parse_statement(sql: str) -> exp.Expr:
     for before, token in zip(tokens, tokens[1:]):
         if before.token_type == TokenType.SEMICOLON:
             raise SqlSyntaxError("Expected a single statement", *_line_col(sql, token.start))
-    prefix = ml_statement_prefix(tokens)
-    if prefix and prefix[0] == "ALTER":
-        raise NotSupportedError("ALTER MODEL is not supported")
-
     try:
         return _DIALECT.parser().parse(tokens, sql)[0]
     except ParseError as error:

@@ -7,7 +7,7 @@ import logging
 import pytest
 from sqlglot import exp
 
-from sqlml.errors import NotSupportedError, SqlSyntaxError
+from sqlml.errors import SqlSyntaxError
 from sqlml.parser import (
     CreateModel,
     DescribeModel,
@@ -62,6 +62,9 @@ ROUND_TRIPS = [
     ("CREATE MODEL m AS (SELECT 1)", None),
     ("CREATE MODEL m AS SELECT * FROM a JOIN b ON a.id = b.id", None),
     ("CREATE MODEL m OPTIONS(model_type='onnx', model_path='m.onnx')", None),  # an import: no AS
+    ("ALTER MODEL m SET ACTIVE VERSION 2", None),
+    ("alter model if exists s.m set options(description='x', labels=['a'])",
+     "ALTER MODEL IF EXISTS s.m SET OPTIONS(description='x', labels=['a'])"),
     ("DROP MODEL m", None),
     ("drop model if exists s.m", "DROP MODEL IF EXISTS s.m"),
     ("SHOW MODELS", None),
@@ -370,9 +373,12 @@ def test_syntax_error_message_is_short() -> None:
         parse_statement("CREATE MODEL m OPTIONS(model_type='linear_reg' AS SELECT 1")
 
 
-def test_alter_model_is_not_supported() -> None:
-    with pytest.raises(NotSupportedError):
-        parse_statement("ALTER MODEL m SET OPTIONS(a=1)")
+@pytest.mark.parametrize("sql, line, col", [
+    ("ALTER MODEL m SET ACTIVE VERSION x", 1, 34), ("ALTER MODEL m RENAME TO n", 1, 15), ("ALTER MODEL m SET", 1, 18)])
+def test_bad_alter_model(sql: str, line: int, col: int) -> None:
+    with pytest.raises(SqlSyntaxError) as caught:
+        parse_statement(sql)
+    assert (caught.value.line, caught.value.col) == (line, col)
 
 
 @pytest.mark.parametrize("sql", ["CALL f()", "CHECKPOINT", "FORCE CHECKPOINT", "LOAD httpfs"])
