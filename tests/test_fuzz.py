@@ -28,6 +28,7 @@ SEEDS = [
     "ALTER MODEL m SET ACTIVE VERSION 1",
     "ALTER MODEL IF EXISTS m SET OPTIONS(description='fuzz', labels=[('k', 'v')])",
     "SELECT version, active FROM ML.VERSIONS(MODEL m)",
+    "SELECT * FROM ML.WEIGHTS(MODEL m2, STRUCT(TRUE AS standardize))",
     "SELECT c, count(*) FROM ML.PREDICT(MODEL lin, (SELECT * FROM t WHERE c = 'a')) AS p GROUP BY c",
     "WITH p AS (SELECT * FROM ML.PREDICT(MODEL lin, TABLE t)) SELECT avg(predicted_y) FROM p JOIN t USING (x)",
     "SELECT * FROM ML.EVALUATE(MODEL m)",

@@ -3,7 +3,7 @@ RecordBatchReader or Table DuckDB scans) or the SQL text of a query DuckDB runs 
 
 from sqlml.engine.classification import confusion_matrix, roc_curve
 from sqlml.engine.evaluate import evaluate
-from sqlml.engine.importance import feature_importance
+from sqlml.engine.importance import feature_importance, weights
 from sqlml.engine.model_info import centroids, ml_transform, training_info, trial_info, versions
 from sqlml.engine.predict import predict
 
@@ -18,6 +18,7 @@ ML_FUNCTIONS = {
     "ROC_CURVE": roc_curve,
     "FEATURE_IMPORTANCE": feature_importance,
     "VERSIONS": versions,
+    "WEIGHTS": weights,
 }
 
 TAKES_VALUES = {"ROC_CURVE"}  # the functions with a list argument (thresholds)

@@ -79,3 +79,72 @@ def test_bad_feature_importance(loaded, sql, fragments):
     cur.execute("CREATE MODEL tree OPTIONS(model_type='boosted_tree_regressor', input_label_cols=['y_reg']) "
                 "AS SELECT x1, y_reg FROM train")
     fails(loaded, sql, sqlml.ProgrammingError, *fragments)
+
+
+def _weights(con, sql):
+    cur = con.cursor()
+    cur.execute(sql)
+    return [dict(zip([d[0] for d in cur.description], r)) for r in cur.fetchall()]
+
+
+@pytest.mark.parametrize("standardize", [False, True])
+def test_linear_weights_equal_least_squares_in_each_scale(loaded, frames, standardize):
+    """Numeric inputs only, no penalty: the weights are scikit-learn's LinearRegression fitted on the raw
+    mean-imputed columns (standardize=FALSE) or on the standardized ones (TRUE)."""
+    from sklearn.linear_model import LinearRegression
+
+    from tests.engine.reference import linear_matrices
+
+    loaded.cursor().execute("CREATE MODEL lw OPTIONS(model_type='linear_reg', input_label_cols=['y_reg'], "
+                            "data_split_method='NO_SPLIT') "
+                            "AS SELECT x1, x2, y_reg FROM train")
+    rows = _weights(loaded, f"SELECT * FROM ML.WEIGHTS(MODEL lw, STRUCT({str(standardize).upper()} AS standardize))")
+    train, test = frames
+    X, _ = linear_matrices(train, test, scale=standardize)
+    reference = LinearRegression().fit(X[:, :2], train["y_reg"])
+    assert [r["processed_input"] for r in rows] == ["__INTERCEPT__", "x1", "x2"]
+    np.testing.assert_allclose([r["weight"] for r in rows], [reference.intercept_, *reference.coef_], rtol=1e-8)
+
+
+@pytest.mark.parametrize("label", ["y_bin", "y_multi"])
+def test_logistic_weights_rebuild_ml_predicts_probabilities(loaded, label):
+    """Scores rebuilt from ML.WEIGHTS on the raw test rows (NULL as the training mean, a category's own
+    weight, an unseen one 0) give ML.PREDICT's probabilities through the sigmoid or softmax."""
+    from scipy.special import expit, softmax
+
+    cur = loaded.cursor()
+    cur.execute(f"CREATE MODEL lg OPTIONS(model_type='logistic_reg', input_label_cols=['{label}'], "
+                "data_split_method='NO_SPLIT') "
+                f"AS SELECT x1, x2, color, flag, {label} FROM train")
+    rows = _weights(loaded, "SELECT * FROM ML.WEIGHTS(MODEL lg)")
+    means = dict(cur.execute("SELECT 'x1', avg(x1) FROM train UNION ALL SELECT 'x2', avg(x2) FROM train").fetchall())
+    cur.execute(f"SELECT x1, x2, color, CAST(flag AS VARCHAR), predicted_{label}_probs FROM ML.PREDICT(MODEL lg, "
+                "TABLE test) ORDER BY id")
+    predicted = cur.fetchall()
+    classes = sorted({r.get("class_label") for r in rows}, key=lambda c: (c is None, c))
+    scores = np.zeros((len(predicted), len(classes)))
+    for k, cls in enumerate(classes):
+        for r in (r for r in rows if r.get("class_label") == cls):
+            for i, (x1, x2, color, flag, _) in enumerate(predicted):
+                values = {"x1": x1, "x2": x2, "color": color, "flag": flag}
+                if r["processed_input"] == "__INTERCEPT__":
+                    scores[i, k] += r["weight"]
+                elif r["weight"] is not None:
+                    value = values[r["processed_input"]]
+                    scores[i, k] += r["weight"] * (means[r["processed_input"]] if value is None else value)
+                else:
+                    scores[i, k] += sum(c["weight"] for c in r["category_weights"]
+                                        if c["category"] == values[r["processed_input"]])
+    probs = np.array([[e["prob"] for e in r[4]] for r in predicted])
+    rebuilt = softmax(scores, axis=1) if len(classes) > 1 else \
+        np.column_stack([1 - expit(scores[:, 0]), expit(scores[:, 0])])
+    np.testing.assert_allclose(rebuilt, probs, atol=1e-9)
+
+
+def test_weights_of_a_tree_are_refused(loaded):
+    loaded.cursor().execute("CREATE MODEL tw OPTIONS(model_type='boosted_tree_regressor', input_label_cols=['y_reg']) "
+                            "AS SELECT x1, y_reg FROM train")
+    fails(loaded, "SELECT * FROM ML.WEIGHTS(MODEL tw)", sqlml.ProgrammingError, "linear_reg or logistic_reg",
+          "boosted_tree_regressor")
+    fails(loaded, "SELECT * FROM ML.WEIGHTS(MODEL tw, STRUCT(1 AS standardize))", sqlml.ProgrammingError,
+          "standardize")
