@@ -29,6 +29,7 @@ SEEDS = [
     "ALTER MODEL IF EXISTS m SET OPTIONS(description='fuzz', labels=[('k', 'v')])",
     "SELECT version, active FROM ML.VERSIONS(MODEL m)",
     "SELECT * FROM ML.WEIGHTS(MODEL m2, STRUCT(TRUE AS standardize))",
+    "SELECT predicted_k, top_feature_attributions FROM ML.EXPLAIN_PREDICT(MODEL m, TABLE t, STRUCT(2 AS top_k_features))",
     "SELECT c, count(*) FROM ML.PREDICT(MODEL lin, (SELECT * FROM t WHERE c = 'a')) AS p GROUP BY c",
     "WITH p AS (SELECT * FROM ML.PREDICT(MODEL lin, TABLE t)) SELECT avg(predicted_y) FROM p JOIN t USING (x)",
     "SELECT * FROM ML.EVALUATE(MODEL m)",

@@ -3,6 +3,7 @@ RecordBatchReader or Table DuckDB scans) or the SQL text of a query DuckDB runs 
 
 from sqlml.engine.classification import confusion_matrix, roc_curve
 from sqlml.engine.evaluate import evaluate
+from sqlml.engine.explain import explain_predict
 from sqlml.engine.importance import feature_importance, weights
 from sqlml.engine.model_info import centroids, ml_transform, training_info, trial_info, versions
 from sqlml.engine.predict import predict
@@ -19,6 +20,7 @@ ML_FUNCTIONS = {
     "FEATURE_IMPORTANCE": feature_importance,
     "VERSIONS": versions,
     "WEIGHTS": weights,
+    "EXPLAIN_PREDICT": explain_predict,
 }
 
 TAKES_VALUES = {"ROC_CURVE"}  # the functions with a list argument (thresholds)

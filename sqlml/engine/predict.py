@@ -93,7 +93,7 @@ def binary_threshold(model: Model, params: dict) -> float | None:
     return params["threshold"]
 
 
-def _check_input(model: Model, names: list[str]) -> dict[str, str]:
+def check_input(model: Model, names: list[str]) -> dict[str, str]:
     """The feature -> input column mapping; errors for missing features or columns ML.PREDICT would add."""
     mapping = model.resolve(names)
     taken = {name.lower() for name in names} & {field.name.lower() for field in output_fields(model)}
@@ -112,13 +112,13 @@ def predict(ctx: MLContext, call: MLFunction) -> pa.RecordBatchReader | str:
     compiler = SQL_COMPILERS.get(type(model.estimator))
     if compiler is not None and not calls_ml(query):
         relation = ctx.cur.sql(query)  # bound, not run: gives the input's columns and types
-        compiled = compiler(model, query, relation, _check_input(model, relation.columns), threshold)
+        compiled = compiler(model, query, relation, check_input(model, relation.columns), threshold)
         if compiled is not None and internal:
             compiled = f"SELECT * EXCLUDE ({', '.join(map(quote_identifier, internal))}) FROM ({compiled})"
         if compiled is not None:
             return compiled
     reader = ctx.run_input(query, batch_rows(len(model.encoder.output_names)))
-    mapping = _check_input(model, reader.schema.names)
+    mapping = check_input(model, reader.schema.names)
     kept = [i for i, name in enumerate(reader.schema.names) if name not in internal]
     schema = pa.schema([reader.schema.field(i) for i in kept] + output_fields(model))
 
