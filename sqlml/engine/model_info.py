@@ -4,16 +4,20 @@ ML.TRANSFORM(MODEL m, TABLE t | (query)): the features a model's TRANSFORM claus
 with the statistics learned at training. ML.TRIAL_INFO(MODEL m): the hyperparameter tuning trials.
 ML.TRAINING_INFO(MODEL m): every iteration of every training run (warm_start adds runs).
 ML.CENTROIDS(MODEL m [, STRUCT(standardize)]): a k-means model's centroids, one row per centroid and feature.
+ML.PRINCIPAL_COMPONENTS(MODEL m) and ML.PRINCIPAL_COMPONENT_INFO(MODEL m): a pca model's loadings (per
+input, per category) and each component's eigenvalue and explained variance ratios.
 ML.VERSIONS(MODEL m): every version, its lineage (training SQL, data fingerprint, rows) and metrics, and
 which one is active.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pyarrow as pa
 
 from sqlml.engine import catalog
 from sqlml.engine.context import MLContext, calls_ml
+from sqlml.engine.model import Model
 from sqlml.errors import ProgrammingError
 from sqlml.parser import MLFunction
 
@@ -46,6 +50,30 @@ def training_info(ctx: MLContext, call: MLFunction) -> str:
     return catalog.training_info_sql(ctx.model(call).version)
 
 
+def _leaf_blocks(model: Model, vector: np.ndarray):
+    """(leaf, its values) for a vector over the encoded columns (a centroid, a principal component)."""
+    position = 0
+    for spec in model.encoder.specs:
+        for leaf in spec["parts"] if spec["kind"] in ("timestamp", "struct") else [spec]:
+            width = model.encoder.width(leaf)
+            yield leaf, vector[position:position + width]
+            position += width
+
+
+def _per_feature(rows: list[tuple], first: tuple[str, pa.DataType]) -> pa.Table:
+    """(id, feature, numerical_value, categorical_value) rows as a table whose first column is `first`."""
+    entry = pa.struct([("category", pa.string()), ("value", pa.float64())])
+    return pa.table([pa.array([r[i] for r in rows], t) for i, t in enumerate(
+        (first[1], pa.string(), pa.float64(), pa.list_(entry)))],
+        names=[first[0], "feature", "numerical_value", "categorical_value"])
+
+
+def _categories(leaf: dict, values: np.ndarray) -> list[dict]:
+    """A categorical block as (category, value) entries (NULL: the NULL category; a list's elements, positions)."""
+    categories = (leaf.get("vocabulary") or [str(i) for i in range(len(values))]) + [None]
+    return [{"category": c, "value": float(v)} for c, v in zip(categories, values)]
+
+
 def centroids(ctx: MLContext, call: MLFunction) -> pa.Table:
     standardize = ctx.params(call, {"standardize": bool}).get("standardize", False)
     model = ctx.model(call)
@@ -56,25 +84,44 @@ def centroids(ctx: MLContext, call: MLFunction) -> pa.Table:
         raise ProgrammingError("ML.CENTROIDS takes a model only: ML.CENTROIDS(MODEL m [, STRUCT(standardize)])")
     rows = []
     for centroid_id, centroid in enumerate(model.estimator.centroids, 1):
-        position = 0
-        for spec in model.encoder.specs:
-            for leaf in spec["parts"] if spec["kind"] in ("timestamp", "struct") else [spec]:
-                width = model.encoder.width(leaf)
-                values = centroid[position:position + width]
-                position += width
-                if leaf["kind"] == "numeric":  # the centroid in the feature's units, or standardized
-                    a, b = model.encoder.affine(leaf)
-                    raw = (values[0] - b) / a
-                    value = (raw - leaf["mean"]) / leaf["std"] if standardize else raw
-                    rows.append((centroid_id, leaf["name"], float(value), None))
-                else:  # the weight of each category (NULL: the NULL category; a list's elements, positions)
-                    categories = (leaf.get("vocabulary") or [str(i) for i in range(width)]) + [None]
-                    rows.append((centroid_id, leaf["name"], None, [
-                        {"category": c, "value": float(v)} for c, v in zip(categories, values)]))
-    entry = pa.struct([("category", pa.string()), ("value", pa.float64())])
-    return pa.table([pa.array([r[i] for r in rows], t) for i, t in enumerate(
-        (pa.int64(), pa.string(), pa.float64(), pa.list_(entry)))],
-        names=["centroid_id", "feature", "numerical_value", "categorical_value"])
+        for leaf, values in _leaf_blocks(model, centroid):
+            if leaf["kind"] == "numeric":  # the centroid in the feature's units, or standardized
+                a, b = model.encoder.affine(leaf)
+                raw = (values[0] - b) / a
+                value = (raw - leaf["mean"]) / leaf["std"] if standardize else raw
+                rows.append((centroid_id, leaf["name"], float(value), None))
+            else:
+                rows.append((centroid_id, leaf["name"], None, _categories(leaf, values)))
+    return _per_feature(rows, ("centroid_id", pa.int64()))
+
+
+def _pca(ctx: MLContext, call: MLFunction) -> Model:
+    ctx.params(call, {})
+    model = ctx.model(call)
+    if model.task != "dimensionality_reduction":
+        raise ProgrammingError(f"ML.{call.function} takes a pca model only: model {model.version.qualified_name} "
+                               f"is a {model.version.model_type}")
+    if call.input_sql is not None:
+        raise ProgrammingError(f"ML.{call.function} takes a model only: ML.{call.function}(MODEL m)")
+    return model
+
+
+def principal_components(ctx: MLContext, call: MLFunction) -> pa.Table:
+    """Each component's loading on each encoded input (one value per category of a categorical one)."""
+    model, rows = _pca(ctx, call), []
+    for component_id, component in enumerate(model.estimator.coef, 1):
+        for leaf, values in _leaf_blocks(model, component):
+            rows.append((component_id, leaf["name"], float(values[0]), None) if leaf["kind"] == "numeric" else
+                        (component_id, leaf["name"], None, _categories(leaf, values)))
+    return _per_feature(rows, ("principal_component_id", pa.int64()))
+
+
+def principal_component_info(ctx: MLContext, call: MLFunction) -> pa.Table:
+    estimator = _pca(ctx, call).estimator
+    ratios = estimator.explained_variance_ratio
+    return pa.table({"principal_component_id": pa.array(np.arange(1, len(ratios) + 1), pa.int64()),
+                     "eigenvalue": estimator.explained_variance, "explained_variance_ratio": ratios,
+                     "cumulative_explained_variance_ratio": np.cumsum(ratios)})
 
 
 def versions(ctx: MLContext, call: MLFunction) -> str:

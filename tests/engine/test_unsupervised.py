@@ -244,3 +244,33 @@ def test_centroids_in_feature_units_match_scikit_learn(loaded, frames, standardi
                 "SELECT x1, y_reg FROM train")
     fails(loaded, "SELECT * FROM ML.CENTROIDS(MODEL lin)", sqlml.ProgrammingError, "kmeans model only",
           "linear_reg")
+
+
+def test_principal_components_and_their_info_match_scikit_learn(loaded, frames):
+    """Loadings per encoded input (numbers, then one value per category with NULL last) and eigenvalues,
+    explained variance ratios and their running sum, against PCA fitted on the reference matrix."""
+    train, test = frames
+    loaded.cursor().execute(f"CREATE MODEL p OPTIONS(model_type='pca', num_principal_components=3) AS {FEATURES}")
+    X, _ = linear_matrices(train, test)
+    reference = PCA(3, random_state=0).fit(X)
+    rows = _rows(loaded, "SELECT * FROM ML.PRINCIPAL_COMPONENTS(MODEL p) ORDER BY principal_component_id")
+    for component in range(3):
+        mine = [r for r in rows if r[0] == component + 1]
+        assert [r[1] for r in mine] == ["x1", "x2", "color", "flag"]
+        flat = [mine[0][2], mine[1][2]] + [e["value"] for r in mine[2:] for e in r[3]]
+        np.testing.assert_allclose(flat, reference.components_[component], atol=1e-9)
+        assert [e["category"] for e in mine[2][3]] == ["blue", "green", "red", None]
+    info = _rows(loaded, "SELECT * FROM ML.PRINCIPAL_COMPONENT_INFO(MODEL p)")
+    assert [r[0] for r in info] == [1, 2, 3]
+    np.testing.assert_allclose([r[1] for r in info], reference.explained_variance_, rtol=1e-9)
+    np.testing.assert_allclose([r[2] for r in info], reference.explained_variance_ratio_, rtol=1e-9)
+    np.testing.assert_allclose([r[3] for r in info], np.cumsum(reference.explained_variance_ratio_), rtol=1e-9)
+
+
+@pytest.mark.parametrize("function", ["PRINCIPAL_COMPONENTS", "PRINCIPAL_COMPONENT_INFO"])
+def test_principal_component_functions_take_a_pca_model_only(loaded, function):
+    cur = loaded.cursor()
+    cur.execute(f"CREATE MODEL p OPTIONS(model_type='pca', num_principal_components=2) AS {FEATURES}")
+    cur.execute("CREATE MODEL km OPTIONS(model_type='kmeans', num_clusters=2) AS SELECT x1 FROM train")
+    fails(loaded, f"SELECT * FROM ML.{function}(MODEL km)", sqlml.ProgrammingError, "pca model only", "kmeans")
+    fails(loaded, f"SELECT * FROM ML.{function}(MODEL p, TABLE test)", sqlml.ProgrammingError, "takes a model only")
