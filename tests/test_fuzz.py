@@ -28,6 +28,7 @@ SEEDS = [
     "ALTER MODEL m SET ACTIVE VERSION 1",
     "ALTER MODEL IF EXISTS m SET OPTIONS(description='fuzz', labels=[('k', 'v')])",
     "SELECT version, active FROM ML.VERSIONS(MODEL m)",
+    "SELECT input, mean, null_count FROM ML.FEATURE_INFO(MODEL m2)",
     "SELECT * FROM ML.WEIGHTS(MODEL m2, STRUCT(TRUE AS standardize))",
     "SELECT predicted_k, top_feature_attributions FROM ML.EXPLAIN_PREDICT(MODEL m, TABLE t, STRUCT(2 AS top_k_features))",
     "SELECT c, count(*) FROM ML.PREDICT(MODEL lin, (SELECT * FROM t WHERE c = 'a')) AS p GROUP BY c",

@@ -118,19 +118,24 @@ def _fit_leaf(name: str, kind: str, column) -> dict:
         else:
             widest = pc.max(pc.list_value_length(column)).as_py()
             widest = None if widest is None else widest - 1
-        return {"name": name, "kind": kind, "width": 1 + (widest if widest is not None and widest >= 0 else 0)}
+        return {"name": name, "kind": kind, "width": 1 + (widest if widest is not None and widest >= 0 else 0),
+                "null_count": column.null_count}
     if kind == "numeric":
         values = numeric_values(name, column)
         present = values[~np.isnan(values)]
         mean = float(present.mean()) if len(present) else 0.0
         # std of the mean-imputed column, as SimpleImputer followed by StandardScaler computes it
         std = float(np.sqrt(((present - mean) ** 2).sum() / len(values))) if len(values) else 0.0
-        return {"name": name, "kind": kind, "mean": mean, "std": std if std > 0 else 1.0}
+        summary = {"min": float(present.min()), "max": float(present.max()), "median": float(np.median(present)),
+                   "stddev": float(present.std(ddof=1)) if len(present) > 1 else None} if len(present) else {}
+        return {"name": name, "kind": kind, "mean": mean, "std": std if std > 0 else 1.0,
+                "null_count": int(len(values) - len(present)), **summary}  # the summary: ML.FEATURE_INFO's
     strings = _as_strings(column)
     counts = pc.value_counts(strings.drop_null()).to_pylist()
     counts.sort(key=lambda entry: (-entry["counts"], entry["values"]))
     vocabulary = sorted(entry["values"] for entry in counts[:MAX_CATEGORIES])
-    return {"name": name, "kind": kind, "vocabulary": vocabulary, "has_null": strings.null_count > 0}
+    return {"name": name, "kind": kind, "vocabulary": vocabulary, "has_null": strings.null_count > 0,
+            "category_count": len(counts), "null_count": strings.null_count}
 
 
 def fit_features(table: pa.Table, columns: list[str]) -> list[dict]:

@@ -5,7 +5,7 @@ from sqlml.engine.classification import confusion_matrix, roc_curve
 from sqlml.engine.evaluate import evaluate
 from sqlml.engine.explain import explain_predict
 from sqlml.engine.importance import feature_importance, weights
-from sqlml.engine.model_info import (centroids, ml_transform, principal_component_info, principal_components,
+from sqlml.engine.model_info import (centroids, feature_info, ml_transform, principal_component_info, principal_components,
                                      training_info, trial_info, versions)
 from sqlml.engine.predict import predict
 
@@ -24,6 +24,7 @@ ML_FUNCTIONS = {
     "EXPLAIN_PREDICT": explain_predict,
     "PRINCIPAL_COMPONENTS": principal_components,
     "PRINCIPAL_COMPONENT_INFO": principal_component_info,
+    "FEATURE_INFO": feature_info,
 }
 
 TAKES_VALUES = {"ROC_CURVE"}  # the functions with a list argument (thresholds)

@@ -6,6 +6,9 @@ ML.TRAINING_INFO(MODEL m): every iteration of every training run (warm_start add
 ML.CENTROIDS(MODEL m [, STRUCT(standardize)]): a k-means model's centroids, one row per centroid and feature.
 ML.PRINCIPAL_COMPONENTS(MODEL m) and ML.PRINCIPAL_COMPONENT_INFO(MODEL m): a pca model's loadings (per
 input, per category) and each component's eigenvalue and explained variance ratios.
+ML.FEATURE_INFO(MODEL m): each input's statistics on the training rows (one row per encoded part of a
+timestamp or STRUCT): min, max, mean, median, stddev (sample, of the non-NULL values), category_count,
+null_count, dimension (a list's width); NULL where they do not apply or a version predates them.
 ML.VERSIONS(MODEL m): every version, its lineage (training SQL, data fingerprint, rows) and metrics, and
 which one is active.
 """
@@ -122,6 +125,27 @@ def principal_component_info(ctx: MLContext, call: MLFunction) -> pa.Table:
     return pa.table({"principal_component_id": pa.array(np.arange(1, len(ratios) + 1), pa.int64()),
                      "eigenvalue": estimator.explained_variance, "explained_variance_ratio": ratios,
                      "cumulative_explained_variance_ratio": np.cumsum(ratios)})
+
+
+def feature_info(ctx: MLContext, call: MLFunction) -> pa.Table:
+    ctx.params(call, {})
+    if call.input_sql is not None:
+        raise ProgrammingError("ML.FEATURE_INFO takes a model only: ML.FEATURE_INFO(MODEL m)")
+    model = ctx.model(call)
+    if model.task == "imported":
+        raise ProgrammingError(f"ML.FEATURE_INFO needs a model sqlml trained; {model.version.qualified_name} is "
+                               "an imported ONNX model")
+    leaves = [leaf for spec in model.encoder.specs
+              for leaf in (spec["parts"] if spec["kind"] in ("timestamp", "struct") else [spec])]
+    numeric = [leaf["kind"] == "numeric" for leaf in leaves]
+    columns = {"input": ([leaf["name"] for leaf in leaves], pa.string())}
+    for stat in ("min", "max", "mean", "median", "stddev"):
+        columns[stat] = ([leaf.get(stat) if is_number else None for leaf, is_number in zip(leaves, numeric)],
+                         pa.float64())
+    columns["category_count"] = ([leaf.get("category_count") for leaf in leaves], pa.int64())
+    columns["null_count"] = ([leaf.get("null_count") for leaf in leaves], pa.int64())
+    columns["dimension"] = ([leaf.get("width") for leaf in leaves], pa.int64())
+    return pa.table({name: pa.array(values, kind) for name, (values, kind) in columns.items()})
 
 
 def versions(ctx: MLContext, call: MLFunction) -> str:

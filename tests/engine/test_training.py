@@ -241,3 +241,26 @@ def test_cached_models_follow_replace_drop_and_versions(con):
     import sqlml
     with pytest.raises(sqlml.ProgrammingError, match="has no version 7"):
         cur.execute(predict.format(" VERSION 7"))
+
+
+def test_feature_info_describes_the_training_rows(loaded, frames):
+    """min, max, mean, median, sample stddev and NULL count of numbers, distinct categories and NULLs of
+    categories, against pandas on the training rows (NO_SPLIT: all of them)."""
+    train, _ = frames
+    cur = loaded.cursor()
+    cur.execute("CREATE MODEL fi OPTIONS(model_type='linear_reg', input_label_cols=['y_reg'], "
+                "data_split_method='NO_SPLIT') AS SELECT x1, x2, color, flag, y_reg FROM train")
+    cur.execute("SELECT * FROM ML.FEATURE_INFO(MODEL fi)")
+    columns = [d[0] for d in cur.description]
+    rows = {r[0]: dict(zip(columns, r)) for r in cur.fetchall()}
+    assert columns == ["input", "min", "max", "mean", "median", "stddev", "category_count", "null_count", "dimension"]
+    for name in ("x1", "x2"):
+        values = train[name]
+        expected = {"min": values.min(), "max": values.max(), "mean": values.mean(), "median": values.median(),
+                    "stddev": values.std()}
+        for stat, value in expected.items():
+            assert rows[name][stat] == pytest.approx(value, rel=1e-12), (name, stat)
+        assert rows[name]["null_count"] == values.isna().sum() and rows[name]["category_count"] is None
+    assert rows["color"]["category_count"] == train["color"].nunique() and rows["color"]["min"] is None
+    assert rows["color"]["null_count"] == train["color"].isna().sum() > 0
+    assert rows["flag"]["category_count"] == 2 and rows["flag"]["null_count"] == 0
