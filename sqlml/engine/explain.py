@@ -46,15 +46,6 @@ def _linear_contributions(model: Model, X: np.ndarray, scores: np.ndarray, chose
 CONTRIBUTIONS = {BoosterModel: _booster_contributions, LinearModel: _linear_contributions}
 
 
-def _owners(model: Model) -> tuple[list[str], np.ndarray]:
-    """The reported features and, for each encoded column, the index of the feature it belongs to."""
-    encoder, owner = model.encoder, []
-    for i, spec in enumerate(encoder.specs):
-        leaves = spec["parts"] if spec["kind"] in ("struct", "timestamp") else [spec]
-        owner += [i] * sum(encoder.width(leaf) for leaf in leaves)
-    return [spec["name"] for spec in encoder.specs], np.array(owner, dtype=np.int64)
-
-
 def explain_predict(ctx: MLContext, call: MLFunction) -> pa.RecordBatchReader:
     params = ctx.params(call, {"top_k_features": int, "threshold": float})
     model = ctx.model(call)
@@ -67,7 +58,7 @@ def explain_predict(ctx: MLContext, call: MLFunction) -> pa.RecordBatchReader:
     if top_k <= 0:
         raise ProgrammingError(f"ML.EXPLAIN_PREDICT: top_k_features must be at least 1, got {top_k}")
     threshold = binary_threshold(model, params)
-    names, owner = _owners(model)
+    names, owner = [spec["name"] for spec in model.encoder.specs], model.encoder.owners()
     internal = set(model.transform.internal_columns()) if model.transform else set()
     reader = ctx.run_input(ctx.model_input(call, model), batch_rows(len(model.encoder.output_names)))
     mapping = check_input(model, reader.schema.names)

@@ -189,6 +189,11 @@ def _encode_list(leaf: dict, values, out: np.ndarray) -> int:
     return width
 
 
+def spec_leaves(spec: dict) -> list[dict]:
+    """A feature's leaves, each encoded on its own: a timestamp's or STRUCT's parts, else the feature."""
+    return spec["parts"] if spec["kind"] in ("timestamp", "struct") else [spec]
+
+
 class FeatureEncoder:
     """Applies stored feature specs to Arrow data; `linear=True` one-hot encodes categories and imputes
     numbers, standardizing them when `scale`."""
@@ -201,7 +206,7 @@ class FeatureEncoder:
         self.output_names: list[str] = []
         self.categorical_indices: list[int] = []  # matrix columns holding label-encoded categories
         for spec in specs:
-            for leaf in spec["parts"] if spec["kind"] in ("timestamp", "struct") else [spec]:
+            for leaf in spec_leaves(spec):
                 if leaf["kind"] == "numeric":
                     self.output_names.append(leaf["name"])
                     continue
@@ -236,6 +241,21 @@ class FeatureEncoder:
         if leaf["kind"] in ("sparse", "vector"):
             return leaf["width"]
         return len(leaf["vocabulary"]) + (leaf["has_null"] if leaf["kind"] == "categorical" else 0)
+
+    def blocks(self, vector: np.ndarray):
+        """(feature index, leaf, first encoded column, values) of each leaf's part of `vector`, a vector over
+        the encoded columns (weights, a centroid, a principal component)."""
+        position = 0
+        for index, spec in enumerate(self.specs):
+            for leaf in spec_leaves(spec):
+                width = self.width(leaf)
+                yield index, leaf, position, vector[position:position + width]
+                position += width
+
+    def owners(self) -> np.ndarray:
+        """For each encoded column, the index of the feature (spec) it encodes."""
+        return np.array([index for index, _, _, values in self.blocks(np.empty(len(self.output_names)))
+                         for _ in values], dtype=np.int64)
 
     def affine(self, leaf: dict) -> tuple[float, float]:
         """(a, b): a linear encoding turns a numeric leaf's mean-imputed value x into a * x + b."""

@@ -61,11 +61,8 @@ SPLITS = {BoosterModel: _booster_splits, ForestModel: _forest_splits}
 
 def _columns(model: Model) -> tuple[list[str], list[list[str]]]:
     """The reported columns, and for each matrix column the reported columns it counts for."""
-    encoder, owners = model.encoder, []
-    for spec in encoder.specs:
-        leaves = spec["parts"] if spec["kind"] in ("struct", "timestamp") else [spec]
-        owners += [[spec["name"]]] * sum(encoder.width(leaf) for leaf in leaves)
-    names = [spec["name"] for spec in encoder.specs]
+    names = [spec["name"] for spec in model.encoder.specs]
+    owners = [[names[i]] for i in model.encoder.owners()]
     if model.transform is not None:  # outputs -> the raw columns each reads
         reads = {o["name"]: o["reads"] for o in model.transform.features}
         owners = [[raw for name in owner for raw in reads[name]] for owner in owners]
@@ -98,25 +95,21 @@ def feature_importance(ctx: MLContext, call: MLFunction) -> pa.Table:
 
 def _weight_rows(model: Model, coef: np.ndarray, intercept: float, standardize: bool) -> list[dict]:
     """One class's rows: coef over the encoded columns, turned into the inputs' units (or per std)."""
-    encoder, rows, position = model.encoder, [], 0
-    for spec in encoder.specs:
-        for leaf in spec["parts"] if spec["kind"] in ("struct", "timestamp") else [spec]:
-            width = encoder.width(leaf)
-            block = coef[position:position + width]
-            position += width
-            if leaf["kind"] == "numeric":
-                a, b = encoder.affine(leaf)  # the model reads a * x + b
-                weight, intercept = block[0] * a, intercept + block[0] * b
-                if standardize:
-                    weight, intercept = weight * leaf["std"], intercept + weight * leaf["mean"]
-                rows.append({"processed_input": leaf["name"], "weight": float(weight), "category_weights": []})
-            elif leaf["kind"] == "categorical":
-                categories = leaf["vocabulary"] + ([None] if leaf["has_null"] else [])
-                rows.append({"processed_input": leaf["name"], "weight": None, "category_weights": [
-                    {"category": c, "weight": float(w)} for c, w in zip(categories, block)]})
-            else:  # vectors and multi-hot lists: one weight per element, as encoded
-                names = encoder.output_names[position - width:position]
-                rows += [{"processed_input": n, "weight": float(w), "category_weights": []} for n, w in zip(names, block)]
+    encoder, rows = model.encoder, []
+    for _, leaf, start, block in encoder.blocks(coef):
+        if leaf["kind"] == "numeric":
+            a, b = encoder.affine(leaf)  # the model reads a * x + b
+            weight, intercept = block[0] * a, intercept + block[0] * b
+            if standardize:
+                weight, intercept = weight * leaf["std"], intercept + weight * leaf["mean"]
+            rows.append({"processed_input": leaf["name"], "weight": float(weight), "category_weights": []})
+        elif leaf["kind"] == "categorical":
+            categories = leaf["vocabulary"] + ([None] if leaf["has_null"] else [])
+            rows.append({"processed_input": leaf["name"], "weight": None, "category_weights": [
+                {"category": c, "weight": float(w)} for c, w in zip(categories, block)]})
+        else:  # vectors and multi-hot lists: one weight per element, as encoded
+            names = encoder.output_names[start:start + len(block)]
+            rows += [{"processed_input": n, "weight": float(w), "category_weights": []} for n, w in zip(names, block)]
     return [{"processed_input": "__INTERCEPT__", "weight": float(intercept), "category_weights": []}] + rows
 
 

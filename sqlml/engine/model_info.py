@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from sqlml.engine import catalog
 from sqlml.engine.context import MLContext, calls_ml
+from sqlml.engine.features import spec_leaves
 from sqlml.engine.model import Model
 from sqlml.errors import ProgrammingError
 from sqlml.parser import MLFunction
@@ -53,16 +54,6 @@ def training_info(ctx: MLContext, call: MLFunction) -> str:
     return catalog.training_info_sql(ctx.model(call).version)
 
 
-def _leaf_blocks(model: Model, vector: np.ndarray):
-    """(leaf, its values) for a vector over the encoded columns (a centroid, a principal component)."""
-    position = 0
-    for spec in model.encoder.specs:
-        for leaf in spec["parts"] if spec["kind"] in ("timestamp", "struct") else [spec]:
-            width = model.encoder.width(leaf)
-            yield leaf, vector[position:position + width]
-            position += width
-
-
 def _per_feature(rows: list[tuple], first: tuple[str, pa.DataType]) -> pa.Table:
     """(id, feature, numerical_value, categorical_value) rows as a table whose first column is `first`."""
     entry = pa.struct([("category", pa.string()), ("value", pa.float64())])
@@ -87,7 +78,7 @@ def centroids(ctx: MLContext, call: MLFunction) -> pa.Table:
         raise ProgrammingError("ML.CENTROIDS takes a model only: ML.CENTROIDS(MODEL m [, STRUCT(standardize)])")
     rows = []
     for centroid_id, centroid in enumerate(model.estimator.centroids, 1):
-        for leaf, values in _leaf_blocks(model, centroid):
+        for _, leaf, _, values in model.encoder.blocks(centroid):
             if leaf["kind"] == "numeric":  # the centroid in the feature's units, or standardized
                 a, b = model.encoder.affine(leaf)
                 raw = (values[0] - b) / a
@@ -113,7 +104,7 @@ def principal_components(ctx: MLContext, call: MLFunction) -> pa.Table:
     """Each component's loading on each encoded input (one value per category of a categorical one)."""
     model, rows = _pca(ctx, call), []
     for component_id, component in enumerate(model.estimator.coef, 1):
-        for leaf, values in _leaf_blocks(model, component):
+        for _, leaf, _, values in model.encoder.blocks(component):
             rows.append((component_id, leaf["name"], float(values[0]), None) if leaf["kind"] == "numeric" else
                         (component_id, leaf["name"], None, _categories(leaf, values)))
     return _per_feature(rows, ("principal_component_id", pa.int64()))
@@ -135,8 +126,7 @@ def feature_info(ctx: MLContext, call: MLFunction) -> pa.Table:
     if model.task == "imported":
         raise ProgrammingError(f"ML.FEATURE_INFO needs a model sqlml trained; {model.version.qualified_name} is "
                                "an imported ONNX model")
-    leaves = [leaf for spec in model.encoder.specs
-              for leaf in (spec["parts"] if spec["kind"] in ("timestamp", "struct") else [spec])]
+    leaves = [leaf for spec in model.encoder.specs for leaf in spec_leaves(spec)]
     numeric = [leaf["kind"] == "numeric" for leaf in leaves]
     columns = {"input": ([leaf["name"] for leaf in leaves], pa.string())}
     for stat in ("min", "max", "mean", "median", "stddev"):

@@ -137,8 +137,9 @@ def _write_all(files: dict[Path, bytes]) -> None:
         os.unlink(backup)
 
 
-def _verified(ctx: MLContext, model: Model, raw: pa.Schema, quantize: str, options: dict) -> tuple[bytes, dict]:
-    """The serialized graph for one quantize choice and its verification figures (DataError if it fails)."""
+def _verified(ctx: MLContext, model: Model, raw: pa.Schema, quantize: str,
+              options: dict) -> tuple[onnx.ModelProto, dict]:
+    """The graph for one quantize choice and its verification figures (DataError if it fails)."""
     graph = build(model, raw, precision(quantize), options["target_opset"])
     unquantized = graph.ByteSize()
     quantized_nodes: list[str] = []
@@ -146,10 +147,9 @@ def _verified(ctx: MLContext, model: Model, raw: pa.Schema, quantize: str, optio
         graph, quantized_nodes = QUANTIZERS[quantize](graph, model)
         onnx.checker.check_model(graph, full_check=True)
     figures = verify(ctx, model, graph, quantize, options["max_metric_drop"])
-    data = graph.SerializeToString()
-    figures |= {"bytes_unquantized": unquantized, "bytes": len(data), "quantize": quantize.lower(),
+    figures |= {"bytes_unquantized": unquantized, "bytes": graph.ByteSize(), "quantize": quantize.lower(),
                 "quantized_nodes": quantized_nodes}
-    return data, figures | {"graph": graph}
+    return graph, figures
 
 
 def export_model(ctx: MLContext, statement: ExportModel) -> dict:
@@ -164,12 +164,12 @@ def export_model(ctx: MLContext, statement: ExportModel) -> dict:
     check(model, quantize)
     raw = ctx.cur.sql(model.version.training_sql).limit(0).to_arrow_table().schema
     try:
-        data, figures = _verified(ctx, model, raw, quantize, options)
+        graph, figures = _verified(ctx, model, raw, quantize, options)
     except DataError:
         if options["quantize"] != "AUTO" or quantize == "NONE":
             raise
-        data, figures = _verified(ctx, model, raw, "NONE", options)  # auto: quantizing did not keep agreement
-    graph = figures.pop("graph")
+        graph, figures = _verified(ctx, model, raw, "NONE", options)  # auto: quantizing did not keep agreement
+    data = graph.SerializeToString()
     description = sidecars.describe(model, graph, figures, scores_output(model))
     _write_all({paths[0]: data, paths[1]: json.dumps(description, indent=2, default=str).encode(),
                 paths[2]: sidecars.model_card(model, description).encode()})

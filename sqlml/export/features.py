@@ -14,11 +14,11 @@ from __future__ import annotations
 import numpy as np
 from onnx import TensorProto
 
-from sqlml.engine.features import FeatureEncoder
+from sqlml.engine.features import FeatureEncoder, spec_leaves
+from sqlml.engine.trainers.onnx_model import INT64_NULL, duckdb_time
 from sqlml.errors import NotSupportedError
 from sqlml.export.graph import Graph
 
-INT64_NULL = np.iinfo(np.int64).min  # an int64 input's NULL
 _INTEGERS = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32")  # uint64 goes in as double
 
 
@@ -43,13 +43,6 @@ def _number(g: Graph, x: str, elem_type: int) -> str:
         missing = g.op("Equal", x, g.const([[INT64_NULL]], "null", dtype=np.int64))
         return g.op("Where", missing, g.const([[np.nan]], "nan"), g.op("Cast", x, to=g.elem_type))
     return x if elem_type == g.elem_type else g.op("Cast", x, to=g.elem_type)
-
-
-def duckdb_time(text: str) -> str:
-    """A time as pyarrow writes it ('10:00:00.500000') as DuckDB does ('10:00:00.5'; '10:00:00' when whole)."""
-    whole, _, fraction = text.partition(".")
-    fraction = fraction.rstrip("0")
-    return f"{whole}.{fraction}" if fraction else whole
 
 
 def _codes(g: Graph, x: str, spec: dict, keys: list[str], codes: list[int], default: int) -> str:
@@ -160,7 +153,7 @@ def feature_matrix(g: Graph, encoder: FeatureEncoder, column_of: dict[str, str] 
         parts = None
         if spec["kind"] == "timestamp" and not (column_of and spec["parts"][0]["name"] in column_of):
             parts = timestamp_parts(g, g.input(spec["name"], input_type(spec), [None, 1]), spec)
-        for leaf in spec["parts"] if spec["kind"] in ("struct", "timestamp") else [spec]:
+        for leaf in spec_leaves(spec):
             if parts:
                 x, elem_type = parts[leaf["name"]]
             elif column_of and leaf["name"] in column_of:

@@ -10,7 +10,7 @@ MIN_MAX_SCALER, MAX_ABS_SCALER, ROBUST_SCALER, IMPUTER, BUCKETIZE, QUANTILE_BUCK
 ONE_HOT_ENCODER, POLYNOMIAL_EXPAND, FEATURE_CROSS, NORMALIZER of listed columns and arithmetic of one's
 own. Text: STR_SPLIT(text, 'delimiter') becomes tokens (ONNX StringSplit), and an output that is one
 call of ML.BAG_OF_WORDS, TF_IDF, MULTI_HOT_ENCODER or NGRAMS over split text is built from the call
-kept with the TRANSFORM (function, vocabulary, IDF), not from its SQL. Anything else (ML.HASH_BUCKETIZE's
+kept with the TRANSFORM (function, vocabulary, IDF), not from its SQL (the nodes: export/text.py). Anything else (ML.HASH_BUCKETIZE's
 hash, LOWER / UPPER, list functions over LIST columns, date parts, ...) is a NotSupportedError
 naming the TRANSFORM output and the expression. Values are double (NULL as NaN), strings (NULL as ""),
 booleans with a NULL mask, structs and sparse lists; arithmetic is in double precision, as DuckDB's.
@@ -30,16 +30,20 @@ from sqlml.engine.features import column_kind, find_column
 from sqlml.engine.transform import Transform
 from sqlml.errors import NotSupportedError
 from sqlml.export.features import INT64_NULL, input_type
+from sqlml.export import text as text_nodes
 from sqlml.export.graph import Graph
 
 
 class Value(NamedTuple):
     name: str
     kind: str  # numbers (held as double): "num" a DOUBLE, "dec" a DECIMAL, "int" an integer; "str", "bool",
-    #            "struct", "sparse", "vector" (a literal list) or "null" (the NULL literal)
+    #            "null" (the NULL literal), or one of _NESTED
     null: str | None = None  # a bool's NULL mask (None: never NULL); numbers and strings carry NaN / ""
-    fields: dict | None = None  # a struct's fields, a sparse list's entries: name -> Value
+    fields: dict | None = None  # a struct's fields, a sparse list's entries: name -> Value; tokens: text.Tokens
 
+
+# not scalars: a struct, a sparse list, a literal list, split text, a vocabulary vector
+_NESTED = {"struct", "sparse", "vector", "tokens", "dense"}
 
 _ARITHMETIC = {exp.Add: "Add", exp.Sub: "Sub", exp.Mul: "Mul", exp.Div: "Div"}
 _COMPARE = {exp.EQ: ("Equal", False), exp.NEQ: ("Equal", True), exp.GT: ("Greater", False),
@@ -115,7 +119,7 @@ class _Translator:
 
     def number(self, node: exp.Expr) -> Value:
         v = self(node)
-        if v.kind in ("str", "struct", "sparse", "vector"):
+        if v.kind == "str" or v.kind in _NESTED:
             raise _Unsupported(node.sql("duckdb"))
         return self.number_of(v)
 
@@ -145,7 +149,7 @@ class _Translator:
             a, b = self(node.this), self(node.expression)
             if "str" in (a.kind, b.kind) and (a.kind != b.kind or not isinstance(node, (exp.EQ, exp.NEQ))):
                 raise _Unsupported(f"{node.sql('duckdb')} (strings compare only with = and <>)")
-            if "bool" in (a.kind, b.kind) or {a.kind, b.kind} & {"struct", "sparse"}:
+            if "bool" in (a.kind, b.kind) or {a.kind, b.kind} & _NESTED:
                 raise _Unsupported(node.sql("duckdb"))
             op, negate = _COMPARE[type(node)]
             result = g.op(op, a.name, b.name)
@@ -252,7 +256,7 @@ class _Translator:
             if text is None:
                 raise _Unsupported(f"a categorical feature '{spec['name']}' computed as a fractional number")
             return text.name
-        if spec["kind"] != "numeric" or v.kind in ("str", "struct", "sparse"):
+        if spec["kind"] != "numeric" or v.kind == "str" or v.kind in _NESTED:
             raise _Unsupported(f"feature '{spec['name']}' ({spec['kind']}) computed as {v.kind}")
         return self.number_of(v).name
 
@@ -301,90 +305,35 @@ class _Translator:
         return g.op("Mul", hot, g.op("Where", g.op("IsNaN", value.name), g.const([[0.0]], "zero", np.float64), value.name))
 
     def split(self, node: exp.Expr) -> Value:
-        """STR_SPLIT(text, 'delimiter'): tokens [N, L] (padded with ""), `null` marking the padding, `fields`
-        holding each row's token count [N, 1]; a NULL text has no tokens."""
+        """STR_SPLIT(text, 'delimiter'): tokens (export/text.py)."""
         text, delimiter = (node.this, node.expression) if not isinstance(node, exp.Anonymous) else node.expressions
         if not (isinstance(delimiter, exp.Literal) and delimiter.is_string and delimiter.this):
             raise _Unsupported(f"{node.sql('duckdb')} (a split needs a literal, non-empty delimiter)")
-        value, g = self(text), self.g
+        value = self(text)
         if value.kind != "str":
             raise _Unsupported(node.sql("duckdb"))
-        tokens, counts = g.op("StringSplit", g.op("Squeeze", value.name, g.const([1], "axis", np.int64)),
-                              delimiter=delimiter.this, outputs=2)
-        width = g.op("Shape", tokens, start=1, end=2)
-        positions = g.op("Range", g.const(0, "zero", np.int64), g.op("Squeeze", width), g.const(1, "one", np.int64))
-        counts = g.op("Unsqueeze", counts, g.const([1], "axis", np.int64))
-        padding = g.op("Not", g.op("Less", g.op("Unsqueeze", positions, g.const([0], "axis", np.int64)), counts))
-        return Value(tokens, "tokens", padding, {"count": Value(g.op("Cast", counts, to=TensorProto.DOUBLE), "int")})
+        return Value("", "tokens", fields={"tokens": text_nodes.split(self.g, value.name, delimiter.this)})
 
-    def tokens_of(self, source: dict) -> Value:
+    def tokens_of(self, source: dict) -> text_nodes.Tokens:
         """What a list function reads: a nested call's tokens, or its input SQL's (a split of text)."""
         value = self.call(source) if "function" in source else self(sqlglot.parse_one(source["sql"], read="duckdb"))
         if value.kind != "tokens":
             raise _Unsupported(f"ML list functions over {source.get('sql') or 'ML.' + source['function']} (only "
                                "STR_SPLIT(text, 'delimiter') and ML.NGRAMS of it are tokens here)")
-        return value
+        return value.fields["tokens"]
 
     def call(self, call: dict) -> Value:
         """A TRANSFORM output that is one ML call kept as data: NGRAMS gives tokens; BAG_OF_WORDS, TF_IDF
         and MULTI_HOT_ENCODER a dense [N, 1 + vocabulary] vector (index 0: tokens outside it)."""
-        function, args, stats = call["function"], call["args"], call["stats"]
+        function, args = call["function"], call["args"]
         if function == "NGRAMS":
-            return self.ngrams(self.tokens_of(call["input"]), *args)
+            (low, high), separator = args
+            return Value("", "tokens", fields={"tokens": text_nodes.ngrams(
+                self.g, self.tokens_of(call["input"]), low, high, separator)})
         if function not in ("BAG_OF_WORDS", "TF_IDF", "MULTI_HOT_ENCODER"):
             raise _Unsupported(f"ML.{function} of a list")
-        g, tokens = self.g, self.tokens_of(call["input"])
-        counts = self.counts(tokens, stats["vocabulary"])
-        if function == "BAG_OF_WORDS":
-            return Value(counts, "dense")
-        zero = g.const([[0.0]], "zero", np.float64)
-        present = g.op("Greater", counts, zero)
-        if function == "MULTI_HOT_ENCODER":
-            return Value(g.op("Cast", present, to=TensorProto.DOUBLE), "dense")
-        share = g.op("Div", counts, tokens.fields["count"].name)  # count / len(tokens) * idf[index]
-        return Value(g.op("Where", present, g.op("Mul", share, g.const([stats["idf"]], "idf", np.float64)), zero),
+        return Value(text_nodes.vocabulary_vector(self.g, function, self.tokens_of(call["input"]), call["stats"]),
                      "dense")
-
-    def counts(self, tokens: Value, vocabulary: list[str]) -> str:
-        """[N, 1 + len(vocabulary)]: how often each row's tokens hit each vocabulary position (1-based; 0:
-        tokens outside the vocabulary)."""
-        g = self.g
-        keys, codes = (vocabulary, list(range(1, len(vocabulary) + 1))) if vocabulary else (["\x00"], [0])
-        coded = g.op("LabelEncoder", tokens.name, domain="ai.onnx.ml", keys_strings=keys, values_int64s=codes,
-                     default_int64=0)
-        coded = g.op("Where", tokens.null, g.const([[-1]], "none", np.int64), coded)  # padding counts nowhere
-        positions = g.const(np.arange(len(vocabulary) + 1, dtype=np.int64).reshape(1, 1, -1), "positions")
-        hits = g.op("Equal", g.op("Unsqueeze", coded, g.const([2], "axis", np.int64)), positions)
-        return g.op("ReduceSum", g.op("Cast", hits, to=TensorProto.DOUBLE), g.const([1], "axis", np.int64), keepdims=0)
-
-    def ngrams(self, tokens: Value, bounds: list, separator: str) -> Value:
-        """ML.NGRAMS: each run of n consecutive tokens joined by `separator`, for n in [low, high]."""
-        g, grams, paddings = self.g, [], []
-        last = np.iinfo(np.int64).max
-        axis = g.const([1], "axis", np.int64)
-        for n in range(bounds[0], bounds[1] + 1):
-            parts = [g.op("Slice", tokens.name, g.const([k], "start", np.int64),
-                          g.const([k - (n - 1) if k < n - 1 else last], "end", np.int64), axis) for k in range(n)]
-            gram = parts[0]
-            for part in parts[1:]:
-                gram = g.op("StringConcat", g.op("StringConcat", gram, g.const(separator, "separator")), part)
-            grams.append(gram)  # a window is padding when its last token is
-            paddings.append(g.op("Slice", tokens.null, g.const([n - 1], "start", np.int64), g.const([last], "end", np.int64), axis))
-        gram = g.op("Concat", *grams, axis=1) if len(grams) > 1 else grams[0]
-        padding = g.op("Concat", *paddings, axis=1) if len(paddings) > 1 else paddings[0]
-        count = g.op("ReduceSum", g.op("Cast", g.op("Not", padding), to=TensorProto.DOUBLE), axis, keepdims=1)
-        return Value(gram, "tokens", padding, {"count": Value(count, "int")})
-
-    def present(self, tokens: Value, vocabulary: list[str]) -> str:
-        """[N, len(vocabulary)]: 1 where a row's tokens hold the vocabulary element (a LIST<VARCHAR> feature)."""
-        g = self.g
-        keys, codes = (vocabulary, list(range(len(vocabulary)))) if vocabulary else (["\x00"], [-1])
-        coded = g.op("LabelEncoder", tokens.name, domain="ai.onnx.ml", keys_strings=keys, values_int64s=codes,
-                     default_int64=-1)
-        coded = g.op("Where", tokens.null, g.const([[-1]], "none", np.int64), coded)
-        positions = g.const(np.arange(len(vocabulary), dtype=np.int64).reshape(1, 1, -1), "positions")
-        hits = g.op("Equal", g.op("Unsqueeze", coded, g.const([2], "axis", np.int64)), positions)
-        return g.op("ReduceMax", g.op("Cast", hits, to=TensorProto.DOUBLE), g.const([1], "axis", np.int64), keepdims=0)
 
     def comprehension(self, node: exp.Comprehension) -> Value:
         """[f(e) FOR e IN [a, b, ...]] over a literal list: f of each element, a vector."""
@@ -511,8 +460,8 @@ def transform_columns(g: Graph, transform: Transform, specs: list[dict], raw: pa
                 translate(sqlglot.parse_one(output["sql"], read="duckdb"))
             if value.kind == "dense" and spec["kind"] == "sparse":
                 values[spec["name"]] = translate.fit_width(value.name, spec["width"])
-            elif value.kind == "tokens" and spec["kind"] == "multi_hot":
-                values[spec["name"]] = translate.present(value, spec["vocabulary"])
+            elif value.kind == "tokens" and spec["kind"] == "multi_hot":  # 1 where a row holds the element
+                values[spec["name"]] = text_nodes.hits(g, value.fields["tokens"], spec["vocabulary"], 0, "ReduceMax")
             elif spec["kind"] == "struct":
                 if value.kind != "struct":
                     raise _Unsupported(f"a STRUCT feature whose SQL is not a struct literal: {output['sql']}")

@@ -12,8 +12,6 @@ float16 one must also agree on at least 99.5% of labels.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import onnx
 import onnxruntime as ort
@@ -24,13 +22,12 @@ from sqlml.engine.context import MLContext
 from sqlml.engine.model import Model, predicted_labels
 from sqlml.engine.train import split_rows
 from sqlml.engine.trainers.base import training_sample
+from sqlml.engine.trainers.onnx_model import onnx_input
 from sqlml.engine.transform import registered
 from sqlml.errors import DataError
-from sqlml.export.features import INT64_NULL, duckdb_time
 
 MIN_AGREEMENT, MAX_DIFF = 0.999, 1e-4
 MIN_FLOAT16_AGREEMENT = 0.995
-_NUMPY = {"tensor(double)": np.float64, "tensor(float)": np.float32, "tensor(int64)": np.int64}
 
 
 def verification_rows(ctx: MLContext, model: Model) -> pa.Table:
@@ -49,22 +46,8 @@ def verification_rows(ctx: MLContext, model: Model) -> pa.Table:
 
 
 def feeds(session: ort.InferenceSession, rows: pa.Table) -> dict[str, np.ndarray]:
-    """The graph's inputs from Arrow columns, with the NULL conventions of export/features.py."""
-    out = {}
-    for arg in session.get_inputs():
-        column = rows.column(arg.name)
-        if arg.type == "tensor(string)":
-            values = pc.fill_null(pc.cast(column, pa.string()), "").to_numpy(zero_copy_only=False).astype(object)
-            if pa.types.is_time(column.type):  # a device sends times as DuckDB writes them
-                values = np.array([v and duckdb_time(v) for v in values], dtype=object)
-        elif arg.type == "tensor(int64)":
-            if pa.types.is_timestamp(column.type):  # microseconds since the epoch, whatever the column's unit
-                column = pc.cast(column, pa.timestamp("us", column.type.tz))
-            values = pc.fill_null(pc.cast(column, pa.int64()), INT64_NULL).to_numpy(zero_copy_only=False)
-        else:
-            values = pc.fill_null(pc.cast(column, pa.float64(), safe=False), math.nan).to_numpy(zero_copy_only=False)
-        out[arg.name] = values.astype(_NUMPY.get(arg.type, object)).reshape(-1, 1)
-    return out
+    """The graph's inputs from Arrow columns, as a device sends them (export/features.py's conventions)."""
+    return {arg.name: onnx_input(rows.column(arg.name), arg.type).reshape(-1, 1) for arg in session.get_inputs()}
 
 
 def native_scores(ctx: MLContext, model: Model, rows: pa.Table) -> np.ndarray:
