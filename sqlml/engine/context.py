@@ -52,7 +52,7 @@ class MLContext:
 
     def model(self, call: MLFunction, trial_id: int | None = None) -> Model:
         """The call's model (its VERSION, else the active one; that version's tuning trial `trial_id`)."""
-        return self.models.get(self.cur, call.model_name, call.args.get("version"), trial_id)
+        return self.models.get(self.cur, call.model_name, call.model_version, trial_id)
 
     def params(self, call: MLFunction, allowed: dict[str, type]) -> dict:
         """The STRUCT(...) parameters, checked against `allowed` (name -> float/int/bool/str)."""
@@ -71,11 +71,14 @@ class MLContext:
                                        f"got {value!r}")
         return values
 
-    def input_query(self, call: MLFunction) -> str:
-        """The SQL of the call's TABLE t or (query)."""
-        if call.input_sql is None:
-            raise ProgrammingError(f"ML.{call.function} needs input data: TABLE t or (query)")
-        return f"FROM {call.input_sql}" if isinstance(call.args.get("input"), exp.Table) else call.input_sql
+    def input_query(self, call: MLFunction, second: bool = False) -> str:
+        """The SQL of the call's TABLE t or (query) (with `second`, of a data function's second one)."""
+        text, node = (call.second_input_sql, call.args.get("second_input")) if second else \
+            (call.input_sql, call.args.get("input"))
+        if text is None:
+            raise ProgrammingError(f"ML.{call.function} needs {'second ' if second else ''}input data: TABLE t or "
+                                   "(query)")
+        return f"FROM {text}" if isinstance(node, exp.Table) else text
 
     def model_input(self, call: MLFunction, model: Model, with_label: bool = False) -> str:
         """The SQL reading the call's input for `model`: with its TRANSFORM's outputs added, if it has one."""

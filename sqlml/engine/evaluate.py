@@ -14,6 +14,7 @@ import pyarrow.compute as pc
 
 from sqlml.engine import metrics
 from sqlml.engine.context import MLContext
+from sqlml.engine.features import find_column
 from sqlml.engine.model import Model
 from sqlml.engine.predict import binary_threshold
 from sqlml.engine.train import read_eval_predictions
@@ -23,17 +24,34 @@ from sqlml.parser import MLFunction
 
 def labels_and_scores(ctx: MLContext, call: MLFunction, model: Model) -> tuple[np.ndarray, np.ndarray]:
     """Stream the input, keeping its encoded labels and the model's scores."""
+    y, scores, _ = labelled_rows(ctx, call, model)
+    return y, scores
+
+
+def labelled_rows(ctx: MLContext, call: MLFunction, model: Model, keep: dict[str, str] | None = None
+                  ) -> tuple[np.ndarray, np.ndarray, dict[str, pa.ChunkedArray]]:
+    """Stream the input, keeping its encoded labels, the model's scores and the columns `keep` names
+    (role -> column name, as written: a missing one is a ProgrammingError naming the role), all of the rows
+    with a label."""
     reader = ctx.open_input(call, model, with_label=True)
-    mapping = model.resolve(reader.schema.names)
-    label = model.label_column(reader.schema.names)
+    names = reader.schema.names
+    mapping = model.resolve(names)
+    label = model.label_column(names)
     if label is None:
         raise ProgrammingError(f"ML.{call.function} input has no label column '{model.version.label}'; input "
-                               f"columns: {', '.join(reader.schema.names)}")
-    ys, scores = [], []
+                               f"columns: {', '.join(names)}")
+    kept = {}
+    for role, name in (keep or {}).items():
+        kept[role] = find_column(names, name)
+        if kept[role] is None:
+            raise ProgrammingError(f"ML.{call.function}: {role} '{name}' is not a column of the input; input "
+                                   f"columns: {', '.join(names)}")
+    ys, scores, columns = [], [], []
     for batch in reader:
         batch = batch.filter(pc.is_valid(batch.column(label)))
         if not batch.num_rows:
             continue
+        columns.append(batch.select(list(kept.values())))
         y = batch.column(label)
         try:
             y = pc.cast(y, model.classes.type if model.is_classifier else pa.float64())
@@ -52,7 +70,8 @@ def labels_and_scores(ctx: MLContext, call: MLFunction, model: Model) -> tuple[n
         scores.append(model.scores(batch, mapping))
     if not ys:
         raise DataError(f"ML.{call.function} input has no rows with a non-NULL label")
-    return np.concatenate(ys), np.concatenate(scores)
+    table = pa.Table.from_batches(columns)
+    return np.concatenate(ys), np.concatenate(scores), {role: table.column(i) for i, role in enumerate(kept)}
 
 
 def _features_and_scores(ctx: MLContext, call: MLFunction, model: Model) -> tuple[np.ndarray, np.ndarray]:

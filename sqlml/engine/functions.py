@@ -4,6 +4,7 @@ RecordBatchReader or Table DuckDB scans) or the SQL text of a query DuckDB runs 
 from sqlml.engine.classification import confusion_matrix, roc_curve
 from sqlml.engine.evaluate import evaluate
 from sqlml.engine.explain import explain_predict
+from sqlml.engine.fairness import fairness
 from sqlml.engine.importance import feature_importance, weights
 from sqlml.engine.model_info import (centroids, feature_info, ml_transform, principal_component_info, principal_components,
                                      training_info, trial_info, versions)
@@ -25,6 +26,7 @@ ML_FUNCTIONS = {
     "PRINCIPAL_COMPONENTS": principal_components,
     "PRINCIPAL_COMPONENT_INFO": principal_component_info,
     "FEATURE_INFO": feature_info,
+    "FAIRNESS": fairness,
 }
 
 TAKES_VALUES = {"ROC_CURVE"}  # the functions with a list argument (thresholds)

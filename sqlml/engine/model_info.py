@@ -140,7 +140,7 @@ def feature_info(ctx: MLContext, call: MLFunction) -> pa.Table:
 
 def versions(ctx: MLContext, call: MLFunction) -> str:
     ctx.params(call, {})
-    if call.input_sql is not None or call.args.get("version") is not None:
+    if call.input_sql is not None or call.model_version is not None:
         raise ProgrammingError("ML.VERSIONS takes a model only: ML.VERSIONS(MODEL m)")
     version = ctx.model(call).version
     return catalog.versions_sql(version.schema_name, version.model_name)

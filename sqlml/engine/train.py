@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sqlml.engine import automl, catalog, metrics, transform, tuning
+from sqlml.engine.trainers import fairness
 from sqlml.engine.catalog import ModelVersion
 from sqlml.engine.context import MLContext
 from sqlml.engine.features import FeatureEncoder, find_column, fit_features
@@ -173,12 +174,13 @@ def _prepare(table: pa.Table, options: dict, trainer: Trainer) -> Prepared:
     model_type = options["model_type"]
     label = _label_column(table, options)
     _check_label_type(label, table.column(label).type, trainer, model_type)
-    if options["data_split_col"] is not None:
-        found = find_column(table.column_names, options["data_split_col"])
-        if found is None:
-            raise ProgrammingError(f"data_split_col '{options['data_split_col']}' is not in the training "
-                                   f"query's columns ({', '.join(table.column_names)})")
-        options["data_split_col"] = found
+    for option in ("data_split_col", "sensitive_feature"):  # columns that are never features
+        if options.get(option) is not None:
+            found = find_column(table.column_names, options[option])
+            if found is None:
+                raise ProgrammingError(f"{option} '{options[option]}' is not in the training query's columns "
+                                       f"({', '.join(table.column_names)})")
+            options[option] = found
     total = table.num_rows
     if total == 0:
         raise DataError("the training query returned no rows")
@@ -187,7 +189,8 @@ def _prepare(table: pa.Table, options: dict, trainer: Trainer) -> Prepared:
     dropped = total - table.num_rows
     if table.num_rows == 0:
         raise DataError(f"label column '{label}' is NULL in all {total} rows")
-    features = [c for c in table.column_names if c not in (label, options["data_split_col"])]
+    features = [c for c in table.column_names if c not in (label, options["data_split_col"],
+                                                           options.get("sensitive_feature"))]
     if not features:
         raise ProgrammingError("the training query has no feature columns besides the label")
     classes = None
@@ -379,6 +382,12 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
     else:  # no evaluation split (NO_SPLIT, AUTO_SPLIT under 500 rows): a sample of the training rows
         sample = training_sample(len(train_idx), options["seed"])
         eval_X, eval_y = X[sample], y[train_idx][sample]
+    if options.get("fairness_constraint"):
+        if len(class_list) != 2:
+            raise NotSupportedError(f"fairness_constraint needs a binary label; '{prep.label}' has "
+                                    f"{len(class_list)} classes")
+        groups = fairness.group_keys(train_rows.column(options["sensitive_feature"]))
+        trainer = replace(trainer, fit=fairness.mitigated(trainer.fit, groups, options))
     estimator, row, eval_scores, trials, history = _fit(trainer, data_for_fit, eval_X, eval_y)
     label = prep.label
     label_type = None if label is None else str(prep.table.column(label).type)

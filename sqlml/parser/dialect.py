@@ -30,6 +30,9 @@ ML_STATEMENT_PREFIXES: tuple[tuple[str, ...], ...] = (
 
 # In plain DuckDB, `DESCRIBE model` describes a table named "model": a model name must follow.
 _NAME_REQUIRED = {"DESCRIBE", "DESC"}
+# The ML functions of data alone, whose first argument is a table, not a model: ML.DESCRIBE_DATA(TABLE t) and
+# ML.VALIDATE_DATA_DRIFT(TABLE base, TABLE study)
+DATA_FUNCTIONS = {"DESCRIBE_DATA", "VALIDATE_DATA_DRIFT"}
 
 _TOKEN_REPR = re.compile(r",? but got <Token [^>]*>")
 _FRIENDLIER_MESSAGES = {
@@ -250,21 +253,28 @@ class SqlmlParser(DuckDBParser):
         start = self._curr
         function = self._tokens[self._index + 2].text.upper()
         self._advance(4)  # ML . <name> (
-        if not self._match_text_seq("MODEL"):
-            self.raise_error(f"Expected MODEL <name> as the first argument of ML.{function}")
-        model = self._parse_model_name()
-
-        version = None
-        if self._match_text_seq("VERSION"):
-            if not (self._curr.token_type == TokenType.NUMBER and self._curr.text.isdigit()):
-                self.raise_error("Expected a version number after VERSION")
-            version = int(self._curr.text)
-            self._advance()
-
-        input_ = input_sql = values = None
-        if self._curr.token_type == TokenType.COMMA and self._next.token_type in (TokenType.TABLE, TokenType.L_PAREN):
-            self._advance()
+        model = version = input_ = input_sql = values = second = second_sql = None
+        if function in DATA_FUNCTIONS:  # ML.<FN>(TABLE t | (query) [, TABLE u | (query)] ...): no model
+            if self._curr.text.upper() == "MODEL":
+                self.raise_error(f"ML.{function} takes data, not a model: TABLE <name> or (<query>)")
             input_, input_sql = self._parse_ml_input()
+            if self._curr.token_type == TokenType.COMMA and self._next.token_type in (TokenType.TABLE,
+                                                                                      TokenType.L_PAREN):
+                self._advance()
+                second, second_sql = self._parse_ml_input()
+        else:
+            if not self._match_text_seq("MODEL"):
+                self.raise_error(f"Expected MODEL <name> as the first argument of ML.{function}")
+            model = self._parse_model_name()
+            if self._match_text_seq("VERSION"):
+                if not (self._curr.token_type == TokenType.NUMBER and self._curr.text.isdigit()):
+                    self.raise_error("Expected a version number after VERSION")
+                version = int(self._curr.text)
+                self._advance()
+            if self._curr.token_type == TokenType.COMMA and self._next.token_type in (TokenType.TABLE,
+                                                                                      TokenType.L_PAREN):
+                self._advance()
+                input_, input_sql = self._parse_ml_input()
         if self._curr.token_type == TokenType.COMMA and self._next.token_type != TokenType.STRUCT:
             self._advance()  # a list of values: GENERATE_ARRAY(start, end, step) or [v, ...] (ML.ROC_CURVE)
             values_token = self._curr
@@ -278,9 +288,10 @@ class SqlmlParser(DuckDBParser):
         self._expect(TokenType.R_PAREN, f"Expected ')' to close ML.{function}(")
 
         node = self.expression(
-            MLFunction(this=function, model=model, version=version, input=input_, values=values, params=params)
+            MLFunction(this=function, model=model, version=version, input=input_, second_input=second,
+                       values=values, params=params)
         )
-        node.meta.update(span=(start.start, self._prev.end + 1), input_sql=input_sql)
+        node.meta.update(span=(start.start, self._prev.end + 1), input_sql=input_sql, second_input_sql=second_sql)
         node.set("alias", self._parse_table_alias(alias_tokens or self.TABLE_ALIAS_TOKENS))
         if joins:
             node.set("joins", list(self._parse_joins(alias_tokens=alias_tokens)) or None)
@@ -358,15 +369,17 @@ class SqlmlGenerator(DuckDBGenerator):
         return f"DROP MODEL{exists} {self.sql(expression, 'this')}"
 
     def mlfunction_sql(self, expression: MLFunction) -> str:
-        model = f"MODEL {self.sql(expression, 'model')}"
-        if expression.args.get("version") is not None:
-            model += f" VERSION {expression.args['version']}"
-        args = [model]
-        input_ = expression.args.get("input")
-        if isinstance(input_, exp.Table):
-            args.append(f"TABLE {self.sql(input_)}")
-        elif input_:
-            args.append(f"({self.sql(input_)})")
+        args = []
+        if expression.args.get("model"):
+            args.append(f"MODEL {self.sql(expression, 'model')}")
+            if expression.args.get("version") is not None:
+                args[0] += f" VERSION {expression.args['version']}"
+        for key in ("input", "second_input"):
+            input_ = expression.args.get(key)
+            if isinstance(input_, exp.Table):
+                args.append(f"TABLE {self.sql(input_)}")
+            elif input_:
+                args.append(f"({self.sql(input_)})")
         if expression.args.get("values"):
             args.append(self.sql(expression, "values"))
         if expression.args.get("params"):

@@ -113,18 +113,20 @@ class ExportModel(_WithOptions):
 
 
 class MLFunction(exp.Expression):
-    """``ML.<FN>(MODEL name [VERSION n] [, TABLE t | (query)] [, values] [, STRUCT(...)]) [[AS] alias]``.
+    """``ML.<FN>(MODEL name [VERSION n] [, TABLE t | (query)] [, values] [, STRUCT(...)]) [[AS] alias]``, or
+    for a function of data alone ``ML.<FN>(TABLE t | (query) [, TABLE u | (query)] [, STRUCT(...)])``.
 
-    ``this`` is the upper-cased function name, ``input`` an ``exp.Table`` (TABLE t) or the
+    ``this`` is the upper-cased function name, ``input`` (and ``second_input``) an ``exp.Table`` (TABLE t) or the
     parsed query, ``values`` a list (``GENERATE_ARRAY(start, end, step)`` or ``[v, ...]``, as ML.ROC_CURVE's
     thresholds), ``params`` an ``exp.Struct``; ``joins`` holds joins of a FROM-first query.
     """
 
     arg_types = {
         "this": True,
-        "model": True,
+        "model": False,
         "version": False,
         "input": False,
+        "second_input": False,
         "values": False,
         "params": False,
         "alias": False,
@@ -146,11 +148,34 @@ class MLFunction(exp.Expression):
         return self.meta_get("input_sql")
 
     @property
+    def second_input_sql(self) -> str | None:
+        """The text of a data function's second TABLE name or query (ML.VALIDATE_DATA_DRIFT's study data)."""
+        return self.meta_get("second_input_sql")
+
+    @property
     def params_dict(self) -> dict[str, object]:
-        """Lower-cased STRUCT field name -> Python value (see ``python_value``)."""
+        """Lower-cased STRUCT field name -> Python value (see ``python_value``); ``version`` is not one of them
+        but the model version (see ``model_version``)."""
         params = self.args.get("params")
         fields = params.expressions if params else []
-        return {field.name.lower(): python_value(field.expression) for field in fields}
+        return {field.name.lower(): python_value(field.expression) for field in fields
+                if field.name.lower() != "version"}
+
+    @property
+    def model_version(self) -> int | None:
+        """The version asked for: ``MODEL m VERSION n`` or ``STRUCT(n AS version)``; None for the active one."""
+        params = self.args.get("params")
+        given = [python_value(f.expression) for f in (params.expressions if params else [])
+                 if f.name.lower() == "version"]
+        if not given:
+            return self.args.get("version")
+        if not isinstance(given[0], int) or isinstance(given[0], bool) or given[0] < 1:
+            raise ProgrammingError(f"ML.{self.function}: version must be a version number (1, 2, ...), got "
+                                   f"{given[0]!r}")
+        if self.args.get("version") not in (None, given[0]):
+            raise ProgrammingError(f"ML.{self.function}: VERSION {self.args['version']} and STRUCT({given[0]} AS "
+                                   "version) disagree")
+        return given[0]
 
     @property
     def values_list(self) -> list[float] | None:

@@ -71,6 +71,9 @@ OPTIONS: dict[str, Option] = {
     "dropout": Option("float", low=0.0, high=1.0, open_high=True),
     "optimizer": Option("enum", ("ADAM", "SGD")),
     "warm_start": Option("bool"),
+    "fairness_constraint": Option("enum", ("DEMOGRAPHIC_PARITY", "EQUALIZED_ODDS")),
+    "sensitive_feature": Option("str"),
+    "fairness_grid_size": Option("int", low=2, high=1000),
     "budget_hours": Option("float", low=0.0, high=72.0, open_low=True),
     "optimization_objective": Option("enum", ("MAXIMIZE_AU_ROC", "MINIMIZE_LOG_LOSS", "MAXIMIZE_ACCURACY",
                                               "MAXIMIZE_F1_SCORE", "MINIMIZE_RMSE", "MINIMIZE_MAE",
@@ -88,13 +91,16 @@ OPTIONS: dict[str, Option] = {
 # the data, the features or the search itself
 NOT_TUNABLE = {"model_type", "input_label_cols", "data_split_method", "data_split_eval_fraction", "data_split_col",
                "seed", "class_weights", "kmeans_init_col", "standardize_features", "scale_features", "num_trials",
-               "max_parallel_trials", "hparam_tuning_algorithm", "hparam_tuning_objectives", "warm_start"}
+               "max_parallel_trials", "hparam_tuning_algorithm", "hparam_tuning_objectives", "warm_start",
+               "fairness_constraint", "sensitive_feature", "fairness_grid_size"}
 
 # data_split_eval_fraction None: RANDOM then splits like AUTO_SPLIT, SEQ takes 0.2 (as BigQuery ML does).
 _SPLIT_DEFAULTS = {"input_label_cols": ["label"], "data_split_method": "AUTO_SPLIT",
                    "data_split_eval_fraction": None, "data_split_col": None, "seed": 0}
 _LINEAR = {**_SPLIT_DEFAULTS, "l1_reg": 0.0, "l2_reg": 0.0, "max_iterations": 20, "fit_intercept": True}
-_CLASS_WEIGHTS = {"auto_class_weights": False, "class_weights": None}
+# classifiers: row weights, and the fairness constraint they may train under (see engine/fairness.py)
+_CLASS_WEIGHTS = {"auto_class_weights": False, "class_weights": None, "fairness_constraint": None,
+                  "sensitive_feature": None, "fairness_grid_size": 10}
 _BOOSTED = {**_SPLIT_DEFAULTS, "l1_reg": 0.0, "l2_reg": 1.0, "max_iterations": 20, "learn_rate": 0.3,
             "early_stop": True, "min_rel_progress": 0.01, "max_tree_depth": 6, "num_parallel_tree": 1,
             "subsample": 1.0, "colsample_bytree": 1.0, "colsample_bynode": 1.0, "min_tree_child_weight": 1,
@@ -282,6 +288,12 @@ def check_combinations(options: dict[str, Any]) -> None:
                                "sqlml's boosted trees grow one LightGBM tree per iteration")
     if options.get("class_weights") and options.get("auto_class_weights"):
         raise ProgrammingError("OPTIONS: class_weights and auto_class_weights=TRUE cannot be used together")
+    if (options.get("fairness_constraint") is None) != (options.get("sensitive_feature") is None):
+        raise ProgrammingError("OPTIONS: fairness_constraint and sensitive_feature go together: the constraint "
+                               "holds across the groups of the sensitive_feature column")
+    if options.get("fairness_constraint") and (options["num_trials"] > 1 or options.get("warm_start")):
+        raise ProgrammingError("OPTIONS: fairness_constraint trains its own grid of models; it cannot be combined "
+                               "with num_trials > 1 or warm_start")
 
 
 EXPORT_OPTIONS: dict[str, tuple[Option, Any]] = {  # name -> (spec, default; None for "required")

@@ -41,6 +41,8 @@ def test_rollback_and_roll_forward(con):
     np.testing.assert_allclose(second, [r[0] for r in cur.fetchall()], rtol=1e-12)
     cur.execute("ALTER MODEL m SET ACTIVE VERSION 1")
     np.testing.assert_allclose(_predictions(con), _least_squares(con, 40), rtol=1e-9, atol=1e-9)
+    cur.execute("SELECT predicted_y FROM ML.PREDICT(MODEL m, (SELECT x, z FROM t ORDER BY x), STRUCT(2 AS version))")
+    np.testing.assert_allclose(second, [r[0] for r in cur.fetchall()], rtol=1e-12)
     assert np.abs(_predictions(con) - second).max() > 0.1
     cur.execute("ALTER MODEL m SET ACTIVE VERSION 2")
     np.testing.assert_allclose(_predictions(con), second, rtol=1e-12)
@@ -92,6 +94,12 @@ BAD = [
     ("ALTER MODEL m SET OPTIONS(description=3)", sqlml.ProgrammingError, ["description", "a string"]),
     ("SELECT * FROM ML.VERSIONS(MODEL m, TABLE t)", sqlml.ProgrammingError, ["takes a model only"]),
     ("SELECT * FROM ML.PREDICT(MODEL m VERSION 9, TABLE t)", sqlml.ProgrammingError, ["no version 9"]),
+    ("SELECT * FROM ML.PREDICT(MODEL m, TABLE t, STRUCT(9 AS version))", sqlml.ProgrammingError, ["no version 9"]),
+    ("SELECT * FROM ML.PREDICT(MODEL m, TABLE t, STRUCT('2' AS version))", sqlml.ProgrammingError,
+     ["version must be a version number", "'2'"]),
+    ("SELECT * FROM ML.PREDICT(MODEL m VERSION 1, TABLE t, STRUCT(2 AS version))", sqlml.ProgrammingError,
+     ["VERSION 1 and STRUCT(2 AS version) disagree"]),
+    ("SELECT * FROM ML.VERSIONS(MODEL m, STRUCT(1 AS version))", sqlml.ProgrammingError, ["takes a model only"]),
 ]
 
 
