@@ -1,6 +1,7 @@
 """The one table from ML function name to handler: handler(context, call) -> an Arrow relation (a
 RecordBatchReader or Table DuckDB scans) or the SQL text of a query DuckDB runs in the call's place."""
 
+from sqlml.engine.anomalies import detect_anomalies
 from sqlml.engine.classification import confusion_matrix, roc_curve
 from sqlml.engine.evaluate import evaluate
 from sqlml.engine.explain import explain_predict
@@ -27,6 +28,7 @@ ML_FUNCTIONS = {
     "PRINCIPAL_COMPONENT_INFO": principal_component_info,
     "FEATURE_INFO": feature_info,
     "FAIRNESS": fairness,
+    "DETECT_ANOMALIES": detect_anomalies,
 }
 
 TAKES_VALUES = {"ROC_CURVE"}  # the functions with a list argument (thresholds)

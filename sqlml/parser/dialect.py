@@ -253,7 +253,7 @@ class SqlmlParser(DuckDBParser):
         start = self._curr
         function = self._tokens[self._index + 2].text.upper()
         self._advance(4)  # ML . <name> (
-        model = version = input_ = input_sql = values = second = second_sql = None
+        model = version = input_ = input_sql = values = second = second_sql = params = None
         if function in DATA_FUNCTIONS:  # ML.<FN>(TABLE t | (query) [, TABLE u | (query)] ...): no model
             if self._curr.text.upper() == "MODEL":
                 self.raise_error(f"ML.{function} takes data, not a model: TABLE <name> or (<query>)")
@@ -271,6 +271,14 @@ class SqlmlParser(DuckDBParser):
                     self.raise_error("Expected a version number after VERSION")
                 version = int(self._curr.text)
                 self._advance()
+            if self._curr.token_type == TokenType.COMMA and self._next.token_type == TokenType.STRUCT:
+                start_params = self._index  # BigQuery ML's ML.DETECT_ANOMALIES puts STRUCT(...) before the input
+                self._advance()
+                params = self._parse_ml_params()
+                if not (self._curr.token_type == TokenType.COMMA and self._next.token_type in (TokenType.TABLE,
+                                                                                               TokenType.L_PAREN)):
+                    self._retreat(start_params)
+                    params = None
             if self._curr.token_type == TokenType.COMMA and self._next.token_type in (TokenType.TABLE,
                                                                                       TokenType.L_PAREN):
                 self._advance()
@@ -284,7 +292,8 @@ class SqlmlParser(DuckDBParser):
                 self.raise_error("Expected TABLE <name>, (<query>), STRUCT(...) or a list of values "
                                  "(GENERATE_ARRAY(start, end, step) or [v, ...])", values_token)
 
-        params = self._parse_ml_params() if self._match(TokenType.COMMA) else None
+        if params is None and self._match(TokenType.COMMA):
+            params = self._parse_ml_params()
         self._expect(TokenType.R_PAREN, f"Expected ')' to close ML.{function}(")
 
         node = self.expression(

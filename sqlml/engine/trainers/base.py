@@ -50,6 +50,35 @@ def record_iteration(history: list[dict], started: float, loss: float | None, ev
     return now
 
 
+class ScoreQuantiles:
+    """The upper half of the distribution of an anomaly score over the training rows, from which
+    ML.DETECT_ANOMALIES takes its thresholds: the quantiles at levels 0.5 .. 1 (the linear interpolation of
+    numpy.quantile). Up to 2 * MAX_LEVELS + 1 rows they are every order statistic from the median up, so any
+    level is exact; with more rows, MAX_LEVELS + 1 evenly spaced levels, interpolated between."""
+
+    MAX_LEVELS = 5_000
+
+    def __init__(self, levels: list[float], values: list[float]):
+        self.levels = np.asarray(levels, dtype=np.float64)
+        self.values = np.asarray(values, dtype=np.float64)
+
+    @classmethod
+    def of(cls, scores: np.ndarray) -> "ScoreQuantiles":
+        n = len(scores)
+        if n <= 2 * cls.MAX_LEVELS + 1:
+            median = (n - 1) // 2
+            return cls(np.arange(median, n) / max(n - 1, 1), np.sort(scores)[median:])
+        levels = np.linspace(0.5, 1.0, cls.MAX_LEVELS + 1)
+        return cls(levels, np.quantile(scores, levels))
+
+    def quantile(self, level: float) -> float:
+        """The score at quantile `level` (0.5 <= level <= 1)."""
+        return float(np.interp(level, self.levels, self.values))
+
+    def state(self) -> dict:
+        return {"levels": self.levels.tolist(), "values": self.values.tolist()}
+
+
 class Estimator(Protocol):
     """A trained model: regression values (n,), class probabilities (n, n_classes), distances to
     centroids (n, n_clusters) or principal components (n, n_components)."""

@@ -7,6 +7,10 @@ max_iterations; with early_stop it ends once an iteration lowers the within-clus
 less than min_rel_progress of its previous value (BigQuery ML's rule). warm_start starts from the previous
 version's centroids; an iteration's loss is the mean squared distance to the nearest centroid. distance_type COSINE scales each
 row to unit length before clustering (spherical k-means) and reports 1 - cosine similarity.
+
+For ML.DETECT_ANOMALIES the model also keeps, from the training rows, each cluster's radius (the root mean
+square distance of its rows to its centroid) and the quantiles of their normalized distances (the shortest
+distance to a centroid divided by that centroid's radius).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import numpy as np
 from sklearn.cluster import KMeans
 from sklearn.exceptions import ConvergenceWarning
 
-from sqlml.engine.trainers.base import TrainData, record_iteration
+from sqlml.engine.trainers.base import ScoreQuantiles, TrainData, record_iteration
 from sqlml.errors import DataError
 
 MAX_NEAREST = 5  # nearest_centroids_distance lists this many centroids at most, as BigQuery ML
@@ -29,9 +33,12 @@ MAX_NEAREST = 5  # nearest_centroids_distance lists this many centroids at most,
 class KMeansModel:
     """Distances (n, n_clusters) from each row to each centroid."""
 
-    def __init__(self, centroids: np.ndarray, cosine: bool):
+    def __init__(self, centroids: np.ndarray, cosine: bool, radii: np.ndarray | None = None,
+                 anomaly_quantiles: ScoreQuantiles | None = None):
         self.centroids = np.asarray(centroids, dtype=np.float64)
         self.cosine = cosine
+        self.radii = None if radii is None else np.asarray(radii, dtype=np.float64)
+        self.anomaly_quantiles = anomaly_quantiles  # None: trained before sqlml kept them
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         if self.cosine:
@@ -39,13 +46,32 @@ class KMeansModel:
         # centroid by centroid: exact near zero, unlike |x|^2 - 2 x.c + |c|^2
         return np.sqrt(np.stack([((X - c) ** 2).sum(axis=1) for c in self.centroids], axis=1))
 
+    def normalize(self, distances: np.ndarray) -> np.ndarray:
+        """predict()'s distances divided by each cluster's radius; a cluster of radius 0 (its rows all on its
+        centroid, or no rows) is at normalized distance 0 from its centroid and infinitely far elsewhere."""
+        return np.divide(distances, self.radii, out=np.where(distances > 0, np.inf, 0.0), where=self.radii > 0)
+
+    def learn_anomaly_scale(self, X: np.ndarray) -> None:
+        """Keep the cluster radii and the quantiles of the normalized distances of the training rows `X`."""
+        distances = self.predict(X)
+        nearest = distances.argmin(axis=1)
+        k = len(self.centroids)
+        squares = np.bincount(nearest, distances[np.arange(len(X)), nearest] ** 2, minlength=k)
+        self.radii = np.sqrt(squares / np.maximum(np.bincount(nearest, minlength=k), 1))
+        self.anomaly_quantiles = ScoreQuantiles.of(self.normalize(distances).min(axis=1))
+
     def artifact(self) -> bytes:
-        return json.dumps({"centroids": self.centroids.tolist(), "cosine": self.cosine}).encode()
+        state = {"centroids": self.centroids.tolist(), "cosine": self.cosine}
+        if self.anomaly_quantiles is not None:
+            state |= {"radii": self.radii.tolist(), "anomaly_quantiles": self.anomaly_quantiles.state()}
+        return json.dumps(state).encode()
 
     @classmethod
     def load(cls, data: bytes, n_classes: int = 0) -> "KMeansModel":
         state = json.loads(data)
-        return cls(np.array(state["centroids"]), state["cosine"])
+        quantiles = state.get("anomaly_quantiles")
+        return cls(np.array(state["centroids"]), state["cosine"], state.get("radii"),
+                   quantiles and ScoreQuantiles(**quantiles))
 
 
 def _unit_rows(X: np.ndarray) -> np.ndarray:
@@ -87,4 +113,6 @@ def fit_kmeans(data: TrainData) -> KMeansModel:
             started = record_iteration(data.history, started, model.inertia_ / len(X))
             if options["early_stop"] and previous - model.inertia_ < options["min_rel_progress"] * previous:
                 break
-    return KMeansModel(model.cluster_centers_, cosine)
+    estimator = KMeansModel(model.cluster_centers_, cosine)
+    estimator.learn_anomaly_scale(data.X)
+    return estimator

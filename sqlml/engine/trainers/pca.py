@@ -4,6 +4,9 @@ Option mapping: num_principal_components -> n_components, or pca_explained_varia
 as a fraction (the fewest components explaining at least that share of the variance); pca_solver FULL /
 RANDOMIZED / AUTO -> svd_solver 'full' / 'randomized' / 'auto' (seeded by `seed`). The input is centered;
 scale_features (default TRUE) also scales numeric features to unit variance first.
+
+For ML.DETECT_ANOMALIES the model also keeps the quantiles of the training rows' reconstruction errors (the
+mean squared difference between a row's encoded features and their reconstruction from its projections).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import json
 import numpy as np
 from sklearn.decomposition import PCA
 
-from sqlml.engine.trainers.base import TrainData
+from sqlml.engine.trainers.base import ScoreQuantiles, TrainData
 from sqlml.errors import DataError
 
 
@@ -21,26 +24,35 @@ class PCAModel:
     """Projections (n, n_components): X @ coef.T + intercept, i.e. (X - mean) @ components.T."""
 
     def __init__(self, components: np.ndarray, mean: np.ndarray, explained_variance: np.ndarray,
-                 explained_variance_ratio: np.ndarray):
+                 explained_variance_ratio: np.ndarray, anomaly_quantiles: ScoreQuantiles | None = None):
         self.coef = np.atleast_2d(np.asarray(components, dtype=np.float64))
         self.mean = np.asarray(mean, dtype=np.float64)
         self.intercept = -self.coef @ self.mean
         self.explained_variance = np.asarray(explained_variance, dtype=np.float64)
         self.explained_variance_ratio = np.asarray(explained_variance_ratio, dtype=np.float64)
+        self.anomaly_quantiles = anomaly_quantiles  # None: trained before sqlml kept them
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         return (X - self.mean) @ self.coef.T
 
+    def reconstruction_error(self, X: np.ndarray) -> np.ndarray:
+        """Per row, the mean squared difference between X and its reconstruction from predict()'s projections."""
+        return ((X - self.mean - self.predict(X) @ self.coef) ** 2).mean(axis=1)
+
     def artifact(self) -> bytes:
-        return json.dumps({"components": self.coef.tolist(), "mean": self.mean.tolist(),
-                           "explained_variance": self.explained_variance.tolist(),
-                           "explained_variance_ratio": self.explained_variance_ratio.tolist()}).encode()
+        state = {"components": self.coef.tolist(), "mean": self.mean.tolist(),
+                 "explained_variance": self.explained_variance.tolist(),
+                 "explained_variance_ratio": self.explained_variance_ratio.tolist()}
+        if self.anomaly_quantiles is not None:
+            state["anomaly_quantiles"] = self.anomaly_quantiles.state()
+        return json.dumps(state).encode()
 
     @classmethod
     def load(cls, data: bytes, n_classes: int = 0) -> "PCAModel":
         state = json.loads(data)
+        quantiles = state.get("anomaly_quantiles")
         return cls(np.array(state["components"]), np.array(state["mean"]), np.array(state["explained_variance"]),
-                   np.array(state["explained_variance_ratio"]))
+                   np.array(state["explained_variance_ratio"]), quantiles and ScoreQuantiles(**quantiles))
 
 
 def fit_pca(data: TrainData) -> PCAModel:
@@ -51,4 +63,6 @@ def fit_pca(data: TrainData) -> PCAModel:
         raise DataError(f"OPTIONS: num_principal_components={n_components} exceeds what the data allows: "
                         f"min(rows, encoded features) = {most}")
     model = PCA(n_components, svd_solver=options["pca_solver"].lower(), random_state=options["seed"]).fit(data.X)
-    return PCAModel(model.components_, model.mean_, model.explained_variance_, model.explained_variance_ratio_)
+    estimator = PCAModel(model.components_, model.mean_, model.explained_variance_, model.explained_variance_ratio_)
+    estimator.anomaly_quantiles = ScoreQuantiles.of(estimator.reconstruction_error(data.X))
+    return estimator
