@@ -4,7 +4,7 @@ RecordBatchReader or Table DuckDB scans) or the SQL text of a query DuckDB runs 
 from sqlml.engine.anomalies import detect_anomalies
 from sqlml.engine.classification import confusion_matrix, roc_curve
 from sqlml.engine.evaluate import evaluate
-from sqlml.engine.explain import explain_predict
+from sqlml.engine.explain import explain_predict, global_explain
 from sqlml.engine.fairness import fairness
 from sqlml.engine.importance import feature_importance, weights
 from sqlml.engine.model_info import (centroids, feature_info, ml_transform, principal_component_info, principal_components,
@@ -29,6 +29,7 @@ ML_FUNCTIONS = {
     "FEATURE_INFO": feature_info,
     "FAIRNESS": fairness,
     "DETECT_ANOMALIES": detect_anomalies,
+    "GLOBAL_EXPLAIN": global_explain,
 }
 
 TAKES_VALUES = {"ROC_CURVE"}  # the functions with a list argument (thresholds)
