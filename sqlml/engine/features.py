@@ -21,6 +21,11 @@ Arrow batch holding those columns into a float64 matrix with exactly the statist
   (ML.NORMALIZER): a dense vector as wide as the largest index / longest list at training, values as
   they are (not standardized).
 NaN or infinite numeric values are rejected with a DataError naming the column (NULL is the missing value).
+
+Each leaf also keeps the distribution of its training values (`distribution`, which ML.VALIDATE_DATA_SKEW
+compares serving data with): a number's counts in HISTOGRAM_BUCKETS equal-width buckets between its training
+min and max, and of NULLs; a category's counts per vocabulary category, of NULLs and of the categories outside
+the vocabulary; a list's, of its elements (a sparse vector's values).
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ import pyarrow.compute as pc
 from sqlml.errors import DataError, NotSupportedError, ProgrammingError
 
 MAX_CATEGORIES = 1000
+HISTOGRAM_BUCKETS = 10  # of a numeric leaf's training distribution, as ML.VALIDATE_DATA_DRIFT's default
 _TIMESTAMP_PARTS = {"dom": pc.day, "dow": pc.day_of_week, "moy": pc.month, "hod": pc.hour,
                     "moh": pc.minute, "woy": pc.iso_week, "year": pc.year}
 
@@ -95,7 +101,7 @@ def _as_strings(column: pa.ChunkedArray | pa.Array) -> pa.Array:
     return pc.cast(column, pa.string())
 
 
-def _leaves(spec: dict, column: pa.ChunkedArray | pa.Array) -> list[tuple[dict, pa.ChunkedArray | pa.Array]]:
+def leaf_values(spec: dict, column: pa.ChunkedArray | pa.Array) -> list[tuple[dict, pa.ChunkedArray | pa.Array]]:
     """(leaf spec, values) pairs: the column itself, a struct's fields, or a timestamp's epoch seconds and parts."""
     if spec["kind"] == "struct":
         return [(leaf, pc.struct_field(column, [i])) for i, leaf in enumerate(spec["parts"])]
@@ -108,9 +114,53 @@ def _leaves(spec: dict, column: pa.ChunkedArray | pa.Array) -> list[tuple[dict, 
     return [(spec["parts"][0], epoch), *parts]
 
 
-def _fit_leaf(name: str, kind: str, column) -> dict:
+def _elements(kind: str, column):
+    """What a list leaf's distribution counts: its elements (a sparse vector's values); else the column."""
+    if kind not in ("multi_hot", "sparse", "vector"):
+        return column
+    flat = pc.list_flatten(column)
+    return pc.struct_field(flat, ["value"]) if kind == "sparse" else flat
+
+
+def _bins(leaf: dict, values, buckets: int) -> np.ndarray:
+    """The bin of each of a leaf's values (see `distribution`), with `buckets` equal-width buckets for a number."""
+    values = _elements(leaf["kind"], values)
+    if "vocabulary" in leaf:
+        strings = _as_strings(values)
+        codes = pc.index_in(strings, value_set=pa.array(leaf["vocabulary"], pa.string()))
+        bins = pc.fill_null(pc.add(codes, 2), 1).to_numpy(zero_copy_only=False)
+        return np.where(strings.is_null().to_numpy(zero_copy_only=False), 0, bins)
+    numbers = numeric_values(leaf["name"], values)
+    bins = np.where(np.isnan(numbers), 0, buckets + 2)
+    if leaf.get("min") is not None:
+        low, high = leaf["min"], leaf["max"]
+        width = (high - low) / buckets
+        with np.errstate(invalid="ignore"):
+            inside = 2 + (np.minimum((numbers - low) // width, buckets - 1) if width > 0 else 0)
+        bins = np.where(numbers < low, 1, np.where(numbers <= high, inside, bins))
+    return bins.astype(np.int64)
+
+
+def distribution(leaf: dict, values) -> np.ndarray:
+    """How many of a leaf's Arrow `values` fall in each bin of the distribution stored at training
+    (leaf["distribution"], the training rows' counts): a number's bins are NULL, below the training min,
+    the equal-width buckets between min and max (a value on an inner edge in the upper one, the max in the
+    last), above the max; a category's are NULL, outside the vocabulary, then each vocabulary category.
+    A list leaf counts its elements (a sparse vector, its values)."""
+    size = len(leaf["distribution"])
+    return np.bincount(_bins(leaf, values, size - 3), minlength=size)
+
+
+def _fit_leaf(name: str, kind: str, column, buckets: int) -> dict:
+    """A leaf's statistics and the distribution of its training values, in `buckets` buckets if a number."""
+    leaf = _leaf_statistics(name, kind, column)
+    size = len(leaf["vocabulary"]) + 2 if "vocabulary" in leaf else buckets + 3
+    return {**leaf, "distribution": np.bincount(_bins(leaf, column, buckets), minlength=size).tolist()}
+
+
+def _leaf_statistics(name: str, kind: str, column) -> dict:
     if kind == "multi_hot":  # a vocabulary of the elements, kept as a categorical column's
-        return {**_fit_leaf(name, "categorical", pc.list_flatten(column)), "kind": kind, "has_null": False}
+        return {**_leaf_statistics(name, "categorical", _elements(kind, column)), "kind": kind, "has_null": False}
     if kind in ("sparse", "vector"):  # as wide as the largest index / longest list seen at training
         flat = pc.list_flatten(column)
         if kind == "sparse":
@@ -118,8 +168,11 @@ def _fit_leaf(name: str, kind: str, column) -> dict:
         else:
             widest = pc.max(pc.list_value_length(column)).as_py()
             widest = None if widest is None else widest - 1
+        values = numeric_values(name, _elements(kind, column))
+        present = values[~np.isnan(values)]  # their range: the span of the distribution's buckets
+        span = {"min": float(present.min()), "max": float(present.max())} if len(present) else {}
         return {"name": name, "kind": kind, "width": 1 + (widest if widest is not None and widest >= 0 else 0),
-                "null_count": column.null_count}
+                "null_count": column.null_count, **span}
     if kind == "numeric":
         values = numeric_values(name, column)
         present = values[~np.isnan(values)]
@@ -138,8 +191,9 @@ def _fit_leaf(name: str, kind: str, column) -> dict:
             "category_count": len(counts), "null_count": strings.null_count}
 
 
-def fit_features(table: pa.Table, columns: list[str]) -> list[dict]:
-    """Learn the preprocessing spec of each feature column from the training rows."""
+def fit_features(table: pa.Table, columns: list[str], buckets: int = HISTOGRAM_BUCKETS) -> list[dict]:
+    """Learn the preprocessing spec of each feature column from the training rows (a numeric leaf's
+    distribution in `buckets` equal-width buckets)."""
     specs = []
     for name in columns:
         column = table.column(name)
@@ -154,15 +208,15 @@ def fit_features(table: pa.Table, columns: list[str]) -> list[dict]:
                 parts.append((f"{name}_{field.name}", sub_kind))
             values = [pc.struct_field(column, [i]) for i in range(len(parts))]
             specs.append({"name": name, "kind": kind, "type": str(column.type),
-                          "parts": [_fit_leaf(n, k, v) for (n, k), v in zip(parts, values)]})
+                          "parts": [_fit_leaf(n, k, v, buckets) for (n, k), v in zip(parts, values)]})
             continue
         if kind != "timestamp":
-            specs.append({**_fit_leaf(name, kind, column), "type": str(column.type)})
+            specs.append({**_fit_leaf(name, kind, column, buckets), "type": str(column.type)})
             continue
         spec = {"name": name, "kind": kind, "type": str(column.type),
                 "parts": [{"name": name}] + [{"name": f"{name}_ts_{p}", "part": p} for p in _TIMESTAMP_PARTS]}
-        spec["parts"] = [{**leaf, **_fit_leaf(leaf["name"], "numeric" if i == 0 else "categorical", values)}
-                         for i, (leaf, values) in enumerate(_leaves(spec, column))]
+        spec["parts"] = [{**leaf, **_fit_leaf(leaf["name"], "numeric" if i == 0 else "categorical", values,
+                                              buckets)} for i, (leaf, values) in enumerate(leaf_values(spec, column))]
         specs.append(spec)
     return specs
 
@@ -302,7 +356,7 @@ class FeatureEncoder:
         position = 0
         for spec in self.specs:
             try:
-                for leaf, values in _leaves(spec, batch.column(mapping[spec["name"]])):
+                for leaf, values in leaf_values(spec, batch.column(mapping[spec["name"]])):
                     position += self._encode_leaf(leaf, values, matrix[:, position:])
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
                 raise DataError(f"column '{mapping[spec['name']]}' cannot be read as the model's "

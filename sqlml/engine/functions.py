@@ -3,6 +3,7 @@ RecordBatchReader or Table DuckDB scans) or the SQL text of a query DuckDB runs 
 
 from sqlml.engine.anomalies import detect_anomalies
 from sqlml.engine.classification import confusion_matrix, roc_curve
+from sqlml.engine.data_validation import describe_data, validate_data_drift, validate_data_skew
 from sqlml.engine.evaluate import evaluate
 from sqlml.engine.explain import explain_predict, global_explain
 from sqlml.engine.fairness import fairness
@@ -30,6 +31,9 @@ ML_FUNCTIONS = {
     "FAIRNESS": fairness,
     "DETECT_ANOMALIES": detect_anomalies,
     "GLOBAL_EXPLAIN": global_explain,
+    "DESCRIBE_DATA": describe_data,
+    "VALIDATE_DATA_SKEW": validate_data_skew,
+    "VALIDATE_DATA_DRIFT": validate_data_drift,
 }
 
 TAKES_VALUES = {"ROC_CURVE"}  # the functions with a list argument (thresholds)
