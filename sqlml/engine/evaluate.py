@@ -28,11 +28,11 @@ def labels_and_scores(ctx: MLContext, call: MLFunction, model: Model) -> tuple[n
     return y, scores
 
 
-def labelled_rows(ctx: MLContext, call: MLFunction, model: Model, keep: dict[str, str] | None = None
-                  ) -> tuple[np.ndarray, np.ndarray, dict[str, pa.ChunkedArray]]:
-    """Stream the input, keeping its encoded labels, the model's scores and the columns `keep` names
-    (role -> column name, as written: a missing one is a ProgrammingError naming the role), all of the rows
-    with a label."""
+def labelled_rows(ctx: MLContext, call: MLFunction, model: Model, keep: dict[str, str] | None = None,
+                  keep_all: bool = False) -> tuple[np.ndarray, np.ndarray, pa.Table]:
+    """Stream the input, keeping its encoded labels, the model's scores and, for the same rows (those with a
+    label), a table of the columns `keep` names (role -> column name as written, the table's column named
+    by the role; a missing one is a ProgrammingError naming the role), or with `keep_all` of every column."""
     reader = ctx.open_input(call, model, with_label=True)
     names = reader.schema.names
     mapping = model.resolve(names)
@@ -40,7 +40,7 @@ def labelled_rows(ctx: MLContext, call: MLFunction, model: Model, keep: dict[str
     if label is None:
         raise ProgrammingError(f"ML.{call.function} input has no label column '{model.version.label}'; input "
                                f"columns: {', '.join(names)}")
-    kept = {}
+    kept = {name: name for name in names} if keep_all else {}
     for role, name in (keep or {}).items():
         kept[role] = find_column(names, name)
         if kept[role] is None:
@@ -51,7 +51,7 @@ def labelled_rows(ctx: MLContext, call: MLFunction, model: Model, keep: dict[str
         batch = batch.filter(pc.is_valid(batch.column(label)))
         if not batch.num_rows:
             continue
-        columns.append(batch.select(list(kept.values())))
+        columns.append(batch.select(list(kept.values())).rename_columns(list(kept)))
         y = batch.column(label)
         try:
             y = pc.cast(y, model.classes.type if model.is_classifier else pa.float64())
@@ -70,8 +70,7 @@ def labelled_rows(ctx: MLContext, call: MLFunction, model: Model, keep: dict[str
         scores.append(model.scores(batch, mapping))
     if not ys:
         raise DataError(f"ML.{call.function} input has no rows with a non-NULL label")
-    table = pa.Table.from_batches(columns)
-    return np.concatenate(ys), np.concatenate(scores), {role: table.column(i) for i, role in enumerate(kept)}
+    return np.concatenate(ys), np.concatenate(scores), pa.Table.from_batches(columns)
 
 
 def _features_and_scores(ctx: MLContext, call: MLFunction, model: Model) -> tuple[np.ndarray, np.ndarray]:

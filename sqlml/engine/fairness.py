@@ -58,7 +58,7 @@ def fairness(ctx: MLContext, call: MLFunction) -> pa.Table:
                                 f"{model.version.qualified_name} is a {kind}")
     threshold = binary_threshold(model, params)
     y, scores, kept = labelled_rows(ctx, call, model, {"sensitive_feature": params["sensitive_feature"]})
-    groups = group_keys(kept["sensitive_feature"])
+    groups = group_keys(kept.column("sensitive_feature"))
     predicted = predicted_labels(scores, threshold) if binary else scores
     frame = fm.MetricFrame(metrics=CLASSIFIER_METRICS if binary else REGRESSOR_METRICS, y_true=y, y_pred=predicted,
                            sensitive_features=pd.Series(groups, name="group"))

@@ -11,6 +11,7 @@ from sqlml.engine.importance import feature_importance, weights
 from sqlml.engine.model_info import (centroids, feature_info, ml_transform, principal_component_info, principal_components,
                                      training_info, trial_info, versions)
 from sqlml.engine.predict import predict
+from sqlml.engine.slices import error_slices
 
 ML_FUNCTIONS = {
     "PREDICT": predict,
@@ -34,6 +35,7 @@ ML_FUNCTIONS = {
     "DESCRIBE_DATA": describe_data,
     "VALIDATE_DATA_SKEW": validate_data_skew,
     "VALIDATE_DATA_DRIFT": validate_data_drift,
+    "ERROR_SLICES": error_slices,
 }
 
 TAKES_VALUES = {"ROC_CURVE"}  # the functions with a list argument (thresholds)
