@@ -281,6 +281,12 @@ def set_description(cur: duckdb.DuckDBPyConnection, schema: str, model: str, opt
                   [json.dumps(value) if column == "labels" and value is not None else value, schema, model])
 
 
+def description(cur: duckdb.DuckDBPyConnection, schema: str, model: str) -> tuple[str | None, dict]:
+    """The model's description and labels (ALTER MODEL ... SET OPTIONS)."""
+    ((text, labels),) = query(cur, f"SELECT description, labels FROM sqlml.models WHERE {_KEY}", [schema, model])
+    return text, json.loads(labels) if labels else {}
+
+
 def versions_sql(schema: str, model: str) -> str:
     """ML.VERSIONS: every version with its lineage and metrics, and which one is active."""
     return f"""

@@ -8,6 +8,7 @@ from sqlml.engine.evaluate import evaluate
 from sqlml.engine.explain import explain_predict, global_explain
 from sqlml.engine.fairness import fairness
 from sqlml.engine.importance import feature_importance, weights
+from sqlml.engine.model_card import model_card
 from sqlml.engine.model_info import (centroids, feature_info, ml_transform, principal_component_info, principal_components,
                                      training_info, trial_info, versions)
 from sqlml.engine.predict import predict
@@ -26,16 +27,17 @@ ML_FUNCTIONS = {
     "VERSIONS": versions,
     "WEIGHTS": weights,
     "EXPLAIN_PREDICT": explain_predict,
+    "GLOBAL_EXPLAIN": global_explain,
     "PRINCIPAL_COMPONENTS": principal_components,
     "PRINCIPAL_COMPONENT_INFO": principal_component_info,
     "FEATURE_INFO": feature_info,
-    "FAIRNESS": fairness,
     "DETECT_ANOMALIES": detect_anomalies,
-    "GLOBAL_EXPLAIN": global_explain,
+    "FAIRNESS": fairness,
+    "ERROR_SLICES": error_slices,
+    "MODEL_CARD": model_card,
     "DESCRIBE_DATA": describe_data,
     "VALIDATE_DATA_SKEW": validate_data_skew,
     "VALIDATE_DATA_DRIFT": validate_data_drift,
-    "ERROR_SLICES": error_slices,
 }
 
 TAKES_VALUES = {"ROC_CURVE"}  # the functions with a list argument (thresholds)

@@ -172,7 +172,7 @@ def export_model(ctx: MLContext, statement: ExportModel) -> dict:
     data = graph.SerializeToString()
     description = sidecars.describe(model, graph, figures, scores_output(model))
     _write_all({paths[0]: data, paths[1]: json.dumps(description, indent=2, default=str).encode(),
-                paths[2]: sidecars.model_card(model, description).encode()})
+                paths[2]: sidecars.model_card(ctx, model, description).encode()})
     return {"model": model.version.qualified_name, "version": model.version.version, "uri": str(paths[0]),
             "quantize": figures["quantize"], "bytes": len(data), "bytes_unquantized": figures["bytes_unquantized"],
             "rows_verified": figures["rows"], "label_agreement": figures.get("label_agreement"),

@@ -1,12 +1,15 @@
 """What EXPORT MODEL writes beside the .onnx file: <stem>.json, the machine-readable description
 (inputs, outputs, classes, NULL conventions, version, lineage, verification figures), and <stem>.md, a
-model card for people (purpose, specification, training data and lineage, metrics, limitations)."""
+model card for people: ML.MODEL_CARD's (engine/model_card.py) with a section on the export (the graph's
+inputs and their NULL values, outputs, verification figures)."""
 
 from __future__ import annotations
 
 import onnx
 from onnx import helper
 
+from sqlml.engine import model_card as cards
+from sqlml.engine.context import MLContext
 from sqlml.engine.model import Model
 
 NULLS = {"double": "NaN", "float": "NaN", "int64": "-9223372036854775808 (the smallest int64)", "string": '""'}
@@ -43,45 +46,21 @@ def describe(model: Model, graph: onnx.ModelProto, figures: dict, scores: str) -
     }
 
 
-def _table(rows: list[tuple]) -> str:
-    return "\n".join("| " + " | ".join(str(c) for c in row) + " |" for row in rows)
-
-
-def model_card(model: Model, d: dict) -> str:
-    version, v = model.version, d["verification"]
-    purpose = version.options.get("description") or (
-        f"A {d['estimator_type']} model predicting `{version.label}`" if version.label
-        else f"A {d['estimator_type']} model")
-    metric_rows = [("metric", "value")] + [("---", "---")] + [(k, f"{x:.6g}" if isinstance(x, float) else x)
-                                                                for k, x in (version.metrics or {}).items()]
-    lines = [
-        f"# Model card: {d['model']} (version {d['version']})", "",
-        "## Overview", "", f"{purpose}. Trained by sqlml on {version.created_at}; exported as ONNX "
-        f"(quantize={v['quantize']}, {v['bytes']:,} bytes).", "",
-        "## Specification", "",
-        f"- Model type: `{d['model_type']}`" + (f" (AutoML winner: `{d['estimator_type']}`)"
-                                                if d["estimator_type"] != d["model_type"] else ""),
-        "- Inputs (one per raw column, shape [N, 1]; the NULL value a device sends):", "",
-        _table([("input", "type", "NULL as"), ("---", "---", "---")] +
-               [(f"`{i['name']}`", i["type"], i["null"]) for i in d["inputs"]]), "",
-        "- Outputs: " + ", ".join(f"`{o['name']}` {o['type']} {o['shape']}" for o in d["outputs"]),
-        *([f"- Classes, in the order of the probability columns: {d['classes']}"] if d["classes"] else []),
-        "- Preprocessing inside the graph: " + ("the TRANSFORM clause, then " if version.transform else "")
-        + "automatic preprocessing (mean imputation, standardization or category codes as at training).", "",
-        "## Training data and lineage", "",
-        f"- Query: `{' '.join(version.training_sql.split())}`",
-        f"- Rows: {version.training_rows} training, {version.eval_rows} evaluation, {version.dropped_rows} "
-        "dropped (NULL label)", f"- Data fingerprint: `{version.data_fingerprint}`", "",
-        "## Metrics (evaluation split, at training)", "", _table(metric_rows), "",
-        "## Export verification", "",
-        f"On {v['rows']} evaluation rows, ONNX Runtime against sqlml's own predictions: "
-        + (f"label agreement {v['label_agreement']:.4%}, " if "label_agreement" in v else "")
-        + f"max |difference| {v['max_abs_diff']:.3g}"
-        + (f", {v['metric']} {v['metric_native']:.6g} native vs {v['metric_exported']:.6g} exported"
-           if "metric" in v else "") + ".", "",
-        "## Limitations", "",
-        "- The model has only seen data like its training query's; categories unseen at training are "
-        "ignored (one-hot) or read as NULL (trees).",
-        "- Numbers are imputed with the training mean when NULL; a device must send the NULL values above.",
-    ]
-    return "\n".join(lines) + "\n"
+def model_card(ctx: MLContext, model: Model, d: dict) -> str:
+    """ML.MODEL_CARD's Markdown card of the version, plus a section on the export (`d`: describe's)."""
+    card, v = cards.build(ctx, model), d["verification"]
+    outputs = ", ".join(f"{o['name']} {o['type']} {o['shape']}" for o in d["outputs"])
+    check = (f"on {v['rows']} evaluation rows, ONNX Runtime against sqlml's own predictions: "
+             + (f"label agreement {v['label_agreement']:.4%}, " if "label_agreement" in v else "")
+             + f"max |difference| {v['max_abs_diff']:.3g}"
+             + (f", {v['metric']} {v['metric_native']:.6g} native vs {v['metric_exported']:.6g} exported"
+                if "metric" in v else "") + ".")
+    card.sections.append(cards.Section("Export (ONNX)", [
+        f"Exported as ONNX: quantize={v['quantize']}, {v['bytes']:,} bytes, opsets "
+        + ", ".join(f"{domain} {number}" for domain, number in d["opsets"].items()) + ".",
+        "Inputs, one per raw column, shape [N, 1], with the value a device sends for NULL:",
+        cards.Table(["input", "type", "NULL as"], [[i["name"], i["type"], i["null"]] for i in d["inputs"]]),
+        [f"Outputs: {outputs}", "Preprocessing inside the graph: " + ("the TRANSFORM clause, then " if
+         model.transform else "") + "the automatic preprocessing, with the statistics learned at training"],
+        f"Verification: {check}"]))
+    return cards.markdown(card)
