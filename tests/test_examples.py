@@ -96,10 +96,33 @@ def check_export(con):
         assert len(got) == 344 and agreement >= (0.999 if model == "species_tree" else 0.98), (model, agreement)
 
 
+def check_trust(con):
+    """The constrained version narrows fairlearn's gap between the sexes; slices select their rows; the card
+    has every section."""
+    from fairlearn.metrics import demographic_parity_difference
+
+    cur = con.cursor()
+    gaps = []
+    for version in (1, 2):
+        cur.execute(f"SELECT heavy, predicted_heavy, sex FROM ML.PREDICT(MODEL heavy_model VERSION {version}, "
+                    "TABLE heavy)")
+        truth, predicted, sex = zip(*cur.fetchall())
+        gaps.append(demographic_parity_difference(truth, predicted, sensitive_features=sex))
+    assert gaps[1] < gaps[0]
+    cur.execute("SELECT slice, size FROM ML.ERROR_SLICES(MODEL heavy_model, TABLE heavy)")
+    for where, size in cur.fetchall():
+        assert _one(con, f"SELECT count(*) FROM heavy WHERE {where}") == (size,)
+    (card,) = _one(con, "SELECT model_card FROM heavy_card")
+    for section in ("Overview", "Specification", "Training data and lineage", "Intended use and limitations",
+                    "Metrics", "Explanations", "Fairness", "Error slices", "Version history"):
+        assert f"## {section}" in card
+    assert "trained to select both sexes at the same rate" in card
+
+
 CHECKS = {"01_regression_cars.sql": check_cars, "02_classification_penguins.sql": check_penguins,
           "03_transform_penguins.sql": check_transform, "04_text_reviews.sql": check_reviews,
           "05_clustering_penguins.sql": check_clusters, "06_tuning_cars.sql": check_tuning,
-          "07_export_penguins.sql": check_export}
+          "07_export_penguins.sql": check_export, "08_trust_penguins.sql": check_trust}
 
 
 def test_every_example_has_a_check():

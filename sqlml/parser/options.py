@@ -143,7 +143,8 @@ MODEL_TYPE_DEFAULTS: dict[str, dict[str, Any]] = {
 
 
 def _fail(name: str, expected: str, value: Any) -> ProgrammingError:
-    return ProgrammingError(f"OPTIONS: {name} must be {expected}, got {value!r}")
+    shown = value.sql() if isinstance(value, exp.Expression) else repr(value)  # SQL as written, not a node's repr
+    return ProgrammingError(f"OPTIONS: {name} must be {expected}, got {shown}")
 
 
 def _coerce(name: str, spec: Option, value: Any) -> Any:
