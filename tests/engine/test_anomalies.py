@@ -17,7 +17,7 @@ from sklearn.metrics.pairwise import cosine_distances, euclidean_distances
 from sklearn.preprocessing import normalize
 
 import sqlml
-from sqlml.engine.trainers.kmeans import ScoreQuantiles
+from sqlml.engine.trainers.base import ScoreQuantiles
 from tests.engine.reference import linear_matrices
 from tests.engine.test_errors import fails
 
