@@ -4,7 +4,8 @@ names them.
 
 ML.DESCRIBE_DATA(TABLE t | (query) [, STRUCT(num_quantiles, num_array_length_quantiles, top_k)]): one row per
 input column (per field of a STRUCT column, named <column>_<field>), in column order, computed by DuckDB:
-`name`, `num_rows`, `num_nulls` (NULL values; NULL arrays), `num_zeros`, `min`, `max` (as strings), `mean`,
+`name`, `num_rows`, `num_nulls` (NULL values; NULL arrays), `num_zeros`, `min`, `max` (as strings: a number's
+as it is, an integer or decimal exactly; the other numeric statistics are DOUBLE), `mean`,
 `stdev` (sample standard deviation), `median`, `quantiles` (the num_quantiles + 1 boundaries at 0, 1/n, ..., 1,
 linearly interpolated as numpy.quantile's default), `unique` (distinct values), `avg_string_length`
 (characters), `num_values` (non-NULL values; an array's non-NULL elements), `top_values` (the top_k most
@@ -13,19 +14,19 @@ frequent values and their `count`, most frequent first, ties: the smaller value 
 num_array_length_quantiles + 1 boundaries of the lengths, each a length that occurs: numpy's 'inverted_cdf'),
 `dimension` (MAX(index) + 1 of a sparse LIST<STRUCT(index, value)>). Numbers (integers, decimals, floats) have
 num_zeros to quantiles; categories (strings, bools, dates, times, timestamps, blobs, UUIDs, read as strings)
-have min, max, unique, avg_string_length and top_values; an array has its elements' statistics (a sparse
-vector's values') and the array ones. What does not apply is NULL. Defaults as BigQuery ML: 2 quantiles, 10
-array length quantiles, top_k 1.
+have min, max, unique, avg_string_length and top_values; an array (a LIST or fixed-size ARRAY) has its
+elements' statistics (a sparse vector's values') and the array ones. What does not apply is NULL. Defaults
+as BigQuery ML: 2 quantiles, 10 array length quantiles, top_k 1.
 
-ML.VALIDATE_DATA_SKEW(MODEL m, TABLE t | (query) [, STRUCT(...)]) compares the serving rows given with each
-input's distribution stored at training (see features.py: the training split's rows, after the model's
-TRANSFORM if it has one, whose outputs are then the inputs compared). ML.VALIDATE_DATA_DRIFT(TABLE base |
-(query), TABLE study | (query) [, STRUCT(..., num_histogram_buckets)]) compares the study rows with the base
-rows on the columns both have, the base distributions computed as training computes them (with
-num_histogram_buckets buckets, 1 to 1,000, default 10; the base rows are read into memory as training reads
-its rows, the study rows stream). Both give one row per input (per part of a TIMESTAMP or STRUCT input, as
-ML.FEATURE_INFO): `input`, `metric`, `threshold`, `value` and `is_anomaly` (value > threshold); value and
-is_anomaly are NULL when a side has nothing to count (no rows; only empty lists).
+ML.VALIDATE_DATA_SKEW(MODEL m, TABLE t | (query) [, STRUCT(...)]) compares the serving rows given with each input's
+distribution stored at training (see features.py: the training split's rows, after the model's TRANSFORM if it has
+one, whose outputs are then the inputs compared; a warm_start version's own, counted in the bins of the version it
+continues). ML.VALIDATE_DATA_DRIFT(TABLE base | (query), TABLE study | (query) [, STRUCT(...,
+num_histogram_buckets)]) compares the study rows with the base rows on the columns both have, the base
+distributions computed as training computes them (with num_histogram_buckets buckets, 1 to 1,000, default 10; the
+base rows are read into memory as training reads its rows, the study rows stream). Both give one row per input (per
+part of a TIMESTAMP or STRUCT input, as ML.FEATURE_INFO): `input`, `metric`, `threshold`, `value` and `is_anomaly`
+(value > threshold); value and is_anomaly are NULL when a side has nothing to count (no rows; only empty lists).
 
 The distributions (features.distribution) count a number, or each element of a LIST<number> (a sparse
 vector's values), in the bins: NULL, below the base min, the equal-width buckets between the base min and max,
@@ -101,23 +102,24 @@ def _family(call: MLFunction, name: str, dtype) -> str:
 def _column_stats(call: MLFunction, name: str, expression: str, dtype, params: dict) -> str:
     """The SELECT of one ML.DESCRIBE_DATA row: aggregates over the rows (r), the values or array elements (e)
     and the most frequent values (t) of `expression`."""
-    array = dtype.id == "list"
+    array = dtype.id in ("list", "array")  # a fixed-size ARRAY as a LIST
     item = dtype.children[0][1] if array else dtype
     sparse = array and item.id == "struct" and sorted(n for n, _ in item.children) == ["index", "value"]
     family = _family(call, name, dict(item.children)["value"] if sparse else item)
     cast = "DOUBLE" if family == "numeric" else "VARCHAR"
     rows = f"SELECT {expression} AS x FROM {_DATA}"
     if not array:
-        elements = f"SELECT CAST(x AS {cast}) AS v FROM ({rows})"
+        elements = f"SELECT CAST(x AS {cast}) AS v, x AS o FROM ({rows})"
     elif sparse:
-        elements = (f"SELECT CAST(struct_extract(u, 'value') AS {cast}) AS v, struct_extract(u, 'index') AS i "
-                    f"FROM (SELECT unnest(x) AS u FROM ({rows}))")
+        elements = (f"SELECT CAST(struct_extract(u, 'value') AS {cast}) AS v, struct_extract(u, 'value') AS o, "
+                    f"struct_extract(u, 'index') AS i FROM (SELECT unnest(x) AS u FROM ({rows}))")
     else:
-        elements = f"SELECT CAST(u AS {cast}) AS v FROM (SELECT unnest(x) AS u FROM ({rows}))"
+        elements = f"SELECT CAST(u AS {cast}) AS v, u AS o FROM (SELECT unnest(x) AS u FROM ({rows}))"
     over_rows = {"num_rows": "count(*)", "num_nulls": "count(*) - count(x)"}
     over_elements = {"num_values": "count(v)", "min": "min(v)", "max": "max(v)"}
-    if family == "numeric":
-        over_elements |= {"num_zeros": "count_if(v = 0)", "mean": "avg(v)", "stdev": "stddev_samp(v)",
+    if family == "numeric":  # min and max of the values as they are (an integer or decimal exactly), the rest DOUBLE
+        over_elements |= {"min": "min(o)", "max": "max(o)", "num_zeros": "count_if(v = 0)", "mean": "avg(v)",
+                          "stdev": "stddev_samp(v)",
                           "median": "quantile_cont(v, 0.5)",
                           "quantiles": f"quantile_cont(v, {_fractions(params['num_quantiles'])})"}
     else:
@@ -142,7 +144,14 @@ def _column_stats(call: MLFunction, name: str, expression: str, dtype, params: d
     return f"SELECT {columns} FROM {', '.join(sources)}"
 
 
+def _no_version(call: MLFunction) -> None:
+    """A data function reads data, not a model: STRUCT(n AS version) is a ProgrammingError."""
+    if call.model_version is not None:
+        raise ProgrammingError(f"ML.{call.function} takes no model version: it reads data, not a model")
+
+
 def describe_data(ctx: MLContext, call: MLFunction) -> str:
+    _no_version(call)
     params = ctx.params(call, {"num_quantiles": int, "num_array_length_quantiles": int, "top_k": int})
     params = {"num_quantiles": _int_param(call, params, "num_quantiles", 2, 100_000),
               "num_array_length_quantiles": _int_param(call, params, "num_array_length_quantiles", 10, 100_000),
@@ -214,6 +223,8 @@ def _counts(call: MLFunction, specs: list[dict], reader: pa.RecordBatchReader, m
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
                 raise DataError(f"ML.{call.function}: column '{mapping[spec['name']]}' cannot be read as the "
                                 f"{spec['type']} input '{spec['name']}': {exc}") from None
+            except DataError as exc:  # NaN or infinite values
+                raise DataError(f"ML.{call.function}: {exc}") from None
     return totals
 
 
@@ -267,6 +278,7 @@ def validate_data_skew(ctx: MLContext, call: MLFunction) -> pa.Table:
 
 
 def validate_data_drift(ctx: MLContext, call: MLFunction) -> pa.Table:
+    _no_version(call)
     params = ctx.params(call, {**_VALIDATE_PARAMS, "num_histogram_buckets": int})
     buckets = _int_param(call, params, "num_histogram_buckets", HISTOGRAM_BUCKETS, 1_000)
     if call.second_input_sql is None:
@@ -280,7 +292,7 @@ def validate_data_drift(ctx: MLContext, call: MLFunction) -> pa.Table:
                                f"{', '.join(base.column_names)}; study: {', '.join(reader.schema.names)})")
     try:
         specs = fit_features(base, list(mapping), buckets)
-    except NotSupportedError as exc:
-        raise NotSupportedError(f"ML.VALIDATE_DATA_DRIFT: {exc}") from None
+    except (NotSupportedError, DataError) as exc:  # a type it cannot compare; NaN or infinite values
+        raise type(exc)(f"ML.VALIDATE_DATA_DRIFT: {exc}") from None
     rules = _rules(call, params, specs, "which is not a column of both inputs")
     return _report(specs, _counts(call, specs, reader, mapping), rules)

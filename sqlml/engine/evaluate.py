@@ -44,8 +44,9 @@ def labelled_rows(ctx: MLContext, call: MLFunction, model: Model, keep: dict[str
     for role, name in (keep or {}).items():
         kept[role] = find_column(names, name)
         if kept[role] is None:
+            internal = {*mapping.values(), label} if model.transform else set()  # the TRANSFORM outputs' columns
             raise ProgrammingError(f"ML.{call.function}: {role} '{name}' is not a column of the input; input "
-                                   f"columns: {', '.join(names)}")
+                                   f"columns: {', '.join(n for n in names if n not in internal)}")
     ys, scores, columns = [], [], []
     for batch in reader:
         batch = batch.filter(pc.is_valid(batch.column(label)))

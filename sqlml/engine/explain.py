@@ -8,8 +8,9 @@ approximation_error. The attributions of all features plus the baseline equal pr
 ML.GLOBAL_EXPLAIN(MODEL m [, TABLE t | (query)] [, STRUCT(class_level_explain, num_permutations)]):
 (feature, attribution), the mean absolute attribution of each feature over the rows, largest first; with
 class_level_explain (classifiers), (class_label, feature, attribution) over the rows predicted as each
-class, its 10 largest. Without input, the rows of the model's training query with a label, run again: if they are not
-the rows it was trained on (their fingerprint differs), a DataError asks for the rows to explain.
+class, its 10 largest. Without input, the rows of the model's training query with a label (after its TRANSFORM,
+if any), run again: if they are not the rows it was trained on (their fingerprint differs), a DataError asks
+for the rows to explain.
 
 What is explained is the model's raw score of the predicted class: a regression's value; a classifier's
 log-odds (binary: of the predicted class, so the negative class's are the positive's negated) or class
@@ -41,10 +42,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sqlml.engine.context import MLContext, batch_rows
-from sqlml.engine.features import find_column
 from sqlml.engine.model import Model, predicted_labels
 from sqlml.engine.predict import binary_threshold, check_input, output_fields, prediction_columns
 from sqlml.engine.train import fingerprint
+from sqlml.engine.transform import registered
 from sqlml.engine.trainers.boosted_tree import BoosterModel
 from sqlml.engine.trainers.dnn import DNNModel
 from sqlml.engine.trainers.linear import LinearModel
@@ -208,12 +209,13 @@ def _rows_to_explain(ctx: MLContext, call: MLFunction, model: Model):
         raise DataError(f"ML.GLOBAL_EXPLAIN: the training query of model {version.qualified_name} version "
                         f"{version.version} no longer returns the rows it was trained on; pass the rows to explain: "
                         f"ML.GLOBAL_EXPLAIN(MODEL {version.qualified_name}, TABLE t | (query))")
-    label = version.label and find_column(data.column_names, version.label)
+    if model.transform is not None:  # its outputs added, the label's too
+        with registered(ctx.cur, data) as rows:
+            data = ctx.read_table(model.input_sql(f"FROM {rows}", data.column_names, with_label=True))
+    label = version.label and model.label_column(data.column_names)
     if label is not None:  # the rows training kept
         data = data.filter(pc.is_valid(data.column(label)))
-    if model.transform is not None:
-        data = model.transform.apply(ctx.cur, data)
-    return data.to_batches(batch_rows(len(model.encoder.output_names))), model.encoder.resolve(data.column_names)
+    return data.to_batches(batch_rows(len(model.encoder.output_names))), model.resolve(data.column_names)
 
 
 def global_explain(ctx: MLContext, call: MLFunction) -> pa.Table:

@@ -8,16 +8,17 @@ predictions for the rows (rows with a NULL label are skipped).
 One row per group, then an overall row whose `group` is '__OVERALL__': sensitive_feature, group, count,
 and for a binary classifier (the positive class is the higher one, predicted above `threshold`, 0.5 by
 default) selection_rate, accuracy, true_positive_rate, false_positive_rate; for a regressor
-mean_prediction, mean_error (prediction minus label) and mean_absolute_error. The overall row also holds
-demographic_parity_difference / _ratio (the largest difference / smallest ratio of selection rates between
-groups) and equalized_odds_difference / _ratio (the worse of the true and false positive rates' difference
-/ ratio): fairlearn's definitions. They are NULL on group rows and for regressors.
+mean_prediction, mean_error (prediction minus label) and mean_absolute_error. A rate is NULL where it is
+undefined (true_positive_rate of a group without positive rows, false_positive_rate without negative ones).
+The overall row also holds demographic_parity_difference / _ratio (the largest difference / smallest ratio
+of selection rates between groups) and equalized_odds_difference / _ratio (the worse of the true and false
+positive rates' difference / ratio, each between the groups where that rate is defined): fairlearn's
+definitions (which would count an undefined rate as 0). They are NULL on group rows and for regressors.
 
 Training under a fairness constraint: see sqlml/engine/trainers/fairness.py.
 """
 
 from __future__ import annotations
-
 
 import numpy as np
 import pandas as pd
@@ -33,16 +34,22 @@ from sqlml.errors import NotSupportedError, ProgrammingError
 from sqlml.parser import MLFunction
 
 OVERALL = "__OVERALL__"
+
+
+def _rate(predicted: np.ndarray) -> float:
+    """The share of the rows predicted positive; NaN (NULL) without rows."""
+    return float(np.mean(predicted)) if len(predicted) else np.nan
+
+
 CLASSIFIER_METRICS = {"count": fm.count, "selection_rate": fm.selection_rate,
                       "accuracy": lambda y, p: float(np.mean(y == p)),
-                      "true_positive_rate": fm.true_positive_rate, "false_positive_rate": fm.false_positive_rate}
+                      "true_positive_rate": lambda y, p: _rate(p[y == 1]),
+                      "false_positive_rate": lambda y, p: _rate(p[y == 0])}
 REGRESSOR_METRICS = {"count": fm.count, "mean_prediction": lambda y, p: float(np.mean(p)),
                      "mean_error": lambda y, p: float(np.mean(p - y)),
                      "mean_absolute_error": lambda y, p: float(np.mean(np.abs(p - y)))}
-DISPARITIES = {"demographic_parity_difference": fm.demographic_parity_difference,
-               "demographic_parity_ratio": fm.demographic_parity_ratio,
-               "equalized_odds_difference": fm.equalized_odds_difference,
-               "equalized_odds_ratio": fm.equalized_odds_ratio}
+DISPARITIES = {"demographic_parity": ["selection_rate"],  # disparity -> the rates it compares between groups
+               "equalized_odds": ["true_positive_rate", "false_positive_rate"]}
 
 
 def fairness(ctx: MLContext, call: MLFunction) -> pa.Table:
@@ -58,7 +65,7 @@ def fairness(ctx: MLContext, call: MLFunction) -> pa.Table:
                                 f"{model.version.qualified_name} is a {kind}")
     threshold = binary_threshold(model, params)
     y, scores, kept = labelled_rows(ctx, call, model, {"sensitive_feature": params["sensitive_feature"]})
-    groups = group_keys(kept.column("sensitive_feature"))
+    groups = group_keys(kept.column("sensitive_feature"), params["sensitive_feature"], "ML.FAIRNESS")
     predicted = predicted_labels(scores, threshold) if binary else scores
     frame = fm.MetricFrame(metrics=CLASSIFIER_METRICS if binary else REGRESSOR_METRICS, y_true=y, y_pred=predicted,
                            sensitive_features=pd.Series(groups, name="group"))
@@ -69,7 +76,10 @@ def fairness(ctx: MLContext, call: MLFunction) -> pa.Table:
     for metric in frame.overall.index:
         values = list(by_group[metric]) + [frame.overall[metric]]
         columns[metric] = pa.array(values, pa.int64() if metric == "count" else pa.float64(), from_pandas=True)
-    for name, disparity in DISPARITIES.items():
-        value = disparity(y, predicted, sensitive_features=groups) if binary else None
-        columns[name] = pa.array([None] * len(by_group) + [value], pa.float64(), from_pandas=True)
+    for name, rates in DISPARITIES.items():
+        disparity = {"difference": None, "ratio": None}
+        if binary:  # MetricFrame's difference / ratio between groups skip the groups where a rate is NaN
+            disparity = {"difference": frame.difference()[rates].max(), "ratio": frame.ratio()[rates].min()}
+        for kind, value in disparity.items():
+            columns[f"{name}_{kind}"] = pa.array([None] * len(by_group) + [value], pa.float64(), from_pandas=True)
     return pa.table(columns)

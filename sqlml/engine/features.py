@@ -134,9 +134,8 @@ def _bins(leaf: dict, values, buckets: int) -> np.ndarray:
     bins = np.where(np.isnan(numbers), 0, buckets + 2)
     if leaf.get("min") is not None:
         low, high = leaf["min"], leaf["max"]
-        width = (high - low) / buckets
-        with np.errstate(invalid="ignore"):
-            inside = 2 + (np.minimum((numbers - low) // width, buckets - 1) if width > 0 else 0)
+        edges = np.linspace(low, high, buckets + 1)  # as numpy.histogram's: an inner edge opens its bucket
+        inside = 2 + np.minimum(np.searchsorted(edges, numbers, "right") - 1, buckets - 1)
         bins = np.where(numbers < low, 1, np.where(numbers <= high, inside, bins))
     return bins.astype(np.int64)
 
@@ -149,6 +148,19 @@ def distribution(leaf: dict, values) -> np.ndarray:
     A list leaf counts its elements (a sparse vector, its values)."""
     size = len(leaf["distribution"])
     return np.bincount(_bins(leaf, values, size - 3), minlength=size)
+
+
+def recount_distributions(specs: list[dict], table: pa.Table) -> list[dict]:
+    """`specs`, statistics unchanged, with each leaf's distribution recounted in its bins from `table`'s rows
+    (warm_start: the version keeps its preprocessing, its distributions describe its own training rows). A leaf
+    kept from before sqlml stored distributions stays without one."""
+    recounted = []
+    for spec in specs:
+        column = table.column(find_column(table.column_names, spec["name"]))
+        leaves = [{**leaf, "distribution": distribution(leaf, values).tolist()} if "distribution" in leaf else leaf
+                  for leaf, values in leaf_values(spec, column)]
+        recounted.append({**spec, "parts": leaves} if spec["kind"] in ("timestamp", "struct") else leaves[0])
+    return recounted
 
 
 def _fit_leaf(name: str, kind: str, column, buckets: int) -> dict:

@@ -21,8 +21,8 @@ Sections, each from the ML function that reports it (run through SQL, as a user 
 
 The card is built once as a `Card` (sections of paragraphs, bullet lists, tables, code and plots) and
 rendered by `markdown` or `html`; EXPORT MODEL writes the same card with a section of its own
-(export/sidecars.py). In HTML every text is escaped; in Markdown a `<` is backslash-escaped, so neither
-form runs markup a description carries.
+(export/sidecars.py). In HTML every text is escaped; in Markdown every character that could start markup
+is backslash-escaped, so neither form runs markup a description, a name or a value carries.
 """
 
 from __future__ import annotations
@@ -49,6 +49,8 @@ from sqlml.errors import NotSupportedError, ProgrammingError
 from sqlml.parser import MLFunction
 
 FORMATS = ("markdown", "html")
+DISPARITIES = ("demographic_parity_difference", "demographic_parity_ratio", "equalized_odds_difference",
+               "equalized_odds_ratio")  # ML.FAIRNESS's columns set on the __OVERALL__ row only
 
 
 # ---- the card as a structure ----------------------------------------------------------------------------
@@ -177,7 +179,8 @@ def _specification(model: Model, info: pa.Table) -> Section:
         blocks.append("Preprocessing: automatic, with the statistics learned at training:")
     blocks.append(_automatic(model))
     options = {k: v for k, v in version.options.items() if v is not None}
-    blocks += ["Options (defaults filled in):", Table(["option", "value"], [[k, v] for k, v in options.items()])]
+    blocks += ["Options (defaults filled in):",  # exactly: a float's repr, not rounded as other numbers are
+               Table(["option", "value"], [[k, repr(v) if isinstance(v, float) else v] for k, v in options.items()])]
     return Section("Specification", blocks)
 
 
@@ -272,11 +275,9 @@ def _fairness(model: Model, run: Run, given: str | None, sensitive_feature: str 
                                     "sensitive_feature)) adds ML.FAIRNESS on those rows, grouped by column col."])
     table = run("FAIRNESS", given, f"STRUCT({literal(sensitive_feature)} AS sensitive_feature)")
     rows = table.to_pylist()
-    groups = [r for r in rows if r["group"] != "__OVERALL__"]
-    per_group = [c for c in table.column_names[1:] if any(r[c] is not None for r in groups)]
+    per_group = [c for c in table.column_names[1:] if c not in DISPARITIES]
     overall = next(r for r in rows if r["group"] == "__OVERALL__")
-    disparities = [f"{c}: {_text(overall[c])}" for c in table.column_names
-                   if c not in per_group and c != "sensitive_feature" and overall[c] is not None]
+    disparities = [f"{c}: {_text(overall[c])}" for c in DISPARITIES if overall[c] is not None]
     return Section("Fairness", [
         f"ML.FAIRNESS on {given}, by the groups of column {sensitive_feature} (__OVERALL__: all rows):",
         Table(per_group, [[_category(r[c]) if c == "group" else r[c] for c in per_group] for r in rows]),
@@ -325,10 +326,17 @@ def _category(value) -> str:
     return "NULL" if value is None else _text(value)
 
 
+# what can start Markdown (CommonMark, GFM) anywhere: a backslash, code, emphasis, a link or image, HTML or an
+# autolink, strikethrough, a heading's closing #, an entity, a `_` that is not inside a word
+INLINE_MARKUP = re.compile(r"[\\`*\[\]<~#]|&(?=#?\w+;)|(?<![^\W_])_|_(?![^\W_])")
+BLOCK_MARKUP = re.compile(r"^(\d*)([-+>.)])")  # and at the start of a block: a list item, a quote
+
+
 def _md(text: str, cell: bool = False) -> str:
-    """Text for Markdown: on one line, `<` escaped (no HTML), and in a table cell `|` too."""
-    text = " ".join(str(text).split()).replace("\\", "\\\\").replace("<", "\\<")
-    return text.replace("|", "\\|") if cell else text
+    """Text for Markdown, on one line, shown as itself: a backslash before each character that could start
+    markup, and in a table cell before `|` too."""
+    text = INLINE_MARKUP.sub(r"\\\g<0>", " ".join(str(text).split()))
+    return text.replace("|", "\\|") if cell else BLOCK_MARKUP.sub(r"\1\\\2", text)
 
 
 def markdown(card: Card) -> str:

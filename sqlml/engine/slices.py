@@ -14,7 +14,8 @@ Candidate predicates, on each input column the model reads (with TRANSFORM: that
   the column, rounded to 4 significant digits unless integers), `col < e` and `col >= e` for each, and
   `col >= e1 AND col < e2`, `col >= e2 AND col < e3`;
 - `col IS NULL` when the column has NULLs.
-Other column types are not sliced. A slice is a conjunction of up to `max_features` (default 2, at most 3)
+A FLOAT or DECIMAL column is compared as a DOUBLE (`"col"::DOUBLE >= 0.35`), as the masks are. Other column
+types are not sliced. A slice is a conjunction of up to `max_features` (default 2, at most 3)
 predicates on distinct columns, built level by level: the children of a slice add one predicate on a later
 column. A slice with fewer than `min_size` rows (default the larger of 10 and 1% of the rows), or with
 all of them, is dropped, and so are its children. Each level expands at most MAX_EXPANDED slices, those
@@ -135,12 +136,13 @@ def _predicates(position: int, name: str, column: pa.ChunkedArray, min_size: int
     column, quoted = column.combine_chunks(), quote_identifier(name)
     valid = column.is_valid().to_numpy(zero_copy_only=False)
     found = [] if valid.all() else [(f"{quoted} IS NULL", ~valid)]
-    values = None
-    if kind == "numeric":
-        numbers = pc.cast(column, pa.float64()) if pa.types.is_decimal(column.type) else column
-        values = pc.fill_null(numbers, 0).to_numpy(zero_copy_only=False)
+    values, integer = None, pa.types.is_integer(column.type)
+    if kind == "numeric":  # the edges are doubles: FLOAT and DECIMAL columns compare as DOUBLE, in SQL too
+        if not (integer or pa.types.is_float64(column.type)):
+            column, quoted = pc.cast(column, pa.float64()), f"{quoted}::DOUBLE"
+        values = pc.fill_null(column, 0).to_numpy(zero_copy_only=False)
     if values is not None and len(np.unique(values[valid])) > 4:
-        found += _quartile_predicates(quoted, values, valid, pa.types.is_integer(column.type))
+        found += _quartile_predicates(quoted, values, valid, integer)
     else:
         found += _value_predicates(quoted, column)
     return [Predicate(position, sql, mask) for sql, mask in found if min_size <= mask.sum() < len(mask)]

@@ -21,7 +21,7 @@ from sqlml.engine import automl, catalog, metrics, transform, tuning
 from sqlml.engine.trainers import fairness
 from sqlml.engine.catalog import ModelVersion
 from sqlml.engine.context import MLContext
-from sqlml.engine.features import FeatureEncoder, find_column, fit_features
+from sqlml.engine.features import FeatureEncoder, find_column, fit_features, recount_distributions
 from sqlml.engine.trainers import TRAINERS, TrainData, Trainer
 from sqlml.engine.trainers.base import SAMPLE_ROWS, record_iteration, training_sample
 from sqlml.engine.trainers.onnx_model import OnnxModel
@@ -339,7 +339,8 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
     label = options["input_label_cols"][0] if trainer.supervised else None
     items = statement.args.get("transform")
     named = items and transform.parse_items(items, data.column_names, label,
-                                            (options.get("data_split_col"), options.get("kmeans_init_col")))
+                                            (options.get("data_split_col"), options.get("kmeans_init_col"),
+                                             options.get("sensitive_feature")))
     fitted = previous.transform if previous is not None else None  # warm_start keeps the model's TRANSFORM
     label_output = transform.label_output(named, label) if named and label else fitted and fitted.label_output()
     prep = _prepare(transform.label_values(cur, data, *label_output) if label_output else data, options, trainer)
@@ -350,6 +351,12 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
         fitted = transform.fit(cur, named, table.take(train_idx), prep.label)
         if not fitted.features:
             raise ProgrammingError("TRANSFORM outputs no feature besides the label")
+        sensitive = options.get("sensitive_feature")
+        reading = [o["name"] for o in fitted.features
+                   if sensitive and sensitive.lower() in {c.lower() for c in o["reads"]}]
+        if reading:
+            raise ProgrammingError(f"OPTIONS: sensitive_feature '{sensitive}' serves the fairness constraint only and "
+                                   f"is never a feature; TRANSFORM output(s) {', '.join(reading)} read it")
     feature_names = prep.features
     if fitted is not None:
         feature_names = [output["name"] for output in fitted.features]
@@ -364,8 +371,9 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
                                                                        len(class_list or ()))
             trainer = TRAINERS[estimator_type]
         encoder = FeatureEncoder(specs, trainer.linear_encoding, trainer.scales(fit_options))
-    else:  # the previous version's preprocessing, so that its estimator reads the new rows as it read the old
-        specs, encoder = previous.version.features, previous.encoder
+    else:  # the previous version's preprocessing, so that its estimator reads the new rows as it read the old;
+        # the distributions ML.VALIDATE_DATA_SKEW compares with are of this version's own training rows
+        specs, encoder = recount_distributions(previous.version.features, train_rows), previous.encoder
     X = encoder.transform(train_rows)
     X_eval = encoder.transform(table.take(eval_idx)) if len(eval_idx) else None
     data_for_fit = TrainData(
@@ -386,7 +394,8 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
         if len(class_list) != 2:
             raise NotSupportedError(f"fairness_constraint needs a binary label; '{prep.label}' has "
                                     f"{len(class_list)} classes")
-        groups = fairness.group_keys(train_rows.column(options["sensitive_feature"]))
+        sensitive = options["sensitive_feature"]  # a column of the query's rows (never a TRANSFORM output)
+        groups = fairness.group_keys(prep.table.take(train_idx).column(sensitive), sensitive, "OPTIONS")
         trainer = replace(trainer, fit=fairness.mitigated(trainer.fit, groups, options))
     estimator, row, eval_scores, trials, history = _fit(trainer, data_for_fit, eval_X, eval_y)
     label = prep.label

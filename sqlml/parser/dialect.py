@@ -257,6 +257,8 @@ class SqlmlParser(DuckDBParser):
         if function in DATA_FUNCTIONS:  # ML.<FN>(TABLE t | (query) [, TABLE u | (query)] ...): no model
             if self._curr.text.upper() == "MODEL":
                 self.raise_error(f"ML.{function} takes data, not a model: TABLE <name> or (<query>)")
+            if self._curr.token_type not in (TokenType.TABLE, TokenType.L_PAREN):
+                self.raise_error(f"ML.{function} needs its data first: TABLE <name> or (<query>)")
             input_, input_sql = self._parse_ml_input()
             if self._curr.token_type == TokenType.COMMA and self._next.token_type in (TokenType.TABLE,
                                                                                       TokenType.L_PAREN):

@@ -100,7 +100,7 @@ _SPLIT_DEFAULTS = {"input_label_cols": ["label"], "data_split_method": "AUTO_SPL
 _LINEAR = {**_SPLIT_DEFAULTS, "l1_reg": 0.0, "l2_reg": 0.0, "max_iterations": 20, "fit_intercept": True}
 # classifiers: row weights, and the fairness constraint they may train under (see engine/fairness.py)
 _CLASS_WEIGHTS = {"auto_class_weights": False, "class_weights": None, "fairness_constraint": None,
-                  "sensitive_feature": None, "fairness_grid_size": 10}
+                  "sensitive_feature": None, "fairness_grid_size": None}  # None: 10, fairlearn's default
 _BOOSTED = {**_SPLIT_DEFAULTS, "l1_reg": 0.0, "l2_reg": 1.0, "max_iterations": 20, "learn_rate": 0.3,
             "early_stop": True, "min_rel_progress": 0.01, "max_tree_depth": 6, "num_parallel_tree": 1,
             "subsample": 1.0, "colsample_bytree": 1.0, "colsample_bynode": 1.0, "min_tree_child_weight": 1,
@@ -292,6 +292,13 @@ def check_combinations(options: dict[str, Any]) -> None:
     if (options.get("fairness_constraint") is None) != (options.get("sensitive_feature") is None):
         raise ProgrammingError("OPTIONS: fairness_constraint and sensitive_feature go together: the constraint "
                                "holds across the groups of the sensitive_feature column")
+    if options.get("fairness_grid_size") is not None and options.get("fairness_constraint") is None:
+        raise ProgrammingError("OPTIONS: fairness_grid_size applies to training under a fairness_constraint; set "
+                               "fairness_constraint and sensitive_feature, or leave fairness_grid_size out")
+    sensitive = options.get("sensitive_feature")
+    if sensitive and sensitive.lower() == options["input_label_cols"][0].lower():
+        raise ProgrammingError(f"OPTIONS: sensitive_feature '{sensitive}' is the label; the "
+                               "fairness constraint holds across the groups of another column")
     if options.get("fairness_constraint") and (options["num_trials"] > 1 or options.get("warm_start")):
         raise ProgrammingError("OPTIONS: fairness_constraint trains its own grid of models; it cannot be combined "
                                "with num_trials > 1 or warm_start")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -22,6 +23,8 @@ SERVING = ("CREATE TABLE serving AS SELECT * REPLACE (x1 + 1.5 AS x1, CASE WHEN 
            "color END AS color, CASE WHEN id % 2 = 0 THEN NULL ELSE x2 END AS x2) FROM test")
 MODEL = ("CREATE MODEL m OPTIONS(model_type='linear_reg', input_label_cols=['y_reg'], data_split_method='NO_SPLIT') "
          "AS SELECT x1, x2, color, flag, y_reg FROM train")
+BOOSTED = ("CREATE OR REPLACE MODEL b OPTIONS(model_type='boosted_tree_regressor', input_label_cols=['y_reg'], "
+           "data_split_method='NO_SPLIT', max_iterations=2{extra}) AS SELECT x1, color, y_reg FROM train WHERE {where}")
 
 
 def _records(con, sql: str) -> list[dict]:
@@ -133,6 +136,26 @@ def test_describe_data_of_arrays_and_structs(con, tmp_path):
     assert got["pair_q"]["unique"] == 3 and got["pair_q"]["min_array_length"] is None
 
 
+def test_describe_data_min_and_max_keep_integers_and_decimals_exact(con):
+    got = _by(con, "SELECT * FROM ML.DESCRIBE_DATA((SELECT 9223372036854775807::BIGINT AS big, 2007 AS year, "
+                   "1.50::DECIMAL(5, 2) AS price UNION ALL SELECT 9223372036854775806, 2009, 12.25))", "name")
+    assert (got["big"]["min"], got["big"]["max"]) == (str(2**63 - 2), str(2**63 - 1))
+    assert (got["year"]["min"], got["year"]["max"]) == ("2007", "2009")
+    assert (got["price"]["min"], got["price"]["max"]) == (str(Decimal("1.50")), str(Decimal("12.25")))
+    assert got["year"]["mean"] == 2008.0 and got["price"]["quantiles"] == [1.5, 6.875, 12.25]
+
+
+def test_describe_data_of_fixed_size_arrays_as_lists(con):
+    rows = [[1.5, -2.0, 0.0], [4.0, 0.0, 7.25], None]
+    got = _by(con, "SELECT * FROM ML.DESCRIBE_DATA((SELECT a::FLOAT[3] AS a FROM (VALUES ([1.5, -2.0, 0.0]), "
+                   "([4.0, 0.0, 7.25]), (NULL)) v(a)))", "name")["a"]
+    flat = np.array([v for r in rows if r is not None for v in r])
+    assert (got["num_rows"], got["num_nulls"], got["num_values"], got["num_zeros"]) == (3, 1, 6, 2)
+    assert (float(got["min"]), float(got["max"])) == (flat.min(), flat.max())
+    assert got["mean"] == pytest.approx(flat.mean()) and got["stdev"] == pytest.approx(flat.std(ddof=1))
+    assert (got["min_array_length"], got["max_array_length"], got["total_array_length"]) == (3, 3, 6)
+
+
 # -- ML.VALIDATE_DATA_SKEW and ML.VALIDATE_DATA_DRIFT ---------------------------------------------------------
 
 def test_skew_against_hand_computed_distances(loaded):
@@ -209,6 +232,38 @@ def test_drift_of_identical_data_is_zero_and_of_disjoint_data_is_one(loaded):
     assert all(row["value"] == 0 and not row["is_anomaly"] for row in same.values())
 
 
+def test_drift_puts_a_value_on_an_inner_edge_in_the_upper_bucket(con):
+    cur = con.cursor()
+    cur.execute("CREATE TABLE penguins AS FROM read_csv('sql_examples/data/penguins.csv', nullstr = 'NA')")
+    base, study = (_frame(con, f"FROM penguins WHERE year = {year}") for year in (2007, 2009))
+    got = _by(con, "SELECT * FROM ML.VALIDATE_DATA_DRIFT((FROM penguins WHERE year = 2007), (FROM penguins WHERE "
+                   "year = 2009), STRUCT(20 AS num_histogram_buckets))")
+    for name in ("bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"):
+        expected = js(numeric_counts(base[name], base[name], 20), numeric_counts(base[name], study[name], 20))
+        assert got[name]["value"] == pytest.approx(expected, rel=1e-9), name
+    # 49.4 is base bill_length_mm's 13th edge (34.1 + 12 * 1.275), which (x - min) // width puts one bucket low
+    assert (base.bill_length_mm.min(), base.bill_length_mm.max()) == (34.1, 59.6)
+    assert (study.bill_length_mm == 49.4).any()
+
+
+def test_skew_of_a_warm_started_version_counts_its_own_training_rows(loaded, frames):
+    train = frames[0]
+    cur = loaded.cursor()
+    cur.execute(BOOSTED.format(extra="", where="color = 'red'"))
+    cur.execute(BOOSTED.format(extra=", warm_start=TRUE", where="color <> 'red'"))
+    first, second = train[train.color == "red"], train[train.color.isin(["green", "blue"])]
+    own = _by(loaded, "SELECT * FROM ML.VALIDATE_DATA_SKEW(MODEL b, (FROM train WHERE color <> 'red'))")
+    assert {name: row["value"] for name, row in own.items()} == {"x1": 0.0, "color": 0.0}
+    # the warm-started version keeps the first one's statistics: its buckets span the first rows' range
+    got = _by(loaded, "SELECT * FROM ML.VALIDATE_DATA_SKEW(MODEL b, (FROM train WHERE color = 'red'))")
+    assert got["x1"]["value"] == pytest.approx(
+        js(numeric_counts(first.x1, second.x1, 10), numeric_counts(first.x1, first.x1, 10)), rel=1e-9)
+    assert got["color"]["value"] == 1.0  # the second rows' colors are all outside the first rows' vocabulary (red)
+    first_version = _by(loaded, "SELECT * FROM ML.VALIDATE_DATA_SKEW(MODEL b VERSION 1, (FROM train "
+                                "WHERE color = 'red'))")
+    assert {name: row["value"] for name, row in first_version.items()} == {"x1": 0.0, "color": 0.0}
+
+
 def test_skew_of_a_model_trained_before_distributions_were_kept(loaded):
     cur = loaded.cursor()
     cur.execute(MODEL)
@@ -263,6 +318,18 @@ BAD = [
      ["ML.DESCRIBE_DATA takes one input"]),
     ("SELECT * FROM ML.DESCRIBE_DATA((SELECT x1, INTERVAL 1 DAY AS span FROM train))", sqlml.NotSupportedError,
      ["ML.DESCRIBE_DATA", "'span'", "INTERVAL"]),
+    ("SELECT * FROM ML.DESCRIBE_DATA(TABLE train, STRUCT(1 AS version))", sqlml.ProgrammingError,
+     ["ML.DESCRIBE_DATA takes no model version"]),
+    ("SELECT * FROM ML.VALIDATE_DATA_DRIFT(TABLE train, TABLE test, STRUCT(2 AS version))", sqlml.ProgrammingError,
+     ["ML.VALIDATE_DATA_DRIFT takes no model version"]),
+    ("SELECT * FROM ML.DESCRIBE_DATA(STRUCT(1 AS top_k))", sqlml.ProgrammingError,
+     ["ML.DESCRIBE_DATA needs its data first: TABLE <name> or (<query>)"]),
+    ("SELECT * FROM ML.VALIDATE_DATA_DRIFT((SELECT 'NaN'::DOUBLE AS x1), TABLE test)", sqlml.DataError,
+     ["ML.VALIDATE_DATA_DRIFT", "'x1'", "NaN"]),
+    ("SELECT * FROM ML.VALIDATE_DATA_DRIFT(TABLE train, (SELECT 'NaN'::DOUBLE AS x1))", sqlml.DataError,
+     ["ML.VALIDATE_DATA_DRIFT", "'x1'", "NaN"]),
+    ("SELECT * FROM ML.VALIDATE_DATA_SKEW(MODEL m, (SELECT * REPLACE ('inf'::DOUBLE AS x2) FROM test))",
+     sqlml.DataError, ["ML.VALIDATE_DATA_SKEW", "'x2'", "infinite"]),
 ]
 
 

@@ -281,6 +281,21 @@ def test_global_explain_with_transform(loaded):
                                                [r["predicted_y_bin"] for r in explained]))
 
 
+def test_global_explain_without_the_rows_transform_labels_null(loaded):
+    """A label TRANSFORM computes is NULL where its raw column is: training dropped those rows, and so does
+    ML.GLOBAL_EXPLAIN without input (its result is the one over the rows kept)."""
+    cur = loaded.cursor()
+    cur.execute("CREATE MODEL t TRANSFORM(x1, x2, color, flag, y_reg > 0.3 AS big) OPTIONS(model_type="
+                "'logistic_reg', input_label_cols=['big'], data_split_method='NO_SPLIT') AS SELECT x1, x2, color, "
+                "flag, CASE WHEN id % 5 = 0 THEN NULL ELSE y_reg END AS y_reg FROM train")
+    assert _table(cur, "SELECT training_rows, dropped_rows FROM sqlml.model_versions WHERE model_name = 't'") == [
+        {"training_rows": 480, "dropped_rows": 120}]
+    explained = _table(cur, "SELECT * FROM ML.EXPLAIN_PREDICT(MODEL t, (SELECT * FROM train WHERE id % 5 <> 0), "
+                            "STRUCT(4 AS top_k_features))")
+    _check_global(cur, "t", "", _mean_absolute(_attributions(explained, FEATURES),
+                                               [r["predicted_big"] for r in explained]))
+
+
 def test_global_explain_refuses_changed_training_data(loaded):
     cur = loaded.cursor()
     cur.execute("CREATE MODEL e OPTIONS(model_type='boosted_tree_regressor', input_label_cols=['y_reg']) "

@@ -150,3 +150,87 @@ def test_bad_fairness_inputs(loaded):
          "AS SELECT x1, color, y_bin FROM train", sqlml.ProgrammingError, ["num_trials"]),
     ]:
         fails(loaded, sql, error, *fragments)
+
+
+def _rate(hits: np.ndarray) -> float | None:
+    return float(hits.mean()) if len(hits) else None
+
+
+def test_undefined_rates_are_null_and_left_out_of_equalized_odds(loaded):
+    cur = loaded.cursor()
+    cur.execute("CREATE MODEL b OPTIONS(model_type='logistic_reg', input_label_cols=['y_bin']) "
+                "AS SELECT x1, x2, flag, y_bin FROM train")
+    # group 'pos' has only positive rows (no false positive rate), 'neg' only negative ones (no true positive rate)
+    query = ("(SELECT *, CASE WHEN id % 4 = 0 THEN (CASE WHEN y_bin = 'yes' THEN 'pos' ELSE 'neg' END) "
+             "ELSE color END AS g FROM test)")
+    rows = _by_group(_frame(loaded, f"SELECT * FROM ML.FAIRNESS(MODEL b, {query}, STRUCT('g' AS sensitive_feature))"))
+    predicted = _frame(loaded, f"SELECT y_bin, g, predicted_y_bin FROM ML.PREDICT(MODEL b, {query}) "
+                               "WHERE y_bin IS NOT NULL")
+    truth, guess = (predicted.y_bin == "yes").to_numpy(), (predicted.predicted_y_bin == "yes").to_numpy()
+    groups = predicted.g.fillna("<null>").to_numpy()
+    tprs, fprs = {}, {}
+    for group in pd.unique(groups):
+        member = groups == group
+        tprs[group], fprs[group] = _rate(guess[member & truth]), _rate(guess[member & ~truth])
+        row = rows[None if group == "<null>" else group]
+        for name, expected in [("true_positive_rate", tprs[group]), ("false_positive_rate", fprs[group])]:
+            assert (pd.isna(row[name]) if expected is None else row[name] == pytest.approx(expected)), (group, name)
+    assert tprs["neg"] is None and fprs["pos"] is None
+    defined = [np.array([v for v in rates.values() if v is not None]) for rates in (tprs, fprs)]
+    overall = rows["__OVERALL__"]
+    assert overall["equalized_odds_difference"] == pytest.approx(max(r.max() - r.min() for r in defined))
+    assert overall["equalized_odds_ratio"] == pytest.approx(min(r.min() / r.max() for r in defined))
+
+
+def test_transform_model_with_sensitive_feature(con):
+    """The groups come from the query's rows: a TRANSFORM model trains as the same model without TRANSFORM,
+    and the sensitive column is never one of its inputs."""
+    cur = con.cursor()
+    cur.execute(PENGUINS)
+    fair = ("OPTIONS(model_type='logistic_reg', input_label_cols=['heavy'], data_split_method='NO_SPLIT', "
+            "fairness_constraint='equalized_odds', sensitive_feature='sex')")
+    query = "AS SELECT bill_length_mm, species, heavy, sex FROM p"
+    cur.execute(f"CREATE MODEL plain {fair} {query}")
+    for name, items in [("listed", "bill_length_mm, species, heavy"), ("star", "*"),
+                        ("star_except", "* EXCEPT (sex)")]:
+        cur.execute(f"CREATE MODEL {name} TRANSFORM({items}) {fair} {query}")
+        inputs = [r[0] for r in cur.execute(f"SELECT input FROM ML.FEATURE_INFO(MODEL {name})").fetchall()]
+        assert sorted(inputs) == ["bill_length_mm", "species"], name
+        got = _frame(con, f"SELECT predicted_heavy_probs FROM ML.PREDICT(MODEL {name}, (SELECT * EXCLUDE (sex) "
+                          "FROM p ORDER BY ALL))")
+        expected = _frame(con, "SELECT predicted_heavy_probs FROM ML.PREDICT(MODEL plain, (SELECT * EXCLUDE (sex) "
+                               "FROM p ORDER BY ALL))")
+        assert got.equals(expected), name
+    for items in ["bill_length_mm, sex, heavy", "bill_length_mm, sex = 'male' AS male, heavy"]:
+        fails(con, f"CREATE MODEL t TRANSFORM({items}) {fair} {query}", sqlml.ProgrammingError,
+              "sensitive_feature 'sex'", "TRANSFORM")
+
+
+def test_bad_sensitive_feature_values(loaded):
+    cur = loaded.cursor()
+    cur.execute("CREATE MODEL b OPTIONS(model_type='logistic_reg', input_label_cols=['y_bin']) "
+                "AS SELECT x1, x2, y_bin FROM train")
+    cur.execute("CREATE MODEL t TRANSFORM(x1, x2, y_bin) OPTIONS(model_type='logistic_reg', "
+                "input_label_cols=['y_bin']) AS SELECT x1, x2, y_bin FROM train")
+    fair = ("CREATE MODEL f OPTIONS(model_type='logistic_reg', input_label_cols=['y_bin'], "
+            "fairness_constraint='demographic_parity', sensitive_feature='g') AS SELECT x1, x2, y_bin, {} AS g "
+            "FROM train")
+    for sql, error, fragments in [
+        (fair.format("'one'"), sqlml.DataError, ["sensitive_feature 'g'", "at least 2 groups"]),
+        (fair.format("CAST(NULL AS VARCHAR)"), sqlml.DataError, ["sensitive_feature 'g'", "at least 2 groups"]),
+        (fair.format("{'a': x1}"), sqlml.ProgrammingError, ["sensitive_feature 'g'", "struct"]),
+        (fair.format("[x1]"), sqlml.ProgrammingError, ["sensitive_feature 'g'", "list"]),
+        ("SELECT * FROM ML.FAIRNESS(MODEL b, (SELECT *, {'a': x1} AS s FROM test), STRUCT('s' AS sensitive_feature))",
+         sqlml.ProgrammingError, ["sensitive_feature 's'", "struct"]),
+        ("SELECT * FROM ML.FAIRNESS(MODEL b, (SELECT *, [color] AS s FROM test), STRUCT('s' AS sensitive_feature))",
+         sqlml.ProgrammingError, ["sensitive_feature 's'", "list"]),
+        ("CREATE MODEL f OPTIONS(model_type='logistic_reg', input_label_cols=['y_bin'], fairness_grid_size=5) "
+         "AS SELECT x1, y_bin FROM train", sqlml.ProgrammingError, ["fairness_grid_size", "fairness_constraint"]),
+        ("CREATE MODEL f OPTIONS(model_type='logistic_reg', input_label_cols=['y_bin'], "
+         "fairness_constraint='demographic_parity', sensitive_feature='Y_BIN') AS SELECT x1, y_bin FROM train",
+         sqlml.ProgrammingError, ["sensitive_feature", "label"]),
+    ]:
+        fails(loaded, sql, error, *fragments)
+    message = str(fails(loaded, "SELECT * FROM ML.FAIRNESS(MODEL t, TABLE test, STRUCT('colour' AS "
+                                "sensitive_feature))", sqlml.ProgrammingError, "'colour' is not a column", "color"))
+    assert "__sqlml" not in message, message

@@ -36,10 +36,30 @@ def _section(card: str, title: str) -> str:
     return card.split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0]
 
 
+ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])|(.)")  # CommonMark: a backslash before ASCII punctuation escapes it
+
+
+def _shown(text: str) -> tuple[str, str]:
+    """(the text CommonMark shows for Markdown `text`, the characters of it no backslash escapes)."""
+    pairs = ESCAPE.findall(text)
+    return "".join(escaped or char for escaped, char in pairs), "".join(char for _, char in pairs)
+
+
+def _cells(line: str) -> list[str]:
+    """The cells of a Markdown table row, as shown: split at the unescaped `|`."""
+    cells = [""]
+    for escaped, char in ESCAPE.findall(line.strip()[1:-1]):
+        if char == "|":
+            cells.append("")
+        else:
+            cells[-1] += escaped or char
+    return [c.strip() for c in cells]
+
+
 def _table(text: str) -> list[dict]:
-    """The first Markdown table of `text`: one dict per row, cells as text."""
+    """The first Markdown table of `text`: one dict per row, cells as shown."""
     lines = [line for line in text.split("\n\n") if line.startswith("|")][0].splitlines()
-    cells = [[c.strip() for c in line.strip("|").split("|")] for line in lines]
+    cells = [_cells(line) for line in lines]
     return [dict(zip(cells[0], row)) for row in cells[2:]]
 
 
@@ -121,6 +141,51 @@ def test_description_labels_and_versions(loaded):
     assert "No description" in card and "- Labels: none" in card and "- Version: 2" in card
 
 
+HOSTILE = ["# Title ``` x", "- [x](javascript:alert(1)) ![](http://tracker) <http://t.co>",
+           "1. <img src=x onerror=alert(1)> *b* __init__ _i_ &amp; | ~~s~~ \\*", "> quote\n\n```\ncode\n~~~",
+           "+ a\n=== \\` `` [r]: http://t.co"]
+SECTIONS = ["Overview", "Specification", "Training data and lineage", "Intended use and limitations", "Metrics",
+            "Explanations", "Fairness", "Error slices", "Version history"]
+
+
+@pytest.mark.parametrize("description", HOSTILE, ids=range(len(HOSTILE)))
+def test_markdown_shows_user_text_as_text(loaded, description):
+    """A description, a label, a column name and category values full of Markdown: each shows as itself (read
+    back by CommonMark's backslash escapes), no character of it can start markup, and the card keeps its
+    headings and code blocks."""
+    cur = loaded.cursor()
+    cur.execute("CREATE TABLE hostile AS SELECT x1 AS \"*c*_[a](b)\", x2, CASE WHEN id % 2 = 0 THEN '<b>|x' "
+                "ELSE '`y` # *z*' END AS g, y_bin FROM test")
+    cur.execute("CREATE MODEL m OPTIONS(model_type='logistic_reg', input_label_cols=['y_bin']) "
+                "AS SELECT * EXCLUDE (g) FROM hostile")
+    cur.execute(f"ALTER MODEL m SET OPTIONS(description={sqlml.engine.params.literal(description)}, "
+                "labels=[('team', '[t](http://t.co)')])")
+    card = _card(loaded, "SELECT * FROM ML.MODEL_CARD(MODEL m, TABLE hostile, STRUCT('g' AS sensitive_feature))")
+    lines = card.splitlines()
+    assert [line for line in lines if line.startswith(("#", ">"))] == [
+        "# Model card: main.m (version 1)", *(f"## {title}" for title in SECTIONS)]
+    assert [line for line in lines if line.startswith(("```", "~~~"))] == ["```sql", "```"]  # the training query
+    text = " ".join(description.split())
+    overview = _section(card, "Overview").strip().split("\n\n")[0]
+    intended = _section(card, "Intended use and limitations").strip().split("\n\n")[0]
+    for markdown, shown in ((overview, text), (intended, f"Intended use, as described: {text}")):
+        assert _shown(markdown)[0] == shown
+        live = _shown(markdown)[1]
+        assert not re.search(r"^\s*([-+>#]|\d+[.)])|[`*_\[\]<~]|&#?\w+;", live), live
+    assert "- Labels: team = \\[t\\](http://t.co)" in card
+    assert _table(_section(card, "Specification"))[0]["input"] == "*c*_[a](b)"
+    assert {r["group"] for r in _table(_section(card, "Fairness"))} == {"<b>|x", "`y` # *z*", "__OVERALL__"}
+
+
+def test_options_are_shown_exactly(loaded):
+    loaded.cursor().execute("CREATE MODEL m OPTIONS(model_type='logistic_reg', input_label_cols=['y_bin'], "
+                            "l2_reg=0.123456789, max_iterations=7) AS SELECT x1, y_bin FROM train")
+    card = _card(loaded, "SELECT * FROM ML.MODEL_CARD(MODEL m)")
+    options = {row["option"]: row["value"] for row in _table(_section(card, "Specification").split("Options", 1)[1])}
+    assert options["l2_reg"] == "0.123456789" and options["max_iterations"] == "7"
+    assert options["input_label_cols"] == '["y_bin"]'
+
+
 def test_fairness_matches_fairlearn(loaded):
     _create(loaded, "m", "logistic_reg", "y_bin")
     card = _card(loaded, "SELECT * FROM ML.MODEL_CARD(MODEL m, TABLE test, STRUCT('color' AS sensitive_feature))")
@@ -141,6 +206,31 @@ def test_fairness_matches_fairlearn(loaded):
         assert int(table[group]["count"]) == mask.sum()
         assert float(table[group]["selection_rate"]) == pytest.approx(predicted[mask].mean(), rel=1e-5)
     assert "Not computed" in _section(_card(loaded, "SELECT * FROM ML.MODEL_CARD(MODEL m)"), "Fairness")
+
+
+def test_fairness_of_a_single_null_group(loaded):
+    """Every row in the NULL group: the table keeps its group column, the bullets are the four disparities,
+    all as fairlearn computes them for one group."""
+    _create(loaded, "m", "logistic_reg", "y_bin")
+    card = _card(loaded, "SELECT * FROM ML.MODEL_CARD(MODEL m, (SELECT *, NULL::VARCHAR AS g FROM test), "
+                         "STRUCT('g' AS sensitive_feature))")
+    fairness = _section(card, "Fairness")
+    rows = _rows(loaded, "SELECT y_bin, predicted_y_bin FROM ML.PREDICT(MODEL m, TABLE test)")
+    y, predicted = (np.array([r[c] == "yes" for r in rows]) for c in ("y_bin", "predicted_y_bin"))
+    table = _table(fairness)
+    assert [r["group"] for r in table] == ["NULL", "__OVERALL__"]
+    for row in table:
+        assert int(row["count"]) == len(rows)
+        assert float(row["selection_rate"]) == pytest.approx(predicted.mean(), rel=1e-5)
+    groups = np.zeros(len(rows))
+    reference = {"demographic_parity_difference": fm.demographic_parity_difference,
+                 "demographic_parity_ratio": fm.demographic_parity_ratio,
+                 "equalized_odds_difference": fm.equalized_odds_difference,
+                 "equalized_odds_ratio": fm.equalized_odds_ratio}
+    bullets = dict(re.findall(r"^- (.+): (.*)$", fairness, re.M))
+    assert list(bullets) == list(reference)
+    for name, function in reference.items():
+        assert float(bullets[name]) == pytest.approx(function(y, predicted, sensitive_features=groups))
 
 
 def test_error_slices_are_the_worst_rows(con):

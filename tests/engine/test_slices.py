@@ -192,3 +192,20 @@ def test_bad_error_slices(loaded, call, error, fragments):
                 "AS SELECT x1, x2, color, flag, y_bin FROM train")
     cur.execute("CREATE MODEL k OPTIONS(model_type='kmeans', num_clusters=2) AS SELECT x1, x2 FROM train")
     fails(loaded, f"SELECT * FROM {call}", error, *fragments)
+
+
+def test_float_and_decimal_slices_select_their_rows(con):
+    """FLOAT and DECIMAL columns: each slice's text selects exactly the rows its size and error describe (the
+    edges are rounded doubles, which a FLOAT or a DECIMAL(38, 20) compares differently)."""
+    cur = con.cursor()
+    cur.execute("""CREATE TABLE test AS SELECT ((i % 7) * 0.1 + 0.05)::FLOAT AS fl7,
+        CASE i % 8 WHEN 0 THEN 0.1 WHEN 1 THEN 0.12349999999999999999 WHEN 2 THEN 0.12350000000000000001
+                   ELSE (i % 8) / 10 END::DECIMAL(38, 20) AS d,
+        (i * 7919 % 1000) / 1000.0 - 0.5 AS x,
+        CASE WHEN i % 7 > 3 OR i % 8 < 2 THEN NOT (x > 0) ELSE x > 0 END AS y FROM range(3000) t(i)""")
+    cur.execute("CREATE MODEL m OPTIONS(model_type='logistic_reg', input_label_cols=['y']) "
+                "AS SELECT fl7, d, x, y FROM test")
+    rows = _slices(con, "SELECT * FROM ML.ERROR_SLICES(MODEL m, TABLE test, STRUCT(30 AS max_slices, "
+                        "3 AS max_features))")
+    assert {"fl7", "d"} <= {name for r in rows for name in re.findall(r'"(\w+)"', r["slice"])}
+    _check(con, "m", rows, "y", False)

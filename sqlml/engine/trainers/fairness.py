@@ -18,14 +18,19 @@ from fairlearn.reductions import DemographicParity, EqualizedOdds, GridSearch
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from sqlml.engine.trainers.base import Estimator, TrainData
-from sqlml.errors import DataError
+from sqlml.errors import DataError, ProgrammingError
 
 CONSTRAINTS = {"DEMOGRAPHIC_PARITY": DemographicParity, "EQUALIZED_ODDS": EqualizedOdds}
+DEFAULT_GRID_SIZE = 10
 NULL_GROUP = "\x00NULL"  # the NULL group while fairlearn groups the rows (it would drop NaN groups)
 
 
-def group_keys(column: pa.ChunkedArray) -> np.ndarray:
-    """Each row's group as text (NULL as a sentinel no value has)."""
+def group_keys(column: pa.ChunkedArray, name: str, where: str) -> np.ndarray:
+    """Each row's group of the sensitive_feature column `name` (of `where`'s input, for errors) as text (NULL
+    as a sentinel no value has)."""
+    if pa.types.is_nested(column.type):
+        raise ProgrammingError(f"{where}: sensitive_feature '{name}' has type {column.type}; its groups need a "
+                               "column of single values (a STRING, number, BOOL or date)")
     text = column.cast(pa.string()).to_pylist()
     return np.array([NULL_GROUP if v is None else v for v in text], dtype=object)
 
@@ -54,11 +59,15 @@ class _Reweighted(BaseEstimator, ClassifierMixin):
 
 
 def mitigated(fit, groups: np.ndarray, options: dict):
-    """`fit` (TrainData -> Estimator) made to train under the options' fairness constraint."""
+    """`fit` (TrainData -> Estimator) made to train under the options' fairness constraint across `groups`
+    (of the training rows)."""
+    if len(set(groups)) < 2:
+        raise DataError(f"OPTIONS: sensitive_feature '{options['sensitive_feature']}' has a single group in the "
+                        "training rows; fairness_constraint needs at least 2 groups")
 
     def fit_fair(data: TrainData) -> Estimator:
         search = GridSearch(_Reweighted(fit, data), constraints=CONSTRAINTS[options["fairness_constraint"]](),
-                            grid_size=options["fairness_grid_size"])
+                            grid_size=options["fairness_grid_size"] or DEFAULT_GRID_SIZE)
         search.fit(data.X, data.y, sensitive_features=groups)
         # GridSearch's trade-off, among the models of the model type (it puts a constant predictor where a
         # multiplier leaves a single label, which is no model of that type)
