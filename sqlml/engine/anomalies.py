@@ -22,6 +22,7 @@ import pyarrow as pa
 
 from sqlml.engine.context import MLContext
 from sqlml.engine.model import Model
+from sqlml.engine.predict import check_input
 from sqlml.errors import NotSupportedError, ProgrammingError
 from sqlml.parser import MLFunction
 
@@ -71,12 +72,8 @@ def detect_anomalies(ctx: MLContext, call: MLFunction) -> pa.RecordBatchReader:
     threshold = _threshold(call, model, params.get("contamination"))
     reader = ctx.open_input(call, model)
     names = reader.schema.names
-    taken = sorted({name.lower() for name in names} & {field.name for field in fields})
-    if taken:
-        raise ProgrammingError(f"the input of ML.{call.function} already has column(s) {', '.join(taken)}, which it "
-                               "adds; leave them out (e.g. SELECT * EXCLUDE (...)) or rename them")
-    mapping = model.resolve(names)
-    internal = set(model.transform.internal_columns()) if model.transform else set()
+    mapping = check_input(model, names, fields, call.function)
+    internal = model.internal_columns()
     kept = [i for i, name in enumerate(names) if name not in internal]
     schema = pa.schema(fields + [reader.schema.field(i) for i in kept])
 

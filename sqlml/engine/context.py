@@ -9,7 +9,7 @@ import pyarrow as pa
 from sqlglot import exp
 
 from sqlml.engine.model import Model, ModelCache
-from sqlml.errors import ProgrammingError
+from sqlml.errors import NotSupportedError, ProgrammingError
 from sqlml.parser import MLFunction, has_ml_keyword, is_ml_statement
 
 
@@ -53,6 +53,15 @@ class MLContext:
     def model(self, call: MLFunction, trial_id: int | None = None) -> Model:
         """The call's model (its VERSION, else the active one; that version's tuning trial `trial_id`)."""
         return self.models.get(self.cur, call.model_name, call.model_version, trial_id)
+
+    def trained_model(self, call: MLFunction, trial_id: int | None = None, why: str = "") -> Model:
+        """The call's model, which must be one sqlml trained (an imported ONNX model has no training rows,
+        labels or statistics); `why` ends the refusal's message."""
+        model = self.model(call, trial_id)
+        if model.task == "imported":
+            raise NotSupportedError(f"ML.{call.function} needs a model sqlml trained; {model.version.qualified_name}"
+                                    f" is an imported ONNX model{why}")
+        return model
 
     def params(self, call: MLFunction, allowed: dict[str, type]) -> dict:
         """The STRUCT(...) parameters, checked against `allowed` (name -> float/int/bool/str)."""

@@ -263,11 +263,8 @@ def _report(specs: list[dict], study: list[np.ndarray], rules: dict) -> pa.Table
 
 def validate_data_skew(ctx: MLContext, call: MLFunction) -> pa.Table:
     params = ctx.params(call, _VALIDATE_PARAMS)
-    model = ctx.model(call)
+    model = ctx.trained_model(call, why=", without the training statistics skew is measured against")
     name = f"model {model.version.qualified_name}"
-    if model.task == "imported":
-        raise NotSupportedError(f"ML.VALIDATE_DATA_SKEW needs a model sqlml trained, which keeps its training "
-                                f"statistics; {name} is an imported ONNX model")
     specs = model.encoder.specs
     if any("distribution" not in leaf for spec in specs for leaf in spec_leaves(spec)):
         raise ProgrammingError(f"ML.VALIDATE_DATA_SKEW: {name} version {model.version.version} was trained before "

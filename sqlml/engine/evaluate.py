@@ -18,7 +18,7 @@ from sqlml.engine.features import find_column
 from sqlml.engine.model import Model
 from sqlml.engine.predict import binary_threshold
 from sqlml.engine.train import read_eval_predictions
-from sqlml.errors import DataError, NotSupportedError, ProgrammingError
+from sqlml.errors import DataError, ProgrammingError
 from sqlml.parser import MLFunction
 
 
@@ -87,10 +87,7 @@ def _features_and_scores(ctx: MLContext, call: MLFunction, model: Model) -> tupl
 
 def evaluate(ctx: MLContext, call: MLFunction) -> pa.Table:
     params = ctx.params(call, {"threshold": float, "trial_id": int})
-    model = ctx.model(call, params.get("trial_id"))
-    if model.task == "imported":
-        raise NotSupportedError(f"ML.EVALUATE needs a model sqlml trained; {model.version.qualified_name} is an "
-                                "imported ONNX model: compare ML.PREDICT with the labels in SQL instead")
+    model = ctx.trained_model(call, params.get("trial_id"), ": compare ML.PREDICT with the labels in SQL instead")
     threshold = binary_threshold(model, params)
     supervised = model.trainer.supervised
     if call.input_sql is None:

@@ -171,7 +171,7 @@ def explain_predict(ctx: MLContext, call: MLFunction) -> pa.RecordBatchReader:
         raise ProgrammingError(f"ML.EXPLAIN_PREDICT: top_k_features must be at least 1, got {top_k}")
     threshold = binary_threshold(model, params)
     names = np.array([spec["name"] for spec in model.encoder.specs], dtype=object)
-    internal = set(model.transform.internal_columns()) if model.transform else set()
+    internal = model.internal_columns()
     reader = ctx.open_input(call, model)
     mapping = check_input(model, reader.schema.names)
     kept = [i for i, name in enumerate(reader.schema.names) if name not in internal]

@@ -53,6 +53,10 @@ class Model:
             return self.encoder.resolve(names)
         return {spec["name"]: self.transform.internal(spec["name"]) for spec in self.encoder.specs}
 
+    def internal_columns(self) -> set[str]:
+        """The columns its TRANSFORM adds to an input for its own use, left out of every function's output."""
+        return set(self.transform.internal_columns()) if self.transform else set()
+
     def label_column(self, names: list[str]) -> str | None:
         """The column of an input_sql(..., with_label=True) result holding the label, if any."""
         if self.transform is not None and self.transform.label is not None:

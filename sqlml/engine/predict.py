@@ -93,13 +93,16 @@ def binary_threshold(model: Model, params: dict) -> float | None:
     return params["threshold"]
 
 
-def check_input(model: Model, names: list[str]) -> dict[str, str]:
-    """The feature -> input column mapping; errors for missing features or columns ML.PREDICT would add."""
+def check_input(model: Model, names: list[str], added: list[pa.Field] | None = None,
+                function: str = "PREDICT") -> dict[str, str]:
+    """The feature -> input column mapping; errors for missing features or for columns ML.<function> adds
+    (`added`, by default ML.PREDICT's)."""
     mapping = model.resolve(names)
-    taken = {name.lower() for name in names} & {field.name.lower() for field in output_fields(model)}
+    added = output_fields(model) if added is None else added
+    taken = {name.lower() for name in names} & {field.name.lower() for field in added}
     if taken:
-        raise ProgrammingError(f"the input already has column(s) {', '.join(sorted(taken))}, which ML.PREDICT "
-                               "adds; leave them out (e.g. SELECT * EXCLUDE (...)) or rename them")
+        raise ProgrammingError(f"the input of ML.{function} already has column(s) {', '.join(sorted(taken))}, "
+                               "which it adds; leave them out (e.g. SELECT * EXCLUDE (...)) or rename them")
     return mapping
 
 
@@ -108,7 +111,7 @@ def predict(ctx: MLContext, call: MLFunction) -> pa.RecordBatchReader | str:
     model = ctx.model(call, params.get("trial_id"))
     threshold = binary_threshold(model, params)
     query = ctx.model_input(call, model)
-    internal = set(model.transform.internal_columns()) if model.transform else set()
+    internal = model.internal_columns()
     compiler = SQL_COMPILERS.get(type(model.estimator))
     if compiler is not None and not calls_ml(query):
         relation = ctx.cur.sql(query)  # bound, not run: gives the input's columns and types

@@ -73,9 +73,6 @@ def _parameters(ctx: MLContext, call: MLFunction, model: Model) -> dict:
     params = ctx.params(call, {"max_slices": int, "min_size": int, "max_features": int, "alpha": float,
                                "threshold": float})
     name = f"ML.{call.function}"
-    if model.task == "imported":
-        raise NotSupportedError(f"{name} needs a model sqlml trained; {model.version.qualified_name} is an "
-                                "imported ONNX model")
     if not model.trainer.supervised:
         raise ProgrammingError(f"{name} needs a model with a label (a classifier or regressor); model "
                                f"{model.version.qualified_name} is a {model.version.model_type}")
@@ -203,7 +200,7 @@ def _search(predicates: list[Predicate], loss: np.ndarray, min_size: int, max_fe
 
 
 def error_slices(ctx: MLContext, call: MLFunction) -> pa.Table:
-    model = ctx.model(call)
+    model = ctx.trained_model(call)
     params = _parameters(ctx, call, model)
     y, scores, rows = labelled_rows(ctx, call, model, keep_all=True)
     if model.is_classifier:
