@@ -1,6 +1,8 @@
 """sqlml: BigQuery-ML-style SQL machine learning inside DuckDB."""
 
-from sqlml.dbapi import Connection, Cursor, apilevel, connect, paramstyle, threadsafety
+from sqlml.dbapi import (BINARY, DATETIME, NUMBER, ROWID, STRING, Binary, Connection, Cursor, Date, DateFromTicks,
+                         Time, TimeFromTicks, Timestamp, TimestampFromTicks, apilevel, connect, paramstyle,
+                         threadsafety)
 from sqlml.errors import (DatabaseError, DataError, Error, IntegrityError, InterfaceError, InternalError,
                           NotSupportedError, OperationalError, ProgrammingError, SqlSyntaxError, Warning)
 
@@ -8,6 +10,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "connect", "Connection", "Cursor", "apilevel", "paramstyle", "threadsafety",
+    "STRING", "BINARY", "NUMBER", "DATETIME", "ROWID", "Date", "Time", "Timestamp", "Binary",
+    "DateFromTicks", "TimeFromTicks", "TimestampFromTicks",
     "Warning", "Error", "InterfaceError", "DatabaseError", "DataError", "OperationalError", "IntegrityError",
     "InternalError", "ProgrammingError", "NotSupportedError", "SqlSyntaxError",
 ]

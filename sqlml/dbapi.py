@@ -6,8 +6,12 @@ transaction; `commit()` / `rollback()` end the transactions open on the connecti
 
 from __future__ import annotations
 
+import datetime
+import time
 import warnings
 from typing import Any, Iterable, Mapping, Sequence
+
+import duckdb
 
 from sqlml.engine.session import Session, SessionCursor
 from sqlml.errors import Error, InterfaceError
@@ -15,6 +19,22 @@ from sqlml.errors import Error, InterfaceError
 apilevel = "2.0"
 threadsafety = 1  # threads may share the module, not connections
 paramstyle = "qmark"
+
+# PEP 249 type objects (equal to the type codes of `Cursor.description`: DuckDB's) and constructors
+STRING, BINARY, NUMBER, DATETIME, ROWID = duckdb.STRING, duckdb.BINARY, duckdb.NUMBER, duckdb.DATETIME, duckdb.ROWID
+Date, Time, Timestamp, Binary = datetime.date, datetime.time, datetime.datetime, bytes
+
+
+def DateFromTicks(ticks: float) -> datetime.date:  # noqa: N802 - the names are fixed by PEP 249
+    return Date(*time.localtime(ticks)[:3])
+
+
+def TimeFromTicks(ticks: float) -> datetime.time:  # noqa: N802
+    return Time(*time.localtime(ticks)[3:6])
+
+
+def TimestampFromTicks(ticks: float) -> datetime.datetime:  # noqa: N802
+    return Timestamp(*time.localtime(ticks)[:6])
 
 
 class Cursor:

@@ -231,3 +231,20 @@ def test_ml_statement_parameters_by_position_number_and_name(with_model):
     assert cur.execute(query.format("$x", "$x"), {"x": 5}).fetchall() == [(10.0,)]
     with pytest.raises(sqlml.ProgrammingError, match="0 parameter"):
         cur.execute("SELECT * FROM ML.PREDICT(MODEL m, TABLE t)", [1])
+
+
+def test_type_objects_and_constructors(con):
+    cur = con.cursor().execute("SELECT 1::INTEGER AS i, 2.5::DECIMAL(4, 2) AS d, 'x' AS s, DATE '2020-01-02' AS day, "
+                               "TIMESTAMP '2020-01-02 03:04:05' AS ts, 'x'::BLOB AS b")
+    codes = {name: code for name, code, *_ in cur.description}
+    assert codes["i"] == sqlml.NUMBER and codes["d"] == sqlml.NUMBER and codes["s"] == sqlml.STRING
+    assert codes["day"] == sqlml.DATETIME and codes["ts"] == sqlml.DATETIME and codes["b"] == sqlml.BINARY
+    assert codes["s"] != sqlml.NUMBER and codes["i"] != sqlml.STRING
+    ticks = datetime.datetime(2021, 5, 6, 7, 8, 9).timestamp()  # local time, as PEP 249's ticks constructors
+    assert sqlml.TimestampFromTicks(ticks) == sqlml.Timestamp(2021, 5, 6, 7, 8, 9)
+    assert sqlml.DateFromTicks(ticks) == sqlml.Date(2021, 5, 6)
+    assert sqlml.TimeFromTicks(ticks) == sqlml.Time(7, 8, 9)
+    row = con.cursor().execute("SELECT ?::DATE, ?::TIMESTAMP, ?::BLOB",
+                               [sqlml.Date(2020, 1, 2), sqlml.Timestamp(2020, 1, 2, 3, 4, 5),
+                                sqlml.Binary(b"\x00\x01")]).fetchone()
+    assert row == (datetime.date(2020, 1, 2), datetime.datetime(2020, 1, 2, 3, 4, 5), b"\x00\x01")

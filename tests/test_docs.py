@@ -1,5 +1,7 @@
-"""The manual is executable: every SQL block, Python snippet and `sqlml` command line in README.md and
-docs/*.md runs, and the OPTIONS tables of docs/model_types.md state the defaults the code has."""
+"""The manual is executable and complete: every SQL block, Python snippet and `sqlml` command line in
+README.md and docs/*.md runs; the OPTIONS tables of docs/model_types.md state the defaults the code has;
+every statement, ML function, model type and EXPORT option has its section or row; every relative link
+points at an existing file and heading."""
 
 from __future__ import annotations
 
@@ -14,8 +16,10 @@ import sqlml
 from sqlml.cli import main as cli_main
 from sqlml.parser import split_statements
 from sqlml.engine.automl import TASKS as AUTOML_TASKS
+from sqlml.engine.functions import ML_FUNCTIONS
+from sqlml.engine.statements import STATEMENTS
 from sqlml.engine.trainers import TRAINERS
-from sqlml.parser.options import MODEL_TYPE_DEFAULTS
+from sqlml.parser.options import EXPORT_OPTIONS, MODEL_TYPE_DEFAULTS
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -98,3 +102,71 @@ def test_every_option_is_documented_with_its_default(model_type):
         cells = [rows[option] for rows in relevant.values() if option in rows]
         assert cells, f"{option} of {model_type} is not documented"
         assert all(cell == "as above" or _same(cell, default) for cell in cells), (option, cells, default)
+
+
+def headings(page: Path, level: str = "##") -> list[str]:
+    """The page's headings of one level, outside code blocks."""
+    text = FENCE.sub("", page.read_text())
+    return re.findall(rf"^{level} (.+)$", text, re.M)
+
+
+def heading_names(page: Path) -> set[str]:
+    """The names a page's `## ` headings document: `## ML.A, ML.B` names ML.A and ML.B; the part before
+    `(` or `:` counts (`## onnx (importing a model)` documents onnx)."""
+    return {name.strip() for heading in headings(page) for name in re.split(r"[(:]", heading)[0].split(",")}
+
+
+def test_every_ml_function_has_its_section():
+    documented = heading_names(ROOT / "docs" / "functions.md")
+    missing = [f"ML.{name}" for name in ML_FUNCTIONS if f"ML.{name}" not in documented]
+    assert not missing, f"docs/functions.md has no '## ML.<NAME>' section for {missing}"
+
+
+def test_every_statement_has_its_section():
+    documented = heading_names(ROOT / "docs" / "statements.md")
+    statements = {" ".join(re.findall(r"[A-Z][a-z]+", cls.__name__)).upper() for cls in STATEMENTS}
+    assert "CREATE MODEL" in statements and len(statements) == len(STATEMENTS)
+    assert statements <= documented, f"docs/statements.md has no section for {statements - documented}"
+
+
+def test_every_model_type_has_its_section():
+    documented = heading_names(ROOT / "docs" / "model_types.md")
+    model_types = set(TRAINERS) | set(AUTOML_TASKS)
+    assert model_types == set(MODEL_TYPE_DEFAULTS)
+    assert model_types <= documented, f"docs/model_types.md has no section for {model_types - documented}"
+
+
+def test_every_export_option_is_documented_with_its_default():
+    section = (ROOT / "docs" / "statements.md").read_text().split("## EXPORT MODEL", 1)[1].split("\n## ", 1)[0]
+    rows = dict(re.findall(r"^\| `(\w+)` \|[^|]*\| ([^|]*) \|", section, re.M))
+    assert set(rows) == set(EXPORT_OPTIONS)
+    for option, (_, default) in EXPORT_OPTIONS.items():
+        if option == "uri":
+            assert rows[option] == "required"
+        elif option == "quantize":
+            assert rows[option].strip("`'").upper() == default
+        elif default is not None and option != "version":  # version 0 and None: "the active version", per task
+            assert _same(rows[option].strip("`"), default), (option, rows[option], default)
+
+
+def _anchors(page: Path) -> set[str]:
+    """GitHub's anchors for the page's headings: lower case, punctuation dropped, spaces as hyphens."""
+    return {re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-")
+            for heading in re.findall(r"^#+ (.+)$", FENCE.sub("", page.read_text()), re.M)}
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_relative_links_point_at_existing_files_and_headings(page):
+    text = FENCE.sub("", page.read_text())
+    links = re.findall(r"\]\(([^)\s]+)\)", text)
+    broken = []
+    for link in links:
+        if re.match(r"[a-z]+:", link):
+            continue  # http:, https:, mailto:
+        path, _, anchor = link.partition("#")
+        target = (page.parent / path).resolve() if path else page
+        if not target.exists():
+            broken.append(link)
+        elif anchor and target.suffix == ".md" and anchor not in _anchors(target):
+            broken.append(link)
+    assert not broken, f"{page.name}: broken links {broken}"
