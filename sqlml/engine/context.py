@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable, Iterator
 
 import duckdb
@@ -9,7 +11,8 @@ import pyarrow as pa
 from sqlglot import exp
 
 from sqlml.engine.model import Model, ModelCache
-from sqlml.errors import NotSupportedError, ProgrammingError
+from sqlml.engine.progress import Progress
+from sqlml.errors import NotSupportedError, OperationalError, ProgrammingError
 from sqlml.parser import MLFunction, has_ml_keyword, is_ml_statement
 
 
@@ -28,6 +31,28 @@ def calls_ml(sql: str) -> bool:
     return has_ml_keyword(sql) and is_ml_statement(sql)
 
 
+@dataclass(frozen=True)
+class ExportPolicy:
+    """Where EXPORT MODEL may write: anywhere (the default: a local user's own files), nowhere (`allowed`
+    False), or only inside `directory` (a server's --export-dir)."""
+
+    allowed: bool = True
+    directory: str | None = None
+
+    def resolve(self, uri: str) -> str:
+        """The path to write for `uri` (relative to `directory`, if any); OperationalError if not allowed."""
+        if not self.allowed:
+            raise OperationalError("EXPORT MODEL is not allowed on this connection (a server allows it inside "
+                                   "its --export-dir)")
+        if self.directory is None:
+            return uri
+        base = Path(self.directory).resolve()
+        path = (base / uri).resolve()  # symlinks and `..` resolved: the real place it would write
+        if not path.is_relative_to(base):
+            raise OperationalError(f"EXPORT MODEL: uri {uri!r} is outside the export directory {base}")
+        return str(path)
+
+
 class MLContext:
     """Per-statement services for ML function handlers.
 
@@ -35,14 +60,19 @@ class MLContext:
     of its own and returns a RecordBatchReader over its result; `plan(sql)` returns `sql` with its ML function calls
     turned into relations registered on `cur`. Exceptions raised while DuckDB pulls batches from a
     `stream` are kept in `errors`, so the statement can report them instead of DuckDB's wrapper.
+    `progress(task, done, total)` reports the steps of long work (engine/progress.py); `exports` says where
+    EXPORT MODEL may write.
     """
 
     def __init__(self, cur: duckdb.DuckDBPyConnection, run_input: Callable[[str, int], pa.RecordBatchReader],
-                 plan: Callable[[str], str], models: ModelCache):
+                 plan: Callable[[str], str], models: ModelCache, progress: Progress | None = None,
+                 exports: ExportPolicy = ExportPolicy()):
         self.cur = cur
         self.models = models
         self.run_input = run_input
         self.plan = plan
+        self.progress = progress or Progress()
+        self.exports = exports
         self.errors: list[BaseException] = []
 
     def read_table(self, sql: str) -> pa.Table:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pyarrow as pa
 
@@ -77,13 +79,15 @@ class Model:
 
 class ModelCache:
     """The models a connection has loaded, by version identity, so a statement on a known version skips
-    reading and parsing its artifact; and whether the catalog was seen to exist."""
+    reading and parsing its artifact; and whether the catalog was seen to exist. Safe to share between
+    threads (two that miss at once may both load a version; the last one's copy stays)."""
 
     SIZE = 32
 
     def __init__(self):
         self._models: dict[tuple, tuple[int, Model]] = {}
         self._catalog_seen = False
+        self._lock = threading.Lock()  # the server's clients share one cache from their own threads
 
     def get(self, cur, name: tuple[str | None, str], version: int | None = None, trial_id: int | None = None) -> Model:
         """The model `name` (at `version`, else its active one; as its tuning trial `trial_id` left it),
@@ -94,14 +98,16 @@ class ModelCache:
             self._catalog_seen = True
         schema, model, version, identity = catalog.locate(cur, name, version)
         key = (schema.lower(), model.lower(), version, trial_id)
-        cached = self._models.get(key)
+        with self._lock:
+            cached = self._models.get(key)
         if cached is not None and cached[0] == identity:
             return cached[1]
-        record = catalog.load(cur, schema, model, version)
+        record = catalog.load(cur, schema, model, version)  # outside the lock: other models stay available
         loaded = Model(record if trial_id is None else catalog.load_trial(cur, record, trial_id))
-        if len(self._models) >= self.SIZE:
-            self._models.pop(next(iter(self._models)))
-        self._models[key] = (identity, loaded)
+        with self._lock:
+            if key not in self._models and len(self._models) >= self.SIZE:
+                self._models.pop(next(iter(self._models)))
+            self._models[key] = (identity, loaded)
         return loaded
 
 

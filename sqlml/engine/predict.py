@@ -126,8 +126,11 @@ def predict(ctx: MLContext, call: MLFunction) -> pa.RecordBatchReader | str:
     schema = pa.schema([reader.schema.field(i) for i in kept] + output_fields(model))
 
     def batches():
+        rows = 0
         for batch, features in _encoded_ahead(reader, lambda b: model.features(b, mapping)):
             columns = prediction_columns(model, model.estimator.predict(features), threshold)
+            rows += batch.num_rows
+            ctx.progress("predicting rows", rows)
             yield pa.RecordBatch.from_arrays([batch.column(i) for i in kept] + columns, schema=schema)
 
     return ctx.stream(schema, batches())

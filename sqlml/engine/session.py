@@ -22,15 +22,16 @@ import pyarrow as pa
 from sqlglot import exp
 
 from sqlml import errors
-from sqlml.engine.context import MLContext
+from sqlml.engine.context import ExportPolicy, MLContext
 from sqlml.engine.functions import ML_FUNCTIONS, TAKES_VALUES
 from sqlml.engine.linear_sql import DATA_ERROR_MARKER
 from sqlml.engine import catalog
 from sqlml.engine.model import ModelCache
+from sqlml.engine.progress import Listener, Progress
 from sqlml.engine.params import bind, literal, quote_identifier
 from sqlml.engine.statements import STATEMENTS
-from sqlml.parser import (CreateModel, DropModel, MLFunction, has_ml_keyword, is_ml_statement, parse_statement,
-                          split_statements)
+from sqlml.parser import (AlterModel, CreateModel, DropModel, MLFunction, has_ml_keyword, is_ml_statement,
+                          parse_statement, split_statements)
 
 # parsing is pure (text -> tree; the tree is only read): statements a client repeats parse once
 _parse = functools.lru_cache(maxsize=256)(parse_statement)
@@ -66,6 +67,8 @@ class _Translated:
     def __exit__(self, exc_type, exc, traceback) -> bool:
         if exc_type is None or issubclass(exc_type, errors.Error) or not issubclass(exc_type, Exception):
             return False
+        if exc_type is RuntimeError and str(exc) == "Query interrupted":  # DuckDB's answer to Ctrl-C
+            raise KeyboardInterrupt from None
         if issubclass(exc_type, duckdb.Error):
             if DATA_ERROR_MARKER in str(exc):  # raised by compiled SQL (engine/linear_sql.py)
                 raise errors.DataError(str(exc).split(DATA_ERROR_MARKER, 1)[1]) from None
@@ -94,13 +97,16 @@ def _positions_in(sql: str, offset: int) -> Iterator[None]:
 class Session:
     """One database connection and the cursors opened on it."""
 
-    def __init__(self, database: str = ":memory:", read_only: bool = False, config: dict | None = None):
+    def __init__(self, database: str = ":memory:", read_only: bool = False, config: dict | None = None,
+                 exports: ExportPolicy = ExportPolicy()):
         try:
             self.connection = duckdb.connect(database, read_only=read_only, config=config or {})
         except duckdb.Error as exc:
             raise translate(exc) from None
         self.read_only = read_only
+        self.exports = exports  # where EXPORT MODEL may write
         self.models = ModelCache()
+        self.on_progress: Listener | None = None  # told the steps of long work (engine/progress.py)
         self.default_state = catalog.query(self.connection.cursor(), _SESSION_STATE_SQL)[0]
 
     def cursor(self) -> "SessionCursor":
@@ -154,7 +160,7 @@ class SessionCursor:
         self._context = self._new_context()
         handler = STATEMENTS.get(type(statement))
         if handler is not None:
-            if self.session.read_only and isinstance(statement, (CreateModel, DropModel)):
+            if self.session.read_only and isinstance(statement, (CreateModel, DropModel, AlterModel)):
                 raise errors.OperationalError("the database is open read-only: models cannot be changed")
             return handler(self._context, statement)
         if isinstance(statement, exp.Create) and statement.kind not in ("TABLE", None):
@@ -171,7 +177,8 @@ class SessionCursor:
         return True
 
     def _new_context(self) -> MLContext:
-        return MLContext(self.duck, self._open_input, self._plan, self.session.models)
+        return MLContext(self.duck, self._open_input, self._plan, self.session.models,
+                         Progress(self.session.on_progress), self.session.exports)
 
     def _plan(self, text: str, statement=None, materialize: bool = False) -> str:
         """`text` with each top-level ML function call replaced by a registered Arrow relation (read into

@@ -225,8 +225,8 @@ def _fit(trainer: Trainer, data: TrainData, eval_X: np.ndarray, eval_y: np.ndarr
     """(estimator, metrics, evaluation scores, tuning trials, training history): one training, or
     num_trials of them (then the optimal trial's)."""
 
-    def train_once(options: dict) -> tuple:
-        run = replace(data, options=options, history=[])
+    def train_once(options: dict, progress=data.progress) -> tuple:
+        run = replace(data, options=options, history=[], progress=progress)
         started = time.perf_counter()
         estimator = trainer.fit(run)
         scores = estimator.predict(eval_X)
@@ -241,7 +241,9 @@ def _fit(trainer: Trainer, data: TrainData, eval_X: np.ndarray, eval_y: np.ndarr
     if data.options.get("num_trials", 1) == 1:
         estimator, row, scores, history = train_once(data.options)
         return estimator, row, scores, [], history
-    trials, objective = tuning.run_trials(data.options, trainer.task, train_once)
+    quiet = data.progress.silent()  # trials may run in parallel: tuning reports finished trials
+    trials, objective = tuning.run_trials(data.options, trainer.task, lambda options: train_once(options, quiet),
+                                          data.progress)
     best = tuning.optimal(trials, objective)
     records = [catalog.TrialRecord(
         trial.trial_id, trial.hyperparameters, trial.result and trial.result[1], trial.objective,
@@ -382,7 +384,7 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
         X_eval=X_eval, y_eval=y[eval_idx] if len(eval_idx) else None,
         categorical_indices=encoder.categorical_indices,
         X_init=None if prep.init_idx is None else encoder.transform(table.take(prep.init_idx)),
-        init=previous and previous.estimator)
+        init=previous and previous.estimator, progress=ctx.progress)
     if len(eval_idx):
         eval_X, eval_y = X_eval, y[eval_idx]
     elif y is None:  # kmeans, pca: metrics of all the training rows

@@ -7,6 +7,8 @@ combinations of candidates and integer ranges in order (at most the grid's size 
 evaluation split with hparam_tuning_objectives (default: roc_auc for classifiers, r2_score for regressors,
 davies_bouldin_index for kmeans); the best succeeded trial (the lowest trial_id among equals) is optimal.
 A trial whose options are invalid or whose training fails is recorded as FAILED with its error.
+Each finished trial is reported to the statement's progress; an interrupted search cancels the trials
+still running (they stop at their next progress report).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any, Callable
 import optuna
 
 from sqlml.engine.metrics import CLASSIFICATION_METRICS, REGRESSION_METRICS
+from sqlml.engine.progress import Progress
 from sqlml.errors import DataError, Error, ProgrammingError
 from sqlml.parser.options import OPTIONS, check_combinations, search_spaces
 
@@ -87,7 +90,8 @@ def _suggest(trial: optuna.Trial, name: str, space: dict):
     return trial.suggest_float(name, low, high)
 
 
-def run_trials(options: dict, task: str, train: Callable[[dict], tuple]) -> tuple[list[Trial], str]:
+def run_trials(options: dict, task: str, train: Callable[[dict], tuple],
+               progress: Progress | None = None) -> tuple[list[Trial], str]:
     """Run the trials, max_parallel_trials at a time; `train(options)` returns (estimator, metrics, ...)
     for concrete options. Hyperparameters are drawn in trial order on this thread, so RANDOM_SEARCH and
     GRID_SEARCH repeat exactly for a seed; the Bayesian search, which learns from finished trials, repeats
@@ -114,22 +118,28 @@ def run_trials(options: dict, task: str, train: Callable[[dict], tuple]) -> tupl
             record.error = str(exc)
         return record
 
+    progress = progress or Progress()
     trials: list[Trial] = []
     with ThreadPoolExecutor(max_workers=options["max_parallel_trials"]) as pool:
         running: dict = {}
-        while len(trials) < n_trials or running:
-            while len(trials) < n_trials and len(running) < options["max_parallel_trials"]:
-                asked = None if grid else study.ask()
-                chosen = grid[len(trials)] if grid else {name: _suggest(asked, name, space)
-                                                         for name, space in spaces.items()}
-                trials.append(Trial(len(trials) + 1, chosen))
-                running[pool.submit(run, trials[-1])] = asked
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in done:
-                record, asked = future.result(), running.pop(future)
-                if asked is not None:  # the searches learn from every finished trial
-                    study.tell(asked, record.objective if record.result else None,
-                               state=None if record.result else optuna.trial.TrialState.FAIL)
+        try:
+            while len(trials) < n_trials or running:
+                while len(trials) < n_trials and len(running) < options["max_parallel_trials"]:
+                    asked = None if grid else study.ask()
+                    chosen = grid[len(trials)] if grid else {name: _suggest(asked, name, space)
+                                                             for name, space in spaces.items()}
+                    trials.append(Trial(len(trials) + 1, chosen))
+                    running[pool.submit(run, trials[-1])] = asked
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    record, asked = future.result(), running.pop(future)
+                    if asked is not None:  # the searches learn from every finished trial
+                        study.tell(asked, record.objective if record.result else None,
+                                   state=None if record.result else optuna.trial.TrialState.FAIL)
+                    progress("tuning", len(trials) - len(running), n_trials)
+        except BaseException:
+            progress.cancel()
+            raise
     if not any(t.result for t in trials):
         raise DataError(f"all {len(trials)} tuning trials failed; the first: {trials[0].error}")
     return trials, objective

@@ -155,7 +155,7 @@ def _verified(ctx: MLContext, model: Model, raw: pa.Schema, quantize: str,
 def export_model(ctx: MLContext, statement: ExportModel) -> dict:
     """Export as above; returns the result row (column -> value)."""
     options = validate_export_options(statement.options_dict)
-    paths = _paths(options["uri"], options["overwrite"])
+    paths = _paths(ctx.exports.resolve(options["uri"]), options["overwrite"])
     model = ctx.models.get(ctx.cur, statement.name, options["version"] or None)
     if model.task == "imported":
         raise NotSupportedError(f"EXPORT MODEL: {model.version.qualified_name} is an imported ONNX model; its "

@@ -8,6 +8,8 @@ from typing import Any, Callable, Protocol
 
 import numpy as np
 
+from sqlml.engine.progress import Progress
+
 
 @dataclass
 class TrainData:
@@ -28,6 +30,7 @@ class TrainData:
     X_init: np.ndarray | None = None  # kmeans_init_method=CUSTOM: the rows marked as initial centroids
     init: Any = None  # warm_start: the estimator of the version training continues from
     history: list[dict] = field(default_factory=list)  # per iteration: loss, eval_loss, learning_rate, duration_ms
+    progress: Progress = field(default_factory=Progress)  # told each iteration of an iterative trainer
 
 
 SAMPLE_ROWS = 10_000  # rows a loss or a metric is measured on when there are more

@@ -81,6 +81,16 @@ def _recorder(history: list[dict], learning_rate: float):
     return callback
 
 
+def _reporter(data: TrainData):
+    """A callback reporting each boosting iteration to the statement's progress."""
+
+    def callback(env: lgb.callback.CallbackEnv) -> None:
+        data.progress("training", env.iteration - env.begin_iteration + 1, env.end_iteration - env.begin_iteration)
+
+    callback.order = 40
+    return callback
+
+
 def _relative_progress_stop(min_rel_progress: float):
     """A callback ending training when the watched loss improves by less than min_rel_progress."""
     best = [np.inf]
@@ -106,7 +116,7 @@ def fit_boosted_tree(data: TrainData) -> BoosterModel:
         watched = train.create_valid(data.X[rows], data.y[rows],
                                      weight=None if data.weights is None else data.weights[rows])
     valid_sets = [watched] + ([train.create_valid(data.X_eval, data.y_eval)] if has_eval else [])
-    callbacks = [_recorder(data.history, options["learn_rate"])]
+    callbacks = [_recorder(data.history, options["learn_rate"]), _reporter(data)]
     if options["early_stop"]:  # watches the last set: the evaluation split if there is one
         callbacks.append(_relative_progress_stop(options["min_rel_progress"]))
     booster = lgb.train(lightgbm_params(options, data.n_classes), train, options["max_iterations"],

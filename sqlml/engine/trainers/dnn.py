@@ -94,8 +94,9 @@ def fit_dnn(data: TrainData) -> DNNModel:
     has_eval = data.X_eval is not None and len(data.X_eval)
     sample = training_sample(len(data.X), options["seed"])  # the training loss is measured on these rows
     best, started = np.inf, time.perf_counter()
-    for _ in range(options["max_iterations"]):
+    for epoch in range(options["max_iterations"]):
         training.epoch(data.X, targets, data.weights)
+        data.progress("training", epoch + 1, options["max_iterations"])
         # both losses alike: mean squared error (of the standardized label) or log loss, no penalty, no dropout
         train_loss = _loss(model, data.X[sample], y[sample])
         eval_loss = _loss(model, data.X_eval, y_eval) if has_eval else None

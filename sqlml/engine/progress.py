@@ -1,0 +1,41 @@
+"""Progress of a running statement: engine code reports the steps of its long tasks here.
+
+A front end that wants to show progress sets `Session.on_progress` to a listener, called as
+`listener(task, done, total)` (total None when unknown) from whichever thread does the work (DuckDB
+pulls ML.PREDICT batches on its own threads). Without a listener a report only checks for cancellation.
+A statement interrupted in the main thread (Ctrl-C) cancels its Progress, so work it left running on
+other threads (tuning trials) stops at its next report.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Callable
+
+Listener = Callable[[str, int, "int | None"], None]
+
+
+class Cancelled(Exception):
+    """Raised by a report of a cancelled statement: the work reporting it stops."""
+
+
+class Progress:
+    """One statement's progress reports, passed on to `listener` (if any); also its cancellation."""
+
+    def __init__(self, listener: Listener | None = None, cancelled: threading.Event | None = None):
+        self.listener = listener
+        self.cancelled = cancelled or threading.Event()
+
+    def __call__(self, task: str, done: int, total: int | None = None) -> None:
+        """Report `done` of `total` steps of `task`; raises Cancelled once the statement is cancelled."""
+        if self.cancelled.is_set():
+            raise Cancelled("the statement was cancelled")
+        if self.listener is not None:
+            self.listener(task, done, total)
+
+    def cancel(self) -> None:
+        self.cancelled.set()
+
+    def silent(self) -> "Progress":
+        """A reporter telling no listener but cancelled with this one (for work running in parallel)."""
+        return Progress(None, self.cancelled)
