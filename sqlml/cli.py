@@ -1,9 +1,12 @@
-"""The `sqlml` command: run SQL against a DuckDB database and print results as tables.
+"""The `sqlml` command.
 
-    sqlml [DATABASE] [-c SQL] [FILE.sql ...]
+    sqlml [DATABASE] [FILE.sql ...] [-c SQL] [-box|-table|-csv|-json|-markdown|-line] [-bail]
+    sqlml serve ...            (the PostgreSQL wire-protocol server: sqlml/server/cli.py)
 
-Statements run in order (-c first, then each file; with neither, standard input); each result set is
-printed as a box table. The first error is printed to stderr with exit status 1.
+With a terminal on standard input and neither -c nor files, an interactive shell (docs/shell.md);
+otherwise the statements and dot commands of -c, then of each file (with neither, of standard input) run
+in order, results printed in the output mode. The first error stops the run: exit status 1.
+`sqlml FILE.sql` runs the file against an in-memory database.
 """
 
 from __future__ import annotations
@@ -11,68 +14,62 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sqlml.dbapi import Cursor, connect
 from sqlml.errors import Error
-from sqlml.parser import split_statements
-
-MAX_ROWS = 40
-
-
-def _cell(value) -> str:
-    return "NULL" if value is None else str(value)
+from sqlml.shell.commands import ExitShell
+from sqlml.shell.render import MODES
+from sqlml.shell.runner import Shell
 
 
-def render(cursor: Cursor, max_rows: int = MAX_ROWS) -> str:
-    """A result set as a box table, numbers right-aligned, long results cut with a footer."""
-    names = [d[0] for d in cursor.description]
-    rows = cursor.fetchmany(max_rows + 1)
-    more = len(rows) > max_rows
-    rows = rows[:max_rows]
-    cells = [[_cell(v) for v in row] for row in rows]
-    numeric = [all(isinstance(row[i], (int, float)) and not isinstance(row[i], bool) for row in rows
-                   if row[i] is not None) for i in range(len(names))]
-    widths = [max([len(n)] + [len(r[i]) for r in cells]) for i, n in enumerate(names)]
-    line = lambda left, mid, right: left + mid.join("─" * (w + 2) for w in widths) + right
-    fmt = lambda values: "│" + "│".join(
-        f" {v.rjust(w) if numeric[i] else v.ljust(w)} " for i, (v, w) in enumerate(zip(values, widths))) + "│"
-    out = [line("┌", "┬", "┐"), fmt(names), line("├", "┼", "┤"), *map(fmt, cells), line("└", "┴", "┘")]
-    if more:
-        out.append(f"(showing the first {max_rows} rows)")
-    return "\n".join(out)
-
-
-def run(database: str, scripts: list[str], out=None) -> int:
-    """Run each script's statements, printing results to `out` (stdout); 0 on success, 1 at the first error."""
-    out = out or sys.stdout
-    try:
-        with connect(database) as connection:
-            cursor = connection.cursor()
-            for script in scripts:
-                for statement in split_statements(script):
-                    cursor.execute(statement)
-                    if cursor.description is not None:
-                        print(render(cursor), file=out)
-    except Error as exc:
-        print(f"Error: {exc}", file=sys.stderr)
-        return 1
-    return 0
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sqlml", allow_abbrev=False,
+                                     description="BigQuery-ML-style SQL on DuckDB; `sqlml serve --help` for the "
+                                                 "PostgreSQL wire-protocol server.")
+    parser.add_argument("database", nargs="?", default=":memory:", help="DuckDB file (default: in memory)")
+    parser.add_argument("files", nargs="*", help="SQL files to run in order")
+    parser.add_argument("-c", dest="command", help="SQL (and dot commands) to run before the files")
+    for mode in MODES:
+        parser.add_argument(f"-{mode}", dest="mode", action="store_const", const=mode,
+                            help=f"print results in {mode} mode" + (" (the default)" if mode == "box" else ""))
+    parser.add_argument("-bail", action="store_true", help="stop at the first error (always the case)")
+    parser.set_defaults(mode="box")
+    return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="sqlml", description="BigQuery-ML-style SQL on DuckDB.")
-    parser.add_argument("database", nargs="?", default=":memory:", help="DuckDB file (default: in memory)")
-    parser.add_argument("files", nargs="*", help="SQL files to run in order")
-    parser.add_argument("-c", dest="command", help="SQL to run before the files")
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["serve"]:
+        from sqlml.server.cli import main as serve
+
+        return serve(argv[1:])
+    args = _parser().parse_intermixed_args(argv)
     if args.database.endswith(".sql"):  # `sqlml FILE.sql`: an in-memory database
         args.files.insert(0, args.database)
         args.database = ":memory:"
+    interactive = args.command is None and not args.files and sys.stdin.isatty()
     try:
-        scripts = ([args.command] if args.command else []) + [open(f, encoding="utf-8").read() for f in args.files]
+        scripts = ([args.command] if args.command is not None else []) + \
+            [open(f, encoding="utf-8").read() for f in args.files]
     except OSError as exc:
         print(f"Error: cannot read {exc.filename}: {exc.strerror}", file=sys.stderr)
         return 1
-    return run(args.database, scripts or [sys.stdin.read()])
+    try:
+        shell = Shell(args.database, args.mode, interactive)
+    except Error as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 1
+    try:
+        if interactive:
+            from sqlml.shell import repl
+
+            return repl.run(shell)
+        for script in scripts or [sys.stdin.read()]:
+            if not shell.run_script(script):
+                return 1
+        return 0
+    except ExitShell:
+        return 0
+    finally:
+        shell.close()
 
 
 if __name__ == "__main__":

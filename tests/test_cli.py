@@ -50,8 +50,19 @@ def test_first_error_exits_1_with_message_and_stops():
 
 def test_long_results_are_cut_with_a_footer():
     result = sqlml_cli("-c", "SELECT * FROM range(100)")
-    assert "(showing the first 40 rows)" in result.stdout
-    assert result.stdout.count("\n│") == 41  # header + 40 rows
+    lines = result.stdout.splitlines()
+    assert lines[-1] == "100 rows (40 shown)"
+    values = [line.strip("│ ") for line in lines[3:-2]]
+    assert values == [str(n) for n in range(20)] + ["·"] * 3 + [str(n) for n in range(80, 100)]
+
+
+def test_serve_is_dispatched_to_the_server_command(monkeypatch):
+    import types
+    from sqlml import cli
+
+    seen = []
+    monkeypatch.setitem(sys.modules, "sqlml.server.cli", types.SimpleNamespace(main=lambda args: seen.append(args) or 7))
+    assert cli.main(["serve", "--port", "0"]) == 7 and seen == [["--port", "0"]]
 
 
 def test_unreadable_file_and_unopenable_database_are_errors_not_tracebacks(tmp_path):

@@ -1,0 +1,145 @@
+"""The shell's core, shared by the interactive loop and scripts: run statements and dot commands, print
+results in the current output mode, report errors (a syntax error with its line and a caret)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import time
+from typing import TextIO
+
+from sqlml.engine.session import Session
+from sqlml.errors import Error, SqlSyntaxError
+from sqlml.parser import split_statements
+from sqlml.shell import render
+from sqlml.shell.commands import run_command
+from sqlml.shell.progress import ProgressBar
+
+# statements whose only result is DuckDB's row count: not printed, as in the DuckDB CLI
+_COUNT_ONLY = {"CREATE", "INSERT", "UPDATE", "DELETE", "DROP", "ALTER", "COPY", "ATTACH", "DETACH", "USE", "SET",
+               "RESET", "BEGIN", "COMMIT", "ROLLBACK", "LOAD", "INSTALL", "CHECKPOINT", "TRUNCATE", "EXPORT"}
+
+
+def statements_in(text: str) -> bool:
+    """Whether `text` holds any SQL token (an unterminated string or comment counts)."""
+    try:
+        return bool(split_statements(text))
+    except SqlSyntaxError:
+        return True
+
+
+def is_complete(text: str) -> bool:
+    """Whether `text` ends its last statement with a `;` outside strings, quoted names and comments
+    (text without statements is complete too): a token added on a new line starts a new statement."""
+    try:
+        return len(split_statements(text + "\nx")) > len(split_statements(text))
+    except SqlSyntaxError:  # an unterminated string or comment: more lines to come
+        return False
+
+
+class Shell:
+    """A session and the output settings the dot commands change (engine access: the Session API only)."""
+
+    def __init__(self, database: str, mode: str = "box", interactive: bool = False,
+                 stdout: TextIO | None = None, stderr: TextIO | None = None):
+        self.session = Session(database)
+        self.cursor = self.session.cursor()
+        self.database = database
+        self.mode, self.max_rows, self.timer = mode, 40, False
+        self.stdout, self.stderr = stdout or sys.stdout, stderr or sys.stderr
+        self.out = self.stdout
+        self.interactive = interactive
+        self.progress = ProgressBar(self.stderr) if interactive else None
+        self.session.on_progress = self.progress
+
+    # -- output -------------------------------------------------------------------------------------
+    def width(self) -> int | None:
+        """The screen width results must fit, when they go to a terminal."""
+        if self.out is self.stdout and self.stdout.isatty():
+            return shutil.get_terminal_size().columns
+        return None
+
+    def error(self, message: str) -> None:
+        print(f"Error: {message}", file=self.stderr, flush=True)
+
+    def show_error(self, exc: Error, statement: str) -> None:
+        """The error; for a syntax error, also the statement's line and a caret under the failing token."""
+        if not isinstance(exc, SqlSyntaxError):
+            return self.error(str(exc))
+        lines = statement.splitlines() or [""]
+        line = lines[min(exc.line, len(lines)) - 1]
+        prefix = f"LINE {exc.line}: "
+        under = "".join("\t" if c == "\t" else " " for c in line[:exc.col - 1])
+        self.error(f"{exc}\n{prefix}{line}\n{' ' * len(prefix)}{under}^")
+
+    def print_result(self, names: list[str]) -> None:
+        def fetch(n: int) -> list[tuple]:
+            with self.cursor.translated():
+                return self.cursor.duck.fetchmany(n)
+
+        render.write(self.mode, names, fetch, self.out, self.max_rows, self.width())
+        self.out.flush()
+
+    def query(self, sql: str) -> list[tuple]:
+        """All rows of a query the shell runs for itself (dot commands, completion)."""
+        self.cursor.execute(sql)
+        with self.cursor.translated():
+            return self.cursor.duck.fetchall()
+
+    # -- running ------------------------------------------------------------------------------------
+    def execute(self, sql: str) -> bool:
+        """Run each statement of `sql`, printing results; False (after printing it) at the first error."""
+        try:
+            statements = split_statements(sql)
+        except SqlSyntaxError as exc:
+            self.show_error(exc, sql)
+            return False
+        return all(self._run(statement) for statement in statements)
+
+    def _run(self, statement: str) -> bool:
+        started, times = time.perf_counter(), os.times()
+        try:
+            has_result = self.cursor.execute(statement)
+            if self.progress:
+                self.progress.clear()
+            description = self.cursor.duck.description if has_result else None
+            if description is not None and not (
+                    [d[0] for d in description] == ["Count"] and statement.split(None, 1)[0].upper() in _COUNT_ONLY):
+                self.print_result([d[0] for d in description])
+        except KeyboardInterrupt:
+            self.error("interrupted: the statement was cancelled")
+            return False
+        except Error as exc:
+            self.show_error(exc, statement)
+            return False
+        finally:
+            if self.progress:
+                self.progress.clear()
+        if self.timer:
+            now = os.times()
+            print(f"Run Time (s): real {time.perf_counter() - started:.3f} user {now.user - times.user:.6f} "
+                  f"sys {now.system - times.system:.6f}", file=self.out, flush=True)
+        return True
+
+    def run_script(self, text: str) -> bool:
+        """Run a script's statements and dot commands (a line starting with '.' between statements) in
+        order; False at the first error."""
+        pending: list[str] = []
+        for line in text.splitlines():
+            if line.lstrip().startswith(".") and not statements_in("\n".join(pending)):
+                pending = []
+                if not run_command(self, line.strip()):
+                    return False
+                continue
+            pending.append(line)
+            if is_complete("\n".join(pending)) and statements_in("\n".join(pending)):
+                if not self.execute("\n".join(pending)):
+                    return False
+                pending = []
+        return self.execute("\n".join(pending)) if statements_in("\n".join(pending)) else True
+
+    def close(self) -> None:
+        if self.out is not self.stdout:
+            self.out.close()
+        self.session.close()
