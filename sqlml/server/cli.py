@@ -1,0 +1,82 @@
+"""`sqlml serve`: serve a DuckDB database to PostgreSQL clients (psql, psycopg, BI tools).
+
+    sqlml serve DATABASE [--host 127.0.0.1] [--port 5433] [--read-only | --read-write]
+                         [--user U --password-env VAR] [--export-dir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import os
+import signal
+import socket
+import sys
+import threading
+
+from sqlml.engine.context import ExportPolicy
+from sqlml.engine.session import Session
+from sqlml.errors import Error
+from sqlml.server.auth import Credentials
+from sqlml.server.server import Server
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except socket.gaierror:
+        return False
+    return all(ipaddress.ip_address(address.split("%")[0]).is_loopback for address in addresses)
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="sqlml serve", description="Serve a DuckDB database (with sqlml's ML "
+                                     "statements) over the PostgreSQL wire protocol.")
+    parser.add_argument("database", help="DuckDB database file")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=5433, help="port to listen on (default: 5433)")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--read-only", dest="read_only", action="store_true", default=True,
+                      help="refuse every write (the default)")
+    mode.add_argument("--read-write", dest="read_only", action="store_false", help="allow writes")
+    parser.add_argument("--user", help="the user clients must log in as (with --password-env)")
+    parser.add_argument("--password-env", metavar="VAR", help="environment variable holding that user's password")
+    parser.add_argument("--export-dir", metavar="DIR", help="allow EXPORT MODEL, writing inside DIR only")
+    args = parser.parse_args(argv)
+    if (args.user is None) != (args.password_env is None):
+        parser.error("--user and --password-env go together")
+    if args.password_env is not None and not os.environ.get(args.password_env):
+        parser.error(f"--password-env: the environment variable {args.password_env} is not set or empty")
+    if args.user is None and not _is_loopback(args.host):
+        parser.error(f"refusing to listen on {args.host} without a password: only a loopback host (127.0.0.1, "
+                     "localhost, ::1) may be served without --user and --password-env")
+    if args.export_dir is not None and not os.path.isdir(args.export_dir):
+        parser.error(f"--export-dir: {args.export_dir} is not a directory")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    credentials = Credentials(args.user, os.environ[args.password_env]) if args.user else None
+    try:
+        exports = ExportPolicy(allowed=args.export_dir is not None, directory=args.export_dir)
+        session = Session(args.database, read_only=args.read_only, exports=exports)
+        server = Server((args.host, args.port), session, credentials)
+    except (Error, OSError) as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 1
+    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
+    mode = "read-only" if args.read_only else "read-write"
+    print(f"sqlml serving {args.database} ({mode}) on {args.host}:{server.server_address[1]}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        session.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,345 @@
+"""One client: startup and authentication, then the simple and the extended query protocol.
+
+Each client has its own SessionCursor on the server's one Session, so its statements (ML statements
+included) run as they would through sqlml's DB-API. Transactions follow PostgreSQL: each statement commits
+on its own unless BEGIN opened a transaction; after an error inside one, every statement but ROLLBACK (or
+COMMIT, which then rolls back) is refused until it ends.
+
+The extended protocol runs a statement when it is bound (Bind), so that Describe of the portal can report
+its columns; Execute then sends its rows, `max_rows` at a time if the client asks for that.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import secrets
+import traceback
+from contextlib import suppress
+from dataclasses import dataclass, field
+from typing import Callable
+
+from sqlml import errors
+from sqlml.engine.session import SessionCursor
+from sqlml.parser import has_ml_keyword, split_statements
+from sqlml.server import catalog, protocol, types
+from sqlml.server.auth import AuthenticationFailed
+from sqlml.server.sqlstate import ServerError, message, position, sqlstate
+
+BATCH_ROWS = 1000
+_WORDS = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*(\w+)(?:\s+(\w+))?(?:\s+(\w+))?(?:\s+(\w+))?", re.S)
+_PARAMETER = re.compile(r"\$(\d+)")
+_DEALLOCATE = re.compile(r"\s*DEALLOCATE\s+(?:PREPARE\s+)?(\w+|\"[^\"]+\")\s*;?\s*$", re.I)
+_CHANGES_ROWS = {"INSERT", "UPDATE", "DELETE", "MERGE", "COPY"}
+_STATUS_COLUMNS = (["Count"], ["Success"])
+_QUERY_WORDS = {"SELECT", "WITH", "VALUES", "FROM", "TABLE"}
+_ENDS_TRANSACTION = {"COMMIT", "END", "ROLLBACK", "ABORT"}
+_TAG_OF = {"START": "START TRANSACTION", "END": "COMMIT", "ABORT": "ROLLBACK"}
+_CREATE_MODIFIERS = {"OR", "REPLACE", "TEMP", "TEMPORARY", "UNIQUE", "IF", "NOT", "EXISTS", "PERSISTENT"}
+
+
+def words(sql: str) -> list[str]:
+    """The first (up to four) words of a statement, upper-cased, after any comments."""
+    match = _WORDS.match(sql)
+    return [w.upper() for w in match.groups() if w] if match else []
+
+
+@dataclass
+class Result:
+    """One statement's outcome: its columns and a way to fetch its rows, or the count of rows it changed."""
+
+    words: list[str]
+    columns: list[tuple[str, int, int]] | None = None
+    fetch: Callable[[int], list[tuple]] = lambda n: []
+    changed: int = 0
+    sent: int = 0
+    done: bool = False
+
+    def tag(self) -> str:
+        first = self.words[0] if self.words else ""
+        if first == "INSERT":
+            return f"INSERT 0 {self.changed if self.columns is None else self.sent}"
+        if first in _CHANGES_ROWS:
+            return f"{first} {self.changed if self.columns is None else self.sent}"
+        if self.columns is not None:
+            return f"SELECT {self.sent}"
+        if first in ("CREATE", "DROP", "ALTER"):
+            kind = next((w for w in self.words[1:] if w not in _CREATE_MODIFIERS), "")
+            return f"{first} {kind}".strip()
+        return _TAG_OF.get(first, first)
+
+
+@dataclass
+class Prepared:
+    query: str
+    parameter_oids: list[int] = field(default_factory=list)
+
+    def parameter_count(self) -> int:
+        return max([len(self.parameter_oids), *(int(n) for n in _PARAMETER.findall(self.query))])
+
+
+class Connection:
+    """Serves one client socket until it terminates or disconnects."""
+
+    def __init__(self, channel: protocol.Channel, server):
+        self.channel = channel
+        self.server = server
+        self.process_id, self.secret = 0, secrets.randbits(31)
+        self.cursor: SessionCursor | None = None
+        self.transaction = "I"  # 'I' idle, 'T' in a transaction, 'E' in a failed one
+        self.running = False
+        self.statements: dict[str, Prepared] = {}
+        self.portals: dict[str, Result] = {}
+
+    # -- startup ------------------------------------------------------------------------------------
+    def serve(self) -> None:
+        try:
+            if self._start():
+                self._loop()
+        except (protocol.ProtocolError, OSError):
+            pass  # the client went away or broke the protocol: nothing to answer
+        except Exception as exc:  # a bug of ours: tell the client and the server's log, keep serving others
+            with suppress(OSError):
+                self._fatal("XX000", f"internal error: {type(exc).__name__}: {exc}")
+            traceback.print_exc()
+        finally:
+            self.server.forget(self)
+            if self.cursor is not None:
+                self.cursor.close()
+
+    def _start(self) -> bool:
+        """Startup and authentication; False if the connection ends there (a cancel request, a refusal)."""
+        while True:
+            code, body = self.channel.startup()
+            if code in (protocol.SSL_REQUEST, protocol.GSSENC_REQUEST):
+                self.channel.send(b"N")
+                continue
+            if code == protocol.CANCEL_REQUEST:
+                self.server.cancel(body.int32(), body.int32())
+                return False
+            if code != protocol.PROTOCOL_V3:
+                self._fatal("0A000", f"unsupported frontend protocol {code >> 16}.{code & 0xFFFF}")
+                return False
+            break
+        parameters = {}
+        while (name := body.cstring()):
+            parameters[name] = body.cstring()
+        user = parameters.get("user", "")
+        if self.server.credentials is not None:
+            try:
+                self.server.credentials.authenticate(self.channel, user)
+            except AuthenticationFailed as exc:
+                self._fatal("28P01", str(exc))
+                return False
+        self.cursor = self.server.session.cursor()
+        for sql in catalog.SETUP_SQL:
+            self.cursor.duck.execute(sql)
+        self.process_id = self.server.register(self)
+        statuses = [protocol.parameter_status(k, v) for k, v in catalog.STARTUP_PARAMETERS.items()]
+        self.channel.send(protocol.authentication(0), *statuses,
+                          protocol.backend_key_data(self.process_id, self.secret), protocol.ready_for_query("I"))
+        return True
+
+    def _fatal(self, code: str, text: str) -> None:
+        self.channel.send(protocol.error_response(code, text, severity="FATAL"))
+
+    def cancel(self) -> None:
+        """Interrupt the statement this client is running, if any (called from another thread)."""
+        if self.running and self.cursor is not None:
+            self.cursor.duck.interrupt()
+
+    # -- the message loop ---------------------------------------------------------------------------
+    def _loop(self) -> None:
+        handlers = {b"Q": self._query, b"P": self._parse, b"B": self._bind, b"D": self._describe,
+                    b"E": self._execute, b"C": self._close, b"S": self._sync, b"H": lambda body: None}
+        skipping = False  # after an error in the extended protocol, everything up to Sync is skipped
+        while True:
+            kind, body = self.channel.message()
+            if kind == b"X":
+                return
+            if skipping and kind != b"S":
+                continue
+            skipping = False
+            handler = handlers.get(kind)
+            try:
+                if handler is None:
+                    raise ServerError("08P01", f"unknown message type {kind!r}")
+                handler(body)
+            except errors.Error as exc:
+                self._error(exc)
+                skipping = kind != b"Q"
+
+    def _error(self, exc: errors.Error, sql: str = "", offset: int = 0) -> None:
+        if self.transaction != "I":
+            self.transaction = "E"
+        # DuckDB's position is in the text it ran: only the client's own text (not planned nor rewritten) has it
+        as_sent = not has_ml_keyword(sql) and catalog.rewrite(sql) == sql
+        at = position(exc, sql) if sql and (isinstance(exc, errors.SqlSyntaxError) or as_sent) else None
+        self.channel.send(protocol.error_response(sqlstate(exc), message(exc),
+                                                  position=None if at is None else offset + at))
+
+    # -- running a statement ------------------------------------------------------------------------
+    def _run(self, sql: str, params: list | None = None) -> Result:
+        first = words(sql)
+        if self.transaction == "E":
+            if not first or first[0] not in _ENDS_TRANSACTION:
+                raise ServerError("25P02", "current transaction is aborted, commands ignored until end of "
+                                           "transaction block")
+            sql, first = "ROLLBACK", ["ROLLBACK"]
+        if not first:
+            return Result(first, done=True)
+        if first[0] == "DEALLOCATE":  # a prepared statement of the extended protocol, by name
+            self._deallocate(sql)
+            return Result(first)
+        canned = catalog.answer(sql)
+        if canned is not None:
+            names, rows, tag = canned
+            remaining = iter(rows)
+            return Result([tag], [(n, types.TEXT, -1) for n in names] if names else None,
+                          fetch=lambda n: list(itertools.islice(remaining, n)))
+        self.running = True
+        try:
+            has_result = self.cursor.execute(catalog.rewrite(sql), params)
+        finally:
+            self.running = False
+        if first[0] in ("BEGIN", "START"):
+            self.transaction = "T"
+        elif first[0] in _ENDS_TRANSACTION:
+            self.transaction = "I"
+        duck = self.cursor.duck
+        description = duck.description if has_result else None
+        if description is None:
+            return Result(first)
+        names = [d[0] for d in description]
+        if first[0] not in _QUERY_WORDS and names in _STATUS_COLUMNS:
+            row = duck.fetchone() if names == ["Count"] else None
+            return Result(first, changed=row[0] if row else 0)
+        columns = [(name, oid, types.SIZES.get(oid, -1)) for name, oid in
+                   ((d[0], types.oid_of(d[1])) for d in description)]
+        cursor = self.cursor
+
+        def fetch(n: int) -> list[tuple]:
+            with cursor.translated():
+                return duck.fetchmany(n)
+
+        return Result(first, columns, fetch)
+
+    def _deallocate(self, sql: str) -> None:
+        match = _DEALLOCATE.match(sql)
+        if match is None:
+            raise ServerError("42601", "syntax: DEALLOCATE [PREPARE] name | ALL")
+        name = match.group(1).strip('"')
+        if name.upper() == "ALL":
+            self.statements.clear()
+        elif self.statements.pop(name, None) is None:
+            raise ServerError("26000", f'prepared statement "{name}" does not exist')
+
+    def _send_rows(self, result: Result, limit: int = 0) -> None:
+        """Up to `limit` (0: all) more rows, then CommandComplete, or PortalSuspended if rows may remain."""
+        budget = limit or None
+        while not result.done:
+            want = BATCH_ROWS if budget is None else min(BATCH_ROWS, budget)
+            if want == 0:
+                self.channel.send(protocol.PORTAL_SUSPENDED)
+                return
+            self.running = True
+            try:
+                rows = result.fetch(want)
+            finally:
+                self.running = False
+            self.channel.send(*(protocol.data_row([types.encode(v) for v in row]) for row in rows))
+            result.sent += len(rows)
+            result.done = len(rows) < want
+            if budget is not None:
+                budget -= len(rows)
+        self.channel.send(protocol.command_complete(result.tag()) if result.words else protocol.EMPTY_QUERY)
+
+    # -- simple query protocol ----------------------------------------------------------------------
+    def _query(self, body: protocol.Body) -> None:
+        text = body.cstring()
+        offset = 0
+        try:
+            statements = split_statements(text)
+            if not statements:
+                self.channel.send(protocol.EMPTY_QUERY)
+            for sql in statements:
+                offset = text.index(sql, offset)
+                result = self._run(sql)
+                if result.columns is not None:
+                    self.channel.send(protocol.row_description(result.columns))
+                self._send_rows(result)
+        except errors.Error as exc:
+            self._error(exc, text[offset:], offset)
+        self.channel.send(protocol.ready_for_query(self.transaction))
+
+    # -- extended query protocol --------------------------------------------------------------------
+    def _parse(self, body: protocol.Body) -> None:
+        name, query = body.cstring(), body.cstring()
+        oids = [body.int32() for _ in range(body.int16())]
+        if name and name in self.statements:
+            raise ServerError("42P05", f'prepared statement "{name}" already exists')
+        self.statements[name] = Prepared(query, oids)
+        self.channel.send(protocol.PARSE_COMPLETE)
+
+    def _bind(self, body: protocol.Body) -> None:
+        portal, name = body.cstring(), body.cstring()
+        prepared = self._prepared(name)
+        formats = [body.int16() for _ in range(body.int16())]
+        values = []
+        for _ in range(body.int16()):
+            length = body.int32()
+            values.append(None if length < 0 else body.take(length))
+        if any(body.int16() for _ in range(body.int16())):
+            raise ServerError("0A000", "binary result format is not supported; ask for text results")
+        oids = prepared.parameter_oids + [0] * (len(values) - len(prepared.parameter_oids))
+        try:
+            params = [types.decode_parameter(value, oids[i], (formats[i] if len(formats) > 1 else
+                                                             formats[0] if formats else 0) == 1)
+                      for i, value in enumerate(values)]
+        except (ValueError, IndexError, UnicodeDecodeError) as exc:
+            raise ServerError("22P02", f"invalid parameter value: {exc}") from None
+        self.portals[portal] = self._run(prepared.query, params or None)
+        self.channel.send(protocol.BIND_COMPLETE)
+
+    def _prepared(self, name: str) -> Prepared:
+        if name not in self.statements:
+            raise ServerError("26000", f'prepared statement "{name}" does not exist')
+        return self.statements[name]
+
+    def _describe(self, body: protocol.Body) -> None:
+        kind, name = body.take(1), body.cstring()
+        if kind == b"S":
+            prepared = self._prepared(name)
+            count = prepared.parameter_count()
+            oids = [oid or types.TEXT for oid in prepared.parameter_oids] + \
+                   [types.TEXT] * (count - len(prepared.parameter_oids))
+            self.channel.send(protocol.parameter_description(oids))
+            columns = self._columns_of(prepared.query, count)
+        else:
+            columns = self._portal(name).columns
+        self.channel.send(protocol.NO_DATA if columns is None else protocol.row_description(columns))
+
+    def _columns_of(self, query: str, parameters: int):
+        """The columns a query would return (run with NULL parameters and no rows), None for other statements."""
+        first = words(query)
+        if not first or first[0] not in _QUERY_WORDS:
+            return None
+        return self._run(f"SELECT * FROM ({query}) AS described LIMIT 0", [None] * parameters or None).columns
+
+    def _portal(self, name: str) -> Result:
+        if name not in self.portals:
+            raise ServerError("34000", f'portal "{name}" does not exist')
+        return self.portals[name]
+
+    def _execute(self, body: protocol.Body) -> None:
+        name, limit = body.cstring(), body.int32()
+        self._send_rows(self._portal(name), max(limit, 0))
+
+    def _close(self, body: protocol.Body) -> None:
+        kind, name = body.take(1), body.cstring()
+        (self.statements if kind == b"S" else self.portals).pop(name, None)
+        self.channel.send(protocol.CLOSE_COMPLETE)
+
+    def _sync(self, body: protocol.Body) -> None:
+        self.portals.pop("", None)
+        self.channel.send(protocol.ready_for_query(self.transaction))
