@@ -3,7 +3,7 @@
 from sqlml.dbapi import (BINARY, DATETIME, NUMBER, ROWID, STRING, Binary, Connection, Cursor, Date, DateFromTicks,
                          Time, TimeFromTicks, Timestamp, TimestampFromTicks, apilevel, connect, paramstyle,
                          threadsafety)
-from sqlml.errors import (DatabaseError, DataError, Error, IntegrityError, InterfaceError, InternalError,
+from sqlml.errors import (Cancelled, DatabaseError, DataError, Error, IntegrityError, InterfaceError, InternalError,
                           NotSupportedError, OperationalError, ProgrammingError, SqlSyntaxError, Warning)
 
 __version__ = "0.1.0"
@@ -13,5 +13,5 @@ __all__ = [
     "STRING", "BINARY", "NUMBER", "DATETIME", "ROWID", "Date", "Time", "Timestamp", "Binary",
     "DateFromTicks", "TimeFromTicks", "TimestampFromTicks",
     "Warning", "Error", "InterfaceError", "DatabaseError", "DataError", "OperationalError", "IntegrityError",
-    "InternalError", "ProgrammingError", "NotSupportedError", "SqlSyntaxError",
+    "InternalError", "ProgrammingError", "NotSupportedError", "SqlSyntaxError", "Cancelled",
 ]

@@ -27,6 +27,10 @@ class OperationalError(DatabaseError):
     """Errors of the database's operation, not necessarily under the user's control."""
 
 
+class Cancelled(OperationalError):
+    """The statement was cancelled (Ctrl-C, a server's cancel request) before it finished."""
+
+
 class IntegrityError(DatabaseError):
     """Relational integrity is affected: a model name already taken."""
 

@@ -4,7 +4,8 @@ A front end that wants to show progress sets `Session.on_progress` to a listener
 `listener(task, done, total)` (total None when unknown) from whichever thread does the work (DuckDB
 pulls ML.PREDICT batches on its own threads). Without a listener a report only checks for cancellation.
 A statement interrupted in the main thread (Ctrl-C) cancels its Progress, so work it left running on
-other threads (tuning trials) stops at its next report.
+other threads (tuning trials) stops at its next report; `SessionCursor.interrupt()` cancels it from another
+thread (a server's cancel request).
 """
 
 from __future__ import annotations
@@ -12,11 +13,9 @@ from __future__ import annotations
 import threading
 from typing import Callable
 
+from sqlml.errors import Cancelled
+
 Listener = Callable[[str, int, "int | None"], None]
-
-
-class Cancelled(Exception):
-    """Raised by a report of a cancelled statement: the work reporting it stops."""
 
 
 class Progress:
@@ -27,7 +26,8 @@ class Progress:
         self.cancelled = cancelled or threading.Event()
 
     def __call__(self, task: str, done: int, total: int | None = None) -> None:
-        """Report `done` of `total` steps of `task`; raises Cancelled once the statement is cancelled."""
+        """Report `done` of `total` steps of `task`; raises sqlml's Cancelled once the statement is
+        cancelled, so the work reporting it stops."""
         if self.cancelled.is_set():
             raise Cancelled("the statement was cancelled")
         if self.listener is not None:

@@ -261,6 +261,14 @@ class SessionCursor:
                 if "no transaction is active" not in str(exc):
                     raise
 
+    def interrupt(self) -> None:
+        """Cancel the running statement from another thread: its DuckDB query and its long work (training
+        stops at its next progress report)."""
+        context = self._context
+        if context is not None:
+            context.progress.cancel()
+        self.duck.interrupt()
+
     def close(self) -> None:
         self.release()
         with suppress(duckdb.Error):

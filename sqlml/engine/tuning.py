@@ -22,7 +22,7 @@ import optuna
 
 from sqlml.engine.metrics import CLASSIFICATION_METRICS, REGRESSION_METRICS
 from sqlml.engine.progress import Progress
-from sqlml.errors import DataError, Error, ProgrammingError
+from sqlml.errors import Cancelled, DataError, Error, ProgrammingError
 from sqlml.parser.options import OPTIONS, check_combinations, search_spaces
 
 DEFAULT_OBJECTIVES = {"classification": "roc_auc", "regression": "r2_score", "clustering": "davies_bouldin_index"}
@@ -114,6 +114,8 @@ def run_trials(options: dict, task: str, train: Callable[[dict], tuple],
             if result[1][objective] is None:
                 raise DataError(f"the objective {objective} is undefined on the evaluation rows")
             record.result, record.objective = result, result[1][objective]
+        except Cancelled:
+            raise
         except Error as exc:  # the trial fails; the search goes on
             record.error = str(exc)
         return record

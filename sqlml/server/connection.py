@@ -146,7 +146,7 @@ class Connection:
     def cancel(self) -> None:
         """Interrupt the statement this client is running, if any (called from another thread)."""
         if self.running and self.cursor is not None:
-            self.cursor.duck.interrupt()
+            self.cursor.interrupt()
 
     # -- the message loop ---------------------------------------------------------------------------
     def _loop(self) -> None:

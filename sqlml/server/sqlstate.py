@@ -25,7 +25,7 @@ _BY_MESSAGE = [
     (re.compile(r"^Permission Error|^EXPORT MODEL is not allowed|outside the export directory"), "42501"),
 ]
 _BY_CLASS = [
-    (errors.SqlSyntaxError, "42601"), (errors.IntegrityError, "23000"), (errors.DataError, "22000"),
+    (errors.Cancelled, "57014"), (errors.SqlSyntaxError, "42601"), (errors.IntegrityError, "23000"), (errors.DataError, "22000"),
     (errors.NotSupportedError, "0A000"), (errors.ProgrammingError, "42000"),
 ]
 _CARET_LINE = re.compile(r"^LINE (\d+): (.*)\n( *)\^", re.M)

@@ -189,6 +189,26 @@ def test_read_write_accepts_writes(database, tmp_path):
     assert [row[:2] for row in reference(copy, "SHOW MODELS")] == [("main", "mass"), ("main", "species")]
 
 
+def test_cancel_stops_a_training_and_leaves_the_catalog_unchanged(database, tmp_path):
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(database, copy)
+    before = duck(copy, "SELECT * FROM sqlml.model_versions ORDER BY ALL")
+    models = [row[1] for row in reference(copy, "SHOW MODELS")]
+    with serve(copy, "--read-write") as port, psycopg.connect(dsn(port), autocommit=True) as con:
+        timer = threading.Timer(1.0, con.cancel)
+        timer.start()
+        started = time.monotonic()
+        with pytest.raises(psycopg.errors.QueryCanceled, match="cancelled"):
+            con.execute("CREATE MODEL slow OPTIONS (model_type = 'boosted_tree_regressor', input_label_cols = ['y'], "
+                        "max_iterations = 100000, early_stop = FALSE, learn_rate = 0.001) "
+                        "AS SELECT random() AS x, random() AS y FROM range(20000)")
+        timer.join()
+        assert time.monotonic() - started < 20  # 100,000 iterations take minutes
+        assert con.execute("SELECT 3").fetchone() == (3,)
+    assert duck(copy, "SELECT * FROM sqlml.model_versions ORDER BY ALL") == before
+    assert [row[1] for row in reference(copy, "SHOW MODELS")] == models == ["species"]
+
+
 def test_without_a_password_only_loopback_may_be_served(database):
     run = subprocess.run([sys.executable, "-m", "sqlml.server.cli", str(database), "--host", "0.0.0.0"],
                          capture_output=True, text=True, timeout=60)
