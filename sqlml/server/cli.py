@@ -1,7 +1,7 @@
 """`sqlml serve`: serve a DuckDB database to PostgreSQL clients (psql, psycopg, BI tools).
 
     sqlml serve DATABASE [--host 127.0.0.1] [--port 5433] [--read-only | --read-write]
-                         [--user U --password-env VAR] [--export-dir DIR]
+                         [--user U --password-env VAR] [--export-dir DIR] [--allow-file-access]
 """
 
 from __future__ import annotations
@@ -42,6 +42,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--user", help="the user clients must log in as (with --password-env)")
     parser.add_argument("--password-env", metavar="VAR", help="environment variable holding that user's password")
     parser.add_argument("--export-dir", metavar="DIR", help="allow EXPORT MODEL, writing inside DIR only")
+    parser.add_argument("--allow-file-access", action="store_true",
+                        help="let clients use DuckDB's own file and network access (read_csv, COPY, ATTACH, "
+                             "INSTALL/LOAD) as the server's user; refused by default")
     args = parser.parse_args(argv)
     if (args.user is None) != (args.password_env is None):
         parser.error("--user and --password-env go together")
@@ -60,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     credentials = Credentials(args.user, os.environ[args.password_env]) if args.user else None
     try:
         exports = ExportPolicy(allowed=args.export_dir is not None, directory=args.export_dir)
-        session = Session(args.database, read_only=args.read_only, exports=exports)
+        session = Session(args.database, read_only=args.read_only, exports=exports,
+                          config={"enable_external_access": args.allow_file_access})
         server = Server((args.host, args.port), session, credentials)
     except (Error, OSError) as exc:
         print(f"Error: {exc}", file=sys.stderr)

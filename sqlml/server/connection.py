@@ -61,6 +61,8 @@ class Result:
             return f"INSERT 0 {self.changed if self.columns is None else self.sent}"
         if first in _CHANGES_ROWS:
             return f"{first} {self.changed if self.columns is None else self.sent}"
+        if first == "SHOW":
+            return first
         if self.columns is not None:
             return f"SELECT {self.sent}"
         if first in ("CREATE", "DROP", "ALTER"):
@@ -181,6 +183,8 @@ class Connection:
     # -- running a statement ------------------------------------------------------------------------
     def _run(self, sql: str, params: list | None = None) -> Result:
         first = words(sql)
+        if first[:1] in (["SAVEPOINT"], ["RELEASE"]) or first[:2] == ["ROLLBACK", "TO"]:
+            return self._savepoint(first)
         if self.transaction == "E":
             if not first or first[0] not in _ENDS_TRANSACTION:
                 raise ServerError("25P02", "current transaction is aborted, commands ignored until end of "
@@ -214,7 +218,7 @@ class Connection:
         if first[0] not in _QUERY_WORDS and names in _STATUS_COLUMNS:
             row = duck.fetchone() if names == ["Count"] else None
             return Result(first, changed=row[0] if row else 0)
-        columns = [(name, oid, types.SIZES.get(oid, -1)) for name, oid in
+        columns = [(catalog.column_name(name), oid, types.SIZES.get(oid, -1)) for name, oid in
                    ((d[0], types.oid_of(d[1])) for d in description)]
         cursor = self.cursor
 
@@ -223,6 +227,19 @@ class Connection:
                 return duck.fetchmany(n)
 
         return Result(first, columns, fetch)
+
+    def _savepoint(self, first: list[str]) -> Result:
+        """DuckDB has no savepoints: inside a transaction SAVEPOINT and RELEASE do nothing (what drivers
+        send around a nested block that succeeds); ROLLBACK TO SAVEPOINT is refused (it cannot be honoured)."""
+        if self.transaction == "I":
+            raise ServerError("25P01", f"{first[0]} can only be used in transaction blocks")
+        if first[0] == "ROLLBACK":
+            raise ServerError("0A000", "ROLLBACK TO SAVEPOINT is not supported (DuckDB has no savepoints); "
+                                       "ROLLBACK the whole transaction")
+        if self.transaction == "E":
+            raise ServerError("25P02", "current transaction is aborted, commands ignored until end of "
+                                       "transaction block")
+        return Result(first[:1])
 
     def _deallocate(self, sql: str) -> None:
         match = _DEALLOCATE.match(sql)

@@ -36,17 +36,18 @@ def oid_of(duckdb_type) -> int:
     return _BY_DUCKDB_ID.get(duckdb_type.id, TEXT)
 
 
-def _plain(value):
-    """A nested value's parts as JSON can hold them."""
+def _json(value) -> str:
+    """A nested value as JSON text: numbers (decimals too, exactly) as numbers; NaN, infinities and values JSON
+    has no type for as strings in PostgreSQL's text format."""
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return "{" + ", ".join(f"{json.dumps(str(k))}: {_json(v)}" for k, v in value.items()) + "}"
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    if isinstance(value, (bool, int, float, str)) or value is None:
-        return value
-    return _text(value)
+        return "[" + ", ".join(_json(v) for v in value) + "]"
+    if isinstance(value, decimal.Decimal) and value.is_finite():
+        return format(value, "f")
+    if isinstance(value, (bool, int, str)) or value is None or isinstance(value, float) and math.isfinite(value):
+        return json.dumps(value)
+    return json.dumps(_text(value))
 
 
 def _interval(value: datetime.timedelta) -> str:
@@ -74,7 +75,7 @@ def _text(value) -> str:
     if isinstance(value, (bytes, bytearray, memoryview)):
         return "\\x" + bytes(value).hex()
     if isinstance(value, (dict, list, tuple)):
-        return json.dumps(_plain(value))
+        return _json(value)
     return str(value)
 
 
@@ -83,6 +84,7 @@ def encode(value) -> bytes | None:
     return None if value is None else _text(value).encode()
 
 
+_EPOCH = datetime.datetime(2000, 1, 1)  # PostgreSQL's binary dates and timestamps count from it
 _BINARY = {INT2: "!h", INT4: "!i", INT8: "!q", FLOAT4: "!f", FLOAT8: "!d"}
 _FROM_TEXT = {INT2: int, INT4: int, INT8: int, FLOAT4: float, FLOAT8: float, NUMERIC: decimal.Decimal,
               DATE: datetime.date.fromisoformat, TIMESTAMP: datetime.datetime.fromisoformat,
@@ -100,6 +102,11 @@ def decode_parameter(data: bytes | None, oid: int, binary: bool):
             return data != b"\0"
         if oid == BYTEA:
             return bytes(data)
+        if oid == DATE:
+            return _EPOCH.date() + datetime.timedelta(days=struct.unpack("!i", data)[0])
+        if oid in (TIMESTAMP, TIMESTAMPTZ):
+            moment = _EPOCH + datetime.timedelta(microseconds=struct.unpack("!q", data)[0])
+            return moment.replace(tzinfo=datetime.timezone.utc) if oid == TIMESTAMPTZ else moment
         if oid in (TEXT, VARCHAR, JSON, 0):
             return data.decode()
         raise ValueError(f"binary parameters of type OID {oid} are not supported; send them as text")

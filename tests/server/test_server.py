@@ -57,13 +57,14 @@ def test_psql_query_dt_and_d(server, database):
     tables = psql(server, "-A", "-t", "-c", r"\dt")
     assert tables.returncode == 0, tables.stderr
     listed = sorted(tuple(line.split("|")[:3]) for line in tables.stdout.splitlines())
-    expected = sorted((s, t, "table") for s, t in duck(database, "SELECT schema_name, table_name FROM duckdb_tables()"))
+    expected = sorted((s, t, "table") for s, t in duck(database, "SELECT schema_name, table_name FROM duckdb_tables() "
+                                                                 "WHERE schema_name = 'main'"))
     assert listed == expected
 
     described = psql(server, "-A", "-t", "-c", r"\d penguins")
     assert described.returncode == 0, described.stderr
     columns = [line.split("|")[:2] for line in described.stdout.splitlines() if "|" in line]
-    pg_names = {"BIGINT": "int8", "VARCHAR": "varchar", "DOUBLE": "float8"}
+    pg_names = {"BIGINT": "bigint", "VARCHAR": "character varying", "DOUBLE": "double precision"}  # PostgreSQL's \d
     expected = [[name, pg_names[kind]] for name, kind in
                 duck(database, "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'penguins' "
                                "ORDER BY column_index")]
@@ -263,8 +264,9 @@ def test_bi_probes(server, database):
         namespaces = con.execute("SELECT nspname FROM pg_catalog.pg_namespace ORDER BY 1").fetchall()
     truth = duck(database, "SELECT column_name, data_type, is_nullable FROM duckdb_columns() "
                            "WHERE table_name = 'penguins' ORDER BY column_index")
-    pg_names = {"BIGINT": "int8", "VARCHAR": "varchar", "DOUBLE": "float8"}
-    assert columns == [(name, pg_names[kind], pg_names[kind], not nullable) for name, kind, nullable in truth]
+    typnames = {"BIGINT": "int8", "VARCHAR": "varchar", "DOUBLE": "float8"}
+    formatted = {"BIGINT": "bigint", "VARCHAR": "character varying", "DOUBLE": "double precision"}  # PostgreSQL's
+    assert columns == [(name, formatted[kind], typnames[kind], not nullable) for name, kind, nullable in truth]
     assert info_columns == [(name, kind) for name, kind, _ in truth]
     assert tables == duck(database, "SELECT schema_name, table_name FROM duckdb_tables() ORDER BY ALL")
     assert {"main", "sqlml"} <= {n for (n,) in namespaces}
