@@ -3,12 +3,15 @@
 `create_engine("sqlml:///file.duckdb")` (`sqlml:///:memory:` or `sqlml://` for an in-memory database;
 `?read_only=true` or `connect_args={"read_only": True}`; other URL query keys are DuckDB settings) gives an
 engine on which plain DuckDB SQL and sqlml's ML statements both run, so pandas, JupySQL and Superset work
-with models. The SQL compiler, types and name reflection are duckdb_engine's; this module adds:
+with models. The SQL compiler and the types are duckdb_engine's; this module adds:
+- the URL: a file or memory, never a host (`sqlml://file.duckdb` is refused, not opened in memory); each
+  in-memory engine has one database of its own that all its connections and threads share;
 - the connection: every cursor SQLAlchemy opens is the sqlml connection's one cursor, so a transaction
   spans a SQLAlchemy connection's statements (as duckdb_engine does with DuckDB's connection);
 - isolation levels `REPEATABLE READ` (the default: SQLAlchemy's transactions are DuckDB transactions) and
   `AUTOCOMMIT` (each statement commits by itself, as in sqlml's DB-API; JupySQL asks for it);
-- reflection of columns, keys, constraints and comments from DuckDB's own catalog functions
+- reflection of schemas (the user's: not the model catalog's `sqlml`), tables, columns (nested types with
+  their fields), keys, constraints and comments from DuckDB's own catalog functions
   (duckdb_columns(), duckdb_constraints(), ...): SQLAlchemy 2.1's PostgreSQL queries need pg_catalog
   features DuckDB lacks (REGCLASS, pg_collation), so duckdb_engine 0.17's versions fail there.
 """
@@ -16,6 +19,7 @@ with models. The SQL compiler, types and name reflection are duckdb_engine's; th
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 
 import duckdb_engine
@@ -32,8 +36,39 @@ import sqlml
 AUTOCOMMIT, TRANSACTIONAL = "AUTOCOMMIT", "REPEATABLE READ"  # DuckDB's transactions see one snapshot
 
 # DuckDB type names that duckdb_engine's (PostgreSQL's) ischema_names lack
-_DUCKDB_TYPES = {"double": sqltypes.DOUBLE, "blob": sqltypes.LargeBinary, "decimal": sqltypes.Numeric,
-                 "struct": Struct, "map": Map, "union": Union}
+_DUCKDB_TYPES = {"double": sqltypes.DOUBLE, "blob": sqltypes.LargeBinary, "struct": Struct, "union": Union}
+
+_WITH_TIME_ZONE = {"timestamp with time zone": sqltypes.TIMESTAMP, "time with time zone": sqltypes.TIME}
+
+
+def _top_level_parts(text: str) -> list[str]:
+    """The comma-separated parts of `text` outside parentheses and quotes (`a INTEGER, b MAP(X, Y)`)."""
+    parts, depth, quote, start = [], 0, "", 0
+    for i, char in enumerate(text):
+        if quote:
+            quote = "" if char == quote else quote  # a doubled quote closes and reopens: the same result
+        elif char in "'\"":
+            quote = char
+        elif char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append(text[start:i].strip())
+            start = i + 1
+    return parts + [text[start:].strip()]
+
+
+def _field(part: str) -> tuple[str, str]:
+    """(name, type) of a STRUCT or UNION field `name TYPE` (`"a b" TYPE` quoted)."""
+    if part.startswith('"'):
+        end = part.index('"', 1)
+        while part.startswith('"', end + 1):  # a doubled quote inside the name
+            end = part.index('"', end + 2)
+        return part[1:end].replace('""', '"'), part[end + 1:].strip()
+    name, type_name = part.split(None, 1)
+    return name, type_name
+
 
 # the tables and views of the catalog functions, with what reflection reads of them
 _RELATIONS = """(SELECT table_oid AS oid, table_name AS name, database_name, schema_name, comment
@@ -109,12 +144,19 @@ class SqlmlDialect(duckdb_engine.Dialect):
 
     @classmethod
     def get_pool_class(cls, url: URL) -> type[pool.Pool]:
-        """One connection for an in-memory database (a second one would be another, empty database)."""
-        return pool.SingletonThreadPool if url.database in (None, "", ":memory:") else pool.QueuePool
+        """A queue of connections, in-memory databases too (duckdb_engine's SingletonThreadPool would give
+        each thread a connection of its own): each is a DuckDB connection to the engine's one database."""
+        return pool.QueuePool
 
     def create_connect_args(self, url: URL) -> tuple[tuple, dict]:
+        if url.host or url.username or url.password or url.port:
+            raise ArgumentError(f"{url.render_as_string()}: a sqlml URL names a file, not a host: "
+                                "sqlml:///relative.duckdb, sqlml:////absolute/path.duckdb or sqlml:// (in memory)")
         config = dict(url.query)
-        args: dict[str, Any] = {"database": url.database or ":memory:", "url_config": config}
+        database = url.database or ":memory:"
+        if database == ":memory:":  # one in-memory database per engine, which all its connections share
+            database = f":memory:sqlml_engine_{uuid.uuid4().hex}"
+        args: dict[str, Any] = {"database": database, "url_config": config}
         if "read_only" in config:
             try:
                 args["read_only"] = util.asbool(config.pop("read_only"))
@@ -161,6 +203,16 @@ class SqlmlDialect(duckdb_engine.Dialect):
         return connection.execute(text(f"{sql} AND {condition} ORDER BY 1"), params).scalars().all()
 
     @reflection.cache
+    def get_schema_names(self, connection, **kw) -> list[str]:
+        """`database.schema` of the user's schemas: not the model catalog `sqlml` (internal tables; SHOW MODELS
+        lists the models), nor those of DuckDB's own databases `system` and `temp`; pg_catalog and
+        information_schema are not listed either (they are in `system`)."""
+        rows = connection.execute(text(
+            "SELECT database_name, schema_name FROM duckdb_schemas() WHERE database_name NOT IN ('system', 'temp') "
+            "AND schema_name NOT IN ('sqlml', 'pg_catalog', 'information_schema') ORDER BY 1, 2"))
+        return [self.identifier_preparer.quote_schema(f"{database}.{schema}") for database, schema in rows]
+
+    @reflection.cache
     def get_table_names(self, connection, schema=None, **kw) -> list[str]:
         return self._names(connection, "SELECT table_name FROM duckdb_tables() WHERE NOT temporary", schema)
 
@@ -188,22 +240,30 @@ class SqlmlDialect(duckdb_engine.Dialect):
     @reflection.cache
     def get_columns(self, connection, table_name, schema=None, **kw) -> list[dict]:
         rows = self._rows(connection, table_name, schema, f"""
-            SELECT c.column_name, c.data_type, c.is_nullable, c.column_default, c.comment,
-                   c.numeric_precision, c.numeric_scale
+            SELECT c.column_name, c.data_type, c.is_nullable, c.column_default, c.comment
             FROM {_RELATIONS} JOIN duckdb_columns() AS c ON c.table_oid = r.oid""")
-        return [{"name": name, "type": self._column_type(data_type, precision, scale), "nullable": nullable,
+        return [{"name": name, "type": self._column_type(data_type), "nullable": nullable,
                  "default": default, "comment": comment, "autoincrement": False}
-                for name, data_type, nullable, default, comment, precision, scale in rows]
+                for name, data_type, nullable, default, comment in rows]
 
-    def _column_type(self, data_type: str, precision: int | None, scale: int | None) -> sqltypes.TypeEngine:
-        """The SQLAlchemy type of a DuckDB type name (`DECIMAL(10,2)`, `INTEGER[]`, `ENUM('a', 'b')`, ...)."""
+    def _column_type(self, data_type: str) -> sqltypes.TypeEngine:
+        """The SQLAlchemy type of a DuckDB type name (`DECIMAL(10,2)`, `INTEGER[]`, `ENUM('a', 'b')`,
+        `STRUCT(a INTEGER)`, `MAP(VARCHAR, INTEGER)`, ...)."""
         if data_type.endswith("]"):  # a LIST (`T[]`) or an ARRAY (`T[3]`)
-            return sqltypes.ARRAY(self._column_type(data_type[:data_type.rindex("[")], None, None))
-        name = data_type.split("(", 1)[0].strip().lower()
+            return sqltypes.ARRAY(self._column_type(data_type[:data_type.rindex("[")]))
+        name, _, inside = data_type.partition("(")
+        name, inside = name.strip().lower(), inside[:-1]
         if name == "enum":
-            return sqltypes.Enum(*(value.replace("''", "'") for value in re.findall(r"'((?:[^']|'')*)'", data_type)))
+            return sqltypes.Enum(*(value.replace("''", "'") for value in re.findall(r"'((?:[^']|'')*)'", inside)))
         if name == "decimal":
-            return sqltypes.Numeric(precision, scale)
+            return sqltypes.Numeric(*map(int, inside.split(",")))
+        if name in ("struct", "union"):
+            return _DUCKDB_TYPES[name]({field: self._column_type(type_name)
+                                        for field, type_name in map(_field, _top_level_parts(inside))})
+        if name == "map":
+            return Map(*map(self._column_type, _top_level_parts(inside)))
+        if name in _WITH_TIME_ZONE:
+            return _WITH_TIME_ZONE[name](timezone=True)
         type_class = self.ischema_names.get(name) or _DUCKDB_TYPES.get(name)
         if type_class is None:
             util.warn(f"Did not recognize type {data_type!r}")

@@ -176,3 +176,25 @@ def test_relative_links_point_at_existing_files_and_headings(page):
         elif anchor and target.suffix == ".md" and anchor not in _anchors(target):
             broken.append(link)
     assert not broken, f"{page.name}: broken links {broken}"
+
+
+def _modules_named_in_the_architecture_table() -> set[str]:
+    """The modules the table of docs/architecture.md's `## Modules` names, as paths under sqlml/: a cell's
+    first name gives the directory of the bare file names after it (`engine/predict.py`, `evaluate.py`)."""
+    section = (ROOT / "docs" / "architecture.md").read_text().split("## Modules", 1)[1].split("\n## ", 1)[0]
+    named = set()
+    for cell in re.findall(r"^\| ([^|]*) \|", section, re.M):
+        directory = ""
+        for name in re.findall(r"`([\w/]+\.py)`", cell):
+            directory = name.rpartition("/")[0] if "/" in name else directory
+            named.add(name if "/" in name else f"{directory}/{name}".lstrip("/"))
+    return named
+
+
+def test_architecture_names_every_module():
+    modules = {path.relative_to(ROOT / "sqlml").as_posix() for path in (ROOT / "sqlml").rglob("*.py")
+               if path.name != "__init__.py"}
+    named = _modules_named_in_the_architecture_table()
+    assert "engine/evaluate.py" in named  # the shorthand `engine/predict.py`, `evaluate.py` is understood
+    assert not modules - named, f"docs/architecture.md's module table lacks {sorted(modules - named)}"
+    assert not named - modules, f"docs/architecture.md names modules that do not exist: {sorted(named - modules)}"

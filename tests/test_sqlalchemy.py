@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import threading
 
 import duckdb
 import numpy as np
@@ -212,10 +213,15 @@ def catalog_file(path):
 
 def test_reflection_names_equal_duckdbs_catalog(catalog_file, engine):
     inspector = sa.inspect(engine)
-    assert inspector.get_schema_names() == [
+    # the user's schemas: not the model catalog `sqlml` (SHOW MODELS lists models) nor DuckDB's own databases
+    assert inspector.get_schema_names() == ["ml.main"] == [
         f"{db}.{schema}" for db, schema in duckdb_rows(
             catalog_file, "SELECT catalog_name, schema_name FROM information_schema.schemata "
-                          "WHERE schema_name NOT LIKE 'pg\\_%' ESCAPE '\\' ORDER BY 1, 2")]
+                          "WHERE catalog_name = 'ml' AND schema_name <> 'sqlml' ORDER BY 1, 2")]
+    with engine.connect() as conn:
+        conn.execute(text("ATTACH ':memory:' AS other"))
+        conn.execute(text("CREATE SCHEMA other.extra"))
+        assert sa.inspect(conn).get_schema_names() == ["ml.main", "other.extra", "other.main"]
     tables = duckdb_rows(catalog_file, "SELECT table_schema, table_name, table_type FROM information_schema.tables "
                                        "WHERE table_catalog = 'ml' ORDER BY 2")
     assert inspector.get_table_names() == [name for schema, name, kind in tables
@@ -324,3 +330,108 @@ def test_parameter_types_round_trip(engine):
                                f"(SELECT *, {select[7:]} FROM flowers WHERE id = 0))"), values).one()
     expected = (7, 0.25, "it's", datetime.date(2024, 2, 29), None, decimal.Decimal("1.50"), True)
     assert tuple(plain) == expected and tuple(ml) == expected
+
+
+@pytest.mark.parametrize("url", ["sqlml://ml.duckdb", "sqlml://user:secret@host:5432/ml.duckdb"])
+def test_urls_with_a_host_or_credentials_are_rejected(url, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # `sqlml://ml.duckdb` names a host, not a file: it must not open a memory database
+    with pytest.raises(sa.exc.ArgumentError, match="sqlml:///"):
+        sa.create_engine(url).connect()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_relative_path_is_relative_to_the_working_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    engine = sa.create_engine("sqlml:///rel.duckdb")
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE t AS SELECT 42 AS x"))
+    finally:
+        engine.dispose()
+    assert duckdb_rows(tmp_path / "rel.duckdb", "SELECT x FROM t") == [(42,)]
+
+
+def test_pooled_connections_threads_and_dispose_share_the_file(path, engine):
+    expected = duckdb_rows(path, "SELECT sum(petal) FROM flowers")[0][0]
+    with engine.connect() as first, engine.connect() as second:  # two pooled connections on one file
+        first.execute(text("INSERT INTO flowers VALUES (100, 1.0, 0.0, 'small')"))
+        first.commit()
+        assert second.execute(text("SELECT count(*) FROM flowers")).scalar() == 61
+        first.execute(text("DELETE FROM flowers WHERE id = 100"))
+        first.commit()
+    results, failures = [], []
+
+    def predict_and_sum():
+        try:
+            with engine.connect() as conn:
+                assert len(conn.execute(text(PREDICT)).all()) == 60
+                results.append(conn.execute(text("SELECT sum(petal) FROM flowers")).scalar())
+        except Exception as exc:  # reported by the main thread
+            failures.append(exc)
+
+    threads = [threading.Thread(target=predict_and_sum) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert failures == [] and results == [expected] * 6
+    engine.dispose()
+    with engine.connect() as conn:  # a disposed engine opens new connections
+        assert conn.execute(text("SELECT sum(petal) FROM flowers")).scalar() == expected
+
+
+def test_pandas_read_sql_table_params_and_to_sql_replace_append(path, engine):
+    table = pd.read_sql_table("flowers", engine)
+    assert list(table.itertuples(index=False, name=None)) == duckdb_rows(path, "SELECT * FROM flowers")
+    query = pd.read_sql_query("SELECT id FROM ML.PREDICT(MODEL species, (SELECT * FROM flowers WHERE petal > $1)) "
+                              "ORDER BY id", engine, params=(2.0,))
+    assert list(query["id"]) == [i for (i,) in duckdb_rows(path, "SELECT id FROM flowers WHERE petal > 2 ORDER BY id")]
+    frame = pd.DataFrame({"a": [1, 2], "b": ["x", "y"]})
+    for if_exists, expected in (("replace", 2), ("replace", 2), ("append", 4)):
+        frame.to_sql("small", engine, if_exists=if_exists, index=False)
+        assert duckdb_rows(path, "SELECT count(*), count(DISTINCT b) FROM small") == [(expected, 2)]
+    with pytest.raises(ValueError, match="already exists"):
+        frame.to_sql("small", engine, index=False)
+
+
+def test_reflection_of_nested_and_time_zone_types_then_core_select(path, engine):
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE TABLE nested (l INTEGER[], s STRUCT(a INTEGER, \"b c\" VARCHAR), d DECIMAL(10, 2), "
+                    "tz TIMESTAMP WITH TIME ZONE, m MAP(VARCHAR, INTEGER), u UNION(n INTEGER, t VARCHAR), "
+                    "ls STRUCT(k DOUBLE)[])")
+        con.execute("INSERT INTO nested VALUES ([1, 2], {'a': 1, 'b c': 'q'}, 3.14, '2024-01-01 12:00:00+00', "
+                    "MAP {'k': 1}, 5, [{'k': 0.5}]), (NULL, NULL, 1.50, NULL, NULL, 'x', [])")
+    types = {c["name"]: c["type"] for c in sa.inspect(engine).get_columns("nested")}
+    assert isinstance(types["l"], sa.ARRAY) and isinstance(types["l"].item_type, sa.INTEGER)
+    assert list(types["s"].fields) == ["a", "b c"] and isinstance(types["s"].fields["b c"], sa.String)
+    assert (types["d"].precision, types["d"].scale) == (10, 2)
+    assert isinstance(types["tz"], sa.TIMESTAMP) and types["tz"].timezone
+    assert isinstance(types["m"].key_type, sa.String) and isinstance(types["m"].value_type, sa.INTEGER)
+    assert list(types["u"].fields) == ["n", "t"]
+    assert isinstance(types["ls"].item_type.fields["k"], sa.DOUBLE)
+    nested = sa.Table("nested", sa.MetaData(), autoload_with=engine)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(nested).where(nested.c.d > 1).order_by(nested.c.d)).all()
+    assert [tuple(row) for row in rows] == duckdb_rows(path, "SELECT * FROM nested WHERE d > 1 ORDER BY d")
+
+
+def test_in_memory_engine_is_one_database_for_all_threads_and_one_per_engine():
+    engine, other = sa.create_engine("sqlml:///:memory:"), sa.create_engine("sqlml://")
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE t AS SELECT 42 AS x"))
+        seen = []
+
+        def read():
+            with engine.connect() as conn:
+                seen.append(conn.execute(text("SELECT x FROM t")).scalar())
+
+        thread = threading.Thread(target=read)
+        thread.start()
+        thread.join(timeout=30)
+        assert seen == [42]  # another thread (a web app's, Superset's) sees the same database
+        with other.connect() as conn, pytest.raises(sa.exc.ProgrammingError, match="t does not exist"):
+            conn.execute(text("SELECT x FROM t"))
+    finally:
+        engine.dispose()
+        other.dispose()
