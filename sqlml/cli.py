@@ -46,9 +46,9 @@ def main(argv: list[str] | None = None) -> int:
         args.files.insert(0, args.database)
         args.database = ":memory:"
     interactive = args.command is None and not args.files and sys.stdin.isatty()
-    try:
-        scripts = ([args.command] if args.command is not None else []) + \
-            [open(f, encoding="utf-8").read() for f in args.files]
+    try:  # (text, the file it comes from)
+        scripts = ([(args.command, None)] if args.command is not None else []) + \
+            [(open(f, encoding="utf-8").read(), f) for f in args.files]
     except OSError as exc:
         print(f"Error: cannot read {exc.filename}: {exc.strerror}", file=sys.stderr)
         return 1
@@ -62,12 +62,15 @@ def main(argv: list[str] | None = None) -> int:
             from sqlml.shell import repl
 
             return repl.run(shell)
-        for script in scripts or [sys.stdin.read()]:
-            if not shell.run_script(script):
+        for script, source in scripts or [(sys.stdin.read(), None)]:
+            if not shell.run_script(script, source):
                 return 1
         return 0
     except ExitShell:
         return 0
+    except KeyboardInterrupt:  # Ctrl-C between statements of a script
+        shell.error("interrupted")
+        return 1
     finally:
         shell.close()
 

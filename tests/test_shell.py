@@ -142,13 +142,17 @@ def test_ctrl_c_cancels_training_and_the_shell_goes_on(db, tmp_path):
 
 
 def test_ctrl_c_interrupts_a_long_duckdb_query(db, tmp_path):
+    """Every Ctrl-C stops the query at once (DuckDB's own polling for Ctrl-C misses some: three tries)."""
     with Shell(db, tmp_path) as shell:
-        shell.child.send("SELECT count(*) FROM range(100000000000) a WHERE a.range % 7 = 3;\r")
-        shell.child.expect_exact(ACCEPTED)
-        time.sleep(1)
-        shell.child.sendintr()
-        shell.child.expect_exact("interrupted", timeout=20)
-        shell.child.expect_exact(READY, timeout=20)
+        for _ in range(3):
+            shell.child.send("SELECT count(*) FROM range(100000000000) a WHERE a.range % 7 = 3;\r")
+            shell.child.expect_exact(ACCEPTED)
+            time.sleep(1)
+            started = time.monotonic()
+            shell.child.sendintr()
+            shell.child.expect_exact("Error: interrupted", timeout=20)
+            shell.child.expect_exact(READY, timeout=20)
+            assert time.monotonic() - started < 5
         assert "│     7 │" in shell.run("SELECT 3 + 4 AS seven;")
         assert shell.exit() == 0
 
@@ -318,3 +322,78 @@ def test_docs_transcripts(inputs, expected, tmp_path, monkeypatch, capsys):
 
 def test_docs_have_transcripts():
     assert len(transcripts()) >= 3
+
+
+HARD = ("SELECT '日本語' AS wide, '😀x' AS emoji, 'a' || chr(9) || 'b' AS tab, 'l1' || chr(10) || 'l2' AS nl, "
+        "'NULL' AS null_text, NULL AS nothing, true AS flag, 'a,\"b\"' AS quoted, '\\xAA\\x41'::BLOB AS bytes, "
+        "-1.50::DECIMAL(5,2) AS dec, DATE '2024-01-02' AS day")
+
+
+def test_box_keeps_its_shape_with_wide_characters_tabs_newlines_and_blobs(capsys):
+    from prompt_toolkit.utils import get_cwidth
+
+    status, out, _ = run_cli(capsys, "-c", HARD)
+    lines = out.splitlines()
+    assert status == 0 and len(lines) == 5 and len({get_cwidth(line) for line in lines}) == 1  # no tab, no newline
+    cells = [c.strip() for c in lines[3][1:-1].split("│")]
+    assert cells == ["日本語", "😀x", "a\\tb", "l1\\nl2", "NULL", "NULL", "true", 'a,"b"', "\\xAAA", "-1.50",
+                     "2024-01-02"]
+    with duckdb.connect() as con:  # DuckDB's own text for a BLOB
+        assert cells[8] == con.execute("SELECT '\\xAA\\x41'::BLOB::VARCHAR").fetchone()[0]
+    assert lines[3].split("│")[10] == " -1.50 "  # a number, right-aligned
+
+
+def test_csv_and_json_of_hard_values_parse_back(capsys):
+    with duckdb.connect() as con:
+        names, row = [d[0] for d in con.execute(HARD).description], con.execute(HARD).fetchone()
+    status, out, _ = run_cli(capsys, "-csv", "-c", HARD)
+    assert status == 0
+    parsed = list(csv.reader(io.StringIO(out)))
+    assert parsed[0] == names and parsed[1][:8] == ["日本語", "😀x", "a\tb", "l1\nl2", "NULL", "", "true", 'a,"b"']
+    status, out, _ = run_cli(capsys, "-json", "-c", HARD + ", 'nan'::DOUBLE AS nan, 'inf'::DOUBLE AS inf")
+    record = json.loads(out)[0]
+    assert status == 0 and [record[n] for n in names[:8]] == [*row[:5], None, True, 'a,"b"']
+    assert record["day"] == "2024-01-02" and record["nan"] is None and record["inf"] is None
+
+
+def test_a_statement_after_a_comment_still_prints_no_count(capsys):
+    status, out, _ = run_cli(capsys, "-c", "-- make it\nCREATE TABLE t AS SELECT 1 AS a;\n/* more */ INSERT INTO t VALUES (2);")
+    assert status == 0 and out == ""
+
+
+def test_bad_maxrows_values_are_errors(capsys):
+    for bad in ["-1", "²", "1.5", "x"]:
+        status, out, err = run_cli(capsys, "-c", f".maxrows {bad}\nSELECT 1;")
+        assert status == 1 and out == "" and err == f"Error: .maxrows takes a number of rows (0: all), not {bad!r}\n"
+
+
+def test_read_names_the_file_and_line_of_the_error(tmp_path, capsys):
+    script = tmp_path / "bad.sql"
+    script.write_text("SELECT 1 AS a;\n\nSELECT *\n  FROM nowhere;\nSELECT 3 AS c;\n")
+    status, out, err = run_cli(capsys, "-csv", "-c", f".read {script}\nSELECT 4 AS d;")
+    assert status == 1 and out == "a\n1\n"
+    assert "nowhere" in err and err.endswith(f"Error: in {script}, line 3\n")
+    status, out, err = run_cli(capsys, "-csv", ":memory:", str(script))
+    assert status == 1 and out == "a\n1\n" and err.endswith(f"Error: in {script}, line 3\n")
+
+
+def test_output_to_an_unwritable_path_keeps_the_output_where_it_was(tmp_path, capsys):
+    target = tmp_path / "first.csv"
+    status, out, err = run_cli(capsys, "-csv", "-c", f".output {target}\n.output {tmp_path}/no/such/dir.csv")
+    assert status == 1 and "cannot write" in err
+    status, out, err = run_cli(capsys, "-csv", "-c", f".output {target}\nSELECT 1 AS a;\n"
+                                                     f".output {tmp_path}/no/dir.csv")
+    assert status == 1 and out == "" and target.read_text() == "a\n1\n"
+
+
+def test_ctrl_c_in_a_script_run_is_a_clean_error():
+    import signal
+    import subprocess
+
+    child = subprocess.Popen([sys.executable, "-m", "sqlml.cli", "-c",
+                              "SELECT count(*) FROM range(100000000000) a WHERE a.range % 7 = 3"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(3)
+    child.send_signal(signal.SIGINT)
+    out, err = child.communicate(timeout=20)
+    assert child.returncode == 1 and out == "" and err == "Error: interrupted: the statement was cancelled\n"

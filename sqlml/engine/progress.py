@@ -3,9 +3,9 @@
 A front end that wants to show progress sets `Session.on_progress` to a listener, called as
 `listener(task, done, total)` (total None when unknown) from whichever thread does the work (DuckDB
 pulls ML.PREDICT batches on its own threads). Without a listener a report only checks for cancellation.
-A statement interrupted in the main thread (Ctrl-C) cancels its Progress, so work it left running on
-other threads (tuning trials) stops at its next report; `SessionCursor.interrupt()` cancels it from another
-thread (a server's cancel request).
+`SessionCursor.interrupt()`, called from another thread (the shell's Ctrl-C, a server's cancel request),
+cancels the statement's Progress: work reporting to it, on any thread, stops at its next report; a tuning
+search interrupted in its own thread cancels the trials it left running.
 """
 
 from __future__ import annotations

@@ -72,7 +72,7 @@ def _read(shell, args: list[str]) -> bool:
     except OSError as exc:
         shell.error(f"cannot read {args[0]}: {exc.strerror}")
         return False
-    return shell.run_script(script)
+    return shell.run_script(script, args[0])
 
 
 def _output(shell, args: list[str]) -> bool:
@@ -91,7 +91,7 @@ def _output(shell, args: list[str]) -> bool:
 
 
 def _maxrows(shell, args: list[str]) -> bool:
-    if not args[0].isdigit():
+    if not (args[0].isascii() and args[0].isdigit()):
         shell.error(f".maxrows takes a number of rows (0: all), not {args[0]!r}")
         return False
     shell.max_rows = int(args[0])

@@ -30,13 +30,24 @@ def rows_of(fetch: Callable[[int], list[tuple]]) -> Iterator[tuple]:
         yield from chunk
 
 
+_ESCAPES = str.maketrans({"\n": "\\n", "\r": "\\r", "\t": "\\t"})  # one cell stays one line of known width
+
+
+def blob_text(value: bytes | bytearray | memoryview) -> str:
+    """A BLOB as DuckDB spells it: printable ASCII as is, other bytes as \\xAA."""
+    return "".join(chr(b) if 32 <= b < 127 and b != 92 else f"\\x{b:02X}" for b in bytes(value))
+
+
 def text(value) -> str:
-    """A value as the box, table, markdown and line modes show it (DuckDB's spelling of NULL and booleans)."""
+    """A value as the box, table, markdown and line modes show it (DuckDB's spelling of NULL, booleans
+    and BLOBs; newlines and tabs escaped)."""
     if value is None:
         return "NULL"
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value).replace("\n", "\\n")
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return blob_text(value)
+    return str(value).translate(_ESCAPES)
 
 
 def _is_number(value) -> bool:
@@ -130,7 +141,7 @@ def _json_value(value):
     if isinstance(value, (datetime.date, datetime.time, datetime.datetime)):
         return value.isoformat(sep=" ") if isinstance(value, datetime.datetime) else value.isoformat()
     if isinstance(value, (bytes, bytearray, memoryview)):
-        return bytes(value).decode("utf-8", "backslashreplace")
+        return blob_text(value)
     if isinstance(value, (list, tuple)):
         return [_json_value(v) for v in value]
     if isinstance(value, dict):

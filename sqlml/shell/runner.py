@@ -4,8 +4,10 @@ results in the current output mode, report errors (a syntax error with its line 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
+import threading
 import time
 from typing import TextIO
 
@@ -19,6 +21,7 @@ from sqlml.shell.progress import ProgressBar
 # statements whose only result is DuckDB's row count: not printed, as in the DuckDB CLI
 _COUNT_ONLY = {"CREATE", "INSERT", "UPDATE", "DELETE", "DROP", "ALTER", "COPY", "ATTACH", "DETACH", "USE", "SET",
                "RESET", "BEGIN", "COMMIT", "ROLLBACK", "LOAD", "INSTALL", "CHECKPOINT", "TRUNCATE", "EXPORT"}
+_FIRST_WORD = re.compile(r"(?:\s+|--[^\n]*|/\*.*?\*/)*(\w*)", re.DOTALL)  # after spaces and comments
 
 
 def statements_in(text: str) -> bool:
@@ -97,15 +100,42 @@ class Shell:
             return False
         return all(self._run(statement) for statement in statements)
 
+    def _execute_in_thread(self, statement: str) -> bool:
+        """`cursor.execute(statement)` in a thread of its own: DuckDB's own check for Ctrl-C misses some, so
+        Ctrl-C (KeyboardInterrupt in this main thread) interrupts the cursor, again every 0.1 s until the
+        statement ends, then raises KeyboardInterrupt (unless the statement had finished anyway)."""
+        outcome, done = {}, threading.Event()  # not Thread.join: Ctrl-C during a join marks the thread ended
+
+        def work() -> None:
+            try:
+                outcome["result"] = self.cursor.execute(statement)
+            except BaseException as exc:  # re-raised below, in this thread
+                outcome["error"] = exc
+            finally:
+                done.set()
+
+        threading.Thread(target=work, name="sqlml-statement", daemon=True).start()
+        interrupted = False
+        while not done.is_set():
+            try:
+                done.wait(0.1)
+            except KeyboardInterrupt:
+                interrupted = True
+            if interrupted:
+                self.cursor.interrupt()
+        if "error" in outcome:
+            raise KeyboardInterrupt if interrupted else outcome["error"]
+        return outcome["result"]
+
     def _run(self, statement: str) -> bool:
         started, times = time.perf_counter(), os.times()
         try:
-            has_result = self.cursor.execute(statement)
+            has_result = self._execute_in_thread(statement)
             if self.progress:
                 self.progress.clear()
             description = self.cursor.duck.description if has_result else None
             if description is not None and not (
-                    [d[0] for d in description] == ["Count"] and statement.split(None, 1)[0].upper() in _COUNT_ONLY):
+                    [d[0] for d in description] == ["Count"] and _FIRST_WORD.match(statement).group(1).upper() in _COUNT_ONLY):
                 self.print_result([d[0] for d in description])
         except KeyboardInterrupt:
             self.error("interrupted: the statement was cancelled")
@@ -122,22 +152,31 @@ class Shell:
                   f"sys {now.system - times.system:.6f}", file=self.out, flush=True)
         return True
 
-    def run_script(self, text: str) -> bool:
+    def run_script(self, text: str, source: str | None = None) -> bool:
         """Run a script's statements and dot commands (a line starting with '.' between statements) in
-        order; False at the first error."""
+        order; False at the first error, after naming its line in the file `source` (if given)."""
         pending: list[str] = []
-        for line in text.splitlines():
-            if line.lstrip().startswith(".") and not statements_in("\n".join(pending)):
-                pending = []
-                if not run_command(self, line.strip()):
-                    return False
-                continue
+        start = 1  # the line of `text` where `pending` starts
+        for number, line in enumerate(text.splitlines(), 1):
+            if not statements_in("\n".join(pending)):
+                pending, start = [], number
+                if line.lstrip().startswith("."):
+                    if not run_command(self, line.strip()):
+                        return self._failed_at(source, number)
+                    continue
             pending.append(line)
             if is_complete("\n".join(pending)) and statements_in("\n".join(pending)):
                 if not self.execute("\n".join(pending)):
-                    return False
+                    return self._failed_at(source, start)
                 pending = []
-        return self.execute("\n".join(pending)) if statements_in("\n".join(pending)) else True
+        if statements_in("\n".join(pending)) and not self.execute("\n".join(pending)):
+            return self._failed_at(source, start)
+        return True
+
+    def _failed_at(self, source: str | None, line: int) -> bool:
+        if source is not None:
+            self.error(f"in {source}, line {line}")
+        return False
 
     def close(self) -> None:
         if self.out is not self.stdout:
