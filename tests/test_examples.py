@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import sqlml
-from sqlml.cli import run
+from sqlml.cli import main as cli_main
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = sorted((ROOT / "sql_examples").glob("*.sql"))
@@ -133,7 +133,7 @@ def test_every_example_has_a_check():
 def test_example_runs(example, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(ROOT)  # the scripts read their data relative to the repository root
     database = str(tmp_path / "example.duckdb")
-    assert run(database, [example.read_text()]) == 0, capsys.readouterr().err
+    assert cli_main([database, str(example)]) == 0, capsys.readouterr().err
     assert "│" in capsys.readouterr().out  # results were printed as tables
     with sqlml.connect(database) as con:
         CHECKS[example.name](con)
