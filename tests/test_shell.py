@@ -123,17 +123,22 @@ def test_syntax_error_shows_the_line_and_a_caret_under_the_token(db, tmp_path):
     assert lines[at + 1].strip() == "^" and "line 2" in lines[at - 1]
 
 
+def interrupt(shell: Shell, message: str) -> float:
+    """Ctrl-C; the seconds until `message` and then the prompt appear."""
+    started = time.monotonic()
+    shell.child.sendintr()
+    shell.child.expect_exact(message, timeout=20)
+    shell.child.expect_exact(READY, timeout=20)
+    return time.monotonic() - started
+
+
 def test_ctrl_c_cancels_training_and_the_shell_goes_on(db, tmp_path):
     before = catalog(db)
     with Shell(db, tmp_path) as shell:
         shell.child.send("CREATE MODEL slow OPTIONS(model_type='boosted_tree_regressor', max_iterations=100000,\r"
                          "  early_stop=false, max_tree_depth=8) AS SELECT * FROM big;\r")
         shell.child.expect(r"training \[[█░]{30}\] \d+/100000", timeout=60)
-        started = time.monotonic()
-        shell.child.sendintr()
-        shell.child.expect_exact("interrupted", timeout=20)
-        shell.child.expect_exact(READY, timeout=20)
-        assert time.monotonic() - started < 20
+        assert interrupt(shell, "interrupted") < 20
         assert "│     42 │" in shell.run("SELECT 40 + 2 AS answer;")
         models = shell.run(".models")
         assert "penguin_weight" in models and "slow" not in models
@@ -148,11 +153,7 @@ def test_ctrl_c_interrupts_a_long_duckdb_query(db, tmp_path):
             shell.child.send("SELECT count(*) FROM range(100000000000) a WHERE a.range % 7 = 3;\r")
             shell.child.expect_exact(ACCEPTED)
             time.sleep(1)
-            started = time.monotonic()
-            shell.child.sendintr()
-            shell.child.expect_exact("Error: interrupted", timeout=20)
-            shell.child.expect_exact(READY, timeout=20)
-            assert time.monotonic() - started < 5
+            assert interrupt(shell, "Error: interrupted") < 5
         assert "│     7 │" in shell.run("SELECT 3 + 4 AS seven;")
         assert shell.exit() == 0
 

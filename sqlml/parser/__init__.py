@@ -13,6 +13,7 @@ from sqlml.parser.nodes import (
 from sqlml.parser.statements import (
     has_ml_keyword,
     is_ml_statement,
+    leading_words,
     parse_statement,
     split_statements,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "SqlmlDialect",
     "has_ml_keyword",
     "is_ml_statement",
+    "leading_words",
     "parse_statement",
     "split_statements",
 ]

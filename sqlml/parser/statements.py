@@ -13,7 +13,15 @@ from sqlml.parser.dialect import SqlmlDialect, is_ml_call, ml_statement_prefix
 
 _ML_KEYWORD = re.compile(r"\bML\s*(?:\.|--|/\*)|\bMODELS?\b", re.IGNORECASE)
 _BLANKS_AND_COMMENTS = re.compile(r"(?:\s+|--[^\n]*|/\*.*?\*/)*", re.DOTALL)
+_LEADING_WORDS = re.compile(r"\w+(?:\s+\w+){0,3}")
 _DIALECT = SqlmlDialect()
+
+
+def leading_words(sql: str) -> list[str]:
+    """The first words (up to four, upper-cased) of a statement, after blanks and comments: what a front
+    end needs to name or classify it (`CREATE TABLE`, `SHOW`) without parsing it."""
+    run = _LEADING_WORDS.match(sql, _BLANKS_AND_COMMENTS.match(sql).end())
+    return run.group().upper().split() if run else []
 
 
 def _line_col(sql: str, offset: int) -> tuple[int, int]:

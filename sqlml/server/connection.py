@@ -21,13 +21,12 @@ from typing import Callable
 
 from sqlml import errors
 from sqlml.engine.session import SessionCursor
-from sqlml.parser import has_ml_keyword, split_statements
+from sqlml.parser import has_ml_keyword, leading_words, split_statements
 from sqlml.server import catalog, protocol, types
 from sqlml.server.auth import AuthenticationFailed
 from sqlml.server.sqlstate import ServerError, message, position, sqlstate
 
 BATCH_ROWS = 1000
-_WORDS = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*(\w+)(?:\s+(\w+))?(?:\s+(\w+))?(?:\s+(\w+))?", re.S)
 _PARAMETER = re.compile(r"\$(\d+)")
 _DEALLOCATE = re.compile(r"\s*DEALLOCATE\s+(?:PREPARE\s+)?(\w+|\"[^\"]+\")\s*;?\s*$", re.I)
 _CHANGES_ROWS = {"INSERT", "UPDATE", "DELETE", "MERGE", "COPY"}
@@ -36,12 +35,6 @@ _QUERY_WORDS = {"SELECT", "WITH", "VALUES", "FROM", "TABLE"}
 _ENDS_TRANSACTION = {"COMMIT", "END", "ROLLBACK", "ABORT"}
 _TAG_OF = {"START": "START TRANSACTION", "END": "COMMIT", "ABORT": "ROLLBACK"}
 _CREATE_MODIFIERS = {"OR", "REPLACE", "TEMP", "TEMPORARY", "UNIQUE", "IF", "NOT", "EXISTS", "PERSISTENT"}
-
-
-def words(sql: str) -> list[str]:
-    """The first (up to four) words of a statement, upper-cased, after any comments."""
-    match = _WORDS.match(sql)
-    return [w.upper() for w in match.groups() if w] if match else []
 
 
 @dataclass
@@ -182,7 +175,7 @@ class Connection:
 
     # -- running a statement ------------------------------------------------------------------------
     def _run(self, sql: str, params: list | None = None) -> Result:
-        first = words(sql)
+        first = leading_words(sql)
         if first[:1] in (["SAVEPOINT"], ["RELEASE"]) or first[:2] == ["ROLLBACK", "TO"]:
             return self._savepoint(first)
         if self.transaction == "E":
@@ -338,7 +331,7 @@ class Connection:
 
     def _columns_of(self, query: str, parameters: int):
         """The columns a query would return (run with NULL parameters and no rows), None for other statements."""
-        first = words(query)
+        first = leading_words(query)
         if not first or first[0] not in _QUERY_WORDS:
             return None
         return self._run(f"SELECT * FROM ({query}) AS described LIMIT 0", [None] * parameters or None).columns

@@ -4,7 +4,6 @@ results in the current output mode, report errors (a syntax error with its line 
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import sys
 import threading
@@ -13,7 +12,7 @@ from typing import TextIO
 
 from sqlml.engine.session import Session
 from sqlml.errors import Error, SqlSyntaxError
-from sqlml.parser import split_statements
+from sqlml.parser import leading_words, split_statements
 from sqlml.shell import render
 from sqlml.shell.commands import run_command
 from sqlml.shell.progress import ProgressBar
@@ -21,7 +20,6 @@ from sqlml.shell.progress import ProgressBar
 # statements whose only result is DuckDB's row count: not printed, as in the DuckDB CLI
 _COUNT_ONLY = {"CREATE", "INSERT", "UPDATE", "DELETE", "DROP", "ALTER", "COPY", "ATTACH", "DETACH", "USE", "SET",
                "RESET", "BEGIN", "COMMIT", "ROLLBACK", "LOAD", "INSTALL", "CHECKPOINT", "TRUNCATE", "EXPORT"}
-_FIRST_WORD = re.compile(r"(?:\s+|--[^\n]*|/\*.*?\*/)*(\w*)", re.DOTALL)  # after spaces and comments
 
 
 def statements_in(text: str) -> bool:
@@ -123,6 +121,8 @@ class Shell:
                 interrupted = True
             if interrupted:
                 self.cursor.interrupt()
+        if self.progress:
+            self.progress.clear()
         if "error" in outcome:
             raise KeyboardInterrupt if interrupted else outcome["error"]
         return outcome["result"]
@@ -131,21 +131,15 @@ class Shell:
         started, times = time.perf_counter(), os.times()
         try:
             has_result = self._execute_in_thread(statement)
-            if self.progress:
-                self.progress.clear()
-            description = self.cursor.duck.description if has_result else None
-            if description is not None and not (
-                    [d[0] for d in description] == ["Count"] and _FIRST_WORD.match(statement).group(1).upper() in _COUNT_ONLY):
-                self.print_result([d[0] for d in description])
+            names = [d[0] for d in self.cursor.duck.description or ()] if has_result else []
+            if names and not (names == ["Count"] and next(iter(leading_words(statement)), "") in _COUNT_ONLY):
+                self.print_result(names)
         except KeyboardInterrupt:
             self.error("interrupted: the statement was cancelled")
             return False
         except Error as exc:
             self.show_error(exc, statement)
             return False
-        finally:
-            if self.progress:
-                self.progress.clear()
         if self.timer:
             now = os.times()
             print(f"Run Time (s): real {time.perf_counter() - started:.3f} user {now.user - times.user:.6f} "
