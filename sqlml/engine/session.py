@@ -28,7 +28,7 @@ from sqlml.engine.linear_sql import DATA_ERROR_MARKER
 from sqlml.engine import catalog
 from sqlml.engine.model import ModelCache
 from sqlml.engine.progress import Listener, Progress
-from sqlml.engine.params import bind, literal, quote_identifier
+from sqlml.engine.params import Parameters, bind, check_places, literal, quote_identifier
 from sqlml.engine.statements import STATEMENTS
 from sqlml.parser import (AlterModel, CreateModel, DropModel, MLFunction, has_ml_keyword, is_ml_statement,
                           parse_statement, split_statements)
@@ -127,6 +127,7 @@ class SessionCursor:
         self._views: list[str] = []
         self._inputs: list[SessionCursor] = []
         self._context: MLContext | None = None
+        self._parameters = Parameters()  # the running ML statement's, set on its input cursors too
 
     # -- running statements -------------------------------------------------------------------------
     def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> bool:
@@ -155,7 +156,9 @@ class SessionCursor:
             self.duck.execute(text, params)
             return True
         if params:
-            text = bind(text, params)
+            check_places(_parse(text))
+            text, self._parameters = bind(text, params)
+            self._parameters.apply(self.duck)
         statement = _parse(text)
         self._context = self._new_context()
         handler = STATEMENTS.get(type(statement))
@@ -214,6 +217,8 @@ class SessionCursor:
         sub = SessionCursor(self.session)
         self._inputs.append(sub)
         sub._follow(self.duck)
+        sub._parameters = self._parameters
+        sub._parameters.apply(sub.duck)
         sub._context = sub._new_context()
         return sub.duck.sql(sub._plan(sql)).to_arrow_reader(batch_rows)
 
@@ -243,6 +248,10 @@ class SessionCursor:
     def release(self) -> None:
         """Drop the previous statement's result, relations and input cursors. Best effort: DuckDB refuses
         some of this inside an aborted transaction, and a leftover registration is harmless (unique name)."""
+        if self._parameters.values:
+            with suppress(duckdb.Error):
+                self._parameters.clear(self.duck)
+            self._parameters = Parameters()
         if not (self._views or self._inputs):
             return
         for cleanup in [self.duck.abort, *(functools.partial(self.duck.unregister, view) for view in self._views)]:

@@ -406,6 +406,8 @@ class SqlmlDialect(DuckDB):
 
     class Tokenizer(DuckDB.Tokenizer):
         IDENTIFIERS = ['"', "`"]
+        # `?::INT` is a parameter cast in DuckDB, not the `?::` operator of sqlglot's base tokenizer
+        KEYWORDS = {text: kind for text, kind in DuckDB.Tokenizer.KEYWORDS.items() if text != "?::"}
 
     Parser = SqlmlParser
     Generator = SqlmlGenerator
