@@ -4,7 +4,7 @@ from sqlml.dbapi import (BINARY, DATETIME, NUMBER, ROWID, STRING, Binary, Connec
                          Time, TimeFromTicks, Timestamp, TimestampFromTicks, apilevel, connect, paramstyle,
                          threadsafety)
 from sqlml.errors import (Cancelled, DatabaseError, DataError, Error, IntegrityError, InterfaceError, InternalError,
-                          NotSupportedError, OperationalError, ProgrammingError, SqlSyntaxError, Warning)
+                          NotSupportedError, OperationalError, ProgrammingError, SqlSyntaxError, TransactionConflict, Warning)
 
 __version__ = "0.1.0"
 
@@ -14,4 +14,5 @@ __all__ = [
     "DateFromTicks", "TimeFromTicks", "TimestampFromTicks",
     "Warning", "Error", "InterfaceError", "DatabaseError", "DataError", "OperationalError", "IntegrityError",
     "InternalError", "ProgrammingError", "NotSupportedError", "SqlSyntaxError", "Cancelled",
+    "TransactionConflict",
 ]

@@ -31,6 +31,11 @@ class Cancelled(OperationalError):
     """The statement was cancelled (Ctrl-C, a server's cancel request) before it finished."""
 
 
+class TransactionConflict(OperationalError):
+    """A concurrent transaction changed the same model first; the statement changed nothing and can be retried
+    (PostgreSQL's serialization_failure, SQLSTATE 40001)."""
+
+
 class IntegrityError(DatabaseError):
     """Relational integrity is affected: a model name already taken."""
 

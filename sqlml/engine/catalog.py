@@ -11,6 +11,7 @@ Model names compare case-insensitively, as DuckDB identifiers do.
 from __future__ import annotations
 
 import json
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any, Iterator
@@ -18,7 +19,7 @@ from typing import Any, Iterator
 import duckdb
 
 from sqlml.engine.params import literal
-from sqlml.errors import ProgrammingError
+from sqlml.errors import ProgrammingError, TransactionConflict
 
 _TRIALS_DDL = """
 CREATE TABLE IF NOT EXISTS sqlml.model_trials (
@@ -115,19 +116,34 @@ def in_transaction(cur: duckdb.DuckDBPyConnection) -> bool:
     return query(cur, "SELECT txid_current()") == query(cur, "SELECT txid_current()")
 
 
+# One catalog writer at a time in this process (DuckDB lets one process write a file): DuckDB's optimistic
+# transactions would otherwise fail concurrent writers (both creating the catalog, both taking version n + 1).
+_WRITER = threading.Lock()
+_CONFLICTS = ("write-write conflict", "Conflict on tuple deletion", "Duplicate key")
+
+
 @contextmanager
 def transaction(cur: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """One DuckDB transaction around a catalog write; inside the user's transaction, part of it."""
-    if in_transaction(cur):  # the user's COMMIT or ROLLBACK decides
-        yield
-        return
-    cur.begin()
+    """One DuckDB transaction around a catalog write, serialized with this process's other catalog writes;
+    inside the user's transaction, part of it (the user's COMMIT or ROLLBACK decides). A conflict with a
+    concurrent transaction (possible only then) is a TransactionConflict: nothing was written, retry."""
     try:
-        yield
-    except BaseException:
-        cur.rollback()
-        raise
-    cur.commit()
+        if in_transaction(cur):
+            yield
+            return
+        with _WRITER:
+            cur.begin()
+            try:
+                yield
+            except BaseException:
+                cur.rollback()
+                raise
+            cur.commit()
+    except (duckdb.TransactionException, duckdb.ConstraintException) as exc:
+        if not any(marker in str(exc) for marker in _CONFLICTS):
+            raise
+        raise TransactionConflict("a concurrent transaction changed the model catalog first; this statement "
+                                  f"changed nothing and can be retried ({str(exc).splitlines()[0]})") from None
 
 
 def resolve_name(cur: duckdb.DuckDBPyConnection, name: tuple[str | None, str]) -> tuple[str, str]:
