@@ -391,10 +391,14 @@ def test_ctrl_c_in_a_script_run_is_a_clean_error():
     import signal
     import subprocess
 
-    child = subprocess.Popen([sys.executable, "-m", "sqlml.cli", "-c",
+    child = subprocess.Popen([sys.executable, "-m", "sqlml.cli", "-c", "SELECT 'ready' AS state; "
                               "SELECT count(*) FROM range(100000000000) a WHERE a.range % 7 = 3"],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(3)
+    for line in child.stdout:  # the first statement's result: the script is running (not still importing)
+        if "ready" in line:
+            break
     child.send_signal(signal.SIGINT)
     out, err = child.communicate(timeout=20)
-    assert child.returncode == 1 and out == "" and err == "Error: interrupted: the statement was cancelled\n"
+    # almost always during the long count; in the instant between the two statements the message is shorter
+    assert child.returncode == 1 and out.strip() in ("", "└───────┘") and \
+        err in ("Error: interrupted: the statement was cancelled\n", "Error: interrupted\n")
