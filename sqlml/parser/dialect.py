@@ -35,6 +35,8 @@ _NAME_REQUIRED = {"DESCRIBE", "DESC"}
 DATA_FUNCTIONS = {"DESCRIBE_DATA", "VALIDATE_DATA_DRIFT"}
 
 _TOKEN_REPR = re.compile(r",? but got <Token [^>]*>")
+# sqlglot's word for a node missing an operand: "Required keyword: 'expression' missing for <class '...And'>"
+_MISSING_OPERAND = re.compile(r"^Required keyword: '\w+' missing for <class '[\w.]+'>")
 _FRIENDLIER_MESSAGES = {
     "Expecting (": "Expected '('",
     "Expecting )": "Expected ')'",
@@ -131,6 +133,8 @@ class SqlmlParser(DuckDBParser):
     def raise_error(self, message: str, token: Token | None = None) -> None:
         """Word the error for humans and record the offset it points at (``errors[0]["start"]``)."""
         message = _TOKEN_REPR.sub("", _FRIENDLIER_MESSAGES.get(message, message))
+        if _MISSING_OPERAND.match(message):  # speak SQL, not sqlglot's class names
+            message = f"Expected an expression after '{self._prev.text}'" if self._prev else "Expected an expression"
         if token or self._curr:
             token = token or self._curr
             text = self.sql[token.start : token.end + 1]
