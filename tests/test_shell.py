@@ -55,9 +55,11 @@ def catalog(path: Path) -> list[tuple]:
 class Shell:
     """The real shell process in a 40x200 pseudo-terminal, history in a temporary file."""
 
-    def __init__(self, db: Path, home: Path):
+    def __init__(self, db: Path, home: Path, **changes: str | None):
+        """`changes`: environment variables to set (None: to unset) besides the defaults."""
         env = {**os.environ, "TERM": "xterm-256color", "PROMPT_TOOLKIT_NO_CPR": "1", "HOME": str(home),
-               "SQLML_HISTORY": str(home / "history")}
+               "SQLML_HISTORY": str(home / "history"), **changes}
+        env = {name: value for name, value in env.items() if value is not None}
         self.child = pexpect.spawn(sys.executable, ["-m", "sqlml.cli", str(db)], env=env, cwd=str(ROOT),
                                    dimensions=(40, 200), encoding="utf-8", timeout=30)
         self.child.expect_exact(READY)
@@ -166,6 +168,23 @@ def test_history_persists_across_runs(db, tmp_path):
     with Shell(db, tmp_path) as shell:
         assert "│ 1235 │" in shell.run("\x1b[A")  # Up: the previous run's statement
         assert shell.exit() == 0
+
+
+def test_history_lives_in_xdg_state_home_where_it_is_set(db, tmp_path):
+    state = tmp_path / "state"
+    with Shell(db, tmp_path, SQLML_HISTORY=None, XDG_STATE_HOME=str(state)) as shell:
+        shell.run("SELECT 77 AS xdg;")
+        assert shell.exit() == 0
+    assert "SELECT 77 AS xdg;" in (state / "sqlml" / "history").read_text()
+    assert not (tmp_path / ".sqlml_history").exists()
+
+
+def test_an_empty_sqlml_history_keeps_no_history_file(db, tmp_path):
+    with Shell(db, tmp_path, SQLML_HISTORY="", XDG_STATE_HOME=str(tmp_path / "state")) as shell:
+        shell.run("SELECT 78 AS kept;")
+        assert "│   78 │" in shell.run("\x1b[A")  # Up: remembered within the session
+        assert shell.exit() == 0
+    assert [p.name for p in tmp_path.rglob("*") if "hist" in p.name] == []
 
 
 def test_completion_offers_ml_functions_and_models(db, tmp_path):

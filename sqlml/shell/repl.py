@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 from prompt_toolkit import PromptSession
-from prompt_toolkit.history import FileHistory
+from prompt_toolkit.history import FileHistory, InMemoryHistory
 from prompt_toolkit.key_binding import KeyBindings
 from prompt_toolkit.lexers import PygmentsLexer
 from pygments.lexers.sql import SqlLexer
@@ -20,9 +20,23 @@ from sqlml.shell.runner import Shell, is_complete
 PROMPT, CONTINUATION = "sqlml> ", "   ...> "
 
 
-def history_path() -> Path:
-    """$SQLML_HISTORY, else ~/.sqlml_history."""
-    return Path(os.environ.get("SQLML_HISTORY") or Path.home() / ".sqlml_history")
+def history_path() -> Path | None:
+    """Where the shell keeps its history: $SQLML_HISTORY (set but empty: nowhere), else
+    $XDG_STATE_HOME/sqlml/history where XDG_STATE_HOME is set, else ~/.sqlml_history."""
+    if "SQLML_HISTORY" in os.environ:
+        return Path(os.environ["SQLML_HISTORY"]) if os.environ["SQLML_HISTORY"] else None
+    if os.environ.get("XDG_STATE_HOME"):
+        return Path(os.environ["XDG_STATE_HOME"]) / "sqlml" / "history"
+    return Path.home() / ".sqlml_history"
+
+
+def _history():
+    """The prompt's history: kept in history_path()'s file, or for this session only."""
+    path = history_path()
+    if path is None:
+        return InMemoryHistory()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return FileHistory(str(path))
 
 
 def _key_bindings() -> KeyBindings:
@@ -47,7 +61,7 @@ def run(shell: Shell) -> int:
     print(f'sqlml shell, database {shell.database}. Statements end with ";". Enter ".help" for the dot commands.',
           file=shell.stdout, flush=True)
     completer = ShellCompleter(shell)
-    prompt = PromptSession(history=FileHistory(str(history_path())), lexer=PygmentsLexer(SqlLexer),
+    prompt = PromptSession(history=_history(), lexer=PygmentsLexer(SqlLexer),
                            completer=completer, complete_while_typing=False, multiline=True,
                            key_bindings=_key_bindings(),
                            prompt_continuation=lambda width, line, wrap: CONTINUATION.rjust(width))
