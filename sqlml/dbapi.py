@@ -14,7 +14,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import duckdb
 
 from sqlml.engine.session import Session, SessionCursor
-from sqlml.errors import Error, InterfaceError
+from sqlml.errors import Error, InterfaceError, Warning
 
 apilevel = "2.0"
 threadsafety = 1  # threads may share the module, not connections
@@ -46,6 +46,7 @@ class Cursor:
         self._has_result = False
         self._rowcount: int | None = None  # set by executemany; else read from DuckDB when asked
         self.arraysize = 1
+        self.messages: list[tuple[type, str]] = []  # PEP 249's extension: (sqlml.Warning, notice) of the last statement
 
     def _open(self) -> SessionCursor:
         if self._cursor is None:
@@ -78,7 +79,9 @@ class Cursor:
     def execute(self, operation: str, parameters: Sequence[Any] | Mapping[str, Any] | None = None) -> "Cursor":
         cursor = self._open()
         self._has_result, self._rowcount = False, None  # nothing of the previous statement survives a failure
+        self.messages = []
         self._has_result = cursor.execute(operation, parameters)
+        self.messages = [(Warning, notice) for notice in cursor.notices]
         return self
 
     def executemany(self, operation: str, seq_of_parameters: Iterable[Sequence[Any] | Mapping[str, Any]]) -> "Cursor":

@@ -61,7 +61,7 @@ class MLContext:
     turned into relations registered on `cur`. Exceptions raised while DuckDB pulls batches from a
     `stream` are kept in `errors`, so the statement can report them instead of DuckDB's wrapper.
     `progress(task, done, total)` reports the steps of long work (engine/progress.py); `exports` says where
-    EXPORT MODEL may write.
+    EXPORT MODEL may write; `notices` collects what the user should know about the result.
     """
 
     def __init__(self, cur: duckdb.DuckDBPyConnection, run_input: Callable[[str, int], pa.RecordBatchReader],
@@ -74,6 +74,7 @@ class MLContext:
         self.progress = progress or Progress()
         self.exports = exports
         self.errors: list[BaseException] = []
+        self.notices: list[str] = []  # what the user should know about the result (SessionCursor.notices)
 
     def read_table(self, sql: str) -> pa.Table:
         """The whole result of a query (ML functions allowed) run on `cur`, so it sees what the user's

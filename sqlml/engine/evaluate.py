@@ -85,6 +85,18 @@ def _features_and_scores(ctx: MLContext, call: MLFunction, model: Model) -> tupl
     return X, model.estimator.predict(X)
 
 
+def training_rows_notice(model: Model) -> str:
+    """What ML.EVALUATE without input says when the version held no rows out."""
+    version = model.version
+    method = version.options.get("data_split_method")
+    why = {"NO_SPLIT": "data_split_method was NO_SPLIT", "AUTO_SPLIT": "AUTO_SPLIT holds none out below 500 rows",
+           "RANDOM": "RANDOM without data_split_eval_fraction holds none out below 500 rows"}.get(
+        method, f"its {method} split gave no evaluation rows")
+    return (f"model {version.qualified_name} version {version.version} held no rows out ({why}): these metrics are "
+            f"measured on its {version.training_rows} training rows, so they flatter it; pass held-out rows, "
+            f"ML.EVALUATE(MODEL {version.model_name}, TABLE t), or train with data_split_method='RANDOM', data_split_eval_fraction=0.2")
+
+
 def evaluate(ctx: MLContext, call: MLFunction) -> pa.Table:
     params = ctx.params(call, {"threshold": float, "trial_id": int})
     model = ctx.trained_model(call, params.get("trial_id"), ": compare ML.PREDICT with the labels in SQL instead")
@@ -93,6 +105,8 @@ def evaluate(ctx: MLContext, call: MLFunction) -> pa.Table:
     if call.input_sql is None:
         row = metrics.compute(model.task, *read_eval_predictions(model.version.eval_predictions),
                               threshold=threshold) if supervised else model.version.metrics
+        if supervised and not model.version.eval_rows:
+            ctx.notices.append(training_rows_notice(model))
     elif supervised:
         row = metrics.compute(model.task, *labels_and_scores(ctx, call, model), threshold=threshold)
     else:

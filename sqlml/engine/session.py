@@ -128,6 +128,7 @@ class SessionCursor:
         self._inputs: list[SessionCursor] = []
         self._context: MLContext | None = None
         self._parameters = Parameters()  # the running ML statement's, set on its input cursors too
+        self.notices: list[str] = []  # what the last statement's handlers want the user to know
 
     # -- running statements -------------------------------------------------------------------------
     def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> bool:
@@ -136,6 +137,7 @@ class SessionCursor:
         if params is not None and (isinstance(params, (str, bytes)) or not isinstance(params, (Sequence, Mapping))):
             raise errors.ProgrammingError(f"parameters must be a sequence or a mapping, not {type(params).__name__}")
         self.release()
+        self.notices = []
         with self.translated():
             if not has_ml_keyword(sql):
                 self.duck.execute(sql) if params is None else self.duck.execute(sql, params)
@@ -146,9 +148,12 @@ class SessionCursor:
             has_result, offset = False, 0
             for text in statements:
                 self.release()
+                self._context = None
                 offset = sql.index(text, offset)
                 with _positions_in(sql, offset):
                     has_result = self._execute_one(text, params)
+                if self._context is not None:
+                    self.notices += self._context.notices
             return has_result
 
     def _execute_one(self, text: str, params) -> bool:

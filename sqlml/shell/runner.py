@@ -134,6 +134,8 @@ class Shell:
             names = [d[0] for d in self.cursor.duck.description or ()] if has_result else []
             if names and not (names == ["Count"] and next(iter(leading_words(statement)), "") in _COUNT_ONLY):
                 self.print_result(names)
+            for notice in self.cursor.notices:
+                print(f"Notice: {notice}", file=self.stderr, flush=True)
         except KeyboardInterrupt:
             self.error("interrupted: the statement was cancelled")
             return False
