@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlml.engine import catalog
 from sqlml.engine.context import MLContext
 from sqlml.engine.params import quote_identifier
-from sqlml.engine.train import create_model
+from sqlml.engine.train import create_model, label_notice
 from sqlml.errors import ProgrammingError
 from sqlml.parser import AlterModel, CreateModel, DescribeModel, DropModel, ExportModel, ShowModels
 from sqlml.parser.options import validate_alter_options
@@ -64,6 +64,7 @@ def _describe(ctx: MLContext, statement: DescribeModel) -> bool:
     version = catalog.active_version(cur, schema, name)
     if version is None:
         raise ProgrammingError(f"model {schema}.{name} does not exist")
+    ctx.notices += filter(None, [label_notice(catalog.load(cur, schema, name, version))])
     cur.execute(catalog.DESCRIBE_MODEL_SQL, [schema, name, version])
     return True
 

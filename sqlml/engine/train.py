@@ -411,6 +411,24 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
         eval_predictions=_eval_predictions_blob(eval_y, eval_scores),
         artifact_format=trainer.artifact_format, artifact=estimator.artifact())
     _store(cur, statement, record, trials or search_trials)
+    ctx.notices += filter(None, [label_notice(record)])
+
+
+CONTINUOUS_CLASSES = 20  # a numeric label with more classes than this looks like a quantity
+
+
+def label_notice(version: ModelVersion) -> str | None:
+    """A warning for a classifier whose numeric label has so many values it looks continuous."""
+    classes = version.classes or ()
+    if len(classes) <= CONTINUOUS_CLASSES:
+        return None
+    label_type = pa.type_for_alias(version.label_type)
+    if not (pa.types.is_integer(label_type) or pa.types.is_floating(label_type)):
+        return None
+    regressor = version.model_type.replace("classifier", "regressor").replace("logistic_reg", "linear_reg")
+    return (f"label '{version.label}' of classifier {version.qualified_name} has {len(classes)} distinct numeric "
+            f"values, each learned as a class of its own; if it is a quantity, train a regressor "
+            f"(model_type='{regressor}')")
 
 
 def _store(cur, statement: CreateModel, record: ModelVersion, trials: list = ()) -> None:

@@ -45,3 +45,28 @@ def test_the_shell_prints_the_notice_after_the_result(tmp_path):
                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     assert "accuracy" in run.stdout and run.stderr.startswith("Notice: model main.s version 1 held no rows out")
+
+
+@pytest.mark.parametrize("model_type, label, warned", [
+    ("boosted_tree_classifier", "body_mass_g", "model_type='boosted_tree_regressor'"),
+    ("logistic_reg", "mass_band", "model_type='linear_reg'"),
+    ("boosted_tree_classifier", "species", None),  # a string label: its values are classes
+    ("logistic_reg", "year", None),  # three numeric values
+])
+def test_a_classifier_on_a_label_with_hundreds_of_numbers_is_warned_about(model_type, label, warned):
+    """(issue 19, item 8) body_mass_g trained silently as a 94-class problem."""
+    with sqlml.connect() as con:
+        cur = con.cursor()
+        cur.execute(LOAD)
+        cur.execute("ALTER TABLE p ADD COLUMN mass_band INTEGER; UPDATE p SET mass_band = body_mass_g // 150")
+        distinct = cur.execute(f"SELECT count(DISTINCT {label}) FROM p").fetchone()[0]
+        cur.execute(f"CREATE MODEL c OPTIONS(model_type='{model_type}', input_label_cols=['{label}'], max_iterations=2) "
+                    "AS SELECT * FROM p")
+        created = cur.messages
+        described = cur.execute("DESCRIBE MODEL c").messages
+    if warned is None:
+        assert created == described == []
+    else:
+        [(kind, text)] = created
+        assert kind is sqlml.Warning and f"label '{label}'" in text and f"{distinct} distinct numeric values" in text
+        assert warned in text and described == created
