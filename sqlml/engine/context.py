@@ -11,6 +11,7 @@ import pyarrow as pa
 from sqlglot import exp
 
 from sqlml.engine.model import Model, ModelCache
+from sqlml.engine.positions import Origin, located
 from sqlml.engine.progress import Progress
 from sqlml.errors import NotSupportedError, OperationalError, ProgrammingError
 from sqlml.parser import MLFunction, has_ml_keyword, is_ml_statement
@@ -65,9 +66,11 @@ class MLContext:
     """
 
     def __init__(self, cur: duckdb.DuckDBPyConnection, run_input: Callable[[str, int], pa.RecordBatchReader],
-                 plan: Callable[[str], str], models: ModelCache, progress: Progress | None = None,
-                 exports: ExportPolicy = ExportPolicy()):
+                 plan: Callable[[str], tuple[str, list]], models: ModelCache, progress: Progress | None = None,
+                 exports: ExportPolicy = ExportPolicy(), origin: Origin | None = None):
         self.cur = cur
+        self.origin = origin  # how the statement's text derives from the user's (engine/positions.py)
+        self.origins: dict[str, Origin] = {}  # the parts of the statement run alone, by their text
         self.models = models
         self.run_input = run_input
         self.plan = plan
@@ -76,10 +79,29 @@ class MLContext:
         self.errors: list[BaseException] = []
         self.notices: list[str] = []  # what the user should know about the result (SessionCursor.notices)
 
+    def part(self, sql: str, start: int | None) -> str:
+        """`sql`, a part of the statement starting at `start` that runs alone: DuckDB's errors about it then
+        point into the statement."""
+        if self.origin is not None and start is not None:
+            self.origins[sql] = self.origin.derive(start)
+        return sql
+
+    def relation(self, sql: str) -> duckdb.DuckDBPyRelation:
+        """A query (ML functions allowed) bound on `cur`, not run: its columns and types."""
+        planned, splices = self.plan(sql)
+        with self._located(sql, planned, splices):
+            return self.cur.sql(planned)
+
     def read_table(self, sql: str) -> pa.Table:
         """The whole result of a query (ML functions allowed) run on `cur`, so it sees what the user's
         open transaction wrote."""
-        return self.cur.sql(self.plan(sql)).to_arrow_table()
+        planned, splices = self.plan(sql)
+        with self._located(sql, planned, splices):
+            return self.cur.sql(planned).to_arrow_table()
+
+    def _located(self, sql: str, planned: str, splices: list):
+        origin = self.origins.get(sql)
+        return located(self.cur, planned, origin and origin.derive(0, splices))
 
     def model(self, call: MLFunction, trial_id: int | None = None) -> Model:
         """The call's model (its VERSION, else the active one; that version's tuning trial `trial_id`)."""
@@ -118,14 +140,17 @@ class MLContext:
         if text is None:
             raise ProgrammingError(f"ML.{call.function} needs {'second ' if second else ''}input data: TABLE t or "
                                    "(query)")
-        return f"FROM {text}" if isinstance(node, exp.Table) else text
+        start = call.input_start(second)
+        if isinstance(node, exp.Table):
+            return self.part(f"FROM {text}", start - len("FROM "))
+        return self.part(text, start)
 
     def model_input(self, call: MLFunction, model: Model, with_label: bool = False) -> str:
         """The SQL reading the call's input for `model`: with its TRANSFORM's outputs added, if it has one."""
         query = self.input_query(call)
         if model.transform is None:
             return query
-        return model.input_sql(query, None if calls_ml(query) else self.cur.sql(query).columns, with_label)
+        return model.input_sql(query, None if calls_ml(query) else self.relation(query).columns, with_label)
 
     def open_input(self, call: MLFunction, model: Model, with_label: bool = False) -> pa.RecordBatchReader:
         """The call's input for `model` as a stream of record batches sized for its feature count."""

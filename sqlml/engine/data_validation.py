@@ -158,8 +158,8 @@ def describe_data(ctx: MLContext, call: MLFunction) -> str:
               "top_k": _int_param(call, params, "top_k", 1, 10_000)}
     if call.second_input_sql is not None:
         raise ProgrammingError("ML.DESCRIBE_DATA takes one input: ML.DESCRIBE_DATA(TABLE t | (query) [, STRUCT(...)])")
-    query = ctx.plan(ctx.input_query(call))
-    relation = ctx.cur.sql(query)  # bound, not run: its columns and types
+    query = ctx.plan(ctx.input_query(call))[0]
+    relation = ctx.relation(query)  # bound, not run: its columns and types
     described = []
     for name, dtype in zip(relation.columns, relation.types):
         fields = dtype.children if dtype.id == "struct" else [(None, dtype)]

@@ -74,10 +74,11 @@ class Parameters:
             cur.execute(f"RESET VARIABLE {name}")
 
 
-def bind(sql: str, params: Sequence[Any] | Mapping[str, Any]) -> tuple[str, Parameters]:
-    """`sql` with each `?`, `$n` or `$name` replaced by a DuckDB variable, and the values of those variables."""
+def bind(sql: str, params: Sequence[Any] | Mapping[str, Any]) -> tuple[str, Parameters, list[tuple[int, int, int]]]:
+    """`sql` with each `?`, `$n` or `$name` replaced by a DuckDB variable, the values of those variables, and
+    the replacements made (start, end, new length) for error positions (engine/positions.py)."""
     tokens = SqlmlDialect().tokenize(sql)
-    pieces, cursor, next_position, bound = [], 0, 0, Parameters()
+    pieces, cursor, next_position, bound, splices = [], 0, 0, Parameters(), []
     for i, token in enumerate(tokens):
         if token.token_type == TokenType.PLACEHOLDER and token.text == "?":
             key, start, end = next_position, token.start, token.end
@@ -95,11 +96,13 @@ def bind(sql: str, params: Sequence[Any] | Mapping[str, Any]) -> tuple[str, Para
                                    f"({len(params)} parameter(s) given)") from None
         variable = _VARIABLE + (str(key + 1) if isinstance(key, int) else _named(key))
         bound.values[variable] = value
-        pieces += [sql[cursor:start], f"getvariable('{variable}')"]
+        reference = f"getvariable('{variable}')"
+        pieces += [sql[cursor:start], reference]
+        splices.append((start, end + 1, len(reference)))
         cursor = end + 1
     if not isinstance(params, Mapping) and len(bound.values) != len(params):
         raise ProgrammingError(f"the statement uses {len(bound.values)} parameter(s) but {len(params)} were given")
-    return "".join(pieces) + sql[cursor:], bound
+    return "".join(pieces) + sql[cursor:], bound, splices
 
 
 def _named(name: str) -> str:

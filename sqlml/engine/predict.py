@@ -114,7 +114,7 @@ def predict(ctx: MLContext, call: MLFunction) -> pa.RecordBatchReader | str:
     internal = model.internal_columns()
     compiler = SQL_COMPILERS.get(type(model.estimator))
     if compiler is not None and not calls_ml(query):
-        relation = ctx.cur.sql(query)  # bound, not run: gives the input's columns and types
+        relation = ctx.relation(query)  # bound, not run: gives the input's columns and types
         compiled = compiler(model, query, relation, check_input(model, relation.columns), threshold)
         if compiled is not None and internal:
             compiled = f"SELECT * EXCLUDE ({', '.join(map(quote_identifier, internal))}) FROM ({compiled})"

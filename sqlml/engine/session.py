@@ -29,6 +29,7 @@ from sqlml.engine import catalog
 from sqlml.engine.model import ModelCache
 from sqlml.engine.progress import Listener, Progress
 from sqlml.engine.params import Parameters, bind, check_places, literal, quote_identifier
+from sqlml.engine.positions import Origin, located
 from sqlml.engine.statements import STATEMENTS
 from sqlml.parser import (AlterModel, CreateModel, DropModel, MLFunction, has_ml_keyword, is_ml_statement,
                           parse_statement, split_statements)
@@ -160,12 +161,14 @@ class SessionCursor:
         if not _is_ml_statement(text):
             self.duck.execute(text, params)
             return True
+        origin = Origin(text)
         if params:
             check_places(_parse(text))
-            text, self._parameters = bind(text, params)
+            text, self._parameters, splices = bind(text, params)
             self._parameters.apply(self.duck)
+            origin = origin.derive(0, splices)
         statement = _parse(text)
-        self._context = self._new_context()
+        self._context = self._new_context(origin)
         handler = STATEMENTS.get(type(statement))
         if handler is not None:
             if self.session.read_only and isinstance(statement, (CreateModel, DropModel, AlterModel)):
@@ -175,25 +178,32 @@ class SessionCursor:
             raise errors.NotSupportedError(f"ML functions cannot be used in CREATE {statement.kind}: their "
                                            "results exist while a statement runs; use CREATE TABLE ... AS")
         try:
-            self.duck.execute(self._plan(text, statement))
+            self._run_planned(text, statement, origin)
         except duckdb.InvalidInputException as exc:
             if "already been consumed" not in str(exc):
                 raise
             self.release()  # DuckDB scans a relation twice (PIVOT, recursive CTE): hold them in memory
-            self._context = self._new_context()
-            self.duck.execute(self._plan(text, statement, materialize=True))
+            self._context = self._new_context(origin)
+            self._run_planned(text, statement, origin, materialize=True)
         return True
 
-    def _new_context(self) -> MLContext:
-        return MLContext(self.duck, self._open_input, self._plan, self.session.models,
-                         Progress(self.session.on_progress), self.session.exports)
+    def _run_planned(self, text: str, statement, origin: Origin, materialize: bool = False) -> None:
+        planned, splices = self._plan(text, statement, materialize)
+        with located(self.duck, planned, origin.derive(0, splices)):
+            self.duck.execute(planned)
 
-    def _plan(self, text: str, statement=None, materialize: bool = False) -> str:
+    def _new_context(self, origin: Origin | None) -> MLContext:
+        return MLContext(self.duck, self._open_input, self._plan, self.session.models,
+                         Progress(self.session.on_progress), self.session.exports, origin)
+
+    def _plan(self, text: str, statement=None, materialize: bool = False) -> tuple[str, list[tuple[int, int, int]]]:
         """`text` with each top-level ML function call replaced by a registered Arrow relation (read into
-        memory if `materialize`); text without ML function calls comes back as it is."""
+        memory if `materialize`), and the replacements made (start, end, new length); text without ML
+        function calls comes back as it is."""
+        splices = []
         if statement is None:
             if not (has_ml_keyword(text) and _is_ml_statement(text)):
-                return text
+                return text, splices
             statement = _parse(text)
         calls = [c for c in statement.find_all(MLFunction) if c.find_ancestor(MLFunction) is None]
         for call in sorted(calls, key=lambda c: c.span[0], reverse=True):
@@ -205,17 +215,19 @@ class SessionCursor:
                 raise errors.ProgrammingError(f"ML.{call.function} takes no list of values; only "
                                               + ", ".join(f"ML.{name}" for name in TAKES_VALUES) + " does")
             relation = handler(self._context, call)
-            start, end = call.span
             if isinstance(relation, str):  # SQL DuckDB runs itself
-                text = f"{text[:start]}({relation}){text[end:]}"
-                continue
-            if materialize and isinstance(relation, pa.RecordBatchReader):
-                relation = relation.read_all()
-            view = f"__sqlml_{call.function.lower()}_{next(self._view_ids)}"
-            self.duck.register(view, relation)
-            self._views.append(view)
-            text = f'{text[:start]}"{view}"{text[end:]}'
-        return text
+                replacement = f"({relation})"
+            else:
+                if materialize and isinstance(relation, pa.RecordBatchReader):
+                    relation = relation.read_all()
+                view = f"__sqlml_{call.function.lower()}_{next(self._view_ids)}"
+                self.duck.register(view, relation)
+                self._views.append(view)
+                replacement = f'"{view}"'
+            start, end = call.span
+            text = text[:start] + replacement + text[end:]
+            splices.append((start, end, len(replacement)))
+        return text, splices
 
     def _open_input(self, sql: str, batch_rows: int) -> pa.RecordBatchReader:
         """Stream an ML function's input query from a separate cursor (it may use ML functions too)."""
@@ -224,8 +236,11 @@ class SessionCursor:
         sub._follow(self.duck)
         sub._parameters = self._parameters
         sub._parameters.apply(sub.duck)
-        sub._context = sub._new_context()
-        return sub.duck.sql(sub._plan(sql)).to_arrow_reader(batch_rows)
+        origin = self._context.origins.get(sql)
+        sub._context = sub._new_context(origin)
+        planned, splices = sub._plan(sql)
+        with located(sub.duck, planned, origin and origin.derive(0, splices)):
+            return sub.duck.sql(planned).to_arrow_reader(batch_rows)
 
     def _follow(self, other: duckdb.DuckDBPyConnection) -> None:
         """Take the default catalog and schema (USE), search_path and time zone of another cursor (a new

@@ -337,7 +337,7 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
     trainer = TRAINERS[automl.FAMILIES[automl.TASKS[options["model_type"]]][0]
                        if options["model_type"] in automl.TASKS else options["model_type"]]
     previous = _warm_start_from(ctx, statement, options, (schema, name)) if options.get("warm_start") else None
-    data = ctx.read_table(statement.query_sql)
+    data = ctx.read_table(ctx.part(statement.query_sql, statement.query_start))
     label = options["input_label_cols"][0] if trainer.supervised else None
     items = statement.args.get("transform")
     named = items and transform.parse_items(items, data.column_names, label,

@@ -248,7 +248,8 @@ class SqlmlParser(DuckDBParser):
                 query=query,
             )
         )
-        node.meta.update(query_sql=query and self._find_sql(start, self._prev), transform_sql=transform_sql)
+        node.meta.update(query_sql=query and self._find_sql(start, self._prev), query_start=start and start.start,
+                         transform_sql=transform_sql)
         return node
 
     def _parse_ml_function(
@@ -258,16 +259,17 @@ class SqlmlParser(DuckDBParser):
         function = self._tokens[self._index + 2].text.upper()
         self._advance(4)  # ML . <name> (
         model = version = input_ = input_sql = values = second = second_sql = params = None
+        input_start = second_start = None
         if function in DATA_FUNCTIONS:  # ML.<FN>(TABLE t | (query) [, TABLE u | (query)] ...): no model
             if self._curr.text.upper() == "MODEL":
                 self.raise_error(f"ML.{function} takes data, not a model: TABLE <name> or (<query>)")
             if self._curr.token_type not in (TokenType.TABLE, TokenType.L_PAREN):
                 self.raise_error(f"ML.{function} needs its data first: TABLE <name> or (<query>)")
-            input_, input_sql = self._parse_ml_input()
+            input_, input_sql, input_start = self._parse_ml_input()
             if self._curr.token_type == TokenType.COMMA and self._next.token_type in (TokenType.TABLE,
                                                                                       TokenType.L_PAREN):
                 self._advance()
-                second, second_sql = self._parse_ml_input()
+                second, second_sql, second_start = self._parse_ml_input()
         else:
             if not self._match_text_seq("MODEL"):
                 self.raise_error(f"Expected MODEL <name> as the first argument of ML.{function}")
@@ -288,7 +290,7 @@ class SqlmlParser(DuckDBParser):
             if self._curr.token_type == TokenType.COMMA and self._next.token_type in (TokenType.TABLE,
                                                                                       TokenType.L_PAREN):
                 self._advance()
-                input_, input_sql = self._parse_ml_input()
+                input_, input_sql, input_start = self._parse_ml_input()
         if self._curr.token_type == TokenType.COMMA and self._next.token_type != TokenType.STRUCT:
             self._advance()  # a list of values: GENERATE_ARRAY(start, end, step) or [v, ...] (ML.ROC_CURVE)
             values_token = self._curr
@@ -306,18 +308,19 @@ class SqlmlParser(DuckDBParser):
             MLFunction(this=function, model=model, version=version, input=input_, second_input=second,
                        values=values, params=params)
         )
-        node.meta.update(span=(start.start, self._prev.end + 1), input_sql=input_sql, second_input_sql=second_sql)
+        node.meta.update(span=(start.start, self._prev.end + 1), input_sql=input_sql, second_input_sql=second_sql,
+                         input_start=input_start, second_input_start=second_start)
         node.set("alias", self._parse_table_alias(alias_tokens or self.TABLE_ALIAS_TOKENS))
         if joins:
             node.set("joins", list(self._parse_joins(alias_tokens=alias_tokens)) or None)
         return node
 
-    def _parse_ml_input(self) -> tuple[exp.Expr, str]:
-        """``TABLE [catalog.][schema.]t`` or ``(query)``, with its exact original text."""
+    def _parse_ml_input(self) -> tuple[exp.Expr, str, int]:
+        """``TABLE [catalog.][schema.]t`` or ``(query)``, with its exact original text and where it starts."""
         if self._match(TokenType.TABLE):
             start = self._curr
             table = self._parse_object_name("a table", max_parts=3)
-            return table, self._find_sql(start, self._prev)
+            return table, self._find_sql(start, self._prev), start.start
         if not self._match(TokenType.L_PAREN):
             self.raise_error("Expected TABLE <name>, (<query>) or STRUCT(...)")
         start = self._curr
@@ -326,7 +329,7 @@ class SqlmlParser(DuckDBParser):
             self.raise_error("Expected a query")
         text = self._find_sql(start, self._prev)
         self._expect(TokenType.R_PAREN, "Expected ')' after the input query")
-        return query, text
+        return query, text, start.start
 
     def _parse_ml_params(self) -> exp.Struct:
         start = self._curr

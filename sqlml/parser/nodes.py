@@ -1,7 +1,7 @@
 """Typed sqlglot nodes for the sqlml statements and the table-valued ML functions.
 
 Besides their args, parsed nodes keep slices of the original statement text in ``meta``
-(``query_sql``, ``transform_sql``, ``input_sql``, ``span``): offsets and slices refer to the
+(``query_sql``, ``query_start``, ``transform_sql``, ``input_sql``, ``input_start``, ``span``): offsets and slices refer to the
 exact text that was handed to ``parse_statement``.
 """
 
@@ -76,6 +76,11 @@ class CreateModel(_WithOptions):
         return self.meta_get("query_sql")
 
     @property
+    def query_start(self) -> int | None:
+        """The offset of the query after AS in the statement text."""
+        return self.meta_get("query_start")
+
+    @property
     def transform_sql(self) -> str | None:
         """The exact original text inside ``TRANSFORM( ... )``, or None."""
         return self.meta_get("transform_sql")
@@ -146,6 +151,10 @@ class MLFunction(exp.Expression):
     def input_sql(self) -> str | None:
         """The exact original text of the TABLE name or of the query inside the parentheses."""
         return self.meta_get("input_sql")
+
+    def input_start(self, second: bool = False) -> int | None:
+        """The offset of the (second) input's TABLE name or query in the statement text."""
+        return self.meta_get("second_input_start" if second else "input_start")
 
     @property
     def second_input_sql(self) -> str | None:
