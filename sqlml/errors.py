@@ -1,6 +1,17 @@
-"""PEP 249 exception hierarchy shared by every sqlml layer (it imports nothing)."""
+"""PEP 249 exception hierarchy shared by every sqlml layer (it imports nothing of sqlml), and the "did you
+mean" hint of their messages."""
 
 from __future__ import annotations
+
+import difflib
+from typing import Iterable
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """' Did you mean "x"?' for the known name closest to a mistyped one (case-insensitively), else ''."""
+    by_lower = {k.lower(): k for k in known}
+    close = difflib.get_close_matches(name.lower(), by_lower, n=1, cutoff=0.75)
+    return f' Did you mean "{by_lower[close[0]]}"?' if close else ""
 
 
 class Warning(Exception):  # noqa: A001 - the name is fixed by PEP 249

@@ -209,8 +209,10 @@ class SessionCursor:
         for call in sorted(calls, key=lambda c: c.span[0], reverse=True):
             handler = ML_FUNCTIONS.get(call.function)
             if handler is None:
-                raise errors.ProgrammingError(f"unknown function ML.{call.function}; available: "
-                                              + ", ".join(f"ML.{name}" for name in ML_FUNCTIONS))
+                known = [f"ML.{name}" for name in ML_FUNCTIONS]
+                raise errors.ProgrammingError(f"unknown function ML.{call.function}."
+                                              f"{errors.did_you_mean(f'ML.{call.function}', known)} Available: "
+                                              + ", ".join(known))
             if call.args.get("values") is not None and call.function not in TAKES_VALUES:
                 raise errors.ProgrammingError(f"ML.{call.function} takes no list of values; only "
                                               + ", ".join(f"ML.{name}" for name in TAKES_VALUES) + " does")
