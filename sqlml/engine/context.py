@@ -1,4 +1,5 @@
-"""What an ML function handler may use: the catalog, its input as a stream, its STRUCT parameters."""
+"""What an ML function handler may use: the catalog, its input as a stream, its STRUCT parameters; where
+EXPORT MODEL may write and CREATE MODEL read a model file."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import duckdb
 import pyarrow as pa
 from sqlglot import exp
 
+from sqlml.engine.files import inside
 from sqlml.engine.model import Model, ModelCache
 from sqlml.engine.positions import Origin, located
 from sqlml.engine.progress import Progress
@@ -47,11 +49,34 @@ class ExportPolicy:
                                    "its --export-dir)")
         if self.directory is None:
             return uri
-        base = Path(self.directory).resolve()
-        path = (base / uri).resolve()  # symlinks and `..` resolved: the real place it would write
-        if not path.is_relative_to(base):
-            raise OperationalError(f"EXPORT MODEL: uri {uri!r} is outside the export directory {base}")
+        path = inside(self.directory, uri)
+        if path is None:
+            raise OperationalError(f"EXPORT MODEL: uri {uri!r} is outside the export directory "
+                                   f"{Path(self.directory).resolve()}")
         return str(path)
+
+
+@dataclass(frozen=True)
+class ImportPolicy:
+    """Where CREATE MODEL ... OPTIONS(model_path=...) may read: wherever DuckDB's own readers may (the
+    default: a local user's files, unless DuckDB's enable_external_access is false), nowhere (`allowed`
+    False), or only inside `directory` (a server's --import-dir, whatever DuckDB's setting)."""
+
+    allowed: bool = True
+    directory: str | None = None
+
+    def resolve(self, path: str, external_access: bool) -> str:
+        """The file to read for model_path `path` (relative to `directory`, if any); OperationalError if not
+        allowed, with the same message whether or not the file exists. `external_access`: DuckDB's setting."""
+        if not self.allowed or (self.directory is None and not external_access):
+            raise OperationalError(f"Permission Error: model_path {path!r} cannot be read: file access is disabled "
+                                   "on this connection (a server reads models inside its --import-dir only)")
+        if self.directory is None:
+            return path
+        found = inside(self.directory, path)
+        if found is None:
+            raise OperationalError(f"Permission Error: model_path {path!r} is outside the server's import directory")
+        return str(found)
 
 
 class MLContext:
@@ -62,12 +87,14 @@ class MLContext:
     turned into relations registered on `cur`. Exceptions raised while DuckDB pulls batches from a
     `stream` are kept in `errors`, so the statement can report them instead of DuckDB's wrapper.
     `progress(task, done, total)` reports the steps of long work (engine/progress.py); `exports` says where
-    EXPORT MODEL may write; `notices` collects what the user should know about the result.
+    EXPORT MODEL may write, `imports` where CREATE MODEL may read a model_path; `notices` collects what the
+    user should know about the result.
     """
 
     def __init__(self, cur: duckdb.DuckDBPyConnection, run_input: Callable[[str, int], pa.RecordBatchReader],
                  plan: Callable[[str], tuple[str, list]], models: ModelCache, progress: Progress | None = None,
-                 exports: ExportPolicy = ExportPolicy(), origin: Origin | None = None):
+                 exports: ExportPolicy = ExportPolicy(), imports: ImportPolicy = ImportPolicy(),
+                 origin: Origin | None = None):
         self.cur = cur
         self.origin = origin  # how the statement's text derives from the user's (engine/positions.py)
         self.origins: dict[str, Origin] = {}  # the parts of the statement run alone, by their text
@@ -76,6 +103,7 @@ class MLContext:
         self.plan = plan
         self.progress = progress or Progress()
         self.exports = exports
+        self.imports = imports
         self.errors: list[BaseException] = []
         self.notices: list[str] = []  # what the user should know about the result (SessionCursor.notices)
 
@@ -91,6 +119,12 @@ class MLContext:
         planned, splices = self.plan(sql)
         with self._located(sql, planned, splices):
             return self.cur.sql(planned)
+
+    def model_file(self, path: str) -> str:
+        """The file to read for model_path `path`, where the import policy and DuckDB's enable_external_access
+        let this connection read (OperationalError otherwise)."""
+        ((external_access,),) = self.cur.execute("SELECT current_setting('enable_external_access')").fetchall()
+        return self.imports.resolve(path, external_access)
 
     def read_table(self, sql: str) -> pa.Table:
         """The whole result of a query (ML functions allowed) run on `cur`, so it sees what the user's

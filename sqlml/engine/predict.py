@@ -128,7 +128,9 @@ def predict(ctx: MLContext, call: MLFunction) -> pa.RecordBatchReader | str:
     def batches():
         rows = 0
         for batch, features in _encoded_ahead(reader, lambda b: model.features(b, mapping)):
-            columns = prediction_columns(model, model.estimator.predict(features), threshold)
+            scores = model.estimator.predict(features, ctx.progress) if model.task == "imported" else \
+                model.estimator.predict(features)  # a cancel terminates an ONNX Runtime run in flight
+            columns = prediction_columns(model, scores, threshold)
             rows += batch.num_rows
             ctx.progress("predicting rows", rows)
             yield pa.RecordBatch.from_arrays([batch.column(i) for i in kept] + columns, schema=schema)

@@ -22,7 +22,7 @@ import pyarrow as pa
 from sqlglot import exp
 
 from sqlml import errors
-from sqlml.engine.context import ExportPolicy, MLContext
+from sqlml.engine.context import ExportPolicy, ImportPolicy, MLContext
 from sqlml.engine.functions import ML_FUNCTIONS, TAKES_VALUES
 from sqlml.engine.linear_sql import DATA_ERROR_MARKER
 from sqlml.engine import catalog
@@ -99,13 +99,14 @@ class Session:
     """One database connection and the cursors opened on it."""
 
     def __init__(self, database: str = ":memory:", read_only: bool = False, config: dict | None = None,
-                 exports: ExportPolicy = ExportPolicy()):
+                 exports: ExportPolicy = ExportPolicy(), imports: ImportPolicy = ImportPolicy()):
         try:
             self.connection = duckdb.connect(database, read_only=read_only, config=config or {})
         except duckdb.Error as exc:
             raise translate(exc) from None
         self.read_only = read_only
         self.exports = exports  # where EXPORT MODEL may write
+        self.imports = imports  # where CREATE MODEL may read a model_path
         self.models = ModelCache()
         self.on_progress: Listener | None = None  # told the steps of long work (engine/progress.py)
         self.default_state = catalog.query(self.connection.cursor(), _SESSION_STATE_SQL)[0]
@@ -194,7 +195,7 @@ class SessionCursor:
 
     def _new_context(self, origin: Origin | None) -> MLContext:
         return MLContext(self.duck, self._open_input, self._plan, self.session.models,
-                         Progress(self.session.on_progress), self.session.exports, origin)
+                         Progress(self.session.on_progress), self.session.exports, self.session.imports, origin)
 
     def _plan(self, text: str, statement=None, materialize: bool = False) -> tuple[str, list[tuple[int, int, int]]]:
         """`text` with each top-level ML function call replaced by a registered Arrow relation (read into

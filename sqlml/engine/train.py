@@ -9,11 +9,9 @@ import hashlib
 import io
 import time
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import duckdb
 import numpy as np
-import onnx
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -329,7 +327,7 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
             raise IntegrityError(f"model {schema}.{name} already exists; use CREATE OR REPLACE MODEL "
                                  "to add a new version, or CREATE MODEL IF NOT EXISTS")
     if options["model_type"] == "onnx":
-        _store(cur, statement, _imported(statement, schema, name, options))
+        _store(cur, statement, _imported(ctx, statement, schema, name, options))
         return
     if statement.query_sql is None:
         raise ProgrammingError("CREATE MODEL needs AS <query> (only model_type='onnx' imports a model without one)")
@@ -440,23 +438,15 @@ def _store(cur, statement: CreateModel, record: ModelVersion, trials: list = ())
         catalog.insert_version(cur, record, trials)
 
 
-def _imported(statement: CreateModel, schema: str, name: str, options: dict) -> ModelVersion:
-    """model_type='onnx': the version holding the file at model_path (checked by onnx and ONNX Runtime)."""
+def _imported(ctx: MLContext, statement: CreateModel, schema: str, name: str, options: dict) -> ModelVersion:
+    """model_type='onnx': the version holding the file at model_path, where this connection may read
+    (checked by onnx, ONNX Runtime and sqlml's limits; its external data stored inline)."""
     if statement.query_sql is not None or statement.args.get("transform"):
         raise ProgrammingError("CREATE MODEL with model_type='onnx' takes no AS query or TRANSFORM: the file at "
                                "model_path is the model")
     path = options["model_path"]
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise ProgrammingError(f"OPTIONS: model_path '{path}' cannot be read: {exc.strerror}") from None
-    try:
-        onnx.checker.check_model(onnx.load_from_string(data))
-        estimator = OnnxModel(data)
-    except NotSupportedError:
-        raise
-    except Exception as exc:  # onnx and ONNX Runtime raise their own types for a bad file
-        raise DataError(f"OPTIONS: model_path '{path}' is not an ONNX model sqlml can run: {exc}") from None
+    estimator = OnnxModel.imported(ctx.model_file(path), path)
+    data = estimator.artifact()
     return ModelVersion(
         schema_name=schema, model_name=name, version=0, model_type="onnx", options=options, label=None,
         label_type=None, classes=None, features=[], training_sql=f"-- imported from {path}", training_rows=0,

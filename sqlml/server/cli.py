@@ -1,7 +1,8 @@
 """`sqlml serve`: serve a DuckDB database to PostgreSQL clients (psql, psycopg, BI tools).
 
     sqlml serve DATABASE [--host 127.0.0.1] [--port 5433] [--read-only | --read-write]
-                         [--user U --password-env VAR] [--export-dir DIR] [--allow-file-access]
+                         [--user U --password-env VAR] [--export-dir DIR] [--import-dir DIR]
+                         [--allow-file-access]
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import socket
 import sys
 import threading
 
-from sqlml.engine.context import ExportPolicy
+from sqlml.engine.context import ExportPolicy, ImportPolicy
 from sqlml.engine.session import Session
 from sqlml.errors import Error
 from sqlml.server.auth import Credentials
@@ -42,6 +43,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--user", help="the user clients must log in as (with --password-env)")
     parser.add_argument("--password-env", metavar="VAR", help="environment variable holding that user's password")
     parser.add_argument("--export-dir", metavar="DIR", help="allow EXPORT MODEL, writing inside DIR only")
+    parser.add_argument("--import-dir", metavar="DIR", help="allow importing ONNX models (CREATE MODEL ... "
+                        "model_path), reading inside DIR only")
     parser.add_argument("--allow-file-access", action="store_true",
                         help="let clients use DuckDB's own file and network access (read_csv, COPY, ATTACH, "
                              "INSTALL/LOAD) as the server's user; refused by default")
@@ -55,6 +58,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                      "localhost, ::1) may be served without --user and --password-env")
     if args.export_dir is not None and not os.path.isdir(args.export_dir):
         parser.error(f"--export-dir: {args.export_dir} is not a directory")
+    if args.import_dir is not None and not os.path.isdir(args.import_dir):
+        parser.error(f"--import-dir: {args.import_dir} is not a directory")
     return args
 
 
@@ -63,7 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     credentials = Credentials(args.user, os.environ[args.password_env]) if args.user else None
     try:
         exports = ExportPolicy(allowed=args.export_dir is not None, directory=args.export_dir)
-        session = Session(args.database, read_only=args.read_only, exports=exports,
+        imports = ImportPolicy(allowed=args.import_dir is not None, directory=args.import_dir)
+        session = Session(args.database, read_only=args.read_only, exports=exports, imports=imports,
                           config={"enable_external_access": args.allow_file_access})
         server = Server((args.host, args.port), session, credentials)
     except (Error, OSError) as exc:
