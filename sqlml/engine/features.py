@@ -188,11 +188,16 @@ def _leaf_statistics(name: str, kind: str, column) -> dict:
     if kind == "numeric":
         values = numeric_values(name, column)
         present = values[~np.isnan(values)]
-        mean = float(present.mean()) if len(present) else 0.0
-        # std of the mean-imputed column, as SimpleImputer followed by StandardScaler computes it
-        std = float(np.sqrt(((present - mean) ** 2).sum() / len(values))) if len(values) else 0.0
+        with np.errstate(over="ignore", invalid="ignore"):  # overflows are reported below
+            mean = float(present.mean()) if len(present) else 0.0
+            # std of the mean-imputed column, as SimpleImputer followed by StandardScaler computes it
+            std = float(np.sqrt(((present - mean) ** 2).sum() / len(values))) if len(values) else 0.0
+            stddev = float(present.std(ddof=1)) if len(present) > 1 else None
+        if not np.isfinite([mean, std, 0.0 if stddev is None else stddev]).all():
+            raise DataError(f"column '{name}' has values too large in magnitude (up to {np.abs(present).max():.3g}): "
+                            "their mean or standard deviation overflows double precision; rescale or filter them")
         summary = {"min": float(present.min()), "max": float(present.max()), "median": float(np.median(present)),
-                   "stddev": float(present.std(ddof=1)) if len(present) > 1 else None} if len(present) else {}
+                   "stddev": stddev} if len(present) else {}
         return {"name": name, "kind": kind, "mean": mean, "std": std if std > 0 else 1.0,
                 "null_count": int(len(values) - len(present)), **summary}  # the summary: ML.FEATURE_INFO's
     strings = _as_strings(column)
@@ -262,12 +267,15 @@ def spec_leaves(spec: dict) -> list[dict]:
 
 class FeatureEncoder:
     """Applies stored feature specs to Arrow data; `linear=True` one-hot encodes categories and imputes
-    numbers, standardizing them when `scale`."""
+    numbers, standardizing them when `scale`. An encoded value above `limit` in magnitude (the largest the
+    estimator can read; an overflow of standardization is infinite) is a DataError naming its column."""
 
-    def __init__(self, specs: list[dict], linear: bool, scale: bool = True):
+    def __init__(self, specs: list[dict], linear: bool, scale: bool = True,
+                 limit: float = float(np.finfo(np.float64).max)):
         self.specs = specs
         self.linear = linear
         self.scale = scale
+        self.limit = limit
         self._vocabularies = {}
         self.output_names: list[str] = []
         self.categorical_indices: list[int] = []  # matrix columns holding label-encoded categories
@@ -327,10 +335,17 @@ class FeatureEncoder:
         """(a, b): a linear encoding turns a numeric leaf's mean-imputed value x into a * x + b."""
         return (1.0 / leaf["std"], -leaf["mean"] / leaf["std"]) if self.scale else (1.0, 0.0)
 
+    def _check_magnitude(self, leaf: dict, encoded: np.ndarray) -> None:
+        if not (np.abs(encoded) <= self.limit).all():
+            raise DataError(f"column '{leaf['name']}' has value(s) too large in magnitude for this model (above "
+                            f"{self.limit:.3g} once encoded); rescale or filter them")
+
     def _encode_leaf(self, leaf: dict, values, out: np.ndarray) -> int:
         """Write one leaf's columns into `out` (a view of the matrix); return how many it wrote."""
         if leaf["kind"] in ("sparse", "vector"):
-            return _encode_list(leaf, values, out)
+            width = _encode_list(leaf, values, out)
+            self._check_magnitude(leaf, out[:, :width])
+            return width
         if leaf["kind"] == "multi_hot":  # 1 where the list holds the vocabulary element
             values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
             width = len(leaf["vocabulary"])
@@ -344,7 +359,9 @@ class FeatureEncoder:
             column = numeric_values(leaf["name"], values)
             if values.null_count:
                 column = np.where(np.isnan(column), leaf["mean"], column)
-            out[:, 0] = (column - leaf["mean"]) / leaf["std"] if self.linear and self.scale else column
+            with np.errstate(over="ignore"):  # an overflow is infinite, which the check reports
+                out[:, 0] = (column - leaf["mean"]) / leaf["std"] if self.linear and self.scale else column
+            self._check_magnitude(leaf, out[:, :1])
             return 1
         strings = _as_strings(values)
         codes = pc.index_in(strings, value_set=self._vocabularies[leaf["name"]])  # NULL if unseen or NULL

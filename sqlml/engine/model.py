@@ -22,7 +22,7 @@ class Model:
         self.version = version
         self.trainer = TRAINERS[version.estimator_type or version.model_type]
         self.encoder = FeatureEncoder(version.features, self.trainer.linear_encoding,
-                                      self.trainer.scales(version.options))
+                                      self.trainer.scales(version.options), self.trainer.feature_limit)
         self.transform = Transform.load(version.transform)
         self.classes = None if version.classes is None else pa.array(
             version.classes, type=pa.type_for_alias(version.label_type))

@@ -321,7 +321,7 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
     """Run a CREATE [OR REPLACE] MODEL [IF NOT EXISTS] statement."""
     cur = ctx.cur
     options = validate_options(statement.options_dict)
-    schema, name = catalog.resolve_name(cur, statement.name)
+    schema, name = catalog.resolve_name(cur, statement.name, new=True)
     if catalog.active_version(cur, schema, name) is not None:
         if statement.args.get("exists"):
             return
@@ -372,7 +372,7 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
             estimator_type, fit_options, search_trials = automl.search(options, specs, train_rows, y[train_idx],
                                                                        len(class_list or ()))
             trainer = TRAINERS[estimator_type]
-        encoder = FeatureEncoder(specs, trainer.linear_encoding, trainer.scales(fit_options))
+        encoder = FeatureEncoder(specs, trainer.linear_encoding, trainer.scales(fit_options), trainer.feature_limit)
     else:  # the previous version's preprocessing, so that its estimator reads the new rows as it read the old;
         # the distributions ML.VALIDATE_DATA_SKEW compares with are of this version's own training rows
         specs, encoder = recount_distributions(previous.version.features, train_rows), previous.encoder
