@@ -53,6 +53,7 @@ class Model:
             return self.estimator.resolve(names)
         if self.transform is None:
             return self.encoder.resolve(names)
+        self.transform.check_names(names)
         return {spec["name"]: self.transform.internal(spec["name"]) for spec in self.encoder.specs}
 
     def internal_columns(self) -> set[str]:

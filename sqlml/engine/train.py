@@ -21,7 +21,7 @@ from sqlml.engine import automl, catalog, metrics, transform, tuning
 from sqlml.engine.trainers import fairness
 from sqlml.engine.catalog import ModelVersion
 from sqlml.engine.context import MLContext
-from sqlml.engine.features import FeatureEncoder, find_column, fit_features, recount_distributions
+from sqlml.engine.features import ColumnIndex, FeatureEncoder, find_column, fit_features, recount_distributions
 from sqlml.engine.trainers import TRAINERS, TrainData, Trainer
 from sqlml.engine.trainers.base import SAMPLE_ROWS, record_iteration, training_sample
 from sqlml.engine.trainers.onnx_model import OnnxModel
@@ -32,15 +32,11 @@ from sqlml.parser.options import validate_options
 AUTO_SPLIT_MIN_ROWS, AUTO_SPLIT_MAX_ROWS, AUTO_SPLIT_MAX_EVAL = 500, 50_000, SAMPLE_ROWS
 
 
-def _check_unique_names(table: pa.Table) -> None:
-    for name in table.column_names:
-        find_column(table.column_names, name)  # duplicate names are an error
-
-
 def _label_column(table: pa.Table, options: dict) -> str:
-    _check_unique_names(table)
+    columns = ColumnIndex(table.column_names)
+    columns.check_unique()
     wanted = options["input_label_cols"][0]
-    found = find_column(table.column_names, wanted)
+    found = columns.find(wanted)
     if found is None:
         raise ProgrammingError(f"label column '{wanted}' is not in the training query's columns "
                                f"({', '.join(table.column_names)}); set OPTIONS(input_label_cols=['...'])")
@@ -147,7 +143,7 @@ class Prepared:
 
 def _prepare_unsupervised(table: pa.Table, options: dict) -> Prepared:
     """kmeans and pca: every column is a feature (but kmeans_init_col), every row trains."""
-    _check_unique_names(table)
+    ColumnIndex(table.column_names).check_unique()
     init_col, init_idx = options.get("kmeans_init_col"), None
     if init_col is not None:
         found = find_column(table.column_names, init_col)

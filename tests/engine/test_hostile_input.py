@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 
 import sqlml
+from sqlml.engine import features, predict
+from sqlml.engine.trainers.linear import LinearModel
 from tests.engine.reference import fails, tree_matrices
 
 BINARY = ("CREATE MODEL clf OPTIONS(model_type='logistic_reg', input_label_cols=['y_bin']) "
@@ -84,8 +86,9 @@ def test_dnn_too_large_to_train_is_refused_with_its_memory_figure(loaded):
     parameters = 2 * 100_000 + 100_001 * 100_000 + 100_001
     gib = 8 * (4 * parameters + 3 * 600 * 200_002) / 2**30
     fails(loaded, "CREATE MODEL d OPTIONS(model_type='dnn_regressor', input_label_cols=['y_reg'], "
-          "hidden_units=[100000, 100000], data_split_method='NO_SPLIT') AS SELECT x1, y_reg FROM train", sqlml.ProgrammingError,
-          "hidden_units [100000, 100000]", f"about {gib:.1f} GiB", "half of this machine's memory")
+          "hidden_units=[100000, 100000], data_split_method='NO_SPLIT') AS SELECT x1, y_reg FROM train",
+          sqlml.ProgrammingError, "hidden_units [100000, 100000]", f"about {gib:.1f} GiB",
+          "half of this machine's memory")
 
 
 @pytest.mark.parametrize("option, value, allowed", [
@@ -169,3 +172,115 @@ def test_a_model_of_an_existing_schema_of_any_case_is_created(loaded):
     cur.execute(LINEAR.format(name="lab.m", extra=""))
     cur.execute("SELECT count(*) FROM ML.PREDICT(MODEL LAB.m, TABLE test)")
     assert cur.fetchone() == (200,)
+
+
+# --- item 9: internal names never collide with the input's ---
+
+# every name the compiled queries of linear models, pca and kmeans use for their own columns and aliases
+INTERNAL_NAMES = ["__sqlml_s0", "__sqlml_s1", "__sqlml_s2", "__sqlml_p0", "__sqlml_p1", "__sqlml_p2",
+                  "__sqlml_z0", "__sqlml_z1", "__sqlml_unchecked", "__sqlml_input", "__sqlml_raw", "__SQLML1_s0"]
+RENAMED = {"x1": "__sqlml_s0", "x2": "__sqlml_z0", "color": "__sqlml_p1", "flag": "__sqlml_unchecked"}
+
+
+PASSING = [name for name in INTERNAL_NAMES if name not in RENAMED.values()]
+
+
+def _renamed(source: str, extra: str) -> str:
+    """`source`'s features under internal names, then `extra`."""
+    return f"SELECT {', '.join(f'{column} AS {name}' for column, name in RENAMED.items())}{extra} FROM {source}"
+
+
+@pytest.mark.parametrize("model_type, label, options", [
+    ("linear_reg", "y_reg", ""), ("logistic_reg", "y_bin", ""), ("logistic_reg", "y_multi", ""),
+    ("kmeans", None, ", num_clusters=3"), ("kmeans", None, ", num_clusters=3, distance_type='COSINE'"),
+    ("pca", None, ", num_principal_components=2"),
+])
+def test_input_columns_named_like_internal_ones_change_no_prediction(loaded, model_type, label, options):
+    """The same model on the same rows, its features renamed to internal names and every other internal name
+    passing through, predicts the same."""
+    cur = loaded.cursor()
+    labelled = (f", input_label_cols=['{label}']", f", {label}") if label else ("", "")
+    create = f"CREATE MODEL {{}} OPTIONS(model_type='{model_type}'{labelled[0]}{options}) AS {{}}"
+    cur.execute(create.format("plain", f"SELECT x1, x2, color, flag{labelled[1]} FROM train"))
+    cur.execute(create.format("clash", _renamed("train", labelled[1])))
+    cur.execute("SELECT * EXCLUDE (x1, x2, color, flag) FROM ML.PREDICT(MODEL plain, "
+                "(SELECT x1, x2, color, flag FROM test ORDER BY id))")
+    expected = cur.fetchall()
+    passing = "".join(f", id + {i} AS {name}" for i, name in enumerate(PASSING))
+    cur.execute(f"SELECT * FROM ML.PREDICT(MODEL clash, ({_renamed('test ORDER BY id', passing)}))")
+    assert [d[0] for d in cur.description][:len(INTERNAL_NAMES)] == [*RENAMED.values(), *PASSING]
+    rows = cur.fetchall()
+    assert [row[len(INTERNAL_NAMES):] for row in rows] == expected
+    cur.execute(f"SELECT {', '.join(f'id + {i}' for i in range(len(PASSING)))} FROM test ORDER BY id")
+    assert [row[len(RENAMED):len(INTERNAL_NAMES)] for row in rows] == cur.fetchall()
+
+
+def test_transform_outputs_columns_are_a_reserved_namespace(loaded):
+    cur = loaded.cursor()
+    cur.execute("CREATE MODEL t TRANSFORM(x1, x2 * 2 AS x2_twice, y_reg) "
+                "OPTIONS(model_type='linear_reg', input_label_cols=['y_reg']) AS SELECT x1, x2, y_reg FROM train")
+    for column in ("__sqlml_t_x2_twice", "__SQLML_T_other"):
+        fails(loaded, f"SELECT * FROM ML.PREDICT(MODEL t, (SELECT x1, x2, 5.0 AS {column} FROM test))",
+              sqlml.ProgrammingError, f"column(s) {column}", "reserved for the outputs of a model's TRANSFORM")
+        fails(loaded, f"SELECT * FROM ML.EVALUATE(MODEL t, (SELECT x1, x2, y_reg, 5.0 AS {column} FROM test))",
+              sqlml.ProgrammingError, f"column(s) {column}")
+
+
+def test_compiled_scores_that_overflow_name_the_model(loaded):
+    cur = loaded.cursor()
+    cur.execute("CREATE MODEL big OPTIONS(model_type='linear_reg', input_label_cols=['y']) "
+                "AS SELECT x1, 1e6 * x1 + x2 AS y FROM train")
+    fails(loaded, "SELECT * FROM ML.PREDICT(MODEL big, (SELECT 1e306 AS x1))", sqlml.DataError,
+          "scores of model main.big overflow")
+
+
+# --- item 10: wide tables take linear work ---
+
+def _wide(cur, columns: int) -> None:
+    features = ", ".join(f"((i * {k + 3}) % 17 + 0.5 * {k})::DOUBLE AS c{k}" for k in range(columns))
+    cur.execute(f"CREATE OR REPLACE TABLE wide AS SELECT {features}, (i % 5)::DOUBLE AS y, i % 2 = 0 AS yes "
+                "FROM range(60) r(i)")
+
+
+def _compiled(loaded, monkeypatch, model_type: str, label: str, columns: int) -> str:
+    """The SQL ML.PREDICT compiles for a `model_type` model of `columns` numeric features."""
+    compiled = []
+    compile_linear = predict.SQL_COMPILERS[LinearModel]
+    monkeypatch.setitem(predict.SQL_COMPILERS, LinearModel, lambda *a: compiled.append(compile_linear(*a)) or
+                        compiled[-1])
+    cur = loaded.cursor()
+    _wide(cur, columns)
+    cur.execute(f"CREATE OR REPLACE MODEL w OPTIONS(model_type='{model_type}', input_label_cols=['{label}']) "
+                f"AS SELECT * EXCLUDE ({'yes' if label == 'y' else 'y'}) FROM wide")
+    cur.execute("SELECT * FROM ML.PREDICT(MODEL w, TABLE wide)")
+    return compiled[-1]
+
+
+@pytest.mark.parametrize("model_type, label", [("linear_reg", "y"), ("logistic_reg", "yes")])
+def test_compiled_predict_names_each_column_a_fixed_number_of_times(loaded, monkeypatch, model_type, label):
+    """Twice as many columns, twice the SQL: each column once in the score and once in the NaN check, and no
+    construct (a CASE branch) per column that DuckDB would plan in quadratic time."""
+    narrow, wide = (_compiled(loaded, monkeypatch, model_type, label, n) for n in (40, 80))
+    for k in (0, 17, 39):
+        assert narrow.count(f'"c{k}"') == wide.count(f'"c{k}"') == 2
+    assert wide.count(" WHEN ") == narrow.count(" WHEN ")
+    assert len(wide) < 2.1 * len(narrow)
+
+
+def test_wide_inputs_resolve_their_columns_in_one_pass(loaded, monkeypatch):
+    """Training and predicting index the input's column names a fixed number of times, whatever the width (a
+    lookup per feature through the whole list of names took quadratic time: 120 s for 10,000 columns)."""
+    built = []
+    index = features.ColumnIndex.__init__
+    monkeypatch.setattr(features.ColumnIndex, "__init__", lambda self, names: built.append(len(names)) or
+                        index(self, names))
+    cur = loaded.cursor()
+    counts = []
+    for columns in (40, 80):
+        _wide(cur, columns)
+        built.clear()
+        cur.execute("CREATE OR REPLACE MODEL w OPTIONS(model_type='linear_reg', input_label_cols=['y']) "
+                    "AS SELECT * EXCLUDE (yes) FROM wide")
+        cur.execute("SELECT * FROM ML.PREDICT(MODEL w, (SELECT * EXCLUDE (y, yes) FROM wide))")
+        counts.append(len(built))
+    assert counts[0] == counts[1]
