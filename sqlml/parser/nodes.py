@@ -15,7 +15,7 @@ from sqlglot import exp
 from sqlml.errors import ProgrammingError
 
 _SCALARS = (exp.Literal, exp.Neg, exp.Boolean, exp.Null)
-MAX_LIST_VALUES = 1_000_000  # values a GENERATE_ARRAY list argument (ML.ROC_CURVE's thresholds) may hold
+MAX_LIST_VALUES = 1_000_000  # values a list argument (ML.ROC_CURVE's thresholds) may hold
 
 
 def python_value(node: exp.Expr) -> object:
@@ -177,16 +177,17 @@ class MLFunction(exp.Expression):
     @property
     def model_version(self) -> int | None:
         """The version asked for: ``MODEL m VERSION n`` or ``STRUCT(n AS version)``; None for the active one."""
-        given = [python_value(self._fields["version"])] if "version" in self._fields else []
-        if not given:
+        fields = self._fields
+        if "version" not in fields:
             return self.args.get("version")
-        if not isinstance(given[0], int) or isinstance(given[0], bool) or given[0] < 1:
+        given = python_value(fields["version"])
+        if not isinstance(given, int) or isinstance(given, bool) or given < 1:
             raise ProgrammingError(f"ML.{self.function}: version must be a version number (1, 2, ...), got "
-                                   f"{given[0]!r}")
-        if self.args.get("version") not in (None, given[0]):
-            raise ProgrammingError(f"ML.{self.function}: VERSION {self.args['version']} and STRUCT({given[0]} AS "
+                                   f"{given!r}")
+        if self.args.get("version") not in (None, given):
+            raise ProgrammingError(f"ML.{self.function}: VERSION {self.args['version']} and STRUCT({given} AS "
                                    "version) disagree")
-        return given[0]
+        return given
 
     @property
     def values_list(self) -> list[float] | None:
