@@ -22,3 +22,9 @@ def test_export_harness_runs_quickly():
                             text=True, check=True)
     for row in ("tree float16: bytes", "tree none: single-row p50", "dnn int8: bytes", "dnn int8: accuracy"):
         assert row in result.stdout, row
+
+
+def test_wide_table_harness_runs_quickly():
+    result = subprocess.run([sys.executable, "-m", "benchmarks.wide", "--quick"], cwd=ROOT, capture_output=True,
+                            text=True, check=True)
+    assert [line.split()[0] for line in result.stdout.splitlines()[2:]] == ["100", "200", "400"]

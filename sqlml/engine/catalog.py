@@ -146,9 +146,16 @@ def transaction(cur: duckdb.DuckDBPyConnection) -> Iterator[None]:
                                   f"changed nothing and can be retried ({str(exc).splitlines()[0]})") from None
 
 
-def resolve_name(cur: duckdb.DuckDBPyConnection, name: tuple[str | None, str]) -> tuple[str, str]:
-    """(schema, model) with the schema defaulting to DuckDB's current schema."""
+def resolve_name(cur: duckdb.DuckDBPyConnection, name: tuple[str | None, str], new: bool = False) -> tuple[str, str]:
+    """(schema, model) with the schema defaulting to DuckDB's current schema. The name must not be empty; a
+    `new` model's schema must exist in the current database."""
     schema, model = name
+    if not model:
+        raise ProgrammingError("a model name cannot be empty")
+    if new and schema and not query(cur, "SELECT count(*) FROM duckdb_schemas() WHERE database_name = "
+                                         "current_database() AND lower(schema_name) = lower(?)", [schema])[0][0]:
+        raise ProgrammingError(f"schema {schema} does not exist (model {schema}.{model}); create it with CREATE "
+                               f"SCHEMA {schema}, or name a model of an existing schema")
     return (schema or query(cur, "SELECT current_schema()")[0][0]), model
 
 

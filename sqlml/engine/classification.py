@@ -56,6 +56,11 @@ def confusion_matrix(ctx: MLContext, call: MLFunction) -> pa.Table:
     return pa.table([model.classes, *[pa.array(counts[:, j]) for j in range(k)]], names=["expected_label", *names])
 
 
+def _above(scores: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
+    """For each threshold, how many of `scores` exceed it."""
+    return len(scores) - np.searchsorted(np.sort(scores), thresholds, side="right")
+
+
 def roc_curve(ctx: MLContext, call: MLFunction) -> pa.Table:
     params = ctx.params(call, {"trial_id": int})
     model = ctx.model(call, params.get("trial_id"))
@@ -68,9 +73,7 @@ def roc_curve(ctx: MLContext, call: MLFunction) -> pa.Table:
     if thresholds is None:
         thresholds = np.unique(np.percentile(positive, np.arange(101))) if len(positive) else np.array([0.5])
     thresholds = np.sort(np.asarray(thresholds, dtype=np.float64))
-    called = positive[None, :] > thresholds[:, None]
-    tp = (called & actual).sum(axis=1)
-    fp = (called & ~actual).sum(axis=1)
+    tp, fp = (_above(positive[rows], thresholds) for rows in (actual, ~actual))  # memory: rows + thresholds
     fn, tn = actual.sum() - tp, (~actual).sum() - fp
     with np.errstate(invalid="ignore", divide="ignore"):
         recall = np.where(tp + fn > 0, tp / np.maximum(tp + fn, 1), np.nan)

@@ -48,7 +48,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sqlml.engine.context import MLContext, batch_rows
-from sqlml.engine.features import (HISTOGRAM_BUCKETS, distribution, find_column, fit_features, leaf_values,
+from sqlml.engine.features import (HISTOGRAM_BUCKETS, ColumnIndex, distribution, fit_features, leaf_values,
                                    spec_leaves)
 from sqlml.engine.params import literal, quote_identifier
 from sqlml.errors import DataError, NotSupportedError, ProgrammingError
@@ -283,7 +283,8 @@ def validate_data_drift(ctx: MLContext, call: MLFunction) -> pa.Table:
                                "(query), TABLE study | (query) [, STRUCT(...)])")
     base = ctx.read_table(ctx.input_query(call))
     reader = ctx.run_input(ctx.input_query(call, second=True), batch_rows(base.num_columns))
-    mapping = {c: found for c in base.column_names if (found := find_column(reader.schema.names, c)) is not None}
+    study = ColumnIndex(reader.schema.names)
+    mapping = {c: found for c in base.column_names if (found := study.find(c)) is not None}
     if not mapping:
         raise ProgrammingError(f"ML.VALIDATE_DATA_DRIFT: the base and study inputs have no column in common (base: "
                                f"{', '.join(base.column_names)}; study: {', '.join(reader.schema.names)})")

@@ -70,13 +70,31 @@ def column_kind(name: str, dtype: pa.DataType) -> str:
                             "cast it to a number, string, bool, date or timestamp, or leave it out")
 
 
+class ColumnIndex:
+    """A table's column names looked up as SQL identifiers are, case-insensitively: built once, each lookup then
+    takes constant time (a table of n columns resolves its n features in linear time)."""
+
+    def __init__(self, names: list[str]):
+        self._by_key: dict[str, list[str]] = {}
+        for name in names:
+            self._by_key.setdefault(name.lower(), []).append(name)
+
+    def find(self, name: str) -> str | None:
+        """The column that `name` denotes; more than one is a ProgrammingError."""
+        found = self._by_key.get(name.lower(), [])
+        if len(found) > 1:
+            raise ProgrammingError(f"the input has {len(found)} columns named '{name}'; give them distinct names")
+        return found[0] if found else None
+
+    def check_unique(self) -> None:
+        """ProgrammingError for the first name that two columns share."""
+        for found in self._by_key.values():
+            self.find(found[0])
+
+
 def find_column(names: list[str], name: str) -> str | None:
-    """The column of `names` that `name` denotes (SQL identifiers are case-insensitive); more than one is a
-    ProgrammingError."""
-    found = [c for c in names if c.lower() == name.lower()]
-    if len(found) > 1:
-        raise ProgrammingError(f"the input has {len(found)} columns named '{name}'; give them distinct names")
-    return found[0] if found else None
+    """The column of `names` that `name` denotes (see ColumnIndex, for many lookups in one table)."""
+    return ColumnIndex(names).find(name)
 
 
 def numeric_values(name: str, column: pa.ChunkedArray | pa.Array) -> np.ndarray:
@@ -154,9 +172,9 @@ def recount_distributions(specs: list[dict], table: pa.Table) -> list[dict]:
     """`specs`, statistics unchanged, with each leaf's distribution recounted in its bins from `table`'s rows
     (warm_start: the version keeps its preprocessing, its distributions describe its own training rows). A leaf
     kept from before sqlml stored distributions stays without one."""
-    recounted = []
+    recounted, columns = [], ColumnIndex(table.column_names)
     for spec in specs:
-        column = table.column(find_column(table.column_names, spec["name"]))
+        column = table.column(columns.find(spec["name"]))
         leaves = [{**leaf, "distribution": distribution(leaf, values).tolist()} if "distribution" in leaf else leaf
                   for leaf, values in leaf_values(spec, column)]
         recounted.append({**spec, "parts": leaves} if spec["kind"] in ("timestamp", "struct") else leaves[0])
@@ -188,11 +206,16 @@ def _leaf_statistics(name: str, kind: str, column) -> dict:
     if kind == "numeric":
         values = numeric_values(name, column)
         present = values[~np.isnan(values)]
-        mean = float(present.mean()) if len(present) else 0.0
-        # std of the mean-imputed column, as SimpleImputer followed by StandardScaler computes it
-        std = float(np.sqrt(((present - mean) ** 2).sum() / len(values))) if len(values) else 0.0
+        with np.errstate(over="ignore", invalid="ignore"):  # overflows are reported below
+            mean = float(present.mean()) if len(present) else 0.0
+            # std of the mean-imputed column, as SimpleImputer followed by StandardScaler computes it
+            std = float(np.sqrt(((present - mean) ** 2).sum() / len(values))) if len(values) else 0.0
+            stddev = float(present.std(ddof=1)) if len(present) > 1 else None
+        if not np.isfinite([mean, std, 0.0 if stddev is None else stddev]).all():
+            raise DataError(f"column '{name}' has values too large in magnitude (up to {np.abs(present).max():.3g}): "
+                            "their mean or standard deviation overflows double precision; rescale or filter them")
         summary = {"min": float(present.min()), "max": float(present.max()), "median": float(np.median(present)),
-                   "stddev": float(present.std(ddof=1)) if len(present) > 1 else None} if len(present) else {}
+                   "stddev": stddev} if len(present) else {}
         return {"name": name, "kind": kind, "mean": mean, "std": std if std > 0 else 1.0,
                 "null_count": int(len(values) - len(present)), **summary}  # the summary: ML.FEATURE_INFO's
     strings = _as_strings(column)
@@ -262,12 +285,15 @@ def spec_leaves(spec: dict) -> list[dict]:
 
 class FeatureEncoder:
     """Applies stored feature specs to Arrow data; `linear=True` one-hot encodes categories and imputes
-    numbers, standardizing them when `scale`."""
+    numbers, standardizing them when `scale`. An encoded value above `limit` in magnitude (the largest the
+    estimator can read; an overflow of standardization is infinite) is a DataError naming its column."""
 
-    def __init__(self, specs: list[dict], linear: bool, scale: bool = True):
+    def __init__(self, specs: list[dict], linear: bool, scale: bool = True,
+                 limit: float = float(np.finfo(np.float64).max)):
         self.specs = specs
         self.linear = linear
         self.scale = scale
+        self.limit = limit
         self._vocabularies = {}
         self.output_names: list[str] = []
         self.categorical_indices: list[int] = []  # matrix columns holding label-encoded categories
@@ -293,7 +319,8 @@ class FeatureEncoder:
 
     def resolve(self, names: list[str]) -> dict[str, str]:
         """Map each feature to the input column (of `names`) carrying it; a missing one is a ProgrammingError."""
-        mapping = {spec["name"]: find_column(names, spec["name"]) for spec in self.specs}
+        columns = ColumnIndex(names)
+        mapping = {spec["name"]: columns.find(spec["name"]) for spec in self.specs}
         missing = [name for name, found in mapping.items() if found is None]
         if missing:
             raise ProgrammingError(f"input is missing feature column(s) {', '.join(map(repr, missing))} "
@@ -327,10 +354,17 @@ class FeatureEncoder:
         """(a, b): a linear encoding turns a numeric leaf's mean-imputed value x into a * x + b."""
         return (1.0 / leaf["std"], -leaf["mean"] / leaf["std"]) if self.scale else (1.0, 0.0)
 
+    def _check_magnitude(self, leaf: dict, encoded: np.ndarray) -> None:
+        if not (np.abs(encoded) <= self.limit).all():
+            raise DataError(f"column '{leaf['name']}' has value(s) too large in magnitude for this model (above "
+                            f"{self.limit:.3g} once encoded); rescale or filter them")
+
     def _encode_leaf(self, leaf: dict, values, out: np.ndarray) -> int:
         """Write one leaf's columns into `out` (a view of the matrix); return how many it wrote."""
         if leaf["kind"] in ("sparse", "vector"):
-            return _encode_list(leaf, values, out)
+            width = _encode_list(leaf, values, out)
+            self._check_magnitude(leaf, out[:, :width])
+            return width
         if leaf["kind"] == "multi_hot":  # 1 where the list holds the vocabulary element
             values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
             width = len(leaf["vocabulary"])
@@ -344,7 +378,9 @@ class FeatureEncoder:
             column = numeric_values(leaf["name"], values)
             if values.null_count:
                 column = np.where(np.isnan(column), leaf["mean"], column)
-            out[:, 0] = (column - leaf["mean"]) / leaf["std"] if self.linear and self.scale else column
+            with np.errstate(over="ignore"):  # an overflow is infinite, which the check reports
+                out[:, 0] = (column - leaf["mean"]) / leaf["std"] if self.linear and self.scale else column
+            self._check_magnitude(leaf, out[:, :1])
             return 1
         strings = _as_strings(values)
         codes = pc.index_in(strings, value_set=self._vocabularies[leaf["name"]])  # NULL if unseen or NULL

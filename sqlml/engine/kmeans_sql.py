@@ -13,7 +13,8 @@ from __future__ import annotations
 import duckdb
 import numpy as np
 
-from sqlml.engine.linear_sql import balanced_sum, categorical_term, input_features, number, scored_source
+from sqlml.engine.linear_sql import (balanced_sum, categorical_term, input_features, internal_prefix, number,
+                                     scored_source)
 from sqlml.engine.model import Model
 from sqlml.engine.trainers.kmeans import MAX_NEAREST
 
@@ -59,27 +60,29 @@ def compile_predict(model: Model, input_sql: str, relation: duckdb.DuckDBPyRelat
                     mapping: dict[str, str], threshold: float | None) -> str | None:
     """The SQL of ML.PREDICT over `input_sql` (whose bound `relation` gives column types), or None.
 
-    Numeric features are encoded once per row into __sqlml_z<i> columns that every distance reads."""
+    Numeric features are encoded once per row into <prefix>z<i> columns that every distance reads (the prefix:
+    linear_sql.internal_prefix, so they never clash with an input column)."""
     features, floats = input_features(model, relation, mapping)
     if features is None:
         return None
+    p = internal_prefix(relation.columns)
     encoded, z_features = [], []
     for spec, column, width in features:
         if spec["kind"] == "numeric":
-            z_features.append((spec, f"__sqlml_z{len(encoded)}", width))
-            encoded.append(f"{_encoded_numeric(model, spec, column)} AS __sqlml_z{len(encoded)}")
+            z_features.append((spec, f"{p}z{len(encoded)}", width))
+            encoded.append(f"{_encoded_numeric(model, spec, column)} AS {p}z{len(encoded)}")
         else:
             z_features.append((spec, column, width))
-    with_z = f"SELECT *, {', '.join(encoded)} FROM ({input_sql}) AS __sqlml_raw" if encoded else input_sql
+    with_z = f"SELECT *, {', '.join(encoded)} FROM ({input_sql}) AS {p}raw" if encoded else input_sql
     centroids = model.estimator.centroids
     distances = _cosine(model, z_features, centroids) if model.estimator.cosine else \
         [_euclidean(z_features, c) for c in centroids]
-    internal = ", ".join([f"__sqlml_s{j}" for j in range(len(distances))] +
-                         [f"__sqlml_z{i}" for i in range(len(encoded))])
-    listed = ", ".join(f"__sqlml_s{j}" for j in range(len(distances)))
-    entries = ", ".join(f"{{'d': __sqlml_s{j}, 'i': {j + 1}::BIGINT}}" for j in range(len(distances)))
+    s = [f"{p}s{j}" for j in range(len(distances))]
+    internal = ", ".join(s + [f"{p}z{i}" for i in range(len(encoded))])
+    listed = ", ".join(s)
+    entries = ", ".join(f"{{'d': {sj}, 'i': {j + 1}::BIGINT}}" for j, sj in enumerate(s))
     shown = min(len(distances), MAX_NEAREST)
     return (f"SELECT * EXCLUDE ({internal}), "
             f"CAST(list_position([{listed}], least({listed})) AS BIGINT) AS centroid_id, "
             f"[struct_pack(centroid_id := e.i, distance := e.d) FOR e IN list_sort([{entries}])[1:{shown}]] "
-            f"AS nearest_centroids_distance FROM {scored_source(with_z, distances, floats)}")
+            f"AS nearest_centroids_distance FROM {scored_source(model, with_z, distances, floats, p)}")

@@ -3,15 +3,21 @@
 The preprocessing folds into the weights: a standardized numeric feature contributes
 (w / std) * coalesce(x, mean) minus a constant; a one-hot category contributes its weight through a CASE.
 The query has three levels: per-class scores (per-component projections for pca), probabilities (a
-numerically stable sigmoid, or a softmax), then the BigQuery ML output columns. A NaN or infinite feature value makes the first score non-finite, so
-one check of that score per row raises the streaming path's DataError (naming the column, found only on
-such a row). Values match the streaming path (engine/predict.py) to floating-point
-rounding. `compile_predict` returns None when the input cannot be scored identically this way (a feature
-whose input column is not of a plain numeric, string, bool or date type, or a timestamp feature): such
-input streams through Python instead.
+numerically stable sigmoid, or a softmax), then the BigQuery ML output columns. A NaN or infinite feature value
+makes the first score non-finite, so one check of that score per row raises the streaming path's DataError
+(naming the column, found only on such a row). The query's own columns carry a prefix no input column starts
+with (`internal_prefix`), and it names each input column a fixed number of times per score, so its size and
+DuckDB's planning time grow linearly with the feature count. Values match the streaming path
+(engine/predict.py) to floating-point rounding. `compile_predict` returns None when the input cannot be
+scored identically this way (a feature whose input column is not of a plain numeric, string, bool or date
+type, or a timestamp feature): such input streams through Python instead.
 """
 
 from __future__ import annotations
+
+import itertools
+import re
+from typing import Iterable
 
 import duckdb
 
@@ -26,6 +32,16 @@ _CATEGORICAL = ("VARCHAR", "BOOLEAN", "DATE")
 _LABEL_TYPES = {"string": "VARCHAR", "large_string": "VARCHAR", "bool": "BOOLEAN", "int8": "TINYINT",
                 "int16": "SMALLINT", "int32": "INTEGER", "int64": "BIGINT", "uint8": "UTINYINT",
                 "uint16": "USMALLINT", "uint32": "UINTEGER", "uint64": "UBIGINT"}
+
+
+_PREFIXED = re.compile(r"__sqlml(\d*)_")
+
+
+def internal_prefix(columns: Iterable[str]) -> str:
+    """A prefix that no name of `columns` starts with (case-insensitively): `__sqlml_`, else `__sqlml1_`,
+    `__sqlml2_`, ...; the compiled query's own columns and aliases carry it, so none clashes with an input's."""
+    taken = {match.group(1) for name in columns if (match := _PREFIXED.match(name.lower()))}
+    return next(f"__sqlml{n or ''}_" for n in itertools.count() if (str(n) if n else "") not in taken)
 
 
 def number(value: float) -> str:
@@ -47,13 +63,18 @@ def numeric_term(column: str, weight: float, spec: dict, affine: tuple[float, fl
     return f"{number(weight * a)} * coalesce(CAST({column} AS DOUBLE), {number(spec['mean'])})", weight * b
 
 
-def finite_check(floats: dict[str, str]) -> str:
-    """`__sqlml_s0`, or an error naming the first NaN/inf column of `floats` (feature -> quoted column)."""
-    which = " ".join(f"WHEN NOT isfinite(CAST({column} AS DOUBLE)) THEN {literal(name)}"
-                     for name, column in floats.items())
-    message = (f"concat({literal(DATA_ERROR_MARKER + 'column ' + chr(39))}, CASE {which} END, "
-               f"{literal(chr(39) + ' has NaN or infinite value(s); replace or filter them (NULL is the missing value, imputed with the training mean)')})")
-    return f"CASE WHEN isfinite(__sqlml_s0) THEN __sqlml_s0 ELSE error({message}) END"
+def finite_check(model: Model, score: str, floats: dict[str, str]) -> str:
+    """`score` (a column), or an error naming the first NaN/inf column of `floats` (feature -> quoted column),
+    found by position in one list of them (a CASE per column, in a query this wide, takes DuckDB quadratic
+    time to plan); a non-finite score from finite values overflowed."""
+    names = ", ".join(map(literal, floats))
+    finite = ", ".join(f"isfinite(CAST({column} AS DOUBLE))" for column in floats.values())
+    column = (f"{literal(DATA_ERROR_MARKER + 'column ' + chr(39))} || [{names}][list_position([{finite}], false)] || "
+              + literal("' has NaN or infinite value(s); replace or filter them (NULL is the missing value, imputed "
+                        "with the training mean)"))
+    overflow = literal(f"{DATA_ERROR_MARKER}the scores of model {model.version.qualified_name} overflow double "
+                       "precision: input values are too large in magnitude; rescale or filter them")
+    return f"CASE WHEN isfinite({score}) THEN {score} ELSE error(coalesce({column}, {overflow})) END"
 
 
 def categorical_term(column: str, weights: list[float], spec: dict) -> str:
@@ -111,13 +132,14 @@ def input_features(model: Model, relation: duckdb.DuckDBPyRelation, mapping: dic
     return features, floats
 
 
-def scored_source(input_sql: str, scores: list[str], floats: dict[str, str]) -> str:
-    """A subquery: the input plus __sqlml_s<j> := scores[j], the first checked finite when the input
-    has float columns (a NaN or infinite value raises the DataError naming the column)."""
-    source = f"(SELECT *, {', '.join(f'{s} AS __sqlml_s{j}' for j, s in enumerate(scores))} " \
-             f"FROM ({input_sql}) AS __sqlml_input)"
-    if floats:
-        source = f"(SELECT * REPLACE ({finite_check(floats)} AS __sqlml_s0) FROM {source})"
+def scored_source(model: Model, input_sql: str, scores: list[str], floats: dict[str, str], prefix: str) -> str:
+    """A subquery: the input plus <prefix>s<j> := scores[j], the first checked finite when the input has float
+    columns (a NaN or infinite value raises the DataError naming the column)."""
+    first = f"{prefix}unchecked" if floats else f"{prefix}s0"
+    named = ", ".join(f"{s} AS {first if j == 0 else f'{prefix}s{j}'}" for j, s in enumerate(scores))
+    source = f"(SELECT *, {named} FROM ({input_sql}) AS {prefix}input)"
+    if floats:  # not SELECT * REPLACE: planning it with an expression reading every column is quadratic
+        source = f"(SELECT * EXCLUDE ({first}), {finite_check(model, first, floats)} AS {prefix}s0 FROM {source})"
     return source
 
 
@@ -129,32 +151,33 @@ def compile_predict(model: Model, input_sql: str, relation: duckdb.DuckDBPyRelat
     features, floats = input_features(model, relation, mapping)
     if features is None:
         return None
+    p = internal_prefix(relation.columns)
     scores = linear_scores(model, features, model.estimator.coef, model.estimator.intercept)
-    source = scored_source(input_sql, scores, floats)
+    source = scored_source(model, input_sql, scores, floats, p)
+    s = [f"{p}s{j}" for j in range(len(scores))]
     if model.task == "dimensionality_reduction":
-        internal = ", ".join(f"__sqlml_s{j}" for j in range(len(scores)))
-        components = ", ".join(f"__sqlml_s{j} AS principal_component_{j + 1}" for j in range(len(scores)))
-        return f"SELECT * EXCLUDE ({internal}), {components} FROM {source}"
+        components = ", ".join(f"{sj} AS principal_component_{j + 1}" for j, sj in enumerate(s))
+        return f"SELECT * EXCLUDE ({', '.join(s)}), {components} FROM {source}"
     label = model.version.label
     if not model.is_classifier:
-        return f"SELECT * EXCLUDE (__sqlml_s0), __sqlml_s0 AS {quote_identifier('predicted_' + label)} FROM {source}"
+        return f"SELECT * EXCLUDE ({s[0]}), {s[0]} AS {quote_identifier('predicted_' + label)} FROM {source}"
     k = len(model.classes)
+    ps = [f"{p}p{j}" for j in range(k)]
     if len(scores) == 1:  # binary: the score of the positive class through a stable sigmoid
-        positive = "CASE WHEN __sqlml_s0 >= 0 THEN 1 / (1 + exp(-__sqlml_s0)) " \
-                   "ELSE exp(__sqlml_s0) / (1 + exp(__sqlml_s0)) END"
-        probabilities = f"1 - ({positive}) AS __sqlml_p0, {positive} AS __sqlml_p1"
+        positive = f"CASE WHEN {s[0]} >= 0 THEN 1 / (1 + exp(-{s[0]})) ELSE exp({s[0]}) / (1 + exp({s[0]})) END"
+        probabilities = f"1 - ({positive}) AS {ps[0]}, {positive} AS {ps[1]}"
     else:  # softmax, shifted by the largest score
-        top = f"greatest({', '.join(f'__sqlml_s{j}' for j in range(k))})"
-        exps = [f"exp(__sqlml_s{j} - {top})" for j in range(k)]
-        probabilities = ", ".join(f"{e} / ({' + '.join(exps)}) AS __sqlml_p{j}" for j, e in enumerate(exps))
-    internal = ", ".join([f"__sqlml_s{j}" for j in range(len(scores))] + [f"__sqlml_p{j}" for j in range(k)])
+        top = f"greatest({', '.join(s)})"
+        exps = [f"exp({sj} - {top})" for sj in s]
+        probabilities = ", ".join(f"{e} / ({' + '.join(exps)}) AS {pj}" for e, pj in zip(exps, ps))
     if k == 2:
-        predicted = f"CASE WHEN __sqlml_p1 > {number(threshold)} THEN {_class_literal(model, 1)} " \
+        predicted = f"CASE WHEN {ps[1]} > {number(threshold)} THEN {_class_literal(model, 1)} " \
                     f"ELSE {_class_literal(model, 0)} END"
     else:
-        ps = ", ".join(f"__sqlml_p{j}" for j in range(k))
-        predicted = f"[{', '.join(_class_literal(model, j) for j in range(k))}][list_position([{ps}], greatest({ps}))]"
-    probs = ", ".join(f"struct_pack(label := {_class_literal(model, j)}, prob := __sqlml_p{j})" for j in range(k))
-    return (f"SELECT * EXCLUDE ({internal}), {predicted} AS {quote_identifier('predicted_' + label)}, "
+        listed = ", ".join(ps)
+        predicted = f"[{', '.join(_class_literal(model, j) for j in range(k))}][list_position([{listed}], " \
+                    f"greatest({listed}))]"
+    probs = ", ".join(f"struct_pack(label := {_class_literal(model, j)}, prob := {pj})" for j, pj in enumerate(ps))
+    return (f"SELECT * EXCLUDE ({', '.join(s + ps)}), {predicted} AS {quote_identifier('predicted_' + label)}, "
             f"[{probs}] AS {quote_identifier('predicted_' + label + '_probs')} "
             f"FROM (SELECT *, {probabilities} FROM {source})")

@@ -22,7 +22,7 @@ class Model:
         self.version = version
         self.trainer = TRAINERS[version.estimator_type or version.model_type]
         self.encoder = FeatureEncoder(version.features, self.trainer.linear_encoding,
-                                      self.trainer.scales(version.options))
+                                      self.trainer.scales(version.options), self.trainer.feature_limit)
         self.transform = Transform.load(version.transform)
         self.classes = None if version.classes is None else pa.array(
             version.classes, type=pa.type_for_alias(version.label_type))
@@ -53,6 +53,7 @@ class Model:
             return self.estimator.resolve(names)
         if self.transform is None:
             return self.encoder.resolve(names)
+        self.transform.check_names(names)
         return {spec["name"]: self.transform.internal(spec["name"]) for spec in self.encoder.specs}
 
     def internal_columns(self) -> set[str]:

@@ -19,7 +19,7 @@ from sqlml.engine import automl, catalog, metrics, transform, tuning
 from sqlml.engine.trainers import fairness
 from sqlml.engine.catalog import ModelVersion
 from sqlml.engine.context import MLContext
-from sqlml.engine.features import FeatureEncoder, find_column, fit_features, recount_distributions
+from sqlml.engine.features import ColumnIndex, FeatureEncoder, find_column, fit_features, recount_distributions
 from sqlml.engine.trainers import TRAINERS, TrainData, Trainer
 from sqlml.engine.trainers.base import SAMPLE_ROWS, record_iteration, training_sample
 from sqlml.engine.trainers.onnx_model import OnnxModel
@@ -30,15 +30,11 @@ from sqlml.parser.options import validate_options
 AUTO_SPLIT_MIN_ROWS, AUTO_SPLIT_MAX_ROWS, AUTO_SPLIT_MAX_EVAL = 500, 50_000, SAMPLE_ROWS
 
 
-def _check_unique_names(table: pa.Table) -> None:
-    for name in table.column_names:
-        find_column(table.column_names, name)  # duplicate names are an error
-
-
 def _label_column(table: pa.Table, options: dict) -> str:
-    _check_unique_names(table)
+    columns = ColumnIndex(table.column_names)
+    columns.check_unique()
     wanted = options["input_label_cols"][0]
-    found = find_column(table.column_names, wanted)
+    found = columns.find(wanted)
     if found is None:
         raise ProgrammingError(f"label column '{wanted}' is not in the training query's columns "
                                f"({', '.join(table.column_names)}); set OPTIONS(input_label_cols=['...'])")
@@ -145,7 +141,7 @@ class Prepared:
 
 def _prepare_unsupervised(table: pa.Table, options: dict) -> Prepared:
     """kmeans and pca: every column is a feature (but kmeans_init_col), every row trains."""
-    _check_unique_names(table)
+    ColumnIndex(table.column_names).check_unique()
     init_col, init_idx = options.get("kmeans_init_col"), None
     if init_col is not None:
         found = find_column(table.column_names, init_col)
@@ -319,7 +315,7 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
     """Run a CREATE [OR REPLACE] MODEL [IF NOT EXISTS] statement."""
     cur = ctx.cur
     options = validate_options(statement.options_dict)
-    schema, name = catalog.resolve_name(cur, statement.name)
+    schema, name = catalog.resolve_name(cur, statement.name, new=True)
     if catalog.active_version(cur, schema, name) is not None:
         if statement.args.get("exists"):
             return
@@ -370,7 +366,7 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
             estimator_type, fit_options, search_trials = automl.search(options, specs, train_rows, y[train_idx],
                                                                        len(class_list or ()))
             trainer = TRAINERS[estimator_type]
-        encoder = FeatureEncoder(specs, trainer.linear_encoding, trainer.scales(fit_options))
+        encoder = FeatureEncoder(specs, trainer.linear_encoding, trainer.scales(fit_options), trainer.feature_limit)
     else:  # the previous version's preprocessing, so that its estimator reads the new rows as it read the old;
         # the distributions ML.VALIDATE_DATA_SKEW compares with are of this version's own training rows
         specs, encoder = recount_distributions(previous.version.features, train_rows), previous.encoder

@@ -11,6 +11,7 @@ computed first (it may not use analytic functions), so NULL labels and the split
 
 from __future__ import annotations
 
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Iterator
@@ -20,12 +21,12 @@ import pyarrow as pa
 from sqlglot import exp
 
 from sqlml.engine import catalog
-from sqlml.engine.features import find_column
+from sqlml.engine.features import ColumnIndex
 from sqlml.engine.params import quote_identifier
 from sqlml.engine.preprocessors import arguments, check_statistics, preprocessor
 from sqlml.errors import NotSupportedError, ProgrammingError
 
-_INTERNAL = "__sqlml_t_"  # prefix of the columns holding TRANSFORM outputs next to the raw input
+_INTERNAL = "__sqlml_t_"  # prefix of the columns holding TRANSFORM outputs next to the raw input (reserved)
 
 
 @contextmanager
@@ -136,12 +137,13 @@ def parse_items(items: list[exp.Expr], columns: list[str], label: str | None,
             raise ProgrammingError(f"TRANSFORM item {position} ({item.sql('duckdb')}) needs a name: add AS <name>")
         named.append((name, expression))
     seen: dict[str, str] = {}
+    index = ColumnIndex(columns)
     for name, expression in named:
         if name.lower() in seen:
             raise ProgrammingError(f"TRANSFORM outputs two columns named '{name}'; give them distinct names")
         seen[name.lower()] = name
         for column in _reads(expression):
-            if find_column(columns, column) is None:
+            if index.find(column) is None:
                 raise ProgrammingError(f"TRANSFORM output '{name}' reads column '{column}', which the training "
                                        f"query does not have; its columns: {', '.join(columns)}")
         _check_calls(name, expression, may_fit=label is None or name.lower() != label.lower())
@@ -243,7 +245,8 @@ class Transform:
         """ProgrammingError unless `columns` hold every raw column `outputs` read."""
         if columns is None:  # not known before running (an input that itself calls ML functions)
             return
-        missing = sorted({c for o in outputs for c in o["reads"] if find_column(columns, c) is None}, key=str.lower)
+        index = ColumnIndex(columns)
+        missing = sorted({c for o in outputs for c in o["reads"] if index.find(c) is None}, key=str.lower)
         if missing:
             raise ProgrammingError(f"input is missing column(s) {', '.join(map(repr, missing))} that the model's "
                                    f"TRANSFORM reads; input columns: {', '.join(columns)}")
@@ -252,7 +255,7 @@ class Transform:
         """ML.TRANSFORM: the outputs for the rows of `input_sql` (the label too when the input has what
         it reads)."""
         label = self._label
-        with_label = label is not None and columns is not None and all(find_column(columns, c) for c in label["reads"])
+        with_label = label is not None and columns is not None and all(map(ColumnIndex(columns).find, label["reads"]))
         outputs = self.outputs if with_label else self.features
         self.require(outputs, columns)
         return _select([(o["name"], o["sql"]) for o in outputs], f"({input_sql}) AS __sqlml_raw")
@@ -270,3 +273,14 @@ class Transform:
     def internal_columns(self) -> list[str]:
         """The columns wrap() adds (without the label)."""
         return [self.internal(o["name"]) for o in self.features]
+
+    def check_names(self, names: list[str]) -> None:
+        """ProgrammingError if a column of a wrap() result (`names`) other than wrap()'s own starts with the
+        internal prefix: the input had such a column, which the internal columns would be confused with (as a
+        second column of the same name, or one DuckDB renamed)."""
+        ours = {self.internal(o["name"]) for o in self.outputs}
+        prefixed = Counter(name for name in names if name.lower().startswith(_INTERNAL))
+        taken = sorted(name for name, count in prefixed.items() if name not in ours or count > 1)
+        if taken:
+            raise ProgrammingError(f"the input has column(s) {', '.join(taken)}: names starting with {_INTERNAL} "
+                                   "are reserved for the outputs of a model's TRANSFORM; rename them")

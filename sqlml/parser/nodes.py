@@ -15,6 +15,7 @@ from sqlglot import exp
 from sqlml.errors import ProgrammingError
 
 _SCALARS = (exp.Literal, exp.Neg, exp.Boolean, exp.Null)
+MAX_LIST_VALUES = 1_000_000  # values a list argument (ML.ROC_CURVE's thresholds) may hold
 
 
 def python_value(node: exp.Expr) -> object:
@@ -34,6 +35,16 @@ def python_value(node: exp.Expr) -> object:
     return node
 
 
+def _by_name(fields: list[tuple[str, object]], what: str) -> dict[str, object]:
+    """{lower-cased name: value}; a name given twice (in any case) is a ProgrammingError, not a silent override."""
+    named: dict[str, object] = {}
+    for name, value in fields:
+        if name.lower() in named:
+            raise ProgrammingError(f"{what}: {name.lower()} is given twice")
+        named[name.lower()] = value
+    return named
+
+
 def _table_name(table: exp.Table) -> tuple[str | None, str]:
     return table.text("db") or None, table.name
 
@@ -51,10 +62,8 @@ class _WithOptions(_ModelStatement):
     @property
     def options_dict(self) -> dict[str, object]:
         """Lower-cased option key -> Python value (see ``python_value``)."""
-        return {
-            option.name.lower(): python_value(option.args["value"])
-            for option in self.args.get("options") or []
-        }
+        options = self.args.get("options") or []
+        return _by_name([(option.name, python_value(option.args["value"])) for option in options], "OPTIONS")
 
 
 class CreateModel(_WithOptions):
@@ -165,26 +174,29 @@ class MLFunction(exp.Expression):
     def params_dict(self) -> dict[str, object]:
         """Lower-cased STRUCT field name -> Python value (see ``python_value``); ``version`` is not one of them
         but the model version (see ``model_version``)."""
+        return {name: python_value(value) for name, value in self._fields.items() if name != "version"}
+
+    @property
+    def _fields(self) -> dict[str, exp.Expr]:
+        """Lower-cased STRUCT field name -> its expression (a field given twice is a ProgrammingError)."""
         params = self.args.get("params")
-        fields = params.expressions if params else []
-        return {field.name.lower(): python_value(field.expression) for field in fields
-                if field.name.lower() != "version"}
+        return _by_name([(f.name, f.expression) for f in (params.expressions if params else [])],
+                        f"ML.{self.function} STRUCT")
 
     @property
     def model_version(self) -> int | None:
         """The version asked for: ``MODEL m VERSION n`` or ``STRUCT(n AS version)``; None for the active one."""
-        params = self.args.get("params")
-        given = [python_value(f.expression) for f in (params.expressions if params else [])
-                 if f.name.lower() == "version"]
-        if not given:
+        fields = self._fields
+        if "version" not in fields:
             return self.args.get("version")
-        if not isinstance(given[0], int) or isinstance(given[0], bool) or given[0] < 1:
+        given = python_value(fields["version"])
+        if not isinstance(given, int) or isinstance(given, bool) or given < 1:
             raise ProgrammingError(f"ML.{self.function}: version must be a version number (1, 2, ...), got "
-                                   f"{given[0]!r}")
-        if self.args.get("version") not in (None, given[0]):
-            raise ProgrammingError(f"ML.{self.function}: VERSION {self.args['version']} and STRUCT({given[0]} AS "
+                                   f"{given!r}")
+        if self.args.get("version") not in (None, given):
+            raise ProgrammingError(f"ML.{self.function}: VERSION {self.args['version']} and STRUCT({given} AS "
                                    "version) disagree")
-        return given[0]
+        return given
 
     @property
     def values_list(self) -> list[float] | None:
@@ -198,13 +210,21 @@ class MLFunction(exp.Expression):
             raise ProgrammingError(f"ML.{self.function}: the list of values must hold number literals, got "
                                    f"{values.sql()}")
         if isinstance(values, exp.Array):
-            return [float(v) for v in numbers]
-        if len(numbers) != 3 or numbers[2] == 0:
+            count = len(numbers)
+        elif len(numbers) != 3 or numbers[2] == 0:
             raise ProgrammingError(f"ML.{self.function}: GENERATE_ARRAY takes (start, end, step) with a step "
                                    f"other than 0, got {values.sql()}")
-        start, end, step = numbers
-        count = math.floor((end - start) / step + 1e-9) + 1
-        return [start + i * step for i in range(max(count, 0))]
+        else:  # counted before the list is made: a tiny step must not exhaust memory
+            steps = (numbers[1] - numbers[0]) / numbers[2]
+            count = max(math.floor(steps + 1e-9) + 1, 0) if math.isfinite(steps) else None  # None: uncountable
+        if count is None or count > MAX_LIST_VALUES:
+            held = "more values than can be counted" if count is None else f"{count:,} values"
+            raise ProgrammingError(f"ML.{self.function}: {values.sql()} holds {held}; at most {MAX_LIST_VALUES:,} "
+                                   "are allowed (use a larger step)")
+        if isinstance(values, exp.Array):
+            return [float(v) for v in numbers]
+        start, step = numbers[0], numbers[2]
+        return [start + i * step for i in range(count)]
 
     @property
     def span(self) -> tuple[int, int]:

@@ -1,8 +1,13 @@
 """CREATE MODEL OPTIONS: which options each model_type takes, their types and defaults, and validation.
 
-Names and defaults follow BigQuery ML's CREATE MODEL documentation. Option names are case-insensitive;
-enum values are upper-cased. `validate_options` returns a complete, typed dict (defaults filled in) or
-raises ProgrammingError naming the option at fault and listing the valid ones for that model_type.
+Names, defaults and ranges follow BigQuery ML's CREATE MODEL documentation: the page of each model type
+(https://cloud.google.com/bigquery/docs/reference/standard-sql/bigqueryml-syntax-create-boosted-tree, ...), the
+ranges of the hyperparameter tuning overview (https://cloud.google.com/bigquery/docs/hp-tuning-overview) and
+NUM_TRIALS' (https://cloud.google.com/bigquery-ml/docs/reference/standard-sql/bigqueryml-hyperparameter-tuning).
+Where BigQuery ML sets no upper bound, sqlml sets one, so that no single option makes training run for hours
+or exhaust memory. Option names are case-insensitive; enum values are upper-cased. `validate_options` returns
+a complete, typed dict (defaults filled in) or raises ProgrammingError naming the option at fault and listing
+the valid ones for that model_type.
 """
 
 from __future__ import annotations
@@ -48,8 +53,8 @@ OPTIONS: dict[str, Option] = {
     "auto_class_weights": Option("bool"),
     "class_weights": Option("weights"),
     "fit_intercept": Option("bool"),
-    "max_tree_depth": Option("int", low=1, high=1000),
-    "num_parallel_tree": Option("int", low=1, high=100_000),
+    "max_tree_depth": Option("int", low=1, high=20),  # BigQuery ML's range (hyperparameter tuning overview)
+    "num_parallel_tree": Option("int", low=1, high=1000),  # sqlml's bound: BigQuery ML documents none
     "subsample": Option("float", low=0.0, high=1.0, open_low=True),
     "colsample_bytree": Option("float", low=0.0, high=1.0, open_low=True),
     "colsample_bynode": Option("float", low=0.0, high=1.0, open_low=True),
@@ -78,7 +83,7 @@ OPTIONS: dict[str, Option] = {
     "optimization_objective": Option("enum", ("MAXIMIZE_AU_ROC", "MINIMIZE_LOG_LOSS", "MAXIMIZE_ACCURACY",
                                               "MAXIMIZE_F1_SCORE", "MINIMIZE_RMSE", "MINIMIZE_MAE",
                                               "MAXIMIZE_R2_SCORE")),
-    "num_trials": Option("int", low=1, high=1000),
+    "num_trials": Option("int", low=1, high=100),  # BigQuery ML: "Allowed values are 1 to 100"
     "max_parallel_trials": Option("int", low=1, high=64),
     "hparam_tuning_algorithm": Option("enum", ("VIZIER_DEFAULT", "RANDOM_SEARCH", "GRID_SEARCH")),
     "hparam_tuning_objectives": Option("enum_list", (

@@ -8,13 +8,16 @@ from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import Token, TokenType
 
-from sqlml.errors import SqlSyntaxError
+from sqlml.errors import ProgrammingError, SqlSyntaxError
 from sqlml.parser.dialect import SqlmlDialect, is_ml_call, ml_statement_prefix
 
 _ML_KEYWORD = re.compile(r"\bML\s*(?:\.|--|/\*)|\bMODELS?\b", re.IGNORECASE)
 _BLANKS_AND_COMMENTS = re.compile(r"(?:\s+|--[^\n]*|/\*.*?\*/)*", re.DOTALL)
 _LEADING_WORDS = re.compile(r"\w+(?:\s+\w+){0,3}")
 _DIALECT = SqlmlDialect()
+MAX_NESTING = 32  # levels of (), [] and {} an ML statement may nest (see _check_nesting)
+_OPENING = (TokenType.L_PAREN, TokenType.L_BRACKET, TokenType.L_BRACE)
+_CLOSING = (TokenType.R_PAREN, TokenType.R_BRACKET, TokenType.R_BRACE)
 
 
 def leading_words(sql: str) -> list[str]:
@@ -42,6 +45,20 @@ def _tokenize(sql: str) -> list[Token]:
         raise SqlSyntaxError(
             f"Invalid or unterminated token near '{snippet}'", *_line_col(sql, offset)
         ) from None
+
+
+def _check_nesting(sql: str, tokens: list[Token]) -> None:
+    """SqlSyntaxError at the bracket that opens level MAX_NESTING + 1: the parser recurses about 25 Python
+    frames per level, so deeper statements would exhaust Python's default recursion limit (1000)."""
+    depth = 0
+    for token in tokens:
+        if token.token_type in _OPENING:
+            depth += 1
+            if depth > MAX_NESTING:
+                raise SqlSyntaxError(f"statement nested too deeply: more than {MAX_NESTING} levels of "
+                                     "parentheses or brackets", *_line_col(sql, token.start))
+        elif token.token_type in _CLOSING:
+            depth -= 1
 
 
 def split_statements(sql: str) -> list[str]:
@@ -88,8 +105,11 @@ def parse_statement(sql: str) -> exp.Expr:
     for before, token in zip(tokens, tokens[1:]):
         if before.token_type == TokenType.SEMICOLON:
             raise SqlSyntaxError("Expected a single statement", *_line_col(sql, token.start))
+    _check_nesting(sql, tokens)
     try:
         return _DIALECT.parser().parse(tokens, sql)[0]
+    except RecursionError:  # deep nesting without brackets (NOT NOT ..., CASE WHEN ... CASE ...)
+        raise ProgrammingError("statement nested too deeply to parse; simplify it") from None
     except ParseError as error:
         details = error.errors[0] if error.errors else {}
         if details.get("start") is not None:  # set by SqlmlParser.raise_error

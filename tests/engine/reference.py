@@ -1,4 +1,5 @@
-"""An independent reference for sqlml's automatic preprocessing, built from scikit-learn's own parts.
+"""Helpers of the engine tests: an independent reference for sqlml's automatic preprocessing, built from
+scikit-learn's own parts, and `fails`, which checks that a bad statement raises a named error and changes nothing.
 
 BigQuery ML's rules (see docs/model_types.md): numeric columns mean-imputed, standardized (population std)
 for linear models; categorical columns one-hot for linear models (NULL its own category, unseen ignored),
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from sklearn.impute import SimpleImputer
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
@@ -52,3 +54,26 @@ def tree_matrices(train: pd.DataFrame, test: pd.DataFrame) -> tuple[np.ndarray, 
         return encoder.transform(_as_category_strings(frame).fillna(np.nan)) + 1
     return (np.hstack([imputer.transform(train[NUMERIC]), encode(train)]),
             np.hstack([imputer.transform(test[NUMERIC]), encode(test)]), [2, 3])
+
+
+def snapshot(con) -> list:
+    """Every row of the catalog and of the user's tables."""
+    cur = con.cursor()
+    cur.execute("SELECT schema_name, table_name FROM duckdb_tables() ORDER BY ALL")
+    tables = cur.fetchall()
+    content = []
+    for schema, table in tables:
+        cur.execute(f'SELECT * FROM "{schema}"."{table}" ORDER BY ALL')
+        content.append((schema, table, cur.fetchall()))
+    return content
+
+
+def fails(con, sql, error, *fragments, params=None):
+    """Run `sql`, expect `error` whose message has every fragment, and check that nothing changed."""
+    before = snapshot(con)
+    with pytest.raises(error) as caught:
+        con.cursor().execute(sql, params)
+    for fragment in fragments:
+        assert fragment in str(caught.value), (fragment, str(caught.value))
+    assert snapshot(con) == before
+    return caught.value

@@ -18,8 +18,7 @@ from sklearn.preprocessing import normalize
 
 import sqlml
 from sqlml.engine.trainers.base import ScoreQuantiles
-from tests.engine.reference import linear_matrices
-from tests.engine.test_errors import fails
+from tests.engine.reference import fails, linear_matrices
 
 FEATURES = "SELECT x1, x2, color, flag FROM train"
 INPUT = ["id", "x1", "x2", "color", "flag"]

@@ -11,7 +11,7 @@ import pytest
 from sklearn.datasets import make_classification
 
 import sqlml
-from tests.engine.test_errors import fails
+from tests.engine.reference import fails
 
 SPLIT = "data_split_method='CUSTOM', data_split_col='is_eval'"
 

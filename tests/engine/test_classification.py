@@ -8,7 +8,7 @@ import pytest
 from sklearn.metrics import confusion_matrix
 
 import sqlml
-from tests.engine.test_errors import fails
+from tests.engine.reference import fails
 
 SPLIT = ("CREATE OR REPLACE TABLE split AS SELECT *, id % 4 = 0 AS is_eval FROM train")
 

@@ -16,7 +16,7 @@ import pytest
 from scipy.spatial.distance import jensenshannon
 
 import sqlml
-from tests.engine.test_errors import fails
+from tests.engine.reference import fails
 
 # x1 shifted by 1.5, a third of the colors a new one, half of x2 NULL; flag as it was
 SERVING = ("CREATE TABLE serving AS SELECT * REPLACE (x1 + 1.5 AS x1, CASE WHEN id % 3 = 0 THEN 'purple' ELSE "

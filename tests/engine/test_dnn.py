@@ -7,8 +7,7 @@ import pytest
 from sklearn.neural_network import MLPClassifier
 
 import sqlml
-from tests.engine.reference import linear_matrices
-from tests.engine.test_errors import fails
+from tests.engine.reference import fails, linear_matrices
 
 DNN = "CREATE MODEL d OPTIONS(model_type='dnn_classifier', input_label_cols=['y_bin'], {extra}) AS " \
       "SELECT x1, x2, color, flag, y_bin FROM train"

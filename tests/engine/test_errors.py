@@ -5,38 +5,16 @@ from __future__ import annotations
 import pytest
 
 import sqlml
+from tests.engine.reference import fails, snapshot
 
 LINEAR = "CREATE MODEL {name} OPTIONS(model_type='linear_reg', input_label_cols=['y_reg']{extra}) AS {query}"
 GOOD_QUERY = "SELECT x1, x2, color, y_reg FROM train"
-
-
-def snapshot(con) -> list:
-    """Every row of the catalog and of the user's tables."""
-    cur = con.cursor()
-    cur.execute("SELECT schema_name, table_name FROM duckdb_tables() ORDER BY ALL")
-    tables = cur.fetchall()
-    content = []
-    for schema, table in tables:
-        cur.execute(f'SELECT * FROM "{schema}"."{table}" ORDER BY ALL')
-        content.append((schema, table, cur.fetchall()))
-    return content
 
 
 @pytest.fixture
 def with_model(loaded):
     loaded.cursor().execute(LINEAR.format(name="m", extra="", query=GOOD_QUERY))
     return loaded
-
-
-def fails(con, sql, error, *fragments, params=None):
-    """Run `sql`, expect `error` whose message has every fragment, and check that nothing changed."""
-    before = snapshot(con)
-    with pytest.raises(error) as caught:
-        con.cursor().execute(sql, params)
-    for fragment in fragments:
-        assert fragment in str(caught.value), (fragment, str(caught.value))
-    assert snapshot(con) == before
-    return caught.value
 
 
 BAD_STATEMENTS = [  # (sql, exception, fragments the message must contain)
@@ -57,8 +35,10 @@ BAD_STATEMENTS = [  # (sql, exception, fragments the message must contain)
     (LINEAR.format(name="x", extra=", early_stop=TRUE", query=GOOD_QUERY), sqlml.ProgrammingError, ["early_stop"]),
     (LINEAR.format(name="x", extra=", data_split_method='SEQ'", query=GOOD_QUERY), sqlml.ProgrammingError,
      ["data_split_col"]),
-    (LINEAR.format(name="x", extra=", input_label_cols='y_reg'", query=GOOD_QUERY), sqlml.ProgrammingError,
-     ["input_label_cols", "array"]),
+    (f"CREATE MODEL x OPTIONS(model_type='linear_reg', input_label_cols='y_reg') AS {GOOD_QUERY}",
+     sqlml.ProgrammingError, ["input_label_cols", "array"]),
+    (LINEAR.format(name="x", extra=", INPUT_LABEL_COLS=['x1']", query=GOOD_QUERY), sqlml.ProgrammingError,
+     ["input_label_cols is given twice"]),
     (LINEAR.format(name="x", extra="", query="SELECT x1, x2 FROM train"), sqlml.ProgrammingError,
      ["label column 'y_reg'", "x1, x2"]),
     (LINEAR.format(name="x", extra="", query="SELECT x1, NULL::DOUBLE AS y_reg FROM train"), sqlml.DataError,

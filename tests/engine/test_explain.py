@@ -13,8 +13,7 @@ import pytest
 import skops.io as sio
 
 import sqlml
-from tests.engine.reference import linear_matrices, tree_matrices
-from tests.engine.test_errors import fails
+from tests.engine.reference import fails, linear_matrices, tree_matrices
 
 FEATURES = ["x1", "x2", "color", "flag"]
 

@@ -11,7 +11,7 @@ from fairlearn.metrics import (MetricFrame, demographic_parity_difference, demog
 from sklearn.metrics import accuracy_score, recall_score
 
 import sqlml
-from tests.engine.test_errors import fails
+from tests.engine.reference import fails
 
 
 def _frame(con, sql) -> pd.DataFrame:

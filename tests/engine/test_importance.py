@@ -9,7 +9,7 @@ import pytest
 
 import sqlml
 from sqlml.engine.trainers.random_forest import TRUSTED_TYPES
-from tests.engine.test_errors import fails
+from tests.engine.reference import fails
 
 FEATURES = "x1, x2, color, flag"  # the tree encoder's matrix columns, in this order
 

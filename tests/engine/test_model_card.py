@@ -13,7 +13,7 @@ from fairlearn import metrics as fm
 from sklearn import metrics as skm
 
 import sqlml
-from tests.engine.test_errors import fails
+from tests.engine.reference import fails
 
 SPLIT = "CREATE OR REPLACE TABLE split AS SELECT *, id % 4 = 0 AS is_eval FROM train"
 FEATURES = "x1, x2, color, flag"

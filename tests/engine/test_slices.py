@@ -12,7 +12,7 @@ import pytest
 from scipy import stats
 
 import sqlml
-from tests.engine.test_errors import fails
+from tests.engine.reference import fails
 
 COLUMNS = ["slice", "num_features", "size", "error", "overall_error", "effect_size", "p_value"]
 # every age from 20 to 79 equally often in 2,400 rows: the quartiles ('higher') are exactly 35, 50 and 65

@@ -13,7 +13,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.preprocessing import MaxAbsScaler, MinMaxScaler, RobustScaler
 
 import sqlml
-from tests.engine.test_errors import fails
+from tests.engine.reference import fails
 
 CREATE = ("CREATE OR REPLACE MODEL m TRANSFORM({items}, y_reg) "
           "OPTIONS(model_type='linear_reg', input_label_cols=['y_reg'], data_split_method='CUSTOM', "

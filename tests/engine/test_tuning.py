@@ -14,8 +14,7 @@ from sklearn.linear_model import LinearRegression, Ridge
 from sklearn.metrics import r2_score, roc_auc_score
 
 import sqlml
-from tests.engine.reference import linear_matrices
-from tests.engine.test_errors import fails
+from tests.engine.reference import fails, linear_matrices
 
 SPLIT = "data_split_method='CUSTOM', data_split_col='is_eval'"
 QUERY = "SELECT * EXCLUDE (id, {drop}), id % 4 = 0 AS is_eval FROM train"

@@ -16,8 +16,7 @@ from sklearn.metrics.pairwise import cosine_distances, euclidean_distances
 from sklearn.preprocessing import normalize
 
 import sqlml
-from tests.engine.reference import linear_matrices
-from tests.engine.test_errors import fails
+from tests.engine.reference import fails, linear_matrices
 
 FEATURES = "SELECT x1, x2, color, flag FROM train"
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import sqlml
-from tests.engine.test_errors import fails
+from tests.engine.reference import fails
 
 DATA = "CREATE TABLE t AS SELECT range::DOUBLE AS x, (range % 7)::DOUBLE AS z, 2.0 * range + (range % 7) AS y FROM range(60)"
 CREATE = ("CREATE OR REPLACE MODEL m OPTIONS(model_type='linear_reg', input_label_cols=['y'], l2_reg={l2}) "

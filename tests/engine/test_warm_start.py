@@ -11,7 +11,7 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import log_loss
 
 import sqlml
-from tests.engine.test_errors import fails
+from tests.engine.reference import fails
 from tests.engine.test_reference import LGB_DEFAULTS
 
 BOOSTED = ("CREATE OR REPLACE MODEL b OPTIONS(model_type='boosted_tree_regressor', input_label_cols=['y_reg'], "

@@ -1,6 +1,6 @@
 """The one table from model_type to trainer."""
 
-from sqlml.engine.trainers.base import Estimator, TrainData, Trainer
+from sqlml.engine.trainers.base import FLOAT32_MAX, Estimator, TrainData, Trainer
 from sqlml.engine.trainers.boosted_tree import BoosterModel, fit_boosted_tree
 from sqlml.engine.trainers.dnn import DNNModel, fit_dnn
 from sqlml.engine.trainers.kmeans import KMeansModel, fit_kmeans
@@ -16,9 +16,10 @@ TRAINERS: dict[str, Trainer] = {
     "boosted_tree_regressor": Trainer("regression", False, fit_boosted_tree, BoosterModel.load, "lightgbm"),
     "boosted_tree_classifier": Trainer("classification", False, fit_boosted_tree, BoosterModel.load,
                                        "lightgbm", max_classes=1000),
-    "random_forest_regressor": Trainer("regression", False, fit_random_forest, ForestModel.load, "skops"),
+    "random_forest_regressor": Trainer("regression", False, fit_random_forest, ForestModel.load, "skops",
+                                       feature_limit=FLOAT32_MAX),
     "random_forest_classifier": Trainer("classification", False, fit_random_forest, ForestModel.load,
-                                        "skops", max_classes=1000),
+                                        "skops", max_classes=1000, feature_limit=FLOAT32_MAX),
     "dnn_regressor": Trainer("regression", True, fit_dnn, DNNModel.load, "json"),
     "dnn_classifier": Trainer("classification", True, fit_dnn, DNNModel.load, "json", max_classes=1000),
     "kmeans": Trainer("clustering", True, fit_kmeans, KMeansModel.load, "json",

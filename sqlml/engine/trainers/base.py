@@ -33,6 +33,7 @@ class TrainData:
     progress: Progress = field(default_factory=Progress)  # told each iteration of an iterative trainer
 
 
+FLOAT32_MAX = float(np.finfo(np.float32).max)  # scikit-learn's trees read float32
 SAMPLE_ROWS = 10_000  # rows a loss or a metric is measured on when there are more
 
 
@@ -102,6 +103,7 @@ class Trainer:
     artifact_format: str
     max_classes: int = 0
     scale_option: str | None = None  # the BOOL option that can turn standardization off
+    feature_limit: float = float(np.finfo(np.float64).max)  # the largest encoded value the estimator can read
 
     @property
     def supervised(self) -> bool:

@@ -1,13 +1,13 @@
 """boosted_tree_regressor / boosted_tree_classifier on LightGBM, stored as LightGBM model text.
 
 Option mapping: max_iterations -> num_iterations, learn_rate -> learning_rate, max_tree_depth -> max_depth
-(num_leaves = 2^depth, so trees may be as full as XGBoost's depth-wise ones), l1_reg/l2_reg -> lambda_l1/l2,
-min_split_loss -> min_gain_to_split, min_tree_child_weight -> min_sum_hessian_in_leaf (and, as in XGBoost,
-no minimum row count per leaf), subsample -> bagging_fraction, colsample_bytree/bynode ->
-feature_fraction/_bynode. Label-encoded categories are LightGBM native categorical features.
-early_stop: training stops once an iteration improves the evaluation-split loss (the training loss
-without a split; measured on 10,000 training rows when there are more) by less than min_rel_progress,
-relative to the best loss so far. warm_start continues
+(num_leaves = 2^depth, so trees may be as full as XGBoost's depth-wise ones; at most the training row count,
+which no tree can exceed), l1_reg/l2_reg -> lambda_l1/l2, min_split_loss -> min_gain_to_split,
+min_tree_child_weight -> min_sum_hessian_in_leaf (and, as in XGBoost, no minimum row count per leaf),
+subsample -> bagging_fraction, colsample_bytree/bynode -> feature_fraction/_bynode. Label-encoded categories
+are LightGBM native categorical features. early_stop: training stops once an iteration improves the
+evaluation-split loss (the training loss without a split; measured on 10,000 training rows when there are
+more) by less than min_rel_progress, relative to the best loss so far. warm_start continues
 boosting from the previous version's trees (init_model).
 """
 
@@ -51,12 +51,13 @@ class BoosterModel:
         return cls(lgb.Booster(model_str=data.decode()), n_classes)
 
 
-def lightgbm_params(options: dict, n_classes: int) -> dict:
-    """LightGBM parameters equivalent to the BigQuery ML options (see module docstring)."""
+def lightgbm_params(options: dict, n_classes: int, n_rows: int) -> dict:
+    """LightGBM parameters equivalent to the BigQuery ML options (see module docstring) for `n_rows` training
+    rows: a tree has at most one leaf per row, and LightGBM's work per round grows with num_leaves."""
     objective = {0: "regression", 2: "binary"}.get(n_classes, "multiclass")
     params = {
         "objective": objective, "learning_rate": options["learn_rate"], "max_depth": options["max_tree_depth"],
-        "num_leaves": min(2 ** options["max_tree_depth"], 131072), "lambda_l1": options["l1_reg"],
+        "num_leaves": max(2, min(2 ** options["max_tree_depth"], 131072, n_rows)), "lambda_l1": options["l1_reg"],
         "lambda_l2": options["l2_reg"], "min_gain_to_split": options["min_split_loss"],
         "min_sum_hessian_in_leaf": options["min_tree_child_weight"], "min_data_in_leaf": 1,
         "bagging_fraction": options["subsample"], "bagging_freq": 1 if options["subsample"] < 1 else 0,
@@ -119,7 +120,7 @@ def fit_boosted_tree(data: TrainData) -> BoosterModel:
     callbacks = [_recorder(data.history, options["learn_rate"]), _reporter(data)]
     if options["early_stop"]:  # watches the last set: the evaluation split if there is one
         callbacks.append(_relative_progress_stop(options["min_rel_progress"]))
-    booster = lgb.train(lightgbm_params(options, data.n_classes), train, options["max_iterations"],
+    booster = lgb.train(lightgbm_params(options, data.n_classes, len(data.X)), train, options["max_iterations"],
                         valid_sets=valid_sets, valid_names=["training", "evaluation"][:len(valid_sets)],
                         callbacks=callbacks, init_model=data.init and data.init.booster)
     return BoosterModel(booster, data.n_classes)

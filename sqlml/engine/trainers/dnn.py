@@ -15,13 +15,16 @@ far. warm_start continues from the previous version's weights (and label scaling
 from __future__ import annotations
 
 import json
+import os
 import time
+from itertools import pairwise
 
 import numpy as np
 from sklearn.metrics import log_loss, mean_squared_error
 
 from sqlml.engine.trainers.base import TrainData, record_iteration, training_sample
 from sqlml.engine.trainers.mlp import Network, Training
+from sqlml.errors import ProgrammingError
 
 ACTIVATIONS = {"RELU": "relu", "SIGMOID": "logistic", "TANH": "tanh"}
 
@@ -53,6 +56,26 @@ class DNNModel(Network):
         return cls(state["weights"], state["biases"], state["activation"], n_classes, tuple(state["label_scale"]))
 
 
+def memory_limit() -> int:
+    """Bytes a network may need to train: half the machine's physical memory (8 GiB where it is unknown)."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2
+    except (AttributeError, ValueError, OSError):  # no sysconf (Windows)
+        return 8 * 2**30
+
+
+def check_memory(sizes: list[int], batch_rows: int) -> None:
+    """ProgrammingError, before anything is allocated, when training a network of layer `sizes` would need more
+    than memory_limit(): each weight and bias four times in float64 (itself, its gradient, Adam's two moments),
+    and per batch row each layer's activations, dropout mask and deltas."""
+    parameters = sum((fan_in + 1) * fan_out for fan_in, fan_out in pairwise(sizes))
+    needed, limit = 8 * (4 * parameters + 3 * batch_rows * sum(sizes)), memory_limit()
+    if needed > limit:
+        raise ProgrammingError(f"OPTIONS: hidden_units {sizes[1:-1]} need about {needed / 2**30:.1f} GiB to train on "
+                               f"{sizes[0]} encoded input columns; the limit is {limit / 2**30:.1f} GiB (half of "
+                               "this machine's memory): use fewer or smaller layers")
+
+
 def default_hidden_units(n_rows: int, n_inputs: int, n_outputs: int) -> list[int]:
     return [max(1, min(128, n_rows // (10 * (n_inputs + n_outputs))))]
 
@@ -80,15 +103,18 @@ def fit_dnn(data: TrainData) -> DNNModel:
         label_scale = data.init.label_scale if data.init else (float(y.mean()), float(y.std()) or 1.0)
         y, y_eval = [None if v is None else (v - label_scale[0]) / label_scale[1] for v in (y, y_eval)]
     activation = ACTIVATIONS[options["activation_fn"]]
+    batch_size = min(options["batch_size"] or 1024, len(data.X))
     if data.init is not None:  # warm_start: continue from the previous version's weights
         model = DNNModel(data.init.weights, data.init.biases, activation, data.n_classes, label_scale)
     else:
         n_outputs = 1 if data.n_classes in (0, 2) else data.n_classes
         hidden = options["hidden_units"] or default_hidden_units(len(data.X), data.X.shape[1], n_outputs)
-        start = Network.initial([data.X.shape[1], *hidden, n_outputs], activation, data.n_classes, rs)
+        sizes = [data.X.shape[1], *hidden, n_outputs]
+        check_memory(sizes, batch_size)
+        start = Network.initial(sizes, activation, data.n_classes, rs)
         model = DNNModel(start.weights, start.biases, activation, data.n_classes, label_scale)
     training = Training(model, rs, optimizer=options["optimizer"], learn_rate=options["learn_rate"],
-                        alpha=2 * options["l2_reg"], batch_size=options["batch_size"] or min(1024, len(data.X)),
+                        alpha=2 * options["l2_reg"], batch_size=batch_size,
                         dropout=options["dropout"], seed=options["seed"])
     targets = _targets(y, data.n_classes)
     has_eval = data.X_eval is not None and len(data.X_eval)
