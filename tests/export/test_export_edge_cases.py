@@ -16,7 +16,7 @@ import pytest
 from onnx import TensorProto, helper
 
 import sqlml
-from tests.engine.test_errors import fails
+from tests.engine.reference import fails
 from tests.export.test_export import rows_of, run_onnx
 
 TRAIN = ("CREATE OR REPLACE TABLE edge AS SELECT (i % 10)::DOUBLE + 0.2 AS x, (i % 7)::DECIMAL(6, 2) / 4 AS d, "

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 import sqlml
-from tests.engine.test_errors import fails
+from tests.engine.reference import fails
 
 CREATE = ("CREATE OR REPLACE MODEL m OPTIONS(model_type='logistic_reg', input_label_cols=['species']) "
           "AS SELECT * EXCLUDE (year) FROM penguins")
