@@ -34,7 +34,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sqlml.errors import DataError, NotSupportedError, ProgrammingError
+from sqlml.errors import DataError, NotSupportedError, ProgrammingError, did_you_mean
 
 MAX_CATEGORIES = 1000
 HISTOGRAM_BUCKETS = 10  # of a numeric leaf's training distribution, as ML.VALIDATE_DATA_DRIFT's default
@@ -323,8 +323,9 @@ class FeatureEncoder:
         mapping = {spec["name"]: columns.find(spec["name"]) for spec in self.specs}
         missing = [name for name, found in mapping.items() if found is None]
         if missing:
+            hint = did_you_mean(missing[0], names) if len(missing) == 1 else ""
             raise ProgrammingError(f"input is missing feature column(s) {', '.join(map(repr, missing))} "
-                                   f"that the model was trained on; input columns: {', '.join(names)}")
+                                   f"that the model was trained on.{hint} Input columns: {', '.join(names)}")
         return mapping
 
     def width(self, leaf: dict) -> int:

@@ -23,7 +23,7 @@ from sqlml.engine.features import ColumnIndex, FeatureEncoder, find_column, fit_
 from sqlml.engine.trainers import TRAINERS, TrainData, Trainer
 from sqlml.engine.trainers.base import SAMPLE_ROWS, record_iteration, training_sample
 from sqlml.engine.trainers.onnx_model import OnnxModel
-from sqlml.errors import DataError, IntegrityError, NotSupportedError, ProgrammingError
+from sqlml.errors import DataError, IntegrityError, NotSupportedError, ProgrammingError, did_you_mean
 from sqlml.parser import CreateModel
 from sqlml.parser.options import validate_options
 
@@ -37,7 +37,8 @@ def _label_column(table: pa.Table, options: dict) -> str:
     found = columns.find(wanted)
     if found is None:
         raise ProgrammingError(f"label column '{wanted}' is not in the training query's columns "
-                               f"({', '.join(table.column_names)}); set OPTIONS(input_label_cols=['...'])")
+                               f"({', '.join(table.column_names)}).{did_you_mean(wanted, table.column_names)} "
+                               "Set OPTIONS(input_label_cols=['...'])")
     return found
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from sqlml.errors import ProgrammingError
+from sqlml.errors import ProgrammingError, did_you_mean
 from sqlml.parser.nodes import python_value
 
 
@@ -232,7 +232,8 @@ def validate_options(raw: dict[str, Any]) -> dict[str, Any]:
                                + ", ".join(MODEL_TYPE_DEFAULTS))
     model_type = raw["model_type"]
     if not isinstance(model_type, str) or model_type.lower() not in MODEL_TYPE_DEFAULTS:
-        raise ProgrammingError(f"OPTIONS: unknown model_type {model_type!r}; valid model types: "
+        hint = did_you_mean(model_type, MODEL_TYPE_DEFAULTS) if isinstance(model_type, str) else ""
+        raise ProgrammingError(f"OPTIONS: unknown model_type {model_type!r}.{hint} Valid model types: "
                                + ", ".join(MODEL_TYPE_DEFAULTS))
     model_type = model_type.lower()
     defaults = MODEL_TYPE_DEFAULTS[model_type]
@@ -241,8 +242,9 @@ def validate_options(raw: dict[str, Any]) -> dict[str, Any]:
         if name == "model_type":
             continue
         if name not in defaults:
-            raise ProgrammingError(f"OPTIONS: unknown option {name!r} for model_type {model_type}; valid "
-                                   f"options: model_type, {', '.join(sorted(defaults))}")
+            raise ProgrammingError(f"OPTIONS: unknown option {name!r} for model_type {model_type}."
+                                   f"{did_you_mean(name, defaults)} Valid options: model_type, "
+                                   f"{', '.join(sorted(defaults))}")
         if value is None and defaults[name] is not None:
             raise ProgrammingError(f"OPTIONS: {name} cannot be NULL (its default is {defaults[name]!r})")
         if isinstance(value, exp.Anonymous) and value.name.upper() in ("HPARAM_RANGE", "HPARAM_CANDIDATES"):
