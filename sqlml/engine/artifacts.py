@@ -116,8 +116,8 @@ def _check_leaf(leaf) -> None:
     else:
         vocabulary = leaf.get("vocabulary")
         if not isinstance(vocabulary, list) or not all(isinstance(v, str) for v in vocabulary) or \
-                len(set(vocabulary)) != len(vocabulary):
-            raise ValueError(f"{name}'s vocabulary is not a list of distinct strings")
+                any(a >= b for a, b in zip(vocabulary, vocabulary[1:])):
+            raise ValueError(f"{name}'s vocabulary is not a sorted list of distinct strings")
         if kind == "categorical" and not isinstance(leaf.get("has_null"), bool):
             raise ValueError(f"{name} needs has_null TRUE or FALSE")
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections import deque
 from zipfile import ZipFile
 
 import numpy as np
@@ -52,7 +53,7 @@ class ForestModel:
 def _load_checked(data: bytes, n_classes: int):
     """The object of a skops artifact, loaded as skops.io.loads does, but with every Tree's constructor
     arguments and state checked (`_check_tree_states`) before skops builds the Tree from them."""
-    from skops.io._audit import Node, audit_tree, get_tree
+    from skops.io._audit import audit_tree, get_tree
     from skops.io._general import TypeNode
     from skops.io._sklearn import TreeNode
     from skops.io._utils import LoadContext
@@ -61,21 +62,30 @@ def _load_checked(data: bytes, n_classes: int):
         schema = json.loads(archive.read("schema.json"))
         root = get_tree(schema, LoadContext(src=archive, protocol=schema["protocol"]), trusted=TRUSTED_TYPES)
         audit_tree(root, trusted=TRUSTED_TYPES)
-        states, pending, seen = [], [root], set()
-        while pending:  # every node once: a Tree's arguments and state are built (plain values and arrays)
-            node = pending.pop()
-            if id(node) in seen:
-                continue
-            seen.add(id(node))
-            if (node.module_name, node.class_name) == (Tree.__module__, "Tree") and not isinstance(node, TypeNode):
-                if type(node) is not TreeNode:
-                    raise TypeError(f"a Tree is stored as a {type(node).__name__}")
-                states.append((node.children["args"].construct(), node.children["attrs"].construct()))
-            for child in node.children.values():
-                pending += child if isinstance(child, list) else child.values() if isinstance(child, dict) else \
-                    [child] if isinstance(child, Node) else []
-        _check_tree_states(states, n_classes)
+        trees = [node for node in _breadth_first(root) if not isinstance(node, TypeNode) and
+                 (node.module_name, node.class_name) == (Tree.__module__, Tree.__name__)]
+        if any(type(node) is not TreeNode for node in trees):
+            raise TypeError("a Tree is stored in a form other than skops' own")
+        # a node's children are built once: the Tree is later built from these very values
+        _check_tree_states([(node.children["args"].construct(), node.children["attrs"].construct())
+                            for node in trees], n_classes)
         return root.construct()
+
+
+def _breadth_first(root):
+    """Every node of a skops node tree once, breadth first (so a forest's trees come in estimators_ order)."""
+    from skops.io._audit import Node
+
+    pending, seen = deque([root]), set()
+    while pending:
+        node = pending.popleft()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        yield node
+        for child in node.children.values():
+            pending.extend(child if isinstance(child, list) else child.values() if isinstance(child, dict) else
+                           [child] if isinstance(child, Node) else [])
 
 
 def _check_tree_states(states: list[tuple], n_classes: int) -> None:
