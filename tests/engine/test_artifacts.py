@@ -12,10 +12,12 @@ import json
 import shutil
 
 import duckdb
+import numpy as np
 import psycopg
 import pytest
 
 import sqlml
+from sqlml.engine.artifacts import check_trees
 from tests.engine.tampering import (documented_checksum, edit_forest, edit_lightgbm, lightgbm_array, probe, read_row,
                                     tamper)
 from tests.server.serving import dsn, serve
@@ -173,3 +175,21 @@ def test_a_read_only_server_survives_a_crashing_version(trained, tmp_path):
                 first.execute("SELECT * FROM ML.PREDICT(MODEL forest, TABLE t)")
         with psycopg.connect(dsn(port, user="anyone", password="")) as second:
             assert second.execute("SELECT count(*) FROM ML.PREDICT(MODEL linear, TABLE t)").fetchone() == (200,)
+
+
+def _chain(splits: int) -> tuple[np.ndarray, np.ndarray]:
+    """A tree of `splits` splits in a row, each with a leaf on its right: depth `splits`."""
+    left = np.array([*range(1, splits + 1), -1] + [-1] * splits)  # split i -> split i + 1 (the last: a leaf)
+    right = np.array([*range(splits + 1, 2 * splits + 1), -1] + [-1] * splits)  # split i -> leaf splits + 1 + i
+    return left, right
+
+
+def test_tree_checks_bound_the_depth_and_find_a_cycle_away_from_the_root():
+    check_trees(*_chain(1000), np.array([2001]))  # as deep as max_tree_depth allows
+    with pytest.raises(ValueError, match="tree 0: the tree is deeper than 1000 levels"):
+        check_trees(*_chain(1001), np.array([2003]))
+    # nodes 3 and 4 are each other's child, every node but the root has one parent, 3..6 are out of reach
+    left, right = np.array([1, -1, -1, 4, 3, -1, -1]), np.array([2, -1, -1, 5, 6, -1, -1])
+    with pytest.raises(ValueError, match=r"tree 1: some nodes cannot be reached from the root \(a cycle\)"):
+        check_trees(np.concatenate([[-1], left + (left >= 0)]), np.concatenate([[-1], right + (right >= 0)]),
+                    np.array([1, 7]))

@@ -6,7 +6,7 @@ outside memory. `check` reads the text as LightGBM does (header lines up to the 
 per tree at the offsets `tree_sizes` gives, then the feature importances and parameters) and admits
 only what LightGBM writes for the models sqlml trains: printable ASCII lines, known keys, numbers in
 LightGBM's formats, arrays exactly as long as num_leaves and num_cat say, nodes forming one tree
-(`artifacts.check_tree`), split features up to max_feature_idx, categorical splits inside cat_threshold,
+(`artifacts.check_trees`), split features up to max_feature_idx, categorical splits inside cat_threshold,
 no linear trees or zero-as-missing splits, and an objective and a tree count per iteration matching
 the version's classes. LightGBM then parses the very text that was checked, to the structure checked.
 """
@@ -20,7 +20,7 @@ import numpy as np
 from sqlml.engine.artifacts import check_trees, expect, output_width
 
 _INT = r"-?\d{1,10}"
-_FLOAT = r"(?:-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|-?inf|nan)"
+_FLOAT = r"(?>-?(?:\d++(?:\.\d*+)?|\.\d++)(?:[eE][-+]?\d++)?+|-?inf|nan)"  # atomic: no backtracking
 _INT32 = (-2**31, 2**31 - 1)
 _HEADER = ("version", "num_class", "num_tree_per_iteration", "label_index", "max_feature_idx", "objective",
            "feature_names", "feature_infos", "tree_sizes")
@@ -137,7 +137,7 @@ def _arrays(trees: list[dict]) -> dict[str, np.ndarray]:
             if (value.count(" ") + 1 if value else 0) != expected:
                 raise ValueError(f"tree {tree['index']}: {key} does not hold {expected} value(s)")
         joined = " ".join(tree["fields"][key] for tree in read if tree["fields"][key])
-        if joined and not re.fullmatch(rf"{token}(?: {token})*", joined):
+        if joined and not re.fullmatch(rf"{token}(?: {token})*+", joined):
             raise ValueError(f"{key} holds a value that is not a number of LightGBM's format")
         if key in _CHECKED:
             arrays[key] = np.array(joined.split(" ") if joined else [], np.float64 if token == _FLOAT else np.int64)

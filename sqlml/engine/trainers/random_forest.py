@@ -51,8 +51,9 @@ class ForestModel:
 
 
 def _load_checked(data: bytes, n_classes: int):
-    """The object of a skops artifact, loaded as skops.io.loads does, but with every Tree's constructor
-    arguments and state checked (`_check_tree_states`) before skops builds the Tree from them."""
+    """The object of a skops artifact, loaded as skops.io.loads does (its steps, from skops' internal modules),
+    but with every Tree's constructor arguments and state checked (`_check_tree_states`) before skops builds
+    the Tree from them."""
     from skops.io._audit import audit_tree, get_tree
     from skops.io._general import TypeNode
     from skops.io._sklearn import TreeNode
@@ -89,37 +90,39 @@ def _breadth_first(root):
 
 
 def _check_tree_states(states: list[tuple], n_classes: int) -> None:
-    """Each Tree's (n_features, n_classes, n_outputs) and {max_depth, node_count, nodes, values}: one output
-    of `n_classes` classes (1 value for a regression), arrays of node_count nodes, finite values, split
-    features below n_features, thresholds not NaN, and children forming trees (artifacts.check_trees)."""
-    width, lefts, rights = max(n_classes, 1), [], []
-    for index, (args, state) in enumerate(states):
-        if not (isinstance(args, tuple) and len(args) == 3 and is_integer(args[0]) and args[0] >= 1 and
-                isinstance(args[1], np.ndarray) and args[1].dtype.kind in "iu" and args[1].tolist() == [width]
-                and is_integer(args[2]) and args[2] == 1):
-            raise ValueError(f"tree {index} is not made for one output of {width} value(s)")
-        if not isinstance(state, dict) or not {"max_depth", "node_count", "nodes", "values"} <= state.keys():
-            raise ValueError(f"tree {index} has no nodes")
-        nodes, values = state["nodes"], state["values"]
-        if not (isinstance(nodes, np.ndarray) and nodes.ndim == 1 and len(nodes) >= 1 and nodes.dtype.names and
-                {"left_child", "right_child", "feature", "threshold"} <= set(nodes.dtype.names)):
-            raise ValueError(f"tree {index}'s nodes are not an array of scikit-learn tree nodes")
-        expect(state["node_count"], len(nodes), f"tree {index}'s node_count")
-        if not (isinstance(values, np.ndarray) and values.dtype == np.float64 and
-                values.shape == (len(nodes), 1, width) and np.isfinite(values).all()):
-            raise ValueError(f"tree {index}'s values are not {len(nodes)} x 1 x {width} finite numbers")
-        split = nodes["left_child"] != -1
-        features = nodes["feature"][split]
-        if features.size and (features.min() < 0 or features.max() >= args[0] or
-                              np.isnan(nodes["threshold"][split]).any()):
-            raise ValueError(f"tree {index} splits on a feature outside 0..{args[0] - 1} or at a NaN threshold")
-        lefts.append(nodes["left_child"].astype(np.int64))
-        rights.append(nodes["right_child"].astype(np.int64))
-    if lefts:
-        sizes = np.array([len(left) for left in lefts])
+    """Each Tree's constructor arguments and state (`_tree_children`), then all their nodes forming trees."""
+    children = [_tree_children(index, args, state, max(n_classes, 1)) for index, (args, state) in enumerate(states)]
+    if children:
+        sizes = np.array([len(left) for left, _ in children])
         offsets = np.repeat(np.concatenate([[0], np.cumsum(sizes)[:-1]]), sizes)
-        left, right = np.concatenate(lefts), np.concatenate(rights)
+        left, right = (np.concatenate(side) for side in zip(*children))
         check_trees(np.where(left == -1, -1, left + offsets), np.where(right == -1, -1, right + offsets), sizes)
+
+
+def _tree_children(index: int, args, state, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """The left and right children of tree `index`, once its (n_features, n_classes, n_outputs) and {max_depth,
+    node_count, nodes, values} are checked: one output of `width` values (classes, or 1 for a regression),
+    node_count nodes, finite values, split features below n_features, thresholds not NaN."""
+    if not (isinstance(args, tuple) and len(args) == 3 and is_integer(args[0]) and args[0] >= 1 and
+            isinstance(args[1], np.ndarray) and args[1].dtype.kind in "iu" and args[1].tolist() == [width]
+            and is_integer(args[2]) and args[2] == 1):
+        raise ValueError(f"tree {index} is not made for one output of {width} value(s)")
+    if not isinstance(state, dict) or not {"max_depth", "node_count", "nodes", "values"} <= state.keys():
+        raise ValueError(f"tree {index} has no nodes")
+    nodes, values = state["nodes"], state["values"]
+    if not (isinstance(nodes, np.ndarray) and nodes.ndim == 1 and len(nodes) >= 1 and nodes.dtype.names and
+            {"left_child", "right_child", "feature", "threshold"} <= set(nodes.dtype.names)):
+        raise ValueError(f"tree {index}'s nodes are not an array of scikit-learn tree nodes")
+    expect(state["node_count"], len(nodes), f"tree {index}'s node_count")
+    if not (isinstance(values, np.ndarray) and values.dtype == np.float64 and
+            values.shape == (len(nodes), 1, width) and np.isfinite(values).all()):
+        raise ValueError(f"tree {index}'s values are not {len(nodes)} x 1 x {width} finite numbers")
+    split = nodes["left_child"] != -1
+    features = nodes["feature"][split]
+    if features.size and (features.min() < 0 or features.max() >= args[0] or
+                          np.isnan(nodes["threshold"][split]).any()):
+        raise ValueError(f"tree {index} splits on a feature outside 0..{args[0] - 1} or at a NaN threshold")
+    return nodes["left_child"].astype(np.int64), nodes["right_child"].astype(np.int64)
 
 
 def _check_forest(forest, n_classes: int) -> None:
