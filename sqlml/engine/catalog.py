@@ -3,7 +3,8 @@
 `sqlml.models` has one row per model (its active version); `sqlml.model_versions` one row per trained
 version, holding everything needed to predict and to trace it: options, label, classes, feature specs
 (with the learned preprocessing statistics), training SQL, row counts, data fingerprint, metrics, the
-evaluation split's predictions, and the artifact bytes (JSON, LightGBM text or skops; never pickle).
+evaluation split's predictions, and the artifact bytes (JSON, LightGBM text or skops; never pickle) with
+their SHA-256 checksum (`artifact_sha256`, engine/artifacts.py says what it covers), checked on load.
 Writes go through `transaction`, so a failed CREATE/REPLACE/DROP leaves both tables as they were.
 Model names compare case-insensitively, as DuckDB identifiers do.
 """
@@ -18,6 +19,7 @@ from typing import Any, Iterator
 
 import duckdb
 
+from sqlml.engine import artifacts
 from sqlml.engine.params import literal
 from sqlml.errors import ProgrammingError, TransactionConflict
 
@@ -26,7 +28,7 @@ CREATE TABLE IF NOT EXISTS sqlml.model_trials (
     schema_name VARCHAR NOT NULL, model_name VARCHAR NOT NULL, version INTEGER NOT NULL, trial_id INTEGER NOT NULL,
     hyperparameters JSON NOT NULL, metrics JSON, objective DOUBLE, status VARCHAR NOT NULL,
     error_message VARCHAR, is_optimal BOOLEAN NOT NULL, artifact BLOB, eval_predictions BLOB,
-    PRIMARY KEY (schema_name, model_name, version, trial_id));
+    artifact_sha256 VARCHAR, PRIMARY KEY (schema_name, model_name, version, trial_id));
 """
 
 _DDL = """
@@ -42,20 +44,24 @@ CREATE TABLE IF NOT EXISTS sqlml.model_versions (
     eval_rows BIGINT NOT NULL, dropped_rows BIGINT NOT NULL, data_fingerprint VARCHAR NOT NULL,
     metrics JSON NOT NULL, eval_predictions BLOB NOT NULL, artifact_format VARCHAR NOT NULL,
     artifact BLOB NOT NULL, created_at TIMESTAMPTZ NOT NULL, transform JSON, training_info JSON,
-    estimator_type VARCHAR, PRIMARY KEY (schema_name, model_name, version));
+    estimator_type VARCHAR, artifact_sha256 VARCHAR, PRIMARY KEY (schema_name, model_name, version));
 """ + _TRIALS_DDL
 
 _JSON_FIELDS = ("options", "classes", "features", "metrics", "transform", "training_info")
-# what a catalog written by sqlml 0.1.0 lacks (ensure adds it)
+# what a catalog written by an older sqlml lacks (ensure adds it); versions stored before checksums keep
+# artifact_sha256 NULL and load with the structural checks alone
 _UPGRADE = """
 ALTER TABLE sqlml.model_versions ADD COLUMN IF NOT EXISTS transform JSON;
 ALTER TABLE sqlml.model_versions ADD COLUMN IF NOT EXISTS training_info JSON;
 ALTER TABLE sqlml.model_versions ADD COLUMN IF NOT EXISTS estimator_type VARCHAR;
+ALTER TABLE sqlml.model_versions ADD COLUMN IF NOT EXISTS artifact_sha256 VARCHAR;
 ALTER TABLE sqlml.model_versions ALTER label DROP NOT NULL;
 ALTER TABLE sqlml.model_versions ALTER label_type DROP NOT NULL;
 ALTER TABLE sqlml.models ADD COLUMN IF NOT EXISTS description VARCHAR;
 ALTER TABLE sqlml.models ADD COLUMN IF NOT EXISTS labels JSON;
-""" + _TRIALS_DDL
+""" + _TRIALS_DDL + """
+ALTER TABLE sqlml.model_trials ADD COLUMN IF NOT EXISTS artifact_sha256 VARCHAR;
+"""
 
 
 @dataclass
@@ -84,6 +90,7 @@ class ModelVersion:
     transform: dict | None = None  # the fitted TRANSFORM clause (engine/transform.py), if any
     training_info: list[dict] | None = None  # ML.TRAINING_INFO's rows
     estimator_type: str | None = None  # the model_type of the artifact when it differs (AutoML's winner)
+    artifact_sha256: str | None = None  # artifacts.checksum, set when stored; None: stored before checksums
 
     @property
     def qualified_name(self) -> str:
@@ -106,8 +113,9 @@ def ensure(cur: duckdb.DuckDBPyConnection) -> None:
     if not exists(cur):
         query(cur, _DDL)
     elif not query(cur, "SELECT count(*) FROM duckdb_columns() WHERE schema_name = 'sqlml' AND table_name = "
-                        "'models' AND column_name = 'labels' AND database_name = current_database()")[0][0]:
-        query(cur, _UPGRADE)  # labels is the newest column
+                        "'model_trials' AND column_name = 'artifact_sha256' AND database_name = "
+                        "current_database()")[0][0]:
+        query(cur, _UPGRADE)  # model_trials.artifact_sha256 is the newest column
 
 
 def in_transaction(cur: duckdb.DuckDBPyConnection) -> bool:
@@ -186,14 +194,18 @@ def locate(cur: duckdb.DuckDBPyConnection, name: tuple[str | None, str],
     return found_schema, found_model, active if version is None else version, identity
 
 
+def _row(cur: duckdb.DuckDBPyConnection, sql: str, params: list) -> dict | None:
+    """The first row of a `SELECT *` as column -> value (columns an older catalog lacks are absent)."""
+    cursor = cur.execute(sql, params)
+    rows = cursor.fetchall()
+    return dict(zip([d[0] for d in cursor.description], rows[0])) if rows else None
+
+
 def load(cur: duckdb.DuckDBPyConnection, schema: str, model: str, version: int) -> ModelVersion:
     """One version of a model, as `locate` found it; ProgrammingError if it has no such version."""
-    cursor = cur.execute(f"SELECT * FROM sqlml.model_versions WHERE {_KEY} AND version = ?",
-                         [schema, model, version])
-    rows = cursor.fetchall()
-    if not rows:
+    record = _row(cur, f"SELECT * FROM sqlml.model_versions WHERE {_KEY} AND version = ?", [schema, model, version])
+    if record is None:
         raise ProgrammingError(f"model {schema}.{model} has no version {version}")
-    record = dict(zip([d[0] for d in cursor.description], rows[0]))
     for field in _JSON_FIELDS:
         record[field] = json.loads(record[field]) if record[field] is not None else None
     return ModelVersion(**record)
@@ -217,13 +229,12 @@ class TrialRecord:
 def load_trial(cur: duckdb.DuckDBPyConnection, version: ModelVersion, trial_id: int) -> ModelVersion:
     """`version` as its tuning trial `trial_id` left it: that trial's artifact, metrics and evaluation
     predictions; ProgrammingError for a trial that does not exist or failed."""
-    rows = query(cur, f"SELECT status, artifact, metrics, eval_predictions, is_optimal FROM sqlml.model_trials WHERE {_KEY} "
-                      "AND version = ? AND trial_id = ?", [version.schema_name, version.model_name, version.version,
-                                                            trial_id])
+    trial = _row(cur, f"SELECT * FROM sqlml.model_trials WHERE {_KEY} AND version = ? AND trial_id = ?",
+                 [version.schema_name, version.model_name, version.version, trial_id])
     name = f"model {version.qualified_name} version {version.version}"
-    if not rows:
+    if trial is None:
         raise ProgrammingError(f"{name} has no trial {trial_id} (see ML.TRIAL_INFO)")
-    status, artifact, metrics, eval_predictions, is_optimal = rows[0]
+    status, artifact, metrics, is_optimal = trial["status"], trial["artifact"], trial["metrics"], trial["is_optimal"]
     if artifact is None and is_optimal:  # AutoML's winner: the version's own model
         return version
     if status != "SUCCEEDED":
@@ -231,7 +242,8 @@ def load_trial(cur: duckdb.DuckDBPyConnection, version: ModelVersion, trial_id: 
     if artifact is None:
         raise ProgrammingError(f"trial {trial_id} of {name} has no model of its own: AutoML trains only its "
                                "optimal candidate on all the training rows")
-    return replace(version, artifact=artifact, metrics=json.loads(metrics), eval_predictions=eval_predictions)
+    return replace(version, artifact=artifact, metrics=json.loads(metrics), eval_predictions=trial["eval_predictions"],
+                   artifact_sha256=trial.get("artifact_sha256"))
 
 
 def training_info_sql(version: ModelVersion) -> str:
@@ -267,16 +279,21 @@ def insert_version(cur: duckdb.DuckDBPyConnection, record: ModelVersion, trials:
     ((latest,),) = query(cur, f"SELECT coalesce(max(version), 0) FROM sqlml.model_versions WHERE {_KEY}",
                          [schema, model])
     record.version = latest + 1
+    record.artifact_sha256 = artifacts.checksum(record)
     values = {k: (json.dumps(v) if k in _JSON_FIELDS and v is not None else v)
               for k, v in record.__dict__.items() if k != "created_at"}
     columns = ", ".join(values)
     query(cur, f"INSERT INTO sqlml.model_versions ({columns}, created_at) "
                f"VALUES ({', '.join('?' * len(values))}, now())", list(values.values()))
-    for trial in trials:
-        query(cur, "INSERT INTO sqlml.model_trials VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    for trial in trials:  # a trial's checksum: the version's, with the trial's own artifact
+        query(cur, "INSERT INTO sqlml.model_trials (schema_name, model_name, version, trial_id, hyperparameters, "
+                   "metrics, objective, status, error_message, is_optimal, artifact, eval_predictions, "
+                   "artifact_sha256) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
               [schema, model, record.version, trial.trial_id, json.dumps(trial.hyperparameters),
                None if trial.metrics is None else json.dumps(trial.metrics), trial.objective, trial.status,
-               trial.error_message, trial.is_optimal, trial.artifact, trial.eval_predictions])
+               trial.error_message, trial.is_optimal, trial.artifact, trial.eval_predictions,
+               None if trial.artifact is None else artifacts.checksum(replace(record, artifact=trial.artifact))])
     updated = query(cur, f"UPDATE sqlml.models SET active_version = ?, updated_at = now() WHERE {_KEY} "
                          "RETURNING 1", [record.version, schema, model])
     if not updated:

@@ -283,6 +283,15 @@ def spec_leaves(spec: dict) -> list[dict]:
     return spec["parts"] if spec["kind"] in ("timestamp", "struct") else [spec]
 
 
+def leaf_width(leaf: dict, linear: bool) -> int:
+    """How many matrix columns a leaf takes in a linear (one-hot) or a tree (label) encoding."""
+    if leaf["kind"] == "numeric" or (leaf["kind"] == "categorical" and not linear):
+        return 1
+    if leaf["kind"] in ("sparse", "vector"):
+        return leaf["width"]
+    return len(leaf["vocabulary"]) + (leaf["has_null"] if leaf["kind"] == "categorical" else 0)
+
+
 class FeatureEncoder:
     """Applies stored feature specs to Arrow data; `linear=True` one-hot encodes categories and imputes
     numbers, standardizing them when `scale`. An encoded value above `limit` in magnitude (the largest the
@@ -330,11 +339,7 @@ class FeatureEncoder:
 
     def width(self, leaf: dict) -> int:
         """How many matrix columns a leaf takes."""
-        if leaf["kind"] == "numeric" or (leaf["kind"] == "categorical" and not self.linear):
-            return 1
-        if leaf["kind"] in ("sparse", "vector"):
-            return leaf["width"]
-        return len(leaf["vocabulary"]) + (leaf["has_null"] if leaf["kind"] == "categorical" else 0)
+        return leaf_width(leaf, self.linear)
 
     def blocks(self, vector: np.ndarray):
         """(feature index, leaf, first encoded column, values) of each leaf's part of `vector`, a vector over

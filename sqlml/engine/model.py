@@ -7,7 +7,7 @@ import threading
 import numpy as np
 import pyarrow as pa
 
-from sqlml.engine import catalog
+from sqlml.engine import artifacts, catalog
 from sqlml.engine.catalog import ModelVersion
 from sqlml.engine.features import FeatureEncoder, find_column
 from sqlml.engine.trainers import TRAINERS
@@ -20,17 +20,29 @@ class Model:
 
     def __init__(self, version: ModelVersion):
         self.version = version
-        self.trainer = TRAINERS[version.estimator_type or version.model_type]
+        artifacts.verify(version)
+        try:
+            self._load(version)
+        except Exception as exc:  # a damaged or tampered version must not half-load
+            raise DataError(f"the stored artifact of model {version.qualified_name} version "
+                            f"{version.version} cannot be loaded safely: {exc}") from None
+
+    def _load(self, version: ModelVersion) -> None:
+        """The trainer, estimator, encoder, TRANSFORM and classes of a version, each checked against the
+        others (artifacts.py) before the estimator's library and the encoder use them."""
+        kind = version.estimator_type or version.model_type
+        if kind not in TRAINERS:
+            raise ValueError(f"model_type {kind!r} is unknown")
+        self.trainer = TRAINERS[kind]
+        artifacts.check_schema(version, self.trainer.task, self.trainer.scale_option)
+        self.estimator = self.trainer.load(version.artifact, len(version.classes or ()))
+        if self.task != "imported":  # an imported ONNX model reads its own inputs
+            artifacts.check_width(version.features, self.trainer.linear_encoding, self.estimator.n_features)
         self.encoder = FeatureEncoder(version.features, self.trainer.linear_encoding,
                                       self.trainer.scales(version.options), self.trainer.feature_limit)
         self.transform = Transform.load(version.transform)
         self.classes = None if version.classes is None else pa.array(
             version.classes, type=pa.type_for_alias(version.label_type))
-        try:
-            self.estimator = self.trainer.load(version.artifact, len(version.classes or ()))
-        except Exception as exc:  # a damaged or tampered artifact must not half-load
-            raise DataError(f"the stored artifact of model {version.qualified_name} version "
-                            f"{version.version} cannot be loaded safely: {exc}") from None
 
     @property
     def task(self) -> str:

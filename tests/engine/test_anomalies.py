@@ -196,6 +196,7 @@ def test_version_trained_without_training_scores_must_be_retrained(loaded):
     cur.execute("SELECT artifact FROM sqlml.model_versions WHERE model_name = 'km'")
     state = json.loads(cur.fetchone()[0])
     older = {"centroids": state["centroids"], "cosine": state["cosine"]}  # the artifact before this function
-    cur.execute("UPDATE sqlml.model_versions SET artifact = encode(?) WHERE model_name = 'km'", [json.dumps(older)])
+    cur.execute("UPDATE sqlml.model_versions SET artifact = encode(?), artifact_sha256 = NULL WHERE model_name = 'km'",
+                [json.dumps(older)])  # as an sqlml older than checksums stored it
     fails(loaded, "SELECT * FROM ML.DETECT_ANOMALIES(MODEL km, TABLE test, STRUCT(0.1 AS contamination))",
           sqlml.ProgrammingError, "main.km version 1", "retrain")

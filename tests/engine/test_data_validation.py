@@ -270,7 +270,8 @@ def test_skew_of_a_model_trained_before_distributions_were_kept(loaded):
     cur.execute("SELECT features FROM sqlml.model_versions WHERE model_name = 'm'")
     specs = json.loads(cur.fetchone()[0])
     old = [{key: value for key, value in spec.items() if key != "distribution"} for spec in specs]
-    cur.execute("UPDATE sqlml.model_versions SET features = ? WHERE model_name = 'm'", [json.dumps(old)])
+    cur.execute("UPDATE sqlml.model_versions SET features = ?, artifact_sha256 = NULL WHERE model_name = 'm'",
+                [json.dumps(old)])  # as an sqlml older than checksums stored it
     fails(loaded, "SELECT * FROM ML.VALIDATE_DATA_SKEW(MODEL m, TABLE test)", sqlml.ProgrammingError,
           "ML.VALIDATE_DATA_SKEW", "main.m", "retrain", "CREATE OR REPLACE MODEL")
 

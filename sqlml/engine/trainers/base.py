@@ -8,6 +8,7 @@ from typing import Any, Callable, Protocol
 
 import numpy as np
 
+from sqlml.engine.artifacts import expect, numbers
 from sqlml.engine.progress import Progress
 
 
@@ -81,6 +82,16 @@ class ScoreQuantiles:
 
     def state(self) -> dict:
         return {"levels": self.levels.tolist(), "values": self.values.tolist()}
+
+    @classmethod
+    def load(cls, state: dict | None) -> "ScoreQuantiles | None":
+        """The quantiles of a stored state (None when none was kept): levels and values alike long."""
+        if state is None:
+            return None
+        levels = numbers(state["levels"], 1, "anomaly score levels")
+        values = numbers(state["values"], 1, "anomaly scores")
+        expect(len(values), len(levels), "the number of anomaly scores")
+        return cls(levels, values)
 
 
 class Estimator(Protocol):

@@ -20,6 +20,7 @@ import numpy as np
 import onnxruntime as ort
 from scipy.special import expit, softmax
 
+from sqlml.engine.trainers import lightgbm_text
 from sqlml.engine.trainers.base import SAMPLE_ROWS, TrainData, record_iteration, training_sample
 from sqlml.engine.trainers.lightgbm_onnx import booster_to_onnx
 
@@ -43,12 +44,19 @@ class BoosterModel:
             return np.column_stack([1.0 - positive, positive])
         return softmax(raw, axis=1) if self.n_classes else raw[:, 0]
 
+    @property
+    def n_features(self) -> int:
+        return self.booster.num_feature()
+
     def artifact(self) -> bytes:
         return self.booster.model_to_string().encode()
 
     @classmethod
     def load(cls, data: bytes, n_classes: int) -> "BoosterModel":
-        return cls(lgb.Booster(model_str=data.decode()), n_classes)
+        """The booster of LightGBM model text, checked (lightgbm_text.py) before LightGBM parses it."""
+        text = data.decode("ascii")
+        lightgbm_text.check(text, n_classes)
+        return cls(lgb.Booster(model_str=text), n_classes)
 
 
 def lightgbm_params(options: dict, n_classes: int, n_rows: int) -> dict:

@@ -22,8 +22,9 @@ from itertools import pairwise
 import numpy as np
 from sklearn.metrics import log_loss, mean_squared_error
 
+from sqlml.engine.artifacts import expect, numbers, output_width
 from sqlml.engine.trainers.base import TrainData, record_iteration, training_sample
-from sqlml.engine.trainers.mlp import Network, Training
+from sqlml.engine.trainers.mlp import HIDDEN, Network, Training
 from sqlml.errors import ProgrammingError
 
 ACTIVATIONS = {"RELU": "relu", "SIGMOID": "logistic", "TANH": "tanh"}
@@ -50,10 +51,30 @@ class DNNModel(Network):
         return json.dumps({"weights": [w.tolist() for w in self.weights], "biases": [b.tolist() for b in self.biases],
                            "activation": self.activation, "label_scale": list(self.label_scale)}).encode()
 
+    @property
+    def n_features(self) -> int:
+        return self.weights[0].shape[0]
+
     @classmethod
     def load(cls, data: bytes, n_classes: int) -> "DNNModel":
+        """The stored layers: each weight matrix's rows the previous layer's units, the last layer as wide
+        as the scores (artifacts.output_width), a known activation, a finite label scale."""
         state = json.loads(data)
-        return cls(state["weights"], state["biases"], state["activation"], n_classes, tuple(state["label_scale"]))
+        if not isinstance(state["weights"], list) or not isinstance(state["biases"], list) or not state["weights"]:
+            raise ValueError("weights and biases are not lists of layers")
+        weights = [numbers(w, 2, f"layer {i}'s weights") for i, w in enumerate(state["weights"])]
+        biases = [numbers(b, 1, f"layer {i}'s biases") for i, b in enumerate(state["biases"])]
+        expect(len(biases), len(weights), "the number of bias vectors")
+        for i, (w, b) in enumerate(zip(weights, biases)):
+            expect(len(b), w.shape[1], f"layer {i}'s biases")
+            if i:
+                expect(w.shape[0], weights[i - 1].shape[1], f"layer {i}'s inputs")
+        expect(weights[-1].shape[1], output_width(n_classes), "the output layer's width")
+        if state["activation"] not in HIDDEN:
+            raise ValueError(f"activation {state['activation']!r} is unknown")
+        label_scale = numbers(state["label_scale"], 1, "label_scale")
+        expect(len(label_scale), 2, "the length of label_scale")
+        return cls(weights, biases, state["activation"], n_classes, tuple(label_scale.tolist()))
 
 
 def memory_limit() -> int:

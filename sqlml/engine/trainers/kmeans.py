@@ -24,6 +24,7 @@ import numpy as np
 from sklearn.cluster import KMeans
 from sklearn.exceptions import ConvergenceWarning
 
+from sqlml.engine.artifacts import expect, numbers
 from sqlml.engine.trainers.base import ScoreQuantiles, TrainData, record_iteration
 from sqlml.errors import DataError
 
@@ -66,12 +67,23 @@ class KMeansModel:
             state |= {"radii": self.radii.tolist(), "anomaly_quantiles": self.anomaly_quantiles.state()}
         return json.dumps(state).encode()
 
+    @property
+    def n_features(self) -> int:
+        return self.centroids.shape[1]
+
     @classmethod
     def load(cls, data: bytes, n_classes: int = 0) -> "KMeansModel":
+        """The stored centroids (a radius each, when kept) and anomaly score quantiles."""
         state = json.loads(data)
-        quantiles = state.get("anomaly_quantiles")
-        return cls(np.array(state["centroids"]), state["cosine"], state.get("radii"),
-                   quantiles and ScoreQuantiles(**quantiles))
+        expect(n_classes, 0, "the number of classes of a kmeans model")
+        centroids = numbers(state["centroids"], 2, "centroids")
+        if not isinstance(state["cosine"], bool):
+            raise ValueError("cosine is not TRUE or FALSE")
+        radii = state.get("radii")
+        if radii is not None:
+            radii = numbers(radii, 1, "radii")
+            expect(len(radii), len(centroids), "the number of radii")
+        return cls(centroids, state["cosine"], radii, ScoreQuantiles.load(state.get("anomaly_quantiles")))
 
 
 def _unit_rows(X: np.ndarray) -> np.ndarray:

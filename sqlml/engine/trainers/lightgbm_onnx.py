@@ -132,6 +132,8 @@ def booster_nodes(booster: lgb.Booster, X: str, output: str, dtype=np.float64) -
     trees = Trees(dump["num_tree_per_iteration"])
     for tree, tree_thresholds in zip(dump["tree_info"], thresholds, strict=True):
         trees.add_tree(tree, tree_thresholds)
+    if max(trees.nodes["featureids"]) >= booster.num_feature():  # model text is checked first (lightgbm_text.py)
+        raise ValueError(f"a split reads a feature beyond the booster's {booster.num_feature()}")
     # LightGBM reads |x| <= kZeroThreshold (1e-35f) as 0.0 before any decision
     p = f"{output}_"
     initializers = [numpy_helper.from_array(np.array(np.float32(1e-35), dtype), p + "zero_threshold"),

@@ -18,6 +18,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import ElasticNet, LinearRegression, LogisticRegression, Ridge
 
+from sqlml.engine.artifacts import expect, numbers, output_width
 from sqlml.engine.trainers.base import TrainData
 
 
@@ -40,14 +41,23 @@ class LinearModel:
         exp = np.exp(scores)
         return exp / exp.sum(axis=1, keepdims=True)
 
+    @property
+    def n_features(self) -> int:
+        return self.coef.shape[1]
+
     def artifact(self) -> bytes:
         return json.dumps({"coef": self.coef.tolist(), "intercept": self.intercept.tolist(),
                            "logistic": self.logistic}).encode()
 
     @classmethod
     def load(cls, data: bytes, n_classes: int = 0) -> "LinearModel":
+        """The stored coefficients: one row per score column (artifacts.output_width), logistic iff classes."""
         state = json.loads(data)
-        return cls(np.array(state["coef"]), np.array(state["intercept"]), state["logistic"])
+        coef, intercept = numbers(state["coef"], 2, "coef"), numbers(state["intercept"], 1, "intercept")
+        expect(len(coef), output_width(n_classes), "the number of coefficient rows")
+        expect(len(intercept), len(coef), "the number of intercepts")
+        expect(state["logistic"], n_classes > 0, "logistic")
+        return cls(coef, intercept, state["logistic"])
 
 
 def linear_regression_estimator(options: dict, n_rows: int):

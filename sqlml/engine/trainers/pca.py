@@ -16,6 +16,7 @@ import json
 import numpy as np
 from sklearn.decomposition import PCA
 
+from sqlml.engine.artifacts import expect, numbers
 from sqlml.engine.trainers.base import ScoreQuantiles, TrainData
 from sqlml.errors import DataError
 
@@ -47,12 +48,21 @@ class PCAModel:
             state["anomaly_quantiles"] = self.anomaly_quantiles.state()
         return json.dumps(state).encode()
 
+    @property
+    def n_features(self) -> int:
+        return self.coef.shape[1]
+
     @classmethod
     def load(cls, data: bytes, n_classes: int = 0) -> "PCAModel":
+        """The stored components (one row each), mean, explained variances and anomaly score quantiles."""
         state = json.loads(data)
-        quantiles = state.get("anomaly_quantiles")
-        return cls(np.array(state["components"]), np.array(state["mean"]), np.array(state["explained_variance"]),
-                   np.array(state["explained_variance_ratio"]), quantiles and ScoreQuantiles(**quantiles))
+        expect(n_classes, 0, "the number of classes of a pca model")
+        components, mean = numbers(state["components"], 2, "components"), numbers(state["mean"], 1, "mean")
+        expect(len(mean), components.shape[1], "the length of mean")
+        variances = [numbers(state[key], 1, key) for key in ("explained_variance", "explained_variance_ratio")]
+        for key, values in zip(("explained_variance", "explained_variance_ratio"), variances):
+            expect(len(values), len(components), f"the length of {key}")
+        return cls(components, mean, *variances, ScoreQuantiles.load(state.get("anomaly_quantiles")))
 
 
 def fit_pca(data: TrainData) -> PCAModel:
