@@ -29,14 +29,15 @@ import numpy as np
 
 from sqlml.engine.features import leaf_width, spec_leaves
 from sqlml.errors import DataError
-from sqlml.parser.options import OPTIONS
 
 if TYPE_CHECKING:
     from sqlml.engine.catalog import ModelVersion
 
 SCORED_FIELDS = ("model_type", "estimator_type", "options", "label", "label_type", "classes", "features",
                  "transform", "artifact_format")
-MAX_TREE_DEPTH = OPTIONS["max_tree_depth"].high
+# deeper than any tree sqlml ever trained (max_tree_depth once allowed 1000; BigQuery ML's 20 applies since):
+# a bound for the structural walk, not the option's rule, so older versions still load
+MAX_TREE_DEPTH = 1000
 _LEAF_KINDS = ("numeric", "categorical", "multi_hot", "sparse", "vector")
 
 
