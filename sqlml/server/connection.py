@@ -28,7 +28,7 @@ from sqlml.server.sqlstate import ServerError, message, position, sqlstate
 
 BATCH_ROWS = 1000
 _PARAMETER = re.compile(r"\$(\d+)")
-_DEALLOCATE = re.compile(r"\s*DEALLOCATE\s+(?:PREPARE\s+)?(\w+|\"[^\"]+\")\s*;?\s*$", re.I)
+_DEALLOCATE = re.compile(r"\s*+DEALLOCATE\s++(?:PREPARE\s++)?+(\w++|\"[^\"]++\")\s*+;?\s*+$", re.I)  # linear
 _CHANGES_ROWS = {"INSERT", "UPDATE", "DELETE", "MERGE", "COPY"}
 _STATUS_COLUMNS = (["Count"], ["Success"])
 _QUERY_WORDS = {"SELECT", "WITH", "VALUES", "FROM", "TABLE"}
