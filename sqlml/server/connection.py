@@ -91,6 +91,9 @@ class Connection:
         try:
             if self._start():
                 self._loop()
+        except protocol.Refused as exc:
+            with suppress(OSError):
+                self._fatal(exc.code, str(exc))
         except (protocol.ProtocolError, OSError):
             pass  # the client went away or broke the protocol: nothing to answer
         except Exception as exc:  # a bug of ours: tell the client and the server's log, keep serving others
@@ -103,7 +106,8 @@ class Connection:
                 self.cursor.close()
 
     def _start(self) -> bool:
-        """Startup and authentication; False if the connection ends there (a cancel request, a refusal)."""
+        """Startup and authentication; False if the connection ends there (a cancel request, a refusal).
+        The channel refuses messages over protocol.STARTUP_LIMIT and ends at its login deadline until then."""
         while True:
             code, body = self.channel.startup()
             if code in (protocol.SSL_REQUEST, protocol.GSSENC_REQUEST):
@@ -126,10 +130,14 @@ class Connection:
             except AuthenticationFailed as exc:
                 self._fatal("28P01", str(exc))
                 return False
+        self.process_id = self.server.register(self)
+        if self.process_id is None:
+            self._fatal("53300", "sorry, too many clients already")
+            return False
         self.cursor = self.server.session.cursor()
         for sql in catalog.SETUP_SQL:
             self.cursor.duck.execute(sql)
-        self.process_id = self.server.register(self)
+        self.channel.logged_in(self.server.limits.max_message_bytes)
         statuses = [protocol.parameter_status(k, v) for k, v in catalog.STARTUP_PARAMETERS.items()]
         self.channel.send(protocol.authentication(0), *statuses,
                           protocol.backend_key_data(self.process_id, self.secret), protocol.ready_for_query("I"))

@@ -1,9 +1,15 @@
 """Hostile clients (issue 14) against the real server process: a query costly to read must not hold up other
-clients."""
+clients, limits before and after login as PostgreSQL has them (its SQLSTATEs and messages, written out)."""
 
 from __future__ import annotations
 
-from tests.server.serving import RawClient, error, query, rows
+import struct
+import time
+
+import psycopg
+import pytest
+
+from tests.server.serving import (PASSWORD, USER, RawClient, dsn, error, psql, query, rows, serve, startup_packet)
 
 LONG = 200_000  # a run of 200,000 characters: minutes of backtracking for a quadratic regex, milliseconds linearly
 
@@ -37,3 +43,94 @@ def test_a_query_costly_to_read_does_not_hold_up_another_client(open_server):
             assert rows(answer) == expected
     client.close()
     other.close()
+
+
+# -- item 5: limits before login, and after ---------------------------------------------------------
+def test_a_startup_packet_over_10000_bytes_is_refused_before_it_is_read(open_server):
+    """PostgreSQL's cap (MAX_STARTUP_PACKET_LENGTH): a packet of 10,000 bytes is taken, one byte more is
+    refused as soon as its length arrives; announcing 199 MB then sending nothing gets the same answer."""
+    exact = startup_packet(padding=1)
+    exact = startup_packet(padding=1 + 10_000 - len(exact))
+    assert len(exact) == 10_000
+    client = RawClient(open_server)
+    client.send(exact)
+    assert client.until_ready()[0] == (b"R", struct.pack("!i", 0))
+    for announced in (10_001, 199 * 2**20):
+        refused = RawClient(open_server)
+        refused.send(struct.pack("!i", announced))  # the length only: the server must not wait for the rest
+        answer = refused.until_closed()
+        assert [error(m) for m in answer] == [{"S": "FATAL", "V": "FATAL", "C": "08P01",
+                                              "M": f"invalid length of startup packet: {announced} bytes, "
+                                                   "over the server's limit of 10000"}]
+    client.send(query("SELECT 2"))
+    assert rows(client.until_ready()) == [["2"]]
+
+
+def test_a_client_that_does_not_log_in_is_disconnected_at_the_auth_timeout(database):
+    """A silent client, one that stops inside its startup packet and one that never answers the password
+    challenge are each told PostgreSQL's "canceling authentication due to timeout" (57014) and closed by the
+    server (the test waits for that close); a client logged in before stays, however long it idles."""
+    with serve(database, "--user", USER, "--password-env", "SQLML_TEST_PASSWORD", "--auth-timeout", "1",
+               env={"SQLML_TEST_PASSWORD": PASSWORD}) as port, psycopg.connect(dsn(port), autocommit=True) as logged_in:
+        silent, halfway, no_password = RawClient(port), RawClient(port), RawClient(port)
+        halfway.send(startup_packet(USER)[:7])
+        no_password.send(startup_packet(USER))
+        assert no_password.message()[0] == b"R"  # AuthenticationSASL: the server waits for the client's answer
+        for client in (silent, halfway, no_password):
+            answer = client.until_closed()
+            assert [(error(m)["C"], error(m)["M"]) for m in answer] == \
+                [("57014", "canceling authentication due to timeout")]
+        assert logged_in.execute("SELECT 3").fetchone() == (3,)  # idle for longer than the timeout
+
+
+def test_max_connections_refuses_clients_over_it_as_postgresql_does(database):
+    with serve(database, "--max-connections", "1") as port:
+        with psycopg.connect(dsn(port, user="x", password=""), autocommit=True) as first:
+            with pytest.raises(psycopg.OperationalError, match="FATAL:  sorry, too many clients already"):
+                psycopg.connect(dsn(port, user="y", password=""))
+            refused = psql(port, "-c", "SELECT 1", password="")
+            assert refused.returncode == 2 and "FATAL:  sorry, too many clients already" in refused.stderr
+            assert first.execute("SELECT 4").fetchone() == (4,)
+        deadline = time.monotonic() + 30  # the first client's place frees once the server has seen it go
+        while True:
+            try:
+                with psycopg.connect(dsn(port, user="z", password="")) as later:
+                    assert later.execute("SELECT 5").fetchone() == (5,)
+                break
+            except psycopg.OperationalError:
+                assert time.monotonic() < deadline, "the place of a client gone was not freed"
+
+
+def test_clients_not_logged_in_are_bounded_too(database):
+    """Sockets open (logged in or not) are bounded at twice --max-connections: beyond that a new one is
+    refused at once, before it sends anything, with no thread for it."""
+    with serve(database, "--max-connections", "1") as port:
+        waiting = [RawClient(port), RawClient(port)]  # the server accepts in order: both before the third
+        third = RawClient(port)
+        assert [(error(m)["C"], error(m)["M"]) for m in third.until_closed()] == \
+            [("53300", "sorry, too many clients already")]
+        waiting[0].log_in()
+        waiting[0].send(query("SELECT 6"))
+        assert rows(waiting[0].until_ready()) == [["6"]]
+
+
+def test_max_message_bytes_after_login(database):
+    """A message of --max-message-bytes (its length as the protocol counts it) is taken; one byte more is
+    refused as soon as its length arrives, closing that connection only."""
+    limit = 100_000
+    with serve(database, "--max-message-bytes", str(limit)) as port, \
+            psycopg.connect(dsn(port, user="x", password=""), autocommit=True) as other:
+        client = RawClient(port).log_in()
+        text = "x" * (limit - len(query("SELECT ''")) + 1)
+        assert len(query(f"SELECT '{text}'")) == 1 + limit
+        client.send(query(f"SELECT '{text}'"))
+        assert rows(client.until_ready()) == [[text]]
+        client.send(b"Q" + struct.pack("!i", limit + 1))
+        assert [error(m) for m in client.until_closed()] == \
+            [{"S": "FATAL", "V": "FATAL", "C": "08P01",
+              "M": f"invalid message length: {limit + 1} bytes, over the server's limit of {limit}"}]
+        with psycopg.connect(dsn(port, user="x", password=""), autocommit=True) as con:
+            with pytest.raises(psycopg.OperationalError):
+                con.execute(f"SELECT '{'x' * limit}'")
+            assert con.broken
+        assert other.execute("SELECT 7").fetchone() == (7,)
