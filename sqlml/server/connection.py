@@ -22,7 +22,7 @@ from typing import Callable
 from sqlml import errors
 from sqlml.engine.session import SessionCursor
 from sqlml.parser import has_ml_keyword, leading_words, split_statements
-from sqlml.server import catalog, protocol, types
+from sqlml.server import catalog, protocol, settings, types
 from sqlml.server.auth import AuthenticationFailed
 from sqlml.server.sqlstate import ServerError, message, position, sqlstate
 
@@ -83,6 +83,7 @@ class Connection:
         self.cursor: SessionCursor | None = None
         self.transaction = "I"  # 'I' idle, 'T' in a transaction, 'E' in a failed one
         self.running = False
+        self.as_sent = False  # whether DuckDB ran the last statement as the client wrote it
         self.statements: dict[str, Prepared] = {}
         self.portals: dict[str, Result] = {}
 
@@ -175,9 +176,7 @@ class Connection:
     def _error(self, exc: errors.Error, sql: str = "", offset: int = 0) -> None:
         if self.transaction != "I":
             self.transaction = "E"
-        # DuckDB's position is in the text it ran: only the client's own text (not planned nor rewritten) has it
-        as_sent = not has_ml_keyword(sql) and catalog.rewrite(sql) == sql
-        at = position(exc, sql) if sql and (isinstance(exc, errors.SqlSyntaxError) or as_sent) else None
+        at = position(exc, sql) if sql and (isinstance(exc, errors.SqlSyntaxError) or self.as_sent) else None
         self.channel.send(protocol.error_response(sqlstate(exc), message(exc),
                                                   position=None if at is None else offset + at))
 
@@ -202,9 +201,13 @@ class Connection:
             remaining = iter(rows)
             return Result([tag], [(n, types.TEXT, -1) for n in names] if names else None,
                           fetch=lambda n: list(itertools.islice(remaining, n)))
+        text = settings.session_only(self.cursor.duck, catalog.rewrite(sql))
+        self.as_sent = text == sql and not has_ml_keyword(sql)  # DuckDB's error positions are in the client's text
         self.running = True
         try:
-            has_result = self.cursor.execute(catalog.rewrite(sql), params)
+            has_result = self.cursor.execute(text, params)
+        except errors.Error as exc:
+            raise settings.explained(exc) from None
         finally:
             self.running = False
         if first[0] in ("BEGIN", "START"):

@@ -1,11 +1,13 @@
 """Hostile clients (issue 14) against the real server process: a query costly to read must not hold up other
-clients, limits before and after login as PostgreSQL has them (its SQLSTATEs and messages, written out)."""
+clients, limits before and after login as PostgreSQL has them, and no client may change the settings of the
+others. References: DuckDB's own API on the same file, PostgreSQL's SQLSTATEs and messages (written out)."""
 
 from __future__ import annotations
 
 import struct
 import time
 
+import duckdb
 import psycopg
 import pytest
 
@@ -134,3 +136,44 @@ def test_max_message_bytes_after_login(database):
                 con.execute(f"SELECT '{'x' * limit}'")
             assert con.broken
         assert other.execute("SELECT 7").fetchone() == (7,)
+
+
+# -- item 6: settings are the client's own -----------------------------------------------------------
+SORTED = "SELECT x FROM (VALUES (2), (1), (3)) t(x) ORDER BY x"
+GLOBALS = "SELECT current_setting('threads'), current_setting('memory_limit'), current_setting('default_order')"
+
+
+def duck(database, *statements):
+    """The last statement's rows from DuckDB's own API on the same file, after the others."""
+    with duckdb.connect(str(database), read_only=True) as con:
+        for sql in statements:
+            con.execute(sql)
+        return con.fetchall()
+
+
+def test_no_client_can_change_the_settings_of_the_others(server, database):
+    refused = ["SET GLOBAL default_order = 'DESC'", "SET memory_limit = '1MB'", "SET threads = 1",
+               "SET SESSION threads TO 1", "RESET threads", "PRAGMA threads = 1", "EXPLAIN ANALYZE SET threads = 1",
+               "SELECT 1; SET GLOBAL threads = 1", "/* a */ SET /* b /* nested */ c */ GLOBAL threads = 1",
+               "PRAGMA enable_object_cache", "CALL disable_checkpoint_on_shutdown()"]
+    with psycopg.connect(dsn(server), autocommit=True) as con, psycopg.connect(dsn(server), autocommit=True) as other:
+        for statement in refused:
+            with pytest.raises(psycopg.errors.InsufficientPrivilege, match="every client"):
+                con.execute(statement)
+        for client in (con, other):
+            assert client.execute(GLOBALS).fetchall() == duck(database, GLOBALS)
+            assert client.execute(SORTED).fetchall() == duck(database, SORTED) == [(1,), (2,), (3,)]
+
+
+def test_session_settings_stay_with_the_client_that_made_them(server, database):
+    changes = ["SET default_order = 'DESC'", "PRAGMA enable_progress_bar", "SET VARIABLE answer = 42"]
+    probe = "SELECT current_setting('enable_progress_bar'), getvariable('answer')"
+    with psycopg.connect(dsn(server), autocommit=True) as con, psycopg.connect(dsn(server), autocommit=True) as other:
+        for statement in changes:
+            con.execute(statement)
+        assert con.execute(SORTED).fetchall() == duck(database, changes[0], SORTED) == [(3,), (2,), (1,)]
+        assert con.execute(probe).fetchall() == duck(database, *changes, probe)
+        assert other.execute(SORTED).fetchall() == duck(database, SORTED)
+        assert other.execute(probe).fetchall() == duck(database, probe)
+        con.execute("RESET default_order")
+        assert con.execute(SORTED).fetchall() == duck(database, SORTED)
