@@ -38,9 +38,9 @@ class _Client(socketserver.BaseRequestHandler):
 class Server(socketserver.ThreadingTCPServer):
     """Serves `session` on (host, port); with `credentials`, clients must log in with SCRAM-SHA-256.
 
-    At most `limits.max_connections` clients are logged in at once; a client over that is refused after its
-    startup packet, as PostgreSQL does. Connections not logged in yet (each a thread until its auth_timeout)
-    are bounded too: with twice max_connections sockets open, a new one is refused at once, threadless."""
+    At most `limits.max_connections` clients are logged in at once; a client over that is refused once it
+    has proved its password. Connections not logged in yet (each a thread until its auth_timeout) are
+    bounded too: with twice max_connections sockets open, a new one is refused at once, threadless."""
 
     daemon_threads = True
     allow_reuse_address = True
