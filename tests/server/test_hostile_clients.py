@@ -86,14 +86,15 @@ def test_a_client_that_does_not_log_in_is_disconnected_at_the_auth_timeout(datab
 
 
 def test_max_connections_refuses_clients_over_it_as_postgresql_does(database):
-    with serve(database, "--max-connections", "1") as port:
-        with psycopg.connect(dsn(port, user="x", password=""), autocommit=True) as first:
+    with serve(database, "--max-connections", "2") as port:
+        with psycopg.connect(dsn(port, user="x", password=""), autocommit=True) as first, \
+                psycopg.connect(dsn(port, user="y", password=""), autocommit=True) as second:
             with pytest.raises(psycopg.OperationalError, match="FATAL:  sorry, too many clients already"):
-                psycopg.connect(dsn(port, user="y", password=""))
+                psycopg.connect(dsn(port, user="z", password=""))
             refused = psql(port, "-c", "SELECT 1", password="")
             assert refused.returncode == 2 and "FATAL:  sorry, too many clients already" in refused.stderr
-            assert first.execute("SELECT 4").fetchone() == (4,)
-        deadline = time.monotonic() + 30  # the first client's place frees once the server has seen it go
+            assert first.execute("SELECT 4").fetchone() == second.execute("SELECT 4").fetchone() == (4,)
+        deadline = time.monotonic() + 30  # the places free once the server has seen the clients go
         while True:
             try:
                 with psycopg.connect(dsn(port, user="z", password="")) as later:
