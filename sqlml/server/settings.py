@@ -46,7 +46,7 @@ def session_only(duck: duckdb.DuckDBPyConnection, sql: str) -> str:
     # what DuckDB will be given: the whole text, or each statement of a text with ML statements (the Session
     # runs these one by one; an ML statement is not DuckDB's and cannot set anything)
     pieces = split_statements(sql) if has_ml_keyword(sql) else [sql]
-    checked = [_pieces_checked(duck, piece) for piece in pieces]
+    checked = [_checked_piece(duck, piece) for piece in pieces]
     return sql if checked == pieces else ";\n".join(checked)
 
 
@@ -55,17 +55,17 @@ def explained(exc: errors.Error) -> errors.Error:
     return ServerError("42501", f"{exc}: {_SHARED}") if _GLOBAL_ONLY.search(str(exc)) else exc
 
 
-def _pieces_checked(duck: duckdb.DuckDBPyConnection, text: str) -> str:
+def _checked_piece(duck: duckdb.DuckDBPyConnection, text: str) -> str:
     try:
         statements = duck.extract_statements(text)
     except duckdb.Error:
         return text  # DuckDB cannot run it either
     if not any(s.type in (_SET, _PRAGMA, _CALL, _EXPLAIN) for s in statements):
         return text
-    return "".join(_checked(duck, s.type, s.query) for s in statements)
+    return "".join(_checked_statement(duck, s.type, s.query) for s in statements)
 
 
-def _checked(duck: duckdb.DuckDBPyConnection, kind: duckdb.StatementType, text: str) -> str:
+def _checked_statement(duck: duckdb.DuckDBPyConnection, kind: duckdb.StatementType, text: str) -> str:
     if kind == _SET:
         return _set(text)
     if kind in (_PRAGMA, _CALL):
@@ -96,8 +96,12 @@ def _head(text: str, verbs: tuple[str, ...], count: int) -> list[tuple[str, int,
         found.append((token.group(), token.start(), token.end()))
         at = token.end()
     if len(found) < 2 or found[0][0].upper() not in verbs:
-        raise ServerError("42501", f"the server cannot check this statement, so it does not run it: {text.strip()}")
+        raise _unchecked(text)
     return found
+
+
+def _unchecked(text: str) -> ServerError:
+    return ServerError("42501", f"the server cannot check this statement, so it does not run it: {text.strip()[:80]}")
 
 
 def _comment_end(text: str, at: int) -> int:
@@ -153,6 +157,6 @@ def _explain(duck: duckdb.DuckDBPyConnection, text: str) -> str:
                 break
         start += 1
     if start >= len(found):
-        raise ServerError("42501", f"the server cannot check this statement, so it does not run it: {text.strip()}")
+        raise _unchecked(text)
     head = " ".join(token for token, _, _ in found[:start])
     return f"{head} {session_only(duck, text[found[start][1]:])}"
