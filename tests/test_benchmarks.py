@@ -22,3 +22,10 @@ def test_export_harness_runs_quickly():
                             text=True, check=True)
     for row in ("tree float16: bytes", "tree none: single-row p50", "dnn int8: bytes", "dnn int8: accuracy"):
         assert row in result.stdout, row
+
+
+def test_server_harness_runs_quickly():
+    result = subprocess.run([sys.executable, "-m", "benchmarks.server", "--rounds", "3"], cwd=ROOT, capture_output=True,
+                            text=True, check=True, timeout=300)
+    for row in ("SELECT 1 alone", "SELECT 1 beside issue 14's texts", "SELECT 1 beside a 16 MiB query"):
+        assert row in result.stdout, row

@@ -12,7 +12,7 @@ pg_table_is_visible, ...) and has `information_schema`. What it lacks is supplie
 
 A client's text is read in time linear in its length (it can be as long as --max-message-bytes): by sqlglot's
 tokenizer, in Python (so other clients' threads run meanwhile), then one pass over the tokens; the few regular
-expressions left never backtrack.
+expressions left never backtrack, and those that search the whole text do it a slice at a time.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from sqlglot.tokens import Token, TokenType
 
 import sqlml
 from sqlml.parser import SqlmlDialect
+from sqlml.parser.statements import search_in_slices
 
 SERVER_VERSION = "15.0"
 VERSION = f"PostgreSQL {SERVER_VERSION} (sqlml {sqlml.__version__} on DuckDB {duckdb.__version__})"
@@ -252,7 +253,7 @@ def answer(sql: str) -> tuple[list[str], list[tuple], str] | None:
         return [], [], "SET" if setting.group(1) else "RESET"
     if _SET_CHARACTERISTICS.match(sql):
         return [], [], "SET"
-    if sql.lstrip()[:6].upper() == "SELECT" and _MENTIONS.search(sql):
+    if sql.lstrip()[:6].upper() == "SELECT" and search_in_slices(_MENTIONS, sql):
         found = _tokenize(sql)
         if found is not None and _Tokens(sql, found).reads_absent_table():
             return ["none"], [], "SELECT"
@@ -273,5 +274,5 @@ def column_name(name: str) -> str:
 def rewrite(sql: str) -> str:
     """`sql` with PostgreSQL-only catalog syntax made DuckDB's (text without any comes back as it is). The work
     is linear in the text's length: one tokenization, then a bounded look at the tokens from each one."""
-    found = _tokenize(sql) if _MENTIONS.search(sql) else None
+    found = _tokenize(sql) if search_in_slices(_MENTIONS, sql) else None
     return sql if found is None else _Tokens(sql, found).rewritten()

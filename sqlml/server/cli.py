@@ -2,7 +2,7 @@
 
     sqlml serve DATABASE [--host 127.0.0.1] [--port 5433] [--read-only | --read-write]
                          [--user U --password-env VAR] [--export-dir DIR] [--allow-file-access]
-                         [--max-connections 100] [--auth-timeout 60] [--max-message-bytes 67108864]
+                         [--max-connections 100] [--auth-timeout 60] [--max-message-bytes 16777216]
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--max-message-bytes", metavar="N", type=_between(int, STARTUP_LIMIT, 2**30),
                         default=Limits.max_message_bytes,
                         help=f"largest message a logged-in client may send: a query, a parameter (default: "
-                             f"{Limits.max_message_bytes}, 64 MiB)")
+                             f"{Limits.max_message_bytes}, 16 MiB)")
     args = parser.parse_args(argv)
     if (args.user is None) != (args.password_env is None):
         parser.error("--user and --password-env go together")

@@ -25,7 +25,7 @@ class Limits:
 
     max_connections: int = 100  # clients logged in at once
     auth_timeout: float = 60.0  # seconds from connecting to being logged in
-    max_message_bytes: int = 64 * 2**20  # one message after login (before it, protocol.STARTUP_LIMIT)
+    max_message_bytes: int = 16 * 2**20  # one message after login (before it, protocol.STARTUP_LIMIT)
 
 
 class _Client(socketserver.BaseRequestHandler):

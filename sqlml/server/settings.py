@@ -19,6 +19,7 @@ import duckdb
 
 from sqlml import errors
 from sqlml.parser import has_ml_keyword, split_statements
+from sqlml.parser.statements import search_in_slices
 from sqlml.server.sqlstate import ServerError
 
 # every statement checked here has one of these words (DuckDB's keywords are ASCII, set off by non-word characters)
@@ -41,7 +42,7 @@ _SHARED = "it would change the settings of every client of the server (a client 
 def session_only(duck: duckdb.DuckDBPyConnection, sql: str) -> str:
     """`sql` as a client may run it on its cursor `duck`: each SET and RESET a SESSION one. ServerError
     (42501) for a statement that would change the database for every client."""
-    if not _MAY_CHANGE.search(sql):
+    if not search_in_slices(_MAY_CHANGE, sql):
         return sql
     # what DuckDB will be given: the whole text, or each statement of a text with ML statements (the Session
     # runs these one by one; an ML statement is not DuckDB's and cannot set anything)
