@@ -28,3 +28,10 @@ def test_wide_table_harness_runs_quickly():
     result = subprocess.run([sys.executable, "-m", "benchmarks.wide", "--quick"], cwd=ROOT, capture_output=True,
                             text=True, check=True)
     assert [line.split()[0] for line in result.stdout.splitlines()[2:]] == ["100", "200", "400"]
+
+
+def test_server_harness_runs_quickly():
+    result = subprocess.run([sys.executable, "-m", "benchmarks.server", "--rounds", "3"], cwd=ROOT, capture_output=True,
+                            text=True, check=True, timeout=300)
+    for row in ("SELECT 1 alone", "SELECT 1 beside issue 14's texts", "SELECT 1 beside a 16 MiB query"):
+        assert row in result.stdout, row

@@ -81,7 +81,18 @@ def split_statements(sql: str) -> list[str]:
 
 def has_ml_keyword(sql: str) -> bool:
     """Cheap raw-text test: could the text contain an ML construct? (false positives allowed)."""
-    return _ML_KEYWORD.search(sql) is not None
+    return search_in_slices(_ML_KEYWORD, sql) is not None
+
+
+def search_in_slices(pattern: re.Pattern, text: str, overlap: int = 4096, size: int = 1 << 20) -> re.Match | None:
+    """pattern.search(text), a slice of `size` characters at a time (each reaching `overlap` characters into
+    the next: a longer match across a slice's end is missed), so that the other threads of a server run
+    between slices: one search holds Python's lock for as long as the text is long."""
+    for start in range(0, max(len(text), 1), size):
+        found = pattern.search(text, start, start + size + overlap)
+        if found:
+            return found
+    return None
 
 
 def is_ml_statement(sql: str) -> bool:

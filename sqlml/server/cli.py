@@ -2,7 +2,8 @@
 
     sqlml serve DATABASE [--host 127.0.0.1] [--port 5433] [--read-only | --read-write]
                          [--user U --password-env VAR] [--export-dir DIR] [--import-dir DIR]
-                         [--allow-file-access]
+                         [--allow-file-access] [--max-connections 100] [--auth-timeout 60]
+                         [--max-message-bytes 16777216]
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from sqlml.engine.context import ExportPolicy, ImportPolicy
 from sqlml.engine.session import Session
 from sqlml.errors import Error
 from sqlml.server.auth import Credentials
-from sqlml.server.server import Server
+from sqlml.server.protocol import STARTUP_LIMIT
+from sqlml.server.server import Limits, Server
 
 
 def _is_loopback(host: str) -> bool:
@@ -28,6 +30,17 @@ def _is_loopback(host: str) -> bool:
     except socket.gaierror:
         return False
     return all(ipaddress.ip_address(address.split("%")[0]).is_loopback for address in addresses)
+
+
+def _between(kind: type, low: float, high: float):
+    """An argparse type: a number of `kind` from `low` to `high`."""
+    def convert(text: str):
+        value = kind(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{text} is not between {low} and {high}")
+        return value
+    convert.__name__ = kind.__name__  # argparse names the type in its "invalid ... value" message
+    return convert
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -48,6 +61,16 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--allow-file-access", action="store_true",
                         help="let clients use DuckDB's own file and network access (read_csv, COPY, ATTACH, "
                              "INSTALL/LOAD) as the server's user; refused by default")
+    parser.add_argument("--max-connections", metavar="N", type=_between(int, 1, 10_000),
+                        default=Limits.max_connections,
+                        help=f"clients logged in at once (default: {Limits.max_connections})")
+    parser.add_argument("--auth-timeout", metavar="SECONDS", type=_between(float, 0.001, 600),
+                        default=Limits.auth_timeout,
+                        help=f"time a client has to log in, from connecting (default: {Limits.auth_timeout:g})")
+    parser.add_argument("--max-message-bytes", metavar="N", type=_between(int, STARTUP_LIMIT, 2**30),
+                        default=Limits.max_message_bytes,
+                        help=f"largest message a logged-in client may send: a query, a parameter (default: "
+                             f"{Limits.max_message_bytes}, 16 MiB)")
     args = parser.parse_args(argv)
     if (args.user is None) != (args.password_env is None):
         parser.error("--user and --password-env go together")
@@ -71,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
         imports = ImportPolicy(allowed=args.import_dir is not None, directory=args.import_dir)
         session = Session(args.database, read_only=args.read_only, exports=exports, imports=imports,
                           config={"enable_external_access": args.allow_file_access})
-        server = Server((args.host, args.port), session, credentials)
+        limits = Limits(args.max_connections, args.auth_timeout, args.max_message_bytes)
+        server = Server((args.host, args.port), session, credentials, limits)
     except (Error, OSError) as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return 1

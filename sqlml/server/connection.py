@@ -22,13 +22,13 @@ from typing import Callable
 from sqlml import errors
 from sqlml.engine.session import SessionCursor
 from sqlml.parser import has_ml_keyword, leading_words, split_statements
-from sqlml.server import catalog, protocol, types
+from sqlml.server import catalog, protocol, settings, types
 from sqlml.server.auth import AuthenticationFailed
 from sqlml.server.sqlstate import ServerError, message, position, sqlstate
 
 BATCH_ROWS = 1000
 _PARAMETER = re.compile(r"\$(\d+)")
-_DEALLOCATE = re.compile(r"\s*DEALLOCATE\s+(?:PREPARE\s+)?(\w+|\"[^\"]+\")\s*;?\s*$", re.I)
+_DEALLOCATE = re.compile(r"\s*+DEALLOCATE\s++(?:PREPARE\s++)?+(\w++|\"[^\"]++\")\s*+;?\s*+$", re.I)  # linear
 _CHANGES_ROWS = {"INSERT", "UPDATE", "DELETE", "MERGE", "COPY"}
 _STATUS_COLUMNS = (["Count"], ["Success"])
 _QUERY_WORDS = {"SELECT", "WITH", "VALUES", "FROM", "TABLE"}
@@ -83,6 +83,7 @@ class Connection:
         self.cursor: SessionCursor | None = None
         self.transaction = "I"  # 'I' idle, 'T' in a transaction, 'E' in a failed one
         self.running = False
+        self.as_sent = False  # whether DuckDB ran the last statement as the client wrote it
         self.statements: dict[str, Prepared] = {}
         self.portals: dict[str, Result] = {}
 
@@ -91,6 +92,9 @@ class Connection:
         try:
             if self._start():
                 self._loop()
+        except protocol.Refused as exc:
+            with suppress(OSError):
+                self._fatal(exc.code, str(exc))
         except (protocol.ProtocolError, OSError):
             pass  # the client went away or broke the protocol: nothing to answer
         except Exception as exc:  # a bug of ours: tell the client and the server's log, keep serving others
@@ -103,7 +107,8 @@ class Connection:
                 self.cursor.close()
 
     def _start(self) -> bool:
-        """Startup and authentication; False if the connection ends there (a cancel request, a refusal)."""
+        """Startup and authentication; False if the connection ends there (a cancel request, a refusal).
+        The channel refuses messages over protocol.STARTUP_LIMIT and ends at its login deadline until then."""
         while True:
             code, body = self.channel.startup()
             if code in (protocol.SSL_REQUEST, protocol.GSSENC_REQUEST):
@@ -126,10 +131,14 @@ class Connection:
             except AuthenticationFailed as exc:
                 self._fatal("28P01", str(exc))
                 return False
+        self.process_id = self.server.register(self)
+        if self.process_id is None:
+            self._fatal("53300", "sorry, too many clients already")
+            return False
         self.cursor = self.server.session.cursor()
         for sql in catalog.SETUP_SQL:
             self.cursor.duck.execute(sql)
-        self.process_id = self.server.register(self)
+        self.channel.logged_in(self.server.limits.max_message_bytes)
         statuses = [protocol.parameter_status(k, v) for k, v in catalog.STARTUP_PARAMETERS.items()]
         self.channel.send(protocol.authentication(0), *statuses,
                           protocol.backend_key_data(self.process_id, self.secret), protocol.ready_for_query("I"))
@@ -167,9 +176,7 @@ class Connection:
     def _error(self, exc: errors.Error, sql: str = "", offset: int = 0) -> None:
         if self.transaction != "I":
             self.transaction = "E"
-        # DuckDB's position is in the text it ran: only the client's own text (not planned nor rewritten) has it
-        as_sent = not has_ml_keyword(sql) and catalog.rewrite(sql) == sql
-        at = position(exc, sql) if sql and (isinstance(exc, errors.SqlSyntaxError) or as_sent) else None
+        at = position(exc, sql) if sql and (isinstance(exc, errors.SqlSyntaxError) or self.as_sent) else None
         self.channel.send(protocol.error_response(sqlstate(exc), message(exc),
                                                   position=None if at is None else offset + at))
 
@@ -194,9 +201,13 @@ class Connection:
             remaining = iter(rows)
             return Result([tag], [(n, types.TEXT, -1) for n in names] if names else None,
                           fetch=lambda n: list(itertools.islice(remaining, n)))
+        text = settings.session_only(self.cursor.duck, catalog.rewrite(sql))
+        self.as_sent = text == sql and not has_ml_keyword(sql)  # DuckDB's error positions are in the client's text
         self.running = True
         try:
-            has_result = self.cursor.execute(catalog.rewrite(sql), params)
+            has_result = self.cursor.execute(text, params)
+        except errors.Error as exc:
+            raise settings.explained(exc) from None
         finally:
             self.running = False
         if first[0] in ("BEGIN", "START"):

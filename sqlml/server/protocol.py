@@ -8,16 +8,25 @@ from __future__ import annotations
 
 import socket
 import struct
+import time
 
 PROTOCOL_V3 = 196608
 SSL_REQUEST = 80877103
 GSSENC_REQUEST = 80877104
 CANCEL_REQUEST = 80877102
-MAX_MESSAGE = 256 * 2**20  # a larger length is a broken or hostile client
+STARTUP_LIMIT = 10_000  # PostgreSQL's MAX_STARTUP_PACKET_LENGTH: the largest message before login
 
 
 class ProtocolError(Exception):
     """The client broke the protocol (or went away): the connection is closed."""
+
+
+class Refused(ProtocolError):
+    """The client went over a limit: it is told why (FATAL, with this SQLSTATE), then the connection is closed."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
 
 
 class Body:
@@ -49,36 +58,55 @@ class Body:
 
 
 class Channel:
-    """A client socket: reads whole messages, sends bytes."""
+    """A client socket: reads whole messages of at most `limit` bytes (their length as the protocol counts it),
+    before `login_deadline` (a time.monotonic() time) while it is set; sends bytes."""
 
-    def __init__(self, sock: socket.socket):
+    def __init__(self, sock: socket.socket, login_deadline: float | None = None):
         self.sock = sock
+        self.limit = STARTUP_LIMIT
+        self.login_deadline = login_deadline
+
+    def logged_in(self, limit: int) -> None:
+        """From now on, no deadline; messages up to `limit` bytes."""
+        self.limit, self.login_deadline = limit, None
+        self.sock.settimeout(None)
+
+    def _recv(self, n: int) -> bytes:
+        if self.login_deadline is not None:
+            self.sock.settimeout(max(self.login_deadline - time.monotonic(), 1e-6))
+        try:
+            chunk = self.sock.recv(n)
+        except TimeoutError:
+            raise Refused("57014", "canceling authentication due to timeout") from None
+        if not chunk:
+            raise ProtocolError("the client closed the connection")
+        return chunk
 
     def _exact(self, n: int) -> bytes:
         chunks, left = [], n
         while left:
-            chunk = self.sock.recv(min(left, 1 << 20))
-            if not chunk:
-                raise ProtocolError("the client closed the connection")
-            chunks.append(chunk)
-            left -= len(chunk)
+            chunks.append(self._recv(min(left, 1 << 20)))
+            left -= len(chunks[-1])
         return b"".join(chunks)
 
-    def _length(self) -> int:
+    def _length(self, what: str) -> int:
+        """The length of the body that follows (read no further when the length is refused)."""
         length = struct.unpack("!i", self._exact(4))[0]
-        if not 4 <= length <= MAX_MESSAGE:
-            raise ProtocolError(f"invalid message length {length}")
+        if length < 4:
+            raise Refused("08P01", what)
+        if length > self.limit:
+            raise Refused("08P01", f"{what}: {length} bytes, over the server's limit of {self.limit}")
         return length - 4
 
     def startup(self) -> tuple[int, Body]:
         """The startup packet: (protocol code or request code, the rest)."""
-        body = Body(self._exact(self._length()))
+        body = Body(self._exact(self._length("invalid length of startup packet")))
         return body.int32(), body
 
     def message(self) -> tuple[bytes, Body]:
         """The next typed message: (type byte, body)."""
         kind = self._exact(1)
-        return kind, Body(self._exact(self._length()))
+        return kind, Body(self._exact(self._length("invalid message length")))
 
     def send(self, *messages: bytes) -> None:
         self.sock.sendall(b"".join(messages))

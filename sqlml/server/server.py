@@ -7,36 +7,74 @@ import secrets
 import socket
 import socketserver
 import threading
+import time
+from contextlib import suppress
+from dataclasses import dataclass
 
 from sqlml.engine.session import Session
+from sqlml.server import protocol
 from sqlml.server.auth import Credentials
 from sqlml.server.connection import Connection
-from sqlml.server.protocol import Channel
+
+TOO_MANY = protocol.error_response("53300", "sorry, too many clients already", severity="FATAL")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What clients may take of the server (PostgreSQL's defaults where it has the limit)."""
+
+    max_connections: int = 100  # clients logged in at once
+    auth_timeout: float = 60.0  # seconds from connecting to being logged in
+    max_message_bytes: int = 16 * 2**20  # one message after login (before it, protocol.STARTUP_LIMIT)
 
 
 class _Client(socketserver.BaseRequestHandler):
     def handle(self) -> None:
         self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        Connection(Channel(self.request), self.server).serve()
+        channel = protocol.Channel(self.request, login_deadline=time.monotonic() + self.server.limits.auth_timeout)
+        Connection(channel, self.server).serve()
 
 
 class Server(socketserver.ThreadingTCPServer):
-    """Serves `session` on (host, port); with `credentials`, clients must log in with SCRAM-SHA-256."""
+    """Serves `session` on (host, port); with `credentials`, clients must log in with SCRAM-SHA-256.
+
+    At most `limits.max_connections` clients are logged in at once; a client over that is refused once it
+    has proved its password. Connections not logged in yet (each a thread until its auth_timeout) are
+    bounded too: with twice max_connections sockets open, a new one is refused at once, threadless."""
 
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], session: Session, credentials: Credentials | None):
+    def __init__(self, address: tuple[str, int], session: Session, credentials: Credentials | None,
+                 limits: Limits = Limits()):
         self.session = session
         self.credentials = credentials
+        self.limits = limits
         self._clients: dict[int, Connection] = {}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
+        self._sockets = threading.BoundedSemaphore(2 * limits.max_connections)
         super().__init__(address, _Client)
 
-    def register(self, client: Connection) -> int:
-        """A new process id for `client` (the key a cancel request names it by)."""
+    def process_request(self, request: socket.socket, client_address) -> None:
+        if not self._sockets.acquire(blocking=False):
+            with suppress(OSError):
+                request.sendall(TOO_MANY)
+            super().shutdown_request(request)
+            return
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: socket.socket) -> None:
+        """Close a client's socket when its thread ends (or failed to start), freeing its place."""
+        super().shutdown_request(request)
+        self._sockets.release()
+
+    def register(self, client: Connection) -> int | None:
+        """A new process id for `client` (the key a cancel request names it by); None if max_connections
+        clients are logged in already."""
         with self._lock:
+            if len(self._clients) >= self.limits.max_connections:
+                return None
             process_id = next(self._ids)
             self._clients[process_id] = client
         return process_id

@@ -6,10 +6,11 @@ Every server started by `serve` is stopped when its block ends, whatever happene
 from __future__ import annotations
 
 import os
+import select
 import socket
+import struct
 import subprocess
 import sys
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -30,23 +31,18 @@ def free_port() -> int:
 
 @contextmanager
 def serve(database: Path, *args: str, env: dict | None = None):
-    """Run `sqlml serve database --port PORT args...` until the block ends; yields the port."""
+    """Run `sqlml serve database --port PORT args...` until the block ends; yields the port once the server
+    has said it listens (no connection is made to find out: the tests count the server's connections)."""
     port = free_port()
     process = subprocess.Popen([sys.executable, "-m", "sqlml.server.cli", str(database), "--port", str(port), *args],
                                env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True)
     try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"the server exited with {process.returncode}: {process.stderr.read()}")
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("the server did not start listening in time") from None
-                time.sleep(0.1)
+        ready, _, _ = select.select([process.stdout], [], [], START_TIMEOUT)
+        line = process.stdout.readline() if ready else ""
+        if not line.startswith("sqlml serving "):
+            process.kill()
+            raise RuntimeError(f"the server did not start: {line}{process.stderr.read()}")
         yield port
     finally:
         process.terminate()
@@ -77,3 +73,105 @@ def psql(port: int, *args: str, password: str = PASSWORD, user: str = USER, stdi
     return subprocess.run([PSQL, "-X", "-h", "127.0.0.1", "-p", str(port), "-U", user, "-d", "penguins", *args],
                           input=stdin, capture_output=True, text=True, timeout=60,
                           env={**os.environ, "PGPASSWORD": password, "PGCONNECT_TIMEOUT": "10"})
+
+
+def startup_packet(user: str = "x", padding: int = 0) -> bytes:
+    """A protocol 3.0 startup packet for `user` on database penguins, `padding` bytes longer by a parameter."""
+    body = struct.pack("!i", 196608) + b"user\0" + user.encode() + b"\0database\0penguins\0"
+    if padding:
+        body += b"application_name\0" + b"a" * padding + b"\0"
+    return struct.pack("!i", len(body) + 5) + body + b"\0"
+
+
+def message(kind: bytes, body: bytes) -> bytes:
+    return kind + struct.pack("!i", len(body) + 4) + body
+
+
+def query(sql: str) -> bytes:
+    """A simple-protocol Query message."""
+    return message(b"Q", sql.encode() + b"\0")
+
+
+class RawClient:
+    """A client speaking the wire protocol over a bare socket, for what psql and psycopg never send. Every
+    read waits for the server (a reply or its close) up to `timeout` seconds, a guard against a hang."""
+
+    def __init__(self, port: int, timeout: float = 60):
+        self.port = port
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.buffer = b""
+        self.process_id = self.secret = None
+
+    def send(self, data: bytes) -> None:
+        self.sock.sendall(data)
+
+    def _fill(self, n: int) -> bool:
+        while len(self.buffer) < n:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                return False
+            self.buffer += chunk
+        return True
+
+    def message(self) -> tuple[bytes, bytes] | None:
+        """The server's next message (type, body), None once it has closed the connection."""
+        if not self._fill(5):
+            assert self.buffer == b"", self.buffer
+            return None
+        length = struct.unpack("!i", self.buffer[1:5])[0]
+        assert self._fill(1 + length), self.buffer
+        kind, body, self.buffer = self.buffer[:1], self.buffer[5:1 + length], self.buffer[1 + length:]
+        if kind == b"K":
+            self.process_id, self.secret = struct.unpack("!ii", body)
+        return kind, body
+
+    def until_ready(self) -> list[tuple[bytes, bytes]]:
+        """The messages up to and including ReadyForQuery."""
+        found = [self.message()]
+        while found[-1] is not None and found[-1][0] != b"Z":
+            found.append(self.message())
+        assert found[-1] is not None, found
+        return found
+
+    def until_closed(self) -> list[tuple[bytes, bytes]]:
+        """The messages until the server closes the connection."""
+        found = []
+        while (next_one := self.message()) is not None:
+            found.append(next_one)
+        return found
+
+    def log_in(self, user: str = "x") -> RawClient:
+        """Start up on a server without a password."""
+        self.send(startup_packet(user))
+        assert self.until_ready()[0] == (b"R", struct.pack("!i", 0))
+        return self
+
+    def cancel(self) -> None:
+        """Send a CancelRequest for this client's running statement."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=10) as other:
+            other.sendall(struct.pack("!iiii", 16, 80877102, self.process_id, self.secret))
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def error(found: tuple[bytes, bytes]) -> dict[str, str]:
+    """The fields of an ErrorResponse by their code: S severity, C SQLSTATE, M message."""
+    kind, body = found
+    assert kind == b"E", found
+    return {field[:1]: field[1:] for field in body.rstrip(b"\0").decode().split("\0")}
+
+
+def rows(messages: list[tuple[bytes, bytes]]) -> list[list[str | None]]:
+    """The text values of the DataRow messages among `messages`."""
+    found = []
+    for kind, body in messages:
+        if kind != b"D":
+            continue
+        row, at = [], 2
+        for _ in range(struct.unpack("!h", body[:2])[0]):
+            length = struct.unpack("!i", body[at:at + 4])[0]
+            row.append(None if length < 0 else body[at + 4:at + 4 + length].decode())
+            at += 4 + max(length, 0)
+        found.append(row)
+    return found
