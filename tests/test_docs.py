@@ -24,6 +24,7 @@ from sqlml.parser.options import EXPORT_OPTIONS, MODEL_TYPE_DEFAULTS
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 FENCE = re.compile(r"^```(\w+)\n(.*?)^```", re.M | re.S)
+SHELL_PROMPT = re.compile(r"^(sqlml>|   \.\.\.>) ")
 
 
 # pages whose python and bash blocks need a live server: tests/server/test_server_docs.py runs those
@@ -42,32 +43,6 @@ def workdir(tmp_path, monkeypatch):
     (tmp_path / "sql_examples").symlink_to(ROOT / "sql_examples")
     monkeypatch.chdir(tmp_path)
     return tmp_path
-
-
-@pytest.mark.parametrize("page", [p for p in PAGES if blocks(p, "sql")], ids=lambda p: p.name)
-def test_sql_blocks_run(page, workdir):
-    with sqlml.connect() as con:
-        cur = con.cursor()
-        for block in blocks(page, "sql"):
-            for statement in split_statements(block):
-                cur.execute(statement)
-                if cur.description is not None:
-                    cur.fetchall()
-
-
-@pytest.mark.parametrize("page", [p for p in PAGES if blocks(p, "python")], ids=lambda p: p.name)
-def test_python_blocks_run(page, workdir):
-    # the README's snippet opens demo.duckdb as the README's first command leaves it
-    assert cli_main(["demo.duckdb", "sql_examples/01_regression_cars.sql"]) == 0
-    for block in blocks(page, "python"):
-        exec(compile(block, str(page), "exec"), {})
-
-
-@pytest.mark.parametrize("page", [p for p in PAGES if blocks(p, "bash")], ids=lambda p: p.name)
-def test_sqlml_command_lines_run(page, workdir):
-    lines = [line for block in blocks(page, "bash") for line in block.splitlines() if line.startswith("sqlml ")]
-    for line in lines:
-        assert cli_main(shlex.split(line)[1:]) == 0, line
 
 
 def _documented_defaults() -> dict[str, dict[str, str]]:
@@ -198,3 +173,53 @@ def test_architecture_names_every_module():
     assert "engine/evaluate.py" in named  # the shorthand `engine/predict.py`, `evaluate.py` is understood
     assert not modules - named, f"docs/architecture.md's module table lacks {sorted(modules - named)}"
     assert not named - modules, f"docs/architecture.md names modules that do not exist: {sorted(named - modules)}"
+
+
+def typed_in_the_shell(page: Path) -> list[str]:
+    """The SQL typed in the page's shell sessions (```text blocks of `sqlml> ` and `   ...> ` lines), without
+    the dot commands and the shell's answers."""
+    typed = []
+    for block in blocks(page, "text"):
+        lines = [SHELL_PROMPT.sub("", line) for line in block.splitlines() if SHELL_PROMPT.match(line)]
+        if block.startswith("sqlml> "):
+            typed.append("\n".join(line for line in lines if not line.startswith(".")))
+    return typed
+
+
+def _sqlml(line: str) -> int:
+    """Exit status of a `sqlml ...` command line of the docs, run in this process."""
+    try:
+        return cli_main(shlex.split(line)[1:])
+    except SystemExit as exc:  # --help
+        return exc.code or 0
+
+
+def _run_page(page: Path, con) -> None:
+    """Everything a reader runs from one page: its `sqlml` command lines (not `sqlml serve`), its SQL blocks
+    (typed into one database), its Python blocks."""
+    for block in blocks(page, "bash"):
+        for line in block.splitlines():
+            if line.startswith("sqlml ") and not line.startswith("sqlml serve"):
+                assert _sqlml(line) == 0, f"{page.name}: {line}"
+    cur = con.cursor()
+    for block in blocks(page, "sql") + typed_in_the_shell(page):
+        for statement in split_statements(block):
+            try:
+                cur.execute(statement)
+            except sqlml.Error as exc:
+                raise AssertionError(f"{page.name}: {statement}\n{exc}") from None
+            if cur.description is not None:
+                cur.fetchall()
+    for block in blocks(page, "python"):
+        exec(compile(block, str(page), "exec"), {})
+
+
+@pytest.mark.parametrize("order", ["forward", "backward"])
+def test_every_page_runs_after_any_other_in_one_directory(order, workdir):
+    """Every SQL block, Python block and `sqlml` command line of README.md and docs/ runs, as a reader works
+    through the manual in any order, in one directory and one database: no page's tables, models or files
+    collide with another's (after the README's first command, as a reader runs it first)."""
+    assert cli_main(["demo.duckdb", "sql_examples/01_regression_cars.sql"]) == 0
+    with sqlml.connect("manual.duckdb") as con:
+        for page in PAGES if order == "forward" else PAGES[::-1]:
+            _run_page(page, con)
