@@ -51,6 +51,7 @@ from sqlml.engine.context import MLContext, batch_rows
 from sqlml.engine.features import (HISTOGRAM_BUCKETS, ColumnIndex, distribution, fit_features, leaf_values,
                                    spec_leaves)
 from sqlml.engine.params import literal, quote_identifier
+from sqlml.engine.sql_types import sql_message, sql_type
 from sqlml.errors import DataError, NotSupportedError, ProgrammingError
 from sqlml.parser import MLFunction
 
@@ -95,7 +96,7 @@ def _family(call: MLFunction, name: str, dtype) -> str:
         return "numeric"
     if dtype.id in _CATEGORIES:
         return "categorical"
-    raise NotSupportedError(f"ML.{call.function} cannot describe column '{name}' of type {dtype}: it takes "
+    raise NotSupportedError(f"ML.{call.function} cannot describe column '{name}' of type {sql_type(dtype)}: it takes "
                             "numbers, strings, bools, dates, times, timestamps, blobs, STRUCTs and arrays of those")
 
 
@@ -222,7 +223,7 @@ def _counts(call: MLFunction, specs: list[dict], reader: pa.RecordBatchReader, m
                     position += 1
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
                 raise DataError(f"ML.{call.function}: column '{mapping[spec['name']]}' cannot be read as the "
-                                f"{spec['type']} input '{spec['name']}': {exc}") from None
+                                f"{sql_type(spec['type'])} input '{spec['name']}': {sql_message(exc)}") from None
             except DataError as exc:  # NaN or infinite values
                 raise DataError(f"ML.{call.function}: {exc}") from None
     return totals

@@ -18,6 +18,7 @@ from sqlml.engine.features import find_column
 from sqlml.engine.model import Model
 from sqlml.engine.predict import binary_threshold
 from sqlml.engine.train import read_eval_predictions
+from sqlml.engine.sql_types import sql_message, sql_type
 from sqlml.errors import DataError, ProgrammingError
 from sqlml.parser import MLFunction
 
@@ -57,8 +58,9 @@ def labelled_rows(ctx: MLContext, call: MLFunction, model: Model, keep: dict[str
         try:
             y = pc.cast(y, model.classes.type if model.is_classifier else pa.float64())
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-            raise DataError(f"label column '{label}' ({batch.schema.field(label).type}) cannot be compared with "
-                            f"model {model.version.qualified_name}'s {model.version.label_type} labels: {exc}") from None
+            raise DataError(f"label column '{label}' ({sql_type(batch.schema.field(label).type)}) cannot be compared "
+                            f"with model {model.version.qualified_name}'s {sql_type(model.version.label_type)} labels: "
+                            f"{sql_message(exc)}") from None
         if model.is_classifier:
             codes = pc.index_in(y, value_set=model.classes)
             if codes.null_count:

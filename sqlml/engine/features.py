@@ -34,6 +34,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sqlml.engine.sql_types import sql_message, sql_type
 from sqlml.errors import DataError, NotSupportedError, ProgrammingError, did_you_mean
 
 MAX_CATEGORIES = 1000
@@ -66,8 +67,8 @@ def column_kind(name: str, dtype: pa.DataType) -> str:
     if pa.types.is_null(dtype):
         raise NotSupportedError(f"column '{name}' has no type (it is an untyped NULL); cast it, e.g. "
                                 "NULL::DOUBLE, or leave it out")
-    raise NotSupportedError(f"column '{name}' has type {dtype}, which sqlml cannot use as a feature; "
-                            "cast it to a number, string, bool, date or timestamp, or leave it out")
+    raise NotSupportedError(f"column '{name}' has type {sql_type(dtype)}, which sqlml cannot use as a feature; "
+                            "cast it to a number, VARCHAR, BOOLEAN, DATE or TIMESTAMP, or leave it out")
 
 
 class ColumnIndex:
@@ -238,7 +239,7 @@ def fit_features(table: pa.Table, columns: list[str], buckets: int = HISTOGRAM_B
             for field in column.type:
                 sub_kind = column_kind(f"{name}.{field.name}", field.type)
                 if sub_kind not in ("numeric", "categorical"):
-                    raise NotSupportedError(f"column '{name}' has field '{field.name}' of type {field.type}; a "
+                    raise NotSupportedError(f"column '{name}' has field '{field.name}' of type {sql_type(field.type)}; a "
                                             "STRUCT feature's fields must be numbers or categories")
                 parts.append((f"{name}_{field.name}", sub_kind))
             values = [pc.struct_field(column, [i]) for i in range(len(parts))]
@@ -414,5 +415,5 @@ class FeatureEncoder:
                     position += self._encode_leaf(leaf, values, matrix[:, position:])
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
                 raise DataError(f"column '{mapping[spec['name']]}' cannot be read as the model's "
-                                f"{spec['type']} feature '{spec['name']}': {exc}") from None
+                                f"{sql_type(spec['type'])} feature '{spec['name']}': {sql_message(exc)}") from None
         return matrix

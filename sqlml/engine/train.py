@@ -23,6 +23,7 @@ from sqlml.engine.features import ColumnIndex, FeatureEncoder, find_column, fit_
 from sqlml.engine.trainers import TRAINERS, TrainData, Trainer
 from sqlml.engine.trainers.base import SAMPLE_ROWS, record_iteration, training_sample
 from sqlml.engine.trainers.onnx_model import OnnxModel
+from sqlml.engine.sql_types import sql_type
 from sqlml.errors import DataError, IntegrityError, NotSupportedError, ProgrammingError, did_you_mean
 from sqlml.parser import CreateModel
 from sqlml.parser.options import validate_options
@@ -45,11 +46,11 @@ def _label_column(table: pa.Table, options: dict) -> str:
 def _check_label_type(label: str, dtype: pa.DataType, trainer: Trainer, model_type: str) -> None:
     if trainer.task == "regression":
         if not (pa.types.is_integer(dtype) or pa.types.is_floating(dtype) or pa.types.is_decimal(dtype)):
-            raise ProgrammingError(f"label column '{label}' has type {dtype}; {model_type} needs a numeric "
+            raise ProgrammingError(f"label column '{label}' has type {sql_type(dtype)}; {model_type} needs a numeric "
                                    "label (use a classifier for categories)")
     elif not (pa.types.is_integer(dtype) or pa.types.is_string(dtype) or pa.types.is_large_string(dtype)
               or pa.types.is_boolean(dtype)):
-        raise ProgrammingError(f"label column '{label}' has type {dtype}; {model_type} needs a STRING, "
+        raise ProgrammingError(f"label column '{label}' has type {sql_type(dtype)}; {model_type} needs a VARCHAR, "
                                "integer or BOOL label (CAST it)")
 
 
@@ -71,7 +72,7 @@ def split_rows(table: pa.Table, options: dict) -> tuple[np.ndarray, np.ndarray]:
     if method == "CUSTOM":
         if not pa.types.is_boolean(column.type):
             raise ProgrammingError(f"data_split_col '{options['data_split_col']}' must be BOOL for "
-                                   f"data_split_method=CUSTOM (TRUE or NULL = evaluation row), not {column.type}")
+                                   f"data_split_method=CUSTOM (TRUE or NULL = evaluation row), not {sql_type(column.type)}")
         is_eval = pc.fill_null(column, True).to_numpy(zero_copy_only=False)
         return np.nonzero(~is_eval)[0], np.nonzero(is_eval)[0]
     # SEQ: ascending order; the last data_split_eval_fraction of the rows (and NULLs) evaluate
@@ -151,7 +152,7 @@ def _prepare_unsupervised(table: pa.Table, options: dict) -> Prepared:
                                    f"({', '.join(table.column_names)})")
         if not pa.types.is_boolean(table.column(found).type):
             raise ProgrammingError(f"kmeans_init_col '{init_col}' must be BOOL (TRUE marks an initial "
-                                   f"centroid), not {table.column(found).type}")
+                                   f"centroid), not {sql_type(table.column(found).type)}")
         init_idx = np.nonzero(pc.fill_null(table.column(found), False).to_numpy(zero_copy_only=False))[0]
         init_col = found
     if table.num_rows == 0:

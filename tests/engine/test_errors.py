@@ -60,7 +60,7 @@ BAD_STATEMENTS = [  # (sql, exception, fragments the message must contain)
     ("CREATE MODEL x OPTIONS(model_type='logistic_reg', input_label_cols=['y_bin']) "
      "AS SELECT x1, 'yes' AS y_bin FROM train", sqlml.DataError, ["single class", "'yes'"]),
     ("CREATE MODEL x OPTIONS(model_type='boosted_tree_classifier', input_label_cols=['y_reg']) "
-     "AS SELECT x1, y_reg FROM train", sqlml.ProgrammingError, ["'y_reg'", "DOUBLE".lower()]),
+     "AS SELECT x1, y_reg FROM train", sqlml.ProgrammingError, ["'y_reg' has type DOUBLE"]),
     (LINEAR.format(name="m", extra="", query=GOOD_QUERY), sqlml.IntegrityError, ["main.m", "already exists",
                                                                                  "OR REPLACE"]),
     ("SELECT * FROM ML.PREDICT(MODEL m, (SELECT x1, color FROM test))", sqlml.ProgrammingError,

@@ -218,12 +218,12 @@ def test_bad_sensitive_feature_values(loaded):
     for sql, error, fragments in [
         (fair.format("'one'"), sqlml.DataError, ["sensitive_feature 'g'", "at least 2 groups"]),
         (fair.format("CAST(NULL AS VARCHAR)"), sqlml.DataError, ["sensitive_feature 'g'", "at least 2 groups"]),
-        (fair.format("{'a': x1}"), sqlml.ProgrammingError, ["sensitive_feature 'g'", "struct"]),
-        (fair.format("[x1]"), sqlml.ProgrammingError, ["sensitive_feature 'g'", "list"]),
+        (fair.format("{'a': x1}"), sqlml.ProgrammingError, ["sensitive_feature 'g'", "has type STRUCT(a DOUBLE)"]),
+        (fair.format("[x1]"), sqlml.ProgrammingError, ["sensitive_feature 'g'", "has type DOUBLE[]"]),
         ("SELECT * FROM ML.FAIRNESS(MODEL b, (SELECT *, {'a': x1} AS s FROM test), STRUCT('s' AS sensitive_feature))",
-         sqlml.ProgrammingError, ["sensitive_feature 's'", "struct"]),
+         sqlml.ProgrammingError, ["sensitive_feature 's'", "has type STRUCT(a DOUBLE)"]),
         ("SELECT * FROM ML.FAIRNESS(MODEL b, (SELECT *, [color] AS s FROM test), STRUCT('s' AS sensitive_feature))",
-         sqlml.ProgrammingError, ["sensitive_feature 's'", "list"]),
+         sqlml.ProgrammingError, ["sensitive_feature 's'", "has type VARCHAR[]"]),
         ("CREATE MODEL f OPTIONS(model_type='logistic_reg', input_label_cols=['y_bin'], fairness_grid_size=5) "
          "AS SELECT x1, y_bin FROM train", sqlml.ProgrammingError, ["fairness_grid_size", "fairness_constraint"]),
         ("CREATE MODEL f OPTIONS(model_type='logistic_reg', input_label_cols=['y_bin'], "

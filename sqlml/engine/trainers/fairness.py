@@ -18,6 +18,7 @@ from fairlearn.reductions import DemographicParity, EqualizedOdds, GridSearch
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from sqlml.engine.trainers.base import Estimator, TrainData
+from sqlml.engine.sql_types import sql_type
 from sqlml.errors import DataError, ProgrammingError
 
 CONSTRAINTS = {"DEMOGRAPHIC_PARITY": DemographicParity, "EQUALIZED_ODDS": EqualizedOdds}
@@ -29,8 +30,8 @@ def group_keys(column: pa.ChunkedArray, name: str, where: str) -> np.ndarray:
     """Each row's group of the sensitive_feature column `name` (of `where`'s input, for errors) as text (NULL
     as a sentinel no value has)."""
     if pa.types.is_nested(column.type):
-        raise ProgrammingError(f"{where}: sensitive_feature '{name}' has type {column.type}; its groups need a "
-                               "column of single values (a STRING, number, BOOL or date)")
+        raise ProgrammingError(f"{where}: sensitive_feature '{name}' has type {sql_type(column.type)}; its groups need a "
+                               "column of single values (a VARCHAR, number, BOOLEAN or DATE)")
     text = column.cast(pa.string()).to_pylist()
     return np.array([NULL_GROUP if v is None else v for v in text], dtype=object)
 
