@@ -112,7 +112,7 @@ def _fresh_copy(seeded: Path) -> Path:
 # no deadline: Hypothesis measures an example's time only after it ends, so one would catch no hang, only a
 # slow machine
 @settings(max_examples=int(os.environ.get("SQLML_FUZZ_EXAMPLES", "150")), deadline=None,
-          suppress_health_check=[HealthCheck.too_slow], database=None)
+          suppress_health_check=[HealthCheck.too_slow])
 @given(statement=mutated())
 def test_mutated_statements_raise_only_sqlml_errors(seeded, statement):
     with sqlml.connect(str(_fresh_copy(seeded))) as con:
