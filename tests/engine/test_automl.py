@@ -83,7 +83,8 @@ def test_a_budget_shorter_than_one_candidate_tries_only_the_default_boosted_tree
     assert cur.fetchall() == [("boosted_tree_classifier", True)]
 
 
-def test_regressor_predicts_with_its_winner(con):
+def test_regressor_predicts_with_its_winner(con, monkeypatch):
+    _simulated_clock(monkeypatch, seconds_per_fit=0.5)  # the same 5 candidates on any machine
     cur = con.cursor()
     cur.execute("CREATE TABLE r AS SELECT range::DOUBLE / 10 AS x, (range % 7)::VARCHAR AS k, "
                 "sin(range / 10) * 3 + (range % 7) AS y FROM range(600)")
@@ -113,7 +114,8 @@ def test_bad_automl(ten_thousand, sql, error, fragments):
     fails(ten_thousand, sql, error, *fragments)
 
 
-def test_only_the_optimal_candidate_has_a_model(con):
+def test_only_the_optimal_candidate_has_a_model(con, monkeypatch):
+    _simulated_clock(monkeypatch, seconds_per_fit=0.25)  # the same 4 candidates on any machine
     cur = con.cursor()
     cur.execute("CREATE TABLE s AS SELECT range::DOUBLE AS x, range % 2 = 0 AND range % 3 > 0 AS label "
                 "FROM range(300)")
@@ -132,7 +134,8 @@ def test_only_the_optimal_candidate_has_a_model(con):
     assert cur.fetchall() == default
 
 
-def test_rmse_objective_is_the_root_and_tiny_classes_fail_clearly(con):
+def test_rmse_objective_is_the_root_and_tiny_classes_fail_clearly(con, monkeypatch):
+    _simulated_clock(monkeypatch, seconds_per_fit=0.2)  # the same 3 candidates on any machine
     cur = con.cursor()
     cur.execute("CREATE TABLE r AS SELECT range::DOUBLE AS x, (range % 5) * 100.0 + range AS y FROM range(90)")
     cur.execute("CREATE MODEL ar OPTIONS(model_type='automl_regressor', input_label_cols=['y'], budget_hours=0.0005) "
@@ -148,10 +151,11 @@ def test_rmse_objective_is_the_root_and_tiny_classes_fail_clearly(con):
 
 
 
-def test_the_automl_model_is_its_winner_trained_on_real_data(con):
+def test_the_automl_model_is_its_winner_trained_on_real_data(con, monkeypatch):
     """On the bundled cars data: the AutoML version predicts exactly as the winning candidate's model type
     trained with the winner's hyperparameters (that model type is itself checked against its library in
     test_reference.py)."""
+    _simulated_clock(monkeypatch, seconds_per_fit=0.4)  # the same 4 candidates on any machine
     cur = con.cursor()
     cur.execute("CREATE TABLE cars AS FROM read_csv('sql_examples/data/cars.csv')")
     query = "SELECT * EXCLUDE (name) FROM cars WHERE mpg IS NOT NULL"
