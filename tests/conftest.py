@@ -1,12 +1,21 @@
-"""Shared fixtures: an in-memory sqlml connection and a synthetic dataset with every feature kind."""
+"""Shared fixtures: an in-memory sqlml connection and a synthetic dataset with every feature kind; Hypothesis's
+settings."""
 
 from __future__ import annotations
+
+import tempfile
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import configuration
 
 import sqlml
+
+# Hypothesis's files (its example database, a cache of the code's constants written as tests are collected) go to
+# a scratch directory removed at exit: nothing is written into the source tree (.hypothesis/)
+_HYPOTHESIS_HOME = tempfile.TemporaryDirectory(prefix="sqlml-hypothesis-")
+configuration.set_hypothesis_home_dir(_HYPOTHESIS_HOME.name)
 
 
 def make_frame(n: int, seed: int) -> pd.DataFrame:

@@ -1,4 +1,5 @@
-"""The benchmark harness keeps working (its numbers are read by people, never asserted here)."""
+"""The benchmark harness keeps working (its numbers are read by people, never asserted here). Marked slow:
+`pytest -m "not slow"` leaves it out of a quick developer loop; the full suite runs it."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
 
 

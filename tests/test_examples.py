@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -129,10 +130,19 @@ def test_every_example_has_a_check():
     assert [p.name for p in EXAMPLES] == sorted(CHECKS)
 
 
+@pytest.fixture
+def workdir(tmp_path, monkeypatch):
+    """A scratch copy of the repository's layout the scripts use (they read sql_examples/data/ and write
+    sql_examples/edge/ relative to where they run), so that nothing is written into the source tree."""
+    shutil.copytree(ROOT / "sql_examples" / "data", tmp_path / "sql_examples" / "data")
+    (tmp_path / "sql_examples" / "edge").mkdir()
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
-def test_example_runs(example, tmp_path, monkeypatch, capsys):
-    monkeypatch.chdir(ROOT)  # the scripts read their data relative to the repository root
-    database = str(tmp_path / "example.duckdb")
+def test_example_runs(example, workdir, capsys):
+    database = str(workdir / "example.duckdb")
     assert cli_main([database, str(example)]) == 0, capsys.readouterr().err
     assert "│" in capsys.readouterr().out  # results were printed as tables
     with sqlml.connect(database) as con:

@@ -1,5 +1,6 @@
 """Fuzzing: mutated ML statements raise only sqlml.Error subclasses other than InternalError (which would mean
-sqlml met an exception it did not expect), never anything else, and never hang.
+sqlml met an exception it did not expect), never anything else, and never hang. Each example runs on a fresh
+copy of one database file whose models are trained once.
 
 Bounded for CI (SQLML_FUZZ_EXAMPLES, default 150 examples); a longer run on demand:
     SQLML_FUZZ_EXAMPLES=5000 python -m pytest tests/test_fuzz.py
@@ -8,8 +9,11 @@ Bounded for CI (SQLML_FUZZ_EXAMPLES, default 150 examples); a longer run on dema
 from __future__ import annotations
 
 import os
-from datetime import timedelta
+import shutil
+from pathlib import Path
+from typing import Iterator
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -79,21 +83,39 @@ def mutated(draw):
     return text
 
 
-def _connection():
-    con = sqlml.connect()
-    cur = con.cursor()
-    cur.execute("CREATE TABLE t AS SELECT random() AS x, ['a', 'b', NULL][range % 3 + 1] AS c, "
-                "random() AS y, range % 2 = 0 AS k FROM range(60)")
-    cur.execute("CREATE MODEL lin OPTIONS(model_type='linear_reg', input_label_cols=['y']) AS SELECT x, c, y FROM t")
-    cur.execute("CREATE MODEL m OPTIONS(model_type='logistic_reg', input_label_cols=['k']) AS SELECT x, c, k FROM t")
-    return con
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory) -> Iterator[Path]:
+    """A database file holding table t and models lin and m, trained once for every example; the examples
+    run in its directory (where an EXPORT MODEL to a relative uri writes)."""
+    directory = tmp_path_factory.mktemp("fuzz")
+    path = directory / "seeded.duckdb"
+    with sqlml.connect(str(path)) as con:
+        cur = con.cursor()
+        cur.execute("CREATE TABLE t AS SELECT random() AS x, ['a', 'b', NULL][range % 3 + 1] AS c, "
+                    "random() AS y, range % 2 = 0 AS k FROM range(60)")
+        cur.execute("CREATE MODEL lin OPTIONS(model_type='linear_reg', input_label_cols=['y']) AS SELECT x, c, y FROM t")
+        cur.execute("CREATE MODEL m OPTIONS(model_type='logistic_reg', input_label_cols=['k']) AS SELECT x, c, k FROM t")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(directory)
+        yield path
 
 
-@settings(max_examples=int(os.environ.get("SQLML_FUZZ_EXAMPLES", "150")), deadline=timedelta(seconds=10),
-          suppress_health_check=[HealthCheck.too_slow], database=None)
-@given(mutated())
-def test_mutated_statements_raise_only_sqlml_errors(statement):
-    with _connection() as con:
+def _fresh_copy(seeded: Path) -> Path:
+    """A copy of the seeded file, in place of the previous example's (and of any log it left)."""
+    work = seeded.with_name("work.duckdb")
+    for stale in (work, work.with_name(work.name + ".wal")):
+        stale.unlink(missing_ok=True)
+    shutil.copyfile(seeded, work)
+    return work
+
+
+# no deadline: Hypothesis measures an example's time only after it ends, so one would catch no hang, only a
+# slow machine
+@settings(max_examples=int(os.environ.get("SQLML_FUZZ_EXAMPLES", "150")), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(statement=mutated())
+def test_mutated_statements_raise_only_sqlml_errors(seeded, statement):
+    with sqlml.connect(str(_fresh_copy(seeded))) as con:
         cur = con.cursor()
         try:
             cur.execute(statement)

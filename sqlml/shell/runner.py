@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import sys
 import threading
 import time
@@ -100,9 +101,10 @@ class Shell:
 
     def _execute_in_thread(self, statement: str) -> bool:
         """`cursor.execute(statement)` in a thread of its own: DuckDB's own check for Ctrl-C misses some, so
-        Ctrl-C (KeyboardInterrupt in this main thread) interrupts the cursor, again every 0.1 s until the
-        statement ends, then raises KeyboardInterrupt (unless the statement had finished anyway)."""
-        outcome, done = {}, threading.Event()  # not Thread.join: Ctrl-C during a join marks the thread ended
+        while the statement runs Ctrl-C (SIGINT, in this main thread) only sets a flag, and this thread then
+        interrupts the cursor, again every 0.1 s until the statement ends, then raises KeyboardInterrupt
+        (unless the statement had finished anyway). No KeyboardInterrupt can leave the statement running."""
+        outcome, done, ctrl_c = {}, threading.Event(), threading.Event()
 
         def work() -> None:
             try:
@@ -112,19 +114,19 @@ class Shell:
             finally:
                 done.set()
 
-        threading.Thread(target=work, name="sqlml-statement", daemon=True).start()
-        interrupted = False
-        while not done.is_set():
-            try:
-                done.wait(0.1)
-            except KeyboardInterrupt:
-                interrupted = True
-            if interrupted:
-                self.cursor.interrupt()
+        previous = signal.getsignal(signal.SIGINT)
+        try:
+            signal.signal(signal.SIGINT, lambda *_: ctrl_c.set())
+            threading.Thread(target=work, name="sqlml-statement", daemon=True).start()
+            while not done.wait(0.1):
+                if ctrl_c.is_set():
+                    self.cursor.interrupt()
+        finally:
+            signal.signal(signal.SIGINT, previous)
         if self.progress:
             self.progress.clear()
         if "error" in outcome:
-            raise KeyboardInterrupt if interrupted else outcome["error"]
+            raise KeyboardInterrupt if ctrl_c.is_set() else outcome["error"]
         return outcome["result"]
 
     def _run(self, statement: str) -> bool:

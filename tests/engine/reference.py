@@ -1,5 +1,6 @@
 """Helpers of the engine tests: an independent reference for sqlml's automatic preprocessing, built from
-scikit-learn's own parts, and `fails`, which checks that a bad statement raises a named error and changes nothing.
+scikit-learn's own parts, LightGBM's parameters for sqlml's boosted tree defaults, and `fails`, which checks
+that a bad statement raises a named error and changes nothing.
 
 BigQuery ML's rules (see docs/model_types.md): numeric columns mean-imputed, standardized (population std)
 for linear models; categorical columns one-hot for linear models (NULL its own category, unseen ignored),
@@ -16,6 +17,11 @@ from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
 NUMERIC = ["x1", "x2"]
 CATEGORICAL = ["color", "flag"]
+# LightGBM parameters of sqlml's boosted tree defaults (docs/model_types.md), written out by hand
+LGB_DEFAULTS = {"learning_rate": 0.3, "max_depth": 6, "num_leaves": 64, "lambda_l1": 0.0, "lambda_l2": 1.0,
+                "min_gain_to_split": 0.0, "min_sum_hessian_in_leaf": 1, "min_data_in_leaf": 1,
+                "bagging_fraction": 1.0, "bagging_freq": 0, "feature_fraction": 1.0,
+                "feature_fraction_bynode": 1.0, "seed": 0, "deterministic": True, "verbosity": -1}
 
 
 def _as_category_strings(frame: pd.DataFrame) -> pd.DataFrame:

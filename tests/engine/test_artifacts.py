@@ -185,9 +185,10 @@ def _chain(splits: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def test_tree_checks_bound_the_depth_and_find_a_cycle_away_from_the_root():
-    check_trees(*_chain(1000), np.array([2001]))  # as deep as max_tree_depth allows
-    with pytest.raises(ValueError, match="tree 0: the tree is deeper than 1000 levels"):
-        check_trees(*_chain(1001), np.array([2003]))
+    deepest = 20  # max_tree_depth's bound (docs/model_types.md)
+    check_trees(*_chain(deepest), np.array([2 * deepest + 1]))  # as deep as max_tree_depth allows
+    with pytest.raises(ValueError, match=f"tree 0: the tree is deeper than {deepest} levels"):
+        check_trees(*_chain(deepest + 1), np.array([2 * deepest + 3]))
     # nodes 3 and 4 are each other's child, every node but the root has one parent, 3..6 are out of reach
     left, right = np.array([1, -1, -1, 4, 3, -1, -1]), np.array([2, -1, -1, 5, 6, -1, -1])
     with pytest.raises(ValueError, match=r"tree 1: some nodes cannot be reached from the root \(a cycle\)"):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-import time
+from dataclasses import replace
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -11,6 +12,8 @@ import pytest
 from sklearn.datasets import make_classification
 
 import sqlml
+from sqlml.engine import automl
+from sqlml.engine.trainers import TRAINERS
 from tests.engine.reference import fails
 
 SPLIT = "data_split_method='CUSTOM', data_split_col='is_eval'"
@@ -31,13 +34,29 @@ def ten_thousand(con, tmp_path):
     return con
 
 
-def test_one_minute_budget_beats_the_default_boosted_tree(ten_thousand):
+def _simulated_clock(monkeypatch, seconds_per_fit: float) -> SimpleNamespace:
+    """AutoML's clock made a simulated one that only model fits advance, each by `seconds_per_fit`: the
+    budget's arithmetic, checked whatever the machine's speed."""
+    clock = SimpleNamespace(now=0.0)
+    monkeypatch.setattr(automl, "time", SimpleNamespace(perf_counter=lambda: clock.now))
+    for name, trainer in TRAINERS.items():
+        if trainer.fit is not None:
+            def fit(data, fit=trainer.fit):
+                clock.now += seconds_per_fit
+                return fit(data)
+            monkeypatch.setitem(TRAINERS, name, replace(trainer, fit=fit))
+    return clock
+
+
+def test_one_minute_budget_beats_the_default_boosted_tree(ten_thousand, monkeypatch):
+    """A fit takes 2.5 simulated seconds, a candidate's 3-fold cross-validation 7.5: the search may use 80%
+    of the minute, 48 s, so it runs 6 candidates (45 s) and stops, the 7th would end past 48 s; training the
+    winner adds one fit, 47.5 s in all."""
+    clock = _simulated_clock(monkeypatch, seconds_per_fit=2.5)
     cur = ten_thousand.cursor()
-    started = time.perf_counter()
     cur.execute(f"CREATE MODEL auto OPTIONS(model_type='automl_classifier', budget_hours={1 / 60!r}, {SPLIT}) "
                 "AS SELECT * FROM data")
-    elapsed = time.perf_counter() - started
-    assert elapsed <= 1.2 * 60, elapsed
+    assert clock.now == 6 * 3 * 2.5 + 2.5
     cur.execute(f"CREATE MODEL boosted OPTIONS(model_type='boosted_tree_classifier', {SPLIT}) AS SELECT * FROM data")
     cur.execute("SELECT roc_auc FROM ML.EVALUATE(MODEL auto)")
     automl_auc = cur.fetchone()[0]
@@ -48,14 +67,24 @@ def test_one_minute_budget_beats_the_default_boosted_tree(ten_thousand):
     trials = [(t, json.loads(h), o, s, opt) for t, h, o, s, opt in cur.fetchall()]
     families = [h["model_type"] for _, h, *_ in trials]
     assert families[:4] == ["boosted_tree_classifier", "logistic_reg", "random_forest_classifier", "dnn_classifier"]
-    assert len(trials) > 4  # the search went on past the defaults
+    assert len(trials) == 6  # the search went on past the defaults, and stopped at the budget
     optimal = [t for t in trials if t[4]]
     assert len(optimal) == 1 and optimal[0][2] == max(t[2] for t in trials if t[3] == "SUCCEEDED")
     cur.execute("SELECT estimator_type FROM sqlml.model_versions WHERE model_name = 'auto'")
     assert cur.fetchone() == (optimal[0][1]["model_type"],)
 
 
-def test_regressor_predicts_with_its_winner(con):
+def test_a_budget_shorter_than_one_candidate_tries_only_the_default_boosted_tree(con):
+    """On the real clock: the first candidate always runs; a budget it outlasts launches no other."""
+    cur = con.cursor()
+    cur.execute("CREATE TABLE s AS SELECT range::DOUBLE AS x, range % 3 = 0 AS label FROM range(300)")
+    cur.execute("CREATE MODEL tiny OPTIONS(model_type='automl_classifier', budget_hours=1e-6) AS SELECT * FROM s")
+    cur.execute("SELECT hyperparameters->>'model_type', is_optimal FROM ML.TRIAL_INFO(MODEL tiny)")
+    assert cur.fetchall() == [("boosted_tree_classifier", True)]
+
+
+def test_regressor_predicts_with_its_winner(con, monkeypatch):
+    _simulated_clock(monkeypatch, seconds_per_fit=0.5)  # the same 5 candidates on any machine
     cur = con.cursor()
     cur.execute("CREATE TABLE r AS SELECT range::DOUBLE / 10 AS x, (range % 7)::VARCHAR AS k, "
                 "sin(range / 10) * 3 + (range % 7) AS y FROM range(600)")
@@ -85,7 +114,8 @@ def test_bad_automl(ten_thousand, sql, error, fragments):
     fails(ten_thousand, sql, error, *fragments)
 
 
-def test_only_the_optimal_candidate_has_a_model(con):
+def test_only_the_optimal_candidate_has_a_model(con, monkeypatch):
+    _simulated_clock(monkeypatch, seconds_per_fit=0.25)  # the same 4 candidates on any machine
     cur = con.cursor()
     cur.execute("CREATE TABLE s AS SELECT range::DOUBLE AS x, range % 2 = 0 AND range % 3 > 0 AS label "
                 "FROM range(300)")
@@ -104,7 +134,8 @@ def test_only_the_optimal_candidate_has_a_model(con):
     assert cur.fetchall() == default
 
 
-def test_rmse_objective_is_the_root_and_tiny_classes_fail_clearly(con):
+def test_rmse_objective_is_the_root_and_tiny_classes_fail_clearly(con, monkeypatch):
+    _simulated_clock(monkeypatch, seconds_per_fit=0.2)  # the same 3 candidates on any machine
     cur = con.cursor()
     cur.execute("CREATE TABLE r AS SELECT range::DOUBLE AS x, (range % 5) * 100.0 + range AS y FROM range(90)")
     cur.execute("CREATE MODEL ar OPTIONS(model_type='automl_regressor', input_label_cols=['y'], budget_hours=0.0005) "
@@ -120,10 +151,11 @@ def test_rmse_objective_is_the_root_and_tiny_classes_fail_clearly(con):
 
 
 
-def test_the_automl_model_is_its_winner_trained_on_real_data(con):
+def test_the_automl_model_is_its_winner_trained_on_real_data(con, monkeypatch):
     """On the bundled cars data: the AutoML version predicts exactly as the winning candidate's model type
     trained with the winner's hyperparameters (that model type is itself checked against its library in
     test_reference.py)."""
+    _simulated_clock(monkeypatch, seconds_per_fit=0.4)  # the same 4 candidates on any machine
     cur = con.cursor()
     cur.execute("CREATE TABLE cars AS FROM read_csv('sql_examples/data/cars.csv')")
     query = "SELECT * EXCLUDE (name) FROM cars WHERE mpg IS NOT NULL"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from sklearn.linear_model import LinearRegression
 
@@ -55,15 +57,14 @@ def test_typed_all_null_columns_train_and_untyped_null_is_refused(con):
         cur.execute("CREATE MODEL u OPTIONS(model_type='linear_reg') AS SELECT x, NULL AS nothing, label FROM t")
 
 
-def test_a_table_of_1000_feature_columns(con):
+def test_a_table_of_1000_feature_columns(con, tmp_path):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(1500, 1000))
     y = X @ rng.normal(size=1000) + 5
+    columns = {f"f{i}": X[:, i] for i in range(1000)}
+    pq.write_table(pa.table({**columns, "label": y}), tmp_path / "wide.parquet")
     cur = con.cursor()
-    columns = ", ".join(f"f[{i + 1}] AS f{i}" for i in range(1000))
-    cur.execute("CREATE TABLE raw_rows (f DOUBLE[], label DOUBLE)")
-    cur.executemany("INSERT INTO raw_rows VALUES (?, ?)", [(list(row), float(target)) for row, target in zip(X, y)])
-    cur.execute(f"CREATE TABLE t AS SELECT {columns}, label FROM raw_rows")
+    cur.execute(f"CREATE TABLE t AS SELECT * FROM read_parquet('{tmp_path / 'wide.parquet'}')")
     cur.execute("CREATE MODEL wide OPTIONS(model_type='linear_reg', data_split_method='NO_SPLIT') AS SELECT * FROM t")
     cur.execute("SELECT predicted_label FROM ML.PREDICT(MODEL wide, TABLE t) LIMIT 5")
     expected = LinearRegression().fit(X, y).predict(X[:5])

@@ -12,6 +12,7 @@ import pytest
 PROBE = Path(__file__).with_name("memory_probe.py")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model_type", ["linear_reg", "boosted_tree_regressor"])
 def test_predict_over_5m_rows_adds_under_300_mb(model_type, tmp_path):
     out = subprocess.run([sys.executable, str(PROBE), model_type, "5000000", str(tmp_path)],

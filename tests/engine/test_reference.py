@@ -18,13 +18,9 @@ from sklearn.linear_model import ElasticNet, LogisticRegression, Ridge
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.preprocessing import StandardScaler
 
-from tests.engine.reference import linear_matrices, tree_matrices
+from tests.engine.reference import LGB_DEFAULTS, linear_matrices, tree_matrices
 
 FEATURES = "SELECT * EXCLUDE (id, y_reg, y_bin, y_multi), {label} FROM train"
-LGB_DEFAULTS = {"learning_rate": 0.3, "max_depth": 6, "num_leaves": 64, "lambda_l1": 0.0, "lambda_l2": 1.0,
-                "min_gain_to_split": 0.0, "min_sum_hessian_in_leaf": 1, "min_data_in_leaf": 1,
-                "bagging_fraction": 1.0, "bagging_freq": 0, "feature_fraction": 1.0,
-                "feature_fraction_bynode": 1.0, "seed": 0, "deterministic": True, "verbosity": -1}
 
 
 def _lgb(objective, **extra):

@@ -6,7 +6,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -29,17 +28,17 @@ def database(tmp_path):
     return path, probe
 
 
-def _kill_after(path: str, mode: str, delay: float, wait_for: str) -> None:
-    process = subprocess.Popen([sys.executable, str(WRITER), path, mode], stdout=subprocess.PIPE, text=True)
-    try:
-        while (line := process.stdout.readline()) and line.strip() != wait_for:
-            pass
-        assert line.strip() == wait_for, "the writer ended before the kill"
-        time.sleep(delay)
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=30)
-    finally:
-        process.kill()
+def _kill_at(path: str, stop: str) -> None:
+    """Run the writer until it holds at `stop` (crash_writer.py), then SIGKILL it there."""
+    with subprocess.Popen([sys.executable, str(WRITER), path, stop], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          text=True) as process:
+        try:
+            line = process.stdout.readline()
+            assert line.strip() == "HOLDING", f"the writer did not hold at {stop!r}: {line!r}"
+            process.send_signal(signal.SIGKILL)
+            process.wait(timeout=30)
+        finally:
+            process.kill()
     assert process.returncode == -signal.SIGKILL
 
 
@@ -53,14 +52,14 @@ def _assert_only_version_1(path: str, probe) -> None:
 
 def test_kill_inside_the_catalog_transaction_leaves_the_previous_version(database):
     path, probe = database
-    _kill_after(path, "transaction", 0.2, "IN_TRANSACTION")
+    _kill_at(path, "transaction")
     _assert_only_version_1(path, probe)
 
 
-@pytest.mark.parametrize("delay", [0.3, 0.8, 1.5])
-def test_kill_during_training_leaves_the_previous_version(database, delay):
+@pytest.mark.parametrize("iteration", [1, 10, 20])  # the first, a middle and the last boosting iteration
+def test_kill_during_training_leaves_the_previous_version(database, iteration):
     path, probe = database
-    _kill_after(path, "train", delay, "STARTED")
+    _kill_at(path, f"training {iteration}")
     _assert_only_version_1(path, probe)
 
 

@@ -11,8 +11,7 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import log_loss
 
 import sqlml
-from tests.engine.reference import fails
-from tests.engine.test_reference import LGB_DEFAULTS
+from tests.engine.reference import LGB_DEFAULTS, fails
 
 BOOSTED = ("CREATE OR REPLACE MODEL b OPTIONS(model_type='boosted_tree_regressor', input_label_cols=['y_reg'], "
            "data_split_method='NO_SPLIT', early_stop=FALSE, max_iterations={n}{extra}) AS "

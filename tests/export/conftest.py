@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 import sqlml
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.export.onnx_helpers import ROOT
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +16,3 @@ def data():
     cur.execute(f"CREATE TABLE cars AS FROM read_csv('{ROOT}/sql_examples/data/cars.csv')")
     yield con
     con.close()
-
-
-def result_row(cur) -> dict:
-    return dict(zip([d[0] for d in cur.description], cur.fetchone()))

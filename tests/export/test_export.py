@@ -5,17 +5,13 @@ scikit-learn and LightGBM in tests/engine)."""
 from __future__ import annotations
 
 import json
-import math
-from pathlib import Path
 
 import numpy as np
 import onnx
 import onnxruntime as ort
 import pytest
 
-from tests.export.conftest import ROOT, result_row
-
-INT64_NULL = -(2 ** 63)
+from tests.export.onnx_helpers import ROOT, result_row, rows_of, run_onnx
 
 PENGUINS = "SELECT * EXCLUDE (year) FROM penguins"
 CARS = "SELECT * EXCLUDE (name) FROM cars WHERE mpg IS NOT NULL"
@@ -48,30 +44,6 @@ def create(con, case: str) -> tuple[str | None, str]:
     con.cursor().execute(f"CREATE OR REPLACE MODEL {case} OPTIONS(model_type='{model_type}'{labels}{options}) "
                          f"AS {query}")
     return label, query
-
-
-def run_onnx(path: Path, rows: list[dict]) -> dict[str, np.ndarray]:
-    """ONNX Runtime on `rows` (Python values, None for NULL), inputs fed as the sidecar documents."""
-    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    feeds = {}
-    for arg in session.get_inputs():
-        values = [row[arg.name] for row in rows]
-        if arg.type == "tensor(string)":
-            array = np.array(["" if v is None else str(v).lower() if isinstance(v, bool) else str(v)
-                              for v in values], dtype=object)
-        elif arg.type == "tensor(int64)":
-            array = np.array([INT64_NULL if v is None else v for v in values], dtype=np.int64)
-        else:
-            array = np.array([math.nan if v is None else v for v in values], dtype=np.float64)
-        feeds[arg.name] = array.reshape(-1, 1)
-    return dict(zip([o.name for o in session.get_outputs()], session.run(None, feeds)))
-
-
-def rows_of(con, query: str) -> list[dict]:
-    cur = con.cursor()
-    cur.execute(query)
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, row)) for row in cur.fetchall()]
 
 
 @pytest.mark.parametrize("case", CASES)

@@ -7,7 +7,7 @@ import json
 
 import onnxruntime as ort
 
-from tests.export.conftest import result_row
+from tests.export.onnx_helpers import result_row
 
 
 def test_exported_card_is_the_engine_card_plus_the_export(data, tmp_path):

@@ -17,7 +17,7 @@ from onnx import TensorProto, helper
 
 import sqlml
 from tests.engine.reference import fails
-from tests.export.test_export import rows_of, run_onnx
+from tests.export.onnx_helpers import rows_of, run_onnx
 
 TRAIN = ("CREATE OR REPLACE TABLE edge AS SELECT (i % 10)::DOUBLE + 0.2 AS x, (i % 7)::DECIMAL(6, 2) / 4 AS d, "
          "(i % 3 = 0) AS b, ['a', 'b', NULL][i % 3 + 1] AS s, ((i % 10) * 3 + (i % 3))::DOUBLE AS y FROM range(300) t(i)")

@@ -15,7 +15,7 @@ from sklearn.preprocessing import StandardScaler
 
 import sqlml
 from tests.engine.reference import fails
-from tests.export.test_export import rows_of
+from tests.export.onnx_helpers import rows_of
 
 NUMBERS = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"]
 

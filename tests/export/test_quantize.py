@@ -11,8 +11,7 @@ from onnxmltools import convert_lightgbm
 from onnxmltools.convert.common.data_types import FloatTensorType
 
 import sqlml
-from tests.export.conftest import result_row
-from tests.export.test_export import rows_of, run_onnx
+from tests.export.onnx_helpers import result_row, rows_of, run_onnx
 
 DNN = ("CREATE OR REPLACE MODEL dnn OPTIONS(model_type='dnn_classifier', input_label_cols=['species'], "
        "hidden_units=[256, 128], learn_rate=0.01) AS SELECT * EXCLUDE (year) FROM penguins")

@@ -14,7 +14,7 @@ import onnxruntime
 import pytest
 
 import sqlml.export.runner
-from tests.export.test_export import rows_of
+from tests.export.onnx_helpers import rows_of
 
 
 @pytest.fixture(scope="module")
