@@ -185,8 +185,8 @@ def _chain(splits: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def test_tree_checks_bound_the_depth_and_find_a_cycle_away_from_the_root():
-    deepest = 20  # max_tree_depth's bound (docs/model_types.md)
-    check_trees(*_chain(deepest), np.array([2 * deepest + 1]))  # as deep as max_tree_depth allows
+    deepest = 1000  # the structural bound: deeper than any tree sqlml trained, old versions included
+    check_trees(*_chain(deepest), np.array([2 * deepest + 1]))
     with pytest.raises(ValueError, match=f"tree 0: the tree is deeper than {deepest} levels"):
         check_trees(*_chain(deepest + 1), np.array([2 * deepest + 3]))
     # nodes 3 and 4 are each other's child, every node but the root has one parent, 3..6 are out of reach
