@@ -5,6 +5,7 @@ Every server started by `serve` is stopped when its block ends, whatever happene
 
 from __future__ import annotations
 
+import math
 import os
 import select
 import socket
@@ -13,6 +14,8 @@ import subprocess
 import sys
 from contextlib import contextmanager
 from pathlib import Path
+
+import duckdb
 
 import sqlml
 
@@ -175,3 +178,28 @@ def rows(messages: list[tuple[bytes, bytes]]) -> list[list[str | None]]:
             at += 4 + max(length, 0)
         found.append(row)
     return found
+
+
+PREDICT_SQL = ("SELECT penguin_id, predicted_species, predicted_species_probs FROM ML.PREDICT(MODEL species, "
+               "(SELECT * FROM penguins WHERE penguin_id <= {bound})) ORDER BY penguin_id")
+
+
+def reference(database, sql, params=None):
+    """Rows from sqlml's DB-API on the same file (read-only, beside the server)."""
+    with sqlml.connect(str(database), read_only=True) as con:
+        return con.execute(sql, params).fetchall()
+
+
+def duck(database, sql, params=None):
+    """Rows from DuckDB's own Python API on the same file."""
+    with duckdb.connect(str(database), read_only=True) as con:
+        return con.execute(sql, params).fetchall()
+
+
+def assert_predictions_equal(got, expected):
+    assert len(got) == len(expected) > 0
+    for (gid, glabel, gprobs), (eid, elabel, eprobs) in zip(got, expected):
+        assert (gid, glabel) == (eid, elabel)
+        assert [p["label"] for p in gprobs] == [p["label"] for p in eprobs]
+        for g, e in zip(gprobs, eprobs):
+            assert math.isclose(g["prob"], e["prob"], rel_tol=1e-12, abs_tol=1e-15)

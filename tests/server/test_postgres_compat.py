@@ -18,8 +18,8 @@ import psycopg
 import pytest
 import sqlalchemy
 
-from tests.server.serving import PASSWORD, USER, RawClient, dsn, error, psql, query, serve
-from tests.server.test_server import PREDICT_SQL, assert_predictions_equal, duck, reference
+from tests.server.serving import (PASSWORD, PREDICT_SQL, USER, RawClient, assert_predictions_equal, dsn, duck, error, psql,
+                                  query, reference, serve)
 
 
 # -- names and tags ---------------------------------------------------------------------------------
