@@ -148,7 +148,7 @@ def test_read_only_rejects_writes(server, database):
 
 
 def test_read_write_accepts_writes(database, tmp_path):
-    copy = tmp_path / "copy.duckdb"
+    copy = tmp_path / "penguins.duckdb"
     shutil.copy(database, copy)
     with serve(copy, "--read-write") as port, psycopg.connect(dsn(port), autocommit=True) as con:
         for statement in WRITES:
@@ -163,7 +163,7 @@ def test_read_write_accepts_writes(database, tmp_path):
 
 
 def test_cancel_stops_a_training_and_leaves_the_catalog_unchanged(database, tmp_path):
-    copy = tmp_path / "copy.duckdb"
+    copy = tmp_path / "penguins.duckdb"
     shutil.copy(database, copy)
     before = duck(copy, "SELECT * FROM sqlml.model_versions ORDER BY ALL")
     models = [row[1] for row in reference(copy, "SHOW MODELS")]
