@@ -162,7 +162,7 @@ class Connection:
         log.write("LOG", f"connection authorized: {self.login}" + (f" application_name={application}" if application
                                                                     else ""), self.process_id)
         self.cursor = self.server.session.cursor()
-        for sql in catalog.SETUP_SQL:
+        for sql in self.server.setup_sql:
             self.cursor.duck.execute(sql)
         self.channel.logged_in(self.server.limits.max_message_bytes)
         statuses = [protocol.parameter_status(k, v) for k, v in catalog.STARTUP_PARAMETERS.items()]
