@@ -231,7 +231,8 @@ _MENTIONS = re.compile(r"pg_catalog|reg(?:class|type|proc|namespace)|json_build_
 
 _DIALECT = SqlmlDialect()
 _STRINGS = {kind for kind in TokenType if kind.name.endswith("STRING")}
-_REG_TYPES = {"regclass", "regtype", "regproc", "regnamespace", "oid"}  # DuckDB has no such types: BIGINT
+# DuckDB has no such types: BIGINT (oid only as `::oid`: `AS oid)` ends many a subquery's column list)
+_REG_TYPES = {"regclass", "regtype", "regproc", "regnamespace", "oid"}
 # DuckDB's pg_catalog.array_to_string refuses every argument; unnest and generate_series are main's only
 _UNQUALIFIED = {*_MACROS, "array_to_string", "unnest", "generate_series"}
 _SCHEMAS = ("pg_catalog", "information_schema")  # the schemas of PostgreSQL's catalog functions
@@ -342,7 +343,7 @@ class _Tokens:
                 return after, f"(SELECT min(relname) FROM pg_catalog.pg_class WHERE oid = {self.text(i, operand)})"
         if self.word(i) in ("::", "as"):
             cast, after = self.name(i + 1)
-            if cast in _REG_TYPES and (self.word(i) == "::" or self.word(after) == ")"):
+            if cast in _REG_TYPES and (self.word(i) == "::" or self.word(after) == ")" and cast != "oid"):
                 return after, "::BIGINT" if self.word(i) == "::" else "AS BIGINT"
         return None
 

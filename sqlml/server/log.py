@@ -13,6 +13,7 @@ import datetime
 import os
 import sys
 import threading
+from contextlib import suppress
 
 STATEMENT_CHARS = 1000
 _LOCK = threading.Lock()
@@ -25,7 +26,7 @@ def write(level: str, text: str, client: int | None = None) -> None:
     who = "" if client is None else f" [client {client}]"
     text = text.replace("\n", "\n\t")
     line = f"{now:%Y-%m-%d %H:%M:%S}.{now.microsecond // 1000:03d} UTC [{os.getpid()}]{who} {level}:  {text}\n"
-    with _LOCK:
+    with _LOCK, suppress(OSError, ValueError):  # a log nobody reads (a closed pipe) must not stop the server
         sys.stderr.write(line)
         sys.stderr.flush()
 

@@ -241,3 +241,10 @@ def test_psql_d_plus_of_a_table_without_keys(catalog_server, catalog_database):
                                       "WHERE table_name = 'penguins' ORDER BY column_index")
     assert [row[:2] for row in rows] == [[name, FORMATTED.get(kind, kind)] for name, kind in columns]
     assert footer == []
+
+
+def test_a_column_named_oid_is_not_taken_for_a_cast(catalog_server):
+    """The catalog rewrite turns `::oid` into `::BIGINT` (DuckDB has no oid type), not an alias `AS oid`."""
+    run = psql(catalog_server, "-A", "-t", "-c", "SELECT s.oid, '42'::pg_catalog.oid + 1 FROM (SELECT 7 AS oid) s, "
+                                                 "pg_catalog.pg_namespace n WHERE n.nspname = 'main'")
+    assert (run.returncode, run.stdout) == (0, "7|43\n"), run.stderr

@@ -104,6 +104,24 @@ def test_sigterm_cancels_the_running_statement_and_exits_0(database, tmp_path, m
         assert con.execute("SELECT count(*) FROM penguins").fetchone() == (344,)
 
 
+def test_a_log_nobody_reads_does_not_keep_the_server_running(database):
+    """With its standard error gone (a closed terminal, a broken log pipe), the server still serves and
+    still stops on SIGTERM."""
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "sqlml.server.cli", str(database), "--port", str(port)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout.readline().startswith("sqlml serving ")
+        process.stderr.close()
+        with psycopg.connect(dsn(port, user="x", password=""), autocommit=True) as con:
+            assert con.execute("SELECT count(*) FROM penguins").fetchone() == (344,)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(EXIT_TIMEOUT) == 0
+    finally:
+        process.kill()
+        process.wait(EXIT_TIMEOUT)
+
+
 # -- a file another process holds ---------------------------------------------------------------------------
 def _serve_refused(database, *args: str) -> subprocess.CompletedProcess:
     """`sqlml serve database args...` expected to stop at start; it must not listen (no 'sqlml serving')."""
