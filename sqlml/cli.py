@@ -1,6 +1,6 @@
 """The `sqlml` command.
 
-    sqlml [DATABASE] [FILE.sql ...] [-c SQL] [-box|-table|-csv|-json|-markdown|-line] [-bail]
+    sqlml [DATABASE] [FILE.sql ...] [-c SQL] [-box|-table|-csv|-json|-markdown|-line] [-bail] [-readonly]
     sqlml serve ...            (the PostgreSQL wire-protocol server: sqlml/server/cli.py)
 
 With a terminal on standard input and neither -c nor files, an interactive shell (docs/shell.md);
@@ -31,6 +31,8 @@ def _parser() -> argparse.ArgumentParser:
         parser.add_argument(f"-{mode}", dest="mode", action="store_const", const=mode,
                             help=f"print results in {mode} mode" + (" (the default)" if mode == "box" else ""))
     parser.add_argument("-bail", action="store_true", help="stop at the first error (always the case)")
+    parser.add_argument("-readonly", action="store_true",
+                        help="open the database read-only (other processes may then read it too)")
     parser.set_defaults(mode="box")
     return parser
 
@@ -53,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Error: cannot read {exc.filename}: {exc.strerror}", file=sys.stderr)
         return 1
     try:
-        shell = Shell(args.database, args.mode, interactive)
+        shell = Shell(args.database, args.mode, interactive, read_only=args.readonly)
     except Error as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return 1

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+
+import duckdb
 
 
 def sqlml_cli(*args, stdin=None):
@@ -70,3 +73,23 @@ def test_unreadable_file_and_unopenable_database_are_errors_not_tracebacks(tmp_p
     assert missing.returncode == 1 and missing.stderr.startswith("Error: cannot read") and "Traceback" not in missing.stderr
     bad_db = sqlml_cli(str(tmp_path / "no" / "such" / "dir" / "x.duckdb"), "-c", "SELECT 1")
     assert bad_db.returncode == 1 and bad_db.stderr.startswith("Error:") and "Traceback" not in bad_db.stderr
+
+
+def test_a_file_another_process_holds_is_refused_in_sqlml_terms(tmp_path):
+    """DuckDB's refusal names its own CLI's flag (-readonly parameter); sqlml names its own ways, and the truth:
+    a file open for writing elsewhere cannot be opened at all, one open read-only elsewhere can be read."""
+    path = str(tmp_path / "held.duckdb")
+    with duckdb.connect(path) as con:
+        con.execute("CREATE TABLE t AS SELECT * FROM range(5)")
+    with duckdb.connect(path, read_only=True):  # this process reads it
+        writing = sqlml_cli(path, "-c", "SELECT 1")
+        reading = sqlml_cli("-readonly", path, "-c", "SELECT count(*) AS n FROM t")
+    assert writing.returncode == 1 and "-readonly parameter" not in writing.stderr
+    assert writing.stderr.startswith(f"Error: cannot open {path} for writing: another process, ")
+    assert f"(PID {os.getpid()}), has it open read-only" in writing.stderr and "sqlml -readonly FILE" in writing.stderr
+    assert reading.returncode == 0 and "│ 5 │" in reading.stdout, reading.stderr
+    with duckdb.connect(path):  # this process writes it
+        refused = sqlml_cli("-readonly", path, "-c", "SELECT 1")
+    assert refused.returncode == 1
+    assert f"(PID {os.getpid()}), has it open for writing, and DuckDB then lets no other process open it, not even " \
+           "read-only" in refused.stderr

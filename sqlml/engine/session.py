@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import re
 from contextlib import contextmanager, suppress
 from typing import Any, Iterator, Mapping, Sequence
 
@@ -52,6 +53,30 @@ def translate(exc: duckdb.Error) -> errors.Error:
     """The sqlml (PEP 249) exception for a DuckDB one, with the same message."""
     cls = next((ours for theirs, ours in _DUCKDB_ERRORS if isinstance(exc, theirs)), errors.Error)
     return cls(str(exc))
+
+
+_LOCKED = re.compile(r'Could not set lock on file "[^"]*+": Conflicting lock is held in (.*?) \(PID (\d+)\)'
+                     r'(\. However, you would be able to open this database in read-only mode)?')
+_READ_ONLY_WAYS = "sqlml -readonly FILE, sqlml serve FILE (read-only unless --read-write), " \
+                  "sqlml.connect(FILE, read_only=True)"
+
+
+def _open_error(exc: duckdb.Error, database: str) -> errors.Error:
+    """Why DuckDB cannot open `database`: a file another process holds is told in sqlml's terms (DuckDB's advice
+    names its own CLI's flag); anything else as DuckDB says it."""
+    locked = _LOCKED.search(str(exc))
+    if locked is None:
+        return translate(exc)
+    holder = f"another process, {locked[1]} (PID {locked[2]}),"
+    if locked[3]:
+        return errors.OperationalError(
+            f"cannot open {database} for writing: {holder} has it open read-only. DuckDB lets several processes "
+            f"read a file, or one process write it: open it read-only too ({_READ_ONLY_WAYS}), or stop that "
+            "process first")
+    return errors.OperationalError(
+        f"cannot open {database}: {holder} has it open for writing, and DuckDB then lets no other process open "
+        "it, not even read-only. Stop that process first (if it is sqlml serve --read-write, work through it "
+        "with a PostgreSQL client instead)")
 
 
 class _Translated:
@@ -103,7 +128,7 @@ class Session:
         try:
             self.connection = duckdb.connect(database, read_only=read_only, config=config or {})
         except duckdb.Error as exc:
-            raise translate(exc) from None
+            raise _open_error(exc, database) from None
         self.read_only = read_only
         self.exports = exports  # where EXPORT MODEL may write
         self.imports = imports  # where CREATE MODEL may read a model_path

@@ -5,10 +5,14 @@ pg_table_is_visible, ...) and has `information_schema`. What it lacks is supplie
 - `answer()`: PostgreSQL settings (`SHOW server_version`, ...), settings DuckDB does not have (`SET
   extra_float_digits = 3`) and queries of catalog tables DuckDB does not have (pg_policy, pg_trigger, ...:
   no rows) are answered without DuckDB;
-- `SETUP_SQL`: temporary macros each client's cursor gets (version(), pg_get_userbyid(), ...), and table
-  macros standing for pg_class and pg_attribute as PostgreSQL has them;
+- `setup_sql()`: temporary macros each client's cursor gets (version(), pg_get_userbyid(), pg_get_indexdef(),
+  the set-returning _pg_expandarray() JDBC drivers use, ...), and table macros standing for catalog tables as
+  PostgreSQL has them: pg_class, pg_attribute, pg_index and pg_constraint (primary keys, unique and foreign
+  keys from duckdb_constraints(), numbered as PostgreSQL numbers columns), pg_proc, pg_roles, pg_settings;
 - `rewrite()`: PostgreSQL-only syntax psql's describe queries use (`OPERATOR(pg_catalog.~)`,
-  `COLLATE pg_catalog.default`, `'t'::regclass`, `::pg_catalog.regtype::pg_catalog.text`) becomes DuckDB's.
+  `COLLATE pg_catalog.default`, `'t'::regclass`, `::pg_catalog.regtype::pg_catalog.text`) becomes DuckDB's,
+  and catalog tables and functions named by schema (`pg_catalog.pg_class`, `information_schema._pg_expandarray`)
+  become those macros.
 
 A client's text is read in time linear in its length (it can be as long as --max-message-bytes): by sqlglot's
 tokenizer, in Python (so other clients' threads run meanwhile), then one pass over the tokens; the few regular
@@ -54,14 +58,16 @@ _TYPE_NAMES = {"int2": "smallint", "int4": "integer", "int8": "bigint", "float4"
                "float8": "double precision", "varchar": "character varying", "bpchar": "character", "bool": "boolean",
                "timestamp": "timestamp without time zone", "timestamptz": "timestamp with time zone",
                "time": "time without time zone", "timetz": "time with time zone"}
+_VIEW_QUERY = ("(SELECT regexp_replace(sql, '^CREATE\\s+(OR\\s+REPLACE\\s+)?(TEMP(ORARY)?\\s+)?VIEW\\s+.*?\\s+AS\\s+', "
+               "'', 'is') FROM duckdb_views() WHERE view_oid = view_id::BIGINT)")
 _MACROS = {
     "sqlml_type_names": "() AS MAP {" + ", ".join(f"'{k}': '{v}'" for k, v in _TYPE_NAMES.items()) + "}",
     "version": f"() AS '{VERSION}'",
-    "pg_get_userbyid": "(role_oid) AS 'sqlml'",
+    "pg_get_userbyid": "(role_oid) AS sqlml_role()",  # the server's one user owns everything
     "pg_encoding_to_char": "(encoding) AS 'UTF8'",
     "pg_backend_pid": "() AS 0",
     # PostgreSQL's: the relation's schema is on the search path (DuckDB's is always true)
-    "pg_table_is_visible": "(rel_oid) AS EXISTS (SELECT 1 FROM pg_catalog.pg_class vc JOIN pg_catalog.pg_namespace vn "
+    "pg_table_is_visible": "(rel_oid) AS EXISTS (SELECT 1 FROM sqlml_pg_class() vc JOIN pg_catalog.pg_namespace vn "
                            "ON vn.oid = vc.relnamespace WHERE vc.oid = rel_oid "
                            "AND list_contains(current_schemas(true), vn.nspname))",
     "to_regtype": "(regtype_name) AS (SELECT min(oid) FROM pg_catalog.pg_type WHERE typname = regtype_name)",
@@ -71,47 +77,168 @@ _MACROS = {
                    " pg_catalog.format_type(type_id, NULL)) || CASE WHEN modifier > 0 THEN concat('(', modifier // 1000,"
                    " ',', modifier % 1000, ')') ELSE '' END",
     "pg_get_expr": "(node, relation_oid) AS node, (node, relation_oid, pretty) AS node",
-    "pg_get_indexdef": "(index_oid, column_no := 0, pretty := false) AS NULL",
+    # the index's CREATE INDEX (PostgreSQL's form: psql prints what follows USING), or its column_no-th column
+    "pg_get_indexdef": "(index_id, column_no := 0, pretty := false) AS (SELECT CASE WHEN column_no = 0 THEN "
+                       "'CREATE ' || CASE WHEN is_unique THEN 'UNIQUE ' ELSE '' END || 'INDEX ' || name || ' ON ' || "
+                       "schema_name || '.' || table_name || ' USING art (' || array_to_string(columns, ', ') || ')' "
+                       "ELSE columns[column_no] END FROM sqlml_indexes() WHERE oid = index_id)",
+    # JDBC's getPrimaryKeys and getIndexInfo: a set-returning function of (element, 1-based position) records
+    "_pg_expandarray": "(arr) AS unnest(list_transform(arr, lambda x, i: {'x': x, 'n': i}))",
+    "array_upper": "(arr, dimension) AS CASE WHEN dimension = 1 AND len(arr) > 0 THEN len(arr) END",
+    "array_lower": "(arr, dimension) AS CASE WHEN dimension = 1 AND len(arr) > 0 THEN 1 END",
+    # psql's \df and JDBC's getFunctions: a table macro returns a TABLE; a macro's parameters may be untyped
+    "pg_get_function_result": "(function_id) AS (SELECT CASE WHEN function_type = 'table_macro' THEN 'TABLE' ELSE "
+                              "lower(return_type) END FROM duckdb_functions() WHERE function_oid = function_id "
+                              "LIMIT 1)",
+    "pg_get_function_arguments": "(function_id) AS (SELECT array_to_string(list_transform(parameters, lambda p, i: "
+                                 "p || coalesce(' ' || lower(parameter_types[i]), '')), ', ') FROM duckdb_functions() "
+                                 "WHERE function_oid = function_id LIMIT 1)",
+    "pg_get_function_identity_arguments": "(function_id) AS pg_get_function_arguments(function_id)",
+    "pg_get_function_sqlbody": "(function_id) AS (SELECT macro_definition FROM duckdb_functions() "
+                               "WHERE function_oid = function_id LIMIT 1)",
     "pg_get_statisticsobjdef_columns": "(oid) AS NULL",
+    "pg_partition_ancestors": "(relation_id) AS unnest([relation_id::BIGINT])",  # no partitions: itself
     "pg_relation_is_publishable": "(oid) AS false",
     "pg_get_partkeydef": "(oid) AS NULL",
-    "pg_total_relation_size": "(oid) AS 0",
-    "pg_relation_size": "(oid) AS 0",
+    # sizes DuckDB does not tell per table: unknown
+    "pg_total_relation_size": "(oid) AS NULL::BIGINT",
+    "pg_relation_size": "(oid) AS NULL::BIGINT",
+    "pg_table_size": "(oid) AS NULL::BIGINT",
+    "pg_database_size": "(oid) AS NULL::BIGINT",
+    # the query of a view (DuckDB keeps its CREATE VIEW)
+    "pg_get_viewdef": f"(view_id) AS {_VIEW_QUERY}, (view_id, pretty) AS {_VIEW_QUERY}",
     "pg_get_serial_sequence": "(table_name, column_name) AS NULL",  # DuckDB has no serial columns
     "pg_collation_is_visible": "(oid) AS true",
 }
+# every index as PostgreSQL has them: DuckDB's own (CREATE INDEX), and one per primary key and unique constraint
+# (DuckDB has them too, unlisted), whose oid is the constraint's in DuckDB's pg_constraint; `columns` are names
+# (or expressions), `attnums` PostgreSQL's 1-based column numbers (0: an expression)
+_INDEXES = """
+    SELECT table_oid * 1000000 + constraint_index AS oid, constraint_name AS name, database_name, schema_oid,
+           schema_name, table_oid, table_name, constraint_type = 'PRIMARY KEY' AS is_primary, true AS is_unique,
+           constraint_column_names AS columns,
+           list_transform(constraint_column_indexes, lambda i: i + 1) AS attnums, false AS listed
+    FROM duckdb_constraints() WHERE constraint_type IN ('PRIMARY KEY', 'UNIQUE')
+    UNION ALL
+    SELECT index_oid, index_name, database_name, schema_oid, schema_name, table_oid, table_name, is_primary, is_unique,
+           columns, (SELECT list(coalesce(c.column_index, 0) ORDER BY e.i) FROM (SELECT unnest(columns) AS name,
+           generate_subscripts(columns, 1) AS i) e LEFT JOIN duckdb_columns() c ON c.table_oid = i.table_oid
+           AND c.column_name = trim(e.name, '"')) AS attnums, true AS listed
+    FROM (SELECT *, string_split(expressions[2:-2], ', ') AS columns FROM duckdb_indexes()) i"""
 # catalog tables as PostgreSQL clients read them, as temporary table macros sqlml_<table>() (a view would show
-# in the catalog itself): pg_class with the
-# columns psql reads that DuckDB's lacks; pg_attribute typed by the OIDs pg_type has (DuckDB's by its own ids)
+# in the catalog itself): pg_class with the columns psql reads that DuckDB's lacks, what a table has (indexes,
+# foreign keys: PostgreSQL's triggers, checks) and the indexes of constraints; pg_attribute typed by the OIDs
+# pg_type has (DuckDB's by its own ids); pg_constraint by constraint names, columns numbered from 1, the
+# referenced table and columns of a foreign key, its index (DuckDB's: conkey from 0, no names, no references)
 _TABLES = {
-    "pg_class": "SELECT *, false AS relforcerowsecurity FROM pg_catalog.pg_class",
+    "pg_constraint": """
+        SELECT k.table_oid * 1000000 + k.constraint_index AS oid, k.constraint_name AS conname,
+               k.schema_oid AS connamespace, CASE k.constraint_type WHEN 'PRIMARY KEY' THEN 'p' WHEN 'UNIQUE' THEN 'u'
+               WHEN 'FOREIGN KEY' THEN 'f' ELSE 'c' END AS contype, false AS condeferrable, false AS condeferred,
+               true AS convalidated, k.table_oid AS conrelid, 0 AS contypid,
+               CASE WHEN k.constraint_type IN ('PRIMARY KEY', 'UNIQUE') THEN k.table_oid * 1000000 + k.constraint_index
+               ELSE coalesce((SELECT min(x.oid) FROM sqlml_indexes() x WHERE x.table_oid = r.table_oid
+                              AND x.columns = k.referenced_column_names), 0) END AS conindid, 0 AS conparentid,
+               coalesce(r.table_oid, 0) AS confrelid,
+               'a' AS confupdtype, 'a' AS confdeltype, 's' AS confmatchtype, true AS conislocal, 0 AS coninhcount,
+               true AS connoinherit, list_transform(k.constraint_column_indexes, lambda i: i + 1) AS conkey,
+               (SELECT list(c.column_index ORDER BY e.i) FROM (SELECT unnest(k.referenced_column_names) AS name,
+                generate_subscripts(k.referenced_column_names, 1) AS i) e JOIN duckdb_columns() c
+                ON c.table_oid = r.table_oid AND c.column_name = e.name) AS confkey,
+               k.expression AS conbin
+        FROM duckdb_constraints() k LEFT JOIN duckdb_tables() r ON r.database_name = k.database_name
+             AND r.schema_name = k.schema_name AND r.table_name = k.referenced_table
+        WHERE k.constraint_type IN ('PRIMARY KEY', 'UNIQUE', 'FOREIGN KEY', 'CHECK')""",
+    "pg_class": """
+        SELECT c.* REPLACE (c.oid IN (SELECT table_oid FROM sqlml_indexes()) AS relhasindex,
+                            NULL::VARCHAR[] AS reloptions, 'd' AS relreplident,
+                            CASE WHEN c.relkind <> 'i' THEN c.relpersistence WHEN (SELECT database_name FROM
+                            duckdb_indexes() WHERE index_oid = c.oid) = 'temp' THEN 't' ELSE 'p' END AS relpersistence,
+                            CASE WHEN c.relkind = 'i' THEN c.relam END AS relam,
+                            c.oid IN (SELECT unnest([conrelid, confrelid]) FROM sqlml_pg_constraint()
+                                      WHERE contype = 'f') AS relhastriggers,
+                            (SELECT count(*) FROM sqlml_pg_constraint() k WHERE k.conrelid = c.oid AND k.contype = 'c')
+                            AS relchecks), false AS relforcerowsecurity
+        FROM pg_catalog.pg_class c
+        UNION ALL BY NAME
+        SELECT oid, name AS relname, schema_oid AS relnamespace, 'i' AS relkind, 0 AS relam, false AS relhasindex,
+               false AS relhastriggers, 0 AS relchecks, false AS relforcerowsecurity,
+               CASE WHEN database_name = 'temp' THEN 't' ELSE 'p' END AS relpersistence,
+               false AS relispartition
+        FROM sqlml_indexes() WHERE NOT listed""",
+    "pg_index": """
+        SELECT oid AS indexrelid, table_oid AS indrelid, len(attnums) AS indnatts, len(attnums) AS indnkeyatts,
+               is_unique AS indisunique, is_primary AS indisprimary, false AS indisexclusion, true AS indimmediate,
+               false AS indisclustered, true AS indisvalid, false AS indcheckxmin, true AS indisready,
+               true AS indislive, false AS indisreplident, false AS indnullsnotdistinct, attnums AS indkey,
+               NULL::BIGINT[] AS indcollation,
+               NULL::BIGINT[] AS indclass, list_transform(attnums, lambda a: 0) AS indoption,
+               NULL::VARCHAR AS indexprs, NULL::VARCHAR AS indpred
+        FROM sqlml_indexes()""",
+    # the return type by PostgreSQL's OID (DuckDB's is the type's name); macros are in language sql, the rest
+    # built in (internal)
+    "pg_proc": "SELECT p.* REPLACE ((SELECT max(pg_catalog.map_to_pg_oid(t.type_name)) FROM duckdb_types() t "
+               "WHERE t.logical_type = p.prorettype) AS prorettype, CASE WHEN p.prosqlbody IS NULL THEN 12 ELSE 14 END "
+               "AS prolang) FROM pg_catalog.pg_proc p",
+    # the types PostgreSQL has (DuckDB's own, without an OID, left out), typrelid 0 for a type of no relation
+    "pg_type": "SELECT * REPLACE (coalesce(typrelid, 0) AS typrelid) FROM pg_catalog.pg_type WHERE oid IS NOT NULL",
+    "pg_language": "SELECT * FROM (VALUES (12, 'internal'), (14, 'sql')) l(oid, lanname)",
+    # the server's one user, a role that may log in
+    "pg_roles": "SELECT 10 AS oid, sqlml_role() AS rolname, false AS rolsuper, true AS rolinherit, "
+                "false AS rolcreaterole, false AS rolcreatedb, true AS rolcanlogin, false AS rolreplication, "
+                "-1 AS rolconnlimit, '********' AS rolpassword, NULL::TIMESTAMPTZ AS rolvaliduntil, "
+                "false AS rolbypassrls, NULL::VARCHAR[] AS rolconfig",
+    "pg_user": "SELECT sqlml_role() AS usename, 10 AS usesysid, false AS usecreatedb, false AS usesuper, "
+               "false AS userepl, false AS usebypassrls, '********' AS passwd, NULL::TIMESTAMPTZ AS valuntil, "
+               "NULL::VARCHAR[] AS useconfig",
+    "pg_auth_members": "SELECT NULL::BIGINT AS oid, NULL::BIGINT AS roleid, NULL::BIGINT AS member, "
+                       "NULL::BIGINT AS grantor, NULL::BOOLEAN AS admin_option WHERE false",
+    # DuckDB's settings, and PostgreSQL's that clients read (JDBC's getImportedKeys reads max_index_keys)
+    "pg_settings": "SELECT * FROM pg_catalog.pg_settings UNION ALL BY NAME SELECT unnest(map_keys(m)) AS name, "
+                   "unnest(map_values(m)) AS setting FROM (SELECT MAP {"
+                   + ", ".join(f"'{k}': '{v}'" for k, v in {**SETTINGS, "max_index_keys": "32"}.items()) + "} AS m)",
     "pg_collation": "SELECT *, NULL::BIGINT AS collnamespace FROM pg_catalog.pg_collation",
     "pg_database": "SELECT *, 10 AS datdba, 6 AS encoding, 'c' AS datlocprovider, 'C' AS datcollate, "
+                   "0 AS dattablespace, "
                    "'C' AS datctype, NULL AS daticulocale, NULL::VARCHAR[] AS datacl FROM pg_catalog.pg_database "
                    "WHERE datname NOT IN ('system', 'temp')",
-    "pg_attribute": "SELECT a.* REPLACE (coalesce(m.pg_oid, a.atttypid) AS atttypid) FROM pg_catalog.pg_attribute a "
+    "pg_attribute": "SELECT a.* REPLACE (coalesce(m.pg_oid, a.atttypid) AS atttypid, 'p' AS attstorage, "
+                    "-1 AS attstattarget) FROM pg_catalog.pg_attribute a "
                     "LEFT JOIN (SELECT type_oid, max(pg_catalog.map_to_pg_oid(type_name)) AS pg_oid FROM duckdb_types() "
                     "GROUP BY type_oid) m ON m.type_oid = a.atttypid",
 }
 # catalog tables of what DuckDB does not have (policies, triggers, inheritance, publications, roles, ...): a
 # SELECT that reads one of them other than by LEFT JOIN (psql's \d asks about each) has no rows
 _ABSENT = {"pg_policy", "pg_statistic_ext", "pg_inherits", "pg_trigger", "pg_rewrite", "pg_partitioned_table",
-           "pg_roles", "pg_user", "pg_auth_members", "pg_extension", "pg_event_trigger"}
+           "pg_extension", "pg_event_trigger"}
 _ABSENT_PREFIXES = ("pg_publication", "pg_foreign_")
-SETUP_SQL = [f"CREATE OR REPLACE TEMP MACRO {name}{body}" for name, body in _MACROS.items()] + \
-            [f"CREATE OR REPLACE TEMP MACRO sqlml_{name}() AS TABLE {query}" for name, query in _TABLES.items()]
+
+
+def setup_sql(role: str) -> list[str]:
+    """The temporary macros each client's cursor gets; `role` is the one user clients see (owning everything)."""
+    quoted = "'" + role.replace("'", "''") + "'"
+    return [f"CREATE OR REPLACE TEMP MACRO sqlml_role() AS {quoted}",  # in order: a macro's tables must exist
+            f"CREATE OR REPLACE TEMP MACRO sqlml_indexes() AS TABLE {_INDEXES}"] + \
+        [f"CREATE OR REPLACE TEMP MACRO sqlml_{name}() AS TABLE {query}" for name, query in _TABLES.items()] + \
+        [f"CREATE OR REPLACE TEMP MACRO {name}{body}" for name, body in _MACROS.items()]
 
 # possessive quantifiers (`*+`, `++`): matching never backtracks, so its time is linear in the text
 _SHOW = re.compile(r"\s*+SHOW\s++(?:ALL\b|(\w++(?:\s++\w++){0,2}))\s*+;?\s*+$", re.I)
 _SET = re.compile(r"\s*+(?:SET\s++(?:(?:SESSION|LOCAL)\s++)?(\w++)\s*+(?:=|TO\b)|RESET\s++(\w++))", re.I)
 _SET_CHARACTERISTICS = re.compile(r"\s*+SET\s++SESSION\s++CHARACTERISTICS\b", re.I)
 # a statement without any of these words needs no rewriting (nor reads an absent catalog table)
-_MENTIONS = re.compile(r"pg_catalog|reg(?:class|type|proc|namespace)|json_build_object", re.I)
+_MENTIONS = re.compile(r"pg_catalog|reg(?:class|type|proc|namespace)|json_build_object|_pg_expandarray", re.I)
 
 _DIALECT = SqlmlDialect()
 _STRINGS = {kind for kind in TokenType if kind.name.endswith("STRING")}
-_REG_TYPES = {"regclass", "regtype", "regproc", "regnamespace"}
-_UNQUALIFIED = {*_MACROS, "array_to_string"}  # DuckDB's pg_catalog.array_to_string refuses every argument
+# DuckDB has no such types: BIGINT (oid only as `::oid`: `AS oid)` ends many a subquery's column list)
+_REG_TYPES = {"regclass", "regtype", "regproc", "regnamespace", "oid"}
+# DuckDB's pg_catalog.array_to_string refuses every argument; unnest and generate_series are main's only
+_UNQUALIFIED = {*_MACROS, "array_to_string", "unnest", "generate_series"}
+_SCHEMAS = ("pg_catalog", "information_schema")  # the schemas of PostgreSQL's catalog functions
+# a name given as text and cast to one of these types -> that object's oid
+_REG_TABLES = {"regclass": ("pg_class", "relname"), "regproc": ("pg_proc", "proname"),
+               "regtype": ("pg_type", "typname"), "regnamespace": ("pg_namespace", "nspname")}
 _NOT_ALIASES = {"where", "join", "left", "right", "inner", "full", "cross", "natural", "on", "using", "group", "order",
                 "having", "limit", "offset", "union", "except", "intersect", "window", "qualify", "fetch", "for"}
 
@@ -151,8 +278,9 @@ class _Tokens:
         return self.sql[self.found[first].start:self.found[last].end + 1]
 
     def name(self, i: int) -> tuple[str, int]:
-        """A name at token i, `pg_catalog.` before it or not: (the name, the index after it)."""
-        if self.word(i) == "pg_catalog" and self.word(i + 1) == ".":
+        """A name at token i, `pg_catalog.` (or `information_schema.`) before it or not: (the name, the index
+        after it)."""
+        if self.word(i) in _SCHEMAS and self.word(i + 1) == ".":
             return self.word(i + 2), i + 3
         return self.word(i), i + 1
 
@@ -196,20 +324,26 @@ class _Tokens:
         return None
 
     def _cast(self, i: int) -> tuple[int, str] | None:
-        """'t'::regclass -> t's oid; x::regtype::text -> format_type(x, NULL); other ::regclass or
-        CAST(x AS regtype) -> the oid."""
+        """'t'::regclass (regproc, regtype, regnamespace) -> the oid of the object named t (a schema before
+        its name is left out; '123' is oid 123); x::regtype::text -> format_type(x, NULL); x::regclass AS y (a
+        result column) -> x's name; other ::regclass or CAST(x AS regtype) -> the oid."""
         if self.found[i].token_type == TokenType.STRING and self.word(i + 1) == "::":
             cast, after = self.name(i + 2)
-            if cast == "regclass":
-                return after, f"(SELECT oid FROM pg_catalog.pg_class WHERE relname = {self.text(i, i)})"
+            if cast in _REG_TABLES:
+                table, column = _REG_TABLES[cast]
+                name = self.found[i].text.rsplit(".", 1)[-1].replace("'", "''")
+                return after, name if name.isdigit() else \
+                    f"(SELECT min(oid) FROM pg_catalog.{table} WHERE {column} = '{name}')"
         operand = i + 2 if self.word(i + 1) == "." else i  # x or t.x
         if _is_name(self.word(i)) and _is_name(self.word(operand)) and self.word(operand + 1) == "::":
             cast, after = self.name(operand + 2)
             if cast == "regtype" and self.word(after) == "::" and self.name(after + 1)[0] == "text":
                 return self.name(after + 1)[1], f"format_type({self.text(i, operand)}, NULL)"
+            if cast == "regclass" and self.word(after) == "as":
+                return after, f"(SELECT min(relname) FROM pg_catalog.pg_class WHERE oid = {self.text(i, operand)})"
         if self.word(i) in ("::", "as"):
             cast, after = self.name(i + 1)
-            if cast in _REG_TYPES and (self.word(i) == "::" or self.word(after) == ")"):
+            if cast in _REG_TYPES and (self.word(i) == "::" or self.word(after) == ")" and cast != "oid"):
                 return after, "::BIGINT" if self.word(i) == "::" else "AS BIGINT"
         return None
 

@@ -16,12 +16,17 @@ import socket
 import sys
 import threading
 
+import sqlml
 from sqlml.engine.context import ExportPolicy, ImportPolicy
 from sqlml.engine.session import Session
 from sqlml.errors import Error
+from sqlml.server import log
 from sqlml.server.auth import Credentials
 from sqlml.server.protocol import STARTUP_LIMIT
 from sqlml.server.server import Limits, Server
+
+STOP_GRACE = 1.5  # seconds the running statements have to end once cancelled, when the server stops
+POLL_INTERVAL = 0.2  # seconds between the listening loop's checks for a stop
 
 
 def _is_loopback(host: str) -> bool:
@@ -86,6 +91,17 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def _stop_on_signals(server: Server) -> None:
+    """SIGTERM and SIGINT (Ctrl-C) stop the server: serve_forever() returns (told from another thread, which
+    also logs: a signal handler must not wait for the log's lock)."""
+    def stop(signum, frame) -> None:
+        name = signal.Signals(signum).name
+        threading.Thread(target=lambda: (log.write("LOG", f"received {name}: shutting down"), server.shutdown()),
+                         daemon=True).start()
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     credentials = Credentials(args.user, os.environ[args.password_env]) if args.user else None
@@ -97,18 +113,24 @@ def main(argv: list[str] | None = None) -> int:
         limits = Limits(args.max_connections, args.auth_timeout, args.max_message_bytes)
         server = Server((args.host, args.port), session, credentials, limits)
     except (Error, OSError) as exc:
-        print(f"Error: {exc}", file=sys.stderr)
+        log.write("FATAL", str(exc))
         return 1
-    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
+    _stop_on_signals(server)
     mode = "read-only" if args.read_only else "read-write"
-    print(f"sqlml serving {args.database} ({mode}) on {args.host}:{server.server_address[1]}", flush=True)
+    where = f"{args.database} ({mode}) on {args.host}:{server.server_address[1]}"
+    log.write("LOG", f"sqlml {sqlml.__version__} serving {where}")
+    print(f"sqlml serving {where}", flush=True)
     try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+        server.serve_forever(POLL_INTERVAL)
     finally:
+        busy = server.stop(STOP_GRACE)
         server.server_close()
-        session.close()
+    if busy:  # closing the database would wait for their statements
+        log.write("WARNING", f"{busy} client(s) still running {STOP_GRACE} s after their statements were "
+                             "cancelled: exiting without waiting for them (their transactions are not committed)")
+        os._exit(0)
+    session.close()
+    log.write("LOG", "database system is shut down")
     return 0
 
 

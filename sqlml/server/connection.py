@@ -14,6 +14,9 @@ from __future__ import annotations
 import itertools
 import re
 import secrets
+import socket
+import threading
+import time
 import traceback
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -22,12 +25,14 @@ from typing import Callable
 from sqlml import errors
 from sqlml.engine.session import SessionCursor
 from sqlml.parser import has_ml_keyword, leading_words, split_statements
-from sqlml.server import catalog, protocol, settings, types
+from sqlml.server import catalog, log, protocol, settings, types
 from sqlml.server.auth import AuthenticationFailed
 from sqlml.server.sqlstate import ServerError, message, position, sqlstate
 
 BATCH_ROWS = 1000
+MAX_PARAMETERS = 65535  # PostgreSQL's: a Bind message counts its parameters in an int16
 _PARAMETER = re.compile(r"\$(\d+)")
+READ_ONLY_HINT = "the server is read-only (the default): start it with --read-write to allow writes"
 _DEALLOCATE = re.compile(r"\s*+DEALLOCATE\s++(?:PREPARE\s++)?+(\w++|\"[^\"]++\")\s*+;?\s*+$", re.I)  # linear
 _CHANGES_ROWS = {"INSERT", "UPDATE", "DELETE", "MERGE", "COPY"}
 _STATUS_COLUMNS = (["Count"], ["Success"])
@@ -47,6 +52,7 @@ class Result:
     changed: int = 0
     sent: int = 0
     done: bool = False
+    notices: list[str] = field(default_factory=list)  # sent before CommandComplete
 
     def tag(self) -> str:
         first = self.words[0] if self.words else ""
@@ -70,16 +76,27 @@ class Prepared:
     parameter_oids: list[int] = field(default_factory=list)
 
     def parameter_count(self) -> int:
-        return max([len(self.parameter_oids), *(int(n) for n in _PARAMETER.findall(self.query))])
+        numbers = _PARAMETER.findall(self.query)
+        too_high = next((n for n in numbers if len(n) > len(str(MAX_PARAMETERS)) or int(n) > MAX_PARAMETERS), None)
+        if too_high is not None:
+            shown = too_high if len(too_high) <= 20 else too_high[:20] + "..."
+            raise ServerError("42P02", f"there is no parameter ${shown}: at most ${MAX_PARAMETERS}")
+        return max([len(self.parameter_oids), *map(int, numbers)])
 
 
 class Connection:
     """Serves one client socket until it terminates or disconnects."""
 
-    def __init__(self, channel: protocol.Channel, server):
+    def __init__(self, channel: protocol.Channel, server, peer: str = ""):
         self.channel = channel
         self.server = server
+        self.peer = peer  # "host=... port=...", for the log
+        self.started = time.monotonic()
         self.process_id, self.secret = 0, secrets.randbits(31)
+        self.login = ""  # "user=... database=...", once logged in
+        self.terminating = False  # the server is stopping: the connection ends
+        self.finished = threading.Event()  # set when serve() returns
+        self.statement = ""  # the text of the statement running (or last run), for the log
         self.cursor: SessionCursor | None = None
         self.transaction = "I"  # 'I' idle, 'T' in a transaction, 'E' in a failed one
         self.running = False
@@ -93,18 +110,21 @@ class Connection:
             if self._start():
                 self._loop()
         except protocol.Refused as exc:
-            with suppress(OSError):
-                self._fatal(exc.code, str(exc))
+            self._fatal(exc.code, str(exc), exc.hint)
         except (protocol.ProtocolError, OSError):
-            pass  # the client went away or broke the protocol: nothing to answer
+            if self.terminating:  # else the client went away or broke the protocol: nothing to answer
+                self._fatal(*protocol.SHUTDOWN)
         except Exception as exc:  # a bug of ours: tell the client and the server's log, keep serving others
-            with suppress(OSError):
-                self._fatal("XX000", f"internal error: {type(exc).__name__}: {exc}")
+            self._fatal("XX000", f"internal error: {type(exc).__name__}: {exc}")
             traceback.print_exc()
         finally:
             self.server.forget(self)
             if self.cursor is not None:
                 self.cursor.close()
+            if self.login:
+                log.write("LOG", f"disconnection: session time: {log.duration(time.monotonic() - self.started)} "
+                                 f"{self.login} {self.peer}", self.process_id)
+            self.finished.set()
 
     def _start(self) -> bool:
         """Startup and authentication; False if the connection ends there (a cancel request, a refusal).
@@ -118,25 +138,31 @@ class Connection:
                 self.server.cancel(body.int32(), body.int32())
                 return False
             if code != protocol.PROTOCOL_V3:
-                self._fatal("0A000", f"unsupported frontend protocol {code >> 16}.{code & 0xFFFF}")
-                return False
+                raise protocol.Refused("0A000", f"unsupported frontend protocol {code >> 16}.{code & 0xFFFF}")
             break
         parameters = {}
         while (name := body.cstring()):
             parameters[name] = body.cstring()
         user = parameters.get("user", "")
+        database = parameters.get("database") or user  # libpq's default, as PostgreSQL takes it
         if self.server.credentials is not None:
             try:
                 self.server.credentials.authenticate(self.channel, user)
             except AuthenticationFailed as exc:
-                self._fatal("28P01", str(exc))
-                return False
+                raise protocol.Refused("28P01", str(exc)) from None
+        if database not in self.server.database_names:
+            served = next(name for name in sorted(self.server.database_names) if name != "postgres")
+            raise protocol.Refused("3D000", f'database "{database}" does not exist',
+                                   hint=f'this server serves database "{served}" (also reachable as "postgres")')
         self.process_id = self.server.register(self)
         if self.process_id is None:
-            self._fatal("53300", "sorry, too many clients already")
-            return False
+            raise protocol.Refused("53300", "sorry, too many clients already")
+        self.login = f"user={user} database={database}"
+        application = parameters.get("application_name")
+        log.write("LOG", f"connection authorized: {self.login}" + (f" application_name={application}" if application
+                                                                    else ""), self.process_id)
         self.cursor = self.server.session.cursor()
-        for sql in catalog.SETUP_SQL:
+        for sql in self.server.setup_sql:
             self.cursor.duck.execute(sql)
         self.channel.logged_in(self.server.limits.max_message_bytes)
         statuses = [protocol.parameter_status(k, v) for k, v in catalog.STARTUP_PARAMETERS.items()]
@@ -144,13 +170,24 @@ class Connection:
                           protocol.backend_key_data(self.process_id, self.secret), protocol.ready_for_query("I"))
         return True
 
-    def _fatal(self, code: str, text: str) -> None:
-        self.channel.send(protocol.error_response(code, text, severity="FATAL"))
+    def _fatal(self, code: str, text: str, hint: str | None = None) -> None:
+        """Tell the client (and the log) why its connection ends."""
+        log.write("FATAL", text, self.process_id or None)
+        with suppress(OSError):
+            self.channel.send(protocol.error_response(code, text, severity="FATAL", hint=hint))
 
     def cancel(self) -> None:
         """Interrupt the statement this client is running, if any (called from another thread)."""
         if self.running and self.cursor is not None:
             self.cursor.interrupt()
+
+    def terminate(self) -> None:
+        """End this connection from another thread (the server stops): cancel the running statement and stop
+        reading; the client's own thread then tells it FATAL 57P01 and returns."""
+        self.terminating = True
+        self.cancel()
+        with suppress(OSError):
+            self.channel.sock.shutdown(socket.SHUT_RD)
 
     # -- the message loop ---------------------------------------------------------------------------
     def _loop(self) -> None:
@@ -174,14 +211,22 @@ class Connection:
                 skipping = kind != b"Q"
 
     def _error(self, exc: errors.Error, sql: str = "", offset: int = 0) -> None:
+        if self.terminating:  # the statement was cancelled because the server stops
+            raise protocol.Refused(*protocol.SHUTDOWN)
         if self.transaction != "I":
             self.transaction = "E"
         at = position(exc, sql) if sql and (isinstance(exc, errors.SqlSyntaxError) or self.as_sent) else None
-        self.channel.send(protocol.error_response(sqlstate(exc), message(exc),
-                                                  position=None if at is None else offset + at))
+        code, text = sqlstate(exc), message(exc)
+        log.write("ERROR", text, self.process_id)
+        if self.statement:
+            log.write("STATEMENT", log.statement(self.statement), self.process_id)
+        hint = READ_ONLY_HINT if code == "25006" and self.server.session.read_only else None
+        self.channel.send(protocol.error_response(code, text, position=None if at is None else offset + at,
+                                                  hint=hint))
 
     # -- running a statement ------------------------------------------------------------------------
     def _run(self, sql: str, params: list | None = None) -> Result:
+        self.statement = sql
         first = leading_words(sql)
         if first[:1] in (["SAVEPOINT"], ["RELEASE"]) or first[:2] == ["ROLLBACK", "TO"]:
             return self._savepoint(first)
@@ -214,6 +259,12 @@ class Connection:
             self.transaction = "T"
         elif first[0] in _ENDS_TRANSACTION:
             self.transaction = "I"
+        result = self._result(first, has_result)
+        result.notices = self.cursor.notices
+        return result
+
+    def _result(self, first: list[str], has_result: bool) -> Result:
+        """The Result of the statement just run on the cursor."""
         duck = self.cursor.duck
         description = duck.description if has_result else None
         if description is None:
@@ -273,7 +324,8 @@ class Connection:
             result.done = len(rows) < want
             if budget is not None:
                 budget -= len(rows)
-        self.channel.send(protocol.command_complete(result.tag()) if result.words else protocol.EMPTY_QUERY)
+        self.channel.send(*map(protocol.notice_response, result.notices),
+                          protocol.command_complete(result.tag()) if result.words else protocol.EMPTY_QUERY)
 
     # -- simple query protocol ----------------------------------------------------------------------
     def _query(self, body: protocol.Body) -> None:

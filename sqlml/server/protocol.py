@@ -21,12 +21,16 @@ class ProtocolError(Exception):
     """The client broke the protocol (or went away): the connection is closed."""
 
 
-class Refused(ProtocolError):
-    """The client went over a limit: it is told why (FATAL, with this SQLSTATE), then the connection is closed."""
+SHUTDOWN = ("57P01", "terminating connection due to administrator command")  # the server stops
 
-    def __init__(self, code: str, message: str):
+
+class Refused(ProtocolError):
+    """The connection ends (a limit, a failed login, the server stopping): the client is told why (FATAL, with
+    this SQLSTATE and maybe a hint), then the connection is closed."""
+
+    def __init__(self, code: str, message: str, hint: str | None = None):
         super().__init__(message)
-        self.code = code
+        self.code, self.hint = code, hint
 
 
 class Body:
@@ -160,11 +164,25 @@ def command_complete(tag: str) -> bytes:
     return message(b"C", cstr(tag))
 
 
-def error_response(code: str, text: str, severity: str = "ERROR", position: int | None = None) -> bytes:
+def _report(kind: bytes, severity: str, code: str, text: str, position: int | None = None,
+            hint: str | None = None) -> bytes:
+    """An ErrorResponse or a NoticeResponse: its fields, each a type byte and a string."""
     fields = [(b"S", severity), (b"V", severity), (b"C", code), (b"M", text)]
     if position is not None:
         fields.append((b"P", str(position)))
-    return message(b"E", b"".join(kind + cstr(value) for kind, value in fields) + b"\0")
+    if hint is not None:
+        fields.append((b"H", hint))
+    return message(kind, b"".join(field + cstr(value) for field, value in fields) + b"\0")
+
+
+def error_response(code: str, text: str, severity: str = "ERROR", position: int | None = None,
+                   hint: str | None = None) -> bytes:
+    return _report(b"E", severity, code, text, position, hint)
+
+
+def notice_response(text: str) -> bytes:
+    """A NOTICE (SQLSTATE 00000, successful completion): what the user should know about a result."""
+    return _report(b"N", "NOTICE", "00000", text)
 
 
 PARSE_COMPLETE = message(b"1")

@@ -10,6 +10,7 @@ from sqlml import errors
 _BY_MESSAGE = [
     (re.compile(r"^Parser Error"), "42601"),
     (re.compile(r"^Catalog Error: (Table|View|Table Function) with name"), "42P01"),
+    (re.compile(r"^Catalog Error: Schema with name"), "3F000"),
     (re.compile(r"^Catalog Error: (Scalar |Aggregate |Macro )?Function with name"), "42883"),
     (re.compile(r"^Catalog Error: .* already exists"), "42P07"),
     (re.compile(r"^Catalog Error"), "42704"),
@@ -21,12 +22,17 @@ _BY_MESSAGE = [
     (re.compile(r"^INTERRUPT Error"), "57014"),
     (re.compile(r"read-only mode|open read-only"), "25006"),
     (re.compile(r"^TransactionContext Error: Current transaction is aborted"), "25P02"),
+    (re.compile(r"^TransactionContext Error: .*conflict", re.I), "40001"),
     (re.compile(r"^TransactionContext Error"), "25000"),
     (re.compile(r"^Permission Error|^EXPORT MODEL is not allowed|outside the export directory"), "42501"),
+    # sqlml's own messages (sqlml.ProgrammingError, else 42000)
+    (re.compile(r"^model \S+ does not exist"), "42704"),
+    (re.compile(r"^schema \S+ does not exist"), "3F000"),
 ]
 _BY_CLASS = [
-    (errors.Cancelled, "57014"), (errors.SqlSyntaxError, "42601"), (errors.IntegrityError, "23000"), (errors.DataError, "22000"),
-    (errors.NotSupportedError, "0A000"), (errors.ProgrammingError, "42000"),
+    (errors.Cancelled, "57014"), (errors.TransactionConflict, "40001"), (errors.SqlSyntaxError, "42601"),
+    (errors.IntegrityError, "23000"), (errors.DataError, "22000"), (errors.NotSupportedError, "0A000"),
+    (errors.ProgrammingError, "42000"),
 ]
 _CARET_LINE = re.compile(r"^LINE (\d+): (.*)\n( *)\^", re.M)
 

@@ -44,8 +44,8 @@ class Shell:
     """A session and the output settings the dot commands change (engine access: the Session API only)."""
 
     def __init__(self, database: str, mode: str = "box", interactive: bool = False,
-                 stdout: TextIO | None = None, stderr: TextIO | None = None):
-        self.session = Session(database)
+                 stdout: TextIO | None = None, stderr: TextIO | None = None, read_only: bool = False):
+        self.session = Session(database, read_only=read_only)
         self.cursor = self.session.cursor()
         self.database = database
         self.mode, self.max_rows, self.timer = mode, 40, False

@@ -166,7 +166,7 @@ def test_versions_stored_before_checksums_load_with_the_structural_checks(traine
 
 
 def test_a_read_only_server_survives_a_crashing_version(trained, tmp_path):
-    served = tmp_path / "served.duckdb"
+    served = tmp_path / "penguins.duckdb"  # the database name dsn() asks for
     shutil.copy(trained, served)
     tamper(served, "forest", _forest("left_child", 10**6), fix_checksum=True)  # scikit-learn: SIGSEGV
     with serve(served) as port:  # read-only, the default

@@ -5,14 +5,20 @@ Every server started by `serve` is stopped when its block ends, whatever happene
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import select
 import socket
 import struct
 import subprocess
 import sys
+import threading
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
+
+import duckdb
 
 import sqlml
 
@@ -29,10 +35,41 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+class Served:
+    """A running server process: its port, and its log (stderr), read line by line as it is written (a full
+    pipe would stop the server)."""
+
+    def __init__(self, process: subprocess.Popen, port: int):
+        self.process, self.port = process, port
+        self.lines: list[str] = []
+        self._written = threading.Condition()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        for line in self.process.stderr:
+            with self._written:
+                self.lines.append(line.rstrip("\n"))
+                self._written.notify_all()
+
+    def wait_for_log(self, pattern: str, timeout: float = START_TIMEOUT) -> str:
+        """The first log line matching the regex `pattern`, once written (AssertionError after `timeout` s)."""
+        found = re.compile(pattern)
+        with self._written:
+            assert self._written.wait_for(lambda: any(map(found.search, self.lines)), timeout), self.lines
+            return next(line for line in self.lines if found.search(line))
+
+    def log(self) -> list[str]:
+        """Every log line, once the process has ended."""
+        self._reader.join(START_TIMEOUT)
+        return list(self.lines)
+
+
 @contextmanager
-def serve(database: Path, *args: str, env: dict | None = None):
-    """Run `sqlml serve database --port PORT args...` until the block ends; yields the port once the server
-    has said it listens (no connection is made to find out: the tests count the server's connections)."""
+def server_process(database: Path, *args: str, env: dict | None = None) -> Iterator[Served]:
+    """Run `sqlml serve database --port PORT args...` until the block ends (SIGTERM, then SIGKILL if it is
+    still running 10 s later); yields it once it has said it listens (no connection is made to find out:
+    the tests count the server's connections)."""
     port = free_port()
     process = subprocess.Popen([sys.executable, "-m", "sqlml.server.cli", str(database), "--port", str(port), *args],
                                env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -43,7 +80,7 @@ def serve(database: Path, *args: str, env: dict | None = None):
         if not line.startswith("sqlml serving "):
             process.kill()
             raise RuntimeError(f"the server did not start: {line}{process.stderr.read()}")
-        yield port
+        yield Served(process, port)
     finally:
         process.terminate()
         try:
@@ -51,6 +88,13 @@ def serve(database: Path, *args: str, env: dict | None = None):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(10)
+
+
+@contextmanager
+def serve(database: Path, *args: str, env: dict | None = None) -> Iterator[int]:
+    """server_process(), yielding the port."""
+    with server_process(database, *args, env=env) as served:
+        yield served.port
 
 
 def make_database(path: Path) -> Path:
@@ -64,20 +108,22 @@ def make_database(path: Path) -> Path:
     return path
 
 
-def dsn(port: int, user: str = USER, password: str = PASSWORD) -> str:
-    return f"host=127.0.0.1 port={port} dbname=penguins user={user} password={password} connect_timeout=10"
+def dsn(port: int, user: str = USER, password: str = PASSWORD, dbname: str = "penguins") -> str:
+    """A libpq connection string; a server serves the database named by its file's stem (penguins.duckdb)."""
+    return f"host=127.0.0.1 port={port} dbname={dbname} user={user} password={password} connect_timeout=10"
 
 
-def psql(port: int, *args: str, password: str = PASSWORD, user: str = USER, stdin: str | None = None):
+def psql(port: int, *args: str, password: str = PASSWORD, user: str = USER, stdin: str | None = None,
+         dbname: str = "penguins"):
     """Run psql against the server; the CompletedProcess."""
-    return subprocess.run([PSQL, "-X", "-h", "127.0.0.1", "-p", str(port), "-U", user, "-d", "penguins", *args],
+    return subprocess.run([PSQL, "-X", "-h", "127.0.0.1", "-p", str(port), "-U", user, "-d", dbname, *args],
                           input=stdin, capture_output=True, text=True, timeout=60,
                           env={**os.environ, "PGPASSWORD": password, "PGCONNECT_TIMEOUT": "10"})
 
 
-def startup_packet(user: str = "x", padding: int = 0) -> bytes:
-    """A protocol 3.0 startup packet for `user` on database penguins, `padding` bytes longer by a parameter."""
-    body = struct.pack("!i", 196608) + b"user\0" + user.encode() + b"\0database\0penguins\0"
+def startup_packet(user: str = "x", padding: int = 0, database: str = "penguins") -> bytes:
+    """A protocol 3.0 startup packet for `user` on `database`, `padding` bytes longer by a parameter."""
+    body = struct.pack("!i", 196608) + b"user\0" + user.encode() + b"\0database\0" + database.encode() + b"\0"
     if padding:
         body += b"application_name\0" + b"a" * padding + b"\0"
     return struct.pack("!i", len(body) + 5) + body + b"\0"
@@ -175,3 +221,28 @@ def rows(messages: list[tuple[bytes, bytes]]) -> list[list[str | None]]:
             at += 4 + max(length, 0)
         found.append(row)
     return found
+
+
+PREDICT_SQL = ("SELECT penguin_id, predicted_species, predicted_species_probs FROM ML.PREDICT(MODEL species, "
+               "(SELECT * FROM penguins WHERE penguin_id <= {bound})) ORDER BY penguin_id")
+
+
+def reference(database, sql, params=None):
+    """Rows from sqlml's DB-API on the same file (read-only, beside the server)."""
+    with sqlml.connect(str(database), read_only=True) as con:
+        return con.execute(sql, params).fetchall()
+
+
+def duck(database, sql, params=None):
+    """Rows from DuckDB's own Python API on the same file."""
+    with duckdb.connect(str(database), read_only=True) as con:
+        return con.execute(sql, params).fetchall()
+
+
+def assert_predictions_equal(got, expected):
+    assert len(got) == len(expected) > 0
+    for (gid, glabel, gprobs), (eid, elabel, eprobs) in zip(got, expected):
+        assert (gid, glabel) == (eid, elabel)
+        assert [p["label"] for p in gprobs] == [p["label"] for p in eprobs]
+        for g, e in zip(gprobs, eprobs):
+            assert math.isclose(g["prob"], e["prob"], rel_tol=1e-12, abs_tol=1e-15)

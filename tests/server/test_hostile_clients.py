@@ -11,7 +11,8 @@ import duckdb
 import psycopg
 import pytest
 
-from tests.server.serving import (PASSWORD, USER, RawClient, dsn, error, psql, query, rows, serve, startup_packet)
+from tests.server.serving import (PASSWORD, USER, RawClient, dsn, error, message, psql, query, rows, serve,
+                                  startup_packet)
 
 LONG = 200_000  # a run of 200,000 characters: minutes of backtracking for a quadratic regex, milliseconds linearly
 
@@ -137,6 +138,23 @@ def test_max_message_bytes_after_login(database):
                 con.execute(f"SELECT '{'x' * limit}'")
             assert con.broken
         assert other.execute("SELECT 7").fetchone() == (7,)
+
+
+@pytest.mark.parametrize("number", ["65536", "1" * 5000])
+def test_a_parameter_number_over_postgresql_s_limit_is_an_error_not_a_crash(open_server, number):
+    """$65536 is past PostgreSQL's 65,535 parameters; $ and 5,000 digits is past the digits int() reads
+    (4,300): Describe answers 42P02 (undefined_parameter), and the connection goes on."""
+    client = RawClient(open_server).log_in()
+    client.send(message(b"P", f"\0SELECT ${number}\0".encode() + struct.pack("!h", 0)) +
+                message(b"D", b"S\0") + message(b"S", b""))
+    answer = client.until_ready()
+    assert [kind for kind, _ in answer] == [b"1", b"E", b"Z"]
+    assert error(answer[1])["C"] == "42P02"
+    assert error(answer[1])["M"] == f"there is no parameter ${number[:20]}{'...' if len(number) > 20 else ''}: " \
+                                    "at most $65535"
+    client.send(query("SELECT 8"))
+    assert rows(client.until_ready()) == [["8"]]
+    client.close()
 
 
 # -- item 6: settings are the client's own -----------------------------------------------------------

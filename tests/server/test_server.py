@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime
 import decimal
-import math
 import shutil
 import subprocess
 import sys
@@ -15,38 +14,11 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-import duckdb
 import onnxruntime
 import psycopg
 import pytest
 
-import sqlml
-from tests.server.serving import PASSWORD, USER, dsn, psql, serve
-
-PREDICT_SQL = ("SELECT penguin_id, predicted_species, predicted_species_probs FROM ML.PREDICT(MODEL species, "
-               "(SELECT * FROM penguins WHERE penguin_id <= {bound})) ORDER BY penguin_id")
-
-
-def reference(database, sql, params=None):
-    """Rows from sqlml's DB-API on the same file (read-only, beside the server)."""
-    with sqlml.connect(str(database), read_only=True) as con:
-        return con.execute(sql, params).fetchall()
-
-
-def duck(database, sql, params=None):
-    """Rows from DuckDB's own Python API on the same file."""
-    with duckdb.connect(str(database), read_only=True) as con:
-        return con.execute(sql, params).fetchall()
-
-
-def assert_predictions_equal(got, expected):
-    assert len(got) == len(expected) > 0
-    for (gid, glabel, gprobs), (eid, elabel, eprobs) in zip(got, expected):
-        assert (gid, glabel) == (eid, elabel)
-        assert [p["label"] for p in gprobs] == [p["label"] for p in eprobs]
-        for g, e in zip(gprobs, eprobs):
-            assert math.isclose(g["prob"], e["prob"], rel_tol=1e-12, abs_tol=1e-15)
-
+from tests.server.serving import PASSWORD, PREDICT_SQL, USER, assert_predictions_equal, dsn, duck, psql, reference, serve
 
 # -- psql ---------------------------------------------------------------------------------------------
 def test_psql_query_dt_and_d(server, database):
@@ -176,7 +148,7 @@ def test_read_only_rejects_writes(server, database):
 
 
 def test_read_write_accepts_writes(database, tmp_path):
-    copy = tmp_path / "copy.duckdb"
+    copy = tmp_path / "penguins.duckdb"
     shutil.copy(database, copy)
     with serve(copy, "--read-write") as port, psycopg.connect(dsn(port), autocommit=True) as con:
         for statement in WRITES:
@@ -191,7 +163,7 @@ def test_read_write_accepts_writes(database, tmp_path):
 
 
 def test_cancel_stops_a_training_and_leaves_the_catalog_unchanged(database, tmp_path):
-    copy = tmp_path / "copy.duckdb"
+    copy = tmp_path / "penguins.duckdb"
     shutil.copy(database, copy)
     before = duck(copy, "SELECT * FROM sqlml.model_versions ORDER BY ALL")
     models = [row[1] for row in reference(copy, "SHOW MODELS")]
