@@ -70,7 +70,8 @@ def test_the_log_tells_connections_and_errors_without_secrets(database):
 def test_sigterm_cancels_the_running_statement_and_exits_0(database, tmp_path, mode):
     """One client runs a statement of hours, another is idle; SIGTERM: the server cancels the statement,
     tells both clients FATAL 57P01 (PostgreSQL's fast shutdown), closes the database and exits 0. The signal
-    goes once the statement runs: the notice of the statement before it in the same query has arrived."""
+    goes once the statement runs: the notice of the statement before it in the same query has arrived (the
+    server answers the statements of a query one by one; the notice would come hours later otherwise)."""
     copy = tmp_path / "penguins.duckdb"
     shutil.copy(database, copy)
     with server_process(copy, mode) as served:
