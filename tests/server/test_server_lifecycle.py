@@ -105,6 +105,47 @@ def test_sigterm_cancels_the_running_statement_and_exits_0(database, tmp_path, m
         assert con.execute("SELECT count(*) FROM penguins").fetchone() == (344,)
 
 
+def test_a_statement_that_does_not_stop_is_abandoned_at_the_deadline(database, tmp_path):
+    """A random forest's training reports no progress, so a cancel cannot stop it (it takes about a minute):
+    1.5 s after SIGTERM the server exits anyway, status 0, with a WARNING; the training's transaction is not
+    committed, so the file opens with its catalog as it was."""
+    copy = tmp_path / "penguins.duckdb"
+    shutil.copy(database, copy)
+    catalog = "SELECT model_name, version FROM sqlml.model_versions ORDER BY ALL"
+    with duckdb.connect(str(copy), read_only=True) as con:
+        before = con.execute(catalog).fetchall()
+    with server_process(copy, "--read-write") as served:
+        with psycopg.connect(dsn(served.port, user="x", password=""), autocommit=True) as busy:
+            running = threading.Event()
+            busy.add_notice_handler(lambda notice: running.set())
+            outcome = []
+
+            def train() -> None:
+                try:
+                    busy.execute("SELECT * FROM ML.EVALUATE(MODEL species); CREATE MODEL forest OPTIONS "
+                                 "(model_type = 'random_forest_regressor', input_label_cols = ['y'], "
+                                 "num_parallel_tree = 200, max_tree_depth = 20) AS SELECT random() AS x, "
+                                 "random() AS z, random() AS y FROM range(100000)")
+                    outcome.append("finished")
+                except psycopg.Error as exc:
+                    outcome.append(exc)
+
+            worker = threading.Thread(target=train, daemon=True)
+            worker.start()
+            assert running.wait(EXIT_TIMEOUT)
+            served.process.send_signal(signal.SIGTERM)
+            assert served.process.wait(EXIT_TIMEOUT) == 0
+            worker.join(EXIT_TIMEOUT)
+            (got,) = outcome
+            assert isinstance(got, psycopg.OperationalError), got  # the connection is gone
+        levels = _levels(served.log())
+    assert levels[-2] == ("LOG", "received SIGTERM: shutting down")
+    assert levels[-1] == ("WARNING", "1 client(s) still running 1.5 s after their statements were cancelled: "
+                                     "exiting without waiting for them (their transactions are not committed)")
+    with duckdb.connect(str(copy), read_only=True) as con:
+        assert con.execute(catalog).fetchall() == before
+
+
 def test_a_log_nobody_reads_does_not_keep_the_server_running(database):
     """With its standard error gone (a closed terminal, a broken log pipe), the server still serves and
     still stops on SIGTERM."""
