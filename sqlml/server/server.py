@@ -81,7 +81,7 @@ class Server(socketserver.ThreadingTCPServer):
 
     def register(self, client: Connection) -> int | None:
         """A new process id for `client` (the key a cancel request names it by); None if max_connections
-        clients are logged in already."""
+        clients are logged in already; protocol.Refused (57P01) once the server is stopping."""
         with self._lock:
             if self.stopping:
                 raise protocol.Refused(*protocol.SHUTDOWN)

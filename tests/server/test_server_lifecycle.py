@@ -66,34 +66,42 @@ def test_the_log_tells_connections_and_errors_without_secrets(database):
     assert levels[-2:] == [("LOG", "received SIGTERM: shutting down"), ("LOG", "database system is shut down")]
 
 
+def _sigterm_while_running(served, con, sql: str):
+    """Run `sql` on `con` in a thread and, once it runs, SIGTERM the server: the server must exit with status 0
+    (bounded waits: a hang fails). The signal goes once the statement runs: `sql` starts with a statement that
+    gives a notice, whose handler is called while the next statement runs (the server answers the statements
+    of a query one by one; the notice would come hours later otherwise). What `sql` raised, or "finished"."""
+    running = threading.Event()
+    con.add_notice_handler(lambda notice: running.set())
+    outcome = []
+
+    def run() -> None:
+        try:
+            con.execute(sql)
+            outcome.append("finished")
+        except psycopg.Error as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    assert running.wait(EXIT_TIMEOUT)
+    served.process.send_signal(signal.SIGTERM)
+    assert served.process.wait(EXIT_TIMEOUT) == 0
+    worker.join(EXIT_TIMEOUT)
+    (got,) = outcome
+    return got
+
+
 @pytest.mark.parametrize("mode", ["--read-only", "--read-write"])
 def test_sigterm_cancels_the_running_statement_and_exits_0(database, tmp_path, mode):
     """One client runs a statement of hours, another is idle; SIGTERM: the server cancels the statement,
-    tells both clients FATAL 57P01 (PostgreSQL's fast shutdown), closes the database and exits 0. The signal
-    goes once the statement runs: the notice of the statement before it in the same query has arrived."""
+    tells both clients FATAL 57P01 (PostgreSQL's fast shutdown), closes the database and exits 0."""
     copy = tmp_path / "penguins.duckdb"
     shutil.copy(database, copy)
     with server_process(copy, mode) as served:
         with psycopg.connect(dsn(served.port, user="x", password=""), autocommit=True) as busy, \
                 psycopg.connect(dsn(served.port, user="y", password=""), autocommit=True) as idle:
-            running = threading.Event()
-            busy.add_notice_handler(lambda notice: running.set())
-            outcome = []
-
-            def run() -> None:
-                try:
-                    busy.execute(f"SELECT * FROM ML.EVALUATE(MODEL species); {LONG}")
-                    outcome.append("finished")
-                except psycopg.Error as exc:
-                    outcome.append(exc)
-
-            worker = threading.Thread(target=run, daemon=True)
-            worker.start()
-            assert running.wait(EXIT_TIMEOUT)
-            served.process.send_signal(signal.SIGTERM)
-            assert served.process.wait(EXIT_TIMEOUT) == 0
-            worker.join(EXIT_TIMEOUT)
-            (got,) = outcome
+            got = _sigterm_while_running(served, busy, f"SELECT * FROM ML.EVALUATE(MODEL species); {LONG}")
             assert isinstance(got, psycopg.errors.AdminShutdown) and got.sqlstate == "57P01", got
             with pytest.raises(psycopg.errors.AdminShutdown, match="terminating connection due to administrator"):
                 idle.execute("SELECT 1")
@@ -102,6 +110,30 @@ def test_sigterm_cancels_the_running_statement_and_exits_0(database, tmp_path, m
     assert levels[-1] == ("LOG", "database system is shut down")
     with duckdb.connect(str(copy), read_only=True) as con:  # closed by the server: any process may open it
         assert con.execute("SELECT count(*) FROM penguins").fetchone() == (344,)
+
+
+def test_a_statement_that_does_not_stop_is_abandoned_at_the_deadline(database, tmp_path):
+    """A random forest's training reports no progress, so a cancel cannot stop it (it takes about a minute):
+    1.5 s after SIGTERM the server exits anyway, status 0, with a WARNING; the training's transaction is not
+    committed, so the file opens with its catalog as it was."""
+    copy = tmp_path / "penguins.duckdb"
+    shutil.copy(database, copy)
+    catalog = "SELECT model_name, version FROM sqlml.model_versions ORDER BY ALL"
+    with duckdb.connect(str(copy), read_only=True) as con:
+        before = con.execute(catalog).fetchall()
+    with server_process(copy, "--read-write") as served:
+        with psycopg.connect(dsn(served.port, user="x", password=""), autocommit=True) as busy:
+            got = _sigterm_while_running(served, busy, "SELECT * FROM ML.EVALUATE(MODEL species); CREATE MODEL forest "
+                                         "OPTIONS (model_type = 'random_forest_regressor', input_label_cols = ['y'], "
+                                         "num_parallel_tree = 200, max_tree_depth = 20) AS SELECT random() AS x, "
+                                         "random() AS z, random() AS y FROM range(100000)")
+            assert isinstance(got, psycopg.OperationalError), got  # the connection is gone
+        levels = _levels(served.log())
+    assert levels[-2] == ("LOG", "received SIGTERM: shutting down")
+    assert levels[-1] == ("WARNING", "1 client(s) still running 1.5 s after their statements were cancelled: "
+                                     "exiting without waiting for them (their transactions are not committed)")
+    with duckdb.connect(str(copy), read_only=True) as con:
+        assert con.execute(catalog).fetchall() == before
 
 
 def test_a_log_nobody_reads_does_not_keep_the_server_running(database):

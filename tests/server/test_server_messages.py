@@ -5,7 +5,6 @@ client may connect to, and sqlml's notices as PostgreSQL NOTICEs."""
 from __future__ import annotations
 
 import shutil
-import threading
 
 import psycopg
 import pytest
@@ -121,16 +120,3 @@ def test_psycopg_receives_notices_before_the_result(server, prepare):
         con.execute("SELECT 1")
         assert len(notices) == 1  # a statement without notices adds none
 
-
-def test_a_notice_arrives_while_the_next_statement_runs(server):
-    """Statements of one simple Query are answered one by one: the first one's notice reaches psycopg's handler
-    while the second still runs (the readiness signal the shutdown test uses)."""
-    with psycopg.connect(dsn(server), autocommit=True) as con:
-        noticed = threading.Event()
-        con.add_notice_handler(lambda notice: noticed.set())
-        timer = threading.Thread(target=lambda: (noticed.wait(60), con.cancel()))
-        timer.start()
-        with pytest.raises(psycopg.errors.QueryCanceled):
-            con.execute("SELECT * FROM ML.EVALUATE(MODEL species); SELECT count(*) FROM range(1000000000000)")
-        timer.join()
-        assert noticed.is_set()
