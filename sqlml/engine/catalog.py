@@ -5,13 +5,15 @@ version, holding everything needed to predict and to trace it: options, label, c
 (with the learned preprocessing statistics), training SQL, row counts, data fingerprint, metrics, the
 evaluation split's predictions, and the artifact bytes (JSON, LightGBM text or skops; never pickle) with
 their SHA-256 checksum (`artifact_sha256`, engine/artifacts.py says what it covers), checked on load.
-Writes go through `transaction`, so a failed CREATE/REPLACE/DROP leaves both tables as they were.
+Writes go through `transaction`, so a failed CREATE/REPLACE/DROP leaves both tables as they were; each
+also gives the catalog a new `generation`, by which connections cache what they read from it.
 Model names compare case-insensitively, as DuckDB identifiers do.
 """
 
 from __future__ import annotations
 
 import json
+import secrets
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -30,6 +32,7 @@ CREATE TABLE IF NOT EXISTS sqlml.model_trials (
     error_message VARCHAR, is_optimal BOOLEAN NOT NULL, artifact BLOB, eval_predictions BLOB,
     artifact_sha256 VARCHAR, PRIMARY KEY (schema_name, model_name, version, trial_id));
 """
+_WRITES_DDL = "CREATE TABLE IF NOT EXISTS sqlml.catalog_writes (write_id BIGINT NOT NULL);"  # see `generation`
 
 _DDL = """
 CREATE SCHEMA IF NOT EXISTS sqlml;
@@ -45,7 +48,7 @@ CREATE TABLE IF NOT EXISTS sqlml.model_versions (
     metrics JSON NOT NULL, eval_predictions BLOB NOT NULL, artifact_format VARCHAR NOT NULL,
     artifact BLOB NOT NULL, created_at TIMESTAMPTZ NOT NULL, transform JSON, training_info JSON,
     estimator_type VARCHAR, artifact_sha256 VARCHAR, PRIMARY KEY (schema_name, model_name, version));
-""" + _TRIALS_DDL
+""" + _TRIALS_DDL + _WRITES_DDL
 
 _JSON_FIELDS = ("options", "classes", "features", "metrics", "transform", "training_info")
 # what a catalog written by an older sqlml lacks (ensure adds it); versions stored before checksums keep
@@ -61,7 +64,7 @@ ALTER TABLE sqlml.models ADD COLUMN IF NOT EXISTS description VARCHAR;
 ALTER TABLE sqlml.models ADD COLUMN IF NOT EXISTS labels JSON;
 """ + _TRIALS_DDL + """
 ALTER TABLE sqlml.model_trials ADD COLUMN IF NOT EXISTS artifact_sha256 VARCHAR;
-"""
+""" + _WRITES_DDL
 
 
 @dataclass
@@ -102,20 +105,43 @@ def query(cur: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) 
     return cur.execute(sql, params).fetchall()
 
 
+def has_table(cur: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether the catalog of the current database has `table`."""
+    return query(cur, "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'sqlml' AND table_name = ? "
+                      "AND database_name = current_database()", [table])[0][0] == 1
+
+
 def exists(cur: duckdb.DuckDBPyConnection) -> bool:
     """Whether this database has a catalog yet (a read-only one may not)."""
-    return query(cur, "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'sqlml' "
-                      "AND table_name = 'model_versions' AND database_name = current_database()")[0][0] == 1
+    return has_table(cur, "model_versions")
 
 
 def ensure(cur: duckdb.DuckDBPyConnection) -> None:
     """Create the catalog tables if they are missing; bring an older catalog up to date."""
     if not exists(cur):
         query(cur, _DDL)
-    elif not query(cur, "SELECT count(*) FROM duckdb_columns() WHERE schema_name = 'sqlml' AND table_name = "
-                        "'model_trials' AND column_name = 'artifact_sha256' AND database_name = "
-                        "current_database()")[0][0]:
-        query(cur, _UPGRADE)  # model_trials.artifact_sha256 is the newest column
+    elif not has_table(cur, "catalog_writes"):  # the newest table: older catalogs lack it and more
+        query(cur, _UPGRADE)
+
+
+GENERATION_SQL = "SELECT current_schema(), bit_xor(write_id) FROM sqlml.catalog_writes"
+
+
+def generation(cur: duckdb.DuckDBPyConnection) -> tuple:
+    """What the catalog is to `cur`, in one tiny query: equal generations name the same models and versions.
+    (The current schema, which unqualified model names resolve in, and the random ids of the catalog writes
+    `cur` sees: its own uncommitted ones included, rolled-back ones never again.) Needs the catalog_writes
+    table (`has_table`)."""
+    return query(cur, GENERATION_SQL)[0]
+
+
+def _new_generation(cur: duckdb.DuckDBPyConnection, alone: bool) -> None:
+    """Record a catalog write: a new random id in sqlml.catalog_writes. A write of its own transaction
+    (`alone`, serialized by _WRITER) replaces the ids it sees; one inside the user's transaction only adds
+    its id, as deleting rows could conflict with another open transaction's catalog write."""
+    if alone:
+        query(cur, "DELETE FROM sqlml.catalog_writes")
+    query(cur, "INSERT INTO sqlml.catalog_writes VALUES (?)", [secrets.randbits(63)])
 
 
 def in_transaction(cur: duckdb.DuckDBPyConnection) -> bool:
@@ -134,15 +160,20 @@ _CONFLICTS = ("write-write conflict", "Conflict on tuple deletion", "Duplicate k
 def transaction(cur: duckdb.DuckDBPyConnection) -> Iterator[None]:
     """One DuckDB transaction around a catalog write, serialized with this process's other catalog writes;
     inside the user's transaction, part of it (the user's COMMIT or ROLLBACK decides). A conflict with a
-    concurrent transaction (possible only then) is a TransactionConflict: nothing was written, retry."""
+    concurrent transaction (possible only then) is a TransactionConflict: nothing was written, retry.
+    The catalog exists (is brought up to date) inside, and gets a new `generation` once the write is done."""
     try:
         if in_transaction(cur):
+            ensure(cur)
             yield
+            _new_generation(cur, alone=False)
             return
         with _WRITER:
             cur.begin()
             try:
+                ensure(cur)
                 yield
+                _new_generation(cur, alone=True)
             except BaseException:
                 cur.rollback()
                 raise
@@ -178,20 +209,25 @@ def active_version(cur: duckdb.DuckDBPyConnection, schema: str, model: str) -> i
     return rows[0][0] if rows else None
 
 
-def locate(cur: duckdb.DuckDBPyConnection, name: tuple[str | None, str],
-           version: int | None = None) -> tuple[str, str, int, int]:
-    """(schema, model, version, identity) of a model's version (the active one by default), in one cheap
-    query; `identity`, the model's creation time in microseconds, tells a re-created model's versions from
-    the dropped one's. ProgrammingError naming the model if absent. Needs the catalog to exist."""
+def locate(cur: duckdb.DuckDBPyConnection, name: tuple[str | None, str], version: int | None = None,
+           checksum: bool = True) -> tuple[str, str, int, tuple]:
+    """(schema, model, version, identity) of a model's version (the active one by default), in one query;
+    `identity` (the model's creation time in microseconds and, with `checksum`, the version's checksum, which
+    a catalog older than checksums lacks) tells a re-created model's versions from the dropped one's, even
+    in one transaction (where now() repeats). ProgrammingError naming the model if absent. Needs the catalog
+    to exist."""
     schema, model = name
-    rows = query(cur, "SELECT schema_name, model_name, active_version, epoch_us(created_at) FROM sqlml.models "
-                      "WHERE lower(schema_name) = lower(coalesce(?, current_schema())) AND lower(model_name) = lower(?)",
-                 [schema, model])
+    version_checksum = "v.artifact_sha256" if checksum else "NULL"
+    rows = query(cur, f"SELECT m.schema_name, m.model_name, m.active_version, epoch_us(m.created_at), {version_checksum} "
+                      "FROM sqlml.models m LEFT JOIN sqlml.model_versions v ON v.schema_name = m.schema_name AND "
+                      "v.model_name = m.model_name AND v.version = coalesce(?, m.active_version) "
+                      "WHERE lower(m.schema_name) = lower(coalesce(?, current_schema())) AND lower(m.model_name) = lower(?)",
+                 [version, schema, model])
     if not rows:
         shown = f"{schema}.{model}" if schema else query(cur, "SELECT current_schema()")[0][0] + f".{model}"
         raise ProgrammingError(f"model {shown} does not exist")
-    found_schema, found_model, active, identity = rows[0]
-    return found_schema, found_model, active if version is None else version, identity
+    found_schema, found_model, active, created, sha256 = rows[0]
+    return found_schema, found_model, active if version is None else version, (created, sha256)
 
 
 def _row(cur: duckdb.DuckDBPyConnection, sql: str, params: list) -> dict | None:
@@ -270,7 +306,6 @@ def trial_info_sql(version: ModelVersion) -> str:
 def insert_version(cur: duckdb.DuckDBPyConnection, record: ModelVersion, trials: list[TrialRecord] = ()) -> int:
     """Add `record` (and its tuning `trials`) as the model's next version and make it active; returns the
     version number. Call inside `transaction`."""
-    ensure(cur)
     spelled = query(cur, f"SELECT schema_name, model_name FROM sqlml.models WHERE {_KEY}",
                     [record.schema_name, record.model_name])
     if spelled:  # a replace keeps the model's first spelling, whatever case this statement used

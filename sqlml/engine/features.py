@@ -141,22 +141,35 @@ def _elements(kind: str, column):
     return pc.struct_field(flat, ["value"]) if kind == "sparse" else flat
 
 
-def _bins(leaf: dict, values, buckets: int) -> np.ndarray:
-    """The bin of each of a leaf's values (see `distribution`), with `buckets` equal-width buckets for a number."""
-    values = _elements(leaf["kind"], values)
+def _counted(leaf: dict, values):
+    """What a leaf's distribution counts of its Arrow `values`: its elements (a list leaf's; a sparse vector's
+    values), as float64 numbers (NULL as NaN) unless it has a vocabulary."""
+    elements = _elements(leaf["kind"], values)
+    return elements if "vocabulary" in leaf else numeric_values(leaf["name"], elements)
+
+
+def _counts(leaf: dict, counted, buckets: int) -> np.ndarray:
+    """How many `counted` values (see `_counted`) fall in each bin of the leaf's distribution (see
+    `distribution`), with `buckets` equal-width buckets for a number (numpy.histogram's: an inner edge opens
+    its bucket; a value at the max is in the last)."""
     if "vocabulary" in leaf:
-        strings = _as_strings(values)
+        strings = _as_strings(counted)
         codes = pc.index_in(strings, value_set=pa.array(leaf["vocabulary"], pa.string()))
         bins = pc.fill_null(pc.add(codes, 2), 1).to_numpy(zero_copy_only=False)
-        return np.where(strings.is_null().to_numpy(zero_copy_only=False), 0, bins)
-    numbers = numeric_values(leaf["name"], values)
-    bins = np.where(np.isnan(numbers), 0, buckets + 2)
-    if leaf.get("min") is not None:
-        low, high = leaf["min"], leaf["max"]
-        edges = np.linspace(low, high, buckets + 1)  # as numpy.histogram's: an inner edge opens its bucket
-        inside = 2 + np.minimum(np.searchsorted(edges, numbers, "right") - 1, buckets - 1)
-        bins = np.where(numbers < low, 1, np.where(numbers <= high, inside, bins))
-    return bins.astype(np.int64)
+        bins = np.where(strings.is_null().to_numpy(zero_copy_only=False), 0, bins)
+        return np.bincount(bins, minlength=len(leaf["vocabulary"]) + 2)
+    counts = np.zeros(buckets + 3, dtype=np.int64)
+    counts[0] = np.isnan(counted).sum()
+    if leaf.get("min") is None:  # no number at training: every one is above its range
+        counts[-1] = len(counted) - counts[0]
+        return counts
+    low, high = leaf["min"], leaf["max"]
+    counts[1], counts[-1] = (counted < low).sum(), (counted > high).sum()
+    if low < high:
+        counts[2:-1] = np.histogram(counted, buckets, (low, high))[0]
+    else:  # every edge is the min: its value falls in the last bucket
+        counts[-2] = (counted == low).sum()
+    return counts
 
 
 def distribution(leaf: dict, values) -> np.ndarray:
@@ -165,8 +178,7 @@ def distribution(leaf: dict, values) -> np.ndarray:
     the equal-width buckets between min and max (a value on an inner edge in the upper one, the max in the
     last), above the max; a category's are NULL, outside the vocabulary, then each vocabulary category.
     A list leaf counts its elements (a sparse vector, its values)."""
-    size = len(leaf["distribution"])
-    return np.bincount(_bins(leaf, values, size - 3), minlength=size)
+    return _counts(leaf, _counted(leaf, values), len(leaf["distribution"]) - 3)
 
 
 def recount_distributions(specs: list[dict], table: pa.Table) -> list[dict]:
@@ -184,12 +196,35 @@ def recount_distributions(specs: list[dict], table: pa.Table) -> list[dict]:
 
 def _fit_leaf(name: str, kind: str, column, buckets: int) -> dict:
     """A leaf's statistics and the distribution of its training values, in `buckets` buckets if a number."""
-    leaf = _leaf_statistics(name, kind, column)
-    size = len(leaf["vocabulary"]) + 2 if "vocabulary" in leaf else buckets + 3
-    return {**leaf, "distribution": np.bincount(_bins(leaf, column, buckets), minlength=size).tolist()}
+    if kind == "numeric":  # its values read once, for both
+        counted = numeric_values(name, column)
+        leaf = _numeric_statistics(name, counted)
+    else:
+        leaf = _leaf_statistics(name, kind, column)
+        counted = _counted(leaf, column)
+    return {**leaf, "distribution": _counts(leaf, counted, buckets).tolist()}
+
+
+def _numeric_statistics(name: str, values: np.ndarray) -> dict:
+    """A numeric leaf's statistics from its float64 `values` (NULL as NaN); the summary is ML.FEATURE_INFO's."""
+    present = values[~np.isnan(values)]  # a copy: the median may reorder it
+    with np.errstate(over="ignore", invalid="ignore"):  # overflows are reported below
+        mean = float(present.mean()) if len(present) else 0.0
+        squares = float(((present - mean) ** 2).sum())
+        # std of the mean-imputed column, as SimpleImputer followed by StandardScaler computes it
+        std = float(np.sqrt(squares / len(values))) if len(values) else 0.0
+        stddev = float(np.sqrt(squares / (len(present) - 1))) if len(present) > 1 else None  # numpy's std(ddof=1)
+    if not np.isfinite([mean, std, 0.0 if stddev is None else stddev]).all():
+        raise DataError(f"column '{name}' has values too large in magnitude (up to {np.abs(present).max():.3g}): "
+                        "their mean or standard deviation overflows double precision; rescale or filter them")
+    summary = {"min": float(present.min()), "max": float(present.max()),  # the median, last, reorders present
+               "median": float(np.median(present, overwrite_input=True)), "stddev": stddev} if len(present) else {}
+    return {"name": name, "kind": "numeric", "mean": mean, "std": std if std > 0 else 1.0,
+            "null_count": int(len(values) - len(present)), **summary}
 
 
 def _leaf_statistics(name: str, kind: str, column) -> dict:
+    """The statistics of a leaf of any kind but numeric (`_numeric_statistics`)."""
     if kind == "multi_hot":  # a vocabulary of the elements, kept as a categorical column's
         return {**_leaf_statistics(name, "categorical", _elements(kind, column)), "kind": kind, "has_null": False}
     if kind in ("sparse", "vector"):  # as wide as the largest index / longest list seen at training
@@ -204,21 +239,6 @@ def _leaf_statistics(name: str, kind: str, column) -> dict:
         span = {"min": float(present.min()), "max": float(present.max())} if len(present) else {}
         return {"name": name, "kind": kind, "width": 1 + (widest if widest is not None and widest >= 0 else 0),
                 "null_count": column.null_count, **span}
-    if kind == "numeric":
-        values = numeric_values(name, column)
-        present = values[~np.isnan(values)]
-        with np.errstate(over="ignore", invalid="ignore"):  # overflows are reported below
-            mean = float(present.mean()) if len(present) else 0.0
-            # std of the mean-imputed column, as SimpleImputer followed by StandardScaler computes it
-            std = float(np.sqrt(((present - mean) ** 2).sum() / len(values))) if len(values) else 0.0
-            stddev = float(present.std(ddof=1)) if len(present) > 1 else None
-        if not np.isfinite([mean, std, 0.0 if stddev is None else stddev]).all():
-            raise DataError(f"column '{name}' has values too large in magnitude (up to {np.abs(present).max():.3g}): "
-                            "their mean or standard deviation overflows double precision; rescale or filter them")
-        summary = {"min": float(present.min()), "max": float(present.max()), "median": float(np.median(present)),
-                   "stddev": stddev} if len(present) else {}
-        return {"name": name, "kind": kind, "mean": mean, "std": std if std > 0 else 1.0,
-                "null_count": int(len(values) - len(present)), **summary}  # the summary: ML.FEATURE_INFO's
     strings = _as_strings(column)
     counts = pc.value_counts(strings.drop_null()).to_pylist()
     counts.sort(key=lambda entry: (-entry["counts"], entry["values"]))
@@ -362,7 +382,7 @@ class FeatureEncoder:
         return (1.0 / leaf["std"], -leaf["mean"] / leaf["std"]) if self.scale else (1.0, 0.0)
 
     def _check_magnitude(self, leaf: dict, encoded: np.ndarray) -> None:
-        if not (np.abs(encoded) <= self.limit).all():
+        if not np.abs(encoded).max(initial=0.0) <= self.limit:  # NaN fails too
             raise DataError(f"column '{leaf['name']}' has value(s) too large in magnitude for this model (above "
                             f"{self.limit:.3g} once encoded); rescale or filter them")
 
@@ -386,8 +406,9 @@ class FeatureEncoder:
             if values.null_count:
                 column = np.where(np.isnan(column), leaf["mean"], column)
             with np.errstate(over="ignore"):  # an overflow is infinite, which the check reports
-                out[:, 0] = (column - leaf["mean"]) / leaf["std"] if self.linear and self.scale else column
-            self._check_magnitude(leaf, out[:, :1])
+                encoded = (column - leaf["mean"]) / leaf["std"] if self.linear and self.scale else column
+            self._check_magnitude(leaf, encoded)  # before it is written: read contiguously
+            out[:, 0] = encoded
             return 1
         strings = _as_strings(values)
         codes = pc.index_in(strings, value_set=self._vocabularies[leaf["name"]])  # NULL if unseen or NULL

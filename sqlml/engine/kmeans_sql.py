@@ -13,21 +13,25 @@ from __future__ import annotations
 import duckdb
 import numpy as np
 
-from sqlml.engine.linear_sql import (balanced_sum, categorical_term, input_features, internal_prefix, number,
-                                     scored_source)
+from sqlml.engine.linear_sql import (balanced_sum, cached, categorical_term, checked_source, input_features,
+                                     internal_prefix, number, scored_source)
 from sqlml.engine.model import Model
 from sqlml.engine.trainers.kmeans import MAX_NEAREST
 
 
-def _encoded_numeric(model: Model, spec: dict, column: str) -> str:
-    """The encoded value of a numeric feature: a * x + b, NULL being the encoded mean (exactly 0 when
-    standardized, as in the streaming path: a mean-imputed row may be all zeros, which COSINE must see)."""
+def _encoded_numeric(model: Model, spec: dict, value: str) -> str:
+    """The encoded value of a numeric feature (`value`: its DOUBLE input): a * x + b, NULL being the encoded
+    mean (exactly 0 when standardized, as in the streaming path: a mean-imputed row may be all zeros, which
+    COSINE must see)."""
+    if not model.encoder.scale:
+        return f"coalesce({value}, {number(spec['mean'])})"
     a, b = model.encoder.affine(spec)
-    imputed = 0.0 if model.encoder.scale else spec["mean"]
-    return f"coalesce({number(a)} * CAST({column} AS DOUBLE) + {number(b)}, {number(imputed)})"
+    return f"coalesce({number(a)} * {value} + {number(b)}, 0.0)"
 
 
 def _euclidean(features: list[tuple], centroid: np.ndarray) -> str:
+    """The distance to `centroid`; a one-hot block's correction may round a sum below 0 (clamped), a sum of
+    squares never."""
     terms, position = [], 0
     for spec, column, width in features:
         if spec["kind"] == "numeric":  # `column` is the encoded value here (see compile_predict)
@@ -37,7 +41,9 @@ def _euclidean(features: list[tuple], centroid: np.ndarray) -> str:
             block = centroid[position:position + width]
             terms.append(f"({number((block ** 2).sum())} + {categorical_term(column, list(1 - 2 * block), spec)})")
         position += width
-    return f"sqrt(greatest({balanced_sum(terms)}, 0.0))"
+    squares = balanced_sum(terms)
+    return f"sqrt({squares})" if all(spec["kind"] == "numeric" for spec, _, _ in features) else \
+        f"sqrt(greatest({squares}, 0.0))"
 
 
 def _cosine(model: Model, features: list[tuple], centroids: np.ndarray) -> list[str]:
@@ -56,6 +62,7 @@ def _cosine(model: Model, features: list[tuple], centroids: np.ndarray) -> list[
             if np.linalg.norm(c) > 0 else "1.0" for dot, c in zip(dots, centroids)]
 
 
+@cached
 def compile_predict(model: Model, input_sql: str, relation: duckdb.DuckDBPyRelation,
                     mapping: dict[str, str], threshold: float | None) -> str | None:
     """The SQL of ML.PREDICT over `input_sql` (whose bound `relation` gives column types), or None.
@@ -82,7 +89,8 @@ def compile_predict(model: Model, input_sql: str, relation: duckdb.DuckDBPyRelat
     listed = ", ".join(s)
     entries = ", ".join(f"{{'d': {sj}, 'i': {j + 1}::BIGINT}}" for j, sj in enumerate(s))
     shown = min(len(distances), MAX_NEAREST)
+    source = checked_source(model, scored_source(with_z, distances, p), floats, p)
     return (f"SELECT * EXCLUDE ({internal}), "
             f"CAST(list_position([{listed}], least({listed})) AS BIGINT) AS centroid_id, "
             f"[struct_pack(centroid_id := e.i, distance := e.d) FOR e IN list_sort([{entries}])[1:{shown}]] "
-            f"AS nearest_centroids_distance FROM {scored_source(model, with_z, distances, floats, p)}")
+            f"AS nearest_centroids_distance FROM {source}")

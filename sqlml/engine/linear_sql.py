@@ -1,23 +1,25 @@
 """ML.PREDICT of linear_reg / logistic_reg / pca compiled to one DuckDB SQL query (no Python per row).
 
-The preprocessing folds into the weights: a standardized numeric feature contributes
-(w / std) * coalesce(x, mean) minus a constant; a one-hot category contributes its weight through a CASE.
-The query has three levels: per-class scores (per-component projections for pca), probabilities (a
-numerically stable sigmoid, or a softmax), then the BigQuery ML output columns. A NaN or infinite feature value
-makes the first score non-finite, so one check of that score per row raises the streaming path's DataError
-(naming the column, found only on such a row). The query's own columns carry a prefix no input column starts
-with (`internal_prefix`), and it names each input column a fixed number of times per score, so its size and
-DuckDB's planning time grow linearly with the feature count. Values match the streaming path
-(engine/predict.py) to floating-point rounding. `compile_predict` returns None when the input cannot be
-scored identically this way (a feature whose input column is not of a plain numeric, string, bool or date
-type, or a timestamp feature): such input streams through Python instead.
+The preprocessing folds into the weights at compile time, so each score is one dot product per row: a
+standardized numeric feature contributes (w / std) * coalesce(x, mean), its share of -w * mean / std joining
+the intercept; a one-hot category contributes its weight through a CASE. The query is kept small, as DuckDB
+plans it on every statement (its planning is most of a small statement's time): scores, then (classifiers) the
+probability or the softmax, then the BigQuery ML output columns, each level adding only its own columns. A NaN
+or infinite feature value makes the first score non-finite, so one check of that score per row raises the
+streaming path's DataError (naming the column, found only on such a row). The query's own columns carry a
+prefix no input column starts with (`internal_prefix`); its size and DuckDB's planning time grow linearly
+with the feature count. Values match the streaming path (engine/predict.py) to floating-point rounding.
+`compile_predict` returns None when the input cannot be scored identically this way (a feature whose input
+column is not of a plain numeric, string, bool or date type, or a timestamp feature): such input streams
+through Python instead. A model keeps the SQL compiled for each input it saw (`cached`).
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
-from typing import Iterable
+from typing import Callable, Iterable
 
 import duckdb
 
@@ -32,7 +34,7 @@ _CATEGORICAL = ("VARCHAR", "BOOLEAN", "DATE")
 _LABEL_TYPES = {"string": "VARCHAR", "large_string": "VARCHAR", "bool": "BOOLEAN", "int8": "TINYINT",
                 "int16": "SMALLINT", "int32": "INTEGER", "int64": "BIGINT", "uint8": "UTINYINT",
                 "uint16": "USMALLINT", "uint32": "UINTEGER", "uint64": "UBIGINT"}
-
+COMPILED_PER_MODEL = 64  # inputs whose SQL a model keeps (`cached`)
 
 _PREFIXED = re.compile(r"__sqlml(\d*)_")
 
@@ -45,31 +47,35 @@ def internal_prefix(columns: Iterable[str]) -> str:
 
 
 def number(value: float) -> str:
-    return f"({float(value)!r})"
+    """A DOUBLE literal of exactly `value` (scientific notation: DuckDB reads no DECIMAL that it must cast)."""
+    text = repr(float(value))
+    text = text if "e" in text else text + "e0"
+    return f"({text})" if text.startswith("-") else text
 
 
 def balanced_sum(terms: list[str]) -> str:
     """`terms` added as a balanced tree: expression depth log2(n), within DuckDB's parser limit even
-    for thousands of features."""
+    for thousands of features (and DuckDB binds a deep chain of additions in quadratic time)."""
     if len(terms) == 1:
         return terms[0]
     middle = len(terms) // 2
     return f"({balanced_sum(terms[:middle])} + {balanced_sum(terms[middle:])})"
 
 
-def numeric_term(column: str, weight: float, spec: dict, affine: tuple[float, float]) -> tuple[str, float]:
-    """(expression, constant) of `weight` times one encoded numeric feature (a * imputed value + b)."""
+def numeric_term(value: str, weight: float, spec: dict, affine: tuple[float, float]) -> tuple[str, float]:
+    """(expression, constant) of `weight` times one encoded numeric feature (a * imputed value + b); `value`
+    is the feature's DOUBLE input (`compilable_features`)."""
     a, b = affine
-    return f"{number(weight * a)} * coalesce(CAST({column} AS DOUBLE), {number(spec['mean'])})", weight * b
+    return f"{number(weight * a)} * coalesce({value}, {number(spec['mean'])})", weight * b
 
 
-def finite_check(model: Model, score: str, floats: dict[str, str]) -> str:
+def finite_check(model: Model, score: str, floats: dict[str, str], prefix: str) -> str:
     """`score` (a column), or an error naming the first NaN/inf column of `floats` (feature -> quoted column),
-    found by position in one list of them (a CASE per column, in a query this wide, takes DuckDB quadratic
-    time to plan); a non-finite score from finite values overflowed."""
+    found by position in one list of them (a lambda: one expression to plan, however many columns); a
+    non-finite score from finite values overflowed."""
     names = ", ".join(map(literal, floats))
-    finite = ", ".join(f"isfinite(CAST({column} AS DOUBLE))" for column in floats.values())
-    column = (f"{literal(DATA_ERROR_MARKER + 'column ' + chr(39))} || [{names}][list_position([{finite}], false)] || "
+    finite = f"list_transform([{', '.join(floats.values())}], lambda {prefix}v: isfinite({prefix}v))"
+    column = (f"{literal(DATA_ERROR_MARKER + 'column ' + chr(39))} || [{names}][list_position({finite}, false)] || "
               + literal("' has NaN or infinite value(s); replace or filter them (NULL is the missing value, imputed "
                         "with the training mean)"))
     overflow = literal(f"{DATA_ERROR_MARKER}the scores of model {model.version.qualified_name} overflow double "
@@ -78,24 +84,28 @@ def finite_check(model: Model, score: str, floats: dict[str, str]) -> str:
 
 
 def categorical_term(column: str, weights: list[float], spec: dict) -> str:
-    """One one-hot encoded feature's share of a score: the weight of its category, 0 if unseen."""
+    """One one-hot encoded feature's share of a score: the weight of its category, 0 if unseen (`column`: a
+    VARCHAR, or the input column cast to one)."""
     cases = " ".join(f"WHEN {literal(value)} THEN {number(w)}" for value, w in zip(spec["vocabulary"], weights))
-    known = f"CASE CAST({column} AS VARCHAR) {cases} ELSE 0.0 END" if cases else "0.0"
-    null = number(weights[-1]) if spec["has_null"] else "0.0"
-    return f"(CASE WHEN {column} IS NULL THEN {null} ELSE {known} END)"
+    known = f"CASE {column} {cases} ELSE 0.0 END" if cases else "0.0"
+    if not spec["has_null"]:  # NULL matches no category
+        return known
+    return f"(CASE WHEN {column} IS NULL THEN {number(weights[-1])} ELSE {known} END)"
 
 
 def compilable_features(model: Model, columns: dict[str, str], types: dict[str, str]) -> list[tuple] | None:
-    """(spec, quoted input column, width in the encoded matrix) per feature, or None if some feature's
-    input type cannot be encoded in SQL exactly as the streaming path encodes it."""
+    """(spec, input value, width in the encoded matrix) per feature, the value a DOUBLE (numeric) or VARCHAR
+    (categorical) expression of the quoted input column; None if some feature's input type cannot be
+    encoded in SQL exactly as the streaming path encodes it."""
     features = []
     for spec in model.encoder.specs:
         column, duck_type = quote_identifier(columns[spec["name"]]), types[spec["name"]]
         if spec["kind"] == "numeric" and duck_type.startswith(_NUMERIC):
-            features.append((spec, column, 1))
+            features.append((spec, column if duck_type == "DOUBLE" else f"CAST({column} AS DOUBLE)", 1))
         elif spec["kind"] == "categorical" and duck_type in _CATEGORICAL and \
                 spec["type"].split("[")[0] in ("string", "large_string", "bool", "date32"):
-            features.append((spec, column, len(spec["vocabulary"]) + spec["has_null"]))
+            features.append((spec, column if duck_type == "VARCHAR" else f"CAST({column} AS VARCHAR)",
+                             len(spec["vocabulary"]) + spec["has_null"]))
         else:
             return None
     return features
@@ -106,12 +116,12 @@ def linear_scores(model: Model, features: list[tuple], coef, intercept) -> list[
     expressions = []
     for weights, constant in zip(coef, intercept):
         terms, constant, position = [], float(constant), 0
-        for spec, column, width in features:
+        for spec, value, width in features:
             if spec["kind"] == "numeric":
-                term, shift = numeric_term(column, weights[position], spec, model.encoder.affine(spec))
+                term, shift = numeric_term(value, weights[position], spec, model.encoder.affine(spec))
                 constant += shift
             else:
-                term = categorical_term(column, list(weights[position:position + width]), spec)
+                term = categorical_term(value, list(weights[position:position + width]), spec)
             terms.append(term)
             position += width
         expressions.append(balanced_sum([number(constant), *terms]))
@@ -132,17 +142,54 @@ def input_features(model: Model, relation: duckdb.DuckDBPyRelation, mapping: dic
     return features, floats
 
 
-def scored_source(model: Model, input_sql: str, scores: list[str], floats: dict[str, str], prefix: str) -> str:
-    """A subquery: the input plus <prefix>s<j> := scores[j], the first checked finite when the input has float
-    columns (a NaN or infinite value raises the DataError naming the column)."""
-    first = f"{prefix}unchecked" if floats else f"{prefix}s0"
-    named = ", ".join(f"{s} AS {first if j == 0 else f'{prefix}s{j}'}" for j, s in enumerate(scores))
-    source = f"(SELECT *, {named} FROM ({input_sql}) AS {prefix}input)"
-    if floats:  # not SELECT * REPLACE: planning it with an expression reading every column is quadratic
-        source = f"(SELECT * EXCLUDE ({first}), {finite_check(model, first, floats)} AS {prefix}s0 FROM {source})"
-    return source
+def scored_source(input_sql: str, scores: list[str], prefix: str) -> str:
+    """A subquery: the input plus <prefix>s<j> := scores[j]."""
+    named = ", ".join(f"{s} AS {prefix}s{j}" for j, s in enumerate(scores))
+    return f"(SELECT *, {named} FROM ({input_sql}) AS {prefix}input)"
 
 
+def checked_source(model: Model, source: str, floats: dict[str, str], prefix: str) -> str:
+    """`source` (scored_source's) with its first score checked finite when the input has float columns (a
+    NaN or infinite value raises the DataError naming the column)."""
+    if not floats:
+        return source
+    first = f"{prefix}s0"
+    return f"(SELECT * EXCLUDE ({first}), {finite_check(model, first, floats, prefix)} AS {first} FROM {source})"
+
+
+def cached(compile_predict: Callable) -> Callable:
+    """`compile_predict` keeping its SQL on the model (a version's Model lives in the ModelCache), by input
+    text, input columns and types, and threshold: a repeated statement skips compiling."""
+
+    @functools.wraps(compile_predict)
+    def compile_once(model: Model, input_sql: str, relation: duckdb.DuckDBPyRelation, mapping: dict[str, str],
+                     threshold: float | None) -> str | None:
+        key = (input_sql, tuple(relation.columns), tuple(map(str, relation.types)), threshold)
+        if key not in model.compiled:
+            if len(model.compiled) >= COMPILED_PER_MODEL:
+                model.compiled.clear()
+            model.compiled[key] = compile_predict(model, input_sql, relation, mapping, threshold)
+        return model.compiled[key]
+
+    return compile_once
+
+
+def _probabilities(model: Model, source: str, scores: int, checked: str, p: str) -> tuple[str, list[str]]:
+    """(subquery, probability columns) of a classifier: a sigmoid of the one score (as the streaming path
+    computes it: 1 / (1 + exp(-s)), 0 or 1 where exp overflows), else a softmax shifted by the largest score."""
+    if scores == 1:
+        return f"(SELECT * EXCLUDE ({p}s0), 1 / (1 + exp(-({checked}))) AS {p}p1 FROM {source})", [f"1 - {p}p1", f"{p}p1"]
+    s = [f"{p}s{j}" for j in range(scores)]
+    top = f"greatest({', '.join(s)})"
+    exps = f"SELECT * EXCLUDE ({', '.join(s)}), {', '.join(f'exp({sj} - {top}) AS {p}e{j}' for j, sj in enumerate(s))}"
+    total = " + ".join(f"{p}e{j}" for j in range(scores))
+    divided = ", ".join(f"{p}e{j} / ({total}) AS {p}p{j}" for j in range(scores))
+    excluded = ", ".join(f"{p}e{j}" for j in range(scores))
+    return (f"(SELECT * EXCLUDE ({excluded}), {divided} FROM ({exps} FROM {source}))",
+            [f"{p}p{j}" for j in range(scores)])
+
+
+@cached
 def compile_predict(model: Model, input_sql: str, relation: duckdb.DuckDBPyRelation,
                     mapping: dict[str, str], threshold: float | None) -> str | None:
     """The SQL of ML.PREDICT over `input_sql` (whose bound `relation` gives column types), or None."""
@@ -153,31 +200,28 @@ def compile_predict(model: Model, input_sql: str, relation: duckdb.DuckDBPyRelat
         return None
     p = internal_prefix(relation.columns)
     scores = linear_scores(model, features, model.estimator.coef, model.estimator.intercept)
-    source = scored_source(model, input_sql, scores, floats, p)
+    source = scored_source(input_sql, scores, p)
     s = [f"{p}s{j}" for j in range(len(scores))]
+    checked = finite_check(model, s[0], floats, p) if floats else s[0]
     if model.task == "dimensionality_reduction":
-        components = ", ".join(f"{sj} AS principal_component_{j + 1}" for j, sj in enumerate(s))
+        components = ", ".join(f"{checked if j == 0 else sj} AS principal_component_{j + 1}" for j, sj in enumerate(s))
         return f"SELECT * EXCLUDE ({', '.join(s)}), {components} FROM {source}"
     label = model.version.label
     if not model.is_classifier:
-        return f"SELECT * EXCLUDE ({s[0]}), {s[0]} AS {quote_identifier('predicted_' + label)} FROM {source}"
+        return f"SELECT * EXCLUDE ({s[0]}), {checked} AS {quote_identifier('predicted_' + label)} FROM {source}"
+    if len(scores) > 1:
+        source, checked = checked_source(model, source, floats, p), s[0]
+    source, probabilities = _probabilities(model, source, len(scores), checked, p)
     k = len(model.classes)
-    ps = [f"{p}p{j}" for j in range(k)]
-    if len(scores) == 1:  # binary: the score of the positive class through a stable sigmoid
-        positive = f"CASE WHEN {s[0]} >= 0 THEN 1 / (1 + exp(-{s[0]})) ELSE exp({s[0]}) / (1 + exp({s[0]})) END"
-        probabilities = f"1 - ({positive}) AS {ps[0]}, {positive} AS {ps[1]}"
-    else:  # softmax, shifted by the largest score
-        top = f"greatest({', '.join(s)})"
-        exps = [f"exp({sj} - {top})" for sj in s]
-        probabilities = ", ".join(f"{e} / ({' + '.join(exps)}) AS {pj}" for e, pj in zip(exps, ps))
     if k == 2:
-        predicted = f"CASE WHEN {ps[1]} > {number(threshold)} THEN {_class_literal(model, 1)} " \
+        predicted = f"CASE WHEN {probabilities[1]} > {number(threshold)} THEN {_class_literal(model, 1)} " \
                     f"ELSE {_class_literal(model, 0)} END"
     else:
-        listed = ", ".join(ps)
+        listed = ", ".join(probabilities)
         predicted = f"[{', '.join(_class_literal(model, j) for j in range(k))}][list_position([{listed}], " \
                     f"greatest({listed}))]"
-    probs = ", ".join(f"struct_pack(label := {_class_literal(model, j)}, prob := {pj})" for j, pj in enumerate(ps))
-    return (f"SELECT * EXCLUDE ({', '.join(s + ps)}), {predicted} AS {quote_identifier('predicted_' + label)}, "
-            f"[{probs}] AS {quote_identifier('predicted_' + label + '_probs')} "
-            f"FROM (SELECT *, {probabilities} FROM {source})")
+    probs = ", ".join(f"struct_pack(label := {_class_literal(model, j)}, prob := {pj})"
+                      for j, pj in enumerate(probabilities))
+    internal = ", ".join(pj for pj in probabilities if pj.startswith(p))
+    return (f"SELECT * EXCLUDE ({internal}), {predicted} AS {quote_identifier('predicted_' + label)}, "
+            f"[{probs}] AS {quote_identifier('predicted_' + label + '_probs')} FROM {source}")

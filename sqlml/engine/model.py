@@ -20,6 +20,7 @@ class Model:
 
     def __init__(self, version: ModelVersion):
         self.version = version
+        self.compiled: dict[tuple, str | None] = {}  # ML.PREDICT's SQL by input (engine/linear_sql.cached)
         artifacts.verify(version)
         try:
             self._load(version)
@@ -92,24 +93,23 @@ class Model:
 
 class ModelCache:
     """The models a connection has loaded, by version identity, so a statement on a known version skips
-    reading and parsing its artifact; and whether the catalog was seen to exist. Safe to share between
+    reading and parsing its artifact; and where each model name led (catalog.locate), by catalog generation,
+    so a statement on an unchanged catalog asks it one tiny query (catalog.generation). Safe to share between
     threads (two that miss at once may both load a version; the last one's copy stays)."""
 
     SIZE = 32
+    LOCATED = 1024
 
     def __init__(self):
-        self._models: dict[tuple, tuple[int, Model]] = {}
-        self._catalog_seen = False
+        self._models: dict[tuple, tuple[tuple, Model]] = {}
+        self._located: dict[tuple, tuple] = {}
+        self._tracked: bool | None = None  # whether the catalog has generations (None: no catalog seen yet)
         self._lock = threading.Lock()  # the server's clients share one cache from their own threads
 
     def get(self, cur, name: tuple[str | None, str], version: int | None = None, trial_id: int | None = None) -> Model:
         """The model `name` (at `version`, else its active one; as its tuning trial `trial_id` left it),
         loaded once per version and trial."""
-        if not self._catalog_seen:
-            if not catalog.exists(cur):
-                raise ProgrammingError(f"model {catalog.resolve_name(cur, name)[0]}.{name[1]} does not exist")
-            self._catalog_seen = True
-        schema, model, version, identity = catalog.locate(cur, name, version)
+        schema, model, version, identity = self.locate(cur, name, version)
         key = (schema.lower(), model.lower(), version, trial_id)
         with self._lock:
             cached = self._models.get(key)
@@ -122,6 +122,30 @@ class ModelCache:
                 self._models.pop(next(iter(self._models)))
             self._models[key] = (identity, loaded)
         return loaded
+
+    def locate(self, cur, name: tuple[str | None, str], version: int | None = None) -> tuple[str, str, int, tuple]:
+        """catalog.locate's answer, asked again only when the catalog's generation (as `cur` sees it: its
+        own uncommitted writes included) changed. A catalog of an older sqlml, not written before this cache
+        first saw it, has no generation: it is asked every time."""
+        tracked = self._tracked
+        if tracked is None:
+            if not catalog.exists(cur):
+                raise ProgrammingError(f"model {catalog.resolve_name(cur, name)[0]}.{name[1]} does not exist")
+            tracked = catalog.has_table(cur, "catalog_writes")
+            if not catalog.in_transaction(cur):  # else the catalog may be the user's uncommitted work
+                self._tracked = tracked
+        if not tracked:
+            return catalog.locate(cur, name, version, checksum=False)
+        key = (catalog.generation(cur), name[0] and name[0].lower(), name[1].lower(), version)
+        with self._lock:
+            found = self._located.get(key)
+        if found is None:
+            found = catalog.locate(cur, name, version)
+            with self._lock:
+                if len(self._located) >= self.LOCATED:
+                    self._located.clear()
+                self._located[key] = found
+        return found
 
 
 def predicted_labels(probabilities: np.ndarray, threshold: float | None) -> np.ndarray:

@@ -32,8 +32,8 @@ from sqlml.engine.progress import Listener, Progress
 from sqlml.engine.params import Parameters, bind, check_places, literal, quote_identifier
 from sqlml.engine.positions import Origin, located
 from sqlml.engine.statements import STATEMENTS
-from sqlml.parser import (AlterModel, CreateModel, DropModel, MLFunction, has_ml_keyword, is_ml_statement,
-                          parse_statement, split_statements)
+from sqlml.parser import (AlterModel, CreateModel, DropModel, MLFunction, explain_prefix, has_ml_keyword,
+                          is_ml_statement, parse_statement, split_statements)
 
 # parsing is pure (text -> tree; the tree is only read): statements a client repeats parse once
 _parse = functools.lru_cache(maxsize=256)(parse_statement)
@@ -184,10 +184,12 @@ class SessionCursor:
             return has_result
 
     def _execute_one(self, text: str, params) -> bool:
-        if not _is_ml_statement(text):
+        explain = explain_prefix(text)  # EXPLAIN [ANALYZE] of an ML statement: DuckDB's plan of what it runs
+        if not _is_ml_statement(text[len(explain):]):
             self.duck.execute(text, params)
             return True
-        origin = Origin(text)
+        origin = Origin(text).derive(len(explain))
+        text = text[len(explain):]
         if params:
             check_places(_parse(text))
             text, self._parameters, splices = bind(text, params)
@@ -196,6 +198,8 @@ class SessionCursor:
         statement = _parse(text)
         self._context = self._new_context(origin)
         handler = STATEMENTS.get(type(statement))
+        if handler is not None and explain:
+            raise errors.NotSupportedError("EXPLAIN shows DuckDB's plan of a query; a model statement has none")
         if handler is not None:
             if self.session.read_only and isinstance(statement, (CreateModel, DropModel, AlterModel)):
                 raise errors.OperationalError("the database is open read-only: models cannot be changed")
@@ -204,19 +208,20 @@ class SessionCursor:
             raise errors.NotSupportedError(f"ML functions cannot be used in CREATE {statement.kind}: their "
                                            "results exist while a statement runs; use CREATE TABLE ... AS")
         try:
-            self._run_planned(text, statement, origin)
+            self._run_planned(text, statement, origin, explain)
         except duckdb.InvalidInputException as exc:
             if "already been consumed" not in str(exc):
                 raise
             self.release()  # DuckDB scans a relation twice (PIVOT, recursive CTE): hold them in memory
             self._context = self._new_context(origin)
-            self._run_planned(text, statement, origin, materialize=True)
+            self._run_planned(text, statement, origin, explain, materialize=True)
         return True
 
-    def _run_planned(self, text: str, statement, origin: Origin, materialize: bool = False) -> None:
+    def _run_planned(self, text: str, statement, origin: Origin, explain: str = "", materialize: bool = False) -> None:
+        """Plan `text` and run it (prefixed with `explain`: an EXPLAIN [ANALYZE] of what it became)."""
         planned, splices = self._plan(text, statement, materialize)
-        with located(self.duck, planned, origin.derive(0, splices)):
-            self.duck.execute(planned)
+        with located(self.duck, explain + planned, origin.derive(0, [(0, 0, len(explain)), *splices])):
+            self.duck.execute(explain + planned)
 
     def _new_context(self, origin: Origin | None) -> MLContext:
         return MLContext(self.duck, self._open_input, self._plan, self.session.models,

@@ -11,6 +11,7 @@ from sqlml.parser.nodes import (
     ShowModels,
 )
 from sqlml.parser.statements import (
+    explain_prefix,
     has_ml_keyword,
     is_ml_statement,
     leading_words,
@@ -27,6 +28,7 @@ __all__ = [
     "MLFunction",
     "ShowModels",
     "SqlmlDialect",
+    "explain_prefix",
     "has_ml_keyword",
     "is_ml_statement",
     "leading_words",

@@ -14,6 +14,8 @@ from sqlml.parser.dialect import SqlmlDialect, is_ml_call, ml_statement_prefix
 _ML_KEYWORD = re.compile(r"\bML\s*(?:\.|--|/\*)|\bMODELS?\b", re.IGNORECASE)
 _BLANKS_AND_COMMENTS = re.compile(r"(?:\s+|--[^\n]*|/\*.*?\*/)*", re.DOTALL)
 _LEADING_WORDS = re.compile(r"\w+(?:\s+\w+){0,3}")
+_EXPLAIN = re.compile(rf"EXPLAIN\b{_BLANKS_AND_COMMENTS.pattern}(?:ANALY[SZ]E\b{_BLANKS_AND_COMMENTS.pattern})?"
+                      rf"(?:\(\s*(?:ANALY[SZ]E|FORMAT)\b[^()]*\){_BLANKS_AND_COMMENTS.pattern})?", re.IGNORECASE | re.DOTALL)
 _DIALECT = SqlmlDialect()
 MAX_NESTING = 32  # levels of (), [] and {} an ML statement may nest (see _check_nesting)
 _OPENING = (TokenType.L_PAREN, TokenType.L_BRACKET, TokenType.L_BRACE)
@@ -25,6 +27,13 @@ def leading_words(sql: str) -> list[str]:
     end needs to name or classify it (`CREATE TABLE`, `SHOW`) without parsing it."""
     run = _LEADING_WORDS.match(sql, _BLANKS_AND_COMMENTS.match(sql).end())
     return run.group().upper().split() if run else []
+
+
+def explain_prefix(sql: str) -> str:
+    """The `EXPLAIN [ANALYZE] [(options)]` starting a statement (with the blanks and comments around it), or
+    '': the statement it explains follows it."""
+    match = _EXPLAIN.match(sql, _BLANKS_AND_COMMENTS.match(sql).end())
+    return sql[:match.end()] if match else ""
 
 
 def _line_col(sql: str, offset: int) -> tuple[int, int]:

@@ -31,11 +31,12 @@ def _as_category_strings(frame: pd.DataFrame) -> pd.DataFrame:
     return out.where(out.notna(), None)
 
 
-def linear_matrices(train: pd.DataFrame, test: pd.DataFrame, scale: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """Mean-imputed numerics (standardized when `scale`), then one-hot categories."""
+def linear_matrices(train: pd.DataFrame, test: pd.DataFrame, scale: bool = True,
+                    numeric: list[str] = NUMERIC) -> tuple[np.ndarray, np.ndarray]:
+    """Mean-imputed `numeric` columns (standardized when `scale`), then one-hot categories."""
     imputer, scaler = SimpleImputer(strategy="mean"), StandardScaler(with_mean=scale, with_std=scale)
-    numeric_train = scaler.fit_transform(imputer.fit_transform(train[NUMERIC]))
-    numeric_test = scaler.transform(imputer.transform(test[NUMERIC]))
+    numeric_train = scaler.fit_transform(imputer.fit_transform(train[numeric]))
+    numeric_test = scaler.transform(imputer.transform(test[numeric]))
     encoder = OneHotEncoder(handle_unknown="ignore", sparse_output=False)
     cat_train = _as_category_strings(train).fillna("\x00NULL")  # NULL as a category of its own
     encoder.fit(cat_train)

@@ -149,6 +149,7 @@ def test_versions_stored_before_checksums_load_with_the_structural_checks(traine
     with duckdb.connect(str(older)) as con:
         for table in ("model_versions", "model_trials"):
             con.execute(f"ALTER TABLE sqlml.{table} DROP COLUMN artifact_sha256")
+        con.execute("DROP TABLE sqlml.catalog_writes")  # newer still than checksums
     tamper(older, "forest", _forest("left_child", 0), fix_checksum=False)
     linear, forest = probe("SELECT * FROM ML.PREDICT(MODEL linear, TABLE t)", older), \
         probe("SELECT * FROM ML.PREDICT(MODEL forest, TABLE t)", older)  # read-only: nothing is upgraded
