@@ -17,7 +17,7 @@ import sys
 from sqlml.errors import Error
 from sqlml.shell.commands import ExitShell
 from sqlml.shell.render import MODES
-from sqlml.shell.runner import Shell
+from sqlml.shell.core import Shell
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -15,10 +15,10 @@ import pytest
 import sqlml
 from sqlml.cli import main as cli_main
 from sqlml.parser import split_statements
-from sqlml.engine.automl import TASKS as AUTOML_TASKS
-from sqlml.engine.functions import ML_FUNCTIONS
-from sqlml.engine.statements import STATEMENTS
-from sqlml.engine.trainers import TRAINERS
+from sqlml.engine.training.automl import TASKS as AUTOML_TASKS
+from sqlml.engine.functions.registry import ML_FUNCTIONS
+from sqlml.engine.model_statements import STATEMENTS
+from sqlml.engine.families import TRAINERS
 from sqlml.parser.options import EXPORT_OPTIONS, MODEL_TYPE_DEFAULTS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -155,7 +155,7 @@ def test_relative_links_point_at_existing_files_and_headings(page):
 
 def _modules_named_in_the_architecture_table() -> set[str]:
     """The modules the table of docs/architecture.md's `## Modules` names, as paths under sqlml/: a cell's
-    first name gives the directory of the bare file names after it (`engine/predict.py`, `evaluate.py`)."""
+    first name gives the directory of the bare file names after it (`engine/functions/predict.py`, `evaluate.py`)."""
     section = (ROOT / "docs" / "architecture.md").read_text().split("## Modules", 1)[1].split("\n## ", 1)[0]
     named = set()
     for cell in re.findall(r"^\| ([^|]*) \|", section, re.M):
@@ -170,7 +170,7 @@ def test_architecture_names_every_module():
     modules = {path.relative_to(ROOT / "sqlml").as_posix() for path in (ROOT / "sqlml").rglob("*.py")
                if path.name != "__init__.py"}
     named = _modules_named_in_the_architecture_table()
-    assert "engine/evaluate.py" in named  # the shorthand `engine/predict.py`, `evaluate.py` is understood
+    assert "engine/functions/evaluate.py" in named  # the shorthand `engine/functions/predict.py`, `evaluate.py` is understood
     assert not modules - named, f"docs/architecture.md's module table lacks {sorted(modules - named)}"
     assert not named - modules, f"docs/architecture.md names modules that do not exist: {sorted(named - modules)}"
 

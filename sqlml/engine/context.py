@@ -1,21 +1,18 @@
-"""What an ML function handler may use: the catalog, its input as a stream, its STRUCT parameters; where
-EXPORT MODEL may write and CREATE MODEL read a model file."""
+"""What an ML function handler may use: the catalog, its input as a stream, its STRUCT parameters."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable, Iterator
 
 import duckdb
 import pyarrow as pa
 from sqlglot import exp
 
-from sqlml.engine.files import inside
-from sqlml.engine.model import Model, ModelCache
-from sqlml.engine.positions import Origin, located
+from sqlml.engine.policies import ExportPolicy, ImportPolicy
+from sqlml.engine.store.model import Model, ModelCache
+from sqlml.engine.sqltext.positions import Origin, located
 from sqlml.engine.progress import Progress
-from sqlml.errors import NotSupportedError, OperationalError, ProgrammingError
+from sqlml.errors import NotSupportedError, ProgrammingError
 from sqlml.parser import MLFunction, has_ml_keyword, is_ml_statement
 
 
@@ -32,51 +29,6 @@ def batch_rows(width: int) -> int:
 def calls_ml(sql: str) -> bool:
     """Whether a query calls ML functions (then only planning it can bind it)."""
     return has_ml_keyword(sql) and is_ml_statement(sql)
-
-
-@dataclass(frozen=True)
-class ExportPolicy:
-    """Where EXPORT MODEL may write: anywhere (the default: a local user's own files), nowhere (`allowed`
-    False), or only inside `directory` (a server's --export-dir)."""
-
-    allowed: bool = True
-    directory: str | None = None
-
-    def resolve(self, uri: str) -> str:
-        """The path to write for `uri` (relative to `directory`, if any); OperationalError if not allowed."""
-        if not self.allowed:
-            raise OperationalError("EXPORT MODEL is not allowed on this connection (a server allows it inside "
-                                   "its --export-dir)")
-        if self.directory is None:
-            return uri
-        path = inside(self.directory, uri)
-        if path is None:
-            raise OperationalError(f"EXPORT MODEL: uri {uri!r} is outside the export directory "
-                                   f"{Path(self.directory).resolve()}")
-        return str(path)
-
-
-@dataclass(frozen=True)
-class ImportPolicy:
-    """Where CREATE MODEL ... OPTIONS(model_path=...) may read: wherever DuckDB's own readers may (the
-    default: a local user's files, unless DuckDB's enable_external_access is false), nowhere (`allowed`
-    False), or only inside `directory` (a server's --import-dir, whatever DuckDB's setting)."""
-
-    allowed: bool = True
-    directory: str | None = None
-
-    def resolve(self, path: str, external_access: bool) -> str:
-        """The file to read for model_path `path` (relative to `directory`, if any); OperationalError if not
-        allowed, with the same message whether or not the file exists. `external_access`: DuckDB's setting."""
-        if not self.allowed or (self.directory is None and not external_access):
-            raise OperationalError(f"Permission Error: model_path {path!r} cannot be read: file access is disabled "
-                                   "on this connection (a server reads models inside its --import-dir only)")
-        if self.directory is None:
-            return path
-        found = inside(self.directory, path)
-        if found is None:
-            raise OperationalError(f"Permission Error: model_path {path!r} is outside the server's import directory")
-        return str(found)
 
 
 class MLContext:
@@ -96,7 +48,7 @@ class MLContext:
                  exports: ExportPolicy = ExportPolicy(), imports: ImportPolicy = ImportPolicy(),
                  origin: Origin | None = None):
         self.cur = cur
-        self.origin = origin  # how the statement's text derives from the user's (engine/positions.py)
+        self.origin = origin  # how the statement's text derives from the user's (engine/sqltext/positions.py)
         self.origins: dict[str, Origin] = {}  # the parts of the statement run alone, by their text
         self.models = models
         self.run_input = run_input

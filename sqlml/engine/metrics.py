@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn import metrics as skm
 
-from sqlml.engine.model import predicted_labels
+from sqlml.engine.store.model import predicted_labels
 
 CLASSIFICATION_METRICS = ("precision", "recall", "accuracy", "f1_score", "log_loss", "roc_auc")
 REGRESSION_METRICS = ("mean_absolute_error", "mean_squared_error", "mean_squared_log_error",

@@ -23,15 +23,17 @@ import pyarrow as pa
 from sqlglot import exp
 
 from sqlml import errors
-from sqlml.engine.context import ExportPolicy, ImportPolicy, MLContext
-from sqlml.engine.functions import ML_FUNCTIONS, TAKES_VALUES
-from sqlml.engine.linear_sql import DATA_ERROR_MARKER
-from sqlml.engine import catalog
-from sqlml.engine.model import ModelCache
+from sqlml.engine.context import MLContext
+from sqlml.engine.policies import ExportPolicy, ImportPolicy
+from sqlml.engine.functions.registry import ML_FUNCTIONS, TAKES_VALUES
+from sqlml.engine.compiled.linear import DATA_ERROR_MARKER
+from sqlml.engine.store import catalog
+from sqlml.engine.store.model import ModelCache
 from sqlml.engine.progress import Listener, Progress
-from sqlml.engine.params import Parameters, bind, check_places, literal, quote_identifier
-from sqlml.engine.positions import Origin, located
-from sqlml.engine.statements import STATEMENTS
+from sqlml.engine.sqltext.parameters import Parameters, bind, check_places
+from sqlml.engine.sqltext.quoting import literal, quote_identifier
+from sqlml.engine.sqltext.positions import Origin, located
+from sqlml.engine.model_statements import STATEMENTS
 from sqlml.parser import (AlterModel, CreateModel, DropModel, MLFunction, explain_prefix, has_ml_keyword,
                           is_ml_statement, parse_statement, split_statements)
 
@@ -96,7 +98,7 @@ class _Translated:
         if exc_type is RuntimeError and str(exc) == "Query interrupted":  # DuckDB's answer to Ctrl-C
             raise KeyboardInterrupt from None
         if issubclass(exc_type, duckdb.Error):
-            if DATA_ERROR_MARKER in str(exc):  # raised by compiled SQL (engine/linear_sql.py)
+            if DATA_ERROR_MARKER in str(exc):  # raised by compiled SQL (engine/compiled/linear.py)
                 raise errors.DataError(str(exc).split(DATA_ERROR_MARKER, 1)[1]) from None
             streamed = self.cursor._stream_errors()
             if streamed:

@@ -7,13 +7,13 @@ from __future__ import annotations
 import numpy as np
 from sklearn.ensemble import RandomForestClassifier
 
-from sqlml.engine.trainers.boosted_tree import BoosterModel
-from sqlml.engine.trainers.dnn import DNNModel
-from sqlml.engine.trainers.kmeans import KMeansModel
-from sqlml.engine.trainers.lightgbm_onnx import Trees, booster_nodes
-from sqlml.engine.trainers.linear import LinearModel
-from sqlml.engine.trainers.pca import PCAModel
-from sqlml.engine.trainers.random_forest import ForestModel
+from sqlml.engine.families.boosted_tree import BoosterModel
+from sqlml.engine.families.dnn import DNNModel
+from sqlml.engine.families.kmeans import KMeansModel
+from sqlml.engine.families.lightgbm_onnx import Trees, booster_nodes
+from sqlml.engine.families.linear import LinearModel
+from sqlml.engine.families.pca import PCAModel
+from sqlml.engine.families.random_forest import ForestModel
 from sqlml.export.graph import Graph
 
 

@@ -24,7 +24,7 @@ import pyarrow as pa
 from onnx import TensorProto
 
 from sqlml.engine.context import MLContext
-from sqlml.engine.model import Model
+from sqlml.engine.store.model import Model
 from sqlml.errors import DataError, NotSupportedError, OperationalError, ProgrammingError
 from sqlml.export import sidecars
 from sqlml.export.estimators import ESTIMATORS

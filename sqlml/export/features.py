@@ -1,4 +1,4 @@
-"""The model's automatic preprocessing (engine/features.py) as ONNX: raw input columns -> feature matrix.
+"""The model's automatic preprocessing (engine/data/features.py) as ONNX: raw input columns -> feature matrix.
 
 One graph input per feature column, shape [N, 1], typed as the column: double (float for FLOAT/REAL) for
 numbers (and unsigned 64-bit integers), int64 for other integers, string for strings, booleans ('true' /
@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 from onnx import TensorProto
 
-from sqlml.engine.features import FeatureEncoder, spec_leaves
-from sqlml.engine.trainers.onnx_model import INT64_NULL, duckdb_time
+from sqlml.engine.data.features import FeatureEncoder, spec_leaves
+from sqlml.engine.families.onnx_model import INT64_NULL, duckdb_time
 from sqlml.errors import NotSupportedError
 from sqlml.export.graph import Graph
 

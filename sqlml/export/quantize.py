@@ -22,12 +22,12 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 from onnxruntime.quantization import QuantType, quantize_dynamic
 
-from sqlml.engine.model import Model
-from sqlml.engine.trainers.boosted_tree import BoosterModel
-from sqlml.engine.trainers.dnn import DNNModel
-from sqlml.engine.trainers.linear import LinearModel
-from sqlml.engine.trainers.pca import PCAModel
-from sqlml.engine.trainers.random_forest import ForestModel
+from sqlml.engine.store.model import Model
+from sqlml.engine.families.boosted_tree import BoosterModel
+from sqlml.engine.families.dnn import DNNModel
+from sqlml.engine.families.linear import LinearModel
+from sqlml.engine.families.pca import PCAModel
+from sqlml.engine.families.random_forest import ForestModel
 from sqlml.errors import NotSupportedError
 
 def precision(quantize: str):

@@ -1,6 +1,6 @@
 """What EXPORT MODEL writes beside the .onnx file: <stem>.json, the machine-readable description
 (inputs, outputs, classes, NULL conventions, version, lineage, verification figures), and <stem>.md, a
-model card for people: ML.MODEL_CARD's (engine/model_card.py) with a section on the export (the graph's
+model card for people: ML.MODEL_CARD's (engine/functions/model_card.py) with a section on the export (the graph's
 inputs and their NULL values, outputs, verification figures)."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from __future__ import annotations
 import onnx
 from onnx import helper
 
-from sqlml.engine import model_card as cards
+from sqlml.engine.functions import model_card as cards
 from sqlml.engine.context import MLContext
-from sqlml.engine.model import Model
+from sqlml.engine.store.model import Model
 
 NULLS = {"double": "NaN", "float": "NaN", "int64": "-9223372036854775808 (the smallest int64)", "string": '""'}
 

@@ -1,6 +1,6 @@
 """A model's TRANSFORM clause as ONNX nodes, from the raw columns it reads to each feature it outputs.
 
-The fitted TRANSFORM outputs are DuckDB expressions (engine/transform.py). This translates the part of
+The fitted TRANSFORM outputs are DuckDB expressions (engine/data/transform.py). This translates the part of
 SQL they are written in: columns, number and string literals, + - * / and unary minus, comparisons, AND,
 OR and NOT in SQL's three-valued logic, IS [NOT] NULL, CASE, COALESCE, GREATEST / LEAST (ignoring NULL),
 CAST to numbers, integers and text, ||, NULLIF, struct literals and STRUCT_EXTRACT, one-entry sparse
@@ -26,8 +26,8 @@ import sqlglot
 from onnx import TensorProto
 from sqlglot import exp
 
-from sqlml.engine.features import column_kind, find_column
-from sqlml.engine.transform import Transform
+from sqlml.engine.data.features import column_kind, find_column
+from sqlml.engine.data.transform import Transform
 from sqlml.errors import NotSupportedError
 from sqlml.export.features import INT64_NULL, input_type
 from sqlml.export import text as text_nodes

@@ -103,7 +103,7 @@ NOT_TUNABLE = {"model_type", "input_label_cols", "data_split_method", "data_spli
 _SPLIT_DEFAULTS = {"input_label_cols": ["label"], "data_split_method": "AUTO_SPLIT",
                    "data_split_eval_fraction": None, "data_split_col": None, "seed": 0}
 _LINEAR = {**_SPLIT_DEFAULTS, "l1_reg": 0.0, "l2_reg": 0.0, "max_iterations": 20, "fit_intercept": True}
-# classifiers: row weights, and the fairness constraint they may train under (see engine/fairness.py)
+# classifiers: row weights, and the fairness constraint they may train under (see engine/functions/fairness.py)
 _CLASS_WEIGHTS = {"auto_class_weights": False, "class_weights": None, "fairness_constraint": None,
                   "sensitive_feature": None, "fairness_grid_size": None}  # None: 10, fairlearn's default
 _BOOSTED = {**_SPLIT_DEFAULTS, "l1_reg": 0.0, "l2_reg": 1.0, "max_iterations": 20, "learn_rate": 0.3,

@@ -17,7 +17,7 @@ import sys
 import threading
 
 import sqlml
-from sqlml.engine.context import ExportPolicy, ImportPolicy
+from sqlml.engine.policies import ExportPolicy, ImportPolicy
 from sqlml.engine.session import Session
 from sqlml.errors import Error
 from sqlml.server import log

@@ -25,7 +25,7 @@ from typing import Callable
 from sqlml import errors
 from sqlml.engine.session import SessionCursor
 from sqlml.parser import has_ml_keyword, leading_words, split_statements
-from sqlml.server import catalog, log, protocol, settings, types
+from sqlml.server import pg_catalog, log, protocol, settings, types
 from sqlml.server.auth import AuthenticationFailed
 from sqlml.server.sqlstate import ServerError, message, position, sqlstate
 
@@ -165,7 +165,7 @@ class Connection:
         for sql in self.server.setup_sql:
             self.cursor.duck.execute(sql)
         self.channel.logged_in(self.server.limits.max_message_bytes)
-        statuses = [protocol.parameter_status(k, v) for k, v in catalog.STARTUP_PARAMETERS.items()]
+        statuses = [protocol.parameter_status(k, v) for k, v in pg_catalog.STARTUP_PARAMETERS.items()]
         self.channel.send(protocol.authentication(0), *statuses,
                           protocol.backend_key_data(self.process_id, self.secret), protocol.ready_for_query("I"))
         return True
@@ -240,13 +240,13 @@ class Connection:
         if first[0] == "DEALLOCATE":  # a prepared statement of the extended protocol, by name
             self._deallocate(sql)
             return Result(first)
-        canned = catalog.answer(sql)
+        canned = pg_catalog.answer(sql)
         if canned is not None:
             names, rows, tag = canned
             remaining = iter(rows)
             return Result([tag], [(n, types.TEXT, -1) for n in names] if names else None,
                           fetch=lambda n: list(itertools.islice(remaining, n)))
-        text = settings.session_only(self.cursor.duck, catalog.rewrite(sql))
+        text = settings.session_only(self.cursor.duck, pg_catalog.rewrite(sql))
         self.as_sent = text == sql and not has_ml_keyword(sql)  # DuckDB's error positions are in the client's text
         self.running = True
         try:
@@ -273,7 +273,7 @@ class Connection:
         if first[0] not in _QUERY_WORDS and names in _STATUS_COLUMNS:
             row = duck.fetchone() if names == ["Count"] else None
             return Result(first, changed=row[0] if row else 0)
-        columns = [(catalog.column_name(name), oid, types.SIZES.get(oid, -1)) for name, oid in
+        columns = [(pg_catalog.column_name(name), oid, types.SIZES.get(oid, -1)) for name, oid in
                    ((d[0], types.oid_of(d[1])) for d in description)]
         cursor = self.cursor
 

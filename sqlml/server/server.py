@@ -12,7 +12,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 
 from sqlml.engine.session import Session
-from sqlml.server import catalog, log, protocol
+from sqlml.server import pg_catalog, log, protocol
 from sqlml.server.auth import Credentials
 from sqlml.server.connection import Connection
 
@@ -62,7 +62,7 @@ class Server(socketserver.ThreadingTCPServer):
         self._sockets = threading.BoundedSemaphore(2 * limits.max_connections)
         self.stopping = False
         self.database_names = {session.default_state[0], "postgres"}  # what a client's dbname may be
-        self.setup_sql = catalog.setup_sql(credentials.user if credentials is not None else "sqlml")
+        self.setup_sql = pg_catalog.setup_sql(credentials.user if credentials is not None else "sqlml")
         super().__init__(address, _Client)
 
     def process_request(self, request: socket.socket, client_address) -> None:

@@ -7,7 +7,7 @@ import re
 
 from prompt_toolkit.completion import Completer, Completion
 
-from sqlml.engine.functions import ML_FUNCTIONS
+from sqlml.engine.functions.registry import ML_FUNCTIONS
 from sqlml.errors import Error
 from sqlml.parser.options import OPTIONS
 from sqlml.shell.commands import COMMANDS

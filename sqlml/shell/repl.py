@@ -15,7 +15,7 @@ from pygments.lexers.sql import SqlLexer
 
 from sqlml.shell.commands import ExitShell
 from sqlml.shell.completion import ShellCompleter
-from sqlml.shell.runner import Shell, is_complete
+from sqlml.shell.core import Shell, is_complete
 
 PROMPT, CONTINUATION = "sqlml> ", "   ...> "
 

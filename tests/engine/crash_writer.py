@@ -9,7 +9,7 @@ waits for a line on stdin, which the test never sends: it kills the process ther
 
 import sys
 
-from sqlml.engine import catalog
+from sqlml.engine.store import catalog
 from sqlml.engine.session import Session
 
 ITERATIONS = 20

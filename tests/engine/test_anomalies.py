@@ -17,7 +17,7 @@ from sklearn.metrics.pairwise import cosine_distances, euclidean_distances
 from sklearn.preprocessing import normalize
 
 import sqlml
-from sqlml.engine.trainers.base import ScoreQuantiles
+from sqlml.engine.families.base import ScoreQuantiles
 from tests.engine.reference import fails, linear_matrices
 
 FEATURES = "SELECT x1, x2, color, flag FROM train"

@@ -17,7 +17,7 @@ import psycopg
 import pytest
 
 import sqlml
-from sqlml.engine.artifacts import check_trees
+from sqlml.engine.store.artifacts import check_trees
 from tests.engine.tampering import (documented_checksum, edit_forest, edit_lightgbm, lightgbm_array, probe, read_row,
                                     tamper)
 from tests.server.serving import dsn, serve

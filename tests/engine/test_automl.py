@@ -12,8 +12,8 @@ import pytest
 from sklearn.datasets import make_classification
 
 import sqlml
-from sqlml.engine import automl
-from sqlml.engine.trainers import TRAINERS
+from sqlml.engine.training import automl
+from sqlml.engine.families import TRAINERS
 from tests.engine.reference import fails
 
 SPLIT = "data_split_method='CUSTOM', data_split_col='is_eval'"

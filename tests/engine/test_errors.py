@@ -141,7 +141,7 @@ def test_failing_create_or_replace_keeps_previous_version_usable(with_model):
 def test_failed_catalog_write_rolls_back(with_model, monkeypatch):
     """A failure inside the catalog transaction (after the version and trial rows are written) leaves no
     trace."""
-    from sqlml.engine import catalog
+    from sqlml.engine.store import catalog
 
     real_insert = catalog.insert_version
 

@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 import sqlml
-from sqlml.engine import features, predict
-from sqlml.engine.trainers.linear import LinearModel
+from sqlml.engine.data import features
+from sqlml.engine.functions import predict
+from sqlml.engine.families.linear import LinearModel
 from tests.engine.reference import fails, tree_matrices
 
 BINARY = ("CREATE MODEL clf OPTIONS(model_type='logistic_reg', input_label_cols=['y_bin']) "

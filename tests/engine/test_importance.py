@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import sqlml
-from sqlml.engine.trainers.random_forest import TRUSTED_TYPES
+from sqlml.engine.families.random_forest import TRUSTED_TYPES
 from tests.engine.reference import fails
 
 FEATURES = "x1, x2, color, flag"  # the tree encoder's matrix columns, in this order

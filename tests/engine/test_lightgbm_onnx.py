@@ -10,7 +10,7 @@ import numpy as np
 import onnxruntime as ort
 import pytest
 
-from sqlml.engine.trainers.lightgbm_onnx import booster_to_onnx
+from sqlml.engine.families.lightgbm_onnx import booster_to_onnx
 
 
 def _train(objective: str, params: dict | None = None, rounds: int = 30, categorical=()):

@@ -1,4 +1,4 @@
-"""Linear models score in SQL (engine/linear_sql.py): the same rows, columns and values as the streaming
+"""Linear models score in SQL (engine/compiled/linear.py): the same rows, columns and values as the streaming
 path, which is itself checked against scikit-learn in test_reference.py."""
 
 from __future__ import annotations

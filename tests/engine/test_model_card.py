@@ -158,7 +158,7 @@ def test_markdown_shows_user_text_as_text(loaded, description):
                 "ELSE '`y` # *z*' END AS g, y_bin FROM test")
     cur.execute("CREATE MODEL m OPTIONS(model_type='logistic_reg', input_label_cols=['y_bin']) "
                 "AS SELECT * EXCLUDE (g) FROM hostile")
-    cur.execute(f"ALTER MODEL m SET OPTIONS(description={sqlml.engine.params.literal(description)}, "
+    cur.execute(f"ALTER MODEL m SET OPTIONS(description={sqlml.engine.sqltext.quoting.literal(description)}, "
                 "labels=[('team', '[t](http://t.co)')])")
     card = _card(loaded, "SELECT * FROM ML.MODEL_CARD(MODEL m, TABLE hostile, STRUCT('g' AS sensitive_feature))")
     lines = card.splitlines()

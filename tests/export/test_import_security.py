@@ -18,9 +18,9 @@ import psycopg
 import pytest
 
 import sqlml
-from sqlml.engine.context import ImportPolicy
+from sqlml.engine.policies import ImportPolicy
 from sqlml.engine.session import Session
-from sqlml.engine.trainers import onnx_model
+from sqlml.engine.families import onnx_model
 from tests.export.hostile import (DEADLINE, SECRET, affine_model, chain_model, hiding_external_data, leaky_model,
                                   loop_model, replace_artifact, run_script, with_external_w)
 from tests.server.serving import serve

@@ -1,0 +1,1 @@
+"""Scorers compiled to SQL: DuckDB evaluates the model as an expression."""

@@ -1,0 +1,1 @@
+"""Training and scoring data: feature encoding, TRANSFORM, preprocessing functions."""

@@ -1,0 +1,160 @@
+"""random_forest_regressor / random_forest_classifier on scikit-learn, stored with skops.
+
+Option mapping: num_parallel_tree -> n_estimators, max_tree_depth -> max_depth, subsample -> max_samples
+(bootstrap), colsample_bynode -> max_features, min_tree_child_weight -> min_samples_leaf (at least 1),
+min_split_loss -> min_impurity_decrease. Artifacts load with skops trusting exactly the tree type below:
+anything else in a stored artifact is refused. scikit-learn's Cython Tree trusts its arrays (a child or
+feature index out of range reads outside memory, a cycle loops forever), so each tree's state is checked
+while skops holds it as plain arrays, before any Tree is built from it; then the forest's shape.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections import deque
+from zipfile import ZipFile
+
+import numpy as np
+import skops.io as sio
+from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+from sklearn.tree._tree import Tree
+
+from sqlml.engine.store.artifacts import check_trees, expect, is_integer
+from sqlml.engine.families.base import TrainData
+
+TRUSTED_TYPES = ["sklearn.tree._tree.Tree"]
+
+
+class ForestModel:
+    def __init__(self, forest):
+        self.forest = forest
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        if isinstance(self.forest, RandomForestClassifier):
+            return self.forest.predict_proba(X)
+        return self.forest.predict(X)
+
+    @property
+    def n_features(self) -> int:
+        return self.forest.n_features_in_
+
+    def artifact(self) -> bytes:
+        return sio.dumps(self.forest)
+
+    @classmethod
+    def load(cls, data: bytes, n_classes: int = 0) -> "ForestModel":
+        forest = _load_checked(data, n_classes)
+        _check_forest(forest, n_classes)
+        return cls(forest)
+
+
+def _load_checked(data: bytes, n_classes: int):
+    """The object of a skops artifact, loaded as skops.io.loads does (its steps, from skops' internal modules),
+    but with every Tree's constructor arguments and state checked (`_check_tree_states`) before skops builds
+    the Tree from them."""
+    from skops.io._audit import audit_tree, get_tree
+    from skops.io._general import TypeNode
+    from skops.io._sklearn import TreeNode
+    from skops.io._utils import LoadContext
+
+    with ZipFile(io.BytesIO(data)) as archive:
+        schema = json.loads(archive.read("schema.json"))
+        root = get_tree(schema, LoadContext(src=archive, protocol=schema["protocol"]), trusted=TRUSTED_TYPES)
+        audit_tree(root, trusted=TRUSTED_TYPES)
+        trees = [node for node in _breadth_first(root) if not isinstance(node, TypeNode) and
+                 (node.module_name, node.class_name) == (Tree.__module__, Tree.__name__)]
+        if any(type(node) is not TreeNode for node in trees):
+            raise TypeError("a Tree is stored in a form other than skops' own")
+        # a node's children are built once: the Tree is later built from these very values
+        _check_tree_states([(node.children["args"].construct(), node.children["attrs"].construct())
+                            for node in trees], n_classes)
+        return root.construct()
+
+
+def _breadth_first(root):
+    """Every node of a skops node tree once, breadth first (so a forest's trees come in estimators_ order)."""
+    from skops.io._audit import Node
+
+    pending, seen = deque([root]), set()
+    while pending:
+        node = pending.popleft()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        yield node
+        for child in node.children.values():
+            pending.extend(child if isinstance(child, list) else child.values() if isinstance(child, dict) else
+                           [child] if isinstance(child, Node) else [])
+
+
+def _check_tree_states(states: list[tuple], n_classes: int) -> None:
+    """Each Tree's constructor arguments and state (`_tree_children`), then all their nodes forming trees."""
+    children = [_tree_children(index, args, state, max(n_classes, 1)) for index, (args, state) in enumerate(states)]
+    if children:
+        sizes = np.array([len(left) for left, _ in children])
+        offsets = np.repeat(np.concatenate([[0], np.cumsum(sizes)[:-1]]), sizes)
+        left, right = (np.concatenate(side) for side in zip(*children))
+        check_trees(np.where(left == -1, -1, left + offsets), np.where(right == -1, -1, right + offsets), sizes)
+
+
+def _tree_children(index: int, args, state, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """The left and right children of tree `index`, once its (n_features, n_classes, n_outputs) and {max_depth,
+    node_count, nodes, values} are checked: one output of `width` values (classes, or 1 for a regression),
+    node_count nodes, finite values, split features below n_features, thresholds not NaN."""
+    if not (isinstance(args, tuple) and len(args) == 3 and is_integer(args[0]) and args[0] >= 1 and
+            isinstance(args[1], np.ndarray) and args[1].dtype.kind in "iu" and args[1].tolist() == [width]
+            and is_integer(args[2]) and args[2] == 1):
+        raise ValueError(f"tree {index} is not made for one output of {width} value(s)")
+    if not isinstance(state, dict) or not {"max_depth", "node_count", "nodes", "values"} <= state.keys():
+        raise ValueError(f"tree {index} has no nodes")
+    nodes, values = state["nodes"], state["values"]
+    if not (isinstance(nodes, np.ndarray) and nodes.ndim == 1 and len(nodes) >= 1 and nodes.dtype.names and
+            {"left_child", "right_child", "feature", "threshold"} <= set(nodes.dtype.names)):
+        raise ValueError(f"tree {index}'s nodes are not an array of scikit-learn tree nodes")
+    expect(state["node_count"], len(nodes), f"tree {index}'s node_count")
+    if not (isinstance(values, np.ndarray) and values.dtype == np.float64 and
+            values.shape == (len(nodes), 1, width) and np.isfinite(values).all()):
+        raise ValueError(f"tree {index}'s values are not {len(nodes)} x 1 x {width} finite numbers")
+    split = nodes["left_child"] != -1
+    features = nodes["feature"][split]
+    if features.size and (features.min() < 0 or features.max() >= args[0] or
+                          np.isnan(nodes["threshold"][split]).any()):
+        raise ValueError(f"tree {index} splits on a feature outside 0..{args[0] - 1} or at a NaN threshold")
+    return nodes["left_child"].astype(np.int64), nodes["right_child"].astype(np.int64)
+
+
+def _check_forest(forest, n_classes: int) -> None:
+    """A forest of the version's kind, its trees reading its n_features_in_ features, with its classes."""
+    kind, tree_kind = (RandomForestClassifier, DecisionTreeClassifier) if n_classes else \
+        (RandomForestRegressor, DecisionTreeRegressor)
+    if type(forest) is not kind:
+        raise TypeError(f"artifact holds {type(forest).__name__}, not a {kind.__name__}")
+    width = getattr(forest, "n_features_in_", None)
+    trees = getattr(forest, "estimators_", None)
+    if not is_integer(width) or not isinstance(trees, list) or not trees or getattr(forest, "n_outputs_", None) != 1:
+        raise ValueError("the forest has no trees, or not one output")
+    for index, tree in enumerate(trees):
+        if type(tree) is not tree_kind or type(getattr(tree, "tree_", None)) is not Tree or \
+                tree.n_features_in_ != width or tree.tree_.n_features != width:
+            raise ValueError(f"tree {index} is not a {tree_kind.__name__} reading the forest's {width} features")
+    if n_classes and not (np.array_equal(forest.classes_, np.arange(n_classes)) and forest.n_classes_ == n_classes):
+        raise ValueError(f"the forest's classes are not the version's {n_classes}")
+
+
+def forest_estimator(options: dict, classification: bool):
+    """The scikit-learn forest for the BigQuery ML options (see module docstring)."""
+    forest = RandomForestClassifier if classification else RandomForestRegressor
+    return forest(n_estimators=options["num_parallel_tree"], max_depth=options["max_tree_depth"],
+                  max_samples=options["subsample"] if options["subsample"] < 1 else None,
+                  max_features=options["colsample_bynode"],
+                  min_samples_leaf=max(1, options["min_tree_child_weight"]),
+                  min_impurity_decrease=options["min_split_loss"], random_state=options["seed"], n_jobs=-1)
+
+
+def fit_random_forest(data: TrainData) -> ForestModel:
+    forest = forest_estimator(data.options, classification=data.n_classes > 0)
+    forest.fit(data.X, data.y, sample_weight=data.weights)
+    forest.n_jobs = 1  # parallel prediction sums trees in a varying order: results would differ in the last bits
+    return ForestModel(forest)

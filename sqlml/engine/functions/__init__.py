@@ -1,0 +1,1 @@
+"""ML functions: one handler per ML.<FN>."""

@@ -1,0 +1,86 @@
+"""ML.DETECT_ANOMALIES(MODEL m, TABLE t | (query), STRUCT(contamination)) for kmeans and pca models, as
+BigQuery ML defines it for independent rows.
+
+Each row gets an anomaly score, and is an anomaly when the score is above the (1 - contamination) quantile
+(numpy.quantile's linear interpolation) of the same score over the model's training rows, kept with the
+version at training (trainers/base.py ScoreQuantiles). contamination, the share of the training rows
+taken to be anomalous, is required and lies in [0, 0.5].
+
+Output: the anomaly columns, then every input column in input order.
+- kmeans: is_anomaly, normalized_distance (the shortest, over the centroids, of the row's distance to the
+  centroid, ML.PREDICT's EUCLIDEAN or COSINE distance in the encoded feature space, divided by the cluster's
+  radius: the root mean square distance of its training rows to it), centroid_id (that centroid, 1-based;
+  ties: the lower id).
+- pca: is_anomaly, mean_squared_error (the mean over the encoded features, standardized by default, of the
+  squared difference between the row and its reconstruction from its principal components).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from sqlml.engine.context import MLContext
+from sqlml.engine.store.model import Model
+from sqlml.engine.functions.predict import check_input
+from sqlml.errors import NotSupportedError, ProgrammingError
+from sqlml.parser import MLFunction
+
+
+def _kmeans_scores(model: Model, X: np.ndarray) -> list[np.ndarray]:
+    normalized = model.estimator.normalize(model.estimator.predict(X))
+    nearest = normalized.argmin(axis=1)
+    return [normalized[np.arange(len(X)), nearest], nearest + 1]
+
+
+def _pca_scores(model: Model, X: np.ndarray) -> list[np.ndarray]:
+    return [model.estimator.reconstruction_error(X)]
+
+
+# task -> (the columns after is_anomaly, the score first; their values for a feature matrix)
+SCORES = {
+    "clustering": ([pa.field("normalized_distance", pa.float64()), pa.field("centroid_id", pa.int64())],
+                   _kmeans_scores),
+    "dimensionality_reduction": ([pa.field("mean_squared_error", pa.float64())], _pca_scores),
+}
+
+
+def _threshold(call: MLFunction, model: Model, contamination: float | None) -> float:
+    """The score above which a row is an anomaly."""
+    if contamination is None:
+        raise ProgrammingError(f"ML.{call.function} needs STRUCT(<value> AS contamination): the share of the "
+                               "training rows taken to be anomalous, in [0, 0.5]")
+    if not 0.0 <= contamination <= 0.5:
+        raise ProgrammingError(f"ML.{call.function} parameter contamination must be in [0, 0.5], got {contamination}")
+    quantiles = model.estimator.anomaly_quantiles
+    if quantiles is None:
+        raise ProgrammingError(f"model {model.version.qualified_name} version {model.version.version} was trained "
+                               f"before sqlml kept the training scores ML.{call.function} needs; retrain it "
+                               "(CREATE OR REPLACE MODEL)")
+    return quantiles.quantile(1.0 - contamination)
+
+
+def detect_anomalies(ctx: MLContext, call: MLFunction) -> pa.RecordBatchReader:
+    params = ctx.params(call, {"contamination": float})
+    model = ctx.model(call)
+    if model.task not in SCORES:
+        raise NotSupportedError(f"ML.{call.function} takes kmeans and pca models; model "
+                                f"{model.version.qualified_name} is a "
+                                f"{model.version.estimator_type or model.version.model_type}")
+    fields, scores = SCORES[model.task]
+    fields = [pa.field("is_anomaly", pa.bool_()), *fields]
+    threshold = _threshold(call, model, params.get("contamination"))
+    reader = ctx.open_input(call, model)
+    names = reader.schema.names
+    mapping = check_input(model, names, fields, call.function)
+    internal = model.internal_columns()
+    kept = [i for i, name in enumerate(names) if name not in internal]
+    schema = pa.schema(fields + [reader.schema.field(i) for i in kept])
+
+    def batches():
+        for batch in reader:
+            values = scores(model, model.features(batch, mapping))
+            columns = [pa.array(v, field.type) for field, v in zip(fields, [values[0] > threshold, *values])]
+            yield pa.RecordBatch.from_arrays(columns + [batch.column(i) for i in kept], schema=schema)
+
+    return ctx.stream(schema, batches())

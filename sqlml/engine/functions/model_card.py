@@ -1,0 +1,430 @@
+"""ML.MODEL_CARD(MODEL m [VERSION n] [, TABLE t | (query)] [, STRUCT(format, sensitive_feature)]): a model
+card (Mitchell et al., "Model Cards for Model Reporting", FAT* 2019) for one version of a model. sqlml's
+own function: BigQuery ML has no equivalent.
+
+Output: one row, one VARCHAR column `model_card`: Markdown (`format` 'markdown', the default) or a
+self-contained HTML page ('html') that adds inline SVG plots: the ROC curve of a binary classifier (on the
+rows given, else on the evaluation split) and a bar chart of feature importance.
+
+Sections, each from the ML function that reports it (run through SQL, as a user would):
+1. Overview: name, version, model type (and AutoML's winner), creation time, the description and labels
+   of ALTER MODEL ... SET OPTIONS, the label predicted.
+2. Specification: inputs with their training statistics (ML.FEATURE_INFO), ML.PREDICT's output columns,
+   classes, preprocessing (the fitted TRANSFORM clause and the automatic preprocessing), the options.
+3. Training data and lineage: training SQL, rows (training / evaluation / dropped), data fingerprint.
+4. Intended use and limitations: the description, and what the model cannot know.
+5. Metrics: those of the evaluation split stored at training; with input, also ML.EVALUATE on it.
+6. Explanations: ML.FEATURE_IMPORTANCE (trees) or ML.WEIGHTS, standardized (linear and logistic models).
+7. Fairness: with input and `sensitive_feature`, ML.FAIRNESS per group and its disparities.
+8. Error slices: with input, ML.ERROR_SLICES on it (models with a label).
+9. Version history: ML.VERSIONS.
+
+The card is built once as a `Card` (sections of paragraphs, bullet lists, tables, code and plots) and
+rendered by `markdown` or `html`; EXPORT MODEL writes the same card with a section of its own
+(export/sidecars.py). In HTML every text is escaped; in Markdown every character that could start markup
+is backslash-escaped, so neither form runs markup a description, a name or a value carries.
+"""
+
+from __future__ import annotations
+
+import datetime
+import html
+import json
+import math
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+import pyarrow as pa
+from sqlglot import exp
+
+from sqlml.engine.store import catalog
+from sqlml.engine.context import MLContext
+from sqlml.engine.data.features import spec_leaves
+from sqlml.engine.store.model import Model
+from sqlml.engine.sqltext.quoting import literal, quote_identifier
+from sqlml.engine.functions.predict import output_fields
+from sqlml.engine.families import BoosterModel, ForestModel, LinearModel
+from sqlml.errors import NotSupportedError, ProgrammingError
+from sqlml.parser import MLFunction
+
+FORMATS = ("markdown", "html")
+DISPARITIES = ("demographic_parity_difference", "demographic_parity_ratio", "equalized_odds_difference",
+               "equalized_odds_ratio")  # ML.FAIRNESS's columns set on the __OVERALL__ row only
+
+
+# ---- the card as a structure ----------------------------------------------------------------------------
+
+@dataclass
+class Table:
+    columns: list[str]
+    rows: list[list]
+
+
+@dataclass
+class Code:
+    text: str
+
+
+@dataclass
+class Curve:
+    """A line plot on [0, 1] x [0, 1] (the diagonal drawn for reference); HTML only."""
+    title: str
+    x_label: str
+    y_label: str
+    points: list[tuple[float, float]]
+
+
+@dataclass
+class Bars:
+    """A horizontal bar chart of non-negative values; HTML only."""
+    title: str
+    labels: list[str]
+    values: list[float]
+
+
+Block = str | list | Table | Code | Curve | Bars  # a str is a paragraph, a list of str a bullet list
+Run = Callable[..., pa.Table]  # run("FN", *args): SELECT * FROM ML.FN(MODEL <the card's>, *args)
+
+
+@dataclass
+class Section:
+    title: str
+    blocks: list[Block]
+
+
+@dataclass
+class Card:
+    title: str
+    sections: list[Section]
+
+
+# ---- building it ----------------------------------------------------------------------------------------
+
+def model_card(ctx: MLContext, call: MLFunction) -> pa.Table:
+    params = ctx.params(call, {"format": str, "sensitive_feature": str})
+    form = params.get("format", "markdown").lower()
+    if form not in FORMATS:
+        raise ProgrammingError(f"ML.MODEL_CARD format must be 'markdown' or 'html', got {params['format']!r}")
+    if "sensitive_feature" in params and call.input_sql is None:
+        raise ProgrammingError("ML.MODEL_CARD: sensitive_feature needs rows to compute fairness on: "
+                               "ML.MODEL_CARD(MODEL m, TABLE t | (query), STRUCT('col' AS sensitive_feature))")
+    model = ctx.model(call)
+    given = None
+    if call.input_sql is not None:
+        given = f"TABLE {call.input_sql}" if isinstance(call.args["input"], exp.Table) else f"({call.input_sql})"
+    card = build(ctx, model, given, params.get("sensitive_feature"), plots=form == "html")
+    return pa.table({"model_card": [markdown(card) if form == "markdown" else html_page(card)]})
+
+
+def build(ctx: MLContext, model: Model, given: str | None = None, sensitive_feature: str | None = None,
+          plots: bool = False) -> Card:
+    """The card of `model`'s version; `given` is an ML function's input argument (TABLE t or (query));
+    `plots` adds the ROC curve (the bar chart costs nothing)."""
+    version = model.version
+    if model.task == "imported":
+        raise NotSupportedError(f"ML.MODEL_CARD needs a model sqlml trained; {version.qualified_name} is an "
+                                "imported ONNX model")
+    reference = f"MODEL {quote_identifier(version.schema_name)}.{quote_identifier(version.model_name)}"
+
+    def run(function: str, *args: str, versioned: bool = True) -> pa.Table:
+        """SELECT * FROM ML.<function>(this model [at this version], args...)."""
+        head = reference + (f" VERSION {version.version}" if versioned else "")
+        return ctx.read_table(f"SELECT * FROM ML.{function}({', '.join([head, *args])})")
+
+    description, labels = catalog.description(ctx.cur, version.schema_name, version.model_name)
+    sections = [_overview(model, description, labels), _specification(model, run("FEATURE_INFO")),
+                _lineage(model), _intended_use(model, description),
+                _metrics(model, run, given, plots),
+                _explanations(model, run), _fairness(model, run, given, sensitive_feature),
+                _error_slices(model, run, given),
+                _history(run("VERSIONS", versioned=False))]
+    return Card(f"Model card: {version.qualified_name} (version {version.version})", sections)
+
+
+def _kind(model: Model) -> str:
+    version = model.version
+    if version.estimator_type and version.estimator_type != version.model_type:
+        return f"{version.model_type} (AutoML winner: {version.estimator_type})"
+    return version.model_type
+
+
+def _overview(model: Model, description: str | None, labels: dict) -> Section:
+    version = model.version
+    facts = [f"Model: {version.qualified_name}", f"Version: {version.version}", f"Model type: {_kind(model)}",
+             f"Created: {_text(version.created_at)}"]
+    if version.label:
+        facts.append(f"Predicts: {version.label} ({version.label_type})")
+    facts.append("Labels: " + (", ".join(f"{k} = {v}" for k, v in labels.items()) if labels else "none"))
+    summary = description or "No description: set one with ALTER MODEL ... SET OPTIONS (description = '...')."
+    return Section("Overview", [summary, facts])
+
+
+def _specification(model: Model, info: pa.Table) -> Section:
+    version = model.version
+    types = {leaf["name"]: spec.get("type", spec["kind"]) for spec in model.encoder.specs for leaf in spec_leaves(spec)}
+    kept = [name for name in info.column_names if info[name].null_count < len(info)]  # drop empty statistics
+    inputs = Table(["input", "type", *kept[1:]],
+                   [[row["input"], types.get(row["input"]), *(row[c] for c in kept[1:])] for row in info.to_pylist()])
+    blocks = ["Inputs, with their statistics on the training rows (ML.FEATURE_INFO):", inputs,
+              "ML.PREDICT adds: " + ", ".join(f"{f.name} ({f.type})" for f in output_fields(model)) + "."]
+    if model.is_classifier:
+        blocks.append("Classes, in the order of the probabilities: " + ", ".join(map(_text, version.classes)) + ".")
+    if model.transform is not None:
+        blocks += ["Preprocessing: the TRANSFORM clause, with the statistics fitted at training:",
+                   Code("TRANSFORM(\n" + ",\n".join(f"  {o['sql']} AS {quote_identifier(o['name'])}"
+                                                      for o in model.transform.outputs) + "\n)"),
+                   "then the automatic preprocessing of its outputs:"]
+    else:
+        blocks.append("Preprocessing: automatic, with the statistics learned at training:")
+    blocks.append(_automatic(model))
+    options = {k: v for k, v in version.options.items() if v is not None}
+    blocks += ["Options (defaults filled in):",  # exactly: a float's repr, not rounded as other numbers are
+               Table(["option", "value"], [[k, repr(v) if isinstance(v, float) else v] for k, v in options.items()])]
+    return Section("Specification", blocks)
+
+
+def _automatic(model: Model) -> list[str]:
+    if model.trainer.linear_encoding:
+        scaled = "standardized, (x - mean) / std" if model.encoder.scale else "left unscaled"
+        return [f"numbers: NULL read as the training mean, then {scaled}",
+                "strings, booleans, dates, times: one-hot over the training categories; NULL is a category of "
+                "its own, an unseen category is all zeros",
+                "timestamps, structs, lists: see docs/model_types.md, Automatic preprocessing"]
+    return ["numbers: NULL read as the training mean, otherwise raw",
+            "strings, booleans, dates, times: label-encoded by position in the sorted training categories; NULL "
+            "and unseen categories are 0",
+            "timestamps, structs, lists: see docs/model_types.md, Automatic preprocessing"]
+
+
+def _lineage(model: Model) -> Section:
+    version = model.version
+    return Section("Training data and lineage", [
+        "Training query:", Code(version.training_sql.strip()),
+        [f"Rows: {version.training_rows} training, {version.eval_rows} evaluation, {version.dropped_rows} "
+         "dropped (NULL label)", f"Data fingerprint (row count and order-independent hash): "
+         f"{version.data_fingerprint}"]])
+
+
+def _intended_use(model: Model, description: str | None) -> Section:
+    unseen = "weigh nothing (all-zero one-hot)" if model.trainer.linear_encoding else "read as missing (code 0)"
+    limits = [f"It has only seen rows like those of its training query ({model.version.training_rows} rows): "
+              "rows from another population, period or source may be served worse than the metrics say.",
+              f"Categories unseen at training {unseen}.",
+              "A NULL number is read as its training mean, so rows with many NULLs are scored as average rows."]
+    if model.is_classifier:
+        limits.append("Probabilities are the model's scores, not calibrated frequencies.")
+    use = (f"Intended use, as described: {description}" if description else
+           "No intended use was recorded; describe it with ALTER MODEL ... SET OPTIONS (description = '...').")
+    return Section("Intended use and limitations", [use, "Limitations:", limits])
+
+
+def _metrics(model: Model, run: Run, given: str | None, plots: bool) -> Section:
+    version = model.version
+    split = (f"the evaluation split ({version.eval_rows} rows)" if version.eval_rows else
+             f"the training rows ({version.training_rows}; there was no evaluation split)")
+    stored = version.metrics or {}
+    if given is None:
+        blocks = [f"On {split}, computed at training:", Table(["metric", "value"], [[k, v] for k, v in stored.items()])]
+    else:
+        on_input = run("EVALUATE", given).to_pylist()[0]
+        names = list(dict.fromkeys([*stored, *on_input]))
+        blocks = [f"Column 'stored': on {split}, computed at training; 'input': ML.EVALUATE on {given}.",
+                  Table(["metric", "stored", "input"], [[k, stored.get(k), on_input.get(k)] for k in names])]
+    if plots and model.is_classifier and len(model.classes) == 2:
+        roc = run("ROC_CURVE", *[given] if given else []).to_pylist()
+        points = [(r["false_positive_rate"], r["recall"]) for r in roc
+                  if r["false_positive_rate"] is not None and r["recall"] is not None]  # undefined: no such rows
+        blocks.append(Curve(f"ROC curve (ML.ROC_CURVE on {given or split})", "false positive rate", "recall",
+                            [(1.0, 1.0), *points, (0.0, 0.0)]))
+    return Section("Metrics", blocks)
+
+
+def _explanations(model: Model, run: Run) -> Section:
+    if isinstance(model.estimator, (BoosterModel, ForestModel)):
+        table = run("FEATURE_IMPORTANCE")
+        rows = sorted(table.to_pylist(), key=lambda r: -(r["importance_gain"] or 0.0))
+        return Section("Explanations", [
+            "Feature importance (ML.FEATURE_IMPORTANCE): splits on each input, their average gain and cover.",
+            Table(table.column_names, [list(r.values()) for r in rows]),
+            Bars("Average gain of the splits on each input (importance_gain)", [r["feature"] for r in rows],
+                 [r["importance_gain"] or 0.0 for r in rows])])
+    if isinstance(model.estimator, LinearModel):
+        table = run("WEIGHTS", "STRUCT(TRUE AS standardize)")
+        rows = table.to_pylist()
+        size: dict[str, float] = {}
+        for row in rows:
+            if row["processed_input"] != "__INTERCEPT__":
+                values = [row["weight"]] if row["weight"] is not None else [c["weight"] for c in row["category_weights"]]
+                size[row["processed_input"]] = max([size.get(row["processed_input"], 0.0), *map(abs, values)])
+        ranked = sorted(size, key=lambda name: -size[name])
+        for row in rows:
+            row["category_weights"] = ", ".join(f"{_category(c['category'])}: {_text(c['weight'])}"
+                                                for c in row["category_weights"])
+        return Section("Explanations", [
+            "Weights (ML.WEIGHTS, standardized: per standard deviation of a number, per category of a category):",
+            Table(table.column_names, [list(r.values()) for r in rows]),
+            Bars("|weight| of each input (the largest over its categories and classes)", ranked,
+                 [size[name] for name in ranked])])
+    return Section("Explanations", [f"sqlml reports no feature importance or weights for {_kind(model)} models."])
+
+
+def _fairness(model: Model, run: Run, given: str | None, sensitive_feature: str | None) -> Section:
+    if sensitive_feature is None:
+        return Section("Fairness", ["Not computed: ML.MODEL_CARD(MODEL m, TABLE t | (query), STRUCT('col' AS "
+                                    "sensitive_feature)) adds ML.FAIRNESS on those rows, grouped by column col."])
+    table = run("FAIRNESS", given, f"STRUCT({literal(sensitive_feature)} AS sensitive_feature)")
+    rows = table.to_pylist()
+    per_group = [c for c in table.column_names[1:] if c not in DISPARITIES]
+    overall = next(r for r in rows if r["group"] == "__OVERALL__")
+    disparities = [f"{c}: {_text(overall[c])}" for c in DISPARITIES if overall[c] is not None]
+    return Section("Fairness", [
+        f"ML.FAIRNESS on {given}, by the groups of column {sensitive_feature} (__OVERALL__: all rows):",
+        Table(per_group, [[_category(r[c]) if c == "group" else r[c] for c in per_group] for r in rows]),
+        *([disparities] if disparities else [])])
+
+
+def _error_slices(model: Model, run: Run, given: str | None) -> Section:
+    if not model.trainer.supervised:
+        return Section("Error slices", ["Not applicable: the model has no label."])
+    if given is None:
+        return Section("Error slices", ["Not computed: ML.MODEL_CARD(MODEL m, TABLE t | (query)) adds "
+                                        "ML.ERROR_SLICES on those rows, the slices where the model errs most."])
+    table = run("ERROR_SLICES", given)
+    if not len(table):
+        return Section("Error slices", [f"ML.ERROR_SLICES on {given}: no slice errs significantly more than the "
+                                        "rest."])
+    return Section("Error slices", [f"ML.ERROR_SLICES on {given}: the slices where the model errs most.",
+                                    Table(table.column_names, [list(r.values()) for r in table.to_pylist()])])
+
+
+def _history(versions: pa.Table) -> Section:
+    rows = [[r["version"], r["created_at"], r["active"], r["training_rows"],
+             ", ".join(f"{k} {_text(v)}" for k, v in json.loads(r["metrics"]).items())] for r in versions.to_pylist()]
+    return Section("Version history", ["ML.VERSIONS:", Table(["version", "created_at", "active", "training_rows",
+                                                             "metrics"], rows)])
+
+
+# ---- rendering --------------------------------------------------------------------------------------------
+
+def _text(value) -> str:
+    """A value as a card shows it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return "NaN" if math.isnan(value) else f"{value:.6g}"
+    if isinstance(value, datetime.datetime):
+        return value.isoformat(" ", "seconds")
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, default=str)
+    return str(value)
+
+
+def _category(value) -> str:
+    return "NULL" if value is None else _text(value)
+
+
+# what can start Markdown (CommonMark, GFM) anywhere: a backslash, code, emphasis, a link or image, HTML or an
+# autolink, strikethrough, a heading's closing #, an entity, a `_` that is not inside a word
+INLINE_MARKUP = re.compile(r"[\\`*\[\]<~#]|&(?=#?\w+;)|(?<![^\W_])_|_(?![^\W_])")
+BLOCK_MARKUP = re.compile(r"^(\d*)([-+>.)])")  # and at the start of a block: a list item, a quote
+
+
+def _md(text: str, cell: bool = False) -> str:
+    """Text for Markdown, on one line, shown as itself: a backslash before each character that could start
+    markup, and in a table cell before `|` too."""
+    text = INLINE_MARKUP.sub(r"\\\g<0>", " ".join(str(text).split()))
+    return text.replace("|", "\\|") if cell else BLOCK_MARKUP.sub(r"\1\\\2", text)
+
+
+def markdown(card: Card) -> str:
+    lines = [f"# {_md(card.title)}"]
+    for section in card.sections:
+        lines += ["", f"## {_md(section.title)}"]
+        for block in section.blocks:
+            if isinstance(block, str):
+                lines += ["", _md(block)]
+            elif isinstance(block, list):
+                lines += [""] + [f"- {_md(item)}" for item in block]
+            elif isinstance(block, Table):
+                lines += ["", "| " + " | ".join(_md(c, cell=True) for c in block.columns) + " |",
+                          "|" + "---|" * len(block.columns)]
+                lines += ["| " + " | ".join(_md(_text(v), cell=True) for v in row) + " |" for row in block.rows]
+            elif isinstance(block, Code):
+                fence = "`" * max(3, 1 + max((len(r) for r in re.findall("`+", block.text)), default=0))
+                lines += ["", f"{fence}sql", block.text, fence]
+    return "\n".join(lines) + "\n"
+
+
+STYLE = ("body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}"
+         "table{border-collapse:collapse;margin:.5rem 0}th,td{border:1px solid #ccc;padding:.2rem .5rem;"
+         "text-align:left}th{background:#f3f3f3}pre{background:#f6f6f6;padding:.5rem;overflow-x:auto}"
+         "svg{display:block;margin:.5rem 0}")
+
+
+def html_page(card: Card) -> str:
+    title = html.escape(card.title)
+    parts = [f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/><title>{title}</title>"
+             f"<style>{STYLE}</style></head><body><h1>{title}</h1>"]
+    for section in card.sections:
+        parts.append(f"<section><h2>{html.escape(section.title)}</h2>")
+        parts += [_html_block(block) for block in section.blocks]
+        parts.append("</section>")
+    parts.append("</body></html>\n")
+    return "\n".join(parts)
+
+
+def _html_block(block: Block) -> str:
+    if isinstance(block, str):
+        return f"<p>{html.escape(block)}</p>"
+    if isinstance(block, list):
+        return "<ul>" + "".join(f"<li>{html.escape(item)}</li>" for item in block) + "</ul>"
+    if isinstance(block, Table):
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in block.columns)
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(_text(v))}</td>" for v in row) + "</tr>"
+                       for row in block.rows)
+        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    if isinstance(block, Code):
+        return f"<pre><code>{html.escape(block.text)}</code></pre>"
+    if isinstance(block, Curve):
+        return _curve_svg(block)
+    return _bars_svg(block)
+
+
+def _number(x: float) -> str:
+    return f"{x:.6g}"
+
+
+def _curve_svg(curve: Curve) -> str:
+    """The curve drawn in data units: the polyline's points are the (x, y) values themselves."""
+    size, left, top = 300, 50, 30
+    points = " ".join(f"{_number(x)},{_number(y)}" for x, y in curve.points)
+    ticks = "".join(f'<text x="{left + t * size}" y="{top + size + 16}" text-anchor="middle">{t}</text>'
+                    f'<text x="{left - 6}" y="{top + (1 - t) * size + 4}" text-anchor="end">{t}</text>'
+                    for t in (0, 0.5, 1))
+    line = 'fill="none" vector-effect="non-scaling-stroke"'
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{size + left + 20}" height="{size + top + 45}" '
+            f'font-size="12" role="img"><title>{html.escape(curve.title)}</title>'
+            f'<text x="{left}" y="16" font-weight="bold">{html.escape(curve.title)}</text>'
+            f'<g transform="translate({left} {top + size}) scale({size} {-size})">'
+            f'<rect x="0" y="0" width="1" height="1" stroke="#999" {line}/>'
+            f'<line x1="0" y1="0" x2="1" y2="1" stroke="#bbb" stroke-dasharray="4 4" {line}/>'
+            f'<polyline class="curve" points="{points}" stroke="#1f6fb4" stroke-width="2" {line}/></g>{ticks}'
+            f'<text x="{left + size / 2}" y="{top + size + 36}" text-anchor="middle">{html.escape(curve.x_label)}'
+            f'</text><text transform="translate(14 {top + size / 2}) rotate(-90)" text-anchor="middle">'
+            f'{html.escape(curve.y_label)}</text></svg>')
+
+
+def _bars_svg(bars: Bars) -> str:
+    row, label_width, width = 20, 8 * min(30, max((len(s) for s in bars.labels), default=1)) + 10, 300
+    largest = max(bars.values, default=0.0) or 1.0
+    items = "".join(
+        f'<text x="{label_width - 6}" y="{30 + i * row + 13}" text-anchor="end">{html.escape(label)}</text>'
+        f'<rect class="bar" x="{label_width}" y="{30 + i * row + 2}" width="{_number(width * value / largest)}" '
+        f'height="{row - 5}" fill="#1f6fb4"><title>{html.escape(label)}: {_number(value)}</title></rect>'
+        for i, (label, value) in enumerate(zip(bars.labels, bars.values)))
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{label_width + width + 20}" '
+            f'height="{40 + row * len(bars.labels)}" font-size="12" role="img"><title>{html.escape(bars.title)}'
+            f'</title><text x="0" y="16" font-weight="bold">{html.escape(bars.title)}</text>{items}</svg>')

@@ -1,0 +1,155 @@
+"""ML.PREDICT(MODEL m, TABLE t | (query) [, STRUCT(threshold)]): the input rows plus predictions.
+
+Output: every input column, then predicted_<label>; classifiers add predicted_<label>_probs, a
+LIST<STRUCT(label, prob)> in class order. kmeans gives centroid_id (1-based) and
+nearest_centroids_distance, a LIST<STRUCT(centroid_id, distance)> of the nearest centroids (at most 5),
+nearest first; pca gives principal_component_1 .. _n; an imported ONNX model, one column per graph output
+(trainers/onnx_model.py). Linear models and pca compile to one SQL query
+(engine/compiled/linear.py), kmeans too (engine/compiled/kmeans.py); DuckDB runs it itself. Otherwise the input streams batch by batch from its own cursor and the result is
+a RecordBatchReader DuckDB scans; either way memory does not grow with the row count.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Iterator
+
+import numpy as np
+import pyarrow as pa
+
+from sqlml.engine.context import MLContext, batch_rows, calls_ml
+from sqlml.engine.compiled import kmeans as kmeans_sql
+from sqlml.engine.compiled import linear as linear_sql
+from sqlml.engine.store.model import Model, predicted_labels
+from sqlml.engine.families.kmeans import MAX_NEAREST, KMeansModel
+from sqlml.engine.families.linear import LinearModel
+from sqlml.engine.families.pca import PCAModel
+from sqlml.errors import ProgrammingError
+from sqlml.engine.sqltext.quoting import quote_identifier
+from sqlml.parser import MLFunction
+
+
+# estimators whose ML.PREDICT compiles to SQL; compile_predict returns None for inputs it cannot take
+SQL_COMPILERS = {LinearModel: linear_sql.compile_predict, PCAModel: linear_sql.compile_predict,
+                 KMeansModel: kmeans_sql.compile_predict}
+
+
+def output_fields(model: Model) -> list[pa.Field]:
+    """The columns ML.PREDICT appends for `model`."""
+    if model.task == "imported":
+        return model.estimator.fields()
+    if model.task == "clustering":
+        entry = pa.struct([("centroid_id", pa.int64()), ("distance", pa.float64())])
+        return [pa.field("centroid_id", pa.int64()), pa.field("nearest_centroids_distance", pa.list_(entry))]
+    if model.task == "dimensionality_reduction":
+        return [pa.field(f"principal_component_{i + 1}", pa.float64()) for i in range(len(model.estimator.coef))]
+    label = model.version.label
+    if not model.is_classifier:
+        return [pa.field(f"predicted_{label}", pa.float64())]
+    entry = pa.struct([("label", model.classes.type), ("prob", pa.float64())])
+    return [pa.field(f"predicted_{label}", model.classes.type), pa.field(f"predicted_{label}_probs", pa.list_(entry))]
+
+
+def prediction_columns(model: Model, scores: np.ndarray, threshold: float | None) -> list[pa.Array]:
+    """Arrow columns of predictions for one batch of scores."""
+    if model.task == "imported":
+        return model.estimator.columns(scores)
+    if model.task == "clustering":
+        return _cluster_columns(scores)
+    if model.task == "dimensionality_reduction":
+        return [pa.array(component, pa.float64()) for component in scores.T]
+    if not model.is_classifier:
+        return [pa.array(scores, pa.float64())]
+    n, k = scores.shape
+    labels = model.classes.take(pa.array(predicted_labels(scores, threshold)))
+    entries = pa.StructArray.from_arrays(
+        [model.classes.take(pa.array(np.tile(np.arange(k), n))), pa.array(scores.ravel(), pa.float64())],
+        names=["label", "prob"])
+    return [labels, pa.ListArray.from_arrays(pa.array(np.arange(0, n * k + 1, k, dtype=np.int32)), entries)]
+
+
+def _cluster_columns(distances: np.ndarray) -> list[pa.Array]:
+    """centroid_id and nearest_centroids_distance from distances (n, n_clusters)."""
+    n, k = distances.shape
+    shown = min(k, MAX_NEAREST)
+    nearest = np.argsort(distances, axis=1, kind="stable")[:, :shown]
+    entries = pa.StructArray.from_arrays(
+        [pa.array((nearest + 1).ravel(), pa.int64()),
+         pa.array(np.take_along_axis(distances, nearest, axis=1).ravel(), pa.float64())],
+        names=["centroid_id", "distance"])
+    offsets = pa.array(np.arange(0, n * shown + 1, shown, dtype=np.int32))
+    return [pa.array(nearest[:, 0] + 1, pa.int64()), pa.ListArray.from_arrays(offsets, entries)]
+
+
+def binary_threshold(model: Model, params: dict) -> float | None:
+    """The threshold STRUCT option, valid for binary classifiers only (default 0.5)."""
+    if "threshold" not in params:
+        return 0.5 if model.is_classifier else None
+    if not model.is_classifier or len(model.classes) != 2:
+        raise ProgrammingError(f"threshold applies to binary classifiers only; model "
+                               f"{model.version.qualified_name} is a {model.version.model_type} with "
+                               f"{len(model.classes) if model.is_classifier else 'no'} classes")
+    if not 0.0 <= params["threshold"] <= 1.0:
+        raise ProgrammingError(f"threshold must be between 0 and 1, got {params['threshold']}")
+    return params["threshold"]
+
+
+def check_input(model: Model, names: list[str], added: list[pa.Field] | None = None,
+                function: str = "PREDICT") -> dict[str, str]:
+    """The feature -> input column mapping; errors for missing features or for columns ML.<function> adds
+    (`added`, by default ML.PREDICT's)."""
+    mapping = model.resolve(names)
+    added = output_fields(model) if added is None else added
+    taken = {name.lower() for name in names} & {field.name.lower() for field in added}
+    if taken:
+        raise ProgrammingError(f"the input of ML.{function} already has column(s) {', '.join(sorted(taken))}, "
+                               "which it adds; leave them out (e.g. SELECT * EXCLUDE (...)) or rename them")
+    return mapping
+
+
+def predict(ctx: MLContext, call: MLFunction) -> pa.RecordBatchReader | str:
+    params = ctx.params(call, {"threshold": float, "trial_id": int})
+    model = ctx.model(call, params.get("trial_id"))
+    threshold = binary_threshold(model, params)
+    query = ctx.model_input(call, model)
+    internal = model.internal_columns()
+    compiler = SQL_COMPILERS.get(type(model.estimator))
+    if compiler is not None and not calls_ml(query):
+        relation = ctx.relation(query)  # bound, not run: gives the input's columns and types
+        compiled = compiler(model, query, relation, check_input(model, relation.columns), threshold)
+        if compiled is not None and internal:
+            compiled = f"SELECT * EXCLUDE ({', '.join(map(quote_identifier, internal))}) FROM ({compiled})"
+        if compiled is not None:
+            return compiled
+    reader = ctx.run_input(query, batch_rows(len(model.encoder.output_names)))
+    mapping = check_input(model, reader.schema.names)
+    kept = [i for i, name in enumerate(reader.schema.names) if name not in internal]
+    schema = pa.schema([reader.schema.field(i) for i in kept] + output_fields(model))
+
+    def batches():
+        rows = 0
+        for batch, features in _encoded_ahead(reader, lambda b: model.features(b, mapping)):
+            scores = model.estimator.predict(features, ctx.progress) if model.task == "imported" else \
+                model.estimator.predict(features)  # a cancel terminates an ONNX Runtime run in flight
+            columns = prediction_columns(model, scores, threshold)
+            rows += batch.num_rows
+            ctx.progress("predicting rows", rows)
+            yield pa.RecordBatch.from_arrays([batch.column(i) for i in kept] + columns, schema=schema)
+
+    return ctx.stream(schema, batches())
+
+
+def _encoded_ahead(reader: pa.RecordBatchReader, encode) -> Iterator[tuple[pa.RecordBatch, np.ndarray]]:
+    """(batch, encode(batch)) pairs, the next batch read and encoded on a second thread while the caller
+    scores this one (reading and encoding run on one core, the estimator uses all of them)."""
+    batches = iter(reader)
+
+    def next_encoded():
+        batch = next(batches, None)
+        return None if batch is None else (batch, encode(batch))
+
+    with ThreadPoolExecutor(max_workers=1) as ahead:
+        pending = ahead.submit(next_encoded)
+        while (item := pending.result()) is not None:
+            pending = ahead.submit(next_encoded)
+            yield item

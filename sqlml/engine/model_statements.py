@@ -1,0 +1,87 @@
+"""The ML statements other than queries: CREATE/ALTER/DROP/SHOW/DESCRIBE/EXPORT MODEL.
+
+Each handler runs one statement with the statement's MLContext and returns True when it left a result set
+on the context's cursor.
+"""
+
+from __future__ import annotations
+
+from sqlml.engine.store import catalog
+from sqlml.engine.context import MLContext
+from sqlml.engine.sqltext.quoting import quote_identifier
+from sqlml.engine.training.create_model import create_model, label_notice
+from sqlml.errors import ProgrammingError
+from sqlml.parser import AlterModel, CreateModel, DescribeModel, DropModel, ExportModel, ShowModels
+from sqlml.parser.options import validate_alter_options
+
+
+def _create(ctx: MLContext, statement: CreateModel) -> bool:
+    create_model(ctx, statement)
+    return False
+
+
+def _existing(ctx: MLContext, statement: DropModel | AlterModel) -> tuple[str, str] | None:
+    """(schema, name) of the statement's model; None if it is missing and the statement says IF EXISTS."""
+    schema, name = catalog.resolve_name(ctx.cur, statement.name)
+    if catalog.active_version(ctx.cur, schema, name) is None:
+        if statement.args.get("exists"):
+            return None
+        raise ProgrammingError(f"model {schema}.{name} does not exist")
+    return schema, name
+
+
+def _drop(ctx: MLContext, statement: DropModel) -> bool:
+    found = _existing(ctx, statement)
+    if found:
+        with catalog.transaction(ctx.cur):
+            catalog.drop(ctx.cur, *found)
+    return False
+
+
+def _alter(ctx: MLContext, statement: AlterModel) -> bool:
+    found = _existing(ctx, statement)
+    if not found:
+        return False
+    version = statement.args.get("version")
+    options = None if version is not None else validate_alter_options(statement.options_dict)
+    with catalog.transaction(ctx.cur):
+        if version is not None:
+            catalog.set_active_version(ctx.cur, *found, version)
+        else:
+            catalog.set_description(ctx.cur, *found, options)
+    return False
+
+
+def _show(ctx: MLContext, statement: ShowModels) -> bool:
+    cur = ctx.cur
+    cur.execute(catalog.SHOW_MODELS_SQL if catalog.exists(cur) else catalog.EMPTY_SHOW_MODELS_SQL)
+    return True
+
+
+def _describe(ctx: MLContext, statement: DescribeModel) -> bool:
+    cur = ctx.cur
+    schema, name = catalog.resolve_name(cur, statement.name)
+    version = catalog.active_version(cur, schema, name)
+    if version is None:
+        raise ProgrammingError(f"model {schema}.{name} does not exist")
+    ctx.notices += filter(None, [label_notice(catalog.load(cur, schema, name, version))])
+    cur.execute(catalog.DESCRIBE_MODEL_SQL, [schema, name, version])
+    return True
+
+
+def _export(ctx: MLContext, statement: ExportModel) -> bool:
+    from sqlml.export.exporter import export_model  # export builds on the engine, not the engine on export
+
+    row = export_model(ctx, statement)  # one row: column -> value
+    ctx.cur.execute("SELECT " + ", ".join(f"? AS {quote_identifier(name)}" for name in row), list(row.values()))
+    return True
+
+
+STATEMENTS = {
+    CreateModel: _create,
+    AlterModel: _alter,
+    DropModel: _drop,
+    ShowModels: _show,
+    DescribeModel: _describe,
+    ExportModel: _export,
+}

@@ -1,0 +1,1 @@
+"""SQL text: quoting, bound parameters, positions of errors, SQL type names."""

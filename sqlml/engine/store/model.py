@@ -1,0 +1,157 @@
+"""A catalog version made ready to score: its feature encoder, estimator and output columns."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pyarrow as pa
+
+from sqlml.engine.store import artifacts
+from sqlml.engine.store import catalog
+from sqlml.engine.store.catalog import ModelVersion
+from sqlml.engine.data.features import FeatureEncoder, find_column
+from sqlml.engine.families import TRAINERS
+from sqlml.engine.data.transform import Transform
+from sqlml.errors import DataError, ProgrammingError
+
+
+class Model:
+    """Scores Arrow batches exactly as the version was trained to."""
+
+    def __init__(self, version: ModelVersion):
+        self.version = version
+        self.compiled: dict[tuple, str | None] = {}  # ML.PREDICT's SQL by input (engine/linear_sql.cached)
+        artifacts.verify(version)
+        try:
+            self._load(version)
+        except Exception as exc:  # a damaged or tampered version must not half-load
+            raise DataError(f"the stored artifact of model {version.qualified_name} version "
+                            f"{version.version} cannot be loaded safely: {exc}") from None
+
+    def _load(self, version: ModelVersion) -> None:
+        """The trainer, estimator, encoder, TRANSFORM and classes of a version, each checked against the
+        others (artifacts.py) before the estimator's library and the encoder use them."""
+        kind = version.estimator_type or version.model_type
+        if kind not in TRAINERS:
+            raise ValueError(f"model_type {kind!r} is unknown")
+        self.trainer = TRAINERS[kind]
+        artifacts.check_schema(version, self.trainer.task, self.trainer.scale_option)
+        self.estimator = self.trainer.load(version.artifact, len(version.classes or ()))
+        if self.task != "imported":  # an imported ONNX model reads its own inputs
+            artifacts.check_width(version.features, self.trainer.linear_encoding, self.estimator.n_features)
+        self.encoder = FeatureEncoder(version.features, self.trainer.linear_encoding,
+                                      self.trainer.scales(version.options), self.trainer.feature_limit)
+        self.transform = Transform.load(version.transform)
+        self.classes = None if version.classes is None else pa.array(
+            version.classes, type=pa.type_for_alias(version.label_type))
+
+    @property
+    def task(self) -> str:
+        return self.trainer.task
+
+    @property
+    def is_classifier(self) -> bool:
+        return self.classes is not None
+
+    def input_sql(self, query: str, columns: list[str] | None, with_label: bool = False) -> str:
+        """The query to read for this model: `query` itself, or with the TRANSFORM's outputs added
+        (`columns`, the input's column names when known, are checked for what TRANSFORM reads)."""
+        if self.transform is None:
+            return query
+        return self.transform.wrap(query, columns, with_label)
+
+    def resolve(self, names: list[str]) -> dict[str, str]:
+        """Feature -> the column of an input_sql() result (`names`) that carries it."""
+        if self.task == "imported":
+            return self.estimator.resolve(names)
+        if self.transform is None:
+            return self.encoder.resolve(names)
+        self.transform.check_names(names)
+        return {spec["name"]: self.transform.internal(spec["name"]) for spec in self.encoder.specs}
+
+    def internal_columns(self) -> set[str]:
+        """The columns its TRANSFORM adds to an input for its own use, left out of every function's output."""
+        return set(self.transform.internal_columns()) if self.transform else set()
+
+    def label_column(self, names: list[str]) -> str | None:
+        """The column of an input_sql(..., with_label=True) result holding the label, if any."""
+        if self.transform is not None and self.transform.label is not None:
+            return self.transform.internal(self.transform.label)
+        return find_column(names, self.version.label)
+
+    def features(self, batch: pa.RecordBatch | pa.Table, mapping: dict[str, str] | None = None):
+        """What the estimator reads for the rows of `batch`: the feature matrix (an imported model: its
+        input tensors)."""
+        if self.task == "imported":
+            return self.estimator.feeds(batch, mapping or self.resolve(batch.schema.names))
+        return self.encoder.transform(batch, mapping)
+
+    def scores(self, batch: pa.RecordBatch | pa.Table, mapping: dict[str, str] | None = None) -> np.ndarray:
+        """The estimator's scores (see trainers.Estimator) for the rows of `batch`."""
+        return self.estimator.predict(self.features(batch, mapping))
+
+
+class ModelCache:
+    """The models a connection has loaded, by version identity, so a statement on a known version skips
+    reading and parsing its artifact; and where each model name led (catalog.locate), by catalog generation,
+    so a statement on an unchanged catalog asks it one tiny query (catalog.generation). Safe to share between
+    threads (two that miss at once may both load a version; the last one's copy stays)."""
+
+    SIZE = 32
+    LOCATED = 1024
+
+    def __init__(self):
+        self._models: dict[tuple, tuple[tuple, Model]] = {}
+        self._located: dict[tuple, tuple] = {}
+        self._tracked: bool | None = None  # whether the catalog has generations (None: no catalog seen yet)
+        self._lock = threading.Lock()  # the server's clients share one cache from their own threads
+
+    def get(self, cur, name: tuple[str | None, str], version: int | None = None, trial_id: int | None = None) -> Model:
+        """The model `name` (at `version`, else its active one; as its tuning trial `trial_id` left it),
+        loaded once per version and trial."""
+        schema, model, version, identity = self.locate(cur, name, version)
+        key = (schema.lower(), model.lower(), version, trial_id)
+        with self._lock:
+            cached = self._models.get(key)
+        if cached is not None and cached[0] == identity:
+            return cached[1]
+        record = catalog.load(cur, schema, model, version)  # outside the lock: other models stay available
+        loaded = Model(record if trial_id is None else catalog.load_trial(cur, record, trial_id))
+        with self._lock:
+            if key not in self._models and len(self._models) >= self.SIZE:
+                self._models.pop(next(iter(self._models)))
+            self._models[key] = (identity, loaded)
+        return loaded
+
+    def locate(self, cur, name: tuple[str | None, str], version: int | None = None) -> tuple[str, str, int, tuple]:
+        """catalog.locate's answer, asked again only when the catalog's generation (as `cur` sees it: its
+        own uncommitted writes included) changed. A catalog of an older sqlml, not written before this cache
+        first saw it, has no generation: it is asked every time."""
+        tracked = self._tracked
+        if tracked is None:
+            if not catalog.exists(cur):
+                raise ProgrammingError(f"model {catalog.resolve_name(cur, name)[0]}.{name[1]} does not exist")
+            tracked = catalog.has_table(cur, "catalog_writes")
+            if not catalog.in_transaction(cur):  # else the catalog may be the user's uncommitted work
+                self._tracked = tracked
+        if not tracked:
+            return catalog.locate(cur, name, version, checksum=False)
+        key = (catalog.generation(cur), name[0] and name[0].lower(), name[1].lower(), version)
+        with self._lock:
+            found = self._located.get(key)
+        if found is None:
+            found = catalog.locate(cur, name, version)
+            with self._lock:
+                if len(self._located) >= self.LOCATED:
+                    self._located.clear()
+                self._located[key] = found
+        return found
+
+
+def predicted_labels(probabilities: np.ndarray, threshold: float | None) -> np.ndarray:
+    """Class indices: the positive (higher) class when its probability exceeds `threshold` for a binary
+    model, else the most probable class."""
+    if threshold is not None and probabilities.shape[1] == 2:
+        return (probabilities[:, 1] > threshold).astype(np.int64)
+    return probabilities.argmax(axis=1)

@@ -1,0 +1,1 @@
+"""CREATE MODEL: reading the rows, splitting, fitting, tuning, AutoML, storing the version."""

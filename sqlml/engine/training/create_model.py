@@ -1,0 +1,456 @@
+"""CREATE MODEL: read the training query, split, preprocess, train, evaluate, and store a new version.
+
+Everything that can fail runs before the catalog is touched; the catalog write is one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import time
+from dataclasses import dataclass, replace
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from sqlml.engine.training import automl
+from sqlml.engine.store import catalog
+from sqlml.engine import metrics
+from sqlml.engine.data import transform
+from sqlml.engine.training import tuning
+from sqlml.engine.training import fairness_constraint as fairness
+from sqlml.engine.store.catalog import ModelVersion
+from sqlml.engine.context import MLContext
+from sqlml.engine.data.features import ColumnIndex, FeatureEncoder, find_column, fit_features, recount_distributions
+from sqlml.engine.families import TRAINERS, TrainData, Trainer
+from sqlml.engine.families.base import SAMPLE_ROWS, record_iteration, training_sample
+from sqlml.engine.families.onnx_model import OnnxModel
+from sqlml.engine.sqltext.sql_types import sql_type
+from sqlml.errors import DataError, IntegrityError, NotSupportedError, ProgrammingError, did_you_mean
+from sqlml.parser import CreateModel
+from sqlml.parser.options import validate_options
+
+AUTO_SPLIT_MIN_ROWS, AUTO_SPLIT_MAX_ROWS, AUTO_SPLIT_MAX_EVAL = 500, 50_000, SAMPLE_ROWS
+
+
+def _label_column(table: pa.Table, options: dict) -> str:
+    columns = ColumnIndex(table.column_names)
+    columns.check_unique()
+    wanted = options["input_label_cols"][0]
+    found = columns.find(wanted)
+    if found is None:
+        raise ProgrammingError(f"label column '{wanted}' is not in the training query's columns "
+                               f"({', '.join(table.column_names)}).{did_you_mean(wanted, table.column_names)} "
+                               "Set OPTIONS(input_label_cols=['...'])")
+    return found
+
+
+def _check_label_type(label: str, dtype: pa.DataType, trainer: Trainer, model_type: str) -> None:
+    if trainer.task == "regression":
+        if not (pa.types.is_integer(dtype) or pa.types.is_floating(dtype) or pa.types.is_decimal(dtype)):
+            raise ProgrammingError(f"label column '{label}' has type {sql_type(dtype)}; {model_type} needs a numeric "
+                                   "label (use a classifier for categories)")
+    elif not (pa.types.is_integer(dtype) or pa.types.is_string(dtype) or pa.types.is_large_string(dtype)
+              or pa.types.is_boolean(dtype)):
+        raise ProgrammingError(f"label column '{label}' has type {sql_type(dtype)}; {model_type} needs a VARCHAR, "
+                               "integer or BOOL label (CAST it)")
+
+
+def split_rows(table: pa.Table, options: dict) -> tuple[np.ndarray, np.ndarray]:
+    """(training row indices, evaluation row indices) as BigQuery ML's data_split_* options define them."""
+    n, method = table.num_rows, options["data_split_method"]
+    fraction = options["data_split_eval_fraction"]
+    order = np.random.default_rng(options["seed"]).permutation(n)
+    if method == "NO_SPLIT" or (method in ("AUTO_SPLIT", "RANDOM") and fraction is None and
+                                n < AUTO_SPLIT_MIN_ROWS):
+        return np.arange(n), np.arange(0)
+    if method in ("AUTO_SPLIT", "RANDOM"):
+        if fraction is not None and method == "RANDOM":
+            n_eval = int(round(n * fraction))
+        else:
+            n_eval = int(round(n * 0.2)) if n <= AUTO_SPLIT_MAX_ROWS else AUTO_SPLIT_MAX_EVAL
+        return np.sort(order[n_eval:]), np.sort(order[:n_eval])
+    column = table.column(options["data_split_col"])
+    if method == "CUSTOM":
+        if not pa.types.is_boolean(column.type):
+            raise ProgrammingError(f"data_split_col '{options['data_split_col']}' must be BOOL for "
+                                   f"data_split_method=CUSTOM (TRUE or NULL = evaluation row), not {sql_type(column.type)}")
+        is_eval = pc.fill_null(column, True).to_numpy(zero_copy_only=False)
+        return np.nonzero(~is_eval)[0], np.nonzero(is_eval)[0]
+    # SEQ: ascending order; the last data_split_eval_fraction of the rows (and NULLs) evaluate
+    ranked = pc.sort_indices(table, sort_keys=[(options["data_split_col"], "ascending", "at_end")]).to_numpy()
+    n_train = n - int(round(n * (0.2 if fraction is None else fraction)))
+    return np.sort(ranked[:n_train]), np.sort(ranked[n_train:])
+
+
+def _class_weights(y: np.ndarray, classes: list, options: dict) -> np.ndarray | None:
+    """Per-row weights from auto_class_weights (n / (k * n_class), as BigQuery ML) or class_weights."""
+    if options.get("auto_class_weights"):
+        counts = np.bincount(y, minlength=len(classes))
+        return (len(y) / (len(classes) * counts))[y]
+    if options.get("class_weights"):
+        key = lambda label: str(label).lower() if isinstance(label, bool) else str(label)  # as SQL casts it
+        given = {key(label): weight for label, weight in options["class_weights"]}
+        missing = [c for c in classes if key(c) not in given]
+        if missing:
+            raise ProgrammingError(f"OPTIONS: class_weights has no weight for class(es) {missing}")
+        return np.array([given[key(c)] for c in classes])[y]
+    return None
+
+
+def fingerprint(cur: duckdb.DuckDBPyConnection, table: pa.Table) -> str:
+    """An order-independent fingerprint of the training rows: their count and summed row hashes."""
+    with transform.registered(cur, table) as rows:
+        ((count, total),) = catalog.query(cur, f"SELECT count(*), sum(hash(*COLUMNS(*))) FROM {rows}")
+    return f"{count}:{int(total or 0) % 2**64:016x}"
+
+
+def _eval_predictions_blob(y: np.ndarray | None, scores: np.ndarray) -> bytes:
+    """The evaluation split's labels and scores as Arrow IPC, so ML.EVALUATE can recompute metrics
+    (empty for models without a label, whose metrics need the rows themselves)."""
+    if y is None:
+        return b""
+    columns = {"y": y} | ({f"p{i}": scores[:, i] for i in range(scores.shape[1])} if scores.ndim == 2
+                          else {"prediction": scores})
+    sink = io.BytesIO()
+    table = pa.table(columns)
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue()
+
+
+def read_eval_predictions(blob: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """The (labels, scores) stored by `_eval_predictions_blob`."""
+    table = pa.ipc.open_stream(blob).read_all()
+    y = table.column("y").to_numpy()
+    if "prediction" in table.column_names:
+        return y, table.column("prediction").to_numpy()
+    return y, np.column_stack([table.column(c).to_numpy() for c in table.column_names[1:]])
+
+
+@dataclass
+class Prepared:
+    """The training query's rows sorted out: label, features, classes, split (and initial centroids)."""
+
+    table: pa.Table
+    label: str | None
+    features: list[str]
+    classes: pa.Array | None
+    y: np.ndarray | None
+    train_idx: np.ndarray
+    eval_idx: np.ndarray
+    dropped: int = 0
+    init_idx: np.ndarray | None = None  # kmeans_init_method=CUSTOM: rows marked as initial centroids
+
+
+def _prepare_unsupervised(table: pa.Table, options: dict) -> Prepared:
+    """kmeans and pca: every column is a feature (but kmeans_init_col), every row trains."""
+    ColumnIndex(table.column_names).check_unique()
+    init_col, init_idx = options.get("kmeans_init_col"), None
+    if init_col is not None:
+        found = find_column(table.column_names, init_col)
+        if found is None:
+            raise ProgrammingError(f"kmeans_init_col '{init_col}' is not in the training query's columns "
+                                   f"({', '.join(table.column_names)})")
+        if not pa.types.is_boolean(table.column(found).type):
+            raise ProgrammingError(f"kmeans_init_col '{init_col}' must be BOOL (TRUE marks an initial "
+                                   f"centroid), not {sql_type(table.column(found).type)}")
+        init_idx = np.nonzero(pc.fill_null(table.column(found), False).to_numpy(zero_copy_only=False))[0]
+        init_col = found
+    if table.num_rows == 0:
+        raise DataError("the training query returned no rows")
+    features = [c for c in table.column_names if c != init_col]
+    if not features:
+        raise ProgrammingError("the training query has no feature columns")
+    return Prepared(table, None, features, None, None, np.arange(table.num_rows), np.arange(0), init_idx=init_idx)
+
+
+def _prepare(table: pa.Table, options: dict, trainer: Trainer) -> Prepared:
+    """Label checks, NULL-label drop, class encoding and the split; returns what training needs."""
+    if not trainer.supervised:
+        return _prepare_unsupervised(table, options)
+    model_type = options["model_type"]
+    label = _label_column(table, options)
+    _check_label_type(label, table.column(label).type, trainer, model_type)
+    for option in ("data_split_col", "sensitive_feature"):  # columns that are never features
+        if options.get(option) is not None:
+            found = find_column(table.column_names, options[option])
+            if found is None:
+                raise ProgrammingError(f"{option} '{options[option]}' is not in the training query's columns "
+                                       f"({', '.join(table.column_names)})")
+            options[option] = found
+    total = table.num_rows
+    if total == 0:
+        raise DataError("the training query returned no rows")
+    if table.column(label).null_count:
+        table = table.filter(pc.is_valid(table.column(label)))
+    dropped = total - table.num_rows
+    if table.num_rows == 0:
+        raise DataError(f"label column '{label}' is NULL in all {total} rows")
+    features = [c for c in table.column_names if c not in (label, options["data_split_col"],
+                                                           options.get("sensitive_feature"))]
+    if not features:
+        raise ProgrammingError("the training query has no feature columns besides the label")
+    classes = None
+    y_all = table.column(label)
+    if trainer.task == "classification":
+        classes = pc.unique(y_all).sort()
+        if len(classes) < 2:
+            raise DataError(f"label column '{label}' has a single class ({classes[0].as_py()!r}); a "
+                            "classifier needs at least two")
+        if len(classes) > trainer.max_classes:
+            raise DataError(f"label column '{label}' has {len(classes)} classes; {model_type} supports "
+                            f"at most {trainer.max_classes}")
+        y = pc.index_in(y_all, value_set=classes).to_numpy(zero_copy_only=False).astype(np.int64)
+    else:
+        y = pc.cast(y_all, pa.float64()).to_numpy(zero_copy_only=False)
+        if not np.isfinite(y).all():
+            raise DataError(f"label column '{label}' has NaN or infinite values")
+    train_idx, eval_idx = split_rows(table, options)
+    if len(train_idx) == 0:
+        raise DataError("the data split left no training rows")
+    if classes is not None:
+        absent = sorted(set(range(len(classes))) - set(np.unique(y[train_idx]).tolist()))
+        if absent:
+            names = [classes[i].as_py() for i in absent]
+            raise DataError(f"class(es) {names} of label column '{label}' occur only in the evaluation rows "
+                            f"of the data split; every class needs training rows (change data_split_method, "
+                            f"data_split_eval_fraction or seed)")
+    return Prepared(table, label, features, classes, y, train_idx, eval_idx, dropped)
+
+
+def _fit(trainer: Trainer, data: TrainData, eval_X: np.ndarray, eval_y: np.ndarray | None) -> tuple:
+    """(estimator, metrics, evaluation scores, tuning trials, training history): one training, or
+    num_trials of them (then the optimal trial's)."""
+
+    def train_once(options: dict, progress=data.progress) -> tuple:
+        run = replace(data, options=options, history=[], progress=progress)
+        started = time.perf_counter()
+        estimator = trainer.fit(run)
+        scores = estimator.predict(eval_X)
+        row = metrics.compute(trainer.task, eval_y, scores, eval_X)
+        if not run.history:  # a single-shot solver: one row, its losses on the training and evaluation rows
+            sample = training_sample(len(run.X), options["seed"])
+            record_iteration(run.history, started, metrics.loss(trainer.task, None if run.y is None else run.y[sample],
+                                                                estimator.predict(run.X[sample])),
+                             metrics.loss(trainer.task, eval_y, scores) if data.X_eval is not None else None)
+        return estimator, row, scores, run.history
+
+    if data.options.get("num_trials", 1) == 1:
+        estimator, row, scores, history = train_once(data.options)
+        return estimator, row, scores, [], history
+    quiet = data.progress.silent()  # trials may run in parallel: tuning reports finished trials
+    trials, objective = tuning.run_trials(data.options, trainer.task, lambda options: train_once(options, quiet),
+                                          data.progress)
+    best = tuning.optimal(trials, objective)
+    records = [catalog.TrialRecord(
+        trial.trial_id, trial.hyperparameters, trial.result and trial.result[1], trial.objective,
+        "SUCCEEDED" if trial.result else "FAILED", trial.error, trial is best,
+        trial.result and trial.result[0].artifact(),
+        trial.result and _eval_predictions_blob(eval_y, trial.result[2])) for trial in trials]
+    estimator, row, scores, history = best.result
+    return estimator, row, scores, records, history
+
+
+# options a warm start inherits from the version it continues (changing them is an error)
+KEPT_BY_WARM_START = ("num_clusters", "standardize_features", "distance_type", "hidden_units", "activation_fn",
+                      "fit_intercept")
+
+
+def _warm_start_from(ctx: MLContext, statement: CreateModel, options: dict, name: tuple[str, str]):
+    """The Model a warm_start=TRUE statement continues; ProgrammingError when it cannot."""
+    schema, model = name
+    if not statement.args.get("replace") or catalog.active_version(ctx.cur, schema, model) is None:
+        raise ProgrammingError(f"OPTIONS: warm_start=TRUE continues an existing model: use CREATE OR REPLACE "
+                               f"MODEL on one ({schema}.{model} does not exist)")
+    previous = ctx.models.get(ctx.cur, (schema, model))
+    if previous.version.model_type != options["model_type"]:
+        raise ProgrammingError(f"OPTIONS: warm_start=TRUE continues model {schema}.{model}, a "
+                               f"{previous.version.model_type}: model_type must stay {previous.version.model_type}")
+    if statement.args.get("transform"):
+        raise ProgrammingError("OPTIONS: warm_start=TRUE keeps the model's TRANSFORM and its statistics; leave the "
+                               "TRANSFORM clause out")
+    wanted = options.get("input_label_cols")
+    if wanted and wanted[0].lower() != previous.version.label.lower():
+        raise ProgrammingError(f"OPTIONS: warm_start=TRUE keeps the label '{previous.version.label}'")
+    given = statement.options_dict
+    for option in KEPT_BY_WARM_START:  # what the continued estimator's shape and inputs depend on
+        if option not in options:
+            continue
+        kept = previous.version.options[option]
+        if option in given and options[option] != kept:
+            raise ProgrammingError(f"OPTIONS: warm_start=TRUE keeps {option} = {kept!r}; it cannot change to "
+                                   f"{options[option]!r}")
+        options[option] = kept
+    return previous
+
+
+def _continue_with(previous, prep: Prepared) -> None:
+    """Fit `prep` to the version warm_start continues: its features (unless TRANSFORM makes them), and its
+    classes for the labels."""
+    if previous.transform is None:
+        features = {spec["name"].lower() for spec in previous.version.features}
+        extra = [c for c in prep.features if c.lower() not in features]
+        if extra:
+            raise ProgrammingError(f"warm_start=TRUE keeps the model's features; the query has new column(s) "
+                                   f"{', '.join(extra)}: leave them out")
+        previous.encoder.resolve(prep.features)  # every feature present
+    if prep.classes is not None:
+        unknown = [c for c in prep.classes.to_pylist() if c not in previous.classes.to_pylist()]
+        if unknown:
+            raise DataError(f"warm_start=TRUE keeps the model's classes {previous.classes.to_pylist()}; the rows "
+                            f"have new class(es) {unknown}")
+        if previous.version.model_type == "logistic_reg" and len(prep.classes) < len(previous.classes):
+            missing = sorted(set(previous.classes.to_pylist()) - set(prep.classes.to_pylist()), key=str)
+            raise DataError(f"warm_start=TRUE of a logistic_reg needs rows of every class it knows; missing: "
+                            f"{missing}")
+        prep.y = pc.index_in(prep.classes.take(pa.array(prep.y)), value_set=previous.classes).to_numpy()
+        prep.classes = previous.classes
+
+
+def _training_info(previous, history: list[dict]) -> list[dict]:
+    """ML.TRAINING_INFO's rows: the previous version's runs (warm_start), then this one."""
+    runs = previous.version.training_info if previous is not None else []
+    run = runs[-1]["training_run"] + 1 if runs else 0
+    return runs + [{"training_run": run, **row} for row in history]
+
+
+def create_model(ctx: MLContext, statement: CreateModel) -> None:
+    """Run a CREATE [OR REPLACE] MODEL [IF NOT EXISTS] statement."""
+    cur = ctx.cur
+    options = validate_options(statement.options_dict)
+    schema, name = catalog.resolve_name(cur, statement.name, new=True)
+    if catalog.active_version(cur, schema, name) is not None:
+        if statement.args.get("exists"):
+            return
+        if not statement.args.get("replace"):
+            raise IntegrityError(f"model {schema}.{name} already exists; use CREATE OR REPLACE MODEL "
+                                 "to add a new version, or CREATE MODEL IF NOT EXISTS")
+    if options["model_type"] == "onnx":
+        _store(cur, statement, _imported(ctx, statement, schema, name, options))
+        return
+    if statement.query_sql is None:
+        raise ProgrammingError("CREATE MODEL needs AS <query> (only model_type='onnx' imports a model without one)")
+    # AutoML prepares the data as its first family does, then trains the family its search picks
+    trainer = TRAINERS[automl.FAMILIES[automl.TASKS[options["model_type"]]][0]
+                       if options["model_type"] in automl.TASKS else options["model_type"]]
+    previous = _warm_start_from(ctx, statement, options, (schema, name)) if options.get("warm_start") else None
+    data = ctx.read_table(ctx.part(statement.query_sql, statement.query_start))
+    label = options["input_label_cols"][0] if trainer.supervised else None
+    items = statement.args.get("transform")
+    named = items and transform.parse_items(items, data.column_names, label,
+                                            (options.get("data_split_col"), options.get("kmeans_init_col"),
+                                             options.get("sensitive_feature")))
+    fitted = previous.transform if previous is not None else None  # warm_start keeps the model's TRANSFORM
+    label_output = transform.label_output(named, label) if named and label else fitted and fitted.label_output()
+    prep = _prepare(transform.label_values(cur, data, *label_output) if label_output else data, options, trainer)
+    if previous is not None:
+        _continue_with(previous, prep)
+    table, y, train_idx, eval_idx = prep.table, prep.y, prep.train_idx, prep.eval_idx
+    if named:  # the features are the TRANSFORM's outputs, fitted on the training rows
+        fitted = transform.fit(cur, named, table.take(train_idx), prep.label)
+        if not fitted.features:
+            raise ProgrammingError("TRANSFORM outputs no feature besides the label")
+        sensitive = options.get("sensitive_feature")
+        reading = [o["name"] for o in fitted.features
+                   if sensitive and sensitive.lower() in {c.lower() for c in o["reads"]}]
+        if reading:
+            raise ProgrammingError(f"OPTIONS: sensitive_feature '{sensitive}' serves the fairness constraint only and "
+                                   f"is never a feature; TRANSFORM output(s) {', '.join(reading)} read it")
+    feature_names = prep.features
+    if fitted is not None:
+        feature_names = [output["name"] for output in fitted.features]
+        table = fitted.apply(cur, table)
+    train_rows = table if len(train_idx) == table.num_rows else table.take(train_idx)
+    class_list = None if prep.classes is None else prep.classes.to_pylist()
+    fit_options, estimator_type, search_trials = options, None, []
+    if previous is None:
+        specs = fit_features(train_rows, feature_names)
+        if options["model_type"] in automl.TASKS:
+            estimator_type, fit_options, search_trials = automl.search(options, specs, train_rows, y[train_idx],
+                                                                       len(class_list or ()))
+            trainer = TRAINERS[estimator_type]
+        encoder = FeatureEncoder(specs, trainer.linear_encoding, trainer.scales(fit_options), trainer.feature_limit)
+    else:  # the previous version's preprocessing, so that its estimator reads the new rows as it read the old;
+        # the distributions ML.VALIDATE_DATA_SKEW compares with are of this version's own training rows
+        specs, encoder = recount_distributions(previous.version.features, train_rows), previous.encoder
+    X = encoder.transform(train_rows)
+    X_eval = encoder.transform(table.take(eval_idx)) if len(eval_idx) else None
+    data_for_fit = TrainData(
+        X=X, y=None if y is None else y[train_idx], options=fit_options, n_classes=len(class_list or ()),
+        weights=None if class_list is None else _class_weights(y[train_idx], class_list, options),
+        X_eval=X_eval, y_eval=y[eval_idx] if len(eval_idx) else None,
+        categorical_indices=encoder.categorical_indices,
+        X_init=None if prep.init_idx is None else encoder.transform(table.take(prep.init_idx)),
+        init=previous and previous.estimator, progress=ctx.progress)
+    if len(eval_idx):
+        eval_X, eval_y = X_eval, y[eval_idx]
+    elif y is None:  # kmeans, pca: metrics of all the training rows
+        eval_X, eval_y = X, None
+    else:  # no evaluation split (NO_SPLIT, AUTO_SPLIT under 500 rows): a sample of the training rows
+        sample = training_sample(len(train_idx), options["seed"])
+        eval_X, eval_y = X[sample], y[train_idx][sample]
+    if options.get("fairness_constraint"):
+        if len(class_list) != 2:
+            raise NotSupportedError(f"fairness_constraint needs a binary label; '{prep.label}' has "
+                                    f"{len(class_list)} classes")
+        sensitive = options["sensitive_feature"]  # a column of the query's rows (never a TRANSFORM output)
+        groups = fairness.group_keys(prep.table.take(train_idx).column(sensitive), sensitive, "OPTIONS")
+        trainer = replace(trainer, fit=fairness.mitigated(trainer.fit, groups, options))
+    estimator, row, eval_scores, trials, history = _fit(trainer, data_for_fit, eval_X, eval_y)
+    label = prep.label
+    label_type = None if label is None else str(prep.table.column(label).type)
+    record = ModelVersion(
+        schema_name=schema, model_name=name, version=0, model_type=options["model_type"], options=options,
+        label=label, label_type=label_type, classes=class_list, transform=fitted and fitted.state(),
+        features=specs, training_sql=statement.query_sql, training_rows=len(train_idx), eval_rows=len(eval_idx),
+        dropped_rows=prep.dropped, data_fingerprint=fingerprint(cur, data), metrics=row,
+        training_info=_training_info(previous, history), estimator_type=estimator_type,
+        eval_predictions=_eval_predictions_blob(eval_y, eval_scores),
+        artifact_format=trainer.artifact_format, artifact=estimator.artifact())
+    _store(cur, statement, record, trials or search_trials)
+    ctx.notices += filter(None, [label_notice(record)])
+
+
+CONTINUOUS_CLASSES = 20  # a numeric label with more classes than this looks like a quantity
+
+
+def label_notice(version: ModelVersion) -> str | None:
+    """A warning for a classifier whose numeric label has so many values it looks continuous."""
+    classes = version.classes or ()
+    if len(classes) <= CONTINUOUS_CLASSES:
+        return None
+    label_type = pa.type_for_alias(version.label_type)
+    if not (pa.types.is_integer(label_type) or pa.types.is_floating(label_type)):
+        return None
+    regressor = version.model_type.replace("classifier", "regressor").replace("logistic_reg", "linear_reg")
+    return (f"label '{version.label}' of classifier {version.qualified_name} has {len(classes)} distinct numeric "
+            f"values, each learned as a class of its own; if it is a quantity, train a regressor "
+            f"(model_type='{regressor}')")
+
+
+def _store(cur, statement: CreateModel, record: ModelVersion, trials: list = ()) -> None:
+    """Add the version in one transaction (unless a concurrent statement created the model meanwhile)."""
+    with catalog.transaction(cur):
+        current = catalog.active_version(cur, record.schema_name, record.model_name)
+        if current is not None and not statement.args.get("replace"):
+            raise IntegrityError(f"model {record.qualified_name} was created by another statement meanwhile")
+        catalog.insert_version(cur, record, trials)
+
+
+def _imported(ctx: MLContext, statement: CreateModel, schema: str, name: str, options: dict) -> ModelVersion:
+    """model_type='onnx': the version holding the file at model_path, where this connection may read
+    (checked by onnx, ONNX Runtime and sqlml's limits; its external data stored inline)."""
+    if statement.query_sql is not None or statement.args.get("transform"):
+        raise ProgrammingError("CREATE MODEL with model_type='onnx' takes no AS query or TRANSFORM: the file at "
+                               "model_path is the model")
+    path = options["model_path"]
+    estimator = OnnxModel.imported(ctx.model_file(path), path)
+    data = estimator.artifact()
+    return ModelVersion(
+        schema_name=schema, model_name=name, version=0, model_type="onnx", options=options, label=None,
+        label_type=None, classes=None, features=[], training_sql=f"-- imported from {path}", training_rows=0,
+        eval_rows=0, dropped_rows=0, data_fingerprint=hashlib.sha256(data).hexdigest()[:16], metrics={},
+        eval_predictions=b"", artifact_format="onnx", artifact=estimator.artifact())
