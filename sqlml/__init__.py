@@ -1,5 +1,6 @@
 """sqlml: BigQuery-ML-style SQL machine learning inside DuckDB."""
 
+import sqlml.root  # noqa: F401 - the composition root: completes the engine's tables (EXPORT MODEL)
 from sqlml.dbapi import (BINARY, DATETIME, NUMBER, ROWID, STRING, Binary, Connection, Cursor, Date, DateFromTicks,
                          Time, TimeFromTicks, Timestamp, TimestampFromTicks, apilevel, connect, paramstyle,
                          threadsafety)

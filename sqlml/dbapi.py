@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime
 import time
-import warnings
 from typing import Any, Iterable, Mapping, Sequence
 
 import duckdb
@@ -43,7 +42,6 @@ class Cursor:
     def __init__(self, connection: "Connection"):
         self.connection = connection
         self._cursor: SessionCursor | None = connection._session.cursor()
-        self._has_result = False
         self._rowcount: int | None = None  # set by executemany; else read from DuckDB when asked
         self.arraysize = 1
         self.messages: list[tuple[type, str]] = []  # PEP 249's extension: (sqlml.Warning, notice) of the last statement
@@ -53,34 +51,22 @@ class Cursor:
             raise InterfaceError("the cursor is closed")
         return self._cursor
 
-    def _result(self) -> SessionCursor:
-        cursor = self._open()
-        if not self._has_result:
-            raise InterfaceError("the last statement produced no result set")
-        return cursor
-
     @property
     def description(self):
         """(name, type_code, None, None, None, None, None) per column, or None without a result set."""
-        if self._cursor is None or not self._has_result:
-            return None
-        with self._cursor.translated():
-            return self._cursor.duck.description
+        return None if self._cursor is None else self._cursor.description
 
     @property
     def rowcount(self) -> int:
         """Rows changed by the last INSERT/UPDATE/DELETE (summed over executemany), else -1."""
         if self._rowcount is not None:
             return self._rowcount
-        if self._cursor is None or not self._has_result:
-            return -1
-        return self._cursor.duck.rowcount
+        return -1 if self._cursor is None else self._cursor.rowcount
 
     def execute(self, operation: str, parameters: Sequence[Any] | Mapping[str, Any] | None = None) -> "Cursor":
         cursor = self._open()
-        self._has_result, self._rowcount = False, None  # nothing of the previous statement survives a failure
-        self.messages = []
-        self._has_result = cursor.execute(operation, parameters)
+        self._rowcount, self.messages = None, []  # nothing of the previous statement survives a failure
+        cursor.execute(operation, parameters)
         self.messages = [(Warning, notice) for notice in cursor.notices]
         return self
 
@@ -92,29 +78,22 @@ class Cursor:
         self._rowcount = total
         return self
 
-    def _fetch(self, method: str, *args):
-        cursor = self._result()
-        with cursor.translated():
-            return getattr(cursor.duck, method)(*args)
-
     def fetchone(self) -> tuple | None:
-        return self._fetch("fetchone")
+        return self._open().fetchone()
 
     def fetchmany(self, size: int | None = None) -> list[tuple]:
-        return self._fetch("fetchmany", self.arraysize if size is None else size)
+        return self._open().fetchmany(self.arraysize if size is None else size)
 
     def fetchall(self) -> list[tuple]:
-        return self._fetch("fetchall")
+        return self._open().fetchall()
 
     def fetch_arrow_table(self):
         """The rest of the result as a pyarrow.Table."""
-        with warnings.catch_warnings():  # DuckDB warns that a DB-API result copies rows into Arrow: it must
-            warnings.simplefilter("ignore", UserWarning)
-            return self._fetch("to_arrow_table")
+        return self._open().fetch_arrow_table()
 
     def fetch_df(self):
         """The rest of the result as a pandas DataFrame (needs pandas)."""
-        return self._fetch("fetch_df")
+        return self._open().fetch_df()
 
     def setinputsizes(self, sizes) -> None:
         """Does nothing, as PEP 249 allows."""

@@ -19,7 +19,8 @@ from sqlml.engine.training.automl import TASKS as AUTOML_TASKS
 from sqlml.engine.functions.registry import ML_FUNCTIONS
 from sqlml.engine.model_statements import STATEMENTS
 from sqlml.engine.families import TRAINERS
-from sqlml.parser.options import EXPORT_OPTIONS, MODEL_TYPE_DEFAULTS
+from sqlml.export.options import EXPORT_OPTIONS
+from sqlml.parser.options import MODEL_TYPE_DEFAULTS
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]

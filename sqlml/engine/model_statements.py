@@ -1,4 +1,5 @@
-"""The ML statements other than queries: CREATE/ALTER/DROP/SHOW/DESCRIBE/EXPORT MODEL.
+"""The ML statements other than queries: CREATE/ALTER/DROP/SHOW/DESCRIBE MODEL, and those `register`ed from
+above the engine (EXPORT MODEL).
 
 Each handler runs one statement with the statement's MLContext and returns True when it left a result set
 on the context's cursor.
@@ -6,12 +7,13 @@ on the context's cursor.
 
 from __future__ import annotations
 
+from typing import Any, Callable
+
 from sqlml.engine.store import catalog
 from sqlml.engine.context import MLContext
-from sqlml.engine.sqltext.quoting import quote_identifier
 from sqlml.engine.training.create_model import create_model, label_notice
 from sqlml.errors import ProgrammingError
-from sqlml.parser import AlterModel, CreateModel, DescribeModel, DropModel, ExportModel, ShowModels
+from sqlml.parser import AlterModel, CreateModel, DescribeModel, DropModel, ShowModels
 from sqlml.parser.options import validate_alter_options
 
 
@@ -69,19 +71,16 @@ def _describe(ctx: MLContext, statement: DescribeModel) -> bool:
     return True
 
 
-def _export(ctx: MLContext, statement: ExportModel) -> bool:
-    from sqlml.export.exporter import export_model  # export builds on the engine, not the engine on export
-
-    row = export_model(ctx, statement)  # one row: column -> value
-    ctx.cur.execute("SELECT " + ", ".join(f"? AS {quote_identifier(name)}" for name in row), list(row.values()))
-    return True
-
-
 STATEMENTS = {
     CreateModel: _create,
     AlterModel: _alter,
     DropModel: _drop,
     ShowModels: _show,
     DescribeModel: _describe,
-    ExportModel: _export,
 }
+
+
+def register(statement_type: type, handler: Callable[[MLContext, Any], bool]) -> None:
+    """Run statements of `statement_type` with `handler`: how the layers above the engine add theirs (EXPORT
+    MODEL, from sqlml.export: the composition root, sqlml/root.py, registers it)."""
+    STATEMENTS[statement_type] = handler

@@ -1,9 +1,11 @@
-"""Session: the one entry point of every front end (DB-API, CLI, later the shell and the server).
+"""Session: the one entry point of every front end (DB-API, SQLAlchemy, CLI, shell, server): they run statements,
+read results and read the text of statements through Session and SessionCursor only (import-linter's contracts
+in pyproject.toml hold them to it).
 
 The path of a statement: `SessionCursor.execute(sql, params)`
   1. no ML keyword anywhere (a cheap regex)          -> DuckDB runs the text untouched;
   2. else split into statements; each one that is not an ML statement (token test) -> DuckDB untouched;
-  3. an ML statement is parsed: CREATE/DROP/SHOW/DESCRIBE/EXPORT MODEL go to `statements.STATEMENTS`;
+  3. an ML statement is parsed: CREATE/DROP/SHOW/DESCRIBE/EXPORT MODEL go to `model_statements.STATEMENTS`;
      a query is planned: each ML.<FN>(...) call goes to its handler in `functions.ML_FUNCTIONS`, which
      returns SQL (spliced into the original text as a subquery in place of the call) or an Arrow relation
      (registered on the cursor under a private name spliced in instead); then DuckDB runs the query. The
@@ -15,6 +17,7 @@ from __future__ import annotations
 import functools
 import itertools
 import re
+import warnings
 from contextlib import contextmanager, suppress
 from typing import Any, Iterator, Mapping, Sequence
 
@@ -24,7 +27,7 @@ from sqlglot import exp
 
 from sqlml import errors
 from sqlml.engine.context import MLContext
-from sqlml.engine.policies import ExportPolicy, ImportPolicy
+from sqlml.engine.policies import ExportPolicy, ImportPolicy  # noqa: F401 - front ends build a Session's policies
 from sqlml.engine.functions.registry import ML_FUNCTIONS, TAKES_VALUES
 from sqlml.engine.compiled.linear import DATA_ERROR_MARKER
 from sqlml.engine.store import catalog
@@ -34,8 +37,10 @@ from sqlml.engine.sqltext.parameters import Parameters, bind, check_places
 from sqlml.engine.sqltext.quoting import literal, quote_identifier
 from sqlml.engine.sqltext.positions import Origin, located
 from sqlml.engine.model_statements import STATEMENTS
-from sqlml.parser import (AlterModel, CreateModel, DropModel, MLFunction, explain_prefix, has_ml_keyword,
-                          is_ml_statement, parse_statement, split_statements)
+from sqlml.parser import (AlterModel, CreateModel, DropModel, MLFunction, StatementReader, explain_prefix,
+                          has_ml_keyword, is_ml_statement, leading_words, parse_statement, split_statements)
+from sqlml.parser.options import OPTIONS
+from sqlml.parser.statements import search_in_slices  # noqa: F401 - for front ends reading long texts
 
 # parsing is pure (text -> tree; the tree is only read): statements a client repeats parse once
 _parse = functools.lru_cache(maxsize=256)(parse_statement)
@@ -125,6 +130,8 @@ def _positions_in(sql: str, offset: int) -> Iterator[None]:
 class Session:
     """One database connection and the cursors opened on it."""
 
+    catalog_schema = catalog.SCHEMA  # the schema of the model catalog's tables
+
     def __init__(self, database: str = ":memory:", read_only: bool = False, config: dict | None = None,
                  exports: ExportPolicy = ExportPolicy(), imports: ImportPolicy = ImportPolicy()):
         try:
@@ -141,14 +148,51 @@ class Session:
     def cursor(self) -> "SessionCursor":
         return SessionCursor(self)
 
+    @staticmethod
+    def ml_functions() -> list[str]:
+        """The ML functions' names as statements call them: ML.PREDICT, ..."""
+        return [f"ML.{name}" for name in ML_FUNCTIONS]
+
+    @staticmethod
+    def option_names() -> list[str]:
+        """The names CREATE MODEL's OPTIONS(...) takes."""
+        return list(OPTIONS)
+
     def close(self) -> None:
         self.connection.close()
 
 
+_KIND_MODIFIERS = {"OR", "REPLACE", "TEMP", "TEMPORARY", "UNIQUE", "IF", "NOT", "EXISTS", "PERSISTENT"}
+
+
+def command(sql: str) -> str:
+    """What a statement does, as PostgreSQL's command tags name it: its first word upper-cased and, after CREATE,
+    DROP and ALTER, the kind of object (CREATE TABLE, DROP MODEL; CREATE when the words run out first); "" for
+    a text without words."""
+    words = leading_words(sql)
+    if words[:1] not in (["CREATE"], ["DROP"], ["ALTER"]):
+        return words[0] if words else ""
+    return " ".join([words[0], *itertools.islice((w for w in words[1:] if w not in _KIND_MODIFIERS), 1)])
+
+
+def pieces(sql: str) -> list[str]:
+    """The texts `SessionCursor.execute(sql)` gives DuckDB in turn (an ML statement's once planned): the whole
+    text without an ML keyword, else each statement."""
+    return split_statements(sql) if has_ml_keyword(sql) else [sql]
+
+
 class SessionCursor:
-    """Runs statements on a DuckDB cursor of its own; `duck` holds the last statement's result."""
+    """Runs statements on a DuckDB cursor of its own (`duck`, for the engine only); front ends read the last
+    statement's result through `description`, `rowcount` and the fetch methods, and the text of statements
+    through the static methods below."""
 
     _view_ids = itertools.count(1)
+    # the text of statements, read without running them
+    split = staticmethod(split_statements)  # each statement of a text, stripped; SqlSyntaxError if unterminated
+    reader = StatementReader  # a text read a line at a time: whether it is complete, its statements
+    words = staticmethod(leading_words)  # a statement's first words, upper-cased
+    command = staticmethod(command)
+    pieces = staticmethod(pieces)
 
     def __init__(self, session: Session):
         self.session = session
@@ -157,18 +201,25 @@ class SessionCursor:
         self._inputs: list[SessionCursor] = []
         self._context: MLContext | None = None
         self._parameters = Parameters()  # the running ML statement's, set on its input cursors too
+        self._has_result = False
         self.notices: list[str] = []  # what the last statement's handlers want the user to know
+        self.as_written = True  # whether DuckDB ran the last text as given (its error positions are in that text)
 
     # -- running statements -------------------------------------------------------------------------
     def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> bool:
-        """Run one or more statements. True: the last one's result (if it has one) is on `duck`, as DuckDB
-        reports it; False: it has no result set (CREATE MODEL, DROP MODEL)."""
+        """Run one or more statements. True: the last one has a result, as DuckDB reports it (`description`,
+        the fetch methods); False: it has none (CREATE MODEL, DROP MODEL)."""
         if params is not None and (isinstance(params, (str, bytes)) or not isinstance(params, (Sequence, Mapping))):
             raise errors.ProgrammingError(f"parameters must be a sequence or a mapping, not {type(params).__name__}")
         self.release()
-        self.notices = []
+        self.notices, self._has_result = [], False
+        self.as_written = not has_ml_keyword(sql)
+        self._has_result = self._execute(sql, params)
+        return self._has_result
+
+    def _execute(self, sql: str, params) -> bool:
         with self.translated():
-            if not has_ml_keyword(sql):
+            if self.as_written:
                 self.duck.execute(sql) if params is None else self.duck.execute(sql, params)
                 return True
             statements = split_statements(sql) if ";" in sql else [sql.strip()]
@@ -289,7 +340,56 @@ class SessionCursor:
             self.duck.execute(f"SET search_path = {literal(search_path)}")
         self.duck.execute(f"SET TimeZone = {literal(timezone)}")
 
-    # -- results and errors -------------------------------------------------------------------------
+    # -- the last statement's result ----------------------------------------------------------------
+    @property
+    def description(self) -> list[tuple] | None:
+        """(name, type_code, None, None, None, None, None) per column (type codes are DuckDB's types, equal to
+        PEP 249's type objects), or None without a result set."""
+        if not self._has_result:
+            return None
+        with self.translated():
+            return self.duck.description
+
+    @property
+    def rowcount(self) -> int:
+        """The rows the last INSERT/UPDATE/DELETE changed, else -1."""
+        return self.duck.rowcount if self._has_result else -1
+
+    def _fetch(self, method: str, *args):
+        if not self._has_result:
+            raise errors.InterfaceError("the last statement produced no result set")
+        with self.translated(), warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # DuckDB's warning that Arrow copies a DB-API result
+            return getattr(self.duck, method)(*args)
+
+    def fetchone(self) -> tuple | None:
+        return self._fetch("fetchone")
+
+    def fetchmany(self, size: int) -> list[tuple]:
+        return self._fetch("fetchmany", size)
+
+    def fetchall(self) -> list[tuple]:
+        return self._fetch("fetchall")
+
+    def fetch_arrow_table(self) -> pa.Table:
+        """The rest of the result as a pyarrow.Table."""
+        return self._fetch("to_arrow_table")
+
+    def fetch_arrow_reader(self, batch_rows: int = 1 << 16) -> pa.RecordBatchReader:
+        """The rest of the result as a pyarrow.RecordBatchReader (valid until the cursor's next statement)."""
+        return self._fetch("to_arrow_reader", batch_rows)
+
+    def fetch_df(self):
+        """The rest of the result as a pandas DataFrame (needs pandas)."""
+        return self._fetch("fetch_df")
+
+    def duckdb_statements(self, sql: str) -> list[tuple[str, str]]:
+        """DuckDB's own reading of a text without ML statements: (statement type: SELECT, SET, PRAGMA, CALL,
+        EXPLAIN, ...; its text) per statement. A sqlml error if DuckDB cannot parse it."""
+        with self.translated():
+            return [(statement.type.name, statement.query) for statement in self.duck.extract_statements(sql)]
+
+    # -- errors -------------------------------------------------------------------------------------
     def translated(self) -> "_Translated":
         """A context re-raising anything from DuckDB or the engine as a sqlml (PEP 249) exception."""
         return _Translated(self)
@@ -335,5 +435,6 @@ class SessionCursor:
 
     def close(self) -> None:
         self.release()
+        self._has_result = False
         with suppress(duckdb.Error):
             self.duck.close()

@@ -34,7 +34,7 @@ from sqlml.export.quantize import QUANTIZERS, auto, check, precision
 from sqlml.export.transform import transform_columns
 from sqlml.export.verify import scores_output, verify
 from sqlml.parser import ExportModel
-from sqlml.parser.options import validate_export_options
+from sqlml.export.options import validate_export_options
 
 
 def _label_tensor(model: Model) -> tuple[np.ndarray, int]:

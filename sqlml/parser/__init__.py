@@ -11,6 +11,7 @@ from sqlml.parser.nodes import (
     ShowModels,
 )
 from sqlml.parser.statements import (
+    StatementReader,
     explain_prefix,
     has_ml_keyword,
     is_ml_statement,
@@ -28,6 +29,7 @@ __all__ = [
     "MLFunction",
     "ShowModels",
     "SqlmlDialect",
+    "StatementReader",
     "explain_prefix",
     "has_ml_keyword",
     "is_ml_statement",

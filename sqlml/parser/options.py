@@ -311,31 +311,6 @@ def check_combinations(options: dict[str, Any]) -> None:
                                "with num_trials > 1 or warm_start")
 
 
-EXPORT_OPTIONS: dict[str, tuple[Option, Any]] = {  # name -> (spec, default; None for "required")
-    "uri": (Option("str"), None),
-    "quantize": (Option("enum", ("NONE", "INT8", "FLOAT16", "AUTO")), "NONE"),
-    "version": (Option("int", low=1), 0),  # 0: the active version
-    "target_opset": (Option("int", low=21, high=23), 21),
-    "overwrite": (Option("bool"), False),
-    "max_metric_drop": (Option("float", low=0.0), None),  # None: the quantize default (see export/verify.py)
-}
-
-
-def validate_export_options(raw: dict[str, Any]) -> dict[str, Any]:
-    """Validate EXPORT MODEL options (keys already lower-cased) and fill in defaults."""
-    for name in raw:
-        if name not in EXPORT_OPTIONS:
-            raise ProgrammingError(f"OPTIONS: unknown EXPORT MODEL option {name!r}; valid options: "
-                                   + ", ".join(EXPORT_OPTIONS))
-    if not isinstance(raw.get("uri"), str) or not raw["uri"]:
-        raise ProgrammingError("OPTIONS: EXPORT MODEL needs uri='path/model.onnx', the file to write")
-    options = {}
-    for name, (spec, default) in EXPORT_OPTIONS.items():
-        value = raw.get(name)
-        options[name] = default if value is None else _coerce(name, spec, value)
-    return options
-
-
 def validate_alter_options(raw: dict[str, Any]) -> dict[str, Any]:
     """ALTER MODEL ... SET OPTIONS: description (a string, or NULL to clear it) and labels, BigQuery ML's
     [('key', 'value'), ...] (NULL clears them), kept as {key: value}."""

@@ -70,22 +70,75 @@ def _check_nesting(sql: str, tokens: list[Token]) -> None:
             depth -= 1
 
 
+class StatementReader:
+    """The statements of a text given in pieces that join at line breaks (the shell's lines): each piece is
+    tokenized once, with the earlier text only while that ends in an unterminated string, quoted name or
+    comment (a token never spans a line break otherwise)."""
+
+    def __init__(self) -> None:
+        self.text = ""
+        self.error: SqlSyntaxError | None = None  # the text ends in an unterminated token
+        self._spans: list[tuple[int, int]] = []  # (start, end) of each statement with tokens that `;` ended
+        self._read = 0  # text[:_read] is tokenized
+        self._start, self._has_tokens = 0, False  # where the statement being read starts; whether it has tokens
+
+    def add(self, piece: str) -> None:
+        """Read `piece`, which follows the text so far (from a line break, unless the text is empty)."""
+        self.text += piece
+        try:
+            tokens = _tokenize(self.text[self._read:])
+        except SqlSyntaxError as exc:
+            self.error = exc
+            return
+        for token in tokens:
+            if token.token_type == TokenType.SEMICOLON:
+                if self._has_tokens:
+                    self._spans.append((self._start, self._read + token.start))
+                self._start, self._has_tokens = self._read + token.end + 1, False
+            else:
+                self._has_tokens = True
+        self._read, self.error = len(self.text), None
+
+    def extended(self, text: str) -> "StatementReader":
+        """A reader of `text`: this one when `text` is its text, or that and more from a line break; else a
+        new one."""
+        rest = text[len(self.text):]
+        if text.startswith(self.text) and (rest[:1] == "\n" or not rest):
+            if rest:
+                self.add(rest)
+            return self
+        reader = StatementReader()
+        reader.add(text)
+        return reader
+
+    @property
+    def has_tokens(self) -> bool:
+        """Whether the text holds any SQL token (an unterminated string or comment counts)."""
+        return bool(self._spans) or self._has_tokens or self.error is not None
+
+    @property
+    def complete(self) -> bool:
+        """Whether the text ends its last statement with a `;` outside strings, quoted names and comments
+        (text without statements is complete too): a token on a new line would start a new statement."""
+        return self.error is None and not self._has_tokens
+
+    def statements(self) -> list[str]:
+        """Each statement's original text, stripped (the last one also if no `;` ends it)."""
+        spans = self._spans + ([(self._start, len(self.text))] if self._has_tokens else [])
+        return [self.text[start:end].strip() for start, end in spans]
+
+
 def split_statements(sql: str) -> list[str]:
     """Split at top-level semicolons (not those in strings, quoted names or comments).
 
-    Returns each statement's original text, stripped; statements without tokens are dropped.
+    Returns each statement's original text, stripped; statements without tokens are dropped. SqlSyntaxError
+    for an unterminated string, quoted name or comment.
     """
-    statements, start, has_tokens = [], 0, False
-    for token in _tokenize(sql):
-        if token.token_type == TokenType.SEMICOLON:
-            if has_tokens:
-                statements.append(sql[start : token.start].strip())
-            start, has_tokens = token.end + 1, False
-        else:
-            has_tokens = True
-    if has_tokens:
-        statements.append(sql[start:].strip())
-    return statements
+    reader = StatementReader()
+    reader.add(sql)
+    if reader.error is not None:
+        raise reader.error
+    return reader.statements()
 
 
 def has_ml_keyword(sql: str) -> bool:

@@ -17,8 +17,7 @@ import sys
 import threading
 
 import sqlml
-from sqlml.engine.policies import ExportPolicy, ImportPolicy
-from sqlml.engine.session import Session
+from sqlml.engine.session import ExportPolicy, ImportPolicy, Session
 from sqlml.errors import Error
 from sqlml.server import log
 from sqlml.server.auth import Credentials

@@ -24,7 +24,6 @@ from typing import Callable
 
 from sqlml import errors
 from sqlml.engine.session import SessionCursor
-from sqlml.parser import has_ml_keyword, leading_words, split_statements
 from sqlml.server import pg_catalog, log, protocol, settings, types
 from sqlml.server.auth import AuthenticationFailed
 from sqlml.server.sqlstate import ServerError, message, position, sqlstate
@@ -39,14 +38,13 @@ _STATUS_COLUMNS = (["Count"], ["Success"])
 _QUERY_WORDS = {"SELECT", "WITH", "VALUES", "FROM", "TABLE"}
 _ENDS_TRANSACTION = {"COMMIT", "END", "ROLLBACK", "ABORT"}
 _TAG_OF = {"START": "START TRANSACTION", "END": "COMMIT", "ABORT": "ROLLBACK"}
-_CREATE_MODIFIERS = {"OR", "REPLACE", "TEMP", "TEMPORARY", "UNIQUE", "IF", "NOT", "EXISTS", "PERSISTENT"}
 
 
 @dataclass
 class Result:
     """One statement's outcome: its columns and a way to fetch its rows, or the count of rows it changed."""
 
-    words: list[str]
+    command: str  # SessionCursor.command: "SELECT", "CREATE TABLE", ...; "" for an empty query
     columns: list[tuple[str, int, int]] | None = None
     fetch: Callable[[int], list[tuple]] = lambda n: []
     changed: int = 0
@@ -55,7 +53,7 @@ class Result:
     notices: list[str] = field(default_factory=list)  # sent before CommandComplete
 
     def tag(self) -> str:
-        first = self.words[0] if self.words else ""
+        first = self.command.split(" ")[0]
         if first == "INSERT":
             return f"INSERT 0 {self.changed if self.columns is None else self.sent}"
         if first in _CHANGES_ROWS:
@@ -64,10 +62,7 @@ class Result:
             return first
         if self.columns is not None:
             return f"SELECT {self.sent}"
-        if first in ("CREATE", "DROP", "ALTER"):
-            kind = next((w for w in self.words[1:] if w not in _CREATE_MODIFIERS), "")
-            return f"{first} {kind}".strip()
-        return _TAG_OF.get(first, first)
+        return _TAG_OF.get(self.command, self.command)
 
 
 @dataclass
@@ -163,7 +158,7 @@ class Connection:
                                                                     else ""), self.process_id)
         self.cursor = self.server.session.cursor()
         for sql in self.server.setup_sql:
-            self.cursor.duck.execute(sql)
+            self.cursor.execute(sql)
         self.channel.logged_in(self.server.limits.max_message_bytes)
         statuses = [protocol.parameter_status(k, v) for k, v in pg_catalog.STARTUP_PARAMETERS.items()]
         self.channel.send(protocol.authentication(0), *statuses,
@@ -227,7 +222,7 @@ class Connection:
     # -- running a statement ------------------------------------------------------------------------
     def _run(self, sql: str, params: list | None = None) -> Result:
         self.statement = sql
-        first = leading_words(sql)
+        first = SessionCursor.words(sql)
         if first[:1] in (["SAVEPOINT"], ["RELEASE"]) or first[:2] == ["ROLLBACK", "TO"]:
             return self._savepoint(first)
         if self.transaction == "E":
@@ -236,52 +231,45 @@ class Connection:
                                            "transaction block")
             sql, first = "ROLLBACK", ["ROLLBACK"]
         if not first:
-            return Result(first, done=True)
+            return Result("", done=True)
         if first[0] == "DEALLOCATE":  # a prepared statement of the extended protocol, by name
             self._deallocate(sql)
-            return Result(first)
+            return Result("DEALLOCATE")
         canned = pg_catalog.answer(sql)
         if canned is not None:
             names, rows, tag = canned
             remaining = iter(rows)
-            return Result([tag], [(n, types.TEXT, -1) for n in names] if names else None,
+            return Result(tag, [(n, types.TEXT, -1) for n in names] if names else None,
                           fetch=lambda n: list(itertools.islice(remaining, n)))
-        text = settings.session_only(self.cursor.duck, pg_catalog.rewrite(sql))
-        self.as_sent = text == sql and not has_ml_keyword(sql)  # DuckDB's error positions are in the client's text
+        text = settings.session_only(self.cursor, pg_catalog.rewrite(sql))
         self.running = True
         try:
-            has_result = self.cursor.execute(text, params)
+            self.cursor.execute(text, params)
         except errors.Error as exc:
             raise settings.explained(exc) from None
         finally:
             self.running = False
+            self.as_sent = text == sql and self.cursor.as_written  # DuckDB's error positions are in the client's text
         if first[0] in ("BEGIN", "START"):
             self.transaction = "T"
         elif first[0] in _ENDS_TRANSACTION:
             self.transaction = "I"
-        result = self._result(first, has_result)
+        result = self._result(first[0], SessionCursor.command(sql))
         result.notices = self.cursor.notices
         return result
 
-    def _result(self, first: list[str], has_result: bool) -> Result:
+    def _result(self, first: str, command: str) -> Result:
         """The Result of the statement just run on the cursor."""
-        duck = self.cursor.duck
-        description = duck.description if has_result else None
+        description = self.cursor.description
         if description is None:
-            return Result(first)
+            return Result(command)
         names = [d[0] for d in description]
-        if first[0] not in _QUERY_WORDS and names in _STATUS_COLUMNS:
-            row = duck.fetchone() if names == ["Count"] else None
-            return Result(first, changed=row[0] if row else 0)
+        if first not in _QUERY_WORDS and names in _STATUS_COLUMNS:
+            row = self.cursor.fetchone() if names == ["Count"] else None
+            return Result(command, changed=row[0] if row else 0)
         columns = [(pg_catalog.column_name(name), oid, types.SIZES.get(oid, -1)) for name, oid in
                    ((d[0], types.oid_of(d[1])) for d in description)]
-        cursor = self.cursor
-
-        def fetch(n: int) -> list[tuple]:
-            with cursor.translated():
-                return duck.fetchmany(n)
-
-        return Result(first, columns, fetch)
+        return Result(command, columns, self.cursor.fetchmany)
 
     def _savepoint(self, first: list[str]) -> Result:
         """DuckDB has no savepoints: inside a transaction SAVEPOINT and RELEASE do nothing (what drivers
@@ -294,7 +282,7 @@ class Connection:
         if self.transaction == "E":
             raise ServerError("25P02", "current transaction is aborted, commands ignored until end of "
                                        "transaction block")
-        return Result(first[:1])
+        return Result(first[0])
 
     def _deallocate(self, sql: str) -> None:
         match = _DEALLOCATE.match(sql)
@@ -325,14 +313,14 @@ class Connection:
             if budget is not None:
                 budget -= len(rows)
         self.channel.send(*map(protocol.notice_response, result.notices),
-                          protocol.command_complete(result.tag()) if result.words else protocol.EMPTY_QUERY)
+                          protocol.command_complete(result.tag()) if result.command else protocol.EMPTY_QUERY)
 
     # -- simple query protocol ----------------------------------------------------------------------
     def _query(self, body: protocol.Body) -> None:
         text = body.cstring()
         offset = 0
         try:
-            statements = split_statements(text)
+            statements = SessionCursor.split(text)
             if not statements:
                 self.channel.send(protocol.EMPTY_QUERY)
             for sql in statements:
@@ -394,7 +382,7 @@ class Connection:
 
     def _columns_of(self, query: str, parameters: int):
         """The columns a query would return (run with NULL parameters and no rows), None for other statements."""
-        first = leading_words(query)
+        first = SessionCursor.words(query)
         if not first or first[0] not in _QUERY_WORDS:
             return None
         return self._run(f"SELECT * FROM ({query}) AS described LIMIT 0", [None] * parameters or None).columns

@@ -24,12 +24,12 @@ from __future__ import annotations
 import re
 
 import duckdb
+from sqlglot.dialects.duckdb import DuckDB
 from sqlglot.errors import TokenError
 from sqlglot.tokens import Token, TokenType
 
 import sqlml
-from sqlml.parser import SqlmlDialect
-from sqlml.parser.statements import search_in_slices
+from sqlml.engine.session import search_in_slices
 
 SERVER_VERSION = "15.0"
 VERSION = f"PostgreSQL {SERVER_VERSION} (sqlml {sqlml.__version__} on DuckDB {duckdb.__version__})"
@@ -229,7 +229,7 @@ _SET_CHARACTERISTICS = re.compile(r"\s*+SET\s++SESSION\s++CHARACTERISTICS\b", re
 # a statement without any of these words needs no rewriting (nor reads an absent catalog table)
 _MENTIONS = re.compile(r"pg_catalog|reg(?:class|type|proc|namespace)|json_build_object|_pg_expandarray", re.I)
 
-_DIALECT = SqlmlDialect()
+_DIALECT = DuckDB()
 _STRINGS = {kind for kind in TokenType if kind.name.endswith("STRING")}
 # DuckDB has no such types: BIGINT (oid only as `::oid`: `AS oid)` ends many a subquery's column list)
 _REG_TYPES = {"regclass", "regtype", "regproc", "regnamespace", "oid"}

@@ -15,17 +15,13 @@ from __future__ import annotations
 
 import re
 
-import duckdb
-
 from sqlml import errors
-from sqlml.parser import has_ml_keyword, split_statements
-from sqlml.parser.statements import search_in_slices
+from sqlml.engine.session import SessionCursor, search_in_slices
 from sqlml.server.sqlstate import ServerError
 
 # every statement checked here has one of these words (DuckDB's keywords are ASCII, set off by non-word characters)
 _MAY_CHANGE = re.compile(r"\b(?:set|reset|pragma|call|explain)\b", re.I)
-_SET, _PRAGMA, _CALL, _EXPLAIN = (duckdb.StatementType.SET, duckdb.StatementType.PRAGMA,
-                                  duckdb.StatementType.CALL, duckdb.StatementType.EXPLAIN)
+_SET, _PRAGMA, _CALL, _EXPLAIN = "SET", "PRAGMA", "CALL", "EXPLAIN"  # DuckDB's statement types
 # DuckDB's PRAGMAs that read, or change the caller's own session (the others change the database instance:
 # checkpoint_on_shutdown, object_cache, force_checkpoint, parquet keys, ...)
 _SESSION_PRAGMAS = {"collations", "database_list", "database_size", "extension_versions", "functions",
@@ -39,15 +35,15 @@ _GLOBAL_ONLY = re.compile(r'^(?:Catalog Error: option "[^"]*" cannot be (?:set|r
 _SHARED = "it would change the settings of every client of the server (a client may change its own session's only)"
 
 
-def session_only(duck: duckdb.DuckDBPyConnection, sql: str) -> str:
-    """`sql` as a client may run it on its cursor `duck`: each SET and RESET a SESSION one. ServerError
-    (42501) for a statement that would change the database for every client."""
+def session_only(cursor: SessionCursor, sql: str) -> str:
+    """`sql` as a client may run it on its `cursor`: each SET and RESET a SESSION one. ServerError (42501) for
+    a statement that would change the database for every client."""
     if not search_in_slices(_MAY_CHANGE, sql):
         return sql
     # what DuckDB will be given: the whole text, or each statement of a text with ML statements (the Session
     # runs these one by one; an ML statement is not DuckDB's and cannot set anything)
-    pieces = split_statements(sql) if has_ml_keyword(sql) else [sql]
-    checked = [_checked_piece(duck, piece) for piece in pieces]
+    pieces = cursor.pieces(sql)
+    checked = [_checked_piece(cursor, piece) for piece in pieces]
     return sql if checked == pieces else ";\n".join(checked)
 
 
@@ -56,23 +52,23 @@ def explained(exc: errors.Error) -> errors.Error:
     return ServerError("42501", f"{exc}: {_SHARED}") if _GLOBAL_ONLY.search(str(exc)) else exc
 
 
-def _checked_piece(duck: duckdb.DuckDBPyConnection, text: str) -> str:
+def _checked_piece(cursor: SessionCursor, text: str) -> str:
     try:
-        statements = duck.extract_statements(text)
-    except duckdb.Error:
+        statements = cursor.duckdb_statements(text)
+    except errors.Error:
         return text  # DuckDB cannot run it either
-    if not any(s.type in (_SET, _PRAGMA, _CALL, _EXPLAIN) for s in statements):
+    if not any(kind in (_SET, _PRAGMA, _CALL, _EXPLAIN) for kind, _ in statements):
         return text
-    return "".join(_checked_statement(duck, s.type, s.query) for s in statements)
+    return "".join(_checked_statement(cursor, kind, query) for kind, query in statements)
 
 
-def _checked_statement(duck: duckdb.DuckDBPyConnection, kind: duckdb.StatementType, text: str) -> str:
+def _checked_statement(cursor: SessionCursor, kind: str, text: str) -> str:
     if kind == _SET:
         return _set(text)
     if kind in (_PRAGMA, _CALL):
-        return _pragma(duck, text)
+        return _pragma(cursor, text)
     if kind == _EXPLAIN:
-        return _explain(duck, text)
+        return _explain(cursor, text)
     return text
 
 
@@ -127,26 +123,30 @@ def _set(text: str) -> str:
     return f"{verb} SESSION " + text[start:]
 
 
-def _pragma(duck: duckdb.DuckDBPyConnection, text: str) -> str:
+def _pragma(cursor: SessionCursor, text: str) -> str:
     """PRAGMA name[...] and CALL [schema.]name(...): refused if name is a PRAGMA that changes the database."""
     found = _head(text, ("PRAGMA", "CALL"), 6)
     last = 1
     while last + 2 < len(found) and found[last + 1][0] == ".":
         last += 2
     verb, name = found[0][0].upper(), found[last][0].lower()
-    if name not in _SESSION_PRAGMAS and (verb == "PRAGMA" or _is_pragma(duck, name)):
+    if name not in _SESSION_PRAGMAS and (verb == "PRAGMA" or _is_pragma(cursor, name)):
         raise ServerError("42501", f"PRAGMA {name} is not allowed: it changes the database for every client "
                                    "of the server (PRAGMAs that read, or change the client's own session, are)")
     return f"{verb} " + text[found[1][1]:]
 
 
-def _is_pragma(duck: duckdb.DuckDBPyConnection, name: str) -> bool:
-    with duck.cursor() as other:  # a new connection: the client's cursor may hold a result
-        return other.execute("SELECT count(*) FROM duckdb_functions() WHERE function_type = 'pragma' "
-                             "AND lower(function_name) = ?", [name]).fetchone()[0] > 0
+def _is_pragma(cursor: SessionCursor, name: str) -> bool:
+    other = cursor.session.cursor()  # a cursor of its own: the client's may hold a result
+    try:
+        other.execute("SELECT count(*) FROM duckdb_functions() WHERE function_type = 'pragma' "
+                      "AND lower(function_name) = ?", [name])
+        return other.fetchone()[0] > 0
+    finally:
+        other.close()
 
 
-def _explain(duck: duckdb.DuckDBPyConnection, text: str) -> str:
+def _explain(cursor: SessionCursor, text: str) -> str:
     """EXPLAIN [ANALYZE] [(options)] statement: the statement checked as a client's own."""
     found = _head(text, ("EXPLAIN",), 64)
     start = 2 if found[1][0].upper() in ("ANALYZE", "ANALYSE") else 1
@@ -160,4 +160,4 @@ def _explain(duck: duckdb.DuckDBPyConnection, text: str) -> str:
     if start >= len(found):
         raise _unchecked(text)
     head = " ".join(token for token, _, _ in found[:start])
-    return f"{head} {session_only(duck, text[found[start][1]:])}"
+    return f"{head} {session_only(cursor, text[found[start][1]:])}"

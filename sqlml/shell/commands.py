@@ -15,8 +15,8 @@ class ExitShell(Exception):
 
 def _relations(shell, column: str, name: str | None = None) -> list[tuple]:
     """(`column`, schema, name) of the user's tables and views (or of those called `name`), in order; the
-    model catalog's schema `sqlml` is left out."""
-    where = "NOT internal AND schema_name <> 'sqlml' AND database_name = current_database()"
+    model catalog's schema is left out."""
+    where = f"NOT internal AND schema_name <> '{shell.session.catalog_schema}' AND database_name = current_database()"
     quoted = "'" + (name or "").replace("'", "''") + "'"
     match = lambda col: f" AND lower({col}) = lower({quoted})" if name else ""
     return shell.query(f"SELECT {column}, schema_name, table_name FROM duckdb_tables() WHERE {where}{match('table_name')}"

@@ -11,9 +11,8 @@ import threading
 import time
 from typing import TextIO
 
-from sqlml.engine.session import Session
+from sqlml.engine.session import Session, SessionCursor
 from sqlml.errors import Error, SqlSyntaxError
-from sqlml.parser import leading_words, split_statements
 from sqlml.shell import render
 from sqlml.shell.commands import run_command
 from sqlml.shell.progress import ProgressBar
@@ -21,23 +20,6 @@ from sqlml.shell.progress import ProgressBar
 # statements whose only result is DuckDB's row count: not printed, as in the DuckDB CLI
 _COUNT_ONLY = {"CREATE", "INSERT", "UPDATE", "DELETE", "DROP", "ALTER", "COPY", "ATTACH", "DETACH", "USE", "SET",
                "RESET", "BEGIN", "COMMIT", "ROLLBACK", "LOAD", "INSTALL", "CHECKPOINT", "TRUNCATE", "EXPORT"}
-
-
-def statements_in(text: str) -> bool:
-    """Whether `text` holds any SQL token (an unterminated string or comment counts)."""
-    try:
-        return bool(split_statements(text))
-    except SqlSyntaxError:
-        return True
-
-
-def is_complete(text: str) -> bool:
-    """Whether `text` ends its last statement with a `;` outside strings, quoted names and comments
-    (text without statements is complete too): a token added on a new line starts a new statement."""
-    try:
-        return len(split_statements(text + "\nx")) > len(split_statements(text))
-    except SqlSyntaxError:  # an unterminated string or comment: more lines to come
-        return False
 
 
 class Shell:
@@ -76,24 +58,19 @@ class Shell:
         self.error(f"{exc}\n{prefix}{line}\n{' ' * len(prefix)}{under}^")
 
     def print_result(self, names: list[str]) -> None:
-        def fetch(n: int) -> list[tuple]:
-            with self.cursor.translated():
-                return self.cursor.duck.fetchmany(n)
-
-        render.write(self.mode, names, fetch, self.out, self.max_rows, self.width())
+        render.write(self.mode, names, self.cursor.fetchmany, self.out, self.max_rows, self.width())
         self.out.flush()
 
     def query(self, sql: str) -> list[tuple]:
         """All rows of a query the shell runs for itself (dot commands, completion)."""
         self.cursor.execute(sql)
-        with self.cursor.translated():
-            return self.cursor.duck.fetchall()
+        return self.cursor.fetchall()
 
     # -- running ------------------------------------------------------------------------------------
     def execute(self, sql: str) -> bool:
         """Run each statement of `sql`, printing results; False (after printing it) at the first error."""
         try:
-            statements = split_statements(sql)
+            statements = SessionCursor.split(sql)
         except SqlSyntaxError as exc:
             self.show_error(exc, sql)
             return False
@@ -132,9 +109,9 @@ class Shell:
     def _run(self, statement: str) -> bool:
         started, times = time.perf_counter(), os.times()
         try:
-            has_result = self._execute_in_thread(statement)
-            names = [d[0] for d in self.cursor.duck.description or ()] if has_result else []
-            if names and not (names == ["Count"] and next(iter(leading_words(statement)), "") in _COUNT_ONLY):
+            self._execute_in_thread(statement)
+            names = [d[0] for d in self.cursor.description or ()]
+            if names and not (names == ["Count"] and SessionCursor.command(statement).split(" ")[0] in _COUNT_ONLY):
                 self.print_result(names)
             for notice in self.cursor.notices:
                 print(f"Notice: {notice}", file=self.stderr, flush=True)
@@ -153,21 +130,21 @@ class Shell:
     def run_script(self, text: str, source: str | None = None) -> bool:
         """Run a script's statements and dot commands (a line starting with '.' between statements) in
         order; False at the first error, after naming its line in the file `source` (if given)."""
-        pending: list[str] = []
+        pending = SessionCursor.reader()  # the statements read since the last one run
         start = 1  # the line of `text` where `pending` starts
         for number, line in enumerate(text.splitlines(), 1):
-            if not statements_in("\n".join(pending)):
-                pending, start = [], number
+            if not pending.has_tokens:
+                pending, start = SessionCursor.reader(), number
                 if line.lstrip().startswith("."):
                     if not run_command(self, line.strip()):
                         return self._failed_at(source, number)
                     continue
-            pending.append(line)
-            if is_complete("\n".join(pending)) and statements_in("\n".join(pending)):
-                if not self.execute("\n".join(pending)):
+            pending.add("\n" + line if pending.text else line)
+            if pending.complete and pending.has_tokens:
+                if not all(self._run(statement) for statement in pending.statements()):
                     return self._failed_at(source, start)
-                pending = []
-        if statements_in("\n".join(pending)) and not self.execute("\n".join(pending)):
+                pending = SessionCursor.reader()
+        if pending.has_tokens and not self.execute(pending.text):
             return self._failed_at(source, start)
         return True
 

@@ -13,9 +13,10 @@ from prompt_toolkit.key_binding import KeyBindings
 from prompt_toolkit.lexers import PygmentsLexer
 from pygments.lexers.sql import SqlLexer
 
+from sqlml.engine.session import SessionCursor
 from sqlml.shell.commands import ExitShell
 from sqlml.shell.completion import ShellCompleter
-from sqlml.shell.core import Shell, is_complete
+from sqlml.shell.core import Shell
 
 PROMPT, CONTINUATION = "sqlml> ", "   ...> "
 
@@ -41,14 +42,19 @@ def _history():
 
 def _key_bindings() -> KeyBindings:
     bindings = KeyBindings()
+    read = SessionCursor.reader()  # the input as last read: a line added to it is the only text tokenized
 
     @bindings.add("enter")
     def _enter(event) -> None:
         """Run the input once it is complete (a dot command, or ended by `;`), else start a new line."""
+        nonlocal read
         buffer = event.current_buffer
         buffer.complete_state = None
-        text = buffer.text.strip()
-        if text.startswith(".") or is_complete(buffer.text):
+        if buffer.text.lstrip().startswith("."):
+            buffer.validate_and_handle()
+            return
+        read = read.extended(buffer.text)
+        if read.complete:
             buffer.validate_and_handle()
         else:
             buffer.insert_text("\n")

@@ -25,6 +25,8 @@ from sqlml.engine.store import artifacts
 from sqlml.engine.sqltext.quoting import literal
 from sqlml.errors import ProgrammingError, TransactionConflict
 
+SCHEMA = "sqlml"  # the schema of the catalog's tables (the SQL below spells it out)
+
 _TRIALS_DDL = """
 CREATE TABLE IF NOT EXISTS sqlml.model_trials (
     schema_name VARCHAR NOT NULL, model_name VARCHAR NOT NULL, version INTEGER NOT NULL, trial_id INTEGER NOT NULL,

@@ -1,0 +1,47 @@
+"""The layers hold: import-linter's contracts (pyproject.toml), the front ends reach DuckDB only through the
+Session, and EXPORT MODEL is registered by the composition root without loading the exporter."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+FRONT_ENDS = ["sqlml/dbapi.py", "sqlml/sqlalchemy_dialect.py", "sqlml/cli.py", "sqlml/shell", "sqlml/server"]
+
+
+def test_the_import_contracts_are_kept():
+    lint = Path(sys.executable).with_name("lint-imports")
+    result = subprocess.run([str(lint), "--no-cache"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
+
+
+def test_the_front_ends_never_reach_the_sessions_duckdb_cursor():
+    files = [path for entry in FRONT_ENDS for path in
+             ((ROOT / entry).rglob("*.py") if (ROOT / entry).is_dir() else [ROOT / entry])]
+    found = [f"{path.relative_to(ROOT)}:{node.lineno}" for path in files
+             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+             if isinstance(node, ast.Attribute) and node.attr == "duck"]
+    assert len(files) > 10 and found == []
+
+
+def test_export_model_is_registered_and_the_exporter_loads_when_it_runs(tmp_path):
+    script = f"""
+import sys
+import sqlml
+from sqlml.engine.model_statements import STATEMENTS
+from sqlml.parser import ExportModel
+assert ExportModel in STATEMENTS
+assert "sqlml.export.exporter" not in sys.modules, "importing sqlml loaded the exporter"
+con = sqlml.connect()
+con.execute("CREATE TABLE d AS SELECT range::DOUBLE AS x, 2 * range + 1.0 AS y FROM range(20)")
+con.execute("CREATE MODEL m OPTIONS (model_type = 'linear_reg', input_label_cols = ['y']) AS SELECT * FROM d")
+con.execute("EXPORT MODEL m OPTIONS (uri = {str(tmp_path / 'm.onnx')!r})")
+assert "sqlml.export.exporter" in sys.modules
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "m.onnx").stat().st_size > 0
