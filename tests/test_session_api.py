@@ -208,3 +208,13 @@ def test_the_session_names_its_ml_functions_options_and_catalog_schema():
     cursor.execute("SELECT DISTINCT schema_name FROM duckdb_tables() WHERE table_name = 'models'")
     assert cursor.fetchall() == [(session.catalog_schema,)]  # where the catalog of CREATE MODEL went
     session.close()
+
+
+def test_the_interactive_input_is_read_again_only_where_it_grew(tokenized):
+    read = SessionCursor.reader().extended("SELECT 1,")
+    assert not read.complete
+    grown = read.extended("SELECT 1,\n  2;")
+    assert grown is read and grown.complete and tokenized == [len("SELECT 1,"), len("\n  2;")]
+    edited = grown.extended("SELECT 3,\n  2;")  # changed before its end: read whole again
+    assert edited is not grown and edited.complete and edited.statements() == ["SELECT 3,\n  2"]
+    assert grown.extended("SELECT 1,\n  2; SELECT") is not grown  # continued on the same line: read whole again
