@@ -28,13 +28,32 @@ def test_the_front_ends_never_reach_the_sessions_duckdb_cursor():
     assert len(files) > 10 and found == []
 
 
-def test_export_model_is_registered_and_the_exporter_loads_when_it_runs(tmp_path):
+def test_registering_export_model_loads_no_onnx_library():
+    script = """
+import importlib.util, sys, types
+package = types.ModuleType("sqlml")  # the package without its __init__, which runs the registration
+package.__path__ = list(importlib.util.find_spec("sqlml").submodule_search_locations)
+sys.modules["sqlml"] = package
+import sqlml.engine.session  # the engine, as the front ends load it
+from sqlml.engine.model_statements import STATEMENTS
+from sqlml.parser import ExportModel
+assert ExportModel not in STATEMENTS
+before = set(sys.modules)
+import sqlml.root
+assert ExportModel in STATEMENTS
+print(sorted(set(sys.modules) - before))
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    added = ast.literal_eval(result.stdout)
+    assert "sqlml.export.statement" in added and "sqlml.export.exporter" not in added
+    assert not [name for name in added if name.split(".")[0] in ("onnx", "onnxruntime", "skl2onnx")]
+
+
+def test_export_model_loads_the_exporter_when_it_runs(tmp_path):
     script = f"""
 import sys
 import sqlml
-from sqlml.engine.model_statements import STATEMENTS
-from sqlml.parser import ExportModel
-assert ExportModel in STATEMENTS
 assert "sqlml.export.exporter" not in sys.modules, "importing sqlml loaded the exporter"
 con = sqlml.connect()
 con.execute("CREATE TABLE d AS SELECT range::DOUBLE AS x, 2 * range + 1.0 AS y FROM range(20)")
