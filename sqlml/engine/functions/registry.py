@@ -7,10 +7,13 @@ from sqlml.engine.functions.data_validation import describe_data, validate_data_
 from sqlml.engine.functions.evaluate import evaluate
 from sqlml.engine.functions.explain import explain_predict, global_explain
 from sqlml.engine.functions.fairness import fairness
-from sqlml.engine.functions.importance import feature_importance, weights
+from sqlml.engine.functions.centroids_and_components import centroids, principal_component_info, principal_components
+from sqlml.engine.functions.feature_info import feature_info
+from sqlml.engine.functions.importance import feature_importance
+from sqlml.engine.functions.ml_transform import ml_transform
 from sqlml.engine.functions.model_card import model_card
-from sqlml.engine.functions.model_info import (centroids, feature_info, ml_transform, principal_component_info, principal_components,
-                                     training_info, trial_info, versions)
+from sqlml.engine.functions.training_history import training_info, trial_info, versions
+from sqlml.engine.functions.weights import weights
 from sqlml.engine.functions.predict import predict
 from sqlml.engine.functions.error_slices import error_slices
 
