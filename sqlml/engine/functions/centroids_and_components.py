@@ -13,7 +13,6 @@ import pyarrow as pa
 
 from sqlml.engine.context import MLContext
 from sqlml.engine.store.model import Model
-from sqlml.errors import ProgrammingError
 from sqlml.parser import MLFunction
 
 
@@ -31,15 +30,8 @@ def _categories(leaf: dict, values: np.ndarray) -> list[dict]:
     return [{"category": c, "value": float(v)} for c, v in zip(categories, values)]
 
 
-def centroids(ctx: MLContext, call: MLFunction) -> pa.Table:
-    standardize = ctx.params(call, {"standardize": bool}).get("standardize", False)
-    model = ctx.model(call)
-    if model.task != "clustering":
-        raise ProgrammingError(f"ML.CENTROIDS takes a kmeans model only: model {model.version.qualified_name} is "
-                               f"a {model.version.model_type}")
-    if call.input_sql is not None:
-        raise ProgrammingError("ML.CENTROIDS takes a model only: ML.CENTROIDS(MODEL m [, STRUCT(standardize)])")
-    rows = []
+def centroids(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.Table:
+    standardize, rows = params["standardize"], []
     for centroid_id, centroid in enumerate(model.estimator.centroids, 1):
         for _, leaf, _, values in model.encoder.blocks(centroid):
             if leaf["kind"] == "numeric":  # the centroid in the feature's units, or standardized
@@ -52,20 +44,9 @@ def centroids(ctx: MLContext, call: MLFunction) -> pa.Table:
     return _per_feature(rows, ("centroid_id", pa.int64()))
 
 
-def _pca(ctx: MLContext, call: MLFunction) -> Model:
-    ctx.params(call, {})
-    model = ctx.model(call)
-    if model.task != "dimensionality_reduction":
-        raise ProgrammingError(f"ML.{call.function} takes a pca model only: model {model.version.qualified_name} "
-                               f"is a {model.version.model_type}")
-    if call.input_sql is not None:
-        raise ProgrammingError(f"ML.{call.function} takes a model only: ML.{call.function}(MODEL m)")
-    return model
-
-
-def principal_components(ctx: MLContext, call: MLFunction) -> pa.Table:
+def principal_components(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.Table:
     """Each component's loading on each encoded input (one value per category of a categorical one)."""
-    model, rows = _pca(ctx, call), []
+    rows = []
     for component_id, component in enumerate(model.estimator.coef, 1):
         for _, leaf, _, values in model.encoder.blocks(component):
             rows.append((component_id, leaf["name"], float(values[0]), None) if leaf["kind"] == "numeric" else
@@ -73,8 +54,8 @@ def principal_components(ctx: MLContext, call: MLFunction) -> pa.Table:
     return _per_feature(rows, ("principal_component_id", pa.int64()))
 
 
-def principal_component_info(ctx: MLContext, call: MLFunction) -> pa.Table:
-    estimator = _pca(ctx, call).estimator
+def principal_component_info(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.Table:
+    estimator = model.estimator
     ratios = estimator.explained_variance_ratio
     return pa.table({"principal_component_id": pa.array(np.arange(1, len(ratios) + 1), pa.int64()),
                      "eigenvalue": estimator.explained_variance, "explained_variance_ratio": ratios,

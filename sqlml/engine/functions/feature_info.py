@@ -8,18 +8,11 @@ import pyarrow as pa
 
 from sqlml.engine.context import MLContext
 from sqlml.engine.data.features import spec_leaves
-from sqlml.errors import ProgrammingError
+from sqlml.engine.store.model import Model
 from sqlml.parser import MLFunction
 
 
-def feature_info(ctx: MLContext, call: MLFunction) -> pa.Table:
-    ctx.params(call, {})
-    if call.input_sql is not None:
-        raise ProgrammingError("ML.FEATURE_INFO takes a model only: ML.FEATURE_INFO(MODEL m)")
-    model = ctx.model(call)
-    if model.task == "imported":
-        raise ProgrammingError(f"ML.FEATURE_INFO needs a model sqlml trained; {model.version.qualified_name} is "
-                               "an imported ONNX model")
+def feature_info(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.Table:
     leaves = [leaf for spec in model.encoder.specs for leaf in spec_leaves(spec)]
     numeric = [leaf["kind"] == "numeric" for leaf in leaves]
     columns = {"input": ([leaf["name"] for leaf in leaves], pa.string())}

@@ -59,11 +59,7 @@ def _columns(model: Model) -> tuple[list[str], list[list[str]]]:
     return names, owners
 
 
-def feature_importance(ctx: MLContext, call: MLFunction) -> pa.Table:
-    ctx.params(call, {})
-    if call.input_sql is not None:
-        raise ProgrammingError("ML.FEATURE_IMPORTANCE takes a model only: ML.FEATURE_IMPORTANCE(MODEL m)")
-    model = ctx.model(call)
+def feature_importance(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.Table:
     splits = SPLITS.get(type(model.estimator))
     if splits is None:
         raise ProgrammingError(f"ML.FEATURE_IMPORTANCE takes a boosted tree or random forest model; model "

@@ -4,13 +4,12 @@ with the statistics learned at training; DuckDB runs the SQL it returns."""
 from __future__ import annotations
 
 from sqlml.engine.context import MLContext, calls_ml
+from sqlml.engine.store.model import Model
 from sqlml.errors import ProgrammingError
 from sqlml.parser import MLFunction
 
 
-def ml_transform(ctx: MLContext, call: MLFunction) -> str:
-    ctx.params(call, {})
-    model = ctx.model(call)
+def ml_transform(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> str:
     if model.transform is None:
         raise ProgrammingError(f"model {model.version.qualified_name} has no TRANSFORM clause; ML.TRANSFORM "
                                "applies to models created with CREATE MODEL ... TRANSFORM(...)")

@@ -41,25 +41,16 @@ from sqlml.engine.functions.predict import output_fields
 from sqlml.engine.sqltext.quoting import literal, quote_identifier
 from sqlml.engine.store import catalog
 from sqlml.engine.store.model import Model
-from sqlml.errors import NotSupportedError, ProgrammingError
+from sqlml.errors import NotSupportedError
 from sqlml.parser import MLFunction
 
-FORMATS = ("markdown", "html")
 DISPARITIES = ("demographic_parity_difference", "demographic_parity_ratio", "equalized_odds_difference",
                "equalized_odds_ratio")  # ML.FAIRNESS's columns set on the __OVERALL__ row only
 Run = Callable[..., pa.Table]  # run("FN", *args): SELECT * FROM ML.FN(MODEL <the card's>, *args)
 
 
-def model_card(ctx: MLContext, call: MLFunction) -> pa.Table:
-    params = ctx.params(call, {"format": str, "sensitive_feature": str})
-    form = params.get("format", "markdown").lower()
-    if form not in FORMATS:
-        raise ProgrammingError(f"ML.MODEL_CARD format must be 'markdown' or 'html', got {params['format']!r}")
-    if "sensitive_feature" in params and call.input_sql is None:
-        raise ProgrammingError("ML.MODEL_CARD: sensitive_feature needs rows to compute fairness on: "
-                               "ML.MODEL_CARD(MODEL m, TABLE t | (query), STRUCT('col' AS sensitive_feature))")
-    model = ctx.model(call)
-    given = None
+def model_card(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.Table:
+    form, given = params["format"], None
     if call.input_sql is not None:
         given = f"TABLE {call.input_sql}" if isinstance(call.args["input"], exp.Table) else f"({call.input_sql})"
     card = build(ctx, model, given, params.get("sensitive_feature"), plots=form == "html")

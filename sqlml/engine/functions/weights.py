@@ -39,15 +39,11 @@ def _weight_rows(model: Model, coef: np.ndarray, intercept: float, standardize: 
     return [{"processed_input": "__INTERCEPT__", "weight": float(intercept), "category_weights": []}] + rows
 
 
-def weights(ctx: MLContext, call: MLFunction) -> pa.Table:
-    params = ctx.params(call, {"standardize": bool})
-    if call.input_sql is not None:
-        raise ProgrammingError("ML.WEIGHTS takes a model only: ML.WEIGHTS(MODEL m [, STRUCT(TRUE AS standardize)])")
-    model = ctx.model(call)
+def weights(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.Table:
     if not isinstance(model.estimator, LinearModel):
         raise ProgrammingError(f"ML.WEIGHTS takes a linear_reg or logistic_reg model; model "
                                f"{model.version.qualified_name} is a {model.version.estimator_type or model.version.model_type}")
-    standardize, estimator = params.get("standardize", False), model.estimator
+    standardize, estimator = params["standardize"], model.estimator
     entry = pa.list_(pa.struct([("category", pa.string()), ("weight", pa.float64())]))
     schema = pa.schema([("processed_input", pa.string()), ("weight", pa.float64()), ("category_weights", entry)])
     if len(estimator.coef) == 1:  # a regression or a binary classifier: the positive class's score
