@@ -4,7 +4,7 @@ The path of a statement: `SessionCursor.execute(sql, params)`
   1. no ML keyword anywhere (a cheap regex)          -> DuckDB runs the text untouched;
   2. else split into statements; each one that is not an ML statement (token test) -> DuckDB untouched;
   3. an ML statement is parsed: CREATE/DROP/SHOW/DESCRIBE/EXPORT MODEL go to `statements.STATEMENTS`;
-     a query is planned: each ML.<FN>(...) call goes to its handler in `functions.registry`, which
+     a query is planned: each ML.<FN>(...) call goes to its handler in `functions.ML_FUNCTIONS`, which
      returns SQL (spliced into the original text as a subquery in place of the call) or an Arrow relation
      (registered on the cursor under a private name spliced in instead); then DuckDB runs the query. The
      relations stay registered until the cursor's next statement.
