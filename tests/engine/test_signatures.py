@@ -1,9 +1,12 @@
 """Every registered ML function's call is checked against its signature in one place, with one wording: a
 model of a task it does not take, missing or refused input, a list of values it does not take, an unknown
 STRUCT parameter (with the closest name suggested), a parameter of the wrong type. Each failure is a named
-error and leaves the catalog and the data unchanged."""
+error and leaves the catalog and the data unchanged. Handlers are imported on their first call."""
 
 from __future__ import annotations
+
+import subprocess
+import sys
 
 import pytest
 
@@ -126,3 +129,29 @@ def test_checked_parameters_reach_the_handler(models):
         assert scaled[name] == pytest.approx(raw[name] * std[name])
     cur.execute("SELECT count(*) FROM ML.DETECT_ANOMALIES(MODEL km, TABLE t, STRUCT(0 AS contamination))")
     assert cur.fetchone()[0] == 40
+
+
+HANDLERS_LOADED = """
+import sys
+import sqlml
+from sqlml.engine.functions.registry import ML_FUNCTIONS
+
+def handlers():
+    return sorted(m.rsplit(".", 1)[1] for m in sys.modules
+                  if m.startswith("sqlml.engine.functions.") and not m.endswith(".registry"))
+
+print(handlers())
+cur = sqlml.connect().cursor()
+cur.execute("CREATE TABLE t AS SELECT i::DOUBLE AS x, (2 * i)::DOUBLE AS y FROM range(10) r(i)")
+cur.execute("CREATE MODEL m OPTIONS(model_type='linear_reg', input_label_cols=['y']) AS SELECT * FROM t")
+cur.execute("SELECT * FROM ML.TRAINING_INFO(MODEL m)").fetchall()
+print(handlers())
+"""
+
+
+def test_handlers_are_imported_on_their_first_call():
+    """The registry names its handlers: reading it imports none; a call imports its own module only."""
+    result = subprocess.run([sys.executable, "-c", HANDLERS_LOADED], capture_output=True, text=True, check=True)
+    before, after = result.stdout.splitlines()
+    assert before == "[]"
+    assert after == "['training_history']"
