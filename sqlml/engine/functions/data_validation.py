@@ -69,7 +69,7 @@ _CATEGORIES = {"varchar", "boolean", "date", "time", "time with time zone", "tim
                "timestamp_ms", "timestamp_ns", "timestamp with time zone", "blob", "uuid", "enum"}
 _DATA = "__sqlml_described"
 
-FAMILIES = ("numerical", "categorical")
+_FAMILIES = ("numerical", "categorical")  # of inputs, as the metric types name them
 
 
 def _aggregates(aggregates: dict[str, str]) -> str:
@@ -167,8 +167,8 @@ def _fraction(call: MLFunction, what: str, value) -> float:
 def _rules(call: MLFunction, params: dict, specs: list[dict], unknown: str) -> dict:
     """{'metric': {family: metric}, 'default': {family: threshold}, 'given': {input name (lower case): threshold}}
     from the parameters, `specs` being the inputs compared (`unknown` tells a thresholds entry naming another)."""
-    metric = {family: params[f"{family}_metric_type"] for family in FAMILIES}
-    default = {family: params[f"{family}_default_threshold"] for family in FAMILIES}
+    metric = {family: params[f"{family}_metric_type"] for family in _FAMILIES}
+    default = {family: params[f"{family}_default_threshold"] for family in _FAMILIES}
     inputs = {spec["name"].lower() for spec in specs} | {leaf["name"].lower() for spec in specs
                                                           for leaf in spec_leaves(spec)}
     given = {}

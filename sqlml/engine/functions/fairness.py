@@ -54,10 +54,9 @@ DISPARITIES = {"demographic_parity": ["selection_rate"],  # disparity -> the rat
 
 def fairness(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.Table:
     binary = model.is_classifier and len(model.classes) == 2
-    if model.task != "regression" and not binary:
-        kind = f"{len(model.classes)}-class classifier" if model.is_classifier else model.version.model_type
+    if model.is_classifier and not binary:
         raise NotSupportedError(f"ML.FAIRNESS takes a binary classifier or a regressor; model "
-                                f"{model.version.qualified_name} is a {kind}")
+                                f"{model.version.qualified_name} is a {len(model.classes)}-class classifier")
     threshold = binary_threshold(model, params)
     y, scores, kept = labelled_rows(ctx, call, model, {"sensitive_feature": params["sensitive_feature"]})
     groups = group_keys(kept.column("sensitive_feature"), params["sensitive_feature"], "ML.FAIRNESS")
