@@ -124,14 +124,12 @@ def run(ctx: MLContext, call: MLFunction):
     name = call.function
     signature = _signature(name)
     params = check(name, signature, call)
-    model = None
-    if signature.tasks is not None:
-        model = ctx.model(call, params.get("trial_id"))
-        if model.task not in signature.tasks:
-            kind = "an imported ONNX model" if model.task == "imported" else \
-                f"a {model.version.estimator_type or model.version.model_type}"
-            raise NotSupportedError(f"ML.{name} takes {_and(TASK_NAMES[t] for t in TASK_NAMES if t in signature.tasks)}"
-                                    f" models; model {model.version.qualified_name} is {kind}")
+    model = None if signature.tasks is None else ctx.model(call, params.get("trial_id"))
+    if model is not None and model.task not in signature.tasks:
+        kind = "an imported ONNX model" if model.task == "imported" else \
+            f"a {model.version.estimator_type or model.version.model_type}"
+        tasks = _and(TASK_NAMES[task] for task in TASK_NAMES if task in signature.tasks)
+        raise NotSupportedError(f"ML.{name} takes {tasks} models; model {model.version.qualified_name} is {kind}")
     return _handler(signature.handler)(ctx, call, model, params)
 
 
@@ -146,7 +144,24 @@ def _signature(name: str) -> Signature:
 
 def check(name: str, signature: Signature, call: MLFunction) -> dict:
     """The call's STRUCT parameters, checked with their defaults added, once its arguments fit `signature`."""
-    use = usage(name, signature)
+    use = usage(name)
+    _check_arguments(name, signature, call, use)
+    given = call.params_dict
+    for param, value in given.items():
+        if param not in signature.params:
+            raise ProgrammingError(f"ML.{name} has no parameter {param!r}.{did_you_mean(param, signature.params)} "
+                                   f"Valid parameters: {', '.join(signature.params) or 'none'}")
+        given[param] = _checked(name, param, signature.params[param], value, use, call.input_sql is not None)
+    for param, spec in signature.params.items():
+        if param not in given and spec.required:
+            raise ProgrammingError(f"ML.{name} needs STRUCT(<value> AS {param}): {spec.required}")
+        if param not in given and spec.default is not None:
+            given[param] = spec.default
+    return given
+
+
+def _check_arguments(name: str, signature: Signature, call: MLFunction, use: str) -> None:
+    """The call's list of values, version and inputs against `signature` (`use`: how the function is called)."""
     if call.args.get("values") is not None and not signature.values:
         raise ProgrammingError(f"ML.{name} takes no list of values; only "
                                + _and(f"ML.{n}" for n, s in ML_FUNCTIONS.items() if s.values) + " does")
@@ -160,18 +175,6 @@ def check(name: str, signature: Signature, call: MLFunction) -> dict:
         raise ProgrammingError(f"ML.{name} takes one input: {use}")
     if call.second_input_sql is None and signature.second_input == "required":
         raise ProgrammingError(f"ML.{name} needs second input data: {use}")
-    given = call.params_dict
-    for param, value in given.items():
-        if param not in signature.params:
-            raise ProgrammingError(f"ML.{name} has no parameter {param!r}.{did_you_mean(param, signature.params)} "
-                                   f"Valid parameters: {', '.join(signature.params) or 'none'}")
-        given[param] = _checked(name, param, signature.params[param], value, use, call.input_sql is not None)
-    for param, spec in signature.params.items():
-        if param not in given and spec.required:
-            raise ProgrammingError(f"ML.{name} needs STRUCT(<value> AS {param}): {spec.required}")
-        if param not in given and spec.default is not None:
-            given[param] = spec.default
-    return given
 
 
 def _checked(name: str, param: str, spec: Param, value, use: str, has_input: bool):
@@ -211,8 +214,10 @@ def _interval_text(interval: str) -> str:
     return f"at most {high}" if interval[-1] == "]" else f"less than {high}"
 
 
-def usage(name: str, signature: Signature) -> str:
+@functools.cache
+def usage(name: str) -> str:
     """How ML.<name> is called, e.g. ML.EVALUATE(MODEL m [, TABLE t | (query)] [, STRUCT(threshold, trial_id)])."""
+    signature = ML_FUNCTIONS[name]
     arguments = [("MODEL m", True)] if signature.tasks is not None else []
     arguments += [(INPUT, signature.input == "required")] if signature.input != "refused" else []
     arguments += [("TABLE u | (query)", signature.second_input == "required")] \
