@@ -1,4 +1,5 @@
-"""What an ML function handler may use: the catalog, its input as a stream, its STRUCT parameters."""
+"""What an ML function handler may use: the catalog, its model, its input as a stream (its STRUCT parameters
+are checked by functions/registry.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from sqlml.engine.policies import ExportPolicy, ImportPolicy
 from sqlml.engine.store.model import Model, ModelCache
 from sqlml.engine.sqltext.positions import Origin, located
 from sqlml.engine.progress import Progress
-from sqlml.errors import NotSupportedError, ProgrammingError
 from sqlml.parser import MLFunction, has_ml_keyword, is_ml_statement
 
 
@@ -93,39 +93,10 @@ class MLContext:
         """The call's model (its VERSION, else the active one; that version's tuning trial `trial_id`)."""
         return self.models.get(self.cur, call.model_name, call.model_version, trial_id)
 
-    def trained_model(self, call: MLFunction, trial_id: int | None = None, why: str = "") -> Model:
-        """The call's model, which must be one sqlml trained (an imported ONNX model has no training rows,
-        labels or statistics); `why` ends the refusal's message."""
-        model = self.model(call, trial_id)
-        if model.task == "imported":
-            raise NotSupportedError(f"ML.{call.function} needs a model sqlml trained; {model.version.qualified_name}"
-                                    f" is an imported ONNX model{why}")
-        return model
-
-    def params(self, call: MLFunction, allowed: dict[str, type]) -> dict:
-        """The STRUCT(...) parameters, checked against `allowed` (name -> float/int/bool/str)."""
-        values = call.params_dict
-        for name, value in values.items():
-            if name not in allowed:
-                valid = ", ".join(allowed) or "none"
-                raise ProgrammingError(f"ML.{call.function} has no parameter {name!r}; valid parameters: {valid}")
-            wanted = allowed[name]
-            ok = isinstance(value, wanted) and not isinstance(value, bool) if wanted in (int, float) else \
-                isinstance(value, wanted)
-            if wanted is float and isinstance(value, int) and not isinstance(value, bool):
-                values[name], ok = float(value), True
-            if not ok:
-                raise ProgrammingError(f"ML.{call.function} parameter {name} must be {wanted.__name__}, "
-                                       f"got {value!r}")
-        return values
-
     def input_query(self, call: MLFunction, second: bool = False) -> str:
         """The SQL of the call's TABLE t or (query) (with `second`, of a data function's second one)."""
         text, node = (call.second_input_sql, call.args.get("second_input")) if second else \
             (call.input_sql, call.args.get("input"))
-        if text is None:
-            raise ProgrammingError(f"ML.{call.function} needs {'second ' if second else ''}input data: TABLE t or "
-                                   "(query)")
         start = call.input_start(second)
         if isinstance(node, exp.Table):
             return self.part(f"FROM {text}", start - len("FROM "))

@@ -6,7 +6,7 @@ The path of a statement: `SessionCursor.execute(sql, params)`
   1. no ML keyword anywhere (a cheap regex)          -> DuckDB runs the text untouched;
   2. else split into statements; each one that is not an ML statement (token test) -> DuckDB untouched;
   3. an ML statement is parsed: CREATE/DROP/SHOW/DESCRIBE/EXPORT MODEL go to `model_statements.STATEMENTS`;
-     a query is planned: each ML.<FN>(...) call goes to its handler in `functions.ML_FUNCTIONS`, which
+     a query is planned: each ML.<FN>(...) call goes to its handler in `functions.registry.ML_FUNCTIONS`, which
      returns SQL (spliced into the original text as a subquery in place of the call) or an Arrow relation
      (registered on the cursor under a private name spliced in instead); then DuckDB runs the query. The
      relations stay registered until the cursor's next statement.
@@ -28,7 +28,7 @@ from sqlglot import exp
 from sqlml import errors
 from sqlml.engine.context import MLContext
 from sqlml.engine.policies import ExportPolicy, ImportPolicy  # noqa: F401 - front ends build a Session's policies
-from sqlml.engine.functions.registry import ML_FUNCTIONS, TAKES_VALUES
+from sqlml.engine.functions import registry
 from sqlml.engine.compiled.linear import DATA_ERROR_MARKER
 from sqlml.engine.store import catalog
 from sqlml.engine.store.model import ModelCache
@@ -151,7 +151,7 @@ class Session:
     @staticmethod
     def ml_functions() -> list[str]:
         """The ML functions' names as statements call them: ML.PREDICT, ..."""
-        return [f"ML.{name}" for name in ML_FUNCTIONS]
+        return [f"ML.{name}" for name in registry.ML_FUNCTIONS]
 
     @staticmethod
     def option_names() -> list[str]:
@@ -291,16 +291,7 @@ class SessionCursor:
             statement = _parse(text)
         calls = [c for c in statement.find_all(MLFunction) if c.find_ancestor(MLFunction) is None]
         for call in sorted(calls, key=lambda c: c.span[0], reverse=True):
-            handler = ML_FUNCTIONS.get(call.function)
-            if handler is None:
-                known = [f"ML.{name}" for name in ML_FUNCTIONS]
-                raise errors.ProgrammingError(f"unknown function ML.{call.function}."
-                                              f"{errors.did_you_mean(f'ML.{call.function}', known)} Available: "
-                                              + ", ".join(known))
-            if call.args.get("values") is not None and call.function not in TAKES_VALUES:
-                raise errors.ProgrammingError(f"ML.{call.function} takes no list of values; only "
-                                              + ", ".join(f"ML.{name}" for name in TAKES_VALUES) + " does")
-            relation = handler(self._context, call)
+            relation = registry.run(self._context, call)  # checked against the function's signature
             if isinstance(relation, str):  # SQL DuckDB runs itself
                 replacement = f"({relation})"
             else:

@@ -8,7 +8,8 @@ from __future__ import annotations
 import onnx
 from onnx import helper
 
-from sqlml.engine.functions import model_card as cards
+from sqlml.engine.functions import card_render
+from sqlml.engine.functions.model_card import build
 from sqlml.engine.context import MLContext
 from sqlml.engine.store.model import Model
 
@@ -48,19 +49,19 @@ def describe(model: Model, graph: onnx.ModelProto, figures: dict, scores: str) -
 
 def model_card(ctx: MLContext, model: Model, d: dict) -> str:
     """ML.MODEL_CARD's Markdown card of the version, plus a section on the export (`d`: describe's)."""
-    card, v = cards.build(ctx, model), d["verification"]
+    card, v = build(ctx, model), d["verification"]
     outputs = ", ".join(f"{o['name']} {o['type']} {o['shape']}" for o in d["outputs"])
     check = (f"on {v['rows']} evaluation rows, ONNX Runtime against sqlml's own predictions: "
              + (f"label agreement {v['label_agreement']:.4%}, " if "label_agreement" in v else "")
              + f"max |difference| {v['max_abs_diff']:.3g}"
              + (f", {v['metric']} {v['metric_native']:.6g} native vs {v['metric_exported']:.6g} exported"
                 if "metric" in v else "") + ".")
-    card.sections.append(cards.Section("Export (ONNX)", [
+    card.sections.append(card_render.Section("Export (ONNX)", [
         f"Exported as ONNX: quantize={v['quantize']}, {v['bytes']:,} bytes, opsets "
         + ", ".join(f"{domain} {number}" for domain, number in d["opsets"].items()) + ".",
         "Inputs, one per raw column, shape [N, 1], with the value a device sends for NULL:",
-        cards.Table(["input", "type", "NULL as"], [[i["name"], i["type"], i["null"]] for i in d["inputs"]]),
+        card_render.Table(["input", "type", "NULL as"], [[i["name"], i["type"], i["null"]] for i in d["inputs"]]),
         [f"Outputs: {outputs}", "Preprocessing inside the graph: " + ("the TRANSFORM clause, then " if
          model.transform else "") + "the automatic preprocessing, with the statistics learned at training"],
         f"Verification: {check}"]))
-    return cards.markdown(card)
+    return card_render.markdown(card)

@@ -124,116 +124,159 @@ class _Translator:
         return self.number_of(v)
 
     def __call__(self, node: exp.Expr) -> Value:
+        """The value of an expression: by the method `_NODES` names for its type (or a base type)."""
+        for kind in type(node).__mro__:
+            if kind in self._NODES:
+                return self._NODES[kind](self, node)
+        raise _Unsupported(node.sql("duckdb"))
+
+    def _paren(self, node: exp.Paren) -> Value:
+        return self(node.this)
+
+    def _column(self, node: exp.Column) -> Value:
+        return self.bound.get(node.name.lower()) or self.column(node.name)
+
+    def _literal(self, node: exp.Literal) -> Value:
+        if node.is_string:
+            return Value(self.g.const([[node.this]], "text"), "str")
+        value = float(node.this)
+        decimal = "." in node.this or "e" in node.this.lower()  # DuckDB reads 2.5 as a DECIMAL
+        return Value(self.g.const([[value]], "number", np.float64), "dec" if decimal else "int")
+
+    def _null(self, node: exp.Null) -> Value:
+        return Value("", "null")
+
+    def _arithmetic(self, node: exp.Binary) -> Value:
+        a, b = self.number(node.this), self.number(node.expression)
+        kinds = {a.kind, b.kind}  # DuckDB: a DOUBLE or a division makes a DOUBLE, a DECIMAL a DECIMAL
+        kind = "num" if "num" in kinds or isinstance(node, exp.Div) else "dec" if "dec" in kinds else "int"
+        return Value(self.g.op(_ARITHMETIC[type(node)], a.name, b.name), kind)
+
+    def _neg(self, node: exp.Neg) -> Value:
+        v = self.number(node.this)
+        return Value(self.g.op("Neg", v.name), v.kind)
+
+    def _compare(self, node: exp.Binary) -> Value:
         g = self.g
-        if isinstance(node, exp.Paren):
-            return self(node.this)
-        if isinstance(node, exp.Column):
-            return self.bound.get(node.name.lower()) or self.column(node.name)
-        if isinstance(node, exp.Literal):
-            if node.is_string:
-                return Value(g.const([[node.this]], "text"), "str")
-            value = float(node.this)
-            decimal = "." in node.this or "e" in node.this.lower()  # DuckDB reads 2.5 as a DECIMAL
-            return Value(g.const([[value]], "number", np.float64), "dec" if decimal else "int")
-        if isinstance(node, exp.Null):
-            return Value("", "null")
-        if type(node) in _ARITHMETIC:
-            a, b = self.number(node.this), self.number(node.expression)
-            kinds = {a.kind, b.kind}  # DuckDB: a DOUBLE or a division makes a DOUBLE, a DECIMAL a DECIMAL
-            kind = "num" if "num" in kinds or isinstance(node, exp.Div) else "dec" if "dec" in kinds else "int"
-            return Value(g.op(_ARITHMETIC[type(node)], a.name, b.name), kind)
-        if isinstance(node, exp.Neg):
-            v = self.number(node.this)
-            return Value(g.op("Neg", v.name), v.kind)
-        if type(node) in _COMPARE:
-            a, b = self(node.this), self(node.expression)
-            if "str" in (a.kind, b.kind) and (a.kind != b.kind or not isinstance(node, (exp.EQ, exp.NEQ))):
-                raise _Unsupported(f"{node.sql('duckdb')} (strings compare only with = and <>)")
-            if "bool" in (a.kind, b.kind) or {a.kind, b.kind} & _NESTED:
-                raise _Unsupported(node.sql("duckdb"))
-            op, negate = _COMPARE[type(node)]
-            result = g.op(op, a.name, b.name)
-            null = g.op("Or", self.is_null(a), self.is_null(b))  # NULL compared is NULL
-            return Value(g.op("Not", result) if negate else result, "bool", null)
-        if isinstance(node, (exp.And, exp.Or)):
-            return self.logic(self(node.this), self(node.expression), isinstance(node, exp.And))
-        if isinstance(node, exp.Not):
-            v = self(node.this)
-            if v.kind != "bool":
-                raise _Unsupported(node.sql("duckdb"))
-            return Value(g.op("Not", v.name), "bool", v.null)
-        if isinstance(node, exp.Is) and isinstance(node.expression, exp.Null):
-            return Value(self.is_null(self(node.this)), "bool")
-        if isinstance(node, exp.Struct):
-            return Value("", "struct", fields={e.this.name: self(e.expression) for e in node.expressions})
-        if isinstance(node, exp.StructExtract) and isinstance(node.expression, exp.Literal):
-            struct = self(node.this)
-            if struct.kind != "struct" or node.expression.this not in struct.fields:
-                raise _Unsupported(node.sql("duckdb"))
-            return struct.fields[node.expression.this]
-        if isinstance(node, exp.Array) and len(node.expressions) == 1 and isinstance(node.expressions[0], exp.Comprehension):
-            return self.comprehension(node.expressions[0])
-        if isinstance(node, exp.Array) and node.expressions and not any(
-                isinstance(e, (exp.Struct, exp.Comprehension)) for e in node.expressions):  # [a, b, ...]
-            return Value("", "vector", fields={str(i): self(e) for i, e in enumerate(node.expressions)})
-        if isinstance(node, exp.Nullif):
-            a, b = self.number(node.this), self.number(node.expression)
-            return Value(g.op("Where", g.op("Equal", a.name, b.name), g.const([[np.nan]], "nan", np.float64), a.name),
-                         a.kind)
-        if isinstance(node, exp.Anonymous) and node.name.upper() == "LIST_SUM" and len(node.expressions) == 1:
-            return self.list_sum(self(node.expressions[0]))
-        if isinstance(node, exp.Array) and node.expressions and all(
-                isinstance(e, exp.Struct) and {p.this.name for p in e.expressions} == {"index", "value"}
-                for e in node.expressions):  # a sparse vector: [{'index': i, 'value': v}, ...]
-            entries = [self(e) for e in node.expressions]
+        a, b = self(node.this), self(node.expression)
+        if "str" in (a.kind, b.kind) and (a.kind != b.kind or not isinstance(node, (exp.EQ, exp.NEQ))):
+            raise _Unsupported(f"{node.sql('duckdb')} (strings compare only with = and <>)")
+        if "bool" in (a.kind, b.kind) or {a.kind, b.kind} & _NESTED:
+            raise _Unsupported(node.sql("duckdb"))
+        op, negate = _COMPARE[type(node)]
+        result = g.op(op, a.name, b.name)
+        null = g.op("Or", self.is_null(a), self.is_null(b))  # NULL compared is NULL
+        return Value(g.op("Not", result) if negate else result, "bool", null)
+
+    def _and_or(self, node: exp.Connector) -> Value:
+        return self.logic(self(node.this), self(node.expression), isinstance(node, exp.And))
+
+    def _not(self, node: exp.Not) -> Value:
+        v = self(node.this)
+        if v.kind != "bool":
+            raise _Unsupported(node.sql("duckdb"))
+        return Value(self.g.op("Not", v.name), "bool", v.null)
+
+    def _is(self, node: exp.Is) -> Value:
+        if not isinstance(node.expression, exp.Null):
+            raise _Unsupported(node.sql("duckdb"))
+        return Value(self.is_null(self(node.this)), "bool")
+
+    def _struct(self, node: exp.Struct) -> Value:
+        return Value("", "struct", fields={e.this.name: self(e.expression) for e in node.expressions})
+
+    def _struct_extract(self, node: exp.StructExtract) -> Value:
+        if not isinstance(node.expression, exp.Literal):
+            raise _Unsupported(node.sql("duckdb"))
+        struct = self(node.this)
+        if struct.kind != "struct" or node.expression.this not in struct.fields:
+            raise _Unsupported(node.sql("duckdb"))
+        return struct.fields[node.expression.this]
+
+    def _array(self, node: exp.Array) -> Value:
+        """[f(e) FOR e IN ...], a literal list [a, b, ...], or a sparse vector [{'index': i, 'value': v}, ...]."""
+        items = node.expressions
+        if len(items) == 1 and isinstance(items[0], exp.Comprehension):
+            return self.comprehension(items[0])
+        if items and not any(isinstance(e, (exp.Struct, exp.Comprehension)) for e in items):
+            return Value("", "vector", fields={str(i): self(e) for i, e in enumerate(items)})
+        if items and all(isinstance(e, exp.Struct) and {p.this.name for p in e.expressions} == {"index", "value"}
+                         for e in items):
+            entries = [self(e) for e in items]
             return Value("", "sparse", fields={str(i): e for i, e in enumerate(entries)})
-        if isinstance(node, exp.Case):
-            return self.case([(w.this, w.args["true"]) for w in node.args["ifs"]], node.args.get("default"))
-        if isinstance(node, exp.Coalesce):
-            return self.coalesce([node.this, *node.expressions])
-        if isinstance(node, (exp.Greatest, exp.Least)):  # NULLs are ignored; all NULL is NULL, as DuckDB
-            values = [self.number(n) for n in [node.this, *node.expressions]]
-            kinds = {v.kind for v in values}
-            kind = "num" if "num" in kinds else "dec" if "dec" in kinds else "int"
-            greatest = isinstance(node, exp.Greatest)
-            neutral = g.const([[-np.inf if greatest else np.inf]], "neutral", np.float64)
-            result = g.op("Max" if greatest else "Min", *[g.op("Where", g.op("IsNaN", v.name), neutral, v.name)
-                                                          for v in values])
-            none = g.op("IsInf", result)
-            return Value(g.op("Where", none, g.const([[np.nan]], "nan", np.float64), result), kind)
-        if isinstance(node, exp.Cast):
-            return self.cast(node)
-        if isinstance(node, exp.DPipe):
-            a, b = self(node.this), self(node.expression)
-            if a.kind != "str" or b.kind != "str":
-                raise _Unsupported(node.sql("duckdb"))
-            null = g.op("Or", self.is_null(a), self.is_null(b))  # anything || NULL is NULL
-            return Value(g.op("Where", null, g.const([[""]], "null"), g.op("StringConcat", a.name, b.name)), "str")
-        if type(node) in _MATH:
-            v = self.number(node.this)
-            return Value(g.op(_MATH[type(node)], v.name), v.kind if isinstance(node, (exp.Floor, exp.Ceil)) else "num")
-        if isinstance(node, exp.Log):  # LOG(x) and LOG10(x): base 10; LOG(b, x): base b
-            base, x = (10.0, node.this) if node.expression is None else (node.this, node.expression)
-            if not isinstance(base, float):
-                if not (isinstance(base, exp.Literal) and not base.is_string):
-                    raise _Unsupported(node.sql("duckdb"))
-                base = float(base.this)
-            return Value(g.op("Div", g.op("Log", self.number(x).name),
-                              g.const([[np.log(base)]], "ln_base", np.float64)), "num")
-        if isinstance(node, exp.Pow):
-            return Value(g.op("Pow", self.number(node.this).name, self.number(node.expression).name), "num")
-        if isinstance(node, exp.Round) and node.args.get("decimals") is None:  # half away from zero
-            v = self.number(node.this)
-            return Value(self.round_half_away(v.name), v.kind)
-        if isinstance(node, (exp.Lower, exp.Upper)):
-            raise _Unsupported(f"{node.sql('duckdb')} (ONNX Runtime changes case by the device's locale, which "
-                               "may differ from DuckDB's; change the case before the text reaches the model)")
-        if isinstance(node, exp.Split) or (
-                isinstance(node, exp.Anonymous) and node.name.upper() in ("STR_SPLIT", "STRING_SPLIT")):
+        raise _Unsupported(node.sql("duckdb"))
+
+    def _nullif(self, node: exp.Nullif) -> Value:
+        g = self.g
+        a, b = self.number(node.this), self.number(node.expression)
+        return Value(g.op("Where", g.op("Equal", a.name, b.name), g.const([[np.nan]], "nan", np.float64), a.name),
+                     a.kind)
+
+    def _anonymous(self, node: exp.Anonymous) -> Value:
+        """LIST_SUM, STR_SPLIT / STRING_SPLIT and LIST_POSITION, which sqlglot leaves unparsed."""
+        name = node.name.upper()
+        if name == "LIST_SUM" and len(node.expressions) == 1:
+            return self.list_sum(self(node.expressions[0]))
+        if name in ("STR_SPLIT", "STRING_SPLIT"):
             return self.split(node)
-        if isinstance(node, exp.Anonymous) and node.name.upper() == "LIST_POSITION":
+        if name == "LIST_POSITION":
             return self.list_position(node)
         raise _Unsupported(node.sql("duckdb"))
+
+    def _case(self, node: exp.Case) -> Value:
+        return self.case([(w.this, w.args["true"]) for w in node.args["ifs"]], node.args.get("default"))
+
+    def _coalesce(self, node: exp.Coalesce) -> Value:
+        return self.coalesce([node.this, *node.expressions])
+
+    def _extremum(self, node: exp.Greatest | exp.Least) -> Value:
+        """GREATEST / LEAST: NULLs are ignored; all NULL is NULL, as DuckDB."""
+        g = self.g
+        values = [self.number(n) for n in [node.this, *node.expressions]]
+        kinds = {v.kind for v in values}
+        kind = "num" if "num" in kinds else "dec" if "dec" in kinds else "int"
+        greatest = isinstance(node, exp.Greatest)
+        neutral = g.const([[-np.inf if greatest else np.inf]], "neutral", np.float64)
+        result = g.op("Max" if greatest else "Min", *[g.op("Where", g.op("IsNaN", v.name), neutral, v.name)
+                                                      for v in values])
+        none = g.op("IsInf", result)
+        return Value(g.op("Where", none, g.const([[np.nan]], "nan", np.float64), result), kind)
+
+    def _concat(self, node: exp.DPipe) -> Value:
+        g = self.g
+        a, b = self(node.this), self(node.expression)
+        if a.kind != "str" or b.kind != "str":
+            raise _Unsupported(node.sql("duckdb"))
+        null = g.op("Or", self.is_null(a), self.is_null(b))  # anything || NULL is NULL
+        return Value(g.op("Where", null, g.const([[""]], "null"), g.op("StringConcat", a.name, b.name)), "str")
+
+    def _math(self, node: exp.Func) -> Value:
+        v = self.number(node.this)
+        return Value(self.g.op(_MATH[type(node)], v.name), v.kind if isinstance(node, (exp.Floor, exp.Ceil)) else "num")
+
+    def _log(self, node: exp.Log) -> Value:
+        """LOG(x) and LOG10(x): base 10; LOG(b, x): base b."""
+        base, x = (10.0, node.this) if node.expression is None else (node.this, node.expression)
+        if not isinstance(base, float):
+            if not (isinstance(base, exp.Literal) and not base.is_string):
+                raise _Unsupported(node.sql("duckdb"))
+            base = float(base.this)
+        return Value(self.g.op("Div", self.g.op("Log", self.number(x).name),
+                               self.g.const([[np.log(base)]], "ln_base", np.float64)), "num")
+
+    def _pow(self, node: exp.Pow) -> Value:
+        return Value(self.g.op("Pow", self.number(node.this).name, self.number(node.expression).name), "num")
+
+    def _round(self, node: exp.Round) -> Value:
+        """ROUND(x), half away from zero; ROUND(x, decimals) has no form here."""
+        if node.args.get("decimals") is not None:
+            raise _Unsupported(node.sql("duckdb"))
+        v = self.number(node.this)
+        return Value(self.round_half_away(v.name), v.kind)
+
+    def _change_case(self, node: exp.Lower | exp.Upper) -> Value:
+        raise _Unsupported(f"{node.sql('duckdb')} (ONNX Runtime changes case by the device's locale, which "
+                           "may differ from DuckDB's; change the case before the text reaches the model)")
 
     def logic(self, a: Value, b: Value, conjunction: bool) -> Value:
         """AND / OR in SQL's three-valued logic."""
@@ -443,6 +486,15 @@ class _Translator:
         codes = self.g.op("LabelEncoder", value.name, domain="ai.onnx.ml", keys_strings=keys,
                           values_floats=[float(i) for i in range(1, len(keys) + 1)], default_float=np.nan)
         return Value(self.g.op("Cast", codes, to=TensorProto.DOUBLE), "int")
+
+    # node type -> its method (a subclass, such as TRY_CAST's, takes its base's)
+    _NODES = {exp.Paren: _paren, exp.Column: _column, exp.Literal: _literal, exp.Null: _null, exp.Neg: _neg,
+              **dict.fromkeys(_ARITHMETIC, _arithmetic), **dict.fromkeys(_COMPARE, _compare),
+              exp.And: _and_or, exp.Or: _and_or, exp.Not: _not, exp.Is: _is, exp.Struct: _struct,
+              exp.StructExtract: _struct_extract, exp.Array: _array, exp.Nullif: _nullif, exp.Anonymous: _anonymous,
+              exp.Case: _case, exp.Coalesce: _coalesce, exp.Greatest: _extremum, exp.Least: _extremum,
+              exp.Cast: cast, exp.DPipe: _concat, **dict.fromkeys(_MATH, _math), exp.Log: _log, exp.Pow: _pow,
+              exp.Round: _round, exp.Lower: _change_case, exp.Upper: _change_case, exp.Split: split}
 
 
 def transform_columns(g: Graph, transform: Transform, specs: list[dict], raw: pa.Schema) -> dict[str, str]:

@@ -167,7 +167,7 @@ BAD = [  # (model, input, struct, exception, fragments)
     ("km", "TABLE test", ", STRUCT(0.6 AS contamination)", sqlml.ProgrammingError,
      ["ML.DETECT_ANOMALIES", "contamination", "[0, 0.5]", "0.6"]),
     ("p", "TABLE test", ", STRUCT(-0.1 AS contamination)", sqlml.ProgrammingError, ["contamination", "-0.1"]),
-    ("km", "TABLE test", ", STRUCT('a' AS contamination)", sqlml.ProgrammingError, ["contamination must be float"]),
+    ("km", "TABLE test", ", STRUCT('a' AS contamination)", sqlml.ProgrammingError, ["contamination must be a number"]),
     ("km", "TABLE test", "", sqlml.ProgrammingError, ["ML.DETECT_ANOMALIES needs STRUCT", "contamination"]),
     ("km", "TABLE test", ", STRUCT(0.1 AS contamination, 0.5 AS threshold)", sqlml.ProgrammingError,
      ["ML.DETECT_ANOMALIES has no parameter 'threshold'", "contamination"]),

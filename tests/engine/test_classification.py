@@ -59,7 +59,7 @@ def test_roc_curve_on_given_rows(loaded):
 
 BAD = [
     ("SELECT * FROM ML.ROC_CURVE(MODEL multi)", sqlml.ProgrammingError, ["binary classifier", "3 classes"]),
-    ("SELECT * FROM ML.CONFUSION_MATRIX(MODEL reg)", sqlml.ProgrammingError, ["classifier", "linear_reg"]),
+    ("SELECT * FROM ML.CONFUSION_MATRIX(MODEL reg)", sqlml.NotSupportedError, ["takes classification models", "linear_reg"]),
     ("SELECT * FROM ML.PREDICT(MODEL multi, TABLE test, [0.5])", sqlml.ProgrammingError,
      ["ML.PREDICT takes no list", "ML.ROC_CURVE"]),
     ("SELECT * FROM ML.ROC_CURVE(MODEL bin, GENERATE_ARRAY(0, 1, 0))", sqlml.ProgrammingError, ["step other than 0"]),

@@ -94,7 +94,7 @@ BAD_STATEMENTS = [  # (sql, exception, fragments the message must contain)
     ("SELECT * FROM ML.FORECAST(MODEL m, TABLE test)", sqlml.ProgrammingError, ["ML.FORECAST", "ML.PREDICT"]),
     ("SELECT * FROM ML.EVALUATE(MODEL m, (SELECT x1, x2, color FROM test))", sqlml.ProgrammingError,
      ["label column 'y_reg'"]),
-    ("SELECT * FROM ML.PREDICT(MODEL m)", sqlml.ProgrammingError, ["TABLE t or (query)"]),
+    ("SELECT * FROM ML.PREDICT(MODEL m)", sqlml.ProgrammingError, ["needs input data", "TABLE t | (query)"]),
     ("EXPORT MODEL m OPTIONS(uri='/nonexistent_sqlml/m.onnx')", sqlml.ProgrammingError, ["uri", "does not exist"]),
     ("CREATE OR REPLACE MODEL m TRANSFORM(x1 * 2 AS x) OPTIONS(model_type='linear_reg') AS SELECT 1",
      sqlml.ProgrammingError, ["TRANSFORM output 'x' reads column 'x1'", "does not have"]),

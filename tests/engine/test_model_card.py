@@ -314,11 +314,11 @@ def test_kmeans_card(loaded):
 
 BAD = [
     ("SELECT * FROM ML.MODEL_CARD(MODEL m, STRUCT('pdf' AS format))", sqlml.ProgrammingError,
-     ["ML.MODEL_CARD format", "'markdown' or 'html'", "'pdf'"]),
+     ["ML.MODEL_CARD parameter format", "'markdown' or 'html'", "'pdf'"]),
     ("SELECT * FROM ML.MODEL_CARD(MODEL m, STRUCT(1 AS format))", sqlml.ProgrammingError,
-     ["ML.MODEL_CARD parameter format must be str"]),
+     ["ML.MODEL_CARD parameter format must be a string"]),
     ("SELECT * FROM ML.MODEL_CARD(MODEL m, STRUCT('color' AS sensitive_feature))", sqlml.ProgrammingError,
-     ["ML.MODEL_CARD: sensitive_feature needs rows", "TABLE t"]),
+     ["ML.MODEL_CARD parameter sensitive_feature needs input data", "TABLE t"]),
     ("SELECT * FROM ML.MODEL_CARD(MODEL m, STRUCT('html' AS colour))", sqlml.ProgrammingError,
      ["ML.MODEL_CARD has no parameter 'colour'", "format, sensitive_feature"]),
     ("SELECT * FROM ML.MODEL_CARD(MODEL m VERSION 9)", sqlml.ProgrammingError, ["main.m", "no version 9"]),

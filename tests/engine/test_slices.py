@@ -175,13 +175,13 @@ BAD = [
     ("ML.ERROR_SLICES(MODEL c, TABLE test, STRUCT(0 AS max_slices))", sqlml.ProgrammingError,
      ["ML.ERROR_SLICES", "max_slices", "at least 1"]),
     ("ML.ERROR_SLICES(MODEL c, TABLE test, STRUCT(1 AS alpha))", sqlml.ProgrammingError,
-     ["ML.ERROR_SLICES", "alpha", "between 0 and 1"]),
+     ["ML.ERROR_SLICES", "alpha", "in (0, 1)"]),
     ("ML.ERROR_SLICES(MODEL c, TABLE test, STRUCT(2 AS max_size))", sqlml.ProgrammingError,
      ["ML.ERROR_SLICES has no parameter 'max_size'"]),
     ("ML.ERROR_SLICES(MODEL c, TABLE test, STRUCT(1.5 AS threshold))", sqlml.ProgrammingError,
-     ["threshold must be between 0 and 1"]),
-    ("ML.ERROR_SLICES(MODEL k, TABLE test)", sqlml.ProgrammingError,
-     ["ML.ERROR_SLICES needs a model with a label", "main.k", "kmeans"]),
+     ["threshold must be in [0, 1]"]),
+    ("ML.ERROR_SLICES(MODEL k, TABLE test)", sqlml.NotSupportedError,
+     ["ML.ERROR_SLICES takes regression and classification models", "main.k", "kmeans"]),
 ]
 
 

@@ -241,7 +241,7 @@ def test_centroids_in_feature_units_match_scikit_learn(loaded, frames, standardi
     fails(loaded, "SELECT * FROM ML.CENTROIDS(MODEL anchor_missing)", sqlml.ProgrammingError, "does not exist")
     cur.execute("CREATE MODEL lin OPTIONS(model_type='linear_reg', input_label_cols=['y_reg']) AS "
                 "SELECT x1, y_reg FROM train")
-    fails(loaded, "SELECT * FROM ML.CENTROIDS(MODEL lin)", sqlml.ProgrammingError, "kmeans model only",
+    fails(loaded, "SELECT * FROM ML.CENTROIDS(MODEL lin)", sqlml.NotSupportedError, "takes kmeans models",
           "linear_reg")
 
 
@@ -271,5 +271,5 @@ def test_principal_component_functions_take_a_pca_model_only(loaded, function):
     cur = loaded.cursor()
     cur.execute(f"CREATE MODEL p OPTIONS(model_type='pca', num_principal_components=2) AS {FEATURES}")
     cur.execute("CREATE MODEL km OPTIONS(model_type='kmeans', num_clusters=2) AS SELECT x1 FROM train")
-    fails(loaded, f"SELECT * FROM ML.{function}(MODEL km)", sqlml.ProgrammingError, "pca model only", "kmeans")
+    fails(loaded, f"SELECT * FROM ML.{function}(MODEL km)", sqlml.NotSupportedError, "takes pca models", "kmeans")
     fails(loaded, f"SELECT * FROM ML.{function}(MODEL p, TABLE test)", sqlml.ProgrammingError, "takes a model only")

@@ -99,7 +99,7 @@ BAD = [
      ["version must be a version number", "'2'"]),
     ("SELECT * FROM ML.PREDICT(MODEL m VERSION 1, TABLE t, STRUCT(2 AS version))", sqlml.ProgrammingError,
      ["VERSION 1 and STRUCT(2 AS version) disagree"]),
-    ("SELECT * FROM ML.VERSIONS(MODEL m, STRUCT(1 AS version))", sqlml.ProgrammingError, ["takes a model only"]),
+    ("SELECT * FROM ML.VERSIONS(MODEL m, STRUCT(1 AS version))", sqlml.ProgrammingError, ["takes no model version"]),
 ]
 
 

@@ -23,7 +23,7 @@ import pyarrow as pa
 from sqlml.engine.context import MLContext
 from sqlml.engine.store.model import Model
 from sqlml.engine.functions.predict import check_input
-from sqlml.errors import NotSupportedError, ProgrammingError
+from sqlml.errors import ProgrammingError
 from sqlml.parser import MLFunction
 
 
@@ -45,13 +45,8 @@ SCORES = {
 }
 
 
-def _threshold(call: MLFunction, model: Model, contamination: float | None) -> float:
+def _threshold(call: MLFunction, model: Model, contamination: float) -> float:
     """The score above which a row is an anomaly."""
-    if contamination is None:
-        raise ProgrammingError(f"ML.{call.function} needs STRUCT(<value> AS contamination): the share of the "
-                               "training rows taken to be anomalous, in [0, 0.5]")
-    if not 0.0 <= contamination <= 0.5:
-        raise ProgrammingError(f"ML.{call.function} parameter contamination must be in [0, 0.5], got {contamination}")
     quantiles = model.estimator.anomaly_quantiles
     if quantiles is None:
         raise ProgrammingError(f"model {model.version.qualified_name} version {model.version.version} was trained "
@@ -60,16 +55,10 @@ def _threshold(call: MLFunction, model: Model, contamination: float | None) -> f
     return quantiles.quantile(1.0 - contamination)
 
 
-def detect_anomalies(ctx: MLContext, call: MLFunction) -> pa.RecordBatchReader:
-    params = ctx.params(call, {"contamination": float})
-    model = ctx.model(call)
-    if model.task not in SCORES:
-        raise NotSupportedError(f"ML.{call.function} takes kmeans and pca models; model "
-                                f"{model.version.qualified_name} is a "
-                                f"{model.version.estimator_type or model.version.model_type}")
+def detect_anomalies(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.RecordBatchReader:
     fields, scores = SCORES[model.task]
     fields = [pa.field("is_anomaly", pa.bool_()), *fields]
-    threshold = _threshold(call, model, params.get("contamination"))
+    threshold = _threshold(call, model, params["contamination"])
     reader = ctx.open_input(call, model)
     names = reader.schema.names
     mapping = check_input(model, names, fields, call.function)

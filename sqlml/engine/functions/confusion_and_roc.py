@@ -29,9 +29,6 @@ from sqlml.parser import MLFunction
 
 def _classifier_rows(ctx: MLContext, call: MLFunction, model: Model) -> tuple[np.ndarray, np.ndarray]:
     """(class indices, class probabilities) of the evaluation split or of the call's input."""
-    if not model.is_classifier:
-        raise ProgrammingError(f"ML.{call.function} takes a classifier; model {model.version.qualified_name} is a "
-                               f"{model.version.estimator_type or model.version.model_type}")
     if call.input_sql is None:
         return read_eval_predictions(model.version.eval_predictions)
     return labels_and_scores(ctx, call, model)
@@ -42,9 +39,7 @@ def _column_name(label) -> str:
     return name if re.match(r"[A-Za-z_]", name) else f"_{name}"
 
 
-def confusion_matrix(ctx: MLContext, call: MLFunction) -> pa.Table:
-    params = ctx.params(call, {"threshold": float, "trial_id": int})
-    model = ctx.model(call, params.get("trial_id"))
+def confusion_matrix(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.Table:
     y, scores = _classifier_rows(ctx, call, model)
     predicted = predicted_labels(scores, binary_threshold(model, params))
     k = len(model.classes)
@@ -61,10 +56,8 @@ def _above(scores: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
     return len(scores) - np.searchsorted(np.sort(scores), thresholds, side="right")
 
 
-def roc_curve(ctx: MLContext, call: MLFunction) -> pa.Table:
-    params = ctx.params(call, {"trial_id": int})
-    model = ctx.model(call, params.get("trial_id"))
-    if model.is_classifier and len(model.classes) != 2:
+def roc_curve(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.Table:
+    if len(model.classes) != 2:
         raise ProgrammingError(f"ML.ROC_CURVE takes a binary classifier; model {model.version.qualified_name} has "
                                f"{len(model.classes)} classes (use ML.CONFUSION_MATRIX)")
     y, scores = _classifier_rows(ctx, call, model)

@@ -51,6 +51,7 @@ from sqlml.engine.context import MLContext, batch_rows
 from sqlml.engine.data.features import (HISTOGRAM_BUCKETS, ColumnIndex, distribution, fit_features, leaf_values,
                                    spec_leaves)
 from sqlml.engine.sqltext.quoting import literal, quote_identifier
+from sqlml.engine.store.model import Model
 from sqlml.engine.sqltext.sql_types import sql_message, sql_type
 from sqlml.errors import DataError, NotSupportedError, ProgrammingError
 from sqlml.parser import MLFunction
@@ -68,16 +69,7 @@ _CATEGORIES = {"varchar", "boolean", "date", "time", "time with time zone", "tim
                "timestamp_ms", "timestamp_ns", "timestamp with time zone", "blob", "uuid", "enum"}
 _DATA = "__sqlml_described"
 
-_METRICS = {"numerical": ("JENSEN_SHANNON_DIVERGENCE",), "categorical": ("L_INFTY", "JENSEN_SHANNON_DIVERGENCE")}
-_VALIDATE_PARAMS = {"categorical_default_threshold": float, "categorical_metric_type": str,
-                    "numerical_default_threshold": float, "numerical_metric_type": str, "thresholds": list}
-
-
-def _int_param(call: MLFunction, params: dict, name: str, default: int, most: int) -> int:
-    value = params.get(name, default)
-    if not 1 <= value <= most:
-        raise ProgrammingError(f"ML.{call.function} parameter {name} must be between 1 and {most:,}, got {value}")
-    return value
+_FAMILIES = ("numerical", "categorical")  # of inputs, as the metric types name them
 
 
 def _aggregates(aggregates: dict[str, str]) -> str:
@@ -145,20 +137,7 @@ def _column_stats(call: MLFunction, name: str, expression: str, dtype, params: d
     return f"SELECT {columns} FROM {', '.join(sources)}"
 
 
-def _no_version(call: MLFunction) -> None:
-    """A data function reads data, not a model: STRUCT(n AS version) is a ProgrammingError."""
-    if call.model_version is not None:
-        raise ProgrammingError(f"ML.{call.function} takes no model version: it reads data, not a model")
-
-
-def describe_data(ctx: MLContext, call: MLFunction) -> str:
-    _no_version(call)
-    params = ctx.params(call, {"num_quantiles": int, "num_array_length_quantiles": int, "top_k": int})
-    params = {"num_quantiles": _int_param(call, params, "num_quantiles", 2, 100_000),
-              "num_array_length_quantiles": _int_param(call, params, "num_array_length_quantiles", 10, 100_000),
-              "top_k": _int_param(call, params, "top_k", 1, 10_000)}
-    if call.second_input_sql is not None:
-        raise ProgrammingError("ML.DESCRIBE_DATA takes one input: ML.DESCRIBE_DATA(TABLE t | (query) [, STRUCT(...)])")
+def describe_data(ctx: MLContext, call: MLFunction, model: None, params: dict) -> str:
     query = ctx.plan(ctx.input_query(call))[0]
     relation = ctx.relation(query)  # bound, not run: its columns and types
     described = []
@@ -188,15 +167,8 @@ def _fraction(call: MLFunction, what: str, value) -> float:
 def _rules(call: MLFunction, params: dict, specs: list[dict], unknown: str) -> dict:
     """{'metric': {family: metric}, 'default': {family: threshold}, 'given': {input name (lower case): threshold}}
     from the parameters, `specs` being the inputs compared (`unknown` tells a thresholds entry naming another)."""
-    metric, default = {}, {}
-    for family, allowed in _METRICS.items():
-        chosen = params.get(f"{family}_metric_type", allowed[0])
-        if chosen.upper() not in allowed:
-            raise ProgrammingError(f"ML.{call.function} parameter {family}_metric_type must be "
-                                   f"{' or '.join(allowed)}, got {chosen!r}")
-        metric[family] = chosen.upper()
-        name = f"{family}_default_threshold"
-        default[family] = _fraction(call, name, params.get(name, 0.3))
+    metric = {family: params[f"{family}_metric_type"] for family in _FAMILIES}
+    default = {family: params[f"{family}_default_threshold"] for family in _FAMILIES}
     inputs = {spec["name"].lower() for spec in specs} | {leaf["name"].lower() for spec in specs
                                                           for leaf in spec_leaves(spec)}
     given = {}
@@ -262,9 +234,7 @@ def _report(specs: list[dict], study: list[np.ndarray], rules: dict) -> pa.Table
                      "is_anomaly": pc.greater(value_column, threshold_column)})
 
 
-def validate_data_skew(ctx: MLContext, call: MLFunction) -> pa.Table:
-    params = ctx.params(call, _VALIDATE_PARAMS)
-    model = ctx.trained_model(call, why=", without the training statistics skew is measured against")
+def validate_data_skew(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.Table:
     name = f"model {model.version.qualified_name}"
     specs = model.encoder.specs
     if any("distribution" not in leaf for spec in specs for leaf in spec_leaves(spec)):
@@ -275,13 +245,8 @@ def validate_data_skew(ctx: MLContext, call: MLFunction) -> pa.Table:
     return _report(specs, _counts(call, specs, reader, model.resolve(reader.schema.names)), rules)
 
 
-def validate_data_drift(ctx: MLContext, call: MLFunction) -> pa.Table:
-    _no_version(call)
-    params = ctx.params(call, {**_VALIDATE_PARAMS, "num_histogram_buckets": int})
-    buckets = _int_param(call, params, "num_histogram_buckets", HISTOGRAM_BUCKETS, 1_000)
-    if call.second_input_sql is None:
-        raise ProgrammingError("ML.VALIDATE_DATA_DRIFT compares two inputs: ML.VALIDATE_DATA_DRIFT(TABLE base | "
-                               "(query), TABLE study | (query) [, STRUCT(...)])")
+def validate_data_drift(ctx: MLContext, call: MLFunction, model: None, params: dict) -> pa.Table:
+    buckets = params.get("num_histogram_buckets", HISTOGRAM_BUCKETS)
     base = ctx.read_table(ctx.input_query(call))
     reader = ctx.run_input(ctx.input_query(call, second=True), batch_rows(base.num_columns))
     study = ColumnIndex(reader.schema.names)

@@ -51,7 +51,7 @@ from sqlml.engine.data.features import column_kind
 from sqlml.engine.store.model import Model, predicted_labels
 from sqlml.engine.sqltext.quoting import literal, quote_identifier
 from sqlml.engine.functions.predict import binary_threshold
-from sqlml.errors import NotSupportedError, ProgrammingError
+from sqlml.errors import NotSupportedError
 from sqlml.parser import MLFunction
 
 MAX_VALUES = 20  # equality predicates per categorical column
@@ -67,25 +67,6 @@ class Predicate(NamedTuple):
     column: int  # position of the column among the sliced ones
     sql: str
     mask: np.ndarray
-
-
-def _parameters(ctx: MLContext, call: MLFunction, model: Model) -> dict:
-    params = ctx.params(call, {"max_slices": int, "min_size": int, "max_features": int, "alpha": float,
-                               "threshold": float})
-    name = f"ML.{call.function}"
-    if not model.trainer.supervised:
-        raise ProgrammingError(f"{name} needs a model with a label (a classifier or regressor); model "
-                               f"{model.version.qualified_name} is a {model.version.model_type}")
-    if params.get("max_slices", 10) < 1:
-        raise ProgrammingError(f"{name}: max_slices must be at least 1, got {params['max_slices']}")
-    if params.get("min_size", 1) < 1:
-        raise ProgrammingError(f"{name}: min_size must be at least 1, got {params['min_size']}")
-    if not 1 <= params.get("max_features", 2) <= 3:
-        raise ProgrammingError(f"{name}: max_features must be 1, 2 or 3, got {params['max_features']}")
-    if not 0.0 < params.get("alpha", 0.05) < 1.0:
-        raise ProgrammingError(f"{name}: alpha must be between 0 and 1 (exclusive), got {params['alpha']}")
-    params["threshold"] = binary_threshold(model, params)
-    return params
 
 
 def _sliced_columns(model: Model, names: list[str]) -> list[str]:
@@ -199,20 +180,19 @@ def _search(predicates: list[Predicate], loss: np.ndarray, min_size: int, max_fe
     return slices, size.astype(np.int64), total, square
 
 
-def error_slices(ctx: MLContext, call: MLFunction) -> pa.Table:
-    model = ctx.trained_model(call)
-    params = _parameters(ctx, call, model)
+def error_slices(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.Table:
+    threshold = binary_threshold(model, params)
     y, scores, rows = labelled_rows(ctx, call, model, keep_all=True)
     if model.is_classifier:
-        loss = (predicted_labels(scores, params["threshold"]) != y).astype(np.float64)
+        loss = (predicted_labels(scores, threshold) != y).astype(np.float64)
     else:
         loss = np.abs(scores - y)
     min_size = params.get("min_size", max(10, len(loss) // 100))
     names = _sliced_columns(model, rows.column_names)
     predicates = [p for i, name in enumerate(names) for p in _predicates(i, name, rows[name], min_size)]
-    slices, size, total, square = _search(predicates, loss, min_size, params.get("max_features", 2))
+    slices, size, total, square = _search(predicates, loss, min_size, params["max_features"])
     error, effect, p_value = _welch(size, total, square, loss)
-    significant = np.flatnonzero((p_value < params.get("alpha", 0.05) / max(len(slices), 1)) & (effect > 0))
+    significant = np.flatnonzero((p_value < params["alpha"] / max(len(slices), 1)) & (effect > 0))
     text = {i: " AND ".join(predicates[j].sql for j in slices[i]) for i in significant}
     top, masks = [], []
     for i in sorted(significant, key=lambda i: (-effect[i], -size[i], text[i])):
@@ -220,7 +200,7 @@ def error_slices(ctx: MLContext, call: MLFunction) -> pa.Table:
         if not any(kept[mask].all() for kept in masks):  # no slice ranked above holds all its rows
             top.append(i)
             masks.append(mask)
-        if len(top) == params.get("max_slices", 10):
+        if len(top) == params["max_slices"]:
             break
     return pa.table([[text[i] for i in top], [len(slices[i]) for i in top], size[top],
                      error[top], np.full(len(top), loss.mean()), effect[top], p_value[top]],

@@ -99,9 +99,7 @@ def training_rows_notice(model: Model) -> str:
             f"ML.EVALUATE(MODEL {version.model_name}, TABLE t), or train with data_split_method='RANDOM', data_split_eval_fraction=0.2")
 
 
-def evaluate(ctx: MLContext, call: MLFunction) -> pa.Table:
-    params = ctx.params(call, {"threshold": float, "trial_id": int})
-    model = ctx.trained_model(call, params.get("trial_id"), ": compare ML.PREDICT with the labels in SQL instead")
+def evaluate(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.Table:
     threshold = binary_threshold(model, params)
     supervised = model.trainer.supervised
     if call.input_sql is None:

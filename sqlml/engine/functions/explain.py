@@ -119,9 +119,7 @@ class Explainer:
     """Attributions per feature of the raw score of each row's chosen class, by the model's method."""
 
     def __init__(self, model: Model, function: str, params: dict):
-        count = params.get("num_permutations", 10)
-        if count < 2:
-            raise ProgrammingError(f"ML.{function}: num_permutations must be at least 2, got {count}")
+        count = params["num_permutations"]
         self.model, self.method = model, EXACT.get(type(model.estimator))
         if self.method is None and type(model.estimator) not in RAW_SCORES:
             raise NotSupportedError(
@@ -162,13 +160,9 @@ class Explainer:
         return total / k, baseline, np.sqrt(variance / k).max(axis=1)
 
 
-def explain_predict(ctx: MLContext, call: MLFunction) -> pa.RecordBatchReader:
-    params = ctx.params(call, {"top_k_features": int, "threshold": float, "num_permutations": int})
-    model = ctx.model(call)
+def explain_predict(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.RecordBatchReader:
     explain = Explainer(model, "EXPLAIN_PREDICT", params)
-    top_k = params.get("top_k_features", 5)
-    if top_k <= 0:
-        raise ProgrammingError(f"ML.EXPLAIN_PREDICT: top_k_features must be at least 1, got {top_k}")
+    top_k = params["top_k_features"]
     threshold = binary_threshold(model, params)
     names = np.array([spec["name"] for spec in model.encoder.specs], dtype=object)
     internal = model.internal_columns()
@@ -218,11 +212,9 @@ def _rows_to_explain(ctx: MLContext, call: MLFunction, model: Model):
     return data.to_batches(batch_rows(len(model.encoder.output_names))), model.resolve(data.column_names)
 
 
-def global_explain(ctx: MLContext, call: MLFunction) -> pa.Table:
-    params = ctx.params(call, {"class_level_explain": bool, "num_permutations": int})
-    model = ctx.model(call)
+def global_explain(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.Table:
     explain = Explainer(model, "GLOBAL_EXPLAIN", params)
-    by_class = params.get("class_level_explain", False)
+    by_class = params["class_level_explain"]
     if by_class and not model.is_classifier:
         raise ProgrammingError(f"ML.GLOBAL_EXPLAIN: class_level_explain applies to classifiers; model "
                                f"{model.version.qualified_name} is a {model.version.model_type}")

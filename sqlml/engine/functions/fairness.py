@@ -27,10 +27,10 @@ from fairlearn import metrics as fm
 
 from sqlml.engine.context import MLContext
 from sqlml.engine.functions.evaluate import labelled_rows
-from sqlml.engine.store.model import predicted_labels
+from sqlml.engine.store.model import Model, predicted_labels
 from sqlml.engine.functions.predict import binary_threshold
 from sqlml.engine.training.fairness_constraint import NULL_GROUP, group_keys
-from sqlml.errors import NotSupportedError, ProgrammingError
+from sqlml.errors import NotSupportedError
 from sqlml.parser import MLFunction
 
 OVERALL = "__OVERALL__"
@@ -52,17 +52,11 @@ DISPARITIES = {"demographic_parity": ["selection_rate"],  # disparity -> the rat
                "equalized_odds": ["true_positive_rate", "false_positive_rate"]}
 
 
-def fairness(ctx: MLContext, call: MLFunction) -> pa.Table:
-    params = ctx.params(call, {"sensitive_feature": str, "threshold": float})
-    model = ctx.model(call)
-    if "sensitive_feature" not in params:
-        raise ProgrammingError("ML.FAIRNESS needs the column that defines the groups: STRUCT('col' AS "
-                               "sensitive_feature)")
+def fairness(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.Table:
     binary = model.is_classifier and len(model.classes) == 2
-    if model.task != "regression" and not binary:
-        kind = f"{len(model.classes)}-class classifier" if model.is_classifier else model.version.model_type
+    if model.is_classifier and not binary:
         raise NotSupportedError(f"ML.FAIRNESS takes a binary classifier or a regressor; model "
-                                f"{model.version.qualified_name} is a {kind}")
+                                f"{model.version.qualified_name} is a {len(model.classes)}-class classifier")
     threshold = binary_threshold(model, params)
     y, scores, kept = labelled_rows(ctx, call, model, {"sensitive_feature": params["sensitive_feature"]})
     groups = group_keys(kept.column("sensitive_feature"), params["sensitive_feature"], "ML.FAIRNESS")

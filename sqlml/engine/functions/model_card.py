@@ -19,98 +19,38 @@ Sections, each from the ML function that reports it (run through SQL, as a user 
 8. Error slices: with input, ML.ERROR_SLICES on it (models with a label).
 9. Version history: ML.VERSIONS.
 
-The card is built once as a `Card` (sections of paragraphs, bullet lists, tables, code and plots) and
-rendered by `markdown` or `html`; EXPORT MODEL writes the same card with a section of its own
-(export/sidecars.py). In HTML every text is escaped; in Markdown every character that could start markup
-is backslash-escaped, so neither form runs markup a description, a name or a value carries.
+The card is gathered once as a `Card` (sections of paragraphs, bullet lists, tables, code and plots) and
+rendered by card_render.py's `markdown` or `html_page`; EXPORT MODEL writes the same card with a section of
+its own (export/sidecars.py).
 """
 
 from __future__ import annotations
 
-import datetime
-import html
 import json
-import math
-import re
-from dataclasses import dataclass
 from typing import Callable
 
 import pyarrow as pa
 from sqlglot import exp
 
-from sqlml.engine.store import catalog
 from sqlml.engine.context import MLContext
 from sqlml.engine.data.features import spec_leaves
-from sqlml.engine.store.model import Model
-from sqlml.engine.sqltext.quoting import literal, quote_identifier
-from sqlml.engine.functions.predict import output_fields
 from sqlml.engine.families import BoosterModel, ForestModel, LinearModel
-from sqlml.errors import NotSupportedError, ProgrammingError
+from sqlml.engine.functions.card_render import (Bars, Card, Code, Curve, Section, Table, category_of, html_page,
+                                                markdown, text_of)
+from sqlml.engine.functions.predict import output_fields
+from sqlml.engine.sqltext.quoting import literal, quote_identifier
+from sqlml.engine.store import catalog
+from sqlml.engine.store.model import Model
+from sqlml.errors import NotSupportedError
 from sqlml.parser import MLFunction
 
-FORMATS = ("markdown", "html")
 DISPARITIES = ("demographic_parity_difference", "demographic_parity_ratio", "equalized_odds_difference",
                "equalized_odds_ratio")  # ML.FAIRNESS's columns set on the __OVERALL__ row only
-
-
-# ---- the card as a structure ----------------------------------------------------------------------------
-
-@dataclass
-class Table:
-    columns: list[str]
-    rows: list[list]
-
-
-@dataclass
-class Code:
-    text: str
-
-
-@dataclass
-class Curve:
-    """A line plot on [0, 1] x [0, 1] (the diagonal drawn for reference); HTML only."""
-    title: str
-    x_label: str
-    y_label: str
-    points: list[tuple[float, float]]
-
-
-@dataclass
-class Bars:
-    """A horizontal bar chart of non-negative values; HTML only."""
-    title: str
-    labels: list[str]
-    values: list[float]
-
-
-Block = str | list | Table | Code | Curve | Bars  # a str is a paragraph, a list of str a bullet list
 Run = Callable[..., pa.Table]  # run("FN", *args): SELECT * FROM ML.FN(MODEL <the card's>, *args)
 
 
-@dataclass
-class Section:
-    title: str
-    blocks: list[Block]
-
-
-@dataclass
-class Card:
-    title: str
-    sections: list[Section]
-
-
-# ---- building it ----------------------------------------------------------------------------------------
-
-def model_card(ctx: MLContext, call: MLFunction) -> pa.Table:
-    params = ctx.params(call, {"format": str, "sensitive_feature": str})
-    form = params.get("format", "markdown").lower()
-    if form not in FORMATS:
-        raise ProgrammingError(f"ML.MODEL_CARD format must be 'markdown' or 'html', got {params['format']!r}")
-    if "sensitive_feature" in params and call.input_sql is None:
-        raise ProgrammingError("ML.MODEL_CARD: sensitive_feature needs rows to compute fairness on: "
-                               "ML.MODEL_CARD(MODEL m, TABLE t | (query), STRUCT('col' AS sensitive_feature))")
-    model = ctx.model(call)
-    given = None
+def model_card(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.Table:
+    form, given = params["format"], None
     if call.input_sql is not None:
         given = f"TABLE {call.input_sql}" if isinstance(call.args["input"], exp.Table) else f"({call.input_sql})"
     card = build(ctx, model, given, params.get("sensitive_feature"), plots=form == "html")
@@ -152,7 +92,7 @@ def _kind(model: Model) -> str:
 def _overview(model: Model, description: str | None, labels: dict) -> Section:
     version = model.version
     facts = [f"Model: {version.qualified_name}", f"Version: {version.version}", f"Model type: {_kind(model)}",
-             f"Created: {_text(version.created_at)}"]
+             f"Created: {text_of(version.created_at)}"]
     if version.label:
         facts.append(f"Predicts: {version.label} ({version.label_type})")
     facts.append("Labels: " + (", ".join(f"{k} = {v}" for k, v in labels.items()) if labels else "none"))
@@ -169,7 +109,7 @@ def _specification(model: Model, info: pa.Table) -> Section:
     blocks = ["Inputs, with their statistics on the training rows (ML.FEATURE_INFO):", inputs,
               "ML.PREDICT adds: " + ", ".join(f"{f.name} ({f.type})" for f in output_fields(model)) + "."]
     if model.is_classifier:
-        blocks.append("Classes, in the order of the probabilities: " + ", ".join(map(_text, version.classes)) + ".")
+        blocks.append("Classes, in the order of the probabilities: " + ", ".join(map(text_of, version.classes)) + ".")
     if model.transform is not None:
         blocks += ["Preprocessing: the TRANSFORM clause, with the statistics fitted at training:",
                    Code("TRANSFORM(\n" + ",\n".join(f"  {o['sql']} AS {quote_identifier(o['name'])}"
@@ -259,7 +199,7 @@ def _explanations(model: Model, run: Run) -> Section:
                 size[row["processed_input"]] = max([size.get(row["processed_input"], 0.0), *map(abs, values)])
         ranked = sorted(size, key=lambda name: -size[name])
         for row in rows:
-            row["category_weights"] = ", ".join(f"{_category(c['category'])}: {_text(c['weight'])}"
+            row["category_weights"] = ", ".join(f"{category_of(c['category'])}: {text_of(c['weight'])}"
                                                 for c in row["category_weights"])
         return Section("Explanations", [
             "Weights (ML.WEIGHTS, standardized: per standard deviation of a number, per category of a category):",
@@ -277,10 +217,10 @@ def _fairness(model: Model, run: Run, given: str | None, sensitive_feature: str 
     rows = table.to_pylist()
     per_group = [c for c in table.column_names[1:] if c not in DISPARITIES]
     overall = next(r for r in rows if r["group"] == "__OVERALL__")
-    disparities = [f"{c}: {_text(overall[c])}" for c in DISPARITIES if overall[c] is not None]
+    disparities = [f"{c}: {text_of(overall[c])}" for c in DISPARITIES if overall[c] is not None]
     return Section("Fairness", [
         f"ML.FAIRNESS on {given}, by the groups of column {sensitive_feature} (__OVERALL__: all rows):",
-        Table(per_group, [[_category(r[c]) if c == "group" else r[c] for c in per_group] for r in rows]),
+        Table(per_group, [[category_of(r[c]) if c == "group" else r[c] for c in per_group] for r in rows]),
         *([disparities] if disparities else [])])
 
 
@@ -300,131 +240,6 @@ def _error_slices(model: Model, run: Run, given: str | None) -> Section:
 
 def _history(versions: pa.Table) -> Section:
     rows = [[r["version"], r["created_at"], r["active"], r["training_rows"],
-             ", ".join(f"{k} {_text(v)}" for k, v in json.loads(r["metrics"]).items())] for r in versions.to_pylist()]
+             ", ".join(f"{k} {text_of(v)}" for k, v in json.loads(r["metrics"]).items())] for r in versions.to_pylist()]
     return Section("Version history", ["ML.VERSIONS:", Table(["version", "created_at", "active", "training_rows",
                                                              "metrics"], rows)])
-
-
-# ---- rendering --------------------------------------------------------------------------------------------
-
-def _text(value) -> str:
-    """A value as a card shows it."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return "NaN" if math.isnan(value) else f"{value:.6g}"
-    if isinstance(value, datetime.datetime):
-        return value.isoformat(" ", "seconds")
-    if isinstance(value, (list, dict)):
-        return json.dumps(value, default=str)
-    return str(value)
-
-
-def _category(value) -> str:
-    return "NULL" if value is None else _text(value)
-
-
-# what can start Markdown (CommonMark, GFM) anywhere: a backslash, code, emphasis, a link or image, HTML or an
-# autolink, strikethrough, a heading's closing #, an entity, a `_` that is not inside a word
-INLINE_MARKUP = re.compile(r"[\\`*\[\]<~#]|&(?=#?\w+;)|(?<![^\W_])_|_(?![^\W_])")
-BLOCK_MARKUP = re.compile(r"^(\d*)([-+>.)])")  # and at the start of a block: a list item, a quote
-
-
-def _md(text: str, cell: bool = False) -> str:
-    """Text for Markdown, on one line, shown as itself: a backslash before each character that could start
-    markup, and in a table cell before `|` too."""
-    text = INLINE_MARKUP.sub(r"\\\g<0>", " ".join(str(text).split()))
-    return text.replace("|", "\\|") if cell else BLOCK_MARKUP.sub(r"\1\\\2", text)
-
-
-def markdown(card: Card) -> str:
-    lines = [f"# {_md(card.title)}"]
-    for section in card.sections:
-        lines += ["", f"## {_md(section.title)}"]
-        for block in section.blocks:
-            if isinstance(block, str):
-                lines += ["", _md(block)]
-            elif isinstance(block, list):
-                lines += [""] + [f"- {_md(item)}" for item in block]
-            elif isinstance(block, Table):
-                lines += ["", "| " + " | ".join(_md(c, cell=True) for c in block.columns) + " |",
-                          "|" + "---|" * len(block.columns)]
-                lines += ["| " + " | ".join(_md(_text(v), cell=True) for v in row) + " |" for row in block.rows]
-            elif isinstance(block, Code):
-                fence = "`" * max(3, 1 + max((len(r) for r in re.findall("`+", block.text)), default=0))
-                lines += ["", f"{fence}sql", block.text, fence]
-    return "\n".join(lines) + "\n"
-
-
-STYLE = ("body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}"
-         "table{border-collapse:collapse;margin:.5rem 0}th,td{border:1px solid #ccc;padding:.2rem .5rem;"
-         "text-align:left}th{background:#f3f3f3}pre{background:#f6f6f6;padding:.5rem;overflow-x:auto}"
-         "svg{display:block;margin:.5rem 0}")
-
-
-def html_page(card: Card) -> str:
-    title = html.escape(card.title)
-    parts = [f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/><title>{title}</title>"
-             f"<style>{STYLE}</style></head><body><h1>{title}</h1>"]
-    for section in card.sections:
-        parts.append(f"<section><h2>{html.escape(section.title)}</h2>")
-        parts += [_html_block(block) for block in section.blocks]
-        parts.append("</section>")
-    parts.append("</body></html>\n")
-    return "\n".join(parts)
-
-
-def _html_block(block: Block) -> str:
-    if isinstance(block, str):
-        return f"<p>{html.escape(block)}</p>"
-    if isinstance(block, list):
-        return "<ul>" + "".join(f"<li>{html.escape(item)}</li>" for item in block) + "</ul>"
-    if isinstance(block, Table):
-        head = "".join(f"<th>{html.escape(c)}</th>" for c in block.columns)
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(_text(v))}</td>" for v in row) + "</tr>"
-                       for row in block.rows)
-        return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-    if isinstance(block, Code):
-        return f"<pre><code>{html.escape(block.text)}</code></pre>"
-    if isinstance(block, Curve):
-        return _curve_svg(block)
-    return _bars_svg(block)
-
-
-def _number(x: float) -> str:
-    return f"{x:.6g}"
-
-
-def _curve_svg(curve: Curve) -> str:
-    """The curve drawn in data units: the polyline's points are the (x, y) values themselves."""
-    size, left, top = 300, 50, 30
-    points = " ".join(f"{_number(x)},{_number(y)}" for x, y in curve.points)
-    ticks = "".join(f'<text x="{left + t * size}" y="{top + size + 16}" text-anchor="middle">{t}</text>'
-                    f'<text x="{left - 6}" y="{top + (1 - t) * size + 4}" text-anchor="end">{t}</text>'
-                    for t in (0, 0.5, 1))
-    line = 'fill="none" vector-effect="non-scaling-stroke"'
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{size + left + 20}" height="{size + top + 45}" '
-            f'font-size="12" role="img"><title>{html.escape(curve.title)}</title>'
-            f'<text x="{left}" y="16" font-weight="bold">{html.escape(curve.title)}</text>'
-            f'<g transform="translate({left} {top + size}) scale({size} {-size})">'
-            f'<rect x="0" y="0" width="1" height="1" stroke="#999" {line}/>'
-            f'<line x1="0" y1="0" x2="1" y2="1" stroke="#bbb" stroke-dasharray="4 4" {line}/>'
-            f'<polyline class="curve" points="{points}" stroke="#1f6fb4" stroke-width="2" {line}/></g>{ticks}'
-            f'<text x="{left + size / 2}" y="{top + size + 36}" text-anchor="middle">{html.escape(curve.x_label)}'
-            f'</text><text transform="translate(14 {top + size / 2}) rotate(-90)" text-anchor="middle">'
-            f'{html.escape(curve.y_label)}</text></svg>')
-
-
-def _bars_svg(bars: Bars) -> str:
-    row, label_width, width = 20, 8 * min(30, max((len(s) for s in bars.labels), default=1)) + 10, 300
-    largest = max(bars.values, default=0.0) or 1.0
-    items = "".join(
-        f'<text x="{label_width - 6}" y="{30 + i * row + 13}" text-anchor="end">{html.escape(label)}</text>'
-        f'<rect class="bar" x="{label_width}" y="{30 + i * row + 2}" width="{_number(width * value / largest)}" '
-        f'height="{row - 5}" fill="#1f6fb4"><title>{html.escape(label)}: {_number(value)}</title></rect>'
-        for i, (label, value) in enumerate(zip(bars.labels, bars.values)))
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{label_width + width + 20}" '
-            f'height="{40 + row * len(bars.labels)}" font-size="12" role="img"><title>{html.escape(bars.title)}'
-            f'</title><text x="0" y="16" font-weight="bold">{html.escape(bars.title)}</text>{items}</svg>')

@@ -82,15 +82,14 @@ def _cluster_columns(distances: np.ndarray) -> list[pa.Array]:
 
 
 def binary_threshold(model: Model, params: dict) -> float | None:
-    """The threshold STRUCT option, valid for binary classifiers only (default 0.5)."""
+    """The threshold STRUCT option (in [0, 1], functions/registry.py), valid for binary classifiers only
+    (default 0.5)."""
     if "threshold" not in params:
         return 0.5 if model.is_classifier else None
     if not model.is_classifier or len(model.classes) != 2:
         raise ProgrammingError(f"threshold applies to binary classifiers only; model "
                                f"{model.version.qualified_name} is a {model.version.model_type} with "
                                f"{len(model.classes) if model.is_classifier else 'no'} classes")
-    if not 0.0 <= params["threshold"] <= 1.0:
-        raise ProgrammingError(f"threshold must be between 0 and 1, got {params['threshold']}")
     return params["threshold"]
 
 
@@ -107,9 +106,7 @@ def check_input(model: Model, names: list[str], added: list[pa.Field] | None = N
     return mapping
 
 
-def predict(ctx: MLContext, call: MLFunction) -> pa.RecordBatchReader | str:
-    params = ctx.params(call, {"threshold": float, "trial_id": int})
-    model = ctx.model(call, params.get("trial_id"))
+def predict(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.RecordBatchReader | str:
     threshold = binary_threshold(model, params)
     query = ctx.model_input(call, model)
     internal = model.internal_columns()

@@ -1,43 +1,245 @@
-"""The one table from ML function name to handler: handler(context, call) -> an Arrow relation (a
-RecordBatchReader or Table DuckDB scans) or the SQL text of a query DuckDB runs in the call's place."""
+"""The one table of ML functions: each name's signature and its handler.
 
-from sqlml.engine.functions.anomalies import detect_anomalies
-from sqlml.engine.functions.confusion_and_roc import confusion_matrix, roc_curve
-from sqlml.engine.functions.data_validation import describe_data, validate_data_drift, validate_data_skew
-from sqlml.engine.functions.evaluate import evaluate
-from sqlml.engine.functions.explain import explain_predict, global_explain
-from sqlml.engine.functions.fairness import fairness
-from sqlml.engine.functions.importance import feature_importance, weights
-from sqlml.engine.functions.model_card import model_card
-from sqlml.engine.functions.model_info import (centroids, feature_info, ml_transform, principal_component_info, principal_components,
-                                     training_info, trial_info, versions)
-from sqlml.engine.functions.predict import predict
-from sqlml.engine.functions.error_slices import error_slices
+A signature says which model tasks the function takes (none: a function of data alone), whether its input
+(TABLE t | (query)) is required, optional or refused, whether it takes a list of values, and its STRUCT
+parameters with their types, defaults and bounds. `run` checks a call against it, in this one place and with
+the same wording for every function, loads the call's model and checks its task, then calls the handler as
+handler(ctx, call, model, params): `model` None for a function of data, `params` the STRUCT parameters
+checked, with their defaults. A handler returns an Arrow relation (a RecordBatchReader or Table DuckDB
+scans) or the SQL text of a query DuckDB runs in the call's place.
 
-ML_FUNCTIONS = {
-    "PREDICT": predict,
-    "EVALUATE": evaluate,
-    "TRANSFORM": ml_transform,
-    "TRIAL_INFO": trial_info,
-    "TRAINING_INFO": training_info,
-    "CENTROIDS": centroids,
-    "CONFUSION_MATRIX": confusion_matrix,
-    "ROC_CURVE": roc_curve,
-    "FEATURE_IMPORTANCE": feature_importance,
-    "VERSIONS": versions,
-    "WEIGHTS": weights,
-    "EXPLAIN_PREDICT": explain_predict,
-    "GLOBAL_EXPLAIN": global_explain,
-    "PRINCIPAL_COMPONENTS": principal_components,
-    "PRINCIPAL_COMPONENT_INFO": principal_component_info,
-    "FEATURE_INFO": feature_info,
-    "DETECT_ANOMALIES": detect_anomalies,
-    "FAIRNESS": fairness,
-    "ERROR_SLICES": error_slices,
-    "MODEL_CARD": model_card,
-    "DESCRIBE_DATA": describe_data,
-    "VALIDATE_DATA_SKEW": validate_data_skew,
-    "VALIDATE_DATA_DRIFT": validate_data_drift,
+Handlers are named "module:function" and imported on their first call: reading this table (to plan,
+complete or document statements) loads no ML library.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable
+
+from sqlml.errors import NotSupportedError, ProgrammingError, did_you_mean
+
+if TYPE_CHECKING:
+    from sqlml.engine.context import MLContext
+    from sqlml.parser import MLFunction
+
+# each model task, as messages name its models
+TASK_NAMES = {"regression": "regression", "classification": "classification", "clustering": "kmeans",
+              "dimensionality_reduction": "pca", "imported": "imported ONNX"}
+SUPERVISED = frozenset({"regression", "classification"})
+UNSUPERVISED = frozenset({"clustering", "dimensionality_reduction"})
+TRAINED = SUPERVISED | UNSUPERVISED  # every model but an imported ONNX one
+ANY = TRAINED | {"imported"}
+TYPE_NAMES = {bool: "TRUE or FALSE", int: "an integer", float: "a number", str: "a string", list: "a list"}
+INPUT = "TABLE t | (query)"
+
+
+@dataclass(frozen=True)
+class Param:
+    """A STRUCT parameter: its type (bool, int, float, str or list); its default (None: absent unless given);
+    `within`, the interval its value lies in ("[0, 1)", "[2, )"); `choices`, the strings it may be (matched
+    case-insensitively, passed on as written here); `required`, what it is, when the call must give it;
+    `needs_input`, whether it applies only to a call with input."""
+    kind: type
+    default: object = None
+    within: str | None = None
+    choices: tuple[str, ...] = ()
+    required: str | None = None
+    needs_input: bool = False
+
+
+@dataclass(frozen=True)
+class Signature:
+    """How an ML function is called: see the module's docstring."""
+    handler: str  # "module:function", imported on the first call
+    tasks: frozenset[str] | None = ANY  # the model tasks it takes; None: a function of data, without a model
+    input: str = "required"  # TABLE t | (query): "required", "optional" or "refused"
+    second_input: str = "refused"  # a function of data's second input
+    values: bool = False  # a list of values: GENERATE_ARRAY(start, end, step) or [v, ...]
+    versioned: bool = True  # whether VERSION n (STRUCT(n AS version)) may choose the version read
+    params: dict[str, Param] = field(default_factory=dict)
+
+
+THRESHOLD = Param(float, within="[0, 1]")  # binary classifiers' (functions/predict.py binary_threshold)
+TRIAL_ID = Param(int)
+NUM_PERMUTATIONS = Param(int, 10, "[2, )")
+DRIFT = {"categorical_default_threshold": Param(float, 0.3, "[0, 1)"),
+         "categorical_metric_type": Param(str, "L_INFTY", choices=("L_INFTY", "JENSEN_SHANNON_DIVERGENCE")),
+         "numerical_default_threshold": Param(float, 0.3, "[0, 1)"),
+         "numerical_metric_type": Param(str, "JENSEN_SHANNON_DIVERGENCE", choices=("JENSEN_SHANNON_DIVERGENCE",)),
+         "thresholds": Param(list)}
+F = "sqlml.engine.functions."
+
+ML_FUNCTIONS: dict[str, Signature] = {
+    "PREDICT": Signature(F + "predict:predict", params={"threshold": THRESHOLD, "trial_id": TRIAL_ID}),
+    "EVALUATE": Signature(F + "evaluate:evaluate", TRAINED, "optional",
+                          params={"threshold": THRESHOLD, "trial_id": TRIAL_ID}),
+    "TRANSFORM": Signature(F + "ml_transform:ml_transform"),
+    "TRIAL_INFO": Signature(F + "training_history:trial_info", input="refused"),
+    "TRAINING_INFO": Signature(F + "training_history:training_info", input="refused"),
+    "CENTROIDS": Signature(F + "centroids_and_components:centroids", frozenset({"clustering"}), "refused",
+                           params={"standardize": Param(bool, False)}),
+    "CONFUSION_MATRIX": Signature(F + "confusion_and_roc:confusion_matrix", frozenset({"classification"}),
+                                  "optional", params={"threshold": THRESHOLD, "trial_id": TRIAL_ID}),
+    "ROC_CURVE": Signature(F + "confusion_and_roc:roc_curve", frozenset({"classification"}), "optional",
+                           values=True, params={"trial_id": TRIAL_ID}),
+    "FEATURE_IMPORTANCE": Signature(F + "importance:feature_importance", SUPERVISED, "refused"),
+    "VERSIONS": Signature(F + "training_history:versions", input="refused", versioned=False),
+    "WEIGHTS": Signature(F + "weights:weights", SUPERVISED, "refused", params={"standardize": Param(bool, False)}),
+    "EXPLAIN_PREDICT": Signature(F + "explain:explain_predict", SUPERVISED, params={
+        "top_k_features": Param(int, 5, "[1, )"), "threshold": THRESHOLD, "num_permutations": NUM_PERMUTATIONS}),
+    "GLOBAL_EXPLAIN": Signature(F + "explain:global_explain", SUPERVISED, "optional", params={
+        "class_level_explain": Param(bool, False), "num_permutations": NUM_PERMUTATIONS}),
+    "PRINCIPAL_COMPONENTS": Signature(F + "centroids_and_components:principal_components",
+                                      frozenset({"dimensionality_reduction"}), "refused"),
+    "PRINCIPAL_COMPONENT_INFO": Signature(F + "centroids_and_components:principal_component_info",
+                                          frozenset({"dimensionality_reduction"}), "refused"),
+    "FEATURE_INFO": Signature(F + "feature_info:feature_info", TRAINED, "refused"),
+    "DETECT_ANOMALIES": Signature(F + "anomalies:detect_anomalies", UNSUPERVISED,
+                                  params={"contamination": Param(float, within="[0, 0.5]", required=(
+                                      "the share of the training rows taken to be anomalous, in [0, 0.5]"))}),
+    "FAIRNESS": Signature(F + "fairness:fairness", SUPERVISED, params={
+        "sensitive_feature": Param(str, required="the input column whose values define the groups"),
+        "threshold": THRESHOLD}),
+    "ERROR_SLICES": Signature(F + "error_slices:error_slices", SUPERVISED, params={
+        "max_slices": Param(int, 10, "[1, )"), "min_size": Param(int, within="[1, )"),
+        "max_features": Param(int, 2, "[1, 3]"), "alpha": Param(float, 0.05, "(0, 1)"), "threshold": THRESHOLD}),
+    "MODEL_CARD": Signature(F + "model_card:model_card", TRAINED, "optional", params={
+        "format": Param(str, "markdown", choices=("markdown", "html")),
+        "sensitive_feature": Param(str, needs_input=True)}),
+    "DESCRIBE_DATA": Signature(F + "data_validation:describe_data", None, versioned=False, params={
+        "num_quantiles": Param(int, 2, "[1, 100000]"), "num_array_length_quantiles": Param(int, 10, "[1, 100000]"),
+        "top_k": Param(int, 1, "[1, 10000]")}),
+    "VALIDATE_DATA_SKEW": Signature(F + "data_validation:validate_data_skew", TRAINED, params=DRIFT),
+    "VALIDATE_DATA_DRIFT": Signature(F + "data_validation:validate_data_drift", None, second_input="required",
+                                     versioned=False,
+                                     params={**DRIFT, "num_histogram_buckets": Param(int, within="[1, 1000]")}),
 }
 
-TAKES_VALUES = {"ROC_CURVE"}  # the functions with a list argument (thresholds)
+
+def run(ctx: MLContext, call: MLFunction):
+    """The relation or SQL of an ML function call, once the call, and its model, fit the signature."""
+    name = call.function
+    signature = _signature(name)
+    params = check(name, signature, call)
+    model = None if signature.tasks is None else ctx.model(call, params.get("trial_id"))
+    if model is not None and model.task not in signature.tasks:
+        kind = "an imported ONNX model" if model.task == "imported" else \
+            f"a {model.version.estimator_type or model.version.model_type}"
+        tasks = _and(TASK_NAMES[task] for task in TASK_NAMES if task in signature.tasks)
+        raise NotSupportedError(f"ML.{name} takes {tasks} models; model {model.version.qualified_name} is {kind}")
+    return _handler(signature.handler)(ctx, call, model, params)
+
+
+def _signature(name: str) -> Signature:
+    signature = ML_FUNCTIONS.get(name)
+    if signature is None:
+        known = [f"ML.{known}" for known in ML_FUNCTIONS]
+        raise ProgrammingError(f"unknown function ML.{name}.{did_you_mean(f'ML.{name}', known)} Available: "
+                               + ", ".join(known))
+    return signature
+
+
+def check(name: str, signature: Signature, call: MLFunction) -> dict:
+    """The call's STRUCT parameters, checked with their defaults added, once its arguments fit `signature`."""
+    use = usage(name)
+    _check_arguments(name, signature, call, use)
+    given = call.params_dict
+    for param, value in given.items():
+        if param not in signature.params:
+            raise ProgrammingError(f"ML.{name} has no parameter {param!r}.{did_you_mean(param, signature.params)} "
+                                   f"Valid parameters: {', '.join(signature.params) or 'none'}")
+        given[param] = _checked(name, param, signature.params[param], value, use, call.input_sql is not None)
+    for param, spec in signature.params.items():
+        if param not in given and spec.required:
+            raise ProgrammingError(f"ML.{name} needs STRUCT(<value> AS {param}): {spec.required}")
+        if param not in given and spec.default is not None:
+            given[param] = spec.default
+    return given
+
+
+def _check_arguments(name: str, signature: Signature, call: MLFunction, use: str) -> None:
+    """The call's list of values, version and inputs against `signature` (`use`: how the function is called)."""
+    if call.args.get("values") is not None and not signature.values:
+        raise ProgrammingError(f"ML.{name} takes no list of values; only "
+                               + _and(f"ML.{n}" for n, s in ML_FUNCTIONS.items() if s.values) + " does")
+    if not signature.versioned and call.model_version is not None:
+        raise ProgrammingError(f"ML.{name} takes no model version: {use}")
+    if call.input_sql is not None and signature.input == "refused":
+        raise ProgrammingError(f"ML.{name} takes a model only: {use}")
+    if call.input_sql is None and signature.input == "required":
+        raise ProgrammingError(f"ML.{name} needs input data: {use}")
+    if call.second_input_sql is not None and signature.second_input == "refused":
+        raise ProgrammingError(f"ML.{name} takes one input: {use}")
+    if call.second_input_sql is None and signature.second_input == "required":
+        raise ProgrammingError(f"ML.{name} needs second input data: {use}")
+
+
+def _checked(name: str, param: str, spec: Param, value, use: str, has_input: bool):
+    """`value` of parameter `param` of ML.<name>, checked against `spec` (an integer given as a number)."""
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if spec.kind is float and number:
+        value = float(value)
+    if not (number and isinstance(value, spec.kind) if spec.kind in (int, float) else isinstance(value, spec.kind)):
+        raise ProgrammingError(f"ML.{name} parameter {param} must be {TYPE_NAMES[spec.kind]}, got {value!r}")
+    if spec.within is not None and not _inside(value, spec.within):
+        raise ProgrammingError(f"ML.{name} parameter {param} must be {_interval_text(spec.within)}, got {value!r}")
+    if spec.choices:
+        chosen = {choice.lower(): choice for choice in spec.choices}.get(value.lower())
+        if chosen is None:
+            raise ProgrammingError(f"ML.{name} parameter {param} must be {_and(map(repr, spec.choices), 'or')}, "
+                                   f"got {value!r}")
+        value = chosen
+    if spec.needs_input and not has_input:
+        raise ProgrammingError(f"ML.{name} parameter {param} needs input data: {use}")
+    return value
+
+
+def _inside(value: float, interval: str) -> bool:
+    low, high = (bound.strip() for bound in interval[1:-1].split(","))
+    above = not low or (value >= float(low) if interval[0] == "[" else value > float(low))
+    below = not high or (value <= float(high) if interval[-1] == "]" else value < float(high))
+    return above and below
+
+
+def _interval_text(interval: str) -> str:
+    """'in [0, 1)', or for a one-sided interval 'at least 2', 'greater than 0', 'at most 5', 'less than 5'."""
+    low, high = (bound.strip() for bound in interval[1:-1].split(","))
+    if low and high:
+        return f"in {interval}"
+    if low:
+        return f"at least {low}" if interval[0] == "[" else f"greater than {low}"
+    return f"at most {high}" if interval[-1] == "]" else f"less than {high}"
+
+
+@functools.cache
+def usage(name: str) -> str:
+    """How ML.<name> is called, e.g. ML.EVALUATE(MODEL m [, TABLE t | (query)] [, STRUCT(threshold, trial_id)])."""
+    signature = ML_FUNCTIONS[name]
+    arguments = [("MODEL m", True)] if signature.tasks is not None else []
+    arguments += [(INPUT, signature.input == "required")] if signature.input != "refused" else []
+    arguments += [("TABLE u | (query)", signature.second_input == "required")] \
+        if signature.second_input != "refused" else []
+    arguments += [("[v, ...]", False)] if signature.values else []
+    if signature.params:
+        arguments.append((f"STRUCT({', '.join(signature.params)})",
+                          any(p.required for p in signature.params.values())))
+    text = ""
+    for i, (argument, required) in enumerate(arguments):
+        argument = f", {argument}" if i else argument
+        text += argument if required else f" [{argument}]" if i else f"[{argument}]"
+    return f"ML.{name}({text})"
+
+
+def _and(items, conjunction: str = "and") -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    items = list(items)
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
+
+
+@functools.cache
+def _handler(path: str) -> Callable:
+    module, function = path.split(":")
+    return getattr(importlib.import_module(module), function)
