@@ -97,7 +97,7 @@ class MLContext:
         """The call's model, which must be one sqlml trained (an imported ONNX model has no training rows,
         labels or statistics); `why` ends the refusal's message."""
         model = self.model(call, trial_id)
-        if model.task == "imported":
+        if model.family.imported:
             raise NotSupportedError(f"ML.{call.function} needs a model sqlml trained; {model.version.qualified_name}"
                                     f" is an imported ONNX model{why}")
         return model

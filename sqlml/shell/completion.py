@@ -9,7 +9,7 @@ from prompt_toolkit.completion import Completer, Completion
 
 from sqlml.engine.functions.registry import ML_FUNCTIONS
 from sqlml.errors import Error
-from sqlml.parser.options import OPTIONS
+from sqlml.engine.families import option_names
 from sqlml.shell.commands import COMMANDS
 
 _WORD = re.compile(r"[\w.]*$")
@@ -23,7 +23,7 @@ class ShellCompleter(Completer):
     def __init__(self, shell):
         self.shell = shell
         self.fixed = sorted({*(k.upper() for k, in self._rows("SELECT keyword_name FROM duckdb_keywords()")),
-                             *_SQLML_KEYWORDS, *(f"ML.{name}" for name in ML_FUNCTIONS), *OPTIONS})
+                             *_SQLML_KEYWORDS, *(f"ML.{name}" for name in ML_FUNCTIONS), *option_names()})
         self.names: list[str] | None = None
 
     def _rows(self, sql: str) -> list[tuple]:

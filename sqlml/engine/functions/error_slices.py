@@ -73,7 +73,7 @@ def _parameters(ctx: MLContext, call: MLFunction, model: Model) -> dict:
     params = ctx.params(call, {"max_slices": int, "min_size": int, "max_features": int, "alpha": float,
                                "threshold": float})
     name = f"ML.{call.function}"
-    if not model.trainer.supervised:
+    if not model.family.supervised:
         raise ProgrammingError(f"{name} needs a model with a label (a classifier or regressor); model "
                                f"{model.version.qualified_name} is a {model.version.model_type}")
     if params.get("max_slices", 10) < 1:

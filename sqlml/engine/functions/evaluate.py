@@ -103,7 +103,7 @@ def evaluate(ctx: MLContext, call: MLFunction) -> pa.Table:
     params = ctx.params(call, {"threshold": float, "trial_id": int})
     model = ctx.trained_model(call, params.get("trial_id"), ": compare ML.PREDICT with the labels in SQL instead")
     threshold = binary_threshold(model, params)
-    supervised = model.trainer.supervised
+    supervised = model.family.supervised
     if call.input_sql is None:
         row = metrics.compute(model.task, *read_eval_predictions(model.version.eval_predictions),
                               threshold=threshold) if supervised else model.version.metrics

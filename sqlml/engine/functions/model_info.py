@@ -123,7 +123,7 @@ def feature_info(ctx: MLContext, call: MLFunction) -> pa.Table:
     if call.input_sql is not None:
         raise ProgrammingError("ML.FEATURE_INFO takes a model only: ML.FEATURE_INFO(MODEL m)")
     model = ctx.model(call)
-    if model.task == "imported":
+    if model.family.imported:
         raise ProgrammingError(f"ML.FEATURE_INFO needs a model sqlml trained; {model.version.qualified_name} is "
                                "an imported ONNX model")
     leaves = [leaf for spec in model.encoder.specs for leaf in spec_leaves(spec)]

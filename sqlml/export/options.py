@@ -1,0 +1,32 @@
+"""EXPORT MODEL's OPTIONS: their types, bounds and defaults, and validation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlml.engine.families.options import Option, coerce
+from sqlml.errors import ProgrammingError
+
+EXPORT_OPTIONS: dict[str, Option] = {  # uri is required (default None)
+    "uri": Option("str"),
+    "quantize": Option("enum", ("NONE", "INT8", "FLOAT16", "AUTO"), default="NONE"),
+    "version": Option("int", low=1, default=0),  # 0: the active version
+    "target_opset": Option("int", low=21, high=23, default=21),
+    "overwrite": Option("bool", default=False),
+    "max_metric_drop": Option("float", low=0.0),  # None: the quantize default (see export/verify.py)
+}
+
+
+def validate_export_options(raw: dict[str, Any]) -> dict[str, Any]:
+    """Validate EXPORT MODEL options (keys already lower-cased) and fill in defaults."""
+    for name in raw:
+        if name not in EXPORT_OPTIONS:
+            raise ProgrammingError(f"OPTIONS: unknown EXPORT MODEL option {name!r}; valid options: "
+                                   + ", ".join(EXPORT_OPTIONS))
+    if not isinstance(raw.get("uri"), str) or not raw["uri"]:
+        raise ProgrammingError("OPTIONS: EXPORT MODEL needs uri='path/model.onnx', the file to write")
+    options = {}
+    for name, spec in EXPORT_OPTIONS.items():
+        value = raw.get(name)
+        options[name] = spec.default if value is None else coerce(name, spec, value)
+    return options
