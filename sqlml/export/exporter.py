@@ -48,12 +48,12 @@ def _label_tensor(model: Model) -> tuple[np.ndarray, int]:
 
 
 def _outputs(g: Graph, model: Model, scores: str) -> None:
-    if model.task == "clustering":
+    if model.family.clustering:
         nearest = g.op("ArgMin", scores, axis=1, keepdims=0)
         g.output(g.op("Add", nearest, g.const(1, "one", dtype=np.int64)), "centroid_id", TensorProto.INT64, [None])
         g.output(scores, "centroid_distances", g.elem_type, [None, len(model.estimator.centroids)])
         return
-    if model.task == "dimensionality_reduction":
+    if model.family.reduces_dimensions:
         g.output(scores, "principal_components", g.elem_type, [None, len(model.estimator.coef)])
         return
     label = model.version.label

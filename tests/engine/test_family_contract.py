@@ -23,7 +23,10 @@ import pytest
 from sklearn import metrics as skm
 
 import sqlml
-from sqlml.engine.families import FAMILIES
+from sqlml.engine.families import FAMILIES, Family, TrainData
+from sqlml.engine.families.base import compiled_by
+from sqlml.engine.families.common import SPLIT, data_split
+from sqlml.engine.families.linear import LinearModel
 from sqlml.engine.families.options import coerce
 from sqlml.export.estimators import BUILDERS
 from tests.export.onnx_helpers import rows_of, run_onnx
@@ -248,3 +251,34 @@ def test_a_new_process_predicts_the_same_rows(family, trained, reloaded):
     assert json.loads(json.dumps(rows, default=str)) == again["rows"]
     if family.compile_sql is not None:  # compiled to SQL: its JSON artifact loads, DuckDB scores, no ML library
         assert again["imported"] == []
+
+
+# ---- a new family: one module, one registry line ----------------------------------------------------------
+
+def _fit_mean(data: TrainData) -> LinearModel:
+    """A toy family's trainer: every prediction is the training rows' mean label."""
+    return LinearModel(np.zeros((1, data.X.shape[1])), [data.y.mean()], logistic=False)
+
+
+MEAN_REG = Family("mean_reg", "regression", {**SPLIT}, _fit_mean, LinearModel.load, "json", rules=(data_split,),
+                  compile_sql=compiled_by("linear"), onnx_builder="linear")
+
+
+def test_a_new_family_needs_only_its_record_in_the_registry(monkeypatch, tmp_path):
+    """A family made of its record alone (what its module would hold), added to the registry, trains, predicts
+    in SQL, evaluates and exports with no other change."""
+    monkeypatch.setitem(FAMILIES, "mean_reg", MEAN_REG)
+    with sqlml.connect() as con:
+        cur = con.cursor()
+        cur.execute("CREATE TABLE t AS SELECT i::DOUBLE AS a, (i % 7)::DOUBLE AS y FROM range(20) r(i)")
+        cur.execute("CREATE MODEL m OPTIONS(model_type='mean_reg', input_label_cols=['y']) AS SELECT a, y FROM t")
+        mean = np.mean([i % 7 for i in range(20)])
+        predicted = _column(rows_of(con, "SELECT * FROM ML.PREDICT(MODEL m, TABLE t) ORDER BY a"), "predicted_y")
+        np.testing.assert_allclose(predicted, mean, rtol=1e-12)
+        (metrics,) = rows_of(con, "SELECT * FROM ML.EVALUATE(MODEL m, TABLE t)")
+        assert metrics["mean_absolute_error"] == pytest.approx(np.mean([abs(i % 7 - mean) for i in range(20)]))
+        cur.execute(f"EXPORT MODEL m OPTIONS(uri='{tmp_path / 'm.onnx'}')")
+        outputs = run_onnx(tmp_path / "m.onnx", rows_of(con, "SELECT a FROM t"))
+        np.testing.assert_allclose(outputs["predicted_y"], mean, rtol=1e-12)
+        with pytest.raises(sqlml.ProgrammingError, match="unknown option 'l2_reg' for model_type mean_reg"):
+            cur.execute("CREATE MODEL n OPTIONS(model_type='mean_reg', l2_reg=1) AS SELECT a, y FROM t")

@@ -145,6 +145,14 @@ class Family:
         return self.task == "classification"
 
     @property
+    def clustering(self) -> bool:
+        return self.task == "clustering"
+
+    @property
+    def reduces_dimensions(self) -> bool:
+        return self.task == "dimensionality_reduction"
+
+    @property
     def imported(self) -> bool:
         return self.task == "imported"
 

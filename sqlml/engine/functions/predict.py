@@ -29,10 +29,10 @@ def output_fields(model: Model) -> list[pa.Field]:
     """The columns ML.PREDICT appends for `model`."""
     if model.family.imported:
         return model.estimator.fields()
-    if model.task == "clustering":
+    if model.family.clustering:
         entry = pa.struct([("centroid_id", pa.int64()), ("distance", pa.float64())])
         return [pa.field("centroid_id", pa.int64()), pa.field("nearest_centroids_distance", pa.list_(entry))]
-    if model.task == "dimensionality_reduction":
+    if model.family.reduces_dimensions:
         return [pa.field(f"principal_component_{i + 1}", pa.float64()) for i in range(len(model.estimator.coef))]
     label = model.version.label
     if not model.is_classifier:
@@ -45,9 +45,9 @@ def prediction_columns(model: Model, scores: np.ndarray, threshold: float | None
     """Arrow columns of predictions for one batch of scores."""
     if model.family.imported:
         return model.estimator.columns(scores)
-    if model.task == "clustering":
+    if model.family.clustering:
         return _cluster_columns(scores)
-    if model.task == "dimensionality_reduction":
+    if model.family.reduces_dimensions:
         return [pa.array(component, pa.float64()) for component in scores.T]
     if not model.is_classifier:
         return [pa.array(scores, pa.float64())]

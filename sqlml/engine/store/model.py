@@ -36,7 +36,7 @@ class Model:
         if kind not in FAMILIES or FAMILIES[kind].load is None:
             raise ValueError(f"model_type {kind!r} is unknown")
         self.family = FAMILIES[kind]  # AutoML: the winning family
-        artifacts.check_schema(version, self.family.task, self.family.scale_option)
+        artifacts.check_schema(version, self.family.classifier, self.family.scale_option)
         self.estimator = self.family.load(version.artifact, len(version.classes or ()))
         if not self.family.imported:  # an imported ONNX model reads its own inputs
             artifacts.check_width(version.features, self.family.linear_encoding, self.estimator.n_features)
