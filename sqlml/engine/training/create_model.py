@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import io
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import duckdb
 import numpy as np
@@ -339,9 +339,9 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
     # AutoML prepares the data as its first candidate family does, then trains the family its search picks
     preparing = family if family.search is None else automl.candidates(family.task)[0]
     features = _features(ctx, statement, options, preparing, data, previous)
-    family, fit_options, encoder, specs, estimator_type, search_trials = _encoding(preparing, family, options,
-                                                                                  features, previous)
-    train, eval_X, eval_y = _train_data(ctx, options, fit_options, features, encoder, previous)
+    encoding = _encoding(preparing, family.search, options, features, previous)
+    train, eval_X, eval_y = _train_data(ctx, options, encoding, features, previous)
+    family = encoding.family
     if options.get("fairness_constraint"):
         family = _fairness_constrained(family, features, options)
     estimator, row, eval_scores, trials, history = _fit(family, train, eval_X, eval_y)
@@ -349,13 +349,13 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
     record = ModelVersion(
         schema_name=schema, model_name=name, version=0, model_type=options["model_type"], options=options,
         label=prep.label, label_type=None if prep.label is None else str(prep.table.column(prep.label).type),
-        classes=_class_list(prep), transform=features.fitted and features.fitted.state(), features=specs,
+        classes=_class_list(prep), transform=features.fitted and features.fitted.state(), features=encoding.specs,
         training_sql=statement.query_sql, training_rows=len(prep.train_idx), eval_rows=len(prep.eval_idx),
         dropped_rows=prep.dropped, data_fingerprint=fingerprint(ctx.cur, data), metrics=row,
-        training_info=_training_info(previous, history), estimator_type=estimator_type,
+        training_info=_training_info(previous, history), estimator_type=encoding.estimator_type,
         eval_predictions=_eval_predictions_blob(eval_y, eval_scores),
         artifact_format=family.artifact_format, artifact=estimator.artifact())
-    _store(ctx.cur, statement, record, trials or search_trials)
+    _store(ctx.cur, statement, record, trials or encoding.trials)
     ctx.notices += filter(None, [label_notice(record)])
 
 
@@ -410,37 +410,49 @@ def _check_transform_outputs(fitted: transform.Transform, options: dict) -> None
                                f"is never a feature; TRANSFORM output(s) {', '.join(reading)} read it")
 
 
-def _encoding(preparing: Family, family: Family, options: dict, features: Features, previous) -> tuple:
-    """(the family that trains, its options, the FeatureEncoder, the feature specs, the AutoML winner's
-    model_type, AutoML's trials): AutoML searches here, on the encoded training rows. A warm start keeps the
-    previous version's preprocessing, so that its estimator reads the new rows as it read the old (the
-    distributions ML.VALIDATE_DATA_SKEW compares with are of this version's own training rows)."""
+@dataclass
+class Encoding:
+    """The family that trains, with its options, and how it reads the rows (AutoML: its search's winner)."""
+
+    family: Family
+    options: dict
+    encoder: FeatureEncoder
+    specs: list[dict]  # the feature specs the version stores
+    estimator_type: str | None = None  # AutoML: the winning model_type
+    trials: list = field(default_factory=list)  # AutoML: every candidate, as TrialRecords
+
+
+def _encoding(family: Family, search, options: dict, features: Features, previous) -> Encoding:
+    """`family`'s encoding of the features fitted on the training rows, or with AutoML's `search`, the winner's.
+    A warm start keeps the previous version's preprocessing, so that its estimator reads the new rows as it
+    read the old (the distributions ML.VALIDATE_DATA_SKEW compares with are of this version's own rows)."""
     train_rows = features.train_rows
     if previous is not None:
-        return family, options, previous.encoder, recount_distributions(previous.version.features, train_rows), \
-            None, []
+        return Encoding(family, options, previous.encoder,
+                        recount_distributions(previous.version.features, train_rows))
     specs = fit_features(train_rows, features.names)
-    estimator_type, trials = None, []
-    if family.search is not None:
-        y = features.prep.y[features.prep.train_idx]
-        estimator_type, options, trials = family.search(options, specs, train_rows, y,
-                                                        len(_class_list(features.prep) or ()))
-        preparing = FAMILIES[estimator_type]
-    encoder = FeatureEncoder(specs, preparing.linear_encoding, preparing.scales(options), preparing.feature_limit)
-    return preparing, options, encoder, specs, estimator_type, trials
+    if search is None:
+        return Encoding(family, options, _encoder(family, specs, options), specs)
+    y = features.prep.y[features.prep.train_idx]
+    winner, options, trials = search(options, specs, train_rows, y, len(_class_list(features.prep) or ()))
+    return Encoding(FAMILIES[winner], options, _encoder(FAMILIES[winner], specs, options), specs, winner, trials)
 
 
-def _train_data(ctx: MLContext, options: dict, fit_options: dict, features: Features, encoder: FeatureEncoder,
+def _encoder(family: Family, specs: list[dict], options: dict) -> FeatureEncoder:
+    return FeatureEncoder(specs, family.linear_encoding, family.scales(options), family.feature_limit)
+
+
+def _train_data(ctx: MLContext, options: dict, encoding: Encoding, features: Features,
                 previous) -> tuple[TrainData, np.ndarray, np.ndarray | None]:
     """What the trainer reads, and the rows metrics are measured on: the evaluation split; without one, the
     training rows (kmeans, pca) or a sample of them (NO_SPLIT, AUTO_SPLIT under 500 rows)."""
     prep, table = features.prep, features.table
     y, train_idx, eval_idx = prep.y, prep.train_idx, prep.eval_idx
-    class_list = _class_list(prep)
+    class_list, encoder = _class_list(prep), encoding.encoder
     X = encoder.transform(features.train_rows)
     X_eval = encoder.transform(table.take(eval_idx)) if len(eval_idx) else None
     data = TrainData(
-        X=X, y=None if y is None else y[train_idx], options=fit_options, n_classes=len(class_list or ()),
+        X=X, y=None if y is None else y[train_idx], options=encoding.options, n_classes=len(class_list or ()),
         weights=None if class_list is None else _class_weights(y[train_idx], class_list, options),
         X_eval=X_eval, y_eval=y[eval_idx] if len(eval_idx) else None,
         categorical_indices=encoder.categorical_indices,
