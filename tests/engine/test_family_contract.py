@@ -37,6 +37,9 @@ HEAVY = ("sklearn", "lightgbm", "scipy", "onnx", "onnxruntime", "pandas", "optun
 REQUIRED = {"pca": {"num_principal_components": 2}}
 QUICK = {"max_iterations": 5, "budget_hours": 1e-6}
 ROWS = 60
+# what scoring a compiled model may not load: pyarrow itself imports pandas (when installed) on its first
+# pa.array() call, which encoding a model's categories makes
+SCORING_LIBRARIES = tuple(name for name in HEAVY if name != "pandas")
 
 
 def _sql(value) -> str:
@@ -229,7 +232,7 @@ for model_type, path in json.loads(sys.argv[1]).items():
         rows = [dict(zip(names, row)) for row in cur.fetchall()]
     out[model_type] = {"rows": rows, "imported": sorted(n for n in %r if n in sys.modules and n not in heavy)}
 print(json.dumps(out, default=str))
-""" % (HEAVY, HEAVY)
+""" % (SCORING_LIBRARIES, SCORING_LIBRARIES)
 
 
 @pytest.fixture(scope="module")
@@ -282,3 +285,50 @@ def test_a_new_family_needs_only_its_record_in_the_registry(monkeypatch, tmp_pat
         np.testing.assert_allclose(outputs["predicted_y"], mean, rtol=1e-12)
         with pytest.raises(sqlml.ProgrammingError, match="unknown option 'l2_reg' for model_type mean_reg"):
             cur.execute("CREATE MODEL n OPTIONS(model_type='mean_reg', l2_reg=1) AS SELECT a, y FROM t")
+
+
+# ---- no ML library where none is needed -------------------------------------------------------------------
+
+# a process that loads sqlml's engine modules without sqlml/__init__.py (the package's own imports are the
+# lazy-import test's concern): what the registry, the records, the training modules and a compiled model need
+BARE = """
+import json, sys, types
+package = types.ModuleType("sqlml")
+package.__path__ = [%r]
+sys.modules["sqlml"] = package
+import sqlml.engine.families, sqlml.engine.training.create_model, sqlml.engine.training.tuning
+loaded = sorted(name for name in %r if name in sys.modules)
+if len(sys.argv) > 1:
+    import duckdb
+    from sqlml.engine.store import catalog
+    from sqlml.engine.store.model import Model
+    cur = duckdb.connect(sys.argv[1])
+    model = Model(catalog.load(cur, *catalog.locate(cur, (None, "m"))[:3]))
+    relation = cur.sql("SELECT * FROM t")
+    compiled = model.family.compile_sql(model, "SELECT * FROM t", relation, model.resolve(relation.columns), 0.5)
+    cur.execute(f"SELECT * FROM ({compiled}) ORDER BY a")
+    names = [d[0] for d in cur.description]
+    rows = [dict(zip(names, row)) for row in cur.fetchall()]
+    loaded = sorted(name for name in %r if name in sys.modules)
+    print(json.dumps(rows, default=str))
+print(json.dumps(loaded))
+""" % (str(Path(sqlml.__file__).parent), HEAVY, SCORING_LIBRARIES)
+
+
+def _bare(*args: str) -> list:
+    done = subprocess.run([sys.executable, "-c", BARE, *args], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return [json.loads(line) for line in done.stdout.splitlines()]
+
+
+def test_the_registry_and_training_modules_import_no_ml_library():
+    assert _bare() == [[]]
+
+
+@pytest.mark.parametrize("family", [f for f in FAMILIES.values() if f.compile_sql], ids=lambda f: f.model_type)
+def test_a_compiled_model_loads_and_predicts_with_duckdb_alone(family, trained):
+    """Its JSON artifact loads and compiles with no ML library imported; DuckDB then gives ML.PREDICT's rows."""
+    path, rows = _predictions(trained, family)
+    predicted, loaded = _bare(str(path))
+    assert loaded == []
+    assert predicted == json.loads(json.dumps(rows, default=str))
