@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import importlib
 import time
 from dataclasses import dataclass, field
@@ -161,7 +162,8 @@ class Family:
         return options[self.scale_option] if self.scale_option else True
 
     def defaults(self) -> dict[str, Any]:
-        return {name: spec.default for name, spec in self.options.items()}
+        """Every option's default, copied (a caller may change the lists it gets)."""
+        return {name: copy.deepcopy(spec.default) for name, spec in self.options.items()}
 
     def check(self, options: dict[str, Any]) -> None:
         """The rules that involve more than one option; a search space is checked through its first value

@@ -116,8 +116,10 @@ def _search_space(name: str, spec: Option, node: exp.Anonymous) -> dict:
         raise ProgrammingError(f"OPTIONS: {name} cannot be tuned with {function}")
     if function == "HPARAM_RANGE":
         if spec.kind not in ("int", "float"):
-            raise ProgrammingError(f"OPTIONS: HPARAM_RANGE applies to numeric options; {name} takes "
-                                   f"{'TRUE or FALSE' if spec.kind == 'bool' else 'one of ' + ', '.join(spec.choices) if spec.choices else 'a list'}: use HPARAM_CANDIDATES")
+            takes = "TRUE or FALSE" if spec.kind == "bool" else \
+                "one of " + ", ".join(spec.choices) if spec.choices else "a list"
+            raise ProgrammingError(f"OPTIONS: HPARAM_RANGE applies to numeric options; {name} takes {takes}: "
+                                   "use HPARAM_CANDIDATES")
         if len(args) != 2:
             raise ProgrammingError(f"OPTIONS: {name} = HPARAM_RANGE(min, max) takes two numbers")
         low, high = (coerce(name, spec, v) for v in args)

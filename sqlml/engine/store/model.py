@@ -88,7 +88,7 @@ class Model:
         return self.encoder.transform(batch, mapping)
 
     def scores(self, batch: pa.RecordBatch | pa.Table, mapping: dict[str, str] | None = None) -> np.ndarray:
-        """The estimator's scores (see trainers.Estimator) for the rows of `batch`."""
+        """The estimator's scores (see families.base.Estimator) for the rows of `batch`."""
         return self.estimator.predict(self.features(batch, mapping))
 
 
