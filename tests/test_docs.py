@@ -15,12 +15,10 @@ import pytest
 import sqlml
 from sqlml.cli import main as cli_main
 from sqlml.parser import split_statements
-from sqlml.engine.training.automl import TASKS as AUTOML_TASKS
 from sqlml.engine.functions.registry import ML_FUNCTIONS
 from sqlml.engine.model_statements import STATEMENTS
-from sqlml.engine.families import TRAINERS
+from sqlml.engine.families import FAMILIES
 from sqlml.export.options import EXPORT_OPTIONS
-from sqlml.parser.options import MODEL_TYPE_DEFAULTS
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -73,14 +71,14 @@ def _same(documented: str, default) -> bool:
     return documented == default
 
 
-@pytest.mark.parametrize("model_type", list(MODEL_TYPE_DEFAULTS))
+@pytest.mark.parametrize("model_type", list(FAMILIES))
 def test_every_option_is_documented_with_its_default(model_type):
     sections = _documented_defaults()
-    supervised = model_type in AUTOML_TASKS or TRAINERS[model_type].supervised
+    supervised = FAMILIES[model_type].supervised
     relevant = {name: rows for name, rows in sections.items()
                 if model_type in name or "every model type" in name
                 or (supervised and "every supervised model type" in name)}
-    for option, default in MODEL_TYPE_DEFAULTS[model_type].items():
+    for option, default in FAMILIES[model_type].defaults().items():
         cells = [rows[option] for rows in relevant.values() if option in rows]
         assert cells, f"{option} of {model_type} is not documented"
         assert all(cell == "as above" or _same(cell, default) for cell in cells), (option, cells, default)
@@ -113,8 +111,7 @@ def test_every_statement_has_its_section():
 
 def test_every_model_type_has_its_section():
     documented = heading_names(ROOT / "docs" / "model_types.md")
-    model_types = set(TRAINERS) | set(AUTOML_TASKS)
-    assert model_types == set(MODEL_TYPE_DEFAULTS)
+    model_types = set(FAMILIES)
     assert model_types <= documented, f"docs/model_types.md has no section for {model_types - documented}"
 
 
@@ -122,7 +119,7 @@ def test_every_export_option_is_documented_with_its_default():
     section = (ROOT / "docs" / "statements.md").read_text().split("## EXPORT MODEL", 1)[1].split("\n## ", 1)[0]
     rows = dict(re.findall(r"^\| `(\w+)` \|[^|]*\| ([^|]*) \|", section, re.M))
     assert set(rows) == set(EXPORT_OPTIONS)
-    for option, (_, default) in EXPORT_OPTIONS.items():
+    for option, default in ((name, spec.default) for name, spec in EXPORT_OPTIONS.items()):
         if option == "uri":
             assert rows[option] == "required"
         elif option == "quantize":

@@ -12,9 +12,9 @@ from typing import Any, Callable
 from sqlml.engine.store import catalog
 from sqlml.engine.context import MLContext
 from sqlml.engine.training.create_model import create_model, label_notice
+from sqlml.engine.families.options import fail
 from sqlml.errors import ProgrammingError
 from sqlml.parser import AlterModel, CreateModel, DescribeModel, DropModel, ShowModels
-from sqlml.parser.options import validate_alter_options
 
 
 def _create(ctx: MLContext, statement: CreateModel) -> bool:
@@ -38,6 +38,28 @@ def _drop(ctx: MLContext, statement: DropModel) -> bool:
         with catalog.transaction(ctx.cur):
             catalog.drop(ctx.cur, *found)
     return False
+
+
+def validate_alter_options(raw: dict) -> dict:
+    """ALTER MODEL ... SET OPTIONS: description (a string, or NULL to clear it) and labels, BigQuery ML's
+    [('key', 'value'), ...] (NULL clears them), kept as {key: value}."""
+    for name in raw:
+        if name not in ("description", "labels"):
+            raise ProgrammingError(f"OPTIONS: ALTER MODEL sets description and labels, not {name!r}")
+    options = {}
+    if "description" in raw:
+        value = raw["description"]
+        if value is not None and not isinstance(value, str):
+            raise fail("description", "a string", value)
+        options["description"] = value
+    if "labels" in raw:
+        value = raw["labels"]
+        pairs = isinstance(value, list) and all(isinstance(p, (list, tuple)) and len(p) == 2 and
+                                                all(isinstance(x, str) for x in p) for p in value)
+        if value is not None and not pairs:
+            raise fail("labels", "an array of ('key', 'value') pairs", value)
+        options["labels"] = None if value is None else dict(value)
+    return options
 
 
 def _alter(ctx: MLContext, statement: AlterModel) -> bool:

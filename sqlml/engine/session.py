@@ -28,6 +28,7 @@ from sqlglot import exp
 from sqlml import errors
 from sqlml.engine.context import MLContext
 from sqlml.engine.policies import ExportPolicy, ImportPolicy  # noqa: F401 - front ends build a Session's policies
+from sqlml.engine import families
 from sqlml.engine.functions import registry
 from sqlml.engine.compiled.linear import DATA_ERROR_MARKER
 from sqlml.engine.store import catalog
@@ -39,7 +40,6 @@ from sqlml.engine.sqltext.positions import Origin, located
 from sqlml.engine.model_statements import STATEMENTS
 from sqlml.parser import (AlterModel, CreateModel, DropModel, MLFunction, StatementReader, explain_prefix,
                           has_ml_keyword, is_ml_statement, leading_words, parse_statement, split_statements)
-from sqlml.parser.options import OPTIONS
 from sqlml.parser.statements import search_in_slices  # noqa: F401 - for front ends reading long texts
 
 # parsing is pure (text -> tree; the tree is only read): statements a client repeats parse once
@@ -156,7 +156,7 @@ class Session:
     @staticmethod
     def option_names() -> list[str]:
         """The names CREATE MODEL's OPTIONS(...) takes."""
-        return list(OPTIONS)
+        return sorted(families.option_names())
 
     def close(self) -> None:
         self.connection.close()

@@ -1,20 +1,24 @@
 """Each estimator as ONNX nodes from the feature matrix to its scores, as its predict() computes them:
 regression values [N], class probabilities [N, n_classes], distances to centroids [N, n_clusters] or
-principal components [N, n_components]. One table from estimator class to builder."""
+principal components [N, n_components]. One table from a family's onnx_builder tag (Family.onnx_builder)
+to its builder: the engine names the builder, export builds (the engine never imports export)."""
 
 from __future__ import annotations
 
-import numpy as np
-from sklearn.ensemble import RandomForestClassifier
+from typing import TYPE_CHECKING
 
-from sqlml.engine.families.boosted_tree import BoosterModel
-from sqlml.engine.families.dnn import DNNModel
-from sqlml.engine.families.kmeans import KMeansModel
+import numpy as np
+
 from sqlml.engine.families.lightgbm_onnx import Trees, booster_nodes
-from sqlml.engine.families.linear import LinearModel
-from sqlml.engine.families.pca import PCAModel
-from sqlml.engine.families.random_forest import ForestModel
 from sqlml.export.graph import Graph
+
+if TYPE_CHECKING:
+    from sqlml.engine.families.boosted_tree import BoosterModel
+    from sqlml.engine.families.dnn import DNNModel
+    from sqlml.engine.families.kmeans import KMeansModel
+    from sqlml.engine.families.linear import LinearModel
+    from sqlml.engine.families.pca import PCAModel
+    from sqlml.engine.families.random_forest import ForestModel
 
 
 def _affine(g: Graph, X: str, coef: np.ndarray, intercept: np.ndarray) -> str:
@@ -63,7 +67,7 @@ def _forest(g: Graph, model: ForestModel, X: str) -> str:
     """The mean of the trees (each leaf weighted 1 / trees); scikit-learn compares float32 features with
     float64 thresholds. A classifier's tree appears once per class, with that class's leaf fractions."""
     forest = model.forest
-    classifier = isinstance(forest, RandomForestClassifier)
+    classifier = hasattr(forest, "classes_")  # a regressor has none
     n_targets = len(forest.classes_) if classifier else 1
     trees = Trees(n_targets)
     for estimator in forest.estimators_:
@@ -102,5 +106,4 @@ def _pca(g: Graph, model: PCAModel, X: str) -> str:
     return g.op("MatMul", g.op("Sub", X, g.const(model.mean[None, :], "mean")), g.const(model.coef.T, "components"))
 
 
-ESTIMATORS = {LinearModel: _linear, DNNModel: _dnn, BoosterModel: _booster, ForestModel: _forest,
-              KMeansModel: _kmeans, PCAModel: _pca}
+BUILDERS = {"linear": _linear, "dnn": _dnn, "booster": _booster, "forest": _forest, "kmeans": _kmeans, "pca": _pca}

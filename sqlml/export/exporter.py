@@ -27,7 +27,7 @@ from sqlml.engine.context import MLContext
 from sqlml.engine.store.model import Model
 from sqlml.errors import DataError, NotSupportedError, OperationalError, ProgrammingError
 from sqlml.export import sidecars
-from sqlml.export.estimators import ESTIMATORS
+from sqlml.export.estimators import BUILDERS
 from sqlml.export.features import feature_matrix
 from sqlml.export.graph import Graph
 from sqlml.export.quantize import QUANTIZERS, auto, check, precision
@@ -48,12 +48,12 @@ def _label_tensor(model: Model) -> tuple[np.ndarray, int]:
 
 
 def _outputs(g: Graph, model: Model, scores: str) -> None:
-    if model.task == "clustering":
+    if model.family.clustering:
         nearest = g.op("ArgMin", scores, axis=1, keepdims=0)
         g.output(g.op("Add", nearest, g.const(1, "one", dtype=np.int64)), "centroid_id", TensorProto.INT64, [None])
         g.output(scores, "centroid_distances", g.elem_type, [None, len(model.estimator.centroids)])
         return
-    if model.task == "dimensionality_reduction":
+    if model.family.reduces_dimensions:
         g.output(scores, "principal_components", g.elem_type, [None, len(model.estimator.coef)])
         return
     label = model.version.label
@@ -70,7 +70,7 @@ def build(model: Model, raw: pa.Schema, dtype=np.float64, opset: int = 21) -> on
     """The version as one graph from raw columns (`raw`: its training query's schema, which types the
     columns a TRANSFORM reads) to predictions, computed in `dtype`."""
     g = Graph(dtype)
-    builder = ESTIMATORS.get(type(model.estimator))
+    builder = BUILDERS.get(model.family.onnx_builder)
     if builder is None:
         raise NotSupportedError(f"EXPORT MODEL: {model.version.model_type} models have no ONNX form")
     column_of = transform_columns(g, model.transform, model.encoder.specs, raw) if model.transform else None
@@ -157,7 +157,7 @@ def export_model(ctx: MLContext, statement: ExportModel) -> dict:
     options = validate_export_options(statement.options_dict)
     paths = _paths(ctx.exports.resolve(options["uri"]), options["overwrite"])
     model = ctx.models.get(ctx.cur, statement.name, options["version"] or None)
-    if model.task == "imported":
+    if model.family.imported:
         raise NotSupportedError(f"EXPORT MODEL: {model.version.qualified_name} is an imported ONNX model; its "
                                 "graph is the file it was imported from")
     quantize = auto(model) if options["quantize"] == "AUTO" else options["quantize"]

@@ -1,20 +1,19 @@
-"""EXPORT MODEL's OPTIONS: their types, defaults and validation (the parser reads them as written)."""
+"""EXPORT MODEL's OPTIONS: their types, bounds and defaults, and validation."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from sqlml.engine.families.options import Option, coerce
 from sqlml.errors import ProgrammingError
-from sqlml.parser.options import Option
-from sqlml.parser.options import _coerce as coerce
 
-EXPORT_OPTIONS: dict[str, tuple[Option, Any]] = {  # name -> (spec, default; None for "required")
-    "uri": (Option("str"), None),
-    "quantize": (Option("enum", ("NONE", "INT8", "FLOAT16", "AUTO")), "NONE"),
-    "version": (Option("int", low=1), 0),  # 0: the active version
-    "target_opset": (Option("int", low=21, high=23), 21),
-    "overwrite": (Option("bool"), False),
-    "max_metric_drop": (Option("float", low=0.0), None),  # None: the quantize default (see export/verify.py)
+EXPORT_OPTIONS: dict[str, Option] = {  # uri is required (default None)
+    "uri": Option("str"),
+    "quantize": Option("enum", ("NONE", "INT8", "FLOAT16", "AUTO"), default="NONE"),
+    "version": Option("int", low=1, default=0),  # 0: the active version
+    "target_opset": Option("int", low=21, high=23, default=21),
+    "overwrite": Option("bool", default=False),
+    "max_metric_drop": Option("float", low=0.0),  # None: the quantize default (see export/verify.py)
 }
 
 
@@ -27,7 +26,7 @@ def validate_export_options(raw: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(raw.get("uri"), str) or not raw["uri"]:
         raise ProgrammingError("OPTIONS: EXPORT MODEL needs uri='path/model.onnx', the file to write")
     options = {}
-    for name, (spec, default) in EXPORT_OPTIONS.items():
+    for name, spec in EXPORT_OPTIONS.items():
         value = raw.get(name)
-        options[name] = default if value is None else coerce(name, spec, value)
+        options[name] = spec.default if value is None else coerce(name, spec, value)
     return options

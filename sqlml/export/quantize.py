@@ -23,11 +23,6 @@ from onnx import TensorProto, helper, numpy_helper
 from onnxruntime.quantization import QuantType, quantize_dynamic
 
 from sqlml.engine.store.model import Model
-from sqlml.engine.families.boosted_tree import BoosterModel
-from sqlml.engine.families.dnn import DNNModel
-from sqlml.engine.families.linear import LinearModel
-from sqlml.engine.families.pca import PCAModel
-from sqlml.engine.families.random_forest import ForestModel
 from sqlml.errors import NotSupportedError
 
 def precision(quantize: str):
@@ -36,10 +31,9 @@ def precision(quantize: str):
 
 
 def check(model: Model, quantize: str) -> None:
-    """Refuse quantizing what has nothing to quantize: int8 of trees, anything of k-means."""
-    trees = isinstance(model.estimator, (BoosterModel, ForestModel))
-    if quantize != "NONE" and not isinstance(model.estimator, (LinearModel, DNNModel, PCAModel)) and \
-            not (trees and quantize == "FLOAT16"):
+    """Refuse quantizing what has nothing to quantize (the family's `quantize`): int8 of trees, anything of
+    k-means."""
+    if quantize != "NONE" and quantize not in model.family.quantize:
         raise NotSupportedError(f"EXPORT MODEL: quantize='{quantize.lower()}' has nothing to quantize in a "
                                 f"{model.version.estimator_type or model.version.model_type} model (no weight "
                                 "matrices); export it with quantize='none'")
@@ -60,8 +54,9 @@ def int8(graph: onnx.ModelProto, model: Model) -> tuple[onnx.ModelProto, list[st
 
 
 def float16(graph: onnx.ModelProto, model: Model) -> tuple[onnx.ModelProto, list[str]]:
-    if isinstance(model.estimator, (BoosterModel, ForestModel)):  # built compact in float32 already
-        return graph, [node.output[0] for node in graph.graph.node if node.op_type == "TreeEnsemble"]
+    trees = [node.output[0] for node in graph.graph.node if node.op_type == "TreeEnsemble"]
+    if trees:  # tree ensembles are built compact in float32 already
+        return graph, trees
     casts, converted = [], []
     weights = {node.input[1] for node in graph.graph.node if node.op_type == "MatMul"}  # not means, stds, ...
     for tensor in graph.graph.initializer:
@@ -76,9 +71,8 @@ def float16(graph: onnx.ModelProto, model: Model) -> tuple[onnx.ModelProto, list
 
 
 def auto(model: Model) -> str:
-    if isinstance(model.estimator, DNNModel):
-        return "INT8"
-    return "FLOAT16" if isinstance(model.estimator, (BoosterModel, ForestModel)) else "NONE"
+    """What quantize='auto' picks for the model's family: int8 for DNNs, float16 for tree ensembles, else none."""
+    return model.family.quantize_auto
 
 
 QUANTIZERS = {"INT8": int8, "FLOAT16": float16}

@@ -35,7 +35,7 @@ def verification_rows(ctx: MLContext, model: Model) -> pa.Table:
     table = ctx.read_table(version.training_sql)
     if version.label is not None and version.label in table.column_names:
         table = table.filter(pc.is_valid(table.column(version.label)))
-    train_idx, eval_idx = split_rows(table, version.options) if model.trainer.supervised else \
+    train_idx, eval_idx = split_rows(table, version.options) if model.family.supervised else \
         (np.arange(table.num_rows), np.arange(0))  # kmeans, pca: every row trains
     if not len(eval_idx):
         eval_idx = train_idx[training_sample(len(train_idx), version.options["seed"])]
@@ -87,13 +87,13 @@ def verify(ctx: MLContext, model: Model, graph: onnx.ModelProto, quantize: str,
             y = pc.index_in(truth, value_set=model.classes).to_numpy(zero_copy_only=False)
             figures |= {"metric": "accuracy", "metric_native": float(np.mean(native_labels == y)),
                         "metric_exported": float(np.mean(exported_labels == y))}
-    elif model.task == "clustering":
+    elif model.family.clustering:
         agreement = float(np.mean(native.argmin(axis=1) == exported.argmin(axis=1)))
         figures |= {"label_agreement": agreement, "metric": "centroid_agreement", "metric_native": 1.0,
                     "metric_exported": agreement}
     else:
         scale = max(1.0, float(np.max(np.abs(native))))
-        if model.task == "regression" and model.version.label in rows.column_names:
+        if model.family.supervised and model.version.label in rows.column_names:
             y = pc.cast(rows.column(model.version.label), pa.float64()).to_numpy(zero_copy_only=False)
             figures |= {"metric": "rmse", "metric_native": _rmse(native, y), "metric_exported": _rmse(exported, y)}
         else:
@@ -132,9 +132,9 @@ def _check(figures: dict, quantize: str, max_metric_drop: float | None, scale: f
 
 def scores_output(model: Model) -> str:
     """The graph output holding the estimator's scores (see export/outputs in exporter.py)."""
-    if model.task == "clustering":
+    if model.family.clustering:
         return "centroid_distances"
-    if model.task == "dimensionality_reduction":
+    if model.family.reduces_dimensions:
         return "principal_components"
     label = model.version.label
     return f"predicted_{label}_probs" if model.is_classifier else f"predicted_{label}"

@@ -13,7 +13,7 @@ from sklearn.datasets import make_classification
 
 import sqlml
 from sqlml.engine.training import automl
-from sqlml.engine.families import TRAINERS
+from sqlml.engine.families import FAMILIES
 from tests.engine.reference import fails
 
 SPLIT = "data_split_method='CUSTOM', data_split_col='is_eval'"
@@ -39,12 +39,12 @@ def _simulated_clock(monkeypatch, seconds_per_fit: float) -> SimpleNamespace:
     budget's arithmetic, checked whatever the machine's speed."""
     clock = SimpleNamespace(now=0.0)
     monkeypatch.setattr(automl, "time", SimpleNamespace(perf_counter=lambda: clock.now))
-    for name, trainer in TRAINERS.items():
-        if trainer.fit is not None:
-            def fit(data, fit=trainer.fit):
+    for name, family in FAMILIES.items():
+        if family.fit is not None:
+            def fit(data, fit=family.fit):
                 clock.now += seconds_per_fit
                 return fit(data)
-            monkeypatch.setitem(TRAINERS, name, replace(trainer, fit=fit))
+            monkeypatch.setitem(FAMILIES, name, replace(family, fit=fit))
     return clock
 
 

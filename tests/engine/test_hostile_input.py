@@ -11,8 +11,7 @@ import pytest
 
 import sqlml
 from sqlml.engine.data import features
-from sqlml.engine.functions import predict
-from sqlml.engine.families.linear import LinearModel
+from sqlml.engine.compiled import linear as linear_sql
 from tests.engine.reference import fails, tree_matrices
 
 BINARY = ("CREATE MODEL clf OPTIONS(model_type='logistic_reg', input_label_cols=['y_bin']) "
@@ -246,8 +245,8 @@ def _wide(cur, columns: int) -> None:
 def _compiled(loaded, monkeypatch, model_type: str, label: str, columns: int) -> str:
     """The SQL ML.PREDICT compiles for a `model_type` model of `columns` numeric features."""
     compiled = []
-    compile_linear = predict.SQL_COMPILERS[LinearModel]
-    monkeypatch.setitem(predict.SQL_COMPILERS, LinearModel, lambda *a: compiled.append(compile_linear(*a)) or
+    compile_linear = linear_sql.compile_predict
+    monkeypatch.setattr(linear_sql, "compile_predict", lambda *a: compiled.append(compile_linear(*a)) or
                         compiled[-1])
     cur = loaded.cursor()
     _wide(cur, columns)

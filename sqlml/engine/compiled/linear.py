@@ -203,7 +203,7 @@ def compile_predict(model: Model, input_sql: str, relation: duckdb.DuckDBPyRelat
     source = scored_source(input_sql, scores, p)
     s = [f"{p}s{j}" for j in range(len(scores))]
     checked = finite_check(model, s[0], floats, p) if floats else s[0]
-    if model.task == "dimensionality_reduction":
+    if model.family.reduces_dimensions:
         components = ", ".join(f"{checked if j == 0 else sj} AS principal_component_{j + 1}" for j, sj in enumerate(s))
         return f"SELECT * EXCLUDE ({', '.join(s)}), {components} FROM {source}"
     label = model.version.label

@@ -1,31 +1,44 @@
-"""The one table from model_type to trainer."""
+"""The registry of model families: one line per family module, each module defining its Family records
+(FAMILIES). AutoML tries its candidates in this order."""
 
-from sqlml.engine.families.base import FLOAT32_MAX, Estimator, TrainData, Trainer
-from sqlml.engine.families.boosted_tree import BoosterModel, fit_boosted_tree
-from sqlml.engine.families.dnn import DNNModel, fit_dnn
-from sqlml.engine.families.kmeans import KMeansModel, fit_kmeans
-from sqlml.engine.families.linear import LinearModel, fit_linear_reg, fit_logistic_reg
-from sqlml.engine.families.onnx_model import OnnxModel
-from sqlml.engine.families.pca import PCAModel, fit_pca
-from sqlml.engine.families.random_forest import ForestModel, fit_random_forest
+from __future__ import annotations
 
-TRAINERS: dict[str, Trainer] = {
-    "linear_reg": Trainer("regression", True, fit_linear_reg, LinearModel.load, "json"),
-    "logistic_reg": Trainer("classification", True, fit_logistic_reg, LinearModel.load, "json",
-                            max_classes=50),
-    "boosted_tree_regressor": Trainer("regression", False, fit_boosted_tree, BoosterModel.load, "lightgbm"),
-    "boosted_tree_classifier": Trainer("classification", False, fit_boosted_tree, BoosterModel.load,
-                                       "lightgbm", max_classes=1000),
-    "random_forest_regressor": Trainer("regression", False, fit_random_forest, ForestModel.load, "skops",
-                                       feature_limit=FLOAT32_MAX),
-    "random_forest_classifier": Trainer("classification", False, fit_random_forest, ForestModel.load,
-                                        "skops", max_classes=1000, feature_limit=FLOAT32_MAX),
-    "dnn_regressor": Trainer("regression", True, fit_dnn, DNNModel.load, "json"),
-    "dnn_classifier": Trainer("classification", True, fit_dnn, DNNModel.load, "json", max_classes=1000),
-    "kmeans": Trainer("clustering", True, fit_kmeans, KMeansModel.load, "json",
-                      scale_option="standardize_features"),
-    "pca": Trainer("dimensionality_reduction", True, fit_pca, PCAModel.load, "json", scale_option="scale_features"),
-    "onnx": Trainer("imported", False, None, OnnxModel.load, "onnx"),  # read from model_path, not trained
-}
+import importlib
 
-__all__ = ["TRAINERS", "Estimator", "TrainData", "Trainer"]
+from sqlml.engine.families.base import Estimator, Family, TrainData
+from sqlml.engine.families.options import validate
+from sqlml.errors import ProgrammingError, did_you_mean
+
+MODULES = (
+    "boosted_tree",
+    "linear",
+    "random_forest",
+    "dnn",
+    "automl",
+    "kmeans",
+    "pca",
+    "onnx_model",
+)
+
+FAMILIES: dict[str, Family] = {family.model_type: family for module in MODULES for family in
+                               importlib.import_module(f"sqlml.engine.families.{module}").FAMILIES}
+
+
+def validate_options(raw: dict) -> dict:
+    """CREATE MODEL options (keys already lower-cased), validated by their model_type's family."""
+    if "model_type" not in raw:
+        raise ProgrammingError("OPTIONS: model_type is required; valid model types: " + ", ".join(FAMILIES))
+    model_type = raw["model_type"]
+    if not isinstance(model_type, str) or model_type.lower() not in FAMILIES:
+        hint = did_you_mean(model_type, FAMILIES) if isinstance(model_type, str) else ""
+        raise ProgrammingError(f"OPTIONS: unknown model_type {model_type!r}.{hint} Valid model types: "
+                               + ", ".join(FAMILIES))
+    return validate(FAMILIES[model_type.lower()], raw)
+
+
+def option_names() -> set[str]:
+    """Every CREATE MODEL option name (shell completion)."""
+    return {"model_type", *(name for family in FAMILIES.values() for name in family.options)}
+
+
+__all__ = ["FAMILIES", "Estimator", "Family", "TrainData", "option_names", "validate_options"]

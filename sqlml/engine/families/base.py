@@ -1,15 +1,19 @@
-"""What every trainer receives and returns."""
+"""The Family record, and what every trainer receives and returns."""
 
 from __future__ import annotations
 
+import copy
+import importlib
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
 import numpy as np
 
-from sqlml.engine.store.artifacts import expect, numbers
+from sqlml.engine.families.options import Option, search_spaces
 from sqlml.engine.progress import Progress
+from sqlml.engine.store.artifacts import expect, numbers
+from sqlml.errors import ProgrammingError
 
 
 @dataclass
@@ -104,22 +108,79 @@ class Estimator(Protocol):
 
 
 @dataclass(frozen=True)
-class Trainer:
-    """A model_type: its task, its feature encoding, and how to fit, store and load it."""
+class Family:
+    """A model_type: its task, options and rules, how it trains, stores and loads, and what the ML functions and
+    EXPORT MODEL can do with it. Each family module (linear.py, boosted_tree.py, ...) defines its records; the
+    registry (families/__init__.py) lists the modules."""
 
+    model_type: str
     task: str  # "regression", "classification", "clustering", "dimensionality_reduction" or "imported"
-    linear_encoding: bool  # standardized numerics + one-hot categories (else raw + label encoding)
-    fit: Callable[[TrainData], Estimator] | None  # None: an imported model
-    load: Callable[[bytes, int], Estimator]  # (artifact, n_classes) -> estimator
-    artifact_format: str
+    options: dict[str, Option]  # every option but model_type: its type, bounds and default
+    fit: Callable[[TrainData], Estimator] | None = None  # None: imported, or searched (`search`)
+    load: Callable[[bytes, int], Estimator] | None = None  # (artifact, n_classes) -> estimator
+    artifact_format: str = ""
+    linear_encoding: bool = True  # standardized numerics + one-hot categories (else raw + label encoding)
     max_classes: int = 0
     scale_option: str | None = None  # the BOOL option that can turn standardization off
     feature_limit: float = float(np.finfo(np.float64).max)  # the largest encoded value the estimator can read
+    rules: tuple[Callable[[dict], None], ...] = ()  # combination rules, each raising ProgrammingError
+    search_space: dict[str, dict] | None = None  # what num_trials > 1 searches when no HPARAM_* is given
+    propose: Callable[[Any], dict] | None = None  # AutoML: an optuna trial -> hyperparameters (None: no candidate)
+    import_from: Callable[[str, str], Estimator] | None = None  # an imported model: (path, as written) -> estimator
+    search: Callable | None = None  # AutoML itself: picks the family and options that train (training/automl.py)
+    warm_start_kept: tuple[str, ...] = ()  # options a warm start inherits from the version it continues
+    warm_start_all_classes: bool = False  # a warm start needs rows of every class the model knows
+    compile_sql: Callable | None = None  # ML.PREDICT as one SQL query (engine/compiled); None: streamed
+    explainer: str | None = None  # ML.EXPLAIN_PREDICT's method: "tree_shap", "linear" or "sampled" (raw_scores)
+    importance: str | None = None  # "splits" (ML.FEATURE_IMPORTANCE: estimator.splits()) or "weights" (ML.WEIGHTS)
+    onnx_builder: str | None = None  # EXPORT MODEL's graph builder (export/estimators.py); None: not exported
+    quantize: tuple[str, ...] = ()  # EXPORT MODEL quantize= values besides NONE that apply
+    quantize_auto: str = "NONE"  # what quantize='auto' picks
 
     @property
     def supervised(self) -> bool:
         return self.task in ("regression", "classification")
 
+    @property
+    def classifier(self) -> bool:
+        return self.task == "classification"
+
+    @property
+    def clustering(self) -> bool:
+        return self.task == "clustering"
+
+    @property
+    def reduces_dimensions(self) -> bool:
+        return self.task == "dimensionality_reduction"
+
+    @property
+    def imported(self) -> bool:
+        return self.task == "imported"
+
     def scales(self, options: dict) -> bool:
         """Whether numeric features are standardized for a version trained with `options`."""
         return options[self.scale_option] if self.scale_option else True
+
+    def defaults(self) -> dict[str, Any]:
+        """Every option's default, copied (a caller may change the lists it gets)."""
+        return {name: copy.deepcopy(spec.default) for name, spec in self.options.items()}
+
+    def check(self, options: dict[str, Any]) -> None:
+        """The rules that involve more than one option; a search space is checked through its first value
+        here, and each trial with its own."""
+        tuned = search_spaces(options)
+        if tuned and options.get("num_trials", 1) == 1:
+            raise ProgrammingError(f"OPTIONS: a search space (HPARAM_RANGE / HPARAM_CANDIDATES) on "
+                                   f"{', '.join(tuned)} needs num_trials > 1")
+        first = {k: v.get("hparam_candidates", v.get("hparam_range"))[0] for k, v in tuned.items()}
+        for rule in self.rules:
+            rule({**options, **first})
+
+
+def compiled_by(module: str) -> Callable:
+    """ML.PREDICT's SQL compiler of engine/compiled/<module>.py, imported when first called."""
+
+    def compile_sql(*args):
+        return importlib.import_module(f"sqlml.engine.compiled.{module}").compile_predict(*args)
+
+    return compile_sql

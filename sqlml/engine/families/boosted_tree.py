@@ -14,15 +14,18 @@ boosting from the previous version's trees (init_model).
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
-import lightgbm as lgb
 import numpy as np
-import onnxruntime as ort
-from scipy.special import expit, softmax
 
 from sqlml.engine.families import lightgbm_text
-from sqlml.engine.families.base import SAMPLE_ROWS, TrainData, record_iteration, training_sample
-from sqlml.engine.families.lightgbm_onnx import booster_to_onnx
+from sqlml.engine.families.base import SAMPLE_ROWS, Family, TrainData, record_iteration, training_sample
+from sqlml.engine.families.common import (CLASS_WEIGHTS, CLASSIFIER_RULES, EARLY_STOP, SPLIT, TUNING, WARM_START,
+                                          data_split, iterations, learn_rate, regularization, tree_options)
+from sqlml.errors import ProgrammingError
+
+if TYPE_CHECKING:
+    import lightgbm as lgb
 
 
 class BoosterModel:
@@ -30,6 +33,10 @@ class BoosterModel:
     predictor: see lightgbm_onnx.py) with LightGBM's links: identity, sigmoid, softmax."""
 
     def __init__(self, booster: lgb.Booster, n_classes: int):
+        import onnxruntime as ort
+
+        from sqlml.engine.families.lightgbm_onnx import booster_to_onnx
+
         self.booster = booster
         self.n_classes = n_classes
         options = ort.SessionOptions()
@@ -38,6 +45,8 @@ class BoosterModel:
                                             providers=["CPUExecutionProvider"])
 
     def predict(self, X: np.ndarray) -> np.ndarray:
+        from scipy.special import expit, softmax
+
         raw = self.session.run(None, {"X": X})[0]
         if self.n_classes == 2:
             positive = expit(raw[:, 0])
@@ -51,9 +60,21 @@ class BoosterModel:
     def artifact(self) -> bytes:
         return self.booster.model_to_string().encode()
 
+    def splits(self):
+        """(matrix column, gain, cover) of every split of every tree (ML.FEATURE_IMPORTANCE)."""
+        for tree in self.booster.dump_model()["tree_info"]:
+            pending = [tree["tree_structure"]]
+            while pending:
+                node = pending.pop()
+                if "split_index" in node:
+                    yield node["split_feature"], node["split_gain"], node["internal_count"]
+                    pending += [node["left_child"], node["right_child"]]
+
     @classmethod
     def load(cls, data: bytes, n_classes: int) -> "BoosterModel":
         """The booster of LightGBM model text, checked (lightgbm_text.py) before LightGBM parses it."""
+        import lightgbm as lgb
+
         text = data.decode("ascii")
         lightgbm_text.check(text, n_classes)
         return cls(lgb.Booster(model_str=text), n_classes)
@@ -104,6 +125,8 @@ def _relative_progress_stop(min_rel_progress: float):
     """A callback ending training when the watched loss improves by less than min_rel_progress."""
     best = [np.inf]
 
+    import lightgbm as lgb
+
     def callback(env: lgb.callback.CallbackEnv) -> None:
         loss = env.evaluation_result_list[-1][2]
         if best[0] < np.inf and (best[0] - loss) < min_rel_progress * abs(best[0]):
@@ -115,6 +138,8 @@ def _relative_progress_stop(min_rel_progress: float):
 
 
 def fit_boosted_tree(data: TrainData) -> BoosterModel:
+    import lightgbm as lgb
+
     options = data.options
     train = lgb.Dataset(data.X, data.y, weight=data.weights, categorical_feature=data.categorical_indices,
                         params={"verbosity": -1}, free_raw_data=False)
@@ -132,3 +157,33 @@ def fit_boosted_tree(data: TrainData) -> BoosterModel:
                         valid_sets=valid_sets, valid_names=["training", "evaluation"][:len(valid_sets)],
                         callbacks=callbacks, init_model=data.init and data.init.booster)
     return BoosterModel(booster, data.n_classes)
+
+
+def one_tree_per_iteration(options: dict) -> None:
+    if options["num_parallel_tree"] != 1:
+        raise ProgrammingError("OPTIONS: num_parallel_tree > 1 (boosted random forests) is not supported: "
+                               "sqlml's boosted trees grow one LightGBM tree per iteration")
+
+
+def propose(trial) -> dict:
+    """AutoML: a candidate's hyperparameters from an optuna trial."""
+    return {"learn_rate": trial.suggest_float("learn_rate", 0.02, 0.5, log=True),
+            "max_tree_depth": trial.suggest_int("max_tree_depth", 2, 10),
+            "max_iterations": trial.suggest_int("max_iterations", 20, 300),
+            "l2_reg": trial.suggest_float("l2_reg", 0.0, 10.0),
+            "subsample": trial.suggest_float("subsample", 0.5, 1.0)}
+
+
+OPTIONS = {**SPLIT, **regularization(0.0, 1.0), **iterations(20), **learn_rate(0.3), **EARLY_STOP,
+           **tree_options(max_tree_depth=6, num_parallel_tree=1, subsample=1.0, colsample_bytree=1.0,
+                          colsample_bynode=1.0, min_tree_child_weight=1, min_split_loss=0.0), **TUNING, **WARM_START}
+_SHARED = dict(fit=fit_boosted_tree, load=BoosterModel.load, artifact_format="lightgbm", linear_encoding=False,
+               search_space={"learn_rate": {"hparam_range": [0.01, 0.5]}, "max_tree_depth": {"hparam_range": [2, 10]},
+                             "l2_reg": {"hparam_range": [0.0, 10.0]}, "subsample": {"hparam_range": [0.5, 1.0]}},
+               propose=propose, explainer="tree_shap", importance="splits", onnx_builder="booster",
+               quantize=("FLOAT16",), quantize_auto="FLOAT16")
+FAMILIES = (
+    Family("boosted_tree_regressor", "regression", OPTIONS, rules=(data_split, one_tree_per_iteration), **_SHARED),
+    Family("boosted_tree_classifier", "classification", {**OPTIONS, **CLASS_WEIGHTS}, max_classes=1000,
+           rules=(data_split, one_tree_per_iteration, *CLASSIFIER_RULES), **_SHARED),
+)

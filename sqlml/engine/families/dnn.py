@@ -20,11 +20,13 @@ import time
 from itertools import pairwise
 
 import numpy as np
-from sklearn.metrics import log_loss, mean_squared_error
 
-from sqlml.engine.store.artifacts import expect, numbers, output_width
-from sqlml.engine.families.base import TrainData, record_iteration, training_sample
+from sqlml.engine.families.base import Family, TrainData, record_iteration, training_sample
+from sqlml.engine.families.common import (CLASS_WEIGHTS, CLASSIFIER_RULES, EARLY_STOP, SPLIT, TUNING, WARM_START,
+                                          data_split, iterations, learn_rate, regularization)
 from sqlml.engine.families.mlp import HIDDEN, Network, Training
+from sqlml.engine.families.options import Option
+from sqlml.engine.store.artifacts import expect, numbers, output_width
 from sqlml.errors import ProgrammingError
 
 ACTIVATIONS = {"RELU": "relu", "SIGMOID": "logistic", "TANH": "tanh"}
@@ -46,6 +48,13 @@ class DNNModel(Network):
             return out
         mean, std = self.label_scale
         return out[:, 0] * std + mean
+
+    def raw_scores(self, X: np.ndarray) -> np.ndarray:
+        """The scores ML.EXPLAIN_PREDICT explains: a regression's values, else the logits the output sigmoid /
+        softmax turns into probabilities."""
+        if not self.n_classes:
+            return self.predict(X)[:, None]
+        return Network(self.weights, self.biases, self.activation, 0).forward(X)  # 0: no output function
 
     def artifact(self) -> bytes:
         return json.dumps({"weights": [w.tolist() for w in self.weights], "biases": [b.tolist() for b in self.biases],
@@ -109,6 +118,8 @@ def _targets(y: np.ndarray, n_classes: int) -> np.ndarray:
 
 
 def _loss(model: DNNModel, X: np.ndarray, y: np.ndarray) -> float:
+    from sklearn.metrics import log_loss, mean_squared_error
+
     if model.n_classes:
         return log_loss(y, model.predict(X), labels=list(range(model.n_classes)))
     return mean_squared_error(y, model.forward(X)[:, 0])
@@ -154,3 +165,28 @@ def fit_dnn(data: TrainData) -> DNNModel:
                 break
             best = min(best, loss)
     return model
+
+
+def propose(trial) -> dict:
+    """AutoML: a candidate's hyperparameters from an optuna trial."""
+    return {"hidden_units": [[32], [64, 32], [128, 64]][trial.suggest_int("hidden_layout", 0, 2)],
+            "learn_rate": trial.suggest_float("learn_rate_dnn", 0.001, 0.05, log=True),
+            "max_iterations": trial.suggest_int("epochs", 20, 100)}
+
+
+OPTIONS = {**SPLIT, "hidden_units": Option("int_list", low=1, high=100_000),
+           "activation_fn": Option("enum", ("RELU", "SIGMOID", "TANH"), default="RELU"),
+           "batch_size": Option("int", low=1, high=2**31 - 1),
+           "dropout": Option("float", low=0.0, high=1.0, open_high=True, default=0.0),
+           "optimizer": Option("enum", ("ADAM", "SGD"), default="ADAM"), **learn_rate(0.001),
+           **regularization(None, 0.0), **iterations(20), **EARLY_STOP, **TUNING, **WARM_START}
+_SHARED = dict(fit=fit_dnn, load=DNNModel.load, artifact_format="json", search_space={
+    "learn_rate": {"hparam_range": [0.0001, 0.1]}, "l2_reg": {"hparam_range": [0.0, 10.0]},
+    "hidden_units": {"hparam_candidates": [[32], [64, 32], [128, 64]]}}, propose=propose,
+    warm_start_kept=("hidden_units", "activation_fn"), explainer="sampled", onnx_builder="dnn",
+    quantize=("INT8", "FLOAT16"), quantize_auto="INT8")
+FAMILIES = (
+    Family("dnn_regressor", "regression", OPTIONS, rules=(data_split,), **_SHARED),
+    Family("dnn_classifier", "classification", {**OPTIONS, **CLASS_WEIGHTS}, max_classes=1000,
+           rules=(data_split, *CLASSIFIER_RULES), **_SHARED),
+)

@@ -21,12 +21,12 @@ import time
 import warnings
 
 import numpy as np
-from sklearn.cluster import KMeans
-from sklearn.exceptions import ConvergenceWarning
 
+from sqlml.engine.families.base import Family, ScoreQuantiles, TrainData, compiled_by, record_iteration
+from sqlml.engine.families.common import EARLY_STOP, SEED, TUNING, WARM_START, iterations
+from sqlml.engine.families.options import Option
 from sqlml.engine.store.artifacts import expect, numbers
-from sqlml.engine.families.base import ScoreQuantiles, TrainData, record_iteration
-from sqlml.errors import DataError
+from sqlml.errors import DataError, ProgrammingError
 
 MAX_NEAREST = 5  # nearest_centroids_distance lists this many centroids at most, as BigQuery ML
 
@@ -97,6 +97,9 @@ def default_clusters(n_rows: int) -> int:
 
 
 def fit_kmeans(data: TrainData) -> KMeansModel:
+    from sklearn.cluster import KMeans
+    from sklearn.exceptions import ConvergenceWarning
+
     options = data.options
     cosine = options["distance_type"] == "COSINE"
     X = _unit_rows(data.X) if cosine else data.X
@@ -128,3 +131,24 @@ def fit_kmeans(data: TrainData) -> KMeansModel:
     estimator = KMeansModel(model.cluster_centers_, cosine)
     estimator.learn_anomaly_scale(data.X)
     return estimator
+
+
+def custom_init(options: dict) -> None:
+    if (options["kmeans_init_method"] == "CUSTOM") != (options["kmeans_init_col"] is not None):
+        raise ProgrammingError("OPTIONS: kmeans_init_method='CUSTOM' and kmeans_init_col go together: the "
+                               "column marks (TRUE) the rows that are the initial centroids")
+
+
+OPTIONS = {"num_clusters": Option("int", low=2, high=100),
+           "kmeans_init_method": Option("enum", ("RANDOM", "KMEANS++", "CUSTOM"), default="RANDOM"),
+           "kmeans_init_col": Option("str", tunable=False),
+           "distance_type": Option("enum", ("EUCLIDEAN", "COSINE"), default="EUCLIDEAN"),
+           "standardize_features": Option("bool", default=True, tunable=False), **iterations(20), **EARLY_STOP,
+           "seed": SEED, **TUNING, **WARM_START}
+FAMILIES = (
+    Family("kmeans", "clustering", OPTIONS, fit_kmeans, KMeansModel.load, "json",
+           scale_option="standardize_features", rules=(custom_init,),
+           search_space={"num_clusters": {"hparam_range": [2, 10]}},
+           warm_start_kept=("num_clusters", "standardize_features", "distance_type"), compile_sql=compiled_by("kmeans"),
+           onnx_builder="kmeans"),
+)

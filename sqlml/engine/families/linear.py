@@ -15,11 +15,12 @@ import json
 import warnings
 
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import ElasticNet, LinearRegression, LogisticRegression, Ridge
 
+from sqlml.engine.families.base import Family, TrainData, compiled_by
+from sqlml.engine.families.common import (CLASS_WEIGHTS, CLASSIFIER_RULES, SPLIT, TUNING, WARM_START, data_split,
+                                          iterations, regularization)
+from sqlml.engine.families.options import Option
 from sqlml.engine.store.artifacts import expect, numbers, output_width
-from sqlml.engine.families.base import TrainData
 
 
 class LinearModel:
@@ -62,6 +63,8 @@ class LinearModel:
 
 def linear_regression_estimator(options: dict, n_rows: int):
     """The scikit-learn estimator that minimizes linear_reg's objective above."""
+    from sklearn.linear_model import ElasticNet, LinearRegression, Ridge
+
     l1, l2, intercept = options["l1_reg"], options["l2_reg"], options["fit_intercept"]
     if l1 == 0 and l2 == 0:
         return LinearRegression(fit_intercept=intercept)
@@ -74,6 +77,8 @@ def linear_regression_estimator(options: dict, n_rows: int):
 
 def logistic_regression_estimator(options: dict, seed: int):
     """The scikit-learn estimator that minimizes logistic_reg's objective above."""
+    from sklearn.linear_model import LogisticRegression
+
     l1, l2 = options["l1_reg"], options["l2_reg"]
     penalty = l1 + 2 * l2  # sklearn: C * sum(log loss) + l1_ratio*|w|_1 + (1 - l1_ratio)/2*|w|^2
     return LogisticRegression(C=1.0 / penalty if penalty else np.inf, l1_ratio=l1 / penalty if penalty else 0.0,
@@ -81,17 +86,19 @@ def logistic_regression_estimator(options: dict, seed: int):
                               fit_intercept=options["fit_intercept"], random_state=seed)
 
 
-def _warm(model, previous: LinearModel | None):
+def _warm(model, previous: LinearModel | None, logistic: bool):
     """warm_start: the iterative solvers start from the previous version's coefficients."""
     if previous is not None and hasattr(model, "warm_start"):
         model.warm_start = True
-        model.coef_ = previous.coef if isinstance(model, LogisticRegression) else previous.coef[0]
-        model.intercept_ = previous.intercept if isinstance(model, LogisticRegression) else previous.intercept[0]
+        model.coef_ = previous.coef if logistic else previous.coef[0]
+        model.intercept_ = previous.intercept if logistic else previous.intercept[0]
     return model
 
 
 def fit_linear_reg(data: TrainData) -> LinearModel:
-    model = _warm(linear_regression_estimator(data.options, len(data.y)), data.init)
+    from sklearn.exceptions import ConvergenceWarning
+
+    model = _warm(linear_regression_estimator(data.options, len(data.y)), data.init, logistic=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(data.X, data.y)
@@ -99,8 +106,28 @@ def fit_linear_reg(data: TrainData) -> LinearModel:
 
 
 def fit_logistic_reg(data: TrainData) -> LinearModel:
-    model = _warm(logistic_regression_estimator(data.options, data.options["seed"]), data.init)
+    from sklearn.exceptions import ConvergenceWarning
+
+    model = _warm(logistic_regression_estimator(data.options, data.options["seed"]), data.init, logistic=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(data.X, data.y, sample_weight=data.weights)
     return LinearModel(model.coef_, model.intercept_, logistic=True)
+
+
+def propose(trial) -> dict:
+    """AutoML: a candidate's hyperparameters from an optuna trial."""
+    return {"l2_reg": trial.suggest_float("l2_reg_linear", 0.0, 10.0), "max_iterations": 100}
+
+
+OPTIONS = {**SPLIT, **regularization(0.0, 0.0), **iterations(20), "fit_intercept": Option("bool", default=True),
+           **TUNING, **WARM_START}
+_SHARED = dict(load=LinearModel.load, artifact_format="json", search_space={
+    "l1_reg": {"hparam_range": [0.0, 10.0]}, "l2_reg": {"hparam_range": [0.0, 10.0]}}, propose=propose,
+    warm_start_kept=("fit_intercept",), compile_sql=compiled_by("linear"), explainer="linear", importance="weights",
+    onnx_builder="linear", quantize=("INT8", "FLOAT16"))
+FAMILIES = (
+    Family("linear_reg", "regression", OPTIONS, fit_linear_reg, rules=(data_split,), **_SHARED),
+    Family("logistic_reg", "classification", {**OPTIONS, **CLASS_WEIGHTS}, fit_logistic_reg, max_classes=50,
+           rules=(data_split, *CLASSIFIER_RULES), warm_start_all_classes=True, **_SHARED),
+)

@@ -14,8 +14,20 @@ from __future__ import annotations
 from itertools import pairwise
 
 import numpy as np
-from scipy.special import expit, softmax
-from sklearn.utils import gen_batches
+
+
+def expit(z: np.ndarray) -> np.ndarray:
+    """The logistic function (scipy's, imported when a network first runs)."""
+    from scipy.special import expit
+
+    return expit(z)
+
+
+def softmax(z: np.ndarray, axis: int) -> np.ndarray:
+    from scipy.special import softmax
+
+    return softmax(z, axis=axis)
+
 
 HIDDEN = {"relu": lambda z: np.maximum(z, 0.0), "logistic": expit, "tanh": np.tanh}
 _SLOPE = {"relu": lambda h: h > 0, "logistic": lambda h: h * (1.0 - h), "tanh": lambda h: 1.0 - h * h}  # from h
@@ -117,6 +129,8 @@ class Training:
 
     def epoch(self, X: np.ndarray, Y: np.ndarray, weights: np.ndarray | None) -> None:
         order = self.rs.permutation(len(X))
+        from sklearn.utils import gen_batches
+
         for batch in gen_batches(len(X), self.batch_size):
             rows = order[batch]
             grads = self.network.gradients(X[rows], Y[rows], None if weights is None else weights[rows],

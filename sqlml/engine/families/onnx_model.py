@@ -21,13 +21,14 @@ from pathlib import Path
 from typing import Iterator
 
 import numpy as np
-import onnxruntime as ort
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from sqlml.engine.data.features import find_column
-from sqlml.engine.store.files import inside, read_regular
+from sqlml.engine.families.base import Family
+from sqlml.engine.families.options import Option
 from sqlml.engine.progress import Progress
+from sqlml.engine.store.files import inside, read_regular
 from sqlml.errors import Cancelled, DataError, Error, NotSupportedError, ProgrammingError
 
 MAX_MODEL_BYTES = 2**30  # an imported model file and its external data, together
@@ -196,6 +197,8 @@ def _trip_count(node, constants: dict) -> int:
 class OnnxModel:
     def __init__(self, data: bytes):
         """The model stored as `data`; DataError if it references external data (never read)."""
+        import onnxruntime as ort
+
         model = _parse(data)
         external = _external(model)
         if external:
@@ -234,6 +237,8 @@ class OnnxModel:
 
     def predict(self, feeds: dict[str, np.ndarray], progress: Progress | None = None) -> list[np.ndarray]:
         """The outputs for `feeds`; cancelling `progress` terminates the run (sqlml's Cancelled)."""
+        import onnxruntime as ort
+
         run = ort.RunOptions()
         run.log_severity_level = 4  # a terminated run is not an error to log
         with (progress or Progress()).stopping(lambda: setattr(run, "terminate", True)):
@@ -284,3 +289,15 @@ class OnnxModel:
             raise
         except Exception as exc:  # onnx, protobuf and ONNX Runtime raise their own types for a bad file
             raise DataError(f"{what} is not an ONNX model sqlml can run: {exc}") from None
+
+
+def model_path_given(options: dict) -> None:
+    if not options["model_path"]:
+        raise ProgrammingError("OPTIONS: model_type='onnx' needs model_path='file.onnx', the model to import")
+
+
+# an imported model: CREATE MODEL m OPTIONS(model_type='onnx', model_path=...), read from the file, not trained
+FAMILIES = (
+    Family("onnx", "imported", {"model_path": Option("str")}, load=OnnxModel.load, artifact_format="onnx",
+           linear_encoding=False, rules=(model_path_given,), import_from=OnnxModel.imported),
+)

@@ -14,11 +14,12 @@ from __future__ import annotations
 import json
 
 import numpy as np
-from sklearn.decomposition import PCA
 
+from sqlml.engine.families.base import Family, ScoreQuantiles, TrainData, compiled_by
+from sqlml.engine.families.common import SEED
+from sqlml.engine.families.options import Option
 from sqlml.engine.store.artifacts import expect, numbers
-from sqlml.engine.families.base import ScoreQuantiles, TrainData
-from sqlml.errors import DataError
+from sqlml.errors import DataError, ProgrammingError
 
 
 class PCAModel:
@@ -66,6 +67,8 @@ class PCAModel:
 
 
 def fit_pca(data: TrainData) -> PCAModel:
+    from sklearn.decomposition import PCA
+
     options = data.options
     n_components = options["num_principal_components"] or options["pca_explained_variance_ratio"]
     most = min(data.X.shape)
@@ -76,3 +79,23 @@ def fit_pca(data: TrainData) -> PCAModel:
     estimator = PCAModel(model.components_, model.mean_, model.explained_variance_, model.explained_variance_ratio_)
     estimator.anomaly_quantiles = ScoreQuantiles.of(estimator.reconstruction_error(data.X))
     return estimator
+
+
+def components(options: dict) -> None:
+    """Exactly one of the two ways to say how many components, the ratio with a solver that takes it."""
+    if (options["num_principal_components"] is None) == (options["pca_explained_variance_ratio"] is None):
+        raise ProgrammingError("OPTIONS: set exactly one of num_principal_components and "
+                               "pca_explained_variance_ratio")
+    if options["pca_explained_variance_ratio"] is not None and options["pca_solver"] == "RANDOMIZED":
+        raise ProgrammingError("OPTIONS: pca_explained_variance_ratio needs pca_solver FULL or AUTO; "
+                               "RANDOMIZED takes num_principal_components")
+
+
+OPTIONS = {"num_principal_components": Option("int", low=1, high=10_000),
+           "pca_explained_variance_ratio": Option("float", low=0.0, high=1.0, open_low=True),
+           "scale_features": Option("bool", default=True, tunable=False),
+           "pca_solver": Option("enum", ("FULL", "RANDOMIZED", "AUTO"), default="AUTO"), "seed": SEED}
+FAMILIES = (
+    Family("pca", "dimensionality_reduction", OPTIONS, fit_pca, PCAModel.load, "json", scale_option="scale_features",
+           rules=(components,), compile_sql=compiled_by("linear"), onnx_builder="pca", quantize=("INT8", "FLOAT16")),
+)

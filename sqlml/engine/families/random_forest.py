@@ -16,13 +16,11 @@ from collections import deque
 from zipfile import ZipFile
 
 import numpy as np
-import skops.io as sio
-from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
-from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
-from sklearn.tree._tree import Tree
 
+from sqlml.engine.families.base import FLOAT32_MAX, Family, TrainData
+from sqlml.engine.families.common import CLASS_WEIGHTS, CLASSIFIER_RULES, SPLIT, TUNING, data_split, tree_options
 from sqlml.engine.store.artifacts import check_trees, expect, is_integer
-from sqlml.engine.families.base import TrainData
+from sqlml.errors import ProgrammingError
 
 TRUSTED_TYPES = ["sklearn.tree._tree.Tree"]
 
@@ -32,15 +30,31 @@ class ForestModel:
         self.forest = forest
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        if isinstance(self.forest, RandomForestClassifier):
+        if hasattr(self.forest, "classes_"):
             return self.forest.predict_proba(X)
         return self.forest.predict(X)
+
+    def raw_scores(self, X: np.ndarray) -> np.ndarray:
+        """The scores ML.EXPLAIN_PREDICT explains: values, or class probabilities (a forest has no other)."""
+        return self.predict(X).reshape(len(X), -1)
+
+    def splits(self):
+        """(matrix column, gain, cover) of every split of every tree (ML.FEATURE_IMPORTANCE)."""
+        for estimator in self.forest.estimators_:
+            tree = estimator.tree_
+            weight, impurity = tree.weighted_n_node_samples, tree.impurity
+            for i in np.nonzero(tree.children_left != -1)[0]:
+                left, right = tree.children_left[i], tree.children_right[i]
+                gain = weight[i] * impurity[i] - weight[left] * impurity[left] - weight[right] * impurity[right]
+                yield int(tree.feature[i]), float(gain), float(weight[i])
 
     @property
     def n_features(self) -> int:
         return self.forest.n_features_in_
 
     def artifact(self) -> bytes:
+        import skops.io as sio
+
         return sio.dumps(self.forest)
 
     @classmethod
@@ -58,6 +72,7 @@ def _load_checked(data: bytes, n_classes: int):
     from skops.io._general import TypeNode
     from skops.io._sklearn import TreeNode
     from skops.io._utils import LoadContext
+    from sklearn.tree._tree import Tree
 
     with ZipFile(io.BytesIO(data)) as archive:
         schema = json.loads(archive.read("schema.json"))
@@ -127,6 +142,10 @@ def _tree_children(index: int, args, state, width: int) -> tuple[np.ndarray, np.
 
 def _check_forest(forest, n_classes: int) -> None:
     """A forest of the version's kind, its trees reading its n_features_in_ features, with its classes."""
+    from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+    from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+    from sklearn.tree._tree import Tree
+
     kind, tree_kind = (RandomForestClassifier, DecisionTreeClassifier) if n_classes else \
         (RandomForestRegressor, DecisionTreeRegressor)
     if type(forest) is not kind:
@@ -145,6 +164,8 @@ def _check_forest(forest, n_classes: int) -> None:
 
 def forest_estimator(options: dict, classification: bool):
     """The scikit-learn forest for the BigQuery ML options (see module docstring)."""
+    from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+
     forest = RandomForestClassifier if classification else RandomForestRegressor
     return forest(n_estimators=options["num_parallel_tree"], max_depth=options["max_tree_depth"],
                   max_samples=options["subsample"] if options["subsample"] < 1 else None,
@@ -158,3 +179,29 @@ def fit_random_forest(data: TrainData) -> ForestModel:
     forest.fit(data.X, data.y, sample_weight=data.weights)
     forest.n_jobs = 1  # parallel prediction sums trees in a varying order: results would differ in the last bits
     return ForestModel(forest)
+
+
+def several_trees(options: dict) -> None:
+    if options["num_parallel_tree"] < 2:
+        raise ProgrammingError("OPTIONS: num_parallel_tree must be >= 2 for a random forest")
+
+
+def propose(trial) -> dict:
+    """AutoML: a candidate's hyperparameters from an optuna trial."""
+    return {"num_parallel_tree": trial.suggest_int("num_parallel_tree", 50, 200),
+            "max_tree_depth": trial.suggest_int("max_tree_depth_forest", 5, 20),
+            "colsample_bynode": trial.suggest_float("colsample_bynode", 0.3, 1.0)}
+
+
+OPTIONS = {**SPLIT, **tree_options(num_parallel_tree=100, max_tree_depth=15, subsample=0.8, colsample_bynode=0.8,
+                                   min_tree_child_weight=1, min_split_loss=0.0), **TUNING}
+_SHARED = dict(fit=fit_random_forest, load=ForestModel.load, artifact_format="skops", linear_encoding=False,
+               feature_limit=FLOAT32_MAX, search_space={"max_tree_depth": {"hparam_range": [2, 20]},
+                                                        "colsample_bynode": {"hparam_range": [0.3, 1.0]}},
+               propose=propose, explainer="sampled", importance="splits", onnx_builder="forest",
+               quantize=("FLOAT16",), quantize_auto="FLOAT16")
+FAMILIES = (
+    Family("random_forest_regressor", "regression", OPTIONS, rules=(data_split, several_trees), **_SHARED),
+    Family("random_forest_classifier", "classification", {**OPTIONS, **CLASS_WEIGHTS}, max_classes=1000,
+           rules=(data_split, several_trees, *CLASSIFIER_RULES), **_SHARED),
+)

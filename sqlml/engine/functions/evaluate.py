@@ -101,7 +101,7 @@ def training_rows_notice(model: Model) -> str:
 
 def evaluate(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.Table:
     threshold = binary_threshold(model, params)
-    supervised = model.trainer.supervised
+    supervised = model.family.supervised
     if call.input_sql is None:
         row = metrics.compute(model.task, *read_eval_predictions(model.version.eval_predictions),
                               threshold=threshold) if supervised else model.version.metrics

@@ -46,11 +46,6 @@ from sqlml.engine.store.model import Model, predicted_labels
 from sqlml.engine.functions.predict import binary_threshold, check_input, output_fields, prediction_columns
 from sqlml.engine.training.create_model import fingerprint
 from sqlml.engine.data.transform import registered
-from sqlml.engine.families.boosted_tree import BoosterModel
-from sqlml.engine.families.dnn import DNNModel
-from sqlml.engine.families.linear import LinearModel
-from sqlml.engine.families.mlp import Network
-from sqlml.engine.families.random_forest import ForestModel
 from sqlml.errors import DataError, NotSupportedError, ProgrammingError
 from sqlml.parser import MLFunction
 
@@ -90,19 +85,8 @@ def _linear_shapley(model: Model, X: np.ndarray, chosen: np.ndarray):
     return _by_feature(model, X * picked[:, :-1]), picked[:, -1], np.zeros(len(X))
 
 
-def _dnn_scores(estimator: DNNModel, X: np.ndarray) -> np.ndarray:
-    """A regression's values, else the logits the output sigmoid / softmax turns into probabilities."""
-    if not estimator.n_classes:
-        return estimator.predict(X)[:, None]
-    return Network(estimator.weights, estimator.biases, estimator.activation, 0).forward(X)  # 0: no output function
-
-
-def _forest_scores(estimator: ForestModel, X: np.ndarray) -> np.ndarray:
-    return estimator.predict(X).reshape(len(X), -1)  # values, or class probabilities
-
-
-EXACT = {BoosterModel: _tree_shap, LinearModel: _linear_shapley}
-RAW_SCORES = {DNNModel: _dnn_scores, ForestModel: _forest_scores}  # explained by sampled Shapley values
+# a family's explainer -> its exact method; "sampled": sampled Shapley values of the estimator's raw_scores
+EXACT = {"tree_shap": _tree_shap, "linear": _linear_shapley}
 
 
 def _neutral_row(model: Model) -> np.ndarray:
@@ -120,8 +104,8 @@ class Explainer:
 
     def __init__(self, model: Model, function: str, params: dict):
         count = params["num_permutations"]
-        self.model, self.method = model, EXACT.get(type(model.estimator))
-        if self.method is None and type(model.estimator) not in RAW_SCORES:
+        self.model, self.method = model, EXACT.get(model.family.explainer)
+        if self.method is None and model.family.explainer != "sampled":
             raise NotSupportedError(
                 f"ML.{function} explains boosted tree, random forest, dnn, linear_reg and logistic_reg models; "
                 f"model {model.version.qualified_name} is a {model.version.estimator_type or model.version.model_type}")
@@ -139,7 +123,7 @@ class Explainer:
         return scores, chosen, *self.method(self.model, X, chosen)
 
     def _sampled_shapley(self, model: Model, X: np.ndarray, chosen: np.ndarray):
-        raw = RAW_SCORES[type(model.estimator)]
+        raw = model.estimator.raw_scores
         (n, width), (k, d) = X.shape, self.orders.shape
         place = np.argsort(self.orders, axis=1)  # place[p, f]: the step at which ordering p adds feature f
         # from_row[p, t, j]: after t steps of ordering p, encoded column j holds the row's value, not the baseline's
@@ -149,11 +133,11 @@ class Explainer:
         for start in range(0, n * k, step):
             orders, rows = np.divmod(np.arange(start, min(start + step, n * k)), n)
             hybrid = np.where(from_row[orders], X[rows, None, :], self.base).reshape(-1, width)
-            path = _of_chosen(model, raw(model.estimator, hybrid), np.repeat(chosen[rows], d + 1)).reshape(-1, d + 1)
+            path = _of_chosen(model, raw(hybrid), np.repeat(chosen[rows], d + 1)).reshape(-1, d + 1)
             changes = np.take_along_axis(np.diff(path, axis=1), place[orders], axis=1)  # per feature
             total[rows] += changes
             squares[rows] += changes ** 2
-        baseline = _of_chosen(model, np.repeat(raw(model.estimator, self.base[None]), n, axis=0), chosen)
+        baseline = _of_chosen(model, np.repeat(raw(self.base[None]), n, axis=0), chosen)
         if self.exhaustive:
             return total / k, baseline, np.zeros(n)
         variance = np.maximum(squares - total ** 2 / k, 0.0) / (k - 1)

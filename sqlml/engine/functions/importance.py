@@ -13,39 +13,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-import numpy as np
 import pyarrow as pa
 
 from sqlml.engine.context import MLContext
 from sqlml.engine.store.model import Model
-from sqlml.engine.families.boosted_tree import BoosterModel
-from sqlml.engine.families.random_forest import ForestModel
 from sqlml.errors import ProgrammingError
 from sqlml.parser import MLFunction
-
-
-def _booster_splits(model: BoosterModel):
-    """(matrix column, gain, cover) of every split of every tree."""
-    for tree in model.booster.dump_model()["tree_info"]:
-        pending = [tree["tree_structure"]]
-        while pending:
-            node = pending.pop()
-            if "split_index" in node:
-                yield node["split_feature"], node["split_gain"], node["internal_count"]
-                pending += [node["left_child"], node["right_child"]]
-
-
-def _forest_splits(model: ForestModel):
-    for estimator in model.forest.estimators_:
-        tree = estimator.tree_
-        weight, impurity = tree.weighted_n_node_samples, tree.impurity
-        for i in np.nonzero(tree.children_left != -1)[0]:
-            left, right = tree.children_left[i], tree.children_right[i]
-            gain = weight[i] * impurity[i] - weight[left] * impurity[left] - weight[right] * impurity[right]
-            yield int(tree.feature[i]), float(gain), float(weight[i])
-
-
-SPLITS = {BoosterModel: _booster_splits, ForestModel: _forest_splits}
 
 
 def _columns(model: Model) -> tuple[list[str], list[list[str]]]:
@@ -60,13 +33,12 @@ def _columns(model: Model) -> tuple[list[str], list[list[str]]]:
 
 
 def feature_importance(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.Table:
-    splits = SPLITS.get(type(model.estimator))
-    if splits is None:
+    if model.family.importance != "splits":
         raise ProgrammingError(f"ML.FEATURE_IMPORTANCE takes a boosted tree or random forest model; model "
                                f"{model.version.qualified_name} is a {model.version.estimator_type or model.version.model_type}")
     names, owners = _columns(model)
     count, gain, cover = defaultdict(int), defaultdict(float), defaultdict(float)
-    for column, split_gain, split_cover in splits(model.estimator):
+    for column, split_gain, split_cover in model.estimator.splits():
         for name in owners[column]:
             count[name] += 1
             gain[name] += split_gain

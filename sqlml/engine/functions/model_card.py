@@ -34,7 +34,6 @@ from sqlglot import exp
 
 from sqlml.engine.context import MLContext
 from sqlml.engine.data.features import spec_leaves
-from sqlml.engine.families import BoosterModel, ForestModel, LinearModel
 from sqlml.engine.functions.card_render import (Bars, Card, Code, Curve, Section, Table, category_of, html_page,
                                                 markdown, text_of)
 from sqlml.engine.functions.predict import output_fields
@@ -62,7 +61,7 @@ def build(ctx: MLContext, model: Model, given: str | None = None, sensitive_feat
     """The card of `model`'s version; `given` is an ML function's input argument (TABLE t or (query));
     `plots` adds the ROC curve (the bar chart costs nothing)."""
     version = model.version
-    if model.task == "imported":
+    if model.family.imported:
         raise NotSupportedError(f"ML.MODEL_CARD needs a model sqlml trained; {version.qualified_name} is an "
                                 "imported ONNX model")
     reference = f"MODEL {quote_identifier(version.schema_name)}.{quote_identifier(version.model_name)}"
@@ -125,7 +124,7 @@ def _specification(model: Model, info: pa.Table) -> Section:
 
 
 def _automatic(model: Model) -> list[str]:
-    if model.trainer.linear_encoding:
+    if model.family.linear_encoding:
         scaled = "standardized, (x - mean) / std" if model.encoder.scale else "left unscaled"
         return [f"numbers: NULL read as the training mean, then {scaled}",
                 "strings, booleans, dates, times: one-hot over the training categories; NULL is a category of "
@@ -147,7 +146,7 @@ def _lineage(model: Model) -> Section:
 
 
 def _intended_use(model: Model, description: str | None) -> Section:
-    unseen = "weigh nothing (all-zero one-hot)" if model.trainer.linear_encoding else "read as missing (code 0)"
+    unseen = "weigh nothing (all-zero one-hot)" if model.family.linear_encoding else "read as missing (code 0)"
     limits = [f"It has only seen rows like those of its training query ({model.version.training_rows} rows): "
               "rows from another population, period or source may be served worse than the metrics say.",
               f"Categories unseen at training {unseen}.",
@@ -181,7 +180,7 @@ def _metrics(model: Model, run: Run, given: str | None, plots: bool) -> Section:
 
 
 def _explanations(model: Model, run: Run) -> Section:
-    if isinstance(model.estimator, (BoosterModel, ForestModel)):
+    if model.family.importance == "splits":
         table = run("FEATURE_IMPORTANCE")
         rows = sorted(table.to_pylist(), key=lambda r: -(r["importance_gain"] or 0.0))
         return Section("Explanations", [
@@ -189,7 +188,7 @@ def _explanations(model: Model, run: Run) -> Section:
             Table(table.column_names, [list(r.values()) for r in rows]),
             Bars("Average gain of the splits on each input (importance_gain)", [r["feature"] for r in rows],
                  [r["importance_gain"] or 0.0 for r in rows])])
-    if isinstance(model.estimator, LinearModel):
+    if model.family.importance == "weights":
         table = run("WEIGHTS", "STRUCT(TRUE AS standardize)")
         rows = table.to_pylist()
         size: dict[str, float] = {}
@@ -225,7 +224,7 @@ def _fairness(model: Model, run: Run, given: str | None, sensitive_feature: str 
 
 
 def _error_slices(model: Model, run: Run, given: str | None) -> Section:
-    if not model.trainer.supervised:
+    if not model.family.supervised:
         return Section("Error slices", ["Not applicable: the model has no label."])
     if given is None:
         return Section("Error slices", ["Not computed: ML.MODEL_CARD(MODEL m, TABLE t | (query)) adds "

@@ -18,30 +18,21 @@ import numpy as np
 import pyarrow as pa
 
 from sqlml.engine.context import MLContext, batch_rows, calls_ml
-from sqlml.engine.compiled import kmeans as kmeans_sql
-from sqlml.engine.compiled import linear as linear_sql
 from sqlml.engine.store.model import Model, predicted_labels
-from sqlml.engine.families.kmeans import MAX_NEAREST, KMeansModel
-from sqlml.engine.families.linear import LinearModel
-from sqlml.engine.families.pca import PCAModel
+from sqlml.engine.families.kmeans import MAX_NEAREST
 from sqlml.errors import ProgrammingError
 from sqlml.engine.sqltext.quoting import quote_identifier
 from sqlml.parser import MLFunction
 
 
-# estimators whose ML.PREDICT compiles to SQL; compile_predict returns None for inputs it cannot take
-SQL_COMPILERS = {LinearModel: linear_sql.compile_predict, PCAModel: linear_sql.compile_predict,
-                 KMeansModel: kmeans_sql.compile_predict}
-
-
 def output_fields(model: Model) -> list[pa.Field]:
     """The columns ML.PREDICT appends for `model`."""
-    if model.task == "imported":
+    if model.family.imported:
         return model.estimator.fields()
-    if model.task == "clustering":
+    if model.family.clustering:
         entry = pa.struct([("centroid_id", pa.int64()), ("distance", pa.float64())])
         return [pa.field("centroid_id", pa.int64()), pa.field("nearest_centroids_distance", pa.list_(entry))]
-    if model.task == "dimensionality_reduction":
+    if model.family.reduces_dimensions:
         return [pa.field(f"principal_component_{i + 1}", pa.float64()) for i in range(len(model.estimator.coef))]
     label = model.version.label
     if not model.is_classifier:
@@ -52,11 +43,11 @@ def output_fields(model: Model) -> list[pa.Field]:
 
 def prediction_columns(model: Model, scores: np.ndarray, threshold: float | None) -> list[pa.Array]:
     """Arrow columns of predictions for one batch of scores."""
-    if model.task == "imported":
+    if model.family.imported:
         return model.estimator.columns(scores)
-    if model.task == "clustering":
+    if model.family.clustering:
         return _cluster_columns(scores)
-    if model.task == "dimensionality_reduction":
+    if model.family.reduces_dimensions:
         return [pa.array(component, pa.float64()) for component in scores.T]
     if not model.is_classifier:
         return [pa.array(scores, pa.float64())]
@@ -110,7 +101,7 @@ def predict(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.
     threshold = binary_threshold(model, params)
     query = ctx.model_input(call, model)
     internal = model.internal_columns()
-    compiler = SQL_COMPILERS.get(type(model.estimator))
+    compiler = model.family.compile_sql  # returns None for inputs it cannot take
     if compiler is not None and not calls_ml(query):
         relation = ctx.relation(query)  # bound, not run: gives the input's columns and types
         compiled = compiler(model, query, relation, check_input(model, relation.columns), threshold)
@@ -126,7 +117,7 @@ def predict(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.
     def batches():
         rows = 0
         for batch, features in _encoded_ahead(reader, lambda b: model.features(b, mapping)):
-            scores = model.estimator.predict(features, ctx.progress) if model.task == "imported" else \
+            scores = model.estimator.predict(features, ctx.progress) if model.family.imported else \
                 model.estimator.predict(features)  # a cancel terminates an ONNX Runtime run in flight
             columns = prediction_columns(model, scores, threshold)
             rows += batch.num_rows

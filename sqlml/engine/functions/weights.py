@@ -13,7 +13,6 @@ import numpy as np
 import pyarrow as pa
 
 from sqlml.engine.context import MLContext
-from sqlml.engine.families.linear import LinearModel
 from sqlml.engine.store.model import Model
 from sqlml.errors import ProgrammingError
 from sqlml.parser import MLFunction
@@ -40,7 +39,7 @@ def _weight_rows(model: Model, coef: np.ndarray, intercept: float, standardize: 
 
 
 def weights(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.Table:
-    if not isinstance(model.estimator, LinearModel):
+    if model.family.importance != "weights":
         raise ProgrammingError(f"ML.WEIGHTS takes a linear_reg or logistic_reg model; model "
                                f"{model.version.qualified_name} is a {model.version.estimator_type or model.version.model_type}")
     standardize, estimator = params["standardize"], model.estimator

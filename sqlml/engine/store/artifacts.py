@@ -57,13 +57,14 @@ def verify(version: ModelVersion) -> None:
                         "SHA-256 check; the catalog row was altered or damaged")
 
 
-def check_schema(version: ModelVersion, task: str, scale_option: str | None) -> None:
-    """The version's classes, options and feature specs are what a model of `task` is loaded with."""
+def check_schema(version: ModelVersion, classifier: bool, scale_option: str | None) -> None:
+    """The version's classes, options and feature specs are what a model (a `classifier` or not) is loaded
+    with."""
     if not isinstance(version.options, dict):
         raise ValueError("options is not a JSON object")
     if scale_option is not None and not isinstance(version.options.get(scale_option), bool):
         raise ValueError(f"option {scale_option} is not a BOOL")
-    _check_classes(version.classes, version.label_type, task == "classification")
+    _check_classes(version.classes, version.label_type, classifier)
     if not isinstance(version.features, list):
         raise ValueError("features is not a list of feature specs")
     for spec in version.features:

@@ -11,7 +11,7 @@ from sqlml.engine.store import artifacts
 from sqlml.engine.store import catalog
 from sqlml.engine.store.catalog import ModelVersion
 from sqlml.engine.data.features import FeatureEncoder, find_column
-from sqlml.engine.families import TRAINERS
+from sqlml.engine.families import FAMILIES
 from sqlml.engine.data.transform import Transform
 from sqlml.errors import DataError, ProgrammingError
 
@@ -30,25 +30,25 @@ class Model:
                             f"{version.version} cannot be loaded safely: {exc}") from None
 
     def _load(self, version: ModelVersion) -> None:
-        """The trainer, estimator, encoder, TRANSFORM and classes of a version, each checked against the
+        """The family, estimator, encoder, TRANSFORM and classes of a version, each checked against the
         others (artifacts.py) before the estimator's library and the encoder use them."""
         kind = version.estimator_type or version.model_type
-        if kind not in TRAINERS:
+        if kind not in FAMILIES or FAMILIES[kind].load is None:
             raise ValueError(f"model_type {kind!r} is unknown")
-        self.trainer = TRAINERS[kind]
-        artifacts.check_schema(version, self.trainer.task, self.trainer.scale_option)
-        self.estimator = self.trainer.load(version.artifact, len(version.classes or ()))
-        if self.task != "imported":  # an imported ONNX model reads its own inputs
-            artifacts.check_width(version.features, self.trainer.linear_encoding, self.estimator.n_features)
-        self.encoder = FeatureEncoder(version.features, self.trainer.linear_encoding,
-                                      self.trainer.scales(version.options), self.trainer.feature_limit)
+        self.family = FAMILIES[kind]  # AutoML: the winning family
+        artifacts.check_schema(version, self.family.classifier, self.family.scale_option)
+        self.estimator = self.family.load(version.artifact, len(version.classes or ()))
+        if not self.family.imported:  # an imported ONNX model reads its own inputs
+            artifacts.check_width(version.features, self.family.linear_encoding, self.estimator.n_features)
+        self.encoder = FeatureEncoder(version.features, self.family.linear_encoding,
+                                      self.family.scales(version.options), self.family.feature_limit)
         self.transform = Transform.load(version.transform)
         self.classes = None if version.classes is None else pa.array(
             version.classes, type=pa.type_for_alias(version.label_type))
 
     @property
     def task(self) -> str:
-        return self.trainer.task
+        return self.family.task
 
     @property
     def is_classifier(self) -> bool:
@@ -63,7 +63,7 @@ class Model:
 
     def resolve(self, names: list[str]) -> dict[str, str]:
         """Feature -> the column of an input_sql() result (`names`) that carries it."""
-        if self.task == "imported":
+        if self.family.imported:
             return self.estimator.resolve(names)
         if self.transform is None:
             return self.encoder.resolve(names)
@@ -83,12 +83,12 @@ class Model:
     def features(self, batch: pa.RecordBatch | pa.Table, mapping: dict[str, str] | None = None):
         """What the estimator reads for the rows of `batch`: the feature matrix (an imported model: its
         input tensors)."""
-        if self.task == "imported":
+        if self.family.imported:
             return self.estimator.feeds(batch, mapping or self.resolve(batch.schema.names))
         return self.encoder.transform(batch, mapping)
 
     def scores(self, batch: pa.RecordBatch | pa.Table, mapping: dict[str, str] | None = None) -> np.ndarray:
-        """The estimator's scores (see trainers.Estimator) for the rows of `batch`."""
+        """The estimator's scores (see families.base.Estimator) for the rows of `batch`."""
         return self.estimator.predict(self.features(batch, mapping))
 
 

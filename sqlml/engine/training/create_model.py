@@ -8,29 +8,25 @@ from __future__ import annotations
 import hashlib
 import io
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sqlml.engine.training import automl
-from sqlml.engine.store import catalog
 from sqlml.engine import metrics
-from sqlml.engine.data import transform
-from sqlml.engine.training import tuning
-from sqlml.engine.training import fairness_constraint as fairness
-from sqlml.engine.store.catalog import ModelVersion
 from sqlml.engine.context import MLContext
+from sqlml.engine.data import transform
 from sqlml.engine.data.features import ColumnIndex, FeatureEncoder, find_column, fit_features, recount_distributions
-from sqlml.engine.families import TRAINERS, TrainData, Trainer
+from sqlml.engine.families import FAMILIES, Family, TrainData, validate_options
 from sqlml.engine.families.base import SAMPLE_ROWS, record_iteration, training_sample
-from sqlml.engine.families.onnx_model import OnnxModel
 from sqlml.engine.sqltext.sql_types import sql_type
+from sqlml.engine.store import catalog
+from sqlml.engine.store.catalog import ModelVersion
+from sqlml.engine.training import automl, tuning
 from sqlml.errors import DataError, IntegrityError, NotSupportedError, ProgrammingError, did_you_mean
 from sqlml.parser import CreateModel
-from sqlml.parser.options import validate_options
 
 AUTO_SPLIT_MIN_ROWS, AUTO_SPLIT_MAX_ROWS, AUTO_SPLIT_MAX_EVAL = 500, 50_000, SAMPLE_ROWS
 
@@ -47,8 +43,8 @@ def _label_column(table: pa.Table, options: dict) -> str:
     return found
 
 
-def _check_label_type(label: str, dtype: pa.DataType, trainer: Trainer, model_type: str) -> None:
-    if trainer.task == "regression":
+def _check_label_type(label: str, dtype: pa.DataType, family: Family, model_type: str) -> None:
+    if not family.classifier:
         if not (pa.types.is_integer(dtype) or pa.types.is_floating(dtype) or pa.types.is_decimal(dtype)):
             raise ProgrammingError(f"label column '{label}' has type {sql_type(dtype)}; {model_type} needs a numeric "
                                    "label (use a classifier for categories)")
@@ -167,13 +163,13 @@ def _prepare_unsupervised(table: pa.Table, options: dict) -> Prepared:
     return Prepared(table, None, features, None, None, np.arange(table.num_rows), np.arange(0), init_idx=init_idx)
 
 
-def _prepare(table: pa.Table, options: dict, trainer: Trainer) -> Prepared:
+def _prepare(table: pa.Table, options: dict, family: Family) -> Prepared:
     """Label checks, NULL-label drop, class encoding and the split; returns what training needs."""
-    if not trainer.supervised:
+    if not family.supervised:
         return _prepare_unsupervised(table, options)
     model_type = options["model_type"]
     label = _label_column(table, options)
-    _check_label_type(label, table.column(label).type, trainer, model_type)
+    _check_label_type(label, table.column(label).type, family, model_type)
     for option in ("data_split_col", "sensitive_feature"):  # columns that are never features
         if options.get(option) is not None:
             found = find_column(table.column_names, options[option])
@@ -195,14 +191,14 @@ def _prepare(table: pa.Table, options: dict, trainer: Trainer) -> Prepared:
         raise ProgrammingError("the training query has no feature columns besides the label")
     classes = None
     y_all = table.column(label)
-    if trainer.task == "classification":
+    if family.classifier:
         classes = pc.unique(y_all).sort()
         if len(classes) < 2:
             raise DataError(f"label column '{label}' has a single class ({classes[0].as_py()!r}); a "
                             "classifier needs at least two")
-        if len(classes) > trainer.max_classes:
+        if len(classes) > family.max_classes:
             raise DataError(f"label column '{label}' has {len(classes)} classes; {model_type} supports "
-                            f"at most {trainer.max_classes}")
+                            f"at most {family.max_classes}")
         y = pc.index_in(y_all, value_set=classes).to_numpy(zero_copy_only=False).astype(np.int64)
     else:
         y = pc.cast(y_all, pa.float64()).to_numpy(zero_copy_only=False)
@@ -221,28 +217,28 @@ def _prepare(table: pa.Table, options: dict, trainer: Trainer) -> Prepared:
     return Prepared(table, label, features, classes, y, train_idx, eval_idx, dropped)
 
 
-def _fit(trainer: Trainer, data: TrainData, eval_X: np.ndarray, eval_y: np.ndarray | None) -> tuple:
+def _fit(family: Family, data: TrainData, eval_X: np.ndarray, eval_y: np.ndarray | None) -> tuple:
     """(estimator, metrics, evaluation scores, tuning trials, training history): one training, or
     num_trials of them (then the optimal trial's)."""
 
     def train_once(options: dict, progress=data.progress) -> tuple:
         run = replace(data, options=options, history=[], progress=progress)
         started = time.perf_counter()
-        estimator = trainer.fit(run)
+        estimator = family.fit(run)
         scores = estimator.predict(eval_X)
-        row = metrics.compute(trainer.task, eval_y, scores, eval_X)
+        row = metrics.compute(family.task, eval_y, scores, eval_X)
         if not run.history:  # a single-shot solver: one row, its losses on the training and evaluation rows
             sample = training_sample(len(run.X), options["seed"])
-            record_iteration(run.history, started, metrics.loss(trainer.task, None if run.y is None else run.y[sample],
+            record_iteration(run.history, started, metrics.loss(family.task, None if run.y is None else run.y[sample],
                                                                 estimator.predict(run.X[sample])),
-                             metrics.loss(trainer.task, eval_y, scores) if data.X_eval is not None else None)
+                             metrics.loss(family.task, eval_y, scores) if data.X_eval is not None else None)
         return estimator, row, scores, run.history
 
     if data.options.get("num_trials", 1) == 1:
         estimator, row, scores, history = train_once(data.options)
         return estimator, row, scores, [], history
     quiet = data.progress.silent()  # trials may run in parallel: tuning reports finished trials
-    trials, objective = tuning.run_trials(data.options, trainer.task, lambda options: train_once(options, quiet),
+    trials, objective = tuning.run_trials(data.options, family.task, lambda options: train_once(options, quiet),
                                           data.progress)
     best = tuning.optimal(trials, objective)
     records = [catalog.TrialRecord(
@@ -254,12 +250,7 @@ def _fit(trainer: Trainer, data: TrainData, eval_X: np.ndarray, eval_y: np.ndarr
     return estimator, row, scores, records, history
 
 
-# options a warm start inherits from the version it continues (changing them is an error)
-KEPT_BY_WARM_START = ("num_clusters", "standardize_features", "distance_type", "hidden_units", "activation_fn",
-                      "fit_intercept")
-
-
-def _warm_start_from(ctx: MLContext, statement: CreateModel, options: dict, name: tuple[str, str]):
+def _warm_start_from(ctx: MLContext, statement: CreateModel, options: dict, family: Family, name: tuple[str, str]):
     """The Model a warm_start=TRUE statement continues; ProgrammingError when it cannot."""
     schema, model = name
     if not statement.args.get("replace") or catalog.active_version(ctx.cur, schema, model) is None:
@@ -276,9 +267,7 @@ def _warm_start_from(ctx: MLContext, statement: CreateModel, options: dict, name
     if wanted and wanted[0].lower() != previous.version.label.lower():
         raise ProgrammingError(f"OPTIONS: warm_start=TRUE keeps the label '{previous.version.label}'")
     given = statement.options_dict
-    for option in KEPT_BY_WARM_START:  # what the continued estimator's shape and inputs depend on
-        if option not in options:
-            continue
+    for option in family.warm_start_kept:  # what the continued estimator's shape and inputs depend on
         kept = previous.version.options[option]
         if option in given and options[option] != kept:
             raise ProgrammingError(f"OPTIONS: warm_start=TRUE keeps {option} = {kept!r}; it cannot change to "
@@ -287,7 +276,7 @@ def _warm_start_from(ctx: MLContext, statement: CreateModel, options: dict, name
     return previous
 
 
-def _continue_with(previous, prep: Prepared) -> None:
+def _continue_with(previous, prep: Prepared, family: Family) -> None:
     """Fit `prep` to the version warm_start continues: its features (unless TRANSFORM makes them), and its
     classes for the labels."""
     if previous.transform is None:
@@ -302,9 +291,9 @@ def _continue_with(previous, prep: Prepared) -> None:
         if unknown:
             raise DataError(f"warm_start=TRUE keeps the model's classes {previous.classes.to_pylist()}; the rows "
                             f"have new class(es) {unknown}")
-        if previous.version.model_type == "logistic_reg" and len(prep.classes) < len(previous.classes):
+        if family.warm_start_all_classes and len(prep.classes) < len(previous.classes):
             missing = sorted(set(previous.classes.to_pylist()) - set(prep.classes.to_pylist()), key=str)
-            raise DataError(f"warm_start=TRUE of a logistic_reg needs rows of every class it knows; missing: "
+            raise DataError(f"warm_start=TRUE of a {family.model_type} needs rows of every class it knows; missing: "
                             f"{missing}")
         prep.y = pc.index_in(prep.classes.take(pa.array(prep.y)), value_set=previous.classes).to_numpy()
         prep.classes = previous.classes
@@ -317,101 +306,177 @@ def _training_info(previous, history: list[dict]) -> list[dict]:
     return runs + [{"training_run": run, **row} for row in history]
 
 
+@dataclass
+class Features:
+    """The prepared rows as the estimator reads them: the TRANSFORM fitted (or kept), the feature columns."""
+
+    prep: Prepared
+    fitted: transform.Transform | None
+    table: pa.Table  # every row after TRANSFORM, in the prepared order
+    names: list[str]
+
+    @property
+    def train_rows(self) -> pa.Table:
+        idx = self.prep.train_idx
+        return self.table if len(idx) == self.table.num_rows else self.table.take(idx)
+
+
 def create_model(ctx: MLContext, statement: CreateModel) -> None:
     """Run a CREATE [OR REPLACE] MODEL [IF NOT EXISTS] statement."""
-    cur = ctx.cur
     options = validate_options(statement.options_dict)
-    schema, name = catalog.resolve_name(cur, statement.name, new=True)
-    if catalog.active_version(cur, schema, name) is not None:
-        if statement.args.get("exists"):
-            return
-        if not statement.args.get("replace"):
-            raise IntegrityError(f"model {schema}.{name} already exists; use CREATE OR REPLACE MODEL "
-                                 "to add a new version, or CREATE MODEL IF NOT EXISTS")
-    if options["model_type"] == "onnx":
-        _store(cur, statement, _imported(ctx, statement, schema, name, options))
+    family = FAMILIES[options["model_type"]]
+    schema, name = catalog.resolve_name(ctx.cur, statement.name, new=True)
+    if _kept_as_is(ctx.cur, statement, schema, name):
+        return
+    if family.imported:
+        _store(ctx.cur, statement, _imported(ctx, statement, family, (schema, name), options))
         return
     if statement.query_sql is None:
         raise ProgrammingError("CREATE MODEL needs AS <query> (only model_type='onnx' imports a model without one)")
-    # AutoML prepares the data as its first family does, then trains the family its search picks
-    trainer = TRAINERS[automl.FAMILIES[automl.TASKS[options["model_type"]]][0]
-                       if options["model_type"] in automl.TASKS else options["model_type"]]
-    previous = _warm_start_from(ctx, statement, options, (schema, name)) if options.get("warm_start") else None
+    previous = _warm_start_from(ctx, statement, options, family, (schema, name)) if options.get("warm_start") \
+        else None
     data = ctx.read_table(ctx.part(statement.query_sql, statement.query_start))
-    label = options["input_label_cols"][0] if trainer.supervised else None
+    # AutoML prepares the data as its first candidate family does, then trains the family its search picks
+    preparing = family if family.search is None else automl.candidates(family.task)[0]
+    features = _features(ctx, statement, options, preparing, data, previous)
+    encoding = _encoding(preparing, family.search, options, features, previous)
+    train, eval_X, eval_y = _train_data(ctx, options, encoding, features, previous)
+    family = encoding.family
+    if options.get("fairness_constraint"):
+        family = _fairness_constrained(family, features, options)
+    estimator, row, eval_scores, trials, history = _fit(family, train, eval_X, eval_y)
+    prep = features.prep
+    record = ModelVersion(
+        schema_name=schema, model_name=name, version=0, model_type=options["model_type"], options=options,
+        label=prep.label, label_type=None if prep.label is None else str(prep.table.column(prep.label).type),
+        classes=_class_list(prep), transform=features.fitted and features.fitted.state(), features=encoding.specs,
+        training_sql=statement.query_sql, training_rows=len(prep.train_idx), eval_rows=len(prep.eval_idx),
+        dropped_rows=prep.dropped, data_fingerprint=fingerprint(ctx.cur, data), metrics=row,
+        training_info=_training_info(previous, history), estimator_type=encoding.estimator_type,
+        eval_predictions=_eval_predictions_blob(eval_y, eval_scores),
+        artifact_format=family.artifact_format, artifact=estimator.artifact())
+    _store(ctx.cur, statement, record, trials or encoding.trials)
+    ctx.notices += filter(None, [label_notice(record)])
+
+
+def _kept_as_is(cur, statement: CreateModel, schema: str, name: str) -> bool:
+    """True when the model exists and the statement says IF NOT EXISTS; IntegrityError when it exists and
+    the statement does not replace it."""
+    if catalog.active_version(cur, schema, name) is None:
+        return False
+    if statement.args.get("exists"):
+        return True
+    if not statement.args.get("replace"):
+        raise IntegrityError(f"model {schema}.{name} already exists; use CREATE OR REPLACE MODEL "
+                             "to add a new version, or CREATE MODEL IF NOT EXISTS")
+    return False
+
+
+def _class_list(prep: Prepared) -> list | None:
+    return None if prep.classes is None else prep.classes.to_pylist()
+
+
+def _features(ctx: MLContext, statement: CreateModel, options: dict, family: Family, data: pa.Table,
+              previous) -> Features:
+    """The training query's rows prepared (label, classes, split) and run through the TRANSFORM clause, fitted
+    on the training rows (warm_start: the model's own TRANSFORM)."""
+    label = options["input_label_cols"][0] if family.supervised else None
     items = statement.args.get("transform")
     named = items and transform.parse_items(items, data.column_names, label,
                                             (options.get("data_split_col"), options.get("kmeans_init_col"),
                                              options.get("sensitive_feature")))
-    fitted = previous.transform if previous is not None else None  # warm_start keeps the model's TRANSFORM
+    fitted = previous.transform if previous is not None else None
     label_output = transform.label_output(named, label) if named and label else fitted and fitted.label_output()
-    prep = _prepare(transform.label_values(cur, data, *label_output) if label_output else data, options, trainer)
+    prep = _prepare(transform.label_values(ctx.cur, data, *label_output) if label_output else data, options, family)
     if previous is not None:
-        _continue_with(previous, prep)
-    table, y, train_idx, eval_idx = prep.table, prep.y, prep.train_idx, prep.eval_idx
+        _continue_with(previous, prep, family)
     if named:  # the features are the TRANSFORM's outputs, fitted on the training rows
-        fitted = transform.fit(cur, named, table.take(train_idx), prep.label)
-        if not fitted.features:
-            raise ProgrammingError("TRANSFORM outputs no feature besides the label")
-        sensitive = options.get("sensitive_feature")
-        reading = [o["name"] for o in fitted.features
-                   if sensitive and sensitive.lower() in {c.lower() for c in o["reads"]}]
-        if reading:
-            raise ProgrammingError(f"OPTIONS: sensitive_feature '{sensitive}' serves the fairness constraint only and "
-                                   f"is never a feature; TRANSFORM output(s) {', '.join(reading)} read it")
-    feature_names = prep.features
-    if fitted is not None:
-        feature_names = [output["name"] for output in fitted.features]
-        table = fitted.apply(cur, table)
-    train_rows = table if len(train_idx) == table.num_rows else table.take(train_idx)
-    class_list = None if prep.classes is None else prep.classes.to_pylist()
-    fit_options, estimator_type, search_trials = options, None, []
-    if previous is None:
-        specs = fit_features(train_rows, feature_names)
-        if options["model_type"] in automl.TASKS:
-            estimator_type, fit_options, search_trials = automl.search(options, specs, train_rows, y[train_idx],
-                                                                       len(class_list or ()))
-            trainer = TRAINERS[estimator_type]
-        encoder = FeatureEncoder(specs, trainer.linear_encoding, trainer.scales(fit_options), trainer.feature_limit)
-    else:  # the previous version's preprocessing, so that its estimator reads the new rows as it read the old;
-        # the distributions ML.VALIDATE_DATA_SKEW compares with are of this version's own training rows
-        specs, encoder = recount_distributions(previous.version.features, train_rows), previous.encoder
-    X = encoder.transform(train_rows)
+        fitted = transform.fit(ctx.cur, named, prep.table.take(prep.train_idx), prep.label)
+        _check_transform_outputs(fitted, options)
+    if fitted is None:
+        return Features(prep, None, prep.table, prep.features)
+    return Features(prep, fitted, fitted.apply(ctx.cur, prep.table), [output["name"] for output in fitted.features])
+
+
+def _check_transform_outputs(fitted: transform.Transform, options: dict) -> None:
+    """A TRANSFORM outputs some feature, none reading the sensitive_feature."""
+    if not fitted.features:
+        raise ProgrammingError("TRANSFORM outputs no feature besides the label")
+    sensitive = options.get("sensitive_feature")
+    reading = [o["name"] for o in fitted.features
+               if sensitive and sensitive.lower() in {c.lower() for c in o["reads"]}]
+    if reading:
+        raise ProgrammingError(f"OPTIONS: sensitive_feature '{sensitive}' serves the fairness constraint only and "
+                               f"is never a feature; TRANSFORM output(s) {', '.join(reading)} read it")
+
+
+@dataclass
+class Encoding:
+    """The family that trains, with its options, and how it reads the rows (AutoML: its search's winner)."""
+
+    family: Family
+    options: dict
+    encoder: FeatureEncoder
+    specs: list[dict]  # the feature specs the version stores
+    estimator_type: str | None = None  # AutoML: the winning model_type
+    trials: list = field(default_factory=list)  # AutoML: every candidate, as TrialRecords
+
+
+def _encoding(family: Family, search, options: dict, features: Features, previous) -> Encoding:
+    """`family`'s encoding of the features fitted on the training rows, or with AutoML's `search`, the winner's.
+    A warm start keeps the previous version's preprocessing, so that its estimator reads the new rows as it
+    read the old (the distributions ML.VALIDATE_DATA_SKEW compares with are of this version's own rows)."""
+    train_rows = features.train_rows
+    if previous is not None:
+        return Encoding(family, options, previous.encoder,
+                        recount_distributions(previous.version.features, train_rows))
+    specs = fit_features(train_rows, features.names)
+    if search is None:
+        return Encoding(family, options, _encoder(family, specs, options), specs)
+    y = features.prep.y[features.prep.train_idx]
+    winner, options, trials = search(options, specs, train_rows, y, len(_class_list(features.prep) or ()))
+    return Encoding(FAMILIES[winner], options, _encoder(FAMILIES[winner], specs, options), specs, winner, trials)
+
+
+def _encoder(family: Family, specs: list[dict], options: dict) -> FeatureEncoder:
+    return FeatureEncoder(specs, family.linear_encoding, family.scales(options), family.feature_limit)
+
+
+def _train_data(ctx: MLContext, options: dict, encoding: Encoding, features: Features,
+                previous) -> tuple[TrainData, np.ndarray, np.ndarray | None]:
+    """What the trainer reads, and the rows metrics are measured on: the evaluation split; without one, the
+    training rows (kmeans, pca) or a sample of them (NO_SPLIT, AUTO_SPLIT under 500 rows)."""
+    prep, table = features.prep, features.table
+    y, train_idx, eval_idx = prep.y, prep.train_idx, prep.eval_idx
+    class_list, encoder = _class_list(prep), encoding.encoder
+    X = encoder.transform(features.train_rows)
     X_eval = encoder.transform(table.take(eval_idx)) if len(eval_idx) else None
-    data_for_fit = TrainData(
-        X=X, y=None if y is None else y[train_idx], options=fit_options, n_classes=len(class_list or ()),
+    data = TrainData(
+        X=X, y=None if y is None else y[train_idx], options=encoding.options, n_classes=len(class_list or ()),
         weights=None if class_list is None else _class_weights(y[train_idx], class_list, options),
         X_eval=X_eval, y_eval=y[eval_idx] if len(eval_idx) else None,
         categorical_indices=encoder.categorical_indices,
         X_init=None if prep.init_idx is None else encoder.transform(table.take(prep.init_idx)),
         init=previous and previous.estimator, progress=ctx.progress)
     if len(eval_idx):
-        eval_X, eval_y = X_eval, y[eval_idx]
-    elif y is None:  # kmeans, pca: metrics of all the training rows
-        eval_X, eval_y = X, None
-    else:  # no evaluation split (NO_SPLIT, AUTO_SPLIT under 500 rows): a sample of the training rows
-        sample = training_sample(len(train_idx), options["seed"])
-        eval_X, eval_y = X[sample], y[train_idx][sample]
-    if options.get("fairness_constraint"):
-        if len(class_list) != 2:
-            raise NotSupportedError(f"fairness_constraint needs a binary label; '{prep.label}' has "
-                                    f"{len(class_list)} classes")
-        sensitive = options["sensitive_feature"]  # a column of the query's rows (never a TRANSFORM output)
-        groups = fairness.group_keys(prep.table.take(train_idx).column(sensitive), sensitive, "OPTIONS")
-        trainer = replace(trainer, fit=fairness.mitigated(trainer.fit, groups, options))
-    estimator, row, eval_scores, trials, history = _fit(trainer, data_for_fit, eval_X, eval_y)
-    label = prep.label
-    label_type = None if label is None else str(prep.table.column(label).type)
-    record = ModelVersion(
-        schema_name=schema, model_name=name, version=0, model_type=options["model_type"], options=options,
-        label=label, label_type=label_type, classes=class_list, transform=fitted and fitted.state(),
-        features=specs, training_sql=statement.query_sql, training_rows=len(train_idx), eval_rows=len(eval_idx),
-        dropped_rows=prep.dropped, data_fingerprint=fingerprint(cur, data), metrics=row,
-        training_info=_training_info(previous, history), estimator_type=estimator_type,
-        eval_predictions=_eval_predictions_blob(eval_y, eval_scores),
-        artifact_format=trainer.artifact_format, artifact=estimator.artifact())
-    _store(cur, statement, record, trials or search_trials)
-    ctx.notices += filter(None, [label_notice(record)])
+        return data, X_eval, y[eval_idx]
+    if y is None:
+        return data, X, None
+    sample = training_sample(len(train_idx), options["seed"])
+    return data, X[sample], y[train_idx][sample]
+
+
+def _fairness_constrained(family: Family, features: Features, options: dict) -> Family:
+    """The family training under options' fairness_constraint (engine/training/fairness_constraint.py)."""
+    from sqlml.engine.training import fairness_constraint as fairness
+
+    prep = features.prep
+    if len(prep.classes) != 2:
+        raise NotSupportedError(f"fairness_constraint needs a binary label; '{prep.label}' has "
+                                f"{len(prep.classes)} classes")
+    sensitive = options["sensitive_feature"]  # a column of the query's rows (never a TRANSFORM output)
+    groups = fairness.group_keys(prep.table.take(prep.train_idx).column(sensitive), sensitive, "OPTIONS")
+    return replace(family, fit=fairness.mitigated(family.fit, groups, options))
 
 
 CONTINUOUS_CLASSES = 20  # a numeric label with more classes than this looks like a quantity
@@ -440,17 +505,19 @@ def _store(cur, statement: CreateModel, record: ModelVersion, trials: list = ())
         catalog.insert_version(cur, record, trials)
 
 
-def _imported(ctx: MLContext, statement: CreateModel, schema: str, name: str, options: dict) -> ModelVersion:
-    """model_type='onnx': the version holding the file at model_path, where this connection may read
-    (checked by onnx, ONNX Runtime and sqlml's limits; its external data stored inline)."""
+def _imported(ctx: MLContext, statement: CreateModel, family: Family, qualified: tuple[str, str],
+              options: dict) -> ModelVersion:
+    """An imported model (model_type='onnx'): the version holding the file at model_path, where this
+    connection may read (checked by onnx, ONNX Runtime and sqlml's limits; its external data stored inline)."""
     if statement.query_sql is not None or statement.args.get("transform"):
-        raise ProgrammingError("CREATE MODEL with model_type='onnx' takes no AS query or TRANSFORM: the file at "
-                               "model_path is the model")
+        raise ProgrammingError(f"CREATE MODEL with model_type='{family.model_type}' takes no AS query or TRANSFORM: "
+                               "the file at model_path is the model")
     path = options["model_path"]
-    estimator = OnnxModel.imported(ctx.model_file(path), path)
+    estimator = family.import_from(ctx.model_file(path), path)
     data = estimator.artifact()
+    schema, name = qualified
     return ModelVersion(
-        schema_name=schema, model_name=name, version=0, model_type="onnx", options=options, label=None,
+        schema_name=schema, model_name=name, version=0, model_type=family.model_type, options=options, label=None,
         label_type=None, classes=None, features=[], training_sql=f"-- imported from {path}", training_rows=0,
         eval_rows=0, dropped_rows=0, data_fingerprint=hashlib.sha256(data).hexdigest()[:16], metrics={},
-        eval_predictions=b"", artifact_format="onnx", artifact=estimator.artifact())
+        eval_predictions=b"", artifact_format=family.artifact_format, artifact=data)

@@ -1,7 +1,7 @@
 """Hyperparameter tuning: num_trials trainings over OPTIONS' search spaces, searched by optuna.
 
 Search spaces are HPARAM_RANGE(min, max) and HPARAM_CANDIDATES([...]) option values; with num_trials > 1
-and none given, a model type's DEFAULT_SPACES are searched. hparam_tuning_algorithm VIZIER_DEFAULT is
+and none given, the family's default search_space is searched. hparam_tuning_algorithm VIZIER_DEFAULT is
 optuna's TPE sampler (a Bayesian search), RANDOM_SEARCH its random sampler; GRID_SEARCH runs the
 combinations of candidates and integer ranges in order (at most the grid's size of trials). Every trial is scored on the
 evaluation split with hparam_tuning_objectives (default: roc_auc for classifiers, r2_score for regressors,
@@ -16,34 +16,21 @@ from __future__ import annotations
 import itertools
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-import optuna
-
+from sqlml.engine.families import FAMILIES
+from sqlml.engine.families.options import Option, search_spaces
 from sqlml.engine.metrics import CLASSIFICATION_METRICS, REGRESSION_METRICS
 from sqlml.engine.progress import Progress
 from sqlml.errors import Cancelled, DataError, Error, ProgrammingError
-from sqlml.parser.options import OPTIONS, check_combinations, search_spaces
+
+if TYPE_CHECKING:
+    import optuna
 
 DEFAULT_OBJECTIVES = {"classification": "roc_auc", "regression": "r2_score", "clustering": "davies_bouldin_index"}
 OBJECTIVES = {"classification": CLASSIFICATION_METRICS, "regression": REGRESSION_METRICS,
               "clustering": ("davies_bouldin_index", "mean_squared_distance")}
 MAXIMIZED = {"precision", "recall", "accuracy", "f1_score", "roc_auc", "r2_score", "explained_variance"}
-
-_BOOSTED = {"learn_rate": {"hparam_range": [0.01, 0.5]}, "max_tree_depth": {"hparam_range": [2, 10]},
-            "l2_reg": {"hparam_range": [0.0, 10.0]}, "subsample": {"hparam_range": [0.5, 1.0]}}
-_FOREST = {"max_tree_depth": {"hparam_range": [2, 20]}, "colsample_bynode": {"hparam_range": [0.3, 1.0]}}
-_DNN = {"learn_rate": {"hparam_range": [0.0001, 0.1]}, "l2_reg": {"hparam_range": [0.0, 10.0]},
-        "hidden_units": {"hparam_candidates": [[32], [64, 32], [128, 64]]}}
-DEFAULT_SPACES = {
-    "linear_reg": {"l1_reg": {"hparam_range": [0.0, 10.0]}, "l2_reg": {"hparam_range": [0.0, 10.0]}},
-    "logistic_reg": {"l1_reg": {"hparam_range": [0.0, 10.0]}, "l2_reg": {"hparam_range": [0.0, 10.0]}},
-    "boosted_tree_regressor": _BOOSTED, "boosted_tree_classifier": _BOOSTED,
-    "random_forest_regressor": _FOREST, "random_forest_classifier": _FOREST,
-    "dnn_regressor": _DNN, "dnn_classifier": _DNN,
-    "kmeans": {"num_clusters": {"hparam_range": [2, 10]}},
-}
-
 
 @dataclass
 class Trial:
@@ -66,13 +53,13 @@ def objective_name(options: dict, task: str) -> str:
     return name
 
 
-def _grid(spaces: dict[str, dict]) -> list[dict]:
+def _grid(spaces: dict[str, dict], specs: dict[str, Option]) -> list[dict]:
     """GRID_SEARCH: every combination of the candidates and integer ranges, in order."""
     values = {}
     for name, space in spaces.items():
         if "hparam_candidates" in space:
             values[name] = space["hparam_candidates"]
-        elif OPTIONS[name].kind == "int":
+        elif specs[name].kind == "int":
             values[name] = list(range(space["hparam_range"][0], space["hparam_range"][1] + 1))
         else:
             raise ProgrammingError(f"OPTIONS: GRID_SEARCH needs HPARAM_CANDIDATES for {name} (a float range has "
@@ -80,12 +67,12 @@ def _grid(spaces: dict[str, dict]) -> list[dict]:
     return [dict(zip(values, combination)) for combination in itertools.product(*values.values())]
 
 
-def _suggest(trial: optuna.Trial, name: str, space: dict):
+def _suggest(trial: optuna.Trial, name: str, space: dict, spec: Option):
     if "hparam_candidates" in space:  # by index: candidates may be lists (hidden_units)
         candidates = space["hparam_candidates"]
         return candidates[trial.suggest_categorical(name, list(range(len(candidates))))]
     low, high = space["hparam_range"]
-    if OPTIONS[name].kind == "int":
+    if spec.kind == "int":
         return trial.suggest_int(name, low, high)
     return trial.suggest_float(name, low, high)
 
@@ -96,10 +83,13 @@ def run_trials(options: dict, task: str, train: Callable[[dict], tuple],
     for concrete options. Hyperparameters are drawn in trial order on this thread, so RANDOM_SEARCH and
     GRID_SEARCH repeat exactly for a seed; the Bayesian search, which learns from finished trials, repeats
     exactly when trials run one at a time. Returns every trial (in trial_id order) and the objective."""
-    spaces = search_spaces(options) or DEFAULT_SPACES[options["model_type"]]
+    import optuna
+
+    family = FAMILIES[options["model_type"]]
+    spaces = search_spaces(options) or family.search_space
     objective = objective_name(options, task)
     algorithm, n_trials = options["hparam_tuning_algorithm"], options["num_trials"]
-    grid = _grid(spaces)[:n_trials] if algorithm == "GRID_SEARCH" else None
+    grid = _grid(spaces, family.options)[:n_trials] if algorithm == "GRID_SEARCH" else None
     n_trials = len(grid) if grid is not None else n_trials
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     sampler = optuna.samplers.TPESampler(seed=options["seed"]) if algorithm == "VIZIER_DEFAULT" else \
@@ -109,7 +99,7 @@ def run_trials(options: dict, task: str, train: Callable[[dict], tuple],
     def run(record: Trial) -> Trial:
         try:
             concrete = {**options, **record.hyperparameters}
-            check_combinations(concrete)
+            family.check(concrete)
             result = train(concrete)
             if result[1][objective] is None:
                 raise DataError(f"the objective {objective} is undefined on the evaluation rows")
@@ -128,7 +118,7 @@ def run_trials(options: dict, task: str, train: Callable[[dict], tuple],
             while len(trials) < n_trials or running:
                 while len(trials) < n_trials and len(running) < options["max_parallel_trials"]:
                     asked = None if grid else study.ask()
-                    chosen = grid[len(trials)] if grid else {name: _suggest(asked, name, space)
+                    chosen = grid[len(trials)] if grid else {name: _suggest(asked, name, space, family.options[name])
                                                              for name, space in spaces.items()}
                     trials.append(Trial(len(trials) + 1, chosen))
                     running[pool.submit(run, trials[-1])] = asked

@@ -1,0 +1,109 @@
+"""Options and combination rules several families share: the data split, tuning, warm start, class weights
+and the fairness constraint. A family's record lists the groups it takes and the rules that apply."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from sqlml.engine.families.options import Option
+from sqlml.errors import ProgrammingError
+
+SPLIT_METHODS = ("AUTO_SPLIT", "RANDOM", "CUSTOM", "SEQ", "NO_SPLIT")
+SEED = Option("int", low=0, high=2**31 - 1, default=0, tunable=False)
+
+# data_split_eval_fraction None: RANDOM then splits like AUTO_SPLIT, SEQ takes 0.2 (as BigQuery ML does).
+SPLIT = {
+    "input_label_cols": Option("str_list", default=["label"], tunable=False),
+    "data_split_method": Option("enum", SPLIT_METHODS, default="AUTO_SPLIT", tunable=False),
+    "data_split_eval_fraction": Option("float", low=0.0, high=1.0, open_low=True, tunable=False),
+    "data_split_col": Option("str", tunable=False),
+    "seed": SEED,
+}
+TUNING = {
+    "num_trials": Option("int", low=1, high=100, default=1, tunable=False),  # BigQuery ML: "1 to 100"
+    "max_parallel_trials": Option("int", low=1, high=64, default=1, tunable=False),
+    "hparam_tuning_algorithm": Option("enum", ("VIZIER_DEFAULT", "RANDOM_SEARCH", "GRID_SEARCH"),
+                                      default="VIZIER_DEFAULT", tunable=False),
+    "hparam_tuning_objectives": Option("enum_list", (
+        "precision", "recall", "accuracy", "f1_score", "log_loss", "roc_auc", "mean_absolute_error",
+        "mean_squared_error", "mean_squared_log_error", "median_absolute_error", "r2_score", "explained_variance",
+        "davies_bouldin_index", "mean_squared_distance"), tunable=False),
+}
+WARM_START = {"warm_start": Option("bool", default=False, tunable=False)}
+# classifiers: row weights, and the fairness constraint they may train under (see engine/functions/fairness.py)
+CLASS_WEIGHTS = {
+    "auto_class_weights": Option("bool", default=False),
+    "class_weights": Option("weights", tunable=False),
+    "fairness_constraint": Option("enum", ("DEMOGRAPHIC_PARITY", "EQUALIZED_ODDS"), tunable=False),
+    "sensitive_feature": Option("str", tunable=False),
+    "fairness_grid_size": Option("int", low=2, high=1000, tunable=False),  # None: 10, fairlearn's default
+}
+EARLY_STOP = {"early_stop": Option("bool", default=True), "min_rel_progress": Option("float", low=0.0, default=0.01)}
+
+_TREE = {
+    "max_tree_depth": Option("int", low=1, high=20),  # BigQuery ML's range (hyperparameter tuning overview)
+    "num_parallel_tree": Option("int", low=1, high=1000),  # sqlml's bound: BigQuery ML documents none
+    "subsample": Option("float", low=0.0, high=1.0, open_low=True),
+    "colsample_bytree": Option("float", low=0.0, high=1.0, open_low=True),
+    "colsample_bynode": Option("float", low=0.0, high=1.0, open_low=True),
+    "min_tree_child_weight": Option("int", low=0, high=2**31 - 1),
+    "min_split_loss": Option("float", low=0.0),
+}
+
+
+def tree_options(**defaults: Any) -> dict[str, Option]:
+    """The tree options named, in that order, with these defaults."""
+    return {name: replace(_TREE[name], default=value) for name, value in defaults.items()}
+
+
+def iterations(default: int) -> dict[str, Option]:
+    return {"max_iterations": Option("int", low=1, high=1_000_000, default=default)}
+
+
+def regularization(l1: float | None, l2: float) -> dict[str, Option]:
+    """l1_reg (None: the family has none) and l2_reg with these defaults."""
+    return ({} if l1 is None else {"l1_reg": Option("float", low=0.0, default=l1)}) | \
+        {"l2_reg": Option("float", low=0.0, default=l2)}
+
+
+def learn_rate(default: float) -> dict[str, Option]:
+    return {"learn_rate": Option("float", low=0.0, open_low=True, default=default)}
+
+
+def data_split(options: dict[str, Any]) -> None:
+    """data_split_col and data_split_eval_fraction apply to the data_split_methods that read them."""
+    method = options["data_split_method"]
+    if method in ("CUSTOM", "SEQ") and not options["data_split_col"]:
+        raise ProgrammingError(f"OPTIONS: data_split_method={method} requires data_split_col")
+    if method not in ("CUSTOM", "SEQ") and options["data_split_col"]:
+        raise ProgrammingError(f"OPTIONS: data_split_col applies to data_split_method CUSTOM or SEQ, not {method}")
+    if method not in ("RANDOM", "SEQ") and options["data_split_eval_fraction"] is not None:
+        raise ProgrammingError("OPTIONS: data_split_eval_fraction applies to data_split_method RANDOM or SEQ, "
+                               f"not {method}")
+
+
+def class_weights(options: dict[str, Any]) -> None:
+    if options["class_weights"] and options["auto_class_weights"]:
+        raise ProgrammingError("OPTIONS: class_weights and auto_class_weights=TRUE cannot be used together")
+
+
+def fairness(options: dict[str, Any]) -> None:
+    """fairness_constraint, sensitive_feature and fairness_grid_size go together, on a column not the label,
+    without tuning or warm start."""
+    if (options["fairness_constraint"] is None) != (options["sensitive_feature"] is None):
+        raise ProgrammingError("OPTIONS: fairness_constraint and sensitive_feature go together: the constraint "
+                               "holds across the groups of the sensitive_feature column")
+    if options["fairness_grid_size"] is not None and options["fairness_constraint"] is None:
+        raise ProgrammingError("OPTIONS: fairness_grid_size applies to training under a fairness_constraint; set "
+                               "fairness_constraint and sensitive_feature, or leave fairness_grid_size out")
+    sensitive = options["sensitive_feature"]
+    if sensitive and sensitive.lower() == options["input_label_cols"][0].lower():
+        raise ProgrammingError(f"OPTIONS: sensitive_feature '{sensitive}' is the label; the "
+                               "fairness constraint holds across the groups of another column")
+    if options["fairness_constraint"] and (options["num_trials"] > 1 or options.get("warm_start")):
+        raise ProgrammingError("OPTIONS: fairness_constraint trains its own grid of models; it cannot be combined "
+                               "with num_trials > 1 or warm_start")
+
+
+CLASSIFIER_RULES = (class_weights, fairness)
