@@ -5,12 +5,13 @@ f1_score are macro averages over the classes present in the labels or prediction
 default), roc_auc a one-vs-rest macro average. A metric that is undefined for the rows given (precision
 with no positive prediction, roc_auc with a class absent, mean_squared_log_error with negative values) is
 NULL; a class undefined within a macro average is left out of it.
+
+scikit-learn is imported by the functions that use it: `import sqlml` loads no ML library.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from sklearn import metrics as skm
 
 from sqlml.engine.store.model import predicted_labels
 
@@ -21,6 +22,8 @@ REGRESSION_METRICS = ("mean_absolute_error", "mean_squared_error", "mean_squared
 
 def classification_metrics(y: np.ndarray, probabilities: np.ndarray, threshold: float = 0.5) -> dict:
     """Metrics of class indices `y` against predicted probabilities (n, n_classes)."""
+    from sklearn import metrics as skm
+
     n_classes = probabilities.shape[1]
     predicted = predicted_labels(probabilities, threshold)
     labels = list(range(n_classes))
@@ -42,6 +45,8 @@ def classification_metrics(y: np.ndarray, probabilities: np.ndarray, threshold: 
 
 def regression_metrics(y: np.ndarray, predicted: np.ndarray) -> dict:
     """Metrics of true values `y` against predictions."""
+    from sklearn import metrics as skm
+
     msle = skm.mean_squared_log_error(y, predicted) if (y >= 0).all() and (predicted >= 0).all() else None
     result = {
         "mean_absolute_error": skm.mean_absolute_error(y, predicted),
@@ -58,6 +63,8 @@ def clustering_metrics(X: np.ndarray, distances: np.ndarray) -> dict:
     """k-means metrics of encoded rows `X` and their distances (n, n_clusters) to the centroids:
     the Davies-Bouldin index of the nearest-centroid assignment (NULL unless it has 2 to n-1 clusters)
     and the mean squared distance to the nearest centroid."""
+    from sklearn import metrics as skm
+
     labels = distances.argmin(axis=1)
     clusters = len(np.unique(labels))
     return {"davies_bouldin_index": float(skm.davies_bouldin_score(X, labels)) if 1 < clusters < len(X) else None,
@@ -73,6 +80,8 @@ def pca_metrics(X: np.ndarray, components: np.ndarray) -> dict:
 def loss(task: str, y: np.ndarray | None, scores: np.ndarray) -> float | None:
     """The training loss ML.TRAINING_INFO reports for a single-shot solver: mean squared error for
     regression, log loss for classification, none otherwise."""
+    from sklearn import metrics as skm
+
     if task == "regression":
         return float(skm.mean_squared_error(y, scores))
     if task == "classification":
