@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -248,6 +249,22 @@ def bench_small_statement(work: Path, runs: int) -> tuple[float, float]:
     return ours, _per_statement(plain, hand_written, runs)
 
 
+def bench_cold_start(work: Path, runs: int) -> tuple[float, float]:
+    """Median wall time of a new `sqlml DB -c "SELECT 42"` process vs a new Python process doing the same with
+    DuckDB alone, on a database holding a table and a model; `runs` of each, interleaved."""
+    path = work / "cold.duckdb"
+    with sqlml.connect(str(path)) as con:
+        con.execute("CREATE TABLE t AS SELECT random() AS x, random() AS y FROM range(1000)")
+        con.execute("CREATE MODEL m OPTIONS(model_type='linear_reg', input_label_cols=['y']) AS SELECT * FROM t")
+    ours = [sys.executable, "-m", "sqlml.cli", str(path), "-c", "SELECT 42"]
+    raw = [sys.executable, "-c", f"import duckdb; duckdb.connect({str(path)!r}).sql('SELECT 42').fetchall()"]
+    times_ours, times_raw = [], []
+    for run in range(runs):
+        for command, times in [(ours, times_ours), (raw, times_raw)][::1 if run % 2 else -1]:
+            times.append(_seconds(lambda: subprocess.run(command, check=True, capture_output=True)))
+    return statistics.median(times_ours), statistics.median(times_raw)
+
+
 MEMORY_SCRIPT = """
 import re, sys, sqlml
 def peak_mb():  # VmHWM starts afresh at exec; ru_maxrss would carry the parent's peak over
@@ -307,6 +324,9 @@ def main(argv: list[str] | None = None) -> None:
         ours, raw = bench_small_statement(work, runs)
         print(f"{'logistic, 20 features, empty input (time)':<44}{ours * 1000:>8.2f}ms{raw * 1000:>8.2f}ms"
               f"{ours / raw:>8.2f}x  <= 5 ms (raw = DuckDB, the model by hand)")
+        ours, raw = bench_cold_start(work, 3 if args.quick else 11)
+        print(f"{'cold start, sqlml DB -c SELECT 42 (median)':<44}{ours:>9.3f}s{raw:>9.3f}s{ours / raw:>8.2f}x  <= 1.5 "
+              "(raw = python -c 'import duckdb; ...')")
         baseline, peak = bench_memory(work, n(20_000_000))
         print(f"{'ML.PREDICT 20M rows from Parquet, peak RSS':<44}{peak:>8.0f}MB{baseline:>8.0f}MB"
               f"{'':>9}  <= 1500 MB (raw = the process before predicting)")

@@ -17,7 +17,6 @@ import sys
 from sqlml.errors import Error
 from sqlml.shell.commands import ExitShell
 from sqlml.shell.render import MODES
-from sqlml.shell.core import Shell
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -38,7 +37,14 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    try:
+        return _run(sys.argv[1:] if argv is None else argv)
+    except KeyboardInterrupt:  # Ctrl-C while the engine loads, or between the statements of a script
+        print("Error: interrupted", file=sys.stderr, flush=True)
+        return 1
+
+
+def _run(argv: list[str]) -> int:
     if argv[:1] == ["serve"]:
         from sqlml.server.cli import main as serve
 
@@ -54,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"Error: cannot read {exc.filename}: {exc.strerror}", file=sys.stderr)
         return 1
+    from sqlml.shell.core import Shell  # the engine: loaded here, where a Ctrl-C is a one-line error
+
     try:
         shell = Shell(args.database, args.mode, interactive, read_only=args.readonly)
     except Error as exc:
@@ -70,9 +78,6 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except ExitShell:
         return 0
-    except KeyboardInterrupt:  # Ctrl-C between statements of a script
-        shell.error("interrupted")
-        return 1
     finally:
         shell.close()
 

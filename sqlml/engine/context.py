@@ -3,17 +3,20 @@ are checked by functions/registry.py)."""
 
 from __future__ import annotations
 
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 import duckdb
-import pyarrow as pa
-from sqlglot import exp
 
 from sqlml.engine.policies import ExportPolicy, ImportPolicy
 from sqlml.engine.store.model import Model, ModelCache
 from sqlml.engine.sqltext.positions import Origin, located
 from sqlml.engine.progress import Progress
-from sqlml.parser import MLFunction, has_ml_keyword, is_ml_statement
+from sqlml.errors import NotSupportedError, ProgrammingError
+
+if TYPE_CHECKING:  # loaded by the first ML statement, not by opening a session
+    import pyarrow as pa
+
+    from sqlml.parser import MLFunction
 
 
 BATCH_BYTES = 64 * 2**20
@@ -28,6 +31,8 @@ def batch_rows(width: int) -> int:
 
 def calls_ml(sql: str) -> bool:
     """Whether a query calls ML functions (then only planning it can bind it)."""
+    from sqlml.parser import has_ml_keyword, is_ml_statement
+
     return has_ml_keyword(sql) and is_ml_statement(sql)
 
 
@@ -95,6 +100,8 @@ class MLContext:
 
     def input_query(self, call: MLFunction, second: bool = False) -> str:
         """The SQL of the call's TABLE t or (query) (with `second`, of a data function's second one)."""
+        from sqlglot import exp
+
         text, node = (call.second_input_sql, call.args.get("second_input")) if second else \
             (call.input_sql, call.args.get("input"))
         start = call.input_start(second)
@@ -115,6 +122,7 @@ class MLContext:
 
     def stream(self, schema: pa.Schema, batches: Iterator[pa.RecordBatch]) -> pa.RecordBatchReader:
         """A reader DuckDB can scan, remembering any exception the batches raise."""
+        import pyarrow as pa
 
         def guarded() -> Iterator[pa.RecordBatch]:
             try:

@@ -5,6 +5,8 @@ f1_score are macro averages over the classes present in the labels or prediction
 default), roc_auc a one-vs-rest macro average. A metric that is undefined for the rows given (precision
 with no positive prediction, roc_auc with a class absent, mean_squared_log_error with negative values) is
 NULL; a class undefined within a macro average is left out of it.
+
+scikit-learn is imported by the functions that use it: `import sqlml` loads no ML library.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from collections import deque
 from decimal import Decimal
 from typing import Callable, Iterator, TextIO
 
-from prompt_toolkit.utils import get_cwidth
+from wcwidth import wcwidth
 
 MODES = ("box", "table", "csv", "json", "markdown", "line")
 FETCH_ROWS = 2048
@@ -59,16 +59,24 @@ def _numeric_columns(names: list[str], rows: list[tuple]) -> list[bool]:
             for i in range(len(names))]
 
 
+def display_width(cell: str) -> int:
+    """The columns `cell` takes on a terminal (wide characters 2, combining and control characters 0), as
+    prompt_toolkit counts them; without importing prompt_toolkit, which a script run does not need."""
+    if cell.isascii() and cell.isprintable():
+        return len(cell)
+    return sum(max(0, wcwidth(c)) for c in cell)
+
+
 def _cut(cell: str, width: int) -> str:
-    if get_cwidth(cell) <= width:
+    if display_width(cell) <= width:
         return cell
-    while get_cwidth(cell) > width - 1:
+    while display_width(cell) > width - 1:
         cell = cell[:-1]
     return cell + "…"
 
 
 def _pad(cell: str, width: int, right: bool) -> str:
-    gap = " " * (width - get_cwidth(cell))
+    gap = " " * (width - display_width(cell))
     return gap + cell if right else cell + gap
 
 
@@ -103,7 +111,7 @@ def grid(names: list[str], fetch: Callable[[int], list[tuple]], max_rows: int, w
     rows = head + list(tail)
     numeric = _numeric_columns(names, rows)
     cells = [[text(v) for v in row] for row in rows]
-    widths = [max([get_cwidth(n)] + [get_cwidth(r[i]) for r in cells]) for i, n in enumerate(names)]
+    widths = [max([display_width(n)] + [display_width(r[i]) for r in cells]) for i, n in enumerate(names)]
     widths, shown = _fit_columns(widths, width)
     chars = _BOX if style == "box" else _TABLE
     w = [1 if i < 0 else widths[i] for i in shown]
@@ -169,7 +177,7 @@ def write_csv(names: list[str], fetch, out: TextIO) -> None:
 
 def write_line(names: list[str], fetch, out: TextIO) -> None:
     """Each row as `name = value` lines, rows separated by a blank line."""
-    width = max(map(get_cwidth, names), default=0)
+    width = max(map(display_width, names), default=0)
     for i, row in enumerate(rows_of(fetch)):
         out.write(("\n" if i else "") + "".join(f"{_pad(n, width, True)} = {text(v)}\n" for n, v in zip(names, row)))
 
@@ -179,7 +187,7 @@ def markdown(names: list[str], fetch) -> str:
     rows = list(rows_of(fetch))
     numeric = _numeric_columns(names, rows)
     cells = [[text(v).replace("|", "\\|") for v in row] for row in [tuple(names)] + rows]
-    widths = [max(3, *(get_cwidth(r[i]) for r in cells)) for i in range(len(names))]
+    widths = [max(3, *(display_width(r[i]) for r in cells)) for i in range(len(names))]
     line = lambda r: "| " + " | ".join(_pad(c, w, num) for c, w, num in zip(r, widths, numeric)) + " |"
     rule = "|" + "|".join("-" * (w + 1) + (":" if num else "-") for w, num in zip(widths, numeric)) + "|"
     return "\n".join([line(cells[0]), rule, *map(line, cells[1:])])

@@ -75,12 +75,13 @@ def server_process(database: Path, *args: str, env: dict | None = None) -> Itera
                                env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True)
     try:
+        served = Served(process, port)  # its log is read from the start: a full pipe would stop it
         ready, _, _ = select.select([process.stdout], [], [], START_TIMEOUT)
         line = process.stdout.readline() if ready else ""
         if not line.startswith("sqlml serving "):
             process.kill()
-            raise RuntimeError(f"the server did not start: {line}{process.stderr.read()}")
-        yield Served(process, port)
+            raise RuntimeError(f"the server did not start: {line}" + "\n".join(served.log()))
+        yield served
     finally:
         process.terminate()
         try:

@@ -30,6 +30,9 @@ the vocabulary; a list's, of its elements (a sparse vector's values).
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -249,32 +252,33 @@ def _leaf_statistics(name: str, kind: str, column) -> dict:
 
 def fit_features(table: pa.Table, columns: list[str], buckets: int = HISTOGRAM_BUCKETS) -> list[dict]:
     """Learn the preprocessing spec of each feature column from the training rows (a numeric leaf's
-    distribution in `buckets` equal-width buckets)."""
-    specs = []
-    for name in columns:
-        column = table.column(name)
-        kind = column_kind(name, column.type)
-        if kind == "struct":  # one feature per field, named <column>_<field>
-            parts = []
-            for field in column.type:
-                sub_kind = column_kind(f"{name}.{field.name}", field.type)
-                if sub_kind not in ("numeric", "categorical"):
-                    raise NotSupportedError(f"column '{name}' has field '{field.name}' of type {sql_type(field.type)}; a "
-                                            "STRUCT feature's fields must be numbers or categories")
-                parts.append((f"{name}_{field.name}", sub_kind))
-            values = [pc.struct_field(column, [i]) for i in range(len(parts))]
-            specs.append({"name": name, "kind": kind, "type": str(column.type),
-                          "parts": [_fit_leaf(n, k, v, buckets) for (n, k), v in zip(parts, values)]})
-            continue
-        if kind != "timestamp":
-            specs.append({**_fit_leaf(name, kind, column, buckets), "type": str(column.type)})
-            continue
-        spec = {"name": name, "kind": kind, "type": str(column.type),
-                "parts": [{"name": name}] + [{"name": f"{name}_ts_{p}", "part": p} for p in _TIMESTAMP_PARTS]}
-        spec["parts"] = [{**leaf, **_fit_leaf(leaf["name"], "numeric" if i == 0 else "categorical", values,
-                                              buckets)} for i, (leaf, values) in enumerate(leaf_values(spec, column))]
-        specs.append(spec)
-    return specs
+    distribution in `buckets` equal-width buckets). Columns are fitted in parallel: numpy releases the GIL
+    over each column's passes (the first failing column, in order, is the error raised)."""
+    with ThreadPoolExecutor(min(len(columns), os.cpu_count() or 1) or 1) as pool:
+        return list(pool.map(lambda name: _fit_column(name, table.column(name), buckets), columns))
+
+
+def _fit_column(name: str, column, buckets: int) -> dict:
+    """One feature column's spec (see fit_features)."""
+    kind = column_kind(name, column.type)
+    if kind == "struct":  # one feature per field, named <column>_<field>
+        parts = []
+        for field in column.type:
+            sub_kind = column_kind(f"{name}.{field.name}", field.type)
+            if sub_kind not in ("numeric", "categorical"):
+                raise NotSupportedError(f"column '{name}' has field '{field.name}' of type {sql_type(field.type)}; a "
+                                        "STRUCT feature's fields must be numbers or categories")
+            parts.append((f"{name}_{field.name}", sub_kind))
+        values = [pc.struct_field(column, [i]) for i in range(len(parts))]
+        return {"name": name, "kind": kind, "type": str(column.type),
+                "parts": [_fit_leaf(n, k, v, buckets) for (n, k), v in zip(parts, values)]}
+    if kind != "timestamp":
+        return {**_fit_leaf(name, kind, column, buckets), "type": str(column.type)}
+    spec = {"name": name, "kind": kind, "type": str(column.type),
+            "parts": [{"name": name}] + [{"name": f"{name}_ts_{p}", "part": p} for p in _TIMESTAMP_PARTS]}
+    spec["parts"] = [{**leaf, **_fit_leaf(leaf["name"], "numeric" if i == 0 else "categorical", values,
+                                          buckets)} for i, (leaf, values) in enumerate(leaf_values(spec, column))]
+    return spec
 
 
 def _encode_list(leaf: dict, values, out: np.ndarray) -> int:

@@ -10,19 +10,16 @@ it binds the query. `check_places` refuses a parameter where a statement cannot 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
-
-import duckdb
-from sqlglot import exp
-from sqlglot.tokens import TokenType
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from sqlml.errors import ProgrammingError
-from sqlml.parser import (AlterModel, CreateModel, DescribeModel, DropModel, ExportModel, MLFunction, ShowModels,
-                          SqlmlDialect)
+
+if TYPE_CHECKING:  # every cursor holds Parameters; the parser (sqlglot) loads with the first ML statement
+    import duckdb
+    from sqlglot import exp
 
 _VARIABLE = "__sqlml_param_"
 _INPUTS = {"input", "second_input", "joins"}  # the parts of an ML function call that are queries
-_MODEL_STATEMENTS = (CreateModel, AlterModel, DropModel, ExportModel, DescribeModel, ShowModels)
 _PARTS = {"model": "MODEL name", "version": "VERSION", "values": "list of values", "params": "STRUCT parameters"}
 
 
@@ -44,6 +41,10 @@ class Parameters:
 def bind(sql: str, params: Sequence[Any] | Mapping[str, Any]) -> tuple[str, Parameters, list[tuple[int, int, int]]]:
     """`sql` with each `?`, `$n` or `$name` replaced by a DuckDB variable, the values of those variables, and
     the replacements made (start, end, new length) for error positions (engine/sqltext/positions.py)."""
+    from sqlglot.tokens import TokenType
+
+    from sqlml.parser import SqlmlDialect
+
     tokens = SqlmlDialect().tokenize(sql)
     pieces, cursor, next_position, bound, splices = [], 0, 0, Parameters(), []
     for i, token in enumerate(tokens):
@@ -82,10 +83,15 @@ def check_places(statement: exp.Expr) -> None:
     """Refuse parameters where the statement cannot take a bound value: in a model statement (CREATE MODEL's
     query is kept with the version as its lineage and read again later), and in an ML function call's MODEL,
     VERSION, STRUCT or list of values; its input query and the query around it take parameters."""
+    from sqlglot import exp
+
+    from sqlml.parser import (AlterModel, CreateModel, DescribeModel, DropModel, ExportModel, MLFunction,
+                              ShowModels)
+
     placeholders = list(statement.find_all(exp.Placeholder))
     if not placeholders:
         return
-    if isinstance(statement, _MODEL_STATEMENTS):
+    if isinstance(statement, (CreateModel, AlterModel, DropModel, ExportModel, DescribeModel, ShowModels)):
         kind = " ".join(type(statement).__name__.replace("Model", " MODEL").upper().split())
         hint = ("; its query is stored with the model version (lineage, explanations, EXPORT verification) and "
                 "must not depend on values given at run time: write them into the query, or bind them into "

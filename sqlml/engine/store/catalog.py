@@ -21,7 +21,6 @@ from typing import Any, Iterator
 
 import duckdb
 
-from sqlml.engine.store import artifacts
 from sqlml.engine.sqltext.quoting import literal
 from sqlml.errors import ProgrammingError, TransactionConflict
 
@@ -308,6 +307,8 @@ def trial_info_sql(version: ModelVersion) -> str:
 def insert_version(cur: duckdb.DuckDBPyConnection, record: ModelVersion, trials: list[TrialRecord] = ()) -> int:
     """Add `record` (and its tuning `trials`) as the model's next version and make it active; returns the
     version number. Call inside `transaction`."""
+    from sqlml.engine.store import artifacts  # numpy: not needed to read the catalog
+
     spelled = query(cur, f"SELECT schema_name, model_name FROM sqlml.models WHERE {_KEY}",
                     [record.schema_name, record.model_name])
     if spelled:  # a replace keeps the model's first spelling, whatever case this statement used

@@ -1,19 +1,20 @@
-"""A catalog version made ready to score: its feature encoder, estimator and output columns."""
+"""A catalog version made ready to score: its feature encoder, estimator and output columns.
+
+A session holds a ModelCache from its start: this module imports what scoring needs (numpy, pyarrow, the
+families and their libraries) when a model is first loaded, not on `import sqlml`."""
 
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pyarrow as pa
-
-from sqlml.engine.store import artifacts
 from sqlml.engine.store import catalog
 from sqlml.engine.store.catalog import ModelVersion
-from sqlml.engine.data.features import FeatureEncoder, find_column
-from sqlml.engine.families import FAMILIES
-from sqlml.engine.data.transform import Transform
 from sqlml.errors import DataError, ProgrammingError
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pyarrow as pa
 
 
 class Model:
@@ -21,6 +22,8 @@ class Model:
 
     def __init__(self, version: ModelVersion):
         self.version = version
+        from sqlml.engine.store import artifacts
+
         self.compiled: dict[tuple, str | None] = {}  # ML.PREDICT's SQL by input (engine/linear_sql.cached)
         artifacts.verify(version)
         try:
@@ -32,6 +35,13 @@ class Model:
     def _load(self, version: ModelVersion) -> None:
         """The family, estimator, encoder, TRANSFORM and classes of a version, each checked against the
         others (artifacts.py) before the estimator's library and the encoder use them."""
+        import pyarrow as pa
+
+        from sqlml.engine.data.features import FeatureEncoder
+        from sqlml.engine.data.transform import Transform
+        from sqlml.engine.families import FAMILIES
+        from sqlml.engine.store import artifacts
+
         kind = version.estimator_type or version.model_type
         if kind not in FAMILIES or FAMILIES[kind].load is None:
             raise ValueError(f"model_type {kind!r} is unknown")
@@ -78,6 +88,8 @@ class Model:
         """The column of an input_sql(..., with_label=True) result holding the label, if any."""
         if self.transform is not None and self.transform.label is not None:
             return self.transform.internal(self.transform.label)
+        from sqlml.engine.data.features import find_column
+
         return find_column(names, self.version.label)
 
     def features(self, batch: pa.RecordBatch | pa.Table, mapping: dict[str, str] | None = None):
@@ -152,6 +164,8 @@ class ModelCache:
 def predicted_labels(probabilities: np.ndarray, threshold: float | None) -> np.ndarray:
     """Class indices: the positive (higher) class when its probability exceeds `threshold` for a binary
     model, else the most probable class."""
+    import numpy as np
+
     if threshold is not None and probabilities.shape[1] == 2:
         return (probabilities[:, 1] > threshold).astype(np.int64)
     return probabilities.argmax(axis=1)
