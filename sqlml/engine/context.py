@@ -11,7 +11,6 @@ from sqlml.engine.policies import ExportPolicy, ImportPolicy
 from sqlml.engine.store.model import Model, ModelCache
 from sqlml.engine.sqltext.positions import Origin, located
 from sqlml.engine.progress import Progress
-from sqlml.errors import NotSupportedError, ProgrammingError
 
 if TYPE_CHECKING:  # loaded by the first ML statement, not by opening a session
     import pyarrow as pa

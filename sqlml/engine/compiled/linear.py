@@ -129,7 +129,7 @@ def linear_scores(model: Model, features: list[tuple], coef, intercept) -> list[
 
 
 def _class_literal(model: Model, index: int) -> str:
-    return f"CAST({literal(model.classes[index].as_py())} AS {_LABEL_TYPES[model.version.label_type]})"
+    return f"CAST({literal(model.version.classes[index])} AS {_LABEL_TYPES[model.version.label_type]})"
 
 
 def input_features(model: Model, relation: duckdb.DuckDBPyRelation, mapping: dict[str, str]):
@@ -212,7 +212,7 @@ def compile_predict(model: Model, input_sql: str, relation: duckdb.DuckDBPyRelat
     if len(scores) > 1:
         source, checked = checked_source(model, source, floats, p), s[0]
     source, probabilities = _probabilities(model, source, len(scores), checked, p)
-    k = len(model.classes)
+    k = len(model.version.classes)
     if k == 2:
         predicted = f"CASE WHEN {probabilities[1]} > {number(threshold)} THEN {_class_literal(model, 1)} " \
                     f"ELSE {_class_literal(model, 0)} END"

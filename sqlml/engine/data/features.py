@@ -340,16 +340,21 @@ class FeatureEncoder:
                     self.output_names += [f"{leaf['name']}[{i}]" for i in range(leaf["width"])]
                     continue
                 if leaf["kind"] == "multi_hot":
-                    self._vocabularies[leaf["name"]] = pa.array(leaf["vocabulary"], pa.string())
                     self.output_names += [f"{leaf['name']}={v}" for v in leaf["vocabulary"]]
                     continue
-                self._vocabularies[leaf["name"]] = pa.array(leaf["vocabulary"], pa.string())
                 if linear:
                     self.output_names += [f"{leaf['name']}={v}" for v in leaf["vocabulary"]]
                     self.output_names += [f"{leaf['name']}=NULL"] if leaf["has_null"] else []
                 else:
                     self.categorical_indices.append(len(self.output_names))
                     self.output_names.append(leaf["name"])
+
+    def _vocabulary(self, leaf: dict) -> pa.Array:
+        """A category leaf's vocabulary as an Arrow array, built when a batch is first encoded (building an
+        Arrow array makes pyarrow import pandas: scoring compiled to SQL encodes nothing)."""
+        if leaf["name"] not in self._vocabularies:
+            self._vocabularies[leaf["name"]] = pa.array(leaf["vocabulary"], pa.string())
+        return self._vocabularies[leaf["name"]]
 
     def resolve(self, names: list[str]) -> dict[str, str]:
         """Map each feature to the input column (of `names`) carrying it; a missing one is a ProgrammingError."""
@@ -401,7 +406,7 @@ class FeatureEncoder:
             width = len(leaf["vocabulary"])
             out[:, :width] = 0.0
             codes = pc.fill_null(pc.index_in(_as_strings(pc.list_flatten(values)),
-                                             value_set=self._vocabularies[leaf["name"]]), -1).to_numpy(zero_copy_only=False)
+                                             value_set=self._vocabulary(leaf)), -1).to_numpy(zero_copy_only=False)
             rows = pc.list_parent_indices(values).to_numpy(zero_copy_only=False)
             out[rows[codes >= 0], codes[codes >= 0]] = 1.0
             return width
@@ -415,7 +420,7 @@ class FeatureEncoder:
             out[:, 0] = encoded
             return 1
         strings = _as_strings(values)
-        codes = pc.index_in(strings, value_set=self._vocabularies[leaf["name"]])  # NULL if unseen or NULL
+        codes = pc.index_in(strings, value_set=self._vocabulary(leaf))  # NULL if unseen or NULL
         if not self.linear:
             out[:, 0] = pc.fill_null(pc.add(codes, 1), 0).to_numpy(zero_copy_only=False)
             return 1

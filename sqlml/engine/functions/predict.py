@@ -37,8 +37,9 @@ def output_fields(model: Model) -> list[pa.Field]:
     label = model.version.label
     if not model.is_classifier:
         return [pa.field(f"predicted_{label}", pa.float64())]
-    entry = pa.struct([("label", model.classes.type), ("prob", pa.float64())])
-    return [pa.field(f"predicted_{label}", model.classes.type), pa.field(f"predicted_{label}_probs", pa.list_(entry))]
+    label_type = pa.type_for_alias(model.version.label_type)
+    entry = pa.struct([("label", label_type), ("prob", pa.float64())])
+    return [pa.field(f"predicted_{label}", label_type), pa.field(f"predicted_{label}_probs", pa.list_(entry))]
 
 
 def prediction_columns(model: Model, scores: np.ndarray, threshold: float | None) -> list[pa.Array]:
@@ -77,10 +78,10 @@ def binary_threshold(model: Model, params: dict) -> float | None:
     (default 0.5)."""
     if "threshold" not in params:
         return 0.5 if model.is_classifier else None
-    if not model.is_classifier or len(model.classes) != 2:
+    if not model.is_classifier or len(model.version.classes) != 2:
         raise ProgrammingError(f"threshold applies to binary classifiers only; model "
                                f"{model.version.qualified_name} is a {model.version.model_type} with "
-                               f"{len(model.classes) if model.is_classifier else 'no'} classes")
+                               f"{len(model.version.classes) if model.is_classifier else 'no'} classes")
     return params["threshold"]
 
 

@@ -5,6 +5,7 @@ families and their libraries) when a model is first loaded, not on `import sqlml
 
 from __future__ import annotations
 
+import functools
 import threading
 from typing import TYPE_CHECKING
 
@@ -53,8 +54,15 @@ class Model:
         self.encoder = FeatureEncoder(version.features, self.family.linear_encoding,
                                       self.family.scales(version.options), self.family.feature_limit)
         self.transform = Transform.load(version.transform)
-        self.classes = None if version.classes is None else pa.array(
-            version.classes, type=pa.type_for_alias(version.label_type))
+
+    @functools.cached_property
+    def classes(self) -> pa.Array | None:
+        """A classifier's classes as an Arrow array (built when first asked: building an Arrow array makes
+        pyarrow import pandas, and SQL-compiled scoring needs none)."""
+        import pyarrow as pa
+
+        version = self.version
+        return None if version.classes is None else pa.array(version.classes, type=pa.type_for_alias(version.label_type))
 
     @property
     def task(self) -> str:
@@ -62,7 +70,7 @@ class Model:
 
     @property
     def is_classifier(self) -> bool:
-        return self.classes is not None
+        return self.version.classes is not None
 
     def input_sql(self, query: str, columns: list[str] | None, with_label: bool = False) -> str:
         """The query to read for this model: `query` itself, or with the TRANSFORM's outputs added
