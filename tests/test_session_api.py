@@ -179,17 +179,35 @@ def tokenized(monkeypatch):
     return lengths
 
 
+def test_a_plain_script_is_split_by_duckdb_alone(tokenized):
+    """No ML keyword and no dot command: DuckDB's own parser splits the script, sqlml tokenizes nothing (and
+    loads no tokenizer: the cold start of `sqlml DB -c "SELECT 42"`)."""
+    shell = Shell(":memory:", "csv", stdout=io.StringIO(), stderr=io.StringIO())
+    assert shell.run_script("SELECT 42 AS answer; SELECT 'a;b' AS s -- c;\n;")
+    assert shell.stdout.getvalue() == "answer\n42\ns\na;b\n"
+    assert tokenized == []
+    shell.close()
+
+
 def test_the_shell_tokenizes_a_statement_once(tokenized):
     shell = Shell(":memory:", "csv", stdout=io.StringIO(), stderr=io.StringIO())
-    assert shell.run_script("SELECT 42 AS answer;")
+    assert shell.run_script(".mode csv\nSELECT 42 AS answer;")  # a dot command: the shell reads the script
     assert shell.stdout.getvalue() == "answer\n42\n"
     assert tokenized == [len("SELECT 42 AS answer;")]
     shell.close()
 
 
+def test_a_failing_statement_of_a_plain_script_is_named_by_its_line(tmp_path):
+    shell = Shell(":memory:", "csv", stdout=io.StringIO(), stderr=io.StringIO())
+    assert not shell.run_script("SELECT 1 AS a;\n\n-- next\nSELECT nosuch;\nSELECT 3 AS c;", "s.sql")
+    assert shell.stdout.getvalue() == "a\n1\n"  # the statement after the failing one does not run
+    assert "in s.sql, line 4" in shell.stderr.getvalue()
+    shell.close()
+
+
 def test_the_shell_reads_a_long_script_tokenizing_each_line_once(tokenized):
     rows = [f"({i}, 'line {i}; of a string\n that goes on')" for i in range(300)]  # strings span lines
-    script = "CREATE TABLE big AS\n  SELECT * FROM (VALUES\n" + ",\n".join(rows) + ") v(i, s);\n" \
+    script = ".mode csv\nCREATE TABLE big AS\n  SELECT * FROM (VALUES\n" + ",\n".join(rows) + ") v(i, s);\n" \
              "SELECT count(*) AS n, sum(i) AS total FROM big;\n/* a comment\n over lines */\nSELECT max(i) AS top FROM big;"
     shell = Shell(":memory:", "csv", stdout=io.StringIO(), stderr=io.StringIO())
     assert shell.run_script(script)

@@ -7,17 +7,20 @@ on the context's cursor.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+import importlib
+from typing import TYPE_CHECKING, Any, Callable
 
 from sqlml.engine.store import catalog
-from sqlml.engine.context import MLContext
-from sqlml.engine.training.create_model import create_model, label_notice
-from sqlml.engine.families.options import fail
 from sqlml.errors import ProgrammingError
-from sqlml.parser import AlterModel, CreateModel, DescribeModel, DropModel, ShowModels
+
+if TYPE_CHECKING:  # a statement's modules load when it first runs: a plain query loads none of them
+    from sqlml.engine.context import MLContext
+    from sqlml.parser import AlterModel, CreateModel, DescribeModel, DropModel, ShowModels
 
 
 def _create(ctx: MLContext, statement: CreateModel) -> bool:
+    from sqlml.engine.training.create_model import create_model
+
     create_model(ctx, statement)
     return False
 
@@ -43,6 +46,8 @@ def _drop(ctx: MLContext, statement: DropModel) -> bool:
 def validate_alter_options(raw: dict) -> dict:
     """ALTER MODEL ... SET OPTIONS: description (a string, or NULL to clear it) and labels, BigQuery ML's
     [('key', 'value'), ...] (NULL clears them), kept as {key: value}."""
+    from sqlml.engine.families.options import fail
+
     for name in raw:
         if name not in ("description", "labels"):
             raise ProgrammingError(f"OPTIONS: ALTER MODEL sets description and labels, not {name!r}")
@@ -83,6 +88,8 @@ def _show(ctx: MLContext, statement: ShowModels) -> bool:
 
 
 def _describe(ctx: MLContext, statement: DescribeModel) -> bool:
+    from sqlml.engine.training.create_model import label_notice
+
     cur = ctx.cur
     schema, name = catalog.resolve_name(cur, statement.name)
     version = catalog.active_version(cur, schema, name)
@@ -93,16 +100,28 @@ def _describe(ctx: MLContext, statement: DescribeModel) -> bool:
     return True
 
 
-STATEMENTS = {
-    CreateModel: _create,
-    AlterModel: _alter,
-    DropModel: _drop,
-    ShowModels: _show,
-    DescribeModel: _describe,
+# the statement node's class name (sqlml/parser/nodes.py) -> its handler, or "module:function" imported when
+# such a statement first runs
+STATEMENTS: dict[str, Callable[[MLContext, Any], bool] | str] = {
+    "CreateModel": _create,
+    "AlterModel": _alter,
+    "DropModel": _drop,
+    "ShowModels": _show,
+    "DescribeModel": _describe,
 }
 
 
-def register(statement_type: type, handler: Callable[[MLContext, Any], bool]) -> None:
-    """Run statements of `statement_type` with `handler`: how the layers above the engine add theirs (EXPORT
-    MODEL, from sqlml.export: the composition root, sqlml/root.py, registers it)."""
+def register(statement_type: str, handler: str) -> None:
+    """Run statements whose node class is named `statement_type` with `handler`, "module:function": how the
+    layers above the engine add theirs (EXPORT MODEL, from sqlml.export: the composition root, sqlml/root.py,
+    registers it) without loading them before one runs."""
     STATEMENTS[statement_type] = handler
+
+
+def handler_of(statement: Any) -> Callable[[MLContext, Any], bool] | None:
+    """The handler of a parsed statement; None for a query."""
+    handler = STATEMENTS.get(type(statement).__name__)
+    if isinstance(handler, str):
+        module, _, name = handler.partition(":")
+        handler = STATEMENTS[type(statement).__name__] = getattr(importlib.import_module(module), name)
+    return handler

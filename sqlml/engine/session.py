@@ -19,16 +19,13 @@ import itertools
 import re
 import warnings
 from contextlib import contextmanager, suppress
-from typing import Any, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
 
 import duckdb
-import pyarrow as pa
-from sqlglot import exp
 
 from sqlml import errors
 from sqlml.engine.context import MLContext
 from sqlml.engine.policies import ExportPolicy, ImportPolicy  # noqa: F401 - front ends build a Session's policies
-from sqlml.engine import families
 from sqlml.engine.functions import registry
 from sqlml.engine.compiled.linear import DATA_ERROR_MARKER
 from sqlml.engine.store import catalog
@@ -37,14 +34,40 @@ from sqlml.engine.progress import Listener, Progress
 from sqlml.engine.sqltext.parameters import Parameters, bind, check_places
 from sqlml.engine.sqltext.quoting import literal, quote_identifier
 from sqlml.engine.sqltext.positions import Origin, located
-from sqlml.engine.model_statements import STATEMENTS
-from sqlml.parser import (AlterModel, CreateModel, DropModel, MLFunction, StatementReader, explain_prefix,
-                          has_ml_keyword, is_ml_statement, leading_words, parse_statement, split_statements)
-from sqlml.parser.statements import search_in_slices  # noqa: F401 - for front ends reading long texts
+from sqlml.engine.model_statements import handler_of
+from sqlml.parser.keywords import BLANKS_AND_COMMENTS, explain_prefix, has_ml_keyword, leading_words
+from sqlml.parser.keywords import search_in_slices  # noqa: F401 - for front ends reading long texts
+
+if TYPE_CHECKING:  # loaded by the first ML statement or Arrow fetch: a plain query loads neither
+    import pyarrow as pa
 
 # parsing is pure (text -> tree; the tree is only read): statements a client repeats parse once
-_parse = functools.lru_cache(maxsize=256)(parse_statement)
-_is_ml_statement = functools.lru_cache(maxsize=1024)(is_ml_statement)
+
+
+@functools.lru_cache(maxsize=256)
+def _parse(text: str):
+    from sqlml.parser import parse_statement
+
+    return parse_statement(text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _is_ml_statement(text: str) -> bool:
+    from sqlml.parser import is_ml_statement
+
+    return is_ml_statement(text)
+
+
+def _split(sql: str) -> list[str]:
+    from sqlml.parser import split_statements
+
+    return split_statements(sql)
+
+
+def _reader():
+    from sqlml.parser import StatementReader
+
+    return StatementReader()
 _SESSION_STATE_SQL = ("SELECT current_database(), current_schema(), current_setting('search_path'), "
                       "current_setting('TimeZone')")
 
@@ -156,6 +179,8 @@ class Session:
     @staticmethod
     def option_names() -> list[str]:
         """The names CREATE MODEL's OPTIONS(...) takes."""
+        from sqlml.engine import families
+
         return sorted(families.option_names())
 
     def close(self) -> None:
@@ -178,7 +203,7 @@ def command(sql: str) -> str:
 def pieces(sql: str) -> list[str]:
     """The texts `SessionCursor.execute(sql)` gives DuckDB in turn (an ML statement's once planned): the whole
     text without an ML keyword, else each statement."""
-    return split_statements(sql) if has_ml_keyword(sql) else [sql]
+    return _split(sql) if has_ml_keyword(sql) else [sql]
 
 
 class SessionCursor:
@@ -188,8 +213,9 @@ class SessionCursor:
 
     _view_ids = itertools.count(1)
     # the text of statements, read without running them
-    split = staticmethod(split_statements)  # each statement of a text, stripped; SqlSyntaxError if unterminated
-    reader = StatementReader  # a text read a line at a time: whether it is complete, its statements
+    split = staticmethod(_split)  # each statement of a text, stripped; SqlSyntaxError if unterminated
+    reader = staticmethod(_reader)  # a text read a line at a time: whether it is complete, its statements
+    has_ml_keyword = staticmethod(has_ml_keyword)  # whether a text may hold ML statements (else DuckDB's alone)
     words = staticmethod(leading_words)  # a statement's first words, upper-cased
     command = staticmethod(command)
     pieces = staticmethod(pieces)
@@ -222,7 +248,7 @@ class SessionCursor:
             if self.as_written:
                 self.duck.execute(sql) if params is None else self.duck.execute(sql, params)
                 return True
-            statements = split_statements(sql) if ";" in sql else [sql.strip()]
+            statements = _split(sql) if ";" in sql else [sql.strip()]
             if params and len(statements) > 1:
                 raise errors.ProgrammingError("parameters can only be bound to a single statement")
             has_result, offset = False, 0
@@ -250,14 +276,14 @@ class SessionCursor:
             origin = origin.derive(0, splices)
         statement = _parse(text)
         self._context = self._new_context(origin)
-        handler = STATEMENTS.get(type(statement))
+        handler = handler_of(statement)
         if handler is not None and explain:
             raise errors.NotSupportedError("EXPLAIN shows DuckDB's plan of a query; a model statement has none")
         if handler is not None:
-            if self.session.read_only and isinstance(statement, (CreateModel, DropModel, AlterModel)):
+            if self.session.read_only and type(statement).__name__ in ("CreateModel", "DropModel", "AlterModel"):
                 raise errors.OperationalError("the database is open read-only: models cannot be changed")
             return handler(self._context, statement)
-        if isinstance(statement, exp.Create) and statement.kind not in ("TABLE", None):
+        if type(statement).__name__ == "Create" and statement.kind not in ("TABLE", None):
             raise errors.NotSupportedError(f"ML functions cannot be used in CREATE {statement.kind}: their "
                                            "results exist while a statement runs; use CREATE TABLE ... AS")
         try:
@@ -289,13 +315,15 @@ class SessionCursor:
             if not (has_ml_keyword(text) and _is_ml_statement(text)):
                 return text, splices
             statement = _parse(text)
+        from sqlml.parser import MLFunction
+
         calls = [c for c in statement.find_all(MLFunction) if c.find_ancestor(MLFunction) is None]
         for call in sorted(calls, key=lambda c: c.span[0], reverse=True):
             relation = registry.run(self._context, call)  # checked against the function's signature
             if isinstance(relation, str):  # SQL DuckDB runs itself
                 replacement = f"({relation})"
             else:
-                if materialize and isinstance(relation, pa.RecordBatchReader):
+                if materialize and hasattr(relation, "read_all"):  # a RecordBatchReader
                     relation = relation.read_all()
                 view = f"__sqlml_{call.function.lower()}_{next(self._view_ids)}"
                 self.duck.register(view, relation)
@@ -379,6 +407,25 @@ class SessionCursor:
         EXPLAIN, ...; its text) per statement. A sqlml error if DuckDB cannot parse it."""
         with self.translated():
             return [(statement.type.name, statement.query) for statement in self.duck.extract_statements(sql)]
+
+    def plain_statements(self, sql: str) -> list[tuple[int, str]] | None:
+        """A text of DuckDB statements alone (no ML keyword), as DuckDB's own parser splits it, with no tokenizer
+        of sqlml's loaded: (the line where each statement starts, after blanks and comments; its text from
+        there). None if the text may hold ML statements or DuckDB cannot parse it."""
+        if has_ml_keyword(sql):
+            return None
+        try:
+            pieces = self.duck.extract_statements(sql)
+        except duckdb.Error:
+            return None
+        found, offset = [], 0
+        for piece in pieces:
+            if not sql.startswith(piece.query, offset):  # DuckDB gives each statement's text verbatim, in order
+                return None
+            start = offset + BLANKS_AND_COMMENTS.match(piece.query).end()
+            found.append((sql.count("\n", 0, start) + 1, sql[start:offset + len(piece.query)].rstrip()))
+            offset += len(piece.query)
+        return found
 
     # -- errors -------------------------------------------------------------------------------------
     def translated(self) -> "_Translated":

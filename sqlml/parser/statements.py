@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
@@ -10,30 +9,15 @@ from sqlglot.tokens import Token, TokenType
 
 from sqlml.errors import ProgrammingError, SqlSyntaxError
 from sqlml.parser.dialect import SqlmlDialect, is_ml_call, ml_statement_prefix
+from sqlml.parser.keywords import BLANKS_AND_COMMENTS
 
-_ML_KEYWORD = re.compile(r"\bML\s*(?:\.|--|/\*)|\bMODELS?\b", re.IGNORECASE)
-_BLANKS_AND_COMMENTS = re.compile(r"(?:\s+|--[^\n]*|/\*.*?\*/)*", re.DOTALL)
-_LEADING_WORDS = re.compile(r"\w+(?:\s+\w+){0,3}")
-_EXPLAIN = re.compile(rf"EXPLAIN\b{_BLANKS_AND_COMMENTS.pattern}(?:ANALY[SZ]E\b{_BLANKS_AND_COMMENTS.pattern})?"
-                      rf"(?:\(\s*(?:ANALY[SZ]E|FORMAT)\b[^()]*\){_BLANKS_AND_COMMENTS.pattern})?", re.IGNORECASE | re.DOTALL)
 _DIALECT = SqlmlDialect()
 MAX_NESTING = 32  # levels of (), [] and {} an ML statement may nest (see _check_nesting)
 _OPENING = (TokenType.L_PAREN, TokenType.L_BRACKET, TokenType.L_BRACE)
 _CLOSING = (TokenType.R_PAREN, TokenType.R_BRACKET, TokenType.R_BRACE)
 
 
-def leading_words(sql: str) -> list[str]:
-    """The first words (up to four, upper-cased) of a statement, after blanks and comments: what a front
-    end needs to name or classify it (`CREATE TABLE`, `SHOW`) without parsing it."""
-    run = _LEADING_WORDS.match(sql, _BLANKS_AND_COMMENTS.match(sql).end())
-    return run.group().upper().split() if run else []
 
-
-def explain_prefix(sql: str) -> str:
-    """The `EXPLAIN [ANALYZE] [(options)]` starting a statement (with the blanks and comments around it), or
-    '': the statement it explains follows it."""
-    match = _EXPLAIN.match(sql, _BLANKS_AND_COMMENTS.match(sql).end())
-    return sql[:match.end()] if match else ""
 
 
 def _line_col(sql: str, offset: int) -> tuple[int, int]:
@@ -49,7 +33,7 @@ def _tokenize(sql: str) -> list[Token]:
     except TokenError:
         # The bad token starts after the last good one (and any blanks or comments).
         done = tokenizer.tokens
-        offset = _BLANKS_AND_COMMENTS.match(sql, done[-1].end + 1 if done else 0).end()
+        offset = BLANKS_AND_COMMENTS.match(sql, done[-1].end + 1 if done else 0).end()
         snippet = sql[offset : offset + 20]
         raise SqlSyntaxError(
             f"Invalid or unterminated token near '{snippet}'", *_line_col(sql, offset)
@@ -139,22 +123,6 @@ def split_statements(sql: str) -> list[str]:
     if reader.error is not None:
         raise reader.error
     return reader.statements()
-
-
-def has_ml_keyword(sql: str) -> bool:
-    """Cheap raw-text test: could the text contain an ML construct? (false positives allowed)."""
-    return search_in_slices(_ML_KEYWORD, sql) is not None
-
-
-def search_in_slices(pattern: re.Pattern, text: str, overlap: int = 4096, size: int = 1 << 20) -> re.Match | None:
-    """pattern.search(text), a slice of `size` characters at a time (each reaching `overlap` characters into
-    the next: a longer match across a slice's end is missed), so that the other threads of a server run
-    between slices: one search holds Python's lock for as long as the text is long."""
-    for start in range(0, max(len(text), 1), size):
-        found = pattern.search(text, start, start + size + overlap)
-        if found:
-            return found
-    return None
 
 
 def is_ml_statement(sql: str) -> bool:

@@ -130,6 +130,9 @@ class Shell:
     def run_script(self, text: str, source: str | None = None) -> bool:
         """Run a script's statements and dot commands (a line starting with '.' between statements) in
         order; False at the first error, after naming its line in the file `source` (if given)."""
+        plain = self._plain_statements(text)
+        if plain is not None:
+            return all(self._run(statement) or self._failed_at(source, line) for line, statement in plain)
         pending = SessionCursor.reader()  # the statements read since the last one run
         start = 1  # the line of `text` where `pending` starts
         for number, line in enumerate(text.splitlines(), 1):
@@ -147,6 +150,13 @@ class Shell:
         if pending.has_tokens and not self.execute(pending.text):
             return self._failed_at(source, start)
         return True
+
+    def _plain_statements(self, text: str) -> list[tuple[int, str]] | None:
+        """A script of DuckDB statements alone (no dot command), as DuckDB's own parser splits it: (the line
+        where each starts, its text); None otherwise (the general path then reads it)."""
+        if any(line.lstrip().startswith(".") for line in text.splitlines()):
+            return None
+        return self.cursor.plain_statements(text)
 
     def _failed_at(self, source: str | None, line: int) -> bool:
         if source is not None:

@@ -36,7 +36,6 @@ class Model:
     def _load(self, version: ModelVersion) -> None:
         """The family, estimator, encoder, TRANSFORM and classes of a version, each checked against the
         others (artifacts.py) before the estimator's library and the encoder use them."""
-        import pyarrow as pa
 
         from sqlml.engine.data.features import FeatureEncoder
         from sqlml.engine.data.transform import Transform
