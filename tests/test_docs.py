@@ -104,7 +104,7 @@ def test_every_ml_function_has_its_section():
 
 def test_every_statement_has_its_section():
     documented = heading_names(ROOT / "docs" / "statements.md")
-    statements = {" ".join(re.findall(r"[A-Z][a-z]+", cls.__name__)).upper() for cls in STATEMENTS}
+    statements = {" ".join(re.findall(r"[A-Z][a-z]+", name)).upper() for name in STATEMENTS}
     assert "CREATE MODEL" in statements and len(statements) == len(STATEMENTS)
     assert statements <= documented, f"docs/statements.md has no section for {statements - documented}"
 
