@@ -61,8 +61,10 @@ def main(argv: list[str] | None = None) -> None:
         con = sqlml.connect()
         cur = con.cursor()
         cur.execute(f"CREATE MODEL tree OPTIONS({TREE_OPTIONS}) AS SELECT * FROM '{train}'")
-        cur.execute(f"CREATE MODEL dnn OPTIONS(model_type='dnn_classifier', input_label_cols=['label'], "
-                    f"hidden_units=[256, 128], max_iterations={epochs}, learn_rate=0.003) AS SELECT * FROM '{train}'")
+        cur.execute(
+            f"CREATE MODEL dnn OPTIONS(model_type='dnn_classifier', input_label_cols=['label'], "
+            f"hidden_units=[256, 128], max_iterations={epochs}, learn_rate=0.003) AS SELECT * FROM '{train}'"
+        )
         cur.execute("SELECT artifact FROM sqlml.model_versions WHERE model_name = 'tree'")
         booster = lgb.Booster(model_str=cur.fetchone()[0].decode())
         X, y = numpy_rows(train)
@@ -70,37 +72,50 @@ def main(argv: list[str] | None = None) -> None:
         feeds = {name: one[:, [i]] for i, name in enumerate(FEATURES)}
         print(f"{'export benchmark':<52}{'sqlml':>12}{'raw':>12}{'ratio':>9}  target")
 
-        fp32 = convert_lightgbm(booster, initial_types=[("X", FloatTensorType([None, len(FEATURES)]))],
-                                target_opset=15, zipmap=False).ByteSize()
+        fp32 = convert_lightgbm(
+            booster, initial_types=[("X", FloatTensorType([None, len(FEATURES)]))], target_opset=15, zipmap=False
+        ).ByteSize()
         for quantize in ("none", "float16"):
             result = export(cur, "tree", work / f"tree_{quantize}.onnx", quantize)
-            print(f"{'tree ' + quantize + ': bytes vs onnxmltools fp32 export':<52}{result['bytes']:>12,}{fp32:>12,}"
-                  f"{result['bytes'] / fp32:>8.2f}x  {'<= 0.6' if quantize == 'float16' else ''}")
-            print(f"{'tree ' + quantize + ': label agreement, max |prob diff|':<52}{result['label_agreement']:>12.4%}"
-                  f"{result['max_abs_diff']:>12.2e}{'':>9}  {'>= 99.5%' if quantize == 'float16' else '>= 99.9%, 1e-4'}")
+            print(
+                f"{'tree ' + quantize + ': bytes vs onnxmltools fp32 export':<52}{result['bytes']:>12,}{fp32:>12,}"
+                f"{result['bytes'] / fp32:>8.2f}x  {'<= 0.6' if quantize == 'float16' else ''}"
+            )
+            print(
+                f"{'tree ' + quantize + ': label agreement, max |prob diff|':<52}{result['label_agreement']:>12.4%}"
+                f"{result['max_abs_diff']:>12.2e}{'':>9}  {'>= 99.5%' if quantize == 'float16' else '>= 99.9%, 1e-4'}"
+            )
             session = single_row_session(work / f"tree_{quantize}.onnx")
-            ours = p50_us(lambda: session.run(None, feeds), calls)
+            ours = p50_us(lambda session=session: session.run(None, feeds), calls)
             raw = p50_us(lambda: booster.predict(one, num_threads=1), calls)
-            print(f"{'tree ' + quantize + ': single-row p50, 1 thread (us)':<52}{ours:>12.1f}{raw:>12.1f}"
-                  f"{raw / ours:>8.2f}x  <= 100 us")
+            print(
+                f"{'tree ' + quantize + ': single-row p50, 1 thread (us)':<52}{ours:>12.1f}{raw:>12.1f}"
+                f"{raw / ours:>8.2f}x  <= 100 us"
+            )
 
         with warnings.catch_warnings():  # one epoch is enough for timing a one-row call
             warnings.simplefilter("ignore", ConvergenceWarning)
             mlp = MLPClassifier((256, 128), max_iter=1).fit(X[:1000], y[:1000])
         for quantize in ("none", "int8"):
             result = export(cur, "dnn", work / f"dnn_{quantize}.onnx", quantize)
-            print(f"{'dnn ' + quantize + ': bytes vs its float32 graph':<52}{result['bytes']:>12,}"
-                  f"{result['bytes_unquantized']:>12,}{result['bytes'] / result['bytes_unquantized']:>8.2f}x  "
-                  f"{'<= 0.3' if quantize == 'int8' else ''}")
+            print(
+                f"{'dnn ' + quantize + ': bytes vs its float32 graph':<52}{result['bytes']:>12,}"
+                f"{result['bytes_unquantized']:>12,}{result['bytes'] / result['bytes_unquantized']:>8.2f}x  "
+                f"{'<= 0.3' if quantize == 'int8' else ''}"
+            )
             drop = 100 * (result["metric_native"] - result["metric_exported"])
-            print(f"{'dnn ' + quantize + ': accuracy native, exported (drop, points)':<52}"
-                  f"{result['metric_native']:>12.4f}{result['metric_exported']:>12.4f}{drop:>8.2f}pt  "
-                  f"{'<= 0.5 pt' if quantize == 'int8' else ''}")
+            print(
+                f"{'dnn ' + quantize + ': accuracy native, exported (drop, points)':<52}"
+                f"{result['metric_native']:>12.4f}{result['metric_exported']:>12.4f}{drop:>8.2f}pt  "
+                f"{'<= 0.5 pt' if quantize == 'int8' else ''}"
+            )
             session = single_row_session(work / f"dnn_{quantize}.onnx")
-            ours = p50_us(lambda: session.run(None, feeds), calls)
+            ours = p50_us(lambda session=session: session.run(None, feeds), calls)
             raw = p50_us(lambda: mlp.predict_proba(one), calls)
-            print(f"{'dnn ' + quantize + ': single-row p50, 1 thread (us)':<52}{ours:>12.1f}{raw:>12.1f}"
-                  f"{raw / ours:>8.2f}x  <= 100 us")
+            print(
+                f"{'dnn ' + quantize + ': single-row p50, 1 thread (us)':<52}{ours:>12.1f}{raw:>12.1f}"
+                f"{raw / ours:>8.2f}x  <= 100 us"
+            )
 
 
 if __name__ == "__main__":

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import duckdb
 import lightgbm as lgb
-import onnxruntime
 import numpy as np
+import onnxruntime
 
 import sqlml
 
@@ -56,8 +56,10 @@ def write_parquet(path: Path, rows: int, seed: int) -> None:
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
     con.execute(f"SELECT setseed({seed / 100})")
-    con.execute(f"COPY (SELECT *, (f0 + f1 * f2 + 0.3 * random() > 0.8)::INTEGER AS label FROM "
-                f"(SELECT {columns} FROM range({rows}))) TO '{path}' (FORMAT parquet)")
+    con.execute(
+        f"COPY (SELECT *, (f0 + f1 * f2 + 0.3 * random() > 0.8)::INTEGER AS label FROM "
+        f"(SELECT {columns} FROM range({rows}))) TO '{path}' (FORMAT parquet)"
+    )
 
 
 def numpy_rows(path: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -69,9 +71,18 @@ def numpy_rows(path: Path) -> tuple[np.ndarray, np.ndarray]:
 
 def lightgbm_params() -> dict:
     """The LightGBM parameters sqlml uses for boosted_tree_classifier with the OPTIONS below."""
-    return {"objective": "binary", "learning_rate": 0.3, "max_depth": 6, "num_leaves": 64, "lambda_l2": 1.0,
-            "min_sum_hessian_in_leaf": 1, "min_data_in_leaf": 1, "seed": 0, "deterministic": True,
-            "verbosity": -1}
+    return {
+        "objective": "binary",
+        "learning_rate": 0.3,
+        "max_depth": 6,
+        "num_leaves": 64,
+        "lambda_l2": 1.0,
+        "min_sum_hessian_in_leaf": 1,
+        "min_data_in_leaf": 1,
+        "seed": 0,
+        "deterministic": True,
+        "verbosity": -1,
+    }
 
 
 TREE_OPTIONS = "model_type='boosted_tree_classifier', max_iterations=100, max_tree_depth=6, early_stop=FALSE"
@@ -83,8 +94,7 @@ def bench_tree_predict(work: Path, rows: int, runs: int) -> tuple[float, float]:
     write_parquet(data, rows, 2)
     con = sqlml.connect()
     cur = con.cursor()
-    cur.execute(f"CREATE MODEL m OPTIONS({TREE_OPTIONS}, data_split_method='NO_SPLIT') "
-                f"AS SELECT * FROM '{train}'")
+    cur.execute(f"CREATE MODEL m OPTIONS({TREE_OPTIONS}, data_split_method='NO_SPLIT') AS SELECT * FROM '{train}'")
     X_train, y_train = numpy_rows(train)
     booster = lgb.train(lightgbm_params(), lgb.Dataset(X_train, y_train), 100)
 
@@ -120,8 +130,9 @@ def bench_linear_scoring(work: Path, rows: int, runs: int) -> tuple[float, float
     w, b = state["coef"][0], state["intercept"][0]
     score = " + ".join(f"{wi!r} * {zi}" for wi, zi in zip(w, _standardized(specs)))
     hand_written = f"SELECT count(*), sum((1 / (1 + exp(-({score} + {b!r})))) > 0.5) FROM '{data}'"
-    return against_hand_sql(runs, cur, f"SELECT count(*), sum(predicted_label) FROM ML.PREDICT(MODEL u, (FROM '{data}'))",
-                            hand_written)
+    return against_hand_sql(
+        runs, cur, f"SELECT count(*), sum(predicted_label) FROM ML.PREDICT(MODEL u, (FROM '{data}'))", hand_written
+    )
 
 
 def _standardized(specs: list[dict]) -> list[str]:
@@ -153,8 +164,9 @@ def bench_folded_logistic(work: Path, rows: int, runs: int) -> tuple[float, floa
     cur = sqlml.connect().cursor()
     specs, state = _trained(cur, data, "model_type='logistic_reg', data_split_method='NO_SPLIT'", "*")
     hand_written = f"SELECT avg(({folded_logistic(specs, state)} > 0.5)::INTEGER) FROM '{data}'"
-    return against_hand_sql(runs, cur, f"SELECT avg(predicted_label) FROM ML.PREDICT(MODEL u, (FROM '{data}'))",
-                            hand_written)
+    return against_hand_sql(
+        runs, cur, f"SELECT avg(predicted_label) FROM ML.PREDICT(MODEL u, (FROM '{data}'))", hand_written
+    )
 
 
 def bench_kmeans_scoring(work: Path, rows: int, runs: int) -> tuple[float, float]:
@@ -164,12 +176,17 @@ def bench_kmeans_scoring(work: Path, rows: int, runs: int) -> tuple[float, float
     specs, state = _trained(cur, data, "model_type='kmeans', num_clusters=8")
     # written well: each feature standardized once, squares as products (pow() is 5x slower)
     z = ", ".join(f"{zi} AS z{i}" for i, zi in enumerate(_standardized(specs)))
-    distances = ", ".join("sqrt(" + " + ".join(f"(z{i} - {ci!r}) * (z{i} - {ci!r})" for i, ci in enumerate(c)) + ")"
-                          for c in state["centroids"])
-    hand_written = (f"SELECT count(*), sum(list_position(d, list_min(d))) FROM "
-                    f"(SELECT [{distances}] AS d FROM (SELECT {z} FROM '{data}'))")
-    return against_hand_sql(runs, cur, f"SELECT count(*), sum(centroid_id) FROM ML.PREDICT(MODEL u, (FROM '{data}'))",
-                            hand_written)
+    distances = ", ".join(
+        "sqrt(" + " + ".join(f"(z{i} - {ci!r}) * (z{i} - {ci!r})" for i, ci in enumerate(c)) + ")"
+        for c in state["centroids"]
+    )
+    hand_written = (
+        f"SELECT count(*), sum(list_position(d, list_min(d))) FROM "
+        f"(SELECT [{distances}] AS d FROM (SELECT {z} FROM '{data}'))"
+    )
+    return against_hand_sql(
+        runs, cur, f"SELECT count(*), sum(centroid_id) FROM ML.PREDICT(MODEL u, (FROM '{data}'))", hand_written
+    )
 
 
 def bench_pca_scoring(work: Path, rows: int, runs: int) -> tuple[float, float]:
@@ -178,11 +195,18 @@ def bench_pca_scoring(work: Path, rows: int, runs: int) -> tuple[float, float]:
     cur = sqlml.connect().cursor()
     specs, state = _trained(cur, data, "model_type='pca', num_principal_components=3")
     z = _standardized(specs)
-    projections = " + ".join("(" + " + ".join(f"{w!r} * ({zi} - {m!r})" for w, zi, m in zip(row, z, state["mean"]))
-                             + ")" for row in state["components"])
+    projections = " + ".join(
+        "(" + " + ".join(f"{w!r} * ({zi} - {m!r})" for w, zi, m in zip(row, z, state["mean"])) + ")"
+        for row in state["components"]
+    )
     hand_written = f"SELECT count(*), sum({projections}) FROM '{data}'"
-    return against_hand_sql(runs, cur, "SELECT count(*), sum(principal_component_1 + principal_component_2 + "
-                            f"principal_component_3) FROM ML.PREDICT(MODEL u, (FROM '{data}'))", hand_written)
+    return against_hand_sql(
+        runs,
+        cur,
+        "SELECT count(*), sum(principal_component_1 + principal_component_2 + "
+        f"principal_component_3) FROM ML.PREDICT(MODEL u, (FROM '{data}'))",
+        hand_written,
+    )
 
 
 def bench_training(work: Path, rows: int, runs: int) -> tuple[float, float]:
@@ -193,8 +217,9 @@ def bench_training(work: Path, rows: int, runs: int) -> tuple[float, float]:
     cur.execute(f"CREATE TABLE t AS SELECT * FROM '{data}'")
 
     def ours():
-        cur.execute(f"CREATE OR REPLACE MODEL m OPTIONS({TREE_OPTIONS}, data_split_method='NO_SPLIT') "
-                    "AS SELECT * FROM t")
+        cur.execute(
+            f"CREATE OR REPLACE MODEL m OPTIONS({TREE_OPTIONS}, data_split_method='NO_SPLIT') AS SELECT * FROM t"
+        )
 
     def raw():
         X, y = numpy_rows(data)
@@ -243,8 +268,10 @@ def bench_small_statement(work: Path, runs: int) -> tuple[float, float]:
     plain = duckdb.connect()
     plain.execute(f"CREATE TABLE empty AS SELECT * FROM '{data}' WHERE false")
     p = folded_logistic(specs, state)
-    hand_written = ("SELECT * EXCLUDE (p), (p > 0.5)::INTEGER AS predicted_label, [{'label': 0, 'prob': 1 - p}, "
-                    f"{{'label': 1, 'prob': p}}] AS predicted_label_probs FROM (SELECT *, {p} AS p FROM empty)")
+    hand_written = (
+        "SELECT * EXCLUDE (p), (p > 0.5)::INTEGER AS predicted_label, [{'label': 0, 'prob': 1 - p}, "
+        f"{{'label': 1, 'prob': p}}] AS predicted_label_probs FROM (SELECT *, {p} AS p FROM empty)"
+    )
     ours = _per_statement(cur, "SELECT * FROM ML.PREDICT(MODEL u, TABLE empty)", runs)
     return ours, _per_statement(plain, hand_written, runs)
 
@@ -260,8 +287,8 @@ def bench_cold_start(work: Path, runs: int) -> tuple[float, float]:
     raw = [sys.executable, "-c", f"import duckdb; duckdb.connect({str(path)!r}).sql('SELECT 42').fetchall()"]
     times_ours, times_raw = [], []
     for run in range(runs):
-        for command, times in [(ours, times_ours), (raw, times_raw)][::1 if run % 2 else -1]:
-            times.append(_seconds(lambda: subprocess.run(command, check=True, capture_output=True)))
+        for command, times in [(ours, times_ours), (raw, times_raw)][:: 1 if run % 2 else -1]:
+            times.append(_seconds(lambda command=command: subprocess.run(command, check=True, capture_output=True)))
     return statistics.median(times_ours), statistics.median(times_raw)
 
 
@@ -286,10 +313,13 @@ def bench_memory(work: Path, rows: int) -> tuple[float, float]:
     path = work / "memory.parquet"
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
-    con.execute(f"COPY (SELECT i AS id, (i % 1000) / 100.0 AS x1, ((i * 7) % 13)::DOUBLE AS x2, "
-                f"['a', 'b', 'c'][i % 3 + 1] AS cat FROM range({rows}) r(i)) TO '{path}' (FORMAT parquet)")
-    out = subprocess.run([sys.executable, "-c", MEMORY_SCRIPT, str(path)], capture_output=True, text=True,
-                         check=True).stdout.split()
+    con.execute(
+        f"COPY (SELECT i AS id, (i % 1000) / 100.0 AS x1, ((i * 7) % 13)::DOUBLE AS x2, "
+        f"['a', 'b', 'c'][i % 3 + 1] AS cat FROM range({rows}) r(i)) TO '{path}' (FORMAT parquet)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", MEMORY_SCRIPT, str(path)], capture_output=True, text=True, check=True
+    ).stdout.split()
     return float(out[0]), float(out[1])
 
 
@@ -299,9 +329,11 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     scale, runs = (0.01, 1) if args.quick else (1.0, 5)
     n = lambda rows: max(int(rows * scale), 1000)
-    print(f"sqlml benchmarks on {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}, duckdb {duckdb.__version__}, lightgbm {lgb.__version__}, "
-          f"onnxruntime {onnxruntime.__version__}")
+    print(
+        f"sqlml benchmarks on {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, duckdb {duckdb.__version__}, lightgbm {lgb.__version__}, "
+        f"onnxruntime {onnxruntime.__version__}"
+    )
     print(f"{'benchmark':<44}{'sqlml':>10}{'raw':>10}{'ratio':>9}  target")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -322,14 +354,20 @@ def main(argv: list[str] | None = None) -> None:
         ours, _ = bench_ml_overhead(runs)
         print(f"{'ML.PREDICT on empty input (per statement)':<44}{ours * 1000:>8.2f}ms{'':>10}{'':>9}  <= 5 ms")
         ours, raw = bench_small_statement(work, runs)
-        print(f"{'logistic, 20 features, empty input (time)':<44}{ours * 1000:>8.2f}ms{raw * 1000:>8.2f}ms"
-              f"{ours / raw:>8.2f}x  <= 5 ms (raw = DuckDB, the model by hand)")
+        print(
+            f"{'logistic, 20 features, empty input (time)':<44}{ours * 1000:>8.2f}ms{raw * 1000:>8.2f}ms"
+            f"{ours / raw:>8.2f}x  <= 5 ms (raw = DuckDB, the model by hand)"
+        )
         ours, raw = bench_cold_start(work, 3 if args.quick else 11)
-        print(f"{'cold start, sqlml DB -c SELECT 42 (median)':<44}{ours:>9.3f}s{raw:>9.3f}s{ours / raw:>8.2f}x  <= 1.5 "
-              "(raw = python -c 'import duckdb; ...')")
+        print(
+            f"{'cold start, sqlml DB -c SELECT 42 (median)':<44}{ours:>9.3f}s{raw:>9.3f}s{ours / raw:>8.2f}x  <= 1.5 "
+            "(raw = python -c 'import duckdb; ...')"
+        )
         baseline, peak = bench_memory(work, n(20_000_000))
-        print(f"{'ML.PREDICT 20M rows from Parquet, peak RSS':<44}{peak:>8.0f}MB{baseline:>8.0f}MB"
-              f"{'':>9}  <= 1500 MB (raw = the process before predicting)")
+        print(
+            f"{'ML.PREDICT 20M rows from Parquet, peak RSS':<44}{peak:>8.0f}MB{baseline:>8.0f}MB"
+            f"{'':>9}  <= 1500 MB (raw = the process before predicting)"
+        )
 
 
 if __name__ == "__main__":

@@ -46,8 +46,11 @@ def _serve(database: Path) -> tuple[subprocess.Popen, int]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "sqlml.server.cli", str(database), "--port", str(port)],
-                              stdout=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "sqlml.server.cli", str(database), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert server.stdout.readline().startswith("sqlml serving")  # printed once it listens
     return server, port
 
@@ -65,8 +68,9 @@ def _latencies(dsn: str, rounds: int) -> list[float]:
 
 def _beside(dsn: str, texts: str, rounds: int) -> list[float]:
     """B's latencies while client A sends `texts` (a Python list expression) over and over."""
-    client = subprocess.Popen([sys.executable, "-c", _CLIENT_A.format(texts=texts), dsn], stdout=subprocess.PIPE,
-                              text=True)
+    client = subprocess.Popen(
+        [sys.executable, "-c", _CLIENT_A.format(texts=texts), dsn], stdout=subprocess.PIPE, text=True
+    )
     try:
         assert client.stdout.readline() == "answered\n"  # A is under way
         return _latencies(dsn, rounds)
@@ -85,15 +89,16 @@ def main() -> None:
         server, port = _serve(database)
         try:
             dsn = f"host=127.0.0.1 port={port} user=bench dbname=empty"
-            found = {"alone": _latencies(dsn, rounds),
-                     "beside issue 14's texts": _beside(dsn, ISSUE_14, rounds),
-                     "beside a 16 MiB query": _beside(dsn, LONGEST, rounds)}
+            found = {
+                "alone": _latencies(dsn, rounds),
+                "beside issue 14's texts": _beside(dsn, ISSUE_14, rounds),
+                "beside a 16 MiB query": _beside(dsn, LONGEST, rounds),
+            }
         finally:
             server.terminate()
             server.wait(10)
     for label, latencies in found.items():
-        print(f"SELECT 1 {label:24s} median {statistics.median(latencies):8.2f} ms   "
-              f"worst {max(latencies):8.2f} ms")
+        print(f"SELECT 1 {label:24s} median {statistics.median(latencies):8.2f} ms   worst {max(latencies):8.2f} ms")
     print(f"({rounds} rounds each; python {sys.version.split()[0]}, {os.cpu_count()} cpus)")
 
 

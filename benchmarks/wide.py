@@ -30,8 +30,10 @@ def _seconds(fn) -> float:
 def wide_table(cur, columns: int) -> None:
     """Table `wide`: ROWS rows of `columns` numeric features f0.. and a label depending on the first ten."""
     features = ", ".join(f"((i * {k + 7}) % 101) / 10.0 + random() AS f{k}" for k in range(columns))
-    cur.execute(f"CREATE OR REPLACE TABLE wide AS SELECT *, f0 + f1 + f2 + f3 + f4 - f5 - f6 - f7 - f8 - f9 AS label "
-                f"FROM (SELECT {features} FROM range({ROWS}) r(i))")
+    cur.execute(
+        f"CREATE OR REPLACE TABLE wide AS SELECT *, f0 + f1 + f2 + f3 + f4 - f5 - f6 - f7 - f8 - f9 AS label "
+        f"FROM (SELECT {features} FROM range({ROWS}) r(i))"
+    )
 
 
 def measure(columns: int) -> dict[str, float]:
@@ -39,11 +41,17 @@ def measure(columns: int) -> dict[str, float]:
     con = sqlml.connect()
     cur = con.cursor()
     wide_table(cur, columns)
-    times = {"train": _seconds(lambda: cur.execute(
-        "CREATE MODEL m OPTIONS(model_type='linear_reg', data_split_method='NO_SPLIT', l2_reg=1.0) "
-        "AS SELECT * FROM wide"))}
-    times["predict"] = _seconds(lambda: cur.execute(
-        "SELECT sum(predicted_label) FROM ML.PREDICT(MODEL m, TABLE wide)").fetchall())
+    times = {
+        "train": _seconds(
+            lambda: cur.execute(
+                "CREATE MODEL m OPTIONS(model_type='linear_reg', data_split_method='NO_SPLIT', l2_reg=1.0) "
+                "AS SELECT * FROM wide"
+            )
+        )
+    }
+    times["predict"] = _seconds(
+        lambda: cur.execute("SELECT sum(predicted_label) FROM ML.PREDICT(MODEL m, TABLE wide)").fetchall()
+    )
     raw = duckdb.connect()
     raw.register("wide", con.cursor().execute("SELECT * FROM wide").fetch_arrow_table())
 
@@ -70,8 +78,10 @@ def main(argv: list[str] | None = None) -> None:
     for columns in widths:
         times = measure(columns)
         growth = {k: f"{times[k] / previous[k]:.1f}x" if previous else "" for k in ("train", "predict")}
-        print(f"{columns:>8}{times['train']:>9.2f}s{growth['train']:>8}{times['predict']:>9.2f}s"
-              f"{growth['predict']:>8}{times['raw']:>9.2f}s{times['train'] / times['raw']:>10.1f}x")
+        print(
+            f"{columns:>8}{times['train']:>9.2f}s{growth['train']:>8}{times['predict']:>9.2f}s"
+            f"{growth['predict']:>8}{times['raw']:>9.2f}s{times['train'] / times['raw']:>10.1f}x"
+        )
         previous = times
 
 

@@ -5,19 +5,59 @@ stays quick and the `sqlml` command can report a Ctrl-C while the engine loads a
 """
 
 import sqlml.root  # noqa: F401 - the composition root: completes the engine's tables (EXPORT MODEL)
-from sqlml.errors import (Cancelled, DatabaseError, DataError, Error, IntegrityError, InterfaceError, InternalError,
-                          NotSupportedError, OperationalError, ProgrammingError, SqlSyntaxError, TransactionConflict, Warning)
+from sqlml.errors import (
+    Cancelled,
+    DatabaseError,
+    DataError,
+    Error,
+    IntegrityError,
+    InterfaceError,
+    InternalError,
+    NotSupportedError,
+    OperationalError,
+    ProgrammingError,
+    SqlSyntaxError,
+    TransactionConflict,
+    Warning,
+)
 
 __version__ = "0.1.0"
 
-_DBAPI = ("connect", "Connection", "Cursor", "apilevel", "paramstyle", "threadsafety",
-          "STRING", "BINARY", "NUMBER", "DATETIME", "ROWID", "Date", "Time", "Timestamp", "Binary",
-          "DateFromTicks", "TimeFromTicks", "TimestampFromTicks")
+_DBAPI = (
+    "connect",
+    "Connection",
+    "Cursor",
+    "apilevel",
+    "paramstyle",
+    "threadsafety",
+    "STRING",
+    "BINARY",
+    "NUMBER",
+    "DATETIME",
+    "ROWID",
+    "Date",
+    "Time",
+    "Timestamp",
+    "Binary",
+    "DateFromTicks",
+    "TimeFromTicks",
+    "TimestampFromTicks",
+)
 
 __all__ = [
     *_DBAPI,
-    "Warning", "Error", "InterfaceError", "DatabaseError", "DataError", "OperationalError", "IntegrityError",
-    "InternalError", "ProgrammingError", "NotSupportedError", "SqlSyntaxError", "Cancelled",
+    "Warning",
+    "Error",
+    "InterfaceError",
+    "DatabaseError",
+    "DataError",
+    "OperationalError",
+    "IntegrityError",
+    "InternalError",
+    "ProgrammingError",
+    "NotSupportedError",
+    "SqlSyntaxError",
+    "Cancelled",
     "TransactionConflict",
 ]
 

@@ -20,18 +20,26 @@ from sqlml.shell.render import MODES
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="sqlml", allow_abbrev=False,
-                                     description="BigQuery-ML-style SQL on DuckDB; `sqlml serve --help` for the "
-                                                 "PostgreSQL wire-protocol server.")
+    parser = argparse.ArgumentParser(
+        prog="sqlml",
+        allow_abbrev=False,
+        description="BigQuery-ML-style SQL on DuckDB; `sqlml serve --help` for the PostgreSQL wire-protocol server.",
+    )
     parser.add_argument("database", nargs="?", default=":memory:", help="DuckDB file (default: in memory)")
     parser.add_argument("files", nargs="*", help="SQL files to run in order")
     parser.add_argument("-c", dest="command", help="SQL (and dot commands) to run before the files")
     for mode in MODES:
-        parser.add_argument(f"-{mode}", dest="mode", action="store_const", const=mode,
-                            help=f"print results in {mode} mode" + (" (the default)" if mode == "box" else ""))
+        parser.add_argument(
+            f"-{mode}",
+            dest="mode",
+            action="store_const",
+            const=mode,
+            help=f"print results in {mode} mode" + (" (the default)" if mode == "box" else ""),
+        )
     parser.add_argument("-bail", action="store_true", help="stop at the first error (always the case)")
-    parser.add_argument("-readonly", action="store_true",
-                        help="open the database read-only (other processes may then read it too)")
+    parser.add_argument(
+        "-readonly", action="store_true", help="open the database read-only (other processes may then read it too)"
+    )
     parser.set_defaults(mode="box")
     return parser
 
@@ -55,8 +63,9 @@ def _run(argv: list[str]) -> int:
         args.database = ":memory:"
     interactive = args.command is None and not args.files and sys.stdin.isatty()
     try:  # (text, the file it comes from)
-        scripts = ([(args.command, None)] if args.command is not None else []) + \
-            [(open(f, encoding="utf-8").read(), f) for f in args.files]
+        scripts = ([(args.command, None)] if args.command is not None else []) + [
+            (open(f, encoding="utf-8").read(), f) for f in args.files
+        ]
     except OSError as exc:
         print(f"Error: cannot read {exc.filename}: {exc.strerror}", file=sys.stderr)
         return 1

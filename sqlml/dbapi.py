@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime
 import time
-from typing import Any, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import duckdb
 
@@ -39,7 +40,7 @@ def TimestampFromTicks(ticks: float) -> datetime.datetime:  # noqa: N802
 class Cursor:
     """A DB-API cursor; statements may be plain DuckDB SQL or sqlml's ML statements."""
 
-    def __init__(self, connection: "Connection"):
+    def __init__(self, connection: Connection):
         self.connection = connection
         self._cursor: SessionCursor | None = connection._session.cursor()
         self._rowcount: int | None = None  # set by executemany; else read from DuckDB when asked
@@ -63,14 +64,14 @@ class Cursor:
             return self._rowcount
         return -1 if self._cursor is None else self._cursor.rowcount
 
-    def execute(self, operation: str, parameters: Sequence[Any] | Mapping[str, Any] | None = None) -> "Cursor":
+    def execute(self, operation: str, parameters: Sequence[Any] | Mapping[str, Any] | None = None) -> Cursor:
         cursor = self._open()
         self._rowcount, self.messages = None, []  # nothing of the previous statement survives a failure
         cursor.execute(operation, parameters)
         self.messages = [(Warning, notice) for notice in cursor.notices]
         return self
 
-    def executemany(self, operation: str, seq_of_parameters: Iterable[Sequence[Any] | Mapping[str, Any]]) -> "Cursor":
+    def executemany(self, operation: str, seq_of_parameters: Iterable[Sequence[Any] | Mapping[str, Any]]) -> Cursor:
         total = 0
         for parameters in seq_of_parameters:
             self.execute(operation, parameters)
@@ -110,7 +111,7 @@ class Cursor:
             self._cursor = None
             self.connection._cursors.discard(self)
 
-    def __enter__(self) -> "Cursor":
+    def __enter__(self) -> Cursor:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -170,7 +171,7 @@ class Connection:
         self._session.close()
         self._session = None
 
-    def __enter__(self) -> "Connection":
+    def __enter__(self) -> Connection:
         return self
 
     def __exit__(self, exc_type, *exc) -> None:

@@ -65,7 +65,7 @@ def _field(part: str) -> tuple[str, str]:
         end = part.index('"', 1)
         while part.startswith('"', end + 1):  # a doubled quote inside the name
             end = part.index('"', end + 2)
-        return part[1:end].replace('""', '"'), part[end + 1:].strip()
+        return part[1:end].replace('""', '"'), part[end + 1 :].strip()
     name, type_name = part.split(None, 1)
     return name, type_name
 
@@ -100,7 +100,7 @@ class Connection:
         self.notices: list[str] = []  # read by the psycopg2 dialect's execution context; DuckDB sends none
         self._cursor = connection.cursor()
 
-    def cursor(self) -> "Cursor":
+    def cursor(self) -> Cursor:
         return Cursor(self._cursor, self)
 
     def begin(self) -> None:
@@ -150,8 +150,10 @@ class SqlmlDialect(duckdb_engine.Dialect):
 
     def create_connect_args(self, url: URL) -> tuple[tuple, dict]:
         if url.host or url.username or url.password or url.port:
-            raise ArgumentError(f"{url.render_as_string()}: a sqlml URL names a file, not a host: "
-                                "sqlml:///relative.duckdb, sqlml:////absolute/path.duckdb or sqlml:// (in memory)")
+            raise ArgumentError(
+                f"{url.render_as_string()}: a sqlml URL names a file, not a host: "
+                "sqlml:///relative.duckdb, sqlml:////absolute/path.duckdb or sqlml:// (in memory)"
+            )
         config = dict(url.query)
         database = url.database or ":memory:"
         if database == ":memory:":  # one in-memory database per engine, which all its connections share
@@ -164,8 +166,13 @@ class SqlmlDialect(duckdb_engine.Dialect):
                 raise ArgumentError(f"read_only in the URL must be true or false: {exc}") from None
         return (), args
 
-    def connect(self, database: str = ":memory:", read_only: bool = False, config: dict | None = None,
-                url_config: dict | None = None) -> Connection:
+    def connect(
+        self,
+        database: str = ":memory:",
+        read_only: bool = False,
+        config: dict | None = None,
+        url_config: dict | None = None,
+    ) -> Connection:
         """A sqlml connection; `config` (connect_args) and the URL's query are DuckDB settings."""
         return Connection(sqlml.connect(database, read_only, {**(config or {}), **(url_config or {})}))
 
@@ -194,8 +201,10 @@ class SqlmlDialect(duckdb_engine.Dialect):
         get_schema_names names them), a schema of the current database, or (None) the current schema."""
         database, name = self.identifier_preparer._separate(schema)
         params = {key: value for key, value in (("database", database), ("schema", name)) if value}
-        condition = (f"{alias}database_name = {':database' if database else 'current_database()'} "
-                     f"AND {alias}schema_name = {':schema' if name else 'current_schema()'}")
+        condition = (
+            f"{alias}database_name = {':database' if database else 'current_database()'} "
+            f"AND {alias}schema_name = {':schema' if name else 'current_schema()'}"
+        )
         return condition, params
 
     def _names(self, connection, sql: str, schema: str | None) -> list[str]:
@@ -207,9 +216,12 @@ class SqlmlDialect(duckdb_engine.Dialect):
         """`database.schema` of the user's schemas: not the model catalog `sqlml` (internal tables; SHOW MODELS
         lists the models), nor those of DuckDB's own databases `system` and `temp`; pg_catalog and
         information_schema are not listed either (they are in `system`)."""
-        rows = connection.execute(text(
-            "SELECT database_name, schema_name FROM duckdb_schemas() WHERE database_name NOT IN ('system', 'temp') "
-            "AND schema_name NOT IN ('sqlml', 'pg_catalog', 'information_schema') ORDER BY 1, 2"))
+        rows = connection.execute(
+            text(
+                "SELECT database_name, schema_name FROM duckdb_schemas() WHERE database_name NOT IN ('system', 'temp') "
+                "AND schema_name NOT IN ('sqlml', 'pg_catalog', 'information_schema') ORDER BY 1, 2"
+            )
+        )
         return [self.identifier_preparer.quote_schema(f"{database}.{schema}") for database, schema in rows]
 
     @reflection.cache
@@ -224,8 +236,9 @@ class SqlmlDialect(duckdb_engine.Dialect):
         """The rows of `sql`, a query joined to the table or view `r` (`r.oid` its oid); NoSuchTableError
         if there is no such relation."""
         condition, scope = self._scope(schema, "r.")
-        rows = connection.execute(text(f"{sql} WHERE r.name = :table AND {condition}"),
-                                  {"table": table_name, **scope, **params}).all()
+        rows = connection.execute(
+            text(f"{sql} WHERE r.name = :table AND {condition}"), {"table": table_name, **scope, **params}
+        ).all()
         if not rows:
             raise NoSuchTableError(f"{schema}.{table_name}" if schema else table_name)
         return rows
@@ -239,18 +252,31 @@ class SqlmlDialect(duckdb_engine.Dialect):
 
     @reflection.cache
     def get_columns(self, connection, table_name, schema=None, **kw) -> list[dict]:
-        rows = self._rows(connection, table_name, schema, f"""
+        rows = self._rows(
+            connection,
+            table_name,
+            schema,
+            f"""
             SELECT c.column_name, c.data_type, c.is_nullable, c.column_default, c.comment
-            FROM {_RELATIONS} JOIN duckdb_columns() AS c ON c.table_oid = r.oid""")
-        return [{"name": name, "type": self._column_type(data_type), "nullable": nullable,
-                 "default": default, "comment": comment, "autoincrement": False}
-                for name, data_type, nullable, default, comment in rows]
+            FROM {_RELATIONS} JOIN duckdb_columns() AS c ON c.table_oid = r.oid""",
+        )
+        return [
+            {
+                "name": name,
+                "type": self._column_type(data_type),
+                "nullable": nullable,
+                "default": default,
+                "comment": comment,
+                "autoincrement": False,
+            }
+            for name, data_type, nullable, default, comment in rows
+        ]
 
     def _column_type(self, data_type: str) -> sqltypes.TypeEngine:
         """The SQLAlchemy type of a DuckDB type name (`DECIMAL(10,2)`, `INTEGER[]`, `ENUM('a', 'b')`,
         `STRUCT(a INTEGER)`, `MAP(VARCHAR, INTEGER)`, ...)."""
         if data_type.endswith("]"):  # a LIST (`T[]`) or an ARRAY (`T[3]`)
-            return sqltypes.ARRAY(self._column_type(data_type[:data_type.rindex("[")]))
+            return sqltypes.ARRAY(self._column_type(data_type[: data_type.rindex("[")]))
         name, _, inside = data_type.partition("(")
         name, inside = name.strip().lower(), inside[:-1]
         if name == "enum":
@@ -258,8 +284,9 @@ class SqlmlDialect(duckdb_engine.Dialect):
         if name == "decimal":
             return sqltypes.Numeric(*map(int, inside.split(",")))
         if name in ("struct", "union"):
-            return _DUCKDB_TYPES[name]({field: self._column_type(type_name)
-                                        for field, type_name in map(_field, _top_level_parts(inside))})
+            return _DUCKDB_TYPES[name](
+                {field: self._column_type(type_name) for field, type_name in map(_field, _top_level_parts(inside))}
+            )
         if name == "map":
             return Map(*map(self._column_type, _top_level_parts(inside)))
         if name in _WITH_TIME_ZONE:
@@ -273,35 +300,55 @@ class SqlmlDialect(duckdb_engine.Dialect):
     def _constraints(self, connection, table_name, schema, kind: str) -> list:
         """(name, columns, referenced table, referenced columns, expression) of the table's constraints
         of one kind (none for a view)."""
-        rows = self._rows(connection, table_name, schema, f"""
+        rows = self._rows(
+            connection,
+            table_name,
+            schema,
+            f"""
             SELECT k.constraint_name, k.constraint_column_names, k.referenced_table,
                    k.referenced_column_names, k.expression
             FROM {_RELATIONS} LEFT JOIN duckdb_constraints() AS k
-                 ON k.table_oid = r.oid AND k.constraint_type = :kind""", kind=kind)
+                 ON k.table_oid = r.oid AND k.constraint_type = :kind""",
+            kind=kind,
+        )
         return [row for row in rows if row[0] is not None]
 
     @reflection.cache
     def get_pk_constraint(self, connection, table_name, schema=None, **kw) -> dict:
         keys = self._constraints(connection, table_name, schema, "PRIMARY KEY")
-        return {"name": keys[0][0], "constrained_columns": keys[0][1]} if keys else \
-            {"name": None, "constrained_columns": []}
+        return (
+            {"name": keys[0][0], "constrained_columns": keys[0][1]}
+            if keys
+            else {"name": None, "constrained_columns": []}
+        )
 
     @reflection.cache
     def get_foreign_keys(self, connection, table_name, schema=None, **kw) -> list[dict]:
-        return [{"name": name, "constrained_columns": columns, "referred_schema": schema,  # DuckDB: same schema
-                 "referred_table": table, "referred_columns": referred, "options": {}}
-                for name, columns, table, referred, _ in
-                self._constraints(connection, table_name, schema, "FOREIGN KEY")]
+        return [
+            {
+                "name": name,
+                "constrained_columns": columns,
+                "referred_schema": schema,  # DuckDB: same schema
+                "referred_table": table,
+                "referred_columns": referred,
+                "options": {},
+            }
+            for name, columns, table, referred, _ in self._constraints(connection, table_name, schema, "FOREIGN KEY")
+        ]
 
     @reflection.cache
     def get_unique_constraints(self, connection, table_name, schema=None, **kw) -> list[dict]:
-        return [{"name": name, "column_names": columns}
-                for name, columns, *_ in self._constraints(connection, table_name, schema, "UNIQUE")]
+        return [
+            {"name": name, "column_names": columns}
+            for name, columns, *_ in self._constraints(connection, table_name, schema, "UNIQUE")
+        ]
 
     @reflection.cache
     def get_check_constraints(self, connection, table_name, schema=None, **kw) -> list[dict]:
-        return [{"name": name, "sqltext": expression}
-                for name, *_, expression in self._constraints(connection, table_name, schema, "CHECK")]
+        return [
+            {"name": name, "sqltext": expression}
+            for name, *_, expression in self._constraints(connection, table_name, schema, "CHECK")
+        ]
 
     @reflection.cache
     def get_table_comment(self, connection, table_name, schema=None, **kw) -> dict:

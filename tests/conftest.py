@@ -26,12 +26,18 @@ def make_frame(n: int, seed: int) -> pd.DataFrame:
     color = rng.choice(["red", "green", "blue"], size=n)
     flag = rng.random(n) < 0.3
     score = 1.5 * x1 - 0.7 * x2 + np.where(color == "red", 1.0, 0.0) + 0.8 * flag + rng.normal(0, 0.5, n)
-    frame = pd.DataFrame({
-        "id": np.arange(n), "x1": x1, "x2": x2, "color": color, "flag": flag,
-        "y_reg": score,
-        "y_bin": np.where(score > 0.3, "yes", "no"),
-        "y_multi": np.digitize(score, [-1.0, 1.5]).astype(np.int64),
-    })
+    frame = pd.DataFrame(
+        {
+            "id": np.arange(n),
+            "x1": x1,
+            "x2": x2,
+            "color": color,
+            "flag": flag,
+            "y_reg": score,
+            "y_bin": np.where(score > 0.3, "yes", "no"),
+            "y_multi": np.digitize(score, [-1.0, 1.5]).astype(np.int64),
+        }
+    )
     frame.loc[rng.random(n) < 0.05, "x2"] = np.nan  # NULL numerics
     frame["color"] = frame["color"].astype(object)
     frame.loc[rng.random(n) < 0.05, "color"] = None  # NULL categories

@@ -28,8 +28,10 @@ def test_command_prints_a_box_table():
 
 def test_files_run_in_order_against_a_database_file(tmp_path):
     first, second = tmp_path / "a.sql", tmp_path / "b.sql"
-    first.write_text("CREATE TABLE t AS SELECT range::DOUBLE AS x, 3 * range + 1.0 AS label FROM range(30);\n"
-                     "CREATE MODEL m OPTIONS(model_type='linear_reg') AS SELECT * FROM t;")
+    first.write_text(
+        "CREATE TABLE t AS SELECT range::DOUBLE AS x, 3 * range + 1.0 AS label FROM range(30);\n"
+        "CREATE MODEL m OPTIONS(model_type='linear_reg') AS SELECT * FROM t;"
+    )
     second.write_text("SELECT round(predicted_label, 3) AS p FROM ML.PREDICT(MODEL m, (SELECT 2.0 AS x));")
     database = str(tmp_path / "db.duckdb")
     assert sqlml_cli(database, str(first)).returncode == 0
@@ -61,16 +63,23 @@ def test_long_results_are_cut_with_a_footer():
 
 def test_serve_is_dispatched_to_the_server_command(monkeypatch):
     import types
+
     from sqlml import cli
 
     seen = []
-    monkeypatch.setitem(sys.modules, "sqlml.server.cli", types.SimpleNamespace(main=lambda args: seen.append(args) or 7))
+    monkeypatch.setitem(
+        sys.modules, "sqlml.server.cli", types.SimpleNamespace(main=lambda args: seen.append(args) or 7)
+    )
     assert cli.main(["serve", "--port", "0"]) == 7 and seen == [["--port", "0"]]
 
 
 def test_unreadable_file_and_unopenable_database_are_errors_not_tracebacks(tmp_path):
     missing = sqlml_cli(str(tmp_path / "nope.sql"))
-    assert missing.returncode == 1 and missing.stderr.startswith("Error: cannot read") and "Traceback" not in missing.stderr
+    assert (
+        missing.returncode == 1
+        and missing.stderr.startswith("Error: cannot read")
+        and "Traceback" not in missing.stderr
+    )
     bad_db = sqlml_cli(str(tmp_path / "no" / "such" / "dir" / "x.duckdb"), "-c", "SELECT 1")
     assert bad_db.returncode == 1 and bad_db.stderr.startswith("Error:") and "Traceback" not in bad_db.stderr
 
@@ -91,5 +100,7 @@ def test_a_file_another_process_holds_is_refused_in_sqlml_terms(tmp_path):
     with duckdb.connect(path):  # this process writes it
         refused = sqlml_cli("-readonly", path, "-c", "SELECT 1")
     assert refused.returncode == 1
-    assert f"(PID {os.getpid()}), has it open for writing, and DuckDB then lets no other process open it, not even " \
-           "read-only" in refused.stderr
+    assert (
+        f"(PID {os.getpid()}), has it open for writing, and DuckDB then lets no other process open it, not even "
+        "read-only" in refused.stderr
+    )

@@ -17,8 +17,14 @@ def test_module_globals_and_exception_hierarchy():
     assert issubclass(sqlml.Warning, Exception) and issubclass(sqlml.Error, Exception)
     for cls in (sqlml.InterfaceError, sqlml.DatabaseError):
         assert issubclass(cls, sqlml.Error)
-    for cls in (sqlml.DataError, sqlml.OperationalError, sqlml.IntegrityError, sqlml.InternalError,
-                sqlml.ProgrammingError, sqlml.NotSupportedError):
+    for cls in (
+        sqlml.DataError,
+        sqlml.OperationalError,
+        sqlml.IntegrityError,
+        sqlml.InternalError,
+        sqlml.ProgrammingError,
+        sqlml.NotSupportedError,
+    ):
         assert issubclass(cls, sqlml.DatabaseError)
 
 
@@ -214,12 +220,18 @@ def test_connection_execute_reuses_one_cursor(with_model):
 
 
 @pytest.mark.parametrize("sql", ["SELECT ? AS a", "SELECT * FROM ML.PREDICT(MODEL m, (SELECT ?::DOUBLE AS x))"])
-@pytest.mark.parametrize("params, message", [
-    (5, "sequence or a mapping"), ("5", "sequence or a mapping"), ([1, 2], "1 parameter(s) but 2"),
-])
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        (5, "sequence or a mapping"),
+        ("5", "sequence or a mapping"),
+        ([1, 2], "1 parameter(s) but 2"),
+    ],
+)
 def test_bad_parameters_are_programming_errors_for_plain_and_ml_sql(with_model, sql, params, message):
-    with pytest.raises(sqlml.ProgrammingError, match=re.escape(message) if "ML" in sql or "sequence" in message
-                       else None):
+    with pytest.raises(
+        sqlml.ProgrammingError, match=re.escape(message) if "ML" in sql or "sequence" in message else None
+    ):
         with_model.cursor().execute(sql, params)
 
 
@@ -234,8 +246,10 @@ def test_ml_statement_parameters_by_position_number_and_name(with_model):
 
 
 def test_type_objects_and_constructors(con):
-    cur = con.cursor().execute("SELECT 1::INTEGER AS i, 2.5::DECIMAL(4, 2) AS d, 'x' AS s, DATE '2020-01-02' AS day, "
-                               "TIMESTAMP '2020-01-02 03:04:05' AS ts, 'x'::BLOB AS b")
+    cur = con.cursor().execute(
+        "SELECT 1::INTEGER AS i, 2.5::DECIMAL(4, 2) AS d, 'x' AS s, DATE '2020-01-02' AS day, "
+        "TIMESTAMP '2020-01-02 03:04:05' AS ts, 'x'::BLOB AS b"
+    )
     codes = {name: code for name, code, *_ in cur.description}
     assert codes["i"] == sqlml.NUMBER and codes["d"] == sqlml.NUMBER and codes["s"] == sqlml.STRING
     assert codes["day"] == sqlml.DATETIME and codes["ts"] == sqlml.DATETIME and codes["b"] == sqlml.BINARY
@@ -244,7 +258,12 @@ def test_type_objects_and_constructors(con):
     assert sqlml.TimestampFromTicks(ticks) == sqlml.Timestamp(2021, 5, 6, 7, 8, 9)
     assert sqlml.DateFromTicks(ticks) == sqlml.Date(2021, 5, 6)
     assert sqlml.TimeFromTicks(ticks) == sqlml.Time(7, 8, 9)
-    row = con.cursor().execute("SELECT ?::DATE, ?::TIMESTAMP, ?::BLOB",
-                               [sqlml.Date(2020, 1, 2), sqlml.Timestamp(2020, 1, 2, 3, 4, 5),
-                                sqlml.Binary(b"\x00\x01")]).fetchone()
+    row = (
+        con.cursor()
+        .execute(
+            "SELECT ?::DATE, ?::TIMESTAMP, ?::BLOB",
+            [sqlml.Date(2020, 1, 2), sqlml.Timestamp(2020, 1, 2, 3, 4, 5), sqlml.Binary(b"\x00\x01")],
+        )
+        .fetchone()
+    )
     assert row == (datetime.date(2020, 1, 2), datetime.datetime(2020, 1, 2, 3, 4, 5), b"\x00\x01")

@@ -14,11 +14,11 @@ import pytest
 
 import sqlml
 from sqlml.cli import main as cli_main
-from sqlml.parser import split_statements
+from sqlml.engine.families import FAMILIES
 from sqlml.engine.functions.registry import ML_FUNCTIONS
 from sqlml.engine.model_statements import STATEMENTS
-from sqlml.engine.families import FAMILIES
 from sqlml.export.options import EXPORT_OPTIONS
+from sqlml.parser import split_statements
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -75,9 +75,11 @@ def _same(documented: str, default) -> bool:
 def test_every_option_is_documented_with_its_default(model_type):
     sections = _documented_defaults()
     supervised = FAMILIES[model_type].supervised
-    relevant = {name: rows for name, rows in sections.items()
-                if model_type in name or "every model type" in name
-                or (supervised and "every supervised model type" in name)}
+    relevant = {
+        name: rows
+        for name, rows in sections.items()
+        if model_type in name or "every model type" in name or (supervised and "every supervised model type" in name)
+    }
     for option, default in FAMILIES[model_type].defaults().items():
         cells = [rows[option] for rows in relevant.values() if option in rows]
         assert cells, f"{option} of {model_type} is not documented"
@@ -130,8 +132,10 @@ def test_every_export_option_is_documented_with_its_default():
 
 def _anchors(page: Path) -> set[str]:
     """GitHub's anchors for the page's headings: lower case, punctuation dropped, spaces as hyphens."""
-    return {re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-")
-            for heading in re.findall(r"^#+ (.+)$", FENCE.sub("", page.read_text()), re.M)}
+    return {
+        re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-")
+        for heading in re.findall(r"^#+ (.+)$", FENCE.sub("", page.read_text()), re.M)
+    }
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
@@ -165,10 +169,15 @@ def _modules_named_in_the_architecture_table() -> set[str]:
 
 
 def test_architecture_names_every_module():
-    modules = {path.relative_to(ROOT / "sqlml").as_posix() for path in (ROOT / "sqlml").rglob("*.py")
-               if path.name != "__init__.py"}
+    modules = {
+        path.relative_to(ROOT / "sqlml").as_posix()
+        for path in (ROOT / "sqlml").rglob("*.py")
+        if path.name != "__init__.py"
+    }
     named = _modules_named_in_the_architecture_table()
-    assert "engine/functions/evaluate.py" in named  # the shorthand `engine/functions/predict.py`, `evaluate.py` is understood
+    assert (
+        "engine/functions/evaluate.py" in named
+    )  # the shorthand `engine/functions/predict.py`, `evaluate.py` is understood
     assert not modules - named, f"docs/architecture.md's module table lacks {sorted(modules - named)}"
     assert not named - modules, f"docs/architecture.md names modules that do not exist: {sorted(named - modules)}"
 

@@ -29,8 +29,9 @@ def check_cars(con):
 
 def check_penguins(con):
     # RANDOM split, 30% of 344 rows to evaluation; the 11 penguins without a sex are dropped for sex_boosted
-    assert _one(con, "SELECT training_rows, eval_rows FROM sqlml.model_versions "
-                     "WHERE model_name = 'species_forest'") == (241, 103)
+    assert _one(
+        con, "SELECT training_rows, eval_rows FROM sqlml.model_versions WHERE model_name = 'species_forest'"
+    ) == (241, 103)
     assert _one(con, "SELECT dropped_rows FROM sqlml.model_versions WHERE model_name = 'sex_boosted'") == (11,)
     (accuracy,) = _one(con, "SELECT accuracy FROM ML.EVALUATE(MODEL species_forest)")
     assert accuracy > 0.9
@@ -58,8 +59,9 @@ def check_clusters(con):
     from sklearn.decomposition import PCA
 
     cur = con.cursor()
-    cur.execute("SELECT centroid_id, species, count(*) FROM ML.PREDICT(MODEL penguin_groups, TABLE penguins) "
-                "GROUP BY ALL")
+    cur.execute(
+        "SELECT centroid_id, species, count(*) FROM ML.PREDICT(MODEL penguin_groups, TABLE penguins) GROUP BY ALL"
+    )
     counts = cur.fetchall()
     majority = sum(max(n for c2, _, n in counts if c2 == c) for c in {c for c, _, _ in counts})
     assert majority / 344 > 0.7  # clusters mostly hold one species each
@@ -78,8 +80,11 @@ def check_tuning(con):
     assert len(trials) == 8 and [t for t in trials if t[1]][0][0] == min(t[0] for t in trials)
     cur.execute("SELECT DISTINCT training_run FROM ML.TRAINING_INFO(MODEL mpg_boosted) ORDER BY 1")
     assert cur.fetchall() == [(0,), (1,)]
-    (auto_mae,) = _one(con, "SELECT mean_absolute_error FROM ML.EVALUATE(MODEL mpg_auto, (FROM cars WHERE "
-                            "model_year = 1982 AND mpg IS NOT NULL))")
+    (auto_mae,) = _one(
+        con,
+        "SELECT mean_absolute_error FROM ML.EVALUATE(MODEL mpg_auto, (FROM cars WHERE "
+        "model_year = 1982 AND mpg IS NOT NULL))",
+    )
     assert auto_mae < 6  # mpg spans 9-47
 
 
@@ -105,8 +110,9 @@ def check_trust(con):
     cur = con.cursor()
     gaps = []
     for version in (1, 2):
-        cur.execute(f"SELECT heavy, predicted_heavy, sex FROM ML.PREDICT(MODEL heavy_model VERSION {version}, "
-                    "TABLE heavy)")
+        cur.execute(
+            f"SELECT heavy, predicted_heavy, sex FROM ML.PREDICT(MODEL heavy_model VERSION {version}, TABLE heavy)"
+        )
         truth, predicted, sex = zip(*cur.fetchall())
         gaps.append(demographic_parity_difference(truth, predicted, sensitive_features=sex))
     assert gaps[1] < gaps[0]
@@ -114,16 +120,31 @@ def check_trust(con):
     for where, size in cur.fetchall():
         assert _one(con, f"SELECT count(*) FROM heavy WHERE {where}") == (size,)
     (card,) = _one(con, "SELECT model_card FROM heavy_card")
-    for section in ("Overview", "Specification", "Training data and lineage", "Intended use and limitations",
-                    "Metrics", "Explanations", "Fairness", "Error slices", "Version history"):
+    for section in (
+        "Overview",
+        "Specification",
+        "Training data and lineage",
+        "Intended use and limitations",
+        "Metrics",
+        "Explanations",
+        "Fairness",
+        "Error slices",
+        "Version history",
+    ):
         assert f"## {section}" in card
     assert "trained to select both sexes at the same rate" in card
 
 
-CHECKS = {"01_regression_cars.sql": check_cars, "02_classification_penguins.sql": check_penguins,
-          "03_transform_penguins.sql": check_transform, "04_text_reviews.sql": check_reviews,
-          "05_clustering_penguins.sql": check_clusters, "06_tuning_cars.sql": check_tuning,
-          "07_export_penguins.sql": check_export, "08_trust_penguins.sql": check_trust}
+CHECKS = {
+    "01_regression_cars.sql": check_cars,
+    "02_classification_penguins.sql": check_penguins,
+    "03_transform_penguins.sql": check_transform,
+    "04_text_reviews.sql": check_reviews,
+    "05_clustering_penguins.sql": check_clusters,
+    "06_tuning_cars.sql": check_tuning,
+    "07_export_penguins.sql": check_export,
+    "08_trust_penguins.sql": check_trust,
+}
 
 
 def test_every_example_has_a_check():

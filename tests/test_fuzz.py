@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -57,12 +57,68 @@ SEEDS = [
     "CREATE OR REPLACE MODEL nn OPTIONS(model_type='dnn_regressor', input_label_cols=['y'], hidden_units=[4]) AS "
     "SELECT x, c, y FROM t",
 ]
-PIECES = ["(", ")", ",", ";", "'", '"', "`", ".", "=", "*", "[", "]", "ML", "ML.PREDICT", "ML.EVALUATE", "ML.TRANSFORM",
-          "ML.STANDARD_SCALER(", "OVER ()", "TRANSFORM(",
-          "HPARAM_RANGE(", "HPARAM_CANDIDATES([", "num_trials=", "trial_id", "MODEL",
-          "TABLE", "STRUCT", "OPTIONS", "AS", "SELECT", "FROM", "WHERE", "NULL", "TRUE", "-1", "0", "2.5", "1e308",
-          "'nan'", "'x'", "x", "y", "c", "k", "t", "m", "lin", "threshold", "model_type", "input_label_cols",
-          "VERSION", "OR REPLACE", "IF NOT EXISTS", "TRANSFORM(x)", "--", "/*", "é", "\u00a0", "$1", "?", "::DOUBLE"]
+PIECES = [
+    "(",
+    ")",
+    ",",
+    ";",
+    "'",
+    '"',
+    "`",
+    ".",
+    "=",
+    "*",
+    "[",
+    "]",
+    "ML",
+    "ML.PREDICT",
+    "ML.EVALUATE",
+    "ML.TRANSFORM",
+    "ML.STANDARD_SCALER(",
+    "OVER ()",
+    "TRANSFORM(",
+    "HPARAM_RANGE(",
+    "HPARAM_CANDIDATES([",
+    "num_trials=",
+    "trial_id",
+    "MODEL",
+    "TABLE",
+    "STRUCT",
+    "OPTIONS",
+    "AS",
+    "SELECT",
+    "FROM",
+    "WHERE",
+    "NULL",
+    "TRUE",
+    "-1",
+    "0",
+    "2.5",
+    "1e308",
+    "'nan'",
+    "'x'",
+    "x",
+    "y",
+    "c",
+    "k",
+    "t",
+    "m",
+    "lin",
+    "threshold",
+    "model_type",
+    "input_label_cols",
+    "VERSION",
+    "OR REPLACE",
+    "IF NOT EXISTS",
+    "TRANSFORM(x)",
+    "--",
+    "/*",
+    "é",
+    "\u00a0",
+    "$1",
+    "?",
+    "::DOUBLE",
+]
 
 
 @st.composite
@@ -91,10 +147,16 @@ def seeded(tmp_path_factory) -> Iterator[Path]:
     path = directory / "seeded.duckdb"
     with sqlml.connect(str(path)) as con:
         cur = con.cursor()
-        cur.execute("CREATE TABLE t AS SELECT random() AS x, ['a', 'b', NULL][range % 3 + 1] AS c, "
-                    "random() AS y, range % 2 = 0 AS k FROM range(60)")
-        cur.execute("CREATE MODEL lin OPTIONS(model_type='linear_reg', input_label_cols=['y']) AS SELECT x, c, y FROM t")
-        cur.execute("CREATE MODEL m OPTIONS(model_type='logistic_reg', input_label_cols=['k']) AS SELECT x, c, k FROM t")
+        cur.execute(
+            "CREATE TABLE t AS SELECT random() AS x, ['a', 'b', NULL][range % 3 + 1] AS c, "
+            "random() AS y, range % 2 = 0 AS k FROM range(60)"
+        )
+        cur.execute(
+            "CREATE MODEL lin OPTIONS(model_type='linear_reg', input_label_cols=['y']) AS SELECT x, c, y FROM t"
+        )
+        cur.execute(
+            "CREATE MODEL m OPTIONS(model_type='logistic_reg', input_label_cols=['k']) AS SELECT x, c, k FROM t"
+        )
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(directory)
         yield path
@@ -111,8 +173,11 @@ def _fresh_copy(seeded: Path) -> Path:
 
 # no deadline: Hypothesis measures an example's time only after it ends, so one would catch no hang, only a
 # slow machine
-@settings(max_examples=int(os.environ.get("SQLML_FUZZ_EXAMPLES", "150")), deadline=None,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=int(os.environ.get("SQLML_FUZZ_EXAMPLES", "150")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(statement=mutated())
 def test_mutated_statements_raise_only_sqlml_errors(seeded, statement):
     with sqlml.connect(str(_fresh_copy(seeded))) as con:

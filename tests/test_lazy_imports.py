@@ -40,8 +40,12 @@ def heavy(modules) -> set[str]:
 
 def loaded_by(code: str) -> list[str]:
     """The ML libraries a fresh interpreter has loaded after running `code`."""
-    done = subprocess.run([sys.executable, "-c", code + "\nimport sys, json; print(json.dumps(sorted(sys.modules)))"],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", code + "\nimport sys, json; print(json.dumps(sorted(sys.modules)))"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     return sorted(heavy(json.loads(done.stdout.splitlines()[-1])))
 
@@ -56,11 +60,16 @@ def db(tmp_path_factory) -> Path:
     """A database file with a table `t` and one model of each compiled family, trained by this (earlier) process."""
     path = tmp_path_factory.mktemp("lazy") / "lazy.duckdb"
     with sqlml.connect(str(path)) as con:
-        con.execute("CREATE TABLE t AS SELECT i, sin(i) AS a, cos(i * 0.7) AS b, ['x', 'y', 'z'][i % 3 + 1] AS c, "
-                    "2 * sin(i) - cos(i * 0.7) AS y, sin(i) > cos(i * 0.7) AS label FROM range(200) r(i)")
+        con.execute(
+            "CREATE TABLE t AS SELECT i, sin(i) AS a, cos(i * 0.7) AS b, ['x', 'y', 'z'][i % 3 + 1] AS c, "
+            "2 * sin(i) - cos(i * 0.7) AS y, sin(i) > cos(i * 0.7) AS label FROM range(200) r(i)"
+        )
         for name, options in COMPILED_MODELS.items():
-            con.execute(f"CREATE MODEL {name} OPTIONS({options}) AS SELECT * EXCLUDE (i"
-                        + (")" if "label_cols" in options else ", y, label)") + " FROM t")
+            con.execute(
+                f"CREATE MODEL {name} OPTIONS({options}) AS SELECT * EXCLUDE (i"
+                + (")" if "label_cols" in options else ", y, label)")
+                + " FROM t"
+            )
     return path
 
 
@@ -69,8 +78,13 @@ def test_import_sqlml_loads_no_ml_library():
 
 
 def test_a_plain_query_loads_no_ml_library(db):
-    assert loaded_by(f"import sqlml\ncur = sqlml.connect({str(db)!r}).cursor()\ncur.execute('SELECT 42')\n"
-                     "assert cur.fetchall() == [(42,)]") == []
+    assert (
+        loaded_by(
+            f"import sqlml\ncur = sqlml.connect({str(db)!r}).cursor()\ncur.execute('SELECT 42')\n"
+            "assert cur.fetchall() == [(42,)]"
+        )
+        == []
+    )
 
 
 @pytest.mark.parametrize("model", sorted(COMPILED_MODELS))
@@ -85,8 +99,13 @@ def test_predicting_with_a_model_compiled_to_sql_loads_no_ml_library(db, model):
 
 
 def test_a_shell_script_run_loads_no_ml_library(db):
-    done = subprocess.run([sys.executable, "-m", "sqlml.cli", str(db), "-c", "SELECT 42 AS answer"],
-                          capture_output=True, text=True, timeout=120, env={**os.environ, **IMPORT_LOG})
+    done = subprocess.run(
+        [sys.executable, "-m", "sqlml.cli", str(db), "-c", "SELECT 42 AS answer"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **IMPORT_LOG},
+    )
     assert done.returncode == 0 and "│     42 │" in done.stdout, done.stderr[-2000:]
     imported = imported_in(done.stderr)
     assert "sqlml.engine.session" in imported  # the log is read: the engine did load
@@ -94,10 +113,17 @@ def test_a_shell_script_run_loads_no_ml_library(db):
 
 
 def test_the_shell_first_prompt_loads_no_ml_library(db, tmp_path):
-    env = {**os.environ, **IMPORT_LOG, "TERM": "xterm-256color", "PROMPT_TOOLKIT_NO_CPR": "1",
-           "HOME": str(tmp_path), "SQLML_HISTORY": str(tmp_path / "history")}
-    child = pexpect.spawn(sys.executable, ["-m", "sqlml.cli", str(db)], env=env, dimensions=(40, 200),
-                          encoding="utf-8", timeout=120)
+    env = {
+        **os.environ,
+        **IMPORT_LOG,
+        "TERM": "xterm-256color",
+        "PROMPT_TOOLKIT_NO_CPR": "1",
+        "HOME": str(tmp_path),
+        "SQLML_HISTORY": str(tmp_path / "history"),
+    }
+    child = pexpect.spawn(
+        sys.executable, ["-m", "sqlml.cli", str(db)], env=env, dimensions=(40, 200), encoding="utf-8", timeout=120
+    )
     child.expect_exact("\x1b[?2004h")  # prompt_toolkit turns bracketed paste on as the prompt starts
     imported = imported_in(child.before.replace("\r", ""))
     child.sendcontrol("d")
@@ -132,8 +158,9 @@ runpy.run_module("sqlml.cli", run_name="__main__")
 
 
 def test_ctrl_c_while_the_engine_loads_is_a_one_line_error():
-    child = subprocess.Popen([sys.executable, "-c", _PAUSE_IN_ENGINE_IMPORT], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", _PAUSE_IN_ENGINE_IMPORT], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     assert child.stderr.readline() == "importing the engine\n"
     child.send_signal(signal.SIGINT)
     out, err = child.communicate(timeout=60)

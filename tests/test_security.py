@@ -15,8 +15,19 @@ from sklearn.ensemble import RandomForestRegressor
 
 import sqlml
 
-HOSTILE = ['a"b', "x'); DROP TABLE t; --", 'm"; DROP TABLE t; --', "modèle ☃", "select", "FROM", "ml.predict",
-           "model", "a;b", "--c", "/*d*/"]
+HOSTILE = [
+    'a"b',
+    "x'); DROP TABLE t; --",
+    'm"; DROP TABLE t; --',
+    "modèle ☃",
+    "select",
+    "FROM",
+    "ml.predict",
+    "model",
+    "a;b",
+    "--c",
+    "/*d*/",
+]
 
 
 def quoted(name: str) -> str:
@@ -25,8 +36,10 @@ def quoted(name: str) -> str:
 
 @pytest.fixture
 def table(con):
-    con.cursor().execute("CREATE TABLE t AS SELECT range::DOUBLE AS x, ['it''s', 'a;b', '\"q\"'][range % 3 + 1] AS c, "
-                         "2.0 * range AS label FROM range(40)")
+    con.cursor().execute(
+        "CREATE TABLE t AS SELECT range::DOUBLE AS x, ['it''s', 'a;b', '\"q\"'][range % 3 + 1] AS c, "
+        "2.0 * range AS label FROM range(40)"
+    )
     return con
 
 
@@ -34,10 +47,13 @@ def table(con):
 @pytest.mark.parametrize("model_type", ["linear_reg", "boosted_tree_regressor"])
 def test_hostile_model_and_column_names_are_identifiers(table, name, model_type):
     cur = table.cursor()
-    cur.execute(f"CREATE MODEL {quoted(name)} OPTIONS(model_type='{model_type}') "
-                f"AS SELECT x AS {quoted(name)}, c, label FROM t")
-    cur.execute(f"SELECT count(*), count(predicted_label) FROM ML.PREDICT(MODEL {quoted(name)}, "
-                f"(SELECT x AS {quoted(name)}, c FROM t))")
+    cur.execute(
+        f"CREATE MODEL {quoted(name)} OPTIONS(model_type='{model_type}') AS SELECT x AS {quoted(name)}, c, label FROM t"
+    )
+    cur.execute(
+        f"SELECT count(*), count(predicted_label) FROM ML.PREDICT(MODEL {quoted(name)}, "
+        f"(SELECT x AS {quoted(name)}, c FROM t))"
+    )
     assert cur.fetchone() == (40, 40)
     assert [r[1] for r in cur.execute("SHOW MODELS").fetchall()] == [name]
     cur.execute(f"DESCRIBE MODEL {quoted(name)}")
@@ -47,21 +63,29 @@ def test_hostile_model_and_column_names_are_identifiers(table, name, model_type)
 
 def test_backtick_names_and_crafted_string_values_cannot_inject(table):
     cur = table.cursor()
-    cur.execute("CREATE MODEL `x'); DROP TABLE t; --` OPTIONS(model_type='linear_reg', "
-                "input_label_cols=['label']) AS SELECT * FROM t")
-    cur.execute("SELECT count(*) FROM ML.PREDICT(MODEL `x'); DROP TABLE t; --`, "
-                "(SELECT x, 'x''); DROP TABLE t; --' AS c FROM t))")
+    cur.execute(
+        "CREATE MODEL `x'); DROP TABLE t; --` OPTIONS(model_type='linear_reg', "
+        "input_label_cols=['label']) AS SELECT * FROM t"
+    )
+    cur.execute(
+        "SELECT count(*) FROM ML.PREDICT(MODEL `x'); DROP TABLE t; --`, "
+        "(SELECT x, 'x''); DROP TABLE t; --' AS c FROM t))"
+    )
     assert cur.fetchone() == (40,)
-    cur.execute("SELECT count(*) FROM ML.PREDICT(MODEL `x'); DROP TABLE t; --`, (SELECT x, ? AS c FROM t)) "
-                "WHERE predicted_label > ?", ["'); DROP TABLE t; --", -1e9])
+    cur.execute(
+        "SELECT count(*) FROM ML.PREDICT(MODEL `x'); DROP TABLE t; --`, (SELECT x, ? AS c FROM t)) "
+        "WHERE predicted_label > ?",
+        ["'); DROP TABLE t; --", -1e9],
+    )
     assert cur.fetchone() == (40,)
     assert cur.execute("SELECT count(*) FROM t").fetchone() == (40,)
 
 
 def _tamper(con, model: str, artifact: bytes) -> None:
     # a row as an sqlml older than checksums wrote it (artifact_sha256 NULL): the structural checks apply
-    con.cursor().execute("UPDATE sqlml.model_versions SET artifact = ?, artifact_sha256 = NULL WHERE model_name = ?",
-                         [artifact, model])
+    con.cursor().execute(
+        "UPDATE sqlml.model_versions SET artifact = ?, artifact_sha256 = NULL WHERE model_name = ?", [artifact, model]
+    )
 
 
 def test_tampered_artifacts_are_rejected_without_running_code(tmp_path):
@@ -69,8 +93,11 @@ def test_tampered_artifacts_are_rejected_without_running_code(tmp_path):
     with sqlml.connect(path) as con:
         cur = con.cursor()
         cur.execute("CREATE TABLE t AS SELECT range::DOUBLE AS x, range * 2.0 AS label FROM range(50)")
-        for name, kind in [("forest", "random_forest_regressor"), ("trees", "boosted_tree_regressor"),
-                           ("linear", "linear_reg")]:
+        for name, kind in [
+            ("forest", "random_forest_regressor"),
+            ("trees", "boosted_tree_regressor"),
+            ("linear", "linear_reg"),
+        ]:
             cur.execute(f"CREATE MODEL {name} OPTIONS(model_type='{kind}') AS SELECT * FROM t")
 
         class Exploit:  # what an attacker's pickle would run on load
@@ -94,7 +121,10 @@ def test_tampered_artifacts_are_rejected_without_running_code(tmp_path):
 
 
 def test_no_pickle_anywhere_in_sqlml():
-    forbidden = re.compile(r"^\s*(import|from)\s+(c?pickle|dill|joblib|cloudpickle|shelve|marshal)\b|"
-                           r"\b(pickle|joblib|dill|cloudpickle)\.(loads?|dumps?)\(|trusted\s*=\s*True", re.M)
+    forbidden = re.compile(
+        r"^\s*(import|from)\s+(c?pickle|dill|joblib|cloudpickle|shelve|marshal)\b|"
+        r"\b(pickle|joblib|dill|cloudpickle)\.(loads?|dumps?)\(|trusted\s*=\s*True",
+        re.M,
+    )
     offenders = [str(p) for p in Path(sqlml.__file__).parent.rglob("*.py") if forbidden.search(p.read_text())]
     assert offenders == []

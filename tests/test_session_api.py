@@ -44,7 +44,7 @@ def pair():
 @pytest.mark.parametrize("statement", STATEMENTS)
 def test_description_rowcount_and_rows_are_duckdbs(pair, statement):
     cursor, plain = pair
-    for sql in STATEMENTS[:STATEMENTS.index(statement)]:  # the same state on both sides
+    for sql in STATEMENTS[: STATEMENTS.index(statement)]:  # the same state on both sides
         cursor.execute(sql)
         plain.execute(sql)
     assert cursor.execute(statement) is True
@@ -76,8 +76,12 @@ def test_a_model_statement_has_no_result_set(tmp_path):
     session = Session()
     cursor = session.cursor()
     cursor.execute("CREATE TABLE d AS SELECT range::DOUBLE AS x, 2 * range + 1.0 AS y FROM range(20)")
-    assert cursor.execute("CREATE MODEL m OPTIONS (model_type = 'linear_reg', input_label_cols = ['y']) AS "
-                          "SELECT * FROM d") is False
+    assert (
+        cursor.execute(
+            "CREATE MODEL m OPTIONS (model_type = 'linear_reg', input_label_cols = ['y']) AS SELECT * FROM d"
+        )
+        is False
+    )
     assert cursor.description is None and cursor.rowcount == -1
     for fetch in (cursor.fetchone, cursor.fetchall, cursor.fetch_arrow_table):
         with pytest.raises(InterfaceError, match="no result set"):
@@ -89,7 +93,7 @@ def test_a_model_statement_has_no_result_set(tmp_path):
 
 SCRIPTS = [
     "SELECT 1; SELECT 2",
-    "-- a comment; with a semicolon\nSELECT ';' AS a /* ; */; SELECT \"x;y\" FROM (SELECT 1 AS \"x;y\");;\n  VALUES (1) ; ",
+    '-- a comment; with a semicolon\nSELECT \';\' AS a /* ; */; SELECT "x;y" FROM (SELECT 1 AS "x;y");;\n  VALUES (1) ; ',
     "CREATE TABLE q (a VARCHAR);\nINSERT INTO q VALUES ('it''s; here'),\n ('two\nlines;');\nSELECT * FROM q",
     "SELECT $$dollar; quoted$$ AS d; SELECT 'E' || '\\n;'",
     "/* leading\n ; block */ SELECT 1 -- trailing; comment\n;",
@@ -107,7 +111,7 @@ def test_reading_line_by_line_finds_the_same_statements_and_knows_when_they_end(
     reader = SessionCursor.reader()
     for number, line in enumerate(script.split("\n")):
         reader.add("\n" + line if number else line)
-        text = "\n".join(script.split("\n")[:number + 1])
+        text = "\n".join(script.split("\n")[: number + 1])
         try:  # complete: a token on a new line would start a new statement (an unterminated token: not complete)
             complete = len(SessionCursor.split(text + "\nx")) > len(SessionCursor.split(text))
         except SqlSyntaxError:
@@ -127,19 +131,58 @@ def test_an_unterminated_string_is_not_complete_and_a_split_error():
 
 
 # what DuckDB calls the type of a statement whose first word is this (the others: the word itself)
-_DUCKDB_TYPE = {"WITH": "SELECT", "FROM": "SELECT", "TABLE": "SELECT", "VALUES": "SELECT", "SHOW": "SELECT",
-                "DESCRIBE": "SELECT", "SUMMARIZE": "SELECT", "BEGIN": "TRANSACTION", "COMMIT": "TRANSACTION",
-                "ROLLBACK": "TRANSACTION", "RESET": "SET", "USE": "SET", "TRUNCATE": "DELETE", "CHECKPOINT": "CALL"}
+_DUCKDB_TYPE = {
+    "WITH": "SELECT",
+    "FROM": "SELECT",
+    "TABLE": "SELECT",
+    "VALUES": "SELECT",
+    "SHOW": "SELECT",
+    "DESCRIBE": "SELECT",
+    "SUMMARIZE": "SELECT",
+    "BEGIN": "TRANSACTION",
+    "COMMIT": "TRANSACTION",
+    "ROLLBACK": "TRANSACTION",
+    "RESET": "SET",
+    "USE": "SET",
+    "TRUNCATE": "DELETE",
+    "CHECKPOINT": "CALL",
+}
 
 
-@pytest.mark.parametrize("statement", [
-    "SELECT 1", "  -- a comment\n select 1", "WITH a AS (SELECT 1) SELECT * FROM a", "FROM range(3)", "TABLE t",
-    "VALUES (1)", "SHOW TABLES", "DESCRIBE t", "SUMMARIZE t", "BEGIN", "COMMIT", "ROLLBACK", "SET threads = 1",
-    "RESET threads", "USE memory", "PRAGMA version", "CALL pragma_version()", "EXPLAIN SELECT 1",
-    "INSERT INTO t VALUES (1)", "UPDATE t SET a = 1", "DELETE FROM t", "TRUNCATE t", "CHECKPOINT",
-    "CREATE TABLE x (a INTEGER)", "CREATE OR REPLACE VIEW w AS SELECT 1", "CREATE TEMP SEQUENCE s",
-    "DROP VIEW IF EXISTS v", "ALTER TABLE t ADD COLUMN b INTEGER", "COPY t TO 'x.csv'",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "SELECT 1",
+        "  -- a comment\n select 1",
+        "WITH a AS (SELECT 1) SELECT * FROM a",
+        "FROM range(3)",
+        "TABLE t",
+        "VALUES (1)",
+        "SHOW TABLES",
+        "DESCRIBE t",
+        "SUMMARIZE t",
+        "BEGIN",
+        "COMMIT",
+        "ROLLBACK",
+        "SET threads = 1",
+        "RESET threads",
+        "USE memory",
+        "PRAGMA version",
+        "CALL pragma_version()",
+        "EXPLAIN SELECT 1",
+        "INSERT INTO t VALUES (1)",
+        "UPDATE t SET a = 1",
+        "DELETE FROM t",
+        "TRUNCATE t",
+        "CHECKPOINT",
+        "CREATE TABLE x (a INTEGER)",
+        "CREATE OR REPLACE VIEW w AS SELECT 1",
+        "CREATE TEMP SEQUENCE s",
+        "DROP VIEW IF EXISTS v",
+        "ALTER TABLE t ADD COLUMN b INTEGER",
+        "COPY t TO 'x.csv'",
+    ],
+)
 def test_the_command_of_a_statement_is_the_one_duckdb_finds(statement):
     (found,) = duckdb.connect().extract_statements(statement)
     command = SessionCursor.command(statement)
@@ -156,11 +199,17 @@ def test_the_command_of_a_statement_is_the_one_duckdb_finds(statement):
         assert after - before == (1 if verb == "CREATE" else -1)
 
 
-@pytest.mark.parametrize("statement, command", [
-    ("CREATE OR REPLACE MODEL m OPTIONS (model_type = 'linear_reg') AS SELECT 1", "CREATE MODEL"),
-    ("drop model if exists m", "DROP MODEL"), ("EXPORT MODEL m OPTIONS (uri = 'm.onnx')", "EXPORT"),
-    ("SELECT * FROM ML.PREDICT(MODEL m, TABLE t)", "SELECT"), ("", ""), ("-- only a comment", ""),
-])
+@pytest.mark.parametrize(
+    "statement, command",
+    [
+        ("CREATE OR REPLACE MODEL m OPTIONS (model_type = 'linear_reg') AS SELECT 1", "CREATE MODEL"),
+        ("drop model if exists m", "DROP MODEL"),
+        ("EXPORT MODEL m OPTIONS (uri = 'm.onnx')", "EXPORT"),
+        ("SELECT * FROM ML.PREDICT(MODEL m, TABLE t)", "SELECT"),
+        ("", ""),
+        ("-- only a comment", ""),
+    ],
+)
 def test_the_command_of_an_ml_statement(statement, command):
     assert SessionCursor.command(statement) == command
 
@@ -207,8 +256,10 @@ def test_a_failing_statement_of_a_plain_script_is_named_by_its_line(tmp_path):
 
 def test_the_shell_reads_a_long_script_tokenizing_each_line_once(tokenized):
     rows = [f"({i}, 'line {i}; of a string\n that goes on')" for i in range(300)]  # strings span lines
-    script = ".mode csv\nCREATE TABLE big AS\n  SELECT * FROM (VALUES\n" + ",\n".join(rows) + ") v(i, s);\n" \
-             "SELECT count(*) AS n, sum(i) AS total FROM big;\n/* a comment\n over lines */\nSELECT max(i) AS top FROM big;"
+    script = (
+        ".mode csv\nCREATE TABLE big AS\n  SELECT * FROM (VALUES\n" + ",\n".join(rows) + ") v(i, s);\n"
+        "SELECT count(*) AS n, sum(i) AS total FROM big;\n/* a comment\n over lines */\nSELECT max(i) AS top FROM big;"
+    )
     shell = Shell(":memory:", "csv", stdout=io.StringIO(), stderr=io.StringIO())
     assert shell.run_script(script)
     assert shell.stdout.getvalue() == f"n,total\n300,{sum(range(300))}\ntop\n299\n"

@@ -40,10 +40,15 @@ def db(tmp_path) -> Path:
     with sqlml.connect(str(path)) as con:
         con.execute(f"CREATE TABLE penguins AS SELECT * FROM read_csv('{PENGUINS}', nullstr = 'NA')")
         con.execute("CREATE VIEW adelie AS SELECT * FROM penguins WHERE species = 'Adelie'")
-        con.execute("CREATE TABLE big AS SELECT " + ", ".join(f"random() AS f{i}" for i in range(8)) +
-                    ", random() AS label FROM range(20000)")
-        con.execute("CREATE MODEL penguin_weight OPTIONS(model_type='linear_reg', input_label_cols=['body_mass_g'])"
-                    " AS SELECT bill_length_mm, flipper_length_mm, body_mass_g FROM penguins")
+        con.execute(
+            "CREATE TABLE big AS SELECT "
+            + ", ".join(f"random() AS f{i}" for i in range(8))
+            + ", random() AS label FROM range(20000)"
+        )
+        con.execute(
+            "CREATE MODEL penguin_weight OPTIONS(model_type='linear_reg', input_label_cols=['body_mass_g'])"
+            " AS SELECT bill_length_mm, flipper_length_mm, body_mass_g FROM penguins"
+        )
     return path
 
 
@@ -57,11 +62,24 @@ class Shell:
 
     def __init__(self, db: Path, home: Path, **changes: str | None):
         """`changes`: environment variables to set (None: to unset) besides the defaults."""
-        env = {**os.environ, "TERM": "xterm-256color", "PROMPT_TOOLKIT_NO_CPR": "1", "HOME": str(home),
-               "SQLML_HISTORY": str(home / "history"), **changes}
+        env = {
+            **os.environ,
+            "TERM": "xterm-256color",
+            "PROMPT_TOOLKIT_NO_CPR": "1",
+            "HOME": str(home),
+            "SQLML_HISTORY": str(home / "history"),
+            **changes,
+        }
         env = {name: value for name, value in env.items() if value is not None}
-        self.child = pexpect.spawn(sys.executable, ["-m", "sqlml.cli", str(db)], env=env, cwd=str(ROOT),
-                                   dimensions=(40, 200), encoding="utf-8", timeout=30)
+        self.child = pexpect.spawn(
+            sys.executable,
+            ["-m", "sqlml.cli", str(db)],
+            env=env,
+            cwd=str(ROOT),
+            dimensions=(40, 200),
+            encoding="utf-8",
+            timeout=30,
+        )
         self.child.expect_exact(READY)
 
     def run(self, text: str) -> str:
@@ -76,7 +94,7 @@ class Shell:
         self.child.close()
         return self.child.exitstatus
 
-    def __enter__(self) -> "Shell":
+    def __enter__(self) -> Shell:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -96,8 +114,9 @@ def test_multiline_create_model_shows_progress_and_the_model_exists(db, tmp_path
         assert shell.exit() == 0
     assert catalog(db) == [("main", "boosted", 1), ("main", "penguin_weight", 1)]
     with duckdb.connect(str(db), read_only=True) as con:
-        assert con.execute("SELECT model_type, training_rows > 0 FROM sqlml.model_versions "
-                           "WHERE model_name = 'boosted'").fetchall() == [("boosted_tree_regressor", True)]
+        assert con.execute(
+            "SELECT model_type, training_rows > 0 FROM sqlml.model_versions WHERE model_name = 'boosted'"
+        ).fetchall() == [("boosted_tree_regressor", True)]
 
 
 def test_tables_lists_what_duckdb_lists(db, tmp_path):
@@ -105,7 +124,7 @@ def test_tables_lists_what_duckdb_lists(db, tmp_path):
         listed = shell.run(".tables").split()
         assert shell.exit() == 0
     with duckdb.connect(str(db), read_only=True) as con:
-        expected = [name for name, in con.execute("SHOW TABLES").fetchall()]  # the main schema's tables and views
+        expected = [name for (name,) in con.execute("SHOW TABLES").fetchall()]  # the main schema's tables and views
     assert sorted(listed) == sorted(expected) == ["adelie", "big", "penguins"]
 
 
@@ -150,8 +169,10 @@ def wait_until_busy(pid: int, seconds: float = 0.5, deadline: float = 60) -> Non
 def test_ctrl_c_cancels_training_and_the_shell_goes_on(db, tmp_path):
     before = catalog(db)
     with Shell(db, tmp_path) as shell:
-        shell.child.send("CREATE MODEL slow OPTIONS(model_type='boosted_tree_regressor', max_iterations=100000,\r"
-                         "  early_stop=false, max_tree_depth=8) AS SELECT * FROM big;\r")
+        shell.child.send(
+            "CREATE MODEL slow OPTIONS(model_type='boosted_tree_regressor', max_iterations=100000,\r"
+            "  early_stop=false, max_tree_depth=8) AS SELECT * FROM big;\r"
+        )
         shell.child.expect(r"training \[[█░]{30}\] \d+/100000", timeout=60)
         interrupt(shell, "interrupted")
         assert "│     42 │" in shell.run("SELECT 40 + 2 AS answer;")
@@ -244,8 +265,13 @@ def test_csv_and_json_modes_match_duckdb(db, capsys):
 
 def test_flags_select_the_mode(db, capsys):
     names, rows = duck_rows(db)
-    for flag, mode in [("-csv", ".mode csv"), ("-json", ".mode json"), ("-markdown", ".mode markdown"),
-                       ("-line", ".mode line"), ("-box", ".mode box")]:
+    for flag, mode in [
+        ("-csv", ".mode csv"),
+        ("-json", ".mode json"),
+        ("-markdown", ".mode markdown"),
+        ("-line", ".mode line"),
+        ("-box", ".mode box"),
+    ]:
         by_flag = run_cli(capsys, str(db), flag, "-c", QUERY)
         by_command = run_cli(capsys, str(db), "-c", f"{mode}\n{QUERY}")
         assert by_flag[0] == by_command[0] == 0 and by_flag[1] == by_command[1] != ""
@@ -257,8 +283,9 @@ def test_markdown_line_box_and_table_modes(db, capsys):
     lines = out.splitlines()
     assert [c.strip() for c in lines[0].strip("|").split("|")] == names
     assert lines[1].replace("-", "") == "|||:||:|"  # numbers (bill_length_mm, year) right-aligned
-    assert [[c.strip() for c in line.strip("|").split("|")] for line in lines[2:]] == \
-        [[render.text(v) for v in row] for row in rows]
+    assert [[c.strip() for c in line.strip("|").split("|")] for line in lines[2:]] == [
+        [render.text(v) for v in row] for row in rows
+    ]
     _, out, _ = run_cli(capsys, str(db), "-line", "-c", QUERY)
     records = [dict(line.strip().split(" = ", 1) for line in block.splitlines()) for block in out.strip().split("\n\n")]
     assert records == [{n: render.text(v) for n, v in zip(names, row)} for row in rows]
@@ -272,19 +299,23 @@ def test_markdown_line_box_and_table_modes(db, capsys):
 
 def test_output_redirects_results_to_a_file_and_back(db, tmp_path, capsys):
     target = tmp_path / "out.csv"
-    status, out, _ = run_cli(capsys, str(db), "-c", f".output {target}\n.mode csv\n{QUERY};\n.output\n"
-                                                      "SELECT 'back' AS w;")
+    status, out, _ = run_cli(
+        capsys, str(db), "-c", f".output {target}\n.mode csv\n{QUERY};\n.output\nSELECT 'back' AS w;"
+    )
     names, rows = duck_rows(db)
     assert status == 0
-    assert list(csv.reader(io.StringIO(target.read_text()))) == \
-        [names] + [["" if v is None else str(v) for v in row] for row in rows]
+    assert list(csv.reader(io.StringIO(target.read_text()))) == [names] + [
+        ["" if v is None else str(v) for v in row] for row in rows
+    ]
     assert out == "w\nback\n"
 
 
 def test_read_runs_a_file_with_statements_and_dot_commands(db, tmp_path, capsys):
     script = tmp_path / "script.sql"
-    script.write_text("CREATE TABLE squares AS\n  SELECT range AS n, range * range AS sq FROM range(5);\n"
-                      ".mode csv\nSELECT sq FROM squares ORDER BY n;\n")
+    script.write_text(
+        "CREATE TABLE squares AS\n  SELECT range AS n, range * range AS sq FROM range(5);\n"
+        ".mode csv\nSELECT sq FROM squares ORDER BY n;\n"
+    )
     status, out, _ = run_cli(capsys, str(db), "-c", f".read {script}")
     assert status == 0 and out == "sq\n0\n1\n4\n9\n16\n"
     status, _, err = run_cli(capsys, str(db), "-c", f".read {tmp_path / 'missing.sql'}\nSELECT 1;")
@@ -304,8 +335,9 @@ def test_maxrows_shows_first_and_last_rows_with_a_footer(db, capsys):
 def test_wide_results_elide_middle_columns_to_fit_the_width():
     names = [f"column_{i}" for i in range(30)]
     with duckdb.connect() as con:
-        result = con.execute("SELECT " + ", ".join(f"{i} * range AS {n}" for i, n in enumerate(names)) +
-                             " FROM range(3)")
+        result = con.execute(
+            "SELECT " + ", ".join(f"{i} * range AS {n}" for i, n in enumerate(names)) + " FROM range(3)"
+        )
         text = render.grid(names, result.fetchmany, 40, 80)
     lines = text.splitlines()
     assert all(len(line) <= 80 for line in lines)
@@ -318,11 +350,17 @@ def test_wide_results_elide_middle_columns_to_fit_the_width():
 def test_command_stdin_and_exit_status(db, capsys, monkeypatch):
     status, out, _ = run_cli(capsys, str(db), stdin=".mode csv\nSELECT 6 * 7 AS answer;\n", monkeypatch=monkeypatch)
     assert status == 0 and out == "answer\n42\n"
-    status, out, err = run_cli(capsys, str(db), "-bail", "-csv", "-c", "SELECT 1 AS a; SELECT * FROM nowhere; SELECT 2 AS b")
+    status, out, err = run_cli(
+        capsys, str(db), "-bail", "-csv", "-c", "SELECT 1 AS a; SELECT * FROM nowhere; SELECT 2 AS b"
+    )
     assert status == 1 and out == "a\n1\n" and "nowhere" in err
-    for bad, message in [(".mode nope", "unknown mode"), (".schema nowhere", "no table or view named nowhere"),
-                         (".frobnicate", "unknown command .frobnicate"), (".maxrows many", ".maxrows takes"),
-                         (".timer maybe", "usage: .timer on|off")]:
+    for bad, message in [
+        (".mode nope", "unknown mode"),
+        (".schema nowhere", "no table or view named nowhere"),
+        (".frobnicate", "unknown command .frobnicate"),
+        (".maxrows many", ".maxrows takes"),
+        (".timer maybe", "usage: .timer on|off"),
+    ]:
         status, _, err = run_cli(capsys, str(db), "-c", f"{bad}\nSELECT 1;")
         assert status == 1 and message in err, bad
 
@@ -340,8 +378,12 @@ def transcripts() -> list[tuple[list[str], list[str]]]:
     for block in re.findall(r"```text\n(.*?)```", (ROOT / "docs" / "shell.md").read_text(), re.DOTALL):
         lines = block.rstrip("\n").splitlines()
         if lines and lines[0].startswith("sqlml> "):
-            found.append(([PROMPTS.sub("", l) for l in lines if PROMPTS.match(l)],
-                          [l for l in lines if not PROMPTS.match(l)]))
+            found.append(
+                (
+                    [PROMPTS.sub("", line) for line in lines if PROMPTS.match(line)],
+                    [line for line in lines if not PROMPTS.match(line)],
+                )
+            )
     return found
 
 
@@ -350,17 +392,20 @@ def test_docs_transcripts(inputs, expected, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(ROOT)
     status, out, err = run_cli(capsys, str(tmp_path / "docs.duckdb"), "-c", "\n".join(inputs))
     assert status == 0, err
-    assert [line for line in out.splitlines() if not line.startswith("Run Time")] == \
-        [line for line in expected if not line.startswith("Run Time")]
+    assert [line for line in out.splitlines() if not line.startswith("Run Time")] == [
+        line for line in expected if not line.startswith("Run Time")
+    ]
 
 
 def test_docs_have_transcripts():
     assert len(transcripts()) >= 3
 
 
-HARD = ("SELECT '日本語' AS wide, '😀x' AS emoji, 'a' || chr(9) || 'b' AS tab, 'l1' || chr(10) || 'l2' AS nl, "
-        "'NULL' AS null_text, NULL AS nothing, true AS flag, 'a,\"b\"' AS quoted, '\\xAA\\x41'::BLOB AS bytes, "
-        "-1.50::DECIMAL(5,2) AS dec, DATE '2024-01-02' AS day")
+HARD = (
+    "SELECT '日本語' AS wide, '😀x' AS emoji, 'a' || chr(9) || 'b' AS tab, 'l1' || chr(10) || 'l2' AS nl, "
+    "'NULL' AS null_text, NULL AS nothing, true AS flag, 'a,\"b\"' AS quoted, '\\xAA\\x41'::BLOB AS bytes, "
+    "-1.50::DECIMAL(5,2) AS dec, DATE '2024-01-02' AS day"
+)
 
 
 def test_box_keeps_its_shape_with_wide_characters_tabs_newlines_and_blobs(capsys):
@@ -370,8 +415,19 @@ def test_box_keeps_its_shape_with_wide_characters_tabs_newlines_and_blobs(capsys
     lines = out.splitlines()
     assert status == 0 and len(lines) == 5 and len({get_cwidth(line) for line in lines}) == 1  # no tab, no newline
     cells = [c.strip() for c in lines[3][1:-1].split("│")]
-    assert cells == ["日本語", "😀x", "a\\tb", "l1\\nl2", "NULL", "NULL", "true", 'a,"b"', "\\xAAA", "-1.50",
-                     "2024-01-02"]
+    assert cells == [
+        "日本語",
+        "😀x",
+        "a\\tb",
+        "l1\\nl2",
+        "NULL",
+        "NULL",
+        "true",
+        'a,"b"',
+        "\\xAAA",
+        "-1.50",
+        "2024-01-02",
+    ]
     with duckdb.connect() as con:  # DuckDB's own text for a BLOB
         assert cells[8] == con.execute("SELECT '\\xAA\\x41'::BLOB::VARCHAR").fetchone()[0]
     assert lines[3].split("│")[10] == " -1.50 "  # a number, right-aligned
@@ -391,7 +447,9 @@ def test_csv_and_json_of_hard_values_parse_back(capsys):
 
 
 def test_a_statement_after_a_comment_still_prints_no_count(capsys):
-    status, out, _ = run_cli(capsys, "-c", "-- make it\nCREATE TABLE t AS SELECT 1 AS a;\n/* more */ INSERT INTO t VALUES (2);")
+    status, out, _ = run_cli(
+        capsys, "-c", "-- make it\nCREATE TABLE t AS SELECT 1 AS a;\n/* more */ INSERT INTO t VALUES (2);"
+    )
     assert status == 0 and out == ""
 
 
@@ -415,8 +473,7 @@ def test_output_to_an_unwritable_path_keeps_the_output_where_it_was(tmp_path, ca
     target = tmp_path / "first.csv"
     status, out, err = run_cli(capsys, "-csv", "-c", f".output {target}\n.output {tmp_path}/no/such/dir.csv")
     assert status == 1 and "cannot write" in err
-    status, out, err = run_cli(capsys, "-csv", "-c", f".output {target}\nSELECT 1 AS a;\n"
-                                                     f".output {tmp_path}/no/dir.csv")
+    status, out, err = run_cli(capsys, "-csv", "-c", f".output {target}\nSELECT 1 AS a;\n.output {tmp_path}/no/dir.csv")
     assert status == 1 and out == "" and target.read_text() == "a\n1\n"
 
 
@@ -424,14 +481,26 @@ def test_ctrl_c_in_a_script_run_is_a_clean_error():
     import signal
     import subprocess
 
-    child = subprocess.Popen([sys.executable, "-m", "sqlml.cli", "-c", "SELECT 'ready' AS state; "
-                              "SELECT count(*) FROM range(100000000000) a WHERE a.range % 7 = 3"],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "sqlml.cli",
+            "-c",
+            "SELECT 'ready' AS state; SELECT count(*) FROM range(100000000000) a WHERE a.range % 7 = 3",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     for line in child.stdout:  # the first statement's result: the script is running (not still importing)
         if "ready" in line:
             break
     child.send_signal(signal.SIGINT)
     out, err = child.communicate(timeout=20)
     # almost always during the long count; in the instant between the two statements the message is shorter
-    assert child.returncode == 1 and out.strip() in ("", "└───────┘") and \
-        err in ("Error: interrupted: the statement was cancelled\n", "Error: interrupted\n")
+    assert (
+        child.returncode == 1
+        and out.strip() in ("", "└───────┘")
+        and err in ("Error: interrupted: the statement was cancelled\n", "Error: interrupted\n")
+    )

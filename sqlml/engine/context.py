@@ -3,14 +3,15 @@ are checked by functions/registry.py)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from sqlml.engine.policies import ExportPolicy, ImportPolicy
-from sqlml.engine.store.model import Model, ModelCache
-from sqlml.engine.sqltext.positions import Origin, located
 from sqlml.engine.progress import Progress
+from sqlml.engine.sqltext.positions import Origin, located
+from sqlml.engine.store.model import Model, ModelCache
 
 if TYPE_CHECKING:  # loaded by the first ML statement, not by opening a session
     import pyarrow as pa
@@ -47,10 +48,17 @@ class MLContext:
     user should know about the result.
     """
 
-    def __init__(self, cur: duckdb.DuckDBPyConnection, run_input: Callable[[str, int], pa.RecordBatchReader],
-                 plan: Callable[[str], tuple[str, list]], models: ModelCache, progress: Progress | None = None,
-                 exports: ExportPolicy = ExportPolicy(), imports: ImportPolicy = ImportPolicy(),
-                 origin: Origin | None = None):
+    def __init__(
+        self,
+        cur: duckdb.DuckDBPyConnection,
+        run_input: Callable[[str, int], pa.RecordBatchReader],
+        plan: Callable[[str], tuple[str, list]],
+        models: ModelCache,
+        progress: Progress | None = None,
+        exports: ExportPolicy = ExportPolicy(),
+        imports: ImportPolicy = ImportPolicy(),
+        origin: Origin | None = None,
+    ):
         self.cur = cur
         self.origin = origin  # how the statement's text derives from the user's (engine/sqltext/positions.py)
         self.origins: dict[str, Origin] = {}  # the parts of the statement run alone, by their text
@@ -101,8 +109,11 @@ class MLContext:
         """The SQL of the call's TABLE t or (query) (with `second`, of a data function's second one)."""
         from sqlglot import exp
 
-        text, node = (call.second_input_sql, call.args.get("second_input")) if second else \
-            (call.input_sql, call.args.get("input"))
+        text, node = (
+            (call.second_input_sql, call.args.get("second_input"))
+            if second
+            else (call.input_sql, call.args.get("input"))
+        )
         start = call.input_start(second)
         if isinstance(node, exp.Table):
             return self.part(f"FROM {text}", start - len("FROM "))

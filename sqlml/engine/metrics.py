@@ -16,8 +16,14 @@ import numpy as np
 from sqlml.engine.store.model import predicted_labels
 
 CLASSIFICATION_METRICS = ("precision", "recall", "accuracy", "f1_score", "log_loss", "roc_auc")
-REGRESSION_METRICS = ("mean_absolute_error", "mean_squared_error", "mean_squared_log_error",
-                      "median_absolute_error", "r2_score", "explained_variance")
+REGRESSION_METRICS = (
+    "mean_absolute_error",
+    "mean_squared_error",
+    "mean_squared_log_error",
+    "median_absolute_error",
+    "r2_score",
+    "explained_variance",
+)
 
 
 def classification_metrics(y: np.ndarray, probabilities: np.ndarray, threshold: float = 0.5) -> dict:
@@ -38,8 +44,11 @@ def classification_metrics(y: np.ndarray, probabilities: np.ndarray, threshold: 
         "roc_auc": None,
     }
     if len(np.unique(y)) == n_classes:
-        result["roc_auc"] = skm.roc_auc_score(y, probabilities[:, 1]) if binary else \
-            skm.roc_auc_score(y, probabilities, multi_class="ovr", average="macro", labels=labels)
+        result["roc_auc"] = (
+            skm.roc_auc_score(y, probabilities[:, 1])
+            if binary
+            else skm.roc_auc_score(y, probabilities, multi_class="ovr", average="macro", labels=labels)
+        )
     return {k: (None if v is None or np.isnan(v) else float(v)) for k, v in result.items()}
 
 
@@ -67,8 +76,10 @@ def clustering_metrics(X: np.ndarray, distances: np.ndarray) -> dict:
 
     labels = distances.argmin(axis=1)
     clusters = len(np.unique(labels))
-    return {"davies_bouldin_index": float(skm.davies_bouldin_score(X, labels)) if 1 < clusters < len(X) else None,
-            "mean_squared_distance": float((distances.min(axis=1) ** 2).mean())}
+    return {
+        "davies_bouldin_index": float(skm.davies_bouldin_score(X, labels)) if 1 < clusters < len(X) else None,
+        "mean_squared_distance": float((distances.min(axis=1) ** 2).mean()),
+    }
 
 
 def pca_metrics(X: np.ndarray, components: np.ndarray) -> dict:
@@ -89,8 +100,9 @@ def loss(task: str, y: np.ndarray | None, scores: np.ndarray) -> float | None:
     return None
 
 
-def compute(task: str, y: np.ndarray | None, scores: np.ndarray, X: np.ndarray | None = None,
-            threshold: float = 0.5) -> dict:
+def compute(
+    task: str, y: np.ndarray | None, scores: np.ndarray, X: np.ndarray | None = None, threshold: float = 0.5
+) -> dict:
     """The metric row of a model's scores: against labels `y` (regression, classification) or of the
     encoded rows `X` (clustering, dimensionality_reduction)."""
     if task == "classification":

@@ -8,7 +8,8 @@ on the context's cursor.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from sqlml.engine.store import catalog
 from sqlml.errors import ProgrammingError
@@ -59,8 +60,9 @@ def validate_alter_options(raw: dict) -> dict:
         options["description"] = value
     if "labels" in raw:
         value = raw["labels"]
-        pairs = isinstance(value, list) and all(isinstance(p, (list, tuple)) and len(p) == 2 and
-                                                all(isinstance(x, str) for x in p) for p in value)
+        pairs = isinstance(value, list) and all(
+            isinstance(p, (list, tuple)) and len(p) == 2 and all(isinstance(x, str) for x in p) for p in value
+        )
         if value is not None and not pairs:
             raise fail("labels", "an array of ('key', 'value') pairs", value)
         options["labels"] = None if value is None else dict(value)

@@ -20,14 +20,16 @@ class ExportPolicy:
     def resolve(self, uri: str) -> str:
         """The path to write for `uri` (relative to `directory`, if any); OperationalError if not allowed."""
         if not self.allowed:
-            raise OperationalError("EXPORT MODEL is not allowed on this connection (a server allows it inside "
-                                   "its --export-dir)")
+            raise OperationalError(
+                "EXPORT MODEL is not allowed on this connection (a server allows it inside its --export-dir)"
+            )
         if self.directory is None:
             return uri
         path = inside(self.directory, uri)
         if path is None:
-            raise OperationalError(f"EXPORT MODEL: uri {uri!r} is outside the export directory "
-                                   f"{Path(self.directory).resolve()}")
+            raise OperationalError(
+                f"EXPORT MODEL: uri {uri!r} is outside the export directory {Path(self.directory).resolve()}"
+            )
         return str(path)
 
 
@@ -44,8 +46,10 @@ class ImportPolicy:
         """The file to read for model_path `path` (relative to `directory`, if any); OperationalError if not
         allowed, with the same message whether or not the file exists. `external_access`: DuckDB's setting."""
         if not self.allowed or (self.directory is None and not external_access):
-            raise OperationalError(f"Permission Error: model_path {path!r} cannot be read: file access is disabled "
-                                   "on this connection (a server reads models inside its --import-dir only)")
+            raise OperationalError(
+                f"Permission Error: model_path {path!r} cannot be read: file access is disabled "
+                "on this connection (a server reads models inside its --import-dir only)"
+            )
         if self.directory is None:
             return path
         found = inside(self.directory, path)

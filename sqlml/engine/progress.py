@@ -12,8 +12,8 @@ search interrupted in its own thread cancels the trials it left running. Native 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Callable, Iterator
 
 from sqlml.errors import Cancelled
 
@@ -23,8 +23,9 @@ Listener = Callable[[str, int, "int | None"], None]
 class Progress:
     """One statement's progress reports, passed on to `listener` (if any); also its cancellation."""
 
-    def __init__(self, listener: Listener | None = None, cancelled: threading.Event | None = None,
-                 stops: set | None = None):
+    def __init__(
+        self, listener: Listener | None = None, cancelled: threading.Event | None = None, stops: set | None = None
+    ):
         self.listener = listener
         self.cancelled = cancelled or threading.Event()
         self._stops = set() if stops is None else stops  # shared with its silent() copies
@@ -53,6 +54,6 @@ class Progress:
         finally:
             self._stops.discard(stop)
 
-    def silent(self) -> "Progress":
+    def silent(self) -> Progress:
         """A reporter telling no listener but cancelled with this one (for work running in parallel)."""
         return Progress(None, self.cancelled, self._stops)

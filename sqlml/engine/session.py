@@ -18,25 +18,31 @@ import functools
 import itertools
 import re
 import warnings
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from typing import TYPE_CHECKING, Any, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from sqlml import errors
-from sqlml.engine.context import MLContext
-from sqlml.engine.policies import ExportPolicy, ImportPolicy  # noqa: F401 - front ends build a Session's policies
-from sqlml.engine.functions import registry
 from sqlml.engine.compiled.linear import DATA_ERROR_MARKER
-from sqlml.engine.store import catalog
-from sqlml.engine.store.model import ModelCache
+from sqlml.engine.context import MLContext
+from sqlml.engine.functions import registry
+from sqlml.engine.model_statements import handler_of
+from sqlml.engine.policies import ExportPolicy, ImportPolicy  # noqa: F401 - front ends build a Session's policies
 from sqlml.engine.progress import Listener, Progress
 from sqlml.engine.sqltext.parameters import Parameters, bind, check_places
-from sqlml.engine.sqltext.quoting import literal, quote_identifier
 from sqlml.engine.sqltext.positions import Origin, located
-from sqlml.engine.model_statements import handler_of
-from sqlml.parser.keywords import BLANKS_AND_COMMENTS, explain_prefix, has_ml_keyword, leading_words
-from sqlml.parser.keywords import search_in_slices  # noqa: F401 - for front ends reading long texts
+from sqlml.engine.sqltext.quoting import literal, quote_identifier
+from sqlml.engine.store import catalog
+from sqlml.engine.store.model import ModelCache
+from sqlml.parser.keywords import (
+    BLANKS_AND_COMMENTS,
+    explain_prefix,
+    has_ml_keyword,
+    leading_words,
+    search_in_slices,  # noqa: F401 - for front ends reading long texts
+)
 
 if TYPE_CHECKING:  # loaded by the first ML statement or Arrow fetch: a plain query loads neither
     import pyarrow as pa
@@ -68,13 +74,19 @@ def _reader():
     from sqlml.parser import StatementReader
 
     return StatementReader()
-_SESSION_STATE_SQL = ("SELECT current_database(), current_schema(), current_setting('search_path'), "
-                      "current_setting('TimeZone')")
+
+
+_SESSION_STATE_SQL = (
+    "SELECT current_database(), current_schema(), current_setting('search_path'), current_setting('TimeZone')"
+)
 
 _DUCKDB_ERRORS = [  # most specific first
-    (duckdb.DataError, errors.DataError), (duckdb.IntegrityError, errors.IntegrityError),
-    (duckdb.ProgrammingError, errors.ProgrammingError), (duckdb.NotSupportedError, errors.NotSupportedError),
-    (duckdb.InternalError, errors.InternalError), (duckdb.OperationalError, errors.OperationalError),
+    (duckdb.DataError, errors.DataError),
+    (duckdb.IntegrityError, errors.IntegrityError),
+    (duckdb.ProgrammingError, errors.ProgrammingError),
+    (duckdb.NotSupportedError, errors.NotSupportedError),
+    (duckdb.InternalError, errors.InternalError),
+    (duckdb.OperationalError, errors.OperationalError),
     (duckdb.DatabaseError, errors.DatabaseError),
 ]
 
@@ -85,10 +97,13 @@ def translate(exc: duckdb.Error) -> errors.Error:
     return cls(str(exc))
 
 
-_LOCKED = re.compile(r'Could not set lock on file "[^"]*+": Conflicting lock is held in (.*?) \(PID (\d+)\)'
-                     r'(\. However, you would be able to open this database in read-only mode)?')
-_READ_ONLY_WAYS = "sqlml -readonly FILE, sqlml serve FILE (read-only unless --read-write), " \
-                  "sqlml.connect(FILE, read_only=True)"
+_LOCKED = re.compile(
+    r'Could not set lock on file "[^"]*+": Conflicting lock is held in (.*?) \(PID (\d+)\)'
+    r"(\. However, you would be able to open this database in read-only mode)?"
+)
+_READ_ONLY_WAYS = (
+    "sqlml -readonly FILE, sqlml serve FILE (read-only unless --read-write), sqlml.connect(FILE, read_only=True)"
+)
 
 
 def _open_error(exc: duckdb.Error, database: str) -> errors.Error:
@@ -102,11 +117,13 @@ def _open_error(exc: duckdb.Error, database: str) -> errors.Error:
         return errors.OperationalError(
             f"cannot open {database} for writing: {holder} has it open read-only. DuckDB lets several processes "
             f"read a file, or one process write it: open it read-only too ({_READ_ONLY_WAYS}), or stop that "
-            "process first")
+            "process first"
+        )
     return errors.OperationalError(
         f"cannot open {database}: {holder} has it open for writing, and DuckDB then lets no other process open "
         "it, not even read-only. Stop that process first (if it is sqlml serve --read-write, work through it "
-        "with a PostgreSQL client instead)")
+        "with a PostgreSQL client instead)"
+    )
 
 
 class _Translated:
@@ -114,7 +131,7 @@ class _Translated:
 
     __slots__ = ("cursor",)
 
-    def __init__(self, cursor: "SessionCursor"):
+    def __init__(self, cursor: SessionCursor):
         self.cursor = cursor
 
     def __enter__(self) -> None:
@@ -130,8 +147,11 @@ class _Translated:
                 raise errors.DataError(str(exc).split(DATA_ERROR_MARKER, 1)[1]) from None
             streamed = self.cursor._stream_errors()
             if streamed:
-                raise streamed[0] if isinstance(streamed[0], errors.Error) else \
-                    errors.InternalError(f"internal error while streaming: {streamed[0]!r}") from None
+                raise (
+                    streamed[0]
+                    if isinstance(streamed[0], errors.Error)
+                    else errors.InternalError(f"internal error while streaming: {streamed[0]!r}")
+                ) from None
             raise translate(exc) from None
         raise errors.InternalError(f"internal error: {exc_type.__name__}: {exc}") from exc
 
@@ -155,8 +175,14 @@ class Session:
 
     catalog_schema = catalog.SCHEMA  # the schema of the model catalog's tables
 
-    def __init__(self, database: str = ":memory:", read_only: bool = False, config: dict | None = None,
-                 exports: ExportPolicy = ExportPolicy(), imports: ImportPolicy = ImportPolicy()):
+    def __init__(
+        self,
+        database: str = ":memory:",
+        read_only: bool = False,
+        config: dict | None = None,
+        exports: ExportPolicy = ExportPolicy(),
+        imports: ImportPolicy = ImportPolicy(),
+    ):
         try:
             self.connection = duckdb.connect(database, read_only=read_only, config=config or {})
         except duckdb.Error as exc:
@@ -168,7 +194,7 @@ class Session:
         self.on_progress: Listener | None = None  # told the steps of long work (engine/progress.py)
         self.default_state = catalog.query(self.connection.cursor(), _SESSION_STATE_SQL)[0]
 
-    def cursor(self) -> "SessionCursor":
+    def cursor(self) -> SessionCursor:
         return SessionCursor(self)
 
     @staticmethod
@@ -264,11 +290,11 @@ class SessionCursor:
 
     def _execute_one(self, text: str, params) -> bool:
         explain = explain_prefix(text)  # EXPLAIN [ANALYZE] of an ML statement: DuckDB's plan of what it runs
-        if not _is_ml_statement(text[len(explain):]):
+        if not _is_ml_statement(text[len(explain) :]):
             self.duck.execute(text, params)
             return True
         origin = Origin(text).derive(len(explain))
-        text = text[len(explain):]
+        text = text[len(explain) :]
         if params:
             check_places(_parse(text))
             text, self._parameters, splices = bind(text, params)
@@ -284,8 +310,10 @@ class SessionCursor:
                 raise errors.OperationalError("the database is open read-only: models cannot be changed")
             return handler(self._context, statement)
         if type(statement).__name__ == "Create" and statement.kind not in ("TABLE", None):
-            raise errors.NotSupportedError(f"ML functions cannot be used in CREATE {statement.kind}: their "
-                                           "results exist while a statement runs; use CREATE TABLE ... AS")
+            raise errors.NotSupportedError(
+                f"ML functions cannot be used in CREATE {statement.kind}: their "
+                "results exist while a statement runs; use CREATE TABLE ... AS"
+            )
         try:
             self._run_planned(text, statement, origin, explain)
         except duckdb.InvalidInputException as exc:
@@ -303,8 +331,16 @@ class SessionCursor:
             self.duck.execute(explain + planned)
 
     def _new_context(self, origin: Origin | None) -> MLContext:
-        return MLContext(self.duck, self._open_input, self._plan, self.session.models,
-                         Progress(self.session.on_progress), self.session.exports, self.session.imports, origin)
+        return MLContext(
+            self.duck,
+            self._open_input,
+            self._plan,
+            self.session.models,
+            Progress(self.session.on_progress),
+            self.session.exports,
+            self.session.imports,
+            origin,
+        )
 
     def _plan(self, text: str, statement=None, materialize: bool = False) -> tuple[str, list[tuple[int, int, int]]]:
         """`text` with each top-level ML function call replaced by a registered Arrow relation (read into
@@ -423,12 +459,12 @@ class SessionCursor:
             if not sql.startswith(piece.query, offset):  # DuckDB gives each statement's text verbatim, in order
                 return None
             start = offset + BLANKS_AND_COMMENTS.match(piece.query).end()
-            found.append((sql.count("\n", 0, start) + 1, sql[start:offset + len(piece.query)].rstrip()))
+            found.append((sql.count("\n", 0, start) + 1, sql[start : offset + len(piece.query)].rstrip()))
             offset += len(piece.query)
         return found
 
     # -- errors -------------------------------------------------------------------------------------
-    def translated(self) -> "_Translated":
+    def translated(self) -> _Translated:
         """A context re-raising anything from DuckDB or the engine as a sqlml (PEP 249) exception."""
         return _Translated(self)
 

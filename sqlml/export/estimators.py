@@ -72,12 +72,16 @@ def _forest(g: Graph, model: ForestModel, X: str) -> str:
     trees = Trees(n_targets)
     for estimator in forest.estimators_:
         tree = estimator.tree_
-        values = tree.value[:, 0, :] if not classifier else \
-            tree.value[:, 0, :] / tree.value[:, 0, :].sum(axis=1, keepdims=True)
+        values = (
+            tree.value[:, 0, :]
+            if not classifier
+            else tree.value[:, 0, :] / tree.value[:, 0, :].sum(axis=1, keepdims=True)
+        )
         values = values / len(forest.estimators_)
         for target in range(n_targets):
-            trees.add_arrays(tree.feature, tree.threshold, tree.children_left, tree.children_right,
-                             values[:, target], target)
+            trees.add_arrays(
+                tree.feature, tree.threshold, tree.children_left, tree.children_right, values[:, target], target
+            )
     X32 = g.op("Cast", X, to=1)
     if g.dtype == np.float64:
         X32 = g.op("Cast", X32, to=11)  # float, then back to double
@@ -95,10 +99,12 @@ def _kmeans(g: Graph, model: KMeansModel, X: str) -> str:
         centroids = model.centroids / np.where(lengths > 0, lengths, 1.0)
         return g.op("Sub", g.const([[1.0]], "one"), g.op("MatMul", unit, g.const(centroids.T, "centroids")))
     # centroid by centroid, as predict() does: sqrt(sum((x - c)^2))
-    differences = g.op("Sub", g.op("Unsqueeze", X, g.const([1], "axis", dtype=np.int64)),
-                       g.const(model.centroids[None, :, :], "centroids"))
-    squares = g.op("ReduceSum", g.op("Mul", differences, differences), g.const([2], "axis", dtype=np.int64),
-                   keepdims=0)
+    differences = g.op(
+        "Sub",
+        g.op("Unsqueeze", X, g.const([1], "axis", dtype=np.int64)),
+        g.const(model.centroids[None, :, :], "centroids"),
+    )
+    squares = g.op("ReduceSum", g.op("Mul", differences, differences), g.const([2], "axis", dtype=np.int64), keepdims=0)
     return g.op("Sqrt", squares)
 
 

@@ -30,11 +30,11 @@ from sqlml.export import sidecars
 from sqlml.export.estimators import BUILDERS
 from sqlml.export.features import feature_matrix
 from sqlml.export.graph import Graph
+from sqlml.export.options import validate_export_options
 from sqlml.export.quantize import QUANTIZERS, auto, check, precision
 from sqlml.export.transform import transform_columns
 from sqlml.export.verify import scores_output, verify
 from sqlml.parser import ExportModel
-from sqlml.export.options import validate_export_options
 
 
 def _label_tensor(model: Model) -> tuple[np.ndarray, int]:
@@ -75,10 +75,15 @@ def build(model: Model, raw: pa.Schema, dtype=np.float64, opset: int = 21) -> on
         raise NotSupportedError(f"EXPORT MODEL: {model.version.model_type} models have no ONNX form")
     column_of = transform_columns(g, model.transform, model.encoder.specs, raw) if model.transform else None
     _outputs(g, model, builder(g, model.estimator, feature_matrix(g, model.encoder, column_of)))
-    graph = g.model(f"sqlml model {model.version.qualified_name} version {model.version.version}",
-                    {"sqlml_model": model.version.qualified_name, "sqlml_version": str(model.version.version),
-                     "classes": json.dumps(None if model.classes is None else model.classes.to_pylist(),
-                                           default=str)}, opset)
+    graph = g.model(
+        f"sqlml model {model.version.qualified_name} version {model.version.version}",
+        {
+            "sqlml_model": model.version.qualified_name,
+            "sqlml_version": str(model.version.version),
+            "classes": json.dumps(None if model.classes is None else model.classes.to_pylist(), default=str),
+        },
+        opset,
+    )
     onnx.checker.check_model(graph, full_check=True)
     return graph
 
@@ -98,8 +103,9 @@ def _paths(uri: str, overwrite: bool) -> list[Path]:
         raise ProgrammingError(f"OPTIONS: uri {uri!r}: {', '.join(folders)} is a directory, not a file to replace")
     taken = [str(p) for p in paths if p.exists()]
     if taken and not overwrite:
-        raise ProgrammingError(f"OPTIONS: uri {uri!r}: {', '.join(taken)} already exist(s); pass overwrite=TRUE "
-                               "to replace")
+        raise ProgrammingError(
+            f"OPTIONS: uri {uri!r}: {', '.join(taken)} already exist(s); pass overwrite=TRUE to replace"
+        )
     return paths
 
 
@@ -137,8 +143,9 @@ def _write_all(files: dict[Path, bytes]) -> None:
         os.unlink(backup)
 
 
-def _verified(ctx: MLContext, model: Model, raw: pa.Schema, quantize: str,
-              options: dict) -> tuple[onnx.ModelProto, dict]:
+def _verified(
+    ctx: MLContext, model: Model, raw: pa.Schema, quantize: str, options: dict
+) -> tuple[onnx.ModelProto, dict]:
     """The graph for one quantize choice and its verification figures (DataError if it fails)."""
     graph = build(model, raw, precision(quantize), options["target_opset"])
     unquantized = graph.ByteSize()
@@ -147,8 +154,12 @@ def _verified(ctx: MLContext, model: Model, raw: pa.Schema, quantize: str,
         graph, quantized_nodes = QUANTIZERS[quantize](graph, model)
         onnx.checker.check_model(graph, full_check=True)
     figures = verify(ctx, model, graph, quantize, options["max_metric_drop"])
-    figures |= {"bytes_unquantized": unquantized, "bytes": graph.ByteSize(), "quantize": quantize.lower(),
-                "quantized_nodes": quantized_nodes}
+    figures |= {
+        "bytes_unquantized": unquantized,
+        "bytes": graph.ByteSize(),
+        "quantize": quantize.lower(),
+        "quantized_nodes": quantized_nodes,
+    }
     return graph, figures
 
 
@@ -158,8 +169,10 @@ def export_model(ctx: MLContext, statement: ExportModel) -> dict:
     paths = _paths(ctx.exports.resolve(options["uri"]), options["overwrite"])
     model = ctx.models.get(ctx.cur, statement.name, options["version"] or None)
     if model.family.imported:
-        raise NotSupportedError(f"EXPORT MODEL: {model.version.qualified_name} is an imported ONNX model; its "
-                                "graph is the file it was imported from")
+        raise NotSupportedError(
+            f"EXPORT MODEL: {model.version.qualified_name} is an imported ONNX model; its "
+            "graph is the file it was imported from"
+        )
     quantize = auto(model) if options["quantize"] == "AUTO" else options["quantize"]
     check(model, quantize)
     raw = ctx.cur.sql(model.version.training_sql).limit(0).to_arrow_table().schema
@@ -171,11 +184,26 @@ def export_model(ctx: MLContext, statement: ExportModel) -> dict:
         graph, figures = _verified(ctx, model, raw, "NONE", options)  # auto: quantizing did not keep agreement
     data = graph.SerializeToString()
     description = sidecars.describe(model, graph, figures, scores_output(model))
-    _write_all({paths[0]: data, paths[1]: json.dumps(description, indent=2, default=str).encode(),
-                paths[2]: sidecars.model_card(ctx, model, description).encode()})
-    return {"model": model.version.qualified_name, "version": model.version.version, "uri": str(paths[0]),
-            "quantize": figures["quantize"], "bytes": len(data), "bytes_unquantized": figures["bytes_unquantized"],
-            "rows_verified": figures["rows"], "label_agreement": figures.get("label_agreement"),
-            "max_abs_diff": figures["max_abs_diff"], "metric": figures.get("metric"),
-            "metric_native": figures.get("metric_native"), "metric_exported": figures.get("metric_exported"),
-            "quantized_nodes": len(figures["quantized_nodes"]), "sidecars": [str(paths[1]), str(paths[2])]}
+    _write_all(
+        {
+            paths[0]: data,
+            paths[1]: json.dumps(description, indent=2, default=str).encode(),
+            paths[2]: sidecars.model_card(ctx, model, description).encode(),
+        }
+    )
+    return {
+        "model": model.version.qualified_name,
+        "version": model.version.version,
+        "uri": str(paths[0]),
+        "quantize": figures["quantize"],
+        "bytes": len(data),
+        "bytes_unquantized": figures["bytes_unquantized"],
+        "rows_verified": figures["rows"],
+        "label_agreement": figures.get("label_agreement"),
+        "max_abs_diff": figures["max_abs_diff"],
+        "metric": figures.get("metric"),
+        "metric_native": figures.get("metric_native"),
+        "metric_exported": figures.get("metric_exported"),
+        "quantized_nodes": len(figures["quantized_nodes"]),
+        "sidecars": [str(paths[1]), str(paths[2])],
+    }

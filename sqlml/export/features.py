@@ -26,15 +26,22 @@ def input_type(spec: dict) -> int:
     """The ONNX element type of a feature column's graph input."""
     arrow = spec["type"]
     if spec["kind"] == "numeric":
-        return TensorProto.INT64 if arrow in _INTEGERS else TensorProto.FLOAT if arrow in ("float", "halffloat") \
+        return (
+            TensorProto.INT64
+            if arrow in _INTEGERS
+            else TensorProto.FLOAT
+            if arrow in ("float", "halffloat")
             else TensorProto.DOUBLE
+        )
     if spec["kind"] == "categorical":
         return TensorProto.STRING
     if spec["kind"] == "timestamp":  # microseconds since 1970-01-01 00:00 UTC
         return TensorProto.INT64
-    raise NotSupportedError(f"EXPORT MODEL: feature column '{spec['name']}' of type {arrow} has no ONNX input "
-                            "form yet (numbers, strings, booleans, dates and times do); cast it in the "
-                            "training query or in TRANSFORM")
+    raise NotSupportedError(
+        f"EXPORT MODEL: feature column '{spec['name']}' of type {arrow} has no ONNX input "
+        "form yet (numbers, strings, booleans, dates and times do); cast it in the "
+        "training query or in TRANSFORM"
+    )
 
 
 def _number(g: Graph, x: str, elem_type: int) -> str:
@@ -59,8 +66,10 @@ def _categorical(g: Graph, x: str, spec: dict, encoder: FeatureEncoder) -> str |
     """Label codes (trees) or one-hot columns (linear models; None when there are none)."""
     vocabulary = spec["vocabulary"]
     if "" in vocabulary:
-        raise NotSupportedError(f"EXPORT MODEL: feature '{spec['name']}' has the empty string as a category, "
-                                "but an exported model reads \"\" as NULL; map it to another value first")
+        raise NotSupportedError(
+            f"EXPORT MODEL: feature '{spec['name']}' has the empty string as a category, "
+            'but an exported model reads "" as NULL; map it to another value first'
+        )
     if not encoder.linear:  # label encoding: 1-based position in the vocabulary, 0 for NULL or unseen
         return g.op("Cast", _codes(g, x, spec, vocabulary, list(range(1, len(vocabulary) + 1)), 0), to=g.elem_type)
     keys = vocabulary + ([""] if spec["has_null"] else [])  # one-hot; NULL a category of its own, last
@@ -101,8 +110,10 @@ def _days_from_civil(i: _Int64, year: str) -> str:
 
 def _weeks_in_year(i: _Int64, year: str) -> str:
     """52 or 53: ISO years with 53 weeks start on a Thursday, or on a Wednesday in leap years."""
+
     def p(y):
         return i.mod(i("Add", i("Add", y, i.floor_div(y, 4)), i("Sub", i.floor_div(y, 400), i.floor_div(y, 100))), 7)
+
     long = i.g.op("Or", i.g.op("Equal", p(year), i.c(4)), i.g.op("Equal", p(i("Sub", year, 1)), i.c(3)))
     return i("Add", i.g.op("Cast", long, to=TensorProto.INT64), 52)
 
@@ -118,22 +129,41 @@ def timestamp_parts(g: Graph, x: str, spec: dict) -> dict[str, tuple[str, int]]:
     z = i("Add", days, 719468)  # H. Hinnant's civil_from_days
     era = i.floor_div(z, 146097)
     doe = i("Sub", z, i("Mul", era, 146097))
-    yoe = i("Div", i("Add", i("Sub", doe, i("Div", doe, 1460)), i("Sub", i("Div", doe, 36524), i("Div", doe, 146096))), 365)
+    yoe = i(
+        "Div", i("Add", i("Sub", doe, i("Div", doe, 1460)), i("Sub", i("Div", doe, 36524), i("Div", doe, 146096))), 365
+    )
     doy = i("Sub", doe, i("Add", i("Mul", yoe, 365), i("Sub", i("Div", yoe, 4), i("Div", yoe, 100))))
     mp = i("Div", i("Add", i("Mul", doy, 5), 2), 153)
     day = i("Add", i("Sub", doy, i("Div", i("Add", i("Mul", mp, 153), 2), 5)), 1)
     month = g.op("Where", g.op("Less", mp, i.c(10)), i("Add", mp, 3), i("Sub", mp, 9))
-    year = i("Add", i("Add", yoe, i("Mul", era, 400)), g.op("Cast", g.op("LessOrEqual", month, i.c(2)), to=TensorProto.INT64))
+    year = i(
+        "Add", i("Add", yoe, i("Mul", era, 400)), g.op("Cast", g.op("LessOrEqual", month, i.c(2)), to=TensorProto.INT64)
+    )
     weekday = i.mod(i("Add", days, 3), 7)  # Monday 0 (1970-01-01 was a Thursday)
     ordinal = i("Add", i("Sub", days, _days_from_civil(i, year)), 1)
     week = i("Div", i("Add", i("Sub", ordinal, i("Add", weekday, 1)), 10), 7)
     previous = _weeks_in_year(i, i("Sub", year, 1))
-    week = g.op("Where", g.op("Less", week, i.c(1)), previous,
-                g.op("Where", g.op("Greater", week, _weeks_in_year(i, year)), i.c(1), week))
-    parts = {"dom": day, "dow": weekday, "moy": month, "hod": i("Div", seconds_of_day, 3600),
-             "moh": i("Div", i.mod(seconds_of_day, 3600), 60), "woy": week, "year": year}
-    epoch = g.op("Where", missing, g.const([[np.nan]], "nan", np.float64),
-                 g.op("Cast", i("Div", x, 1_000_000), to=TensorProto.DOUBLE))
+    week = g.op(
+        "Where",
+        g.op("Less", week, i.c(1)),
+        previous,
+        g.op("Where", g.op("Greater", week, _weeks_in_year(i, year)), i.c(1), week),
+    )
+    parts = {
+        "dom": day,
+        "dow": weekday,
+        "moy": month,
+        "hod": i("Div", seconds_of_day, 3600),
+        "moh": i("Div", i.mod(seconds_of_day, 3600), 60),
+        "woy": week,
+        "year": year,
+    }
+    epoch = g.op(
+        "Where",
+        missing,
+        g.const([[np.nan]], "nan", np.float64),
+        g.op("Cast", i("Div", x, 1_000_000), to=TensorProto.DOUBLE),
+    )
     out = {spec["parts"][0]["name"]: (epoch, TensorProto.DOUBLE)}
     for leaf in spec["parts"][1:]:
         text = g.op("Cast", parts[leaf["part"]], to=TensorProto.STRING)
@@ -167,8 +197,9 @@ def feature_matrix(g: Graph, encoder: FeatureEncoder, column_of: dict[str, str] 
                 center.append(leaf["mean"] if standardize else 0.0)
                 scale.append(leaf["std"] if standardize else 1.0)
                 continue
-            column = _categorical(g, x, leaf, encoder) if leaf["kind"] == "categorical" else \
-                _number(g, x, elem_type)  # a dense vector TRANSFORM computed
+            column = (
+                _categorical(g, x, leaf, encoder) if leaf["kind"] == "categorical" else _number(g, x, elem_type)
+            )  # a dense vector TRANSFORM computed
             columns += [column] if column is not None else []
             width = encoder.width(leaf)
             fill, center, scale = fill + [0.0] * width, center + [0.0] * width, scale + [1.0] * width

@@ -41,8 +41,16 @@ class Graph:
         self.initializers.append(numpy_helper.from_array(array, name))
         return name
 
-    def op(self, op_type: str, *inputs: str, hint: str | None = None, outputs: int = 1, domain: str = "",
-           name: str | None = None, **attrs) -> str | list[str]:
+    def op(
+        self,
+        op_type: str,
+        *inputs: str,
+        hint: str | None = None,
+        outputs: int = 1,
+        domain: str = "",
+        name: str | None = None,
+        **attrs,
+    ) -> str | list[str]:
         """Add one node; returns its output name (a list when it has several)."""
         names = [name] if name else [self.name(hint or op_type.lower()) for _ in range(outputs)]
         self.nodes.append(helper.make_node(op_type, list(inputs), names, domain=domain or None, **attrs))
@@ -50,15 +58,18 @@ class Graph:
 
     def input(self, name: str, elem_type: int, shape: list) -> str:
         if name.startswith(RESERVED):
-            raise ProgrammingError(f"EXPORT MODEL: column '{name}' starts with '{RESERVED}', which names the "
-                                   "graph's own values; rename it")
+            raise ProgrammingError(
+                f"EXPORT MODEL: column '{name}' starts with '{RESERVED}', which names the graph's own values; rename it"
+            )
         self.inputs.append(helper.make_tensor_value_info(name, elem_type, shape))
         return name
 
     def output(self, value: str, name: str, elem_type: int, shape: list) -> None:
         if any(i.name == name for i in self.inputs):
-            raise ProgrammingError(f"EXPORT MODEL: input column '{name}' has the name of an output of the graph; "
-                                   "rename it in the training query")
+            raise ProgrammingError(
+                f"EXPORT MODEL: input column '{name}' has the name of an output of the graph; "
+                "rename it in the training query"
+            )
         self.op("Identity", value, name=name)
         self.outputs.append(helper.make_tensor_value_info(name, elem_type, shape))
 

@@ -21,8 +21,9 @@ def validate_export_options(raw: dict[str, Any]) -> dict[str, Any]:
     """Validate EXPORT MODEL options (keys already lower-cased) and fill in defaults."""
     for name in raw:
         if name not in EXPORT_OPTIONS:
-            raise ProgrammingError(f"OPTIONS: unknown EXPORT MODEL option {name!r}; valid options: "
-                                   + ", ".join(EXPORT_OPTIONS))
+            raise ProgrammingError(
+                f"OPTIONS: unknown EXPORT MODEL option {name!r}; valid options: " + ", ".join(EXPORT_OPTIONS)
+            )
     if not isinstance(raw.get("uri"), str) or not raw["uri"]:
         raise ProgrammingError("OPTIONS: EXPORT MODEL needs uri='path/model.onnx', the file to write")
     options = {}

@@ -25,6 +25,7 @@ from onnxruntime.quantization import QuantType, quantize_dynamic
 from sqlml.engine.store.model import Model
 from sqlml.errors import NotSupportedError
 
+
 def precision(quantize: str):
     """The dtype the graph is built in before quantizing."""
     return np.float64 if quantize == "NONE" else np.float32
@@ -34,9 +35,11 @@ def check(model: Model, quantize: str) -> None:
     """Refuse quantizing what has nothing to quantize (the family's `quantize`): int8 of trees, anything of
     k-means."""
     if quantize != "NONE" and quantize not in model.family.quantize:
-        raise NotSupportedError(f"EXPORT MODEL: quantize='{quantize.lower()}' has nothing to quantize in a "
-                                f"{model.version.estimator_type or model.version.model_type} model (no weight "
-                                "matrices); export it with quantize='none'")
+        raise NotSupportedError(
+            f"EXPORT MODEL: quantize='{quantize.lower()}' has nothing to quantize in a "
+            f"{model.version.estimator_type or model.version.model_type} model (no weight "
+            "matrices); export it with quantize='none'"
+        )
 
 
 def int8(graph: onnx.ModelProto, model: Model) -> tuple[onnx.ModelProto, list[str]]:

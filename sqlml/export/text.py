@@ -21,8 +21,9 @@ class Tokens(NamedTuple):
 
 def split(g: Graph, text: str, delimiter: str) -> Tokens:
     """STR_SPLIT(text, delimiter) of a [N, 1] string (ONNX StringSplit); "" (NULL) has no tokens."""
-    values, counts = g.op("StringSplit", g.op("Squeeze", text, g.const([1], "axis", np.int64)),
-                          delimiter=delimiter, outputs=2)
+    values, counts = g.op(
+        "StringSplit", g.op("Squeeze", text, g.const([1], "axis", np.int64)), delimiter=delimiter, outputs=2
+    )
     width = g.op("Squeeze", g.op("Shape", values, start=1, end=2))
     positions = g.op("Range", g.const(0, "zero", np.int64), width, g.const(1, "one", np.int64))
     counts = g.op("Unsqueeze", counts, g.const([1], "axis", np.int64))
@@ -35,14 +36,23 @@ def ngrams(g: Graph, tokens: Tokens, low: int, high: int, separator: str) -> Tok
     grams, paddings = [], []
     axis = g.const([1], "axis", np.int64)
     for n in range(low, high + 1):
-        parts = [g.op("Slice", tokens.values, g.const([k], "start", np.int64),
-                      g.const([k - (n - 1) if k < n - 1 else _LAST], "end", np.int64), axis) for k in range(n)]
+        parts = [
+            g.op(
+                "Slice",
+                tokens.values,
+                g.const([k], "start", np.int64),
+                g.const([k - (n - 1) if k < n - 1 else _LAST], "end", np.int64),
+                axis,
+            )
+            for k in range(n)
+        ]
         gram = parts[0]
         for part in parts[1:]:
             gram = g.op("StringConcat", g.op("StringConcat", gram, g.const(separator, "separator")), part)
         grams.append(gram)  # a window is padding when its last token is
-        paddings.append(g.op("Slice", tokens.padding, g.const([n - 1], "start", np.int64),
-                             g.const([_LAST], "end", np.int64), axis))
+        paddings.append(
+            g.op("Slice", tokens.padding, g.const([n - 1], "start", np.int64), g.const([_LAST], "end", np.int64), axis)
+        )
     values = g.op("Concat", *grams, axis=1) if len(grams) > 1 else grams[0]
     padding = g.op("Concat", *paddings, axis=1) if len(paddings) > 1 else paddings[0]
     count = g.op("ReduceSum", g.op("Cast", g.op("Not", padding), to=TensorProto.DOUBLE), axis, keepdims=1)
@@ -55,8 +65,14 @@ def hits(g: Graph, tokens: Tokens, vocabulary: list[str], first: int, reduce: st
     position 0 counts the tokens outside the vocabulary, with first=0 they count nowhere."""
     codes = list(range(first, first + len(vocabulary)))
     keys, codes = (vocabulary, codes) if vocabulary else (["\x00"], [first - 1])
-    coded = g.op("LabelEncoder", tokens.values, domain="ai.onnx.ml", keys_strings=keys, values_int64s=codes,
-                 default_int64=first - 1)
+    coded = g.op(
+        "LabelEncoder",
+        tokens.values,
+        domain="ai.onnx.ml",
+        keys_strings=keys,
+        values_int64s=codes,
+        default_int64=first - 1,
+    )
     coded = g.op("Where", tokens.padding, g.const([[-1]], "none", np.int64), coded)  # padding counts nowhere
     positions = g.const(np.arange(first + len(vocabulary), dtype=np.int64).reshape(1, 1, -1), "positions")
     found = g.op("Equal", g.op("Unsqueeze", coded, g.const([2], "axis", np.int64)), positions)

@@ -29,8 +29,8 @@ from sqlglot import exp
 from sqlml.engine.data.features import column_kind, find_column
 from sqlml.engine.data.transform import Transform
 from sqlml.errors import NotSupportedError
-from sqlml.export.features import INT64_NULL, input_type
 from sqlml.export import text as text_nodes
+from sqlml.export.features import INT64_NULL, input_type
 from sqlml.export.graph import Graph
 
 
@@ -46,12 +46,22 @@ class Value(NamedTuple):
 _NESTED = {"struct", "sparse", "vector", "tokens", "dense"}
 
 _ARITHMETIC = {exp.Add: "Add", exp.Sub: "Sub", exp.Mul: "Mul", exp.Div: "Div"}
-_COMPARE = {exp.EQ: ("Equal", False), exp.NEQ: ("Equal", True), exp.GT: ("Greater", False),
-            exp.GTE: ("GreaterOrEqual", False), exp.LT: ("Less", False), exp.LTE: ("LessOrEqual", False)}
+_COMPARE = {
+    exp.EQ: ("Equal", False),
+    exp.NEQ: ("Equal", True),
+    exp.GT: ("Greater", False),
+    exp.GTE: ("GreaterOrEqual", False),
+    exp.LT: ("Less", False),
+    exp.LTE: ("LessOrEqual", False),
+}
 _MATH = {exp.Ln: "Log", exp.Exp: "Exp", exp.Sqrt: "Sqrt", exp.Abs: "Abs", exp.Floor: "Floor", exp.Ceil: "Ceil"}
 _NUMBER_TYPES = {exp.DataType.Type.DOUBLE, exp.DataType.Type.FLOAT, exp.DataType.Type.DECIMAL}
-_INTEGER_TYPES = {exp.DataType.Type.INT, exp.DataType.Type.BIGINT, exp.DataType.Type.SMALLINT,
-                  exp.DataType.Type.TINYINT}
+_INTEGER_TYPES = {
+    exp.DataType.Type.INT,
+    exp.DataType.Type.BIGINT,
+    exp.DataType.Type.SMALLINT,
+    exp.DataType.Type.TINYINT,
+}
 _TEXT_TYPES = {exp.DataType.Type.TEXT, exp.DataType.Type.VARCHAR}
 
 
@@ -83,20 +93,30 @@ class _Translator:
         if found is None:
             raise _Unsupported(name)
         if found not in self.columns:
-            spec = {"name": found, "type": str(self.raw.field(found).type),
-                    "kind": column_kind(found, self.raw.field(found).type)}
+            spec = {
+                "name": found,
+                "type": str(self.raw.field(found).type),
+                "kind": column_kind(found, self.raw.field(found).type),
+            }
             x = self.g.input(found, input_type(spec), [None, 1])
             if pa.types.is_boolean(self.raw.field(found).type):  # sent as 'true' / 'false', NULL as ""
-                self.columns[found] = Value(self.g.op("Equal", x, self.g.const([["true"]], "true")), "bool",
-                                            self.g.op("Equal", x, self.g.const([[""]], "empty")))
+                self.columns[found] = Value(
+                    self.g.op("Equal", x, self.g.const([["true"]], "true")),
+                    "bool",
+                    self.g.op("Equal", x, self.g.const([[""]], "empty")),
+                )
             elif spec["kind"] == "categorical":
                 self.columns[found] = Value(x, "str")
             else:
                 integer = input_type(spec) == TensorProto.INT64
                 number = self.g.op("Cast", x, to=TensorProto.DOUBLE)
                 if integer:  # the int64 NULL becomes NaN like every other number's
-                    number = self.g.op("Where", self.g.op("Equal", x, self.g.const([[INT64_NULL]], "null", np.int64)),
-                                       self.g.const([[np.nan]], "nan", np.float64), number)
+                    number = self.g.op(
+                        "Where",
+                        self.g.op("Equal", x, self.g.const([[INT64_NULL]], "null", np.int64)),
+                        self.g.const([[np.nan]], "nan", np.float64),
+                        number,
+                    )
                 decimal = pa.types.is_decimal(self.raw.field(found).type)
                 self.columns[found] = Value(number, "int" if integer else "dec" if decimal else "num")
         return self.columns[found]
@@ -200,8 +220,9 @@ class _Translator:
             return self.comprehension(items[0])
         if items and not any(isinstance(e, (exp.Struct, exp.Comprehension)) for e in items):
             return Value("", "vector", fields={str(i): self(e) for i, e in enumerate(items)})
-        if items and all(isinstance(e, exp.Struct) and {p.this.name for p in e.expressions} == {"index", "value"}
-                         for e in items):
+        if items and all(
+            isinstance(e, exp.Struct) and {p.this.name for p in e.expressions} == {"index", "value"} for e in items
+        ):
             entries = [self(e) for e in items]
             return Value("", "sparse", fields={str(i): e for i, e in enumerate(entries)})
         raise _Unsupported(node.sql("duckdb"))
@@ -209,8 +230,9 @@ class _Translator:
     def _nullif(self, node: exp.Nullif) -> Value:
         g = self.g
         a, b = self.number(node.this), self.number(node.expression)
-        return Value(g.op("Where", g.op("Equal", a.name, b.name), g.const([[np.nan]], "nan", np.float64), a.name),
-                     a.kind)
+        return Value(
+            g.op("Where", g.op("Equal", a.name, b.name), g.const([[np.nan]], "nan", np.float64), a.name), a.kind
+        )
 
     def _anonymous(self, node: exp.Anonymous) -> Value:
         """LIST_SUM, STR_SPLIT / STRING_SPLIT and LIST_POSITION, which sqlglot leaves unparsed."""
@@ -237,8 +259,9 @@ class _Translator:
         kind = "num" if "num" in kinds else "dec" if "dec" in kinds else "int"
         greatest = isinstance(node, exp.Greatest)
         neutral = g.const([[-np.inf if greatest else np.inf]], "neutral", np.float64)
-        result = g.op("Max" if greatest else "Min", *[g.op("Where", g.op("IsNaN", v.name), neutral, v.name)
-                                                      for v in values])
+        result = g.op(
+            "Max" if greatest else "Min", *[g.op("Where", g.op("IsNaN", v.name), neutral, v.name) for v in values]
+        )
         none = g.op("IsInf", result)
         return Value(g.op("Where", none, g.const([[np.nan]], "nan", np.float64), result), kind)
 
@@ -261,8 +284,12 @@ class _Translator:
             if not (isinstance(base, exp.Literal) and not base.is_string):
                 raise _Unsupported(node.sql("duckdb"))
             base = float(base.this)
-        return Value(self.g.op("Div", self.g.op("Log", self.number(x).name),
-                               self.g.const([[np.log(base)]], "ln_base", np.float64)), "num")
+        return Value(
+            self.g.op(
+                "Div", self.g.op("Log", self.number(x).name), self.g.const([[np.log(base)]], "ln_base", np.float64)
+            ),
+            "num",
+        )
 
     def _pow(self, node: exp.Pow) -> Value:
         return Value(self.g.op("Pow", self.number(node.this).name, self.number(node.expression).name), "num")
@@ -275,8 +302,10 @@ class _Translator:
         return Value(self.round_half_away(v.name), v.kind)
 
     def _change_case(self, node: exp.Lower | exp.Upper) -> Value:
-        raise _Unsupported(f"{node.sql('duckdb')} (ONNX Runtime changes case by the device's locale, which "
-                           "may differ from DuckDB's; change the case before the text reaches the model)")
+        raise _Unsupported(
+            f"{node.sql('duckdb')} (ONNX Runtime changes case by the device's locale, which "
+            "may differ from DuckDB's; change the case before the text reaches the model)"
+        )
 
     def logic(self, a: Value, b: Value, conjunction: bool) -> Value:
         """AND / OR in SQL's three-valued logic."""
@@ -308,15 +337,22 @@ class _Translator:
             return self.null_of("num")
         if v.kind == "bool":
             number = self.g.op("Cast", v.name, to=TensorProto.DOUBLE)
-            return Value(self.g.op("Where", v.null, self.g.const([[np.nan]], "nan", np.float64), number)
-                         if v.null else number, "int")
+            return Value(
+                self.g.op("Where", v.null, self.g.const([[np.nan]], "nan", np.float64), number) if v.null else number,
+                "int",
+            )
         return v
 
     def fit_width(self, dense: str, width: int) -> str:
         """A dense vector cut to the width seen at training (the engine ignores later positions)."""
         g = self.g
-        return g.op("Slice", dense, g.const([0], "start", np.int64), g.const([width], "end", np.int64),
-                    g.const([1], "axis", np.int64))
+        return g.op(
+            "Slice",
+            dense,
+            g.const([0], "start", np.int64),
+            g.const([width], "end", np.int64),
+            g.const([1], "axis", np.int64),
+        )
 
     def vector(self, v: Value, width: int) -> str:
         """A literal list of numbers as [N, width] doubles, NULL as 0 and missing positions 0, as the engine
@@ -341,11 +377,19 @@ class _Translator:
         index, value = (self.number_of(entry.fields[k]) for k in ("index", "value"))
         if index.kind == "str" or value.kind == "str":
             raise _Unsupported("a sparse entry with a string index or value")
-        position = g.op("Cast", g.op("Where", g.op("IsNaN", index.name), g.const([[-1.0]], "none", np.float64),
-                                     index.name), to=TensorProto.INT64)
-        hot = g.op("Cast", g.op("Equal", position, g.const(np.arange(width, dtype=np.int64).reshape(1, -1), "positions")),
-                   to=TensorProto.DOUBLE)
-        return g.op("Mul", hot, g.op("Where", g.op("IsNaN", value.name), g.const([[0.0]], "zero", np.float64), value.name))
+        position = g.op(
+            "Cast",
+            g.op("Where", g.op("IsNaN", index.name), g.const([[-1.0]], "none", np.float64), index.name),
+            to=TensorProto.INT64,
+        )
+        hot = g.op(
+            "Cast",
+            g.op("Equal", position, g.const(np.arange(width, dtype=np.int64).reshape(1, -1), "positions")),
+            to=TensorProto.DOUBLE,
+        )
+        return g.op(
+            "Mul", hot, g.op("Where", g.op("IsNaN", value.name), g.const([[0.0]], "zero", np.float64), value.name)
+        )
 
     def split(self, node: exp.Expr) -> Value:
         """STR_SPLIT(text, 'delimiter'): tokens (export/text.py)."""
@@ -361,8 +405,10 @@ class _Translator:
         """What a list function reads: a nested call's tokens, or its input SQL's (a split of text)."""
         value = self.call(source) if "function" in source else self(sqlglot.parse_one(source["sql"], read="duckdb"))
         if value.kind != "tokens":
-            raise _Unsupported(f"ML list functions over {source.get('sql') or 'ML.' + source['function']} (only "
-                               "STR_SPLIT(text, 'delimiter') and ML.NGRAMS of it are tokens here)")
+            raise _Unsupported(
+                f"ML list functions over {source.get('sql') or 'ML.' + source['function']} (only "
+                "STR_SPLIT(text, 'delimiter') and ML.NGRAMS of it are tokens here)"
+            )
         return value.fields["tokens"]
 
     def call(self, call: dict) -> Value:
@@ -371,12 +417,16 @@ class _Translator:
         function, args = call["function"], call["args"]
         if function == "NGRAMS":
             (low, high), separator = args
-            return Value("", "tokens", fields={"tokens": text_nodes.ngrams(
-                self.g, self.tokens_of(call["input"]), low, high, separator)})
+            return Value(
+                "",
+                "tokens",
+                fields={"tokens": text_nodes.ngrams(self.g, self.tokens_of(call["input"]), low, high, separator)},
+            )
         if function not in ("BAG_OF_WORDS", "TF_IDF", "MULTI_HOT_ENCODER"):
             raise _Unsupported(f"ML.{function} of a list")
-        return Value(text_nodes.vocabulary_vector(self.g, function, self.tokens_of(call["input"]), call["stats"]),
-                     "dense")
+        return Value(
+            text_nodes.vocabulary_vector(self.g, function, self.tokens_of(call["input"]), call["stats"]), "dense"
+        )
 
     def comprehension(self, node: exp.Comprehension) -> Value:
         """[f(e) FOR e IN [a, b, ...]] over a literal list: f of each element, a vector."""
@@ -407,7 +457,9 @@ class _Translator:
     def round_half_away(self, x: str) -> str:
         """DuckDB's rounding (half away from zero); ONNX Round goes half to even."""
         g = self.g
-        return g.op("Mul", g.op("Sign", x), g.op("Floor", g.op("Add", g.op("Abs", x), g.const([[0.5]], "half", np.float64))))
+        return g.op(
+            "Mul", g.op("Sign", x), g.op("Floor", g.op("Add", g.op("Abs", x), g.const([[0.5]], "half", np.float64)))
+        )
 
     def case(self, branches: list[tuple[exp.Expr, exp.Expr]], default: exp.Expr | None) -> Value:
         values = [self(then) for _, then in branches] + [self(default) if default is not None else Value("", "null")]
@@ -476,25 +528,56 @@ class _Translator:
     def list_position(self, node: exp.Anonymous) -> Value:
         """LIST_POSITION(['a', 'b'], x): the 1-based position of x, NULL when absent."""
         listed, x = node.expressions
-        if not isinstance(listed, exp.Array) or not all(isinstance(e, exp.Literal) and e.is_string
-                                                        for e in listed.expressions):
+        if not isinstance(listed, exp.Array) or not all(
+            isinstance(e, exp.Literal) and e.is_string for e in listed.expressions
+        ):
             raise _Unsupported(node.sql("duckdb"))
         value = self(x)
         if value.kind != "str":
             raise _Unsupported(node.sql("duckdb"))
         keys = [e.this for e in listed.expressions]
-        codes = self.g.op("LabelEncoder", value.name, domain="ai.onnx.ml", keys_strings=keys,
-                          values_floats=[float(i) for i in range(1, len(keys) + 1)], default_float=np.nan)
+        codes = self.g.op(
+            "LabelEncoder",
+            value.name,
+            domain="ai.onnx.ml",
+            keys_strings=keys,
+            values_floats=[float(i) for i in range(1, len(keys) + 1)],
+            default_float=np.nan,
+        )
         return Value(self.g.op("Cast", codes, to=TensorProto.DOUBLE), "int")
 
     # node type -> its method (a subclass, such as TRY_CAST's, takes its base's)
-    _NODES = {exp.Paren: _paren, exp.Column: _column, exp.Literal: _literal, exp.Null: _null, exp.Neg: _neg,
-              **dict.fromkeys(_ARITHMETIC, _arithmetic), **dict.fromkeys(_COMPARE, _compare),
-              exp.And: _and_or, exp.Or: _and_or, exp.Not: _not, exp.Is: _is, exp.Struct: _struct,
-              exp.StructExtract: _struct_extract, exp.Array: _array, exp.Nullif: _nullif, exp.Anonymous: _anonymous,
-              exp.Case: _case, exp.Coalesce: _coalesce, exp.Greatest: _extremum, exp.Least: _extremum,
-              exp.Cast: cast, exp.DPipe: _concat, **dict.fromkeys(_MATH, _math), exp.Log: _log, exp.Pow: _pow,
-              exp.Round: _round, exp.Lower: _change_case, exp.Upper: _change_case, exp.Split: split}
+    _NODES = {
+        exp.Paren: _paren,
+        exp.Column: _column,
+        exp.Literal: _literal,
+        exp.Null: _null,
+        exp.Neg: _neg,
+        **dict.fromkeys(_ARITHMETIC, _arithmetic),
+        **dict.fromkeys(_COMPARE, _compare),
+        exp.And: _and_or,
+        exp.Or: _and_or,
+        exp.Not: _not,
+        exp.Is: _is,
+        exp.Struct: _struct,
+        exp.StructExtract: _struct_extract,
+        exp.Array: _array,
+        exp.Nullif: _nullif,
+        exp.Anonymous: _anonymous,
+        exp.Case: _case,
+        exp.Coalesce: _coalesce,
+        exp.Greatest: _extremum,
+        exp.Least: _extremum,
+        exp.Cast: cast,
+        exp.DPipe: _concat,
+        **dict.fromkeys(_MATH, _math),
+        exp.Log: _log,
+        exp.Pow: _pow,
+        exp.Round: _round,
+        exp.Lower: _change_case,
+        exp.Upper: _change_case,
+        exp.Split: split,
+    }
 
 
 def transform_columns(g: Graph, transform: Transform, specs: list[dict], raw: pa.Schema) -> dict[str, str]:
@@ -508,8 +591,11 @@ def transform_columns(g: Graph, transform: Transform, specs: list[dict], raw: pa
         spec = by_name[output["name"]]
         try:
             list_call = output.get("call", {}).get("function") in _LIST_FUNCTIONS
-            value = translate.call(output["call"]) if list_call else \
-                translate(sqlglot.parse_one(output["sql"], read="duckdb"))
+            value = (
+                translate.call(output["call"])
+                if list_call
+                else translate(sqlglot.parse_one(output["sql"], read="duckdb"))
+            )
             if value.kind == "dense" and spec["kind"] == "sparse":
                 values[spec["name"]] = translate.fit_width(value.name, spec["width"])
             elif value.kind == "tokens" and spec["kind"] == "multi_hot":  # 1 where a row holds the element
@@ -527,6 +613,8 @@ def transform_columns(g: Graph, transform: Transform, specs: list[dict], raw: pa
             else:
                 values[spec["name"]] = translate.feature(value, spec)
         except _Unsupported as exc:
-            raise NotSupportedError(f"EXPORT MODEL: TRANSFORM output '{output['name']}' has no ONNX form: {exc} "
-                                    "(see docs/statements.md, EXPORT MODEL, for the SQL an export translates)") from None
+            raise NotSupportedError(
+                f"EXPORT MODEL: TRANSFORM output '{output['name']}' has no ONNX form: {exc} "
+                "(see docs/statements.md, EXPORT MODEL, for the SQL an export translates)"
+            ) from None
     return values

@@ -19,11 +19,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sqlml.engine.context import MLContext
-from sqlml.engine.store.model import Model, predicted_labels
-from sqlml.engine.training.create_model import split_rows
+from sqlml.engine.data.transform import registered
 from sqlml.engine.families.base import training_sample
 from sqlml.engine.families.onnx_model import onnx_input
-from sqlml.engine.data.transform import registered
+from sqlml.engine.store.model import Model, predicted_labels
+from sqlml.engine.training.create_model import split_rows
 from sqlml.errors import DataError
 
 MIN_AGREEMENT, MAX_DIFF = 0.999, 1e-4
@@ -35,13 +35,16 @@ def verification_rows(ctx: MLContext, model: Model) -> pa.Table:
     table = ctx.read_table(version.training_sql)
     if version.label is not None and version.label in table.column_names:
         table = table.filter(pc.is_valid(table.column(version.label)))
-    train_idx, eval_idx = split_rows(table, version.options) if model.family.supervised else \
-        (np.arange(table.num_rows), np.arange(0))  # kmeans, pca: every row trains
+    train_idx, eval_idx = (
+        split_rows(table, version.options) if model.family.supervised else (np.arange(table.num_rows), np.arange(0))
+    )  # kmeans, pca: every row trains
     if not len(eval_idx):
         eval_idx = train_idx[training_sample(len(train_idx), version.options["seed"])]
     if not len(eval_idx):
-        raise DataError(f"EXPORT MODEL: the training query of {version.qualified_name} returns no rows now, so "
-                        "the export cannot be verified")
+        raise DataError(
+            f"EXPORT MODEL: the training query of {version.qualified_name} returns no rows now, so "
+            "the export cannot be verified"
+        )
     return table.take(eval_idx)
 
 
@@ -63,8 +66,7 @@ def _rmse(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.sqrt(np.mean((np.asarray(a, float) - np.asarray(b, float)) ** 2)))
 
 
-def verify(ctx: MLContext, model: Model, graph: onnx.ModelProto, quantize: str,
-           max_metric_drop: float | None) -> dict:
+def verify(ctx: MLContext, model: Model, graph: onnx.ModelProto, quantize: str, max_metric_drop: float | None) -> dict:
     """The figures above; DataError reporting them when the graph misses its limits."""
     rows = verification_rows(ctx, model)
     native = native_scores(ctx, model, rows)
@@ -75,8 +77,10 @@ def verify(ctx: MLContext, model: Model, graph: onnx.ModelProto, quantize: str,
     exported = outputs[scores_output(model)].astype(np.float64)
     broken = int((~np.isfinite(exported) & np.isfinite(native)).sum())
     if broken:
-        raise DataError(f"EXPORT MODEL: the ONNX graph gives NaN or infinite scores for {broken} of {rows.num_rows} "
-                        "rows where the model does not (an overflow in reduced precision?); nothing was written")
+        raise DataError(
+            f"EXPORT MODEL: the ONNX graph gives NaN or infinite scores for {broken} of {rows.num_rows} "
+            "rows where the model does not (an overflow in reduced precision?); nothing was written"
+        )
     figures = {"rows": rows.num_rows, "max_abs_diff": float(np.max(np.abs(exported - native)))}
     scale = 1.0
     if model.is_classifier:
@@ -85,12 +89,19 @@ def verify(ctx: MLContext, model: Model, graph: onnx.ModelProto, quantize: str,
         truth = rows.column(model.version.label) if model.version.label in rows.column_names else None
         if truth is not None:
             y = pc.index_in(truth, value_set=model.classes).to_numpy(zero_copy_only=False)
-            figures |= {"metric": "accuracy", "metric_native": float(np.mean(native_labels == y)),
-                        "metric_exported": float(np.mean(exported_labels == y))}
+            figures |= {
+                "metric": "accuracy",
+                "metric_native": float(np.mean(native_labels == y)),
+                "metric_exported": float(np.mean(exported_labels == y)),
+            }
     elif model.family.clustering:
         agreement = float(np.mean(native.argmin(axis=1) == exported.argmin(axis=1)))
-        figures |= {"label_agreement": agreement, "metric": "centroid_agreement", "metric_native": 1.0,
-                    "metric_exported": agreement}
+        figures |= {
+            "label_agreement": agreement,
+            "metric": "centroid_agreement",
+            "metric_native": 1.0,
+            "metric_exported": agreement,
+        }
     else:
         scale = max(1.0, float(np.max(np.abs(native))))
         if model.family.supervised and model.version.label in rows.column_names:
@@ -105,14 +116,18 @@ def verify(ctx: MLContext, model: Model, graph: onnx.ModelProto, quantize: str,
 def _check(figures: dict, quantize: str, max_metric_drop: float | None, scale: float) -> None:
     agreement = figures.get("label_agreement", 1.0)
     if quantize == "FLOAT16" and agreement < MIN_FLOAT16_AGREEMENT:
-        raise DataError(f"EXPORT MODEL: quantize='float16' agrees with the model on {agreement:.2%} of "
-                        f"{figures['rows']} rows' labels, under {MIN_FLOAT16_AGREEMENT:.1%}; nothing was written "
-                        "(export with quantize='none')")
+        raise DataError(
+            f"EXPORT MODEL: quantize='float16' agrees with the model on {agreement:.2%} of "
+            f"{figures['rows']} rows' labels, under {MIN_FLOAT16_AGREEMENT:.1%}; nothing was written "
+            "(export with quantize='none')"
+        )
     if quantize == "NONE":
         if agreement < MIN_AGREEMENT or figures["max_abs_diff"] > MAX_DIFF * scale:
-            raise DataError(f"EXPORT MODEL: the ONNX graph does not reproduce the model (label agreement "
-                            f"{agreement:.4%}, max |diff| {figures['max_abs_diff']:.3g} on {figures['rows']} rows; "
-                            f"limits {MIN_AGREEMENT:.1%} and {MAX_DIFF * scale:.3g}); nothing was written")
+            raise DataError(
+                f"EXPORT MODEL: the ONNX graph does not reproduce the model (label agreement "
+                f"{agreement:.4%}, max |diff| {figures['max_abs_diff']:.3g} on {figures['rows']} rows; "
+                f"limits {MIN_AGREEMENT:.1%} and {MAX_DIFF * scale:.3g}); nothing was written"
+            )
         return
     if "metric" not in figures:
         return
@@ -126,8 +141,10 @@ def _check(figures: dict, quantize: str, max_metric_drop: float | None, scale: f
         shown = f"{figures['metric']} {native:.6g} -> {exported:.6g} (relative rise {drop:.4f}, limit {limit:.4f})"
     figures["metric_drop"] = drop
     if drop > limit:
-        raise DataError(f"EXPORT MODEL: quantization costs too much: {shown} on {figures['rows']} rows; nothing "
-                        "was written (raise max_metric_drop to accept it, or export with quantize='none')")
+        raise DataError(
+            f"EXPORT MODEL: quantization costs too much: {shown} on {figures['rows']} rows; nothing "
+            "was written (raise max_metric_drop to accept it, or export with quantize='none')"
+        )
 
 
 def scores_output(model: Model) -> str:

@@ -9,8 +9,9 @@ import importlib
 
 _HOMES = {
     "SqlmlDialect": "dialect",
-    **dict.fromkeys(("AlterModel", "CreateModel", "DescribeModel", "DropModel", "ExportModel", "MLFunction",
-                     "ShowModels"), "nodes"),
+    **dict.fromkeys(
+        ("AlterModel", "CreateModel", "DescribeModel", "DropModel", "ExportModel", "MLFunction", "ShowModels"), "nodes"
+    ),
     **dict.fromkeys(("StatementReader", "is_ml_statement", "parse_statement", "split_statements"), "statements"),
     **dict.fromkeys(("explain_prefix", "has_ml_keyword", "leading_words", "search_in_slices"), "keywords"),
 }

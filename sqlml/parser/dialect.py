@@ -13,8 +13,7 @@ from sqlglot.generators.duckdb import DuckDBGenerator
 from sqlglot.parsers.duckdb import DuckDBParser
 from sqlglot.tokens import Token, TokenType
 
-from sqlml.parser.nodes import (AlterModel, CreateModel, DescribeModel, DropModel, ExportModel, MLFunction,
-                                ShowModels)
+from sqlml.parser.nodes import AlterModel, CreateModel, DescribeModel, DropModel, ExportModel, MLFunction, ShowModels
 
 # Leading words of the ML statements.
 ML_STATEMENT_PREFIXES: tuple[tuple[str, ...], ...] = (
@@ -248,13 +247,14 @@ class SqlmlParser(DuckDBParser):
                 query=query,
             )
         )
-        node.meta.update(query_sql=query and self._find_sql(start, self._prev), query_start=start and start.start,
-                         transform_sql=transform_sql)
+        node.meta.update(
+            query_sql=query and self._find_sql(start, self._prev),
+            query_start=start and start.start,
+            transform_sql=transform_sql,
+        )
         return node
 
-    def _parse_ml_function(
-        self, joins: bool, alias_tokens: Collection[TokenType] | None
-    ) -> MLFunction:
+    def _parse_ml_function(self, joins: bool, alias_tokens: Collection[TokenType] | None) -> MLFunction:
         start = self._curr
         function = self._tokens[self._index + 2].text.upper()
         self._advance(4)  # ML . <name> (
@@ -266,8 +266,10 @@ class SqlmlParser(DuckDBParser):
             if self._curr.token_type not in (TokenType.TABLE, TokenType.L_PAREN):
                 self.raise_error(f"ML.{function} needs its data first: TABLE <name> or (<query>)")
             input_, input_sql, input_start = self._parse_ml_input()
-            if self._curr.token_type == TokenType.COMMA and self._next.token_type in (TokenType.TABLE,
-                                                                                      TokenType.L_PAREN):
+            if self._curr.token_type == TokenType.COMMA and self._next.token_type in (
+                TokenType.TABLE,
+                TokenType.L_PAREN,
+            ):
                 self._advance()
                 second, second_sql, second_start = self._parse_ml_input()
         else:
@@ -283,12 +285,16 @@ class SqlmlParser(DuckDBParser):
                 start_params = self._index  # BigQuery ML's ML.DETECT_ANOMALIES puts STRUCT(...) before the input
                 self._advance()
                 params = self._parse_ml_params()
-                if not (self._curr.token_type == TokenType.COMMA and self._next.token_type in (TokenType.TABLE,
-                                                                                               TokenType.L_PAREN)):
+                if not (
+                    self._curr.token_type == TokenType.COMMA
+                    and self._next.token_type in (TokenType.TABLE, TokenType.L_PAREN)
+                ):
                     self._retreat(start_params)
                     params = None
-            if self._curr.token_type == TokenType.COMMA and self._next.token_type in (TokenType.TABLE,
-                                                                                      TokenType.L_PAREN):
+            if self._curr.token_type == TokenType.COMMA and self._next.token_type in (
+                TokenType.TABLE,
+                TokenType.L_PAREN,
+            ):
                 self._advance()
                 input_, input_sql, input_start = self._parse_ml_input()
         if self._curr.token_type == TokenType.COMMA and self._next.token_type != TokenType.STRUCT:
@@ -296,20 +302,36 @@ class SqlmlParser(DuckDBParser):
             values_token = self._curr
             values = self._parse_bitwise()
             if not isinstance(values, (exp.Array, exp.GenerateSeries)) and not (
-                    isinstance(values, exp.Anonymous) and values.name.upper() == "GENERATE_ARRAY"):
-                self.raise_error("Expected TABLE <name>, (<query>), STRUCT(...) or a list of values "
-                                 "(GENERATE_ARRAY(start, end, step) or [v, ...])", values_token)
+                isinstance(values, exp.Anonymous) and values.name.upper() == "GENERATE_ARRAY"
+            ):
+                self.raise_error(
+                    "Expected TABLE <name>, (<query>), STRUCT(...) or a list of values "
+                    "(GENERATE_ARRAY(start, end, step) or [v, ...])",
+                    values_token,
+                )
 
         if params is None and self._match(TokenType.COMMA):
             params = self._parse_ml_params()
         self._expect(TokenType.R_PAREN, f"Expected ')' to close ML.{function}(")
 
         node = self.expression(
-            MLFunction(this=function, model=model, version=version, input=input_, second_input=second,
-                       values=values, params=params)
+            MLFunction(
+                this=function,
+                model=model,
+                version=version,
+                input=input_,
+                second_input=second,
+                values=values,
+                params=params,
+            )
         )
-        node.meta.update(span=(start.start, self._prev.end + 1), input_sql=input_sql, second_input_sql=second_sql,
-                         input_start=input_start, second_input_start=second_start)
+        node.meta.update(
+            span=(start.start, self._prev.end + 1),
+            input_sql=input_sql,
+            second_input_sql=second_sql,
+            input_start=input_start,
+            second_input_start=second_start,
+        )
         node.set("alias", self._parse_table_alias(alias_tokens or self.TABLE_ALIAS_TOKENS))
         if joins:
             node.set("joins", list(self._parse_joins(alias_tokens=alias_tokens)) or None)
@@ -351,8 +373,10 @@ class SqlmlGenerator(DuckDBGenerator):
         ShowModels: lambda self, e: "SHOW MODELS",
         DescribeModel: lambda self, e: f"DESCRIBE MODEL {self.sql(e, 'this')}",
         ExportModel: lambda self, e: f"EXPORT MODEL {self.sql(e, 'this')}{self._ml_options_sql(e)}",
-        AlterModel: lambda self, e: f"ALTER MODEL{' IF EXISTS' if e.args.get('exists') else ''} {self.sql(e, 'this')} SET"
-        + (f" ACTIVE VERSION {e.args['version']}" if e.args.get("version") is not None else self._ml_options_sql(e)),
+        AlterModel: lambda self, e: (
+            f"ALTER MODEL{' IF EXISTS' if e.args.get('exists') else ''} {self.sql(e, 'this')} SET"
+            + (f" ACTIVE VERSION {e.args['version']}" if e.args.get("version") is not None else self._ml_options_sql(e))
+        ),
         MLFunction: lambda self, e: self.mlfunction_sql(e),
     }
 

@@ -8,8 +8,11 @@ import re
 _ML_KEYWORD = re.compile(r"\bML\s*(?:\.|--|/\*)|\bMODELS?\b", re.IGNORECASE)
 BLANKS_AND_COMMENTS = re.compile(r"(?:\s+|--[^\n]*|/\*.*?\*/)*", re.DOTALL)
 _LEADING_WORDS = re.compile(r"\w+(?:\s+\w+){0,3}")
-_EXPLAIN = re.compile(rf"EXPLAIN\b{BLANKS_AND_COMMENTS.pattern}(?:ANALY[SZ]E\b{BLANKS_AND_COMMENTS.pattern})?"
-                      rf"(?:\(\s*(?:ANALY[SZ]E|FORMAT)\b[^()]*\){BLANKS_AND_COMMENTS.pattern})?", re.IGNORECASE | re.DOTALL)
+_EXPLAIN = re.compile(
+    rf"EXPLAIN\b{BLANKS_AND_COMMENTS.pattern}(?:ANALY[SZ]E\b{BLANKS_AND_COMMENTS.pattern})?"
+    rf"(?:\(\s*(?:ANALY[SZ]E|FORMAT)\b[^()]*\){BLANKS_AND_COMMENTS.pattern})?",
+    re.IGNORECASE | re.DOTALL,
+)
 
 
 def leading_words(sql: str) -> list[str]:
@@ -23,7 +26,7 @@ def explain_prefix(sql: str) -> str:
     """The `EXPLAIN [ANALYZE] [(options)]` starting a statement (with the blanks and comments around it), or
     '': the statement it explains follows it."""
     match = _EXPLAIN.match(sql, BLANKS_AND_COMMENTS.match(sql).end())
-    return sql[:match.end()] if match else ""
+    return sql[: match.end()] if match else ""
 
 
 def has_ml_keyword(sql: str) -> bool:

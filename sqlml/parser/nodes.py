@@ -180,8 +180,9 @@ class MLFunction(exp.Expression):
     def _fields(self) -> dict[str, exp.Expr]:
         """Lower-cased STRUCT field name -> its expression (a field given twice is a ProgrammingError)."""
         params = self.args.get("params")
-        return _by_name([(f.name, f.expression) for f in (params.expressions if params else [])],
-                        f"ML.{self.function} STRUCT")
+        return _by_name(
+            [(f.name, f.expression) for f in (params.expressions if params else [])], f"ML.{self.function} STRUCT"
+        )
 
     @property
     def model_version(self) -> int | None:
@@ -191,11 +192,11 @@ class MLFunction(exp.Expression):
             return self.args.get("version")
         given = python_value(fields["version"])
         if not isinstance(given, int) or isinstance(given, bool) or given < 1:
-            raise ProgrammingError(f"ML.{self.function}: version must be a version number (1, 2, ...), got "
-                                   f"{given!r}")
+            raise ProgrammingError(f"ML.{self.function}: version must be a version number (1, 2, ...), got {given!r}")
         if self.args.get("version") not in (None, given):
-            raise ProgrammingError(f"ML.{self.function}: VERSION {self.args['version']} and STRUCT({given} AS "
-                                   "version) disagree")
+            raise ProgrammingError(
+                f"ML.{self.function}: VERSION {self.args['version']} and STRUCT({given} AS version) disagree"
+            )
         return given
 
     @property
@@ -207,20 +208,25 @@ class MLFunction(exp.Expression):
             return None
         numbers = [python_value(v) for v in values.expressions]
         if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in numbers):
-            raise ProgrammingError(f"ML.{self.function}: the list of values must hold number literals, got "
-                                   f"{values.sql()}")
+            raise ProgrammingError(
+                f"ML.{self.function}: the list of values must hold number literals, got {values.sql()}"
+            )
         if isinstance(values, exp.Array):
             count = len(numbers)
         elif len(numbers) != 3 or numbers[2] == 0:
-            raise ProgrammingError(f"ML.{self.function}: GENERATE_ARRAY takes (start, end, step) with a step "
-                                   f"other than 0, got {values.sql()}")
+            raise ProgrammingError(
+                f"ML.{self.function}: GENERATE_ARRAY takes (start, end, step) with a step "
+                f"other than 0, got {values.sql()}"
+            )
         else:  # counted before the list is made: a tiny step must not exhaust memory
             steps = (numbers[1] - numbers[0]) / numbers[2]
             count = max(math.floor(steps + 1e-9) + 1, 0) if math.isfinite(steps) else None  # None: uncountable
         if count is None or count > MAX_LIST_VALUES:
             held = "more values than can be counted" if count is None else f"{count:,} values"
-            raise ProgrammingError(f"ML.{self.function}: {values.sql()} holds {held}; at most {MAX_LIST_VALUES:,} "
-                                   "are allowed (use a larger step)")
+            raise ProgrammingError(
+                f"ML.{self.function}: {values.sql()} holds {held}; at most {MAX_LIST_VALUES:,} "
+                "are allowed (use a larger step)"
+            )
         if isinstance(values, exp.Array):
             return [float(v) for v in numbers]
         start, step = numbers[0], numbers[2]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import Token, TokenType
@@ -15,9 +14,6 @@ _DIALECT = SqlmlDialect()
 MAX_NESTING = 32  # levels of (), [] and {} an ML statement may nest (see _check_nesting)
 _OPENING = (TokenType.L_PAREN, TokenType.L_BRACKET, TokenType.L_BRACE)
 _CLOSING = (TokenType.R_PAREN, TokenType.R_BRACKET, TokenType.R_BRACE)
-
-
-
 
 
 def _line_col(sql: str, offset: int) -> tuple[int, int]:
@@ -35,9 +31,7 @@ def _tokenize(sql: str) -> list[Token]:
         done = tokenizer.tokens
         offset = BLANKS_AND_COMMENTS.match(sql, done[-1].end + 1 if done else 0).end()
         snippet = sql[offset : offset + 20]
-        raise SqlSyntaxError(
-            f"Invalid or unterminated token near '{snippet}'", *_line_col(sql, offset)
-        ) from None
+        raise SqlSyntaxError(f"Invalid or unterminated token near '{snippet}'", *_line_col(sql, offset)) from None
 
 
 def _check_nesting(sql: str, tokens: list[Token]) -> None:
@@ -48,8 +42,10 @@ def _check_nesting(sql: str, tokens: list[Token]) -> None:
         if token.token_type in _OPENING:
             depth += 1
             if depth > MAX_NESTING:
-                raise SqlSyntaxError(f"statement nested too deeply: more than {MAX_NESTING} levels of "
-                                     "parentheses or brackets", *_line_col(sql, token.start))
+                raise SqlSyntaxError(
+                    f"statement nested too deeply: more than {MAX_NESTING} levels of parentheses or brackets",
+                    *_line_col(sql, token.start),
+                )
         elif token.token_type in _CLOSING:
             depth -= 1
 
@@ -70,7 +66,7 @@ class StatementReader:
         """Read `piece`, which follows the text so far (from a line break, unless the text is empty)."""
         self.text += piece
         try:
-            tokens = _tokenize(self.text[self._read:])
+            tokens = _tokenize(self.text[self._read :])
         except SqlSyntaxError as exc:
             self.error = exc
             return
@@ -83,10 +79,10 @@ class StatementReader:
                 self._has_tokens = True
         self._read, self.error = len(self.text), None
 
-    def extended(self, text: str) -> "StatementReader":
+    def extended(self, text: str) -> StatementReader:
         """A reader of `text`: this one when `text` is its text, or that and more from a line break; else a
         new one."""
-        rest = text[len(self.text):]
+        rest = text[len(self.text) :]
         if text.startswith(self.text) and (rest[:1] == "\n" or not rest):
             if rest:
                 self.add(rest)
@@ -128,9 +124,7 @@ def split_statements(sql: str) -> list[str]:
 def is_ml_statement(sql: str) -> bool:
     """Whether ONE statement is a model statement or calls ``ML.<name>(`` (tokenizes only)."""
     tokens = _tokenize(sql)
-    return ml_statement_prefix(tokens) is not None or any(
-        is_ml_call(tokens, index) for index in range(len(tokens))
-    )
+    return ml_statement_prefix(tokens) is not None or any(is_ml_call(tokens, index) for index in range(len(tokens)))
 
 
 def parse_statement(sql: str) -> exp.Expr:

@@ -69,4 +69,3 @@ class Credentials:
         if kind != b"p":
             raise protocol.ProtocolError("expected a SASLResponse")
         return body.data.decode()
-

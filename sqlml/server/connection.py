@@ -18,13 +18,13 @@ import socket
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
-from typing import Callable
 
 from sqlml import errors
 from sqlml.engine.session import SessionCursor
-from sqlml.server import pg_catalog, log, protocol, settings, types
+from sqlml.server import log, pg_catalog, protocol, settings, types
 from sqlml.server.auth import AuthenticationFailed
 from sqlml.server.sqlstate import ServerError, message, position, sqlstate
 
@@ -117,8 +117,12 @@ class Connection:
             if self.cursor is not None:
                 self.cursor.close()
             if self.login:
-                log.write("LOG", f"disconnection: session time: {log.duration(time.monotonic() - self.started)} "
-                                 f"{self.login} {self.peer}", self.process_id)
+                log.write(
+                    "LOG",
+                    f"disconnection: session time: {log.duration(time.monotonic() - self.started)} "
+                    f"{self.login} {self.peer}",
+                    self.process_id,
+                )
             self.finished.set()
 
     def _start(self) -> bool:
@@ -136,7 +140,7 @@ class Connection:
                 raise protocol.Refused("0A000", f"unsupported frontend protocol {code >> 16}.{code & 0xFFFF}")
             break
         parameters = {}
-        while (name := body.cstring()):
+        while name := body.cstring():
             parameters[name] = body.cstring()
         user = parameters.get("user", "")
         database = parameters.get("database") or user  # libpq's default, as PostgreSQL takes it
@@ -147,22 +151,32 @@ class Connection:
                 raise protocol.Refused("28P01", str(exc)) from None
         if database not in self.server.database_names:
             served = next(name for name in sorted(self.server.database_names) if name != "postgres")
-            raise protocol.Refused("3D000", f'database "{database}" does not exist',
-                                   hint=f'this server serves database "{served}" (also reachable as "postgres")')
+            raise protocol.Refused(
+                "3D000",
+                f'database "{database}" does not exist',
+                hint=f'this server serves database "{served}" (also reachable as "postgres")',
+            )
         self.process_id = self.server.register(self)
         if self.process_id is None:
             raise protocol.Refused("53300", "sorry, too many clients already")
         self.login = f"user={user} database={database}"
         application = parameters.get("application_name")
-        log.write("LOG", f"connection authorized: {self.login}" + (f" application_name={application}" if application
-                                                                    else ""), self.process_id)
+        log.write(
+            "LOG",
+            f"connection authorized: {self.login}" + (f" application_name={application}" if application else ""),
+            self.process_id,
+        )
         self.cursor = self.server.session.cursor()
         for sql in self.server.setup_sql:
             self.cursor.execute(sql)
         self.channel.logged_in(self.server.limits.max_message_bytes)
         statuses = [protocol.parameter_status(k, v) for k, v in pg_catalog.STARTUP_PARAMETERS.items()]
-        self.channel.send(protocol.authentication(0), *statuses,
-                          protocol.backend_key_data(self.process_id, self.secret), protocol.ready_for_query("I"))
+        self.channel.send(
+            protocol.authentication(0),
+            *statuses,
+            protocol.backend_key_data(self.process_id, self.secret),
+            protocol.ready_for_query("I"),
+        )
         return True
 
     def _fatal(self, code: str, text: str, hint: str | None = None) -> None:
@@ -186,8 +200,16 @@ class Connection:
 
     # -- the message loop ---------------------------------------------------------------------------
     def _loop(self) -> None:
-        handlers = {b"Q": self._query, b"P": self._parse, b"B": self._bind, b"D": self._describe,
-                    b"E": self._execute, b"C": self._close, b"S": self._sync, b"H": lambda body: None}
+        handlers = {
+            b"Q": self._query,
+            b"P": self._parse,
+            b"B": self._bind,
+            b"D": self._describe,
+            b"E": self._execute,
+            b"C": self._close,
+            b"S": self._sync,
+            b"H": lambda body: None,
+        }
         skipping = False  # after an error in the extended protocol, everything up to Sync is skipped
         while True:
             kind, body = self.channel.message()
@@ -216,8 +238,7 @@ class Connection:
         if self.statement:
             log.write("STATEMENT", log.statement(self.statement), self.process_id)
         hint = READ_ONLY_HINT if code == "25006" and self.server.session.read_only else None
-        self.channel.send(protocol.error_response(code, text, position=None if at is None else offset + at,
-                                                  hint=hint))
+        self.channel.send(protocol.error_response(code, text, position=None if at is None else offset + at, hint=hint))
 
     # -- running a statement ------------------------------------------------------------------------
     def _run(self, sql: str, params: list | None = None) -> Result:
@@ -227,8 +248,9 @@ class Connection:
             return self._savepoint(first)
         if self.transaction == "E":
             if not first or first[0] not in _ENDS_TRANSACTION:
-                raise ServerError("25P02", "current transaction is aborted, commands ignored until end of "
-                                           "transaction block")
+                raise ServerError(
+                    "25P02", "current transaction is aborted, commands ignored until end of transaction block"
+                )
             sql, first = "ROLLBACK", ["ROLLBACK"]
         if not first:
             return Result("", done=True)
@@ -239,8 +261,11 @@ class Connection:
         if canned is not None:
             names, rows, tag = canned
             remaining = iter(rows)
-            return Result(tag, [(n, types.TEXT, -1) for n in names] if names else None,
-                          fetch=lambda n: list(itertools.islice(remaining, n)))
+            return Result(
+                tag,
+                [(n, types.TEXT, -1) for n in names] if names else None,
+                fetch=lambda n: list(itertools.islice(remaining, n)),
+            )
         text = settings.session_only(self.cursor, pg_catalog.rewrite(sql))
         self.running = True
         try:
@@ -267,8 +292,10 @@ class Connection:
         if first not in _QUERY_WORDS and names in _STATUS_COLUMNS:
             row = self.cursor.fetchone() if names == ["Count"] else None
             return Result(command, changed=row[0] if row else 0)
-        columns = [(pg_catalog.column_name(name), oid, types.SIZES.get(oid, -1)) for name, oid in
-                   ((d[0], types.oid_of(d[1])) for d in description)]
+        columns = [
+            (pg_catalog.column_name(name), oid, types.SIZES.get(oid, -1))
+            for name, oid in ((d[0], types.oid_of(d[1])) for d in description)
+        ]
         return Result(command, columns, self.cursor.fetchmany)
 
     def _savepoint(self, first: list[str]) -> Result:
@@ -277,11 +304,14 @@ class Connection:
         if self.transaction == "I":
             raise ServerError("25P01", f"{first[0]} can only be used in transaction blocks")
         if first[0] == "ROLLBACK":
-            raise ServerError("0A000", "ROLLBACK TO SAVEPOINT is not supported (DuckDB has no savepoints); "
-                                       "ROLLBACK the whole transaction")
+            raise ServerError(
+                "0A000",
+                "ROLLBACK TO SAVEPOINT is not supported (DuckDB has no savepoints); ROLLBACK the whole transaction",
+            )
         if self.transaction == "E":
-            raise ServerError("25P02", "current transaction is aborted, commands ignored until end of "
-                                       "transaction block")
+            raise ServerError(
+                "25P02", "current transaction is aborted, commands ignored until end of transaction block"
+            )
         return Result(first[0])
 
     def _deallocate(self, sql: str) -> None:
@@ -312,8 +342,10 @@ class Connection:
             result.done = len(rows) < want
             if budget is not None:
                 budget -= len(rows)
-        self.channel.send(*map(protocol.notice_response, result.notices),
-                          protocol.command_complete(result.tag()) if result.command else protocol.EMPTY_QUERY)
+        self.channel.send(
+            *map(protocol.notice_response, result.notices),
+            protocol.command_complete(result.tag()) if result.command else protocol.EMPTY_QUERY,
+        )
 
     # -- simple query protocol ----------------------------------------------------------------------
     def _query(self, body: protocol.Body) -> None:
@@ -354,9 +386,12 @@ class Connection:
             raise ServerError("0A000", "binary result format is not supported; ask for text results")
         oids = prepared.parameter_oids + [0] * (len(values) - len(prepared.parameter_oids))
         try:
-            params = [types.decode_parameter(value, oids[i], (formats[i] if len(formats) > 1 else
-                                                             formats[0] if formats else 0) == 1)
-                      for i, value in enumerate(values)]
+            params = [
+                types.decode_parameter(
+                    value, oids[i], (formats[i] if len(formats) > 1 else formats[0] if formats else 0) == 1
+                )
+                for i, value in enumerate(values)
+            ]
         except (ValueError, IndexError, UnicodeDecodeError) as exc:
             raise ServerError("22P02", f"invalid parameter value: {exc}") from None
         self.portals[portal] = self._run(prepared.query, params or None)
@@ -372,8 +407,9 @@ class Connection:
         if kind == b"S":
             prepared = self._prepared(name)
             count = prepared.parameter_count()
-            oids = [oid or types.TEXT for oid in prepared.parameter_oids] + \
-                   [types.TEXT] * (count - len(prepared.parameter_oids))
+            oids = [oid or types.TEXT for oid in prepared.parameter_oids] + [types.TEXT] * (
+                count - len(prepared.parameter_oids)
+            )
             self.channel.send(protocol.parameter_description(oids))
             columns = self._columns_of(prepared.query, count)
         else:

@@ -22,7 +22,7 @@ _LOCK = threading.Lock()
 def write(level: str, text: str, client: int | None = None) -> None:
     """One entry at `level` (LOG, ERROR, FATAL, STATEMENT, ...), about `client` if given; the lines of a
     message of several start with a tab, as PostgreSQL writes them."""
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     who = "" if client is None else f" [client {client}]"
     text = text.replace("\n", "\n\t")
     line = f"{now:%Y-%m-%d %H:%M:%S}.{now.microsecond // 1000:03d} UTC [{os.getpid()}]{who} {level}:  {text}\n"

@@ -36,30 +36,72 @@ VERSION = f"PostgreSQL {SERVER_VERSION} (sqlml {sqlml.__version__} on DuckDB {du
 
 # PostgreSQL settings clients read, by lower-case name; those sent at startup are STARTUP_PARAMETERS
 SETTINGS = {
-    "server_version": SERVER_VERSION, "server_version_num": "150000", "server_encoding": "UTF8",
-    "client_encoding": "UTF8", "datestyle": "ISO, MDY", "intervalstyle": "postgres", "integer_datetimes": "on",
-    "standard_conforming_strings": "on", "is_superuser": "off", "transaction_isolation": "serializable",
+    "server_version": SERVER_VERSION,
+    "server_version_num": "150000",
+    "server_encoding": "UTF8",
+    "client_encoding": "UTF8",
+    "datestyle": "ISO, MDY",
+    "intervalstyle": "postgres",
+    "integer_datetimes": "on",
+    "standard_conforming_strings": "on",
+    "is_superuser": "off",
+    "transaction_isolation": "serializable",
     "default_transaction_read_only": "off",
-    "max_identifier_length": "63", "lc_collate": "C", "lc_ctype": "C", "application_name": "",
+    "max_identifier_length": "63",
+    "lc_collate": "C",
+    "lc_ctype": "C",
+    "application_name": "",
 }
 # settings SHOW names by other words
 _SHOW_ALIASES = {"transaction isolation level": "transaction_isolation"}
-STARTUP_PARAMETERS = {"server_version": SERVER_VERSION, "server_encoding": "UTF8", "client_encoding": "UTF8",
-                      "DateStyle": "ISO, MDY", "IntervalStyle": "postgres", "integer_datetimes": "on",
-                      "standard_conforming_strings": "on", "is_superuser": "off", "application_name": "",
-                      "TimeZone": "UTC"}
+STARTUP_PARAMETERS = {
+    "server_version": SERVER_VERSION,
+    "server_encoding": "UTF8",
+    "client_encoding": "UTF8",
+    "DateStyle": "ISO, MDY",
+    "IntervalStyle": "postgres",
+    "integer_datetimes": "on",
+    "standard_conforming_strings": "on",
+    "is_superuser": "off",
+    "application_name": "",
+    "TimeZone": "UTC",
+}
 # settings PostgreSQL clients set that mean nothing to DuckDB: SET/RESET of these succeeds and does nothing
-IGNORED_SETTINGS = {"client_encoding", "extra_float_digits", "application_name", "datestyle", "intervalstyle",
-                    "standard_conforming_strings", "statement_timeout", "lock_timeout", "client_min_messages",
-                    "idle_in_transaction_session_timeout", "bytea_output", "jit", "default_transaction_isolation"}
+IGNORED_SETTINGS = {
+    "client_encoding",
+    "extra_float_digits",
+    "application_name",
+    "datestyle",
+    "intervalstyle",
+    "standard_conforming_strings",
+    "statement_timeout",
+    "lock_timeout",
+    "client_min_messages",
+    "idle_in_transaction_session_timeout",
+    "bytea_output",
+    "jit",
+    "default_transaction_isolation",
+}
 
 # PostgreSQL's format_type names, by pg_type's typname (clients such as SQLAlchemy map these names to types)
-_TYPE_NAMES = {"int2": "smallint", "int4": "integer", "int8": "bigint", "float4": "real",
-               "float8": "double precision", "varchar": "character varying", "bpchar": "character", "bool": "boolean",
-               "timestamp": "timestamp without time zone", "timestamptz": "timestamp with time zone",
-               "time": "time without time zone", "timetz": "time with time zone"}
-_VIEW_QUERY = ("(SELECT regexp_replace(sql, '^CREATE\\s+(OR\\s+REPLACE\\s+)?(TEMP(ORARY)?\\s+)?VIEW\\s+.*?\\s+AS\\s+', "
-               "'', 'is') FROM duckdb_views() WHERE view_oid = view_id::BIGINT)")
+_TYPE_NAMES = {
+    "int2": "smallint",
+    "int4": "integer",
+    "int8": "bigint",
+    "float4": "real",
+    "float8": "double precision",
+    "varchar": "character varying",
+    "bpchar": "character",
+    "bool": "boolean",
+    "timestamp": "timestamp without time zone",
+    "timestamptz": "timestamp with time zone",
+    "time": "time without time zone",
+    "timetz": "time with time zone",
+}
+_VIEW_QUERY = (
+    "(SELECT regexp_replace(sql, '^CREATE\\s+(OR\\s+REPLACE\\s+)?(TEMP(ORARY)?\\s+)?VIEW\\s+.*?\\s+AS\\s+', "
+    "'', 'is') FROM duckdb_views() WHERE view_oid = view_id::BIGINT)"
+)
 _MACROS = {
     "sqlml_type_names": "() AS MAP {" + ", ".join(f"'{k}': '{v}'" for k, v in _TYPE_NAMES.items()) + "}",
     "version": f"() AS '{VERSION}'",
@@ -68,34 +110,34 @@ _MACROS = {
     "pg_backend_pid": "() AS 0",
     # PostgreSQL's: the relation's schema is on the search path (DuckDB's is always true)
     "pg_table_is_visible": "(rel_oid) AS EXISTS (SELECT 1 FROM sqlml_pg_class() vc JOIN pg_catalog.pg_namespace vn "
-                           "ON vn.oid = vc.relnamespace WHERE vc.oid = rel_oid "
-                           "AND list_contains(current_schemas(true), vn.nspname))",
+    "ON vn.oid = vc.relnamespace WHERE vc.oid = rel_oid "
+    "AND list_contains(current_schemas(true), vn.nspname))",
     "to_regtype": "(regtype_name) AS (SELECT min(oid) FROM pg_catalog.pg_type WHERE typname = regtype_name)",
     # by the PostgreSQL type OIDs pg_type and sqlml_pg_attribute use (DuckDB's own takes its internal ids)
     "format_type": "(type_id, modifier) AS coalesce((SELECT min(coalesce(sqlml_type_names()[typname], typname)) "
-                   "FROM pg_catalog.pg_type WHERE oid = type_id),"
-                   " pg_catalog.format_type(type_id, NULL)) || CASE WHEN modifier > 0 THEN concat('(', modifier // 1000,"
-                   " ',', modifier % 1000, ')') ELSE '' END",
+    "FROM pg_catalog.pg_type WHERE oid = type_id),"
+    " pg_catalog.format_type(type_id, NULL)) || CASE WHEN modifier > 0 THEN concat('(', modifier // 1000,"
+    " ',', modifier % 1000, ')') ELSE '' END",
     "pg_get_expr": "(node, relation_oid) AS node, (node, relation_oid, pretty) AS node",
     # the index's CREATE INDEX (PostgreSQL's form: psql prints what follows USING), or its column_no-th column
     "pg_get_indexdef": "(index_id, column_no := 0, pretty := false) AS (SELECT CASE WHEN column_no = 0 THEN "
-                       "'CREATE ' || CASE WHEN is_unique THEN 'UNIQUE ' ELSE '' END || 'INDEX ' || name || ' ON ' || "
-                       "schema_name || '.' || table_name || ' USING art (' || array_to_string(columns, ', ') || ')' "
-                       "ELSE columns[column_no] END FROM sqlml_indexes() WHERE oid = index_id)",
+    "'CREATE ' || CASE WHEN is_unique THEN 'UNIQUE ' ELSE '' END || 'INDEX ' || name || ' ON ' || "
+    "schema_name || '.' || table_name || ' USING art (' || array_to_string(columns, ', ') || ')' "
+    "ELSE columns[column_no] END FROM sqlml_indexes() WHERE oid = index_id)",
     # JDBC's getPrimaryKeys and getIndexInfo: a set-returning function of (element, 1-based position) records
     "_pg_expandarray": "(arr) AS unnest(list_transform(arr, lambda x, i: {'x': x, 'n': i}))",
     "array_upper": "(arr, dimension) AS CASE WHEN dimension = 1 AND len(arr) > 0 THEN len(arr) END",
     "array_lower": "(arr, dimension) AS CASE WHEN dimension = 1 AND len(arr) > 0 THEN 1 END",
     # psql's \df and JDBC's getFunctions: a table macro returns a TABLE; a macro's parameters may be untyped
     "pg_get_function_result": "(function_id) AS (SELECT CASE WHEN function_type = 'table_macro' THEN 'TABLE' ELSE "
-                              "lower(return_type) END FROM duckdb_functions() WHERE function_oid = function_id "
-                              "LIMIT 1)",
+    "lower(return_type) END FROM duckdb_functions() WHERE function_oid = function_id "
+    "LIMIT 1)",
     "pg_get_function_arguments": "(function_id) AS (SELECT array_to_string(list_transform(parameters, lambda p, i: "
-                                 "p || coalesce(' ' || lower(parameter_types[i]), '')), ', ') FROM duckdb_functions() "
-                                 "WHERE function_oid = function_id LIMIT 1)",
+    "p || coalesce(' ' || lower(parameter_types[i]), '')), ', ') FROM duckdb_functions() "
+    "WHERE function_oid = function_id LIMIT 1)",
     "pg_get_function_identity_arguments": "(function_id) AS pg_get_function_arguments(function_id)",
     "pg_get_function_sqlbody": "(function_id) AS (SELECT macro_definition FROM duckdb_functions() "
-                               "WHERE function_oid = function_id LIMIT 1)",
+    "WHERE function_oid = function_id LIMIT 1)",
     "pg_get_statisticsobjdef_columns": "(oid) AS NULL",
     "pg_partition_ancestors": "(relation_id) AS unnest([relation_id::BIGINT])",  # no partitions: itself
     "pg_relation_is_publishable": "(oid) AS false",
@@ -178,49 +220,63 @@ _TABLES = {
     # the return type by PostgreSQL's OID (DuckDB's is the type's name); macros are in language sql, the rest
     # built in (internal)
     "pg_proc": "SELECT p.* REPLACE ((SELECT max(pg_catalog.map_to_pg_oid(t.type_name)) FROM duckdb_types() t "
-               "WHERE t.logical_type = p.prorettype) AS prorettype, CASE WHEN p.prosqlbody IS NULL THEN 12 ELSE 14 END "
-               "AS prolang) FROM pg_catalog.pg_proc p",
+    "WHERE t.logical_type = p.prorettype) AS prorettype, CASE WHEN p.prosqlbody IS NULL THEN 12 ELSE 14 END "
+    "AS prolang) FROM pg_catalog.pg_proc p",
     # the types PostgreSQL has (DuckDB's own, without an OID, left out), typrelid 0 for a type of no relation
     "pg_type": "SELECT * REPLACE (coalesce(typrelid, 0) AS typrelid) FROM pg_catalog.pg_type WHERE oid IS NOT NULL",
     "pg_language": "SELECT * FROM (VALUES (12, 'internal'), (14, 'sql')) l(oid, lanname)",
     # the server's one user, a role that may log in
     "pg_roles": "SELECT 10 AS oid, sqlml_role() AS rolname, false AS rolsuper, true AS rolinherit, "
-                "false AS rolcreaterole, false AS rolcreatedb, true AS rolcanlogin, false AS rolreplication, "
-                "-1 AS rolconnlimit, '********' AS rolpassword, NULL::TIMESTAMPTZ AS rolvaliduntil, "
-                "false AS rolbypassrls, NULL::VARCHAR[] AS rolconfig",
+    "false AS rolcreaterole, false AS rolcreatedb, true AS rolcanlogin, false AS rolreplication, "
+    "-1 AS rolconnlimit, '********' AS rolpassword, NULL::TIMESTAMPTZ AS rolvaliduntil, "
+    "false AS rolbypassrls, NULL::VARCHAR[] AS rolconfig",
     "pg_user": "SELECT sqlml_role() AS usename, 10 AS usesysid, false AS usecreatedb, false AS usesuper, "
-               "false AS userepl, false AS usebypassrls, '********' AS passwd, NULL::TIMESTAMPTZ AS valuntil, "
-               "NULL::VARCHAR[] AS useconfig",
+    "false AS userepl, false AS usebypassrls, '********' AS passwd, NULL::TIMESTAMPTZ AS valuntil, "
+    "NULL::VARCHAR[] AS useconfig",
     "pg_auth_members": "SELECT NULL::BIGINT AS oid, NULL::BIGINT AS roleid, NULL::BIGINT AS member, "
-                       "NULL::BIGINT AS grantor, NULL::BOOLEAN AS admin_option WHERE false",
+    "NULL::BIGINT AS grantor, NULL::BOOLEAN AS admin_option WHERE false",
     # DuckDB's settings, and PostgreSQL's that clients read (JDBC's getImportedKeys reads max_index_keys)
     "pg_settings": "SELECT * FROM pg_catalog.pg_settings UNION ALL BY NAME SELECT unnest(map_keys(m)) AS name, "
-                   "unnest(map_values(m)) AS setting FROM (SELECT MAP {"
-                   + ", ".join(f"'{k}': '{v}'" for k, v in {**SETTINGS, "max_index_keys": "32"}.items()) + "} AS m)",
+    "unnest(map_values(m)) AS setting FROM (SELECT MAP {"
+    + ", ".join(f"'{k}': '{v}'" for k, v in {**SETTINGS, "max_index_keys": "32"}.items())
+    + "} AS m)",
     "pg_collation": "SELECT *, NULL::BIGINT AS collnamespace FROM pg_catalog.pg_collation",
     "pg_database": "SELECT *, 10 AS datdba, 6 AS encoding, 'c' AS datlocprovider, 'C' AS datcollate, "
-                   "0 AS dattablespace, "
-                   "'C' AS datctype, NULL AS daticulocale, NULL::VARCHAR[] AS datacl FROM pg_catalog.pg_database "
-                   "WHERE datname NOT IN ('system', 'temp')",
+    "0 AS dattablespace, "
+    "'C' AS datctype, NULL AS daticulocale, NULL::VARCHAR[] AS datacl FROM pg_catalog.pg_database "
+    "WHERE datname NOT IN ('system', 'temp')",
     "pg_attribute": "SELECT a.* REPLACE (coalesce(m.pg_oid, a.atttypid) AS atttypid, 'p' AS attstorage, "
-                    "-1 AS attstattarget) FROM pg_catalog.pg_attribute a "
-                    "LEFT JOIN (SELECT type_oid, max(pg_catalog.map_to_pg_oid(type_name)) AS pg_oid FROM duckdb_types() "
-                    "GROUP BY type_oid) m ON m.type_oid = a.atttypid",
+    "-1 AS attstattarget) FROM pg_catalog.pg_attribute a "
+    "LEFT JOIN (SELECT type_oid, max(pg_catalog.map_to_pg_oid(type_name)) AS pg_oid FROM duckdb_types() "
+    "GROUP BY type_oid) m ON m.type_oid = a.atttypid",
 }
 # catalog tables of what DuckDB does not have (policies, triggers, inheritance, publications, roles, ...): a
 # SELECT that reads one of them other than by LEFT JOIN (psql's \d asks about each) has no rows
-_ABSENT = {"pg_policy", "pg_statistic_ext", "pg_inherits", "pg_trigger", "pg_rewrite", "pg_partitioned_table",
-           "pg_extension", "pg_event_trigger"}
+_ABSENT = {
+    "pg_policy",
+    "pg_statistic_ext",
+    "pg_inherits",
+    "pg_trigger",
+    "pg_rewrite",
+    "pg_partitioned_table",
+    "pg_extension",
+    "pg_event_trigger",
+}
 _ABSENT_PREFIXES = ("pg_publication", "pg_foreign_")
 
 
 def setup_sql(role: str) -> list[str]:
     """The temporary macros each client's cursor gets; `role` is the one user clients see (owning everything)."""
     quoted = "'" + role.replace("'", "''") + "'"
-    return [f"CREATE OR REPLACE TEMP MACRO sqlml_role() AS {quoted}",  # in order: a macro's tables must exist
-            f"CREATE OR REPLACE TEMP MACRO sqlml_indexes() AS TABLE {_INDEXES}"] + \
-        [f"CREATE OR REPLACE TEMP MACRO sqlml_{name}() AS TABLE {query}" for name, query in _TABLES.items()] + \
-        [f"CREATE OR REPLACE TEMP MACRO {name}{body}" for name, body in _MACROS.items()]
+    return (
+        [
+            f"CREATE OR REPLACE TEMP MACRO sqlml_role() AS {quoted}",  # in order: a macro's tables must exist
+            f"CREATE OR REPLACE TEMP MACRO sqlml_indexes() AS TABLE {_INDEXES}",
+        ]
+        + [f"CREATE OR REPLACE TEMP MACRO sqlml_{name}() AS TABLE {query}" for name, query in _TABLES.items()]
+        + [f"CREATE OR REPLACE TEMP MACRO {name}{body}" for name, body in _MACROS.items()]
+    )
+
 
 # possessive quantifiers (`*+`, `++`): matching never backtracks, so its time is linear in the text
 _SHOW = re.compile(r"\s*+SHOW\s++(?:ALL\b|(\w++(?:\s++\w++){0,2}))\s*+;?\s*+$", re.I)
@@ -237,10 +293,36 @@ _REG_TYPES = {"regclass", "regtype", "regproc", "regnamespace", "oid"}
 _UNQUALIFIED = {*_MACROS, "array_to_string", "unnest", "generate_series"}
 _SCHEMAS = ("pg_catalog", "information_schema")  # the schemas of PostgreSQL's catalog functions
 # a name given as text and cast to one of these types -> that object's oid
-_REG_TABLES = {"regclass": ("pg_class", "relname"), "regproc": ("pg_proc", "proname"),
-               "regtype": ("pg_type", "typname"), "regnamespace": ("pg_namespace", "nspname")}
-_NOT_ALIASES = {"where", "join", "left", "right", "inner", "full", "cross", "natural", "on", "using", "group", "order",
-                "having", "limit", "offset", "union", "except", "intersect", "window", "qualify", "fetch", "for"}
+_REG_TABLES = {
+    "regclass": ("pg_class", "relname"),
+    "regproc": ("pg_proc", "proname"),
+    "regtype": ("pg_type", "typname"),
+    "regnamespace": ("pg_namespace", "nspname"),
+}
+_NOT_ALIASES = {
+    "where",
+    "join",
+    "left",
+    "right",
+    "inner",
+    "full",
+    "cross",
+    "natural",
+    "on",
+    "using",
+    "group",
+    "order",
+    "having",
+    "limit",
+    "offset",
+    "union",
+    "except",
+    "intersect",
+    "window",
+    "qualify",
+    "fetch",
+    "for",
+}
 
 
 def _tokenize(sql: str) -> list[Token] | None:
@@ -275,7 +357,7 @@ class _Tokens:
 
     def text(self, first: int, last: int) -> str:
         """The statement's own text from token `first` to token `last`, both included."""
-        return self.sql[self.found[first].start:self.found[last].end + 1]
+        return self.sql[self.found[first].start : self.found[last].end + 1]
 
     def name(self, i: int) -> tuple[str, int]:
         """A name at token i, `pg_catalog.` (or `information_schema.`) before it or not: (the name, the index
@@ -305,7 +387,7 @@ class _Tokens:
                 i += 1
                 continue
             end, replacement = found
-            pieces += [self.sql[done:self.found[i].start], replacement]
+            pieces += [self.sql[done : self.found[i].start], replacement]
             done, i = self.found[end - 1].end + 1, end
         return "".join(pieces) + self.sql[done:]
 
@@ -332,8 +414,10 @@ class _Tokens:
             if cast in _REG_TABLES:
                 table, column = _REG_TABLES[cast]
                 name = self.found[i].text.rsplit(".", 1)[-1].replace("'", "''")
-                return after, name if name.isdigit() else \
-                    f"(SELECT min(oid) FROM pg_catalog.{table} WHERE {column} = '{name}')"
+                return (
+                    after,
+                    name if name.isdigit() else f"(SELECT min(oid) FROM pg_catalog.{table} WHERE {column} = '{name}')",
+                )
         operand = i + 2 if self.word(i + 1) == "." else i  # x or t.x
         if _is_name(self.word(i)) and _is_name(self.word(operand)) and self.word(operand + 1) == "::":
             cast, after = self.name(operand + 2)
@@ -370,8 +454,11 @@ class _Tokens:
         if name not in _TABLES or self.word(after) == "(":
             return None
         following = self.found[after] if after < len(self.found) else None
-        aliased = following is not None and (following.token_type == TokenType.IDENTIFIER or
-                                             _is_name(self.word(after)) and self.word(after) not in _NOT_ALIASES)
+        aliased = following is not None and (
+            following.token_type == TokenType.IDENTIFIER
+            or _is_name(self.word(after))
+            and self.word(after) not in _NOT_ALIASES
+        )
         return after, f"sqlml_{name}()" + ("" if aliased else f" AS {name}")
 
 

@@ -42,7 +42,7 @@ class Body:
     def take(self, n: int) -> bytes:
         if n < 0 or self.at + n > len(self.data):
             raise ProtocolError("message shorter than its fields")
-        piece = self.data[self.at:self.at + n]
+        piece = self.data[self.at : self.at + n]
         self.at += n
         return piece
 
@@ -56,7 +56,7 @@ class Body:
         end = self.data.find(b"\0", self.at)
         if end < 0:
             raise ProtocolError("string without its terminating NUL")
-        text = self.data[self.at:end].decode("utf-8", "replace")
+        text = self.data[self.at : end].decode("utf-8", "replace")
         self.at = end + 1
         return text
 
@@ -145,7 +145,8 @@ def ready_for_query(status: str) -> bytes:
 def row_description(columns: list[tuple[str, int, int]]) -> bytes:
     """columns: (name, type OID, type size); every column in text format."""
     body = struct.pack("!h", len(columns)) + b"".join(
-        cstr(name) + struct.pack("!ihihih", 0, 0, oid, size, -1, 0) for name, oid, size in columns)
+        cstr(name) + struct.pack("!ihihih", 0, 0, oid, size, -1, 0) for name, oid, size in columns
+    )
     return message(b"T", body)
 
 
@@ -164,8 +165,9 @@ def command_complete(tag: str) -> bytes:
     return message(b"C", cstr(tag))
 
 
-def _report(kind: bytes, severity: str, code: str, text: str, position: int | None = None,
-            hint: str | None = None) -> bytes:
+def _report(
+    kind: bytes, severity: str, code: str, text: str, position: int | None = None, hint: str | None = None
+) -> bytes:
     """An ErrorResponse or a NoticeResponse: its fields, each a type byte and a string."""
     fields = [(b"S", severity), (b"V", severity), (b"C", code), (b"M", text)]
     if position is not None:
@@ -175,8 +177,9 @@ def _report(kind: bytes, severity: str, code: str, text: str, position: int | No
     return message(kind, b"".join(field + cstr(value) for field, value in fields) + b"\0")
 
 
-def error_response(code: str, text: str, severity: str = "ERROR", position: int | None = None,
-                   hint: str | None = None) -> bytes:
+def error_response(
+    code: str, text: str, severity: str = "ERROR", position: int | None = None, hint: str | None = None
+) -> bytes:
     return _report(b"E", severity, code, text, position, hint)
 
 

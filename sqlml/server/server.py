@@ -12,7 +12,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 
 from sqlml.engine.session import Session
-from sqlml.server import pg_catalog, log, protocol
+from sqlml.server import log, pg_catalog, protocol
 from sqlml.server.auth import Credentials
 from sqlml.server.connection import Connection
 
@@ -51,8 +51,9 @@ class Server(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], session: Session, credentials: Credentials | None,
-                 limits: Limits = Limits()):
+    def __init__(
+        self, address: tuple[str, int], session: Session, credentials: Credentials | None, limits: Limits = Limits()
+    ):
         self.session = session
         self.credentials = credentials
         self.limits = limits

@@ -24,14 +24,37 @@ _MAY_CHANGE = re.compile(r"\b(?:set|reset|pragma|call|explain)\b", re.I)
 _SET, _PRAGMA, _CALL, _EXPLAIN = "SET", "PRAGMA", "CALL", "EXPLAIN"  # DuckDB's statement types
 # DuckDB's PRAGMAs that read, or change the caller's own session (the others change the database instance:
 # checkpoint_on_shutdown, object_cache, force_checkpoint, parquet keys, ...)
-_SESSION_PRAGMAS = {"collations", "database_list", "database_size", "extension_versions", "functions",
-                    "metadata_info", "platform", "show", "show_databases", "show_tables", "show_tables_expanded",
-                    "storage_info", "table_info", "user_agent", "version", "enable_profile", "enable_profiling",
-                    "disable_profile", "disable_profiling", "enable_progress_bar", "disable_progress_bar",
-                    "enable_print_progress_bar", "disable_print_progress_bar", "enable_optimizer",
-                    "disable_optimizer"}
-_GLOBAL_ONLY = re.compile(r'^(?:Catalog Error: option "[^"]*" cannot be (?:set|reset) locally|Invalid Input Error: '
-                          r'Setting "[^"]*" cannot be set as a session variable)')
+_SESSION_PRAGMAS = {
+    "collations",
+    "database_list",
+    "database_size",
+    "extension_versions",
+    "functions",
+    "metadata_info",
+    "platform",
+    "show",
+    "show_databases",
+    "show_tables",
+    "show_tables_expanded",
+    "storage_info",
+    "table_info",
+    "user_agent",
+    "version",
+    "enable_profile",
+    "enable_profiling",
+    "disable_profile",
+    "disable_profiling",
+    "enable_progress_bar",
+    "disable_progress_bar",
+    "enable_print_progress_bar",
+    "disable_print_progress_bar",
+    "enable_optimizer",
+    "disable_optimizer",
+}
+_GLOBAL_ONLY = re.compile(
+    r'^(?:Catalog Error: option "[^"]*" cannot be (?:set|reset) locally|Invalid Input Error: '
+    r'Setting "[^"]*" cannot be set as a session variable)'
+)
 _SHARED = "it would change the settings of every client of the server (a client may change its own session's only)"
 
 
@@ -131,16 +154,21 @@ def _pragma(cursor: SessionCursor, text: str) -> str:
         last += 2
     verb, name = found[0][0].upper(), found[last][0].lower()
     if name not in _SESSION_PRAGMAS and (verb == "PRAGMA" or _is_pragma(cursor, name)):
-        raise ServerError("42501", f"PRAGMA {name} is not allowed: it changes the database for every client "
-                                   "of the server (PRAGMAs that read, or change the client's own session, are)")
-    return f"{verb} " + text[found[1][1]:]
+        raise ServerError(
+            "42501",
+            f"PRAGMA {name} is not allowed: it changes the database for every client "
+            "of the server (PRAGMAs that read, or change the client's own session, are)",
+        )
+    return f"{verb} " + text[found[1][1] :]
 
 
 def _is_pragma(cursor: SessionCursor, name: str) -> bool:
     other = cursor.session.cursor()  # a cursor of its own: the client's may hold a result
     try:
-        other.execute("SELECT count(*) FROM duckdb_functions() WHERE function_type = 'pragma' "
-                      "AND lower(function_name) = ?", [name])
+        other.execute(
+            "SELECT count(*) FROM duckdb_functions() WHERE function_type = 'pragma' AND lower(function_name) = ?",
+            [name],
+        )
         return other.fetchone()[0] > 0
     finally:
         other.close()
@@ -151,13 +179,13 @@ def _explain(cursor: SessionCursor, text: str) -> str:
     found = _head(text, ("EXPLAIN",), 64)
     start = 2 if found[1][0].upper() in ("ANALYZE", "ANALYSE") else 1
     if start < len(found) and found[start][0] == "(":
-        depth = 0
-        for start in range(start, len(found)):
-            depth += {"(": 1, ")": -1}.get(found[start][0], 0)
+        depth, end = 0, start
+        for end in range(start, len(found)):
+            depth += {"(": 1, ")": -1}.get(found[end][0], 0)
             if depth == 0:
                 break
-        start += 1
+        start = end + 1
     if start >= len(found):
         raise _unchecked(text)
     head = " ".join(token for token, _, _ in found[:start])
-    return f"{head} {session_only(cursor, text[found[start][1]:])}"
+    return f"{head} {session_only(cursor, text[found[start][1] :])}"

@@ -30,8 +30,12 @@ _BY_MESSAGE = [
     (re.compile(r"^schema \S+ does not exist"), "3F000"),
 ]
 _BY_CLASS = [
-    (errors.Cancelled, "57014"), (errors.TransactionConflict, "40001"), (errors.SqlSyntaxError, "42601"),
-    (errors.IntegrityError, "23000"), (errors.DataError, "22000"), (errors.NotSupportedError, "0A000"),
+    (errors.Cancelled, "57014"),
+    (errors.TransactionConflict, "40001"),
+    (errors.SqlSyntaxError, "42601"),
+    (errors.IntegrityError, "23000"),
+    (errors.DataError, "22000"),
+    (errors.NotSupportedError, "0A000"),
     (errors.ProgrammingError, "42000"),
 ]
 _CARET_LINE = re.compile(r"^LINE (\d+): (.*)\n( *)\^", re.M)
@@ -68,7 +72,7 @@ def position(exc: errors.Error, sql: str) -> int | None:
     lines = sql.split("\n")
     if not 1 <= line <= len(lines):
         return None
-    return sum(len(text) + 1 for text in lines[:line - 1]) + col
+    return sum(len(text) + 1 for text in lines[: line - 1]) + col
 
 
 def message(exc: errors.Error) -> str:

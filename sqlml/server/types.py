@@ -17,16 +17,52 @@ BOOL, BYTEA, INT8, INT2, INT4, TEXT, JSON, FLOAT4, FLOAT8, VARCHAR = 16, 17, 20,
 DATE, TIME, TIMESTAMP, TIMESTAMPTZ, INTERVAL, NUMERIC, UUID = 1082, 1083, 1114, 1184, 1186, 1700, 2950
 
 _BY_DUCKDB_ID = {
-    "boolean": BOOL, "tinyint": INT2, "smallint": INT2, "integer": INT4, "bigint": INT8,
-    "utinyint": INT2, "usmallint": INT4, "uinteger": INT8, "ubigint": NUMERIC, "hugeint": NUMERIC,
-    "uhugeint": NUMERIC, "bignum": NUMERIC, "float": FLOAT4, "double": FLOAT8, "decimal": NUMERIC,
-    "varchar": VARCHAR, "date": DATE, "time": TIME, "timestamp": TIMESTAMP, "timestamp_s": TIMESTAMP,
-    "timestamp_ms": TIMESTAMP, "timestamp_ns": TIMESTAMP, "timestamp with time zone": TIMESTAMPTZ,
-    "interval": INTERVAL, "blob": BYTEA, "uuid": UUID,
-    "list": JSON, "array": JSON, "struct": JSON, "map": JSON, "union": JSON,
+    "boolean": BOOL,
+    "tinyint": INT2,
+    "smallint": INT2,
+    "integer": INT4,
+    "bigint": INT8,
+    "utinyint": INT2,
+    "usmallint": INT4,
+    "uinteger": INT8,
+    "ubigint": NUMERIC,
+    "hugeint": NUMERIC,
+    "uhugeint": NUMERIC,
+    "bignum": NUMERIC,
+    "float": FLOAT4,
+    "double": FLOAT8,
+    "decimal": NUMERIC,
+    "varchar": VARCHAR,
+    "date": DATE,
+    "time": TIME,
+    "timestamp": TIMESTAMP,
+    "timestamp_s": TIMESTAMP,
+    "timestamp_ms": TIMESTAMP,
+    "timestamp_ns": TIMESTAMP,
+    "timestamp with time zone": TIMESTAMPTZ,
+    "interval": INTERVAL,
+    "blob": BYTEA,
+    "uuid": UUID,
+    "list": JSON,
+    "array": JSON,
+    "struct": JSON,
+    "map": JSON,
+    "union": JSON,
 }
-SIZES = {BOOL: 1, INT2: 2, INT4: 4, INT8: 8, FLOAT4: 4, FLOAT8: 8, DATE: 4, TIME: 8, TIMESTAMP: 8,
-         TIMESTAMPTZ: 8, INTERVAL: 16, UUID: 16}
+SIZES = {
+    BOOL: 1,
+    INT2: 2,
+    INT4: 4,
+    INT8: 8,
+    FLOAT4: 4,
+    FLOAT8: 8,
+    DATE: 4,
+    TIME: 8,
+    TIMESTAMP: 8,
+    TIMESTAMPTZ: 8,
+    INTERVAL: 16,
+    UUID: 16,
+}
 
 
 def oid_of(duckdb_type) -> int:
@@ -86,9 +122,18 @@ def encode(value) -> bytes | None:
 
 _EPOCH = datetime.datetime(2000, 1, 1)  # PostgreSQL's binary dates and timestamps count from it
 _BINARY = {INT2: "!h", INT4: "!i", INT8: "!q", FLOAT4: "!f", FLOAT8: "!d"}
-_FROM_TEXT = {INT2: int, INT4: int, INT8: int, FLOAT4: float, FLOAT8: float, NUMERIC: decimal.Decimal,
-              DATE: datetime.date.fromisoformat, TIMESTAMP: datetime.datetime.fromisoformat,
-              TIMESTAMPTZ: datetime.datetime.fromisoformat, UUID: uuid.UUID}
+_FROM_TEXT = {
+    INT2: int,
+    INT4: int,
+    INT8: int,
+    FLOAT4: float,
+    FLOAT8: float,
+    NUMERIC: decimal.Decimal,
+    DATE: datetime.date.fromisoformat,
+    TIMESTAMP: datetime.datetime.fromisoformat,
+    TIMESTAMPTZ: datetime.datetime.fromisoformat,
+    UUID: uuid.UUID,
+}
 
 
 def decode_parameter(data: bytes | None, oid: int, binary: bool):
@@ -106,7 +151,7 @@ def decode_parameter(data: bytes | None, oid: int, binary: bool):
             return _EPOCH.date() + datetime.timedelta(days=struct.unpack("!i", data)[0])
         if oid in (TIMESTAMP, TIMESTAMPTZ):
             moment = _EPOCH + datetime.timedelta(microseconds=struct.unpack("!q", data)[0])
-            return moment.replace(tzinfo=datetime.timezone.utc) if oid == TIMESTAMPTZ else moment
+            return moment.replace(tzinfo=datetime.UTC) if oid == TIMESTAMPTZ else moment
         if oid in (TEXT, VARCHAR, JSON, 0):
             return data.decode()
         raise ValueError(f"binary parameters of type OID {oid} are not supported; send them as text")

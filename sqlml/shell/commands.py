@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shlex
-from typing import Callable
+from collections.abc import Callable
 
 from sqlml.errors import Error
 from sqlml.shell.render import MODES
@@ -19,9 +19,11 @@ def _relations(shell, column: str, name: str | None = None) -> list[tuple]:
     where = f"NOT internal AND schema_name <> '{shell.session.catalog_schema}' AND database_name = current_database()"
     quoted = "'" + (name or "").replace("'", "''") + "'"
     match = lambda col: f" AND lower({col}) = lower({quoted})" if name else ""
-    return shell.query(f"SELECT {column}, schema_name, table_name FROM duckdb_tables() WHERE {where}{match('table_name')}"
-                       f" UNION ALL SELECT {column}, schema_name, view_name FROM duckdb_views() WHERE {where}"
-                       f"{match('view_name')} ORDER BY 2, 3")
+    return shell.query(
+        f"SELECT {column}, schema_name, table_name FROM duckdb_tables() WHERE {where}{match('table_name')}"
+        f" UNION ALL SELECT {column}, schema_name, view_name FROM duckdb_views() WHERE {where}"
+        f"{match('view_name')} ORDER BY 2, 3"
+    )
 
 
 def _tables(shell, args: list[str]) -> bool:
@@ -31,7 +33,7 @@ def _tables(shell, args: list[str]) -> bool:
         size = max(map(len, names)) + 2
         per_line = max(1, (shell.width() or 80) // size)
         for start in range(0, len(names), per_line):
-            print("".join(n.ljust(size) for n in names[start:start + per_line]).rstrip(), file=shell.out)
+            print("".join(n.ljust(size) for n in names[start : start + per_line]).rstrip(), file=shell.out)
     return True
 
 

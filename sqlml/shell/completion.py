@@ -21,8 +21,14 @@ class ShellCompleter(Completer):
     def __init__(self, shell):
         self.shell = shell
         session = shell.session
-        self.fixed = sorted({*(k.upper() for k, in self._rows("SELECT keyword_name FROM duckdb_keywords()")),
-                             *_SQLML_KEYWORDS, *session.ml_functions(), *session.option_names()})
+        self.fixed = sorted(
+            {
+                *(k.upper() for (k,) in self._rows("SELECT keyword_name FROM duckdb_keywords()")),
+                *_SQLML_KEYWORDS,
+                *session.ml_functions(),
+                *session.option_names(),
+            }
+        )
         self.names: list[str] | None = None
 
     def _rows(self, sql: str) -> list[tuple]:
@@ -36,9 +42,11 @@ class ShellCompleter(Completer):
 
     def words(self) -> list[str]:
         if self.names is None:
-            found = self._rows("SELECT table_name, column_name FROM duckdb_columns() WHERE NOT internal AND "
-                               f"schema_name <> '{self.shell.session.catalog_schema}' "
-                               "AND database_name = current_database()")
+            found = self._rows(
+                "SELECT table_name, column_name FROM duckdb_columns() WHERE NOT internal AND "
+                f"schema_name <> '{self.shell.session.catalog_schema}' "
+                "AND database_name = current_database()"
+            )
             models = [row[1] for row in self._rows("SHOW MODELS")]  # (schema_name, model_name, ...)
             self.names = sorted({name for row in found for name in row} | set(models))
         return self.names + self.fixed

@@ -18,15 +18,42 @@ from sqlml.shell.commands import run_command
 from sqlml.shell.progress import ProgressBar
 
 # statements whose only result is DuckDB's row count: not printed, as in the DuckDB CLI
-_COUNT_ONLY = {"CREATE", "INSERT", "UPDATE", "DELETE", "DROP", "ALTER", "COPY", "ATTACH", "DETACH", "USE", "SET",
-               "RESET", "BEGIN", "COMMIT", "ROLLBACK", "LOAD", "INSTALL", "CHECKPOINT", "TRUNCATE", "EXPORT"}
+_COUNT_ONLY = {
+    "CREATE",
+    "INSERT",
+    "UPDATE",
+    "DELETE",
+    "DROP",
+    "ALTER",
+    "COPY",
+    "ATTACH",
+    "DETACH",
+    "USE",
+    "SET",
+    "RESET",
+    "BEGIN",
+    "COMMIT",
+    "ROLLBACK",
+    "LOAD",
+    "INSTALL",
+    "CHECKPOINT",
+    "TRUNCATE",
+    "EXPORT",
+}
 
 
 class Shell:
     """A session and the output settings the dot commands change (engine access: the Session API only)."""
 
-    def __init__(self, database: str, mode: str = "box", interactive: bool = False,
-                 stdout: TextIO | None = None, stderr: TextIO | None = None, read_only: bool = False):
+    def __init__(
+        self,
+        database: str,
+        mode: str = "box",
+        interactive: bool = False,
+        stdout: TextIO | None = None,
+        stderr: TextIO | None = None,
+        read_only: bool = False,
+    ):
         self.session = Session(database, read_only=read_only)
         self.cursor = self.session.cursor()
         self.database = database
@@ -54,7 +81,7 @@ class Shell:
         lines = statement.splitlines() or [""]
         line = lines[min(exc.line, len(lines)) - 1]
         prefix = f"LINE {exc.line}: "
-        under = "".join("\t" if c == "\t" else " " for c in line[:exc.col - 1])
+        under = "".join("\t" if c == "\t" else " " for c in line[: exc.col - 1])
         self.error(f"{exc}\n{prefix}{line}\n{' ' * len(prefix)}{under}^")
 
     def print_result(self, names: list[str]) -> None:
@@ -123,8 +150,12 @@ class Shell:
             return False
         if self.timer:
             now = os.times()
-            print(f"Run Time (s): real {time.perf_counter() - started:.3f} user {now.user - times.user:.6f} "
-                  f"sys {now.system - times.system:.6f}", file=self.out, flush=True)
+            print(
+                f"Run Time (s): real {time.perf_counter() - started:.3f} user {now.user - times.user:.6f} "
+                f"sys {now.system - times.system:.6f}",
+                file=self.out,
+                flush=True,
+            )
         return True
 
     def run_script(self, text: str, source: str | None = None) -> bool:

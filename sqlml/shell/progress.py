@@ -33,7 +33,7 @@ class ProgressBar:
             else:
                 line = f"{task}: {done:,}"
             columns = shutil.get_terminal_size().columns
-            self.stream.write("\r" + line[:max(columns - 1, 1)] + "\x1b[K")
+            self.stream.write("\r" + line[: max(columns - 1, 1)] + "\x1b[K")
             self.stream.flush()
 
     def clear(self) -> None:

@@ -12,8 +12,9 @@ import datetime
 import json
 import math
 from collections import deque
+from collections.abc import Callable, Iterator
 from decimal import Decimal
-from typing import Callable, Iterator, TextIO
+from typing import TextIO
 
 from wcwidth import wcwidth
 
@@ -55,8 +56,10 @@ def _is_number(value) -> bool:
 
 
 def _numeric_columns(names: list[str], rows: list[tuple]) -> list[bool]:
-    return [all(_is_number(row[i]) for row in rows if row[i] is not None) and any(row[i] is not None for row in rows)
-            for i in range(len(names))]
+    return [
+        all(_is_number(row[i]) for row in rows if row[i] is not None) and any(row[i] is not None for row in rows)
+        for i in range(len(names))
+    ]
 
 
 def display_width(cell: str) -> int:
@@ -100,8 +103,9 @@ def _fit_columns(widths: list[int], width: int | None) -> tuple[list[int], list[
     return widths, left + [-1] + right[::-1]
 
 
-def grid(names: list[str], fetch: Callable[[int], list[tuple]], max_rows: int, width: int | None,
-         style: str = "box") -> str:
+def grid(
+    names: list[str], fetch: Callable[[int], list[tuple]], max_rows: int, width: int | None, style: str = "box"
+) -> str:
     """A box (or ASCII `style` "table") of the result; max_rows 0 shows every row."""
     head, tail, total = [], deque(maxlen=max_rows // 2 if max_rows else 0), 0
     first = max_rows - max_rows // 2 if max_rows else None
@@ -125,11 +129,11 @@ def grid(names: list[str], fetch: Callable[[int], list[tuple]], max_rows: int, w
         return chars["bar"] + chars["bar"].join(f" {p} " for p in parts) + chars["bar"]
 
     out = [rule("top"), line(names, numeric), rule("middle")]
-    out += [line(r, numeric) for r in cells[:len(head)]]
+    out += [line(r, numeric) for r in cells[: len(head)]]
     if total > len(rows):
         dots = ["·"] * len(names)
         out += [line(dots, numeric)] * 3
-    out += [line(r, numeric) for r in cells[len(head):]]
+    out += [line(r, numeric) for r in cells[len(head) :]]
     out.append(rule("bottom"))
     footer = []
     if total > len(rows):
@@ -193,8 +197,9 @@ def markdown(names: list[str], fetch) -> str:
     return "\n".join([line(cells[0]), rule, *map(line, cells[1:])])
 
 
-def write(mode: str, names: list[str], fetch: Callable[[int], list[tuple]], out: TextIO, max_rows: int,
-          width: int | None) -> None:
+def write(
+    mode: str, names: list[str], fetch: Callable[[int], list[tuple]], out: TextIO, max_rows: int, width: int | None
+) -> None:
     """Write a result set to `out` in `mode` (one of MODES)."""
     if mode in ("box", "table"):
         out.write(grid(names, fetch, max_rows, width, mode) + "\n")

@@ -64,13 +64,21 @@ def _key_bindings() -> KeyBindings:
 
 def run(shell: Shell) -> int:
     """Read and run input until .exit or Ctrl-D; 0."""
-    print(f'sqlml shell, database {shell.database}. Statements end with ";". Enter ".help" for the dot commands.',
-          file=shell.stdout, flush=True)
+    print(
+        f'sqlml shell, database {shell.database}. Statements end with ";". Enter ".help" for the dot commands.',
+        file=shell.stdout,
+        flush=True,
+    )
     completer = ShellCompleter(shell)
-    prompt = PromptSession(history=_history(), lexer=PygmentsLexer(SqlLexer),
-                           completer=completer, complete_while_typing=False, multiline=True,
-                           key_bindings=_key_bindings(),
-                           prompt_continuation=lambda width, line, wrap: CONTINUATION.rjust(width))
+    prompt = PromptSession(
+        history=_history(),
+        lexer=PygmentsLexer(SqlLexer),
+        completer=completer,
+        complete_while_typing=False,
+        multiline=True,
+        key_bindings=_key_bindings(),
+        prompt_continuation=lambda width, line, wrap: CONTINUATION.rjust(width),
+    )
     while True:
         try:
             text = prompt.prompt(PROMPT)

@@ -9,8 +9,8 @@ waits for a line on stdin, which the test never sends: it kills the process ther
 
 import sys
 
-from sqlml.engine.store import catalog
 from sqlml.engine.session import Session
+from sqlml.engine.store import catalog
 
 ITERATIONS = 20
 
@@ -39,6 +39,8 @@ else:
             hold()
 
     session.on_progress = report
-session.cursor().execute(f"CREATE OR REPLACE MODEL m OPTIONS(model_type='boosted_tree_regressor', "
-                         f"max_iterations={ITERATIONS}, early_stop=FALSE) AS SELECT * FROM t")
+session.cursor().execute(
+    f"CREATE OR REPLACE MODEL m OPTIONS(model_type='boosted_tree_regressor', "
+    f"max_iterations={ITERATIONS}, early_stop=FALSE) AS SELECT * FROM t"
+)
 print("FINISHED", flush=True)

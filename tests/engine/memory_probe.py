@@ -27,5 +27,5 @@ cur.execute("SELECT count(*) FROM ML.PREDICT(MODEL m, TABLE train)")  # warm eve
 cur.fetchall()
 baseline = peak_mb()
 cur.execute(f"SELECT count(*), avg(predicted_label) FROM ML.PREDICT(MODEL m, (FROM '{parquet}'))")
-(rows, _), = cur.fetchall()
+((rows, _),) = cur.fetchall()
 print(f"{baseline:.1f} {peak_mb():.1f} {rows}")

@@ -18,10 +18,23 @@ from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 NUMERIC = ["x1", "x2"]
 CATEGORICAL = ["color", "flag"]
 # LightGBM parameters of sqlml's boosted tree defaults (docs/model_types.md), written out by hand
-LGB_DEFAULTS = {"learning_rate": 0.3, "max_depth": 6, "num_leaves": 64, "lambda_l1": 0.0, "lambda_l2": 1.0,
-                "min_gain_to_split": 0.0, "min_sum_hessian_in_leaf": 1, "min_data_in_leaf": 1,
-                "bagging_fraction": 1.0, "bagging_freq": 0, "feature_fraction": 1.0,
-                "feature_fraction_bynode": 1.0, "seed": 0, "deterministic": True, "verbosity": -1}
+LGB_DEFAULTS = {
+    "learning_rate": 0.3,
+    "max_depth": 6,
+    "num_leaves": 64,
+    "lambda_l1": 0.0,
+    "lambda_l2": 1.0,
+    "min_gain_to_split": 0.0,
+    "min_sum_hessian_in_leaf": 1,
+    "min_data_in_leaf": 1,
+    "bagging_fraction": 1.0,
+    "bagging_freq": 0,
+    "feature_fraction": 1.0,
+    "feature_fraction_bynode": 1.0,
+    "seed": 0,
+    "deterministic": True,
+    "verbosity": -1,
+}
 
 
 def _as_category_strings(frame: pd.DataFrame) -> pd.DataFrame:
@@ -31,8 +44,9 @@ def _as_category_strings(frame: pd.DataFrame) -> pd.DataFrame:
     return out.where(out.notna(), None)
 
 
-def linear_matrices(train: pd.DataFrame, test: pd.DataFrame, scale: bool = True,
-                    numeric: list[str] = NUMERIC) -> tuple[np.ndarray, np.ndarray]:
+def linear_matrices(
+    train: pd.DataFrame, test: pd.DataFrame, scale: bool = True, numeric: list[str] = NUMERIC
+) -> tuple[np.ndarray, np.ndarray]:
     """Mean-imputed `numeric` columns (standardized when `scale`), then one-hot categories."""
     imputer, scaler = SimpleImputer(strategy="mean"), StandardScaler(with_mean=scale, with_std=scale)
     numeric_train = scaler.fit_transform(imputer.fit_transform(train[numeric]))
@@ -47,8 +61,10 @@ def linear_matrices(train: pd.DataFrame, test: pd.DataFrame, scale: bool = True,
         block = list(range(len(order), len(order) + len(categories)))
         order += block[1:] + block[:1] if categories[0] == "\x00NULL" else block
     cat_test = _as_category_strings(test).fillna("\x00NULL")
-    return (np.hstack([numeric_train, encoder.transform(cat_train)[:, order]]),
-            np.hstack([numeric_test, encoder.transform(cat_test)[:, order]]))
+    return (
+        np.hstack([numeric_train, encoder.transform(cat_train)[:, order]]),
+        np.hstack([numeric_test, encoder.transform(cat_test)[:, order]]),
+    )
 
 
 def tree_matrices(train: pd.DataFrame, test: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, list[int]]:
@@ -57,10 +73,15 @@ def tree_matrices(train: pd.DataFrame, test: pd.DataFrame) -> tuple[np.ndarray, 
     encoder = OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1, encoded_missing_value=-1)
     cat_train = _as_category_strings(train)
     encoder.fit(cat_train.fillna(np.nan))
+
     def encode(frame):
         return encoder.transform(_as_category_strings(frame).fillna(np.nan)) + 1
-    return (np.hstack([imputer.transform(train[NUMERIC]), encode(train)]),
-            np.hstack([imputer.transform(test[NUMERIC]), encode(test)]), [2, 3])
+
+    return (
+        np.hstack([imputer.transform(train[NUMERIC]), encode(train)]),
+        np.hstack([imputer.transform(test[NUMERIC]), encode(test)]),
+        [2, 3],
+    )
 
 
 def snapshot(con) -> list:

@@ -12,8 +12,8 @@ import json
 import subprocess
 import sys
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import duckdb
 import numpy as np
@@ -21,24 +21,35 @@ import numpy as np
 PROBE = Path(__file__).with_name("predict_probe.py")
 JSON_COLUMNS = ("options", "classes", "features", "transform")
 # what the checksum covers, in the order docs/statements.md lists it
-SCORED = ("model_type", "estimator_type", "options", "label", "label_type", "classes", "features", "transform",
-          "artifact_format")
+SCORED = (
+    "model_type",
+    "estimator_type",
+    "options",
+    "label",
+    "label_type",
+    "classes",
+    "features",
+    "transform",
+    "artifact_format",
+)
 
 
 def documented_checksum(row: dict) -> str:
     """SHA-256 of the canonical JSON (sorted keys, no spaces, ASCII) of the scored fields, NUL, the artifact."""
-    scored = json.dumps({key: row[key] for key in SCORED}, sort_keys=True, separators=(",", ":"),
-                        ensure_ascii=True)
+    scored = json.dumps({key: row[key] for key in SCORED}, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     return hashlib.sha256(scored.encode("ascii") + b"\0" + row["artifact"]).hexdigest()
 
 
 def read_row(path: Path, model: str, version: int = 1) -> dict:
     """A row of sqlml.model_versions, JSON columns decoded."""
     with duckdb.connect(str(path), read_only=True) as con:
-        cursor = con.execute("SELECT * FROM sqlml.model_versions WHERE model_name = ? AND version = ?", [model, version])
+        cursor = con.execute(
+            "SELECT * FROM sqlml.model_versions WHERE model_name = ? AND version = ?", [model, version]
+        )
         row = dict(zip([d[0] for d in cursor.description], cursor.fetchall()[0]))
-    return {key: json.loads(value) if key in JSON_COLUMNS and value is not None else value
-            for key, value in row.items()}
+    return {
+        key: json.loads(value) if key in JSON_COLUMNS and value is not None else value for key, value in row.items()
+    }
 
 
 def tamper(path: Path, model: str, change: Callable[[dict], None], fix_checksum: bool) -> None:
@@ -50,8 +61,11 @@ def tamper(path: Path, model: str, change: Callable[[dict], None], fix_checksum:
     if "artifact_sha256" in row:  # a catalog older than checksums has no such column
         columns["artifact_sha256"] = documented_checksum(row) if fix_checksum else row["artifact_sha256"]
     with duckdb.connect(str(path)) as con:
-        con.execute(f"UPDATE sqlml.model_versions SET {', '.join(f'{c} = ?' for c in columns)} "
-                    "WHERE model_name = ? AND version = 1", [*columns.values(), model])
+        con.execute(
+            f"UPDATE sqlml.model_versions SET {', '.join(f'{c} = ?' for c in columns)} "
+            "WHERE model_name = ? AND version = 1",
+            [*columns.values(), model],
+        )
 
 
 def edit_lightgbm(text: str, tree: int, field: str, index: int, value: str) -> str:
@@ -63,7 +77,7 @@ def edit_lightgbm(text: str, tree: int, field: str, index: int, value: str) -> s
     sizes = [int(size) for size in sizes_line.split("=")[1].split(" ")]
     blocks, position = [], start
     for size in sizes:
-        blocks.append(text[position:position + size])
+        blocks.append(text[position : position + size])
         position += size
     lines = blocks[tree].split("\n")
     row = next(i for i, line in enumerate(lines) if line.startswith(field + "="))
@@ -108,7 +122,8 @@ def _nodes_file(schema: bytes, tree: int) -> str:
 def probe(query: str, *databases: Path) -> list[dict]:
     """Each database's outcome of `query`, run read-only in a child process that must exit by itself with 0
     (a signal, or a hang past the timeout, fails the caller)."""
-    done = subprocess.run([sys.executable, str(PROBE), query, *map(str, databases)], capture_output=True,
-                          text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, str(PROBE), query, *map(str, databases)], capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, f"the probe exited with {done.returncode}: {done.stderr[-2000:]}"
     return [json.loads(line) for line in done.stdout.splitlines()]

@@ -31,20 +31,30 @@ def _rows(con, sql):
 
 
 def _detect(con, model, table, contamination):
-    return _rows(con, f"SELECT * FROM ML.DETECT_ANOMALIES(MODEL {model}, (SELECT {', '.join(INPUT)} FROM {table}), "
-                      f"STRUCT({contamination} AS contamination)) ORDER BY id")
+    return _rows(
+        con,
+        f"SELECT * FROM ML.DETECT_ANOMALIES(MODEL {model}, (SELECT {', '.join(INPUT)} FROM {table}), "
+        f"STRUCT({contamination} AS contamination)) ORDER BY id",
+    )
 
 
-@pytest.mark.parametrize("extra, scale, cosine", [("", True, False), ("standardize_features=FALSE", False, False),
-                                                  ("distance_type='COSINE'", True, True)],
-                         ids=["euclidean", "unscaled", "cosine"])
+@pytest.mark.parametrize(
+    "extra, scale, cosine",
+    [("", True, False), ("standardize_features=FALSE", False, False), ("distance_type='COSINE'", True, True)],
+    ids=["euclidean", "unscaled", "cosine"],
+)
 def test_kmeans_matches_scikit_learn(loaded, frames, extra, scale, cosine):
     train, test = frames
-    loaded.cursor().execute(f"CREATE MODEL km OPTIONS(model_type='kmeans', num_clusters=4, early_stop=FALSE, "
-                            f"max_iterations=30, kmeans_init_method='KMEANS++' {extra and ', ' + extra}) AS {FEATURES}")
+    loaded.cursor().execute(
+        f"CREATE MODEL km OPTIONS(model_type='kmeans', num_clusters=4, early_stop=FALSE, "
+        f"max_iterations=30, kmeans_init_method='KMEANS++' {extra and ', ' + extra}) AS {FEATURES}"
+    )
     X, X_test = linear_matrices(train, test, scale)
-    centers = KMeans(4, init="k-means++", n_init=1, max_iter=30, tol=0, random_state=0).fit(
-        normalize(X) if cosine else X).cluster_centers_
+    centers = (
+        KMeans(4, init="k-means++", n_init=1, max_iter=30, tol=0, random_state=0)
+        .fit(normalize(X) if cosine else X)
+        .cluster_centers_
+    )
     distance = cosine_distances if cosine else euclidean_distances
     train_distances = distance(X, centers)
     assigned = train_distances.argmin(axis=1)
@@ -63,8 +73,10 @@ def test_kmeans_matches_scikit_learn(loaded, frames, extra, scale, cosine):
     assert sum(r[0] for r in rows) == 30  # 5% of the 600 training rows are above their 95% quantile
 
 
-@pytest.mark.parametrize("extra, scale, n_components", [("num_principal_components=2", True, 2),
-                                                        ("num_principal_components=3, scale_features=FALSE", False, 3)])
+@pytest.mark.parametrize(
+    "extra, scale, n_components",
+    [("num_principal_components=2", True, 2), ("num_principal_components=3, scale_features=FALSE", False, 3)],
+)
 def test_pca_matches_scikit_learn(loaded, frames, extra, scale, n_components):
     train, test = frames
     loaded.cursor().execute(f"CREATE MODEL p OPTIONS(model_type='pca', {extra}) AS {FEATURES}")
@@ -111,8 +123,9 @@ def planted(con, tmp_path):
 
     clean, probe = groups(300), groups(60)
     probe["id"] = np.arange(60)
-    far = pd.DataFrame({"x": [20.0, -15.0, 3.0], "y": [20.0, 3.0, -15.0], "z": [-10.0, 12.0, 9.0],
-                        "id": [1000, 1001, 1002]})
+    far = pd.DataFrame(
+        {"x": [20.0, -15.0, 3.0], "y": [20.0, 3.0, -15.0], "z": [-10.0, 12.0, 9.0], "id": [1000, 1001, 1002]}
+    )
     cur = con.cursor()
     for name, frame in (("clean", clean), ("probe", pd.concat([probe, far]))):
         frame.to_parquet(tmp_path / f"{name}.parquet")
@@ -120,20 +133,31 @@ def planted(con, tmp_path):
     return con
 
 
-@pytest.mark.parametrize("options, score", [("model_type='kmeans', num_clusters=3", "normalized_distance"),
-                                            ("model_type='pca', num_principal_components=2", "mean_squared_error")])
+@pytest.mark.parametrize(
+    "options, score",
+    [
+        ("model_type='kmeans', num_clusters=3", "normalized_distance"),
+        ("model_type='pca', num_principal_components=2", "mean_squared_error"),
+    ],
+)
 def test_planted_outliers_are_flagged(planted, options, score):
     cur = planted.cursor()
     cur.execute(f"CREATE MODEL m OPTIONS({options}) AS SELECT x, y, z FROM clean")
-    rows, columns = _rows(planted, f"SELECT id, is_anomaly, {score} FROM ML.DETECT_ANOMALIES(MODEL m, TABLE probe, "
-                                   "STRUCT(0.02 AS contamination)) ORDER BY id")
+    rows, columns = _rows(
+        planted,
+        f"SELECT id, is_anomaly, {score} FROM ML.DETECT_ANOMALIES(MODEL m, TABLE probe, "
+        "STRUCT(0.02 AS contamination)) ORDER BY id",
+    )
     normal, far = rows[:60], rows[60:]
     assert [r[0] for r in far] == [1000, 1001, 1002] and all(r[1] for r in far)
     assert sum(r[1] for r in normal) <= 5
     assert min(r[2] for r in far) > 3 * max(r[2] for r in normal)
     # contamination 0: the threshold is the highest training score, so no training row is above it
-    rows, _ = _rows(planted, "SELECT count(*) FILTER (is_anomaly) FROM ML.DETECT_ANOMALIES(MODEL m, TABLE clean, "
-                             "STRUCT(0 AS contamination))")
+    rows, _ = _rows(
+        planted,
+        "SELECT count(*) FILTER (is_anomaly) FROM ML.DETECT_ANOMALIES(MODEL m, TABLE clean, "
+        "STRUCT(0 AS contamination))",
+    )
     assert rows == [(0,)]
 
 
@@ -149,14 +173,24 @@ def test_each_version_keeps_its_own_training_scores(loaded):
 
 def test_transform_outputs_are_features_not_output_columns(loaded):
     cur = loaded.cursor()
-    cur.execute("CREATE MODEL plain OPTIONS(model_type='pca', num_principal_components=1) AS "
-                "SELECT x1 * 2 AS a, x2 AS b FROM train")
-    cur.execute("CREATE MODEL shaped TRANSFORM(x1 * 2 AS a, x2 AS b) OPTIONS(model_type='pca', "
-                "num_principal_components=1) AS SELECT x1, x2 FROM train")
-    expected, _ = _rows(loaded, "SELECT is_anomaly, mean_squared_error FROM ML.DETECT_ANOMALIES(MODEL plain, "
-                                "(SELECT id, x1 * 2 AS a, x2 AS b FROM test), STRUCT(0.1 AS contamination)) ORDER BY id")
-    rows, columns = _rows(loaded, "SELECT * FROM ML.DETECT_ANOMALIES(MODEL shaped, (SELECT id, x1, x2 FROM test), "
-                                  "STRUCT(0.1 AS contamination)) ORDER BY id")
+    cur.execute(
+        "CREATE MODEL plain OPTIONS(model_type='pca', num_principal_components=1) AS "
+        "SELECT x1 * 2 AS a, x2 AS b FROM train"
+    )
+    cur.execute(
+        "CREATE MODEL shaped TRANSFORM(x1 * 2 AS a, x2 AS b) OPTIONS(model_type='pca', "
+        "num_principal_components=1) AS SELECT x1, x2 FROM train"
+    )
+    expected, _ = _rows(
+        loaded,
+        "SELECT is_anomaly, mean_squared_error FROM ML.DETECT_ANOMALIES(MODEL plain, "
+        "(SELECT id, x1 * 2 AS a, x2 AS b FROM test), STRUCT(0.1 AS contamination)) ORDER BY id",
+    )
+    rows, columns = _rows(
+        loaded,
+        "SELECT * FROM ML.DETECT_ANOMALIES(MODEL shaped, (SELECT id, x1, x2 FROM test), "
+        "STRUCT(0.1 AS contamination)) ORDER BY id",
+    )
     assert columns == ["is_anomaly", "mean_squared_error", "id", "x1", "x2"]
     assert [r[0] for r in rows] == [r[0] for r in expected]
     np.testing.assert_allclose([r[1] for r in rows], [r[1] for r in expected], rtol=1e-9)
@@ -164,19 +198,39 @@ def test_transform_outputs_are_features_not_output_columns(loaded):
 
 CALL = "SELECT * FROM ML.DETECT_ANOMALIES(MODEL {model}, {input}{struct})"
 BAD = [  # (model, input, struct, exception, fragments)
-    ("km", "TABLE test", ", STRUCT(0.6 AS contamination)", sqlml.ProgrammingError,
-     ["ML.DETECT_ANOMALIES", "contamination", "[0, 0.5]", "0.6"]),
+    (
+        "km",
+        "TABLE test",
+        ", STRUCT(0.6 AS contamination)",
+        sqlml.ProgrammingError,
+        ["ML.DETECT_ANOMALIES", "contamination", "[0, 0.5]", "0.6"],
+    ),
     ("p", "TABLE test", ", STRUCT(-0.1 AS contamination)", sqlml.ProgrammingError, ["contamination", "-0.1"]),
     ("km", "TABLE test", ", STRUCT('a' AS contamination)", sqlml.ProgrammingError, ["contamination must be a number"]),
     ("km", "TABLE test", "", sqlml.ProgrammingError, ["ML.DETECT_ANOMALIES needs STRUCT", "contamination"]),
-    ("km", "TABLE test", ", STRUCT(0.1 AS contamination, 0.5 AS threshold)", sqlml.ProgrammingError,
-     ["ML.DETECT_ANOMALIES has no parameter 'threshold'", "contamination"]),
-    ("reg", "TABLE test", ", STRUCT(0.1 AS contamination)", sqlml.NotSupportedError,
-     ["ML.DETECT_ANOMALIES takes kmeans and pca models", "main.reg", "linear_reg"]),
+    (
+        "km",
+        "TABLE test",
+        ", STRUCT(0.1 AS contamination, 0.5 AS threshold)",
+        sqlml.ProgrammingError,
+        ["ML.DETECT_ANOMALIES has no parameter 'threshold'", "contamination"],
+    ),
+    (
+        "reg",
+        "TABLE test",
+        ", STRUCT(0.1 AS contamination)",
+        sqlml.NotSupportedError,
+        ["ML.DETECT_ANOMALIES takes kmeans and pca models", "main.reg", "linear_reg"],
+    ),
     ("km", "", "STRUCT(0.1 AS contamination)", sqlml.ProgrammingError, ["ML.DETECT_ANOMALIES needs input data"]),
     ("km", "(SELECT x1, color, flag FROM test)", ", STRUCT(0.1 AS contamination)", sqlml.ProgrammingError, ["x2"]),
-    ("km", "(SELECT *, 1 AS centroid_id FROM test)", ", STRUCT(0.1 AS contamination)", sqlml.ProgrammingError,
-     ["ML.DETECT_ANOMALIES already has column(s) centroid_id"]),
+    (
+        "km",
+        "(SELECT *, 1 AS centroid_id FROM test)",
+        ", STRUCT(0.1 AS contamination)",
+        sqlml.ProgrammingError,
+        ["ML.DETECT_ANOMALIES already has column(s) centroid_id"],
+    ),
 ]
 
 
@@ -185,8 +239,10 @@ def test_bad_calls(loaded, model, input_, struct, error, fragments):
     cur = loaded.cursor()
     cur.execute(f"CREATE MODEL km OPTIONS(model_type='kmeans', num_clusters=3) AS {FEATURES}")
     cur.execute(f"CREATE MODEL p OPTIONS(model_type='pca', num_principal_components=2) AS {FEATURES}")
-    cur.execute("CREATE MODEL reg OPTIONS(model_type='linear_reg', input_label_cols=['y_reg']) AS "
-                "SELECT x1, x2, y_reg FROM train")
+    cur.execute(
+        "CREATE MODEL reg OPTIONS(model_type='linear_reg', input_label_cols=['y_reg']) AS "
+        "SELECT x1, x2, y_reg FROM train"
+    )
     fails(loaded, CALL.format(model=model, input=input_, struct=struct), error, *fragments)
 
 
@@ -196,7 +252,14 @@ def test_version_trained_without_training_scores_must_be_retrained(loaded):
     cur.execute("SELECT artifact FROM sqlml.model_versions WHERE model_name = 'km'")
     state = json.loads(cur.fetchone()[0])
     older = {"centroids": state["centroids"], "cosine": state["cosine"]}  # the artifact before this function
-    cur.execute("UPDATE sqlml.model_versions SET artifact = encode(?), artifact_sha256 = NULL WHERE model_name = 'km'",
-                [json.dumps(older)])  # as an sqlml older than checksums stored it
-    fails(loaded, "SELECT * FROM ML.DETECT_ANOMALIES(MODEL km, TABLE test, STRUCT(0.1 AS contamination))",
-          sqlml.ProgrammingError, "main.km version 1", "retrain")
+    cur.execute(
+        "UPDATE sqlml.model_versions SET artifact = encode(?), artifact_sha256 = NULL WHERE model_name = 'km'",
+        [json.dumps(older)],
+    )  # as an sqlml older than checksums stored it
+    fails(
+        loaded,
+        "SELECT * FROM ML.DETECT_ANOMALIES(MODEL km, TABLE test, STRUCT(0.1 AS contamination))",
+        sqlml.ProgrammingError,
+        "main.km version 1",
+        "retrain",
+    )

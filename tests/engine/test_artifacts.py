@@ -18,13 +18,22 @@ import pytest
 
 import sqlml
 from sqlml.engine.store.artifacts import check_trees
-from tests.engine.tampering import (documented_checksum, edit_forest, edit_lightgbm, lightgbm_array, probe, read_row,
-                                    tamper)
+from tests.engine.tampering import (
+    documented_checksum,
+    edit_forest,
+    edit_lightgbm,
+    lightgbm_array,
+    probe,
+    read_row,
+    tamper,
+)
 from tests.server.serving import dsn, serve
 
-MODELS = {"boosted": "boosted_tree_regressor', max_iterations=5, input_label_cols=['label'",
-          "forest": "random_forest_classifier', num_parallel_tree=3, input_label_cols=['cls'",
-          "linear": "linear_reg', input_label_cols=['label'"}
+MODELS = {
+    "boosted": "boosted_tree_regressor', max_iterations=5, input_label_cols=['label'",
+    "forest": "random_forest_classifier', num_parallel_tree=3, input_label_cols=['cls'",
+    "linear": "linear_reg', input_label_cols=['label'",
+}
 COLUMNS = {"boosted": "x, z, c, label", "forest": "x, z, c, cls", "linear": "x, z, c, label"}
 
 
@@ -34,9 +43,11 @@ def trained(tmp_path_factory):
     path = tmp_path_factory.mktemp("artifacts") / "trained.duckdb"
     with sqlml.connect(str(path)) as con:
         cur = con.cursor()
-        cur.execute("CREATE TABLE t AS SELECT i::DOUBLE AS x, (i * 7 % 13)::DOUBLE AS z, ['a', 'b', 'c'][i % 3 + 1] "
-                    "AS c, 3.0 * i + i % 3 AS label, CASE WHEN i % 4 < 2 THEN 'p' ELSE 'q' END AS cls "
-                    "FROM range(200) r(i)")
+        cur.execute(
+            "CREATE TABLE t AS SELECT i::DOUBLE AS x, (i * 7 % 13)::DOUBLE AS z, ['a', 'b', 'c'][i % 3 + 1] "
+            "AS c, 3.0 * i + i % 3 AS label, CASE WHEN i % 4 < 2 THEN 'p' ELSE 'q' END AS cls "
+            "FROM range(200) r(i)"
+        )
         for name, options in MODELS.items():
             cur.execute(f"CREATE MODEL {name} OPTIONS(model_type='{options}]) AS SELECT {COLUMNS[name]} FROM t")
     return path
@@ -44,15 +55,19 @@ def trained(tmp_path_factory):
 
 def _text(edit):
     """A change of a row applying `edit` to its LightGBM model text."""
+
     def change(row):
         row["artifact"] = edit(row["artifact"].decode()).encode()
+
     return change
 
 
 def _forest(field: str, value):
     """A change of a row setting `field` of the root of its forest's first tree to `value`."""
+
     def change(row):
         row["artifact"] = edit_forest(row["artifact"], 0, 0, field, value)
+
     return change
 
 
@@ -69,22 +84,39 @@ def _reversed_vocabulary(row):
 
 REPRODUCTIONS = {  # what used to crash, hang or predict silently -> what the structural check reports
     "lightgbm left_child of a node set to 0": (
-        "boosted", _text(lambda text: edit_lightgbm(text, 0, "left_child", 1, "0")), "or the root a child"),
+        "boosted",
+        _text(lambda text: edit_lightgbm(text, 0, "left_child", 1, "0")),
+        "or the root a child",
+    ),
     "lightgbm root's left_child set to itself": (
-        "boosted", _text(lambda text: edit_lightgbm(text, 0, "left_child", 0, "0")), "a node is its own child"),
+        "boosted",
+        _text(lambda text: edit_lightgbm(text, 0, "left_child", 0, "0")),
+        "a node is its own child",
+    ),
     "lightgbm num_leaves changed": (
-        "boosted", _text(lambda text: edit_lightgbm(text, 0, "num_leaves", 0,
-                                                    str(int(lightgbm_array(text, 0, "num_leaves")[0]) + 1))),
-        "split_feature does not hold"),
+        "boosted",
+        _text(
+            lambda text: edit_lightgbm(text, 0, "num_leaves", 0, str(int(lightgbm_array(text, 0, "num_leaves")[0]) + 1))
+        ),
+        "split_feature does not hold",
+    ),
     "lightgbm left_child set to a huge number": (
-        "boosted", _text(lambda text: edit_lightgbm(text, -1, "left_child", 0,
-                                                    str(2**32 + int(lightgbm_array(text, -1, "left_child")[0])))),
-        "left_child holds a number beyond 32 bits"),
+        "boosted",
+        _text(
+            lambda text: edit_lightgbm(
+                text, -1, "left_child", 0, str(2**32 + int(lightgbm_array(text, -1, "left_child")[0]))
+            )
+        ),
+        "left_child holds a number beyond 32 bits",
+    ),
     "forest child index out of range": ("forest", _forest("left_child", 10**6), "a child index is out of range"),
     "forest feature index out of range": ("forest", _forest("feature", 10**6), "splits on a feature outside 0..2"),
     "forest child pointing to itself": ("forest", _forest("left_child", 0), "a node is its own child"),
     "wrong-length coefficient list": (
-        "linear", _longer_coefficients, "the estimator reads 6 encoded feature(s); the feature specs encode 5"),
+        "linear",
+        _longer_coefficients,
+        "the estimator reads 6 encoded feature(s); the feature specs encode 5",
+    ),
     "altered vocabulary": ("linear", _reversed_vocabulary, "feature 'c''s vocabulary is not a sorted list"),
 }
 
@@ -96,14 +128,17 @@ def test_tampered_version_gives_a_clean_error(trained, tmp_path, case):
     for path, fix_checksum in ((altered, False), (hand_written, True)):
         shutil.copy(trained, path)
         tamper(path, model, change, fix_checksum)
-    checksum_error, structural_error = probe(f"SELECT * FROM ML.PREDICT(MODEL {model}, TABLE t)", altered,
-                                             hand_written)
-    assert checksum_error == {"error": "DataError", "message": f"model main.{model} version 1: stored artifact "
-                                                               "fails its SHA-256 check; the catalog row was "
-                                                               "altered or damaged"}
+    checksum_error, structural_error = probe(f"SELECT * FROM ML.PREDICT(MODEL {model}, TABLE t)", altered, hand_written)
+    assert checksum_error == {
+        "error": "DataError",
+        "message": f"model main.{model} version 1: stored artifact "
+        "fails its SHA-256 check; the catalog row was "
+        "altered or damaged",
+    }
     assert structural_error["error"] == "DataError"
-    assert structural_error["message"].startswith(f"the stored artifact of model main.{model} version 1 cannot be "
-                                                  "loaded safely: ")
+    assert structural_error["message"].startswith(
+        f"the stored artifact of model main.{model} version 1 cannot be loaded safely: "
+    )
     assert problem in structural_error["message"]
 
 
@@ -116,8 +151,11 @@ def test_each_version_stores_the_documented_checksum(trained):
 def test_the_untouched_copies_predict(trained, tmp_path):
     copy = tmp_path / "copy.duckdb"
     shutil.copy(trained, copy)
-    assert probe("SELECT predicted_cls FROM ML.PREDICT(MODEL forest, TABLE t) UNION ALL SELECT "
-                 "CAST(predicted_label AS VARCHAR) FROM ML.PREDICT(MODEL boosted, TABLE t)", copy) == [{"rows": 400}]
+    assert probe(
+        "SELECT predicted_cls FROM ML.PREDICT(MODEL forest, TABLE t) UNION ALL SELECT "
+        "CAST(predicted_label AS VARCHAR) FROM ML.PREDICT(MODEL boosted, TABLE t)",
+        copy,
+    ) == [{"rows": 400}]
 
 
 def test_a_tuning_trial_has_its_own_checksum(tmp_path):
@@ -125,8 +163,10 @@ def test_a_tuning_trial_has_its_own_checksum(tmp_path):
     with sqlml.connect(str(path)) as con:
         cur = con.cursor()
         cur.execute("CREATE TABLE t AS SELECT i::DOUBLE AS x, 2.0 * i AS label FROM range(40) r(i)")
-        cur.execute("CREATE MODEL m OPTIONS(model_type='linear_reg', input_label_cols=['label'], num_trials=2, "
-                    "hparam_tuning_algorithm='GRID_SEARCH', l2_reg=HPARAM_CANDIDATES([0.0, 10.0])) AS SELECT * FROM t")
+        cur.execute(
+            "CREATE MODEL m OPTIONS(model_type='linear_reg', input_label_cols=['label'], num_trials=2, "
+            "hparam_tuning_algorithm='GRID_SEARCH', l2_reg=HPARAM_CANDIDATES([0.0, 10.0])) AS SELECT * FROM t"
+        )
     row = read_row(path, "m")
     with duckdb.connect(str(path)) as con:
         trials = con.execute("SELECT trial_id, artifact, artifact_sha256 FROM sqlml.model_trials").fetchall()
@@ -136,8 +176,9 @@ def test_a_tuning_trial_has_its_own_checksum(tmp_path):
         trial_id, artifact, _ = trials[0]
         state = json.loads(artifact)
         state["intercept"] = [state["intercept"][0] + 1.0]
-        con.execute("UPDATE sqlml.model_trials SET artifact = ? WHERE trial_id = ?",
-                    [json.dumps(state).encode(), trial_id])
+        con.execute(
+            "UPDATE sqlml.model_trials SET artifact = ? WHERE trial_id = ?", [json.dumps(state).encode(), trial_id]
+        )
     with sqlml.connect(str(path)) as con:
         with pytest.raises(sqlml.DataError, match="model main.m version 1: stored artifact fails its SHA-256 check"):
             con.cursor().execute(f"SELECT * FROM ML.PREDICT(MODEL m, TABLE t, STRUCT({trial_id} AS trial_id))")
@@ -151,14 +192,18 @@ def test_versions_stored_before_checksums_load_with_the_structural_checks(traine
             con.execute(f"ALTER TABLE sqlml.{table} DROP COLUMN artifact_sha256")
         con.execute("DROP TABLE sqlml.catalog_writes")  # newer still than checksums
     tamper(older, "forest", _forest("left_child", 0), fix_checksum=False)
-    linear, forest = probe("SELECT * FROM ML.PREDICT(MODEL linear, TABLE t)", older), \
-        probe("SELECT * FROM ML.PREDICT(MODEL forest, TABLE t)", older)  # read-only: nothing is upgraded
+    linear, forest = (
+        probe("SELECT * FROM ML.PREDICT(MODEL linear, TABLE t)", older),
+        probe("SELECT * FROM ML.PREDICT(MODEL forest, TABLE t)", older),
+    )  # read-only: nothing is upgraded
     assert linear == [{"rows": 200}]
     assert forest[0]["message"].endswith("cannot be loaded safely: tree 0: a node is its own child")
     with sqlml.connect(str(older)) as con:  # the next version written upgrades the catalog
         cur = con.cursor()
-        cur.execute(f"CREATE OR REPLACE MODEL linear OPTIONS(model_type='{MODELS['linear']}]) AS "
-                    f"SELECT {COLUMNS['linear']} FROM t")
+        cur.execute(
+            f"CREATE OR REPLACE MODEL linear OPTIONS(model_type='{MODELS['linear']}]) AS "
+            f"SELECT {COLUMNS['linear']} FROM t"
+        )
         first = cur.execute("SELECT predicted_label FROM ML.PREDICT(MODEL linear VERSION 1, TABLE t)").fetchall()
         second = cur.execute("SELECT predicted_label FROM ML.PREDICT(MODEL linear VERSION 2, TABLE t)").fetchall()
         assert first == second  # the same least-squares fit of the same rows
@@ -193,5 +238,6 @@ def test_tree_checks_bound_the_depth_and_find_a_cycle_away_from_the_root():
     # nodes 3 and 4 are each other's child, every node but the root has one parent, 3..6 are out of reach
     left, right = np.array([1, -1, -1, 4, 3, -1, -1]), np.array([2, -1, -1, 5, 6, -1, -1])
     with pytest.raises(ValueError, match=r"tree 1: some nodes cannot be reached from the root \(a cycle\)"):
-        check_trees(np.concatenate([[-1], left + (left >= 0)]), np.concatenate([[-1], right + (right >= 0)]),
-                    np.array([1, 7]))
+        check_trees(
+            np.concatenate([[-1], left + (left >= 0)]), np.concatenate([[-1], right + (right >= 0)]), np.array([1, 7])
+        )

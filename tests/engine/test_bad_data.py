@@ -20,8 +20,10 @@ def _features(cur, model: str) -> list[dict]:
 
 def test_empty_string_and_null_are_different_categories(con):
     cur = con.cursor()
-    cur.execute("CREATE TABLE t AS SELECT ['', NULL, 'a'][range % 3 + 1] AS c, "
-                "[10.0, 20.0, 30.0][range % 3 + 1] AS label FROM range(90)")
+    cur.execute(
+        "CREATE TABLE t AS SELECT ['', NULL, 'a'][range % 3 + 1] AS c, "
+        "[10.0, 20.0, 30.0][range % 3 + 1] AS label FROM range(90)"
+    )
     cur.execute("CREATE MODEL m OPTIONS(model_type='linear_reg') AS SELECT * FROM t")
     spec = _features(cur, "m")[0]
     assert (spec["vocabulary"], spec["has_null"]) == (["", "a"], True)
@@ -33,22 +35,26 @@ def test_empty_string_and_null_are_different_categories(con):
 def test_vocabulary_keeps_the_1000_most_frequent_categories(con, model_type):
     cur = con.cursor()
     # 1,500 categories: c0..c999 appear 3 times, c1000..c1499 once
-    cur.execute("CREATE TABLE t AS SELECT 'c' || (CASE WHEN i < 3000 THEN i % 1000 ELSE i - 2000 END) AS c, "
-                "(i % 7)::DOUBLE AS label FROM range(3500) r(i)")
-    cur.execute(f"CREATE MODEL m OPTIONS(model_type='{model_type}', data_split_method='NO_SPLIT') "
-                "AS SELECT * FROM t")
+    cur.execute(
+        "CREATE TABLE t AS SELECT 'c' || (CASE WHEN i < 3000 THEN i % 1000 ELSE i - 2000 END) AS c, "
+        "(i % 7)::DOUBLE AS label FROM range(3500) r(i)"
+    )
+    cur.execute(f"CREATE MODEL m OPTIONS(model_type='{model_type}', data_split_method='NO_SPLIT') AS SELECT * FROM t")
     vocabulary = _features(cur, "m")[0]["vocabulary"]
     assert len(vocabulary) == 1000 and set(vocabulary) == {f"c{i}" for i in range(1000)}
-    cur.execute("SELECT c, predicted_label FROM ML.PREDICT(MODEL m, "
-                "(SELECT unnest(['c1200', 'never seen', 'c5']) AS c))")
+    cur.execute(
+        "SELECT c, predicted_label FROM ML.PREDICT(MODEL m, (SELECT unnest(['c1200', 'never seen', 'c5']) AS c))"
+    )
     rare, unseen, kept = cur.fetchall()
     assert rare[1] == unseen[1]  # a category cut from the vocabulary is treated as unseen
 
 
 def test_typed_all_null_columns_train_and_untyped_null_is_refused(con):
     cur = con.cursor()
-    cur.execute("CREATE TABLE t AS SELECT range::DOUBLE AS x, NULL::DOUBLE AS empty_number, "
-                "NULL::VARCHAR AS empty_text, 3.0 * range AS label FROM range(50)")
+    cur.execute(
+        "CREATE TABLE t AS SELECT range::DOUBLE AS x, NULL::DOUBLE AS empty_number, "
+        "NULL::VARCHAR AS empty_text, 3.0 * range AS label FROM range(50)"
+    )
     for model_type in ("linear_reg", "boosted_tree_regressor", "random_forest_regressor"):
         cur.execute(f"CREATE OR REPLACE MODEL m OPTIONS(model_type='{model_type}') AS SELECT * FROM t")
         cur.execute("SELECT count(predicted_label) FROM ML.PREDICT(MODEL m, TABLE t)")
@@ -69,8 +75,9 @@ def test_a_table_of_1000_feature_columns(con, tmp_path):
     cur.execute("SELECT predicted_label FROM ML.PREDICT(MODEL wide, TABLE t) LIMIT 5")
     expected = LinearRegression().fit(X, y).predict(X[:5])
     np.testing.assert_allclose([r[0] for r in cur.fetchall()], expected, rtol=1e-6, atol=1e-6)
-    cur.execute("CREATE MODEL wide_trees OPTIONS(model_type='boosted_tree_regressor', max_iterations=5) "
-                "AS SELECT * FROM t")
+    cur.execute(
+        "CREATE MODEL wide_trees OPTIONS(model_type='boosted_tree_regressor', max_iterations=5) AS SELECT * FROM t"
+    )
     cur.execute("SELECT count(predicted_label) FROM ML.PREDICT(MODEL wide_trees, TABLE t)")
     assert cur.fetchone() == (1500,)
 
@@ -78,20 +85,27 @@ def test_a_table_of_1000_feature_columns(con, tmp_path):
 @pytest.mark.parametrize("model_type", ["logistic_reg", "boosted_tree_classifier"])  # compiled and streamed
 def test_zero_input_rows_give_zero_rows_with_the_full_schema(con, model_type):
     cur = con.cursor()
-    cur.execute("CREATE TABLE t AS SELECT range::DOUBLE AS x, ['a', 'b'][range % 2 + 1] AS c, "
-                "range % 3 = 0 AS label FROM range(60)")
+    cur.execute(
+        "CREATE TABLE t AS SELECT range::DOUBLE AS x, ['a', 'b'][range % 2 + 1] AS c, "
+        "range % 3 = 0 AS label FROM range(60)"
+    )
     cur.execute(f"CREATE MODEL m OPTIONS(model_type='{model_type}') AS SELECT * FROM t")
     cur.execute("SELECT * FROM ML.PREDICT(MODEL m, (SELECT * FROM t WHERE false))")
     assert cur.fetchall() == []
     assert [(d[0], str(d[1])) for d in cur.description] == [
-        ("x", "DOUBLE"), ("c", "VARCHAR"), ("label", "BOOLEAN"), ("predicted_label", "BOOLEAN"),
-        ("predicted_label_probs", 'STRUCT("label" BOOLEAN, prob DOUBLE)[]')]
+        ("x", "DOUBLE"),
+        ("c", "VARCHAR"),
+        ("label", "BOOLEAN"),
+        ("predicted_label", "BOOLEAN"),
+        ("predicted_label_probs", 'STRUCT("label" BOOLEAN, prob DOUBLE)[]'),
+    ]
     with pytest.raises(sqlml.DataError, match="no rows"):
         cur.execute("SELECT * FROM ML.EVALUATE(MODEL m, (SELECT * FROM t WHERE false))")
 
 
 def test_streamed_batches_hold_about_64_mib_of_features_whatever_the_width():
     from sqlml.engine.context import batch_rows
+
     assert batch_rows(20) == 419_430  # 64 MiB / (8 bytes * 20 features)
     assert batch_rows(1000) == 8_388  # a wide model gets short batches
     assert (batch_rows(1), batch_rows(100_000)) == (524_288, 2_048)  # clamped

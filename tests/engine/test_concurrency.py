@@ -46,8 +46,9 @@ def test_eight_new_models_on_a_fresh_file_all_succeed(path):
     with sqlml.connect(path) as con:
         assert run_together(con, [CREATE.format("", f"m{i}") for i in range(8)]) == []
     with duckdb.connect(path) as con:
-        assert con.execute("SELECT model_name, active_version FROM sqlml.models ORDER BY 1").fetchall() == \
-            [(f"m{i}", 1) for i in range(8)]
+        assert con.execute("SELECT model_name, active_version FROM sqlml.models ORDER BY 1").fetchall() == [
+            (f"m{i}", 1) for i in range(8)
+        ]
 
 
 def test_concurrent_replaces_of_one_model_take_distinct_versions(path):
@@ -55,8 +56,9 @@ def test_concurrent_replaces_of_one_model_take_distinct_versions(path):
         con.execute(CREATE.format("", "m"))
         assert run_together(con, [CREATE.format("OR REPLACE", "m")] * 8) == []
     with duckdb.connect(path) as con:
-        assert con.execute("SELECT list(version ORDER BY version) FROM sqlml.model_versions").fetchone() == \
-            (list(range(1, 10)),)
+        assert con.execute("SELECT list(version ORDER BY version) FROM sqlml.model_versions").fetchone() == (
+            list(range(1, 10)),
+        )
         assert con.execute("SELECT active_version FROM sqlml.models").fetchone() == (9,)
 
 

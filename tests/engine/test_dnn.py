@@ -9,8 +9,10 @@ from sklearn.neural_network import MLPClassifier
 import sqlml
 from tests.engine.reference import fails, linear_matrices
 
-DNN = "CREATE MODEL d OPTIONS(model_type='dnn_classifier', input_label_cols=['y_bin'], {extra}) AS " \
-      "SELECT x1, x2, color, flag, y_bin FROM train"
+DNN = (
+    "CREATE MODEL d OPTIONS(model_type='dnn_classifier', input_label_cols=['y_bin'], {extra}) AS "
+    "SELECT x1, x2, color, flag, y_bin FROM train"
+)
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # the reference MLP
@@ -18,22 +20,26 @@ def test_early_stop_ends_when_an_epoch_improves_too_little(loaded, frames):
     """min_rel_progress=0.9 with NO_SPLIT: the second epoch cannot cut the training loss by 90%, so
     training ends after two epochs, where max_iterations allows 50."""
     train, test = frames
-    loaded.cursor().execute(DNN.format(extra="data_split_method='NO_SPLIT', min_rel_progress=0.9, "
-                                             "max_iterations=50, hidden_units=[6]"))
+    loaded.cursor().execute(
+        DNN.format(extra="data_split_method='NO_SPLIT', min_rel_progress=0.9, max_iterations=50, hidden_units=[6]")
+    )
     X, X_test = linear_matrices(train, test)
     y = (train["y_bin"] == "yes").to_numpy().astype(int)
-    two_epochs = MLPClassifier((6,), alpha=0.0, batch_size=600, max_iter=2, tol=0.0, n_iter_no_change=1000,
-                               random_state=0).fit(X, y)
+    two_epochs = MLPClassifier(
+        (6,), alpha=0.0, batch_size=600, max_iter=2, tol=0.0, n_iter_no_change=1000, random_state=0
+    ).fit(X, y)
     cur = loaded.cursor()
     cur.execute("SELECT predicted_y_bin_probs FROM ML.PREDICT(MODEL d, TABLE test) ORDER BY id")
     got = np.array([[e["prob"] for e in r[0]] for r in cur.fetchall()])
     np.testing.assert_allclose(got, two_epochs.predict_proba(X_test), atol=1e-9)
 
 
-DROPOUT_DATA = ("CREATE TABLE d AS SELECT sin(range) AS x1, cos(range * 0.7) AS x2, "
-                "sin(range) * 2 - cos(range * 0.7) + 0.3 * sin(range * 5) AS y, "
-                "CASE WHEN sin(range) + 0.5 * cos(range * 0.7) + 0.4 * sin(range * 3) > 0 THEN 1 ELSE 0 END AS c "
-                "FROM range(40)")
+DROPOUT_DATA = (
+    "CREATE TABLE d AS SELECT sin(range) AS x1, cos(range * 0.7) AS x2, "
+    "sin(range) * 2 - cos(range * 0.7) + 0.3 * sin(range * 5) AS y, "
+    "CASE WHEN sin(range) + 0.5 * cos(range * 0.7) + 0.4 * sin(range * 3) > 0 THEN 1 ELSE 0 END AS c "
+    "FROM range(40)"
+)
 
 
 def _numerical_gradient(loss, params, eps=1e-6):
@@ -71,24 +77,26 @@ def _reference_dropout_fit(X, y, *, classifier, activation, optimizer, rate, dro
         z = ((hidden(A @ w1 + b1) * keep) @ w2 + b2)[:, 0]
         return 1 / (1 + np.exp(-z)) if classifier else z
 
-    moments, velocity, t = [[np.zeros_like(p) for p in params] for _ in range(2)], \
-        [np.zeros_like(p) for p in params], 0
+    moments, velocity, t = [[np.zeros_like(p) for p in params] for _ in range(2)], [np.zeros_like(p) for p in params], 0
     for _ in range(epochs):
         order = rs.permutation(len(X))
         for start in range(0, len(X), batch):
-            rows = order[start:start + batch]
+            rows = order[start : start + batch]
             keep = (masks.random((len(rows), 3)) >= dropout) / (1 - dropout)
 
-            def loss():
+            def loss(rows=rows, keep=keep):
                 out = output(X[rows], keep)
-                fit = -np.sum(target[rows] * np.log(out) + (1 - target[rows]) * np.log(1 - out)) if classifier \
+                fit = (
+                    -np.sum(target[rows] * np.log(out) + (1 - target[rows]) * np.log(1 - out))
+                    if classifier
                     else 0.5 * np.sum((out - target[rows]) ** 2)
-                return (fit + l2_reg * (np.sum(w1 ** 2) + np.sum(w2 ** 2))) / len(rows)
+                )
+                return (fit + l2_reg * (np.sum(w1**2) + np.sum(w2**2))) / len(rows)
 
             grads = _numerical_gradient(loss, params)
             if optimizer == "ADAM":
                 t += 1
-                step = rate * np.sqrt(1 - 0.999 ** t) / (1 - 0.9 ** t)
+                step = rate * np.sqrt(1 - 0.999**t) / (1 - 0.9**t)
                 for p, g, m, v in zip(params, grads, *moments):
                     m[...] = 0.9 * m + 0.1 * g
                     v[...] = 0.999 * v + 0.001 * g * g
@@ -100,26 +108,39 @@ def _reference_dropout_fit(X, y, *, classifier, activation, optimizer, rate, dro
     return lambda A: output(A, 1.0) * std + mean
 
 
-@pytest.mark.parametrize("model_type, label, activation, optimizer", [
-    ("dnn_regressor", "y", "TANH", "ADAM"), ("dnn_classifier", "c", "SIGMOID", "SGD")])
+@pytest.mark.parametrize(
+    "model_type, label, activation, optimizer",
+    [("dnn_regressor", "y", "TANH", "ADAM"), ("dnn_classifier", "c", "SIGMOID", "SGD")],
+)
 def test_dropout_matches_a_finite_difference_reference(con, model_type, label, activation, optimizer):
     """dropout=0.5: ML.PREDICT equals the same network trained with finite-difference gradients, the masks
     drawn as documented (to 1e-6); without dropout the predictions differ."""
     cur = con.cursor()
     cur.execute(DROPOUT_DATA)
-    options = (f"model_type='{model_type}', input_label_cols=['{label}'], hidden_units=[3], "
-               f"activation_fn='{activation}', optimizer='{optimizer}', learn_rate=0.05, l2_reg=0.1, "
-               "batch_size=8, max_iterations=4, early_stop=FALSE, data_split_method='NO_SPLIT'")
+    options = (
+        f"model_type='{model_type}', input_label_cols=['{label}'], hidden_units=[3], "
+        f"activation_fn='{activation}', optimizer='{optimizer}', learn_rate=0.05, l2_reg=0.1, "
+        "batch_size=8, max_iterations=4, early_stop=FALSE, data_split_method='NO_SPLIT'"
+    )
     for name, dropout in (("dropped", 0.5), ("full", 0.0)):
         cur.execute(f"CREATE MODEL {name} OPTIONS({options}, dropout={dropout}) AS SELECT x1, x2, {label} FROM d")
     cur.execute("SELECT x1, x2, y, c FROM d")
     rows = np.array(cur.fetchall(), dtype=float)
     X = (rows[:, :2] - rows[:, :2].mean(axis=0)) / rows[:, :2].std(axis=0)  # sqlml standardizes numerics
     classifier = model_type == "dnn_classifier"
-    predict = _reference_dropout_fit(X, rows[:, 2 + classifier], classifier=classifier,
-                                     activation={"TANH": "tanh", "SIGMOID": "logistic"}[activation],
-                                     optimizer=optimizer, rate=0.05, dropout=0.5, l2_reg=0.1, batch=8,
-                                     epochs=4, seed=0)
+    predict = _reference_dropout_fit(
+        X,
+        rows[:, 2 + classifier],
+        classifier=classifier,
+        activation={"TANH": "tanh", "SIGMOID": "logistic"}[activation],
+        optimizer=optimizer,
+        rate=0.05,
+        dropout=0.5,
+        l2_reg=0.1,
+        batch=8,
+        epochs=4,
+        seed=0,
+    )
     output = f"predicted_{label}_probs[2].prob" if classifier else f"predicted_{label}"
     got = {}
     for name in ("dropped", "full"):
@@ -151,12 +172,15 @@ def test_training_info_losses_are_one_measure(con):
     """loss and eval_loss are the same quantity: on evaluation rows identical to the training rows they
     are equal (the MSE of the standardized label, without the penalty)."""
     cur = con.cursor()
-    cur.execute("CREATE TABLE d AS SELECT range::DOUBLE / 10 AS x, sin(range / 10) AS y, false AS is_eval "
-                "FROM range(200)")
+    cur.execute(
+        "CREATE TABLE d AS SELECT range::DOUBLE / 10 AS x, sin(range / 10) AS y, false AS is_eval FROM range(200)"
+    )
     cur.execute("INSERT INTO d SELECT x, y, true FROM d")
-    cur.execute("CREATE MODEL r OPTIONS(model_type='dnn_regressor', input_label_cols=['y'], hidden_units=[8], "
-                "l2_reg=1.0, max_iterations=5, early_stop=FALSE, data_split_method='CUSTOM', data_split_col='is_eval') "
-                "AS SELECT * FROM d")
+    cur.execute(
+        "CREATE MODEL r OPTIONS(model_type='dnn_regressor', input_label_cols=['y'], hidden_units=[8], "
+        "l2_reg=1.0, max_iterations=5, early_stop=FALSE, data_split_method='CUSTOM', data_split_col='is_eval') "
+        "AS SELECT * FROM d"
+    )
     cur.execute("SELECT loss, eval_loss FROM ML.TRAINING_INFO(MODEL r)")
     rows = cur.fetchall()
     assert len(rows) == 5 and all(loss == pytest.approx(eval_loss, rel=1e-12) for loss, eval_loss in rows)

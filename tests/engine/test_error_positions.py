@@ -18,8 +18,10 @@ PENGUINS = Path(__file__).resolve().parents[2] / "sql_examples" / "data" / "peng
 def con():
     connection = sqlml.connect()
     connection.execute(f"CREATE TABLE penguins AS FROM read_csv('{PENGUINS}', nullstr = 'NA')")
-    connection.execute("CREATE MODEL m OPTIONS(model_type='logistic_reg', input_label_cols=['species']) AS "
-                       "SELECT species, island FROM penguins")
+    connection.execute(
+        "CREATE MODEL m OPTIONS(model_type='logistic_reg', input_label_cols=['species']) AS "
+        "SELECT species, island FROM penguins"
+    )
     yield connection
     connection.close()
 
@@ -31,10 +33,18 @@ def caret(error: Exception) -> tuple[int, str, int, int]:
 
 
 CASES = [
-    ("CREATE MODEL m1 OPTIONS(model_type='logistic_reg', input_label_cols=['species']) AS "
-     "SELECT species, islnd FROM penguins", "islnd", None),
-    ("CREATE MODEL m1 OPTIONS(model_type='logistic_reg',\n  input_label_cols=['species']) AS\n"
-     "SELECT species,\n    islnd FROM penguins", "islnd", None),
+    (
+        "CREATE MODEL m1 OPTIONS(model_type='logistic_reg', input_label_cols=['species']) AS "
+        "SELECT species, islnd FROM penguins",
+        "islnd",
+        None,
+    ),
+    (
+        "CREATE MODEL m1 OPTIONS(model_type='logistic_reg',\n  input_label_cols=['species']) AS\n"
+        "SELECT species,\n    islnd FROM penguins",
+        "islnd",
+        None,
+    ),
     ("SELECT nosuch FROM ML.PREDICT(MODEL m, TABLE penguins)", "nosuch", None),
     ("SELECT * FROM ML.PREDICT(MODEL m, (SELECT species, islnd FROM penguins)) WHERE x = 1", "islnd", None),
     ("SELECT * FROM ML.PREDICT(MODEL m, TABLE penguinz)", "penguinz", None),
@@ -54,8 +64,12 @@ def test_the_caret_points_at_the_culprit_in_the_users_statement(con, sql, culpri
     assert "__sqlml" not in message and "getvariable" not in message  # nothing of what sqlml ran instead
     offset = sql.index(culprit)
     line_start = sql.rfind("\n", 0, offset) + 1
-    assert caret(caught.value) == (sql.count("\n", 0, offset) + 1, sql[line_start:].split("\n")[0],
-                                   offset - line_start, len(culprit))
+    assert caret(caught.value) == (
+        sql.count("\n", 0, offset) + 1,
+        sql[line_start:].split("\n")[0],
+        offset - line_start,
+        len(culprit),
+    )
 
 
 def test_locating_an_error_leaves_the_users_transaction_usable(con):
@@ -66,9 +80,13 @@ def test_locating_an_error_leaves_the_users_transaction_usable(con):
     cur.execute("BEGIN")
     cur.execute("CREATE TABLE fresh AS SELECT 1 AS x")
     with pytest.raises(sqlml.ProgrammingError, match="LINE 1: .* AS SELECT island, nosuch FROM penguins"):
-        cur.execute("CREATE MODEL m2 OPTIONS(model_type='linear_reg', input_label_cols=['x']) AS "
-                    "SELECT island, nosuch FROM penguins")
+        cur.execute(
+            "CREATE MODEL m2 OPTIONS(model_type='linear_reg', input_label_cols=['x']) AS "
+            "SELECT island, nosuch FROM penguins"
+        )
     with pytest.raises(sqlml.ProgrammingError, match='"nosuch" not found'):
-        cur.execute("CREATE MODEL m2 OPTIONS(model_type='linear_reg', input_label_cols=['x']) AS SELECT x, nosuch FROM fresh")
+        cur.execute(
+            "CREATE MODEL m2 OPTIONS(model_type='linear_reg', input_label_cols=['x']) AS SELECT x, nosuch FROM fresh"
+        )
     assert cur.execute("SELECT x FROM fresh").fetchall() == [(1,)]
     cur.execute("ROLLBACK")

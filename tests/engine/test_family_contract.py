@@ -48,6 +48,7 @@ def _sql(value) -> str:
 
 # ---- the records ------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("family", FAMILIES.values(), ids=list(FAMILIES))
 def test_every_option_default_passes_its_own_spec(family):
     assert family.task in TASKS
@@ -98,6 +99,7 @@ def test_capability_tags_name_what_the_engine_and_export_know(family):
 
 # ---- the statements ---------------------------------------------------------------------------------------
 
+
 def _options(family) -> str:
     """OPTIONS(...) training `family` quickly on table t (label y for a regressor, label for a classifier)."""
     options = {"model_type": family.model_type, **REQUIRED.get(family.model_type, {})}
@@ -115,8 +117,9 @@ def _query(family) -> str:
 def _create(cur, family, folder: Path) -> None:
     """CREATE MODEL m of `family`: trained on t, or (an imported family) a linear model exported to ONNX."""
     if family.imported:
-        cur.execute("CREATE MODEL source OPTIONS(model_type='linear_reg', input_label_cols=['y']) "
-                    "AS SELECT a, b, c, y FROM t")
+        cur.execute(
+            "CREATE MODEL source OPTIONS(model_type='linear_reg', input_label_cols=['y']) AS SELECT a, b, c, y FROM t"
+        )
         cur.execute(f"EXPORT MODEL source OPTIONS(uri='{folder / 'source.onnx'}')")
         cur.execute(f"CREATE MODEL m OPTIONS(model_type='{family.model_type}', model_path='{folder / 'source.onnx'}')")
         return
@@ -134,9 +137,11 @@ def trained(tmp_path_factory):
         con = sqlml.connect(str(path))
         try:
             cur = con.cursor()
-            cur.execute(f"CREATE TABLE t AS SELECT i / 10 AS a, ((i * 7) % 11)::DOUBLE AS b, "
-                        "['red', 'green', 'blue'][i % 3 + 1] AS c, 2 * (i / 10) - ((i * 7) % 11) / 4 + (i % 3) AS y, "
-                        f"(i * 7) % 11 > 5 AS label FROM range({ROWS}) r(i)")
+            cur.execute(
+                f"CREATE TABLE t AS SELECT i / 10 AS a, ((i * 7) % 11)::DOUBLE AS b, "
+                "['red', 'green', 'blue'][i % 3 + 1] AS c, 2 * (i / 10) - ((i * 7) % 11) / 4 + (i % 3) AS y, "
+                f"(i * 7) % 11 > 5 AS label FROM range({ROWS}) r(i)"
+            )
             _create(cur, family, folder)
             built[family.model_type] = (path, rows_of(con, "SELECT * FROM ML.PREDICT(MODEL m, TABLE t) ORDER BY a"))
         except Exception as exc:  # reported by this family's tests only
@@ -169,8 +174,9 @@ def test_evaluate_agrees_with_scikit_learn_on_predict(family, trained):
         expected = skm.mean_absolute_error(_column(rows, "y"), _column(rows, "predicted_y"))
         assert metrics["mean_absolute_error"] == pytest.approx(expected, rel=1e-9)
     elif family.task == "classification":
-        assert metrics["accuracy"] == pytest.approx(skm.accuracy_score(_column(rows, "label"),
-                                                                       _column(rows, "predicted_label")))
+        assert metrics["accuracy"] == pytest.approx(
+            skm.accuracy_score(_column(rows, "label"), _column(rows, "predicted_label"))
+        )
     elif family.task == "clustering":
         nearest = [min(entry["distance"] for entry in row["nearest_centroids_distance"]) for row in rows]
         assert metrics["mean_squared_distance"] == pytest.approx(np.mean(np.square(nearest)), rel=1e-9)
@@ -200,8 +206,9 @@ def _onnx_equals_predict(outputs: dict, rows: list[dict], task: str) -> None:
     elif task == "clustering":
         assert outputs["centroid_id"].tolist() == _column(rows, "centroid_id").tolist()
     else:
-        components = np.column_stack([_column(rows, f"principal_component_{i + 1}")
-                                      for i in range(outputs["principal_components"].shape[1])])
+        components = np.column_stack(
+            [_column(rows, f"principal_component_{i + 1}") for i in range(outputs["principal_components"].shape[1])]
+        )
         np.testing.assert_allclose(outputs["principal_components"], components, rtol=1e-9, atol=1e-9)
 
 
@@ -232,7 +239,7 @@ for model_type, path in json.loads(sys.argv[1]).items():
         rows = [dict(zip(names, row)) for row in cur.fetchall()]
     out[model_type] = {"rows": rows, "imported": sorted(n for n in %r if n in sys.modules and n not in heavy)}
 print(json.dumps(out, default=str))
-""" % (SCORING_LIBRARIES, SCORING_LIBRARIES)
+""" % (SCORING_LIBRARIES, SCORING_LIBRARIES)  # noqa: UP031 - a Python program as a template: its braces are its own
 
 
 @pytest.fixture(scope="module")
@@ -241,8 +248,13 @@ def reloaded(trained):
     compiled families first (before any streamed model's library is loaded), one process for all."""
     ready = {name: str(path) for name, (path, rows) in trained.items() if not isinstance(rows, Exception)}
     order = sorted(ready, key=lambda name: FAMILIES[name].compile_sql is None)
-    done = subprocess.run([sys.executable, "-c", RELOAD, json.dumps({name: ready[name] for name in order})],
-                          capture_output=True, text=True, timeout=300, cwd=Path(__file__).parents[2])
+    done = subprocess.run(
+        [sys.executable, "-c", RELOAD, json.dumps({name: ready[name] for name in order})],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=Path(__file__).parents[2],
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -258,13 +270,23 @@ def test_a_new_process_predicts_the_same_rows(family, trained, reloaded):
 
 # ---- a new family: one module, one registry line ----------------------------------------------------------
 
+
 def _fit_mean(data: TrainData) -> LinearModel:
     """A toy family's trainer: every prediction is the training rows' mean label."""
     return LinearModel(np.zeros((1, data.X.shape[1])), [data.y.mean()], logistic=False)
 
 
-MEAN_REG = Family("mean_reg", "regression", {**SPLIT}, _fit_mean, LinearModel.load, "json", rules=(data_split,),
-                  compile_sql=compiled_by("linear"), onnx_builder="linear")
+MEAN_REG = Family(
+    "mean_reg",
+    "regression",
+    {**SPLIT},
+    _fit_mean,
+    LinearModel.load,
+    "json",
+    rules=(data_split,),
+    compile_sql=compiled_by("linear"),
+    onnx_builder="linear",
+)
 
 
 def test_a_new_family_needs_only_its_record_in_the_registry(monkeypatch, tmp_path):
@@ -312,7 +334,7 @@ if len(sys.argv) > 1:
     loaded = sorted(name for name in %r if name in sys.modules)
     print(json.dumps(rows, default=str))
 print(json.dumps(loaded))
-""" % (str(Path(sqlml.__file__).parent), HEAVY, SCORING_LIBRARIES)
+""" % (str(Path(sqlml.__file__).parent), HEAVY, SCORING_LIBRARIES)  # noqa: UP031 - a Python program as a template: its braces are its own
 
 
 def _bare(*args: str) -> list:

@@ -28,8 +28,10 @@ def _artifact(con, model: str) -> bytes:
 
 
 def test_boosted_tree_matches_lightgbms_tree_table(loaded):
-    loaded.cursor().execute(f"CREATE MODEL b OPTIONS(model_type='boosted_tree_classifier', input_label_cols=['y_multi'], "
-                            f"max_iterations=15) AS SELECT {FEATURES}, y_multi FROM train")
+    loaded.cursor().execute(
+        f"CREATE MODEL b OPTIONS(model_type='boosted_tree_classifier', input_label_cols=['y_multi'], "
+        f"max_iterations=15) AS SELECT {FEATURES}, y_multi FROM train"
+    )
     got = _importance(loaded, "b")
     frame = lgb.Booster(model_str=_artifact(loaded, "b").decode()).trees_to_dataframe()
     splits = frame[frame["split_feature"].notna()]
@@ -45,13 +47,19 @@ def test_boosted_tree_matches_lightgbms_tree_table(loaded):
 def test_random_forest_matches_scikit_learns_impurity_importances(loaded):
     import skops.io as sio
 
-    loaded.cursor().execute(f"CREATE MODEL f OPTIONS(model_type='random_forest_regressor', input_label_cols=['y_reg'], "
-                            f"num_parallel_tree=8) AS SELECT {FEATURES}, y_reg FROM train")
+    loaded.cursor().execute(
+        f"CREATE MODEL f OPTIONS(model_type='random_forest_regressor', input_label_cols=['y_reg'], "
+        f"num_parallel_tree=8) AS SELECT {FEATURES}, y_reg FROM train"
+    )
     got = _importance(loaded, "f")
     forest = sio.loads(_artifact(loaded, "f"), trusted=TRUSTED_TYPES)
-    total = sum(t.tree_.compute_feature_importances(normalize=False) * t.tree_.weighted_n_node_samples[0]
-                for t in forest.estimators_)
-    counts = np.bincount(np.concatenate([t.tree_.feature[t.tree_.feature >= 0] for t in forest.estimators_]), minlength=4)
+    total = sum(
+        t.tree_.compute_feature_importances(normalize=False) * t.tree_.weighted_n_node_samples[0]
+        for t in forest.estimators_
+    )
+    counts = np.bincount(
+        np.concatenate([t.tree_.feature[t.tree_.feature >= 0] for t in forest.estimators_]), minlength=4
+    )
     for i, name in enumerate(FEATURES.split(", ")):
         weight, gain, _ = got[name]
         assert weight == counts[i]
@@ -59,8 +67,10 @@ def test_random_forest_matches_scikit_learns_impurity_importances(loaded):
 
 
 def test_transform_outputs_count_for_the_raw_columns_they_read(loaded):
-    loaded.cursor().execute("CREATE MODEL t TRANSFORM(x1 * x2 AS product, x1, color, y_reg) "
-                            "OPTIONS(model_type='boosted_tree_regressor', input_label_cols=['y_reg']) AS SELECT * FROM train")
+    loaded.cursor().execute(
+        "CREATE MODEL t TRANSFORM(x1 * x2 AS product, x1, color, y_reg) "
+        "OPTIONS(model_type='boosted_tree_regressor', input_label_cols=['y_reg']) AS SELECT * FROM train"
+    )
     got = _importance(loaded, "t")
     assert sorted(got) == ["color", "x1", "x2"]
     frame = lgb.Booster(model_str=_artifact(loaded, "t").decode()).trees_to_dataframe()
@@ -69,15 +79,22 @@ def test_transform_outputs_count_for_the_raw_columns_they_read(loaded):
     assert got["x1"][0] == per_output.get("Column_0", 0) + per_output.get("Column_1", 0)
 
 
-@pytest.mark.parametrize("sql, fragments", [
-    ("SELECT * FROM ML.FEATURE_IMPORTANCE(MODEL lin)", ["boosted tree or random forest", "linear_reg"]),
-    ("SELECT * FROM ML.FEATURE_IMPORTANCE(MODEL tree, TABLE train)", ["takes a model only"]),
-])
+@pytest.mark.parametrize(
+    "sql, fragments",
+    [
+        ("SELECT * FROM ML.FEATURE_IMPORTANCE(MODEL lin)", ["boosted tree or random forest", "linear_reg"]),
+        ("SELECT * FROM ML.FEATURE_IMPORTANCE(MODEL tree, TABLE train)", ["takes a model only"]),
+    ],
+)
 def test_bad_feature_importance(loaded, sql, fragments):
     cur = loaded.cursor()
-    cur.execute("CREATE MODEL lin OPTIONS(model_type='linear_reg', input_label_cols=['y_reg']) AS SELECT x1, y_reg FROM train")
-    cur.execute("CREATE MODEL tree OPTIONS(model_type='boosted_tree_regressor', input_label_cols=['y_reg']) "
-                "AS SELECT x1, y_reg FROM train")
+    cur.execute(
+        "CREATE MODEL lin OPTIONS(model_type='linear_reg', input_label_cols=['y_reg']) AS SELECT x1, y_reg FROM train"
+    )
+    cur.execute(
+        "CREATE MODEL tree OPTIONS(model_type='boosted_tree_regressor', input_label_cols=['y_reg']) "
+        "AS SELECT x1, y_reg FROM train"
+    )
     fails(loaded, sql, sqlml.ProgrammingError, *fragments)
 
 
@@ -95,9 +112,11 @@ def test_linear_weights_equal_least_squares_in_each_scale(loaded, frames, standa
 
     from tests.engine.reference import linear_matrices
 
-    loaded.cursor().execute("CREATE MODEL lw OPTIONS(model_type='linear_reg', input_label_cols=['y_reg'], "
-                            "data_split_method='NO_SPLIT') "
-                            "AS SELECT x1, x2, y_reg FROM train")
+    loaded.cursor().execute(
+        "CREATE MODEL lw OPTIONS(model_type='linear_reg', input_label_cols=['y_reg'], "
+        "data_split_method='NO_SPLIT') "
+        "AS SELECT x1, x2, y_reg FROM train"
+    )
     rows = _weights(loaded, f"SELECT * FROM ML.WEIGHTS(MODEL lw, STRUCT({str(standardize).upper()} AS standardize))")
     train, test = frames
     X, _ = linear_matrices(train, test, scale=standardize)
@@ -113,13 +132,17 @@ def test_logistic_weights_rebuild_ml_predicts_probabilities(loaded, label):
     from scipy.special import expit, softmax
 
     cur = loaded.cursor()
-    cur.execute(f"CREATE MODEL lg OPTIONS(model_type='logistic_reg', input_label_cols=['{label}'], "
-                "data_split_method='NO_SPLIT') "
-                f"AS SELECT x1, x2, color, flag, {label} FROM train")
+    cur.execute(
+        f"CREATE MODEL lg OPTIONS(model_type='logistic_reg', input_label_cols=['{label}'], "
+        "data_split_method='NO_SPLIT') "
+        f"AS SELECT x1, x2, color, flag, {label} FROM train"
+    )
     rows = _weights(loaded, "SELECT * FROM ML.WEIGHTS(MODEL lg)")
     means = dict(cur.execute("SELECT 'x1', avg(x1) FROM train UNION ALL SELECT 'x2', avg(x2) FROM train").fetchall())
-    cur.execute(f"SELECT x1, x2, color, CAST(flag AS VARCHAR), predicted_{label}_probs FROM ML.PREDICT(MODEL lg, "
-                "TABLE test) ORDER BY id")
+    cur.execute(
+        f"SELECT x1, x2, color, CAST(flag AS VARCHAR), predicted_{label}_probs FROM ML.PREDICT(MODEL lg, "
+        "TABLE test) ORDER BY id"
+    )
     predicted = cur.fetchall()
     classes = sorted({r.get("class_label") for r in rows}, key=lambda c: (c is None, c))
     scores = np.zeros((len(predicted), len(classes)))
@@ -133,18 +156,26 @@ def test_logistic_weights_rebuild_ml_predicts_probabilities(loaded, label):
                     value = values[r["processed_input"]]
                     scores[i, k] += r["weight"] * (means[r["processed_input"]] if value is None else value)
                 else:
-                    scores[i, k] += sum(c["weight"] for c in r["category_weights"]
-                                        if c["category"] == values[r["processed_input"]])
+                    scores[i, k] += sum(
+                        c["weight"] for c in r["category_weights"] if c["category"] == values[r["processed_input"]]
+                    )
     probs = np.array([[e["prob"] for e in r[4]] for r in predicted])
-    rebuilt = softmax(scores, axis=1) if len(classes) > 1 else \
-        np.column_stack([1 - expit(scores[:, 0]), expit(scores[:, 0])])
+    rebuilt = (
+        softmax(scores, axis=1) if len(classes) > 1 else np.column_stack([1 - expit(scores[:, 0]), expit(scores[:, 0])])
+    )
     np.testing.assert_allclose(rebuilt, probs, atol=1e-9)
 
 
 def test_weights_of_a_tree_are_refused(loaded):
-    loaded.cursor().execute("CREATE MODEL tw OPTIONS(model_type='boosted_tree_regressor', input_label_cols=['y_reg']) "
-                            "AS SELECT x1, y_reg FROM train")
-    fails(loaded, "SELECT * FROM ML.WEIGHTS(MODEL tw)", sqlml.ProgrammingError, "linear_reg or logistic_reg",
-          "boosted_tree_regressor")
-    fails(loaded, "SELECT * FROM ML.WEIGHTS(MODEL tw, STRUCT(1 AS standardize))", sqlml.ProgrammingError,
-          "standardize")
+    loaded.cursor().execute(
+        "CREATE MODEL tw OPTIONS(model_type='boosted_tree_regressor', input_label_cols=['y_reg']) "
+        "AS SELECT x1, y_reg FROM train"
+    )
+    fails(
+        loaded,
+        "SELECT * FROM ML.WEIGHTS(MODEL tw)",
+        sqlml.ProgrammingError,
+        "linear_reg or logistic_reg",
+        "boosted_tree_regressor",
+    )
+    fails(loaded, "SELECT * FROM ML.WEIGHTS(MODEL tw, STRUCT(1 AS standardize))", sqlml.ProgrammingError, "standardize")

@@ -56,8 +56,7 @@ def _edge_rows(booster: lgb.Booster, X: np.ndarray) -> np.ndarray:
 
 
 def _onnx_raw(booster: lgb.Booster, X: np.ndarray) -> np.ndarray:
-    session = ort.InferenceSession(booster_to_onnx(booster).SerializeToString(),
-                                   providers=["CPUExecutionProvider"])
+    session = ort.InferenceSession(booster_to_onnx(booster).SerializeToString(), providers=["CPUExecutionProvider"])
     return session.run(None, {"X": X})[0]
 
 

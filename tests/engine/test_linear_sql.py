@@ -15,13 +15,19 @@ STREAMED = "(SELECT * EXCLUDE (predicted_y_reg) FROM ML.PREDICT(MODEL anchor, TA
 @pytest.fixture
 def models(loaded):
     cur = loaded.cursor()
-    cur.execute("CREATE MODEL anchor OPTIONS(model_type='linear_reg', input_label_cols=['y_reg']) "
-                "AS SELECT x1, y_reg FROM train")
-    for name, label, options in [("reg", "y_reg", "model_type='linear_reg', l2_reg=1.0"),
-                                 ("bin", "y_bin", "model_type='logistic_reg'"),
-                                 ("multi", "y_multi", "model_type='logistic_reg', max_iterations=100")]:
-        cur.execute(f"CREATE MODEL {name} OPTIONS({options}, input_label_cols=['{label}']) "
-                    f"AS SELECT x1, x2, color, flag, {label} FROM train")
+    cur.execute(
+        "CREATE MODEL anchor OPTIONS(model_type='linear_reg', input_label_cols=['y_reg']) "
+        "AS SELECT x1, y_reg FROM train"
+    )
+    for name, label, options in [
+        ("reg", "y_reg", "model_type='linear_reg', l2_reg=1.0"),
+        ("bin", "y_bin", "model_type='logistic_reg'"),
+        ("multi", "y_multi", "model_type='logistic_reg', max_iterations=100"),
+    ]:
+        cur.execute(
+            f"CREATE MODEL {name} OPTIONS({options}, input_label_cols=['{label}']) "
+            f"AS SELECT x1, x2, color, flag, {label} FROM train"
+        )
     return loaded
 
 
@@ -31,14 +37,17 @@ def _predict(con, sql):
     return [d[0] for d in cur.description], cur.fetchall(), cur._cursor._views
 
 
-@pytest.mark.parametrize("model, extra", [("reg", ""), ("bin", ""), ("bin", ", STRUCT(0.8 AS threshold)"),
-                                          ("multi", "")])
+@pytest.mark.parametrize(
+    "model, extra", [("reg", ""), ("bin", ""), ("bin", ", STRUCT(0.8 AS threshold)"), ("multi", "")]
+)
 def test_compiled_sql_equals_the_streaming_path(models, model, extra):
-    compiled_cols, compiled, views = _predict(models, f"SELECT * FROM ML.PREDICT(MODEL {model}, TABLE test{extra}) "
-                                                      "ORDER BY id")
+    compiled_cols, compiled, views = _predict(
+        models, f"SELECT * FROM ML.PREDICT(MODEL {model}, TABLE test{extra}) ORDER BY id"
+    )
     assert views == []  # scored by DuckDB itself: no Arrow relation was registered
-    streamed_cols, streamed, views = _predict(models, f"SELECT * FROM ML.PREDICT(MODEL {model}, {STREAMED}{extra}) "
-                                                      "ORDER BY id")
+    streamed_cols, streamed, views = _predict(
+        models, f"SELECT * FROM ML.PREDICT(MODEL {model}, {STREAMED}{extra}) ORDER BY id"
+    )
     assert views  # the reference went through Python
     assert compiled_cols == streamed_cols
     for a, b in zip(compiled, streamed):
@@ -53,14 +62,18 @@ def test_compiled_sql_equals_the_streaming_path(models, model, extra):
 
 def test_compiled_sql_reports_nan_like_the_streaming_path(models):
     with pytest.raises(sqlml.DataError, match="column 'x2' has NaN or infinite"):
-        models.cursor().execute("SELECT count(*) FILTER (predicted_y_bin = 'yes') FROM ML.PREDICT(MODEL bin, "
-                                "(SELECT x1, CASE WHEN id = 7 THEN 'inf'::DOUBLE ELSE x2 END AS x2, color, flag FROM test))")
+        models.cursor().execute(
+            "SELECT count(*) FILTER (predicted_y_bin = 'yes') FROM ML.PREDICT(MODEL bin, "
+            "(SELECT x1, CASE WHEN id = 7 THEN 'inf'::DOUBLE ELSE x2 END AS x2, color, flag FROM test))"
+        )
 
 
 def test_types_sql_cannot_score_identically_fall_back_to_streaming(con):
     cur = con.cursor()
-    cur.execute("CREATE TABLE t AS SELECT range::DOUBLE AS x, TIME '10:00:00' + INTERVAL (range % 3) HOUR AS tm, "
-                "2.0 * range + (range % 3) AS label FROM range(60)")
+    cur.execute(
+        "CREATE TABLE t AS SELECT range::DOUBLE AS x, TIME '10:00:00' + INTERVAL (range % 3) HOUR AS tm, "
+        "2.0 * range + (range % 3) AS label FROM range(60)"
+    )
     cur.execute("CREATE MODEL m OPTIONS(model_type='linear_reg') AS SELECT * FROM t")
     columns, rows, views = _predict(con, "SELECT max(abs(predicted_label - label)) FROM ML.PREDICT(MODEL m, TABLE t)")
     assert views and rows[0][0] < 1e-9  # a TIME category streamed, and the fit is exact

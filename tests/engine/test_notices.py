@@ -14,12 +14,20 @@ import sqlml
 
 PENGUINS = Path(__file__).resolve().parents[2] / "sql_examples" / "data" / "penguins.csv"
 LOAD = f"CREATE TABLE p AS FROM read_csv('{PENGUINS}', nullstr = 'NA')"
-TRAIN = ("CREATE MODEL s OPTIONS(model_type='logistic_reg', input_label_cols=['species']{}) AS "
-         "SELECT * EXCLUDE (year) FROM p")
+TRAIN = (
+    "CREATE MODEL s OPTIONS(model_type='logistic_reg', input_label_cols=['species']{}) AS "
+    "SELECT * EXCLUDE (year) FROM p"
+)
 
 
-@pytest.mark.parametrize("split, held_out", [("", False), (", data_split_method='NO_SPLIT'", False),
-                                             (", data_split_method='RANDOM', data_split_eval_fraction=0.25", True)])
+@pytest.mark.parametrize(
+    "split, held_out",
+    [
+        ("", False),
+        (", data_split_method='NO_SPLIT'", False),
+        (", data_split_method='RANDOM', data_split_eval_fraction=0.25", True),
+    ],
+)
 def test_evaluate_says_when_its_metrics_come_from_training_rows(split, held_out):
     with sqlml.connect() as con:
         cur = con.cursor()
@@ -40,19 +48,32 @@ def test_evaluate_says_when_its_metrics_come_from_training_rows(split, held_out)
 
 
 def test_the_shell_prints_the_notice_after_the_result(tmp_path):
-    run = subprocess.run([sys.executable, "-m", "sqlml.cli", "-c", f"{LOAD}; {TRAIN.format('')}; "
-                          "SELECT round(accuracy, 2) AS accuracy FROM ML.EVALUATE(MODEL s)"],
-                         capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sqlml.cli",
+            "-c",
+            f"{LOAD}; {TRAIN.format('')}; SELECT round(accuracy, 2) AS accuracy FROM ML.EVALUATE(MODEL s)",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
     assert run.returncode == 0, run.stderr
     assert "accuracy" in run.stdout and run.stderr.startswith("Notice: model main.s version 1 held no rows out")
 
 
-@pytest.mark.parametrize("model_type, label, warned", [
-    ("boosted_tree_classifier", "body_mass_g", "model_type='boosted_tree_regressor'"),
-    ("logistic_reg", "mass_band", "model_type='linear_reg'"),
-    ("boosted_tree_classifier", "species", None),  # a string label: its values are classes
-    ("logistic_reg", "year", None),  # three numeric values
-])
+@pytest.mark.parametrize(
+    "model_type, label, warned",
+    [
+        ("boosted_tree_classifier", "body_mass_g", "model_type='boosted_tree_regressor'"),
+        ("logistic_reg", "mass_band", "model_type='linear_reg'"),
+        ("boosted_tree_classifier", "species", None),  # a string label: its values are classes
+        ("logistic_reg", "year", None),  # three numeric values
+    ],
+)
 def test_a_classifier_on_a_label_with_hundreds_of_numbers_is_warned_about(model_type, label, warned):
     """(issue 19, item 8) body_mass_g trained silently as a 94-class problem."""
     with sqlml.connect() as con:
@@ -60,8 +81,10 @@ def test_a_classifier_on_a_label_with_hundreds_of_numbers_is_warned_about(model_
         cur.execute(LOAD)
         cur.execute("ALTER TABLE p ADD COLUMN mass_band INTEGER; UPDATE p SET mass_band = body_mass_g // 150")
         distinct = cur.execute(f"SELECT count(DISTINCT {label}) FROM p").fetchone()[0]
-        cur.execute(f"CREATE MODEL c OPTIONS(model_type='{model_type}', input_label_cols=['{label}'], max_iterations=2) "
-                    "AS SELECT * FROM p")
+        cur.execute(
+            f"CREATE MODEL c OPTIONS(model_type='{model_type}', input_label_cols=['{label}'], max_iterations=2) "
+            "AS SELECT * FROM p"
+        )
         created = cur.messages
         described = cur.execute("DESCRIBE MODEL c").messages
     if warned is None:

@@ -25,8 +25,10 @@ def database(tmp_path_factory):
     """A file with table t (x, owner, y, day) and a linear model m on it."""
     path = str(tmp_path_factory.mktemp("params") / "p.duckdb")
     with sqlml.connect(path) as con:
-        con.execute(f"CREATE TABLE t AS SELECT range::DOUBLE AS x, 'u' || range AS owner, range % 7 AS y, "
-                    f"DATE '2024-01-01' + range::INTEGER AS day FROM range({ROWS})")
+        con.execute(
+            f"CREATE TABLE t AS SELECT range::DOUBLE AS x, 'u' || range AS owner, range % 7 AS y, "
+            f"DATE '2024-01-01' + range::INTEGER AS day FROM range({ROWS})"
+        )
         con.execute("CREATE MODEL m OPTIONS(model_type='linear_reg', input_label_cols=['y']) AS SELECT x, y FROM t")
         con.commit()
     return path
@@ -44,7 +46,9 @@ def plain_count(database: str, where: str, params) -> int:
         return reference.execute(f"SELECT count(*) FROM t WHERE {where}", params).fetchone()[0]
 
 
-@pytest.mark.parametrize("params", [[-5, "u20"], [-5, "\nOR true --"], [-5, "' OR '1'='1"], [-5, "u20'; DROP TABLE t; --"]])
+@pytest.mark.parametrize(
+    "params", [[-5, "u20"], [-5, "\nOR true --"], [-5, "' OR '1'='1"], [-5, "u20'; DROP TABLE t; --"]]
+)
 def test_a_negative_number_or_a_comment_marker_stays_a_value(con, database, params):
     """`10-?` with -5 was spliced into `10--5`, which starts a comment (39 rows where DuckDB gives 1)."""
     where = "x > 10-? AND owner = ?"
@@ -54,8 +58,10 @@ def test_a_negative_number_or_a_comment_marker_stays_a_value(con, database, para
 
 
 def test_parameters_in_the_outer_query_and_the_input_query(con, database):
-    got = con.execute("SELECT count(*) FROM ML.PREDICT(MODEL m, (SELECT * FROM t WHERE x < ?)) "
-                      "WHERE predicted_y > ? AND owner <> ?", [30, -1e9, "--"]).fetchone()[0]
+    got = con.execute(
+        "SELECT count(*) FROM ML.PREDICT(MODEL m, (SELECT * FROM t WHERE x < ?)) WHERE predicted_y > ? AND owner <> ?",
+        [30, -1e9, "--"],
+    ).fetchone()[0]
     assert got == plain_count(database, "x < ?", [30])
 
 
@@ -69,19 +75,35 @@ def test_a_float_parameter_keeps_its_type(con):
 
 def test_numbered_and_named_parameters(con, database):
     query = "SELECT count(*) FROM ML.PREDICT(MODEL m, (SELECT * FROM t WHERE x >= {} AND x < {}))"
-    assert con.execute(query.format("$2", "$1"), [20, 5]).fetchone()[0] == plain_count(database, "x >= 5 AND x < 20", [])
+    assert con.execute(query.format("$2", "$1"), [20, 5]).fetchone()[0] == plain_count(
+        database, "x >= 5 AND x < 20", []
+    )
     assert con.execute(query.format("$lo", "$hi"), {"lo": 5, "hi": 20}).fetchone()[0] == 15
 
 
-@pytest.mark.parametrize("sql, part", [
-    ("SELECT * FROM ML.PREDICT(MODEL m, TABLE t, STRUCT(? AS threshold))", "ML.PREDICT: a parameter cannot stand in its STRUCT"),
-    ("SELECT * FROM ML.ROC_CURVE(MODEL m, TABLE t, [?, 0.5])", "ML.ROC_CURVE: a parameter cannot stand in its list of values"),
-    ("CREATE MODEL m2 OPTIONS(model_type='linear_reg', input_label_cols=['y']) AS SELECT x, y FROM t WHERE x > ?",
-     "CREATE MODEL takes no parameters"),
-    ("CREATE MODEL m2 OPTIONS(model_type=?, input_label_cols=['y']) AS SELECT x, y FROM t", "CREATE MODEL takes no parameters"),
-    ("EXPORT MODEL m OPTIONS(uri=?)", "EXPORT MODEL takes no parameters"),
-    ("ALTER MODEL m SET OPTIONS(description=?)", "ALTER MODEL takes no parameters"),
-])
+@pytest.mark.parametrize(
+    "sql, part",
+    [
+        (
+            "SELECT * FROM ML.PREDICT(MODEL m, TABLE t, STRUCT(? AS threshold))",
+            "ML.PREDICT: a parameter cannot stand in its STRUCT",
+        ),
+        (
+            "SELECT * FROM ML.ROC_CURVE(MODEL m, TABLE t, [?, 0.5])",
+            "ML.ROC_CURVE: a parameter cannot stand in its list of values",
+        ),
+        (
+            "CREATE MODEL m2 OPTIONS(model_type='linear_reg', input_label_cols=['y']) AS SELECT x, y FROM t WHERE x > ?",
+            "CREATE MODEL takes no parameters",
+        ),
+        (
+            "CREATE MODEL m2 OPTIONS(model_type=?, input_label_cols=['y']) AS SELECT x, y FROM t",
+            "CREATE MODEL takes no parameters",
+        ),
+        ("EXPORT MODEL m OPTIONS(uri=?)", "EXPORT MODEL takes no parameters"),
+        ("ALTER MODEL m SET OPTIONS(description=?)", "ALTER MODEL takes no parameters"),
+    ],
+)
 def test_a_parameter_where_no_value_can_be_bound_is_refused(con, sql, part):
     before = con.execute("SELECT * FROM sqlml.model_versions ORDER BY ALL").fetchall()
     with pytest.raises(sqlml.ProgrammingError, match=part):
@@ -109,15 +131,29 @@ def test_random_values_select_what_plain_duckdb_selects(con, database, number, t
     would infer a mistyped value's type from the column, sqlml keeps Python's.)"""
     where = "x > 10-? AND (owner = ? OR ?::VARCHAR IS NULL OR x < 5)"
     params = [number, text, text]
-    got = con.execute(f"SELECT count(*), sum(x) FROM ML.PREDICT(MODEL m, (SELECT * FROM t WHERE {where})) "
-                      "WHERE ? IS NOT NULL", params + [text]).fetchone()
+    got = con.execute(
+        f"SELECT count(*), sum(x) FROM ML.PREDICT(MODEL m, (SELECT * FROM t WHERE {where})) WHERE ? IS NOT NULL",
+        params + [text],
+    ).fetchone()
     with duckdb.connect(database) as reference:
         want = reference.execute(f"SELECT count(*), sum(x) FROM t WHERE {where}", params).fetchone()
     assert got == want
 
 
-@pytest.mark.parametrize("value", [None, True, 2**70, decimal.Decimal("1.25"), b"\x00'\xff", datetime.date(2020, 1, 2),
-                                   datetime.datetime(2020, 1, 2, 3, 4), "it's", math.pi])
+@pytest.mark.parametrize(
+    "value",
+    [
+        None,
+        True,
+        2**70,
+        decimal.Decimal("1.25"),
+        b"\x00'\xff",
+        datetime.date(2020, 1, 2),
+        datetime.datetime(2020, 1, 2, 3, 4),
+        "it's",
+        math.pi,
+    ],
+)
 def test_each_python_type_binds_as_in_plain_duckdb(con, value):
     got = con.execute("SELECT v, typeof(v) FROM ML.PREDICT(MODEL m, (SELECT 1.0 AS x, ? AS v))", [value]).fetchall()
     with duckdb.connect() as reference:

@@ -15,8 +15,9 @@ PROBE = Path(__file__).with_name("memory_probe.py")
 @pytest.mark.slow
 @pytest.mark.parametrize("model_type", ["linear_reg", "boosted_tree_regressor"])
 def test_predict_over_5m_rows_adds_under_300_mb(model_type, tmp_path):
-    out = subprocess.run([sys.executable, str(PROBE), model_type, "5000000", str(tmp_path)],
-                         capture_output=True, text=True, check=True).stdout.split()
+    out = subprocess.run(
+        [sys.executable, str(PROBE), model_type, "5000000", str(tmp_path)], capture_output=True, text=True, check=True
+    ).stdout.split()
     baseline, peak, rows = float(out[0]), float(out[1]), int(out[2])
     assert rows == 5_000_000
     assert peak - baseline < 300, f"peak RSS grew by {peak - baseline:.0f} MB"
@@ -40,6 +41,7 @@ def test_model_created_in_a_file_predicts_from_a_new_process(tmp_path):
             print(cur.fetchone()[0])
     """
     subprocess.run([sys.executable, "-c", textwrap.dedent(create)], check=True)
-    result = subprocess.run([sys.executable, "-c", textwrap.dedent(predict)], capture_output=True, text=True,
-                            check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(predict)], capture_output=True, text=True, check=True
+    )
     assert float(result.stdout) == pytest.approx(35.0)  # 3 * 10 + 5, fitted exactly by least squares

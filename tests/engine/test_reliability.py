@@ -30,8 +30,9 @@ def database(tmp_path):
 
 def _kill_at(path: str, stop: str) -> None:
     """Run the writer until it holds at `stop` (crash_writer.py), then SIGKILL it there."""
-    with subprocess.Popen([sys.executable, str(WRITER), path, stop], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                          text=True) as process:
+    with subprocess.Popen(
+        [sys.executable, str(WRITER), path, stop], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    ) as process:
         try:
             line = process.stdout.readline()
             assert line.strip() == "HOLDING", f"the writer did not hold at {stop!r}: {line!r}"
@@ -68,13 +69,16 @@ def test_replace_while_predicting_gives_whole_versions(con, monkeypatch):
     another predicts with both: every result is entirely one version's, and no error is raised. Input
     batches are small, so a streamed result spans many batches."""
     from sqlml.engine import context
+
     monkeypatch.setattr(context, "MIN_BATCH_ROWS", 128)
     monkeypatch.setattr(context, "MAX_BATCH_ROWS", 128)
     cur = con.cursor()
     cur.execute("CREATE TABLE t AS SELECT (range + 1)::DOUBLE AS x FROM range(2000)")
-    create = {"m": "CREATE OR REPLACE MODEL m OPTIONS(model_type='linear_reg') AS SELECT x, {f} * x AS label FROM t",
-              "g": "CREATE OR REPLACE MODEL g OPTIONS(model_type='boosted_tree_regressor', max_iterations=3) "
-                   "AS SELECT x, {f}.0 AS label FROM t"}
+    create = {
+        "m": "CREATE OR REPLACE MODEL m OPTIONS(model_type='linear_reg') AS SELECT x, {f} * x AS label FROM t",
+        "g": "CREATE OR REPLACE MODEL g OPTIONS(model_type='boosted_tree_regressor', max_iterations=3) "
+        "AS SELECT x, {f}.0 AS label FROM t",
+    }
     for statement in create.values():
         cur.execute(statement.format(f=1))
     failures, seen, done = [], set(), threading.Event()
@@ -94,10 +98,14 @@ def test_replace_while_predicting_gives_whole_versions(con, monkeypatch):
         reader = con.cursor()
         try:
             while not done.is_set():
-                linear = {round(r[0], 6) for r in reader.execute(
-                    "SELECT predicted_label / x FROM ML.PREDICT(MODEL m, TABLE t)").fetchall()}
-                trees = {round(r[0], 6) for r in reader.execute(
-                    "SELECT predicted_label FROM ML.PREDICT(MODEL g, TABLE t)").fetchall()}
+                linear = {
+                    round(r[0], 6)
+                    for r in reader.execute("SELECT predicted_label / x FROM ML.PREDICT(MODEL m, TABLE t)").fetchall()
+                }
+                trees = {
+                    round(r[0], 6)
+                    for r in reader.execute("SELECT predicted_label FROM ML.PREDICT(MODEL g, TABLE t)").fetchall()
+                }
                 assert len(linear) == 1 and len(trees) == 1, (linear, trees)  # one whole version each
                 seen.update(linear | trees)
         except BaseException as exc:  # noqa: BLE001

@@ -15,8 +15,12 @@ from sqlml.engine.functions.registry import ML_FUNCTIONS
 from tests.engine.reference import fails
 
 # one small model per task, and its model_type
-MODELS = {"regression": ("lin", "linear_reg"), "classification": ("cls", "logistic_reg"),
-          "clustering": ("km", "kmeans"), "dimensionality_reduction": ("p", "pca")}
+MODELS = {
+    "regression": ("lin", "linear_reg"),
+    "classification": ("cls", "logistic_reg"),
+    "clustering": ("km", "kmeans"),
+    "dimensionality_reduction": ("p", "pca"),
+}
 VALID = {float: "0.1", int: "1", bool: "TRUE", str: "'b'", list: "[1]"}  # a value of each parameter type
 WRONG = {float: "'a'", int: "'a'", bool: "'a'", str: "1", list: "1"}  # and one of another type
 TYPE_TEXT = {float: "a number", int: "an integer", bool: "TRUE or FALSE", str: "a string", list: "a list"}
@@ -26,8 +30,10 @@ TYPE_TEXT = {float: "a number", int: "an integer", bool: "TRUE or FALSE", str: "
 def models():
     con = sqlml.connect()
     cur = con.cursor()
-    cur.execute("CREATE TABLE t AS SELECT i::DOUBLE AS x1, (i * 7 % 11)::DOUBLE AS x2, (i * 3 % 5)::DOUBLE AS y, "
-                "CASE WHEN i % 2 = 0 THEN 'u' ELSE 'v' END AS b FROM range(40) r(i)")
+    cur.execute(
+        "CREATE TABLE t AS SELECT i::DOUBLE AS x1, (i * 7 % 11)::DOUBLE AS x2, (i * 3 % 5)::DOUBLE AS y, "
+        "CASE WHEN i % 2 = 0 THEN 'u' ELSE 'v' END AS b FROM range(40) r(i)"
+    )
     for name, model_type in MODELS.values():
         label = {"lin": ", input_label_cols=['y']", "cls": ", input_label_cols=['b']"}.get(name, "")
         columns = "x1, x2" + {"lin": ", y", "cls": ", b"}.get(name, "")
@@ -37,8 +43,13 @@ def models():
     con.close()
 
 
-def _call(name: str, model: str | None = None, data: bool | None = None, struct: dict[str, str] | None = None,
-          values: str = "") -> str:
+def _call(
+    name: str,
+    model: str | None = None,
+    data: bool | None = None,
+    struct: dict[str, str] | None = None,
+    values: str = "",
+) -> str:
     """SELECT * FROM ML.<name>(...) with its required arguments, unless told otherwise: `model` (default one
     whose task the function takes), `data` (TABLE t or not), STRUCT fields {name: value}, a list of values."""
     signature = ML_FUNCTIONS[name]
@@ -61,30 +72,58 @@ def _cases():
         wrong = [(m, t) for task, (m, t) in MODELS.items() if task not in (signature.tasks or MODELS)]
         if wrong:
             model, model_type = wrong[0]
-            yield (f"{name}-task", _call(name, model), sqlml.NotSupportedError,
-                   [f"{fn} takes ", f" models; model main.{model} is a {model_type}"])
+            yield (
+                f"{name}-task",
+                _call(name, model),
+                sqlml.NotSupportedError,
+                [f"{fn} takes ", f" models; model main.{model} is a {model_type}"],
+            )
         if signature.tasks is not None and signature.input == "required":
             yield f"{name}-no-input", _call(name, data=False), sqlml.ProgrammingError, [f"{fn} needs input data: {fn}("]
         if signature.input == "refused":
             yield f"{name}-input", _call(name, data=True), sqlml.ProgrammingError, [f"{fn} takes a model only: {fn}("]
         if signature.tasks is None and signature.second_input == "refused":
-            yield (f"{name}-second-input", _call(name).replace("(TABLE t", "(TABLE t, TABLE t"),
-                   sqlml.ProgrammingError, [f"{fn} takes one input: {fn}("])
+            yield (
+                f"{name}-second-input",
+                _call(name).replace("(TABLE t", "(TABLE t, TABLE t"),
+                sqlml.ProgrammingError,
+                [f"{fn} takes one input: {fn}("],
+            )
         if signature.second_input == "required":
-            yield (f"{name}-no-second-input", _call(name).replace("(TABLE t, TABLE t", "(TABLE t"),
-                   sqlml.ProgrammingError, [f"{fn} needs second input data: {fn}("])
+            yield (
+                f"{name}-no-second-input",
+                _call(name).replace("(TABLE t, TABLE t", "(TABLE t"),
+                sqlml.ProgrammingError,
+                [f"{fn} needs second input data: {fn}("],
+            )
         if not signature.values:
-            yield (f"{name}-values", _call(name, values="[0.5]"), sqlml.ProgrammingError,
-                   [f"{fn} takes no list of values; only ML.ROC_CURVE does"])
+            yield (
+                f"{name}-values",
+                _call(name, values="[0.5]"),
+                sqlml.ProgrammingError,
+                [f"{fn} takes no list of values; only ML.ROC_CURVE does"],
+            )
         if not signature.params:
-            yield (f"{name}-unknown", _call(name, struct={"nope": "1"}), sqlml.ProgrammingError,
-                   [f"{fn} has no parameter 'nope'", "Valid parameters: none"])
+            yield (
+                f"{name}-unknown",
+                _call(name, struct={"nope": "1"}),
+                sqlml.ProgrammingError,
+                [f"{fn} has no parameter 'nope'", "Valid parameters: none"],
+            )
             continue
         first, spec = next(iter(signature.params.items()))
-        yield (f"{name}-typo", _call(name, struct={first[:-1]: VALID[spec.kind]}), sqlml.ProgrammingError,
-               [f"{fn} has no parameter '{first[:-1]}'. Did you mean \"{first}\"?", f"Valid parameters: {first}"])
-        yield (f"{name}-type", _call(name, struct={first: WRONG[spec.kind]}), sqlml.ProgrammingError,
-               [f"{fn} parameter {first} must be {TYPE_TEXT[spec.kind]}, got "])
+        yield (
+            f"{name}-typo",
+            _call(name, struct={first[:-1]: VALID[spec.kind]}),
+            sqlml.ProgrammingError,
+            [f"{fn} has no parameter '{first[:-1]}'. Did you mean \"{first}\"?", f"Valid parameters: {first}"],
+        )
+        yield (
+            f"{name}-type",
+            _call(name, struct={first: WRONG[spec.kind]}),
+            sqlml.ProgrammingError,
+            [f"{fn} parameter {first} must be {TYPE_TEXT[spec.kind]}, got "],
+        )
 
 
 CASES = list(_cases())
@@ -95,20 +134,39 @@ def test_a_call_that_does_not_fit_the_signature_fails_alike_and_changes_nothing(
     fails(models, sql, error, *fragments)
 
 
-@pytest.mark.parametrize(("sql", "fragments"), [
-    ("SELECT * FROM ML.DETECT_ANOMALIES(MODEL km, TABLE t)",
-     ["ML.DETECT_ANOMALIES needs STRUCT(<value> AS contamination): the share of the training rows"]),
-    ("SELECT * FROM ML.DETECT_ANOMALIES(MODEL km, TABLE t, STRUCT(0.6 AS contamination))",
-     ["ML.DETECT_ANOMALIES parameter contamination must be in [0, 0.5], got 0.6"]),
-    ("SELECT * FROM ML.EXPLAIN_PREDICT(MODEL lin, TABLE t, STRUCT(1 AS num_permutations))",
-     ["ML.EXPLAIN_PREDICT parameter num_permutations must be at least 2, got 1"]),
-    ("SELECT * FROM ML.ERROR_SLICES(MODEL lin, TABLE t, STRUCT(0 AS alpha))",
-     ["ML.ERROR_SLICES parameter alpha must be in (0, 1), got 0.0"]),
-    ("SELECT * FROM ML.MODEL_CARD(MODEL lin, STRUCT('PDF' AS format))",
-     ["ML.MODEL_CARD parameter format must be 'markdown' or 'html', got 'PDF'"]),
-    ("SELECT * FROM ML.VERSIONS(MODEL lin VERSION 1)", ["ML.VERSIONS takes no model version: ML.VERSIONS(MODEL m)"]),
-    ("SELECT * FROM ML.PREDICTS(MODEL lin, TABLE t)", ["unknown function ML.PREDICTS.", 'Did you mean "ML.PREDICT"?']),
-])
+@pytest.mark.parametrize(
+    ("sql", "fragments"),
+    [
+        (
+            "SELECT * FROM ML.DETECT_ANOMALIES(MODEL km, TABLE t)",
+            ["ML.DETECT_ANOMALIES needs STRUCT(<value> AS contamination): the share of the training rows"],
+        ),
+        (
+            "SELECT * FROM ML.DETECT_ANOMALIES(MODEL km, TABLE t, STRUCT(0.6 AS contamination))",
+            ["ML.DETECT_ANOMALIES parameter contamination must be in [0, 0.5], got 0.6"],
+        ),
+        (
+            "SELECT * FROM ML.EXPLAIN_PREDICT(MODEL lin, TABLE t, STRUCT(1 AS num_permutations))",
+            ["ML.EXPLAIN_PREDICT parameter num_permutations must be at least 2, got 1"],
+        ),
+        (
+            "SELECT * FROM ML.ERROR_SLICES(MODEL lin, TABLE t, STRUCT(0 AS alpha))",
+            ["ML.ERROR_SLICES parameter alpha must be in (0, 1), got 0.0"],
+        ),
+        (
+            "SELECT * FROM ML.MODEL_CARD(MODEL lin, STRUCT('PDF' AS format))",
+            ["ML.MODEL_CARD parameter format must be 'markdown' or 'html', got 'PDF'"],
+        ),
+        (
+            "SELECT * FROM ML.VERSIONS(MODEL lin VERSION 1)",
+            ["ML.VERSIONS takes no model version: ML.VERSIONS(MODEL m)"],
+        ),
+        (
+            "SELECT * FROM ML.PREDICTS(MODEL lin, TABLE t)",
+            ["unknown function ML.PREDICTS.", 'Did you mean "ML.PREDICT"?'],
+        ),
+    ],
+)
 def test_bounds_choices_and_required_parameters_share_one_wording(models, sql, fragments):
     fails(models, sql, sqlml.ProgrammingError, *fragments)
 

@@ -71,8 +71,10 @@ def _check(con, model: str, rows: list[dict], label: str, regression: bool, stru
         cur.execute(f"SELECT count(*) FROM test WHERE {row['slice']} AND {label} IS NOT NULL")
         assert cur.fetchone()[0] == row["size"]
         assert row["num_features"] == len(set(re.findall(r'"(\w+)"', row["slice"])))
-        cur.execute(f"SELECT {label}, predicted_{label}, coalesce(({row['slice']}), FALSE) "
-                    f"FROM ML.PREDICT(MODEL {model}, TABLE test{struct}) WHERE {label} IS NOT NULL")
+        cur.execute(
+            f"SELECT {label}, predicted_{label}, coalesce(({row['slice']}), FALSE) "
+            f"FROM ML.PREDICT(MODEL {model}, TABLE test{struct}) WHERE {label} IS NOT NULL"
+        )
         y, predicted, inside = map(np.array, zip(*cur.fetchall()))
         inside = inside.astype(bool)
         loss = np.abs(y - predicted) if regression else (y != predicted).astype(float)
@@ -89,10 +91,16 @@ def _check(con, model: str, rows: list[dict], label: str, regression: bool, stru
 @pytest.mark.parametrize("family", ["linear", "boosted_tree"])
 def test_the_planted_slice_ranks_first(planted, family):
     con, regression, truth = planted
-    kind = {("linear", False): "logistic_reg", ("linear", True): "linear_reg",
-            ("boosted_tree", False): "boosted_tree_classifier", ("boosted_tree", True): "boosted_tree_regressor"}
-    con.cursor().execute(f"CREATE MODEL m OPTIONS(model_type='{kind[family, regression]}', input_label_cols=['y']) "
-                         "AS SELECT region, age, x1, x2, y FROM train")
+    kind = {
+        ("linear", False): "logistic_reg",
+        ("linear", True): "linear_reg",
+        ("boosted_tree", False): "boosted_tree_classifier",
+        ("boosted_tree", True): "boosted_tree_regressor",
+    }
+    con.cursor().execute(
+        f"CREATE MODEL m OPTIONS(model_type='{kind[family, regression]}', input_label_cols=['y']) "
+        "AS SELECT region, age, x1, x2, y FROM train"
+    )
     rows = _slices(con, "SELECT * FROM ML.ERROR_SLICES(MODEL m, TABLE test)")
     assert _ids(con, rows[0]["slice"]) == _ids(con, truth)
     assert len(rows) <= 10
@@ -101,19 +109,25 @@ def test_the_planted_slice_ranks_first(planted, family):
 
 def test_parameters_shape_the_search(planted):
     con, regression, truth = planted
-    con.cursor().execute(f"CREATE MODEL m OPTIONS(model_type='{'linear_reg' if regression else 'logistic_reg'}', "
-                         "input_label_cols=['y']) AS SELECT region, age, x1, x2, y FROM train")
+    con.cursor().execute(
+        f"CREATE MODEL m OPTIONS(model_type='{'linear_reg' if regression else 'logistic_reg'}', "
+        "input_label_cols=['y']) AS SELECT region, age, x1, x2, y FROM train"
+    )
     single = _slices(con, "SELECT * FROM ML.ERROR_SLICES(MODEL m, TABLE test, STRUCT(1 AS max_features))")
     assert {r["num_features"] for r in single} == {1}
     _check(con, "m", single, "y", regression)
-    rows = _slices(con, "SELECT * FROM ML.ERROR_SLICES(MODEL m, TABLE test, STRUCT(3 AS max_features, "
-                        "0.5 AS alpha, 50 AS min_size, 4 AS max_slices))")
+    rows = _slices(
+        con,
+        "SELECT * FROM ML.ERROR_SLICES(MODEL m, TABLE test, STRUCT(3 AS max_features, "
+        "0.5 AS alpha, 50 AS min_size, 4 AS max_slices))",
+    )
     assert len(rows) == 4 and min(r["size"] for r in rows) >= 50
     _check(con, "m", rows, "y", regression)
     # a min_size above the planted slice's size leaves it out
     min_size = len(_ids(con, truth)) + 1
-    large = _slices(con, f"SELECT * FROM ML.ERROR_SLICES(MODEL m, TABLE test, STRUCT({min_size} AS min_size, "
-                         "100 AS max_slices))")
+    large = _slices(
+        con, f"SELECT * FROM ML.ERROR_SLICES(MODEL m, TABLE test, STRUCT({min_size} AS min_size, 100 AS max_slices))"
+    )
     assert large and min(r["size"] for r in large) >= min_size
 
 
@@ -122,7 +136,8 @@ def test_transform_model_slices_its_raw_columns(planted):
     con.cursor().execute(
         f"CREATE MODEL t TRANSFORM(ML.STANDARD_SCALER(age) OVER () AS age_scaled, region, x1, x2, y) "
         f"OPTIONS(model_type='{'linear_reg' if regression else 'logistic_reg'}', input_label_cols=['y']) "
-        "AS SELECT region, age, x1, x2, y FROM train")
+        "AS SELECT region, age, x1, x2, y FROM train"
+    )
     rows = _slices(con, "SELECT * FROM ML.ERROR_SLICES(MODEL t, (SELECT * FROM test))")
     assert _ids(con, rows[0]["slice"]) == _ids(con, truth)
     _check(con, "t", rows, "y", regression)
@@ -132,23 +147,37 @@ WRONG = "color IS NULL OR x2 IS NULL OR (NOT flag AND id % 3 = 0)"
 
 
 @pytest.mark.filterwarnings("ignore:Precision loss occurred")  # scipy, on slices whose losses are all 1
-@pytest.mark.parametrize("label, model_type, wrong, threshold, planted", [
-    ("y_bin", "logistic_reg", "CASE y_bin WHEN 'yes' THEN 'no' ELSE 'yes' END", 0.4,
-     ["color IS NULL", "x2 IS NULL", "NOT flag"]),
-    ("y_reg", "boosted_tree_regressor", "y_reg + 5", None, ["color IS NULL", "x2 IS NULL", "NOT flag"]),
-    # a shifted class is not always an error (the model may have been wrong), nor is flag's third significant
-    ("y_multi", "logistic_reg", "(y_multi + 1) % 3", None, ["x2 IS NULL"])])
+@pytest.mark.parametrize(
+    "label, model_type, wrong, threshold, planted",
+    [
+        (
+            "y_bin",
+            "logistic_reg",
+            "CASE y_bin WHEN 'yes' THEN 'no' ELSE 'yes' END",
+            0.4,
+            ["color IS NULL", "x2 IS NULL", "NOT flag"],
+        ),
+        ("y_reg", "boosted_tree_regressor", "y_reg + 5", None, ["color IS NULL", "x2 IS NULL", "NOT flag"]),
+        # a shifted class is not always an error (the model may have been wrong), nor is flag's third significant
+        ("y_multi", "logistic_reg", "(y_multi + 1) % 3", None, ["x2 IS NULL"]),
+    ],
+)
 def test_null_and_bool_slices(loaded, label, model_type, wrong, threshold, planted):
     """The shared dataset (NULL numbers and strings, a bool) with wrong labels where color or x2 is NULL and
     in a third of the rows with flag FALSE; some labels NULL."""
     cur = loaded.cursor()
     cur.execute(f"UPDATE test SET {label} = {wrong} WHERE {WRONG}")
     cur.execute(f"UPDATE test SET {label} = NULL WHERE id % 10 = 0")
-    cur.execute(f"CREATE MODEL s OPTIONS(model_type='{model_type}', input_label_cols=['{label}']) "
-                f"AS SELECT x1, x2, color, flag, {label} FROM train")
+    cur.execute(
+        f"CREATE MODEL s OPTIONS(model_type='{model_type}', input_label_cols=['{label}']) "
+        f"AS SELECT x1, x2, color, flag, {label} FROM train"
+    )
     extra = "" if threshold is None else f", {threshold} AS threshold"
-    rows = _slices(loaded, "SELECT * FROM ML.ERROR_SLICES(MODEL s, TABLE test, STRUCT(3 AS max_features, "
-                           f"5 AS min_size, 50 AS max_slices{extra}))")
+    rows = _slices(
+        loaded,
+        "SELECT * FROM ML.ERROR_SLICES(MODEL s, TABLE test, STRUCT(3 AS max_features, "
+        f"5 AS min_size, 50 AS max_slices{extra}))",
+    )
     found = [_ids(loaded, f"({r['slice']}) AND {label} IS NOT NULL") for r in rows]
     for where in planted:
         assert _ids(loaded, f"{where} AND {label} IS NOT NULL") in found, where
@@ -157,39 +186,70 @@ def test_null_and_bool_slices(loaded, label, model_type, wrong, threshold, plant
 
 def test_no_significant_slice_is_an_empty_result(loaded):
     cur = loaded.cursor()
-    cur.execute("CREATE MODEL s OPTIONS(model_type='linear_reg', input_label_cols=['y_reg']) "
-                "AS SELECT x1, x2, color, flag, y_reg FROM train")
+    cur.execute(
+        "CREATE MODEL s OPTIONS(model_type='linear_reg', input_label_cols=['y_reg']) "
+        "AS SELECT x1, x2, color, flag, y_reg FROM train"
+    )
     assert _slices(loaded, "SELECT * FROM ML.ERROR_SLICES(MODEL s, (SELECT * FROM test LIMIT 40))") == []
 
 
 BAD = [
-    ("ML.ERROR_SLICES(MODEL c, (SELECT x1, x2, color, flag FROM test))", sqlml.ProgrammingError,
-     ["ML.ERROR_SLICES input has no label column 'y_bin'"]),
+    (
+        "ML.ERROR_SLICES(MODEL c, (SELECT x1, x2, color, flag FROM test))",
+        sqlml.ProgrammingError,
+        ["ML.ERROR_SLICES input has no label column 'y_bin'"],
+    ),
     ("ML.ERROR_SLICES(MODEL c)", sqlml.ProgrammingError, ["ML.ERROR_SLICES needs input data"]),
-    ("ML.ERROR_SLICES(MODEL c, TABLE test, STRUCT(0 AS max_features))", sqlml.ProgrammingError,
-     ["ML.ERROR_SLICES", "max_features", "got 0"]),
-    ("ML.ERROR_SLICES(MODEL c, TABLE test, STRUCT(4 AS max_features))", sqlml.ProgrammingError,
-     ["ML.ERROR_SLICES", "max_features", "got 4"]),
-    ("ML.ERROR_SLICES(MODEL c, TABLE test, STRUCT(0 AS min_size))", sqlml.ProgrammingError,
-     ["ML.ERROR_SLICES", "min_size", "at least 1"]),
-    ("ML.ERROR_SLICES(MODEL c, TABLE test, STRUCT(0 AS max_slices))", sqlml.ProgrammingError,
-     ["ML.ERROR_SLICES", "max_slices", "at least 1"]),
-    ("ML.ERROR_SLICES(MODEL c, TABLE test, STRUCT(1 AS alpha))", sqlml.ProgrammingError,
-     ["ML.ERROR_SLICES", "alpha", "in (0, 1)"]),
-    ("ML.ERROR_SLICES(MODEL c, TABLE test, STRUCT(2 AS max_size))", sqlml.ProgrammingError,
-     ["ML.ERROR_SLICES has no parameter 'max_size'"]),
-    ("ML.ERROR_SLICES(MODEL c, TABLE test, STRUCT(1.5 AS threshold))", sqlml.ProgrammingError,
-     ["threshold must be in [0, 1]"]),
-    ("ML.ERROR_SLICES(MODEL k, TABLE test)", sqlml.NotSupportedError,
-     ["ML.ERROR_SLICES takes regression and classification models", "main.k", "kmeans"]),
+    (
+        "ML.ERROR_SLICES(MODEL c, TABLE test, STRUCT(0 AS max_features))",
+        sqlml.ProgrammingError,
+        ["ML.ERROR_SLICES", "max_features", "got 0"],
+    ),
+    (
+        "ML.ERROR_SLICES(MODEL c, TABLE test, STRUCT(4 AS max_features))",
+        sqlml.ProgrammingError,
+        ["ML.ERROR_SLICES", "max_features", "got 4"],
+    ),
+    (
+        "ML.ERROR_SLICES(MODEL c, TABLE test, STRUCT(0 AS min_size))",
+        sqlml.ProgrammingError,
+        ["ML.ERROR_SLICES", "min_size", "at least 1"],
+    ),
+    (
+        "ML.ERROR_SLICES(MODEL c, TABLE test, STRUCT(0 AS max_slices))",
+        sqlml.ProgrammingError,
+        ["ML.ERROR_SLICES", "max_slices", "at least 1"],
+    ),
+    (
+        "ML.ERROR_SLICES(MODEL c, TABLE test, STRUCT(1 AS alpha))",
+        sqlml.ProgrammingError,
+        ["ML.ERROR_SLICES", "alpha", "in (0, 1)"],
+    ),
+    (
+        "ML.ERROR_SLICES(MODEL c, TABLE test, STRUCT(2 AS max_size))",
+        sqlml.ProgrammingError,
+        ["ML.ERROR_SLICES has no parameter 'max_size'"],
+    ),
+    (
+        "ML.ERROR_SLICES(MODEL c, TABLE test, STRUCT(1.5 AS threshold))",
+        sqlml.ProgrammingError,
+        ["threshold must be in [0, 1]"],
+    ),
+    (
+        "ML.ERROR_SLICES(MODEL k, TABLE test)",
+        sqlml.NotSupportedError,
+        ["ML.ERROR_SLICES takes regression and classification models", "main.k", "kmeans"],
+    ),
 ]
 
 
 @pytest.mark.parametrize("call, error, fragments", BAD, ids=range(len(BAD)))
 def test_bad_error_slices(loaded, call, error, fragments):
     cur = loaded.cursor()
-    cur.execute("CREATE MODEL c OPTIONS(model_type='logistic_reg', input_label_cols=['y_bin']) "
-                "AS SELECT x1, x2, color, flag, y_bin FROM train")
+    cur.execute(
+        "CREATE MODEL c OPTIONS(model_type='logistic_reg', input_label_cols=['y_bin']) "
+        "AS SELECT x1, x2, color, flag, y_bin FROM train"
+    )
     cur.execute("CREATE MODEL k OPTIONS(model_type='kmeans', num_clusters=2) AS SELECT x1, x2 FROM train")
     fails(loaded, f"SELECT * FROM {call}", error, *fragments)
 
@@ -203,9 +263,11 @@ def test_float_and_decimal_slices_select_their_rows(con):
                    ELSE (i % 8) / 10 END::DECIMAL(38, 20) AS d,
         (i * 7919 % 1000) / 1000.0 - 0.5 AS x,
         CASE WHEN i % 7 > 3 OR i % 8 < 2 THEN NOT (x > 0) ELSE x > 0 END AS y FROM range(3000) t(i)""")
-    cur.execute("CREATE MODEL m OPTIONS(model_type='logistic_reg', input_label_cols=['y']) "
-                "AS SELECT fl7, d, x, y FROM test")
-    rows = _slices(con, "SELECT * FROM ML.ERROR_SLICES(MODEL m, TABLE test, STRUCT(30 AS max_slices, "
-                        "3 AS max_features))")
+    cur.execute(
+        "CREATE MODEL m OPTIONS(model_type='logistic_reg', input_label_cols=['y']) AS SELECT fl7, d, x, y FROM test"
+    )
+    rows = _slices(
+        con, "SELECT * FROM ML.ERROR_SLICES(MODEL m, TABLE test, STRUCT(30 AS max_slices, 3 AS max_features))"
+    )
     assert {"fl7", "d"} <= {name for r in rows for name in re.findall(r'"(\w+)"', r["slice"])}
     _check(con, "m", rows, "y", False)

@@ -18,8 +18,10 @@ import pytest
 import sqlml
 from tests.engine.reference import linear_matrices
 
-CREATE = ("CREATE OR REPLACE MODEL m OPTIONS(model_type='linear_reg', input_label_cols=['y']) "
-          "AS SELECT x, {k} * x AS y FROM range(1, 20) r(x)")  # fitted exactly: y = k x
+CREATE = (
+    "CREATE OR REPLACE MODEL m OPTIONS(model_type='linear_reg', input_label_cols=['y']) "
+    "AS SELECT x, {k} * x AS y FROM range(1, 20) r(x)"
+)  # fitted exactly: y = k x
 PREDICT = "SELECT predicted_y FROM ML.PREDICT(MODEL m, (SELECT 10.0 AS x))"
 
 
@@ -51,8 +53,10 @@ def wide(con):
     """A 20-feature logistic_reg `lin` trained on `t` (f0..f19, label), and `empty`, t without rows."""
     cur = con.cursor()
     features = ", ".join(f"sin({i + 1} * r) AS f{i}" for i in range(20))
-    cur.execute(f"CREATE TABLE t AS SELECT *, (f0 + f1 * f2 > 0.1)::INTEGER AS label FROM "
-                f"(SELECT {features} FROM range(400) _(r))")
+    cur.execute(
+        f"CREATE TABLE t AS SELECT *, (f0 + f1 * f2 > 0.1)::INTEGER AS label FROM "
+        f"(SELECT {features} FROM range(400) _(r))"
+    )
     cur.execute("CREATE MODEL lin OPTIONS(model_type='logistic_reg') AS SELECT * FROM t")
     cur.execute("CREATE TABLE empty AS SELECT * FROM t WHERE false")
     return cur
@@ -81,13 +85,15 @@ def typed(con):
     cur = con.cursor()
     for table, seed in (("train", 1), ("test", 2)):
         cur.execute(f"SELECT setseed({seed / 10})")
-        cur.execute(f"CREATE TABLE {table} AS SELECT r AS id, "
-                    "CASE WHEN r % 17 = 3 THEN NULL ELSE random() * 4 - 1 END AS x1, "
-                    "CASE WHEN r % 13 = 5 THEN NULL ELSE (random() * 10)::REAL END AS x2, "
-                    "CASE WHEN r % 11 = 7 THEN NULL ELSE (random() * 100)::INTEGER END AS x3, "
-                    "CASE WHEN r % 7 = 2 THEN NULL ELSE (random() * 50)::DECIMAL(10, 3) END AS x4, "
-                    "CASE WHEN r % 9 = 4 THEN NULL ELSE ['red', 'green', 'blue'][r % 3 + 1] END AS color, "
-                    "r % 4 = 0 AS flag, (random() < 0.5)::INTEGER AS y FROM range(300) _(r)")
+        cur.execute(
+            f"CREATE TABLE {table} AS SELECT r AS id, "
+            "CASE WHEN r % 17 = 3 THEN NULL ELSE random() * 4 - 1 END AS x1, "
+            "CASE WHEN r % 13 = 5 THEN NULL ELSE (random() * 10)::REAL END AS x2, "
+            "CASE WHEN r % 11 = 7 THEN NULL ELSE (random() * 100)::INTEGER END AS x3, "
+            "CASE WHEN r % 7 = 2 THEN NULL ELSE (random() * 50)::DECIMAL(10, 3) END AS x4, "
+            "CASE WHEN r % 9 = 4 THEN NULL ELSE ['red', 'green', 'blue'][r % 3 + 1] END AS color, "
+            "r % 4 = 0 AS flag, (random() < 0.5)::INTEGER AS y FROM range(300) _(r)"
+        )
     return con
 
 
@@ -99,10 +105,14 @@ def frame(cur, sql: str) -> pd.DataFrame:
 def test_folded_scores_equal_scikit_learns_preprocessing(typed):
     """Standardization and imputation folded into the weights give scikit-learn's scores to 1e-12."""
     cur = typed.cursor()
-    cur.execute("CREATE MODEL m OPTIONS(model_type='logistic_reg', l2_reg=0.1, input_label_cols=['y']) "
-                "AS SELECT * EXCLUDE (id) FROM train")
-    train, test = (frame(cur, f"SELECT * REPLACE (x2::DOUBLE AS x2, x3::DOUBLE AS x3, x4::DOUBLE AS x4) FROM {table} "
-                         "ORDER BY id") for table in ("train", "test"))  # the numbers as DuckDB casts them
+    cur.execute(
+        "CREATE MODEL m OPTIONS(model_type='logistic_reg', l2_reg=0.1, input_label_cols=['y']) "
+        "AS SELECT * EXCLUDE (id) FROM train"
+    )
+    train, test = (
+        frame(cur, f"SELECT * REPLACE (x2::DOUBLE AS x2, x3::DOUBLE AS x3, x4::DOUBLE AS x4) FROM {table} ORDER BY id")
+        for table in ("train", "test")
+    )  # the numbers as DuckDB casts them
     _, X_test = linear_matrices(train, test, numeric=["x1", "x2", "x3", "x4"])
     (artifact,) = cur.execute("SELECT artifact FROM sqlml.model_versions").fetchone()
     state = json.loads(artifact)
@@ -136,8 +146,11 @@ def test_another_process_writing_the_file_is_seen(tmp_path):
     assert slope(cur) == 2 and slope(cur) == 2
     cur.execute("USE memory")
     cur.execute("DETACH db")
-    subprocess.run([sys.executable, "-c", f"import sqlml; sqlml.connect({path!r}).cursor().execute({CREATE.format(k=5)!r})"],
-                   check=True, timeout=120)
+    subprocess.run(
+        [sys.executable, "-c", f"import sqlml; sqlml.connect({path!r}).cursor().execute({CREATE.format(k=5)!r})"],
+        check=True,
+        timeout=120,
+    )
     cur.execute(f"ATTACH '{path}' AS db")
     cur.execute("USE db")
     assert slope(cur) == 5
@@ -200,8 +213,12 @@ def test_explain_shows_duckdbs_plan_of_the_compiled_query(wide):
 def test_explain_of_a_streamed_model_and_with_parameters(con):
     cur = con.cursor()
     cur.execute("CREATE TABLE t AS SELECT r::DOUBLE AS x, (r % 3)::DOUBLE AS y FROM range(60) _(r)")
-    cur.execute("CREATE MODEL tree OPTIONS(model_type='boosted_tree_regressor', input_label_cols=['y']) AS SELECT * FROM t")
-    (row,) = cur.execute("EXPLAIN SELECT * FROM ML.PREDICT(MODEL tree, (SELECT x FROM t WHERE x > ?))", [3.0]).fetchall()
+    cur.execute(
+        "CREATE MODEL tree OPTIONS(model_type='boosted_tree_regressor', input_label_cols=['y']) AS SELECT * FROM t"
+    )
+    (row,) = cur.execute(
+        "EXPLAIN SELECT * FROM ML.PREDICT(MODEL tree, (SELECT x FROM t WHERE x > ?))", [3.0]
+    ).fetchall()
     assert row[0] == "physical_plan" and "predicted_y" in row[1]
 
 

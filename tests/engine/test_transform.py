@@ -15,9 +15,11 @@ from sklearn.preprocessing import MaxAbsScaler, MinMaxScaler, RobustScaler
 import sqlml
 from tests.engine.reference import fails
 
-CREATE = ("CREATE OR REPLACE MODEL m TRANSFORM({items}, y_reg) "
-          "OPTIONS(model_type='linear_reg', input_label_cols=['y_reg'], data_split_method='CUSTOM', "
-          "data_split_col='is_eval') AS SELECT *, id % 3 = 0 AS is_eval FROM train")
+CREATE = (
+    "CREATE OR REPLACE MODEL m TRANSFORM({items}, y_reg) "
+    "OPTIONS(model_type='linear_reg', input_label_cols=['y_reg'], data_split_method='CUSTOM', "
+    "data_split_col='is_eval') AS SELECT *, id % 3 = 0 AS is_eval FROM train"
+)
 
 
 def _transformed(con, items: str, column: str = "f") -> list:
@@ -87,13 +89,16 @@ def test_bucketize_and_quantile_bucketize(loaded, frames):
 def test_label_encoder_follows_the_documented_example(con):
     """BigQuery ML's own example: top 2 categories seen at least twice (ties: the smaller value)."""
     cur = con.cursor()
-    cur.execute("CREATE TABLE t AS SELECT f, range AS y FROM (SELECT unnest([NULL, 'a', 'b', 'b', 'c', 'c', 'c', "
-                "'d', 'd']) AS f, generate_subscripts([NULL, 'a', 'b', 'b', 'c', 'c', 'c', 'd', 'd'], 1) AS range)")
-    cur.execute("CREATE MODEL e TRANSFORM(ML.LABEL_ENCODER(f, 2, 2) OVER () AS code, y) "
-                "OPTIONS(model_type='linear_reg', input_label_cols=['y']) AS SELECT * FROM t")
+    cur.execute(
+        "CREATE TABLE t AS SELECT f, range AS y FROM (SELECT unnest([NULL, 'a', 'b', 'b', 'c', 'c', 'c', "
+        "'d', 'd']) AS f, generate_subscripts([NULL, 'a', 'b', 'b', 'c', 'c', 'c', 'd', 'd'], 1) AS range)"
+    )
+    cur.execute(
+        "CREATE MODEL e TRANSFORM(ML.LABEL_ENCODER(f, 2, 2) OVER () AS code, y) "
+        "OPTIONS(model_type='linear_reg', input_label_cols=['y']) AS SELECT * FROM t"
+    )
     cur.execute("SELECT f, code FROM ML.TRANSFORM(MODEL e, TABLE t) JOIN t USING (y) ORDER BY y")
-    assert cur.fetchall() == [(None, 0), ("a", 0), ("b", 1), ("b", 1), ("c", 2), ("c", 2), ("c", 2), ("d", 0),
-                              ("d", 0)]
+    assert cur.fetchall() == [(None, 0), ("a", 0), ("b", 1), ("b", 1), ("c", 2), ("c", 2), ("c", 2), ("d", 0), ("d", 0)]
 
 
 def test_label_encoder_and_hash_bucketize_on_training_data(loaded, frames):
@@ -103,8 +108,9 @@ def test_label_encoder_and_hash_bucketize_on_training_data(loaded, frames):
     assert _transformed(loaded, "ML.LABEL_ENCODER(color) OVER () AS f") == expected
     cur = loaded.cursor()
     cur.execute("SELECT color, hash(CAST(color AS VARCHAR)) % 7 FROM test ORDER BY id")  # DuckDB's hash, directly
-    assert _transformed(loaded, "ML.HASH_BUCKETIZE(color, 7) AS f") == [None if c is None else h
-                                                                       for c, h in cur.fetchall()]
+    assert _transformed(loaded, "ML.HASH_BUCKETIZE(color, 7) AS f") == [
+        None if c is None else h for c, h in cur.fetchall()
+    ]
 
 
 def test_scalar_expressions_and_passthrough(loaded):
@@ -114,15 +120,20 @@ def test_scalar_expressions_and_passthrough(loaded):
     cur.execute("SELECT * FROM ML.TRANSFORM(MODEL m, (SELECT * FROM test ORDER BY id))")
     assert [d[0] for d in cur.description] == ["f", "c", "x1", "x2", "color", "flag", "y_bin", "y_multi", "y_reg"]
     got = cur.fetchall()
-    cur.execute("SELECT x1 / nullif(x2, 0), upper(color), x1, x2, color, flag, y_bin, y_multi, y_reg "
-                "FROM test ORDER BY id")
+    cur.execute(
+        "SELECT x1 / nullif(x2, 0), upper(color), x1, x2, color, flag, y_bin, y_multi, y_reg FROM test ORDER BY id"
+    )
     assert got == cur.fetchall()
 
 
 def test_a_row_alone_gets_its_batch_prediction(loaded):
     cur = loaded.cursor()
-    cur.execute(CREATE.format(items="ML.STANDARD_SCALER(x1) OVER () AS s, ML.QUANTILE_BUCKETIZE(x2, 5) OVER () AS q, "
-                                    "ML.LABEL_ENCODER(color) OVER () AS c, flag"))
+    cur.execute(
+        CREATE.format(
+            items="ML.STANDARD_SCALER(x1) OVER () AS s, ML.QUANTILE_BUCKETIZE(x2, 5) OVER () AS q, "
+            "ML.LABEL_ENCODER(color) OVER () AS c, flag"
+        )
+    )
     cur.execute("SELECT id, predicted_y_reg FROM ML.PREDICT(MODEL m, TABLE test) ORDER BY id")
     batch = cur.fetchall()
     for row_id, predicted in batch[:10]:
@@ -135,18 +146,26 @@ def test_prediction_needs_only_the_columns_transform_reads(loaded):
     cur.execute(CREATE.format(items="ML.STANDARD_SCALER(x1 + x2) OVER () AS s"))
     cur.execute("SELECT count(*), count(predicted_y_reg) FROM ML.PREDICT(MODEL m, (SELECT x1, x2 FROM test))")
     assert cur.fetchone() == (200, 200)
-    fails(loaded, "SELECT * FROM ML.PREDICT(MODEL m, (SELECT x1 FROM test))", sqlml.ProgrammingError,
-          "'x2'", "TRANSFORM reads")
+    fails(
+        loaded,
+        "SELECT * FROM ML.PREDICT(MODEL m, (SELECT x1 FROM test))",
+        sqlml.ProgrammingError,
+        "'x2'",
+        "TRANSFORM reads",
+    )
 
 
 def test_transform_survives_a_new_process_view_of_the_file(tmp_path, frames):
     path = tmp_path / "t.duckdb"
     with sqlml.connect(str(path)) as con:
         cur = con.cursor()
-        cur.execute("CREATE TABLE train AS SELECT * FROM (VALUES (1.0, 2.0), (2.0, 4.1), (3.0, 5.9), (4.0, 8.2)) "
-                    "t(x, label)")
-        cur.execute("CREATE MODEL m TRANSFORM(ML.MIN_MAX_SCALER(x) OVER () AS x, label) "
-                    "OPTIONS(model_type='linear_reg') AS SELECT * FROM train")
+        cur.execute(
+            "CREATE TABLE train AS SELECT * FROM (VALUES (1.0, 2.0), (2.0, 4.1), (3.0, 5.9), (4.0, 8.2)) t(x, label)"
+        )
+        cur.execute(
+            "CREATE MODEL m TRANSFORM(ML.MIN_MAX_SCALER(x) OVER () AS x, label) "
+            "OPTIONS(model_type='linear_reg') AS SELECT * FROM train"
+        )
         cur.execute("SELECT predicted_label FROM ML.PREDICT(MODEL m, (SELECT 2.5 AS x))")
         before = cur.fetchone()
     with sqlml.connect(str(path)) as con:
@@ -162,8 +181,11 @@ BAD = [  # (TRANSFORM items, exception, fragments)
     ("ML.STANDARD_SCALER(x1) OVER (PARTITION BY color) AS s", sqlml.NotSupportedError, ["empty OVER ()"]),
     ("x1 AS s, x2 AS S", sqlml.ProgrammingError, ["two columns named 'S'"]),
     ("x1 * 2", sqlml.ProgrammingError, ["TRANSFORM item 1", "AS <name>"]),
-    ("ML.SQUASH(x1) OVER () AS s", sqlml.ProgrammingError, ["unknown preprocessing function ML.SQUASH",
-                                                          "ML.STANDARD_SCALER"]),
+    (
+        "ML.SQUASH(x1) OVER () AS s",
+        sqlml.ProgrammingError,
+        ["unknown preprocessing function ML.SQUASH", "ML.STANDARD_SCALER"],
+    ),
     ("ML.TF_IDF(x1) OVER () AS s", sqlml.ProgrammingError, ["expected an ARRAY", "x1"]),
     ("ML.POLYNOMIAL_EXPAND(x1) AS s", sqlml.ProgrammingError, ["expected a STRUCT"]),
     ("ML.NGRAMS(string_split(color, ' '), [2, 1]) AS s", sqlml.ProgrammingError, ["range", "low <= high"]),
@@ -187,19 +209,27 @@ def test_bad_transform(loaded, items, error, fragments):
 
 
 def test_label_must_be_an_output_and_cannot_be_fitted(loaded):
-    sql = ("CREATE MODEL m TRANSFORM({items}) OPTIONS(model_type='linear_reg', input_label_cols=['y_reg']) "
-           "AS SELECT * FROM train")
+    sql = (
+        "CREATE MODEL m TRANSFORM({items}) OPTIONS(model_type='linear_reg', input_label_cols=['y_reg']) "
+        "AS SELECT * FROM train"
+    )
     fails(loaded, sql.format(items="x1"), sqlml.ProgrammingError, "must output the label column 'y_reg'")
-    fails(loaded, sql.format(items="x1, ML.STANDARD_SCALER(y_reg) OVER () AS y_reg"), sqlml.ProgrammingError,
-          "label 'y_reg' cannot use the analytic function")
+    fails(
+        loaded,
+        sql.format(items="x1, ML.STANDARD_SCALER(y_reg) OVER () AS y_reg"),
+        sqlml.ProgrammingError,
+        "label 'y_reg' cannot use the analytic function",
+    )
     fails(loaded, sql.format(items="y_reg"), sqlml.ProgrammingError, "no feature besides the label")
 
 
 def test_ml_transform_needs_a_transform_model(loaded):
-    loaded.cursor().execute("CREATE MODEL plain OPTIONS(model_type='linear_reg', input_label_cols=['y_reg']) "
-                            "AS SELECT x1, y_reg FROM train")
-    fails(loaded, "SELECT * FROM ML.TRANSFORM(MODEL plain, TABLE test)", sqlml.ProgrammingError,
-          "has no TRANSFORM clause")
+    loaded.cursor().execute(
+        "CREATE MODEL plain OPTIONS(model_type='linear_reg', input_label_cols=['y_reg']) AS SELECT x1, y_reg FROM train"
+    )
+    fails(
+        loaded, "SELECT * FROM ML.TRANSFORM(MODEL plain, TABLE test)", sqlml.ProgrammingError, "has no TRANSFORM clause"
+    )
 
 
 DOCS = ["the cat sat on the mat", "the dog sat", "a cat and a dog", "mat mat mat", "the end", "dog eat dog"]
@@ -208,16 +238,21 @@ DOCS = ["the cat sat on the mat", "the dog sat", "a cat and a dog", "mat mat mat
 @pytest.fixture
 def docs(con):
     cur = con.cursor()
-    rows = ", ".join(f"({i}, '{d}', {['a', 'b', None, 'a', 'c', 'b'][i]!r}, {float(i)}, {float(5 - i) / 2}, {i % 2})"
-                     .replace("None", "NULL") for i, d in enumerate(DOCS))
+    rows = ", ".join(
+        f"({i}, '{d}', {['a', 'b', None, 'a', 'c', 'b'][i]!r}, {float(i)}, {float(5 - i) / 2}, {i % 2})".replace(
+            "None", "NULL"
+        )
+        for i, d in enumerate(DOCS)
+    )
     cur.execute(f"CREATE TABLE docs AS SELECT * FROM (VALUES {rows}) t(id, text, cat, x, y, label)")
     return con
 
 
 def _features(con, items: str) -> list:
     cur = con.cursor()
-    cur.execute(f"CREATE OR REPLACE MODEL t TRANSFORM({items}, label) OPTIONS(model_type='logistic_reg') "
-                "AS SELECT * FROM docs")
+    cur.execute(
+        f"CREATE OR REPLACE MODEL t TRANSFORM({items}, label) OPTIONS(model_type='logistic_reg') AS SELECT * FROM docs"
+    )
     cur.execute("SELECT f FROM ML.TRANSFORM(MODEL t, (SELECT * FROM docs ORDER BY id))")
     return [r[0] for r in cur.fetchall()]
 
@@ -232,17 +267,21 @@ def _dense(sparse_rows: list, width: int) -> np.ndarray:
 
 def test_bag_of_words_and_tf_idf_match_scikit_learn(docs):
     from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+
     vocabulary = sorted({w for d in DOCS for w in d.split()})
     counts = CountVectorizer(vocabulary=vocabulary, tokenizer=str.split, lowercase=False, token_pattern=None)
     got = _dense(_features(docs, "ML.BAG_OF_WORDS(string_split(text, ' '), 100, 1) OVER () AS f"), 1 + len(vocabulary))
     np.testing.assert_array_equal(got[:, 1:], counts.fit_transform(DOCS).toarray())
-    tf_idf = TfidfVectorizer(vocabulary=vocabulary, tokenizer=str.split, lowercase=False, token_pattern=None,
-                             norm=None, smooth_idf=True)
+    tf_idf = TfidfVectorizer(
+        vocabulary=vocabulary, tokenizer=str.split, lowercase=False, token_pattern=None, norm=None, smooth_idf=True
+    )
     expected = tf_idf.fit_transform(DOCS).toarray() / np.array([[len(d.split())] for d in DOCS])  # tf: share of the doc
     got = _dense(_features(docs, "ML.TF_IDF(string_split(text, ' '), 100, 1) OVER () AS f"), 1 + len(vocabulary))
     np.testing.assert_allclose(got[:, 1:], expected, rtol=1e-12)
     # top_k = 3 keeps the three most frequent tokens (ties: the smaller), the rest go to index 0
-    top = sorted(sorted({w for d in DOCS for w in d.split()}, key=lambda w: (-sum(d.split().count(w) for d in DOCS), w))[:3])
+    top = sorted(
+        sorted({w for d in DOCS for w in d.split()}, key=lambda w: (-sum(d.split().count(w) for d in DOCS), w))[:3]
+    )
     got = _dense(_features(docs, "ML.BAG_OF_WORDS(string_split(text, ' '), 3, 1) OVER () AS f"), 4)
     assert got[:, 0].tolist() == [sum(w not in top for w in d.split()) for d in DOCS]
     assert got[:, 1:].tolist() == [[d.split().count(w) for w in top] for d in DOCS]
@@ -259,29 +298,35 @@ def test_ngrams_one_and_multi_hot_encoders(docs):
     multi = _features(docs, "ML.MULTI_HOT_ENCODER(string_split(text, ' '), 2, 1) OVER () AS f")
     top = ["dog", "mat"]  # 4 occurrences each
     assert [[e["index"] for e in r] for r in multi] == [
-        sorted({top.index(w) + 1 if w in top else 0 for w in d.split()}) for d in DOCS]
+        sorted({top.index(w) + 1 if w in top else 0 for w in d.split()}) for d in DOCS
+    ]
 
 
 def test_normalizer_polynomial_expand_and_feature_cross(docs):
     from sklearn.preprocessing import Normalizer, PolynomialFeatures
+
     points = np.array([[float(i), (5 - i) / 2] for i in range(len(DOCS))])
     for p, norm in ((2, "l2"), (1, "l1")):
         got = _features(docs, f"ML.NORMALIZER([x, y], {p}) AS f")
         np.testing.assert_allclose(got, Normalizer(norm=norm).fit_transform(points), rtol=1e-12)
     got = _features(docs, "ML.POLYNOMIAL_EXPAND(STRUCT_PACK(x := x, y := y)) AS f")
     assert list(got[0]) == ["x", "y", "x_x", "x_y", "y_y"]
-    np.testing.assert_allclose([list(r.values()) for r in got],
-                               PolynomialFeatures(2, include_bias=False).fit_transform(points), rtol=1e-12)
+    np.testing.assert_allclose(
+        [list(r.values()) for r in got], PolynomialFeatures(2, include_bias=False).fit_transform(points), rtol=1e-12
+    )
     got = _features(docs, "ML.FEATURE_CROSS(STRUCT_PACK(c := cat, w := split_part(text, ' ', 1))) AS f")
-    assert got == [{"c_w": None if c is None else f"{c}_{d.split()[0]}"}
-                   for c, d in zip(["a", "b", None, "a", "c", "b"], DOCS)]
+    assert got == [
+        {"c_w": None if c is None else f"{c}_{d.split()[0]}"} for c, d in zip(["a", "b", None, "a", "c", "b"], DOCS)
+    ]
 
 
 def test_a_text_classifier_trains_on_tf_idf_and_predicts(docs):
     cur = docs.cursor()
-    cur.execute("CREATE MODEL words TRANSFORM(ML.TF_IDF(string_split(text, ' '), 50, 1) OVER () AS words, "
-                "ML.POLYNOMIAL_EXPAND(STRUCT_PACK(x := x)) AS px, label) OPTIONS(model_type='logistic_reg') "
-                "AS SELECT * FROM docs")
+    cur.execute(
+        "CREATE MODEL words TRANSFORM(ML.TF_IDF(string_split(text, ' '), 50, 1) OVER () AS words, "
+        "ML.POLYNOMIAL_EXPAND(STRUCT_PACK(x := x)) AS px, label) OPTIONS(model_type='logistic_reg') "
+        "AS SELECT * FROM docs"
+    )
     cur.execute("SELECT count(predicted_label) FROM ML.PREDICT(MODEL words, (SELECT text, x FROM docs))")
     assert cur.fetchone() == (len(DOCS),)
     cur.execute("DESCRIBE MODEL words")
@@ -293,13 +338,16 @@ def test_a_list_of_strings_is_multi_hot_encoded(con):
     training: the model equals LinearRegression on scikit-learn's MultiLabelBinarizer of the same lists."""
     from sklearn.linear_model import LinearRegression
     from sklearn.preprocessing import MultiLabelBinarizer
+
     rng = np.random.default_rng(5)
     tags = [sorted(set(rng.choice(["red", "big", "old", "new"], size=rng.integers(0, 4)))) for _ in range(80)]
     y = [len(t) + 2.0 * ("red" in t) + rng.normal(0, 0.1) for t in tags]
     cur = con.cursor()
-    cur.execute("CREATE TABLE tagged AS SELECT * FROM (VALUES " + ", ".join(
-        f"({i}, {[str(x) for x in t]!r}::VARCHAR[], {v!r})" for i, (t, v) in enumerate(zip(tags, y))) +
-        ") v(id, tags, label)")
+    cur.execute(
+        "CREATE TABLE tagged AS SELECT * FROM (VALUES "
+        + ", ".join(f"({i}, {[str(x) for x in t]!r}::VARCHAR[], {v!r})" for i, (t, v) in enumerate(zip(tags, y)))
+        + ") v(id, tags, label)"
+    )
     cur.execute("CREATE MODEL tagged_model OPTIONS(model_type='linear_reg') AS SELECT tags, label FROM tagged")
     cur.execute("SELECT predicted_label FROM ML.PREDICT(MODEL tagged_model, TABLE tagged) ORDER BY id")
     X = MultiLabelBinarizer(classes=["big", "new", "old", "red"]).fit_transform(tags)
@@ -311,15 +359,19 @@ def test_star_leaves_out_the_split_column_and_struct_fields_read_their_column(lo
     cur.execute(CREATE.format(items="* EXCLUDE (id, y_reg, y_bin, y_multi)"))
     cur.execute("DESCRIBE MODEL m")
     assert dict(zip([d[0] for d in cur.description], cur.fetchone()))["features"] == ["x1", "x2", "color", "flag"]
-    cur.execute("CREATE MODEL st TRANSFORM(s.a * 2 AS a2, y_reg) OPTIONS(model_type='linear_reg', "
-                "input_label_cols=['y_reg']) AS SELECT {'a': x1} AS s, y_reg FROM train")
+    cur.execute(
+        "CREATE MODEL st TRANSFORM(s.a * 2 AS a2, y_reg) OPTIONS(model_type='linear_reg', "
+        "input_label_cols=['y_reg']) AS SELECT {'a': x1} AS s, y_reg FROM train"
+    )
     cur.execute("SELECT a2 FROM ML.TRANSFORM(MODEL st, (SELECT {'a': 1.5} AS s))")
     assert cur.fetchone() == (3.0,)
 
 
 def test_null_in_null_out(docs):
     cur = docs.cursor()
-    cur.execute("CREATE MODEL n TRANSFORM(ML.HASH_BUCKETIZE(cat, 10) AS h, ML.NGRAMS(string_split(cat, ' '), [1, 2]) "
-                "AS g, label) OPTIONS(model_type='logistic_reg') AS SELECT * FROM docs")
+    cur.execute(
+        "CREATE MODEL n TRANSFORM(ML.HASH_BUCKETIZE(cat, 10) AS h, ML.NGRAMS(string_split(cat, ' '), [1, 2]) "
+        "AS g, label) OPTIONS(model_type='logistic_reg') AS SELECT * FROM docs"
+    )
     cur.execute("SELECT h, g FROM ML.TRANSFORM(MODEL n, (SELECT NULL::VARCHAR AS cat))")
     assert cur.fetchone() == (None, None)

@@ -21,26 +21,34 @@ QUERY = "SELECT * EXCLUDE (id, {drop}), id % 4 = 0 AS is_eval FROM train"
 
 
 def _trials(cur, model="m"):
-    cur.execute(f"SELECT trial_id, hyperparameters, objective, status, error_message, is_optimal "
-                f"FROM ML.TRIAL_INFO(MODEL {model})")
+    cur.execute(
+        f"SELECT trial_id, hyperparameters, objective, status, error_message, is_optimal "
+        f"FROM ML.TRIAL_INFO(MODEL {model})"
+    )
     return [(t, json.loads(h), o, s, e, opt) for t, h, o, s, e, opt in cur.fetchall()]
 
 
 def test_eight_trials_the_best_is_optimal_and_used_by_default(loaded, frames):
     train, _ = frames
     cur = loaded.cursor()
-    cur.execute(f"CREATE MODEL m OPTIONS(model_type='boosted_tree_classifier', input_label_cols=['y_bin'], {SPLIT}, "
-                "num_trials=8, learn_rate=HPARAM_RANGE(0.01, 0.5), max_tree_depth=HPARAM_CANDIDATES([1, 3, 6])) AS "
-                + QUERY.format(drop="y_reg, y_multi"))
+    cur.execute(
+        f"CREATE MODEL m OPTIONS(model_type='boosted_tree_classifier', input_label_cols=['y_bin'], {SPLIT}, "
+        "num_trials=8, learn_rate=HPARAM_RANGE(0.01, 0.5), max_tree_depth=HPARAM_CANDIDATES([1, 3, 6])) AS "
+        + QUERY.format(drop="y_reg, y_multi")
+    )
     trials = _trials(cur)
     assert [t[0] for t in trials] == list(range(1, 9))
-    assert all(s == "SUCCEEDED" and 0.01 <= h["learn_rate"] <= 0.5 and h["max_tree_depth"] in (1, 3, 6)
-               for _, h, _, s, _, _ in trials)
+    assert all(
+        s == "SUCCEEDED" and 0.01 <= h["learn_rate"] <= 0.5 and h["max_tree_depth"] in (1, 3, 6)
+        for _, h, _, s, _, _ in trials
+    )
     evaluation = train[train["id"] % 4 == 0]
     y = (evaluation["y_bin"] == "yes").to_numpy()
     for trial_id, _, objective, *_ in trials:  # each objective: roc_auc of that trial's predictions
-        cur.execute(f"SELECT predicted_y_bin_probs[2].prob FROM ML.PREDICT(MODEL m, (SELECT * FROM train WHERE "
-                    f"id % 4 = 0 ORDER BY id), STRUCT({trial_id} AS trial_id))")
+        cur.execute(
+            f"SELECT predicted_y_bin_probs[2].prob FROM ML.PREDICT(MODEL m, (SELECT * FROM train WHERE "
+            f"id % 4 = 0 ORDER BY id), STRUCT({trial_id} AS trial_id))"
+        )
         assert objective == pytest.approx(roc_auc_score(y, [r[0] for r in cur.fetchall()]), rel=1e-12)
     best = max(trials, key=lambda t: (t[2], -t[0]))
     assert [t[0] for t in trials if t[5]] == [best[0]]
@@ -55,9 +63,11 @@ def test_eight_trials_the_best_is_optimal_and_used_by_default(loaded, frames):
 def test_a_trial_model_is_the_library_model_with_its_hyperparameters(loaded, frames):
     train, test = frames
     cur = loaded.cursor()
-    cur.execute(f"CREATE MODEL m OPTIONS(model_type='linear_reg', input_label_cols=['y_reg'], {SPLIT}, num_trials=3, "
-                "hparam_tuning_algorithm='GRID_SEARCH', l2_reg=HPARAM_CANDIDATES([0.0, 50.0, 5000.0])) AS "
-                "SELECT x1, x2, color, flag, y_reg, id % 4 = 0 AS is_eval FROM train")
+    cur.execute(
+        f"CREATE MODEL m OPTIONS(model_type='linear_reg', input_label_cols=['y_reg'], {SPLIT}, num_trials=3, "
+        "hparam_tuning_algorithm='GRID_SEARCH', l2_reg=HPARAM_CANDIDATES([0.0, 50.0, 5000.0])) AS "
+        "SELECT x1, x2, color, flag, y_reg, id % 4 = 0 AS is_eval FROM train"
+    )
     trials = _trials(cur)
     assert sorted(h["l2_reg"] for _, h, *_ in trials) == [0.0, 50.0, 5000.0]
     training = train[train["id"] % 4 != 0]
@@ -66,14 +76,17 @@ def test_a_trial_model_is_the_library_model_with_its_hyperparameters(loaded, fra
         l2 = hyperparameters["l2_reg"]
         reference = Ridge(alpha=l2) if l2 else LinearRegression()  # the documented mapping
         expected = reference.fit(X, training["y_reg"]).predict(X_test)
-        cur.execute(f"SELECT predicted_y_reg FROM ML.PREDICT(MODEL m, TABLE test, STRUCT({trial_id} AS trial_id)) "
-                    "ORDER BY id")
+        cur.execute(
+            f"SELECT predicted_y_reg FROM ML.PREDICT(MODEL m, TABLE test, STRUCT({trial_id} AS trial_id)) ORDER BY id"
+        )
         np.testing.assert_allclose([r[0] for r in cur.fetchall()], expected, rtol=1e-6, atol=1e-6)
     evaluation = train[train["id"] % 4 == 0]
     scores = {}
     for trial_id, _, objective, *_ in trials:
-        cur.execute(f"SELECT predicted_y_reg FROM ML.PREDICT(MODEL m, (SELECT * FROM train WHERE id % 4 = 0 "
-                    f"ORDER BY id), STRUCT({trial_id} AS trial_id))")
+        cur.execute(
+            f"SELECT predicted_y_reg FROM ML.PREDICT(MODEL m, (SELECT * FROM train WHERE id % 4 = 0 "
+            f"ORDER BY id), STRUCT({trial_id} AS trial_id))"
+        )
         scores[trial_id] = r2_score(evaluation["y_reg"], [r[0] for r in cur.fetchall()])
         assert objective == pytest.approx(scores[trial_id], rel=1e-9)
     assert [t[0] for t in trials if t[5]] == [max(scores, key=lambda k: (scores[k], -k))]
@@ -81,10 +94,12 @@ def test_a_trial_model_is_the_library_model_with_its_hyperparameters(loaded, fra
 
 def test_grid_search_runs_each_combination_once(loaded):
     cur = loaded.cursor()
-    cur.execute(f"CREATE MODEL m OPTIONS(model_type='logistic_reg', input_label_cols=['y_bin'], {SPLIT}, "
-                "num_trials=10, hparam_tuning_algorithm='GRID_SEARCH', l1_reg=HPARAM_CANDIDATES([0.0, 1.0]), "
-                "l2_reg=HPARAM_CANDIDATES([0.0, 2.0]), hparam_tuning_objectives=['log_loss']) AS "
-                + QUERY.format(drop="y_reg, y_multi"))
+    cur.execute(
+        f"CREATE MODEL m OPTIONS(model_type='logistic_reg', input_label_cols=['y_bin'], {SPLIT}, "
+        "num_trials=10, hparam_tuning_algorithm='GRID_SEARCH', l1_reg=HPARAM_CANDIDATES([0.0, 1.0]), "
+        "l2_reg=HPARAM_CANDIDATES([0.0, 2.0]), hparam_tuning_objectives=['log_loss']) AS "
+        + QUERY.format(drop="y_reg, y_multi")
+    )
     combos = [(h["l1_reg"], h["l2_reg"]) for _, h, *_ in _trials(cur)]
     assert sorted(combos) == [(0.0, 0.0), (0.0, 2.0), (1.0, 0.0), (1.0, 2.0)]
     trials = _trials(cur)
@@ -93,9 +108,11 @@ def test_grid_search_runs_each_combination_once(loaded):
 
 def test_random_search_is_seeded_and_parallel_trials_run(loaded):
     cur = loaded.cursor()
-    create = ("CREATE OR REPLACE MODEL m OPTIONS(model_type='random_forest_regressor', input_label_cols=['y_reg'], "
-              f"{SPLIT}, num_trials=4, max_parallel_trials=2, hparam_tuning_algorithm='RANDOM_SEARCH', seed=7, "
-              "num_parallel_tree=5, max_tree_depth=HPARAM_RANGE(2, 12)) AS " + QUERY.format(drop="y_bin, y_multi"))
+    create = (
+        "CREATE OR REPLACE MODEL m OPTIONS(model_type='random_forest_regressor', input_label_cols=['y_reg'], "
+        f"{SPLIT}, num_trials=4, max_parallel_trials=2, hparam_tuning_algorithm='RANDOM_SEARCH', seed=7, "
+        "num_parallel_tree=5, max_tree_depth=HPARAM_RANGE(2, 12)) AS " + QUERY.format(drop="y_bin, y_multi")
+    )
     cur.execute(create)
     first = sorted(h["max_tree_depth"] for _, h, *_ in _trials(cur))
     cur.execute(create)
@@ -108,8 +125,10 @@ def test_default_search_space_and_failed_trials(con):
     clusters fail with their reason recorded, and the others still give a model."""
     cur = con.cursor()
     cur.execute("CREATE TABLE pts AS SELECT range::DOUBLE AS x, (range % 3)::DOUBLE AS z FROM range(6)")
-    cur.execute("CREATE MODEL k OPTIONS(model_type='kmeans', num_trials=12, hparam_tuning_algorithm='GRID_SEARCH') "
-                "AS SELECT * FROM pts")
+    cur.execute(
+        "CREATE MODEL k OPTIONS(model_type='kmeans', num_trials=12, hparam_tuning_algorithm='GRID_SEARCH') "
+        "AS SELECT * FROM pts"
+    )
     trials = _trials(cur, "k")
     assert sorted(h["num_clusters"] for _, h, *_ in trials) == list(range(2, 11))
     for _, h, objective, status, error, _ in trials:
@@ -123,49 +142,87 @@ def test_default_search_space_and_failed_trials(con):
 
 def test_drop_model_removes_its_trials(loaded):
     cur = loaded.cursor()
-    cur.execute("CREATE MODEL m OPTIONS(model_type='linear_reg', input_label_cols=['y_reg'], num_trials=2) AS "
-                "SELECT x1, y_reg FROM train")
+    cur.execute(
+        "CREATE MODEL m OPTIONS(model_type='linear_reg', input_label_cols=['y_reg'], num_trials=2) AS "
+        "SELECT x1, y_reg FROM train"
+    )
     cur.execute("DROP MODEL m")
     cur.execute("SELECT count(*) FROM sqlml.model_trials")
     assert cur.fetchone() == (0,)
 
 
-TUNED = "CREATE MODEL t OPTIONS(model_type='{model_type}', input_label_cols=['y_reg'], {extra}) AS " \
-        "SELECT x1, x2, color, y_reg FROM train"
+TUNED = (
+    "CREATE MODEL t OPTIONS(model_type='{model_type}', input_label_cols=['y_reg'], {extra}) AS "
+    "SELECT x1, x2, color, y_reg FROM train"
+)
 BAD = [
-    (TUNED.format(model_type="dnn_regressor", extra="num_trials=3, optimizer=HPARAM_RANGE(1, 2)"),
-     sqlml.ProgrammingError, ["HPARAM_RANGE applies to numeric options", "optimizer", "HPARAM_CANDIDATES"]),
-    (TUNED.format(model_type="linear_reg", extra="num_trials=3, seed=HPARAM_RANGE(1, 5)"),
-     sqlml.ProgrammingError, ["seed cannot be tuned"]),
-    (TUNED.format(model_type="linear_reg", extra="l2_reg=HPARAM_RANGE(0, 5)"),
-     sqlml.ProgrammingError, ["l2_reg", "num_trials > 1"]),
-    (TUNED.format(model_type="linear_reg", extra="num_trials=3, l2_reg=HPARAM_RANGE(5, 1)"),
-     sqlml.ProgrammingError, ["min is above max"]),
-    (TUNED.format(model_type="linear_reg", extra="num_trials=3, l2_reg=HPARAM_RANGE(-1, 1)"),
-     sqlml.ProgrammingError, ["l2_reg", ">= 0"]),
-    (TUNED.format(model_type="linear_reg", extra="num_trials=3, l2_reg=HPARAM_CANDIDATES([])"),
-     sqlml.ProgrammingError, ["non-empty array"]),
-    (TUNED.format(model_type="linear_reg", extra="num_trials=3, hparam_tuning_objectives=['roc_auc']"),
-     sqlml.ProgrammingError, ["roc_auc", "not a regression metric", "r2_score"]),
-    (TUNED.format(model_type="linear_reg", extra="num_trials=3, hparam_tuning_objectives=['speed']"),
-     sqlml.ProgrammingError, ["hparam_tuning_objectives", "r2_score"]),
-    (TUNED.format(model_type="linear_reg", extra="num_trials=3, hparam_tuning_algorithm='GRID_SEARCH', "
-                                                 "l2_reg=HPARAM_RANGE(0, 1)"),
-     sqlml.ProgrammingError, ["GRID_SEARCH", "l2_reg"]),
+    (
+        TUNED.format(model_type="dnn_regressor", extra="num_trials=3, optimizer=HPARAM_RANGE(1, 2)"),
+        sqlml.ProgrammingError,
+        ["HPARAM_RANGE applies to numeric options", "optimizer", "HPARAM_CANDIDATES"],
+    ),
+    (
+        TUNED.format(model_type="linear_reg", extra="num_trials=3, seed=HPARAM_RANGE(1, 5)"),
+        sqlml.ProgrammingError,
+        ["seed cannot be tuned"],
+    ),
+    (
+        TUNED.format(model_type="linear_reg", extra="l2_reg=HPARAM_RANGE(0, 5)"),
+        sqlml.ProgrammingError,
+        ["l2_reg", "num_trials > 1"],
+    ),
+    (
+        TUNED.format(model_type="linear_reg", extra="num_trials=3, l2_reg=HPARAM_RANGE(5, 1)"),
+        sqlml.ProgrammingError,
+        ["min is above max"],
+    ),
+    (
+        TUNED.format(model_type="linear_reg", extra="num_trials=3, l2_reg=HPARAM_RANGE(-1, 1)"),
+        sqlml.ProgrammingError,
+        ["l2_reg", ">= 0"],
+    ),
+    (
+        TUNED.format(model_type="linear_reg", extra="num_trials=3, l2_reg=HPARAM_CANDIDATES([])"),
+        sqlml.ProgrammingError,
+        ["non-empty array"],
+    ),
+    (
+        TUNED.format(model_type="linear_reg", extra="num_trials=3, hparam_tuning_objectives=['roc_auc']"),
+        sqlml.ProgrammingError,
+        ["roc_auc", "not a regression metric", "r2_score"],
+    ),
+    (
+        TUNED.format(model_type="linear_reg", extra="num_trials=3, hparam_tuning_objectives=['speed']"),
+        sqlml.ProgrammingError,
+        ["hparam_tuning_objectives", "r2_score"],
+    ),
+    (
+        TUNED.format(
+            model_type="linear_reg",
+            extra="num_trials=3, hparam_tuning_algorithm='GRID_SEARCH', l2_reg=HPARAM_RANGE(0, 1)",
+        ),
+        sqlml.ProgrammingError,
+        ["GRID_SEARCH", "l2_reg"],
+    ),
     (TUNED.format(model_type="linear_reg", extra="num_trials=0"), sqlml.ProgrammingError, ["num_trials", ">= 1"]),
     ("SELECT * FROM ML.TRIAL_INFO(MODEL plain)", sqlml.ProgrammingError, ["was not tuned"]),
-    ("SELECT * FROM ML.PREDICT(MODEL tuned, TABLE test, STRUCT(99 AS trial_id))", sqlml.ProgrammingError,
-     ["no trial 99"]),
-    ("SELECT * FROM ML.EVALUATE(MODEL tuned, STRUCT('one' AS trial_id))", sqlml.ProgrammingError,
-     ["trial_id", "int"]),
+    (
+        "SELECT * FROM ML.PREDICT(MODEL tuned, TABLE test, STRUCT(99 AS trial_id))",
+        sqlml.ProgrammingError,
+        ["no trial 99"],
+    ),
+    ("SELECT * FROM ML.EVALUATE(MODEL tuned, STRUCT('one' AS trial_id))", sqlml.ProgrammingError, ["trial_id", "int"]),
 ]
 
 
 @pytest.mark.parametrize("sql, error, fragments", BAD, ids=range(len(BAD)))
 def test_bad_tuning(loaded, sql, error, fragments):
     cur = loaded.cursor()
-    cur.execute("CREATE MODEL plain OPTIONS(model_type='linear_reg', input_label_cols=['y_reg']) AS "
-                "SELECT x1, y_reg FROM train")
-    cur.execute("CREATE MODEL tuned OPTIONS(model_type='linear_reg', input_label_cols=['y_reg'], num_trials=2) AS "
-                "SELECT x1, y_reg FROM train")
+    cur.execute(
+        "CREATE MODEL plain OPTIONS(model_type='linear_reg', input_label_cols=['y_reg']) AS SELECT x1, y_reg FROM train"
+    )
+    cur.execute(
+        "CREATE MODEL tuned OPTIONS(model_type='linear_reg', input_label_cols=['y_reg'], num_trials=2) AS "
+        "SELECT x1, y_reg FROM train"
+    )
     fails(loaded, sql, error, *fragments)

@@ -45,16 +45,19 @@ KMEANS_CASES = {  # id: (extra OPTIONS, scale?, cosine?, reference init)
 def test_kmeans_matches_scikit_learn(loaded, frames, case):
     extra, scale, cosine, init = KMEANS_CASES[case]
     train, test = frames
-    loaded.cursor().execute(f"CREATE MODEL km OPTIONS(model_type='kmeans', num_clusters=4, early_stop=FALSE, "
-                            f"max_iterations=30, {extra or 'seed=0'}) AS {FEATURES}")
+    loaded.cursor().execute(
+        f"CREATE MODEL km OPTIONS(model_type='kmeans', num_clusters=4, early_stop=FALSE, "
+        f"max_iterations=30, {extra or 'seed=0'}) AS {FEATURES}"
+    )
     X, X_test = linear_matrices(train, test, scale)
     reference = KMeans(4, init=init, n_init=1, max_iter=30, tol=0, random_state=0)
     reference.fit(normalize(X) if cosine else X)
     distance = cosine_distances if cosine else euclidean_distances
     expected = distance(X_test, reference.cluster_centers_)
 
-    rows = _rows(loaded, "SELECT id, centroid_id, nearest_centroids_distance FROM ML.PREDICT(MODEL km, TABLE test) "
-                         "ORDER BY id")
+    rows = _rows(
+        loaded, "SELECT id, centroid_id, nearest_centroids_distance FROM ML.PREDICT(MODEL km, TABLE test) ORDER BY id"
+    )
     assert [r[1] for r in rows] == list(expected.argmin(axis=1) + 1)
     for (_, _, nearest), row in zip(rows, expected):
         assert [e["centroid_id"] for e in nearest] == list(np.argsort(row, kind="stable") + 1)
@@ -75,7 +78,8 @@ def test_kmeans_custom_init_starts_from_the_marked_rows(loaded, frames):
     loaded.cursor().execute(
         "CREATE MODEL km OPTIONS(model_type='kmeans', num_clusters=3, kmeans_init_method='CUSTOM', "
         "kmeans_init_col='is_seed', max_iterations=1) AS "
-        f"SELECT x1, x2, color, flag, id IN {tuple(marked)} AS is_seed FROM train")
+        f"SELECT x1, x2, color, flag, id IN {tuple(marked)} AS is_seed FROM train"
+    )
     X, X_test = linear_matrices(train, test)
     reference = KMeans(3, init=X[marked], n_init=1, max_iter=1).fit(X)
     rows = _rows(loaded, "SELECT nearest_centroids_distance FROM ML.PREDICT(MODEL km, TABLE test) ORDER BY id")
@@ -89,17 +93,24 @@ def test_kmeans_early_stop_ends_on_small_relative_progress(loaded, frames):
     Lloyd iterations, where 30 without early stopping go further."""
     train, test = frames
     X, X_test = linear_matrices(train, test)
-    loaded.cursor().execute(f"CREATE MODEL km OPTIONS(model_type='kmeans', num_clusters=4, "
-                            f"min_rel_progress=0.5, max_iterations=30) AS {FEATURES}")
+    loaded.cursor().execute(
+        f"CREATE MODEL km OPTIONS(model_type='kmeans', num_clusters=4, "
+        f"min_rel_progress=0.5, max_iterations=30) AS {FEATURES}"
+    )
     two = KMeans(4, init="random", n_init=1, max_iter=2, tol=0, random_state=0).fit(X)
     rows = _rows(loaded, "SELECT nearest_centroids_distance FROM ML.PREDICT(MODEL km, TABLE test) ORDER BY id")
     got = np.array([[e["distance"] for e in sorted(r[0], key=lambda e: e["centroid_id"])] for r in rows])
     np.testing.assert_allclose(got, euclidean_distances(X_test, two.cluster_centers_), atol=1e-9)
 
 
-@pytest.mark.parametrize("extra, scale", [("num_principal_components=2", True),
-                                          ("pca_explained_variance_ratio=0.8", True),
-                                          ("num_principal_components=3, scale_features=FALSE", False)])
+@pytest.mark.parametrize(
+    "extra, scale",
+    [
+        ("num_principal_components=2", True),
+        ("pca_explained_variance_ratio=0.8", True),
+        ("num_principal_components=3, scale_features=FALSE", False),
+    ],
+)
 def test_pca_matches_scikit_learn(loaded, frames, extra, scale):
     train, test = frames
     loaded.cursor().execute(f"CREATE MODEL p OPTIONS(model_type='pca', {extra}) AS {FEATURES}")
@@ -112,8 +123,7 @@ def test_pca_matches_scikit_learn(loaded, frames, extra, scale):
     np.testing.assert_allclose(np.array(rows), expected, atol=1e-9)
     assert _rows(loaded, "SELECT * FROM ML.PREDICT(MODEL p, TABLE test) LIMIT 0") == []
     got = _metrics(loaded, "SELECT * FROM ML.EVALUATE(MODEL p)")
-    assert got == {"total_explained_variance_ratio": pytest.approx(reference.explained_variance_ratio_.sum(),
-                                                                   rel=1e-9)}
+    assert got == {"total_explained_variance_ratio": pytest.approx(reference.explained_variance_ratio_.sum(), rel=1e-9)}
     on_test = _metrics(loaded, "SELECT * FROM ML.EVALUATE(MODEL p, TABLE test)")
     centered = X_test - X_test.mean(axis=0)
     kept = (reference.transform(X_test) - expected.mean(axis=0)).var(axis=0).sum() / centered.var(axis=0).sum()
@@ -124,13 +134,20 @@ def test_pca_matches_scikit_learn(loaded, frames, extra, scale):
 STREAMED = "(SELECT * EXCLUDE (predicted_y_reg) FROM ML.PREDICT(MODEL anchor, TABLE test))"
 
 
-@pytest.mark.parametrize("options", ["model_type='kmeans', num_clusters=7",
-                                     "model_type='kmeans', num_clusters=3, distance_type='COSINE'",
-                                     "model_type='pca', num_principal_components=3"])
+@pytest.mark.parametrize(
+    "options",
+    [
+        "model_type='kmeans', num_clusters=7",
+        "model_type='kmeans', num_clusters=3, distance_type='COSINE'",
+        "model_type='pca', num_principal_components=3",
+    ],
+)
 def test_compiled_sql_equals_the_streaming_path(loaded, options):
     cur = loaded.cursor()
-    cur.execute("CREATE MODEL anchor OPTIONS(model_type='linear_reg', input_label_cols=['y_reg']) "
-                "AS SELECT x1, y_reg FROM train")
+    cur.execute(
+        "CREATE MODEL anchor OPTIONS(model_type='linear_reg', input_label_cols=['y_reg']) "
+        "AS SELECT x1, y_reg FROM train"
+    )
     cur.execute(f"CREATE MODEL m OPTIONS({options}) AS {FEATURES}")
     cur.execute("SELECT * FROM ML.PREDICT(MODEL m, TABLE test) ORDER BY id")
     compiled_cols, compiled = [d[0] for d in cur.description], cur.fetchall()
@@ -151,8 +168,10 @@ def test_cosine_distance_of_a_mean_imputed_row_is_one(loaded):
     """A row of NULL numbers is the standardized zero vector: cosine distance 1 to every centroid (the
     documented rule) in the compiled SQL as in the streaming path."""
     cur = loaded.cursor()
-    cur.execute("CREATE MODEL c OPTIONS(model_type='kmeans', num_clusters=3, distance_type='COSINE') "
-                "AS SELECT x1, x2 FROM train")
+    cur.execute(
+        "CREATE MODEL c OPTIONS(model_type='kmeans', num_clusters=3, distance_type='COSINE') "
+        "AS SELECT x1, x2 FROM train"
+    )
     cur.execute("CREATE TABLE empty_row AS SELECT NULL::DOUBLE AS x1, NULL::DOUBLE AS x2")
     cur.execute("SELECT nearest_centroids_distance FROM ML.PREDICT(MODEL c, TABLE empty_row)")
     assert [e["distance"] for e in cur.fetchone()[0]] == [1.0, 1.0, 1.0]
@@ -162,36 +181,75 @@ KMEANS = "CREATE MODEL u OPTIONS(model_type='kmeans'{extra}) AS {query}"
 BAD = [  # (sql, exception, fragments)
     (KMEANS.format(extra=", num_clusters=1", query=FEATURES), sqlml.ProgrammingError, ["num_clusters", ">= 2"]),
     (KMEANS.format(extra=", num_clusters=700", query=FEATURES), sqlml.ProgrammingError, ["num_clusters", "<= 100"]),
-    (KMEANS.format(extra=", num_clusters=50", query=FEATURES + " LIMIT 20"), sqlml.DataError,
-     ["num_clusters=50", "20"]),
-    (KMEANS.format(extra=", input_label_cols=['x1']", query=FEATURES), sqlml.ProgrammingError,
-     ["input_label_cols", "kmeans", "num_clusters"]),
-    (KMEANS.format(extra=", kmeans_init_method='CUSTOM'", query=FEATURES), sqlml.ProgrammingError,
-     ["kmeans_init_col"]),
-    (KMEANS.format(extra=", kmeans_init_method='CUSTOM', kmeans_init_col='nope'", query=FEATURES),
-     sqlml.ProgrammingError, ["kmeans_init_col", "nope"]),
-    (KMEANS.format(extra=", kmeans_init_method='CUSTOM', kmeans_init_col='x1'", query=FEATURES),
-     sqlml.ProgrammingError, ["kmeans_init_col", "BOOL"]),
-    (KMEANS.format(extra=", num_clusters=3, kmeans_init_method='CUSTOM', kmeans_init_col='flag'", query=FEATURES),
-     sqlml.DataError, ["flag", "exactly num_clusters (3)"]),
-    (KMEANS.format(extra=", distance_type='MANHATTAN'", query=FEATURES), sqlml.ProgrammingError,
-     ["distance_type", "EUCLIDEAN, COSINE"]),
-    ("CREATE MODEL u OPTIONS(model_type='pca') AS " + FEATURES, sqlml.ProgrammingError,
-     ["num_principal_components", "pca_explained_variance_ratio"]),
-    ("CREATE MODEL u OPTIONS(model_type='pca', num_principal_components=2, pca_explained_variance_ratio=0.5) AS "
-     + FEATURES, sqlml.ProgrammingError, ["exactly one"]),
-    ("CREATE MODEL u OPTIONS(model_type='pca', num_principal_components=40) AS " + FEATURES, sqlml.DataError,
-     ["num_principal_components=40", "8"]),
-    ("CREATE MODEL u OPTIONS(model_type='pca', pca_explained_variance_ratio=1.5) AS " + FEATURES,
-     sqlml.ProgrammingError, ["pca_explained_variance_ratio", "<= 1"]),
-    ("CREATE MODEL u OPTIONS(model_type='pca', pca_explained_variance_ratio=0.5, pca_solver='RANDOMIZED') AS "
-     + FEATURES, sqlml.ProgrammingError, ["RANDOMIZED"]),
-    ("SELECT * FROM ML.PREDICT(MODEL good, TABLE test, STRUCT(0.5 AS threshold))", sqlml.ProgrammingError,
-     ["threshold", "kmeans"]),
-    ("SELECT * FROM ML.PREDICT(MODEL good, (SELECT x1, x2 FROM test))", sqlml.ProgrammingError,
-     ["color", "flag"]),
-    ("SELECT * FROM ML.PREDICT(MODEL good, (SELECT x1, x2, color, flag, 1 AS centroid_id FROM test))",
-     sqlml.ProgrammingError, ["centroid_id"]),
+    (
+        KMEANS.format(extra=", num_clusters=50", query=FEATURES + " LIMIT 20"),
+        sqlml.DataError,
+        ["num_clusters=50", "20"],
+    ),
+    (
+        KMEANS.format(extra=", input_label_cols=['x1']", query=FEATURES),
+        sqlml.ProgrammingError,
+        ["input_label_cols", "kmeans", "num_clusters"],
+    ),
+    (KMEANS.format(extra=", kmeans_init_method='CUSTOM'", query=FEATURES), sqlml.ProgrammingError, ["kmeans_init_col"]),
+    (
+        KMEANS.format(extra=", kmeans_init_method='CUSTOM', kmeans_init_col='nope'", query=FEATURES),
+        sqlml.ProgrammingError,
+        ["kmeans_init_col", "nope"],
+    ),
+    (
+        KMEANS.format(extra=", kmeans_init_method='CUSTOM', kmeans_init_col='x1'", query=FEATURES),
+        sqlml.ProgrammingError,
+        ["kmeans_init_col", "BOOL"],
+    ),
+    (
+        KMEANS.format(extra=", num_clusters=3, kmeans_init_method='CUSTOM', kmeans_init_col='flag'", query=FEATURES),
+        sqlml.DataError,
+        ["flag", "exactly num_clusters (3)"],
+    ),
+    (
+        KMEANS.format(extra=", distance_type='MANHATTAN'", query=FEATURES),
+        sqlml.ProgrammingError,
+        ["distance_type", "EUCLIDEAN, COSINE"],
+    ),
+    (
+        "CREATE MODEL u OPTIONS(model_type='pca') AS " + FEATURES,
+        sqlml.ProgrammingError,
+        ["num_principal_components", "pca_explained_variance_ratio"],
+    ),
+    (
+        "CREATE MODEL u OPTIONS(model_type='pca', num_principal_components=2, pca_explained_variance_ratio=0.5) AS "
+        + FEATURES,
+        sqlml.ProgrammingError,
+        ["exactly one"],
+    ),
+    (
+        "CREATE MODEL u OPTIONS(model_type='pca', num_principal_components=40) AS " + FEATURES,
+        sqlml.DataError,
+        ["num_principal_components=40", "8"],
+    ),
+    (
+        "CREATE MODEL u OPTIONS(model_type='pca', pca_explained_variance_ratio=1.5) AS " + FEATURES,
+        sqlml.ProgrammingError,
+        ["pca_explained_variance_ratio", "<= 1"],
+    ),
+    (
+        "CREATE MODEL u OPTIONS(model_type='pca', pca_explained_variance_ratio=0.5, pca_solver='RANDOMIZED') AS "
+        + FEATURES,
+        sqlml.ProgrammingError,
+        ["RANDOMIZED"],
+    ),
+    (
+        "SELECT * FROM ML.PREDICT(MODEL good, TABLE test, STRUCT(0.5 AS threshold))",
+        sqlml.ProgrammingError,
+        ["threshold", "kmeans"],
+    ),
+    ("SELECT * FROM ML.PREDICT(MODEL good, (SELECT x1, x2 FROM test))", sqlml.ProgrammingError, ["color", "flag"]),
+    (
+        "SELECT * FROM ML.PREDICT(MODEL good, (SELECT x1, x2, color, flag, 1 AS centroid_id FROM test))",
+        sqlml.ProgrammingError,
+        ["centroid_id"],
+    ),
 ]
 
 
@@ -201,17 +259,24 @@ def test_bad_unsupervised_statements(loaded, sql, error, fragments):
     fails(loaded, sql, error, *fragments)
 
 
-@pytest.mark.parametrize("source", ["(SELECT * FROM test WHERE false)", f"(SELECT * FROM {STREAMED} WHERE false)"],
-                         ids=["compiled", "streamed"])
+@pytest.mark.parametrize(
+    "source",
+    ["(SELECT * FROM test WHERE false)", f"(SELECT * FROM {STREAMED} WHERE false)"],
+    ids=["compiled", "streamed"],
+)
 def test_zero_input_rows_give_zero_rows_with_the_full_schema(loaded, source):
     cur = loaded.cursor()
-    cur.execute("CREATE MODEL anchor OPTIONS(model_type='linear_reg', input_label_cols=['y_reg']) "
-                "AS SELECT x1, y_reg FROM train")
+    cur.execute(
+        "CREATE MODEL anchor OPTIONS(model_type='linear_reg', input_label_cols=['y_reg']) "
+        "AS SELECT x1, y_reg FROM train"
+    )
     cur.execute(f"CREATE MODEL km OPTIONS(model_type='kmeans', num_clusters=3) AS {FEATURES}")
     cur.execute(f"SELECT * FROM ML.PREDICT(MODEL km, {source})")
     assert cur.fetchall() == []
     assert [(d[0], str(d[1])) for d in cur.description][-2:] == [
-        ("centroid_id", "BIGINT"), ("nearest_centroids_distance", 'STRUCT(centroid_id BIGINT, "distance" DOUBLE)[]')]
+        ("centroid_id", "BIGINT"),
+        ("nearest_centroids_distance", 'STRUCT(centroid_id BIGINT, "distance" DOUBLE)[]'),
+    ]
 
 
 @pytest.mark.parametrize("standardize", [False, True])
@@ -220,16 +285,21 @@ def test_centroids_in_feature_units_match_scikit_learn(loaded, frames, standardi
     the weight of each category, NULL included; against KMeans on scikit-learn-encoded rows."""
     from sklearn.impute import SimpleImputer
     from sklearn.preprocessing import StandardScaler
+
     train, test = frames
     cur = loaded.cursor()
-    cur.execute(f"CREATE MODEL km OPTIONS(model_type='kmeans', num_clusters=3, early_stop=FALSE, max_iterations=30, "
-                f"kmeans_init_method='KMEANS++') AS {FEATURES}")
+    cur.execute(
+        f"CREATE MODEL km OPTIONS(model_type='kmeans', num_clusters=3, early_stop=FALSE, max_iterations=30, "
+        f"kmeans_init_method='KMEANS++') AS {FEATURES}"
+    )
     X, _ = linear_matrices(train, test)
     centers = KMeans(3, init="k-means++", n_init=1, max_iter=30, tol=0, random_state=0).fit(X).cluster_centers_
     scaler = StandardScaler().fit(SimpleImputer().fit_transform(train[["x1", "x2"]]))
     numeric = centers[:, :2] if standardize else centers[:, :2] * scaler.scale_ + scaler.mean_
-    cur.execute(f"SELECT centroid_id, feature, numerical_value, categorical_value FROM ML.CENTROIDS(MODEL km, "
-                f"STRUCT({str(standardize).upper()} AS standardize)) ORDER BY centroid_id, feature")
+    cur.execute(
+        f"SELECT centroid_id, feature, numerical_value, categorical_value FROM ML.CENTROIDS(MODEL km, "
+        f"STRUCT({str(standardize).upper()} AS standardize)) ORDER BY centroid_id, feature"
+    )
     rows = cur.fetchall()
     for centroid_id, feature, value, categories in rows:
         if feature in ("x1", "x2"):
@@ -239,10 +309,10 @@ def test_centroids_in_feature_units_match_scikit_learn(loaded, frames, standardi
             np.testing.assert_allclose([c["value"] for c in categories], centers[centroid_id - 1, 2:6], atol=1e-9)
     assert len(rows) == 3 * 4
     fails(loaded, "SELECT * FROM ML.CENTROIDS(MODEL anchor_missing)", sqlml.ProgrammingError, "does not exist")
-    cur.execute("CREATE MODEL lin OPTIONS(model_type='linear_reg', input_label_cols=['y_reg']) AS "
-                "SELECT x1, y_reg FROM train")
-    fails(loaded, "SELECT * FROM ML.CENTROIDS(MODEL lin)", sqlml.NotSupportedError, "takes kmeans models",
-          "linear_reg")
+    cur.execute(
+        "CREATE MODEL lin OPTIONS(model_type='linear_reg', input_label_cols=['y_reg']) AS SELECT x1, y_reg FROM train"
+    )
+    fails(loaded, "SELECT * FROM ML.CENTROIDS(MODEL lin)", sqlml.NotSupportedError, "takes kmeans models", "linear_reg")
 
 
 def test_principal_components_and_their_info_match_scikit_learn(loaded, frames):

@@ -9,8 +9,10 @@ import sqlml
 from tests.engine.reference import fails
 
 DATA = "CREATE TABLE t AS SELECT range::DOUBLE AS x, (range % 7)::DOUBLE AS z, 2.0 * range + (range % 7) AS y FROM range(60)"
-CREATE = ("CREATE OR REPLACE MODEL m OPTIONS(model_type='linear_reg', input_label_cols=['y'], l2_reg={l2}) "
-          "AS SELECT x, z, y FROM t WHERE x < {limit}")
+CREATE = (
+    "CREATE OR REPLACE MODEL m OPTIONS(model_type='linear_reg', input_label_cols=['y'], l2_reg={l2}) "
+    "AS SELECT x, z, y FROM t WHERE x < {limit}"
+)
 
 
 def _predictions(con, model="m"):
@@ -51,8 +53,11 @@ def test_rollback_and_roll_forward(con):
     cur.execute("SELECT version, active, training_sql, training_rows, data_fingerprint FROM ML.VERSIONS(MODEL m)")
     rows = cur.fetchall()
     assert [(r[0], r[1], r[3]) for r in rows] == [(1, False, 40), (2, False, 60), (3, True, 20)]
-    assert [r[2] for r in rows] == ["SELECT x, z, y FROM t WHERE x < 40", "SELECT x, z, y FROM t WHERE x < 100",
-                                    "SELECT x, z, y FROM t WHERE x < 20"]
+    assert [r[2] for r in rows] == [
+        "SELECT x, z, y FROM t WHERE x < 40",
+        "SELECT x, z, y FROM t WHERE x < 100",
+        "SELECT x, z, y FROM t WHERE x < 20",
+    ]
     assert rows[0][4] != rows[1][4] and rows[0][4].startswith("40:")
     np.testing.assert_allclose(_predictions(con), _least_squares(con, 20), rtol=1e-9, atol=1e-9)
 
@@ -77,7 +82,9 @@ def test_description_and_labels(con):
     cur = con.cursor()
     cur.execute(DATA)
     cur.execute(CREATE.format(l2=0, limit=40))
-    cur.execute("ALTER MODEL m SET OPTIONS(description='y from x and z', labels=[('team', 'pricing'), ('stage', 'dev')])")
+    cur.execute(
+        "ALTER MODEL m SET OPTIONS(description='y from x and z', labels=[('team', 'pricing'), ('stage', 'dev')])"
+    )
     cur.execute("SELECT description, labels FROM (SELECT * FROM sqlml.models)")
     assert cur.fetchall() == [("y from x and z", '{"team": "pricing", "stage": "dev"}')]
     cur.execute("ALTER MODEL m SET OPTIONS(description=NULL)")
@@ -95,10 +102,16 @@ BAD = [
     ("SELECT * FROM ML.VERSIONS(MODEL m, TABLE t)", sqlml.ProgrammingError, ["takes a model only"]),
     ("SELECT * FROM ML.PREDICT(MODEL m VERSION 9, TABLE t)", sqlml.ProgrammingError, ["no version 9"]),
     ("SELECT * FROM ML.PREDICT(MODEL m, TABLE t, STRUCT(9 AS version))", sqlml.ProgrammingError, ["no version 9"]),
-    ("SELECT * FROM ML.PREDICT(MODEL m, TABLE t, STRUCT('2' AS version))", sqlml.ProgrammingError,
-     ["version must be a version number", "'2'"]),
-    ("SELECT * FROM ML.PREDICT(MODEL m VERSION 1, TABLE t, STRUCT(2 AS version))", sqlml.ProgrammingError,
-     ["VERSION 1 and STRUCT(2 AS version) disagree"]),
+    (
+        "SELECT * FROM ML.PREDICT(MODEL m, TABLE t, STRUCT('2' AS version))",
+        sqlml.ProgrammingError,
+        ["version must be a version number", "'2'"],
+    ),
+    (
+        "SELECT * FROM ML.PREDICT(MODEL m VERSION 1, TABLE t, STRUCT(2 AS version))",
+        sqlml.ProgrammingError,
+        ["VERSION 1 and STRUCT(2 AS version) disagree"],
+    ),
     ("SELECT * FROM ML.VERSIONS(MODEL m, STRUCT(1 AS version))", sqlml.ProgrammingError, ["takes no model version"]),
 ]
 

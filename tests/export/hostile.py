@@ -26,10 +26,12 @@ def _model(nodes, inputs, outputs, initializers=(), **extra) -> onnx.ModelProto:
 def leaky_model() -> onnx.ModelProto:
     """y = x * w with w a [1, len(SECRET)] uint8 initializer: one row with x = 1 gives w's bytes back."""
     w = numpy_helper.from_array(np.zeros((1, len(SECRET)), np.uint8), "w")
-    return _model([helper.make_node("Cast", ["w"], ["wd"], to=TensorProto.DOUBLE),
-                   helper.make_node("Mul", ["x", "wd"], ["y"])],
-                  [helper.make_tensor_value_info("x", TensorProto.DOUBLE, ["N", 1])],
-                  [helper.make_tensor_value_info("y", TensorProto.DOUBLE, ["N", len(SECRET)])], [w])
+    return _model(
+        [helper.make_node("Cast", ["w"], ["wd"], to=TensorProto.DOUBLE), helper.make_node("Mul", ["x", "wd"], ["y"])],
+        [helper.make_tensor_value_info("x", TensorProto.DOUBLE, ["N", 1])],
+        [helper.make_tensor_value_info("y", TensorProto.DOUBLE, ["N", len(SECRET)])],
+        [w],
+    )
 
 
 def external_tensor(name: str, location: str, size: int = len(SECRET)) -> TensorProto:
@@ -61,11 +63,19 @@ def _loop_body(trips: tuple[int, ...]) -> onnx.GraphProto:
         nodes.append(helper.make_node("Add", [acc, f"{level}one"], [out]))
         constants = [numpy_helper.from_array(np.array(1.0), f"{level}one")]
     return helper.make_graph(
-        nodes, f"{level}body", [helper.make_tensor_value_info(f"{level}i", TensorProto.INT64, []),
-                                helper.make_tensor_value_info(cond, TensorProto.BOOL, []),
-                                helper.make_tensor_value_info(acc, TensorProto.DOUBLE, ["N"])],
-        [helper.make_tensor_value_info(f"{cond}_out", TensorProto.BOOL, []),
-         helper.make_tensor_value_info(out, TensorProto.DOUBLE, ["N"])], constants)
+        nodes,
+        f"{level}body",
+        [
+            helper.make_tensor_value_info(f"{level}i", TensorProto.INT64, []),
+            helper.make_tensor_value_info(cond, TensorProto.BOOL, []),
+            helper.make_tensor_value_info(acc, TensorProto.DOUBLE, ["N"]),
+        ],
+        [
+            helper.make_tensor_value_info(f"{cond}_out", TensorProto.BOOL, []),
+            helper.make_tensor_value_info(out, TensorProto.DOUBLE, ["N"]),
+        ],
+        constants,
+    )
 
 
 def loop_model(*trips: int | None) -> onnx.ModelProto:
@@ -74,28 +84,40 @@ def loop_model(*trips: int | None) -> onnx.ModelProto:
     constants = [numpy_helper.from_array(np.array(True), "cond")]
     if trips[0] is not None:
         constants.append(numpy_helper.from_array(np.array(trips[0], np.int64), "M"))
-    loop = helper.make_node("Loop", ["M" if trips[0] is not None else "", "cond", "x"], ["y"],
-                            body=_loop_body(trips[1:]))
-    return _model([loop], [helper.make_tensor_value_info("x", TensorProto.DOUBLE, ["N"])],
-                  [helper.make_tensor_value_info("y", TensorProto.DOUBLE, ["N"])], constants)
+    loop = helper.make_node(
+        "Loop", ["M" if trips[0] is not None else "", "cond", "x"], ["y"], body=_loop_body(trips[1:])
+    )
+    return _model(
+        [loop],
+        [helper.make_tensor_value_info("x", TensorProto.DOUBLE, ["N"])],
+        [helper.make_tensor_value_info("y", TensorProto.DOUBLE, ["N"])],
+        constants,
+    )
 
 
 def chain_model(nodes: int) -> onnx.ModelProto:
     """y = x through `nodes` Identity nodes."""
     names = ["x", *(f"v{i}" for i in range(1, nodes)), "y"]
-    return _model([helper.make_node("Identity", [a], [b]) for a, b in zip(names, names[1:])],
-                  [helper.make_tensor_value_info("x", TensorProto.DOUBLE, ["N"])],
-                  [helper.make_tensor_value_info("y", TensorProto.DOUBLE, ["N"])])
+    return _model(
+        [helper.make_node("Identity", [a], [b]) for a, b in zip(names, names[1:])],
+        [helper.make_tensor_value_info("x", TensorProto.DOUBLE, ["N"])],
+        [helper.make_tensor_value_info("y", TensorProto.DOUBLE, ["N"])],
+    )
 
 
 def affine_model(seed: int = 0) -> onnx.ModelProto:
     """y = [a, b] @ W + bias: double inputs a and b ([N, 1]), output y [N, 4]; W and bias random."""
     rng = np.random.default_rng(seed)
-    return _model([helper.make_node("Concat", ["a", "b"], ["ab"], axis=1), helper.make_node("MatMul", ["ab", "W"], ["m"]),
-                   helper.make_node("Add", ["m", "bias"], ["y"])],
-                  [helper.make_tensor_value_info(name, TensorProto.DOUBLE, ["N", 1]) for name in "ab"],
-                  [helper.make_tensor_value_info("y", TensorProto.DOUBLE, ["N", 4])],
-                  [numpy_helper.from_array(rng.normal(size=(2, 4)), "W"), numpy_helper.from_array(rng.normal(size=4), "bias")])
+    return _model(
+        [
+            helper.make_node("Concat", ["a", "b"], ["ab"], axis=1),
+            helper.make_node("MatMul", ["ab", "W"], ["m"]),
+            helper.make_node("Add", ["m", "bias"], ["y"]),
+        ],
+        [helper.make_tensor_value_info(name, TensorProto.DOUBLE, ["N", 1]) for name in "ab"],
+        [helper.make_tensor_value_info("y", TensorProto.DOUBLE, ["N", 4])],
+        [numpy_helper.from_array(rng.normal(size=(2, 4)), "W"), numpy_helper.from_array(rng.normal(size=4), "bias")],
+    )
 
 
 def _constant(location: str) -> onnx.NodeProto:
@@ -103,8 +125,9 @@ def _constant(location: str) -> onnx.NodeProto:
 
 
 def _branch(location: str) -> onnx.GraphProto:
-    return helper.make_graph([_constant(location)], "branch", [],
-                             [helper.make_tensor_value_info("hidden", TensorProto.UINT8, None)])
+    return helper.make_graph(
+        [_constant(location)], "branch", [], [helper.make_tensor_value_info("hidden", TensorProto.UINT8, None)]
+    )
 
 
 def hiding_external_data(place: str, location: str) -> onnx.ModelProto:
@@ -116,19 +139,22 @@ def hiding_external_data(place: str, location: str) -> onnx.ModelProto:
     if place == "sparse initializer":
         indices = numpy_helper.from_array(np.array([0], np.int64), "indices")
         model.graph.sparse_initializer.append(
-            onnx.SparseTensorProto(values=external_tensor("sparse", location, 1), indices=indices, dims=[len(SECRET)]))
+            onnx.SparseTensorProto(values=external_tensor("sparse", location, 1), indices=indices, dims=[len(SECRET)])
+        )
     elif place == "Constant node":
         model.graph.node.append(_constant(location))
     elif place == "If branch":
         model.graph.initializer.append(numpy_helper.from_array(np.array(True), "flag"))
-        model.graph.node.append(helper.make_node("If", ["flag"], ["hidden"], then_branch=_branch(location),
-                                                 else_branch=_branch(location)))
+        model.graph.node.append(
+            helper.make_node("If", ["flag"], ["hidden"], then_branch=_branch(location), else_branch=_branch(location))
+        )
     elif place == "Loop body":
         model = loop_model(3)
         model.graph.node[0].attribute[0].g.initializer.append(external_tensor("hidden", location))
     elif place == "function":
-        model.functions.append(helper.make_function("local", "hide", [], ["hidden"], [_constant(location)],
-                                                    [helper.make_opsetid("", 17)]))
+        model.functions.append(
+            helper.make_function("local", "hide", [], ["hidden"], [_constant(location)], [helper.make_opsetid("", 17)])
+        )
     return model
 
 
@@ -140,5 +166,6 @@ def replace_artifact(database: Path, model: str, artifact: bytes) -> None:
 
 def run_script(code: str, cwd: Path, timeout: float = DEADLINE) -> subprocess.CompletedProcess:
     """Run Python `code` (sqlml importable) in a subprocess in `cwd`; TimeoutExpired fails the test."""
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=cwd, capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], cwd=cwd, capture_output=True, text=True, timeout=timeout
+    )

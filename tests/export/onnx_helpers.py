@@ -10,7 +10,7 @@ import numpy as np
 import onnxruntime as ort
 
 ROOT = Path(__file__).resolve().parents[2]
-INT64_NULL = -(2 ** 63)
+INT64_NULL = -(2**63)
 
 
 def run_onnx(path: Path, rows: list[dict]) -> dict[str, np.ndarray]:
@@ -20,8 +20,9 @@ def run_onnx(path: Path, rows: list[dict]) -> dict[str, np.ndarray]:
     for arg in session.get_inputs():
         values = [row[arg.name] for row in rows]
         if arg.type == "tensor(string)":
-            array = np.array(["" if v is None else str(v).lower() if isinstance(v, bool) else str(v)
-                              for v in values], dtype=object)
+            array = np.array(
+                ["" if v is None else str(v).lower() if isinstance(v, bool) else str(v) for v in values], dtype=object
+            )
         elif arg.type == "tensor(int64)":
             array = np.array([INT64_NULL if v is None else v for v in values], dtype=np.int64)
         else:

@@ -28,12 +28,24 @@ CASES = {  # id: (model_type, label, query, options)
     "dnn_classifier": ("dnn_classifier", "species", PENGUINS, ", hidden_units=[16], learn_rate=0.01"),
     "dnn_binary": ("dnn_classifier", "sex", PENGUINS, ", activation_fn='TANH'"),
     "kmeans": ("kmeans", None, "SELECT bill_length_mm, flipper_length_mm, island FROM penguins", ", num_clusters=4"),
-    "kmeans_cosine": ("kmeans", None, "SELECT bill_length_mm, body_mass_g FROM penguins",
-                      ", num_clusters=3, distance_type='COSINE'"),
-    "pca": ("pca", None, "SELECT bill_length_mm, bill_depth_mm, body_mass_g, sex FROM penguins",
-            ", num_principal_components=2"),
-    "tuned_boosted_tree": ("boosted_tree_regressor", "mpg", CARS,
-                           ", num_trials=2, max_tree_depth=HPARAM_CANDIDATES([3, 5])"),
+    "kmeans_cosine": (
+        "kmeans",
+        None,
+        "SELECT bill_length_mm, body_mass_g FROM penguins",
+        ", num_clusters=3, distance_type='COSINE'",
+    ),
+    "pca": (
+        "pca",
+        None,
+        "SELECT bill_length_mm, bill_depth_mm, body_mass_g, sex FROM penguins",
+        ", num_principal_components=2",
+    ),
+    "tuned_boosted_tree": (
+        "boosted_tree_regressor",
+        "mpg",
+        CARS,
+        ", num_trials=2, max_tree_depth=HPARAM_CANDIDATES([3, 5])",
+    ),
     "automl_classifier": ("automl_classifier", "species", PENGUINS, ", budget_hours=0.002"),
 }
 
@@ -41,8 +53,9 @@ CASES = {  # id: (model_type, label, query, options)
 def create(con, case: str) -> tuple[str | None, str]:
     model_type, label, query, options = CASES[case]
     labels = f", input_label_cols=['{label}']" if label else ""
-    con.cursor().execute(f"CREATE OR REPLACE MODEL {case} OPTIONS(model_type='{model_type}'{labels}{options}) "
-                         f"AS {query}")
+    con.cursor().execute(
+        f"CREATE OR REPLACE MODEL {case} OPTIONS(model_type='{model_type}'{labels}{options}) AS {query}"
+    )
     return label, query
 
 
@@ -74,24 +87,27 @@ def test_round_trip(data, tmp_path, case):
         expected = np.array([r[f"predicted_{label}"] for r in predicted])
         np.testing.assert_allclose(got[f"predicted_{label}"], expected, rtol=1e-9)
     sidecar = json.loads((tmp_path / "m.json").read_text())
-    assert [i["name"] for i in sidecar["inputs"]] == [i.name for i in ort.InferenceSession(
-        str(tmp_path / "m.onnx")).get_inputs()]
+    assert [i["name"] for i in sidecar["inputs"]] == [
+        i.name for i in ort.InferenceSession(str(tmp_path / "m.onnx")).get_inputs()
+    ]
     assert (tmp_path / "m.md").read_text().startswith(f"# Model card: main.{case}")
 
 
-TRANSFORM = ("CREATE OR REPLACE MODEL shaped TRANSFORM(ML.STANDARD_SCALER(bill_length_mm) OVER () AS bl, "
-             "ML.MIN_MAX_SCALER(body_mass_g) OVER () AS bm, ML.IMPUTER(flipper_length_mm, 'median') OVER () AS fl, "
-             "ML.QUANTILE_BUCKETIZE(bill_depth_mm, 4) OVER () AS bd, ML.BUCKETIZE(body_mass_g, [3000, 4000]) AS bb, "
-             "bill_length_mm / bill_depth_mm AS ratio, ln(body_mass_g) - 8 AS log_mass, island, "
-             "ML.LABEL_ENCODER(island) OVER () AS il, ML.ROBUST_SCALER(body_mass_g) OVER () AS rb, "
-             "ML.MAX_ABS_SCALER(bill_depth_mm) OVER () AS ma, ML.IMPUTER(sex, 'most_frequent') OVER () AS si, "
-             "CASE WHEN flipper_length_mm > 200 THEN 'long' ELSE 'short' END AS flipper, "
-             "ML.ONE_HOT_ENCODER(sex) OVER () AS sex_hot, ML.FEATURE_CROSS(STRUCT_PACK(i := island, s := sex)) AS cross, "
-             "ML.POLYNOMIAL_EXPAND(STRUCT_PACK(a := bill_length_mm, b := bill_depth_mm), 2) AS poly, "
-             "CASE WHEN NOT (body_mass_g > 4000 AND sex = 'male') THEN 'other' ELSE 'heavy male' END AS heavy, "
-             "island || '/' || sex AS where_who, GREATEST(bill_length_mm, flipper_length_mm / 5) AS longest, "
-             "ML.NORMALIZER([bill_length_mm, bill_depth_mm, flipper_length_mm]) AS shape, species) "
-             "OPTIONS(model_type='{model_type}', input_label_cols=['species']) AS SELECT * FROM penguins")
+TRANSFORM = (
+    "CREATE OR REPLACE MODEL shaped TRANSFORM(ML.STANDARD_SCALER(bill_length_mm) OVER () AS bl, "
+    "ML.MIN_MAX_SCALER(body_mass_g) OVER () AS bm, ML.IMPUTER(flipper_length_mm, 'median') OVER () AS fl, "
+    "ML.QUANTILE_BUCKETIZE(bill_depth_mm, 4) OVER () AS bd, ML.BUCKETIZE(body_mass_g, [3000, 4000]) AS bb, "
+    "bill_length_mm / bill_depth_mm AS ratio, ln(body_mass_g) - 8 AS log_mass, island, "
+    "ML.LABEL_ENCODER(island) OVER () AS il, ML.ROBUST_SCALER(body_mass_g) OVER () AS rb, "
+    "ML.MAX_ABS_SCALER(bill_depth_mm) OVER () AS ma, ML.IMPUTER(sex, 'most_frequent') OVER () AS si, "
+    "CASE WHEN flipper_length_mm > 200 THEN 'long' ELSE 'short' END AS flipper, "
+    "ML.ONE_HOT_ENCODER(sex) OVER () AS sex_hot, ML.FEATURE_CROSS(STRUCT_PACK(i := island, s := sex)) AS cross, "
+    "ML.POLYNOMIAL_EXPAND(STRUCT_PACK(a := bill_length_mm, b := bill_depth_mm), 2) AS poly, "
+    "CASE WHEN NOT (body_mass_g > 4000 AND sex = 'male') THEN 'other' ELSE 'heavy male' END AS heavy, "
+    "island || '/' || sex AS where_who, GREATEST(bill_length_mm, flipper_length_mm / 5) AS longest, "
+    "ML.NORMALIZER([bill_length_mm, bill_depth_mm, flipper_length_mm]) AS shape, species) "
+    "OPTIONS(model_type='{model_type}', input_label_cols=['species']) AS SELECT * FROM penguins"
+)
 
 
 @pytest.mark.parametrize("model_type", ["logistic_reg", "boosted_tree_classifier"])
@@ -102,7 +118,8 @@ def test_transform_is_inside_the_graph(data, tmp_path, model_type):
     rows = rows_of(data, "SELECT * FROM penguins")
     got = run_onnx(tmp_path / "t.onnx", rows)
     assert sorted(i["name"] for i in json.loads((tmp_path / "t.json").read_text())["inputs"]) == sorted(
-        ["bill_length_mm", "body_mass_g", "flipper_length_mm", "bill_depth_mm", "island", "sex"])
+        ["bill_length_mm", "body_mass_g", "flipper_length_mm", "bill_depth_mm", "island", "sex"]
+    )
     predicted = rows_of(data, "SELECT * FROM ML.PREDICT(MODEL shaped, TABLE penguins)")
     assert got["predicted_species"].tolist() == [r["predicted_species"] for r in predicted]
     probs = np.array([[e["prob"] for e in r["predicted_species_probs"]] for r in predicted])
@@ -121,11 +138,13 @@ def test_target_opset_is_the_default_domain_version(data, tmp_path):
     np.testing.assert_allclose(run_onnx(tmp_path / "m.onnx", rows)["predicted_mpg"], expected, rtol=1e-12)
 
 
-TEXT = ("CREATE OR REPLACE MODEL text TRANSFORM(ML.TF_IDF(string_split(review, ' '), 500, 2) OVER () AS words, "
-        "ML.BAG_OF_WORDS(ML.NGRAMS(string_split(review, ' '), [2, 2]), 500, 3) OVER () AS bigrams, "
-        "ML.MULTI_HOT_ENCODER(string_split(review, ' '), 50, 1) OVER () AS hot, "
-        "ML.NGRAMS(string_split(review, ' '), [1, 3], '+') AS grams, sentiment) "
-        "OPTIONS(model_type='logistic_reg', input_label_cols=['sentiment']) AS SELECT * FROM reviews")
+TEXT = (
+    "CREATE OR REPLACE MODEL text TRANSFORM(ML.TF_IDF(string_split(review, ' '), 500, 2) OVER () AS words, "
+    "ML.BAG_OF_WORDS(ML.NGRAMS(string_split(review, ' '), [2, 2]), 500, 3) OVER () AS bigrams, "
+    "ML.MULTI_HOT_ENCODER(string_split(review, ' '), 50, 1) OVER () AS hot, "
+    "ML.NGRAMS(string_split(review, ' '), [1, 3], '+') AS grams, sentiment) "
+    "OPTIONS(model_type='logistic_reg', input_label_cols=['sentiment']) AS SELECT * FROM reviews"
+)
 
 
 def test_text_functions_are_inside_the_graph(data, tmp_path):
@@ -135,8 +154,10 @@ def test_text_functions_are_inside_the_graph(data, tmp_path):
     cur.execute(f"CREATE OR REPLACE TABLE reviews AS FROM read_csv('{ROOT}/sql_examples/data/reviews.csv')")
     cur.execute(TEXT)
     cur.execute(f"EXPORT MODEL text OPTIONS(uri='{tmp_path}/t.onnx')")
-    query = ("SELECT review FROM reviews UNION ALL SELECT * FROM (VALUES (NULL), ('zebra quartz'), "
-             "('great  product'), ('great')) v(review)")
+    query = (
+        "SELECT review FROM reviews UNION ALL SELECT * FROM (VALUES (NULL), ('zebra quartz'), "
+        "('great  product'), ('great')) v(review)"
+    )
     got = run_onnx(tmp_path / "t.onnx", rows_of(data, query))
     predicted = rows_of(data, f"SELECT * FROM ML.PREDICT(MODEL text, ({query}))")
     assert got["predicted_sentiment"].tolist() == [r["predicted_sentiment"] for r in predicted]

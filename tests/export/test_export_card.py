@@ -13,8 +13,10 @@ from tests.export.onnx_helpers import result_row
 def test_exported_card_is_the_engine_card_plus_the_export(data, tmp_path):
     cur = data.cursor()
     for kind in ("logistic_reg", "boosted_tree_classifier"):  # versions 1 and 2
-        cur.execute(f"CREATE OR REPLACE MODEL carded OPTIONS(model_type='{kind}', input_label_cols=['sex']) "
-                    "AS SELECT species, bill_depth_mm, body_mass_g, sex FROM penguins")
+        cur.execute(
+            f"CREATE OR REPLACE MODEL carded OPTIONS(model_type='{kind}', input_label_cols=['sex']) "
+            "AS SELECT species, bill_depth_mm, body_mass_g, sex FROM penguins"
+        )
     cur.execute("ALTER MODEL carded SET OPTIONS(description='Tells <b>sex</b> from size', labels=[('team', 'field')])")
     cur.execute(f"EXPORT MODEL carded OPTIONS(uri='{tmp_path}/c.onnx', version=1)")
     result = result_row(cur)
@@ -23,7 +25,7 @@ def test_exported_card_is_the_engine_card_plus_the_export(data, tmp_path):
     exported = (tmp_path / "c.md").read_text()
     assert engine.startswith("# Model card: main.carded (version 1)\n") and "Tells \\<b>sex\\</b> from size" in engine
     assert exported.startswith(engine)
-    export = exported[len(engine):]
+    export = exported[len(engine) :]
     assert export.startswith("\n## Export (ONNX)\n") and "\n## " not in export[1:]
     graph_inputs = [i.name for i in ort.InferenceSession(str(tmp_path / "c.onnx")).get_inputs()]
     table = [line.split(" | ")[0].lstrip("| ") for line in export.splitlines() if line.startswith("| ")][1:]

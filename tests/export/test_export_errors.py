@@ -8,8 +8,10 @@ import pytest
 import sqlml
 from tests.engine.reference import fails
 
-CREATE = ("CREATE OR REPLACE MODEL m OPTIONS(model_type='logistic_reg', input_label_cols=['species']) "
-          "AS SELECT * EXCLUDE (year) FROM penguins")
+CREATE = (
+    "CREATE OR REPLACE MODEL m OPTIONS(model_type='logistic_reg', input_label_cols=['species']) "
+    "AS SELECT * EXCLUDE (year) FROM penguins"
+)
 
 BAD = [  # (options, error, fragments); {dir} is an empty temporary directory
     ("uri='{dir}/missing/m.onnx'", sqlml.ProgrammingError, ["uri", "missing", "does not exist"]),
@@ -36,9 +38,17 @@ def test_bad_export_options(data, tmp_path, options, error, fragments):
 def test_existing_file_is_kept_without_overwrite(data, tmp_path):
     data.cursor().execute(CREATE)
     (tmp_path / "m.onnx").write_bytes(b"precious")
-    fails(data, f"EXPORT MODEL m OPTIONS(uri='{tmp_path}/m.onnx')", sqlml.ProgrammingError,
-          "m.onnx", "already exist", "overwrite=TRUE")
-    assert (tmp_path / "m.onnx").read_bytes() == b"precious" and sorted(p.name for p in tmp_path.iterdir()) == ["m.onnx"]
+    fails(
+        data,
+        f"EXPORT MODEL m OPTIONS(uri='{tmp_path}/m.onnx')",
+        sqlml.ProgrammingError,
+        "m.onnx",
+        "already exist",
+        "overwrite=TRUE",
+    )
+    assert (tmp_path / "m.onnx").read_bytes() == b"precious" and sorted(p.name for p in tmp_path.iterdir()) == [
+        "m.onnx"
+    ]
     data.cursor().execute(f"EXPORT MODEL m OPTIONS(uri='{tmp_path}/m.onnx', overwrite=TRUE)")
     assert (tmp_path / "m.onnx").read_bytes()[:8] != b"precious"
 
@@ -57,35 +67,61 @@ def test_a_directory_that_refuses_files(data):
 
 
 def test_unknown_model(data, tmp_path):
-    fails(data, f"EXPORT MODEL nowhere OPTIONS(uri='{tmp_path}/m.onnx')", sqlml.ProgrammingError, "nowhere",
-          "does not exist")
+    fails(
+        data,
+        f"EXPORT MODEL nowhere OPTIONS(uri='{tmp_path}/m.onnx')",
+        sqlml.ProgrammingError,
+        "nowhere",
+        "does not exist",
+    )
 
 
 def test_quantizing_trees_is_refused(data, tmp_path):
-    data.cursor().execute("CREATE OR REPLACE MODEL t OPTIONS(model_type='random_forest_classifier', "
-                          "input_label_cols=['species'], num_parallel_tree=5) AS SELECT * EXCLUDE (year) FROM penguins")
-    fails(data, f"EXPORT MODEL t OPTIONS(uri='{tmp_path}/t.onnx', quantize='int8')", sqlml.NotSupportedError,
-          "quantize='int8'", "random_forest_classifier", "quantize='none'")
+    data.cursor().execute(
+        "CREATE OR REPLACE MODEL t OPTIONS(model_type='random_forest_classifier', "
+        "input_label_cols=['species'], num_parallel_tree=5) AS SELECT * EXCLUDE (year) FROM penguins"
+    )
+    fails(
+        data,
+        f"EXPORT MODEL t OPTIONS(uri='{tmp_path}/t.onnx', quantize='int8')",
+        sqlml.NotSupportedError,
+        "quantize='int8'",
+        "random_forest_classifier",
+        "quantize='none'",
+    )
     assert list(tmp_path.iterdir()) == []
 
 
 def test_an_empty_string_category_cannot_be_exported(data, tmp_path):
-    """"" is an exported model's NULL for strings, so a model that learned "" as a category is refused."""
+    """ "" is an exported model's NULL for strings, so a model that learned "" as a category is refused."""
     cur = data.cursor()
-    cur.execute("CREATE OR REPLACE TABLE blanks AS SELECT ['', 'a', 'b'][range % 3 + 1] AS s, range::DOUBLE AS y "
-                "FROM range(60)")
+    cur.execute(
+        "CREATE OR REPLACE TABLE blanks AS SELECT ['', 'a', 'b'][range % 3 + 1] AS s, range::DOUBLE AS y FROM range(60)"
+    )
     cur.execute("CREATE OR REPLACE MODEL b OPTIONS(model_type='linear_reg', input_label_cols=['y']) AS FROM blanks")
     fails(data, f"EXPORT MODEL b OPTIONS(uri='{tmp_path}/b.onnx')", sqlml.NotSupportedError, "'s'", "empty string")
 
 
-@pytest.mark.parametrize("item, shown", [
-    ("ML.HASH_BUCKETIZE(island, 10) AS hb", "'hb'"),
-    ("EXTRACT(year FROM make_date(year, 1, 1)) AS y", "'y'"),
-    ("ML.TF_IDF(string_split(lower(island), ' ')) OVER () AS words", "'words'"),
-    ("ML.BAG_OF_WORDS(list_value(island, sex)) OVER () AS words", "'words'")])
+@pytest.mark.parametrize(
+    "item, shown",
+    [
+        ("ML.HASH_BUCKETIZE(island, 10) AS hb", "'hb'"),
+        ("EXTRACT(year FROM make_date(year, 1, 1)) AS y", "'y'"),
+        ("ML.TF_IDF(string_split(lower(island), ' ')) OVER () AS words", "'words'"),
+        ("ML.BAG_OF_WORDS(list_value(island, sex)) OVER () AS words", "'words'"),
+    ],
+)
 def test_a_transform_without_an_onnx_form_is_named(data, tmp_path, item, shown):
-    data.cursor().execute(f"CREATE OR REPLACE MODEL shaped TRANSFORM({item}, bill_length_mm, species) "
-                          "OPTIONS(model_type='logistic_reg', input_label_cols=['species']) AS SELECT * FROM penguins")
-    fails(data, f"EXPORT MODEL shaped OPTIONS(uri='{tmp_path}/t.onnx')", sqlml.NotSupportedError,
-          "TRANSFORM output", shown, "no ONNX form")
+    data.cursor().execute(
+        f"CREATE OR REPLACE MODEL shaped TRANSFORM({item}, bill_length_mm, species) "
+        "OPTIONS(model_type='logistic_reg', input_label_cols=['species']) AS SELECT * FROM penguins"
+    )
+    fails(
+        data,
+        f"EXPORT MODEL shaped OPTIONS(uri='{tmp_path}/t.onnx')",
+        sqlml.NotSupportedError,
+        "TRANSFORM output",
+        shown,
+        "no ONNX form",
+    )
     assert list(tmp_path.iterdir()) == []

@@ -18,11 +18,21 @@ import psycopg
 import pytest
 
 import sqlml
+from sqlml.engine.families import onnx_model
 from sqlml.engine.policies import ImportPolicy
 from sqlml.engine.session import Session
-from sqlml.engine.families import onnx_model
-from tests.export.hostile import (DEADLINE, SECRET, affine_model, chain_model, hiding_external_data, leaky_model,
-                                  loop_model, replace_artifact, run_script, with_external_w)
+from tests.export.hostile import (
+    DEADLINE,
+    SECRET,
+    affine_model,
+    chain_model,
+    hiding_external_data,
+    leaky_model,
+    loop_model,
+    replace_artifact,
+    run_script,
+    with_external_w,
+)
 from tests.server.serving import serve
 
 IMPORT = "CREATE OR REPLACE MODEL {name} OPTIONS(model_type='onnx', model_path='{path}')"
@@ -54,8 +64,9 @@ def test_a_stored_artifact_naming_a_file_of_the_server_is_refused_and_leaks_noth
     with sqlml.connect(str(database)) as con:
         con.cursor().execute("CREATE TABLE t AS SELECT 1.0::DOUBLE AS x")
         _import(con, "leaky", tmp_path / "leak.onnx")
-        assert con.cursor().execute("SELECT y FROM ML.PREDICT(MODEL leaky, TABLE t)").fetchall() == \
-            [([0.0] * len(SECRET),)]
+        assert con.cursor().execute("SELECT y FROM ML.PREDICT(MODEL leaky, TABLE t)").fetchall() == [
+            ([0.0] * len(SECRET),)
+        ]
     tampered = with_external_w(leaky_model(), "secrets.env").SerializeToString()
     replace_artifact(database, "leaky", tampered)
     workdir = tmp_path / "server"
@@ -75,8 +86,9 @@ def test_a_stored_artifact_naming_a_file_of_the_server_is_refused_and_leaks_noth
         assert SECRET.decode() not in text and "hunter" not in text
 
 
-@pytest.mark.parametrize("place", ["initializer", "sparse initializer", "Constant node", "If branch", "Loop body",
-                                   "function"])
+@pytest.mark.parametrize(
+    "place", ["initializer", "sparse initializer", "Constant node", "If branch", "Loop body", "function"]
+)
 def test_external_data_anywhere_in_a_stored_artifact_is_refused_before_onnx_runtime(place, monkeypatch):
     seen = []
     monkeypatch.setattr(ort, "InferenceSession", lambda *args, **kwargs: seen.append(args))
@@ -89,8 +101,9 @@ def test_external_data_anywhere_in_a_stored_artifact_is_refused_before_onnx_runt
 def test_a_model_with_its_own_weights_file_imports_from_another_working_directory(tmp_path, monkeypatch):
     folder, elsewhere = tmp_path / "model", tmp_path / "elsewhere"
     folder.mkdir(), elsewhere.mkdir()
-    onnx.save_model(affine_model(), folder / "affine.onnx", save_as_external_data=True, location="weights.bin",
-                    size_threshold=0)
+    onnx.save_model(
+        affine_model(), folder / "affine.onnx", save_as_external_data=True, location="weights.bin", size_threshold=0
+    )
     size = (folder / "weights.bin").stat().st_size
     (elsewhere / "weights.bin").write_bytes(np.random.default_rng(1).normal(size=size // 8).tobytes())  # a decoy
     monkeypatch.chdir(elsewhere)
@@ -103,8 +116,9 @@ def test_a_model_with_its_own_weights_file_imports_from_another_working_director
     with sqlml.connect() as con:
         cur = con.cursor()
         cur.execute("CREATE TABLE t (i INTEGER, a DOUBLE, b DOUBLE)")
-        cur.executemany("INSERT INTO t VALUES (?, ?, ?)", [(i, a[0], b[0]) for i, (a, b) in
-                                                          enumerate(zip(feeds["a"], feeds["b"]))])
+        cur.executemany(
+            "INSERT INTO t VALUES (?, ?, ?)", [(i, a[0], b[0]) for i, (a, b) in enumerate(zip(feeds["a"], feeds["b"]))]
+        )
         _import(con, "affine", folder / "affine.onnx")
         got = cur.execute("SELECT y FROM ML.PREDICT(MODEL affine, TABLE t) ORDER BY i").fetchall()
         np.testing.assert_array_equal([row[0] for row in got], expected)
@@ -127,17 +141,21 @@ def _with_weights_at(folder: Path, location: str, **entries) -> Path:
     return path
 
 
-@pytest.mark.parametrize("location, entries, error, fragment", [
-    ("../outside.bin", {}, sqlml.ProgrammingError, "not a file in the model's folder"),
-    ("{outside}", {}, sqlml.ProgrammingError, "not a file in the model's folder"),
-    ("link.bin", {}, sqlml.ProgrammingError, "not a file in the model's folder"),
-    ("sub", {}, sqlml.ProgrammingError, "is not a regular file"),
-    ("missing.bin", {}, sqlml.ProgrammingError, "cannot be read: No such file"),
-    ("inside.bin", {"offset": 60, "length": 64}, sqlml.ProgrammingError, "bytes 60 to 124 are not in the file"),
-    ("inside.bin", {"offset": "x"}, sqlml.DataError, "not an integer"),
-])
-def test_external_data_is_read_only_from_regular_files_in_the_models_folder(tmp_path, location, entries, error,
-                                                                             fragment):
+@pytest.mark.parametrize(
+    "location, entries, error, fragment",
+    [
+        ("../outside.bin", {}, sqlml.ProgrammingError, "not a file in the model's folder"),
+        ("{outside}", {}, sqlml.ProgrammingError, "not a file in the model's folder"),
+        ("link.bin", {}, sqlml.ProgrammingError, "not a file in the model's folder"),
+        ("sub", {}, sqlml.ProgrammingError, "is not a regular file"),
+        ("missing.bin", {}, sqlml.ProgrammingError, "cannot be read: No such file"),
+        ("inside.bin", {"offset": 60, "length": 64}, sqlml.ProgrammingError, "bytes 60 to 124 are not in the file"),
+        ("inside.bin", {"offset": "x"}, sqlml.DataError, "not an integer"),
+    ],
+)
+def test_external_data_is_read_only_from_regular_files_in_the_models_folder(
+    tmp_path, location, entries, error, fragment
+):
     folder = tmp_path / "model"
     (folder / "sub").mkdir(parents=True)
     (tmp_path / "outside.bin").write_bytes(bytes(64))
@@ -156,9 +174,15 @@ def test_files_that_are_not_regular_are_refused_without_being_read(tmp_path):
     folder = tmp_path / "model"
     folder.mkdir()
     os.mkfifo(folder / "weights.fifo")
-    paths = [tmp_path / "fifo.onnx", "/dev/zero", tmp_path, tmp_path / "zero.onnx",
-             _with_weights_at(folder, "weights.fifo")]
-    run = run_script(f"""
+    paths = [
+        tmp_path / "fifo.onnx",
+        "/dev/zero",
+        tmp_path,
+        tmp_path / "zero.onnx",
+        _with_weights_at(folder, "weights.fifo"),
+    ]
+    run = run_script(
+        f"""
         import json, sqlml
         con = sqlml.connect()
         for path in {[str(p) for p in paths]!r}:
@@ -168,7 +192,9 @@ def test_files_that_are_not_regular_are_refused_without_being_read(tmp_path):
             except sqlml.Error as exc:
                 print(json.dumps([type(exc).__name__, str(exc)]))
         print(json.dumps(["models", len(con.execute("SHOW MODELS").fetchall())]))
-        """, tmp_path)
+        """,
+        tmp_path,
+    )
     assert run.returncode == 0, run.stderr
     results = [json.loads(line) for line in run.stdout.splitlines()]
     assert [kind for kind, _ in results] == ["ProgrammingError"] * 5 + ["models"]
@@ -187,10 +213,19 @@ def test_the_size_cap(tmp_path):
         file.truncate(onnx_model.MAX_MODEL_BYTES)
     path = _with_weights_at(folder, "weights.bin")
     with sqlml.connect() as con:
-        _refused(con, IMPORT.format(name="m", path=tmp_path / "huge.onnx"), sqlml.NotSupportedError,
-                 "is too large (1,073,741,825 bytes): sqlml reads at most 1,073,741,824 bytes")
-        _refused(con, IMPORT.format(name="m", path=path), sqlml.NotSupportedError, "external data 'weights.bin'",
-                 f"is too large (1,073,741,824 bytes): sqlml reads at most {2**30 - path.stat().st_size:,} bytes")
+        _refused(
+            con,
+            IMPORT.format(name="m", path=tmp_path / "huge.onnx"),
+            sqlml.NotSupportedError,
+            "is too large (1,073,741,825 bytes): sqlml reads at most 1,073,741,824 bytes",
+        )
+        _refused(
+            con,
+            IMPORT.format(name="m", path=path),
+            sqlml.NotSupportedError,
+            "external data 'weights.bin'",
+            f"is too large (1,073,741,824 bytes): sqlml reads at most {2**30 - path.stat().st_size:,} bytes",
+        )
 
 
 # -- where model_path may be read -----------------------------------------------------------------------
@@ -200,7 +235,8 @@ def test_with_file_access_off_every_model_path_is_refused_alike(tmp_path):
     (tmp_path / "ok.onnx").write_bytes(loop_model(3).SerializeToString())
     os.mkfifo(tmp_path / "fifo")
     paths = [tmp_path / "ok.onnx", tmp_path / "missing.onnx", tmp_path, tmp_path / "fifo", "/dev/zero"]
-    run = run_script(f"""
+    run = run_script(
+        f"""
         import json, sqlml
         con = sqlml.connect(config={{"enable_external_access": False}})
         for path in {[str(p) for p in paths]!r}:
@@ -209,7 +245,9 @@ def test_with_file_access_off_every_model_path_is_refused_alike(tmp_path):
                 print(json.dumps(["imported", path]))
             except sqlml.Error as exc:
                 print(json.dumps([type(exc).__name__, str(exc).replace(path, "PATH")]))
-        """, tmp_path)
+        """,
+        tmp_path,
+    )
     assert run.returncode == 0, run.stderr
     results = {tuple(json.loads(line)) for line in run.stdout.splitlines()}
     assert len(run.stdout.splitlines()) == 5 and len(results) == 1
@@ -231,14 +269,25 @@ def import_dir(tmp_path):
     return directory
 
 
-@pytest.mark.parametrize("path, allowed", [
-    ("loop3.onnx", True), ("sub/../loop3.onnx", True), ("{dir}/loop3.onnx", True),
-    ("../outside.onnx", False), ("../missing.onnx", False), ("{dir}/../outside.onnx", False),
-    ("link.onnx", False), ("sub/../../outside.onnx", False), ("/etc/passwd", False), ("/nonexistent/x", False),
-])
+@pytest.mark.parametrize(
+    "path, allowed",
+    [
+        ("loop3.onnx", True),
+        ("sub/../loop3.onnx", True),
+        ("{dir}/loop3.onnx", True),
+        ("../outside.onnx", False),
+        ("../missing.onnx", False),
+        ("{dir}/../outside.onnx", False),
+        ("link.onnx", False),
+        ("sub/../../outside.onnx", False),
+        ("/etc/passwd", False),
+        ("/nonexistent/x", False),
+    ],
+)
 def test_an_import_directory_is_the_only_place_read(import_dir, path, allowed):
-    session = Session(imports=ImportPolicy(directory=str(import_dir)),
-                      config={"enable_external_access": False})  # as a server runs it
+    session = Session(
+        imports=ImportPolicy(directory=str(import_dir)), config={"enable_external_access": False}
+    )  # as a server runs it
     cur = session.cursor()
     sql = IMPORT.format(name="m", path=path.format(dir=import_dir))
     try:
@@ -249,8 +298,9 @@ def test_an_import_directory_is_the_only_place_read(import_dir, path, allowed):
         else:
             with pytest.raises(sqlml.OperationalError) as caught:
                 cur.execute(sql)
-            assert str(caught.value) == (f"Permission Error: model_path '{path.format(dir=import_dir)}' is outside "
-                                         "the server's import directory")
+            assert str(caught.value) == (
+                f"Permission Error: model_path '{path.format(dir=import_dir)}' is outside the server's import directory"
+            )
     finally:
         session.close()
 
@@ -258,15 +308,19 @@ def test_an_import_directory_is_the_only_place_read(import_dir, path, allowed):
 def test_the_server_imports_only_inside_its_import_dir(import_dir, tmp_path):
     database = tmp_path / "db.duckdb"
     sqlml.connect(str(database)).close()
-    with serve(database, "--read-write", "--import-dir", str(import_dir)) as port, \
-            psycopg.connect(f"host=127.0.0.1 port={port} dbname=db user=u", autocommit=True) as con:
+    with (
+        serve(database, "--read-write", "--import-dir", str(import_dir)) as port,
+        psycopg.connect(f"host=127.0.0.1 port={port} dbname=db user=u", autocommit=True) as con,
+    ):
         con.execute(IMPORT.format(name="m", path="loop3.onnx"))
         assert con.execute("SELECT y FROM ML.PREDICT(MODEL m, (SELECT 1.5::DOUBLE AS x))").fetchall() == [(4.5,)]
         for path in ["../outside.onnx", "../missing.onnx"]:
             with pytest.raises(psycopg.errors.InsufficientPrivilege, match="outside the server's import directory"):
                 con.execute(IMPORT.format(name="n", path=path))
-    with serve(database, "--read-write") as port, \
-            psycopg.connect(f"host=127.0.0.1 port={port} dbname=db user=u", autocommit=True) as con:
+    with (
+        serve(database, "--read-write") as port,
+        psycopg.connect(f"host=127.0.0.1 port={port} dbname=db user=u", autocommit=True) as con,
+    ):
         messages = set()
         for path in [import_dir / "loop3.onnx", import_dir / "missing.onnx"]:
             with pytest.raises(psycopg.errors.InsufficientPrivilege) as caught:
@@ -277,12 +331,15 @@ def test_the_server_imports_only_inside_its_import_dir(import_dir, tmp_path):
 
 
 # -- bounded graphs, runs that stop ---------------------------------------------------------------------
-@pytest.mark.parametrize("model, fragments", [
-    (loop_model(10**12), ["would run 1,000,000,000,000 iterations", "at most 1,000,000"]),
-    (loop_model(None), ["has no constant trip count M"]),
-    (loop_model(2000, 1000), ["would run 2,000,000 iterations", "nested"]),
-    (chain_model(onnx_model.MAX_NODES + 1), ["has 100,001 nodes", "at most 100,000"]),
-])
+@pytest.mark.parametrize(
+    "model, fragments",
+    [
+        (loop_model(10**12), ["would run 1,000,000,000,000 iterations", "at most 1,000,000"]),
+        (loop_model(None), ["has no constant trip count M"]),
+        (loop_model(2000, 1000), ["would run 2,000,000 iterations", "nested"]),
+        (chain_model(onnx_model.MAX_NODES + 1), ["has 100,001 nodes", "at most 100,000"]),
+    ],
+)
 def test_unbounded_graphs_are_refused_at_import(tmp_path, model, fragments):
     (tmp_path / "m.onnx").write_bytes(model.SerializeToString())
     with sqlml.connect() as con:
@@ -307,7 +364,8 @@ def test_cancel_stops_a_stored_endless_loop(tmp_path):
     with sqlml.connect(str(database)) as con:
         _import(con, "endless", tmp_path / "loop.onnx")
     replace_artifact(database, "endless", loop_model(10**12).SerializeToString())
-    run = run_script(f"""
+    run = run_script(
+        f"""
         import os, threading
         from sqlml.engine import progress
         from sqlml.engine.session import Session
@@ -335,5 +393,8 @@ def test_cancel_stops_a_stored_endless_loop(tmp_path):
         worker.join({DEADLINE})
         print(outcome[0] if outcome else "hung", flush=True)
         os._exit(0)
-        """, tmp_path, timeout=3 * DEADLINE)
+        """,
+        tmp_path,
+        timeout=3 * DEADLINE,
+    )
     assert run.stdout.strip() == "Cancelled: the statement was cancelled", run.stderr

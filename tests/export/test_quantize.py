@@ -13,8 +13,10 @@ from onnxmltools.convert.common.data_types import FloatTensorType
 import sqlml
 from tests.export.onnx_helpers import result_row, rows_of, run_onnx
 
-DNN = ("CREATE OR REPLACE MODEL dnn OPTIONS(model_type='dnn_classifier', input_label_cols=['species'], "
-       "hidden_units=[256, 128], learn_rate=0.01) AS SELECT * EXCLUDE (year) FROM penguins")
+DNN = (
+    "CREATE OR REPLACE MODEL dnn OPTIONS(model_type='dnn_classifier', input_label_cols=['species'], "
+    "hidden_units=[256, 128], learn_rate=0.01) AS SELECT * EXCLUDE (year) FROM penguins"
+)
 
 
 def _export(con, tmp_path, model: str, quantize: str, extra: str = "") -> tuple[dict, onnx.ModelProto]:
@@ -55,24 +57,34 @@ def test_float16_dnn_stores_half_precision_weights(data, tmp_path):
 def test_auto_picks_int8_for_a_dnn_float16_for_trees_and_none_for_kmeans(data, tmp_path):
     data.cursor().execute(DNN)
     assert _export(data, tmp_path, "dnn", "auto")[0]["quantize"] == "int8"
-    data.cursor().execute("CREATE OR REPLACE MODEL tree OPTIONS(model_type='boosted_tree_classifier', "
-                          "input_label_cols=['species']) AS SELECT * EXCLUDE (year) FROM penguins")
+    data.cursor().execute(
+        "CREATE OR REPLACE MODEL tree OPTIONS(model_type='boosted_tree_classifier', "
+        "input_label_cols=['species']) AS SELECT * EXCLUDE (year) FROM penguins"
+    )
     assert _export(data, tmp_path, "tree", "auto", ", overwrite=TRUE")[0]["quantize"] == "float16"
-    data.cursor().execute("CREATE OR REPLACE MODEL km OPTIONS(model_type='kmeans', num_clusters=3) "
-                          "AS SELECT bill_length_mm, body_mass_g FROM penguins")
+    data.cursor().execute(
+        "CREATE OR REPLACE MODEL km OPTIONS(model_type='kmeans', num_clusters=3) "
+        "AS SELECT bill_length_mm, body_mass_g FROM penguins"
+    )
     assert _export(data, tmp_path, "km", "auto", ", overwrite=TRUE")[0]["quantize"] == "none"
 
 
-@pytest.mark.parametrize("model_type, options", [
-    ("boosted_tree_classifier", "max_iterations=100, early_stop=FALSE, max_tree_depth=6"),
-    ("random_forest_classifier", "num_parallel_tree=50")])
+@pytest.mark.parametrize(
+    "model_type, options",
+    [
+        ("boosted_tree_classifier", "max_iterations=100, early_stop=FALSE, max_tree_depth=6"),
+        ("random_forest_classifier", "num_parallel_tree=50"),
+    ],
+)
 def test_float16_trees_are_compact_and_agree(data, tmp_path, model_type, options):
     """float16 trees: float32 TreeEnsemble (opset 5), at most 0.6x onnxmltools' float32 ai.onnx.ml export
     of the same LightGBM booster (for the forest: 0.8x our float64 graph), labels agreeing on >= 99.5% of
     the cars rows with ML.PREDICT (cylinders: five classes)."""
     cur = data.cursor()
-    cur.execute(f"CREATE OR REPLACE MODEL tree OPTIONS(model_type='{model_type}', input_label_cols=['cylinders'], "
-                f"{options}) AS SELECT * EXCLUDE (name) FROM cars")
+    cur.execute(
+        f"CREATE OR REPLACE MODEL tree OPTIONS(model_type='{model_type}', input_label_cols=['cylinders'], "
+        f"{options}) AS SELECT * EXCLUDE (name) FROM cars"
+    )
     half, _ = _export(data, tmp_path, "tree", "float16")
     full, _ = _export(data, tmp_path, "tree", "none")
     rows = rows_of(data, "SELECT * EXCLUDE (name) FROM cars")
@@ -82,8 +94,12 @@ def test_float16_trees_are_compact_and_agree(data, tmp_path, model_type, options
     if model_type.startswith("boosted"):
         cur.execute("SELECT artifact FROM sqlml.model_versions WHERE model_name = 'tree' ORDER BY version DESC")
         booster = lgb.Booster(model_str=cur.fetchone()[0].decode())
-        reference = convert_lightgbm(booster, initial_types=[("X", FloatTensorType([None, booster.num_feature()]))],
-                                     target_opset=15, zipmap=False)
+        reference = convert_lightgbm(
+            booster,
+            initial_types=[("X", FloatTensorType([None, booster.num_feature()]))],
+            target_opset=15,
+            zipmap=False,
+        )
         assert half["bytes"] <= 0.6 * reference.ByteSize()
     assert half["bytes"] <= 0.8 * full["bytes"]
 
@@ -92,11 +108,15 @@ def test_a_quantization_that_costs_too_much_is_refused_with_its_figures(data, tm
     """One outlier 30 standard deviations out stretches the dynamic int8 range of its batch: the RMSE
     rises ~10x; the default 2% limit refuses it and nothing is written, max_metric_drop accepts it."""
     cur = data.cursor()
-    cur.execute("CREATE OR REPLACE TABLE outlier AS SELECT CASE WHEN range = 0 THEN 1000.0 ELSE sin(range) END AS x1, "
-                "cos(range * 1.3) AS x2, 3 * CASE WHEN range = 0 THEN 1000.0 ELSE sin(range) END + cos(range * 1.3) "
-                "+ 0.5 * sin(range * 7.7) AS y FROM range(1000)")
-    cur.execute("CREATE OR REPLACE MODEL lin OPTIONS(model_type='linear_reg', input_label_cols=['y'], "
-                "data_split_method='NO_SPLIT') AS SELECT * FROM outlier")
+    cur.execute(
+        "CREATE OR REPLACE TABLE outlier AS SELECT CASE WHEN range = 0 THEN 1000.0 ELSE sin(range) END AS x1, "
+        "cos(range * 1.3) AS x2, 3 * CASE WHEN range = 0 THEN 1000.0 ELSE sin(range) END + cos(range * 1.3) "
+        "+ 0.5 * sin(range * 7.7) AS y FROM range(1000)"
+    )
+    cur.execute(
+        "CREATE OR REPLACE MODEL lin OPTIONS(model_type='linear_reg', input_label_cols=['y'], "
+        "data_split_method='NO_SPLIT') AS SELECT * FROM outlier"
+    )
     with pytest.raises(sqlml.DataError, match=r"rmse 0\.35\d+ -> \d+\.\d+ \(relative rise \d+\.\d+, limit 0\.0200\)"):
         _export(data, tmp_path, "lin", "int8")
     assert list(tmp_path.iterdir()) == []

@@ -39,18 +39,25 @@ def bare_python(tmp_path_factory) -> str:
     return python
 
 
-@pytest.mark.parametrize("model_type, options", [
-    ("boosted_tree_classifier", ""), ("dnn_classifier", ", hidden_units=[32], learn_rate=0.01")])
+@pytest.mark.parametrize(
+    "model_type, options", [("boosted_tree_classifier", ""), ("dnn_classifier", ", hidden_units=[32], learn_rate=0.01")]
+)
 def test_runner_in_a_bare_environment_prints_ml_predict(data, tmp_path, bare_python, model_type, options):
     cur = data.cursor()
-    cur.execute(f"CREATE OR REPLACE MODEL edge OPTIONS(model_type='{model_type}', input_label_cols=['species']"
-                f"{options}) AS SELECT * EXCLUDE (year) FROM penguins")
+    cur.execute(
+        f"CREATE OR REPLACE MODEL edge OPTIONS(model_type='{model_type}', input_label_cols=['species']"
+        f"{options}) AS SELECT * EXCLUDE (year) FROM penguins"
+    )
     cur.execute(f"EXPORT MODEL edge OPTIONS(uri='{tmp_path}/edge.onnx')")
     cur.execute(f"COPY (SELECT * EXCLUDE (species) FROM penguins) TO '{tmp_path}/rows.csv' (HEADER)")
     runner = tmp_path / "runner.py"
     runner.write_text(Path(sqlml.export.runner.__file__).read_text())
-    run = subprocess.run([bare_python, str(runner), str(tmp_path / "edge.onnx"), str(tmp_path / "rows.csv")],
-                         capture_output=True, text=True, cwd=tmp_path)
+    run = subprocess.run(
+        [bare_python, str(runner), str(tmp_path / "edge.onnx"), str(tmp_path / "rows.csv")],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert run.returncode == 0, run.stderr
     printed = list(csv.DictReader(io.StringIO(run.stdout)))
     expected = rows_of(data, "SELECT * FROM ML.PREDICT(MODEL edge, TABLE penguins)")

@@ -49,8 +49,7 @@ ROUND_TRIPS = [
     ),
     (
         "CREATE MODEL m TRANSFORM(a*2 AS a2, ML.STANDARD_SCALER(b) OVER() AS b_s, * EXCEPT(c)) AS SELECT * FROM t",
-        "CREATE MODEL m TRANSFORM(a * 2 AS a2, ML.STANDARD_SCALER(b) OVER () AS b_s, * EXCLUDE (c))"
-        " AS SELECT * FROM t",
+        "CREATE MODEL m TRANSFORM(a * 2 AS a2, ML.STANDARD_SCALER(b) OVER () AS b_s, * EXCLUDE (c)) AS SELECT * FROM t",
     ),
     (
         "CREATE MODEL m AS WITH q AS (SELECT 1 AS x) SELECT * EXCLUDE (x) FROM q",
@@ -63,8 +62,10 @@ ROUND_TRIPS = [
     ("CREATE MODEL m AS SELECT * FROM a JOIN b ON a.id = b.id", None),
     ("CREATE MODEL m OPTIONS(model_type='onnx', model_path='m.onnx')", None),  # an import: no AS
     ("ALTER MODEL m SET ACTIVE VERSION 2", None),
-    ("alter model if exists s.m set options(description='x', labels=['a'])",
-     "ALTER MODEL IF EXISTS s.m SET OPTIONS(description='x', labels=['a'])"),
+    (
+        "alter model if exists s.m set options(description='x', labels=['a'])",
+        "ALTER MODEL IF EXISTS s.m SET OPTIONS(description='x', labels=['a'])",
+    ),
     ("DROP MODEL m", None),
     ("drop model if exists s.m", "DROP MODEL IF EXISTS s.m"),
     ("SHOW MODELS", None),
@@ -86,8 +87,10 @@ ROUND_TRIPS = [
     ("SELECT * FROM ML.FEATURE_INFO(MODEL `m`)", 'SELECT * FROM ML.FEATURE_INFO(MODEL "m")'),
     ("SELECT * FROM ML.PREDICT(MODEL m, TABLE t, STRUCT(2 AS version))", None),
     ("SELECT * FROM ML.DESCRIBE_DATA(TABLE t, STRUCT(5 AS top_k))", None),
-    ("SELECT * FROM ML.DETECT_ANOMALIES(MODEL m, STRUCT(0.1 AS contamination), TABLE t)",
-     "SELECT * FROM ML.DETECT_ANOMALIES(MODEL m, TABLE t, STRUCT(0.1 AS contamination))"),
+    (
+        "SELECT * FROM ML.DETECT_ANOMALIES(MODEL m, STRUCT(0.1 AS contamination), TABLE t)",
+        "SELECT * FROM ML.DETECT_ANOMALIES(MODEL m, TABLE t, STRUCT(0.1 AS contamination))",
+    ),
     ("SELECT * FROM ML.VALIDATE_DATA_DRIFT(TABLE a, (SELECT * FROM b WHERE x > 1))", None),
     (
         "WITH p AS (SELECT * FROM ML.PREDICT(MODEL m, TABLE t)) SELECT * FROM p",
@@ -164,8 +167,14 @@ def test_create_model_fields() -> None:
         (
             "CREATE MODEL IF NOT EXISTS m AS (SELECT 1)",
             CreateModel,
-            {"name": (None, "m"), "exists": True, "replace": False, "options_dict": {},
-             "query_sql": "(SELECT 1)", "transform_sql": None},
+            {
+                "name": (None, "m"),
+                "exists": True,
+                "replace": False,
+                "options_dict": {},
+                "query_sql": "(SELECT 1)",
+                "transform_sql": None,
+            },
         ),
         (
             "CREATE MODEL main.\"M\" OPTIONS(model_type='x') AS FROM t",
@@ -206,25 +215,49 @@ ML_FUNCTIONS = [
     ),
     (
         'SELECT * FROM ml.predict(MODEL `s`.`m` VERSION 2, TABLE main."T") AS p',
-        [("PREDICT", ("s", "m"), 2, 'main."T"', {}, "p",
-          'ml.predict(MODEL `s`.`m` VERSION 2, TABLE main."T")')],
+        [("PREDICT", ("s", "m"), 2, 'main."T"', {}, "p", 'ml.predict(MODEL `s`.`m` VERSION 2, TABLE main."T")')],
     ),
     (
         "SELECT * FROM ML.EVALUATE(MODEL m, STRUCT(0.6 AS Threshold)) e",
-        [("EVALUATE", (None, "m"), None, None, {"threshold": 0.6}, "e",
-          "ML.EVALUATE(MODEL m, STRUCT(0.6 AS Threshold))")],
+        [
+            (
+                "EVALUATE",
+                (None, "m"),
+                None,
+                None,
+                {"threshold": 0.6},
+                "e",
+                "ML.EVALUATE(MODEL m, STRUCT(0.6 AS Threshold))",
+            )
+        ],
     ),
     (
         "SELECT * FROM ML.Explain_Predict(MODEL m, (SELECT a  FROM t), STRUCT(3 AS top_k, 'x' AS s))",
-        [("EXPLAIN_PREDICT", (None, "m"), None, "SELECT a  FROM t", {"top_k": 3, "s": "x"}, "",
-          "ML.Explain_Predict(MODEL m, (SELECT a  FROM t), STRUCT(3 AS top_k, 'x' AS s))")],
+        [
+            (
+                "EXPLAIN_PREDICT",
+                (None, "m"),
+                None,
+                "SELECT a  FROM t",
+                {"top_k": 3, "s": "x"},
+                "",
+                "ML.Explain_Predict(MODEL m, (SELECT a  FROM t), STRUCT(3 AS top_k, 'x' AS s))",
+            )
+        ],
     ),
     (
         "WITH x AS (\n  SELECT * FROM ML.PREDICT(MODEL m,\n    (FROM ML.PREDICT(MODEL n, TABLE t)))\n)\n"
         "SELECT * FROM x JOIN ML.EVALUATE(MODEL m) ev ON TRUE",
         [
-            ("PREDICT", (None, "m"), None, "FROM ML.PREDICT(MODEL n, TABLE t)", {}, "",
-             "ML.PREDICT(MODEL m,\n    (FROM ML.PREDICT(MODEL n, TABLE t)))"),
+            (
+                "PREDICT",
+                (None, "m"),
+                None,
+                "FROM ML.PREDICT(MODEL n, TABLE t)",
+                {},
+                "",
+                "ML.PREDICT(MODEL m,\n    (FROM ML.PREDICT(MODEL n, TABLE t)))",
+            ),
             ("PREDICT", (None, "n"), None, "t", {}, "", "ML.PREDICT(MODEL n, TABLE t)"),
             ("EVALUATE", (None, "m"), None, None, {}, "ev", "ML.EVALUATE(MODEL m)"),
         ],
@@ -240,8 +273,7 @@ ML_FUNCTIONS = [
 def test_ml_function_fields(sql: str, expected: list[tuple]) -> None:
     functions = sorted(parse_statement(sql).find_all(MLFunction), key=lambda f: f.span)
     actual = [
-        (f.function, f.model_name, f.args.get("version"), f.input_sql, f.params_dict, f.alias,
-         sql[slice(*f.span)])
+        (f.function, f.model_name, f.args.get("version"), f.input_sql, f.params_dict, f.alias, sql[slice(*f.span)])
         for f in functions
     ]
     assert actual == expected
@@ -381,8 +413,10 @@ def test_syntax_error_message_is_short() -> None:
         parse_statement("CREATE MODEL m OPTIONS(model_type='linear_reg' AS SELECT 1")
 
 
-@pytest.mark.parametrize("sql, line, col", [
-    ("ALTER MODEL m SET ACTIVE VERSION x", 1, 34), ("ALTER MODEL m RENAME TO n", 1, 15), ("ALTER MODEL m SET", 1, 18)])
+@pytest.mark.parametrize(
+    "sql, line, col",
+    [("ALTER MODEL m SET ACTIVE VERSION x", 1, 34), ("ALTER MODEL m RENAME TO n", 1, 15), ("ALTER MODEL m SET", 1, 18)],
+)
 def test_bad_alter_model(sql: str, line: int, col: int) -> None:
     with pytest.raises(SqlSyntaxError) as caught:
         parse_statement(sql)

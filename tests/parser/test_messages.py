@@ -11,14 +11,17 @@ from sqlml.parser import parse_statement
 PREDICT = "SELECT * FROM ML.PREDICT(MODEL m1, ({}))"
 
 
-@pytest.mark.parametrize("query, message, caret", [
-    ("SELECT * FROM penguins WHERE a >> 1 AND AND b = 2", "Expected an expression after 'AND'", "AND b = 2"),
-    ("SELECT * FROM t WHERE ", "Expected an expression after 'WHERE'", "))"),
-    ("SELECT 1 +", "Expected an expression after '+'", "))"),
-    ("SELECT NOT FROM t", "Expected an expression after 'NOT'", "FROM t"),
-    ("SELECT x FROM t WHERE x BETWEEN 1 AND", "Expected an expression after 'AND'", "))"),
-    ("SELECT x = FROM t", "Expected an expression after '='", "FROM t"),
-])
+@pytest.mark.parametrize(
+    "query, message, caret",
+    [
+        ("SELECT * FROM penguins WHERE a >> 1 AND AND b = 2", "Expected an expression after 'AND'", "AND b = 2"),
+        ("SELECT * FROM t WHERE ", "Expected an expression after 'WHERE'", "))"),
+        ("SELECT 1 +", "Expected an expression after '+'", "))"),
+        ("SELECT NOT FROM t", "Expected an expression after 'NOT'", "FROM t"),
+        ("SELECT x FROM t WHERE x BETWEEN 1 AND", "Expected an expression after 'AND'", "))"),
+        ("SELECT x = FROM t", "Expected an expression after '='", "FROM t"),
+    ],
+)
 def test_a_missing_operand_is_named_in_sql_words_at_its_position(query, message, caret):
     sql = PREDICT.format(query)
     with pytest.raises(SqlSyntaxError) as caught:

@@ -24,8 +24,16 @@ def export_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def server(database, export_dir):
     """Read-only (the default), with a password, EXPORT MODEL allowed inside export_dir; yields the port."""
-    with serve(database, "--user", USER, "--password-env", "SQLML_TEST_PASSWORD", "--export-dir", str(export_dir),
-               env={"SQLML_TEST_PASSWORD": PASSWORD}) as port:
+    with serve(
+        database,
+        "--user",
+        USER,
+        "--password-env",
+        "SQLML_TEST_PASSWORD",
+        "--export-dir",
+        str(export_dir),
+        env={"SQLML_TEST_PASSWORD": PASSWORD},
+    ) as port:
         yield port
 
 

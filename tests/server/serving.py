@@ -14,9 +14,9 @@ import struct
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import duckdb
 
@@ -71,9 +71,13 @@ def server_process(database: Path, *args: str, env: dict | None = None) -> Itera
     still running 10 s later); yields it once it has said it listens (no connection is made to find out:
     the tests count the server's connections)."""
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "sqlml.server.cli", str(database), "--port", str(port), *args],
-                               env={**os.environ, **(env or {})}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sqlml.server.cli", str(database), "--port", str(port), *args],
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         served = Served(process, port)  # its log is read from the start: a full pipe would stop it
         ready, _, _ = select.select([process.stdout], [], [], START_TIMEOUT)
@@ -102,10 +106,14 @@ def make_database(path: Path) -> Path:
     """A real DuckDB file: the penguins table and a logistic regression `species` trained through the DB-API."""
     with sqlml.connect(str(path)) as con:
         cur = con.cursor()
-        cur.execute(f"CREATE TABLE penguins AS SELECT row_number() OVER () AS penguin_id, * "
-                    f"FROM read_csv('{PENGUINS_CSV}', nullstr = 'NA')")
-        cur.execute("CREATE MODEL species OPTIONS (model_type = 'logistic_reg', input_label_cols = ['species']) AS "
-                    "SELECT * EXCLUDE (penguin_id) FROM penguins")
+        cur.execute(
+            f"CREATE TABLE penguins AS SELECT row_number() OVER () AS penguin_id, * "
+            f"FROM read_csv('{PENGUINS_CSV}', nullstr = 'NA')"
+        )
+        cur.execute(
+            "CREATE MODEL species OPTIONS (model_type = 'logistic_reg', input_label_cols = ['species']) AS "
+            "SELECT * EXCLUDE (penguin_id) FROM penguins"
+        )
     return path
 
 
@@ -114,12 +122,23 @@ def dsn(port: int, user: str = USER, password: str = PASSWORD, dbname: str = "pe
     return f"host=127.0.0.1 port={port} dbname={dbname} user={user} password={password} connect_timeout=10"
 
 
-def psql(port: int, *args: str, password: str = PASSWORD, user: str = USER, stdin: str | None = None,
-         dbname: str = "penguins"):
+def psql(
+    port: int,
+    *args: str,
+    password: str = PASSWORD,
+    user: str = USER,
+    stdin: str | None = None,
+    dbname: str = "penguins",
+):
     """Run psql against the server; the CompletedProcess."""
-    return subprocess.run([PSQL, "-X", "-h", "127.0.0.1", "-p", str(port), "-U", user, "-d", dbname, *args],
-                          input=stdin, capture_output=True, text=True, timeout=60,
-                          env={**os.environ, "PGPASSWORD": password, "PGCONNECT_TIMEOUT": "10"})
+    return subprocess.run(
+        [PSQL, "-X", "-h", "127.0.0.1", "-p", str(port), "-U", user, "-d", dbname, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PGPASSWORD": password, "PGCONNECT_TIMEOUT": "10"},
+    )
 
 
 def startup_packet(user: str = "x", padding: int = 0, database: str = "penguins") -> bytes:
@@ -167,7 +186,7 @@ class RawClient:
             return None
         length = struct.unpack("!i", self.buffer[1:5])[0]
         assert self._fill(1 + length), self.buffer
-        kind, body, self.buffer = self.buffer[:1], self.buffer[5:1 + length], self.buffer[1 + length:]
+        kind, body, self.buffer = self.buffer[:1], self.buffer[5 : 1 + length], self.buffer[1 + length :]
         if kind == b"K":
             self.process_id, self.secret = struct.unpack("!ii", body)
         return kind, body
@@ -217,15 +236,17 @@ def rows(messages: list[tuple[bytes, bytes]]) -> list[list[str | None]]:
             continue
         row, at = [], 2
         for _ in range(struct.unpack("!h", body[:2])[0]):
-            length = struct.unpack("!i", body[at:at + 4])[0]
-            row.append(None if length < 0 else body[at + 4:at + 4 + length].decode())
+            length = struct.unpack("!i", body[at : at + 4])[0]
+            row.append(None if length < 0 else body[at + 4 : at + 4 + length].decode())
             at += 4 + max(length, 0)
         found.append(row)
     return found
 
 
-PREDICT_SQL = ("SELECT penguin_id, predicted_species, predicted_species_probs FROM ML.PREDICT(MODEL species, "
-               "(SELECT * FROM penguins WHERE penguin_id <= {bound})) ORDER BY penguin_id")
+PREDICT_SQL = (
+    "SELECT penguin_id, predicted_species, predicted_species_probs FROM ML.PREDICT(MODEL species, "
+    "(SELECT * FROM penguins WHERE penguin_id <= {bound})) ORDER BY penguin_id"
+)
 
 
 def reference(database, sql, params=None):

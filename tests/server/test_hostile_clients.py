@@ -11,8 +11,19 @@ import duckdb
 import psycopg
 import pytest
 
-from tests.server.serving import (PASSWORD, USER, RawClient, dsn, error, message, psql, query, rows, serve,
-                                  startup_packet)
+from tests.server.serving import (
+    PASSWORD,
+    USER,
+    RawClient,
+    dsn,
+    error,
+    message,
+    psql,
+    query,
+    rows,
+    serve,
+    startup_packet,
+)
 
 LONG = 200_000  # a run of 200,000 characters: minutes of backtracking for a quadratic regex, milliseconds linearly
 
@@ -62,9 +73,14 @@ def test_a_startup_packet_over_10000_bytes_is_refused_before_it_is_read(open_ser
         refused = RawClient(open_server)
         refused.send(struct.pack("!i", announced))  # the length only: the server must not wait for the rest
         answer = refused.until_closed()
-        assert [error(m) for m in answer] == [{"S": "FATAL", "V": "FATAL", "C": "08P01",
-                                              "M": f"invalid length of startup packet: {announced} bytes, "
-                                                   "over the server's limit of 10000"}]
+        assert [error(m) for m in answer] == [
+            {
+                "S": "FATAL",
+                "V": "FATAL",
+                "C": "08P01",
+                "M": f"invalid length of startup packet: {announced} bytes, over the server's limit of 10000",
+            }
+        ]
     client.send(query("SELECT 2"))
     assert rows(client.until_ready()) == [["2"]]
 
@@ -73,23 +89,37 @@ def test_a_client_that_does_not_log_in_is_disconnected_at_the_auth_timeout(datab
     """A silent client, one that stops inside its startup packet and one that never answers the password
     challenge are each told PostgreSQL's "canceling authentication due to timeout" (57014) and closed by the
     server (the test waits for that close); a client logged in before stays, however long it idles."""
-    with serve(database, "--user", USER, "--password-env", "SQLML_TEST_PASSWORD", "--auth-timeout", "1",
-               env={"SQLML_TEST_PASSWORD": PASSWORD}) as port, psycopg.connect(dsn(port), autocommit=True) as logged_in:
+    with (
+        serve(
+            database,
+            "--user",
+            USER,
+            "--password-env",
+            "SQLML_TEST_PASSWORD",
+            "--auth-timeout",
+            "1",
+            env={"SQLML_TEST_PASSWORD": PASSWORD},
+        ) as port,
+        psycopg.connect(dsn(port), autocommit=True) as logged_in,
+    ):
         silent, halfway, no_password = RawClient(port), RawClient(port), RawClient(port)
         halfway.send(startup_packet(USER)[:7])
         no_password.send(startup_packet(USER))
         assert no_password.message()[0] == b"R"  # AuthenticationSASL: the server waits for the client's answer
         for client in (silent, halfway, no_password):
             answer = client.until_closed()
-            assert [(error(m)["C"], error(m)["M"]) for m in answer] == \
-                [("57014", "canceling authentication due to timeout")]
+            assert [(error(m)["C"], error(m)["M"]) for m in answer] == [
+                ("57014", "canceling authentication due to timeout")
+            ]
         assert logged_in.execute("SELECT 3").fetchone() == (3,)  # idle for longer than the timeout
 
 
 def test_max_connections_refuses_clients_over_it_as_postgresql_does(database):
     with serve(database, "--max-connections", "2") as port:
-        with psycopg.connect(dsn(port, user="x", password=""), autocommit=True) as first, \
-                psycopg.connect(dsn(port, user="y", password=""), autocommit=True) as second:
+        with (
+            psycopg.connect(dsn(port, user="x", password=""), autocommit=True) as first,
+            psycopg.connect(dsn(port, user="y", password=""), autocommit=True) as second,
+        ):
             with pytest.raises(psycopg.OperationalError, match="FATAL:  sorry, too many clients already"):
                 psycopg.connect(dsn(port, user="z", password=""))
             refused = psql(port, "-c", "SELECT 1", password="")
@@ -111,8 +141,9 @@ def test_clients_not_logged_in_are_bounded_too(database):
     with serve(database, "--max-connections", "1") as port:
         waiting = [RawClient(port), RawClient(port)]  # the server accepts in order: both before the third
         third = RawClient(port)
-        assert [(error(m)["C"], error(m)["M"]) for m in third.until_closed()] == \
-            [("53300", "sorry, too many clients already")]
+        assert [(error(m)["C"], error(m)["M"]) for m in third.until_closed()] == [
+            ("53300", "sorry, too many clients already")
+        ]
         waiting[0].log_in()
         waiting[0].send(query("SELECT 6"))
         assert rows(waiting[0].until_ready()) == [["6"]]
@@ -122,17 +153,24 @@ def test_max_message_bytes_after_login(database):
     """A message of --max-message-bytes (its length as the protocol counts it) is taken; one byte more is
     refused as soon as its length arrives, closing that connection only."""
     limit = 100_000
-    with serve(database, "--max-message-bytes", str(limit)) as port, \
-            psycopg.connect(dsn(port, user="x", password=""), autocommit=True) as other:
+    with (
+        serve(database, "--max-message-bytes", str(limit)) as port,
+        psycopg.connect(dsn(port, user="x", password=""), autocommit=True) as other,
+    ):
         client = RawClient(port).log_in()
         text = "x" * (limit - len(query("SELECT ''")) + 1)
         assert len(query(f"SELECT '{text}'")) == 1 + limit
         client.send(query(f"SELECT '{text}'"))
         assert rows(client.until_ready()) == [[text]]
         client.send(b"Q" + struct.pack("!i", limit + 1))
-        assert [error(m) for m in client.until_closed()] == \
-            [{"S": "FATAL", "V": "FATAL", "C": "08P01",
-              "M": f"invalid message length: {limit + 1} bytes, over the server's limit of {limit}"}]
+        assert [error(m) for m in client.until_closed()] == [
+            {
+                "S": "FATAL",
+                "V": "FATAL",
+                "C": "08P01",
+                "M": f"invalid message length: {limit + 1} bytes, over the server's limit of {limit}",
+            }
+        ]
         with psycopg.connect(dsn(port, user="x", password=""), autocommit=True) as con:
             with pytest.raises(psycopg.OperationalError):
                 con.execute(f"SELECT '{'x' * limit}'")
@@ -145,13 +183,18 @@ def test_a_parameter_number_over_postgresql_s_limit_is_an_error_not_a_crash(open
     """$65536 is past PostgreSQL's 65,535 parameters; $ and 5,000 digits is past the digits int() reads
     (4,300): Describe answers 42P02 (undefined_parameter), and the connection goes on."""
     client = RawClient(open_server).log_in()
-    client.send(message(b"P", f"\0SELECT ${number}\0".encode() + struct.pack("!h", 0)) +
-                message(b"D", b"S\0") + message(b"S", b""))
+    client.send(
+        message(b"P", f"\0SELECT ${number}\0".encode() + struct.pack("!h", 0))
+        + message(b"D", b"S\0")
+        + message(b"S", b"")
+    )
     answer = client.until_ready()
     assert [kind for kind, _ in answer] == [b"1", b"E", b"Z"]
     assert error(answer[1])["C"] == "42P02"
-    assert error(answer[1])["M"] == f"there is no parameter ${number[:20]}{'...' if len(number) > 20 else ''}: " \
-                                    "at most $65535"
+    assert (
+        error(answer[1])["M"] == f"there is no parameter ${number[:20]}{'...' if len(number) > 20 else ''}: "
+        "at most $65535"
+    )
     client.send(query("SELECT 8"))
     assert rows(client.until_ready()) == [["8"]]
     client.close()
@@ -171,10 +214,19 @@ def duck(database, *statements):
 
 
 def test_no_client_can_change_the_settings_of_the_others(server, database):
-    refused = ["SET GLOBAL default_order = 'DESC'", "SET memory_limit = '1MB'", "SET threads = 1",
-               "SET SESSION threads TO 1", "RESET threads", "PRAGMA threads = 1", "EXPLAIN ANALYZE SET threads = 1",
-               "SELECT 1; SET GLOBAL threads = 1", "/* a */ SET /* b /* nested */ c */ GLOBAL threads = 1",
-               "PRAGMA enable_object_cache", "CALL disable_checkpoint_on_shutdown()"]
+    refused = [
+        "SET GLOBAL default_order = 'DESC'",
+        "SET memory_limit = '1MB'",
+        "SET threads = 1",
+        "SET SESSION threads TO 1",
+        "RESET threads",
+        "PRAGMA threads = 1",
+        "EXPLAIN ANALYZE SET threads = 1",
+        "SELECT 1; SET GLOBAL threads = 1",
+        "/* a */ SET /* b /* nested */ c */ GLOBAL threads = 1",
+        "PRAGMA enable_object_cache",
+        "CALL disable_checkpoint_on_shutdown()",
+    ]
     with psycopg.connect(dsn(server), autocommit=True) as con, psycopg.connect(dsn(server), autocommit=True) as other:
         for statement in refused:
             with pytest.raises(psycopg.errors.InsufficientPrivilege, match="every client"):

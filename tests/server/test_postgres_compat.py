@@ -17,27 +17,42 @@ import psycopg
 import pytest
 import sqlalchemy
 
-from tests.server.serving import (PASSWORD, PREDICT_SQL, USER, RawClient, assert_predictions_equal, dsn, duck, error, psql,
-                                  query, reference, rows, serve)
+from tests.server.serving import (
+    PASSWORD,
+    PREDICT_SQL,
+    USER,
+    RawClient,
+    assert_predictions_equal,
+    dsn,
+    duck,
+    error,
+    psql,
+    query,
+    reference,
+    rows,
+    serve,
+)
 
 
 # -- names and tags ---------------------------------------------------------------------------------
 def test_function_probes_are_named_as_postgresql_names_them(server):
-    sql = ("SELECT version(), pg_catalog.version(), current_schema(), current_database(), current_user, "
-           "count(*), max(penguin_id) FROM penguins")
+    sql = (
+        "SELECT version(), pg_catalog.version(), current_schema(), current_database(), current_user, "
+        "count(*), max(penguin_id) FROM penguins"
+    )
     with psycopg.connect(dsn(server)) as con:
         names = [d.name for d in con.execute(sql).description]
-        assert names == ["version", "version", "current_schema", "current_database", "current_user", "count",
-                         "max"]
-        assert [d.name for d in con.execute("SELECT current_schema()", prepare=True).description] == \
-            ["current_schema"]
+        assert names == ["version", "version", "current_schema", "current_database", "current_user", "count", "max"]
+        assert [d.name for d in con.execute("SELECT current_schema()", prepare=True).description] == ["current_schema"]
 
 
 def test_show_has_the_show_tag_and_postgresql_column_names(server):
     with psycopg.connect(dsn(server)) as con:
-        for statement, column in [("SHOW server_version", "server_version"),
-                                  ("SHOW standard_conforming_strings", "standard_conforming_strings"),
-                                  ("SHOW transaction isolation level", "transaction_isolation")]:
+        for statement, column in [
+            ("SHOW server_version", "server_version"),
+            ("SHOW standard_conforming_strings", "standard_conforming_strings"),
+            ("SHOW transaction isolation level", "transaction_isolation"),
+        ]:
             cur = con.execute(statement)
             assert (cur.statusmessage, [d.name for d in cur.description]) == ("SHOW", [column]), statement
             assert len(cur.fetchall()) == 1
@@ -49,15 +64,17 @@ def test_psql_dt_lists_only_tables_on_the_search_path(server, database):
     assert [line.split("|")[:2] for line in listed.stdout.splitlines()] == [["main", "penguins"]]
     qualified = psql(server, "-A", "-t", "-c", r"\dt sqlml.*")
     assert qualified.returncode == 0, qualified.stderr
-    assert sorted(line.split("|")[1] for line in qualified.stdout.splitlines()) == \
-        sorted(t for (t,) in duck(database, "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'sqlml'"))
+    assert sorted(line.split("|")[1] for line in qualified.stdout.splitlines()) == sorted(
+        t for (t,) in duck(database, "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'sqlml'")
+    )
 
 
 def test_psql_lists_databases_schemas_and_views(server, database):
     databases = psql(server, "-A", "-t", "-c", r"\l")
     assert databases.returncode == 0, databases.stderr
-    assert [line.split("|")[0] for line in databases.stdout.splitlines()] == \
-        [d for (d,) in duck(database, "SELECT database_name FROM duckdb_databases() WHERE NOT internal")]
+    assert [line.split("|")[0] for line in databases.stdout.splitlines()] == [
+        d for (d,) in duck(database, "SELECT database_name FROM duckdb_databases() WHERE NOT internal")
+    ]
     schemas = psql(server, "-A", "-t", "-c", r"\dn")
     assert schemas.returncode == 0, schemas.stderr
     assert [line.split("|")[0] for line in schemas.stdout.splitlines()] == ["main", "sqlml"]
@@ -75,10 +92,15 @@ def test_psql_dv_and_d_of_a_view(database, tmp_path):
         described = psql(port, "-A", "-t", "-c", r"\d heavy", password="", dbname="views")
         assert described.returncode == 0, described.stderr
         pg_names = {"BIGINT": "bigint", "DOUBLE": "double precision"}  # PostgreSQL's format_type
-        assert [line.split("|")[:2] for line in described.stdout.splitlines()] == \
-            [[name, pg_names[kind]] for name, kind in duck(database, "SELECT column_name, data_type FROM "
-             "duckdb_columns() WHERE table_name = 'penguins' AND column_name IN ('penguin_id', 'body_mass_g') "
-             "ORDER BY column_index")]
+        assert [line.split("|")[:2] for line in described.stdout.splitlines()] == [
+            [name, pg_names[kind]]
+            for name, kind in duck(
+                database,
+                "SELECT column_name, data_type FROM "
+                "duckdb_columns() WHERE table_name = 'penguins' AND column_name IN ('penguin_id', 'body_mass_g') "
+                "ORDER BY column_index",
+            )
+        ]
 
 
 # -- SQLAlchemy's PostgreSQL dialect, as BI tools use it ----------------------------------------------
@@ -87,16 +109,22 @@ def test_sqlalchemy_postgresql_dialect(server, database):
     try:
         frame = pandas.read_sql("SELECT penguin_id, species, body_mass_g FROM penguins ORDER BY penguin_id", engine)
         frame = frame.astype(object).where(frame.notna(), None)  # pandas reads NULL as NaN
-        assert list(frame.itertuples(index=False, name=None)) == \
-            duck(database, "SELECT penguin_id, species, body_mass_g FROM penguins ORDER BY penguin_id")
+        assert list(frame.itertuples(index=False, name=None)) == duck(
+            database, "SELECT penguin_id, species, body_mass_g FROM penguins ORDER BY penguin_id"
+        )
         inspector = sqlalchemy.inspect(engine)
         assert inspector.get_table_names() == ["penguins"]
         assert "main" in inspector.get_schema_names()
         columns = [(c["name"], type(c["type"]).__name__, c["nullable"]) for c in inspector.get_columns("penguins")]
         kinds = {"BIGINT": "BIGINT", "VARCHAR": "VARCHAR", "DOUBLE": "DOUBLE_PRECISION"}
-        assert columns == [(name, kinds[kind], nullable) for name, kind, nullable in
-                           duck(database, "SELECT column_name, data_type, is_nullable FROM duckdb_columns() "
-                                          "WHERE table_name = 'penguins' ORDER BY column_index")]
+        assert columns == [
+            (name, kinds[kind], nullable)
+            for name, kind, nullable in duck(
+                database,
+                "SELECT column_name, data_type, is_nullable FROM duckdb_columns() "
+                "WHERE table_name = 'penguins' ORDER BY column_index",
+            )
+        ]
         with engine.connect() as con:
             got = con.execute(sqlalchemy.text(PREDICT_SQL.format(bound=":bound")), {"bound": 25}).fetchall()
         assert_predictions_equal(got, reference(database, PREDICT_SQL.format(bound=25)))
@@ -118,9 +146,18 @@ def test_savepoints_inside_a_transaction(server):
 
 
 # -- values and parameters ----------------------------------------------------------------------------
-PARAMETERS = [datetime.date(2024, 2, 29), datetime.datetime(2024, 2, 29, 12, 34, 56, 500000),
-              decimal.Decimal("12345678901234.5678"), True, False, None, b"\x00\xff'\\", "it's \"quoted\" \\ $1",
-              42, 2.5]
+PARAMETERS = [
+    datetime.date(2024, 2, 29),
+    datetime.datetime(2024, 2, 29, 12, 34, 56, 500000),
+    decimal.Decimal("12345678901234.5678"),
+    True,
+    False,
+    None,
+    b"\x00\xff'\\",
+    'it\'s "quoted" \\ $1',
+    42,
+    2.5,
+]
 
 
 @pytest.mark.parametrize("prepare", [False, True])
@@ -131,8 +168,10 @@ def test_parameters_of_every_common_type(server, prepare):
 
 
 def test_parameters_in_predict_input_query(server, database):
-    sql = ("SELECT penguin_id, predicted_species FROM ML.PREDICT(MODEL species, (SELECT * FROM penguins "
-           "WHERE island = {} AND body_mass_g > {} AND sex IS NOT DISTINCT FROM {})) ORDER BY penguin_id")
+    sql = (
+        "SELECT penguin_id, predicted_species FROM ML.PREDICT(MODEL species, (SELECT * FROM penguins "
+        "WHERE island = {} AND body_mass_g > {} AND sex IS NOT DISTINCT FROM {})) ORDER BY penguin_id"
+    )
     with psycopg.connect(dsn(server)) as con:
         got = con.execute(sql.format("%s", "%s", "%s"), ["Biscoe", decimal.Decimal("5000.5"), "male"]).fetchall()
         unsexed = con.execute(sql.format("%s", "%s", "%s"), ["Dream", 1, None]).fetchall()
@@ -141,8 +180,10 @@ def test_parameters_in_predict_input_query(server, database):
 
 
 def test_special_floats_and_nested_values(server):
-    sql = ("SELECT 'NaN'::DOUBLE, 'inf'::DOUBLE, '-inf'::FLOAT, [1.5, NULL, 12345678901234567.89], "
-           "{'a': [1, 2], 'b': NULL, 'c': 'q\"'}, ['NaN'::DOUBLE], MAP {'k': 1}")
+    sql = (
+        "SELECT 'NaN'::DOUBLE, 'inf'::DOUBLE, '-inf'::FLOAT, [1.5, NULL, 12345678901234567.89], "
+        "{'a': [1, 2], 'b': NULL, 'c': 'q\"'}, ['NaN'::DOUBLE], MAP {'k': 1}"
+    )
     with psycopg.connect(dsn(server)) as con:
         row = con.execute(sql).fetchone()
     assert str(row[0]) == "nan" and row[1] == float("inf") and row[2] == float("-inf")
@@ -153,9 +194,15 @@ def test_special_floats_and_nested_values(server):
 
 
 # -- DuckDB's own file access -------------------------------------------------------------------------
-FILE_STATEMENTS = ["SELECT * FROM read_csv('/etc/passwd')", "SELECT * FROM glob('/etc/*')",
-                   "COPY (SELECT 1) TO '{out}'", "ATTACH '{out}.duckdb'", "INSTALL httpfs", "LOAD httpfs",
-                   "SET enable_external_access = true"]
+FILE_STATEMENTS = [
+    "SELECT * FROM read_csv('/etc/passwd')",
+    "SELECT * FROM glob('/etc/*')",
+    "COPY (SELECT 1) TO '{out}'",
+    "ATTACH '{out}.duckdb'",
+    "INSTALL httpfs",
+    "LOAD httpfs",
+    "SET enable_external_access = true",
+]
 
 
 def test_duckdb_file_access_is_refused_by_default(server, tmp_path):
@@ -170,8 +217,9 @@ def test_duckdb_file_access_is_refused_by_default(server, tmp_path):
 
 def test_allow_file_access_flag(database, tmp_path):
     with serve(database, "--allow-file-access") as port, psycopg.connect(dsn(port), autocommit=True) as con:
-        assert con.execute("SELECT count(*) FROM read_csv('/etc/passwd', header = false, sep = ':')").fetchone() \
-            == (len(open("/etc/passwd").read().splitlines()),)
+        assert con.execute("SELECT count(*) FROM read_csv('/etc/passwd', header = false, sep = ':')").fetchone() == (
+            len(open("/etc/passwd").read().splitlines()),
+        )
 
 
 # -- broken and odd clients ---------------------------------------------------------------------------

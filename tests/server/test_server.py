@@ -18,7 +18,18 @@ import onnxruntime
 import psycopg
 import pytest
 
-from tests.server.serving import PASSWORD, PREDICT_SQL, USER, assert_predictions_equal, dsn, duck, psql, reference, serve
+from tests.server.serving import (
+    PASSWORD,
+    PREDICT_SQL,
+    USER,
+    assert_predictions_equal,
+    dsn,
+    duck,
+    psql,
+    reference,
+    serve,
+)
+
 
 # -- psql ---------------------------------------------------------------------------------------------
 def test_psql_query_dt_and_d(server, database):
@@ -29,22 +40,30 @@ def test_psql_query_dt_and_d(server, database):
     tables = psql(server, "-A", "-t", "-c", r"\dt")
     assert tables.returncode == 0, tables.stderr
     listed = sorted(tuple(line.split("|")[:3]) for line in tables.stdout.splitlines())
-    expected = sorted((s, t, "table") for s, t in duck(database, "SELECT schema_name, table_name FROM duckdb_tables() "
-                                                                 "WHERE schema_name = 'main'"))
+    expected = sorted(
+        (s, t, "table")
+        for s, t in duck(database, "SELECT schema_name, table_name FROM duckdb_tables() WHERE schema_name = 'main'")
+    )
     assert listed == expected
 
     described = psql(server, "-A", "-t", "-c", r"\d penguins")
     assert described.returncode == 0, described.stderr
     columns = [line.split("|")[:2] for line in described.stdout.splitlines() if "|" in line]
     pg_names = {"BIGINT": "bigint", "VARCHAR": "character varying", "DOUBLE": "double precision"}  # PostgreSQL's \d
-    expected = [[name, pg_names[kind]] for name, kind in
-                duck(database, "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'penguins' "
-                               "ORDER BY column_index")]
+    expected = [
+        [name, pg_names[kind]]
+        for name, kind in duck(
+            database,
+            "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'penguins' ORDER BY column_index",
+        )
+    ]
     assert columns == expected
 
 
 def test_psql_error_then_a_working_query_in_one_session(server):
-    run = psql(server, "-A", "-t", stdin="SELECT * FROM no_such_table;\nSELECT 40 + 2;\nselec 1;\nSELECT 'still here';\n")
+    run = psql(
+        server, "-A", "-t", stdin="SELECT * FROM no_such_table;\nSELECT 40 + 2;\nselec 1;\nSELECT 'still here';\n"
+    )
     assert "ERROR:  Catalog Error: Table with name no_such_table does not exist" in run.stderr
     assert "LINE 1: selec 1" in run.stderr  # the syntax error's position, drawn by psql
     assert run.stdout.split() == ["42", "still", "here"]
@@ -71,9 +90,11 @@ def test_psycopg_refuses_a_wrong_password(server):
 
 
 def test_types_and_nulls_decode_as_duckdb_returns_them(server, database):
-    sql = ("SELECT 1::SMALLINT, 2::INTEGER, 3::BIGINT, 1.5::FLOAT, 2.25::DOUBLE, 12.34::DECIMAL(10, 2), 'x'::VARCHAR, "
-           "TRUE, DATE '2024-02-29', TIMESTAMP '2024-02-29 12:34:56.5', TIMESTAMPTZ '2024-02-29 12:34:56+00', "
-           "'\\x00\\xff'::BLOB, NULL::INTEGER, [1, 2], {'a': 1, 'b': 'z'}")
+    sql = (
+        "SELECT 1::SMALLINT, 2::INTEGER, 3::BIGINT, 1.5::FLOAT, 2.25::DOUBLE, 12.34::DECIMAL(10, 2), 'x'::VARCHAR, "
+        "TRUE, DATE '2024-02-29', TIMESTAMP '2024-02-29 12:34:56.5', TIMESTAMPTZ '2024-02-29 12:34:56+00', "
+        "'\\x00\\xff'::BLOB, NULL::INTEGER, [1, 2], {'a': 1, 'b': 'z'}"
+    )
     with psycopg.connect(dsn(server)) as con:
         cur = con.execute(sql)
         row = cur.fetchone()
@@ -117,13 +138,16 @@ def test_eight_concurrent_clients(server, database):
             for i in range(200):
                 key = (number * 200 + i) % 344 + 1
                 if i % 10 == 0:
-                    sql = "SELECT predicted_species FROM ML.PREDICT(MODEL species, (SELECT * FROM penguins " \
-                          "WHERE penguin_id = %s))"
+                    sql = (
+                        "SELECT predicted_species FROM ML.PREDICT(MODEL species, (SELECT * FROM penguins "
+                        "WHERE penguin_id = %s))"
+                    )
                     assert con.execute(sql, [key]).fetchone() == (predicted[key],)
                 elif i % 2:
                     species = sorted(by_species)[key % 3]
-                    assert con.execute("SELECT count(*) FROM penguins WHERE species = %s", [species]).fetchone() \
-                        == (by_species[species],)
+                    assert con.execute("SELECT count(*) FROM penguins WHERE species = %s", [species]).fetchone() == (
+                        by_species[species],
+                    )
                 else:
                     assert con.execute(f"SELECT penguin_id FROM penguins WHERE penguin_id = {key}").fetchone() == (key,)
         return 200
@@ -133,9 +157,12 @@ def test_eight_concurrent_clients(server, database):
 
 
 # -- read-only, read-write ----------------------------------------------------------------------------
-WRITES = ["CREATE TABLE notes (n INTEGER)", "INSERT INTO penguins (penguin_id) VALUES (1000)",
-          "CREATE MODEL mass OPTIONS (model_type = 'linear_reg', input_label_cols = ['body_mass_g']) AS "
-          "SELECT bill_length_mm, body_mass_g FROM penguins"]
+WRITES = [
+    "CREATE TABLE notes (n INTEGER)",
+    "INSERT INTO penguins (penguin_id) VALUES (1000)",
+    "CREATE MODEL mass OPTIONS (model_type = 'linear_reg', input_label_cols = ['body_mass_g']) AS "
+    "SELECT bill_length_mm, body_mass_g FROM penguins",
+]
 
 
 def test_read_only_rejects_writes(server, database):
@@ -172,9 +199,11 @@ def test_cancel_stops_a_training_and_leaves_the_catalog_unchanged(database, tmp_
         timer.start()
         started = time.monotonic()
         with pytest.raises(psycopg.errors.QueryCanceled, match="cancelled"):
-            con.execute("CREATE MODEL slow OPTIONS (model_type = 'boosted_tree_regressor', input_label_cols = ['y'], "
-                        "max_iterations = 100000, early_stop = FALSE, learn_rate = 0.001) "
-                        "AS SELECT random() AS x, random() AS y FROM range(20000)")
+            con.execute(
+                "CREATE MODEL slow OPTIONS (model_type = 'boosted_tree_regressor', input_label_cols = ['y'], "
+                "max_iterations = 100000, early_stop = FALSE, learn_rate = 0.001) "
+                "AS SELECT random() AS x, random() AS y FROM range(20000)"
+            )
         timer.join()
         assert time.monotonic() - started < 20  # 100,000 iterations take minutes
         assert con.execute("SELECT 3").fetchone() == (3,)
@@ -183,8 +212,12 @@ def test_cancel_stops_a_training_and_leaves_the_catalog_unchanged(database, tmp_
 
 
 def test_without_a_password_only_loopback_may_be_served(database):
-    run = subprocess.run([sys.executable, "-m", "sqlml.server.cli", str(database), "--host", "0.0.0.0"],
-                         capture_output=True, text=True, timeout=60)
+    run = subprocess.run(
+        [sys.executable, "-m", "sqlml.server.cli", str(database), "--host", "0.0.0.0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert run.returncode == 2 and "refusing to listen on 0.0.0.0 without a password" in run.stderr
 
 
@@ -231,11 +264,17 @@ def test_bi_probes(server, database):
         assert con.execute("SELECT current_schema()").fetchone() == ("main",)
         columns = con.execute(columns_sql, ["main", "penguins"]).fetchall()
         tables = con.execute("SELECT table_schema, table_name FROM information_schema.tables ORDER BY ALL").fetchall()
-        info_columns = con.execute("SELECT column_name, data_type FROM information_schema.columns "
-                                   "WHERE table_name = %s ORDER BY ordinal_position", ["penguins"]).fetchall()
+        info_columns = con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_name = %s ORDER BY ordinal_position",
+            ["penguins"],
+        ).fetchall()
         namespaces = con.execute("SELECT nspname FROM pg_catalog.pg_namespace ORDER BY 1").fetchall()
-    truth = duck(database, "SELECT column_name, data_type, is_nullable FROM duckdb_columns() "
-                           "WHERE table_name = 'penguins' ORDER BY column_index")
+    truth = duck(
+        database,
+        "SELECT column_name, data_type, is_nullable FROM duckdb_columns() "
+        "WHERE table_name = 'penguins' ORDER BY column_index",
+    )
     typnames = {"BIGINT": "int8", "VARCHAR": "varchar", "DOUBLE": "float8"}
     formatted = {"BIGINT": "bigint", "VARCHAR": "character varying", "DOUBLE": "double precision"}  # PostgreSQL's
     assert columns == [(name, formatted[kind], typnames[kind], not nullable) for name, kind, nullable in truth]

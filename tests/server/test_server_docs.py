@@ -38,8 +38,8 @@ def test_server_page_runs(tmp_path, monkeypatch):
             assert cli_main(shlex.split(line)[1:]) == 0, line
     database, args = serve_args[0], serve_args[1:]
     port_at = args.index("--port")
-    args = args[:port_at] + args[port_at + 2:]  # serve() picks a free port
-    clients = lines[lines.index(line) + 1:]
+    args = args[:port_at] + args[port_at + 2 :]  # serve() picks a free port
+    clients = lines[lines.index(line) + 1 :]
     assert clients and blocks("python")
     with serve(tmp_path / database, *args, env=env) as port:
         for client in clients:
@@ -47,8 +47,9 @@ def test_server_page_runs(tmp_path, monkeypatch):
             assigned = dict(w.split("=", 1) for w in words if re.match(r"^[A-Z]+=", w))
             command = [w for w in words if not re.match(r"^[A-Z]+=", w)]
             assert command[0] == "psql", client
-            run = subprocess.run([PSQL, "-X", *command[1:]], capture_output=True, text=True, timeout=60,
-                                 env={**os.environ, **assigned})
+            run = subprocess.run(
+                [PSQL, "-X", *command[1:]], capture_output=True, text=True, timeout=60, env={**os.environ, **assigned}
+            )
             assert run.returncode == 0 and run.stdout and not run.stderr, (client, run.stderr)
         for block in blocks("python"):
             exec(compile(block.replace("port=5433", f"port={port}"), str(PAGE), "exec"), {})

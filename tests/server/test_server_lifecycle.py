@@ -20,8 +20,10 @@ import pytest
 from tests.server.serving import PASSWORD, USER, dsn, free_port, server_process
 
 # PostgreSQL's default log_line_prefix '%m [%p] ', then the level and two blanks
-LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} UTC \[(\d+)\]( \[client (\d+)\])? "
-                  r"(LOG|ERROR|STATEMENT|FATAL|WARNING):  \S")
+LINE = re.compile(
+    r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} UTC \[(\d+)\]( \[client (\d+)\])? "
+    r"(LOG|ERROR|STATEMENT|FATAL|WARNING):  \S"
+)
 LONG = "SELECT count(*) FROM range(100000000000) a WHERE a.range % 7 = 3"  # hours
 EXIT_TIMEOUT = 60  # a generous bound on the stop: past it the test fails instead of hanging
 
@@ -32,7 +34,7 @@ def _levels(log: list[str]) -> list[tuple[str, str]]:
     entries = [line for line in log if not line.startswith("\t")]
     for line in entries:
         assert LINE.match(line), line
-    return [(LINE.match(line)[4], line[LINE.match(line).end() - 1:]) for line in entries]
+    return [(LINE.match(line)[4], line[LINE.match(line).end() - 1 :]) for line in entries]
 
 
 def test_the_log_tells_connections_and_errors_without_secrets(database):
@@ -54,15 +56,23 @@ def test_the_log_tells_connections_and_errors_without_secrets(database):
     for secret in (PASSWORD, "wrong-password-19", "value-17", "value-18"):
         assert secret not in text
     levels = _levels(log)
-    assert levels[0] == ("LOG", f"sqlml {__import__('sqlml').__version__} serving {database} (read-only) on "
-                                f"127.0.0.1:{served.port}")
+    assert levels[0] == (
+        "LOG",
+        f"sqlml {__import__('sqlml').__version__} serving {database} (read-only) on 127.0.0.1:{served.port}",
+    )
     assert re.fullmatch(r"connection received: host=127\.0\.0\.1 port=\d+", levels[1][1])
     assert ("LOG", "connection authorized: user=analyst database=penguins application_name=reporting") in levels
     error = levels.index(("ERROR", "Catalog Error: Table with name nope does not exist!"))
     assert levels[error + 1] == ("STATEMENT", "SELECT * FROM nope WHERE x = $1")  # the value is not logged
-    assert any(level == "LOG" and re.fullmatch(r"disconnection: session time: 0:00:\d\d\.\d{3} user=analyst "
-                                               r"database=penguins host=127\.0\.0\.1 port=\d+", message)
-               for level, message in levels)
+    assert any(
+        level == "LOG"
+        and re.fullmatch(
+            r"disconnection: session time: 0:00:\d\d\.\d{3} user=analyst "
+            r"database=penguins host=127\.0\.0\.1 port=\d+",
+            message,
+        )
+        for level, message in levels
+    )
     assert levels[-2:] == [("LOG", "received SIGTERM: shutting down"), ("LOG", "database system is shut down")]
 
 
@@ -99,8 +109,10 @@ def test_sigterm_cancels_the_running_statement_and_exits_0(database, tmp_path, m
     copy = tmp_path / "penguins.duckdb"
     shutil.copy(database, copy)
     with server_process(copy, mode) as served:
-        with psycopg.connect(dsn(served.port, user="x", password=""), autocommit=True) as busy, \
-                psycopg.connect(dsn(served.port, user="y", password=""), autocommit=True) as idle:
+        with (
+            psycopg.connect(dsn(served.port, user="x", password=""), autocommit=True) as busy,
+            psycopg.connect(dsn(served.port, user="y", password=""), autocommit=True) as idle,
+        ):
             got = _sigterm_while_running(served, busy, f"SELECT * FROM ML.EVALUATE(MODEL species); {LONG}")
             assert isinstance(got, psycopg.errors.AdminShutdown) and got.sqlstate == "57P01", got
             with pytest.raises(psycopg.errors.AdminShutdown, match="terminating connection due to administrator"):
@@ -123,15 +135,22 @@ def test_a_statement_that_does_not_stop_is_abandoned_at_the_deadline(database, t
         before = con.execute(catalog).fetchall()
     with server_process(copy, "--read-write") as served:
         with psycopg.connect(dsn(served.port, user="x", password=""), autocommit=True) as busy:
-            got = _sigterm_while_running(served, busy, "SELECT * FROM ML.EVALUATE(MODEL species); CREATE MODEL forest "
-                                         "OPTIONS (model_type = 'random_forest_regressor', input_label_cols = ['y'], "
-                                         "num_parallel_tree = 200, max_tree_depth = 20) AS SELECT random() AS x, "
-                                         "random() AS z, random() AS y FROM range(100000)")
+            got = _sigterm_while_running(
+                served,
+                busy,
+                "SELECT * FROM ML.EVALUATE(MODEL species); CREATE MODEL forest "
+                "OPTIONS (model_type = 'random_forest_regressor', input_label_cols = ['y'], "
+                "num_parallel_tree = 200, max_tree_depth = 20) AS SELECT random() AS x, "
+                "random() AS z, random() AS y FROM range(100000)",
+            )
             assert isinstance(got, psycopg.OperationalError), got  # the connection is gone
         levels = _levels(served.log())
     assert levels[-2] == ("LOG", "received SIGTERM: shutting down")
-    assert levels[-1] == ("WARNING", "1 client(s) still running 1.5 s after their statements were cancelled: "
-                                     "exiting without waiting for them (their transactions are not committed)")
+    assert levels[-1] == (
+        "WARNING",
+        "1 client(s) still running 1.5 s after their statements were cancelled: "
+        "exiting without waiting for them (their transactions are not committed)",
+    )
     with duckdb.connect(str(copy), read_only=True) as con:
         assert con.execute(catalog).fetchall() == before
 
@@ -140,8 +159,12 @@ def test_a_log_nobody_reads_does_not_keep_the_server_running(database):
     """With its standard error gone (a closed terminal, a broken log pipe), the server still serves and
     still stops on SIGTERM."""
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "sqlml.server.cli", str(database), "--port", str(port)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sqlml.server.cli", str(database), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert process.stdout.readline().startswith("sqlml serving ")
         process.stderr.close()
@@ -157,8 +180,12 @@ def test_a_log_nobody_reads_does_not_keep_the_server_running(database):
 # -- a file another process holds ---------------------------------------------------------------------------
 def _serve_refused(database, *args: str) -> subprocess.CompletedProcess:
     """`sqlml serve database args...` expected to stop at start; it must not listen (no 'sqlml serving')."""
-    run = subprocess.run([sys.executable, "-m", "sqlml.server.cli", str(database), "--port", str(free_port()), *args],
-                         capture_output=True, text=True, timeout=EXIT_TIMEOUT)
+    run = subprocess.run(
+        [sys.executable, "-m", "sqlml.server.cli", str(database), "--port", str(free_port()), *args],
+        capture_output=True,
+        text=True,
+        timeout=EXIT_TIMEOUT,
+    )
     assert run.returncode == 1 and run.stdout == "", run
     (line,) = run.stderr.splitlines()
     assert LINE.match(line) and " FATAL:  cannot open " in line and "-readonly parameter" not in line, line
@@ -171,8 +198,10 @@ def test_a_file_open_for_writing_elsewhere_is_refused_at_start(database, tmp_pat
     with duckdb.connect(str(copy)):  # this process writes it
         for mode in ("--read-only", "--read-write"):
             stderr = _serve_refused(copy, mode).stderr
-            assert f"(PID {os.getpid()}), has it open for writing, and DuckDB then lets no other process open it, " \
-                   "not even read-only" in stderr
+            assert (
+                f"(PID {os.getpid()}), has it open for writing, and DuckDB then lets no other process open it, "
+                "not even read-only" in stderr
+            )
 
 
 def test_a_file_open_read_only_elsewhere_is_served_read_only_only(database, tmp_path):

@@ -13,8 +13,10 @@ from tests.server.serving import RawClient, dsn, duck, error, psql, serve, start
 
 READ_ONLY_HINT = "HINT:  the server is read-only (the default): start it with --read-write to allow writes"
 TRAINING_ROWS = "these metrics are measured on its 344 training rows"  # ML.EVALUATE without held-out rows
-REPLACE = ("CREATE OR REPLACE MODEL species OPTIONS (model_type = 'logistic_reg', input_label_cols = ['species']) "
-           "AS SELECT * EXCLUDE (penguin_id) FROM penguins")
+REPLACE = (
+    "CREATE OR REPLACE MODEL species OPTIONS (model_type = 'logistic_reg', input_label_cols = ['species']) "
+    "AS SELECT * EXCLUDE (penguin_id) FROM penguins"
+)
 
 
 @pytest.fixture(scope="module")
@@ -27,13 +29,16 @@ def writable(database, tmp_path_factory):
 
 
 # -- SQLSTATEs ------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("sql, error_class, code", [
-    ("SELECT * FROM no_such_table", psycopg.errors.UndefinedTable, "42P01"),
-    ("SELECT * FROM ML.PREDICT(MODEL no_such_model, TABLE penguins)", psycopg.errors.UndefinedObject, "42704"),
-    ("SELECT * FROM ML.EVALUATE(MODEL nowhere.no_such_model)", psycopg.errors.UndefinedObject, "42704"),
-    ("CREATE TABLE notes (n INTEGER)", psycopg.errors.ReadOnlySqlTransaction, "25006"),
-    ("DROP MODEL species", psycopg.errors.ReadOnlySqlTransaction, "25006"),
-])
+@pytest.mark.parametrize(
+    "sql, error_class, code",
+    [
+        ("SELECT * FROM no_such_table", psycopg.errors.UndefinedTable, "42P01"),
+        ("SELECT * FROM ML.PREDICT(MODEL no_such_model, TABLE penguins)", psycopg.errors.UndefinedObject, "42704"),
+        ("SELECT * FROM ML.EVALUATE(MODEL nowhere.no_such_model)", psycopg.errors.UndefinedObject, "42704"),
+        ("CREATE TABLE notes (n INTEGER)", psycopg.errors.ReadOnlySqlTransaction, "25006"),
+        ("DROP MODEL species", psycopg.errors.ReadOnlySqlTransaction, "25006"),
+    ],
+)
 def test_errors_carry_postgresql_sqlstates(server, sql, error_class, code):
     with psycopg.connect(dsn(server), autocommit=True) as con:
         with pytest.raises(error_class) as caught:
@@ -43,10 +48,13 @@ def test_errors_carry_postgresql_sqlstates(server, sql, error_class, code):
 
 
 def test_read_only_refusals_name_read_write(server):
-    run = psql(server, stdin="CREATE MODEL m OPTIONS (model_type = 'linear_reg', input_label_cols = ['body_mass_g']) "
-                             "AS SELECT bill_length_mm, body_mass_g FROM penguins;\nCREATE TABLE t (i INTEGER);\n")
+    run = psql(
+        server,
+        stdin="CREATE MODEL m OPTIONS (model_type = 'linear_reg', input_label_cols = ['body_mass_g']) "
+        "AS SELECT bill_length_mm, body_mass_g FROM penguins;\nCREATE TABLE t (i INTEGER);\n",
+    )
     assert "ERROR:  the database is open read-only: models cannot be changed\n" + READ_ONLY_HINT in run.stderr
-    assert 'which is attached in read-only mode!\n' + READ_ONLY_HINT in run.stderr
+    assert "which is attached in read-only mode!\n" + READ_ONLY_HINT in run.stderr
     with psycopg.connect(dsn(server), autocommit=True) as con:
         with pytest.raises(psycopg.errors.ReadOnlySqlTransaction) as caught:
             con.execute("DROP MODEL species")
@@ -74,8 +82,9 @@ def test_a_transaction_conflict_is_a_serialization_failure(writable):
         mine.rollback()
         other.execute("UPDATE penguins SET year = 2 WHERE penguin_id = 1")
     with psycopg.connect(dsn(port), autocommit=True) as con:
-        assert con.execute("SELECT list(version ORDER BY version) FROM sqlml.model_versions "
-                           "WHERE model_name = 'species'").fetchone() == ([1, 2, 3],)
+        assert con.execute(
+            "SELECT list(version ORDER BY version) FROM sqlml.model_versions WHERE model_name = 'species'"
+        ).fetchone() == ([1, 2, 3],)
         assert con.execute("SELECT year FROM penguins WHERE penguin_id = 1").fetchone() == (2,)
 
 
@@ -88,8 +97,9 @@ def test_the_database_is_named_by_its_file_and_postgres_is_accepted(open_server,
         assert (run.returncode, run.stdout) == (0, "344\n"), run.stderr
     refused = psql(open_server, "-c", "SELECT 1", password="", dbname="analytics")
     assert refused.returncode == 2
-    assert 'FATAL:  database "analytics" does not exist\nHINT:  this server serves database "penguins"' in \
-        refused.stderr
+    assert (
+        'FATAL:  database "analytics" does not exist\nHINT:  this server serves database "penguins"' in refused.stderr
+    )
     raw = RawClient(open_server)
     raw.send(startup_packet(database="analytics"))
     (answer,) = raw.until_closed()
@@ -103,8 +113,13 @@ def test_psql_prints_notices(server):
     assert run.returncode == 0 and run.stdout == "1.0\n", run.stderr
     (notice,) = run.stderr.splitlines()
     assert notice.startswith("NOTICE:  model main.species version 1 held no rows out") and TRAINING_ROWS in notice
-    quiet = psql(server, "-A", "-t", "-c", "SELECT accuracy FROM ML.EVALUATE(MODEL species, (SELECT * FROM penguins "
-                                           "WHERE penguin_id <= 100))")
+    quiet = psql(
+        server,
+        "-A",
+        "-t",
+        "-c",
+        "SELECT accuracy FROM ML.EVALUATE(MODEL species, (SELECT * FROM penguins WHERE penguin_id <= 100))",
+    )
     assert quiet.returncode == 0 and quiet.stderr == "", quiet.stderr  # held-out rows: nothing to say
 
 
@@ -119,4 +134,3 @@ def test_psycopg_receives_notices_before_the_result(server, prepare):
         assert (severity, code) == ("NOTICE", "00000") and TRAINING_ROWS in text
         con.execute("SELECT 1")
         assert len(notices) == 1  # a statement without notices adds none
-

@@ -14,12 +14,16 @@ import sqlml
 from tests.server.serving import dsn, make_database, serve
 
 CLIENTS, STATEMENTS = 8, 50
-REPLACE = ("CREATE OR REPLACE MODEL shared OPTIONS(model_type='linear_reg', input_label_cols=['body_mass_g']) AS "
-           "SELECT flipper_length_mm, bill_length_mm, body_mass_g FROM penguins")
-PREDICT = {"species": "SELECT predicted_species FROM ML.PREDICT(MODEL species, (SELECT * FROM penguins "
-                      "WHERE penguin_id = %s))",
-           "shared": "SELECT predicted_body_mass_g FROM ML.PREDICT(MODEL shared, (SELECT * FROM penguins "
-                     "WHERE penguin_id = %s))"}
+REPLACE = (
+    "CREATE OR REPLACE MODEL shared OPTIONS(model_type='linear_reg', input_label_cols=['body_mass_g']) AS "
+    "SELECT flipper_length_mm, bill_length_mm, body_mass_g FROM penguins"
+)
+PREDICT = {
+    "species": "SELECT predicted_species FROM ML.PREDICT(MODEL species, (SELECT * FROM penguins "
+    "WHERE penguin_id = %s))",
+    "shared": "SELECT predicted_body_mass_g FROM ML.PREDICT(MODEL shared, (SELECT * FROM penguins "
+    "WHERE penguin_id = %s))",
+}
 
 
 @pytest.fixture(scope="module")
@@ -32,9 +36,14 @@ def database(tmp_path_factory):
 
 def test_eight_clients_mixing_predictions_replaces_and_plain_sql(database):
     with sqlml.connect(str(database), read_only=True) as con:
-        expected = {name: dict(con.execute(sql.replace("SELECT ", "SELECT penguin_id, ", 1)
-                                           .replace("WHERE penguin_id = %s", "")).fetchall())
-                    for name, sql in PREDICT.items()}
+        expected = {
+            name: dict(
+                con.execute(
+                    sql.replace("SELECT ", "SELECT penguin_id, ", 1).replace("WHERE penguin_id = %s", "")
+                ).fetchall()
+            )
+            for name, sql in PREDICT.items()
+        }
     with duckdb.connect(str(database), read_only=True) as con:
         by_island = dict(con.execute("SELECT island, count(*) FROM penguins GROUP BY ALL").fetchall())
 
@@ -66,8 +75,10 @@ def test_eight_clients_mixing_predictions_replaces_and_plain_sql(database):
             failures = [f for found in pool.map(client, range(CLIENTS), timeout=600) for f in found]
         assert failures == []
         with psycopg.connect(dsn(port, password="", user="sqlml"), autocommit=True) as con:  # alive
-            versions = con.execute("SELECT list(version ORDER BY version), max(version) FROM sqlml.model_versions "
-                                   "WHERE model_name = 'shared'").fetchone()
+            versions = con.execute(
+                "SELECT list(version ORDER BY version), max(version) FROM sqlml.model_versions "
+                "WHERE model_name = 'shared'"
+            ).fetchone()
             active = con.execute("SELECT active_version FROM sqlml.models WHERE model_name = 'shared'").fetchone()
     replaces = CLIENTS * len(range(0, STATEMENTS, 5))
     assert versions == (list(range(1, replaces + 2)), replaces + 1) and active == (replaces + 1,)

@@ -13,10 +13,18 @@ from __future__ import annotations
 import duckdb
 import numpy as np
 
-from sqlml.engine.compiled.linear import (balanced_sum, cached, categorical_term, checked_source, input_features,
-                                     internal_prefix, number, scored_source)
-from sqlml.engine.store.model import Model
+from sqlml.engine.compiled.linear import (
+    balanced_sum,
+    cached,
+    categorical_term,
+    checked_source,
+    input_features,
+    internal_prefix,
+    number,
+    scored_source,
+)
 from sqlml.engine.families.kmeans import MAX_NEAREST
+from sqlml.engine.store.model import Model
 
 
 def _encoded_numeric(model: Model, spec: dict, value: str) -> str:
@@ -38,33 +46,46 @@ def _euclidean(features: list[tuple], centroid: np.ndarray) -> str:
             difference = f"({column} - {number(centroid[position])})"
             terms.append(f"{difference} * {difference}")
         else:
-            block = centroid[position:position + width]
-            terms.append(f"({number((block ** 2).sum())} + {categorical_term(column, list(1 - 2 * block), spec)})")
+            block = centroid[position : position + width]
+            terms.append(f"({number((block**2).sum())} + {categorical_term(column, list(1 - 2 * block), spec)})")
         position += width
     squares = balanced_sum(terms)
-    return f"sqrt({squares})" if all(spec["kind"] == "numeric" for spec, _, _ in features) else \
-        f"sqrt(greatest({squares}, 0.0))"
+    return (
+        f"sqrt({squares})"
+        if all(spec["kind"] == "numeric" for spec, _, _ in features)
+        else f"sqrt(greatest({squares}, 0.0))"
+    )
 
 
 def _cosine(model: Model, features: list[tuple], centroids: np.ndarray) -> list[str]:
-    squares = [f"{column} * {column}" if spec["kind"] == "numeric" else categorical_term(column, [1.0] * width, spec)
-               for spec, column, width in features]
+    squares = [
+        f"{column} * {column}" if spec["kind"] == "numeric" else categorical_term(column, [1.0] * width, spec)
+        for spec, column, width in features
+    ]
     norm = f"sqrt({balanced_sum(squares)})"
     dots = []
     for c in centroids:
         terms, position = [], 0
         for spec, column, width in features:
-            terms.append(f"{number(c[position])} * {column}" if spec["kind"] == "numeric"
-                         else categorical_term(column, list(c[position:position + width]), spec))
+            terms.append(
+                f"{number(c[position])} * {column}"
+                if spec["kind"] == "numeric"
+                else categorical_term(column, list(c[position : position + width]), spec)
+            )
             position += width
         dots.append(balanced_sum(terms))
-    return [f"CASE WHEN {norm} > 0 THEN 1 - ({dot}) / ({norm} * {number(np.linalg.norm(c))}) ELSE 1.0 END"
-            if np.linalg.norm(c) > 0 else "1.0" for dot, c in zip(dots, centroids)]
+    return [
+        f"CASE WHEN {norm} > 0 THEN 1 - ({dot}) / ({norm} * {number(np.linalg.norm(c))}) ELSE 1.0 END"
+        if np.linalg.norm(c) > 0
+        else "1.0"
+        for dot, c in zip(dots, centroids)
+    ]
 
 
 @cached
-def compile_predict(model: Model, input_sql: str, relation: duckdb.DuckDBPyRelation,
-                    mapping: dict[str, str], threshold: float | None) -> str | None:
+def compile_predict(
+    model: Model, input_sql: str, relation: duckdb.DuckDBPyRelation, mapping: dict[str, str], threshold: float | None
+) -> str | None:
     """The SQL of ML.PREDICT over `input_sql` (whose bound `relation` gives column types), or None.
 
     Numeric features are encoded once per row into <prefix>z<i> columns that every distance reads (the prefix:
@@ -82,15 +103,20 @@ def compile_predict(model: Model, input_sql: str, relation: duckdb.DuckDBPyRelat
             z_features.append((spec, column, width))
     with_z = f"SELECT *, {', '.join(encoded)} FROM ({input_sql}) AS {p}raw" if encoded else input_sql
     centroids = model.estimator.centroids
-    distances = _cosine(model, z_features, centroids) if model.estimator.cosine else \
-        [_euclidean(z_features, c) for c in centroids]
+    distances = (
+        _cosine(model, z_features, centroids)
+        if model.estimator.cosine
+        else [_euclidean(z_features, c) for c in centroids]
+    )
     s = [f"{p}s{j}" for j in range(len(distances))]
     internal = ", ".join(s + [f"{p}z{i}" for i in range(len(encoded))])
     listed = ", ".join(s)
     entries = ", ".join(f"{{'d': {sj}, 'i': {j + 1}::BIGINT}}" for j, sj in enumerate(s))
     shown = min(len(distances), MAX_NEAREST)
     source = checked_source(model, scored_source(with_z, distances, p), floats, p)
-    return (f"SELECT * EXCLUDE ({internal}), "
-            f"CAST(list_position([{listed}], least({listed})) AS BIGINT) AS centroid_id, "
-            f"[struct_pack(centroid_id := e.i, distance := e.d) FOR e IN list_sort([{entries}])[1:{shown}]] "
-            f"AS nearest_centroids_distance FROM {source}")
+    return (
+        f"SELECT * EXCLUDE ({internal}), "
+        f"CAST(list_position([{listed}], least({listed})) AS BIGINT) AS centroid_id, "
+        f"[struct_pack(centroid_id := e.i, distance := e.d) FOR e IN list_sort([{entries}])[1:{shown}]] "
+        f"AS nearest_centroids_distance FROM {source}"
+    )

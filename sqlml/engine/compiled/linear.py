@@ -19,21 +19,44 @@ from __future__ import annotations
 import functools
 import itertools
 import re
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 import duckdb
 
-from sqlml.engine.store.model import Model
 from sqlml.engine.sqltext.quoting import literal, quote_identifier
+from sqlml.engine.store.model import Model
 
 DATA_ERROR_MARKER = "sqlml.DataError: "  # error() messages carrying it are re-raised as sqlml.DataError
 
-_NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
-            "UBIGINT", "UHUGEINT", "FLOAT", "DOUBLE", "DECIMAL")
+_NUMERIC = (
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "HUGEINT",
+    "UTINYINT",
+    "USMALLINT",
+    "UINTEGER",
+    "UBIGINT",
+    "UHUGEINT",
+    "FLOAT",
+    "DOUBLE",
+    "DECIMAL",
+)
 _CATEGORICAL = ("VARCHAR", "BOOLEAN", "DATE")
-_LABEL_TYPES = {"string": "VARCHAR", "large_string": "VARCHAR", "bool": "BOOLEAN", "int8": "TINYINT",
-                "int16": "SMALLINT", "int32": "INTEGER", "int64": "BIGINT", "uint8": "UTINYINT",
-                "uint16": "USMALLINT", "uint32": "UINTEGER", "uint64": "UBIGINT"}
+_LABEL_TYPES = {
+    "string": "VARCHAR",
+    "large_string": "VARCHAR",
+    "bool": "BOOLEAN",
+    "int8": "TINYINT",
+    "int16": "SMALLINT",
+    "int32": "INTEGER",
+    "int64": "BIGINT",
+    "uint8": "UTINYINT",
+    "uint16": "USMALLINT",
+    "uint32": "UINTEGER",
+    "uint64": "UBIGINT",
+}
 COMPILED_PER_MODEL = 64  # inputs whose SQL a model keeps (`cached`)
 
 _PREFIXED = re.compile(r"__sqlml(\d*)_")
@@ -75,11 +98,17 @@ def finite_check(model: Model, score: str, floats: dict[str, str], prefix: str) 
     non-finite score from finite values overflowed."""
     names = ", ".join(map(literal, floats))
     finite = f"list_transform([{', '.join(floats.values())}], lambda {prefix}v: isfinite({prefix}v))"
-    column = (f"{literal(DATA_ERROR_MARKER + 'column ' + chr(39))} || [{names}][list_position({finite}, false)] || "
-              + literal("' has NaN or infinite value(s); replace or filter them (NULL is the missing value, imputed "
-                        "with the training mean)"))
-    overflow = literal(f"{DATA_ERROR_MARKER}the scores of model {model.version.qualified_name} overflow double "
-                       "precision: input values are too large in magnitude; rescale or filter them")
+    column = (
+        f"{literal(DATA_ERROR_MARKER + 'column ' + chr(39))} || [{names}][list_position({finite}, false)] || "
+        + literal(
+            "' has NaN or infinite value(s); replace or filter them (NULL is the missing value, imputed "
+            "with the training mean)"
+        )
+    )
+    overflow = literal(
+        f"{DATA_ERROR_MARKER}the scores of model {model.version.qualified_name} overflow double "
+        "precision: input values are too large in magnitude; rescale or filter them"
+    )
     return f"CASE WHEN isfinite({score}) THEN {score} ELSE error(coalesce({column}, {overflow})) END"
 
 
@@ -102,10 +131,18 @@ def compilable_features(model: Model, columns: dict[str, str], types: dict[str, 
         column, duck_type = quote_identifier(columns[spec["name"]]), types[spec["name"]]
         if spec["kind"] == "numeric" and duck_type.startswith(_NUMERIC):
             features.append((spec, column if duck_type == "DOUBLE" else f"CAST({column} AS DOUBLE)", 1))
-        elif spec["kind"] == "categorical" and duck_type in _CATEGORICAL and \
-                spec["type"].split("[")[0] in ("string", "large_string", "bool", "date32"):
-            features.append((spec, column if duck_type == "VARCHAR" else f"CAST({column} AS VARCHAR)",
-                             len(spec["vocabulary"]) + spec["has_null"]))
+        elif (
+            spec["kind"] == "categorical"
+            and duck_type in _CATEGORICAL
+            and spec["type"].split("[")[0] in ("string", "large_string", "bool", "date32")
+        ):
+            features.append(
+                (
+                    spec,
+                    column if duck_type == "VARCHAR" else f"CAST({column} AS VARCHAR)",
+                    len(spec["vocabulary"]) + spec["has_null"],
+                )
+            )
         else:
             return None
     return features
@@ -121,7 +158,7 @@ def linear_scores(model: Model, features: list[tuple], coef, intercept) -> list[
                 term, shift = numeric_term(value, weights[position], spec, model.encoder.affine(spec))
                 constant += shift
             else:
-                term = categorical_term(value, list(weights[position:position + width]), spec)
+                term = categorical_term(value, list(weights[position : position + width]), spec)
             terms.append(term)
             position += width
         expressions.append(balanced_sum([number(constant), *terms]))
@@ -137,8 +174,9 @@ def input_features(model: Model, relation: duckdb.DuckDBPyRelation, mapping: dic
     is None when the input cannot be compiled."""
     types = dict(zip(relation.columns, (str(t) for t in relation.types)))
     features = compilable_features(model, mapping, {name: types[column] for name, column in mapping.items()})
-    floats = {name: quote_identifier(column) for name, column in mapping.items()
-              if types[column] in ("FLOAT", "DOUBLE")}
+    floats = {
+        name: quote_identifier(column) for name, column in mapping.items() if types[column] in ("FLOAT", "DOUBLE")
+    }
     return features, floats
 
 
@@ -162,8 +200,13 @@ def cached(compile_predict: Callable) -> Callable:
     text, input columns and types, and threshold: a repeated statement skips compiling."""
 
     @functools.wraps(compile_predict)
-    def compile_once(model: Model, input_sql: str, relation: duckdb.DuckDBPyRelation, mapping: dict[str, str],
-                     threshold: float | None) -> str | None:
+    def compile_once(
+        model: Model,
+        input_sql: str,
+        relation: duckdb.DuckDBPyRelation,
+        mapping: dict[str, str],
+        threshold: float | None,
+    ) -> str | None:
         key = (input_sql, tuple(relation.columns), tuple(map(str, relation.types)), threshold)
         if key not in model.compiled:
             if len(model.compiled) >= COMPILED_PER_MODEL:
@@ -178,20 +221,26 @@ def _probabilities(model: Model, source: str, scores: int, checked: str, p: str)
     """(subquery, probability columns) of a classifier: a sigmoid of the one score (as the streaming path
     computes it: 1 / (1 + exp(-s)), 0 or 1 where exp overflows), else a softmax shifted by the largest score."""
     if scores == 1:
-        return f"(SELECT * EXCLUDE ({p}s0), 1 / (1 + exp(-({checked}))) AS {p}p1 FROM {source})", [f"1 - {p}p1", f"{p}p1"]
+        return f"(SELECT * EXCLUDE ({p}s0), 1 / (1 + exp(-({checked}))) AS {p}p1 FROM {source})", [
+            f"1 - {p}p1",
+            f"{p}p1",
+        ]
     s = [f"{p}s{j}" for j in range(scores)]
     top = f"greatest({', '.join(s)})"
     exps = f"SELECT * EXCLUDE ({', '.join(s)}), {', '.join(f'exp({sj} - {top}) AS {p}e{j}' for j, sj in enumerate(s))}"
     total = " + ".join(f"{p}e{j}" for j in range(scores))
     divided = ", ".join(f"{p}e{j} / ({total}) AS {p}p{j}" for j in range(scores))
     excluded = ", ".join(f"{p}e{j}" for j in range(scores))
-    return (f"(SELECT * EXCLUDE ({excluded}), {divided} FROM ({exps} FROM {source}))",
-            [f"{p}p{j}" for j in range(scores)])
+    return (
+        f"(SELECT * EXCLUDE ({excluded}), {divided} FROM ({exps} FROM {source}))",
+        [f"{p}p{j}" for j in range(scores)],
+    )
 
 
 @cached
-def compile_predict(model: Model, input_sql: str, relation: duckdb.DuckDBPyRelation,
-                    mapping: dict[str, str], threshold: float | None) -> str | None:
+def compile_predict(
+    model: Model, input_sql: str, relation: duckdb.DuckDBPyRelation, mapping: dict[str, str], threshold: float | None
+) -> str | None:
     """The SQL of ML.PREDICT over `input_sql` (whose bound `relation` gives column types), or None."""
     if model.is_classifier and model.version.label_type not in _LABEL_TYPES:
         return None
@@ -214,14 +263,20 @@ def compile_predict(model: Model, input_sql: str, relation: duckdb.DuckDBPyRelat
     source, probabilities = _probabilities(model, source, len(scores), checked, p)
     k = len(model.version.classes)
     if k == 2:
-        predicted = f"CASE WHEN {probabilities[1]} > {number(threshold)} THEN {_class_literal(model, 1)} " \
-                    f"ELSE {_class_literal(model, 0)} END"
+        predicted = (
+            f"CASE WHEN {probabilities[1]} > {number(threshold)} THEN {_class_literal(model, 1)} "
+            f"ELSE {_class_literal(model, 0)} END"
+        )
     else:
         listed = ", ".join(probabilities)
-        predicted = f"[{', '.join(_class_literal(model, j) for j in range(k))}][list_position([{listed}], " \
-                    f"greatest({listed}))]"
-    probs = ", ".join(f"struct_pack(label := {_class_literal(model, j)}, prob := {pj})"
-                      for j, pj in enumerate(probabilities))
+        predicted = (
+            f"[{', '.join(_class_literal(model, j) for j in range(k))}][list_position([{listed}], greatest({listed}))]"
+        )
+    probs = ", ".join(
+        f"struct_pack(label := {_class_literal(model, j)}, prob := {pj})" for j, pj in enumerate(probabilities)
+    )
     internal = ", ".join(pj for pj in probabilities if pj.startswith(p))
-    return (f"SELECT * EXCLUDE ({internal}), {predicted} AS {quote_identifier('predicted_' + label)}, "
-            f"[{probs}] AS {quote_identifier('predicted_' + label + '_probs')} FROM {source}")
+    return (
+        f"SELECT * EXCLUDE ({internal}), {predicted} AS {quote_identifier('predicted_' + label)}, "
+        f"[{probs}] AS {quote_identifier('predicted_' + label + '_probs')} FROM {source}"
+    )

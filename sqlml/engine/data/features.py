@@ -42,8 +42,15 @@ from sqlml.errors import DataError, NotSupportedError, ProgrammingError, did_you
 
 MAX_CATEGORIES = 1000
 HISTOGRAM_BUCKETS = 10  # of a numeric leaf's training distribution, as ML.VALIDATE_DATA_DRIFT's default
-_TIMESTAMP_PARTS = {"dom": pc.day, "dow": pc.day_of_week, "moy": pc.month, "hod": pc.hour,
-                    "moh": pc.minute, "woy": pc.iso_week, "year": pc.year}
+_TIMESTAMP_PARTS = {
+    "dom": pc.day,
+    "dow": pc.day_of_week,
+    "moy": pc.month,
+    "hod": pc.hour,
+    "moh": pc.minute,
+    "woy": pc.iso_week,
+    "year": pc.year,
+}
 
 
 def column_kind(name: str, dtype: pa.DataType) -> str:
@@ -54,8 +61,14 @@ def column_kind(name: str, dtype: pa.DataType) -> str:
         return "timestamp"
     if pa.types.is_dictionary(dtype):
         return column_kind(name, dtype.value_type)
-    if (pa.types.is_string(dtype) or pa.types.is_large_string(dtype) or pa.types.is_string_view(dtype)
-            or pa.types.is_boolean(dtype) or pa.types.is_date(dtype) or pa.types.is_time(dtype)):
+    if (
+        pa.types.is_string(dtype)
+        or pa.types.is_large_string(dtype)
+        or pa.types.is_string_view(dtype)
+        or pa.types.is_boolean(dtype)
+        or pa.types.is_date(dtype)
+        or pa.types.is_time(dtype)
+    ):
         return "categorical"
     if pa.types.is_struct(dtype):
         return "struct"
@@ -68,10 +81,13 @@ def column_kind(name: str, dtype: pa.DataType) -> str:
         if pa.types.is_string(item) or pa.types.is_large_string(item) or pa.types.is_boolean(item):
             return "multi_hot"
     if pa.types.is_null(dtype):
-        raise NotSupportedError(f"column '{name}' has no type (it is an untyped NULL); cast it, e.g. "
-                                "NULL::DOUBLE, or leave it out")
-    raise NotSupportedError(f"column '{name}' has type {sql_type(dtype)}, which sqlml cannot use as a feature; "
-                            "cast it to a number, VARCHAR, BOOLEAN, DATE or TIMESTAMP, or leave it out")
+        raise NotSupportedError(
+            f"column '{name}' has no type (it is an untyped NULL); cast it, e.g. NULL::DOUBLE, or leave it out"
+        )
+    raise NotSupportedError(
+        f"column '{name}' has type {sql_type(dtype)}, which sqlml cannot use as a feature; "
+        "cast it to a number, VARCHAR, BOOLEAN, DATE or TIMESTAMP, or leave it out"
+    )
 
 
 class ColumnIndex:
@@ -111,8 +127,10 @@ def numeric_values(name: str, column: pa.ChunkedArray | pa.Array) -> np.ndarray:
         array = values.to_numpy(zero_copy_only=False)
         bad = 0 if np.isfinite(array).all() else int((~np.isfinite(array)).sum())
     if bad:
-        raise DataError(f"column '{name}' has {bad} NaN or infinite value(s); replace or filter them "
-                        "(NULL is the missing value, imputed with the training mean)")
+        raise DataError(
+            f"column '{name}' has {bad} NaN or infinite value(s); replace or filter them "
+            "(NULL is the missing value, imputed with the training mean)"
+        )
     return array
 
 
@@ -191,8 +209,10 @@ def recount_distributions(specs: list[dict], table: pa.Table) -> list[dict]:
     recounted, columns = [], ColumnIndex(table.column_names)
     for spec in specs:
         column = table.column(columns.find(spec["name"]))
-        leaves = [{**leaf, "distribution": distribution(leaf, values).tolist()} if "distribution" in leaf else leaf
-                  for leaf, values in leaf_values(spec, column)]
+        leaves = [
+            {**leaf, "distribution": distribution(leaf, values).tolist()} if "distribution" in leaf else leaf
+            for leaf, values in leaf_values(spec, column)
+        ]
         recounted.append({**spec, "parts": leaves} if spec["kind"] in ("timestamp", "struct") else leaves[0])
     return recounted
 
@@ -218,12 +238,28 @@ def _numeric_statistics(name: str, values: np.ndarray) -> dict:
         std = float(np.sqrt(squares / len(values))) if len(values) else 0.0
         stddev = float(np.sqrt(squares / (len(present) - 1))) if len(present) > 1 else None  # numpy's std(ddof=1)
     if not np.isfinite([mean, std, 0.0 if stddev is None else stddev]).all():
-        raise DataError(f"column '{name}' has values too large in magnitude (up to {np.abs(present).max():.3g}): "
-                        "their mean or standard deviation overflows double precision; rescale or filter them")
-    summary = {"min": float(present.min()), "max": float(present.max()),  # the median, last, reorders present
-               "median": float(np.median(present, overwrite_input=True)), "stddev": stddev} if len(present) else {}
-    return {"name": name, "kind": "numeric", "mean": mean, "std": std if std > 0 else 1.0,
-            "null_count": int(len(values) - len(present)), **summary}
+        raise DataError(
+            f"column '{name}' has values too large in magnitude (up to {np.abs(present).max():.3g}): "
+            "their mean or standard deviation overflows double precision; rescale or filter them"
+        )
+    summary = (
+        {
+            "min": float(present.min()),
+            "max": float(present.max()),  # the median, last, reorders present
+            "median": float(np.median(present, overwrite_input=True)),
+            "stddev": stddev,
+        }
+        if len(present)
+        else {}
+    )
+    return {
+        "name": name,
+        "kind": "numeric",
+        "mean": mean,
+        "std": std if std > 0 else 1.0,
+        "null_count": int(len(values) - len(present)),
+        **summary,
+    }
 
 
 def _leaf_statistics(name: str, kind: str, column) -> dict:
@@ -240,14 +276,25 @@ def _leaf_statistics(name: str, kind: str, column) -> dict:
         values = numeric_values(name, _elements(kind, column))
         present = values[~np.isnan(values)]  # their range: the span of the distribution's buckets
         span = {"min": float(present.min()), "max": float(present.max())} if len(present) else {}
-        return {"name": name, "kind": kind, "width": 1 + (widest if widest is not None and widest >= 0 else 0),
-                "null_count": column.null_count, **span}
+        return {
+            "name": name,
+            "kind": kind,
+            "width": 1 + (widest if widest is not None and widest >= 0 else 0),
+            "null_count": column.null_count,
+            **span,
+        }
     strings = _as_strings(column)
     counts = pc.value_counts(strings.drop_null()).to_pylist()
     counts.sort(key=lambda entry: (-entry["counts"], entry["values"]))
     vocabulary = sorted(entry["values"] for entry in counts[:MAX_CATEGORIES])
-    return {"name": name, "kind": kind, "vocabulary": vocabulary, "has_null": strings.null_count > 0,
-            "category_count": len(counts), "null_count": strings.null_count}
+    return {
+        "name": name,
+        "kind": kind,
+        "vocabulary": vocabulary,
+        "has_null": strings.null_count > 0,
+        "category_count": len(counts),
+        "null_count": strings.null_count,
+    }
 
 
 def fit_features(table: pa.Table, columns: list[str], buckets: int = HISTOGRAM_BUCKETS) -> list[dict]:
@@ -266,18 +313,30 @@ def _fit_column(name: str, column, buckets: int) -> dict:
         for field in column.type:
             sub_kind = column_kind(f"{name}.{field.name}", field.type)
             if sub_kind not in ("numeric", "categorical"):
-                raise NotSupportedError(f"column '{name}' has field '{field.name}' of type {sql_type(field.type)}; a "
-                                        "STRUCT feature's fields must be numbers or categories")
+                raise NotSupportedError(
+                    f"column '{name}' has field '{field.name}' of type {sql_type(field.type)}; a "
+                    "STRUCT feature's fields must be numbers or categories"
+                )
             parts.append((f"{name}_{field.name}", sub_kind))
         values = [pc.struct_field(column, [i]) for i in range(len(parts))]
-        return {"name": name, "kind": kind, "type": str(column.type),
-                "parts": [_fit_leaf(n, k, v, buckets) for (n, k), v in zip(parts, values)]}
+        return {
+            "name": name,
+            "kind": kind,
+            "type": str(column.type),
+            "parts": [_fit_leaf(n, k, v, buckets) for (n, k), v in zip(parts, values)],
+        }
     if kind != "timestamp":
         return {**_fit_leaf(name, kind, column, buckets), "type": str(column.type)}
-    spec = {"name": name, "kind": kind, "type": str(column.type),
-            "parts": [{"name": name}] + [{"name": f"{name}_ts_{p}", "part": p} for p in _TIMESTAMP_PARTS]}
-    spec["parts"] = [{**leaf, **_fit_leaf(leaf["name"], "numeric" if i == 0 else "categorical", values,
-                                          buckets)} for i, (leaf, values) in enumerate(leaf_values(spec, column))]
+    spec = {
+        "name": name,
+        "kind": kind,
+        "type": str(column.type),
+        "parts": [{"name": name}] + [{"name": f"{name}_ts_{p}", "part": p} for p in _TIMESTAMP_PARTS],
+    }
+    spec["parts"] = [
+        {**leaf, **_fit_leaf(leaf["name"], "numeric" if i == 0 else "categorical", values, buckets)}
+        for i, (leaf, values) in enumerate(leaf_values(spec, column))
+    ]
     return spec
 
 
@@ -322,8 +381,9 @@ class FeatureEncoder:
     numbers, standardizing them when `scale`. An encoded value above `limit` in magnitude (the largest the
     estimator can read; an overflow of standardization is infinite) is a DataError naming its column."""
 
-    def __init__(self, specs: list[dict], linear: bool, scale: bool = True,
-                 limit: float = float(np.finfo(np.float64).max)):
+    def __init__(
+        self, specs: list[dict], linear: bool, scale: bool = True, limit: float = float(np.finfo(np.float64).max)
+    ):
         self.specs = specs
         self.linear = linear
         self.scale = scale
@@ -363,8 +423,10 @@ class FeatureEncoder:
         missing = [name for name, found in mapping.items() if found is None]
         if missing:
             hint = did_you_mean(missing[0], names) if len(missing) == 1 else ""
-            raise ProgrammingError(f"input is missing feature column(s) {', '.join(map(repr, missing))} "
-                                   f"that the model was trained on.{hint} Input columns: {', '.join(names)}")
+            raise ProgrammingError(
+                f"input is missing feature column(s) {', '.join(map(repr, missing))} "
+                f"that the model was trained on.{hint} Input columns: {', '.join(names)}"
+            )
         return mapping
 
     def width(self, leaf: dict) -> int:
@@ -378,13 +440,15 @@ class FeatureEncoder:
         for index, spec in enumerate(self.specs):
             for leaf in spec_leaves(spec):
                 width = self.width(leaf)
-                yield index, leaf, position, vector[position:position + width]
+                yield index, leaf, position, vector[position : position + width]
                 position += width
 
     def owners(self) -> np.ndarray:
         """For each encoded column, the index of the feature (spec) it encodes."""
-        return np.array([index for index, _, _, values in self.blocks(np.empty(len(self.output_names)))
-                         for _ in values], dtype=np.int64)
+        return np.array(
+            [index for index, _, _, values in self.blocks(np.empty(len(self.output_names))) for _ in values],
+            dtype=np.int64,
+        )
 
     def affine(self, leaf: dict) -> tuple[float, float]:
         """(a, b): a linear encoding turns a numeric leaf's mean-imputed value x into a * x + b."""
@@ -392,8 +456,10 @@ class FeatureEncoder:
 
     def _check_magnitude(self, leaf: dict, encoded: np.ndarray) -> None:
         if not np.abs(encoded).max(initial=0.0) <= self.limit:  # NaN fails too
-            raise DataError(f"column '{leaf['name']}' has value(s) too large in magnitude for this model (above "
-                            f"{self.limit:.3g} once encoded); rescale or filter them")
+            raise DataError(
+                f"column '{leaf['name']}' has value(s) too large in magnitude for this model (above "
+                f"{self.limit:.3g} once encoded); rescale or filter them"
+            )
 
     def _encode_leaf(self, leaf: dict, values, out: np.ndarray) -> int:
         """Write one leaf's columns into `out` (a view of the matrix); return how many it wrote."""
@@ -405,8 +471,9 @@ class FeatureEncoder:
             values = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
             width = len(leaf["vocabulary"])
             out[:, :width] = 0.0
-            codes = pc.fill_null(pc.index_in(_as_strings(pc.list_flatten(values)),
-                                             value_set=self._vocabulary(leaf)), -1).to_numpy(zero_copy_only=False)
+            codes = pc.fill_null(
+                pc.index_in(_as_strings(pc.list_flatten(values)), value_set=self._vocabulary(leaf)), -1
+            ).to_numpy(zero_copy_only=False)
             rows = pc.list_parent_indices(values).to_numpy(zero_copy_only=False)
             out[rows[codes >= 0], codes[codes >= 0]] = 1.0
             return width
@@ -444,6 +511,8 @@ class FeatureEncoder:
                 for leaf, values in leaf_values(spec, batch.column(mapping[spec["name"]])):
                     position += self._encode_leaf(leaf, values, matrix[:, position:])
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-                raise DataError(f"column '{mapping[spec['name']]}' cannot be read as the model's "
-                                f"{sql_type(spec['type'])} feature '{spec['name']}': {sql_message(exc)}") from None
+                raise DataError(
+                    f"column '{mapping[spec['name']]}' cannot be read as the model's "
+                    f"{sql_type(spec['type'])} feature '{spec['name']}': {sql_message(exc)}"
+                ) from None
         return matrix

@@ -13,8 +13,9 @@ from __future__ import annotations
 import itertools
 import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from sqlml.engine.sqltext.quoting import literal, quote_identifier
 from sqlml.errors import DataError, ProgrammingError
@@ -63,8 +64,10 @@ def _impute(x: str, args: list, stats: dict) -> str:
 def _robust_fit(query: Query, x: str, quantile_range: list, with_median: bool, with_quantile_range: bool) -> dict:
     low, high = quantile_range
     q = query(f"quantile_cont({_double(x)}, [0.5, {low / 100!r}, {high / 100!r}])") or [None] * 3
-    return {"median": q[0] if with_median else 0.0, "range": _scale(q[2] - q[1]) if with_quantile_range and
-            q[0] is not None else 1.0}
+    return {
+        "median": q[0] if with_median else 0.0,
+        "range": _scale(q[2] - q[1]) if with_quantile_range and q[0] is not None else 1.0,
+    }
 
 
 def _label_encode(x: str, args: list, stats: dict) -> str:
@@ -85,8 +88,9 @@ def _frequent(counts: dict, top_k: int, frequency_threshold: int) -> list[str]:
 def _documents(query: Query, x: str) -> None:
     """Refuse an argument that is not a list (a tokenized document, e.g. string_split(text, ' '))."""
     if query.type(x).id != "list":
-        raise ProgrammingError(f"expected an ARRAY (a tokenized document, e.g. string_split(text, ' ')), got {x} "
-                               f"of type {query.type(x)}")
+        raise ProgrammingError(
+            f"expected an ARRAY (a tokenized document, e.g. string_split(text, ' ')), got {x} of type {query.type(x)}"
+        )
 
 
 def _token_counts(query: Query, x: str) -> dict:
@@ -106,7 +110,9 @@ def _per_index(x: str, stats: dict, value: str) -> str:
     {count}, the index's occurrences in the row."""
     indices = _token_indices(x, stats["vocabulary"])
     count = f"len(list_filter({indices}, lambda j: j = i))"
-    return f"[struct_pack(index := i, value := {value.format(count=count)}) FOR i IN list_sort(list_distinct({indices}))]"
+    return (
+        f"[struct_pack(index := i, value := {value.format(count=count)}) FOR i IN list_sort(list_distinct({indices}))]"
+    )
 
 
 def _one_hot_fit(query: Query, x: str, drop: str, top_k: int, frequency_threshold: int) -> dict:
@@ -136,34 +142,53 @@ def _tf_idf_fit(query: Query, x: str, top_k: int, frequency_threshold: int) -> d
 
 def _ngrams(x: str, args: list, stats: dict) -> str:
     (low, high), separator = args
-    grams = (f"flatten([[array_to_string({x}[j:j + n - 1], {literal(separator)}) FOR j IN range(1, len({x}) - n + 2)] "
-             f"FOR n IN range({low}, {high + 1})])")
+    grams = (
+        f"flatten([[array_to_string({x}[j:j + n - 1], {literal(separator)}) FOR j IN range(1, len({x}) - n + 2)] "
+        f"FOR n IN range({low}, {high + 1})])"
+    )
     return f"CASE WHEN {x} IS NULL THEN NULL ELSE {grams} END"
 
 
 def _struct_of(x: str, combinations: list[tuple], cast: str, joiner: str) -> str:
     """A STRUCT with one field per combination of `x`'s fields: their values cast to `cast` and joined
     by `joiner`, named by the field names joined by _."""
-    return "struct_pack(" + ", ".join(
-        f"{quote_identifier('_'.join(combo))} := " + joiner.join(
-            f"CAST(struct_extract({x}, {literal(f)}) AS {cast})" for f in combo) for combo in combinations) + ")"
+    return (
+        "struct_pack("
+        + ", ".join(
+            f"{quote_identifier('_'.join(combo))} := "
+            + joiner.join(f"CAST(struct_extract({x}, {literal(f)}) AS {cast})" for f in combo)
+            for combo in combinations
+        )
+        + ")"
+    )
 
 
 def _polynomial(x: str, args: list, stats: dict) -> str:
     """Every product of 1..degree of the struct's fields (with repeats)."""
-    return _struct_of(x, [c for d in range(1, args[0] + 1)
-                          for c in itertools.combinations_with_replacement(stats["fields"], d)], "DOUBLE", " * ")
+    return _struct_of(
+        x,
+        [c for d in range(1, args[0] + 1) for c in itertools.combinations_with_replacement(stats["fields"], d)],
+        "DOUBLE",
+        " * ",
+    )
 
 
 def _cross(x: str, args: list, stats: dict) -> str:
     """Every combination of 2..degree distinct fields, as text joined by _."""
-    return _struct_of(x, [c for d in range(2, args[0] + 1) for c in itertools.combinations(stats["fields"], d)],
-                      "VARCHAR", " || '_' || ")
+    return _struct_of(
+        x,
+        [c for d in range(2, args[0] + 1) for c in itertools.combinations(stats["fields"], d)],
+        "VARCHAR",
+        " || '_' || ",
+    )
 
 
 def _int_between(low: int, high: int):
-    return lambda v: None if isinstance(v, int) and not isinstance(v, bool) and low <= v <= high else \
-        f"an integer in [{low}, {high}]"
+    return lambda v: (
+        None
+        if isinstance(v, int) and not isinstance(v, bool) and low <= v <= high
+        else f"an integer in [{low}, {high}]"
+    )
 
 
 def _is_drop(v) -> str | None:
@@ -241,63 +266,101 @@ class Preprocessor:
 PREPROCESSORS: dict[str, Preprocessor] = {
     "IMPUTER": Preprocessor((Param("strategy", REQUIRED, _is_strategy),), _impute, _imputer),
     "STANDARD_SCALER": Preprocessor(
-        (), lambda x, a, s: f"({_double(x)} - {_number(s['mean'] or 0)}) / {_number(_scale(s['std']))}",
-        lambda q, x: {"mean": q(f"avg({_double(x)})"), "std": q(f"stddev_samp({_double(x)})")}),
+        (),
+        lambda x, a, s: f"({_double(x)} - {_number(s['mean'] or 0)}) / {_number(_scale(s['std']))}",
+        lambda q, x: {"mean": q(f"avg({_double(x)})"), "std": q(f"stddev_samp({_double(x)})")},
+    ),
     "MIN_MAX_SCALER": Preprocessor(
-        (), lambda x, a, s: f"CASE WHEN {x} IS NULL THEN NULL ELSE least(greatest(({_double(x)} - "
-                            f"{_number(s['min'] or 0)}) / {_number(_scale(s['range']))}, 0.0), 1.0) END",
-        lambda q, x: {"min": q(f"min({_double(x)})"), "range": q(f"max({_double(x)}) - min({_double(x)})")}),
+        (),
+        lambda x, a, s: (
+            f"CASE WHEN {x} IS NULL THEN NULL ELSE least(greatest(({_double(x)} - "
+            f"{_number(s['min'] or 0)}) / {_number(_scale(s['range']))}, 0.0), 1.0) END"
+        ),
+        lambda q, x: {"min": q(f"min({_double(x)})"), "range": q(f"max({_double(x)}) - min({_double(x)})")},
+    ),
     "MAX_ABS_SCALER": Preprocessor(
-        (), lambda x, a, s: f"{_double(x)} / {_number(_scale(s['max_abs']))}",
-        lambda q, x: {"max_abs": q(f"max(abs({_double(x)}))")}),
+        (),
+        lambda x, a, s: f"{_double(x)} / {_number(_scale(s['max_abs']))}",
+        lambda q, x: {"max_abs": q(f"max(abs({_double(x)}))")},
+    ),
     "ROBUST_SCALER": Preprocessor(
-        (Param("quantile_range", [25, 75], _is_range), Param("with_median", True, _is_bool),
-         Param("with_quantile_range", True, _is_bool)),
-        lambda x, a, s: f"({_double(x)} - {_number(s['median'] or 0)}) / {_number(s['range'])}", _robust_fit),
+        (
+            Param("quantile_range", [25, 75], _is_range),
+            Param("with_median", True, _is_bool),
+            Param("with_quantile_range", True, _is_bool),
+        ),
+        lambda x, a, s: f"({_double(x)} - {_number(s['median'] or 0)}) / {_number(s['range'])}",
+        _robust_fit,
+    ),
     "BUCKETIZE": Preprocessor(
         (Param("split_points", REQUIRED, _is_number_list), Param("exclude_boundaries", False, _is_bool)),
-        lambda x, a, s: _buckets(x, sorted(a[0])[1:-1] if a[1] else sorted(a[0])), analytic=False),
+        lambda x, a, s: _buckets(x, sorted(a[0])[1:-1] if a[1] else sorted(a[0])),
+        analytic=False,
+    ),
     "QUANTILE_BUCKETIZE": Preprocessor(
-        (Param("num_buckets", REQUIRED, _int_at_least(2)),), lambda x, a, s: _buckets(x, s["split_points"]),
-        lambda q, x, n: {"split_points": q(f"quantile_cont({_double(x)}, {[i / n for i in range(1, n)]})") or []}),
+        (Param("num_buckets", REQUIRED, _int_at_least(2)),),
+        lambda x, a, s: _buckets(x, s["split_points"]),
+        lambda q, x, n: {"split_points": q(f"quantile_cont({_double(x)}, {[i / n for i in range(1, n)]})") or []},
+    ),
     "LABEL_ENCODER": Preprocessor(
-        (Param("top_k", 32000, _int_at_least(1)), Param("frequency_threshold", 5, _int_at_least(0))), _label_encode,
-        lambda q, x, top_k, threshold: {"vocabulary": _vocabulary(q, x, top_k, threshold)}),
+        (Param("top_k", 32000, _int_at_least(1)), Param("frequency_threshold", 5, _int_at_least(0))),
+        _label_encode,
+        lambda q, x, top_k, threshold: {"vocabulary": _vocabulary(q, x, top_k, threshold)},
+    ),
     "HASH_BUCKETIZE": Preprocessor(
         (Param("hash_bucket_size", REQUIRED, _int_at_least(1)),),
         lambda x, a, s: f"CASE WHEN {x} IS NULL THEN NULL ELSE CAST(hash(CAST({x} AS VARCHAR)) % {a[0]} AS BIGINT) END",
-        analytic=False),
+        analytic=False,
+    ),
     "ONE_HOT_ENCODER": Preprocessor(
-        (Param("drop", "none", _is_drop), Param("top_k", 32000, _int_at_least(1)),
-         Param("frequency_threshold", 5, _int_at_least(0))),
-        lambda x, a, s: f"[struct_pack(index := {_label_encode(x, a, s)}, value := CAST(1 AS DOUBLE))]", _one_hot_fit),
+        (
+            Param("drop", "none", _is_drop),
+            Param("top_k", 32000, _int_at_least(1)),
+            Param("frequency_threshold", 5, _int_at_least(0)),
+        ),
+        lambda x, a, s: f"[struct_pack(index := {_label_encode(x, a, s)}, value := CAST(1 AS DOUBLE))]",
+        _one_hot_fit,
+    ),
     "MULTI_HOT_ENCODER": Preprocessor(
         (Param("top_k", 32000, _int_at_least(1)), Param("frequency_threshold", 5, _int_at_least(0))),
-        lambda x, a, s: f"[struct_pack(index := i, value := CAST(1 AS DOUBLE)) FOR i IN list_sort(list_distinct("
-                        f"{_token_indices(x, s['vocabulary'])}))]",
-        lambda q, x, top_k, threshold: {"vocabulary": _frequent(_token_counts(q, x), top_k, threshold)}),
+        lambda x, a, s: (
+            f"[struct_pack(index := i, value := CAST(1 AS DOUBLE)) FOR i IN list_sort(list_distinct("
+            f"{_token_indices(x, s['vocabulary'])}))]"
+        ),
+        lambda q, x, top_k, threshold: {"vocabulary": _frequent(_token_counts(q, x), top_k, threshold)},
+    ),
     "BAG_OF_WORDS": Preprocessor(
         (Param("top_k", 32000, _int_at_least(1)), Param("frequency_threshold", 5, _int_at_least(0))),
         lambda x, a, s: _per_index(x, s, "CAST({count} AS DOUBLE)"),
-        lambda q, x, top_k, threshold: {"vocabulary": _frequent(_token_counts(q, x), top_k, threshold)}),
+        lambda q, x, top_k, threshold: {"vocabulary": _frequent(_token_counts(q, x), top_k, threshold)},
+    ),
     "TF_IDF": Preprocessor(
         (Param("top_k", 32000, _int_at_least(1)), Param("frequency_threshold", 5, _int_at_least(0))),
         lambda x, a, s: _per_index(x, s, f"{{count}} / len({x}) * [{', '.join(map(repr, s['idf']))}][i + 1]"),
-        _tf_idf_fit),
+        _tf_idf_fit,
+    ),
     "NGRAMS": Preprocessor(
-        (Param("range", REQUIRED, _is_ngram_range), Param("separator", " ", _is_string)), _ngrams, analytic=False),
+        (Param("range", REQUIRED, _is_ngram_range), Param("separator", " ", _is_string)), _ngrams, analytic=False
+    ),
     "NORMALIZER": Preprocessor(
         (Param("p", 2, _is_positive),),
-        lambda x, a, s: f"[CAST(e AS DOUBLE) / coalesce(nullif(pow(list_sum([pow(abs(CAST(v AS DOUBLE)), "
-                        f"{_number(a[0])}) FOR v IN {x}]), 1 / {_number(a[0])}), 0), 1) FOR e IN {x}]",
-        analytic=False),
+        lambda x, a, s: (
+            f"[CAST(e AS DOUBLE) / coalesce(nullif(pow(list_sum([pow(abs(CAST(v AS DOUBLE)), "
+            f"{_number(a[0])}) FOR v IN {x}]), 1 / {_number(a[0])}), 0), 1) FOR e IN {x}]"
+        ),
+        analytic=False,
+    ),
     "POLYNOMIAL_EXPAND": Preprocessor(
-        (Param("degree", 2, _int_between(1, 4)),), _polynomial, lambda q, x, degree: {"fields": q.fields(x)},
-        analytic=False),
+        (Param("degree", 2, _int_between(1, 4)),),
+        _polynomial,
+        lambda q, x, degree: {"fields": q.fields(x)},
+        analytic=False,
+    ),
     "FEATURE_CROSS": Preprocessor(
-        (Param("degree", 2, _int_between(2, 4)),), _cross, lambda q, x, degree: {"fields": q.fields(x)},
-        analytic=False),
+        (Param("degree", 2, _int_between(2, 4)),), _cross, lambda q, x, degree: {"fields": q.fields(x)}, analytic=False
+    ),
 }
+
 
 def preprocessor(name: str) -> Preprocessor:
     """The preprocessor ML.<name>; a clear error for the ones sqlml lacks."""
@@ -312,7 +375,7 @@ def arguments(name: str, given: list) -> list:
     params = preprocessor(name).params
     if len(given) > len(params):
         raise ProgrammingError(f"ML.{name} takes at most {len(params) + 1} arguments, got {len(given) + 1}")
-    values = given + [p.default for p in params[len(given):]]
+    values = given + [p.default for p in params[len(given) :]]
     for param, value in zip(params, values):
         if value is REQUIRED:
             raise ProgrammingError(f"ML.{name} needs its {param.name} argument")
@@ -327,6 +390,8 @@ def check_statistics(name: str, stats: dict) -> dict:
     for key, value in stats.items():
         for number in value if isinstance(value, list) else [value]:
             if isinstance(number, float) and not math.isfinite(number):
-                raise DataError(f"ML.{name}: its {key} on the training rows is {number}; filter NaN/inf values "
-                                "out of its argument first")
+                raise DataError(
+                    f"ML.{name}: its {key} on the training rows is {number}; filter NaN/inf values "
+                    "out of its argument first"
+                )
     return stats

@@ -12,18 +12,18 @@ computed first (it may not use analytic functions), so NULL labels and the split
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator
 
 import duckdb
 import pyarrow as pa
 from sqlglot import exp
 
-from sqlml.engine.store import catalog
 from sqlml.engine.data.features import ColumnIndex
-from sqlml.engine.sqltext.quoting import quote_identifier
 from sqlml.engine.data.preprocessors import arguments, check_statistics, preprocessor
+from sqlml.engine.sqltext.quoting import quote_identifier
+from sqlml.engine.store import catalog
 from sqlml.errors import NotSupportedError, ProgrammingError
 
 _INTERNAL = "__sqlml_t_"  # prefix of the columns holding TRANSFORM outputs next to the raw input (reserved)
@@ -57,15 +57,20 @@ class TrainingRows:
     def fields(self, expression: str) -> list[str]:
         kind = self.type(expression)
         if kind.id != "struct":
-            raise ProgrammingError(f"expected a STRUCT, e.g. STRUCT_PACK(a := x, b := y), got {expression} of "
-                                   f"type {kind}")
+            raise ProgrammingError(
+                f"expected a STRUCT, e.g. STRUCT_PACK(a := x, b := y), got {expression} of type {kind}"
+            )
         return [name for name, _ in kind.children]
 
 
 def _ml_call(node: exp.Expr) -> tuple[str, exp.Anonymous] | None:
     """(NAME, call) when `node` is ML.<NAME>(...)."""
-    if isinstance(node, exp.Dot) and isinstance(node.this, (exp.Identifier, exp.Column)) and \
-            node.this.name.upper() == "ML" and isinstance(node.expression, exp.Anonymous):
+    if (
+        isinstance(node, exp.Dot)
+        and isinstance(node.this, (exp.Identifier, exp.Column))
+        and node.this.name.upper() == "ML"
+        and isinstance(node.expression, exp.Anonymous)
+    ):
         return node.expression.name.upper(), node.expression
     return None
 
@@ -89,12 +94,16 @@ def _check_calls(name: str, expression: exp.Expr, may_fit: bool) -> None:
     for node in expression.walk():
         call = _ml_call(node)
         if call is None:
-            rowwise = not (isinstance(node, (exp.AggFunc, exp.Rand)) or
-                           (isinstance(node, exp.Window) and _ml_call(node.this) is None))
+            rowwise = not (
+                isinstance(node, (exp.AggFunc, exp.Rand))
+                or (isinstance(node, exp.Window) and _ml_call(node.this) is None)
+            )
             if not rowwise:
-                raise ProgrammingError(f"TRANSFORM output '{name}' uses {node.sql('duckdb')}: TRANSFORM computes each "
-                                       "row from that row alone (so a row predicted alone gets its batch "
-                                       "prediction); use the ML.* analytic functions for statistics")
+                raise ProgrammingError(
+                    f"TRANSFORM output '{name}' uses {node.sql('duckdb')}: TRANSFORM computes each "
+                    "row from that row alone (so a row predicted alone gets its batch "
+                    "prediction); use the ML.* analytic functions for statistics"
+                )
             continue
         function, anonymous = call
         spec = preprocessor(function)
@@ -109,8 +118,10 @@ def _check_calls(name: str, expression: exp.Expr, may_fit: bool) -> None:
         if window is not None and any(window.args.get(k) for k in ("partition_by", "order", "spec")):
             raise NotSupportedError(f"ML.{function}: only an empty OVER () is supported in TRANSFORM")
         if spec.analytic and not may_fit:
-            raise ProgrammingError(f"the label '{name}' cannot use the analytic function ML.{function}: its "
-                                   "statistics would depend on the split it decides")
+            raise ProgrammingError(
+                f"the label '{name}' cannot use the analytic function ML.{function}: its "
+                "statistics would depend on the split it decides"
+            )
 
 
 def _reads(expression: exp.Expr) -> list[str]:
@@ -118,8 +129,9 @@ def _reads(expression: exp.Expr) -> list[str]:
     return sorted({(column.parts[0].name) for column in expression.find_all(exp.Column)}, key=str.lower)
 
 
-def parse_items(items: list[exp.Expr], columns: list[str], label: str | None,
-                never: tuple[str | None, ...] = ()) -> list[tuple[str, exp.Expr]]:
+def parse_items(
+    items: list[exp.Expr], columns: list[str], label: str | None, never: tuple[str | None, ...] = ()
+) -> list[tuple[str, exp.Expr]]:
     """(output name, expression) per TRANSFORM output, checked against the query's `columns`; `*` leaves
     out the columns that are `never` features (data_split_col, kmeans_init_col)."""
     named: list[tuple[str, exp.Expr]] = []
@@ -144,8 +156,10 @@ def parse_items(items: list[exp.Expr], columns: list[str], label: str | None,
         seen[name.lower()] = name
         for column in _reads(expression):
             if index.find(column) is None:
-                raise ProgrammingError(f"TRANSFORM output '{name}' reads column '{column}', which the training "
-                                       f"query does not have; its columns: {', '.join(columns)}")
+                raise ProgrammingError(
+                    f"TRANSFORM output '{name}' reads column '{column}', which the training "
+                    f"query does not have; its columns: {', '.join(columns)}"
+                )
         _check_calls(name, expression, may_fit=label is None or name.lower() != label.lower())
     if label is not None and label.lower() not in seen:
         raise ProgrammingError(f"TRANSFORM must output the label column '{label}' (e.g. add {label} to its list)")
@@ -169,8 +183,9 @@ def label_values(cur: duckdb.DuckDBPyConnection, table: pa.Table, name: str, sql
     return table.select(kept).append_column(name, values)
 
 
-def fit(cur: duckdb.DuckDBPyConnection, named: list[tuple[str, exp.Expr]], train: pa.Table,
-        label: str | None) -> "Transform":
+def fit(
+    cur: duckdb.DuckDBPyConnection, named: list[tuple[str, exp.Expr]], train: pa.Table, label: str | None
+) -> Transform:
     """Fit every analytic call on the training rows `train`; the TRANSFORM as stored with the version."""
     outputs = []
     with registered(cur, train) as rows:
@@ -189,8 +204,10 @@ def fit(cur: duckdb.DuckDBPyConnection, named: list[tuple[str, exp.Expr]], train
             x = nested[0] if nested else argument.copy().transform(fitted).sql("duckdb")
             args = arguments(function, [_constant(function, a) for a in anonymous.expressions[1:]])
             stats = check_statistics(function, spec.fit(query, x, *args)) if spec.fit else {}
-            return (f"({spec.apply(x, args, stats)})",
-                    {"function": function, "input": nested[1] if nested else {"sql": x}, "args": args, "stats": stats})
+            return (
+                f"({spec.apply(x, args, stats)})",
+                {"function": function, "input": nested[1] if nested else {"sql": x}, "args": args, "stats": stats},
+            )
 
         def fitted(node: exp.Expr) -> exp.Expr:
             """An ML.<FN>(...) [OVER ()] call as plain SQL with its statistics; any other node as it is."""
@@ -201,10 +218,17 @@ def fit(cur: duckdb.DuckDBPyConnection, named: list[tuple[str, exp.Expr]], train
 
         for name, expression in named:
             whole = fitted_call(expression)  # an output that is one ML call keeps it as data too (for export)
-            fitted_expression = exp.maybe_parse(whole[0], dialect="duckdb") if whole else \
-                expression.copy().transform(fitted)
-            outputs.append({"name": name, "sql": fitted_expression.sql("duckdb"), "reads": _reads(expression),
-                            **({"call": whole[1]} if whole else {})})
+            fitted_expression = (
+                exp.maybe_parse(whole[0], dialect="duckdb") if whole else expression.copy().transform(fitted)
+            )
+            outputs.append(
+                {
+                    "name": name,
+                    "sql": fitted_expression.sql("duckdb"),
+                    "reads": _reads(expression),
+                    **({"call": whole[1]} if whole else {}),
+                }
+            )
     return Transform(outputs, label)
 
 
@@ -216,7 +240,7 @@ class Transform:
     label: str | None
 
     @classmethod
-    def load(cls, state: dict | None) -> "Transform | None":
+    def load(cls, state: dict | None) -> Transform | None:
         return None if state is None else cls(state["outputs"], state["label"])
 
     def state(self) -> dict:
@@ -248,8 +272,10 @@ class Transform:
         index = ColumnIndex(columns)
         missing = sorted({c for o in outputs for c in o["reads"] if index.find(c) is None}, key=str.lower)
         if missing:
-            raise ProgrammingError(f"input is missing column(s) {', '.join(map(repr, missing))} that the model's "
-                                   f"TRANSFORM reads; input columns: {', '.join(columns)}")
+            raise ProgrammingError(
+                f"input is missing column(s) {', '.join(map(repr, missing))} that the model's "
+                f"TRANSFORM reads; input columns: {', '.join(columns)}"
+            )
 
     def select(self, input_sql: str, columns: list[str] | None) -> str:
         """ML.TRANSFORM: the outputs for the rows of `input_sql` (the label too when the input has what
@@ -282,5 +308,7 @@ class Transform:
         prefixed = Counter(name for name in names if name.lower().startswith(_INTERNAL))
         taken = sorted(name for name, count in prefixed.items() if name not in ours or count > 1)
         if taken:
-            raise ProgrammingError(f"the input has column(s) {', '.join(taken)}: names starting with {_INTERNAL} "
-                                   "are reserved for the outputs of a model's TRANSFORM; rename them")
+            raise ProgrammingError(
+                f"the input has column(s) {', '.join(taken)}: names starting with {_INTERNAL} "
+                "are reserved for the outputs of a model's TRANSFORM; rename them"
+            )

@@ -20,8 +20,11 @@ MODULES = (
     "onnx_model",
 )
 
-FAMILIES: dict[str, Family] = {family.model_type: family for module in MODULES for family in
-                               importlib.import_module(f"sqlml.engine.families.{module}").FAMILIES}
+FAMILIES: dict[str, Family] = {
+    family.model_type: family
+    for module in MODULES
+    for family in importlib.import_module(f"sqlml.engine.families.{module}").FAMILIES
+}
 
 
 def validate_options(raw: dict) -> dict:
@@ -31,8 +34,9 @@ def validate_options(raw: dict) -> dict:
     model_type = raw["model_type"]
     if not isinstance(model_type, str) or model_type.lower() not in FAMILIES:
         hint = did_you_mean(model_type, FAMILIES) if isinstance(model_type, str) else ""
-        raise ProgrammingError(f"OPTIONS: unknown model_type {model_type!r}.{hint} Valid model types: "
-                               + ", ".join(FAMILIES))
+        raise ProgrammingError(
+            f"OPTIONS: unknown model_type {model_type!r}.{hint} Valid model types: " + ", ".join(FAMILIES)
+        )
     return validate(FAMILIES[model_type.lower()], raw)
 
 

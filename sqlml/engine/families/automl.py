@@ -7,8 +7,15 @@ from sqlml.engine.families.base import Family
 from sqlml.engine.families.common import SPLIT, data_split
 from sqlml.engine.families.options import Option
 
-OBJECTIVES = ("MAXIMIZE_AU_ROC", "MINIMIZE_LOG_LOSS", "MAXIMIZE_ACCURACY", "MAXIMIZE_F1_SCORE", "MINIMIZE_RMSE",
-              "MINIMIZE_MAE", "MAXIMIZE_R2_SCORE")
+OBJECTIVES = (
+    "MAXIMIZE_AU_ROC",
+    "MINIMIZE_LOG_LOSS",
+    "MAXIMIZE_ACCURACY",
+    "MAXIMIZE_F1_SCORE",
+    "MINIMIZE_RMSE",
+    "MINIMIZE_MAE",
+    "MAXIMIZE_R2_SCORE",
+)
 
 
 def search(*args):
@@ -18,8 +25,11 @@ def search(*args):
     return automl.search(*args)
 
 
-OPTIONS = {**SPLIT, "budget_hours": Option("float", low=0.0, high=72.0, open_low=True, default=1.0),
-           "optimization_objective": Option("enum", OBJECTIVES)}
+OPTIONS = {
+    **SPLIT,
+    "budget_hours": Option("float", low=0.0, high=72.0, open_low=True, default=1.0),
+    "optimization_objective": Option("enum", OBJECTIVES),
+}
 FAMILIES = (
     Family("automl_regressor", "regression", OPTIONS, rules=(data_split,), search=search),
     Family("automl_classifier", "classification", OPTIONS, rules=(data_split,), search=search),

@@ -5,8 +5,9 @@ from __future__ import annotations
 import copy
 import importlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -49,13 +50,24 @@ def training_sample(n_rows: int, seed: int) -> np.ndarray:
     return np.sort(np.random.default_rng(seed).choice(n_rows, SAMPLE_ROWS, replace=False))
 
 
-def record_iteration(history: list[dict], started: float, loss: float | None, eval_loss: float | None = None,
-                     learning_rate: float | None = None) -> float:
+def record_iteration(
+    history: list[dict],
+    started: float,
+    loss: float | None,
+    eval_loss: float | None = None,
+    learning_rate: float | None = None,
+) -> float:
     """Append one iteration's row to `history`; returns the time it was recorded (the next one's start)."""
     now = time.perf_counter()
-    history.append({"iteration": len(history), "loss": None if loss is None else float(loss),
-                    "eval_loss": None if eval_loss is None else float(eval_loss),
-                    "learning_rate": learning_rate, "duration_ms": round((now - started) * 1000)})
+    history.append(
+        {
+            "iteration": len(history),
+            "loss": None if loss is None else float(loss),
+            "eval_loss": None if eval_loss is None else float(eval_loss),
+            "learning_rate": learning_rate,
+            "duration_ms": round((now - started) * 1000),
+        }
+    )
     return now
 
 
@@ -72,7 +84,7 @@ class ScoreQuantiles:
         self.values = np.asarray(values, dtype=np.float64)
 
     @classmethod
-    def of(cls, scores: np.ndarray) -> "ScoreQuantiles":
+    def of(cls, scores: np.ndarray) -> ScoreQuantiles:
         n = len(scores)
         if n <= 2 * cls.MAX_LEVELS + 1:
             median = (n - 1) // 2
@@ -88,7 +100,7 @@ class ScoreQuantiles:
         return {"levels": self.levels.tolist(), "values": self.values.tolist()}
 
     @classmethod
-    def load(cls, state: dict | None) -> "ScoreQuantiles | None":
+    def load(cls, state: dict | None) -> ScoreQuantiles | None:
         """The quantiles of a stored state (None when none was kept): levels and values alike long."""
         if state is None:
             return None
@@ -170,8 +182,9 @@ class Family:
         here, and each trial with its own."""
         tuned = search_spaces(options)
         if tuned and options.get("num_trials", 1) == 1:
-            raise ProgrammingError(f"OPTIONS: a search space (HPARAM_RANGE / HPARAM_CANDIDATES) on "
-                                   f"{', '.join(tuned)} needs num_trials > 1")
+            raise ProgrammingError(
+                f"OPTIONS: a search space (HPARAM_RANGE / HPARAM_CANDIDATES) on {', '.join(tuned)} needs num_trials > 1"
+            )
         first = {k: v.get("hparam_candidates", v.get("hparam_range"))[0] for k, v in tuned.items()}
         for rule in self.rules:
             rule({**options, **first})

@@ -20,8 +20,19 @@ import numpy as np
 
 from sqlml.engine.families import lightgbm_text
 from sqlml.engine.families.base import SAMPLE_ROWS, Family, TrainData, record_iteration, training_sample
-from sqlml.engine.families.common import (CLASS_WEIGHTS, CLASSIFIER_RULES, EARLY_STOP, SPLIT, TUNING, WARM_START,
-                                          data_split, iterations, learn_rate, regularization, tree_options)
+from sqlml.engine.families.common import (
+    CLASS_WEIGHTS,
+    CLASSIFIER_RULES,
+    EARLY_STOP,
+    SPLIT,
+    TUNING,
+    WARM_START,
+    data_split,
+    iterations,
+    learn_rate,
+    regularization,
+    tree_options,
+)
 from sqlml.errors import ProgrammingError
 
 if TYPE_CHECKING:
@@ -41,8 +52,9 @@ class BoosterModel:
         self.n_classes = n_classes
         options = ort.SessionOptions()
         options.log_severity_level = 3
-        self.session = ort.InferenceSession(booster_to_onnx(booster).SerializeToString(), options,
-                                            providers=["CPUExecutionProvider"])
+        self.session = ort.InferenceSession(
+            booster_to_onnx(booster).SerializeToString(), options, providers=["CPUExecutionProvider"]
+        )
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         from scipy.special import expit, softmax
@@ -71,7 +83,7 @@ class BoosterModel:
                     pending += [node["left_child"], node["right_child"]]
 
     @classmethod
-    def load(cls, data: bytes, n_classes: int) -> "BoosterModel":
+    def load(cls, data: bytes, n_classes: int) -> BoosterModel:
         """The booster of LightGBM model text, checked (lightgbm_text.py) before LightGBM parses it."""
         import lightgbm as lgb
 
@@ -85,13 +97,22 @@ def lightgbm_params(options: dict, n_classes: int, n_rows: int) -> dict:
     rows: a tree has at most one leaf per row, and LightGBM's work per round grows with num_leaves."""
     objective = {0: "regression", 2: "binary"}.get(n_classes, "multiclass")
     params = {
-        "objective": objective, "learning_rate": options["learn_rate"], "max_depth": options["max_tree_depth"],
-        "num_leaves": max(2, min(2 ** options["max_tree_depth"], 131072, n_rows)), "lambda_l1": options["l1_reg"],
-        "lambda_l2": options["l2_reg"], "min_gain_to_split": options["min_split_loss"],
-        "min_sum_hessian_in_leaf": options["min_tree_child_weight"], "min_data_in_leaf": 1,
-        "bagging_fraction": options["subsample"], "bagging_freq": 1 if options["subsample"] < 1 else 0,
-        "feature_fraction": options["colsample_bytree"], "feature_fraction_bynode": options["colsample_bynode"],
-        "seed": options["seed"], "deterministic": True, "verbosity": -1,
+        "objective": objective,
+        "learning_rate": options["learn_rate"],
+        "max_depth": options["max_tree_depth"],
+        "num_leaves": max(2, min(2 ** options["max_tree_depth"], 131072, n_rows)),
+        "lambda_l1": options["l1_reg"],
+        "lambda_l2": options["l2_reg"],
+        "min_gain_to_split": options["min_split_loss"],
+        "min_sum_hessian_in_leaf": options["min_tree_child_weight"],
+        "min_data_in_leaf": 1,
+        "bagging_fraction": options["subsample"],
+        "bagging_freq": 1 if options["subsample"] < 1 else 0,
+        "feature_fraction": options["colsample_bytree"],
+        "feature_fraction_bynode": options["colsample_bynode"],
+        "seed": options["seed"],
+        "deterministic": True,
+        "verbosity": -1,
     }
     if objective == "multiclass":
         params["num_class"] = n_classes
@@ -104,8 +125,7 @@ def _recorder(history: list[dict], learning_rate: float):
 
     def callback(env: lgb.callback.CallbackEnv) -> None:
         losses = {name: value for name, _, value, _ in env.evaluation_result_list}
-        started[0] = record_iteration(history, started[0], losses["training"], losses.get("evaluation"),
-                                      learning_rate)
+        started[0] = record_iteration(history, started[0], losses["training"], losses.get("evaluation"), learning_rate)
 
     callback.order = 20
     return callback
@@ -141,49 +161,100 @@ def fit_boosted_tree(data: TrainData) -> BoosterModel:
     import lightgbm as lgb
 
     options = data.options
-    train = lgb.Dataset(data.X, data.y, weight=data.weights, categorical_feature=data.categorical_indices,
-                        params={"verbosity": -1}, free_raw_data=False)
+    train = lgb.Dataset(
+        data.X,
+        data.y,
+        weight=data.weights,
+        categorical_feature=data.categorical_indices,
+        params={"verbosity": -1},
+        free_raw_data=False,
+    )
     has_eval = data.X_eval is not None and len(data.X_eval)
     watched = train
     if len(data.X) > SAMPLE_ROWS:  # the training loss of every round, measured on a sample: it is cheap
         rows = training_sample(len(data.X), options["seed"])
-        watched = train.create_valid(data.X[rows], data.y[rows],
-                                     weight=None if data.weights is None else data.weights[rows])
+        watched = train.create_valid(
+            data.X[rows], data.y[rows], weight=None if data.weights is None else data.weights[rows]
+        )
     valid_sets = [watched] + ([train.create_valid(data.X_eval, data.y_eval)] if has_eval else [])
     callbacks = [_recorder(data.history, options["learn_rate"]), _reporter(data)]
     if options["early_stop"]:  # watches the last set: the evaluation split if there is one
         callbacks.append(_relative_progress_stop(options["min_rel_progress"]))
-    booster = lgb.train(lightgbm_params(options, data.n_classes, len(data.X)), train, options["max_iterations"],
-                        valid_sets=valid_sets, valid_names=["training", "evaluation"][:len(valid_sets)],
-                        callbacks=callbacks, init_model=data.init and data.init.booster)
+    booster = lgb.train(
+        lightgbm_params(options, data.n_classes, len(data.X)),
+        train,
+        options["max_iterations"],
+        valid_sets=valid_sets,
+        valid_names=["training", "evaluation"][: len(valid_sets)],
+        callbacks=callbacks,
+        init_model=data.init and data.init.booster,
+    )
     return BoosterModel(booster, data.n_classes)
 
 
 def one_tree_per_iteration(options: dict) -> None:
     if options["num_parallel_tree"] != 1:
-        raise ProgrammingError("OPTIONS: num_parallel_tree > 1 (boosted random forests) is not supported: "
-                               "sqlml's boosted trees grow one LightGBM tree per iteration")
+        raise ProgrammingError(
+            "OPTIONS: num_parallel_tree > 1 (boosted random forests) is not supported: "
+            "sqlml's boosted trees grow one LightGBM tree per iteration"
+        )
 
 
 def propose(trial) -> dict:
     """AutoML: a candidate's hyperparameters from an optuna trial."""
-    return {"learn_rate": trial.suggest_float("learn_rate", 0.02, 0.5, log=True),
-            "max_tree_depth": trial.suggest_int("max_tree_depth", 2, 10),
-            "max_iterations": trial.suggest_int("max_iterations", 20, 300),
-            "l2_reg": trial.suggest_float("l2_reg", 0.0, 10.0),
-            "subsample": trial.suggest_float("subsample", 0.5, 1.0)}
+    return {
+        "learn_rate": trial.suggest_float("learn_rate", 0.02, 0.5, log=True),
+        "max_tree_depth": trial.suggest_int("max_tree_depth", 2, 10),
+        "max_iterations": trial.suggest_int("max_iterations", 20, 300),
+        "l2_reg": trial.suggest_float("l2_reg", 0.0, 10.0),
+        "subsample": trial.suggest_float("subsample", 0.5, 1.0),
+    }
 
 
-OPTIONS = {**SPLIT, **regularization(0.0, 1.0), **iterations(20), **learn_rate(0.3), **EARLY_STOP,
-           **tree_options(max_tree_depth=6, num_parallel_tree=1, subsample=1.0, colsample_bytree=1.0,
-                          colsample_bynode=1.0, min_tree_child_weight=1, min_split_loss=0.0), **TUNING, **WARM_START}
-_SHARED = dict(fit=fit_boosted_tree, load=BoosterModel.load, artifact_format="lightgbm", linear_encoding=False,
-               search_space={"learn_rate": {"hparam_range": [0.01, 0.5]}, "max_tree_depth": {"hparam_range": [2, 10]},
-                             "l2_reg": {"hparam_range": [0.0, 10.0]}, "subsample": {"hparam_range": [0.5, 1.0]}},
-               propose=propose, explainer="tree_shap", importance="splits", onnx_builder="booster",
-               quantize=("FLOAT16",), quantize_auto="FLOAT16")
+OPTIONS = {
+    **SPLIT,
+    **regularization(0.0, 1.0),
+    **iterations(20),
+    **learn_rate(0.3),
+    **EARLY_STOP,
+    **tree_options(
+        max_tree_depth=6,
+        num_parallel_tree=1,
+        subsample=1.0,
+        colsample_bytree=1.0,
+        colsample_bynode=1.0,
+        min_tree_child_weight=1,
+        min_split_loss=0.0,
+    ),
+    **TUNING,
+    **WARM_START,
+}
+_SHARED = dict(
+    fit=fit_boosted_tree,
+    load=BoosterModel.load,
+    artifact_format="lightgbm",
+    linear_encoding=False,
+    search_space={
+        "learn_rate": {"hparam_range": [0.01, 0.5]},
+        "max_tree_depth": {"hparam_range": [2, 10]},
+        "l2_reg": {"hparam_range": [0.0, 10.0]},
+        "subsample": {"hparam_range": [0.5, 1.0]},
+    },
+    propose=propose,
+    explainer="tree_shap",
+    importance="splits",
+    onnx_builder="booster",
+    quantize=("FLOAT16",),
+    quantize_auto="FLOAT16",
+)
 FAMILIES = (
     Family("boosted_tree_regressor", "regression", OPTIONS, rules=(data_split, one_tree_per_iteration), **_SHARED),
-    Family("boosted_tree_classifier", "classification", {**OPTIONS, **CLASS_WEIGHTS}, max_classes=1000,
-           rules=(data_split, one_tree_per_iteration, *CLASSIFIER_RULES), **_SHARED),
+    Family(
+        "boosted_tree_classifier",
+        "classification",
+        {**OPTIONS, **CLASS_WEIGHTS},
+        max_classes=1000,
+        rules=(data_split, one_tree_per_iteration, *CLASSIFIER_RULES),
+        **_SHARED,
+    ),
 )

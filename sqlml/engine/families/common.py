@@ -23,12 +23,29 @@ SPLIT = {
 TUNING = {
     "num_trials": Option("int", low=1, high=100, default=1, tunable=False),  # BigQuery ML: "1 to 100"
     "max_parallel_trials": Option("int", low=1, high=64, default=1, tunable=False),
-    "hparam_tuning_algorithm": Option("enum", ("VIZIER_DEFAULT", "RANDOM_SEARCH", "GRID_SEARCH"),
-                                      default="VIZIER_DEFAULT", tunable=False),
-    "hparam_tuning_objectives": Option("enum_list", (
-        "precision", "recall", "accuracy", "f1_score", "log_loss", "roc_auc", "mean_absolute_error",
-        "mean_squared_error", "mean_squared_log_error", "median_absolute_error", "r2_score", "explained_variance",
-        "davies_bouldin_index", "mean_squared_distance"), tunable=False),
+    "hparam_tuning_algorithm": Option(
+        "enum", ("VIZIER_DEFAULT", "RANDOM_SEARCH", "GRID_SEARCH"), default="VIZIER_DEFAULT", tunable=False
+    ),
+    "hparam_tuning_objectives": Option(
+        "enum_list",
+        (
+            "precision",
+            "recall",
+            "accuracy",
+            "f1_score",
+            "log_loss",
+            "roc_auc",
+            "mean_absolute_error",
+            "mean_squared_error",
+            "mean_squared_log_error",
+            "median_absolute_error",
+            "r2_score",
+            "explained_variance",
+            "davies_bouldin_index",
+            "mean_squared_distance",
+        ),
+        tunable=False,
+    ),
 }
 WARM_START = {"warm_start": Option("bool", default=False, tunable=False)}
 # classifiers: row weights, and the fairness constraint they may train under (see engine/functions/fairness.py)
@@ -63,8 +80,9 @@ def iterations(default: int) -> dict[str, Option]:
 
 def regularization(l1: float | None, l2: float) -> dict[str, Option]:
     """l1_reg (None: the family has none) and l2_reg with these defaults."""
-    return ({} if l1 is None else {"l1_reg": Option("float", low=0.0, default=l1)}) | \
-        {"l2_reg": Option("float", low=0.0, default=l2)}
+    return ({} if l1 is None else {"l1_reg": Option("float", low=0.0, default=l1)}) | {
+        "l2_reg": Option("float", low=0.0, default=l2)
+    }
 
 
 def learn_rate(default: float) -> dict[str, Option]:
@@ -79,8 +97,9 @@ def data_split(options: dict[str, Any]) -> None:
     if method not in ("CUSTOM", "SEQ") and options["data_split_col"]:
         raise ProgrammingError(f"OPTIONS: data_split_col applies to data_split_method CUSTOM or SEQ, not {method}")
     if method not in ("RANDOM", "SEQ") and options["data_split_eval_fraction"] is not None:
-        raise ProgrammingError("OPTIONS: data_split_eval_fraction applies to data_split_method RANDOM or SEQ, "
-                               f"not {method}")
+        raise ProgrammingError(
+            f"OPTIONS: data_split_eval_fraction applies to data_split_method RANDOM or SEQ, not {method}"
+        )
 
 
 def class_weights(options: dict[str, Any]) -> None:
@@ -92,18 +111,26 @@ def fairness(options: dict[str, Any]) -> None:
     """fairness_constraint, sensitive_feature and fairness_grid_size go together, on a column not the label,
     without tuning or warm start."""
     if (options["fairness_constraint"] is None) != (options["sensitive_feature"] is None):
-        raise ProgrammingError("OPTIONS: fairness_constraint and sensitive_feature go together: the constraint "
-                               "holds across the groups of the sensitive_feature column")
+        raise ProgrammingError(
+            "OPTIONS: fairness_constraint and sensitive_feature go together: the constraint "
+            "holds across the groups of the sensitive_feature column"
+        )
     if options["fairness_grid_size"] is not None and options["fairness_constraint"] is None:
-        raise ProgrammingError("OPTIONS: fairness_grid_size applies to training under a fairness_constraint; set "
-                               "fairness_constraint and sensitive_feature, or leave fairness_grid_size out")
+        raise ProgrammingError(
+            "OPTIONS: fairness_grid_size applies to training under a fairness_constraint; set "
+            "fairness_constraint and sensitive_feature, or leave fairness_grid_size out"
+        )
     sensitive = options["sensitive_feature"]
     if sensitive and sensitive.lower() == options["input_label_cols"][0].lower():
-        raise ProgrammingError(f"OPTIONS: sensitive_feature '{sensitive}' is the label; the "
-                               "fairness constraint holds across the groups of another column")
+        raise ProgrammingError(
+            f"OPTIONS: sensitive_feature '{sensitive}' is the label; the "
+            "fairness constraint holds across the groups of another column"
+        )
     if options["fairness_constraint"] and (options["num_trials"] > 1 or options.get("warm_start")):
-        raise ProgrammingError("OPTIONS: fairness_constraint trains its own grid of models; it cannot be combined "
-                               "with num_trials > 1 or warm_start")
+        raise ProgrammingError(
+            "OPTIONS: fairness_constraint trains its own grid of models; it cannot be combined "
+            "with num_trials > 1 or warm_start"
+        )
 
 
 CLASSIFIER_RULES = (class_weights, fairness)

@@ -22,8 +22,18 @@ from itertools import pairwise
 import numpy as np
 
 from sqlml.engine.families.base import Family, TrainData, record_iteration, training_sample
-from sqlml.engine.families.common import (CLASS_WEIGHTS, CLASSIFIER_RULES, EARLY_STOP, SPLIT, TUNING, WARM_START,
-                                          data_split, iterations, learn_rate, regularization)
+from sqlml.engine.families.common import (
+    CLASS_WEIGHTS,
+    CLASSIFIER_RULES,
+    EARLY_STOP,
+    SPLIT,
+    TUNING,
+    WARM_START,
+    data_split,
+    iterations,
+    learn_rate,
+    regularization,
+)
 from sqlml.engine.families.mlp import HIDDEN, Network, Training
 from sqlml.engine.families.options import Option
 from sqlml.engine.store.artifacts import expect, numbers, output_width
@@ -35,8 +45,14 @@ ACTIVATIONS = {"RELU": "relu", "SIGMOID": "logistic", "TANH": "tanh"}
 class DNNModel(Network):
     """A trained network: predict gives values (n,) or class probabilities (n, n_classes)."""
 
-    def __init__(self, weights: list, biases: list, activation: str, n_classes: int,
-                 label_scale: tuple[float, float] = (0.0, 1.0)):
+    def __init__(
+        self,
+        weights: list,
+        biases: list,
+        activation: str,
+        n_classes: int,
+        label_scale: tuple[float, float] = (0.0, 1.0),
+    ):
         super().__init__(weights, biases, activation, n_classes)
         self.label_scale = label_scale  # (mean, std) of a regressor's label
 
@@ -57,15 +73,21 @@ class DNNModel(Network):
         return Network(self.weights, self.biases, self.activation, 0).forward(X)  # 0: no output function
 
     def artifact(self) -> bytes:
-        return json.dumps({"weights": [w.tolist() for w in self.weights], "biases": [b.tolist() for b in self.biases],
-                           "activation": self.activation, "label_scale": list(self.label_scale)}).encode()
+        return json.dumps(
+            {
+                "weights": [w.tolist() for w in self.weights],
+                "biases": [b.tolist() for b in self.biases],
+                "activation": self.activation,
+                "label_scale": list(self.label_scale),
+            }
+        ).encode()
 
     @property
     def n_features(self) -> int:
         return self.weights[0].shape[0]
 
     @classmethod
-    def load(cls, data: bytes, n_classes: int) -> "DNNModel":
+    def load(cls, data: bytes, n_classes: int) -> DNNModel:
         """The stored layers: each weight matrix's rows the previous layer's units, the last layer as wide
         as the scores (artifacts.output_width), a known activation, a finite label scale."""
         state = json.loads(data)
@@ -101,9 +123,11 @@ def check_memory(sizes: list[int], batch_rows: int) -> None:
     parameters = sum((fan_in + 1) * fan_out for fan_in, fan_out in pairwise(sizes))
     needed, limit = 8 * (4 * parameters + 3 * batch_rows * sum(sizes)), memory_limit()
     if needed > limit:
-        raise ProgrammingError(f"OPTIONS: hidden_units {sizes[1:-1]} need about {needed / 2**30:.1f} GiB to train on "
-                               f"{sizes[0]} encoded input columns; the limit is {limit / 2**30:.1f} GiB (half of "
-                               "this machine's memory): use fewer or smaller layers")
+        raise ProgrammingError(
+            f"OPTIONS: hidden_units {sizes[1:-1]} need about {needed / 2**30:.1f} GiB to train on "
+            f"{sizes[0]} encoded input columns; the limit is {limit / 2**30:.1f} GiB (half of "
+            "this machine's memory): use fewer or smaller layers"
+        )
 
 
 def default_hidden_units(n_rows: int, n_inputs: int, n_outputs: int) -> list[int]:
@@ -145,9 +169,16 @@ def fit_dnn(data: TrainData) -> DNNModel:
         check_memory(sizes, batch_size)
         start = Network.initial(sizes, activation, data.n_classes, rs)
         model = DNNModel(start.weights, start.biases, activation, data.n_classes, label_scale)
-    training = Training(model, rs, optimizer=options["optimizer"], learn_rate=options["learn_rate"],
-                        alpha=2 * options["l2_reg"], batch_size=batch_size,
-                        dropout=options["dropout"], seed=options["seed"])
+    training = Training(
+        model,
+        rs,
+        optimizer=options["optimizer"],
+        learn_rate=options["learn_rate"],
+        alpha=2 * options["l2_reg"],
+        batch_size=batch_size,
+        dropout=options["dropout"],
+        seed=options["seed"],
+    )
     targets = _targets(y, data.n_classes)
     has_eval = data.X_eval is not None and len(data.X_eval)
     sample = training_sample(len(data.X), options["seed"])  # the training loss is measured on these rows
@@ -169,24 +200,51 @@ def fit_dnn(data: TrainData) -> DNNModel:
 
 def propose(trial) -> dict:
     """AutoML: a candidate's hyperparameters from an optuna trial."""
-    return {"hidden_units": [[32], [64, 32], [128, 64]][trial.suggest_int("hidden_layout", 0, 2)],
-            "learn_rate": trial.suggest_float("learn_rate_dnn", 0.001, 0.05, log=True),
-            "max_iterations": trial.suggest_int("epochs", 20, 100)}
+    return {
+        "hidden_units": [[32], [64, 32], [128, 64]][trial.suggest_int("hidden_layout", 0, 2)],
+        "learn_rate": trial.suggest_float("learn_rate_dnn", 0.001, 0.05, log=True),
+        "max_iterations": trial.suggest_int("epochs", 20, 100),
+    }
 
 
-OPTIONS = {**SPLIT, "hidden_units": Option("int_list", low=1, high=100_000),
-           "activation_fn": Option("enum", ("RELU", "SIGMOID", "TANH"), default="RELU"),
-           "batch_size": Option("int", low=1, high=2**31 - 1),
-           "dropout": Option("float", low=0.0, high=1.0, open_high=True, default=0.0),
-           "optimizer": Option("enum", ("ADAM", "SGD"), default="ADAM"), **learn_rate(0.001),
-           **regularization(None, 0.0), **iterations(20), **EARLY_STOP, **TUNING, **WARM_START}
-_SHARED = dict(fit=fit_dnn, load=DNNModel.load, artifact_format="json", search_space={
-    "learn_rate": {"hparam_range": [0.0001, 0.1]}, "l2_reg": {"hparam_range": [0.0, 10.0]},
-    "hidden_units": {"hparam_candidates": [[32], [64, 32], [128, 64]]}}, propose=propose,
-    warm_start_kept=("hidden_units", "activation_fn"), explainer="sampled", onnx_builder="dnn",
-    quantize=("INT8", "FLOAT16"), quantize_auto="INT8")
+OPTIONS = {
+    **SPLIT,
+    "hidden_units": Option("int_list", low=1, high=100_000),
+    "activation_fn": Option("enum", ("RELU", "SIGMOID", "TANH"), default="RELU"),
+    "batch_size": Option("int", low=1, high=2**31 - 1),
+    "dropout": Option("float", low=0.0, high=1.0, open_high=True, default=0.0),
+    "optimizer": Option("enum", ("ADAM", "SGD"), default="ADAM"),
+    **learn_rate(0.001),
+    **regularization(None, 0.0),
+    **iterations(20),
+    **EARLY_STOP,
+    **TUNING,
+    **WARM_START,
+}
+_SHARED = dict(
+    fit=fit_dnn,
+    load=DNNModel.load,
+    artifact_format="json",
+    search_space={
+        "learn_rate": {"hparam_range": [0.0001, 0.1]},
+        "l2_reg": {"hparam_range": [0.0, 10.0]},
+        "hidden_units": {"hparam_candidates": [[32], [64, 32], [128, 64]]},
+    },
+    propose=propose,
+    warm_start_kept=("hidden_units", "activation_fn"),
+    explainer="sampled",
+    onnx_builder="dnn",
+    quantize=("INT8", "FLOAT16"),
+    quantize_auto="INT8",
+)
 FAMILIES = (
     Family("dnn_regressor", "regression", OPTIONS, rules=(data_split,), **_SHARED),
-    Family("dnn_classifier", "classification", {**OPTIONS, **CLASS_WEIGHTS}, max_classes=1000,
-           rules=(data_split, *CLASSIFIER_RULES), **_SHARED),
+    Family(
+        "dnn_classifier",
+        "classification",
+        {**OPTIONS, **CLASS_WEIGHTS},
+        max_classes=1000,
+        rules=(data_split, *CLASSIFIER_RULES),
+        **_SHARED,
+    ),
 )

@@ -34,8 +34,13 @@ MAX_NEAREST = 5  # nearest_centroids_distance lists this many centroids at most,
 class KMeansModel:
     """Distances (n, n_clusters) from each row to each centroid."""
 
-    def __init__(self, centroids: np.ndarray, cosine: bool, radii: np.ndarray | None = None,
-                 anomaly_quantiles: ScoreQuantiles | None = None):
+    def __init__(
+        self,
+        centroids: np.ndarray,
+        cosine: bool,
+        radii: np.ndarray | None = None,
+        anomaly_quantiles: ScoreQuantiles | None = None,
+    ):
         self.centroids = np.asarray(centroids, dtype=np.float64)
         self.cosine = cosine
         self.radii = None if radii is None else np.asarray(radii, dtype=np.float64)
@@ -72,7 +77,7 @@ class KMeansModel:
         return self.centroids.shape[1]
 
     @classmethod
-    def load(cls, data: bytes, n_classes: int = 0) -> "KMeansModel":
+    def load(cls, data: bytes, n_classes: int = 0) -> KMeansModel:
         """The stored centroids (a radius each, when kept) and anomaly score quantiles."""
         state = json.loads(data)
         expect(n_classes, 0, "the number of classes of a kmeans model")
@@ -112,8 +117,10 @@ def fit_kmeans(data: TrainData) -> KMeansModel:
         init = data.init.centroids
     elif options["kmeans_init_method"] == "CUSTOM":
         if len(data.X_init) != k:
-            raise DataError(f"kmeans_init_col '{options['kmeans_init_col']}' is TRUE in {len(data.X_init)} "
-                            f"row(s); it must mark exactly num_clusters ({k}) rows as initial centroids")
+            raise DataError(
+                f"kmeans_init_col '{options['kmeans_init_col']}' is TRUE in {len(data.X_init)} "
+                f"row(s); it must mark exactly num_clusters ({k}) rows as initial centroids"
+            )
         init = _unit_rows(data.X_init) if cosine else data.X_init
     else:
         init = {"RANDOM": "random", "KMEANS++": "k-means++"}[options["kmeans_init_method"]]
@@ -135,20 +142,37 @@ def fit_kmeans(data: TrainData) -> KMeansModel:
 
 def custom_init(options: dict) -> None:
     if (options["kmeans_init_method"] == "CUSTOM") != (options["kmeans_init_col"] is not None):
-        raise ProgrammingError("OPTIONS: kmeans_init_method='CUSTOM' and kmeans_init_col go together: the "
-                               "column marks (TRUE) the rows that are the initial centroids")
+        raise ProgrammingError(
+            "OPTIONS: kmeans_init_method='CUSTOM' and kmeans_init_col go together: the "
+            "column marks (TRUE) the rows that are the initial centroids"
+        )
 
 
-OPTIONS = {"num_clusters": Option("int", low=2, high=100),
-           "kmeans_init_method": Option("enum", ("RANDOM", "KMEANS++", "CUSTOM"), default="RANDOM"),
-           "kmeans_init_col": Option("str", tunable=False),
-           "distance_type": Option("enum", ("EUCLIDEAN", "COSINE"), default="EUCLIDEAN"),
-           "standardize_features": Option("bool", default=True, tunable=False), **iterations(20), **EARLY_STOP,
-           "seed": SEED, **TUNING, **WARM_START}
+OPTIONS = {
+    "num_clusters": Option("int", low=2, high=100),
+    "kmeans_init_method": Option("enum", ("RANDOM", "KMEANS++", "CUSTOM"), default="RANDOM"),
+    "kmeans_init_col": Option("str", tunable=False),
+    "distance_type": Option("enum", ("EUCLIDEAN", "COSINE"), default="EUCLIDEAN"),
+    "standardize_features": Option("bool", default=True, tunable=False),
+    **iterations(20),
+    **EARLY_STOP,
+    "seed": SEED,
+    **TUNING,
+    **WARM_START,
+}
 FAMILIES = (
-    Family("kmeans", "clustering", OPTIONS, fit_kmeans, KMeansModel.load, "json",
-           scale_option="standardize_features", rules=(custom_init,),
-           search_space={"num_clusters": {"hparam_range": [2, 10]}},
-           warm_start_kept=("num_clusters", "standardize_features", "distance_type"), compile_sql=compiled_by("kmeans"),
-           onnx_builder="kmeans"),
+    Family(
+        "kmeans",
+        "clustering",
+        OPTIONS,
+        fit_kmeans,
+        KMeansModel.load,
+        "json",
+        scale_option="standardize_features",
+        rules=(custom_init,),
+        search_space={"num_clusters": {"hparam_range": [2, 10]}},
+        warm_start_kept=("num_clusters", "standardize_features", "distance_type"),
+        compile_sql=compiled_by("kmeans"),
+        onnx_builder="kmeans",
+    ),
 )

@@ -26,9 +26,19 @@ class Trees:
     def __init__(self, n_targets: int):
         self.n_targets = n_targets
         self.roots: list[int] = []
-        self.nodes: dict[str, list] = {key: [] for key in (
-            "featureids", "modes", "splits", "truenodeids", "trueleafs", "falsenodeids", "falseleafs",
-            "missing_value_tracks_true")}
+        self.nodes: dict[str, list] = {
+            key: []
+            for key in (
+                "featureids",
+                "modes",
+                "splits",
+                "truenodeids",
+                "trueleafs",
+                "falsenodeids",
+                "falseleafs",
+                "missing_value_tracks_true",
+            )
+        }
         self.membership: list[float] = []
         self.leaf_targets: list[int] = []
         self.leaf_weights: list[float] = []
@@ -60,8 +70,11 @@ class Trees:
         """Append one scikit-learn tree (tree_ arrays; leaves have left == -1): x <= threshold goes left."""
         index = {}
         for i in range(len(feature)):  # node i -> (node or leaf index, is_leaf); parents come before children
-            index[i] = (self._leaf({"leaf_value": float(values[i])}, target), 1) if left[i] == -1 else \
-                (self._node(int(feature[i]), BRANCH_LEQ, float(threshold[i]), False), 0)
+            index[i] = (
+                (self._leaf({"leaf_value": float(values[i])}, target), 1)
+                if left[i] == -1
+                else (self._node(int(feature[i]), BRANCH_LEQ, float(threshold[i]), False), 0)
+            )
         if index[0][1]:  # a single leaf: a split whose two sides are that leaf
             root = self._node(0, BRANCH_LEQ, 0.0, False)
             self._link(root, "true", index[0])
@@ -91,9 +104,16 @@ class Trees:
         return self._node(node["split_feature"], BRANCH_LEQ, split, nan_left)
 
     def _node(self, feature: int, mode: int, split: float, nan_true: bool) -> int:
-        for key, value in (("featureids", feature), ("modes", mode), ("splits", split),
-                           ("missing_value_tracks_true", int(nan_true)), ("truenodeids", 0), ("trueleafs", 0),
-                           ("falsenodeids", 0), ("falseleafs", 0)):
+        for key, value in (
+            ("featureids", feature),
+            ("modes", mode),
+            ("splits", split),
+            ("missing_value_tracks_true", int(nan_true)),
+            ("truenodeids", 0),
+            ("trueleafs", 0),
+            ("falsenodeids", 0),
+            ("falseleafs", 0),
+        ):
             self.nodes[key].append(value)
         return len(self.nodes["featureids"]) - 1
 
@@ -108,27 +128,51 @@ class Trees:
         if dtype == np.float32:
             rounded = splits.astype(np.float32)
             splits = np.where(rounded > splits, np.nextafter(rounded, np.float32(-np.inf)), rounded)
-        tensors = {"nodes_modes": np.array(self.nodes["modes"], np.uint8),
-                   "nodes_splits": splits.astype(dtype),
-                   "leaf_weights": np.array(self.leaf_weights, dtype)}
+        tensors = {
+            "nodes_modes": np.array(self.nodes["modes"], np.uint8),
+            "nodes_splits": splits.astype(dtype),
+            "leaf_weights": np.array(self.leaf_weights, dtype),
+        }
         if self.membership:
             tensors["membership_values"] = np.array(self.membership, dtype)
-        ints = {f"nodes_{key}": self.nodes[key] for key in (
-            "featureids", "truenodeids", "trueleafs", "falsenodeids", "falseleafs", "missing_value_tracks_true")}
+        ints = {
+            f"nodes_{key}": self.nodes[key]
+            for key in (
+                "featureids",
+                "truenodeids",
+                "trueleafs",
+                "falsenodeids",
+                "falseleafs",
+                "missing_value_tracks_true",
+            )
+        }
         return helper.make_node(
-            "TreeEnsemble", [inputs], [output], domain="ai.onnx.ml", n_targets=self.n_targets,
-            aggregate_function=1, post_transform=0, tree_roots=self.roots, leaf_targetids=self.leaf_targets,
-            **ints, **{name: numpy_helper.from_array(array, name) for name, array in tensors.items()})
+            "TreeEnsemble",
+            [inputs],
+            [output],
+            domain="ai.onnx.ml",
+            n_targets=self.n_targets,
+            aggregate_function=1,
+            post_transform=0,
+            tree_roots=self.roots,
+            leaf_targetids=self.leaf_targets,
+            **ints,
+            **{name: numpy_helper.from_array(array, name) for name, array in tensors.items()},
+        )
 
 
-def booster_nodes(booster: lgb.Booster, X: str, output: str, dtype=np.float64) -> tuple[
-        list[onnx.NodeProto], list[onnx.TensorProto], int]:
+def booster_nodes(
+    booster: lgb.Booster, X: str, output: str, dtype=np.float64
+) -> tuple[list[onnx.NodeProto], list[onnx.TensorProto], int]:
     """Nodes and initializers (names prefixed by `output`) computing booster.predict(X, raw_score=True) into
     `output` in `dtype` (exactly in float64), and its column count (num_tree_per_iteration)."""
     dump, text = booster.dump_model(), booster.model_to_string()
     # the model text, not the dump, holds the exact thresholds: dump_model() writes +-inf as +-1e300
-    thresholds = [[float(value) for value in line.split("=")[1].split()]
-                  for line in text.splitlines() if line.startswith("threshold=")]
+    thresholds = [
+        [float(value) for value in line.split("=")[1].split()]
+        for line in text.splitlines()
+        if line.startswith("threshold=")
+    ]
     trees = Trees(dump["num_tree_per_iteration"])
     for tree, tree_thresholds in zip(dump["tree_info"], thresholds, strict=True):
         trees.add_tree(tree, tree_thresholds)
@@ -136,12 +180,16 @@ def booster_nodes(booster: lgb.Booster, X: str, output: str, dtype=np.float64) -
         raise ValueError(f"a split reads a feature beyond the booster's {booster.num_feature()}")
     # LightGBM reads |x| <= kZeroThreshold (1e-35f) as 0.0 before any decision
     p = f"{output}_"
-    initializers = [numpy_helper.from_array(np.array(np.float32(1e-35), dtype), p + "zero_threshold"),
-                    numpy_helper.from_array(np.array(0.0, dtype), p + "zero")]
-    nodes = [helper.make_node("Abs", [X], [p + "abs"]),
-             helper.make_node("LessOrEqual", [p + "abs", p + "zero_threshold"], [p + "is_zero"]),
-             helper.make_node("Where", [p + "is_zero", p + "zero", X], [p + "lightgbm"]),
-             trees.node(p + "lightgbm", output, dtype)]
+    initializers = [
+        numpy_helper.from_array(np.array(np.float32(1e-35), dtype), p + "zero_threshold"),
+        numpy_helper.from_array(np.array(0.0, dtype), p + "zero"),
+    ]
+    nodes = [
+        helper.make_node("Abs", [X], [p + "abs"]),
+        helper.make_node("LessOrEqual", [p + "abs", p + "zero_threshold"], [p + "is_zero"]),
+        helper.make_node("Where", [p + "is_zero", p + "zero", X], [p + "lightgbm"]),
+        trees.node(p + "lightgbm", output, dtype),
+    ]
     return nodes, initializers, trees.n_targets
 
 
@@ -150,10 +198,12 @@ def booster_to_onnx(booster: lgb.Booster) -> onnx.ModelProto:
     raw_score=True) computes them."""
     nodes, initializers, n_targets = booster_nodes(booster, "X", "raw_scores")
     graph = helper.make_graph(
-        nodes, "lightgbm",
+        nodes,
+        "lightgbm",
         [helper.make_tensor_value_info("X", TensorProto.DOUBLE, [None, booster.num_feature()])],
-        [helper.make_tensor_value_info("raw_scores", TensorProto.DOUBLE, [None, n_targets])], initializers)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 21),
-                                                    helper.make_opsetid("ai.onnx.ml", 5)])
+        [helper.make_tensor_value_info("raw_scores", TensorProto.DOUBLE, [None, n_targets])],
+        initializers,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 21), helper.make_opsetid("ai.onnx.ml", 5)])
     onnx.checker.check_model(model)
     return model

@@ -21,24 +21,47 @@ from sqlml.engine.store.artifacts import check_trees, expect, output_width
 
 _INT = r"-?\d{1,10}"
 _FLOAT = r"(?>-?(?:\d++(?:\.\d*+)?|\.\d++)(?:[eE][-+]?\d++)?+|-?inf|nan)"  # atomic: no backtracking
-_INT32 = (-2**31, 2**31 - 1)
-_HEADER = ("version", "num_class", "num_tree_per_iteration", "label_index", "max_feature_idx", "objective",
-           "feature_names", "feature_infos", "tree_sizes")
+_INT32 = (-(2**31), 2**31 - 1)
+_HEADER = (
+    "version",
+    "num_class",
+    "num_tree_per_iteration",
+    "label_index",
+    "max_feature_idx",
+    "objective",
+    "feature_names",
+    "feature_infos",
+    "tree_sizes",
+)
 _FEATURE_INFO = re.compile(rf"none|\[{_FLOAT}:{_FLOAT}\]|{_INT}(?::{_INT})*")
 # per tree: key -> (number format, length: "nodes" = num_leaves - 1, "leaves" = num_leaves, or "one")
-_TREE = {"num_leaves": (_INT, "one"), "num_cat": (_INT, "one"), "split_feature": (_INT, "nodes"),
-         "split_gain": (_FLOAT, "nodes"), "threshold": (_FLOAT, "nodes"), "decision_type": (_INT, "nodes"),
-         "left_child": (_INT, "nodes"), "right_child": (_INT, "nodes"), "leaf_value": (_FLOAT, "leaves"),
-         "leaf_weight": (_FLOAT, "leaves"), "leaf_count": (_INT, "leaves"), "internal_value": (_FLOAT, "nodes"),
-         "internal_weight": (_FLOAT, "nodes"), "internal_count": (_INT, "nodes"), "is_linear": ("0", "one"),
-         "shrinkage": (_FLOAT, "one")}
+_TREE = {
+    "num_leaves": (_INT, "one"),
+    "num_cat": (_INT, "one"),
+    "split_feature": (_INT, "nodes"),
+    "split_gain": (_FLOAT, "nodes"),
+    "threshold": (_FLOAT, "nodes"),
+    "decision_type": (_INT, "nodes"),
+    "left_child": (_INT, "nodes"),
+    "right_child": (_INT, "nodes"),
+    "leaf_value": (_FLOAT, "leaves"),
+    "leaf_weight": (_FLOAT, "leaves"),
+    "leaf_count": (_INT, "leaves"),
+    "internal_value": (_FLOAT, "nodes"),
+    "internal_weight": (_FLOAT, "nodes"),
+    "internal_count": (_INT, "nodes"),
+    "is_linear": ("0", "one"),
+    "shrinkage": (_FLOAT, "one"),
+}
 _CATEGORIES = ("cat_boundaries", "cat_threshold")
 _STUMP = ("leaf_value", "leaf_count", "is_linear", "shrinkage")  # what LightGBM reads of a single-leaf tree
 _CHECKED = ("leaf_value", "split_feature", "decision_type", "threshold", "left_child", "right_child")
 MAX_LEAVES = 131072  # LightGBM's own limit on num_leaves
-_TAIL = re.compile(r"end of trees\n\nfeature_importances:\n(?:[^\s=]+=\d+\n)*\nparameters:\n"
-                   r"(?:\[(?!linear_tree: 1)[a-z0-9_]+: [^\n\[\]:]*\]\n)*\nend of parameters\n\n"
-                   r"pandas_categorical:null\n")
+_TAIL = re.compile(
+    r"end of trees\n\nfeature_importances:\n(?:[^\s=]+=\d+\n)*\nparameters:\n"
+    r"(?:\[(?!linear_tree: 1)[a-z0-9_]+: [^\n\[\]:]*\]\n)*\nend of parameters\n\n"
+    r"pandas_categorical:null\n"
+)
 
 
 def check(text: str, n_classes: int) -> None:
@@ -51,15 +74,14 @@ def check(text: str, n_classes: int) -> None:
     header = _header(text[:start].split("\n"), n_classes)
     trees, position = [], start
     for index, size in enumerate(header["tree_sizes"]):
-        block, title = text[position:position + size], f"Tree={index}\n"
+        block, title = text[position : position + size], f"Tree={index}\n"
         body, _, rest = block.removeprefix(title).partition("\n\n")
         if len(block) != size or not block.startswith(title) or not block.endswith("\n\n") or rest.strip("\n"):
             raise ValueError(f"tree {index} is not where tree_sizes puts it")
         trees.append(_tree_fields(body.split("\n"), index))
         position += size
     if not _TAIL.fullmatch(text, position):
-        raise ValueError("the LightGBM model text after its trees is not LightGBM's feature importances and "
-                         "parameters")
+        raise ValueError("the LightGBM model text after its trees is not LightGBM's feature importances and parameters")
     _check_splits(trees, _arrays(trees), header["max_feature_idx"] + 1)
 
 
@@ -83,8 +105,9 @@ def _header(lines: list[str], n_classes: int) -> dict:
     names, infos = fields["feature_names"].split(" "), fields["feature_infos"].split(" ")
     expect(len(names), n_features, "the number of feature_names")
     expect(len(infos), n_features, "the number of feature_infos")
-    if not all(re.fullmatch(r'[^\s"\\]+', name) for name in names) or \
-            not all(_FEATURE_INFO.fullmatch(info) for info in infos):
+    if not all(re.fullmatch(r'[^\s"\\]+', name) for name in names) or not all(
+        _FEATURE_INFO.fullmatch(info) for info in infos
+    ):
         raise ValueError("feature_names or feature_infos are malformed")
     sizes = [int(size) for size in fields["tree_sizes"].split(" ") if re.fullmatch(r"[1-9]\d{0,9}", size)]
     if len(sizes) != len(fields["tree_sizes"].split(" ")) or len(sizes) % width:
@@ -159,13 +182,23 @@ def _check_splits(trees: list[dict], arrays: dict[str, np.ndarray], n_features: 
     fail(~np.isfinite(arrays["leaf_value"]), leaf_tree, "a leaf value is NaN or infinite")
     features, decisions, thresholds = arrays["split_feature"], arrays["decision_type"], arrays["threshold"]
     fail((features < 0) | (features >= n_features), split_tree, f"a split_feature is outside 0..{n_features - 1}")
-    fail((decisions < 0) | (decisions > 15) | np.isin((decisions >> 2) & 3, (1, 3)), split_tree,
-         "a decision_type is not one sqlml trains (zero-as-missing splits are not supported)")
+    fail(
+        (decisions < 0) | (decisions > 15) | np.isin((decisions >> 2) & 3, (1, 3)),
+        split_tree,
+        "a decision_type is not one sqlml trains (zero-as-missing splits are not supported)",
+    )
     fail(np.isnan(thresholds), split_tree, "a threshold is NaN")
     categorical = (decisions & 1).astype(bool)
-    fail(categorical & ((thresholds != np.floor(thresholds)) | (thresholds < 0) |
-                        (thresholds >= np.repeat([tree["num_cat"] for tree in trees], splits))), split_tree,
-         "a categorical split's threshold is not the index of one of its category sets")
+    fail(
+        categorical
+        & (
+            (thresholds != np.floor(thresholds))
+            | (thresholds < 0)
+            | (thresholds >= np.repeat([tree["num_cat"] for tree in trees], splits))
+        ),
+        split_tree,
+        "a categorical split's threshold is not the index of one of its category sets",
+    )
     for tree in trees:
         if tree["num_cat"]:
             _check_categories(tree)
@@ -190,7 +223,11 @@ def _check_categories(tree: dict) -> None:
         raise ValueError(f"tree {tree['index']}: cat_boundaries are not num_cat + 1 counts")
     bounds = [int(b) for b in boundaries]
     count = words.count(" ") + 1 if words else 0
-    if bounds[0] != 0 or bounds != sorted(bounds) or bounds[-1] != count or \
-            (words and not re.fullmatch(r"\d{1,10}(?: \d{1,10})*", words)) or \
-            any(int(word) >= 2**32 for word in words.split(" ") if words):
+    if (
+        bounds[0] != 0
+        or bounds != sorted(bounds)
+        or bounds[-1] != count
+        or (words and not re.fullmatch(r"\d{1,10}(?: \d{1,10})*", words))
+        or any(int(word) >= 2**32 for word in words.split(" ") if words)
+    ):
         raise ValueError(f"tree {tree['index']}: cat_boundaries and cat_threshold do not fit together")

@@ -17,8 +17,16 @@ import warnings
 import numpy as np
 
 from sqlml.engine.families.base import Family, TrainData, compiled_by
-from sqlml.engine.families.common import (CLASS_WEIGHTS, CLASSIFIER_RULES, SPLIT, TUNING, WARM_START, data_split,
-                                          iterations, regularization)
+from sqlml.engine.families.common import (
+    CLASS_WEIGHTS,
+    CLASSIFIER_RULES,
+    SPLIT,
+    TUNING,
+    WARM_START,
+    data_split,
+    iterations,
+    regularization,
+)
 from sqlml.engine.families.options import Option
 from sqlml.engine.store.artifacts import expect, numbers, output_width
 
@@ -47,11 +55,12 @@ class LinearModel:
         return self.coef.shape[1]
 
     def artifact(self) -> bytes:
-        return json.dumps({"coef": self.coef.tolist(), "intercept": self.intercept.tolist(),
-                           "logistic": self.logistic}).encode()
+        return json.dumps(
+            {"coef": self.coef.tolist(), "intercept": self.intercept.tolist(), "logistic": self.logistic}
+        ).encode()
 
     @classmethod
-    def load(cls, data: bytes, n_classes: int = 0) -> "LinearModel":
+    def load(cls, data: bytes, n_classes: int = 0) -> LinearModel:
         """The stored coefficients: one row per score column (artifacts.output_width), logistic iff classes."""
         state = json.loads(data)
         coef, intercept = numbers(state["coef"], 2, "coef"), numbers(state["intercept"], 1, "intercept")
@@ -71,8 +80,9 @@ def linear_regression_estimator(options: dict, n_rows: int):
     if l1 == 0:
         return Ridge(alpha=l2, fit_intercept=intercept)
     alpha = l1 / (2 * n_rows) + l2 / n_rows  # ElasticNet divides the squared error by 2 * n_rows
-    return ElasticNet(alpha=alpha, l1_ratio=l1 / (2 * n_rows) / alpha, fit_intercept=intercept,
-                      max_iter=options["max_iterations"])
+    return ElasticNet(
+        alpha=alpha, l1_ratio=l1 / (2 * n_rows) / alpha, fit_intercept=intercept, max_iter=options["max_iterations"]
+    )
 
 
 def logistic_regression_estimator(options: dict, seed: int):
@@ -81,9 +91,14 @@ def logistic_regression_estimator(options: dict, seed: int):
 
     l1, l2 = options["l1_reg"], options["l2_reg"]
     penalty = l1 + 2 * l2  # sklearn: C * sum(log loss) + l1_ratio*|w|_1 + (1 - l1_ratio)/2*|w|^2
-    return LogisticRegression(C=1.0 / penalty if penalty else np.inf, l1_ratio=l1 / penalty if penalty else 0.0,
-                              solver="saga" if l1 else "lbfgs", max_iter=options["max_iterations"],
-                              fit_intercept=options["fit_intercept"], random_state=seed)
+    return LogisticRegression(
+        C=1.0 / penalty if penalty else np.inf,
+        l1_ratio=l1 / penalty if penalty else 0.0,
+        solver="saga" if l1 else "lbfgs",
+        max_iter=options["max_iterations"],
+        fit_intercept=options["fit_intercept"],
+        random_state=seed,
+    )
 
 
 def _warm(model, previous: LinearModel | None, logistic: bool):
@@ -120,14 +135,36 @@ def propose(trial) -> dict:
     return {"l2_reg": trial.suggest_float("l2_reg_linear", 0.0, 10.0), "max_iterations": 100}
 
 
-OPTIONS = {**SPLIT, **regularization(0.0, 0.0), **iterations(20), "fit_intercept": Option("bool", default=True),
-           **TUNING, **WARM_START}
-_SHARED = dict(load=LinearModel.load, artifact_format="json", search_space={
-    "l1_reg": {"hparam_range": [0.0, 10.0]}, "l2_reg": {"hparam_range": [0.0, 10.0]}}, propose=propose,
-    warm_start_kept=("fit_intercept",), compile_sql=compiled_by("linear"), explainer="linear", importance="weights",
-    onnx_builder="linear", quantize=("INT8", "FLOAT16"))
+OPTIONS = {
+    **SPLIT,
+    **regularization(0.0, 0.0),
+    **iterations(20),
+    "fit_intercept": Option("bool", default=True),
+    **TUNING,
+    **WARM_START,
+}
+_SHARED = dict(
+    load=LinearModel.load,
+    artifact_format="json",
+    search_space={"l1_reg": {"hparam_range": [0.0, 10.0]}, "l2_reg": {"hparam_range": [0.0, 10.0]}},
+    propose=propose,
+    warm_start_kept=("fit_intercept",),
+    compile_sql=compiled_by("linear"),
+    explainer="linear",
+    importance="weights",
+    onnx_builder="linear",
+    quantize=("INT8", "FLOAT16"),
+)
 FAMILIES = (
     Family("linear_reg", "regression", OPTIONS, fit_linear_reg, rules=(data_split,), **_SHARED),
-    Family("logistic_reg", "classification", {**OPTIONS, **CLASS_WEIGHTS}, fit_logistic_reg, max_classes=50,
-           rules=(data_split, *CLASSIFIER_RULES), warm_start_all_classes=True, **_SHARED),
+    Family(
+        "logistic_reg",
+        "classification",
+        {**OPTIONS, **CLASS_WEIGHTS},
+        fit_logistic_reg,
+        max_classes=50,
+        rules=(data_split, *CLASSIFIER_RULES),
+        warm_start_all_classes=True,
+        **_SHARED,
+    ),
 )

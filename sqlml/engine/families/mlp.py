@@ -44,7 +44,7 @@ class Network:
         self.n_classes = n_classes
 
     @classmethod
-    def initial(cls, sizes: list[int], activation: str, n_classes: int, rs: np.random.RandomState) -> "Network":
+    def initial(cls, sizes: list[int], activation: str, n_classes: int, rs: np.random.RandomState) -> Network:
         """Glorot-uniform weights and biases, drawn layer by layer as scikit-learn does."""
         weights, biases = [], []
         for fan_in, fan_out in pairwise(sizes):
@@ -63,8 +63,15 @@ class Network:
             X = HIDDEN[self.activation](X @ w + b)
         return self.output(X @ self.weights[-1] + self.biases[-1])
 
-    def gradients(self, X: np.ndarray, Y: np.ndarray, weights: np.ndarray | None, alpha: float,
-                  dropout: float, masks: np.random.Generator) -> list[np.ndarray]:
+    def gradients(
+        self,
+        X: np.ndarray,
+        Y: np.ndarray,
+        weights: np.ndarray | None,
+        alpha: float,
+        dropout: float,
+        masks: np.random.Generator,
+    ) -> list[np.ndarray]:
         """Weight then bias gradients of one batch, hidden units dropped at rate dropout."""
         inputs, hidden = [X], []
         for w, b in zip(self.weights[:-1], self.biases[:-1]):
@@ -96,10 +103,10 @@ class Adam:
 
     def step(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
         self.t += 1
-        rate = self.learn_rate * np.sqrt(1 - self.beta2 ** self.t) / (1 - self.beta1 ** self.t)
+        rate = self.learn_rate * np.sqrt(1 - self.beta2**self.t) / (1 - self.beta1**self.t)
         for p, g, m, v in zip(params, grads, self.m, self.v):
             m[:] = self.beta1 * m + (1 - self.beta1) * g
-            v[:] = self.beta2 * v + (1 - self.beta2) * g ** 2
+            v[:] = self.beta2 * v + (1 - self.beta2) * g**2
             p += -rate * m / (np.sqrt(v) + self.eps)
 
 
@@ -120,8 +127,18 @@ OPTIMIZERS = {"ADAM": Adam, "SGD": NesterovSGD}
 class Training:
     """Epochs of mini-batch training of one network (see the module docstring)."""
 
-    def __init__(self, network: Network, rs: np.random.RandomState, *, optimizer: str, learn_rate: float,
-                 alpha: float, batch_size: int, dropout: float, seed: int):
+    def __init__(
+        self,
+        network: Network,
+        rs: np.random.RandomState,
+        *,
+        optimizer: str,
+        learn_rate: float,
+        alpha: float,
+        batch_size: int,
+        dropout: float,
+        seed: int,
+    ):
         self.network, self.rs, self.alpha, self.batch_size, self.dropout = network, rs, alpha, batch_size, dropout
         self.params = network.weights + network.biases
         self.optimizer = OPTIMIZERS[optimizer](self.params, learn_rate)
@@ -133,6 +150,7 @@ class Training:
 
         for batch in gen_batches(len(X), self.batch_size):
             rows = order[batch]
-            grads = self.network.gradients(X[rows], Y[rows], None if weights is None else weights[rows],
-                                           self.alpha, self.dropout, self.masks)
+            grads = self.network.gradients(
+                X[rows], Y[rows], None if weights is None else weights[rows], self.alpha, self.dropout, self.masks
+            )
             self.optimizer.step(self.params, grads)

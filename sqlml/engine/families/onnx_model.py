@@ -17,8 +17,8 @@ multiplied). A run is terminated when its statement is cancelled.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import pyarrow as pa
@@ -36,9 +36,13 @@ MAX_NODES = 100_000  # in all of a model's graphs, subgraphs and functions
 MAX_LOOP_TRIPS = 1_000_000  # iterations of a Loop, times those of the Loops it is nested in
 
 INT64_NULL = np.iinfo(np.int64).min  # an int64 input's NULL
-_TYPES = {"tensor(double)": (pa.float64(), np.float64), "tensor(float)": (pa.float32(), np.float32),
-          "tensor(int64)": (pa.int64(), np.int64), "tensor(string)": (pa.string(), object),
-          "tensor(bool)": (pa.bool_(), np.bool_)}
+_TYPES = {
+    "tensor(double)": (pa.float64(), np.float64),
+    "tensor(float)": (pa.float32(), np.float32),
+    "tensor(int64)": (pa.int64(), np.int64),
+    "tensor(string)": (pa.string(), object),
+    "tensor(bool)": (pa.bool_(), np.bool_),
+}
 
 
 def duckdb_time(text: str) -> str:
@@ -73,22 +77,29 @@ def onnx_input(column: pa.Array | pa.ChunkedArray, onnx_type: str) -> np.ndarray
 def _rank(arg, what: str) -> int:
     """1 for [N], 2 for [N, 1] or [N, k] (k > 1 allowed for outputs only)."""
     shape = arg.shape
-    if arg.type not in _TYPES or not 1 <= len(shape) <= 2 or (what == "input" and len(shape) == 2 and
-                                                               shape[1] not in (1, None, "None")):
-        raise NotSupportedError(f"ONNX model {what} '{arg.name}' has type {arg.type} and shape {shape}; sqlml runs "
-                                "graphs whose inputs are [N] or [N, 1] and outputs [N], [N, 1] or [N, k] tensors of "
-                                "float, double, int64, string or bool")
+    if (
+        arg.type not in _TYPES
+        or not 1 <= len(shape) <= 2
+        or (what == "input" and len(shape) == 2 and shape[1] not in (1, None, "None"))
+    ):
+        raise NotSupportedError(
+            f"ONNX model {what} '{arg.name}' has type {arg.type} and shape {shape}; sqlml runs "
+            "graphs whose inputs are [N] or [N, 1] and outputs [N], [N, 1] or [N, k] tensors of "
+            "float, double, int64, string or bool"
+        )
     if what == "input" and isinstance(shape[0], int):
-        raise NotSupportedError(f"ONNX model input '{arg.name}' has a fixed batch size ({shape[0]}); sqlml feeds "
-                                "inputs with a free first dimension, [N] or [N, 1]")
+        raise NotSupportedError(
+            f"ONNX model input '{arg.name}' has a fixed batch size ({shape[0]}); sqlml feeds "
+            "inputs with a free first dimension, [N] or [N, 1]"
+        )
     return len(shape)
 
 
 def _messages(root) -> Iterator:
     """`root` and every protobuf message inside it (graphs, nodes, attributes, functions, ...); a tensor's own
     fields are not entered."""
-    from google.protobuf.message import Message
     import onnx
+    from google.protobuf.message import Message
 
     def walk(message) -> Iterator:
         yield message
@@ -107,8 +118,11 @@ def _external(model) -> list:
     is in a file."""
     import onnx
 
-    return [m for m in _messages(model) if isinstance(m, onnx.TensorProto) and
-            (m.data_location == onnx.TensorProto.EXTERNAL or len(m.external_data))]
+    return [
+        m
+        for m in _messages(model)
+        if isinstance(m, onnx.TensorProto) and (m.data_location == onnx.TensorProto.EXTERNAL or len(m.external_data))
+    ]
 
 
 def _parse(data: bytes):
@@ -166,15 +180,22 @@ def _check_graph_loops(graph, outer: dict, trips: int) -> None:
     defined = {i.name for i in graph.input} | {name for node in graph.node for name in node.output}
     constants = {name: tensor for name, tensor in outer.items() if name not in defined}
     constants |= {t.name: t for t in graph.initializer if t.name not in defined}
-    constants |= {node.output[0]: a.t for node in graph.node if node.op_type == "Constant" and
-                  node.domain in ("", "ai.onnx") for a in node.attribute if a.name == "value"}
+    constants |= {
+        node.output[0]: a.t
+        for node in graph.node
+        if node.op_type == "Constant" and node.domain in ("", "ai.onnx")
+        for a in node.attribute
+        if a.name == "value"
+    }
     for node in graph.node:
         runs = trips
         if node.op_type == "Loop" and node.domain in ("", "ai.onnx"):
             runs = trips * _trip_count(node, constants)
             if runs > MAX_LOOP_TRIPS:
-                raise NotSupportedError(f"ONNX model {_loop_name(node)} would run {runs:,} iterations (nested "
-                                        f"Loops multiplied); sqlml imports Loops of at most {MAX_LOOP_TRIPS:,}")
+                raise NotSupportedError(
+                    f"ONNX model {_loop_name(node)} would run {runs:,} iterations (nested "
+                    f"Loops multiplied); sqlml imports Loops of at most {MAX_LOOP_TRIPS:,}"
+                )
         for attribute in node.attribute:
             for subgraph in ([attribute.g] if attribute.HasField("g") else []) + list(attribute.graphs):
                 _check_graph_loops(subgraph, constants, runs)
@@ -189,8 +210,10 @@ def _trip_count(node, constants: dict) -> int:
 
     tensor = constants.get(node.input[0]) if node.input and node.input[0] else None
     if tensor is None or math.prod(tensor.dims) != 1 or tensor.data_type != TensorProto.INT64:
-        raise NotSupportedError(f"ONNX model {_loop_name(node)} has no constant trip count M; sqlml imports "
-                                f"Loops whose M is an initializer or a Constant of at most {MAX_LOOP_TRIPS:,}")
+        raise NotSupportedError(
+            f"ONNX model {_loop_name(node)} has no constant trip count M; sqlml imports "
+            f"Loops whose M is an initializer or a Constant of at most {MAX_LOOP_TRIPS:,}"
+        )
     return max(int(numpy_helper.to_array(tensor).reshape(-1)[0]), 0)  # ONNX Runtime runs no iteration for M < 0
 
 
@@ -202,8 +225,10 @@ class OnnxModel:
         model = _parse(data)
         external = _external(model)
         if external:
-            raise DataError(f"the ONNX model references external data (tensor '{external[0].name}'); a stored model "
-                            "holds all its data inline")
+            raise DataError(
+                f"the ONNX model references external data (tensor '{external[0].name}'); a stored model "
+                "holds all its data inline"
+            )
         options = ort.SessionOptions()
         options.log_severity_level = 3
         self.data = data
@@ -213,15 +238,19 @@ class OnnxModel:
 
     def fields(self) -> list[pa.Field]:
         """ML.PREDICT's added columns."""
-        return [pa.field(name, _TYPES[kind][0] if rank == 1 or shape[1] == 1 else pa.list_(_TYPES[kind][0]))
-                for name, kind, rank, shape in self.outputs]
+        return [
+            pa.field(name, _TYPES[kind][0] if rank == 1 or shape[1] == 1 else pa.list_(_TYPES[kind][0]))
+            for name, kind, rank, shape in self.outputs
+        ]
 
     def resolve(self, names: list[str]) -> dict[str, str]:
         mapping = {name: find_column(names, name) for name, _, _ in self.inputs}
         missing = [name for name, found in mapping.items() if found is None]
         if missing:
-            raise ProgrammingError(f"input is missing column(s) {', '.join(map(repr, missing))} that the ONNX "
-                                   f"model reads; input columns: {', '.join(names)}")
+            raise ProgrammingError(
+                f"input is missing column(s) {', '.join(map(repr, missing))} that the ONNX "
+                f"model reads; input columns: {', '.join(names)}"
+            )
         return mapping
 
     def feeds(self, batch: pa.RecordBatch, mapping: dict[str, str]) -> dict[str, np.ndarray]:
@@ -230,8 +259,9 @@ class OnnxModel:
             try:
                 values = onnx_input(batch.column(mapping[name]), kind)
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError) as exc:
-                raise DataError(f"column '{mapping[name]}' cannot be fed to the ONNX model's {kind} input "
-                                f"'{name}': {exc}") from None
+                raise DataError(
+                    f"column '{mapping[name]}' cannot be fed to the ONNX model's {kind} input '{name}': {exc}"
+                ) from None
             out[name] = values.reshape(-1, 1) if rank == 2 else values
         return out
 
@@ -252,11 +282,12 @@ class OnnxModel:
     def columns(self, outputs: list[np.ndarray]) -> list[pa.Array]:
         """Arrow columns of one batch's outputs, as fields() describes them."""
         columns = []
-        for (name, kind, rank, shape), values, field in zip(self.outputs, outputs, self.fields()):
+        for (_, kind, _, _), values, field in zip(self.outputs, outputs, self.fields()):
             if pa.types.is_list(field.type):
                 n, k = values.shape
-                flat = pa.array(values.ravel().tolist() if kind == "tensor(string)" else values.ravel(),
-                                field.type.value_type)
+                flat = pa.array(
+                    values.ravel().tolist() if kind == "tensor(string)" else values.ravel(), field.type.value_type
+                )
                 columns.append(pa.ListArray.from_arrays(pa.array(np.arange(0, n * k + 1, k, dtype=np.int32)), flat))
             else:
                 values = values.reshape(-1)
@@ -267,11 +298,11 @@ class OnnxModel:
         return self.data
 
     @classmethod
-    def load(cls, data: bytes, n_classes: int = 0) -> "OnnxModel":
+    def load(cls, data: bytes, n_classes: int = 0) -> OnnxModel:
         return cls(data)
 
     @classmethod
-    def imported(cls, path: str, shown: str) -> "OnnxModel":
+    def imported(cls, path: str, shown: str) -> OnnxModel:
         """The model in the file at `path` (model_path `shown`, in errors), its external data inlined, checked
         by onnx and sqlml's limits."""
         import onnx
@@ -298,6 +329,14 @@ def model_path_given(options: dict) -> None:
 
 # an imported model: CREATE MODEL m OPTIONS(model_type='onnx', model_path=...), read from the file, not trained
 FAMILIES = (
-    Family("onnx", "imported", {"model_path": Option("str")}, load=OnnxModel.load, artifact_format="onnx",
-           linear_encoding=False, rules=(model_path_given,), import_from=OnnxModel.imported),
+    Family(
+        "onnx",
+        "imported",
+        {"model_path": Option("str")},
+        load=OnnxModel.load,
+        artifact_format="onnx",
+        linear_encoding=False,
+        rules=(model_path_given,),
+        import_from=OnnxModel.imported,
+    ),
 )

@@ -69,8 +69,12 @@ def coerce(name: str, spec: Option, value: Any) -> Any:
             raise fail(name, "a non-empty array of integers, e.g. [64, 32]", value)
         return [coerce(f"{name}[{i}]", Option("int", low=spec.low, high=spec.high), v) for i, v in enumerate(value)]
     if spec.kind == "enum_list":
-        if not (isinstance(value, list) and len(value) == 1 and isinstance(value[0], str)
-                and value[0].lower() in spec.choices):
+        if not (
+            isinstance(value, list)
+            and len(value) == 1
+            and isinstance(value[0], str)
+            and value[0].lower() in spec.choices
+        ):
             raise fail(name, "an array of one of " + ", ".join(spec.choices), value)
         return [value[0].lower()]
     if spec.kind == "str_list":
@@ -96,10 +100,20 @@ def _number(name: str, spec: Option, value: Any) -> int | float:
 
 def _weights(name: str, value: Any) -> list:
     """[STRUCT('label', weight), ...], which arrives as a list of (label, weight) pairs."""
-    if not (isinstance(value, list) and value and all(
-            isinstance(pair, (list, tuple)) and len(pair) == 2 and isinstance(pair[1], (int, float))
-            and not isinstance(pair[1], bool) and math.isfinite(pair[1]) and pair[1] >= 0 for pair in value)
-            and any(pair[1] > 0 for pair in value)):
+    if not (
+        isinstance(value, list)
+        and value
+        and all(
+            isinstance(pair, (list, tuple))
+            and len(pair) == 2
+            and isinstance(pair[1], (int, float))
+            and not isinstance(pair[1], bool)
+            and math.isfinite(pair[1])
+            and pair[1] >= 0
+            for pair in value
+        )
+        and any(pair[1] > 0 for pair in value)
+    ):
         raise fail(name, "an array of STRUCT(label, weight) with finite weights >= 0, not all 0", value)
     return [[label, float(weight)] for label, weight in value]
 
@@ -116,10 +130,16 @@ def _search_space(name: str, spec: Option, node: exp.Anonymous) -> dict:
         raise ProgrammingError(f"OPTIONS: {name} cannot be tuned with {function}")
     if function == "HPARAM_RANGE":
         if spec.kind not in ("int", "float"):
-            takes = "TRUE or FALSE" if spec.kind == "bool" else \
-                "one of " + ", ".join(spec.choices) if spec.choices else "a list"
-            raise ProgrammingError(f"OPTIONS: HPARAM_RANGE applies to numeric options; {name} takes {takes}: "
-                                   "use HPARAM_CANDIDATES")
+            takes = (
+                "TRUE or FALSE"
+                if spec.kind == "bool"
+                else "one of " + ", ".join(spec.choices)
+                if spec.choices
+                else "a list"
+            )
+            raise ProgrammingError(
+                f"OPTIONS: HPARAM_RANGE applies to numeric options; {name} takes {takes}: use HPARAM_CANDIDATES"
+            )
         if len(args) != 2:
             raise ProgrammingError(f"OPTIONS: {name} = HPARAM_RANGE(min, max) takes two numbers")
         low, high = (coerce(name, spec, v) for v in args)
@@ -140,9 +160,11 @@ def validate(family: Family, raw: dict[str, Any]) -> dict[str, Any]:
         if name == "model_type":
             continue
         if name not in specs:
-            raise ProgrammingError(f"OPTIONS: unknown option {name!r} for model_type {model_type}."
-                                   f"{did_you_mean(name, specs)} Valid options: model_type, "
-                                   f"{', '.join(sorted(specs))}")
+            raise ProgrammingError(
+                f"OPTIONS: unknown option {name!r} for model_type {model_type}."
+                f"{did_you_mean(name, specs)} Valid options: model_type, "
+                f"{', '.join(sorted(specs))}"
+            )
         if value is None and specs[name].default is not None:
             raise ProgrammingError(f"OPTIONS: {name} cannot be NULL (its default is {specs[name].default!r})")
         if isinstance(value, exp.Anonymous) and value.name.upper() in ("HPARAM_RANGE", "HPARAM_CANDIDATES"):

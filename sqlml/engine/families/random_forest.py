@@ -58,7 +58,7 @@ class ForestModel:
         return sio.dumps(self.forest)
 
     @classmethod
-    def load(cls, data: bytes, n_classes: int = 0) -> "ForestModel":
+    def load(cls, data: bytes, n_classes: int = 0) -> ForestModel:
         forest = _load_checked(data, n_classes)
         _check_forest(forest, n_classes)
         return cls(forest)
@@ -68,23 +68,28 @@ def _load_checked(data: bytes, n_classes: int):
     """The object of a skops artifact, loaded as skops.io.loads does (its steps, from skops' internal modules),
     but with every Tree's constructor arguments and state checked (`_check_tree_states`) before skops builds
     the Tree from them."""
+    from sklearn.tree._tree import Tree
     from skops.io._audit import audit_tree, get_tree
     from skops.io._general import TypeNode
     from skops.io._sklearn import TreeNode
     from skops.io._utils import LoadContext
-    from sklearn.tree._tree import Tree
 
     with ZipFile(io.BytesIO(data)) as archive:
         schema = json.loads(archive.read("schema.json"))
         root = get_tree(schema, LoadContext(src=archive, protocol=schema["protocol"]), trusted=TRUSTED_TYPES)
         audit_tree(root, trusted=TRUSTED_TYPES)
-        trees = [node for node in _breadth_first(root) if not isinstance(node, TypeNode) and
-                 (node.module_name, node.class_name) == (Tree.__module__, Tree.__name__)]
+        trees = [
+            node
+            for node in _breadth_first(root)
+            if not isinstance(node, TypeNode)
+            and (node.module_name, node.class_name) == (Tree.__module__, Tree.__name__)
+        ]
         if any(type(node) is not TreeNode for node in trees):
             raise TypeError("a Tree is stored in a form other than skops' own")
         # a node's children are built once: the Tree is later built from these very values
-        _check_tree_states([(node.children["args"].construct(), node.children["attrs"].construct())
-                            for node in trees], n_classes)
+        _check_tree_states(
+            [(node.children["args"].construct(), node.children["attrs"].construct()) for node in trees], n_classes
+        )
         return root.construct()
 
 
@@ -100,8 +105,15 @@ def _breadth_first(root):
         seen.add(id(node))
         yield node
         for child in node.children.values():
-            pending.extend(child if isinstance(child, list) else child.values() if isinstance(child, dict) else
-                           [child] if isinstance(child, Node) else [])
+            pending.extend(
+                child
+                if isinstance(child, list)
+                else child.values()
+                if isinstance(child, dict)
+                else [child]
+                if isinstance(child, Node)
+                else []
+            )
 
 
 def _check_tree_states(states: list[tuple], n_classes: int) -> None:
@@ -118,24 +130,40 @@ def _tree_children(index: int, args, state, width: int) -> tuple[np.ndarray, np.
     """The left and right children of tree `index`, once its (n_features, n_classes, n_outputs) and {max_depth,
     node_count, nodes, values} are checked: one output of `width` values (classes, or 1 for a regression),
     node_count nodes, finite values, split features below n_features, thresholds not NaN."""
-    if not (isinstance(args, tuple) and len(args) == 3 and is_integer(args[0]) and args[0] >= 1 and
-            isinstance(args[1], np.ndarray) and args[1].dtype.kind in "iu" and args[1].tolist() == [width]
-            and is_integer(args[2]) and args[2] == 1):
+    if not (
+        isinstance(args, tuple)
+        and len(args) == 3
+        and is_integer(args[0])
+        and args[0] >= 1
+        and isinstance(args[1], np.ndarray)
+        and args[1].dtype.kind in "iu"
+        and args[1].tolist() == [width]
+        and is_integer(args[2])
+        and args[2] == 1
+    ):
         raise ValueError(f"tree {index} is not made for one output of {width} value(s)")
     if not isinstance(state, dict) or not {"max_depth", "node_count", "nodes", "values"} <= state.keys():
         raise ValueError(f"tree {index} has no nodes")
     nodes, values = state["nodes"], state["values"]
-    if not (isinstance(nodes, np.ndarray) and nodes.ndim == 1 and len(nodes) >= 1 and nodes.dtype.names and
-            {"left_child", "right_child", "feature", "threshold"} <= set(nodes.dtype.names)):
+    if not (
+        isinstance(nodes, np.ndarray)
+        and nodes.ndim == 1
+        and len(nodes) >= 1
+        and nodes.dtype.names
+        and {"left_child", "right_child", "feature", "threshold"} <= set(nodes.dtype.names)
+    ):
         raise ValueError(f"tree {index}'s nodes are not an array of scikit-learn tree nodes")
     expect(state["node_count"], len(nodes), f"tree {index}'s node_count")
-    if not (isinstance(values, np.ndarray) and values.dtype == np.float64 and
-            values.shape == (len(nodes), 1, width) and np.isfinite(values).all()):
+    if not (
+        isinstance(values, np.ndarray)
+        and values.dtype == np.float64
+        and values.shape == (len(nodes), 1, width)
+        and np.isfinite(values).all()
+    ):
         raise ValueError(f"tree {index}'s values are not {len(nodes)} x 1 x {width} finite numbers")
     split = nodes["left_child"] != -1
     features = nodes["feature"][split]
-    if features.size and (features.min() < 0 or features.max() >= args[0] or
-                          np.isnan(nodes["threshold"][split]).any()):
+    if features.size and (features.min() < 0 or features.max() >= args[0] or np.isnan(nodes["threshold"][split]).any()):
         raise ValueError(f"tree {index} splits on a feature outside 0..{args[0] - 1} or at a NaN threshold")
     return nodes["left_child"].astype(np.int64), nodes["right_child"].astype(np.int64)
 
@@ -146,8 +174,11 @@ def _check_forest(forest, n_classes: int) -> None:
     from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
     from sklearn.tree._tree import Tree
 
-    kind, tree_kind = (RandomForestClassifier, DecisionTreeClassifier) if n_classes else \
-        (RandomForestRegressor, DecisionTreeRegressor)
+    kind, tree_kind = (
+        (RandomForestClassifier, DecisionTreeClassifier)
+        if n_classes
+        else (RandomForestRegressor, DecisionTreeRegressor)
+    )
     if type(forest) is not kind:
         raise TypeError(f"artifact holds {type(forest).__name__}, not a {kind.__name__}")
     width = getattr(forest, "n_features_in_", None)
@@ -155,8 +186,12 @@ def _check_forest(forest, n_classes: int) -> None:
     if not is_integer(width) or not isinstance(trees, list) or not trees or getattr(forest, "n_outputs_", None) != 1:
         raise ValueError("the forest has no trees, or not one output")
     for index, tree in enumerate(trees):
-        if type(tree) is not tree_kind or type(getattr(tree, "tree_", None)) is not Tree or \
-                tree.n_features_in_ != width or tree.tree_.n_features != width:
+        if (
+            type(tree) is not tree_kind
+            or type(getattr(tree, "tree_", None)) is not Tree
+            or tree.n_features_in_ != width
+            or tree.tree_.n_features != width
+        ):
             raise ValueError(f"tree {index} is not a {tree_kind.__name__} reading the forest's {width} features")
     if n_classes and not (np.array_equal(forest.classes_, np.arange(n_classes)) and forest.n_classes_ == n_classes):
         raise ValueError(f"the forest's classes are not the version's {n_classes}")
@@ -167,11 +202,16 @@ def forest_estimator(options: dict, classification: bool):
     from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 
     forest = RandomForestClassifier if classification else RandomForestRegressor
-    return forest(n_estimators=options["num_parallel_tree"], max_depth=options["max_tree_depth"],
-                  max_samples=options["subsample"] if options["subsample"] < 1 else None,
-                  max_features=options["colsample_bynode"],
-                  min_samples_leaf=max(1, options["min_tree_child_weight"]),
-                  min_impurity_decrease=options["min_split_loss"], random_state=options["seed"], n_jobs=-1)
+    return forest(
+        n_estimators=options["num_parallel_tree"],
+        max_depth=options["max_tree_depth"],
+        max_samples=options["subsample"] if options["subsample"] < 1 else None,
+        max_features=options["colsample_bynode"],
+        min_samples_leaf=max(1, options["min_tree_child_weight"]),
+        min_impurity_decrease=options["min_split_loss"],
+        random_state=options["seed"],
+        n_jobs=-1,
+    )
 
 
 def fit_random_forest(data: TrainData) -> ForestModel:
@@ -188,20 +228,47 @@ def several_trees(options: dict) -> None:
 
 def propose(trial) -> dict:
     """AutoML: a candidate's hyperparameters from an optuna trial."""
-    return {"num_parallel_tree": trial.suggest_int("num_parallel_tree", 50, 200),
-            "max_tree_depth": trial.suggest_int("max_tree_depth_forest", 5, 20),
-            "colsample_bynode": trial.suggest_float("colsample_bynode", 0.3, 1.0)}
+    return {
+        "num_parallel_tree": trial.suggest_int("num_parallel_tree", 50, 200),
+        "max_tree_depth": trial.suggest_int("max_tree_depth_forest", 5, 20),
+        "colsample_bynode": trial.suggest_float("colsample_bynode", 0.3, 1.0),
+    }
 
 
-OPTIONS = {**SPLIT, **tree_options(num_parallel_tree=100, max_tree_depth=15, subsample=0.8, colsample_bynode=0.8,
-                                   min_tree_child_weight=1, min_split_loss=0.0), **TUNING}
-_SHARED = dict(fit=fit_random_forest, load=ForestModel.load, artifact_format="skops", linear_encoding=False,
-               feature_limit=FLOAT32_MAX, search_space={"max_tree_depth": {"hparam_range": [2, 20]},
-                                                        "colsample_bynode": {"hparam_range": [0.3, 1.0]}},
-               propose=propose, explainer="sampled", importance="splits", onnx_builder="forest",
-               quantize=("FLOAT16",), quantize_auto="FLOAT16")
+OPTIONS = {
+    **SPLIT,
+    **tree_options(
+        num_parallel_tree=100,
+        max_tree_depth=15,
+        subsample=0.8,
+        colsample_bynode=0.8,
+        min_tree_child_weight=1,
+        min_split_loss=0.0,
+    ),
+    **TUNING,
+}
+_SHARED = dict(
+    fit=fit_random_forest,
+    load=ForestModel.load,
+    artifact_format="skops",
+    linear_encoding=False,
+    feature_limit=FLOAT32_MAX,
+    search_space={"max_tree_depth": {"hparam_range": [2, 20]}, "colsample_bynode": {"hparam_range": [0.3, 1.0]}},
+    propose=propose,
+    explainer="sampled",
+    importance="splits",
+    onnx_builder="forest",
+    quantize=("FLOAT16",),
+    quantize_auto="FLOAT16",
+)
 FAMILIES = (
     Family("random_forest_regressor", "regression", OPTIONS, rules=(data_split, several_trees), **_SHARED),
-    Family("random_forest_classifier", "classification", {**OPTIONS, **CLASS_WEIGHTS}, max_classes=1000,
-           rules=(data_split, several_trees, *CLASSIFIER_RULES), **_SHARED),
+    Family(
+        "random_forest_classifier",
+        "classification",
+        {**OPTIONS, **CLASS_WEIGHTS},
+        max_classes=1000,
+        rules=(data_split, several_trees, *CLASSIFIER_RULES),
+        **_SHARED,
+    ),
 )

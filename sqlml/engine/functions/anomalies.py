@@ -21,8 +21,8 @@ import numpy as np
 import pyarrow as pa
 
 from sqlml.engine.context import MLContext
-from sqlml.engine.store.model import Model
 from sqlml.engine.functions.predict import check_input
+from sqlml.engine.store.model import Model
 from sqlml.errors import ProgrammingError
 from sqlml.parser import MLFunction
 
@@ -39,8 +39,10 @@ def _pca_scores(model: Model, X: np.ndarray) -> list[np.ndarray]:
 
 # task -> (the columns after is_anomaly, the score first; their values for a feature matrix)
 SCORES = {
-    "clustering": ([pa.field("normalized_distance", pa.float64()), pa.field("centroid_id", pa.int64())],
-                   _kmeans_scores),
+    "clustering": (
+        [pa.field("normalized_distance", pa.float64()), pa.field("centroid_id", pa.int64())],
+        _kmeans_scores,
+    ),
     "dimensionality_reduction": ([pa.field("mean_squared_error", pa.float64())], _pca_scores),
 }
 
@@ -49,9 +51,11 @@ def _threshold(call: MLFunction, model: Model, contamination: float) -> float:
     """The score above which a row is an anomaly."""
     quantiles = model.estimator.anomaly_quantiles
     if quantiles is None:
-        raise ProgrammingError(f"model {model.version.qualified_name} version {model.version.version} was trained "
-                               f"before sqlml kept the training scores ML.{call.function} needs; retrain it "
-                               "(CREATE OR REPLACE MODEL)")
+        raise ProgrammingError(
+            f"model {model.version.qualified_name} version {model.version.version} was trained "
+            f"before sqlml kept the training scores ML.{call.function} needs; retrain it "
+            "(CREATE OR REPLACE MODEL)"
+        )
     return quantiles.quantile(1.0 - contamination)
 
 

@@ -11,8 +11,8 @@ import math
 import re
 from dataclasses import dataclass
 
-
 # ---- the card as a structure ----------------------------------------------------------------------------
+
 
 @dataclass
 class Table:
@@ -28,6 +28,7 @@ class Code:
 @dataclass
 class Curve:
     """A line plot on [0, 1] x [0, 1] (the diagonal drawn for reference); HTML only."""
+
     title: str
     x_label: str
     y_label: str
@@ -37,6 +38,7 @@ class Curve:
 @dataclass
 class Bars:
     """A horizontal bar chart of non-negative values; HTML only."""
+
     title: str
     labels: list[str]
     values: list[float]
@@ -58,6 +60,7 @@ class Card:
 
 
 # ---- rendering --------------------------------------------------------------------------------------------
+
 
 def text_of(value) -> str:
     """A value as a card shows it."""
@@ -101,8 +104,11 @@ def markdown(card: Card) -> str:
             elif isinstance(block, list):
                 lines += [""] + [f"- {_md(item)}" for item in block]
             elif isinstance(block, Table):
-                lines += ["", "| " + " | ".join(_md(c, cell=True) for c in block.columns) + " |",
-                          "|" + "---|" * len(block.columns)]
+                lines += [
+                    "",
+                    "| " + " | ".join(_md(c, cell=True) for c in block.columns) + " |",
+                    "|" + "---|" * len(block.columns),
+                ]
                 lines += ["| " + " | ".join(_md(text_of(v), cell=True) for v in row) + " |" for row in block.rows]
             elif isinstance(block, Code):
                 fence = "`" * max(3, 1 + max((len(r) for r in re.findall("`+", block.text)), default=0))
@@ -110,16 +116,20 @@ def markdown(card: Card) -> str:
     return "\n".join(lines) + "\n"
 
 
-STYLE = ("body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}"
-         "table{border-collapse:collapse;margin:.5rem 0}th,td{border:1px solid #ccc;padding:.2rem .5rem;"
-         "text-align:left}th{background:#f3f3f3}pre{background:#f6f6f6;padding:.5rem;overflow-x:auto}"
-         "svg{display:block;margin:.5rem 0}")
+STYLE = (
+    "body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}"
+    "table{border-collapse:collapse;margin:.5rem 0}th,td{border:1px solid #ccc;padding:.2rem .5rem;"
+    "text-align:left}th{background:#f3f3f3}pre{background:#f6f6f6;padding:.5rem;overflow-x:auto}"
+    "svg{display:block;margin:.5rem 0}"
+)
 
 
 def html_page(card: Card) -> str:
     title = html.escape(card.title)
-    parts = [f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/><title>{title}</title>"
-             f"<style>{STYLE}</style></head><body><h1>{title}</h1>"]
+    parts = [
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"/><title>{title}</title>'
+        f"<style>{STYLE}</style></head><body><h1>{title}</h1>"
+    ]
     for section in card.sections:
         parts.append(f"<section><h2>{html.escape(section.title)}</h2>")
         parts += [_html_block(block) for block in section.blocks]
@@ -135,8 +145,9 @@ def _html_block(block: Block) -> str:
         return "<ul>" + "".join(f"<li>{html.escape(item)}</li>" for item in block) + "</ul>"
     if isinstance(block, Table):
         head = "".join(f"<th>{html.escape(c)}</th>" for c in block.columns)
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(text_of(v))}</td>" for v in row) + "</tr>"
-                       for row in block.rows)
+        body = "".join(
+            "<tr>" + "".join(f"<td>{html.escape(text_of(v))}</td>" for v in row) + "</tr>" for row in block.rows
+        )
         return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
     if isinstance(block, Code):
         return f"<pre><code>{html.escape(block.text)}</code></pre>"
@@ -153,20 +164,24 @@ def _curve_svg(curve: Curve) -> str:
     """The curve drawn in data units: the polyline's points are the (x, y) values themselves."""
     size, left, top = 300, 50, 30
     points = " ".join(f"{_number(x)},{_number(y)}" for x, y in curve.points)
-    ticks = "".join(f'<text x="{left + t * size}" y="{top + size + 16}" text-anchor="middle">{t}</text>'
-                    f'<text x="{left - 6}" y="{top + (1 - t) * size + 4}" text-anchor="end">{t}</text>'
-                    for t in (0, 0.5, 1))
+    ticks = "".join(
+        f'<text x="{left + t * size}" y="{top + size + 16}" text-anchor="middle">{t}</text>'
+        f'<text x="{left - 6}" y="{top + (1 - t) * size + 4}" text-anchor="end">{t}</text>'
+        for t in (0, 0.5, 1)
+    )
     line = 'fill="none" vector-effect="non-scaling-stroke"'
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{size + left + 20}" height="{size + top + 45}" '
-            f'font-size="12" role="img"><title>{html.escape(curve.title)}</title>'
-            f'<text x="{left}" y="16" font-weight="bold">{html.escape(curve.title)}</text>'
-            f'<g transform="translate({left} {top + size}) scale({size} {-size})">'
-            f'<rect x="0" y="0" width="1" height="1" stroke="#999" {line}/>'
-            f'<line x1="0" y1="0" x2="1" y2="1" stroke="#bbb" stroke-dasharray="4 4" {line}/>'
-            f'<polyline class="curve" points="{points}" stroke="#1f6fb4" stroke-width="2" {line}/></g>{ticks}'
-            f'<text x="{left + size / 2}" y="{top + size + 36}" text-anchor="middle">{html.escape(curve.x_label)}'
-            f'</text><text transform="translate(14 {top + size / 2}) rotate(-90)" text-anchor="middle">'
-            f'{html.escape(curve.y_label)}</text></svg>')
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{size + left + 20}" height="{size + top + 45}" '
+        f'font-size="12" role="img"><title>{html.escape(curve.title)}</title>'
+        f'<text x="{left}" y="16" font-weight="bold">{html.escape(curve.title)}</text>'
+        f'<g transform="translate({left} {top + size}) scale({size} {-size})">'
+        f'<rect x="0" y="0" width="1" height="1" stroke="#999" {line}/>'
+        f'<line x1="0" y1="0" x2="1" y2="1" stroke="#bbb" stroke-dasharray="4 4" {line}/>'
+        f'<polyline class="curve" points="{points}" stroke="#1f6fb4" stroke-width="2" {line}/></g>{ticks}'
+        f'<text x="{left + size / 2}" y="{top + size + 36}" text-anchor="middle">{html.escape(curve.x_label)}'
+        f'</text><text transform="translate(14 {top + size / 2}) rotate(-90)" text-anchor="middle">'
+        f"{html.escape(curve.y_label)}</text></svg>"
+    )
 
 
 def _bars_svg(bars: Bars) -> str:
@@ -176,7 +191,10 @@ def _bars_svg(bars: Bars) -> str:
         f'<text x="{label_width - 6}" y="{30 + i * row + 13}" text-anchor="end">{html.escape(label)}</text>'
         f'<rect class="bar" x="{label_width}" y="{30 + i * row + 2}" width="{_number(width * value / largest)}" '
         f'height="{row - 5}" fill="#1f6fb4"><title>{html.escape(label)}: {_number(value)}</title></rect>'
-        for i, (label, value) in enumerate(zip(bars.labels, bars.values)))
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{label_width + width + 20}" '
-            f'height="{40 + row * len(bars.labels)}" font-size="12" role="img"><title>{html.escape(bars.title)}'
-            f'</title><text x="0" y="16" font-weight="bold">{html.escape(bars.title)}</text>{items}</svg>')
+        for i, (label, value) in enumerate(zip(bars.labels, bars.values))
+    )
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{label_width + width + 20}" '
+        f'height="{40 + row * len(bars.labels)}" font-size="12" role="img"><title>{html.escape(bars.title)}'
+        f'</title><text x="0" y="16" font-weight="bold">{html.escape(bars.title)}</text>{items}</svg>'
+    )

@@ -19,9 +19,13 @@ from sqlml.parser import MLFunction
 def _per_feature(rows: list[tuple], first: tuple[str, pa.DataType]) -> pa.Table:
     """(id, feature, numerical_value, categorical_value) rows as a table whose first column is `first`."""
     entry = pa.struct([("category", pa.string()), ("value", pa.float64())])
-    return pa.table([pa.array([r[i] for r in rows], t) for i, t in enumerate(
-        (first[1], pa.string(), pa.float64(), pa.list_(entry)))],
-        names=[first[0], "feature", "numerical_value", "categorical_value"])
+    return pa.table(
+        [
+            pa.array([r[i] for r in rows], t)
+            for i, t in enumerate((first[1], pa.string(), pa.float64(), pa.list_(entry)))
+        ],
+        names=[first[0], "feature", "numerical_value", "categorical_value"],
+    )
 
 
 def _categories(leaf: dict, values: np.ndarray) -> list[dict]:
@@ -49,14 +53,22 @@ def principal_components(ctx: MLContext, call: MLFunction, model: Model, params:
     rows = []
     for component_id, component in enumerate(model.estimator.coef, 1):
         for _, leaf, _, values in model.encoder.blocks(component):
-            rows.append((component_id, leaf["name"], float(values[0]), None) if leaf["kind"] == "numeric" else
-                        (component_id, leaf["name"], None, _categories(leaf, values)))
+            rows.append(
+                (component_id, leaf["name"], float(values[0]), None)
+                if leaf["kind"] == "numeric"
+                else (component_id, leaf["name"], None, _categories(leaf, values))
+            )
     return _per_feature(rows, ("principal_component_id", pa.int64()))
 
 
 def principal_component_info(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.Table:
     estimator = model.estimator
     ratios = estimator.explained_variance_ratio
-    return pa.table({"principal_component_id": pa.array(np.arange(1, len(ratios) + 1), pa.int64()),
-                     "eigenvalue": estimator.explained_variance, "explained_variance_ratio": ratios,
-                     "cumulative_explained_variance_ratio": np.cumsum(ratios)})
+    return pa.table(
+        {
+            "principal_component_id": pa.array(np.arange(1, len(ratios) + 1), pa.int64()),
+            "eigenvalue": estimator.explained_variance,
+            "explained_variance_ratio": ratios,
+            "cumulative_explained_variance_ratio": np.cumsum(ratios),
+        }
+    )

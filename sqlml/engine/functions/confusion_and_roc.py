@@ -20,8 +20,8 @@ import pyarrow as pa
 
 from sqlml.engine.context import MLContext
 from sqlml.engine.functions.evaluate import labels_and_scores
-from sqlml.engine.store.model import Model, predicted_labels
 from sqlml.engine.functions.predict import binary_threshold
+from sqlml.engine.store.model import Model, predicted_labels
 from sqlml.engine.training.create_model import read_eval_predictions
 from sqlml.errors import ProgrammingError
 from sqlml.parser import MLFunction
@@ -58,8 +58,10 @@ def _above(scores: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
 
 def roc_curve(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.Table:
     if len(model.classes) != 2:
-        raise ProgrammingError(f"ML.ROC_CURVE takes a binary classifier; model {model.version.qualified_name} has "
-                               f"{len(model.classes)} classes (use ML.CONFUSION_MATRIX)")
+        raise ProgrammingError(
+            f"ML.ROC_CURVE takes a binary classifier; model {model.version.qualified_name} has "
+            f"{len(model.classes)} classes (use ML.CONFUSION_MATRIX)"
+        )
     y, scores = _classifier_rows(ctx, call, model)
     positive, actual = scores[:, 1], y == 1
     thresholds = call.values_list
@@ -71,7 +73,14 @@ def roc_curve(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> p
     with np.errstate(invalid="ignore", divide="ignore"):
         recall = np.where(tp + fn > 0, tp / np.maximum(tp + fn, 1), np.nan)
         fpr = np.where(fp + tn > 0, fp / np.maximum(fp + tn, 1), np.nan)
-    return pa.table({"threshold": thresholds, "recall": pa.array(recall, from_pandas=True),
-                     "false_positive_rate": pa.array(fpr, from_pandas=True), "true_positives": tp,
-                     "false_positives": fp, "true_negatives": tn, "false_negatives": fn})
-
+    return pa.table(
+        {
+            "threshold": thresholds,
+            "recall": pa.array(recall, from_pandas=True),
+            "false_positive_rate": pa.array(fpr, from_pandas=True),
+            "true_positives": tp,
+            "false_positives": fp,
+            "true_negatives": tn,
+            "false_negatives": fn,
+        }
+    )

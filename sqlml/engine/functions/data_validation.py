@@ -48,25 +48,73 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sqlml.engine.context import MLContext, batch_rows
-from sqlml.engine.data.features import (HISTOGRAM_BUCKETS, ColumnIndex, distribution, fit_features, leaf_values,
-                                   spec_leaves)
+from sqlml.engine.data.features import (
+    HISTOGRAM_BUCKETS,
+    ColumnIndex,
+    distribution,
+    fit_features,
+    leaf_values,
+    spec_leaves,
+)
 from sqlml.engine.sqltext.quoting import literal, quote_identifier
-from sqlml.engine.store.model import Model
 from sqlml.engine.sqltext.sql_types import sql_message, sql_type
+from sqlml.engine.store.model import Model
 from sqlml.errors import DataError, NotSupportedError, ProgrammingError
 from sqlml.parser import MLFunction
 
 # ML.DESCRIBE_DATA's columns and their DuckDB types
-_DESCRIBED = {"name": "VARCHAR", "num_rows": "BIGINT", "num_nulls": "BIGINT", "num_zeros": "BIGINT",
-              "min": "VARCHAR", "max": "VARCHAR", "mean": "DOUBLE", "stdev": "DOUBLE", "median": "DOUBLE",
-              "quantiles": "DOUBLE[]", "unique": "BIGINT", "avg_string_length": "DOUBLE", "num_values": "BIGINT",
-              "top_values": "STRUCT(value VARCHAR, count BIGINT)[]", "min_array_length": "BIGINT",
-              "max_array_length": "BIGINT", "avg_array_length": "DOUBLE", "total_array_length": "BIGINT",
-              "array_length_quantiles": "BIGINT[]", "dimension": "BIGINT"}
-_NUMBERS = {"tinyint", "smallint", "integer", "bigint", "hugeint", "utinyint", "usmallint", "uinteger", "ubigint",
-            "uhugeint", "float", "double", "decimal"}
-_CATEGORIES = {"varchar", "boolean", "date", "time", "time with time zone", "timestamp", "timestamp_s",
-               "timestamp_ms", "timestamp_ns", "timestamp with time zone", "blob", "uuid", "enum"}
+_DESCRIBED = {
+    "name": "VARCHAR",
+    "num_rows": "BIGINT",
+    "num_nulls": "BIGINT",
+    "num_zeros": "BIGINT",
+    "min": "VARCHAR",
+    "max": "VARCHAR",
+    "mean": "DOUBLE",
+    "stdev": "DOUBLE",
+    "median": "DOUBLE",
+    "quantiles": "DOUBLE[]",
+    "unique": "BIGINT",
+    "avg_string_length": "DOUBLE",
+    "num_values": "BIGINT",
+    "top_values": "STRUCT(value VARCHAR, count BIGINT)[]",
+    "min_array_length": "BIGINT",
+    "max_array_length": "BIGINT",
+    "avg_array_length": "DOUBLE",
+    "total_array_length": "BIGINT",
+    "array_length_quantiles": "BIGINT[]",
+    "dimension": "BIGINT",
+}
+_NUMBERS = {
+    "tinyint",
+    "smallint",
+    "integer",
+    "bigint",
+    "hugeint",
+    "utinyint",
+    "usmallint",
+    "uinteger",
+    "ubigint",
+    "uhugeint",
+    "float",
+    "double",
+    "decimal",
+}
+_CATEGORIES = {
+    "varchar",
+    "boolean",
+    "date",
+    "time",
+    "time with time zone",
+    "timestamp",
+    "timestamp_s",
+    "timestamp_ms",
+    "timestamp_ns",
+    "timestamp with time zone",
+    "blob",
+    "uuid",
+    "enum",
+}
 _DATA = "__sqlml_described"
 
 _FAMILIES = ("numerical", "categorical")  # of inputs, as the metric types name them
@@ -88,8 +136,10 @@ def _family(call: MLFunction, name: str, dtype) -> str:
         return "numeric"
     if dtype.id in _CATEGORIES:
         return "categorical"
-    raise NotSupportedError(f"ML.{call.function} cannot describe column '{name}' of type {sql_type(dtype)}: it takes "
-                            "numbers, strings, bools, dates, times, timestamps, blobs, STRUCTs and arrays of those")
+    raise NotSupportedError(
+        f"ML.{call.function} cannot describe column '{name}' of type {sql_type(dtype)}: it takes "
+        "numbers, strings, bools, dates, times, timestamps, blobs, STRUCTs and arrays of those"
+    )
 
 
 def _column_stats(call: MLFunction, name: str, expression: str, dtype, params: dict) -> str:
@@ -104,34 +154,51 @@ def _column_stats(call: MLFunction, name: str, expression: str, dtype, params: d
     if not array:
         elements = f"SELECT CAST(x AS {cast}) AS v, x AS o FROM ({rows})"
     elif sparse:
-        elements = (f"SELECT CAST(struct_extract(u, 'value') AS {cast}) AS v, struct_extract(u, 'value') AS o, "
-                    f"struct_extract(u, 'index') AS i FROM (SELECT unnest(x) AS u FROM ({rows}))")
+        elements = (
+            f"SELECT CAST(struct_extract(u, 'value') AS {cast}) AS v, struct_extract(u, 'value') AS o, "
+            f"struct_extract(u, 'index') AS i FROM (SELECT unnest(x) AS u FROM ({rows}))"
+        )
     else:
         elements = f"SELECT CAST(u AS {cast}) AS v, u AS o FROM (SELECT unnest(x) AS u FROM ({rows}))"
     over_rows = {"num_rows": "count(*)", "num_nulls": "count(*) - count(x)"}
     over_elements = {"num_values": "count(v)", "min": "min(v)", "max": "max(v)"}
     if family == "numeric":  # min and max of the values as they are (an integer or decimal exactly), the rest DOUBLE
-        over_elements |= {"min": "min(o)", "max": "max(o)", "num_zeros": "count_if(v = 0)", "mean": "avg(v)",
-                          "stdev": "stddev_samp(v)",
-                          "median": "quantile_cont(v, 0.5)",
-                          "quantiles": f"quantile_cont(v, {_fractions(params['num_quantiles'])})"}
+        over_elements |= {
+            "min": "min(o)",
+            "max": "max(o)",
+            "num_zeros": "count_if(v = 0)",
+            "mean": "avg(v)",
+            "stdev": "stddev_samp(v)",
+            "median": "quantile_cont(v, 0.5)",
+            "quantiles": f"quantile_cont(v, {_fractions(params['num_quantiles'])})",
+        }
     else:
         over_elements |= {"unique": "count(DISTINCT v)", "avg_string_length": "avg(length(v))"}
     if array:
-        over_rows |= {"min_array_length": "min(len(x))", "max_array_length": "max(len(x))",
-                      "avg_array_length": "avg(len(x))", "total_array_length": "sum(len(x))",
-                      "array_length_quantiles":
-                          f"quantile_disc(len(x), {_fractions(params['num_array_length_quantiles'])})"}
+        over_rows |= {
+            "min_array_length": "min(len(x))",
+            "max_array_length": "max(len(x))",
+            "avg_array_length": "avg(len(x))",
+            "total_array_length": "sum(len(x))",
+            "array_length_quantiles": f"quantile_disc(len(x), {_fractions(params['num_array_length_quantiles'])})",
+        }
     if sparse:
         over_elements["dimension"] = "max(i) + 1"
-    sources = [f"(SELECT {_aggregates(over_rows)} FROM ({rows})) r",
-               f"(SELECT {_aggregates(over_elements)} FROM ({elements})) e"]
-    found = {"name": literal(name), **{f: f"r.{quote_identifier(f)}" for f in over_rows},
-             **{f: f"e.{quote_identifier(f)}" for f in over_elements}}
+    sources = [
+        f"(SELECT {_aggregates(over_rows)} FROM ({rows})) r",
+        f"(SELECT {_aggregates(over_elements)} FROM ({elements})) e",
+    ]
+    found = {
+        "name": literal(name),
+        **{f: f"r.{quote_identifier(f)}" for f in over_rows},
+        **{f: f"e.{quote_identifier(f)}" for f in over_elements},
+    }
     if family == "categorical":
-        sources.append(f"(SELECT list({{'value': v, 'count': n}} ORDER BY n DESC, v) AS top_values FROM "
-                       f"(SELECT v, count(*) AS n FROM ({elements}) WHERE v IS NOT NULL GROUP BY v "
-                       f"ORDER BY n DESC, v LIMIT {params['top_k']})) t")
+        sources.append(
+            f"(SELECT list({{'value': v, 'count': n}} ORDER BY n DESC, v) AS top_values FROM "
+            f"(SELECT v, count(*) AS n FROM ({elements}) WHERE v IS NOT NULL GROUP BY v "
+            f"ORDER BY n DESC, v LIMIT {params['top_k']})) t"
+        )
         found["top_values"] = "t.top_values"
     columns = ", ".join(f"CAST({found.get(f, 'NULL')} AS {t}) AS {quote_identifier(f)}" for f, t in _DESCRIBED.items())
     return f"SELECT {columns} FROM {', '.join(sources)}"
@@ -144,15 +211,20 @@ def describe_data(ctx: MLContext, call: MLFunction, model: None, params: dict) -
     for name, dtype in zip(relation.columns, relation.types):
         fields = dtype.children if dtype.id == "struct" else [(None, dtype)]
         for field, field_type in fields:
-            expression = quote_identifier(name) if field is None else \
-                f"struct_extract({quote_identifier(name)}, {literal(field)})"
-            described.append(_column_stats(call, name if field is None else f"{name}_{field}", expression,
-                                           field_type, params))
+            expression = (
+                quote_identifier(name)
+                if field is None
+                else f"struct_extract({quote_identifier(name)}, {literal(field)})"
+            )
+            described.append(
+                _column_stats(call, name if field is None else f"{name}_{field}", expression, field_type, params)
+            )
     rows = " UNION ALL ".join(f"SELECT {i} AS __position, * FROM ({sql})" for i, sql in enumerate(described))
     return f"WITH {_DATA} AS MATERIALIZED ({query}) SELECT * EXCLUDE (__position) FROM ({rows}) ORDER BY __position"
 
 
 # -- skew and drift ----------------------------------------------------------------------------------------------
+
 
 def _family_of(leaf: dict) -> str:
     return "categorical" if leaf["kind"] in ("categorical", "multi_hot") else "numerical"
@@ -169,16 +241,21 @@ def _rules(call: MLFunction, params: dict, specs: list[dict], unknown: str) -> d
     from the parameters, `specs` being the inputs compared (`unknown` tells a thresholds entry naming another)."""
     metric = {family: params[f"{family}_metric_type"] for family in _FAMILIES}
     default = {family: params[f"{family}_default_threshold"] for family in _FAMILIES}
-    inputs = {spec["name"].lower() for spec in specs} | {leaf["name"].lower() for spec in specs
-                                                          for leaf in spec_leaves(spec)}
+    inputs = {spec["name"].lower() for spec in specs} | {
+        leaf["name"].lower() for spec in specs for leaf in spec_leaves(spec)
+    }
     given = {}
     for entry in params.get("thresholds", []):
         if not (isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[0], str)):
-            raise ProgrammingError(f"ML.{call.function} parameter thresholds must be a list of ('input', threshold) "
-                                   f"pairs, e.g. [('x1', 0.2)]; got the entry {entry!r}")
+            raise ProgrammingError(
+                f"ML.{call.function} parameter thresholds must be a list of ('input', threshold) "
+                f"pairs, e.g. [('x1', 0.2)]; got the entry {entry!r}"
+            )
         if entry[0].lower() not in inputs:
-            raise ProgrammingError(f"ML.{call.function} parameter thresholds names '{entry[0]}', {unknown}; "
-                                   f"inputs: {', '.join(spec['name'] for spec in specs)}")
+            raise ProgrammingError(
+                f"ML.{call.function} parameter thresholds names '{entry[0]}', {unknown}; "
+                f"inputs: {', '.join(spec['name'] for spec in specs)}"
+            )
         given[entry[0].lower()] = _fraction(call, f"the threshold of '{entry[0]}'", entry[1])
     return {"metric": metric, "default": default, "given": given}
 
@@ -194,8 +271,10 @@ def _counts(call: MLFunction, specs: list[dict], reader: pa.RecordBatchReader, m
                     totals[position] += distribution(leaf, values)
                     position += 1
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-                raise DataError(f"ML.{call.function}: column '{mapping[spec['name']]}' cannot be read as the "
-                                f"{sql_type(spec['type'])} input '{spec['name']}': {sql_message(exc)}") from None
+                raise DataError(
+                    f"ML.{call.function}: column '{mapping[spec['name']]}' cannot be read as the "
+                    f"{sql_type(spec['type'])} input '{spec['name']}': {sql_message(exc)}"
+                ) from None
             except DataError as exc:  # NaN or infinite values
                 raise DataError(f"ML.{call.function}: {exc}") from None
     return totals
@@ -229,17 +308,25 @@ def _report(specs: list[dict], study: list[np.ndarray], rules: dict) -> pa.Table
         thresholds.append(given.get(leaf["name"].lower(), given.get(spec["name"].lower(), rules["default"][family])))
         values.append(value)
     value_column, threshold_column = pa.array(values, pa.float64()), pa.array(thresholds, pa.float64())
-    return pa.table({"input": pa.array(inputs, pa.string()), "metric": pa.array(metrics, pa.string()),
-                     "threshold": threshold_column, "value": value_column,
-                     "is_anomaly": pc.greater(value_column, threshold_column)})
+    return pa.table(
+        {
+            "input": pa.array(inputs, pa.string()),
+            "metric": pa.array(metrics, pa.string()),
+            "threshold": threshold_column,
+            "value": value_column,
+            "is_anomaly": pc.greater(value_column, threshold_column),
+        }
+    )
 
 
 def validate_data_skew(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.Table:
     name = f"model {model.version.qualified_name}"
     specs = model.encoder.specs
     if any("distribution" not in leaf for spec in specs for leaf in spec_leaves(spec)):
-        raise ProgrammingError(f"ML.VALIDATE_DATA_SKEW: {name} version {model.version.version} was trained before "
-                               "sqlml kept the distributions of training data; retrain it (CREATE OR REPLACE MODEL)")
+        raise ProgrammingError(
+            f"ML.VALIDATE_DATA_SKEW: {name} version {model.version.version} was trained before "
+            "sqlml kept the distributions of training data; retrain it (CREATE OR REPLACE MODEL)"
+        )
     rules = _rules(call, params, specs, f"which {name} does not have")
     reader = ctx.open_input(call, model)
     return _report(specs, _counts(call, specs, reader, model.resolve(reader.schema.names)), rules)
@@ -252,8 +339,10 @@ def validate_data_drift(ctx: MLContext, call: MLFunction, model: None, params: d
     study = ColumnIndex(reader.schema.names)
     mapping = {c: found for c in base.column_names if (found := study.find(c)) is not None}
     if not mapping:
-        raise ProgrammingError(f"ML.VALIDATE_DATA_DRIFT: the base and study inputs have no column in common (base: "
-                               f"{', '.join(base.column_names)}; study: {', '.join(reader.schema.names)})")
+        raise ProgrammingError(
+            f"ML.VALIDATE_DATA_DRIFT: the base and study inputs have no column in common (base: "
+            f"{', '.join(base.column_names)}; study: {', '.join(reader.schema.names)})"
+        )
     try:
         specs = fit_features(base, list(mapping), buckets)
     except (NotSupportedError, DataError) as exc:  # a type it cannot compare; NaN or infinite values

@@ -46,11 +46,11 @@ import pyarrow.compute as pc
 from scipy import stats
 
 from sqlml.engine.context import MLContext
-from sqlml.engine.functions.evaluate import labelled_rows
 from sqlml.engine.data.features import column_kind
-from sqlml.engine.store.model import Model, predicted_labels
-from sqlml.engine.sqltext.quoting import literal, quote_identifier
+from sqlml.engine.functions.evaluate import labelled_rows
 from sqlml.engine.functions.predict import binary_threshold
+from sqlml.engine.sqltext.quoting import literal, quote_identifier
+from sqlml.engine.store.model import Model, predicted_labels
 from sqlml.errors import NotSupportedError
 from sqlml.parser import MLFunction
 
@@ -58,9 +58,17 @@ MAX_VALUES = 20  # equality predicates per categorical column
 QUARTILES = (0.25, 0.5, 0.75)
 MAX_EXPANDED = 200  # slices expanded per level
 BLOCK_CELLS = 2**22  # (parents + predicates) x rows cells multiplied at a time
-SCHEMA = pa.schema([("slice", pa.string()), ("num_features", pa.int32()), ("size", pa.int64()),
-                    ("error", pa.float64()), ("overall_error", pa.float64()), ("effect_size", pa.float64()),
-                    ("p_value", pa.float64())])
+SCHEMA = pa.schema(
+    [
+        ("slice", pa.string()),
+        ("num_features", pa.int32()),
+        ("size", pa.int64()),
+        ("error", pa.float64()),
+        ("overall_error", pa.float64()),
+        ("effect_size", pa.float64()),
+        ("p_value", pa.float64()),
+    ]
+)
 
 
 class Predicate(NamedTuple):
@@ -96,9 +104,13 @@ def _value_predicates(quoted: str, column: pa.Array) -> list[tuple]:
     """(SQL, mask) of `col = value` for the MAX_VALUES most frequent values."""
     counts = pc.value_counts(column.drop_null())
     order = np.argsort(-counts.field("counts").to_numpy(), kind="stable")[:MAX_VALUES]
-    return [(f"{quoted} = {literal(value.as_py())}",
-             pc.fill_null(pc.equal(column, value), False).to_numpy(zero_copy_only=False))
-            for value in counts.field("values").take(pa.array(order))]
+    return [
+        (
+            f"{quoted} = {literal(value.as_py())}",
+            pc.fill_null(pc.equal(column, value), False).to_numpy(zero_copy_only=False),
+        )
+        for value in counts.field("values").take(pa.array(order))
+    ]
 
 
 def _predicates(position: int, name: str, column: pa.ChunkedArray, min_size: int) -> list[Predicate]:
@@ -133,10 +145,11 @@ def _welch(size: np.ndarray, total: np.ndarray, squares: np.ndarray, loss: np.nd
     rest, deviation = n - size, total - size * mean  # the rest's deviations sum to -deviation
     with np.errstate(divide="ignore", invalid="ignore"):
         mean_in, mean_out = total / size, (loss.sum() - total) / rest
-        var_in = np.maximum(squares - deviation ** 2 / size, 0) / (size - 1)
-        var_out = np.maximum(((loss - mean) ** 2).sum() - squares - deviation ** 2 / rest, 0) / (rest - 1)
-        p_value = stats.ttest_ind_from_stats(mean_in, np.sqrt(var_in), size, mean_out, np.sqrt(var_out), rest,
-                                             equal_var=False, alternative="greater").pvalue
+        var_in = np.maximum(squares - deviation**2 / size, 0) / (size - 1)
+        var_out = np.maximum(((loss - mean) ** 2).sum() - squares - deviation**2 / rest, 0) / (rest - 1)
+        p_value = stats.ttest_ind_from_stats(
+            mean_in, np.sqrt(var_in), size, mean_out, np.sqrt(var_out), rest, equal_var=False, alternative="greater"
+        ).pvalue
         effect = (mean_in - mean_out) / np.sqrt((var_in + var_out) / 2)
     return mean_in, effect, p_value
 
@@ -149,8 +162,9 @@ def _children(parents: np.ndarray, masks: np.ndarray, loss: np.ndarray, squared:
     for start in range(0, len(loss), step):
         rows = slice(start, start + step)
         parent = parents[:, rows].astype(np.float64)
-        found += masks[:, rows].astype(np.float64) @ np.concatenate(
-            [parent, parent * loss[rows], parent * squared[rows]]).T
+        found += (
+            masks[:, rows].astype(np.float64) @ np.concatenate([parent, parent * loss[rows], parent * squared[rows]]).T
+        )
     return found.T.reshape(3, len(parents), len(masks))
 
 
@@ -202,6 +216,15 @@ def error_slices(ctx: MLContext, call: MLFunction, model: Model, params: dict) -
             masks.append(mask)
         if len(top) == params["max_slices"]:
             break
-    return pa.table([[text[i] for i in top], [len(slices[i]) for i in top], size[top],
-                     error[top], np.full(len(top), loss.mean()), effect[top], p_value[top]],
-                    schema=SCHEMA)
+    return pa.table(
+        [
+            [text[i] for i in top],
+            [len(slices[i]) for i in top],
+            size[top],
+            error[top],
+            np.full(len(top), loss.mean()),
+            effect[top],
+            p_value[top],
+        ],
+        schema=SCHEMA,
+    )

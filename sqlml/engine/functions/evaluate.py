@@ -15,10 +15,10 @@ import pyarrow.compute as pc
 from sqlml.engine import metrics
 from sqlml.engine.context import MLContext
 from sqlml.engine.data.features import find_column
-from sqlml.engine.store.model import Model
 from sqlml.engine.functions.predict import binary_threshold
-from sqlml.engine.training.create_model import read_eval_predictions
 from sqlml.engine.sqltext.sql_types import sql_message, sql_type
+from sqlml.engine.store.model import Model
+from sqlml.engine.training.create_model import read_eval_predictions
 from sqlml.errors import DataError, ProgrammingError
 from sqlml.parser import MLFunction
 
@@ -29,8 +29,9 @@ def labels_and_scores(ctx: MLContext, call: MLFunction, model: Model) -> tuple[n
     return y, scores
 
 
-def labelled_rows(ctx: MLContext, call: MLFunction, model: Model, keep: dict[str, str] | None = None,
-                  keep_all: bool = False) -> tuple[np.ndarray, np.ndarray, pa.Table]:
+def labelled_rows(
+    ctx: MLContext, call: MLFunction, model: Model, keep: dict[str, str] | None = None, keep_all: bool = False
+) -> tuple[np.ndarray, np.ndarray, pa.Table]:
     """Stream the input, keeping its encoded labels, the model's scores and, for the same rows (those with a
     label), a table of the columns `keep` names (role -> column name as written, the table's column named
     by the role; a missing one is a ProgrammingError naming the role), or with `keep_all` of every column."""
@@ -39,15 +40,18 @@ def labelled_rows(ctx: MLContext, call: MLFunction, model: Model, keep: dict[str
     mapping = model.resolve(names)
     label = model.label_column(names)
     if label is None:
-        raise ProgrammingError(f"ML.{call.function} input has no label column '{model.version.label}'; input "
-                               f"columns: {', '.join(names)}")
+        raise ProgrammingError(
+            f"ML.{call.function} input has no label column '{model.version.label}'; input columns: {', '.join(names)}"
+        )
     kept = {name: name for name in names} if keep_all else {}
     for role, name in (keep or {}).items():
         kept[role] = find_column(names, name)
         if kept[role] is None:
             internal = {*mapping.values(), label} if model.transform else set()  # the TRANSFORM outputs' columns
-            raise ProgrammingError(f"ML.{call.function}: {role} '{name}' is not a column of the input; input "
-                                   f"columns: {', '.join(n for n in names if n not in internal)}")
+            raise ProgrammingError(
+                f"ML.{call.function}: {role} '{name}' is not a column of the input; input "
+                f"columns: {', '.join(n for n in names if n not in internal)}"
+            )
     ys, scores, columns = [], [], []
     for batch in reader:
         batch = batch.filter(pc.is_valid(batch.column(label)))
@@ -58,15 +62,19 @@ def labelled_rows(ctx: MLContext, call: MLFunction, model: Model, keep: dict[str
         try:
             y = pc.cast(y, model.classes.type if model.is_classifier else pa.float64())
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
-            raise DataError(f"label column '{label}' ({sql_type(batch.schema.field(label).type)}) cannot be compared "
-                            f"with model {model.version.qualified_name}'s {sql_type(model.version.label_type)} labels: "
-                            f"{sql_message(exc)}") from None
+            raise DataError(
+                f"label column '{label}' ({sql_type(batch.schema.field(label).type)}) cannot be compared "
+                f"with model {model.version.qualified_name}'s {sql_type(model.version.label_type)} labels: "
+                f"{sql_message(exc)}"
+            ) from None
         if model.is_classifier:
             codes = pc.index_in(y, value_set=model.classes)
             if codes.null_count:
                 unknown = pc.unique(y.filter(pc.is_null(codes))).to_pylist()[:5]
-                raise DataError(f"label column '{label}' has value(s) {unknown} that are not classes of "
-                                f"model {model.version.qualified_name} ({model.classes.to_pylist()})")
+                raise DataError(
+                    f"label column '{label}' has value(s) {unknown} that are not classes of "
+                    f"model {model.version.qualified_name} ({model.classes.to_pylist()})"
+                )
             ys.append(codes.to_numpy(zero_copy_only=False))
         else:
             ys.append(y.to_numpy(zero_copy_only=False))
@@ -91,20 +99,27 @@ def training_rows_notice(model: Model) -> str:
     """What ML.EVALUATE without input says when the version held no rows out."""
     version = model.version
     method = version.options.get("data_split_method")
-    why = {"NO_SPLIT": "data_split_method was NO_SPLIT", "AUTO_SPLIT": "AUTO_SPLIT holds none out below 500 rows",
-           "RANDOM": "RANDOM without data_split_eval_fraction holds none out below 500 rows"}.get(
-        method, f"its {method} split gave no evaluation rows")
-    return (f"model {version.qualified_name} version {version.version} held no rows out ({why}): these metrics are "
-            f"measured on its {version.training_rows} training rows, so they flatter it; pass held-out rows, "
-            f"ML.EVALUATE(MODEL {version.model_name}, TABLE t), or train with data_split_method='RANDOM', data_split_eval_fraction=0.2")
+    why = {
+        "NO_SPLIT": "data_split_method was NO_SPLIT",
+        "AUTO_SPLIT": "AUTO_SPLIT holds none out below 500 rows",
+        "RANDOM": "RANDOM without data_split_eval_fraction holds none out below 500 rows",
+    }.get(method, f"its {method} split gave no evaluation rows")
+    return (
+        f"model {version.qualified_name} version {version.version} held no rows out ({why}): these metrics are "
+        f"measured on its {version.training_rows} training rows, so they flatter it; pass held-out rows, "
+        f"ML.EVALUATE(MODEL {version.model_name}, TABLE t), or train with data_split_method='RANDOM', data_split_eval_fraction=0.2"
+    )
 
 
 def evaluate(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.Table:
     threshold = binary_threshold(model, params)
     supervised = model.family.supervised
     if call.input_sql is None:
-        row = metrics.compute(model.task, *read_eval_predictions(model.version.eval_predictions),
-                              threshold=threshold) if supervised else model.version.metrics
+        row = (
+            metrics.compute(model.task, *read_eval_predictions(model.version.eval_predictions), threshold=threshold)
+            if supervised
+            else model.version.metrics
+        )
         if supervised and not model.version.eval_rows:
             ctx.notices.append(training_rows_notice(model))
     elif supervised:

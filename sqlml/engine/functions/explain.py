@@ -42,10 +42,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sqlml.engine.context import MLContext, batch_rows
-from sqlml.engine.store.model import Model, predicted_labels
-from sqlml.engine.functions.predict import binary_threshold, check_input, output_fields, prediction_columns
-from sqlml.engine.training.create_model import fingerprint
 from sqlml.engine.data.transform import registered
+from sqlml.engine.functions.predict import binary_threshold, check_input, output_fields, prediction_columns
+from sqlml.engine.store.model import Model, predicted_labels
+from sqlml.engine.training.create_model import fingerprint
 from sqlml.errors import DataError, NotSupportedError, ProgrammingError
 from sqlml.parser import MLFunction
 
@@ -108,12 +108,16 @@ class Explainer:
         if self.method is None and model.family.explainer != "sampled":
             raise NotSupportedError(
                 f"ML.{function} explains boosted tree, random forest, dnn, linear_reg and logistic_reg models; "
-                f"model {model.version.qualified_name} is a {model.version.estimator_type or model.version.model_type}")
+                f"model {model.version.qualified_name} is a {model.version.estimator_type or model.version.model_type}"
+            )
         if self.method is None:
             d = len(model.encoder.specs)
             self.exhaustive = math.factorial(d) <= count
-            self.orders = np.array(list(permutations(range(d)))) if self.exhaustive else \
-                np.random.default_rng(0).permuted(np.tile(np.arange(d), (count, 1)), axis=1)
+            self.orders = (
+                np.array(list(permutations(range(d))))
+                if self.exhaustive
+                else np.random.default_rng(0).permuted(np.tile(np.arange(d), (count, 1)), axis=1)
+            )
             self.method, self.base = self._sampled_shapley, _neutral_row(model)
 
     def __call__(self, X: np.ndarray, threshold: float | None):
@@ -136,11 +140,11 @@ class Explainer:
             path = _of_chosen(model, raw(hybrid), np.repeat(chosen[rows], d + 1)).reshape(-1, d + 1)
             changes = np.take_along_axis(np.diff(path, axis=1), place[orders], axis=1)  # per feature
             total[rows] += changes
-            squares[rows] += changes ** 2
+            squares[rows] += changes**2
         baseline = _of_chosen(model, np.repeat(raw(self.base[None]), n, axis=0), chosen)
         if self.exhaustive:
             return total / k, baseline, np.zeros(n)
-        variance = np.maximum(squares - total ** 2 / k, 0.0) / (k - 1)
+        variance = np.maximum(squares - total**2 / k, 0.0) / (k - 1)
         return total / k, baseline, np.sqrt(variance / k).max(axis=1)
 
 
@@ -153,24 +157,41 @@ def explain_predict(ctx: MLContext, call: MLFunction, model: Model, params: dict
     reader = ctx.open_input(call, model)
     mapping = check_input(model, reader.schema.names)
     kept = [i for i, name in enumerate(reader.schema.names) if name not in internal]
-    schema = pa.schema([reader.schema.field(i) for i in kept] + output_fields(model) + [
-        pa.field("top_feature_attributions", pa.list_(ATTRIBUTION)), pa.field("baseline_prediction_value", pa.float64()),
-        pa.field("prediction_value", pa.float64()), pa.field("approximation_error", pa.float64())])
+    schema = pa.schema(
+        [reader.schema.field(i) for i in kept]
+        + output_fields(model)
+        + [
+            pa.field("top_feature_attributions", pa.list_(ATTRIBUTION)),
+            pa.field("baseline_prediction_value", pa.float64()),
+            pa.field("prediction_value", pa.float64()),
+            pa.field("approximation_error", pa.float64()),
+        ]
+    )
 
     def batches():
         for batch in reader:
             scores, _, per_feature, baseline, error = explain(model.features(batch, mapping), threshold)
             order = np.argsort(-np.abs(per_feature), axis=1, kind="stable")[:, :top_k]
             entries = pa.StructArray.from_arrays(
-                [pa.array(names[order].ravel(), pa.string()),
-                 pa.array(np.take_along_axis(per_feature, order, axis=1).ravel())], fields=list(ATTRIBUTION))
+                [
+                    pa.array(names[order].ravel(), pa.string()),
+                    pa.array(np.take_along_axis(per_feature, order, axis=1).ravel()),
+                ],
+                fields=list(ATTRIBUTION),
+            )
             n, shown = order.shape
             offsets = pa.array(np.arange(0, n * shown + 1, shown, dtype=np.int32))
             yield pa.RecordBatch.from_arrays(
-                [batch.column(i) for i in kept] + prediction_columns(model, scores, threshold) +
-                [pa.ListArray.from_arrays(offsets, entries), pa.array(baseline, pa.float64()),
-                 pa.array(baseline + per_feature.sum(axis=1), pa.float64()), pa.array(error, pa.float64())],
-                schema=schema)
+                [batch.column(i) for i in kept]
+                + prediction_columns(model, scores, threshold)
+                + [
+                    pa.ListArray.from_arrays(offsets, entries),
+                    pa.array(baseline, pa.float64()),
+                    pa.array(baseline + per_feature.sum(axis=1), pa.float64()),
+                    pa.array(error, pa.float64()),
+                ],
+                schema=schema,
+            )
 
     return ctx.stream(schema, batches())
 
@@ -184,9 +205,11 @@ def _rows_to_explain(ctx: MLContext, call: MLFunction, model: Model):
     version = model.version
     data = ctx.read_table(version.training_sql)
     if fingerprint(ctx.cur, data) != version.data_fingerprint:
-        raise DataError(f"ML.GLOBAL_EXPLAIN: the training query of model {version.qualified_name} version "
-                        f"{version.version} no longer returns the rows it was trained on; pass the rows to explain: "
-                        f"ML.GLOBAL_EXPLAIN(MODEL {version.qualified_name}, TABLE t | (query))")
+        raise DataError(
+            f"ML.GLOBAL_EXPLAIN: the training query of model {version.qualified_name} version "
+            f"{version.version} no longer returns the rows it was trained on; pass the rows to explain: "
+            f"ML.GLOBAL_EXPLAIN(MODEL {version.qualified_name}, TABLE t | (query))"
+        )
     if model.transform is not None:  # its outputs added, the label's too
         with registered(ctx.cur, data) as rows:
             data = ctx.read_table(model.input_sql(f"FROM {rows}", data.column_names, with_label=True))
@@ -200,8 +223,10 @@ def global_explain(ctx: MLContext, call: MLFunction, model: Model, params: dict)
     explain = Explainer(model, "GLOBAL_EXPLAIN", params)
     by_class = params["class_level_explain"]
     if by_class and not model.is_classifier:
-        raise ProgrammingError(f"ML.GLOBAL_EXPLAIN: class_level_explain applies to classifiers; model "
-                               f"{model.version.qualified_name} is a {model.version.model_type}")
+        raise ProgrammingError(
+            f"ML.GLOBAL_EXPLAIN: class_level_explain applies to classifiers; model "
+            f"{model.version.qualified_name} is a {model.version.model_type}"
+        )
     names = [spec["name"] for spec in model.encoder.specs]
     groups = len(model.classes) if model.is_classifier else 1
     sums, counts = np.zeros((groups, len(names))), np.zeros(groups)
@@ -221,7 +246,10 @@ def global_explain(ctx: MLContext, call: MLFunction, model: Model, params: dict)
     for label, total, count in zip(model.classes.to_pylist(), sums, counts):
         if count:  # the classes predicted for some row
             mean = total / count
-            rows += [{"class_label": str(label), "feature": names[i], "attribution": float(mean[i])}
-                     for i in np.argsort(-mean, kind="stable")[:CLASS_TOP_K]]
-    return pa.Table.from_pylist(rows, pa.schema([("class_label", pa.string()), ("feature", pa.string()),
-                                                 ("attribution", pa.float64())]))
+            rows += [
+                {"class_label": str(label), "feature": names[i], "attribution": float(mean[i])}
+                for i in np.argsort(-mean, kind="stable")[:CLASS_TOP_K]
+            ]
+    return pa.Table.from_pylist(
+        rows, pa.schema([("class_label", pa.string()), ("feature", pa.string()), ("attribution", pa.float64())])
+    )

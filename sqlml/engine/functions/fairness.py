@@ -27,8 +27,8 @@ from fairlearn import metrics as fm
 
 from sqlml.engine.context import MLContext
 from sqlml.engine.functions.evaluate import labelled_rows
-from sqlml.engine.store.model import Model, predicted_labels
 from sqlml.engine.functions.predict import binary_threshold
+from sqlml.engine.store.model import Model, predicted_labels
 from sqlml.engine.training.fairness_constraint import NULL_GROUP, group_keys
 from sqlml.errors import NotSupportedError
 from sqlml.parser import MLFunction
@@ -41,32 +41,48 @@ def _rate(predicted: np.ndarray) -> float:
     return float(np.mean(predicted)) if len(predicted) else np.nan
 
 
-CLASSIFIER_METRICS = {"count": fm.count, "selection_rate": fm.selection_rate,
-                      "accuracy": lambda y, p: float(np.mean(y == p)),
-                      "true_positive_rate": lambda y, p: _rate(p[y == 1]),
-                      "false_positive_rate": lambda y, p: _rate(p[y == 0])}
-REGRESSOR_METRICS = {"count": fm.count, "mean_prediction": lambda y, p: float(np.mean(p)),
-                     "mean_error": lambda y, p: float(np.mean(p - y)),
-                     "mean_absolute_error": lambda y, p: float(np.mean(np.abs(p - y)))}
-DISPARITIES = {"demographic_parity": ["selection_rate"],  # disparity -> the rates it compares between groups
-               "equalized_odds": ["true_positive_rate", "false_positive_rate"]}
+CLASSIFIER_METRICS = {
+    "count": fm.count,
+    "selection_rate": fm.selection_rate,
+    "accuracy": lambda y, p: float(np.mean(y == p)),
+    "true_positive_rate": lambda y, p: _rate(p[y == 1]),
+    "false_positive_rate": lambda y, p: _rate(p[y == 0]),
+}
+REGRESSOR_METRICS = {
+    "count": fm.count,
+    "mean_prediction": lambda y, p: float(np.mean(p)),
+    "mean_error": lambda y, p: float(np.mean(p - y)),
+    "mean_absolute_error": lambda y, p: float(np.mean(np.abs(p - y))),
+}
+DISPARITIES = {
+    "demographic_parity": ["selection_rate"],  # disparity -> the rates it compares between groups
+    "equalized_odds": ["true_positive_rate", "false_positive_rate"],
+}
 
 
 def fairness(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.Table:
     binary = model.is_classifier and len(model.classes) == 2
     if model.is_classifier and not binary:
-        raise NotSupportedError(f"ML.FAIRNESS takes a binary classifier or a regressor; model "
-                                f"{model.version.qualified_name} is a {len(model.classes)}-class classifier")
+        raise NotSupportedError(
+            f"ML.FAIRNESS takes a binary classifier or a regressor; model "
+            f"{model.version.qualified_name} is a {len(model.classes)}-class classifier"
+        )
     threshold = binary_threshold(model, params)
     y, scores, kept = labelled_rows(ctx, call, model, {"sensitive_feature": params["sensitive_feature"]})
     groups = group_keys(kept.column("sensitive_feature"), params["sensitive_feature"], "ML.FAIRNESS")
     predicted = predicted_labels(scores, threshold) if binary else scores
-    frame = fm.MetricFrame(metrics=CLASSIFIER_METRICS if binary else REGRESSOR_METRICS, y_true=y, y_pred=predicted,
-                           sensitive_features=pd.Series(groups, name="group"))
+    frame = fm.MetricFrame(
+        metrics=CLASSIFIER_METRICS if binary else REGRESSOR_METRICS,
+        y_true=y,
+        y_pred=predicted,
+        sensitive_features=pd.Series(groups, name="group"),
+    )
     by_group = frame.by_group
     names = [None if g == NULL_GROUP else g for g in by_group.index] + [OVERALL]
-    columns = {"sensitive_feature": pa.array([params["sensitive_feature"]] * len(names)),
-               "group": pa.array(names, pa.string())}
+    columns = {
+        "sensitive_feature": pa.array([params["sensitive_feature"]] * len(names)),
+        "group": pa.array(names, pa.string()),
+    }
     for metric in frame.overall.index:
         values = list(by_group[metric]) + [frame.overall[metric]]
         columns[metric] = pa.array(values, pa.int64() if metric == "count" else pa.float64(), from_pandas=True)

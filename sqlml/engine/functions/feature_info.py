@@ -17,8 +17,10 @@ def feature_info(ctx: MLContext, call: MLFunction, model: Model, params: dict) -
     numeric = [leaf["kind"] == "numeric" for leaf in leaves]
     columns = {"input": ([leaf["name"] for leaf in leaves], pa.string())}
     for stat in ("min", "max", "mean", "median", "stddev"):
-        columns[stat] = ([leaf.get(stat) if is_number else None for leaf, is_number in zip(leaves, numeric)],
-                         pa.float64())
+        columns[stat] = (
+            [leaf.get(stat) if is_number else None for leaf, is_number in zip(leaves, numeric)],
+            pa.float64(),
+        )
     columns["category_count"] = ([leaf.get("category_count") for leaf in leaves], pa.int64())
     columns["null_count"] = ([leaf.get("null_count") for leaf in leaves], pa.int64())
     columns["dimension"] = ([leaf.get("width") for leaf in leaves], pa.int64())

@@ -34,8 +34,10 @@ def _columns(model: Model) -> tuple[list[str], list[list[str]]]:
 
 def feature_importance(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.Table:
     if model.family.importance != "splits":
-        raise ProgrammingError(f"ML.FEATURE_IMPORTANCE takes a boosted tree or random forest model; model "
-                               f"{model.version.qualified_name} is a {model.version.estimator_type or model.version.model_type}")
+        raise ProgrammingError(
+            f"ML.FEATURE_IMPORTANCE takes a boosted tree or random forest model; model "
+            f"{model.version.qualified_name} is a {model.version.estimator_type or model.version.model_type}"
+        )
     names, owners = _columns(model)
     count, gain, cover = defaultdict(int), defaultdict(float), defaultdict(float)
     for column, split_gain, split_cover in model.estimator.splits():
@@ -43,8 +45,19 @@ def feature_importance(ctx: MLContext, call: MLFunction, model: Model, params: d
             count[name] += 1
             gain[name] += split_gain
             cover[name] += split_cover
-    return pa.table({"feature": names, "importance_weight": [float(count[n]) for n in names],
-                     "importance_gain": [gain[n] / count[n] if count[n] else None for n in names],
-                     "importance_cover": [cover[n] / count[n] if count[n] else None for n in names]},
-                    schema=pa.schema([("feature", pa.string()), ("importance_weight", pa.float64()),
-                                      ("importance_gain", pa.float64()), ("importance_cover", pa.float64())]))
+    return pa.table(
+        {
+            "feature": names,
+            "importance_weight": [float(count[n]) for n in names],
+            "importance_gain": [gain[n] / count[n] if count[n] else None for n in names],
+            "importance_cover": [cover[n] / count[n] if count[n] else None for n in names],
+        },
+        schema=pa.schema(
+            [
+                ("feature", pa.string()),
+                ("importance_weight", pa.float64()),
+                ("importance_gain", pa.float64()),
+                ("importance_cover", pa.float64()),
+            ]
+        ),
+    )

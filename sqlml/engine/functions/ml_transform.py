@@ -11,7 +11,9 @@ from sqlml.parser import MLFunction
 
 def ml_transform(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> str:
     if model.transform is None:
-        raise ProgrammingError(f"model {model.version.qualified_name} has no TRANSFORM clause; ML.TRANSFORM "
-                               "applies to models created with CREATE MODEL ... TRANSFORM(...)")
+        raise ProgrammingError(
+            f"model {model.version.qualified_name} has no TRANSFORM clause; ML.TRANSFORM "
+            "applies to models created with CREATE MODEL ... TRANSFORM(...)"
+        )
     query = ctx.input_query(call)
     return model.transform.select(query, None if calls_ml(query) else ctx.cur.sql(query).columns)

@@ -11,17 +11,17 @@ a RecordBatchReader DuckDB scans; either way memory does not grow with the row c
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Iterator
 
 import numpy as np
 import pyarrow as pa
 
 from sqlml.engine.context import MLContext, batch_rows, calls_ml
-from sqlml.engine.store.model import Model, predicted_labels
 from sqlml.engine.families.kmeans import MAX_NEAREST
-from sqlml.errors import ProgrammingError
 from sqlml.engine.sqltext.quoting import quote_identifier
+from sqlml.engine.store.model import Model, predicted_labels
+from sqlml.errors import ProgrammingError
 from sqlml.parser import MLFunction
 
 
@@ -56,7 +56,8 @@ def prediction_columns(model: Model, scores: np.ndarray, threshold: float | None
     labels = model.classes.take(pa.array(predicted_labels(scores, threshold)))
     entries = pa.StructArray.from_arrays(
         [model.classes.take(pa.array(np.tile(np.arange(k), n))), pa.array(scores.ravel(), pa.float64())],
-        names=["label", "prob"])
+        names=["label", "prob"],
+    )
     return [labels, pa.ListArray.from_arrays(pa.array(np.arange(0, n * k + 1, k, dtype=np.int32)), entries)]
 
 
@@ -66,9 +67,12 @@ def _cluster_columns(distances: np.ndarray) -> list[pa.Array]:
     shown = min(k, MAX_NEAREST)
     nearest = np.argsort(distances, axis=1, kind="stable")[:, :shown]
     entries = pa.StructArray.from_arrays(
-        [pa.array((nearest + 1).ravel(), pa.int64()),
-         pa.array(np.take_along_axis(distances, nearest, axis=1).ravel(), pa.float64())],
-        names=["centroid_id", "distance"])
+        [
+            pa.array((nearest + 1).ravel(), pa.int64()),
+            pa.array(np.take_along_axis(distances, nearest, axis=1).ravel(), pa.float64()),
+        ],
+        names=["centroid_id", "distance"],
+    )
     offsets = pa.array(np.arange(0, n * shown + 1, shown, dtype=np.int32))
     return [pa.array(nearest[:, 0] + 1, pa.int64()), pa.ListArray.from_arrays(offsets, entries)]
 
@@ -79,22 +83,27 @@ def binary_threshold(model: Model, params: dict) -> float | None:
     if "threshold" not in params:
         return 0.5 if model.is_classifier else None
     if not model.is_classifier or len(model.version.classes) != 2:
-        raise ProgrammingError(f"threshold applies to binary classifiers only; model "
-                               f"{model.version.qualified_name} is a {model.version.model_type} with "
-                               f"{len(model.version.classes) if model.is_classifier else 'no'} classes")
+        raise ProgrammingError(
+            f"threshold applies to binary classifiers only; model "
+            f"{model.version.qualified_name} is a {model.version.model_type} with "
+            f"{len(model.version.classes) if model.is_classifier else 'no'} classes"
+        )
     return params["threshold"]
 
 
-def check_input(model: Model, names: list[str], added: list[pa.Field] | None = None,
-                function: str = "PREDICT") -> dict[str, str]:
+def check_input(
+    model: Model, names: list[str], added: list[pa.Field] | None = None, function: str = "PREDICT"
+) -> dict[str, str]:
     """The feature -> input column mapping; errors for missing features or for columns ML.<function> adds
     (`added`, by default ML.PREDICT's)."""
     mapping = model.resolve(names)
     added = output_fields(model) if added is None else added
     taken = {name.lower() for name in names} & {field.name.lower() for field in added}
     if taken:
-        raise ProgrammingError(f"the input of ML.{function} already has column(s) {', '.join(sorted(taken))}, "
-                               "which it adds; leave them out (e.g. SELECT * EXCLUDE (...)) or rename them")
+        raise ProgrammingError(
+            f"the input of ML.{function} already has column(s) {', '.join(sorted(taken))}, "
+            "which it adds; leave them out (e.g. SELECT * EXCLUDE (...)) or rename them"
+        )
     return mapping
 
 
@@ -118,8 +127,11 @@ def predict(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.
     def batches():
         rows = 0
         for batch, features in _encoded_ahead(reader, lambda b: model.features(b, mapping)):
-            scores = model.estimator.predict(features, ctx.progress) if model.family.imported else \
-                model.estimator.predict(features)  # a cancel terminates an ONNX Runtime run in flight
+            scores = (
+                model.estimator.predict(features, ctx.progress)
+                if model.family.imported
+                else model.estimator.predict(features)
+            )  # a cancel terminates an ONNX Runtime run in flight
             columns = prediction_columns(model, scores, threshold)
             rows += batch.num_rows
             ctx.progress("predicting rows", rows)

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import functools
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from sqlml.errors import NotSupportedError, ProgrammingError, did_you_mean
 
@@ -26,8 +27,13 @@ if TYPE_CHECKING:
     from sqlml.parser import MLFunction
 
 # each model task, as messages name its models
-TASK_NAMES = {"regression": "regression", "classification": "classification", "clustering": "kmeans",
-              "dimensionality_reduction": "pca", "imported": "imported ONNX"}
+TASK_NAMES = {
+    "regression": "regression",
+    "classification": "classification",
+    "clustering": "kmeans",
+    "dimensionality_reduction": "pca",
+    "imported": "imported ONNX",
+}
 SUPERVISED = frozenset({"regression", "classification"})
 UNSUPERVISED = frozenset({"clustering", "dimensionality_reduction"})
 TRAINED = SUPERVISED | UNSUPERVISED  # every model but an imported ONNX one
@@ -42,6 +48,7 @@ class Param:
     `within`, the interval its value lies in ("[0, 1)", "[2, )"); `choices`, the strings it may be (matched
     case-insensitively, passed on as written here); `required`, what it is, when the call must give it;
     `needs_input`, whether it applies only to a call with input."""
+
     kind: type
     default: object = None
     within: str | None = None
@@ -53,6 +60,7 @@ class Param:
 @dataclass(frozen=True)
 class Signature:
     """How an ML function is called: see the module's docstring."""
+
     handler: str  # "module:function", imported on the first call
     tasks: frozenset[str] | None = ANY  # the model tasks it takes; None: a function of data, without a model
     input: str = "required"  # TABLE t | (query): "required", "optional" or "refused"
@@ -65,57 +73,118 @@ class Signature:
 THRESHOLD = Param(float, within="[0, 1]")  # binary classifiers' (functions/predict.py binary_threshold)
 TRIAL_ID = Param(int)
 NUM_PERMUTATIONS = Param(int, 10, "[2, )")
-DRIFT = {"categorical_default_threshold": Param(float, 0.3, "[0, 1)"),
-         "categorical_metric_type": Param(str, "L_INFTY", choices=("L_INFTY", "JENSEN_SHANNON_DIVERGENCE")),
-         "numerical_default_threshold": Param(float, 0.3, "[0, 1)"),
-         "numerical_metric_type": Param(str, "JENSEN_SHANNON_DIVERGENCE", choices=("JENSEN_SHANNON_DIVERGENCE",)),
-         "thresholds": Param(list)}
+DRIFT = {
+    "categorical_default_threshold": Param(float, 0.3, "[0, 1)"),
+    "categorical_metric_type": Param(str, "L_INFTY", choices=("L_INFTY", "JENSEN_SHANNON_DIVERGENCE")),
+    "numerical_default_threshold": Param(float, 0.3, "[0, 1)"),
+    "numerical_metric_type": Param(str, "JENSEN_SHANNON_DIVERGENCE", choices=("JENSEN_SHANNON_DIVERGENCE",)),
+    "thresholds": Param(list),
+}
 F = "sqlml.engine.functions."
 
 ML_FUNCTIONS: dict[str, Signature] = {
     "PREDICT": Signature(F + "predict:predict", params={"threshold": THRESHOLD, "trial_id": TRIAL_ID}),
-    "EVALUATE": Signature(F + "evaluate:evaluate", TRAINED, "optional",
-                          params={"threshold": THRESHOLD, "trial_id": TRIAL_ID}),
+    "EVALUATE": Signature(
+        F + "evaluate:evaluate", TRAINED, "optional", params={"threshold": THRESHOLD, "trial_id": TRIAL_ID}
+    ),
     "TRANSFORM": Signature(F + "ml_transform:ml_transform"),
     "TRIAL_INFO": Signature(F + "training_history:trial_info", input="refused"),
     "TRAINING_INFO": Signature(F + "training_history:training_info", input="refused"),
-    "CENTROIDS": Signature(F + "centroids_and_components:centroids", frozenset({"clustering"}), "refused",
-                           params={"standardize": Param(bool, False)}),
-    "CONFUSION_MATRIX": Signature(F + "confusion_and_roc:confusion_matrix", frozenset({"classification"}),
-                                  "optional", params={"threshold": THRESHOLD, "trial_id": TRIAL_ID}),
-    "ROC_CURVE": Signature(F + "confusion_and_roc:roc_curve", frozenset({"classification"}), "optional",
-                           values=True, params={"trial_id": TRIAL_ID}),
+    "CENTROIDS": Signature(
+        F + "centroids_and_components:centroids",
+        frozenset({"clustering"}),
+        "refused",
+        params={"standardize": Param(bool, False)},
+    ),
+    "CONFUSION_MATRIX": Signature(
+        F + "confusion_and_roc:confusion_matrix",
+        frozenset({"classification"}),
+        "optional",
+        params={"threshold": THRESHOLD, "trial_id": TRIAL_ID},
+    ),
+    "ROC_CURVE": Signature(
+        F + "confusion_and_roc:roc_curve",
+        frozenset({"classification"}),
+        "optional",
+        values=True,
+        params={"trial_id": TRIAL_ID},
+    ),
     "FEATURE_IMPORTANCE": Signature(F + "importance:feature_importance", SUPERVISED, "refused"),
     "VERSIONS": Signature(F + "training_history:versions", input="refused", versioned=False),
     "WEIGHTS": Signature(F + "weights:weights", SUPERVISED, "refused", params={"standardize": Param(bool, False)}),
-    "EXPLAIN_PREDICT": Signature(F + "explain:explain_predict", SUPERVISED, params={
-        "top_k_features": Param(int, 5, "[1, )"), "threshold": THRESHOLD, "num_permutations": NUM_PERMUTATIONS}),
-    "GLOBAL_EXPLAIN": Signature(F + "explain:global_explain", SUPERVISED, "optional", params={
-        "class_level_explain": Param(bool, False), "num_permutations": NUM_PERMUTATIONS}),
-    "PRINCIPAL_COMPONENTS": Signature(F + "centroids_and_components:principal_components",
-                                      frozenset({"dimensionality_reduction"}), "refused"),
-    "PRINCIPAL_COMPONENT_INFO": Signature(F + "centroids_and_components:principal_component_info",
-                                          frozenset({"dimensionality_reduction"}), "refused"),
+    "EXPLAIN_PREDICT": Signature(
+        F + "explain:explain_predict",
+        SUPERVISED,
+        params={"top_k_features": Param(int, 5, "[1, )"), "threshold": THRESHOLD, "num_permutations": NUM_PERMUTATIONS},
+    ),
+    "GLOBAL_EXPLAIN": Signature(
+        F + "explain:global_explain",
+        SUPERVISED,
+        "optional",
+        params={"class_level_explain": Param(bool, False), "num_permutations": NUM_PERMUTATIONS},
+    ),
+    "PRINCIPAL_COMPONENTS": Signature(
+        F + "centroids_and_components:principal_components", frozenset({"dimensionality_reduction"}), "refused"
+    ),
+    "PRINCIPAL_COMPONENT_INFO": Signature(
+        F + "centroids_and_components:principal_component_info", frozenset({"dimensionality_reduction"}), "refused"
+    ),
     "FEATURE_INFO": Signature(F + "feature_info:feature_info", TRAINED, "refused"),
-    "DETECT_ANOMALIES": Signature(F + "anomalies:detect_anomalies", UNSUPERVISED,
-                                  params={"contamination": Param(float, within="[0, 0.5]", required=(
-                                      "the share of the training rows taken to be anomalous, in [0, 0.5]"))}),
-    "FAIRNESS": Signature(F + "fairness:fairness", SUPERVISED, params={
-        "sensitive_feature": Param(str, required="the input column whose values define the groups"),
-        "threshold": THRESHOLD}),
-    "ERROR_SLICES": Signature(F + "error_slices:error_slices", SUPERVISED, params={
-        "max_slices": Param(int, 10, "[1, )"), "min_size": Param(int, within="[1, )"),
-        "max_features": Param(int, 2, "[1, 3]"), "alpha": Param(float, 0.05, "(0, 1)"), "threshold": THRESHOLD}),
-    "MODEL_CARD": Signature(F + "model_card:model_card", TRAINED, "optional", params={
-        "format": Param(str, "markdown", choices=("markdown", "html")),
-        "sensitive_feature": Param(str, needs_input=True)}),
-    "DESCRIBE_DATA": Signature(F + "data_validation:describe_data", None, versioned=False, params={
-        "num_quantiles": Param(int, 2, "[1, 100000]"), "num_array_length_quantiles": Param(int, 10, "[1, 100000]"),
-        "top_k": Param(int, 1, "[1, 10000]")}),
+    "DETECT_ANOMALIES": Signature(
+        F + "anomalies:detect_anomalies",
+        UNSUPERVISED,
+        params={
+            "contamination": Param(
+                float, within="[0, 0.5]", required=("the share of the training rows taken to be anomalous, in [0, 0.5]")
+            )
+        },
+    ),
+    "FAIRNESS": Signature(
+        F + "fairness:fairness",
+        SUPERVISED,
+        params={
+            "sensitive_feature": Param(str, required="the input column whose values define the groups"),
+            "threshold": THRESHOLD,
+        },
+    ),
+    "ERROR_SLICES": Signature(
+        F + "error_slices:error_slices",
+        SUPERVISED,
+        params={
+            "max_slices": Param(int, 10, "[1, )"),
+            "min_size": Param(int, within="[1, )"),
+            "max_features": Param(int, 2, "[1, 3]"),
+            "alpha": Param(float, 0.05, "(0, 1)"),
+            "threshold": THRESHOLD,
+        },
+    ),
+    "MODEL_CARD": Signature(
+        F + "model_card:model_card",
+        TRAINED,
+        "optional",
+        params={
+            "format": Param(str, "markdown", choices=("markdown", "html")),
+            "sensitive_feature": Param(str, needs_input=True),
+        },
+    ),
+    "DESCRIBE_DATA": Signature(
+        F + "data_validation:describe_data",
+        None,
+        versioned=False,
+        params={
+            "num_quantiles": Param(int, 2, "[1, 100000]"),
+            "num_array_length_quantiles": Param(int, 10, "[1, 100000]"),
+            "top_k": Param(int, 1, "[1, 10000]"),
+        },
+    ),
     "VALIDATE_DATA_SKEW": Signature(F + "data_validation:validate_data_skew", TRAINED, params=DRIFT),
-    "VALIDATE_DATA_DRIFT": Signature(F + "data_validation:validate_data_drift", None, second_input="required",
-                                     versioned=False,
-                                     params={**DRIFT, "num_histogram_buckets": Param(int, within="[1, 1000]")}),
+    "VALIDATE_DATA_DRIFT": Signature(
+        F + "data_validation:validate_data_drift",
+        None,
+        second_input="required",
+        versioned=False,
+        params={**DRIFT, "num_histogram_buckets": Param(int, within="[1, 1000]")},
+    ),
 }
 
 
@@ -126,8 +195,11 @@ def run(ctx: MLContext, call: MLFunction):
     params = check(name, signature, call)
     model = None if signature.tasks is None else ctx.model(call, params.get("trial_id"))
     if model is not None and model.task not in signature.tasks:
-        kind = "an imported ONNX model" if model.task == "imported" else \
-            f"a {model.version.estimator_type or model.version.model_type}"
+        kind = (
+            "an imported ONNX model"
+            if model.task == "imported"
+            else f"a {model.version.estimator_type or model.version.model_type}"
+        )
         tasks = _and(TASK_NAMES[task] for task in TASK_NAMES if task in signature.tasks)
         raise NotSupportedError(f"ML.{name} takes {tasks} models; model {model.version.qualified_name} is {kind}")
     return _handler(signature.handler)(ctx, call, model, params)
@@ -137,8 +209,9 @@ def _signature(name: str) -> Signature:
     signature = ML_FUNCTIONS.get(name)
     if signature is None:
         known = [f"ML.{known}" for known in ML_FUNCTIONS]
-        raise ProgrammingError(f"unknown function ML.{name}.{did_you_mean(f'ML.{name}', known)} Available: "
-                               + ", ".join(known))
+        raise ProgrammingError(
+            f"unknown function ML.{name}.{did_you_mean(f'ML.{name}', known)} Available: " + ", ".join(known)
+        )
     return signature
 
 
@@ -149,8 +222,10 @@ def check(name: str, signature: Signature, call: MLFunction) -> dict:
     given = call.params_dict
     for param, value in given.items():
         if param not in signature.params:
-            raise ProgrammingError(f"ML.{name} has no parameter {param!r}.{did_you_mean(param, signature.params)} "
-                                   f"Valid parameters: {', '.join(signature.params) or 'none'}")
+            raise ProgrammingError(
+                f"ML.{name} has no parameter {param!r}.{did_you_mean(param, signature.params)} "
+                f"Valid parameters: {', '.join(signature.params) or 'none'}"
+            )
         given[param] = _checked(name, param, signature.params[param], value, use, call.input_sql is not None)
     for param, spec in signature.params.items():
         if param not in given and spec.required:
@@ -163,8 +238,11 @@ def check(name: str, signature: Signature, call: MLFunction) -> dict:
 def _check_arguments(name: str, signature: Signature, call: MLFunction, use: str) -> None:
     """The call's list of values, version and inputs against `signature` (`use`: how the function is called)."""
     if call.args.get("values") is not None and not signature.values:
-        raise ProgrammingError(f"ML.{name} takes no list of values; only "
-                               + _and(f"ML.{n}" for n, s in ML_FUNCTIONS.items() if s.values) + " does")
+        raise ProgrammingError(
+            f"ML.{name} takes no list of values; only "
+            + _and(f"ML.{n}" for n, s in ML_FUNCTIONS.items() if s.values)
+            + " does"
+        )
     if not signature.versioned and call.model_version is not None:
         raise ProgrammingError(f"ML.{name} takes no model version: {use}")
     if call.input_sql is not None and signature.input == "refused":
@@ -189,8 +267,9 @@ def _checked(name: str, param: str, spec: Param, value, use: str, has_input: boo
     if spec.choices:
         chosen = {choice.lower(): choice for choice in spec.choices}.get(value.lower())
         if chosen is None:
-            raise ProgrammingError(f"ML.{name} parameter {param} must be {_and(map(repr, spec.choices), 'or')}, "
-                                   f"got {value!r}")
+            raise ProgrammingError(
+                f"ML.{name} parameter {param} must be {_and(map(repr, spec.choices), 'or')}, got {value!r}"
+            )
         value = chosen
     if spec.needs_input and not has_input:
         raise ProgrammingError(f"ML.{name} parameter {param} needs input data: {use}")
@@ -220,12 +299,12 @@ def usage(name: str) -> str:
     signature = ML_FUNCTIONS[name]
     arguments = [("MODEL m", True)] if signature.tasks is not None else []
     arguments += [(INPUT, signature.input == "required")] if signature.input != "refused" else []
-    arguments += [("TABLE u | (query)", signature.second_input == "required")] \
-        if signature.second_input != "refused" else []
+    arguments += (
+        [("TABLE u | (query)", signature.second_input == "required")] if signature.second_input != "refused" else []
+    )
     arguments += [("[v, ...]", False)] if signature.values else []
     if signature.params:
-        arguments.append((f"STRUCT({', '.join(signature.params)})",
-                          any(p.required for p in signature.params.values())))
+        arguments.append((f"STRUCT({', '.join(signature.params)})", any(p.required for p in signature.params.values())))
     text = ""
     for i, (argument, required) in enumerate(arguments):
         argument = f", {argument}" if i else argument

@@ -17,8 +17,10 @@ from sqlml.parser import MLFunction
 def trial_info(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> str:
     version = model.version
     if not catalog.has_trials(ctx.cur, version):
-        raise ProgrammingError(f"model {version.qualified_name} version {version.version} was not tuned "
-                               "(OPTIONS num_trials > 1 tunes it; AutoML models list their candidates)")
+        raise ProgrammingError(
+            f"model {version.qualified_name} version {version.version} was not tuned "
+            "(OPTIONS num_trials > 1 tunes it; AutoML models list their candidates)"
+        )
     return catalog.trial_info_sql(version)
 
 

@@ -30,24 +30,33 @@ def _weight_rows(model: Model, coef: np.ndarray, intercept: float, standardize: 
             rows.append({"processed_input": leaf["name"], "weight": float(weight), "category_weights": []})
         elif leaf["kind"] == "categorical":
             categories = leaf["vocabulary"] + ([None] if leaf["has_null"] else [])
-            rows.append({"processed_input": leaf["name"], "weight": None, "category_weights": [
-                {"category": c, "weight": float(w)} for c, w in zip(categories, block)]})
+            rows.append(
+                {
+                    "processed_input": leaf["name"],
+                    "weight": None,
+                    "category_weights": [{"category": c, "weight": float(w)} for c, w in zip(categories, block)],
+                }
+            )
         else:  # vectors and multi-hot lists: one weight per element, as encoded
-            names = encoder.output_names[start:start + len(block)]
+            names = encoder.output_names[start : start + len(block)]
             rows += [{"processed_input": n, "weight": float(w), "category_weights": []} for n, w in zip(names, block)]
     return [{"processed_input": "__INTERCEPT__", "weight": float(intercept), "category_weights": []}] + rows
 
 
 def weights(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.Table:
     if model.family.importance != "weights":
-        raise ProgrammingError(f"ML.WEIGHTS takes a linear_reg or logistic_reg model; model "
-                               f"{model.version.qualified_name} is a {model.version.estimator_type or model.version.model_type}")
+        raise ProgrammingError(
+            f"ML.WEIGHTS takes a linear_reg or logistic_reg model; model "
+            f"{model.version.qualified_name} is a {model.version.estimator_type or model.version.model_type}"
+        )
     standardize, estimator = params["standardize"], model.estimator
     entry = pa.list_(pa.struct([("category", pa.string()), ("weight", pa.float64())]))
     schema = pa.schema([("processed_input", pa.string()), ("weight", pa.float64()), ("category_weights", entry)])
     if len(estimator.coef) == 1:  # a regression or a binary classifier: the positive class's score
         return pa.Table.from_pylist(_weight_rows(model, estimator.coef[0], estimator.intercept[0], standardize), schema)
-    rows = [{"class_label": str(label), **row} for label, coef, intercept in
-            zip(model.classes.to_pylist(), estimator.coef, estimator.intercept)
-            for row in _weight_rows(model, coef, intercept, standardize)]
+    rows = [
+        {"class_label": str(label), **row}
+        for label, coef, intercept in zip(model.classes.to_pylist(), estimator.coef, estimator.intercept)
+        for row in _weight_rows(model, coef, intercept, standardize)
+    ]
     return pa.Table.from_pylist(rows, pa.schema([("class_label", pa.string()), *schema]))

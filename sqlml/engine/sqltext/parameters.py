@@ -9,8 +9,9 @@ it binds the query. `check_places` refuses a parameter where a statement cannot 
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from sqlml.errors import ProgrammingError
 
@@ -51,8 +52,7 @@ def bind(sql: str, params: Sequence[Any] | Mapping[str, Any]) -> tuple[str, Para
         if token.token_type == TokenType.PLACEHOLDER and token.text == "?":
             key, start, end = next_position, token.start, token.end
             next_position += 1
-        elif token.token_type == TokenType.PARAMETER and i + 1 < len(tokens) \
-                and tokens[i + 1].start == token.end + 1:
+        elif token.token_type == TokenType.PARAMETER and i + 1 < len(tokens) and tokens[i + 1].start == token.end + 1:
             name = tokens[i + 1].text
             key, start, end = (int(name) - 1 if name.isdigit() else name), token.start, tokens[i + 1].end
         else:
@@ -60,8 +60,9 @@ def bind(sql: str, params: Sequence[Any] | Mapping[str, Any]) -> tuple[str, Para
         try:
             value = params[key]
         except (KeyError, IndexError, TypeError):
-            raise ProgrammingError(f"no value for parameter {sql[start:end + 1]} "
-                                   f"({len(params)} parameter(s) given)") from None
+            raise ProgrammingError(
+                f"no value for parameter {sql[start : end + 1]} ({len(params)} parameter(s) given)"
+            ) from None
         variable = _VARIABLE + (str(key + 1) if isinstance(key, int) else _named(key))
         bound.values[variable] = value
         reference = f"getvariable('{variable}')"
@@ -85,22 +86,29 @@ def check_places(statement: exp.Expr) -> None:
     VERSION, STRUCT or list of values; its input query and the query around it take parameters."""
     from sqlglot import exp
 
-    from sqlml.parser import (AlterModel, CreateModel, DescribeModel, DropModel, ExportModel, MLFunction,
-                              ShowModels)
+    from sqlml.parser import AlterModel, CreateModel, DescribeModel, DropModel, ExportModel, MLFunction, ShowModels
 
     placeholders = list(statement.find_all(exp.Placeholder))
     if not placeholders:
         return
     if isinstance(statement, (CreateModel, AlterModel, DropModel, ExportModel, DescribeModel, ShowModels)):
         kind = " ".join(type(statement).__name__.replace("Model", " MODEL").upper().split())
-        hint = ("; its query is stored with the model version (lineage, explanations, EXPORT verification) and "
+        hint = (
+            (
+                "; its query is stored with the model version (lineage, explanations, EXPORT verification) and "
                 "must not depend on values given at run time: write them into the query, or bind them into "
-                "CREATE TABLE ... AS and train on that table") if isinstance(statement, CreateModel) else ""
+                "CREATE TABLE ... AS and train on that table"
+            )
+            if isinstance(statement, CreateModel)
+            else ""
+        )
         raise ProgrammingError(f"{kind} takes no parameters{hint}")
     for node in placeholders:
         while node.parent is not None and not isinstance(node.parent, MLFunction):
             node = node.parent
         if node.parent is not None and node.arg_key not in _INPUTS:
-            raise ProgrammingError(f"ML.{node.parent.function}: a parameter cannot stand in its "
-                                   f"{_PARTS.get(node.arg_key, node.arg_key)}; parameters can be used in its "
-                                   "input query and in the query around the call")
+            raise ProgrammingError(
+                f"ML.{node.parent.function}: a parameter cannot stand in its "
+                f"{_PARTS.get(node.arg_key, node.arg_key)}; parameters can be used in its "
+                "input query and in the query around the call"
+            )

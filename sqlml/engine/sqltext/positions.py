@@ -9,9 +9,9 @@ text derives from the statement, and `located` rewrites DuckDB's LINE block to p
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator
 
 import duckdb
 
@@ -43,7 +43,7 @@ class Origin:
         position = self.start + position - shift
         return self.within.offset(position) if self.within else position
 
-    def derive(self, start: int, splices: list[tuple[int, int, int]] = ()) -> "Origin":
+    def derive(self, start: int, splices: list[tuple[int, int, int]] = ()) -> Origin:
         """The origin of a text derived from this one's: its slice at `start`, with `splices`."""
         return Origin(self.statement, start, tuple(splices), self)
 
@@ -55,19 +55,19 @@ def _caret_offset(text: str, line: int, shown: str, column: int) -> int | None:
         return None
     content = lines[line - 1]
     if shown.startswith(_ELLIPSIS):
-        shown, column = shown[len(_ELLIPSIS):], column - len(_ELLIPSIS)
-    shown = shown[:-len(_ELLIPSIS)] if shown.endswith(_ELLIPSIS) else shown
+        shown, column = shown[len(_ELLIPSIS) :], column - len(_ELLIPSIS)
+    shown = shown[: -len(_ELLIPSIS)] if shown.endswith(_ELLIPSIS) else shown
     found = content.find(shown)
     if found < 0 or column < 0:
         return None
-    return sum(len(before) + 1 for before in lines[:line - 1]) + found + column
+    return sum(len(before) + 1 for before in lines[: line - 1]) + found + column
 
 
 def _block(statement: str, offset: int, width: int) -> str:
     """A LINE block for `statement` with `width` carets at `offset`."""
     line_start = statement.rfind("\n", 0, offset) + 1
     line_end = statement.find("\n", offset)
-    content = statement[line_start:line_end if line_end >= 0 else len(statement)]
+    content = statement[line_start : line_end if line_end >= 0 else len(statement)]
     prefix = f"LINE {statement.count(chr(10), 0, offset) + 1}: "
     column = offset - line_start
     carets = "^" * max(1, min(width, len(content) - column))
@@ -83,7 +83,7 @@ def relocate(message: str, text: str, origin: Origin, line_shift: int = 0) -> st
     position = _caret_offset(text, line, shown, len(spaces) - len(f"LINE {match.group(1)}: "))
     if position is None:
         return None
-    return message[:match.start()] + _block(origin.statement, origin.offset(position), len(carets))
+    return message[: match.start()] + _block(origin.statement, origin.offset(position), len(carets))
 
 
 def _bound_again(cur: duckdb.DuckDBPyConnection, text: str, origin: Origin, message: str) -> str | None:

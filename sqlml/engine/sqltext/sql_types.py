@@ -8,16 +8,33 @@ import re
 import pyarrow as pa
 
 _SIMPLE = {
-    pa.int8(): "TINYINT", pa.int16(): "SMALLINT", pa.int32(): "INTEGER", pa.int64(): "BIGINT",
-    pa.uint8(): "UTINYINT", pa.uint16(): "USMALLINT", pa.uint32(): "UINTEGER", pa.uint64(): "UBIGINT",
-    pa.float16(): "FLOAT", pa.float32(): "FLOAT", pa.float64(): "DOUBLE", pa.bool_(): "BOOLEAN",
-    pa.string(): "VARCHAR", pa.large_string(): "VARCHAR", pa.string_view(): "VARCHAR", pa.binary(): "BLOB",
-    pa.large_binary(): "BLOB", pa.date32(): "DATE", pa.date64(): "DATE", pa.null(): "NULL",
+    pa.int8(): "TINYINT",
+    pa.int16(): "SMALLINT",
+    pa.int32(): "INTEGER",
+    pa.int64(): "BIGINT",
+    pa.uint8(): "UTINYINT",
+    pa.uint16(): "USMALLINT",
+    pa.uint32(): "UINTEGER",
+    pa.uint64(): "UBIGINT",
+    pa.float16(): "FLOAT",
+    pa.float32(): "FLOAT",
+    pa.float64(): "DOUBLE",
+    pa.bool_(): "BOOLEAN",
+    pa.string(): "VARCHAR",
+    pa.large_string(): "VARCHAR",
+    pa.string_view(): "VARCHAR",
+    pa.binary(): "BLOB",
+    pa.large_binary(): "BLOB",
+    pa.date32(): "DATE",
+    pa.date64(): "DATE",
+    pa.null(): "NULL",
     pa.month_day_nano_interval(): "INTERVAL",
 }
 _DECIMAL_ALIAS = re.compile(r"decimal(?:32|64|128|256)?\((\d+), ?(\d+)\)")
-_ARROW_TYPE_IN_TEXT = re.compile(r"\b(?:of type|from|to|as) (u?int\d+|double|float|halffloat|bool|string|large_string|"
-                                 r"binary|date32\[day\]|timestamp\[\w+(?:, tz=[^\]]+)?\]|time64\[\w+\])")
+_ARROW_TYPE_IN_TEXT = re.compile(
+    r"\b(?:of type|from|to|as) (u?int\d+|double|float|halffloat|bool|string|large_string|"
+    r"binary|date32\[day\]|timestamp\[\w+(?:, tz=[^\]]+)?\]|time64\[\w+\])"
+)
 
 
 def sql_type(arrow: pa.DataType | str) -> str:

@@ -33,8 +33,17 @@ from sqlml.errors import DataError
 if TYPE_CHECKING:
     from sqlml.engine.store.catalog import ModelVersion
 
-SCORED_FIELDS = ("model_type", "estimator_type", "options", "label", "label_type", "classes", "features",
-                 "transform", "artifact_format")
+SCORED_FIELDS = (
+    "model_type",
+    "estimator_type",
+    "options",
+    "label",
+    "label_type",
+    "classes",
+    "features",
+    "transform",
+    "artifact_format",
+)
 # deeper than any tree sqlml ever trained (max_tree_depth once allowed 1000; BigQuery ML's 20 applies since):
 # a bound for the structural walk, not the option's rule, so older versions still load
 MAX_TREE_DEPTH = 1000
@@ -43,8 +52,12 @@ _LEAF_KINDS = ("numeric", "categorical", "multi_hot", "sparse", "vector")
 
 def checksum(version: ModelVersion) -> str:
     """The SHA-256 (hex) of what `version` scores with (see the module docstring)."""
-    scored = json.dumps({field: getattr(version, field) for field in SCORED_FIELDS}, sort_keys=True,
-                        separators=(",", ":"), ensure_ascii=True)
+    scored = json.dumps(
+        {field: getattr(version, field) for field in SCORED_FIELDS},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=True,
+    )
     digest = hashlib.sha256(scored.encode("ascii") + b"\0")
     digest.update(version.artifact)
     return digest.hexdigest()
@@ -53,8 +66,10 @@ def checksum(version: ModelVersion) -> str:
 def verify(version: ModelVersion) -> None:
     """DataError unless `version` matches its stored checksum (a version without one passes)."""
     if version.artifact_sha256 is not None and version.artifact_sha256 != checksum(version):
-        raise DataError(f"model {version.qualified_name} version {version.version}: stored artifact fails its "
-                        "SHA-256 check; the catalog row was altered or damaged")
+        raise DataError(
+            f"model {version.qualified_name} version {version.version}: stored artifact fails its "
+            "SHA-256 check; the catalog row was altered or damaged"
+        )
 
 
 def check_schema(version: ModelVersion, classifier: bool, scale_option: str | None) -> None:
@@ -83,8 +98,12 @@ def _check_classes(classes, label_type, classifier: bool) -> None:
         if classes is not None:
             raise ValueError("a model that is not a classifier has classes")
         return
-    if not isinstance(classes, list) or len(classes) < 2 or not all(
-            isinstance(c, (str, int, float)) for c in classes) or len(set(classes)) != len(classes):
+    if (
+        not isinstance(classes, list)
+        or len(classes) < 2
+        or not all(isinstance(c, (str, int, float)) for c in classes)
+        or len(set(classes)) != len(classes)
+    ):
         raise ValueError("classes is not a list of 2 or more distinct labels")
     if not isinstance(label_type, str):
         raise ValueError("a classifier has no label_type")
@@ -117,8 +136,11 @@ def _check_leaf(leaf) -> None:
             raise ValueError(f"{name} needs a positive integer width")
     else:
         vocabulary = leaf.get("vocabulary")
-        if not isinstance(vocabulary, list) or not all(isinstance(v, str) for v in vocabulary) or \
-                any(a >= b for a, b in zip(vocabulary, vocabulary[1:])):
+        if (
+            not isinstance(vocabulary, list)
+            or not all(isinstance(v, str) for v in vocabulary)
+            or any(a >= b for a, b in zip(vocabulary, vocabulary[1:]))
+        ):
             raise ValueError(f"{name}'s vocabulary is not a sorted list of distinct strings")
         if kind == "categorical" and not isinstance(leaf.get("has_null"), bool):
             raise ValueError(f"{name} needs has_null TRUE or FALSE")
@@ -176,8 +198,10 @@ def check_trees(left: np.ndarray, right: np.ndarray, sizes: np.ndarray) -> None:
     fail(owner[children == owner], "a node is its own child")
     is_root = np.zeros(n, dtype=bool)
     is_root[starts] = True
-    fail(np.flatnonzero(np.bincount(children, minlength=n) != ~is_root), "a node is the child of several "
-         "nodes, or the root a child (a cycle or a shared subtree)")
+    fail(
+        np.flatnonzero(np.bincount(children, minlength=n) != ~is_root),
+        "a node is the child of several nodes, or the root a child (a cycle or a shared subtree)",
+    )
     reached, frontier = is_root.copy(), starts  # one parent each: a node is reached at most once
     for _ in range(MAX_TREE_DEPTH):
         inner = frontier[~leaf[frontier]]

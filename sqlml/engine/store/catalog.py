@@ -15,9 +15,10 @@ from __future__ import annotations
 import json
 import secrets
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import Any, Iterator
+from typing import Any
 
 import duckdb
 
@@ -35,7 +36,8 @@ CREATE TABLE IF NOT EXISTS sqlml.model_trials (
 """
 _WRITES_DDL = "CREATE TABLE IF NOT EXISTS sqlml.catalog_writes (write_id BIGINT NOT NULL);"  # see `generation`
 
-_DDL = """
+_DDL = (
+    """
 CREATE SCHEMA IF NOT EXISTS sqlml;
 CREATE TABLE IF NOT EXISTS sqlml.models (
     schema_name VARCHAR NOT NULL, model_name VARCHAR NOT NULL, active_version INTEGER NOT NULL,
@@ -49,12 +51,16 @@ CREATE TABLE IF NOT EXISTS sqlml.model_versions (
     metrics JSON NOT NULL, eval_predictions BLOB NOT NULL, artifact_format VARCHAR NOT NULL,
     artifact BLOB NOT NULL, created_at TIMESTAMPTZ NOT NULL, transform JSON, training_info JSON,
     estimator_type VARCHAR, artifact_sha256 VARCHAR, PRIMARY KEY (schema_name, model_name, version));
-""" + _TRIALS_DDL + _WRITES_DDL
+"""
+    + _TRIALS_DDL
+    + _WRITES_DDL
+)
 
 _JSON_FIELDS = ("options", "classes", "features", "metrics", "transform", "training_info")
 # what a catalog written by an older sqlml lacks (ensure adds it); versions stored before checksums keep
 # artifact_sha256 NULL and load with the structural checks alone
-_UPGRADE = """
+_UPGRADE = (
+    """
 ALTER TABLE sqlml.model_versions ADD COLUMN IF NOT EXISTS transform JSON;
 ALTER TABLE sqlml.model_versions ADD COLUMN IF NOT EXISTS training_info JSON;
 ALTER TABLE sqlml.model_versions ADD COLUMN IF NOT EXISTS estimator_type VARCHAR;
@@ -63,9 +69,13 @@ ALTER TABLE sqlml.model_versions ALTER label DROP NOT NULL;
 ALTER TABLE sqlml.model_versions ALTER label_type DROP NOT NULL;
 ALTER TABLE sqlml.models ADD COLUMN IF NOT EXISTS description VARCHAR;
 ALTER TABLE sqlml.models ADD COLUMN IF NOT EXISTS labels JSON;
-""" + _TRIALS_DDL + """
+"""
+    + _TRIALS_DDL
+    + """
 ALTER TABLE sqlml.model_trials ADD COLUMN IF NOT EXISTS artifact_sha256 VARCHAR;
-""" + _WRITES_DDL
+"""
+    + _WRITES_DDL
+)
 
 
 @dataclass
@@ -108,8 +118,15 @@ def query(cur: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) 
 
 def has_table(cur: duckdb.DuckDBPyConnection, table: str) -> bool:
     """Whether the catalog of the current database has `table`."""
-    return query(cur, "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'sqlml' AND table_name = ? "
-                      "AND database_name = current_database()", [table])[0][0] == 1
+    return (
+        query(
+            cur,
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'sqlml' AND table_name = ? "
+            "AND database_name = current_database()",
+            [table],
+        )[0][0]
+        == 1
+    )
 
 
 def exists(cur: duckdb.DuckDBPyConnection) -> bool:
@@ -182,8 +199,10 @@ def transaction(cur: duckdb.DuckDBPyConnection) -> Iterator[None]:
     except (duckdb.TransactionException, duckdb.ConstraintException) as exc:
         if not any(marker in str(exc) for marker in _CONFLICTS):
             raise
-        raise TransactionConflict("a concurrent transaction changed the model catalog first; this statement "
-                                  f"changed nothing and can be retried ({str(exc).splitlines()[0]})") from None
+        raise TransactionConflict(
+            "a concurrent transaction changed the model catalog first; this statement "
+            f"changed nothing and can be retried ({str(exc).splitlines()[0]})"
+        ) from None
 
 
 def resolve_name(cur: duckdb.DuckDBPyConnection, name: tuple[str | None, str], new: bool = False) -> tuple[str, str]:
@@ -192,10 +211,20 @@ def resolve_name(cur: duckdb.DuckDBPyConnection, name: tuple[str | None, str], n
     schema, model = name
     if not model:
         raise ProgrammingError("a model name cannot be empty")
-    if new and schema and not query(cur, "SELECT count(*) FROM duckdb_schemas() WHERE database_name = "
-                                         "current_database() AND lower(schema_name) = lower(?)", [schema])[0][0]:
-        raise ProgrammingError(f"schema {schema} does not exist (model {schema}.{model}); create it with CREATE "
-                               f"SCHEMA {schema}, or name a model of an existing schema")
+    if (
+        new
+        and schema
+        and not query(
+            cur,
+            "SELECT count(*) FROM duckdb_schemas() WHERE database_name = "
+            "current_database() AND lower(schema_name) = lower(?)",
+            [schema],
+        )[0][0]
+    ):
+        raise ProgrammingError(
+            f"schema {schema} does not exist (model {schema}.{model}); create it with CREATE "
+            f"SCHEMA {schema}, or name a model of an existing schema"
+        )
     return (schema or query(cur, "SELECT current_schema()")[0][0]), model
 
 
@@ -210,8 +239,9 @@ def active_version(cur: duckdb.DuckDBPyConnection, schema: str, model: str) -> i
     return rows[0][0] if rows else None
 
 
-def locate(cur: duckdb.DuckDBPyConnection, name: tuple[str | None, str], version: int | None = None,
-           checksum: bool = True) -> tuple[str, str, int, tuple]:
+def locate(
+    cur: duckdb.DuckDBPyConnection, name: tuple[str | None, str], version: int | None = None, checksum: bool = True
+) -> tuple[str, str, int, tuple]:
     """(schema, model, version, identity) of a model's version (the active one by default), in one query;
     `identity` (the model's creation time in microseconds and, with `checksum`, the version's checksum, which
     a catalog older than checksums lacks) tells a re-created model's versions from the dropped one's, even
@@ -219,11 +249,14 @@ def locate(cur: duckdb.DuckDBPyConnection, name: tuple[str | None, str], version
     to exist."""
     schema, model = name
     version_checksum = "v.artifact_sha256" if checksum else "NULL"
-    rows = query(cur, f"SELECT m.schema_name, m.model_name, m.active_version, epoch_us(m.created_at), {version_checksum} "
-                      "FROM sqlml.models m LEFT JOIN sqlml.model_versions v ON v.schema_name = m.schema_name AND "
-                      "v.model_name = m.model_name AND v.version = coalesce(?, m.active_version) "
-                      "WHERE lower(m.schema_name) = lower(coalesce(?, current_schema())) AND lower(m.model_name) = lower(?)",
-                 [version, schema, model])
+    rows = query(
+        cur,
+        f"SELECT m.schema_name, m.model_name, m.active_version, epoch_us(m.created_at), {version_checksum} "
+        "FROM sqlml.models m LEFT JOIN sqlml.model_versions v ON v.schema_name = m.schema_name AND "
+        "v.model_name = m.model_name AND v.version = coalesce(?, m.active_version) "
+        "WHERE lower(m.schema_name) = lower(coalesce(?, current_schema())) AND lower(m.model_name) = lower(?)",
+        [version, schema, model],
+    )
     if not rows:
         shown = f"{schema}.{model}" if schema else query(cur, "SELECT current_schema()")[0][0] + f".{model}"
         raise ProgrammingError(f"model {shown} does not exist")
@@ -266,8 +299,11 @@ class TrialRecord:
 def load_trial(cur: duckdb.DuckDBPyConnection, version: ModelVersion, trial_id: int) -> ModelVersion:
     """`version` as its tuning trial `trial_id` left it: that trial's artifact, metrics and evaluation
     predictions; ProgrammingError for a trial that does not exist or failed."""
-    trial = _row(cur, f"SELECT * FROM sqlml.model_trials WHERE {_KEY} AND version = ? AND trial_id = ?",
-                 [version.schema_name, version.model_name, version.version, trial_id])
+    trial = _row(
+        cur,
+        f"SELECT * FROM sqlml.model_trials WHERE {_KEY} AND version = ? AND trial_id = ?",
+        [version.schema_name, version.model_name, version.version, trial_id],
+    )
     name = f"model {version.qualified_name} version {version.version}"
     if trial is None:
         raise ProgrammingError(f"{name} has no trial {trial_id} (see ML.TRIAL_INFO)")
@@ -277,31 +313,54 @@ def load_trial(cur: duckdb.DuckDBPyConnection, version: ModelVersion, trial_id: 
     if status != "SUCCEEDED":
         raise ProgrammingError(f"trial {trial_id} of {name} failed; it has no model (see ML.TRIAL_INFO)")
     if artifact is None:
-        raise ProgrammingError(f"trial {trial_id} of {name} has no model of its own: AutoML trains only its "
-                               "optimal candidate on all the training rows")
-    return replace(version, artifact=artifact, metrics=json.loads(metrics), eval_predictions=trial["eval_predictions"],
-                   artifact_sha256=trial.get("artifact_sha256"))
+        raise ProgrammingError(
+            f"trial {trial_id} of {name} has no model of its own: AutoML trains only its "
+            "optimal candidate on all the training rows"
+        )
+    return replace(
+        version,
+        artifact=artifact,
+        metrics=json.loads(metrics),
+        eval_predictions=trial["eval_predictions"],
+        artifact_sha256=trial.get("artifact_sha256"),
+    )
 
 
 def training_info_sql(version: ModelVersion) -> str:
     """ML.TRAINING_INFO: one row per iteration of every training run of a version."""
-    return ("SELECT unnest(CAST(training_info AS STRUCT(training_run BIGINT, iteration BIGINT, loss DOUBLE, "
-            "eval_loss DOUBLE, learning_rate DOUBLE, duration_ms BIGINT)[]), recursive := true) "
-            "FROM sqlml.model_versions WHERE schema_name = " + literal(version.schema_name) + " AND model_name = "
-            + literal(version.model_name) + f" AND version = {int(version.version)}")
+    return (
+        "SELECT unnest(CAST(training_info AS STRUCT(training_run BIGINT, iteration BIGINT, loss DOUBLE, "
+        "eval_loss DOUBLE, learning_rate DOUBLE, duration_ms BIGINT)[]), recursive := true) "
+        "FROM sqlml.model_versions WHERE schema_name = "
+        + literal(version.schema_name)
+        + " AND model_name = "
+        + literal(version.model_name)
+        + f" AND version = {int(version.version)}"
+    )
 
 
 def has_trials(cur: duckdb.DuckDBPyConnection, version: ModelVersion) -> bool:
-    return query(cur, f"SELECT count(*) FROM sqlml.model_trials WHERE {_KEY} AND version = ?",
-                 [version.schema_name, version.model_name, version.version])[0][0] > 0
+    return (
+        query(
+            cur,
+            f"SELECT count(*) FROM sqlml.model_trials WHERE {_KEY} AND version = ?",
+            [version.schema_name, version.model_name, version.version],
+        )[0][0]
+        > 0
+    )
 
 
 def trial_info_sql(version: ModelVersion) -> str:
     """ML.TRIAL_INFO: the trials of a tuned version, one row each."""
-    return ("SELECT trial_id, hyperparameters, metrics AS hparam_tuning_evaluation_metrics, objective, status, "
-            "error_message, is_optimal FROM sqlml.model_trials WHERE schema_name = " + literal(version.schema_name)
-            + " AND model_name = " + literal(version.model_name) + f" AND version = {int(version.version)} "
-            "ORDER BY trial_id")
+    return (
+        "SELECT trial_id, hyperparameters, metrics AS hparam_tuning_evaluation_metrics, objective, status, "
+        "error_message, is_optimal FROM sqlml.model_trials WHERE schema_name = "
+        + literal(version.schema_name)
+        + " AND model_name = "
+        + literal(version.model_name)
+        + f" AND version = {int(version.version)} "
+        "ORDER BY trial_id"
+    )
 
 
 def insert_version(cur: duckdb.DuckDBPyConnection, record: ModelVersion, trials: list[TrialRecord] = ()) -> int:
@@ -309,44 +368,78 @@ def insert_version(cur: duckdb.DuckDBPyConnection, record: ModelVersion, trials:
     version number. Call inside `transaction`."""
     from sqlml.engine.store import artifacts  # numpy: not needed to read the catalog
 
-    spelled = query(cur, f"SELECT schema_name, model_name FROM sqlml.models WHERE {_KEY}",
-                    [record.schema_name, record.model_name])
+    spelled = query(
+        cur, f"SELECT schema_name, model_name FROM sqlml.models WHERE {_KEY}", [record.schema_name, record.model_name]
+    )
     if spelled:  # a replace keeps the model's first spelling, whatever case this statement used
         record.schema_name, record.model_name = spelled[0]
     schema, model = record.schema_name, record.model_name
-    ((latest,),) = query(cur, f"SELECT coalesce(max(version), 0) FROM sqlml.model_versions WHERE {_KEY}",
-                         [schema, model])
+    ((latest,),) = query(
+        cur, f"SELECT coalesce(max(version), 0) FROM sqlml.model_versions WHERE {_KEY}", [schema, model]
+    )
     record.version = latest + 1
     record.artifact_sha256 = artifacts.checksum(record)
-    values = {k: (json.dumps(v) if k in _JSON_FIELDS and v is not None else v)
-              for k, v in record.__dict__.items() if k != "created_at"}
+    values = {
+        k: (json.dumps(v) if k in _JSON_FIELDS and v is not None else v)
+        for k, v in record.__dict__.items()
+        if k != "created_at"
+    }
     columns = ", ".join(values)
-    query(cur, f"INSERT INTO sqlml.model_versions ({columns}, created_at) "
-               f"VALUES ({', '.join('?' * len(values))}, now())", list(values.values()))
+    query(
+        cur,
+        f"INSERT INTO sqlml.model_versions ({columns}, created_at) VALUES ({', '.join('?' * len(values))}, now())",
+        list(values.values()),
+    )
     for trial in trials:  # a trial's checksum: the version's, with the trial's own artifact
-        query(cur, "INSERT INTO sqlml.model_trials (schema_name, model_name, version, trial_id, hyperparameters, "
-                   "metrics, objective, status, error_message, is_optimal, artifact, eval_predictions, "
-                   "artifact_sha256) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-              [schema, model, record.version, trial.trial_id, json.dumps(trial.hyperparameters),
-               None if trial.metrics is None else json.dumps(trial.metrics), trial.objective, trial.status,
-               trial.error_message, trial.is_optimal, trial.artifact, trial.eval_predictions,
-               None if trial.artifact is None else artifacts.checksum(replace(record, artifact=trial.artifact))])
-    updated = query(cur, f"UPDATE sqlml.models SET active_version = ?, updated_at = now() WHERE {_KEY} "
-                         "RETURNING 1", [record.version, schema, model])
+        query(
+            cur,
+            "INSERT INTO sqlml.model_trials (schema_name, model_name, version, trial_id, hyperparameters, "
+            "metrics, objective, status, error_message, is_optimal, artifact, eval_predictions, "
+            "artifact_sha256) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                schema,
+                model,
+                record.version,
+                trial.trial_id,
+                json.dumps(trial.hyperparameters),
+                None if trial.metrics is None else json.dumps(trial.metrics),
+                trial.objective,
+                trial.status,
+                trial.error_message,
+                trial.is_optimal,
+                trial.artifact,
+                trial.eval_predictions,
+                None if trial.artifact is None else artifacts.checksum(replace(record, artifact=trial.artifact)),
+            ],
+        )
+    updated = query(
+        cur,
+        f"UPDATE sqlml.models SET active_version = ?, updated_at = now() WHERE {_KEY} RETURNING 1",
+        [record.version, schema, model],
+    )
     if not updated:
-        query(cur, "INSERT INTO sqlml.models (schema_name, model_name, active_version, created_at, updated_at) "
-                   "VALUES (?, ?, ?, now(), now())", [schema, model, record.version])
+        query(
+            cur,
+            "INSERT INTO sqlml.models (schema_name, model_name, active_version, created_at, updated_at) "
+            "VALUES (?, ?, ?, now(), now())",
+            [schema, model, record.version],
+        )
     return record.version
 
 
 def set_active_version(cur: duckdb.DuckDBPyConnection, schema: str, model: str, version: int) -> None:
     """Make `version` the one ML functions use (a rollback or a roll forward). Call inside `transaction`."""
-    versions = [v for (v,) in query(cur, f"SELECT version FROM sqlml.model_versions WHERE {_KEY} ORDER BY version",
-                                    [schema, model])]
+    versions = [
+        v
+        for (v,) in query(
+            cur, f"SELECT version FROM sqlml.model_versions WHERE {_KEY} ORDER BY version", [schema, model]
+        )
+    ]
     if version not in versions:
-        raise ProgrammingError(f"model {schema}.{model} has no version {version}; its versions: "
-                               + ", ".join(map(str, versions)))
+        raise ProgrammingError(
+            f"model {schema}.{model} has no version {version}; its versions: " + ", ".join(map(str, versions))
+        )
     query(cur, f"UPDATE sqlml.models SET active_version = ?, updated_at = now() WHERE {_KEY}", [version, schema, model])
 
 
@@ -355,8 +448,11 @@ def set_description(cur: duckdb.DuckDBPyConnection, schema: str, model: str, opt
     for column in ("description", "labels"):
         if column in options:
             value = options[column]
-            query(cur, f"UPDATE sqlml.models SET {column} = ?, updated_at = now() WHERE {_KEY}",
-                  [json.dumps(value) if column == "labels" and value is not None else value, schema, model])
+            query(
+                cur,
+                f"UPDATE sqlml.models SET {column} = ?, updated_at = now() WHERE {_KEY}",
+                [json.dumps(value) if column == "labels" and value is not None else value, schema, model],
+            )
 
 
 def description(cur: duckdb.DuckDBPyConnection, schema: str, model: str) -> tuple[str | None, dict]:

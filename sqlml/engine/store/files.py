@@ -36,8 +36,9 @@ def read_regular(path: str | Path, what: str, limit: int, offset: int = 0, lengt
             raise ProgrammingError(f"{what} is not a regular file")
         size = info.st_size - offset if length is None else length
         if offset < 0 or size < 0 or offset + size > info.st_size:
-            raise ProgrammingError(f"{what}: bytes {offset} to {offset + size} are not in the file "
-                                   f"({info.st_size} bytes)")
+            raise ProgrammingError(
+                f"{what}: bytes {offset} to {offset + size} are not in the file ({info.st_size} bytes)"
+            )
         if size > limit:
             raise NotSupportedError(f"{what} is too large ({size:,} bytes): sqlml reads at most {limit:,} bytes")
         with os.fdopen(fd, "rb", closefd=False) as file:
@@ -48,4 +49,3 @@ def read_regular(path: str | Path, what: str, limit: int, offset: int = 0, lengt
     if len(data) != size:  # the file shrank meanwhile
         raise ProgrammingError(f"{what} changed while it was read")
     return data
-

@@ -30,8 +30,10 @@ class Model:
         try:
             self._load(version)
         except Exception as exc:  # a damaged or tampered version must not half-load
-            raise DataError(f"the stored artifact of model {version.qualified_name} version "
-                            f"{version.version} cannot be loaded safely: {exc}") from None
+            raise DataError(
+                f"the stored artifact of model {version.qualified_name} version "
+                f"{version.version} cannot be loaded safely: {exc}"
+            ) from None
 
     def _load(self, version: ModelVersion) -> None:
         """The family, estimator, encoder, TRANSFORM and classes of a version, each checked against the
@@ -50,8 +52,12 @@ class Model:
         self.estimator = self.family.load(version.artifact, len(version.classes or ()))
         if not self.family.imported:  # an imported ONNX model reads its own inputs
             artifacts.check_width(version.features, self.family.linear_encoding, self.estimator.n_features)
-        self.encoder = FeatureEncoder(version.features, self.family.linear_encoding,
-                                      self.family.scales(version.options), self.family.feature_limit)
+        self.encoder = FeatureEncoder(
+            version.features,
+            self.family.linear_encoding,
+            self.family.scales(version.options),
+            self.family.feature_limit,
+        )
         self.transform = Transform.load(version.transform)
 
     @functools.cached_property
@@ -61,7 +67,9 @@ class Model:
         import pyarrow as pa
 
         version = self.version
-        return None if version.classes is None else pa.array(version.classes, type=pa.type_for_alias(version.label_type))
+        return (
+            None if version.classes is None else pa.array(version.classes, type=pa.type_for_alias(version.label_type))
+        )
 
     @property
     def task(self) -> str:

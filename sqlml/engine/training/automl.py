@@ -26,13 +26,20 @@ from sqlml.engine.store.catalog import TrialRecord
 from sqlml.errors import DataError, Error, ProgrammingError
 
 # optimization_objective -> (ML.EVALUATE metric, maximize?)
-OBJECTIVES = {"MAXIMIZE_AU_ROC": ("roc_auc", True), "MINIMIZE_LOG_LOSS": ("log_loss", False),
-              "MAXIMIZE_ACCURACY": ("accuracy", True), "MAXIMIZE_F1_SCORE": ("f1_score", True),
-              "MINIMIZE_RMSE": ("root_mean_squared_error", False), "MINIMIZE_MAE": ("mean_absolute_error", False),
-              "MAXIMIZE_R2_SCORE": ("r2_score", True)}
+OBJECTIVES = {
+    "MAXIMIZE_AU_ROC": ("roc_auc", True),
+    "MINIMIZE_LOG_LOSS": ("log_loss", False),
+    "MAXIMIZE_ACCURACY": ("accuracy", True),
+    "MAXIMIZE_F1_SCORE": ("f1_score", True),
+    "MINIMIZE_RMSE": ("root_mean_squared_error", False),
+    "MINIMIZE_MAE": ("mean_absolute_error", False),
+    "MAXIMIZE_R2_SCORE": ("r2_score", True),
+}
 DEFAULT_OBJECTIVES = {"classification": "MAXIMIZE_AU_ROC", "regression": "MINIMIZE_RMSE"}
-TASK_METRICS = {"classification": metrics.CLASSIFICATION_METRICS,
-                "regression": (*metrics.REGRESSION_METRICS, "root_mean_squared_error")}
+TASK_METRICS = {
+    "classification": metrics.CLASSIFICATION_METRICS,
+    "regression": (*metrics.REGRESSION_METRICS, "root_mean_squared_error"),
+}
 FOLDS = 3
 SEARCH_SHARE = 0.8  # of the budget; the rest is for training the winner
 
@@ -47,26 +54,42 @@ def _options(family: Family, kept: dict, hyperparameters: dict) -> dict:
     return {**family.defaults(), "model_type": family.model_type, **kept, **hyperparameters}
 
 
-def _cross_validate(family: Family, options: dict, X: np.ndarray, y: np.ndarray, n_classes: int,
-                    categorical: list[int], metric: str, seed: int) -> tuple[float, dict]:
+def _cross_validate(
+    family: Family,
+    options: dict,
+    X: np.ndarray,
+    y: np.ndarray,
+    n_classes: int,
+    categorical: list[int],
+    metric: str,
+    seed: int,
+) -> tuple[float, dict]:
     """The mean `metric` of `family` with `options` over FOLDS folds of the training rows, and the mean
     of every ML.EVALUATE metric (a fold where one is undefined leaves it out)."""
     from sklearn.model_selection import KFold, StratifiedKFold
 
-    splitter = StratifiedKFold(FOLDS, shuffle=True, random_state=seed) if n_classes else \
-        KFold(FOLDS, shuffle=True, random_state=seed)
+    splitter = (
+        StratifiedKFold(FOLDS, shuffle=True, random_state=seed)
+        if n_classes
+        else KFold(FOLDS, shuffle=True, random_state=seed)
+    )
     folds = []
     for fit_rows, held_out in splitter.split(X, y):
-        estimator = family.fit(TrainData(X=X[fit_rows], y=y[fit_rows], options=options, n_classes=n_classes,
-                                         categorical_indices=categorical))
+        estimator = family.fit(
+            TrainData(
+                X=X[fit_rows], y=y[fit_rows], options=options, n_classes=n_classes, categorical_indices=categorical
+            )
+        )
         row = metrics.compute(family.task, y[held_out], estimator.predict(X[held_out]))
         if not n_classes:
             row["root_mean_squared_error"] = float(np.sqrt(row["mean_squared_error"]))
         if row[metric] is None:
             raise DataError(f"{metric} is undefined on a cross-validation fold")
         folds.append(row)
-    means = {k: float(np.mean([f[k] for f in folds if f[k] is not None])) if any(f[k] is not None for f in folds)
-             else None for k in folds[0]}
+    means = {
+        k: float(np.mean([f[k] for f in folds if f[k] is not None])) if any(f[k] is not None for f in folds) else None
+        for k in folds[0]
+    }
     return means[metric], means
 
 
@@ -80,15 +103,20 @@ def search(options: dict, specs: list[dict], train_rows, y: np.ndarray, n_classe
     if metric not in TASK_METRICS[task]:
         raise ProgrammingError(f"OPTIONS: optimization_objective {objective} does not apply to {options['model_type']}")
     if n_classes and np.bincount(y, minlength=n_classes).min() < FOLDS:
-        raise DataError(f"AutoML cross-validates with {FOLDS} folds, so every class needs at least {FOLDS} training "
-                        f"rows; the smallest class has {np.bincount(y, minlength=n_classes).min()}")
+        raise DataError(
+            f"AutoML cross-validates with {FOLDS} folds, so every class needs at least {FOLDS} training "
+            f"rows; the smallest class has {np.bincount(y, minlength=n_classes).min()}"
+        )
     started, budget = time.perf_counter(), options["budget_hours"] * 3600
     matrices = {linear: FeatureEncoder(specs, linear).transform(train_rows) for linear in (True, False)}
-    kept = {k: options[k] for k in ("input_label_cols", "data_split_method", "data_split_eval_fraction",
-                                    "data_split_col", "seed")}
+    kept = {
+        k: options[k]
+        for k in ("input_label_cols", "data_split_method", "data_split_eval_fraction", "data_split_col", "seed")
+    }
     optuna.logging.set_verbosity(optuna.logging.ERROR)
-    study = optuna.create_study(direction="maximize" if maximize else "minimize",
-                                sampler=optuna.samplers.TPESampler(seed=options["seed"]))
+    study = optuna.create_study(
+        direction="maximize" if maximize else "minimize", sampler=optuna.samplers.TPESampler(seed=options["seed"])
+    )
     families = {family.model_type: family for family in candidates(task)}
     for name in families:  # every family's defaults first
         study.enqueue_trial({"family": name})
@@ -107,9 +135,16 @@ def search(options: dict, specs: list[dict], train_rows, y: np.ndarray, n_classe
             continue
         begun = time.perf_counter()
         try:
-            score, means = _cross_validate(family, _options(family, kept, hyperparameters),
-                                           matrices[family.linear_encoding], y, n_classes,
-                                           [] if family.linear_encoding else categorical, metric, options["seed"])
+            score, means = _cross_validate(
+                family,
+                _options(family, kept, hyperparameters),
+                matrices[family.linear_encoding],
+                y,
+                n_classes,
+                [] if family.linear_encoding else categorical,
+                metric,
+                options["seed"],
+            )
             study.tell(asked, score)
             tried.append((name, hyperparameters, score, None, means))
         except Error as exc:
@@ -120,8 +155,19 @@ def search(options: dict, specs: list[dict], train_rows, y: np.ndarray, n_classe
     if not scored:
         raise DataError(f"every AutoML candidate failed; the first: {tried[0][3]}")
     best = min(scored, key=lambda ic: ((-1 if maximize else 1) * ic[1][2], ic[0]))[0]
-    trials = [TrialRecord(i + 1, {"model_type": name, **hyper}, means, score,
-                          "SUCCEEDED" if score is not None else "FAILED", error, i == best, None, None)
-              for i, (name, hyper, score, error, means) in enumerate(tried)]
+    trials = [
+        TrialRecord(
+            i + 1,
+            {"model_type": name, **hyper},
+            means,
+            score,
+            "SUCCEEDED" if score is not None else "FAILED",
+            error,
+            i == best,
+            None,
+            None,
+        )
+        for i, (name, hyper, score, error, means) in enumerate(tried)
+    ]
     name, hyperparameters = tried[best][:2]
     return name, _options(families[name], kept, hyperparameters), trials

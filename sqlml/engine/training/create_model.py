@@ -37,21 +37,31 @@ def _label_column(table: pa.Table, options: dict) -> str:
     wanted = options["input_label_cols"][0]
     found = columns.find(wanted)
     if found is None:
-        raise ProgrammingError(f"label column '{wanted}' is not in the training query's columns "
-                               f"({', '.join(table.column_names)}).{did_you_mean(wanted, table.column_names)} "
-                               "Set OPTIONS(input_label_cols=['...'])")
+        raise ProgrammingError(
+            f"label column '{wanted}' is not in the training query's columns "
+            f"({', '.join(table.column_names)}).{did_you_mean(wanted, table.column_names)} "
+            "Set OPTIONS(input_label_cols=['...'])"
+        )
     return found
 
 
 def _check_label_type(label: str, dtype: pa.DataType, family: Family, model_type: str) -> None:
     if not family.classifier:
         if not (pa.types.is_integer(dtype) or pa.types.is_floating(dtype) or pa.types.is_decimal(dtype)):
-            raise ProgrammingError(f"label column '{label}' has type {sql_type(dtype)}; {model_type} needs a numeric "
-                                   "label (use a classifier for categories)")
-    elif not (pa.types.is_integer(dtype) or pa.types.is_string(dtype) or pa.types.is_large_string(dtype)
-              or pa.types.is_boolean(dtype)):
-        raise ProgrammingError(f"label column '{label}' has type {sql_type(dtype)}; {model_type} needs a VARCHAR, "
-                               "integer or BOOL label (CAST it)")
+            raise ProgrammingError(
+                f"label column '{label}' has type {sql_type(dtype)}; {model_type} needs a numeric "
+                "label (use a classifier for categories)"
+            )
+    elif not (
+        pa.types.is_integer(dtype)
+        or pa.types.is_string(dtype)
+        or pa.types.is_large_string(dtype)
+        or pa.types.is_boolean(dtype)
+    ):
+        raise ProgrammingError(
+            f"label column '{label}' has type {sql_type(dtype)}; {model_type} needs a VARCHAR, "
+            "integer or BOOL label (CAST it)"
+        )
 
 
 def split_rows(table: pa.Table, options: dict) -> tuple[np.ndarray, np.ndarray]:
@@ -59,8 +69,7 @@ def split_rows(table: pa.Table, options: dict) -> tuple[np.ndarray, np.ndarray]:
     n, method = table.num_rows, options["data_split_method"]
     fraction = options["data_split_eval_fraction"]
     order = np.random.default_rng(options["seed"]).permutation(n)
-    if method == "NO_SPLIT" or (method in ("AUTO_SPLIT", "RANDOM") and fraction is None and
-                                n < AUTO_SPLIT_MIN_ROWS):
+    if method == "NO_SPLIT" or (method in ("AUTO_SPLIT", "RANDOM") and fraction is None and n < AUTO_SPLIT_MIN_ROWS):
         return np.arange(n), np.arange(0)
     if method in ("AUTO_SPLIT", "RANDOM"):
         if fraction is not None and method == "RANDOM":
@@ -71,8 +80,10 @@ def split_rows(table: pa.Table, options: dict) -> tuple[np.ndarray, np.ndarray]:
     column = table.column(options["data_split_col"])
     if method == "CUSTOM":
         if not pa.types.is_boolean(column.type):
-            raise ProgrammingError(f"data_split_col '{options['data_split_col']}' must be BOOL for "
-                                   f"data_split_method=CUSTOM (TRUE or NULL = evaluation row), not {sql_type(column.type)}")
+            raise ProgrammingError(
+                f"data_split_col '{options['data_split_col']}' must be BOOL for "
+                f"data_split_method=CUSTOM (TRUE or NULL = evaluation row), not {sql_type(column.type)}"
+            )
         is_eval = pc.fill_null(column, True).to_numpy(zero_copy_only=False)
         return np.nonzero(~is_eval)[0], np.nonzero(is_eval)[0]
     # SEQ: ascending order; the last data_split_eval_fraction of the rows (and NULLs) evaluate
@@ -108,8 +119,9 @@ def _eval_predictions_blob(y: np.ndarray | None, scores: np.ndarray) -> bytes:
     (empty for models without a label, whose metrics need the rows themselves)."""
     if y is None:
         return b""
-    columns = {"y": y} | ({f"p{i}": scores[:, i] for i in range(scores.shape[1])} if scores.ndim == 2
-                          else {"prediction": scores})
+    columns = {"y": y} | (
+        {f"p{i}": scores[:, i] for i in range(scores.shape[1])} if scores.ndim == 2 else {"prediction": scores}
+    )
     sink = io.BytesIO()
     table = pa.table(columns)
     with pa.ipc.new_stream(sink, table.schema) as writer:
@@ -148,11 +160,14 @@ def _prepare_unsupervised(table: pa.Table, options: dict) -> Prepared:
     if init_col is not None:
         found = find_column(table.column_names, init_col)
         if found is None:
-            raise ProgrammingError(f"kmeans_init_col '{init_col}' is not in the training query's columns "
-                                   f"({', '.join(table.column_names)})")
+            raise ProgrammingError(
+                f"kmeans_init_col '{init_col}' is not in the training query's columns ({', '.join(table.column_names)})"
+            )
         if not pa.types.is_boolean(table.column(found).type):
-            raise ProgrammingError(f"kmeans_init_col '{init_col}' must be BOOL (TRUE marks an initial "
-                                   f"centroid), not {sql_type(table.column(found).type)}")
+            raise ProgrammingError(
+                f"kmeans_init_col '{init_col}' must be BOOL (TRUE marks an initial "
+                f"centroid), not {sql_type(table.column(found).type)}"
+            )
         init_idx = np.nonzero(pc.fill_null(table.column(found), False).to_numpy(zero_copy_only=False))[0]
         init_col = found
     if table.num_rows == 0:
@@ -174,8 +189,10 @@ def _prepare(table: pa.Table, options: dict, family: Family) -> Prepared:
         if options.get(option) is not None:
             found = find_column(table.column_names, options[option])
             if found is None:
-                raise ProgrammingError(f"{option} '{options[option]}' is not in the training query's columns "
-                                       f"({', '.join(table.column_names)})")
+                raise ProgrammingError(
+                    f"{option} '{options[option]}' is not in the training query's columns "
+                    f"({', '.join(table.column_names)})"
+                )
             options[option] = found
     total = table.num_rows
     if total == 0:
@@ -185,8 +202,9 @@ def _prepare(table: pa.Table, options: dict, family: Family) -> Prepared:
     dropped = total - table.num_rows
     if table.num_rows == 0:
         raise DataError(f"label column '{label}' is NULL in all {total} rows")
-    features = [c for c in table.column_names if c not in (label, options["data_split_col"],
-                                                           options.get("sensitive_feature"))]
+    features = [
+        c for c in table.column_names if c not in (label, options["data_split_col"], options.get("sensitive_feature"))
+    ]
     if not features:
         raise ProgrammingError("the training query has no feature columns besides the label")
     classes = None
@@ -194,11 +212,13 @@ def _prepare(table: pa.Table, options: dict, family: Family) -> Prepared:
     if family.classifier:
         classes = pc.unique(y_all).sort()
         if len(classes) < 2:
-            raise DataError(f"label column '{label}' has a single class ({classes[0].as_py()!r}); a "
-                            "classifier needs at least two")
+            raise DataError(
+                f"label column '{label}' has a single class ({classes[0].as_py()!r}); a classifier needs at least two"
+            )
         if len(classes) > family.max_classes:
-            raise DataError(f"label column '{label}' has {len(classes)} classes; {model_type} supports "
-                            f"at most {family.max_classes}")
+            raise DataError(
+                f"label column '{label}' has {len(classes)} classes; {model_type} supports at most {family.max_classes}"
+            )
         y = pc.index_in(y_all, value_set=classes).to_numpy(zero_copy_only=False).astype(np.int64)
     else:
         y = pc.cast(y_all, pa.float64()).to_numpy(zero_copy_only=False)
@@ -211,9 +231,11 @@ def _prepare(table: pa.Table, options: dict, family: Family) -> Prepared:
         absent = sorted(set(range(len(classes))) - set(np.unique(y[train_idx]).tolist()))
         if absent:
             names = [classes[i].as_py() for i in absent]
-            raise DataError(f"class(es) {names} of label column '{label}' occur only in the evaluation rows "
-                            f"of the data split; every class needs training rows (change data_split_method, "
-                            f"data_split_eval_fraction or seed)")
+            raise DataError(
+                f"class(es) {names} of label column '{label}' occur only in the evaluation rows "
+                f"of the data split; every class needs training rows (change data_split_method, "
+                f"data_split_eval_fraction or seed)"
+            )
     return Prepared(table, label, features, classes, y, train_idx, eval_idx, dropped)
 
 
@@ -229,23 +251,36 @@ def _fit(family: Family, data: TrainData, eval_X: np.ndarray, eval_y: np.ndarray
         row = metrics.compute(family.task, eval_y, scores, eval_X)
         if not run.history:  # a single-shot solver: one row, its losses on the training and evaluation rows
             sample = training_sample(len(run.X), options["seed"])
-            record_iteration(run.history, started, metrics.loss(family.task, None if run.y is None else run.y[sample],
-                                                                estimator.predict(run.X[sample])),
-                             metrics.loss(family.task, eval_y, scores) if data.X_eval is not None else None)
+            record_iteration(
+                run.history,
+                started,
+                metrics.loss(family.task, None if run.y is None else run.y[sample], estimator.predict(run.X[sample])),
+                metrics.loss(family.task, eval_y, scores) if data.X_eval is not None else None,
+            )
         return estimator, row, scores, run.history
 
     if data.options.get("num_trials", 1) == 1:
         estimator, row, scores, history = train_once(data.options)
         return estimator, row, scores, [], history
     quiet = data.progress.silent()  # trials may run in parallel: tuning reports finished trials
-    trials, objective = tuning.run_trials(data.options, family.task, lambda options: train_once(options, quiet),
-                                          data.progress)
+    trials, objective = tuning.run_trials(
+        data.options, family.task, lambda options: train_once(options, quiet), data.progress
+    )
     best = tuning.optimal(trials, objective)
-    records = [catalog.TrialRecord(
-        trial.trial_id, trial.hyperparameters, trial.result and trial.result[1], trial.objective,
-        "SUCCEEDED" if trial.result else "FAILED", trial.error, trial is best,
-        trial.result and trial.result[0].artifact(),
-        trial.result and _eval_predictions_blob(eval_y, trial.result[2])) for trial in trials]
+    records = [
+        catalog.TrialRecord(
+            trial.trial_id,
+            trial.hyperparameters,
+            trial.result and trial.result[1],
+            trial.objective,
+            "SUCCEEDED" if trial.result else "FAILED",
+            trial.error,
+            trial is best,
+            trial.result and trial.result[0].artifact(),
+            trial.result and _eval_predictions_blob(eval_y, trial.result[2]),
+        )
+        for trial in trials
+    ]
     estimator, row, scores, history = best.result
     return estimator, row, scores, records, history
 
@@ -254,15 +289,20 @@ def _warm_start_from(ctx: MLContext, statement: CreateModel, options: dict, fami
     """The Model a warm_start=TRUE statement continues; ProgrammingError when it cannot."""
     schema, model = name
     if not statement.args.get("replace") or catalog.active_version(ctx.cur, schema, model) is None:
-        raise ProgrammingError(f"OPTIONS: warm_start=TRUE continues an existing model: use CREATE OR REPLACE "
-                               f"MODEL on one ({schema}.{model} does not exist)")
+        raise ProgrammingError(
+            f"OPTIONS: warm_start=TRUE continues an existing model: use CREATE OR REPLACE "
+            f"MODEL on one ({schema}.{model} does not exist)"
+        )
     previous = ctx.models.get(ctx.cur, (schema, model))
     if previous.version.model_type != options["model_type"]:
-        raise ProgrammingError(f"OPTIONS: warm_start=TRUE continues model {schema}.{model}, a "
-                               f"{previous.version.model_type}: model_type must stay {previous.version.model_type}")
+        raise ProgrammingError(
+            f"OPTIONS: warm_start=TRUE continues model {schema}.{model}, a "
+            f"{previous.version.model_type}: model_type must stay {previous.version.model_type}"
+        )
     if statement.args.get("transform"):
-        raise ProgrammingError("OPTIONS: warm_start=TRUE keeps the model's TRANSFORM and its statistics; leave the "
-                               "TRANSFORM clause out")
+        raise ProgrammingError(
+            "OPTIONS: warm_start=TRUE keeps the model's TRANSFORM and its statistics; leave the TRANSFORM clause out"
+        )
     wanted = options.get("input_label_cols")
     if wanted and wanted[0].lower() != previous.version.label.lower():
         raise ProgrammingError(f"OPTIONS: warm_start=TRUE keeps the label '{previous.version.label}'")
@@ -270,8 +310,9 @@ def _warm_start_from(ctx: MLContext, statement: CreateModel, options: dict, fami
     for option in family.warm_start_kept:  # what the continued estimator's shape and inputs depend on
         kept = previous.version.options[option]
         if option in given and options[option] != kept:
-            raise ProgrammingError(f"OPTIONS: warm_start=TRUE keeps {option} = {kept!r}; it cannot change to "
-                                   f"{options[option]!r}")
+            raise ProgrammingError(
+                f"OPTIONS: warm_start=TRUE keeps {option} = {kept!r}; it cannot change to {options[option]!r}"
+            )
         options[option] = kept
     return previous
 
@@ -283,18 +324,23 @@ def _continue_with(previous, prep: Prepared, family: Family) -> None:
         features = {spec["name"].lower() for spec in previous.version.features}
         extra = [c for c in prep.features if c.lower() not in features]
         if extra:
-            raise ProgrammingError(f"warm_start=TRUE keeps the model's features; the query has new column(s) "
-                                   f"{', '.join(extra)}: leave them out")
+            raise ProgrammingError(
+                f"warm_start=TRUE keeps the model's features; the query has new column(s) "
+                f"{', '.join(extra)}: leave them out"
+            )
         previous.encoder.resolve(prep.features)  # every feature present
     if prep.classes is not None:
         unknown = [c for c in prep.classes.to_pylist() if c not in previous.classes.to_pylist()]
         if unknown:
-            raise DataError(f"warm_start=TRUE keeps the model's classes {previous.classes.to_pylist()}; the rows "
-                            f"have new class(es) {unknown}")
+            raise DataError(
+                f"warm_start=TRUE keeps the model's classes {previous.classes.to_pylist()}; the rows "
+                f"have new class(es) {unknown}"
+            )
         if family.warm_start_all_classes and len(prep.classes) < len(previous.classes):
             missing = sorted(set(previous.classes.to_pylist()) - set(prep.classes.to_pylist()), key=str)
-            raise DataError(f"warm_start=TRUE of a {family.model_type} needs rows of every class it knows; missing: "
-                            f"{missing}")
+            raise DataError(
+                f"warm_start=TRUE of a {family.model_type} needs rows of every class it knows; missing: {missing}"
+            )
         prep.y = pc.index_in(prep.classes.take(pa.array(prep.y)), value_set=previous.classes).to_numpy()
         prep.classes = previous.classes
 
@@ -333,8 +379,7 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
         return
     if statement.query_sql is None:
         raise ProgrammingError("CREATE MODEL needs AS <query> (only model_type='onnx' imports a model without one)")
-    previous = _warm_start_from(ctx, statement, options, family, (schema, name)) if options.get("warm_start") \
-        else None
+    previous = _warm_start_from(ctx, statement, options, family, (schema, name)) if options.get("warm_start") else None
     data = ctx.read_table(ctx.part(statement.query_sql, statement.query_start))
     # AutoML prepares the data as its first candidate family does, then trains the family its search picks
     preparing = family if family.search is None else automl.candidates(family.task)[0]
@@ -347,14 +392,28 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
     estimator, row, eval_scores, trials, history = _fit(family, train, eval_X, eval_y)
     prep = features.prep
     record = ModelVersion(
-        schema_name=schema, model_name=name, version=0, model_type=options["model_type"], options=options,
-        label=prep.label, label_type=None if prep.label is None else str(prep.table.column(prep.label).type),
-        classes=_class_list(prep), transform=features.fitted and features.fitted.state(), features=encoding.specs,
-        training_sql=statement.query_sql, training_rows=len(prep.train_idx), eval_rows=len(prep.eval_idx),
-        dropped_rows=prep.dropped, data_fingerprint=fingerprint(ctx.cur, data), metrics=row,
-        training_info=_training_info(previous, history), estimator_type=encoding.estimator_type,
+        schema_name=schema,
+        model_name=name,
+        version=0,
+        model_type=options["model_type"],
+        options=options,
+        label=prep.label,
+        label_type=None if prep.label is None else str(prep.table.column(prep.label).type),
+        classes=_class_list(prep),
+        transform=features.fitted and features.fitted.state(),
+        features=encoding.specs,
+        training_sql=statement.query_sql,
+        training_rows=len(prep.train_idx),
+        eval_rows=len(prep.eval_idx),
+        dropped_rows=prep.dropped,
+        data_fingerprint=fingerprint(ctx.cur, data),
+        metrics=row,
+        training_info=_training_info(previous, history),
+        estimator_type=encoding.estimator_type,
         eval_predictions=_eval_predictions_blob(eval_y, eval_scores),
-        artifact_format=family.artifact_format, artifact=estimator.artifact())
+        artifact_format=family.artifact_format,
+        artifact=estimator.artifact(),
+    )
     _store(ctx.cur, statement, record, trials or encoding.trials)
     ctx.notices += filter(None, [label_notice(record)])
 
@@ -367,8 +426,10 @@ def _kept_as_is(cur, statement: CreateModel, schema: str, name: str) -> bool:
     if statement.args.get("exists"):
         return True
     if not statement.args.get("replace"):
-        raise IntegrityError(f"model {schema}.{name} already exists; use CREATE OR REPLACE MODEL "
-                             "to add a new version, or CREATE MODEL IF NOT EXISTS")
+        raise IntegrityError(
+            f"model {schema}.{name} already exists; use CREATE OR REPLACE MODEL "
+            "to add a new version, or CREATE MODEL IF NOT EXISTS"
+        )
     return False
 
 
@@ -376,15 +437,19 @@ def _class_list(prep: Prepared) -> list | None:
     return None if prep.classes is None else prep.classes.to_pylist()
 
 
-def _features(ctx: MLContext, statement: CreateModel, options: dict, family: Family, data: pa.Table,
-              previous) -> Features:
+def _features(
+    ctx: MLContext, statement: CreateModel, options: dict, family: Family, data: pa.Table, previous
+) -> Features:
     """The training query's rows prepared (label, classes, split) and run through the TRANSFORM clause, fitted
     on the training rows (warm_start: the model's own TRANSFORM)."""
     label = options["input_label_cols"][0] if family.supervised else None
     items = statement.args.get("transform")
-    named = items and transform.parse_items(items, data.column_names, label,
-                                            (options.get("data_split_col"), options.get("kmeans_init_col"),
-                                             options.get("sensitive_feature")))
+    named = items and transform.parse_items(
+        items,
+        data.column_names,
+        label,
+        (options.get("data_split_col"), options.get("kmeans_init_col"), options.get("sensitive_feature")),
+    )
     fitted = previous.transform if previous is not None else None
     label_output = transform.label_output(named, label) if named and label else fitted and fitted.label_output()
     prep = _prepare(transform.label_values(ctx.cur, data, *label_output) if label_output else data, options, family)
@@ -403,11 +468,12 @@ def _check_transform_outputs(fitted: transform.Transform, options: dict) -> None
     if not fitted.features:
         raise ProgrammingError("TRANSFORM outputs no feature besides the label")
     sensitive = options.get("sensitive_feature")
-    reading = [o["name"] for o in fitted.features
-               if sensitive and sensitive.lower() in {c.lower() for c in o["reads"]}]
+    reading = [o["name"] for o in fitted.features if sensitive and sensitive.lower() in {c.lower() for c in o["reads"]}]
     if reading:
-        raise ProgrammingError(f"OPTIONS: sensitive_feature '{sensitive}' serves the fairness constraint only and "
-                               f"is never a feature; TRANSFORM output(s) {', '.join(reading)} read it")
+        raise ProgrammingError(
+            f"OPTIONS: sensitive_feature '{sensitive}' serves the fairness constraint only and "
+            f"is never a feature; TRANSFORM output(s) {', '.join(reading)} read it"
+        )
 
 
 @dataclass
@@ -428,8 +494,7 @@ def _encoding(family: Family, search, options: dict, features: Features, previou
     read the old (the distributions ML.VALIDATE_DATA_SKEW compares with are of this version's own rows)."""
     train_rows = features.train_rows
     if previous is not None:
-        return Encoding(family, options, previous.encoder,
-                        recount_distributions(previous.version.features, train_rows))
+        return Encoding(family, options, previous.encoder, recount_distributions(previous.version.features, train_rows))
     specs = fit_features(train_rows, features.names)
     if search is None:
         return Encoding(family, options, _encoder(family, specs, options), specs)
@@ -442,8 +507,9 @@ def _encoder(family: Family, specs: list[dict], options: dict) -> FeatureEncoder
     return FeatureEncoder(specs, family.linear_encoding, family.scales(options), family.feature_limit)
 
 
-def _train_data(ctx: MLContext, options: dict, encoding: Encoding, features: Features,
-                previous) -> tuple[TrainData, np.ndarray, np.ndarray | None]:
+def _train_data(
+    ctx: MLContext, options: dict, encoding: Encoding, features: Features, previous
+) -> tuple[TrainData, np.ndarray, np.ndarray | None]:
     """What the trainer reads, and the rows metrics are measured on: the evaluation split; without one, the
     training rows (kmeans, pca) or a sample of them (NO_SPLIT, AUTO_SPLIT under 500 rows)."""
     prep, table = features.prep, features.table
@@ -452,12 +518,18 @@ def _train_data(ctx: MLContext, options: dict, encoding: Encoding, features: Fea
     X = encoder.transform(features.train_rows)
     X_eval = encoder.transform(table.take(eval_idx)) if len(eval_idx) else None
     data = TrainData(
-        X=X, y=None if y is None else y[train_idx], options=encoding.options, n_classes=len(class_list or ()),
+        X=X,
+        y=None if y is None else y[train_idx],
+        options=encoding.options,
+        n_classes=len(class_list or ()),
         weights=None if class_list is None else _class_weights(y[train_idx], class_list, options),
-        X_eval=X_eval, y_eval=y[eval_idx] if len(eval_idx) else None,
+        X_eval=X_eval,
+        y_eval=y[eval_idx] if len(eval_idx) else None,
         categorical_indices=encoder.categorical_indices,
         X_init=None if prep.init_idx is None else encoder.transform(table.take(prep.init_idx)),
-        init=previous and previous.estimator, progress=ctx.progress)
+        init=previous and previous.estimator,
+        progress=ctx.progress,
+    )
     if len(eval_idx):
         return data, X_eval, y[eval_idx]
     if y is None:
@@ -472,8 +544,9 @@ def _fairness_constrained(family: Family, features: Features, options: dict) -> 
 
     prep = features.prep
     if len(prep.classes) != 2:
-        raise NotSupportedError(f"fairness_constraint needs a binary label; '{prep.label}' has "
-                                f"{len(prep.classes)} classes")
+        raise NotSupportedError(
+            f"fairness_constraint needs a binary label; '{prep.label}' has {len(prep.classes)} classes"
+        )
     sensitive = options["sensitive_feature"]  # a column of the query's rows (never a TRANSFORM output)
     groups = fairness.group_keys(prep.table.take(prep.train_idx).column(sensitive), sensitive, "OPTIONS")
     return replace(family, fit=fairness.mitigated(family.fit, groups, options))
@@ -491,9 +564,11 @@ def label_notice(version: ModelVersion) -> str | None:
     if not (pa.types.is_integer(label_type) or pa.types.is_floating(label_type)):
         return None
     regressor = version.model_type.replace("classifier", "regressor").replace("logistic_reg", "linear_reg")
-    return (f"label '{version.label}' of classifier {version.qualified_name} has {len(classes)} distinct numeric "
-            f"values, each learned as a class of its own; if it is a quantity, train a regressor "
-            f"(model_type='{regressor}')")
+    return (
+        f"label '{version.label}' of classifier {version.qualified_name} has {len(classes)} distinct numeric "
+        f"values, each learned as a class of its own; if it is a quantity, train a regressor "
+        f"(model_type='{regressor}')"
+    )
 
 
 def _store(cur, statement: CreateModel, record: ModelVersion, trials: list = ()) -> None:
@@ -505,19 +580,37 @@ def _store(cur, statement: CreateModel, record: ModelVersion, trials: list = ())
         catalog.insert_version(cur, record, trials)
 
 
-def _imported(ctx: MLContext, statement: CreateModel, family: Family, qualified: tuple[str, str],
-              options: dict) -> ModelVersion:
+def _imported(
+    ctx: MLContext, statement: CreateModel, family: Family, qualified: tuple[str, str], options: dict
+) -> ModelVersion:
     """An imported model (model_type='onnx'): the version holding the file at model_path, where this
     connection may read (checked by onnx, ONNX Runtime and sqlml's limits; its external data stored inline)."""
     if statement.query_sql is not None or statement.args.get("transform"):
-        raise ProgrammingError(f"CREATE MODEL with model_type='{family.model_type}' takes no AS query or TRANSFORM: "
-                               "the file at model_path is the model")
+        raise ProgrammingError(
+            f"CREATE MODEL with model_type='{family.model_type}' takes no AS query or TRANSFORM: "
+            "the file at model_path is the model"
+        )
     path = options["model_path"]
     estimator = family.import_from(ctx.model_file(path), path)
     data = estimator.artifact()
     schema, name = qualified
     return ModelVersion(
-        schema_name=schema, model_name=name, version=0, model_type=family.model_type, options=options, label=None,
-        label_type=None, classes=None, features=[], training_sql=f"-- imported from {path}", training_rows=0,
-        eval_rows=0, dropped_rows=0, data_fingerprint=hashlib.sha256(data).hexdigest()[:16], metrics={},
-        eval_predictions=b"", artifact_format=family.artifact_format, artifact=data)
+        schema_name=schema,
+        model_name=name,
+        version=0,
+        model_type=family.model_type,
+        options=options,
+        label=None,
+        label_type=None,
+        classes=None,
+        features=[],
+        training_sql=f"-- imported from {path}",
+        training_rows=0,
+        eval_rows=0,
+        dropped_rows=0,
+        data_fingerprint=hashlib.sha256(data).hexdigest()[:16],
+        metrics={},
+        eval_predictions=b"",
+        artifact_format=family.artifact_format,
+        artifact=data,
+    )

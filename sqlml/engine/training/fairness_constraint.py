@@ -30,8 +30,10 @@ def group_keys(column: pa.ChunkedArray, name: str, where: str) -> np.ndarray:
     """Each row's group of the sensitive_feature column `name` (of `where`'s input, for errors) as text (NULL
     as a sentinel no value has)."""
     if pa.types.is_nested(column.type):
-        raise ProgrammingError(f"{where}: sensitive_feature '{name}' has type {sql_type(column.type)}; its groups need a "
-                               "column of single values (a VARCHAR, number, BOOLEAN or DATE)")
+        raise ProgrammingError(
+            f"{where}: sensitive_feature '{name}' has type {sql_type(column.type)}; its groups need a "
+            "column of single values (a VARCHAR, number, BOOLEAN or DATE)"
+        )
     text = column.cast(pa.string()).to_pylist()
     return np.array([NULL_GROUP if v is None else v for v in text], dtype=object)
 
@@ -63,21 +65,33 @@ def mitigated(fit, groups: np.ndarray, options: dict):
     """`fit` (TrainData -> Estimator) made to train under the options' fairness constraint across `groups`
     (of the training rows)."""
     if len(set(groups)) < 2:
-        raise DataError(f"OPTIONS: sensitive_feature '{options['sensitive_feature']}' has a single group in the "
-                        "training rows; fairness_constraint needs at least 2 groups")
+        raise DataError(
+            f"OPTIONS: sensitive_feature '{options['sensitive_feature']}' has a single group in the "
+            "training rows; fairness_constraint needs at least 2 groups"
+        )
 
     def fit_fair(data: TrainData) -> Estimator:
-        search = GridSearch(_Reweighted(fit, data), constraints=CONSTRAINTS[options["fairness_constraint"]](),
-                            grid_size=options["fairness_grid_size"] or DEFAULT_GRID_SIZE)
+        search = GridSearch(
+            _Reweighted(fit, data),
+            constraints=CONSTRAINTS[options["fairness_constraint"]](),
+            grid_size=options["fairness_grid_size"] or DEFAULT_GRID_SIZE,
+        )
         search.fit(data.X, data.y, sensitive_features=groups)
         # GridSearch's trade-off, among the models of the model type (it puts a constant predictor where a
         # multiplier leaves a single label, which is no model of that type)
         trained = [i for i, p in enumerate(search.predictors_) if isinstance(p, _Reweighted)]
         if not trained:
-            raise DataError("fairness_constraint: every multiplier of the grid left the re-labelled rows a single "
-                            "class; try a larger fairness_grid_size")
-        best = min(trained, key=lambda i: search.objective_weight * search.objectives_[i]
-                   + search.constraint_weight * search.gammas_[search.gammas_.columns[i]].max())
+            raise DataError(
+                "fairness_constraint: every multiplier of the grid left the re-labelled rows a single "
+                "class; try a larger fairness_grid_size"
+            )
+        best = min(
+            trained,
+            key=lambda i: (
+                search.objective_weight * search.objectives_[i]
+                + search.constraint_weight * search.gammas_[search.gammas_.columns[i]].max()
+            ),
+        )
         data.history.extend(search.predictors_[best].history_)
         return search.predictors_[best].estimator_
 

@@ -14,9 +14,10 @@ still running (they stop at their next progress report).
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from sqlml.engine.families import FAMILIES
 from sqlml.engine.families.options import Option, search_spaces
@@ -28,9 +29,13 @@ if TYPE_CHECKING:
     import optuna
 
 DEFAULT_OBJECTIVES = {"classification": "roc_auc", "regression": "r2_score", "clustering": "davies_bouldin_index"}
-OBJECTIVES = {"classification": CLASSIFICATION_METRICS, "regression": REGRESSION_METRICS,
-              "clustering": ("davies_bouldin_index", "mean_squared_distance")}
+OBJECTIVES = {
+    "classification": CLASSIFICATION_METRICS,
+    "regression": REGRESSION_METRICS,
+    "clustering": ("davies_bouldin_index", "mean_squared_distance"),
+}
 MAXIMIZED = {"precision", "recall", "accuracy", "f1_score", "roc_auc", "r2_score", "explained_variance"}
+
 
 @dataclass
 class Trial:
@@ -48,8 +53,10 @@ def objective_name(options: dict, task: str) -> str:
     chosen = options["hparam_tuning_objectives"]
     name = chosen[0] if chosen else DEFAULT_OBJECTIVES[task]
     if name not in OBJECTIVES[task]:
-        raise ProgrammingError(f"OPTIONS: hparam_tuning_objectives {name!r} is not a {task} metric; choose one "
-                               f"of {', '.join(OBJECTIVES[task])}")
+        raise ProgrammingError(
+            f"OPTIONS: hparam_tuning_objectives {name!r} is not a {task} metric; choose one "
+            f"of {', '.join(OBJECTIVES[task])}"
+        )
     return name
 
 
@@ -62,8 +69,9 @@ def _grid(spaces: dict[str, dict], specs: dict[str, Option]) -> list[dict]:
         elif specs[name].kind == "int":
             values[name] = list(range(space["hparam_range"][0], space["hparam_range"][1] + 1))
         else:
-            raise ProgrammingError(f"OPTIONS: GRID_SEARCH needs HPARAM_CANDIDATES for {name} (a float range has "
-                                   "no grid)")
+            raise ProgrammingError(
+                f"OPTIONS: GRID_SEARCH needs HPARAM_CANDIDATES for {name} (a float range has no grid)"
+            )
     return [dict(zip(values, combination)) for combination in itertools.product(*values.values())]
 
 
@@ -77,8 +85,9 @@ def _suggest(trial: optuna.Trial, name: str, space: dict, spec: Option):
     return trial.suggest_float(name, low, high)
 
 
-def run_trials(options: dict, task: str, train: Callable[[dict], tuple],
-               progress: Progress | None = None) -> tuple[list[Trial], str]:
+def run_trials(
+    options: dict, task: str, train: Callable[[dict], tuple], progress: Progress | None = None
+) -> tuple[list[Trial], str]:
     """Run the trials, max_parallel_trials at a time; `train(options)` returns (estimator, metrics, ...)
     for concrete options. Hyperparameters are drawn in trial order on this thread, so RANDOM_SEARCH and
     GRID_SEARCH repeat exactly for a seed; the Bayesian search, which learns from finished trials, repeats
@@ -92,8 +101,11 @@ def run_trials(options: dict, task: str, train: Callable[[dict], tuple],
     grid = _grid(spaces, family.options)[:n_trials] if algorithm == "GRID_SEARCH" else None
     n_trials = len(grid) if grid is not None else n_trials
     optuna.logging.set_verbosity(optuna.logging.ERROR)
-    sampler = optuna.samplers.TPESampler(seed=options["seed"]) if algorithm == "VIZIER_DEFAULT" else \
-        optuna.samplers.RandomSampler(seed=options["seed"])
+    sampler = (
+        optuna.samplers.TPESampler(seed=options["seed"])
+        if algorithm == "VIZIER_DEFAULT"
+        else optuna.samplers.RandomSampler(seed=options["seed"])
+    )
     study = optuna.create_study(direction="maximize" if objective in MAXIMIZED else "minimize", sampler=sampler)
 
     def run(record: Trial) -> Trial:
@@ -118,16 +130,24 @@ def run_trials(options: dict, task: str, train: Callable[[dict], tuple],
             while len(trials) < n_trials or running:
                 while len(trials) < n_trials and len(running) < options["max_parallel_trials"]:
                     asked = None if grid else study.ask()
-                    chosen = grid[len(trials)] if grid else {name: _suggest(asked, name, space, family.options[name])
-                                                             for name, space in spaces.items()}
+                    chosen = (
+                        grid[len(trials)]
+                        if grid
+                        else {
+                            name: _suggest(asked, name, space, family.options[name]) for name, space in spaces.items()
+                        }
+                    )
                     trials.append(Trial(len(trials) + 1, chosen))
                     running[pool.submit(run, trials[-1])] = asked
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in done:
                     record, asked = future.result(), running.pop(future)
                     if asked is not None:  # the searches learn from every finished trial
-                        study.tell(asked, record.objective if record.result else None,
-                                   state=None if record.result else optuna.trial.TrialState.FAIL)
+                        study.tell(
+                            asked,
+                            record.objective if record.result else None,
+                            state=None if record.result else optuna.trial.TrialState.FAIL,
+                        )
                     progress("tuning", len(trials) - len(running), n_trials)
         except BaseException:
             progress.cancel()
