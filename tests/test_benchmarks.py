@@ -35,7 +35,7 @@ def test_harness_runs_every_benchmark_quickly():
     )
     rows = result.stdout.splitlines()[2:]  # after the versions and the header
     assert [row[:44].strip() for row in rows] == ROWS
-    assert all(re.search(r"\d\.\d+(s|ms|MB) ", row) for row in rows), rows  # each one measured something
+    assert all(re.search(r"\d(s|ms|MB) ", row) for row in rows), rows  # each one measured something
 
 
 def test_export_harness_runs_quickly():
