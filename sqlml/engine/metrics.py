@@ -24,6 +24,7 @@ REGRESSION_METRICS = (
     "r2_score",
     "explained_variance",
 )
+CLUSTERING_METRICS = ("davies_bouldin_index", "mean_squared_distance")
 
 
 def classification_metrics(y: np.ndarray, probabilities: np.ndarray, threshold: float = 0.5) -> dict:

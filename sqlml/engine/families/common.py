@@ -7,6 +7,7 @@ from dataclasses import replace
 from typing import Any
 
 from sqlml.engine.families.options import Option
+from sqlml.engine.metrics import CLASSIFICATION_METRICS, CLUSTERING_METRICS, REGRESSION_METRICS
 from sqlml.errors import ProgrammingError
 
 SPLIT_METHODS = ("AUTO_SPLIT", "RANDOM", "CUSTOM", "SEQ", "NO_SPLIT")
@@ -27,24 +28,7 @@ TUNING = {
         "enum", ("VIZIER_DEFAULT", "RANDOM_SEARCH", "GRID_SEARCH"), default="VIZIER_DEFAULT", tunable=False
     ),
     "hparam_tuning_objectives": Option(
-        "enum_list",
-        (
-            "precision",
-            "recall",
-            "accuracy",
-            "f1_score",
-            "log_loss",
-            "roc_auc",
-            "mean_absolute_error",
-            "mean_squared_error",
-            "mean_squared_log_error",
-            "median_absolute_error",
-            "r2_score",
-            "explained_variance",
-            "davies_bouldin_index",
-            "mean_squared_distance",
-        ),
-        tunable=False,
+        "enum_list", (*CLASSIFICATION_METRICS, *REGRESSION_METRICS, *CLUSTERING_METRICS), tunable=False
     ),
 }
 WARM_START = {"warm_start": Option("bool", default=False, tunable=False)}

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlml.engine.families import FAMILIES
 from sqlml.engine.families.options import Option, search_spaces
-from sqlml.engine.metrics import CLASSIFICATION_METRICS, REGRESSION_METRICS
+from sqlml.engine.metrics import CLASSIFICATION_METRICS, CLUSTERING_METRICS, REGRESSION_METRICS
 from sqlml.engine.progress import Progress
 from sqlml.errors import Cancelled, DataError, Error, ProgrammingError
 
@@ -32,7 +32,7 @@ DEFAULT_OBJECTIVES = {"classification": "roc_auc", "regression": "r2_score", "cl
 OBJECTIVES = {
     "classification": CLASSIFICATION_METRICS,
     "regression": REGRESSION_METRICS,
-    "clustering": ("davies_bouldin_index", "mean_squared_distance"),
+    "clustering": CLUSTERING_METRICS,
 }
 MAXIMIZED = {"precision", "recall", "accuracy", "f1_score", "roc_auc", "r2_score", "explained_variance"}
 
