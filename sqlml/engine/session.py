@@ -413,9 +413,13 @@ class SessionCursor:
     def _fetch(self, method: str, *args):
         if not self._has_result:
             raise errors.InterfaceError("the last statement produced no result set")
-        with self.translated(), warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # DuckDB's warning that Arrow copies a DB-API result
+        with self.translated():
             return getattr(self.duck, method)(*args)
+
+    def _fetch_arrow(self, method: str, *args):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # DuckDB's warning that Arrow copies a DB-API result
+            return self._fetch(method, *args)
 
     def fetchone(self) -> tuple | None:
         return self._fetch("fetchone")
@@ -428,15 +432,15 @@ class SessionCursor:
 
     def fetch_arrow_table(self) -> pa.Table:
         """The rest of the result as a pyarrow.Table."""
-        return self._fetch("to_arrow_table")
+        return self._fetch_arrow("to_arrow_table")
 
     def fetch_arrow_reader(self, batch_rows: int = 1 << 16) -> pa.RecordBatchReader:
         """The rest of the result as a pyarrow.RecordBatchReader (valid until the cursor's next statement)."""
-        return self._fetch("to_arrow_reader", batch_rows)
+        return self._fetch_arrow("to_arrow_reader", batch_rows)
 
     def fetch_df(self):
         """The rest of the result as a pandas DataFrame (needs pandas)."""
-        return self._fetch("fetch_df")
+        return self._fetch_arrow("fetch_df")
 
     def duckdb_statements(self, sql: str) -> list[tuple[str, str]]:
         """DuckDB's own reading of a text without ML statements: (statement type: SELECT, SET, PRAGMA, CALL,

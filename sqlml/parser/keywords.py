@@ -7,6 +7,7 @@ import re
 
 _ML_KEYWORD = re.compile(r"\bML\s*(?:\.|--|/\*)|\bMODELS?\b", re.IGNORECASE)
 BLANKS_AND_COMMENTS = re.compile(r"(?:\s+|--[^\n]*|/\*.*?\*/)*", re.DOTALL)
+_SLICE = 1 << 20  # characters a search holds Python's lock for at most (see search_in_slices)
 _LEADING_WORDS = re.compile(r"\w+(?:\s+\w+){0,3}")
 _EXPLAIN = re.compile(
     rf"EXPLAIN\b{BLANKS_AND_COMMENTS.pattern}(?:ANALY[SZ]E\b{BLANKS_AND_COMMENTS.pattern})?"
@@ -31,10 +32,12 @@ def explain_prefix(sql: str) -> str:
 
 def has_ml_keyword(sql: str) -> bool:
     """Cheap raw-text test: could the text contain an ML construct? (false positives allowed)."""
+    if len(sql) <= _SLICE:  # most texts: one search
+        return _ML_KEYWORD.search(sql) is not None
     return search_in_slices(_ML_KEYWORD, sql) is not None
 
 
-def search_in_slices(pattern: re.Pattern, text: str, overlap: int = 4096, size: int = 1 << 20) -> re.Match | None:
+def search_in_slices(pattern: re.Pattern, text: str, overlap: int = 4096, size: int = _SLICE) -> re.Match | None:
     """pattern.search(text), a slice of `size` characters at a time (each reaching `overlap` characters into
     the next: a longer match across a slice's end is missed), so that the other threads of a server run
     between slices: one search holds Python's lock for as long as the text is long."""
