@@ -15,7 +15,7 @@ import numpy as np
 from onnx import TensorProto
 
 from sqlml.engine.data.features import FeatureEncoder, spec_leaves
-from sqlml.engine.families.onnx_model import INT64_NULL, duckdb_time
+from sqlml.engine.data.onnx_values import INT64_NULL, duckdb_time
 from sqlml.errors import NotSupportedError
 from sqlml.export.graph import Graph
 

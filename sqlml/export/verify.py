@@ -19,11 +19,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sqlml.engine.context import MLContext
+from sqlml.engine.data.onnx_values import onnx_input
+from sqlml.engine.data.rows import split_rows
 from sqlml.engine.data.transform import registered
 from sqlml.engine.families.base import training_sample
-from sqlml.engine.families.onnx_model import onnx_input
 from sqlml.engine.store.model import Model, predicted_labels
-from sqlml.engine.training.create_model import split_rows
 from sqlml.errors import DataError
 
 MIN_AGREEMENT, MAX_DIFF = 0.999, 1e-4

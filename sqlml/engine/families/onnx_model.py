@@ -22,9 +22,9 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from sqlml.engine.data.features import find_column
+from sqlml.engine.data.onnx_values import ONNX_TYPES, onnx_input
 from sqlml.engine.families.base import Family
 from sqlml.engine.families.options import Option
 from sqlml.engine.progress import Progress
@@ -35,50 +35,12 @@ MAX_MODEL_BYTES = 2**30  # an imported model file and its external data, togethe
 MAX_NODES = 100_000  # in all of a model's graphs, subgraphs and functions
 MAX_LOOP_TRIPS = 1_000_000  # iterations of a Loop, times those of the Loops it is nested in
 
-INT64_NULL = np.iinfo(np.int64).min  # an int64 input's NULL
-_TYPES = {
-    "tensor(double)": (pa.float64(), np.float64),
-    "tensor(float)": (pa.float32(), np.float32),
-    "tensor(int64)": (pa.int64(), np.int64),
-    "tensor(string)": (pa.string(), object),
-    "tensor(bool)": (pa.bool_(), np.bool_),
-}
-
-
-def duckdb_time(text: str) -> str:
-    """A time as pyarrow writes it ('10:00:00.500000') as DuckDB does ('10:00:00.5'; '10:00:00' when whole)."""
-    whole, _, fraction = text.partition(".")
-    fraction = fraction.rstrip("0")
-    return f"{whole}.{fraction}" if fraction else whole
-
-
-def onnx_input(column: pa.Array | pa.ChunkedArray, onnx_type: str) -> np.ndarray:
-    """An Arrow column as the values of an ONNX input of `onnx_type`, with sqlml's conventions: NaN for a
-    NULL number, the smallest int64 for a NULL int64 (a timestamp as microseconds since the epoch), ""
-    for a NULL string (a time as DuckDB writes it); a bool input cannot take NULL (ValueError). Arrow's
-    errors for a column that does not convert propagate."""
-    if onnx_type == "tensor(string)":
-        values = pc.fill_null(pc.cast(column, pa.string()), "").to_numpy(zero_copy_only=False)
-        if pa.types.is_time(column.type):
-            values = np.array([duckdb_time(v) if v else v for v in values], dtype=object)
-    elif onnx_type == "tensor(int64)":
-        if pa.types.is_timestamp(column.type):  # microseconds, whatever the column's unit
-            column = pc.cast(column, pa.timestamp("us", column.type.tz))
-        values = pc.fill_null(pc.cast(column, pa.int64()), INT64_NULL).to_numpy(zero_copy_only=False)
-    elif onnx_type == "tensor(bool)":
-        if column.null_count:
-            raise ValueError("it has NULLs, which a bool input cannot take")
-        values = pc.cast(column, pa.bool_()).to_numpy(zero_copy_only=False)
-    else:
-        values = pc.fill_null(pc.cast(column, pa.float64(), safe=False), math.nan).to_numpy(zero_copy_only=False)
-    return values.astype(_TYPES[onnx_type][1])
-
 
 def _rank(arg, what: str) -> int:
     """1 for [N], 2 for [N, 1] or [N, k] (k > 1 allowed for outputs only)."""
     shape = arg.shape
     if (
-        arg.type not in _TYPES
+        arg.type not in ONNX_TYPES
         or not 1 <= len(shape) <= 2
         or (what == "input" and len(shape) == 2 and shape[1] not in (1, None, "None"))
     ):
@@ -239,7 +201,7 @@ class OnnxModel:
     def fields(self) -> list[pa.Field]:
         """ML.PREDICT's added columns."""
         return [
-            pa.field(name, _TYPES[kind][0] if rank == 1 or shape[1] == 1 else pa.list_(_TYPES[kind][0]))
+            pa.field(name, ONNX_TYPES[kind][0] if rank == 1 or shape[1] == 1 else pa.list_(ONNX_TYPES[kind][0]))
             for name, kind, rank, shape in self.outputs
         ]
 

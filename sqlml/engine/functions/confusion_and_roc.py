@@ -21,8 +21,8 @@ import pyarrow as pa
 from sqlml.engine.context import MLContext
 from sqlml.engine.functions.evaluate import labels_and_scores
 from sqlml.engine.functions.predict import binary_threshold
+from sqlml.engine.store.eval_predictions import read_eval_predictions
 from sqlml.engine.store.model import Model, predicted_labels
-from sqlml.engine.training.create_model import read_eval_predictions
 from sqlml.errors import ProgrammingError
 from sqlml.parser import MLFunction
 

@@ -17,8 +17,8 @@ from sqlml.engine.context import MLContext
 from sqlml.engine.data.features import find_column
 from sqlml.engine.functions.predict import binary_threshold
 from sqlml.engine.sqltext.sql_types import sql_message, sql_type
+from sqlml.engine.store.eval_predictions import read_eval_predictions
 from sqlml.engine.store.model import Model
-from sqlml.engine.training.create_model import read_eval_predictions
 from sqlml.errors import DataError, ProgrammingError
 from sqlml.parser import MLFunction
 

@@ -42,10 +42,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sqlml.engine.context import MLContext, batch_rows
+from sqlml.engine.data.rows import fingerprint
 from sqlml.engine.data.transform import registered
 from sqlml.engine.functions.predict import binary_threshold, check_input, output_fields, prediction_columns
 from sqlml.engine.store.model import Model, predicted_labels
-from sqlml.engine.training.create_model import fingerprint
 from sqlml.errors import DataError, NotSupportedError, ProgrammingError
 from sqlml.parser import MLFunction
 

@@ -6,11 +6,9 @@ Everything that can fail runs before the catalog is touched; the catalog write i
 from __future__ import annotations
 
 import hashlib
-import io
 import time
 from dataclasses import dataclass, field, replace
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -19,16 +17,16 @@ from sqlml.engine import metrics
 from sqlml.engine.context import MLContext
 from sqlml.engine.data import transform
 from sqlml.engine.data.features import ColumnIndex, FeatureEncoder, find_column, fit_features, recount_distributions
+from sqlml.engine.data.rows import fingerprint, split_rows
 from sqlml.engine.families import FAMILIES, Family, TrainData, validate_options
-from sqlml.engine.families.base import SAMPLE_ROWS, record_iteration, training_sample
+from sqlml.engine.families.base import record_iteration, training_sample
 from sqlml.engine.sqltext.sql_types import sql_type
 from sqlml.engine.store import catalog
 from sqlml.engine.store.catalog import ModelVersion
+from sqlml.engine.store.eval_predictions import eval_predictions_blob
 from sqlml.engine.training import automl, tuning
 from sqlml.errors import DataError, IntegrityError, NotSupportedError, ProgrammingError, did_you_mean
 from sqlml.parser import CreateModel
-
-AUTO_SPLIT_MIN_ROWS, AUTO_SPLIT_MAX_ROWS, AUTO_SPLIT_MAX_EVAL = 500, 50_000, SAMPLE_ROWS
 
 
 def _label_column(table: pa.Table, options: dict) -> str:
@@ -64,34 +62,6 @@ def _check_label_type(label: str, dtype: pa.DataType, family: Family, model_type
         )
 
 
-def split_rows(table: pa.Table, options: dict) -> tuple[np.ndarray, np.ndarray]:
-    """(training row indices, evaluation row indices) as BigQuery ML's data_split_* options define them."""
-    n, method = table.num_rows, options["data_split_method"]
-    fraction = options["data_split_eval_fraction"]
-    order = np.random.default_rng(options["seed"]).permutation(n)
-    if method == "NO_SPLIT" or (method in ("AUTO_SPLIT", "RANDOM") and fraction is None and n < AUTO_SPLIT_MIN_ROWS):
-        return np.arange(n), np.arange(0)
-    if method in ("AUTO_SPLIT", "RANDOM"):
-        if fraction is not None and method == "RANDOM":
-            n_eval = int(round(n * fraction))
-        else:
-            n_eval = int(round(n * 0.2)) if n <= AUTO_SPLIT_MAX_ROWS else AUTO_SPLIT_MAX_EVAL
-        return np.sort(order[n_eval:]), np.sort(order[:n_eval])
-    column = table.column(options["data_split_col"])
-    if method == "CUSTOM":
-        if not pa.types.is_boolean(column.type):
-            raise ProgrammingError(
-                f"data_split_col '{options['data_split_col']}' must be BOOL for "
-                f"data_split_method=CUSTOM (TRUE or NULL = evaluation row), not {sql_type(column.type)}"
-            )
-        is_eval = pc.fill_null(column, True).to_numpy(zero_copy_only=False)
-        return np.nonzero(~is_eval)[0], np.nonzero(is_eval)[0]
-    # SEQ: ascending order; the last data_split_eval_fraction of the rows (and NULLs) evaluate
-    ranked = pc.sort_indices(table, sort_keys=[(options["data_split_col"], "ascending", "at_end")]).to_numpy()
-    n_train = n - int(round(n * (0.2 if fraction is None else fraction)))
-    return np.sort(ranked[:n_train]), np.sort(ranked[n_train:])
-
-
 def _class_weights(y: np.ndarray, classes: list, options: dict) -> np.ndarray | None:
     """Per-row weights from auto_class_weights (n / (k * n_class), as BigQuery ML) or class_weights."""
     if options.get("auto_class_weights"):
@@ -105,37 +75,6 @@ def _class_weights(y: np.ndarray, classes: list, options: dict) -> np.ndarray | 
             raise ProgrammingError(f"OPTIONS: class_weights has no weight for class(es) {missing}")
         return np.array([given[key(c)] for c in classes])[y]
     return None
-
-
-def fingerprint(cur: duckdb.DuckDBPyConnection, table: pa.Table) -> str:
-    """An order-independent fingerprint of the training rows: their count and summed row hashes."""
-    with transform.registered(cur, table) as rows:
-        ((count, total),) = catalog.query(cur, f"SELECT count(*), sum(hash(*COLUMNS(*))) FROM {rows}")
-    return f"{count}:{int(total or 0) % 2**64:016x}"
-
-
-def _eval_predictions_blob(y: np.ndarray | None, scores: np.ndarray) -> bytes:
-    """The evaluation split's labels and scores as Arrow IPC, so ML.EVALUATE can recompute metrics
-    (empty for models without a label, whose metrics need the rows themselves)."""
-    if y is None:
-        return b""
-    columns = {"y": y} | (
-        {f"p{i}": scores[:, i] for i in range(scores.shape[1])} if scores.ndim == 2 else {"prediction": scores}
-    )
-    sink = io.BytesIO()
-    table = pa.table(columns)
-    with pa.ipc.new_stream(sink, table.schema) as writer:
-        writer.write_table(table)
-    return sink.getvalue()
-
-
-def read_eval_predictions(blob: bytes) -> tuple[np.ndarray, np.ndarray]:
-    """The (labels, scores) stored by `_eval_predictions_blob`."""
-    table = pa.ipc.open_stream(blob).read_all()
-    y = table.column("y").to_numpy()
-    if "prediction" in table.column_names:
-        return y, table.column("prediction").to_numpy()
-    return y, np.column_stack([table.column(c).to_numpy() for c in table.column_names[1:]])
 
 
 @dataclass
@@ -277,7 +216,7 @@ def _fit(family: Family, data: TrainData, eval_X: np.ndarray, eval_y: np.ndarray
             trial.error,
             trial is best,
             trial.result and trial.result[0].artifact(),
-            trial.result and _eval_predictions_blob(eval_y, trial.result[2]),
+            trial.result and eval_predictions_blob(eval_y, trial.result[2]),
         )
         for trial in trials
     ]
@@ -410,7 +349,7 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
         metrics=row,
         training_info=_training_info(previous, history),
         estimator_type=encoding.estimator_type,
-        eval_predictions=_eval_predictions_blob(eval_y, eval_scores),
+        eval_predictions=eval_predictions_blob(eval_y, eval_scores),
         artifact_format=family.artifact_format,
         artifact=estimator.artifact(),
     )
