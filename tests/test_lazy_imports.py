@@ -141,15 +141,17 @@ def test_the_server_up_to_listening_loads_no_ml_library(db):
     assert sorted(heavy(imported)) == []
 
 
-# the child stops as the shell starts importing the engine, and waits there for the Ctrl-C
+# the child stops as the shell starts importing the engine, and waits there for the Ctrl-C (in short sleeps, not
+# signal.pause(): a SIGINT landing between the print and pause() would leave pause() waiting for another signal)
 _PAUSE_IN_ENGINE_IMPORT = """
-import importlib.abc, runpy, signal, sys
+import importlib.abc, runpy, sys, time
 
 class Pause(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path, target=None):
         if name == "sqlml.engine.session":
             print("importing the engine", file=sys.stderr, flush=True)
-            signal.pause()
+            while True:
+                time.sleep(0.05)
 
 sys.meta_path.insert(0, Pause())
 sys.argv = ["sqlml", ":memory:", "-c", "SELECT 42"]
