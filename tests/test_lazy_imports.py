@@ -142,9 +142,13 @@ def test_the_server_up_to_listening_loads_no_ml_library(db):
 
 
 # the child stops as the shell starts importing the engine, and waits there for the Ctrl-C (in short sleeps, not
-# signal.pause(): a SIGINT landing between the print and pause() would leave pause() waiting for another signal)
+# signal.pause(): a SIGINT landing between the print and pause() would leave pause() waiting for another signal).
+# It takes Python's Ctrl-C handler as a terminal's foreground process has it: a test run in the background of a
+# shell inherits SIGINT ignored, and Python then installs none.
 _PAUSE_IN_ENGINE_IMPORT = """
-import importlib.abc, runpy, sys, time
+import importlib.abc, runpy, signal, sys, time
+
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 class Pause(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path, target=None):
