@@ -115,8 +115,8 @@ STATEMENTS: dict[str, Callable[[MLContext, Any], bool] | str] = {
 
 def register(statement_type: str, handler: str) -> None:
     """Run statements whose node class is named `statement_type` with `handler`, "module:function": how the
-    layers above the engine add theirs (EXPORT MODEL, from sqlml.export: the composition root, sqlml/root.py,
-    registers it) without loading them before one runs."""
+    layers above the engine add theirs (EXPORT MODEL: the composition root, sqlml/root.py, registers it; the
+    engine never imports those layers) without loading them before one runs."""
     STATEMENTS[statement_type] = handler
 
 

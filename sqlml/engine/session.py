@@ -455,16 +455,16 @@ class SessionCursor:
         if has_ml_keyword(sql):
             return None
         try:
-            pieces = self.duck.extract_statements(sql)
-        except duckdb.Error:
+            pieces = [query for _, query in self.duckdb_statements(sql)]
+        except errors.Error:
             return None
         found, offset = [], 0
-        for piece in pieces:
-            if not sql.startswith(piece.query, offset):  # DuckDB gives each statement's text verbatim, in order
+        for query in pieces:
+            if not sql.startswith(query, offset):  # DuckDB gives each statement's text verbatim, in order
                 return None
-            start = offset + BLANKS_AND_COMMENTS.match(piece.query).end()
-            found.append((sql.count("\n", 0, start) + 1, sql[start : offset + len(piece.query)].rstrip()))
-            offset += len(piece.query)
+            start = offset + BLANKS_AND_COMMENTS.match(query).end()
+            found.append((sql.count("\n", 0, start) + 1, sql[start : offset + len(query)].rstrip()))
+            offset += len(query)
         return found
 
     # -- errors -------------------------------------------------------------------------------------

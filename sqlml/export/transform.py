@@ -10,8 +10,8 @@ MIN_MAX_SCALER, MAX_ABS_SCALER, ROBUST_SCALER, IMPUTER, BUCKETIZE, QUANTILE_BUCK
 ONE_HOT_ENCODER, POLYNOMIAL_EXPAND, FEATURE_CROSS, NORMALIZER of listed columns and arithmetic of one's
 own. Text: STR_SPLIT(text, 'delimiter') becomes tokens (ONNX StringSplit), and an output that is one
 call of ML.BAG_OF_WORDS, TF_IDF, MULTI_HOT_ENCODER or NGRAMS over split text is built from the call
-kept with the TRANSFORM (function, vocabulary, IDF), not from its SQL (the nodes: export/text.py). Anything else (ML.HASH_BUCKETIZE's
-hash, LOWER / UPPER, list functions over LIST columns, date parts, ...) is a NotSupportedError
+kept with the TRANSFORM (function, vocabulary, IDF), not from its SQL (the nodes: export/text.py). Anything
+else (ML.HASH_BUCKETIZE's hash, LOWER / UPPER, list functions over LIST columns, date parts, ...) is a NotSupportedError
 naming the TRANSFORM output and the expression. Values are double (NULL as NaN), strings (NULL as ""),
 booleans with a NULL mask, structs and sparse lists; arithmetic is in double precision, as DuckDB's.
 """
@@ -32,6 +32,10 @@ from sqlml.errors import NotSupportedError
 from sqlml.export import text as text_nodes
 from sqlml.export.features import INT64_NULL, input_type
 from sqlml.export.graph import Graph
+
+# One _Translator per export walks each TRANSFORM output's sqlglot tree: `__call__` looks the node's type up in
+# a table and calls its method (the sections below), which returns a Value: an ONNX tensor name and its kind.
+# transform_columns, at the end, is where export/exporter.py comes in.
 
 
 class Value(NamedTuple):
@@ -150,6 +154,7 @@ class _Translator:
                 return self._NODES[kind](self, node)
         raise _Unsupported(node.sql("duckdb"))
 
+    # -- SQL nodes, one method each (the table in __call__) ------------------------------------------------------------
     def _paren(self, node: exp.Paren) -> Value:
         return self(node.this)
 
@@ -307,6 +312,7 @@ class _Translator:
             "may differ from DuckDB's; change the case before the text reaches the model)"
         )
 
+    # -- values as the engine reads them: three-valued logic, numbers, features ----------------------------------------
     def logic(self, a: Value, b: Value, conjunction: bool) -> Value:
         """AND / OR in SQL's three-valued logic."""
         if a.kind != "bool" or b.kind != "bool":
@@ -391,6 +397,7 @@ class _Translator:
             "Mul", hot, g.op("Where", g.op("IsNaN", value.name), g.const([[0.0]], "zero", np.float64), value.name)
         )
 
+    # -- text and lists: split text, ML list functions kept as calls, literal lists ------------------------------------
     def split(self, node: exp.Expr) -> Value:
         """STR_SPLIT(text, 'delimiter'): tokens (export/text.py)."""
         text, delimiter = (node.this, node.expression) if not isinstance(node, exp.Anonymous) else node.expressions
@@ -454,6 +461,7 @@ class _Translator:
             none = g.op("And", none, g.op("IsNaN", n.name))
         return Value(g.op("Where", none, g.const([[np.nan]], "nan", np.float64), total), "num")
 
+    # -- DuckDB's semantics the nodes above share: rounding, CASE, COALESCE, CAST, text --------------------------------
     def round_half_away(self, x: str) -> str:
         """DuckDB's rounding (half away from zero); ONNX Round goes half to even."""
         g = self.g
