@@ -76,11 +76,19 @@ def test_the_log_tells_connections_and_errors_without_secrets(database):
     assert levels[-2:] == [("LOG", "received SIGTERM: shutting down"), ("LOG", "database system is shut down")]
 
 
-def _sigterm_while_running(served, con, sql: str):
+def _cpu_seconds(pid: int) -> float:
+    """The CPU time (user + system, all threads) process `pid` has used, from /proc/<pid>/stat."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _sigterm_while_running(served, con, sql: str, busy_for: float = 0.0):
     """Run `sql` on `con` in a thread and, once it runs, SIGTERM the server: the server must exit with status 0
     (bounded waits: a hang fails). The signal goes once the statement runs: `sql` starts with a statement that
     gives a notice, whose handler is called while the next statement runs (the server answers the statements
-    of a query one by one; the notice would come hours later otherwise). What `sql` raised, or "finished"."""
+    of a query one by one; the notice would come hours later otherwise), and once the server has then used
+    `busy_for` seconds of CPU (past a statement's first steps). What `sql` raised, or "finished"."""
     running = threading.Event()
     con.add_notice_handler(lambda notice: running.set())
     outcome = []
@@ -95,6 +103,9 @@ def _sigterm_while_running(served, con, sql: str):
     worker = threading.Thread(target=run, daemon=True)
     worker.start()
     assert running.wait(EXIT_TIMEOUT)
+    started = _cpu_seconds(served.process.pid)
+    while worker.is_alive() and _cpu_seconds(served.process.pid) - started < busy_for:
+        worker.join(0.05)  # polls the server's CPU time; the statement's end stops the wait too
     served.process.send_signal(signal.SIGTERM)
     assert served.process.wait(EXIT_TIMEOUT) == 0
     worker.join(EXIT_TIMEOUT)
@@ -127,7 +138,8 @@ def test_sigterm_cancels_the_running_statement_and_exits_0(database, tmp_path, m
 def test_a_statement_that_does_not_stop_is_abandoned_at_the_deadline(database, tmp_path):
     """A random forest's training reports no progress, so a cancel cannot stop it (it takes about a minute):
     1.5 s after SIGTERM the server exits anyway, status 0, with a WARNING; the training's transaction is not
-    committed, so the file opens with its catalog as it was."""
+    committed, so the file opens with its catalog as it was. SIGTERM goes after 2 s of the server's CPU:
+    reading the 100,000 rows (which a cancel does stop) takes a fraction of that."""
     copy = tmp_path / "penguins.duckdb"
     shutil.copy(database, copy)
     catalog = "SELECT model_name, version FROM sqlml.model_versions ORDER BY ALL"
@@ -142,6 +154,7 @@ def test_a_statement_that_does_not_stop_is_abandoned_at_the_deadline(database, t
                 "OPTIONS (model_type = 'random_forest_regressor', input_label_cols = ['y'], "
                 "num_parallel_tree = 200, max_tree_depth = 20) AS SELECT random() AS x, "
                 "random() AS z, random() AS y FROM range(100000)",
+                busy_for=2.0,
             )
             assert isinstance(got, psycopg.OperationalError), got  # the connection is gone
         levels = _levels(served.log())
