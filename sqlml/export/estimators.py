@@ -54,6 +54,8 @@ def _elu(g: Graph, z: str, alpha: float = 1.0, scale: float = 1.0) -> str:
 
 def _hidden(g: Graph, activation: str, z: str) -> str:
     """A hidden layer's activation (mlp.HIDDEN) of its pre-activations z."""
+    if activation == "crelu":
+        return g.op("Concat", g.op("Relu", z), g.op("Relu", g.op("Neg", z)), axis=1)
     if activation == "relu6":
         return g.op("Min", g.op("Relu", z), g.const(6.0, "six"))
     if activation == "elu":

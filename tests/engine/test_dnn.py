@@ -63,11 +63,14 @@ def _reference_dropout_fit(X, y, *, classifier, activation, optimizer, rate, dro
     """A one-hidden-layer network trained as docs/model_types.md describes dropout, with gradients by finite
     differences and TensorFlow's Adam (l2_reg a penalty in the loss) / proximal gradient descent (l2_reg the
     optimizer's strength: https://www.tensorflow.org/api_docs/python/tf/raw_ops/ApplyProximalGradientDescent);
-    returns a predict function."""
+    returns a predict function. CRELU (tf.nn.crelu) outputs [relu(z), relu(-z)]: 6 inputs to the output layer."""
     rs, masks = np.random.RandomState(seed), np.random.default_rng(seed)
-    hidden = np.vectorize(TF_ACTIVATIONS[activation])
-    sizes, params = [X.shape[1], 3, 1], []
-    for fan_in, fan_out in zip(sizes, sizes[1:]):
+    if activation == "CRELU":
+        hidden, outputs = (lambda z: np.concatenate([np.maximum(z, 0), np.maximum(-z, 0)], axis=1)), 6
+    else:
+        hidden, outputs = np.vectorize(TF_ACTIVATIONS[activation]), 3
+    params = []
+    for fan_in, fan_out in [(X.shape[1], 3), (outputs, 1)]:
         bound = np.sqrt((2.0 if activation == "SIGMOID" else 6.0) / (fan_in + fan_out))
         params += [rs.uniform(-bound, bound, (fan_in, fan_out)), rs.uniform(-bound, bound, fan_out)]
     w1, b1, w2, b2 = params
@@ -84,7 +87,7 @@ def _reference_dropout_fit(X, y, *, classifier, activation, optimizer, rate, dro
         order = rs.permutation(len(X))
         for start in range(0, len(X), batch):
             rows = order[start : start + batch]
-            keep = (masks.random((len(rows), 3)) >= dropout) / (1 - dropout)
+            keep = (masks.random((len(rows), outputs)) >= dropout) / (1 - dropout)
 
             def loss(rows=rows, keep=keep):
                 out = output(X[rows], keep)
@@ -117,6 +120,7 @@ def _reference_dropout_fit(X, y, *, classifier, activation, optimizer, rate, dro
         ("dnn_classifier", "c", "SIGMOID", "SGD"),
         ("dnn_regressor", "y", "ELU", "SGD"),
         ("dnn_classifier", "c", "SELU", "ADAM"),
+        ("dnn_regressor", "y", "CRELU", "ADAM"),
     ],
 )
 def test_dropout_matches_a_finite_difference_reference(con, model_type, label, activation, optimizer):
@@ -164,12 +168,15 @@ BAD = [
     (DNN.format(extra="hidden_units=[8, 0]"), sqlml.ProgrammingError, ["hidden_units[1]", ">= 1"]),
     (DNN.format(extra="hidden_units=[]"), sqlml.ProgrammingError, ["hidden_units", "non-empty array"]),
     (DNN.format(extra="hidden_units=8"), sqlml.ProgrammingError, ["hidden_units", "array of integers"]),
-    (DNN.format(extra="activation_fn='GELU'"), sqlml.ProgrammingError, ["activation_fn", "RELU, RELU6, ELU, SELU"]),
+    (
+        DNN.format(extra="activation_fn='GELU'"),
+        sqlml.ProgrammingError,
+        ["activation_fn", "RELU, RELU6, CRELU, ELU, SELU, SIGMOID, TANH"],
+    ),
     (DNN.format(extra="optimizer='NADAM'"), sqlml.ProgrammingError, ["optimizer", "ADAGRAD, ADAM, FTRL, RMSPROP, SGD"]),
     (DNN.format(extra="batch_size=0"), sqlml.ProgrammingError, ["batch_size", ">= 1"]),
     (DNN.format(extra="l1_reg=1.0"), sqlml.ProgrammingError, ["l1_reg", "ADAGRAD, FTRL or SGD", "not ADAM"]),
     (DNN.format(extra="l1_reg=1.0, optimizer='RMSPROP'"), sqlml.ProgrammingError, ["l1_reg", "not RMSPROP"]),
-    (DNN.format(extra="activation_fn='CRELU'"), sqlml.ProgrammingError, ["activation_fn CRELU", "not supported"]),
     (DNN.format(extra="tf_version='2.8.0'"), sqlml.ProgrammingError, ["tf_version 2.8.0", "TensorFlow 1.15"]),
     (DNN.format(extra="tf_version='3.0'"), sqlml.ProgrammingError, ["tf_version", "1.15, 2.8.0"]),
     (

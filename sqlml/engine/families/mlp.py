@@ -14,8 +14,6 @@ scaled by 1 / (1 - dropout), so prediction uses the weights as they are.
 
 from __future__ import annotations
 
-from itertools import pairwise
-
 import numpy as np
 
 
@@ -39,8 +37,14 @@ def _elu(z: np.ndarray) -> np.ndarray:
     return np.where(z > 0, z, np.expm1(np.minimum(z, 0.0)))
 
 
-# tf.nn.relu, relu6, elu, selu, sigmoid, tanh; each slope as a function of the unit's output h
+def _crelu(z: np.ndarray) -> np.ndarray:
+    """tf.nn.crelu: [relu(z), relu(-z)], each layer twice as wide as its units."""
+    return np.concatenate([np.maximum(z, 0.0), np.maximum(-z, 0.0)], axis=1)
+
+
+# tf.nn.relu, relu6, crelu, elu, selu, sigmoid, tanh; each slope as a function of the unit's output h
 HIDDEN = {
+    "crelu": _crelu,
     "relu": lambda z: np.maximum(z, 0.0),
     "relu6": lambda z: np.clip(z, 0.0, 6.0),
     "elu": _elu,
@@ -56,6 +60,15 @@ _SLOPE = {
     "logistic": lambda h: h * (1.0 - h),
     "tanh": lambda h: 1.0 - h * h,
 }
+WIDTH = {"crelu": 2}  # a hidden layer's outputs per unit (1 for the others)
+
+
+def backward(activation: str, h: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """d loss / d a layer's pre-activations, from its outputs h and d loss / d h."""
+    if activation == "crelu":  # h = [relu(z), relu(-z)]
+        units = h.shape[1] // 2
+        return d[:, :units] * (h[:, :units] > 0) - d[:, units:] * (h[:, units:] > 0)
+    return d * _SLOPE[activation](h)
 
 
 class Network:
@@ -70,9 +83,11 @@ class Network:
 
     @classmethod
     def initial(cls, sizes: list[int], activation: str, n_classes: int, rs: np.random.RandomState) -> Network:
-        """Glorot-uniform weights and biases, drawn layer by layer as scikit-learn does."""
+        """Glorot-uniform weights and biases, drawn layer by layer as scikit-learn does; `sizes`: the inputs,
+        each hidden layer's units, the outputs."""
         weights, biases = [], []
-        for fan_in, fan_out in pairwise(sizes):
+        fan_ins = [sizes[0]] + [units * WIDTH.get(activation, 1) for units in sizes[1:-1]]
+        for fan_in, fan_out in zip(fan_ins, sizes[1:]):
             bound = np.sqrt((2.0 if activation == "logistic" else 6.0) / (fan_in + fan_out))
             weights.append(rs.uniform(-bound, bound, (fan_in, fan_out)))
             biases.append(rs.uniform(-bound, bound, fan_out))
@@ -114,9 +129,10 @@ class Network:
             grad_b[i] = delta.sum(axis=0) / total
             if i:
                 h, keep = hidden[i - 1]
-                delta = (delta @ self.weights[i].T) * _SLOPE[self.activation](h)
+                delta = delta @ self.weights[i].T
                 if keep is not None:
                     delta *= keep
+                delta = backward(self.activation, h, delta)
         return grad_w + grad_b
 
 
