@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sqlml.engine.families.lightgbm_onnx import Trees, booster_nodes
+from sqlml.engine.families.mlp import SELU_ALPHA, SELU_SCALE
 from sqlml.export.graph import Graph
 
 if TYPE_CHECKING:
@@ -44,10 +45,29 @@ def _linear(g: Graph, model: LinearModel, X: str) -> str:
     return _classes(g, scores, max(2, model.coef.shape[0]), "logit") if model.logistic else _vector(g, scores)
 
 
+def _elu(g: Graph, z: str, alpha: float = 1.0, scale: float = 1.0) -> str:
+    """scale * (max(z, 0) + alpha * (exp(min(z, 0)) - 1)) from ops ONNX Runtime has in double precision."""
+    negative = g.op("Sub", g.op("Exp", g.op("Min", z, g.const(0.0, "zero"))), g.const(1.0, "one"))
+    elu = g.op("Add", g.op("Relu", z), g.op("Mul", negative, g.const(alpha, "alpha")))
+    return g.op("Mul", elu, g.const(scale, "scale")) if scale != 1.0 else elu
+
+
+def _hidden(g: Graph, activation: str, z: str) -> str:
+    """A hidden layer's activation (mlp.HIDDEN) of its pre-activations z."""
+    if activation == "crelu":
+        return g.op("Concat", g.op("Relu", z), g.op("Relu", g.op("Neg", z)), axis=1)
+    if activation == "relu6":
+        return g.op("Min", g.op("Relu", z), g.const(6.0, "six"))
+    if activation == "elu":
+        return _elu(g, z)
+    if activation == "selu":
+        return _elu(g, z, SELU_ALPHA, SELU_SCALE)
+    return g.op({"relu": "Relu", "logistic": "Sigmoid", "tanh": "Tanh"}[activation], z)
+
+
 def _dnn(g: Graph, model: DNNModel, X: str) -> str:
-    activation = {"relu": "Relu", "logistic": "Sigmoid", "tanh": "Tanh"}[model.activation]
     for w, b in zip(model.weights[:-1], model.biases[:-1]):
-        X = g.op(activation, _affine(g, X, w.T, b))
+        X = _hidden(g, model.activation, _affine(g, X, w.T, b))
     scores = _affine(g, X, model.weights[-1].T, model.biases[-1])
     if model.n_classes:
         return _classes(g, scores, model.n_classes, "logit")

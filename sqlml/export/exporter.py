@@ -1,5 +1,9 @@
 """EXPORT MODEL name OPTIONS(uri=..., quantize=..., version=..., overwrite=..., max_metric_drop=...).
 
+uri names the .onnx file, or ends with '/' to name a directory (as BigQuery ML's export does): model.onnx and
+its sidecars are then written inside it, the directory (and missing parents) created, and removed again if
+the files cannot be written.
+
 The path: the version's model (as ML.PREDICT loads it) -> one ONNX graph from raw input columns to
 predictions (export/features.py, export/transform.py, export/estimators.py, outputs below) -> optional
 quantization (export/quantize.py) -> onnx.checker and verification against the engine (export/verify.py)
@@ -13,6 +17,7 @@ predicted_<label>_probs [N, n_classes] in the class order the metadata lists; km
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -88,15 +93,19 @@ def build(model: Model, raw: pa.Schema, dtype=np.float64, opset: int = 21) -> on
     return graph
 
 
-def _paths(uri: str, overwrite: bool) -> list[Path]:
-    """The .onnx file and its .json and .md sidecars; errors for a missing directory or existing files
+def _paths(uri: str, overwrite: bool, folder_uri: bool) -> tuple[list[Path], list[Path]]:
+    """The .onnx file and its .json and .md sidecars, and the directories to create for them (only for a uri
+    naming a directory, `folder_uri`); errors for a missing directory, a file in the way or existing files
     without overwrite."""
     path = Path(uri)
     if path.suffix.lower() != ".onnx":
-        raise ProgrammingError(f"OPTIONS: uri must name a .onnx file, got {uri!r}")
-    folder = path.parent
-    if not folder.is_dir():
-        raise ProgrammingError(f"OPTIONS: uri {uri!r}: directory '{folder}' does not exist; create it first")
+        raise ProgrammingError(f"OPTIONS: uri must name a .onnx file or end with '/' (a directory), got {uri!r}")
+    missing = _missing_folders(path.parent, uri) if folder_uri else []
+    if not missing and not path.parent.is_dir():
+        raise ProgrammingError(
+            f"OPTIONS: uri {uri!r}: directory '{path.parent}' does not exist; create it first, or export into a "
+            "new directory with a uri ending in '/'"
+        )
     paths = [path, path.with_suffix(".json"), path.with_suffix(".md")]
     folders = [str(p) for p in paths if p.is_dir()]
     if folders:
@@ -106,7 +115,35 @@ def _paths(uri: str, overwrite: bool) -> list[Path]:
         raise ProgrammingError(
             f"OPTIONS: uri {uri!r}: {', '.join(taken)} already exist(s); pass overwrite=TRUE to replace"
         )
-    return paths
+    return paths, missing
+
+
+def _missing_folders(folder: Path, uri: str) -> list[Path]:
+    """The directories to create, outermost first, for `folder`; ProgrammingError if a file is in the way."""
+    missing = []
+    while not folder.exists() and not folder.is_symlink() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    if not folder.is_dir():
+        raise ProgrammingError(f"OPTIONS: uri {uri!r}: '{folder}' is a file, not a directory to write into")
+    return missing[::-1]
+
+
+def _create(folders: list[Path]) -> None:
+    """Create `folders` (outermost first); OperationalError, with none of them left, if one cannot be."""
+    for made, folder in enumerate(folders):
+        try:
+            folder.mkdir()
+        except OSError as exc:
+            _remove(folders[:made])
+            raise OperationalError(f"EXPORT MODEL: cannot create directory '{folder}': {exc.strerror}") from None
+
+
+def _remove(folders: list[Path]) -> None:
+    """Remove the directories an export created (innermost first), unless something else was written there."""
+    for folder in reversed(folders):
+        with contextlib.suppress(OSError):
+            folder.rmdir()
 
 
 def _write_all(files: dict[Path, bytes]) -> None:
@@ -166,7 +203,10 @@ def _verified(
 def export_model(ctx: MLContext, statement: ExportModel) -> dict:
     """Export as above; returns the result row (column -> value)."""
     options = validate_export_options(statement.options_dict)
-    paths = _paths(ctx.exports.resolve(options["uri"]), options["overwrite"])
+    uri = options["uri"]
+    folder_uri = uri.endswith(("/", os.sep))  # a directory, as BigQuery ML exports to: model.onnx inside it
+    target = ctx.exports.resolve(uri + "model.onnx" if folder_uri else uri)
+    paths, missing = _paths(target, options["overwrite"], folder_uri)
     model = ctx.models.get(ctx.cur, statement.name, options["version"] or None)
     if model.family.imported:
         raise NotSupportedError(
@@ -184,13 +224,17 @@ def export_model(ctx: MLContext, statement: ExportModel) -> dict:
         graph, figures = _verified(ctx, model, raw, "NONE", options)  # auto: quantizing did not keep agreement
     data = graph.SerializeToString()
     description = sidecars.describe(model, graph, figures, scores_output(model))
-    _write_all(
-        {
-            paths[0]: data,
-            paths[1]: json.dumps(description, indent=2, default=str).encode(),
-            paths[2]: sidecars.model_card(ctx, model, description).encode(),
-        }
-    )
+    files = {
+        paths[0]: data,
+        paths[1]: json.dumps(description, indent=2, default=str).encode(),
+        paths[2]: sidecars.model_card(ctx, model, description).encode(),
+    }
+    _create(missing)
+    try:
+        _write_all(files)
+    except OperationalError:
+        _remove(missing)
+        raise
     return {
         "model": model.version.qualified_name,
         "version": model.version.version,

@@ -25,7 +25,9 @@ def validate_export_options(raw: dict[str, Any]) -> dict[str, Any]:
                 f"OPTIONS: unknown EXPORT MODEL option {name!r}; valid options: " + ", ".join(EXPORT_OPTIONS)
             )
     if not isinstance(raw.get("uri"), str) or not raw["uri"]:
-        raise ProgrammingError("OPTIONS: EXPORT MODEL needs uri='path/model.onnx', the file to write")
+        raise ProgrammingError(
+            "OPTIONS: EXPORT MODEL needs uri='path/model.onnx', the file to write, or uri='path/', a directory"
+        )
     options = {}
     for name, spec in EXPORT_OPTIONS.items():
         value = raw.get(name)

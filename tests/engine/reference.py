@@ -105,3 +105,17 @@ def fails(con, sql, error, *fragments, params=None):
         assert fragment in str(caught.value), (fragment, str(caught.value))
     assert snapshot(con) == before
     return caught.value
+
+
+# TensorFlow's documented activations, BigQuery ML's activation_fn values (https://cloud.google.com/bigquery/docs/
+# reference/standard-sql/bigqueryml-syntax-create-dnn-models): tf.nn.relu6 min(max(x, 0), 6); tf.nn.elu x if
+# x > 0 else exp(x) - 1; tf.nn.selu scale * x if x > 0 else scale * alpha * (exp(x) - 1), with the constants of
+# https://www.tensorflow.org/api_docs/python/tf/nn/selu.
+TF_ACTIVATIONS = {
+    "RELU": lambda x: max(x, 0.0),
+    "RELU6": lambda x: min(max(x, 0.0), 6.0),
+    "ELU": lambda x: x if x > 0 else np.exp(x) - 1,
+    "SELU": lambda x: 1.05070098735548049342 * (x if x > 0 else 1.67326324235437728481 * (np.exp(x) - 1)),
+    "SIGMOID": lambda x: 1 / (1 + np.exp(-x)),
+    "TANH": np.tanh,
+}

@@ -7,7 +7,7 @@ import pytest
 from sklearn.neural_network import MLPClassifier
 
 import sqlml
-from tests.engine.reference import fails, linear_matrices
+from tests.engine.reference import TF_ACTIVATIONS, fails, linear_matrices
 
 DNN = (
     "CREATE MODEL d OPTIONS(model_type='dnn_classifier', input_label_cols=['y_bin'], {extra}) AS "
@@ -61,12 +61,17 @@ def _numerical_gradient(loss, params, eps=1e-6):
 
 def _reference_dropout_fit(X, y, *, classifier, activation, optimizer, rate, dropout, l2_reg, batch, epochs, seed):
     """A one-hidden-layer network trained as docs/model_types.md describes dropout, with gradients by finite
-    differences and textbook Adam / Nesterov SGD; returns a predict function."""
+    differences and TensorFlow's Adam (l2_reg a penalty in the loss) / proximal gradient descent (l2_reg the
+    optimizer's strength: https://www.tensorflow.org/api_docs/python/tf/raw_ops/ApplyProximalGradientDescent);
+    returns a predict function. CRELU (tf.nn.crelu) outputs [relu(z), relu(-z)]: 6 inputs to the output layer."""
     rs, masks = np.random.RandomState(seed), np.random.default_rng(seed)
-    hidden = {"tanh": np.tanh, "logistic": lambda z: 1 / (1 + np.exp(-z))}[activation]
-    sizes, params = [X.shape[1], 3, 1], []
-    for fan_in, fan_out in zip(sizes, sizes[1:]):
-        bound = np.sqrt((2.0 if activation == "logistic" else 6.0) / (fan_in + fan_out))
+    if activation == "CRELU":
+        hidden, outputs = (lambda z: np.concatenate([np.maximum(z, 0), np.maximum(-z, 0)], axis=1)), 6
+    else:
+        hidden, outputs = np.vectorize(TF_ACTIVATIONS[activation]), 3
+    params = []
+    for fan_in, fan_out in [(X.shape[1], 3), (outputs, 1)]:
+        bound = np.sqrt((2.0 if activation == "SIGMOID" else 6.0) / (fan_in + fan_out))
         params += [rs.uniform(-bound, bound, (fan_in, fan_out)), rs.uniform(-bound, bound, fan_out)]
     w1, b1, w2, b2 = params
     params = [w1, w2, b1, b2]
@@ -77,12 +82,12 @@ def _reference_dropout_fit(X, y, *, classifier, activation, optimizer, rate, dro
         z = ((hidden(A @ w1 + b1) * keep) @ w2 + b2)[:, 0]
         return 1 / (1 + np.exp(-z)) if classifier else z
 
-    moments, velocity, t = [[np.zeros_like(p) for p in params] for _ in range(2)], [np.zeros_like(p) for p in params], 0
+    moments, t = [[np.zeros_like(p) for p in params] for _ in range(2)], 0
     for _ in range(epochs):
         order = rs.permutation(len(X))
         for start in range(0, len(X), batch):
             rows = order[start : start + batch]
-            keep = (masks.random((len(rows), 3)) >= dropout) / (1 - dropout)
+            keep = (masks.random((len(rows), outputs)) >= dropout) / (1 - dropout)
 
             def loss(rows=rows, keep=keep):
                 out = output(X[rows], keep)
@@ -91,7 +96,8 @@ def _reference_dropout_fit(X, y, *, classifier, activation, optimizer, rate, dro
                     if classifier
                     else 0.5 * np.sum((out - target[rows]) ** 2)
                 )
-                return (fit + l2_reg * (np.sum(w1**2) + np.sum(w2**2))) / len(rows)
+                penalty = l2_reg * (np.sum(w1**2) + np.sum(w2**2)) if optimizer == "ADAM" else 0.0
+                return (fit + penalty) / len(rows)
 
             grads = _numerical_gradient(loss, params)
             if optimizer == "ADAM":
@@ -101,20 +107,26 @@ def _reference_dropout_fit(X, y, *, classifier, activation, optimizer, rate, dro
                     m[...] = 0.9 * m + 0.1 * g
                     v[...] = 0.999 * v + 0.001 * g * g
                     p -= step * m / (np.sqrt(v) + 1e-8)
-            else:
-                for p, g, v in zip(params, grads, velocity):
-                    v[...] = 0.9 * v - rate * g
-                    p += 0.9 * v - rate * g
+            else:  # var = sign(v) / (1 + rate * l2) * max(|v| - rate * l1, 0), l1 = 0, of v = var - rate * grad
+                for p, g in zip(params, grads):
+                    p[...] = (p - rate * g) / (1 + rate * l2_reg)
     return lambda A: output(A, 1.0) * std + mean
 
 
 @pytest.mark.parametrize(
     "model_type, label, activation, optimizer",
-    [("dnn_regressor", "y", "TANH", "ADAM"), ("dnn_classifier", "c", "SIGMOID", "SGD")],
+    [
+        ("dnn_regressor", "y", "TANH", "ADAM"),
+        ("dnn_classifier", "c", "SIGMOID", "SGD"),
+        ("dnn_regressor", "y", "ELU", "SGD"),
+        ("dnn_classifier", "c", "SELU", "ADAM"),
+        ("dnn_regressor", "y", "CRELU", "ADAM"),
+    ],
 )
 def test_dropout_matches_a_finite_difference_reference(con, model_type, label, activation, optimizer):
     """dropout=0.5: ML.PREDICT equals the same network trained with finite-difference gradients, the masks
-    drawn as documented (to 1e-6); without dropout the predictions differ."""
+    drawn as documented (to 1e-6), the activation as TensorFlow defines it; without dropout the predictions
+    differ."""
     cur = con.cursor()
     cur.execute(DROPOUT_DATA)
     options = (
@@ -132,7 +144,7 @@ def test_dropout_matches_a_finite_difference_reference(con, model_type, label, a
         X,
         rows[:, 2 + classifier],
         classifier=classifier,
-        activation={"TANH": "tanh", "SIGMOID": "logistic"}[activation],
+        activation=activation,
         optimizer=optimizer,
         rate=0.05,
         dropout=0.5,
@@ -156,10 +168,22 @@ BAD = [
     (DNN.format(extra="hidden_units=[8, 0]"), sqlml.ProgrammingError, ["hidden_units[1]", ">= 1"]),
     (DNN.format(extra="hidden_units=[]"), sqlml.ProgrammingError, ["hidden_units", "non-empty array"]),
     (DNN.format(extra="hidden_units=8"), sqlml.ProgrammingError, ["hidden_units", "array of integers"]),
-    (DNN.format(extra="activation_fn='CRELU'"), sqlml.ProgrammingError, ["activation_fn", "RELU, SIGMOID, TANH"]),
-    (DNN.format(extra="optimizer='FTRL'"), sqlml.ProgrammingError, ["optimizer", "ADAM, SGD"]),
+    (
+        DNN.format(extra="activation_fn='GELU'"),
+        sqlml.ProgrammingError,
+        ["activation_fn", "RELU, RELU6, CRELU, ELU, SELU, SIGMOID, TANH"],
+    ),
+    (DNN.format(extra="optimizer='NADAM'"), sqlml.ProgrammingError, ["optimizer", "ADAGRAD, ADAM, FTRL, RMSPROP, SGD"]),
     (DNN.format(extra="batch_size=0"), sqlml.ProgrammingError, ["batch_size", ">= 1"]),
-    (DNN.format(extra="l1_reg=1.0"), sqlml.ProgrammingError, ["l1_reg", "dnn_classifier", "l2_reg"]),
+    (DNN.format(extra="l1_reg=1.0"), sqlml.ProgrammingError, ["l1_reg", "ADAGRAD, FTRL or SGD", "not ADAM"]),
+    (DNN.format(extra="l1_reg=1.0, optimizer='RMSPROP'"), sqlml.ProgrammingError, ["l1_reg", "not RMSPROP"]),
+    (DNN.format(extra="tf_version='2.8.0'"), sqlml.ProgrammingError, ["tf_version 2.8.0", "TensorFlow 1.15"]),
+    (DNN.format(extra="tf_version='3.0'"), sqlml.ProgrammingError, ["tf_version", "1.15, 2.8.0"]),
+    (
+        DNN.format(extra="integrated_gradients_num_steps=50"),
+        sqlml.ProgrammingError,
+        ["integrated_gradients_num_steps", "sampled Shapley"],
+    ),
 ]
 
 
@@ -184,3 +208,21 @@ def test_training_info_losses_are_one_measure(con):
     cur.execute("SELECT loss, eval_loss FROM ML.TRAINING_INFO(MODEL r)")
     rows = cur.fetchall()
     assert len(rows) == 5 and all(loss == pytest.approx(eval_loss, rel=1e-12) for loss, eval_loss in rows)
+
+
+@pytest.mark.parametrize("activation_fn", sorted(TF_ACTIVATIONS))
+def test_hidden_activations_are_tensorflows(activation_fn):
+    """Each activation_fn equals TensorFlow's definition on [-10, 10] (past RELU6's clip at 6), and the slope
+    backpropagation takes from a unit's output equals the definition's central difference."""
+    from sqlml.engine.families.dnn import ACTIVATIONS
+    from sqlml.engine.families.mlp import _SLOPE, HIDDEN
+
+    name = ACTIVATIONS[activation_fn]
+    z = np.linspace(-10, 10, 401) + 0.013  # off the kinks at 0 and 6
+    expected = np.array([TF_ACTIVATIONS[activation_fn](v) for v in z])
+    np.testing.assert_allclose(HIDDEN[name](z), expected, rtol=1e-12, atol=1e-15)
+    step = 1e-6
+    central = [
+        (TF_ACTIVATIONS[activation_fn](v + step) - TF_ACTIVATIONS[activation_fn](v - step)) / (2 * step) for v in z
+    ]
+    np.testing.assert_allclose(_SLOPE[name](HIDDEN[name](z)), central, atol=1e-6)

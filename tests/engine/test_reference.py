@@ -114,7 +114,17 @@ CASES = {  # id: (model_type, label, extra OPTIONS, linear encoding?, reference 
         "y_multi",
         "hidden_units=[8], activation_fn='TANH', optimizer='SGD', early_stop=FALSE, max_iterations=30, learn_rate=0.05",
         True,
-        _sk(_mlp(MLPClassifier, hidden_layer_sizes=(8,), activation="tanh", solver="sgd", learning_rate_init=0.05)),
+        # optimizer SGD: TensorFlow's plain gradient descent, scikit-learn's sgd solver without momentum
+        _sk(
+            _mlp(
+                MLPClassifier,
+                hidden_layer_sizes=(8,),
+                activation="tanh",
+                solver="sgd",
+                momentum=0.0,
+                learning_rate_init=0.05,
+            )
+        ),
     ),
     "random_forest_regressor": (
         "random_forest_regressor",

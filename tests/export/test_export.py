@@ -27,6 +27,18 @@ CASES = {  # id: (model_type, label, query, options)
     "dnn_regressor": ("dnn_regressor", "mpg", CARS, ", hidden_units=[16, 8], max_iterations=50"),
     "dnn_classifier": ("dnn_classifier", "species", PENGUINS, ", hidden_units=[16], learn_rate=0.01"),
     "dnn_binary": ("dnn_classifier", "sex", PENGUINS, ", activation_fn='TANH'"),
+    "dnn_crelu_rmsprop": (
+        "dnn_regressor",
+        "mpg",
+        CARS,
+        ", activation_fn='CRELU', hidden_units=[8, 4], optimizer='RMSPROP', learn_rate=0.01",
+    ),
+    "dnn_selu_ftrl": (
+        "dnn_classifier",
+        "species",
+        PENGUINS,
+        ", activation_fn='SELU', optimizer='FTRL', learn_rate=0.1",
+    ),
     "kmeans": ("kmeans", None, "SELECT bill_length_mm, flipper_length_mm, island FROM penguins", ", num_clusters=4"),
     "kmeans_cosine": (
         "kmeans",
@@ -163,3 +175,28 @@ def test_text_functions_are_inside_the_graph(data, tmp_path):
     assert got["predicted_sentiment"].tolist() == [r["predicted_sentiment"] for r in predicted]
     probs = np.array([[e["prob"] for e in r["predicted_sentiment_probs"]] for r in predicted])
     np.testing.assert_allclose(got["predicted_sentiment_probs"], probs, atol=1e-9)
+
+
+@pytest.mark.parametrize("activation_fn", ["CRELU", "ELU", "RELU", "RELU6", "SELU", "SIGMOID", "TANH"])
+def test_dnn_activation_in_the_graph_is_tensorflows(activation_fn):
+    """A network of one hidden unit between unit weights: the exported graph computes TensorFlow's activation
+    (tests/engine/reference.py) on [-10, 10], past RELU6's clip at 6; CRELU's two outputs [relu(z), relu(-z)]
+    weighted 1 and -2."""
+    from onnx import TensorProto
+
+    from sqlml.engine.families.dnn import ACTIVATIONS, DNNModel
+    from sqlml.export.estimators import BUILDERS
+    from sqlml.export.graph import Graph
+    from tests.engine.reference import TF_ACTIVATIONS
+
+    crelu = activation_fn == "CRELU"
+    output_weights = [[1.0], [-2.0]] if crelu else [[1.0]]
+    model = DNNModel([[[1.0]], output_weights], [[0.0], [0.0]], ACTIVATIONS[activation_fn], 0)
+    g = Graph()
+    g.output(BUILDERS["dnn"](g, model, g.input("x", TensorProto.DOUBLE, [None, 1])), "y", TensorProto.DOUBLE, [None])
+    session = ort.InferenceSession(g.model("", {}).SerializeToString(), providers=["CPUExecutionProvider"])
+    z = np.linspace(-10, 10, 401) + 0.013
+    (got,) = session.run(None, {"x": z.reshape(-1, 1)})
+    relu = TF_ACTIVATIONS["RELU"]
+    expected = [relu(v) - 2 * relu(-v) if crelu else TF_ACTIVATIONS[activation_fn](v) for v in z]
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-15)

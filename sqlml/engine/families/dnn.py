@@ -1,15 +1,21 @@
-"""dnn_regressor / dnn_classifier: a multilayer perceptron (trainers/mlp.py), stored as JSON weights.
+"""dnn_regressor / dnn_classifier: a multilayer perceptron (families/mlp.py), stored as JSON weights.
 
-Options: hidden_units (default: one layer of min(128, rows / (10 * (inputs + outputs))) units, at least
-1, as BigQuery ML), activation_fn RELU / SIGMOID / TANH, optimizer ADAM / SGD (Nesterov momentum),
-learn_rate, batch_size (default min(1024, rows)), dropout (the rate at which hidden units are dropped
-while training), l2_reg (sqlml's objective: sum of losses + l2_reg * |W|^2, as for linear models, i.e.
-scikit-learn's alpha = 2 * l2_reg). Without dropout a version equals scikit-learn's MLPRegressor /
-MLPClassifier with those settings. A regressor learns the standardized label ((y - mean) / std, as
-scikit-learn's TransformedTargetRegressor with a StandardScaler) and scales its output back. Training
-runs one epoch at a time, up to max_iterations; with early_stop it ends once an epoch improves the
-evaluation-split loss (the training loss without a split) by less than min_rel_progress of the best so
-far. warm_start continues from the previous version's weights (and label scaling).
+Options (BigQuery ML's, https://cloud.google.com/bigquery/docs/reference/standard-sql/bigqueryml-syntax-create-dnn-
+models): hidden_units (default: one layer of min(128, rows / (10 * (inputs + outputs))) units, at least 1, as
+BigQuery ML), activation_fn RELU / RELU6 / CRELU (each layer's outputs twice its units) / ELU / SELU /
+SIGMOID / TANH, optimizer ADAGRAD / ADAM / FTRL /
+RMSPROP / SGD (TensorFlow 1.15's optimizers, BigQuery's default tf_version), learn_rate, batch_size (default
+min(1024, rows)), dropout (the rate at which hidden units are dropped while training), l1_reg and l2_reg: the
+optimizer's L1 / L2 strengths for ADAGRAD, FTRL and SGD (TensorFlow's proximal updates, on every weight and
+bias, as BigQuery ML); for ADAM and RMSPROP, where BigQuery ML takes neither, l2_reg is sqlml's penalty in the
+objective (sum of losses + l2_reg * |W|^2, as for linear models, i.e. scikit-learn's alpha = 2 * l2_reg) and
+l1_reg is refused. Without dropout an ADAM version equals scikit-learn's MLPRegressor / MLPClassifier with
+those settings. A regressor learns the standardized label ((y - mean) / std, as scikit-learn's
+TransformedTargetRegressor with a StandardScaler) and scales its output back. Training runs one epoch at a
+time, up to max_iterations; with early_stop it ends once an epoch improves the evaluation-split loss (the
+training loss without a split) by less than min_rel_progress of the best so far. warm_start continues from the
+previous version's weights (and label scaling). Refused with the reason: tf_version 2.8.0,
+integrated_gradients_num_steps.
 """
 
 from __future__ import annotations
@@ -34,12 +40,20 @@ from sqlml.engine.families.common import (
     learn_rate,
     regularization,
 )
-from sqlml.engine.families.mlp import HIDDEN, Network, Training
+from sqlml.engine.families.mlp import HIDDEN, OPTIMIZERS, WIDTH, Network, Training
 from sqlml.engine.families.options import Option
 from sqlml.engine.store.artifacts import expect, numbers, output_width
 from sqlml.errors import ProgrammingError
 
-ACTIVATIONS = {"RELU": "relu", "SIGMOID": "logistic", "TANH": "tanh"}
+ACTIVATIONS = {
+    "RELU": "relu",
+    "RELU6": "relu6",
+    "CRELU": "crelu",
+    "ELU": "elu",
+    "SELU": "selu",
+    "SIGMOID": "logistic",
+    "TANH": "tanh",
+}
 
 
 class DNNModel(Network):
@@ -88,9 +102,13 @@ class DNNModel(Network):
 
     @classmethod
     def load(cls, data: bytes, n_classes: int) -> DNNModel:
-        """The stored layers: each weight matrix's rows the previous layer's units, the last layer as wide
-        as the scores (artifacts.output_width), a known activation, a finite label scale."""
+        """The stored layers: a known activation, each weight matrix's rows the previous layer's outputs
+        (twice its units for CRELU), the last layer as wide as the scores (artifacts.output_width), a finite
+        label scale."""
         state = json.loads(data)
+        if state["activation"] not in HIDDEN:
+            raise ValueError(f"activation {state['activation']!r} is unknown")
+        width = WIDTH.get(state["activation"], 1)
         if not isinstance(state["weights"], list) or not isinstance(state["biases"], list) or not state["weights"]:
             raise ValueError("weights and biases are not lists of layers")
         weights = [numbers(w, 2, f"layer {i}'s weights") for i, w in enumerate(state["weights"])]
@@ -99,10 +117,8 @@ class DNNModel(Network):
         for i, (w, b) in enumerate(zip(weights, biases)):
             expect(len(b), w.shape[1], f"layer {i}'s biases")
             if i:
-                expect(w.shape[0], weights[i - 1].shape[1], f"layer {i}'s inputs")
+                expect(w.shape[0], weights[i - 1].shape[1] * width, f"layer {i}'s inputs")
         expect(weights[-1].shape[1], output_width(n_classes), "the output layer's width")
-        if state["activation"] not in HIDDEN:
-            raise ValueError(f"activation {state['activation']!r} is unknown")
         label_scale = numbers(state["label_scale"], 1, "label_scale")
         expect(len(label_scale), 2, "the length of label_scale")
         return cls(weights, biases, state["activation"], n_classes, tuple(label_scale.tolist()))
@@ -174,7 +190,8 @@ def fit_dnn(data: TrainData) -> DNNModel:
         rs,
         optimizer=options["optimizer"],
         learn_rate=options["learn_rate"],
-        alpha=2 * options["l2_reg"],
+        l1=options["l1_reg"],
+        l2=options["l2_reg"],
         batch_size=batch_size,
         dropout=options["dropout"],
         seed=options["seed"],
@@ -198,6 +215,26 @@ def fit_dnn(data: TrainData) -> DNNModel:
     return model
 
 
+def dnn_rules(options: dict) -> None:
+    """l1_reg goes with an optimizer that has an L1 strength; the documented values sqlml does not train with
+    are refused with the reason."""
+    if options["l1_reg"] and not OPTIMIZERS[options["optimizer"]].strengths:
+        raise ProgrammingError(
+            f"OPTIONS: l1_reg applies to optimizer ADAGRAD, FTRL or SGD (the optimizers with an L1 strength, as "
+            f"in BigQuery ML), not {options['optimizer']}"
+        )
+    if options["tf_version"] != "1.15":
+        raise ProgrammingError(
+            f"OPTIONS: tf_version {options['tf_version']} is not supported: sqlml's optimizers follow TensorFlow "
+            "1.15's definitions (BigQuery ML's default); leave tf_version out or set it to '1.15'"
+        )
+    if options["integrated_gradients_num_steps"] is not None:
+        raise ProgrammingError(
+            "OPTIONS: integrated_gradients_num_steps is not supported: sqlml explains a DNN's predictions with "
+            "sampled Shapley values (ML.EXPLAIN_PREDICT), not integrated gradients; leave it out"
+        )
+
+
 def propose(trial) -> dict:
     """AutoML: a candidate's hyperparameters from an optuna trial."""
     return {
@@ -210,12 +247,14 @@ def propose(trial) -> dict:
 OPTIONS = {
     **SPLIT,
     "hidden_units": Option("int_list", low=1, high=100_000),
-    "activation_fn": Option("enum", ("RELU", "SIGMOID", "TANH"), default="RELU"),
+    "activation_fn": Option("enum", tuple(ACTIVATIONS), default="RELU"),
     "batch_size": Option("int", low=1, high=2**31 - 1),
     "dropout": Option("float", low=0.0, high=1.0, open_high=True, default=0.0),
-    "optimizer": Option("enum", ("ADAM", "SGD"), default="ADAM"),
+    "optimizer": Option("enum", tuple(OPTIMIZERS), default="ADAM"),
     **learn_rate(0.001),
-    **regularization(None, 0.0),
+    **regularization(0.0, 0.0),
+    "tf_version": Option("enum", ("1.15", "2.8.0"), default="1.15", tunable=False),
+    "integrated_gradients_num_steps": Option("int", low=1, high=1000, tunable=False),
     **iterations(20),
     **EARLY_STOP,
     **TUNING,
@@ -238,13 +277,13 @@ _SHARED = dict(
     quantize_auto="INT8",
 )
 FAMILIES = (
-    Family("dnn_regressor", "regression", OPTIONS, rules=(data_split,), **_SHARED),
+    Family("dnn_regressor", "regression", OPTIONS, rules=(data_split, dnn_rules), **_SHARED),
     Family(
         "dnn_classifier",
         "classification",
         {**OPTIONS, **CLASS_WEIGHTS},
         max_classes=1000,
-        rules=(data_split, *CLASSIFIER_RULES),
+        rules=(data_split, dnn_rules, *CLASSIFIER_RULES),
         **_SHARED,
     ),
 )
