@@ -1,38 +1,232 @@
-"""GoogleSQL (BigQuery) text -> the same statements in sqlml's DuckDB dialect.
+"""GoogleSQL (BigQuery) text -> the same statements in sqlml's DuckDB dialect, with BigQuery's meaning.
 
-Interface stub: the BigQuery dialect of a Session splits its text with `split_bigquery` and runs
-`to_duckdb(statement)` of each piece. (Being replaced by a translator built on sqlglot's BigQuery parser
-with the ML statements, and a DuckDB generator that follows BigQuery's meaning.)"""
+sqlglot's BigQuery parser (plus the ML statements of `MLStatementsMixin`) reads the text; a DuckDB generator
+(sqlml's, so the ML nodes come out as sqlml's DuckDB dialect reads them) writes it, with the translations
+below where sqlglot's own is missing or means something else than BigQuery. Some of BigQuery's meaning needs
+the DuckDB connection too (`sqlml.engine.sqltext.bigquery_functions.install`: FARM_FINGERPRINT, errors for
+1/0 and LOG(-1) as BigQuery raises them)."""
 
 from __future__ import annotations
 
-import sqlglot
-from sqlglot.errors import ParseError, TokenError
+import re
+import typing as t
 
-from sqlml.errors import SqlSyntaxError
+from sqlglot import exp
+from sqlglot.dialects.bigquery import BigQuery
+from sqlglot.errors import ParseError
+from sqlglot.parsers.bigquery import BigQueryParser
+from sqlglot.tokens import TokenType
+
+from sqlml.errors import NotSupportedError, ProgrammingError
+from sqlml.parser.dialect import MLFunction, MLStatementsMixin, SqlmlDialect, SqlmlGenerator
+from sqlml.parser.statements import statement_tokens, syntax_error, tokenize
+
+_PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
+# BigQuery's days of the week (WEEK(<day>)) as DuckDB's DAYOFWEEK numbers them (Sunday = 0)
+_WEEKDAYS = {day: number for number, day in enumerate(("SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY"))} | {
+    "FRIDAY": 5,
+    "SATURDAY": 6,
+}
+# EXTRACT parts DuckDB counts from the minute: BigQuery's count within the second
+_SUB_SECOND = {"MILLISECOND": 1000, "MICROSECOND": 1000000}
+
+
+class SqlmlBigQueryParser(MLStatementsMixin, BigQueryParser):
+    """BigQuery's parser plus the model statements and ML.<FN>() table functions."""
+
+    def _parse_object_name(self, what: str, max_parts: int) -> exp.Table:
+        """A name as BigQuery writes tables: `` `project.dataset.name` ``, `my-project.dataset.name`, ..."""
+        start = self._curr
+        if start is None or start.token_type in (TokenType.L_PAREN, TokenType.COMMA, TokenType.R_PAREN):
+            self.raise_error(f"Expected {what} name")
+        name = self._parse_table_parts()
+        if len(name.parts) > max_parts:
+            self.raise_error(f"Expected {what} name of at most {max_parts} parts, got {name.sql('bigquery')}", start)
+        return name
+
+
+class SqlmlBigQuery(BigQuery):
+    """GoogleSQL with sqlml's model statements."""
+
+    Parser = SqlmlBigQueryParser
+
+
+def _base_handler(node_type: type[exp.Expr]) -> t.Callable[..., str]:
+    """How sqlml's DuckDB generator writes `node_type`."""
+    return SqlmlGenerator.TRANSFORMS.get(node_type) or getattr(SqlmlGenerator, f"{node_type.key}_sql")
+
+
+def _as_date(node_type: type[exp.Expr]) -> t.Callable[..., str]:
+    """DuckDB's DATE +/- INTERVAL and DATE_TRUNC give a TIMESTAMP where BigQuery's DATE_* functions a DATE."""
+    base = _base_handler(node_type)
+    return lambda self, e: f"CAST({base(self, e)} AS DATE)"
+
+
+def _tried(operator: type[exp.Expr]) -> t.Callable[..., str]:
+    """SAFE_ADD(a, b) and kin: NULL where the operation raises (overflow)."""
+    return lambda self, e: self.func("TRY", operator(**{k: v for k, v in e.args.items() if v is not None}))
+
+
+def _is_integer_literal(node: exp.Expr | None) -> bool:
+    if isinstance(node, exp.Neg):
+        node = node.this
+    return isinstance(node, exp.Literal) and node.is_int
+
+
+def _weekday(node: exp.Expr) -> int | None:
+    """The weekday number of BigQuery's WEEK(<day>) (WEEK alone is WEEK(SUNDAY)); None for other parts."""
+    if isinstance(node, exp.WeekStart):
+        return _WEEKDAYS.get(node.name.upper())
+    return 0 if node.name.upper() == "WEEK" else None
+
+
+class DuckDBFromBigQuery(SqlmlGenerator):
+    """sqlml's DuckDB generator writing GoogleSQL trees with BigQuery's meaning."""
+
+    TRANSFORMS = {
+        **SqlmlGenerator.TRANSFORMS,
+        exp.FarmFingerprint: lambda self, e: self.func("farm_fingerprint", *e.expressions),
+        exp.SafeFunc: lambda self, e: self.func("TRY", e.this),
+        exp.SafeAdd: _tried(exp.Add),
+        exp.SafeSubtract: _tried(exp.Sub),
+        exp.SafeMultiply: _tried(exp.Mul),
+        exp.SafeNegate: _tried(exp.Neg),
+        exp.DateAdd: _as_date(exp.DateAdd),
+        exp.DateSub: _as_date(exp.DateSub),
+        exp.DateTrunc: _as_date(exp.DateTrunc),
+        exp.Format: lambda self, e: self.func("PRINTF", e.this, *e.expressions),
+        exp.GenerateSeries: lambda self, e: self.generate_array_sql(e),
+    }
+
+    def identifier_sql(self, expression: exp.Identifier) -> str:
+        """Quote the names BigQuery writes bare and DuckDB cannot (`my-project`)."""
+        if not expression.quoted and not _PLAIN_NAME.fullmatch(expression.this):
+            expression = exp.Identifier(this=expression.this, quoted=True)
+        return super().identifier_sql(expression)
+
+    def datatype_sql(self, expression: exp.DataType) -> str:
+        """NUMERIC is DECIMAL(38, 9) in BigQuery (DuckDB's bare DECIMAL is (18, 3))."""
+        if expression.is_type(exp.DType.DECIMAL) and not expression.expressions:
+            expression = exp.DataType.build("DECIMAL(38, 9)")
+        return super().datatype_sql(expression)
+
+    def extract_sql(self, expression: exp.Extract) -> str:
+        """EXTRACT parts DuckDB numbers otherwise: DAYOFWEEK (Sunday = 1), WEEK / WEEK(<day>) (week 0 before
+        the year's first <day>), ISOWEEK, MILLISECOND / MICROSECOND (within the second)."""
+        part, value = expression.this, expression.expression
+        name = part.name.upper()
+        if name == "DAYOFWEEK":
+            return self.sql(exp.paren(exp.func("DAYOFWEEK", value) + 1))
+        if name == "ISOWEEK":
+            return self.func("WEEK", value)  # DuckDB's WEEK is ISO 8601's
+        if name in _SUB_SECOND:
+            return self.sql(
+                exp.paren(exp.Mod(this=exp.func(name, value), expression=exp.Literal.number(_SUB_SECOND[name])))
+            )
+        weekday = _weekday(part)
+        if weekday is None:
+            return super().extract_sql(expression)
+        # (days before this week's <day>, within the year) // 7 + 1 = the weeks started in the year so far
+        days_into_week = exp.Mod(
+            this=exp.paren(exp.func("DAYOFWEEK", value) + (7 - weekday)), expression=exp.Literal.number(7)
+        )
+        days_before = exp.paren(exp.func("DAYOFYEAR", value) + 6 - days_into_week)
+        return self.sql(exp.paren(exp.IntDiv(this=days_before, expression=exp.Literal.number(7))))
+
+    def unnest_sql(self, expression: exp.Unnest) -> str:
+        """An unaliased UNNEST in FROM gives BigQuery a column per struct field: DuckDB's UNNEST(max_depth 2)."""
+        in_from = isinstance(expression.parent, (exp.From, exp.Join))
+        if in_from and not expression.args.get("alias") and not expression.args.get("offset"):
+            expression.set("explode_array", True)
+        return super().unnest_sql(expression)
+
+    def arrayagg_sql(self, expression: exp.ArrayAgg) -> str:
+        """ARRAY_AGG(x ORDER BY .. LIMIT n): the ordered list's first n elements."""
+        limit = expression.this
+        if not isinstance(limit, exp.Limit):
+            return super().arrayagg_sql(expression)
+        whole = expression.copy()
+        whole.set("this", limit.this.copy())
+        return f"{super().arrayagg_sql(whole)}[1:{self.sql(limit, 'expression')}]"
+
+    def approxquantiles_sql(self, expression: exp.ApproxQuantiles) -> str:
+        """APPROX_QUANTILES(x, n) returns values of x, as BigQuery's: DuckDB's discrete quantiles."""
+        count = expression.expression
+        if isinstance(expression.this, exp.Distinct) or not _is_integer_literal(count) or int(count.name) < 1:
+            return super().approxquantiles_sql(expression)
+        buckets = int(count.name)
+        fractions = exp.Array(expressions=[exp.Literal.number(i / buckets) for i in range(buckets + 1)])
+        return self.func("QUANTILE_DISC", expression.this, fractions)
+
+    def strtotime_sql(self, expression: exp.StrToTime) -> str:
+        """PARSE_TIMESTAMP(fmt, s [, zone]): a TIMESTAMPTZ read in `zone` (UTC by default) unless `fmt` names
+        the zone itself (%z, %Z)."""
+        parsed = super().strtotime_sql(expression)
+        if type(expression) is not exp.StrToTime or re.search("%[zZ]", expression.text("format")):
+            return parsed
+        return self.func("timezone", expression.args.get("zone") or exp.Literal.string("UTC"), parsed)
+
+    def generate_array_sql(self, expression: exp.GenerateSeries) -> str:
+        """GENERATE_ARRAY(start, end, step) of any numbers: DuckDB's GENERATE_SERIES takes integers only."""
+        start, end, step = (expression.args.get(key) for key in ("start", "end", "step"))
+        if isinstance(step, exp.Interval) or all(_is_integer_literal(arg) for arg in (start, end, step) if arg):
+            return _base_handler(exp.GenerateSeries)(self, expression)
+        step = step or exp.Literal.number(1)
+        count = exp.cast(exp.func("FLOOR", exp.paren(exp.paren(end - start) / step)), exp.DType.BIGINT) + 1
+        index = exp.to_identifier("i")
+        element = exp.Lambda(this=start + exp.column(index) * step, expressions=[index])
+        return self.func("list_transform", exp.func("range", exp.Literal.number(0), count), element)
+
+    def mlfunction_sql(self, expression: MLFunction) -> str:
+        """ML.<FN>(..., GENERATE_ARRAY(start, end, step)) keeps that form, as sqlml's parser reads it."""
+        values = expression.args.get("values")
+        if isinstance(values, exp.GenerateSeries):
+            expression = expression.copy()
+            arguments = [values.args[k] for k in ("start", "end", "step") if values.args.get(k)]
+            expression.set("values", exp.Anonymous(this="GENERATE_ARRAY", expressions=arguments))
+        return super().mlfunction_sql(expression)
+
+
+class DuckDBWithBigQueryMeaning(SqlmlDialect):
+    """sqlml's DuckDB dialect, written from GoogleSQL trees."""
+
+    Generator = DuckDBFromBigQuery
+
+
+_READ = SqlmlBigQuery()
+_WRITE = DuckDBWithBigQueryMeaning()
 
 
 def split_bigquery(sql: str) -> list[str]:
     """Each GoogleSQL statement of `sql` (original text, stripped); SqlSyntaxError for an unterminated token."""
-    try:
-        tokens = sqlglot.Dialect.get_or_raise("bigquery").tokenize(sql)
-    except TokenError as error:
-        raise SqlSyntaxError(f"Invalid or unterminated token: {error}", 1, 1) from None
-    pieces, start = [], 0
-    for token in tokens:
-        if token.token_type == sqlglot.TokenType.SEMICOLON:
-            pieces.append(sql[start : token.start])
-            start = token.end + 1
-    pieces.append(sql[start:])
-    return [piece.strip() for piece in pieces if piece.strip()]
+    pieces, start, has_tokens = [], 0, False
+    for token in tokenize(sql, _READ):
+        if token.token_type != TokenType.SEMICOLON:
+            has_tokens = True
+            continue
+        if has_tokens:
+            pieces.append(sql[start : token.start].strip())
+        start, has_tokens = token.end + 1, False
+    return pieces + ([sql[start:].strip()] if has_tokens else [])
+
+
+def _refuse_wildcard_tables(tree: exp.Expr) -> None:
+    for table in tree.find_all(exp.Table):
+        if table.name.endswith("*"):
+            raise NotSupportedError(
+                f"wildcard table {table.sql('bigquery')} (with _TABLE_SUFFIX) has no DuckDB equivalent: "
+                "query the tables it stands for, e.g. through a view that unions them"
+            )
 
 
 def to_duckdb(statement: str) -> str:
     """ONE GoogleSQL statement as sqlml's DuckDB dialect runs it; SqlSyntaxError (line/col in `statement`)."""
+    tokens = statement_tokens(statement, _READ)
     try:
-        return sqlglot.transpile(statement, read="bigquery", write="duckdb")[0]
+        tree = _READ.parser().parse(tokens, statement)[0]
+    except RecursionError:
+        raise ProgrammingError("statement nested too deeply to parse; simplify it") from None
     except ParseError as error:
-        details = error.errors[0] if error.errors else {}
-        raise SqlSyntaxError(
-            details.get("description") or str(error), details.get("line") or 1, details.get("col") or 1
-        ) from None
+        raise syntax_error(statement, error) from error
+    _refuse_wildcard_tables(tree)
+    return _WRITE.generate(tree)

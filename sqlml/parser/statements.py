@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlglot import exp
+from sqlglot import Dialect, exp
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import Token, TokenType
 
@@ -11,7 +11,7 @@ from sqlml.parser.dialect import SqlmlDialect, is_ml_call, ml_statement_prefix
 from sqlml.parser.keywords import BLANKS_AND_COMMENTS
 
 _DIALECT = SqlmlDialect()
-MAX_NESTING = 32  # levels of (), [] and {} an ML statement may nest (see _check_nesting)
+MAX_NESTING = 32  # levels of (), [] and {} an ML statement may nest (see check_nesting)
 _OPENING = (TokenType.L_PAREN, TokenType.L_BRACKET, TokenType.L_BRACE)
 _CLOSING = (TokenType.R_PAREN, TokenType.R_BRACKET, TokenType.R_BRACE)
 
@@ -22,8 +22,9 @@ def _line_col(sql: str, offset: int) -> tuple[int, int]:
     return sql.count("\n", 0, offset) + 1, offset - line_start + 1
 
 
-def _tokenize(sql: str) -> list[Token]:
-    tokenizer = _DIALECT.tokenizer()
+def tokenize(sql: str, dialect: Dialect = _DIALECT) -> list[Token]:
+    """The tokens of `sql`; SqlSyntaxError (line/col) where an invalid or unterminated token starts."""
+    tokenizer = dialect.tokenizer()
     try:
         return tokenizer.tokenize(sql)
     except TokenError:
@@ -34,7 +35,7 @@ def _tokenize(sql: str) -> list[Token]:
         raise SqlSyntaxError(f"Invalid or unterminated token near '{snippet}'", *_line_col(sql, offset)) from None
 
 
-def _check_nesting(sql: str, tokens: list[Token]) -> None:
+def check_nesting(sql: str, tokens: list[Token]) -> None:
     """SqlSyntaxError at the bracket that opens level MAX_NESTING + 1: the parser recurses about 25 Python
     frames per level, so deeper statements would exhaust Python's default recursion limit (1000)."""
     depth = 0
@@ -66,7 +67,7 @@ class StatementReader:
         """Read `piece`, which follows the text so far (from a line break, unless the text is empty)."""
         self.text += piece
         try:
-            tokens = _tokenize(self.text[self._read :])
+            tokens = tokenize(self.text[self._read :])
         except SqlSyntaxError as exc:
             self.error = exc
             return
@@ -123,16 +124,14 @@ def split_statements(sql: str) -> list[str]:
 
 def is_ml_statement(sql: str) -> bool:
     """Whether ONE statement is a model statement or calls ``ML.<name>(`` (tokenizes only)."""
-    tokens = _tokenize(sql)
+    tokens = tokenize(sql)
     return ml_statement_prefix(tokens) is not None or any(is_ml_call(tokens, index) for index in range(len(tokens)))
 
 
-def parse_statement(sql: str) -> exp.Expr:
-    """Parse ONE statement: a model node, or a sqlglot tree that may contain MLFunction nodes.
-
-    Raises SqlSyntaxError (1-based line/col of the offending token) for invalid input.
-    """
-    tokens = _tokenize(sql)
+def statement_tokens(sql: str, dialect: Dialect = _DIALECT) -> list[Token]:
+    """The tokens of ONE statement (trailing semicolons dropped); SqlSyntaxError for none, more than one,
+    or too deep nesting."""
+    tokens = tokenize(sql, dialect)
     while tokens and tokens[-1].token_type == TokenType.SEMICOLON:
         tokens.pop()
     if not tokens:
@@ -140,15 +139,29 @@ def parse_statement(sql: str) -> exp.Expr:
     for before, token in zip(tokens, tokens[1:]):
         if before.token_type == TokenType.SEMICOLON:
             raise SqlSyntaxError("Expected a single statement", *_line_col(sql, token.start))
-    _check_nesting(sql, tokens)
+    check_nesting(sql, tokens)
+    return tokens
+
+
+def parse_statement(sql: str) -> exp.Expr:
+    """Parse ONE statement: a model node, or a sqlglot tree that may contain MLFunction nodes.
+
+    Raises SqlSyntaxError (1-based line/col of the offending token) for invalid input.
+    """
+    tokens = statement_tokens(sql)
     try:
         return _DIALECT.parser().parse(tokens, sql)[0]
     except RecursionError:  # deep nesting without brackets (NOT NOT ..., CASE WHEN ... CASE ...)
         raise ProgrammingError("statement nested too deeply to parse; simplify it") from None
     except ParseError as error:
-        details = error.errors[0] if error.errors else {}
-        if details.get("start") is not None:  # set by SqlmlParser.raise_error
-            line, col = _line_col(sql, details["start"])
-        else:
-            line, col = details.get("line") or 1, details.get("col") or 1
-        raise SqlSyntaxError(details.get("description") or str(error), line, col) from error
+        raise syntax_error(sql, error) from error
+
+
+def syntax_error(sql: str, error: ParseError) -> SqlSyntaxError:
+    """The SqlSyntaxError for a parse error of `sql`, at the token it names."""
+    details = error.errors[0] if error.errors else {}
+    if details.get("start") is not None:  # set by MLStatementsMixin.raise_error
+        line, col = _line_col(sql, details["start"])
+    else:
+        line, col = details.get("line") or 1, details.get("col") or 1
+    return SqlSyntaxError(details.get("description") or str(error), line, col)
