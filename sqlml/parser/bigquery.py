@@ -13,6 +13,7 @@ import typing as t
 
 from sqlglot import exp
 from sqlglot.dialects.bigquery import BigQuery
+from sqlglot.dialects.duckdb import DuckDB
 from sqlglot.errors import ParseError
 from sqlglot.parsers.bigquery import BigQueryParser
 from sqlglot.tokens import TokenType
@@ -190,6 +191,9 @@ class DuckDBFromBigQuery(SqlmlGenerator):
 class DuckDBWithBigQueryMeaning(SqlmlDialect):
     """sqlml's DuckDB dialect, written from GoogleSQL trees."""
 
+    # DuckDB's own entries (%e -> %-d), which a subclass of DuckDB does not inherit (sqlglot's metaclass
+    # rebuilds the mapping from TIME_MAPPING and the class's own dict)
+    INVERSE_TIME_MAPPING = DuckDB.INVERSE_TIME_MAPPING
     Generator = DuckDBFromBigQuery
 
 
