@@ -18,7 +18,7 @@ from sqlglot.errors import ParseError
 from sqlglot.parsers.bigquery import BigQueryParser
 from sqlglot.tokens import TokenType
 
-from sqlml.errors import NotSupportedError, ProgrammingError
+from sqlml.errors import ProgrammingError
 from sqlml.parser.dialect import MLFunction, MLStatementsMixin, SqlmlDialect, SqlmlGenerator
 from sqlml.parser.statements import statement_tokens, syntax_error, tokenize
 
@@ -30,6 +30,12 @@ _WEEKDAYS = {day: number for number, day in enumerate(("SUNDAY", "MONDAY", "TUES
 }
 # EXTRACT parts DuckDB counts from the minute: BigQuery's count within the second
 _SUB_SECOND = {"MILLISECOND": 1000, "MICROSECOND": 1000000}
+# ST_DISTANCE of two points on a sphere (BigQuery's default, use_spheroid=FALSE): the haversine formula with
+# the Earth radius of S2, the geometry library under BigQuery's GEOGRAPHY
+_GREAT_CIRCLE = exp.maybe_parse(
+    "2 * 6371010.0 * ASIN(SQRT(POWER(SIN(RADIANS(:lat2 - :lat1) / 2), 2)"
+    " + COS(RADIANS(:lat1)) * COS(RADIANS(:lat2)) * POWER(SIN(RADIANS(:lon2 - :lon1) / 2), 2)))"
+)
 
 
 class SqlmlBigQueryParser(MLStatementsMixin, BigQueryParser):
@@ -81,6 +87,28 @@ def _weekday(node: exp.Expr) -> int | None:
     return 0 if node.name.upper() == "WEEK" else None
 
 
+def _is_point(node: exp.Expr) -> bool:
+    return isinstance(node, exp.Anonymous) and node.name.upper() == "ST_GEOGPOINT"
+
+
+def _point_struct(node: exp.Anonymous) -> exp.Struct:
+    """ST_GEOGPOINT(longitude, latitude) as a DuckDB struct of the two (DuckDB has no GEOGRAPHY)."""
+    longitude, latitude = node.expressions
+    return exp.Struct(
+        expressions=[
+            exp.PropertyEQ(this=exp.to_identifier("longitude"), expression=longitude),
+            exp.PropertyEQ(this=exp.to_identifier("latitude"), expression=latitude),
+        ]
+    )
+
+
+def _coordinates(point: exp.Expr) -> tuple[exp.Expr, exp.Expr]:
+    """(longitude, latitude) of ST_GEOGPOINT(...) or of a value that holds one."""
+    if _is_point(point):
+        return point.expressions[0], point.expressions[1]
+    return tuple(exp.Dot(this=point.copy(), expression=exp.to_identifier(name)) for name in ("longitude", "latitude"))
+
+
 class DuckDBFromBigQuery(SqlmlGenerator):
     """sqlml's DuckDB generator writing GoogleSQL trees with BigQuery's meaning."""
 
@@ -99,8 +127,22 @@ class DuckDBFromBigQuery(SqlmlGenerator):
         exp.GenerateSeries: lambda self, e: self.generate_array_sql(e),
     }
 
+    def anonymous_sql(self, expression: exp.Anonymous) -> str:
+        if _is_point(expression) and len(expression.expressions) == 2:
+            return self.sql(_point_struct(expression))
+        return super().anonymous_sql(expression)
+
+    def stdistance_sql(self, expression: exp.StDistance) -> str:
+        """ST_DISTANCE of points, in meters on a sphere."""
+        if expression.args.get("use_spheroid") is not None and expression.args["use_spheroid"].this is not False:
+            return super().stdistance_sql(expression)
+        (lon1, lat1), (lon2, lat2) = _coordinates(expression.this), _coordinates(expression.expression)
+        return self.sql(exp.replace_placeholders(_GREAT_CIRCLE.copy(), lon1=lon1, lat1=lat1, lon2=lon2, lat2=lat2))
+
     def identifier_sql(self, expression: exp.Identifier) -> str:
-        """Quote the names BigQuery writes bare and DuckDB cannot (`my-project`)."""
+        """Quote the names BigQuery writes bare and DuckDB cannot (`my-project`). A wildcard table
+        (`ds.ga_sessions_*`) thus reads the DuckDB table or view of that very name, which may hold a
+        _TABLE_SUFFIX column for the queries that filter on it."""
         if not expression.quoted and not _PLAIN_NAME.fullmatch(expression.this):
             expression = exp.Identifier(this=expression.this, quoted=True)
         return super().identifier_sql(expression)
@@ -214,15 +256,6 @@ def split_bigquery(sql: str) -> list[str]:
     return pieces + ([sql[start:].strip()] if has_tokens else [])
 
 
-def _refuse_wildcard_tables(tree: exp.Expr) -> None:
-    for table in tree.find_all(exp.Table):
-        if table.name.endswith("*"):
-            raise NotSupportedError(
-                f"wildcard table {table.sql('bigquery')} (with _TABLE_SUFFIX) has no DuckDB equivalent: "
-                "query the tables it stands for, e.g. through a view that unions them"
-            )
-
-
 def to_duckdb(statement: str) -> str:
     """ONE GoogleSQL statement as sqlml's DuckDB dialect runs it; SqlSyntaxError (line/col in `statement`)."""
     tokens = statement_tokens(statement, _READ)
@@ -232,5 +265,4 @@ def to_duckdb(statement: str) -> str:
         raise ProgrammingError("statement nested too deeply to parse; simplify it") from None
     except ParseError as error:
         raise syntax_error(statement, error) from error
-    _refuse_wildcard_tables(tree)
     return _WRITE.generate(tree)

@@ -5,6 +5,7 @@ at its place."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from decimal import Decimal
 
@@ -13,7 +14,7 @@ import pytest
 from sqlglot import exp
 
 from sqlml.engine.sqltext.bigquery_functions import install
-from sqlml.errors import NotSupportedError, SqlSyntaxError
+from sqlml.errors import SqlSyntaxError
 from sqlml.parser import CreateModel, DropModel, ExportModel, MLFunction, parse_statement
 from sqlml.parser.bigquery import split_bigquery, to_duckdb
 
@@ -221,9 +222,40 @@ def test_backticked_and_dashed_names_map_to_catalog_schema_table(duck):
         assert run(duck, f"SELECT v FROM {name}") == [(value,)], name
 
 
-def test_wildcard_tables_are_refused_with_the_reason():
-    with pytest.raises(NotSupportedError, match=r"ga_sessions_\*.*_TABLE_SUFFIX"):
-        to_duckdb("SELECT * FROM `p.ds.ga_sessions_*` WHERE _TABLE_SUFFIX BETWEEN '20160801' AND '20170630'")
+def test_wildcard_table_reads_the_table_of_that_name(duck):
+    """The Google Analytics tutorial's query (bigqueryml-web-ui-start) on a local view named like the wildcard
+    table, with the _TABLE_SUFFIX column it filters on."""
+    duck.execute(
+        'CREATE SCHEMA ga; CREATE VIEW ga."ga_sessions_*" AS SELECT * FROM (VALUES '
+        "('20160801', {'operatingSystem': 'Linux', 'isMobile': false}, {'transactions': NULL, 'pageviews': 3}), "
+        "('20170701', {'operatingSystem': NULL, 'isMobile': true}, {'transactions': 1, 'pageviews': NULL})) "
+        "AS v(_TABLE_SUFFIX, device, totals)"
+    )
+    googlesql = (
+        'SELECT IF(totals.transactions IS NULL, 0, 1) AS label, IFNULL(device.operatingSystem, "") AS os, '
+        "device.isMobile AS is_mobile, IFNULL(totals.pageviews, 0) AS pageviews FROM `ga.ga_sessions_*` "
+        "WHERE _TABLE_SUFFIX BETWEEN '20160801' AND '20170630'"
+    )
+    assert run(duck, googlesql) == [(0, "Linux", False, 3)]
+
+
+def test_st_distance_of_points_is_the_great_circle_distance(duck):
+    """geography_functions#st_distance: meters on a sphere (use_spheroid FALSE, the default), here London to
+    Paris as the k-means tutorial measures stations from the city centre; the reference is the haversine
+    formula in Python on S2's Earth radius."""
+    (lon1, lat1), (lon2, lat2) = (-0.1, 51.5), (2.35, 48.85)
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    chord = (
+        math.sin((phi2 - phi1) / 2) ** 2
+        + math.cos(phi1) * math.cos(phi2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
+    expected = 2 * 6371010.0 * math.asin(math.sqrt(chord))
+    googlesql = (
+        f"WITH s AS (SELECT ST_GEOGPOINT({lon1}, {lat1}) AS centre) "
+        f"SELECT ST_DISTANCE(ST_GEOGPOINT({lon2}, {lat2}), centre) / 1000, ST_DISTANCE(centre, centre, FALSE) FROM s"
+    )
+    ((kilometres, zero),) = run(duck, googlesql)
+    assert kilometres == pytest.approx(expected / 1000, rel=1e-12) and 340 < kilometres < 345 and zero == 0
 
 
 def _parts(table) -> tuple[str, ...]:
