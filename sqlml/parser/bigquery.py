@@ -243,6 +243,30 @@ _READ = SqlmlBigQuery()
 _WRITE = DuckDBWithBigQueryMeaning()
 
 
+def _unshadow_unnest_aliases(tree: exp.Expr) -> None:
+    """`FROM s, UNNEST(s.hits) AS hits`: BigQuery's `hits` is then the element, where DuckDB finds two columns
+    named hits (s.hits and the element). Rename the element (`hits_element`) in its query, subqueries included."""
+    for unnest in list(tree.find_all(exp.Unnest)):
+        alias = unnest.args.get("alias")
+        names = alias.columns if isinstance(alias, exp.TableAlias) else []
+        query = unnest.find_ancestor(exp.Select)
+        if len(names) != 1 or query is None:
+            continue
+        name = names[0].name
+        if not any(column.name == name for column in unnest.find_all(exp.Column)):
+            continue
+        renamed = f"{name}_element"
+        names[0].replace(exp.to_identifier(renamed))
+        argument_columns = {id(column) for column in unnest.find_all(exp.Column)}
+        for column in list(query.find_all(exp.Column)):
+            first = column.parts[0]
+            if id(column) in argument_columns or first.name != name:
+                continue
+            first.replace(exp.to_identifier(renamed))
+            if column.parent is query and len(column.parts) == 1:  # a projection keeps its name
+                column.replace(exp.alias_(column.copy(), name))
+
+
 def split_bigquery(sql: str) -> list[str]:
     """Each GoogleSQL statement of `sql` (original text, stripped); SqlSyntaxError for an unterminated token."""
     pieces, start, has_tokens = [], 0, False
@@ -265,4 +289,5 @@ def to_duckdb(statement: str) -> str:
         raise ProgrammingError("statement nested too deeply to parse; simplify it") from None
     except ParseError as error:
         raise syntax_error(statement, error) from error
+    _unshadow_unnest_aliases(tree)
     return _WRITE.generate(tree)

@@ -239,6 +239,37 @@ def test_wildcard_table_reads_the_table_of_that_name(duck):
     assert run(duck, googlesql) == [(0, "Linux", False, 3)]
 
 
+def test_unnest_alias_that_shadows_its_array_names_the_element(duck):
+    """The implicit-feedback tutorial's query (bigqueryml-mf-implicit-tutorial), `#` comments included: `hits`
+    is the element of UNNEST(hits) AS hits, also in the correlated subquery."""
+    duck.execute(
+        "CREATE TABLE ga360 AS SELECT * FROM (VALUES ('v1', ["
+        "{'time': 10, 'type': 'PAGE', 'customDimensions': [{'index': 10, 'value': 'c1'}, {'index': 2, 'value': 'x'}]},"
+        "{'time': 25, 'type': 'EVENT', 'customDimensions': [{'index': 10, 'value': 'c9'}]},"
+        "{'time': 40, 'type': 'PAGE', 'customDimensions': [{'index': 10, 'value': 'c2'}]},"
+        "{'time': 70, 'type': 'PAGE', 'customDimensions': [{'index': 10, 'value': 'c1'}]}])) AS v(fullVisitorId, hits)"
+    )
+    googlesql = """WITH visitor_page_content AS (
+      SELECT fullVisitorID,
+        (SELECT MAX(IF(index = 10, value, NULL)) FROM UNNEST(hits.customDimensions)) AS latestContentId,
+        (LEAD(hits.time, 1) OVER (PARTITION BY fullVisitorId ORDER BY hits.time ASC) - hits.time) AS session_duration
+      FROM `ga360`, UNNEST(hits) AS hits
+      WHERE
+        # only include hits on pages
+        hits.type = "PAGE"
+      GROUP BY fullVisitorId, latestContentId, hits.time)
+    # aggregate web stats
+    SELECT fullVisitorID AS visitorId, latestContentId AS contentId, SUM(session_duration) AS session_duration
+    FROM visitor_page_content
+    WHERE latestContentId IS NOT NULL
+    GROUP BY fullVisitorID, latestContentId
+    HAVING session_duration > 0
+    ORDER BY latestContentId"""
+    # page hits at 10 (c1), 40 (c2), 70 (c1): durations to the next page hit 30, 30, none
+    assert run(duck, googlesql) == [("v1", "c1", 30), ("v1", "c2", 30)]
+    assert run(duck, "SELECT tags FROM (SELECT ['a', 'b'] AS tags), UNNEST(tags) AS tags") == [("a",), ("b",)]
+
+
 def test_st_distance_of_points_is_the_great_circle_distance(duck):
     """geography_functions#st_distance: meters on a sphere (use_spheroid FALSE, the default), here London to
     Paris as the k-means tutorial measures stations from the city centre; the reference is the haversine
