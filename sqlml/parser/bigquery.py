@@ -30,6 +30,8 @@ _WEEKDAYS = {day: number for number, day in enumerate(("SUNDAY", "MONDAY", "TUES
 }
 # EXTRACT parts DuckDB counts from the minute: BigQuery's count within the second
 _SUB_SECOND = {"MILLISECOND": 1000, "MICROSECOND": 1000000}
+# EXTRACT parts that are values of another type
+_CASTS = {"DATE": exp.DType.DATE, "TIME": exp.DType.TIME, "DATETIME": exp.DType.TIMESTAMP}
 # ST_DISTANCE of two points on a sphere (BigQuery's default, use_spheroid=FALSE): the haversine formula with
 # the Earth radius of S2, the geometry library under BigQuery's GEOGRAPHY
 _GREAT_CIRCLE = exp.maybe_parse(
@@ -38,8 +40,20 @@ _GREAT_CIRCLE = exp.maybe_parse(
 )
 
 
+def _returning_date(name: str) -> t.Callable[[list], exp.Expr]:
+    """DATE_ADD / DATE_SUB / DATE_TRUNC return a DATE in BigQuery, where DuckDB's DATE +/- INTERVAL and
+    DATE_TRUNC give a TIMESTAMP."""
+    build = BigQueryParser.FUNCTIONS[name]
+    return lambda args: exp.cast(build(args), exp.DType.DATE)
+
+
 class SqlmlBigQueryParser(MLStatementsMixin, BigQueryParser):
     """BigQuery's parser plus the model statements and ML.<FN>() table functions."""
+
+    FUNCTIONS = {
+        **BigQueryParser.FUNCTIONS,
+        **{name: _returning_date(name) for name in ("DATE_ADD", "DATE_SUB", "DATE_TRUNC")},
+    }
 
     def _parse_object_name(self, what: str, max_parts: int) -> exp.Table:
         """A name as BigQuery writes tables: `` `project.dataset.name` ``, `my-project.dataset.name`, ..."""
@@ -61,12 +75,6 @@ class SqlmlBigQuery(BigQuery):
 def _base_handler(node_type: type[exp.Expr]) -> t.Callable[..., str]:
     """How sqlml's DuckDB generator writes `node_type`."""
     return SqlmlGenerator.TRANSFORMS.get(node_type) or getattr(SqlmlGenerator, f"{node_type.key}_sql")
-
-
-def _as_date(node_type: type[exp.Expr]) -> t.Callable[..., str]:
-    """DuckDB's DATE +/- INTERVAL and DATE_TRUNC give a TIMESTAMP where BigQuery's DATE_* functions a DATE."""
-    base = _base_handler(node_type)
-    return lambda self, e: f"CAST({base(self, e)} AS DATE)"
 
 
 def _tried(operator: type[exp.Expr]) -> t.Callable[..., str]:
@@ -120,9 +128,9 @@ class DuckDBFromBigQuery(SqlmlGenerator):
         exp.SafeSubtract: _tried(exp.Sub),
         exp.SafeMultiply: _tried(exp.Mul),
         exp.SafeNegate: _tried(exp.Neg),
-        exp.DateAdd: _as_date(exp.DateAdd),
-        exp.DateSub: _as_date(exp.DateSub),
-        exp.DateTrunc: _as_date(exp.DateTrunc),
+        exp.CurrentDatetime: lambda self, e: self.func(
+            "timezone", e.this or exp.Literal.string("UTC"), exp.CurrentTimestamp()
+        ),
         exp.Format: lambda self, e: self.func("PRINTF", e.this, *e.expressions),
         exp.GenerateSeries: lambda self, e: self.generate_array_sql(e),
     }
@@ -160,6 +168,8 @@ class DuckDBFromBigQuery(SqlmlGenerator):
         name = part.name.upper()
         if name == "DAYOFWEEK":
             return self.sql(exp.paren(exp.func("DAYOFWEEK", value) + 1))
+        if name in _CASTS:  # EXTRACT(DATE FROM ts) and kin
+            return self.sql(exp.cast(value, _CASTS[name]))
         if name == "ISOWEEK":
             return self.func("WEEK", value)  # DuckDB's WEEK is ISO 8601's
         if name in _SUB_SECOND:

@@ -159,6 +159,13 @@ CASES = [
             )
         ],
     ),
+    # timestamp_functions#timestamp_trunc and #extract: a TIMESTAMP stays one; EXTRACT(DATE FROM ...) is a DATE
+    (
+        "timestamp_functions#timestamp_trunc",
+        "SELECT TIMESTAMP_TRUNC(TIMESTAMP '2008-12-25 15:30:00+00', MONTH), "
+        "EXTRACT(DATE FROM TIMESTAMP '2008-12-25 15:30:00+00'), DATE_DIFF(DATE '2020-03-01', DATE '2020-01-01', WEEK)",
+        [(dt.datetime(2008, 12, 1, tzinfo=UTC), dt.date(2008, 12, 25), 9)],
+    ),
     # aggregate_functions#array_agg: the page's LIMIT examples
     (
         "aggregate_functions#array_agg",
@@ -205,13 +212,19 @@ def test_division_by_zero_raises_as_in_bigquery(duck):
 
 
 def test_farm_fingerprint_is_visible_from_a_cursor_settings_are_not(duck):
-    """The UDF belongs to the database, the arithmetic setting to the connection: install() each cursor."""
+    """The UDF belongs to the database, the settings to the connection: install() each cursor."""
     cursor = duck.cursor()
+    cursor.execute("SET TimeZone = 'America/New_York'")
     assert cursor.sql(to_duckdb("SELECT FARM_FINGERPRINT('3true')")).fetchall() == [(-4880158226897771312,)]
     assert cursor.sql("SELECT 1 / 0").fetchall() == [(float("inf"),)]
     install(cursor)
     with pytest.raises(duckdb.Error, match="(?i)division by zero"):
         cursor.sql("SELECT 1 / 0").fetchall()
+    # timestamp_functions#unix_seconds (1230219000 for 2008-12-25 15:30:00+00) and #timezone_definitions: a
+    # TIMESTAMP literal without a zone is UTC
+    seconds = "SELECT UNIX_SECONDS(TIMESTAMP '2008-12-25 15:30:00')"
+    assert cursor.sql(to_duckdb(seconds)).fetchall() == [(1230219000,)]
+    assert duck.execute("SELECT current_setting('TimeZone')").fetchall() == [("UTC",)]
 
 
 def test_backticked_and_dashed_names_map_to_catalog_schema_table(duck):
