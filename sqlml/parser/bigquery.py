@@ -1,10 +1,12 @@
 """GoogleSQL (BigQuery) text -> the same statements in sqlml's DuckDB dialect, with BigQuery's meaning.
 
-sqlglot's BigQuery parser (plus the ML statements of `MLStatementsMixin`) reads the text; a DuckDB generator
-(sqlml's, so the ML nodes come out as sqlml's DuckDB dialect reads them) writes it, with the translations
-below where sqlglot's own is missing or means something else than BigQuery. Some of BigQuery's meaning needs
-the DuckDB connection too (`sqlml.engine.sqltext.bigquery_functions.install`: FARM_FINGERPRINT, errors for
-1/0 and LOG(-1) as BigQuery raises them)."""
+sqlglot's BigQuery parser, with the ML statements of `MLStatementsMixin`, reads the text. A generator on
+sqlml's DuckDB generator writes it (the ML nodes come out as sqlml's DuckDB dialect reads them), with
+BigQuery's meaning where sqlglot's translation is missing or differs: FARM_FINGERPRINT, EXTRACT parts,
+UNNEST of structs, SAFE., PARSE_TIMESTAMP, GENERATE_ARRAY, NUMERIC, DATE_* types, ARRAY_AGG(... LIMIT n),
+APPROX_QUANTILES, FORMAT, ST_DISTANCE of points, dashed and wildcard names (see each method).
+The rest of BigQuery's meaning is the DuckDB connection's (`sqlml.engine.sqltext.bigquery_functions.install`:
+the farm_fingerprint function, errors for 1/0 and LOG(-1), the UTC time zone)."""
 
 from __future__ import annotations
 
@@ -23,11 +25,8 @@ from sqlml.parser.dialect import MLFunction, MLStatementsMixin, SqlmlDialect, Sq
 from sqlml.parser.statements import statement_tokens, syntax_error, tokenize
 
 _PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
-# BigQuery's days of the week (WEEK(<day>)) as DuckDB's DAYOFWEEK numbers them (Sunday = 0)
-_WEEKDAYS = {day: number for number, day in enumerate(("SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY"))} | {
-    "FRIDAY": 5,
-    "SATURDAY": 6,
-}
+# BigQuery's days of the week (WEEK(<day>)), numbered as DuckDB's DAYOFWEEK (Sunday = 0)
+_DAYS = ("SUNDAY", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY")
 # EXTRACT parts DuckDB counts from the minute: BigQuery's count within the second
 _SUB_SECOND = {"MILLISECOND": 1000, "MICROSECOND": 1000000}
 # EXTRACT parts that are values of another type
@@ -72,11 +71,6 @@ class SqlmlBigQuery(BigQuery):
     Parser = SqlmlBigQueryParser
 
 
-def _base_handler(node_type: type[exp.Expr]) -> t.Callable[..., str]:
-    """How sqlml's DuckDB generator writes `node_type`."""
-    return SqlmlGenerator.TRANSFORMS.get(node_type) or getattr(SqlmlGenerator, f"{node_type.key}_sql")
-
-
 def _tried(operator: type[exp.Expr]) -> t.Callable[..., str]:
     """SAFE_ADD(a, b) and kin: NULL where the operation raises (overflow)."""
     return lambda self, e: self.func("TRY", operator(**{k: v for k, v in e.args.items() if v is not None}))
@@ -91,7 +85,8 @@ def _is_integer_literal(node: exp.Expr | None) -> bool:
 def _weekday(node: exp.Expr) -> int | None:
     """The weekday number of BigQuery's WEEK(<day>) (WEEK alone is WEEK(SUNDAY)); None for other parts."""
     if isinstance(node, exp.WeekStart):
-        return _WEEKDAYS.get(node.name.upper())
+        day = node.name.upper()
+        return _DAYS.index(day) if day in _DAYS else None
     return 0 if node.name.upper() == "WEEK" else None
 
 
@@ -117,6 +112,30 @@ def _coordinates(point: exp.Expr) -> tuple[exp.Expr, exp.Expr]:
     return tuple(exp.Dot(this=point.copy(), expression=exp.to_identifier(name)) for name in ("longitude", "latitude"))
 
 
+def _unshadow_unnest_aliases(tree: exp.Expr) -> None:
+    """`FROM s, UNNEST(s.hits) AS hits`: BigQuery's `hits` is then the element, where DuckDB finds two columns
+    named hits (s.hits and the element). Rename the element (`hits_element`) in its query, subqueries included."""
+    for unnest in list(tree.find_all(exp.Unnest)):
+        alias = unnest.args.get("alias")
+        names = alias.columns if isinstance(alias, exp.TableAlias) else []
+        query = unnest.find_ancestor(exp.Select)
+        if len(names) != 1 or query is None:
+            continue
+        name = names[0].name
+        if not any(column.name == name for column in unnest.find_all(exp.Column)):
+            continue
+        renamed = f"{name}_element"
+        names[0].replace(exp.to_identifier(renamed))
+        argument_columns = {id(column) for column in unnest.find_all(exp.Column)}
+        for column in list(query.find_all(exp.Column)):
+            first = column.parts[0]
+            if id(column) in argument_columns or first.name != name:
+                continue
+            first.replace(exp.to_identifier(renamed))
+            if column.parent is query and len(column.parts) == 1:  # a projection keeps its name
+                column.replace(exp.alias_(column.copy(), name))
+
+
 class DuckDBFromBigQuery(SqlmlGenerator):
     """sqlml's DuckDB generator writing GoogleSQL trees with BigQuery's meaning."""
 
@@ -135,6 +154,11 @@ class DuckDBFromBigQuery(SqlmlGenerator):
         exp.GenerateSeries: lambda self, e: self.generate_array_sql(e),
     }
 
+    def generate(self, expression: exp.Expr, copy: bool = True) -> str:
+        expression = expression.copy() if copy else expression
+        _unshadow_unnest_aliases(expression)
+        return super().generate(expression, copy=False)
+
     def anonymous_sql(self, expression: exp.Anonymous) -> str:
         if _is_point(expression) and len(expression.expressions) == 2:
             return self.sql(_point_struct(expression))
@@ -142,7 +166,8 @@ class DuckDBFromBigQuery(SqlmlGenerator):
 
     def stdistance_sql(self, expression: exp.StDistance) -> str:
         """ST_DISTANCE of points, in meters on a sphere."""
-        if expression.args.get("use_spheroid") is not None and expression.args["use_spheroid"].this is not False:
+        spheroid = expression.args.get("use_spheroid")
+        if spheroid is not None and not (isinstance(spheroid, exp.Boolean) and spheroid.this is False):
             return super().stdistance_sql(expression)
         (lon1, lat1), (lon2, lat2) = _coordinates(expression.this), _coordinates(expression.expression)
         return self.sql(exp.replace_placeholders(_GREAT_CIRCLE.copy(), lon1=lon1, lat1=lat1, lon2=lon2, lat2=lat2))
@@ -223,7 +248,7 @@ class DuckDBFromBigQuery(SqlmlGenerator):
         """GENERATE_ARRAY(start, end, step) of any numbers: DuckDB's GENERATE_SERIES takes integers only."""
         start, end, step = (expression.args.get(key) for key in ("start", "end", "step"))
         if isinstance(step, exp.Interval) or all(_is_integer_literal(arg) for arg in (start, end, step) if arg):
-            return _base_handler(exp.GenerateSeries)(self, expression)
+            return SqlmlGenerator.TRANSFORMS[exp.GenerateSeries](self, expression)
         step = step or exp.Literal.number(1)
         count = exp.cast(exp.func("FLOOR", exp.paren(exp.paren(end - start) / step)), exp.DType.BIGINT) + 1
         index = exp.to_identifier("i")
@@ -253,30 +278,6 @@ _READ = SqlmlBigQuery()
 _WRITE = DuckDBWithBigQueryMeaning()
 
 
-def _unshadow_unnest_aliases(tree: exp.Expr) -> None:
-    """`FROM s, UNNEST(s.hits) AS hits`: BigQuery's `hits` is then the element, where DuckDB finds two columns
-    named hits (s.hits and the element). Rename the element (`hits_element`) in its query, subqueries included."""
-    for unnest in list(tree.find_all(exp.Unnest)):
-        alias = unnest.args.get("alias")
-        names = alias.columns if isinstance(alias, exp.TableAlias) else []
-        query = unnest.find_ancestor(exp.Select)
-        if len(names) != 1 or query is None:
-            continue
-        name = names[0].name
-        if not any(column.name == name for column in unnest.find_all(exp.Column)):
-            continue
-        renamed = f"{name}_element"
-        names[0].replace(exp.to_identifier(renamed))
-        argument_columns = {id(column) for column in unnest.find_all(exp.Column)}
-        for column in list(query.find_all(exp.Column)):
-            first = column.parts[0]
-            if id(column) in argument_columns or first.name != name:
-                continue
-            first.replace(exp.to_identifier(renamed))
-            if column.parent is query and len(column.parts) == 1:  # a projection keeps its name
-                column.replace(exp.alias_(column.copy(), name))
-
-
 def split_bigquery(sql: str) -> list[str]:
     """Each GoogleSQL statement of `sql` (original text, stripped); SqlSyntaxError for an unterminated token."""
     pieces, start, has_tokens = [], 0, False
@@ -299,5 +300,4 @@ def to_duckdb(statement: str) -> str:
         raise ProgrammingError("statement nested too deeply to parse; simplify it") from None
     except ParseError as error:
         raise syntax_error(statement, error) from error
-    _unshadow_unnest_aliases(tree)
     return _WRITE.generate(tree)

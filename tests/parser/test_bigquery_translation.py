@@ -15,7 +15,7 @@ from sqlglot import exp
 
 from sqlml.engine.sqltext.bigquery_functions import install
 from sqlml.errors import SqlSyntaxError
-from sqlml.parser import CreateModel, DropModel, ExportModel, MLFunction, parse_statement
+from sqlml.parser import AlterModel, CreateModel, DropModel, ExportModel, MLFunction, parse_statement
 from sqlml.parser.bigquery import split_bigquery, to_duckdb
 
 REFERENCE = "https://cloud.google.com/bigquery/docs/reference/standard-sql/"
@@ -361,6 +361,17 @@ def test_ml_functions_read_as_the_same_nodes():
     )
     call = anomalies.find(MLFunction)
     assert call.args["version"] == 2 and call.args["params"].expressions[0].name == "contamination"
+
+
+def test_alter_model_reads_as_the_same_node(duck):
+    """bigqueryml-syntax-alter-model: the expiration option's TIMESTAMP "..." (a UTC timestamp) stays a value."""
+    node = parse_statement(
+        to_duckdb('ALTER MODEL IF EXISTS `ds.m` SET OPTIONS (expiration_timestamp = TIMESTAMP "2035-02-03 12:34:56")')
+    )
+    assert isinstance(node, AlterModel) and node.args["exists"] and _parts(node.this) == ("ds", "m")
+    (option,) = node.args["options"]
+    value = duck.sql(f"SELECT {option.args['value'].sql('duckdb')}").fetchall()
+    assert option.name == "expiration_timestamp" and value == [(dt.datetime(2035, 2, 3, 12, 34, 56, tzinfo=UTC),)]
 
 
 def test_drop_and_export_model_names():
