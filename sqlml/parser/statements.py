@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+import re
+
 from sqlglot import Dialect, exp
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import Token, TokenType
 
 from sqlml.errors import ProgrammingError, SqlSyntaxError
 from sqlml.parser.dialect import SqlmlDialect, is_ml_call, ml_statement_prefix
-from sqlml.parser.keywords import BLANKS_AND_COMMENTS
 
 _DIALECT = SqlmlDialect()
 MAX_NESTING = 32  # levels of (), [] and {} an ML statement may nest (see check_nesting)
@@ -22,6 +24,16 @@ def _line_col(sql: str, offset: int) -> tuple[int, int]:
     return sql.count("\n", 0, offset) + 1, offset - line_start + 1
 
 
+@functools.cache
+def _blanks_and_comments(comments: tuple[str | tuple[str, str], ...]) -> re.Pattern[str]:
+    """Blanks and the comments a tokenizer skips (DuckDB: --, /* */; BigQuery also #)."""
+    kinds = [r"\s+"] + [
+        f"{re.escape(kind[0])}.*?{re.escape(kind[1])}" if isinstance(kind, tuple) else rf"{re.escape(kind)}[^\n]*"
+        for kind in comments
+    ]
+    return re.compile(f"(?:{'|'.join(kinds)})*", re.DOTALL)
+
+
 def tokenize(sql: str, dialect: Dialect = _DIALECT) -> list[Token]:
     """The tokens of `sql`; SqlSyntaxError (line/col) where an invalid or unterminated token starts."""
     tokenizer = dialect.tokenizer()
@@ -30,7 +42,8 @@ def tokenize(sql: str, dialect: Dialect = _DIALECT) -> list[Token]:
     except TokenError:
         # The bad token starts after the last good one (and any blanks or comments).
         done = tokenizer.tokens
-        offset = BLANKS_AND_COMMENTS.match(sql, done[-1].end + 1 if done else 0).end()
+        skipped = _blanks_and_comments(tuple(dialect.tokenizer_class.COMMENTS))
+        offset = skipped.match(sql, done[-1].end + 1 if done else 0).end()
         snippet = sql[offset : offset + 20]
         raise SqlSyntaxError(f"Invalid or unterminated token near '{snippet}'", *_line_col(sql, offset)) from None
 

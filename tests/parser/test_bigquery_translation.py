@@ -389,7 +389,7 @@ def test_drop_and_export_model_names():
         ("CREATE MODEL `a.b.c`\nOPTIONS(model_type='linear_reg') AS SELECT 1", "at most 2 parts", 1, 14),
         ("SELECT *\nFROM ML.PREDICT(MODEL , TABLE t)", "Expected a model name", 2, 23),
         ("SELECT 1;\n  SELECT 2", "single statement", 2, 3),
-        ("SELECT 1 # a comment\n, 'x", "unterminated", 2, 3),
+        ("SELECT 1, # a comment; and 'a quote\n  'x", "unterminated", 2, 3),
     ],
 )
 def test_bad_googlesql_gets_a_syntax_error_at_its_place(googlesql, message, line, col):
