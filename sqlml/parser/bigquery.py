@@ -61,7 +61,10 @@ class SqlmlBigQueryParser(MLStatementsMixin, BigQueryParser):
             self.raise_error(f"Expected {what} name")
         name = self._parse_table_parts()
         if len(name.parts) > max_parts:
-            self.raise_error(f"Expected {what} name of at most {max_parts} parts, got {name.sql('bigquery')}", start)
+            form = ".".join(("project", "dataset", "name")[-max_parts:])
+            self.raise_error(
+                f"Expected {what} name of at most {max_parts} parts ({form}), got {name.sql('bigquery')}", start
+            )
         return name
 
 

@@ -374,6 +374,40 @@ def test_alter_model_reads_as_the_same_node(duck):
     assert option.name == "expiration_timestamp" and value == [(dt.datetime(2035, 2, 3, 12, 34, 56, tzinfo=UTC),)]
 
 
+ML_REFERENCE = "https://cloud.google.com/bigquery/docs/reference/standard-sql/bigqueryml-syntax-"
+REFERENCE_CALLS = [
+    (
+        "evaluate",
+        "SELECT * FROM ML.EVALUATE(MODEL `mydataset.mymodel`, TABLE `mydataset.mytable`, STRUCT(0.55 AS threshold))",
+    ),
+    (
+        "detect-anomalies",
+        "SELECT * FROM ML.DETECT_ANOMALIES(MODEL `mydataset.mymodel`, STRUCT(0.8 AS anomaly_prob_threshold))",
+    ),
+    ("roc", "SELECT * FROM ML.ROC_CURVE(MODEL `mydataset.mymodel`, TABLE `mydataset.mytable`, [0.4, 0.5, 0.6])"),
+    ("weights", "SELECT * FROM ML.WEIGHTS(MODEL `mydataset.mymodel`, STRUCT(true AS standardize))"),
+    (
+        "forecast",
+        "SELECT * FROM ML.FORECAST(MODEL `mydataset.mymodel`, STRUCT(30 AS horizon, 0.8 AS confidence_level))",
+    ),
+    ("trial-info", "SELECT * FROM ML.TRIAL_INFO(MODEL `mydataset.mymodel`)"),
+    (
+        "describe-data",
+        "SELECT * FROM ML.DESCRIBE_DATA(TABLE `mydataset.mymodel`, STRUCT(3 AS top_k, 4 AS num_quantiles))",
+    ),
+]
+
+
+@pytest.mark.parametrize(("page", "googlesql"), REFERENCE_CALLS, ids=[page for page, _ in REFERENCE_CALLS])
+def test_reference_page_calls_read_as_ml_functions(page, googlesql):
+    call = parse_statement(to_duckdb(googlesql)).find(MLFunction)
+    named = call.args.get("model") or call.args.get("input")
+    assert _parts(named) == ("mydataset", "mymodel"), f"{ML_REFERENCE}{page}"
+    params = call.args.get("params")
+    expected = googlesql.count(" AS ")
+    assert len(params.expressions if params else []) == expected
+
+
 def test_drop_and_export_model_names():
     drop = parse_statement(to_duckdb("DROP MODEL IF EXISTS `ds.m`"))
     assert isinstance(drop, DropModel) and drop.args["exists"] and _parts(drop.this) == ("ds", "m")
