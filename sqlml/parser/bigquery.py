@@ -139,6 +139,18 @@ def _unshadow_unnest_aliases(tree: exp.Expr) -> None:
                 column.replace(exp.alias_(column.copy(), name))
 
 
+def _elements_and_offsets(array: exp.Expr, alias: exp.TableAlias | None, offset: exp.Expr) -> exp.Subquery:
+    """`UNNEST(array) AS x WITH OFFSET AS o` as `(SELECT UNNEST(array) AS x, UNNEST(RANGE(LEN(array))) AS o)`:
+    DuckDB unnests the two lists of a SELECT side by side."""
+    element = alias.columns[0] if alias and alias.columns else None
+    elements = exp.Unnest(expressions=[array.copy()])
+    offsets = exp.Unnest(
+        expressions=[exp.Anonymous(this="RANGE", expressions=[exp.Anonymous(this="LEN", expressions=[array.copy()])])]
+    )
+    name = offset if isinstance(offset, exp.Identifier) else exp.to_identifier("offset")
+    return exp.select(exp.alias_(elements, element) if element else elements, exp.alias_(offsets, name)).subquery()
+
+
 class DuckDBFromBigQuery(SqlmlGenerator):
     """sqlml's DuckDB generator writing GoogleSQL trees with BigQuery's meaning."""
 
@@ -215,9 +227,14 @@ class DuckDBFromBigQuery(SqlmlGenerator):
         return self.sql(exp.paren(exp.IntDiv(this=days_before, expression=exp.Literal.number(7))))
 
     def unnest_sql(self, expression: exp.Unnest) -> str:
-        """An unaliased UNNEST in FROM gives BigQuery a column per struct field: DuckDB's UNNEST(max_depth 2)."""
-        in_from = isinstance(expression.parent, (exp.From, exp.Join))
-        if in_from and not expression.args.get("alias") and not expression.args.get("offset"):
+        """UNNEST in FROM: unaliased, BigQuery gives a column per struct field (DuckDB's UNNEST(max_depth 2));
+        WITH OFFSET numbers the elements from 0 (DuckDB's WITH ORDINALITY from 1)."""
+        if not isinstance(expression.parent, (exp.From, exp.Join)):
+            return super().unnest_sql(expression)
+        alias, offset = expression.args.get("alias"), expression.args.get("offset")
+        if offset and len(expression.expressions) == 1:
+            return self.sql(_elements_and_offsets(expression.expressions[0], alias, offset))
+        if not alias and not offset:
             expression.set("explode_array", True)
         return super().unnest_sql(expression)
 

@@ -87,6 +87,20 @@ CASES = [
         "SELECT id, name, v FROM t, UNNEST(items) ORDER BY v",
         [(7, "n1", 3), (7, "n2", 4)],
     ),
+    # query-syntax#unnest_operator: WITH OFFSET numbers the elements from 0 (the page's example), also in a
+    # LEFT JOIN, where an empty array keeps its row
+    (
+        "query-syntax#unnest_operator",
+        "SELECT * FROM UNNEST(['foo', 'bar', 'baz', 'qux', 'corge', 'garply', 'waldo', 'fred']) AS element "
+        "WITH OFFSET AS offset ORDER BY offset",
+        list(zip(["foo", "bar", "baz", "qux", "corge", "garply", "waldo", "fred"], range(8), strict=True)),
+    ),
+    (
+        "query-syntax#unnest_operator",
+        "SELECT id, x, off FROM (SELECT 1 AS id, [10, 20] AS arr UNION ALL SELECT 2, []) AS t "
+        "LEFT JOIN UNNEST(t.arr) AS x WITH OFFSET off ORDER BY id, off",
+        [(1, 10, 0), (1, 20, 1), (2, None, None)],
+    ),
     # functions-reference#safe_prefix: SAFE. returns NULL where the function raises (LN and SQRT of a negative
     # number raise: mathematical_functions#ln, #sqrt)
     (
