@@ -46,13 +46,31 @@ def _returning_date(name: str) -> t.Callable[[list], exp.Expr]:
     return lambda args: exp.cast(build(args), exp.DType.DATE)
 
 
+def _from_position_one(substring: exp.Substring) -> exp.Substring:
+    """SUBSTR(s, position, ...) starts at 1 for a position 0 or left of the string's start, in BigQuery
+    (DuckDB's takes fewer characters)."""
+    start = substring.args.get("start")
+    if start is None or (isinstance(start, exp.Literal) and start.is_int and int(start.name) > 0):
+        return substring
+    off_left = exp.or_(
+        exp.EQ(this=start.copy(), expression=exp.Literal.number(0)),
+        exp.LT(this=start.copy(), expression=exp.Neg(this=exp.Length(this=substring.this.copy()))),
+    )
+    substring.set("start", exp.case().when(off_left, exp.Literal.number(1)).else_(start))
+    return substring
+
+
 class SqlmlBigQueryParser(MLStatementsMixin, BigQueryParser):
     """BigQuery's parser plus the model statements and ML.<FN>() table functions."""
 
     FUNCTIONS = {
         **BigQueryParser.FUNCTIONS,
         **{name: _returning_date(name) for name in ("DATE_ADD", "DATE_SUB", "DATE_TRUNC")},
+        "SUBSTR": lambda args: _from_position_one(exp.Substring.from_arg_list(args)),
     }
+
+    def _parse_substring(self) -> exp.Substring:
+        return _from_position_one(super()._parse_substring())
 
     def _parse_object_name(self, what: str, max_parts: int) -> exp.Table:
         """A name as BigQuery writes tables: `` `project.dataset.name` ``, `my-project.dataset.name`, ..."""
@@ -166,6 +184,7 @@ class DuckDBFromBigQuery(SqlmlGenerator):
             "timezone", e.this or exp.Literal.string("UTC"), exp.CurrentTimestamp()
         ),
         exp.Format: lambda self, e: self.func("PRINTF", e.this, *e.expressions),
+        exp.TimeToStr: lambda self, e: self.timetostr_sql(e),
         exp.GenerateSeries: lambda self, e: self.generate_array_sql(e),
     }
 
@@ -263,6 +282,24 @@ class DuckDBFromBigQuery(SqlmlGenerator):
         if type(expression) is not exp.StrToTime or re.search("%[zZ]", expression.text("format")):
             return parsed
         return self.func("timezone", expression.args.get("zone") or exp.Literal.string("UTC"), parsed)
+
+    def timetostr_sql(self, expression: exp.TimeToStr) -> str:
+        """FORMAT_TIMESTAMP(fmt, ts, zone) writes the time of day in `zone`."""
+        zone, value = expression.args.get("zone"), expression.this
+        if zone is None:
+            return SqlmlGenerator.TRANSFORMS[exp.TimeToStr](self, expression)
+        if isinstance(value, exp.TsOrDsToTimestamp):
+            value = value.this
+        local = exp.func("timezone", zone, exp.cast(value, exp.DType.TIMESTAMPTZ))
+        return self.func("STRFTIME", local, self.format_time(expression))
+
+    def literal_sql(self, expression: exp.Literal) -> str:
+        """A number with a decimal point is a FLOAT64 in GoogleSQL (lexical#floating_point_literals), a DECIMAL
+        in DuckDB unless written with an exponent."""
+        text = super().literal_sql(expression)
+        if expression.is_number and not expression.is_int and not re.search("[eE]", text):
+            return f"{text}e0"
+        return text
 
     def generate_array_sql(self, expression: exp.GenerateSeries) -> str:
         """GENERATE_ARRAY(start, end, step) of any numbers: DuckDB's GENERATE_SERIES takes integers only."""

@@ -17,6 +17,7 @@ from sqlml.engine.sqltext.bigquery_functions import install
 from sqlml.errors import SqlSyntaxError
 from sqlml.parser import AlterModel, CreateModel, DropModel, ExportModel, MLFunction, parse_statement
 from sqlml.parser.bigquery import split_bigquery, to_duckdb
+from sqlml.parser.nodes import python_value
 
 REFERENCE = "https://cloud.google.com/bigquery/docs/reference/standard-sql/"
 UTC = dt.UTC
@@ -135,8 +136,8 @@ CASES = [
         "FORMAT_DATE('%Y/%m/%d %A', DATE '2024-03-17')",
         [(dt.date(2008, 12, 25), "Dec-25-2008", "2024/03/17 Sunday")],
     ),
-    # array_functions#generate_array: the page's examples, and a NUMERIC step (the inputs may be INT64,
-    # NUMERIC, BIGNUMERIC or FLOAT64)
+    # array_functions#generate_array: the page's examples, and FLOAT64 steps (the inputs may be INT64,
+    # NUMERIC, BIGNUMERIC or FLOAT64; lexical#floating_point_literals: 0.25 is a FLOAT64)
     (
         "array_functions#generate_array",
         "SELECT GENERATE_ARRAY(0, 10, 3), GENERATE_ARRAY(10, 0, -3), GENERATE_ARRAY(4, 4, 10), "
@@ -149,8 +150,8 @@ CASES = [
                 [4],
                 [],
                 None,
-                [Decimal(v) for v in ("0", "0.25", "0.5", "0.75", "1")],
-                [Decimal(v) for v in ("2.5", "1.5", "0.5")],
+                [0.0, 0.25, 0.5, 0.75, 1.0],
+                [2.5, 1.5, 0.5],
             )
         ],
     ),
@@ -203,6 +204,21 @@ CASES = [
         "SELECT STRUCT(1 AS f, 'a' AS g).g, ARRAY(SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 ORDER BY 1), "
         "ARRAY(SELECT AS STRUCT 1 AS a, 2 AS b)",
         [("a", [1, 2, 3], [{"a": 1, "b": 2}])],
+    ),
+    # string_functions#substr: a position 0 or left of the start reads from the first character
+    (
+        "string_functions#substr",
+        "SELECT SUBSTR('apple', 0, 2), SUBSTR('apple', -9, 2), SUBSTR('apple', -2), SUBSTR('apple', 2, 3), "
+        "SUBSTR('apple', 1, 123)",
+        [("ap", "ap", "le", "ppl", "apple")],
+    ),
+    # timestamp_functions#format_timestamp with a time zone; lexical#floating_point_literals: 1.50 and 0.1 are
+    # FLOAT64 values
+    (
+        "timestamp_functions#format_timestamp",
+        "SELECT FORMAT_TIMESTAMP('%Y-%m-%d %H:%M', TIMESTAMP '2020-01-01 03:00:00+00', 'America/New_York'), "
+        "CAST(1.50 AS STRING), 0.1 + 0.2 = 0.3",
+        [("2019-12-31 22:00", "1.5", False)],
     ),
     # string_functions#format_string, conditional_expressions#ifnull, double-quoted strings
     (
@@ -360,7 +376,8 @@ def test_ml_functions_read_as_the_same_nodes():
     )
     call = select.find(MLFunction)
     assert call.name == "PREDICT" and _parts(call.args["model"]) == ("bqml_tutorial", "penguins_model")
-    assert [(field.name, field.expression.name) for field in call.args["params"].expressions] == [("threshold", "0.5")]
+    params = [(field.name, python_value(field.expression)) for field in call.args["params"].expressions]
+    assert params == [("threshold", 0.5)]
     assert "'Biscoe'" in call.args["input"].sql("duckdb")
 
     roc = parse_statement(
