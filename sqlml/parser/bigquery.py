@@ -111,6 +111,21 @@ def _weekday(node: exp.Expr) -> int | None:
     return 0 if node.name.upper() == "WEEK" else None
 
 
+# IEEE_DIVIDE(x, y): x / y, with +/-inf and NaN where y = 0 (DuckDB's division raises there, as BigQuery's)
+_IEEE_DIVIDE = exp.maybe_parse(
+    "CASE WHEN :x IS NULL OR :y IS NULL THEN NULL WHEN :y <> 0 THEN :x / :y"
+    " WHEN :x > 0 THEN CAST('inf' AS DOUBLE) WHEN :x < 0 THEN CAST('-inf' AS DOUBLE) ELSE CAST('nan' AS DOUBLE) END"
+)
+
+
+def _range_bucket(point: exp.Expr, bounds: exp.Expr) -> exp.Expr:
+    """RANGE_BUCKET(point, bounds): how many of the sorted bounds are <= point; NULL for a NULL point."""
+    bound = exp.to_identifier("bound")
+    at_most = exp.Lambda(this=exp.LTE(this=exp.column(bound), expression=point.copy()), expressions=[bound])
+    count = exp.Anonymous(this="LEN", expressions=[exp.Anonymous(this="LIST_FILTER", expressions=[bounds, at_most])])
+    return exp.case().when(exp.Is(this=point.copy(), expression=exp.null()), exp.null()).else_(count)
+
+
 def _is_point(node: exp.Expr) -> bool:
     return isinstance(node, exp.Anonymous) and node.name.upper() == "ST_GEOGPOINT"
 
@@ -184,6 +199,7 @@ class DuckDBFromBigQuery(SqlmlGenerator):
             "timezone", e.this or exp.Literal.string("UTC"), exp.CurrentTimestamp()
         ),
         exp.Format: lambda self, e: self.func("PRINTF", e.this, *e.expressions),
+        exp.RangeBucket: lambda self, e: self.sql(_range_bucket(e.this, e.expression)),
         exp.TimeToStr: lambda self, e: self.timetostr_sql(e),
         exp.GenerateSeries: lambda self, e: self.generate_array_sql(e),
     }
@@ -194,8 +210,12 @@ class DuckDBFromBigQuery(SqlmlGenerator):
         return super().generate(expression, copy=False)
 
     def anonymous_sql(self, expression: exp.Anonymous) -> str:
-        if _is_point(expression) and len(expression.expressions) == 2:
+        """Functions DuckDB lacks: ST_GEOGPOINT, IEEE_DIVIDE."""
+        name, arguments = expression.name.upper(), expression.expressions
+        if len(arguments) == 2 and name == "ST_GEOGPOINT":
             return self.sql(_point_struct(expression))
+        if len(arguments) == 2 and name == "IEEE_DIVIDE":
+            return self.sql(exp.replace_placeholders(_IEEE_DIVIDE.copy(), x=arguments[0], y=arguments[1]))
         return super().anonymous_sql(expression)
 
     def stdistance_sql(self, expression: exp.StDistance) -> str:

@@ -205,6 +205,20 @@ CASES = [
         "ARRAY(SELECT AS STRUCT 1 AS a, 2 AS b)",
         [("a", [1, 2, 3], [{"a": 1, "b": 2}])],
     ),
+    # mathematical_functions#ieee_divide and #range_bucket: the pages' examples
+    (
+        "mathematical_functions#ieee_divide",
+        "SELECT IEEE_DIVIDE(20.0, 4.0), IEEE_DIVIDE(0.0, 25.0), IEEE_DIVIDE(25.0, 0.0), IEEE_DIVIDE(-25.0, 0.0), "
+        "IS_NAN(IEEE_DIVIDE(0.0, 0.0)), IEEE_DIVIDE(NULL, 0.0)",
+        [(5.0, 0.0, math.inf, -math.inf, True, None)],
+    ),
+    (
+        "mathematical_functions#range_bucket",
+        "SELECT RANGE_BUCKET(20, [0, 10, 20, 30, 40]), RANGE_BUCKET(25, [0, 10, 20, 30, 40]), "
+        "RANGE_BUCKET(-10, [5, 10, 20, 30, 40]), RANGE_BUCKET(80, [0, 10, 20, 30, 40]), "
+        "RANGE_BUCKET(NULL, [0, 10, 20, 30, 40])",
+        [(3, 3, 0, 5, None)],
+    ),
     # string_functions#substr: a position 0 or left of the start reads from the first character
     (
         "string_functions#substr",
