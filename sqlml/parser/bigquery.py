@@ -16,13 +16,11 @@ import typing as t
 from sqlglot import exp
 from sqlglot.dialects.bigquery import BigQuery
 from sqlglot.dialects.duckdb import DuckDB
-from sqlglot.errors import ParseError
 from sqlglot.parsers.bigquery import BigQueryParser
 from sqlglot.tokens import TokenType
 
-from sqlml.errors import ProgrammingError
 from sqlml.parser.dialect import MLFunction, MLStatementsMixin, SqlmlDialect, SqlmlGenerator
-from sqlml.parser.statements import statement_tokens, syntax_error, tokenize
+from sqlml.parser.statements import parse_statement, tokenize
 
 _PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
 # BigQuery's days of the week (WEEK(<day>)), numbered as DuckDB's DAYOFWEEK (Sunday = 0)
@@ -370,11 +368,4 @@ def split_bigquery(sql: str) -> list[str]:
 
 def to_duckdb(statement: str) -> str:
     """ONE GoogleSQL statement as sqlml's DuckDB dialect runs it; SqlSyntaxError (line/col in `statement`)."""
-    tokens = statement_tokens(statement, _READ)
-    try:
-        tree = _READ.parser().parse(tokens, statement)[0]
-    except RecursionError:
-        raise ProgrammingError("statement nested too deeply to parse; simplify it") from None
-    except ParseError as error:
-        raise syntax_error(statement, error) from error
-    return _WRITE.generate(tree)
+    return _WRITE.generate(parse_statement(statement, _READ))

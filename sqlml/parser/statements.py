@@ -13,7 +13,7 @@ from sqlml.errors import ProgrammingError, SqlSyntaxError
 from sqlml.parser.dialect import SqlmlDialect, is_ml_call, ml_statement_prefix
 
 _DIALECT = SqlmlDialect()
-MAX_NESTING = 32  # levels of (), [] and {} an ML statement may nest (see check_nesting)
+MAX_NESTING = 32  # levels of (), [] and {} an ML statement may nest (see _check_nesting)
 _OPENING = (TokenType.L_PAREN, TokenType.L_BRACKET, TokenType.L_BRACE)
 _CLOSING = (TokenType.R_PAREN, TokenType.R_BRACKET, TokenType.R_BRACE)
 
@@ -48,7 +48,7 @@ def tokenize(sql: str, dialect: Dialect = _DIALECT) -> list[Token]:
         raise SqlSyntaxError(f"Invalid or unterminated token near '{snippet}'", *_line_col(sql, offset)) from None
 
 
-def check_nesting(sql: str, tokens: list[Token]) -> None:
+def _check_nesting(sql: str, tokens: list[Token]) -> None:
     """SqlSyntaxError at the bracket that opens level MAX_NESTING + 1: the parser recurses about 25 Python
     frames per level, so deeper statements would exhaust Python's default recursion limit (1000)."""
     depth = 0
@@ -141,9 +141,12 @@ def is_ml_statement(sql: str) -> bool:
     return ml_statement_prefix(tokens) is not None or any(is_ml_call(tokens, index) for index in range(len(tokens)))
 
 
-def statement_tokens(sql: str, dialect: Dialect = _DIALECT) -> list[Token]:
-    """The tokens of ONE statement (trailing semicolons dropped); SqlSyntaxError for none, more than one,
-    or too deep nesting."""
+def parse_statement(sql: str, dialect: Dialect = _DIALECT) -> exp.Expr:
+    """Parse ONE statement: a model node, or a sqlglot tree that may contain MLFunction nodes (in sqlml's
+    DuckDB dialect, or another dialect with the ML statements such as the BigQuery one).
+
+    Raises SqlSyntaxError (1-based line/col of the offending token) for invalid input.
+    """
     tokens = tokenize(sql, dialect)
     while tokens and tokens[-1].token_type == TokenType.SEMICOLON:
         tokens.pop()
@@ -152,29 +155,15 @@ def statement_tokens(sql: str, dialect: Dialect = _DIALECT) -> list[Token]:
     for before, token in zip(tokens, tokens[1:]):
         if before.token_type == TokenType.SEMICOLON:
             raise SqlSyntaxError("Expected a single statement", *_line_col(sql, token.start))
-    check_nesting(sql, tokens)
-    return tokens
-
-
-def parse_statement(sql: str) -> exp.Expr:
-    """Parse ONE statement: a model node, or a sqlglot tree that may contain MLFunction nodes.
-
-    Raises SqlSyntaxError (1-based line/col of the offending token) for invalid input.
-    """
-    tokens = statement_tokens(sql)
+    _check_nesting(sql, tokens)
     try:
-        return _DIALECT.parser().parse(tokens, sql)[0]
+        return dialect.parser().parse(tokens, sql)[0]
     except RecursionError:  # deep nesting without brackets (NOT NOT ..., CASE WHEN ... CASE ...)
         raise ProgrammingError("statement nested too deeply to parse; simplify it") from None
     except ParseError as error:
-        raise syntax_error(sql, error) from error
-
-
-def syntax_error(sql: str, error: ParseError) -> SqlSyntaxError:
-    """The SqlSyntaxError for a parse error of `sql`, at the token it names."""
-    details = error.errors[0] if error.errors else {}
-    if details.get("start") is not None:  # set by MLStatementsMixin.raise_error
-        line, col = _line_col(sql, details["start"])
-    else:
-        line, col = details.get("line") or 1, details.get("col") or 1
-    return SqlSyntaxError(details.get("description") or str(error), line, col)
+        details = error.errors[0] if error.errors else {}
+        if details.get("start") is not None:  # set by MLStatementsMixin.raise_error
+            line, col = _line_col(sql, details["start"])
+        else:
+            line, col = details.get("line") or 1, details.get("col") or 1
+        raise SqlSyntaxError(details.get("description") or str(error), line, col) from error
