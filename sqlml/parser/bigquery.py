@@ -3,8 +3,9 @@
 sqlglot's BigQuery parser, with the ML statements of `MLStatementsMixin`, reads the text. A generator on
 sqlml's DuckDB generator writes it (the ML nodes come out as sqlml's DuckDB dialect reads them), with
 BigQuery's meaning where sqlglot's translation is missing or differs: FARM_FINGERPRINT, EXTRACT parts,
-UNNEST of structs, SAFE., PARSE_TIMESTAMP, GENERATE_ARRAY, NUMERIC, DATE_* types, ARRAY_AGG(... LIMIT n),
-APPROX_QUANTILES, FORMAT, ST_DISTANCE of points, dashed and wildcard names (see each method).
+UNNEST (of structs, WITH OFFSET, an alias shadowing its array), SAFE., PARSE_TIMESTAMP, FORMAT_TIMESTAMP's
+zone, GENERATE_ARRAY, NUMERIC, FLOAT64 literals, DATE_* types, SUBSTR, ARRAY_AGG(... LIMIT n),
+APPROX_QUANTILES, FORMAT, IEEE_DIVIDE, RANGE_BUCKET, ST_DISTANCE of points, dashed and wildcard names.
 The rest of BigQuery's meaning is the DuckDB connection's (`sqlml.engine.sqltext.bigquery_functions.install`:
 the farm_fingerprint function, errors for 1/0 and LOG(-1), the UTC time zone)."""
 
@@ -34,6 +35,11 @@ _CASTS = {"DATE": exp.DType.DATE, "TIME": exp.DType.TIME, "DATETIME": exp.DType.
 _GREAT_CIRCLE = exp.maybe_parse(
     "2 * 6371010.0 * ASIN(SQRT(POWER(SIN(RADIANS(:lat2 - :lat1) / 2), 2)"
     " + COS(RADIANS(:lat1)) * COS(RADIANS(:lat2)) * POWER(SIN(RADIANS(:lon2 - :lon1) / 2), 2)))"
+)
+# IEEE_DIVIDE(x, y): x / y, with +/-inf and NaN where y = 0 (DuckDB's division raises there, as BigQuery's)
+_IEEE_DIVIDE = exp.maybe_parse(
+    "CASE WHEN :x IS NULL OR :y IS NULL THEN NULL WHEN :y <> 0 THEN :x / :y"
+    " WHEN :x > 0 THEN CAST('inf' AS DOUBLE) WHEN :x < 0 THEN CAST('-inf' AS DOUBLE) ELSE CAST('nan' AS DOUBLE) END"
 )
 
 
@@ -107,13 +113,6 @@ def _weekday(node: exp.Expr) -> int | None:
         day = node.name.upper()
         return _DAYS.index(day) if day in _DAYS else None
     return 0 if node.name.upper() == "WEEK" else None
-
-
-# IEEE_DIVIDE(x, y): x / y, with +/-inf and NaN where y = 0 (DuckDB's division raises there, as BigQuery's)
-_IEEE_DIVIDE = exp.maybe_parse(
-    "CASE WHEN :x IS NULL OR :y IS NULL THEN NULL WHEN :y <> 0 THEN :x / :y"
-    " WHEN :x > 0 THEN CAST('inf' AS DOUBLE) WHEN :x < 0 THEN CAST('-inf' AS DOUBLE) ELSE CAST('nan' AS DOUBLE) END"
-)
 
 
 def _range_bucket(point: exp.Expr, bounds: exp.Expr) -> exp.Expr:
