@@ -93,8 +93,9 @@ def is_ml_call(tokens: Sequence[Token], index: int) -> bool:
     )
 
 
-class SqlmlParser(DuckDBParser):
-    """DuckDB parser that also understands the model statements and ML.<FN>() table functions."""
+class MLStatementsMixin:
+    """The model statements and ML.<FN>() table functions, for a sqlglot parser class (DuckDB's or BigQuery's):
+    ``class P(MLStatementsMixin, SomeParser)``."""
 
     # First word of an ML statement prefix -> parser of the rest, called as (parser, prefix).
     ML_STATEMENT_PARSERS: t.ClassVar[dict[str, t.Callable[..., exp.Expr]]] = {
@@ -361,6 +362,10 @@ class SqlmlParser(DuckDBParser):
         ):
             self.raise_error("Expected STRUCT(value AS name, ...)", start)
         return params
+
+
+class SqlmlParser(MLStatementsMixin, DuckDBParser):
+    """DuckDB parser that also understands the model statements and ML.<FN>() table functions."""
 
 
 class SqlmlGenerator(DuckDBGenerator):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from sqlglot import exp
+import functools
+import re
+
+from sqlglot import Dialect, exp
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import Token, TokenType
 
 from sqlml.errors import ProgrammingError, SqlSyntaxError
 from sqlml.parser.dialect import SqlmlDialect, is_ml_call, ml_statement_prefix
-from sqlml.parser.keywords import BLANKS_AND_COMMENTS
 
 _DIALECT = SqlmlDialect()
 MAX_NESTING = 32  # levels of (), [] and {} an ML statement may nest (see _check_nesting)
@@ -22,14 +24,26 @@ def _line_col(sql: str, offset: int) -> tuple[int, int]:
     return sql.count("\n", 0, offset) + 1, offset - line_start + 1
 
 
-def _tokenize(sql: str) -> list[Token]:
-    tokenizer = _DIALECT.tokenizer()
+@functools.cache
+def _blanks_and_comments(comments: tuple[str | tuple[str, str], ...]) -> re.Pattern[str]:
+    """Blanks and the comments a tokenizer skips (DuckDB: --, /* */; BigQuery also #)."""
+    kinds = [r"\s+"] + [
+        f"{re.escape(kind[0])}.*?{re.escape(kind[1])}" if isinstance(kind, tuple) else rf"{re.escape(kind)}[^\n]*"
+        for kind in comments
+    ]
+    return re.compile(f"(?:{'|'.join(kinds)})*", re.DOTALL)
+
+
+def tokenize(sql: str, dialect: Dialect = _DIALECT) -> list[Token]:
+    """The tokens of `sql`; SqlSyntaxError (line/col) where an invalid or unterminated token starts."""
+    tokenizer = dialect.tokenizer()
     try:
         return tokenizer.tokenize(sql)
     except TokenError:
         # The bad token starts after the last good one (and any blanks or comments).
         done = tokenizer.tokens
-        offset = BLANKS_AND_COMMENTS.match(sql, done[-1].end + 1 if done else 0).end()
+        skipped = _blanks_and_comments(tuple(dialect.tokenizer_class.COMMENTS))
+        offset = skipped.match(sql, done[-1].end + 1 if done else 0).end()
         snippet = sql[offset : offset + 20]
         raise SqlSyntaxError(f"Invalid or unterminated token near '{snippet}'", *_line_col(sql, offset)) from None
 
@@ -66,7 +80,7 @@ class StatementReader:
         """Read `piece`, which follows the text so far (from a line break, unless the text is empty)."""
         self.text += piece
         try:
-            tokens = _tokenize(self.text[self._read :])
+            tokens = tokenize(self.text[self._read :])
         except SqlSyntaxError as exc:
             self.error = exc
             return
@@ -123,16 +137,17 @@ def split_statements(sql: str) -> list[str]:
 
 def is_ml_statement(sql: str) -> bool:
     """Whether ONE statement is a model statement or calls ``ML.<name>(`` (tokenizes only)."""
-    tokens = _tokenize(sql)
+    tokens = tokenize(sql)
     return ml_statement_prefix(tokens) is not None or any(is_ml_call(tokens, index) for index in range(len(tokens)))
 
 
-def parse_statement(sql: str) -> exp.Expr:
-    """Parse ONE statement: a model node, or a sqlglot tree that may contain MLFunction nodes.
+def parse_statement(sql: str, dialect: Dialect = _DIALECT) -> exp.Expr:
+    """Parse ONE statement: a model node, or a sqlglot tree that may contain MLFunction nodes (in sqlml's
+    DuckDB dialect, or another dialect with the ML statements such as the BigQuery one).
 
     Raises SqlSyntaxError (1-based line/col of the offending token) for invalid input.
     """
-    tokens = _tokenize(sql)
+    tokens = tokenize(sql, dialect)
     while tokens and tokens[-1].token_type == TokenType.SEMICOLON:
         tokens.pop()
     if not tokens:
@@ -142,12 +157,12 @@ def parse_statement(sql: str) -> exp.Expr:
             raise SqlSyntaxError("Expected a single statement", *_line_col(sql, token.start))
     _check_nesting(sql, tokens)
     try:
-        return _DIALECT.parser().parse(tokens, sql)[0]
+        return dialect.parser().parse(tokens, sql)[0]
     except RecursionError:  # deep nesting without brackets (NOT NOT ..., CASE WHEN ... CASE ...)
         raise ProgrammingError("statement nested too deeply to parse; simplify it") from None
     except ParseError as error:
         details = error.errors[0] if error.errors else {}
-        if details.get("start") is not None:  # set by SqlmlParser.raise_error
+        if details.get("start") is not None:  # set by MLStatementsMixin.raise_error
             line, col = _line_col(sql, details["start"])
         else:
             line, col = details.get("line") or 1, details.get("col") or 1
