@@ -11,6 +11,7 @@ its columns; Execute then sends its rows, `max_rows` at a time if the client ask
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import secrets
@@ -38,6 +39,7 @@ _STATUS_COLUMNS = (["Count"], ["Success"])
 _QUERY_WORDS = {"SELECT", "WITH", "VALUES", "FROM", "TABLE"}
 _ENDS_TRANSACTION = {"COMMIT", "END", "ROLLBACK", "ABORT"}
 _TAG_OF = {"START": "START TRANSACTION", "END": "COMMIT", "ABORT": "ROLLBACK"}
+DUCKDB = "duckdb"  # the dialect of the server's own SQL and of PostgreSQL catalog queries once rewritten
 
 
 @dataclass
@@ -168,7 +170,7 @@ class Connection:
         )
         self.cursor = self.server.session.cursor()
         for sql in self.server.setup_sql:
-            self.cursor.execute(sql)
+            self.cursor.execute(sql, dialect=DUCKDB)
         self.channel.logged_in(self.server.limits.max_message_bytes)
         statuses = [protocol.parameter_status(k, v) for k, v in pg_catalog.STARTUP_PARAMETERS.items()]
         self.channel.send(
@@ -266,10 +268,12 @@ class Connection:
                 [(n, types.TEXT, -1) for n in names] if names else None,
                 fetch=lambda n: list(itertools.islice(remaining, n)),
             )
-        text = settings.session_only(self.cursor, pg_catalog.rewrite(sql))
+        text = pg_catalog.rewrite(sql)
         self.running = True
-        try:
-            self.cursor.execute(text, params)
+        try:  # a client tool's catalog query (rewritten) is PostgreSQL's dialect made DuckDB's, whatever the client's
+            self.cursor.execute(
+                text, params, DUCKDB if text != sql else None, functools.partial(settings.session_only, self.cursor)
+            )
         except errors.Error as exc:
             raise settings.explained(exc) from None
         finally:
@@ -352,7 +356,7 @@ class Connection:
         text = body.cstring()
         offset = 0
         try:
-            statements = SessionCursor.split(text)
+            statements = self.cursor.statements_of(text)
             if not statements:
                 self.channel.send(protocol.EMPTY_QUERY)
             for sql in statements:
