@@ -71,6 +71,8 @@ def test_parameters_keep_working_in_bigquery(db):
         cur = con.cursor()
         cur.execute('SELECT n FROM t WHERE s = ? AND n > ? AND s <> "CA" ORDER BY n', ["NY", 2])
         assert cur.fetchall() == duck(db, "SELECT n FROM t WHERE s = 'NY' AND n > 2 ORDER BY n")
+        cur.execute("SELECT n FROM t WHERE s = @state ORDER BY n", {"state": "WY"})  # GoogleSQL's named parameters
+        assert cur.fetchall() == duck(db, "SELECT n FROM t WHERE s = 'WY' ORDER BY n")
         cur.executemany("INSERT INTO t VALUES (?, ?)", [(100, "WY"), (101, "TX")])
         assert cur.rowcount == 2
         assert cur.execute('SELECT n FROM t WHERE s = "TX"').fetchall() == [(101,)]
@@ -89,6 +91,8 @@ def test_the_switch_statement_round_trip():
             cur.execute('SELECT "WY" AS s')
         cur.execute("-- back\nRESET sqlml_dialect;")
         assert cur.execute("SHOW sqlml_dialect").fetchall() == [("duckdb",)]
+        cur.execute("SET SQLML_DIALECT = 'BIGQUERY'")
+        assert cur.execute("show Sqlml_Dialect").fetchall() == [("bigquery",)]
     with sqlml.connect(dialect="BigQuery") as con:  # RESET returns to the connection's dialect
         cur = con.cursor()
         cur.execute("SET sqlml_dialect = 'duckdb'; RESET sqlml_dialect")

@@ -14,14 +14,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlml import errors
-from sqlml.parser.keywords import BLANKS_AND_COMMENTS, search_in_slices
+from sqlml.parser.keywords import LEADING_BLANKS, search_in_slices
 
 DEFAULT = "duckdb"
 DIALECTS = (DEFAULT, "bigquery")
 SETTING = "sqlml_dialect"
 
 _MENTION = re.compile(SETTING, re.IGNORECASE)
-_BLANKS = BLANKS_AND_COMMENTS.pattern
+_BLANKS = LEADING_BLANKS.pattern
 _SWITCH = re.compile(
     rf"{_BLANKS}(?:SET\s+(?:SESSION\s+)?{SETTING}\s*(?:=|\bTO\b)\s*(?:'(?P<quoted>[^']*)'|(?P<bare>\w+))"
     rf"|(?P<reset>RESET)\s+(?:SESSION\s+)?{SETTING}|(?P<show>SHOW)\s+{SETTING}){_BLANKS};?{_BLANKS}",
@@ -60,8 +60,11 @@ def checked(name: object) -> str:
 
 
 def mentions_switch(sql: str) -> bool:
-    """Cheap raw-text test: could the text hold a dialect switch?"""
-    return search_in_slices(_MENTION, sql) is not None
+    """Cheap raw-text test: could the text hold a dialect switch? (The setting's name in lower, upper or
+    capitalized case: substring tests first, far cheaper than a case-insensitive search.)"""
+    if "dialect" in sql or "DIALECT" in sql or "Dialect" in sql:
+        return search_in_slices(_MENTION, sql) is not None
+    return False
 
 
 def switch(statement: str) -> tuple[str, str | None] | None:

@@ -288,28 +288,31 @@ class SessionCursor:
         self.release()
         self.notices, self._has_result = [], False
         chosen = None if dialect is None else dialects.checked(dialect)
-        dialect = chosen or self.dialect
-        if dialect == dialects.DEFAULT and not dialects.mentions_switch(sql):
+        if (chosen or self.dialect) == dialects.DEFAULT and not dialects.mentions_switch(sql):
             text = sql if vet is None else vet(sql)
             plain = not has_ml_keyword(text)
             self.as_written = plain and text == sql
-            try:
-                self._has_result = self._execute(text, params, plain)
-            except errors.ProgrammingError as exc:
-                dialects.hinted(exc, sql)
-                raise
-            return self._has_result
-        self.as_written = False
-        self._has_result = self._execute_read_in(sql, params, dialect, chosen, vet)
+            self._has_result = self._execute_hinted(text, params, plain, sql)
+        else:
+            self.as_written = False
+            self._has_result = self._execute_read_in(sql, params, chosen, vet)
         return self._has_result
 
-    def _execute_read_in(
-        self, sql: str, params, dialect: str, chosen: str | None, vet: Callable[[str], str] | None
-    ) -> bool:
-        """Run each statement of `sql` (split as `dialect` reads it) in the `chosen` dialect, else the cursor's as
-        the statements before leave it: a dialect switch here, the others (GoogleSQL translated to DuckDB's
-        dialect first) on the DuckDB path."""
-        statements = dialects.split(sql, dialect)
+    def _execute_hinted(self, text: str, params, plain: bool, written: str | None) -> bool:
+        """`_execute`; an error on a text `written` so (in DuckDB's dialect) that reads as GoogleSQL gets the hint
+        naming the dialect switch."""
+        try:
+            return self._execute(text, params, plain)
+        except errors.ProgrammingError as exc:
+            if written is not None:
+                dialects.hinted(exc, written)
+            raise
+
+    def _execute_read_in(self, sql: str, params, chosen: str | None, vet: Callable[[str], str] | None) -> bool:
+        """Run each statement of `sql` in the `chosen` dialect, else in the cursor's as the statements before
+        leave it: a dialect switch here, the others (GoogleSQL translated to DuckDB's dialect first) on the
+        DuckDB path."""
+        statements = dialects.split(sql, chosen or self.dialect)
         if params and len(statements) > 1:
             raise errors.ProgrammingError("parameters can only be bound to a single statement")
         has_result, offset = False, 0
@@ -317,23 +320,19 @@ class SessionCursor:
             offset = sql.index(text, offset)
             dialect = chosen or self.dialect
             self.release()
-            with _positions_in(sql, offset):
+            with _positions_in(sql, offset):  # syntax errors in the statement as written
                 switch = dialects.switch(text)
-                if switch is None and dialect != dialects.DEFAULT:
-                    duckdb_text = dialects.to_duckdb(text)
-            if switch is not None:
+                duckdb_text = text if switch or dialect == dialects.DEFAULT else dialects.to_duckdb(text)
+            if switch:
                 has_result = self._switch(*switch, params)
-            elif dialect == dialects.DEFAULT:
-                try:
-                    has_result = self._execute(text if vet is None else vet(text), params, plain=False)
-                except errors.ProgrammingError as exc:
-                    dialects.hinted(exc, text)
-                    raise
-            else:
-                self.session.install_bigquery_functions()
-                duckdb_text = duckdb_text if vet is None else vet(duckdb_text)
-                with dialects.translated_from(duckdb_text):
-                    has_result = self._execute(duckdb_text, params, plain=False)
+                continue
+            duckdb_text = duckdb_text if vet is None else vet(duckdb_text)
+            if dialect == dialects.DEFAULT:
+                has_result = self._execute_hinted(duckdb_text, params, False, text)
+                continue
+            self.session.install_bigquery_functions()
+            with dialects.translated_from(duckdb_text):
+                has_result = self._execute(duckdb_text, params, plain=False)
         return has_result
 
     def _switch(self, verb: str, dialect: str | None, params) -> bool:

@@ -239,7 +239,8 @@ class Connection:
         log.write("ERROR", text, self.process_id)
         if self.statement:
             log.write("STATEMENT", log.statement(self.statement), self.process_id)
-        hint = READ_ONLY_HINT if code == "25006" and self.server.session.read_only else None
+        text, _, hint = text.partition("\nHint: ")  # a hint of sqlml's (the dialect switch) is PostgreSQL's HINT
+        hint = hint or (READ_ONLY_HINT if code == "25006" and self.server.session.read_only else None)
         self.channel.send(protocol.error_response(code, text, position=None if at is None else offset + at, hint=hint))
 
     # -- running a statement ------------------------------------------------------------------------
