@@ -66,6 +66,18 @@ def test_connect_in_bigquery_reads_googlesql(db):
         )
 
 
+def test_project_dataset_table_reads_the_database_attached_as_the_project(db, tmp_path):
+    project = tmp_path / "proj.duckdb"
+    with duckdb.connect(str(project)) as con:
+        con.execute("CREATE SCHEMA ds")
+        con.execute("CREATE TABLE ds.t AS SELECT 7 AS n, 'WY' AS s UNION ALL SELECT 8, 'CA'")
+    with sqlml.connect(str(db), dialect="bigquery") as con:
+        cur = con.cursor()
+        cur.execute(f"ATTACH '{project}' AS proj (READ_ONLY)", dialect="duckdb")
+        assert cur.execute('SELECT n FROM `proj.ds.t` WHERE s = "WY"').fetchall() == [(7,)]
+        assert cur.execute('SELECT n FROM `proj`.ds.t WHERE s = "CA"').fetchall() == [(8,)]
+
+
 def test_parameters_keep_working_in_bigquery(db):
     with sqlml.connect(str(db), dialect="bigquery") as con:
         cur = con.cursor()

@@ -1,7 +1,8 @@
 """One client: startup and authentication, then the simple and the extended query protocol.
 
 Each client has its own SessionCursor on the server's one Session, so its statements (ML statements
-included) run as they would through sqlml's DB-API. Transactions follow PostgreSQL: each statement commits
+included) run as they would through sqlml's DB-API, in the server's dialect (`--dialect`) until the client
+switches its own with SET sqlml_dialect; PostgreSQL catalog queries of client tools are DuckDB's once rewritten. Transactions follow PostgreSQL: each statement commits
 on its own unless BEGIN opened a transaction; after an error inside one, every statement but ROLLBACK (or
 COMMIT, which then rolls back) is refused until it ends.
 
