@@ -1,6 +1,7 @@
 """The `sqlml` command.
 
     sqlml [DATABASE] [FILE.sql ...] [-c SQL] [-box|-table|-csv|-json|-markdown|-line] [-bail] [-readonly]
+          [--dialect duckdb|bigquery]
     sqlml serve ...            (the PostgreSQL wire-protocol server: sqlml/server/cli.py)
 
 With a terminal on standard input and neither -c nor files, an interactive shell (docs/shell.md);
@@ -40,6 +41,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "-readonly", action="store_true", help="open the database read-only (other processes may then read it too)"
     )
+    parser.add_argument(
+        "--dialect",
+        default="duckdb",
+        help="the SQL dialect statements are read in: duckdb (the default) or bigquery (GoogleSQL); "
+        "SET sqlml_dialect = '...' switches it",
+    )
     parser.set_defaults(mode="box")
     return parser
 
@@ -72,7 +79,7 @@ def _run(argv: list[str]) -> int:
     from sqlml.shell.core import Shell  # the engine: loaded here, where a Ctrl-C is a one-line error
 
     try:
-        shell = Shell(args.database, args.mode, interactive, read_only=args.readonly)
+        shell = Shell(args.database, args.mode, interactive, read_only=args.readonly, dialect=args.dialect)
     except Error as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return 1

@@ -2,6 +2,10 @@
 
 Transactions follow DuckDB's Python API: each statement commits on its own unless BEGIN opened a
 transaction; `commit()` / `rollback()` end the transactions open on the connection's cursors.
+
+`connect(..., dialect='bigquery')` reads statements as GoogleSQL (docs/bigquery.md): every cursor starts in the
+connection's dialect, and `SET sqlml_dialect = ...` switches the cursor that runs it, as DuckDB's own SET
+changes one cursor's session.
 """
 
 from __future__ import annotations
@@ -64,17 +68,26 @@ class Cursor:
             return self._rowcount
         return -1 if self._cursor is None else self._cursor.rowcount
 
-    def execute(self, operation: str, parameters: Sequence[Any] | Mapping[str, Any] | None = None) -> Cursor:
+    def execute(
+        self, operation: str, parameters: Sequence[Any] | Mapping[str, Any] | None = None, *, dialect: str | None = None
+    ) -> Cursor:
+        """Run `operation`, read in `dialect` ('duckdb' or 'bigquery'; None: the cursor's own)."""
         cursor = self._open()
         self._rowcount, self.messages = None, []  # nothing of the previous statement survives a failure
-        cursor.execute(operation, parameters)
+        cursor.execute(operation, parameters, dialect)
         self.messages = [(Warning, notice) for notice in cursor.notices]
         return self
 
-    def executemany(self, operation: str, seq_of_parameters: Iterable[Sequence[Any] | Mapping[str, Any]]) -> Cursor:
+    def executemany(
+        self,
+        operation: str,
+        seq_of_parameters: Iterable[Sequence[Any] | Mapping[str, Any]],
+        *,
+        dialect: str | None = None,
+    ) -> Cursor:
         total = 0
         for parameters in seq_of_parameters:
-            self.execute(operation, parameters)
+            self.execute(operation, parameters, dialect=dialect)
             total += max(self.rowcount, 0)
         self._rowcount = total
         return self
@@ -121,8 +134,10 @@ class Cursor:
 class Connection:
     """A DB-API connection to one DuckDB database (a file, or ':memory:')."""
 
-    def __init__(self, database: str = ":memory:", read_only: bool = False, config: dict | None = None):
-        self._session: Session | None = Session(database, read_only, config)
+    def __init__(
+        self, database: str = ":memory:", read_only: bool = False, config: dict | None = None, dialect: str = "duckdb"
+    ):
+        self._session: Session | None = Session(database, read_only, config, dialect=dialect)
         self._cursors: set[Cursor] = set()
         self._shortcut: Cursor | None = None
 
@@ -178,6 +193,9 @@ class Connection:
         self.close()
 
 
-def connect(database: str = ":memory:", read_only: bool = False, config: dict | None = None) -> Connection:
-    """Open a connection; `database` is a DuckDB file path or ':memory:'."""
-    return Connection(database, read_only, config)
+def connect(
+    database: str = ":memory:", read_only: bool = False, config: dict | None = None, dialect: str = "duckdb"
+) -> Connection:
+    """Open a connection; `database` is a DuckDB file path or ':memory:'; `dialect` the SQL its cursors read:
+    'duckdb' (the default) or 'bigquery' (GoogleSQL)."""
+    return Connection(database, read_only, config, dialect)

@@ -1,9 +1,12 @@
 """The `sqlml://` SQLAlchemy dialect: duckdb_engine's DuckDB dialect with sqlml's DB-API as the driver.
 
 `create_engine("sqlml:///file.duckdb")` (`sqlml:///:memory:` or `sqlml://` for an in-memory database;
-`?read_only=true` or `connect_args={"read_only": True}`; other URL query keys are DuckDB settings) gives an
-engine on which plain DuckDB SQL and sqlml's ML statements both run, so pandas, JupySQL and Superset work
-with models. The SQL compiler and the types are duckdb_engine's; this module adds:
+`?read_only=true` or `connect_args={"read_only": True}`; `?dialect=bigquery`; other URL query keys are DuckDB
+settings) gives an engine on which plain DuckDB SQL and sqlml's ML statements both run, so pandas, JupySQL and
+Superset work with models. The SQL compiler and the types are duckdb_engine's; this module adds:
+- the dialect statements are read in (`?dialect=bigquery`: GoogleSQL): the connections read SQL the user
+  writes (`text()`, `exec_driver_sql`) in it; SQL that SQLAlchemy compiles itself and reflection's queries are
+  DuckDB's. The execution option `sqlml_dialect` chooses it for one statement;
 - the URL: a file or memory, never a host (`sqlml://file.duckdb` is refused, not opened in memory); each
   in-memory engine has one database of its own that all its connections and threads share;
 - the connection: every cursor SQLAlchemy opens is the sqlml connection's one cursor, so a transaction
@@ -24,16 +27,25 @@ from typing import Any
 
 import duckdb_engine
 from duckdb_engine.datatypes import Map, Struct, Union
-from sqlalchemy import pool, text, util
+from sqlalchemy import pool, util
+from sqlalchemy import text as _text
 from sqlalchemy import types as sqltypes
 from sqlalchemy.engine import reflection
 from sqlalchemy.engine.default import DefaultDialect
 from sqlalchemy.engine.url import URL
 from sqlalchemy.exc import ArgumentError, NoSuchTableError
+from sqlalchemy.sql.elements import TextClause
 
 import sqlml
 
 AUTOCOMMIT, TRANSACTIONAL = "AUTOCOMMIT", "REPEATABLE READ"  # DuckDB's transactions see one snapshot
+DUCKDB = "duckdb"  # the dialect of the SQL SQLAlchemy's compiler writes and of the reflection queries below
+
+
+def text(sql: str):
+    """A query of this module's own: DuckDB's SQL, whatever the dialect of the user's statements."""
+    return _text(sql).execution_options(sqlml_dialect=DUCKDB)
+
 
 # DuckDB type names that duckdb_engine's (PostgreSQL's) ischema_names lack
 _DUCKDB_TYPES = {"double": sqltypes.DOUBLE, "blob": sqltypes.LargeBinary, "struct": Struct, "union": Union}
@@ -106,7 +118,7 @@ class Connection:
     def begin(self) -> None:
         """Open a DuckDB transaction, unless in AUTOCOMMIT mode."""
         if not self.autocommit:
-            self._cursor.execute("BEGIN")
+            self._cursor.execute("BEGIN", dialect=DUCKDB)
 
     def commit(self) -> None:
         self.connection.commit()
@@ -158,7 +170,7 @@ class SqlmlDialect(duckdb_engine.Dialect):
         database = url.database or ":memory:"
         if database == ":memory:":  # one in-memory database per engine, which all its connections share
             database = f":memory:sqlml_engine_{uuid.uuid4().hex}"
-        args: dict[str, Any] = {"database": database, "url_config": config}
+        args: dict[str, Any] = {"database": database, "url_config": config, "dialect": config.pop("dialect", DUCKDB)}
         if "read_only" in config:
             try:
                 args["read_only"] = util.asbool(config.pop("read_only"))
@@ -172,9 +184,31 @@ class SqlmlDialect(duckdb_engine.Dialect):
         read_only: bool = False,
         config: dict | None = None,
         url_config: dict | None = None,
+        dialect: str = DUCKDB,
     ) -> Connection:
-        """A sqlml connection; `config` (connect_args) and the URL's query are DuckDB settings."""
-        return Connection(sqlml.connect(database, read_only, {**(config or {}), **(url_config or {})}))
+        """A sqlml connection; `config` (connect_args) and the URL's query are DuckDB settings; `dialect` is what
+        the user's SQL is read in ('duckdb' or 'bigquery')."""
+        return Connection(sqlml.connect(database, read_only, {**(config or {}), **(url_config or {})}, dialect))
+
+    # -- the dialect each statement is read in ----------------------------------------------------------
+    @staticmethod
+    def _read_in(context) -> str | None:
+        """The execution option `sqlml_dialect` if given; else None (the URL's dialect) for SQL the user wrote
+        (text(), exec_driver_sql), DuckDB's for SQL SQLAlchemy compiled."""
+        chosen = context.execution_options.get("sqlml_dialect") if context is not None else None
+        compiled = getattr(context, "compiled", None)
+        if chosen is not None or compiled is None or isinstance(compiled.statement, TextClause):
+            return chosen
+        return DUCKDB
+
+    def do_execute(self, cursor: Cursor, statement, parameters, context=None) -> None:
+        cursor.execute(statement, parameters, dialect=self._read_in(context))
+
+    def do_execute_no_params(self, cursor: Cursor, statement, context=None) -> None:
+        cursor.execute(statement, dialect=self._read_in(context))
+
+    def do_executemany(self, cursor: Cursor, statement, parameters, context=None) -> None:
+        cursor.executemany(statement, parameters, dialect=self._read_in(context))
 
     # -- transactions ---------------------------------------------------------------------------------
     def do_begin(self, dbapi_connection: Connection) -> None:

@@ -87,6 +87,25 @@ def test_a_plain_query_loads_no_ml_library(db):
     )
 
 
+def test_a_plain_query_and_the_dialect_hint_load_no_parser(db):
+    """The BigQuery dialect's hint is looked for only on errors, and without sqlglot."""
+    code = textwrap.dedent(f"""
+        import sys, sqlml
+        cur = sqlml.connect({str(db)!r}).cursor()
+        assert cur.execute("SELECT 42").fetchall() == [(42,)]
+        try:
+            cur.execute('SELECT i FROM t WHERE c = "x"')
+            message = "no error"
+        except sqlml.ProgrammingError as exc:
+            message = str(exc)
+        assert "SET sqlml_dialect = 'bigquery'" in message, message
+        print(sorted(m for m in sys.modules if m.startswith(("sqlglot", "sqlml.parser"))))
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["['sqlml.parser',", "'sqlml.parser.keywords']"]
+
+
 @pytest.mark.parametrize("model", sorted(COMPILED_MODELS))
 def test_predicting_with_a_model_compiled_to_sql_loads_no_ml_library(db, model):
     code = textwrap.dedent(f"""

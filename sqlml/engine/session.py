@@ -17,14 +17,16 @@ from __future__ import annotations
 import functools
 import itertools
 import re
+import threading
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from sqlml import errors
+from sqlml.engine import dialects
 from sqlml.engine.compiled.linear import DATA_ERROR_MARKER
 from sqlml.engine.context import MLContext
 from sqlml.engine.functions import registry
@@ -77,7 +79,8 @@ def _reader():
 
 
 _SESSION_STATE_SQL = (
-    "SELECT current_database(), current_schema(), current_setting('search_path'), current_setting('TimeZone')"
+    "SELECT current_database(), current_schema(), current_setting('search_path'), current_setting('TimeZone'), "
+    "current_setting('ieee_floating_point_ops')"
 )
 
 _DUCKDB_ERRORS = [  # most specific first
@@ -182,7 +185,9 @@ class Session:
         config: dict | None = None,
         exports: ExportPolicy = ExportPolicy(),
         imports: ImportPolicy = ImportPolicy(),
+        dialect: str = dialects.DEFAULT,
     ):
+        self.dialect = dialects.checked(dialect)  # what its cursors start reading: 'duckdb' or 'bigquery'
         try:
             self.connection = duckdb.connect(database, read_only=read_only, config=config or {})
         except duckdb.Error as exc:
@@ -193,6 +198,15 @@ class Session:
         self.models = ModelCache()
         self.on_progress: Listener | None = None  # told the steps of long work (engine/progress.py)
         self.default_state = catalog.query(self.connection.cursor(), _SESSION_STATE_SQL)[0]
+        self._functions = threading.Lock()  # held while the BigQuery dialect's DuckDB functions are installed
+        self._functions_installed = False
+
+    def install_bigquery_functions(self) -> None:
+        """Register, once, the DuckDB functions that translated GoogleSQL calls (every cursor sees them)."""
+        with self._functions:
+            if not self._functions_installed:
+                dialects.install_functions(self.connection)
+                self._functions_installed = True
 
     def cursor(self) -> SessionCursor:
         return SessionCursor(self)
@@ -256,22 +270,103 @@ class SessionCursor:
         self._has_result = False
         self.notices: list[str] = []  # what the last statement's handlers want the user to know
         self.as_written = True  # whether DuckDB ran the last text as given (its error positions are in that text)
+        self.dialect = session.dialect  # the dialect `execute` reads; a switch statement changes it
+        self._replaced_settings: dict[str, str] | None = None  # the cursor's own, while BigQuery's hold
 
     # -- running statements -------------------------------------------------------------------------
-    def execute(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> bool:
-        """Run one or more statements. True: the last one has a result, as DuckDB reports it (`description`,
-        the fetch methods); False: it has none (CREATE MODEL, DROP MODEL)."""
+    def execute(
+        self,
+        sql: str,
+        params: Sequence[Any] | Mapping[str, Any] | None = None,
+        dialect: str | None = None,
+        vet: Callable[[str], str] | None = None,
+    ) -> bool:
+        """Run one or more statements, read in `dialect` (None: the cursor's own, `self.dialect`). True: the last
+        one has a result, as DuckDB reports it (`description`, the fetch methods); False: it has none (CREATE
+        MODEL, DROP MODEL). `vet`, if given, gets each DuckDB text before it runs and returns what runs (the
+        server's check of what a client may change)."""
         if params is not None and (isinstance(params, (str, bytes)) or not isinstance(params, (Sequence, Mapping))):
             raise errors.ProgrammingError(f"parameters must be a sequence or a mapping, not {type(params).__name__}")
         self.release()
         self.notices, self._has_result = [], False
-        self.as_written = not has_ml_keyword(sql)
-        self._has_result = self._execute(sql, params)
+        chosen = None if dialect is None else dialects.checked(dialect)
+        if (chosen or self.dialect) == dialects.DEFAULT and not dialects.mentions_switch(sql):
+            if self._replaced_settings is not None:
+                self._use_settings_of(dialects.DEFAULT)
+            text = sql if vet is None else vet(sql)
+            plain = not has_ml_keyword(text)
+            self.as_written = plain and text == sql
+            self._has_result = self._execute_hinted(text, params, plain, sql)
+        else:
+            self.as_written = False
+            self._has_result = self._execute_read_in(sql, params, chosen, vet)
         return self._has_result
 
-    def _execute(self, sql: str, params) -> bool:
+    def _execute_hinted(self, text: str, params, plain: bool, written: str | None) -> bool:
+        """`_execute`; an error on a text `written` so (in DuckDB's dialect) that reads as GoogleSQL gets the hint
+        naming the dialect switch."""
+        try:
+            return self._execute(text, params, plain)
+        except errors.ProgrammingError as exc:
+            if written is not None:
+                dialects.hinted(exc, written)
+            raise
+
+    def _execute_read_in(self, sql: str, params, chosen: str | None, vet: Callable[[str], str] | None) -> bool:
+        """Run each statement of `sql` in the `chosen` dialect, else in the cursor's as the statements before
+        leave it: a dialect switch here, the others (GoogleSQL translated to DuckDB's dialect first) on the
+        DuckDB path."""
+        statements = dialects.split(sql, chosen or self.dialect)
+        if params and len(statements) > 1:
+            raise errors.ProgrammingError("parameters can only be bound to a single statement")
+        has_result, offset = False, 0
+        for text in statements:
+            offset = sql.index(text, offset)
+            dialect = chosen or self.dialect
+            self.release()
+            with _positions_in(sql, offset):  # syntax errors in the statement as written
+                switch = dialects.switch(text)
+                duckdb_text = text if switch or dialect == dialects.DEFAULT else dialects.to_duckdb(text)
+            if switch:
+                has_result = self._switch(*switch, params)
+                continue
+            duckdb_text = duckdb_text if vet is None else vet(duckdb_text)
+            self._use_settings_of(dialect)
+            if dialect == dialects.DEFAULT:
+                has_result = self._execute_hinted(duckdb_text, params, False, text)
+                continue
+            with dialects.translated_from(duckdb_text):
+                has_result = self._execute(duckdb_text, params, plain=False)
+        return has_result
+
+    def _use_settings_of(self, dialect: str) -> None:
+        """DuckDB settings that give GoogleSQL BigQuery's meaning (arithmetic errors, UTC) hold on this cursor
+        while it runs translated statements; a statement in DuckDB's dialect gets the cursor's own back."""
+        if dialect == dialects.DEFAULT:
+            if self._replaced_settings is not None:
+                with self.translated():
+                    dialects.restore_settings(self.duck, self._replaced_settings)
+                self._replaced_settings = None
+        elif self._replaced_settings is None:
+            with self.translated():
+                self.session.install_bigquery_functions()
+                self._replaced_settings = dialects.apply_settings(self.duck)
+
+    def _switch(self, verb: str, dialect: str | None, params) -> bool:
+        """SET / RESET / SHOW sqlml_dialect: change or show the dialect this cursor reads."""
+        if params:
+            raise errors.ProgrammingError(f"{dialects.SETTING} takes no parameters: {dialects.SWITCH_SYNTAX}")
+        if verb == "show":
+            with self.translated():
+                self.duck.execute(f"SELECT ? AS {dialects.SETTING}", [self.dialect])
+            return True
+        self.dialect = dialect if verb == "set" else self.session.dialect
+        return False
+
+    def _execute(self, sql: str, params, plain: bool) -> bool:
+        """Run DuckDB text: as a whole if `plain` (no ML keyword), else statement by statement."""
         with self.translated():
-            if self.as_written:
+            if plain:
                 self.duck.execute(sql) if params is None else self.duck.execute(sql, params)
                 return True
             statements = _split(sql) if ";" in sql else [sql.strip()]
@@ -384,16 +479,22 @@ class SessionCursor:
             return sub.duck.sql(planned).to_arrow_reader(batch_rows)
 
     def _follow(self, other: duckdb.DuckDBPyConnection) -> None:
-        """Take the default catalog and schema (USE), search_path and time zone of another cursor (a new
-        cursor starts with the connection's defaults: only what differs is set)."""
+        """Take the default catalog and schema (USE), search_path, time zone and division by zero of another
+        cursor (a new cursor starts with the connection's defaults: only what differs is set)."""
         state = catalog.query(other, _SESSION_STATE_SQL)[0]
         if state == self.session.default_state:
             return
-        database, schema, search_path, timezone = state
+        database, schema, search_path, timezone, ieee = state
         self.duck.execute(f"USE {quote_identifier(database)}.{quote_identifier(schema)}")
         if search_path:
             self.duck.execute(f"SET search_path = {literal(search_path)}")
         self.duck.execute(f"SET TimeZone = {literal(timezone)}")
+        self.duck.execute(f"SET ieee_floating_point_ops = {str(ieee).lower()}")
+
+    def statements_of(self, sql: str) -> list[str]:
+        """Each statement of `sql` as this cursor reads it (in its dialect), stripped; SqlSyntaxError if a token
+        is unterminated."""
+        return dialects.split(sql, self.dialect)
 
     # -- the last statement's result ----------------------------------------------------------------
     @property

@@ -7,6 +7,8 @@ import re
 
 _ML_KEYWORD = re.compile(r"\bML\s*(?:\.|--|/\*)|\bMODELS?\b", re.IGNORECASE)
 BLANKS_AND_COMMENTS = re.compile(r"(?:\s+|--[^\n]*|/\*.*?\*/)*", re.DOTALL)
+# before a statement's first word, GoogleSQL's `#` comments too (no DuckDB statement starts with `#`)
+LEADING_BLANKS = re.compile(r"(?:\s+|--[^\n]*|#[^\n]*|/\*.*?\*/)*", re.DOTALL)
 _SLICE = 1 << 20  # characters a search holds Python's lock for at most (see search_in_slices)
 _LEADING_WORDS = re.compile(r"\w+(?:\s+\w+){0,3}")
 _EXPLAIN = re.compile(
@@ -19,7 +21,7 @@ _EXPLAIN = re.compile(
 def leading_words(sql: str) -> list[str]:
     """The first words (up to four, upper-cased) of a statement, after blanks and comments: what a front
     end needs to name or classify it (`CREATE TABLE`, `SHOW`) without parsing it."""
-    run = _LEADING_WORDS.match(sql, BLANKS_AND_COMMENTS.match(sql).end())
+    run = _LEADING_WORDS.match(sql, LEADING_BLANKS.match(sql).end())
     return run.group().upper().split() if run else []
 
 

@@ -3,7 +3,7 @@
 sqlml serve DATABASE [--host 127.0.0.1] [--port 5433] [--read-only | --read-write]
                      [--user U --password-env VAR] [--export-dir DIR] [--import-dir DIR]
                      [--allow-file-access] [--max-connections 100] [--auth-timeout 60]
-                     [--max-message-bytes 16777216]
+                     [--max-message-bytes 16777216] [--dialect duckdb|bigquery]
 """
 
 from __future__ import annotations
@@ -98,6 +98,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         help=f"largest message a logged-in client may send: a query, a parameter (default: "
         f"{Limits.max_message_bytes}, 16 MiB)",
     )
+    parser.add_argument(
+        "--dialect",
+        default="duckdb",
+        help="the SQL dialect every client session starts in: duckdb (the default) or bigquery (GoogleSQL); "
+        "a client switches its own with SET sqlml_dialect = '...'",
+    )
     args = parser.parse_args(argv)
     if (args.user is None) != (args.password_env is None):
         parser.error("--user and --password-env go together")
@@ -141,6 +147,7 @@ def main(argv: list[str] | None = None) -> int:
             exports=exports,
             imports=imports,
             config={"enable_external_access": args.allow_file_access},
+            dialect=args.dialect,
         )
         limits = Limits(args.max_connections, args.auth_timeout, args.max_message_bytes)
         server = Server((args.host, args.port), session, credentials, limits)

@@ -1,7 +1,8 @@
 """One client: startup and authentication, then the simple and the extended query protocol.
 
 Each client has its own SessionCursor on the server's one Session, so its statements (ML statements
-included) run as they would through sqlml's DB-API. Transactions follow PostgreSQL: each statement commits
+included) run as they would through sqlml's DB-API, in the server's dialect (`--dialect`) until the client
+switches its own with SET sqlml_dialect; PostgreSQL catalog queries of client tools are DuckDB's once rewritten. Transactions follow PostgreSQL: each statement commits
 on its own unless BEGIN opened a transaction; after an error inside one, every statement but ROLLBACK (or
 COMMIT, which then rolls back) is refused until it ends.
 
@@ -11,6 +12,7 @@ its columns; Execute then sends its rows, `max_rows` at a time if the client ask
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import secrets
@@ -38,6 +40,7 @@ _STATUS_COLUMNS = (["Count"], ["Success"])
 _QUERY_WORDS = {"SELECT", "WITH", "VALUES", "FROM", "TABLE"}
 _ENDS_TRANSACTION = {"COMMIT", "END", "ROLLBACK", "ABORT"}
 _TAG_OF = {"START": "START TRANSACTION", "END": "COMMIT", "ABORT": "ROLLBACK"}
+DUCKDB = "duckdb"  # the dialect of the server's own SQL and of PostgreSQL catalog queries once rewritten
 
 
 @dataclass
@@ -168,7 +171,7 @@ class Connection:
         )
         self.cursor = self.server.session.cursor()
         for sql in self.server.setup_sql:
-            self.cursor.execute(sql)
+            self.cursor.execute(sql, dialect=DUCKDB)
         self.channel.logged_in(self.server.limits.max_message_bytes)
         statuses = [protocol.parameter_status(k, v) for k, v in pg_catalog.STARTUP_PARAMETERS.items()]
         self.channel.send(
@@ -237,7 +240,8 @@ class Connection:
         log.write("ERROR", text, self.process_id)
         if self.statement:
             log.write("STATEMENT", log.statement(self.statement), self.process_id)
-        hint = READ_ONLY_HINT if code == "25006" and self.server.session.read_only else None
+        text, _, hint = text.partition("\nHint: ")  # a hint of sqlml's (the dialect switch) is PostgreSQL's HINT
+        hint = hint or (READ_ONLY_HINT if code == "25006" and self.server.session.read_only else None)
         self.channel.send(protocol.error_response(code, text, position=None if at is None else offset + at, hint=hint))
 
     # -- running a statement ------------------------------------------------------------------------
@@ -266,10 +270,12 @@ class Connection:
                 [(n, types.TEXT, -1) for n in names] if names else None,
                 fetch=lambda n: list(itertools.islice(remaining, n)),
             )
-        text = settings.session_only(self.cursor, pg_catalog.rewrite(sql))
+        text = pg_catalog.rewrite(sql)
         self.running = True
-        try:
-            self.cursor.execute(text, params)
+        try:  # a client tool's catalog query (rewritten) is PostgreSQL's dialect made DuckDB's, whatever the client's
+            self.cursor.execute(
+                text, params, DUCKDB if text != sql else None, functools.partial(settings.session_only, self.cursor)
+            )
         except errors.Error as exc:
             raise settings.explained(exc) from None
         finally:
@@ -352,7 +358,7 @@ class Connection:
         text = body.cstring()
         offset = 0
         try:
-            statements = SessionCursor.split(text)
+            statements = self.cursor.statements_of(text)
             if not statements:
                 self.channel.send(protocol.EMPTY_QUERY)
             for sql in statements:

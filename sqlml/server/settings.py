@@ -168,6 +168,7 @@ def _is_pragma(cursor: SessionCursor, name: str) -> bool:
         other.execute(
             "SELECT count(*) FROM duckdb_functions() WHERE function_type = 'pragma' AND lower(function_name) = ?",
             [name],
+            dialect="duckdb",
         )
         return other.fetchone()[0] > 0
     finally:

@@ -1,5 +1,8 @@
 """The shell's core, shared by the interactive loop and scripts: run statements and dot commands, print
-results in the current output mode, report errors (a syntax error with its line and a caret)."""
+results in the current output mode, report errors (a syntax error with its line and a caret).
+
+Statement ends are found with DuckDB's tokenizing in either dialect (GoogleSQL's "strings" and `names` end
+where DuckDB's quoted names do); each statement then runs in the cursor's dialect."""
 
 from __future__ import annotations
 
@@ -53,8 +56,9 @@ class Shell:
         stdout: TextIO | None = None,
         stderr: TextIO | None = None,
         read_only: bool = False,
+        dialect: str = "duckdb",
     ):
-        self.session = Session(database, read_only=read_only)
+        self.session = Session(database, read_only=read_only, dialect=dialect)
         self.cursor = self.session.cursor()
         self.database = database
         self.mode, self.max_rows, self.timer = mode, 40, False

@@ -13,7 +13,7 @@ import duckdb
 import pytest
 from sqlglot import exp
 
-from sqlml.engine.sqltext.bigquery_functions import install
+from sqlml.engine.sqltext.bigquery_functions import apply_settings, install_functions
 from sqlml.errors import SqlSyntaxError
 from sqlml.parser import AlterModel, CreateModel, DropModel, ExportModel, MLFunction, parse_statement
 from sqlml.parser.bigquery import split_bigquery, to_duckdb
@@ -26,8 +26,9 @@ UTC = dt.UTC
 @pytest.fixture(scope="module")
 def duck():
     connection = duckdb.connect()
-    install(connection)
-    install(connection)  # idempotent
+    install_functions(connection)
+    install_functions(connection)  # idempotent
+    apply_settings(connection)
     yield connection
     connection.close()
 
@@ -256,12 +257,12 @@ def test_division_by_zero_raises_as_in_bigquery(duck):
 
 
 def test_farm_fingerprint_is_visible_from_a_cursor_settings_are_not(duck):
-    """The UDF belongs to the database, the settings to the connection: install() each cursor."""
+    """The UDF belongs to the database, the settings to the connection: apply them on each cursor."""
     cursor = duck.cursor()
     cursor.execute("SET TimeZone = 'America/New_York'")
     assert cursor.sql(to_duckdb("SELECT FARM_FINGERPRINT('3true')")).fetchall() == [(-4880158226897771312,)]
     assert cursor.sql("SELECT 1 / 0").fetchall() == [(float("inf"),)]
-    install(cursor)
+    assert apply_settings(cursor) == {"ieee_floating_point_ops": "true", "TimeZone": "America/New_York"}
     with pytest.raises(duckdb.Error, match="(?i)division by zero"):
         cursor.sql("SELECT 1 / 0").fetchall()
     # timestamp_functions#unix_seconds (1230219000 for 2008-12-25 15:30:00+00) and #timezone_definitions: a

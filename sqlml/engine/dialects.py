@@ -1,0 +1,189 @@
+"""The SQL dialects a session reads: DuckDB's (the default) and BigQuery's GoogleSQL.
+
+A cursor reads its statements in one dialect. In 'bigquery' each GoogleSQL statement is translated to sqlml's
+DuckDB dialect (`parser/bigquery.py`) and then runs on the DuckDB path. The switch is a statement of its own, read
+in either dialect: `SET sqlml_dialect = 'bigquery'` (or `TO`), `RESET sqlml_dialect` (back to the dialect the
+connection started in), `SHOW sqlml_dialect`. In the default dialect, a syntax or binding error on text that
+reads as GoogleSQL gets a hint that names the switch (`hinted`); the hint's checks run only on errors.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlml import errors
+from sqlml.parser.keywords import LEADING_BLANKS, search_in_slices
+
+DEFAULT = "duckdb"
+DIALECTS = (DEFAULT, "bigquery")
+SETTING = "sqlml_dialect"
+
+_MENTION = re.compile(SETTING, re.IGNORECASE)
+_BLANKS = LEADING_BLANKS.pattern
+_SWITCH = re.compile(
+    rf"{_BLANKS}(?:SET\s+(?:SESSION\s+)?{SETTING}\s*(?:=|\bTO\b)\s*(?:'(?P<quoted>[^']*)'|(?P<bare>\w+))"
+    rf"|(?P<reset>RESET)\s+(?:SESSION\s+)?{SETTING}|(?P<show>SHOW)\s+{SETTING}){_BLANKS};?{_BLANKS}",
+    re.IGNORECASE | re.DOTALL,
+)
+_SWITCH_VERB = re.compile(rf"{_BLANKS}(?:SET|RESET|SHOW)\b", re.IGNORECASE | re.DOTALL)
+SWITCH_SYNTAX = f"SET {SETTING} = 'duckdb' | 'bigquery', RESET {SETTING} or SHOW {SETTING}"
+HINT = (
+    "\nHint: if this is GoogleSQL (BigQuery's dialect: \"strings\", `names`, BigQuery's functions), note that sqlml "
+    f"reads DuckDB's dialect by default; switch with SET {SETTING} = 'bigquery', sqlml.connect(..., dialect='bigquery'), "
+    "`sqlml --dialect bigquery`, `sqlml serve --dialect bigquery` or the SQLAlchemy URL's ?dialect=bigquery"
+)
+_TRANSLATED = (
+    "\n(the statement ran as this DuckDB SQL, translated from GoogleSQL: the error's positions are in it, not in "
+    "the statement as written)\n"
+)
+_LINE_BLOCK = re.compile(r"\n\nLINE \d+: .*\n *\^+\s*$")  # DuckDB's quoted line and caret, ending a message
+
+
+def _added(exc: Exception, extra: str) -> str:
+    """The error's message with `extra` added before DuckDB's LINE block (front ends may show that as a
+    position), else at its end."""
+    message = str(exc)
+    block = _LINE_BLOCK.search(message)
+    at = block.start() if block else len(message)
+    return message[:at] + extra + message[at:]
+
+
+def checked(name: object) -> str:
+    """`name` as a dialect's name (case-insensitive); ProgrammingError listing the dialects for another."""
+    if isinstance(name, str) and name.lower() in DIALECTS:
+        return name.lower()
+    raise errors.ProgrammingError(
+        f"unknown SQL dialect {name!r}: sqlml reads {' or '.join(repr(d) for d in DIALECTS)} (the default: {DEFAULT!r})"
+    )
+
+
+def mentions_switch(sql: str) -> bool:
+    """Cheap raw-text test: could the text hold a dialect switch? (The setting's name in lower, upper or
+    capitalized case: substring tests first, far cheaper than a case-insensitive search.)"""
+    if "dialect" in sql or "DIALECT" in sql or "Dialect" in sql:
+        return search_in_slices(_MENTION, sql) is not None
+    return False
+
+
+def switch(statement: str) -> tuple[str, str | None] | None:
+    """('set', dialect) / ('reset', None) / ('show', None) for a dialect switch statement, else None; a SET, RESET
+    or SHOW of the setting written otherwise is a ProgrammingError giving the syntax."""
+    if _MENTION.search(statement) is None:
+        return None
+    found = _SWITCH.fullmatch(statement)
+    if found is None:
+        if _SWITCH_VERB.match(statement):
+            raise errors.ProgrammingError(f"the dialect switch reads {SWITCH_SYNTAX}, not: {statement.strip()}")
+        return None
+    if found["reset"]:
+        return "reset", None
+    if found["show"]:
+        return "show", None
+    return "set", checked(found["quoted"] if found["quoted"] is not None else found["bare"])
+
+
+def split(sql: str, dialect: str) -> list[str]:
+    """Each statement of `sql` read in `dialect` (its text as written, stripped)."""
+    if dialect == DEFAULT:
+        from sqlml.parser import split_statements
+
+        return split_statements(sql)
+    from sqlml.parser.bigquery import split_bigquery
+
+    return split_bigquery(sql)
+
+
+def to_duckdb(statement: str) -> str:
+    """One GoogleSQL statement in sqlml's DuckDB dialect; SqlSyntaxError positions are in `statement`."""
+    from sqlml.parser.bigquery import to_duckdb as translate
+
+    return translate(statement)
+
+
+def install_functions(duck) -> None:
+    """Register the DuckDB functions translated GoogleSQL calls (FARM_FINGERPRINT, ...) on a DuckDB database."""
+    from sqlml.engine.sqltext.bigquery_functions import install_functions as install
+
+    install(duck)
+
+
+def apply_settings(duck) -> dict[str, str]:
+    """Give a DuckDB connection the settings of BigQuery's meaning; returns the values they replace."""
+    from sqlml.engine.sqltext.bigquery_functions import apply_settings as apply
+
+    return apply(duck)
+
+
+def restore_settings(duck, values: dict[str, str]) -> None:
+    """Set back what `apply_settings` replaced."""
+    from sqlml.engine.sqltext.bigquery_functions import restore_settings as restore
+
+    restore(duck, values)
+
+
+@contextmanager
+def translated_from(duckdb_sql: str) -> Iterator[None]:
+    """Errors of running `duckdb_sql`, translated from a GoogleSQL statement, show the translation: their
+    positions (DuckDB's LINE block, a syntax error's line and column) are in it, not in the user's text."""
+    try:
+        yield
+    except errors.SqlSyntaxError as exc:
+        raise errors.ProgrammingError(f"{exc}{_TRANSLATED}{duckdb_sql}") from None
+    except errors.Error as exc:
+        exc.args = (_added(exc, _TRANSLATED + duckdb_sql),)
+        raise
+
+
+_QUOTED_NOT_FOUND = re.compile(r'(?:column|table|name) "([^"]+)"|with name (\w+) does not exist', re.IGNORECASE)
+_GOOGLESQL_FUNCTIONS = {
+    "safe_divide",
+    "safe_multiply",
+    "safe_add",
+    "safe_subtract",
+    "safe_negate",
+    "farm_fingerprint",
+    "parse_date",
+    "parse_datetime",
+    "parse_timestamp",
+    "parse_time",
+    "format_date",
+    "format_datetime",
+    "format_timestamp",
+    "format_time",
+    "generate_array",
+    "generate_date_array",
+    "countif",
+    "safe_cast",
+    "timestamp_sub",
+    "timestamp_add",
+    "timestamp_diff",
+    "datetime_diff",
+    "datetime_add",
+    "datetime_sub",
+    "regexp_contains",
+    "to_json_string",
+    "approx_quantiles",
+}
+_GOOGLESQL_TEXT = re.compile(r"`|\*\s*EXCEPT\s*\(|\bSAFE\.\w+\s*\(|zero-length delimited identifier", re.IGNORECASE)
+
+
+def reads_as_googlesql(exc: errors.Error, sql: str) -> bool:
+    """Whether DuckDB's (or sqlml's parser's) refusal of `sql` looks like GoogleSQL meeting DuckDB's dialect:
+    backticks, `* EXCEPT (`, SAFE. functions, "" or a "double-quoted" name the error could not find (a string
+    in GoogleSQL), a function only GoogleSQL has."""
+    message = str(exc)
+    if _GOOGLESQL_TEXT.search(sql) or "zero-length delimited identifier" in message:
+        return True
+    for quoted, function in _QUOTED_NOT_FOUND.findall(message):
+        if quoted and f'"{quoted}"' in sql or function.lower() in _GOOGLESQL_FUNCTIONS:
+            return True
+    return False
+
+
+def hinted(exc: errors.ProgrammingError, sql: str) -> None:
+    """Add the dialect hint to the message of an error on `sql` in the default dialect, if `sql` reads as
+    GoogleSQL."""
+    if HINT not in str(exc) and reads_as_googlesql(exc, sql):
+        exc.args = (_added(exc, HINT),)
