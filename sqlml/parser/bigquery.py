@@ -91,7 +91,11 @@ class SqlmlBigQueryParser(MLStatementsMixin, BigQueryParser):
 
 
 class SqlmlBigQuery(BigQuery):
-    """GoogleSQL with sqlml's model statements."""
+    """GoogleSQL with sqlml's model statements (and `$1` placeholders, which SQLAlchemy and PostgreSQL clients
+    send, besides GoogleSQL's `?` and `@name`)."""
+
+    class Tokenizer(BigQuery.Tokenizer):
+        SINGLE_TOKENS = {**BigQuery.Tokenizer.SINGLE_TOKENS, "$": TokenType.PARAMETER}
 
     Parser = SqlmlBigQueryParser
 

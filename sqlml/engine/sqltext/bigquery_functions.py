@@ -37,7 +37,9 @@ def install_functions(duck: duckdb.DuckDBPyConnection) -> None:
 
 def apply_settings(duck: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """Give `duck` BigQuery's arithmetic errors and time zone; returns the values they replace."""
-    previous = dict(duck.execute("SELECT name, value FROM duckdb_settings() WHERE name IN ?", [list(SETTINGS)]).fetchall())
+    previous = dict(
+        duck.execute("SELECT name, value FROM duckdb_settings() WHERE name IN ?", [list(SETTINGS)]).fetchall()
+    )
     restore_settings(duck, SETTINGS)
     return previous
 
