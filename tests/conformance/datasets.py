@@ -1,0 +1,194 @@
+"""Local stand-ins for the public tables BigQuery ML's tutorials and reference pages read.
+
+`build(path)` writes one DuckDB file whose schemas are named like the pages' datasets, so a statement keeps its
+`dataset.table` names and only drops the `bigquery-public-data` project:
+
+| table | stand-in |
+|---|---|
+| `ml_datasets.penguins` | the Palmer penguins shipped in sql_examples/data/penguins.csv, renamed as BigQuery's copy is (`culmen_*`, species `Adelie Penguin (Pygoscelis adeliae)`, sex `MALE`/`FEMALE`) |
+| `ml_datasets.iris` | scikit-learn's bundled iris (`load_iris`, no download) |
+| `ml_datasets.census_adult_income` | 2,000 generated rows with the columns and category spellings of BigQuery's copy (values start with a space, as there) |
+| `google_analytics_sample.ga_sessions_*` | 3,000 generated sessions, 2016-08-01 .. 2017-08-01, with the nested `totals`, `device`, `geoNetwork`, `trafficSource` STRUCTs and the `hits` ARRAY of STRUCTs; the wildcard table is one table literally named `ga_sessions_*` with a `_TABLE_SUFFIX` column (the date) |
+| `mydataset.mytable` | the reference pages' placeholder table (`column1`..`column4`, `label`, `mylabel`, `split_col`, `timestamp`, `init_col`: see `mytable`) |
+| `bqml_tutorial`, `census`, `mydataset` | the schemas the tutorials create (`bq mk`) for their models and views |
+
+Everything is generated from fixed seeds: the same file every run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[2]
+PENGUINS_CSV = ROOT / "sql_examples" / "data" / "penguins.csv"
+SCHEMAS = ("bqml_tutorial", "census", "ml_datasets", "google_analytics_sample", "mydataset")
+SPECIES = {
+    "Adelie": "Adelie Penguin (Pygoscelis adeliae)",
+    "Chinstrap": "Chinstrap penguin (Pygoscelis antarctica)",
+    "Gentoo": "Gentoo penguin (Pygoscelis papua)",
+}
+
+
+def build(path: Path) -> Path:
+    """Write every stand-in table into the DuckDB file `path`; returns `path`."""
+    con = duckdb.connect(str(path))
+    try:
+        for schema in SCHEMAS:
+            con.execute(f"CREATE SCHEMA {schema}")
+        _penguins(con)
+        for name, frame in {
+            "ml_datasets.iris": iris(),
+            "ml_datasets.census_adult_income": census_adult_income(),
+            "mydataset.mytable": mytable(),
+        }.items():
+            con.register("frame", frame)
+            con.execute(f"CREATE TABLE {name} AS SELECT * FROM frame")
+            con.unregister("frame")
+        _ga_sessions(con)
+    finally:
+        con.close()
+    return path
+
+
+def _penguins(con: duckdb.DuckDBPyConnection) -> None:
+    cases = " ".join(f"WHEN '{short}' THEN '{full}'" for short, full in SPECIES.items())
+    con.execute(
+        f"""CREATE TABLE ml_datasets.penguins AS
+        SELECT CASE species {cases} END AS species, island,
+               bill_length_mm::DOUBLE AS culmen_length_mm, bill_depth_mm::DOUBLE AS culmen_depth_mm,
+               flipper_length_mm::DOUBLE AS flipper_length_mm, body_mass_g::DOUBLE AS body_mass_g,
+               upper(sex) AS sex
+        FROM read_csv('{PENGUINS_CSV}', nullstr = 'NA')"""
+    )
+
+
+def iris() -> pd.DataFrame:
+    """scikit-learn's iris under BigQuery's column names."""
+    from sklearn.datasets import load_iris
+
+    data = load_iris()
+    frame = pd.DataFrame(data.data, columns=["sepal_length", "sepal_width", "petal_length", "petal_width"])
+    frame["species"] = np.asarray(data.target_names)[data.target]
+    return frame
+
+
+def census_adult_income(n: int = 2000, seed: int = 15) -> pd.DataFrame:
+    """Census rows whose income bracket depends on age, education, hours, marital status and capital gain."""
+    rng = np.random.default_rng(seed)
+    age = rng.integers(17, 80, n)
+    education_num = rng.integers(1, 17, n)
+    hours = np.clip(rng.normal(40, 12, n).round(), 1, 99).astype(np.int64)
+    married = rng.random(n) < 0.47
+    gain = np.where(rng.random(n) < 0.08, rng.integers(1000, 20000, n), 0)
+    score = (
+        -9.0 + 0.04 * age + 0.35 * education_num + 0.03 * hours + 1.8 * married + 0.0002 * gain + rng.normal(0, 1, n)
+    )
+    education = np.array([" Preschool", " 1st-4th", " 5th-6th", " 7th-8th", " 9th", " 10th", " 11th", " 12th",
+                          " HS-grad", " Some-college", " Assoc-voc", " Assoc-acdm", " Bachelors", " Masters",
+                          " Prof-school", " Doctorate"])  # fmt: skip
+    return pd.DataFrame(
+        {
+            "age": age,
+            "workclass": rng.choice([" Private", " Self-emp-not-inc", " Local-gov", " State-gov", " ?"], n),
+            "functional_weight": rng.integers(12000, 1500000, n),
+            "education": education[education_num - 1],
+            "education_num": education_num,
+            "marital_status": np.where(
+                married, " Married-civ-spouse", rng.choice([" Never-married", " Divorced", " Widowed"], n)
+            ),
+            "occupation": rng.choice([" Prof-specialty", " Craft-repair", " Exec-managerial", " Sales", " ?"], n),
+            "relationship": np.where(married, " Husband", rng.choice([" Not-in-family", " Own-child"], n)),
+            "race": rng.choice([" White", " Black", " Asian-Pac-Islander"], n, p=[0.85, 0.1, 0.05]),
+            "sex": rng.choice([" Male", " Female"], n),
+            "capital_gain": gain,
+            "capital_loss": np.where(rng.random(n) < 0.05, rng.integers(100, 3000, n), 0),
+            "hours_per_week": hours,
+            "native_country": rng.choice([" United-States", " Mexico", " India"], n, p=[0.9, 0.06, 0.04]),
+            "income_bracket": np.where(score > 0, " >50K", " <=50K"),
+        }
+    )
+
+
+def mytable(n: int = 300, seed: int = 7) -> pd.DataFrame:
+    """The reference pages' placeholder table: features `column1`..`column4`, a 0/1 `label`, a STRING `mylabel`,
+    the BOOL `split_col` (CUSTOM split), the `timestamp` (SEQ split) and the BOOL `init_col` (TRUE on 4 rows)."""
+    rng = np.random.default_rng(seed)
+    column1, column2, column3 = rng.normal(0, 1, n), rng.normal(5, 2, n), rng.uniform(0, 10, n)
+    column4 = rng.integers(0, 20, n).astype(np.float64)
+    score = 3 * column1 - column2 + 0.5 * column3 + rng.normal(0, 0.5, n)
+    label = (score > np.median(score)).astype(np.int64)
+    return pd.DataFrame(
+        {
+            "column1": column1,
+            "column2": column2,
+            "column3": column3,
+            "column4": column4,
+            "label": label,
+            "mylabel": np.where(label == 1, "yes", "no"),
+            "split_col": rng.random(n) < 0.2,
+            "timestamp": pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(n), unit="h"),
+            "init_col": np.arange(n) % 75 == 0,
+        }
+    )
+
+
+def _ga_sessions(con: duckdb.DuckDBPyConnection, n: int = 3000, seed: int = 20160801) -> None:
+    """Google Analytics sessions; about 2% of them (more with many pageviews) end in a transaction."""
+    rng = np.random.default_rng(seed)
+    days = pd.date_range("2016-08-01", "2017-08-01").strftime("%Y%m%d").to_numpy()
+    pageviews = rng.geometric(0.25, n)
+    is_mobile = rng.random(n) < 0.25
+    buys = rng.random(n) < 1 / (1 + np.exp(-(-7.0 + 0.45 * pageviews - 1.0 * is_mobile)))
+    frame = pd.DataFrame(
+        {
+            "fullVisitorId": [f"{v:019d}" for v in rng.integers(10**17, 10**18, n)],
+            "visitId": rng.integers(1_470_000_000, 1_500_000_000, n),
+            "date": rng.choice(days, n),
+            "pageviews": np.where(rng.random(n) < 0.01, None, pageviews),
+            "transactions": np.where(buys, 1, None),
+            "os": rng.choice(["Windows", "Macintosh", "Android", "iOS", "Linux", None], n),
+            "is_mobile": is_mobile,
+            "country": rng.choice(["United States", "India", "Canada", "Germany", "Japan", None], n),
+            "source": rng.choice(["google", "(direct)", "youtube.com"], n),
+        }
+    )
+    con.register("sessions", frame)
+    con.execute(
+        """CREATE TABLE google_analytics_sample."ga_sessions_*" AS
+        SELECT fullVisitorId, visitId, date, date AS _TABLE_SUFFIX,
+               {'visits': 1, 'hits': pageviews::BIGINT, 'pageviews': pageviews::BIGINT,
+                'transactions': transactions::BIGINT,
+                'transactionRevenue': (transactions * 50000000)::BIGINT} AS totals,
+               {'source': source, 'medium': 'organic'} AS trafficSource,
+               {'browser': 'Chrome', 'operatingSystem': os, 'isMobile': is_mobile,
+                'deviceCategory': CASE WHEN is_mobile THEN 'mobile' ELSE 'desktop' END} AS device,
+               {'continent': 'Americas', 'country': country} AS geoNetwork,
+               [{'hitNumber': h::BIGINT, 'type': 'PAGE', 'page': {'pagePath': '/page' || h}}
+                FOR h IN range(1, coalesce(pageviews, 0)::BIGINT + 1)] AS hits
+        FROM sessions"""
+    )
+    con.unregister("sessions")
+
+
+def write_iris_onnx(path: Path) -> Path:
+    """The ONNX tutorial's model: a scikit-learn StandardScaler + LogisticRegression pipeline on iris, converted
+    by skl2onnx with one [N, 1] float input per iris column (the names ML.PREDICT matches) and plain tensors
+    as outputs (`label`, `probabilities`)."""
+    from skl2onnx import convert_sklearn
+    from skl2onnx.common.data_types import FloatTensorType
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    frame = iris()
+    columns = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
+    pipeline = Pipeline([("scaler", StandardScaler()), ("clr", LogisticRegression())])
+    pipeline.fit(frame[columns].to_numpy(np.float32), frame["species"])
+    inputs = [(column, FloatTensorType([None, 1])) for column in columns]
+    model = convert_sklearn(pipeline, initial_types=inputs, options={id(pipeline): {"zipmap": False}})
+    path.write_bytes(model.SerializeToString())
+    return path
