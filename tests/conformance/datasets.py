@@ -8,7 +8,7 @@
 | `ml_datasets.penguins` | the Palmer penguins shipped in sql_examples/data/penguins.csv, renamed as BigQuery's copy is (`culmen_*`, species `Adelie Penguin (Pygoscelis adeliae)`, sex `MALE`/`FEMALE`) |
 | `ml_datasets.iris` | scikit-learn's bundled iris (`load_iris`, no download) |
 | `ml_datasets.census_adult_income` | 2,000 generated rows with the columns and category spellings of BigQuery's copy (values start with a space, as there) |
-| `google_analytics_sample.ga_sessions_*` | 3,000 generated sessions, 2016-08-01 .. 2017-08-01, with the nested `totals`, `device`, `geoNetwork`, `trafficSource` STRUCTs and the `hits` ARRAY of STRUCTs; the wildcard table is one table literally named `ga_sessions_*` with a `_TABLE_SUFFIX` column (the date) |
+| `google_analytics_sample.ga_sessions_YYYYMMDD` | 3,000 generated sessions in one table per day, 2016-08-01 .. 2017-08-01, as BigQuery shards them (the tutorials read them through the wildcard table `ga_sessions_*` and `_TABLE_SUFFIX`), with the nested `totals`, `device`, `geoNetwork`, `trafficSource` STRUCTs and the `hits` ARRAY of STRUCTs |
 | `mydataset.mytable` | the reference pages' placeholder table (`column1`..`column4`, `label`, `mylabel`, `split_col`, `timestamp`, `init_col`: see `mytable`) |
 | `bqml_tutorial`, `census`, `mydataset` | the schemas the tutorials create (`bq mk`) for their models and views |
 
@@ -158,8 +158,8 @@ def _ga_sessions(con: duckdb.DuckDBPyConnection, n: int = 3000, seed: int = 2016
     )
     con.register("sessions", frame)
     con.execute(
-        """CREATE TABLE google_analytics_sample."ga_sessions_*" AS
-        SELECT fullVisitorId, visitId, date, date AS _TABLE_SUFFIX,
+        """CREATE TEMPORARY TABLE ga_sessions AS
+        SELECT fullVisitorId, visitId, date,
                {'visits': 1, 'hits': pageviews::BIGINT, 'pageviews': pageviews::BIGINT,
                 'transactions': transactions::BIGINT,
                 'transactionRevenue': (transactions * 50000000)::BIGINT} AS totals,
@@ -172,6 +172,11 @@ def _ga_sessions(con: duckdb.DuckDBPyConnection, n: int = 3000, seed: int = 2016
         FROM sessions"""
     )
     con.unregister("sessions")
+    days = con.execute("SELECT DISTINCT date FROM ga_sessions ORDER BY date").fetchall()
+    con.execute("BEGIN")  # one commit for the 366 tables
+    for (day,) in days:
+        con.execute(f"CREATE TABLE google_analytics_sample.ga_sessions_{day} AS FROM ga_sessions WHERE date = ?", [day])
+    con.execute("COMMIT")
 
 
 def write_iris_onnx(path: Path) -> Path:

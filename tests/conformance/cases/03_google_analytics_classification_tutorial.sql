@@ -1,6 +1,6 @@
 -- page: https://cloud.google.com/bigquery/docs/create-machine-learning-model
 -- adapted (every case): `bigquery-public-data.google_analytics_sample.ga_sessions_*` -> `google_analytics_sample.ga_sessions_*`
--- (the local wildcard table is one table named ga_sessions_* whose _TABLE_SUFFIX column holds the date)
+-- (the local stand-in has one table per day, as BigQuery: ga_sessions_20160801 .. ga_sessions_20170801)
 
 -- case: create_model
 -- columns: none
