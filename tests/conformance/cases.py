@@ -1,8 +1,9 @@
 """Reads the conformance cases: tests/conformance/cases/*.sql, one file per BigQuery ML page.
 
-A file starts with `-- page: <the page's address>` (and optional `-- adapted: ...` lines that hold for all its
-cases); each case starts with `-- case: <name>` followed by its header lines and then ONE statement as the page
-writes it:
+A file starts with `-- page: <the page's address>`, optional `-- adapted ...` comment lines that hold for all its
+cases, and optional `-- given: <one statement>` lines: the model a reference page's examples take as existing
+("assume a model `mydataset.mymodel` trained on ..."), made before the file's first case. Each case starts with
+`-- case: <name>` followed by its header lines and then ONE statement as the page writes it:
 
     -- columns: a, b, c             the result's column names, in order (`-- columns: none`: DDL or DML, only run)
     -- magnitude: a ~ 227.01        the first row's `a` is within a factor of 10 of the page's number
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 CASES_DIR = Path(__file__).parent / "cases"
-HEADER = re.compile(r"--\s*(page|case|columns|magnitude|equals|adapted):\s*(.*?)\s*$")
+HEADER = re.compile(r"--\s*(page|given|case|columns|magnitude|equals|adapted):\s*(.*?)\s*$")
 
 
 @dataclass
@@ -34,6 +35,7 @@ class Case:
     magnitudes: dict[str, float] = field(default_factory=dict)
     equals: dict[str, str] = field(default_factory=dict)
     adapted: list[str] = field(default_factory=list)
+    given: tuple[str, ...] = ()  # the file's `-- given:` statements
 
     @property
     def id(self) -> str:
@@ -46,7 +48,7 @@ def load() -> list[Case]:
 
 
 def _read(path: Path) -> list[Case]:
-    page, cases, body = None, [], []
+    page, given, cases, body = None, [], [], []
     for line in path.read_text().splitlines():
         header = HEADER.match(line)
         if header and (header[1] in ("page", "case") or not body):
@@ -55,10 +57,12 @@ def _read(path: Path) -> list[Case]:
                 cases[-1].page = value  # a case from another page than its file's
             elif key == "page":
                 page = value
+            elif key == "given" and not cases:
+                given.append(value)
             elif key == "case":
                 _finish(cases, body)
                 body = []
-                cases.append(Case(page=page, file=path.stem, name=value))
+                cases.append(Case(page=page, file=path.stem, name=value, given=tuple(given)))
             elif cases:
                 _add(cases[-1], key, value)
         elif cases and (body or line.strip()):

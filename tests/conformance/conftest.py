@@ -14,11 +14,19 @@ class BigQuerySession:
     def __init__(self, path):
         self.path = path
         self._connection = None
+        self._given = set()  # the case files whose `-- given:` statements have run
 
     def cursor(self):
         if self._connection is None:
             self._connection = sqlml.connect(str(self.path), dialect="bigquery")
         return self._connection.cursor()
+
+    def prepare(self, case):
+        """Runs the `-- given:` statements of the case's file once, before its first case."""
+        if case.file not in self._given:
+            self._given.add(case.file)
+            for statement in case.given:
+                self.cursor().execute(statement)
 
     def close(self):
         if self._connection is not None:

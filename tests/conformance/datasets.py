@@ -9,7 +9,8 @@
 | `ml_datasets.iris` | scikit-learn's bundled iris (`load_iris`, no download) |
 | `ml_datasets.census_adult_income` | 2,000 generated rows with the columns and category spellings of BigQuery's copy (values start with a space, as there) |
 | `google_analytics_sample.ga_sessions_YYYYMMDD` | 3,000 generated sessions in one table per day, 2016-08-01 .. 2017-08-01, as BigQuery shards them (the tutorials read them through the wildcard table `ga_sessions_*` and `_TABLE_SUFFIX`), with the nested `totals`, `device`, `geoNetwork`, `trafficSource` STRUCTs and the `hits` ARRAY of STRUCTs |
-| `mydataset.mytable` | the reference pages' placeholder table (`column1`..`column4`, `label`, `mylabel`, `split_col`, `timestamp`, `init_col`: see `mytable`) |
+| `mydataset.mytable` | the reference pages' placeholder table, with the columns their examples read (see `mytable`) |
+| `new_york_taxi_trips.tlc_yellow_trips_2018` | 1,500 generated taxi trips with the real table's columns (the hyperparameter tuning tutorial) |
 | `bqml_tutorial`, `census`, `mydataset` | the schemas the tutorials create (`bq mk`) for their models and views |
 
 Everything is generated from fixed seeds: the same file every run.
@@ -25,7 +26,7 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[2]
 PENGUINS_CSV = ROOT / "sql_examples" / "data" / "penguins.csv"
-SCHEMAS = ("bqml_tutorial", "census", "ml_datasets", "google_analytics_sample", "mydataset")
+SCHEMAS = ("bqml_tutorial", "census", "ml_datasets", "google_analytics_sample", "new_york_taxi_trips", "mydataset")
 SPECIES = {
     "Adelie": "Adelie Penguin (Pygoscelis adeliae)",
     "Chinstrap": "Chinstrap penguin (Pygoscelis antarctica)",
@@ -44,6 +45,7 @@ def build(path: Path) -> Path:
             "ml_datasets.iris": iris(),
             "ml_datasets.census_adult_income": census_adult_income(),
             "mydataset.mytable": mytable(),
+            "new_york_taxi_trips.tlc_yellow_trips_2018": tlc_yellow_trips_2018(),
         }.items():
             con.register("frame", frame)
             con.execute(f"CREATE TABLE {name} AS SELECT * FROM frame")
@@ -114,24 +116,67 @@ def census_adult_income(n: int = 2000, seed: int = 15) -> pd.DataFrame:
 
 
 def mytable(n: int = 300, seed: int = 7) -> pd.DataFrame:
-    """The reference pages' placeholder table: features `column1`..`column4`, a 0/1 `label`, a STRING `mylabel`,
-    the BOOL `split_col` (CUSTOM split), the `timestamp` (SEQ split) and the BOOL `init_col` (TRUE on 4 rows)."""
+    """The reference pages' placeholder table, with every column their examples read: the 0/1 labels `label` and
+    `custom_label`, numeric `column1`..`column5`, `input_column1`, `input_column2`, `features`, `f1`, `f3`,
+    categorical `input_col` and `f2`, the STRING label `mylabel`, the BOOL `split_col` (CUSTOM split), the
+    `timestamp` (SEQ split) and the BOOL `init_col` (TRUE on 3 rows: k-means' CUSTOM initialization)."""
     rng = np.random.default_rng(seed)
-    column1, column2, column3 = rng.normal(0, 1, n), rng.normal(5, 2, n), rng.uniform(0, 10, n)
-    column4 = rng.integers(0, 20, n).astype(np.float64)
-    score = 3 * column1 - column2 + 0.5 * column3 + rng.normal(0, 0.5, n)
+    columns = {f"column{i}": rng.normal(i, 1 + i / 2, n) for i in range(1, 6)}
+    input_col = rng.choice(["red", "green", "blue"], n)
+    score = (
+        3 * (columns["column1"] - 1) - (columns["column2"] - 2) + 0.5 * (columns["column3"] - 3)
+        + (input_col == "red") + rng.normal(0, 0.5, n)
+    )  # fmt: skip
     label = (score > np.median(score)).astype(np.int64)
     return pd.DataFrame(
         {
-            "column1": column1,
-            "column2": column2,
-            "column3": column3,
-            "column4": column4,
             "label": label,
+            "custom_label": np.where(rng.random(n) < 0.9, label, 1 - label),
+            **columns,
+            "input_column1": columns["column1"] + rng.normal(0, 0.3, n),
+            "input_column2": columns["column2"] + rng.normal(0, 0.3, n),
+            "input_col": input_col,
             "mylabel": np.where(label == 1, "yes", "no"),
+            "features": score + rng.normal(0, 1, n),
+            "f1": rng.normal(100, 20, n),
+            "f2": rng.choice(["a", "b"], n),
+            "f3": rng.uniform(0, 1, n),
             "split_col": rng.random(n) < 0.2,
             "timestamp": pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(n), unit="h"),
-            "init_col": np.arange(n) % 75 == 0,
+            "init_col": np.arange(n) % 100 == 0,
+        }
+    )
+
+
+def tlc_yellow_trips_2018(n: int = 1500, seed: int = 2018) -> pd.DataFrame:
+    """Taxi trips with the columns of BigQuery's `new_york_taxi_trips.tlc_yellow_trips_2018`; tips follow the fare
+    for card payments and are 0 for cash, as in the real table."""
+    rng = np.random.default_rng(seed)
+    pickup = pd.Timestamp("2018-01-01") + pd.to_timedelta(rng.integers(0, 365 * 24 * 60, n), unit="min")
+    distance = np.round(rng.gamma(2.0, 1.5, n), 2)
+    fare = np.round(2.5 + 2.5 * distance + rng.normal(0, 1, n).clip(-1, 3), 2)
+    payment = rng.choice(["1", "2"], n, p=[0.7, 0.3])
+    tip = np.where(payment == "1", np.round(fare * rng.uniform(0.1, 0.25, n), 2), 0.0)
+    extra, tax, surcharge = rng.choice([0.0, 0.5, 1.0], n), np.full(n, 0.5), np.full(n, 0.3)
+    return pd.DataFrame(
+        {
+            "vendor_id": rng.choice(["1", "2"], n),
+            "pickup_datetime": pickup,
+            "dropoff_datetime": pickup + pd.to_timedelta((distance * 4 + 2).round(), unit="min"),
+            "passenger_count": rng.integers(1, 6, n),
+            "trip_distance": distance,
+            "rate_code": rng.choice(["1", "2"], n, p=[0.95, 0.05]),
+            "store_and_fwd_flag": rng.choice(["N", "Y"], n, p=[0.99, 0.01]),
+            "payment_type": payment,
+            "fare_amount": fare,
+            "extra": extra,
+            "mta_tax": tax,
+            "tip_amount": tip,
+            "tolls_amount": np.where(rng.random(n) < 0.05, 5.76, 0.0),
+            "imp_surcharge": surcharge,
+            "total_amount": np.round(fare + extra + tax + tip + surcharge, 2),
+            "pickup_location_id": rng.integers(1, 266, n).astype(str),
+            "dropoff_location_id": rng.integers(1, 266, n).astype(str),
         }
     )
 

@@ -25,6 +25,7 @@ def _same(actual, expected: str) -> bool:
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 def test_statement(case, bigquery, scratch):
+    bigquery.prepare(case)
     cursor = bigquery.cursor()
     cursor.execute(case.statement.replace("{tmp}", str(scratch)))
     if case.columns is None:  # DDL or DML: the page documents no result

@@ -1,12 +1,13 @@
 -- page: https://cloud.google.com/bigquery/docs/linear-regression-tutorial
 -- adapted (every case): `bigquery-public-data.ml_datasets.penguins` -> `ml_datasets.penguins` (the project dropped)
+-- The numbers are the page's (its BigQuery DataFrames sample prints the same ML.EVALUATE and ML.GLOBAL_EXPLAIN).
 
 -- case: create_model
 -- columns: none
 CREATE OR REPLACE MODEL `bqml_tutorial.penguins_model`
-  OPTIONS
-    (model_type='linear_reg',
-    input_label_cols=['body_mass_g']) AS
+OPTIONS
+  (model_type='linear_reg',
+  input_label_cols=['body_mass_g']) AS
 SELECT
   *
 FROM
@@ -14,20 +15,21 @@ FROM
 WHERE
   body_mass_g IS NOT NULL;
 
--- case: training_info
--- columns: training_run, iteration, loss, eval_loss, learning_rate, duration_ms
+-- case: evaluate_reserved_split
+-- columns: mean_absolute_error, mean_squared_error, mean_squared_log_error, median_absolute_error, r2_score, explained_variance
 SELECT
   *
 FROM
-  ML.TRAINING_INFO(MODEL `bqml_tutorial.penguins_model`);
+  ML.EVALUATE(MODEL bqml_tutorial.penguins_model);
 
--- case: evaluate_training_data
+-- case: evaluate
 -- columns: mean_absolute_error, mean_squared_error, mean_squared_log_error, median_absolute_error, r2_score, explained_variance
--- magnitude: mean_absolute_error ~ 227.01
--- magnitude: mean_squared_error ~ 81838.16
--- magnitude: median_absolute_error ~ 173.08
--- magnitude: r2_score ~ 0.8723
--- magnitude: explained_variance ~ 0.8723
+-- magnitude: mean_absolute_error ~ 227.012237
+-- magnitude: mean_squared_error ~ 81838.159892
+-- magnitude: mean_squared_log_error ~ 0.00507
+-- magnitude: median_absolute_error ~ 173.080816
+-- magnitude: r2_score ~ 0.872377
+-- magnitude: explained_variance ~ 0.872377
 SELECT
   *
 FROM
@@ -40,26 +42,18 @@ FROM
     WHERE
       body_mass_g IS NOT NULL));
 
--- case: evaluate_without_input
--- columns: mean_absolute_error, mean_squared_error, mean_squared_log_error, median_absolute_error, r2_score, explained_variance
--- magnitude: r2_score ~ 0.8723
-SELECT
-  *
-FROM
-  ML.EVALUATE(MODEL `bqml_tutorial.penguins_model`);
-
 -- case: predict_biscoe
 -- columns: predicted_body_mass_g, species, island, culmen_length_mm, culmen_depth_mm, flipper_length_mm, body_mass_g, sex
 SELECT
-  *
+*
 FROM
-  ML.PREDICT(MODEL `bqml_tutorial.penguins_model`,
-    (
-    SELECT
-      *
-    FROM
-      `ml_datasets.penguins`
-    WHERE island = 'Biscoe'));
+ML.PREDICT(MODEL `bqml_tutorial.penguins_model`,
+  (
+  SELECT
+    *
+  FROM
+    `ml_datasets.penguins`
+  WHERE island = 'Biscoe'));
 
 -- case: explain_predict_top_3
 -- columns: predicted_body_mass_g, top_feature_attributions, baseline_prediction_value, prediction_value, approximation_error, species, island, culmen_length_mm, culmen_depth_mm, flipper_length_mm, body_mass_g, sex
@@ -77,21 +71,24 @@ FROM
 
 -- case: create_model_global_explain
 -- columns: none
+#standardSQL
 CREATE OR REPLACE MODEL `bqml_tutorial.penguins_model`
-  OPTIONS (
-    model_type = 'linear_reg',
-    input_label_cols = ['body_mass_g'],
-    enable_global_explain = TRUE)
-AS SELECT
-  *
+OPTIONS (
+  model_type = 'linear_reg',
+  input_label_cols = ['body_mass_g'],
+  enable_global_explain = TRUE)
+AS
+SELECT
+*
 FROM
-  `ml_datasets.penguins`
+`ml_datasets.penguins`
 WHERE
-  body_mass_g IS NOT NULL;
+body_mass_g IS NOT NULL;
 
 -- case: global_explain
 -- columns: feature, attribution
+-- magnitude: attribution ~ 5737.315921
 SELECT
-  *
+*
 FROM
-  ML.GLOBAL_EXPLAIN(MODEL `bqml_tutorial.penguins_model`);
+ML.GLOBAL_EXPLAIN(MODEL `bqml_tutorial.penguins_model`);

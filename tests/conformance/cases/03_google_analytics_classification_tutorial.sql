@@ -4,7 +4,7 @@
 
 -- case: create_model
 -- columns: none
-CREATE MODEL `bqml_tutorial.sample_model`
+CREATE OR REPLACE MODEL `bqml_tutorial.sample_model`
 OPTIONS(model_type='logistic_reg') AS
 SELECT
   IF(totals.transactions IS NULL, 0, 1) AS label,
@@ -19,6 +19,7 @@ WHERE
 
 -- case: training_info
 -- columns: training_run, iteration, loss, eval_loss, learning_rate, duration_ms
+-- equals: training_run = 0
 SELECT
   *
 FROM
@@ -26,9 +27,9 @@ FROM
 
 -- case: evaluate
 -- columns: precision, recall, accuracy, f1_score, log_loss, roc_auc
--- magnitude: accuracy ~ 0.985
--- magnitude: log_loss ~ 0.046
--- magnitude: roc_auc ~ 0.982
+-- magnitude: accuracy ~ 0.985343
+-- magnitude: log_loss ~ 0.046242
+-- magnitude: roc_auc ~ 0.98175
 SELECT
   *
 FROM ML.EVALUATE(MODEL `bqml_tutorial.sample_model`, (

@@ -1,11 +1,12 @@
 -- page: https://cloud.google.com/bigquery/docs/reference/standard-sql/bigqueryml-syntax-create-glm
--- adapted (every case): the page's `mydataset.mytable` is the local placeholder table (datasets.mytable); models
--- after the first are renamed (the page names every example `mydataset.mymodel`)
+-- adapted (every case): the page's `mydataset.mytable` is the local placeholder table (datasets.mytable); each
+-- example's `mydataset.mymodel` gets its own name (the page names every example `mydataset.mymodel`)
 
 -- case: linear_reg_ls_init_learn_rate
 -- columns: none
+-- adapted: model name `mydataset.mymodel` -> `mydataset.mymodel_line_search`
 CREATE MODEL
-  `mydataset.mymodel`
+  `mydataset.mymodel_line_search`
 OPTIONS
   ( MODEL_TYPE='LINEAR_REG',
     LS_INIT_LEARN_RATE=0.15,

@@ -33,7 +33,7 @@ CREATE MODEL `mydataset.boosted_tree_regressor`
 
 -- case: predict_classifier
 -- page: https://cloud.google.com/bigquery/docs/reference/standard-sql/bigqueryml-syntax-predict
--- columns: predicted_mylabel, predicted_mylabel_probs, column1, column2, column3, column4, label, mylabel, split_col, timestamp, init_col
+-- columns: predicted_mylabel, predicted_mylabel_probs, label, custom_label, column1, column2, column3, column4, column5, input_column1, input_column2, input_col, mylabel, features, f1, f2, f3, split_col, timestamp, init_col
 SELECT
   *
 FROM

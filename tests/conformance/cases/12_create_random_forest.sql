@@ -5,36 +5,25 @@
 -- columns: none
 -- adapted: model name `project_id.mydataset.mymodel` -> `mydataset.random_forest_classifier`
 CREATE MODEL `mydataset.random_forest_classifier`
-  OPTIONS(MODEL_TYPE='RANDOM_FOREST_CLASSIFIER',
-          NUM_PARALLEL_TREE = 50,
-          MAX_TREE_DEPTH = 10,
-          TREE_METHOD = 'HIST',
-          SUBSAMPLE = 0.85,
-          INPUT_LABEL_COLS = ['mylabel'])
-  AS SELECT * FROM `mydataset.mytable`;
+OPTIONS(MODEL_TYPE='RANDOM_FOREST_CLASSIFIER',
+        NUM_PARALLEL_TREE = 50,
+        TREE_METHOD = 'HIST',
+        EARLY_STOP = FALSE,
+        SUBSAMPLE = 0.85,
+        INPUT_LABEL_COLS = ['mylabel'])
+AS SELECT * FROM `mydataset.mytable`;
 
 -- case: regressor
 -- columns: none
--- adapted: the page's example as a RANDOM_FOREST_REGRESSOR with COLSAMPLE_BYTREE and L2_REG of its syntax, label `label`
+-- adapted: the page's example as a RANDOM_FOREST_REGRESSOR (the page's syntax; its example is the classifier), label `features`
 CREATE MODEL `mydataset.random_forest_regressor`
-  OPTIONS(MODEL_TYPE='RANDOM_FOREST_REGRESSOR',
-          NUM_PARALLEL_TREE = 50,
-          MAX_TREE_DEPTH = 10,
-          TREE_METHOD = 'HIST',
-          COLSAMPLE_BYTREE = 0.8,
-          L2_REG = 1.0,
-          SUBSAMPLE = 0.85,
-          INPUT_LABEL_COLS = ['label'])
-  AS SELECT * EXCEPT(mylabel) FROM `mydataset.mytable`;
-
--- case: feature_importance
--- page: https://cloud.google.com/bigquery/docs/reference/standard-sql/bigqueryml-syntax-importance
--- columns: feature, importance_weight, importance_gain, importance_cover
--- adapted: model name `mydataset.mymodel` -> `mydataset.random_forest_classifier`
-SELECT
-  *
-FROM
-  ML.FEATURE_IMPORTANCE(MODEL `mydataset.random_forest_classifier`);
+OPTIONS(MODEL_TYPE='RANDOM_FOREST_REGRESSOR',
+        NUM_PARALLEL_TREE = 50,
+        TREE_METHOD = 'HIST',
+        EARLY_STOP = FALSE,
+        SUBSAMPLE = 0.85,
+        INPUT_LABEL_COLS = ['features'])
+AS SELECT * EXCEPT(mylabel) FROM `mydataset.mytable`;
 
 -- case: evaluate_regressor
 -- page: https://cloud.google.com/bigquery/docs/reference/standard-sql/bigqueryml-syntax-evaluate
@@ -43,3 +32,12 @@ SELECT
   *
 FROM
   ML.EVALUATE(MODEL `mydataset.random_forest_regressor`);
+
+-- case: predict_classifier
+-- page: https://cloud.google.com/bigquery/docs/reference/standard-sql/bigqueryml-syntax-predict
+-- columns: predicted_mylabel, predicted_mylabel_probs, label, custom_label, column1, column2, column3, column4, column5, input_column1, input_column2, input_col, mylabel, features, f1, f2, f3, split_col, timestamp, init_col
+SELECT
+  *
+FROM
+  ML.PREDICT(MODEL `mydataset.random_forest_classifier`,
+    TABLE `mydataset.mytable`);

@@ -1,9 +1,9 @@
 -- page: https://cloud.google.com/bigquery/docs/reference/standard-sql/bigqueryml-syntax-create-kmeans
--- adapted (every case): the page's `mydataset.mytable` is the local placeholder table; models renamed per case
+-- adapted (every case): each example's `mydataset.mymodel` gets its own name; `mydataset.mytable` is the local placeholder table
 
 -- case: kmeans_four_clusters
 -- columns: none
--- adapted: model name `mydataset.mymodel` -> `mydataset.kmeans_model`
+-- adapted: model name -> `mydataset.kmeans_model`
 CREATE MODEL
   `mydataset.kmeans_model`
 OPTIONS
@@ -14,27 +14,54 @@ SELECT
 FROM
   `mydataset.mytable`;
 
+-- case: kmeans_random_init
+-- columns: none
+-- adapted: model name -> `mydataset.kmeans_random`
+CREATE MODEL
+  `mydataset.kmeans_random`
+OPTIONS
+  ( MODEL_TYPE='KMEANS',
+    NUM_CLUSTERS=3,
+    KMEANS_INIT_METHOD='RANDOM') AS
+SELECT
+  *
+FROM
+  `mydataset.mytable`;
+
 -- case: kmeans_custom_init
 -- columns: none
--- adapted: model name `mydataset.mymodel` -> `mydataset.kmeans_custom`
+-- adapted: model name -> `mydataset.kmeans_custom`
 CREATE MODEL
   `mydataset.kmeans_custom`
 OPTIONS
   ( MODEL_TYPE='KMEANS',
-    NUM_CLUSTERS=4,
+    NUM_CLUSTERS=3,
     KMEANS_INIT_METHOD='CUSTOM',
-    KMEANS_INIT_COL='init_col' ) AS
+    KMEANS_INIT_COL='init_col') AS
 SELECT
   init_col,
-  column1,
-  column2,
-  column3
+  features
+FROM
+  `mydataset.mytable`;
+
+-- case: kmeans_hyperparameter_tuning
+-- columns: none
+-- adapted: model name -> `mydataset.kmeans_tuned`
+CREATE MODEL
+  `mydataset.kmeans_tuned`
+OPTIONS
+  ( MODEL_TYPE='KMEANS',
+    num_trials=10,
+    max_parallel_trials=2,
+    HPARAM_TUNING_OBJECTIVES=['DAVIES_BOULDIN_INDEX'] ) AS
+SELECT
+  *
 FROM
   `mydataset.mytable`;
 
 -- case: predict
 -- page: https://cloud.google.com/bigquery/docs/reference/standard-sql/bigqueryml-syntax-predict
--- columns: centroid_id, nearest_centroids_distance, column1, column2, column3, column4, label, mylabel, split_col, timestamp, init_col
+-- columns: centroid_id, nearest_centroids_distance, label, custom_label, column1, column2, column3, column4, column5, input_column1, input_column2, input_col, mylabel, features, f1, f2, f3, split_col, timestamp, init_col
 SELECT
   *
 FROM
@@ -49,38 +76,18 @@ SELECT
 FROM
   ML.EVALUATE(MODEL `mydataset.kmeans_model`);
 
+-- case: evaluate_tuned
+-- page: https://cloud.google.com/bigquery/docs/reference/standard-sql/bigqueryml-syntax-evaluate
+-- columns: trial_id, davies_bouldin_index, mean_squared_distance
+SELECT
+  *
+FROM
+  ML.EVALUATE(MODEL `mydataset.kmeans_tuned`);
+
 -- case: training_info
 -- page: https://cloud.google.com/bigquery/docs/reference/standard-sql/bigqueryml-syntax-train
--- columns: training_run, iteration, loss, duration_ms, cluster_info
+-- columns: training_run, iteration, loss, learning_rate, duration_ms, cluster_info
 SELECT
   *
 FROM
   ML.TRAINING_INFO(MODEL `mydataset.kmeans_model`);
-
--- case: centroids
--- page: https://cloud.google.com/bigquery/docs/reference/standard-sql/bigqueryml-syntax-centroids
--- columns: centroid_id, feature, numerical_value, categorical_value, geography_value
-SELECT
-  *
-FROM
-  ML.CENTROIDS(MODEL `mydataset.kmeans_model`);
-
--- case: centroids_standardized
--- page: https://cloud.google.com/bigquery/docs/reference/standard-sql/bigqueryml-syntax-centroids
--- columns: centroid_id, feature, numerical_value, categorical_value, geography_value
-SELECT
-  *
-FROM
-  ML.CENTROIDS(MODEL `mydataset.kmeans_model`,
-    STRUCT(TRUE AS standardize));
-
--- case: detect_anomalies
--- page: https://cloud.google.com/bigquery/docs/reference/standard-sql/bigqueryml-syntax-detect-anomalies
--- columns: is_anomaly, normalized_distance, centroid_id, column1, column2, column3, column4, label, mylabel, split_col, timestamp, init_col
--- adapted: model name `mydataset.my_kmeans_model` -> `mydataset.kmeans_model`
-SELECT
-  *
-FROM
-  ML.DETECT_ANOMALIES(MODEL `mydataset.kmeans_model`,
-    STRUCT(0.02 AS contamination),
-    TABLE `mydataset.mytable`);

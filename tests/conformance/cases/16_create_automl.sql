@@ -22,7 +22,7 @@ AS SELECT * EXCEPT(mylabel) FROM `mydataset.mytable`;
 
 -- case: predict_regressor
 -- page: https://cloud.google.com/bigquery/docs/reference/standard-sql/bigqueryml-syntax-predict
--- columns: predicted_label, column1, column2, column3, column4, label, split_col, timestamp, init_col
+-- columns: predicted_label, label, custom_label, column1, column2, column3, column4, column5, input_column1, input_column2, input_col, features, f1, f2, f3, split_col, timestamp, init_col
 SELECT
   *
 FROM

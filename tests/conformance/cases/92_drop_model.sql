@@ -2,10 +2,8 @@
 
 -- case: drop_model
 -- columns: none
--- adapted: model name `mydataset.mymodel` -> `mydataset.mymodel_custom`
-DROP MODEL `mydataset.mymodel_custom`;
+DROP MODEL mydataset.mymodel;
 
 -- case: drop_model_if_exists
 -- columns: none
--- adapted: model name `mydataset.mymodel` -> `mydataset.mymodel_custom` (dropped by the case before: IF EXISTS makes it a no-op)
-DROP MODEL IF EXISTS `mydataset.mymodel_custom`;
+DROP MODEL IF EXISTS mydataset.mymodel;
