@@ -115,7 +115,7 @@ def census_adult_income(n: int = 2000, seed: int = 15) -> pd.DataFrame:
     )
 
 
-def mytable(n: int = 300, seed: int = 7) -> pd.DataFrame:
+def mytable(n: int = 200, seed: int = 7) -> pd.DataFrame:
     """The reference pages' placeholder table, with every column their examples read: the 0/1 labels `label` and
     `custom_label`, numeric `column1`..`column5`, `input_column1`, `input_column2`, `features`, `f1`, `f3`,
     categorical `input_col` and `f2`, the STRING label `mylabel`, the BOOL `split_col` (CUSTOM split), the
@@ -143,7 +143,7 @@ def mytable(n: int = 300, seed: int = 7) -> pd.DataFrame:
             "f3": rng.uniform(0, 1, n),
             "split_col": rng.random(n) < 0.2,
             "timestamp": pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(n), unit="h"),
-            "init_col": np.arange(n) % 100 == 0,
+            "init_col": np.arange(n) % 67 == 0,
         }
     )
 
