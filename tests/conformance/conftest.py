@@ -42,7 +42,7 @@ def scratch(tmp_path_factory):
 @pytest.fixture(scope="session")
 def bigquery(tmp_path_factory, scratch):
     path = datasets.build(tmp_path_factory.mktemp("conformance") / "bigquery.duckdb")
-    datasets.write_iris_onnx(scratch / "iris_pipeline.onnx")
+    datasets.write_iris_onnx(scratch / "pipeline_rf.onnx")
     session = BigQuerySession(path)
     yield session
     session.close()

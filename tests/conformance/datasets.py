@@ -225,20 +225,21 @@ def _ga_sessions(con: duckdb.DuckDBPyConnection, n: int = 3000, seed: int = 2016
 
 
 def write_iris_onnx(path: Path) -> Path:
-    """The ONNX tutorial's model: a scikit-learn StandardScaler + LogisticRegression pipeline on iris, converted
-    by skl2onnx with one [N, 1] float input per iris column (the names ML.PREDICT matches) and plain tensors
-    as outputs (`label`, `probabilities`)."""
+    """The ONNX tutorial's `pipeline_rf.onnx`: scikit-learn's StandardScaler + RandomForestClassifier pipeline on
+    iris (integer classes), converted by skl2onnx as the tutorial does (one [N, 1] float input per iris column,
+    zipmap off: outputs `label` and `probabilities`); a fixed random_state where the tutorial shuffles."""
     from skl2onnx import convert_sklearn
     from skl2onnx.common.data_types import FloatTensorType
-    from sklearn.linear_model import LogisticRegression
+    from sklearn.datasets import load_iris
+    from sklearn.ensemble import RandomForestClassifier
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
 
-    frame = iris()
+    data = load_iris()
+    pipe = Pipeline([("scaler", StandardScaler()), ("clr", RandomForestClassifier(n_estimators=20, random_state=0))])
+    pipe.fit(data.data[:, :4], data.target)
     columns = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
-    pipeline = Pipeline([("scaler", StandardScaler()), ("clr", LogisticRegression())])
-    pipeline.fit(frame[columns].to_numpy(np.float32), frame["species"])
-    inputs = [(column, FloatTensorType([None, 1])) for column in columns]
-    model = convert_sklearn(pipeline, initial_types=inputs, options={id(pipeline): {"zipmap": False}})
+    initial_types = [(column, FloatTensorType([None, 1])) for column in columns]
+    model = convert_sklearn(pipe, "pipeline_rf", initial_types=initial_types, options={id(pipe): {"zipmap": False}})
     path.write_bytes(model.SerializeToString())
     return path

@@ -1,4 +1,5 @@
 -- page: https://cloud.google.com/bigquery/docs/reference/standard-sql/bigqueryml-syntax-create-dnn-models
+-- The page's example as transcribed (the stored copies did not show it; the Wide-and-Deep page's example has the same options).
 -- adapted (every case): `project_id.mydataset.mytable` -> `mydataset.mytable` (the local placeholder table)
 
 -- case: classifier_adagrad

@@ -1,4 +1,5 @@
 -- page: https://cloud.google.com/bigquery/docs/reference/standard-sql/bigqueryml-syntax-create-automl
+-- The page's example as transcribed (the stored copies of the page did not show it).
 -- adapted (every case): `project_id.mydataset.mytable` -> `mydataset.mytable`; BUDGET_HOURS=1.0 -> 0.002 (seven
 -- seconds: sqlml's search uses the budget it is given, and a test may not run an hour)
 

@@ -10,7 +10,7 @@ WITH
     UNION ALL
     SELECT 3 AS id, ['I', 'yum', 'pie', NULL] AS f
     UNION ALL
-    SELECT 4 AS id, ['you', 'like', 'pie', 'too', NULL] AS f
+    SELECT 4 AS id, ['you', 'like', 'pie', NULL] AS f
   )
 SELECT id, ML.TF_IDF(f, 3, 1) OVER () AS results
 FROM ExampleTable
