@@ -10,6 +10,7 @@
 | `ml_datasets.census_adult_income` | 2,000 generated rows with the columns and category spellings of BigQuery's copy (values start with a space, as there) |
 | `google_analytics_sample.ga_sessions_YYYYMMDD` | 3,000 generated sessions in one table per day, 2016-08-01 .. 2017-08-01, as BigQuery shards them (the tutorials read them through the wildcard table `ga_sessions_*` and `_TABLE_SUFFIX`), with the nested `totals`, `device`, `geoNetwork`, `trafficSource` STRUCTs and the `hits` ARRAY of STRUCTs |
 | `mydataset.mytable` | the reference pages' placeholder table, with the columns their examples read (see `mytable`) |
+| `mydataset.serving` | serving rows for the skew example: mytable's last 50 rows with `column1` shifted by 3 |
 | `new_york_taxi_trips.tlc_yellow_trips_2018` | 1,500 generated taxi trips with the real table's columns (the hyperparameter tuning tutorial) |
 | `bqml_tutorial`, `census`, `mydataset` | the schemas the tutorials create (`bq mk`) for their models and views |
 
@@ -50,6 +51,10 @@ def build(path: Path) -> Path:
             con.register("frame", frame)
             con.execute(f"CREATE TABLE {name} AS SELECT * FROM frame")
             con.unregister("frame")
+        con.execute(
+            "CREATE TABLE mydataset.serving AS SELECT * REPLACE (column1 + 3 AS column1) FROM mydataset.mytable"
+            " ORDER BY rowid DESC LIMIT 50"
+        )
         _ga_sessions(con)
     finally:
         con.close()
