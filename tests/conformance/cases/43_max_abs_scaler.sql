@@ -1,0 +1,7 @@
+-- page: https://cloud.google.com/bigquery/docs/reference/standard-sql/bigqueryml-syntax-max-abs-scaler
+
+-- case: max_abs_scaler
+-- columns: f, output
+SELECT f, ML.MAX_ABS_SCALER(f) OVER () AS output
+FROM UNNEST([NULL, -3, 1, 2, 3, 4, 5]) AS f
+ORDER BY f;

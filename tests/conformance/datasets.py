@@ -1,0 +1,250 @@
+"""Local stand-ins for the public tables BigQuery ML's tutorials and reference pages read.
+
+`build(path)` writes one DuckDB file whose schemas are named like the pages' datasets, so a statement keeps its
+`dataset.table` names and only drops the `bigquery-public-data` project:
+
+| table | stand-in |
+|---|---|
+| `ml_datasets.penguins` | the Palmer penguins shipped in sql_examples/data/penguins.csv, renamed as BigQuery's copy is (`culmen_*`, species `Adelie Penguin (Pygoscelis adeliae)`, sex `MALE`/`FEMALE`) |
+| `ml_datasets.iris` | scikit-learn's bundled iris (`load_iris`, no download) |
+| `ml_datasets.census_adult_income` | 2,000 generated rows with the columns and category spellings of BigQuery's copy (values start with a space, as there) |
+| `google_analytics_sample.ga_sessions_YYYYMMDD` | 3,000 generated sessions in one table per day, 2016-08-01 .. 2017-08-01, as BigQuery shards them (the tutorials read them through the wildcard table `ga_sessions_*` and `_TABLE_SUFFIX`), with the nested `totals`, `device`, `geoNetwork`, `trafficSource` STRUCTs and the `hits` ARRAY of STRUCTs |
+| `mydataset.mytable` | the reference pages' placeholder table, with the columns their examples read (see `mytable`) |
+| `mydataset.serving` | serving rows for the skew example: mytable's last 50 rows with `column1` shifted by 3 |
+| `new_york_taxi_trips.tlc_yellow_trips_2018` | 1,500 generated taxi trips with the real table's columns (the hyperparameter tuning tutorial) |
+| `bqml_tutorial`, `census`, `mydataset` | the schemas the tutorials create (`bq mk`) for their models and views |
+
+Everything is generated from fixed seeds: the same file every run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[2]
+PENGUINS_CSV = ROOT / "sql_examples" / "data" / "penguins.csv"
+SCHEMAS = ("bqml_tutorial", "census", "ml_datasets", "google_analytics_sample", "new_york_taxi_trips", "mydataset")
+SPECIES = {
+    "Adelie": "Adelie Penguin (Pygoscelis adeliae)",
+    "Chinstrap": "Chinstrap penguin (Pygoscelis antarctica)",
+    "Gentoo": "Gentoo penguin (Pygoscelis papua)",
+}
+
+
+def build(path: Path) -> Path:
+    """Write every stand-in table into the DuckDB file `path`; returns `path`."""
+    con = duckdb.connect(str(path))
+    try:
+        for schema in SCHEMAS:
+            con.execute(f"CREATE SCHEMA {schema}")
+        _penguins(con)
+        for name, frame in {
+            "ml_datasets.iris": iris(),
+            "ml_datasets.census_adult_income": census_adult_income(),
+            "mydataset.mytable": mytable(),
+            "new_york_taxi_trips.tlc_yellow_trips_2018": tlc_yellow_trips_2018(),
+        }.items():
+            con.register("frame", frame)
+            con.execute(f"CREATE TABLE {name} AS SELECT * FROM frame")
+            con.unregister("frame")
+        con.execute(
+            "CREATE TABLE mydataset.serving AS SELECT * REPLACE (column1 + 3 AS column1) FROM mydataset.mytable"
+            " ORDER BY rowid DESC LIMIT 50"
+        )
+        _ga_sessions(con)
+    finally:
+        con.close()
+    return path
+
+
+def _penguins(con: duckdb.DuckDBPyConnection) -> None:
+    cases = " ".join(f"WHEN '{short}' THEN '{full}'" for short, full in SPECIES.items())
+    con.execute(
+        f"""CREATE TABLE ml_datasets.penguins AS
+        SELECT CASE species {cases} END AS species, island,
+               bill_length_mm::DOUBLE AS culmen_length_mm, bill_depth_mm::DOUBLE AS culmen_depth_mm,
+               flipper_length_mm::DOUBLE AS flipper_length_mm, body_mass_g::DOUBLE AS body_mass_g,
+               upper(sex) AS sex
+        FROM read_csv('{PENGUINS_CSV}', nullstr = 'NA')"""
+    )
+
+
+def iris() -> pd.DataFrame:
+    """scikit-learn's iris under BigQuery's column names."""
+    from sklearn.datasets import load_iris
+
+    data = load_iris()
+    frame = pd.DataFrame(data.data, columns=["sepal_length", "sepal_width", "petal_length", "petal_width"])
+    frame["species"] = np.asarray(data.target_names)[data.target]
+    return frame
+
+
+def census_adult_income(n: int = 2000, seed: int = 15) -> pd.DataFrame:
+    """Census rows whose income bracket depends on age, education, hours, marital status and capital gain."""
+    rng = np.random.default_rng(seed)
+    age = rng.integers(17, 80, n)
+    education_num = rng.integers(1, 17, n)
+    hours = np.clip(rng.normal(40, 12, n).round(), 1, 99).astype(np.int64)
+    married = rng.random(n) < 0.47
+    gain = np.where(rng.random(n) < 0.08, rng.integers(1000, 20000, n), 0)
+    score = (
+        -9.0 + 0.04 * age + 0.35 * education_num + 0.03 * hours + 1.8 * married + 0.0002 * gain + rng.normal(0, 1, n)
+    )
+    education = np.array([" Preschool", " 1st-4th", " 5th-6th", " 7th-8th", " 9th", " 10th", " 11th", " 12th",
+                          " HS-grad", " Some-college", " Assoc-voc", " Assoc-acdm", " Bachelors", " Masters",
+                          " Prof-school", " Doctorate"])  # fmt: skip
+    return pd.DataFrame(
+        {
+            "age": age,
+            "workclass": rng.choice([" Private", " Self-emp-not-inc", " Local-gov", " State-gov", " ?"], n),
+            "functional_weight": rng.integers(12000, 1500000, n),
+            "education": education[education_num - 1],
+            "education_num": education_num,
+            "marital_status": np.where(
+                married, " Married-civ-spouse", rng.choice([" Never-married", " Divorced", " Widowed"], n)
+            ),
+            "occupation": rng.choice([" Prof-specialty", " Craft-repair", " Exec-managerial", " Sales", " ?"], n),
+            "relationship": np.where(married, " Husband", rng.choice([" Not-in-family", " Own-child"], n)),
+            "race": rng.choice([" White", " Black", " Asian-Pac-Islander"], n, p=[0.85, 0.1, 0.05]),
+            "sex": rng.choice([" Male", " Female"], n),
+            "capital_gain": gain,
+            "capital_loss": np.where(rng.random(n) < 0.05, rng.integers(100, 3000, n), 0),
+            "hours_per_week": hours,
+            "native_country": rng.choice([" United-States", " Mexico", " India"], n, p=[0.9, 0.06, 0.04]),
+            "income_bracket": np.where(score > 0, " >50K", " <=50K"),
+        }
+    )
+
+
+def mytable(n: int = 200, seed: int = 7) -> pd.DataFrame:
+    """The reference pages' placeholder table, with every column their examples read: the 0/1 labels `label` and
+    `custom_label`, numeric `column1`..`column5`, `input_column1`, `input_column2`, `features`, `f1`, `f3`,
+    categorical `input_col` and `f2`, the STRING label `mylabel`, the BOOL `split_col` (CUSTOM split), the
+    `timestamp` (SEQ split) and the BOOL `init_col` (TRUE on 3 rows: k-means' CUSTOM initialization)."""
+    rng = np.random.default_rng(seed)
+    columns = {f"column{i}": rng.normal(i, 1 + i / 2, n) for i in range(1, 6)}
+    input_col = rng.choice(["red", "green", "blue"], n)
+    score = (
+        3 * (columns["column1"] - 1) - (columns["column2"] - 2) + 0.5 * (columns["column3"] - 3)
+        + (input_col == "red") + rng.normal(0, 0.5, n)
+    )  # fmt: skip
+    label = (score > np.median(score)).astype(np.int64)
+    return pd.DataFrame(
+        {
+            "label": label,
+            "custom_label": np.where(rng.random(n) < 0.9, label, 1 - label),
+            **columns,
+            "input_column1": columns["column1"] + rng.normal(0, 0.3, n),
+            "input_column2": columns["column2"] + rng.normal(0, 0.3, n),
+            "input_col": input_col,
+            "mylabel": np.where(label == 1, "yes", "no"),
+            "features": score + rng.normal(0, 1, n),
+            "f1": rng.normal(100, 20, n),
+            "f2": rng.choice(["a", "b"], n),
+            "f3": rng.uniform(0, 1, n),
+            "split_col": rng.random(n) < 0.2,
+            "timestamp": pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(n), unit="h"),
+            "init_col": np.arange(n) % 67 == 0,
+        }
+    )
+
+
+def tlc_yellow_trips_2018(n: int = 1500, seed: int = 2018) -> pd.DataFrame:
+    """Taxi trips with the columns of BigQuery's `new_york_taxi_trips.tlc_yellow_trips_2018`; tips follow the fare
+    for card payments and are 0 for cash, as in the real table."""
+    rng = np.random.default_rng(seed)
+    pickup = pd.Timestamp("2018-01-01") + pd.to_timedelta(rng.integers(0, 365 * 24 * 60, n), unit="min")
+    distance = np.round(rng.gamma(2.0, 1.5, n), 2)
+    fare = np.round(2.5 + 2.5 * distance + rng.normal(0, 1, n).clip(-1, 3), 2)
+    payment = rng.choice(["1", "2"], n, p=[0.7, 0.3])
+    tip = np.where(payment == "1", np.round(fare * rng.uniform(0.1, 0.25, n), 2), 0.0)
+    extra, tax, surcharge = rng.choice([0.0, 0.5, 1.0], n), np.full(n, 0.5), np.full(n, 0.3)
+    return pd.DataFrame(
+        {
+            "vendor_id": rng.choice(["1", "2"], n),
+            "pickup_datetime": pickup,
+            "dropoff_datetime": pickup + pd.to_timedelta((distance * 4 + 2).round(), unit="min"),
+            "passenger_count": rng.integers(1, 6, n),
+            "trip_distance": distance,
+            "rate_code": rng.choice(["1", "2"], n, p=[0.95, 0.05]),
+            "store_and_fwd_flag": rng.choice(["N", "Y"], n, p=[0.99, 0.01]),
+            "payment_type": payment,
+            "fare_amount": fare,
+            "extra": extra,
+            "mta_tax": tax,
+            "tip_amount": tip,
+            "tolls_amount": np.where(rng.random(n) < 0.05, 5.76, 0.0),
+            "imp_surcharge": surcharge,
+            "total_amount": np.round(fare + extra + tax + tip + surcharge, 2),
+            "pickup_location_id": rng.integers(1, 266, n).astype(str),
+            "dropoff_location_id": rng.integers(1, 266, n).astype(str),
+        }
+    )
+
+
+def _ga_sessions(con: duckdb.DuckDBPyConnection, n: int = 3000, seed: int = 20160801) -> None:
+    """Google Analytics sessions; about 2% of them (more with many pageviews) end in a transaction."""
+    rng = np.random.default_rng(seed)
+    days = pd.date_range("2016-08-01", "2017-08-01").strftime("%Y%m%d").to_numpy()
+    pageviews = rng.geometric(0.25, n)
+    is_mobile = rng.random(n) < 0.25
+    buys = rng.random(n) < 1 / (1 + np.exp(-(-7.0 + 0.45 * pageviews - 1.0 * is_mobile)))
+    frame = pd.DataFrame(
+        {
+            "fullVisitorId": [f"{v:019d}" for v in rng.integers(10**17, 10**18, n)],
+            "visitId": rng.integers(1_470_000_000, 1_500_000_000, n),
+            "date": rng.choice(days, n),
+            "pageviews": np.where(rng.random(n) < 0.01, None, pageviews),
+            "transactions": np.where(buys, 1, None),
+            "os": rng.choice(["Windows", "Macintosh", "Android", "iOS", "Linux", None], n),
+            "is_mobile": is_mobile,
+            "country": rng.choice(["United States", "India", "Canada", "Germany", "Japan", None], n),
+            "source": rng.choice(["google", "(direct)", "youtube.com"], n),
+        }
+    )
+    con.register("sessions", frame)
+    con.execute(
+        """CREATE TEMPORARY TABLE ga_sessions AS
+        SELECT fullVisitorId, visitId, date,
+               {'visits': 1, 'hits': pageviews::BIGINT, 'pageviews': pageviews::BIGINT,
+                'transactions': transactions::BIGINT,
+                'transactionRevenue': (transactions * 50000000)::BIGINT} AS totals,
+               {'source': source, 'medium': 'organic'} AS trafficSource,
+               {'browser': 'Chrome', 'operatingSystem': os, 'isMobile': is_mobile,
+                'deviceCategory': CASE WHEN is_mobile THEN 'mobile' ELSE 'desktop' END} AS device,
+               {'continent': 'Americas', 'country': country} AS geoNetwork,
+               [{'hitNumber': h::BIGINT, 'type': 'PAGE', 'page': {'pagePath': '/page' || h}}
+                FOR h IN range(1, coalesce(pageviews, 0)::BIGINT + 1)] AS hits
+        FROM sessions"""
+    )
+    con.unregister("sessions")
+    days = con.execute("SELECT DISTINCT date FROM ga_sessions ORDER BY date").fetchall()
+    con.execute("BEGIN")  # one commit for the 366 tables
+    for (day,) in days:
+        con.execute(f"CREATE TABLE google_analytics_sample.ga_sessions_{day} AS FROM ga_sessions WHERE date = ?", [day])
+    con.execute("COMMIT")
+
+
+def write_iris_onnx(path: Path) -> Path:
+    """The ONNX tutorial's `pipeline_rf.onnx`: scikit-learn's StandardScaler + RandomForestClassifier pipeline on
+    iris (integer classes), converted by skl2onnx as the tutorial does (one [N, 1] float input per iris column,
+    zipmap off: outputs `label` and `probabilities`); a fixed random_state where the tutorial shuffles."""
+    from skl2onnx import convert_sklearn
+    from skl2onnx.common.data_types import FloatTensorType
+    from sklearn.datasets import load_iris
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    data = load_iris()
+    pipe = Pipeline([("scaler", StandardScaler()), ("clr", RandomForestClassifier(n_estimators=20, random_state=0))])
+    pipe.fit(data.data[:, :4], data.target)
+    columns = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
+    initial_types = [(column, FloatTensorType([None, 1])) for column in columns]
+    model = convert_sklearn(pipe, "pipeline_rf", initial_types=initial_types, options={id(pipe): {"zipmap": False}})
+    path.write_bytes(model.SerializeToString())
+    return path
