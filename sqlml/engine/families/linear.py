@@ -16,6 +16,7 @@ import warnings
 
 import numpy as np
 
+from sqlml.engine.families import linear_inference
 from sqlml.engine.families.base import Family, TrainData, compiled_by
 from sqlml.engine.families.common import (
     CLASS_WEIGHTS,
@@ -27,6 +28,7 @@ from sqlml.engine.families.common import (
     iterations,
     regularization,
 )
+from sqlml.engine.families.linear_inference import check_options
 from sqlml.engine.families.options import Option
 from sqlml.engine.store.artifacts import expect, numbers, output_width
 
@@ -34,10 +36,17 @@ from sqlml.engine.store.artifacts import expect, numbers, output_width
 class LinearModel:
     """Scores X @ coef.T + intercept; logistic models turn scores into probabilities."""
 
-    def __init__(self, coef: np.ndarray, intercept: np.ndarray, logistic: bool):
+    def __init__(
+        self,
+        coef: np.ndarray,
+        intercept: np.ndarray,
+        logistic: bool,
+        inference: linear_inference.Inference | None = None,
+    ):
         self.coef = np.atleast_2d(np.asarray(coef, dtype=np.float64))
         self.intercept = np.atleast_1d(np.asarray(intercept, dtype=np.float64))
         self.logistic = logistic
+        self.inference = inference  # calculate_p_values=TRUE: the estimates' covariance
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         scores = X @ self.coef.T + self.intercept
@@ -55,9 +64,8 @@ class LinearModel:
         return self.coef.shape[1]
 
     def artifact(self) -> bytes:
-        return json.dumps(
-            {"coef": self.coef.tolist(), "intercept": self.intercept.tolist(), "logistic": self.logistic}
-        ).encode()
+        state = {"coef": self.coef.tolist(), "intercept": self.intercept.tolist(), "logistic": self.logistic}
+        return json.dumps(state | ({"inference": self.inference.state()} if self.inference else {})).encode()
 
     @classmethod
     def load(cls, data: bytes, n_classes: int = 0) -> LinearModel:
@@ -67,7 +75,9 @@ class LinearModel:
         expect(len(coef), output_width(n_classes), "the number of coefficient rows")
         expect(len(intercept), len(coef), "the number of intercepts")
         expect(state["logistic"], n_classes > 0, "logistic")
-        return cls(coef, intercept, state["logistic"])
+        return cls(
+            coef, intercept, state["logistic"], linear_inference.Inference.load(state.get("inference"), coef.shape[1])
+        )
 
 
 def linear_regression_estimator(options: dict, n_rows: int):
@@ -110,24 +120,50 @@ def _warm(model, previous: LinearModel | None, logistic: bool):
     return model
 
 
-def fit_linear_reg(data: TrainData) -> LinearModel:
+def _kept_columns(data: TrainData) -> tuple[np.ndarray, np.ndarray, LinearModel | None]:
+    """(the training matrix without DUMMY_ENCODING's reference columns, the kept column indices, the warm start's
+    model over them)."""
+    dropped = linear_inference.reference_columns(data.X, data.options, data.one_hot_blocks)
+    kept = np.setdiff1d(np.arange(data.X.shape[1]), dropped)
+    init = data.init and LinearModel(data.init.coef[:, kept], data.init.intercept, data.init.logistic)
+    return (data.X[:, kept] if len(dropped) else data.X), kept, init
+
+
+def _full_width(coef: np.ndarray, kept: np.ndarray, width: int) -> np.ndarray:
+    """Coefficients over the kept columns placed among all encoded columns (references weigh 0)."""
+    full = np.zeros((np.atleast_2d(coef).shape[0], width))
+    full[:, kept] = np.atleast_2d(coef)
+    return full
+
+
+def _fitted(model, X: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None):
     from sklearn.exceptions import ConvergenceWarning
 
-    model = _warm(linear_regression_estimator(data.options, len(data.y)), data.init, logistic=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(data.X, data.y)
-    return LinearModel(model.coef_, model.intercept_, logistic=False)
+        return model.fit(X, y, sample_weight=weights)
+
+
+def fit_linear_reg(data: TrainData) -> LinearModel:
+    X, kept, init = _kept_columns(data)
+    model = _fitted(_warm(linear_regression_estimator(data.options, len(data.y)), init, logistic=False), X, data.y)
+    width, options = data.X.shape[1], data.options
+    inference = options.get("calculate_p_values") and linear_inference.ols(
+        X, data.y, model.predict(X), kept, width, options
+    )
+    return LinearModel(_full_width(model.coef_, kept, width), model.intercept_, False, inference or None)
 
 
 def fit_logistic_reg(data: TrainData) -> LinearModel:
-    from sklearn.exceptions import ConvergenceWarning
-
-    model = _warm(logistic_regression_estimator(data.options, data.options["seed"]), data.init, logistic=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(data.X, data.y, sample_weight=data.weights)
-    return LinearModel(model.coef_, model.intercept_, logistic=True)
+    X, kept, init = _kept_columns(data)
+    estimator = logistic_regression_estimator(data.options, data.options["seed"])
+    model = _fitted(_warm(estimator, init, logistic=True), X, data.y, data.weights)
+    coef, intercept, inference, width = model.coef_, model.intercept_, None, data.X.shape[1]
+    if data.options.get("calculate_p_values") and data.n_classes == 2:  # BigQuery ML: binary models only
+        start = np.concatenate([intercept, coef[0]]) if data.options["fit_intercept"] else coef[0]
+        theta, inference = linear_inference.logistic(X, data.y, data.weights, start, kept, width, data.options)
+        coef, intercept = theta[-len(kept) :][None, :], theta[:1] if data.options["fit_intercept"] else intercept
+    return LinearModel(_full_width(coef, kept, width), intercept, True, inference)
 
 
 def propose(trial) -> dict:
@@ -140,6 +176,10 @@ OPTIONS = {
     **regularization(0.0, 0.0),
     **iterations(20),
     "fit_intercept": Option("bool", default=True),
+    "calculate_p_values": Option("bool", default=False, tunable=False),
+    "category_encoding_method": Option(
+        "enum", ("ONE_HOT_ENCODING", "DUMMY_ENCODING"), default="ONE_HOT_ENCODING", tunable=False
+    ),
     **TUNING,
     **WARM_START,
 }
@@ -156,14 +196,14 @@ _SHARED = dict(
     quantize=("INT8", "FLOAT16"),
 )
 FAMILIES = (
-    Family("linear_reg", "regression", OPTIONS, fit_linear_reg, rules=(data_split,), **_SHARED),
+    Family("linear_reg", "regression", OPTIONS, fit_linear_reg, rules=(data_split, check_options), **_SHARED),
     Family(
         "logistic_reg",
         "classification",
         {**OPTIONS, **CLASS_WEIGHTS},
         fit_logistic_reg,
         max_classes=50,
-        rules=(data_split, *CLASSIFIER_RULES),
+        rules=(data_split, check_options, *CLASSIFIER_RULES),
         warm_start_all_classes=True,
         **_SHARED,
     ),
