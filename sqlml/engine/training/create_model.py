@@ -90,6 +90,7 @@ class Prepared:
     eval_idx: np.ndarray
     dropped: int = 0
     init_idx: np.ndarray | None = None  # kmeans_init_method=CUSTOM: rows marked as initial centroids
+    test_idx: np.ndarray = field(default_factory=lambda: np.arange(0))  # ML.EVALUATE's rows when there are some
 
 
 def _prepare_unsupervised(table: pa.Table, options: dict) -> Prepared:
@@ -163,7 +164,7 @@ def _prepare(table: pa.Table, options: dict, family: Family) -> Prepared:
         y = pc.cast(y_all, pa.float64()).to_numpy(zero_copy_only=False)
         if not np.isfinite(y).all():
             raise DataError(f"label column '{label}' has NaN or infinite values")
-    train_idx, eval_idx = split_rows(table, options)
+    train_idx, eval_idx, test_idx = split_rows(table, options)
     if len(train_idx) == 0:
         raise DataError("the data split left no training rows")
     if classes is not None:
@@ -175,7 +176,7 @@ def _prepare(table: pa.Table, options: dict, family: Family) -> Prepared:
                 f"of the data split; every class needs training rows (change data_split_method, "
                 f"data_split_eval_fraction or seed)"
             )
-    return Prepared(table, label, features, classes, y, train_idx, eval_idx, dropped)
+    return Prepared(table, label, features, classes, y, train_idx, eval_idx, dropped, test_idx=test_idx)
 
 
 def _fit(family: Family, data: TrainData, eval_X: np.ndarray, eval_y: np.ndarray | None) -> tuple:
@@ -330,6 +331,10 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
         family = _fairness_constrained(family, features, options)
     estimator, row, eval_scores, trials, history = _fit(family, train, eval_X, eval_y)
     prep = features.prep
+    if len(prep.test_idx):  # the evaluation rows measured training; ML.EVALUATE's figures are the test rows'
+        test_X, eval_y = encoding.encoder.transform(features.table.take(prep.test_idx)), prep.y[prep.test_idx]
+        eval_scores = estimator.predict(test_X)
+        row = metrics.compute(family.task, eval_y, eval_scores, test_X)
     record = ModelVersion(
         schema_name=schema,
         model_name=name,
@@ -343,7 +348,7 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
         features=encoding.specs,
         training_sql=statement.query_sql,
         training_rows=len(prep.train_idx),
-        eval_rows=len(prep.eval_idx),
+        eval_rows=len(prep.test_idx) or len(prep.eval_idx),  # the rows ML.EVALUATE's stored figures measure
         dropped_rows=prep.dropped,
         data_fingerprint=fingerprint(ctx.cur, data),
         metrics=row,
