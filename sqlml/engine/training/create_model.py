@@ -20,6 +20,7 @@ from sqlml.engine.data.features import ColumnIndex, FeatureEncoder, find_column,
 from sqlml.engine.data.rows import fingerprint, split_rows
 from sqlml.engine.families import FAMILIES, Family, TrainData, validate_options
 from sqlml.engine.families.base import record_iteration, training_sample
+from sqlml.engine.model_statements import expiration_micros
 from sqlml.engine.sqltext.sql_types import sql_type
 from sqlml.engine.store import catalog
 from sqlml.engine.store.catalog import ModelVersion
@@ -309,13 +310,15 @@ class Features:
 
 def create_model(ctx: MLContext, statement: CreateModel) -> None:
     """Run a CREATE [OR REPLACE] MODEL [IF NOT EXISTS] statement."""
-    options = validate_options(statement.options_dict)
+    raw = statement.options_dict
+    expiration = expiration_micros(ctx.cur, raw.pop("expiration_timestamp", None))  # the model's, not a version's
+    options = validate_options(raw)
     family = FAMILIES[options["model_type"]]
     schema, name = catalog.resolve_name(ctx.cur, statement.name, new=True)
     if _kept_as_is(ctx.cur, statement, schema, name):
         return
     if family.imported:
-        _store(ctx.cur, statement, _imported(ctx, statement, family, (schema, name), options))
+        _store(ctx.cur, statement, _imported(ctx, statement, family, (schema, name), options), expiration=expiration)
         return
     if statement.query_sql is None:
         raise ProgrammingError("CREATE MODEL needs AS <query> (only model_type='onnx' imports a model without one)")
@@ -358,7 +361,7 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
         artifact_format=family.artifact_format,
         artifact=estimator.artifact(),
     )
-    _store(ctx.cur, statement, record, trials or encoding.trials)
+    _store(ctx.cur, statement, record, trials or encoding.trials, expiration)
     ctx.notices += filter(None, [label_notice(record)])
 
 
@@ -516,13 +519,15 @@ def label_notice(version: ModelVersion) -> str | None:
     )
 
 
-def _store(cur, statement: CreateModel, record: ModelVersion, trials: list = ()) -> None:
-    """Add the version in one transaction (unless a concurrent statement created the model meanwhile)."""
+def _store(cur, statement: CreateModel, record: ModelVersion, trials: list = (), expiration: int | None = None) -> None:
+    """Add the version in one transaction (unless a concurrent statement created the model meanwhile); the model
+    expires at `expiration` (Unix microseconds; None: never)."""
     with catalog.transaction(cur):
         current = catalog.active_version(cur, record.schema_name, record.model_name)
         if current is not None and not statement.args.get("replace"):
             raise IntegrityError(f"model {record.qualified_name} was created by another statement meanwhile")
         catalog.insert_version(cur, record, trials)
+        catalog.set_description(cur, record.schema_name, record.model_name, {"expiration_timestamp": expiration})
 
 
 def _imported(
