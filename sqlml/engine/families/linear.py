@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import json
 import warnings
+from dataclasses import replace
 
 import numpy as np
 
-from sqlml.engine.families import linear_inference
+from sqlml.engine.families import linear_gd, linear_inference
 from sqlml.engine.families.base import Family, TrainData, compiled_by
 from sqlml.engine.families.common import (
     CLASS_WEIGHTS,
     CLASSIFIER_RULES,
+    EARLY_STOP,
     SPLIT,
     TUNING,
     WARM_START,
@@ -31,6 +33,7 @@ from sqlml.engine.families.common import (
 from sqlml.engine.families.linear_inference import check_options
 from sqlml.engine.families.options import Option
 from sqlml.engine.store.artifacts import expect, numbers, output_width
+from sqlml.errors import ProgrammingError
 
 
 class LinearModel:
@@ -144,26 +147,65 @@ def _fitted(model, X: np.ndarray, y: np.ndarray, weights: np.ndarray | None = No
         return model.fit(X, y, sample_weight=weights)
 
 
+def _solved(data: TrainData, X: np.ndarray, kept: np.ndarray, init: LinearModel | None, estimator):
+    """(coefficients (outputs, kept columns), intercepts) by optimize_strategy: batch gradient descent
+    (linear_gd.py), else `estimator` (scikit-learn's exact or iterative solver)."""
+    logistic = data.n_classes > 0
+    if data.options.get("optimize_strategy") != "BATCH_GRADIENT_DESCENT":
+        model = _fitted(_warm(estimator, init, logistic), X, data.y, data.weights)
+        return np.atleast_2d(model.coef_), np.atleast_1d(model.intercept_)
+    theta = np.zeros((X.shape[1] + 1, 1 if data.n_classes in (0, 2) else data.n_classes))
+    if init is not None:  # warm_start
+        theta[0], theta[1:] = init.intercept, init.coef.T
+    held_out = None if data.X_eval is None else data.X_eval[:, kept]
+    theta = linear_gd.descend(replace(data, X=X, X_eval=held_out), theta, logistic)  # history: the same list
+    return theta[1:].T, theta[0]
+
+
 def fit_linear_reg(data: TrainData) -> LinearModel:
     X, kept, init = _kept_columns(data)
-    model = _fitted(_warm(linear_regression_estimator(data.options, len(data.y)), init, logistic=False), X, data.y)
+    coef, intercept = _solved(data, X, kept, init, linear_regression_estimator(data.options, len(data.y)))
     width, options = data.X.shape[1], data.options
     inference = options.get("calculate_p_values") and linear_inference.ols(
-        X, data.y, model.predict(X), kept, width, options
+        X, data.y, X @ coef[0] + intercept[0], kept, width, options
     )
-    return LinearModel(_full_width(model.coef_, kept, width), model.intercept_, False, inference or None)
+    return LinearModel(_full_width(coef, kept, width), intercept, False, inference or None)
 
 
 def fit_logistic_reg(data: TrainData) -> LinearModel:
     X, kept, init = _kept_columns(data)
-    estimator = logistic_regression_estimator(data.options, data.options["seed"])
-    model = _fitted(_warm(estimator, init, logistic=True), X, data.y, data.weights)
-    coef, intercept, inference, width = model.coef_, model.intercept_, None, data.X.shape[1]
+    coef, intercept = _solved(data, X, kept, init, logistic_regression_estimator(data.options, data.options["seed"]))
+    inference, width = None, data.X.shape[1]
     if data.options.get("calculate_p_values") and data.n_classes == 2:  # BigQuery ML: binary models only
         start = np.concatenate([intercept, coef[0]]) if data.options["fit_intercept"] else coef[0]
         theta, inference = linear_inference.logistic(X, data.y, data.weights, start, kept, width, data.options)
         coef, intercept = theta[-len(kept) :][None, :], theta[:1] if data.options["fit_intercept"] else intercept
     return LinearModel(_full_width(coef, kept, width), intercept, True, inference)
+
+
+def strategy(options: dict) -> None:
+    """optimize_strategy and the options of its gradient descent (BigQuery ML's rules, and sqlml's: its
+    AUTO_STRATEGY solves exactly or with L-BFGS / SAGA, so learning rates apply to BATCH_GRADIENT_DESCENT only)."""
+    chosen, rate_strategy = options["optimize_strategy"], options["learn_rate_strategy"]
+    if chosen == "NORMAL_EQUATION" and (options["l1_reg"] or options["model_type"] == "logistic_reg"):
+        raise ProgrammingError(
+            "OPTIONS: optimize_strategy='NORMAL_EQUATION' solves linear_reg without l1_reg (a closed form); "
+            f"this is a {options['model_type']} with l1_reg = {options['l1_reg']}"
+        )
+    given = [name for name in ("learn_rate", "ls_init_learn_rate") if options[name] is not None]
+    if chosen != "BATCH_GRADIENT_DESCENT" and (given or rate_strategy == "CONSTANT"):
+        raise ProgrammingError(
+            f"OPTIONS: {', '.join(given) or 'learn_rate_strategy'} applies to optimize_strategy="
+            f"'BATCH_GRADIENT_DESCENT'; {chosen} takes no learning rate"
+        )
+    wrong = {"CONSTANT": "ls_init_learn_rate", "LINE_SEARCH": "learn_rate"}[rate_strategy]
+    if options[wrong] is not None:
+        raise ProgrammingError(f"OPTIONS: {wrong} does not apply to learn_rate_strategy='{rate_strategy}'")
+
+
+def _rules(options: dict) -> None:
+    check_options(options)
+    strategy(options)
 
 
 def propose(trial) -> dict:
@@ -177,6 +219,13 @@ OPTIONS = {
     **iterations(20),
     "fit_intercept": Option("bool", default=True),
     "calculate_p_values": Option("bool", default=False, tunable=False),
+    "optimize_strategy": Option(
+        "enum", ("AUTO_STRATEGY", "BATCH_GRADIENT_DESCENT", "NORMAL_EQUATION"), default="AUTO_STRATEGY", tunable=False
+    ),
+    "learn_rate_strategy": Option("enum", ("LINE_SEARCH", "CONSTANT"), default="LINE_SEARCH", tunable=False),
+    "learn_rate": Option("float", low=0.0, open_low=True),  # None: 0.1 (CONSTANT)
+    "ls_init_learn_rate": Option("float", low=0.0, open_low=True),  # None: 0.1 (LINE_SEARCH)
+    **EARLY_STOP,
     "category_encoding_method": Option(
         "enum", ("ONE_HOT_ENCODING", "DUMMY_ENCODING"), default="ONE_HOT_ENCODING", tunable=False
     ),
@@ -196,14 +245,14 @@ _SHARED = dict(
     quantize=("INT8", "FLOAT16"),
 )
 FAMILIES = (
-    Family("linear_reg", "regression", OPTIONS, fit_linear_reg, rules=(data_split, check_options), **_SHARED),
+    Family("linear_reg", "regression", OPTIONS, fit_linear_reg, rules=(data_split, _rules), **_SHARED),
     Family(
         "logistic_reg",
         "classification",
         {**OPTIONS, **CLASS_WEIGHTS},
         fit_logistic_reg,
         max_classes=50,
-        rules=(data_split, check_options, *CLASSIFIER_RULES),
+        rules=(data_split, _rules, *CLASSIFIER_RULES),
         warm_start_all_classes=True,
         **_SHARED,
     ),
