@@ -229,6 +229,8 @@ OPTIONS = {
     "category_encoding_method": Option(
         "enum", ("ONE_HOT_ENCODING", "DUMMY_ENCODING"), default="ONE_HOT_ENCODING", tunable=False
     ),
+    # BigQuery ML computes global explanations at training when TRUE; sqlml's ML.GLOBAL_EXPLAIN explains on demand
+    "enable_global_explain": Option("bool", default=False, tunable=False),
     **TUNING,
     **WARM_START,
 }
