@@ -183,3 +183,18 @@ def test_enable_global_explain_is_accepted_and_changes_nothing(cur):
         cur.execute("SELECT * FROM ML.GLOBAL_EXPLAIN(MODEL m) ORDER BY ALL")
         explained.append(cur.fetchall())
     assert explained[0] == explained[1] and len(explained[0]) == 2
+
+
+def test_each_iterations_eval_loss_is_on_the_evaluation_rows(cur):
+    """The last iteration's eval_loss is the mean squared error of ML.PREDICT on the rows CUSTOM held out."""
+    cur.execute(
+        "CREATE MODEL m OPTIONS(model_type='linear_reg', input_label_cols=['y'], data_split_method='CUSTOM', "
+        "data_split_col='held', optimize_strategy='BATCH_GRADIENT_DESCENT', max_iterations=7, early_stop=FALSE) "
+        "AS SELECT x1, x2, y, x1 > 5 AS held FROM t"
+    )
+    cur.execute("SELECT eval_loss FROM ML.TRAINING_INFO(MODEL m) ORDER BY iteration")
+    losses = [r[0] for r in cur.fetchall()]
+    cur.execute("SELECT y, predicted_y FROM ML.PREDICT(MODEL m, (SELECT * FROM t WHERE x1 > 5))")
+    y, predicted = np.array(cur.fetchall()).T
+    assert len(losses) == 7
+    np.testing.assert_allclose(losses[-1], np.mean((y - predicted) ** 2), rtol=1e-10)

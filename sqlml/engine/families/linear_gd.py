@@ -54,7 +54,8 @@ def _targets(y: np.ndarray, n_classes: int) -> np.ndarray:
 
 
 class _Objective:
-    """The smooth part (mean loss + l2 term) and the L1 part of the objective over theta = [intercept; W]."""
+    """The smooth part (mean loss + l2 term) and the L1 part of the objective over theta = [intercept; W], and the
+    loss on the evaluation rows."""
 
     def __init__(self, data: TrainData, logistic: bool):
         options, n = data.options, len(data.X)
@@ -63,6 +64,15 @@ class _Objective:
         self.weights = np.ones(n) if data.weights is None else data.weights
         self.l1, self.l2 = options["l1_reg"] / n, options["l2_reg"] / n
         self.fit_intercept = options["fit_intercept"]
+        held_out = data.X_eval is not None and len(data.X_eval) > 0
+        self.X_eval = data.X_eval if held_out else None
+        self.eval_targets = _targets(data.y_eval, data.n_classes) if held_out else None
+
+    def held_out_loss(self, theta: np.ndarray) -> float | None:
+        """The mean loss on the evaluation rows (None without them)."""
+        if self.X_eval is None:
+            return None
+        return _loss_and_residual(theta, self.X_eval, self.eval_targets, np.ones(len(self.X_eval)), self.logistic)[0]
 
     def smooth(self, theta: np.ndarray) -> tuple[float, float, np.ndarray]:
         """(the smooth part, the mean loss, its gradient)."""
@@ -92,35 +102,24 @@ def _line_search(objective: _Objective, theta, value, gradient, rate) -> tuple[n
 
 def descend(data: TrainData, theta: np.ndarray, logistic: bool) -> np.ndarray:
     """theta = [intercept; W] (columns: score outputs) after batch gradient descent from `theta`."""
-    options = data.options
-    objective = _Objective(data, logistic)
+    options, objective = data.options, _Objective(data, logistic)
     constant = options["learn_rate_strategy"] == "CONSTANT"
     rate = options["learn_rate" if constant else "ls_init_learn_rate"] or DEFAULT_LEARN_RATE
-    held_out = data.X_eval is not None and len(data.X_eval)
-    eval_targets = _targets(data.y_eval, data.n_classes) if held_out else None
-    eval_weights = np.ones(len(data.X_eval)) if held_out else None
     best, started = np.inf, time.perf_counter()
-    with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is reported below, not warned of
-        return _iterations(data, objective, theta, rate, constant, logistic, eval_targets, eval_weights, best, started)
-
-
-def _iterations(data, objective, theta, rate, constant, logistic, eval_targets, eval_weights, best, started):
-    options, held_out = data.options, eval_targets is not None
     for iteration in range(options["max_iterations"]):
-        value, _, gradient = objective.smooth(theta)
-        if constant:
-            theta = objective.step(theta, gradient, rate)
-        else:
-            theta, rate = _line_search(objective, theta, value, gradient, 2 * rate if iteration else rate)
-        loss = objective.smooth(theta)[1]
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is reported below, not warned of
+            value, _, gradient = objective.smooth(theta)
+            if constant:
+                theta = objective.step(theta, gradient, rate)
+            else:
+                theta, rate = _line_search(objective, theta, value, gradient, 2 * rate if iteration else rate)
+            loss = objective.smooth(theta)[1]
         if not np.isfinite(loss):
             raise DataError(
                 f"batch gradient descent diverged at iteration {iteration} with learn_rate {rate}; lower "
                 "learn_rate, or use learn_rate_strategy='LINE_SEARCH'"
             )
-        eval_loss = (
-            _loss_and_residual(theta, data.X_eval, eval_targets, eval_weights, logistic)[0] if held_out else None
-        )
+        eval_loss = objective.held_out_loss(theta)
         started = record_iteration(data.history, started, loss, eval_loss, rate)
         data.progress("training", iteration + 1, options["max_iterations"])
         watched = loss if eval_loss is None else eval_loss
