@@ -100,6 +100,23 @@ def test_replacing_an_expired_model_makes_a_usable_one(cur):
     assert shown(cur, "m") == (None, False)
 
 
+@pytest.mark.parametrize("create_sql", ["CREATE MODEL", "CREATE MODEL IF NOT EXISTS"])
+def test_create_takes_an_expired_model_for_gone(cur, create_sql):
+    """BigQuery ML deletes an expired model, so CREATE MODEL (without OR REPLACE) and IF NOT EXISTS make it anew: a
+    new version, active and unexpired."""
+    create(cur, "m", f", expiration_timestamp = TIMESTAMP '{PAST}'")
+    cur.execute(f"{create_sql} m OPTIONS(model_type='linear_reg', input_label_cols=['y']) AS SELECT x, y FROM t")
+    assert shown(cur, "m") == (None, False)
+    cur.execute("SELECT version, active FROM ML.VERSIONS(MODEL m) ORDER BY version")
+    assert cur.fetchall() == [(1, False), (2, True)]
+    fails(
+        cur.connection,
+        "CREATE MODEL m OPTIONS(model_type='linear_reg', input_label_cols=['y']) AS SELECT x, y FROM t",
+        sqlml.IntegrityError,
+        "already exists",
+    )
+
+
 def test_zoned_timestamps_and_strings(cur):
     """TIMESTAMPTZ keeps its zone; a string reads as a TIMESTAMP, UTC (as the BigQuery dialect's TIMESTAMP "...")."""
     create(cur, "m", ", expiration_timestamp = TIMESTAMPTZ '2035-02-03 12:34:56+02'")

@@ -253,6 +253,16 @@ def active_version(cur: duckdb.DuckDBPyConnection, schema: str, model: str) -> i
     return rows[0][0] if rows else None
 
 
+def live_version(cur: duckdb.DuckDBPyConnection, schema: str, model: str) -> int | None:
+    """The active version of a model that has not expired, or None: CREATE MODEL takes an expired model for
+    gone, as BigQuery ML deletes one."""
+    if not exists(cur):
+        return None
+    unexpired = "coalesce(expiration_timestamp > now(), true)" if has_expiration(cur) else "true"
+    rows = query(cur, f"SELECT active_version FROM sqlml.models WHERE {_KEY} AND {unexpired}", [schema, model])
+    return rows[0][0] if rows else None
+
+
 def locate(
     cur: duckdb.DuckDBPyConnection,
     name: tuple[str | None, str],

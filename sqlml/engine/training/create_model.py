@@ -367,8 +367,8 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
 
 def _kept_as_is(cur, statement: CreateModel, schema: str, name: str) -> bool:
     """True when the model exists and the statement says IF NOT EXISTS; IntegrityError when it exists and
-    the statement does not replace it."""
-    if catalog.active_version(cur, schema, name) is None:
+    the statement does not replace it. An expired model counts as gone (the new version replaces it)."""
+    if catalog.live_version(cur, schema, name) is None:
         return False
     if statement.args.get("exists"):
         return True
@@ -523,7 +523,7 @@ def _store(cur, statement: CreateModel, record: ModelVersion, trials: list = (),
     """Add the version in one transaction (unless a concurrent statement created the model meanwhile); the model
     expires at `expiration` (Unix microseconds; None: never)."""
     with catalog.transaction(cur):
-        current = catalog.active_version(cur, record.schema_name, record.model_name)
+        current = catalog.live_version(cur, record.schema_name, record.model_name)
         if current is not None and not statement.args.get("replace"):
             raise IntegrityError(f"model {record.qualified_name} was created by another statement meanwhile")
         catalog.insert_version(cur, record, trials)
