@@ -30,7 +30,7 @@ from sqlml.engine.families.common import (
     iterations,
     regularization,
 )
-from sqlml.engine.families.linear_inference import check_options
+from sqlml.engine.families.linear_inference import p_values_rule
 from sqlml.engine.families.options import Option
 from sqlml.engine.store.artifacts import expect, numbers, output_width
 from sqlml.errors import ProgrammingError
@@ -204,7 +204,7 @@ def strategy(options: dict) -> None:
 
 
 def _rules(options: dict) -> None:
-    check_options(options)
+    p_values_rule(options)
     strategy(options)
 
 

@@ -34,7 +34,7 @@ def reference_columns(X: np.ndarray, options: dict, one_hot_blocks: list[tuple[i
     return np.array([start + int(np.argmax(counts[start : start + width])) for start, width in one_hot_blocks], int)
 
 
-def check_options(options: dict) -> None:
+def p_values_rule(options: dict) -> None:
     """BigQuery ML computes no p-values under L1 regularization."""
     if options["calculate_p_values"] and options["l1_reg"]:
         raise ProgrammingError(
