@@ -11,6 +11,8 @@ import importlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+import duckdb
+
 from sqlml.engine.store import catalog
 from sqlml.errors import ProgrammingError
 
@@ -44,15 +46,40 @@ def _drop(ctx: MLContext, statement: DropModel) -> bool:
     return False
 
 
+def expiration_micros(cur, value: Any) -> int | None:
+    """OPTIONS' expiration_timestamp as Unix microseconds: a TIMESTAMP literal (without a time zone: UTC, as
+    BigQuery ML reads it), a TIMESTAMPTZ one, a string read as a TIMESTAMP, or NULL (never expires)."""
+    from sqlglot import exp
+
+    from sqlml.engine.families.options import fail
+
+    if value is None:
+        return None
+    zoned = isinstance(value, exp.Cast) and value.to.is_type(exp.DataType.Type.TIMESTAMPTZ)
+    if isinstance(value, exp.Cast) and value.to.is_type(*exp.DataType.TEMPORAL_TYPES) and value.this.is_string:
+        value = value.this.name
+    if not isinstance(value, str):
+        raise fail("expiration_timestamp", "a TIMESTAMP (TIMESTAMP '2035-02-03 12:34:56') or NULL", value)
+    try:
+        return catalog.query(cur, f"SELECT epoch_us(CAST(? AS {'TIMESTAMPTZ' if zoned else 'TIMESTAMP'}))", [value])[0][
+            0
+        ]
+    except duckdb.Error:
+        raise fail("expiration_timestamp", "a valid TIMESTAMP", value) from None
+
+
 def validate_alter_options(raw: dict) -> dict:
-    """ALTER MODEL ... SET OPTIONS: description (a string, or NULL to clear it) and labels, BigQuery ML's
-    [('key', 'value'), ...] (NULL clears them), kept as {key: value}."""
+    """ALTER MODEL ... SET OPTIONS: description (a string, or NULL to clear it), labels, BigQuery ML's
+    [('key', 'value'), ...] (NULL clears them), kept as {key: value}, and expiration_timestamp (as given:
+    `expiration_micros` reads it)."""
     from sqlml.engine.families.options import fail
 
     for name in raw:
-        if name not in ("description", "labels"):
-            raise ProgrammingError(f"OPTIONS: ALTER MODEL sets description and labels, not {name!r}")
-    options = {}
+        if name not in ("description", "labels", "expiration_timestamp"):
+            raise ProgrammingError(
+                f"OPTIONS: ALTER MODEL sets description and labels, and expiration_timestamp, not {name!r}"
+            )
+    options = {key: raw[key] for key in raw if key == "expiration_timestamp"}
     if "description" in raw:
         value = raw["description"]
         if value is not None and not isinstance(value, str):
@@ -79,13 +106,15 @@ def _alter(ctx: MLContext, statement: AlterModel) -> bool:
         if version is not None:
             catalog.set_active_version(ctx.cur, *found, version)
         else:
+            if "expiration_timestamp" in options:
+                options["expiration_timestamp"] = expiration_micros(ctx.cur, options["expiration_timestamp"])
             catalog.set_description(ctx.cur, *found, options)
     return False
 
 
 def _show(ctx: MLContext, statement: ShowModels) -> bool:
     cur = ctx.cur
-    cur.execute(catalog.SHOW_MODELS_SQL if catalog.exists(cur) else catalog.EMPTY_SHOW_MODELS_SQL)
+    cur.execute(catalog.show_models_sql(cur))
     return True
 
 
@@ -98,7 +127,7 @@ def _describe(ctx: MLContext, statement: DescribeModel) -> bool:
     if version is None:
         raise ProgrammingError(f"model {schema}.{name} does not exist")
     ctx.notices += filter(None, [label_notice(catalog.load(cur, schema, name, version))])
-    cur.execute(catalog.DESCRIBE_MODEL_SQL, [schema, name, version])
+    cur.execute(catalog.describe_model_sql(cur), [schema, name, version])
     return True
 
 

@@ -35,8 +35,10 @@ def verification_rows(ctx: MLContext, model: Model) -> pa.Table:
     table = ctx.read_table(version.training_sql)
     if version.label is not None and version.label in table.column_names:
         table = table.filter(pc.is_valid(table.column(version.label)))
-    train_idx, eval_idx = (
-        split_rows(table, version.options) if model.family.supervised else (np.arange(table.num_rows), np.arange(0))
+    train_idx, eval_idx, _ = (
+        split_rows(table, version.options)
+        if model.family.supervised
+        else (np.arange(table.num_rows), np.arange(0), np.arange(0))
     )  # kmeans, pca: every row trains
     if not len(eval_idx):
         eval_idx = train_idx[training_sample(len(train_idx), version.options["seed"])]

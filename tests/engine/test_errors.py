@@ -44,7 +44,7 @@ BAD_STATEMENTS = [  # (sql, exception, fragments the message must contain)
         sqlml.ProgrammingError,
         ["max_iterations", "integer"],
     ),
-    (LINEAR.format(name="x", extra=", early_stop=TRUE", query=GOOD_QUERY), sqlml.ProgrammingError, ["early_stop"]),
+    (LINEAR.format(name="x", extra=", max_tree_depth=3", query=GOOD_QUERY), sqlml.ProgrammingError, ["max_tree_depth"]),
     (
         LINEAR.format(name="x", extra=", data_split_method='SEQ'", query=GOOD_QUERY),
         sqlml.ProgrammingError,

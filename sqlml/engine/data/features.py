@@ -443,6 +443,12 @@ class FeatureEncoder:
                 yield index, leaf, position, vector[position : position + width]
                 position += width
 
+    @property
+    def one_hot_blocks(self) -> list[tuple[int, int]]:
+        """(first column, width) of each one-hot encoded category: a linear encoding's categorical leaves."""
+        blocks = self.blocks(np.empty(len(self.output_names)))
+        return [(start, len(part)) for _, leaf, start, part in blocks if self.linear and leaf["kind"] == "categorical"]
+
     def owners(self) -> np.ndarray:
         """For each encoded column, the index of the feature (spec) it encodes."""
         return np.array(

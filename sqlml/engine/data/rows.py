@@ -1,7 +1,9 @@
-"""The training rows of a version: BigQuery ML's split into training and evaluation rows (the data_split_*
+"""The training rows of a version: BigQuery ML's split into training, evaluation and test rows (the data_split_*
 options), and the fingerprint a version keeps of them (ML.EXPLAIN_PREDICT checks it before reusing them)."""
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import duckdb
 import numpy as np
@@ -12,37 +14,67 @@ from sqlml.engine.data import transform
 from sqlml.engine.families.base import SAMPLE_ROWS
 from sqlml.engine.sqltext.sql_types import sql_type
 from sqlml.engine.store import catalog
-from sqlml.errors import ProgrammingError
+from sqlml.errors import DataError, ProgrammingError
 
 AUTO_SPLIT_MIN_ROWS, AUTO_SPLIT_MAX_ROWS, AUTO_SPLIT_MAX_EVAL = 500, 50_000, SAMPLE_ROWS
+SPLIT_NAMES = ("TRAIN", "EVAL", "TEST")  # a CUSTOM STRING data_split_col's values, in Split's order
 
 
-def split_rows(table: pa.Table, options: dict) -> tuple[np.ndarray, np.ndarray]:
-    """(training row indices, evaluation row indices) as BigQuery ML's data_split_* options define them."""
+class Split(NamedTuple):
+    """Row indices of the training, evaluation and test rows (each sorted)."""
+
+    train: np.ndarray
+    eval: np.ndarray
+    test: np.ndarray
+
+
+def split_rows(table: pa.Table, options: dict) -> Split:
+    """The rows' split as BigQuery ML's data_split_* options define it. Evaluation rows measure training (eval_loss,
+    tuning trials); test rows, when data_split_test_fraction or CUSTOM's 'TEST' gives some, are what ML.EVALUATE
+    without input measures the model on (else the evaluation rows)."""
     n, method = table.num_rows, options["data_split_method"]
-    fraction = options["data_split_eval_fraction"]
-    order = np.random.default_rng(options["seed"]).permutation(n)
-    if method == "NO_SPLIT" or (method in ("AUTO_SPLIT", "RANDOM") and fraction is None and n < AUTO_SPLIT_MIN_ROWS):
-        return np.arange(n), np.arange(0)
+    fraction, test_fraction = options["data_split_eval_fraction"], options.get("data_split_test_fraction") or 0.0
+    if method == "NO_SPLIT":
+        return Split(np.arange(n), np.arange(0), np.arange(0))
+    n_test = int(round(n * test_fraction))
     if method in ("AUTO_SPLIT", "RANDOM"):
         if fraction is not None and method == "RANDOM":
             n_eval = int(round(n * fraction))
+        elif n < AUTO_SPLIT_MIN_ROWS:
+            n_eval = 0
         else:
             n_eval = int(round(n * 0.2)) if n <= AUTO_SPLIT_MAX_ROWS else AUTO_SPLIT_MAX_EVAL
-        return np.sort(order[n_eval:]), np.sort(order[:n_eval])
+        order = np.random.default_rng(options["seed"]).permutation(n)
+        held = n_eval + n_test
+        return Split(np.sort(order[held:]), np.sort(order[:n_eval]), np.sort(order[n_eval:held]))
     column = table.column(options["data_split_col"])
     if method == "CUSTOM":
-        if not pa.types.is_boolean(column.type):
-            raise ProgrammingError(
-                f"data_split_col '{options['data_split_col']}' must be BOOL for "
-                f"data_split_method=CUSTOM (TRUE or NULL = evaluation row), not {sql_type(column.type)}"
-            )
-        is_eval = pc.fill_null(column, True).to_numpy(zero_copy_only=False)
-        return np.nonzero(~is_eval)[0], np.nonzero(is_eval)[0]
-    # SEQ: ascending order; the last data_split_eval_fraction of the rows (and NULLs) evaluate
+        return _custom(column, options["data_split_col"])
+    # SEQ: ascending order, NULLs last: training rows, then the evaluation fraction, then the test fraction
     ranked = pc.sort_indices(table, sort_keys=[(options["data_split_col"], "ascending", "at_end")]).to_numpy()
-    n_train = n - int(round(n * (0.2 if fraction is None else fraction)))
-    return np.sort(ranked[:n_train]), np.sort(ranked[n_train:])
+    n_train = n - int(round(n * (0.2 if fraction is None else fraction))) - n_test
+    n_eval_end = n - n_test
+    return Split(np.sort(ranked[:n_train]), np.sort(ranked[n_train:n_eval_end]), np.sort(ranked[n_eval_end:]))
+
+
+def _custom(column: pa.ChunkedArray, name: str) -> Split:
+    """CUSTOM: a BOOL column (TRUE or NULL: evaluation row) or a STRING one ('TRAIN', 'EVAL' or 'TEST')."""
+    if pa.types.is_boolean(column.type):
+        is_eval = pc.fill_null(column, True).to_numpy(zero_copy_only=False)
+        return Split(np.nonzero(~is_eval)[0], np.nonzero(is_eval)[0], np.arange(0))
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        raise ProgrammingError(
+            f"data_split_col '{name}' must be BOOL (TRUE or NULL = evaluation row) or VARCHAR ('TRAIN', 'EVAL' or "
+            f"'TEST') for data_split_method=CUSTOM, not {sql_type(column.type)}"
+        )
+    values = np.array(pc.utf8_upper(column).to_pylist(), dtype=object)
+    other = sorted({str(v) for v in values if v not in SPLIT_NAMES}, key=str)
+    if other:
+        raise DataError(
+            f"data_split_col '{name}' holds {', '.join(repr(v) for v in other[:5])}: with data_split_method=CUSTOM "
+            f"every row must say 'TRAIN', 'EVAL' or 'TEST'"
+        )
+    return Split(*(np.nonzero(values == part)[0] for part in SPLIT_NAMES))
 
 
 def fingerprint(cur: duckdb.DuckDBPyConnection, table: pa.Table) -> str:

@@ -18,6 +18,7 @@ SPLIT = {
     "input_label_cols": Option("str_list", default=["label"], tunable=False),
     "data_split_method": Option("enum", SPLIT_METHODS, default="AUTO_SPLIT", tunable=False),
     "data_split_eval_fraction": Option("float", low=0.0, high=1.0, open_low=True, tunable=False),
+    "data_split_test_fraction": Option("float", low=0.0, high=1.0, open_low=True, open_high=True, tunable=False),
     "data_split_col": Option("str", tunable=False),
     "seed": SEED,
 }
@@ -74,15 +75,23 @@ def learn_rate(default: float) -> dict[str, Option]:
 
 
 def data_split(options: dict[str, Any]) -> None:
-    """data_split_col and data_split_eval_fraction apply to the data_split_methods that read them."""
+    """data_split_col and the fractions apply to the data_split_methods that read them; the fractions leave
+    training rows."""
     method = options["data_split_method"]
     if method in ("CUSTOM", "SEQ") and not options["data_split_col"]:
         raise ProgrammingError(f"OPTIONS: data_split_method={method} requires data_split_col")
     if method not in ("CUSTOM", "SEQ") and options["data_split_col"]:
         raise ProgrammingError(f"OPTIONS: data_split_col applies to data_split_method CUSTOM or SEQ, not {method}")
-    if method not in ("RANDOM", "SEQ") and options["data_split_eval_fraction"] is not None:
+    for fraction in ("data_split_eval_fraction", "data_split_test_fraction"):
+        if method not in ("RANDOM", "SEQ") and options.get(fraction) is not None:
+            raise ProgrammingError(f"OPTIONS: {fraction} applies to data_split_method RANDOM or SEQ, not {method}")
+    evaluation, test = options["data_split_eval_fraction"], options.get("data_split_test_fraction")
+    if evaluation is None:
+        evaluation = 0.2 if method == "SEQ" else 0.0  # RANDOM's default evaluation rows depend on the row count
+    if test is not None and evaluation + test >= 1:
         raise ProgrammingError(
-            f"OPTIONS: data_split_eval_fraction applies to data_split_method RANDOM or SEQ, not {method}"
+            f"OPTIONS: data_split_eval_fraction + data_split_test_fraction must stay below 1 to leave training "
+            f"rows, got {evaluation} + {test}"
         )
 
 

@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import json
 import warnings
+from dataclasses import replace
 
 import numpy as np
 
+from sqlml.engine.families import linear_gd, linear_inference
 from sqlml.engine.families.base import Family, TrainData, compiled_by
 from sqlml.engine.families.common import (
     CLASS_WEIGHTS,
     CLASSIFIER_RULES,
+    EARLY_STOP,
     SPLIT,
     TUNING,
     WARM_START,
@@ -27,17 +30,26 @@ from sqlml.engine.families.common import (
     iterations,
     regularization,
 )
+from sqlml.engine.families.linear_inference import p_values_rule
 from sqlml.engine.families.options import Option
 from sqlml.engine.store.artifacts import expect, numbers, output_width
+from sqlml.errors import ProgrammingError
 
 
 class LinearModel:
     """Scores X @ coef.T + intercept; logistic models turn scores into probabilities."""
 
-    def __init__(self, coef: np.ndarray, intercept: np.ndarray, logistic: bool):
+    def __init__(
+        self,
+        coef: np.ndarray,
+        intercept: np.ndarray,
+        logistic: bool,
+        inference: linear_inference.Inference | None = None,
+    ):
         self.coef = np.atleast_2d(np.asarray(coef, dtype=np.float64))
         self.intercept = np.atleast_1d(np.asarray(intercept, dtype=np.float64))
         self.logistic = logistic
+        self.inference = inference  # calculate_p_values=TRUE: the estimates' covariance
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         scores = X @ self.coef.T + self.intercept
@@ -55,9 +67,8 @@ class LinearModel:
         return self.coef.shape[1]
 
     def artifact(self) -> bytes:
-        return json.dumps(
-            {"coef": self.coef.tolist(), "intercept": self.intercept.tolist(), "logistic": self.logistic}
-        ).encode()
+        state = {"coef": self.coef.tolist(), "intercept": self.intercept.tolist(), "logistic": self.logistic}
+        return json.dumps(state | ({"inference": self.inference.state()} if self.inference else {})).encode()
 
     @classmethod
     def load(cls, data: bytes, n_classes: int = 0) -> LinearModel:
@@ -67,7 +78,9 @@ class LinearModel:
         expect(len(coef), output_width(n_classes), "the number of coefficient rows")
         expect(len(intercept), len(coef), "the number of intercepts")
         expect(state["logistic"], n_classes > 0, "logistic")
-        return cls(coef, intercept, state["logistic"])
+        return cls(
+            coef, intercept, state["logistic"], linear_inference.Inference.load(state.get("inference"), coef.shape[1])
+        )
 
 
 def linear_regression_estimator(options: dict, n_rows: int):
@@ -110,24 +123,89 @@ def _warm(model, previous: LinearModel | None, logistic: bool):
     return model
 
 
-def fit_linear_reg(data: TrainData) -> LinearModel:
+def _kept_columns(data: TrainData) -> tuple[np.ndarray, np.ndarray, LinearModel | None]:
+    """(the training matrix without DUMMY_ENCODING's reference columns, the kept column indices, the warm start's
+    model over them)."""
+    dropped = linear_inference.reference_columns(data.X, data.options, data.one_hot_blocks)
+    kept = np.setdiff1d(np.arange(data.X.shape[1]), dropped)
+    init = data.init and LinearModel(data.init.coef[:, kept], data.init.intercept, data.init.logistic)
+    return (data.X[:, kept] if len(dropped) else data.X), kept, init
+
+
+def _full_width(coef: np.ndarray, kept: np.ndarray, width: int) -> np.ndarray:
+    """Coefficients over the kept columns placed among all encoded columns (references weigh 0)."""
+    full = np.zeros((np.atleast_2d(coef).shape[0], width))
+    full[:, kept] = np.atleast_2d(coef)
+    return full
+
+
+def _fitted(model, X: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None):
     from sklearn.exceptions import ConvergenceWarning
 
-    model = _warm(linear_regression_estimator(data.options, len(data.y)), data.init, logistic=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(data.X, data.y)
-    return LinearModel(model.coef_, model.intercept_, logistic=False)
+        return model.fit(X, y, sample_weight=weights)
+
+
+def _solved(data: TrainData, X: np.ndarray, kept: np.ndarray, init: LinearModel | None, estimator):
+    """(coefficients (outputs, kept columns), intercepts) by optimize_strategy: batch gradient descent
+    (linear_gd.py), else `estimator` (scikit-learn's exact or iterative solver)."""
+    logistic = data.n_classes > 0
+    if data.options.get("optimize_strategy") != "BATCH_GRADIENT_DESCENT":
+        model = _fitted(_warm(estimator, init, logistic), X, data.y, data.weights)
+        return np.atleast_2d(model.coef_), np.atleast_1d(model.intercept_)
+    theta = np.zeros((X.shape[1] + 1, 1 if data.n_classes in (0, 2) else data.n_classes))
+    if init is not None:  # warm_start
+        theta[0], theta[1:] = init.intercept, init.coef.T
+    held_out = None if data.X_eval is None else data.X_eval[:, kept]
+    theta = linear_gd.descend(replace(data, X=X, X_eval=held_out), theta, logistic)  # history: the same list
+    return theta[1:].T, theta[0]
+
+
+def fit_linear_reg(data: TrainData) -> LinearModel:
+    X, kept, init = _kept_columns(data)
+    coef, intercept = _solved(data, X, kept, init, linear_regression_estimator(data.options, len(data.y)))
+    width, options = data.X.shape[1], data.options
+    inference = options.get("calculate_p_values") and linear_inference.ols(
+        X, data.y, X @ coef[0] + intercept[0], kept, width, options
+    )
+    return LinearModel(_full_width(coef, kept, width), intercept, False, inference or None)
 
 
 def fit_logistic_reg(data: TrainData) -> LinearModel:
-    from sklearn.exceptions import ConvergenceWarning
+    X, kept, init = _kept_columns(data)
+    coef, intercept = _solved(data, X, kept, init, logistic_regression_estimator(data.options, data.options["seed"]))
+    inference, width = None, data.X.shape[1]
+    if data.options.get("calculate_p_values") and data.n_classes == 2:  # BigQuery ML: binary models only
+        start = np.concatenate([intercept, coef[0]]) if data.options["fit_intercept"] else coef[0]
+        theta, inference = linear_inference.logistic(X, data.y, data.weights, start, kept, width, data.options)
+        coef, intercept = theta[-len(kept) :][None, :], theta[:1] if data.options["fit_intercept"] else intercept
+    return LinearModel(_full_width(coef, kept, width), intercept, True, inference)
 
-    model = _warm(logistic_regression_estimator(data.options, data.options["seed"]), data.init, logistic=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(data.X, data.y, sample_weight=data.weights)
-    return LinearModel(model.coef_, model.intercept_, logistic=True)
+
+def strategy(options: dict) -> None:
+    """optimize_strategy and the options of its gradient descent (BigQuery ML's rules, and sqlml's: its
+    AUTO_STRATEGY solves exactly or with L-BFGS / SAGA, so learning rates apply to BATCH_GRADIENT_DESCENT only)."""
+    chosen, rate_strategy = options["optimize_strategy"], options["learn_rate_strategy"]
+    if chosen == "NORMAL_EQUATION" and (options["l1_reg"] or options["model_type"] == "logistic_reg"):
+        raise ProgrammingError(
+            "OPTIONS: optimize_strategy='NORMAL_EQUATION' solves linear_reg without l1_reg (a closed form); "
+            f"this is a {options['model_type']} with l1_reg = {options['l1_reg']}"
+        )
+    given = [name for name in ("learn_rate", "ls_init_learn_rate") if options[name] is not None]
+    if chosen != "BATCH_GRADIENT_DESCENT" and (given or rate_strategy == "CONSTANT"):
+        raise ProgrammingError(
+            f"OPTIONS: {', '.join(given) or 'learn_rate_strategy'} applies to optimize_strategy="
+            f"'BATCH_GRADIENT_DESCENT'; {chosen} takes no learning rate"
+        )
+    wrong = {"CONSTANT": "ls_init_learn_rate", "LINE_SEARCH": "learn_rate"}[rate_strategy]
+    if options[wrong] is not None:
+        raise ProgrammingError(f"OPTIONS: {wrong} does not apply to learn_rate_strategy='{rate_strategy}'")
+
+
+def _rules(options: dict) -> None:
+    p_values_rule(options)
+    strategy(options)
 
 
 def propose(trial) -> dict:
@@ -140,6 +218,19 @@ OPTIONS = {
     **regularization(0.0, 0.0),
     **iterations(20),
     "fit_intercept": Option("bool", default=True),
+    "calculate_p_values": Option("bool", default=False, tunable=False),
+    "optimize_strategy": Option(
+        "enum", ("AUTO_STRATEGY", "BATCH_GRADIENT_DESCENT", "NORMAL_EQUATION"), default="AUTO_STRATEGY", tunable=False
+    ),
+    "learn_rate_strategy": Option("enum", ("LINE_SEARCH", "CONSTANT"), default="LINE_SEARCH", tunable=False),
+    "learn_rate": Option("float", low=0.0, open_low=True),  # None: 0.1 (CONSTANT)
+    "ls_init_learn_rate": Option("float", low=0.0, open_low=True),  # None: 0.1 (LINE_SEARCH)
+    **EARLY_STOP,
+    "category_encoding_method": Option(
+        "enum", ("ONE_HOT_ENCODING", "DUMMY_ENCODING"), default="ONE_HOT_ENCODING", tunable=False
+    ),
+    # BigQuery ML computes global explanations at training when TRUE; sqlml's ML.GLOBAL_EXPLAIN explains on demand
+    "enable_global_explain": Option("bool", default=False, tunable=False),
     **TUNING,
     **WARM_START,
 }
@@ -156,14 +247,14 @@ _SHARED = dict(
     quantize=("INT8", "FLOAT16"),
 )
 FAMILIES = (
-    Family("linear_reg", "regression", OPTIONS, fit_linear_reg, rules=(data_split,), **_SHARED),
+    Family("linear_reg", "regression", OPTIONS, fit_linear_reg, rules=(data_split, _rules), **_SHARED),
     Family(
         "logistic_reg",
         "classification",
         {**OPTIONS, **CLASS_WEIGHTS},
         fit_logistic_reg,
         max_classes=50,
-        rules=(data_split, *CLASSIFIER_RULES),
+        rules=(data_split, _rules, *CLASSIFIER_RULES),
         warm_start_all_classes=True,
         **_SHARED,
     ),

@@ -112,6 +112,9 @@ ML_FUNCTIONS: dict[str, Signature] = {
     "FEATURE_IMPORTANCE": Signature(F + "importance:feature_importance", SUPERVISED, "refused"),
     "VERSIONS": Signature(F + "training_history:versions", input="refused", versioned=False),
     "WEIGHTS": Signature(F + "weights:weights", SUPERVISED, "refused", params={"standardize": Param(bool, False)}),
+    "ADVANCED_WEIGHTS": Signature(
+        F + "weights:advanced_weights", SUPERVISED, "refused", params={"standardize": Param(bool, False)}
+    ),
     "EXPLAIN_PREDICT": Signature(
         F + "explain:explain_predict",
         SUPERVISED,

@@ -43,12 +43,16 @@ def _weight_rows(model: Model, coef: np.ndarray, intercept: float, standardize: 
     return [{"processed_input": "__INTERCEPT__", "weight": float(intercept), "category_weights": []}] + rows
 
 
-def weights(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.Table:
+def _check_linear(model: Model, function: str) -> None:
     if model.family.importance != "weights":
         raise ProgrammingError(
-            f"ML.WEIGHTS takes a linear_reg or logistic_reg model; model "
+            f"ML.{function} takes a linear_reg or logistic_reg model; model "
             f"{model.version.qualified_name} is a {model.version.estimator_type or model.version.model_type}"
         )
+
+
+def weights(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.Table:
+    _check_linear(model, "WEIGHTS")
     standardize, estimator = params["standardize"], model.estimator
     entry = pa.list_(pa.struct([("category", pa.string()), ("weight", pa.float64())]))
     schema = pa.schema([("processed_input", pa.string()), ("weight", pa.float64()), ("category_weights", entry)])
@@ -60,3 +64,52 @@ def weights(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.
         for row in _weight_rows(model, coef, intercept, standardize)
     ]
     return pa.Table.from_pylist(rows, pa.schema([("class_label", pa.string()), *schema]))
+
+
+def _check_advanced(model: Model) -> None:
+    """ML.ADVANCED_WEIGHTS' requirements (BigQuery ML's): calculate_p_values, DUMMY_ENCODING, one score column."""
+    _check_linear(model, "ADVANCED_WEIGHTS")
+    name, options = model.version.qualified_name, model.version.options
+    if len(model.estimator.coef) > 1:
+        raise ProgrammingError(
+            f"ML.ADVANCED_WEIGHTS takes linear_reg and binary logistic_reg models; model {name} has "
+            f"{len(model.estimator.coef)} classes"
+        )
+    for option, wanted in (("calculate_p_values", True), ("category_encoding_method", "DUMMY_ENCODING")):
+        if options.get(option) != wanted or model.estimator.inference is None:
+            raise ProgrammingError(
+                f"ML.ADVANCED_WEIGHTS needs a model trained with calculate_p_values=TRUE and "
+                f"category_encoding_method='DUMMY_ENCODING'; model {name} has {option} = {options.get(option)!r}"
+            )
+
+
+def _slots(rows: list[dict]) -> list[float]:
+    """Every weight of ML.WEIGHTS' rows, in order: each row's weight or its category weights."""
+    return [row["weight"] for row in rows if row["weight"] is not None] + [
+        entry["weight"] for row in rows for entry in row["category_weights"]
+    ]
+
+
+def advanced_weights(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.Table:
+    """ML.ADVANCED_WEIGHTS: ML.WEIGHTS' rows with each weight's standard error and p-value. Each weight is a
+    linear function of the estimates [intercept, weights...]: its row of the jacobian is the weight computed
+    from each unit vector of them."""
+    _check_advanced(model)
+    standardize, estimator = params["standardize"], model.estimator
+    rows = _weight_rows(model, estimator.coef[0], estimator.intercept[0], standardize)
+    unit = np.eye(estimator.n_features + 1)
+    jacobian = np.array([_slots(_weight_rows(model, e[1:], e[0], standardize)) for e in unit]).T
+    errors = iter(estimator.inference.standard_errors(jacobian))
+    p_value = estimator.inference.p_value
+    for row in rows:  # the same order as _slots
+        error = next(errors) if row["weight"] is not None else None
+        row.update(standard_error=error, p_value=None if row["weight"] is None else p_value(row["weight"], error))
+    for entry in (entry for row in rows for entry in row["category_weights"]):
+        error = next(errors)
+        entry.update(standard_error=error, p_value=p_value(entry["weight"], error))
+    stats = [("standard_error", pa.float64()), ("p_value", pa.float64())]
+    entry = pa.list_(pa.struct([("category", pa.string()), ("weight", pa.float64()), *stats]))
+    schema = pa.schema(
+        [("processed_input", pa.string()), ("weight", pa.float64()), ("category_weights", entry), *stats]
+    )
+    return pa.Table.from_pylist(rows, schema)

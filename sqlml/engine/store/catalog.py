@@ -42,7 +42,7 @@ CREATE SCHEMA IF NOT EXISTS sqlml;
 CREATE TABLE IF NOT EXISTS sqlml.models (
     schema_name VARCHAR NOT NULL, model_name VARCHAR NOT NULL, active_version INTEGER NOT NULL,
     created_at TIMESTAMPTZ NOT NULL, updated_at TIMESTAMPTZ NOT NULL, description VARCHAR, labels JSON,
-    PRIMARY KEY (schema_name, model_name));
+    expiration_timestamp TIMESTAMPTZ, PRIMARY KEY (schema_name, model_name));
 CREATE TABLE IF NOT EXISTS sqlml.model_versions (
     schema_name VARCHAR NOT NULL, model_name VARCHAR NOT NULL, version INTEGER NOT NULL,
     model_type VARCHAR NOT NULL, options JSON NOT NULL, label VARCHAR, label_type VARCHAR,
@@ -69,6 +69,7 @@ ALTER TABLE sqlml.model_versions ALTER label DROP NOT NULL;
 ALTER TABLE sqlml.model_versions ALTER label_type DROP NOT NULL;
 ALTER TABLE sqlml.models ADD COLUMN IF NOT EXISTS description VARCHAR;
 ALTER TABLE sqlml.models ADD COLUMN IF NOT EXISTS labels JSON;
+ALTER TABLE sqlml.models ADD COLUMN IF NOT EXISTS expiration_timestamp TIMESTAMPTZ;
 """
     + _TRIALS_DDL
     + """
@@ -138,8 +139,21 @@ def ensure(cur: duckdb.DuckDBPyConnection) -> None:
     """Create the catalog tables if they are missing; bring an older catalog up to date."""
     if not exists(cur):
         query(cur, _DDL)
-    elif not has_table(cur, "catalog_writes"):  # the newest table: older catalogs lack it and more
+    elif not (has_table(cur, "catalog_writes") and has_expiration(cur)):  # the newest table and column
         query(cur, _UPGRADE)
+
+
+def has_expiration(cur: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the catalog has sqlml.models.expiration_timestamp (a catalog of an older sqlml gains it when
+    next written)."""
+    return (
+        query(
+            cur,
+            "SELECT count(*) FROM duckdb_columns() WHERE schema_name = 'sqlml' AND table_name = 'models' "
+            "AND column_name = 'expiration_timestamp' AND database_name = current_database()",
+        )[0][0]
+        == 1
+    )
 
 
 GENERATION_SQL = "SELECT current_schema(), bit_xor(write_id) FROM sqlml.catalog_writes"
@@ -239,19 +253,35 @@ def active_version(cur: duckdb.DuckDBPyConnection, schema: str, model: str) -> i
     return rows[0][0] if rows else None
 
 
+def live_version(cur: duckdb.DuckDBPyConnection, schema: str, model: str) -> int | None:
+    """The active version of a model that has not expired, or None: CREATE MODEL takes an expired model for
+    gone, as BigQuery ML deletes one."""
+    if not exists(cur):
+        return None
+    unexpired = "coalesce(expiration_timestamp > now(), true)" if has_expiration(cur) else "true"
+    rows = query(cur, f"SELECT active_version FROM sqlml.models WHERE {_KEY} AND {unexpired}", [schema, model])
+    return rows[0][0] if rows else None
+
+
 def locate(
-    cur: duckdb.DuckDBPyConnection, name: tuple[str | None, str], version: int | None = None, checksum: bool = True
-) -> tuple[str, str, int, tuple]:
-    """(schema, model, version, identity) of a model's version (the active one by default), in one query;
-    `identity` (the model's creation time in microseconds and, with `checksum`, the version's checksum, which
-    a catalog older than checksums lacks) tells a re-created model's versions from the dropped one's, even
-    in one transaction (where now() repeats). ProgrammingError naming the model if absent. Needs the catalog
-    to exist."""
+    cur: duckdb.DuckDBPyConnection,
+    name: tuple[str | None, str],
+    version: int | None = None,
+    checksum: bool = True,
+    expiration: bool = True,
+) -> tuple[str, str, int, tuple, int | None]:
+    """(schema, model, version, identity, expiration) of a model's version (the active one by default), in one
+    query; `identity` (the model's creation time in microseconds and, with `checksum`, the version's checksum,
+    which a catalog older than checksums lacks) tells a re-created model's versions from the dropped one's,
+    even in one transaction (where now() repeats); `expiration` the model's expiration_timestamp in Unix
+    microseconds (None: none, or a catalog older than expirations, read without `expiration`).
+    ProgrammingError naming the model if absent. Needs the catalog to exist."""
     schema, model = name
     version_checksum = "v.artifact_sha256" if checksum else "NULL"
+    expires = "epoch_us(m.expiration_timestamp)" if expiration else "NULL"
     rows = query(
         cur,
-        f"SELECT m.schema_name, m.model_name, m.active_version, epoch_us(m.created_at), {version_checksum} "
+        f"SELECT m.schema_name, m.model_name, m.active_version, epoch_us(m.created_at), {version_checksum}, {expires} "
         "FROM sqlml.models m LEFT JOIN sqlml.model_versions v ON v.schema_name = m.schema_name AND "
         "v.model_name = m.model_name AND v.version = coalesce(?, m.active_version) "
         "WHERE lower(m.schema_name) = lower(coalesce(?, current_schema())) AND lower(m.model_name) = lower(?)",
@@ -260,8 +290,8 @@ def locate(
     if not rows:
         shown = f"{schema}.{model}" if schema else query(cur, "SELECT current_schema()")[0][0] + f".{model}"
         raise ProgrammingError(f"model {shown} does not exist")
-    found_schema, found_model, active, created, sha256 = rows[0]
-    return found_schema, found_model, active if version is None else version, (created, sha256)
+    found_schema, found_model, active, created, sha256, expires = rows[0]
+    return found_schema, found_model, active if version is None else version, (created, sha256), expires
 
 
 def _row(cur: duckdb.DuckDBPyConnection, sql: str, params: list) -> dict | None:
@@ -444,13 +474,15 @@ def set_active_version(cur: duckdb.DuckDBPyConnection, schema: str, model: str, 
 
 
 def set_description(cur: duckdb.DuckDBPyConnection, schema: str, model: str, options: dict) -> None:
-    """ALTER MODEL ... SET OPTIONS: the model's description and labels (each kept unless given)."""
-    for column in ("description", "labels"):
+    """ALTER MODEL ... SET OPTIONS: the model's description, labels and expiration_timestamp (Unix
+    microseconds), each kept unless given."""
+    for column in ("description", "labels", "expiration_timestamp"):
         if column in options:
             value = options[column]
             query(
                 cur,
-                f"UPDATE sqlml.models SET {column} = ?, updated_at = now() WHERE {_KEY}",
+                f"UPDATE sqlml.models SET {column} = {_EXPIRES if column == 'expiration_timestamp' else '?'}, "
+                f"updated_at = now() WHERE {_KEY}",
                 [json.dumps(value) if column == "labels" and value is not None else value, schema, model],
             )
 
@@ -478,22 +510,43 @@ def drop(cur: duckdb.DuckDBPyConnection, schema: str, model: str) -> None:
     query(cur, f"DELETE FROM sqlml.models WHERE {_KEY}", [schema, model])
 
 
-SHOW_MODELS_SQL = """
+def _expires(cur: duckdb.DuckDBPyConnection, model: str) -> str:
+    """The SQL of a model's expiration_timestamp from the sqlml.models row `model` (NULL in an older catalog)."""
+    return f"{model}.expiration_timestamp" if has_expiration(cur) else "NULL::TIMESTAMPTZ"
+
+
+def show_models_sql(cur: duckdb.DuckDBPyConnection) -> str:
+    """SHOW MODELS: one row per model, its active version's type, label and rows, and whether it expired."""
+    if not exists(cur):
+        return EMPTY_SHOW_MODELS_SQL
+    expires = _expires(cur, "m")
+    return f"""
 SELECT m.schema_name, m.model_name, v.model_type, m.active_version, v.label,
-       v.training_rows, m.created_at, m.updated_at, m.description, m.labels
+       v.training_rows, m.created_at, m.updated_at, m.description, m.labels, {expires} AS expiration_timestamp,
+       coalesce({expires} <= now(), false) AS expired
 FROM sqlml.models m JOIN sqlml.model_versions v
   ON v.schema_name = m.schema_name AND v.model_name = m.model_name AND v.version = m.active_version
 ORDER BY m.schema_name, m.model_name"""
+
 
 EMPTY_SHOW_MODELS_SQL = """
 SELECT NULL::VARCHAR AS schema_name, NULL::VARCHAR AS model_name, NULL::VARCHAR AS model_type,
        NULL::INTEGER AS active_version, NULL::VARCHAR AS label, NULL::BIGINT AS training_rows,
        NULL::TIMESTAMPTZ AS created_at, NULL::TIMESTAMPTZ AS updated_at, NULL::VARCHAR AS description,
-       NULL::JSON AS labels WHERE false"""
+       NULL::JSON AS labels, NULL::TIMESTAMPTZ AS expiration_timestamp, NULL::BOOLEAN AS expired WHERE false"""
 
-DESCRIBE_MODEL_SQL = f"""
-SELECT schema_name, model_name, version, model_type, label, label_type, classes,
+
+def describe_model_sql(cur: duckdb.DuckDBPyConnection) -> str:
+    """DESCRIBE MODEL: a version's row (parameters: schema, model, version), with its model's expiration."""
+    expires = _expires(cur, "m")
+    return f"""
+SELECT v.schema_name, v.model_name, version, model_type, label, label_type, classes,
        [f->>'name' FOR f IN CAST(features AS JSON[])] AS features, transform, options, metrics,
        training_rows, eval_rows, dropped_rows, data_fingerprint, training_sql, artifact_format,
-       octet_length(artifact) AS artifact_bytes, created_at
-FROM sqlml.model_versions WHERE {_KEY} AND version = ?"""
+       octet_length(artifact) AS artifact_bytes, v.created_at, {expires} AS expiration_timestamp,
+       coalesce({expires} <= now(), false) AS expired
+FROM sqlml.model_versions v JOIN sqlml.models m USING (schema_name, model_name)
+WHERE lower(v.schema_name) = lower(?) AND lower(v.model_name) = lower(?) AND version = ?"""
+
+
+_EXPIRES = "timezone('UTC', make_timestamp(?::BIGINT))"  # Unix microseconds as a TIMESTAMPTZ (NULL stays NULL)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import threading
+import time
 from typing import TYPE_CHECKING
 
 from sqlml.engine.store import catalog
@@ -137,7 +138,8 @@ class ModelCache:
     def get(self, cur, name: tuple[str | None, str], version: int | None = None, trial_id: int | None = None) -> Model:
         """The model `name` (at `version`, else its active one; as its tuning trial `trial_id` left it),
         loaded once per version and trial."""
-        schema, model, version, identity = self.locate(cur, name, version)
+        schema, model, version, identity, expires = self.locate(cur, name, version)
+        check_unexpired(f"{schema}.{model}", expires)
         key = (schema.lower(), model.lower(), version, trial_id)
         with self._lock:
             cached = self._models.get(key)
@@ -151,7 +153,9 @@ class ModelCache:
             self._models[key] = (identity, loaded)
         return loaded
 
-    def locate(self, cur, name: tuple[str | None, str], version: int | None = None) -> tuple[str, str, int, tuple]:
+    def locate(
+        self, cur, name: tuple[str | None, str], version: int | None = None
+    ) -> tuple[str, str, int, tuple, int | None]:
         """catalog.locate's answer, asked again only when the catalog's generation (as `cur` sees it: its
         own uncommitted writes included) changed. A catalog of an older sqlml, not written before this cache
         first saw it, has no generation: it is asked every time."""
@@ -163,17 +167,30 @@ class ModelCache:
             if not catalog.in_transaction(cur):  # else the catalog may be the user's uncommitted work
                 self._tracked = tracked
         if not tracked:
-            return catalog.locate(cur, name, version, checksum=False)
+            return catalog.locate(cur, name, version, checksum=False, expiration=catalog.has_expiration(cur))
         key = (catalog.generation(cur), name[0] and name[0].lower(), name[1].lower(), version)
         with self._lock:
             found = self._located.get(key)
-        if found is None:
-            found = catalog.locate(cur, name, version)
+        if found is None:  # a catalog older than expirations gains them when next written (a new generation)
+            found = catalog.locate(cur, name, version, expiration=catalog.has_expiration(cur))
             with self._lock:
                 if len(self._located) >= self.LOCATED:
                     self._located.clear()
                 self._located[key] = found
         return found
+
+
+def check_unexpired(name: str, expires: int | None) -> None:
+    """ProgrammingError naming the model and when it expired, once its expiration_timestamp (Unix microseconds)
+    has passed."""
+    import datetime
+
+    if expires is not None and expires <= time.time() * 1e6:
+        when = datetime.datetime.fromtimestamp(expires / 1e6, datetime.UTC)
+        raise ProgrammingError(
+            f"model {name} expired at {when:%Y-%m-%d %H:%M:%S} UTC (its expiration_timestamp) and can no longer "
+            f"be used; ALTER MODEL ... SET OPTIONS (expiration_timestamp = ...) extends it, DROP MODEL deletes it"
+        )
 
 
 def predicted_labels(probabilities: np.ndarray, threshold: float | None) -> np.ndarray:

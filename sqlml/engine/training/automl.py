@@ -109,10 +109,8 @@ def search(options: dict, specs: list[dict], train_rows, y: np.ndarray, n_classe
         )
     started, budget = time.perf_counter(), options["budget_hours"] * 3600
     matrices = {linear: FeatureEncoder(specs, linear).transform(train_rows) for linear in (True, False)}
-    kept = {
-        k: options[k]
-        for k in ("input_label_cols", "data_split_method", "data_split_eval_fraction", "data_split_col", "seed")
-    }
+    split = ("data_split_method", "data_split_eval_fraction", "data_split_test_fraction", "data_split_col")
+    kept = {k: options[k] for k in ("input_label_cols", *split, "seed")}
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     study = optuna.create_study(
         direction="maximize" if maximize else "minimize", sampler=optuna.samplers.TPESampler(seed=options["seed"])

@@ -20,6 +20,7 @@ from sqlml.engine.data.features import ColumnIndex, FeatureEncoder, find_column,
 from sqlml.engine.data.rows import fingerprint, split_rows
 from sqlml.engine.families import FAMILIES, Family, TrainData, validate_options
 from sqlml.engine.families.base import record_iteration, training_sample
+from sqlml.engine.model_statements import expiration_micros
 from sqlml.engine.sqltext.sql_types import sql_type
 from sqlml.engine.store import catalog
 from sqlml.engine.store.catalog import ModelVersion
@@ -90,6 +91,7 @@ class Prepared:
     eval_idx: np.ndarray
     dropped: int = 0
     init_idx: np.ndarray | None = None  # kmeans_init_method=CUSTOM: rows marked as initial centroids
+    test_idx: np.ndarray = field(default_factory=lambda: np.arange(0))  # ML.EVALUATE's rows when there are some
 
 
 def _prepare_unsupervised(table: pa.Table, options: dict) -> Prepared:
@@ -163,7 +165,7 @@ def _prepare(table: pa.Table, options: dict, family: Family) -> Prepared:
         y = pc.cast(y_all, pa.float64()).to_numpy(zero_copy_only=False)
         if not np.isfinite(y).all():
             raise DataError(f"label column '{label}' has NaN or infinite values")
-    train_idx, eval_idx = split_rows(table, options)
+    train_idx, eval_idx, test_idx = split_rows(table, options)
     if len(train_idx) == 0:
         raise DataError("the data split left no training rows")
     if classes is not None:
@@ -175,7 +177,7 @@ def _prepare(table: pa.Table, options: dict, family: Family) -> Prepared:
                 f"of the data split; every class needs training rows (change data_split_method, "
                 f"data_split_eval_fraction or seed)"
             )
-    return Prepared(table, label, features, classes, y, train_idx, eval_idx, dropped)
+    return Prepared(table, label, features, classes, y, train_idx, eval_idx, dropped, test_idx=test_idx)
 
 
 def _fit(family: Family, data: TrainData, eval_X: np.ndarray, eval_y: np.ndarray | None) -> tuple:
@@ -308,13 +310,15 @@ class Features:
 
 def create_model(ctx: MLContext, statement: CreateModel) -> None:
     """Run a CREATE [OR REPLACE] MODEL [IF NOT EXISTS] statement."""
-    options = validate_options(statement.options_dict)
+    raw = statement.options_dict
+    expiration = expiration_micros(ctx.cur, raw.pop("expiration_timestamp", None))  # the model's, not a version's
+    options = validate_options(raw)
     family = FAMILIES[options["model_type"]]
     schema, name = catalog.resolve_name(ctx.cur, statement.name, new=True)
     if _kept_as_is(ctx.cur, statement, schema, name):
         return
     if family.imported:
-        _store(ctx.cur, statement, _imported(ctx, statement, family, (schema, name), options))
+        _store(ctx.cur, statement, _imported(ctx, statement, family, (schema, name), options), expiration=expiration)
         return
     if statement.query_sql is None:
         raise ProgrammingError("CREATE MODEL needs AS <query> (only model_type='onnx' imports a model without one)")
@@ -330,6 +334,10 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
         family = _fairness_constrained(family, features, options)
     estimator, row, eval_scores, trials, history = _fit(family, train, eval_X, eval_y)
     prep = features.prep
+    if len(prep.test_idx):  # the evaluation rows measured training; ML.EVALUATE's figures are the test rows'
+        test_X, eval_y = encoding.encoder.transform(features.table.take(prep.test_idx)), prep.y[prep.test_idx]
+        eval_scores = estimator.predict(test_X)
+        row = metrics.compute(family.task, eval_y, eval_scores, test_X)
     record = ModelVersion(
         schema_name=schema,
         model_name=name,
@@ -343,7 +351,7 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
         features=encoding.specs,
         training_sql=statement.query_sql,
         training_rows=len(prep.train_idx),
-        eval_rows=len(prep.eval_idx),
+        eval_rows=len(prep.test_idx) or len(prep.eval_idx),  # the rows ML.EVALUATE's stored figures measure
         dropped_rows=prep.dropped,
         data_fingerprint=fingerprint(ctx.cur, data),
         metrics=row,
@@ -353,14 +361,14 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
         artifact_format=family.artifact_format,
         artifact=estimator.artifact(),
     )
-    _store(ctx.cur, statement, record, trials or encoding.trials)
+    _store(ctx.cur, statement, record, trials or encoding.trials, expiration)
     ctx.notices += filter(None, [label_notice(record)])
 
 
 def _kept_as_is(cur, statement: CreateModel, schema: str, name: str) -> bool:
     """True when the model exists and the statement says IF NOT EXISTS; IntegrityError when it exists and
-    the statement does not replace it."""
-    if catalog.active_version(cur, schema, name) is None:
+    the statement does not replace it. An expired model counts as gone (the new version replaces it)."""
+    if catalog.live_version(cur, schema, name) is None:
         return False
     if statement.args.get("exists"):
         return True
@@ -465,6 +473,7 @@ def _train_data(
         X_eval=X_eval,
         y_eval=y[eval_idx] if len(eval_idx) else None,
         categorical_indices=encoder.categorical_indices,
+        one_hot_blocks=encoder.one_hot_blocks,
         X_init=None if prep.init_idx is None else encoder.transform(table.take(prep.init_idx)),
         init=previous and previous.estimator,
         progress=ctx.progress,
@@ -510,13 +519,15 @@ def label_notice(version: ModelVersion) -> str | None:
     )
 
 
-def _store(cur, statement: CreateModel, record: ModelVersion, trials: list = ()) -> None:
-    """Add the version in one transaction (unless a concurrent statement created the model meanwhile)."""
+def _store(cur, statement: CreateModel, record: ModelVersion, trials: list = (), expiration: int | None = None) -> None:
+    """Add the version in one transaction (unless a concurrent statement created the model meanwhile); the model
+    expires at `expiration` (Unix microseconds; None: never)."""
     with catalog.transaction(cur):
-        current = catalog.active_version(cur, record.schema_name, record.model_name)
+        current = catalog.live_version(cur, record.schema_name, record.model_name)
         if current is not None and not statement.args.get("replace"):
             raise IntegrityError(f"model {record.qualified_name} was created by another statement meanwhile")
         catalog.insert_version(cur, record, trials)
+        catalog.set_description(cur, record.schema_name, record.model_name, {"expiration_timestamp": expiration})
 
 
 def _imported(
