@@ -201,7 +201,9 @@ class MLStatementsMixin:
         self._expect(TokenType.R_PAREN, "Expected ')' after OPTIONS list")
         return options or None
 
-    def _parse_ml_option(self) -> exp.Property:
+    def _parse_ml_option(self) -> exp.Property | None:
+        if self._prev.token_type == TokenType.COMMA and self._curr.token_type == TokenType.R_PAREN:
+            return None  # a trailing comma, as BigQuery ML's own examples write `OPTIONS (a = 1, )`
         key = self._parse_id_var(any_token=False)
         if not key:
             self.raise_error("Expected an option name")

@@ -381,6 +381,8 @@ SYNTAX_ERRORS = [
     ("CREATE OR REPLACE MODEL IF NOT EXISTS m AS SELECT 1", 1, 25),
     ("SELECT * FROM ML.PREDICT(MODEL m, TABLE t", 1, 42),
     ("CREATE MODEL m OPTIONS(model_type=) AS SELECT 1", 1, 35),
+    ("CREATE MODEL m OPTIONS(model_type='x', , ) AS SELECT 1", 1, 40),
+    ("CREATE MODEL m OPTIONS(,) AS SELECT 1", 1, 24),
     ("CREATE MODEL m\nOPTIONS(\n  model_type = 'x',\n  foo\n) AS SELECT 1", 5, 1),
     ("SELECT *\nFROM ML.PREDICT(\n    MODEL m,\n    TABLE t\n", 4, 12),
     ("SELECT *\nFROM ML.PREDICT(MODEL m VERSION x)", 2, 33),
@@ -428,6 +430,15 @@ def test_no_sqlglot_warnings(sql: str, caplog: pytest.LogCaptureFixture) -> None
     with caplog.at_level(logging.WARNING, logger="sqlglot"):
         parse_statement(sql)
     assert not caplog.records
+
+
+def test_options_may_end_with_a_comma() -> None:
+    """BigQuery ML's own examples write `OPTIONS (model_type='linear_reg', input_label_cols=['label'], )`
+    (https://cloud.google.com/bigquery/docs/reference/standard-sql/bigqueryml-syntax-predict)."""
+    node = parse_statement(
+        "CREATE MODEL m OPTIONS (model_type='linear_reg',\n  input_label_cols=['label'],\n) AS SELECT 1"
+    )
+    assert list(node.options_dict) == ["model_type", "input_label_cols"]
 
 
 def test_unnamed_struct_option_values_become_tuples() -> None:
