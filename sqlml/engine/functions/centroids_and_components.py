@@ -50,7 +50,11 @@ def centroids(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> p
             else:
                 rows.append((centroid_id, leaf["name"], None, _categories(leaf, values)))
     table = _per_feature(rows, ("centroid_id", pa.int64()))
-    table = table.append_column("geography_value", pa.nulls(len(table), pa.string()))
+    return with_optimal_trial(ctx, model, table.append_column("geography_value", pa.nulls(len(table), pa.string())))
+
+
+def with_optimal_trial(ctx: MLContext, model: Model, table: pa.Table) -> pa.Table:
+    """`table` with BigQuery ML's leading trial_id column, the optimal trial's, when the model was tuned."""
     trial = catalog.optimal_trial(ctx.cur, model.version)
     return table if trial is None else table.add_column(0, "trial_id", pa.array([trial] * len(table), pa.int64()))
 
