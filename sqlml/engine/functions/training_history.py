@@ -2,9 +2,9 @@
 
 ML.TRIAL_INFO(MODEL m): the hyperparameter tuning trials, as BigQuery ML's columns (trial_id from 1,
 hyperparameters, hparam_tuning_evaluation_metrics, training_loss, eval_loss, status, error_message,
-is_optimal). ML.TRAINING_INFO(MODEL m): every iteration of every
-training run (warm_start adds runs). ML.VERSIONS(MODEL m): every version, its lineage (training SQL, data
-fingerprint, rows) and metrics, and which one is active.
+is_optimal). ML.TRAINING_INFO(MODEL m): every iteration of every training run (warm_start adds runs).
+ML.VERSIONS(MODEL m): every version, its lineage (training SQL, data fingerprint, rows) and metrics, and
+which one is active.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ def trial_info(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> 
             "(OPTIONS num_trials > 1 tunes it; AutoML models list their candidates)"
         )
     # hparam_tuning_evaluation_metrics: the objective's, as BigQuery ML; AutoML's candidates keep every metric
-    tuned = version.options.get("num_trials", 1) > 1
-    return catalog.trial_info_sql(ctx.cur, version, [objective_name(version.options, model.task)] if tuned else None)
+    objectives = [objective_name(version.options, model.task)] if version.tuned else None
+    return catalog.trial_info_sql(ctx.cur, version, objectives)
 
 
 def training_info(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> str:

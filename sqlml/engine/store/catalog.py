@@ -110,6 +110,12 @@ class ModelVersion:
     artifact_sha256: str | None = None  # artifacts.checksum, set when stored; None: stored before checksums
 
     @property
+    def tuned(self) -> bool:
+        """Whether hyperparameter tuning (num_trials > 1) trained it; AutoML's candidates are trials too, but not
+        BigQuery ML's tuning."""
+        return self.options.get("num_trials", 1) > 1
+
+    @property
     def qualified_name(self) -> str:
         return f"{self.schema_name}.{self.model_name}"
 
@@ -372,6 +378,8 @@ def has_trials(cur: duckdb.DuckDBPyConnection, version: ModelVersion) -> bool:
 
 def optimal_trial(cur: duckdb.DuckDBPyConnection, version: ModelVersion) -> int | None:
     """The trial_id of a tuned version's optimal trial; None for a version that was not tuned."""
+    if not version.tuned:
+        return None
     rows = query(
         cur,
         f"SELECT trial_id FROM sqlml.model_trials WHERE {_KEY} AND version = ? AND is_optimal",
