@@ -308,3 +308,29 @@ def test_transform_gives_the_transform_outputs(loaded):
         "OPTIONS(model_type='linear_reg', input_label_cols=['y_reg']) AS SELECT x1, color, y_reg FROM train"
     )
     assert _columns(loaded, "SELECT * FROM ML.TRANSFORM(MODEL tr, TABLE test)") == ["sx", "color", "y_reg"]
+
+
+def test_versions_stored_before_these_columns_read_them_as_null(loaded):
+    """A k-means version whose training history predates cluster_info, and trials stored before their losses
+    were kept, still answer ML.TRAINING_INFO and ML.TRIAL_INFO, with NULL in the new columns."""
+    cur = loaded.cursor()
+    cur.execute(f"CREATE MODEL km OPTIONS(model_type='kmeans', num_clusters=3, max_iterations=2) AS {FEATURES}")
+    cur.execute(
+        "UPDATE sqlml.model_versions SET training_info = (SELECT to_json(list(r)) FROM (SELECT unnest("
+        'json_transform(training_info, \'[{"training_run": "BIGINT", "iteration": "BIGINT", '
+        '"loss": "DOUBLE", "eval_loss": "DOUBLE", "learning_rate": "DOUBLE", '
+        '"duration_ms": "BIGINT"}]\')) AS r)) WHERE model_name = \'km\''
+    )  # the rows as an sqlml older than cluster_info stored them
+    info = _rows(loaded, "SELECT * FROM ML.TRAINING_INFO(MODEL km) ORDER BY iteration")
+    assert [(r["iteration"], r["cluster_info"]) for r in info] == [(0, None), (1, None)]
+    cur.execute(
+        "CREATE MODEL t OPTIONS(model_type='linear_reg', input_label_cols=['y_reg'], num_trials=2, "
+        "l2_reg=HPARAM_CANDIDATES([0.0, 1.0]), hparam_tuning_algorithm='GRID_SEARCH') AS "
+        "SELECT x1, x2, y_reg FROM train"
+    )
+    cur.execute("UPDATE sqlml.model_trials SET training_loss = NULL, eval_loss = NULL")
+    trials = _rows(loaded, "SELECT * FROM ML.TRIAL_INFO(MODEL t)")
+    assert [(t["trial_id"], t["training_loss"], t["eval_loss"], t["status"]) for t in trials] == [
+        (1, None, None, "SUCCEEDED"),
+        (2, None, None, "SUCCEEDED"),
+    ]
