@@ -185,7 +185,7 @@ def bench_kmeans_scoring(work: Path, rows: int, runs: int) -> tuple[float, float
         f"(SELECT [{distances}] AS d FROM (SELECT {z} FROM '{data}'))"
     )
     return against_hand_sql(
-        runs, cur, f"SELECT count(*), sum(centroid_id) FROM ML.PREDICT(MODEL u, (FROM '{data}'))", hand_written
+        runs, cur, f"SELECT count(*), sum(CENTROID_ID) FROM ML.PREDICT(MODEL u, (FROM '{data}'))", hand_written
     )
 
 

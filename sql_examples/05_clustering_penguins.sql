@@ -13,12 +13,12 @@ AS SELECT bill_length_mm, bill_depth_mm, flipper_length_mm, body_mass_g FROM pen
 SELECT * FROM ML.EVALUATE(MODEL penguin_groups);
 
 -- 2. How the clusters line up with the species they were never shown.
-SELECT centroid_id, species, count(*) AS penguins
+SELECT CENTROID_ID, species, count(*) AS penguins
 FROM ML.PREDICT(MODEL penguin_groups, TABLE penguins)
-GROUP BY ALL ORDER BY centroid_id, penguins DESC;
+GROUP BY ALL ORDER BY CENTROID_ID, penguins DESC;
 
 -- 3. The penguins furthest from their own centroid: candidates for a closer look.
-SELECT penguin_id, species, centroid_id, round(nearest_centroids_distance[1].distance, 2) AS distance
+SELECT penguin_id, species, CENTROID_ID, round(NEAREST_CENTROIDS_DISTANCE[1].DISTANCE, 2) AS distance
 FROM ML.PREDICT(MODEL penguin_groups, TABLE penguins)
 ORDER BY distance DESC LIMIT 5;
 

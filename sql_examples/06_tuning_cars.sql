@@ -12,8 +12,8 @@ OPTIONS (model_type = 'boosted_tree_regressor', input_label_cols = ['mpg'],
          hparam_tuning_objectives = ['mean_absolute_error'])
 AS SELECT * EXCLUDE (name) FROM cars WHERE model_year < 1982;
 
-SELECT trial_id, hyperparameters, round(objective, 3) AS mean_absolute_error, is_optimal
-FROM ML.TRIAL_INFO(MODEL mpg_tuned) ORDER BY objective;
+SELECT trial_id, hyperparameters, round(hparam_tuning_evaluation_metrics.mean_absolute_error, 3) AS mae, is_optimal
+FROM ML.TRIAL_INFO(MODEL mpg_tuned) ORDER BY mae;
 
 -- 2. The optimal trial's boosting rounds.
 SELECT iteration, round(loss, 2) AS loss, round(eval_loss, 2) AS eval_loss
@@ -36,5 +36,5 @@ CREATE OR REPLACE MODEL mpg_auto
 OPTIONS (model_type = 'automl_regressor', input_label_cols = ['mpg'], budget_hours = 0.003)
 AS SELECT * EXCLUDE (name) FROM cars WHERE model_year < 1982;
 
-SELECT hyperparameters->>'model_type' AS family, count(*) AS candidates, round(min(objective), 2) AS best_mse
+SELECT hyperparameters.model_type AS family, count(*) AS candidates, round(min(objective), 2) AS best_mse
 FROM ML.TRIAL_INFO(MODEL mpg_auto) GROUP BY family ORDER BY best_mse;

@@ -60,7 +60,7 @@ def check_clusters(con):
 
     cur = con.cursor()
     cur.execute(
-        "SELECT centroid_id, species, count(*) FROM ML.PREDICT(MODEL penguin_groups, TABLE penguins) GROUP BY ALL"
+        "SELECT CENTROID_ID, species, count(*) FROM ML.PREDICT(MODEL penguin_groups, TABLE penguins) GROUP BY ALL"
     )
     counts = cur.fetchall()
     majority = sum(max(n for c2, _, n in counts if c2 == c) for c in {c for c, _, _ in counts})
@@ -75,7 +75,9 @@ def check_clusters(con):
 
 def check_tuning(con):
     cur = con.cursor()
-    cur.execute("SELECT objective, is_optimal FROM ML.TRIAL_INFO(MODEL mpg_tuned)")
+    cur.execute(
+        "SELECT hparam_tuning_evaluation_metrics.mean_absolute_error, is_optimal FROM ML.TRIAL_INFO(MODEL mpg_tuned)"
+    )
     trials = cur.fetchall()
     assert len(trials) == 8 and [t for t in trials if t[1]][0][0] == min(t[0] for t in trials)
     cur.execute("SELECT DISTINCT training_run FROM ML.TRAINING_INFO(MODEL mpg_boosted) ORDER BY 1")

@@ -11,7 +11,7 @@ quantization (export/quantize.py) -> onnx.checker and verification against the e
 row describing what was written.
 
 Outputs: predicted_<label> [N] (a class label, typed as the label column, or a value) and, for classifiers,
-predicted_<label>_probs [N, n_classes] in the class order the metadata lists; kmeans: centroid_id [N]
+predicted_<label>_probs [N, n_classes] in the class order the metadata lists; kmeans: CENTROID_ID [N]
 (1-based) and centroid_distances [N, n_clusters]; pca: principal_components [N, n_components].
 """
 
@@ -55,7 +55,7 @@ def _label_tensor(model: Model) -> tuple[np.ndarray, int]:
 def _outputs(g: Graph, model: Model, scores: str) -> None:
     if model.family.clustering:
         nearest = g.op("ArgMin", scores, axis=1, keepdims=0)
-        g.output(g.op("Add", nearest, g.const(1, "one", dtype=np.int64)), "centroid_id", TensorProto.INT64, [None])
+        g.output(g.op("Add", nearest, g.const(1, "one", dtype=np.int64)), "CENTROID_ID", TensorProto.INT64, [None])
         g.output(scores, "centroid_distances", g.elem_type, [None, len(model.estimator.centroids)])
         return
     if model.family.reduces_dimensions:

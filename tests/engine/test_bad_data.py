@@ -93,11 +93,11 @@ def test_zero_input_rows_give_zero_rows_with_the_full_schema(con, model_type):
     cur.execute("SELECT * FROM ML.PREDICT(MODEL m, (SELECT * FROM t WHERE false))")
     assert cur.fetchall() == []
     assert [(d[0], str(d[1])) for d in cur.description] == [
+        ("predicted_label", "BOOLEAN"),
+        ("predicted_label_probs", 'STRUCT("label" BOOLEAN, prob DOUBLE)[]'),
         ("x", "DOUBLE"),
         ("c", "VARCHAR"),
         ("label", "BOOLEAN"),
-        ("predicted_label", "BOOLEAN"),
-        ("predicted_label_probs", 'STRUCT("label" BOOLEAN, prob DOUBLE)[]'),
     ]
     with pytest.raises(sqlml.DataError, match="no rows"):
         cur.execute("SELECT * FROM ML.EVALUATE(MODEL m, (SELECT * FROM t WHERE false))")

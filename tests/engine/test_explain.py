@@ -101,8 +101,7 @@ def test_linear_prediction_value_is_the_score(loaded, model_type, label):
             assert row["prediction_value"] == pytest.approx(score, abs=1e-6)
         return
     for row in rows:
-        probs = {e["label"]: e["prob"] for e in row[f"predicted_{label}_probs"]}
-        p = probs[row[f"predicted_{label}"]]
+        p = row["probability"]  # of the predicted class
         assert row["prediction_value"] == pytest.approx(np.log(p / (1 - p)), abs=1e-6)
 
 

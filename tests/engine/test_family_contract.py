@@ -178,7 +178,7 @@ def test_evaluate_agrees_with_scikit_learn_on_predict(family, trained):
             skm.accuracy_score(_column(rows, "label"), _column(rows, "predicted_label"))
         )
     elif family.task == "clustering":
-        nearest = [min(entry["distance"] for entry in row["nearest_centroids_distance"]) for row in rows]
+        nearest = [min(entry["DISTANCE"] for entry in row["NEAREST_CENTROIDS_DISTANCE"]) for row in rows]
         assert metrics["mean_squared_distance"] == pytest.approx(np.mean(np.square(nearest)), rel=1e-9)
     else:
         assert 0 < metrics["total_explained_variance_ratio"] <= 1 + 1e-12
@@ -204,7 +204,7 @@ def _onnx_equals_predict(outputs: dict, rows: list[dict], task: str) -> None:
         np.testing.assert_allclose(outputs["predicted_label_probs"], probabilities, rtol=1e-9, atol=1e-9)
         assert outputs["predicted_label"].tolist() == _column(rows, "predicted_label").tolist()
     elif task == "clustering":
-        assert outputs["centroid_id"].tolist() == _column(rows, "centroid_id").tolist()
+        assert outputs["CENTROID_ID"].tolist() == _column(rows, "CENTROID_ID").tolist()
     else:
         components = np.column_stack(
             [_column(rows, f"principal_component_{i + 1}") for i in range(outputs["principal_components"].shape[1])]

@@ -307,11 +307,12 @@ def test_input_columns_named_like_internal_ones_change_no_prediction(loaded, mod
     expected = cur.fetchall()
     passing = "".join(f", id + {i} AS {name}" for i, name in enumerate(PASSING))
     cur.execute(f"SELECT * FROM ML.PREDICT(MODEL clash, ({_renamed('test ORDER BY id', passing)}))")
-    assert [d[0] for d in cur.description][: len(INTERNAL_NAMES)] == [*RENAMED.values(), *PASSING]
+    n = len(expected[0])  # the prediction columns, then the input's
+    assert [d[0] for d in cur.description][n:] == [*RENAMED.values(), *PASSING]
     rows = cur.fetchall()
-    assert [row[len(INTERNAL_NAMES) :] for row in rows] == expected
+    assert [row[:n] for row in rows] == expected
     cur.execute(f"SELECT {', '.join(f'id + {i}' for i in range(len(PASSING)))} FROM test ORDER BY id")
-    assert [row[len(RENAMED) : len(INTERNAL_NAMES)] for row in rows] == cur.fetchall()
+    assert [row[n + len(RENAMED) :] for row in rows] == cur.fetchall()
 
 
 def test_transform_outputs_columns_are_a_reserved_namespace(loaded):

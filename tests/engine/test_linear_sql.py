@@ -50,14 +50,14 @@ def test_compiled_sql_equals_the_streaming_path(models, model, extra):
     )
     assert views  # the reference went through Python
     assert compiled_cols == streamed_cols
-    for a, b in zip(compiled, streamed):
-        assert a[:-2] == b[:-2] if model != "reg" else a[:-1] == b[:-1]
+    for a, b in zip(compiled, streamed):  # the prediction columns, then the input's
+        assert a[2:] == b[2:] if model != "reg" else a[1:] == b[1:]
         if model == "reg":
-            assert a[-1] == pytest.approx(b[-1], rel=1e-12, abs=1e-12)
+            assert a[0] == pytest.approx(b[0], rel=1e-12, abs=1e-12)
         else:
-            assert a[-2] == b[-2]  # predicted label
-            assert [e["label"] for e in a[-1]] == [e["label"] for e in b[-1]]
-            np.testing.assert_allclose([e["prob"] for e in a[-1]], [e["prob"] for e in b[-1]], rtol=1e-12, atol=1e-15)
+            assert a[0] == b[0]  # predicted label
+            assert [e["label"] for e in a[1]] == [e["label"] for e in b[1]]
+            np.testing.assert_allclose([e["prob"] for e in a[1]], [e["prob"] for e in b[1]], rtol=1e-12, atol=1e-15)
 
 
 def test_compiled_sql_reports_nan_like_the_streaming_path(models):

@@ -29,11 +29,13 @@ def _rows(con, sql, params=None):
     return cur.fetchall()
 
 
-def test_input_columns_pass_through_then_predictions(model):
+def test_predictions_then_the_input_columns_passing_through(model):
+    """As BigQuery ML: the prediction columns come first."""
     con, _ = model
     cur = con.cursor()
     cur.execute("SELECT * FROM ML.PREDICT(MODEL m, TABLE test) LIMIT 1")
     assert [d[0] for d in cur.description] == [
+        "predicted_y_reg",
         "id",
         "x1",
         "x2",
@@ -42,7 +44,6 @@ def test_input_columns_pass_through_then_predictions(model):
         "y_reg",
         "y_bin",
         "y_multi",
-        "predicted_y_reg",
     ]
 
 

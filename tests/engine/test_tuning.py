@@ -6,8 +6,6 @@ scikit-learn from that trial's own predictions on those rows.
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 from sklearn.linear_model import LinearRegression, Ridge
@@ -21,11 +19,13 @@ QUERY = "SELECT * EXCLUDE (id, {drop}), id % 4 = 0 AS is_eval FROM train"
 
 
 def _trials(cur, model="m"):
+    """(trial_id, hyperparameters, objective, status, error_message, is_optimal) of each trial; the objective
+    is the one field of hparam_tuning_evaluation_metrics (NULL for a failed trial)."""
     cur.execute(
-        f"SELECT trial_id, hyperparameters, objective, status, error_message, is_optimal "
+        f"SELECT trial_id, hyperparameters, hparam_tuning_evaluation_metrics, status, error_message, is_optimal "
         f"FROM ML.TRIAL_INFO(MODEL {model})"
     )
-    return [(t, json.loads(h), o, s, e, opt) for t, h, o, s, e, opt in cur.fetchall()]
+    return [(t, h, m and next(iter(m.values())), s, e, opt) for t, h, m, s, e, opt in cur.fetchall()]
 
 
 def test_eight_trials_the_best_is_optimal_and_used_by_default(loaded, frames):

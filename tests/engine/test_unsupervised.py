@@ -60,8 +60,8 @@ def test_kmeans_matches_scikit_learn(loaded, frames, case):
     )
     assert [r[1] for r in rows] == list(expected.argmin(axis=1) + 1)
     for (_, _, nearest), row in zip(rows, expected):
-        assert [e["centroid_id"] for e in nearest] == list(np.argsort(row, kind="stable") + 1)
-        np.testing.assert_allclose([e["distance"] for e in nearest], np.sort(row), atol=1e-9)
+        assert [e["CENTROID_ID"] for e in nearest] == list(np.argsort(row, kind="stable") + 1)
+        np.testing.assert_allclose([e["DISTANCE"] for e in nearest], np.sort(row), atol=1e-9)
 
     got = _metrics(loaded, "SELECT * FROM ML.EVALUATE(MODEL km, TABLE test)")
     labels = expected.argmin(axis=1)
@@ -84,7 +84,7 @@ def test_kmeans_custom_init_starts_from_the_marked_rows(loaded, frames):
     reference = KMeans(3, init=X[marked], n_init=1, max_iter=1).fit(X)
     rows = _rows(loaded, "SELECT nearest_centroids_distance FROM ML.PREDICT(MODEL km, TABLE test) ORDER BY id")
     expected = euclidean_distances(X_test, reference.cluster_centers_)
-    got = np.array([[e["distance"] for e in sorted(r[0], key=lambda e: e["centroid_id"])] for r in rows])
+    got = np.array([[e["DISTANCE"] for e in sorted(r[0], key=lambda e: e["CENTROID_ID"])] for r in rows])
     np.testing.assert_allclose(got, expected, atol=1e-9)
 
 
@@ -99,7 +99,7 @@ def test_kmeans_early_stop_ends_on_small_relative_progress(loaded, frames):
     )
     two = KMeans(4, init="random", n_init=1, max_iter=2, tol=0, random_state=0).fit(X)
     rows = _rows(loaded, "SELECT nearest_centroids_distance FROM ML.PREDICT(MODEL km, TABLE test) ORDER BY id")
-    got = np.array([[e["distance"] for e in sorted(r[0], key=lambda e: e["centroid_id"])] for r in rows])
+    got = np.array([[e["DISTANCE"] for e in sorted(r[0], key=lambda e: e["CENTROID_ID"])] for r in rows])
     np.testing.assert_allclose(got, euclidean_distances(X_test, two.cluster_centers_), atol=1e-9)
 
 
@@ -156,12 +156,13 @@ def test_compiled_sql_equals_the_streaming_path(loaded, options):
     assert cur._cursor._views  # the reference went through Python
     assert [d[0] for d in cur.description] == compiled_cols
     for a, b in zip(compiled, cur.fetchall()):
-        if "kmeans" in options:
-            assert a[:-1] == b[:-1]  # the input and centroid_id
-            assert [e["centroid_id"] for e in a[-1]] == [e["centroid_id"] for e in b[-1]]
-            np.testing.assert_allclose([e["distance"] for e in a[-1]], [e["distance"] for e in b[-1]], atol=1e-12)
-        else:
-            np.testing.assert_allclose(a[-3:], b[-3:], atol=1e-12)
+        if "kmeans" in options:  # CENTROID_ID, NEAREST_CENTROIDS_DISTANCE, then the input
+            assert (a[0], a[2:]) == (b[0], b[2:])
+            assert [e["CENTROID_ID"] for e in a[1]] == [e["CENTROID_ID"] for e in b[1]]
+            np.testing.assert_allclose([e["DISTANCE"] for e in a[1]], [e["DISTANCE"] for e in b[1]], atol=1e-12)
+        else:  # principal_component_1 .. 3, then the input
+            np.testing.assert_allclose(a[:3], b[:3], atol=1e-12)
+            assert a[3:] == b[3:]
 
 
 def test_cosine_distance_of_a_mean_imputed_row_is_one(loaded):
@@ -174,7 +175,7 @@ def test_cosine_distance_of_a_mean_imputed_row_is_one(loaded):
     )
     cur.execute("CREATE TABLE empty_row AS SELECT NULL::DOUBLE AS x1, NULL::DOUBLE AS x2")
     cur.execute("SELECT nearest_centroids_distance FROM ML.PREDICT(MODEL c, TABLE empty_row)")
-    assert [e["distance"] for e in cur.fetchone()[0]] == [1.0, 1.0, 1.0]
+    assert [e["DISTANCE"] for e in cur.fetchone()[0]] == [1.0, 1.0, 1.0]
 
 
 KMEANS = "CREATE MODEL u OPTIONS(model_type='kmeans'{extra}) AS {query}"
@@ -273,9 +274,9 @@ def test_zero_input_rows_give_zero_rows_with_the_full_schema(loaded, source):
     cur.execute(f"CREATE MODEL km OPTIONS(model_type='kmeans', num_clusters=3) AS {FEATURES}")
     cur.execute(f"SELECT * FROM ML.PREDICT(MODEL km, {source})")
     assert cur.fetchall() == []
-    assert [(d[0], str(d[1])) for d in cur.description][-2:] == [
-        ("centroid_id", "BIGINT"),
-        ("nearest_centroids_distance", 'STRUCT(centroid_id BIGINT, "distance" DOUBLE)[]'),
+    assert [(d[0], str(d[1])) for d in cur.description][:2] == [
+        ("CENTROID_ID", "BIGINT"),
+        ("NEAREST_CENTROIDS_DISTANCE", 'STRUCT(CENTROID_ID BIGINT, "DISTANCE" DOUBLE)[]'),
     ]
 
 
@@ -324,13 +325,13 @@ def test_principal_components_and_their_info_match_scikit_learn(loaded, frames):
     reference = PCA(3, random_state=0).fit(X)
     rows = _rows(loaded, "SELECT * FROM ML.PRINCIPAL_COMPONENTS(MODEL p) ORDER BY principal_component_id")
     for component in range(3):
-        mine = [r for r in rows if r[0] == component + 1]
+        mine = [r for r in rows if r[0] == component]  # numbered from 0, as BigQuery ML
         assert [r[1] for r in mine] == ["x1", "x2", "color", "flag"]
         flat = [mine[0][2], mine[1][2]] + [e["value"] for r in mine[2:] for e in r[3]]
         np.testing.assert_allclose(flat, reference.components_[component], atol=1e-9)
         assert [e["category"] for e in mine[2][3]] == ["blue", "green", "red", None]
     info = _rows(loaded, "SELECT * FROM ML.PRINCIPAL_COMPONENT_INFO(MODEL p)")
-    assert [r[0] for r in info] == [1, 2, 3]
+    assert [r[0] for r in info] == [0, 1, 2]  # numbered from 0, as BigQuery ML
     np.testing.assert_allclose([r[1] for r in info], reference.explained_variance_, rtol=1e-9)
     np.testing.assert_allclose([r[2] for r in info], reference.explained_variance_ratio_, rtol=1e-9)
     np.testing.assert_allclose([r[3] for r in info], np.cumsum(reference.explained_variance_ratio_), rtol=1e-9)

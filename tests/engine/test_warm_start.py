@@ -73,7 +73,10 @@ def test_kmeans_continues_from_the_previous_centroids(con):
     expected = KMeans(3, init=before, n_init=1, max_iter=4, tol=0).fit(X).cluster_centers_
     cur.execute("SELECT artifact FROM sqlml.model_versions WHERE model_name = 'k' AND version = 2")
     np.testing.assert_allclose(json.loads(cur.fetchone()[0])["centroids"], expected, atol=1e-9)
-    info = _info(cur, "k")
+    cur.execute(  # kmeans has no eval_loss column, as BigQuery ML
+        "SELECT training_run, iteration, loss FROM ML.TRAINING_INFO(MODEL k) ORDER BY training_run, iteration"
+    )
+    info = cur.fetchall()
     assert [(r[0], r[1]) for r in info] == [(0, 0), (0, 1)] + [(1, i) for i in range(4)]
     assert info[-1][2] == pytest.approx(
         KMeans(3, init=before, n_init=1, max_iter=4, tol=0).fit(X).inertia_ / len(X), rel=1e-9

@@ -83,8 +83,8 @@ def test_round_trip(data, tmp_path, case):
     got = run_onnx(tmp_path / "m.onnx", rows)
     predicted = rows_of(data, f"SELECT * FROM ML.PREDICT(MODEL {case}, ({query}))")
     if CASES[case][0] == "kmeans":
-        assert got["centroid_id"].tolist() == [r["centroid_id"] for r in predicted]
-        nearest = np.array([r["nearest_centroids_distance"][0]["distance"] for r in predicted])
+        assert got["CENTROID_ID"].tolist() == [r["CENTROID_ID"] for r in predicted]
+        nearest = np.array([r["NEAREST_CENTROIDS_DISTANCE"][0]["DISTANCE"] for r in predicted])
         np.testing.assert_allclose(got["centroid_distances"].min(axis=1), nearest, rtol=1e-9, atol=1e-9)
     elif CASES[case][0] == "pca":
         expected = np.array([[r["principal_component_1"], r["principal_component_2"]] for r in predicted])

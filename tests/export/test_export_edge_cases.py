@@ -144,16 +144,16 @@ def test_unsigned_64_bit_integers_go_in_as_double(data, tmp_path):
 def test_column_names_that_collide_with_the_graph(data, tmp_path):
     cur = data.cursor()
     cur.execute(
-        'CREATE OR REPLACE TABLE named AS SELECT i::DOUBLE AS "sqlml:x_1", i % 5 AS centroid_id FROM range(50) t(i)'
+        'CREATE OR REPLACE TABLE named AS SELECT i::DOUBLE AS "sqlml:x_1", i % 5 AS "CENTROID_ID" FROM range(50) t(i)'
     )
     cur.execute(
-        "CREATE OR REPLACE MODEL named OPTIONS(model_type='kmeans', num_clusters=2) AS SELECT centroid_id FROM named"
+        "CREATE OR REPLACE MODEL named OPTIONS(model_type='kmeans', num_clusters=2) AS SELECT \"CENTROID_ID\" FROM named"
     )
     fails(
         data,
         f"EXPORT MODEL named OPTIONS(uri='{tmp_path}/n.onnx')",
         sqlml.ProgrammingError,
-        "'centroid_id'",
+        "'CENTROID_ID'",
         "name of an output",
     )
     cur.execute(

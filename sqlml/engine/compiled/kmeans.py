@@ -3,8 +3,8 @@
 Numeric features are encoded once per row (z = a * x + b, NULL as the encoded mean). EUCLIDEAN: the square root of
 the summed squared differences of the encoded features: (z - c)^2 per numeric feature; a one-hot block
 contributes the sum of its centroid values squared, corrected by 1 - 2c for the row's own category.
-COSINE: 1 - (row . centroid) / (|row| |centroid|). centroid_id is the first nearest centroid (ties: the
-lower id, as the streaming path's argmin); nearest_centroids_distance sorts (distance, id) pairs, and DuckDB
+COSINE: 1 - (row . centroid) / (|row| |centroid|). CENTROID_ID is the first nearest centroid (ties: the
+lower id, as the streaming path's argmin); NEAREST_CENTROIDS_DISTANCE sorts (distance, id) pairs, and DuckDB
 computes it only when a query uses it. Values match the streaming path (engine/functions/predict.py) to rounding.
 """
 
@@ -115,8 +115,7 @@ def compile_predict(
     shown = min(len(distances), MAX_NEAREST)
     source = checked_source(model, scored_source(with_z, distances, p), floats, p)
     return (
-        f"SELECT * EXCLUDE ({internal}), "
-        f"CAST(list_position([{listed}], least({listed})) AS BIGINT) AS centroid_id, "
-        f"[struct_pack(centroid_id := e.i, distance := e.d) FOR e IN list_sort([{entries}])[1:{shown}]] "
-        f"AS nearest_centroids_distance FROM {source}"
+        f"SELECT CAST(list_position([{listed}], least({listed})) AS BIGINT) AS CENTROID_ID, "
+        f"[struct_pack(CENTROID_ID := e.i, DISTANCE := e.d) FOR e IN list_sort([{entries}])[1:{shown}]] "
+        f"AS NEAREST_CENTROIDS_DISTANCE, * EXCLUDE ({internal}) FROM {source}"
     )

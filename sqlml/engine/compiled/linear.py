@@ -254,10 +254,10 @@ def compile_predict(
     checked = finite_check(model, s[0], floats, p) if floats else s[0]
     if model.family.reduces_dimensions:
         components = ", ".join(f"{checked if j == 0 else sj} AS principal_component_{j + 1}" for j, sj in enumerate(s))
-        return f"SELECT * EXCLUDE ({', '.join(s)}), {components} FROM {source}"
+        return f"SELECT {components}, * EXCLUDE ({', '.join(s)}) FROM {source}"
     label = model.version.label
     if not model.is_classifier:
-        return f"SELECT * EXCLUDE ({s[0]}), {checked} AS {quote_identifier('predicted_' + label)} FROM {source}"
+        return f"SELECT {checked} AS {quote_identifier('predicted_' + label)}, * EXCLUDE ({s[0]}) FROM {source}"
     if len(scores) > 1:
         source, checked = checked_source(model, source, floats, p), s[0]
     source, probabilities = _probabilities(model, source, len(scores), checked, p)
@@ -277,6 +277,6 @@ def compile_predict(
     )
     internal = ", ".join(pj for pj in probabilities if pj.startswith(p))
     return (
-        f"SELECT * EXCLUDE ({internal}), {predicted} AS {quote_identifier('predicted_' + label)}, "
-        f"[{probs}] AS {quote_identifier('predicted_' + label + '_probs')} FROM {source}"
+        f"SELECT {predicted} AS {quote_identifier('predicted_' + label)}, "
+        f"[{probs}] AS {quote_identifier('predicted_' + label + '_probs')}, * EXCLUDE ({internal}) FROM {source}"
     )

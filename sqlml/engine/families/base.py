@@ -57,18 +57,19 @@ def record_iteration(
     loss: float | None,
     eval_loss: float | None = None,
     learning_rate: float | None = None,
+    cluster_info: list[dict] | None = None,
 ) -> float:
-    """Append one iteration's row to `history`; returns the time it was recorded (the next one's start)."""
+    """Append one iteration's row to `history` (`cluster_info`: kmeans's clusters after it); returns the time it
+    was recorded (the next one's start)."""
     now = time.perf_counter()
-    history.append(
-        {
-            "iteration": len(history),
-            "loss": None if loss is None else float(loss),
-            "eval_loss": None if eval_loss is None else float(eval_loss),
-            "learning_rate": learning_rate,
-            "duration_ms": round((now - started) * 1000),
-        }
-    )
+    row = {
+        "iteration": len(history),
+        "loss": None if loss is None else float(loss),
+        "eval_loss": None if eval_loss is None else float(eval_loss),
+        "learning_rate": learning_rate,
+        "duration_ms": round((now - started) * 1000),
+    }
+    history.append(row if cluster_info is None else row | {"cluster_info": cluster_info})
     return now
 
 

@@ -128,16 +128,27 @@ def fit_kmeans(data: TrainData) -> KMeansModel:
         warnings.simplefilter("ignore", ConvergenceWarning)  # fewer distinct points than clusters
         started = time.perf_counter()
         model = KMeans(k, init=init, n_init=1, max_iter=1, random_state=options["seed"]).fit(X)
-        started = record_iteration(data.history, started, model.inertia_ / len(X))
+        started = record_iteration(data.history, started, model.inertia_ / len(X), cluster_info=_clusters(model, X))
         for _ in range(options["max_iterations"] - 1):
             step = KMeans(k, init=model.cluster_centers_, n_init=1, max_iter=1).fit(X)
             previous, model = model.inertia_, step
-            started = record_iteration(data.history, started, model.inertia_ / len(X))
+            started = record_iteration(data.history, started, model.inertia_ / len(X), cluster_info=_clusters(model, X))
             if options["early_stop"] and previous - model.inertia_ < options["min_rel_progress"] * previous:
                 break
     estimator = KMeansModel(model.cluster_centers_, cosine)
     estimator.learn_anomaly_scale(data.X)
     return estimator
+
+
+def _clusters(model, X: np.ndarray) -> list[dict]:
+    """ML.TRAINING_INFO's cluster_info of a fitted scikit-learn KMeans: each cluster's centroid_id (1-based),
+    radius (the root mean square distance of its rows to its centroid, in the encoded, standardized features)
+    and size."""
+    k = len(model.cluster_centers_)
+    sizes = np.bincount(model.labels_, minlength=k)
+    squares = np.bincount(model.labels_, ((X - model.cluster_centers_[model.labels_]) ** 2).sum(axis=1), minlength=k)
+    radii = np.sqrt(squares / np.maximum(sizes, 1))
+    return [{"centroid_id": j + 1, "cluster_radius": float(radii[j]), "cluster_size": int(sizes[j])} for j in range(k)]
 
 
 def custom_init(options: dict) -> None:

@@ -1,9 +1,12 @@
 """What kmeans and pca models learned, one row per centroid or component and feature (a categorical feature's
 values as (category, value) entries).
 
-ML.CENTROIDS(MODEL m [, STRUCT(standardize)]): a kmeans model's centroids. ML.PRINCIPAL_COMPONENTS(MODEL m)
-and ML.PRINCIPAL_COMPONENT_INFO(MODEL m): a pca model's loadings (per input, per category) and each
-component's eigenvalue and explained variance ratios.
+ML.CENTROIDS(MODEL m [, STRUCT(standardize)]): a kmeans model's centroids, numbered from 1, as BigQuery ML's
+columns: trial_id (a tuned model's optimal trial; only for tuned models), centroid_id, feature,
+numerical_value, categorical_value, geography_value (NULL: sqlml has no GEOGRAPHY features).
+ML.PRINCIPAL_COMPONENTS(MODEL m) and ML.PRINCIPAL_COMPONENT_INFO(MODEL m): a pca model's loadings (per input,
+per category) and each component's eigenvalue and explained variance ratios, components numbered from 0 as
+BigQuery ML numbers them (ML.PREDICT's principal_component_<n> columns count from 1).
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import numpy as np
 import pyarrow as pa
 
 from sqlml.engine.context import MLContext
+from sqlml.engine.store import catalog
 from sqlml.engine.store.model import Model
 from sqlml.parser import MLFunction
 
@@ -36,7 +40,7 @@ def _categories(leaf: dict, values: np.ndarray) -> list[dict]:
 
 def centroids(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.Table:
     standardize, rows = params["standardize"], []
-    for centroid_id, centroid in enumerate(model.estimator.centroids, 1):
+    for centroid_id, centroid in enumerate(model.estimator.centroids, 1):  # as ML.PREDICT's CENTROID_ID
         for _, leaf, _, values in model.encoder.blocks(centroid):
             if leaf["kind"] == "numeric":  # the centroid in the feature's units, or standardized
                 a, b = model.encoder.affine(leaf)
@@ -45,13 +49,20 @@ def centroids(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> p
                 rows.append((centroid_id, leaf["name"], float(value), None))
             else:
                 rows.append((centroid_id, leaf["name"], None, _categories(leaf, values)))
-    return _per_feature(rows, ("centroid_id", pa.int64()))
+    table = _per_feature(rows, ("centroid_id", pa.int64()))
+    return with_optimal_trial(ctx, model, table.append_column("geography_value", pa.nulls(len(table), pa.string())))
+
+
+def with_optimal_trial(ctx: MLContext, model: Model, table: pa.Table) -> pa.Table:
+    """`table` with BigQuery ML's leading trial_id column, the optimal trial's, when the model was tuned."""
+    trial = catalog.optimal_trial(ctx.cur, model.version)
+    return table if trial is None else table.add_column(0, "trial_id", pa.array([trial] * len(table), pa.int64()))
 
 
 def principal_components(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.Table:
     """Each component's loading on each encoded input (one value per category of a categorical one)."""
     rows = []
-    for component_id, component in enumerate(model.estimator.coef, 1):
+    for component_id, component in enumerate(model.estimator.coef):
         for _, leaf, _, values in model.encoder.blocks(component):
             rows.append(
                 (component_id, leaf["name"], float(values[0]), None)
@@ -66,7 +77,7 @@ def principal_component_info(ctx: MLContext, call: MLFunction, model: Model, par
     ratios = estimator.explained_variance_ratio
     return pa.table(
         {
-            "principal_component_id": pa.array(np.arange(1, len(ratios) + 1), pa.int64()),
+            "principal_component_id": pa.array(np.arange(len(ratios)), pa.int64()),
             "eigenvalue": estimator.explained_variance,
             "explained_variance_ratio": ratios,
             "cumulative_explained_variance_ratio": np.cumsum(ratios),

@@ -1,9 +1,10 @@
 """ML.EXPLAIN_PREDICT and ML.GLOBAL_EXPLAIN: how much each feature moved a model's raw score.
 
 ML.EXPLAIN_PREDICT(MODEL m, TABLE t | (query) [, STRUCT(top_k_features, threshold, num_permutations)]):
-ML.PREDICT's columns plus, as BigQuery ML names them, top_feature_attributions (feature, attribution),
-the top_k_features (default 5) largest in absolute value; baseline_prediction_value; prediction_value;
-approximation_error. The attributions of all features plus the baseline equal prediction_value.
+as BigQuery ML, predicted_<label>; for classifiers probability (of the predicted class);
+top_feature_attributions (feature, attribution), the top_k_features (default 5) largest in absolute value;
+baseline_prediction_value; prediction_value; approximation_error; then every input column. The attributions
+of all features plus the baseline equal prediction_value.
 
 ML.GLOBAL_EXPLAIN(MODEL m [, TABLE t | (query)] [, STRUCT(class_level_explain, num_permutations)]):
 (feature, attribution), the mean absolute attribution of each feature over the rows, largest first; with
@@ -44,7 +45,7 @@ import pyarrow.compute as pc
 from sqlml.engine.context import MLContext, batch_rows
 from sqlml.engine.data.rows import fingerprint
 from sqlml.engine.data.transform import registered
-from sqlml.engine.functions.predict import binary_threshold, check_input, output_fields, prediction_columns
+from sqlml.engine.functions.predict import binary_threshold, check_input
 from sqlml.engine.store.model import Model, predicted_labels
 from sqlml.errors import DataError, NotSupportedError, ProgrammingError
 from sqlml.parser import MLFunction
@@ -155,22 +156,14 @@ def explain_predict(ctx: MLContext, call: MLFunction, model: Model, params: dict
     names = np.array([spec["name"] for spec in model.encoder.specs], dtype=object)
     internal = model.internal_columns()
     reader = ctx.open_input(call, model)
-    mapping = check_input(model, reader.schema.names)
+    fields = _explain_fields(model)
+    mapping = check_input(model, reader.schema.names, fields, call.function)
     kept = [i for i, name in enumerate(reader.schema.names) if name not in internal]
-    schema = pa.schema(
-        [reader.schema.field(i) for i in kept]
-        + output_fields(model)
-        + [
-            pa.field("top_feature_attributions", pa.list_(ATTRIBUTION)),
-            pa.field("baseline_prediction_value", pa.float64()),
-            pa.field("prediction_value", pa.float64()),
-            pa.field("approximation_error", pa.float64()),
-        ]
-    )
+    schema = pa.schema(fields + [reader.schema.field(i) for i in kept])
 
     def batches():
         for batch in reader:
-            scores, _, per_feature, baseline, error = explain(model.features(batch, mapping), threshold)
+            scores, chosen, per_feature, baseline, error = explain(model.features(batch, mapping), threshold)
             order = np.argsort(-np.abs(per_feature), axis=1, kind="stable")[:, :top_k]
             entries = pa.StructArray.from_arrays(
                 [
@@ -181,19 +174,43 @@ def explain_predict(ctx: MLContext, call: MLFunction, model: Model, params: dict
             )
             n, shown = order.shape
             offsets = pa.array(np.arange(0, n * shown + 1, shown, dtype=np.int32))
+            predicted = (
+                [model.classes.take(pa.array(chosen)), pa.array(scores[np.arange(len(chosen)), chosen], pa.float64())]
+                if model.is_classifier
+                else [pa.array(scores, pa.float64())]
+            )
             yield pa.RecordBatch.from_arrays(
-                [batch.column(i) for i in kept]
-                + prediction_columns(model, scores, threshold)
+                predicted
                 + [
                     pa.ListArray.from_arrays(offsets, entries),
                     pa.array(baseline, pa.float64()),
                     pa.array(baseline + per_feature.sum(axis=1), pa.float64()),
                     pa.array(error, pa.float64()),
-                ],
+                ]
+                + [batch.column(i) for i in kept],
                 schema=schema,
             )
 
     return ctx.stream(schema, batches())
+
+
+def _explain_fields(model: Model) -> list[pa.Field]:
+    """The columns ML.EXPLAIN_PREDICT puts before the input's: BigQuery ML's, `probability` for classifiers."""
+    label = model.version.label
+    predicted = (
+        [
+            pa.field(f"predicted_{label}", pa.type_for_alias(model.version.label_type)),
+            pa.field("probability", pa.float64()),
+        ]
+        if model.is_classifier
+        else [pa.field(f"predicted_{label}", pa.float64())]
+    )
+    return predicted + [
+        pa.field("top_feature_attributions", pa.list_(ATTRIBUTION)),
+        pa.field("baseline_prediction_value", pa.float64()),
+        pa.field("prediction_value", pa.float64()),
+        pa.field("approximation_error", pa.float64()),
+    ]
 
 
 def _rows_to_explain(ctx: MLContext, call: MLFunction, model: Model):

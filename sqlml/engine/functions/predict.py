@@ -1,10 +1,10 @@
 """ML.PREDICT(MODEL m, TABLE t | (query) [, STRUCT(threshold)]): the input rows plus predictions.
 
-Output: every input column, then predicted_<label>; classifiers add predicted_<label>_probs, a
-LIST<STRUCT(label, prob)> in class order. kmeans gives centroid_id (1-based) and
-nearest_centroids_distance, a LIST<STRUCT(centroid_id, distance)> of the nearest centroids (at most 5),
+Output, as BigQuery ML's: the prediction columns, then every input column. predicted_<label>; classifiers
+add predicted_<label>_probs, a LIST<STRUCT(label, prob)> in class order. kmeans gives CENTROID_ID (1-based)
+and NEAREST_CENTROIDS_DISTANCE, a LIST<STRUCT(CENTROID_ID, DISTANCE)> of the nearest centroids (at most 5),
 nearest first; pca gives principal_component_1 .. _n; an imported ONNX model, one column per graph output
-(trainers/onnx_model.py). Linear models and pca compile to one SQL query
+(families/onnx_model.py). Linear models and pca compile to one SQL query
 (engine/compiled/linear.py), kmeans too (engine/compiled/kmeans.py); DuckDB runs it itself. Otherwise the input streams batch by batch from its own cursor and the result is
 a RecordBatchReader DuckDB scans; either way memory does not grow with the row count.
 """
@@ -30,8 +30,8 @@ def output_fields(model: Model) -> list[pa.Field]:
     if model.family.imported:
         return model.estimator.fields()
     if model.family.clustering:
-        entry = pa.struct([("centroid_id", pa.int64()), ("distance", pa.float64())])
-        return [pa.field("centroid_id", pa.int64()), pa.field("nearest_centroids_distance", pa.list_(entry))]
+        entry = pa.struct([("CENTROID_ID", pa.int64()), ("DISTANCE", pa.float64())])
+        return [pa.field("CENTROID_ID", pa.int64()), pa.field("NEAREST_CENTROIDS_DISTANCE", pa.list_(entry))]
     if model.family.reduces_dimensions:
         return [pa.field(f"principal_component_{i + 1}", pa.float64()) for i in range(len(model.estimator.coef))]
     label = model.version.label
@@ -62,7 +62,7 @@ def prediction_columns(model: Model, scores: np.ndarray, threshold: float | None
 
 
 def _cluster_columns(distances: np.ndarray) -> list[pa.Array]:
-    """centroid_id and nearest_centroids_distance from distances (n, n_clusters)."""
+    """CENTROID_ID and NEAREST_CENTROIDS_DISTANCE from distances (n, n_clusters)."""
     n, k = distances.shape
     shown = min(k, MAX_NEAREST)
     nearest = np.argsort(distances, axis=1, kind="stable")[:, :shown]
@@ -71,7 +71,7 @@ def _cluster_columns(distances: np.ndarray) -> list[pa.Array]:
             pa.array((nearest + 1).ravel(), pa.int64()),
             pa.array(np.take_along_axis(distances, nearest, axis=1).ravel(), pa.float64()),
         ],
-        names=["centroid_id", "distance"],
+        names=["CENTROID_ID", "DISTANCE"],
     )
     offsets = pa.array(np.arange(0, n * shown + 1, shown, dtype=np.int32))
     return [pa.array(nearest[:, 0] + 1, pa.int64()), pa.ListArray.from_arrays(offsets, entries)]
@@ -122,7 +122,7 @@ def predict(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.
     reader = ctx.run_input(query, batch_rows(len(model.encoder.output_names)))
     mapping = check_input(model, reader.schema.names)
     kept = [i for i, name in enumerate(reader.schema.names) if name not in internal]
-    schema = pa.schema([reader.schema.field(i) for i in kept] + output_fields(model))
+    schema = pa.schema(output_fields(model) + [reader.schema.field(i) for i in kept])
 
     def batches():
         rows = 0
@@ -135,7 +135,7 @@ def predict(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.
             columns = prediction_columns(model, scores, threshold)
             rows += batch.num_rows
             ctx.progress("predicting rows", rows)
-            yield pa.RecordBatch.from_arrays([batch.column(i) for i in kept] + columns, schema=schema)
+            yield pa.RecordBatch.from_arrays(columns + [batch.column(i) for i in kept], schema=schema)
 
     return ctx.stream(schema, batches())
 

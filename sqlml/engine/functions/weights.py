@@ -4,7 +4,8 @@ weight (NULL for a categorical input), category_weights (category, weight) for c
 is a category of its own). Weights are in each input's own units (score = intercept + sum of weight *
 value, NULL read as the training mean), or with STRUCT(TRUE AS standardize) per standard deviation of the
 input (score = intercept + sum of weight * (value - mean) / std). A multiclass logistic model gives one
-row per class and input, with class_label.
+row per class and input, with class_label. A tuned model's rows start with trial_id, the optimal trial's,
+as BigQuery ML's.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 
 from sqlml.engine.context import MLContext
+from sqlml.engine.functions.centroids_and_components import with_optimal_trial
 from sqlml.engine.store.model import Model
 from sqlml.errors import ProgrammingError
 from sqlml.parser import MLFunction
@@ -57,13 +59,18 @@ def weights(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.
     entry = pa.list_(pa.struct([("category", pa.string()), ("weight", pa.float64())]))
     schema = pa.schema([("processed_input", pa.string()), ("weight", pa.float64()), ("category_weights", entry)])
     if len(estimator.coef) == 1:  # a regression or a binary classifier: the positive class's score
-        return pa.Table.from_pylist(_weight_rows(model, estimator.coef[0], estimator.intercept[0], standardize), schema)
+        table = pa.Table.from_pylist(
+            _weight_rows(model, estimator.coef[0], estimator.intercept[0], standardize), schema
+        )
+        return with_optimal_trial(ctx, model, table)
     rows = [
         {"class_label": str(label), **row}
         for label, coef, intercept in zip(model.classes.to_pylist(), estimator.coef, estimator.intercept)
         for row in _weight_rows(model, coef, intercept, standardize)
     ]
-    return pa.Table.from_pylist(rows, pa.schema([("class_label", pa.string()), *schema]))
+    return with_optimal_trial(
+        ctx, model, pa.Table.from_pylist(rows, pa.schema([("class_label", pa.string()), *schema]))
+    )
 
 
 def _check_advanced(model: Model) -> None:

@@ -32,7 +32,8 @@ CREATE TABLE IF NOT EXISTS sqlml.model_trials (
     schema_name VARCHAR NOT NULL, model_name VARCHAR NOT NULL, version INTEGER NOT NULL, trial_id INTEGER NOT NULL,
     hyperparameters JSON NOT NULL, metrics JSON, objective DOUBLE, status VARCHAR NOT NULL,
     error_message VARCHAR, is_optimal BOOLEAN NOT NULL, artifact BLOB, eval_predictions BLOB,
-    artifact_sha256 VARCHAR, PRIMARY KEY (schema_name, model_name, version, trial_id));
+    artifact_sha256 VARCHAR, training_loss DOUBLE, eval_loss DOUBLE,
+    PRIMARY KEY (schema_name, model_name, version, trial_id));
 """
 _WRITES_DDL = "CREATE TABLE IF NOT EXISTS sqlml.catalog_writes (write_id BIGINT NOT NULL);"  # see `generation`
 
@@ -74,6 +75,8 @@ ALTER TABLE sqlml.models ADD COLUMN IF NOT EXISTS expiration_timestamp TIMESTAMP
     + _TRIALS_DDL
     + """
 ALTER TABLE sqlml.model_trials ADD COLUMN IF NOT EXISTS artifact_sha256 VARCHAR;
+ALTER TABLE sqlml.model_trials ADD COLUMN IF NOT EXISTS training_loss DOUBLE;
+ALTER TABLE sqlml.model_trials ADD COLUMN IF NOT EXISTS eval_loss DOUBLE;
 """
     + _WRITES_DDL
 )
@@ -106,6 +109,12 @@ class ModelVersion:
     training_info: list[dict] | None = None  # ML.TRAINING_INFO's rows
     estimator_type: str | None = None  # the model_type of the artifact when it differs (AutoML's winner)
     artifact_sha256: str | None = None  # artifacts.checksum, set when stored; None: stored before checksums
+
+    @property
+    def tuned(self) -> bool:
+        """Whether hyperparameter tuning (num_trials > 1) trained it; AutoML's candidates are trials too, but not
+        BigQuery ML's tuning."""
+        return self.options.get("num_trials", 1) > 1
 
     @property
     def qualified_name(self) -> str:
@@ -324,6 +333,8 @@ class TrialRecord:
     is_optimal: bool
     artifact: bytes | None
     eval_predictions: bytes | None
+    training_loss: float | None = None  # the last iteration's losses (ML.TRIAL_INFO); None for AutoML's candidates
+    eval_loss: float | None = None
 
 
 def load_trial(cur: duckdb.DuckDBPyConnection, version: ModelVersion, trial_id: int) -> ModelVersion:
@@ -356,11 +367,26 @@ def load_trial(cur: duckdb.DuckDBPyConnection, version: ModelVersion, trial_id: 
     )
 
 
+_TRAINING_INFO = {
+    "training_run": "BIGINT",
+    "iteration": "BIGINT",
+    "loss": "DOUBLE",
+    "eval_loss": "DOUBLE",
+    "learning_rate": "DOUBLE",
+    "duration_ms": "BIGINT",
+}
+
+
 def training_info_sql(version: ModelVersion) -> str:
-    """ML.TRAINING_INFO: one row per iteration of every training run of a version."""
+    """ML.TRAINING_INFO: one row per iteration of every training run of a version, as BigQuery ML's columns:
+    kmeans has no eval_loss, and adds cluster_info (each cluster's centroid_id, radius and size after the
+    iteration; NULL for a version stored before sqlml kept it)."""
+    rows = dict(_TRAINING_INFO)
+    if version.model_type == "kmeans":
+        del rows["eval_loss"]
+        rows["cluster_info"] = [{"centroid_id": "BIGINT", "cluster_radius": "DOUBLE", "cluster_size": "BIGINT"}]
     return (
-        "SELECT unnest(CAST(training_info AS STRUCT(training_run BIGINT, iteration BIGINT, loss DOUBLE, "
-        "eval_loss DOUBLE, learning_rate DOUBLE, duration_ms BIGINT)[]), recursive := true) "
+        f"SELECT unnest(json_transform(training_info, {literal(json.dumps([rows]))}), max_depth := 2) "
         "FROM sqlml.model_versions WHERE schema_name = "
         + literal(version.schema_name)
         + " AND model_name = "
@@ -380,17 +406,48 @@ def has_trials(cur: duckdb.DuckDBPyConnection, version: ModelVersion) -> bool:
     )
 
 
-def trial_info_sql(version: ModelVersion) -> str:
-    """ML.TRIAL_INFO: the trials of a tuned version, one row each."""
-    return (
-        "SELECT trial_id, hyperparameters, metrics AS hparam_tuning_evaluation_metrics, objective, status, "
-        "error_message, is_optimal FROM sqlml.model_trials WHERE schema_name = "
-        + literal(version.schema_name)
-        + " AND model_name = "
-        + literal(version.model_name)
-        + f" AND version = {int(version.version)} "
-        "ORDER BY trial_id"
+def optimal_trial(cur: duckdb.DuckDBPyConnection, version: ModelVersion) -> int | None:
+    """The trial_id of a tuned version's optimal trial; None for a version that was not tuned."""
+    if not version.tuned:
+        return None
+    rows = query(
+        cur,
+        f"SELECT trial_id FROM sqlml.model_trials WHERE {_KEY} AND version = ? AND is_optimal",
+        [version.schema_name, version.model_name, version.version],
     )
+    return rows[0][0] if rows else None
+
+
+def trial_info_sql(cur: duckdb.DuckDBPyConnection, version: ModelVersion, objectives: list[str] | None) -> str:
+    """ML.TRIAL_INFO: the trials of a tuned version, one row each, as BigQuery ML's columns; hyperparameters and
+    the metrics `objectives` names become STRUCTs of the fields the trials hold (a field a trial lacks: NULL).
+    `objectives` None (AutoML's candidates, which BigQuery ML does not list): every metric, then sqlml's own
+    column `objective`, the cross-validated score candidates were ranked by."""
+    where = (
+        f"WHERE schema_name = {literal(version.schema_name)} AND model_name = {literal(version.model_name)} "
+        f"AND version = {int(version.version)}"
+    )
+    ((hyperparameters, metrics),) = query(
+        cur,
+        f"SELECT json_group_structure(hyperparameters), json_group_structure(metrics) FROM sqlml.model_trials {where}",
+    )
+    if objectives is not None:
+        metrics = json.dumps(dict.fromkeys(objectives, "DOUBLE"))
+    return (
+        f"SELECT CAST(trial_id AS BIGINT) AS trial_id, {_as_struct('hyperparameters', hyperparameters, 'VARCHAR')} "
+        f"AS hyperparameters, {_as_struct('metrics', metrics, 'DOUBLE')} AS hparam_tuning_evaluation_metrics, "
+        f"training_loss, eval_loss, status, error_message, is_optimal{', objective' if objectives is None else ''} "
+        f"FROM sqlml.model_trials {where} ORDER BY trial_id"
+    )
+
+
+def _as_struct(column: str, structure: str | None, untyped: str) -> str:
+    """`column` (JSON) as the STRUCT `structure` (json_group_structure's) describes: integers as BIGINT, a field
+    NULL in every trial as `untyped`."""
+    if structure is None:
+        return "NULL"
+    structure = structure.replace('"UBIGINT"', '"BIGINT"').replace('"NULL"', f'"{untyped}"')
+    return f"json_transform({column}, {literal(structure)})"
 
 
 def insert_version(cur: duckdb.DuckDBPyConnection, record: ModelVersion, trials: list[TrialRecord] = ()) -> int:
@@ -425,8 +482,8 @@ def insert_version(cur: duckdb.DuckDBPyConnection, record: ModelVersion, trials:
             cur,
             "INSERT INTO sqlml.model_trials (schema_name, model_name, version, trial_id, hyperparameters, "
             "metrics, objective, status, error_message, is_optimal, artifact, eval_predictions, "
-            "artifact_sha256) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "artifact_sha256, training_loss, eval_loss) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 schema,
                 model,
@@ -441,6 +498,8 @@ def insert_version(cur: duckdb.DuckDBPyConnection, record: ModelVersion, trials:
                 trial.artifact,
                 trial.eval_predictions,
                 None if trial.artifact is None else artifacts.checksum(replace(record, artifact=trial.artifact)),
+                trial.training_loss,
+                trial.eval_loss,
             ],
         )
     updated = query(

@@ -219,6 +219,8 @@ def _fit(family: Family, data: TrainData, eval_X: np.ndarray, eval_y: np.ndarray
             trial is best,
             trial.result and trial.result[0].artifact(),
             trial.result and eval_predictions_blob(eval_y, trial.result[2]),
+            trial.result and trial.result[3][-1]["loss"],
+            trial.result and trial.result[3][-1]["eval_loss"],
         )
         for trial in trials
     ]
