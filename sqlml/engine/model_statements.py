@@ -47,8 +47,10 @@ def _drop(ctx: MLContext, statement: DropModel) -> bool:
 def validate_alter_options(raw: dict) -> dict:
     """ALTER MODEL ... SET OPTIONS: description (a string, or NULL to clear it) and labels, BigQuery ML's
     [('key', 'value'), ...] (NULL clears them), kept as {key: value}."""
+    from sqlml.engine.families.common import refuse_cloud_options
     from sqlml.engine.families.options import fail
 
+    refuse_cloud_options(raw)
     for name in raw:
         if name not in ("description", "labels"):
             raise ProgrammingError(f"OPTIONS: ALTER MODEL sets description and labels, not {name!r}")

@@ -26,6 +26,7 @@ from sqlml.engine.families.common import (
     CLASS_WEIGHTS,
     CLASSIFIER_RULES,
     EARLY_STOP,
+    GLOBAL_EXPLAIN,
     SPLIT,
     TUNING,
     WARM_START,
@@ -220,6 +221,7 @@ OPTIONS = {
     **EARLY_STOP,
     **TUNING,
     **WARM_START,
+    **GLOBAL_EXPLAIN,
 }
 _SHARED = dict(
     fit=fit_dnn,

@@ -20,6 +20,7 @@ from sqlml.engine.families.base import Family, TrainData, compiled_by
 from sqlml.engine.families.common import (
     CLASS_WEIGHTS,
     CLASSIFIER_RULES,
+    GLOBAL_EXPLAIN,
     SPLIT,
     TUNING,
     WARM_START,
@@ -142,6 +143,7 @@ OPTIONS = {
     "fit_intercept": Option("bool", default=True),
     **TUNING,
     **WARM_START,
+    **GLOBAL_EXPLAIN,
 }
 _SHARED = dict(
     load=LinearModel.load,
