@@ -167,3 +167,56 @@ def test_forest_options_scikit_learn_cannot_honour_are_refused_with_the_reason(l
         "is not supported for random forests",
         *fragments,
     )
+
+
+# --- instance_weight_col: a column of row weights, never a feature ---
+
+
+def test_instance_weight_col_weighs_the_rows_as_lightgbm_and_scikit_learn_weights(loaded, frames):
+    from sklearn.ensemble import RandomForestRegressor
+
+    train, test = frames
+    X, X_test, categorical = tree_matrices(train, test)
+    weights = 1.0 + train["id"].to_numpy() % 4  # the weight column of the query below
+    query = "SELECT x1, x2, color, flag, y_reg, 1 + id % 4 AS w FROM train"
+    cur = loaded.cursor()
+    expected = {
+        "boosted_tree_regressor": lgb.train(
+            {**LGB_DEFAULTS, "objective": "regression"},
+            lgb.Dataset(X, train["y_reg"].to_numpy(), weight=weights, categorical_feature=categorical),
+            20,
+        ).predict(X_test),
+        "random_forest_regressor": RandomForestRegressor(
+            n_estimators=5, max_depth=15, max_samples=0.8, max_features=0.8, min_samples_leaf=1, random_state=0
+        )
+        .fit(X, train["y_reg"], sample_weight=weights)
+        .predict(X_test),
+    }
+    for model_type, predictions in expected.items():
+        extra = ", num_parallel_tree=5" if model_type.startswith("random") else ", early_stop=FALSE"
+        cur.execute(
+            f"CREATE OR REPLACE MODEL w OPTIONS(model_type='{model_type}', input_label_cols=['y_reg'], "
+            f"data_split_method='NO_SPLIT', instance_weight_col='w'{extra}) AS {query}"
+        )
+        cur.execute("SELECT predicted_y_reg FROM ML.PREDICT(MODEL w, TABLE test) ORDER BY id")  # test has no w
+        np.testing.assert_allclose([row[0] for row in cur.fetchall()], predictions, rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize(
+    "weight, extra, error, fragments",
+    [
+        ("color", "", sqlml.ProgrammingError, ["instance_weight_col 'w' must be a numeric column, not VARCHAR"]),
+        ("x1", "", sqlml.DataError, ["instance_weight_col 'w'", "weight >= 0"]),  # x1 has negative values
+        ("x2", "", sqlml.DataError, ["instance_weight_col 'w'", "no NULL"]),  # x2 has NULLs
+        ("0", "", sqlml.DataError, ["not all 0"]),
+        ("1", ", auto_class_weights=TRUE", sqlml.ProgrammingError, ["instance_weight_col and auto_class_weights"]),
+    ],
+)
+def test_bad_instance_weights_are_named(loaded, weight, extra, error, fragments):
+    fails(
+        loaded,
+        "CREATE MODEL bad OPTIONS(model_type='boosted_tree_classifier', input_label_cols=['y_bin'], "
+        f"instance_weight_col='w'{extra}) AS SELECT x1, x2, color, y_bin, {weight} AS w FROM train",
+        error,
+        *fragments,
+    )

@@ -31,11 +31,14 @@ from sqlml.engine.families.common import (
     CLASSIFIER_RULES,
     EARLY_STOP,
     GLOBAL_EXPLAIN,
+    INSTANCE_WEIGHT,
     SPLIT,
     TUNING,
     WARM_START,
     XGBOOST_ONLY,
+    category_encoding,
     data_split,
+    instance_weights,
     iterations,
     learn_rate,
     regularization,
@@ -286,12 +289,15 @@ OPTIONS = {
     **WARM_START,
     **GLOBAL_EXPLAIN,
     **XGBOOST_ONLY,
+    **category_encoding("LABEL_ENCODING", "ONE_HOT_ENCODING", "TARGET_ENCODING"),
+    **INSTANCE_WEIGHT,
 }
 _SHARED = dict(
     fit=fit_boosted_tree,
     load=BoosterModel.load,
     artifact_format="lightgbm",
     linear_encoding=False,
+    warm_start_kept=("category_encoding_method",),
     search_space={
         "learn_rate": {"hparam_range": [0.01, 0.5]},
         "max_tree_depth": {"hparam_range": [2, 10]},
@@ -310,7 +316,7 @@ FAMILIES = (
         "boosted_tree_regressor",
         "regression",
         OPTIONS,
-        rules=(data_split, one_tree_per_iteration, dart_options),
+        rules=(data_split, one_tree_per_iteration, dart_options, instance_weights),
         **_SHARED,
     ),
     Family(
@@ -318,7 +324,7 @@ FAMILIES = (
         "classification",
         {**OPTIONS, **CLASS_WEIGHTS},
         max_classes=1000,
-        rules=(data_split, one_tree_per_iteration, dart_options, *CLASSIFIER_RULES),
+        rules=(data_split, one_tree_per_iteration, dart_options, instance_weights, *CLASSIFIER_RULES),
         **_SHARED,
     ),
 )

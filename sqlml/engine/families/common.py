@@ -48,6 +48,13 @@ XGBOOST_ONLY = {
     "approx_global_feature_contrib": Option("bool", default=False, tunable=False),
     "xgboost_version": Option("enum", ("0.9", "1.1"), default="0.9", tunable=False),
 }
+
+
+def category_encoding(*methods: str) -> dict[str, Option]:
+    """category_encoding_method with the `methods` a family takes, the first the default."""
+    return {"category_encoding_method": Option("enum", methods, default=methods[0], tunable=False)}
+
+
 EARLY_STOP = {"early_stop": Option("bool", default=True), "min_rel_progress": Option("float", low=0.0, default=0.01)}
 
 _TREE = {
@@ -117,6 +124,20 @@ def data_split(options: dict[str, Any]) -> None:
         raise ProgrammingError(
             f"OPTIONS: data_split_eval_fraction applies to data_split_method RANDOM or SEQ, not {method}"
         )
+
+
+# boosted trees and random forests: a column of row weights, never a feature
+INSTANCE_WEIGHT = {"instance_weight_col": Option("str", tunable=False)}
+
+
+def instance_weights(options: dict[str, Any]) -> None:
+    """instance_weight_col weighs rows itself: not with class weights or a fairness constraint (which weigh
+    rows their own way)."""
+    if options["instance_weight_col"] is None:
+        return
+    for other in ("auto_class_weights", "class_weights", "fairness_constraint"):
+        if options.get(other):
+            raise ProgrammingError(f"OPTIONS: instance_weight_col and {other} cannot be used together")
 
 
 def class_weights(options: dict[str, Any]) -> None:

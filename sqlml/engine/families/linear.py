@@ -24,6 +24,7 @@ from sqlml.engine.families.common import (
     SPLIT,
     TUNING,
     WARM_START,
+    category_encoding,
     data_split,
     iterations,
     regularization,
@@ -111,6 +112,12 @@ def _warm(model, previous: LinearModel | None, logistic: bool):
     return model
 
 
+def _zero_on_empty_columns(coef: np.ndarray, data: TrainData) -> np.ndarray:
+    """Weights of columns that are 0 on every training row (DUMMY_ENCODING's dropped category) set to exactly
+    0, where least squares leaves rounding noise; a warm start keeps what the previous version learned."""
+    return coef if data.init is not None else np.where(data.X.any(axis=0), coef, 0.0)
+
+
 def fit_linear_reg(data: TrainData) -> LinearModel:
     from sklearn.exceptions import ConvergenceWarning
 
@@ -118,7 +125,7 @@ def fit_linear_reg(data: TrainData) -> LinearModel:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(data.X, data.y)
-    return LinearModel(model.coef_, model.intercept_, logistic=False)
+    return LinearModel(_zero_on_empty_columns(model.coef_, data), model.intercept_, logistic=False)
 
 
 def fit_logistic_reg(data: TrainData) -> LinearModel:
@@ -128,7 +135,7 @@ def fit_logistic_reg(data: TrainData) -> LinearModel:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(data.X, data.y, sample_weight=data.weights)
-    return LinearModel(model.coef_, model.intercept_, logistic=True)
+    return LinearModel(_zero_on_empty_columns(model.coef_, data), model.intercept_, logistic=True)
 
 
 def propose(trial) -> dict:
@@ -144,13 +151,14 @@ OPTIONS = {
     **TUNING,
     **WARM_START,
     **GLOBAL_EXPLAIN,
+    **category_encoding("ONE_HOT_ENCODING", "DUMMY_ENCODING"),
 }
 _SHARED = dict(
     load=LinearModel.load,
     artifact_format="json",
     search_space={"l1_reg": {"hparam_range": [0.0, 10.0]}, "l2_reg": {"hparam_range": [0.0, 10.0]}},
     propose=propose,
-    warm_start_kept=("fit_intercept",),
+    warm_start_kept=("fit_intercept", "category_encoding_method"),
     compile_sql=compiled_by("linear"),
     explainer="linear",
     importance="weights",

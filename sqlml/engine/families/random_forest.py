@@ -27,10 +27,12 @@ from sqlml.engine.families.common import (
     CLASSIFIER_RULES,
     EARLY_STOP,
     GLOBAL_EXPLAIN,
+    INSTANCE_WEIGHT,
     SPLIT,
     TUNING,
     XGBOOST_ONLY,
     data_split,
+    instance_weights,
     regularization,
     tree_options,
 )
@@ -288,6 +290,7 @@ OPTIONS = {
     **TUNING,
     **GLOBAL_EXPLAIN,
     **XGBOOST_ONLY,
+    **INSTANCE_WEIGHT,
 }
 _SHARED = dict(
     fit=fit_random_forest,
@@ -308,7 +311,7 @@ FAMILIES = (
         "random_forest_regressor",
         "regression",
         OPTIONS,
-        rules=(data_split, several_trees, unsupported_by_scikit_learn),
+        rules=(data_split, several_trees, unsupported_by_scikit_learn, instance_weights),
         **_SHARED,
     ),
     Family(
@@ -316,7 +319,7 @@ FAMILIES = (
         "classification",
         {**OPTIONS, **CLASS_WEIGHTS},
         max_classes=1000,
-        rules=(data_split, several_trees, unsupported_by_scikit_learn, *CLASSIFIER_RULES),
+        rules=(data_split, several_trees, unsupported_by_scikit_learn, instance_weights, *CLASSIFIER_RULES),
         **_SHARED,
     ),
 )
