@@ -86,7 +86,12 @@ def test_exact_makes_every_distinct_value_a_split_candidate(con):
         cur.execute("SELECT predicted_y FROM ML.PREDICT(MODEL s, (SELECT unnest(?) AS x)) ", [probe])
         got[method] = np.array([row[0] for row in cur.fetchall()])
     params = {**LGB_DEFAULTS, "objective": "regression"}
-    exact = {"max_bin_by_feature": [2000], "min_data_in_bin": 1, "bin_construct_sample_cnt": 2000}
+    exact = {
+        "max_bin_by_feature": [2000],
+        "min_data_in_bin": 1,
+        "bin_construct_sample_cnt": 2000,
+        "histogram_pool_size": 1024,
+    }
     for method, extra in (("EXACT", exact), ("APPROX", {"max_bin": 33})):
         booster = lgb.train({**params, **extra}, lgb.Dataset(x.reshape(-1, 1), y), 5)
         np.testing.assert_allclose(got[method], booster.predict(np.array(probe).reshape(-1, 1)), rtol=1e-9)

@@ -105,6 +105,7 @@ class BoosterModel:
 
 
 EXACT_MAX_BIN = 65_536  # tree_method='EXACT': every distinct value a split candidate, up to this many per column
+EXACT_HISTOGRAMS_MB = 1024  # ... whose histograms LightGBM keeps in at most this much memory (recomputing the rest)
 APPROX_MAX_BIN = 33  # tree_method='APPROX': XGBoost's quantile sketch, sketch_eps = 0.03, keeps about 1 / 0.03 bins
 
 
@@ -112,13 +113,18 @@ def histogram_params(tree_method: str, X: np.ndarray) -> dict:
     """LightGBM's bins for a BigQuery ML tree_method (LightGBM always splits on histograms): HIST and AUTO
     (XGBoost's hist) 256 bins; APPROX as many as XGBoost's sketch keeps; EXACT one bin per distinct value
     (up to EXACT_MAX_BIN), built from every row, so that every split XGBoost's exact greedy search
-    enumerates is a candidate."""
+    enumerates is a candidate; so many bins get a cap on the memory of cached histograms."""
     if tree_method == "APPROX":
         return {"max_bin": APPROX_MAX_BIN}
     if tree_method != "EXACT":
         return {"max_bin": 256}
     distinct = [min(max(2, len(np.unique(column[~np.isnan(column)]))), EXACT_MAX_BIN) for column in X.T]
-    return {"max_bin_by_feature": distinct, "min_data_in_bin": 1, "bin_construct_sample_cnt": max(1, len(X))}
+    return {
+        "max_bin_by_feature": distinct,
+        "min_data_in_bin": 1,
+        "bin_construct_sample_cnt": max(1, len(X)),
+        "histogram_pool_size": EXACT_HISTOGRAMS_MB,
+    }
 
 
 def lightgbm_params(options: dict, n_classes: int, X: np.ndarray) -> dict:
