@@ -247,11 +247,8 @@ def one_tree_per_iteration(options: dict) -> None:
 
 
 def dart_options(options: dict) -> None:
-    """dropout and dart_normalize_type shape DART boosting; FOREST normalization has no LightGBM counterpart."""
-    if options["booster_type"] != "DART" and options["dropout"]:
-        raise ProgrammingError(
-            "OPTIONS: dropout applies to booster_type='DART' (the share of trees dropped each round)"
-        )
+    """DART's FOREST normalization has no LightGBM counterpart. (dropout and dart_normalize_type change nothing
+    with GBTREE, as XGBoost's DART parameters: a search may tune them alongside booster_type.)"""
     if options["dart_normalize_type"] == "FOREST":
         raise NotSupportedError(
             "OPTIONS: dart_normalize_type='FOREST' is not supported: LightGBM, which sqlml's boosted trees use, "
