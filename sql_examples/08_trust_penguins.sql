@@ -9,7 +9,7 @@ WHERE sex IS NOT NULL AND body_mass_g IS NOT NULL;
 
 CREATE OR REPLACE MODEL heavy_model
 OPTIONS (model_type = 'boosted_tree_classifier', input_label_cols = ['heavy'],
-         data_split_method = 'RANDOM', data_split_eval_fraction = 0.3) AS
+         data_split_method = 'RANDOM', data_split_eval_fraction = 0.3, enable_global_explain = TRUE) AS
 SELECT bill_length_mm, bill_depth_mm, flipper_length_mm, species, island, heavy FROM heavy;
 
 -- 2. Why: each penguin's top 3 attributions (TreeSHAP; they add up to prediction_value), and the

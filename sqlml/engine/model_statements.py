@@ -72,8 +72,10 @@ def validate_alter_options(raw: dict) -> dict:
     """ALTER MODEL ... SET OPTIONS: description (a string, or NULL to clear it), labels, BigQuery ML's
     [('key', 'value'), ...] (NULL clears them), kept as {key: value}, and expiration_timestamp (as given:
     `expiration_micros` reads it)."""
+    from sqlml.engine.families.common import refuse_cloud_options
     from sqlml.engine.families.options import fail
 
+    refuse_cloud_options(raw)
     for name in raw:
         if name not in ("description", "labels", "expiration_timestamp"):
             raise ProgrammingError(

@@ -63,19 +63,26 @@ def _codes(g: Graph, x: str, spec: dict, keys: list[str], codes: list[int], defa
 
 
 def _categorical(g: Graph, x: str, spec: dict, encoder: FeatureEncoder) -> str | None:
-    """Label codes (trees) or one-hot columns (linear models; None when there are none)."""
+    """Label codes or TARGET_ENCODING's means (trees), or one-hot columns (None when there are none), with
+    DUMMY_ENCODING's dropped column always 0."""
     vocabulary = spec["vocabulary"]
     if "" in vocabulary:
         raise NotSupportedError(
             f"EXPORT MODEL: feature '{spec['name']}' has the empty string as a category, "
             'but an exported model reads "" as NULL; map it to another value first'
         )
+    k = len(vocabulary)
+    if not encoder.linear and "target" in spec:  # the means of the categories, then NULL's (""), then the unseen
+        codes = _codes(g, x, spec, vocabulary + [""], list(range(k + 1)), k + 1)
+        means = g.const(spec["target"], "target_means")
+        return g.op("Gather", means, codes, axis=0)
     if not encoder.linear:  # label encoding: 1-based position in the vocabulary, 0 for NULL or unseen
-        return g.op("Cast", _codes(g, x, spec, vocabulary, list(range(1, len(vocabulary) + 1)), 0), to=g.elem_type)
+        return g.op("Cast", _codes(g, x, spec, vocabulary, list(range(1, k + 1)), 0), to=g.elem_type)
     keys = vocabulary + ([""] if spec["has_null"] else [])  # one-hot; NULL a category of its own, last
     if not keys:
         return None
-    codes = _codes(g, x, spec, keys, list(range(len(keys))), -1)
+    positions = [-1 if i == spec.get("dropped") else i for i in range(len(keys))]  # -1: never hot
+    codes = _codes(g, x, spec, keys, positions, -1)
     hot = g.op("Equal", codes, g.const(np.arange(len(keys), dtype=np.int64).reshape(1, -1), "positions"))
     return g.op("Cast", hot, to=g.elem_type)
 

@@ -31,6 +31,7 @@ LGB_DEFAULTS = {
     "bagging_freq": 0,
     "feature_fraction": 1.0,
     "feature_fraction_bynode": 1.0,
+    "max_bin": 256,  # tree_method AUTO: XGBoost's hist, 256 bins
     "seed": 0,
     "deterministic": True,
     "verbosity": -1,

@@ -82,6 +82,15 @@ def _reversed_vocabulary(row):
     spec["vocabulary"].reverse()
 
 
+def _encoding_of_c(**fields):
+    """A change of a row giving feature c's spec these category_encoding_method `fields`."""
+
+    def change(row):
+        next(spec for spec in row["features"] if spec["name"] == "c").update(fields)
+
+    return change
+
+
 REPRODUCTIONS = {  # what used to crash, hang or predict silently -> what the structural check reports
     "lightgbm left_child of a node set to 0": (
         "boosted",
@@ -118,6 +127,21 @@ REPRODUCTIONS = {  # what used to crash, hang or predict silently -> what the st
         "the estimator reads 6 encoded feature(s); the feature specs encode 5",
     ),
     "altered vocabulary": ("linear", _reversed_vocabulary, "feature 'c''s vocabulary is not a sorted list"),
+    "DUMMY_ENCODING column out of range": (
+        "linear",
+        _encoding_of_c(dropped=3),  # 3 categories, no NULL: columns 0..2
+        "feature 'c''s dropped one-hot column is not one of its 3",
+    ),
+    "TARGET_ENCODING means missing": (
+        "boosted",
+        _encoding_of_c(target=[0.5, 1.5]),  # 3 categories, NULL, unseen: 5
+        "feature 'c''s target encoding is 2, expected 5",
+    ),
+    "TARGET_ENCODING mean not finite": (
+        "boosted",
+        _encoding_of_c(target=[0.5, 1.5, 2.5, 3.5, "NaN"]),
+        "feature 'c''s target encoding is not a 1-D array of numbers",
+    ),
 }
 
 

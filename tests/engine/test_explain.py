@@ -287,7 +287,7 @@ def test_global_explain_is_the_mean_absolute_attribution(loaded, frames, model_t
     options = f", {OPTIONS['dnn']}" if model_type.startswith("dnn") else ""
     cur.execute(
         f"CREATE MODEL e OPTIONS(model_type='{model_type}', input_label_cols=['{label}'], "
-        f"data_split_method='NO_SPLIT'{options}) AS {training}"
+        f"data_split_method='NO_SPLIT', enable_global_explain=TRUE{options}) AS {training}"
     )
     for source, rows in [("", training), (", TABLE test", "SELECT * FROM test")]:  # without input: the training rows
         explained = _table(cur, f"SELECT * FROM ML.EXPLAIN_PREDICT(MODEL e, ({rows}), STRUCT(4 AS top_k_features))")
@@ -312,7 +312,7 @@ def test_global_explain_with_transform(loaded):
     cur = loaded.cursor()
     cur.execute(
         "CREATE MODEL t TRANSFORM(x1 * 2 AS x1, x2, color, flag, y_bin) OPTIONS(model_type='logistic_reg', "
-        "input_label_cols=['y_bin']) AS SELECT * FROM train"
+        "input_label_cols=['y_bin'], enable_global_explain=TRUE) AS SELECT * FROM train"
     )
     explained = _table(cur, "SELECT * FROM ML.EXPLAIN_PREDICT(MODEL t, TABLE train, STRUCT(4 AS top_k_features))")
     _check_global(
@@ -326,7 +326,7 @@ def test_global_explain_without_the_rows_transform_labels_null(loaded):
     cur = loaded.cursor()
     cur.execute(
         "CREATE MODEL t TRANSFORM(x1, x2, color, flag, y_reg > 0.3 AS big) OPTIONS(model_type="
-        "'logistic_reg', input_label_cols=['big'], data_split_method='NO_SPLIT') AS SELECT x1, x2, color, "
+        "'logistic_reg', input_label_cols=['big'], data_split_method='NO_SPLIT', enable_global_explain=TRUE) AS SELECT x1, x2, color, "
         "flag, CASE WHEN id % 5 = 0 THEN NULL ELSE y_reg END AS y_reg FROM train"
     )
     assert _table(cur, "SELECT training_rows, dropped_rows FROM sqlml.model_versions WHERE model_name = 't'") == [
@@ -345,8 +345,8 @@ def test_global_explain_without_the_rows_transform_labels_null(loaded):
 def test_global_explain_refuses_changed_training_data(loaded):
     cur = loaded.cursor()
     cur.execute(
-        "CREATE MODEL e OPTIONS(model_type='boosted_tree_regressor', input_label_cols=['y_reg']) "
-        "AS SELECT x1, x2, y_reg FROM train"
+        "CREATE MODEL e OPTIONS(model_type='boosted_tree_regressor', input_label_cols=['y_reg'], "
+        "enable_global_explain=TRUE) AS SELECT x1, x2, y_reg FROM train"
     )
     assert len(_table(cur, "SELECT * FROM ML.GLOBAL_EXPLAIN(MODEL e)")) == 2
     cur.execute("UPDATE train SET x1 = x1 + 1 WHERE id = 0")
@@ -422,11 +422,12 @@ BAD = [
 def test_bad_explain(loaded, sql, error, fragments):
     cur = loaded.cursor()
     cur.execute(
-        "CREATE MODEL lin OPTIONS(model_type='linear_reg', input_label_cols=['y_reg']) AS SELECT x1, y_reg FROM train"
+        "CREATE MODEL lin OPTIONS(model_type='linear_reg', input_label_cols=['y_reg'], enable_global_explain=TRUE) "
+        "AS SELECT x1, y_reg FROM train"
     )
     cur.execute(
         "CREATE MODEL nn OPTIONS(model_type='dnn_regressor', input_label_cols=['y_reg'], hidden_units=[2], "
-        "max_iterations=1) AS SELECT x1, y_reg FROM train"
+        "max_iterations=1, enable_global_explain=TRUE) AS SELECT x1, y_reg FROM train"
     )
     cur.execute("CREATE MODEL km OPTIONS(model_type='kmeans', num_clusters=2) AS SELECT x1 FROM train")
     fails(loaded, sql, error, *fragments)

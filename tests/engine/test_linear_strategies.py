@@ -174,17 +174,6 @@ def test_normal_equation_refuses_logistic_reg_and_divergence_is_a_data_error(cur
     )
 
 
-def test_enable_global_explain_is_accepted_and_changes_nothing(cur):
-    """sqlml explains on demand: ML.GLOBAL_EXPLAIN of a model trained with enable_global_explain = TRUE equals that of
-    one trained without it."""
-    explained = []
-    for value in ("TRUE", "FALSE"):
-        create(cur, "linear_reg", "y", f"enable_global_explain={value}")
-        cur.execute("SELECT * FROM ML.GLOBAL_EXPLAIN(MODEL m) ORDER BY ALL")
-        explained.append(cur.fetchall())
-    assert explained[0] == explained[1] and len(explained[0]) == 2
-
-
 def test_each_iterations_eval_loss_is_on_the_evaluation_rows(cur):
     """The last iteration's eval_loss is the mean squared error of ML.PREDICT on the rows CUSTOM held out."""
     cur.execute(

@@ -10,7 +10,11 @@ Arrow batch holding those columns into a float64 matrix with exactly the statist
   category seen at training, NULL being a category of its own, an unseen category all zeros (ignored).
   Trees use label encoding: the category's 1-based position in the sorted vocabulary, 0 for NULL or unseen.
   A vocabulary keeps the MAX_CATEGORIES most frequent categories (ties: the smaller value first); the
-  others are treated as unseen.
+  others are treated as unseen. category_encoding_method (`fit_category_encoding`) can change this:
+  DUMMY_ENCODING leaves one-hot's column of the most frequent training category at 0 (leaf["dropped"]);
+  TARGET_ENCODING replaces a tree's label code by the training label's mean over the category's rows
+  (regression) or its share of the positive class (binary classification), for NULL its own, and for an
+  unseen category the mean over all training rows (leaf["target"]).
 - timestamp: decomposed into Unix epoch seconds (numeric) and the categorical parts day of month, day of
   week, month, hour, minute, week of year and year (`<col>_ts_dom`, ...), each then encoded as above;
   a timestamp with time zone is decomposed in UTC.
@@ -297,6 +301,45 @@ def _leaf_statistics(name: str, kind: str, column) -> dict:
     }
 
 
+def fit_category_encoding(specs: list[dict], method: str, table: pa.Table, y: np.ndarray, n_classes: int) -> list[dict]:
+    """`specs` with what category_encoding_method `method` needs of each categorical leaf, learned from the
+    training rows `table` and their encoded labels `y` (class indices, or values): DUMMY_ENCODING the
+    one-hot column it leaves out, TARGET_ENCODING the label's means (see the module docstring)."""
+    if method not in ("DUMMY_ENCODING", "TARGET_ENCODING"):
+        return specs
+    if method == "TARGET_ENCODING" and n_classes > 2:
+        raise NotSupportedError(
+            f"OPTIONS: category_encoding_method='TARGET_ENCODING' replaces a category by the probability of the "
+            f"target, which a label of {n_classes} classes does not have (one per class); use LABEL_ENCODING or "
+            "ONE_HOT_ENCODING"
+        )
+    target = (y == 1).astype(np.float64) if n_classes == 2 else np.asarray(y, dtype=np.float64)
+    columns, fitted = ColumnIndex(table.column_names), []
+    for spec in specs:
+        leaves = [
+            _encoded_leaf(leaf, method, values, target) if leaf["kind"] == "categorical" else leaf
+            for leaf, values in leaf_values(spec, table.column(columns.find(spec["name"])))
+        ]
+        fitted.append({**spec, "parts": leaves} if spec["kind"] in ("timestamp", "struct") else leaves[0])
+    return fitted
+
+
+def _encoded_leaf(leaf: dict, method: str, values, target: np.ndarray) -> dict:
+    """A categorical leaf with its DUMMY_ENCODING `dropped` column or its TARGET_ENCODING `target` means."""
+    strings = _as_strings(values)
+    k = len(leaf["vocabulary"])
+    codes = pc.fill_null(pc.index_in(strings, value_set=pa.array(leaf["vocabulary"], pa.string())), k + 1)
+    codes = np.where(strings.is_null().to_numpy(zero_copy_only=False), k, codes.to_numpy(zero_copy_only=False))
+    counts = np.bincount(codes, minlength=k + 2)  # each category's rows, then NULL's, then the others'
+    if method == "DUMMY_ENCODING":  # the most frequent one-hot column (NULL's is the last); ties: the first
+        columns = counts[: k + (1 if leaf["has_null"] else 0)]
+        return {**leaf, "dropped": int(np.argmax(columns))} if len(columns) else leaf
+    prior = float(target.mean()) if len(target) else 0.0
+    sums = np.bincount(codes, weights=target, minlength=k + 2)
+    means = np.where(counts > 0, sums / np.maximum(counts, 1), prior)
+    return {**leaf, "target": [*means[: k + 1].tolist(), prior]}  # categories, NULL, unseen
+
+
 def fit_features(table: pa.Table, columns: list[str], buckets: int = HISTOGRAM_BUCKETS) -> list[dict]:
     """Learn the preprocessing spec of each feature column from the training rows (a numeric leaf's
     distribution in `buckets` equal-width buckets). Columns are fitted in parallel: numpy releases the GIL
@@ -405,6 +448,8 @@ class FeatureEncoder:
                 if linear:
                     self.output_names += [f"{leaf['name']}={v}" for v in leaf["vocabulary"]]
                     self.output_names += [f"{leaf['name']}=NULL"] if leaf["has_null"] else []
+                elif "target" in leaf:  # TARGET_ENCODING: a number
+                    self.output_names.append(leaf["name"])
                 else:
                     self.categorical_indices.append(len(self.output_names))
                     self.output_names.append(leaf["name"])
@@ -442,12 +487,6 @@ class FeatureEncoder:
                 width = self.width(leaf)
                 yield index, leaf, position, vector[position : position + width]
                 position += width
-
-    @property
-    def one_hot_blocks(self) -> list[tuple[int, int]]:
-        """(first column, width) of each one-hot encoded category: a linear encoding's categorical leaves."""
-        blocks = self.blocks(np.empty(len(self.output_names)))
-        return [(start, len(part)) for _, leaf, start, part in blocks if self.linear and leaf["kind"] == "categorical"]
 
     def owners(self) -> np.ndarray:
         """For each encoded column, the index of the feature (spec) it encodes."""
@@ -494,6 +533,12 @@ class FeatureEncoder:
             return 1
         strings = _as_strings(values)
         codes = pc.index_in(strings, value_set=self._vocabulary(leaf))  # NULL if unseen or NULL
+        if not self.linear and "target" in leaf:  # the label's training mean of the category, NULL, unseen
+            k = len(leaf["vocabulary"])
+            position = pc.fill_null(codes, k + 1).to_numpy(zero_copy_only=False)
+            position = np.where(strings.is_null().to_numpy(zero_copy_only=False), k, position)
+            out[:, 0] = np.asarray(leaf["target"], dtype=np.float64)[position]
+            return 1
         if not self.linear:
             out[:, 0] = pc.fill_null(pc.add(codes, 1), 0).to_numpy(zero_copy_only=False)
             return 1
@@ -504,6 +549,8 @@ class FeatureEncoder:
         out[rows, known[rows]] = 1.0
         if leaf["has_null"]:
             out[strings.is_null().to_numpy(zero_copy_only=False), width - 1] = 1.0
+        if "dropped" in leaf:  # DUMMY_ENCODING
+            out[:, leaf["dropped"]] = 0.0
         return width
 
     def transform(self, batch: pa.RecordBatch | pa.Table, mapping: dict[str, str] | None = None) -> np.ndarray:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 
 from sqlml.engine.families.base import Estimator, Family, TrainData
+from sqlml.engine.families.common import refuse_cloud_options
 from sqlml.engine.families.options import validate
 from sqlml.errors import ProgrammingError, did_you_mean
 
@@ -29,6 +30,7 @@ FAMILIES: dict[str, Family] = {
 
 def validate_options(raw: dict) -> dict:
     """CREATE MODEL options (keys already lower-cased), validated by their model_type's family."""
+    refuse_cloud_options(raw)
     if "model_type" not in raw:
         raise ProgrammingError("OPTIONS: model_type is required; valid model types: " + ", ".join(FAMILIES))
     model_type = raw["model_type"]

@@ -33,7 +33,6 @@ class TrainData:
     X_eval: np.ndarray | None = None
     y_eval: np.ndarray | None = None
     categorical_indices: list[int] = field(default_factory=list)
-    one_hot_blocks: list[tuple[int, int]] = field(default_factory=list)  # (first column, width) of each category
     X_init: np.ndarray | None = None  # kmeans_init_method=CUSTOM: the rows marked as initial centroids
     init: Any = None  # warm_start: the estimator of the version training continues from
     history: list[dict] = field(default_factory=list)  # per iteration: loss, eval_loss, learning_rate, duration_ms
@@ -133,7 +132,9 @@ class Family:
     fit: Callable[[TrainData], Estimator] | None = None  # None: imported, or searched (`search`)
     load: Callable[[bytes, int], Estimator] | None = None  # (artifact, n_classes) -> estimator
     artifact_format: str = ""
-    linear_encoding: bool = True  # standardized numerics + one-hot categories (else raw + label encoding)
+    # standardized numerics + one-hot categories (else raw + label encoding), unless a family's
+    # category_encoding_method option says otherwise (see category_encoding)
+    linear_encoding: bool = True
     max_classes: int = 0
     scale_option: str | None = None  # the BOOL option that can turn standardization off
     feature_limit: float = float(np.finfo(np.float64).max)  # the largest encoded value the estimator can read
@@ -172,8 +173,19 @@ class Family:
         return self.task == "imported"
 
     def scales(self, options: dict) -> bool:
-        """Whether numeric features are standardized for a version trained with `options`."""
-        return options[self.scale_option] if self.scale_option else True
+        """Whether numeric features are standardized for a version trained with `options` (trees never are)."""
+        return options[self.scale_option] if self.scale_option else self.linear_encoding
+
+    def category_encoding(self, options: dict) -> str:
+        """How a version trained with `options` encodes categories: its category_encoding_method, else the
+        family's way (ONE_HOT_ENCODING or LABEL_ENCODING)."""
+        return options.get("category_encoding_method") or (
+            "ONE_HOT_ENCODING" if self.linear_encoding else "LABEL_ENCODING"
+        )
+
+    def one_hot(self, options: dict) -> bool:
+        """Whether a version trained with `options` encodes categories one-hot (ONE_HOT or DUMMY_ENCODING)."""
+        return self.category_encoding(options) in ("ONE_HOT_ENCODING", "DUMMY_ENCODING")
 
     def defaults(self) -> dict[str, Any]:
         """Every option's default, copied (a caller may change the lists it gets)."""

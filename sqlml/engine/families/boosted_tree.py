@@ -4,7 +4,13 @@ Option mapping: max_iterations -> num_iterations, learn_rate -> learning_rate, m
 (num_leaves = 2^depth, so trees may be as full as XGBoost's depth-wise ones; at most the training row count,
 which no tree can exceed), l1_reg/l2_reg -> lambda_l1/l2, min_split_loss -> min_gain_to_split,
 min_tree_child_weight -> min_sum_hessian_in_leaf (and, as in XGBoost, no minimum row count per leaf),
-subsample -> bagging_fraction, colsample_bytree/bynode -> feature_fraction/_bynode. Label-encoded categories
+subsample -> bagging_fraction, colsample_bytree -> feature_fraction, colsample_bylevel * colsample_bynode ->
+feature_fraction_bynode (LightGBM samples no columns per depth level: each node draws the share of the tree's
+columns that XGBoost's level and node samples leave together, a node's own draw rather than its level's).
+booster_type='DART' -> boosting='dart' with XGBoost's DART: dropout -> drop_rate, every tree a candidate
+(skip_drop=0, max_drop=-1, uniform_drop), dart_normalize_type='TREE' -> xgboost_dart_mode (a new tree weighs
+learn_rate / (k + learn_rate) and the k dropped ones k / (k + learn_rate)); 'FOREST' has no LightGBM
+counterpart and is refused. LightGBM always builds histograms (tree_method below). Label-encoded categories
 are LightGBM native categorical features. early_stop: training stops once an iteration improves the
 evaluation-split loss (the training loss without a split; measured on 10,000 training rows when there are
 more) by less than min_rel_progress, relative to the best loss so far. warm_start continues
@@ -24,16 +30,22 @@ from sqlml.engine.families.common import (
     CLASS_WEIGHTS,
     CLASSIFIER_RULES,
     EARLY_STOP,
+    GLOBAL_EXPLAIN,
+    INSTANCE_WEIGHT,
     SPLIT,
     TUNING,
     WARM_START,
+    XGBOOST_ONLY,
+    category_encoding,
     data_split,
+    instance_weights,
     iterations,
     learn_rate,
     regularization,
     tree_options,
 )
-from sqlml.errors import ProgrammingError
+from sqlml.engine.families.options import Option
+from sqlml.errors import NotSupportedError, ProgrammingError
 
 if TYPE_CHECKING:
     import lightgbm as lgb
@@ -92,15 +104,38 @@ class BoosterModel:
         return cls(lgb.Booster(model_str=text), n_classes)
 
 
-def lightgbm_params(options: dict, n_classes: int, n_rows: int) -> dict:
-    """LightGBM parameters equivalent to the BigQuery ML options (see module docstring) for `n_rows` training
-    rows: a tree has at most one leaf per row, and LightGBM's work per round grows with num_leaves."""
+EXACT_MAX_BIN = 65_536  # tree_method='EXACT': every distinct value a split candidate, up to this many per column
+EXACT_HISTOGRAMS_MB = 1024  # ... whose histograms LightGBM keeps in at most this much memory (recomputing the rest)
+APPROX_MAX_BIN = 33  # tree_method='APPROX': XGBoost's quantile sketch, sketch_eps = 0.03, keeps about 1 / 0.03 bins
+
+
+def histogram_params(tree_method: str, X: np.ndarray) -> dict:
+    """LightGBM's bins for a BigQuery ML tree_method (LightGBM always splits on histograms): HIST and AUTO
+    (XGBoost's hist) 256 bins; APPROX as many as XGBoost's sketch keeps; EXACT one bin per distinct value
+    (up to EXACT_MAX_BIN), built from every row, so that every split XGBoost's exact greedy search
+    enumerates is a candidate; so many bins get a cap on the memory of cached histograms."""
+    if tree_method == "APPROX":
+        return {"max_bin": APPROX_MAX_BIN}
+    if tree_method != "EXACT":
+        return {"max_bin": 256}
+    distinct = [min(max(2, len(np.unique(column[~np.isnan(column)]))), EXACT_MAX_BIN) for column in X.T]
+    return {
+        "max_bin_by_feature": distinct,
+        "min_data_in_bin": 1,
+        "bin_construct_sample_cnt": max(1, len(X)),
+        "histogram_pool_size": EXACT_HISTOGRAMS_MB,
+    }
+
+
+def lightgbm_params(options: dict, n_classes: int, X: np.ndarray) -> dict:
+    """LightGBM parameters equivalent to the BigQuery ML options (see module docstring) for the training rows
+    `X`: a tree has at most one leaf per row, and LightGBM's work per round grows with num_leaves."""
     objective = {0: "regression", 2: "binary"}.get(n_classes, "multiclass")
     params = {
         "objective": objective,
         "learning_rate": options["learn_rate"],
         "max_depth": options["max_tree_depth"],
-        "num_leaves": max(2, min(2 ** options["max_tree_depth"], 131072, n_rows)),
+        "num_leaves": max(2, min(2 ** options["max_tree_depth"], 131072, len(X))),
         "lambda_l1": options["l1_reg"],
         "lambda_l2": options["l2_reg"],
         "min_gain_to_split": options["min_split_loss"],
@@ -109,11 +144,22 @@ def lightgbm_params(options: dict, n_classes: int, n_rows: int) -> dict:
         "bagging_fraction": options["subsample"],
         "bagging_freq": 1 if options["subsample"] < 1 else 0,
         "feature_fraction": options["colsample_bytree"],
-        "feature_fraction_bynode": options["colsample_bynode"],
+        "feature_fraction_bynode": options["colsample_bylevel"] * options["colsample_bynode"],
         "seed": options["seed"],
         "deterministic": True,
         "verbosity": -1,
+        **histogram_params(options["tree_method"], X),
     }
+    if options["booster_type"] == "DART":  # XGBoost's DART (module docstring)
+        params |= {
+            "boosting": "dart",
+            "drop_rate": options["dropout"],
+            "skip_drop": 0.0,
+            "max_drop": -1,
+            "uniform_drop": True,
+            "xgboost_dart_mode": True,
+            "drop_seed": options["seed"],
+        }
     if objective == "multiclass":
         params["num_class"] = n_classes
     return params
@@ -181,7 +227,7 @@ def fit_boosted_tree(data: TrainData) -> BoosterModel:
     if options["early_stop"]:  # watches the last set: the evaluation split if there is one
         callbacks.append(_relative_progress_stop(options["min_rel_progress"]))
     booster = lgb.train(
-        lightgbm_params(options, data.n_classes, len(data.X)),
+        lightgbm_params(options, data.n_classes, data.X),
         train,
         options["max_iterations"],
         valid_sets=valid_sets,
@@ -197,6 +243,17 @@ def one_tree_per_iteration(options: dict) -> None:
         raise ProgrammingError(
             "OPTIONS: num_parallel_tree > 1 (boosted random forests) is not supported: "
             "sqlml's boosted trees grow one LightGBM tree per iteration"
+        )
+
+
+def dart_options(options: dict) -> None:
+    """DART's FOREST normalization has no LightGBM counterpart. (dropout and dart_normalize_type change nothing
+    with GBTREE, as XGBoost's DART parameters: a search may tune them alongside booster_type.)"""
+    if options["dart_normalize_type"] == "FOREST":
+        raise NotSupportedError(
+            "OPTIONS: dart_normalize_type='FOREST' is not supported: LightGBM, which sqlml's boosted trees use, "
+            "normalizes DART tree by tree (a new tree weighs learn_rate / (k + learn_rate) of k dropped ones); "
+            "use 'TREE'"
         )
 
 
@@ -222,18 +279,28 @@ OPTIONS = {
         num_parallel_tree=1,
         subsample=1.0,
         colsample_bytree=1.0,
+        colsample_bylevel=1.0,
         colsample_bynode=1.0,
         min_tree_child_weight=1,
         min_split_loss=0.0,
+        tree_method="AUTO",
     ),
+    "booster_type": Option("enum", ("GBTREE", "DART"), default="GBTREE"),
+    "dart_normalize_type": Option("enum", ("TREE", "FOREST"), default="TREE"),
+    "dropout": Option("float", low=0.0, high=1.0, default=0.0),
     **TUNING,
     **WARM_START,
+    **GLOBAL_EXPLAIN,
+    **XGBOOST_ONLY,
+    **category_encoding("LABEL_ENCODING", "ONE_HOT_ENCODING", "TARGET_ENCODING"),
+    **INSTANCE_WEIGHT,
 }
 _SHARED = dict(
     fit=fit_boosted_tree,
     load=BoosterModel.load,
     artifact_format="lightgbm",
     linear_encoding=False,
+    warm_start_kept=("category_encoding_method",),
     search_space={
         "learn_rate": {"hparam_range": [0.01, 0.5]},
         "max_tree_depth": {"hparam_range": [2, 10]},
@@ -248,13 +315,19 @@ _SHARED = dict(
     quantize_auto="FLOAT16",
 )
 FAMILIES = (
-    Family("boosted_tree_regressor", "regression", OPTIONS, rules=(data_split, one_tree_per_iteration), **_SHARED),
+    Family(
+        "boosted_tree_regressor",
+        "regression",
+        OPTIONS,
+        rules=(data_split, one_tree_per_iteration, dart_options, instance_weights),
+        **_SHARED,
+    ),
     Family(
         "boosted_tree_classifier",
         "classification",
         {**OPTIONS, **CLASS_WEIGHTS},
         max_classes=1000,
-        rules=(data_split, one_tree_per_iteration, *CLASSIFIER_RULES),
+        rules=(data_split, one_tree_per_iteration, dart_options, instance_weights, *CLASSIFIER_RULES),
         **_SHARED,
     ),
 )

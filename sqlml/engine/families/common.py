@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlml.engine.families.options import Option
 from sqlml.engine.metrics import CLASSIFICATION_METRICS, CLUSTERING_METRICS, REGRESSION_METRICS
-from sqlml.errors import ProgrammingError
+from sqlml.errors import NotSupportedError, ProgrammingError
 
 SPLIT_METHODS = ("AUTO_SPLIT", "RANDOM", "CUSTOM", "SEQ", "NO_SPLIT")
 SEED = Option("int", low=0, high=2**31 - 1, default=0, tunable=False)
@@ -41,6 +41,21 @@ CLASS_WEIGHTS = {
     "sensitive_feature": Option("str", tunable=False),
     "fairness_grid_size": Option("int", low=2, high=1000, tunable=False),  # None: 10, fairlearn's default
 }
+# ML.GLOBAL_EXPLAIN needs a model trained with enable_global_explain = TRUE, as in BigQuery ML
+GLOBAL_EXPLAIN = {"enable_global_explain": Option("bool", default=False, tunable=False)}
+# XGBoost's knobs of BigQuery ML's trees that change nothing here: sqlml's explanations of trees are exact
+# (TreeSHAP) or sampled whatever approx_global_feature_contrib says, and no XGBoost version is involved
+XGBOOST_ONLY = {
+    "approx_global_feature_contrib": Option("bool", default=False, tunable=False),
+    "xgboost_version": Option("enum", ("0.9", "1.1"), default="0.9", tunable=False),
+}
+
+
+def category_encoding(*methods: str) -> dict[str, Option]:
+    """category_encoding_method with the `methods` a family takes, the first the default."""
+    return {"category_encoding_method": Option("enum", methods, default=methods[0], tunable=False)}
+
+
 EARLY_STOP = {"early_stop": Option("bool", default=True), "min_rel_progress": Option("float", low=0.0, default=0.01)}
 
 _TREE = {
@@ -48,10 +63,35 @@ _TREE = {
     "num_parallel_tree": Option("int", low=1, high=1000),  # sqlml's bound: BigQuery ML documents none
     "subsample": Option("float", low=0.0, high=1.0, open_low=True),
     "colsample_bytree": Option("float", low=0.0, high=1.0, open_low=True),
+    "colsample_bylevel": Option("float", low=0.0, high=1.0, open_low=True),
     "colsample_bynode": Option("float", low=0.0, high=1.0, open_low=True),
     "min_tree_child_weight": Option("int", low=0, high=2**31 - 1),
     "min_split_loss": Option("float", low=0.0),
+    "tree_method": Option("enum", ("AUTO", "EXACT", "APPROX", "HIST")),
 }
+
+
+_REGISTRY = (
+    "registers the model in Vertex AI's Model Registry, a Google Cloud service; here the model lives in "
+    "the DuckDB file's catalog (SHOW MODELS, ML.VERSIONS), and EXPORT MODEL writes it out as ONNX"
+)
+# CREATE / ALTER MODEL options that act on Google Cloud services: refused for every model type, with the reason
+CLOUD_ONLY = {
+    "kms_key_name": (
+        "it names a Cloud KMS key that BigQuery encrypts the model's storage with; sqlml stores the model "
+        "in the DuckDB file, which no Cloud KMS key applies to (encrypt the file or its disk instead)"
+    ),
+    "model_registry": "it " + _REGISTRY,
+    "vertex_ai_model_id": "it " + _REGISTRY,
+    "vertex_ai_model_version_aliases": "it " + _REGISTRY,
+}
+
+
+def refuse_cloud_options(raw: dict[str, Any]) -> None:
+    """NotSupportedError for the first Google Cloud option (CLOUD_ONLY) among `raw`'s lower-cased names."""
+    for name in raw:
+        if name in CLOUD_ONLY:
+            raise NotSupportedError(f"OPTIONS: {name} is a Google Cloud option: {CLOUD_ONLY[name]}")
 
 
 def tree_options(**defaults: Any) -> dict[str, Option]:
@@ -93,6 +133,20 @@ def data_split(options: dict[str, Any]) -> None:
             f"OPTIONS: data_split_eval_fraction + data_split_test_fraction must stay below 1 to leave training "
             f"rows, got {evaluation} + {test}"
         )
+
+
+# boosted trees and random forests: a column of row weights, never a feature
+INSTANCE_WEIGHT = {"instance_weight_col": Option("str", tunable=False)}
+
+
+def instance_weights(options: dict[str, Any]) -> None:
+    """instance_weight_col weighs rows itself: not with class weights or a fairness constraint (which weigh
+    rows their own way)."""
+    if options["instance_weight_col"] is None:
+        return
+    for other in ("auto_class_weights", "class_weights", "fairness_constraint"):
+        if options.get(other):
+            raise ProgrammingError(f"OPTIONS: instance_weight_col and {other} cannot be used together")
 
 
 def class_weights(options: dict[str, Any]) -> None:

@@ -32,6 +32,7 @@ from sqlml.engine.families.common import (
     CLASS_WEIGHTS,
     CLASSIFIER_RULES,
     EARLY_STOP,
+    GLOBAL_EXPLAIN,
     SPLIT,
     TUNING,
     WARM_START,
@@ -259,6 +260,7 @@ OPTIONS = {
     **EARLY_STOP,
     **TUNING,
     **WARM_START,
+    **GLOBAL_EXPLAIN,
 }
 _SHARED = dict(
     fit=fit_dnn,

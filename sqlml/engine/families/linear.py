@@ -23,9 +23,11 @@ from sqlml.engine.families.common import (
     CLASS_WEIGHTS,
     CLASSIFIER_RULES,
     EARLY_STOP,
+    GLOBAL_EXPLAIN,
     SPLIT,
     TUNING,
     WARM_START,
+    category_encoding,
     data_split,
     iterations,
     regularization,
@@ -124,9 +126,10 @@ def _warm(model, previous: LinearModel | None, logistic: bool):
 
 
 def _kept_columns(data: TrainData) -> tuple[np.ndarray, np.ndarray, LinearModel | None]:
-    """(the training matrix without DUMMY_ENCODING's reference columns, the kept column indices, the warm start's
-    model over them)."""
-    dropped = linear_inference.reference_columns(data.X, data.options, data.one_hot_blocks)
+    """(the training matrix without the columns that are 0 on every training row, the kept column indices, the
+    warm start's model over them). Such a column (DUMMY_ENCODING's reference category, a category no training
+    row has) cannot be estimated: it weighs exactly 0, and p-values stay defined."""
+    dropped = np.flatnonzero(~data.X.any(axis=0))
     kept = np.setdiff1d(np.arange(data.X.shape[1]), dropped)
     init = data.init and LinearModel(data.init.coef[:, kept], data.init.intercept, data.init.logistic)
     return (data.X[:, kept] if len(dropped) else data.X), kept, init
@@ -226,20 +229,17 @@ OPTIONS = {
     "learn_rate": Option("float", low=0.0, open_low=True),  # None: 0.1 (CONSTANT)
     "ls_init_learn_rate": Option("float", low=0.0, open_low=True),  # None: 0.1 (LINE_SEARCH)
     **EARLY_STOP,
-    "category_encoding_method": Option(
-        "enum", ("ONE_HOT_ENCODING", "DUMMY_ENCODING"), default="ONE_HOT_ENCODING", tunable=False
-    ),
-    # BigQuery ML computes global explanations at training when TRUE; sqlml's ML.GLOBAL_EXPLAIN explains on demand
-    "enable_global_explain": Option("bool", default=False, tunable=False),
     **TUNING,
     **WARM_START,
+    **GLOBAL_EXPLAIN,
+    **category_encoding("ONE_HOT_ENCODING", "DUMMY_ENCODING"),
 }
 _SHARED = dict(
     load=LinearModel.load,
     artifact_format="json",
     search_space={"l1_reg": {"hparam_range": [0.0, 10.0]}, "l2_reg": {"hparam_range": [0.0, 10.0]}},
     propose=propose,
-    warm_start_kept=("fit_intercept",),
+    warm_start_kept=("fit_intercept", "category_encoding_method"),
     compile_sql=compiled_by("linear"),
     explainer="linear",
     importance="weights",

@@ -1,8 +1,8 @@
 """linear_reg and logistic_reg's category_encoding_method='DUMMY_ENCODING' and calculate_p_values=TRUE.
 
-DUMMY_ENCODING: each categorical input's most frequent training category (ties: the first in vocabulary
-order, NULL last) is the reference, as ML.ONE_HOT_ENCODER's drop='most_frequent': its one-hot column is left
-out of the fit and its weight stays 0, so the encoding and scoring stay one-hot and unchanged.
+DUMMY_ENCODING: each categorical input's most frequent training category is the reference (its one-hot
+column is 0 on every row: data/features.py `fit_category_encoding`); linear.py leaves such columns out of the
+fit, so their weights are exactly 0.
 
 calculate_p_values: the covariance of the estimates [intercept, weights...] over the encoded columns, kept
 with the coefficients (ML.ADVANCED_WEIGHTS turns it into standard errors and p-values of each weight):
@@ -24,14 +24,6 @@ from sqlml.engine.store.artifacts import expect, numbers
 from sqlml.errors import DataError, ProgrammingError
 
 NEWTON_STEPS, NEWTON_TOLERANCE = 100, 1e-12
-
-
-def reference_columns(X: np.ndarray, options: dict, one_hot_blocks: list[tuple[int, int]]) -> np.ndarray:
-    """The encoded columns DUMMY_ENCODING leaves out: each category's most frequent one."""
-    if options.get("category_encoding_method") != "DUMMY_ENCODING":
-        return np.arange(0)
-    counts = X.sum(axis=0)
-    return np.array([start + int(np.argmax(counts[start : start + width])) for start, width in one_hot_blocks], int)
 
 
 def p_values_rule(options: dict) -> None:

@@ -2,7 +2,11 @@
 
 Option mapping: num_parallel_tree -> n_estimators, max_tree_depth -> max_depth, subsample -> max_samples
 (bootstrap), colsample_bynode -> max_features, min_tree_child_weight -> min_samples_leaf (at least 1),
-min_split_loss -> min_impurity_decrease. Artifacts load with skops trusting exactly the tree type below:
+min_split_loss -> min_impurity_decrease. scikit-learn's forest enumerates every split (tree_method EXACT, and
+AUTO, the default, means the library's own method), samples columns per node only, and grows trees without
+leaf-weight regularization: tree_method APPROX / HIST, colsample_bytree / colsample_bylevel below 1 and l1_reg /
+l2_reg above 0 are refused (`unsupported_by_scikit_learn`). early_stop and min_rel_progress are accepted and
+change nothing: a forest trains all its trees in one round, as XGBoost's does. Artifacts load with skops trusting exactly the tree type below:
 anything else in a stored artifact is refused. scikit-learn's Cython Tree trusts its arrays (a child or
 feature index out of range reads outside memory, a cycle loops forever), so each tree's state is checked
 while skops holds it as plain arrays, before any Tree is built from it; then the forest's shape.
@@ -18,9 +22,22 @@ from zipfile import ZipFile
 import numpy as np
 
 from sqlml.engine.families.base import FLOAT32_MAX, Family, TrainData
-from sqlml.engine.families.common import CLASS_WEIGHTS, CLASSIFIER_RULES, SPLIT, TUNING, data_split, tree_options
+from sqlml.engine.families.common import (
+    CLASS_WEIGHTS,
+    CLASSIFIER_RULES,
+    EARLY_STOP,
+    GLOBAL_EXPLAIN,
+    INSTANCE_WEIGHT,
+    SPLIT,
+    TUNING,
+    XGBOOST_ONLY,
+    data_split,
+    instance_weights,
+    regularization,
+    tree_options,
+)
 from sqlml.engine.store.artifacts import check_trees, expect, is_integer
-from sqlml.errors import ProgrammingError
+from sqlml.errors import NotSupportedError, ProgrammingError
 
 TRUSTED_TYPES = ["sklearn.tree._tree.Tree"]
 
@@ -226,6 +243,26 @@ def several_trees(options: dict) -> None:
         raise ProgrammingError("OPTIONS: num_parallel_tree must be >= 2 for a random forest")
 
 
+_UNSUPPORTED = {  # option: (what scikit-learn can honour, why not more)
+    "tree_method": (("AUTO", "EXACT"), "its trees always enumerate every split; it has no histogram method"),
+    "colsample_bytree": ((1.0,), "it samples columns at each node only (colsample_bynode)"),
+    "colsample_bylevel": ((1.0,), "it samples columns at each node only (colsample_bynode)"),
+    "l1_reg": ((0.0,), "its leaves are plain means, with no L1 / L2 penalty on leaf weights"),
+    "l2_reg": ((0.0,), "its leaves are plain means, with no L1 / L2 penalty on leaf weights"),
+}
+
+
+def unsupported_by_scikit_learn(options: dict) -> None:
+    """NotSupportedError for an XGBoost forest option scikit-learn's forest cannot honour (_UNSUPPORTED)."""
+    for name, (honoured, why) in _UNSUPPORTED.items():
+        if options[name] not in honoured:
+            allowed = " or ".join(repr(v) if isinstance(v, str) else f"{v:g}" for v in honoured)
+            raise NotSupportedError(
+                f"OPTIONS: {name} = {options[name]!r} is not supported for random forests: sqlml trains them "
+                f"with scikit-learn, and {why}; use {allowed}"
+            )
+
+
 def propose(trial) -> dict:
     """AutoML: a candidate's hyperparameters from an optuna trial."""
     return {
@@ -244,8 +281,16 @@ OPTIONS = {
         colsample_bynode=0.8,
         min_tree_child_weight=1,
         min_split_loss=0.0,
+        colsample_bytree=1.0,
+        colsample_bylevel=1.0,
+        tree_method="AUTO",
     ),
+    **regularization(0.0, 0.0),
+    **EARLY_STOP,
     **TUNING,
+    **GLOBAL_EXPLAIN,
+    **XGBOOST_ONLY,
+    **INSTANCE_WEIGHT,
 }
 _SHARED = dict(
     fit=fit_random_forest,
@@ -262,13 +307,19 @@ _SHARED = dict(
     quantize_auto="FLOAT16",
 )
 FAMILIES = (
-    Family("random_forest_regressor", "regression", OPTIONS, rules=(data_split, several_trees), **_SHARED),
+    Family(
+        "random_forest_regressor",
+        "regression",
+        OPTIONS,
+        rules=(data_split, several_trees, unsupported_by_scikit_learn, instance_weights),
+        **_SHARED,
+    ),
     Family(
         "random_forest_classifier",
         "classification",
         {**OPTIONS, **CLASS_WEIGHTS},
         max_classes=1000,
-        rules=(data_split, several_trees, *CLASSIFIER_RULES),
+        rules=(data_split, several_trees, unsupported_by_scikit_learn, instance_weights, *CLASSIFIER_RULES),
         **_SHARED,
     ),
 )

@@ -6,7 +6,8 @@ top_feature_attributions (feature, attribution), the top_k_features (default 5) 
 baseline_prediction_value; prediction_value; approximation_error; then every input column. The attributions
 of all features plus the baseline equal prediction_value.
 
-ML.GLOBAL_EXPLAIN(MODEL m [, TABLE t | (query)] [, STRUCT(class_level_explain, num_permutations)]):
+ML.GLOBAL_EXPLAIN(MODEL m [, TABLE t | (query)] [, STRUCT(class_level_explain, num_permutations)]), of a
+model trained with enable_global_explain = TRUE (as BigQuery ML requires):
 (feature, attribution), the mean absolute attribution of each feature over the rows, largest first; with
 class_level_explain (classifiers), (class_label, feature, attribution) over the rows predicted as each
 class, its 10 largest. Without input, the rows of the model's training query with a label (after its TRANSFORM,
@@ -236,8 +237,23 @@ def _rows_to_explain(ctx: MLContext, call: MLFunction, model: Model):
     return data.to_batches(batch_rows(len(model.encoder.output_names))), model.resolve(data.column_names)
 
 
+def _check_enabled(model: Model) -> None:
+    """As BigQuery ML: a model type that takes enable_global_explain must have been trained with it TRUE."""
+    from sqlml.engine.families import FAMILIES
+
+    version = model.version
+    if "enable_global_explain" in FAMILIES[version.model_type].options and not version.options.get(
+        "enable_global_explain"
+    ):
+        raise ProgrammingError(
+            f"ML.GLOBAL_EXPLAIN needs a model trained with enable_global_explain = TRUE, as in BigQuery ML; "
+            f"model {version.qualified_name} was not: create it with OPTIONS(enable_global_explain = TRUE)"
+        )
+
+
 def global_explain(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.Table:
     explain = Explainer(model, "GLOBAL_EXPLAIN", params)
+    _check_enabled(model)
     by_class = params["class_level_explain"]
     if by_class and not model.is_classifier:
         raise ProgrammingError(

@@ -160,19 +160,25 @@ def _specification(model: Model, info: pa.Table) -> Section:
     return Section("Specification", blocks)
 
 
+_CATEGORIES = {  # category_encoding_method: how the card describes it
+    "ONE_HOT_ENCODING": "one-hot over the training categories; NULL is a category of its own, an unseen "
+    "category is all zeros",
+    "DUMMY_ENCODING": "one-hot over the training categories but the most frequent one (all zeros, as an "
+    "unseen category); NULL is a category of its own",
+    "LABEL_ENCODING": "label-encoded by position in the sorted training categories; NULL and unseen categories are 0",
+    "TARGET_ENCODING": "replaced by the training label's mean over the category's rows (the positive "
+    "class's share for a classifier); NULL by its own, an unseen category by the overall mean",
+}
+
+
 def _automatic(model: Model) -> list[str]:
-    if model.family.linear_encoding:
-        scaled = "standardized, (x - mean) / std" if model.encoder.scale else "left unscaled"
-        return [
-            f"numbers: NULL read as the training mean, then {scaled}",
-            "strings, booleans, dates, times: one-hot over the training categories; NULL is a category of "
-            "its own, an unseen category is all zeros",
-            "timestamps, structs, lists: see docs/model_types.md, Automatic preprocessing",
-        ]
+    encoder = model.encoder
+    scaled = "standardized, (x - mean) / std" if encoder.scale else "left unscaled"
     return [
-        "numbers: NULL read as the training mean, otherwise raw",
-        "strings, booleans, dates, times: label-encoded by position in the sorted training categories; NULL "
-        "and unseen categories are 0",
+        f"numbers: NULL read as the training mean, then {scaled}"
+        if encoder.linear
+        else "numbers: NULL read as the training mean, otherwise raw",
+        f"strings, booleans, dates, times: {_CATEGORIES[model.family.category_encoding(model.version.options)]}",
         "timestamps, structs, lists: see docs/model_types.md, Automatic preprocessing",
     ]
 
@@ -194,7 +200,13 @@ def _lineage(model: Model) -> Section:
 
 
 def _intended_use(model: Model, description: str | None) -> Section:
-    unseen = "weigh nothing (all-zero one-hot)" if model.family.linear_encoding else "read as missing (code 0)"
+    unseen = (
+        "weigh nothing (all-zero one-hot)"
+        if model.encoder.linear
+        else "read as the overall training mean"
+        if model.family.category_encoding(model.version.options) == "TARGET_ENCODING"
+        else "read as missing (code 0)"
+    )
     limits = [
         f"It has only seen rows like those of its training query ({model.version.training_rows} rows): "
         "rows from another population, period or source may be served worse than the metrics say.",

@@ -144,6 +144,21 @@ def _check_leaf(leaf) -> None:
             raise ValueError(f"{name}'s vocabulary is not a sorted list of distinct strings")
         if kind == "categorical" and not isinstance(leaf.get("has_null"), bool):
             raise ValueError(f"{name} needs has_null TRUE or FALSE")
+        _check_category_encoding(name, leaf)
+
+
+def _check_category_encoding(name: str, leaf: dict) -> None:
+    """DUMMY_ENCODING's dropped column is one of the leaf's one-hot columns; TARGET_ENCODING has a finite
+    number for each category, NULL and the unseen ones."""
+    width = len(leaf["vocabulary"]) + (leaf["has_null"] is True)
+    if "dropped" in leaf and not (is_integer(leaf["dropped"]) and 0 <= leaf["dropped"] < width):
+        raise ValueError(f"{name}'s dropped one-hot column is not one of its {width}")
+    if "target" in leaf:
+        expect(
+            len(numbers(leaf["target"], 1, f"{name}'s target encoding")),
+            len(leaf["vocabulary"]) + 2,
+            f"{name}'s target encoding",
+        )
 
 
 def is_integer(value) -> bool:

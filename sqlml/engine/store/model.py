@@ -52,10 +52,10 @@ class Model:
         artifacts.check_schema(version, self.family.classifier, self.family.scale_option)
         self.estimator = self.family.load(version.artifact, len(version.classes or ()))
         if not self.family.imported:  # an imported ONNX model reads its own inputs
-            artifacts.check_width(version.features, self.family.linear_encoding, self.estimator.n_features)
+            artifacts.check_width(version.features, self.family.one_hot(version.options), self.estimator.n_features)
         self.encoder = FeatureEncoder(
             version.features,
-            self.family.linear_encoding,
+            self.family.one_hot(version.options),
             self.family.scales(version.options),
             self.family.feature_limit,
         )

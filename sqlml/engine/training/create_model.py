@@ -16,7 +16,16 @@ import pyarrow.compute as pc
 from sqlml.engine import metrics
 from sqlml.engine.context import MLContext
 from sqlml.engine.data import transform
-from sqlml.engine.data.features import ColumnIndex, FeatureEncoder, find_column, fit_features, recount_distributions
+from sqlml.engine.data.features import (
+    ColumnIndex,
+    FeatureEncoder,
+    column_kind,
+    find_column,
+    fit_category_encoding,
+    fit_features,
+    numeric_values,
+    recount_distributions,
+)
 from sqlml.engine.data.rows import fingerprint, split_rows
 from sqlml.engine.families import FAMILIES, Family, TrainData, validate_options
 from sqlml.engine.families.base import record_iteration, training_sample
@@ -92,6 +101,7 @@ class Prepared:
     dropped: int = 0
     init_idx: np.ndarray | None = None  # kmeans_init_method=CUSTOM: rows marked as initial centroids
     test_idx: np.ndarray = field(default_factory=lambda: np.arange(0))  # ML.EVALUATE's rows when there are some
+    row_weights: np.ndarray | None = None  # instance_weight_col: each row's weight
 
 
 def _prepare_unsupervised(table: pa.Table, options: dict) -> Prepared:
@@ -126,7 +136,7 @@ def _prepare(table: pa.Table, options: dict, family: Family) -> Prepared:
     model_type = options["model_type"]
     label = _label_column(table, options)
     _check_label_type(label, table.column(label).type, family, model_type)
-    for option in ("data_split_col", "sensitive_feature"):  # columns that are never features
+    for option in ("data_split_col", "sensitive_feature", "instance_weight_col"):  # columns that are never features
         if options.get(option) is not None:
             found = find_column(table.column_names, options[option])
             if found is None:
@@ -143,9 +153,8 @@ def _prepare(table: pa.Table, options: dict, family: Family) -> Prepared:
     dropped = total - table.num_rows
     if table.num_rows == 0:
         raise DataError(f"label column '{label}' is NULL in all {total} rows")
-    features = [
-        c for c in table.column_names if c not in (label, options["data_split_col"], options.get("sensitive_feature"))
-    ]
+    others = (label, options["data_split_col"], options.get("sensitive_feature"), options.get("instance_weight_col"))
+    features = [c for c in table.column_names if c not in others]
     if not features:
         raise ProgrammingError("the training query has no feature columns besides the label")
     classes = None
@@ -177,7 +186,24 @@ def _prepare(table: pa.Table, options: dict, family: Family) -> Prepared:
                 f"of the data split; every class needs training rows (change data_split_method, "
                 f"data_split_eval_fraction or seed)"
             )
-    return Prepared(table, label, features, classes, y, train_idx, eval_idx, dropped, test_idx=test_idx)
+    row_weights = _instance_weights(table, options.get("instance_weight_col"))
+    return Prepared(
+        table, label, features, classes, y, train_idx, eval_idx, dropped, test_idx=test_idx, row_weights=row_weights
+    )
+
+
+def _instance_weights(table: pa.Table, column: str | None) -> np.ndarray | None:
+    """instance_weight_col's values: numbers, none NULL or negative, not all 0."""
+    if column is None:
+        return None
+    if column_kind(column, table.column(column).type) != "numeric":
+        raise ProgrammingError(
+            f"instance_weight_col '{column}' must be a numeric column, not {sql_type(table.column(column).type)}"
+        )
+    weights = numeric_values(column, table.column(column))
+    if np.isnan(weights).any() or (weights < 0).any() or not weights.any():
+        raise DataError(f"instance_weight_col '{column}' must hold a weight >= 0 on every row (no NULL), not all 0")
+    return weights
 
 
 def _fit(family: Family, data: TrainData, eval_X: np.ndarray, eval_y: np.ndarray | None) -> tuple:
@@ -397,7 +423,12 @@ def _features(
         items,
         data.column_names,
         label,
-        (options.get("data_split_col"), options.get("kmeans_init_col"), options.get("sensitive_feature")),
+        (
+            options.get("data_split_col"),
+            options.get("kmeans_init_col"),
+            options.get("sensitive_feature"),
+            options.get("instance_weight_col"),
+        ),
     )
     fitted = previous.transform if previous is not None else None
     label_output = transform.label_output(named, label) if named and label else fitted and fitted.label_output()
@@ -445,15 +476,25 @@ def _encoding(family: Family, search, options: dict, features: Features, previou
     if previous is not None:
         return Encoding(family, options, previous.encoder, recount_distributions(previous.version.features, train_rows))
     specs = fit_features(train_rows, features.names)
+    y = None if features.prep.y is None else features.prep.y[features.prep.train_idx]
+    n_classes = len(_class_list(features.prep) or ())
     if search is None:
+        specs = fit_category_encoding(specs, family.category_encoding(options), train_rows, y, n_classes)
         return Encoding(family, options, _encoder(family, specs, options), specs)
-    y = features.prep.y[features.prep.train_idx]
-    winner, options, trials = search(options, specs, train_rows, y, len(_class_list(features.prep) or ()))
+    winner, options, trials = search(options, specs, train_rows, y, n_classes)
     return Encoding(FAMILIES[winner], options, _encoder(FAMILIES[winner], specs, options), specs, winner, trials)
 
 
 def _encoder(family: Family, specs: list[dict], options: dict) -> FeatureEncoder:
-    return FeatureEncoder(specs, family.linear_encoding, family.scales(options), family.feature_limit)
+    return FeatureEncoder(specs, family.one_hot(options), family.scales(options), family.feature_limit)
+
+
+def _row_weights(prep: Prepared, options: dict) -> np.ndarray | None:
+    """Each training row's weight: instance_weight_col's, or a classifier's class weight (None: unweighted)."""
+    if prep.row_weights is not None:
+        return prep.row_weights[prep.train_idx]
+    classes = _class_list(prep)
+    return None if classes is None else _class_weights(prep.y[prep.train_idx], classes, options)
 
 
 def _train_data(
@@ -471,11 +512,10 @@ def _train_data(
         y=None if y is None else y[train_idx],
         options=encoding.options,
         n_classes=len(class_list or ()),
-        weights=None if class_list is None else _class_weights(y[train_idx], class_list, options),
+        weights=_row_weights(prep, options),
         X_eval=X_eval,
         y_eval=y[eval_idx] if len(eval_idx) else None,
         categorical_indices=encoder.categorical_indices,
-        one_hot_blocks=encoder.one_hot_blocks,
         X_init=None if prep.init_idx is None else encoder.transform(table.take(prep.init_idx)),
         init=previous and previous.estimator,
         progress=ctx.progress,
