@@ -122,6 +122,15 @@ def test_columns_are_the_newest_tables(db):
         bigquery(db, "SELECT legacy FROM `ds.sales_*`")
 
 
+def test_columns_match_by_name_regardless_of_case(db):
+    with duckdb.connect(str(db)) as con:
+        con.execute(
+            "CREATE TABLE ds.cased_1 AS SELECT 1 AS Amount; CREATE TABLE ds.cased_2 AS SELECT 2 AS v, 3 AS amount"
+        )
+    _, rows = bigquery(db, "SELECT _TABLE_SUFFIX, amount, v FROM `ds.cased_*` ORDER BY 1")
+    assert rows == duck(db, "SELECT '1', Amount, NULL FROM ds.cased_1 UNION ALL SELECT '2', amount, v FROM ds.cased_2")
+
+
 def test_an_empty_prefix_matches_every_table_of_the_dataset(db):
     """`dataset.*`: _TABLE_SUFFIX holds whole table names."""
     with duckdb.connect(str(db)) as con:
@@ -149,6 +158,9 @@ def test_no_match_or_a_view_is_an_error_and_changes_nothing(db):
         bigquery(db, "CREATE TABLE ds.made AS SELECT * FROM `ds.nothing_*`")
     with pytest.raises(ProgrammingError, match=r"`ds\.sales_\*` matches the view sales_view of dataset ds"):
         bigquery(db, "CREATE TABLE ds.made AS SELECT * FROM `ds.sales_*`")
+    with pytest.raises(ProgrammingError, match=r"`bigquery-public-data\.ds\.sales_\*` matches no table of dataset "
+                       r"bigquery-public-data\.ds"):  # fmt: skip
+        bigquery(db, "CREATE TABLE ds.made AS SELECT * FROM `bigquery-public-data.ds.sales_*`")
     assert duck(db, "SELECT schema_name, table_name FROM duckdb_tables() ORDER BY ALL") == before
 
 

@@ -81,7 +81,7 @@ def _replace(table: exp.Table, tables: Tables) -> None:
 def _matching(table: exp.Table, tables: Tables) -> list[Shard]:
     prefix = table.name[:-1]
     shards = list(tables(table.catalog, table.db, prefix))
-    dataset = f"dataset {table.db}" if table.db else "the current dataset (schema)"
+    dataset = f"dataset {'.'.join(part.name for part in table.parts[:-1])}" if table.db else "the current schema"
     if not shards:
         raise ProgrammingError(
             f"the wildcard table `{_written(table)}` matches no table of {dataset}: none is named {prefix!r} "
@@ -104,15 +104,15 @@ def _branch(table: exp.Table, shard: Shard, columns: tuple[tuple[str, str], ...]
     source = exp.Table(this=exp.to_identifier(shard.name, quoted=True), **path)
     if shard.columns == columns:
         return exp.select(exp.Star(), suffix).from_(source)
-    types = dict(shard.columns)
+    types = {name.lower(): kind for name, kind in shard.columns}  # DuckDB's names are case-insensitive
     for name, kind in columns:
-        if types.get(name, kind) != kind:
+        if types.get(name.lower(), kind) != kind:
             raise ProgrammingError(
                 f"the wildcard table `{_written(table)}` has column {name} of type {kind} (from {newest}, the last "
-                f"matching table by name) but {shard.name} has it as {types[name]}"
+                f"matching table by name) but {shard.name} has it as {types[name.lower()]}"
             )
     projections = [
-        exp.column(name, quoted=True) if name in types else exp.alias_(exp.null(), name, quoted=True)
+        exp.column(name, quoted=True) if name.lower() in types else exp.alias_(exp.null(), name, quoted=True)
         for name, _ in columns
     ]
     return exp.select(*projections, suffix).from_(source)
