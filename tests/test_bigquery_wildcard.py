@@ -131,6 +131,14 @@ def test_columns_match_by_name_regardless_of_case(db):
     assert rows == duck(db, "SELECT '1', Amount, NULL FROM ds.cased_1 UNION ALL SELECT '2', amount, v FROM ds.cased_2")
 
 
+def test_a_sample_of_the_wildcard_table(db):
+    """TABLESAMPLE applies to the union; PIVOT is refused."""
+    _, rows = bigquery(db, "SELECT COUNT(*) FROM `ds.sales_*` AS s TABLESAMPLE SYSTEM (0 PERCENT)")
+    assert rows == duck(db, f"SELECT COUNT(*) FROM ({SALES}) TABLESAMPLE SYSTEM (0 PERCENT)") == [(0,)]
+    with pytest.raises(ProgrammingError, match=r"`ds\.sales_\*` takes an alias and TABLESAMPLE only, not pivots"):
+        bigquery(db, "SELECT * FROM `ds.sales_*` PIVOT (SUM(amount) FOR id IN (1, 2))")
+
+
 def test_an_empty_prefix_matches_every_table_of_the_dataset(db):
     """`dataset.*`: _TABLE_SUFFIX holds whole table names."""
     with duckdb.connect(str(db)) as con:

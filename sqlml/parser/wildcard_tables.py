@@ -23,6 +23,7 @@ from sqlml.errors import ProgrammingError
 from sqlml.parser.nodes import MLFunction
 
 SUFFIX = "_TABLE_SUFFIX"
+_PATH = ("this", "db", "catalog", "version")  # what each matched table is read as: its name, FOR SYSTEM_TIME AS OF
 
 
 @dataclass(frozen=True)
@@ -73,9 +74,20 @@ def _replace(table: exp.Table, tables: Tables) -> None:
     union = functools.reduce(lambda left, right: exp.Union(this=left, expression=right, distinct=False), branches)
     alias = table.args.get("alias") or exp.TableAlias(this=exp.to_identifier(table.name, quoted=True))
     query = table.parent.parent
-    table.replace(exp.Subquery(this=union, alias=alias.copy()))
+    table.replace(exp.Subquery(this=union, **{**_clauses(table), "alias": alias.copy()}))
     if isinstance(query, exp.Select):
         _star_without_suffix(query, alias.name)
+
+
+def _clauses(table: exp.Table) -> dict[str, exp.Expr]:
+    """What the wildcard table is read with (its alias, TABLESAMPLE), for the union in its place."""
+    clauses = {key: value for key, value in table.args.items() if value and key not in _PATH}
+    refused = sorted(set(clauses) - {"alias", "sample"})
+    if refused:  # PIVOT, UNPIVOT, ...
+        raise ProgrammingError(
+            f"the wildcard table `{_written(table)}` takes an alias and TABLESAMPLE only, not {refused[0]}"
+        )
+    return clauses
 
 
 def _matching(table: exp.Table, tables: Tables) -> list[Shard]:
@@ -100,7 +112,7 @@ def _branch(table: exp.Table, shard: Shard, columns: tuple[tuple[str, str], ...]
     """`SELECT <the wildcard's columns>, '<suffix>' AS _TABLE_SUFFIX FROM <shard>`: NULL for a column the shard
     lacks; ProgrammingError for one it has with another type."""
     suffix = exp.alias_(exp.Literal.string(shard.name[len(table.name) - 1 :]), SUFFIX)
-    path = {part: table.args[part].copy() for part in ("db", "catalog") if table.args.get(part)}
+    path = {part: table.args[part].copy() for part in _PATH if part != "this" and table.args.get(part)}
     source = exp.Table(this=exp.to_identifier(shard.name, quoted=True), **path)
     if shard.columns == columns:
         return exp.select(exp.Star(), suffix).from_(source)
