@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 
 from sqlml import errors
 from sqlml.parser.keywords import LEADING_BLANKS, search_in_slices
@@ -95,11 +96,39 @@ def split(sql: str, dialect: str) -> list[str]:
     return split_bigquery(sql)
 
 
-def to_duckdb(statement: str) -> str:
-    """One GoogleSQL statement in sqlml's DuckDB dialect; SqlSyntaxError positions are in `statement`."""
+def to_duckdb(statement: str, cursor=None) -> str:
+    """One GoogleSQL statement in sqlml's DuckDB dialect; SqlSyntaxError positions are in `statement`. A wildcard
+    table reads the tables of the database of `cursor` (a SessionCursor)."""
     from sqlml.parser.bigquery import to_duckdb as translate
 
-    return translate(statement)
+    return translate(statement, None if cursor is None else partial(_shards, cursor))
+
+
+# the tables and views of a schema whose name starts with a prefix (case-insensitive, as DuckDB's names) and is
+# longer, in name order, with their columns: what a wildcard table `dataset.prefix*` matches
+_SHARDS = """
+SELECT relation.name, relation.view, list(column_name ORDER BY column_index), list(data_type ORDER BY column_index)
+FROM (
+  SELECT database_name, schema_name, table_name AS name, false AS view FROM duckdb_tables()
+  UNION ALL SELECT database_name, schema_name, view_name, true FROM duckdb_views() WHERE NOT internal
+) AS relation
+JOIN duckdb_columns() AS c
+  ON c.database_name = relation.database_name AND c.schema_name = relation.schema_name AND c.table_name = relation.name
+WHERE lower(relation.database_name) = lower(coalesce(nullif($catalog, ''), current_database()))
+  AND lower(relation.schema_name) = lower(coalesce(nullif($schema, ''), current_schema()))
+  AND starts_with(lower(relation.name), lower($prefix)) AND length(relation.name) > length($prefix)
+GROUP BY relation.name, relation.view
+ORDER BY relation.name
+"""
+
+
+def _shards(cursor, catalog: str, schema: str, prefix: str) -> list:
+    """The `Shard`s of a wildcard table, read from the DuckDB catalog of `cursor` (a SessionCursor)."""
+    from sqlml.parser.wildcard_tables import Shard
+
+    with cursor.translated():
+        found = cursor.duck.execute(_SHARDS, {"catalog": catalog, "schema": schema, "prefix": prefix}).fetchall()
+    return [Shard(name, tuple(zip(columns, types, strict=True)), view) for name, view, columns, types in found]
 
 
 def install_functions(duck) -> None:

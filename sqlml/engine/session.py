@@ -326,7 +326,7 @@ class SessionCursor:
             self.release()
             with _positions_in(sql, offset):  # syntax errors in the statement as written
                 switch = dialects.switch(text)
-                duckdb_text = text if switch or dialect == dialects.DEFAULT else dialects.to_duckdb(text)
+                duckdb_text = text if switch or dialect == dialects.DEFAULT else dialects.to_duckdb(text, self)
             if switch:
                 has_result = self._switch(*switch, params)
                 continue

@@ -5,7 +5,8 @@ sqlml's DuckDB generator writes it (the ML nodes come out as sqlml's DuckDB dial
 BigQuery's meaning where sqlglot's translation is missing or differs: FARM_FINGERPRINT, EXTRACT parts,
 UNNEST (of structs, WITH OFFSET, an alias shadowing its array), SAFE., PARSE_TIMESTAMP, FORMAT_TIMESTAMP's
 zone, GENERATE_ARRAY, NUMERIC, FLOAT64 literals, DATE_* types, SUBSTR, ARRAY_AGG(... LIMIT n),
-APPROX_QUANTILES, FORMAT, IEEE_DIVIDE, RANGE_BUCKET, ST_DISTANCE of points, dashed and wildcard names.
+APPROX_QUANTILES, FORMAT, IEEE_DIVIDE, RANGE_BUCKET, ST_DISTANCE of points, dashed names; wildcard tables
+(`parser/wildcard_tables.py`).
 The rest of BigQuery's meaning is the DuckDB connection's (`sqlml.engine.sqltext.bigquery_functions.install`:
 the farm_fingerprint function, errors for 1/0 and LOG(-1), the UTC time zone)."""
 
@@ -22,6 +23,7 @@ from sqlglot.tokens import TokenType
 
 from sqlml.parser.dialect import MLFunction, MLStatementsMixin, SqlmlDialect, SqlmlGenerator
 from sqlml.parser.statements import parse_statement, tokenize
+from sqlml.parser.wildcard_tables import Tables, expand
 
 _PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
 # BigQuery's days of the week (WEEK(<day>)), numbered as DuckDB's DAYOFWEEK (Sunday = 0)
@@ -228,9 +230,7 @@ class DuckDBFromBigQuery(SqlmlGenerator):
         return self.sql(exp.replace_placeholders(_GREAT_CIRCLE.copy(), lon1=lon1, lat1=lat1, lon2=lon2, lat2=lat2))
 
     def identifier_sql(self, expression: exp.Identifier) -> str:
-        """Quote the names BigQuery writes bare and DuckDB cannot (`my-project`). A wildcard table
-        (`ds.ga_sessions_*`) thus reads the DuckDB table or view of that very name, which may hold a
-        _TABLE_SUFFIX column for the queries that filter on it."""
+        """Quote the names BigQuery writes bare and DuckDB cannot (`my-project`)."""
         if not expression.quoted and not _PLAIN_NAME.fullmatch(expression.this):
             expression = exp.Identifier(this=expression.this, quoted=True)
         return super().identifier_sql(expression)
@@ -369,6 +369,9 @@ def split_bigquery(sql: str) -> list[str]:
     return pieces + ([sql[start:].strip()] if has_tokens else [])
 
 
-def to_duckdb(statement: str) -> str:
-    """ONE GoogleSQL statement as sqlml's DuckDB dialect runs it; SqlSyntaxError (line/col in `statement`)."""
-    return _WRITE.generate(parse_statement(statement, _READ))
+def to_duckdb(statement: str, tables: Tables | None = None) -> str:
+    """ONE GoogleSQL statement as sqlml's DuckDB dialect runs it; SqlSyntaxError (line/col in `statement`).
+    `tables` lists the tables a wildcard table (`dataset.prefix*`) matches (`parser/wildcard_tables.py`)."""
+    tree = parse_statement(statement, _READ)
+    expand(tree, tables)
+    return _WRITE.generate(tree, copy=False)

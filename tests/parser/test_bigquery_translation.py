@@ -280,23 +280,6 @@ def test_backticked_and_dashed_names_map_to_catalog_schema_table(duck):
         assert run(duck, f"SELECT v FROM {name}") == [(value,)], name
 
 
-def test_wildcard_table_reads_the_table_of_that_name(duck):
-    """The Google Analytics tutorial's query (bigqueryml-web-ui-start) on a local view named like the wildcard
-    table, with the _TABLE_SUFFIX column it filters on."""
-    duck.execute(
-        'CREATE SCHEMA ga; CREATE VIEW ga."ga_sessions_*" AS SELECT * FROM (VALUES '
-        "('20160801', {'operatingSystem': 'Linux', 'isMobile': false}, {'transactions': NULL, 'pageviews': 3}), "
-        "('20170701', {'operatingSystem': NULL, 'isMobile': true}, {'transactions': 1, 'pageviews': NULL})) "
-        "AS v(_TABLE_SUFFIX, device, totals)"
-    )
-    googlesql = (
-        'SELECT IF(totals.transactions IS NULL, 0, 1) AS label, IFNULL(device.operatingSystem, "") AS os, '
-        "device.isMobile AS is_mobile, IFNULL(totals.pageviews, 0) AS pageviews FROM `ga.ga_sessions_*` "
-        "WHERE _TABLE_SUFFIX BETWEEN '20160801' AND '20170630'"
-    )
-    assert run(duck, googlesql) == [(0, "Linux", False, 3)]
-
-
 def test_unnest_alias_that_shadows_its_array_names_the_element(duck):
     """The implicit-feedback tutorial's query (bigqueryml-mf-implicit-tutorial), `#` comments included: `hits`
     is the element of UNNEST(hits) AS hits, also in the correlated subquery."""
