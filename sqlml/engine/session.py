@@ -351,24 +351,31 @@ class SessionCursor:
             if not (has_ml_keyword(text) and _is_ml_statement(text)):
                 return text, splices
             statement = _parse(text)
+        from sqlml.engine.data.inline_calls import replacements
         from sqlml.parser import MLFunction
 
         calls = [c for c in statement.find_all(MLFunction) if c.find_ancestor(MLFunction) is None]
-        for call in sorted(calls, key=lambda c: c.span[0], reverse=True):
-            relation = registry.run(self._context, call)  # checked against the function's signature
-            if isinstance(relation, str):  # SQL DuckDB runs itself
-                replacement = f"({relation})"
+        inline = {start: (end, sql) for start, end, sql in replacements(text, statement)}  # ML.<FN>() in expressions
+        for call in sorted([*calls, *inline], key=lambda c: c if isinstance(c, int) else c.span[0], reverse=True):
+            if isinstance(call, int):
+                (start, (end, replacement)) = call, inline[call]
             else:
-                if materialize and hasattr(relation, "read_all"):  # a RecordBatchReader
-                    relation = relation.read_all()
-                view = f"__sqlml_{call.function.lower()}_{next(self._view_ids)}"
-                self.duck.register(view, relation)
-                self._views.append(view)
-                replacement = f'"{view}"'
-            start, end = call.span
+                replacement, (start, end) = self._relation(call, materialize), call.span
             text = text[:start] + replacement + text[end:]
             splices.append((start, end, len(replacement)))
         return text, splices
+
+    def _relation(self, call, materialize: bool) -> str:
+        """What replaces an ML table function call: the SQL it returned, or the relation it made, registered."""
+        relation = registry.run(self._context, call)  # checked against the function's signature
+        if isinstance(relation, str):  # SQL DuckDB runs itself
+            return f"({relation})"
+        if materialize and hasattr(relation, "read_all"):  # a RecordBatchReader
+            relation = relation.read_all()
+        view = f"__sqlml_{call.function.lower()}_{next(self._view_ids)}"
+        self.duck.register(view, relation)
+        self._views.append(view)
+        return f'"{view}"'
 
     def _open_input(self, sql: str, batch_rows: int) -> pa.RecordBatchReader:
         """Stream an ML function's input query from a separate cursor (it may use ML functions too)."""

@@ -18,6 +18,7 @@ MODULES = (
     "kmeans",
     "pca",
     "onnx_model",
+    "transform_only",
 )
 
 FAMILIES: dict[str, Family] = {
