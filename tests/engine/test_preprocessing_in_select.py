@@ -262,6 +262,13 @@ def test_inside_an_ml_function_input(rows):
         "WHERE x BETWEEN 0 AND 1",
     )
     assert got == [34]  # the 40 rows less the 6 NULL ones
+    rows.cursor().execute(
+        "CREATE OR REPLACE MODEL tr TRANSFORM(x * 2 AS doubled) OPTIONS(model_type='transform_only') AS SELECT x FROM t"
+    )
+    got = _column(
+        rows, "SELECT max(doubled) FROM ML.TRANSFORM(MODEL tr, (SELECT ML.MIN_MAX_SCALER(x) OVER () AS x FROM t))"
+    )
+    assert got == [2.0]  # ML.TRANSFORM returns SQL around its input: the input's calls are written out first
 
 
 # --- errors ----------------------------------------------------------------------------------------------------------
