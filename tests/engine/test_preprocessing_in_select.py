@@ -35,6 +35,18 @@ def test_bucketize(con):
     assert _rows(con, sql) == [("bin_3", "bin_2")]
 
 
+def test_quantile_bucketize_as_written_on_the_page(con):
+    """https://cloud.google.com/bigquery/docs/reference/standard-sql/bigqueryml-syntax-quantile-bucketize: the query
+    verbatim (a double-quoted constant argument is BigQuery's string, as in OPTIONS)."""
+    rows = _rows(
+        con,
+        'SELECT f, ML.QUANTILE_BUCKETIZE(f, 3) OVER() AS bucket, ML.QUANTILE_BUCKETIZE(f, 3, "bucket_ranges") OVER() '
+        'AS bucket_ranges, ML.QUANTILE_BUCKETIZE(f, 3, "bucket_ranges_json") OVER() AS bucket_ranges_json '
+        "FROM UNNEST([1,2,3,4,5]) AS f ORDER BY f;",
+    )
+    assert [r[:3] for r in rows[:2]] == [(1, "bin_1", "(-inf, 2.0)"), (2, "bin_2", "[2.0, 4.0)")]
+
+
 def test_quantile_bucketize(con):
     """https://cloud.google.com/bigquery/docs/reference/standard-sql/bigqueryml-syntax-quantile-bucketize: names as on the page; ranges in its documented formats, around the quantiles
     1/3 and 2/3 of 1..5 taken as data values (2 and 4, what the names imply)."""

@@ -97,6 +97,12 @@ def test_bucketize_and_quantile_bucketize(loaded, frames):
     assert _transformed(loaded, "ML.BUCKETIZE(x2, [3, 0, 1.5], TRUE) AS f") == bins([1.5])
     edges = np.quantile(_training(frames)["x2"].dropna(), [0.25, 0.5, 0.75], method="inverted_cdf")  # data values
     assert _transformed(loaded, "ML.QUANTILE_BUCKETIZE(x2, 4) OVER () AS f") == bins(edges)
+    ranges = _transformed(loaded, 'ML.QUANTILE_BUCKETIZE(x2, 4, "bucket_ranges") OVER () AS f')  # BigQuery's quotes
+    bounds = ["-inf", *map(str, edges), "+inf"]
+    assert ranges == [
+        None if b is None else f"{'(' if b == 'bin_1' else '['}{bounds[int(b[4:]) - 1]}, {bounds[int(b[4:])]})"
+        for b in bins(edges)
+    ]
 
 
 def test_label_encoder_follows_the_documented_example(con):

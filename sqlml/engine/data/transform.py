@@ -81,6 +81,8 @@ def constant(name: str, node: exp.Expr):
         return node.this if node.is_string else (int(node.this) if node.is_int else float(node.this))
     if isinstance(node, exp.Boolean):
         return node.this
+    if isinstance(node, exp.Column) and not node.table and node.this.quoted:
+        return node.name  # BigQuery's "text" (a constant here, never a column: as OPTIONS reads it)
     if isinstance(node, exp.Neg) and isinstance(node.this, exp.Literal) and not node.this.is_string:
         return -constant(name, node.this)
     if isinstance(node, exp.Array):
@@ -138,8 +140,17 @@ def constant_arguments(function: str, call: exp.Anonymous) -> list:
 
 
 def _reads(expression: exp.Expr) -> list[str]:
-    """The query columns an item reads (`s.a` reads column s: TRANSFORM has no tables, only STRUCT fields)."""
-    return sorted({(column.parts[0].name) for column in expression.find_all(exp.Column)}, key=str.lower)
+    """The query columns an item reads (`s.a` reads column s: TRANSFORM has no tables, only STRUCT fields); an ML
+    call's constant arguments read none (a double-quoted one is a string)."""
+    constants = {
+        id(column)
+        for node in expression.walk()
+        if (call := ml_call(node))
+        for argument in call[1].expressions[1:]
+        for column in argument.find_all(exp.Column)
+    }
+    columns = (column for column in expression.find_all(exp.Column) if id(column) not in constants)
+    return sorted({column.parts[0].name for column in columns}, key=str.lower)
 
 
 def parse_items(
