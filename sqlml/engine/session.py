@@ -64,6 +64,18 @@ def _is_ml_statement(text: str) -> bool:
     return is_ml_statement(text)
 
 
+def _creates_with_ml_tables(statement) -> bool:
+    """A CREATE VIEW / MACRO / ... calling ML table functions, whose relations exist only while a statement runs
+    (ML.<FN>() of values are SQL, which a view keeps)."""
+    from sqlml.parser import MLFunction
+
+    return (
+        type(statement).__name__ == "Create"
+        and statement.kind not in ("TABLE", None)
+        and bool(statement.find(MLFunction))
+    )
+
+
 def _split(sql: str) -> list[str]:
     from sqlml.parser import split_statements
 
@@ -309,7 +321,7 @@ class SessionCursor:
             if self.session.read_only and type(statement).__name__ in ("CreateModel", "DropModel", "AlterModel"):
                 raise errors.OperationalError("the database is open read-only: models cannot be changed")
             return handler(self._context, statement)
-        if type(statement).__name__ == "Create" and statement.kind not in ("TABLE", None):
+        if _creates_with_ml_tables(statement):
             raise errors.NotSupportedError(
                 f"ML functions cannot be used in CREATE {statement.kind}: their "
                 "results exist while a statement runs; use CREATE TABLE ... AS"

@@ -131,17 +131,17 @@ def test_documented_example(con, page, sql, expected):
 
 
 def test_multi_hot_encoder(con):
-    """https://cloud.google.com/bigquery/docs/reference/standard-sql/bigqueryml-syntax-multi-hot-encoder: the vocabulary is the 3 categories in the most rows (c in 2; a, b and d in 1,
-    ties to the smaller), so a, b, c -> 1, 2, 3. sqlml lists the indices in ascending order (the page lists them as
-    they first appear), so the entries are compared as sets."""
+    """https://cloud.google.com/bigquery/docs/reference/standard-sql/bigqueryml-syntax-multi-hot-encoder: the
+    vocabulary is the 3 categories in the most rows (c in 2; a, b and d in 1, ties to the smaller), so a, b, c ->
+    1, 2, 3, each index listed once where it first appears."""
     rows = _rows(
         con,
         "SELECT f[1] AS f0, ML.MULTI_HOT_ENCODER(f, 3, 1) OVER () AS output FROM (SELECT ['a', 'b', 'b', 'c', NULL] "
         "AS f UNION ALL SELECT ['c', 'c', 'd', 'd', NULL] AS f) ORDER BY f[1]",
     )
-    assert [(f0, {(e["index"], e["value"]) for e in out}) for f0, out in rows] == [
-        ("a", {(1, 1.0), (2, 1.0), (3, 1.0), (0, 1.0)}),
-        ("c", {(3, 1.0), (0, 1.0)}),
+    assert [(f0, [(e["index"], e["value"]) for e in out]) for f0, out in rows] == [
+        ("a", [(1, 1.0), (2, 1.0), (3, 1.0), (0, 1.0)]),
+        ("c", [(3, 1.0), (0, 1.0)]),
     ]
 
 
@@ -281,6 +281,17 @@ def test_inside_an_ml_function_input(rows):
         rows, "SELECT max(doubled) FROM ML.TRANSFORM(MODEL tr, (SELECT ML.MIN_MAX_SCALER(x) OVER () AS x FROM t))"
     )
     assert got == [2.0]  # ML.TRANSFORM returns SQL around its input: the input's calls are written out first
+
+
+def test_a_view_keeps_the_calls_as_sql(rows):
+    """ML.<FN>() of values are SQL, so a view may hold them (unlike ML table functions, whose relations exist
+    while a statement runs); its window statistics follow the table's rows."""
+    cur = rows.cursor()
+    cur.execute("CREATE TABLE v_rows AS SELECT * FROM (VALUES (1.0), (3.0)) t(x)")
+    cur.execute("CREATE VIEW v AS SELECT ML.MIN_MAX_SCALER(x) OVER () AS s, ML.BUCKETIZE(x, [2]) AS b FROM v_rows")
+    assert _rows(rows, "SELECT * FROM v ORDER BY s") == [(0.0, "bin_1"), (1.0, "bin_2")]
+    cur.execute("INSERT INTO v_rows VALUES (5.0)")
+    assert _rows(rows, "SELECT * FROM v ORDER BY s") == [(0.0, "bin_1"), (0.5, "bin_2"), (1.0, "bin_2")]
 
 
 # --- errors ----------------------------------------------------------------------------------------------------------

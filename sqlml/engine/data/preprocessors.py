@@ -164,6 +164,11 @@ def _token_indices(x: str, vocabulary) -> str:
     return f"[coalesce(list_position({_sql(vocabulary or [])}, CAST(__e AS VARCHAR)), 0) FOR __e IN {x}]"
 
 
+def _first_each(values: str) -> str:
+    """The distinct elements of a list in the order they first appear (BigQuery ML's MULTI_HOT_ENCODER order)."""
+    return f"list_filter({values}, lambda __v, __k: list_position({values}, __v) = __k)"
+
+
 def _per_index(x: str, stats: dict, value: str) -> str:
     """LIST<STRUCT(index, value)> with one entry per distinct index of `x`'s elements; `value` may use
     {count}, the index's occurrences in the row."""
@@ -438,8 +443,7 @@ PREPROCESSORS: dict[str, Preprocessor] = {
     "MULTI_HOT_ENCODER": Preprocessor(
         _TOP_K,
         lambda x, a, s: (
-            f"[struct_pack(index := __i, value := CAST(1 AS DOUBLE)) FOR __i IN list_sort(list_distinct("
-            f"{_token_indices(x, s['vocabulary'])}))]"
+            f"[struct_pack(index := __i, value := CAST(1 AS DOUBLE)) FOR __i IN {_first_each(_token_indices(x, s['vocabulary']))}]"
         ),
         lambda x, top_k, threshold: {"vocabulary": _vocabulary(_document_frequency(x), top_k, threshold)},
         accepts=_list,
