@@ -146,8 +146,9 @@ def test_multi_hot_encoder(con):
 
 
 def test_one_hot_encoder_type_and_dummy_encoding(con):
-    """https://cloud.google.com/bigquery/docs/reference/standard-sql/bigqueryml-syntax-one-hot-encoder: ARRAY<STRUCT<index INT64, value FLOAT64>>, the vocabulary sorted, NULL and
-    unknown categories at index 0, and with drop = 'most_frequent' the most frequent one encoded as 0 too."""
+    """https://cloud.google.com/bigquery/docs/reference/standard-sql/bigqueryml-syntax-one-hot-encoder:
+    ARRAY<STRUCT<index INT64, value FLOAT64>>, the vocabulary sorted, NULL and unknown categories at index 0; with
+    drop = 'most_frequent' (dummy encoding) the most frequent category keeps its index with the value 0."""
     cur = con.cursor()
     cur.execute(
         "SELECT f, ML.ONE_HOT_ENCODER(f) OVER () AS hot, ML.ONE_HOT_ENCODER(f, 'most_frequent', 10, 1) OVER () AS dummy "
@@ -157,7 +158,8 @@ def test_one_hot_encoder_type_and_dummy_encoding(con):
     rows = cur.fetchall()
     hot = {f: [(e["index"], e["value"]) for e in h] for f, h, _ in rows}  # frequency_threshold 5: only b (5 rows)
     assert hot == {None: [(0, 1.0)], "a": [(0, 1.0)], "b": [(1, 1.0)], "c": [(0, 1.0)]}
-    assert {f: d[0]["index"] for f, _, d in rows} == {None: 0, "a": 1, "b": 0, "c": 2}  # b dropped; a, c -> 1, 2
+    dummy = {f: [(e["index"], e["value"]) for e in d] for f, _, d in rows}  # a, b, c -> 1, 2, 3; b dropped
+    assert dummy == {None: [(0, 1.0)], "a": [(1, 1.0)], "b": [(2, 0.0)], "c": [(3, 1.0)]}
 
 
 def test_lp_norm(con):

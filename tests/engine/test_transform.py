@@ -331,7 +331,14 @@ def test_ngrams_one_and_multi_hot_encoders(docs):
     expected = [[{"index": vocabulary.index(c) + 1 if c else 0, "value": 1.0}] for c in ["a", "b", None, "a", "c", "b"]]
     assert _features(docs, "ML.ONE_HOT_ENCODER(cat, 'none', 10, 1) OVER () AS f") == expected
     dropped = _features(docs, "ML.ONE_HOT_ENCODER(cat, 'most_frequent', 10, 1) OVER () AS f")  # 'a' (tie with b)
-    assert [r[0]["index"] for r in dropped] == [0, 1, 0, 0, 2, 1]
+    assert [(r[0]["index"], r[0]["value"]) for r in dropped] == [
+        (1, 0.0),
+        (2, 1.0),
+        (0, 1.0),
+        (1, 0.0),
+        (3, 1.0),
+        (2, 1.0),
+    ]
     multi = _features(docs, "ML.MULTI_HOT_ENCODER(string_split(text, ' '), 2, 1) OVER () AS f")
     top = _top(2)  # dog and the: in 3 documents each
     indices = [[top.index(w) + 1 if w in top else 0 for w in d.split()] for d in DOCS]

@@ -178,10 +178,19 @@ def _per_index(x: str, stats: dict, value: str) -> str:
 
 
 def _one_hot(x: str, drop: str, top_k: int, frequency_threshold: int) -> dict:
-    """The vocabulary; with drop = 'most_frequent' the most frequent category is left out of it (encoded as 0,
-    like an unknown one)."""
-    skip = 1 if drop == "most_frequent" else 0
-    return {"vocabulary": _vocabulary(_categories(x), top_k, frequency_threshold, skip)}
+    """The vocabulary; with drop = 'most_frequent' (dummy encoding) also its most frequent category, which keeps its
+    index with the value 0."""
+    vocabulary = {"vocabulary": _vocabulary(_categories(x), top_k, frequency_threshold)}
+    if drop == "most_frequent":
+        return {**vocabulary, "dropped": f"{_ranked(_categories(x), frequency_threshold)}[1].k"}
+    return vocabulary
+
+
+def _one_hot_encode(x: str, args: list, stats: dict) -> str:
+    value = "CAST(1 AS DOUBLE)"
+    if "dropped" in stats:
+        value = f"CASE WHEN CAST({x} AS VARCHAR) = {_sql(stats['dropped'])} THEN 0.0 ELSE 1.0 END"
+    return f"[struct_pack(index := {_label_encode(x, args, stats)}, value := {value})]"
 
 
 def _tf_idf(x: str, top_k: int, frequency_threshold: int) -> dict:
@@ -437,7 +446,7 @@ PREPROCESSORS: dict[str, Preprocessor] = {
     ),
     "ONE_HOT_ENCODER": Preprocessor(
         (Param("drop", "none", _is_drop), *_TOP_K),
-        lambda x, a, s: f"[struct_pack(index := {_label_encode(x, a, s)}, value := CAST(1 AS DOUBLE))]",
+        _one_hot_encode,
         _one_hot,
     ),
     "MULTI_HOT_ENCODER": Preprocessor(
