@@ -189,9 +189,15 @@ def test_distance_matches_scipy(con):
 
 
 def test_hash_bucketize_uses_duckdb_hash(con):
-    """https://cloud.google.com/bigquery/docs/reference/standard-sql/bigqueryml-syntax-hash-bucketize buckets by FARM_FINGERPRINT; sqlml by DuckDB's hash() (documented difference)."""
-    got = _rows(con, "SELECT f, ML.HASH_BUCKETIZE(f, 7), hash(f) % 7 FROM UNNEST(['a', 'b', NULL, 'zz']) AS f")
-    assert [r[1] for r in got] == [None if f is None else h for f, _, h in got]
+    """https://cloud.google.com/bigquery/docs/reference/standard-sql/bigqueryml-syntax-hash-bucketize buckets by
+    FARM_FINGERPRINT; sqlml by DuckDB's hash() (a documented difference). hash_bucket_size 0 gives the hash itself,
+    as a signed INT64."""
+    got = _rows(
+        con,
+        "SELECT f, ML.HASH_BUCKETIZE(f, 3), ML.HASH_BUCKETIZE(f, 0), hash(f) FROM UNNEST(['a', 'b', NULL, 'zz']) AS f",
+    )
+    assert [r[1] for r in got] == [None if f is None else h % 3 for f, _, _, h in got]
+    assert [r[2] for r in got] == [None if f is None else h - 2**64 if h >= 2**63 else h for f, *_, h in got]
 
 
 # --- the query path equals the TRANSFORM path ----------------------------------------------------------------------

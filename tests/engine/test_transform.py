@@ -212,7 +212,7 @@ BAD = [  # (TRANSFORM items, exception, fragments)
     ("ML.IMPUTER(x2) OVER () AS s", sqlml.ProgrammingError, ["ML.IMPUTER needs its strategy"]),
     ("ML.QUANTILE_BUCKETIZE(x2, 1) OVER () AS s", sqlml.ProgrammingError, ["num_buckets", ">= 2"]),
     ("ML.BUCKETIZE(x2, x1) AS s", sqlml.ProgrammingError, ["ML.BUCKETIZE", "constants"]),
-    ("ML.HASH_BUCKETIZE(color, 0) AS s", sqlml.ProgrammingError, ["hash_bucket_size", ">= 1"]),
+    ("ML.HASH_BUCKETIZE(color, -1) AS s", sqlml.ProgrammingError, ["hash_bucket_size", ">= 0"]),
     ("ML.ROBUST_SCALER(x2, [80, 20]) OVER () AS s", sqlml.ProgrammingError, ["quantile_range"]),
     ("x1 - avg(x1) OVER () AS s", sqlml.ProgrammingError, ["TRANSFORM output 's'", "row from that row alone"]),
     ("x1 * random() AS s", sqlml.ProgrammingError, ["row from that row alone"]),

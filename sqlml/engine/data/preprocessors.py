@@ -207,6 +207,14 @@ def _tf_idf(x: str, top_k: int, frequency_threshold: int) -> dict:
     return {"vocabulary": vocabulary, "idf": f"list_concat([{idf(unknown)}], {known})"}
 
 
+def _hash_bucket(x: str, args: list, stats: dict) -> str:
+    """The hash of `x` as text modulo hash_bucket_size; with 0 the hash itself, as a signed 64-bit integer (DuckDB's
+    hash(), where BigQuery ML uses FARM_FINGERPRINT: the one place to change to follow it)."""
+    hashed = f"hash(CAST({x} AS VARCHAR))"
+    signed = f"CAST(CAST({hashed} AS HUGEINT) - CASE WHEN {hashed} >= {2**63} THEN {2**64} ELSE 0 END AS BIGINT)"
+    return f"CASE WHEN {x} IS NULL THEN NULL ELSE {f'CAST({hashed} % {args[0]} AS BIGINT)' if args[0] else signed} END"
+
+
 def _ngrams(x: str, args: list, stats: dict) -> str:
     """Each run of low..high consecutive tokens joined by the separator, by start position, then length (as BigQuery
     ML's documented example orders them)."""
@@ -440,10 +448,7 @@ PREPROCESSORS: dict[str, Preprocessor] = {
     "LABEL_ENCODER": Preprocessor(
         _TOP_K, _label_encode, lambda x, top_k, threshold: {"vocabulary": _vocabulary(_categories(x), top_k, threshold)}
     ),
-    "HASH_BUCKETIZE": Preprocessor(
-        (Param("hash_bucket_size", REQUIRED, _int_at_least(1)),),
-        lambda x, a, s: f"CASE WHEN {x} IS NULL THEN NULL ELSE CAST(hash(CAST({x} AS VARCHAR)) % {a[0]} AS BIGINT) END",
-    ),
+    "HASH_BUCKETIZE": Preprocessor((Param("hash_bucket_size", REQUIRED, _int_at_least(0)),), _hash_bucket),
     "ONE_HOT_ENCODER": Preprocessor(
         (Param("drop", "none", _is_drop), *_TOP_K),
         _one_hot_encode,
