@@ -270,6 +270,22 @@ def test_in_where_joins_ctes_and_subqueries(rows):
     assert got == [int(np.sum((x >= 2) & (np.abs(z) < x.max())))]
 
 
+def test_over_groups(rows):
+    """In a grouped query the statistics are over its groups, as any window function's (window aggregates then)."""
+    got = _rows(
+        rows,
+        "SELECT c, ML.STANDARD_SCALER(sum(x)) OVER () AS z, ML.LABEL_ENCODER(c, 10, 1) OVER () AS code FROM t "
+        "GROUP BY c ORDER BY c NULLS FIRST",
+    )
+    sums = _rows(rows, "SELECT c, sum(x) FROM t GROUP BY c ORDER BY c NULLS FIRST")
+    totals = np.array([v for _, v in sums])
+    z = (totals - totals.mean()) / totals.std(ddof=1)
+    names = sorted(c for c, _ in sums if c is not None)
+    assert [c for c, *_ in got] == [c for c, _ in sums]
+    np.testing.assert_allclose([v for _, v, _ in got], z, rtol=1e-12)
+    assert [code for *_, code in got] == [0 if c is None else names.index(c) + 1 for c, _ in sums]
+
+
 def test_inside_an_ml_function_input(rows):
     """A call in the input query of an ML table function is planned with that input."""
     rows.cursor().execute(

@@ -2,8 +2,8 @@
 vector functions ML.DISTANCE and ML.LP_NORM, written as DuckDB SQL.
 
 A scalar call becomes its formula; an analytic one (`ML.STANDARD_SCALER(x) OVER ()`) the same formula as in
-TRANSFORM with its statistics as window aggregates over the query's rows, so a query and a model's TRANSFORM agree
-on the same rows. The call's text in the statement is replaced by that SQL (the rest of the statement is spliced
+TRANSFORM with its statistics over the query's rows, so a query and a model's TRANSFORM agree on the same rows: one
+subquery on the query's FROM ... WHERE ... computes them once, or (a grouped query) window aggregates do. The call's text in the statement is replaced by that SQL (the rest of the statement is spliced
 as written); its arguments are written back from the sqlglot tree, as TRANSFORM items are.
 """
 
@@ -76,7 +76,31 @@ def _sql(node: exp.Dot) -> str:
             "one in a subquery first"
         )
     x, values = args[0].sql("duckdb"), constant_arguments(function, call)
-    return spec.apply(x, values, {"fields": _fields(function, args[0])} if spec.struct else spec.window(x, values))
+    if spec.struct:
+        return spec.apply(x, values, {"fields": _fields(function, args[0])})
+    return spec.in_query(x, values, _rows(node, args[0]))
+
+
+def _rows(node: exp.Expr, argument: exp.Expr) -> str | None:
+    """`FROM ... WHERE ...` of the SELECT a call is in, when a subquery on it sees the rows its OVER () sees: no
+    grouping, DISTINCT or QUALIFY, no ML table function, and an argument that reads no alias of the select list."""
+    from sqlml.parser import MLFunction
+
+    select = node.find_ancestor(exp.Select)
+    if (
+        select is None
+        or not select.args.get("from_")
+        or any(select.args.get(k) for k in ("group", "having", "qualify", "distinct"))
+    ):
+        return None
+    parts = [select.args["from_"], *(select.args.get("joins") or []), select.args.get("where")]
+    parts = [p for p in parts if p is not None]
+    aliases = {e.alias_or_name.lower() for e in select.expressions if isinstance(e, exp.Alias)}
+    reads = {c.name.lower() for c in argument.find_all(exp.Column)}
+    aggregated = any(e.find(exp.AggFunc) and not e.find(exp.Window) for e in select.expressions)
+    if aggregated or reads & aliases or any(p.find(MLFunction) for p in parts):
+        return None
+    return " ".join(p.copy().transform(_inlined).sql("duckdb") for p in parts)
 
 
 def _inlined(node: exp.Expr) -> exp.Expr:

@@ -195,16 +195,18 @@ def _one_hot_encode(x: str, args: list, stats: dict) -> str:
 
 def _tf_idf(x: str, top_k: int, frequency_threshold: int) -> dict:
     """The vocabulary (as BAG_OF_WORDS) and each index's inverse document frequency ln(1 + n / (1 + df)) (BigQuery
-    ML's), index 0 counting the documents with a token outside the vocabulary."""
-    vocabulary = _vocabulary(_document_frequency(x), top_k, frequency_threshold)
-    outside = f"len(list_filter(__d, lambda __t: NOT list_contains({vocabulary}, __t))) > 0"
-    unknown = f"len(list_filter({_documents(x)}, lambda __d: {outside}))"
-
-    def idf(df: str) -> str:
-        return f"ln(1 + count({x}){OVER} / (1 + {df}))"
-
-    known = f"[{idf(f'{_document_frequency(x)}[__v]')} FOR __v IN {vocabulary}]"
-    return {"vocabulary": vocabulary, "idf": f"list_concat([{idf(unknown)}], {known})"}
+    ML's), index 0 counting the documents with a token outside the vocabulary. The aggregates are bound once (to
+    __b), not recomputed inside the lambdas."""
+    df = _document_frequency(x)
+    vocabulary = _vocabulary(df, top_k, frequency_threshold)
+    bound = f"{{'voc': {vocabulary}, 'df': {df}, 'n': count({x}){OVER}, 'docs': {_documents(x)}}}"
+    outside = "len(list_filter(__d, lambda __t: NOT list_contains(__b.voc, __t))) > 0"
+    unknown = f"ln(1 + __b.n / (1 + len(list_filter(__b.docs, lambda __d: {outside}))))"
+    known = "[ln(1 + __b.n / (1 + __b.df[__v])) FOR __v IN __b.voc]"
+    return {
+        "vocabulary": vocabulary,
+        "idf": f"list_transform([{bound}], lambda __b: list_concat([{unknown}], {known}))[1]",
+    }
 
 
 def _hash_bucket(x: str, args: list, stats: dict) -> str:
@@ -381,9 +383,16 @@ class Preprocessor:
             self.accepts(query, x)
         return {name: query(sql.replace(OVER, "")) for name, sql in (self.statistics or _none)(x, *args).items()}
 
-    def window(self, x: str, args: list) -> dict:
-        """The statistics as window aggregates over a query's rows."""
-        return {name: Sql(sql.replace(OVER, " OVER ()")) for name, sql in (self.statistics or _none)(x, *args).items()}
+    def in_query(self, x: str, args: list, rows: str | None) -> str:
+        """The SQL of a call in a query, its statistics over the query's rows: computed once by a subquery on
+        `rows` (the query's FROM ... WHERE ...) bound to __s, else as window aggregates (computed for each row:
+        fine for scalars, slow for the vocabularies of many rows)."""
+        statistics = (self.statistics or _none)(x, *args)
+        if rows is None or not statistics:
+            return self.apply(x, args, {name: Sql(sql.replace(OVER, " OVER ()")) for name, sql in statistics.items()})
+        packed = ", ".join(f"{literal(name)}: {sql.replace(OVER, '')}" for name, sql in statistics.items())
+        formula = self.apply(x, args, {name: Sql(f"__s.{name}") for name in statistics})
+        return f"list_transform([(SELECT {{{packed}}} {rows})], lambda __s: {formula})[1]"
 
 
 def _none(x: str, *args) -> dict:
