@@ -23,7 +23,7 @@ Query = Any  # transform.TrainingRows: query(aggregate) -> its value on the trai
 
 
 class Sql(str):
-    """SQL text standing for a statistic (a window aggregate in a query), where TRANSFORM holds its value."""
+    """SQL text standing for a statistic computed in a query, where TRANSFORM holds its value."""
 
 
 def _sql(value) -> str:
@@ -51,7 +51,7 @@ def _or(statistic: str, fallback: float) -> str:
 
 
 # Statistics are SQL over the rows, OVER following each aggregate: TRANSFORM computes them once on the training rows
-# (no OVER) and keeps their values; a query computes them as window aggregates over its rows (OVER ()).
+# (no OVER) and keeps their values; a query computes them over its rows (Preprocessor.in_query).
 OVER = "{over}"
 
 
@@ -77,9 +77,9 @@ def _ranked(histogram: str, frequency_threshold: int) -> str:
     )
 
 
-def _vocabulary(histogram: str, top_k: int, frequency_threshold: int, skip: int = 0) -> str:
-    """The top_k most frequent categories (after the `skip` most frequent ones), sorted."""
-    return f"list_sort([__e.k FOR __e IN {_ranked(histogram, frequency_threshold)}[{1 + skip}:{top_k}]])"
+def _vocabulary(histogram: str, top_k: int, frequency_threshold: int) -> str:
+    """The top_k most frequent categories, sorted."""
+    return f"list_sort([__e.k FOR __e IN {_ranked(histogram, frequency_threshold)}[1:{top_k}]])"
 
 
 def _categories(x: str) -> str:
