@@ -66,6 +66,18 @@ def _is_ml_statement(text: str) -> bool:
     return is_ml_statement(text)
 
 
+def _creates_with_ml_tables(statement) -> bool:
+    """A CREATE VIEW / MACRO / ... calling ML table functions, whose relations exist only while a statement runs
+    (ML.<FN>() of values are SQL, which a view keeps)."""
+    from sqlml.parser import MLFunction
+
+    return (
+        type(statement).__name__ == "Create"
+        and statement.kind not in ("TABLE", None)
+        and bool(statement.find(MLFunction))
+    )
+
+
 def _split(sql: str) -> list[str]:
     from sqlml.parser import split_statements
 
@@ -404,7 +416,7 @@ class SessionCursor:
             if self.session.read_only and type(statement).__name__ in ("CreateModel", "DropModel", "AlterModel"):
                 raise errors.OperationalError("the database is open read-only: models cannot be changed")
             return handler(self._context, statement)
-        if type(statement).__name__ == "Create" and statement.kind not in ("TABLE", None):
+        if _creates_with_ml_tables(statement):
             raise errors.NotSupportedError(
                 f"ML functions cannot be used in CREATE {statement.kind}: their "
                 "results exist while a statement runs; use CREATE TABLE ... AS"
@@ -446,24 +458,31 @@ class SessionCursor:
             if not (has_ml_keyword(text) and _is_ml_statement(text)):
                 return text, splices
             statement = _parse(text)
+        from sqlml.engine.data.inline_calls import replacements
         from sqlml.parser import MLFunction
 
         calls = [c for c in statement.find_all(MLFunction) if c.find_ancestor(MLFunction) is None]
-        for call in sorted(calls, key=lambda c: c.span[0], reverse=True):
-            relation = registry.run(self._context, call)  # checked against the function's signature
-            if isinstance(relation, str):  # SQL DuckDB runs itself
-                replacement = f"({relation})"
+        inline = {start: (end, sql) for start, end, sql in replacements(text, statement)}  # ML.<FN>() in expressions
+        for call in sorted([*calls, *inline], key=lambda c: c if isinstance(c, int) else c.span[0], reverse=True):
+            if isinstance(call, int):
+                (start, (end, replacement)) = call, inline[call]
             else:
-                if materialize and hasattr(relation, "read_all"):  # a RecordBatchReader
-                    relation = relation.read_all()
-                view = f"__sqlml_{call.function.lower()}_{next(self._view_ids)}"
-                self.duck.register(view, relation)
-                self._views.append(view)
-                replacement = f'"{view}"'
-            start, end = call.span
+                replacement, (start, end) = self._relation(call, materialize), call.span
             text = text[:start] + replacement + text[end:]
             splices.append((start, end, len(replacement)))
         return text, splices
+
+    def _relation(self, call, materialize: bool) -> str:
+        """What replaces an ML table function call: the SQL it returned, or the relation it made, registered."""
+        relation = registry.run(self._context, call)  # checked against the function's signature
+        if isinstance(relation, str):  # SQL DuckDB runs itself
+            return f"({relation})"
+        if materialize and hasattr(relation, "read_all"):  # a RecordBatchReader
+            relation = relation.read_all()
+        view = f"__sqlml_{call.function.lower()}_{next(self._view_ids)}"
+        self.duck.register(view, relation)
+        self._views.append(view)
+        return f'"{view}"'
 
     def _open_input(self, sql: str, batch_rows: int) -> pa.RecordBatchReader:
         """Stream an ML function's input query from a separate cursor (it may use ML functions too)."""

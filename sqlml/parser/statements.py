@@ -167,3 +167,19 @@ def parse_statement(sql: str, dialect: Dialect = _DIALECT) -> exp.Expr:
         else:
             line, col = details.get("line") or 1, details.get("col") or 1
         raise SqlSyntaxError(details.get("description") or str(error), line, col) from error
+
+
+def call_end(sql: str, start: int, over: bool) -> int:
+    """The offset just past the function call whose name starts at `start` (`ML.NAME(...)`), and past the
+    `OVER (...)` that follows it when `over`."""
+    depth, groups = 0, 2 if over else 1
+    for token in _tokenize(sql[start:]):
+        if token.token_type in _OPENING:
+            depth += 1
+        elif token.token_type in _CLOSING:
+            depth -= 1
+            if depth == 0:
+                groups -= 1
+                if not groups:
+                    return start + token.end + 1
+    raise ProgrammingError("unterminated function call")  # the statement parsed, so never reached

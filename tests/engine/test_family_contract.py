@@ -31,7 +31,8 @@ from sqlml.engine.families.options import coerce
 from sqlml.export.estimators import BUILDERS
 from tests.export.onnx_helpers import rows_of, run_onnx
 
-TASKS = {"regression", "classification", "clustering", "dimensionality_reduction", "imported"}
+TASKS = {"regression", "classification", "clustering", "dimensionality_reduction", "imported", "transform"}
+PREDICTING = [family for family in FAMILIES.values() if not family.transform_only]  # the statement checks' families
 HEAVY = ("sklearn", "lightgbm", "scipy", "onnx", "onnxruntime", "pandas", "optuna", "fairlearn", "skops")
 # options a family cannot train without (its rules ask for one of several), and what keeps training quick
 REQUIRED = {"pca": {"num_principal_components": 2}}
@@ -84,7 +85,7 @@ def test_automl_proposals_are_valid_options(family):
 @pytest.mark.parametrize("family", FAMILIES.values(), ids=list(FAMILIES))
 def test_capability_tags_name_what_the_engine_and_export_know(family):
     trained = family.fit is not None
-    assert (family.load is not None) == (trained or family.imported)
+    assert (family.load is not None) == (trained or family.imported or family.transform_only)
     assert family.search is None or not trained  # AutoML trains the family its search picks
     assert family.onnx_builder is None or family.onnx_builder in BUILDERS
     assert (family.onnx_builder is not None) == trained  # every trained family exports (AutoML: its winner)
@@ -132,7 +133,7 @@ def trained(tmp_path_factory):
     family's model in its own database, closed, ready to be reopened."""
     folder = tmp_path_factory.mktemp("families")
     built = {}
-    for family in FAMILIES.values():
+    for family in PREDICTING:
         path = folder / f"{family.model_type}.duckdb"
         con = sqlml.connect(str(path))
         try:
@@ -163,7 +164,7 @@ def _column(rows: list[dict], name: str) -> np.ndarray:
     return np.array([row[name] for row in rows])
 
 
-@pytest.mark.parametrize("family", FAMILIES.values(), ids=list(FAMILIES))
+@pytest.mark.parametrize("family", PREDICTING, ids=lambda f: f.model_type)
 def test_evaluate_agrees_with_scikit_learn_on_predict(family, trained):
     path, rows = _predictions(trained, family)
     if family.imported:
@@ -212,7 +213,7 @@ def _onnx_equals_predict(outputs: dict, rows: list[dict], task: str) -> None:
         np.testing.assert_allclose(outputs["principal_components"], components, rtol=1e-9, atol=1e-9)
 
 
-@pytest.mark.parametrize("family", FAMILIES.values(), ids=list(FAMILIES))
+@pytest.mark.parametrize("family", PREDICTING, ids=lambda f: f.model_type)
 def test_the_exported_onnx_file_predicts_as_ml_predict(family, trained, tmp_path):
     path, rows = _predictions(trained, family)
     with sqlml.connect(str(path)) as con:
@@ -259,13 +260,38 @@ def reloaded(trained):
     return json.loads(done.stdout)
 
 
-@pytest.mark.parametrize("family", FAMILIES.values(), ids=list(FAMILIES))
+@pytest.mark.parametrize("family", PREDICTING, ids=lambda f: f.model_type)
 def test_a_new_process_predicts_the_same_rows(family, trained, reloaded):
     _, rows = _predictions(trained, family)
     again = reloaded[family.model_type]
     assert json.loads(json.dumps(rows, default=str)) == again["rows"]
     if family.compile_sql is not None:  # compiled to SQL: its JSON artifact loads, DuckDB scores, no ML library
         assert again["imported"] == []
+
+
+@pytest.mark.parametrize("family", [f for f in FAMILIES.values() if f.transform_only], ids=lambda f: f.model_type)
+def test_a_transform_only_family_transforms_and_predicts_nothing(family, tmp_path):
+    """It needs a TRANSFORM; ML.TRANSFORM gives what the same expression gives over the training query (its
+    statistics fitted on every row); ML.PREDICT, ML.EVALUATE and EXPORT MODEL refuse it, naming what it is."""
+    with sqlml.connect() as con:
+        cur = con.cursor()
+        cur.execute("CREATE TABLE t AS SELECT i / 10 AS a, ['red', 'green'][i % 2 + 1] AS c FROM range(20) r(i)")
+        with pytest.raises(sqlml.ProgrammingError, match="TRANSFORM"):
+            cur.execute(f"CREATE MODEL m OPTIONS(model_type='{family.model_type}') AS SELECT * FROM t")
+        cur.execute(
+            "CREATE MODEL m TRANSFORM(ML.MIN_MAX_SCALER(a) OVER () AS s, c) "
+            f"OPTIONS(model_type='{family.model_type}') AS SELECT * FROM t"
+        )
+        assert rows_of(con, "SELECT * FROM ML.TRANSFORM(MODEL m, TABLE t)") == rows_of(
+            con, "SELECT (a - min(a) OVER ()) / (max(a) OVER () - min(a) OVER ()) AS s, c FROM t"
+        )
+        for statement in (
+            "SELECT * FROM ML.PREDICT(MODEL m, TABLE t)",
+            "SELECT * FROM ML.EVALUATE(MODEL m)",
+            f"EXPORT MODEL m OPTIONS(uri='{tmp_path / 'm.onnx'}')",
+        ):
+            with pytest.raises(sqlml.NotSupportedError, match="transform_only"):
+                cur.execute(statement)
 
 
 # ---- a new family: one module, one registry line ----------------------------------------------------------

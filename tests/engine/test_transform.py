@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.impute import SimpleImputer
-from sklearn.preprocessing import MaxAbsScaler, MinMaxScaler, RobustScaler
+from sklearn.preprocessing import MaxAbsScaler, MinMaxScaler
 
 import sqlml
 from tests.engine.reference import fails
@@ -41,8 +41,10 @@ def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
 SCALERS = {  # item: reference fitted on the training rows' x2 (NaN = NULL, ignored by every scaler)
     "ML.MIN_MAX_SCALER(x2) OVER ()": MinMaxScaler(clip=True),
     "ML.MAX_ABS_SCALER(x2) OVER ()": MaxAbsScaler(),
-    "ML.ROBUST_SCALER(x2) OVER ()": RobustScaler(),
-    "ML.ROBUST_SCALER(x2, [10, 90], FALSE) OVER ()": RobustScaler(with_centering=False, quantile_range=(10, 90)),
+}
+ROBUST = {  # item: (quantile range, with_median); BigQuery ML's quantiles are data values (numpy's inverted CDF)
+    "ML.ROBUST_SCALER(x2) OVER ()": ((25, 75), True),
+    "ML.ROBUST_SCALER(x2, [10, 90], FALSE) OVER ()": ((10, 90), False),
 }
 
 
@@ -52,6 +54,17 @@ def test_scalers_match_scikit_learn(loaded, frames, item):
     expected = reference.transform(_column(frames[1], "x2"))[:, 0]
     got = np.array(_transformed(loaded, f"{item} AS f, x1"), dtype=float)
     np.testing.assert_allclose(got, expected, rtol=1e-12, equal_nan=True)  # NULL in, NULL out
+
+
+@pytest.mark.parametrize("item", list(ROBUST))
+def test_robust_scaler_uses_data_quantiles(loaded, frames, item):
+    """(x - median) / (q_high - q_low), the quantiles taken as data values as in BigQuery ML's documented example."""
+    (low, high), with_median = ROBUST[item]
+    x = _training(frames)["x2"].dropna()
+    q = np.quantile(x, [0.5, low / 100, high / 100], method="inverted_cdf")
+    expected = (frames[1]["x2"] - (q[0] if with_median else 0)) / (q[2] - q[1])
+    got = np.array(_transformed(loaded, f"{item} AS f, x1"), dtype=float)
+    np.testing.assert_allclose(got, expected, rtol=1e-12, equal_nan=True)
 
 
 def test_standard_scaler_uses_the_sample_standard_deviation(loaded, frames):
@@ -82,8 +95,14 @@ def test_bucketize_and_quantile_bucketize(loaded, frames):
 
     assert _transformed(loaded, "ML.BUCKETIZE(x2, [3, 0, 1.5]) AS f") == bins([0, 1.5, 3])
     assert _transformed(loaded, "ML.BUCKETIZE(x2, [3, 0, 1.5], TRUE) AS f") == bins([1.5])
-    edges = np.quantile(_training(frames)["x2"].dropna(), [0.25, 0.5, 0.75])  # linear interpolation
+    edges = np.quantile(_training(frames)["x2"].dropna(), [0.25, 0.5, 0.75], method="inverted_cdf")  # data values
     assert _transformed(loaded, "ML.QUANTILE_BUCKETIZE(x2, 4) OVER () AS f") == bins(edges)
+    ranges = _transformed(loaded, 'ML.QUANTILE_BUCKETIZE(x2, 4, "bucket_ranges") OVER () AS f')  # BigQuery's quotes
+    bounds = ["-inf", *map(str, edges), "+inf"]
+    assert ranges == [
+        None if b is None else f"{'(' if b == 'bin_1' else '['}{bounds[int(b[4:]) - 1]}, {bounds[int(b[4:])]})"
+        for b in bins(edges)
+    ]
 
 
 def test_label_encoder_follows_the_documented_example(con):
@@ -193,12 +212,13 @@ BAD = [  # (TRANSFORM items, exception, fragments)
     ("ML.IMPUTER(x2) OVER () AS s", sqlml.ProgrammingError, ["ML.IMPUTER needs its strategy"]),
     ("ML.QUANTILE_BUCKETIZE(x2, 1) OVER () AS s", sqlml.ProgrammingError, ["num_buckets", ">= 2"]),
     ("ML.BUCKETIZE(x2, x1) AS s", sqlml.ProgrammingError, ["ML.BUCKETIZE", "constants"]),
-    ("ML.HASH_BUCKETIZE(color, 0) AS s", sqlml.ProgrammingError, ["hash_bucket_size", ">= 1"]),
+    ("ML.HASH_BUCKETIZE(color, -1) AS s", sqlml.ProgrammingError, ["hash_bucket_size", ">= 0"]),
     ("ML.ROBUST_SCALER(x2, [80, 20]) OVER () AS s", sqlml.ProgrammingError, ["quantile_range"]),
     ("x1 - avg(x1) OVER () AS s", sqlml.ProgrammingError, ["TRANSFORM output 's'", "row from that row alone"]),
     ("x1 * random() AS s", sqlml.ProgrammingError, ["row from that row alone"]),
     ("ML.BUCKETIZE(x1, [1e400, 3]) AS s", sqlml.ProgrammingError, ["split_points", "finite"]),
-    ("ML.NORMALIZER([x1, x2], 1" + "0" * 400 + ") AS s", sqlml.ProgrammingError, ["ML.NORMALIZER p", "finite"]),
+    ("ML.NORMALIZER([x1, x2], 1" + "0" * 400 + ") AS s", sqlml.ProgrammingError, ["ML.NORMALIZER p", ">= 1"]),
+    ("ML.NORMALIZER([x1, x2], 0.5) AS s", sqlml.ProgrammingError, ["ML.NORMALIZER p", ">= 1"]),
     ("ML.IMPUTER([x1], 'most_frequent') OVER () AS s", sqlml.ProgrammingError, ["ML.IMPUTER imputes"]),
 ]
 
@@ -265,41 +285,64 @@ def _dense(sparse_rows: list, width: int) -> np.ndarray:
     return out
 
 
-def test_bag_of_words_and_tf_idf_match_scikit_learn(docs):
-    from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+def _document_frequency() -> dict:
+    """In how many documents each token appears: BigQuery ML ranks the vocabulary by it."""
+    return {w: sum(w in d.split() for d in DOCS) for w in {w for d in DOCS for w in d.split()}}
+
+
+def _top(k: int) -> list[str]:
+    """The k tokens in the most documents (ties: the smaller), sorted."""
+    df = _document_frequency()
+    return sorted(sorted(df, key=lambda w: (-df[w], w))[:k])
+
+
+def test_bag_of_words_and_tf_idf(docs):
+    """Counts as scikit-learn's CountVectorizer; TF-IDF as BigQuery ML documents it: (count / document size) *
+    ln(1 + documents / (1 + documents with the term)),
+    https://cloud.google.com/bigquery/docs/reference/standard-sql/bigqueryml-syntax-tf-idf"""
+    from sklearn.feature_extraction.text import CountVectorizer
 
     vocabulary = sorted({w for d in DOCS for w in d.split()})
     counts = CountVectorizer(vocabulary=vocabulary, tokenizer=str.split, lowercase=False, token_pattern=None)
     got = _dense(_features(docs, "ML.BAG_OF_WORDS(string_split(text, ' '), 100, 1) OVER () AS f"), 1 + len(vocabulary))
     np.testing.assert_array_equal(got[:, 1:], counts.fit_transform(DOCS).toarray())
-    tf_idf = TfidfVectorizer(
-        vocabulary=vocabulary, tokenizer=str.split, lowercase=False, token_pattern=None, norm=None, smooth_idf=True
-    )
-    expected = tf_idf.fit_transform(DOCS).toarray() / np.array([[len(d.split())] for d in DOCS])  # tf: share of the doc
+    df = _document_frequency()
+    expected = [
+        [d.split().count(w) / len(d.split()) * np.log(1 + len(DOCS) / (1 + df[w])) for w in vocabulary] for d in DOCS
+    ]
     got = _dense(_features(docs, "ML.TF_IDF(string_split(text, ' '), 100, 1) OVER () AS f"), 1 + len(vocabulary))
     np.testing.assert_allclose(got[:, 1:], expected, rtol=1e-12)
-    # top_k = 3 keeps the three most frequent tokens (ties: the smaller), the rest go to index 0
-    top = sorted(
-        sorted({w for d in DOCS for w in d.split()}, key=lambda w: (-sum(d.split().count(w) for d in DOCS), w))[:3]
-    )
+    # top_k = 3 keeps the three tokens in the most documents (ties: the smaller), the rest go to index 0
+    top = _top(3)
     got = _dense(_features(docs, "ML.BAG_OF_WORDS(string_split(text, ' '), 3, 1) OVER () AS f"), 4)
     assert got[:, 0].tolist() == [sum(w not in top for w in d.split()) for d in DOCS]
     assert got[:, 1:].tolist() == [[d.split().count(w) for w in top] for d in DOCS]
+    unknown_documents = sum(any(w not in top for w in d.split()) for d in DOCS)
+    got = _dense(_features(docs, "ML.TF_IDF(string_split(text, ' '), 3, 1) OVER () AS f"), 4)
+    unknown = [sum(w not in top for w in d.split()) / len(d.split()) for d in DOCS]
+    np.testing.assert_allclose(got[:, 0], np.array(unknown) * np.log(1 + len(DOCS) / (1 + unknown_documents)))
 
 
 def test_ngrams_one_and_multi_hot_encoders(docs):
     got = _features(docs, "ML.NGRAMS(string_split(text, ' '), [1, 2], '+') AS f, x")
-    assert got == [d.split() + ["+".join(p) for p in zip(d.split(), d.split()[1:])] for d in DOCS]
+    words = [d.split() for d in DOCS]  # by start position, then length, as BigQuery ML's documented example
+    assert got == [[g for j in range(len(w)) for g in [w[j], "+".join(w[j : j + 2])][: len(w) - j]] for w in words]
     vocabulary = ["a", "b", "c"]
     expected = [[{"index": vocabulary.index(c) + 1 if c else 0, "value": 1.0}] for c in ["a", "b", None, "a", "c", "b"]]
     assert _features(docs, "ML.ONE_HOT_ENCODER(cat, 'none', 10, 1) OVER () AS f") == expected
     dropped = _features(docs, "ML.ONE_HOT_ENCODER(cat, 'most_frequent', 10, 1) OVER () AS f")  # 'a' (tie with b)
-    assert [r[0]["index"] for r in dropped] == [0, 1, 0, 0, 2, 1]
-    multi = _features(docs, "ML.MULTI_HOT_ENCODER(string_split(text, ' '), 2, 1) OVER () AS f")
-    top = ["dog", "mat"]  # 4 occurrences each
-    assert [[e["index"] for e in r] for r in multi] == [
-        sorted({top.index(w) + 1 if w in top else 0 for w in d.split()}) for d in DOCS
+    assert [(r[0]["index"], r[0]["value"]) for r in dropped] == [
+        (1, 0.0),
+        (2, 1.0),
+        (0, 1.0),
+        (1, 0.0),
+        (3, 1.0),
+        (2, 1.0),
     ]
+    multi = _features(docs, "ML.MULTI_HOT_ENCODER(string_split(text, ' '), 2, 1) OVER () AS f")
+    top = _top(2)  # dog and the: in 3 documents each
+    indices = [[top.index(w) + 1 if w in top else 0 for w in d.split()] for d in DOCS]
+    assert [[e["index"] for e in r] for r in multi] == [list(dict.fromkeys(i)) for i in indices]  # first appearance
 
 
 def test_normalizer_polynomial_expand_and_feature_cross(docs):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
 import duckdb
@@ -21,7 +21,7 @@ import pyarrow as pa
 from sqlglot import exp
 
 from sqlml.engine.data.features import ColumnIndex
-from sqlml.engine.data.preprocessors import arguments, check_statistics, preprocessor
+from sqlml.engine.data.preprocessors import Preprocessor, arguments, check_statistics, preprocessor
 from sqlml.engine.sqltext.quoting import quote_identifier
 from sqlml.engine.store import catalog
 from sqlml.errors import NotSupportedError, ProgrammingError
@@ -63,7 +63,7 @@ class TrainingRows:
         return [name for name, _ in kind.children]
 
 
-def _ml_call(node: exp.Expr) -> tuple[str, exp.Anonymous] | None:
+def ml_call(node: exp.Expr) -> tuple[str, exp.Anonymous] | None:
     """(NAME, call) when `node` is ML.<NAME>(...)."""
     if (
         isinstance(node, exp.Dot)
@@ -75,16 +75,21 @@ def _ml_call(node: exp.Expr) -> tuple[str, exp.Anonymous] | None:
     return None
 
 
-def _constant(name: str, node: exp.Expr):
+def constant(name: str, node: exp.Expr):
     """A constant argument's Python value."""
     if isinstance(node, exp.Literal):
         return node.this if node.is_string else (int(node.this) if node.is_int else float(node.this))
     if isinstance(node, exp.Boolean):
         return node.this
+    if isinstance(node, exp.Column) and not node.table and node.this.quoted:
+        return node.name  # BigQuery's "text" (a constant here, never a column: as OPTIONS reads it)
     if isinstance(node, exp.Neg) and isinstance(node.this, exp.Literal) and not node.this.is_string:
-        return -_constant(name, node.this)
+        return -constant(name, node.this)
     if isinstance(node, exp.Array):
-        return [_constant(name, item) for item in node.expressions]
+        return [constant(name, item) for item in node.expressions]
+    if isinstance(node, exp.Cast) and isinstance(node.this, exp.Literal) and node.this.is_string:
+        with suppress(ValueError):
+            return float(node.this.this)  # CAST('+inf' AS FLOAT64)
     raise ProgrammingError(f"ML.{name}: arguments after the first must be constants, got {node.sql('duckdb')}")
 
 
@@ -92,11 +97,11 @@ def _check_calls(name: str, expression: exp.Expr, may_fit: bool) -> None:
     """Every ML.<FN> call in an item is known, has valid constant arguments and OVER() exactly when
     it is analytic (and analytic calls only where `may_fit`)."""
     for node in expression.walk():
-        call = _ml_call(node)
+        call = ml_call(node)
         if call is None:
             rowwise = not (
                 isinstance(node, (exp.AggFunc, exp.Rand))
-                or (isinstance(node, exp.Window) and _ml_call(node.this) is None)
+                or (isinstance(node, exp.Window) and ml_call(node.this) is None)
             )
             if not rowwise:
                 raise ProgrammingError(
@@ -106,17 +111,7 @@ def _check_calls(name: str, expression: exp.Expr, may_fit: bool) -> None:
                 )
             continue
         function, anonymous = call
-        spec = preprocessor(function)
-        if not anonymous.expressions:
-            raise ProgrammingError(f"ML.{function} needs an expression to transform")
-        arguments(function, [_constant(function, a) for a in anonymous.expressions[1:]])
-        window = node.parent if isinstance(node.parent, exp.Window) else None
-        if spec.analytic and window is None:
-            raise ProgrammingError(f"ML.{function} is an analytic function: write ML.{function}(...) OVER ()")
-        if not spec.analytic and window is not None:
-            raise ProgrammingError(f"ML.{function} is a scalar function: remove OVER ()")
-        if window is not None and any(window.args.get(k) for k in ("partition_by", "order", "spec")):
-            raise NotSupportedError(f"ML.{function}: only an empty OVER () is supported in TRANSFORM")
+        spec = check_call(function, anonymous, node.parent if isinstance(node.parent, exp.Window) else None)
         if spec.analytic and not may_fit:
             raise ProgrammingError(
                 f"the label '{name}' cannot use the analytic function ML.{function}: its "
@@ -124,9 +119,38 @@ def _check_calls(name: str, expression: exp.Expr, may_fit: bool) -> None:
             )
 
 
+def check_call(function: str, call: exp.Anonymous, window: exp.Window | None) -> Preprocessor:
+    """ML.<function>(...) [OVER ()]: known, with valid constant arguments, and OVER () exactly when it is analytic."""
+    spec = preprocessor(function)
+    if not call.expressions:
+        raise ProgrammingError(f"ML.{function} needs an expression to transform")
+    arguments(function, [constant(function, a) for a in call.expressions[1:]])
+    if spec.analytic and window is None:
+        raise ProgrammingError(f"ML.{function} is an analytic function: write ML.{function}(...) OVER ()")
+    if not spec.analytic and window is not None:
+        raise ProgrammingError(f"ML.{function} is a scalar function: remove OVER ()")
+    if window is not None and any(window.args.get(k) for k in ("partition_by", "order", "spec")):
+        raise NotSupportedError(f"ML.{function}: only an empty OVER () is supported")
+    return spec
+
+
+def constant_arguments(function: str, call: exp.Anonymous) -> list:
+    """The checked constant arguments of ML.<function>(x, ...), defaults filled in."""
+    return arguments(function, [constant(function, a) for a in call.expressions[1:]])
+
+
 def _reads(expression: exp.Expr) -> list[str]:
-    """The query columns an item reads (`s.a` reads column s: TRANSFORM has no tables, only STRUCT fields)."""
-    return sorted({(column.parts[0].name) for column in expression.find_all(exp.Column)}, key=str.lower)
+    """The query columns an item reads (`s.a` reads column s: TRANSFORM has no tables, only STRUCT fields); an ML
+    call's constant arguments read none (a double-quoted one is a string)."""
+    constants = {
+        id(column)
+        for node in expression.walk()
+        if (call := ml_call(node))
+        for argument in call[1].expressions[1:]
+        for column in argument.find_all(exp.Column)
+    }
+    columns = (column for column in expression.find_all(exp.Column) if id(column) not in constants)
+    return sorted({column.parts[0].name for column in columns}, key=str.lower)
 
 
 def parse_items(
@@ -194,7 +218,7 @@ def fit(
         def fitted_call(node: exp.Expr) -> tuple[str, dict] | None:
             """An ML.<FN>(...) [OVER ()] call: its SQL with its statistics, and the call as data (function,
             input: a nested call or {"sql": ...}, arguments, statistics); None for any other node."""
-            call = _ml_call(node.this if isinstance(node, exp.Window) else node)
+            call = ml_call(node.this if isinstance(node, exp.Window) else node)
             if call is None:
                 return None
             function, anonymous = call
@@ -202,8 +226,8 @@ def fit(
             argument = anonymous.expressions[0]
             nested = fitted_call(argument)  # nested calls fitted first
             x = nested[0] if nested else argument.copy().transform(fitted).sql("duckdb")
-            args = arguments(function, [_constant(function, a) for a in anonymous.expressions[1:]])
-            stats = check_statistics(function, spec.fit(query, x, *args)) if spec.fit else {}
+            args = constant_arguments(function, anonymous)
+            stats = check_statistics(function, spec.fit(query, x, args))
             return (
                 f"({spec.apply(x, args, stats)})",
                 {"function": function, "input": nested[1] if nested else {"sql": x}, "args": args, "stats": stats},

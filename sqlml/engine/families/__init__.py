@@ -19,6 +19,7 @@ MODULES = (
     "kmeans",
     "pca",
     "onnx_model",
+    "transform_only",
 )
 
 FAMILIES: dict[str, Family] = {

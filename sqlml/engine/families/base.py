@@ -127,7 +127,7 @@ class Family:
     registry (families/__init__.py) lists the modules."""
 
     model_type: str
-    task: str  # "regression", "classification", "clustering", "dimensionality_reduction" or "imported"
+    task: str  # "regression", "classification", "clustering", "dimensionality_reduction", "imported" or "transform"
     options: dict[str, Option]  # every option but model_type: its type, bounds and default
     fit: Callable[[TrainData], Estimator] | None = None  # None: imported, or searched (`search`)
     load: Callable[[bytes, int], Estimator] | None = None  # (artifact, n_classes) -> estimator
@@ -171,6 +171,10 @@ class Family:
     @property
     def imported(self) -> bool:
         return self.task == "imported"
+
+    @property
+    def transform_only(self) -> bool:
+        return self.task == "transform"
 
     def scales(self, options: dict) -> bool:
         """Whether numeric features are standardized for a version trained with `options` (trees never are)."""

@@ -162,8 +162,7 @@ def validate(family: Family, raw: dict[str, Any]) -> dict[str, Any]:
         if name not in specs:
             raise ProgrammingError(
                 f"OPTIONS: unknown option {name!r} for model_type {model_type}."
-                f"{did_you_mean(name, specs)} Valid options: model_type, "
-                f"{', '.join(sorted(specs))}"
+                f"{did_you_mean(name, specs)} Valid options: {', '.join(['model_type', *sorted(specs)])}"
             )
         if value is None and specs[name].default is not None:
             raise ProgrammingError(f"OPTIONS: {name} cannot be NULL (its default is {specs[name].default!r})")

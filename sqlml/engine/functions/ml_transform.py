@@ -16,4 +16,6 @@ def ml_transform(ctx: MLContext, call: MLFunction, model: Model, params: dict) -
             "applies to models created with CREATE MODEL ... TRANSFORM(...)"
         )
     query = ctx.input_query(call)
-    return model.transform.select(query, None if calls_ml(query) else ctx.cur.sql(query).columns)
+    if calls_ml(query):  # the ML calls of the input become what DuckDB runs (relations registered on ctx.cur)
+        return model.transform.select(ctx.plan(query)[0], None)
+    return model.transform.select(query, ctx.cur.sql(query).columns)

@@ -33,11 +33,13 @@ TASK_NAMES = {
     "clustering": "kmeans",
     "dimensionality_reduction": "pca",
     "imported": "imported ONNX",
+    "transform": "transform_only",
 }
 SUPERVISED = frozenset({"regression", "classification"})
 UNSUPERVISED = frozenset({"clustering", "dimensionality_reduction"})
 TRAINED = SUPERVISED | UNSUPERVISED  # every model but an imported ONNX one
-ANY = TRAINED | {"imported"}
+ANY = TRAINED | {"imported"}  # every model that predicts
+EVERY = ANY | {"transform"}  # transform_only models too
 TYPE_NAMES = {bool: "TRUE or FALSE", int: "an integer", float: "a number", str: "a string", list: "a list"}
 INPUT = "TABLE t | (query)"
 
@@ -87,7 +89,7 @@ ML_FUNCTIONS: dict[str, Signature] = {
     "EVALUATE": Signature(
         F + "evaluate:evaluate", TRAINED, "optional", params={"threshold": THRESHOLD, "trial_id": TRIAL_ID}
     ),
-    "TRANSFORM": Signature(F + "ml_transform:ml_transform"),
+    "TRANSFORM": Signature(F + "ml_transform:ml_transform", EVERY),
     "TRIAL_INFO": Signature(F + "training_history:trial_info", input="refused"),
     "TRAINING_INFO": Signature(F + "training_history:training_info", input="refused"),
     "CENTROIDS": Signature(
@@ -110,7 +112,7 @@ ML_FUNCTIONS: dict[str, Signature] = {
         params={"trial_id": TRIAL_ID},
     ),
     "FEATURE_IMPORTANCE": Signature(F + "importance:feature_importance", SUPERVISED, "refused"),
-    "VERSIONS": Signature(F + "training_history:versions", input="refused", versioned=False),
+    "VERSIONS": Signature(F + "training_history:versions", EVERY, input="refused", versioned=False),
     "WEIGHTS": Signature(F + "weights:weights", SUPERVISED, "refused", params={"standardize": Param(bool, False)}),
     "ADVANCED_WEIGHTS": Signature(
         F + "weights:advanced_weights", SUPERVISED, "refused", params={"standardize": Param(bool, False)}
@@ -198,11 +200,10 @@ def run(ctx: MLContext, call: MLFunction):
     params = check(name, signature, call)
     model = None if signature.tasks is None else ctx.model(call, params.get("trial_id"))
     if model is not None and model.task not in signature.tasks:
-        kind = (
-            "an imported ONNX model"
-            if model.task == "imported"
-            else f"a {model.version.estimator_type or model.version.model_type}"
-        )
+        kind = {
+            "imported": "an imported ONNX model",
+            "transform": "a transform_only model, which only ML.TRANSFORM applies",
+        }.get(model.task, f"a {model.version.estimator_type or model.version.model_type}")
         tasks = _and(TASK_NAMES[task] for task in TASK_NAMES if task in signature.tasks)
         raise NotSupportedError(f"ML.{name} takes {tasks} models; model {model.version.qualified_name} is {kind}")
     return _handler(signature.handler)(ctx, call, model, params)

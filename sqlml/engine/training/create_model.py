@@ -350,6 +350,9 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
         return
     if statement.query_sql is None:
         raise ProgrammingError("CREATE MODEL needs AS <query> (only model_type='onnx' imports a model without one)")
+    if family.transform_only:
+        _store(ctx.cur, statement, _transform_only(ctx, statement, family, (schema, name), options))
+        return
     previous = _warm_start_from(ctx, statement, options, family, (schema, name)) if options.get("warm_start") else None
     data = ctx.read_table(ctx.part(statement.query_sql, statement.query_start))
     # AutoML prepares the data as its first candidate family does, then trains the family its search picks
@@ -572,6 +575,51 @@ def _store(cur, statement: CreateModel, record: ModelVersion, trials: list = (),
         catalog.set_description(cur, record.schema_name, record.model_name, {"expiration_timestamp": expiration})
 
 
+def _transform_only(
+    ctx: MLContext, statement: CreateModel, family: Family, qualified: tuple[str, str], options: dict
+) -> ModelVersion:
+    """A transform_only model: its TRANSFORM fitted on every row of the query, and no estimator."""
+    items = statement.args.get("transform")
+    if not items:
+        raise ProgrammingError(
+            f"CREATE MODEL with model_type='{family.model_type}' needs a TRANSFORM(...) clause: it is what the model holds"
+        )
+    data = ctx.read_table(ctx.part(statement.query_sql, statement.query_start))
+    fitted = transform.fit(ctx.cur, transform.parse_items(items, data.column_names, None), data, None)
+    return _unlabelled(
+        family,
+        qualified,
+        options,
+        training_sql=statement.query_sql,
+        training_rows=data.num_rows,
+        data_fingerprint=fingerprint(ctx.cur, data),
+        transform=fitted.state(),
+        artifact=family.load(b"{}", 0).artifact(),
+    )
+
+
+def _unlabelled(family: Family, qualified: tuple[str, str], options: dict, **fields) -> ModelVersion:
+    """A version with no label, features, metrics or evaluation rows (transform_only, onnx): `fields` the rest."""
+    schema, name = qualified
+    return ModelVersion(
+        schema_name=schema,
+        model_name=name,
+        version=0,
+        model_type=family.model_type,
+        options=options,
+        label=None,
+        label_type=None,
+        classes=None,
+        features=[],
+        eval_rows=0,
+        dropped_rows=0,
+        metrics={},
+        eval_predictions=b"",
+        artifact_format=family.artifact_format,
+        **fields,
+    )
+
+
 def _imported(
     ctx: MLContext, statement: CreateModel, family: Family, qualified: tuple[str, str], options: dict
 ) -> ModelVersion:
@@ -585,24 +633,12 @@ def _imported(
     path = options["model_path"]
     estimator = family.import_from(ctx.model_file(path), path)
     data = estimator.artifact()
-    schema, name = qualified
-    return ModelVersion(
-        schema_name=schema,
-        model_name=name,
-        version=0,
-        model_type=family.model_type,
-        options=options,
-        label=None,
-        label_type=None,
-        classes=None,
-        features=[],
+    return _unlabelled(
+        family,
+        qualified,
+        options,
         training_sql=f"-- imported from {path}",
         training_rows=0,
-        eval_rows=0,
-        dropped_rows=0,
         data_fingerprint=hashlib.sha256(data).hexdigest()[:16],
-        metrics={},
-        eval_predictions=b"",
-        artifact_format=family.artifact_format,
         artifact=data,
     )
