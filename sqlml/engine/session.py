@@ -210,11 +210,12 @@ class Session:
         self.models = ModelCache()
         self.on_progress: Listener | None = None  # told the steps of long work (engine/progress.py)
         self.default_state = catalog.query(self.connection.cursor(), _SESSION_STATE_SQL)[0]
-        self._functions = threading.Lock()  # held while the BigQuery dialect's DuckDB functions are installed
+        self._functions = threading.Lock()  # held while the DuckDB functions of BigQuery's are installed
         self._functions_installed = False
 
     def install_bigquery_functions(self) -> None:
-        """Register, once, the DuckDB functions that translated GoogleSQL calls (every cursor sees them)."""
+        """Register, once, the DuckDB functions of BigQuery's (FARM_FINGERPRINT) that translated GoogleSQL and
+        the SQL of ML statements call (ML.HASH_BUCKETIZE); every cursor sees them."""
         with self._functions:
             if not self._functions_installed:
                 dialects.install_functions(self.connection)
@@ -438,6 +439,7 @@ class SessionCursor:
             self.duck.execute(explain + planned)
 
     def _new_context(self, origin: Origin | None) -> MLContext:
+        self.session.install_bigquery_functions()
         return MLContext(
             self.duck,
             self._open_input,

@@ -173,7 +173,7 @@ def call_end(sql: str, start: int, over: bool) -> int:
     """The offset just past the function call whose name starts at `start` (`ML.NAME(...)`), and past the
     `OVER (...)` that follows it when `over`."""
     depth, groups = 0, 2 if over else 1
-    for token in _tokenize(sql[start:]):
+    for token in tokenize(sql[start:]):
         if token.token_type in _OPENING:
             depth += 1
         elif token.token_type in _CLOSING:

@@ -285,6 +285,21 @@ def test_a_transform_only_family_transforms_and_predicts_nothing(family, tmp_pat
         assert rows_of(con, "SELECT * FROM ML.TRANSFORM(MODEL m, TABLE t)") == rows_of(
             con, "SELECT (a - min(a) OVER ()) / (max(a) OVER () - min(a) OVER ()) AS s, c FROM t"
         )
+        # ML.FEATURE_INFO describes what the TRANSFORM reads, as BigQuery ML's does for TRANSFORM_ONLY models
+        # (https://cloud.google.com/bigquery/docs/reference/standard-sql/bigqueryml-syntax-feature)
+        a = [i / 10 for i in range(20)]
+        info = rows_of(con, "SELECT input, min, max, mean, stddev, category_count FROM ML.FEATURE_INFO(MODEL m)")
+        assert info == [
+            dict(
+                input="a",
+                min=min(a),
+                max=max(a),
+                mean=pytest.approx(np.mean(a)),
+                stddev=pytest.approx(np.std(a, ddof=1)),
+                category_count=None,
+            ),
+            dict(input="c", min=None, max=None, mean=None, stddev=None, category_count=2),
+        ]
         for statement in (
             "SELECT * FROM ML.PREDICT(MODEL m, TABLE t)",
             "SELECT * FROM ML.EVALUATE(MODEL m)",

@@ -5,7 +5,7 @@ aggregates: in TRANSFORM, `fit` computes them on the training rows and `apply` w
 values as literals; in a query (engine/data/inline_calls.py), `window` makes them window aggregates over the query's
 rows and `apply` writes the same formula around them. A scalar one only has `apply`. Quantiles are exact data values
 (DuckDB's quantile_disc, the inverted CDF), as BigQuery's documented examples show. Departure from BigQuery ML:
-ML.HASH_BUCKETIZE hashes with DuckDB's hash(), not FARM_FINGERPRINT.
+ML.HASH_BUCKETIZE hashes with FARM_FINGERPRINT, as BigQuery ML does.
 """
 
 from __future__ import annotations
@@ -210,11 +210,13 @@ def _tf_idf(x: str, top_k: int, frequency_threshold: int) -> dict:
 
 
 def _hash_bucket(x: str, args: list, stats: dict) -> str:
-    """The hash of `x` as text modulo hash_bucket_size; with 0 the hash itself, as a signed 64-bit integer (DuckDB's
-    hash(), where BigQuery ML uses FARM_FINGERPRINT: the one place to change to follow it)."""
-    hashed = f"hash(CAST({x} AS VARCHAR))"
-    signed = f"CAST(CAST({hashed} AS HUGEINT) - CASE WHEN {hashed} >= {2**63} THEN {2**64} ELSE 0 END AS BIGINT)"
-    return f"CASE WHEN {x} IS NULL THEN NULL ELSE {f'CAST({hashed} % {args[0]} AS BIGINT)' if args[0] else signed} END"
+    """BigQuery ML's: FARM_FINGERPRINT of `x` as text, read unsigned, modulo hash_bucket_size; with 0 the
+    fingerprint itself (signed). (Models trained before this kept DuckDB's hash() in their stored SQL.)"""
+    hashed = f"farm_fingerprint(CAST({x} AS VARCHAR))"
+    unsigned = f"(CAST({hashed} AS HUGEINT) + {2**64}) % {2**64}"
+    return (
+        f"CASE WHEN {x} IS NULL THEN NULL ELSE {f'CAST({unsigned} % {args[0]} AS BIGINT)' if args[0] else hashed} END"
+    )
 
 
 def _ngrams(x: str, args: list, stats: dict) -> str:

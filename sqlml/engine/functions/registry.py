@@ -134,7 +134,7 @@ ML_FUNCTIONS: dict[str, Signature] = {
     "PRINCIPAL_COMPONENT_INFO": Signature(
         F + "centroids_and_components:principal_component_info", frozenset({"dimensionality_reduction"}), "refused"
     ),
-    "FEATURE_INFO": Signature(F + "feature_info:feature_info", TRAINED, "refused"),
+    "FEATURE_INFO": Signature(F + "feature_info:feature_info", TRAINED | {"transform"}, "refused"),
     "DETECT_ANOMALIES": Signature(
         F + "anomalies:detect_anomalies",
         UNSUPERVISED,

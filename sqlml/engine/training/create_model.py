@@ -586,10 +586,12 @@ def _transform_only(
         )
     data = ctx.read_table(ctx.part(statement.query_sql, statement.query_start))
     fitted = transform.fit(ctx.cur, transform.parse_items(items, data.column_names, None), data, None)
+    reads = ColumnIndex(sorted({column for output in fitted.outputs for column in output["reads"]}, key=str.lower))
     return _unlabelled(
         family,
         qualified,
         options,
+        features=fit_features(data, [name for name in data.column_names if reads.find(name)]),  # ML.FEATURE_INFO's
         training_sql=statement.query_sql,
         training_rows=data.num_rows,
         data_fingerprint=fingerprint(ctx.cur, data),
@@ -598,8 +600,11 @@ def _transform_only(
     )
 
 
-def _unlabelled(family: Family, qualified: tuple[str, str], options: dict, **fields) -> ModelVersion:
-    """A version with no label, features, metrics or evaluation rows (transform_only, onnx): `fields` the rest."""
+def _unlabelled(
+    family: Family, qualified: tuple[str, str], options: dict, features: list | None = None, **fields
+) -> ModelVersion:
+    """A version with no label, metrics or evaluation rows (transform_only, onnx): `fields` the rest; `features`
+    the specs of the inputs, if known."""
     schema, name = qualified
     return ModelVersion(
         schema_name=schema,
@@ -610,7 +615,7 @@ def _unlabelled(family: Family, qualified: tuple[str, str], options: dict, **fie
         label=None,
         label_type=None,
         classes=None,
-        features=[],
+        features=features or [],
         eval_rows=0,
         dropped_rows=0,
         metrics={},
