@@ -133,12 +133,34 @@ def test_normal_equation_is_least_squares(cur):
     np.testing.assert_allclose(predictions(cur, "predicted_y"), LinearRegression().fit(X, y).predict(X), rtol=1e-10)
 
 
+def test_auto_strategy_with_a_learning_rate_descends(cur):
+    """BigQuery ML's own example (https://cloud.google.com/bigquery/docs/reference/standard-sql/bigqueryml-syntax-create-glm)
+    gives LS_INIT_LEARN_RATE under the default AUTO_STRATEGY: a learning rate then means batch gradient descent."""
+    weights = []
+    for strategy in ("AUTO_STRATEGY", "BATCH_GRADIENT_DESCENT"):
+        create(
+            cur,
+            "linear_reg",
+            "y",
+            f"optimize_strategy='{strategy}', ls_init_learn_rate=0.15, l1_reg=1, max_iterations=5",
+        )
+        cur.execute("SELECT processed_input, weight FROM ML.WEIGHTS(MODEL m) ORDER BY 1")
+        weights.append(cur.fetchall())
+        cur.execute("SELECT count(*) FROM ML.TRAINING_INFO(MODEL m)")
+        assert cur.fetchone()[0] > 1  # one row per descent iteration
+    assert weights[0] == weights[1]
+
+
 @pytest.mark.parametrize(
     ("options", "fragments"),
     [
         ("optimize_strategy='NORMAL_EQUATION', l1_reg=1.0", ("NORMAL_EQUATION", "l1_reg")),
-        ("learn_rate=0.1", ("learn_rate", "BATCH_GRADIENT_DESCENT", "AUTO_STRATEGY")),
-        ("learn_rate_strategy='CONSTANT'", ("learn_rate_strategy", "BATCH_GRADIENT_DESCENT")),
+        ("learn_rate=0.1", ("learn_rate", "LINE_SEARCH")),
+        (
+            "optimize_strategy='NORMAL_EQUATION', learn_rate_strategy='CONSTANT'",
+            ("learn_rate_strategy", "NORMAL_EQUATION"),
+        ),
+        ("optimize_strategy='NORMAL_EQUATION', ls_init_learn_rate=0.2", ("ls_init_learn_rate", "NORMAL_EQUATION")),
         ("optimize_strategy='BATCH_GRADIENT_DESCENT', learn_rate=0.1", ("learn_rate", "LINE_SEARCH")),
         (
             "optimize_strategy='BATCH_GRADIENT_DESCENT', learn_rate_strategy='CONSTANT', ls_init_learn_rate=0.1",

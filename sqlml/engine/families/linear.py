@@ -154,7 +154,7 @@ def _solved(data: TrainData, X: np.ndarray, kept: np.ndarray, init: LinearModel 
     """(coefficients (outputs, kept columns), intercepts) by optimize_strategy: batch gradient descent
     (linear_gd.py), else `estimator` (scikit-learn's exact or iterative solver)."""
     logistic = data.n_classes > 0
-    if data.options.get("optimize_strategy") != "BATCH_GRADIENT_DESCENT":
+    if not descends(data.options):
         model = _fitted(_warm(estimator, init, logistic), X, data.y, data.weights)
         return np.atleast_2d(model.coef_), np.atleast_1d(model.intercept_)
     theta = np.zeros((X.shape[1] + 1, 1 if data.n_classes in (0, 2) else data.n_classes))
@@ -186,20 +186,33 @@ def fit_logistic_reg(data: TrainData) -> LinearModel:
     return LinearModel(_full_width(coef, kept, width), intercept, True, inference)
 
 
+def _rate_options(options: dict) -> list[str]:
+    """The learning-rate options given: they say gradient descent."""
+    given = [name for name in ("learn_rate", "ls_init_learn_rate") if options[name] is not None]
+    return given + (["learn_rate_strategy"] if options["learn_rate_strategy"] == "CONSTANT" else [])
+
+
+def descends(options: dict) -> bool:
+    """Whether training is batch gradient descent: asked for, or AUTO_STRATEGY with a learning-rate option
+    (BigQuery ML's AUTO_STRATEGY picks gradient descent on its own rules, e.g. with l1_reg; sqlml's otherwise
+    solves exactly or with L-BFGS / SAGA / coordinate descent, which take no learning rate)."""
+    chosen = options.get("optimize_strategy")
+    return chosen == "BATCH_GRADIENT_DESCENT" or (chosen == "AUTO_STRATEGY" and bool(_rate_options(options)))
+
+
 def strategy(options: dict) -> None:
-    """optimize_strategy and the options of its gradient descent (BigQuery ML's rules, and sqlml's: its
-    AUTO_STRATEGY solves exactly or with L-BFGS / SAGA, so learning rates apply to BATCH_GRADIENT_DESCENT only)."""
+    """optimize_strategy and the options of its gradient descent (BigQuery ML's rules)."""
     chosen, rate_strategy = options["optimize_strategy"], options["learn_rate_strategy"]
     if chosen == "NORMAL_EQUATION" and (options["l1_reg"] or options["model_type"] == "logistic_reg"):
         raise ProgrammingError(
             "OPTIONS: optimize_strategy='NORMAL_EQUATION' solves linear_reg without l1_reg (a closed form); "
             f"this is a {options['model_type']} with l1_reg = {options['l1_reg']}"
         )
-    given = [name for name in ("learn_rate", "ls_init_learn_rate") if options[name] is not None]
-    if chosen != "BATCH_GRADIENT_DESCENT" and (given or rate_strategy == "CONSTANT"):
+    given = _rate_options(options)
+    if chosen == "NORMAL_EQUATION" and given:
         raise ProgrammingError(
-            f"OPTIONS: {', '.join(given) or 'learn_rate_strategy'} applies to optimize_strategy="
-            f"'BATCH_GRADIENT_DESCENT'; {chosen} takes no learning rate"
+            f"OPTIONS: {', '.join(given)} applies to gradient descent; optimize_strategy='NORMAL_EQUATION' takes "
+            "no learning rate"
         )
     wrong = {"CONSTANT": "ls_init_learn_rate", "LINE_SEARCH": "learn_rate"}[rate_strategy]
     if options[wrong] is not None:
