@@ -2,10 +2,10 @@
 
 Option mapping: num_parallel_tree -> n_estimators, max_tree_depth -> max_depth, subsample -> max_samples
 (bootstrap), colsample_bynode -> max_features, min_tree_child_weight -> min_samples_leaf (at least 1),
-min_split_loss -> min_impurity_decrease. scikit-learn's forest enumerates every split (tree_method EXACT, and
-AUTO, the default, means the library's own method), samples columns per node only, and grows trees without
-leaf-weight regularization: tree_method APPROX / HIST, colsample_bytree / colsample_bylevel below 1 and l1_reg /
-l2_reg above 0 are refused (`unsupported_by_scikit_learn`). early_stop and min_rel_progress are accepted and
+min_split_loss -> min_impurity_decrease. scikit-learn's forest enumerates every split: every tree_method trains
+that way (APPROX and HIST, which BigQuery ML's own examples write, split exactly here: a documented difference).
+It samples columns per node only and grows trees without leaf-weight regularization: colsample_bytree /
+colsample_bylevel below 1 and l1_reg / l2_reg above 0 are refused (`unsupported_by_scikit_learn`). early_stop and min_rel_progress are accepted and
 change nothing: a forest trains all its trees in one round, as XGBoost's does. Artifacts load with skops trusting exactly the tree type below:
 anything else in a stored artifact is refused. scikit-learn's Cython Tree trusts its arrays (a child or
 feature index out of range reads outside memory, a cycle loops forever), so each tree's state is checked
@@ -244,7 +244,6 @@ def several_trees(options: dict) -> None:
 
 
 _UNSUPPORTED = {  # option: (what scikit-learn can honour, why not more)
-    "tree_method": (("AUTO", "EXACT"), "its trees always enumerate every split; it has no histogram method"),
     "colsample_bytree": ((1.0,), "it samples columns at each node only (colsample_bynode)"),
     "colsample_bylevel": ((1.0,), "it samples columns at each node only (colsample_bynode)"),
     "l1_reg": ((0.0,), "its leaves are plain means, with no L1 / L2 penalty on leaf weights"),
