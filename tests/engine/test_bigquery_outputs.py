@@ -20,11 +20,12 @@ from tests.engine.reference import linear_matrices
 FEATURES = "SELECT x1, x2, color, flag FROM train"
 INPUT = ["id", "x1", "x2", "color", "flag"]  # the input the prediction functions are given, in this order
 SPLIT = "data_split_method='CUSTOM', data_split_col='is_eval'"
+EXPLAINED = "enable_global_explain=TRUE"  # ML.GLOBAL_EXPLAIN needs it, as in BigQuery ML
 MODELS = {
-    "lin": "model_type='linear_reg', input_label_cols=['y_reg']",
-    "bin": "model_type='logistic_reg', input_label_cols=['y_bin']",
-    "multi": "model_type='logistic_reg', input_label_cols=['y_multi']",
-    "tree": "model_type='boosted_tree_classifier', input_label_cols=['y_bin'], max_iterations=5",
+    "lin": f"model_type='linear_reg', input_label_cols=['y_reg'], {EXPLAINED}",
+    "bin": f"model_type='logistic_reg', input_label_cols=['y_bin'], {EXPLAINED}",
+    "multi": f"model_type='logistic_reg', input_label_cols=['y_multi'], {EXPLAINED}",
+    "tree": f"model_type='boosted_tree_classifier', input_label_cols=['y_bin'], max_iterations=5, {EXPLAINED}",
 }
 
 

@@ -7,8 +7,10 @@ identifier gets BigQuery ML's form: other characters as _, a leading _ before a 
 ML.ROC_CURVE(MODEL m [, TABLE t | (query)] [, GENERATE_ARRAY(start, end, step) | [t, ...]]) for binary
 classifiers: one row per threshold, ascending: threshold, recall, false_positive_rate, true_positives,
 false_positives, true_negatives, false_negatives; a row is positive when its positive-class probability
-exceeds the threshold. Without a list, the thresholds are the 0th, 1st, ..., 100th percentiles of the
-positive-class probabilities (duplicates removed).
+exceeds the threshold. Without a list, the thresholds are the 0th, 1st, ..., 99th percentiles of the
+positive-class probabilities (duplicates, and any equal to the largest probability, removed): each leaves a row
+predicted positive, so precision (true_positives / (true_positives + false_positives), as BigQuery ML's page
+computes it) is defined on every row.
 """
 
 from __future__ import annotations
@@ -66,7 +68,9 @@ def roc_curve(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> p
     positive, actual = scores[:, 1], y == 1
     thresholds = call.values_list
     if thresholds is None:
-        thresholds = np.unique(np.percentile(positive, np.arange(101))) if len(positive) else np.array([0.5])
+        percentiles = np.unique(np.percentile(positive, np.arange(100))) if len(positive) else np.array([0.5])
+        below_max = percentiles[percentiles < positive.max()] if len(positive) else percentiles
+        thresholds = below_max if len(below_max) else percentiles  # every probability equal: that one
     thresholds = np.sort(np.asarray(thresholds, dtype=np.float64))
     tp, fp = (_above(positive[rows], thresholds) for rows in (actual, ~actual))  # memory: rows + thresholds
     fn, tn = actual.sum() - tp, (~actual).sum() - fp
