@@ -87,7 +87,9 @@ body_mass_g IS NOT NULL;
 
 -- case: global_explain
 -- columns: feature, attribution
--- magnitude: attribution ~ 5737.315921
+-- adapted: no magnitude check on the page's 5737.3: for a linear model BigQuery ML attributes against its own
+-- baseline of one-hot weights, which least squares does not pin down (sqlml's attributions are centered on the
+-- training means: 476 on this data); docs/bigquery.md names the difference
 SELECT
 *
 FROM
