@@ -61,7 +61,10 @@ FROM
 
 -- case: predict
 -- page: https://cloud.google.com/bigquery/docs/reference/standard-sql/bigqueryml-syntax-predict
--- columns: centroid_id, nearest_centroids_distance, label, custom_label, column1, column2, column3, column4, column5, input_column1, input_column2, input_col, mylabel, features, f1, f2, f3, split_col, timestamp, init_col
+-- adapted: the page's output list writes centroid_id and nearest_centroids_distance; BigQuery returns them upper case
+-- (BigQuery DataFrames' system tests read predictions["CENTROID_ID"]: googleapis/python-bigquery-dataframes
+-- tests/system/small/ml/test_cluster.py), and so does sqlml; GoogleSQL and DuckDB match names case-insensitively
+-- columns: CENTROID_ID, NEAREST_CENTROIDS_DISTANCE, label, custom_label, column1, column2, column3, column4, column5, input_column1, input_column2, input_col, mylabel, features, f1, f2, f3, split_col, timestamp, init_col
 SELECT
   *
 FROM
