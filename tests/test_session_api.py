@@ -91,6 +91,26 @@ def test_a_model_statement_has_no_result_set(tmp_path):
     session.close()
 
 
+@pytest.mark.parametrize("unread", ["SELECT * FROM range(100000)", "INSERT INTO d VALUES (100, 201) RETURNING x"])
+def test_an_ml_statement_after_a_result_left_unread(unread):
+    """DB-API: a statement discards the last one's result. DuckDB's relation API (which ML functions read their
+    inputs with) refuses to run beside an unread result of execute(): the ML statement finishes it first (an
+    INSERT's rows stay written) and runs, and so do the statements after it."""
+    session = Session()
+    cursor = session.cursor()
+    cursor.execute("CREATE TABLE d AS SELECT range::DOUBLE AS x, 2 * range + 1.0 AS y FROM range(20)")
+    drift = (
+        "SELECT input, value FROM ML.VALIDATE_DATA_DRIFT(TABLE d, TABLE d, STRUCT(0.3 AS numerical_default_threshold))"
+    )
+    for _ in range(2):
+        cursor.execute(unread)
+        cursor.execute(drift)
+        assert sorted(cursor.fetchall()) == [("x", 0.0), ("y", 0.0)]
+    cursor.execute("SELECT count(*) FROM d")
+    assert cursor.fetchone() == (22 if unread.startswith("INSERT") else 20,)
+    session.close()
+
+
 SCRIPTS = [
     "SELECT 1; SELECT 2",
     '-- a comment; with a semicolon\nSELECT \';\' AS a /* ; */; SELECT "x;y" FROM (SELECT 1 AS "x;y");;\n  VALUES (1) ; ',

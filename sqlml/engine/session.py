@@ -403,6 +403,7 @@ class SessionCursor:
             return True
         origin = Origin(text).derive(len(explain))
         text = text[len(explain) :]
+        self.duck.complete()  # the last statement's unread result: DuckDB's relation API refuses to run beside it
         if params:
             check_places(_parse(text))
             text, self._parameters, splices = bind(text, params)
