@@ -207,7 +207,7 @@ def export_model(ctx: MLContext, statement: ExportModel) -> dict:
     folder_uri = uri.endswith(("/", os.sep))  # a directory, as BigQuery ML exports to: model.onnx inside it
     target = ctx.exports.resolve(uri + "model.onnx" if folder_uri else uri)
     paths, missing = _paths(target, options["overwrite"], folder_uri)
-    model = ctx.models.get(ctx.cur, statement.name, options["version"] or None)
+    model = ctx.models.get(ctx.cur, statement.name, options["version"] or None, options["trial_id"])
     if model.family.imported:
         raise NotSupportedError(
             f"EXPORT MODEL: {model.version.qualified_name} is an imported ONNX model; its "
