@@ -1,10 +1,10 @@
-"""EXPORT MODEL name OPTIONS(uri=..., quantize=..., version=..., overwrite=..., max_metric_drop=...).
+"""EXPORT MODEL name OPTIONS(uri=..., quantize=..., version=..., trial_id=..., overwrite=..., max_metric_drop=...).
 
 uri names the .onnx file, or ends with '/' to name a directory (as BigQuery ML's export does): model.onnx and
 its sidecars are then written inside it, the directory (and missing parents) created, and removed again if
 the files cannot be written.
 
-The path: the version's model (as ML.PREDICT loads it) -> one ONNX graph from raw input columns to
+The path: the version's model, or its tuning trial trial_id's (as ML.PREDICT loads it) -> one ONNX graph from raw input columns to
 predictions (export/features.py, export/transform.py, export/estimators.py, outputs below) -> optional
 quantization (export/quantize.py) -> onnx.checker and verification against the engine (export/verify.py)
 -> the .onnx file and its sidecars (export/sidecars.py), each written whole or not at all -> one result

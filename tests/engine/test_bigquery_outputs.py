@@ -366,6 +366,14 @@ def test_pca_predict_keeps_its_feature_columns_only_when_asked(loaded, frames):
         assert [[r[c] for c in INPUT] for r in kept] == test[INPUT].astype(object).where(
             test[INPUT].notna(), None
         ).values.tolist()
+    loaded.cursor().execute(
+        "CREATE MODEL pt TRANSFORM(x1 * 2 AS doubled, color) OPTIONS(model_type='pca', num_principal_components=2) "
+        "AS SELECT x1, color FROM train"
+    )  # with a TRANSFORM, the columns its features read are the ones left out
+    for data in (compiled, streamed):
+        assert _columns(loaded, f"SELECT * FROM ML.PREDICT(MODEL pt, {data})") == names + ["id", "x2", "flag"]
+        kept = f"SELECT * FROM ML.PREDICT(MODEL pt, {data}, STRUCT(TRUE AS keep_original_columns))"
+        assert _columns(loaded, kept) == names + INPUT
     fails(
         loaded,
         f"SELECT * FROM ML.PREDICT(MODEL lin, {compiled}, STRUCT(TRUE AS keep_original_columns))",

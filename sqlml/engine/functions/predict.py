@@ -120,13 +120,14 @@ def keep_original_columns(model: Model, params: dict) -> bool:
     return params.get("keep_original_columns", False)
 
 
-def _left_out(model: Model, mapping: dict[str, str], keep_original: bool) -> set[str]:
-    """The input columns the output leaves out: its TRANSFORM's own and, for a pca model without
-    keep_original_columns, the feature columns the components replace (other columns pass through)."""
-    left_out = model.internal_columns()
+def _left_out(model: Model, mapping: dict[str, str], keep_original: bool, names: list[str]) -> list[str]:
+    """The input columns (of `names`) the output leaves out: its TRANSFORM's own and, for a pca model without
+    keep_original_columns, the columns its features read (other columns pass through)."""
+    left_out = {name.lower() for name in model.internal_columns()}
     if model.family.reduces_dimensions and not keep_original:
-        left_out |= set(mapping.values())
-    return left_out
+        reads = [c for o in model.transform.features for c in o["reads"]] if model.transform else mapping.values()
+        left_out |= {name.lower() for name in reads}
+    return [name for name in names if name.lower() in left_out]
 
 
 def predict(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.RecordBatchReader | str:
@@ -138,14 +139,14 @@ def predict(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.
         relation = ctx.relation(query)  # bound, not run: gives the input's columns and types
         mapping = check_input(model, relation.columns)
         compiled = compiler(model, query, relation, mapping, threshold)
-        left_out = _left_out(model, mapping, keep_original)
+        left_out = _left_out(model, mapping, keep_original, relation.columns)
         if compiled is not None and left_out:
-            compiled = f"SELECT * EXCLUDE ({', '.join(map(quote_identifier, sorted(left_out)))}) FROM ({compiled})"
+            compiled = f"SELECT * EXCLUDE ({', '.join(map(quote_identifier, left_out))}) FROM ({compiled})"
         if compiled is not None:
             return compiled
     reader = ctx.run_input(query, batch_rows(len(model.encoder.output_names)))
     mapping = check_input(model, reader.schema.names)
-    left_out = _left_out(model, mapping, keep_original)
+    left_out = _left_out(model, mapping, keep_original, reader.schema.names)
     kept = [i for i, name in enumerate(reader.schema.names) if name not in left_out]
     schema = pa.schema(output_fields(model) + [reader.schema.field(i) for i in kept])
 
