@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from sklearn.linear_model import LinearRegression, Ridge
 from sklearn.metrics import (
+    davies_bouldin_score,
     explained_variance_score,
     mean_absolute_error,
     mean_squared_error,
@@ -155,6 +156,27 @@ def test_evaluate_gives_the_optimal_or_the_chosen_trial(loaded, frames):
         "main.plain",
         "not trained with hyperparameter tuning",
     )
+
+
+def test_evaluate_of_a_tuned_kmeans_model_scores_the_chosen_trial(loaded, frames):
+    """https://cloud.google.com/bigquery/docs/reference/standard-sql/bigqueryml-syntax-evaluate (k-means: trial_id,
+    davies_bouldin_index, mean_squared_distance): the index of each trial's own clustering of the rows given,
+    recomputed with scikit-learn from the trial's ML.PREDICT."""
+    train, test = frames
+    cur = loaded.cursor()
+    cur.execute(
+        "CREATE MODEL k OPTIONS(model_type='kmeans', num_trials=3, hparam_tuning_algorithm='GRID_SEARCH', "
+        "num_clusters=HPARAM_CANDIDATES([2, 3, 4])) AS SELECT x1, x2, color, flag FROM train"
+    )
+    _, X_test = linear_matrices(train, test)
+    optimal = [t[0] for t in _trials(cur, "k") if t[5]]
+    for trial_id, choice in [(t, f", STRUCT({t} AS trial_id)") for t in (1, 2, 3)] + [(optimal[0], "")]:
+        cur.execute(f"SELECT CENTROID_ID FROM ML.PREDICT(MODEL k, (SELECT * FROM test ORDER BY id){choice})")
+        labels = [r[0] for r in cur.fetchall()]
+        cur.execute(f"SELECT * FROM ML.EVALUATE(MODEL k, TABLE test{choice})")
+        assert [d[0] for d in cur.description] == ["trial_id", "davies_bouldin_index", "mean_squared_distance"]
+        got = cur.fetchone()
+        assert got[:2] == (trial_id, pytest.approx(davies_bouldin_score(X_test, labels), rel=1e-9))
 
 
 def test_grid_search_runs_each_combination_once(loaded):
