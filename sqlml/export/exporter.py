@@ -1,10 +1,10 @@
-"""EXPORT MODEL name OPTIONS(uri=..., quantize=..., version=..., overwrite=..., max_metric_drop=...).
+"""EXPORT MODEL name OPTIONS(uri=..., quantize=..., version=..., trial_id=..., overwrite=..., max_metric_drop=...).
 
 uri names the .onnx file, or ends with '/' to name a directory (as BigQuery ML's export does): model.onnx and
 its sidecars are then written inside it, the directory (and missing parents) created, and removed again if
 the files cannot be written.
 
-The path: the version's model (as ML.PREDICT loads it) -> one ONNX graph from raw input columns to
+The path: the version's model, or its tuning trial trial_id's (as ML.PREDICT loads it) -> one ONNX graph from raw input columns to
 predictions (export/features.py, export/transform.py, export/estimators.py, outputs below) -> optional
 quantization (export/quantize.py) -> onnx.checker and verification against the engine (export/verify.py)
 -> the .onnx file and its sidecars (export/sidecars.py), each written whole or not at all -> one result
@@ -207,7 +207,7 @@ def export_model(ctx: MLContext, statement: ExportModel) -> dict:
     folder_uri = uri.endswith(("/", os.sep))  # a directory, as BigQuery ML exports to: model.onnx inside it
     target = ctx.exports.resolve(uri + "model.onnx" if folder_uri else uri)
     paths, missing = _paths(target, options["overwrite"], folder_uri)
-    model = ctx.models.get(ctx.cur, statement.name, options["version"] or None)
+    model = ctx.models.get(ctx.cur, statement.name, options["version"] or None, options["trial_id"])
     if model.family.imported:
         raise NotSupportedError(
             f"EXPORT MODEL: {model.version.qualified_name} is an imported ONNX model; its "

@@ -11,6 +11,7 @@ EXPORT_OPTIONS: dict[str, Option] = {  # uri is required (default None)
     "uri": Option("str"),
     "quantize": Option("enum", ("NONE", "INT8", "FLOAT16", "AUTO"), default="NONE"),
     "version": Option("int", low=1, default=0),  # 0: the active version
+    "trial_id": Option("int", low=1),  # a tuned model's trial (None: the version's own model, the optimal trial's)
     "target_opset": Option("int", low=21, high=23, default=21),
     "overwrite": Option("bool", default=False),
     "max_metric_drop": Option("float", low=0.0),  # None: the quantize default (see export/verify.py)

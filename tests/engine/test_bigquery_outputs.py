@@ -15,7 +15,8 @@ from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
 from sklearn.metrics import mean_squared_error
 
-from tests.engine.reference import linear_matrices
+import sqlml
+from tests.engine.reference import fails, linear_matrices
 
 FEATURES = "SELECT x1, x2, color, flag FROM train"
 INPUT = ["id", "x1", "x2", "color", "flag"]  # the input the prediction functions are given, in this order
@@ -68,7 +69,8 @@ def test_predict_puts_its_columns_before_the_input(loaded):
         "p": ["principal_component_1", "principal_component_2"],
     }
     for model, columns in expected.items():
-        assert _columns(loaded, f"SELECT * FROM ML.PREDICT(MODEL {model}, {data})") == columns + INPUT, model
+        passed = ["id"] if model == "p" else INPUT  # pca: its feature columns only with keep_original_columns
+        assert _columns(loaded, f"SELECT * FROM ML.PREDICT(MODEL {model}, {data})") == columns + passed, model
     cur.execute(f"SELECT typeof(NEAREST_CENTROIDS_DISTANCE) FROM ML.PREDICT(MODEL km, {data}) LIMIT 1")
     assert cur.fetchone() == ('STRUCT(CENTROID_ID BIGINT, "DISTANCE" DOUBLE)[]',)
 
@@ -335,3 +337,55 @@ def test_versions_stored_before_these_columns_read_them_as_null(loaded):
         (1, None, None, "SUCCEEDED"),
         (2, None, None, "SUCCEEDED"),
     ]
+
+
+def test_pca_predict_keeps_its_feature_columns_only_when_asked(loaded, frames):
+    """https://cloud.google.com/bigquery/docs/reference/standard-sql/bigqueryml-syntax-predict: KEEP_ORIGINAL_COLUMNS
+    (default FALSE) appends a PCA model's input columns; columns the model does not use pass through either way;
+    the argument applies to PCA models only. Components equal scikit-learn's PCA transform, on the compiled path
+    and on the streamed one (an input that calls an ML function)."""
+    train, test = frames
+    _create(loaded, "lin")
+    loaded.cursor().execute(f"CREATE MODEL p OPTIONS(model_type='pca', num_principal_components=2) AS {FEATURES}")
+    X, X_test = linear_matrices(train, test)
+    components = PCA(2, random_state=0).fit(X).transform(X_test)
+    names = ["principal_component_1", "principal_component_2"]
+    compiled = "(SELECT id, x1, x2, color, flag FROM test)"
+    streamed = "(SELECT id, x1, x2, color, flag FROM ML.PREDICT(MODEL lin, TABLE test))"
+    for data in (compiled, streamed):
+        for option, passed in (
+            ("", ["id"]),
+            (", STRUCT(FALSE AS keep_original_columns)", ["id"]),
+            (", STRUCT(TRUE AS keep_original_columns)", INPUT),
+        ):
+            rows = _rows(loaded, f"SELECT * FROM ML.PREDICT(MODEL p, {data}{option}) ORDER BY id")
+            assert list(rows[0]) == names + passed, (data, option)
+            np.testing.assert_allclose([[r[n] for n in names] for r in rows], components, atol=1e-9)
+        kept = _rows(
+            loaded, f"SELECT * FROM ML.PREDICT(MODEL p, {data}, STRUCT(TRUE AS keep_original_columns)) ORDER BY id"
+        )
+        assert [[r[c] for c in INPUT] for r in kept] == test[INPUT].astype(object).where(
+            test[INPUT].notna(), None
+        ).values.tolist()
+    loaded.cursor().execute(
+        "CREATE MODEL pt TRANSFORM(x1 * 2 AS doubled, color) OPTIONS(model_type='pca', num_principal_components=2) "
+        "AS SELECT x1, color FROM train"
+    )  # with a TRANSFORM, the columns its features read are the ones left out
+    for data in (compiled, streamed):
+        assert _columns(loaded, f"SELECT * FROM ML.PREDICT(MODEL pt, {data})") == names + ["id", "x2", "flag"]
+        kept = f"SELECT * FROM ML.PREDICT(MODEL pt, {data}, STRUCT(TRUE AS keep_original_columns))"
+        assert _columns(loaded, kept) == names + INPUT
+    fails(
+        loaded,
+        f"SELECT * FROM ML.PREDICT(MODEL lin, {compiled}, STRUCT(TRUE AS keep_original_columns))",
+        sqlml.NotSupportedError,
+        "keep_original_columns",
+        "pca models only",
+        "main.lin",
+    )
+    fails(
+        loaded,
+        f"SELECT * FROM ML.PREDICT(MODEL p, {compiled}, STRUCT('yes' AS keep_original_columns))",
+        sqlml.ProgrammingError,
+        "keep_original_columns must be TRUE or FALSE",
+    )

@@ -115,6 +115,13 @@ def _query(family) -> str:
     return f"SELECT a, b, c{label} FROM t"
 
 
+def _predict_sql(family) -> str:
+    """ML.PREDICT of m on all of t in `a` order; a pca model keeps its feature columns (keep_original_columns),
+    as the other families pass theirs through, so that its rows order and compare alike."""
+    keep = ", STRUCT(TRUE AS keep_original_columns)" if family.reduces_dimensions else ""
+    return f"SELECT * FROM ML.PREDICT(MODEL m, TABLE t{keep}) ORDER BY a"
+
+
 def _create(cur, family, folder: Path) -> None:
     """CREATE MODEL m of `family`: trained on t, or (an imported family) a linear model exported to ONNX."""
     if family.imported:
@@ -144,7 +151,7 @@ def trained(tmp_path_factory):
                 f"(i * 7) % 11 > 5 AS label FROM range({ROWS}) r(i)"
             )
             _create(cur, family, folder)
-            built[family.model_type] = (path, rows_of(con, "SELECT * FROM ML.PREDICT(MODEL m, TABLE t) ORDER BY a"))
+            built[family.model_type] = (path, rows_of(con, _predict_sql(family)))
         except Exception as exc:  # reported by this family's tests only
             built[family.model_type] = (path, exc)
         finally:
@@ -232,10 +239,10 @@ import json, sys
 import sqlml
 heavy = {name for name in %r if name in sys.modules}
 out = {}
-for model_type, path in json.loads(sys.argv[1]).items():
+for model_type, (path, sql) in json.loads(sys.argv[1]).items():
     with sqlml.connect(path) as con:
         cur = con.cursor()
-        cur.execute("SELECT * FROM ML.PREDICT(MODEL m, TABLE t) ORDER BY a")
+        cur.execute(sql)
         names = [d[0] for d in cur.description]
         rows = [dict(zip(names, row)) for row in cur.fetchall()]
     out[model_type] = {"rows": rows, "imported": sorted(n for n in %r if n in sys.modules and n not in heavy)}
@@ -250,7 +257,12 @@ def reloaded(trained):
     ready = {name: str(path) for name, (path, rows) in trained.items() if not isinstance(rows, Exception)}
     order = sorted(ready, key=lambda name: FAMILIES[name].compile_sql is None)
     done = subprocess.run(
-        [sys.executable, "-c", RELOAD, json.dumps({name: ready[name] for name in order})],
+        [
+            sys.executable,
+            "-c",
+            RELOAD,
+            json.dumps({name: [ready[name], _predict_sql(FAMILIES[name])] for name in order}),
+        ],
         capture_output=True,
         text=True,
         timeout=300,

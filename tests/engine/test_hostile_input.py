@@ -300,13 +300,14 @@ def test_input_columns_named_like_internal_ones_change_no_prediction(loaded, mod
     create = f"CREATE MODEL {{}} OPTIONS(model_type='{model_type}'{labelled[0]}{options}) AS {{}}"
     cur.execute(create.format("plain", f"SELECT x1, x2, color, flag{labelled[1]} FROM train"))
     cur.execute(create.format("clash", _renamed("train", labelled[1])))
+    keep = ", STRUCT(TRUE AS keep_original_columns)" if model_type == "pca" else ""  # pca: its features too
     cur.execute(
         "SELECT * EXCLUDE (x1, x2, color, flag) FROM ML.PREDICT(MODEL plain, "
-        "(SELECT x1, x2, color, flag FROM test ORDER BY id))"
+        f"(SELECT x1, x2, color, flag FROM test ORDER BY id){keep})"
     )
     expected = cur.fetchall()
     passing = "".join(f", id + {i} AS {name}" for i, name in enumerate(PASSING))
-    cur.execute(f"SELECT * FROM ML.PREDICT(MODEL clash, ({_renamed('test ORDER BY id', passing)}))")
+    cur.execute(f"SELECT * FROM ML.PREDICT(MODEL clash, ({_renamed('test ORDER BY id', passing)}){keep})")
     n = len(expected[0])  # the prediction columns, then the input's
     assert [d[0] for d in cur.description][n:] == [*RENAMED.values(), *PASSING]
     rows = cur.fetchall()

@@ -9,7 +9,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from sklearn.linear_model import LinearRegression, Ridge
-from sklearn.metrics import r2_score, roc_auc_score
+from sklearn.metrics import (
+    davies_bouldin_score,
+    explained_variance_score,
+    mean_absolute_error,
+    mean_squared_error,
+    median_absolute_error,
+    r2_score,
+    roc_auc_score,
+)
 
 import sqlml
 from tests.engine.reference import fails, linear_matrices
@@ -90,6 +98,85 @@ def test_a_trial_model_is_the_library_model_with_its_hyperparameters(loaded, fra
         scores[trial_id] = r2_score(evaluation["y_reg"], [r[0] for r in cur.fetchall()])
         assert objective == pytest.approx(scores[trial_id], rel=1e-9)
     assert [t[0] for t in trials if t[5]] == [max(scores, key=lambda k: (scores[k], -k))]
+
+
+def test_evaluate_gives_the_optimal_or_the_chosen_trial(loaded, frames):
+    """https://cloud.google.com/bigquery/docs/reference/standard-sql/bigqueryml-syntax-evaluate: a tuned model's
+    ML.EVALUATE starts with trial_id and evaluates the optimal trial unless STRUCT(n AS trial_id) chooses one.
+    Each trial's metrics are recomputed with scikit-learn from its own predictions on the evaluation rows."""
+    train, _ = frames
+    cur = loaded.cursor()
+    cur.execute(
+        f"CREATE MODEL m OPTIONS(model_type='linear_reg', input_label_cols=['y_reg'], {SPLIT}, num_trials=3, "
+        "hparam_tuning_algorithm='GRID_SEARCH', l2_reg=HPARAM_CANDIDATES([0.0, 50.0, 5000.0])) AS "
+        "SELECT x1, x2, color, flag, y_reg, id % 4 = 0 AS is_eval FROM train"
+    )
+    optimal = [t[0] for t in _trials(cur) if t[5]]
+    y = train[train["id"] % 4 == 0]["y_reg"]
+    rows = "(SELECT * FROM train WHERE id % 4 = 0 ORDER BY id)"
+
+    def expected(trial_id):
+        cur.execute(f"SELECT predicted_y_reg FROM ML.PREDICT(MODEL m, {rows}, STRUCT({trial_id} AS trial_id))")
+        predicted = [r[0] for r in cur.fetchall()]
+        return {
+            "trial_id": trial_id,
+            "mean_absolute_error": pytest.approx(mean_absolute_error(y, predicted), rel=1e-9),
+            "mean_squared_error": pytest.approx(mean_squared_error(y, predicted), rel=1e-9),
+            "median_absolute_error": pytest.approx(median_absolute_error(y, predicted), rel=1e-9),
+            "r2_score": pytest.approx(r2_score(y, predicted), rel=1e-9),
+            "explained_variance": pytest.approx(explained_variance_score(y, predicted), rel=1e-9),
+        }
+
+    def evaluated(arguments):
+        cur.execute(f"SELECT * FROM ML.EVALUATE(MODEL m{arguments})")
+        row = dict(zip([d[0] for d in cur.description], cur.fetchone()))
+        assert next(iter(row)) == "trial_id"
+        return {name: row[name] for name in expected(1)}
+
+    assert len(optimal) == 1 and evaluated("") == expected(optimal[0])
+    for trial_id in (1, 2, 3):  # the metrics kept at training, and those of the rows given
+        assert evaluated(f", STRUCT({trial_id} AS trial_id)") == expected(trial_id)
+        assert evaluated(f", {rows}, STRUCT({trial_id} AS trial_id)") == expected(trial_id)
+    fails(
+        loaded,
+        "SELECT * FROM ML.EVALUATE(MODEL m, STRUCT(4 AS trial_id))",
+        sqlml.ProgrammingError,
+        "no trial 4",
+        "1, 2, 3",
+    )
+    cur.execute(
+        "CREATE MODEL plain OPTIONS(model_type='linear_reg', input_label_cols=['y_reg']) AS SELECT x1, y_reg FROM train"
+    )
+    cur.execute("SELECT * FROM ML.EVALUATE(MODEL plain)")
+    assert "trial_id" not in [d[0] for d in cur.description]
+    fails(
+        loaded,
+        "SELECT * FROM ML.EVALUATE(MODEL plain, STRUCT(1 AS trial_id))",
+        sqlml.ProgrammingError,
+        "main.plain",
+        "not trained with hyperparameter tuning",
+    )
+
+
+def test_evaluate_of_a_tuned_kmeans_model_scores_the_chosen_trial(loaded, frames):
+    """https://cloud.google.com/bigquery/docs/reference/standard-sql/bigqueryml-syntax-evaluate (k-means: trial_id,
+    davies_bouldin_index, mean_squared_distance): the index of each trial's own clustering of the rows given,
+    recomputed with scikit-learn from the trial's ML.PREDICT."""
+    train, test = frames
+    cur = loaded.cursor()
+    cur.execute(
+        "CREATE MODEL k OPTIONS(model_type='kmeans', num_trials=3, hparam_tuning_algorithm='GRID_SEARCH', "
+        "num_clusters=HPARAM_CANDIDATES([2, 3, 4])) AS SELECT x1, x2, color, flag FROM train"
+    )
+    _, X_test = linear_matrices(train, test)
+    optimal = [t[0] for t in _trials(cur, "k") if t[5]]
+    for trial_id, choice in [(t, f", STRUCT({t} AS trial_id)") for t in (1, 2, 3)] + [(optimal[0], "")]:
+        cur.execute(f"SELECT CENTROID_ID FROM ML.PREDICT(MODEL k, (SELECT * FROM test ORDER BY id){choice})")
+        labels = [r[0] for r in cur.fetchall()]
+        cur.execute(f"SELECT * FROM ML.EVALUATE(MODEL k, TABLE test{choice})")
+        assert [d[0] for d in cur.description] == ["trial_id", "davies_bouldin_index", "mean_squared_distance"]
+        got = cur.fetchone()
+        assert got[:2] == (trial_id, pytest.approx(davies_bouldin_score(X_test, labels), rel=1e-9))
 
 
 def test_grid_search_runs_each_combination_once(loaded):

@@ -50,12 +50,13 @@ def centroids(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> p
             else:
                 rows.append((centroid_id, leaf["name"], None, _categories(leaf, values)))
     table = _per_feature(rows, ("centroid_id", pa.int64()))
-    return with_optimal_trial(ctx, model, table.append_column("geography_value", pa.nulls(len(table), pa.string())))
+    return with_trial(ctx, model, table.append_column("geography_value", pa.nulls(len(table), pa.string())))
 
 
-def with_optimal_trial(ctx: MLContext, model: Model, table: pa.Table) -> pa.Table:
-    """`table` with BigQuery ML's leading trial_id column, the optimal trial's, when the model was tuned."""
-    trial = catalog.optimal_trial(ctx.cur, model.version)
+def with_trial(ctx: MLContext, model: Model, table: pa.Table, trial_id: int | None = None) -> pa.Table:
+    """`table` with BigQuery ML's leading trial_id column when the model was tuned: `trial_id`, the trial the
+    call chose (STRUCT(n AS trial_id)), else the optimal trial's."""
+    trial = catalog.optimal_trial(ctx.cur, model.version) if trial_id is None or not model.version.tuned else trial_id
     return table if trial is None else table.add_column(0, "trial_id", pa.array([trial] * len(table), pa.int64()))
 
 

@@ -1,4 +1,6 @@
-"""ML.EVALUATE(MODEL m [, TABLE t | (query)] [, STRUCT(threshold)]): one row of metrics.
+"""ML.EVALUATE(MODEL m [, TABLE t | (query)] [, STRUCT(threshold, trial_id)]): one row of metrics; a tuned
+model's (num_trials > 1) starts with trial_id: the optimal trial's, as BigQuery ML evaluates by default, or
+the trial STRUCT(n AS trial_id) chose, whose model is the one evaluated.
 
 With no input it scores the evaluation split kept at training (the training rows when there was no
 split), whose labels and scores are stored with the version; with input, the rows given (NULL labels
@@ -15,6 +17,7 @@ import pyarrow.compute as pc
 from sqlml.engine import metrics
 from sqlml.engine.context import MLContext
 from sqlml.engine.data.features import find_column
+from sqlml.engine.functions.centroids_and_components import with_trial
 from sqlml.engine.functions.predict import binary_threshold
 from sqlml.engine.sqltext.sql_types import sql_message, sql_type
 from sqlml.engine.store.eval_predictions import read_eval_predictions
@@ -127,4 +130,5 @@ def evaluate(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa
     else:
         X, scores = _features_and_scores(ctx, call, model)
         row = metrics.compute(model.task, None, scores, X)
-    return pa.table({name: pa.array([value], pa.float64()) for name, value in row.items()})
+    table = pa.table({name: pa.array([value], pa.float64()) for name, value in row.items()})
+    return with_trial(ctx, model, table, params.get("trial_id"))

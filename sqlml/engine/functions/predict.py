@@ -1,6 +1,8 @@
-"""ML.PREDICT(MODEL m, TABLE t | (query) [, STRUCT(threshold)]): the input rows plus predictions.
+"""ML.PREDICT(MODEL m, TABLE t | (query) [, STRUCT(threshold, keep_original_columns, trial_id)]): the input
+rows plus predictions.
 
-Output, as BigQuery ML's: the prediction columns, then every input column. predicted_<label>; classifiers
+Output, as BigQuery ML's: the prediction columns, then every input column (a pca model's feature columns only
+with keep_original_columns = TRUE: its components replace them). predicted_<label>; classifiers
 add predicted_<label>_probs, a LIST<STRUCT(label, prob)> in class order. kmeans gives CENTROID_ID (1-based)
 and NEAREST_CENTROIDS_DISTANCE, a LIST<STRUCT(CENTROID_ID, DISTANCE)> of the nearest centroids (at most 5),
 nearest first; pca gives principal_component_1 .. _n; an imported ONNX model, one column per graph output
@@ -21,7 +23,7 @@ from sqlml.engine.context import MLContext, batch_rows, calls_ml
 from sqlml.engine.families.kmeans import MAX_NEAREST
 from sqlml.engine.sqltext.quoting import quote_identifier
 from sqlml.engine.store.model import Model, predicted_labels
-from sqlml.errors import ProgrammingError
+from sqlml.errors import NotSupportedError, ProgrammingError
 from sqlml.parser import MLFunction
 
 
@@ -107,21 +109,45 @@ def check_input(
     return mapping
 
 
+def keep_original_columns(model: Model, params: dict) -> bool:
+    """The keep_original_columns STRUCT option: BigQuery ML takes it for PCA (and autoencoder) models only,
+    default FALSE."""
+    if "keep_original_columns" in params and not model.family.reduces_dimensions:
+        raise NotSupportedError(
+            f"ML.PREDICT parameter keep_original_columns applies to pca models only; model "
+            f"{model.version.qualified_name} is a {model.version.model_type}"
+        )
+    return params.get("keep_original_columns", False)
+
+
+def _left_out(model: Model, mapping: dict[str, str], keep_original: bool, names: list[str]) -> list[str]:
+    """The input columns (of `names`) the output leaves out: its TRANSFORM's own and, for a pca model without
+    keep_original_columns, the columns its features read (other columns pass through)."""
+    left_out = {name.lower() for name in model.internal_columns()}
+    if model.family.reduces_dimensions and not keep_original:
+        reads = [c for o in model.transform.features for c in o["reads"]] if model.transform else mapping.values()
+        left_out |= {name.lower() for name in reads}
+    return [name for name in names if name.lower() in left_out]
+
+
 def predict(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.RecordBatchReader | str:
     threshold = binary_threshold(model, params)
+    keep_original = keep_original_columns(model, params)
     query = ctx.model_input(call, model)
-    internal = model.internal_columns()
     compiler = model.family.compile_sql  # returns None for inputs it cannot take
     if compiler is not None and not calls_ml(query):
         relation = ctx.relation(query)  # bound, not run: gives the input's columns and types
-        compiled = compiler(model, query, relation, check_input(model, relation.columns), threshold)
-        if compiled is not None and internal:
-            compiled = f"SELECT * EXCLUDE ({', '.join(map(quote_identifier, internal))}) FROM ({compiled})"
+        mapping = check_input(model, relation.columns)
+        compiled = compiler(model, query, relation, mapping, threshold)
+        left_out = _left_out(model, mapping, keep_original, relation.columns)
+        if compiled is not None and left_out:
+            compiled = f"SELECT * EXCLUDE ({', '.join(map(quote_identifier, left_out))}) FROM ({compiled})"
         if compiled is not None:
             return compiled
     reader = ctx.run_input(query, batch_rows(len(model.encoder.output_names)))
     mapping = check_input(model, reader.schema.names)
-    kept = [i for i, name in enumerate(reader.schema.names) if name not in internal]
+    left_out = _left_out(model, mapping, keep_original, reader.schema.names)
+    kept = [i for i, name in enumerate(reader.schema.names) if name not in left_out]
     schema = pa.schema(output_fields(model) + [reader.schema.field(i) for i in kept])
 
     def batches():

@@ -85,7 +85,10 @@ DRIFT = {
 F = "sqlml.engine.functions."
 
 ML_FUNCTIONS: dict[str, Signature] = {
-    "PREDICT": Signature(F + "predict:predict", params={"threshold": THRESHOLD, "trial_id": TRIAL_ID}),
+    "PREDICT": Signature(
+        F + "predict:predict",
+        params={"threshold": THRESHOLD, "keep_original_columns": Param(bool), "trial_id": TRIAL_ID},
+    ),
     "EVALUATE": Signature(
         F + "evaluate:evaluate", TRAINED, "optional", params={"threshold": THRESHOLD, "trial_id": TRIAL_ID}
     ),

@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 
 from sqlml.engine.context import MLContext
-from sqlml.engine.functions.centroids_and_components import with_optimal_trial
+from sqlml.engine.functions.centroids_and_components import with_trial
 from sqlml.engine.store.model import Model
 from sqlml.errors import ProgrammingError
 from sqlml.parser import MLFunction
@@ -62,15 +62,13 @@ def weights(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.
         table = pa.Table.from_pylist(
             _weight_rows(model, estimator.coef[0], estimator.intercept[0], standardize), schema
         )
-        return with_optimal_trial(ctx, model, table)
+        return with_trial(ctx, model, table)
     rows = [
         {"class_label": str(label), **row}
         for label, coef, intercept in zip(model.classes.to_pylist(), estimator.coef, estimator.intercept)
         for row in _weight_rows(model, coef, intercept, standardize)
     ]
-    return with_optimal_trial(
-        ctx, model, pa.Table.from_pylist(rows, pa.schema([("class_label", pa.string()), *schema]))
-    )
+    return with_trial(ctx, model, pa.Table.from_pylist(rows, pa.schema([("class_label", pa.string()), *schema])))
 
 
 def _check_advanced(model: Model) -> None:

@@ -347,7 +347,7 @@ def load_trial(cur: duckdb.DuckDBPyConnection, version: ModelVersion, trial_id: 
     )
     name = f"model {version.qualified_name} version {version.version}"
     if trial is None:
-        raise ProgrammingError(f"{name} has no trial {trial_id} (see ML.TRIAL_INFO)")
+        raise ProgrammingError(_no_trial(cur, version, name, trial_id))
     status, artifact, metrics, is_optimal = trial["status"], trial["artifact"], trial["metrics"], trial["is_optimal"]
     if artifact is None and is_optimal:  # AutoML's winner: the version's own model
         return version
@@ -365,6 +365,24 @@ def load_trial(cur: duckdb.DuckDBPyConnection, version: ModelVersion, trial_id: 
         eval_predictions=trial["eval_predictions"],
         artifact_sha256=trial.get("artifact_sha256"),
     )
+
+
+def _no_trial(cur: duckdb.DuckDBPyConnection, version: ModelVersion, name: str, trial_id: int) -> str:
+    """Why `version` has no trial `trial_id`: it was not tuned, or the trial ids it has."""
+    ids = [
+        row[0]
+        for row in query(
+            cur,
+            f"SELECT trial_id FROM sqlml.model_trials WHERE {_KEY} AND version = ? ORDER BY trial_id",
+            [version.schema_name, version.model_name, version.version],
+        )
+    ]
+    if not ids:
+        return (
+            f"trial_id {trial_id}: {name} was not trained with hyperparameter tuning (num_trials > 1), "
+            "so it has no trials to choose from; leave trial_id out"
+        )
+    return f"{name} has no trial {trial_id}; its trial ids are {', '.join(map(str, ids))} (see ML.TRIAL_INFO)"
 
 
 _TRAINING_INFO = {
