@@ -125,34 +125,87 @@ def test_bad_boosted_tree_options_are_named(loaded, options, error, fragments):
 # --- random forests: scikit-learn's RandomForest* ---
 
 
+FOREST = dict(n_estimators=5, max_depth=15, max_samples=0.8, max_features=0.8, min_samples_leaf=1, random_state=0)
+
+
+def _forest_predictions(con, model_type: str, label: str, options: str) -> np.ndarray:
+    """ML.PREDICT on the test rows: values, or class probabilities (in class order)."""
+    cur = con.cursor()
+    cur.execute(
+        f"CREATE OR REPLACE MODEL f OPTIONS(model_type='{model_type}', input_label_cols=['{label}'], "
+        f"data_split_method='NO_SPLIT', num_parallel_tree=5{options}) AS SELECT x1, x2, color, flag, {label} FROM train"
+    )
+    column = f"predicted_{label}_probs" if model_type.endswith("classifier") else f"predicted_{label}"
+    cur.execute(f"SELECT {column} FROM ML.PREDICT(MODEL f, TABLE test) ORDER BY id")
+    rows = [row[0] for row in cur.fetchall()]
+    return np.array([[entry["prob"] for entry in row] for row in rows] if isinstance(rows[0], list) else rows)
+
+
 def test_forest_options_that_change_nothing_in_scikit_learn_leave_the_forest_as_it_was(loaded, frames):
-    """tree_method (scikit-learn splits exactly whatever it says), early_stop, the XGBoost-only knobs and
+    """tree_method AUTO and EXACT (scikit-learn's exact splits), early_stop, the XGBoost-only knobs and
     enable_global_explain train the same forest as the defaults: scikit-learn's with the documented mapping."""
     from sklearn.ensemble import RandomForestRegressor
 
     train, test = frames
     X, X_test, _ = tree_matrices(train, test)
-    expected = (
-        RandomForestRegressor(
-            n_estimators=5, max_depth=15, max_samples=0.8, max_features=0.8, min_samples_leaf=1, random_state=0
-        )
-        .fit(X, train["y_reg"])
-        .predict(X_test)
-    )
-    cur = loaded.cursor()
+    expected = RandomForestRegressor(**FOREST).fit(X, train["y_reg"]).predict(X_test)
     for options in (
         "",
+        ", tree_method='AUTO'",
         ", tree_method='EXACT', early_stop=FALSE, min_rel_progress=0.5, l1_reg=0, l2_reg=0, colsample_bytree=1, "
         "colsample_bylevel=1, approx_global_feature_contrib=TRUE, xgboost_version='1.1', enable_global_explain=TRUE",
-        ", tree_method='HIST'",
-        ", tree_method='APPROX'",
     ):
-        cur.execute(
-            "CREATE OR REPLACE MODEL f OPTIONS(model_type='random_forest_regressor', input_label_cols=['y_reg'], "
-            f"data_split_method='NO_SPLIT', num_parallel_tree=5{options}) AS {FEATURES}"
-        )
-        cur.execute("SELECT predicted_y_reg FROM ML.PREDICT(MODEL f, TABLE test) ORDER BY id")
-        np.testing.assert_allclose([row[0] for row in cur.fetchall()], expected, rtol=1e-12)
+        got = _forest_predictions(loaded, "random_forest_regressor", "y_reg", options)
+        np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
+def _quantile_bins(train_column: np.ndarray, test_column: np.ndarray, bins: int) -> tuple[np.ndarray, np.ndarray]:
+    """docs/model_types.md's rule: over the n distinct float32 training values u_1 < ... < u_n (n > bins), edge
+    i (i = 1..bins-1) is the smallest u_j with j / n >= i / bins; a value's bin is how many edges lie below it.
+    A column of at most `bins` distinct values stays as it is."""
+    values = np.unique(train_column.astype(np.float32))
+    n = len(values)
+    if n <= bins:
+        return train_column, test_column
+    ranks = np.arange(1, n + 1)
+    edges = np.array([values[ranks * bins >= i * n][0] for i in range(1, bins)])
+
+    def index(column):
+        return (column.astype(np.float32)[:, None] > edges[None, :]).sum(axis=1).astype(np.float64)
+
+    return index(train_column), index(test_column)
+
+
+@pytest.mark.parametrize("method, bins", [("HIST", 256), ("APPROX", 33)])
+@pytest.mark.parametrize(
+    "model_type, label", [("random_forest_regressor", "y_reg"), ("random_forest_classifier", "y_multi")]
+)
+def test_forest_hist_and_approx_split_on_quantile_bins(loaded, frames, method, bins, model_type, label):
+    """HIST / APPROX: scikit-learn's forest fitted on the quantile bin indices of the training matrix (x1 and x2,
+    600 distinct values each, binned; color and flag, a few, left exact) predicts the binned test rows as the
+    model predicts the raw ones: its splits are the same, at bin edges."""
+    from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+
+    train, test = frames
+    X, X_test, _ = tree_matrices(train, test)
+    binned = [_quantile_bins(X[:, j], X_test[:, j], bins) for j in range(X.shape[1])]
+    X_bins, X_test_bins = (np.column_stack(side) for side in zip(*binned))
+    assert not np.array_equal(X_bins[:, :2], X[:, :2]) and np.array_equal(X_bins[:, 2:], X[:, 2:])
+    if model_type.endswith("classifier"):
+        forest = RandomForestClassifier(**FOREST).fit(X_bins, train[label])
+        expected = forest.predict_proba(X_test_bins)
+    else:
+        expected = RandomForestRegressor(**FOREST).fit(X_bins, train[label]).predict(X_test_bins)
+    got = _forest_predictions(loaded, model_type, label, f", tree_method='{method}'")
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+
+
+def test_forest_hist_differs_from_exact_on_many_distinct_values(loaded):
+    """600 distinct values of x1 and x2: HIST's 256 bins and APPROX's 33 leave out splits EXACT makes."""
+    exact = _forest_predictions(loaded, "random_forest_regressor", "y_reg", ", tree_method='EXACT'")
+    for method in ("HIST", "APPROX"):
+        got = _forest_predictions(loaded, "random_forest_regressor", "y_reg", f", tree_method='{method}'")
+        assert not np.allclose(got, exact)
 
 
 @pytest.mark.parametrize(
@@ -192,9 +245,7 @@ def test_instance_weight_col_weighs_the_rows_as_lightgbm_and_scikit_learn_weight
             lgb.Dataset(X, train["y_reg"].to_numpy(), weight=weights, categorical_feature=categorical),
             20,
         ).predict(X_test),
-        "random_forest_regressor": RandomForestRegressor(
-            n_estimators=5, max_depth=15, max_samples=0.8, max_features=0.8, min_samples_leaf=1, random_state=0
-        )
+        "random_forest_regressor": RandomForestRegressor(**FOREST)
         .fit(X, train["y_reg"], sample_weight=weights)
         .predict(X_test),
     }

@@ -24,6 +24,14 @@ CASES = {  # id: (model_type, label, query, options)
     "boosted_tree_binary": ("boosted_tree_classifier", "sex", PENGUINS, ""),
     "random_forest_regressor": ("random_forest_regressor", "mpg", CARS, ", num_parallel_tree=30"),
     "random_forest_classifier": ("random_forest_classifier", "species", PENGUINS, ", num_parallel_tree=30"),
+    # histogram splits: cars' weight_lbs (356 distinct values) in 256 bins, penguins' measurements in 33
+    "random_forest_hist": ("random_forest_regressor", "mpg", CARS, ", num_parallel_tree=30, tree_method='HIST'"),
+    "random_forest_approx": (
+        "random_forest_classifier",
+        "species",
+        PENGUINS,
+        ", num_parallel_tree=30, tree_method='APPROX'",
+    ),
     "dnn_regressor": ("dnn_regressor", "mpg", CARS, ", hidden_units=[16, 8], max_iterations=50"),
     "dnn_classifier": ("dnn_classifier", "species", PENGUINS, ", hidden_units=[16], learn_rate=0.01"),
     "dnn_binary": ("dnn_classifier", "sex", PENGUINS, ", activation_fn='TANH'"),

@@ -2,11 +2,16 @@
 
 Option mapping: num_parallel_tree -> n_estimators, max_tree_depth -> max_depth, subsample -> max_samples
 (bootstrap), colsample_bynode -> max_features, min_tree_child_weight -> min_samples_leaf (at least 1),
-min_split_loss -> min_impurity_decrease. scikit-learn's forest enumerates every split: every tree_method trains
-that way (APPROX and HIST, which BigQuery ML's own examples write, split exactly here: a documented difference).
+min_split_loss -> min_impurity_decrease. tree_method: AUTO and EXACT are scikit-learn's own exact splits; HIST
+and APPROX split on histogram bins as XGBoost's do, with the boosted trees' bin counts (HIST 256, APPROX 33):
+each encoded column with more distinct training values (as float32, what scikit-learn's trees read) than bins
+gets `histogram_edges`, the forest trains on bin indices (b = the number of edges below x), and each split
+"b <= k + 0.5" is then rewritten as "x <= edges[k]", which holds for exactly the same rows. The stored forest
+reads raw values: prediction, explanations and ONNX export see a plain scikit-learn forest.
 It samples columns per node only and grows trees without leaf-weight regularization: colsample_bytree /
-colsample_bylevel below 1 and l1_reg / l2_reg above 0 are refused (`unsupported_by_scikit_learn`). early_stop and min_rel_progress are accepted and
-change nothing: a forest trains all its trees in one round, as XGBoost's does. Artifacts load with skops trusting exactly the tree type below:
+colsample_bylevel below 1 and l1_reg / l2_reg above 0 are refused (`unsupported_by_scikit_learn`). early_stop
+and min_rel_progress are accepted and change nothing: a forest trains all its trees in one round, as XGBoost's
+does. Artifacts load with skops trusting exactly the tree type below:
 anything else in a stored artifact is refused. scikit-learn's Cython Tree trusts its arrays (a child or
 feature index out of range reads outside memory, a cycle loops forever), so each tree's state is checked
 while skops holds it as plain arrays, before any Tree is built from it; then the forest's shape.
@@ -22,6 +27,7 @@ from zipfile import ZipFile
 import numpy as np
 
 from sqlml.engine.families.base import FLOAT32_MAX, Family, TrainData
+from sqlml.engine.families.boosted_tree import APPROX_MAX_BIN
 from sqlml.engine.families.common import (
     CLASS_WEIGHTS,
     CLASSIFIER_RULES,
@@ -231,9 +237,48 @@ def forest_estimator(options: dict, classification: bool):
     )
 
 
+HISTOGRAM_BINS = {"HIST": 256, "APPROX": APPROX_MAX_BIN}  # tree_method: bins per column, as boosted trees'
+
+
+def histogram_edges(column: np.ndarray, bins: int) -> np.ndarray | None:
+    """The bins-1 edges of a column's `bins` quantile bins over its n distinct values u_1 < ... < u_n: edge i
+    (i = 1..bins-1) is the inverted-CDF quantile at i / bins, u_j with j = ceil(i * n / bins), the smallest
+    distinct value with at least i / bins of them at or below it. None (exact splits) when n <= bins."""
+    values = np.unique(column)
+    if len(values) <= bins:
+        return None
+    return values[(np.arange(1, bins) * len(values) - 1) // bins]
+
+
+def _binned(X: np.ndarray, bins: int) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+    """X as float32 (what scikit-learn's trees read), each column with edges (from all its training rows, before
+    any tree's subsample) replaced by its bin indices; and the edges by column. X holds no NaN: NULLs are
+    imputed with the training mean."""
+    X32 = X.astype(np.float32)
+    edges = {j: e for j in range(X32.shape[1]) if (e := histogram_edges(X32[:, j], bins)) is not None}
+    for j, column_edges in edges.items():
+        X32[:, j] = np.searchsorted(column_edges, X32[:, j], "left")
+    return X32, edges
+
+
+def _split_on_values(forest, edges: dict[int, np.ndarray]) -> None:
+    """Rewrite each split of a forest trained on bin indices, "b <= t" (t between two indices), as "x <= edges[k]"
+    with k = floor(t): b <= k exactly when x <= edges[k]. Each tree is rebuilt from its state (as skops does)."""
+    for estimator in forest.estimators_:
+        state = estimator.tree_.__getstate__()
+        nodes = state["nodes"].copy()
+        for feature, column_edges in edges.items():
+            at = (nodes["left_child"] != -1) & (nodes["feature"] == feature)
+            nodes["threshold"][at] = column_edges[np.floor(nodes["threshold"][at]).astype(np.int64)]
+        estimator.tree_.__setstate__({**state, "nodes": nodes})
+
+
 def fit_random_forest(data: TrainData) -> ForestModel:
     forest = forest_estimator(data.options, classification=data.n_classes > 0)
-    forest.fit(data.X, data.y, sample_weight=data.weights)
+    bins = HISTOGRAM_BINS.get(data.options["tree_method"])
+    X, edges = _binned(data.X, bins) if bins else (data.X, {})
+    forest.fit(X, data.y, sample_weight=data.weights)
+    _split_on_values(forest, edges)
     forest.n_jobs = 1  # parallel prediction sums trees in a varying order: results would differ in the last bits
     return ForestModel(forest)
 
