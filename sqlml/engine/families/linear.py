@@ -130,6 +130,8 @@ def _kept_columns(data: TrainData) -> tuple[np.ndarray, np.ndarray, LinearModel 
     warm start's model over them). Such a column (DUMMY_ENCODING's reference category, a category no training
     row has) cannot be estimated: it weighs exactly 0, and p-values stay defined."""
     dropped = np.flatnonzero(~data.X.any(axis=0))
+    if len(dropped) == data.X.shape[1]:  # nothing but zeros: the solvers need a column (its weight comes out 0)
+        dropped = dropped[:0]
     kept = np.setdiff1d(np.arange(data.X.shape[1]), dropped)
     init = data.init and LinearModel(data.init.coef[:, kept], data.init.intercept, data.init.logistic)
     return (data.X[:, kept] if len(dropped) else data.X), kept, init
