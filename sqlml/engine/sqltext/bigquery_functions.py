@@ -32,7 +32,11 @@ def install_functions(duck: duckdb.DuckDBPyConnection) -> None:
     """Register the functions on the database of `duck` (every connection to it sees them; idempotent)."""
     found = duck.execute("SELECT 1 FROM duckdb_functions() WHERE function_name = 'farm_fingerprint'").fetchall()
     if not found:
-        duck.create_function("farm_fingerprint", farm_fingerprint, ["VARCHAR"], "BIGINT", side_effects=False)
+        try:
+            duck.create_function("farm_fingerprint", farm_fingerprint, ["VARCHAR"], "BIGINT", side_effects=False)
+        except duckdb.CatalogException as exc:  # another connection to the database registered it meanwhile
+            if "already exists" not in str(exc):
+                raise
 
 
 def apply_settings(duck: duckdb.DuckDBPyConnection) -> dict[str, str]:
