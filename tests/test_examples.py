@@ -137,6 +137,27 @@ def check_trust(con):
     assert "trained to select both sexes at the same rate" in card
 
 
+def check_bigquery(con):
+    """The GoogleSQL tutorial's model trained on exactly the rows FARM_FINGERPRINT picks (FarmHash's
+    Fingerprint64, computed here with the library itself), and explains the held-out rows' body mass."""
+    import farmhash
+    import numpy as np
+
+    cur = con.cursor()
+    cur.execute("SELECT penguin_id, body_mass_g FROM ml_datasets.penguins WHERE body_mass_g IS NOT NULL")
+    rows = cur.fetchall()
+
+    def signed(value: int) -> int:
+        return value - 2**64 if value >= 2**63 else value
+
+    picked = [i for i, _ in rows if abs(signed(farmhash.Fingerprint64(str(i).encode()))) % 10 < 8]
+    assert _one(
+        con, "SELECT training_rows + eval_rows FROM sqlml.model_versions WHERE model_name = 'penguins_model'"
+    ) == (len(picked),)
+    (r2,) = _one(con, "SELECT r2_score FROM ML.EVALUATE(MODEL bqml_tutorial.penguins_model)")
+    assert 0.7 < r2 < 1 and np.isfinite(r2)
+
+
 CHECKS = {
     "01_regression_cars.sql": check_cars,
     "02_classification_penguins.sql": check_penguins,
@@ -146,6 +167,7 @@ CHECKS = {
     "06_tuning_cars.sql": check_tuning,
     "07_export_penguins.sql": check_export,
     "08_trust_penguins.sql": check_trust,
+    "09_bigquery_penguins.sql": check_bigquery,
 }
 
 
