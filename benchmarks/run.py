@@ -36,18 +36,15 @@ def _seconds(fn) -> float:
     return time.perf_counter() - start
 
 
-def best_of(runs: int, ours, raw) -> tuple[float, float]:
-    """The shortest wall times of `runs` calls of each, the two interleaved (and their order alternated)
-    so that a change in the machine's load affects both sides alike."""
-    times_ours, times_raw = [], []
+def best_of(runs: int, *fns) -> tuple[float, ...]:
+    """The shortest wall time of `runs` calls of each of `fns`, the calls interleaved (their order reversed every
+    other run) so that a change in the machine's load affects every side alike."""
+    times = [[] for _ in fns]
     for run in range(runs):
-        if run % 2:
-            times_raw.append(_seconds(raw))
-            times_ours.append(_seconds(ours))
-        else:
-            times_ours.append(_seconds(ours))
-            times_raw.append(_seconds(raw))
-    return min(times_ours), min(times_raw)
+        order = list(enumerate(fns))
+        for i, fn in order[::-1] if run % 2 else order:
+            times[i].append(_seconds(fn))
+    return tuple(min(t) for t in times)
 
 
 def write_parquet(path: Path, rows: int, seed: int) -> None:

@@ -38,6 +38,16 @@ def test_harness_runs_every_benchmark_quickly():
     assert all(re.search(r"\d(s|ms|MB) ", row) for row in rows), rows  # each one measured something
 
 
+def test_bigquery_dialect_harness_runs_quickly():
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bigquery", "--quick"], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    rows = result.stdout.splitlines()[1:]  # after the header
+    for row in ("GoogleSQL SELECT, 10k rows", "ML.PREDICT linear_reg", "wildcard table, 30 shards", "new process"):
+        assert any(line.startswith(row) for line in rows), row
+    assert len(rows) == 15 and all(re.search(r"\dms +\d+\.\d+ms +\d+\.\d+x", row) for row in rows), rows
+
+
 def test_export_harness_runs_quickly():
     result = subprocess.run(
         [sys.executable, "-m", "benchmarks.export", "--quick"], cwd=ROOT, capture_output=True, text=True, check=True

@@ -107,18 +107,17 @@ def to_duckdb(statement: str, cursor=None) -> str:
 # the tables and views of a schema whose name starts with a prefix (case-insensitive, as DuckDB's names) and is
 # longer, in name order, with their columns: what a wildcard table `dataset.prefix*` matches
 _SHARDS = """
-SELECT relation.name, relation.view, list(column_name ORDER BY column_index), list(data_type ORDER BY column_index)
-FROM (
-  SELECT database_name, schema_name, table_name AS name, false AS view FROM duckdb_tables()
-  UNION ALL SELECT database_name, schema_name, view_name, true FROM duckdb_views() WHERE NOT internal
-) AS relation
-JOIN duckdb_columns() AS c
-  ON c.database_name = relation.database_name AND c.schema_name = relation.schema_name AND c.table_name = relation.name
-WHERE lower(relation.database_name) = lower(coalesce(nullif($catalog, ''), current_database()))
-  AND lower(relation.schema_name) = lower(coalesce(nullif($schema, ''), current_schema()))
-  AND starts_with(lower(relation.name), lower($prefix)) AND length(relation.name) > length($prefix)
-GROUP BY relation.name, relation.view
-ORDER BY relation.name
+SELECT c.table_name, v.view_name IS NOT NULL, list(c.column_name ORDER BY c.column_index),
+  list(c.data_type ORDER BY c.column_index)
+FROM duckdb_columns() AS c
+LEFT JOIN duckdb_views() AS v
+  ON v.database_name = c.database_name AND v.schema_name = c.schema_name AND v.view_name = c.table_name
+WHERE lower(c.database_name) = lower(coalesce(nullif($catalog, ''), current_database()))
+  AND lower(c.schema_name) = lower(coalesce(nullif($schema, ''), current_schema()))
+  AND starts_with(lower(c.table_name), lower($prefix)) AND length(c.table_name) > length($prefix)
+  AND NOT coalesce(v.internal, false)
+GROUP BY c.table_name, v.view_name
+ORDER BY c.table_name
 """
 
 

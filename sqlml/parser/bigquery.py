@@ -12,6 +12,7 @@ the farm_fingerprint function, errors for 1/0 and LOG(-1), the UTC time zone).""
 
 from __future__ import annotations
 
+import functools
 import re
 import typing as t
 
@@ -23,7 +24,7 @@ from sqlglot.tokens import TokenType
 
 from sqlml.parser.dialect import MLFunction, MLStatementsMixin, SqlmlDialect, SqlmlGenerator
 from sqlml.parser.statements import parse_statement, tokenize
-from sqlml.parser.wildcard_tables import Tables, expand
+from sqlml.parser.wildcard_tables import Tables, expand, is_wildcard
 
 _PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
 # BigQuery's days of the week (WEEK(<day>)), numbered as DuckDB's DAYOFWEEK (Sunday = 0)
@@ -356,8 +357,24 @@ _READ = SqlmlBigQuery()
 _WRITE = DuckDBWithBigQueryMeaning()
 
 
+# statements a client repeats split and translate once (the texts are pure input); longer texts, rarely repeated,
+# are not kept
+_CACHED_LENGTH = 100_000
+
+
+def _cached(function: t.Callable[[str], t.Any]) -> t.Callable[[str], t.Any]:
+    """`function` of a text, its results for the last 256 texts up to _CACHED_LENGTH characters kept."""
+    cached = functools.lru_cache(maxsize=256)(function)
+    return functools.wraps(function)(lambda text: (cached if len(text) <= _CACHED_LENGTH else function)(text))
+
+
 def split_bigquery(sql: str) -> list[str]:
     """Each GoogleSQL statement of `sql` (original text, stripped); SqlSyntaxError for an unterminated token."""
+    return list(_split(sql))
+
+
+@_cached
+def _split(sql: str) -> tuple[str, ...]:
     pieces, start, has_tokens = [], 0, False
     for token in tokenize(sql, _READ):
         if token.token_type != TokenType.SEMICOLON:
@@ -366,12 +383,25 @@ def split_bigquery(sql: str) -> list[str]:
         if has_tokens:
             pieces.append(sql[start : token.start].strip())
         start, has_tokens = token.end + 1, False
-    return pieces + ([sql[start:].strip()] if has_tokens else [])
+    return tuple(pieces + ([sql[start:].strip()] if has_tokens else []))
 
 
 def to_duckdb(statement: str, tables: Tables | None = None) -> str:
     """ONE GoogleSQL statement as sqlml's DuckDB dialect runs it; SqlSyntaxError (line/col in `statement`).
     `tables` lists the tables a wildcard table (`dataset.prefix*`) matches (`parser/wildcard_tables.py`)."""
-    tree = parse_statement(statement, _READ)
+    translated = _translated(statement)
+    if isinstance(translated, str):
+        return translated
+    tree = translated.copy()
     expand(tree, tables)
+    return _WRITE.generate(tree, copy=False)
+
+
+@_cached
+def _translated(statement: str) -> str | exp.Expr:
+    """The DuckDB text of a statement reading no wildcard table (it depends on the text alone); the parsed tree
+    (to copy, never change) of one that reads one, whose translation depends on the tables of the database."""
+    tree = parse_statement(statement, _READ)
+    if any(is_wildcard(table) for table in tree.find_all(exp.Table)):
+        return tree
     return _WRITE.generate(tree, copy=False)
