@@ -31,10 +31,10 @@ FUNCTIONS = {
     "RECONSTRUCTION_LOSS": "it serves autoencoder models, a model type sqlml does not have",
     "GET_INSIGHTS": "it serves contribution analysis models, a model type sqlml does not have",
     **dict.fromkeys(
-        ("GENERATE_TEXT", "GENERATE_EMBEDDING", "UNDERSTAND_TEXT", "TRANSLATE", "PROCESS_DOCUMENT", "TRANSCRIBE"),
+        ("GENERATE_TEXT", "GENERATE_EMBEDDING", "GENERATE_TEXT_EMBEDDING", "UNDERSTAND_TEXT", "TRANSLATE"),
         _REMOTE,
     ),
-    "ANNOTATE_IMAGE": _REMOTE,
+    **dict.fromkeys(("PROCESS_DOCUMENT", "TRANSCRIBE", "ANNOTATE_IMAGE"), _REMOTE),
     **dict.fromkeys(("DECODE_IMAGE", "RESIZE_IMAGE", "CONVERT_COLOR_SPACE", "CONVERT_IMAGE_TYPE"), _OBJECT_TABLES),
     **dict.fromkeys(
         ("TFDV_DESCRIBE", "TFDV_VALIDATE"),
