@@ -191,6 +191,17 @@ def test_a_duckdb_error_in_translated_sql_shows_the_translation_not_a_position(d
     assert to_duckdb('SELECT nosuch_function(n) FROM t WHERE s = "WY"') in str(caught.value)
 
 
+def test_sqlmls_own_error_on_a_translated_statement_gets_no_translation(db):
+    """An error that names the option at fault has no position to place: its message is as the DuckDB dialect's."""
+    bad = "CREATE MODEL m OPTIONS(model_type = 'linear_reg', input_label_cols = ['n'], kms_key_name = 'k') AS SELECT n FROM t"
+    messages = []
+    for dialect in ("bigquery", "duckdb"):
+        with sqlml.connect(str(db), dialect=dialect) as con, pytest.raises(sqlml.NotSupportedError) as caught:
+            con.execute(bad)
+        messages.append(str(caught.value))
+    assert messages[0] == messages[1] and "kms_key_name" in messages[0] and TRANSLATED not in messages[0]
+
+
 @pytest.mark.parametrize(
     "failing",
     [

@@ -39,6 +39,7 @@ _TRANSLATED = (
     "\n(the statement ran as this DuckDB SQL, translated from GoogleSQL: the error's positions are in it, not in "
     "the statement as written)\n"
 )
+_DUCKDB_ERROR = re.compile(r"[A-Z][A-Za-z ]*Error: ")  # DuckDB's messages: "Binder Error: ...", "Parser Error: ..."
 _LINE_BLOCK = re.compile(r"\n\nLINE \d+: .*\n *\^+\s*$")  # DuckDB's quoted line and caret, ending a message
 
 
@@ -153,14 +154,16 @@ def restore_settings(duck, values: dict[str, str]) -> None:
 
 @contextmanager
 def translated_from(duckdb_sql: str) -> Iterator[None]:
-    """Errors of running `duckdb_sql`, translated from a GoogleSQL statement, show the translation: their
-    positions (DuckDB's LINE block, a syntax error's line and column) are in it, not in the user's text."""
+    """DuckDB's errors of running `duckdb_sql`, translated from a GoogleSQL statement, and syntax errors in it show
+    the translation: their positions (DuckDB's LINE block, a syntax error's line and column) are in it, not in the
+    user's text."""
     try:
         yield
     except errors.SqlSyntaxError as exc:
         raise errors.ProgrammingError(f"{exc}{_TRANSLATED}{duckdb_sql}") from None
     except errors.Error as exc:
-        exc.args = (_added(exc, _TRANSLATED + duckdb_sql),)
+        if _DUCKDB_ERROR.match(str(exc)):  # sqlml's own errors name the option or part at fault, not a position
+            exc.args = (_added(exc, _TRANSLATED + duckdb_sql),)
         raise
 
 

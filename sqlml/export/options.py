@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlml.engine.families.options import Option, coerce
+from sqlml.engine.store.files import local_path
 from sqlml.errors import ProgrammingError
 
 EXPORT_OPTIONS: dict[str, Option] = {  # uri is required (default None)
@@ -29,6 +30,7 @@ def validate_export_options(raw: dict[str, Any]) -> dict[str, Any]:
         raise ProgrammingError(
             "OPTIONS: EXPORT MODEL needs uri='path/model.onnx', the file to write, or uri='path/', a directory"
         )
+    local_path("uri", raw["uri"])
     options = {}
     for name, spec in EXPORT_OPTIONS.items():
         value = raw.get(name)

@@ -22,6 +22,7 @@ from sqlglot.dialects.duckdb import DuckDB
 from sqlglot.parsers.bigquery import BigQueryParser
 from sqlglot.tokens import TokenType
 
+from sqlml.errors import NotSupportedError
 from sqlml.parser.dialect import MLFunction, MLStatementsMixin, SqlmlDialect, SqlmlGenerator
 from sqlml.parser.statements import parse_statement, tokenize
 from sqlml.parser.wildcard_tables import Tables, expand, is_wildcard
@@ -226,7 +227,10 @@ class DuckDBFromBigQuery(SqlmlGenerator):
         """ST_DISTANCE of points, in meters on a sphere."""
         spheroid = expression.args.get("use_spheroid")
         if spheroid is not None and not (isinstance(spheroid, exp.Boolean) and spheroid.this is False):
-            return super().stdistance_sql(expression)
+            raise NotSupportedError(
+                "ST_DISTANCE: use_spheroid = TRUE is not supported: sqlml measures distances on a sphere "
+                "(BigQuery's default, use_spheroid = FALSE)"
+            )
         (lon1, lat1), (lon2, lat2) = _coordinates(expression.this), _coordinates(expression.expression)
         return self.sql(exp.replace_placeholders(_GREAT_CIRCLE.copy(), lon1=lon1, lat1=lat1, lon2=lon2, lat2=lat2))
 

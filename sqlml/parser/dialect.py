@@ -13,6 +13,7 @@ from sqlglot.generators.duckdb import DuckDBGenerator
 from sqlglot.parsers.duckdb import DuckDBParser
 from sqlglot.tokens import Token, TokenType
 
+from sqlml.parser import bigquery_only
 from sqlml.parser.nodes import AlterModel, CreateModel, DescribeModel, DropModel, ExportModel, MLFunction, ShowModels
 
 # Leading words of the ML statements.
@@ -220,6 +221,8 @@ class MLStatementsMixin:
         if replace and exists:
             self.raise_error("OR REPLACE cannot be combined with IF NOT EXISTS", if_token)
         this = self._parse_model_name()
+        if self._curr and self._curr.text.upper() in ("INPUT", "REMOTE"):
+            bigquery_only.refuse_remote_model()
 
         transform = transform_sql = None
         if self._match_text_seq("TRANSFORM"):
@@ -235,6 +238,8 @@ class MLStatementsMixin:
         query = start = None
         if self._curr:  # without AS (nothing follows): an imported model (model_type='onnx')
             self._expect(TokenType.ALIAS, "Expected AS <query>")
+            if self._curr.token_type == TokenType.L_PAREN and self._next and self._next.text.upper() == "TRAINING_DATA":
+                bigquery_only.refuse_training_data_form()
             start = self._curr
             query = self._parse_ddl_select()
             if not query:
@@ -277,6 +282,7 @@ class MLStatementsMixin:
                 second, second_sql, second_start = self._parse_ml_input()
         else:
             if not self._match_text_seq("MODEL"):
+                bigquery_only.refuse_function(function)  # BigQuery ML's ML.TFDV_DESCRIBE(TABLE t), ...
                 self.raise_error(f"Expected MODEL <name> as the first argument of ML.{function}")
             model = self._parse_model_name()
             if self._match_text_seq("VERSION"):

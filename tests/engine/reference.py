@@ -86,13 +86,13 @@ def tree_matrices(train: pd.DataFrame, test: pd.DataFrame) -> tuple[np.ndarray, 
 
 
 def snapshot(con) -> list:
-    """Every row of the catalog and of the user's tables."""
+    """Every row of the catalog and of the user's tables (read in DuckDB's dialect, whatever `con`'s)."""
     cur = con.cursor()
-    cur.execute("SELECT schema_name, table_name FROM duckdb_tables() ORDER BY ALL")
+    cur.execute("SELECT schema_name, table_name FROM duckdb_tables() ORDER BY ALL", dialect="duckdb")
     tables = cur.fetchall()
     content = []
     for schema, table in tables:
-        cur.execute(f'SELECT * FROM "{schema}"."{table}" ORDER BY ALL')
+        cur.execute(f'SELECT * FROM "{schema}"."{table}" ORDER BY ALL', dialect="duckdb")
         content.append((schema, table, cur.fetchall()))
     return content
 

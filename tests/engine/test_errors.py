@@ -181,7 +181,8 @@ BAD_STATEMENTS = [  # (sql, exception, fragments the message must contain)
         sqlml.ProgrammingError,
         ["top_k", "threshold"],
     ),
-    ("SELECT * FROM ML.FORECAST(MODEL m, TABLE test)", sqlml.ProgrammingError, ["ML.FORECAST", "ML.PREDICT"]),
+    ("SELECT * FROM ML.PREDICTION(MODEL m, TABLE test)", sqlml.ProgrammingError, ["ML.PREDICTION", "ML.PREDICT"]),
+    ("SELECT * FROM ML.FORECAST(MODEL m, TABLE test)", sqlml.NotSupportedError, ["ML.FORECAST", "ARIMA_PLUS"]),
     (
         "SELECT * FROM ML.EVALUATE(MODEL m, (SELECT x1, x2, color FROM test))",
         sqlml.ProgrammingError,

@@ -124,3 +124,13 @@ def test_a_connection_that_may_not_export_creates_nothing(tmp_path):
     fails(session, f"EXPORT MODEL m OPTIONS(uri='{tmp_path}/new/')", sqlml.OperationalError, "not allowed")
     session.close()
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("uri", ["gs://bucket/path/to/saved_model/", "s3://bucket/model.onnx"])
+def test_a_cloud_storage_uri_is_refused_and_writes_nothing(data, tmp_path, monkeypatch, uri):
+    """BigQuery ML's page exports to gs://...; sqlml writes local files only, and does not make a local
+    directory named 'gs:' of the URI."""
+    data.cursor().execute(CREATE)
+    monkeypatch.chdir(tmp_path)
+    fails(data, f"EXPORT MODEL m OPTIONS(uri='{uri}')", sqlml.NotSupportedError, f"uri '{uri}' is a URL")
+    assert list(tmp_path.iterdir()) == []

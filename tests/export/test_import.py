@@ -102,6 +102,11 @@ def _two_column_input(path):
             ["input 'X'", "[N, 1]"],
         ),
         ("CREATE MODEL i OPTIONS(model_type='onnx')", sqlml.ProgrammingError, ["model_path"]),
+        (  # bigqueryml-syntax-create-onnx's Cloud Storage path: local files only
+            "CREATE MODEL i OPTIONS(model_type='onnx', model_path='gs://bucket/path/model.onnx')",
+            sqlml.NotSupportedError,
+            ["model_path", "gs://bucket/path/model.onnx", "is a URL", "local file system"],
+        ),
         (
             "CREATE MODEL i OPTIONS(model_type='onnx', model_path='{dir}/wide.onnx') AS SELECT 1",
             sqlml.ProgrammingError,

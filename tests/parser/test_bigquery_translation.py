@@ -14,7 +14,7 @@ import pytest
 from sqlglot import exp
 
 from sqlml.engine.sqltext.bigquery_functions import apply_settings, install_functions
-from sqlml.errors import SqlSyntaxError
+from sqlml.errors import NotSupportedError, SqlSyntaxError
 from sqlml.parser import AlterModel, CreateModel, DropModel, ExportModel, MLFunction, parse_statement
 from sqlml.parser.bigquery import split_bigquery, to_duckdb
 from sqlml.parser.nodes import python_value
@@ -328,6 +328,12 @@ def test_st_distance_of_points_is_the_great_circle_distance(duck):
     )
     ((kilometres, zero),) = run(duck, googlesql)
     assert kilometres == pytest.approx(expected / 1000, rel=1e-12) and 340 < kilometres < 345 and zero == 0
+
+
+def test_st_distance_on_the_spheroid_is_refused():
+    """geography_functions#st_distance: use_spheroid = TRUE measures on the WGS84 spheroid, which sqlml does not."""
+    with pytest.raises(NotSupportedError, match="use_spheroid = TRUE"):
+        to_duckdb("SELECT ST_DISTANCE(ST_GEOGPOINT(1, 2), ST_GEOGPOINT(1, 3), TRUE)")
 
 
 def _parts(table) -> tuple[str, ...]:

@@ -47,6 +47,9 @@ def _check_known(node: exp.Expr) -> None:
     """ProgrammingError for ML.<NAME>(...) in an expression when no such function exists."""
     call = ml_call(node)
     if call is not None and _call(node) is None:
+        from sqlml.parser.bigquery_only import refuse_function  # on this error path only: `import sqlml` skips it
+
+        refuse_function(call[0])
         known = [f"ML.{name}" for name in (*PREPROCESSORS, *VECTOR_FUNCTIONS)]
         raise ProgrammingError(
             f"unknown function ML.{call[0]} in an expression.{did_you_mean(f'ML.{call[0]}', known)} "

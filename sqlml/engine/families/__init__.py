@@ -36,6 +36,9 @@ def validate_options(raw: dict) -> dict:
         raise ProgrammingError("OPTIONS: model_type is required; valid model types: " + ", ".join(FAMILIES))
     model_type = raw["model_type"]
     if not isinstance(model_type, str) or model_type.lower() not in FAMILIES:
+        from sqlml.parser.bigquery_only import refuse_model_type  # on this error path only: `import sqlml` skips it
+
+        refuse_model_type(str(model_type))
         hint = did_you_mean(model_type, FAMILIES) if isinstance(model_type, str) else ""
         raise ProgrammingError(
             f"OPTIONS: unknown model_type {model_type!r}.{hint} Valid model types: " + ", ".join(FAMILIES)

@@ -28,7 +28,7 @@ from sqlml.engine.data.onnx_values import ONNX_TYPES, onnx_input
 from sqlml.engine.families.base import Family
 from sqlml.engine.families.options import Option
 from sqlml.engine.progress import Progress
-from sqlml.engine.store.files import inside, read_regular
+from sqlml.engine.store.files import inside, local_path, read_regular
 from sqlml.errors import Cancelled, DataError, Error, NotSupportedError, ProgrammingError
 
 MAX_MODEL_BYTES = 2**30  # an imported model file and its external data, together
@@ -287,6 +287,7 @@ class OnnxModel:
 def model_path_given(options: dict) -> None:
     if not options["model_path"]:
         raise ProgrammingError("OPTIONS: model_type='onnx' needs model_path='file.onnx', the model to import")
+    local_path("model_path", options["model_path"])
 
 
 # an imported model: CREATE MODEL m OPTIONS(model_type='onnx', model_path=...), read from the file, not trained

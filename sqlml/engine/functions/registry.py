@@ -215,6 +215,9 @@ def run(ctx: MLContext, call: MLFunction):
 def _signature(name: str) -> Signature:
     signature = ML_FUNCTIONS.get(name)
     if signature is None:
+        from sqlml.parser.bigquery_only import refuse_function  # on this error path only: `import sqlml` skips it
+
+        refuse_function(name)
         known = [f"ML.{known}" for known in ML_FUNCTIONS]
         raise ProgrammingError(
             f"unknown function ML.{name}.{did_you_mean(f'ML.{name}', known)} Available: " + ", ".join(known)

@@ -4,10 +4,23 @@ regular files only, within a size cap."""
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path
 
 from sqlml.errors import NotSupportedError, ProgrammingError
+
+# a URL's scheme (gs://, s3://, https://): a place sqlml does not read or write itself
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def local_path(option: str, path: str) -> None:
+    """NotSupportedError for a URL (BigQuery ML's gs:// URIs): sqlml reads and writes model files locally."""
+    if _URL.match(path):
+        raise NotSupportedError(
+            f"OPTIONS: {option} {path!r} is a URL; sqlml reads and writes model files on the local file system "
+            "only (copy the file between Cloud Storage and a local path yourself)"
+        )
 
 
 def inside(directory: str | Path, path: str) -> Path | None:
