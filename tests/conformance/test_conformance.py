@@ -42,8 +42,20 @@ def test_statement(case, bigquery, scratch):
         assert _same(first[name], expected), f"{name} = {first[name]!r}; the page shows {expected}"
 
 
+SQLML_ONLY = {"VERSIONS", "FAIRNESS", "ERROR_SLICES", "MODEL_CARD"}  # functions BigQuery ML has no page for
+
+
 def test_the_suite_covers_the_issue():
-    """At least 120 statements, from pages named by their address."""
+    """At least 120 statements, from pages named by their address, that create every model type sqlml has and
+    call every ML function BigQuery ML documents, the preprocessing functions included."""
+    from sqlml.engine.data.preprocessors import PREPROCESSORS
+    from sqlml.engine.families import FAMILIES
+    from sqlml.engine.functions.registry import ML_FUNCTIONS
+
     assert len(CASES) >= 120
     assert all(case.page.startswith("https://cloud.google.com/bigquery/docs/") for case in CASES)
     assert len({case.id for case in CASES}) == len(CASES)
+    text = "\n".join(part for case in CASES for part in (case.statement, *case.given)).lower()
+    assert [m for m in FAMILIES if f"'{m}'" not in text] == []
+    functions = (set(ML_FUNCTIONS) - SQLML_ONLY) | set(PREPROCESSORS) | {"DISTANCE", "LP_NORM"}
+    assert sorted(f for f in functions if f"ml.{f.lower()}(" not in text) == []
