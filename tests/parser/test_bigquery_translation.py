@@ -249,6 +249,15 @@ def test_construct_gives_bigquerys_documented_value(duck, page, googlesql, expec
     assert run(duck, googlesql) == expected, f"{REFERENCE}{page}"
 
 
+def test_nulls_sort_as_in_bigquery(duck):
+    """query-syntax#order_by_clause: NULLs come first in ascending order and last in descending order (DuckDB's
+    own default puts them last both ways), in window orderings too."""
+    rows = "FROM UNNEST([2, NULL, 1]) AS x"
+    assert run(duck, f"SELECT x {rows} ORDER BY x") == [(None,), (1,), (2,)]
+    assert run(duck, f"SELECT x {rows} ORDER BY x DESC") == [(2,), (1,), (None,)]
+    assert run(duck, f"SELECT x, ROW_NUMBER() OVER (ORDER BY x) AS n {rows} ORDER BY n") == [(None, 1), (1, 2), (2, 3)]
+
+
 def test_division_by_zero_raises_as_in_bigquery(duck):
     """operators#arithmetic_operators: division by zero is an error (DuckDB's default gives inf)."""
     with pytest.raises(duckdb.Error, match="(?i)division by zero"):
