@@ -131,27 +131,6 @@ def _shards(cursor, catalog: str, schema: str, prefix: str) -> list:
     return [Shard(name, tuple(zip(columns, types, strict=True)), view) for name, view, columns, types in found]
 
 
-def install_functions(duck) -> None:
-    """Register the DuckDB functions translated GoogleSQL calls (FARM_FINGERPRINT, ...) on a DuckDB database."""
-    from sqlml.engine.sqltext.bigquery_functions import install_functions as install
-
-    install(duck)
-
-
-def apply_settings(duck) -> dict[str, str]:
-    """Give a DuckDB connection the settings of BigQuery's meaning; returns the values they replace."""
-    from sqlml.engine.sqltext.bigquery_functions import apply_settings as apply
-
-    return apply(duck)
-
-
-def restore_settings(duck, values: dict[str, str]) -> None:
-    """Set back what `apply_settings` replaced."""
-    from sqlml.engine.sqltext.bigquery_functions import restore_settings as restore
-
-    restore(duck, values)
-
-
 @contextmanager
 def translated_from(duckdb_sql: str) -> Iterator[None]:
     """DuckDB's errors of running `duckdb_sql`, translated from a GoogleSQL statement, and syntax errors in it show

@@ -33,6 +33,7 @@ from sqlml.engine.functions import registry
 from sqlml.engine.model_statements import handler_of
 from sqlml.engine.policies import ExportPolicy, ImportPolicy  # noqa: F401 - front ends build a Session's policies
 from sqlml.engine.progress import Listener, Progress
+from sqlml.engine.sqltext import bigquery_functions
 from sqlml.engine.sqltext.parameters import Parameters, bind, check_places
 from sqlml.engine.sqltext.positions import Origin, located
 from sqlml.engine.sqltext.quoting import literal, quote_identifier
@@ -218,7 +219,7 @@ class Session:
         the SQL of ML statements call (ML.HASH_BUCKETIZE); every cursor sees them."""
         with self._functions:
             if not self._functions_installed:
-                dialects.install_functions(self.connection)
+                bigquery_functions.install_functions(self.connection)
                 self._functions_installed = True
 
     def cursor(self) -> SessionCursor:
@@ -358,12 +359,12 @@ class SessionCursor:
         if dialect == dialects.DEFAULT:
             if self._replaced_settings is not None:
                 with self.translated():
-                    dialects.restore_settings(self.duck, self._replaced_settings)
+                    bigquery_functions.restore_settings(self.duck, self._replaced_settings)
                 self._replaced_settings = None
         elif self._replaced_settings is None:
             with self.translated():
                 self.session.install_bigquery_functions()
-                self._replaced_settings = dialects.apply_settings(self.duck)
+                self._replaced_settings = bigquery_functions.apply_settings(self.duck)
 
     def _switch(self, verb: str, dialect: str | None, params) -> bool:
         """SET / RESET / SHOW sqlml_dialect: change or show the dialect this cursor reads."""
