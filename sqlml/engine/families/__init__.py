@@ -20,6 +20,7 @@ MODULES = (
     "pca",
     "onnx_model",
     "transform_only",
+    "arima_plus",
 )
 
 FAMILIES: dict[str, Family] = {

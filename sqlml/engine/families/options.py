@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Option:
     """One option: its value type ('int', 'float', 'bool', 'str', 'enum', 'str_list', 'int_list', 'enum_list',
-    'weights'), allowed enum values or numeric bounds (inclusive unless `open_low` / `open_high`), its default,
+    'weights', 'names' (a column or an array of them), 'enum_set' (one or an array of choices), 'int_triple'),
+    allowed enum values or numeric bounds (inclusive unless `open_low` / `open_high`), its default,
     and whether HPARAM_RANGE / HPARAM_CANDIDATES may give it (what a trial may change without changing the
     data, the features or the search itself)."""
 
@@ -77,6 +78,23 @@ def coerce(name: str, spec: Option, value: Any) -> Any:
         ):
             raise fail(name, "an array of one of " + ", ".join(spec.choices), value)
         return [value[0].lower()]
+    if spec.kind == "names":  # a column name or an array of them
+        names = [value] if isinstance(value, str) else value
+        if not (isinstance(names, list) and names and all(isinstance(n, str) for n in names)):
+            raise fail(name, "a column name or an array of them, e.g. ['a', 'b']", value)
+        return names
+    if spec.kind == "enum_set":  # one value or an array of them
+        items = [value] if isinstance(value, str) else value
+        if not (isinstance(items, list) and items and all(isinstance(v, str) for v in items)):
+            raise fail(name, "a string or an array of them", value)
+        unknown = [v for v in items if v.upper() not in spec.choices]
+        if unknown:
+            raise fail(name, "one or an array of " + ", ".join(spec.choices), unknown[0])
+        return list(dict.fromkeys(v.upper() for v in items))
+    if spec.kind == "int_triple":
+        if not (isinstance(value, tuple) and len(value) == 3 and all(type(v) is int for v in value)):
+            raise fail(name, "three integers (p, d, q), e.g. (1, 1, 1)", value)
+        return list(value)
     if spec.kind == "str_list":
         if not (isinstance(value, list) and len(value) == 1 and isinstance(value[0], str)):
             raise fail(name, "an array of one column name, e.g. ['label']", value)

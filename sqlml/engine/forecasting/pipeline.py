@@ -1,0 +1,296 @@
+"""One series through the ARIMA_PLUS pipeline, in BigQuery ML's order: the regular grid (frequency inferred,
+gaps interpolated), [ARIMA_PLUS_XREG: the linear regression on the external regressors, the rest going on],
+holiday effects, spikes and dips, step changes (adjustments.py), the seasonal decomposition (statsforecast's
+MSTL, several seasonalities at once), then auto-ARIMA (statsforecast's AutoARIMA, non-seasonal) on what is left.
+
+The decomposition adds up: data = trend + seasonal_* + holiday_effect + spikes_and_dips + step_changes + residual
+[+ the regressors' attributions], where trend is the ARIMA's one-step-ahead fit and residual its errors.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sqlml.engine.forecasting import adjustments, calendar
+from sqlml.errors import DataError
+
+MIN_POINTS = 3  # the fewest steps a series needs (after its grid is filled and its length options applied)
+MIN_LENGTH = 20  # min_time_series_length's default
+YEAR = np.timedelta64(365 * calendar.DAY, "us")  # holidays apply to a daily or weekly series longer than this
+Z90 = 1.6448536269514722  # the standard normal's 95th percentile: a 90% interval's half-width in errors
+
+
+@dataclass
+class SeriesFit:
+    """A fitted series: its history decomposed, its forecast up to the model's horizon, its ARIMA."""
+
+    frequency: str
+    history_time: np.ndarray
+    data: np.ndarray
+    trend: np.ndarray
+    seasonal: dict[str, np.ndarray]  # seasonality name (WEEKLY, YEARLY, ...) -> its component
+    holidays: dict[str, np.ndarray]  # holiday name -> its effect
+    spikes_and_dips: np.ndarray
+    step_changes: np.ndarray
+    residual: np.ndarray
+    forecast_time: np.ndarray
+    forecast_trend: np.ndarray  # the ARIMA's forecast (its mean), per step
+    standard_error: np.ndarray
+    forecast_holidays: dict[str, np.ndarray]
+    arima: dict  # non_seasonal_p/d/q, has_drift, log_likelihood, AIC, variance, ar / ma coefficients, ...
+    weights: list[float] = field(default_factory=list)  # ARIMA_PLUS_XREG: intercept, then one per regressor
+    regressors: np.ndarray | None = None  # ARIMA_PLUS_XREG: the history's regressor values (n, k)
+    bounds: tuple[float | None, float | None] = (None, None)  # forecast_limit_lower/upper_bound
+
+    def forecast_seasonal(self) -> dict[str, np.ndarray]:
+        """Each seasonal component over the forecast steps (see repeat_last_period)."""
+        periods = calendar.PERIODS[self.frequency]
+        steps = len(self.forecast_time)
+        return {name: repeat_last_period(c, periods[name], steps) for name, c in self.seasonal.items()}
+
+    @property
+    def forecast_value(self) -> np.ndarray:
+        """The forecast: the ARIMA's, the seasonal components' and the holidays' (in the limited scale)."""
+        parts = [self.forecast_trend, *self.forecast_seasonal().values(), *self.forecast_holidays.values()]
+        return np.sum(parts, axis=0)
+
+
+def repeat_last_period(component: np.ndarray, period: int, steps: int) -> np.ndarray:
+    """A seasonal component's forecast: its last `period` values repeated over `steps` steps (MSTL's own)."""
+    return component[len(component) - period + np.arange(steps) % period]
+
+
+def fit_series(times: np.ndarray, values: np.ndarray, regressors: np.ndarray | None, options: dict, series: str):
+    """The SeriesFit of one series (timestamps sorted ascending, NULL values as NaN), or DataError naming it."""
+    frequency = options["data_frequency"]
+    if frequency == "AUTO_FREQUENCY":
+        frequency = calendar.infer_frequency(times) if len(times) > 1 else "DAILY"
+    both = values[:, None] if regressors is None else np.column_stack([values, regressors])
+    times, both = calendar.regular(times, both, frequency, series)
+    times, both = _truncated(times, both, options)
+    if len(times) < MIN_POINTS or np.isnan(both[:, 0]).all():
+        raise DataError(
+            f"{series} has {int((~np.isnan(both[:, 0])).sum())} value(s) over {len(times)} time step(s); "
+            f"forecasting needs at least {MIN_POINTS} steps"
+        )
+    both = calendar.interpolate(both)
+    data, regressors = both[:, 0], (both[:, 1:] if regressors is not None else None)
+    bounds = (options.get("forecast_limit_lower_bound"), options.get("forecast_limit_upper_bound"))
+    weights, rest = _regression(data, regressors, options.get("l2_reg", 0.0))
+    rest = _limited(rest, bounds, series)
+    horizon = options["horizon"]
+    future = calendar.grid(times[-1], frequency, horizon + 1)[1:]
+    periods = _periods(frequency, options.get("seasonalities", ["AUTO"]), len(rest))
+    shortest = min(periods.values(), default=None)
+
+    holidays, forecast_holidays = {}, {}
+    if options["holiday_region"] and frequency in ("DAILY", "WEEKLY") and times[-1] - times[0] > YEAR:
+        days = times.astype("datetime64[D]")
+        dates = calendar.holiday_dates(options["holiday_region"], days[0], future[-1].astype("datetime64[D]"))
+        holidays = adjustments.holiday_effects(rest, days, dates, shortest)
+        future_days = future.astype("datetime64[D]")
+        forecast_holidays = {
+            name: np.where(np.isin(future_days, dates[name]), effect[effect != 0][0], 0.0)
+            for name, effect in holidays.items()
+        }
+    rest = rest - sum(holidays.values(), np.zeros(len(rest)))
+    spikes = adjustments.spikes_and_dips(rest, shortest) if options["clean_spikes_and_dips"] else np.zeros(len(rest))
+    rest = rest - spikes
+    steps = adjustments.step_changes(rest, shortest) if options["adjust_step_changes"] else np.zeros(len(rest))
+    rest = rest - steps
+    seasonal = _seasonal(rest, periods, options)
+    rest = rest - sum(seasonal.values(), np.zeros(len(rest)))
+    model, arima = _arima(rest, options)
+    mean, se = _forecast(model, horizon)
+    residual = np.asarray(model["residuals"], dtype=np.float64)
+    trend = _smoothed(rest - residual, options["trend_smoothing_window_size"])
+    return SeriesFit(
+        frequency=frequency,
+        history_time=times,
+        data=data,
+        trend=trend,
+        seasonal=seasonal,
+        holidays=holidays,
+        spikes_and_dips=spikes,
+        step_changes=steps,
+        residual=rest - trend,
+        forecast_time=future,
+        forecast_trend=mean,
+        standard_error=se,
+        forecast_holidays=forecast_holidays,
+        arima=arima,
+        weights=weights,
+        regressors=regressors,
+        bounds=bounds,
+    )
+
+
+def _smoothed(trend: np.ndarray, size: int | None) -> np.ndarray:
+    """trend_smoothing_window_size: the trend's centered moving average over `size` steps, the ends padded with
+    the first and last values (it changes the decomposition's trend, not the forecast)."""
+    if not size or size == 1:
+        return trend
+    before, after = (size - 1) // 2, size // 2
+    padded = np.concatenate([np.full(before, trend[0]), trend, np.full(after, trend[-1])])
+    return np.convolve(padded, np.ones(size) / size, mode="valid")
+
+
+def _truncated(times: np.ndarray, values: np.ndarray, options: dict) -> tuple[np.ndarray, np.ndarray]:
+    """The latest steps the length options keep: max_time_series_length of them, or time_series_length_fraction
+    of them but at least min_time_series_length."""
+    n = len(times)
+    keep = n
+    if options["time_series_length_fraction"] is not None:
+        least = options["min_time_series_length"] or MIN_LENGTH
+        keep = max(math.ceil(n * options["time_series_length_fraction"]), least)
+    if options["max_time_series_length"] is not None:
+        keep = min(keep, options["max_time_series_length"])
+    return times[n - min(keep, n) :], values[n - min(keep, n) :]
+
+
+def _regression(data: np.ndarray, regressors: np.ndarray | None, l2_reg: float) -> tuple[list[float], np.ndarray]:
+    """ARIMA_PLUS_XREG: the ridge weights (intercept first, not penalized) of the data on the regressors, and
+    what they leave; else no weights and the data."""
+    if regressors is None:
+        return [], data
+    design = np.column_stack([np.ones(len(data)), regressors])
+    penalty = np.diag([0.0] + [l2_reg] * regressors.shape[1])
+    weights = np.linalg.lstsq(design.T @ design + penalty, design.T @ data, rcond=None)[0]
+    return weights.tolist(), data - design @ weights
+
+
+def _limited(values: np.ndarray, bounds: tuple, series: str) -> np.ndarray:
+    """The series in the scale where forecast limits hold (a logit between both bounds, a log above a lower or
+    below an upper one); the data must lie strictly inside them."""
+    low, high = bounds
+    if low is None and high is None:
+        return values
+    outside = (low is not None and (values <= low).any()) or (high is not None and (values >= high).any())
+    if outside:
+        raise DataError(
+            f"{series} has values outside (forecast_limit_lower_bound, forecast_limit_upper_bound) = ({low}, {high})"
+        )
+    if low is not None and high is not None:
+        return np.log((values - low) / (high - values))
+    return np.log(values - low) if low is not None else -np.log(high - values)
+
+
+def unlimited(values: np.ndarray, bounds: tuple) -> np.ndarray:
+    """The inverse of _limited: values of the limited scale back in the data's."""
+    low, high = bounds
+    if low is not None and high is not None:
+        return low + (high - low) / (1 + np.exp(-values))
+    if low is not None:
+        return low + np.exp(values)
+    return values if high is None else high - np.exp(-values)
+
+
+def _periods(frequency: str, seasonalities: list[str], n: int) -> dict[str, int]:
+    """The seasonalities to decompose: the asked ones (AUTO: the frequency's usual ones) that the frequency
+    carries and two full cycles of the series cover."""
+    if seasonalities == ["NO_SEASONALITY"]:
+        return {}
+    names = calendar.AUTO_PERIODS[frequency] if seasonalities == ["AUTO"] else seasonalities
+    carried = calendar.PERIODS[frequency]
+    return {name: carried[name] for name in names if name in carried and n > 2 * carried[name]}
+
+
+SEASONAL_STRENGTH = 0.3  # AUTO keeps a seasonality whose strength, 1 - var(remainder) / var(remainder + it), is this
+
+
+def _seasonal(values: np.ndarray, periods: dict[str, int], options: dict) -> dict[str, np.ndarray]:
+    """Seasonality name -> its MSTL component; under AUTO, only the seasonalities strong enough to keep."""
+    if not periods:
+        return {}
+    from statsforecast.mstl import mstl
+
+    names = sorted(periods, key=periods.get)
+    frame = mstl(values, [periods[name] for name in names])
+    columns = [c for c in frame.columns if c.startswith("seasonal")]
+    found = {name: frame[column].to_numpy() for name, column in zip(names, columns)}
+    if options["seasonalities"] != ["AUTO"]:
+        return found
+    remainder = frame["remainder"].to_numpy()
+    strong = {name: periods[name] for name, component in found.items() if _strength(remainder, component)}
+    if len(strong) == len(found):
+        return found
+    return _seasonal(values, strong, options | {"seasonalities": list(strong)})  # again, with the strong ones
+
+
+def _strength(remainder: np.ndarray, component: np.ndarray) -> bool:
+    """Whether a seasonal component is strong enough for AUTO to keep: 1 - var(remainder) / var(remainder +
+    component) of at least SEASONAL_STRENGTH (Wang, Smith and Hyndman's seasonal strength)."""
+    return 1 - remainder.var() / max((remainder + component).var(), 1e-300) >= SEASONAL_STRENGTH
+
+
+def _arima(values: np.ndarray, options: dict) -> tuple[dict, dict]:
+    """The ARIMA of the adjusted series (auto-ARIMA's pick, or non_seasonal_order) and what ML.ARIMA_EVALUATE
+    and ML.ARIMA_COEFFICIENTS report of it."""
+    from statsforecast.arima import Arima, auto_arima_f
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if options["auto_arima"]:
+            most = options["auto_arima_max_order"]
+            model = auto_arima_f(
+                values,
+                max_order=most,
+                max_p=min(5, most),
+                max_q=min(5, most),
+                seasonal=False,
+                period=1,
+                allowdrift=True,
+            )
+            least = options["auto_arima_min_order"]
+            if sum(model["arma"][:2]) < least:
+                model = _at_least(values, model, least, most)
+        else:
+            p, d, q = options["non_seasonal_order"]
+            model = Arima(values, order=(p, d, q), include_drift=bool(options["include_drift"]), method="CSS-ML")
+    coef = model["coef"]
+    p, q, d = model["arma"][0], model["arma"][1], model["arma"][5]
+    constant = coef.get("drift", coef.get("intercept", 0.0))
+    return model, {
+        "non_seasonal_p": int(p),
+        "non_seasonal_d": int(d),
+        "non_seasonal_q": int(q),
+        "has_drift": "drift" in coef,
+        "log_likelihood": float(model["loglik"]),
+        "aic": float(model["aic"]) if model["aic"] is not None else None,
+        "variance": float(model["sigma2"]),
+        "ar_coefficients": [float(coef[f"ar{i + 1}"]) for i in range(p)],
+        "ma_coefficients": [float(coef[f"ma{i + 1}"]) for i in range(q)],
+        "intercept_or_drift": float(constant),
+    }
+
+
+def _at_least(values: np.ndarray, model: dict, least: int, most: int) -> dict:
+    """Among ARIMAs of auto-ARIMA's differencing whose p + q lies in [least, most], the one of least AICc."""
+    from statsforecast.arima import Arima
+
+    d, best = model["arma"][5], None
+    for p in range(0, min(5, most) + 1):
+        for q in range(max(0, least - p), min(5, most - p) + 1):
+            try:
+                candidate = Arima(values, order=(p, d, q), include_drift=d == 1, method="CSS-ML")
+            except Exception:  # an order the optimizer cannot fit is no candidate
+                continue
+            if best is None or candidate["aicc"] < best["aicc"]:
+                best = candidate
+    if best is None:
+        raise DataError(f"no ARIMA with auto_arima_min_order {least} fits")
+    return best
+
+
+def _forecast(model: dict, horizon: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ARIMA's forecast mean and standard error for `horizon` steps."""
+    from statsforecast.arima import forecast_arima
+
+    result = forecast_arima(model, h=horizon, level=[90])
+    mean = np.asarray(result["mean"], dtype=np.float64)
+    upper = result["upper"]["90%"].to_numpy() if result["upper"] is not None else mean
+    return mean, np.maximum(upper - mean, 0.0) / Z90

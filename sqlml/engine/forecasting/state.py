@@ -1,0 +1,169 @@
+"""A trained forecasting model: one Arrow table, a row per series, stored as an Arrow IPC stream (no pickle).
+
+Per series it holds the series' id values (a struct column `series_id`, absent for a single series), its
+frequency, its history decomposed (decompose_time_series), its forecast up to the model's horizon (the ARIMA's
+mean and standard error, the holidays' effects), and the ARIMA's orders and coefficients; a series that failed
+holds its error_message and nothing else. ML.FORECAST and the other functions read their answers from it: a
+forecast is computed once, when the model is trained, as in BigQuery ML.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from sqlml.engine.forecasting import calendar
+from sqlml.engine.forecasting.pipeline import repeat_last_period
+from sqlml.errors import NotSupportedError
+
+SEASONS = ("YEARLY", "QUARTERLY", "MONTHLY", "WEEKLY", "DAILY")
+TIMES = pa.list_(pa.timestamp("us", tz="UTC"))
+VALUES = pa.list_(pa.float64())
+ARIMA_FIELDS = {
+    "non_seasonal_p": pa.int64(),
+    "non_seasonal_d": pa.int64(),
+    "non_seasonal_q": pa.int64(),
+    "has_drift": pa.bool_(),
+    "log_likelihood": pa.float64(),
+    "aic": pa.float64(),
+    "variance": pa.float64(),
+    "ar_coefficients": VALUES,
+    "ma_coefficients": VALUES,
+    "intercept_or_drift": pa.float64(),
+}
+SERIES_FIELDS = {
+    "frequency": pa.string(),
+    "history_time": TIMES,
+    "data": VALUES,
+    "trend": VALUES,
+    **{f"seasonal_{season.lower()}": VALUES for season in SEASONS},
+    "holiday_names": pa.list_(pa.string()),
+    "holiday_effects": pa.list_(VALUES),
+    "spikes_and_dips": VALUES,
+    "step_changes": VALUES,
+    "residual": VALUES,
+    "regressors": pa.list_(VALUES),
+    "forecast_time": TIMES,
+    "forecast_trend": VALUES,
+    "forecast_value": VALUES,
+    "standard_error": VALUES,
+    "forecast_holiday_effects": pa.list_(VALUES),
+    "weights": VALUES,
+    **ARIMA_FIELDS,
+    "seasonal_periods": pa.list_(pa.string()),
+    "has_holiday_effect": pa.bool_(),
+    "has_spikes_and_dips": pa.bool_(),
+    "has_step_changes": pa.bool_(),
+    "error_message": pa.string(),
+}
+
+
+def series_row(fit, decompose: bool) -> dict:
+    """The stored row of a pipeline.SeriesFit (its history only when the model keeps the decomposition)."""
+    history = {
+        "history_time": fit.history_time,
+        "data": fit.data,
+        "trend": fit.trend,
+        **{f"seasonal_{s.lower()}": fit.seasonal.get(s) for s in SEASONS},
+        "holiday_effects": list(fit.holidays.values()),
+        "spikes_and_dips": fit.spikes_and_dips,
+        "step_changes": fit.step_changes,
+        "residual": fit.residual,
+        "regressors": None if fit.regressors is None else list(fit.regressors),
+    }
+    if not decompose:  # what detecting anomalies in the history needs stays
+        history = {key: history[key] for key in ("history_time", "data", "spikes_and_dips", "residual")}
+    return {
+        "frequency": fit.frequency,
+        **history,
+        "holiday_names": list(fit.holidays),
+        "forecast_time": fit.forecast_time,
+        "forecast_trend": fit.forecast_trend,
+        "forecast_value": fit.forecast_value,
+        "standard_error": fit.standard_error,
+        "forecast_holiday_effects": list(fit.forecast_holidays.values()),
+        "weights": fit.weights or None,
+        **fit.arima,
+        "seasonal_periods": list(fit.seasonal) or ["NO_SEASONALITY"],
+        "has_holiday_effect": bool(fit.holidays),
+        "has_spikes_and_dips": bool(fit.spikes_and_dips.any()),
+        "has_step_changes": bool(fit.step_changes.any()),
+    }
+
+
+def build(ids: pa.Table | None, rows: list[dict], bounds: tuple) -> ForecastModel:
+    """The model of the fitted series: `ids` their id values (None: one series), `rows` their series_row()s or
+    {"error_message": ...}, `bounds` the forecast limits."""
+    columns = {name: pa.array([row.get(name) for row in rows], type) for name, type in SERIES_FIELDS.items()}
+    table = pa.table(columns)
+    if ids is not None:
+        table = table.add_column(0, "series_id", pa.StructArray.from_arrays(ids.columns, ids.column_names))
+    return ForecastModel(table, bounds)
+
+
+class ForecastModel:
+    """The stored series of a forecasting model (see the module's docstring)."""
+
+    n_features = 0
+
+    def __init__(self, table: pa.Table, bounds: tuple = (None, None)):
+        self.table = table
+        self.bounds = bounds
+
+    @property
+    def id_names(self) -> list[str]:
+        if "series_id" not in self.table.column_names:
+            return []
+        return [field.name for field in self.table.schema.field("series_id").type]
+
+    def ids(self) -> pa.Table | None:
+        """The series' id columns (None: a model of one series)."""
+        if not self.id_names:
+            return None
+        return pa.Table.from_struct_array(self.table.column("series_id").combine_chunks())
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        raise NotSupportedError("a forecasting model forecasts its series: use ML.FORECAST")
+
+    def artifact(self) -> bytes:
+        sink = pa.BufferOutputStream()
+        schema = self.table.schema.with_metadata({"bounds": repr(list(self.bounds))})
+        with pa.ipc.new_stream(sink, schema) as writer:
+            writer.write_table(self.table.replace_schema_metadata(schema.metadata))
+        return sink.getvalue().to_pybytes()
+
+    @classmethod
+    def load(cls, data: bytes, n_classes: int = 0) -> ForecastModel:
+        """The stored table, its columns checked against SERIES_FIELDS."""
+        if n_classes:
+            raise ValueError("a forecasting model has no classes")
+        table = pa.ipc.open_stream(data).read_all()
+        for name, kind in SERIES_FIELDS.items():
+            if table.schema.field(name).type != kind:
+                raise ValueError(f"column {name} of the stored series is {table.schema.field(name).type}, not {kind}")
+        low, high = (
+            None if v == "None" else float(v) for v in table.schema.metadata[b"bounds"].decode()[1:-1].split(", ")
+        )
+        return cls(table.replace_schema_metadata(None), (low, high))
+
+    def series(self) -> list[dict]:
+        """Every series' stored row as Python values (lists as numpy arrays)."""
+        rows = self.table.drop_columns([c for c in ("series_id",) if c in self.table.column_names]).to_pylist()
+        for row in rows:
+            for name, value in row.items():
+                if SERIES_FIELDS[name] == VALUES and value is not None:
+                    row[name] = np.asarray(value, dtype=np.float64)
+        return rows
+
+    def fitted(self) -> np.ndarray:
+        """The positions of the series that trained (no error_message)."""
+        return np.flatnonzero(self.table.column("error_message").is_null().to_numpy(zero_copy_only=False))
+
+    def seasonal_forecast(self, row: dict, steps: int) -> dict[str, np.ndarray]:
+        """Each stored seasonal component of a series over `steps` forecast steps."""
+        periods = calendar.PERIODS[row["frequency"]]
+        return {
+            season: repeat_last_period(row[f"seasonal_{season.lower()}"], periods[season], steps)
+            for season in SEASONS
+            if row.get(f"seasonal_{season.lower()}") is not None
+        }
