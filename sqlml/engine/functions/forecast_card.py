@@ -59,8 +59,6 @@ def results(model: Model, run: Run, given: str | None, plots: bool) -> list[Sect
     """Metrics (per series), Forecast (the first series) and Explanations (its decomposition)."""
     estimator = model.estimator
     fitted = estimator.fitted()
-    if not len(fitted):
-        return [Section("Metrics", ["No series was fitted: nothing to forecast."])]
     series = estimator.series()
     first = (*_first_series(model, fitted[0]), series[int(fitted[0])])
     return [
@@ -78,9 +76,7 @@ def _metrics(model: Model, run: Run, given: str | None, series: list[dict]) -> S
     rows, failures = [], []
     for row, stored in zip(evaluated, series):
         if row["error_message"] is not None:
-            failures.append(
-                "".join(f"{text_of(row[n])}, " for n in ids).removesuffix(", ") + ": " + row["error_message"]
-            )
+            failures.append(row["error_message"])  # it names the series
         elif len(rows) < SHOWN:
             residual = stored["residual"]
             rmse, mae = float(np.sqrt(np.mean(residual**2))), float(np.mean(np.abs(residual)))
@@ -136,7 +132,9 @@ def _forecast(model: Model, run: Run, first: tuple, plots: bool) -> Section:
 def _forecast_plot(name: str, stored: dict, ahead: list[dict]) -> Lines:
     """The history of a series (its stored row), then its forecast and interval (ML.FORECAST's rows)."""
     n, h = len(stored["data"]), len(ahead)
-    times = [str(t) for t in stored["history_time"]] + [text_of(r["forecast_timestamp"]) for r in ahead]
+    times = [text_of(t) for t in stored["history_time"].astype("datetime64[us]").tolist()] + [
+        text_of(r["forecast_timestamp"]) for r in ahead
+    ]
     nothing_ahead, nothing_before = [None] * h, [None] * n
     return Lines(
         f"History and forecast of {name} (95% prediction interval)",
