@@ -158,6 +158,42 @@ def check_bigquery(con):
     assert 0.7 < r2 < 1 and np.isfinite(r2)
 
 
+def check_forecasting(con):
+    """The 12 forecast months are the held-out year; ML.EVALUATE's errors are those numpy computes from
+    ML.FORECAST and the CSV; the 90% interval is forecast +- z(0.95) * standard_error (scipy's normal quantile);
+    the decomposition adds up to the data."""
+    import numpy as np
+    from scipy.stats import norm
+
+    cur = con.cursor()
+    assert _one(con, "SELECT training_rows FROM sqlml.model_versions WHERE model_name = 'passengers_arima'") == (132,)
+    cur.execute(
+        "SELECT f.forecast_value, f.standard_error, f.prediction_interval_lower_bound, a.passengers "
+        "FROM ML.FORECAST(MODEL passengers_arima, STRUCT(12 AS horizon, 0.9 AS confidence_level)) f "
+        "JOIN air_passengers a ON a.month = CAST(f.forecast_timestamp AS DATE) ORDER BY a.month"
+    )
+    value, se, lower, actual = np.array(cur.fetchall(), dtype=float).T
+    assert len(value) == 12 and _one(con, "SELECT count(*) FROM air_passengers WHERE month >= '1960-01-01'") == (12,)
+    np.testing.assert_allclose(lower, value - norm.ppf(0.95) * se, rtol=1e-9)
+    mae, mape = _one(
+        con,
+        "SELECT mean_absolute_error, mean_absolute_percentage_error FROM ML.EVALUATE(MODEL passengers_arima, "
+        "(FROM air_passengers WHERE month >= '1960-01-01'), STRUCT(12 AS horizon))",
+    )
+    assert mae == pytest.approx(np.mean(np.abs(actual - value)), rel=1e-9)
+    assert mape == pytest.approx(np.mean(np.abs(actual - value) / actual) * 100, rel=1e-9)
+    assert mape < 10  # a seasonal model of a seasonal series
+    cur.execute(
+        "SELECT time_series_data, trend + seasonal_period_yearly + coalesce(spikes_and_dips, 0) "
+        "+ coalesce(step_changes, 0) + residual FROM ML.EXPLAIN_FORECAST(MODEL passengers_arima) "
+        "WHERE time_series_type = 'history' ORDER BY time_series_timestamp"
+    )
+    data, parts = np.array(cur.fetchall(), dtype=float).T
+    cur.execute("SELECT passengers FROM air_passengers WHERE month < '1960-01-01' ORDER BY month")
+    np.testing.assert_array_equal(data, [r[0] for r in cur.fetchall()])
+    np.testing.assert_allclose(parts, data, atol=1e-6)
+
+
 CHECKS = {
     "01_regression_cars.sql": check_cars,
     "02_classification_penguins.sql": check_penguins,
@@ -168,6 +204,7 @@ CHECKS = {
     "07_export_penguins.sql": check_export,
     "08_trust_penguins.sql": check_trust,
     "09_bigquery_penguins.sql": check_bigquery,
+    "10_forecasting_air_passengers.sql": check_forecasting,
 }
 
 

@@ -128,9 +128,22 @@ def _describe(ctx: MLContext, statement: DescribeModel) -> bool:
     version = catalog.active_version(cur, schema, name)
     if version is None:
         raise ProgrammingError(f"model {schema}.{name} does not exist")
-    ctx.notices += filter(None, [label_notice(catalog.load(cur, schema, name, version))])
-    cur.execute(catalog.describe_model_sql(cur), [schema, name, version])
+    loaded = catalog.load(cur, schema, name, version)
+    ctx.notices += filter(None, [label_notice(loaded)])
+    cur.execute(catalog.describe_model_sql(cur), [_arima_result(loaded), schema, name, version])
     return True
+
+
+def _arima_result(version) -> str | None:
+    """A forecasting model's fitted series, summarized (functions/arima_info.py); NULL for other models."""
+    from sqlml.engine.families import FAMILIES
+
+    if not FAMILIES[version.model_type].forecasting:
+        return None
+    from sqlml.engine.functions.arima_info import arima_result
+    from sqlml.engine.store.model import Model
+
+    return arima_result(Model(version))
 
 
 # the statement node's class name (sqlml/parser/nodes.py) -> its handler, or "module:function" imported when

@@ -3,9 +3,14 @@
 https://cloud.google.com/bigquery/docs/reference/standard-sql/bigqueryml-syntax-arima-coefficients).
 
 sqlml keeps the ARIMA auto-ARIMA chose, not the candidates it tried: show_all_candidate_models changes nothing.
+
+`arima_result` is DESCRIBE MODEL's summary of the same, in the field names of BigQuery's REST Model resource
+(ArimaResult, ArimaModelInfo: https://cloud.google.com/bigquery/docs/reference/rest/v2/models).
 """
 
 from __future__ import annotations
+
+import json
 
 import numpy as np
 import pyarrow as pa
@@ -57,3 +62,40 @@ def arima_coefficients(ctx: MLContext, call: MLFunction, model: Model, params: d
     rows = table.take(pa.array(series)).append_column("processed_input", pa.array(inputs * table.num_rows))
     rows = rows.append_column("weight", pa.array([w for ws in weights for w in ws], pa.float64()))
     return with_ids(model, series, rows)
+
+
+def arima_result(model: Model) -> str:
+    """DESCRIBE MODEL's arima_result (JSON): the number of series and of those that failed, the seasonal periods
+    found in any series, and per series its ARIMA (BigQuery's ArimaModelInfo) or, having failed, its error."""
+    rows = evaluated(model, aic="aic", with_error=True).to_pylist()
+    ids = model.estimator.id_names
+    infos = []
+    for row in rows:
+        info = {"timeSeriesIds": {name: row[name] for name in ids}} if ids else {}
+        if row["error_message"] is not None:
+            infos.append({**info, "errorMessage": row["error_message"]})
+            continue
+        infos.append(
+            {
+                **info,
+                "nonSeasonalOrder": {
+                    "p": row["non_seasonal_p"],
+                    "d": row["non_seasonal_d"],
+                    "q": row["non_seasonal_q"],
+                },
+                "hasDrift": row["has_drift"],
+                "arimaFittingMetrics": {
+                    "logLikelihood": row["log_likelihood"],
+                    "aic": row["aic"],
+                    "variance": row["variance"],
+                },
+                "seasonalPeriods": row["seasonal_periods"],
+                "hasHolidayEffect": row["has_holiday_effect"],
+                "hasSpikesAndDips": row["has_spikes_and_dips"],
+                "hasStepChanges": row["has_step_changes"],
+            }
+        )
+    periods = sorted({p for row in rows for p in row["seasonal_periods"] or ()})
+    failed = sum(row["error_message"] is not None for row in rows)
+    result = {"seriesCount": len(rows), "seriesFailed": failed, "seasonalPeriods": periods, "arimaModelInfo": infos}
+    return json.dumps(result, default=str)

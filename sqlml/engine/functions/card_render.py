@@ -44,7 +44,18 @@ class Bars:
     values: list[float]
 
 
-Block = str | list | Table | Code | Curve | Bars  # a str is a paragraph, a list of str a bullet list
+@dataclass
+class Lines:
+    """Lines over points 0 .. len(times) - 1 (a time series, its forecast), each line a value or None per point, a
+    band shaded between two of them; HTML only."""
+
+    title: str
+    times: list[str]  # the points' labels; the first and the last are shown under the axis
+    lines: dict[str, list[float | None]]
+    band: tuple[str, str] | None = None  # (lower, upper): names of two lines drawn as a shaded band
+
+
+Block = str | list | Table | Code | Curve | Bars | Lines  # a str is a paragraph, a list of str a bullet list
 
 
 @dataclass
@@ -153,6 +164,8 @@ def _html_block(block: Block) -> str:
         return f"<pre><code>{html.escape(block.text)}</code></pre>"
     if isinstance(block, Curve):
         return _curve_svg(block)
+    if isinstance(block, Lines):
+        return _lines_svg(block)
     return _bars_svg(block)
 
 
@@ -197,4 +210,54 @@ def _bars_svg(bars: Bars) -> str:
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{label_width + width + 20}" '
         f'height="{40 + row * len(bars.labels)}" font-size="12" role="img"><title>{html.escape(bars.title)}'
         f'</title><text x="0" y="16" font-weight="bold">{html.escape(bars.title)}</text>{items}</svg>'
+    )
+
+
+COLORS = ("#1f6fb4", "#d9480f", "#2b8a3e", "#862e9c", "#e67700")
+
+
+def _lines_svg(plot: Lines) -> str:
+    """Each line a polyline in data units (x the point's position, y its value) over every point it has a value
+    for; the band a polygon; the axis labelled with the first and last time and the lowest and highest value."""
+    width, height, left, top = 560, 200, 60, 30
+    values = [v for line in plot.lines.values() for v in line if v is not None and math.isfinite(v)]
+    low, high = (min(values), max(values)) if values else (0.0, 1.0)
+    high = high if high > low else low + 1.0
+    last = max(len(plot.times) - 1, 1)
+    scale = f"translate({left} {top + height}) scale({_number(width / last)} {_number(-height / (high - low))}) " + (
+        f"translate(0 {_number(-low)})"
+    )
+
+    def points(name: str) -> list[str]:
+        return [f"{i},{_number(v)}" for i, v in enumerate(plot.lines[name]) if v is not None and math.isfinite(v)]
+
+    line = 'fill="none" vector-effect="non-scaling-stroke"'
+    shapes = []
+    if plot.band:
+        lower, upper = plot.band
+        shapes.append(
+            f'<polygon class="band" points="{" ".join(points(upper) + points(lower)[::-1])}" fill="#1f6fb4" '
+            'fill-opacity="0.15" stroke="none"/>'
+        )
+    drawn = [name for name in plot.lines if not plot.band or name not in plot.band]
+    shapes += [
+        f'<polyline class="line" data-name="{html.escape(name)}" points="{" ".join(points(name))}" '
+        f'stroke="{COLORS[i % len(COLORS)]}" stroke-width="1.5" {line}/>'
+        for i, name in enumerate(drawn)
+    ]
+    legend = "".join(
+        f'<text x="{left + 110 * i}" y="{top + height + 34}" fill="{COLORS[i % len(COLORS)]}">{html.escape(name)}</text>'
+        for i, name in enumerate(drawn)
+    )
+    first, final = (html.escape(plot.times[0]), html.escape(plot.times[-1])) if plot.times else ("", "")
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width + left + 20}" height="{height + top + 45}" '
+        f'font-size="12" role="img"><title>{html.escape(plot.title)}</title>'
+        f'<text x="{left}" y="16" font-weight="bold">{html.escape(plot.title)}</text>'
+        f'<rect x="{left}" y="{top}" width="{width}" height="{height}" fill="none" stroke="#999"/>'
+        f'<g transform="{scale}">{"".join(shapes)}</g>'
+        f'<text x="{left - 6}" y="{top + 4}" text-anchor="end">{_number(high)}</text>'
+        f'<text x="{left - 6}" y="{top + height + 4}" text-anchor="end">{_number(low)}</text>'
+        f'<text x="{left}" y="{top + height + 16}">{first}</text>'
+        f'<text x="{left + width}" y="{top + height + 16}" text-anchor="end">{final}</text>{legend}</svg>'
     )

@@ -19,6 +19,9 @@ Sections, each from the ML function that reports it (run through SQL, as a user 
 8. Error slices: with input, ML.ERROR_SLICES on it (models with a label).
 9. Version history: ML.VERSIONS.
 
+A forecasting model's card (ARIMA_PLUS, ARIMA_PLUS_XREG) keeps 1, 3 and 9 and has its own Specification,
+Intended use, Metrics, Forecast and Explanations (forecast_card.py).
+
 The card is gathered once as a `Card` (sections of paragraphs, bullet lists, tables, code and plots) and
 rendered by card_render.py's `markdown` or `html_page`; EXPORT MODEL writes the same card with a section of
 its own (export/sidecars.py).
@@ -82,12 +85,29 @@ def build(
         )
     reference = f"MODEL {quote_identifier(version.schema_name)}.{quote_identifier(version.model_name)}"
 
-    def run(function: str, *args: str, versioned: bool = True) -> pa.Table:
-        """SELECT * FROM ML.<function>(this model [at this version], args...)."""
+    def run(function: str, *args: str, versioned: bool = True, where: str | None = None) -> pa.Table:
+        """SELECT * FROM ML.<function>(this model [at this version], args...) [WHERE where]."""
         head = reference + (f" VERSION {version.version}" if versioned else "")
-        return ctx.read_table(f"SELECT * FROM ML.{function}({', '.join([head, *args])})")
+        condition = f" WHERE {where}" if where else ""
+        return ctx.read_table(f"SELECT * FROM ML.{function}({', '.join([head, *args])}){condition}")
 
     description, labels = catalog.description(ctx.cur, version.schema_name, version.model_name)
+    if model.family.forecasting:
+        from sqlml.engine.functions import forecast_card
+
+        if sensitive_feature is not None:
+            raise NotSupportedError(
+                "ML.MODEL_CARD's sensitive_feature needs a model with a label, not a forecasting one"
+            )
+        sections = [
+            _overview(model, description, labels),
+            forecast_card.specification(model),
+            _lineage(model),
+            forecast_card.intended_use(model, description),
+            *forecast_card.results(model, run, given, plots),
+            _history(run("VERSIONS", versioned=False)),
+        ]
+        return Card(f"Model card: {version.qualified_name} (version {version.version})", sections)
     sections = [
         _overview(model, description, labels),
         _specification(model, run("FEATURE_INFO")),
@@ -152,12 +172,17 @@ def _specification(model: Model, info: pa.Table) -> Section:
     else:
         blocks.append("Preprocessing: automatic, with the statistics learned at training:")
     blocks.append(_automatic(model))
-    options = {k: v for k, v in version.options.items() if v is not None}
-    blocks += [
-        "Options (defaults filled in):",  # exactly: a float's repr, not rounded as other numbers are
-        Table(["option", "value"], [[k, repr(v) if isinstance(v, float) else v] for k, v in options.items()]),
-    ]
+    blocks += options_table(version.options)
     return Section("Specification", blocks)
+
+
+def options_table(options: dict) -> list:
+    """The options set (defaults filled in), each exactly: a float's repr, not rounded as other numbers are."""
+    shown = {k: v for k, v in options.items() if v is not None}
+    return [
+        "Options (defaults filled in):",
+        Table(["option", "value"], [[k, repr(v) if isinstance(v, float) else v] for k, v in shown.items()]),
+    ]
 
 
 _CATEGORIES = {  # category_encoding_method: how the card describes it
@@ -215,12 +240,13 @@ def _intended_use(model: Model, description: str | None) -> Section:
     ]
     if model.is_classifier:
         limits.append("Probabilities are the model's scores, not calibrated frequencies.")
-    use = (
-        f"Intended use, as described: {description}"
-        if description
-        else "No intended use was recorded; describe it with ALTER MODEL ... SET OPTIONS (description = '...')."
-    )
-    return Section("Intended use and limitations", [use, "Limitations:", limits])
+    return Section("Intended use and limitations", [intended_use(description), "Limitations:", limits])
+
+
+def intended_use(description: str | None) -> str:
+    if description:
+        return f"Intended use, as described: {description}"
+    return "No intended use was recorded; describe it with ALTER MODEL ... SET OPTIONS (description = '...')."
 
 
 def _metrics(model: Model, run: Run, given: str | None, plots: bool) -> Section:

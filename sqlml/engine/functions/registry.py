@@ -129,7 +129,7 @@ ML_FUNCTIONS: dict[str, Signature] = {
         params={"trial_id": TRIAL_ID},
     ),
     "FEATURE_IMPORTANCE": Signature(F + "importance:feature_importance", SUPERVISED, "refused"),
-    "VERSIONS": Signature(F + "training_history:versions", EVERY, input="refused", versioned=False),
+    "VERSIONS": Signature(F + "training_history:versions", EVERY | FORECASTING, input="refused", versioned=False),
     "WEIGHTS": Signature(F + "weights:weights", SUPERVISED, "refused", params={"standardize": Param(bool, False)}),
     "ADVANCED_WEIGHTS": Signature(
         F + "weights:advanced_weights", SUPERVISED, "refused", params={"standardize": Param(bool, False)}
@@ -201,7 +201,7 @@ ML_FUNCTIONS: dict[str, Signature] = {
     ),
     "MODEL_CARD": Signature(
         F + "model_card:model_card",
-        TRAINED,
+        TRAINED | FORECASTING,
         "optional",
         params={
             "format": Param(str, "markdown", choices=("markdown", "html")),
