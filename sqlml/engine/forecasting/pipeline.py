@@ -71,6 +71,7 @@ def fit_series(times: np.ndarray, values: np.ndarray, regressors: np.ndarray | N
         frequency = calendar.infer_frequency(times) if len(times) > 1 else "DAILY"
     both = values[:, None] if regressors is None else np.column_stack([values, regressors])
     times, both = calendar.regular(times, both, frequency, series)
+    origin, span = times[0], len(times)  # the forecast continues this grid (monthly: on its day of the month)
     times, both = _truncated(times, both, options)
     if len(times) < MIN_POINTS or np.isnan(both[:, 0]).all():
         raise DataError(
@@ -83,7 +84,7 @@ def fit_series(times: np.ndarray, values: np.ndarray, regressors: np.ndarray | N
     weights, rest = _regression(data, regressors, options.get("l2_reg", 0.0))
     rest = limited(rest, bounds, series)
     horizon = options["horizon"]
-    future = calendar.grid(times[-1], frequency, horizon + 1)[1:]
+    future = calendar.grid(origin, frequency, span + horizon)[span:]
     periods = _periods(frequency, options.get("seasonalities", ["AUTO"]), len(rest))
     shortest = min(periods.values(), default=None)
 
@@ -180,13 +181,19 @@ def limited(values: np.ndarray, bounds: tuple, series: str) -> np.ndarray:
 
 
 def unlimited(values: np.ndarray, bounds: tuple) -> np.ndarray:
-    """The inverse of limited(): values of the limited scale back in the data's."""
+    """The inverse of limited(): values of the limited scale back in the data's, kept strictly inside the limits
+    (far out in the limited scale the exact value rounds onto a limit: it becomes the nearest float inside)."""
     low, high = bounds
-    if low is not None and high is not None:
-        return low + (high - low) / (1 + np.exp(-values))
-    if low is not None:
-        return low + np.exp(values)
-    return values if high is None else high - np.exp(-values)
+    with np.errstate(over="ignore"):
+        if low is not None and high is not None:
+            values = low + (high - low) / (1 + np.exp(-values))
+        elif low is not None:
+            values = low + np.exp(values)
+        elif high is not None:
+            values = high - np.exp(-values)
+    inside_low = -np.inf if low is None else np.nextafter(low, np.inf)
+    inside_high = np.inf if high is None else np.nextafter(high, -np.inf)
+    return np.clip(values, inside_low, inside_high)
 
 
 def unlimited_slope(values: np.ndarray, bounds: tuple) -> np.ndarray:
