@@ -81,9 +81,7 @@ def test_missing_timestamps_and_nulls_are_interpolated(tmp_path):
     cur = sd.connect(tmp_path)
     sd.load(cur, tmp_path, "t", {"d": every[kept], "y": values})
     sd.create_model(cur, "m", "t", "horizon=3, clean_spikes_and_dips=FALSE, adjust_step_changes=FALSE")
-    history = sd.query(
-        cur, "SELECT * FROM ML.EXPLAIN_FORECAST(MODEL m) WHERE time_series_type = 'history' ORDER BY 1"
-    )
+    history = sd.query(cur, "SELECT * FROM ML.EXPLAIN_FORECAST(MODEL m) WHERE time_series_type = 'history' ORDER BY 1")
     assert [t.date() for t in history["time_series_timestamp"]] == every.astype(dt.date).tolist()
     known = np.setdiff1d(np.arange(n), np.concatenate([missing, null]))
     expected = np.interp(np.arange(n), known, y[known])
@@ -101,7 +99,7 @@ def test_time_column_types(tmp_path, kind):
         "DATE": pa.array(sd.days(n, "2021-03-01")),
         "TIMESTAMP": pa.array(fixed_from(start, n, dt.timedelta(days=1)), pa.timestamp("us")),
         "TIMESTAMPTZ": pa.array(
-            fixed_from(start.replace(tzinfo=dt.timezone.utc), n, dt.timedelta(days=1)), pa.timestamp("us", tz="UTC")
+            fixed_from(start.replace(tzinfo=dt.UTC), n, dt.timedelta(days=1)), pa.timestamp("us", tz="UTC")
         ),
     }[kind]
     cur = sd.connect(tmp_path)
@@ -113,7 +111,7 @@ def test_time_column_types(tmp_path, kind):
     expected = fixed_from(start + dt.timedelta(days=n), 3, dt.timedelta(days=1))
     if kind == "TIMESTAMPTZ":
         assert all(t.tzinfo is not None for t in got)
-        expected = [t.replace(tzinfo=dt.timezone.utc) for t in expected]
+        expected = [t.replace(tzinfo=dt.UTC) for t in expected]
     assert got == expected
     reference = sd.arima_forecast(sd.auto_arima(y), 3, 0.95)
     value = sd.query(cur, "SELECT forecast_value FROM ML.FORECAST(MODEL m) ORDER BY forecast_timestamp")

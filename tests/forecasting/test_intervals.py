@@ -22,7 +22,9 @@ def model(tmp_path):
 
 @pytest.mark.parametrize("confidence", [0.0, 0.5, 0.8, 0.99])
 def test_bounds_are_value_plus_minus_z_standard_errors(model, confidence):
-    got = sd.query(model, f"SELECT * FROM ML.FORECAST(MODEL m, STRUCT(12 AS horizon, {confidence} AS confidence_level))")
+    got = sd.query(
+        model, f"SELECT * FROM ML.FORECAST(MODEL m, STRUCT(12 AS horizon, {confidence} AS confidence_level))"
+    )
     assert len(got["forecast_value"]) == 12
     assert (got["confidence_level"] == confidence).all()
     half = sd.z(confidence) * got["standard_error"]
@@ -45,9 +47,7 @@ def test_defaults_are_three_steps_at_95_percent(model):
     np.testing.assert_allclose(default["prediction_interval_upper_bound"], default["forecast_value"] + half)
 
 
-@pytest.mark.parametrize(
-    ("low", "high"), [(0.0, None), (None, 30.0), (0.0, 30.0)], ids=["lower", "upper", "both"]
-)
+@pytest.mark.parametrize(("low", "high"), [(0.0, None), (None, 30.0), (0.0, 30.0)], ids=["lower", "upper", "both"])
 def test_forecast_limits_hold(tmp_path, low, high):
     rng = np.random.default_rng(4)
     # a series falling towards 0 and rising towards 30 near its end: unlimited forecasts would cross the limits

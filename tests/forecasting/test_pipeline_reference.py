@@ -100,7 +100,11 @@ def _check_reported(cur, reference: dict) -> None:
     np.testing.assert_allclose(evaluated["AIC"][0], reference["aic"], rtol=1e-9)
     np.testing.assert_allclose(evaluated["variance"][0], reference["sigma2"], rtol=1e-9)
     coefficients = sd.query(cur, "SELECT * FROM ML.ARIMA_COEFFICIENTS(MODEL m)")
-    np.testing.assert_allclose(np.asarray(coefficients["ar_coefficients"][0], float), [coef[f"ar{i + 1}"] for i in range(p)], rtol=1e-9)
-    np.testing.assert_allclose(np.asarray(coefficients["ma_coefficients"][0], float), [coef[f"ma{i + 1}"] for i in range(q)], rtol=1e-9)
+    np.testing.assert_allclose(
+        np.asarray(coefficients["ar_coefficients"][0], float), [coef[f"ar{i + 1}"] for i in range(p)], rtol=1e-9
+    )
+    np.testing.assert_allclose(
+        np.asarray(coefficients["ma_coefficients"][0], float), [coef[f"ma{i + 1}"] for i in range(q)], rtol=1e-9
+    )
     constant = coef.get("drift", coef.get("intercept", 0.0))
     np.testing.assert_allclose(coefficients["intercept_or_drift"][0], constant, rtol=1e-9)

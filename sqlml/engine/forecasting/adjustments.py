@@ -23,30 +23,42 @@ def window(period: int | None) -> int:
     return size + 1 - size % 2
 
 
-def running_median(values: np.ndarray, size: int) -> np.ndarray:
-    """The centered running median over `size` (odd) steps, the ends padded with their edge values."""
+def running_median(values: np.ndarray, size: int, left_out: np.ndarray | None = None) -> np.ndarray:
+    """The centered running median over `size` (odd) steps; `left_out` steps (and the steps beyond the ends)
+    take no part in it, so a point never drags its own baseline."""
     half = size // 2
-    padded = np.pad(values, half, mode="edge")
-    return np.median(np.lib.stride_tricks.sliding_window_view(padded, size), axis=1)
+    kept = values if left_out is None else np.where(left_out, np.nan, values)
+    padded = np.pad(kept, half, constant_values=np.nan)
+    windows = np.lib.stride_tricks.sliding_window_view(padded, size)
+    found = ~np.isnan(windows).all(axis=1)
+    out = np.full(len(values), np.nan)
+    out[found] = np.nanmedian(windows[found], axis=1)
+    return out if found.all() else np.interp(np.arange(len(values)), np.flatnonzero(found), out[found])
 
 
 def robust_sigma(values: np.ndarray) -> float:
     return 1.4826 * float(np.median(np.abs(values - np.median(values))))
 
 
-def phase_pattern(rest: np.ndarray, period: int | None) -> np.ndarray:
-    """Per step, the mean of `rest` over the steps of its phase of `period` (zeros unless it spans two periods)."""
+def phase_pattern(rest: np.ndarray, period: int | None, left_out: np.ndarray | None = None) -> np.ndarray:
+    """Per step, the mean of `rest` over the steps of its phase of `period`, `left_out` steps not counted (zeros
+    unless it spans two periods)."""
     if not period or len(rest) < 2 * period:
         return np.zeros(len(rest))
     phase = np.arange(len(rest)) % period
-    return (np.bincount(phase, rest, period) / np.bincount(phase, minlength=period))[phase]
+    counted = np.ones(len(rest), bool) if left_out is None else ~left_out
+    sums = np.bincount(phase[counted], rest[counted], period)
+    return (sums / np.maximum(np.bincount(phase[counted], minlength=period), 1))[phase]
 
 
-def deviations(values: np.ndarray, period: int | None) -> np.ndarray:
-    """The series minus its running median and the mean pattern of each phase of the shortest period: what is
-    left for spikes, dips and holidays to stand out from."""
-    rest = values - running_median(values, window(period))
-    return rest - phase_pattern(rest, period)
+def deviations(values: np.ndarray, period: int | None, left_out: np.ndarray | None = None) -> np.ndarray:
+    """The series minus its baseline: the mean pattern of each phase of the shortest period and the running
+    median of what that pattern leaves (a seasonal swing inside the window would bias the median); what is left
+    for spikes, dips and holidays to stand out from. `left_out` steps are no part of the baseline."""
+    size = window(period)
+    pattern = phase_pattern(values - running_median(values, size, left_out), period, left_out)
+    deseasoned = values - pattern
+    return deseasoned - running_median(deseasoned, size, left_out)
 
 
 def holiday_effects(
@@ -54,9 +66,9 @@ def holiday_effects(
 ) -> dict[str, np.ndarray]:
     """Holiday name -> its effect on each step (0 off the holiday), for the holidays whose mean deviation over
     their occurrences in `days` (the steps' dates) stands HOLIDAY_SIGMAS standard errors from zero."""
-    rest = deviations(values, period)
     marked = {name: np.isin(days, dates) for name, dates in holidays.items()}
     ordinary = ~np.any(list(marked.values()), axis=0) if marked else np.ones(len(values), bool)
+    rest = deviations(values, period, left_out=~ordinary)
     sigma = robust_sigma(rest[ordinary]) if ordinary.any() else 0.0
     effects = {}
     for name, on in marked.items():
