@@ -70,3 +70,56 @@ def test_forecast_limits_hold(tmp_path, low, high):
     forecast = explained["time_series_type"] == "forecast"
     inside = explained["prediction_interval_lower_bound"][forecast]
     assert (low is None or (inside > low).all()) and np.isfinite(inside).all()
+
+
+def test_values_beyond_the_limits_are_left_out(tmp_path):
+    """BigQuery ML: "all values less than or equal to the FORECAST_LIMIT_LOWER_BOUND value are excluded from
+    modelling" (and likewise at or above the upper one): they are interpolated like missing values.
+    https://cloud.google.com/bigquery/docs/reference/standard-sql/bigqueryml-syntax-create-time-series"""
+    y = 10 + np.abs(sd.random_walk(60, 12) - 50) / 5
+    y[[10, 11, 40]] = [0.0, -3.0, 99.0]  # at, below the lower limit 0; above the upper limit 50
+    cur = sd.connect(tmp_path)
+    sd.load(cur, tmp_path, "t", {"d": sd.days(60), "y": y})
+    sd.create_model(
+        cur,
+        "m",
+        "t",
+        "horizon=5, forecast_limit_lower_bound=0, forecast_limit_upper_bound=50, clean_spikes_and_dips=FALSE",
+    )
+    history = sd.query(cur, "SELECT * FROM ML.EXPLAIN_FORECAST(MODEL m) WHERE time_series_type = 'history' ORDER BY 1")
+    kept = np.setdiff1d(np.arange(60), [10, 11, 40])
+    np.testing.assert_allclose(history["time_series_data"], np.interp(np.arange(60), kept, y[kept]), rtol=1e-12)
+
+
+@pytest.mark.parametrize("threshold", [0.9, 0.99])
+def test_judging_rows_under_limits_uses_the_forecast_intervals(tmp_path, threshold):
+    """With forecast limits, ML.DETECT_ANOMALIES' and ML.EVALUATE's bounds are ML.FORECAST's interval at that
+    level; a new value at or beyond a limit is an anomaly with probability 1."""
+    n, h = 60, 6
+    y = 5 + np.abs(sd.random_walk(n + h, 13) - 50) / 5
+    y[n + 2] = 200.0  # beyond the upper limit
+    cur = sd.connect(tmp_path)
+    sd.load(cur, tmp_path, "t", {"d": sd.days(n + h), "y": y})
+    cur.execute(f"CREATE TABLE train AS SELECT * FROM t ORDER BY d LIMIT {n}")
+    sd.create_model(cur, "m", "train", f"horizon={h}, forecast_limit_lower_bound=1, forecast_limit_upper_bound=100")
+    forecast = sd.query(
+        cur, f"SELECT * FROM ML.FORECAST(MODEL m, STRUCT({h} AS horizon, {threshold} AS confidence_level)) ORDER BY 1"
+    )
+    new = "(SELECT * FROM t WHERE d > (SELECT max(d) FROM train))"
+    got = sd.query(
+        cur,
+        f"SELECT * FROM ML.DETECT_ANOMALIES(MODEL m, STRUCT({threshold} AS anomaly_prob_threshold), {new}) ORDER BY d",
+    )
+    np.testing.assert_allclose(got["lower_bound"], forecast["prediction_interval_lower_bound"], rtol=1e-12)
+    np.testing.assert_allclose(got["upper_bound"], forecast["prediction_interval_upper_bound"], rtol=1e-12)
+    outside = (y[n:] < got["lower_bound"]) | (y[n:] > got["upper_bound"])
+    assert got["is_anomaly"].tolist() == outside.tolist()
+    assert got["anomaly_probability"][2] == 1.0
+    rows = sd.query(
+        cur,
+        f"SELECT * FROM ML.EVALUATE(MODEL m, {new}, STRUCT(FALSE AS perform_aggregation, {threshold} AS confidence_level))"
+        " ORDER BY d",
+    )
+    np.testing.assert_allclose(rows["forecasted_y"], forecast["forecast_value"], rtol=1e-12)
+    np.testing.assert_allclose(rows["lower_bound"], forecast["prediction_interval_lower_bound"], rtol=1e-12)
+    np.testing.assert_allclose(rows["upper_bound"], forecast["prediction_interval_upper_bound"], rtol=1e-12)
