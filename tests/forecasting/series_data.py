@@ -46,6 +46,15 @@ def create_model(cur, name: str, table: str, options: str, model_type: str = "AR
     )
 
 
+def daily_model(tmp_path, y: np.ndarray, options: str):
+    """A cursor on a new DuckDB file holding table t (d: daily DATEs from 2021-01-04, y) and ARIMA_PLUS model m
+    trained on it with `options`."""
+    cur = connect(tmp_path)
+    load(cur, tmp_path, "t", {"d": days(len(y)), "y": y})
+    create_model(cur, "m", "t", options)
+    return cur
+
+
 def days(n: int, start: str = "2021-01-04") -> np.ndarray:
     return np.datetime64(start, "D") + np.arange(n)
 

@@ -114,9 +114,7 @@ def test_anomalies_in_new_rows(cur, threshold):
 def test_anomalies_in_history(tmp_path):
     y = sd.weekly(120, 32)
     y[60] += 25.0
-    cur = sd.connect(tmp_path)
-    sd.load(cur, tmp_path, "t", {"d": sd.days(120), "y": y})
-    sd.create_model(cur, "m", "t", "horizon=3")
+    cur = sd.daily_model(tmp_path, y, "horizon=3")
     got = sd.query(cur, "SELECT * FROM ML.DETECT_ANOMALIES(MODEL m) ORDER BY d")
     assert len(got["d"]) == 120
     np.testing.assert_allclose(got["y"], y, rtol=1e-12)

@@ -14,9 +14,7 @@ from tests.forecasting import series_data as sd
 
 @pytest.fixture
 def model(tmp_path):
-    cur = sd.connect(tmp_path)
-    sd.load(cur, tmp_path, "t", {"d": sd.days(60), "y": sd.random_walk(60, 11)})
-    sd.create_model(cur, "m", "t", "horizon=12")
+    cur = sd.daily_model(tmp_path, sd.random_walk(60, 11), "horizon=12")
     return cur
 
 
@@ -53,12 +51,10 @@ def test_forecast_limits_hold(tmp_path, low, high):
     # a series falling towards 0 and rising towards 30 near its end: unlimited forecasts would cross the limits
     y = np.concatenate([np.linspace(15, 1, 40), np.linspace(1, 28, 40)]) + rng.uniform(-0.5, 0.5, 80)
     y = np.clip(y, 0.2, 29.8)
-    cur = sd.connect(tmp_path)
-    sd.load(cur, tmp_path, "t", {"d": sd.days(80), "y": y})
     limits = ", ".join(
         f"forecast_limit_{side}_bound={value}" for side, value in (("lower", low), ("upper", high)) if value is not None
     )
-    sd.create_model(cur, "m", "t", f"horizon=40, {limits}")
+    cur = sd.daily_model(tmp_path, y, f"horizon=40, {limits}")
     got = sd.query(cur, "SELECT * FROM ML.FORECAST(MODEL m, STRUCT(40 AS horizon, 0.99 AS confidence_level))")
     for name in ("forecast_value", "prediction_interval_lower_bound", "prediction_interval_upper_bound"):
         assert np.isfinite(got[name]).all()
@@ -78,14 +74,8 @@ def test_values_beyond_the_limits_are_left_out(tmp_path):
     https://cloud.google.com/bigquery/docs/reference/standard-sql/bigqueryml-syntax-create-time-series"""
     y = 10 + np.abs(sd.random_walk(60, 12) - 50) / 5
     y[[10, 11, 40]] = [0.0, -3.0, 99.0]  # at, below the lower limit 0; above the upper limit 50
-    cur = sd.connect(tmp_path)
-    sd.load(cur, tmp_path, "t", {"d": sd.days(60), "y": y})
-    sd.create_model(
-        cur,
-        "m",
-        "t",
-        "horizon=5, forecast_limit_lower_bound=0, forecast_limit_upper_bound=50, clean_spikes_and_dips=FALSE",
-    )
+    options = "horizon=5, forecast_limit_lower_bound=0, forecast_limit_upper_bound=50, clean_spikes_and_dips=FALSE"
+    cur = sd.daily_model(tmp_path, y, options)
     history = sd.query(cur, "SELECT * FROM ML.EXPLAIN_FORECAST(MODEL m) WHERE time_series_type = 'history' ORDER BY 1")
     kept = np.setdiff1d(np.arange(60), [10, 11, 40])
     np.testing.assert_allclose(history["time_series_data"], np.interp(np.arange(60), kept, y[kept]), rtol=1e-12)

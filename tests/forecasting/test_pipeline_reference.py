@@ -25,9 +25,7 @@ def _forecast(cur, model: str, horizon: int, confidence: float) -> dict:
 @pytest.mark.parametrize("seed", [1, 2])
 def test_no_seasonality_is_auto_arima(tmp_path, seed):
     y = sd.random_walk(80, seed)
-    cur = sd.connect(tmp_path)
-    sd.load(cur, tmp_path, "t", {"d": sd.days(80), "y": y})
-    sd.create_model(cur, "m", "t", f"{PLAIN}, seasonalities=['NO_SEASONALITY'], horizon=6")
+    cur = sd.daily_model(tmp_path, y, f"{PLAIN}, seasonalities=['NO_SEASONALITY'], horizon=6")
     reference = sd.auto_arima(y)
     for confidence in (0.8, 0.95):
         got = _forecast(cur, "m", 6, confidence)
@@ -41,9 +39,7 @@ def test_no_seasonality_is_auto_arima(tmp_path, seed):
 def test_weekly_seasonality_is_mstl_then_auto_arima(tmp_path):
     n = 140
     y = sd.weekly(n, 3)
-    cur = sd.connect(tmp_path)
-    sd.load(cur, tmp_path, "t", {"d": sd.days(n), "y": y})
-    sd.create_model(cur, "m", "t", f"{PLAIN}, horizon=10")
+    cur = sd.daily_model(tmp_path, y, f"{PLAIN}, horizon=10")
     frame = sd.mstl(y, [7])
     seasonal = frame["seasonal"].to_numpy()
     reference = sd.auto_arima(y - seasonal)  # trend + remainder
@@ -63,12 +59,9 @@ def test_weekly_seasonality_is_mstl_then_auto_arima(tmp_path):
 @pytest.mark.parametrize("drift", [True, False])
 def test_fixed_order_is_arima(tmp_path, drift):
     y = sd.random_walk(70, 5)
-    cur = sd.connect(tmp_path)
-    sd.load(cur, tmp_path, "t", {"d": sd.days(70), "y": y})
-    sd.create_model(
-        cur,
-        "m",
-        "t",
+    cur = sd.daily_model(
+        tmp_path,
+        y,
         f"{PLAIN}, seasonalities=['NO_SEASONALITY'], auto_arima=FALSE, non_seasonal_order=(1, 1, 1), "
         f"include_drift={str(drift).upper()}, horizon=5",
     )
@@ -82,9 +75,7 @@ def test_fixed_order_is_arima(tmp_path, drift):
 
 def test_auto_arima_reported(tmp_path):
     y = sd.random_walk(90, 8)
-    cur = sd.connect(tmp_path)
-    sd.load(cur, tmp_path, "t", {"d": sd.days(90), "y": y})
-    sd.create_model(cur, "m", "t", f"{PLAIN}, seasonalities=['NO_SEASONALITY']")
+    cur = sd.daily_model(tmp_path, y, f"{PLAIN}, seasonalities=['NO_SEASONALITY']")
     _check_reported(cur, sd.auto_arima(y))
 
 
