@@ -61,14 +61,15 @@ def inputs(model: ForecastModel, options: dict, table: pa.Table, function: str, 
         index = {tuple(row.values()): i for i, row in enumerate(model.ids().to_pylist())}
         keys = zip(*(table.column(c).to_pylist() for c in found["time_series_id_col"]))
         series = np.fromiter((index.get(key, -1) for key in keys), np.int64, table.num_rows)
-    times = utc_times(table.column(found["time_series_timestamp_col"][0]))
+    time_col = found["time_series_timestamp_col"][0]
+    times = utc_times(table.column(time_col), function, time_col)
     regressors = None
     if with_regressors:
         regressors = np.column_stack([floats(table.column(c), function, c) for c in found["regressors"]])
     return Inputs(series, times, regressors)
 
 
-def utc_times(column: pa.ChunkedArray) -> np.ndarray:
+def utc_times(column: pa.ChunkedArray, function: str, name: str) -> np.ndarray:
     """A DATE / TIMESTAMP column as datetime64[us] UTC wall time (NaT for NULL)."""
     import pyarrow.compute as pc
 
@@ -78,7 +79,10 @@ def utc_times(column: pa.ChunkedArray) -> np.ndarray:
     elif pa.types.is_timestamp(kind):
         column = pc.cast(column, pa.timestamp("us", tz=kind.tz)).cast(pa.timestamp("us", tz="UTC"))
     else:
-        raise ProgrammingError(f"the timestamp column is {kind}; it must be a TIMESTAMP, DATE or DATETIME")
+        raise ProgrammingError(
+            f"ML.{function}: column '{name}' (time series timestamp col of the model) is {kind}; it must be a "
+            "TIMESTAMP, DATE or DATETIME"
+        )
     return column.to_numpy().astype("datetime64[us]")
 
 

@@ -21,6 +21,14 @@ from sqlml.errors import ProgrammingError
 from sqlml.parser import MLFunction
 
 FLOAT = pa.float64()
+METRICS = (  # ML.EVALUATE's aggregated columns
+    "mean_absolute_error",
+    "mean_squared_error",
+    "root_mean_squared_error",
+    "mean_absolute_percentage_error",
+    "symmetric_mean_absolute_percentage_error",
+    "mean_absolute_scaled_error",
+)
 
 
 def evaluate(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.Table:
@@ -108,8 +116,7 @@ def _aggregated(model: Model, given, actual, value, ahead) -> pa.Table:
             }
         )
         series_of.append(position)
-    names = list(rows[0]) if rows else []
-    table = pa.table({name: pa.array([row[name] for row in rows], FLOAT) for name in names})
+    table = pa.table({name: pa.array([row[name] for row in rows], FLOAT) for name in METRICS})
     return with_ids(model, np.asarray(series_of, dtype=np.int64), table)
 
 
