@@ -102,6 +102,9 @@ def test_holiday_effect_found(explained, series):
     np.testing.assert_allclose(effect[N:][on_future], HOLIDAY, atol=2.0)
     np.testing.assert_array_equal(effect[N:][~on_future], 0.0)
     assert evaluated["has_holiday_effect"][0]
+    each = [name for name in rows if name.startswith("holiday_effect_")]  # one column per holiday, adding up
+    assert "holiday_effect_Independence_Day" in each
+    np.testing.assert_allclose(sum(np.nan_to_num(rows[name]) for name in each), effect, atol=1e-12)
 
 
 def test_spike_stays_without_cleaning(tmp_path, series):

@@ -99,3 +99,38 @@ def _check_reported(cur, reference: dict) -> None:
     )
     constant = coef.get("drift", coef.get("intercept", 0.0))
     np.testing.assert_allclose(coefficients["intercept_or_drift"][0], constant, rtol=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("option", "kept"), [("max_time_series_length=30", 30), ("time_series_length_fraction=0.5", 45)]
+)
+def test_length_options_keep_the_latest_points(tmp_path, option, kept):
+    """max_time_series_length / time_series_length_fraction: the model is that of the latest points alone, and
+    the forecast goes on from the last timestamp."""
+    y = sd.random_walk(90, 9)
+    cur = sd.daily_model(tmp_path, y, f"{PLAIN}, seasonalities=['NO_SEASONALITY'], horizon=4, {option}")
+    expected = sd.arima_forecast(sd.auto_arima(y[-kept:]), 4, 0.95)
+    got = _forecast(cur, "m", 4, 0.95)
+    np.testing.assert_allclose(got["forecast_value"], expected["mean"], rtol=1e-9)
+    assert [t.date() for t in got["forecast_timestamp"]] == (sd.days(94)[90:]).tolist()
+
+
+def test_trend_smoothing_changes_the_trend_only(tmp_path):
+    """trend_smoothing_window_size: the history's trend is its centered moving average, the ends padded with the
+    first and last values; the forecast is unchanged."""
+    y = sd.random_walk(50, 10)
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "smooth").mkdir()
+    plain = sd.daily_model(tmp_path / "plain", y, f"{PLAIN}, seasonalities=['NO_SEASONALITY'], horizon=3")
+    smooth = sd.daily_model(
+        tmp_path / "smooth", y, f"{PLAIN}, seasonalities=['NO_SEASONALITY'], horizon=3, trend_smoothing_window_size=5"
+    )
+    sql = "SELECT * FROM ML.EXPLAIN_FORECAST(MODEL m) ORDER BY 1"
+    before, after = sd.query(plain, sql), sd.query(smooth, sql)
+    history = before["time_series_type"] == "history"
+    trend = before["trend"][history]
+    padded = np.concatenate([[trend[0]] * 2, trend, [trend[-1]] * 2])
+    expected = np.array([padded[i : i + 5].mean() for i in range(len(trend))])
+    np.testing.assert_allclose(after["trend"][history], expected, rtol=1e-12)
+    np.testing.assert_allclose(after["trend"][history] + after["residual"][history], y, rtol=1e-12)
+    np.testing.assert_array_equal(after["time_series_data"][~history], before["time_series_data"][~history])
