@@ -75,7 +75,7 @@ def test_history_and_forecast_add_up(explained, series):
 def test_spike_found_at_its_step_only(explained):
     rows, evaluated = explained
     spikes = np.nan_to_num(rows["spikes_and_dips"])
-    assert np.flatnonzero(spikes) == [SPIKE_AT]
+    assert np.flatnonzero(spikes).tolist() == [SPIKE_AT]
     assert spikes[SPIKE_AT] == pytest.approx(SPIKE, abs=3)
     assert evaluated["has_spikes_and_dips"][0]
 
@@ -118,3 +118,30 @@ def test_spike_stays_without_cleaning(tmp_path, series):
     assert rows["residual"][SPIKE_AT] > SPIKE - 4  # the one-step fit did not see it coming: it is an error
     evaluated = sd.query(cur, "SELECT has_spikes_and_dips FROM ML.ARIMA_EVALUATE(MODEL m)")
     assert not evaluated["has_spikes_and_dips"][0]
+
+
+def test_spikes_in_trending_series(tmp_path):
+    """Random walks with drift: one point +20 innovation standard deviations is found at its step only, and the
+    clean walks have no spikes or dips (a running median reproduces each point of a monotone stretch, which must
+    not make ordinary points look like spikes)."""
+    keys, d, y = [], [], []
+    for seed in range(6):
+        walk = sd.random_walk(120, 60 + seed)
+        if seed < 3:
+            walk[60] += 20.0
+        keys += [f"s{seed}"] * 120
+        d.append(sd.days(120))
+        y.append(walk)
+    cur = sd.connect(tmp_path)
+    sd.load(cur, tmp_path, "t", {"k": np.array(keys), "d": np.concatenate(d), "y": np.concatenate(y)})
+    cur.execute(
+        "CREATE MODEL m OPTIONS(model_type='ARIMA_PLUS', time_series_id_col='k', time_series_timestamp_col='d', "
+        "time_series_data_col='y', horizon=3) AS SELECT * FROM t"
+    )
+    rows = sd.query(cur, "SELECT * FROM ML.EXPLAIN_FORECAST(MODEL m) WHERE time_series_type = 'history' ORDER BY k, 2")
+    for seed in range(6):
+        spikes = np.nan_to_num(rows["spikes_and_dips"][rows["k"] == f"s{seed}"])
+        assert np.flatnonzero(spikes).tolist() == ([60] if seed < 3 else []), seed
+    evaluated = sd.query(cur, "SELECT has_spikes_and_dips, has_step_changes FROM ML.ARIMA_EVALUATE(MODEL m) ORDER BY k")
+    assert evaluated["has_spikes_and_dips"].tolist() == [True] * 3 + [False] * 3
+    assert not any(evaluated["has_step_changes"])

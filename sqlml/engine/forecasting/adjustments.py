@@ -51,14 +51,29 @@ def phase_pattern(rest: np.ndarray, period: int | None, left_out: np.ndarray | N
     return (sums / np.maximum(np.bincount(phase[counted], minlength=period), 1))[phase]
 
 
-def deviations(values: np.ndarray, period: int | None, left_out: np.ndarray | None = None) -> np.ndarray:
+def smoothed_median(values: np.ndarray, size: int) -> np.ndarray:
+    """The running median smoothed by a centered moving mean over the same window (at the ends, of what the
+    window holds). Unlike the median alone it does not reproduce each point of a monotone stretch exactly."""
+    half = size // 2
+    padded = np.pad(running_median(values, size), half, constant_values=np.nan)
+    return np.nanmean(np.lib.stride_tricks.sliding_window_view(padded, size), axis=1)
+
+
+def deviations(
+    values: np.ndarray, period: int | None, left_out: np.ndarray | None = None, smooth: bool = False
+) -> np.ndarray:
     """The series minus its baseline: the mean pattern of each phase of the shortest period and the running
     median of what that pattern leaves (a seasonal swing inside the window would bias the median); what is left
-    for spikes, dips and holidays to stand out from. `left_out` steps are no part of the baseline."""
+    for spikes, dips and holidays to stand out from. `left_out` steps are no part of the baseline; `smooth`:
+    the median smoothed (smoothed_median; without left-out steps)."""
     size = window(period)
-    pattern = phase_pattern(values - running_median(values, size, left_out), period, left_out)
+
+    def base(series):
+        return smoothed_median(series, size) if smooth else running_median(series, size, left_out)
+
+    pattern = phase_pattern(values - base(values), period, left_out)
     deseasoned = values - pattern
-    return deseasoned - running_median(deseasoned, size, left_out)
+    return deseasoned - base(deseasoned)
 
 
 def holiday_effects(
@@ -83,7 +98,9 @@ def holiday_effects(
 def spikes_and_dips(values: np.ndarray, period: int | None) -> np.ndarray:
     """Per step, how far a spike or dip lies above or below its baseline (0 elsewhere)."""
     rest = deviations(values, period)
-    sigma = robust_sigma(rest)
+    # the yardstick comes from the smoothed baseline: the median's own deviations are exactly 0 on every monotone
+    # stretch, and on a trending series their robust sigma fell near 0, so ordinary points passed for spikes
+    sigma = robust_sigma(deviations(values, period, smooth=True))
     return np.where(np.abs(rest) > SPIKE_SIGMAS * sigma, rest, 0.0) if sigma > 0 else np.zeros(len(values))
 
 
