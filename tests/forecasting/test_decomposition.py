@@ -145,3 +145,14 @@ def test_spikes_in_trending_series(tmp_path):
     evaluated = sd.query(cur, "SELECT has_spikes_and_dips, has_step_changes FROM ML.ARIMA_EVALUATE(MODEL m) ORDER BY k")
     assert evaluated["has_spikes_and_dips"].tolist() == [True] * 3 + [False] * 3
     assert not any(evaluated["has_step_changes"])
+
+
+def test_few_holiday_effects_on_a_walk_without_them(tmp_path):
+    """Three years of a drifting random walk, holiday_region='US': about none of the 16 US holidays shows an effect
+    it does not have (the trend must not shrink the yardstick holidays are measured against)."""
+    cur = sd.connect(tmp_path)
+    sd.load(cur, tmp_path, "t", {"d": sd.days(N, "2021-01-01"), "y": sd.random_walk(N, 17)})
+    sd.create_model(cur, "m", "t", "horizon=3, holiday_region='US'")
+    rows = sd.query(cur, "SELECT * FROM ML.EXPLAIN_FORECAST(MODEL m) WHERE time_series_type = 'history'")
+    found = [name for name in rows if name.startswith("holiday_effect_") and np.nan_to_num(rows[name]).any()]
+    assert len(found) <= 2, found

@@ -51,11 +51,11 @@ def phase_pattern(rest: np.ndarray, period: int | None, left_out: np.ndarray | N
     return (sums / np.maximum(np.bincount(phase[counted], minlength=period), 1))[phase]
 
 
-def smoothed_median(values: np.ndarray, size: int) -> np.ndarray:
+def smoothed_median(values: np.ndarray, size: int, left_out: np.ndarray | None = None) -> np.ndarray:
     """The running median smoothed by a centered moving mean over the same window (at the ends, of what the
     window holds). Unlike the median alone it does not reproduce each point of a monotone stretch exactly."""
     half = size // 2
-    padded = np.pad(running_median(values, size), half, constant_values=np.nan)
+    padded = np.pad(running_median(values, size, left_out), half, constant_values=np.nan)
     return np.nanmean(np.lib.stride_tricks.sliding_window_view(padded, size), axis=1)
 
 
@@ -65,11 +65,11 @@ def deviations(
     """The series minus its baseline: the mean pattern of each phase of the shortest period and the running
     median of what that pattern leaves (a seasonal swing inside the window would bias the median); what is left
     for spikes, dips and holidays to stand out from. `left_out` steps are no part of the baseline; `smooth`:
-    the median smoothed (smoothed_median; without left-out steps)."""
+    the median smoothed (smoothed_median)."""
     size = window(period)
 
     def base(series):
-        return smoothed_median(series, size) if smooth else running_median(series, size, left_out)
+        return (smoothed_median if smooth else running_median)(series, size, left_out)
 
     pattern = phase_pattern(values - base(values), period, left_out)
     deseasoned = values - pattern
@@ -84,7 +84,8 @@ def holiday_effects(
     marked = {name: np.isin(days, dates) for name, dates in holidays.items()}
     ordinary = ~np.any(list(marked.values()), axis=0) if marked else np.ones(len(values), bool)
     rest = deviations(values, period, left_out=~ordinary)
-    sigma = robust_sigma(rest[ordinary]) if ordinary.any() else 0.0
+    spread = deviations(values, period, left_out=~ordinary, smooth=True)  # see spikes_and_dips
+    sigma = robust_sigma(spread[ordinary]) if ordinary.any() else 0.0
     effects = {}
     for name, on in marked.items():
         if not on.any():
