@@ -116,3 +116,21 @@ def test_time_column_types(tmp_path, kind):
     reference = sd.arima_forecast(sd.auto_arima(y), 3, 0.95)
     value = sd.query(cur, "SELECT forecast_value FROM ML.FORECAST(MODEL m) ORDER BY forecast_timestamp")
     np.testing.assert_allclose(value["forecast_value"], reference["mean"], rtol=1e-9)
+
+
+def test_month_ends_stay_month_ends(tmp_path):
+    """Monthly data on the last day of each month, starting in February: the history keeps its own timestamps and
+    the forecast goes on on month ends (Feb 29 in a leap year), where ML.EVALUATE finds the actual rows."""
+    every = months_from(2023, 2, 31, 20, 1)  # 2023-02-28, 2023-03-31, ..., 2024-09-30
+    n = 12
+    y = sd.random_walk(20, 5)
+    cur = sd.connect(tmp_path)
+    sd.load(cur, tmp_path, "t", {"d": pa.array(every, pa.timestamp("us")), "y": y})
+    cur.execute(f"CREATE TABLE train AS SELECT * FROM t ORDER BY d LIMIT {n}")
+    sd.create_model(cur, "m", "train", "horizon=8, seasonalities=['NO_SEASONALITY']")
+    history = sd.query(cur, "SELECT * FROM ML.EXPLAIN_FORECAST(MODEL m) WHERE time_series_type = 'history' ORDER BY 1")
+    assert list(history["time_series_timestamp"]) == every[:n]
+    assert _forecast_times(cur, 8) == every[n:]
+    assert dt.datetime(2024, 2, 29) in every[n:]
+    rows = sd.query(cur, "SELECT * FROM ML.EVALUATE(MODEL m, TABLE t, STRUCT(FALSE AS perform_aggregation)) ORDER BY d")
+    assert np.isfinite(rows["forecasted_y"][n:]).all() and np.isnan(rows["forecasted_y"][:n]).all()

@@ -70,8 +70,8 @@ def fit_series(times: np.ndarray, values: np.ndarray, regressors: np.ndarray | N
     if frequency == "AUTO_FREQUENCY":
         frequency = calendar.infer_frequency(times) if len(times) > 1 else "DAILY"
     both = values[:, None] if regressors is None else np.column_stack([values, regressors])
-    times, both = calendar.regular(times, both, frequency, series)
-    origin, span = times[0], len(times)  # the forecast continues this grid (monthly: on its day of the month)
+    horizon = options["horizon"]
+    times, both, future = calendar.regular(times, both, frequency, series, horizon)
     times, both = _truncated(times, both, options)
     bounds = (options.get("forecast_limit_lower_bound"), options.get("forecast_limit_upper_bound"))
     both[beyond(both[:, 0], bounds), 0] = np.nan  # BigQuery ML: values at or beyond a limit are left out
@@ -85,8 +85,6 @@ def fit_series(times: np.ndarray, values: np.ndarray, regressors: np.ndarray | N
     data, regressors = both[:, 0], (both[:, 1:] if regressors is not None else None)
     weights, rest = _regression(data, regressors, options.get("l2_reg", 0.0))
     rest = limited(rest, bounds)
-    horizon = options["horizon"]
-    future = calendar.grid(origin, frequency, span + horizon)[span:]
     periods = _periods(frequency, options.get("seasonalities", ["AUTO"]), len(rest))
     shortest = min(periods.values(), default=None)
 
