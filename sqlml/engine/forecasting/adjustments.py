@@ -110,21 +110,23 @@ def spikes_and_dips(values: np.ndarray, period: int | None) -> np.ndarray:
 
 def step_changes(values: np.ndarray, period: int | None) -> np.ndarray:
     """Per step, its level's offset from the latest level: a step change is a one-step jump STEP_SIGMAS robust
-    standard deviations beyond the series' ordinary one-step changes (seasonal ones taken out) after which the
-    running median stays shifted by at least half the jump. Adjusting a series subtracts this, so every step
-    sits at the level the series ends on."""
+    standard deviations beyond the series' ordinary one-step changes (seasonal ones and the trend's typical
+    change taken out) after which the running median stays shifted, beyond the trend, by at least half the
+    jump. Adjusting a series subtracts this, so every step sits at the level the series ends on."""
     size = window(period)
     offsets = np.zeros(len(values))
     if len(values) < 4 * size:
         return offsets
     level = running_median(values, size)
-    jumps = np.diff(values - phase_pattern(values - level, period))
+    changes = np.diff(values - phase_pattern(values - level, period))
+    typical = float(np.median(changes))  # a trend's change per step is no step change
+    jumps = changes - typical
     sigma = robust_sigma(jumps)
     last = -size
     for at in np.flatnonzero(np.abs(jumps) > STEP_SIGMAS * sigma) + 1 if sigma > 0 else ():
         if at < size or at > len(values) - size or at - last < size:
             continue
-        shift = level[at + size // 2] - level[at - size // 2 - 1]
+        shift = level[at + size // 2] - level[at - size // 2 - 1] - typical * size
         if np.sign(shift) == np.sign(jumps[at - 1]) and abs(shift) >= abs(jumps[at - 1]) / 2:
             offsets[:at] -= shift
             last = at
