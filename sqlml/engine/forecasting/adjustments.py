@@ -23,12 +23,23 @@ def window(period: int | None) -> int:
     return size + 1 - size % 2
 
 
+def reflected(values: np.ndarray, half: int) -> np.ndarray:
+    """`values` with `half` steps more at each end, mirrored through the end points (2 * end - mirror image), so
+    that a trend goes on straight and a window at an end is centered like any other; NaN where the end point or
+    its mirror is NaN (a left-out step), or where the series is too short to mirror."""
+    if len(values) <= half:
+        return np.pad(values, half, constant_values=np.nan)
+    before = 2 * values[0] - values[half:0:-1]
+    after = 2 * values[-1] - values[-2 : -half - 2 : -1]
+    return np.concatenate([before, values, after])
+
+
 def running_median(values: np.ndarray, size: int, left_out: np.ndarray | None = None) -> np.ndarray:
-    """The centered running median over `size` (odd) steps; `left_out` steps (and the steps beyond the ends)
-    take no part in it, so a point never drags its own baseline."""
+    """The centered running median over `size` (odd) steps, the ends mirrored (reflected); `left_out` steps take
+    no part in it, so a point never drags its own baseline."""
     half = size // 2
     kept = values if left_out is None else np.where(left_out, np.nan, values)
-    padded = np.pad(kept, half, constant_values=np.nan)
+    padded = reflected(kept, half)
     windows = np.lib.stride_tricks.sliding_window_view(padded, size)
     gaps = np.convolve(np.isnan(padded), np.ones(size, dtype=np.int64), mode="valid")  # NaNs per window
     out = np.full(len(values), np.nan)
@@ -55,10 +66,10 @@ def phase_pattern(rest: np.ndarray, period: int | None, left_out: np.ndarray | N
 
 
 def smoothed_median(values: np.ndarray, size: int, left_out: np.ndarray | None = None) -> np.ndarray:
-    """The running median smoothed by a centered moving mean over the same window (at the ends, of what the
-    window holds). Unlike the median alone it does not reproduce each point of a monotone stretch exactly."""
+    """The running median smoothed by a centered moving mean over the same window (the ends mirrored). Unlike the
+    median alone it does not reproduce each point of a monotone stretch exactly."""
     half = size // 2
-    padded = np.pad(running_median(values, size, left_out), half, constant_values=np.nan)
+    padded = reflected(running_median(values, size, left_out), half)
     return np.nanmean(np.lib.stride_tricks.sliding_window_view(padded, size), axis=1)
 
 
