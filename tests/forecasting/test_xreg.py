@@ -81,3 +81,16 @@ def test_attributions_add_up(tmp_path, data):
     parts = ["trend", "residual", "attribution_x1", "attribution_x2"]
     total = sum(np.nan_to_num(rows[name]) for name in parts)
     np.testing.assert_allclose(total[history], y[:N], atol=1e-8)
+
+
+def test_evaluate_and_anomalies_use_the_rows_regressors(tmp_path, data):
+    """ML.EVALUATE and ML.DETECT_ANOMALIES of new rows: the forecast at their regressors, as ML.FORECAST's."""
+    d, X, y = data
+    cur = _model(tmp_path, data, 0.0)
+    sd.load(cur, tmp_path, "actual", {"d": d[N:], "y": y[N:], "x1": X[N:, 0], "x2": X[N:, 1]})
+    forecast = sd.query(cur, f"SELECT * FROM ML.FORECAST(MODEL m, STRUCT({H} AS horizon), TABLE future) ORDER BY 1")
+    error = np.abs(y[N:] - forecast["forecast_value"])
+    got = sd.query(cur, "SELECT * FROM ML.EVALUATE(MODEL m, TABLE actual)")
+    np.testing.assert_allclose(got["mean_absolute_error"], [error.mean()], rtol=1e-9)
+    anomalies = sd.query(cur, "SELECT * FROM ML.DETECT_ANOMALIES(MODEL m, TABLE actual) ORDER BY d")
+    np.testing.assert_allclose(anomalies["lower_bound"], forecast["prediction_interval_lower_bound"], rtol=1e-9)
