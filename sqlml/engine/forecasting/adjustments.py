@@ -3,9 +3,11 @@ cleaning, step-change adjustment. Each works on a regular, gap-free series and r
 to what it removes (the series = what remains + the components).
 
 All three compare the series with a robust local baseline, the centered running median over `window` steps
-(at least one period of the shortest seasonality, and 7), and measure noise by the median absolute deviation
-(MAD, scaled by 1.4826 to estimate a normal standard deviation), so that the very points they look for do not
-inflate the yardstick they are measured with.
+(at least one period of the shortest seasonality, and 7; the series' ends mirrored), and measure noise by the
+median absolute deviation (MAD, scaled by 1.4826 to estimate a normal standard deviation), so that the very
+points they look for do not inflate the yardstick they are measured with. Spikes and holidays take that
+yardstick from the median smoothed by a moving mean (a median alone follows a monotone stretch exactly, leaving
+a trending series no spread to measure); step changes from the one-step changes less their median (the trend's).
 """
 
 from __future__ import annotations
