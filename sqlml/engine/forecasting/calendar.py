@@ -46,8 +46,9 @@ def infer_frequency(times: np.ndarray) -> str:
     return min(steps, key=lambda name: abs(np.log(gap / steps[name])))
 
 
-def grid(first: np.datetime64, frequency: str, n: int) -> np.ndarray:
-    """n timestamps from `first`, one step of `frequency` apart."""
+def grid(first: np.datetime64, frequency: str, n: int, day: int | None = None) -> np.ndarray:
+    """n timestamps from `first`, one step of `frequency` apart; calendar steps fall on `day` of the month (1-based;
+    by default first's), clipped to the month's length."""
     first = np.datetime64(first, "us")
     if frequency in FIXED:
         return first + np.arange(n, dtype=np.int64) * np.timedelta64(FIXED[frequency], "us")
@@ -55,9 +56,17 @@ def grid(first: np.datetime64, frequency: str, n: int) -> np.ndarray:
     offset = first - month.astype("datetime64[us]")  # day of the month and time of day
     months = month + np.arange(n) * MONTHS[frequency]
     lengths = (months + 1).astype("datetime64[D]") - months.astype("datetime64[D]")
-    day = np.minimum(offset // np.timedelta64(DAY, "us"), lengths.astype(np.int64) - 1)
+    days = offset // np.timedelta64(DAY, "us") if day is None else day - 1
+    days = np.minimum(days, lengths.astype(np.int64) - 1)
     time_of_day = offset % np.timedelta64(DAY, "us")
-    return months.astype("datetime64[us]") + day * np.timedelta64(DAY, "us") + time_of_day
+    return months.astype("datetime64[us]") + days * np.timedelta64(DAY, "us") + time_of_day
+
+
+def month_day(times: np.ndarray) -> int:
+    """The day of the month calendar steps keep: the latest any timestamp falls on, so that data on month ends
+    (Feb 28, Mar 31, Apr 30) stays on month ends."""
+    dates = times.astype("datetime64[D]")
+    return int((dates - times.astype("datetime64[M]").astype("datetime64[D]")).astype(np.int64).max()) + 1
 
 
 def positions(times: np.ndarray, frequency: str) -> np.ndarray:
@@ -69,9 +78,11 @@ def positions(times: np.ndarray, frequency: str) -> np.ndarray:
     return np.rint(months / MONTHS[frequency]).astype(np.int64)
 
 
-def regular(times: np.ndarray, values: np.ndarray, frequency: str, series: str) -> tuple[np.ndarray, np.ndarray]:
-    """The series on its regular grid: (timestamps, values) with NaN where a timestamp is missing. Two
-    timestamps on one step are a DataError naming the series."""
+def regular(
+    times: np.ndarray, values: np.ndarray, frequency: str, series: str, ahead: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The series on its regular grid: (timestamps, values with NaN where a timestamp is missing, the grid's next
+    `ahead` timestamps). Two timestamps on one step are a DataError naming the series."""
     steps = positions(times, frequency)
     repeated = np.flatnonzero(np.diff(steps) == 0)
     if len(repeated):
@@ -82,7 +93,9 @@ def regular(times: np.ndarray, values: np.ndarray, frequency: str, series: str) 
         )
     filled = np.full((steps[-1] + 1,) + values.shape[1:], np.nan)
     filled[steps] = values
-    return grid(times[0], frequency, steps[-1] + 1), filled
+    day = month_day(times) if frequency in MONTHS else None
+    every = grid(times[0], frequency, steps[-1] + 1 + ahead, day)
+    return every[: steps[-1] + 1], filled, every[steps[-1] + 1 :]
 
 
 def interpolate(values: np.ndarray) -> np.ndarray:

@@ -2,7 +2,7 @@
 prediction intervals, and its expectation (value and standard error) at the timestamps of given rows.
 
 Intervals are normal: value ± z · standard_error with z the standard normal's (1 + confidence_level) / 2
-quantile. With forecast limits the model works in a limited scale (pipeline._limited), and values and interval
+quantile. With forecast limits the model works in a limited scale (pipeline.limited), and values and interval
 bounds are mapped back; the standard error reported is then the interval's half-width over z.
 """
 
@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 
 from sqlml.engine.forecasting import calendar
-from sqlml.engine.forecasting.pipeline import limited, unlimited, unlimited_slope
+from sqlml.engine.forecasting.pipeline import limited, unlimited
 from sqlml.engine.forecasting.state import ForecastModel
 from sqlml.errors import DataError, ProgrammingError
 
@@ -61,14 +61,15 @@ def inputs(model: ForecastModel, options: dict, table: pa.Table, function: str, 
         index = {tuple(row.values()): i for i, row in enumerate(model.ids().to_pylist())}
         keys = zip(*(table.column(c).to_pylist() for c in found["time_series_id_col"]))
         series = np.fromiter((index.get(key, -1) for key in keys), np.int64, table.num_rows)
-    times = utc_times(table.column(found["time_series_timestamp_col"][0]))
+    time_col = found["time_series_timestamp_col"][0]
+    times = utc_times(table.column(time_col), function, time_col)
     regressors = None
     if with_regressors:
         regressors = np.column_stack([floats(table.column(c), function, c) for c in found["regressors"]])
     return Inputs(series, times, regressors)
 
 
-def utc_times(column: pa.ChunkedArray) -> np.ndarray:
+def utc_times(column: pa.ChunkedArray, function: str, name: str) -> np.ndarray:
     """A DATE / TIMESTAMP column as datetime64[us] UTC wall time (NaT for NULL)."""
     import pyarrow.compute as pc
 
@@ -78,7 +79,10 @@ def utc_times(column: pa.ChunkedArray) -> np.ndarray:
     elif pa.types.is_timestamp(kind):
         column = pc.cast(column, pa.timestamp("us", tz=kind.tz)).cast(pa.timestamp("us", tz="UTC"))
     else:
-        raise ProgrammingError(f"the timestamp column is {kind}; it must be a TIMESTAMP, DATE or DATETIME")
+        raise ProgrammingError(
+            f"ML.{function}: column '{name}' (time series timestamp col of the model) is {kind}; it must be a "
+            "TIMESTAMP, DATE or DATETIME"
+        )
     return column.to_numpy().astype("datetime64[us]")
 
 
@@ -188,10 +192,38 @@ def _series_name(model: ForecastModel, position: int) -> str:
     return "the time series " + ", ".join(f"{k} = {v!r}" for k, v in row.items())
 
 
-def expected(model: ForecastModel, given: Inputs) -> tuple[np.ndarray, np.ndarray]:
-    """The model's value and standard error at each given row (NaN where it has none: a series it lacks, a
-    timestamp off its grid or beyond its horizon): the history's fit (its data less residual, spikes and dips)
-    inside the history, the forecast after it (ARIMA_PLUS_XREG: with the rows' regressors)."""
+@dataclass
+class Judged:
+    """Given rows against the model: its expected value and `confidence` interval at each (NaN where it has none)
+    and the probability that a value lies nearer the expectation than the row's actual one."""
+
+    value: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    probability: np.ndarray
+
+
+def judged(model: ForecastModel, given: Inputs, actual: np.ndarray, confidence: float) -> Judged:
+    """The given rows' actual values against what the model expects there (see _expected). The error is normal in
+    the model's scale (with forecast limits, the limited one): intervals are those of ML.FORECAST, and an actual
+    value at or beyond a limit is infinitely far."""
+    from scipy.stats import norm
+
+    value, se = _expected(model, given)
+    scaled = limited(actual, model.bounds)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        probability = np.where(se > 0, 2 * norm.cdf(np.abs(scaled - value) / se) - 1, (scaled != value) * 1.0)
+    z = z_score(confidence)
+    low, high = value - z * se, value + z * se
+    if model.bounds != (None, None):
+        value, low, high = (unlimited(v, model.bounds) for v in (value, low, high))
+    return Judged(value, low, high, probability)
+
+
+def _expected(model: ForecastModel, given: Inputs) -> tuple[np.ndarray, np.ndarray]:
+    """The model's value and standard error at each given row, in its limited scale (NaN where it has none: a
+    series it lacks, a timestamp off its grid or beyond its horizon): the history's fit (its data less residual,
+    spikes and dips) inside the history, the forecast after it (ARIMA_PLUS_XREG: with the rows' regressors)."""
     value, se = np.full(len(given.times), np.nan), np.full(len(given.times), np.nan)
     weights = _weights(model) if model.regressors else None
     for position, row in enumerate(model.series()):
@@ -204,7 +236,7 @@ def expected(model: ForecastModel, given: Inputs) -> tuple[np.ndarray, np.ndarra
         inside = (steps >= 0) & (steps < len(grid))
         inside[inside] &= grid[steps[inside]] == given.times[mine][inside]
         n = len(history)
-        fit = limited(row["data"], model.bounds, "") - row["residual"] - row["spikes_and_dips"]
+        fit = limited(row["data"], model.bounds) - row["residual"] - row["spikes_and_dips"]
         sigma = np.sqrt(row["variance"])
         for i, step in zip(mine[inside], steps[inside]):
             if step < n:
@@ -213,7 +245,4 @@ def expected(model: ForecastModel, given: Inputs) -> tuple[np.ndarray, np.ndarra
                 value[i], se[i] = row["forecast_value"][step - n], row["standard_error"][step - n]
                 if weights is not None:
                     value[i] += weights[position, 1:] @ given.regressors[i]
-    if model.bounds != (None, None):
-        value = unlimited(value, model.bounds)
-        se = se * unlimited_slope(value, model.bounds)
     return value, se

@@ -70,20 +70,21 @@ def fit_series(times: np.ndarray, values: np.ndarray, regressors: np.ndarray | N
     if frequency == "AUTO_FREQUENCY":
         frequency = calendar.infer_frequency(times) if len(times) > 1 else "DAILY"
     both = values[:, None] if regressors is None else np.column_stack([values, regressors])
-    times, both = calendar.regular(times, both, frequency, series)
+    horizon = options["horizon"]
+    times, both, future = calendar.regular(times, both, frequency, series, horizon)
     times, both = _truncated(times, both, options)
+    bounds = (options.get("forecast_limit_lower_bound"), options.get("forecast_limit_upper_bound"))
+    both[beyond(both[:, 0], bounds), 0] = np.nan  # BigQuery ML: values at or beyond a limit are left out
     if len(times) < MIN_POINTS or np.isnan(both[:, 0]).all():
         raise DataError(
-            f"{series} has {int((~np.isnan(both[:, 0])).sum())} value(s) over {len(times)} time step(s); "
+            f"{series} has {int((~np.isnan(both[:, 0])).sum())} value(s) over {len(times)} time step(s)"
+            f"{' inside the forecast limits' if bounds != (None, None) else ''}; "
             f"forecasting needs at least {MIN_POINTS} steps"
         )
     both = calendar.interpolate(both)
     data, regressors = both[:, 0], (both[:, 1:] if regressors is not None else None)
-    bounds = (options.get("forecast_limit_lower_bound"), options.get("forecast_limit_upper_bound"))
     weights, rest = _regression(data, regressors, options.get("l2_reg", 0.0))
-    rest = limited(rest, bounds, series)
-    horizon = options["horizon"]
-    future = calendar.grid(times[-1], frequency, horizon + 1)[1:]
+    rest = limited(rest, bounds)
     periods = _periods(frequency, options.get("seasonalities", ["AUTO"]), len(rest))
     shortest = min(periods.values(), default=None)
 
@@ -163,39 +164,44 @@ def _regression(data: np.ndarray, regressors: np.ndarray | None, l2_reg: float) 
     return weights.tolist(), data - regressors @ weights[1:]  # the intercept stays with the series' level
 
 
-def limited(values: np.ndarray, bounds: tuple, series: str) -> np.ndarray:
-    """The series in the scale where forecast limits hold (a logit between both bounds, a log above a lower or
-    below an upper one); the data must lie strictly inside them."""
+def beyond(values: np.ndarray, bounds: tuple) -> np.ndarray:
+    """Which values lie at or beyond a forecast limit (forecast_limit_lower_bound, forecast_limit_upper_bound)."""
+    low, high = bounds
+    out = np.zeros(len(values), bool)
+    if low is not None:
+        out |= values <= low
+    if high is not None:
+        out |= values >= high
+    return out
+
+
+def limited(values: np.ndarray, bounds: tuple) -> np.ndarray:
+    """Values in the scale where forecast limits hold (a logit between both limits, a log above a lower or below
+    an upper one); a value at or beyond a limit maps to -inf or +inf."""
     low, high = bounds
     if low is None and high is None:
         return values
-    outside = (low is not None and (values <= low).any()) or (high is not None and (values >= high).any())
-    if outside:
-        raise DataError(
-            f"{series} has values outside (forecast_limit_lower_bound, forecast_limit_upper_bound) = ({low}, {high})"
-        )
-    if low is not None and high is not None:
-        return np.log((values - low) / (high - values))
-    return np.log(values - low) if low is not None else -np.log(high - values)
+    values = np.clip(values, low, high)
+    with np.errstate(divide="ignore"):
+        if low is not None and high is not None:
+            return np.log(values - low) - np.log(high - values)
+        return np.log(values - low) if low is not None else -np.log(high - values)
 
 
 def unlimited(values: np.ndarray, bounds: tuple) -> np.ndarray:
-    """The inverse of limited(): values of the limited scale back in the data's."""
+    """The inverse of limited(): values of the limited scale back in the data's, kept strictly inside the limits
+    (far out in the limited scale the exact value rounds onto a limit: it becomes the nearest float inside)."""
     low, high = bounds
-    if low is not None and high is not None:
-        return low + (high - low) / (1 + np.exp(-values))
-    if low is not None:
-        return low + np.exp(values)
-    return values if high is None else high - np.exp(-values)
-
-
-def unlimited_slope(values: np.ndarray, bounds: tuple) -> np.ndarray:
-    """d unlimited(z) / dz at the data-scale `values` = unlimited(z): what turns a standard error of the limited
-    scale into one of the data's (the delta method)."""
-    low, high = bounds
-    if low is not None and high is not None:
-        return (values - low) * (high - values) / (high - low)
-    return values - low if low is not None else high - values
+    with np.errstate(over="ignore"):
+        if low is not None and high is not None:
+            values = low + (high - low) / (1 + np.exp(-values))
+        elif low is not None:
+            values = low + np.exp(values)
+        elif high is not None:
+            values = high - np.exp(-values)
+    inside_low = -np.inf if low is None else np.nextafter(low, np.inf)
+    inside_high = np.inf if high is None else np.nextafter(high, -np.inf)
+    return np.clip(values, inside_low, inside_high)
 
 
 def _periods(frequency: str, seasonalities: list[str], n: int) -> dict[str, int]:

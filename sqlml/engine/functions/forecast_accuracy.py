@@ -21,6 +21,14 @@ from sqlml.errors import ProgrammingError
 from sqlml.parser import MLFunction
 
 FLOAT = pa.float64()
+METRICS = (  # ML.EVALUATE's aggregated columns
+    "mean_absolute_error",
+    "mean_squared_error",
+    "root_mean_squared_error",
+    "mean_absolute_percentage_error",
+    "symmetric_mean_absolute_percentage_error",
+    "mean_absolute_scaled_error",
+)
 
 
 def evaluate(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.Table:
@@ -33,20 +41,20 @@ def evaluate(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa
     estimator, options = model.estimator, model.version.options
     horizon = params.get("horizon", options["horizon"])
     forecasts.check_horizon(estimator, options, horizon, call.function)
-    table, given, actual, value, se = _compared(ctx, call, model)
+    table, given, actual, judged = _compared(ctx, call, model, params.get("confidence_level", 0.95))
+    value = judged.value
     steps = _steps(estimator, given)
     ahead = (steps >= 0) & (steps < horizon) & ~np.isnan(value) & ~np.isnan(actual)
     error = np.where(ahead, np.abs(actual - value), np.nan)
     if not params.get("perform_aggregation", True):
-        z = forecasts.z_score(params.get("confidence_level", 0.95))
         found = forecasts.columns_of(
             estimator, options, table, call.function, ["time_series_timestamp_col", "time_series_data_col"]
         )
         data_col = found["time_series_data_col"][0]
         columns = {
             "forecasted_" + data_col: np.where(ahead, value, np.nan),
-            "lower_bound": np.where(ahead, value - z * se, np.nan),
-            "upper_bound": np.where(ahead, value + z * se, np.nan),
+            "lower_bound": np.where(ahead, judged.lower, np.nan),
+            "upper_bound": np.where(ahead, judged.upper, np.nan),
             "absolute_error": error,
             "absolute_percentage_error": error / np.abs(actual) * 100,
         }
@@ -73,8 +81,8 @@ def _steps(estimator, given: forecasts.Inputs) -> np.ndarray:
     return steps
 
 
-def _compared(ctx: MLContext, call: MLFunction, model: Model):
-    """(the input table, its rows located, their actual values, the model's expected values and errors)."""
+def _compared(ctx: MLContext, call: MLFunction, model: Model, confidence: float):
+    """(the input table, its rows located, their actual values, the model's judgement of them at `confidence`)."""
     estimator, options = model.estimator, model.version.options
     table = ctx.read_table(ctx.input_query(call))
     given = forecasts.inputs(estimator, options, table, call.function, with_regressors=bool(estimator.regressors))
@@ -82,8 +90,7 @@ def _compared(ctx: MLContext, call: MLFunction, model: Model):
     actual = forecasts.floats(
         table.column(found["time_series_data_col"][0]), call.function, options["time_series_data_col"]
     )
-    value, se = forecasts.expected(estimator, given)
-    return table, given, actual, value, se
+    return table, given, actual, forecasts.judged(estimator, given, actual, confidence)
 
 
 def _aggregated(model: Model, given, actual, value, ahead) -> pa.Table:
@@ -109,8 +116,7 @@ def _aggregated(model: Model, given, actual, value, ahead) -> pa.Table:
             }
         )
         series_of.append(position)
-    names = list(rows[0]) if rows else []
-    table = pa.table({name: pa.array([row[name] for row in rows], FLOAT) for name in names})
+    table = pa.table({name: pa.array([row[name] for row in rows], FLOAT) for name in METRICS})
     return with_ids(model, np.asarray(series_of, dtype=np.int64), table)
 
 
@@ -118,8 +124,6 @@ def detect_anomalies(ctx: MLContext, call: MLFunction, model: Model, params: dic
     """Each row (the model's history without input) with is_anomaly, lower_bound, upper_bound and
     anomaly_probability: the probability, under the normal error the model expects, of a value nearer its
     expectation than this one."""
-    from scipy.stats import norm
-
     if "contamination" in call.params_dict:
         raise ProgrammingError(
             "ML.DETECT_ANOMALIES of a forecasting model takes anomaly_prob_threshold, not contamination"
@@ -128,20 +132,16 @@ def detect_anomalies(ctx: MLContext, call: MLFunction, model: Model, params: dic
     estimator, options = model.estimator, model.version.options
     time_col, data_col = options["time_series_timestamp_col"], options["time_series_data_col"]
     if call.input_sql is None:
-        table, given, actual = _history(model)
-        value, se = forecasts.expected(estimator, given)
-        rest = None
+        given, actual = _history(model)
+        judged, rest = forecasts.judged(estimator, given, actual, threshold), None
     else:
-        rest, given, actual, value, se = _compared(ctx, call, model)
-    z = forecasts.z_score(threshold)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        probability = np.where(se > 0, 2 * norm.cdf(np.abs(actual - value) / se) - 1, (actual != value) * 1.0)
-    known = ~np.isnan(value) & ~np.isnan(actual)
+        rest, given, actual, judged = _compared(ctx, call, model, threshold)
+    known = ~np.isnan(judged.value) & ~np.isnan(actual)
     columns = {
-        "is_anomaly": pa.array(probability > threshold, pa.bool_(), mask=~known),
-        "lower_bound": pa.array(value - z * se, FLOAT, mask=~known),
-        "upper_bound": pa.array(value + z * se, FLOAT, mask=~known),
-        "anomaly_probability": pa.array(probability, FLOAT, mask=~known),
+        "is_anomaly": pa.array(judged.probability > threshold, pa.bool_(), mask=~known),
+        "lower_bound": pa.array(judged.lower, FLOAT, mask=~known),
+        "upper_bound": pa.array(judged.upper, FLOAT, mask=~known),
+        "anomaly_probability": pa.array(judged.probability, FLOAT, mask=~known),
     }
     times = pa.array(given.times, estimator.time_type)
     if rest is None:
@@ -165,7 +165,7 @@ def detect_anomalies(ctx: MLContext, call: MLFunction, model: Model, params: dic
     return out
 
 
-def _history(model: Model) -> tuple[None, forecasts.Inputs, np.ndarray]:
+def _history(model: Model) -> tuple[forecasts.Inputs, np.ndarray]:
     """Every history step of every fitted series, located, with its data."""
     estimator = model.estimator
     series, times, data = [], [], []
@@ -174,4 +174,4 @@ def _history(model: Model) -> tuple[None, forecasts.Inputs, np.ndarray]:
             series.append(np.full(len(row["history_time"]), position))
             times.append(row["history_time"])
             data.append(row["data"])
-    return None, forecasts.Inputs(np.concatenate(series), np.concatenate(times), None), np.concatenate(data)
+    return forecasts.Inputs(np.concatenate(series), np.concatenate(times), None), np.concatenate(data)
