@@ -3,12 +3,16 @@
 
 Each case checks that the statement runs and that its result has the column names the page documents; where
 the page shows numbers (tutorial outputs on BigQuery's public data), their order of magnitude on the local
-stand-in data (tests/conformance/datasets.py); where the page shows exact values, those values."""
+stand-in data (tests/conformance/datasets.py); where the page shows exact values, those values. Where a case
+says so, the columns' types are the page's and properties the page states hold over all rows (checked by DuckDB
+itself on the fetched result: a forecast's row count, its value inside its interval, ...)."""
 
 from __future__ import annotations
 
 import math
 
+import duckdb
+import pyarrow as pa
 import pytest
 
 from tests.conformance import cases
@@ -23,6 +27,34 @@ def _same(actual, expected: str) -> bool:
         return str(actual) == expected
 
 
+# the DuckDB types of BigQuery's types (a TIMESTAMP is UTC, with or without DuckDB's zone)
+DUCKDB_TYPES = {
+    "FLOAT64": {"DOUBLE"},
+    "INT64": {"BIGINT"},
+    "STRING": {"VARCHAR"},
+    "BOOL": {"BOOLEAN"},
+    "DATE": {"DATE"},
+    "TIMESTAMP": {"TIMESTAMP", "TIMESTAMP WITH TIME ZONE"},
+    "ARRAY<STRING>": {"VARCHAR[]"},
+    "ARRAY<FLOAT64>": {"DOUBLE[]"},
+}
+
+
+def _check_types(case, description) -> None:
+    actual = {column[0]: str(column[1]) for column in description}
+    wrong = {name: actual[name] for name, page in zip(case.columns, case.types, strict=True)
+             if actual[name] not in DUCKDB_TYPES[page]}  # fmt: skip
+    assert wrong == {}, f"{case.page}: types"
+
+
+def _check_holds(case, rows: list[tuple]) -> None:
+    """Each `-- holds:` expression, run by DuckDB over the fetched rows, is TRUE."""
+    con = duckdb.connect()
+    con.register("result", pa.Table.from_pylist([dict(zip(case.columns, row, strict=True)) for row in rows]))
+    for expression in case.holds:
+        assert con.execute(f"SELECT ({expression}) FROM result").fetchall() == [(True,)], expression
+
+
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 def test_statement(case, bigquery, scratch):
     bigquery.prepare(case)
@@ -31,9 +63,19 @@ def test_statement(case, bigquery, scratch):
     if case.columns is None:  # DDL or DML: the page documents no result
         return
     assert [column[0] for column in cursor.description or ()] == case.columns, f"{case.page}: columns"
+    if case.types is not None:
+        _check_types(case, cursor.description)
+    if not (case.magnitudes or case.equals or case.rows is not None or case.holds):
+        return
+    rows = cursor.fetchall()
+    if case.rows is not None:
+        assert len(rows) == case.rows, f"{case.page}: rows"
+    if case.holds:
+        assert rows, "no rows to check"
+        _check_holds(case, rows)
     if not (case.magnitudes or case.equals):
         return
-    first = dict(zip(case.columns, cursor.fetchone(), strict=True))
+    first = dict(zip(case.columns, rows[0], strict=True))
     for name, reference in case.magnitudes.items():
         value = first[name]
         assert value is not None and value * reference > 0, f"{name} = {value}; the page shows {reference}"
