@@ -14,6 +14,7 @@
 | `new_york_taxi_trips.tlc_yellow_trips_2018` | 1,500 generated taxi trips with the real table's columns (the hyperparameter tuning tutorial) |
 | `new_york.citibike_trips` | Citi Bike trips 2014-07-01 .. 2015-09-30 from 5 stations (3 named `... Central Park ...`, station 79 among the others): daily counts with weekly and yearly seasons, one row per trip (the forecasting tutorials) |
 | `epa_historical_air_quality.{pm25_nonfrm,wind,temperature}_daily_summary` | daily readings 2020-01-01 .. 2023-02-28 of two Seattle sites and one Portland site, plus rows of another parameter: PM2.5 that rises with calm, cold days, yearly temperature (the ARIMA_PLUS_XREG and anomaly detection tutorials) |
+| `iowa_liquor_sales.sales`, `covid19_weathersource_com.postal_code_day_history` | 2022-06-01 .. 2022-09-30: bottles sold by 3 stores (one with a zip code that is no number) of 2 items, closed on Sundays, more on hot days, some days in two invoices; the daily temperature and humidity of the stores' zip codes (a few days missing), and rows of another country (the ARIMA_PLUS_XREG multiple series tutorial) |
 | `mydataset.mytimeseries` | the time series reference pages' `mydataset.mytable` (their examples read `date`, `transaction`, `feature1`, `feature2`, `company_name`, `department_name`, `timeseries_date`, `timeseries_metric`, none of which the classification placeholder has): 200 days of a weekly-seasonal series |
 | `mydataset.my_time_series_data_table` | ML.DETECT_ANOMALIES' example table: daily `temperature` of two cities by `state`, `city`, with `weather` |
 | `bqml_tutorial`, `census`, `mydataset` | the schemas the tutorials create (`bq mk`) for their models and views |
@@ -40,6 +41,8 @@ SCHEMAS = (
     "mydataset",
     "new_york",
     "epa_historical_air_quality",
+    "iowa_liquor_sales",
+    "covid19_weathersource_com",
 )
 SPECIES = {
     "Adelie": "Adelie Penguin (Pygoscelis adeliae)",
@@ -64,6 +67,7 @@ def build(path: Path) -> Path:
             **epa_daily_summaries(),
             "mydataset.mytimeseries": mytimeseries(),
             "mydataset.my_time_series_data_table": city_temperatures(),
+            **liquor_sales_and_weather(),
         }.items():
             con.register("frame", frame)
             con.execute(f"CREATE TABLE {name} AS SELECT * FROM frame")
@@ -276,6 +280,55 @@ def epa_daily_summaries(seed: int = 2020) -> dict[str, pd.DataFrame]:
     return {
         f"epa_historical_air_quality.{table}_daily_summary": pd.concat(frames, ignore_index=True)
         for table, frames in tables.items()
+    }
+
+
+def liquor_sales_and_weather(seed: int = 2022) -> dict[str, pd.DataFrame]:
+    """`iowa_liquor_sales.sales` (`date` DATE, `store_number`, `item_number`, `item_description`, `zip_code`
+    STRINGs, `bottles_sold` INT64) and `covid19_weathersource_com.postal_code_day_history` (`date`,
+    `postal_code`, `country`, `avg_temperature_air_2m_f`, `avg_humidity_specific_2m_gpkg`)."""
+    rng = np.random.default_rng(seed)
+    days = pd.date_range("2022-06-01", "2022-09-30")
+    n = len(days)
+    zips = {"50314": 0.0, "50320": 2.0}
+    weather = {z: 78 + warmer - 8 * np.cos(2 * np.pi * (days.dayofyear.to_numpy() - 200) / 365.25)
+               + rng.normal(0, 4, n) for z, warmer in zips.items()}  # fmt: skip
+    stores = {"2633": "50314", "4829": "50320", "5102": "IA 5"}
+    items = {"11788": "BLACK VELVET", "43337": "CAPTAIN MORGAN SPICED RUM"}
+    sales = []
+    for store, zip_code in stores.items():
+        temperature = weather.get(zip_code, weather["50314"])
+        for item, (number, description) in enumerate(items.items()):
+            open_days = days.dayofweek.to_numpy() != 6
+            bottles = rng.poisson((12 + 6 * item) * (1 + 0.04 * (temperature - 78)) * (1 + 0.5 * (days.dayofweek == 5)))
+            day = days[open_days]
+            split = rng.random(open_days.sum()) < 0.2  # some days' sales in two invoices
+            first = np.where(split, bottles[open_days] // 2, bottles[open_days])
+            rows = pd.DataFrame({"date": day.date, "bottles_sold": first})
+            second = pd.DataFrame({"date": day[split].date, "bottles_sold": bottles[open_days][split] - first[split]})
+            sales.append(
+                pd.concat([rows, second], ignore_index=True).assign(
+                    store_number=store, item_number=number, item_description=description, zip_code=zip_code
+                )
+            )
+    history = [
+        pd.DataFrame(
+            {
+                "date": days.date,
+                "postal_code": zip_code,
+                "country": "US",
+                "avg_temperature_air_2m_f": temperature,
+                "avg_humidity_specific_2m_gpkg": 0.012 + 0.0002 * (temperature - 78) + rng.normal(0, 0.001, n),
+            }
+        ).drop(index=[10, 11, 40] if zip_code == "50320" else [])  # days the weather source missed
+        for zip_code, temperature in weather.items()
+    ]
+    history.append(history[0].assign(country="DE", avg_temperature_air_2m_f=60.0))  # another country's 50314
+    return {
+        "iowa_liquor_sales.sales": pd.concat(sales, ignore_index=True)[
+            ["date", "store_number", "item_number", "item_description", "zip_code", "bottles_sold"]
+        ],
+        "covid19_weathersource_com.postal_code_day_history": pd.concat(history, ignore_index=True),
     }
 
 
