@@ -11,6 +11,7 @@ cases, and optional `-- given: <one statement>` lines: the model a reference pag
     -- types: TIMESTAMP, FLOAT64    the columns' BigQuery types, in the order of `columns` (as the page documents them)
     -- rows: 30                     the result's row count
     -- holds: bool_and(lo <= value) a DuckDB SQL boolean over the result (a table named `result`), run by DuckDB
+    -- refused: NotSupportedError   sqlml refuses the statement with this sqlml.errors class (docs/bigquery.md says why)
     -- adapted: ...                 what differs from the page's text, and why
     -- page: <address>              this case's page, when it is not the file's
 
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 CASES_DIR = Path(__file__).parent / "cases"
-HEADER = re.compile(r"--\s*(page|given|case|columns|types|rows|holds|magnitude|equals|adapted):\s*(.*?)\s*$")
+HEADER = re.compile(r"--\s*(page|given|case|columns|types|rows|holds|refused|magnitude|equals|adapted):\s*(.*?)\s*$")
 
 
 @dataclass
@@ -38,6 +39,7 @@ class Case:
     types: list[str] | None = None
     rows: int | None = None
     holds: list[str] = field(default_factory=list)
+    refused: str | None = None  # the sqlml.errors class of a statement sqlml refuses
     magnitudes: dict[str, float] = field(default_factory=dict)
     equals: dict[str, str] = field(default_factory=dict)
     adapted: list[str] = field(default_factory=list)
@@ -88,6 +90,8 @@ def _add(case: Case, key: str, value: str) -> None:
         case.rows = int(value)
     elif key == "holds":
         case.holds.append(value)
+    elif key == "refused":
+        case.refused = value
     elif key == "magnitude":
         name, number = value.split("~")
         case.magnitudes[name.strip()] = float(number)

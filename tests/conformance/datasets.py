@@ -15,6 +15,7 @@
 | `new_york.citibike_trips` | Citi Bike trips 2014-07-01 .. 2015-09-30 from 5 stations (3 named `... Central Park ...`, station 79 among the others): daily counts with weekly and yearly seasons, one row per trip (the forecasting tutorials) |
 | `epa_historical_air_quality.{pm25_nonfrm,wind,temperature}_daily_summary` | daily readings 2020-01-01 .. 2023-02-28 of two Seattle sites and one Portland site, plus rows of another parameter: PM2.5 that rises with calm, cold days, yearly temperature (the ARIMA_PLUS_XREG and anomaly detection tutorials) |
 | `iowa_liquor_sales.sales`, `covid19_weathersource_com.postal_code_day_history` | 2022-06-01 .. 2022-09-30: bottles sold by 3 stores (one with a zip code that is no number) of 2 items, closed on Sundays, more on hot days, some days in two invoices; the daily temperature and humidity of the stores' zip codes (a few days missing), and rows of another country (the ARIMA_PLUS_XREG multiple series tutorial) |
+| `wikipedia.pageviews_2017` .. `pageviews_2022` | two hourly rows a day of the `Google_I/O` page's views and another page's: a weekly season, a rise around each Google I/O (May), a dip at Christmas and New Year (the custom holidays tutorial reads them through `pageviews_*`) |
 | `mydataset.mytimeseries` | the time series reference pages' `mydataset.mytable` (their examples read `date`, `transaction`, `feature1`, `feature2`, `company_name`, `department_name`, `timeseries_date`, `timeseries_metric`, none of which the classification placeholder has): 200 days of a weekly-seasonal series |
 | `mydataset.my_time_series_data_table` | ML.DETECT_ANOMALIES' example table: daily `temperature` of two cities by `state`, `city`, with `weather` |
 | `bqml_tutorial`, `census`, `mydataset` | the schemas the tutorials create (`bq mk`) for their models and views |
@@ -43,6 +44,7 @@ SCHEMAS = (
     "epa_historical_air_quality",
     "iowa_liquor_sales",
     "covid19_weathersource_com",
+    "wikipedia",
 )
 SPECIES = {
     "Adelie": "Adelie Penguin (Pygoscelis adeliae)",
@@ -68,6 +70,7 @@ def build(path: Path) -> Path:
             "mydataset.mytimeseries": mytimeseries(),
             "mydataset.my_time_series_data_table": city_temperatures(),
             **liquor_sales_and_weather(),
+            **wikipedia_pageviews(),
         }.items():
             con.register("frame", frame)
             con.execute(f"CREATE TABLE {name} AS SELECT * FROM frame")
@@ -330,6 +333,37 @@ def liquor_sales_and_weather(seed: int = 2022) -> dict[str, pd.DataFrame]:
         ],
         "covid19_weathersource_com.postal_code_day_history": pd.concat(history, ignore_index=True),
     }
+
+
+def wikipedia_pageviews(seed: int = 2017) -> dict[str, pd.DataFrame]:
+    """`wikipedia.pageviews_<year>` (`datehour` TIMESTAMP, `wiki`, `title` STRINGs, `views` INT64), 2017 .. 2022:
+    the `Google_I/O` page's views rise from the day before each Google I/O to two days after, and fall at
+    Christmas and New Year."""
+    rng = np.random.default_rng(seed)
+    days = pd.date_range("2017-01-01", "2022-12-31")
+    io = pd.to_datetime(["2017-05-17", "2018-05-08", "2019-05-07", "2021-05-18", "2022-05-11"])
+    near_io = np.zeros(len(days), bool)
+    for day in io:
+        near_io |= (days >= day - pd.Timedelta(days=1)) & (days <= day + pd.Timedelta(days=2))
+    holiday = ((days.month == 12) & (days.day == 25)) | ((days.month == 1) & (days.day == 1))
+    level = 600 * (1 + 0.2 * (days.dayofweek < 5)) * np.where(near_io, 4.0, 1.0) * np.where(holiday, 0.6, 1.0)
+    frames = []
+    for title, scale in (("Google_I/O", 1.0), ("Google", 20.0)):
+        for hour in (0, 12):
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "datehour": days + pd.Timedelta(hours=hour),
+                        "wiki": "en",
+                        "title": title,
+                        "views": rng.poisson(level * scale / 2),
+                    }
+                )
+            )
+    frame = pd.concat(frames, ignore_index=True)
+    frame["datehour"] = frame["datehour"].astype("datetime64[us]")
+    year = frame["datehour"].dt.year
+    return {f"wikipedia.pageviews_{y}": frame[year == y].reset_index(drop=True) for y in range(2017, 2023)}
 
 
 def mytimeseries(n: int = 200, seed: int = 11) -> pd.DataFrame:
