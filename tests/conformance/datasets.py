@@ -12,7 +12,7 @@
 | `mydataset.mytable` | the reference pages' placeholder table, with the columns their examples read (see `mytable`) |
 | `mydataset.serving` | serving rows for the skew example: mytable's last 50 rows with `column1` shifted by 3 |
 | `new_york_taxi_trips.tlc_yellow_trips_2018` | 1,500 generated taxi trips with the real table's columns (the hyperparameter tuning tutorial) |
-| `new_york.citibike_trips` | Citi Bike trips 2014-07-01 .. 2015-09-30 from 5 stations (3 named `... Central Park ...`, station 79 among the others): daily counts with weekly and yearly seasons, one row per trip (the forecasting tutorials) |
+| `new_york.citibike_trips` | Citi Bike trips 2014-07-01 .. 2016-09-30 from 5 stations (3 named `... Central Park ...`, station 79 among the others): daily counts with weekly and yearly seasons, one row per trip (the forecasting tutorials) |
 | `epa_historical_air_quality.{pm25_nonfrm,wind,temperature}_daily_summary` | daily readings 2020-01-01 .. 2023-02-28 of two Seattle sites and one Portland site, plus rows of another parameter: PM2.5 that rises with calm, cold days, yearly temperature (the ARIMA_PLUS_XREG and anomaly detection tutorials) |
 | `iowa_liquor_sales.sales`, `covid19_weathersource_com.postal_code_day_history` | 2022-06-01 .. 2022-09-30: bottles sold by 3 stores (one with a zip code that is no number) of 2 items, closed on Sundays, more on hot days, some days in two invoices; the daily temperature and humidity of the stores' zip codes (a few days missing), and rows of another country (the ARIMA_PLUS_XREG multiple series tutorial) |
 | `wikipedia.pageviews_2017` .. `pageviews_2022` | two hourly rows a day of the `Google_I/O` page's views and another page's: a weekly season, a rise around each Google I/O (May), a dip at Christmas and New Year (the custom holidays tutorial reads them through `pageviews_*`) |
@@ -215,7 +215,7 @@ def citibike_trips(seed: int = 2014) -> pd.DataFrame:
     STRING, ...), one row each: a station's trips per day are Poisson around its level times a weekly season
     (Central Park busier on weekends, the others on weekdays) and a yearly one (summer)."""
     rng = np.random.default_rng(seed)
-    days = pd.date_range("2014-07-01", "2015-09-30")
+    days = pd.date_range("2014-07-01", "2016-09-30")
     summer = 1 + 0.5 * np.cos(2 * np.pi * (days.dayofyear.to_numpy() - 200) / 365.25)
     weekend = days.dayofweek.to_numpy() >= 5
     stations = {

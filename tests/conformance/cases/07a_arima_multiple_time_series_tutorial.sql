@@ -6,7 +6,7 @@
 -- case: trips_per_day
 -- columns: date, num_trips
 -- types: DATE, INT64
--- rows: 457
+-- rows: 823
 SELECT
  EXTRACT(DATE from starttime) AS date,
  COUNT(*) AS num_trips
@@ -59,7 +59,7 @@ ML.ARIMA_COEFFICIENTS(MODEL `bqml_tutorial.nyc_citibike_arima_model_group`);
 -- types: STRING, TIMESTAMP, FLOAT64, FLOAT64, FLOAT64, FLOAT64, FLOAT64, FLOAT64, FLOAT64
 -- rows: 9
 -- holds: count(DISTINCT start_station_name) = 3 AND count(DISTINCT forecast_timestamp) = 3
--- holds: bool_and(forecast_timestamp > TIMESTAMP '2015-09-29' AND forecast_timestamp <= TIMESTAMP '2015-10-03')
+-- holds: bool_and(forecast_timestamp > TIMESTAMP '2016-09-30' AND forecast_timestamp <= TIMESTAMP '2016-10-03')
 -- holds: bool_and(confidence_level = 0.9 AND prediction_interval_lower_bound < forecast_value AND forecast_value < prediction_interval_upper_bound)
 SELECT
 *
@@ -70,8 +70,8 @@ ML.FORECAST(MODEL `bqml_tutorial.nyc_citibike_arima_model_group`,
 -- case: explain_forecast
 -- columns: start_station_name, time_series_timestamp, time_series_type, time_series_data, time_series_adjusted_data, standard_error, confidence_level, prediction_interval_lower_bound, prediction_interval_upper_bound, trend, seasonal_period_yearly, seasonal_period_quarterly, seasonal_period_monthly, seasonal_period_weekly, seasonal_period_daily, holiday_effect, spikes_and_dips, step_changes, residual
 -- types: STRING, TIMESTAMP, STRING, FLOAT64, FLOAT64, FLOAT64, FLOAT64, FLOAT64, FLOAT64, FLOAT64, FLOAT64, FLOAT64, FLOAT64, FLOAT64, FLOAT64, FLOAT64, FLOAT64, FLOAT64, FLOAT64
--- rows: 1380
--- holds: count(*) FILTER (time_series_type = 'forecast') = 9 AND count(*) FILTER (time_series_type = 'history') = 3 * 457
+-- rows: 2478
+-- holds: count(*) FILTER (time_series_type = 'forecast') = 9 AND count(*) FILTER (time_series_type = 'history') = 3 * 823
 -- holds: bool_and(prediction_interval_lower_bound < time_series_data AND time_series_data < prediction_interval_upper_bound) FILTER (time_series_type = 'forecast')
 SELECT
 *

@@ -5,7 +5,7 @@
 
 -- case: trips_per_day
 -- columns: date, num_trips
--- rows: 457
+-- rows: 823
 #standardSQL
 SELECT
   EXTRACT(DATE from starttime) AS date,
