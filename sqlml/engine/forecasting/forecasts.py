@@ -165,20 +165,23 @@ def _future_regressors(model: ForecastModel, series: np.ndarray, times: np.ndarr
         )
     if np.isnan(future.regressors[np.isin(future.series, series)]).any():
         raise DataError(f"the regressors ({', '.join(model.regressors)}) of the input must not be NULL")
+    order = np.lexsort((future.times, future.series))  # the input's rows by series, then time
+    ids, known, values = future.series[order], future.times[order].astype(np.int64), future.regressors[order]
     X = np.full((len(series), len(model.regressors)), np.nan)
-    for one in np.unique(series):
-        mine, given = series == one, future.series == one
-        known, at = future.times[given].astype(np.int64), times[mine].astype(np.int64)
-        outside = (at < known.min(initial=np.iinfo(np.int64).max)) | (at > known.max(initial=np.iinfo(np.int64).min))
+    by_series = np.argsort(series, kind="stable")
+    each, starts = np.unique(series[by_series], return_index=True)
+    for one, mine in zip(each, np.split(by_series, starts[1:]), strict=True):
+        first, last = np.searchsorted(ids, one, "left"), np.searchsorted(ids, one, "right")
+        at = times[mine].astype(np.int64)
+        outside = (at < known[first]) | (at > known[last - 1]) if last > first else np.ones(len(at), bool)
         if outside.any():
             raise DataError(
                 f"the input has no row for {_series_name(model, one)} at {times[mine][outside][0]}: forecasting an "
                 f"ARIMA_PLUS_XREG model needs the regressors ({', '.join(model.regressors)}) up to the last "
                 "forecast timestamp"
             )
-        order = np.argsort(known, kind="stable")
-        values = future.regressors[given][order]
-        X[mine] = np.column_stack([np.interp(at, known[order], column) for column in values.T])
+        span = slice(first, last)
+        X[mine] = np.column_stack([np.interp(at, known[span], column) for column in values[span].T])
     return X
 
 
