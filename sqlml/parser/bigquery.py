@@ -3,10 +3,10 @@
 sqlglot's BigQuery parser, with the ML statements of `MLStatementsMixin`, reads the text. A generator on
 sqlml's DuckDB generator writes it (the ML nodes come out as sqlml's DuckDB dialect reads them), with
 BigQuery's meaning where sqlglot's translation is missing or differs: FARM_FINGERPRINT, EXTRACT parts,
-UNNEST (of structs, WITH OFFSET, an alias shadowing its array), arrays of a typed STRUCT and tuples, SAFE., PARSE_TIMESTAMP, FORMAT_TIMESTAMP's
-zone, GENERATE_ARRAY, NUMERIC, FLOAT64 literals, DATE_* types, SUBSTR, ARRAY_AGG(... LIMIT n),
-APPROX_QUANTILES, FORMAT, IEEE_DIVIDE, RANGE_BUCKET, ST_DISTANCE of points, dashed names; wildcard tables
-(`parser/wildcard_tables.py`).
+UNNEST (of structs, WITH OFFSET, an alias shadowing its array), arrays of a typed STRUCT then tuples, SAFE.,
+PARSE_TIMESTAMP, FORMAT_TIMESTAMP's zone, GENERATE_ARRAY, NUMERIC, FLOAT64 literals, DATE_* types, SUBSTR,
+ARRAY_AGG(... LIMIT n), APPROX_QUANTILES, FORMAT, IEEE_DIVIDE, RANGE_BUCKET, ST_DISTANCE of points, dashed names;
+wildcard tables (`parser/wildcard_tables.py`).
 The rest of BigQuery's meaning is the DuckDB connection's (`sqlml.engine.sqltext.bigquery_functions.install`:
 the farm_fingerprint function, errors for 1/0 and LOG(-1), the UTC time zone)."""
 
