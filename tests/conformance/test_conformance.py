@@ -49,22 +49,34 @@ def _check_types(case, description) -> None:
 
 
 def _check_holds(case, rows: list[tuple]) -> None:
-    """Each `-- holds:` expression, run by DuckDB over the fetched rows, is TRUE."""
-    con = duckdb.connect()
-    con.register("result", pa.Table.from_pylist([dict(zip(case.columns, row, strict=True)) for row in rows]))
-    for expression in case.holds:
-        assert con.execute(f"SELECT ({expression}) FROM result").fetchall() == [(True,)], expression
+    """Each `-- holds:` expression, run by DuckDB over the fetched rows (in their order), is TRUE."""
+    assert rows, "no rows to check"
+    with duckdb.connect() as con:
+        con.register("result", pa.Table.from_pylist([dict(zip(case.columns, row, strict=True)) for row in rows]))
+        for expression in case.holds:
+            assert con.execute(f"SELECT ({expression}) FROM result").fetchall() == [(True,)], expression
+
+
+def _check_first_row(case, first: dict) -> None:
+    """The page's numbers: `-- magnitude:` within a factor of 10, `-- equals:` to 1e-3 relative."""
+    for name, reference in case.magnitudes.items():
+        value = first[name]
+        assert value is not None and value * reference > 0, f"{name} = {value}; the page shows {reference}"
+        assert 0.1 <= value / reference <= 10, f"{name} = {value}: not of the order of the page's {reference}"
+    for name, expected in case.equals.items():
+        assert _same(first[name], expected), f"{name} = {first[name]!r}; the page shows {expected}"
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 def test_statement(case, bigquery, scratch):
     bigquery.prepare(case)
     cursor = bigquery.cursor()
+    statement = case.statement.replace("{tmp}", str(scratch))
     if case.refused is not None:  # a statement sqlml refuses, with the reason docs/bigquery.md gives
         with pytest.raises(getattr(errors, case.refused)):
-            cursor.execute(case.statement.replace("{tmp}", str(scratch)))
+            cursor.execute(statement)
         return
-    cursor.execute(case.statement.replace("{tmp}", str(scratch)))
+    cursor.execute(statement)
     if case.columns is None:  # DDL or DML: the page documents no result
         return
     assert [column[0] for column in cursor.description or ()] == case.columns, f"{case.page}: columns"
@@ -76,17 +88,9 @@ def test_statement(case, bigquery, scratch):
     if case.rows is not None:
         assert len(rows) == case.rows, f"{case.page}: rows"
     if case.holds:
-        assert rows, "no rows to check"
         _check_holds(case, rows)
-    if not (case.magnitudes or case.equals):
-        return
-    first = dict(zip(case.columns, rows[0], strict=True))
-    for name, reference in case.magnitudes.items():
-        value = first[name]
-        assert value is not None and value * reference > 0, f"{name} = {value}; the page shows {reference}"
-        assert 0.1 <= value / reference <= 10, f"{name} = {value}: not of the order of the page's {reference}"
-    for name, expected in case.equals.items():
-        assert _same(first[name], expected), f"{name} = {first[name]!r}; the page shows {expected}"
+    if case.magnitudes or case.equals:
+        _check_first_row(case, dict(zip(case.columns, rows[0], strict=True)))
 
 
 SQLML_ONLY = {"VERSIONS", "FAIRNESS", "ERROR_SLICES", "MODEL_CARD"}  # functions BigQuery ML has no page for
