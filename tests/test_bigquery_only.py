@@ -2,7 +2,7 @@
 BigQuery ML's reference pages write it, is a NotSupportedError that names the construct and says why, and
 changes nothing. Pages: https://cloud.google.com/bigquery/docs/reference/standard-sql/bigqueryml-syntax-create
 (model types), bigqueryml-syntax-create-remote-model, bigqueryml-syntax-create-time-series (custom holidays),
-bigqueryml-syntax-forecast, bigqueryml-syntax-recommend, bigqueryml-syntax-generate-text,
+bigqueryml-syntax-holiday-info, bigqueryml-syntax-recommend, bigqueryml-syntax-generate-text,
 bigqueryml-syntax-tfdv-describe, bigqueryml-syntax-decode-image."""
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ def con():
 @pytest.mark.parametrize(
     "model_type, fragment",
     [
-        ("ARIMA_PLUS", "time-series"),
         ("matrix_factorization", "ML.RECOMMEND"),
         ("AUTOENCODER", "autoencoders"),
         ("DNN_LINEAR_COMBINED_CLASSIFIER", "wide-and-deep"),
@@ -63,7 +62,7 @@ def test_an_unknown_model_type_still_lists_the_ones_sqlml_has(con):
             "(training_data AS (SELECT * FROM ds.t), custom_holiday AS (SELECT 'US' AS region))",
             ["training_data AS", "ARIMA_PLUS"],
         ),
-        ("SELECT * FROM ML.FORECAST(MODEL ds.m, STRUCT(30 AS horizon))", ["ML.FORECAST", "ARIMA_PLUS"]),
+        ("SELECT * FROM ML.HOLIDAY_INFO(MODEL ds.m)", ["ML.HOLIDAY_INFO", "holidays package"]),
         ("SELECT * FROM ML.RECOMMEND(MODEL ds.m)", ["ML.RECOMMEND", "matrix factorization"]),
         (
             "SELECT * FROM ML.GENERATE_TEXT(MODEL ds.m, (SELECT 'hi' AS prompt), STRUCT(0.2 AS temperature))",
@@ -79,4 +78,4 @@ def test_statements_sqlml_does_not_have(con, sql, fragments):
 
 def test_the_duckdb_dialect_refuses_them_alike():
     with sqlml.connect() as con:
-        fails(con, "SELECT * FROM ML.FORECAST(MODEL m)", sqlml.NotSupportedError, "ML.FORECAST", "ARIMA_PLUS")
+        fails(con, "SELECT * FROM ML.HOLIDAY_INFO(MODEL m)", sqlml.NotSupportedError, "ML.HOLIDAY_INFO", "holidays")

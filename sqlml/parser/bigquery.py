@@ -3,10 +3,10 @@
 sqlglot's BigQuery parser, with the ML statements of `MLStatementsMixin`, reads the text. A generator on
 sqlml's DuckDB generator writes it (the ML nodes come out as sqlml's DuckDB dialect reads them), with
 BigQuery's meaning where sqlglot's translation is missing or differs: FARM_FINGERPRINT, EXTRACT parts,
-UNNEST (of structs, WITH OFFSET, an alias shadowing its array), SAFE., PARSE_TIMESTAMP, FORMAT_TIMESTAMP's
-zone, GENERATE_ARRAY, NUMERIC, FLOAT64 literals, DATE_* types, SUBSTR, ARRAY_AGG(... LIMIT n),
-APPROX_QUANTILES, FORMAT, IEEE_DIVIDE, RANGE_BUCKET, ST_DISTANCE of points, dashed names; wildcard tables
-(`parser/wildcard_tables.py`).
+UNNEST (of structs, WITH OFFSET, an alias shadowing its array), arrays of a typed STRUCT then tuples, SAFE.,
+PARSE_TIMESTAMP, FORMAT_TIMESTAMP's zone, GENERATE_ARRAY, NUMERIC, FLOAT64 literals, DATE_* types, SUBSTR,
+ARRAY_AGG(... LIMIT n), APPROX_QUANTILES, FORMAT, IEEE_DIVIDE, RANGE_BUCKET, ST_DISTANCE of points, dashed names;
+wildcard tables (`parser/wildcard_tables.py`).
 The rest of BigQuery's meaning is the DuckDB connection's (`sqlml.engine.sqltext.bigquery_functions.install`:
 the farm_fingerprint function, errors for 1/0 and LOG(-1), the UTC time zone)."""
 
@@ -177,6 +177,18 @@ def _unshadow_unnest_aliases(tree: exp.Expr) -> None:
                 column.replace(exp.alias_(column.copy(), name))
 
 
+def _type_array_tuples(tree: exp.Expr) -> None:
+    """`[STRUCT<a T, ...>(...), (...), ...]`: BigQuery gives the later elements, written as tuples, the first
+    one's STRUCT type (DuckDB finds no common type of a STRUCT and a tuple)."""
+    for array in tree.find_all(exp.Array):
+        first = array.expressions[0] if array.expressions else None
+        if not (isinstance(first, exp.Cast) and first.to.is_type(exp.DType.STRUCT)):
+            continue
+        for element in array.expressions[1:]:
+            if isinstance(element, exp.Tuple):
+                element.replace(exp.Cast(this=exp.Struct(expressions=element.expressions), to=first.to.copy()))
+
+
 def _elements_and_offsets(array: exp.Expr, alias: exp.TableAlias | None, offset: exp.Expr) -> exp.Subquery:
     """`UNNEST(array) AS x WITH OFFSET AS o` as `(SELECT UNNEST(array) AS x, UNNEST(RANGE(LEN(array))) AS o)`:
     DuckDB unnests the two lists of a SELECT side by side."""
@@ -212,6 +224,7 @@ class DuckDBFromBigQuery(SqlmlGenerator):
     def generate(self, expression: exp.Expr, copy: bool = True) -> str:
         expression = expression.copy() if copy else expression
         _unshadow_unnest_aliases(expression)
+        _type_array_tuples(expression)
         return super().generate(expression, copy=False)
 
     def anonymous_sql(self, expression: exp.Anonymous) -> str:

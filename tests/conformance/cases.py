@@ -8,6 +8,10 @@ cases, and optional `-- given: <one statement>` lines: the model a reference pag
     -- columns: a, b, c             the result's column names, in order (`-- columns: none`: DDL or DML, only run)
     -- magnitude: a ~ 227.01        the first row's `a` is within a factor of 10 of the page's number
     -- equals: a = bin_3            the first row's `a` equals the page's value (numbers to 1e-3 relative)
+    -- types: TIMESTAMP, FLOAT64    the columns' BigQuery types, in the order of `columns` (as the page documents them)
+    -- rows: 30                     the result's row count
+    -- holds: bool_and(lo <= value) a DuckDB SQL boolean over the result (a table named `result`), run by DuckDB
+    -- refused: NotSupportedError   sqlml refuses the statement with this sqlml.errors class (docs/bigquery.md says why)
     -- adapted: ...                 what differs from the page's text, and why
     -- page: <address>              this case's page, when it is not the file's
 
@@ -22,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 CASES_DIR = Path(__file__).parent / "cases"
-HEADER = re.compile(r"--\s*(page|given|case|columns|magnitude|equals|adapted):\s*(.*?)\s*$")
+HEADER = re.compile(r"--\s*(page|given|case|columns|types|rows|holds|refused|magnitude|equals|adapted):\s*(.*?)\s*$")
 
 
 @dataclass
@@ -32,6 +36,10 @@ class Case:
     name: str
     statement: str = ""
     columns: list[str] | None = None  # None: no result set
+    types: list[str] | None = None
+    rows: int | None = None
+    holds: list[str] = field(default_factory=list)
+    refused: str | None = None  # the sqlml.errors class of a statement sqlml refuses
     magnitudes: dict[str, float] = field(default_factory=dict)
     equals: dict[str, str] = field(default_factory=dict)
     adapted: list[str] = field(default_factory=list)
@@ -76,6 +84,14 @@ def _read(path: Path) -> list[Case]:
 def _add(case: Case, key: str, value: str) -> None:
     if key == "columns":
         case.columns = None if value == "none" else [name.strip() for name in value.split(",")]
+    elif key == "types":
+        case.types = [name.strip() for name in re.split(r",(?![^<]*>)", value)]
+    elif key == "rows":
+        case.rows = int(value)
+    elif key == "holds":
+        case.holds.append(value)
+    elif key == "refused":
+        case.refused = value
     elif key == "magnitude":
         name, number = value.split("~")
         case.magnitudes[name.strip()] = float(number)

@@ -12,6 +12,12 @@
 | `mydataset.mytable` | the reference pages' placeholder table, with the columns their examples read (see `mytable`) |
 | `mydataset.serving` | serving rows for the skew example: mytable's last 50 rows with `column1` shifted by 3 |
 | `new_york_taxi_trips.tlc_yellow_trips_2018` | 1,500 generated taxi trips with the real table's columns (the hyperparameter tuning tutorial) |
+| `new_york.citibike_trips` | Citi Bike trips 2014-07-01 .. 2016-09-30 from 5 stations (3 named `... Central Park ...`, station 79 among the others): daily counts with weekly and yearly seasons, one row per trip (the forecasting tutorials) |
+| `epa_historical_air_quality.{pm25_nonfrm,wind,temperature}_daily_summary` | daily readings 2020-01-01 .. 2023-02-28 of two Seattle sites and one Portland site, plus rows of another parameter: PM2.5 that rises with calm, cold days, yearly temperature (the ARIMA_PLUS_XREG and anomaly detection tutorials) |
+| `iowa_liquor_sales.sales`, `covid19_weathersource_com.postal_code_day_history` | 2022-06-01 .. 2022-09-30: bottles sold by 3 stores (one with a zip code that is no number) of 2 items, closed on Sundays, more on hot days, some days in two invoices; the daily temperature and humidity of the stores' zip codes (a few days missing), and rows of another country (the ARIMA_PLUS_XREG multiple series tutorial) |
+| `wikipedia.pageviews_2017` .. `pageviews_2022` | two hourly rows a day of the `Google_I/O` page's views and another page's: a weekly season, a rise around each Google I/O (May), a dip at Christmas and New Year (the custom holidays tutorial reads them through `pageviews_*`) |
+| `mydataset.mytimeseries` | the time series reference pages' `mydataset.mytable` (their examples read `date`, `transaction`, `feature1`, `feature2`, `company_name`, `department_name`, `timeseries_date`, `timeseries_metric`, none of which the classification placeholder has): 200 days of a weekly-seasonal series |
+| `mydataset.my_time_series_data_table` | ML.DETECT_ANOMALIES' example table: daily `temperature` of two cities by `state`, `city`, with `weather` |
 | `bqml_tutorial`, `census`, `mydataset` | the schemas the tutorials create (`bq mk`) for their models and views |
 
 Everything is generated from fixed seeds: the same file every run.
@@ -27,7 +33,19 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[2]
 PENGUINS_CSV = ROOT / "sql_examples" / "data" / "penguins.csv"
-SCHEMAS = ("bqml_tutorial", "census", "ml_datasets", "google_analytics_sample", "new_york_taxi_trips", "mydataset")
+SCHEMAS = (
+    "bqml_tutorial",
+    "census",
+    "ml_datasets",
+    "google_analytics_sample",
+    "new_york_taxi_trips",
+    "mydataset",
+    "new_york",
+    "epa_historical_air_quality",
+    "iowa_liquor_sales",
+    "covid19_weathersource_com",
+    "wikipedia",
+)
 SPECIES = {
     "Adelie": "Adelie Penguin (Pygoscelis adeliae)",
     "Chinstrap": "Chinstrap penguin (Pygoscelis antarctica)",
@@ -47,6 +65,12 @@ def build(path: Path) -> Path:
             "ml_datasets.census_adult_income": census_adult_income(),
             "mydataset.mytable": mytable(),
             "new_york_taxi_trips.tlc_yellow_trips_2018": tlc_yellow_trips_2018(),
+            "new_york.citibike_trips": citibike_trips(),
+            **epa_daily_summaries(),
+            "mydataset.mytimeseries": mytimeseries(),
+            "mydataset.my_time_series_data_table": city_temperatures(),
+            **liquor_sales_and_weather(),
+            **wikipedia_pageviews(),
         }.items():
             con.register("frame", frame)
             con.execute(f"CREATE TABLE {name} AS SELECT * FROM frame")
@@ -186,10 +210,210 @@ def tlc_yellow_trips_2018(n: int = 1500, seed: int = 2018) -> pd.DataFrame:
     )
 
 
-def _ga_sessions(con: duckdb.DuckDBPyConnection, n: int = 3000, seed: int = 20160801) -> None:
-    """Google Analytics sessions; about 2% of them (more with many pageviews) end in a transaction."""
+def citibike_trips(seed: int = 2014) -> pd.DataFrame:
+    """Trips of `new_york.citibike_trips` (`starttime` DATETIME, `start_station_id` INT64, `start_station_name`
+    STRING, ...), one row each: a station's trips per day are Poisson around its level times a weekly season
+    (Central Park busier on weekends, the others on weekdays) and a yearly one (summer)."""
     rng = np.random.default_rng(seed)
-    days = pd.date_range("2016-08-01", "2017-08-01").strftime("%Y%m%d").to_numpy()
+    days = pd.date_range("2014-07-01", "2016-09-30")
+    summer = 1 + 0.5 * np.cos(2 * np.pi * (days.dayofyear.to_numpy() - 200) / 365.25)
+    weekend = days.dayofweek.to_numpy() >= 5
+    stations = {
+        2006: ("Central Park S & 6 Ave", 9.0),
+        281: ("Grand Army Plaza & Central Park S", 7.0),
+        3164: ("Central Park West & W 72 St", 5.0),
+        72: ("W 52 St & 11 Ave", 6.0),
+        79: ("Franklin St & W Broadway", 4.0),
+    }
+    trips = []
+    for station, (name, level) in stations.items():
+        week = np.where(weekend, 1.5, 0.9) if "Central Park" in name else np.where(weekend, 0.6, 1.15)
+        counts = rng.poisson(level * week * summer)
+        start = np.repeat(days.to_numpy(), counts) + pd.to_timedelta(rng.integers(0, 86400, counts.sum()), unit="s")
+        start = start.astype("datetime64[us]")
+        trips.append(pd.DataFrame({"starttime": start, "start_station_id": station, "start_station_name": name}))
+    frame = pd.concat(trips, ignore_index=True).sort_values("starttime", ignore_index=True)
+    duration = rng.integers(240, 2400, len(frame))
+    end = rng.choice(list(stations), len(frame))
+    return frame.assign(
+        tripduration=duration,
+        stoptime=frame["starttime"] + pd.to_timedelta(duration, unit="s"),
+        end_station_id=end,
+        end_station_name=[stations[e][0] for e in end],
+        usertype=rng.choice(["Subscriber", "Customer"], len(frame), p=[0.85, 0.15]),
+    )
+
+
+def epa_daily_summaries(seed: int = 2020) -> dict[str, pd.DataFrame]:
+    """`epa_historical_air_quality`'s daily summaries of PM2.5, wind and temperature (`date_local` DATE,
+    `city_name`, `parameter_name`, `arithmetic_mean`, `first_max_value`): two Seattle sites and a Portland one,
+    plus rows of a parameter the tutorials filter out. Temperature has a yearly season; PM2.5 is higher on
+    calm, cold days."""
+    rng = np.random.default_rng(seed)
+    days = pd.date_range("2020-01-01", "2023-02-28")
+    n = len(days)
+    winter = np.cos(2 * np.pi * (days.dayofyear.to_numpy() - 15) / 365.25)
+    tables = {"pm25_nonfrm": [], "wind": [], "temperature": []}
+    for city, warmer in (("Seattle", 0.0), ("Portland", 3.0)):
+        temperature = 61.5 + warmer - 16.5 * winter + rng.normal(0, 4, n)
+        wind = rng.gamma(2.0, 1.5, n)
+        pm25 = np.clip(9 - 1.2 * wind + 0.15 * (61.5 - temperature) + rng.normal(0, 2, n), 1, None)
+        readings = {
+            "pm25_nonfrm": [("Acceptable PM2.5 AQI & Speciation Mass", pm25), ("PM2.5 Raw Data", pm25 * 1.4)],
+            "wind": [("Wind Speed - Resultant", wind), ("Wind Direction - Resultant", rng.uniform(0, 360, n))],
+            "temperature": [("Outdoor Temperature", temperature), ("Indoor Temperature", np.full(n, 68.0))],
+        }
+        for site in (1, 2) if city == "Seattle" else (1,):
+            for table, parameters in readings.items():
+                for parameter, value in parameters:
+                    reading = value + rng.normal(0, 0.3, n)
+                    tables[table].append(
+                        pd.DataFrame(
+                            {
+                                "state_name": "Washington" if city == "Seattle" else "Oregon",
+                                "city_name": city,
+                                "site_num": f"{site:04d}",
+                                "date_local": days.date,
+                                "parameter_name": parameter,
+                                "arithmetic_mean": reading - 4 * (table == "temperature"),
+                                "first_max_value": reading,
+                            }
+                        )
+                    )
+    return {
+        f"epa_historical_air_quality.{table}_daily_summary": pd.concat(frames, ignore_index=True)
+        for table, frames in tables.items()
+    }
+
+
+def liquor_sales_and_weather(seed: int = 2022) -> dict[str, pd.DataFrame]:
+    """`iowa_liquor_sales.sales` (`date` DATE, `store_number`, `item_number`, `item_description`, `zip_code`
+    STRINGs, `bottles_sold` INT64) and `covid19_weathersource_com.postal_code_day_history` (`date`,
+    `postal_code`, `country`, `avg_temperature_air_2m_f`, `avg_humidity_specific_2m_gpkg`)."""
+    rng = np.random.default_rng(seed)
+    days = pd.date_range("2022-06-01", "2022-09-30")
+    n = len(days)
+    zips = {"50314": 0.0, "50320": 2.0}
+    weather = {z: 78 + warmer - 8 * np.cos(2 * np.pi * (days.dayofyear.to_numpy() - 200) / 365.25)
+               + rng.normal(0, 4, n) for z, warmer in zips.items()}  # fmt: skip
+    stores = {"2633": "50314", "4829": "50320", "5102": "IA 5"}
+    items = {"11788": "BLACK VELVET", "43337": "CAPTAIN MORGAN SPICED RUM"}
+    sales = []
+    for store, zip_code in stores.items():
+        temperature = weather.get(zip_code, weather["50314"])
+        for item, (number, description) in enumerate(items.items()):
+            open_days = days.dayofweek.to_numpy() != 6
+            bottles = rng.poisson((12 + 6 * item) * (1 + 0.04 * (temperature - 78)) * (1 + 0.5 * (days.dayofweek == 5)))
+            day = days[open_days]
+            split = rng.random(open_days.sum()) < 0.2  # some days' sales in two invoices
+            first = np.where(split, bottles[open_days] // 2, bottles[open_days])
+            rows = pd.DataFrame({"date": day.date, "bottles_sold": first})
+            second = pd.DataFrame({"date": day[split].date, "bottles_sold": bottles[open_days][split] - first[split]})
+            sales.append(
+                pd.concat([rows, second], ignore_index=True).assign(
+                    store_number=store, item_number=number, item_description=description, zip_code=zip_code
+                )
+            )
+    history = [
+        pd.DataFrame(
+            {
+                "date": days.date,
+                "postal_code": zip_code,
+                "country": "US",
+                "avg_temperature_air_2m_f": temperature,
+                "avg_humidity_specific_2m_gpkg": 0.012 + 0.0002 * (temperature - 78) + rng.normal(0, 0.001, n),
+            }
+        ).drop(index=[10, 11, 40] if zip_code == "50320" else [])  # days the weather source missed
+        for zip_code, temperature in weather.items()
+    ]
+    history.append(history[0].assign(country="DE", avg_temperature_air_2m_f=60.0))  # another country's 50314
+    return {
+        "iowa_liquor_sales.sales": pd.concat(sales, ignore_index=True)[
+            ["date", "store_number", "item_number", "item_description", "zip_code", "bottles_sold"]
+        ],
+        "covid19_weathersource_com.postal_code_day_history": pd.concat(history, ignore_index=True),
+    }
+
+
+def wikipedia_pageviews(seed: int = 2017) -> dict[str, pd.DataFrame]:
+    """`wikipedia.pageviews_<year>` (`datehour` TIMESTAMP, `wiki`, `title` STRINGs, `views` INT64), 2017 .. 2022:
+    the `Google_I/O` page's views rise from the day before each Google I/O to two days after, and fall at
+    Christmas and New Year."""
+    rng = np.random.default_rng(seed)
+    days = pd.date_range("2017-01-01", "2022-12-31")
+    io = pd.to_datetime(["2017-05-17", "2018-05-08", "2019-05-07", "2021-05-18", "2022-05-11"])
+    near_io = np.zeros(len(days), bool)
+    for day in io:
+        near_io |= (days >= day - pd.Timedelta(days=1)) & (days <= day + pd.Timedelta(days=2))
+    holiday = ((days.month == 12) & (days.day == 25)) | ((days.month == 1) & (days.day == 1))
+    level = 600 * (1 + 0.2 * (days.dayofweek < 5)) * np.where(near_io, 4.0, 1.0) * np.where(holiday, 0.6, 1.0)
+    frames = []
+    for title, scale in (("Google_I/O", 1.0), ("Google", 20.0)):
+        for hour in (0, 12):
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "datehour": days + pd.Timedelta(hours=hour),
+                        "wiki": "en",
+                        "title": title,
+                        "views": rng.poisson(level * scale / 2),
+                    }
+                )
+            )
+    frame = pd.concat(frames, ignore_index=True)
+    frame["datehour"] = frame["datehour"].astype("datetime64[us]")
+    year = frame["datehour"].dt.year
+    return {f"wikipedia.pageviews_{y}": frame[year == y].reset_index(drop=True) for y in range(2017, 2023)}
+
+
+def mytimeseries(n: int = 200, seed: int = 11) -> pd.DataFrame:
+    """The time series reference pages' placeholder table: a daily `transaction` with a trend, a weekly season
+    and the effect of `feature1`, `feature2`; `company_name` (two halves of the days) and `department_name`
+    (blocks of 50 days) split it in series; `timeseries_date`, `timeseries_metric` are `date`, `transaction`."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    feature1, feature2 = rng.normal(10, 2, n), rng.uniform(0, 5, n)
+    transaction = 500 + 0.8 * t + 20 * np.sin(2 * np.pi * t / 7) + 6 * feature1 - 4 * feature2 + rng.normal(0, 5, n)
+    date = pd.date_range("2023-01-01", periods=n).date
+    return pd.DataFrame(
+        {
+            "date": date,
+            "transaction": transaction,
+            "feature1": feature1,
+            "feature2": feature2,
+            "company_name": np.where(t < n // 2, "Alphabet", "Cymbal"),
+            "department_name": np.where(t // 50 % 2 == 0, "sales", "support"),
+            "timeseries_date": date,
+            "timeseries_metric": transaction,
+        }
+    )
+
+
+def city_temperatures(seed: int = 21) -> pd.DataFrame:
+    """ML.DETECT_ANOMALIES' example table (`state`, `city`, `date`, `temperature`, `weather`): daily temperatures
+    of two cities, 2020-01-01 .. 2021-01-31, with a weekly wobble, each with one hot day in 2020 (2020-07-14) and
+    one in January 2021 (2021-01-05)."""
+    rng = np.random.default_rng(seed)
+    days = pd.date_range("2020-01-01", "2021-01-31")
+    n = len(days)
+    frames = []
+    for state, city, mean in (("WA", "Seattle", 52.0), ("CA", "Los Angeles", 66.0)):
+        season = -10 * np.cos(2 * np.pi * (days.dayofyear.to_numpy() - 15) / 365.25)
+        temperature = mean + season + 2 * np.sin(2 * np.pi * np.arange(n) / 7) + rng.normal(0, 1, n)
+        temperature[days.isin(pd.to_datetime(["2020-07-14", "2021-01-05"]))] += 25
+        weather = rng.choice(["sunny", "cloudy", "rainy"], n)
+        frames.append(pd.DataFrame({"state": state, "city": city, "date": days.date, "temperature": temperature,
+                                    "weather": weather}))  # fmt: skip
+    return pd.concat(frames, ignore_index=True)
+
+
+def _ga_sessions(con: duckdb.DuckDBPyConnection, n: int = 3000, seed: int = 20160801) -> None:
+    """Google Analytics sessions; about 2% of them (more with many pageviews) end in a transaction. Weekdays have
+    twice the sessions of weekend days (the weekly season of the forecasting tutorial's visits per day)."""
+    rng = np.random.default_rng(seed)
+    dates = pd.date_range("2016-08-01", "2017-08-01")
+    days = dates.strftime("%Y%m%d").to_numpy()
+    weekday = np.where(dates.dayofweek < 5, 2.0, 1.0)
     pageviews = rng.geometric(0.25, n)
     is_mobile = rng.random(n) < 0.25
     buys = rng.random(n) < 1 / (1 + np.exp(-(-7.0 + 0.45 * pageviews - 1.0 * is_mobile)))
@@ -197,7 +421,7 @@ def _ga_sessions(con: duckdb.DuckDBPyConnection, n: int = 3000, seed: int = 2016
         {
             "fullVisitorId": [f"{v:019d}" for v in rng.integers(10**17, 10**18, n)],
             "visitId": rng.integers(1_470_000_000, 1_500_000_000, n),
-            "date": rng.choice(days, n),
+            "date": rng.choice(days, n, p=weekday / weekday.sum()),
             "pageviews": np.where(rng.random(n) < 0.01, None, pageviews),
             "transactions": np.where(buys, 1, None),
             "os": rng.choice(["Windows", "Macintosh", "Android", "iOS", "Linux", None], n),

@@ -89,6 +89,14 @@ CASES = [
         "SELECT id, name, v FROM t, UNNEST(items) ORDER BY v",
         [(7, "n1", 3), (7, "n2", 4)],
     ),
+    # data-types#constructing_a_struct: the tuples after a typed STRUCT in an array take its type (as the anomaly
+    # detection tutorial writes its new rows)
+    (
+        "data-types#constructing_a_struct",
+        "SELECT * FROM UNNEST([STRUCT<date TIMESTAMP, pm25 FLOAT64>('2023-02-01 00:00:00 UTC', 8.8), "
+        "('2023-02-02 00:00:00 UTC', 11)])",
+        [(dt.datetime(2023, 2, 1, tzinfo=UTC), 8.8), (dt.datetime(2023, 2, 2, tzinfo=UTC), 11.0)],
+    ),
     # query-syntax#unnest_operator: WITH OFFSET numbers the elements from 0 (the page's example), also in a
     # LEFT JOIN, where an empty array keeps its row
     (

@@ -159,23 +159,33 @@ def _interval(model: ForecastModel, rows: Forecast, confidence: float) -> Foreca
 
 
 def _future_regressors(model: ForecastModel, series: np.ndarray, times: np.ndarray, future: Inputs | None):
-    """The regressor values of the `future` row at each forecast row's series and timestamp; DataError naming
-    the first forecast timestamp the input has no row for."""
+    """The regressor values of the `future` rows at each forecast row's series and timestamp; a timestamp
+    between two of the series' rows that the input skips (a shop closed on Sundays) gets values interpolated
+    linearly, as CREATE MODEL fills missing steps. DataError naming the first forecast timestamp outside the
+    span of the input's rows."""
     if future is None:
         raise ProgrammingError(
             "an ARIMA_PLUS_XREG model forecasts from the regressors' future values: TABLE t | (query)"
         )
-    at = {(s, t): i for i, (s, t) in enumerate(zip(future.series.tolist(), future.times.astype(np.int64).tolist()))}
-    rows = np.array([at.get(key, -1) for key in zip(series.tolist(), times.astype(np.int64).tolist())], dtype=np.int64)
-    if (rows < 0).any():
-        first = int(np.flatnonzero(rows < 0)[0])
-        raise DataError(
-            f"the input has no row for {_series_name(model, series[first])} at {times[first]}: forecasting an "
-            f"ARIMA_PLUS_XREG model needs the regressors ({', '.join(model.regressors)}) at every forecast timestamp"
-        )
-    X = future.regressors[rows]
-    if np.isnan(X).any():
+    if np.isnan(future.regressors[np.isin(future.series, series)]).any():
         raise DataError(f"the regressors ({', '.join(model.regressors)}) of the input must not be NULL")
+    order = np.lexsort((future.times, future.series))  # the input's rows by series, then time
+    ids, known, values = future.series[order], future.times[order].astype(np.int64), future.regressors[order]
+    X = np.full((len(series), len(model.regressors)), np.nan)
+    by_series = np.argsort(series, kind="stable")
+    each, starts = np.unique(series[by_series], return_index=True)
+    for one, mine in zip(each, np.split(by_series, starts[1:]), strict=True):
+        first, last = np.searchsorted(ids, one, "left"), np.searchsorted(ids, one, "right")
+        at = times[mine].astype(np.int64)
+        outside = (at < known[first]) | (at > known[last - 1]) if last > first else np.ones(len(at), bool)
+        if outside.any():
+            raise DataError(
+                f"the input has no row for {_series_name(model, one)} at {times[mine][outside][0]}: forecasting an "
+                f"ARIMA_PLUS_XREG model needs the regressors ({', '.join(model.regressors)}) up to the last "
+                "forecast timestamp"
+            )
+        span = slice(first, last)
+        X[mine] = np.column_stack([np.interp(at, known[span], column) for column in values[span].T])
     return X
 
 

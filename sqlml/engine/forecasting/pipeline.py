@@ -259,6 +259,7 @@ def _arima(values: np.ndarray, options: dict) -> tuple[dict, dict]:
                 seasonal=False,
                 period=1,
                 allowdrift=True,
+                stepwise=False,  # every p + q <= max_order, as BigQuery; the stepwise search ignores max_order
             )
             least = options["auto_arima_min_order"]
             if sum(model["arma"][:2]) < least:

@@ -51,7 +51,8 @@ def evaluated(model: Model, aic: str, with_error: bool) -> pa.Table:
 
 def arima_coefficients(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.Table:
     """Per series its AR and MA coefficients and constant; ARIMA_PLUS_XREG: one row per series and regressor
-    (the intercept first, as __INTERCEPT__) with its weight."""
+    (the intercept first, as __INTERCEPT__) with its weight, and `category_weights` empty (regressors are
+    numbers or BOOLs, as ML.WEIGHTS gives a numeric input's)."""
     estimator = model.estimator
     table = estimator.table.select(["ar_coefficients", "ma_coefficients", "intercept_or_drift"])
     if not estimator.regressors:
@@ -61,6 +62,8 @@ def arima_coefficients(ctx: MLContext, call: MLFunction, model: Model, params: d
     weights = [w if w is not None else [None] * len(inputs) for w in estimator.table.column("weights").to_pylist()]
     rows = table.take(pa.array(series)).append_column("processed_input", pa.array(inputs * table.num_rows))
     rows = rows.append_column("weight", pa.array([w for ws in weights for w in ws], pa.float64()))
+    category = pa.list_(pa.struct([("category", pa.string()), ("weight", pa.float64())]))
+    rows = rows.append_column("category_weights", pa.array([[]] * rows.num_rows, category))
     return with_ids(model, series, rows)
 
 

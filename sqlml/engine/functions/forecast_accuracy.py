@@ -47,9 +47,8 @@ def evaluate(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa
     ahead = (steps >= 0) & (steps < horizon) & ~np.isnan(value) & ~np.isnan(actual)
     error = np.where(ahead, np.abs(actual - value), np.nan)
     if not params.get("perform_aggregation", True):
-        found = forecasts.columns_of(
-            estimator, options, table, call.function, ["time_series_timestamp_col", "time_series_data_col"]
-        )
+        roles = ["time_series_id_col", "time_series_timestamp_col", "time_series_data_col"]
+        found = forecasts.columns_of(estimator, options, table, call.function, roles)
         data_col = found["time_series_data_col"][0]
         columns = {
             "forecasted_" + data_col: np.where(ahead, value, np.nan),
@@ -58,7 +57,7 @@ def evaluate(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa
             "absolute_error": error,
             "absolute_percentage_error": error / np.abs(actual) * 100,
         }
-        out = table
+        out = table.select([name for role in roles for name in found[role]])  # the page's columns, not the others
         for name, values in columns.items():
             out = out.append_column(name, pa.array(values, FLOAT, mask=np.isnan(values)))
         return out
