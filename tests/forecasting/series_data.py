@@ -80,7 +80,8 @@ def weekly(n: int, seed: int, amplitude: float = 5.0, noise: float = 1.0) -> np.
 
 
 def auto_arima(y: np.ndarray, max_order: int = 2) -> dict:
-    """statsforecast's auto-ARIMA as BigQuery ML's non-seasonal search (p + q <= max_order, drift allowed)."""
+    """statsforecast's auto-ARIMA as BigQuery ML's non-seasonal search: every p + q <= max_order (not stepwise),
+    drift allowed."""
     from statsforecast.arima import auto_arima_f
 
     with warnings.catch_warnings():
@@ -93,6 +94,7 @@ def auto_arima(y: np.ndarray, max_order: int = 2) -> dict:
             seasonal=False,
             period=1,
             allowdrift=True,
+            stepwise=False,
         )
 
 
