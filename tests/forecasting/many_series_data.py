@@ -8,11 +8,11 @@ import numpy as np
 BASE = "model_type='ARIMA_PLUS', time_series_timestamp_col='d', time_series_data_col='y'"
 
 
-def series_sql(n_series: int, steps: int, id_expr: str = "s") -> str:
-    """`n_series` daily series of `steps` days: columns sid (`id_expr` of s = 0, 1, ...), d (DATE), y (DOUBLE),
-    r (a regressor); each series has its own level, trend, period and noise-like wiggle."""
+def series_sql(n_series: int, steps: int, ids: str = "s AS sid") -> str:
+    """`n_series` daily series of `steps` days: the id columns `ids` (SQL of s = 0, 1, ...), d (a TIMESTAMP at
+    midnight), y (DOUBLE), r (a regressor); each series has its own level, trend, period and wiggle."""
     return (
-        f"SELECT {id_expr} AS sid, DATE '2024-01-01' + INTERVAL (i) DAY AS d, "
+        f"SELECT {ids}, DATE '2024-01-01' + INTERVAL (i) DAY AS d, "
         "10 + s + sin(i / (2.0 + s % 5)) + 0.05 * i * (s % 3) + 0.3 * cos(i * (s + 1)) AS y, "
         "0.5 * i + (s % 4) AS r "
         f"FROM range({n_series}) a(s), range({steps}) b(i)"

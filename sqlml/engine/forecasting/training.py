@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
+from contextlib import closing
 
 import numpy as np
 import pyarrow as pa
@@ -59,11 +60,12 @@ def train(ctx: MLContext, query: str, options: dict) -> tuple[state.ForecastMode
         f"SELECT {select} FROM ({query}) WHERE {quote_identifier(time)} IS NOT NULL ORDER BY {order}", BATCH_ROWS
     )
     keys, tables, done = [], [], 0
-    for chunk_keys, table in _fitted(_series(reader, len(ids), time), options, count):
-        keys += chunk_keys
-        tables.append(table)
-        done += table.num_rows
-        ctx.progress("series", done, count)
+    with closing(_fitted(_series(reader, len(ids), time), options, count)) as fitted:  # a failure cancels its tasks
+        for chunk_keys, table in fitted:
+            keys += chunk_keys
+            tables.append(table)
+            done += table.num_rows
+            ctx.progress("series", done, count)
     fitted = pa.concat_tables(tables)
     errors = fitted.column("error_message")
     if errors.null_count == 0:
