@@ -166,13 +166,21 @@ def _future_regressors(model: ForecastModel, series: np.ndarray, times: np.ndarr
     if (rows < 0).any():
         first = int(np.flatnonzero(rows < 0)[0])
         raise DataError(
-            f"the input has no row for {_series_name(model, series[first])} at {times[first]}: forecasting an "
-            f"ARIMA_PLUS_XREG model needs the regressors ({', '.join(model.regressors)}) at every forecast timestamp"
+            f"the input has no row for {_at(model, series, times, first)}: forecasting an ARIMA_PLUS_XREG model "
+            f"needs the regressors ({', '.join(model.regressors)}) at every forecast timestamp"
         )
     X = future.regressors[rows]
     if np.isnan(X).any():
-        raise DataError(f"the regressors ({', '.join(model.regressors)}) of the input must not be NULL")
+        first = int(np.flatnonzero(np.isnan(X).any(axis=1))[0])
+        raise DataError(
+            f"the regressors ({', '.join(model.regressors)}) of the input must not be NULL; the row for "
+            f"{_at(model, series, times, first)} has a NULL"
+        )
     return X
+
+
+def _at(model: ForecastModel, series: np.ndarray, times: np.ndarray, i: int) -> str:
+    return f"{_series_name(model, series[i])} at {times[i].astype('datetime64[us]').item()}"
 
 
 def _weights(model: ForecastModel) -> np.ndarray:
