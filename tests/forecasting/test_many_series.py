@@ -8,14 +8,18 @@ CREATE MODEL reports its series as progress, streams them to the workers, and st
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import threading
 
 import numpy as np
 import pytest
 
+from sqlml.engine.families import validate_options
 from sqlml.engine.forecasting import training, workers
 from sqlml.engine.session import Session
-from sqlml.errors import Cancelled, DataError
+from sqlml.errors import Cancelled, DataError, OperationalError
 from sqlml.shell.progress import ProgressBar
 from tests.engine.reference import fails, snapshot
 from tests.forecasting.many_series_data import BASE, forecast, rows, series_sql
@@ -189,3 +193,29 @@ def test_interrupt_stops_many_series_and_workers_serve_the_next_statement(sessio
     assert rows(
         session, f"SELECT count(DISTINCT sid), count(*) FROM ML.FORECAST(MODEL m, STRUCT({HORIZON} AS horizon))"
     ) == [(20, 20 * HORIZON)]
+
+
+def test_a_worker_process_that_dies_fails_its_task_and_is_replaced():
+    """A worker process that ends in the middle of a task: the task fails with an OperationalError, and a new
+    process serves the next task."""
+    pool = workers.Pool(1)
+    dying = subprocess.Popen(  # alive until it has read the task's first bytes
+        [sys.executable, "-c", "import sys; sys.stdin.buffer.read(8)"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    pool.idle.queue[0].process = dying
+    days = np.arange("2024-01-01", "2024-01-08", dtype="datetime64[D]").astype("datetime64[us]")
+    task = workers.pack([{"name": "the time series", "times": days, "values": np.arange(7.0), "regressors": None}])
+    options = json.dumps(
+        validate_options({"model_type": "ARIMA_PLUS", "time_series_timestamp_col": "d", "time_series_data_col": "y"})
+    )
+    try:
+        with pytest.raises(OperationalError, match="a forecasting worker process ended unexpectedly"):
+            pool.submit(task, options).result()
+        assert dying.wait() == 0
+        fitted = workers.unpack(pool.submit(task, options).result())
+        assert fitted.num_rows == 1 and fitted.column("error_message")[0].as_py() is None
+    finally:
+        pool.threads.shutdown()
+        for worker in pool.idle.queue:
+            worker.process.stdin.close()  # the worker's loop ends with its input
+            worker.process.wait()
