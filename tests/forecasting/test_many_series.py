@@ -1,70 +1,222 @@
-"""A model of several series (time_series_id_col): each series is its own forecast (== statsforecast on that
-series alone), rows carry the series' id first, a series too short to fit is reported by ML.ARIMA_EVALUATE and
-left out of ML.FORECAST, and rows of a series the model lacks get NULLs from ML.DETECT_ANOMALIES.
-https://cloud.google.com/bigquery/docs/reference/standard-sql/bigqueryml-syntax-forecast
+"""Many series in one ARIMA_PLUS model: each series' forecast equals that of a model trained on the series alone
+(the reference: one single-series CREATE MODEL per series), whatever its ids (INTEGER, VARCHAR, two columns, NULL),
+whether the series are fitted by worker processes or in the statement's process, and wherever the Arrow batches
+cut the series. A series that cannot be fitted keeps its error_message (ML.ARIMA_EVALUATE) and the model trains
+without it (https://cloud.google.com/bigquery/docs/reference/standard-sql/bigqueryml-syntax-arima-evaluate);
+CREATE MODEL reports its series as progress, streams them to the workers, and stops when interrupted.
 """
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+import threading
+
 import numpy as np
-import pyarrow as pa
 import pytest
 
-from tests.forecasting import series_data as sd
+from sqlml.engine.families import validate_options
+from sqlml.engine.forecasting import training, workers
+from sqlml.engine.session import Session
+from sqlml.errors import Cancelled, DataError, OperationalError
+from sqlml.shell.progress import ProgressBar
+from tests.engine.reference import fails, snapshot
+from tests.forecasting.many_series_data import BASE, forecast, rows, series_sql
 
-LENGTHS = {"a": 50, "b": 70, "c": 2}  # c: too short to forecast
+HORIZON = 4
 
 
-@pytest.fixture(scope="module")
-def cur(tmp_path_factory):
-    tmp_path = tmp_path_factory.mktemp("many")
-    ids, d, y = [], [], []
-    for seed, (key, n) in enumerate(LENGTHS.items()):
-        ids += [key] * n
-        d.append(sd.days(n, f"2021-0{seed + 1}-01"))
-        y.append(sd.random_walk(n, 40 + seed))
-    cur = sd.connect(tmp_path)
-    sd.load(cur, tmp_path, "t", {"k": pa.array(ids), "d": np.concatenate(d), "y": np.concatenate(y)})
-    cur.execute(
-        "CREATE MODEL m OPTIONS(model_type='ARIMA_PLUS', time_series_id_col='k', time_series_timestamp_col='d', "
-        "time_series_data_col='y', horizon=4, seasonalities=['NO_SEASONALITY'], clean_spikes_and_dips=FALSE, "
-        "adjust_step_changes=FALSE) AS SELECT * FROM t"
+@pytest.fixture
+def session():
+    opened = Session()
+    yield opened
+    opened.close()
+
+
+def _condition(names: list[str], values: tuple) -> str:
+    return " AND ".join(
+        f"{name} IS NOT DISTINCT FROM {'NULL' if v is None else repr(v)}" for name, v in zip(names, values)
     )
-    return cur
 
 
-def _series(cur, key: str) -> np.ndarray:
-    return sd.query(cur, f"SELECT y FROM t WHERE k = '{key}' ORDER BY d")["y"]
+def _assert_each_series_as_alone(session, names: list[str], keys: list[tuple]) -> None:
+    """Every series' ML.FORECAST of model m equals that of a model trained on the series alone."""
+    for key in keys:
+        where = _condition(names, key)
+        session.cursor().execute(
+            f"CREATE OR REPLACE MODEL alone OPTIONS({BASE}, horizon={HORIZON}) AS SELECT d, y FROM t WHERE {where}"
+        )
+        expected = forecast(session, "alone", HORIZON)
+        assert expected.shape == (HORIZON, 6)
+        np.testing.assert_allclose(forecast(session, "m", HORIZON, where), expected, rtol=1e-9, atol=1e-9)
 
 
-def test_each_series_is_its_own_forecast(cur):
-    got = sd.query(cur, "SELECT * FROM ML.FORECAST(MODEL m, STRUCT(4 AS horizon)) ORDER BY k, forecast_timestamp")
-    assert list(got)[:2] == ["k", "forecast_timestamp"]
-    assert got["k"].tolist() == ["a"] * 4 + ["b"] * 4
-    for key in ("a", "b"):
-        expected = sd.arima_forecast(sd.auto_arima(_series(cur, key)), 4, 0.95)
-        mine = got["k"] == key
-        np.testing.assert_allclose(got["forecast_value"][mine], expected["mean"], rtol=1e-9)
-        np.testing.assert_allclose(got["standard_error"][mine], expected["se"], rtol=1e-7)
-
-
-def test_a_series_too_short_is_reported(cur):
-    evaluated = sd.query(cur, "SELECT k, error_message, non_seasonal_p FROM ML.ARIMA_EVALUATE(MODEL m) ORDER BY k")
-    assert evaluated["k"].tolist() == ["a", "b", "c"]
-    assert evaluated["error_message"][0] is None and evaluated["error_message"][1] is None
-    assert "k = 'c'" in evaluated["error_message"][2] and "at least 3 steps" in evaluated["error_message"][2]
-    assert np.isnan(evaluated["non_seasonal_p"][2])
-    explained = sd.query(cur, "SELECT k, count(*) AS n FROM ML.EXPLAIN_FORECAST(MODEL m) GROUP BY k ORDER BY k")
-    assert explained["k"].tolist() == ["a", "b"]
-    assert explained["n"].tolist() == [50 + 3, 70 + 3]
-
-
-def test_anomalies_of_an_unknown_series_are_null(cur):
-    cur.execute(
-        "CREATE TABLE new AS SELECT 'a' AS k, DATE '2021-01-01' + 50 AS d, 1000.0 AS y "
-        "UNION ALL SELECT 'zz', DATE '2021-01-01' + 50, 1.0"
+def test_forty_series_in_workers_match_each_alone_and_a_failing_series_is_reported(session):
+    session.cursor().execute(f"CREATE TABLE t AS {series_sql(40, 30)}")
+    session.cursor().execute("INSERT INTO t SELECT 99, d, y, r FROM t WHERE sid = 0 AND d < '2024-01-03'")
+    reports = []
+    session.on_progress = lambda *report: reports.append(report)
+    session.cursor().execute(
+        f"CREATE MODEL m OPTIONS({BASE}, time_series_id_col='sid', horizon={HORIZON}) AS SELECT sid, d, y FROM t"
     )
-    got = sd.query(cur, "SELECT * FROM ML.DETECT_ANOMALIES(MODEL m, TABLE new) ORDER BY k")
-    assert list(got)[:3] == ["k", "d", "y"]
-    assert got["is_anomaly"].tolist() == [True, None]
-    assert np.isnan(got["anomaly_probability"][1]) and np.isnan(got["lower_bound"][1])
+    assert 41 >= training.PARALLEL_SERIES  # fitted by the worker processes
+    done = [report[1] for report in reports]
+    assert {(task, total) for task, _, total in reports} == {("series", 41)}
+    assert done == sorted(done) and done[-1] == 41 and len(done) > 1
+
+    session.on_progress = None
+    evaluated = rows(session, "SELECT * FROM ML.ARIMA_EVALUATE(MODEL m) WHERE sid = 99")
+    assert len(evaluated) == 1 and evaluated[0][-1] == (
+        "the time series sid = 99 has 2 value(s) over 2 time step(s); forecasting needs at least 3 steps"
+    )
+    assert evaluated[0][1:-1] == (None,) * (len(evaluated[0]) - 2)
+    assert rows(session, "SELECT count(*) FROM ML.ARIMA_EVALUATE(MODEL m) WHERE error_message IS NULL") == [(40,)]
+    assert rows(session, "SELECT count(*) FROM ML.FORECAST(MODEL m) WHERE sid = 99") == [(0,)]
+    assert rows(session, "SELECT count(DISTINCT sid) FROM ML.FORECAST(MODEL m)") == [(40,)]
+    # series from the first, second, a middle and the last task of 8 series: fitted as alone
+    _assert_each_series_as_alone(session, ["sid"], [(0,), (8,), (21,), (39,)])
+
+
+ID_KINDS = {
+    "integer": ("CAST(s AS INTEGER) AS sid", "'sid'", ["sid"]),
+    "varchar": ("'store ' || s AS sid", "'sid'", ["sid"]),
+    "two columns": ("s % 2 AS a, CAST(s // 2 AS VARCHAR) AS b", "['a', 'b']", ["a", "b"]),
+    "null ids": ("CASE WHEN s > 0 THEN s END AS sid", "'sid'", ["sid"]),
+    "null in one of two": ("CASE WHEN s % 2 = 1 THEN 'odd' END AS a, s // 2 AS b", "['a', 'b']", ["a", "b"]),
+}
+
+
+@pytest.mark.parametrize(
+    "ids, option, names, parallel",
+    [(*kind, True) for kind in ID_KINDS.values()] + [(*ID_KINDS["null in one of two"], False)],
+    ids=[*ID_KINDS, "in process"],
+)
+def test_series_ids_and_batches_cutting_series(session, monkeypatch, ids, option, names, parallel):
+    """Five series of 25 rows read in batches of 7 rows: most series start or end inside a batch. The first,
+    third and fifth series are compared with models of their own."""
+    monkeypatch.setattr(training, "BATCH_ROWS", 7)
+    monkeypatch.setattr(training, "CHUNK_SERIES", 2)
+    monkeypatch.setattr(training, "PARALLEL_SERIES", 2 if parallel else 100)
+    session.cursor().execute(f"CREATE TABLE t AS {series_sql(5, 25, ids)}")
+    session.cursor().execute(
+        f"CREATE MODEL m OPTIONS({BASE}, time_series_id_col={option}, horizon={HORIZON}) AS "
+        f"SELECT {', '.join(names)}, d, y FROM t"
+    )
+    keys = rows(session, f"SELECT DISTINCT {', '.join(names)} FROM t ORDER BY ALL")
+    assert len(keys) == 5
+    assert rows(session, f"SELECT count(*) FROM (SELECT DISTINCT {', '.join(names)} FROM ML.FORECAST(MODEL m))") == [
+        (5,)
+    ]
+    _assert_each_series_as_alone(session, names, keys[::2])
+
+
+def test_every_series_failing_fails_the_statement_and_changes_nothing(session, monkeypatch):
+    monkeypatch.setattr(training, "PARALLEL_SERIES", 2)  # in the workers
+    session.cursor().execute(f"CREATE TABLE t AS {series_sql(6, 2)}")
+    fails(
+        session,
+        f"CREATE MODEL m OPTIONS({BASE}, time_series_id_col='sid') AS SELECT sid, d, y FROM t",
+        DataError,
+        "none of the 6 time series could be fitted; the first: the time series sid = 0 has 2 value(s)",
+    )
+
+
+def test_series_are_fitted_as_they_are_read(session, monkeypatch):
+    """The workers get series before the reader has read them all, and the series read but not yet fitted stay
+    within the tasks handed out ahead (2 per worker and one more): the rows of every series are never all held."""
+    monkeypatch.setattr(training, "BATCH_ROWS", 16)
+    monkeypatch.setattr(training, "CHUNK_SERIES", 2)
+    monkeypatch.setattr(training, "PARALLEL_SERIES", 2)
+    read, ahead = [0], []
+    series = training._series
+
+    def counted(*args):
+        for item in series(*args):
+            read[0] += 1
+            yield item
+
+    monkeypatch.setattr(training, "_series", counted)
+    session.on_progress = lambda task, done, total: ahead.append((read[0], done))
+    most = (2 * workers.size() + 1) * training.CHUNK_SERIES  # the series of the tasks handed out ahead
+    n = 2 * most + 2
+    session.cursor().execute(f"CREATE TABLE t AS {series_sql(n, 12)}")
+    session.cursor().execute(f"CREATE MODEL m OPTIONS({BASE}, time_series_id_col='sid') AS SELECT sid, d, y FROM t")
+    assert read[0] == n and ahead[-1] == (n, n)
+    assert ahead[0][0] < n  # the first chunk was fitted before the last series was read
+    assert max(reading - done for reading, done in ahead) <= most
+
+
+def test_the_shell_progress_bar_counts_the_series(session, tmp_path):
+    with open(tmp_path / "terminal", "w+", encoding="utf-8", newline="") as terminal:
+        session.on_progress = ProgressBar(terminal)
+        session.cursor().execute(f"CREATE TABLE t AS {series_sql(3, 20)}")
+        session.cursor().execute(f"CREATE MODEL m OPTIONS({BASE}, time_series_id_col='sid') AS SELECT sid, d, y FROM t")
+        terminal.seek(0)
+        drawn = terminal.read()
+    assert drawn.endswith(f"\rseries [{'█' * 30}] 3/3\x1b[K")
+
+
+def test_interrupt_stops_many_series_and_workers_serve_the_next_statement(session, monkeypatch):
+    monkeypatch.setattr(training, "CHUNK_SERIES", 2)
+    monkeypatch.setattr(training, "PARALLEL_SERIES", 2)
+    session.cursor().execute(f"CREATE TABLE t AS {series_sql(20, 20)}")
+    before = snapshot(session)
+    reported, interrupted, outcome = threading.Event(), threading.Event(), []
+
+    def hold(task, done, total):  # the first report waits for the interrupt
+        if not reported.is_set():
+            reported.set()
+            interrupted.wait()
+
+    session.on_progress = hold
+    cur = session.cursor()
+    sql = f"CREATE MODEL m OPTIONS({BASE}, time_series_id_col='sid', horizon={HORIZON}) AS SELECT sid, d, y FROM t"
+
+    def create():
+        try:
+            cur.execute(sql)
+            outcome.append("finished")
+        except Exception as exc:
+            outcome.append(exc)
+
+    statement = threading.Thread(target=create)
+    statement.start()
+    assert reported.wait(120)
+    cur.interrupt()
+    interrupted.set()
+    statement.join(120)
+    assert len(outcome) == 1 and isinstance(outcome[0], Cancelled), outcome
+    assert snapshot(session) == before
+
+    session.on_progress = None
+    session.cursor().execute(sql)
+    assert rows(
+        session, f"SELECT count(DISTINCT sid), count(*) FROM ML.FORECAST(MODEL m, STRUCT({HORIZON} AS horizon))"
+    ) == [(20, 20 * HORIZON)]
+
+
+def test_a_worker_process_that_dies_fails_its_task_and_is_replaced():
+    """A worker process that ends in the middle of a task: the task fails with an OperationalError, and a new
+    process serves the next task."""
+    pool = workers.Pool(1)
+    dying = subprocess.Popen(  # alive until it has read the task's first bytes
+        [sys.executable, "-c", "import sys; sys.stdin.buffer.read(8)"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    pool.idle.queue[0].process = dying
+    days = np.arange("2024-01-01", "2024-01-08", dtype="datetime64[D]").astype("datetime64[us]")
+    task = workers.pack([{"name": "the time series", "times": days, "values": np.arange(7.0), "regressors": None}])
+    options = json.dumps(
+        validate_options({"model_type": "ARIMA_PLUS", "time_series_timestamp_col": "d", "time_series_data_col": "y"})
+    )
+    try:
+        with pytest.raises(OperationalError, match="a forecasting worker process ended unexpectedly"):
+            pool.submit(task, options).result()
+        assert dying.wait() == 0
+        fitted = workers.unpack(pool.submit(task, options).result())
+        assert fitted.num_rows == 1 and fitted.column("error_message")[0].as_py() is None
+    finally:
+        pool.threads.shutdown()
+        for worker in pool.idle.queue:
+            worker.process.stdin.close()  # the worker's loop ends with its input
+            worker.process.wait()

@@ -180,7 +180,7 @@ def _future_regressors(model: ForecastModel, series: np.ndarray, times: np.ndarr
         outside = (at < known[first]) | (at > known[last - 1]) if last > first else np.ones(len(at), bool)
         if outside.any():
             raise DataError(
-                f"the input has no row for {_series_name(model, one)} at {times[mine][outside][0]}: forecasting an "
+                f"the input has no row for {_series_name(model, one)} at {times[mine][outside][0].item()}: forecasting an "
                 f"ARIMA_PLUS_XREG model needs the regressors ({', '.join(model.regressors)}) up to the last "
                 "forecast timestamp"
             )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
+from contextlib import closing
 
 import numpy as np
 import pyarrow as pa
@@ -45,23 +46,32 @@ def train(ctx: MLContext, query: str, options: dict) -> tuple[state.ForecastMode
     order = ", ".join([*(quote_identifier(c) for c in ids), quote_identifier(time)])
     ((rows, timeless, count),) = ctx.cur.sql(
         f"SELECT count(*), count(*) FILTER ({quote_identifier(time)} IS NULL), "
-        f"count(DISTINCT ({', '.join(quote_identifier(c) for c in ids) or '1'})) FROM ({query})"
+        f"count(DISTINCT row({', '.join(quote_identifier(c) for c in ids) or '1'})) "
+        f"FILTER ({quote_identifier(time)} IS NOT NULL) FROM ({query})"
     ).fetchall()
+    if rows == 0:
+        raise DataError("the training query returned no rows: nothing to forecast")
     if rows == timeless:
-        raise DataError(f"the training query has no row with a {time} timestamp: nothing to forecast")
+        raise DataError(
+            f"the training query has no row with a timestamp: time_series_timestamp_col '{time}' is NULL in all of "
+            f"its {rows} rows, nothing to forecast"
+        )
     reader = ctx.run_input(
         f"SELECT {select} FROM ({query}) WHERE {quote_identifier(time)} IS NOT NULL ORDER BY {order}", BATCH_ROWS
     )
     keys, tables, done = [], [], 0
-    for chunk_keys, table in _fitted(_series(reader, len(ids), time), options, count):
-        keys += chunk_keys
-        tables.append(table)
-        done += table.num_rows
-        ctx.progress("series", done, count)
+    with closing(_fitted(_series(reader, len(ids), time), options, count)) as fitted:  # a failure cancels its tasks
+        for chunk_keys, table in fitted:
+            keys += chunk_keys
+            tables.append(table)
+            done += table.num_rows
+            ctx.progress("series", done, count)
     fitted = pa.concat_tables(tables)
     errors = fitted.column("error_message")
     if errors.null_count == 0:
-        raise DataError(errors[0].as_py())
+        if count == 1:
+            raise DataError(errors[0].as_py())
+        raise DataError(f"none of the {count} time series could be fitted; the first: {errors[0].as_py()}")
     id_table = pa.Table.from_batches(keys) if ids else None
     zoned = columns[time] == "TIMESTAMP WITH TIME ZONE"
     return state.ForecastModel.build(id_table, fitted, options, regressors, zoned), rows - timeless, timeless
@@ -158,7 +168,7 @@ def _one(table: pa.Table, n_ids: int, time: str) -> tuple[pa.RecordBatch, dict]:
     repeated = np.flatnonzero(np.diff(times.astype(np.int64)) == 0)
     if len(repeated):
         raise DataError(
-            f"{name} has two rows at {time} = {times[repeated[0]]}: the timestamps of a series must be distinct "
+            f"{name} has two rows at {time} = {times[repeated[0]].item()}: the timestamps of a series must be distinct "
             f"(BigQuery ML averages them; here aggregate them in the query, e.g. GROUP BY {time} with AVG)"
         )
     values = table.column(n_ids + 1).to_numpy(zero_copy_only=False).astype(np.float64)

@@ -21,6 +21,7 @@ import numpy as np
 import pyarrow as pa
 
 from sqlml.engine.forecasting import state
+from sqlml.errors import OperationalError
 
 TASK = pa.schema(
     {"name": pa.string(), "times": state.TIMES, "values": state.VALUES, "regressors": pa.list_(state.VALUES)}
@@ -51,7 +52,10 @@ class Pool:
             return worker.run(task, options)
         except OSError:  # the process died: a new one takes its place
             worker = Worker()
-            raise RuntimeError("a forecasting worker process ended unexpectedly") from None
+            raise OperationalError(
+                "a forecasting worker process ended unexpectedly (killed, or out of memory?) while fitting series; "
+                "run the statement again"
+            ) from None
         finally:
             self.idle.put(worker)
 

@@ -34,7 +34,7 @@ TASK_NAMES = {
     "dimensionality_reduction": "pca",
     "imported": "imported ONNX",
     "transform": "transform_only",
-    "forecasting": "ARIMA_PLUS",
+    "forecasting": "forecasting (ARIMA_PLUS, ARIMA_PLUS_XREG)",
 }
 SUPERVISED = frozenset({"regression", "classification"})
 UNSUPERVISED = frozenset({"clustering", "dimensionality_reduction"})
@@ -239,6 +239,7 @@ def run(ctx: MLContext, call: MLFunction):
         kind = {
             "imported": "an imported ONNX model",
             "transform": "a transform_only model, which only ML.TRANSFORM applies",
+            "forecasting": f"an {model.version.model_type.upper()} model, which ML.FORECAST forecasts",
         }.get(model.task, f"a {model.version.estimator_type or model.version.model_type}")
         tasks = _and(TASK_NAMES[task] for task in TASK_NAMES if task in signature.tasks)
         raise NotSupportedError(f"ML.{name} takes {tasks} models; model {model.version.qualified_name} is {kind}")
