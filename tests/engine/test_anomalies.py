@@ -220,7 +220,11 @@ BAD = [  # (model, input, struct, exception, fragments)
         "TABLE test",
         ", STRUCT(0.1 AS contamination)",
         sqlml.NotSupportedError,
-        ["ML.DETECT_ANOMALIES takes kmeans and pca models", "main.reg", "linear_reg"],
+        [
+            "ML.DETECT_ANOMALIES takes kmeans, pca and forecasting (ARIMA_PLUS, ARIMA_PLUS_XREG) models",
+            "main.reg",
+            "linear_reg",
+        ],
     ),
     ("km", "", "STRUCT(0.1 AS contamination)", sqlml.ProgrammingError, ["ML.DETECT_ANOMALIES needs input data"]),
     ("km", "(SELECT x1, color, flag FROM test)", ", STRUCT(0.1 AS contamination)", sqlml.ProgrammingError, ["x2"]),

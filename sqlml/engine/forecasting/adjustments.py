@@ -95,8 +95,9 @@ def deviations(
 def holiday_effects(
     values: np.ndarray, days: np.ndarray, holidays: dict[str, np.ndarray], period: int | None
 ) -> dict[str, np.ndarray]:
-    """Holiday name -> its effect on each step (0 off the holiday), for the holidays whose mean deviation over
-    their occurrences in `days` (the steps' dates) stands HOLIDAY_SIGMAS standard errors from zero."""
+    """Holiday name -> its effect on each step (0 off the holiday), for every holiday that occurs in `days` (the
+    steps' dates): its mean deviation over its occurrences where that stands HOLIDAY_SIGMAS standard errors from
+    zero, else 0 (a holiday with no effect keeps its column in ML.EXPLAIN_FORECAST)."""
     marked = {name: np.isin(days, dates) for name, dates in holidays.items()}
     ordinary = ~np.any(list(marked.values()), axis=0) if marked else np.ones(len(values), bool)
     rest = deviations(values, period, left_out=~ordinary)
@@ -107,8 +108,8 @@ def holiday_effects(
         if not on.any():
             continue
         effect = float(rest[on].mean())
-        if abs(effect) > HOLIDAY_SIGMAS * sigma / np.sqrt(on.sum()):
-            effects[name] = np.where(on, effect, 0.0)
+        significant = abs(effect) > HOLIDAY_SIGMAS * sigma / np.sqrt(on.sum())
+        effects[name] = np.where(on, effect if significant else 0.0, 0.0)
     return effects
 
 

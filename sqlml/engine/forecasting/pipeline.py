@@ -95,7 +95,7 @@ def fit_series(times: np.ndarray, values: np.ndarray, regressors: np.ndarray | N
         holidays = adjustments.holiday_effects(rest, days, dates, shortest)
         future_days = future.astype("datetime64[D]")
         forecast_holidays = {
-            name: np.where(np.isin(future_days, dates[name]), effect[effect != 0][0], 0.0)
+            name: np.where(np.isin(future_days, dates[name]), effect[np.isin(days, dates[name])][0], 0.0)
             for name, effect in holidays.items()
         }
     rest = rest - sum(holidays.values(), np.zeros(len(rest)))

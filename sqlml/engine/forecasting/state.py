@@ -103,7 +103,7 @@ def series_row(fit, decompose: bool) -> dict:
         "weights": fit.weights or None,
         **fit.arima,
         "seasonal_periods": list(fit.seasonal) or ["NO_SEASONALITY"],
-        "has_holiday_effect": bool(fit.holidays),
+        "has_holiday_effect": any(effect.any() for effect in fit.holidays.values()),
         "has_spikes_and_dips": bool(fit.spikes_and_dips.any()),
         "has_step_changes": bool(fit.step_changes.any()),
     }

@@ -125,7 +125,7 @@ def _explained(estimator, row: dict, ahead: forecasts.Forecast, mine: np.ndarray
         "holiday_effect": np.concatenate(
             [holiday_total, sum((np.asarray(v)[:h] for v in holiday_ahead.values()), np.zeros(h))]
         )
-        if holiday_history
+        if row["has_holiday_effect"]
         else np.full(n + h, np.nan),
         "spikes_and_dips": np.concatenate([_or_none(row["spikes_and_dips"]), none_h]),
         "step_changes": np.concatenate([_or_none(row["step_changes"]), none_h]),
