@@ -33,7 +33,8 @@ PARALLEL_SERIES = 16  # fewer series than this are fitted in the statement's own
 
 def train(ctx: MLContext, query: str, options: dict) -> tuple[state.ForecastModel, int, int]:
     """(the model, the rows read, the rows left out for a NULL timestamp) of the training `query`."""
-    columns = dict(zip(*(lambda r: (r.columns, [str(t) for t in r.types]))(ctx.relation(query))))
+    relation = ctx.relation(query)
+    columns = {name: str(kind) for name, kind in zip(relation.columns, relation.types)}
     ids, time, value, regressors = _roles(columns, options)
     select = ", ".join(
         [
