@@ -213,6 +213,13 @@ def export_model(ctx: MLContext, statement: ExportModel) -> dict:
             f"EXPORT MODEL: {model.version.qualified_name} is an imported ONNX model; its "
             "graph is the file it was imported from"
         )
+    if model.family.forecasting:
+        raise NotSupportedError(
+            f"EXPORT MODEL: {model.version.qualified_name} is a forecasting model ({model.version.model_type}); its "
+            "forecasts are computed when it trains and ONNX has no form for its per-series state (nor does BigQuery "
+            "ML export them): write the forecast out instead, e.g. COPY (SELECT * FROM ML.FORECAST(MODEL m, "
+            "STRUCT(30 AS horizon))) TO 'forecast.parquet'"
+        )
     quantize = auto(model) if options["quantize"] == "AUTO" else options["quantize"]
     check(model, quantize)
     raw = ctx.cur.sql(model.version.training_sql).limit(0).to_arrow_table().schema

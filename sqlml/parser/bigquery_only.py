@@ -10,8 +10,6 @@ _OBJECT_TABLES = "it reads images from object tables (Cloud Storage files), whic
 _IMPORTED = "sqlml imports models as ONNX: convert the model to ONNX and use model_type='onnx'"
 
 MODEL_TYPES = {
-    "arima_plus": "a time-series model (ARIMA_PLUS, ML.FORECAST) is not implemented",
-    "arima_plus_xreg": "a time-series model (ARIMA_PLUS_XREG, ML.FORECAST) is not implemented",
     "matrix_factorization": "matrix factorization (ML.RECOMMEND) is not implemented",
     "autoencoder": "autoencoders (ML.RECONSTRUCTION_LOSS) are not implemented",
     "dnn_linear_combined_classifier": "wide-and-deep models are not implemented (use dnn_classifier)",
@@ -23,9 +21,9 @@ MODEL_TYPES = {
 }
 
 FUNCTIONS = {
-    **dict.fromkeys(
-        ("FORECAST", "EXPLAIN_FORECAST", "ARIMA_EVALUATE", "ARIMA_COEFFICIENTS", "HOLIDAY_INFO"),
-        "it serves ARIMA_PLUS time-series models, a model type sqlml does not have",
+    "HOLIDAY_INFO": (
+        "sqlml takes holiday_region's calendars from the holidays package rather than BigQuery's holiday table; "
+        "ML.EXPLAIN_FORECAST shows each holiday's effect (holiday_effect_<name>)"
     ),
     "RECOMMEND": "it serves matrix factorization models, a model type sqlml does not have",
     "RECONSTRUCTION_LOSS": "it serves autoencoder models, a model type sqlml does not have",
@@ -73,6 +71,6 @@ def refuse_remote_model() -> None:
 
 def refuse_training_data_form() -> None:
     raise NotSupportedError(
-        "CREATE MODEL ... AS (training_data AS (...), custom_holiday AS (...)) is the form of BigQuery ML's "
-        "ARIMA_PLUS models with custom holidays, a model type sqlml does not have; write AS <query>"
+        "CREATE MODEL ... AS (training_data AS (...), custom_holiday AS (...)) gives an ARIMA_PLUS model custom "
+        "holidays, which sqlml does not take; write AS <query> and use holiday_region"
     )

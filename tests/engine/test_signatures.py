@@ -20,6 +20,7 @@ MODELS = {
     "classification": ("cls", "logistic_reg"),
     "clustering": ("km", "kmeans"),
     "dimensionality_reduction": ("p", "pca"),
+    "forecasting": ("fc", "arima_plus"),
 }
 VALID = {float: "0.1", int: "1", bool: "TRUE", str: "'b'", list: "[1]"}  # a value of each parameter type
 WRONG = {float: "'a'", int: "'a'", bool: "'a'", str: "1", list: "1"}  # and one of another type
@@ -34,7 +35,14 @@ def models():
         "CREATE TABLE t AS SELECT i::DOUBLE AS x1, (i * 7 % 11)::DOUBLE AS x2, (i * 3 % 5)::DOUBLE AS y, "
         "CASE WHEN i % 2 = 0 THEN 'u' ELSE 'v' END AS b FROM range(40) r(i)"
     )
-    for name, model_type in MODELS.values():
+    cur.execute(
+        "CREATE TABLE s AS SELECT DATE '2024-01-01' + i::INT AS day, (i * 7 % 11)::DOUBLE AS y FROM range(30) r(i)"
+    )
+    cur.execute(
+        "CREATE MODEL fc OPTIONS(model_type='arima_plus', time_series_timestamp_col='day', time_series_data_col='y', "
+        "horizon=5) AS SELECT * FROM s"
+    )
+    for name, model_type in list(MODELS.values())[:-1]:
         label = {"lin": ", input_label_cols=['y']", "cls": ", input_label_cols=['b']"}.get(name, "")
         columns = "x1, x2" + {"lin": ", y", "cls": ", b"}.get(name, "")
         extra = {"km": ", num_clusters=2", "p": ", num_principal_components=1"}.get(name, "")

@@ -125,3 +125,25 @@ def test_a_transform_without_an_onnx_form_is_named(data, tmp_path, item, shown):
         "no ONNX form",
     )
     assert list(tmp_path.iterdir()) == []
+
+
+def test_forecasting_models_are_refused_with_the_way_out(data, tmp_path):
+    """ARIMA_PLUS keeps per-series state ONNX has no form for (BigQuery ML exports none either); the refusal
+    names the COPY of ML.FORECAST that writes the forecast out, and that COPY works."""
+    cur = data.cursor()
+    cur.execute("CREATE TABLE sales AS SELECT DATE '2024-01-01' + i::INT AS day, 10 + i % 7 AS n FROM range(60) r(i)")
+    cur.execute(
+        "CREATE MODEL f OPTIONS(model_type='ARIMA_PLUS', time_series_timestamp_col='day', time_series_data_col='n', "
+        "horizon=10) AS SELECT day, n FROM sales"
+    )
+    fails(
+        data,
+        f"EXPORT MODEL f OPTIONS(uri='{tmp_path}/f.onnx')",
+        sqlml.NotSupportedError,
+        "main.f",
+        "forecasting",
+        "COPY",
+    )
+    assert list(tmp_path.iterdir()) == []
+    cur.execute(f"COPY (SELECT * FROM ML.FORECAST(MODEL f, STRUCT(10 AS horizon))) TO '{tmp_path}/f.parquet'")
+    assert cur.execute(f"SELECT count(*) FROM '{tmp_path}/f.parquet'").fetchone() == (10,)

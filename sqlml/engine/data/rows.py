@@ -80,5 +80,10 @@ def _custom(column: pa.ChunkedArray, name: str) -> Split:
 def fingerprint(cur: duckdb.DuckDBPyConnection, table: pa.Table) -> str:
     """An order-independent fingerprint of the training rows: their count and summed row hashes."""
     with transform.registered(cur, table) as rows:
-        ((count, total),) = catalog.query(cur, f"SELECT count(*), sum(hash(*COLUMNS(*))) FROM {rows}")
+        return query_fingerprint(cur, f"SELECT * FROM {rows}")
+
+
+def query_fingerprint(cur: duckdb.DuckDBPyConnection, query: str) -> str:
+    """fingerprint() of the rows of a query (or a relation's name), read where they are."""
+    ((count, total),) = catalog.query(cur, f"SELECT count(*), sum(hash(*COLUMNS(*))) FROM ({query})")
     return f"{count}:{int(total or 0) % 2**64:016x}"

@@ -127,7 +127,9 @@ class Family:
     registry (families/__init__.py) lists the modules."""
 
     model_type: str
-    task: str  # "regression", "classification", "clustering", "dimensionality_reduction", "imported" or "transform"
+    # "regression", "classification", "clustering", "dimensionality_reduction", "imported", "transform" or
+    # "forecasting"
+    task: str
     options: dict[str, Option]  # every option but model_type: its type, bounds and default
     fit: Callable[[TrainData], Estimator] | None = None  # None: imported, or searched (`search`)
     load: Callable[[bytes, int], Estimator] | None = None  # (artifact, n_classes) -> estimator
@@ -175,6 +177,10 @@ class Family:
     @property
     def transform_only(self) -> bool:
         return self.task == "transform"
+
+    @property
+    def forecasting(self) -> bool:
+        return self.task == "forecasting"
 
     def scales(self, options: dict) -> bool:
         """Whether numeric features are standardized for a version trained with `options` (trees never are)."""

@@ -81,7 +81,7 @@ def fit_series(times: np.ndarray, values: np.ndarray, regressors: np.ndarray | N
     data, regressors = both[:, 0], (both[:, 1:] if regressors is not None else None)
     bounds = (options.get("forecast_limit_lower_bound"), options.get("forecast_limit_upper_bound"))
     weights, rest = _regression(data, regressors, options.get("l2_reg", 0.0))
-    rest = _limited(rest, bounds, series)
+    rest = limited(rest, bounds, series)
     horizon = options["horizon"]
     future = calendar.grid(times[-1], frequency, horizon + 1)[1:]
     periods = _periods(frequency, options.get("seasonalities", ["AUTO"]), len(rest))
@@ -160,10 +160,10 @@ def _regression(data: np.ndarray, regressors: np.ndarray | None, l2_reg: float) 
     design = np.column_stack([np.ones(len(data)), regressors])
     penalty = np.diag([0.0] + [l2_reg] * regressors.shape[1])
     weights = np.linalg.lstsq(design.T @ design + penalty, design.T @ data, rcond=None)[0]
-    return weights.tolist(), data - design @ weights
+    return weights.tolist(), data - regressors @ weights[1:]  # the intercept stays with the series' level
 
 
-def _limited(values: np.ndarray, bounds: tuple, series: str) -> np.ndarray:
+def limited(values: np.ndarray, bounds: tuple, series: str) -> np.ndarray:
     """The series in the scale where forecast limits hold (a logit between both bounds, a log above a lower or
     below an upper one); the data must lie strictly inside them."""
     low, high = bounds
@@ -180,13 +180,22 @@ def _limited(values: np.ndarray, bounds: tuple, series: str) -> np.ndarray:
 
 
 def unlimited(values: np.ndarray, bounds: tuple) -> np.ndarray:
-    """The inverse of _limited: values of the limited scale back in the data's."""
+    """The inverse of limited(): values of the limited scale back in the data's."""
     low, high = bounds
     if low is not None and high is not None:
         return low + (high - low) / (1 + np.exp(-values))
     if low is not None:
         return low + np.exp(values)
     return values if high is None else high - np.exp(-values)
+
+
+def unlimited_slope(values: np.ndarray, bounds: tuple) -> np.ndarray:
+    """d unlimited(z) / dz at the data-scale `values` = unlimited(z): what turns a standard error of the limited
+    scale into one of the data's (the delta method)."""
+    low, high = bounds
+    if low is not None and high is not None:
+        return (values - low) * (high - values) / (high - low)
+    return values - low if low is not None else high - values
 
 
 def _periods(frequency: str, seasonalities: list[str], n: int) -> dict[str, int]:
@@ -212,7 +221,7 @@ def _seasonal(values: np.ndarray, periods: dict[str, int], options: dict) -> dic
     frame = mstl(values, [periods[name] for name in names])
     columns = [c for c in frame.columns if c.startswith("seasonal")]
     found = {name: frame[column].to_numpy() for name, column in zip(names, columns)}
-    if options["seasonalities"] != ["AUTO"]:
+    if options.get("seasonalities", ["AUTO"]) != ["AUTO"]:
         return found
     remainder = frame["remainder"].to_numpy()
     strong = {name: periods[name] for name, component in found.items() if _strength(remainder, component)}

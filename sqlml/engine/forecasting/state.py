@@ -9,6 +9,8 @@ forecast is computed once, when the model is trained, as in BigQuery ML.
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pyarrow as pa
 
@@ -58,6 +60,22 @@ SERIES_FIELDS = {
 }
 
 
+def to_ipc(table: pa.Table) -> bytes:
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
+
+
+def from_ipc(data: bytes) -> pa.Table:
+    """A stored table, its columns checked against SERIES_FIELDS."""
+    table = pa.ipc.open_stream(data).read_all()
+    for name, kind in SERIES_FIELDS.items():
+        if table.schema.field(name).type != kind:
+            raise ValueError(f"column {name} of the stored series is {table.schema.field(name).type}, not {kind}")
+    return table
+
+
 def series_row(fit, decompose: bool) -> dict:
     """The stored row of a pipeline.SeriesFit (its history only when the model keeps the decomposition)."""
     history = {
@@ -91,14 +109,9 @@ def series_row(fit, decompose: bool) -> dict:
     }
 
 
-def build(ids: pa.Table | None, rows: list[dict], bounds: tuple) -> ForecastModel:
-    """The model of the fitted series: `ids` their id values (None: one series), `rows` their series_row()s or
-    {"error_message": ...}, `bounds` the forecast limits."""
-    columns = {name: pa.array([row.get(name) for row in rows], type) for name, type in SERIES_FIELDS.items()}
-    table = pa.table(columns)
-    if ids is not None:
-        table = table.add_column(0, "series_id", pa.StructArray.from_arrays(ids.columns, ids.column_names))
-    return ForecastModel(table, bounds)
+def rows_table(rows: list[dict]) -> pa.Table:
+    """The stored rows (series_row()s, or {"error_message": ...} of series that failed) as a table."""
+    return pa.table({name: pa.array([row.get(name) for row in rows], kind) for name, kind in SERIES_FIELDS.items()})
 
 
 class ForecastModel:
@@ -106,9 +119,22 @@ class ForecastModel:
 
     n_features = 0
 
-    def __init__(self, table: pa.Table, bounds: tuple = (None, None)):
+    def __init__(self, table: pa.Table, bounds: tuple = (None, None), regressors: list[str] = (), zoned=False):
         self.table = table
-        self.bounds = bounds
+        self.bounds = bounds  # forecast_limit_lower_bound, forecast_limit_upper_bound (None: unbounded)
+        self.regressors = list(regressors)  # ARIMA_PLUS_XREG: the external regressors' columns, in order
+        self.zoned = zoned  # trained on a TIMESTAMP WITH TIME ZONE column: timestamps come back with one
+        self.time_type = pa.timestamp("us", tz="UTC" if zoned else None)
+
+    @classmethod
+    def build(cls, ids: pa.Table | None, rows: pa.Table, options: dict, regressors: list[str], zoned: bool):
+        """The model of the fitted series: `ids` their id values (None: one series), `rows` their rows_table()."""
+        if ids is not None:
+            ids = ids.combine_chunks()
+            struct = pa.StructArray.from_arrays([c.chunk(0) for c in ids.columns], ids.column_names)
+            rows = rows.combine_chunks().add_column(0, "series_id", struct)
+        bounds = (options.get("forecast_limit_lower_bound"), options.get("forecast_limit_upper_bound"))
+        return cls(rows, bounds, regressors, zoned)
 
     @property
     def id_names(self) -> list[str]:
@@ -126,34 +152,38 @@ class ForecastModel:
         raise NotSupportedError("a forecasting model forecasts its series: use ML.FORECAST")
 
     def artifact(self) -> bytes:
-        sink = pa.BufferOutputStream()
-        schema = self.table.schema.with_metadata({"bounds": repr(list(self.bounds))})
-        with pa.ipc.new_stream(sink, schema) as writer:
-            writer.write_table(self.table.replace_schema_metadata(schema.metadata))
-        return sink.getvalue().to_pybytes()
+        described = {"bounds": list(self.bounds), "regressors": self.regressors, "zoned": self.zoned}
+        return to_ipc(self.table.replace_schema_metadata({"sqlml": json.dumps(described)}))
 
     @classmethod
     def load(cls, data: bytes, n_classes: int = 0) -> ForecastModel:
-        """The stored table, its columns checked against SERIES_FIELDS."""
+        """The stored table and its description (forecast limits, regressors, time zone), checked."""
         if n_classes:
             raise ValueError("a forecasting model has no classes")
-        table = pa.ipc.open_stream(data).read_all()
-        for name, kind in SERIES_FIELDS.items():
-            if table.schema.field(name).type != kind:
-                raise ValueError(f"column {name} of the stored series is {table.schema.field(name).type}, not {kind}")
-        low, high = (
-            None if v == "None" else float(v) for v in table.schema.metadata[b"bounds"].decode()[1:-1].split(", ")
+        table = from_ipc(data)
+        described = json.loads(table.schema.metadata[b"sqlml"])
+        low, high = described["bounds"]
+        if not all(isinstance(v, (int, float)) for v in (low, high) if v is not None):
+            raise ValueError("the forecast limits are not numbers")
+        if not all(isinstance(name, str) for name in described["regressors"]):
+            raise ValueError("the regressors are not column names")
+        return cls(
+            table.replace_schema_metadata(None), (low, high), described["regressors"], described["zoned"] is True
         )
-        return cls(table.replace_schema_metadata(None), (low, high))
 
     def series(self) -> list[dict]:
-        """Every series' stored row as Python values (lists as numpy arrays)."""
-        rows = self.table.drop_columns([c for c in ("series_id",) if c in self.table.column_names]).to_pylist()
-        for row in rows:
-            for name, value in row.items():
-                if SERIES_FIELDS[name] == VALUES and value is not None:
-                    row[name] = np.asarray(value, dtype=np.float64)
-        return rows
+        """Every series' stored row: list columns of numbers and timestamps as numpy arrays, the rest as Python."""
+        table = self.table.combine_chunks()
+        columns = {}
+        for name, kind in SERIES_FIELDS.items():
+            column = table.column(name).chunk(0) if table.num_rows else table.column(name)
+            if kind in (VALUES, TIMES):
+                columns[name] = [None if not c.is_valid else c.values.to_numpy(zero_copy_only=False) for c in column]
+            else:
+                columns[name] = column.to_pylist()
+        for name in ("history_time", "forecast_time"):
+            columns[name] = [None if t is None else t.astype("datetime64[us]") for t in columns[name]]
+        return [dict(zip(columns, values)) for values in zip(*columns.values())]
 
     def fitted(self) -> np.ndarray:
         """The positions of the series that trained (no error_message)."""

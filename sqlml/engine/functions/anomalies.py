@@ -22,6 +22,7 @@ import pyarrow as pa
 
 from sqlml.engine.context import MLContext
 from sqlml.engine.functions.predict import check_input
+from sqlml.engine.functions.registry import usage
 from sqlml.engine.store.model import Model
 from sqlml.errors import ProgrammingError
 from sqlml.parser import MLFunction
@@ -60,6 +61,21 @@ def _threshold(call: MLFunction, model: Model, contamination: float) -> float:
 
 
 def detect_anomalies(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.RecordBatchReader:
+    if model.task == "forecasting":
+        from sqlml.engine.functions import forecast_accuracy
+
+        return forecast_accuracy.detect_anomalies(ctx, call, model, params)
+    if "contamination" not in params:
+        raise ProgrammingError(
+            "ML.DETECT_ANOMALIES needs STRUCT(<value> AS contamination): the share of the training rows taken to "
+            "be anomalous, in [0, 0.5]"
+        )
+    if "anomaly_prob_threshold" in params:
+        raise ProgrammingError(
+            "ML.DETECT_ANOMALIES of kmeans and pca models takes contamination, not anomaly_prob_threshold"
+        )
+    if call.input_sql is None:
+        raise ProgrammingError(f"ML.DETECT_ANOMALIES needs input data: {usage(call.function)}")
     fields, scores = SCORES[model.task]
     fields = [pa.field("is_anomaly", pa.bool_()), *fields]
     threshold = _threshold(call, model, params["contamination"])

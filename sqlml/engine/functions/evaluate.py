@@ -115,6 +115,13 @@ def training_rows_notice(model: Model) -> str:
 
 
 def evaluate(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.Table:
+    if model.task == "forecasting":
+        from sqlml.engine.functions import forecast_accuracy
+
+        return forecast_accuracy.evaluate(ctx, call, model, params)
+    forecasting_only = [p for p in ("perform_aggregation", "horizon", "confidence_level") if p in params]
+    if forecasting_only:
+        raise ProgrammingError(f"ML.EVALUATE parameter {forecasting_only[0]} applies to forecasting models only")
     threshold = binary_threshold(model, params)
     supervised = model.family.supervised
     if call.input_sql is None:

@@ -34,6 +34,7 @@ TASK_NAMES = {
     "dimensionality_reduction": "pca",
     "imported": "imported ONNX",
     "transform": "transform_only",
+    "forecasting": "ARIMA_PLUS",
 }
 SUPERVISED = frozenset({"regression", "classification"})
 UNSUPERVISED = frozenset({"clustering", "dimensionality_reduction"})
@@ -41,6 +42,7 @@ TRAINED = SUPERVISED | UNSUPERVISED  # every model but an imported ONNX one
 ANY = TRAINED | {"imported"}  # every model that predicts
 EVERY = ANY | {"transform"}  # transform_only models too
 TYPE_NAMES = {bool: "TRUE or FALSE", int: "an integer", float: "a number", str: "a string", list: "a list"}
+FORECASTING = frozenset({"forecasting"})  # ARIMA_PLUS and ARIMA_PLUS_XREG
 INPUT = "TABLE t | (query)"
 
 
@@ -82,6 +84,8 @@ DRIFT = {
     "numerical_metric_type": Param(str, "JENSEN_SHANNON_DIVERGENCE", choices=("JENSEN_SHANNON_DIVERGENCE",)),
     "thresholds": Param(list),
 }
+HORIZON = Param(int, 3, "[1, )")
+CONFIDENCE_LEVEL = Param(float, 0.95, "[0, 1)")
 F = "sqlml.engine.functions."
 
 ML_FUNCTIONS: dict[str, Signature] = {
@@ -90,7 +94,17 @@ ML_FUNCTIONS: dict[str, Signature] = {
         params={"threshold": THRESHOLD, "keep_original_columns": Param(bool), "trial_id": TRIAL_ID},
     ),
     "EVALUATE": Signature(
-        F + "evaluate:evaluate", TRAINED, "optional", params={"threshold": THRESHOLD, "trial_id": TRIAL_ID}
+        F + "evaluate:evaluate",
+        TRAINED | FORECASTING,
+        "optional",
+        params={
+            "threshold": THRESHOLD,
+            "trial_id": TRIAL_ID,
+            # forecasting models only (functions/forecast_accuracy.py)
+            "perform_aggregation": Param(bool, needs_input=True),
+            "horizon": Param(int, within="[1, )", needs_input=True),
+            "confidence_level": Param(float, within="[0, 1)", needs_input=True),
+        },
     ),
     "TRANSFORM": Signature(F + "ml_transform:ml_transform", EVERY),
     "TRIAL_INFO": Signature(F + "training_history:trial_info", input="refused"),
@@ -140,13 +154,32 @@ ML_FUNCTIONS: dict[str, Signature] = {
     "FEATURE_INFO": Signature(F + "feature_info:feature_info", TRAINED | {"transform"}, "refused"),
     "DETECT_ANOMALIES": Signature(
         F + "anomalies:detect_anomalies",
-        UNSUPERVISED,
+        UNSUPERVISED | FORECASTING,
+        "optional",  # kmeans and pca need input; a forecasting model without it looks at its own history
         params={
-            "contamination": Param(
-                float, within="[0, 0.5]", required=("the share of the training rows taken to be anomalous, in [0, 0.5]")
-            )
+            "contamination": Param(float, within="[0, 0.5]"),  # kmeans and pca: required (functions/anomalies.py)
+            "anomaly_prob_threshold": Param(float, within="[0, 1)"),  # forecasting models: 0.95 if not given
         },
     ),
+    "FORECAST": Signature(
+        F + "forecast:forecast",
+        FORECASTING,
+        "optional",  # ARIMA_PLUS_XREG: the regressors' future values
+        params={"horizon": HORIZON, "confidence_level": CONFIDENCE_LEVEL},
+    ),
+    "EXPLAIN_FORECAST": Signature(
+        F + "forecast:explain_forecast",
+        FORECASTING,
+        "optional",
+        params={"horizon": HORIZON, "confidence_level": CONFIDENCE_LEVEL},
+    ),
+    "ARIMA_EVALUATE": Signature(
+        F + "arima_info:arima_evaluate",
+        FORECASTING,
+        "refused",
+        params={"show_all_candidate_models": Param(bool)},
+    ),
+    "ARIMA_COEFFICIENTS": Signature(F + "arima_info:arima_coefficients", FORECASTING, "refused"),
     "FAIRNESS": Signature(
         F + "fairness:fairness",
         SUPERVISED,

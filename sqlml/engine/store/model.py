@@ -51,8 +51,9 @@ class Model:
         self.family = FAMILIES[kind]  # AutoML: the winning family
         artifacts.check_schema(version, self.family.classifier, self.family.scale_option)
         self.estimator = self.family.load(version.artifact, len(version.classes or ()))
-        if not (self.family.imported or self.family.transform_only):  # an ONNX model reads its own inputs; a
-            # transform_only model has no estimator (its features are the TRANSFORM's inputs, for ML.FEATURE_INFO)
+        if not (self.family.imported or self.family.transform_only or self.family.forecasting):  # an ONNX model
+            # reads its own inputs; a transform_only model has no estimator (its features are the TRANSFORM's
+            # inputs, for ML.FEATURE_INFO); a forecasting model reads series, not features
             artifacts.check_width(version.features, self.family.one_hot(version.options), self.estimator.n_features)
         self.encoder = FeatureEncoder(
             version.features,

@@ -23,7 +23,7 @@ from sqlml.engine.data.features import (
     fit_features,
     recount_distributions,
 )
-from sqlml.engine.data.rows import fingerprint
+from sqlml.engine.data.rows import fingerprint, query_fingerprint
 from sqlml.engine.families import FAMILIES, Family, TrainData, validate_options
 from sqlml.engine.families.base import record_iteration, training_sample
 from sqlml.engine.model_statements import expiration_micros
@@ -182,6 +182,9 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
         raise ProgrammingError("CREATE MODEL needs AS <query> (only model_type='onnx' imports a model without one)")
     if family.transform_only:
         _store(ctx.cur, statement, _transform_only(ctx, statement, family, (schema, name), options))
+        return
+    if family.forecasting:
+        _store(ctx.cur, statement, _forecasting(ctx, statement, family, (schema, name), options), expiration=expiration)
         return
     previous = _warm_start_from(ctx, statement, options, family, (schema, name)) if options.get("warm_start") else None
     data = ctx.read_table(ctx.part(statement.query_sql, statement.query_start))
@@ -430,8 +433,37 @@ def _transform_only(
     )
 
 
+def _forecasting(
+    ctx: MLContext, statement: CreateModel, family: Family, qualified: tuple[str, str], options: dict
+) -> ModelVersion:
+    """A forecasting model (ARIMA_PLUS, ARIMA_PLUS_XREG): its series fitted (engine/forecasting/training.py)."""
+    from sqlml.engine.forecasting import training
+
+    if statement.args.get("transform"):
+        raise ProgrammingError(f"CREATE MODEL with model_type='{family.model_type}' takes no TRANSFORM clause")
+    query = ctx.part(statement.query_sql, statement.query_start)
+    model, rows, dropped = training.train(ctx, query, options)
+    if dropped:
+        ctx.notices.append(f"{dropped} row(s) with a NULL {options['time_series_timestamp_col']} were left out")
+    return _unlabelled(
+        family,
+        qualified,
+        options,
+        training_sql=statement.query_sql,
+        training_rows=rows,
+        dropped_rows=dropped,
+        data_fingerprint=query_fingerprint(ctx.cur, query),
+        artifact=model.artifact(),
+    )
+
+
 def _unlabelled(
-    family: Family, qualified: tuple[str, str], options: dict, features: list | None = None, **fields
+    family: Family,
+    qualified: tuple[str, str],
+    options: dict,
+    features: list | None = None,
+    dropped_rows: int = 0,
+    **fields,
 ) -> ModelVersion:
     """A version with no label, metrics or evaluation rows (transform_only, onnx): `fields` the rest; `features`
     the specs of the inputs, if known."""
@@ -447,7 +479,7 @@ def _unlabelled(
         classes=None,
         features=features or [],
         eval_rows=0,
-        dropped_rows=0,
+        dropped_rows=dropped_rows,
         metrics={},
         eval_predictions=b"",
         artifact_format=family.artifact_format,
