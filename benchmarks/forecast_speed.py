@@ -15,7 +15,8 @@ one series in 50 has a few NULL values, another one in 50 a five-day gap) in a D
   the weekly cycle is the only seasonality two years of days carry (a yearly one needs more than two years).
   sqlml does more per series (spike and dip cleaning, step changes, the seasonality's strength test).
 
-Both sides run once after a warm-up on a few series (statsforecast compiles its numba code on first use). The
+Both sides run once after a warm-up on a few series (statsforecast compiles its numba code on first use);
+sqlml's CREATE MODEL runs twice: the first in the process starts its worker processes (kept for the process). The
 issue's bar: CREATE MODEL <= 1.2x raw; ML.FORECAST <= 1 s per 1,000 series x 30 steps. Timing never gates CI.
 `python -m benchmarks` runs this on 100 series (5 with --quick) to stay a few minutes long.
 """
@@ -95,8 +96,9 @@ def _seconds(fn) -> float:
 
 
 def measure(n: int) -> dict[str, float]:
-    """Seconds of sqlml's CREATE MODEL, raw statsforecast's fit and forecast, and sqlml's ML.FORECAST (the best of
-    three) on `n` series, after a warm-up of both sides on three series."""
+    """Seconds of raw statsforecast's fit and forecast, of sqlml's CREATE MODEL (the first in the process, whose
+    worker processes start then, and again) and of sqlml's ML.FORECAST (the best of three), on `n` series, after a
+    warm-up of both sides on three series (fitted in the process itself)."""
     with tempfile.TemporaryDirectory() as tmp:
         warm, path = Path(tmp) / "warm.duckdb", Path(tmp) / "series.duckdb"
         write_series(warm, 3, seed=1)
@@ -105,14 +107,15 @@ def measure(n: int) -> dict[str, float]:
         with sqlml.connect(str(warm)) as con:
             create_model(con)
             forecast(con)
-        raw = _seconds(lambda: raw_fit_and_forecast(path))
+        times = {"raw": _seconds(lambda: raw_fit_and_forecast(path))}
         with sqlml.connect(str(path)) as con:
-            ours = _seconds(lambda: create_model(con))
+            times["create_model"] = _seconds(lambda: create_model(con))
+            times["create_model_again"] = _seconds(lambda: create_model(con))
             rows = forecast(con)
             if rows != n * HORIZON:
                 raise RuntimeError(f"ML.FORECAST returned {rows} rows, expected {n} series x {HORIZON} steps")
-            predict = min(_seconds(lambda: forecast(con)) for _ in range(3))
-    return {"create_model": ours, "raw": raw, "forecast": predict}
+            times["forecast"] = min(_seconds(lambda: forecast(con)) for _ in range(3))
+    return times
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -123,13 +126,14 @@ def main(argv: list[str] | None = None) -> None:
     t = measure(n)
     print(f"ARIMA_PLUS on {n} daily series x {DAYS} days, horizon {HORIZON}")
     print(f"{'benchmark':<44}{'sqlml':>10}{'raw':>10}{'ratio':>9}  target")
-    print(
-        f"{'CREATE MODEL vs statsforecast fit+forecast':<44}{t['create_model']:>9.2f}s{t['raw']:>9.2f}s"
-        f"{t['create_model'] / t['raw']:>8.2f}x  <= 1.2"
-    )
+    for key, label in (
+        ("create_model", "CREATE MODEL vs statsforecast fit+forecast"),
+        ("create_model_again", "CREATE MODEL again, same process"),
+    ):
+        print(f"{label:<44}{t[key]:>9.2f}s{t['raw']:>9.2f}s{t[key] / t['raw']:>8.2f}x  <= 1.2")
     print(
         f"{'ML.FORECAST, all series x 30 steps':<44}{t['forecast']:>9.3f}s{'':>10}{'':>9}  "
-        f"= {t['forecast'] * 1000 / n * 1000:.0f} ms per 1,000 series (<= 1000 ms)"
+        f"= {t['forecast'] * 1e6 / n:.0f} ms per 1,000 series (<= 1000 ms)"
     )
 
 

@@ -100,6 +100,7 @@ def test_forecast_speed_harness_runs_quickly():
     rows = result.stdout.splitlines()[2:]  # after the title and the header
     assert [row[:44].strip() for row in rows] == [
         "CREATE MODEL vs statsforecast fit+forecast",
+        "CREATE MODEL again, same process",
         "ML.FORECAST, all series x 30 steps",
     ]
     assert all(re.search(r"\ds ", row) for row in rows), rows
