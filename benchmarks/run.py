@@ -26,6 +26,7 @@ import numpy as np
 import onnxruntime
 
 import sqlml
+from benchmarks import forecast_speed
 
 FEATURES = [f"f{i}" for i in range(20)]
 
@@ -359,6 +360,16 @@ def main(argv: list[str] | None = None) -> None:
         print(
             f"{'cold start, sqlml DB -c SELECT 42 (median)':<44}{ours:>9.3f}s{raw:>9.3f}s{ours / raw:>8.2f}x  <= 1.5 "
             "(raw = python -c 'import duckdb; ...')"
+        )
+        series = 5 if args.quick else 100  # python -m benchmarks.forecast_speed: 1,000 series
+        t = forecast_speed.measure(series)
+        print(
+            f"{'ARIMA_PLUS, 100 daily series x 2 years':<44}{t['create_model']:>9.3f}s{t['raw']:>9.3f}s"
+            f"{t['create_model'] / t['raw']:>8.2f}x  <= 1.2 (raw = statsforecast MSTL + AutoARIMA)"
+        )
+        print(
+            f"{'ML.FORECAST per 1,000 series x 30 steps':<44}{t['forecast'] * 1e6 / series:>8.0f}ms{'':>10}{'':>9}"
+            "  <= 1000 ms"
         )
         baseline, peak = bench_memory(work, n(20_000_000))
         print(

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 pytestmark = pytest.mark.slow
@@ -25,6 +26,8 @@ ROWS = [
     "ML.PREDICT on empty input (per statement)",
     "logistic, 20 features, empty input (time)",
     "cold start, sqlml DB -c SELECT 42 (median)",
+    "ARIMA_PLUS, 100 daily series x 2 years",
+    "ML.FORECAST per 1,000 series x 30 steps",
     "ML.PREDICT 20M rows from Parquet, peak RSS",
 ]
 
@@ -74,3 +77,40 @@ def test_server_harness_runs_quickly():
     )
     for row in ("SELECT 1 alone", "SELECT 1 beside issue 14's texts", "SELECT 1 beside a 16 MiB query"):
         assert row in result.stdout, row
+
+
+def _harness(module: str, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, capture_output=True, text=True, check=True)
+
+
+def test_forecast_accuracy_harness_runs_quickly():
+    result = _harness("benchmarks.forecast_accuracy", "--series", "Nile", "USAccDeaths")
+    rows = [line.split("|")[1:-1] for line in result.stdout.splitlines() if line.startswith("| ")]
+    series = {row[0].strip(): row for row in rows}
+    assert set(series) >= {"Nile", "USAccDeaths", "mean sMAPE (%)", "mean MASE", "90% interval coverage"}
+    # Nile: 100 years, the last 10 held out; USAccDeaths: 72 months, the last 12
+    assert [cell.strip() for cell in series["Nile"][1:4]] == ["yearly", "90", "10"]
+    assert [cell.strip() for cell in series["USAccDeaths"][1:4]] == ["monthly", "60", "12"]
+    assert all(re.fullmatch(r" *\d+\.\d+ *", cell) for cell in series["Nile"][4:10]), series["Nile"]
+    assert "held-out points (target 80-97%)" in result.stdout
+
+
+def test_forecast_speed_harness_runs_quickly():
+    result = _harness("benchmarks.forecast_speed", "--series", "5")
+    rows = result.stdout.splitlines()[2:]  # after the title and the header
+    assert [row[:44].strip() for row in rows] == [
+        "CREATE MODEL vs statsforecast fit+forecast",
+        "CREATE MODEL again, same process",
+        "ML.FORECAST, all series x 30 steps",
+    ]
+    assert all(re.search(r"\ds ", row) for row in rows), rows
+
+
+def test_forecast_metrics_are_the_documented_ones():
+    """sMAPE (BigQuery ML's, in percent) and MASE, against values computed by hand."""
+    from benchmarks.forecast_accuracy import mase, smape
+
+    actual, predicted = np.array([100.0, 200.0]), np.array([110.0, 180.0])
+    assert smape(actual, predicted) == pytest.approx((2 * 10 / 210 + 2 * 20 / 380) / 2 * 100)
+    # in-sample seasonal naive with period 2 on [1, 2, 4, 8]: errors 3 and 6, MAE 4.5; the forecast's MAE is 15
+    assert mase(actual, predicted, np.array([1.0, 2.0, 4.0, 8.0]), 2) == pytest.approx(15 / 4.5)
