@@ -47,7 +47,11 @@ def test_weekly_seasonality_is_mstl_then_auto_arima(tmp_path):
     got = _forecast(cur, "m", 10, 0.9)
     repeated = seasonal[n - 7 + np.arange(10) % 7]
     np.testing.assert_allclose(got["forecast_value"], expected["mean"] + repeated, rtol=1e-9)
-    np.testing.assert_allclose(got["standard_error"], expected["se"], rtol=1e-7)
+    # the seasonal component, forecast by repeating its last week, adds the variance of its week-to-week change
+    # for each week ahead (a seasonal random walk's error) to the ARIMA's
+    weeks_ahead = np.ceil(np.arange(1, 11) / 7)
+    seasonal_variance = weeks_ahead * np.var(seasonal[7:] - seasonal[:-7])
+    np.testing.assert_allclose(got["standard_error"], np.sqrt(expected["se"] ** 2 + seasonal_variance), rtol=1e-7)
     explained = sd.query(
         cur, "SELECT * FROM ML.EXPLAIN_FORECAST(MODEL m) WHERE time_series_type = 'history' ORDER BY 1"
     )

@@ -107,6 +107,7 @@ def fit_series(times: np.ndarray, values: np.ndarray, regressors: np.ndarray | N
     rest = rest - sum(seasonal.values(), np.zeros(len(rest)))
     model, arima = _arima(rest, options)
     mean, se = _forecast(model, horizon)
+    se = np.sqrt(se**2 + _seasonal_variance(seasonal, periods, horizon))
     residual = np.asarray(model["residuals"], dtype=np.float64)
     trend = _smoothed(rest - residual, options["trend_smoothing_window_size"])
     return SeriesFit(
@@ -300,6 +301,18 @@ def _at_least(values: np.ndarray, model: dict, least: int, most: int) -> dict:
     if best is None:
         raise DataError(f"no ARIMA with auto_arima_min_order {least} fits")
     return best
+
+
+def _seasonal_variance(seasonal: dict[str, np.ndarray], periods: dict[str, int], horizon: int) -> np.ndarray:
+    """Per forecast step, the variance the seasonal components add: each is forecast by repeating its last cycle,
+    which errs as a seasonal random walk does, by the variance of its cycle-to-cycle change for each cycle ahead
+    (k = ceil(step / period)). The ARIMA's own error covers only what the decomposition leaves."""
+    steps = np.arange(1, horizon + 1)
+    variance = np.zeros(horizon)
+    for name, component in seasonal.items():
+        period = periods[name]
+        variance += np.ceil(steps / period) * np.var(component[period:] - component[:-period])
+    return variance
 
 
 def _forecast(model: dict, horizon: int) -> tuple[np.ndarray, np.ndarray]:
