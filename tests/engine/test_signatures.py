@@ -22,6 +22,7 @@ MODELS = {
     "dimensionality_reduction": ("p", "pca"),
     "forecasting": ("fc", "arima_plus"),
 }
+KIND = {"arima_plus": "an ARIMA_PLUS model, which ML.FORECAST forecasts"}  # how refusals name a forecasting model
 VALID = {float: "0.1", int: "1", bool: "TRUE", str: "'b'", list: "[1]"}  # a value of each parameter type
 WRONG = {float: "'a'", int: "'a'", bool: "'a'", str: "1", list: "1"}  # and one of another type
 TYPE_TEXT = {float: "a number", int: "an integer", bool: "TRUE or FALSE", str: "a string", list: "a list"}
@@ -84,7 +85,7 @@ def _cases():
                 f"{name}-task",
                 _call(name, model),
                 sqlml.NotSupportedError,
-                [f"{fn} takes ", f" models; model main.{model} is a {model_type}"],
+                [f"{fn} takes ", f" models; model main.{model} is {KIND.get(model_type, f'a {model_type}')}"],
             )
         if signature.tasks is not None and signature.input == "required":
             yield f"{name}-no-input", _call(name, data=False), sqlml.ProgrammingError, [f"{fn} needs input data: {fn}("]
