@@ -11,7 +11,8 @@ one series in 50 has a few NULL values, another one in 50 a five-day gap) in a D
 - raw: what a statsforecast user writes for the same model: the table read into pandas with its gaps filled
   and NULLs interpolated, then StatsForecast(models=[MSTL(season_length=[7], trend_forecaster=AutoARIMA(...))],
   freq='D', n_jobs=-1).fit(df) and .predict(h=30, level=[90]). The AutoARIMA options are sqlml's pipeline's
-  (engine/forecasting/pipeline.py): non-seasonal, auto_arima_max_order 2 (BigQuery ML's default), drift allowed;
+  (engine/forecasting/pipeline.py): non-seasonal, every p + q <= auto_arima_max_order 2 (BigQuery ML's default;
+  not stepwise), drift allowed;
   the weekly cycle is the only seasonality two years of days carry (a yearly one needs more than two years).
   sqlml does more per series (spike and dip cleaning, step changes, the seasonality's strength test).
 
@@ -72,7 +73,9 @@ def raw_fit_and_forecast(path: Path):
             "SELECT id AS unique_id, ts AS ds, y FROM grid LEFT JOIN series USING (id, ts) ORDER BY id, ts"
         ).df()
     df["y"] = df.groupby("unique_id")["y"].transform(lambda y: y.interpolate(limit_direction="both"))
-    trend = AutoARIMA(max_order=MAX_ORDER, max_p=MAX_ORDER, max_q=MAX_ORDER, seasonal=False, allowdrift=True)
+    trend = AutoARIMA(
+        max_order=MAX_ORDER, max_p=MAX_ORDER, max_q=MAX_ORDER, seasonal=False, allowdrift=True, stepwise=False
+    )
     sf = StatsForecast(models=[MSTL(season_length=[7], trend_forecaster=trend)], freq="D", n_jobs=-1)
     return sf.fit(df).predict(h=HORIZON, level=[LEVEL])
 
