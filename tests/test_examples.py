@@ -160,21 +160,25 @@ def check_bigquery(con):
 
 def check_forecasting(con):
     """The 12 forecast months are the held-out year; ML.EVALUATE's errors are those numpy computes from
-    ML.FORECAST and the CSV; the 90% interval is forecast +- z(0.95) * standard_error (scipy's normal quantile);
-    the decomposition adds up to the data."""
+    ML.FORECAST and the CSV; the 90% interval is log-normal around the forecast (the series is modelled in a log
+    scale), its width 2 z(0.95) standard_error (scipy's normal quantile); the decomposition adds up to the data."""
     import numpy as np
     from scipy.stats import norm
 
     cur = con.cursor()
     assert _one(con, "SELECT training_rows FROM sqlml.model_versions WHERE model_name = 'passengers_arima'") == (132,)
     cur.execute(
-        "SELECT f.forecast_value, f.standard_error, f.prediction_interval_lower_bound, a.passengers "
+        "SELECT f.forecast_value, f.standard_error, f.prediction_interval_lower_bound, "
+        "f.prediction_interval_upper_bound, a.passengers "
         "FROM ML.FORECAST(MODEL passengers_arima, STRUCT(12 AS horizon, 0.9 AS confidence_level)) f "
         "JOIN air_passengers a ON a.month = CAST(f.forecast_timestamp AS DATE) ORDER BY a.month"
     )
-    value, se, lower, actual = np.array(cur.fetchall(), dtype=float).T
+    value, se, lower, upper, actual = np.array(cur.fetchall(), dtype=float).T
     assert len(value) == 12 and _one(con, "SELECT count(*) FROM air_passengers WHERE month >= '1960-01-01'") == (12,)
-    np.testing.assert_allclose(lower, value - norm.ppf(0.95) * se, rtol=1e-9)
+    # the seasonal swing grows with the level: a log scale, where the interval is value * exp(+- z * its error),
+    # and the standard error reported is the interval's half-width over z
+    np.testing.assert_allclose(upper - lower, 2 * norm.ppf(0.95) * se, rtol=1e-9)
+    np.testing.assert_allclose(lower * upper, value**2, rtol=1e-9)
     mae, mape = _one(
         con,
         "SELECT mean_absolute_error, mean_absolute_percentage_error FROM ML.EVALUATE(MODEL passengers_arima, "

@@ -148,13 +148,14 @@ def _first(column: pa.ChunkedArray, rows: np.ndarray, n: int) -> np.ndarray:
 
 
 def _interval(model: ForecastModel, rows: Forecast, confidence: float) -> Forecast:
+    """The rows' `confidence` intervals; the values and bounds of series modelled in a limited scale mapped back
+    to the data's, their standard error then the interval's half-width over z."""
     z = z_score(confidence)
-    low, high = rows.value - z * rows.standard_error, rows.value + z * rows.standard_error
-    if model.bounds == (None, None):
-        rows.lower, rows.upper = low, high
-        return rows
-    value, low, high = (unlimited(v, model.bounds) for v in (rows.value, low, high))
-    se = (high - low) / (2 * z) if z > 0 else np.zeros(len(value))
+    value, se = rows.value.copy(), rows.standard_error.copy()
+    low, high = value - z * se, value + z * se
+    for mask, bounds in model.bounds_of(rows.series):
+        value[mask], low[mask], high[mask] = (unlimited(v[mask], bounds) for v in (value, low, high))
+        se[mask] = (high[mask] - low[mask]) / (2 * z) if z > 0 else 0.0
     return Forecast(rows.series, rows.step, rows.times, value, se, low, high, rows.regressors)
 
 
@@ -220,13 +221,17 @@ def judged(model: ForecastModel, given: Inputs, actual: np.ndarray, confidence: 
     from scipy.stats import norm
 
     value, se = _expected(model, given)
-    scaled = limited(actual, model.bounds)
+    known = given.series >= 0
+    scales = [(known & mask, bounds) for mask, bounds in model.bounds_of(np.where(known, given.series, 0))]
+    scaled = actual.copy()
+    for mask, bounds in scales:
+        scaled[mask] = limited(actual[mask], bounds)
     with np.errstate(divide="ignore", invalid="ignore"):
         probability = np.where(se > 0, 2 * norm.cdf(np.abs(scaled - value) / se) - 1, (scaled != value) * 1.0)
     z = z_score(confidence)
     low, high = value - z * se, value + z * se
-    if model.bounds != (None, None):
-        value, low, high = (unlimited(v, model.bounds) for v in (value, low, high))
+    for mask, bounds in scales:
+        value[mask], low[mask], high[mask] = (unlimited(v[mask], bounds) for v in (value, low, high))
     return Judged(value, low, high, probability)
 
 
@@ -246,7 +251,8 @@ def _expected(model: ForecastModel, given: Inputs) -> tuple[np.ndarray, np.ndarr
         inside = (steps >= 0) & (steps < len(grid))
         inside[inside] &= grid[steps[inside]] == given.times[mine][inside]
         n = len(history)
-        fit = limited(row["data"], model.bounds) - row["residual"] - row["spikes_and_dips"]
+        bounds = (0.0, None) if row["log_scale"] else model.bounds
+        fit = limited(row["data"], bounds) - row["residual"] - row["spikes_and_dips"]
         sigma = np.sqrt(row["variance"])
         for i, step in zip(mine[inside], steps[inside]):
             if step < n:

@@ -45,6 +45,7 @@ class SeriesFit:
     weights: list[float] = field(default_factory=list)  # ARIMA_PLUS_XREG: intercept, then one per regressor
     regressors: np.ndarray | None = None  # ARIMA_PLUS_XREG: the history's regressor values (n, k)
     bounds: tuple[float | None, float | None] = (None, None)  # forecast_limit_lower/upper_bound
+    log_scale: bool = False  # modelled in a log scale (multiplicative seasonality; see multiplicative)
 
     def forecast_seasonal(self) -> dict[str, np.ndarray]:
         """Each seasonal component over the forecast steps (see repeat_last_period)."""
@@ -84,9 +85,11 @@ def fit_series(times: np.ndarray, values: np.ndarray, regressors: np.ndarray | N
     both = calendar.interpolate(both)
     data, regressors = both[:, 0], (both[:, 1:] if regressors is not None else None)
     weights, rest = _regression(data, regressors, options.get("l2_reg", 0.0))
-    rest = limited(rest, bounds)
     periods = _periods(frequency, options.get("seasonalities", ["AUTO"]), len(rest))
     shortest = min(periods.values(), default=None)
+    if bounds == (None, None) and regressors is None and multiplicative(rest, shortest):
+        bounds = (0.0, None)  # a log scale: the seasonal swing grows with the level
+    rest = limited(rest, bounds)
 
     holidays, forecast_holidays = {}, {}
     if options["holiday_region"] and frequency in ("DAILY", "WEEKLY") and times[-1] - times[0] > YEAR:
@@ -128,6 +131,7 @@ def fit_series(times: np.ndarray, values: np.ndarray, regressors: np.ndarray | N
         weights=weights,
         regressors=regressors,
         bounds=bounds,
+        log_scale=bounds == (0.0, None) and options.get("forecast_limit_lower_bound") is None,
     )
 
 
@@ -174,6 +178,29 @@ def beyond(values: np.ndarray, bounds: tuple) -> np.ndarray:
     if high is not None:
         out |= values >= high
     return out
+
+
+SWING_CORRELATION = 0.8  # how closely a multiplicative series' seasonal swing follows its level, cycle by cycle
+LEVEL_RATIO = 1.5  # and how far its level must move (highest cycle mean over lowest) for that to matter
+
+
+def multiplicative(values: np.ndarray, period: int | None) -> bool:
+    """Whether a positive seasonal series' seasonal swing grows with its level: over its full cycles, the
+    correlation of each cycle's spread around the centered moving average with that average's mean is at least
+    SWING_CORRELATION, and the highest mean is LEVEL_RATIO times the lowest (sqlml's: BigQuery ML's decomposition
+    is additive only)."""
+    if not period or period < 2 or len(values) < 4 * period or (values <= 0).any():
+        return False
+    kernel = np.ones(period + 1 - period % 2) / (period + 1 - period % 2)
+    level = np.convolve(values, kernel, mode="valid")
+    start = (len(values) - len(level)) // 2
+    swing = values[start : start + len(level)] - level
+    cycles = len(level) // period
+    means = level[: cycles * period].reshape(cycles, period).mean(axis=1)
+    spreads = swing[: cycles * period].reshape(cycles, period).std(axis=1)
+    if cycles < 3 or means.min() <= 0 or means.max() / means.min() < LEVEL_RATIO or spreads.std() == 0:
+        return False
+    return float(np.corrcoef(means, spreads)[0, 1]) >= SWING_CORRELATION
 
 
 def limited(values: np.ndarray, bounds: tuple) -> np.ndarray:

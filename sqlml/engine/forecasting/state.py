@@ -56,6 +56,7 @@ SERIES_FIELDS = {
     "has_holiday_effect": pa.bool_(),
     "has_spikes_and_dips": pa.bool_(),
     "has_step_changes": pa.bool_(),
+    "log_scale": pa.bool_(),
     "error_message": pa.string(),
 }
 
@@ -70,6 +71,8 @@ def to_ipc(table: pa.Table) -> bytes:
 def from_ipc(data: bytes) -> pa.Table:
     """A stored table, its columns checked against SERIES_FIELDS."""
     table = pa.ipc.open_stream(data).read_all()
+    if "log_scale" not in table.column_names:  # stored before sqlml chose log scales: none is in one
+        table = table.append_column("log_scale", pa.array([False] * table.num_rows))
     for name, kind in SERIES_FIELDS.items():
         if table.schema.field(name).type != kind:
             raise ValueError(f"column {name} of the stored series is {table.schema.field(name).type}, not {kind}")
@@ -106,6 +109,7 @@ def series_row(fit, decompose: bool) -> dict:
         "has_holiday_effect": any(effect.any() for effect in fit.holidays.values()),
         "has_spikes_and_dips": bool(fit.spikes_and_dips.any()),
         "has_step_changes": bool(fit.step_changes.any()),
+        "log_scale": fit.log_scale,
     }
 
 
@@ -170,6 +174,13 @@ class ForecastModel:
         return cls(
             table.replace_schema_metadata(None), (low, high), described["regressors"], described["zoned"] is True
         )
+
+    def bounds_of(self, positions: np.ndarray) -> list[tuple[np.ndarray, tuple]]:
+        """(mask over `positions`, the scale's bounds) for each scale those series are modelled in: the model's
+        forecast limits, or a log scale (bounds (0, None)) for a series with multiplicative seasonality."""
+        log = self.table.column("log_scale").to_numpy(zero_copy_only=False)[positions] == True  # noqa: E712 (NULL)
+        scales = ((~log, self.bounds), (log, (0.0, None)))
+        return [(mask, bounds) for mask, bounds in scales if mask.any() and bounds != (None, None)]
 
     def series(self) -> list[dict]:
         """Every series' stored row: list columns of numbers and timestamps as numpy arrays, the rest as Python."""

@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from sqlml.engine.context import MLContext
 from sqlml.engine.forecasting import forecasts
+from sqlml.engine.forecasting.pipeline import unlimited
 from sqlml.engine.forecasting.state import SEASONS
 from sqlml.engine.store.model import Model
 from sqlml.errors import ProgrammingError
@@ -96,8 +97,11 @@ def _explained(estimator, row: dict, ahead: forecasts.Forecast, mine: np.ndarray
     seasonal_ahead = estimator.seasonal_forecast(row, h)
     sigma = float(np.sqrt(row["variance"]))
     none_h, none_n = np.full(h, np.nan), np.full(n, np.nan)
-    holiday_history = dict(zip(row["holiday_names"] or (), row["holiday_effects"] or ()))
     holiday_ahead = dict(zip(row["holiday_names"] or (), row["forecast_holiday_effects"] or ()))
+    bounds = (0.0, None) if row["log_scale"] else estimator.bounds
+    if bounds != (None, None):
+        row, seasonal_ahead, holiday_ahead = _in_data_scale(row, seasonal_ahead, holiday_ahead, bounds, h)
+    holiday_history = dict(zip(row["holiday_names"] or (), row["holiday_effects"] or ()))
     holiday_total = sum((np.asarray(v) for v in holiday_history.values()), np.zeros(n))
     attributions = _attributions(estimator, row, ahead, mine)
     seasonal_total = sum(
@@ -143,6 +147,54 @@ def _explained(estimator, row: dict, ahead: forecasts.Forecast, mine: np.ndarray
     return pa.table(
         {k: v if isinstance(v, pa.Array) else pa.array(v, FLOAT, mask=np.isnan(v)) for k, v in columns.items()}
     )
+
+
+def _in_data_scale(row: dict, seasonal_ahead: dict, holiday_ahead: dict, bounds: tuple, h: int) -> tuple:
+    """A series modelled in a limited scale (forecast limits, or a log scale), its components made increments in
+    the data's scale: the trend mapped back, then each component the change it makes on top of those before it,
+    so that they add up to the data (history rows) and to the forecast (forecast rows), as BigQuery ML's
+    identities say."""
+    seasons = [s for s in SEASONS if row[f"seasonal_{s.lower()}"] is not None]
+    names = list(row["holiday_names"] or ())
+    history = _increments(
+        [
+            row["trend"],
+            *(row[f"seasonal_{s.lower()}"] for s in seasons),
+            *(np.asarray(effect) for effect in row["holiday_effects"] or ()),
+            row["step_changes"],
+            row["spikes_and_dips"],
+            row["residual"],
+        ],
+        bounds,
+    )
+    ahead = _increments(
+        [
+            row["forecast_trend"][:h],
+            *(seasonal_ahead[s] for s in seasons),
+            *(np.asarray(holiday_ahead[n])[:h] for n in names),
+        ],
+        bounds,
+    )
+    mapped = dict(row, trend=history[0], forecast_trend=ahead[0])
+    mapped |= {f"seasonal_{s.lower()}": history[1 + i] for i, s in enumerate(seasons)}
+    mapped["holiday_effects"] = history[1 + len(seasons) : 1 + len(seasons) + len(names)]
+    mapped["step_changes"], mapped["spikes_and_dips"], mapped["residual"] = history[-3:]
+    seasonal = {s: ahead[1 + i] for i, s in enumerate(seasons)}
+    holidays = dict(zip(names, ahead[1 + len(seasons) :]))
+    return mapped, seasonal, holidays
+
+
+def _increments(parts: list[np.ndarray], bounds: tuple) -> list[np.ndarray]:
+    """The limited-scale `parts` (adding up to a series there) as data-scale increments adding up to it there."""
+    total = np.asarray(parts[0], dtype=np.float64)
+    level = unlimited(total, bounds)
+    found = [level]
+    for part in parts[1:]:
+        total = total + part
+        after = unlimited(total, bounds)
+        found.append(after - level)
+        level = after
+    return found
 
 
 def _or_none(component: np.ndarray) -> np.ndarray:
