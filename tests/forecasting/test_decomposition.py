@@ -169,3 +169,35 @@ def test_a_straight_line_is_no_step_change(tmp_path, noise):
     assert not evaluated["has_step_changes"][0] and not evaluated["has_spikes_and_dips"][0]
     got = sd.query(cur, "SELECT forecast_value FROM ML.FORECAST(MODEL m) ORDER BY 1")
     np.testing.assert_allclose(np.sort(got["forecast_value"]), 3 + 0.5 * np.arange(60, 63), atol=0.05)
+
+
+def test_a_cycle_peak_is_no_spike(tmp_path):
+    """A peak three points wide, its neighbours high too (lynx-like cycles), is the series' shape: no spike, no
+    dip; the same height on one isolated point is one."""
+    y = 100 + 0.1 * np.random.default_rng(4).normal(size=120)
+    y[60:63] += [15, 25, 15]  # a peak
+    cur = sd.daily_model(tmp_path, y, "seasonalities=['NO_SEASONALITY'], adjust_step_changes=FALSE")
+    rows = sd.query(cur, "SELECT spikes_and_dips FROM ML.EXPLAIN_FORECAST(MODEL m) WHERE time_series_type = 'history'")
+    assert not np.nan_to_num(rows["spikes_and_dips"]).any()
+    y[60:63] = y[59]
+    y[90] += 25
+    (tmp_path / "again").mkdir()
+    cur = sd.daily_model(tmp_path / "again", y, "seasonalities=['NO_SEASONALITY'], adjust_step_changes=FALSE")
+    rows = sd.query(cur, "SELECT spikes_and_dips FROM ML.EXPLAIN_FORECAST(MODEL m) WHERE time_series_type = 'history'")
+    assert np.flatnonzero(np.nan_to_num(rows["spikes_and_dips"])).tolist() == [90]
+
+
+def test_the_forecast_error_counts_the_spikes_to_come(tmp_path):
+    """Cleaning a spike takes it out of the ARIMA's error; the forecast's standard error adds the spikes' mean
+    square per step back: sqrt(se_clean^2 + spike^2 / n) with cleaning, against the ARIMA of the cleaned series."""
+    y = sd.random_walk(100, 9)
+    y[50] += 40
+    cur = sd.daily_model(tmp_path, y, "seasonalities=['NO_SEASONALITY'], adjust_step_changes=FALSE, horizon=5")
+    rows = sd.query(cur, "SELECT spikes_and_dips FROM ML.EXPLAIN_FORECAST(MODEL m) WHERE time_series_type = 'history'")
+    spikes = np.nan_to_num(rows["spikes_and_dips"])
+    assert np.flatnonzero(spikes).tolist() == [50]
+    reference = sd.arima_forecast(sd.auto_arima(y - spikes), 5, 0.9)
+    got = sd.query(
+        cur, "SELECT forecast_timestamp, standard_error FROM ML.FORECAST(MODEL m, STRUCT(5 AS horizon)) ORDER BY 1"
+    )
+    np.testing.assert_allclose(got["standard_error"], np.sqrt(reference["se"] ** 2 + np.mean(spikes**2)), rtol=1e-7)

@@ -114,12 +114,19 @@ def holiday_effects(
 
 
 def spikes_and_dips(values: np.ndarray, period: int | None) -> np.ndarray:
-    """Per step, how far a spike or dip lies above or below its baseline (0 elsewhere)."""
+    """Per step, how far a spike or dip lies above or below its baseline (0 elsewhere): a point SPIKE_SIGMAS
+    robust standard deviations off it whose neighbours are not (a peak of a cycle, its neighbours high too, is
+    the series' shape, not an outlier)."""
     rest = deviations(values, period)
     # the yardstick comes from the smoothed baseline: the median's own deviations are exactly 0 on every monotone
     # stretch, and on a trending series their robust sigma fell near 0, so ordinary points passed for spikes
     sigma = robust_sigma(deviations(values, period, smooth=True))
-    return np.where(np.abs(rest) > SPIKE_SIGMAS * sigma, rest, 0.0) if sigma > 0 else np.zeros(len(values))
+    if sigma <= 0:
+        return np.zeros(len(values))
+    far = np.abs(rest) > SPIKE_SIGMAS * sigma
+    beside = np.abs(np.pad(rest, 1))  # each point's neighbours, the ends padded with 0
+    isolated = np.maximum(beside[:-2], beside[2:]) < np.abs(rest) / 2
+    return np.where(far & isolated, rest, 0.0)
 
 
 def step_changes(values: np.ndarray, period: int | None) -> np.ndarray:

@@ -110,7 +110,8 @@ def fit_series(times: np.ndarray, values: np.ndarray, regressors: np.ndarray | N
     rest = rest - sum(seasonal.values(), np.zeros(len(rest)))
     model, arima = _arima(rest, options)
     mean, se = _forecast(model, horizon)
-    se = np.sqrt(se**2 + _seasonal_variance(seasonal, periods, horizon))
+    # the future has its spikes and dips too: their mean square per step joins the ARIMA's (cleaned) error
+    se = np.sqrt(se**2 + _seasonal_variance(seasonal, periods, horizon) + np.mean(spikes**2))
     residual = np.asarray(model["residuals"], dtype=np.float64)
     trend = _smoothed(rest - residual, options["trend_smoothing_window_size"])
     return SeriesFit(
