@@ -40,8 +40,7 @@ def columns_of(model: ForecastModel, options: dict, table: pa.Table, function: s
     by_name = {name.lower(): name for name in table.column_names}
     found = {}
     for role in needs:
-        names = [options[role]] if role != "regressors" else model.regressors
-        names = names if role != "time_series_id_col" else model.id_names
+        names = {"regressors": model.regressors, "time_series_id_col": model.id_names}.get(role, [options.get(role)])
         for name in names:
             if name.lower() not in by_name:
                 raise ProgrammingError(

@@ -27,8 +27,7 @@ FLOAT = pa.float64()
 def forecast(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.Table:
     rows = _forecast(ctx, call, model, params)
     level = np.full(len(rows.value), params["confidence_level"])
-    columns = {
-        "forecast_timestamp": pa.array(rows.times, model.estimator.time_type),
+    values = {
         "forecast_value": rows.value,
         "standard_error": rows.standard_error,
         "confidence_level": level,
@@ -37,11 +36,9 @@ def forecast(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa
         "confidence_interval_lower_bound": rows.lower,  # BigQuery ML's deprecated names of the same interval
         "confidence_interval_upper_bound": rows.upper,
     }
-    return with_ids(
-        model,
-        rows.series,
-        pa.table({k: pa.array(v, FLOAT) if k != "forecast_timestamp" else v for k, v in columns.items()}),
-    )
+    columns = {"forecast_timestamp": pa.array(rows.times, model.estimator.time_type)}
+    columns |= {name: pa.array(v, FLOAT) for name, v in values.items()}
+    return with_ids(model, rows.series, pa.table(columns))
 
 
 def _forecast(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> forecasts.Forecast:
