@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 
 from sqlml.engine.context import MLContext
-from sqlml.engine.store import catalog
+from sqlml.engine.store import trials
 from sqlml.engine.store.model import Model
 from sqlml.parser import MLFunction
 
@@ -56,7 +56,7 @@ def centroids(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> p
 def with_trial(ctx: MLContext, model: Model, table: pa.Table, trial_id: int | None = None) -> pa.Table:
     """`table` with BigQuery ML's leading trial_id column when the model was tuned: `trial_id`, the trial the
     call chose (STRUCT(n AS trial_id)), else the optimal trial's."""
-    trial = catalog.optimal_trial(ctx.cur, model.version) if trial_id is None or not model.version.tuned else trial_id
+    trial = trials.optimal_trial(ctx.cur, model.version) if trial_id is None or not model.version.tuned else trial_id
     return table if trial is None else table.add_column(0, "trial_id", pa.array([trial] * len(table), pa.int64()))
 
 

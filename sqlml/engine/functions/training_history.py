@@ -10,7 +10,7 @@ which one is active.
 from __future__ import annotations
 
 from sqlml.engine.context import MLContext
-from sqlml.engine.store import catalog
+from sqlml.engine.store import catalog, trials
 from sqlml.engine.store.model import Model
 from sqlml.engine.training.tuning import objective_name
 from sqlml.errors import ProgrammingError
@@ -19,18 +19,18 @@ from sqlml.parser import MLFunction
 
 def trial_info(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> str:
     version = model.version
-    if not catalog.has_trials(ctx.cur, version):
+    if not trials.has_trials(ctx.cur, version):
         raise ProgrammingError(
             f"model {version.qualified_name} version {version.version} was not tuned "
             "(OPTIONS num_trials > 1 tunes it; AutoML models list their candidates)"
         )
     # hparam_tuning_evaluation_metrics: the objective's, as BigQuery ML; AutoML's candidates keep every metric
     objectives = [objective_name(version.options, model.task)] if version.tuned else None
-    return catalog.trial_info_sql(ctx.cur, version, objectives)
+    return trials.trial_info_sql(ctx.cur, version, objectives)
 
 
 def training_info(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> str:
-    return catalog.training_info_sql(model.version)
+    return trials.training_info_sql(model.version)
 
 
 def versions(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> str:

@@ -18,12 +18,15 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from sqlml.engine.sqltext.quoting import literal
 from sqlml.errors import ProgrammingError, TransactionConflict
+
+if TYPE_CHECKING:
+    from sqlml.engine.store.trials import TrialRecord
 
 SCHEMA = "sqlml"  # the schema of the catalog's tables (the SQL below spells it out)
 
@@ -251,14 +254,14 @@ def resolve_name(cur: duckdb.DuckDBPyConnection, name: tuple[str | None, str], n
     return (schema or query(cur, "SELECT current_schema()")[0][0]), model
 
 
-_KEY = "lower(schema_name) = lower(?) AND lower(model_name) = lower(?)"
+MODEL_KEY = "lower(schema_name) = lower(?) AND lower(model_name) = lower(?)"
 
 
 def active_version(cur: duckdb.DuckDBPyConnection, schema: str, model: str) -> int | None:
     """The active version number of a model, or None if there is no such model."""
     if not exists(cur):
         return None
-    rows = query(cur, f"SELECT active_version FROM sqlml.models WHERE {_KEY}", [schema, model])
+    rows = query(cur, f"SELECT active_version FROM sqlml.models WHERE {MODEL_KEY}", [schema, model])
     return rows[0][0] if rows else None
 
 
@@ -268,7 +271,7 @@ def live_version(cur: duckdb.DuckDBPyConnection, schema: str, model: str) -> int
     if not exists(cur):
         return None
     unexpired = "coalesce(expiration_timestamp > now(), true)" if has_expiration(cur) else "true"
-    rows = query(cur, f"SELECT active_version FROM sqlml.models WHERE {_KEY} AND {unexpired}", [schema, model])
+    rows = query(cur, f"SELECT active_version FROM sqlml.models WHERE {MODEL_KEY} AND {unexpired}", [schema, model])
     return rows[0][0] if rows else None
 
 
@@ -303,7 +306,7 @@ def locate(
     return found_schema, found_model, active if version is None else version, (created, sha256), expires
 
 
-def _row(cur: duckdb.DuckDBPyConnection, sql: str, params: list) -> dict | None:
+def fetch_row(cur: duckdb.DuckDBPyConnection, sql: str, params: list) -> dict | None:
     """The first row of a `SELECT *` as column -> value (columns an older catalog lacks are absent)."""
     cursor = cur.execute(sql, params)
     rows = cursor.fetchall()
@@ -312,160 +315,14 @@ def _row(cur: duckdb.DuckDBPyConnection, sql: str, params: list) -> dict | None:
 
 def load(cur: duckdb.DuckDBPyConnection, schema: str, model: str, version: int) -> ModelVersion:
     """One version of a model, as `locate` found it; ProgrammingError if it has no such version."""
-    record = _row(cur, f"SELECT * FROM sqlml.model_versions WHERE {_KEY} AND version = ?", [schema, model, version])
+    record = fetch_row(
+        cur, f"SELECT * FROM sqlml.model_versions WHERE {MODEL_KEY} AND version = ?", [schema, model, version]
+    )
     if record is None:
         raise ProgrammingError(f"model {schema}.{model} has no version {version}")
     for field in _JSON_FIELDS:
         record[field] = json.loads(record[field]) if record[field] is not None else None
     return ModelVersion(**record)
-
-
-@dataclass
-class TrialRecord:
-    """One row of sqlml.model_trials: a hyperparameter tuning trial of a version."""
-
-    trial_id: int
-    hyperparameters: dict[str, Any]
-    metrics: dict[str, Any] | None
-    objective: float | None
-    status: str  # SUCCEEDED or FAILED
-    error_message: str | None
-    is_optimal: bool
-    artifact: bytes | None
-    eval_predictions: bytes | None
-    training_loss: float | None = None  # the last iteration's losses (ML.TRIAL_INFO); None for AutoML's candidates
-    eval_loss: float | None = None
-
-
-def load_trial(cur: duckdb.DuckDBPyConnection, version: ModelVersion, trial_id: int) -> ModelVersion:
-    """`version` as its tuning trial `trial_id` left it: that trial's artifact, metrics and evaluation
-    predictions; ProgrammingError for a trial that does not exist or failed."""
-    trial = _row(
-        cur,
-        f"SELECT * FROM sqlml.model_trials WHERE {_KEY} AND version = ? AND trial_id = ?",
-        [version.schema_name, version.model_name, version.version, trial_id],
-    )
-    name = f"model {version.qualified_name} version {version.version}"
-    if trial is None:
-        raise ProgrammingError(_no_trial(cur, version, name, trial_id))
-    status, artifact, metrics, is_optimal = trial["status"], trial["artifact"], trial["metrics"], trial["is_optimal"]
-    if artifact is None and is_optimal:  # AutoML's winner: the version's own model
-        return version
-    if status != "SUCCEEDED":
-        raise ProgrammingError(f"trial {trial_id} of {name} failed; it has no model (see ML.TRIAL_INFO)")
-    if artifact is None:
-        raise ProgrammingError(
-            f"trial {trial_id} of {name} has no model of its own: AutoML trains only its "
-            "optimal candidate on all the training rows"
-        )
-    return replace(
-        version,
-        artifact=artifact,
-        metrics=json.loads(metrics),
-        eval_predictions=trial["eval_predictions"],
-        artifact_sha256=trial.get("artifact_sha256"),
-    )
-
-
-def _no_trial(cur: duckdb.DuckDBPyConnection, version: ModelVersion, name: str, trial_id: int) -> str:
-    """Why `version` has no trial `trial_id`: it was not tuned, or the trial ids it has."""
-    ids = [
-        row[0]
-        for row in query(
-            cur,
-            f"SELECT trial_id FROM sqlml.model_trials WHERE {_KEY} AND version = ? ORDER BY trial_id",
-            [version.schema_name, version.model_name, version.version],
-        )
-    ]
-    if not ids:
-        return (
-            f"trial_id {trial_id}: {name} was not trained with hyperparameter tuning (num_trials > 1), "
-            "so it has no trials to choose from; leave trial_id out"
-        )
-    return f"{name} has no trial {trial_id}; its trial ids are {', '.join(map(str, ids))} (see ML.TRIAL_INFO)"
-
-
-_TRAINING_INFO = {
-    "training_run": "BIGINT",
-    "iteration": "BIGINT",
-    "loss": "DOUBLE",
-    "eval_loss": "DOUBLE",
-    "learning_rate": "DOUBLE",
-    "duration_ms": "BIGINT",
-}
-
-
-def training_info_sql(version: ModelVersion) -> str:
-    """ML.TRAINING_INFO: one row per iteration of every training run of a version, as BigQuery ML's columns:
-    kmeans has no eval_loss, and adds cluster_info (each cluster's centroid_id, radius and size after the
-    iteration; NULL for a version stored before sqlml kept it)."""
-    rows = dict(_TRAINING_INFO)
-    if version.model_type == "kmeans":
-        del rows["eval_loss"]
-        rows["cluster_info"] = [{"centroid_id": "BIGINT", "cluster_radius": "DOUBLE", "cluster_size": "BIGINT"}]
-    return (
-        f"SELECT unnest(json_transform(training_info, {literal(json.dumps([rows]))}), max_depth := 2) "
-        "FROM sqlml.model_versions WHERE schema_name = "
-        + literal(version.schema_name)
-        + " AND model_name = "
-        + literal(version.model_name)
-        + f" AND version = {int(version.version)}"
-    )
-
-
-def has_trials(cur: duckdb.DuckDBPyConnection, version: ModelVersion) -> bool:
-    return (
-        query(
-            cur,
-            f"SELECT count(*) FROM sqlml.model_trials WHERE {_KEY} AND version = ?",
-            [version.schema_name, version.model_name, version.version],
-        )[0][0]
-        > 0
-    )
-
-
-def optimal_trial(cur: duckdb.DuckDBPyConnection, version: ModelVersion) -> int | None:
-    """The trial_id of a tuned version's optimal trial; None for a version that was not tuned."""
-    if not version.tuned:
-        return None
-    rows = query(
-        cur,
-        f"SELECT trial_id FROM sqlml.model_trials WHERE {_KEY} AND version = ? AND is_optimal",
-        [version.schema_name, version.model_name, version.version],
-    )
-    return rows[0][0] if rows else None
-
-
-def trial_info_sql(cur: duckdb.DuckDBPyConnection, version: ModelVersion, objectives: list[str] | None) -> str:
-    """ML.TRIAL_INFO: the trials of a tuned version, one row each, as BigQuery ML's columns; hyperparameters and
-    the metrics `objectives` names become STRUCTs of the fields the trials hold (a field a trial lacks: NULL).
-    `objectives` None (AutoML's candidates, which BigQuery ML does not list): every metric, then sqlml's own
-    column `objective`, the cross-validated score candidates were ranked by."""
-    where = (
-        f"WHERE schema_name = {literal(version.schema_name)} AND model_name = {literal(version.model_name)} "
-        f"AND version = {int(version.version)}"
-    )
-    ((hyperparameters, metrics),) = query(
-        cur,
-        f"SELECT json_group_structure(hyperparameters), json_group_structure(metrics) FROM sqlml.model_trials {where}",
-    )
-    if objectives is not None:
-        metrics = json.dumps(dict.fromkeys(objectives, "DOUBLE"))
-    return (
-        f"SELECT CAST(trial_id AS BIGINT) AS trial_id, {_as_struct('hyperparameters', hyperparameters, 'VARCHAR')} "
-        f"AS hyperparameters, {_as_struct('metrics', metrics, 'DOUBLE')} AS hparam_tuning_evaluation_metrics, "
-        f"training_loss, eval_loss, status, error_message, is_optimal{', objective' if objectives is None else ''} "
-        f"FROM sqlml.model_trials {where} ORDER BY trial_id"
-    )
-
-
-def _as_struct(column: str, structure: str | None, untyped: str) -> str:
-    """`column` (JSON) as the STRUCT `structure` (json_group_structure's) describes: integers as BIGINT, a field
-    NULL in every trial as `untyped`."""
-    if structure is None:
-        return "NULL"
-    structure = structure.replace('"UBIGINT"', '"BIGINT"').replace('"NULL"', f'"{untyped}"')
-    return f"json_transform({column}, {literal(structure)})"
 
 
 def insert_version(cur: duckdb.DuckDBPyConnection, record: ModelVersion, trials: list[TrialRecord] = ()) -> int:
@@ -474,13 +331,15 @@ def insert_version(cur: duckdb.DuckDBPyConnection, record: ModelVersion, trials:
     from sqlml.engine.store import artifacts  # numpy: not needed to read the catalog
 
     spelled = query(
-        cur, f"SELECT schema_name, model_name FROM sqlml.models WHERE {_KEY}", [record.schema_name, record.model_name]
+        cur,
+        f"SELECT schema_name, model_name FROM sqlml.models WHERE {MODEL_KEY}",
+        [record.schema_name, record.model_name],
     )
     if spelled:  # a replace keeps the model's first spelling, whatever case this statement used
         record.schema_name, record.model_name = spelled[0]
     schema, model = record.schema_name, record.model_name
     ((latest,),) = query(
-        cur, f"SELECT coalesce(max(version), 0) FROM sqlml.model_versions WHERE {_KEY}", [schema, model]
+        cur, f"SELECT coalesce(max(version), 0) FROM sqlml.model_versions WHERE {MODEL_KEY}", [schema, model]
     )
     record.version = latest + 1
     record.artifact_sha256 = artifacts.checksum(record)
@@ -522,7 +381,7 @@ def insert_version(cur: duckdb.DuckDBPyConnection, record: ModelVersion, trials:
         )
     updated = query(
         cur,
-        f"UPDATE sqlml.models SET active_version = ?, updated_at = now() WHERE {_KEY} RETURNING 1",
+        f"UPDATE sqlml.models SET active_version = ?, updated_at = now() WHERE {MODEL_KEY} RETURNING 1",
         [record.version, schema, model],
     )
     if not updated:
@@ -540,14 +399,18 @@ def set_active_version(cur: duckdb.DuckDBPyConnection, schema: str, model: str, 
     versions = [
         v
         for (v,) in query(
-            cur, f"SELECT version FROM sqlml.model_versions WHERE {_KEY} ORDER BY version", [schema, model]
+            cur, f"SELECT version FROM sqlml.model_versions WHERE {MODEL_KEY} ORDER BY version", [schema, model]
         )
     ]
     if version not in versions:
         raise ProgrammingError(
             f"model {schema}.{model} has no version {version}; its versions: " + ", ".join(map(str, versions))
         )
-    query(cur, f"UPDATE sqlml.models SET active_version = ?, updated_at = now() WHERE {_KEY}", [version, schema, model])
+    query(
+        cur,
+        f"UPDATE sqlml.models SET active_version = ?, updated_at = now() WHERE {MODEL_KEY}",
+        [version, schema, model],
+    )
 
 
 def set_description(cur: duckdb.DuckDBPyConnection, schema: str, model: str, options: dict) -> None:
@@ -559,14 +422,14 @@ def set_description(cur: duckdb.DuckDBPyConnection, schema: str, model: str, opt
             query(
                 cur,
                 f"UPDATE sqlml.models SET {column} = {_EXPIRES if column == 'expiration_timestamp' else '?'}, "
-                f"updated_at = now() WHERE {_KEY}",
+                f"updated_at = now() WHERE {MODEL_KEY}",
                 [json.dumps(value) if column == "labels" and value is not None else value, schema, model],
             )
 
 
 def description(cur: duckdb.DuckDBPyConnection, schema: str, model: str) -> tuple[str | None, dict]:
     """The model's description and labels (ALTER MODEL ... SET OPTIONS)."""
-    ((text, labels),) = query(cur, f"SELECT description, labels FROM sqlml.models WHERE {_KEY}", [schema, model])
+    ((text, labels),) = query(cur, f"SELECT description, labels FROM sqlml.models WHERE {MODEL_KEY}", [schema, model])
     return text, json.loads(labels) if labels else {}
 
 
@@ -582,9 +445,9 @@ WHERE v.schema_name = {literal(schema)} AND v.model_name = {literal(model)} ORDE
 
 def drop(cur: duckdb.DuckDBPyConnection, schema: str, model: str) -> None:
     """Delete a model and all its versions. Call inside `transaction`."""
-    query(cur, f"DELETE FROM sqlml.model_trials WHERE {_KEY}", [schema, model])
-    query(cur, f"DELETE FROM sqlml.model_versions WHERE {_KEY}", [schema, model])
-    query(cur, f"DELETE FROM sqlml.models WHERE {_KEY}", [schema, model])
+    query(cur, f"DELETE FROM sqlml.model_trials WHERE {MODEL_KEY}", [schema, model])
+    query(cur, f"DELETE FROM sqlml.model_versions WHERE {MODEL_KEY}", [schema, model])
+    query(cur, f"DELETE FROM sqlml.models WHERE {MODEL_KEY}", [schema, model])
 
 
 def _expires(cur: duckdb.DuckDBPyConnection, model: str) -> str:

@@ -10,7 +10,7 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
-from sqlml.engine.store import catalog
+from sqlml.engine.store import catalog, trials
 from sqlml.engine.store.catalog import ModelVersion
 from sqlml.errors import DataError, ProgrammingError
 
@@ -148,7 +148,7 @@ class ModelCache:
         if cached is not None and cached[0] == identity:
             return cached[1]
         record = catalog.load(cur, schema, model, version)  # outside the lock: other models stay available
-        loaded = Model(record if trial_id is None else catalog.load_trial(cur, record, trial_id))
+        loaded = Model(record if trial_id is None else trials.load_trial(cur, record, trial_id))
         with self._lock:
             if key not in self._models and len(self._models) >= self.SIZE:
                 self._models.pop(next(iter(self._models)))

@@ -22,7 +22,7 @@ import numpy as np
 from sqlml.engine import metrics
 from sqlml.engine.data.features import FeatureEncoder
 from sqlml.engine.families import FAMILIES, Family, TrainData
-from sqlml.engine.store.catalog import TrialRecord
+from sqlml.engine.store.trials import TrialRecord
 from sqlml.errors import DataError, Error, ProgrammingError
 
 # optimization_objective -> (ML.EVALUATE metric, maximize?)

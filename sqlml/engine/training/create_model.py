@@ -30,6 +30,7 @@ from sqlml.engine.model_statements import expiration_micros
 from sqlml.engine.store import catalog
 from sqlml.engine.store.catalog import ModelVersion
 from sqlml.engine.store.eval_predictions import eval_predictions_blob
+from sqlml.engine.store.trials import TrialRecord
 from sqlml.engine.training import automl, tuning
 from sqlml.engine.training.prepared import Prepared, class_weights, prepare
 from sqlml.errors import DataError, IntegrityError, NotSupportedError, ProgrammingError
@@ -65,7 +66,7 @@ def _fit(family: Family, data: TrainData, eval_X: np.ndarray, eval_y: np.ndarray
     )
     best = tuning.optimal(trials, objective)
     records = [
-        catalog.TrialRecord(
+        TrialRecord(
             trial.trial_id,
             trial.hyperparameters,
             trial.result and trial.result[1],
