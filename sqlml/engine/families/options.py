@@ -190,7 +190,14 @@ def _search_space(name: str, spec: Option, node: exp.Anonymous) -> dict:
         return {"hparam_range": [low, high]}
     if len(args) != 1 or not isinstance(args[0], list) or not args[0]:
         raise ProgrammingError(f"OPTIONS: {name} = HPARAM_CANDIDATES([...]) takes a non-empty array")
-    return {"hparam_candidates": [coerce(name, spec, v) for v in args[0]]}
+    return {"hparam_candidates": [coerce(name, spec, _candidate(v)) for v in args[0]]}
+
+
+def _candidate(value: Any) -> Any:
+    """A candidate as BigQuery ML may write it: hidden_units' STRUCT([8, 16]) is [8, 16]."""
+    if isinstance(value, exp.Struct) and len(value.expressions) == 1:
+        return python_value(value.expressions[0])
+    return value
 
 
 def validate(family: Family, raw: dict[str, Any]) -> dict[str, Any]:
