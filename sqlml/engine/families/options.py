@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from sqlglot import exp
 
 from sqlml.errors import ProgrammingError, did_you_mean
-from sqlml.parser.nodes import python_value
+from sqlml.parser.nodes import python_value, unnamed_fields
 
 if TYPE_CHECKING:
     from sqlml.engine.families.base import Family
@@ -195,9 +195,8 @@ def _search_space(name: str, spec: Option, node: exp.Anonymous) -> dict:
 
 def _candidate(value: Any) -> Any:
     """A candidate as BigQuery ML may write it: hidden_units' STRUCT([8, 16]) is [8, 16]."""
-    if isinstance(value, exp.Struct) and len(value.expressions) == 1:
-        return python_value(value.expressions[0])
-    return value
+    fields = unnamed_fields(value) if isinstance(value, exp.Struct) else None
+    return python_value(fields[0]) if fields and len(fields) == 1 else value
 
 
 def validate(family: Family, raw: dict[str, Any]) -> dict[str, Any]:
