@@ -159,6 +159,10 @@ def test_the_exported_onnx_graph_predicts_as_ml_predict(loaded, tmp_path, model_
         probabilities = [[e["prob"] for e in r["predicted_y_multi_probs"]] for r in predicted]
         np.testing.assert_allclose(outputs["predicted_y_multi_probs"], probabilities, atol=1e-12)
         assert outputs["predicted_y_multi"].tolist() == [r["predicted_y_multi"] for r in predicted]
+    cur.execute(f"EXPORT MODEL w OPTIONS(uri='{tmp_path / 'w16.onnx'}', quantize='float16')")
+    halved = run_onnx(tmp_path / "w16.onnx", rows_of(loaded, f"SELECT {COLUMNS} FROM test ORDER BY id"))
+    name = "predicted_y_reg" if label == "y_reg" else "predicted_y_multi_probs"
+    np.testing.assert_allclose(halved[name].astype(np.float64), outputs[name], rtol=1e-2, atol=1e-2)
 
 
 def test_tuning_tries_bigquerys_tunable_options(loaded):

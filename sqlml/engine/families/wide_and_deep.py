@@ -255,6 +255,8 @@ _SHARED = dict(
     warm_start_kept=("hidden_units", "activation_fn"),
     explainer="sampled",
     onnx_builder="wide_and_deep",
+    quantize=("INT8", "FLOAT16"),
+    quantize_auto="INT8",
 )
 FAMILIES = (
     Family("dnn_linear_combined_regressor", "regression", OPTIONS, rules=(data_split, wide_and_deep_rules), **_SHARED),
