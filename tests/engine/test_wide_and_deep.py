@@ -18,6 +18,7 @@ from scipy.special import expit, softmax
 import sqlml
 from benchmarks.wide_and_deep import measure
 from tests.engine.reference import fails, linear_matrices, numerical_gradient
+from tests.engine.tampering import probe, tamper
 from tests.export.onnx_helpers import rows_of, run_onnx
 
 COLUMNS = "x1, x2, color, flag"
@@ -249,3 +250,37 @@ def test_on_census_like_income_data_it_is_as_accurate_as_the_better_model_alone(
     results = measure(12_000, 6_000)
     alone = max(results["logistic_reg"]["accuracy"], results["dnn_classifier"]["accuracy"])
     assert results["dnn_linear_combined_classifier"]["accuracy"] >= alone - 0.005, results
+
+
+def _stored_wide(change):
+    """A change of a version row editing its artifact's linear part."""
+
+    def edit(row):
+        state = json.loads(row["artifact"])
+        change(state["wide"])
+        row["artifact"] = json.dumps(state).encode()
+
+    return edit
+
+
+@pytest.mark.parametrize(
+    "change, problem",
+    [
+        (lambda wide: wide["cross"].pop(), "the shape of the cross weights is (7, 1), expected (8, 1)"),
+        (lambda wide: wide["pairs"].__setitem__(0, [1, 0]), "a cross is not of two distinct categories in order"),
+        (lambda wide: wide["blocks"].__setitem__(1, [6, 5]), "outside the encoded columns"),
+        (lambda wide: wide["coef"].pop(), "the shape of the linear part's weights is (7, 1), expected (8, 1)"),
+    ],
+)
+def test_a_hand_edited_linear_part_is_refused_before_scoring(frames, tmp_path, change, problem):
+    """A version row written by hand (its checksum recomputed) whose linear part does not fit the features is a
+    DataError naming what is wrong, in a process of its own (tests/engine/tampering.py)."""
+    path = tmp_path / "w.duckdb"
+    with sqlml.connect(str(path)) as con:
+        frames[0].to_parquet(tmp_path / "train.parquet")
+        con.cursor().execute(f"CREATE TABLE train AS SELECT * FROM read_parquet('{tmp_path / 'train.parquet'}')")
+        _create(con, "dnn_linear_combined_classifier", "y_bin", "hidden_units=[3], max_iterations=1")
+    tamper(path, "w", _stored_wide(change), fix_checksum=True)
+    (outcome,) = probe("SELECT * FROM ML.PREDICT(MODEL w, TABLE train)", path)
+    assert outcome["error"] == "DataError" and "cannot be loaded safely" in outcome["message"], outcome
+    assert problem in outcome["message"], outcome
