@@ -17,6 +17,7 @@ from scipy.special import expit, softmax
 
 import sqlml
 from benchmarks.wide_and_deep import measure
+from sqlml.engine.families.wide_and_deep import Wide
 from tests.engine.reference import fails, linear_matrices, numerical_gradient
 from tests.engine.tampering import probe, tamper
 from tests.export.onnx_helpers import rows_of, run_onnx
@@ -284,3 +285,13 @@ def test_a_hand_edited_linear_part_is_refused_before_scoring(frames, tmp_path, c
     (outcome,) = probe("SELECT * FROM ML.PREDICT(MODEL w, TABLE train)", path)
     assert outcome["error"] == "DataError" and "cannot be loaded safely" in outcome["message"], outcome
     assert problem in outcome["message"], outcome
+
+
+def test_crosses_stay_within_their_limits():
+    """Pairs in column order; a pair of more than 10,000 category pairs is left out, and so is a pair that would
+    take all crosses past 1,000,000 weights (cells times outputs), as docs/model_types.md states."""
+    blocks = [(0, 200), (200, 100), (300, 2), (302, 3)]  # 200 x 100 = 20,000 cells: too many
+    wide = Wide.initial(305, 1, blocks)
+    assert wide.pairs == [(0, 2), (0, 3), (1, 2), (1, 3), (2, 3)]
+    assert wide.cross.shape == (400 + 600 + 200 + 300 + 6 + 1, 1)  # and the row of zeros
+    assert Wide.initial(305, 1000, blocks).pairs == [(0, 2), (0, 3)]  # 1,000 cells x 1,000 outputs: the budget

@@ -243,12 +243,11 @@ _SHARED = dict(
     fit=fit_wide_and_deep,
     load=WideDeepModel.load,
     artifact_format="json",
-    # BigQuery ML's tunable hyperparameters of wide-and-deep models and their default ranges
-    # (https://cloud.google.com/bigquery/docs/hp-tuning-overview)
+    # BigQuery ML's default ranges of wide-and-deep models' tunable hyperparameters
+    # (https://cloud.google.com/bigquery/docs/hp-tuning-overview), but l1_reg's: not every optimizer takes one
     search_space={
         "batch_size": {"hparam_range": [16, 1024]},
         "dropout": {"hparam_range": [0.0, 0.8]},
-        "l1_reg": {"hparam_range": [0.0, 10.0]},
         "l2_reg": {"hparam_range": [0.0, 10.0]},
         "hidden_units": {"hparam_candidates": [[32], [64, 32], [128, 64]]},
     },
