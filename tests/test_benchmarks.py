@@ -114,3 +114,15 @@ def test_forecast_metrics_are_the_documented_ones():
     assert smape(actual, predicted) == pytest.approx((2 * 10 / 210 + 2 * 20 / 380) / 2 * 100)
     # in-sample seasonal naive with period 2 on [1, 2, 4, 8]: errors 3 and 6, MAE 4.5; the forecast's MAE is 15
     assert mase(actual, predicted, np.array([1.0, 2.0, 4.0, 8.0]), 2) == pytest.approx(15 / 4.5)
+
+
+def test_wide_and_deep_harness_runs_quickly():
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.wide_and_deep", "--quick"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    for model_type in ("logistic_reg", "dnn_classifier", "dnn_linear_combined_classifier"):
+        assert re.search(rf"^{model_type} +0\.\d{{4}} +\d+\.\ds$", result.stdout, re.M), result.stdout

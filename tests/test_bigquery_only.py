@@ -29,7 +29,6 @@ def con():
     [
         ("matrix_factorization", "ML.RECOMMEND"),
         ("AUTOENCODER", "autoencoders"),
-        ("DNN_LINEAR_COMBINED_CLASSIFIER", "wide-and-deep"),
         ("CONTRIBUTION_ANALYSIS", "contribution analysis"),
         ("TENSORFLOW", "model_type='onnx'"),
         ("XGBOOST", "model_type='onnx'"),

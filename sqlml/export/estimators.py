@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from sqlml.engine.families.linear import LinearModel
     from sqlml.engine.families.pca import PCAModel
     from sqlml.engine.families.random_forest import ForestModel
+    from sqlml.engine.families.wide_and_deep import Wide, WideDeepModel
 
 
 def _affine(g: Graph, X: str, coef: np.ndarray, intercept: np.ndarray) -> str:
@@ -65,14 +66,64 @@ def _hidden(g: Graph, activation: str, z: str) -> str:
     return g.op({"relu": "Relu", "logistic": "Sigmoid", "tanh": "Tanh"}[activation], z)
 
 
-def _dnn(g: Graph, model: DNNModel, X: str) -> str:
+def _layers(g: Graph, model: DNNModel, X: str) -> str:
+    """A network's logits: its output layer before the output function."""
     for w, b in zip(model.weights[:-1], model.biases[:-1]):
         X = _hidden(g, model.activation, _affine(g, X, w.T, b))
-    scores = _affine(g, X, model.weights[-1].T, model.biases[-1])
+    return _affine(g, X, model.weights[-1].T, model.biases[-1])
+
+
+def _dnn(g: Graph, model: DNNModel, X: str) -> str:
+    return _network_output(g, model, _layers(g, model, X))
+
+
+def _network_output(g: Graph, model: DNNModel, scores: str) -> str:
+    """A network's predictions from its logits: class probabilities, or the label scaled back."""
     if model.n_classes:
         return _classes(g, scores, model.n_classes, "logit")
     mean, std = model.label_scale
     return _vector(g, g.op("Add", g.op("Mul", scores, g.const([[std]], "std")), g.const([[mean]], "mean")))
+
+
+def _crosses(g: Graph, wide: Wide, X: str) -> str:
+    """The cross weights each row reads (Wide.ids), summed over the pairs: a category is its one-hot block's
+    ArgMax where the block's largest value is set (> 0.5); a pair reads its row offset + a * width_b + b, or
+    the row of zeros where either category is unset."""
+    axis = g.const([1], "axis", dtype=np.int64)
+    codes, present = [], []
+    for start, width in wide.blocks:
+        block = g.op(
+            "Slice",
+            X,
+            g.const([start], "start", dtype=np.int64),
+            g.const([start + width], "end", dtype=np.int64),
+            axis,
+        )
+        codes.append(g.op("ArgMax", block, axis=1, keepdims=1))
+        present.append(g.op("Greater", g.op("ReduceMax", block, axis, keepdims=1), g.const(0.5, "half")))
+    codes, present = g.op("Concat", *codes, axis=1), g.op("Concat", *present, axis=1)
+    first, second = g.const(wide.first, "first", dtype=np.int64), g.const(wide.second, "second", dtype=np.int64)
+    a, b = g.op("Gather", codes, first, axis=1), g.op("Gather", codes, second, axis=1)
+    ids = g.op(
+        "Add",
+        g.op(
+            "Add",
+            g.const(wide.offsets, "offsets", dtype=np.int64),
+            g.op("Mul", a, g.const(wide.widths, "widths", dtype=np.int64)),
+        ),
+        b,
+    )
+    both = g.op("And", g.op("Gather", present, first, axis=1), g.op("Gather", present, second, axis=1))
+    ids = g.op("Where", both, ids, g.const(wide.null, "null", dtype=np.int64))
+    return g.op("ReduceSum", g.op("Gather", g.const(wide.cross, "cross"), ids, axis=0), axis, keepdims=0)
+
+
+def _wide_and_deep(g: Graph, model: WideDeepModel, X: str) -> str:
+    """The DNN's logits plus the linear part's (weights, bias, crosses), then the network's output."""
+    wide = _affine(g, X, model.wide.coef.T, model.wide.bias)
+    if model.wide.pairs:
+        wide = g.op("Add", wide, _crosses(g, model.wide, X))
+    return _network_output(g, model, g.op("Add", _layers(g, model, X), wide))
 
 
 def _booster(g: Graph, model: BoosterModel, X: str) -> str:
@@ -132,4 +183,12 @@ def _pca(g: Graph, model: PCAModel, X: str) -> str:
     return g.op("MatMul", g.op("Sub", X, g.const(model.mean[None, :], "mean")), g.const(model.coef.T, "components"))
 
 
-BUILDERS = {"linear": _linear, "dnn": _dnn, "booster": _booster, "forest": _forest, "kmeans": _kmeans, "pca": _pca}
+BUILDERS = {
+    "linear": _linear,
+    "dnn": _dnn,
+    "wide_and_deep": _wide_and_deep,
+    "booster": _booster,
+    "forest": _forest,
+    "kmeans": _kmeans,
+    "pca": _pca,
+}

@@ -12,8 +12,6 @@ _IMPORTED = "sqlml imports models as ONNX: convert the model to ONNX and use mod
 MODEL_TYPES = {
     "matrix_factorization": "matrix factorization (ML.RECOMMEND) is not implemented",
     "autoencoder": "autoencoders (ML.RECONSTRUCTION_LOSS) are not implemented",
-    "dnn_linear_combined_classifier": "wide-and-deep models are not implemented (use dnn_classifier)",
-    "dnn_linear_combined_regressor": "wide-and-deep models are not implemented (use dnn_regressor)",
     "contribution_analysis": "contribution analysis (ML.GET_INSIGHTS) is not implemented",
     "tensorflow": _IMPORTED,
     "tensorflow_lite": _IMPORTED,

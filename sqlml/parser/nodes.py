@@ -24,8 +24,10 @@ def python_value(node: exp.Expr) -> object:
     'value')); other nodes as-is."""
     if isinstance(node, exp.Array):
         return [python_value(item) for item in node.expressions]
-    if isinstance(node, (exp.Struct, exp.Tuple)) and all(isinstance(e, _SCALARS) for e in node.expressions):
-        return tuple(python_value(item) for item in node.expressions)
+    if isinstance(node, (exp.Struct, exp.Tuple)):
+        fields = unnamed_fields(node)
+        if fields is not None and all(isinstance(e, _SCALARS) for e in fields):
+            return tuple(python_value(item) for item in fields)
     if isinstance(node, _SCALARS):
         try:
             value = node.to_py()
@@ -33,6 +35,19 @@ def python_value(node: exp.Expr) -> object:
             return node
         return float(value) if isinstance(value, Decimal) else value
     return node
+
+
+def unnamed_fields(node: exp.Struct | exp.Tuple) -> list[exp.Expr] | None:
+    """The fields of a STRUCT written without names, STRUCT('a', 0.5), also as the BigQuery dialect's translation
+    names them ({'_0': 'a', '_1': 0.5}); None for a STRUCT whose fields have names of their own."""
+    fields = []
+    for position, field in enumerate(node.expressions):
+        if isinstance(field, exp.PropertyEQ):
+            if field.name != f"_{position}":
+                return None
+            field = field.expression
+        fields.append(field)
+    return fields
 
 
 def _by_name(fields: list[tuple[str, object]], what: str) -> dict[str, object]:

@@ -120,3 +120,20 @@ TF_ACTIVATIONS = {
     "SIGMOID": lambda x: 1 / (1 + np.exp(-x)),
     "TANH": np.tanh,
 }
+
+
+def numerical_gradient(loss, params, eps=1e-6):
+    """Central differences of loss() with respect to every entry of every array in params."""
+    grads = []
+    for p in params:
+        g = np.zeros_like(p)
+        for i in np.ndindex(p.shape):
+            kept = p[i]
+            p[i] = kept + eps
+            up = loss()
+            p[i] = kept - eps
+            down = loss()
+            p[i] = kept
+            g[i] = (up - down) / (2 * eps)
+        grads.append(g)
+    return grads

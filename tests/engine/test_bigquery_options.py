@@ -58,6 +58,9 @@ def test_enable_global_explain_is_taken_by_the_model_types_bigquery_documents_it
             "random_forest_classifier",
             "dnn_regressor",
             "dnn_classifier",
+            # https://cloud.google.com/bigquery/docs/reference/standard-sql/bigqueryml-syntax-create-wnd-models
+            "dnn_linear_combined_regressor",
+            "dnn_linear_combined_classifier",
         ]
     )
 

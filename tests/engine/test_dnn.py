@@ -7,7 +7,7 @@ import pytest
 from sklearn.neural_network import MLPClassifier
 
 import sqlml
-from tests.engine.reference import TF_ACTIVATIONS, fails, linear_matrices
+from tests.engine.reference import TF_ACTIVATIONS, fails, linear_matrices, numerical_gradient
 
 DNN = (
     "CREATE MODEL d OPTIONS(model_type='dnn_classifier', input_label_cols=['y_bin'], {extra}) AS "
@@ -40,23 +40,6 @@ DROPOUT_DATA = (
     "CASE WHEN sin(range) + 0.5 * cos(range * 0.7) + 0.4 * sin(range * 3) > 0 THEN 1 ELSE 0 END AS c "
     "FROM range(40)"
 )
-
-
-def _numerical_gradient(loss, params, eps=1e-6):
-    """Central differences of loss() with respect to every entry of every array in params."""
-    grads = []
-    for p in params:
-        g = np.zeros_like(p)
-        for i in np.ndindex(p.shape):
-            kept = p[i]
-            p[i] = kept + eps
-            up = loss()
-            p[i] = kept - eps
-            down = loss()
-            p[i] = kept
-            g[i] = (up - down) / (2 * eps)
-        grads.append(g)
-    return grads
 
 
 def _reference_dropout_fit(X, y, *, classifier, activation, optimizer, rate, dropout, l2_reg, batch, epochs, seed):
@@ -99,7 +82,7 @@ def _reference_dropout_fit(X, y, *, classifier, activation, optimizer, rate, dro
                 penalty = l2_reg * (np.sum(w1**2) + np.sum(w2**2)) if optimizer == "ADAM" else 0.0
                 return (fit + penalty) / len(rows)
 
-            grads = _numerical_gradient(loss, params)
+            grads = numerical_gradient(loss, params)
             if optimizer == "ADAM":
                 t += 1
                 step = rate * np.sqrt(1 - 0.999**t) / (1 - 0.9**t)

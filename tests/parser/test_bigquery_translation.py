@@ -376,6 +376,20 @@ def test_create_model_reads_as_the_same_nodes():
     assert _parts(table) == ("bigquery-public-data", "ml_datasets", "penguins")
 
 
+def test_unnamed_structs_of_options_read_as_written_in_duckdbs_dialect():
+    """class_weights' STRUCT('a', 0.5) (bigqueryml-syntax-create-boosted-tree) and the wide-and-deep page's
+    per-part LEARN_RATE, which the translation writes as {'_0': ..., '_1': ...}, read as the same values."""
+    options = "class_weights=[STRUCT('a', 0.5), STRUCT('b', 2.0)], learn_rate=[STRUCT('dnn', 0.001)]"
+    read = [
+        {o.name: python_value(o.args["value"]) for o in parse_statement(sql).args["options"]}
+        for sql in (
+            to_duckdb(f"CREATE MODEL m OPTIONS({options}) AS SELECT 1 AS x"),
+            f"CREATE MODEL m OPTIONS({options}) AS SELECT 1 AS x",
+        )
+    ]
+    assert read[0] == read[1] == {"class_weights": [("a", 0.5), ("b", 2.0)], "learn_rate": [("dnn", 0.001)]}
+
+
 def test_create_model_with_transform_and_unquoted_names():
     node = parse_statement(
         to_duckdb(

@@ -495,6 +495,15 @@ class FeatureEncoder:
             dtype=np.int64,
         )
 
+    def category_blocks(self) -> list[tuple[int, int]]:
+        """(first column, width) of each category leaf's one-hot columns (none when not one-hot encoded)."""
+        vector = np.empty(len(self.output_names))
+        return [
+            (position, len(values))
+            for _, leaf, position, values in self.blocks(vector)
+            if self.linear and leaf["kind"] == "categorical" and len(values)
+        ]
+
     def affine(self, leaf: dict) -> tuple[float, float]:
         """(a, b): a linear encoding turns a numeric leaf's mean-imputed value x into a * x + b."""
         return (1.0 / leaf["std"], -leaf["mean"] / leaf["std"]) if self.scale else (1.0, 0.0)

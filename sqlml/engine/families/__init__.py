@@ -15,6 +15,7 @@ MODULES = (
     "linear",
     "random_forest",
     "dnn",
+    "wide_and_deep",
     "automl",
     "kmeans",
     "pca",

@@ -33,6 +33,7 @@ class TrainData:
     X_eval: np.ndarray | None = None
     y_eval: np.ndarray | None = None
     categorical_indices: list[int] = field(default_factory=list)
+    category_blocks: list[tuple[int, int]] = field(default_factory=list)  # one-hot categories: (first column, width)
     X_init: np.ndarray | None = None  # kmeans_init_method=CUSTOM: the rows marked as initial centroids
     init: Any = None  # warm_start: the estimator of the version training continues from
     history: list[dict] = field(default_factory=list)  # per iteration: loss, eval_loss, learning_rate, duration_ms

@@ -166,15 +166,21 @@ def _loss(model: DNNModel, X: np.ndarray, y: np.ndarray) -> float:
     return mean_squared_error(y, model.forward(X)[:, 0])
 
 
+def scaled_labels(data: TrainData) -> tuple[tuple[float, float], np.ndarray, np.ndarray | None]:
+    """(label scale, training labels, evaluation labels) as the network learns them: a regressor's standardized
+    (with the scale of the version a warm start continues), a classifier's as they are."""
+    if data.n_classes:
+        return (0.0, 1.0), data.y, data.y_eval
+    y = data.y
+    label_scale = data.init.label_scale if data.init else (float(y.mean()), float(y.std()) or 1.0)
+    y, y_eval = [None if v is None else (v - label_scale[0]) / label_scale[1] for v in (y, data.y_eval)]
+    return label_scale, y, y_eval
+
+
 def fit_dnn(data: TrainData) -> DNNModel:
     options = data.options
     rs = np.random.RandomState(options["seed"])  # initial weights, then each epoch's shuffle
-    y, y_eval = data.y, data.y_eval
-    if data.n_classes:
-        label_scale = (0.0, 1.0)
-    else:
-        label_scale = data.init.label_scale if data.init else (float(y.mean()), float(y.std()) or 1.0)
-        y, y_eval = [None if v is None else (v - label_scale[0]) / label_scale[1] for v in (y, y_eval)]
+    label_scale, y, y_eval = scaled_labels(data)
     activation = ACTIVATIONS[options["activation_fn"]]
     batch_size = min(options["batch_size"] or 1024, len(data.X))
     if data.init is not None:  # warm_start: continue from the previous version's weights
@@ -197,6 +203,13 @@ def fit_dnn(data: TrainData) -> DNNModel:
         dropout=options["dropout"],
         seed=options["seed"],
     )
+    return run_epochs(model, training, data, y, y_eval, options["learn_rate"])
+
+
+def run_epochs(model: DNNModel, training, data: TrainData, y: np.ndarray, y_eval: np.ndarray | None, rate: float):
+    """Train `model` one `training.epoch` at a time, recording each (`rate`: the learning rate shown), until
+    max_iterations or early_stop; `y`, `y_eval`: the labels as the network learns them."""
+    options = data.options
     targets = _targets(y, data.n_classes)
     has_eval = data.X_eval is not None and len(data.X_eval)
     sample = training_sample(len(data.X), options["seed"])  # the training loss is measured on these rows
@@ -207,7 +220,7 @@ def fit_dnn(data: TrainData) -> DNNModel:
         # both losses alike: mean squared error (of the standardized label) or log loss, no penalty, no dropout
         train_loss = _loss(model, data.X[sample], y[sample])
         eval_loss = _loss(model, data.X_eval, y_eval) if has_eval else None
-        started = record_iteration(data.history, started, train_loss, eval_loss, options["learn_rate"])
+        started = record_iteration(data.history, started, train_loss, eval_loss, rate)
         if options["early_stop"]:  # the evaluation-split loss, else the training loss
             loss = train_loss if eval_loss is None else eval_loss
             if best < np.inf and best - loss < options["min_rel_progress"] * abs(best):
@@ -217,13 +230,17 @@ def fit_dnn(data: TrainData) -> DNNModel:
 
 
 def dnn_rules(options: dict) -> None:
-    """l1_reg goes with an optimizer that has an L1 strength; the documented values sqlml does not train with
-    are refused with the reason."""
+    """l1_reg goes with an optimizer that has an L1 strength; tensorflow_rules."""
     if options["l1_reg"] and not OPTIMIZERS[options["optimizer"]].strengths:
         raise ProgrammingError(
             f"OPTIONS: l1_reg applies to optimizer ADAGRAD, FTRL or SGD (the optimizers with an L1 strength, as "
             f"in BigQuery ML), not {options['optimizer']}"
         )
+    tensorflow_rules(options)
+
+
+def tensorflow_rules(options: dict) -> None:
+    """The documented values of TensorFlow options sqlml does not train with, refused with the reason."""
     if options["tf_version"] != "1.15":
         raise ProgrammingError(
             f"OPTIONS: tf_version {options['tf_version']} is not supported: sqlml's optimizers follow TensorFlow "

@@ -111,18 +111,23 @@ class Network:
         alpha: float,
         dropout: float,
         masks: np.random.Generator,
+        offset: np.ndarray | None = None,
     ) -> list[np.ndarray]:
-        """Weight then bias gradients of one batch, hidden units dropped at rate dropout."""
+        """Weight then bias gradients of one batch, hidden units dropped at rate dropout. `offset` (rows,
+        outputs): logits of a part trained jointly (wide-and-deep's linear part), added to the output layer's;
+        d loss / d those logits (divided by the batch's total weight) then follows the bias gradients."""
         inputs, hidden = [X], []
         for w, b in zip(self.weights[:-1], self.biases[:-1]):
             h = HIDDEN[self.activation](inputs[-1] @ w + b)
             keep = (masks.random(h.shape) >= dropout) / (1.0 - dropout) if dropout else None
             hidden.append((h, keep))
             inputs.append(h if keep is None else h * keep)
-        delta = self.output(inputs[-1] @ self.weights[-1] + self.biases[-1]) - Y  # d loss / d output logit
+        logits = inputs[-1] @ self.weights[-1] + self.biases[-1]
+        delta = self.output(logits if offset is None else logits + offset) - Y  # d loss / d output logit
         total = len(X)
         if weights is not None:
             delta, total = delta * weights[:, None], weights.sum()
+        joint = [] if offset is None else [delta / total]
         grad_w, grad_b = [None] * len(self.weights), [None] * len(self.weights)
         for i in reversed(range(len(self.weights))):
             grad_w[i] = (inputs[i].T @ delta + alpha * self.weights[i]) / total
@@ -133,7 +138,7 @@ class Network:
                 if keep is not None:
                     delta *= keep
                 delta = backward(self.activation, h, delta)
-        return grad_w + grad_b
+        return grad_w + grad_b + joint
 
 
 class Adam:
@@ -228,6 +233,16 @@ class Ftrl:
 OPTIMIZERS = {"ADAGRAD": Adagrad, "ADAM": Adam, "FTRL": Ftrl, "RMSPROP": RMSProp, "SGD": GradientDescent}
 
 
+def optimizer_of(name: str, params: list[np.ndarray], learn_rate: float, l1: float, l2: float) -> tuple[float, object]:
+    """(alpha, the optimizer `name` of `params`): SGD, ADAGRAD and FTRL take l1 and l2 as their strengths, on every
+    parameter (alpha 0); for ADAM and RMSPROP l2 is a penalty l2 * |W|^2 in the loss (alpha = 2 * l2, scikit-learn's)
+    and l1 does not apply."""
+    kind = OPTIMIZERS[name]
+    if kind.strengths:
+        return 0.0, kind(params, learn_rate, l1, l2)
+    return 2 * l2, kind(params, learn_rate)
+
+
 class Training:
     """Epochs of mini-batch training of one network (see the module docstring)."""
 
@@ -246,11 +261,7 @@ class Training:
     ):
         self.network, self.rs, self.batch_size, self.dropout = network, rs, batch_size, dropout
         self.params = network.weights + network.biases
-        kind = OPTIMIZERS[optimizer]
-        if kind.strengths:  # SGD, ADAGRAD, FTRL: l1 and l2 are the optimizer's strengths, on every parameter
-            self.alpha, self.optimizer = 0.0, kind(self.params, learn_rate, l1, l2)
-        else:  # ADAM, RMSPROP: l2 is a penalty l2 * |W|^2 in the loss (scikit-learn's alpha = 2 * l2)
-            self.alpha, self.optimizer = 2 * l2, kind(self.params, learn_rate)
+        self.alpha, self.optimizer = optimizer_of(optimizer, self.params, learn_rate, l1, l2)
         self.masks = np.random.default_rng(seed)
 
     def epoch(self, X: np.ndarray, Y: np.ndarray, weights: np.ndarray | None) -> None:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from sqlglot import exp
 
 from sqlml.errors import ProgrammingError, did_you_mean
-from sqlml.parser.nodes import python_value
+from sqlml.parser.nodes import python_value, unnamed_fields
 
 if TYPE_CHECKING:
     from sqlml.engine.families.base import Family
@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Option:
     """One option: its value type ('int', 'float', 'bool', 'str', 'enum', 'str_list', 'int_list', 'enum_list',
-    'weights', 'names' (a column or an array of them), 'enum_set' (one or an array of choices), 'int_triple'),
+    'weights', 'names' (a column or an array of them), 'enum_set' (one or an array of choices), 'int_triple', 'parts' (per
+    part of a wide-and-deep model)),
     allowed enum values or numeric bounds (inclusive unless `open_low` / `open_high`), its default,
     and whether HPARAM_RANGE / HPARAM_CANDIDATES may give it (what a trial may change without changing the
     data, the features or the search itself)."""
@@ -95,6 +96,8 @@ def coerce(name: str, spec: Option, value: Any) -> Any:
         if not (isinstance(value, tuple) and len(value) == 3 and all(type(v) is int for v in value)):
             raise fail(name, "three integers (p, d, q), e.g. (1, 1, 1)", value)
         return list(value)
+    if spec.kind == "parts":
+        return _parts(name, spec, value)
     if spec.kind == "str_list":
         if not (isinstance(value, list) and len(value) == 1 and isinstance(value[0], str)):
             raise fail(name, "an array of one column name, e.g. ['label']", value)
@@ -114,6 +117,27 @@ def _number(name: str, spec: Option, value: Any) -> int | float:
         high = "" if spec.high is None else f"{'<' if spec.open_high else '<='} {spec.high:g}"
         raise fail(name, "a number " + " and ".join(filter(None, (low, high))), value)
     return value
+
+
+PARTS = ("dnn", "linear")  # the parts of a wide-and-deep model
+
+
+def _parts(name: str, spec: Option, value: Any) -> list:
+    """A value for both parts of a wide-and-deep model, or [STRUCT('dnn', value), STRUCT('linear', value)] (a part
+    left out keeps its default): [['dnn', value], ['linear', value]]. Values are floats with the spec's bounds,
+    or one of its choices."""
+    item = Option("enum", spec.choices) if spec.choices else Option("float", low=spec.low, open_low=spec.open_low)
+    if not isinstance(value, list):
+        return [[part, coerce(name, item, value)] for part in PARTS]
+    given: dict[str, Any] = {}
+    for pair in value:
+        if not (isinstance(pair, (list, tuple)) and len(pair) == 2 and str(pair[0]).lower() in PARTS):
+            raise fail(name, "a value or an array of STRUCT(part, value) with part 'dnn' or 'linear'", value)
+        part = pair[0].lower()
+        if part in given:
+            raise ProgrammingError(f"OPTIONS: {name} gives the {part} part twice")
+        given[part] = coerce(f"{name} of the {part} part", item, pair[1])
+    return [[part, given.get(part, default)] for part, default in spec.default]
 
 
 def _weights(name: str, value: Any) -> list:
@@ -166,7 +190,13 @@ def _search_space(name: str, spec: Option, node: exp.Anonymous) -> dict:
         return {"hparam_range": [low, high]}
     if len(args) != 1 or not isinstance(args[0], list) or not args[0]:
         raise ProgrammingError(f"OPTIONS: {name} = HPARAM_CANDIDATES([...]) takes a non-empty array")
-    return {"hparam_candidates": [coerce(name, spec, v) for v in args[0]]}
+    return {"hparam_candidates": [coerce(name, spec, _candidate(v)) for v in args[0]]}
+
+
+def _candidate(value: Any) -> Any:
+    """A candidate as BigQuery ML may write it: hidden_units' STRUCT([8, 16]) is [8, 16]."""
+    fields = unnamed_fields(value) if isinstance(value, exp.Struct) else None
+    return python_value(fields[0]) if fields and len(fields) == 1 else value
 
 
 def validate(family: Family, raw: dict[str, Any]) -> dict[str, Any]:

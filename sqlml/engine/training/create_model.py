@@ -353,6 +353,7 @@ def _train_data(
         X_eval=X_eval,
         y_eval=y[eval_idx] if len(eval_idx) else None,
         categorical_indices=encoder.categorical_indices,
+        category_blocks=encoder.category_blocks(),
         X_init=None if prep.init_idx is None else encoder.transform(table.take(prep.init_idx)),
         init=previous and previous.estimator,
         progress=ctx.progress,
