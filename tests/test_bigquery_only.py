@@ -28,7 +28,6 @@ def con():
     "model_type, fragment",
     [
         ("matrix_factorization", "ML.RECOMMEND"),
-        ("AUTOENCODER", "autoencoders"),
         ("DNN_LINEAR_COMBINED_CLASSIFIER", "wide-and-deep"),
         ("CONTRIBUTION_ANALYSIS", "contribution analysis"),
         ("TENSORFLOW", "model_type='onnx'"),

@@ -127,8 +127,8 @@ class Family:
     registry (families/__init__.py) lists the modules."""
 
     model_type: str
-    # "regression", "classification", "clustering", "dimensionality_reduction", "imported", "transform" or
-    # "forecasting"
+    # "regression", "classification", "clustering", "dimensionality_reduction", "autoencoder", "imported",
+    # "transform" or "forecasting"
     task: str
     options: dict[str, Option]  # every option but model_type: its type, bounds and default
     fit: Callable[[TrainData], Estimator] | None = None  # None: imported, or searched (`search`)
