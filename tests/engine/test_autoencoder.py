@@ -141,6 +141,16 @@ def test_the_export_reproduces_the_functions(loaded, frames, tmp_path):
     np.testing.assert_allclose(outputs["mean_squared_error"], _column(losses, "mean_squared_error"), rtol=1e-9)
 
 
+def test_a_float16_export_stays_close_to_the_network(loaded, frames, tmp_path):
+    """Weights in float16: the reconstruction within 1% of scikit-learn's network's largest value."""
+    loaded.cursor().execute(AE.format(epochs=2))
+    loaded.cursor().execute(f"EXPORT MODEL ae OPTIONS(uri='{tmp_path / 'half.onnx'}', quantize='float16')")
+    outputs = run_onnx(tmp_path / "half.onnx", rows_of(loaded, "SELECT x1, x2, color, flag FROM test ORDER BY id"))
+    _, X_test, mlp = _reference(frames, 2)
+    expected = mlp.predict(X_test)
+    assert np.abs(outputs["reconstruction"] - expected).max() <= 0.01 * np.abs(expected).max()
+
+
 def test_planted_anomalies_are_found_with_the_true_contamination(tmp_path):
     """benchmarks/anomaly_detectors.py's fraud-like rows: 2% planted, at least 80% of them flagged."""
     with sqlml.connect() as con:

@@ -197,5 +197,6 @@ FAMILIES = (
         },
         warm_start_kept=("hidden_units", "activation_fn"),
         onnx_builder="autoencoder",
+        quantize=("INT8", "FLOAT16"),
     ),
 )
