@@ -64,7 +64,7 @@ def _outputs(g: Graph, model: Model, scores: str) -> None:
     if model.family.reduces_dimensions:
         g.output(scores, "principal_components", g.elem_type, [None, len(model.estimator.coef)])
         return
-    if model.task == "autoencoder":
+    if model.family.autoencodes:
         g.output(scores, "reconstruction", g.elem_type, [None, model.estimator.n_features])
         return
     label = model.version.label

@@ -6,7 +6,7 @@ labels (classes, centroid ids), the largest absolute difference of probabilities
 over its reconstruction, middle layer and reconstruction error), and the metric on those rows
 natively and exported (accuracy for classifiers, RMSE for regressors, centroid agreement for k-means, the
 RMSE of the components against the engine's for PCA). Limits: an unquantized graph must agree on at least
-99.9% of labels with max |diff| <= 1e-4 (relative to the values' scale for regressors and PCA); a
+99.9% of labels with max |diff| <= 1e-4 (relative to the values' scale for regressors, PCA and autoencoders); a
 quantized one may lose at most max_metric_drop (default: 1 accuracy point, 2% relative RMSE), and a
 float16 one must also agree on at least 99.5% of labels.
 """
@@ -68,7 +68,7 @@ def native_features(ctx: MLContext, model: Model, rows: pa.Table) -> np.ndarray:
 def _side_outputs(model: Model, X: np.ndarray) -> dict[str, np.ndarray]:
     """The graph's outputs besides the scores, as the engine computes them from features X: an autoencoder's
     middle layer and reconstruction error."""
-    if model.task != "autoencoder":
+    if not model.family.autoencodes:
         return {}
     return {
         "latent_space": model.estimator.embed(X),
@@ -171,7 +171,7 @@ def scores_output(model: Model) -> str:
         return "centroid_distances"
     if model.family.reduces_dimensions:
         return "principal_components"
-    if model.task == "autoencoder":
+    if model.family.autoencodes:
         return "reconstruction"
     label = model.version.label
     return f"predicted_{label}_probs" if model.is_classifier else f"predicted_{label}"

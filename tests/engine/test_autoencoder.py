@@ -83,6 +83,31 @@ def test_training_equals_scikit_learn_and_the_functions_read_its_network(loaded,
         assert stored[name] == pytest.approx(training[name].mean(), rel=1e-9)
 
 
+def test_default_hidden_units_follow_bigquerys_rule(loaded, frames):
+    """No hidden_units: one layer of min(128, rows / (10 * (inputs + outputs))) units, outputs = inputs = the
+    encoded width (the create-autoencoder page's rule)."""
+    loaded.cursor().execute(
+        "CREATE MODEL auto OPTIONS(model_type='autoencoder', max_iterations=1) AS SELECT x1, x2, color, flag FROM train"
+    )
+    width = linear_matrices(*frames)[0].shape[1]
+    (row,) = rows_of(loaded, "SELECT * FROM ML.PREDICT(MODEL auto, (SELECT x1, x2, color, flag FROM test)) LIMIT 1")
+    latent = [name for name in row if name.startswith("latent_col_")]
+    assert len(latent) == max(1, min(128, len(frames[0]) // (20 * width)))
+
+
+def test_generate_embedding_of_pca_is_scikit_learns_projection(loaded, frames):
+    from sklearn.decomposition import PCA
+
+    loaded.cursor().execute(
+        "CREATE MODEL p OPTIONS(model_type='pca', num_principal_components=2) AS SELECT x1, x2, color, flag FROM train"
+    )
+    X, X_test = linear_matrices(*frames)
+    rows = rows_of(loaded, f"SELECT * FROM ML.GENERATE_EMBEDDING(MODEL p, {INPUT}) ORDER BY id")
+    assert list(rows[0]) == ["ml_generate_embedding_result", "id", "x1", "x2", "color", "flag"]
+    embedded = np.array(_column(rows, "ml_generate_embedding_result").tolist())
+    np.testing.assert_allclose(embedded, PCA(2, svd_solver="auto", random_state=0).fit(X).transform(X_test), atol=1e-9)
+
+
 def test_detect_anomalies_flags_rows_above_the_training_quantile(loaded, frames):
     loaded.cursor().execute(AE.format(epochs=2))
     X, X_test, mlp = _reference(frames, 2)

@@ -171,6 +171,10 @@ class Family:
         return self.task == "dimensionality_reduction"
 
     @property
+    def autoencodes(self) -> bool:
+        return self.task == "autoencoder"
+
+    @property
     def imported(self) -> bool:
         return self.task == "imported"
 

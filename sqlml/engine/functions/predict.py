@@ -37,7 +37,7 @@ def output_fields(model: Model) -> list[pa.Field]:
         return [pa.field("CENTROID_ID", pa.int64()), pa.field("NEAREST_CENTROIDS_DISTANCE", pa.list_(entry))]
     if model.family.reduces_dimensions:
         return [pa.field(f"principal_component_{i + 1}", pa.float64()) for i in range(len(model.estimator.coef))]
-    if model.task == "autoencoder":
+    if model.family.autoencodes:
         return [pa.field(f"latent_col_{i + 1}", pa.float64()) for i in range(model.estimator.latent_width)]
     label = model.version.label
     if not model.is_classifier:
@@ -53,7 +53,7 @@ def prediction_columns(model: Model, scores: np.ndarray, threshold: float | None
         return model.estimator.columns(scores)
     if model.family.clustering:
         return _cluster_columns(scores)
-    if model.family.reduces_dimensions or model.task == "autoencoder":
+    if model.family.reduces_dimensions or model.family.autoencodes:
         return [pa.array(component, pa.float64()) for component in scores.T]
     if not model.is_classifier:
         return [pa.array(scores, pa.float64())]
@@ -134,8 +134,8 @@ def rows_plus(
 
 
 def keep_original_columns(model: Model, params: dict) -> bool:
-    """The keep_original_columns STRUCT option: BigQuery ML takes it for PCA (and autoencoder) models only,
-    default FALSE."""
+    """The keep_original_columns STRUCT option: BigQuery ML takes it for PCA models only (an autoencoder's
+    input columns always follow its latent columns), default FALSE."""
     if "keep_original_columns" in params and not model.family.reduces_dimensions:
         raise NotSupportedError(
             f"ML.PREDICT parameter keep_original_columns applies to pca models only; model "
@@ -190,7 +190,7 @@ def predicted(ctx: MLContext, model: Model, features) -> np.ndarray:
     the statement is cancelled), an autoencoder's middle layer."""
     if model.family.imported:
         return model.estimator.predict(features, ctx.progress)
-    if model.task == "autoencoder":
+    if model.family.autoencodes:
         return model.estimator.embed(features)
     return model.estimator.predict(features)
 

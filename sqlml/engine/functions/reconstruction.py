@@ -37,7 +37,7 @@ def generate_embedding(ctx: MLContext, call: MLFunction, model: Model, params: d
     fields = [pa.field("trial_id", pa.int64())] if trial is not None else []
 
     def columns(X: np.ndarray) -> list:
-        embedded = model.estimator.embed(X) if model.task == "autoencoder" else model.estimator.predict(X)
+        embedded = model.estimator.embed(X) if model.family.autoencodes else model.estimator.predict(X)
         n, width = embedded.shape
         offsets = pa.array(np.arange(0, n * width + 1, width, dtype=np.int32))
         lists = pa.ListArray.from_arrays(offsets, pa.array(embedded.ravel(), pa.float64()))
