@@ -152,6 +152,35 @@ def test_the_activity_penalty_is_the_gradient_of_its_objective():
         np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-8)
 
 
+def test_l1_reg_activation_shrinks_the_latent_activations(loaded):
+    """The penalty reaches training: the middle layer's mean |activation| falls as l1_reg_activation grows."""
+    cur = loaded.cursor()
+    means = []
+    for strength in (0.0, 0.1):
+        cur.execute(
+            f"CREATE OR REPLACE MODEL l1 OPTIONS(model_type='autoencoder', hidden_units=[6, 3, 6], early_stop=FALSE, "
+            f"max_iterations=10, l1_reg_activation={strength}) AS SELECT x1, x2, color, flag FROM train"
+        )
+        rows = rows_of(loaded, "SELECT * FROM ML.PREDICT(MODEL l1, TABLE train)")
+        means.append(np.mean([abs(row[f"latent_col_{i}"]) for row in rows for i in (1, 2, 3)]))
+    assert means[1] < 0.5 * means[0], means
+
+
+def test_tuning_keeps_the_trial_with_the_lowest_mean_squared_error(loaded):
+    """BigQuery ML's default objective for autoencoders, minimized; ML.EVALUATE reports the optimal trial."""
+    loaded.cursor().execute(
+        "CREATE MODEL tuned OPTIONS(model_type='autoencoder', hidden_units=[6, 3, 6], max_iterations=3, "
+        "num_trials=3, hparam_tuning_algorithm='GRID_SEARCH', learn_rate=HPARAM_CANDIDATES([0.0001, 0.003, 0.03])) AS SELECT x1, x2, color, flag FROM train"
+    )
+    trials = rows_of(loaded, "SELECT * FROM ML.TRIAL_INFO(MODEL tuned)")
+    errors = {t["trial_id"]: t["hparam_tuning_evaluation_metrics"]["mean_squared_error"] for t in trials}
+    (optimal,) = [t["trial_id"] for t in trials if t["is_optimal"]]
+    assert errors[optimal] == min(errors.values()) and len(set(errors.values())) == 3
+    (evaluated,) = rows_of(loaded, "SELECT * FROM ML.EVALUATE(MODEL tuned)")
+    assert evaluated["trial_id"] == optimal
+    assert evaluated["mean_squared_error"] == pytest.approx(errors[optimal], rel=1e-12)
+
+
 def test_the_export_reproduces_the_functions(loaded, frames, tmp_path):
     """One graph: latent_space as ML.PREDICT's latent columns, mean_squared_error as ML.RECONSTRUCTION_LOSS's,
     reconstruction as scikit-learn's network."""
