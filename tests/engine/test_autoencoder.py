@@ -170,7 +170,8 @@ def test_tuning_keeps_the_trial_with_the_lowest_mean_squared_error(loaded):
     """BigQuery ML's default objective for autoencoders, minimized; ML.EVALUATE reports the optimal trial."""
     loaded.cursor().execute(
         "CREATE MODEL tuned OPTIONS(model_type='autoencoder', hidden_units=[6, 3, 6], max_iterations=3, "
-        "num_trials=3, hparam_tuning_algorithm='GRID_SEARCH', learn_rate=HPARAM_CANDIDATES([0.0001, 0.003, 0.03])) AS SELECT x1, x2, color, flag FROM train"
+        "num_trials=3, hparam_tuning_algorithm='GRID_SEARCH', learn_rate=HPARAM_CANDIDATES([0.0001, 0.003, 0.03])) "
+        "AS SELECT x1, x2, color, flag FROM train"
     )
     trials = rows_of(loaded, "SELECT * FROM ML.TRIAL_INFO(MODEL tuned)")
     errors = {t["trial_id"]: t["hparam_tuning_evaluation_metrics"]["mean_squared_error"] for t in trials}
