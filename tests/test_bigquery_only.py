@@ -28,7 +28,6 @@ def con():
     "model_type, fragment",
     [
         ("matrix_factorization", "ML.RECOMMEND"),
-        ("AUTOENCODER", "autoencoders"),
         ("CONTRIBUTION_ANALYSIS", "contribution analysis"),
         ("TENSORFLOW", "model_type='onnx'"),
         ("XGBOOST", "model_type='onnx'"),

@@ -25,6 +25,8 @@ REGRESSION_METRICS = (
     "explained_variance",
 )
 CLUSTERING_METRICS = ("davies_bouldin_index", "mean_squared_distance")
+AUTOENCODER_METRICS = ("mean_absolute_error", "mean_squared_error", "mean_squared_log_error")
+LOG_FLOOR = 1e-7  # tf.keras's MSLE clips values to its epsilon before log1p
 
 
 def classification_metrics(y: np.ndarray, probabilities: np.ndarray, threshold: float = 0.5) -> dict:
@@ -89,6 +91,24 @@ def pca_metrics(X: np.ndarray, components: np.ndarray) -> dict:
     return {"total_explained_variance_ratio": float(components.var(axis=0).sum() / total) if total > 0 else None}
 
 
+def reconstruction_losses(X: np.ndarray, reconstruction: np.ndarray) -> dict[str, np.ndarray]:
+    """Per row of encoded rows `X` and an autoencoder's `reconstruction` of them, the mean over the encoded
+    features of |difference|, difference^2 and (log1p(max(r, LOG_FLOOR)) - log1p(max(x, LOG_FLOOR)))^2
+    (tf.keras.losses.MSLE: standardized features may be negative)."""
+    difference = reconstruction - X
+    logs = np.log1p(np.maximum(reconstruction, LOG_FLOOR)) - np.log1p(np.maximum(X, LOG_FLOOR))
+    return {
+        "mean_absolute_error": np.abs(difference).mean(axis=1),
+        "mean_squared_error": (difference**2).mean(axis=1),
+        "mean_squared_log_error": (logs**2).mean(axis=1),
+    }
+
+
+def reconstruction_metrics(X: np.ndarray, reconstruction: np.ndarray) -> dict:
+    """An autoencoder's metrics: reconstruction_losses averaged over the rows."""
+    return {name: float(values.mean()) for name, values in reconstruction_losses(X, reconstruction).items()}
+
+
 def loss(task: str, y: np.ndarray | None, scores: np.ndarray) -> float | None:
     """The training loss ML.TRAINING_INFO reports for a single-shot solver: mean squared error for
     regression, log loss for classification, none otherwise."""
@@ -105,9 +125,11 @@ def compute(
     task: str, y: np.ndarray | None, scores: np.ndarray, X: np.ndarray | None = None, threshold: float = 0.5
 ) -> dict:
     """The metric row of a model's scores: against labels `y` (regression, classification) or of the
-    encoded rows `X` (clustering, dimensionality_reduction)."""
+    encoded rows `X` (clustering, dimensionality_reduction, autoencoder)."""
     if task == "classification":
         return classification_metrics(y, scores, threshold)
     if task == "regression":
         return regression_metrics(y, scores)
+    if task == "autoencoder":  # scores: the reconstruction of X
+        return reconstruction_metrics(X, scores)
     return clustering_metrics(X, scores) if task == "clustering" else pca_metrics(X, scores)

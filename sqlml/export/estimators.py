@@ -1,6 +1,7 @@
 """Each estimator as ONNX nodes from the feature matrix to its scores, as its predict() computes them:
 regression values [N], class probabilities [N, n_classes], distances to centroids [N, n_clusters] or
-principal components [N, n_components]. One table from a family's onnx_builder tag (Family.onnx_builder)
+principal components [N, n_components], an autoencoder's reconstruction [N, n_features] (its middle layer
+and reconstruction error are graph outputs of their own). One table from a family's onnx_builder tag (Family.onnx_builder)
 to its builder: the engine names the builder, export builds (the engine never imports export)."""
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlml.engine.families.mlp import SELU_ALPHA, SELU_SCALE
 from sqlml.export.graph import Graph
 
 if TYPE_CHECKING:
+    from sqlml.engine.families.autoencoder import AutoencoderModel
     from sqlml.engine.families.boosted_tree import BoosterModel
     from sqlml.engine.families.dnn import DNNModel
     from sqlml.engine.families.kmeans import KMeansModel
@@ -183,6 +185,21 @@ def _pca(g: Graph, model: PCAModel, X: str) -> str:
     return g.op("MatMul", g.op("Sub", X, g.const(model.mean[None, :], "mean")), g.const(model.coef.T, "components"))
 
 
+def _autoencoder(g: Graph, model: AutoencoderModel, X: str) -> str:
+    """The reconstruction of the encoded rows X; on the way, the outputs latent_space [N, latent units] (ML.PREDICT's
+    latent_col_1 .. _n) and mean_squared_error [N] (ML.RECONSTRUCTION_LOSS's, ML.DETECT_ANOMALIES' score)."""
+    encoded = X
+    for i, (w, b) in enumerate(zip(model.weights[:-1], model.biases[:-1])):
+        X = _hidden(g, model.activation, _affine(g, X, w.T, b))
+        if i == model.middle:
+            g.output(X, "latent_space", g.elem_type, [None, model.latent_width])
+    reconstruction = _affine(g, X, model.weights[-1].T, model.biases[-1])
+    difference = g.op("Sub", reconstruction, encoded)
+    squares = g.op("ReduceMean", g.op("Mul", difference, difference), g.const([1], "axis", dtype=np.int64), keepdims=0)
+    g.output(squares, "mean_squared_error", g.elem_type, [None])
+    return reconstruction
+
+
 BUILDERS = {
     "linear": _linear,
     "dnn": _dnn,
@@ -191,4 +208,5 @@ BUILDERS = {
     "forest": _forest,
     "kmeans": _kmeans,
     "pca": _pca,
+    "autoencoder": _autoencoder,
 }

@@ -12,7 +12,10 @@ row describing what was written.
 
 Outputs: predicted_<label> [N] (a class label, typed as the label column, or a value) and, for classifiers,
 predicted_<label>_probs [N, n_classes] in the class order the metadata lists; kmeans: CENTROID_ID [N]
-(1-based) and centroid_distances [N, n_clusters]; pca: principal_components [N, n_components].
+(1-based) and centroid_distances [N, n_clusters]; pca: principal_components [N, n_components]; autoencoder:
+latent_space [N, latent units] (ML.PREDICT's latent_col_1 .. _n), mean_squared_error [N] (the reconstruction
+error ML.DETECT_ANOMALIES compares with its threshold) and reconstruction [N, encoded features]: one graph
+serves as the encoder and as the whole network.
 """
 
 from __future__ import annotations
@@ -60,6 +63,9 @@ def _outputs(g: Graph, model: Model, scores: str) -> None:
         return
     if model.family.reduces_dimensions:
         g.output(scores, "principal_components", g.elem_type, [None, len(model.estimator.coef)])
+        return
+    if model.family.autoencodes:
+        g.output(scores, "reconstruction", g.elem_type, [None, model.estimator.n_features])
         return
     label = model.version.label
     if not model.is_classifier:

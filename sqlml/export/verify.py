@@ -1,11 +1,12 @@
 """Verification before writing: the exported graph, run by ONNX Runtime, against the engine's own model.
 
 Rows: the version's evaluation split, re-read from its training query and split as at training (a sample
-of up to 10,000 training rows when it had no split, and for kmeans and pca). Figures: agreement of predicted labels (classes,
-centroid ids), the largest absolute difference of probabilities or values, and the metric on those rows
+of up to 10,000 training rows when it had no split, and for kmeans, pca and autoencoders). Figures: agreement of predicted
+labels (classes, centroid ids), the largest absolute difference of probabilities or values (an autoencoder's:
+over its reconstruction, middle layer and reconstruction error), and the metric on those rows
 natively and exported (accuracy for classifiers, RMSE for regressors, centroid agreement for k-means, the
 RMSE of the components against the engine's for PCA). Limits: an unquantized graph must agree on at least
-99.9% of labels with max |diff| <= 1e-4 (relative to the values' scale for regressors and PCA); a
+99.9% of labels with max |diff| <= 1e-4 (relative to the values' scale for regressors, PCA and autoencoders); a
 quantized one may lose at most max_metric_drop (default: 1 accuracy point, 2% relative RMSE), and a
 float16 one must also agree on at least 99.5% of labels.
 """
@@ -55,13 +56,24 @@ def feeds(session: ort.InferenceSession, rows: pa.Table) -> dict[str, np.ndarray
     return {arg.name: onnx_input(rows.column(arg.name), arg.type).reshape(-1, 1) for arg in session.get_inputs()}
 
 
-def native_scores(ctx: MLContext, model: Model, rows: pa.Table) -> np.ndarray:
-    """What ML.PREDICT's estimator computes for `rows` (through the model's TRANSFORM, if any)."""
+def native_features(ctx: MLContext, model: Model, rows: pa.Table) -> np.ndarray:
+    """What the model's estimator reads for `rows` (through the model's TRANSFORM, if any)."""
     if model.transform is None:
-        return model.scores(rows)
+        return model.features(rows)
     with registered(ctx.cur, rows) as name:
         prepared = ctx.read_table(model.input_sql(f"SELECT * FROM {name}", rows.column_names))
-    return model.scores(prepared, model.resolve(prepared.column_names))
+    return model.features(prepared, model.resolve(prepared.column_names))
+
+
+def _side_outputs(model: Model, X: np.ndarray) -> dict[str, np.ndarray]:
+    """The graph's outputs besides the scores, as the engine computes them from features X: an autoencoder's
+    middle layer and reconstruction error."""
+    if not model.family.autoencodes:
+        return {}
+    return {
+        "latent_space": model.estimator.embed(X),
+        "mean_squared_error": model.estimator.losses(X)["mean_squared_error"],
+    }
 
 
 def _rmse(a: np.ndarray, b: np.ndarray) -> float:
@@ -71,7 +83,8 @@ def _rmse(a: np.ndarray, b: np.ndarray) -> float:
 def verify(ctx: MLContext, model: Model, graph: onnx.ModelProto, quantize: str, max_metric_drop: float | None) -> dict:
     """The figures above; DataError reporting them when the graph misses its limits."""
     rows = verification_rows(ctx, model)
-    native = native_scores(ctx, model, rows)
+    X = native_features(ctx, model, rows)
+    native = model.estimator.predict(X)
     options = ort.SessionOptions()
     options.log_severity_level = 3  # no notes about initializers it optimizes away
     session = ort.InferenceSession(graph.SerializeToString(), options, providers=["CPUExecutionProvider"])
@@ -83,7 +96,10 @@ def verify(ctx: MLContext, model: Model, graph: onnx.ModelProto, quantize: str, 
             f"EXPORT MODEL: the ONNX graph gives NaN or infinite scores for {broken} of {rows.num_rows} "
             "rows where the model does not (an overflow in reduced precision?); nothing was written"
         )
-    figures = {"rows": rows.num_rows, "max_abs_diff": float(np.max(np.abs(exported - native)))}
+    differences = [np.max(np.abs(exported - native))] + [
+        np.max(np.abs(outputs[name] - values)) for name, values in _side_outputs(model, X).items()
+    ]
+    figures = {"rows": rows.num_rows, "max_abs_diff": float(max(differences))}
     scale = 1.0
     if model.is_classifier:
         native_labels, exported_labels = predicted_labels(native, 0.5), predicted_labels(exported, 0.5)
@@ -155,5 +171,7 @@ def scores_output(model: Model) -> str:
         return "centroid_distances"
     if model.family.reduces_dimensions:
         return "principal_components"
+    if model.family.autoencodes:
+        return "reconstruction"
     label = model.version.label
     return f"predicted_{label}_probs" if model.is_classifier else f"predicted_{label}"

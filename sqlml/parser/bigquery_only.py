@@ -11,7 +11,6 @@ _IMPORTED = "sqlml imports models as ONNX: convert the model to ONNX and use mod
 
 MODEL_TYPES = {
     "matrix_factorization": "matrix factorization (ML.RECOMMEND) is not implemented",
-    "autoencoder": "autoencoders (ML.RECONSTRUCTION_LOSS) are not implemented",
     "contribution_analysis": "contribution analysis (ML.GET_INSIGHTS) is not implemented",
     "tensorflow": _IMPORTED,
     "tensorflow_lite": _IMPORTED,
@@ -24,10 +23,9 @@ FUNCTIONS = {
         "ML.EXPLAIN_FORECAST shows each holiday's effect (holiday_effect_<name>)"
     ),
     "RECOMMEND": "it serves matrix factorization models, a model type sqlml does not have",
-    "RECONSTRUCTION_LOSS": "it serves autoencoder models, a model type sqlml does not have",
     "GET_INSIGHTS": "it serves contribution analysis models, a model type sqlml does not have",
     **dict.fromkeys(
-        ("GENERATE_TEXT", "GENERATE_EMBEDDING", "GENERATE_TEXT_EMBEDDING", "UNDERSTAND_TEXT", "TRANSLATE"),
+        ("GENERATE_TEXT", "GENERATE_TEXT_EMBEDDING", "UNDERSTAND_TEXT", "TRANSLATE"),
         _REMOTE,
     ),
     **dict.fromkeys(("PROCESS_DOCUMENT", "TRANSCRIBE", "ANNOTATE_IMAGE"), _REMOTE),

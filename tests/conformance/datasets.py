@@ -9,6 +9,7 @@
 | `ml_datasets.iris` | scikit-learn's bundled iris (`load_iris`, no download) |
 | `ml_datasets.census_adult_income` | 2,000 generated rows with the columns and category spellings of BigQuery's copy (values start with a space, as there) |
 | `google_analytics_sample.ga_sessions_YYYYMMDD` | 3,000 generated sessions in one table per day, 2016-08-01 .. 2017-08-01, as BigQuery shards them (the tutorials read them through the wildcard table `ga_sessions_*` and `_TABLE_SUFFIX`), with the nested `totals`, `device`, `geoNetwork`, `trafficSource` STRUCTs and the `hits` ARRAY of STRUCTs |
+| `ml_datasets.ulb_fraud_detection` | 1,000 generated card transactions with the columns of BigQuery's copy of the ULB credit card fraud data (`Time`, `V1` .. `V28`, `Amount`, `Class`), 2% of them frauds (see `ulb_fraud_detection`) |
 | `mydataset.mytable` | the reference pages' placeholder table, with the columns their examples read (see `mytable`) |
 | `mydataset.serving` | serving rows for the skew example: mytable's last 50 rows with `column1` shifted by 3 |
 | `new_york_taxi_trips.tlc_yellow_trips_2018` | 1,500 generated taxi trips with the real table's columns (the hyperparameter tuning tutorial) |
@@ -63,6 +64,7 @@ def build(path: Path) -> Path:
         for name, frame in {
             "ml_datasets.iris": iris(),
             "ml_datasets.census_adult_income": census_adult_income(),
+            "ml_datasets.ulb_fraud_detection": ulb_fraud_detection(),
             "mydataset.mytable": mytable(),
             "new_york_taxi_trips.tlc_yellow_trips_2018": tlc_yellow_trips_2018(),
             "new_york.citibike_trips": citibike_trips(),
@@ -175,6 +177,20 @@ def mytable(n: int = 200, seed: int = 7) -> pd.DataFrame:
             "init_col": np.arange(n) % 67 == 0,
         }
     )
+
+
+def ulb_fraud_detection(n: int = 1000, seed: int = 2013) -> pd.DataFrame:
+    """The ULB card fraud table's columns: `Time` (seconds from the first transaction), `V1` .. `V28` (there the
+    principal components of hidden features: here mixtures of 4 hidden factors plus noise), `Amount` and `Class`
+    (1: fraud, 2% of the rows, whose V columns ignore the factors)."""
+    rng = np.random.default_rng(seed)
+    factors = rng.normal(size=(n, 4))
+    values = factors @ rng.normal(size=(4, 28)) + rng.normal(0, 0.3, (n, 28))
+    fraud = rng.random(n) < 0.02
+    values[fraud] = rng.normal(0, values.std(axis=0), (fraud.sum(), 28))
+    frame = pd.DataFrame({"Time": np.sort(rng.uniform(0, 172_800, n)).round()})
+    frame = frame.assign(**{f"V{i + 1}": values[:, i] for i in range(28)})
+    return frame.assign(Amount=np.exp(rng.normal(3.5, 1.2, n)).round(2), Class=fraud.astype(np.int64))
 
 
 def tlc_yellow_trips_2018(n: int = 1500, seed: int = 2018) -> pd.DataFrame:

@@ -221,7 +221,7 @@ BAD = [  # (model, input, struct, exception, fragments)
         ", STRUCT(0.1 AS contamination)",
         sqlml.NotSupportedError,
         [
-            "ML.DETECT_ANOMALIES takes kmeans, pca and forecasting (ARIMA_PLUS, ARIMA_PLUS_XREG) models",
+            "ML.DETECT_ANOMALIES takes kmeans, pca, autoencoder and forecasting (ARIMA_PLUS, ARIMA_PLUS_XREG) models",
             "main.reg",
             "linear_reg",
         ],

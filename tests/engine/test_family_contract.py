@@ -36,6 +36,7 @@ TASKS = {
     "classification",
     "clustering",
     "dimensionality_reduction",
+    "autoencoder",
     "imported",
     "transform",
     "forecasting",
@@ -197,6 +198,10 @@ def test_evaluate_agrees_with_scikit_learn_on_predict(family, trained):
     elif family.task == "clustering":
         nearest = [min(entry["DISTANCE"] for entry in row["NEAREST_CENTROIDS_DISTANCE"]) for row in rows]
         assert metrics["mean_squared_distance"] == pytest.approx(np.mean(np.square(nearest)), rel=1e-9)
+    elif family.task == "autoencoder":  # ML.RECONSTRUCTION_LOSS's per-row errors averaged
+        with sqlml.connect(str(path)) as con:
+            losses = rows_of(con, "SELECT * FROM ML.RECONSTRUCTION_LOSS(MODEL m, TABLE t)")
+        assert metrics["mean_squared_error"] == pytest.approx(np.mean(_column(losses, "mean_squared_error")), rel=1e-9)
     else:
         assert 0 < metrics["total_explained_variance_ratio"] <= 1 + 1e-12
 
@@ -222,6 +227,11 @@ def _onnx_equals_predict(outputs: dict, rows: list[dict], task: str) -> None:
         assert outputs["predicted_label"].tolist() == _column(rows, "predicted_label").tolist()
     elif task == "clustering":
         assert outputs["CENTROID_ID"].tolist() == _column(rows, "CENTROID_ID").tolist()
+    elif task == "autoencoder":
+        latent = np.column_stack(
+            [_column(rows, f"latent_col_{i + 1}") for i in range(outputs["latent_space"].shape[1])]
+        )
+        np.testing.assert_allclose(outputs["latent_space"], latent, rtol=1e-9, atol=1e-9)
     else:
         components = np.column_stack(
             [_column(rows, f"principal_component_{i + 1}") for i in range(outputs["principal_components"].shape[1])]

@@ -20,6 +20,7 @@ MODELS = {
     "classification": ("cls", "logistic_reg"),
     "clustering": ("km", "kmeans"),
     "dimensionality_reduction": ("p", "pca"),
+    "autoencoder": ("ae", "autoencoder"),
     "forecasting": ("fc", "arima_plus"),
 }
 KIND = {"arima_plus": "an ARIMA_PLUS model, which ML.FORECAST forecasts"}  # how refusals name a forecasting model
@@ -46,7 +47,9 @@ def models():
     for name, model_type in list(MODELS.values())[:-1]:
         label = {"lin": ", input_label_cols=['y']", "cls": ", input_label_cols=['b']"}.get(name, "")
         columns = "x1, x2" + {"lin": ", y", "cls": ", b"}.get(name, "")
-        extra = {"km": ", num_clusters=2", "p": ", num_principal_components=1"}.get(name, "")
+        extra = {"km": ", num_clusters=2", "p": ", num_principal_components=1", "ae": ", max_iterations=2"}.get(
+            name, ""
+        )
         cur.execute(f"CREATE MODEL {name} OPTIONS(model_type='{model_type}'{label}{extra}) AS SELECT {columns} FROM t")
     yield con
     con.close()

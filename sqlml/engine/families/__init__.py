@@ -19,6 +19,7 @@ MODULES = (
     "automl",
     "kmeans",
     "pca",
+    "autoencoder",
     "onnx_model",
     "transform_only",
     "arima_plus",

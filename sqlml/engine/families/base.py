@@ -128,8 +128,8 @@ class Family:
     registry (families/__init__.py) lists the modules."""
 
     model_type: str
-    # "regression", "classification", "clustering", "dimensionality_reduction", "imported", "transform" or
-    # "forecasting"
+    # "regression", "classification", "clustering", "dimensionality_reduction", "autoencoder", "imported",
+    # "transform" or "forecasting"
     task: str
     options: dict[str, Option]  # every option but model_type: its type, bounds and default
     fit: Callable[[TrainData], Estimator] | None = None  # None: imported, or searched (`search`)
@@ -170,6 +170,10 @@ class Family:
     @property
     def reduces_dimensions(self) -> bool:
         return self.task == "dimensionality_reduction"
+
+    @property
+    def autoencodes(self) -> bool:
+        return self.task == "autoencoder"
 
     @property
     def imported(self) -> bool:

@@ -112,10 +112,13 @@ class Network:
         dropout: float,
         masks: np.random.Generator,
         offset: np.ndarray | None = None,
+        activity_l1: tuple[int, float] | None = None,
     ) -> list[np.ndarray]:
         """Weight then bias gradients of one batch, hidden units dropped at rate dropout. `offset` (rows,
         outputs): logits of a part trained jointly (wide-and-deep's linear part), added to the output layer's;
-        d loss / d those logits (divided by the batch's total weight) then follows the bias gradients."""
+        d loss / d those logits (divided by the batch's total weight) then follows the bias gradients.
+        `activity_l1` (layer, strength): an L1 penalty strength * sum |h| on that hidden layer's outputs (before
+        dropout)."""
         inputs, hidden = [X], []
         for w, b in zip(self.weights[:-1], self.biases[:-1]):
             h = HIDDEN[self.activation](inputs[-1] @ w + b)
@@ -137,6 +140,8 @@ class Network:
                 delta = delta @ self.weights[i].T
                 if keep is not None:
                     delta *= keep
+                if activity_l1 is not None and activity_l1[0] == i - 1:
+                    delta += activity_l1[1] * np.sign(h)
                 delta = backward(self.activation, h, delta)
         return grad_w + grad_b + joint
 
@@ -258,8 +263,10 @@ class Training:
         batch_size: int,
         dropout: float,
         seed: int,
+        activity_l1: tuple[int, float] | None = None,
     ):
         self.network, self.rs, self.batch_size, self.dropout = network, rs, batch_size, dropout
+        self.activity_l1 = activity_l1  # (hidden layer, strength): Network.gradients' penalty on its outputs
         self.params = network.weights + network.biases
         self.alpha, self.optimizer = optimizer_of(optimizer, self.params, learn_rate, l1, l2)
         self.masks = np.random.default_rng(seed)
@@ -271,6 +278,12 @@ class Training:
         for batch in gen_batches(len(X), self.batch_size):
             rows = order[batch]
             grads = self.network.gradients(
-                X[rows], Y[rows], None if weights is None else weights[rows], self.alpha, self.dropout, self.masks
+                X[rows],
+                Y[rows],
+                None if weights is None else weights[rows],
+                self.alpha,
+                self.dropout,
+                self.masks,
+                self.activity_l1,
             )
             self.optimizer.step(self.params, grads)

@@ -1,4 +1,4 @@
-"""ML.DETECT_ANOMALIES(MODEL m, TABLE t | (query), STRUCT(contamination)) for kmeans and pca models, as
+"""ML.DETECT_ANOMALIES(MODEL m, TABLE t | (query), STRUCT(contamination)) for kmeans, pca and autoencoder models, as
 BigQuery ML defines it for independent rows.
 
 Each row gets an anomaly score, and is an anomaly when the score is above the (1 - contamination) quantile
@@ -13,6 +13,8 @@ Output: the anomaly columns, then every input column in input order.
   ties: the lower id).
 - pca: is_anomaly, mean_squared_error (the mean over the encoded features, standardized by default, of the
   squared difference between the row and its reconstruction from its principal components).
+- autoencoder: is_anomaly, mean_squared_error (the mean over the encoded features, standardized numbers and
+  one-hot categories, of the squared difference between the row and the network's reconstruction of it).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import numpy as np
 import pyarrow as pa
 
 from sqlml.engine.context import MLContext
-from sqlml.engine.functions.predict import check_input
+from sqlml.engine.functions.predict import rows_plus
 from sqlml.engine.functions.registry import usage
 from sqlml.engine.store.model import Model
 from sqlml.errors import ProgrammingError
@@ -38,6 +40,10 @@ def _pca_scores(model: Model, X: np.ndarray) -> list[np.ndarray]:
     return [model.estimator.reconstruction_error(X)]
 
 
+def _autoencoder_scores(model: Model, X: np.ndarray) -> list[np.ndarray]:
+    return [model.estimator.losses(X)["mean_squared_error"]]
+
+
 # task -> (the columns after is_anomaly, the score first; their values for a feature matrix)
 SCORES = {
     "clustering": (
@@ -45,6 +51,7 @@ SCORES = {
         _kmeans_scores,
     ),
     "dimensionality_reduction": ([pa.field("mean_squared_error", pa.float64())], _pca_scores),
+    "autoencoder": ([pa.field("mean_squared_error", pa.float64())], _autoencoder_scores),
 }
 
 
@@ -72,24 +79,16 @@ def detect_anomalies(ctx: MLContext, call: MLFunction, model: Model, params: dic
         )
     if "anomaly_prob_threshold" in params:
         raise ProgrammingError(
-            "ML.DETECT_ANOMALIES of kmeans and pca models takes contamination, not anomaly_prob_threshold"
+            "ML.DETECT_ANOMALIES of kmeans, pca and autoencoder models takes contamination, not anomaly_prob_threshold"
         )
     if call.input_sql is None:
         raise ProgrammingError(f"ML.DETECT_ANOMALIES needs input data: {usage(call.function)}")
     fields, scores = SCORES[model.task]
     fields = [pa.field("is_anomaly", pa.bool_()), *fields]
     threshold = _threshold(call, model, params["contamination"])
-    reader = ctx.open_input(call, model)
-    names = reader.schema.names
-    mapping = check_input(model, names, fields, call.function)
-    internal = model.internal_columns()
-    kept = [i for i, name in enumerate(names) if name not in internal]
-    schema = pa.schema(fields + [reader.schema.field(i) for i in kept])
 
-    def batches():
-        for batch in reader:
-            values = scores(model, model.features(batch, mapping))
-            columns = [pa.array(v, field.type) for field, v in zip(fields, [values[0] > threshold, *values])]
-            yield pa.RecordBatch.from_arrays(columns + [batch.column(i) for i in kept], schema=schema)
+    def columns(X: np.ndarray) -> list[np.ndarray]:
+        values = scores(model, X)
+        return [values[0] > threshold, *values]
 
-    return ctx.stream(schema, batches())
+    return rows_plus(ctx, call, model, fields, columns)

@@ -5,7 +5,8 @@ Output, as BigQuery ML's: the prediction columns, then every input column (a pca
 with keep_original_columns = TRUE: its components replace them). predicted_<label>; classifiers
 add predicted_<label>_probs, a LIST<STRUCT(label, prob)> in class order. kmeans gives CENTROID_ID (1-based)
 and NEAREST_CENTROIDS_DISTANCE, a LIST<STRUCT(CENTROID_ID, DISTANCE)> of the nearest centroids (at most 5),
-nearest first; pca gives principal_component_1 .. _n; an imported ONNX model, one column per graph output
+nearest first; pca gives principal_component_1 .. _n; an autoencoder its middle layer, latent_col_1 .. _n; an
+imported ONNX model, one column per graph output
 (families/onnx_model.py). Linear models and pca compile to one SQL query
 (engine/compiled/linear.py), kmeans too (engine/compiled/kmeans.py); DuckDB runs it itself. Otherwise the input streams batch by batch from its own cursor and the result is
 a RecordBatchReader DuckDB scans; either way memory does not grow with the row count.
@@ -13,7 +14,7 @@ a RecordBatchReader DuckDB scans; either way memory does not grow with the row c
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -36,6 +37,8 @@ def output_fields(model: Model) -> list[pa.Field]:
         return [pa.field("CENTROID_ID", pa.int64()), pa.field("NEAREST_CENTROIDS_DISTANCE", pa.list_(entry))]
     if model.family.reduces_dimensions:
         return [pa.field(f"principal_component_{i + 1}", pa.float64()) for i in range(len(model.estimator.coef))]
+    if model.family.autoencodes:
+        return [pa.field(f"latent_col_{i + 1}", pa.float64()) for i in range(model.estimator.latent_width)]
     label = model.version.label
     if not model.is_classifier:
         return [pa.field(f"predicted_{label}", pa.float64())]
@@ -50,7 +53,7 @@ def prediction_columns(model: Model, scores: np.ndarray, threshold: float | None
         return model.estimator.columns(scores)
     if model.family.clustering:
         return _cluster_columns(scores)
-    if model.family.reduces_dimensions:
+    if model.family.reduces_dimensions or model.family.autoencodes:
         return [pa.array(component, pa.float64()) for component in scores.T]
     if not model.is_classifier:
         return [pa.array(scores, pa.float64())]
@@ -109,9 +112,30 @@ def check_input(
     return mapping
 
 
+def rows_plus(
+    ctx: MLContext, call: MLFunction, model: Model, fields: list[pa.Field], columns: Callable
+) -> pa.RecordBatchReader:
+    """The call's input rows streamed with `fields` in front, their values `columns(X)` of each batch's
+    feature matrix X (one numpy or Arrow array per field), then every input column (but a TRANSFORM's own)."""
+    reader = ctx.open_input(call, model)
+    names = reader.schema.names
+    mapping = check_input(model, names, fields, call.function)
+    internal = model.internal_columns()
+    kept = [i for i, name in enumerate(names) if name not in internal]
+    schema = pa.schema(fields + [reader.schema.field(i) for i in kept])
+
+    def batches():
+        for batch in reader:
+            values = columns(model.features(batch, mapping))
+            arrays = [v if isinstance(v, pa.Array) else pa.array(v, field.type) for field, v in zip(fields, values)]
+            yield pa.RecordBatch.from_arrays(arrays + [batch.column(i) for i in kept], schema=schema)
+
+    return ctx.stream(schema, batches())
+
+
 def keep_original_columns(model: Model, params: dict) -> bool:
-    """The keep_original_columns STRUCT option: BigQuery ML takes it for PCA (and autoencoder) models only,
-    default FALSE."""
+    """The keep_original_columns STRUCT option: BigQuery ML takes it for PCA models only (an autoencoder's
+    input columns always follow its latent columns), default FALSE."""
     if "keep_original_columns" in params and not model.family.reduces_dimensions:
         raise NotSupportedError(
             f"ML.PREDICT parameter keep_original_columns applies to pca models only; model "
@@ -153,17 +177,22 @@ def predict(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.
     def batches():
         rows = 0
         for batch, features in _encoded_ahead(reader, lambda b: model.features(b, mapping)):
-            scores = (
-                model.estimator.predict(features, ctx.progress)
-                if model.family.imported
-                else model.estimator.predict(features)
-            )  # a cancel terminates an ONNX Runtime run in flight
-            columns = prediction_columns(model, scores, threshold)
+            columns = prediction_columns(model, predicted(ctx, model, features), threshold)
             rows += batch.num_rows
             ctx.progress("predicting rows", rows)
             yield pa.RecordBatch.from_arrays(columns + [batch.column(i) for i in kept], schema=schema)
 
     return ctx.stream(schema, batches())
+
+
+def predicted(ctx: MLContext, model: Model, features) -> np.ndarray:
+    """What ML.PREDICT shows of a batch's features: the estimator's scores (an imported model's run stops when
+    the statement is cancelled), an autoencoder's middle layer."""
+    if model.family.imported:
+        return model.estimator.predict(features, ctx.progress)
+    if model.family.autoencodes:
+        return model.estimator.embed(features)
+    return model.estimator.predict(features)
 
 
 def _encoded_ahead(reader: pa.RecordBatchReader, encode) -> Iterator[tuple[pa.RecordBatch, np.ndarray]]:

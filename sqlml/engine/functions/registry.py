@@ -32,12 +32,14 @@ TASK_NAMES = {
     "classification": "classification",
     "clustering": "kmeans",
     "dimensionality_reduction": "pca",
+    "autoencoder": "autoencoder",
     "imported": "imported ONNX",
     "transform": "transform_only",
     "forecasting": "forecasting (ARIMA_PLUS, ARIMA_PLUS_XREG)",
 }
 SUPERVISED = frozenset({"regression", "classification"})
-UNSUPERVISED = frozenset({"clustering", "dimensionality_reduction"})
+UNSUPERVISED = frozenset({"clustering", "dimensionality_reduction", "autoencoder"})
+AUTOENCODER = frozenset({"autoencoder"})
 TRAINED = SUPERVISED | UNSUPERVISED  # every model but an imported ONNX one
 ANY = TRAINED | {"imported"}  # every model that predicts
 EVERY = ANY | {"transform"}  # transform_only models too
@@ -155,11 +157,17 @@ ML_FUNCTIONS: dict[str, Signature] = {
     "DETECT_ANOMALIES": Signature(
         F + "anomalies:detect_anomalies",
         UNSUPERVISED | FORECASTING,
-        "optional",  # kmeans and pca need input; a forecasting model without it looks at its own history
+        "optional",  # kmeans, pca, autoencoder need input; a forecasting model without it looks at its own history
         params={
-            "contamination": Param(float, within="[0, 0.5]"),  # kmeans and pca: required (functions/anomalies.py)
+            "contamination": Param(float, within="[0, 0.5]"),  # kmeans, pca, autoencoder: required (anomalies.py)
             "anomaly_prob_threshold": Param(float, within="[0, 1)"),  # forecasting models: 0.95 if not given
         },
+    ),
+    "RECONSTRUCTION_LOSS": Signature(F + "reconstruction:reconstruction_loss", AUTOENCODER),
+    "GENERATE_EMBEDDING": Signature(
+        F + "reconstruction:generate_embedding",
+        frozenset({"dimensionality_reduction", "autoencoder"}),
+        params={"trial_id": TRIAL_ID},
     ),
     "FORECAST": Signature(
         F + "forecast:forecast",

@@ -21,18 +21,24 @@ from typing import TYPE_CHECKING, Any
 
 from sqlml.engine.families import FAMILIES
 from sqlml.engine.families.options import Option, search_spaces
-from sqlml.engine.metrics import CLASSIFICATION_METRICS, CLUSTERING_METRICS, REGRESSION_METRICS
+from sqlml.engine.metrics import AUTOENCODER_METRICS, CLASSIFICATION_METRICS, CLUSTERING_METRICS, REGRESSION_METRICS
 from sqlml.engine.progress import Progress
 from sqlml.errors import Cancelled, DataError, Error, ProgrammingError
 
 if TYPE_CHECKING:
     import optuna
 
-DEFAULT_OBJECTIVES = {"classification": "roc_auc", "regression": "r2_score", "clustering": "davies_bouldin_index"}
+DEFAULT_OBJECTIVES = {
+    "classification": "roc_auc",
+    "regression": "r2_score",
+    "clustering": "davies_bouldin_index",
+    "autoencoder": "mean_squared_error",
+}
 OBJECTIVES = {
     "classification": CLASSIFICATION_METRICS,
     "regression": REGRESSION_METRICS,
     "clustering": CLUSTERING_METRICS,
+    "autoencoder": AUTOENCODER_METRICS,
 }
 MAXIMIZED = {"precision", "recall", "accuracy", "f1_score", "roc_auc", "r2_score", "explained_variance"}
 
