@@ -284,6 +284,6 @@ class Training:
                 self.alpha,
                 self.dropout,
                 self.masks,
-                self.activity_l1,
+                activity_l1=self.activity_l1,
             )
             self.optimizer.step(self.params, grads)

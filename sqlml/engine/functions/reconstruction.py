@@ -20,7 +20,7 @@ import pyarrow as pa
 from sqlml.engine.context import MLContext
 from sqlml.engine.functions.predict import rows_plus
 from sqlml.engine.metrics import AUTOENCODER_METRICS
-from sqlml.engine.store import catalog
+from sqlml.engine.store import trials
 from sqlml.engine.store.model import Model
 from sqlml.parser import MLFunction
 
@@ -33,7 +33,7 @@ def reconstruction_loss(ctx: MLContext, call: MLFunction, model: Model, params: 
 
 
 def generate_embedding(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.RecordBatchReader:
-    trial = catalog.optimal_trial(ctx.cur, model.version) if params.get("trial_id") is None else params["trial_id"]
+    trial = trials.optimal_trial(ctx.cur, model.version) if params.get("trial_id") is None else params["trial_id"]
     fields = [pa.field("trial_id", pa.int64())] if trial is not None else []
 
     def columns(X: np.ndarray) -> list:
