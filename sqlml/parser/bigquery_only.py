@@ -10,7 +10,6 @@ _OBJECT_TABLES = "it reads images from object tables (Cloud Storage files), whic
 _IMPORTED = "sqlml imports models as ONNX: convert the model to ONNX and use model_type='onnx'"
 
 MODEL_TYPES = {
-    "matrix_factorization": "matrix factorization (ML.RECOMMEND) is not implemented",
     "autoencoder": "autoencoders (ML.RECONSTRUCTION_LOSS) are not implemented",
     "dnn_linear_combined_classifier": "wide-and-deep models are not implemented (use dnn_classifier)",
     "dnn_linear_combined_regressor": "wide-and-deep models are not implemented (use dnn_regressor)",
@@ -25,7 +24,6 @@ FUNCTIONS = {
         "sqlml takes holiday_region's calendars from the holidays package rather than BigQuery's holiday table; "
         "ML.EXPLAIN_FORECAST shows each holiday's effect (holiday_effect_<name>)"
     ),
-    "RECOMMEND": "it serves matrix factorization models, a model type sqlml does not have",
     "RECONSTRUCTION_LOSS": "it serves autoencoder models, a model type sqlml does not have",
     "GET_INSIGHTS": "it serves contribution analysis models, a model type sqlml does not have",
     **dict.fromkeys(

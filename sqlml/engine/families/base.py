@@ -127,8 +127,8 @@ class Family:
     registry (families/__init__.py) lists the modules."""
 
     model_type: str
-    # "regression", "classification", "clustering", "dimensionality_reduction", "imported", "transform" or
-    # "forecasting"
+    # "regression", "classification", "clustering", "dimensionality_reduction", "imported", "transform",
+    # "forecasting" or "recommendation"
     task: str
     options: dict[str, Option]  # every option but model_type: its type, bounds and default
     fit: Callable[[TrainData], Estimator] | None = None  # None: imported, or searched (`search`)
@@ -181,6 +181,10 @@ class Family:
     @property
     def forecasting(self) -> bool:
         return self.task == "forecasting"
+
+    @property
+    def recommends(self) -> bool:
+        return self.task == "recommendation"
 
     def scales(self, options: dict) -> bool:
         """Whether numeric features are standardized for a version trained with `options` (trees never are)."""
