@@ -28,6 +28,8 @@ ROWS = [
     "cold start, sqlml DB -c SELECT 42 (median)",
     "ARIMA_PLUS, 100 daily series x 2 years",
     "ML.FORECAST per 1,000 series x 30 steps",
+    "MF training, 1M implicit ratings (time)",
+    "ML.RECOMMEND top-10, every user (thr.)",
     "ML.PREDICT 20M rows from Parquet, peak RSS",
 ]
 
@@ -114,3 +116,11 @@ def test_forecast_metrics_are_the_documented_ones():
     assert smape(actual, predicted) == pytest.approx((2 * 10 / 210 + 2 * 20 / 380) / 2 * 100)
     # in-sample seasonal naive with period 2 on [1, 2, 4, 8]: errors 3 and 6, MAE 4.5; the forecast's MAE is 15
     assert mase(actual, predicted, np.array([1.0, 2.0, 4.0, 8.0]), 2) == pytest.approx(15 / 4.5)
+
+
+def test_recommend_harness_runs_quickly():
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.recommend", "--quick"], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    for row in ("EXPLICIT test RMSE", "IMPLICIT map@10", "IMPLICIT ndcg@10", "MF training", "ML.RECOMMEND top-10"):
+        assert row in result.stdout, row

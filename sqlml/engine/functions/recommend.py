@@ -31,7 +31,7 @@ from sqlml.engine.store.model import Model
 from sqlml.errors import ProgrammingError
 from sqlml.parser import MLFunction
 
-BATCH_PAIRS = 1 << 20  # output rows per streamed batch of user x item scores
+SCORE_CELLS = 1 << 21  # user x item scores computed at once (a block of users or items against the other side)
 INPUT_ROWS = 65_536
 
 
@@ -121,7 +121,7 @@ def _crossed(ctx: MLContext, mf: RecommendModel, top: int | None, given) -> pa.R
     f = mf.factors()
     by_item = given is not None and given[2] == "item"
     others = len(mf.users) if by_item else len(mf.items)
-    per_block = max(1, BATCH_PAIRS // (others if top is None else min(top, others)))
+    per_block = max(1, SCORE_CELLS // others)
 
     def keys() -> Iterator[tuple[pa.Array, np.ndarray]]:
         """Blocks of (keys as output, dense ids) of the side the rows are built from."""

@@ -114,14 +114,15 @@ def ranking(f: Factors, ratings: Ratings) -> tuple[float | None, float | None, f
     users, items = pairs // n_items, pairs % n_items  # sorted by user
     position = np.empty(len(pairs))
     distinct = np.unique(users)
+    bounds = np.append(np.searchsorted(users, distinct), len(users))  # each user's pairs: bounds[j]:bounds[j + 1]
     per_block = max(1, RANKING_CELLS // n_items)
     for start in range(0, len(distinct), per_block):
-        block = distinct[start : start + per_block]
-        ranks = np.empty((len(block), n_items), dtype=np.int64)
-        order = np.argsort(-cross(f, block), axis=1, kind="stable")
-        np.put_along_axis(ranks, order, np.broadcast_to(np.arange(n_items), order.shape), axis=1)
-        rows = slice(np.searchsorted(users, block[0], "left"), np.searchsorted(users, block[-1], "right"))
-        position[rows] = ranks[np.searchsorted(block, users[rows]), items[rows]] + 1
+        scores = cross(f, distinct[start : start + per_block])
+        ordered = np.sort(scores, axis=1)
+        for local in range(len(scores)):  # a position is 1 + the items scored above (ties: the best position)
+            rows = slice(bounds[start + local], bounds[start + local + 1])
+            above = n_items - np.searchsorted(ordered[local], scores[local, items[rows]], side="right")
+            position[rows] = above + 1
     by_position = np.lexsort((position, users))
     starts = np.flatnonzero(np.r_[True, np.diff(users) != 0])
     counts = np.diff(np.r_[starts, len(users)])

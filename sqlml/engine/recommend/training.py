@@ -24,6 +24,7 @@ from sqlml.errors import DataError, ProgrammingError
 ROLES = ("user", "item", "rating")
 NUMERIC = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT")
 NUMERIC += ("UHUGEINT", "FLOAT", "DOUBLE", "DECIMAL")
+SAMPLE_USERS = 1_000  # users whose rows the stored metrics measure, when there are more
 
 
 @dataclass
@@ -78,8 +79,20 @@ def train(ctx: MLContext, query: str, options: dict) -> Trained:
         factors.global_intercept,
     )
     measured = held_ratings if held_ratings is not None else ratings
-    metrics = scoring.metrics(model, factors, measured)
+    metrics = scoring.metrics(model, factors, _sample_users(measured, options["seed"]))
     return Trained(model, ratings.values.size, len(held), dropped, metrics, schedule.history)
+
+
+def _sample_users(ratings: als.Ratings, seed: int) -> als.Ratings:
+    """The ratings of at most SAMPLE_USERS users (seeded) that the version's metrics are measured on: an implicit
+    model's ranking metrics score every item for each user."""
+    users = np.unique(ratings.user_ids)
+    if len(users) <= SAMPLE_USERS:
+        return ratings
+    chosen = np.isin(ratings.user_ids, np.random.default_rng(seed).choice(users, SAMPLE_USERS, replace=False))
+    return als.Ratings(
+        ratings.user_ids[chosen], ratings.item_ids[chosen], ratings.values[chosen], ratings.n_users, ratings.n_items
+    )
 
 
 def _predict(f: als.Factors, ratings: als.Ratings) -> np.ndarray:
