@@ -256,7 +256,9 @@ def test_users_and_items_may_be_integers_or_strings_and_a_split_holds_rows_out(r
     cur.execute("SELECT * FROM ML.RECOMMEND(MODEL m, (SELECT 1 AS uid, 'i3' AS name))")
     assert [c[0] for c in cur.description] == ["predicted_rating", "uid", "name"]
     cur.execute("SELECT mean_squared_error FROM ML.EVALUATE(MODEL m)")
-    assert cur.fetchone()[0] > 0
+    held_out = cur.fetchone()[0]
+    cur.execute("SELECT eval_loss FROM ML.TRAINING_INFO(MODEL m) ORDER BY iteration DESC LIMIT 1")
+    assert held_out > 0 and cur.fetchone()[0] == pytest.approx(held_out)  # the last iteration's held-out MSE
 
 
 def test_the_model_reloads_from_a_file_in_a_new_connection(tmp_path):
@@ -307,6 +309,8 @@ MF = "CREATE MODEL bad OPTIONS(model_type='matrix_factorization'{options}) AS {q
         ),
         ("", "SELECT *, 1 AS extra FROM r", sqlml.ProgrammingError, ["extra", "leave them out"]),
         (", wals_alpha=2", "SELECT * FROM r", sqlml.ProgrammingError, ["wals_alpha", "IMPLICIT"]),
+        ("", "SELECT [user] AS user, item, rating FROM r", sqlml.ProgrammingError, ["user_col 'user'", "scalar"]),
+        ("", "SELECT * FROM r WHERE false", sqlml.DataError, ["no rows"]),
         (", num_factors=1", "SELECT * FROM r", sqlml.ProgrammingError, ["num_factors"]),
     ],
 )

@@ -112,6 +112,12 @@ def _columns(types: dict[str, str], options: dict) -> dict[str, str]:
                 f"OPTIONS: {option} '{options[option]}' is not a column of the training query; its columns: "
                 f"{', '.join(names)}"
             )
+    for role in ("user", "item"):
+        kind = types[found[role]]
+        if kind.startswith(("STRUCT", "MAP", "UNION")) or kind.endswith("]"):
+            raise ProgrammingError(
+                f"OPTIONS: {role}_col '{found[role]}' must hold scalar values (strings, numbers, dates, ...), got {kind}"
+            )
     rating_type = types[found["rating"]]
     if not rating_type.startswith(NUMERIC):
         raise ProgrammingError(
