@@ -19,6 +19,7 @@
 | `mydataset.mytimeseries` | the time series reference pages' `mydataset.mytable` (their examples read `date`, `transaction`, `feature1`, `feature2`, `company_name`, `department_name`, `timeseries_date`, `timeseries_metric`, none of which the classification placeholder has): 200 days of a weekly-seasonal series |
 | `mydataset.my_time_series_data_table` | ML.DETECT_ANOMALIES' example table: daily `temperature` of two cities by `state`, `city`, with `weather` |
 | `bqml_tutorial.ratings`, `bqml_tutorial.movies` | what the explicit matrix factorization tutorial loads from MovieLens 1M (`bq load`): 2,000 ratings 1..5 of 50 movies by 100 users, drawn from a planted rank-3 model, and the movies' titles and genres |
+| `movielens.movielens_1m` | the ML.GENERATE_EMBEDDING page's ratings: `bqml_tutorial.ratings` again (user_id, item_id, rating, timestamp) |
 | `GA360_test.ga_sessions_sample` | the implicit matrix factorization tutorial's Google Analytics 360 sample: 150 visitors' page hits (`hits.time` in milliseconds, `hits.type`, the content id in `hits.customDimensions` at index 10) over 30 contents, each visitor favouring a few |
 | `bqml_tutorial`, `census`, `mydataset` | the schemas the tutorials create (`bq mk`) for their models and views |
 
@@ -48,6 +49,7 @@ SCHEMAS = (
     "covid19_weathersource_com",
     "wikipedia",
     "GA360_test",
+    "movielens",
 )
 SPECIES = {
     "Adelie": "Adelie Penguin (Pygoscelis adeliae)",
@@ -438,7 +440,7 @@ def movielens(n_users: int = 100, n_movies: int = 50, per_user: int = 20, seed: 
             "genre": [genres[i % len(genres)] for i in range(n_movies)],
         }
     )
-    return {"bqml_tutorial.ratings": ratings, "bqml_tutorial.movies": titles}
+    return {"bqml_tutorial.ratings": ratings, "bqml_tutorial.movies": titles, "movielens.movielens_1m": ratings}
 
 
 def _ga360_content_sessions(con: duckdb.DuckDBPyConnection, n: int = 150, contents: int = 30, seed: int = 360) -> None:

@@ -261,6 +261,21 @@ def test_users_and_items_may_be_integers_or_strings_and_a_split_holds_rows_out(r
     assert held_out > 0 and cur.fetchone()[0] == pytest.approx(held_out)  # the last iteration's held-out MSE
 
 
+def test_generate_embedding_holds_the_weights_and_the_intercept_last(ratings):
+    """https://cloud.google.com/bigquery/docs/reference/standard-sql/bigqueryml-syntax-generate-embedding: a row per
+    user and item, ml_generate_embedding_result the factor weights with the intercept last."""
+    cur = ratings
+    _explicit(cur, 5)
+    users, items, _ = _weights(cur, "m")
+    cur.execute("SELECT * FROM ML.GENERATE_EMBEDDING(MODEL m)")
+    assert [c[0] for c in cur.description] == ["ml_generate_embedding_result", "processed_input", "feature"]
+    rows = cur.fetchall()
+    assert len(rows) == len(users) + len(items)
+    for embedding, side, feature in rows:
+        vector, intercept = (users if side == "user" else items)[feature]
+        assert embedding == pytest.approx([*vector, intercept], abs=1e-12)
+
+
 def test_the_model_reloads_from_a_file_in_a_new_connection(tmp_path):
     path = tmp_path / "mf.duckdb"
     with sqlml.connect(str(path)) as con:

@@ -12,6 +12,9 @@ ML.EVALUATE and ML.WEIGHTS pages):
   without input, those measured at training.
 - ML.WEIGHTS: a row per user and per item (processed_input, feature, factor_weights ARRAY<STRUCT<factor,
   weight>>, intercept) and a global__intercept__ row.
+- ML.GENERATE_EMBEDDING: a row per user and per item, ml_generate_embedding_result (the factor weights, then the
+  intercept), processed_input, feature
+  (https://cloud.google.com/bigquery/docs/reference/standard-sql/bigqueryml-syntax-generate-embedding).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from sqlml.engine.recommend import scoring
 from sqlml.engine.recommend.als import Ratings
 from sqlml.engine.recommend.state import RecommendModel
 from sqlml.engine.store.model import Model
-from sqlml.errors import ProgrammingError
+from sqlml.errors import NotSupportedError, ProgrammingError
 from sqlml.parser import MLFunction
 
 SCORE_CELLS = 1 << 21  # user x item scores computed at once (a block of users or items against the other side)
@@ -222,6 +225,35 @@ def weights(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.
         schema=schema,
     )
     return pa.concat_tables([*parts, total])
+
+
+def generate_embedding(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.Table:
+    """A row per user and per item: its factor weights with its intercept last, as one array."""
+    if call.input_sql is not None:
+        raise NotSupportedError(
+            "ML.GENERATE_EMBEDDING of input rows calls a remote embedding model (Vertex AI), a Google Cloud service "
+            "sqlml does not reach; of a matrix factorization model it takes no input: ML.GENERATE_EMBEDDING(MODEL m)"
+        )
+    mf: RecommendModel = model.estimator
+    sides = (
+        (mf.columns["user"], mf.users, mf.user_factors, mf.user_intercepts),
+        (mf.columns["item"], mf.items, mf.item_factors, mf.item_intercepts),
+    )
+    tables = []
+    for column, keys, factors, intercepts in sides:
+        vectors = np.column_stack([factors, intercepts])
+        tables.append(
+            pa.table(
+                {
+                    "ml_generate_embedding_result": pa.FixedSizeListArray.from_arrays(
+                        pa.array(vectors.ravel()), vectors.shape[1]
+                    ).cast(pa.list_(pa.float64())),
+                    "processed_input": pa.array([column] * len(keys), pa.string()),
+                    "feature": pc.cast(keys, pa.string()),
+                }
+            )
+        )
+    return pa.concat_tables(tables)
 
 
 def _weight_rows(column: str, keys: pa.Array, factors: np.ndarray, intercepts: np.ndarray) -> pa.Table:

@@ -193,6 +193,11 @@ ML_FUNCTIONS: dict[str, Signature] = {
         "optional",  # TABLE users | TABLE items | (query) of user-item pairs; none: every pair
         params={"trial_id": TRIAL_ID, "top_k": Param(int, within="[1, )")},  # top_k: sqlml's, per user
     ),
+    "GENERATE_EMBEDDING": Signature(
+        F + "recommend:generate_embedding",
+        RECOMMENDATION,
+        "optional",  # input: a remote model's (refused)
+    ),
     "FAIRNESS": Signature(
         F + "fairness:fairness",
         SUPERVISED,
