@@ -23,7 +23,7 @@ import numpy as np
 from sqlml.engine.families.base import record_iteration
 from sqlml.engine.progress import Progress
 
-CHUNK_VALUES = 8_000_000  # float64 values of the outer products one block of the explicit solve holds
+CHUNK_VALUES = 4_000_000  # float64 values of a block of Gram matrices, or of outer products, in the explicit solve
 PREDICT_ROWS = 262_144
 
 
@@ -82,23 +82,30 @@ def by_entity(ids: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     return order, np.concatenate([[0], np.cumsum(np.bincount(ids, minlength=n))])
 
 
-def ridge_rows(indptr: np.ndarray, other: np.ndarray, targets: np.ndarray, l2: float) -> np.ndarray:
-    """Per entity e: argmin_z sum((targets - A z)^2) + l2 |z|^2 over its rows A = other[indptr[e]:indptr[e+1]]
-    (`other` and `targets` already in entity order; every entity has at least one row)."""
+def ridge_rows(
+    indptr: np.ndarray, columns: np.ndarray, targets: np.ndarray, other: np.ndarray, l2: float
+) -> np.ndarray:
+    """Per entity e: argmin_z sum((t - A z)^2) + l2 |z|^2, A the rows of `other` its observations name (`columns`,
+    in entity order: e's are columns[indptr[e]:indptr[e + 1]], t their `targets`). The Gram matrices A'A of a block
+    of entities are one sparse product: the entities' observation counts times the other side's outer products
+    y y' (each flattened), computed a block of the other side at a time."""
+    import scipy.sparse as sp
+
     n, d = len(indptr) - 1, other.shape[1]
-    out = np.empty((n, d))
+    shape = (n, len(other))
+    counts = sp.csr_matrix((np.ones(len(columns)), columns, indptr), shape=shape)
+    moments = sp.csr_matrix((targets, columns, indptr), shape=shape) @ other
     ridge = l2 * np.eye(d)
     per_block = max(1, CHUNK_VALUES // (d * d))
-    start = 0
-    while start < n:
-        end = int(np.searchsorted(indptr, indptr[start] + per_block, side="right")) - 1
-        end = min(n, max(start + 1, end))
-        s, e = indptr[start], indptr[end]
-        rows, offsets = other[s:e], indptr[start:end] - s
-        gram = np.add.reduceat(rows[:, :, None] * rows[:, None, :], offsets, axis=0)
-        moment = np.add.reduceat(rows * targets[s:e, None], offsets, axis=0)
-        out[start:end] = np.linalg.solve(gram + ridge, moment[..., None])[..., 0]
-        start = end
+    out = np.empty((n, d))
+    for start in range(0, n, per_block):
+        block = counts[start : start + per_block].tocsc()
+        gram = np.zeros((block.shape[0], d * d))
+        for first in range(0, len(other), per_block):
+            part = other[first : first + per_block]
+            gram += block[:, first : first + len(part)] @ (part[:, :, None] * part[:, None, :]).reshape(len(part), -1)
+        solved = np.linalg.solve(gram.reshape(-1, d, d) + ridge, moments[start : start + len(gram), :, None])
+        out[start : start + len(gram)] = solved[..., 0]
     return out
 
 
@@ -115,15 +122,15 @@ def explicit(ratings: Ratings, num_factors: int, l2: float, schedule: Schedule, 
     )
     by_user, user_ptr = by_entity(ratings.user_ids, ratings.n_users)
     by_item, item_ptr = by_entity(ratings.item_ids, ratings.n_items)
-    u_of_user, i_of_user, r_of_user = (a[by_user] for a in (ratings.user_ids, ratings.item_ids, ratings.values))
-    u_of_item, i_of_item, r_of_item = (a[by_item] for a in (ratings.user_ids, ratings.item_ids, ratings.values))
+    i_of_user, r_of_user = ratings.item_ids[by_user], ratings.values[by_user]
+    u_of_item, r_of_item = ratings.user_ids[by_item], ratings.values[by_item]
     previous, started = None, time.perf_counter()
     for iteration in range(schedule.max_iterations):
         items = np.column_stack([f.item_factors, np.ones(ratings.n_items)])
-        solved = ridge_rows(user_ptr, items[i_of_user], r_of_user - mu - f.item_intercepts[i_of_user], l2)
+        solved = ridge_rows(user_ptr, i_of_user, r_of_user - mu - f.item_intercepts[i_of_user], items, l2)
         f.user_factors, f.user_intercepts = solved[:, :-1], solved[:, -1]
         users = np.column_stack([f.user_factors, np.ones(ratings.n_users)])
-        solved = ridge_rows(item_ptr, users[u_of_item], r_of_item - mu - f.user_intercepts[u_of_item], l2)
+        solved = ridge_rows(item_ptr, u_of_item, r_of_item - mu - f.user_intercepts[u_of_item], users, l2)
         f.item_factors, f.item_intercepts = solved[:, :-1], solved[:, -1]
         mse, objective = explicit_objective(f, ratings, l2)
         eval_loss = schedule.eval_loss(f) if schedule.eval_loss else None
