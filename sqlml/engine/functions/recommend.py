@@ -31,7 +31,7 @@ from sqlml.engine.recommend import scoring
 from sqlml.engine.recommend.als import Ratings
 from sqlml.engine.recommend.state import RecommendModel
 from sqlml.engine.store.model import Model
-from sqlml.errors import NotSupportedError, ProgrammingError
+from sqlml.errors import DataError, NotSupportedError, ProgrammingError
 from sqlml.parser import MLFunction
 
 SCORE_CELLS = 1 << 21  # user x item scores computed at once (a block of users or items against the other side)
@@ -173,7 +173,10 @@ def evaluate(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa
         if not model.version.eval_rows:
             ctx.notices.append(training_rows_notice(model))
     else:
-        row = scoring.metrics(mf, mf.factors(), _input_ratings(ctx, call, mf))
+        ratings = _input_ratings(ctx, call, mf)
+        if not len(ratings.values):
+            raise DataError(f"ML.EVALUATE input has no row with a rating ('{mf.columns['rating']}' not NULL)")
+        row = scoring.metrics(mf, mf.factors(), ratings)
     return pa.table({name: pa.array([value], pa.float64()) for name, value in row.items()})
 
 
