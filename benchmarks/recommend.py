@@ -276,14 +276,11 @@ def speed(work: Path, quick: bool) -> dict:
             ours.append(_seconds(lambda: cur.execute(create)))
             raw.append(_seconds(lambda: raw_training(cur)))
         result = {"training": (min(ours), min(raw)), "ratings": users * per_user}
-        cur.execute(
-            "SELECT [w.weight FOR w IN factor_weights], intercept FROM ML.WEIGHTS(MODEL m) WHERE processed_input = 'user_id' ORDER BY feature"
+        weights = (
+            "SELECT [w.weight FOR w IN factor_weights], intercept FROM ML.WEIGHTS(MODEL m) WHERE processed_input = "
         )
-        stored_users = cur.fetch_arrow_table()
-        cur.execute(
-            "SELECT [w.weight FOR w IN factor_weights], intercept FROM ML.WEIGHTS(MODEL m) WHERE processed_input = 'item_id'"
-        )
-        stored_items = cur.fetch_arrow_table()
+        stored_users = cur.execute(weights + "'user_id'").fetch_arrow_table()
+        stored_items = cur.execute(weights + "'item_id'").fetch_arrow_table()
         U = np.array(stored_users.column(0).to_pylist())
         V, c = np.array(stored_items.column(0).to_pylist()), stored_items.column(1).to_numpy()
         top = "SELECT * FROM ML.RECOMMEND(MODEL m, STRUCT(10 AS top_k))"
@@ -298,22 +295,23 @@ def speed(work: Path, quick: bool) -> dict:
             ours.append(_seconds(recommend))
             raw.append(_seconds(lambda: numpy_top_k(U, V, c)))
         result["top10"] = (min(ours), min(raw))
-        result["duckdb_query"] = duckdb_top_k(con, U[:500], V, c)
-        sample = "SELECT * FROM ML.RECOMMEND(MODEL m, (SELECT DISTINCT user_id FROM plays ORDER BY user_id LIMIT 500), STRUCT(10 AS top_k))"
+        result["duckdb_query"] = duckdb_top_k(U[:500], V, c)
+        sample = (
+            "SELECT * FROM ML.RECOMMEND(MODEL m, (SELECT DISTINCT user_id FROM plays ORDER BY user_id LIMIT 500), "
+            "STRUCT(10 AS top_k))"
+        )
         result["streamed_500"] = _seconds(lambda: cur.execute(sample).fetch_arrow_table())
     return result
 
 
-def duckdb_top_k(con: sqlml.Connection, U: np.ndarray, V: np.ndarray, c: np.ndarray) -> float:
-    """Seconds of the one-query alternative: factor tables as DOUBLE[k] arrays, a dot product per pair, the 10
-    best per user by a window."""
+def duckdb_top_k(U: np.ndarray, V: np.ndarray, c: np.ndarray) -> float:
+    """Seconds of the one-query alternative, in DuckDB itself: factor tables as DOUBLE[k] arrays, a dot product per
+    user-item pair, the 10 best per user by a window."""
     k = U.shape[1]
-    cur = con.cursor()
     users = pa.table({"uid": np.arange(len(U)), "vec": pa.FixedSizeListArray.from_arrays(pa.array(U.ravel()), k)})
     items = pa.table(
         {"iid": np.arange(len(V)), "vec": pa.FixedSizeListArray.from_arrays(pa.array(V.ravel()), k), "c": c}
     )
-    cur.execute("SET VARIABLE dummy = 1")
     raw = duckdb.connect()
     raw.register("users_f", users)
     raw.register("items_f", items)
@@ -343,22 +341,26 @@ def main(argv: list[str] | None = None) -> None:
     print("MovieLens (671 users, 9,066 movies; each user's latest 20% of ratings the test rows)")
     print(
         f"  EXPLICIT test RMSE: sqlml {explicit['sqlml']:.4f}, direct fit {explicit['direct']:.4f} "
-        f"({explicit['sqlml'] / explicit['direct']:.3f}x, bar <= 1.02x), user+item bias baseline {explicit['baseline']:.4f}"
+        f"({explicit['sqlml'] / explicit['direct']:.3f}x, bar <= 1.02x), "
+        f"user+item bias baseline {explicit['baseline']:.4f}"
     )
     for metric in ("map@10", "ndcg@10"):
         ours, direct = implicit["sqlml"][metric], implicit["direct"][metric]
         print(
-            f"  IMPLICIT {metric}: sqlml {ours:.4f}, implicit fitted directly {direct:.4f} ({ours / direct:.3f}x, bar >= 0.98x)"
+            f"  IMPLICIT {metric}: sqlml {ours:.4f}, implicit fitted directly {direct:.4f} "
+            f"({ours / direct:.3f}x, bar >= 0.98x)"
         )
     with tempfile.TemporaryDirectory() as tmp:
         t = speed(Path(tmp), args.quick)
     ours, raw = t["training"]
     print(
-        f"{'MF training, ' + format(t['ratings'], ',') + ' ratings (time)':<44}{ours:>9.3f}s{raw:>9.3f}s{ours / raw:>8.2f}x  <= 1.2 (raw = implicit)"
+        f"{'MF training, ' + format(t['ratings'], ',') + ' ratings (time)':<44}{ours:>9.3f}s{raw:>9.3f}s"
+        f"{ours / raw:>8.2f}x  <= 1.2 (raw = implicit)"
     )
     ours, raw = t["top10"]
     print(
-        f"{'ML.RECOMMEND top-10, every user (thr.)':<44}{ours:>9.3f}s{raw:>9.3f}s{raw / ours:>8.2f}x  >= 0.5 (raw = numpy top-k)"
+        f"{'ML.RECOMMEND top-10, every user (thr.)':<44}{ours:>9.3f}s{raw:>9.3f}s"
+        f"{raw / ours:>8.2f}x  >= 0.5 (raw = numpy top-k)"
     )
     print(
         f"  top-10 of 500 users: streamed blocks {t['streamed_500'] * 1000:.0f} ms, one DuckDB query over factor "
