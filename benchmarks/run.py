@@ -26,7 +26,7 @@ import numpy as np
 import onnxruntime
 
 import sqlml
-from benchmarks import forecast_speed
+from benchmarks import forecast_speed, recommend
 
 FEATURES = [f"f{i}" for i in range(20)]
 
@@ -370,6 +370,17 @@ def main(argv: list[str] | None = None) -> None:
         print(
             f"{'ML.FORECAST per 1,000 series x 30 steps':<44}{t['forecast'] * 1e6 / series:>8.0f}ms{'':>10}{'':>9}"
             "  <= 1000 ms"
+        )
+        t = recommend.speed(work, args.quick)  # python -m benchmarks.recommend: MovieLens accuracy too
+        ours, raw = t["training"]
+        print(
+            f"{'MF training, 1M implicit ratings (time)':<44}{ours:>9.3f}s{raw:>9.3f}s{ours / raw:>8.2f}x  <= 1.2 "
+            "(raw = implicit)"
+        )
+        ours, raw = t["top10"]
+        print(
+            f"{'ML.RECOMMEND top-10, every user (thr.)':<44}{ours:>9.3f}s{raw:>9.3f}s{raw / ours:>8.2f}x  >= 0.5 "
+            "(raw = numpy top-k)"
         )
         baseline, peak = bench_memory(work, n(20_000_000))
         print(

@@ -28,6 +28,8 @@ ROWS = [
     "cold start, sqlml DB -c SELECT 42 (median)",
     "ARIMA_PLUS, 100 daily series x 2 years",
     "ML.FORECAST per 1,000 series x 30 steps",
+    "MF training, 1M implicit ratings (time)",
+    "ML.RECOMMEND top-10, every user (thr.)",
     "ML.PREDICT 20M rows from Parquet, peak RSS",
 ]
 
@@ -126,3 +128,11 @@ def test_wide_and_deep_harness_runs_quickly():
     )
     for model_type in ("logistic_reg", "dnn_classifier", "dnn_linear_combined_classifier"):
         assert re.search(rf"^{model_type} +0\.\d{{4}} +\d+\.\ds$", result.stdout, re.M), result.stdout
+
+
+def test_recommend_harness_runs_quickly():
+    result = subprocess.run(
+        [sys.executable, "-m", "benchmarks.recommend", "--quick"], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    for row in ("EXPLICIT test RMSE", "IMPLICIT map@10", "IMPLICIT ndcg@10", "MF training", "ML.RECOMMEND top-10"):
+        assert row in result.stdout, row

@@ -2,7 +2,7 @@
 BigQuery ML's reference pages write it, is a NotSupportedError that names the construct and says why, and
 changes nothing. Pages: https://cloud.google.com/bigquery/docs/reference/standard-sql/bigqueryml-syntax-create
 (model types), bigqueryml-syntax-create-remote-model, bigqueryml-syntax-create-time-series (custom holidays),
-bigqueryml-syntax-holiday-info, bigqueryml-syntax-recommend, bigqueryml-syntax-generate-text,
+bigqueryml-syntax-holiday-info, bigqueryml-syntax-generate-text,
 bigqueryml-syntax-tfdv-describe, bigqueryml-syntax-decode-image."""
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ def con():
 @pytest.mark.parametrize(
     "model_type, fragment",
     [
-        ("matrix_factorization", "ML.RECOMMEND"),
         ("CONTRIBUTION_ANALYSIS", "contribution analysis"),
         ("TENSORFLOW", "model_type='onnx'"),
         ("XGBOOST", "model_type='onnx'"),
@@ -61,7 +60,6 @@ def test_an_unknown_model_type_still_lists_the_ones_sqlml_has(con):
             ["training_data AS", "ARIMA_PLUS"],
         ),
         ("SELECT * FROM ML.HOLIDAY_INFO(MODEL ds.m)", ["ML.HOLIDAY_INFO", "holidays package"]),
-        ("SELECT * FROM ML.RECOMMEND(MODEL ds.m)", ["ML.RECOMMEND", "matrix factorization"]),
         (
             "SELECT * FROM ML.GENERATE_TEXT(MODEL ds.m, (SELECT 'hi' AS prompt), STRUCT(0.2 AS temperature))",
             ["ML.GENERATE_TEXT", "remote model"],

@@ -22,7 +22,7 @@ import pytest
 import sqlml
 from tests.server.serving import server_process
 
-HEAVY = {"sklearn", "lightgbm", "scipy", "onnx", "onnxruntime", "pandas", "optuna", "fairlearn", "skops"}
+HEAVY = {"sklearn", "lightgbm", "scipy", "onnx", "onnxruntime", "pandas", "optuna", "fairlearn", "skops", "implicit"}
 IMPORT_LOG = {"PYTHONPROFILEIMPORTTIME": "1"}
 IMPORTED = re.compile(r"^import time:\s+\d+ \|\s+\d+ \|\s*(\S+)\s*$", re.MULTILINE)
 COMPILED_MODELS = {  # the families ML.PREDICT scores as SQL

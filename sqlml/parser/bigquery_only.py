@@ -10,7 +10,6 @@ _OBJECT_TABLES = "it reads images from object tables (Cloud Storage files), whic
 _IMPORTED = "sqlml imports models as ONNX: convert the model to ONNX and use model_type='onnx'"
 
 MODEL_TYPES = {
-    "matrix_factorization": "matrix factorization (ML.RECOMMEND) is not implemented",
     "contribution_analysis": "contribution analysis (ML.GET_INSIGHTS) is not implemented",
     "tensorflow": _IMPORTED,
     "tensorflow_lite": _IMPORTED,
@@ -22,7 +21,6 @@ FUNCTIONS = {
         "sqlml takes holiday_region's calendars from the holidays package rather than BigQuery's holiday table; "
         "ML.EXPLAIN_FORECAST shows each holiday's effect (holiday_effect_<name>)"
     ),
-    "RECOMMEND": "it serves matrix factorization models, a model type sqlml does not have",
     "GET_INSIGHTS": "it serves contribution analysis models, a model type sqlml does not have",
     **dict.fromkeys(
         ("GENERATE_TEXT", "GENERATE_TEXT_EMBEDDING", "UNDERSTAND_TEXT", "TRANSLATE"),

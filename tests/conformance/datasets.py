@@ -19,6 +19,9 @@
 | `wikipedia.pageviews_2017` .. `pageviews_2022` | two hourly rows a day of the `Google_I/O` page's views and another page's: a weekly season, a rise around each Google I/O (May), a dip at Christmas and New Year (the custom holidays tutorial reads them through `pageviews_*`) |
 | `mydataset.mytimeseries` | the time series reference pages' `mydataset.mytable` (their examples read `date`, `transaction`, `feature1`, `feature2`, `company_name`, `department_name`, `timeseries_date`, `timeseries_metric`, none of which the classification placeholder has): 200 days of a weekly-seasonal series |
 | `mydataset.my_time_series_data_table` | ML.DETECT_ANOMALIES' example table: daily `temperature` of two cities by `state`, `city`, with `weather` |
+| `bqml_tutorial.ratings`, `bqml_tutorial.movies` | what the explicit matrix factorization tutorial loads from MovieLens 1M (`bq load`): 2,000 ratings 1..5 of 50 movies by 100 users, drawn from a planted rank-3 model, and the movies' titles and genres |
+| `movielens.movielens_1m` | the ML.GENERATE_EMBEDDING page's ratings: `bqml_tutorial.ratings` again (user_id, item_id, rating, timestamp) |
+| `GA360_test.ga_sessions_sample` | the implicit matrix factorization tutorial's Google Analytics 360 sample: 150 visitors' page hits (`hits.time` in milliseconds, `hits.type`, the content id in `hits.customDimensions` at index 10) over 30 contents, each visitor favouring a few |
 | `bqml_tutorial`, `census`, `mydataset` | the schemas the tutorials create (`bq mk`) for their models and views |
 
 Everything is generated from fixed seeds: the same file every run.
@@ -46,6 +49,8 @@ SCHEMAS = (
     "iowa_liquor_sales",
     "covid19_weathersource_com",
     "wikipedia",
+    "GA360_test",
+    "movielens",
 )
 SPECIES = {
     "Adelie": "Adelie Penguin (Pygoscelis adeliae)",
@@ -73,6 +78,7 @@ def build(path: Path) -> Path:
             "mydataset.my_time_series_data_table": city_temperatures(),
             **liquor_sales_and_weather(),
             **wikipedia_pageviews(),
+            **movielens(),
         }.items():
             con.register("frame", frame)
             con.execute(f"CREATE TABLE {name} AS SELECT * FROM frame")
@@ -82,6 +88,7 @@ def build(path: Path) -> Path:
             " ORDER BY rowid DESC LIMIT 50"
         )
         _ga_sessions(con)
+        _ga360_content_sessions(con)
     finally:
         con.close()
     return path
@@ -421,6 +428,61 @@ def city_temperatures(seed: int = 21) -> pd.DataFrame:
         frames.append(pd.DataFrame({"state": state, "city": city, "date": days.date, "temperature": temperature,
                                     "weather": weather}))  # fmt: skip
     return pd.concat(frames, ignore_index=True)
+
+
+def movielens(n_users: int = 100, n_movies: int = 50, per_user: int = 20, seed: int = 1997) -> dict[str, pd.DataFrame]:
+    """MovieLens-like ratings (user_id, item_id, rating 1..5, timestamp) of a planted rank-3 taste model, and the
+    movies (movie_id, movie_title, genre)."""
+    rng = np.random.default_rng(seed)
+    users, movies = rng.normal(0, 0.8, (n_users, 3)), rng.normal(0, 0.8, (n_movies, 3))
+    bias = rng.normal(0, 0.5, n_movies)
+    user_ids = np.repeat(np.arange(1, n_users + 1), per_user)
+    item_ids = np.concatenate([rng.choice(n_movies, per_user, replace=False) for _ in range(n_users)]) + 1
+    signal = 3.5 + bias[item_ids - 1] + np.einsum("ij,ij->i", users[user_ids - 1], movies[item_ids - 1])
+    ratings = pd.DataFrame(
+        {
+            "user_id": user_ids,
+            "item_id": item_ids,
+            "rating": np.clip(np.round(signal + rng.normal(0, 0.4, len(signal))), 1, 5).astype(float),
+            "timestamp": pd.Timestamp("2000-05-01", tz="UTC")
+            + pd.to_timedelta(rng.integers(0, 10**7, len(signal)), "s"),
+        }
+    )
+    genres = ["Drama", "Comedy", "Action|Drama", "Documentary", "Comedy|Romance"]
+    titles = pd.DataFrame(
+        {
+            "movie_id": np.arange(1, n_movies + 1),
+            "movie_title": [f"Movie {i} ({1930 + i})" for i in range(1, n_movies + 1)],
+            "genre": [genres[i % len(genres)] for i in range(n_movies)],
+        }
+    )
+    return {"bqml_tutorial.ratings": ratings, "bqml_tutorial.movies": titles, "movielens.movielens_1m": ratings}
+
+
+def _ga360_content_sessions(con: duckdb.DuckDBPyConnection, n: int = 150, contents: int = 30, seed: int = 360) -> None:
+    """GA360_test.ga_sessions_sample: each visitor's page hits, milliseconds apart (median about a minute), each
+    on a content (customDimensions index 10) drawn mostly from the visitor's favourite few; some event hits."""
+    rng = np.random.default_rng(seed)
+    ids = [str(100_000_000 + 7_919 * c) for c in range(contents)]
+    rows = []
+    for visitor in range(n):
+        favourites = rng.choice(contents, 4, replace=False)
+        time = 0
+        hits = []
+        for _ in range(rng.integers(6, 14)):
+            content = favourites[rng.integers(4)] if rng.random() < 0.8 else rng.integers(contents)
+            dimensions = [{"index": 4, "value": "en"}, {"index": 10, "value": ids[content]}]
+            hits.append(
+                {"time": time, "type": "PAGE" if rng.random() < 0.9 else "EVENT", "customDimensions": dimensions}
+            )
+            time += int(rng.exponential(60_000)) + 1
+        rows.append({"fullVisitorId": f"{rng.integers(10**17, 10**18):019d}", "visitId": visitor, "hits": hits})
+    con.register("sample", pd.DataFrame(rows))
+    con.execute(
+        'CREATE TABLE GA360_test.ga_sessions_sample AS SELECT fullVisitorId, visitId, hits::STRUCT("time" BIGINT, '
+        '"type" VARCHAR, customDimensions STRUCT("index" BIGINT, "value" VARCHAR)[])[] AS hits FROM sample'
+    )
+    con.unregister("sample")
 
 
 def _ga_sessions(con: duckdb.DuckDBPyConnection, n: int = 3000, seed: int = 20160801) -> None:

@@ -137,3 +137,17 @@ def numerical_gradient(loss, params, eps=1e-6):
             g[i] = (up - down) / (2 * eps)
         grads.append(g)
     return grads
+
+
+def planted_ratings(n_users: int, n_items: int, per_user: int, seed: int, implicit: bool = False) -> pd.DataFrame:
+    """Ratings of a planted rank-2 model plus noise: every user rates `per_user` distinct items (1..5 rounded
+    for explicit feedback, positive counts for implicit); users are 'u<n>' strings, items integers."""
+    rng = np.random.default_rng(seed)
+    users, items = rng.normal(size=(n_users, 2)), rng.normal(size=(n_items, 2))
+    rows = []
+    for u in range(n_users):
+        for i in rng.choice(n_items, per_user, replace=False):
+            signal = users[u] @ items[i] + rng.normal(0, 0.3)
+            value = float(rng.poisson(np.exp(signal)) + 1) if implicit else float(np.clip(np.round(3 + signal), 1, 5))
+            rows.append((f"u{u}", int(i), value))
+    return pd.DataFrame(rows, columns=["user", "item", "rating"])

@@ -251,7 +251,12 @@ TRAIN = "CREATE MODEL bad OPTIONS(model_type='autoencoder', {options}) AS SELECT
         (
             "SELECT * FROM ML.GENERATE_EMBEDDING(MODEL reg, TABLE test)",
             sqlml.NotSupportedError,
-            ["ML.GENERATE_EMBEDDING takes pca and autoencoder models"],
+            ["ML.GENERATE_EMBEDDING takes pca, autoencoder and matrix factorization models"],
+        ),
+        (
+            "SELECT * FROM ML.GENERATE_EMBEDDING(MODEL ae)",
+            sqlml.ProgrammingError,
+            ["needs input data for autoencoder models"],
         ),
         ("SELECT * FROM ML.RECONSTRUCTION_LOSS(MODEL ae, (SELECT x1 FROM test))", sqlml.ProgrammingError, ["x2"]),
     ],

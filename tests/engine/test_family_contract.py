@@ -40,9 +40,13 @@ TASKS = {
     "imported",
     "transform",
     "forecasting",
+    "recommendation",
 }
-# the statement checks' families: forecasting models forecast series rather than predict rows (tests/forecasting/)
-PREDICTING = [family for family in FAMILIES.values() if not (family.transform_only or family.forecasting)]
+# the statement checks' families: forecasting models forecast series rather than predict rows (tests/forecasting/),
+# matrix factorization models score users and items (tests/engine/test_matrix_factorization.py)
+PREDICTING = [
+    family for family in FAMILIES.values() if not (family.transform_only or family.forecasting or family.recommends)
+]
 HEAVY = ("sklearn", "lightgbm", "scipy", "onnx", "onnxruntime", "pandas", "optuna", "fairlearn", "skops")
 # options a family cannot train without (its rules ask for one of several), and what keeps training quick
 REQUIRED = {"pca": {"num_principal_components": 2}}
@@ -95,7 +99,9 @@ def test_automl_proposals_are_valid_options(family):
 @pytest.mark.parametrize("family", FAMILIES.values(), ids=list(FAMILIES))
 def test_capability_tags_name_what_the_engine_and_export_know(family):
     trained = family.fit is not None
-    assert (family.load is not None) == (trained or family.imported or family.transform_only or family.forecasting)
+    assert (family.load is not None) == (
+        trained or family.imported or family.transform_only or family.forecasting or family.recommends
+    )
     assert family.search is None or not trained  # AutoML trains the family its search picks
     assert family.onnx_builder is None or family.onnx_builder in BUILDERS
     assert (family.onnx_builder is not None) == trained  # every trained family exports (AutoML: its winner)

@@ -21,6 +21,7 @@ MODELS = {
     "clustering": ("km", "kmeans"),
     "dimensionality_reduction": ("p", "pca"),
     "autoencoder": ("ae", "autoencoder"),
+    "recommendation": ("mf", "matrix_factorization"),
     "forecasting": ("fc", "arima_plus"),
 }
 KIND = {"arima_plus": "an ARIMA_PLUS model, which ML.FORECAST forecasts"}  # how refusals name a forecasting model
@@ -44,7 +45,11 @@ def models():
         "CREATE MODEL fc OPTIONS(model_type='arima_plus', time_series_timestamp_col='day', time_series_data_col='y', "
         "horizon=5) AS SELECT * FROM s"
     )
-    for name, model_type in list(MODELS.values())[:-1]:
+    cur.execute(
+        "CREATE MODEL mf OPTIONS(model_type='matrix_factorization', num_factors=2) AS "
+        "SELECT x1 % 5 AS user, x1 % 7 AS item, x2 AS rating FROM t"
+    )
+    for name, model_type in list(MODELS.values())[:-2]:
         label = {"lin": ", input_label_cols=['y']", "cls": ", input_label_cols=['b']"}.get(name, "")
         columns = "x1, x2" + {"lin": ", y", "cls": ", b"}.get(name, "")
         extra = {"km": ", num_clusters=2", "p": ", num_principal_components=1", "ae": ", max_iterations=2"}.get(

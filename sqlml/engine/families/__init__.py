@@ -23,6 +23,7 @@ MODULES = (
     "onnx_model",
     "transform_only",
     "arima_plus",
+    "matrix_factorization",
 )
 
 FAMILIES: dict[str, Family] = {

@@ -129,7 +129,7 @@ class Family:
 
     model_type: str
     # "regression", "classification", "clustering", "dimensionality_reduction", "autoencoder", "imported",
-    # "transform" or "forecasting"
+    # "transform", "forecasting" or "recommendation"
     task: str
     options: dict[str, Option]  # every option but model_type: its type, bounds and default
     fit: Callable[[TrainData], Estimator] | None = None  # None: imported, or searched (`search`)
@@ -186,6 +186,10 @@ class Family:
     @property
     def forecasting(self) -> bool:
         return self.task == "forecasting"
+
+    @property
+    def recommends(self) -> bool:
+        return self.task == "recommendation"
 
     def scales(self, options: dict) -> bool:
         """Whether numeric features are standardized for a version trained with `options` (trees never are)."""

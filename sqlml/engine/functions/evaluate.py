@@ -119,6 +119,10 @@ def evaluate(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa
         from sqlml.engine.functions import forecast_accuracy
 
         return forecast_accuracy.evaluate(ctx, call, model, params)
+    if model.family.recommends:
+        from sqlml.engine.functions import recommend
+
+        return recommend.evaluate(ctx, call, model, params)
     forecasting_only = [p for p in ("perform_aggregation", "horizon", "confidence_level") if p in params]
     if forecasting_only:
         raise ProgrammingError(f"ML.EVALUATE parameter {forecasting_only[0]} applies to forecasting models only")

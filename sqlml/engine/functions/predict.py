@@ -155,6 +155,10 @@ def _left_out(model: Model, mapping: dict[str, str], keep_original: bool, names:
 
 
 def predict(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.RecordBatchReader | str:
+    if model.family.recommends:
+        from sqlml.engine.functions import recommend
+
+        return recommend.predict(ctx, call, model, params)
     threshold = binary_threshold(model, params)
     keep_original = keep_original_columns(model, params)
     query = ctx.model_input(call, model)

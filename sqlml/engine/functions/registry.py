@@ -36,6 +36,7 @@ TASK_NAMES = {
     "imported": "imported ONNX",
     "transform": "transform_only",
     "forecasting": "forecasting (ARIMA_PLUS, ARIMA_PLUS_XREG)",
+    "recommendation": "matrix factorization",
 }
 SUPERVISED = frozenset({"regression", "classification"})
 UNSUPERVISED = frozenset({"clustering", "dimensionality_reduction", "autoencoder"})
@@ -45,6 +46,7 @@ ANY = TRAINED | {"imported"}  # every model that predicts
 EVERY = ANY | {"transform"}  # transform_only models too
 TYPE_NAMES = {bool: "TRUE or FALSE", int: "an integer", float: "a number", str: "a string", list: "a list"}
 FORECASTING = frozenset({"forecasting"})  # ARIMA_PLUS and ARIMA_PLUS_XREG
+RECOMMENDATION = frozenset({"recommendation"})  # MATRIX_FACTORIZATION (functions/recommend.py)
 INPUT = "TABLE t | (query)"
 
 
@@ -93,11 +95,12 @@ F = "sqlml.engine.functions."
 ML_FUNCTIONS: dict[str, Signature] = {
     "PREDICT": Signature(
         F + "predict:predict",
+        ANY | RECOMMENDATION,
         params={"threshold": THRESHOLD, "keep_original_columns": Param(bool), "trial_id": TRIAL_ID},
     ),
     "EVALUATE": Signature(
         F + "evaluate:evaluate",
-        TRAINED | FORECASTING,
+        TRAINED | FORECASTING | RECOMMENDATION,
         "optional",
         params={
             "threshold": THRESHOLD,
@@ -110,7 +113,7 @@ ML_FUNCTIONS: dict[str, Signature] = {
     ),
     "TRANSFORM": Signature(F + "ml_transform:ml_transform", EVERY),
     "TRIAL_INFO": Signature(F + "training_history:trial_info", input="refused"),
-    "TRAINING_INFO": Signature(F + "training_history:training_info", input="refused"),
+    "TRAINING_INFO": Signature(F + "training_history:training_info", ANY | RECOMMENDATION, input="refused"),
     "CENTROIDS": Signature(
         F + "centroids_and_components:centroids",
         frozenset({"clustering"}),
@@ -131,8 +134,12 @@ ML_FUNCTIONS: dict[str, Signature] = {
         params={"trial_id": TRIAL_ID},
     ),
     "FEATURE_IMPORTANCE": Signature(F + "importance:feature_importance", SUPERVISED, "refused"),
-    "VERSIONS": Signature(F + "training_history:versions", EVERY | FORECASTING, input="refused", versioned=False),
-    "WEIGHTS": Signature(F + "weights:weights", SUPERVISED, "refused", params={"standardize": Param(bool, False)}),
+    "VERSIONS": Signature(
+        F + "training_history:versions", EVERY | FORECASTING | RECOMMENDATION, input="refused", versioned=False
+    ),
+    "WEIGHTS": Signature(
+        F + "weights:weights", SUPERVISED | RECOMMENDATION, "refused", params={"standardize": Param(bool, False)}
+    ),
     "ADVANCED_WEIGHTS": Signature(
         F + "weights:advanced_weights", SUPERVISED, "refused", params={"standardize": Param(bool, False)}
     ),
@@ -165,8 +172,9 @@ ML_FUNCTIONS: dict[str, Signature] = {
     ),
     "RECONSTRUCTION_LOSS": Signature(F + "reconstruction:reconstruction_loss", AUTOENCODER),
     "GENERATE_EMBEDDING": Signature(
-        F + "reconstruction:generate_embedding",
-        frozenset({"dimensionality_reduction", "autoencoder"}),
+        F + "embedding:generate_embedding",
+        frozenset({"dimensionality_reduction", "autoencoder"}) | RECOMMENDATION,
+        "optional",  # pca, autoencoder: the rows to embed; matrix factorization: none (a remote model's, refused)
         params={"trial_id": TRIAL_ID},
     ),
     "FORECAST": Signature(
@@ -188,6 +196,12 @@ ML_FUNCTIONS: dict[str, Signature] = {
         params={"show_all_candidate_models": Param(bool)},
     ),
     "ARIMA_COEFFICIENTS": Signature(F + "arima_info:arima_coefficients", FORECASTING, "refused"),
+    "RECOMMEND": Signature(
+        F + "recommend:recommend",
+        RECOMMENDATION,
+        "optional",  # TABLE users | TABLE items | (query) of user-item pairs; none: every pair
+        params={"trial_id": TRIAL_ID, "top_k": Param(int, within="[1, )")},  # top_k: sqlml's, per user
+    ),
     "FAIRNESS": Signature(
         F + "fairness:fairness",
         SUPERVISED,

@@ -54,6 +54,10 @@ def _check_linear(model: Model, function: str) -> None:
 
 
 def weights(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.Table:
+    if model.family.recommends:
+        from sqlml.engine.functions import recommend
+
+        return recommend.weights(ctx, call, model, params)
     _check_linear(model, "WEIGHTS")
     standardize, estimator = params["standardize"], model.estimator
     entry = pa.list_(pa.struct([("category", pa.string()), ("weight", pa.float64())]))

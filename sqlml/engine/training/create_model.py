@@ -187,6 +187,11 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
     if family.forecasting:
         _store(ctx.cur, statement, _forecasting(ctx, statement, family, (schema, name), options), expiration=expiration)
         return
+    if family.recommends:
+        _store(
+            ctx.cur, statement, _recommending(ctx, statement, family, (schema, name), options), expiration=expiration
+        )
+        return
     previous = _warm_start_from(ctx, statement, options, family, (schema, name)) if options.get("warm_start") else None
     data = ctx.read_table(ctx.part(statement.query_sql, statement.query_start))
     # AutoML prepares the data as its first candidate family does, then trains the family its search picks
@@ -435,15 +440,21 @@ def _transform_only(
     )
 
 
+def _own_query(ctx: MLContext, statement: CreateModel, family: Family) -> str:
+    """The training query of a family with its own training path (forecasting, matrix factorization), which
+    takes no TRANSFORM clause."""
+    if statement.args.get("transform"):
+        raise ProgrammingError(f"CREATE MODEL with model_type='{family.model_type}' takes no TRANSFORM clause")
+    return ctx.part(statement.query_sql, statement.query_start)
+
+
 def _forecasting(
     ctx: MLContext, statement: CreateModel, family: Family, qualified: tuple[str, str], options: dict
 ) -> ModelVersion:
     """A forecasting model (ARIMA_PLUS, ARIMA_PLUS_XREG): its series fitted (engine/forecasting/training.py)."""
     from sqlml.engine.forecasting import training
 
-    if statement.args.get("transform"):
-        raise ProgrammingError(f"CREATE MODEL with model_type='{family.model_type}' takes no TRANSFORM clause")
-    query = ctx.part(statement.query_sql, statement.query_start)
+    query = _own_query(ctx, statement, family)
     model, rows, dropped = training.train(ctx, query, options)
     if dropped:
         ctx.notices.append(f"{dropped} row(s) with a NULL {options['time_series_timestamp_col']} were left out")
@@ -459,16 +470,43 @@ def _forecasting(
     )
 
 
+def _recommending(
+    ctx: MLContext, statement: CreateModel, family: Family, qualified: tuple[str, str], options: dict
+) -> ModelVersion:
+    """A matrix factorization model: its users and items factorized (engine/recommend/training.py)."""
+    from sqlml.engine.recommend import training
+
+    query = _own_query(ctx, statement, family)
+    trained = training.train(ctx, query, options)
+    if trained.dropped_rows:
+        ctx.notices.append(f"{trained.dropped_rows} row(s) with a NULL user, item or rating were left out")
+    return _unlabelled(
+        family,
+        qualified,
+        options,
+        dropped_rows=trained.dropped_rows,
+        measured=trained.metrics,
+        eval_rows=trained.eval_rows,
+        training_info=_training_info(None, trained.history),
+        training_sql=statement.query_sql,
+        training_rows=trained.training_rows,
+        data_fingerprint=query_fingerprint(ctx.cur, query),
+        artifact=trained.model.artifact(),
+    )
+
+
 def _unlabelled(
     family: Family,
     qualified: tuple[str, str],
     options: dict,
     features: list | None = None,
     dropped_rows: int = 0,
+    measured: dict | None = None,
+    eval_rows: int = 0,
     **fields,
 ) -> ModelVersion:
-    """A version with no label, metrics or evaluation rows (transform_only, onnx): `fields` the rest; `features`
-    the specs of the inputs, if known."""
+    """A version with no label (transform_only, onnx, forecasting, matrix factorization): `fields` the rest;
+    `features` the specs of the inputs, if known; `measured` the metrics of its `eval_rows` (or training rows)."""
     schema, name = qualified
     return ModelVersion(
         schema_name=schema,
@@ -480,9 +518,9 @@ def _unlabelled(
         label_type=None,
         classes=None,
         features=features or [],
-        eval_rows=0,
+        eval_rows=eval_rows,
         dropped_rows=dropped_rows,
-        metrics={},
+        metrics=measured or {},
         eval_predictions=b"",
         artifact_format=family.artifact_format,
         **fields,
