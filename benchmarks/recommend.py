@@ -2,8 +2,9 @@
 
     python -m benchmarks.recommend [--quick]
 
-Accuracy (benchmarks/data/movielens: 100,004 ratings of 9,066 movies by 671 users). Each user's ratings are split
-by time: the latest 20% (at least one) are test rows, the rest train.
+Accuracy (sql_examples/data/movielens_ratings.parquet, its source in that folder's README: 100,004 ratings of
+9,066 movies by 671 users). Each user's ratings are split by time: the latest 20% (at least one) are test rows,
+the rest train.
 
 - EXPLICIT: test RMSE of CREATE MODEL ... feedback_type='EXPLICIT' (ML.PREDICT of the test pairs) against (a) the
   same factorization fitted directly here, a plain per-user / per-item loop of numpy solves of the same objective
@@ -44,7 +45,7 @@ import pyarrow as pa
 
 import sqlml
 
-DATA = Path(__file__).resolve().parent / "data" / "movielens" / "movielens_ratings.parquet"
+DATA = Path(__file__).resolve().parents[1] / "sql_examples" / "data" / "movielens_ratings.parquet"
 EXPLICIT = {"num_factors": 10, "l2_reg": 10.0, "max_iterations": 20}
 IMPLICIT = {"num_factors": 32, "l2_reg": 1.0, "wals_alpha": 2.0, "max_iterations": 15}
 

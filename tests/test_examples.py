@@ -198,6 +198,36 @@ def check_forecasting(con):
     np.testing.assert_allclose(parts, data, atol=1e-6)
 
 
+def check_recommendations(con):
+    before = "to_timestamp(timestamp) < TIMESTAMP '2015-01-01'"
+    assert _one(con, "SELECT training_rows FROM sqlml.model_versions WHERE model_name = 'movie_recommender'") == _one(
+        con, f"SELECT count(*) FROM ratings WHERE {before}"
+    )
+    # held-out RMSE below that of the training ratings' mean, both from the raw rows
+    (rmse,) = _one(
+        con,
+        "SELECT sqrt(mean_squared_error) FROM ML.EVALUATE(MODEL movie_recommender, "
+        f"(SELECT userId, movieId, rating FROM ratings WHERE NOT ({before})))",
+    )
+    (constant,) = _one(
+        con,
+        f"SELECT sqrt(avg((rating - (SELECT avg(rating) FROM ratings WHERE {before})) ** 2)) FROM ratings "
+        f"WHERE NOT ({before})",
+    )
+    assert rmse < constant
+    # top_k: three movies for every user with a training rating, none twice
+    users, rows, pairs = _one(
+        con,
+        "SELECT count(DISTINCT userId), count(*), count(DISTINCT (userId, movieId)) "
+        "FROM ML.RECOMMEND(MODEL movie_recommender, STRUCT(3 AS top_k))",
+    )
+    assert (users, rows, pairs) == (
+        *_one(con, f"SELECT count(DISTINCT userId) FROM ratings WHERE {before}"),
+        3 * users,
+        3 * users,
+    )
+
+
 CHECKS = {
     "01_regression_cars.sql": check_cars,
     "02_classification_penguins.sql": check_penguins,
@@ -209,6 +239,7 @@ CHECKS = {
     "08_trust_penguins.sql": check_trust,
     "09_bigquery_penguins.sql": check_bigquery,
     "10_forecasting_air_passengers.sql": check_forecasting,
+    "11_recommendations_movielens.sql": check_recommendations,
 }
 
 
