@@ -151,3 +151,19 @@ def planted_ratings(n_users: int, n_items: int, per_user: int, seed: int, implic
             value = float(rng.poisson(np.exp(signal)) + 1) if implicit else float(np.clip(np.round(3 + signal), 1, 5))
             rows.append((f"u{u}", int(i), value))
     return pd.DataFrame(rows, columns=["user", "item", "rating"])
+
+
+def mf_weights(cur, model: str, trial_id: int | None = None) -> tuple[dict, dict, float]:
+    """({user: (factors, intercept)}, {item: (factors, intercept)}, global intercept) of a matrix factorization
+    model read from ML.WEIGHTS (of tuning trial `trial_id`, if given); items keyed as strings."""
+    trial = "" if trial_id is None else f", STRUCT({trial_id} AS trial_id)"
+    cur.execute(f"SELECT processed_input, feature, factor_weights, intercept FROM ML.WEIGHTS(MODEL {model}{trial})")
+    sides, total = {"user": {}, "item": {}}, None
+    for side, feature, factor_weights, intercept in cur.fetchall():
+        if side is None:
+            assert feature == "global__intercept__" and factor_weights is None
+            total = intercept
+            continue
+        assert [w["factor"] for w in factor_weights] == list(range(1, len(factor_weights) + 1))
+        sides[side][feature] = (np.array([w["weight"] for w in factor_weights]), intercept)
+    return sides["user"], sides["item"], total

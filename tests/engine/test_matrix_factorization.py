@@ -16,7 +16,7 @@ from sklearn import metrics as skm
 from sklearn.linear_model import Ridge
 
 import sqlml
-from tests.engine.reference import fails, planted_ratings
+from tests.engine.reference import fails, mf_weights, planted_ratings
 
 L2 = 0.5
 K = 3
@@ -33,20 +33,6 @@ def ratings(con, tmp_path):
     return cur
 
 
-def _weights(cur, model: str) -> tuple[dict, dict, float]:
-    """({user: (factors, intercept)}, {item: (factors, intercept)}, global intercept) read from ML.WEIGHTS."""
-    cur.execute(f"SELECT processed_input, feature, factor_weights, intercept FROM ML.WEIGHTS(MODEL {model})")
-    sides, total = {"user": {}, "item": {}}, None
-    for side, feature, factor_weights, intercept in cur.fetchall():
-        if side is None:
-            assert feature == "global__intercept__" and factor_weights is None
-            total = intercept
-            continue
-        assert [w["factor"] for w in factor_weights] == list(range(1, len(factor_weights) + 1))
-        sides[side][feature] = (np.array([w["weight"] for w in factor_weights]), intercept)
-    return sides["user"], sides["item"], total
-
-
 def _explicit(cur, iterations: int = 300, extra: str = "") -> None:
     cur.execute(
         f"CREATE OR REPLACE MODEL m OPTIONS(model_type='matrix_factorization', num_factors={K}, l2_reg={L2}, "
@@ -60,7 +46,7 @@ def _implicit(cur, options: str) -> tuple[dict, dict, float]:
         "CREATE MODEL mi OPTIONS(model_type='matrix_factorization', feedback_type='IMPLICIT', num_factors=3, "
         f"{options}) AS SELECT * FROM c"
     )
-    return _weights(cur, "mi")
+    return mf_weights(cur, "mi")
 
 
 def test_explicit_factors_solve_their_ridge_problems(ratings):
@@ -68,7 +54,7 @@ def test_explicit_factors_solve_their_ridge_problems(ratings):
     item intercepts) on its items' [factors, 1], and each item's likewise; the global intercept is the mean."""
     cur = ratings
     _explicit(cur)
-    users, items, mu = _weights(cur, "m")
+    users, items, mu = mf_weights(cur, "m")
     cur.execute("SELECT avg(rating) FROM r")
     assert mu == pytest.approx(cur.fetchone()[0], abs=1e-12)
     cur.execute("SELECT user, item::VARCHAR, rating FROM r")
@@ -92,7 +78,7 @@ def test_explicit_objective_falls_every_iteration(ratings):
     objectives = []
     for iterations in range(1, 7):
         _explicit(cur, iterations)
-        users, items, mu = _weights(cur, "m")
+        users, items, mu = mf_weights(cur, "m")
         residuals = [r - mu - users[u][1] - items[i][1] - users[u][0] @ items[i][0] for u, i, r in rows]
         penalty = sum(v @ v + b * b for side in (users, items) for v, b in side.values())
         objectives.append(np.sum(np.square(residuals)) + L2 * penalty)
@@ -148,7 +134,7 @@ def _scores(users: dict, items: dict, mu: float) -> dict:
 def test_recommend_scores_every_pair_and_top_k_keeps_the_best(ratings):
     cur = ratings
     _explicit(cur, 10)
-    expected = _scores(*_weights(cur, "m"))
+    expected = _scores(*mf_weights(cur, "m"))
     cur.execute("SELECT user, item::VARCHAR, predicted_rating FROM ML.RECOMMEND(MODEL m)")
     got = {(u, i): p for u, i, p in cur.fetchall()}
     assert got.keys() == expected.keys()
@@ -167,7 +153,7 @@ def test_recommend_for_given_users_items_and_pairs(ratings):
     the global intercept."""
     cur = ratings
     _explicit(cur, 10)
-    users, items, mu = _weights(cur, "m")
+    users, items, mu = mf_weights(cur, "m")
     cur.execute("SELECT item::VARCHAR, predicted_rating FROM ML.RECOMMEND(MODEL m, (SELECT 'u3' AS user))")
     assert {i: p for i, p in cur.fetchall()} == pytest.approx(
         {i: mu + users["u3"][1] + b + users["u3"][0] @ y for i, (y, b) in items.items()}
@@ -266,7 +252,7 @@ def test_generate_embedding_holds_the_weights_and_the_intercept_last(ratings):
     user and item, ml_generate_embedding_result the factor weights with the intercept last."""
     cur = ratings
     _explicit(cur, 5)
-    users, items, _ = _weights(cur, "m")
+    users, items, _ = mf_weights(cur, "m")
     cur.execute("SELECT * FROM ML.GENERATE_EMBEDDING(MODEL m)")
     assert [c[0] for c in cur.description] == ["ml_generate_embedding_result", "processed_input", "feature"]
     rows = cur.fetchall()

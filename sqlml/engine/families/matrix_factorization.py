@@ -6,32 +6,51 @@ feedback_type EXPLICIT (ratings; ALS with a global, a per-user and a per-item in
 watch time; weighted ALS, confidence 1 + wals_alpha * rating, by the `implicit` library). CREATE MODEL trains it
 on its own path (engine/recommend/training.py: a user, an item and a rating per row, not feature rows); the model
 is one Arrow table of the factor vectors (engine/recommend/state.py).
+
+Tuning (num_trials > 1) searches num_factors, l2_reg and (IMPLICIT) wals_alpha; with no HPARAM_RANGE /
+HPARAM_CANDIDATES given, the page's default ranges: num_factors [2, 20] (at most the users' and the items' count),
+l2_reg (0, 10] on a log scale (from 0.001), wals_alpha [0, 100]. Trials are compared by hparam_tuning_objectives:
+EXPLICIT mean_squared_error only, IMPLICIT one of IMPLICIT_METRICS (default mean_average_precision).
 """
 
 from __future__ import annotations
 
 from sqlml.engine.families.base import Family
-from sqlml.engine.families.common import SPLIT, data_split
+from sqlml.engine.families.common import SPLIT, TUNING, data_split
 from sqlml.engine.families.options import Option
 from sqlml.errors import ProgrammingError
 
 FEEDBACK_TYPES = ("EXPLICIT", "IMPLICIT")
 DEFAULT_WALS_ALPHA = 40.0
 MIN_FACTORS, MAX_FACTORS = 2, 200
+# ML.EVALUATE's metrics of an IMPLICIT model (engine/recommend/scoring.py), its tuning objectives
+IMPLICIT_METRICS = (
+    "mean_average_precision",
+    "mean_squared_error",
+    "normalized_discounted_cumulative_gain",
+    "average_rank",
+)
+SEARCH_SPACE = {  # the page's default ranges; wals_alpha's, IMPLICIT only, is IMPLICIT_SPACE
+    "num_factors": {"hparam_range": [MIN_FACTORS, 20]},
+    "l2_reg": {"hparam_range": [0.001, 10.0], "scale": "LOG"},
+}
+IMPLICIT_SPACE = {"wals_alpha": {"hparam_range": [0.0, 100.0]}}
 
 OPTIONS = {
     "feedback_type": Option("enum", FEEDBACK_TYPES, default="EXPLICIT", tunable=False),
     # None: log2 of the training rows, within [2, 200] and at most the users' and the items' count
-    "num_factors": Option("int", low=MIN_FACTORS, high=MAX_FACTORS, tunable=False),
+    "num_factors": Option("int", low=MIN_FACTORS, high=MAX_FACTORS),
     "user_col": Option("str", default="user", tunable=False),
     "item_col": Option("str", default="item", tunable=False),
     "rating_col": Option("str", default="rating", tunable=False),
-    "wals_alpha": Option("float", low=0.0, tunable=False),  # IMPLICIT only; None: 40.0
-    "l2_reg": Option("float", low=0.0, default=1.0, tunable=False),
+    "wals_alpha": Option("float", low=0.0),  # IMPLICIT only; None: 40.0
+    "l2_reg": Option("float", low=0.0, default=1.0),
     "max_iterations": Option("int", low=1, high=10_000, default=20, tunable=False),
     "early_stop": Option("bool", default=True, tunable=False),
     "min_rel_progress": Option("float", low=0.0, default=0.01, tunable=False),
     **{name: option for name, option in SPLIT.items() if name != "input_label_cols"},
+    **TUNING,
+    "hparam_tuning_objectives": Option("enum_list", IMPLICIT_METRICS, tunable=False),
 }
 OPTIONS["data_split_method"] = Option("enum", OPTIONS["data_split_method"].choices, default="NO_SPLIT", tunable=False)
 
@@ -62,5 +81,6 @@ FAMILIES = (
         load=_load,
         artifact_format="arrow",
         rules=(data_split, roles),
+        search_space=SEARCH_SPACE,
     ),
 )

@@ -71,6 +71,7 @@ def coerce(name: str, spec: Option, value: Any) -> Any:
             raise fail(name, "a non-empty array of integers, e.g. [64, 32]", value)
         return [coerce(f"{name}[{i}]", Option("int", low=spec.low, high=spec.high), v) for i, v in enumerate(value)]
     if spec.kind == "enum_list":
+        value = [value] if isinstance(value, str) else value  # BigQuery ML's pages also write one as a string
         if not (
             isinstance(value, list)
             and len(value) == 1

@@ -9,7 +9,8 @@ ML.EVALUATE and ML.WEIGHTS pages):
   pairs, the input's other columns passed through. sqlml's STRUCT(k AS top_k) keeps each user's k best items.
 - ML.PREDICT: the pairs of an input holding both columns (as ML.RECOMMEND with both).
 - ML.EVALUATE: explicit models' regression metrics, implicit models' ranking metrics (engine/recommend/scoring.py);
-  without input, those measured at training.
+  without input, those measured at training. A tuned model's row (and ML.WEIGHTS' rows) start with trial_id: the
+  optimal trial's, or the one STRUCT(n AS trial_id) chose (whose model every function then uses).
 - ML.WEIGHTS: a row per user and per item (processed_input, feature, factor_weights ARRAY<STRUCT<factor,
   weight>>, intercept) and a global__intercept__ row.
 - ML.GENERATE_EMBEDDING: a row per user and per item, ml_generate_embedding_result (the factor weights, then the
@@ -27,6 +28,7 @@ import pyarrow.compute as pc
 
 from sqlml.engine.context import MLContext
 from sqlml.engine.data.features import find_column
+from sqlml.engine.functions.centroids_and_components import with_trial
 from sqlml.engine.recommend import scoring
 from sqlml.engine.recommend.als import Ratings
 from sqlml.engine.recommend.state import RecommendModel
@@ -177,7 +179,8 @@ def evaluate(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa
         if not len(ratings.values):
             raise DataError(f"ML.EVALUATE input has no row with a rating ('{mf.columns['rating']}' not NULL)")
         row = scoring.metrics(mf, mf.factors(), ratings)
-    return pa.table({name: pa.array([value], pa.float64()) for name, value in row.items()})
+    table = pa.table({name: pa.array([value], pa.float64()) for name, value in row.items()})
+    return with_trial(ctx, model, table, params.get("trial_id"))
 
 
 def _input_ratings(ctx: MLContext, call: MLFunction, mf: RecommendModel) -> Ratings:

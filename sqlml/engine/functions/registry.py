@@ -112,7 +112,7 @@ ML_FUNCTIONS: dict[str, Signature] = {
         },
     ),
     "TRANSFORM": Signature(F + "ml_transform:ml_transform", EVERY),
-    "TRIAL_INFO": Signature(F + "training_history:trial_info", input="refused"),
+    "TRIAL_INFO": Signature(F + "training_history:trial_info", ANY | RECOMMENDATION, input="refused"),
     "TRAINING_INFO": Signature(F + "training_history:training_info", ANY | RECOMMENDATION, input="refused"),
     "CENTROIDS": Signature(
         F + "centroids_and_components:centroids",
@@ -138,7 +138,10 @@ ML_FUNCTIONS: dict[str, Signature] = {
         F + "training_history:versions", EVERY | FORECASTING | RECOMMENDATION, input="refused", versioned=False
     ),
     "WEIGHTS": Signature(
-        F + "weights:weights", SUPERVISED | RECOMMENDATION, "refused", params={"standardize": Param(bool, False)}
+        F + "weights:weights",
+        SUPERVISED | RECOMMENDATION,
+        "refused",
+        params={"standardize": Param(bool, False), "trial_id": TRIAL_ID},  # trial_id: sqlml's, as ML.EVALUATE's
     ),
     "ADVANCED_WEIGHTS": Signature(
         F + "weights:advanced_weights", SUPERVISED, "refused", params={"standardize": Param(bool, False)}

@@ -5,7 +5,7 @@ is a category of its own). Weights are in each input's own units (score = interc
 value, NULL read as the training mean), or with STRUCT(TRUE AS standardize) per standard deviation of the
 input (score = intercept + sum of weight * (value - mean) / std). A multiclass logistic model gives one
 row per class and input, with class_label. A tuned model's rows start with trial_id, the optimal trial's,
-as BigQuery ML's.
+as BigQuery ML's, or (sqlml's STRUCT(n AS trial_id)) the weights of trial n.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def weights(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.
     if model.family.recommends:
         from sqlml.engine.functions import recommend
 
-        return recommend.weights(ctx, call, model, params)
+        return with_trial(ctx, model, recommend.weights(ctx, call, model, params), params.get("trial_id"))
     _check_linear(model, "WEIGHTS")
     standardize, estimator = params["standardize"], model.estimator
     entry = pa.list_(pa.struct([("category", pa.string()), ("weight", pa.float64())]))
@@ -66,13 +66,14 @@ def weights(ctx: MLContext, call: MLFunction, model: Model, params: dict) -> pa.
         table = pa.Table.from_pylist(
             _weight_rows(model, estimator.coef[0], estimator.intercept[0], standardize), schema
         )
-        return with_trial(ctx, model, table)
+        return with_trial(ctx, model, table, params.get("trial_id"))
     rows = [
         {"class_label": str(label), **row}
         for label, coef, intercept in zip(model.classes.to_pylist(), estimator.coef, estimator.intercept)
         for row in _weight_rows(model, coef, intercept, standardize)
     ]
-    return with_trial(ctx, model, pa.Table.from_pylist(rows, pa.schema([("class_label", pa.string()), *schema])))
+    table = pa.Table.from_pylist(rows, pa.schema([("class_label", pa.string()), *schema]))
+    return with_trial(ctx, model, table, params.get("trial_id"))
 
 
 def _check_advanced(model: Model) -> None:

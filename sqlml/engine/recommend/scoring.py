@@ -28,12 +28,6 @@ from sqlml.engine.sqltext.sql_types import sql_message, sql_type
 from sqlml.errors import ProgrammingError
 
 RANKING_CELLS = 4_000_000  # user x item scores one block of the ranking metrics holds
-IMPLICIT_METRICS = (
-    "mean_average_precision",
-    "mean_squared_error",
-    "normalized_discounted_cumulative_gain",
-    "average_rank",
-)
 
 
 def positions(values: pa.Array | pa.ChunkedArray, keys: pa.Array, what: str = "a value") -> np.ndarray:

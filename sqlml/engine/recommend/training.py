@@ -6,7 +6,7 @@ ids (of the training rows: a user or item only in evaluation rows gets no factor
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pyarrow as pa
@@ -15,7 +15,15 @@ import pyarrow.compute as pc
 from sqlml.engine.context import MLContext
 from sqlml.engine.data.features import find_column
 from sqlml.engine.data.rows import split_rows
-from sqlml.engine.families.matrix_factorization import DEFAULT_WALS_ALPHA, MAX_FACTORS, MIN_FACTORS
+from sqlml.engine.families.matrix_factorization import (
+    DEFAULT_WALS_ALPHA,
+    IMPLICIT_SPACE,
+    MAX_FACTORS,
+    MIN_FACTORS,
+    SEARCH_SPACE,
+)
+from sqlml.engine.families.options import search_spaces
+from sqlml.engine.progress import Progress
 from sqlml.engine.recommend import als, scoring
 from sqlml.engine.recommend.state import RecommendModel
 from sqlml.engine.sqltext.quoting import quote_identifier
@@ -39,7 +47,28 @@ class Trained:
     history: list[dict]
 
 
+@dataclass
+class Rows:
+    """The training query's rows, read and split once: the training rows' users and items (sorted; a dense id is
+    a position) and ratings, and the evaluation and test rows' ratings (None: no such rows)."""
+
+    columns: dict[str, str]
+    users: pa.Array
+    items: pa.Array
+    train: als.Ratings
+    eval: als.Ratings | None
+    test: als.Ratings | None
+    dropped: int
+
+
 def train(ctx: MLContext, query: str, options: dict) -> Trained:
+    """One factorization of the query's rows, measured on the test rows, else the evaluation rows, else the
+    training rows."""
+    rows = read(ctx, query, options)
+    return fit(rows, options, rows.test or rows.eval, ctx.progress)
+
+
+def read(ctx: MLContext, query: str, options: dict) -> Rows:
     relation = ctx.relation(query)
     columns = _columns(dict(zip(relation.columns, map(str, relation.types))), options)
     split_col = options["data_split_col"]
@@ -50,37 +79,83 @@ def train(ctx: MLContext, query: str, options: dict) -> Trained:
     table = ctx.read_table(f"SELECT {', '.join(select)} FROM ({query})")
     table, dropped = _complete_rows(table, columns)
     split = split_rows(table, options)
-    held = split.test if len(split.test) else split.eval
     train_rows = table.take(split.train) if len(split.train) < table.num_rows else table
     if not train_rows.num_rows:
         raise DataError("the data split left no training rows")
     users, items = (_keys(train_rows.column(role)) for role in ("user", "item"))
-    ratings = _ratings(train_rows, users, items)
+    held = [_ratings(table.take(part), users, items) if len(part) else None for part in (split.eval, split.test)]
+    return Rows(columns, users, items, _ratings(train_rows, users, items), *held, dropped)
+
+
+def fit(rows: Rows, options: dict, held: als.Ratings | None, progress: Progress) -> Trained:
+    """The rows factorized with `options`, measured on `held` (None: on the training rows); an explicit model's
+    training history has `held`'s loss."""
+    ratings = rows.train
     num_factors = _num_factors(options["num_factors"], ratings)
-    held_ratings = _ratings(table.take(held), users, items) if len(held) else None
     schedule = als.Schedule(options["max_iterations"], options["early_stop"], options["min_rel_progress"])
-    schedule.progress = ctx.progress
+    schedule.progress = progress
     if options["feedback_type"] == "IMPLICIT":
         alpha = DEFAULT_WALS_ALPHA if options["wals_alpha"] is None else options["wals_alpha"]
         factors = als.implicit_als(ratings, num_factors, options["l2_reg"], alpha, schedule, options["seed"])
     else:
-        if held_ratings is not None:
-            schedule.eval_loss = lambda f: float(np.mean((held_ratings.values - _predict(f, held_ratings)) ** 2))
+        if held is not None:
+            schedule.eval_loss = lambda f: float(np.mean((held.values - _predict(f, held)) ** 2))
         factors = als.explicit(ratings, num_factors, options["l2_reg"], schedule, options["seed"])
     model = RecommendModel(
         options["feedback_type"],
-        columns,
-        users,
-        items,
+        rows.columns,
+        rows.users,
+        rows.items,
         factors.user_factors,
         factors.item_factors,
         factors.user_intercepts,
         factors.item_intercepts,
         factors.global_intercept,
     )
-    measured = held_ratings if held_ratings is not None else ratings
-    metrics = scoring.metrics(model, factors, _sample_users(measured, options["seed"]))
-    return Trained(model, ratings.values.size, len(held), dropped, metrics, schedule.history)
+    measured = held if held is not None else ratings
+    metrics = measure(model, measured, options["seed"])
+    eval_rows = 0 if held is None else held.values.size
+    return Trained(model, ratings.values.size, eval_rows, rows.dropped, metrics, schedule.history)
+
+
+def tune(ctx: MLContext, query: str, options: dict) -> tuple[Trained, list, str]:
+    """num_trials factorizations of the rows read once (engine/training/tuning.py), each measured on the evaluation
+    rows (the training rows when none are held out): (the optimal trial's, measured on the test rows if any, the
+    trials, each with the result (model, metrics, Trained, history), the objective)."""
+    from sqlml.engine.training import tuning
+
+    rows = read(ctx, query, options)
+    quiet = ctx.progress.silent()  # trials may run in parallel: tuning reports finished trials
+
+    def trial(concrete: dict) -> tuple:
+        trained = fit(rows, concrete, rows.eval, quiet)
+        return trained.model, trained.metrics, trained, trained.history
+
+    space = None if search_spaces(options) else default_space(rows, options)
+    trials, objective = tuning.run_trials(options, "recommendation", trial, ctx.progress, space)
+    best: Trained = tuning.optimal(trials, objective).result[2]
+    if rows.test is not None:  # ML.EVALUATE's figures are the test rows'
+        best = replace(best, metrics=measure(best.model, rows.test, options["seed"]), eval_rows=rows.test.values.size)
+    return best, trials, objective
+
+
+def default_space(rows: Rows, options: dict) -> dict[str, dict]:
+    """The family's default search space, num_factors at most the training rows' users' and items' count, and
+    wals_alpha's for an IMPLICIT model."""
+    fewest = min(rows.train.n_users, rows.train.n_items)
+    factors = {
+        "hparam_range": [MIN_FACTORS, max(MIN_FACTORS, min(SEARCH_SPACE["num_factors"]["hparam_range"][1], fewest))]
+    }
+    return {
+        **SEARCH_SPACE,
+        "num_factors": factors,
+        **(IMPLICIT_SPACE if options["feedback_type"] == "IMPLICIT" else {}),
+    }
+
+
+def measure(model: RecommendModel, ratings: als.Ratings, seed: int) -> dict:
+    """ML.EVALUATE's row of the model on `ratings` (at most SAMPLE_USERS users' rows)."""
+    return scoring.metrics(model, model.factors(), _sample_users(ratings, seed))
 
 
 def _sample_users(ratings: als.Ratings, seed: int) -> als.Ratings:

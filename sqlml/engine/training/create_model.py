@@ -64,8 +64,16 @@ def _fit(family: Family, data: TrainData, eval_X: np.ndarray, eval_y: np.ndarray
     trials, objective = tuning.run_trials(
         data.options, family.task, lambda options: train_once(options, quiet), data.progress
     )
+    records = _trial_records(trials, objective, lambda result: eval_predictions_blob(eval_y, result[2]))
+    estimator, row, scores, history = tuning.optimal(trials, objective).result
+    return estimator, row, scores, records, history
+
+
+def _trial_records(trials: list[tuning.Trial], objective: str, predictions) -> list[TrialRecord]:
+    """sqlml.model_trials' rows of the trials, each result (model, metrics, ..., history); `predictions(result)`
+    its evaluation predictions."""
     best = tuning.optimal(trials, objective)
-    records = [
+    return [
         TrialRecord(
             trial.trial_id,
             trial.hyperparameters,
@@ -75,14 +83,12 @@ def _fit(family: Family, data: TrainData, eval_X: np.ndarray, eval_y: np.ndarray
             trial.error,
             trial is best,
             trial.result and trial.result[0].artifact(),
-            trial.result and eval_predictions_blob(eval_y, trial.result[2]),
+            trial.result and predictions(trial.result),
             trial.result and trial.result[3][-1]["loss"],
             trial.result and trial.result[3][-1]["eval_loss"],
         )
         for trial in trials
     ]
-    estimator, row, scores, history = best.result
-    return estimator, row, scores, records, history
 
 
 def _warm_start_from(ctx: MLContext, statement: CreateModel, options: dict, family: Family, name: tuple[str, str]):
@@ -188,9 +194,7 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
         _store(ctx.cur, statement, _forecasting(ctx, statement, family, (schema, name), options), expiration=expiration)
         return
     if family.recommends:
-        _store(
-            ctx.cur, statement, _recommending(ctx, statement, family, (schema, name), options), expiration=expiration
-        )
+        _store(ctx.cur, statement, *_recommending(ctx, statement, family, (schema, name), options), expiration)
         return
     previous = _warm_start_from(ctx, statement, options, family, (schema, name)) if options.get("warm_start") else None
     data = ctx.read_table(ctx.part(statement.query_sql, statement.query_start))
@@ -472,12 +476,18 @@ def _forecasting(
 
 def _recommending(
     ctx: MLContext, statement: CreateModel, family: Family, qualified: tuple[str, str], options: dict
-) -> ModelVersion:
-    """A matrix factorization model: its users and items factorized (engine/recommend/training.py)."""
+) -> tuple[ModelVersion, list[TrialRecord]]:
+    """A matrix factorization model: its users and items factorized (engine/recommend/training.py), num_trials
+    times when tuned (then the optimal trial's), and its trials."""
     from sqlml.engine.recommend import training
 
     query = _own_query(ctx, statement, family)
-    trained = training.train(ctx, query, options)
+    records = []
+    if options["num_trials"] == 1:
+        trained = training.train(ctx, query, options)
+    else:
+        trained, trials, objective = training.tune(ctx, query, options)
+        records = _trial_records(trials, objective, lambda result: b"")
     if trained.dropped_rows:
         ctx.notices.append(f"{trained.dropped_rows} row(s) with a NULL user, item or rating were left out")
     return _unlabelled(
@@ -492,7 +502,7 @@ def _recommending(
         training_rows=trained.training_rows,
         data_fingerprint=query_fingerprint(ctx.cur, query),
         artifact=trained.model.artifact(),
-    )
+    ), records
 
 
 def _unlabelled(

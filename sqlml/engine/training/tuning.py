@@ -5,7 +5,8 @@ and none given, the family's default search_space is searched. hparam_tuning_alg
 optuna's TPE sampler (a Bayesian search), RANDOM_SEARCH its random sampler; GRID_SEARCH runs the
 combinations of candidates and integer ranges in order (at most the grid's size of trials). Every trial is scored on the
 evaluation split with hparam_tuning_objectives (default: roc_auc for classifiers, r2_score for regressors,
-davies_bouldin_index for kmeans); the best succeeded trial (the lowest trial_id among equals) is optimal.
+davies_bouldin_index for kmeans, mean_squared_error for EXPLICIT matrix factorization, mean_average_precision
+for IMPLICIT); the best succeeded trial (the lowest trial_id among equals) is optimal.
 A trial whose options are invalid or whose training fails is recorded as FAILED with its error.
 Each finished trial is reported to the statement's progress; an interrupted search cancels the trials
 still running (they stop at their next progress report).
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlml.engine.families import FAMILIES
+from sqlml.engine.families.matrix_factorization import IMPLICIT_METRICS
 from sqlml.engine.families.options import Option, search_spaces
 from sqlml.engine.metrics import AUTOENCODER_METRICS, CLASSIFICATION_METRICS, CLUSTERING_METRICS, REGRESSION_METRICS
 from sqlml.engine.progress import Progress
@@ -33,14 +35,19 @@ DEFAULT_OBJECTIVES = {
     "regression": "r2_score",
     "clustering": "davies_bouldin_index",
     "autoencoder": "mean_squared_error",
+    "recommendation (EXPLICIT)": "mean_squared_error",
+    "recommendation (IMPLICIT)": "mean_average_precision",
 }
 OBJECTIVES = {
     "classification": CLASSIFICATION_METRICS,
     "regression": REGRESSION_METRICS,
     "clustering": CLUSTERING_METRICS,
     "autoencoder": AUTOENCODER_METRICS,
+    "recommendation (EXPLICIT)": ("mean_squared_error",),  # the only objective BigQuery ML lists for EXPLICIT
+    "recommendation (IMPLICIT)": IMPLICIT_METRICS,
 }
 MAXIMIZED = {"precision", "recall", "accuracy", "f1_score", "roc_auc", "r2_score", "explained_variance"}
+MAXIMIZED |= {"mean_average_precision", "normalized_discounted_cumulative_gain"}
 
 
 @dataclass
@@ -56,6 +63,8 @@ class Trial:
 
 def objective_name(options: dict, task: str) -> str:
     """The metric trials are compared by; ProgrammingError if the task does not report it."""
+    if task == "recommendation":  # matrix factorization: its metrics depend on the feedback type
+        task = f"recommendation ({options['feedback_type']})"
     chosen = options["hparam_tuning_objectives"]
     name = chosen[0] if chosen else DEFAULT_OBJECTIVES[task]
     if name not in OBJECTIVES[task]:
@@ -88,20 +97,24 @@ def _suggest(trial: optuna.Trial, name: str, space: dict, spec: Option):
     low, high = space["hparam_range"]
     if spec.kind == "int":
         return trial.suggest_int(name, low, high)
-    return trial.suggest_float(name, low, high)
+    return trial.suggest_float(name, low, high, log=space.get("scale") == "LOG")
 
 
 def run_trials(
-    options: dict, task: str, train: Callable[[dict], tuple], progress: Progress | None = None
+    options: dict,
+    task: str,
+    train: Callable[[dict], tuple],
+    progress: Progress | None = None,
+    default_space: dict[str, dict] | None = None,
 ) -> tuple[list[Trial], str]:
     """Run the trials, max_parallel_trials at a time; `train(options)` returns (estimator, metrics, ...)
-    for concrete options. Hyperparameters are drawn in trial order on this thread, so RANDOM_SEARCH and
+    for concrete options; with no search space in `options`, `default_space` (None: the family's) is searched. Hyperparameters are drawn in trial order on this thread, so RANDOM_SEARCH and
     GRID_SEARCH repeat exactly for a seed; the Bayesian search, which learns from finished trials, repeats
     exactly when trials run one at a time. Returns every trial (in trial_id order) and the objective."""
     import optuna
 
     family = FAMILIES[options["model_type"]]
-    spaces = search_spaces(options) or family.search_space
+    spaces = search_spaces(options) or default_space or family.search_space
     objective = objective_name(options, task)
     algorithm, n_trials = options["hparam_tuning_algorithm"], options["num_trials"]
     grid = _grid(spaces, family.options)[:n_trials] if algorithm == "GRID_SEARCH" else None
