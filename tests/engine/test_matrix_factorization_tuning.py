@@ -211,3 +211,34 @@ def test_a_search_space_needs_num_trials_and_a_trial_must_exist(con, ratings):
     fails(
         con, "SELECT * FROM ML.RECOMMEND(MODEL m, STRUCT(9 AS trial_id))", sqlml.ProgrammingError, "no trial 9", "1, 2"
     )
+
+
+def test_test_rows_measure_the_optimal_trial_and_parallel_trials_repeat_the_serial_ones(ratings):
+    """With 'TEST' rows, trials are compared on the 'EVAL' rows and ML.EVALUATE without input reports the optimal
+    trial on the 'TEST' rows (as the page's tuning split does); max_parallel_trials changes no trial."""
+    cur = ratings
+    cur.execute(
+        "CREATE TABLE r3 AS SELECT user, item, rating, if(hash(user, item) % 5 = 0, 'TEST', part) AS part FROM r"
+    )
+    for model, parallel in (("serial", 1), ("parallel", 3)):
+        cur.execute(
+            f"CREATE MODEL {model} OPTIONS(model_type='matrix_factorization', num_trials=4, max_parallel_trials="
+            f"{parallel}, hparam_tuning_algorithm='GRID_SEARCH', num_factors=HPARAM_CANDIDATES([2, 3]), "
+            "l2_reg=HPARAM_CANDIDATES([0.5, 3.0]), max_iterations=20, data_split_method='CUSTOM', "
+            "data_split_col='part') AS SELECT * FROM r3"
+        )
+    trials = _trials(cur, "serial")
+    assert _trials(cur, "parallel") == trials
+    for trial_id, *_ in trials:
+        serial, parallel = (mf_weights(cur, model, trial_id)[0] for model in ("serial", "parallel"))
+        assert serial.keys() == parallel.keys()
+        assert all(np.array_equal(serial[key][0], parallel[key][0]) for key in serial)
+    (best,) = [t[0] for t in trials if t[4]]
+    users, items, mu = mf_weights(cur, "serial", best)
+    mse = {
+        part: np.mean([(r - _predicted(users, items, mu, u, i)) ** 2 for u, i, r in _rows(cur, "r3", part)])
+        for part in ("EVAL", "TEST")
+    }
+    assert trials[best - 1][2]["mean_squared_error"] == pytest.approx(mse["EVAL"])
+    cur.execute("SELECT trial_id, mean_squared_error FROM ML.EVALUATE(MODEL serial)")
+    assert cur.fetchone() == (best, pytest.approx(mse["TEST"]))
