@@ -98,10 +98,21 @@ def _seconds(fn) -> float:
     return time.perf_counter() - start
 
 
+def fork_server() -> None:
+    """statsforecast's n_jobs pool forks this process by default, and the process holds DuckDB's and BLAS's threads:
+    a fork can copy a lock one of them holds, and the child hangs on it. Its workers come instead from a fork
+    server (a fresh, single-threaded process) that has statsforecast imported already, so they start as fast."""
+    import multiprocessing
+
+    multiprocessing.set_forkserver_preload(["statsforecast.core", "statsforecast.models"])
+    multiprocessing.set_start_method("forkserver", force=True)
+
+
 def measure(n: int) -> dict[str, float]:
     """Seconds of raw statsforecast's fit and forecast, of sqlml's CREATE MODEL (the first in the process, whose
     worker processes start then, and again) and of sqlml's ML.FORECAST (the best of three), on `n` series, after a
-    warm-up of both sides on three series (fitted in the process itself)."""
+    warm-up of both sides on three series."""
+    fork_server()
     with tempfile.TemporaryDirectory() as tmp:
         warm, path = Path(tmp) / "warm.duckdb", Path(tmp) / "series.duckdb"
         write_series(warm, 3, seed=1)
