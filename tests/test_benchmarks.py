@@ -13,6 +13,7 @@ import pytest
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
+HANG = 1800  # seconds: a harness that hangs fails the suite instead of stalling it (not a speed bar)
 
 
 ROWS = [
@@ -36,7 +37,12 @@ ROWS = [
 
 def test_harness_runs_every_benchmark_quickly():
     result = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--quick"], cwd=ROOT, capture_output=True, text=True, check=True
+        [sys.executable, "-m", "benchmarks", "--quick"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=HANG,
     )
     rows = result.stdout.splitlines()[2:]  # after the versions and the header
     assert [row[:44].strip() for row in rows] == ROWS
@@ -45,7 +51,12 @@ def test_harness_runs_every_benchmark_quickly():
 
 def test_bigquery_dialect_harness_runs_quickly():
     result = subprocess.run(
-        [sys.executable, "-m", "benchmarks.bigquery", "--quick"], cwd=ROOT, capture_output=True, text=True, check=True
+        [sys.executable, "-m", "benchmarks.bigquery", "--quick"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=HANG,
     )
     rows = result.stdout.splitlines()[1:]  # after the header
     for row in ("GoogleSQL SELECT, 10k rows", "ML.PREDICT linear_reg", "wildcard table, 30 shards", "new process"):
@@ -55,7 +66,12 @@ def test_bigquery_dialect_harness_runs_quickly():
 
 def test_export_harness_runs_quickly():
     result = subprocess.run(
-        [sys.executable, "-m", "benchmarks.export", "--quick"], cwd=ROOT, capture_output=True, text=True, check=True
+        [sys.executable, "-m", "benchmarks.export", "--quick"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=HANG,
     )
     for row in ("tree float16: bytes", "tree none: single-row p50", "dnn int8: bytes", "dnn int8: accuracy"):
         assert row in result.stdout, row
@@ -63,7 +79,12 @@ def test_export_harness_runs_quickly():
 
 def test_wide_table_harness_runs_quickly():
     result = subprocess.run(
-        [sys.executable, "-m", "benchmarks.wide", "--quick"], cwd=ROOT, capture_output=True, text=True, check=True
+        [sys.executable, "-m", "benchmarks.wide", "--quick"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=HANG,
     )
     assert [line.split()[0] for line in result.stdout.splitlines()[2:]] == ["100", "200", "400"]
 
@@ -82,7 +103,9 @@ def test_server_harness_runs_quickly():
 
 
 def _harness(module: str, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, capture_output=True, text=True, check=True)
+    return subprocess.run(
+        [sys.executable, "-m", module, *args], cwd=ROOT, capture_output=True, text=True, check=True, timeout=HANG
+    )
 
 
 def test_forecast_accuracy_harness_runs_quickly():
@@ -125,6 +148,7 @@ def test_wide_and_deep_harness_runs_quickly():
         capture_output=True,
         text=True,
         check=True,
+        timeout=HANG,
     )
     for model_type in ("logistic_reg", "dnn_classifier", "dnn_linear_combined_classifier"):
         assert re.search(rf"^{model_type} +0\.\d{{4}} +\d+\.\ds$", result.stdout, re.M), result.stdout
@@ -132,7 +156,12 @@ def test_wide_and_deep_harness_runs_quickly():
 
 def test_recommend_harness_runs_quickly():
     result = subprocess.run(
-        [sys.executable, "-m", "benchmarks.recommend", "--quick"], cwd=ROOT, capture_output=True, text=True, check=True
+        [sys.executable, "-m", "benchmarks.recommend", "--quick"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=HANG,
     )
     for row in ("EXPLICIT test RMSE", "IMPLICIT map@10", "IMPLICIT ndcg@10", "MF training", "ML.RECOMMEND top-10"):
         assert row in result.stdout, row
