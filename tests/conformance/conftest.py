@@ -21,12 +21,13 @@ class BigQuerySession:
             self._connection = sqlml.connect(str(self.path), dialect="bigquery")
         return self._connection.cursor()
 
-    def prepare(self, case):
-        """Runs the `-- given:` statements of the case's file once, before its first case."""
+    def prepare(self, case, cursor):
+        """Runs the `-- given:` statements of the case's file once, before its first case, on the cursor that
+        case runs on (a `SELECT setseed(...)` seeds that cursor's RAND())."""
         if case.file not in self._given:
             self._given.add(case.file)
             for statement in case.given:
-                self.cursor().execute(statement)
+                cursor.execute(statement)
 
     def close(self):
         if self._connection is not None:

@@ -69,8 +69,8 @@ def _check_first_row(case, first: dict) -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 def test_statement(case, bigquery, scratch):
-    bigquery.prepare(case)
     cursor = bigquery.cursor()
+    bigquery.prepare(case, cursor)
     statement = case.statement.replace("{tmp}", str(scratch))
     if case.refused is not None:  # a statement sqlml refuses, with the reason docs/bigquery.md gives
         with pytest.raises(getattr(errors, case.refused)):

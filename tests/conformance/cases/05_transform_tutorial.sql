@@ -1,5 +1,8 @@
 -- page: https://cloud.google.com/bigquery/docs/bigqueryml-transform
 -- adapted (every case): `bigquery-public-data.ml_datasets.penguins` -> `ml_datasets.penguins`
+-- RAND() has no seed in BigQuery; here the given statement seeds it, so the 20% training sample and the figures
+-- repeat from run to run (with more one-hot columns than sampled rows, another sample can give a negative r2_score)
+-- given: SELECT setseed(0.5)
 
 -- case: create_model_with_transform
 -- columns: none
