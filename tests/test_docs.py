@@ -124,7 +124,7 @@ def test_every_export_option_is_documented_with_its_default():
     for option, default in ((name, spec.default) for name, spec in EXPORT_OPTIONS.items()):
         if option == "uri":
             assert rows[option] == "required"
-        elif option == "quantize":
+        elif option in ("quantize", "format"):
             assert rows[option].strip("`'").upper() == default
         elif default is not None and option != "version":  # version 0 and None: "the active version", per task
             assert _same(rows[option].strip("`"), default), (option, rows[option], default)

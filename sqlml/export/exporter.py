@@ -99,20 +99,24 @@ def build(model: Model, raw: pa.Schema, dtype=np.float64, opset: int = 21) -> on
     return graph
 
 
-def _paths(uri: str, overwrite: bool, folder_uri: bool) -> tuple[list[Path], list[Path]]:
-    """The .onnx file and its .json and .md sidecars, and the directories to create for them (only for a uri
-    naming a directory, `folder_uri`); errors for a missing directory, a file in the way or existing files
-    without overwrite."""
+def _paths(
+    uri: str, overwrite: bool, folder_uri: bool, suffixes: tuple[str, ...] = (".onnx", ".json", ".md")
+) -> tuple[list[Path], list[Path]]:
+    """The file (suffixes[0]: .onnx, or .sql) and its sidecars (the other suffixes), and the directories to
+    create for them (only for a uri naming a directory, `folder_uri`); errors for a missing directory, a file
+    in the way or existing files without overwrite."""
     path = Path(uri)
-    if path.suffix.lower() != ".onnx":
-        raise ProgrammingError(f"OPTIONS: uri must name a .onnx file or end with '/' (a directory), got {uri!r}")
+    if path.suffix.lower() != suffixes[0]:
+        raise ProgrammingError(
+            f"OPTIONS: uri must name a {suffixes[0]} file or end with '/' (a directory), got {uri!r}"
+        )
     missing = _missing_folders(path.parent, uri) if folder_uri else []
     if not missing and not path.parent.is_dir():
         raise ProgrammingError(
             f"OPTIONS: uri {uri!r}: directory '{path.parent}' does not exist; create it first, or export into a "
             "new directory with a uri ending in '/'"
         )
-    paths = [path, path.with_suffix(".json"), path.with_suffix(".md")]
+    paths = [path.with_suffix(suffix) for suffix in suffixes]
     folders = [str(p) for p in paths if p.is_dir()]
     if folders:
         raise ProgrammingError(f"OPTIONS: uri {uri!r}: {', '.join(folders)} is a directory, not a file to replace")
@@ -186,6 +190,16 @@ def _write_all(files: dict[Path, bytes]) -> None:
         os.unlink(backup)
 
 
+def _write(files: dict[Path, bytes], missing: list[Path]) -> None:
+    """The `missing` directories created, then all `files` written (_write_all); neither left if that fails."""
+    _create(missing)
+    try:
+        _write_all(files)
+    except OperationalError:
+        _remove(missing)
+        raise
+
+
 def _verified(
     ctx: MLContext, model: Model, raw: pa.Schema, quantize: str, options: dict
 ) -> tuple[onnx.ModelProto, dict]:
@@ -209,11 +223,13 @@ def _verified(
 def export_model(ctx: MLContext, statement: ExportModel) -> dict:
     """Export as above; returns the result row (column -> value)."""
     options = validate_export_options(statement.options_dict)
-    uri = options["uri"]
+    uri, sql = options["uri"], options["format"] == "SQL"
     folder_uri = uri.endswith(("/", os.sep))  # a directory, as BigQuery ML exports to: model.onnx inside it
-    target = ctx.exports.resolve(uri + "model.onnx" if folder_uri else uri)
-    paths, missing = _paths(target, options["overwrite"], folder_uri)
+    target = ctx.exports.resolve(uri + ("model.sql" if sql else "model.onnx") if folder_uri else uri)
+    paths, missing = _paths(target, options["overwrite"], folder_uri, (".sql",) if sql else (".onnx", ".json", ".md"))
     model = ctx.models.get(ctx.cur, statement.name, options["version"] or None, options["trial_id"])
+    if sql:
+        return _export_sql(ctx, model, options, paths[0], missing)
     if model.family.imported:
         raise NotSupportedError(
             f"EXPORT MODEL: {model.version.qualified_name} is an imported ONNX model; its "
@@ -242,12 +258,7 @@ def export_model(ctx: MLContext, statement: ExportModel) -> dict:
         paths[1]: json.dumps(description, indent=2, default=str).encode(),
         paths[2]: sidecars.model_card(ctx, model, description).encode(),
     }
-    _create(missing)
-    try:
-        _write_all(files)
-    except OperationalError:
-        _remove(missing)
-        raise
+    _write(files, missing)
     return {
         "model": model.version.qualified_name,
         "version": model.version.version,
@@ -263,4 +274,25 @@ def export_model(ctx: MLContext, statement: ExportModel) -> dict:
         "metric_exported": figures.get("metric_exported"),
         "quantized_nodes": len(figures["quantized_nodes"]),
         "sidecars": [str(paths[1]), str(paths[2])],
+    }
+
+
+def _export_sql(ctx: MLContext, model: Model, options: dict, path: Path, missing: list[Path]) -> dict:
+    """format='sql' (export/sql.py): the verified query in its dialect, written whole or not at all."""
+    from sqlml.export.sql import check_dialect, input_table, rendered, verify_sql
+
+    dialect, table = check_dialect(options["dialect"]), input_table(options["input"])
+    figures = verify_sql(ctx, model)
+    data = rendered(ctx, model, table, dialect).encode()
+    _write({path: data}, missing)
+    return {
+        "model": model.version.qualified_name,
+        "version": model.version.version,
+        "uri": str(path),
+        "format": "sql",
+        "dialect": dialect,
+        "bytes": len(data),
+        "rows_verified": figures["rows"],
+        "label_agreement": figures["label_agreement"],
+        "max_relative_diff": figures["max_relative_diff"],
     }

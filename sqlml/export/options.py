@@ -16,7 +16,12 @@ EXPORT_OPTIONS: dict[str, Option] = {  # uri is required (default None)
     "target_opset": Option("int", low=21, high=23, default=21),
     "overwrite": Option("bool", default=False),
     "max_metric_drop": Option("float", low=0.0),  # None: the quantize default (see export/verify.py)
+    "format": Option("enum", ("ONNX", "SQL"), default="ONNX"),
+    "dialect": Option("str", default="duckdb"),  # format='sql' only (export/sql.py)
+    "input": Option("str", default="input"),  # format='sql' only
 }
+ONNX_ONLY = ("quantize", "trial_id", "target_opset", "max_metric_drop")
+SQL_ONLY = ("dialect", "input")
 
 
 def validate_export_options(raw: dict[str, Any]) -> dict[str, Any]:
@@ -31,6 +36,12 @@ def validate_export_options(raw: dict[str, Any]) -> dict[str, Any]:
             "OPTIONS: EXPORT MODEL needs uri='path/model.onnx', the file to write, or uri='path/', a directory"
         )
     local_path("uri", raw["uri"])
+    sql = str(raw.get("format", "")).upper() == "SQL"
+    misplaced = [name for name in (ONNX_ONLY if sql else SQL_ONLY) if name in raw]
+    if misplaced:
+        raise ProgrammingError(
+            f"OPTIONS: {', '.join(misplaced)} do(es) not apply to format='{'sql' if sql else 'onnx'}'"
+        )
     options = {}
     for name, spec in EXPORT_OPTIONS.items():
         value = raw.get(name)

@@ -82,6 +82,21 @@ def _cosine(model: Model, features: list[tuple], centroids: np.ndarray) -> list[
     ]
 
 
+def centroid_distances(model: Model, features: list[tuple], p: str) -> tuple[list[str], list[str]]:
+    """(the encoded numeric features as `expression AS <p>z<i>` columns, each centroid's distance reading them)."""
+    encoded, z_features = [], []
+    for spec, column, width in features:
+        if spec["kind"] == "numeric":
+            z_features.append((spec, f"{p}z{len(encoded)}", width))
+            encoded.append(f"{_encoded_numeric(model, spec, column)} AS {p}z{len(encoded)}")
+        else:
+            z_features.append((spec, column, width))
+    centroids = model.estimator.centroids
+    if model.estimator.cosine:
+        return encoded, _cosine(model, z_features, centroids)
+    return encoded, [_euclidean(z_features, c) for c in centroids]
+
+
 @cached
 def compile_predict(
     model: Model, input_sql: str, relation: duckdb.DuckDBPyRelation, mapping: dict[str, str], threshold: float | None
@@ -94,20 +109,8 @@ def compile_predict(
     if features is None:
         return None
     p = internal_prefix(relation.columns)
-    encoded, z_features = [], []
-    for spec, column, width in features:
-        if spec["kind"] == "numeric":
-            z_features.append((spec, f"{p}z{len(encoded)}", width))
-            encoded.append(f"{_encoded_numeric(model, spec, column)} AS {p}z{len(encoded)}")
-        else:
-            z_features.append((spec, column, width))
+    encoded, distances = centroid_distances(model, features, p)
     with_z = f"SELECT *, {', '.join(encoded)} FROM ({input_sql}) AS {p}raw" if encoded else input_sql
-    centroids = model.estimator.centroids
-    distances = (
-        _cosine(model, z_features, centroids)
-        if model.estimator.cosine
-        else [_euclidean(z_features, c) for c in centroids]
-    )
     s = [f"{p}s{j}" for j in range(len(distances))]
     internal = ", ".join(s + [f"{p}z{i}" for i in range(len(encoded))])
     listed = ", ".join(s)

@@ -1,0 +1,240 @@
+"""EXPORT MODEL m OPTIONS(uri='m.sql', format='sql', dialect=..., input=...): ML.PREDICT as one SQL query.
+
+The query reads FROM the `input` table or view (default `input`) and returns the prediction columns, named as
+ML.PREDICT names them, then the input's columns (the training query's, but the label and a TRANSFORM's own
+columns; a pca model's without the columns its features read). It is built in DuckDB's SQL from portable
+scalar expressions only (arithmetic, CASE, COALESCE, EXP, SQRT, GREATEST, casts, arrays of structs for the
+probabilities and nearest centroids), in levels of subqueries whose own columns carry a prefix no input column
+starts with, then transpiled by sqlglot to `dialect`. The families whose ML.PREDICT is compiled to SQL
+(engine/compiled: linear_reg, logistic_reg, kmeans, pca) export this way, a TRANSFORM included (its SQL
+transpiled as written). Unlike ML.PREDICT, a NaN or infinite input value is not reported as an error.
+
+Verification before writing: the DuckDB rendering runs over the ONNX export's verification rows
+(export/verify.py) and must agree with the engine's own predictions on at least 99.9% of labels (classes,
+centroid ids) and within 1e-6 relative on values (probabilities, distances, components, predictions); the
+rendering in `dialect` must parse back with sqlglot.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import sqlglot
+from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
+
+from sqlml.engine.compiled.kmeans import centroid_distances
+from sqlml.engine.compiled.linear import (
+    _LABEL_TYPES,
+    _class_literal,
+    input_features,
+    internal_prefix,
+    linear_scores,
+    number,
+)
+from sqlml.engine.context import MLContext
+from sqlml.engine.data.transform import registered
+from sqlml.engine.families.kmeans import MAX_NEAREST
+from sqlml.engine.sqltext.quoting import quote_identifier
+from sqlml.engine.store.model import Model, predicted_labels
+from sqlml.errors import DataError, NotSupportedError, ProgrammingError
+from sqlml.export.verify import native_features, verification_rows
+
+MIN_AGREEMENT, MAX_RELATIVE_DIFF = 0.999, 1e-6
+THRESHOLD = 0.5  # ML.PREDICT's default for a binary classifier
+
+
+def dialects() -> list[str]:
+    """The dialects sqlglot writes, by the names `dialect=` takes."""
+    return sorted(name for name in Dialect.classes if name)
+
+
+def check_dialect(name: str) -> str:
+    """`name` lower-cased; ProgrammingError naming it and the valid ones if sqlglot has no such dialect."""
+    if name.lower() not in dialects():
+        raise ProgrammingError(
+            f"OPTIONS: unknown dialect {name!r} for format='sql'; valid dialects: " + ", ".join(dialects())
+        )
+    return name.lower()
+
+
+def input_table(name: str) -> str:
+    """The `input` option (a table or view, optionally qualified) as DuckDB SQL; ProgrammingError otherwise."""
+    try:
+        table = exp.to_table(name, dialect="duckdb")
+    except sqlglot.errors.ParseError:
+        table = None
+    named = isinstance(table, exp.Table) and table.name
+    if not named or any(value for key, value in table.args.items() if key not in ("this", "db", "catalog")):
+        raise ProgrammingError(f"OPTIONS: input must name a table or view, e.g. 'schema.table'; got {name!r}")
+    return table.sql("duckdb")
+
+
+def _check_exportable(model: Model) -> None:
+    compiled = model.family.compile_sql is not None and not model.family.imported
+    if not compiled or (model.is_classifier and model.version.label_type not in _LABEL_TYPES):
+        raise NotSupportedError(
+            f"EXPORT MODEL: format='sql' does not cover {model.version.model_type} models yet (it covers "
+            "linear_reg, logistic_reg, kmeans and pca); export them with format='onnx'"
+        )
+
+
+def _level(source: str, columns: list[str], alias: str) -> str:
+    """`source` (a subquery or table) with `columns` (SQL `expr AS name`) added."""
+    return f"(SELECT *, {', '.join(columns)} FROM {source} AS {alias})"
+
+
+def _first_extreme(values: list[str], compare: str) -> list[str]:
+    """Per position j, the condition that values[j] is the first of the extreme values (`compare` '>=' for the
+    largest, '<=' for the smallest), as numpy's argmax/argmin picks."""
+    conditions = []
+    for j, v in enumerate(values):
+        later = [f"{v} {compare} {w}" for w in values[j + 1 :]]
+        earlier = [f"{v} {compare[0]} {w}" for w in values[:j]]
+        conditions.append(" AND ".join(earlier + later) or "TRUE")
+    return conditions
+
+
+def _classifier(model: Model, source: str, scores: int, p: str) -> tuple[str, list[str]]:
+    """(source, output columns) of a classifier's label and probabilities from its scores <p>s<j>."""
+    k = len(model.version.classes)
+    if scores == 1:  # the sigmoid, as the streaming path: 0 or 1 where exp overflows
+        source = _level(source, [f"1 / (1 + exp(-{p}s0)) AS {p}p1"], f"{p}l2")
+        probabilities = [f"1 - {p}p1", f"{p}p1"]
+        predicted = (
+            f"CASE WHEN {p}p1 > {number(THRESHOLD)} THEN {_class_literal(model, 1)} ELSE {_class_literal(model, 0)} END"
+        )
+    else:
+        top = f"greatest({', '.join(f'{p}s{j}' for j in range(scores))})"
+        source = _level(source, [f"exp({p}s{j} - {top}) AS {p}e{j}" for j in range(scores)], f"{p}l2")
+        total = " + ".join(f"{p}e{j}" for j in range(scores))
+        source = _level(source, [f"{p}e{j} / ({total}) AS {p}p{j}" for j in range(scores)], f"{p}l3")
+        probabilities = [f"{p}p{j}" for j in range(k)]
+        cases = " ".join(
+            f"WHEN {condition} THEN {_class_literal(model, j)}"
+            for j, condition in enumerate(_first_extreme(probabilities, ">="))
+        )
+        predicted = f"CASE {cases} END"
+    label = model.version.label
+    probs = ", ".join(f"{{'label': {_class_literal(model, j)}, 'prob': {pj}}}" for j, pj in enumerate(probabilities))
+    return source, [
+        f"{predicted} AS {quote_identifier('predicted_' + label)}",
+        f"[{probs}] AS {quote_identifier('predicted_' + label + '_probs')}",
+    ]
+
+
+def _kmeans(model: Model, source: str, features: list[tuple], p: str) -> tuple[str, list[str]]:
+    """(source, output columns) of kmeans: CENTROID_ID and NEAREST_CENTROIDS_DISTANCE (by distance, then id)."""
+    encoded, distances = centroid_distances(model, features, p)
+    if encoded:
+        source = _level(source, encoded, f"{p}l1")
+    source = _level(source, [f"{d} AS {p}d{j}" for j, d in enumerate(distances)], f"{p}l2")
+    d = [f"{p}d{j}" for j in range(len(distances))]
+    ranks = [  # how many centroids come before centroid j in (distance, id) order
+        " + ".join(
+            [f"CASE WHEN {di} < {dj} THEN 1 ELSE 0 END" for di in d[:j] + d[j + 1 :]]
+            + [f"CASE WHEN {di} = {dj} THEN 1 ELSE 0 END" for di in d[:j]]
+        )
+        or "0"
+        for j, dj in enumerate(d)
+    ]
+    source = _level(source, [f"{r} AS {p}r{j}" for j, r in enumerate(ranks)], f"{p}l3")
+    nearest = ", ".join(
+        "CASE "
+        + " ".join(
+            f"WHEN {p}r{j} = {position} THEN {{'CENTROID_ID': CAST({j + 1} AS BIGINT), 'DISTANCE': {dj}}}"
+            for j, dj in enumerate(d)
+        )
+        + " END"
+        for position in range(min(len(d), MAX_NEAREST))
+    )
+    cases = " ".join(
+        f"WHEN {condition} THEN CAST({j + 1} AS BIGINT)" for j, condition in enumerate(_first_extreme(d, "<="))
+    )
+    return source, [f"CASE {cases} END AS CENTROID_ID", f"[{nearest}] AS NEAREST_CENTROIDS_DISTANCE"]
+
+
+def prediction_sql(ctx: MLContext, model: Model, table: str) -> str:
+    """ML.PREDICT of `model` over `table` (DuckDB SQL naming a table or view) as one DuckDB query."""
+    _check_exportable(model)
+    version = model.version
+    raw = ctx.relation(version.training_sql).limit(0).columns
+    raw = [name for name in raw if name != version.label]
+    read = model.input_sql(f"SELECT * FROM {table}", raw)
+    relation = ctx.relation(model.input_sql(f"SELECT * FROM ({version.training_sql})", raw)).limit(0)
+    mapping = model.resolve(relation.columns)
+    features, _ = input_features(model, relation, mapping)
+    if features is None:
+        raise NotSupportedError(
+            f"EXPORT MODEL: format='sql' cannot encode the input types of {version.qualified_name}'s features "
+            "(plain numeric, string, bool and date columns only); export it with format='onnx'"
+        )
+    left_out = {name.lower() for name in model.internal_columns()} | {(version.label or "").lower()}
+    if model.family.reduces_dimensions:
+        left_out |= {name.lower() for name in mapping.values()}
+    p = internal_prefix(relation.columns)
+    kept = [quote_identifier(name) for name in relation.columns if name.lower() not in left_out]
+    source = f"({read})"
+    if model.family.clustering:
+        source, outputs = _kmeans(model, source, features, p)
+    else:
+        scores = linear_scores(model, features, model.estimator.coef, model.estimator.intercept)
+        source = _level(source, [f"{s} AS {p}s{j}" for j, s in enumerate(scores)], f"{p}l1")
+        if model.family.reduces_dimensions:
+            outputs = [f"{p}s{j} AS principal_component_{j + 1}" for j in range(len(scores))]
+        elif model.is_classifier:
+            source, outputs = _classifier(model, source, len(scores), p)
+        else:
+            outputs = [f"{p}s0 AS {quote_identifier('predicted_' + version.label)}"]
+    return f"SELECT {', '.join(outputs + kept)} FROM {source} AS {p}out"
+
+
+def _compare(model: Model, exported: pa.Table, native: np.ndarray) -> dict:
+    """Agreement figures of the query's result with the engine's scores `native` for the same rows."""
+    column = exported.column
+    if model.family.clustering:
+        nearest = column("NEAREST_CENTROIDS_DISTANCE").to_pylist()
+        values = np.array([[e["DISTANCE"] for e in row] for row in nearest], float)
+        native_values = np.sort(native, axis=1, kind="stable")[:, : values.shape[1]]
+        labels, native_labels = column("CENTROID_ID").to_numpy() - 1, native.argmin(axis=1)
+    elif model.family.reduces_dimensions:
+        values = np.column_stack([column(f"principal_component_{j + 1}").to_numpy() for j in range(native.shape[1])])
+        native_values, labels, native_labels = native, 0, 0
+    elif model.is_classifier:
+        label, classes = model.version.label, model.classes.to_pylist()
+        values = np.array([[e["prob"] for e in row] for row in column(f"predicted_{label}_probs").to_pylist()])
+        native_values, native_labels = native, predicted_labels(native, THRESHOLD)
+        labels = np.array([classes.index(value) for value in column(f"predicted_{label}").to_pylist()])
+    else:
+        values, native_values = column(f"predicted_{model.version.label}").to_numpy(), native
+        labels = native_labels = 0
+    relative = np.abs(values - native_values) / np.maximum(1.0, np.abs(native_values))
+    return {"label_agreement": float(np.mean(labels == native_labels)), "max_relative_diff": float(relative.max())}
+
+
+def verify_sql(ctx: MLContext, model: Model) -> dict:
+    """Run the DuckDB rendering over the verification rows; the figures, DataError if they miss the limits."""
+    rows = verification_rows(ctx, model)
+    native = np.asarray(model.estimator.predict(native_features(ctx, model, rows)), float)
+    with registered(ctx.cur, rows) as name:
+        exported = ctx.cur.sql(prediction_sql(ctx, model, quote_identifier(name))).to_arrow_table()
+    figures = {"rows": rows.num_rows} | _compare(model, exported, native)
+    if figures["label_agreement"] < MIN_AGREEMENT or not figures["max_relative_diff"] <= MAX_RELATIVE_DIFF:
+        raise DataError(
+            f"EXPORT MODEL: the SQL query does not reproduce the model (label agreement "
+            f"{figures['label_agreement']:.4%}, max relative difference {figures['max_relative_diff']:.3g} on "
+            f"{figures['rows']} rows; limits {MIN_AGREEMENT:.1%} and {MAX_RELATIVE_DIFF:g}); nothing was written"
+        )
+    return figures
+
+
+def rendered(ctx: MLContext, model: Model, table: str, dialect: str) -> str:
+    """The query in `dialect`, checked by parsing it back (DataError if sqlglot cannot)."""
+    query = sqlglot.transpile(prediction_sql(ctx, model, table), read="duckdb", write=dialect, pretty=True)[0]
+    try:
+        sqlglot.parse_one(query, read=dialect)
+    except sqlglot.errors.ParseError as exc:
+        raise DataError(
+            f"EXPORT MODEL: the {dialect} rendering does not parse back ({exc}); nothing was written"
+        ) from None
+    return query + ";\n"
