@@ -6,8 +6,9 @@ columns; a pca model's without the columns its features read). It is built in Du
 scalar expressions only (arithmetic, CASE, COALESCE, EXP, SQRT, GREATEST, casts, arrays of structs for the
 probabilities and nearest centroids), in levels of subqueries whose own columns carry a prefix no input column
 starts with, then transpiled by sqlglot to `dialect`. The families whose ML.PREDICT is compiled to SQL
-(engine/compiled: linear_reg, logistic_reg, kmeans, pca) export this way, a TRANSFORM included (its SQL
-transpiled as written). Unlike ML.PREDICT, a NaN or infinite input value is not reported as an error.
+(engine/compiled: linear_reg, logistic_reg, kmeans, pca) and boosted trees (each LightGBM tree as nested CASE
+expressions, missing-value branches included) export this way, a TRANSFORM included (its SQL transpiled as
+written). Unlike ML.PREDICT, a NaN or infinite input value is not reported as an error.
 
 Verification before writing: the DuckDB rendering runs over the ONNX export's verification rows
 (export/verify.py) and must agree with the engine's own predictions on at least 99.9% of labels (classes,
@@ -16,6 +17,8 @@ rendering in `dialect` must parse back with sqlglot.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pyarrow as pa
@@ -27,6 +30,7 @@ from sqlml.engine.compiled.kmeans import centroid_distances
 from sqlml.engine.compiled.linear import (
     _LABEL_TYPES,
     _class_literal,
+    balanced_sum,
     input_features,
     internal_prefix,
     linear_scores,
@@ -35,7 +39,7 @@ from sqlml.engine.compiled.linear import (
 from sqlml.engine.context import MLContext
 from sqlml.engine.data.transform import registered
 from sqlml.engine.families.kmeans import MAX_NEAREST
-from sqlml.engine.sqltext.quoting import quote_identifier
+from sqlml.engine.sqltext.quoting import literal, quote_identifier
 from sqlml.engine.store.model import Model, predicted_labels
 from sqlml.errors import DataError, NotSupportedError, ProgrammingError
 from sqlml.export.verify import native_features, verification_rows
@@ -70,13 +74,68 @@ def input_table(name: str) -> str:
     return table.sql("duckdb")
 
 
+def _not_supported(what: str) -> NotSupportedError:
+    return NotSupportedError(
+        f"EXPORT MODEL: format='sql' does not cover {what} yet (it covers linear_reg, logistic_reg, kmeans, pca "
+        "and boosted trees with plain numeric and category features); export it with format='onnx'"
+    )
+
+
 def _check_exportable(model: Model) -> None:
-    compiled = model.family.compile_sql is not None and not model.family.imported
-    if not compiled or (model.is_classifier and model.version.label_type not in _LABEL_TYPES):
-        raise NotSupportedError(
-            f"EXPORT MODEL: format='sql' does not cover {model.version.model_type} models yet (it covers "
-            "linear_reg, logistic_reg, kmeans and pca); export them with format='onnx'"
+    compiled = model.family.compile_sql is not None or model.family.onnx_builder == "booster"
+    if not compiled or model.family.imported or (model.is_classifier and model.version.label_type not in _LABEL_TYPES):
+        raise _not_supported(f"{model.version.model_type} models")
+
+
+def _tree_features(model: Model, features: list[tuple], p: str) -> list[str]:
+    """`expression AS <p>f<j>` per booster feature j, encoded as the engine encodes it for trees: a number with
+    NULL as its training mean, a category as 1 + its vocabulary position (0: NULL or unseen); then |x| <= 1e-35
+    read as 0, as LightGBM reads it."""
+    columns = []
+    for j, (spec, value, _) in enumerate(features):
+        if spec["kind"] == "numeric":
+            encoded = f"coalesce({value}, {number(spec['mean'])})"
+        elif "target" in spec:
+            raise _not_supported("target-encoded categories (category_encoding_method='TARGET_ENCODING')")
+        else:
+            cases = " ".join(f"WHEN {literal(v)} THEN {number(i + 1)}" for i, v in enumerate(spec["vocabulary"]))
+            encoded = f"CASE {value} {cases} ELSE 0.0 END" if cases else "0.0"
+        columns.append(
+            f"CASE WHEN abs({encoded}) <= {number(np.float32(1e-35))} THEN 0.0 ELSE {encoded} END AS {p}f{j}"
         )
+    return columns
+
+
+def _tree_sql(node: dict, thresholds: list[float], x_of: list[str]) -> str:
+    """One LightGBM (sub)tree of dump_model() as nested CASE expressions: `x <= threshold` goes left; a missing
+    (NULL) value goes to the default side of a NaN-type split (default_left), else is read as 0; a category
+    split goes left for the codes of its set, right for others and missing."""
+    if "split_index" not in node:
+        return number(node["leaf_value"])
+    x = x_of[node["split_feature"]]
+    left, right = (_tree_sql(node[side], thresholds, x_of) for side in ("left_child", "right_child"))
+    if node["decision_type"] == "==":
+        codes = ", ".join(number(float(code)) for code in str(node["threshold"]).split("||"))
+        return f"CASE WHEN {x} IN ({codes}) THEN {left} ELSE {right} END"
+    split, missing = thresholds[node["split_index"]], node["missing_type"]
+    if missing == "Zero":
+        raise _not_supported("zero-as-missing splits")
+    missing_left = node["default_left"] if missing == "NaN" else 0.0 <= split
+    below = "TRUE" if split == math.inf else "FALSE" if split == -math.inf else f"{x} <= {number(split)}"
+    return f"CASE WHEN {x} IS NULL THEN {left if missing_left else right} WHEN {below} THEN {left} ELSE {right} END"
+
+
+def booster_scores(booster, x_of: list[str]) -> list[str]:
+    """A LightGBM booster's raw score per class tree (num_tree_per_iteration) as SQL, the sum of its trees,
+    feature j read from the column x_of[j] (NULL: missing)."""
+    from sqlml.engine.families.lightgbm_onnx import exact_thresholds
+
+    dump, thresholds = booster.dump_model(), exact_thresholds(booster)
+    per_target = dump["num_tree_per_iteration"]
+    trees: list[list[str]] = [[] for _ in range(per_target)]
+    for tree, tree_thresholds in zip(dump["tree_info"], thresholds, strict=True):
+        trees[tree["tree_index"] % per_target].append(_tree_sql(tree["tree_structure"], tree_thresholds, x_of))
+    return [balanced_sum(target) for target in trees]
 
 
 def _level(source: str, columns: list[str], alias: str) -> str:
@@ -178,7 +237,11 @@ def prediction_sql(ctx: MLContext, model: Model, table: str) -> str:
     if model.family.clustering:
         source, outputs = _kmeans(model, source, features, p)
     else:
-        scores = linear_scores(model, features, model.estimator.coef, model.estimator.intercept)
+        if model.family.onnx_builder == "booster":
+            source = _level(source, _tree_features(model, features, p), f"{p}l0")
+            scores = booster_scores(model.estimator.booster, [f"{p}f{j}" for j in range(len(features))])
+        else:
+            scores = linear_scores(model, features, model.estimator.coef, model.estimator.intercept)
         source = _level(source, [f"{s} AS {p}s{j}" for j, s in enumerate(scores)], f"{p}l1")
         if model.family.reduces_dimensions:
             outputs = [f"{p}s{j} AS principal_component_{j + 1}" for j in range(len(scores))]

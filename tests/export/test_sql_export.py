@@ -11,6 +11,7 @@ import pytest
 import sqlglot
 
 import sqlml
+import sqlml.export.sql
 from tests.engine.reference import fails
 from tests.export.onnx_helpers import ROOT
 
@@ -32,6 +33,15 @@ MODELS = {  # name -> CREATE MODEL
     "distance_type='COSINE') AS SELECT bill_length_mm, flipper_length_mm, body_mass_g FROM penguins",
     "pca": "CREATE OR REPLACE MODEL m OPTIONS(model_type='pca', num_principal_components=2) "
     "AS SELECT bill_length_mm, flipper_length_mm, body_mass_g, island FROM penguins",
+    "boosted_multiclass": "CREATE OR REPLACE MODEL m OPTIONS(model_type='boosted_tree_classifier', "
+    "input_label_cols=['species'], max_iterations=8) AS SELECT species, island, bill_length_mm, body_mass_g, sex "
+    "FROM penguins",
+    "boosted_binary": "CREATE OR REPLACE MODEL m OPTIONS(model_type='boosted_tree_classifier', "
+    "input_label_cols=['sex'], max_iterations=8) AS SELECT sex, species, bill_length_mm, flipper_length_mm "
+    "FROM penguins WHERE sex IS NOT NULL",
+    "boosted_regressor": "CREATE OR REPLACE MODEL m OPTIONS(model_type='boosted_tree_regressor', "
+    "input_label_cols=['body_mass_g'], max_iterations=8) AS SELECT island, bill_length_mm, body_mass_g, sex "
+    "FROM penguins",
 }
 DIALECTS = ["postgres", "snowflake", "bigquery", "spark", "databricks", "trino", "tsql", "duckdb"]
 
@@ -97,16 +107,16 @@ BAD = [  # (model, options, error, fragments)
     ("linear_reg", ", dialect='nosuch'", sqlml.ProgrammingError, ["'nosuch'", "snowflake", "postgres"]),
     ("linear_reg", ", input='t(1)'", sqlml.ProgrammingError, ["input", "'t(1)'"]),
     ("linear_reg", ", quantize='int8'", sqlml.ProgrammingError, ["quantize", "format='sql'"]),
-    ("boosted", "", sqlml.NotSupportedError, ["boosted_tree_classifier", "format='onnx'"]),
+    ("forest", "", sqlml.NotSupportedError, ["random_forest_classifier", "format='onnx'"]),
 ]
 
 
 @pytest.mark.parametrize("model, options, error, fragments", BAD, ids=range(len(BAD)))
 def test_bad_options_write_nothing(data, tmp_path, model, options, error, fragments):
     create = (
-        "CREATE OR REPLACE MODEL m OPTIONS(model_type='boosted_tree_classifier', input_label_cols=['species'], "
-        "max_iterations=3) AS SELECT species, bill_length_mm, body_mass_g FROM penguins"
-        if model == "boosted"
+        "CREATE OR REPLACE MODEL m OPTIONS(model_type='random_forest_classifier', input_label_cols=['species'], "
+        "num_parallel_tree=3) AS SELECT species, bill_length_mm, body_mass_g FROM penguins"
+        if model == "forest"
         else MODELS[model]
     )
     data.cursor().execute(create)
@@ -130,3 +140,35 @@ def test_a_query_that_disagrees_is_not_written(data, tmp_path, monkeypatch):
     monkeypatch.setattr(sqlml.export.sql, "MAX_RELATIVE_DIFF", -1.0)  # no difference passes
     fails(data, f"EXPORT MODEL m OPTIONS(uri='{tmp_path}/m.sql', format='sql')", sqlml.DataError, "nothing was written")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("objective, classes", [("regression", 0), ("binary", 2), ("multiclass", 3)])
+def test_booster_missing_value_branches_match_lightgbm(objective, classes):
+    """A booster trained on data with missing values (NaN-type splits, default_left both ways) as SQL: the raw
+    scores DuckDB computes, NULL standing for NaN, equal LightGBM's own."""
+    import lightgbm as lgb
+
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(400, 3))
+    y = X[:, 0] + np.where(np.isnan(X[:, 1]), 2.0, X[:, 1])
+    X[rng.random(X.shape) < 0.3] = np.nan
+    target = y if not classes else np.digitize(y, np.quantile(y, np.linspace(0, 1, classes + 1)[1:-1]))
+    params = {"objective": objective, "verbose": -1, "num_leaves": 8, "min_data_in_leaf": 5}
+    booster = lgb.train(params | ({"num_class": classes} if classes == 3 else {}), lgb.Dataset(X, target), 10)
+    dump = booster.dump_model()["tree_info"]
+    splits = [n for t in dump for n in _nodes(t["tree_structure"]) if "split_index" in n]
+    assert {n["missing_type"] for n in splits} == {"NaN"} and {n["default_left"] for n in splits} == {True, False}
+    scores = sqlml.export.sql.booster_scores(booster, ["f0", "f1", "f2"])
+    con = duckdb.connect()
+    con.execute("CREATE TABLE x (f0 DOUBLE, f1 DOUBLE, f2 DOUBLE)")
+    con.executemany("INSERT INTO x VALUES (?, ?, ?)", [[None if np.isnan(v) else v for v in row] for row in X.tolist()])
+    got = np.array(con.execute(f"SELECT {', '.join(scores)} FROM x").fetchall())
+    expected = booster.predict(X, raw_score=True).reshape(len(X), -1)
+    np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12)
+
+
+def _nodes(node: dict):
+    yield node
+    for side in ("left_child", "right_child"):
+        if side in node:
+            yield from _nodes(node[side])

@@ -161,18 +161,22 @@ class Trees:
         )
 
 
+def exact_thresholds(booster: lgb.Booster) -> list[list[float]]:
+    """Each tree's split thresholds, by split_index: from the model text, not the dump, which holds them
+    exactly (dump_model() writes +-inf as +-1e300)."""
+    return [
+        [float(value) for value in line.split("=")[1].split()]
+        for line in booster.model_to_string().splitlines()
+        if line.startswith("threshold=")
+    ]
+
+
 def booster_nodes(
     booster: lgb.Booster, X: str, output: str, dtype=np.float64
 ) -> tuple[list[onnx.NodeProto], list[onnx.TensorProto], int]:
     """Nodes and initializers (names prefixed by `output`) computing booster.predict(X, raw_score=True) into
     `output` in `dtype` (exactly in float64), and its column count (num_tree_per_iteration)."""
-    dump, text = booster.dump_model(), booster.model_to_string()
-    # the model text, not the dump, holds the exact thresholds: dump_model() writes +-inf as +-1e300
-    thresholds = [
-        [float(value) for value in line.split("=")[1].split()]
-        for line in text.splitlines()
-        if line.startswith("threshold=")
-    ]
+    dump, thresholds = booster.dump_model(), exact_thresholds(booster)
     trees = Trees(dump["num_tree_per_iteration"])
     for tree, tree_thresholds in zip(dump["tree_info"], thresholds, strict=True):
         trees.add_tree(tree, tree_thresholds)
