@@ -134,7 +134,9 @@ def booster_scores(booster, x_of: list[str]) -> list[str]:
     per_target = dump["num_tree_per_iteration"]
     trees: list[list[str]] = [[] for _ in range(per_target)]
     for tree, tree_thresholds in zip(dump["tree_info"], thresholds, strict=True):
-        trees[tree["tree_index"] % per_target].append(_tree_sql(tree["tree_structure"], tree_thresholds, x_of))
+        tree_sql = _tree_sql(tree["tree_structure"], tree_thresholds, x_of)
+        # a DOUBLE: PostgreSQL reads 1.5e0 as NUMERIC (the leaf values are exact doubles, so is the cast)
+        trees[tree["tree_index"] % per_target].append(f"CAST({tree_sql} AS DOUBLE)")
     return [balanced_sum(target) for target in trees]
 
 
@@ -210,7 +212,10 @@ def _kmeans(model: Model, source: str, features: list[tuple], p: str) -> tuple[s
     cases = " ".join(
         f"WHEN {condition} THEN CAST({j + 1} AS BIGINT)" for j, condition in enumerate(_first_extreme(d, "<="))
     )
-    return source, [f"CASE {cases} END AS CENTROID_ID", f"[{nearest}] AS NEAREST_CENTROIDS_DISTANCE"]
+    return source, [
+        f"CASE {cases} END AS {quote_identifier('CENTROID_ID')}",
+        f"[{nearest}] AS {quote_identifier('NEAREST_CENTROIDS_DISTANCE')}",
+    ]
 
 
 def prediction_sql(ctx: MLContext, model: Model, table: str) -> str:
@@ -244,7 +249,7 @@ def prediction_sql(ctx: MLContext, model: Model, table: str) -> str:
             scores = linear_scores(model, features, model.estimator.coef, model.estimator.intercept)
         source = _level(source, [f"{s} AS {p}s{j}" for j, s in enumerate(scores)], f"{p}l1")
         if model.family.reduces_dimensions:
-            outputs = [f"{p}s{j} AS principal_component_{j + 1}" for j in range(len(scores))]
+            outputs = [f"{p}s{j} AS {quote_identifier(f'principal_component_{j + 1}')}" for j in range(len(scores))]
         elif model.is_classifier:
             source, outputs = _classifier(model, source, len(scores), p)
         else:
@@ -291,9 +296,21 @@ def verify_sql(ctx: MLContext, model: Model) -> dict:
     return figures
 
 
+def _as_json(node: exp.Expression) -> exp.Expression:
+    """A struct literal as jsonb_build_object('field', value, ...), for PostgreSQL, which has no named ones."""
+    if not isinstance(node, exp.Struct):
+        return node
+    pairs = [part for field in node.expressions for part in (exp.Literal.string(field.this.name), field.expression)]
+    return exp.Anonymous(this="jsonb_build_object", expressions=pairs)
+
+
 def rendered(ctx: MLContext, model: Model, table: str, dialect: str) -> str:
-    """The query in `dialect`, checked by parsing it back (DataError if sqlglot cannot)."""
-    query = sqlglot.transpile(prediction_sql(ctx, model, table), read="duckdb", write=dialect, pretty=True)[0]
+    """The query in `dialect` (PostgreSQL's structs as jsonb objects), checked by parsing it back (DataError if
+    sqlglot cannot)."""
+    tree = sqlglot.parse_one(prediction_sql(ctx, model, table), read="duckdb")
+    if dialect == "postgres":
+        tree = tree.transform(_as_json)
+    query = tree.sql(dialect, pretty=True)
     try:
         sqlglot.parse_one(query, read=dialect)
     except sqlglot.errors.ParseError as exc:

@@ -14,6 +14,7 @@ import sqlml
 import sqlml.export.sql
 from tests.engine.reference import fails
 from tests.export.onnx_helpers import ROOT
+from tests.export.postgres import postgres_server
 
 PENGUINS = f"read_csv('{ROOT}/sql_examples/data/penguins.csv', nullstr='NA')"
 
@@ -43,6 +44,7 @@ MODELS = {  # name -> CREATE MODEL
     "input_label_cols=['body_mass_g'], max_iterations=8) AS SELECT island, bill_length_mm, body_mass_g, sex "
     "FROM penguins",
 }
+PREDICTED = ("predicted_", "centroid_id", "nearest_", "principal_")  # ML.PREDICT's columns
 DIALECTS = ["postgres", "snowflake", "bigquery", "spark", "databricks", "trino", "tsql", "duckdb"]
 
 
@@ -81,7 +83,7 @@ def test_duckdb_rendering_equals_ml_predict(data, tmp_path, name):
     cur.execute("SELECT * FROM ML.PREDICT(MODEL m, TABLE penguins)")
     expected_columns = [d[0] for d in cur.description]
     expected = [dict(zip(expected_columns, r)) for r in cur.fetchall()]
-    predictions = [c for c in columns if c.startswith(("predicted_", "CENTROID_ID", "NEAREST_", "principal_"))]
+    predictions = [c for c in columns if c.lower().startswith(PREDICTED)]
     assert predictions == [c for c in expected_columns if c in predictions] and predictions
     assert set(columns) <= set(expected_columns)
     assert len(exported) == len(expected)
@@ -90,6 +92,38 @@ def test_duckdb_rendering_equals_ml_predict(data, tmp_path, name):
     for column in columns:
         agree = [_close(g[column], e[column]) for g, e in zip(got, expected)]
         assert np.mean(agree) >= (0.999 if column in labels else 1.0), column
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    with postgres_server() as con:
+        con.execute(
+            "CREATE TABLE input (species TEXT, island TEXT, bill_length_mm DOUBLE PRECISION, bill_depth_mm DOUBLE "
+            "PRECISION, flipper_length_mm BIGINT, body_mass_g BIGINT, sex TEXT, year BIGINT)"
+        )
+        rows = duckdb.connect().execute(f"FROM {PENGUINS}").fetchall()
+        con.cursor().executemany("INSERT INTO input VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", rows)
+        yield con
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_postgres_rendering_runs_in_postgresql_and_equals_ml_predict(data, postgres, tmp_path, name):
+    data.cursor().execute(MODELS[name])
+    _export(data, tmp_path / "m.sql", ", dialect='postgres'")
+    cur = postgres.execute((tmp_path / "m.sql").read_text())
+    columns = [d.name for d in cur.description]
+    got = cur.fetchall()
+    cur = data.cursor()
+    cur.execute("SELECT * FROM ML.PREDICT(MODEL m, TABLE penguins)")
+    names = [d[0] for d in cur.description]
+    assert set(columns) <= set(names)  # ML.PREDICT's names, case included (quoted for PostgreSQL)
+    expected = [tuple(row[names.index(c)] for c in columns) for row in cur.fetchall()]
+    inputs = [i for i, c in enumerate(columns) if not c.lower().startswith(PREDICTED)]
+    key = lambda row: repr([row[i] for i in inputs])  # noqa: E731 (PostgreSQL returns the rows in its own order)
+    got, expected = sorted(got, key=key), sorted(expected, key=key)
+    assert len(got) == len(expected) == 344
+    agree = np.mean([all(_close(g, e) for g, e in zip(a, b)) for a, b in zip(got, expected)])
+    assert agree >= 0.999, (name, agree)
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
