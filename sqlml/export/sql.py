@@ -6,8 +6,8 @@ columns; a pca model's without the columns its features read). It is built in Du
 scalar expressions only (arithmetic, CASE, COALESCE, EXP, SQRT, GREATEST, casts, arrays of structs for the
 probabilities and nearest centroids), in levels of subqueries whose own columns carry a prefix no input column
 starts with, then transpiled by sqlglot to `dialect`. The families whose ML.PREDICT is compiled to SQL
-(engine/compiled: linear_reg, logistic_reg, kmeans, pca) and boosted trees (each LightGBM tree as nested CASE
-expressions, missing-value branches included) export this way, a TRANSFORM included (its SQL transpiled as
+(engine/compiled: linear_reg, logistic_reg, kmeans, pca), boosted trees (each LightGBM tree as nested CASE
+expressions, missing-value branches included) and random forests (scikit-learn trees) export this way, a TRANSFORM included (its SQL transpiled as
 written). Unlike ML.PREDICT, a NaN or infinite input value is not reported as an error.
 
 Verification before writing: the DuckDB rendering runs over the ONNX export's verification rows
@@ -76,21 +76,21 @@ def input_table(name: str) -> str:
 
 def _not_supported(what: str) -> NotSupportedError:
     return NotSupportedError(
-        f"EXPORT MODEL: format='sql' does not cover {what} yet (it covers linear_reg, logistic_reg, kmeans, pca "
-        "and boosted trees with plain numeric and category features); export it with format='onnx'"
+        f"EXPORT MODEL: format='sql' does not cover {what} yet (it covers linear_reg, logistic_reg, kmeans, pca, "
+        "boosted trees and random forests); export it with format='onnx'"
     )
 
 
 def _check_exportable(model: Model) -> None:
-    compiled = model.family.compile_sql is not None or model.family.onnx_builder == "booster"
+    compiled = model.family.compile_sql is not None or model.family.onnx_builder in ("booster", "forest")
     if not compiled or model.family.imported or (model.is_classifier and model.version.label_type not in _LABEL_TYPES):
         raise _not_supported(f"{model.version.model_type} models")
 
 
 def _tree_features(model: Model, features: list[tuple], p: str) -> list[str]:
-    """`expression AS <p>f<j>` per booster feature j, encoded as the engine encodes it for trees: a number with
-    NULL as its training mean, a category as 1 + its vocabulary position (0: NULL or unseen); then |x| <= 1e-35
-    read as 0, as LightGBM reads it."""
+    """`expression AS <p>f<j>` per tree feature j, encoded as the engine encodes it for trees: a number with
+    NULL as its training mean, a category as 1 + its vocabulary position (0: NULL or unseen); for a booster,
+    |x| <= 1e-35 then read as 0, as LightGBM reads it."""
     columns = []
     for j, (spec, value, _) in enumerate(features):
         if spec["kind"] == "numeric":
@@ -100,9 +100,9 @@ def _tree_features(model: Model, features: list[tuple], p: str) -> list[str]:
         else:
             cases = " ".join(f"WHEN {literal(v)} THEN {number(i + 1)}" for i, v in enumerate(spec["vocabulary"]))
             encoded = f"CASE {value} {cases} ELSE 0.0 END" if cases else "0.0"
-        columns.append(
-            f"CASE WHEN abs({encoded}) <= {number(np.float32(1e-35))} THEN 0.0 ELSE {encoded} END AS {p}f{j}"
-        )
+        if model.family.onnx_builder == "booster":
+            encoded = f"CASE WHEN abs({encoded}) <= {number(np.float32(1e-35))} THEN 0.0 ELSE {encoded} END"
+        columns.append(f"{encoded} AS {p}f{j}")
     return columns
 
 
@@ -156,20 +156,29 @@ def _first_extreme(values: list[str], compare: str) -> list[str]:
     return conditions
 
 
-def _classifier(model: Model, source: str, scores: int, p: str) -> tuple[str, list[str]]:
-    """(source, output columns) of a classifier's label and probabilities from its scores <p>s<j>."""
+def _classifier(model: Model, source: str, scores: int, p: str, probabilities: bool) -> tuple[str, list[str]]:
+    """(source, output columns) of a classifier's label and probabilities from its scores <p>s<j> (the
+    probabilities themselves when `probabilities`)."""
     k = len(model.version.classes)
-    if scores == 1:  # the sigmoid, as the streaming path: 0 or 1 where exp overflows
+    if probabilities:
+        source = _level(source, [f"{p}s{j} AS {p}p{j}" for j in range(scores)], f"{p}l2")
+    if probabilities and k == 2:
+        probabilities = [f"{p}p0", f"{p}p1"]
+        predicted = (
+            f"CASE WHEN {p}p1 > {number(THRESHOLD)} THEN {_class_literal(model, 1)} ELSE {_class_literal(model, 0)} END"
+        )
+    elif scores == 1:  # the sigmoid, as the streaming path: 0 or 1 where exp overflows
         source = _level(source, [f"1 / (1 + exp(-{p}s0)) AS {p}p1"], f"{p}l2")
         probabilities = [f"1 - {p}p1", f"{p}p1"]
         predicted = (
             f"CASE WHEN {p}p1 > {number(THRESHOLD)} THEN {_class_literal(model, 1)} ELSE {_class_literal(model, 0)} END"
         )
     else:
-        top = f"greatest({', '.join(f'{p}s{j}' for j in range(scores))})"
-        source = _level(source, [f"exp({p}s{j} - {top}) AS {p}e{j}" for j in range(scores)], f"{p}l2")
-        total = " + ".join(f"{p}e{j}" for j in range(scores))
-        source = _level(source, [f"{p}e{j} / ({total}) AS {p}p{j}" for j in range(scores)], f"{p}l3")
+        if not probabilities:
+            top = f"greatest({', '.join(f'{p}s{j}' for j in range(scores))})"
+            source = _level(source, [f"exp({p}s{j} - {top}) AS {p}e{j}" for j in range(scores)], f"{p}l2")
+            total = " + ".join(f"{p}e{j}" for j in range(scores))
+            source = _level(source, [f"{p}e{j} / ({total}) AS {p}p{j}" for j in range(scores)], f"{p}l3")
         probabilities = [f"{p}p{j}" for j in range(k)]
         cases = " ".join(
             f"WHEN {condition} THEN {_class_literal(model, j)}"
@@ -182,6 +191,41 @@ def _classifier(model: Model, source: str, scores: int, p: str) -> tuple[str, li
         f"{predicted} AS {quote_identifier('predicted_' + label)}",
         f"[{probs}] AS {quote_identifier('predicted_' + label + '_probs')}",
     ]
+
+
+def float32_threshold(threshold: float) -> float:
+    """The double t such that x <= t exactly when float32(x) <= threshold, as scikit-learn compares (its trees
+    read float32 features)."""
+    below = np.float32(threshold)
+    if below > threshold:
+        below = np.nextafter(below, np.float32(-np.inf))
+    if not np.isfinite(below):
+        return float(below)
+    middle = (float(below) + float(np.nextafter(below, np.float32(np.inf)))) / 2  # exact in double
+    return middle if np.float32(middle) == below else float(np.nextafter(middle, -np.inf))
+
+
+def _sklearn_tree(tree, values, node: int, x_of: list[str]) -> str:
+    if tree.children_left[node] == -1:
+        return number(values[node])
+    left, right = (
+        _sklearn_tree(tree, values, child[node], x_of) for child in (tree.children_left, tree.children_right)
+    )
+    split = float32_threshold(tree.threshold[node])
+    return f"CASE WHEN {x_of[tree.feature[node]]} <= {number(split)} THEN {left} ELSE {right} END"
+
+
+def _forest_scores(forest, x_of: list[str]) -> list[str]:
+    """A scikit-learn forest's mean prediction per target (class probabilities, or the value) as SQL."""
+    classifier = hasattr(forest, "classes_")
+    per_target: list[list[str]] = [[] for _ in range(len(forest.classes_) if classifier else 1)]
+    for estimator in forest.estimators_:
+        tree = estimator.tree_
+        values = tree.value[:, 0, :]
+        values = values / values.sum(axis=1, keepdims=True) if classifier else values
+        for target, trees in enumerate(per_target):
+            trees.append(f"CAST({_sklearn_tree(tree, values[:, target], 0, x_of)} AS DOUBLE)")
+    return [f"({balanced_sum(trees)}) / {number(len(forest.estimators_))}" for trees in per_target]
 
 
 def _kmeans(model: Model, source: str, features: list[tuple], p: str) -> tuple[str, list[str]]:
@@ -242,16 +286,19 @@ def prediction_sql(ctx: MLContext, model: Model, table: str) -> str:
     if model.family.clustering:
         source, outputs = _kmeans(model, source, features, p)
     else:
-        if model.family.onnx_builder == "booster":
+        if model.family.onnx_builder in ("booster", "forest"):
             source = _level(source, _tree_features(model, features, p), f"{p}l0")
-            scores = booster_scores(model.estimator.booster, [f"{p}f{j}" for j in range(len(features))])
+            x_of = [f"{p}f{j}" for j in range(len(features))]
+            booster = model.family.onnx_builder == "booster"
+            estimator = model.estimator
+            scores = booster_scores(estimator.booster, x_of) if booster else _forest_scores(estimator.forest, x_of)
         else:
             scores = linear_scores(model, features, model.estimator.coef, model.estimator.intercept)
         source = _level(source, [f"{s} AS {p}s{j}" for j, s in enumerate(scores)], f"{p}l1")
         if model.family.reduces_dimensions:
             outputs = [f"{p}s{j} AS {quote_identifier(f'principal_component_{j + 1}')}" for j in range(len(scores))]
         elif model.is_classifier:
-            source, outputs = _classifier(model, source, len(scores), p)
+            source, outputs = _classifier(model, source, len(scores), p, model.family.onnx_builder == "forest")
         else:
             outputs = [f"{p}s0 AS {quote_identifier('predicted_' + version.label)}"]
     return f"SELECT {', '.join(outputs + kept)} FROM {source} AS {p}out"

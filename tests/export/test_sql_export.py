@@ -40,6 +40,14 @@ MODELS = {  # name -> CREATE MODEL
     "boosted_binary": "CREATE OR REPLACE MODEL m OPTIONS(model_type='boosted_tree_classifier', "
     "input_label_cols=['sex'], max_iterations=8) AS SELECT sex, species, bill_length_mm, flipper_length_mm "
     "FROM penguins WHERE sex IS NOT NULL",
+    "forest_multiclass": "CREATE OR REPLACE MODEL m OPTIONS(model_type='random_forest_classifier', "
+    "input_label_cols=['species'], num_parallel_tree=4) AS SELECT species, island, bill_length_mm, sex FROM penguins",
+    "forest_binary": "CREATE OR REPLACE MODEL m OPTIONS(model_type='random_forest_classifier', "
+    "input_label_cols=['sex'], num_parallel_tree=4) AS SELECT sex, species, bill_length_mm, flipper_length_mm "
+    "FROM penguins WHERE sex IS NOT NULL",
+    "forest_regressor": "CREATE OR REPLACE MODEL m OPTIONS(model_type='random_forest_regressor', "
+    "input_label_cols=['body_mass_g'], num_parallel_tree=4) AS SELECT island, bill_length_mm, body_mass_g "
+    "FROM penguins",
     "boosted_regressor": "CREATE OR REPLACE MODEL m OPTIONS(model_type='boosted_tree_regressor', "
     "input_label_cols=['body_mass_g'], max_iterations=8) AS SELECT island, bill_length_mm, body_mass_g, sex "
     "FROM penguins",
@@ -141,16 +149,16 @@ BAD = [  # (model, options, error, fragments)
     ("linear_reg", ", dialect='nosuch'", sqlml.ProgrammingError, ["'nosuch'", "snowflake", "postgres"]),
     ("linear_reg", ", input='t(1)'", sqlml.ProgrammingError, ["input", "'t(1)'"]),
     ("linear_reg", ", quantize='int8'", sqlml.ProgrammingError, ["quantize", "format='sql'"]),
-    ("forest", "", sqlml.NotSupportedError, ["random_forest_classifier", "format='onnx'"]),
+    ("dnn", "", sqlml.NotSupportedError, ["dnn_classifier", "format='onnx'"]),
 ]
 
 
 @pytest.mark.parametrize("model, options, error, fragments", BAD, ids=range(len(BAD)))
 def test_bad_options_write_nothing(data, tmp_path, model, options, error, fragments):
     create = (
-        "CREATE OR REPLACE MODEL m OPTIONS(model_type='random_forest_classifier', input_label_cols=['species'], "
-        "num_parallel_tree=3) AS SELECT species, bill_length_mm, body_mass_g FROM penguins"
-        if model == "forest"
+        "CREATE OR REPLACE MODEL m OPTIONS(model_type='dnn_classifier', input_label_cols=['species'], "
+        "hidden_units=[4], max_iterations=2) AS SELECT species, bill_length_mm, body_mass_g FROM penguins"
+        if model == "dnn"
         else MODELS[model]
     )
     data.cursor().execute(create)
@@ -206,3 +214,16 @@ def _nodes(node: dict):
     for side in ("left_child", "right_child"):
         if side in node:
             yield from _nodes(node[side])
+
+
+def test_float32_thresholds_compare_as_scikit_learn():
+    """x <= float32_threshold(t) exactly when float32(x) <= t (scikit-learn's trees read float32 features),
+    for x on and around the float32 values and midpoints near t."""
+    rng = np.random.default_rng(3)
+    for t in np.concatenate([rng.normal(scale=100, size=200), np.float32(rng.normal(size=50)).astype(float)]):
+        near = np.float32(t)
+        grid = [np.nextafter(near, np.float32(-np.inf)), near, np.nextafter(near, np.float32(np.inf))]
+        points = [float(g) for g in grid] + [(float(a) + float(b)) / 2 for a, b in zip(grid, grid[1:])]
+        xs = [np.nextafter(x, d * np.inf) for x in points for d in (-1, 1)] + points + [t]
+        split = sqlml.export.sql.float32_threshold(t)
+        assert all((x <= split) == (np.float32(x) <= t) for x in xs), t
