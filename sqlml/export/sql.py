@@ -5,10 +5,11 @@ ML.PREDICT names them, then the input's columns (the training query's, but the l
 columns; a pca model's without the columns its features read). It is built in DuckDB's SQL from portable
 scalar expressions only (arithmetic, CASE, COALESCE, EXP, SQRT, GREATEST, casts, arrays of structs for the
 probabilities and nearest centroids), in levels of subqueries whose own columns carry a prefix no input column
-starts with, then transpiled by sqlglot to `dialect`. The families whose ML.PREDICT is compiled to SQL
-(engine/compiled: linear_reg, logistic_reg, kmeans, pca), boosted trees (each LightGBM tree as nested CASE
-expressions, missing-value branches included) and random forests (scikit-learn trees) export this way, a TRANSFORM included (its SQL transpiled as
-written). Unlike ML.PREDICT, a NaN or infinite input value is not reported as an error.
+starts with, then transpiled by sqlglot to `dialect` (PostgreSQL's structs as jsonb objects). The families
+whose ML.PREDICT is compiled to SQL (engine/compiled: linear_reg, logistic_reg, kmeans, pca), boosted trees
+(each LightGBM tree as nested CASE expressions, missing-value branches included) and random forests
+(scikit-learn trees) export this way, a TRANSFORM included (its SQL transpiled as written). Unlike ML.PREDICT,
+a NaN or infinite input value is not reported as an error.
 
 Verification before writing: the DuckDB rendering runs over the ONNX export's verification rows
 (export/verify.py) and must agree with the engine's own predictions on at least 99.9% of labels (classes,
