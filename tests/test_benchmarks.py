@@ -16,6 +16,13 @@ ROOT = Path(__file__).resolve().parents[1]
 HANG = 1800  # seconds: a harness that hangs fails the suite instead of stalling it (not a speed bar)
 
 
+def _harness(module: str, *args: str, timeout: float = HANG) -> subprocess.CompletedProcess:
+    """`python -m module args` from the repository's root, its output captured; a failure or a hang fails the test."""
+    return subprocess.run(
+        [sys.executable, "-m", module, *args], cwd=ROOT, capture_output=True, text=True, check=True, timeout=timeout
+    )
+
+
 ROWS = [
     "tree predict, 2M rows (throughput ratio)",
     "logistic predict vs hand SQL, 10M (thr.)",
@@ -36,28 +43,14 @@ ROWS = [
 
 
 def test_harness_runs_every_benchmark_quickly():
-    result = subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--quick"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=HANG,
-    )
+    result = _harness("benchmarks", "--quick")
     rows = result.stdout.splitlines()[2:]  # after the versions and the header
     assert [row[:44].strip() for row in rows] == ROWS
     assert all(re.search(r"\d(s|ms|MB) ", row) for row in rows), rows  # each one measured something
 
 
 def test_bigquery_dialect_harness_runs_quickly():
-    result = subprocess.run(
-        [sys.executable, "-m", "benchmarks.bigquery", "--quick"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=HANG,
-    )
+    result = _harness("benchmarks.bigquery", "--quick")
     rows = result.stdout.splitlines()[1:]  # after the header
     for row in ("GoogleSQL SELECT, 10k rows", "ML.PREDICT linear_reg", "wildcard table, 30 shards", "new process"):
         assert any(line.startswith(row) for line in rows), row
@@ -65,47 +58,20 @@ def test_bigquery_dialect_harness_runs_quickly():
 
 
 def test_export_harness_runs_quickly():
-    result = subprocess.run(
-        [sys.executable, "-m", "benchmarks.export", "--quick"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=HANG,
-    )
+    result = _harness("benchmarks.export", "--quick")
     for row in ("tree float16: bytes", "tree none: single-row p50", "dnn int8: bytes", "dnn int8: accuracy"):
         assert row in result.stdout, row
 
 
 def test_wide_table_harness_runs_quickly():
-    result = subprocess.run(
-        [sys.executable, "-m", "benchmarks.wide", "--quick"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=HANG,
-    )
+    result = _harness("benchmarks.wide", "--quick")
     assert [line.split()[0] for line in result.stdout.splitlines()[2:]] == ["100", "200", "400"]
 
 
 def test_server_harness_runs_quickly():
-    result = subprocess.run(
-        [sys.executable, "-m", "benchmarks.server", "--rounds", "3"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=300,
-    )
+    result = _harness("benchmarks.server", "--rounds", "3", timeout=300)
     for row in ("SELECT 1 alone", "SELECT 1 beside issue 14's texts", "SELECT 1 beside a 16 MiB query"):
         assert row in result.stdout, row
-
-
-def _harness(module: str, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", module, *args], cwd=ROOT, capture_output=True, text=True, check=True, timeout=HANG
-    )
 
 
 def test_forecast_accuracy_harness_runs_quickly():
@@ -142,26 +108,12 @@ def test_forecast_metrics_are_the_documented_ones():
 
 
 def test_wide_and_deep_harness_runs_quickly():
-    result = subprocess.run(
-        [sys.executable, "-m", "benchmarks.wide_and_deep", "--quick"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=HANG,
-    )
+    result = _harness("benchmarks.wide_and_deep", "--quick")
     for model_type in ("logistic_reg", "dnn_classifier", "dnn_linear_combined_classifier"):
         assert re.search(rf"^{model_type} +0\.\d{{4}} +\d+\.\ds$", result.stdout, re.M), result.stdout
 
 
 def test_recommend_harness_runs_quickly():
-    result = subprocess.run(
-        [sys.executable, "-m", "benchmarks.recommend", "--quick"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=HANG,
-    )
+    result = _harness("benchmarks.recommend", "--quick")
     for row in ("EXPLICIT test RMSE", "IMPLICIT map@10", "IMPLICIT ndcg@10", "MF training", "ML.RECOMMEND top-10"):
         assert row in result.stdout, row
