@@ -17,7 +17,7 @@ from typing import Any
 
 import duckdb
 
-from sqlml.engine.session import Session, SessionCursor
+from sqlml.engine.session import ClusterSetting, Session, SessionCursor
 from sqlml.errors import Error, InterfaceError, Warning
 
 apilevel = "2.0"
@@ -135,9 +135,16 @@ class Connection:
     """A DB-API connection to one DuckDB database (a file, or ':memory:')."""
 
     def __init__(
-        self, database: str = ":memory:", read_only: bool = False, config: dict | None = None, dialect: str = "duckdb"
+        self,
+        database: str = ":memory:",
+        read_only: bool = False,
+        config: dict | None = None,
+        dialect: str = "duckdb",
+        cluster: str | None = None,
+        cluster_dir: str | None = None,
     ):
-        self._session: Session | None = Session(database, read_only, config, dialect=dialect)
+        setting = None if cluster is None else ClusterSetting.of(cluster, cluster_dir)
+        self._session: Session | None = Session(database, read_only, config, dialect=dialect, cluster=setting)
         self._cursors: set[Cursor] = set()
         self._shortcut: Cursor | None = None
 
@@ -194,8 +201,16 @@ class Connection:
 
 
 def connect(
-    database: str = ":memory:", read_only: bool = False, config: dict | None = None, dialect: str = "duckdb"
+    database: str = ":memory:",
+    read_only: bool = False,
+    config: dict | None = None,
+    dialect: str = "duckdb",
+    cluster: str | None = None,
+    cluster_dir: str | None = None,
 ) -> Connection:
     """Open a connection; `database` is a DuckDB file path or ':memory:'; `dialect` the SQL its cursors read:
-    'duckdb' (the default) or 'bigquery' (GoogleSQL)."""
-    return Connection(database, read_only, config, dialect)
+    'duckdb' (the default) or 'bigquery' (GoogleSQL); `cluster` a Dask cluster CREATE MODEL may train on: 'local'
+    (one worker process per core on this machine) or a scheduler's address ('tcp://host:8786'), connected by the
+    first statement that uses it, with `cluster_dir` the directory every worker reads staged data from (a
+    temporary directory by default, for 'local' only). See docs/scale.md."""
+    return Connection(database, read_only, config, dialect, cluster, cluster_dir)

@@ -16,6 +16,7 @@ from sqlml.engine.store.model import Model, ModelCache
 if TYPE_CHECKING:  # loaded by the first ML statement, not by opening a session
     import pyarrow as pa
 
+    from sqlml.engine.compute import Cluster
     from sqlml.parser import MLFunction
 
 
@@ -44,8 +45,8 @@ class MLContext:
     turned into relations registered on `cur`. Exceptions raised while DuckDB pulls batches from a
     `stream` are kept in `errors`, so the statement can report them instead of DuckDB's wrapper.
     `progress(task, done, total)` reports the steps of long work (engine/progress.py); `exports` says where
-    EXPORT MODEL may write, `imports` where CREATE MODEL may read a model_path; `notices` collects what the
-    user should know about the result.
+    EXPORT MODEL may write, `imports` where CREATE MODEL may read a model_path; `cluster()` is the session's
+    cluster (None: none); `notices` collects what the user should know about the result.
     """
 
     def __init__(
@@ -58,6 +59,8 @@ class MLContext:
         exports: ExportPolicy = ExportPolicy(),
         imports: ImportPolicy = ImportPolicy(),
         origin: Origin | None = None,
+        cluster: Callable[[], Cluster | None] = lambda: None,
+        has_cluster: bool = False,
     ):
         self.cur = cur
         self.origin = origin  # how the statement's text derives from the user's (engine/sqltext/positions.py)
@@ -68,6 +71,8 @@ class MLContext:
         self.progress = progress or Progress()
         self.exports = exports
         self.imports = imports
+        self.cluster = cluster  # the session's cluster, connected when first asked for (engine/compute.py)
+        self.has_cluster = has_cluster  # whether the session has one (without connecting to it)
         self.errors: list[BaseException] = []
         self.notices: list[str] = []  # what the user should know about the result (SessionCursor.notices)
 

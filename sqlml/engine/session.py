@@ -25,8 +25,9 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from sqlml import errors
-from sqlml.engine import dialects
+from sqlml.engine import compute, dialects
 from sqlml.engine import session_errors as errors_of
+from sqlml.engine.compute import Cluster, ClusterSetting  # front ends build a Session's cluster setting
 from sqlml.engine.context import MLContext
 from sqlml.engine.functions import registry
 from sqlml.engine.model_statements import handler_of
@@ -109,6 +110,7 @@ class Session:
         exports: ExportPolicy = ExportPolicy(),
         imports: ImportPolicy = ImportPolicy(),
         dialect: str = dialects.DEFAULT,
+        cluster: ClusterSetting | None = None,
     ):
         self.dialect = dialects.checked(dialect)  # what its cursors start reading: 'duckdb' or 'bigquery'
         try:
@@ -123,6 +125,9 @@ class Session:
         self.default_state = catalog.query(self.connection.cursor(), _SESSION_STATE_SQL)[0]
         self._functions = threading.Lock()  # held while the DuckDB functions of BigQuery's are installed
         self._functions_installed = False
+        self.cluster_setting = cluster  # the cluster CREATE MODEL may train on (engine/compute.py); None: none
+        self._cluster: Cluster | None = None  # opened by the first statement that uses it
+        self._cluster_lock = threading.Lock()
 
     def install_bigquery_functions(self) -> None:
         """Register, once, the DuckDB functions of BigQuery's (FARM_FINGERPRINT) that translated GoogleSQL and
@@ -147,7 +152,22 @@ class Session:
 
         return sorted(families.option_names())
 
+    def cluster(self) -> Cluster | None:
+        """The session's cluster, connected on first use (None: the session has none)."""
+        with self._cluster_lock:
+            if self._cluster is None and self.cluster_setting is not None:
+                self._cluster = compute.open_cluster(self.cluster_setting)
+            return self._cluster
+
+    def use_cluster(self, setting: ClusterSetting | None) -> None:
+        """Change the session's cluster (None: none); the one open is closed."""
+        with self._cluster_lock:
+            if self._cluster is not None:
+                self._cluster.close()
+            self._cluster, self.cluster_setting = None, setting
+
     def close(self) -> None:
+        self.use_cluster(None)
         self.connection.close()
 
 
@@ -361,6 +381,8 @@ class SessionCursor:
             self.session.exports,
             self.session.imports,
             origin,
+            self.session.cluster,
+            self.session.cluster_setting is not None,
         )
 
     def _plan(self, text: str, statement=None, materialize: bool = False) -> tuple[str, list[tuple[int, int, int]]]:

@@ -154,6 +154,7 @@ class Family:
     onnx_builder: str | None = None  # EXPORT MODEL's graph builder (export/estimators.py); None: not exported
     quantize: tuple[str, ...] = ()  # EXPORT MODEL quantize= values besides NONE that apply
     quantize_auto: str = "NONE"  # what quantize='auto' picks
+    cluster_trainer: str | None = None  # its distributed trainer on a cluster (sqlml/cluster/training.py); None: local
 
     @property
     def supervised(self) -> bool:

@@ -29,6 +29,7 @@ from sqlml.engine.families.base import SAMPLE_ROWS, Family, TrainData, record_it
 from sqlml.engine.families.common import (
     CLASS_WEIGHTS,
     CLASSIFIER_RULES,
+    COMPUTE,
     EARLY_STOP,
     GLOBAL_EXPLAIN,
     INSTANCE_WEIGHT,
@@ -294,6 +295,7 @@ OPTIONS = {
     **XGBOOST_ONLY,
     **category_encoding("LABEL_ENCODING", "ONE_HOT_ENCODING", "TARGET_ENCODING"),
     **INSTANCE_WEIGHT,
+    **COMPUTE,
 }
 _SHARED = dict(
     fit=fit_boosted_tree,
@@ -313,6 +315,7 @@ _SHARED = dict(
     onnx_builder="booster",
     quantize=("FLOAT16",),
     quantize_auto="FLOAT16",
+    cluster_trainer="lightgbm",
 )
 FAMILIES = (
     Family(

@@ -33,6 +33,8 @@ TUNING = {
     ),
 }
 WARM_START = {"warm_start": Option("bool", default=False, tunable=False)}
+# where training runs (engine/compute.py): the session's cluster when it has one (AUTO), always (CLUSTER), never
+COMPUTE = {"compute": Option("enum", ("AUTO", "CLUSTER", "LOCAL"), default="AUTO", tunable=False)}
 # classifiers: row weights, and the fairness constraint they may train under (see engine/functions/fairness.py)
 CLASS_WEIGHTS = {
     "auto_class_weights": Option("bool", default=False),

@@ -54,13 +54,13 @@ CREATE TABLE IF NOT EXISTS sqlml.model_versions (
     eval_rows BIGINT NOT NULL, dropped_rows BIGINT NOT NULL, data_fingerprint VARCHAR NOT NULL,
     metrics JSON NOT NULL, eval_predictions BLOB NOT NULL, artifact_format VARCHAR NOT NULL,
     artifact BLOB NOT NULL, created_at TIMESTAMPTZ NOT NULL, transform JSON, training_info JSON,
-    estimator_type VARCHAR, artifact_sha256 VARCHAR, PRIMARY KEY (schema_name, model_name, version));
+    estimator_type VARCHAR, artifact_sha256 VARCHAR, compute JSON, PRIMARY KEY (schema_name, model_name, version));
 """
     + _TRIALS_DDL
     + _WRITES_DDL
 )
 
-_JSON_FIELDS = ("options", "classes", "features", "metrics", "transform", "training_info")
+_JSON_FIELDS = ("options", "classes", "features", "metrics", "transform", "training_info", "compute")
 # what a catalog written by an older sqlml lacks (ensure adds it); versions stored before checksums keep
 # artifact_sha256 NULL and load with the structural checks alone
 _UPGRADE = (
@@ -69,6 +69,7 @@ ALTER TABLE sqlml.model_versions ADD COLUMN IF NOT EXISTS transform JSON;
 ALTER TABLE sqlml.model_versions ADD COLUMN IF NOT EXISTS training_info JSON;
 ALTER TABLE sqlml.model_versions ADD COLUMN IF NOT EXISTS estimator_type VARCHAR;
 ALTER TABLE sqlml.model_versions ADD COLUMN IF NOT EXISTS artifact_sha256 VARCHAR;
+ALTER TABLE sqlml.model_versions ADD COLUMN IF NOT EXISTS compute JSON;
 ALTER TABLE sqlml.model_versions ALTER label DROP NOT NULL;
 ALTER TABLE sqlml.model_versions ALTER label_type DROP NOT NULL;
 ALTER TABLE sqlml.models ADD COLUMN IF NOT EXISTS description VARCHAR;
@@ -112,6 +113,9 @@ class ModelVersion:
     training_info: list[dict] | None = None  # ML.TRAINING_INFO's rows
     estimator_type: str | None = None  # the model_type of the artifact when it differs (AutoML's winner)
     artifact_sha256: str | None = None  # artifacts.checksum, set when stored; None: stored before checksums
+    # where it trained (engine/compute.py): {"compute": "cluster", "scheduler": ..., "workers": n}, or "local"
+    # with the reason when a cluster was asked for; None: in this process, none asked for
+    compute: dict | None = None
 
     @property
     def tuned(self) -> bool:

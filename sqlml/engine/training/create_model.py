@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sqlml.engine import metrics
+from sqlml.engine import compute, metrics
 from sqlml.engine.context import MLContext
 from sqlml.engine.data import transform
 from sqlml.engine.data.features import (
@@ -196,6 +196,10 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
     if family.recommends:
         _store(ctx.cur, statement, *_recommending(ctx, statement, family, (schema, name), options), expiration)
         return
+    where = compute.wanted(options, ctx.has_cluster, family)
+    if where == "cluster":
+        _store(ctx.cur, statement, ctx.cluster().train(ctx, statement, family, options), expiration=expiration)
+        return
     previous = _warm_start_from(ctx, statement, options, family, (schema, name)) if options.get("warm_start") else None
     data = ctx.read_table(ctx.part(statement.query_sql, statement.query_start))
     # AutoML prepares the data as its first candidate family does, then trains the family its search picks
@@ -234,6 +238,7 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
         eval_predictions=eval_predictions_blob(eval_y, eval_scores),
         artifact_format=family.artifact_format,
         artifact=estimator.artifact(),
+        compute=where and {"compute": "local", "reason": f"{family.model_type} trains in one process"},
     )
     _store(ctx.cur, statement, record, trials or encoding.trials, expiration)
     ctx.notices += filter(None, [label_notice(record)])

@@ -1,0 +1,97 @@
+"""Where CREATE MODEL's training, tuning trials, batch prediction and many-series forecasting run: in this process,
+or on a Dask cluster.
+
+The cluster support lives above the engine (`sqlml/cluster/`); the composition root (`root.py`) registers its
+opener by name, so the engine never imports it and nothing of Dask loads until a session uses a cluster. A session
+holds a `ClusterSetting` (from `sqlml.connect(..., cluster=...)`, the shell's and `sqlml serve`'s `--cluster`, or
+`SET sqlml_cluster = ...`) and opens the cluster on the first statement that needs it. A model asks with
+OPTIONS(compute = 'AUTO' | 'CLUSTER' | 'LOCAL'): AUTO (the default) trains on the session's cluster when it has
+one and the family trains there, CLUSTER requires a cluster, LOCAL stays in this process.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+from sqlml.errors import ProgrammingError
+
+if TYPE_CHECKING:
+    from sqlml.engine.context import MLContext
+    from sqlml.engine.families.base import Family
+    from sqlml.engine.store.catalog import ModelVersion
+    from sqlml.parser import CreateModel
+
+SETTING = "sqlml_cluster"
+SCHEMES = ("tcp://", "tls://", "inproc://", "ucx://", "ws://", "wss://")
+
+
+@dataclass(frozen=True)
+class ClusterSetting:
+    """Which cluster a session uses. `address` is 'local' (a LocalCluster of one single-threaded worker process
+    per core, started on first use) or a Dask scheduler's address; `staging` is a directory (or object-store URL)
+    DuckDB and every worker read and write, where training data and predictions are staged (None: a temporary
+    directory, which only a cluster on this machine can read)."""
+
+    address: str
+    staging: str | None = None
+
+    @classmethod
+    def of(cls, address: object, staging: object = None) -> ClusterSetting:
+        """A checked setting; ProgrammingError naming what is wrong."""
+        if not isinstance(address, str) or not (address == "local" or address.startswith(SCHEMES)):
+            raise ProgrammingError(
+                f"cluster: {address!r} is neither 'local' nor a Dask scheduler address "
+                f"({', '.join(s + 'host:port' for s in SCHEMES[:2])}, ...)"
+            )
+        if staging is not None and (not isinstance(staging, str) or not staging):
+            raise ProgrammingError(f"cluster_dir: {staging!r} is not a directory path or URL")
+        if staging is None and address != "local":
+            raise ProgrammingError(
+                f"cluster {address}: give cluster_dir, a directory (or object-store URL) that DuckDB and every "
+                "worker can read and write; a temporary directory of this machine serves only cluster='local'"
+            )
+        return cls(address, staging)
+
+
+class Cluster(Protocol):
+    """What the cluster layer gives the engine (sqlml/cluster/connection.py)."""
+
+    def lineage(self) -> dict:
+        """What a version trained there records: {"compute": "cluster", "scheduler": ..., "workers": n}."""
+
+    def train(self, ctx: MLContext, statement: CreateModel, family: Family, options: dict) -> ModelVersion:
+        """CREATE MODEL of a family with a `cluster_trainer`, trained on the workers."""
+
+    def close(self) -> None: ...
+
+
+_opener: list[str] = []  # "module:function" (ClusterSetting) -> Cluster, registered by the root
+
+
+def register(opener: str) -> None:
+    """Set what opens a cluster (root.py)."""
+    _opener[:] = [opener]
+
+
+def open_cluster(setting: ClusterSetting) -> Cluster:
+    """The cluster of `setting`, connected (its layer imported now)."""
+    module, function = _opener[0].split(":")
+    return getattr(importlib.import_module(module), function)(setting)
+
+
+def wanted(options: dict, has_cluster: bool, family: Family) -> str | None:
+    """Where a CREATE MODEL with `options` trains: "cluster", "local" with the reason a cluster was passed over, or
+    None (in this process, as always); ProgrammingError when compute='CLUSTER' has no cluster."""
+    asked = options.get("compute", "AUTO")
+    if asked == "LOCAL" or (asked == "AUTO" and not has_cluster):
+        return None
+    if not has_cluster:
+        raise ProgrammingError(
+            "OPTIONS: compute='CLUSTER' needs a cluster: sqlml.connect(..., cluster=...), the shell's or "
+            f"`sqlml serve`'s --cluster, or SET {SETTING} = 'local' | 'tcp://host:port'"
+        )
+    if family.cluster_trainer is None:
+        return "local"
+    return "cluster"
