@@ -3,11 +3,11 @@ session, never by DuckDB.
 
     SET name = 'value'  (or SET [SESSION] name TO value)   RESET name   SHOW name
 
-| setting             | values                                  | holds for                                   |
-|---------------------|-----------------------------------------|---------------------------------------------|
-| `sqlml_dialect`     | 'duckdb', 'bigquery'                    | the cursor (engine/dialects.py)             |
-| `sqlml_cluster`     | 'local', 'tcp://host:port'              | the session: every cursor (engine/compute.py)|
-| `sqlml_cluster_dir` | a directory or object-store URL         | the session: where a cluster stages data    |
+| setting             | values                          | holds for                                      |
+|---------------------|---------------------------------|------------------------------------------------|
+| `sqlml_dialect`     | 'duckdb', 'bigquery'            | the cursor (engine/dialects.py)                |
+| `sqlml_cluster`     | 'local', 'tcp://host:port'      | the session: every cursor (engine/compute.py)  |
+| `sqlml_cluster_dir` | a directory or object-store URL | the session: where its cluster stages data     |
 
 RESET goes back to what the connection started with. A text pays only a substring test (`mentioned`) unless it
 names one of them. A `shared` setting changes every cursor of the session: the wire server refuses a client's
@@ -71,7 +71,7 @@ def _change_cluster_dir(cursor: SessionCursor, value: str | None) -> None:
     session = cursor.session
     staging = value if value is not None else session.started_cluster and session.started_cluster.staging
     current = session.cluster_setting
-    # checked as a cluster's (a directory of a cluster on this machine stands for one not set yet)
+    # checked as the staging directory of the session's cluster (of a 'local' one while none is set)
     setting = ClusterSetting.of("local" if current is None else current.address, staging)
     _use(cursor, current and setting, staging)
 

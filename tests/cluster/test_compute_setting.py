@@ -78,6 +78,11 @@ def test_a_bad_setting_is_refused_and_changes_nothing(statement, wrong, dialect)
         assert shown(cur) == ("local", None)
 
 
+def test_a_cluster_dir_without_a_cluster_is_refused():
+    with pytest.raises(sqlml.ProgrammingError, match="cluster_dir goes with cluster"):
+        sqlml.connect(cluster_dir="/tmp")
+
+
 def test_a_setting_takes_no_parameters():
     with sqlml.connect() as con, pytest.raises(sqlml.ProgrammingError, match="sqlml_cluster takes no parameters"):
         con.execute("SET sqlml_cluster = 'local'", ["x"])
