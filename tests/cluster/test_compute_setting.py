@@ -104,6 +104,13 @@ def test_a_cluster_set_by_a_statement_is_the_one_used(scheduler, tmp_path):
         assert second.client.status == "closed" and session.cluster() is None
 
 
+def test_a_version_trained_on_the_cluster_is_described_with_its_workers(cluster_con, scheduler):
+    """What DESCRIBE MODEL and the model card say of the lineage a cluster gives a version it trains."""
+    from sqlml.engine.compute import described
+
+    assert described(cluster_con._session.cluster().lineage()) == f"cluster {scheduler}: 2 workers"
+
+
 def test_the_shell_takes_a_cluster(tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "sqlml.cli", "--cluster", "tcp://127.0.0.1:8786", "--cluster-dir", str(tmp_path)]
