@@ -1,7 +1,7 @@
 """The `sqlml` command.
 
     sqlml [DATABASE] [FILE.sql ...] [-c SQL] [-box|-table|-csv|-json|-markdown|-line] [-bail] [-readonly]
-          [--dialect duckdb|bigquery]
+          [--dialect duckdb|bigquery] [--cluster local|tcp://host:8786 [--cluster-dir DIR]]
     sqlml serve ...            (the PostgreSQL wire-protocol server: sqlml/server/cli.py)
 
 With a terminal on standard input and neither -c nor files, an interactive shell (docs/shell.md);
@@ -14,10 +14,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from sqlml.errors import Error
 from sqlml.shell.commands import ExitShell
 from sqlml.shell.render import MODES
+
+if TYPE_CHECKING:
+    from sqlml.engine.session import ClusterSetting
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -47,8 +51,39 @@ def _parser() -> argparse.ArgumentParser:
         help="the SQL dialect statements are read in: duckdb (the default) or bigquery (GoogleSQL); "
         "SET sqlml_dialect = '...' switches it",
     )
+    add_cluster_arguments(parser, "of this shell's session")
     parser.set_defaults(mode="box")
     return parser
+
+
+def add_cluster_arguments(parser: argparse.ArgumentParser, whose: str) -> None:
+    """--cluster and --cluster-dir (the shell's and `sqlml serve`'s)."""
+    parser.add_argument(
+        "--cluster",
+        metavar="ADDRESS",
+        help=f"the Dask cluster CREATE MODEL may train on, {whose}: local (a LocalCluster, one worker process per "
+        "core) or a scheduler's address (tcp://host:8786); see docs/scale.md",
+    )
+    parser.add_argument(
+        "--cluster-dir",
+        metavar="DIR",
+        help="with --cluster: the directory (or object-store URL) DuckDB and every worker read and write staged "
+        "data in (default, for --cluster local only: a temporary directory)",
+    )
+
+
+def cluster_setting(parser: argparse.ArgumentParser, args: argparse.Namespace) -> ClusterSetting | None:
+    """The --cluster and --cluster-dir given, checked: a usage error if wrong."""
+    if args.cluster is None:
+        if args.cluster_dir is not None:
+            parser.error("--cluster-dir goes with --cluster")
+        return None
+    from sqlml.engine.session import ClusterSetting  # the engine: loaded once the arguments are read
+
+    try:
+        return ClusterSetting.of(args.cluster, args.cluster_dir)
+    except Error as exc:
+        parser.error(str(exc))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -64,7 +99,9 @@ def _run(argv: list[str]) -> int:
         from sqlml.server.cli import main as serve
 
         return serve(argv[1:])
-    args = _parser().parse_intermixed_args(argv)
+    parser = _parser()
+    args = parser.parse_intermixed_args(argv)
+    cluster = cluster_setting(parser, args)
     if args.database.endswith(".sql"):  # `sqlml FILE.sql`: an in-memory database
         args.files.insert(0, args.database)
         args.database = ":memory:"
@@ -79,7 +116,9 @@ def _run(argv: list[str]) -> int:
     from sqlml.shell.core import Shell  # the engine: loaded here, where a Ctrl-C is a one-line error
 
     try:
-        shell = Shell(args.database, args.mode, interactive, read_only=args.readonly, dialect=args.dialect)
+        shell = Shell(
+            args.database, args.mode, interactive, read_only=args.readonly, dialect=args.dialect, cluster=cluster
+        )
     except Error as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return 1

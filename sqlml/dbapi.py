@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 
 from sqlml.engine.session import ClusterSetting, Session, SessionCursor
-from sqlml.errors import Error, InterfaceError, Warning
+from sqlml.errors import Error, InterfaceError, ProgrammingError, Warning
 
 apilevel = "2.0"
 threadsafety = 1  # threads may share the module, not connections
@@ -143,6 +143,8 @@ class Connection:
         cluster: str | None = None,
         cluster_dir: str | None = None,
     ):
+        if cluster is None and cluster_dir is not None:
+            raise ProgrammingError("cluster_dir goes with cluster (or SET sqlml_cluster_dir, then SET sqlml_cluster)")
         setting = None if cluster is None else ClusterSetting.of(cluster, cluster_dir)
         self._session: Session | None = Session(database, read_only, config, dialect=dialect, cluster=setting)
         self._cursors: set[Cursor] = set()

@@ -49,7 +49,8 @@ class ClusterSetting:
             raise ProgrammingError(f"cluster_dir: {staging!r} is not a directory path or URL")
         if staging is None and address != "local":
             raise ProgrammingError(
-                f"cluster {address}: give cluster_dir, a directory (or object-store URL) that DuckDB and every "
+                f"cluster {address}: give cluster_dir (sqlml.connect's cluster_dir=, --cluster-dir, or SET "
+                f"{SETTING}_dir = '...' before SET {SETTING}), a directory (or object-store URL) that DuckDB and every "
                 "worker can read and write; a temporary directory of this machine serves only cluster='local'"
             )
         return cls(address, staging)
@@ -95,3 +96,18 @@ def wanted(options: dict, has_cluster: bool, family: Family) -> str | None:
     if family.cluster_trainer is None:
         return "local"
     return "cluster"
+
+
+def kept_local(where: str | None, family: Family) -> dict | None:
+    """The lineage of a version trained in this process when a cluster was passed over (`where` "local": the
+    family trains in one process), else None."""
+    return where and {"compute": "local", "reason": f"{family.model_type} trains in one process"}
+
+
+def described(lineage: dict | None) -> str:
+    """Where a version trained, as DESCRIBE MODEL and ML.MODEL_CARD say it."""
+    if lineage is None:
+        return "local"
+    if lineage["compute"] == "cluster":
+        return f"cluster {lineage['scheduler']}: {lineage['workers']} workers"
+    return f"local ({lineage['reason']})"

@@ -1,9 +1,9 @@
 """The SQL dialects a session reads: DuckDB's (the default) and BigQuery's GoogleSQL.
 
 A cursor reads its statements in one dialect. In 'bigquery' each GoogleSQL statement is translated to sqlml's
-DuckDB dialect (`parser/bigquery.py`) and then runs on the DuckDB path. The switch is a statement of its own, read
-in either dialect: `SET sqlml_dialect = 'bigquery'` (or `TO`), `RESET sqlml_dialect` (back to the dialect the
-connection started in), `SHOW sqlml_dialect`. In the default dialect, a syntax or binding error on text that
+DuckDB dialect (`parser/bigquery.py`) and then runs on the DuckDB path. The switch is one of sqlml's settings
+(engine/settings.py), read in either dialect: `SET sqlml_dialect = 'bigquery'` (or `TO`), `RESET sqlml_dialect`
+(back to the dialect the connection started in), `SHOW sqlml_dialect`. In the default dialect, a syntax or binding error on text that
 reads as GoogleSQL gets a hint that names the switch (`hinted`); the hint's checks run only on errors.
 """
 
@@ -15,21 +15,11 @@ from contextlib import contextmanager
 from functools import partial
 
 from sqlml import errors
-from sqlml.parser.keywords import LEADING_BLANKS, search_in_slices
 
 DEFAULT = "duckdb"
 DIALECTS = (DEFAULT, "bigquery")
 SETTING = "sqlml_dialect"
 
-_MENTION = re.compile(SETTING, re.IGNORECASE)
-_BLANKS = LEADING_BLANKS.pattern
-_SWITCH = re.compile(
-    rf"{_BLANKS}(?:SET\s+(?:SESSION\s+)?{SETTING}\s*(?:=|\bTO\b)\s*(?:'(?P<quoted>[^']*)'|(?P<bare>\w+))"
-    rf"|(?P<reset>RESET)\s+(?:SESSION\s+)?{SETTING}|(?P<show>SHOW)\s+{SETTING}){_BLANKS};?{_BLANKS}",
-    re.IGNORECASE | re.DOTALL,
-)
-_SWITCH_VERB = re.compile(rf"{_BLANKS}(?:SET|RESET|SHOW)\b", re.IGNORECASE | re.DOTALL)
-SWITCH_SYNTAX = f"SET {SETTING} = 'duckdb' | 'bigquery', RESET {SETTING} or SHOW {SETTING}"
 HINT = (
     "\nHint: if this is GoogleSQL (BigQuery's dialect: \"strings\", `names`, BigQuery's functions), note that sqlml "
     f"reads DuckDB's dialect by default; switch with SET {SETTING} = 'bigquery', sqlml.connect(..., dialect='bigquery'), "
@@ -59,31 +49,6 @@ def checked(name: object) -> str:
     raise errors.ProgrammingError(
         f"unknown SQL dialect {name!r}: sqlml reads {' or '.join(repr(d) for d in DIALECTS)} (the default: {DEFAULT!r})"
     )
-
-
-def mentions_switch(sql: str) -> bool:
-    """Cheap raw-text test: could the text hold a dialect switch? (The setting's name in lower, upper or
-    capitalized case: substring tests first, far cheaper than a case-insensitive search.)"""
-    if "dialect" in sql or "DIALECT" in sql or "Dialect" in sql:
-        return search_in_slices(_MENTION, sql) is not None
-    return False
-
-
-def switch(statement: str) -> tuple[str, str | None] | None:
-    """('set', dialect) / ('reset', None) / ('show', None) for a dialect switch statement, else None; a SET, RESET
-    or SHOW of the setting written otherwise is a ProgrammingError giving the syntax."""
-    if _MENTION.search(statement) is None:
-        return None
-    found = _SWITCH.fullmatch(statement)
-    if found is None:
-        if _SWITCH_VERB.match(statement):
-            raise errors.ProgrammingError(f"the dialect switch reads {SWITCH_SYNTAX}, not: {statement.strip()}")
-        return None
-    if found["reset"]:
-        return "reset", None
-    if found["show"]:
-        return "show", None
-    return "set", checked(found["quoted"] if found["quoted"] is not None else found["bare"])
 
 
 def split(sql: str, dialect: str) -> list[str]:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from sqlml.engine import compute
 from sqlml.engine.store import catalog
 from sqlml.errors import ProgrammingError
 
@@ -130,7 +131,8 @@ def _describe(ctx: MLContext, statement: DescribeModel) -> bool:
         raise ProgrammingError(f"model {schema}.{name} does not exist")
     loaded = catalog.load(cur, schema, name, version)
     ctx.notices += filter(None, [label_notice(loaded)])
-    cur.execute(catalog.describe_model_sql(cur), [_arima_result(loaded), schema, name, version])
+    where = compute.described(loaded.compute)
+    cur.execute(catalog.describe_model_sql(cur), [_arima_result(loaded), where, schema, name, version])
     return True
 
 

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from sqlml import errors
-from sqlml.engine import compute, dialects
+from sqlml.engine import compute, dialects, settings
 from sqlml.engine import session_errors as errors_of
 from sqlml.engine.compute import Cluster, ClusterSetting  # front ends build a Session's cluster setting
 from sqlml.engine.context import MLContext
@@ -33,6 +33,7 @@ from sqlml.engine.functions import registry
 from sqlml.engine.model_statements import handler_of
 from sqlml.engine.policies import ExportPolicy, ImportPolicy  # noqa: F401 - front ends build a Session's policies
 from sqlml.engine.progress import Listener, Progress
+from sqlml.engine.settings import SHARED as SHARED_SETTINGS  # noqa: F401 - the server refuses a client's change
 from sqlml.engine.sqltext import bigquery_functions
 from sqlml.engine.sqltext.parameters import Parameters, bind, check_places
 from sqlml.engine.sqltext.positions import Origin, located
@@ -126,6 +127,8 @@ class Session:
         self._functions = threading.Lock()  # held while the DuckDB functions of BigQuery's are installed
         self._functions_installed = False
         self.cluster_setting = cluster  # the cluster CREATE MODEL may train on (engine/compute.py); None: none
+        self.started_cluster = cluster  # what RESET sqlml_cluster goes back to (engine/settings.py)
+        self.cluster_dir = cluster and cluster.staging  # where the cluster SET sqlml_cluster names stages data
         self._cluster: Cluster | None = None  # opened by the first statement that uses it
         self._cluster_lock = threading.Lock()
 
@@ -227,14 +230,15 @@ class SessionCursor:
     ) -> bool:
         """Run one or more statements, read in `dialect` (None: the cursor's own, `self.dialect`). True: the last
         one has a result, as DuckDB reports it (`description`, the fetch methods); False: it has none (CREATE
-        MODEL, DROP MODEL). `vet`, if given, gets each DuckDB text before it runs and returns what runs (the
-        server's check of what a client may change)."""
+        MODEL, DROP MODEL). `vet`, if given, gets each DuckDB text before it runs and returns what runs, and each
+        change of one of sqlml's settings (SET name = 'value', RESET name), which it may refuse (the server's check
+        of what a client may change)."""
         if params is not None and (isinstance(params, (str, bytes)) or not isinstance(params, (Sequence, Mapping))):
             raise errors.ProgrammingError(f"parameters must be a sequence or a mapping, not {type(params).__name__}")
         self.release()
         self.notices, self._has_result = [], False
         chosen = None if dialect is None else dialects.checked(dialect)
-        if (chosen or self.dialect) == dialects.DEFAULT and not dialects.mentions_switch(sql):
+        if (chosen or self.dialect) == dialects.DEFAULT and not settings.mentioned(sql):
             if self._replaced_settings is not None:
                 self._use_settings_of(dialects.DEFAULT)
             text = sql if vet is None else vet(sql)
@@ -258,7 +262,7 @@ class SessionCursor:
 
     def _execute_read_in(self, sql: str, params, chosen: str | None, vet: Callable[[str], str] | None) -> bool:
         """Run each statement of `sql` in the `chosen` dialect, else in the cursor's as the statements before
-        leave it: a dialect switch here, the others (GoogleSQL translated to DuckDB's dialect first) on the
+        leave it: a setting's statement here (`vet`, if given, sees a change first), the others (GoogleSQL translated to DuckDB's dialect first) on the
         DuckDB path."""
         statements = dialects.split(sql, chosen or self.dialect)
         if params and len(statements) > 1:
@@ -269,10 +273,10 @@ class SessionCursor:
             dialect = chosen or self.dialect
             self.release()
             with errors_of.positions_in(sql, offset):  # syntax errors in the statement as written
-                switch = dialects.switch(text)
-                duckdb_text = text if switch or dialect == dialects.DEFAULT else dialects.to_duckdb(text, self)
-            if switch:
-                has_result = self._switch(*switch, params)
+                setting = settings.statement(text)
+                duckdb_text = text if setting or dialect == dialects.DEFAULT else dialects.to_duckdb(text, self)
+            if setting:
+                has_result = self._setting(setting, params, vet)
                 continue
             duckdb_text = duckdb_text if vet is None else vet(duckdb_text)
             self._use_settings_of(dialect)
@@ -296,15 +300,18 @@ class SessionCursor:
                 self.session.install_bigquery_functions()
                 self._replaced_settings = bigquery_functions.apply_settings(self.duck)
 
-    def _switch(self, verb: str, dialect: str | None, params) -> bool:
-        """SET / RESET / SHOW sqlml_dialect: change or show the dialect this cursor reads."""
+    def _setting(self, found: settings.SettingStatement, params, vet: Callable[[str], str] | None) -> bool:
+        """SET / RESET / SHOW of one of sqlml's settings (engine/settings.py)."""
+        setting = found.setting
         if params:
-            raise errors.ProgrammingError(f"{dialects.SETTING} takes no parameters: {dialects.SWITCH_SYNTAX}")
-        if verb == "show":
+            raise errors.ProgrammingError(f"{setting.name} takes no parameters: {setting.syntax}")
+        if found.verb == "show":
             with self.translated():
-                self.duck.execute(f"SELECT ? AS {dialects.SETTING}", [self.dialect])
+                self.duck.execute(f"SELECT ?::VARCHAR AS {setting.name}", [setting.show(self)])
             return True
-        self.dialect = dialect if verb == "set" else self.session.dialect
+        if vet is not None:  # the front end may refuse the change (the server: of a setting every client shares)
+            vet(f"{found.verb.upper()} {setting.name}" + ("" if found.value is None else f" = {literal(found.value)}"))
+        setting.change(self, found.value)
         return False
 
     def _execute(self, sql: str, params, plain: bool) -> bool:

@@ -4,6 +4,7 @@ sqlml serve DATABASE [--host 127.0.0.1] [--port 5433] [--read-only | --read-writ
                      [--user U --password-env VAR] [--export-dir DIR] [--import-dir DIR]
                      [--allow-file-access] [--max-connections 100] [--auth-timeout 60]
                      [--max-message-bytes 16777216] [--dialect duckdb|bigquery]
+                     [--cluster local|tcp://host:8786 [--cluster-dir DIR]]
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import sys
 import threading
 
 import sqlml
+from sqlml.cli import add_cluster_arguments, cluster_setting
 from sqlml.engine.session import ExportPolicy, ImportPolicy, Session
 from sqlml.errors import Error
 from sqlml.server import log
@@ -104,7 +106,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         help="the SQL dialect every client session starts in: duckdb (the default) or bigquery (GoogleSQL); "
         "a client switches its own with SET sqlml_dialect = '...'",
     )
+    add_cluster_arguments(parser, "shared by every client")
     args = parser.parse_args(argv)
+    args.cluster = cluster_setting(parser, args)
     if (args.user is None) != (args.password_env is None):
         parser.error("--user and --password-env go together")
     if args.password_env is not None and not os.environ.get(args.password_env):
@@ -148,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
             imports=imports,
             config={"enable_external_access": args.allow_file_access},
             dialect=args.dialect,
+            cluster=args.cluster,
         )
         limits = Limits(args.max_connections, args.auth_timeout, args.max_message_bytes)
         server = Server((args.host, args.port), session, credentials, limits)

@@ -5,7 +5,9 @@ connection (search_path, TimeZone, default_order set by SET SESSION, ...). Each 
 its own, so a session setting changes that client alone. `session_only` makes every SET and RESET a client
 sends a SESSION one (DuckDB itself then refuses an option that can only be global), refuses SET GLOBAL and
 the PRAGMAs (and CALLs of them) that change more than the caller's own session, and checks the statement of
-an EXPLAIN the same way (EXPLAIN ANALYZE runs it).
+an EXPLAIN the same way (EXPLAIN ANALYZE runs it). Of sqlml's own settings a client changes its dialect
+(sqlml_dialect), never the cluster of the server's one Session (sqlml_cluster, sqlml_cluster_dir: `sqlml serve
+--cluster`).
 
 DuckDB's own parser finds the statements, so comments, quoting or several statements in one text cannot hide
 one, and each statement checked is rebuilt from the words that were checked: DuckDB runs nothing else.
@@ -16,7 +18,7 @@ from __future__ import annotations
 import re
 
 from sqlml import errors
-from sqlml.engine.session import SessionCursor, search_in_slices
+from sqlml.engine.session import SHARED_SETTINGS, SessionCursor, search_in_slices
 from sqlml.server.sqlstate import ServerError
 
 # every statement checked here has one of these words (DuckDB's keywords are ASCII, set off by non-word characters)
@@ -135,8 +137,16 @@ def _comment_end(text: str, at: int) -> int:
 
 def _set(text: str) -> str:
     """SET / RESET [SESSION | GLOBAL | LOCAL | VARIABLE] name ..., PRAGMA name = value: made SESSION."""
-    (verb, _, _), (scope, start, end) = _head(text, ("SET", "RESET", "PRAGMA"), 2)
+    (verb, _, _), (scope, start, end), *name = _head(text, ("SET", "RESET", "PRAGMA"), 3)
     verb, scope = verb.upper(), scope.upper()
+    setting = (name[0][0] if name and scope in ("SESSION", "LOCAL", "GLOBAL") else scope).lower()
+    if setting in SHARED_SETTINGS:
+        raise ServerError(
+            "42501",
+            f"{verb} {setting} is not allowed: every client shares the server's cluster, set when it starts "
+            "(`sqlml serve DATABASE --cluster local | tcp://host:port --cluster-dir DIR`); a model trains in the "
+            "server's process with OPTIONS(compute = 'LOCAL')",
+        )
     if scope == "GLOBAL":
         raise ServerError("42501", f"{verb} GLOBAL is not allowed: {_SHARED}")
     if verb == "PRAGMA":

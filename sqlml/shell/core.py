@@ -14,7 +14,7 @@ import threading
 import time
 from typing import TextIO
 
-from sqlml.engine.session import Session, SessionCursor
+from sqlml.engine.session import ClusterSetting, Session, SessionCursor
 from sqlml.errors import Error, SqlSyntaxError
 from sqlml.shell import render
 from sqlml.shell.commands import run_command
@@ -57,8 +57,9 @@ class Shell:
         stderr: TextIO | None = None,
         read_only: bool = False,
         dialect: str = "duckdb",
+        cluster: ClusterSetting | None = None,
     ):
-        self.session = Session(database, read_only=read_only, dialect=dialect)
+        self.session = Session(database, read_only=read_only, dialect=dialect, cluster=cluster)
         self.cursor = self.session.cursor()
         self.database = database
         self.mode, self.max_rows, self.timer = mode, 40, False

@@ -29,7 +29,7 @@ import time
 import numpy as np
 
 from sqlml.engine.families.base import Family, ScoreQuantiles, TrainData, record_iteration, training_sample
-from sqlml.engine.families.common import EARLY_STOP, SEED, TUNING, WARM_START, iterations, learn_rate
+from sqlml.engine.families.common import COMPUTE, EARLY_STOP, SEED, TUNING, WARM_START, iterations, learn_rate
 from sqlml.engine.families.dnn import ACTIVATIONS as DNN_ACTIVATIONS
 from sqlml.engine.families.dnn import check_memory, default_hidden_units
 from sqlml.engine.families.mlp import HIDDEN, OPTIMIZERS, Network, Training
@@ -167,6 +167,7 @@ def autoencoder_rules(options: dict) -> None:
 
 
 OPTIONS = {
+    **COMPUTE,
     "hidden_units": Option("int_list", low=1, high=100_000),
     "activation_fn": Option("enum", tuple(ACTIVATIONS), default="RELU"),
     "batch_size": Option("int", low=1, high=8192),

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from sqlml.engine.families.base import Family
-from sqlml.engine.families.common import SPLIT, data_split
+from sqlml.engine.families.common import COMPUTE, SPLIT, data_split
 from sqlml.engine.families.options import Option
 
 OBJECTIVES = (
@@ -27,6 +27,7 @@ def search(*args):
 
 OPTIONS = {
     **SPLIT,
+    **COMPUTE,
     "budget_hours": Option("float", low=0.0, high=72.0, open_low=True, default=1.0),
     "optimization_objective": Option("enum", OBJECTIVES),
 }

@@ -31,6 +31,7 @@ from sqlml.engine.families.base import Family, TrainData, record_iteration, trai
 from sqlml.engine.families.common import (
     CLASS_WEIGHTS,
     CLASSIFIER_RULES,
+    COMPUTE,
     EARLY_STOP,
     GLOBAL_EXPLAIN,
     SPLIT,
@@ -264,6 +265,7 @@ def propose(trial) -> dict:
 
 OPTIONS = {
     **SPLIT,
+    **COMPUTE,
     "hidden_units": Option("int_list", low=1, high=100_000),
     "activation_fn": Option("enum", tuple(ACTIVATIONS), default="RELU"),
     "batch_size": Option("int", low=1, high=2**31 - 1),

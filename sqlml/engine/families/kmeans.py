@@ -23,7 +23,7 @@ import warnings
 import numpy as np
 
 from sqlml.engine.families.base import Family, ScoreQuantiles, TrainData, compiled_by, record_iteration
-from sqlml.engine.families.common import EARLY_STOP, SEED, TUNING, WARM_START, iterations
+from sqlml.engine.families.common import COMPUTE, EARLY_STOP, SEED, TUNING, WARM_START, iterations
 from sqlml.engine.families.options import Option
 from sqlml.engine.store.artifacts import expect, numbers
 from sqlml.errors import DataError, ProgrammingError
@@ -160,6 +160,7 @@ def custom_init(options: dict) -> None:
 
 
 OPTIONS = {
+    **COMPUTE,
     "num_clusters": Option("int", low=2, high=100),
     "kmeans_init_method": Option("enum", ("RANDOM", "KMEANS++", "CUSTOM"), default="RANDOM"),
     "kmeans_init_col": Option("str", tunable=False),

@@ -22,6 +22,7 @@ from sqlml.engine.families.base import Family, TrainData, compiled_by
 from sqlml.engine.families.common import (
     CLASS_WEIGHTS,
     CLASSIFIER_RULES,
+    COMPUTE,
     EARLY_STOP,
     GLOBAL_EXPLAIN,
     SPLIT,
@@ -233,6 +234,7 @@ def propose(trial) -> dict:
 
 OPTIONS = {
     **SPLIT,
+    **COMPUTE,
     **regularization(0.0, 0.0),
     **iterations(20),
     "fit_intercept": Option("bool", default=True),

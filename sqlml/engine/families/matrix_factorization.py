@@ -16,7 +16,7 @@ EXPLICIT mean_squared_error only, IMPLICIT one of IMPLICIT_METRICS (default mean
 from __future__ import annotations
 
 from sqlml.engine.families.base import Family
-from sqlml.engine.families.common import SPLIT, TUNING, data_split
+from sqlml.engine.families.common import COMPUTE, SPLIT, TUNING, data_split
 from sqlml.engine.families.options import Option
 from sqlml.errors import ProgrammingError
 
@@ -37,6 +37,7 @@ SEARCH_SPACE = {  # the page's default ranges; wals_alpha's, IMPLICIT only, is I
 IMPLICIT_SPACE = {"wals_alpha": {"hparam_range": [0.0, 100.0]}}
 
 OPTIONS = {
+    **COMPUTE,
     "feedback_type": Option("enum", FEEDBACK_TYPES, default="EXPLICIT", tunable=False),
     # None: log2 of the training rows, within [2, 200] and at most the users' and the items' count
     "num_factors": Option("int", low=MIN_FACTORS, high=MAX_FACTORS),

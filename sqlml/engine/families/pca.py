@@ -16,7 +16,7 @@ import json
 import numpy as np
 
 from sqlml.engine.families.base import Family, ScoreQuantiles, TrainData, compiled_by
-from sqlml.engine.families.common import SEED
+from sqlml.engine.families.common import COMPUTE, SEED
 from sqlml.engine.families.options import Option
 from sqlml.engine.store.artifacts import expect, numbers
 from sqlml.errors import DataError, ProgrammingError
@@ -104,6 +104,7 @@ def components(options: dict) -> None:
 
 
 OPTIONS = {
+    **COMPUTE,
     "num_principal_components": Option("int", low=1, high=10_000),
     "pca_explained_variance_ratio": Option("float", low=0.0, high=1.0, open_low=True),
     "scale_features": Option("bool", default=True, tunable=False),

@@ -31,6 +31,7 @@ from sqlml.engine.families.boosted_tree import APPROX_MAX_BIN
 from sqlml.engine.families.common import (
     CLASS_WEIGHTS,
     CLASSIFIER_RULES,
+    COMPUTE,
     EARLY_STOP,
     GLOBAL_EXPLAIN,
     INSTANCE_WEIGHT,
@@ -318,6 +319,7 @@ def propose(trial) -> dict:
 
 OPTIONS = {
     **SPLIT,
+    **COMPUTE,
     **tree_options(
         num_parallel_tree=100,
         max_tree_depth=15,

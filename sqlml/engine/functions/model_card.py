@@ -11,7 +11,7 @@ Sections, each from the ML function that reports it (run through SQL, as a user 
    of ALTER MODEL ... SET OPTIONS, the label predicted.
 2. Specification: inputs with their training statistics (ML.FEATURE_INFO), ML.PREDICT's output columns,
    classes, preprocessing (the fitted TRANSFORM clause and the automatic preprocessing), the options.
-3. Training data and lineage: training SQL, rows (training / evaluation / dropped), data fingerprint.
+3. Training data and lineage: training SQL, rows (training / evaluation / dropped), data fingerprint, where it trained.
 4. Intended use and limitations: the description, and what the model cannot know.
 5. Metrics: those of the evaluation split stored at training; with input, also ML.EVALUATE on it.
 6. Explanations: ML.FEATURE_IMPORTANCE (trees) or ML.WEIGHTS, standardized (linear and logistic models).
@@ -35,6 +35,7 @@ from collections.abc import Callable
 import pyarrow as pa
 from sqlglot import exp
 
+from sqlml.engine import compute
 from sqlml.engine.context import MLContext
 from sqlml.engine.data.features import spec_leaves
 from sqlml.engine.functions.card_render import (
@@ -219,6 +220,7 @@ def _lineage(model: Model) -> Section:
                 f"Rows: {version.training_rows} training, {version.eval_rows} evaluation, {version.dropped_rows} "
                 "dropped (NULL label)",
                 f"Data fingerprint (row count and order-independent hash): {version.data_fingerprint}",
+                f"Trained: {compute.described(version.compute)}",
             ],
         ],
     )

@@ -481,15 +481,15 @@ SELECT NULL::VARCHAR AS schema_name, NULL::VARCHAR AS model_name, NULL::VARCHAR 
 
 
 def describe_model_sql(cur: duckdb.DuckDBPyConnection) -> str:
-    """DESCRIBE MODEL: a version's row (parameters: a forecasting model's arima_result JSON or NULL, schema, model,
-    version), with its model's expiration."""
+    """DESCRIBE MODEL: a version's row (parameters: a forecasting model's arima_result JSON or NULL, where it
+    trained, schema, model, version), with its model's expiration."""
     expires = _expires(cur, "m")
     return f"""
 SELECT v.schema_name, v.model_name, version, model_type, label, label_type, classes,
        [f->>'name' FOR f IN CAST(features AS JSON[])] AS features, transform, options, metrics,
        training_rows, eval_rows, dropped_rows, data_fingerprint, training_sql, artifact_format,
        octet_length(artifact) AS artifact_bytes, v.created_at, {expires} AS expiration_timestamp,
-       coalesce({expires} <= now(), false) AS expired, CAST(? AS JSON) AS arima_result
+       coalesce({expires} <= now(), false) AS expired, CAST(? AS JSON) AS arima_result, ?::VARCHAR AS compute
 FROM sqlml.model_versions v JOIN sqlml.models m USING (schema_name, model_name)
 WHERE lower(v.schema_name) = lower(?) AND lower(v.model_name) = lower(?) AND version = ?"""
 

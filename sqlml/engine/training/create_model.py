@@ -193,10 +193,10 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
     if family.forecasting:
         _store(ctx.cur, statement, _forecasting(ctx, statement, family, (schema, name), options), expiration=expiration)
         return
-    if family.recommends:
-        _store(ctx.cur, statement, *_recommending(ctx, statement, family, (schema, name), options), expiration)
-        return
     where = compute.wanted(options, ctx.has_cluster, family)
+    if family.recommends:
+        _store(ctx.cur, statement, *_recommending(ctx, statement, family, (schema, name), options, where), expiration)
+        return
     if where == "cluster":
         _store(ctx.cur, statement, ctx.cluster().train(ctx, statement, family, options), expiration=expiration)
         return
@@ -238,7 +238,7 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
         eval_predictions=eval_predictions_blob(eval_y, eval_scores),
         artifact_format=family.artifact_format,
         artifact=estimator.artifact(),
-        compute=where and {"compute": "local", "reason": f"{family.model_type} trains in one process"},
+        compute=compute.kept_local(where, family),
     )
     _store(ctx.cur, statement, record, trials or encoding.trials, expiration)
     ctx.notices += filter(None, [label_notice(record)])
@@ -480,10 +480,15 @@ def _forecasting(
 
 
 def _recommending(
-    ctx: MLContext, statement: CreateModel, family: Family, qualified: tuple[str, str], options: dict
+    ctx: MLContext,
+    statement: CreateModel,
+    family: Family,
+    qualified: tuple[str, str],
+    options: dict,
+    where: str | None,
 ) -> tuple[ModelVersion, list[TrialRecord]]:
     """A matrix factorization model: its users and items factorized (engine/recommend/training.py), num_trials
-    times when tuned (then the optimal trial's), and its trials."""
+    times when tuned (then the optimal trial's), and its trials; `where` it trains (in this process)."""
     from sqlml.engine.recommend import training
 
     query = _own_query(ctx, statement, family)
@@ -507,6 +512,7 @@ def _recommending(
         training_rows=trained.training_rows,
         data_fingerprint=query_fingerprint(ctx.cur, query),
         artifact=trained.model.artifact(),
+        compute=compute.kept_local(where, family),
     ), records
 
 
