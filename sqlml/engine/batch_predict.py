@@ -137,7 +137,8 @@ def run(ctx: MLContext, statement: exp.Expr, read_only: bool) -> bool:
     call, target = found
     model, params = registry.checked(ctx, call)
     if model.family.onnx_builder is None:
-        return ran_here(ctx, f"{model.version.model_type} models have no ONNX graph for the workers to run")
+        ran_here(ctx, f"{model.version.model_type} models have no ONNX graph for the workers to run")
+        return False
     written = ctx.cluster().predict(ctx, call, model, params, target)
     if written is None:
         return False
@@ -145,10 +146,9 @@ def run(ctx: MLContext, statement: exp.Expr, read_only: bool) -> bool:
     return True
 
 
-def ran_here(ctx: MLContext, reason: str) -> bool:
-    """Tell the user the statement runs in this process, and why (False: run it here)."""
+def ran_here(ctx: MLContext, reason: str) -> None:
+    """Tell the user the statement runs in this process, and why."""
     ctx.notices.append(f"ML.PREDICT ran in this process, not on the cluster: {reason}")
-    return False
 
 
 def _external_access(ctx: MLContext) -> bool:

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -59,6 +60,7 @@ MODELS = {
     "kmeans": "OPTIONS(model_type='kmeans', num_clusters=3) AS SELECT a, b, r FROM t",
     "random_forest_regressor": "OPTIONS(model_type='random_forest_regressor', input_label_cols=['r'], "
     "num_parallel_tree=5, max_tree_depth=5) AS SELECT a, b, s, r FROM t",
+    "pca": "OPTIONS(model_type='pca', num_principal_components=2) AS SELECT a, b, r FROM t",  # a, b, r left out
 }
 
 
@@ -235,3 +237,33 @@ def test_a_directory_holding_files_is_refused_before_any_work_unless_overwrite(c
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["old.parquet"]
     cur.execute(f"{copy} (FORMAT parquet, PER_THREAD_OUTPUT true, OVERWRITE true)")
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [f"data_{n}.parquet" for n in range(FILES)]
+
+
+def test_a_graph_disagreeing_with_ml_predict_on_the_first_rows_runs_in_this_process(cur, big, scheduler, monkeypatch):
+    """The check before the workers start: here the graph's values are made off by one in this process."""
+    shifted = {**cluster_predict._PREDICTIONS, "values": lambda plan, scores, schema: [pa.array(scores + 1)]}
+    monkeypatch.setattr(cluster_predict, "_PREDICTIONS", shifted)
+    cur.execute(f"CREATE MODEL m {MODELS['random_forest_regressor']}")
+    call = f"ML.PREDICT(MODEL m, (SELECT * FROM read_parquet('{big}')))"
+    expected = scored_here(cur, call)
+    with worker_tasks(scheduler) as tasks:
+        cur.execute(f"CREATE TABLE p AS SELECT * FROM {call}")
+    assert [text for _, text in cur.messages] == [
+        "ML.PREDICT ran in this process, not on the cluster: the graph's predicted_r disagrees with ML.PREDICT's on "
+        "100.00% of the first rows"
+    ]
+    assert score_file_tasks(tasks) == 0
+    assert read(cur, "p") == expected
+
+
+def test_a_feature_the_graph_has_no_form_for_runs_in_this_process(cur, scheduler, tmp_path):
+    """EXPORT MODEL refuses the empty string as a category (an exported graph reads "" as NULL)."""
+    cur.execute("CREATE TABLE e AS SELECT id, a, CASE WHEN id % 3 = 0 THEN '' ELSE s END AS s, y FROM t")
+    cur.execute("CREATE MODEL m OPTIONS(model_type='logistic_reg', input_label_cols=['y']) AS SELECT a, s, y FROM e")
+    expected = scored_here(cur, "ML.PREDICT(MODEL m, TABLE e)")
+    with worker_tasks(scheduler) as tasks:
+        cur.execute(f"COPY (SELECT * FROM ML.PREDICT(MODEL m, TABLE e)) TO '{tmp_path}/scored.parquet'")
+    ((_, notice),) = cur.messages
+    assert notice.startswith("ML.PREDICT ran in this process, not on the cluster: feature 's' has the empty string")
+    assert score_file_tasks(tasks) == 0
+    assert read(cur, f"'{tmp_path}/scored.parquet'") == expected
