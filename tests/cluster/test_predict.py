@@ -110,6 +110,18 @@ def score_file_tasks(names: list[str]) -> int:
     return sum(name.startswith("score_file") for name in names)
 
 
+def notice_of_running_here(cur, scheduler: str, call: str, statement: str, result: str) -> str:
+    """Run `statement` (`result` holds what it writes) and check it ran in this process: no task on the workers,
+    ML.PREDICT's rows here in `result`; the notice saying why."""
+    expected = scored_here(cur, call)
+    with worker_tasks(scheduler) as tasks:
+        cur.execute(statement)
+    ((_, notice),) = cur.messages
+    assert score_file_tasks(tasks) == 0
+    assert read(cur, result) == expected
+    return notice
+
+
 @pytest.mark.parametrize("model_type", MODELS)
 def test_copy_and_create_table_score_each_file_on_a_worker_as_ml_predict_does(
     cur, big, scheduler, tmp_path, model_type
@@ -154,21 +166,17 @@ def test_a_query_input_is_staged_in_partitions_and_keeps_its_order(cur, schedule
     assert copied.column("predicted_y").to_pylist() == [p > 0.3 for p in probability]  # the threshold's labels
 
 
-def test_a_model_without_an_onnx_graph_runs_in_this_process(cur, scheduler, tmp_path):
+def test_a_model_without_an_onnx_graph_runs_in_this_process(cur, scheduler):
     cur.execute(
         "CREATE TABLE ratings AS SELECT i % 20 AS user, i % 13 AS item, (i % 5)::DOUBLE AS rating FROM range(400) r(i)"
     )
     cur.execute("CREATE MODEL mf OPTIONS(model_type='matrix_factorization', num_factors=2) AS SELECT * FROM ratings")
     call = "ML.PREDICT(MODEL mf, TABLE ratings)"
-    expected = scored_here(cur, call)
-    with worker_tasks(scheduler) as tasks:
-        cur.execute(f"CREATE TABLE p AS SELECT * FROM {call}")
-    assert [text for _, text in cur.messages] == [
+    notice = notice_of_running_here(cur, scheduler, call, f"CREATE TABLE p AS SELECT * FROM {call}", "p")
+    assert notice == (
         "ML.PREDICT ran in this process, not on the cluster: matrix_factorization models have no ONNX graph for "
         "the workers to run"
-    ]
-    assert score_file_tasks(tasks) == 0
-    assert read(cur, "p") == expected
+    )
 
 
 def test_other_shapes_run_in_this_process_without_the_cluster(cluster_con, big, tmp_path):
@@ -245,25 +253,17 @@ def test_a_graph_disagreeing_with_ml_predict_on_the_first_rows_runs_in_this_proc
     monkeypatch.setattr(cluster_predict, "_PREDICTIONS", shifted)
     cur.execute(f"CREATE MODEL m {MODELS['random_forest_regressor']}")
     call = f"ML.PREDICT(MODEL m, (SELECT * FROM read_parquet('{big}')))"
-    expected = scored_here(cur, call)
-    with worker_tasks(scheduler) as tasks:
-        cur.execute(f"CREATE TABLE p AS SELECT * FROM {call}")
-    assert [text for _, text in cur.messages] == [
+    notice = notice_of_running_here(cur, scheduler, call, f"CREATE TABLE p AS SELECT * FROM {call}", "p")
+    assert notice == (
         "ML.PREDICT ran in this process, not on the cluster: the graph's predicted_r disagrees with ML.PREDICT's on "
         "100.00% of the first rows"
-    ]
-    assert score_file_tasks(tasks) == 0
-    assert read(cur, "p") == expected
+    )
 
 
 def test_a_feature_the_graph_has_no_form_for_runs_in_this_process(cur, scheduler, tmp_path):
     """EXPORT MODEL refuses the empty string as a category (an exported graph reads "" as NULL)."""
     cur.execute("CREATE TABLE e AS SELECT id, a, CASE WHEN id % 3 = 0 THEN '' ELSE s END AS s, y FROM t")
     cur.execute("CREATE MODEL m OPTIONS(model_type='logistic_reg', input_label_cols=['y']) AS SELECT a, s, y FROM e")
-    expected = scored_here(cur, "ML.PREDICT(MODEL m, TABLE e)")
-    with worker_tasks(scheduler) as tasks:
-        cur.execute(f"COPY (SELECT * FROM ML.PREDICT(MODEL m, TABLE e)) TO '{tmp_path}/scored.parquet'")
-    ((_, notice),) = cur.messages
+    call, scored = "ML.PREDICT(MODEL m, TABLE e)", f"'{tmp_path}/scored.parquet'"
+    notice = notice_of_running_here(cur, scheduler, call, f"COPY (SELECT * FROM {call}) TO {scored}", scored)
     assert notice.startswith("ML.PREDICT ran in this process, not on the cluster: feature 's' has the empty string")
-    assert score_file_tasks(tasks) == 0
-    assert read(cur, f"'{tmp_path}/scored.parquet'") == expected
