@@ -65,7 +65,7 @@ def predict(
         graph = build(model, relation.limit(0).to_arrow_table().schema).SerializeToString()
     except NotSupportedError as exc:
         return ran_here(ctx, str(exc).removeprefix("EXPORT MODEL: "))
-    job = Path(cluster.staging) / f"predict-{uuid.uuid4().hex}"
+    job = Path(cluster.staging).absolute() / f"predict-{uuid.uuid4().hex}"
     job.mkdir()
     try:
         sources = _input_files(ctx, call, relation.columns) or _staged(ctx, query, job / "in")
