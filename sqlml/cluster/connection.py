@@ -39,6 +39,11 @@ class DaskCluster:
 
         return training.train(self, ctx, statement, family, options)
 
+    def predict(self, ctx, call, model, params, target):
+        from sqlml.cluster import predict
+
+        return predict.predict(self, ctx, call, model, params, target)
+
     def close(self) -> None:
         self.client.close()
         if self.local is not None:

@@ -18,10 +18,12 @@ from typing import TYPE_CHECKING, Protocol
 from sqlml.errors import ProgrammingError
 
 if TYPE_CHECKING:
+    from sqlml.engine.batch_predict import Target
     from sqlml.engine.context import MLContext
     from sqlml.engine.families.base import Family
     from sqlml.engine.store.catalog import ModelVersion
-    from sqlml.parser import CreateModel
+    from sqlml.engine.store.model import Model
+    from sqlml.parser import CreateModel, MLFunction
 
 SETTING = "sqlml_cluster"
 SCHEMES = ("tcp://", "tls://", "inproc://", "ucx://", "ws://", "wss://")
@@ -64,6 +66,10 @@ class Cluster(Protocol):
 
     def train(self, ctx: MLContext, statement: CreateModel, family: Family, options: dict) -> ModelVersion:
         """CREATE MODEL of a family with a `cluster_trainer`, trained on the workers."""
+
+    def predict(self, ctx: MLContext, call: MLFunction, model: Model, params: dict, target: Target) -> int | None:
+        """COPY or CREATE TABLE ... AS of ML.PREDICT (engine/batch_predict.py) scored on the workers: the rows
+        written, or None when the model or input cannot be scored there (a notice says why; it runs here)."""
 
     def close(self) -> None: ...
 

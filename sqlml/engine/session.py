@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from sqlml import errors
-from sqlml.engine import compute, dialects, settings
+from sqlml.engine import batch_predict, compute, dialects, settings
 from sqlml.engine import session_errors as errors_of
 from sqlml.engine.compute import Cluster, ClusterSetting  # front ends build a Session's cluster setting
 from sqlml.engine.context import MLContext
@@ -356,6 +356,8 @@ class SessionCursor:
             if self.session.read_only and type(statement).__name__ in ("CreateModel", "DropModel", "AlterModel"):
                 raise errors.OperationalError("the database is open read-only: models cannot be changed")
             return handler(self._context, statement)
+        if self._on_cluster(statement, explain):
+            return True
         if _creates_with_ml_tables(statement):
             raise errors.NotSupportedError(
                 f"ML functions cannot be used in CREATE {statement.kind}: their "
@@ -370,6 +372,12 @@ class SessionCursor:
             self._context = self._new_context(origin)
             self._run_planned(text, statement, origin, explain, materialize=True)
         return True
+
+    def _on_cluster(self, statement, explain: str) -> bool:
+        """Whether the session's cluster scored the statement (COPY or CREATE TABLE ... AS of ML.PREDICT)."""
+        if self.session.cluster_setting is None or explain:
+            return False
+        return batch_predict.run(self._context, statement, self.session.read_only)
 
     def _run_planned(self, text: str, statement, origin: Origin, explain: str = "", materialize: bool = False) -> None:
         """Plan `text` and run it (prefixed with `explain`: an EXPLAIN [ANALYZE] of what it became)."""

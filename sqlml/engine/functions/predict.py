@@ -52,21 +52,26 @@ def prediction_columns(model: Model, scores: np.ndarray, threshold: float | None
     if model.family.imported:
         return model.estimator.columns(scores)
     if model.family.clustering:
-        return _cluster_columns(scores)
+        return cluster_columns(scores)
     if model.family.reduces_dimensions or model.family.autoencodes:
         return [pa.array(component, pa.float64()) for component in scores.T]
     if not model.is_classifier:
         return [pa.array(scores, pa.float64())]
+    return classifier_columns(model.classes, scores, threshold)
+
+
+def classifier_columns(classes: pa.Array, scores: np.ndarray, threshold: float | None) -> list[pa.Array]:
+    """predicted_<label> and predicted_<label>_probs from class probabilities (n, classes)."""
     n, k = scores.shape
-    labels = model.classes.take(pa.array(predicted_labels(scores, threshold)))
+    labels = classes.take(pa.array(predicted_labels(scores, threshold)))
     entries = pa.StructArray.from_arrays(
-        [model.classes.take(pa.array(np.tile(np.arange(k), n))), pa.array(scores.ravel(), pa.float64())],
+        [classes.take(pa.array(np.tile(np.arange(k), n))), pa.array(scores.ravel(), pa.float64())],
         names=["label", "prob"],
     )
     return [labels, pa.ListArray.from_arrays(pa.array(np.arange(0, n * k + 1, k, dtype=np.int32)), entries)]
 
 
-def _cluster_columns(distances: np.ndarray) -> list[pa.Array]:
+def cluster_columns(distances: np.ndarray) -> list[pa.Array]:
     """CENTROID_ID and NEAREST_CENTROIDS_DISTANCE from distances (n, n_clusters)."""
     n, k = distances.shape
     shown = min(k, MAX_NEAREST)

@@ -24,6 +24,7 @@ from sqlml.errors import NotSupportedError, ProgrammingError, did_you_mean
 
 if TYPE_CHECKING:
     from sqlml.engine.context import MLContext
+    from sqlml.engine.store.model import Model
     from sqlml.parser import MLFunction
 
 # each model task, as messages name its models
@@ -256,6 +257,12 @@ ML_FUNCTIONS: dict[str, Signature] = {
 
 def run(ctx: MLContext, call: MLFunction):
     """The relation or SQL of an ML function call, once the call, and its model, fit the signature."""
+    model, params = checked(ctx, call)
+    return _handler(_signature(call.function).handler)(ctx, call, model, params)
+
+
+def checked(ctx: MLContext, call: MLFunction) -> tuple[Model | None, dict]:
+    """The call's model (None for a function of data) and STRUCT parameters, once they fit its signature."""
     name = call.function
     signature = _signature(name)
     params = check(name, signature, call)
@@ -268,7 +275,7 @@ def run(ctx: MLContext, call: MLFunction):
         }.get(model.task, f"a {model.version.estimator_type or model.version.model_type}")
         tasks = _and(TASK_NAMES[task] for task in TASK_NAMES if task in signature.tasks)
         raise NotSupportedError(f"ML.{name} takes {tasks} models; model {model.version.qualified_name} is {kind}")
-    return _handler(signature.handler)(ctx, call, model, params)
+    return model, params
 
 
 def _signature(name: str) -> Signature:
