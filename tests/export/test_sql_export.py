@@ -12,10 +12,11 @@ import sqlglot
 
 import sqlml
 import sqlml.export.sql
+import sqlml.export.sql_network
 from sqlml.engine.families import FAMILIES
 from sqlml.engine.training import automl
 from tests.engine.reference import fails
-from tests.export.network_reference import reference
+from tests.export.network_reference import ACTIVATIONS, reference
 from tests.export.onnx_helpers import ROOT
 from tests.export.postgres import postgres_server
 
@@ -364,3 +365,16 @@ def test_float32_thresholds_compare_as_scikit_learn():
         xs = [np.nextafter(x, d * np.inf) for x in points for d in (-1, 1)] + points + [t]
         split = sqlml.export.sql.float32_threshold(t)
         assert all((x <= split) == (np.float32(x) <= t) for x in xs), t
+
+
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+def test_activations_in_sql_equal_tensorflows_definitions(activation):
+    """Every hidden-layer activation as SQL (both branches, the clips at 0 and 6, arguments where exp would
+    overflow or underflow) run by DuckDB equals its definition in numpy (tests/export/network_reference.py)."""
+    z = np.concatenate([[0.0, -0.0, 6.0, 1e-300, -1e-300, 800.0, -800.0, 1e6, -1e6], np.linspace(-20, 20, 401)])
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (z DOUBLE, position INTEGER)")
+    con.executemany("INSERT INTO t VALUES (?, ?)", [(float(v), i) for i, v in enumerate(z)])
+    expressions = sqlml.export.sql_network.activations(activation, ["z"])
+    got = np.array(con.execute(f"SELECT {', '.join(expressions)} FROM t ORDER BY position").fetchall())
+    np.testing.assert_allclose(got, ACTIVATIONS[activation](z[:, None]), rtol=1e-14, atol=1e-15)
