@@ -70,7 +70,7 @@ def activations(activation: str, z: list[str]) -> list[str]:
     return [_UNIT[activation](v) for v in z]
 
 
-def affine(model: Model, features: list[tuple], inputs: list[str] | None, w: np.ndarray, b: np.ndarray) -> list[str]:
+def _affine(model: Model, features: list[tuple], inputs: list[str] | None, w: np.ndarray, b: np.ndarray) -> list[str]:
     """Each unit of a layer as a DOUBLE: its bias plus its weights (w: inputs x units) times the encoded
     `features` (inputs None) or the named input columns."""
     if inputs is None:
@@ -87,13 +87,15 @@ def _named(expressions: list[str], names: list[str]) -> list[str]:
     return [f"{e} AS {name}" for e, name in zip(expressions, names, strict=True)]
 
 
-def hidden_levels(model: Model, features: list[tuple], p: str, layers: int) -> tuple[list[list[str]], list[str] | None]:
+def _hidden_levels(
+    model: Model, features: list[tuple], p: str, layers: int
+) -> tuple[list[list[str]], list[str] | None]:
     """The levels (lists of `expression AS name`) of the network's first `layers` layers, and the names of the
     last one's outputs (None when `layers` is 0: the output layer reads the features)."""
     network, levels, inputs = model.estimator, [], None
     for k in range(layers):
         z = [f"{p}z{k}_{j}" for j in range(network.weights[k].shape[1])]
-        levels.append(_named(affine(model, features, inputs, network.weights[k], network.biases[k]), z))
+        levels.append(_named(_affine(model, features, inputs, network.weights[k], network.biases[k]), z))
         h = activations(network.activation, z)
         inputs = [f"{p}h{k}_{j}" for j in range(len(h))]
         levels.append(_named(h, inputs))
@@ -144,9 +146,9 @@ def network_scores(model: Model, features: list[tuple], p: str) -> tuple[list[li
     else the logits (summed with the linear part's for wide-and-deep), a regressor's scaled back to the label."""
     network = model.estimator
     if model.family.autoencodes:
-        return hidden_levels(model, features, p, network.middle + 1)
-    levels, inputs = hidden_levels(model, features, p, len(network.weights) - 1)
-    logits = affine(model, features, inputs, network.weights[-1], network.biases[-1])
+        return _hidden_levels(model, features, p, network.middle + 1)
+    levels, inputs = _hidden_levels(model, features, p, len(network.weights) - 1)
+    logits = _affine(model, features, inputs, network.weights[-1], network.biases[-1])
     if model.family.onnx_builder == "wide_and_deep":
         wide_levels, wide = _wide(model, features, p)
         levels = wide_levels + levels
