@@ -5,11 +5,14 @@ ML.PREDICT names them, then the input's columns (the training query's, but the l
 columns; a pca model's without the columns its features read). It is built in DuckDB's SQL from portable
 scalar expressions only (arithmetic, CASE, COALESCE, EXP, SQRT, GREATEST, casts, arrays of structs for the
 probabilities and nearest centroids), in levels of subqueries whose own columns carry a prefix no input column
-starts with, then transpiled by sqlglot to `dialect` (PostgreSQL's structs as jsonb objects). The families
-whose ML.PREDICT is compiled to SQL (engine/compiled: linear_reg, logistic_reg, kmeans, pca), boosted trees
-(each LightGBM tree as nested CASE expressions, missing-value branches included) and random forests
-(scikit-learn trees) export this way, a TRANSFORM included (its SQL transpiled as written). Unlike ML.PREDICT,
-a NaN or infinite input value is not reported as an error.
+starts with, then transpiled by sqlglot to `dialect` (PostgreSQL's structs as jsonb objects, and OFFSET 0 on
+each level so its planner does not substitute one level's expressions into the next). The families whose
+ML.PREDICT is compiled to SQL (engine/compiled: linear_reg, logistic_reg, kmeans, pca), boosted trees (each
+LightGBM tree as nested CASE expressions, missing-value branches included), random forests (scikit-learn
+trees) and the networks (export/sql_network.py: dnn_*, dnn_linear_combined_*, the autoencoder's middle layer)
+export this way, as does an automl_* model through its winning family, a TRANSFORM included (its SQL
+transpiled as written). A probability is a sigmoid or softmax taking exp of non-positive values only. Unlike
+ML.PREDICT, a NaN or infinite input value is not reported as an error.
 
 Verification before writing: the DuckDB rendering runs over the ONNX export's verification rows
 (export/verify.py) and must agree with the engine's own predictions on at least 99.9% of labels (classes,
@@ -40,9 +43,11 @@ from sqlml.engine.compiled.linear import (
 from sqlml.engine.context import MLContext
 from sqlml.engine.data.transform import registered
 from sqlml.engine.families.kmeans import MAX_NEAREST
+from sqlml.engine.functions.predict import predicted as shown_scores
 from sqlml.engine.sqltext.quoting import literal, quote_identifier
 from sqlml.engine.store.model import Model, predicted_labels
 from sqlml.errors import DataError, NotSupportedError, ProgrammingError
+from sqlml.export.sql_network import NETWORKS, exp_of, network_scores, sigmoid
 from sqlml.export.verify import native_features, verification_rows
 
 MIN_AGREEMENT, MAX_RELATIVE_DIFF = 0.999, 1e-6
@@ -75,16 +80,22 @@ def input_table(name: str) -> str:
     return table.sql("duckdb")
 
 
+COVERED = (
+    "linear_reg, logistic_reg, kmeans, pca, boosted trees, random forests, dnn_*, dnn_linear_combined_*, "
+    "autoencoder, and automl_* by its winning family"
+)
+
+
 def _not_supported(what: str) -> NotSupportedError:
     return NotSupportedError(
-        f"EXPORT MODEL: format='sql' does not cover {what} yet (it covers linear_reg, logistic_reg, kmeans, pca, "
-        "boosted trees and random forests); export it with format='onnx'"
+        f"EXPORT MODEL: format='sql' does not cover {what} yet (it covers {COVERED}); export it with format='onnx'"
     )
 
 
 def _check_exportable(model: Model) -> None:
-    compiled = model.family.compile_sql is not None or model.family.onnx_builder in ("booster", "forest")
-    if not compiled or model.family.imported or (model.is_classifier and model.version.label_type not in _LABEL_TYPES):
+    family = model.family
+    compiled = family.compile_sql is not None or family.onnx_builder in ("booster", "forest", *NETWORKS)
+    if not compiled or family.imported or (model.is_classifier and model.version.label_type not in _LABEL_TYPES):
         raise _not_supported(f"{model.version.model_type} models")
 
 
@@ -168,8 +179,8 @@ def _classifier(model: Model, source: str, scores: int, p: str, probabilities: b
         predicted = (
             f"CASE WHEN {p}p1 > {number(THRESHOLD)} THEN {_class_literal(model, 1)} ELSE {_class_literal(model, 0)} END"
         )
-    elif scores == 1:  # the sigmoid, as the streaming path: 0 or 1 where exp overflows
-        source = _level(source, [f"1 / (1 + exp(-{p}s0)) AS {p}p1"], f"{p}l2")
+    elif scores == 1:
+        source = _level(source, [f"{sigmoid(f'{p}s0')} AS {p}p1"], f"{p}l2")
         probabilities = [f"1 - {p}p1", f"{p}p1"]
         predicted = (
             f"CASE WHEN {p}p1 > {number(THRESHOLD)} THEN {_class_literal(model, 1)} ELSE {_class_literal(model, 0)} END"
@@ -177,7 +188,7 @@ def _classifier(model: Model, source: str, scores: int, p: str, probabilities: b
     else:
         if not probabilities:
             top = f"greatest({', '.join(f'{p}s{j}' for j in range(scores))})"
-            source = _level(source, [f"exp({p}s{j} - {top}) AS {p}e{j}" for j in range(scores)], f"{p}l2")
+            source = _level(source, [f"{exp_of(f'{p}s{j} - {top}')} AS {p}e{j}" for j in range(scores)], f"{p}l2")
             total = " + ".join(f"{p}e{j}" for j in range(scores))
             source = _level(source, [f"{p}e{j} / ({total}) AS {p}p{j}" for j in range(scores)], f"{p}l3")
         probabilities = [f"{p}p{j}" for j in range(k)]
@@ -263,6 +274,30 @@ def _kmeans(model: Model, source: str, features: list[tuple], p: str) -> tuple[s
     ]
 
 
+def _scores(model: Model, source: str, features: list[tuple], p: str) -> tuple[str, list[str]]:
+    """(source, scores) of a family other than kmeans: the levels its scores read, and the scores as SQL."""
+    builder, estimator = model.family.onnx_builder, model.estimator
+    if builder in NETWORKS:
+        levels, scores = network_scores(model, features, p)
+        for i, columns in enumerate(levels):
+            source = _level(source, columns, f"{p}n{i}")
+        return source, scores
+    if builder in ("booster", "forest"):
+        source = _level(source, _tree_features(model, features, p), f"{p}l0")
+        x_of = [f"{p}f{j}" for j in range(len(features))]
+        scores = (
+            booster_scores(estimator.booster, x_of) if builder == "booster" else _forest_scores(estimator.forest, x_of)
+        )
+        return source, scores
+    return source, linear_scores(model, features, estimator.coef, estimator.intercept)
+
+
+def _components(model: Model, count: int) -> list[str]:
+    """ML.PREDICT's columns of a pca model's `count` components or an autoencoder's middle layer."""
+    name = "latent_col" if model.family.autoencodes else "principal_component"
+    return [f"{name}_{j + 1}" for j in range(count)]
+
+
 def prediction_sql(ctx: MLContext, model: Model, table: str) -> str:
     """ML.PREDICT of `model` over `table` (DuckDB SQL naming a table or view) as one DuckDB query."""
     _check_exportable(model)
@@ -287,17 +322,10 @@ def prediction_sql(ctx: MLContext, model: Model, table: str) -> str:
     if model.family.clustering:
         source, outputs = _kmeans(model, source, features, p)
     else:
-        if model.family.onnx_builder in ("booster", "forest"):
-            source = _level(source, _tree_features(model, features, p), f"{p}l0")
-            x_of = [f"{p}f{j}" for j in range(len(features))]
-            booster = model.family.onnx_builder == "booster"
-            estimator = model.estimator
-            scores = booster_scores(estimator.booster, x_of) if booster else _forest_scores(estimator.forest, x_of)
-        else:
-            scores = linear_scores(model, features, model.estimator.coef, model.estimator.intercept)
+        source, scores = _scores(model, source, features, p)
         source = _level(source, [f"{s} AS {p}s{j}" for j, s in enumerate(scores)], f"{p}l1")
-        if model.family.reduces_dimensions:
-            outputs = [f"{p}s{j} AS {quote_identifier(f'principal_component_{j + 1}')}" for j in range(len(scores))]
+        if model.family.reduces_dimensions or model.family.autoencodes:
+            outputs = [f"{p}s{j} AS {quote_identifier(name)}" for j, name in enumerate(_components(model, len(scores)))]
         elif model.is_classifier:
             source, outputs = _classifier(model, source, len(scores), p, model.family.onnx_builder == "forest")
         else:
@@ -313,8 +341,8 @@ def _compare(model: Model, exported: pa.Table, native: np.ndarray) -> dict:
         values = np.array([[e["DISTANCE"] for e in row] for row in nearest], float)
         native_values = np.sort(native, axis=1, kind="stable")[:, : values.shape[1]]
         labels, native_labels = column("CENTROID_ID").to_numpy() - 1, native.argmin(axis=1)
-    elif model.family.reduces_dimensions:
-        values = np.column_stack([column(f"principal_component_{j + 1}").to_numpy() for j in range(native.shape[1])])
+    elif model.family.reduces_dimensions or model.family.autoencodes:
+        values = np.column_stack([column(name).to_numpy() for name in _components(model, native.shape[1])])
         native_values, labels, native_labels = native, 0, 0
     elif model.is_classifier:
         label, classes = model.version.label, model.classes.to_pylist()
@@ -330,8 +358,9 @@ def _compare(model: Model, exported: pa.Table, native: np.ndarray) -> dict:
 
 def verify_sql(ctx: MLContext, model: Model) -> dict:
     """Run the DuckDB rendering over the verification rows; the figures, DataError if they miss the limits."""
+    _check_exportable(model)  # before the model scores anything
     rows = verification_rows(ctx, model)
-    native = np.asarray(model.estimator.predict(native_features(ctx, model, rows)), float)
+    native = np.asarray(shown_scores(ctx, model, native_features(ctx, model, rows)), float)
     with registered(ctx.cur, rows) as name:
         exported = ctx.cur.sql(prediction_sql(ctx, model, quote_identifier(name))).to_arrow_table()
     figures = {"rows": rows.num_rows} | _compare(model, exported, native)
@@ -352,12 +381,21 @@ def _as_json(node: exp.Expression) -> exp.Expression:
     return exp.Anonymous(this="jsonb_build_object", expressions=pairs)
 
 
+def _planned_apart(tree: exp.Expression) -> None:
+    """OFFSET 0 on every subquery: PostgreSQL then plans each level by itself instead of substituting its
+    expressions for every reference to them (which grows exponentially with a network's layers)."""
+    for subquery in tree.find_all(exp.Subquery):
+        if isinstance(subquery.this, exp.Select) and not subquery.this.args.get("offset"):
+            subquery.this.offset(0, copy=False)
+
+
 def rendered(ctx: MLContext, model: Model, table: str, dialect: str) -> str:
-    """The query in `dialect` (PostgreSQL's structs as jsonb objects), checked by parsing it back (DataError if
-    sqlglot cannot)."""
+    """The query in `dialect` (PostgreSQL's structs as jsonb objects, its levels planned apart), checked by
+    parsing it back (DataError if sqlglot cannot)."""
     tree = sqlglot.parse_one(prediction_sql(ctx, model, table), read="duckdb")
     if dialect == "postgres":
         tree = tree.transform(_as_json)
+        _planned_apart(tree)
     query = tree.sql(dialect, pretty=True)
     try:
         sqlglot.parse_one(query, read=dialect)

@@ -12,7 +12,11 @@ import sqlglot
 
 import sqlml
 import sqlml.export.sql
+import sqlml.export.sql_network
+from sqlml.engine.families import FAMILIES
+from sqlml.engine.training import automl
 from tests.engine.reference import fails
+from tests.export.network_reference import ACTIVATIONS, reference
 from tests.export.onnx_helpers import ROOT
 from tests.export.postgres import postgres_server
 
@@ -52,8 +56,38 @@ MODELS = {  # name -> CREATE MODEL
     "input_label_cols=['body_mass_g'], max_iterations=8) AS SELECT island, bill_length_mm, body_mass_g, sex "
     "FROM penguins",
 }
-PREDICTED = ("predicted_", "centroid_id", "nearest_", "principal_")  # ML.PREDICT's columns
+NETWORKS = {  # the network families (dnn_*, dnn_linear_combined_*, autoencoder, automl_* won by a dnn)
+    "dnn_regressor_transform": "CREATE OR REPLACE MODEL m TRANSFORM(ML.STANDARD_SCALER(bill_length_mm) OVER () AS "
+    "bill, island, sex, body_mass_g) OPTIONS(model_type='dnn_regressor', input_label_cols=['body_mass_g'], "
+    "hidden_units=[8, 4], activation_fn='TANH', max_iterations=5, data_split_method='NO_SPLIT') "
+    "AS SELECT island, bill_length_mm, body_mass_g, sex FROM penguins",
+    "dnn_binary": "CREATE OR REPLACE MODEL m OPTIONS(model_type='dnn_classifier', input_label_cols=['sex'], "
+    "hidden_units=[6], activation_fn='RELU6', max_iterations=5, data_split_method='NO_SPLIT') "
+    "AS SELECT sex, species, island, bill_length_mm, flipper_length_mm FROM penguins WHERE sex IS NOT NULL",
+    "dnn_multiclass": "CREATE OR REPLACE MODEL m OPTIONS(model_type='dnn_classifier', input_label_cols=['species'], "
+    "hidden_units=[5, 3], activation_fn='CRELU', max_iterations=5, data_split_method='NO_SPLIT') "
+    "AS SELECT species, island, bill_length_mm, body_mass_g, sex FROM penguins",
+    "wide_deep_multiclass": "CREATE OR REPLACE MODEL m OPTIONS(model_type='dnn_linear_combined_classifier', "
+    "input_label_cols=['species'], hidden_units=[4], activation_fn='ELU', max_iterations=5, "
+    "data_split_method='NO_SPLIT') AS SELECT species, island, sex, bill_length_mm FROM penguins",
+    "wide_deep_regressor": "CREATE OR REPLACE MODEL m OPTIONS(model_type='dnn_linear_combined_regressor', "
+    "input_label_cols=['body_mass_g'], hidden_units=[3], activation_fn='SIGMOID', max_iterations=5, "
+    "data_split_method='NO_SPLIT') AS SELECT island, sex, species, flipper_length_mm, body_mass_g FROM penguins",
+    "autoencoder": "CREATE OR REPLACE MODEL m OPTIONS(model_type='autoencoder', hidden_units=[4, 2, 4], "
+    "activation_fn='SELU', max_iterations=5) AS SELECT island, bill_length_mm, body_mass_g, sex FROM penguins",
+    "automl_dnn": "CREATE OR REPLACE MODEL m OPTIONS(model_type='automl_classifier', input_label_cols=['species'], "
+    "budget_hours=1e-6, data_split_method='NO_SPLIT') AS SELECT species, island, bill_length_mm, sex FROM penguins",
+}
+MODELS |= NETWORKS
+PREDICTED = ("predicted_", "centroid_id", "nearest_", "principal_", "latent_col")  # ML.PREDICT's columns
 DIALECTS = ["postgres", "snowflake", "bigquery", "spark", "databricks", "trino", "tsql", "duckdb"]
+
+
+def _create(con, name: str, monkeypatch) -> None:
+    """CREATE MODEL m as MODELS[name]; an automl model searches dnn_classifier only (its first candidate wins)."""
+    if name.startswith("automl"):
+        monkeypatch.setattr(automl, "candidates", lambda task: [FAMILIES["dnn_classifier"]])
+    con.cursor().execute(MODELS[name])
 
 
 def _export(con, path, options: str = "") -> tuple:
@@ -82,8 +116,8 @@ def _close(a, b) -> bool:
 
 
 @pytest.mark.parametrize("name", MODELS)
-def test_duckdb_rendering_equals_ml_predict(data, tmp_path, name):
-    data.cursor().execute(MODELS[name])
+def test_duckdb_rendering_equals_ml_predict(data, tmp_path, monkeypatch, name):
+    _create(data, name, monkeypatch)
     row = _export(data, tmp_path / "m.sql")
     assert row["format"] == "sql" and row["dialect"] == "duckdb" and row["label_agreement"] >= 0.999
     columns, exported = _run_directly(tmp_path / "m.sql")
@@ -105,6 +139,7 @@ def test_duckdb_rendering_equals_ml_predict(data, tmp_path, name):
 @pytest.fixture(scope="module")
 def postgres():
     with postgres_server() as con:
+        con.execute("SET statement_timeout = '120s'")  # a hang guard: a runaway plan fails instead of hanging
         con.execute(
             "CREATE TABLE input (species TEXT, island TEXT, bill_length_mm DOUBLE PRECISION, bill_depth_mm DOUBLE "
             "PRECISION, flipper_length_mm BIGINT, body_mass_g BIGINT, sex TEXT, year BIGINT)"
@@ -115,23 +150,81 @@ def postgres():
 
 
 @pytest.mark.parametrize("name", MODELS)
-def test_postgres_rendering_runs_in_postgresql_and_equals_ml_predict(data, postgres, tmp_path, name):
-    data.cursor().execute(MODELS[name])
+def test_postgres_rendering_runs_in_postgresql_and_equals_ml_predict(data, postgres, tmp_path, monkeypatch, name):
+    _create(data, name, monkeypatch)
     _export(data, tmp_path / "m.sql", ", dialect='postgres'")
-    cur = postgres.execute((tmp_path / "m.sql").read_text())
+    assert _postgres_agreement(data, postgres, tmp_path / "m.sql", "penguins", 344) >= 0.999, name
+
+
+def _postgres_agreement(data, postgres, path, table: str, rows: int) -> float:
+    """The share of rows where the query at `path` run in PostgreSQL equals ML.PREDICT of model m over `table`
+    (the same rows in sqlml)."""
+    cur = postgres.execute(path.read_text())
     columns = [d.name for d in cur.description]
     got = cur.fetchall()
     cur = data.cursor()
-    cur.execute("SELECT * FROM ML.PREDICT(MODEL m, TABLE penguins)")
+    cur.execute(f"SELECT * FROM ML.PREDICT(MODEL m, TABLE {table})")
     names = [d[0] for d in cur.description]
     assert set(columns) <= set(names)  # ML.PREDICT's names, case included (quoted for PostgreSQL)
     expected = [tuple(row[names.index(c)] for c in columns) for row in cur.fetchall()]
     inputs = [i for i, c in enumerate(columns) if not c.lower().startswith(PREDICTED)]
     key = lambda row: repr([row[i] for i in inputs])  # noqa: E731 (PostgreSQL returns the rows in its own order)
     got, expected = sorted(got, key=key), sorted(expected, key=key)
-    assert len(got) == len(expected) == 344
-    agree = np.mean([all(_close(g, e) for g, e in zip(a, b)) for a, b in zip(got, expected)])
-    assert agree >= 0.999, (name, agree)
+    assert len(got) == len(expected) == rows
+    return float(np.mean([all(_close(g, e) for g, e in zip(a, b)) for a, b in zip(got, expected)]))
+
+
+@pytest.mark.parametrize("name", ["dnn_relu_binary", "dnn_multiclass", "logistic_binary"])
+def test_extreme_scores_neither_overflow_nor_underflow_in_postgresql(data, postgres, tmp_path, monkeypatch, name):
+    """Inputs a million times the penguins' give scores of magnitude ~1e6: the sigmoid and the softmax take exp
+    of non-positive values only, floored where PostgreSQL would raise an underflow error, and still equal
+    ML.PREDICT."""
+    create = MODELS.get(name) or (
+        "CREATE OR REPLACE MODEL m OPTIONS(model_type='dnn_classifier', input_label_cols=['sex'], hidden_units=[4], "
+        "max_iterations=5) AS SELECT sex, species, bill_length_mm FROM penguins WHERE sex IS NOT NULL"
+    )
+    data.cursor().execute(create)
+    cur = data.cursor()
+    cur.execute(
+        "CREATE OR REPLACE TABLE extreme AS SELECT penguins.* REPLACE (bill_length_mm * f AS bill_length_mm) "
+        "FROM penguins, (VALUES (1e6::DOUBLE), (-1e6::DOUBLE)) AS v(f)"
+    )
+    cur.execute("SELECT * FROM extreme")
+    postgres.execute("DROP TABLE IF EXISTS extreme; CREATE TABLE extreme (LIKE input)")
+    postgres.cursor().executemany("INSERT INTO extreme VALUES (%s, %s, %s, %s, %s, %s, %s, %s)", cur.fetchall())
+    _export(data, tmp_path / "m.sql", ", dialect='postgres', input='extreme'")
+    assert _postgres_agreement(data, postgres, tmp_path / "m.sql", "extreme", 688) >= 0.999, name
+
+
+@pytest.mark.parametrize("name", NETWORKS)
+def test_network_rendering_equals_a_numpy_forward_pass(data, tmp_path, monkeypatch, name):
+    """The DuckDB rendering's probabilities, values or latent columns equal a numpy forward pass of the stored
+    weights written independently of sqlml's (tests/export/network_reference.py), to float64 rounding."""
+    _create(data, name, monkeypatch)
+    _export(data, tmp_path / "m.sql")
+    columns, exported = _run_directly(tmp_path / "m.sql")
+    outputs = [i for i, c in enumerate(columns) if c.startswith(("latent_col", "predicted_"))]
+    if columns[outputs[-1]].endswith("_probs"):
+        got = np.array([[entry["prob"] for entry in row[outputs[-1]]] for row in exported])
+    else:
+        values = np.array([[row[i] for i in outputs] for row in exported])
+        got = values[:, 0] if len(outputs) == 1 else values  # a regressor's value, or the latent columns
+    expected = reference(data, "penguins")
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+    if name.startswith("wide_deep"):  # the crossed categories' weights are in the query
+        assert "__sqlml_x0" in tmp_path.joinpath("m.sql").read_text()
+    if name.startswith("automl"):  # the winner's network
+        assert "__sqlml_h0_0" in tmp_path.joinpath("m.sql").read_text()
+
+
+@pytest.mark.parametrize("name", ["dnn_multiclass", "wide_deep_regressor", "autoencoder"])
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_network_renderings_parse_back(data, tmp_path, monkeypatch, name, dialect):
+    _create(data, name, monkeypatch)
+    _export(data, tmp_path / "m.sql", f", dialect='{dialect}', input='analytics.penguins'")
+    tree = sqlglot.parse_one(tmp_path.joinpath("m.sql").read_text().rstrip().rstrip(";"), read=dialect)
+    assert [(t.db, t.name) for t in tree.find_all(sqlglot.exp.Table)] == [("analytics", "penguins")]
+    assert any(s.alias_or_name in ("predicted_species", "predicted_body_mass_g", "latent_col_1") for s in tree.selects)
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
@@ -149,20 +242,65 @@ BAD = [  # (model, options, error, fragments)
     ("linear_reg", ", dialect='nosuch'", sqlml.ProgrammingError, ["'nosuch'", "snowflake", "postgres"]),
     ("linear_reg", ", input='t(1)'", sqlml.ProgrammingError, ["input", "'t(1)'"]),
     ("linear_reg", ", quantize='int8'", sqlml.ProgrammingError, ["quantize", "format='sql'"]),
-    ("dnn", "", sqlml.NotSupportedError, ["dnn_classifier", "format='onnx'"]),
 ]
 
 
 @pytest.mark.parametrize("model, options, error, fragments", BAD, ids=range(len(BAD)))
 def test_bad_options_write_nothing(data, tmp_path, model, options, error, fragments):
-    create = (
-        "CREATE OR REPLACE MODEL m OPTIONS(model_type='dnn_classifier', input_label_cols=['species'], "
-        "hidden_units=[4], max_iterations=2) AS SELECT species, bill_length_mm, body_mass_g FROM penguins"
-        if model == "dnn"
-        else MODELS[model]
-    )
-    data.cursor().execute(create)
+    data.cursor().execute(MODELS[model])
     fails(data, f"EXPORT MODEL m OPTIONS(uri='{tmp_path}/m.sql', format='sql'{options})", error, *fragments)
+    assert list(tmp_path.iterdir()) == []
+
+
+COVERED = ["linear_reg", "random forests", "dnn_*", "dnn_linear_combined_*", "autoencoder", "automl_*", "onnx'"]
+REFUSED = {  # what format='sql' does not cover -> (statements creating model m, fragments of the error)
+    "matrix_factorization": (
+        [
+            "CREATE OR REPLACE MODEL m OPTIONS(model_type='matrix_factorization', num_factors=2, max_iterations=2) "
+            "AS SELECT i % 5 AS user, i % 7 AS item, (i % 3)::DOUBLE AS rating FROM range(60) r(i)"
+        ],
+        ["matrix_factorization models", *COVERED],
+    ),
+    "arima_plus": (
+        [
+            "CREATE OR REPLACE MODEL m OPTIONS(model_type='arima_plus', time_series_timestamp_col='day', "
+            "time_series_data_col='y', horizon=2) AS SELECT DATE '2024-01-01' + i::INT AS day, (i * 7 % 11)::DOUBLE "
+            "AS y FROM range(30) r(i)"
+        ],
+        ["arima_plus models", *COVERED],
+    ),
+    "transform_only": (
+        [
+            "CREATE OR REPLACE MODEL m TRANSFORM(bill_length_mm * 2 AS doubled) OPTIONS(model_type='transform_only') "
+            "AS SELECT bill_length_mm FROM penguins"
+        ],
+        ["transform_only models", *COVERED],
+    ),
+    "onnx": (
+        [
+            MODELS["linear_reg"].replace("MODEL m ", "MODEL linear "),
+            "EXPORT MODEL linear OPTIONS(uri='{folder}/linear.onnx')",
+            "CREATE OR REPLACE MODEL m OPTIONS(model_type='onnx', model_path='{folder}/linear.onnx')",
+        ],
+        ["onnx models", *COVERED],
+    ),
+    "text": (
+        [
+            "CREATE OR REPLACE MODEL m OPTIONS(model_type='dnn_classifier', input_label_cols=['species'], "
+            "hidden_units=[2], max_iterations=1) AS SELECT species, string_split(island, 'o') AS parts FROM penguins"
+        ],
+        ["cannot encode the input types", "plain numeric, string, bool and date columns only", "format='onnx'"],
+    ),
+}
+
+
+@pytest.mark.parametrize("what", REFUSED)
+def test_what_sql_does_not_cover_is_refused_naming_what_it_covers(data, tmp_path, tmp_path_factory, what):
+    statements, fragments = REFUSED[what]
+    folder = tmp_path_factory.mktemp("onnx")
+    for statement in statements:
+        data.cursor().execute(statement.format(folder=folder))
+    fails(data, f"EXPORT MODEL m OPTIONS(uri='{tmp_path}/m.sql', format='sql')", sqlml.NotSupportedError, *fragments)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -227,3 +365,16 @@ def test_float32_thresholds_compare_as_scikit_learn():
         xs = [np.nextafter(x, d * np.inf) for x in points for d in (-1, 1)] + points + [t]
         split = sqlml.export.sql.float32_threshold(t)
         assert all((x <= split) == (np.float32(x) <= t) for x in xs), t
+
+
+@pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
+def test_activations_in_sql_equal_tensorflows_definitions(activation):
+    """Every hidden-layer activation as SQL (both branches, the clips at 0 and 6, arguments where exp would
+    overflow or underflow) run by DuckDB equals its definition in numpy (tests/export/network_reference.py)."""
+    z = np.concatenate([[0.0, -0.0, 6.0, 1e-300, -1e-300, 800.0, -800.0, 1e6, -1e6], np.linspace(-20, 20, 401)])
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (z DOUBLE, position INTEGER)")
+    con.executemany("INSERT INTO t VALUES (?, ?)", [(float(v), i) for i, v in enumerate(z)])
+    expressions = sqlml.export.sql_network.activations(activation, ["z"])
+    got = np.array(con.execute(f"SELECT {', '.join(expressions)} FROM t ORDER BY position").fetchall())
+    np.testing.assert_allclose(got, ACTIVATIONS[activation](z[:, None]), rtol=1e-14, atol=1e-15)
