@@ -29,7 +29,7 @@ import time
 import numpy as np
 
 from sqlml.engine.families.base import Family, ScoreQuantiles, TrainData, record_iteration, training_sample
-from sqlml.engine.families.common import EARLY_STOP, SEED, TUNING, WARM_START, iterations, learn_rate
+from sqlml.engine.families.common import COMPUTE, EARLY_STOP, SEED, TUNING, WARM_START, iterations, learn_rate
 from sqlml.engine.families.dnn import ACTIVATIONS as DNN_ACTIVATIONS
 from sqlml.engine.families.dnn import check_memory, default_hidden_units
 from sqlml.engine.families.mlp import HIDDEN, OPTIMIZERS, Network, Training
@@ -179,6 +179,7 @@ OPTIONS = {
     **EARLY_STOP,
     "seed": SEED,
     **TUNING,
+    **COMPUTE,
     **WARM_START,
 }
 FAMILIES = (

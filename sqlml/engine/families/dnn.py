@@ -31,6 +31,7 @@ from sqlml.engine.families.base import Family, TrainData, record_iteration, trai
 from sqlml.engine.families.common import (
     CLASS_WEIGHTS,
     CLASSIFIER_RULES,
+    COMPUTE,
     EARLY_STOP,
     GLOBAL_EXPLAIN,
     SPLIT,
@@ -276,6 +277,7 @@ OPTIONS = {
     **iterations(20),
     **EARLY_STOP,
     **TUNING,
+    **COMPUTE,
     **WARM_START,
     **GLOBAL_EXPLAIN,
 }

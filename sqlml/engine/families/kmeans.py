@@ -23,7 +23,7 @@ import warnings
 import numpy as np
 
 from sqlml.engine.families.base import Family, ScoreQuantiles, TrainData, compiled_by, record_iteration
-from sqlml.engine.families.common import EARLY_STOP, SEED, TUNING, WARM_START, iterations
+from sqlml.engine.families.common import COMPUTE, EARLY_STOP, SEED, TUNING, WARM_START, iterations
 from sqlml.engine.families.options import Option
 from sqlml.engine.store.artifacts import expect, numbers
 from sqlml.errors import DataError, ProgrammingError
@@ -169,6 +169,7 @@ OPTIONS = {
     **EARLY_STOP,
     "seed": SEED,
     **TUNING,
+    **COMPUTE,
     **WARM_START,
 }
 FAMILIES = (

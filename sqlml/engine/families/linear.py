@@ -22,6 +22,7 @@ from sqlml.engine.families.base import Family, TrainData, compiled_by
 from sqlml.engine.families.common import (
     CLASS_WEIGHTS,
     CLASSIFIER_RULES,
+    COMPUTE,
     EARLY_STOP,
     GLOBAL_EXPLAIN,
     SPLIT,
@@ -245,6 +246,7 @@ OPTIONS = {
     "ls_init_learn_rate": Option("float", low=0.0, open_low=True),  # None: 0.1 (LINE_SEARCH)
     **EARLY_STOP,
     **TUNING,
+    **COMPUTE,
     **WARM_START,
     **GLOBAL_EXPLAIN,
     **category_encoding("ONE_HOT_ENCODING", "DUMMY_ENCODING"),

@@ -31,6 +31,7 @@ from sqlml.engine.families.boosted_tree import APPROX_MAX_BIN
 from sqlml.engine.families.common import (
     CLASS_WEIGHTS,
     CLASSIFIER_RULES,
+    COMPUTE,
     EARLY_STOP,
     GLOBAL_EXPLAIN,
     INSTANCE_WEIGHT,
@@ -332,6 +333,7 @@ OPTIONS = {
     **regularization(0.0, 0.0),
     **EARLY_STOP,
     **TUNING,
+    **COMPUTE,
     **GLOBAL_EXPLAIN,
     **XGBOOST_ONLY,
     **INSTANCE_WEIGHT,
