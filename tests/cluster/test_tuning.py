@@ -16,6 +16,7 @@ import json
 
 import pytest
 
+import sqlml
 from sqlml.errors import Cancelled
 
 ROWS = 4000
@@ -171,3 +172,15 @@ def test_compute_local_tunes_without_the_cluster(cluster_con):
     cluster_con.cursor().execute(TABLE)
     _tuned(cluster_con, "here", TUNED_TREES.format(parallel=2) + ", compute='LOCAL'", "SELECT x1, x2, label FROM t")
     assert cluster_con._session._cluster is None  # never connected
+
+
+@pytest.mark.parametrize(
+    ("compute", "error"),
+    [("CLUSTER", "compute='CLUSTER' needs a cluster"), ("GPU", "compute must be one of AUTO, CLUSTER, LOCAL")],
+)
+def test_a_tuned_model_asking_for_a_cluster_it_cannot_have_is_refused(compute, error):
+    con = sqlml.connect()  # no cluster
+    con.cursor().execute(TABLE)
+    with pytest.raises(sqlml.ProgrammingError, match=error):
+        _tuned(con, "k", f"model_type='kmeans', num_trials=3, compute='{compute}'", "SELECT x1, x2 FROM t")
+    assert _rows(con, "SHOW MODELS") == []
