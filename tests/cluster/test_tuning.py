@@ -184,3 +184,22 @@ def test_a_tuned_model_asking_for_a_cluster_it_cannot_have_is_refused(compute, e
     with pytest.raises(sqlml.ProgrammingError, match=error):
         _tuned(con, "k", f"model_type='kmeans', num_trials=3, compute='{compute}'", "SELECT x1, x2 FROM t")
     assert _rows(con, "SHOW MODELS") == []
+
+
+def test_a_trial_whose_worker_dies_fails_with_an_operational_error():
+    """Its worker process exits mid-task; the scheduler (no retries allowed here) reports the worker killed."""
+    import os
+
+    import dask
+    from distributed import Client, LocalCluster
+
+    from sqlml.cluster.tuning import _outcome
+    from sqlml.engine.progress import Progress
+
+    with (
+        dask.config.set({"distributed.scheduler.allowed-failures": 0}),
+        LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster,
+        Client(cluster) as client,
+    ):
+        with pytest.raises(sqlml.OperationalError, match="the worker running this trial died"):
+            _outcome(client.submit(os._exit, 1, pure=False), Progress())
