@@ -1,13 +1,13 @@
 """Tuning on the cluster: the trials of a CREATE MODEL with num_trials > 1 train on the workers, at most
 max_parallel_trials at once (engine/training/tuning.py's threads each wait for the trial they started there).
 
-The coordinator prepares and encodes the rows as for a training in this process; the encoded arrays are shipped to
-every worker once (scattered, broadcast). A trial is one task running the family's `fit` on a worker
-(create_model.train_once) and returning plain data: the model's artifact bytes, its metrics, evaluation scores and
-history, and where and when it ran. The coordinator rebuilds the model with the family's `load`. A trial whose
-training raises sqlml's Error (returned as its class name and message) fails as it does in this process; a trial whose worker died (after Dask's own
-retries) fails with an OperationalError; cancelling the statement cancels the trials running on the workers.
-"""
+The coordinator prepares and encodes the rows as for a training in this process; the encoded arrays (and a warm
+start's model, as its artifact) are shipped to every worker once (scattered, broadcast). A trial is one task running
+the family's `fit` on a worker (create_model.train_once) and returning plain data: the model's artifact bytes, its
+metrics, evaluation scores and history, and where and when it ran. The coordinator rebuilds the model with the
+family's `load`. A trial whose training raises sqlml's Error (sent back as its class name and message) fails as it
+does in this process; a trial whose worker died (after Dask's own retries) fails with an OperationalError;
+cancelling the statement cancels the trials running on the workers."""
 
 from __future__ import annotations
 
