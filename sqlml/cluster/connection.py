@@ -44,6 +44,11 @@ class DaskCluster:
 
         return predict.predict(self, ctx, call, model, params, target)
 
+    def trials(self, family, data, eval_X, eval_y, progress):
+        from sqlml.cluster import tuning
+
+        return tuning.trials(self, family, data, eval_X, eval_y, progress)
+
     def close(self) -> None:
         self.client.close()
         if self.local is not None:

@@ -18,9 +18,15 @@ from typing import TYPE_CHECKING, Protocol
 from sqlml.errors import ProgrammingError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from contextlib import AbstractContextManager
+
+    import numpy as np
+
     from sqlml.engine.batch_predict import Target
     from sqlml.engine.context import MLContext
-    from sqlml.engine.families.base import Family
+    from sqlml.engine.families.base import Family, TrainData
+    from sqlml.engine.progress import Progress
     from sqlml.engine.store.catalog import ModelVersion
     from sqlml.engine.store.model import Model
     from sqlml.parser import CreateModel, MLFunction
@@ -71,6 +77,13 @@ class Cluster(Protocol):
         """COPY or CREATE TABLE ... AS of ML.PREDICT (engine/batch_predict.py) scored on the workers: the rows
         written, or None when the model or input cannot be scored there (a notice says why; it runs here)."""
 
+    def trials(
+        self, family: Family, data: TrainData, eval_X: np.ndarray, eval_y: np.ndarray | None, progress: Progress
+    ) -> AbstractContextManager[Callable[[dict], tuple]]:
+        """Tuning on the workers (sqlml/cluster/tuning.py): `data` shipped to them once; what it gives trains one
+        trial's options on a worker, returning (estimator, metrics, evaluation scores, history, where and when
+        it ran); cancelled with `progress`."""
+
     def close(self) -> None: ...
 
 
@@ -89,8 +102,9 @@ def open_cluster(setting: ClusterSetting) -> Cluster:
 
 
 def wanted(options: dict, has_cluster: bool, family: Family) -> str | None:
-    """Where a CREATE MODEL with `options` trains: "cluster", "local" with the reason a cluster was passed over, or
-    None (in this process, as always); ProgrammingError when compute='CLUSTER' has no cluster."""
+    """Where a CREATE MODEL with `options` trains: "cluster", "trials" (tuned: the rows prepared here, the trials
+    trained on the workers), "local" with the reason a cluster was passed over, or None (in this process, as
+    always); ProgrammingError when compute='CLUSTER' has no cluster."""
     asked = options.get("compute", "AUTO")
     if asked == "LOCAL" or (asked == "AUTO" and not has_cluster):
         return None
@@ -99,6 +113,8 @@ def wanted(options: dict, has_cluster: bool, family: Family) -> str | None:
             "OPTIONS: compute='CLUSTER' needs a cluster: sqlml.connect(..., cluster=...), the shell's or "
             f"`sqlml serve`'s --cluster, or SET {SETTING} = 'local' | 'tcp://host:port'"
         )
+    if options.get("num_trials", 1) > 1 and family.fit is not None:
+        return "trials"
     if family.cluster_trainer is None:
         return "local"
     return "cluster"

@@ -180,6 +180,7 @@ OPTIONS = {
     **EARLY_STOP,
     "seed": SEED,
     **TUNING,
+    **COMPUTE,
     **WARM_START,
 }
 FAMILIES = (

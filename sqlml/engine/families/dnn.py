@@ -278,6 +278,7 @@ OPTIONS = {
     **iterations(20),
     **EARLY_STOP,
     **TUNING,
+    **COMPUTE,
     **WARM_START,
     **GLOBAL_EXPLAIN,
 }

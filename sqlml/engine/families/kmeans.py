@@ -170,6 +170,7 @@ OPTIONS = {
     **EARLY_STOP,
     "seed": SEED,
     **TUNING,
+    **COMPUTE,
     **WARM_START,
 }
 FAMILIES = (

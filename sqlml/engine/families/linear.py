@@ -247,6 +247,7 @@ OPTIONS = {
     "ls_init_learn_rate": Option("float", low=0.0, open_low=True),  # None: 0.1 (LINE_SEARCH)
     **EARLY_STOP,
     **TUNING,
+    **COMPUTE,
     **WARM_START,
     **GLOBAL_EXPLAIN,
     **category_encoding("ONE_HOT_ENCODING", "DUMMY_ENCODING"),

@@ -334,6 +334,7 @@ OPTIONS = {
     **regularization(0.0, 0.0),
     **EARLY_STOP,
     **TUNING,
+    **COMPUTE,
     **GLOBAL_EXPLAIN,
     **XGBOOST_ONLY,
     **INSTANCE_WEIGHT,

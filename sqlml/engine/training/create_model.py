@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -37,36 +38,42 @@ from sqlml.errors import DataError, IntegrityError, NotSupportedError, Programmi
 from sqlml.parser import CreateModel
 
 
-def _fit(family: Family, data: TrainData, eval_X: np.ndarray, eval_y: np.ndarray | None) -> tuple:
-    """(estimator, metrics, evaluation scores, tuning trials, training history): one training, or
-    num_trials of them (then the optimal trial's)."""
+def train_once(family: Family, data: TrainData, eval_X: np.ndarray, eval_y: np.ndarray | None) -> tuple:
+    """(estimator, metrics, evaluation scores, training history) of one training on `data` (its options, its
+    progress), measured on the evaluation rows; a tuning trial on a cluster's worker runs it too."""
+    run = replace(data, history=[])
+    started = time.perf_counter()
+    estimator = family.fit(run)
+    scores = estimator.predict(eval_X)
+    row = metrics.compute(family.task, eval_y, scores, eval_X)
+    if not run.history:  # a single-shot solver: one row, its losses on the training and evaluation rows
+        sample = training_sample(len(run.X), run.options["seed"])
+        record_iteration(
+            run.history,
+            started,
+            metrics.loss(family.task, None if run.y is None else run.y[sample], estimator.predict(run.X[sample])),
+            metrics.loss(family.task, eval_y, scores) if data.X_eval is not None else None,
+        )
+    return estimator, row, scores, run.history
 
-    def train_once(options: dict, progress=data.progress) -> tuple:
-        run = replace(data, options=options, history=[], progress=progress)
-        started = time.perf_counter()
-        estimator = family.fit(run)
-        scores = estimator.predict(eval_X)
-        row = metrics.compute(family.task, eval_y, scores, eval_X)
-        if not run.history:  # a single-shot solver: one row, its losses on the training and evaluation rows
-            sample = training_sample(len(run.X), options["seed"])
-            record_iteration(
-                run.history,
-                started,
-                metrics.loss(family.task, None if run.y is None else run.y[sample], estimator.predict(run.X[sample])),
-                metrics.loss(family.task, eval_y, scores) if data.X_eval is not None else None,
-            )
-        return estimator, row, scores, run.history
 
+def _fit(family: Family, data: TrainData, eval_X: np.ndarray, eval_y: np.ndarray | None, cluster=None) -> tuple:
+    """(estimator, metrics, evaluation scores, tuning trials, training history, where each trial ran): one
+    training, or num_trials of them (then the optimal trial's), on the workers of `cluster` when given."""
     if data.options.get("num_trials", 1) == 1:
-        estimator, row, scores, history = train_once(data.options)
-        return estimator, row, scores, [], history
+        estimator, row, scores, history = train_once(family, data, eval_X, eval_y)
+        return estimator, row, scores, [], history, None
     quiet = data.progress.silent()  # trials may run in parallel: tuning reports finished trials
-    trials, objective = tuning.run_trials(
-        data.options, family.task, lambda options: train_once(options, quiet), data.progress
-    )
+
+    def here(options: dict) -> tuple:
+        return train_once(family, replace(data, options=options, progress=quiet), eval_X, eval_y)
+
+    with cluster.trials(family, data, eval_X, eval_y, quiet) if cluster else nullcontext(here) as train:
+        trials, objective = tuning.run_trials(data.options, family.task, train, data.progress)
     records = _trial_records(trials, objective, lambda result: eval_predictions_blob(eval_y, result[2]))
-    estimator, row, scores, history = tuning.optimal(trials, objective).result
-    return estimator, row, scores, records, history
+    estimator, row, scores, history = tuning.optimal(trials, objective).result[:4]
+    ran = [{"trial_id": t.trial_id, **t.result[4]} for t in trials if cluster and t.result]
+    return estimator, row, scores, records, history, ran or None
 
 
 def _trial_records(trials: list[tuning.Trial], objective: str, predictions) -> list[TrialRecord]:
@@ -210,7 +217,8 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
     family = encoding.family
     if options.get("fairness_constraint"):
         family = _fairness_constrained(family, features, options)
-    estimator, row, eval_scores, trials, history = _fit(family, train, eval_X, eval_y)
+    cluster = ctx.cluster() if where == "trials" else None
+    estimator, row, eval_scores, trials, history, ran = _fit(family, train, eval_X, eval_y, cluster)
     prep = features.prep
     if len(prep.test_idx):  # the evaluation rows measured training; ML.EVALUATE's figures are the test rows'
         test_X, eval_y = encoding.encoder.transform(features.table.take(prep.test_idx)), prep.y[prep.test_idx]
@@ -238,10 +246,18 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
         eval_predictions=eval_predictions_blob(eval_y, eval_scores),
         artifact_format=family.artifact_format,
         artifact=estimator.artifact(),
-        compute=compute.kept_local(where, family),
+        compute=_lineage(where, family, cluster, ran),
     )
     _store(ctx.cur, statement, record, trials or encoding.trials, expiration)
     ctx.notices += filter(None, [label_notice(record)])
+
+
+def _lineage(where: str | None, family: Family, cluster, ran: list[dict] | None) -> dict | None:
+    """Where the version trained (None: in this process, no cluster involved); tuned on a cluster: its trials'
+    workers and times."""
+    if where == "trials":
+        return {**cluster.lineage(), "trials_on": "workers", "trials": ran}
+    return compute.kept_local(where, family)
 
 
 def _kept_as_is(cur, statement: CreateModel, schema: str, name: str) -> bool:

@@ -9,7 +9,8 @@ davies_bouldin_index for kmeans, mean_squared_error for EXPLICIT matrix factoriz
 for IMPLICIT); the best succeeded trial (the lowest trial_id among equals) is optimal.
 A trial whose options are invalid or whose training fails is recorded as FAILED with its error.
 Each finished trial is reported to the statement's progress; an interrupted search cancels the trials
-still running (they stop at their next progress report).
+still running (they stop at their next progress report). The `train` given decides where a trial trains: in the
+thread that runs it, or on a cluster's worker that thread waits for (sqlml/cluster/tuning.py).
 """
 
 from __future__ import annotations
