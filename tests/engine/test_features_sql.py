@@ -14,8 +14,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sqlml.engine.data.features import HISTOGRAM_BUCKETS, MAX_CATEGORIES, _counts, fit_features
-from sqlml.engine.data.features_sql import fit_features_sql
+from sqlml.engine.data.features import (
+    HISTOGRAM_BUCKETS,
+    MAX_CATEGORIES,
+    _counts,
+    fit_category_encoding,
+    fit_features,
+    spec_leaves,
+)
+from sqlml.engine.data.features_sql import fit_category_encoding_sql, fit_features_sql
 from sqlml.errors import DataError, NotSupportedError
 from tests.conftest import make_frame
 
@@ -84,8 +91,8 @@ ROW = st.tuples(
 )
 GENERATED = [("x", pa.float64()), ("w", pa.float64()), ("i", pa.int64()), ("s", pa.string())]
 GENERATED += [("b", pa.bool_()), ("d", pa.date32()), ("t", pa.timestamp("us"))]
-# every other kind, derived in SQL from the generated columns
-DERIVED = """x, w, i, s, CASE WHEN i IS NULL THEN NULL ELSE b END AS b, d, t, t::TIMESTAMPTZ AS tz,
+# every other kind, derived in SQL from the generated columns (tm, dec: fitted by fit_features, see features_sql)
+DERIVED = """x, w, i, s, CASE WHEN i IS NULL THEN NULL ELSE b END AS b, d, t, t::TIMESTAMPTZ AS tz, t::TIME AS tm,
     (x * 100)::DECIMAL(38, 3) AS dec, i::HUGEINT * 1000 AS huge, (i % 7)::TINYINT AS small, 42 AS single, NULL::DOUBLE AS nothing,
     TRY_CAST(s AS ENUM('', 'a', 'b', 'B', 'é', 'a b', '10', '9')) AS e,
     {'a': x, 'b': s} AS st, CASE WHEN b THEN NULL ELSE [s, 'a', s] END AS words, [x, i % 5] AS vec,
@@ -93,6 +100,7 @@ DERIVED = """x, w, i, s, CASE WHEN i IS NULL THEN NULL ELSE b END AS b, d, t, t:
 KINDS = [
     "x",
     "i",
+    "tm",
     "s",
     "b",
     "d",
@@ -134,6 +142,41 @@ def test_all_columns_at_once_match_and_raise_the_first_error(duck, rows):
     relation = generated(duck, rows)
     got, expected = both(duck, relation, ["x", "w", *KINDS[1:]])
     assert_same(got, expected)
+
+
+ENCODED = ["s", "b", "d", "t", "tm", "e", "st", "words", "x"]  # categories of every kind, and a leaf without any
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(ROW, max_size=300), binary=st.booleans())
+def test_category_encodings_match_fit_category_encoding(duck, rows, binary):
+    """DUMMY_ENCODING's dropped column equal, TARGET_ENCODING's means within 1e-12 of the label's magnitude."""
+    relation = generated(duck, rows)
+    target = "coalesce(b, false)::INT" if binary else "coalesce(x, 1.5)"
+    specs = fit_features_sql(duck, relation, ENCODED)
+    table = duck.sql(f"SELECT *, {target} AS target FROM ({relation})").to_arrow_table()
+    y = table.column("target").to_numpy()
+    for method in ("DUMMY_ENCODING", "TARGET_ENCODING", "ONE_HOT_ENCODING"):
+        got = fit_category_encoding_sql(duck, relation, specs, method, target, 2 if binary else 0)
+        expected = fit_category_encoding(fit_features(table, ENCODED), method, table, y, 2 if binary else 0)
+        scale = float(np.abs(y).max(initial=0.0))
+        for got_spec, expected_spec in zip(got, expected):
+            for got_leaf, expected_leaf in zip(spec_leaves(got_spec), spec_leaves(expected_spec)):
+                means, expected_means = got_leaf.pop("target", []), expected_leaf.pop("target", [])
+                assert len(means) == len(expected_means)
+                for a, b in zip(means, expected_means):
+                    assert math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-12 * scale), (got_leaf["name"], a, b)
+        assert_same(got, expected)
+
+
+def test_target_encoding_of_many_classes_is_refused_as_fit_category_encoding_refuses_it(duck):
+    duck.execute("CREATE TABLE three AS SELECT 'a' AS s, 2 AS y")
+    specs = fit_features_sql(duck, "SELECT * FROM three", ["s"])
+    with pytest.raises(NotSupportedError, match="3 classes") as refused:
+        fit_category_encoding_sql(duck, "SELECT * FROM three", specs, "TARGET_ENCODING", "y", 3)
+    with pytest.raises(NotSupportedError) as expected:
+        fit_category_encoding(specs, "TARGET_ENCODING", duck.sql("SELECT * FROM three").to_arrow_table(), None, 3)
+    assert str(refused.value) == str(expected.value)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -152,11 +152,16 @@ def _as_strings(column: pa.ChunkedArray | pa.Array) -> pa.Array:
 
 def leaf_values(spec: dict, column: pa.ChunkedArray | pa.Array) -> list[tuple[dict, pa.ChunkedArray | pa.Array]]:
     """(leaf spec, values) pairs: the column itself, a struct's fields, or a timestamp's epoch seconds and parts."""
+    return [(leaf, _part_values(column, part)) for leaf, part in leaf_parts(spec)]
+
+
+def leaf_parts(spec: dict) -> list[tuple[dict, int | str | None]]:
+    """(leaf spec, part) pairs of a feature's spec, `part` as column_spec's."""
     if spec["kind"] == "struct":
-        return [(leaf, _part_values(column, i)) for i, leaf in enumerate(spec["parts"])]
+        return list(zip(spec["parts"], range(len(spec["parts"]))))
     if spec["kind"] != "timestamp":
-        return [(spec, column)]
-    return [(leaf, _part_values(column, leaf.get("part", "epoch"))) for leaf in spec["parts"]]
+        return [(spec, None)]
+    return [(leaf, leaf.get("part", "epoch")) for leaf in spec["parts"]]
 
 
 def _part_values(column, part: int | str | None):
@@ -340,39 +345,59 @@ def fit_category_encoding(specs: list[dict], method: str, table: pa.Table, y: np
     """`specs` with what category_encoding_method `method` needs of each categorical leaf, learned from the
     training rows `table` and their encoded labels `y` (class indices, or values): DUMMY_ENCODING the
     one-hot column it leaves out, TARGET_ENCODING the label's means (see the module docstring)."""
-    if method not in ("DUMMY_ENCODING", "TARGET_ENCODING"):
+    if not learns_category_encoding(method, n_classes):
         return specs
+    target = (y == 1).astype(np.float64) if n_classes == 2 else np.asarray(y, dtype=np.float64)
+    prior = float(target.mean()) if len(target) else 0.0
+    columns = ColumnIndex(table.column_names)
+
+    def fitted(spec: dict) -> dict:
+        column = table.column(columns.find(spec["name"]))
+        return with_categorical_leaves(
+            spec, lambda leaf, part: _encoded_leaf(leaf, method, _part_values(column, part), target, prior)
+        )
+
+    return [fitted(spec) for spec in specs]
+
+
+def learns_category_encoding(method: str, n_classes: int) -> bool:
+    """Whether category_encoding_method `method` learns from the training rows (NotSupportedError when it
+    cannot for a label of `n_classes` classes, 0 for a regression)."""
     if method == "TARGET_ENCODING" and n_classes > 2:
         raise NotSupportedError(
             f"OPTIONS: category_encoding_method='TARGET_ENCODING' replaces a category by the probability of the "
             f"target, which a label of {n_classes} classes does not have (one per class); use LABEL_ENCODING or "
             "ONE_HOT_ENCODING"
         )
-    target = (y == 1).astype(np.float64) if n_classes == 2 else np.asarray(y, dtype=np.float64)
-    columns, fitted = ColumnIndex(table.column_names), []
-    for spec in specs:
-        leaves = [
-            _encoded_leaf(leaf, method, values, target) if leaf["kind"] == "categorical" else leaf
-            for leaf, values in leaf_values(spec, table.column(columns.find(spec["name"])))
-        ]
-        fitted.append({**spec, "parts": leaves} if spec["kind"] in ("timestamp", "struct") else leaves[0])
-    return fitted
+    return method in ("DUMMY_ENCODING", "TARGET_ENCODING")
 
 
-def _encoded_leaf(leaf: dict, method: str, values, target: np.ndarray) -> dict:
-    """A categorical leaf with its DUMMY_ENCODING `dropped` column or its TARGET_ENCODING `target` means."""
+def with_categorical_leaves(spec: dict, encode) -> dict:
+    """`spec` with each categorical leaf replaced by `encode(leaf, part)` (`part` as column_spec's)."""
+    leaves = [encode(leaf, part) if leaf["kind"] == "categorical" else leaf for leaf, part in leaf_parts(spec)]
+    return {**spec, "parts": leaves} if spec["kind"] in ("timestamp", "struct") else leaves[0]
+
+
+def _encoded_leaf(leaf: dict, method: str, values, target: np.ndarray, prior: float) -> dict:
+    """`encoded_leaf` from the leaf's training `values` and `target` labels."""
     strings = _as_strings(values)
     k = len(leaf["vocabulary"])
     codes = pc.fill_null(pc.index_in(strings, value_set=pa.array(leaf["vocabulary"], pa.string())), k + 1)
     codes = np.where(strings.is_null().to_numpy(zero_copy_only=False), k, codes.to_numpy(zero_copy_only=False))
-    counts = np.bincount(codes, minlength=k + 2)  # each category's rows, then NULL's, then the others'
+    counts = np.bincount(codes, minlength=k + 2)[: k + 1]  # each category's rows, then NULL's (not the others')
+    sums = np.bincount(codes, weights=target, minlength=k + 2)[: k + 1] if method == "TARGET_ENCODING" else None
+    return encoded_leaf(leaf, method, counts, sums, prior)
+
+
+def encoded_leaf(leaf: dict, method: str, counts: np.ndarray, sums: np.ndarray | None, prior: float) -> dict:
+    """A categorical leaf with its DUMMY_ENCODING `dropped` column or its TARGET_ENCODING `target` means, from
+    the training rows' `counts` and label `sums` of each category then of NULL, and the label's mean `prior`."""
+    k = len(leaf["vocabulary"])
     if method == "DUMMY_ENCODING":  # the most frequent one-hot column (NULL's is the last); ties: the first
         columns = counts[: k + (1 if leaf["has_null"] else 0)]
         return {**leaf, "dropped": int(np.argmax(columns))} if len(columns) else leaf
-    prior = float(target.mean()) if len(target) else 0.0
-    sums = np.bincount(codes, weights=target, minlength=k + 2)
     means = np.where(counts > 0, sums / np.maximum(counts, 1), prior)
-    return {**leaf, "target": [*means[: k + 1].tolist(), prior]}  # categories, NULL, unseen
+    return {**leaf, "target": [*means.tolist(), prior]}  # categories, NULL, unseen
 
 
 def fit_features(table: pa.Table, columns: list[str], buckets: int = HISTOGRAM_BUCKETS) -> list[dict]:

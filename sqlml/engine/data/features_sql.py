@@ -23,16 +23,21 @@ a sum that cancels.
 In SQL the text of a category is written as Arrow casts it to a string (features.py's vocabularies): a
 DATE as YYYY-MM-DD with the astronomical year (DuckDB's own text of a BC date differs). Where SQL cannot
 match pyarrow, the column alone is read from DuckDB and fitted by fit_features: TIME and TIMETZ (Arrow's text
-has the fraction of a second), TIMESTAMP_NS (pyarrow refuses to drop its nanoseconds), and list-of-STRUCT
-vectors whose index is not an integer or value not a number. The session's collation must be DuckDB's
-default (binary): another would group categories differently.
+has the fraction of a second), TIMESTAMP_NS (pyarrow refuses to drop its nanoseconds), a DECIMAL with a
+scale (pyarrow's float64 of one is not always the nearest double, DuckDB's is: they differ in the last bit
+for about one value in ten) and list-of-STRUCT vectors whose index is not an integer or value not a number.
+The session's collation must be DuckDB's default (binary): another would group categories differently.
+
+`fit_category_encoding_sql` does the same for `features.fit_category_encoding` (category_encoding_method).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 import pyarrow as pa
 
 from sqlml.engine.data.features import (
@@ -40,11 +45,16 @@ from sqlml.engine.data.features import (
     MAX_CATEGORIES,
     categorical_leaf,
     column_spec,
+    encoded_leaf,
+    fit_category_encoding,
     fit_features,
     inner_edges,
+    leaf_parts,
+    learns_category_encoding,
     list_leaf,
     non_finite_error,
     numeric_leaf,
+    with_categorical_leaves,
 )
 from sqlml.engine.sqltext.quoting import literal, quote_identifier
 from sqlml.errors import NotSupportedError
@@ -202,13 +212,15 @@ class _Number:
 
 @dataclass
 class _Text:
-    """A category's counts: each of the MAX_CATEGORIES most frequent, how many distinct, NULL, not NULL."""
+    """A category's counts: each of the MAX_CATEGORIES most frequent, how many distinct, NULL, not NULL; with
+    a target, its sums (of each, then of NULL)."""
 
     sql: str
     top: dict = field(default_factory=dict)
     distinct: int = 0
     nulls: int = 0
     total: int = 0
+    sums: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -221,6 +233,8 @@ class _Rows:
     extras: list[tuple[str, str]] = field(default_factory=list)  # (SQL, aggregate function) of other values
     extra_values: list = field(default_factory=list)
     rows: int = 0
+    target: str | None = None  # a number summed per category (TARGET_ENCODING's label)
+    prior: float = 0.0  # the target's mean
 
     def number(self, sql: str, full: bool) -> _Number:
         self.numbers.append(_Number(sql, full))
@@ -266,6 +280,9 @@ class _Rows:
             stats = number.stats
             if stats["bad"] or not stats["present"]:
                 continue
+            if number.full and not math.isfinite(stats["high"] - stats["low"]):  # deviations beyond 9e307
+                stats["squares"] = math.inf  # overflow when squared: numeric_leaf's error
+                continue
             # how many are at or above each inner edge: a bucket holds those of its edge but not of the next
             edges = inner_edges(stats["low"], stats["high"], buckets)
             aggregates += [f"count_if(n{i} >= {_double(edge)})" for edge in edges]
@@ -293,20 +310,26 @@ class _Rows:
                 number.stats["histogram"] = [a - b for a, b in zip(at_least, at_least[1:])]
 
     def _count_categories(self, cur) -> None:
+        """Each categorical leaf's groups (with a target: its sums, and over all the rows its mean)."""
         which = " ".join(f"WHEN grouping(s{i}) = 0 THEN {i}" for i in range(len(self.texts)))
         value = " ".join(f"WHEN grouping(s{i}) = 0 THEN s{i}" for i in range(len(self.texts)))
-        sets = ", ".join(f"(s{i})" for i in range(len(self.texts)))
+        sets = ", ".join([*(f"(s{i})" for i in range(len(self.texts))), *(["()"] if self.target else [])])
+        source = self._projected({"s": [text.sql for text in self.texts], "t": [self.target] if self.target else []})
         groups = (
-            f"SELECT CASE {which} END AS leaf, CASE {value} END AS value, count(*) AS n "
-            f"FROM {self._projected({'s': [text.sql for text in self.texts]})} GROUP BY GROUPING SETS ({sets})"
+            f"SELECT CASE {which} END AS leaf, CASE {value} END AS value, count(*) AS n, "
+            f"{'fsum(t0)' if self.target else 'NULL'} AS target FROM {source} GROUP BY GROUPING SETS ({sets})"
         )
         rows = cur.sql(
-            f"SELECT leaf, value, n, count(*) OVER w, sum(n) OVER w FROM ({groups}) "
+            f"SELECT leaf, value, n, target, count(*) OVER w, sum(n) OVER w FROM ({groups}) "
             "WINDOW w AS (PARTITION BY leaf, value IS NULL) QUALIFY value IS NULL OR row_number() OVER "
             f"(PARTITION BY leaf, value IS NULL ORDER BY n DESC, value) <= {MAX_CATEGORIES}"
         ).fetchall()
-        for leaf, value, n, distinct, total in rows:
+        for leaf, value, n, target, distinct, total in rows:
+            if leaf is None:  # the grand total
+                self.prior = target / n if n else 0.0  # fsum of no row is NULL
+                continue
             text = self.texts[leaf]
+            text.sums[value] = target
             if value is None:
                 text.nulls = n
             else:
@@ -353,3 +376,64 @@ def _categorical_leaf(name: str, kind: str, text: _Text) -> dict:
     leaf = categorical_leaf(name, kind, list(text.top), text.distinct, text.nulls)
     inside = [text.top[value] for value in leaf["vocabulary"]]
     return {**leaf, "distribution": [text.nulls, text.total - sum(inside), *inside]}
+
+
+def fit_category_encoding_sql(
+    cur, relation_sql: str, specs: list[dict], method: str, target_sql: str, n_classes: int
+) -> list[dict]:
+    """fit_category_encoding's `specs` for the rows of `relation_sql` they were fitted on (by fit_features_sql),
+    `target_sql` the SQL of the number TARGET_ENCODING averages: the label of a regression; 1 for a binary
+    classifier's positive class (its second), else 0. DUMMY_ENCODING reads the counts of the specs' own
+    distributions; TARGET_ENCODING's sums come from one query over every categorical leaf (a column that
+    fit_features_sql reads as pyarrow does, read again with the target). Its means agree with numpy's to
+    the last bits of the sums (another order)."""
+    if not learns_category_encoding(method, n_classes):
+        return specs
+    if method == "DUMMY_ENCODING":
+        return [with_categorical_leaves(spec, _dummy_leaf) for spec in specs]
+    relation = f"({relation_sql})"
+    selected = ", ".join(quote_identifier(spec["name"]) for spec in specs)
+    schema = cur.sql(f"SELECT {selected} FROM {relation} LIMIT 0").to_arrow_table().schema
+    rows = _Rows(relation, target=f"CAST({target_sql} AS DOUBLE)")
+    texts = [_leaf_texts(rows, spec, dtype) for spec, dtype in zip(specs, schema.types)]
+    rows._count_categories(cur)
+    fitted = []
+    for spec, leaf_texts in zip(specs, texts):
+        if leaf_texts is None:
+            column = quote_identifier(spec["name"])
+            table = cur.sql(f"SELECT {column}, {rows.target} FROM {relation}").to_arrow_table()
+            y = table.column(1).to_numpy()
+            fitted.append(fit_category_encoding([spec], method, table.select([0]), y, n_classes)[0])
+            continue
+        fitted.append(with_categorical_leaves(spec, _target_leaves(leaf_texts, rows.prior)))
+    return fitted
+
+
+def _dummy_leaf(leaf: dict, _part) -> dict:
+    """DUMMY_ENCODING's leaf from the counts of its distribution (NULL, outside the vocabulary, each category)."""
+    counts = np.array([*leaf["distribution"][2:], leaf["distribution"][0]])
+    return encoded_leaf(leaf, "DUMMY_ENCODING", counts, None, 0.0)
+
+
+def _leaf_texts(rows: _Rows, spec: dict, dtype: pa.DataType) -> list[_Text] | None:
+    """What `rows` are asked of each categorical leaf of a spec, in order; None when pyarrow must read it."""
+    column = quote_identifier(spec["name"])
+    try:
+        parts = [part for leaf, part in leaf_parts(spec) if leaf["kind"] == "categorical"]
+        return [rows.text(_text(*_part(column, dtype, part))) for part in parts]
+    except _Fallback:
+        return None
+
+
+def _target_leaves(texts: list[_Text], prior: float):
+    """with_categorical_leaves's encode: TARGET_ENCODING's leaves from `texts`, in order."""
+    taken = iter(texts)
+    return lambda leaf, _part: _target_leaf(leaf, next(taken), prior)
+
+
+def _target_leaf(leaf: dict, text: _Text, prior: float) -> dict:
+    """TARGET_ENCODING's leaf from its categories' counts and target sums (each category's, then NULL's)."""
+    vocabulary = leaf["vocabulary"]
+    counts = np.array([*(text.top.get(value, 0) for value in vocabulary), text.nulls])
+    sums = np.array([*(text.sums.get(value, 0.0) for value in vocabulary), text.sums.get(None, 0.0)], dtype=float)
+    return encoded_leaf(leaf, "TARGET_ENCODING", counts, sums, prior)
