@@ -93,6 +93,7 @@ GENERATED = [("x", pa.float64()), ("w", pa.float64()), ("i", pa.int64()), ("s", 
 GENERATED += [("b", pa.bool_()), ("d", pa.date32()), ("t", pa.timestamp("us"))]
 # every other kind, derived in SQL from the generated columns (tm, dec: fitted by fit_features, see features_sql)
 DERIVED = """x, w, i, s, CASE WHEN i IS NULL THEN NULL ELSE b END AS b, d, t, t::TIMESTAMPTZ AS tz, t::TIME AS tm,
+    t::TIMESTAMP_MS AS tms, t::TIMESTAMP_S AS tsec,
     (x * 100)::DECIMAL(38, 3) AS dec, i::HUGEINT * 1000 AS huge, (i % 7)::TINYINT AS small, 42 AS single, NULL::DOUBLE AS nothing,
     TRY_CAST(s AS ENUM('', 'a', 'b', 'B', 'é', 'a b', '10', '9')) AS e,
     {'a': x, 'b': s} AS st, CASE WHEN b THEN NULL ELSE [s, 'a', s] END AS words, [x, i % 5] AS vec,
@@ -101,6 +102,8 @@ KINDS = [
     "x",
     "i",
     "tm",
+    "tms",
+    "tsec",
     "s",
     "b",
     "d",
