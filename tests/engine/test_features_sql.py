@@ -39,7 +39,7 @@ def outcome(fit):
 
 def both(con, relation: str, columns: list[str], buckets: int = HISTOGRAM_BUCKETS):
     """(fit_features_sql's, fit_features's) outcome for `columns` of `relation`."""
-    selected = ", ".join(f'"{name}"' for name in columns)
+    selected = ", ".join('"' + name.replace('"', '""') + '"' for name in columns)
     table = con.sql(f"SELECT {selected} FROM ({relation})").to_arrow_table()
     return (
         outcome(lambda: fit_features_sql(con, relation, columns, buckets)),
@@ -294,3 +294,8 @@ def test_a_million_rows(duck, capsys):
             f"\n1M rows x 12 columns: fit_features_sql {sql_seconds:.2f} s; fit_features {arrow_seconds:.2f} s "
             f"({read_seconds:.2f} s of it reading the rows into Arrow, {table.nbytes / 2**20:.0f} MiB)"
         )
+
+
+def test_names_needing_quotes(duck):
+    relation = """SELECT 1.5 AS "a ""b", 'x' AS "S t", {'f g': 1, 'h''i': 'z'} AS "s.t", ['u'] AS "l;" """
+    assert_same(*both(duck, relation, ['a "b', "S t", "s.t", "l;"]))
