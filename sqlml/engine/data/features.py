@@ -131,11 +131,16 @@ def numeric_values(name: str, column: pa.ChunkedArray | pa.Array) -> np.ndarray:
         array = values.to_numpy(zero_copy_only=False)
         bad = 0 if np.isfinite(array).all() else int((~np.isfinite(array)).sum())
     if bad:
-        raise DataError(
-            f"column '{name}' has {bad} NaN or infinite value(s); replace or filter them "
-            "(NULL is the missing value, imputed with the training mean)"
-        )
+        raise non_finite_error(name, bad)
     return array
+
+
+def non_finite_error(name: str, bad: int) -> DataError:
+    """The error for a numeric column holding `bad` NaN or infinite values."""
+    return DataError(
+        f"column '{name}' has {bad} NaN or infinite value(s); replace or filter them "
+        "(NULL is the missing value, imputed with the training mean)"
+    )
 
 
 def _as_strings(column: pa.ChunkedArray | pa.Array) -> pa.Array:
@@ -147,15 +152,29 @@ def _as_strings(column: pa.ChunkedArray | pa.Array) -> pa.Array:
 
 def leaf_values(spec: dict, column: pa.ChunkedArray | pa.Array) -> list[tuple[dict, pa.ChunkedArray | pa.Array]]:
     """(leaf spec, values) pairs: the column itself, a struct's fields, or a timestamp's epoch seconds and parts."""
+    return [(leaf, _part_values(column, part)) for leaf, part in leaf_parts(spec)]
+
+
+def leaf_parts(spec: dict) -> list[tuple[dict, int | str | None]]:
+    """(leaf spec, part) pairs of a feature's spec, `part` as column_spec's."""
     if spec["kind"] == "struct":
-        return [(leaf, pc.struct_field(column, [i])) for i, leaf in enumerate(spec["parts"])]
+        return list(zip(spec["parts"], range(len(spec["parts"]))))
     if spec["kind"] != "timestamp":
-        return [(spec, column)]
+        return [(spec, None)]
+    return [(leaf, leaf.get("part", "epoch")) for leaf in spec["parts"]]
+
+
+def _part_values(column, part: int | str | None):
+    """The values of a column's leaf `part` (see `column_spec`)."""
+    if part is None:
+        return column
+    if isinstance(part, int):
+        return pc.struct_field(column, [part])
     if column.type.tz is not None:  # decompose in UTC, whatever time zone the session shows values in
         column = pc.cast(column, pa.timestamp(column.type.unit))
-    epoch = pc.divide(pc.cast(pc.cast(column, pa.timestamp("us")), pa.int64()), 1_000_000)
-    parts = [(leaf, _TIMESTAMP_PARTS[leaf["part"]](column)) for leaf in spec["parts"][1:]]
-    return [(spec["parts"][0], epoch), *parts]
+    if part == "epoch":
+        return pc.divide(pc.cast(pc.cast(column, pa.timestamp("us")), pa.int64()), 1_000_000)
+    return _TIMESTAMP_PARTS[part](column)
 
 
 def _elements(kind: str, column):
@@ -173,10 +192,16 @@ def _counted(leaf: dict, values):
     return elements if "vocabulary" in leaf else numeric_values(leaf["name"], elements)
 
 
+def inner_edges(low: float, high: float, buckets: int) -> np.ndarray:
+    """The edges between `buckets` equal-width buckets from `low` to `high`, numpy.histogram's (numpy.linspace's):
+    a value is in the bucket after the last inner edge at or below it, a value at `high` in the last (a range
+    too narrow for distinct edges, down to a single value, leaves the buckets before the top ones empty)."""
+    return np.linspace(low, high, buckets + 1)[1:-1]
+
+
 def _counts(leaf: dict, counted, buckets: int) -> np.ndarray:
     """How many `counted` values (see `_counted`) fall in each bin of the leaf's distribution (see
-    `distribution`), with `buckets` equal-width buckets for a number (numpy.histogram's: an inner edge opens
-    its bucket; a value at the max is in the last)."""
+    `distribution`), with `buckets` equal-width buckets for a number (see `inner_edges`)."""
     if "vocabulary" in leaf:
         strings = _as_strings(counted)
         codes = pc.index_in(strings, value_set=pa.array(leaf["vocabulary"], pa.string()))
@@ -190,10 +215,10 @@ def _counts(leaf: dict, counted, buckets: int) -> np.ndarray:
         return counts
     low, high = leaf["min"], leaf["max"]
     counts[1], counts[-1] = (counted < low).sum(), (counted > high).sum()
-    if low < high:
-        counts[2:-1] = np.histogram(counted, buckets, (low, high))[0]
-    else:  # every edge is the min: its value falls in the last bucket
-        counts[-2] = (counted == low).sum()
+    inside = counted[(counted >= low) & (counted <= high)]
+    counts[2:-1] = np.bincount(
+        np.searchsorted(inner_edges(low, high, buckets), inside, side="right"), minlength=buckets
+    )
     return counts
 
 
@@ -233,43 +258,45 @@ def _fit_leaf(name: str, kind: str, column, buckets: int) -> dict:
 
 
 def _numeric_statistics(name: str, values: np.ndarray) -> dict:
-    """A numeric leaf's statistics from its float64 `values` (NULL as NaN); the summary is ML.FEATURE_INFO's."""
-    present = values[~np.isnan(values)]  # a copy: the median may reorder it
+    """A numeric leaf's statistics from its float64 `values` (NULL as NaN); see `numeric_leaf`."""
+    present = values[~np.isnan(values)]  # a copy: the median, last, reorders it
+    if not len(present):
+        return numeric_leaf(name, len(values), 0, 0.0, 0.0)
+    low, high = float(present.min()), float(present.max())
+    with np.errstate(over="ignore", invalid="ignore"):  # overflows are reported by numeric_leaf
+        # a single value is its own mean, without the rounding of a sum (and its std 0, not that rounding)
+        mean = low if low == high else float(present.mean())
+        squares = float(((present - mean) ** 2).sum()) if low < high else 0.0
+        median = float(np.median(present, overwrite_input=True))
+    return numeric_leaf(name, len(values), len(present), mean, squares, (low, high, median))
+
+
+def numeric_leaf(name: str, rows: int, present: int, mean: float, squares: float, summary: tuple | None = None) -> dict:
+    """A numeric leaf's statistics from its `rows` values, `present` of them not NULL, their `mean`, the sum
+    of their squared deviations from it and their (min, max, median) `summary` if any is present. std is the
+    mean-imputed column's, as SimpleImputer followed by StandardScaler computes it (1 for a constant column);
+    min, max, median and stddev (numpy's std(ddof=1)) are ML.FEATURE_INFO's."""
     with np.errstate(over="ignore", invalid="ignore"):  # overflows are reported below
-        mean = float(present.mean()) if len(present) else 0.0
-        squares = float(((present - mean) ** 2).sum())
-        # std of the mean-imputed column, as SimpleImputer followed by StandardScaler computes it
-        std = float(np.sqrt(squares / len(values))) if len(values) else 0.0
-        stddev = float(np.sqrt(squares / (len(present) - 1))) if len(present) > 1 else None  # numpy's std(ddof=1)
+        std = float(np.sqrt(squares / rows)) if rows else 0.0
+        stddev = float(np.sqrt(squares / (present - 1))) if present > 1 else None
     if not np.isfinite([mean, std, 0.0 if stddev is None else stddev]).all():
         raise DataError(
-            f"column '{name}' has values too large in magnitude (up to {np.abs(present).max():.3g}): "
+            f"column '{name}' has values too large in magnitude (up to {max(-summary[0], summary[1]):.3g}): "
             "their mean or standard deviation overflows double precision; rescale or filter them"
         )
-    summary = (
-        {
-            "min": float(present.min()),
-            "max": float(present.max()),  # the median, last, reorders present
-            "median": float(np.median(present, overwrite_input=True)),
-            "stddev": stddev,
-        }
-        if len(present)
-        else {}
-    )
+    low, high, median = summary or (None, None, None)
     return {
         "name": name,
         "kind": "numeric",
         "mean": mean,
         "std": std if std > 0 else 1.0,
-        "null_count": int(len(values) - len(present)),
-        **summary,
+        "null_count": int(rows - present),
+        **({"min": low, "max": high, "median": median, "stddev": stddev} if summary else {}),
     }
 
 
 def _leaf_statistics(name: str, kind: str, column) -> dict:
     """The statistics of a leaf of any kind but numeric (`_numeric_statistics`)."""
-    if kind == "multi_hot":  # a vocabulary of the elements, kept as a categorical column's
-        return {**_leaf_statistics(name, "categorical", _elements(kind, column)), "kind": kind, "has_null": False}
     if kind in ("sparse", "vector"):  # as wide as the largest index / longest list seen at training
         flat = pc.list_flatten(column)
         if kind == "sparse":
@@ -279,25 +306,38 @@ def _leaf_statistics(name: str, kind: str, column) -> dict:
             widest = None if widest is None else widest - 1
         values = numeric_values(name, _elements(kind, column))
         present = values[~np.isnan(values)]  # their range: the span of the distribution's buckets
-        span = {"min": float(present.min()), "max": float(present.max())} if len(present) else {}
-        return {
-            "name": name,
-            "kind": kind,
-            "width": 1 + (widest if widest is not None and widest >= 0 else 0),
-            "null_count": column.null_count,
-            **span,
-        }
-    strings = _as_strings(column)
+        span = (float(present.min()), float(present.max())) if len(present) else None
+        return list_leaf(name, kind, widest, column.null_count, span)
+    strings = _as_strings(_elements(kind, column))  # multi_hot: a vocabulary of the elements
     counts = pc.value_counts(strings.drop_null()).to_pylist()
     counts.sort(key=lambda entry: (-entry["counts"], entry["values"]))
-    vocabulary = sorted(entry["values"] for entry in counts[:MAX_CATEGORIES])
+    top = [entry["values"] for entry in counts[:MAX_CATEGORIES]]
+    return categorical_leaf(name, kind, top, len(counts), strings.null_count)
+
+
+def list_leaf(name: str, kind: str, widest: int | None, null_count: int, span: tuple | None) -> dict:
+    """A sparse or dense vector leaf, as wide as its largest index / longest list at training (`widest`, the
+    last position, None when there is none), with the (min, max) `span` of its values if there is any."""
     return {
         "name": name,
         "kind": kind,
-        "vocabulary": vocabulary,
-        "has_null": strings.null_count > 0,
-        "category_count": len(counts),
-        "null_count": strings.null_count,
+        "width": 1 + (widest if widest is not None and widest >= 0 else 0),
+        "null_count": null_count,
+        **({"min": span[0], "max": span[1]} if span else {}),
+    }
+
+
+def categorical_leaf(name: str, kind: str, top: list[str], category_count: int, null_count: int) -> dict:
+    """A category (or multi_hot: list element) leaf with `category_count` distinct values, `top` the
+    MAX_CATEGORIES most frequent of them (ties: the smaller first), and `null_count` NULLs (a list's NULL
+    elements are no category of multi-hot encoding)."""
+    return {
+        "name": name,
+        "kind": kind,
+        "vocabulary": sorted(top),
+        "has_null": kind == "categorical" and null_count > 0,
+        "category_count": category_count,
+        "null_count": null_count,
     }
 
 
@@ -305,39 +345,59 @@ def fit_category_encoding(specs: list[dict], method: str, table: pa.Table, y: np
     """`specs` with what category_encoding_method `method` needs of each categorical leaf, learned from the
     training rows `table` and their encoded labels `y` (class indices, or values): DUMMY_ENCODING the
     one-hot column it leaves out, TARGET_ENCODING the label's means (see the module docstring)."""
-    if method not in ("DUMMY_ENCODING", "TARGET_ENCODING"):
+    if not learns_category_encoding(method, n_classes):
         return specs
+    target = (y == 1).astype(np.float64) if n_classes == 2 else np.asarray(y, dtype=np.float64)
+    prior = float(target.mean()) if len(target) else 0.0
+    columns = ColumnIndex(table.column_names)
+
+    def fitted(spec: dict) -> dict:
+        column = table.column(columns.find(spec["name"]))
+        return with_categorical_leaves(
+            spec, lambda leaf, part: _encoded_leaf(leaf, method, _part_values(column, part), target, prior)
+        )
+
+    return [fitted(spec) for spec in specs]
+
+
+def learns_category_encoding(method: str, n_classes: int) -> bool:
+    """Whether category_encoding_method `method` learns from the training rows (NotSupportedError when it
+    cannot for a label of `n_classes` classes, 0 for a regression)."""
     if method == "TARGET_ENCODING" and n_classes > 2:
         raise NotSupportedError(
             f"OPTIONS: category_encoding_method='TARGET_ENCODING' replaces a category by the probability of the "
             f"target, which a label of {n_classes} classes does not have (one per class); use LABEL_ENCODING or "
             "ONE_HOT_ENCODING"
         )
-    target = (y == 1).astype(np.float64) if n_classes == 2 else np.asarray(y, dtype=np.float64)
-    columns, fitted = ColumnIndex(table.column_names), []
-    for spec in specs:
-        leaves = [
-            _encoded_leaf(leaf, method, values, target) if leaf["kind"] == "categorical" else leaf
-            for leaf, values in leaf_values(spec, table.column(columns.find(spec["name"])))
-        ]
-        fitted.append({**spec, "parts": leaves} if spec["kind"] in ("timestamp", "struct") else leaves[0])
-    return fitted
+    return method in ("DUMMY_ENCODING", "TARGET_ENCODING")
 
 
-def _encoded_leaf(leaf: dict, method: str, values, target: np.ndarray) -> dict:
-    """A categorical leaf with its DUMMY_ENCODING `dropped` column or its TARGET_ENCODING `target` means."""
+def with_categorical_leaves(spec: dict, encode) -> dict:
+    """`spec` with each categorical leaf replaced by `encode(leaf, part)` (`part` as column_spec's)."""
+    leaves = [encode(leaf, part) if leaf["kind"] == "categorical" else leaf for leaf, part in leaf_parts(spec)]
+    return {**spec, "parts": leaves} if spec["kind"] in ("timestamp", "struct") else leaves[0]
+
+
+def _encoded_leaf(leaf: dict, method: str, values, target: np.ndarray, prior: float) -> dict:
+    """`encoded_leaf` from the leaf's training `values` and `target` labels."""
     strings = _as_strings(values)
     k = len(leaf["vocabulary"])
     codes = pc.fill_null(pc.index_in(strings, value_set=pa.array(leaf["vocabulary"], pa.string())), k + 1)
     codes = np.where(strings.is_null().to_numpy(zero_copy_only=False), k, codes.to_numpy(zero_copy_only=False))
-    counts = np.bincount(codes, minlength=k + 2)  # each category's rows, then NULL's, then the others'
+    counts = np.bincount(codes, minlength=k + 2)[: k + 1]  # each category's rows, then NULL's (not the others')
+    sums = np.bincount(codes, weights=target, minlength=k + 2)[: k + 1] if method == "TARGET_ENCODING" else None
+    return encoded_leaf(leaf, method, counts, sums, prior)
+
+
+def encoded_leaf(leaf: dict, method: str, counts: np.ndarray, sums: np.ndarray | None, prior: float) -> dict:
+    """A categorical leaf with its DUMMY_ENCODING `dropped` column or its TARGET_ENCODING `target` means, from
+    the training rows' `counts` and label `sums` of each category then of NULL, and the label's mean `prior`."""
+    k = len(leaf["vocabulary"])
     if method == "DUMMY_ENCODING":  # the most frequent one-hot column (NULL's is the last); ties: the first
         columns = counts[: k + (1 if leaf["has_null"] else 0)]
         return {**leaf, "dropped": int(np.argmax(columns))} if len(columns) else leaf
-    prior = float(target.mean()) if len(target) else 0.0
-    sums = np.bincount(codes, weights=target, minlength=k + 2)
     means = np.where(counts > 0, sums / np.maximum(counts, 1), prior)
-    return {**leaf, "target": [*means[: k + 1].tolist(), prior]}  # categories, NULL, unseen
+    return {**leaf, "target": [*means.tolist(), prior]}  # categories, NULL, unseen
 
 
 def fit_features(table: pa.Table, columns: list[str], buckets: int = HISTOGRAM_BUCKETS) -> list[dict]:
@@ -350,10 +410,19 @@ def fit_features(table: pa.Table, columns: list[str], buckets: int = HISTOGRAM_B
 
 def _fit_column(name: str, column, buckets: int) -> dict:
     """One feature column's spec (see fit_features)."""
-    kind = column_kind(name, column.type)
+    return column_spec(
+        name, column.type, lambda leaf, kind, part: _fit_leaf(leaf, kind, _part_values(column, part), buckets)
+    )
+
+
+def column_spec(name: str, dtype: pa.DataType, fit_leaf) -> dict:
+    """The spec of feature column `name` of type `dtype`, its leaves' statistics from `fit_leaf(leaf name,
+    leaf kind, part)`, `part` None for the column itself, a STRUCT field's index, or a timestamp's part
+    ('epoch' for its Unix epoch seconds, or a key of _TIMESTAMP_PARTS)."""
+    kind = column_kind(name, dtype)
     if kind == "struct":  # one feature per field, named <column>_<field>
         parts = []
-        for field in column.type:
+        for field in dtype:
             sub_kind = column_kind(f"{name}.{field.name}", field.type)
             if sub_kind not in ("numeric", "categorical"):
                 raise NotSupportedError(
@@ -361,26 +430,20 @@ def _fit_column(name: str, column, buckets: int) -> dict:
                     "STRUCT feature's fields must be numbers or categories"
                 )
             parts.append((f"{name}_{field.name}", sub_kind))
-        values = [pc.struct_field(column, [i]) for i in range(len(parts))]
-        return {
-            "name": name,
-            "kind": kind,
-            "type": str(column.type),
-            "parts": [_fit_leaf(n, k, v, buckets) for (n, k), v in zip(parts, values)],
-        }
+        leaves = [fit_leaf(leaf, sub_kind, i) for i, (leaf, sub_kind) in enumerate(parts)]
+        return {"name": name, "kind": kind, "type": str(dtype), "parts": leaves}
     if kind != "timestamp":
-        return {**_fit_leaf(name, kind, column, buckets), "type": str(column.type)}
-    spec = {
+        return {**fit_leaf(name, kind, None), "type": str(dtype)}
+    parts = [{"name": f"{name}_ts_{part}", "part": part} for part in _TIMESTAMP_PARTS]
+    return {
         "name": name,
         "kind": kind,
-        "type": str(column.type),
-        "parts": [{"name": name}] + [{"name": f"{name}_ts_{p}", "part": p} for p in _TIMESTAMP_PARTS],
+        "type": str(dtype),
+        "parts": [
+            {"name": name, **fit_leaf(name, "numeric", "epoch")},
+            *({**leaf, **fit_leaf(leaf["name"], "categorical", leaf["part"])} for leaf in parts),
+        ],
     }
-    spec["parts"] = [
-        {**leaf, **_fit_leaf(leaf["name"], "numeric" if i == 0 else "categorical", values, buckets)}
-        for i, (leaf, values) in enumerate(leaf_values(spec, column))
-    ]
-    return spec
 
 
 def _encode_list(leaf: dict, values, out: np.ndarray) -> int:
