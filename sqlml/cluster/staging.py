@@ -114,8 +114,10 @@ def stage(ctx: MLContext, statement: CreateModel, family: Family, options: dict,
     files = _files(cur, run)
     prepared.check_training_rows(sum(n for _, n in files["TRAIN"]))
     sample = os.path.join(run, "sample.parquet")
-    cur.execute(f"COPY ({_hashed(parquet([p for p, _ in files['TRAIN']]), options['seed'])} "
-                f"ORDER BY {HASH} LIMIT {SAMPLE_ROWS}) TO {literal(sample)} (FORMAT parquet)")
+    cur.execute(
+        f"COPY ({_hashed(parquet([p for p, _ in files['TRAIN']]), options['seed'])} "
+        f"ORDER BY {HASH} LIMIT {SAMPLE_ROWS}) TO {literal(sample)} (FORMAT parquet)"
+    )
     files["SAMPLE"] = [(sample, min(SAMPLE_ROWS, sum(n for _, n in files["TRAIN"])))]
     counts = None
     if classes is not None:
@@ -189,7 +191,9 @@ def _split(cur, rows: str, n: int, options: dict, schema: pa.Table, parts: int) 
     elif method == "SEQ":
         n_train, n_eval_end = seq_split_sizes(n, options)
         order = f"{quote_identifier(column)} ASC NULLS LAST, {HASH}"
-        case = f"CASE WHEN {POSITION} < {n_train} THEN 'TRAIN' WHEN {POSITION} < {n_eval_end} THEN 'EVAL' ELSE 'TEST' END"
+        case = (
+            f"CASE WHEN {POSITION} < {n_train} THEN 'TRAIN' WHEN {POSITION} < {n_eval_end} THEN 'EVAL' ELSE 'TEST' END"
+        )
     elif method == "CUSTOM":
         case = _custom_case(cur, rows, column, schema.column(column).type)
     ranked = f"SELECT *, row_number() OVER (ORDER BY {order}) - 1 AS {POSITION} FROM ({_hashed(rows, options['seed'])})"

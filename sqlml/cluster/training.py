@@ -247,12 +247,12 @@ def _watch(cluster, ctx: MLContext, thread: threading.Thread, done: dict, progre
     """Run the training thread, reporting its iterations, until it ends; OperationalError as soon as a worker
     it started with leaves the cluster."""
     client = cluster.client
-    workers = set(client.scheduler_info(n_workers=-1)["workers"])
+    workers = set(client.nthreads())  # asked of the scheduler each time (scheduler_info may answer from a cache)
     thread.start()
     while thread.is_alive():
         thread.join(WATCH_S)
         ctx.progress("training", progress["iteration"], total)
-        lost = workers - set(client.scheduler_info(n_workers=-1)["workers"])
+        lost = workers - set(client.nthreads())
         if lost and thread.is_alive():
             raise OperationalError(
                 f"worker(s) {', '.join(sorted(lost))} left the cluster during training; nothing was stored"
