@@ -53,11 +53,12 @@ def _create(con, name: str, model_type: str, label: str, compute: str, columns: 
 def _version(con, name: str) -> dict:
     cur = con.cursor()
     cur.execute(
-        "SELECT features, transform, compute, training_rows, eval_rows, data_fingerprint FROM sqlml.model_versions "
+        "SELECT features, transform, compute, training_rows, eval_rows, data_fingerprint, dropped_rows "
+        "FROM sqlml.model_versions "
         "v JOIN sqlml.models m USING (schema_name, model_name) WHERE model_name = ? AND version = m.active_version",
         [name],
     )
-    features, transform, compute, training_rows, eval_rows, fingerprint = cur.fetchone()
+    features, transform, compute, training_rows, eval_rows, fingerprint, dropped = cur.fetchone()
     return {
         "features": json.loads(features),
         "transform": transform and json.loads(transform),
@@ -65,6 +66,7 @@ def _version(con, name: str) -> dict:
         "training_rows": training_rows,
         "eval_rows": eval_rows,
         "fingerprint": fingerprint,
+        "dropped_rows": dropped,
     }
 
 
@@ -160,19 +162,24 @@ def test_strings_nulls_and_a_transform_are_preprocessed_as_locally(cluster_con, 
 
 
 def test_a_split_has_the_local_sizes(cluster_con):
-    """RANDOM with an evaluation and a test fraction: as many rows train, evaluate and test as locally
-    (rows.py's sizes; which rows differ, see docs/scale.md)."""
+    """RANDOM with an evaluation and a test fraction, some labels NULL: as many rows are dropped, train, evaluate
+    and test as locally (rows.py's sizes; which rows differ, see docs/scale.md)."""
     _tables(cluster_con)
     cur = cluster_con.cursor()
     split = "data_split_method = 'RANDOM', data_split_eval_fraction = 0.25, data_split_test_fraction = 0.1"
     for compute in ("LOCAL", "CLUSTER"):
         cur.execute(
             f"CREATE MODEL r_{compute} OPTIONS(model_type = 'boosted_tree_regressor', input_label_cols = ['y_reg'], "
-            f"max_iterations = 10, {split}, compute = '{compute}') AS SELECT x1, x2, x3, s, y_reg FROM train"
+            f"max_iterations = 10, {split}, compute = '{compute}') AS SELECT x1, x2, x3, s, "
+            "CASE WHEN x3 < 0.05 THEN NULL ELSE y_reg END AS y_reg FROM train"
         )
     local, cluster = _version(cluster_con, "r_LOCAL"), _version(cluster_con, "r_CLUSTER")
-    assert (cluster["training_rows"], cluster["eval_rows"]) == (local["training_rows"], local["eval_rows"])
-    assert cluster["eval_rows"] == round(0.1 * TRAIN_ROWS)
+    sizes = ("dropped_rows", "training_rows", "eval_rows")
+    assert [cluster[size] for size in sizes] == [local[size] for size in sizes]
+    cur.execute("SELECT count(*) FILTER (x3 < 0.05), count(*) FILTER (x3 >= 0.05) FROM train")
+    dropped, labelled = cur.fetchone()
+    assert cluster["dropped_rows"] == dropped > 0
+    assert cluster["eval_rows"] == round(0.1 * labelled)  # the test rows, which ML.EVALUATE measures
     cur.execute("SELECT count(eval_loss), count(*) FROM ML.TRAINING_INFO(MODEL r_CLUSTER)")
     evaluated, iterations = cur.fetchone()
     assert evaluated == iterations > 0
@@ -273,3 +280,23 @@ def test_a_worker_killed_mid_training_leaves_the_previous_version(tmp_path):
         assert _versions(con) == [("m", 1)]
         assert os.listdir(tmp_path / "staging") == []
         con.close()
+
+
+def test_early_stop_cuts_the_booster_where_the_evaluation_loss_stops_improving(cluster_con):
+    """BigQuery ML's early_stop: training ends at the first iteration improving the evaluation loss by less than
+    min_rel_progress of the best so far; the stored model is the booster of the iterations recorded, so the
+    last eval_loss (LightGBM's l2) is ML.EVALUATE's mean squared error of the evaluation rows."""
+    _tables(cluster_con)
+    cur = cluster_con.cursor()
+    cur.execute(
+        "CREATE MODEL e OPTIONS(model_type = 'boosted_tree_regressor', input_label_cols = ['y_reg'], max_iterations = 20, "
+        "learn_rate = 0.5, min_rel_progress = 0.02, data_split_method = 'RANDOM', data_split_eval_fraction = 0.2, "
+        "compute = 'CLUSTER') AS SELECT x1, x2, x3, s, y_reg FROM train"
+    )
+    cur.execute("SELECT eval_loss FROM ML.TRAINING_INFO(MODEL e) ORDER BY iteration")
+    losses = [loss for (loss,) in cur.fetchall()]
+    improving = [(min(losses[:i]) - losses[i]) >= 0.02 * min(losses[:i]) for i in range(1, len(losses))]
+    assert all(improving[:-1])
+    assert len(losses) < 20 and not improving[-1]  # it stopped early, at an iteration that improved too little
+    cur.execute("SELECT mean_squared_error FROM ML.EVALUATE(MODEL e)")
+    assert cur.fetchone()[0] == pytest.approx(losses[-1], rel=1e-9)
