@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import threading
 
@@ -300,3 +301,33 @@ def test_early_stop_cuts_the_booster_where_the_evaluation_loss_stops_improving(c
     assert len(losses) < 20 and not improving[-1]  # it stopped early, at an iteration that improved too little
     cur.execute("SELECT mean_squared_error FROM ML.EVALUATE(MODEL e)")
     assert cur.fetchone()[0] == pytest.approx(losses[-1], rel=1e-9)
+
+
+NETWORK_PARAMETERS = {"tree_learner", "num_threads", "machines", "local_listen_port", "num_machines", "time_out"}
+
+
+def _lightgbm_parameters(con, name: str) -> dict:
+    """The parameters LightGBM recorded in a version's model text, but those of the training's network."""
+    cur = con.cursor()
+    cur.execute("SELECT artifact FROM sqlml.model_versions WHERE model_name = ?", [name])
+    text = cur.fetchone()[0].decode()
+    found = re.findall(r"^\[([a-z0-9_]+): ([^\]]*)\]$", text[text.index("\nparameters:") :], re.MULTILINE)
+    return {key: value for key, value in found if key not in NETWORK_PARAMETERS}
+
+
+def test_the_workers_train_with_the_local_lightgbm_parameters(cluster_con):
+    """lightgbm.dask's estimator is given boosted_tree.py's parameters: LightGBM records the same ones as for
+    the model trained in one process (the sklearn wrapper's own defaults override none)."""
+    _tables(cluster_con)
+    options = "max_iterations = 3, subsample = 0.8, l1_reg = 0.5, min_tree_child_weight = 2, tree_method = 'EXACT'"
+    for compute in ("LOCAL", "CLUSTER"):
+        cluster_con.cursor().execute(
+            f"CREATE MODEL p_{compute} OPTIONS(model_type = 'boosted_tree_classifier', input_label_cols = "
+            f"['y_multi'], {options}, compute = '{compute}') AS SELECT x1, x2, s, y_multi FROM train"
+        )
+    local, cluster = _lightgbm_parameters(cluster_con, "p_LOCAL"), _lightgbm_parameters(cluster_con, "p_CLUSTER")
+    assert local["objective"] == "multiclass" and local["bagging_fraction"] == "0.8"
+    # EXACT: the cluster allows LightGBM's maximum of bins for every column, one process as many as it has values
+    assert {k: v for k, v in cluster.items() if k not in ("max_bin", "max_bin_by_feature")} == {
+        k: v for k, v in local.items() if k not in ("max_bin", "max_bin_by_feature")
+    }
