@@ -160,6 +160,8 @@ def test_strings_nulls_and_a_transform_are_preprocessed_as_locally(cluster_con, 
     assert (tmp_path / "m.onnx").stat().st_size > 0
     cur.execute("SELECT count(*) FROM ML.TRAINING_INFO(MODEL t_CLUSTER)")
     assert cur.fetchone()[0] == 20
+    cur.execute("SELECT version, active, training_rows FROM ML.VERSIONS(MODEL t_CLUSTER)")
+    assert cur.fetchall() == [(1, True, TRAIN_ROWS)]
 
 
 def test_a_split_has_the_local_sizes(cluster_con):
