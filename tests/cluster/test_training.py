@@ -333,3 +333,21 @@ def test_the_workers_train_with_the_local_lightgbm_parameters(cluster_con):
     assert {k: v for k, v in cluster.items() if k not in ("max_bin", "max_bin_by_feature")} == {
         k: v for k, v in local.items() if k not in ("max_bin", "max_bin_by_feature")
     }
+
+
+def test_auto_class_weights_weigh_the_workers_rows_as_locally(cluster_con):
+    """auto_class_weights: each row weighs n / (k * n_class) (BigQuery ML's rule); a rare class's weight moves
+    the boundary, so the model predicts it more often, as much on the cluster as in one process."""
+    _tables(cluster_con)
+    cur = cluster_con.cursor()
+    shares = {}
+    for compute, weights in (("LOCAL", "TRUE"), ("CLUSTER", "TRUE"), ("CLUSTER", "FALSE")):
+        cur.execute(
+            f"CREATE OR REPLACE MODEL w OPTIONS(model_type = 'boosted_tree_classifier', input_label_cols = ['rare'], "
+            f"{TREES}, auto_class_weights = {weights}, compute = '{compute}') "
+            "AS SELECT x1, x1 + 0.4 * x2 > 1.1 AS rare FROM train"
+        )
+        cur.execute("SELECT avg(predicted_rare::INT) FROM ML.PREDICT(MODEL w, TABLE holdout)")
+        shares[compute, weights] = cur.fetchone()[0]
+    assert abs(shares["CLUSTER", "TRUE"] - shares["LOCAL", "TRUE"]) <= 0.01
+    assert shares["CLUSTER", "TRUE"] - shares["CLUSTER", "FALSE"] >= 0.03
