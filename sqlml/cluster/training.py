@@ -300,7 +300,7 @@ def _history(
             None if eval_loss is None else eval_loss[iteration],
             options["learn_rate"],
         )
-    if kept < len(watched):
+    if kept < len(watched):  # the booster's first iterations (its text keeps the parameters it trained with)
         model_text = BoosterModel.load(model_text.encode(), n_classes).booster.model_to_string(num_iteration=kept)
     return history, model_text
 

@@ -319,20 +319,26 @@ def _lightgbm_parameters(con, name: str) -> dict:
 
 def test_the_workers_train_with_the_local_lightgbm_parameters(cluster_con):
     """lightgbm.dask's estimator is given boosted_tree.py's parameters: LightGBM records the same ones as for
-    the model trained in one process (the sklearn wrapper's own defaults override none)."""
+    the model trained in one process (the sklearn wrapper's own defaults override none), also once early_stop
+    has cut the booster."""
     _tables(cluster_con)
     options = "max_iterations = 3, subsample = 0.8, l1_reg = 0.5, min_tree_child_weight = 2, tree_method = 'EXACT'"
+    options += ", min_rel_progress = 0.5"  # early_stop cuts the booster after its second iteration
     for compute in ("LOCAL", "CLUSTER"):
         cluster_con.cursor().execute(
             f"CREATE MODEL p_{compute} OPTIONS(model_type = 'boosted_tree_classifier', input_label_cols = "
             f"['y_multi'], {options}, compute = '{compute}') AS SELECT x1, x2, s, y_multi FROM train"
         )
+    cur = cluster_con.cursor()
+    cur.execute("SELECT count(*) FROM ML.TRAINING_INFO(MODEL p_CLUSTER)")
+    assert cur.fetchone()[0] == 2
     local, cluster = _lightgbm_parameters(cluster_con, "p_LOCAL"), _lightgbm_parameters(cluster_con, "p_CLUSTER")
     assert local["objective"] == "multiclass" and local["bagging_fraction"] == "0.8"
-    # EXACT: the cluster allows LightGBM's maximum of bins for every column, one process as many as it has values
-    assert {k: v for k, v in cluster.items() if k not in ("max_bin", "max_bin_by_feature")} == {
-        k: v for k, v in local.items() if k not in ("max_bin", "max_bin_by_feature")
-    }
+    # EXACT: the cluster allows LightGBM's maximum of bins for every column, one process as many as it has values;
+    # LightGBM's parallel training turns the cap on cached histograms off (histogram_pool_size -1)
+    differ = ("max_bin", "max_bin_by_feature", "histogram_pool_size")
+    assert {k: v for k, v in cluster.items() if k not in differ} == {k: v for k, v in local.items() if k not in differ}
+    assert cluster["histogram_pool_size"] == "-1" and local["histogram_pool_size"] == "1024"
 
 
 def test_auto_class_weights_weigh_the_workers_rows_as_locally(cluster_con):
