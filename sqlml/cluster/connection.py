@@ -29,7 +29,7 @@ class DaskCluster:
 
     @property
     def workers(self) -> int:
-        return len(self.client.scheduler_info(n_workers=-1)["workers"])
+        return len(self.client.nthreads())  # asked of the scheduler (scheduler_info may answer from a cache)
 
     def lineage(self) -> dict:
         return {"compute": "cluster", "scheduler": self.setting.address, "workers": self.workers}

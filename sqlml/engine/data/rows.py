@@ -33,17 +33,10 @@ def split_rows(table: pa.Table, options: dict) -> Split:
     tuning trials); test rows, when data_split_test_fraction or CUSTOM's 'TEST' gives some, are what ML.EVALUATE
     without input measures the model on (else the evaluation rows)."""
     n, method = table.num_rows, options["data_split_method"]
-    fraction, test_fraction = options["data_split_eval_fraction"], options.get("data_split_test_fraction") or 0.0
     if method == "NO_SPLIT":
         return Split(np.arange(n), np.arange(0), np.arange(0))
-    n_test = int(round(n * test_fraction))
     if method in ("AUTO_SPLIT", "RANDOM"):
-        if fraction is not None and method == "RANDOM":
-            n_eval = int(round(n * fraction))
-        elif n < AUTO_SPLIT_MIN_ROWS:
-            n_eval = 0
-        else:
-            n_eval = int(round(n * 0.2)) if n <= AUTO_SPLIT_MAX_ROWS else AUTO_SPLIT_MAX_EVAL
+        n_eval, n_test = random_split_sizes(n, options)
         order = np.random.default_rng(options["seed"]).permutation(n)
         held = n_eval + n_test
         return Split(np.sort(order[held:]), np.sort(order[:n_eval]), np.sort(order[n_eval:held]))
@@ -52,29 +45,61 @@ def split_rows(table: pa.Table, options: dict) -> Split:
         return _custom(column, options["data_split_col"])
     # SEQ: ascending order, NULLs last: training rows, then the evaluation fraction, then the test fraction
     ranked = pc.sort_indices(table, sort_keys=[(options["data_split_col"], "ascending", "at_end")]).to_numpy()
-    n_train = n - int(round(n * (0.2 if fraction is None else fraction))) - n_test
-    n_eval_end = n - n_test
+    n_train, n_eval_end = seq_split_sizes(n, options)
     return Split(np.sort(ranked[:n_train]), np.sort(ranked[n_train:n_eval_end]), np.sort(ranked[n_eval_end:]))
+
+
+def _test_rows(n: int, options: dict) -> int:
+    return int(round(n * (options.get("data_split_test_fraction") or 0.0)))
+
+
+def random_split_sizes(n: int, options: dict) -> tuple[int, int]:
+    """AUTO_SPLIT and RANDOM: how many of `n` rows evaluate and test (the rest train)."""
+    fraction = options["data_split_eval_fraction"]
+    if fraction is not None and options["data_split_method"] == "RANDOM":
+        n_eval = int(round(n * fraction))
+    elif n < AUTO_SPLIT_MIN_ROWS:
+        n_eval = 0
+    else:
+        n_eval = int(round(n * 0.2)) if n <= AUTO_SPLIT_MAX_ROWS else AUTO_SPLIT_MAX_EVAL
+    return n_eval, _test_rows(n, options)
+
+
+def seq_split_sizes(n: int, options: dict) -> tuple[int, int]:
+    """SEQ: in data_split_col's order, the first n_train rows train, those up to n_eval_end evaluate, the rest
+    test: (n_train, n_eval_end)."""
+    fraction, n_test = options["data_split_eval_fraction"], _test_rows(n, options)
+    return n - int(round(n * (0.2 if fraction is None else fraction))) - n_test, n - n_test
 
 
 def _custom(column: pa.ChunkedArray, name: str) -> Split:
     """CUSTOM: a BOOL column (TRUE or NULL: evaluation row) or a STRING one ('TRAIN', 'EVAL' or 'TEST')."""
+    check_custom_type(column.type, name)
     if pa.types.is_boolean(column.type):
         is_eval = pc.fill_null(column, True).to_numpy(zero_copy_only=False)
         return Split(np.nonzero(~is_eval)[0], np.nonzero(is_eval)[0], np.arange(0))
-    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+    values = np.array(pc.utf8_upper(column).to_pylist(), dtype=object)
+    check_custom_values({str(v) for v in values if v not in SPLIT_NAMES}, name)
+    return Split(*(np.nonzero(values == part)[0] for part in SPLIT_NAMES))
+
+
+def check_custom_type(dtype: pa.DataType, name: str) -> None:
+    """CUSTOM's data_split_col is BOOL or VARCHAR."""
+    if not (pa.types.is_boolean(dtype) or pa.types.is_string(dtype) or pa.types.is_large_string(dtype)):
         raise ProgrammingError(
             f"data_split_col '{name}' must be BOOL (TRUE or NULL = evaluation row) or VARCHAR ('TRAIN', 'EVAL' or "
-            f"'TEST') for data_split_method=CUSTOM, not {sql_type(column.type)}"
+            f"'TEST') for data_split_method=CUSTOM, not {sql_type(dtype)}"
         )
-    values = np.array(pc.utf8_upper(column).to_pylist(), dtype=object)
-    other = sorted({str(v) for v in values if v not in SPLIT_NAMES}, key=str)
+
+
+def check_custom_values(other: set[str], name: str) -> None:
+    """DataError naming the values of a VARCHAR data_split_col (upper-cased) that are not a part's name."""
     if other:
+        shown = sorted(other, key=str)[:5]
         raise DataError(
-            f"data_split_col '{name}' holds {', '.join(repr(v) for v in other[:5])}: with data_split_method=CUSTOM "
+            f"data_split_col '{name}' holds {', '.join(repr(v) for v in shown)}: with data_split_method=CUSTOM "
             f"every row must say 'TRAIN', 'EVAL' or 'TEST'"
         )
-    return Split(*(np.nonzero(values == part)[0] for part in SPLIT_NAMES))
 
 
 def fingerprint(cur: duckdb.DuckDBPyConnection, table: pa.Table) -> str:

@@ -207,12 +207,23 @@ def label_values(cur: duckdb.DuckDBPyConnection, table: pa.Table, name: str, sql
     return table.select(kept).append_column(name, values)
 
 
+@contextmanager
+def _relation(cur: duckdb.DuckDBPyConnection, rows: pa.Table | str) -> Iterator[str]:
+    """Rows given as an Arrow table (registered while the block runs) or as a query, as a relation for FROM."""
+    if isinstance(rows, str):
+        yield f"({rows})"
+        return
+    with registered(cur, rows) as name:
+        yield name
+
+
 def fit(
-    cur: duckdb.DuckDBPyConnection, named: list[tuple[str, exp.Expr]], train: pa.Table, label: str | None
+    cur: duckdb.DuckDBPyConnection, named: list[tuple[str, exp.Expr]], train: pa.Table | str, label: str | None
 ) -> Transform:
-    """Fit every analytic call on the training rows `train`; the TRANSFORM as stored with the version."""
+    """Fit every analytic call on the training rows `train` (an Arrow table, or a query DuckDB runs on `cur`,
+    e.g. over staged Parquet files); the TRANSFORM as stored with the version."""
     outputs = []
-    with registered(cur, train) as rows:
+    with _relation(cur, train) as rows:
         query = TrainingRows(cur, rows)
 
         def fitted_call(node: exp.Expr) -> tuple[str, dict] | None:

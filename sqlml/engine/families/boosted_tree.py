@@ -110,33 +110,41 @@ EXACT_HISTOGRAMS_MB = 1024  # ... whose histograms LightGBM keeps in at most thi
 APPROX_MAX_BIN = 33  # tree_method='APPROX': XGBoost's quantile sketch, sketch_eps = 0.03, keeps about 1 / 0.03 bins
 
 
-def histogram_params(tree_method: str, X: np.ndarray) -> dict:
+def histogram_params(tree_method: str, X: np.ndarray | None, n_rows: int) -> dict:
     """LightGBM's bins for a BigQuery ML tree_method (LightGBM always splits on histograms): HIST and AUTO
     (XGBoost's hist) 256 bins; APPROX as many as XGBoost's sketch keeps; EXACT one bin per distinct value
     (up to EXACT_MAX_BIN), built from every row, so that every split XGBoost's exact greedy search
-    enumerates is a candidate; so many bins get a cap on the memory of cached histograms."""
+    enumerates is a candidate; so many bins get a cap on the memory of cached histograms. Without the rows
+    `X` at hand (a cluster's), every column may have EXACT_MAX_BIN bins: LightGBM still makes one per distinct
+    value when there are fewer."""
     if tree_method == "APPROX":
         return {"max_bin": APPROX_MAX_BIN}
     if tree_method != "EXACT":
         return {"max_bin": 256}
-    distinct = [min(max(2, len(np.unique(column[~np.isnan(column)]))), EXACT_MAX_BIN) for column in X.T]
+    bins = (
+        {"max_bin": EXACT_MAX_BIN}
+        if X is None
+        else {"max_bin_by_feature": [min(max(2, len(np.unique(c[~np.isnan(c)]))), EXACT_MAX_BIN) for c in X.T]}
+    )
     return {
-        "max_bin_by_feature": distinct,
+        **bins,
         "min_data_in_bin": 1,
-        "bin_construct_sample_cnt": max(1, len(X)),
+        "bin_construct_sample_cnt": max(1, n_rows),
         "histogram_pool_size": EXACT_HISTOGRAMS_MB,
     }
 
 
-def lightgbm_params(options: dict, n_classes: int, X: np.ndarray) -> dict:
+def lightgbm_params(options: dict, n_classes: int, X: np.ndarray | None, n_rows: int | None = None) -> dict:
     """LightGBM parameters equivalent to the BigQuery ML options (see module docstring) for the training rows
-    `X`: a tree has at most one leaf per row, and LightGBM's work per round grows with num_leaves."""
+    `X` (or, on a cluster, `n_rows` rows not at hand): a tree has at most one leaf per row, and LightGBM's work
+    per round grows with num_leaves."""
+    n_rows = len(X) if X is not None else n_rows
     objective = {0: "regression", 2: "binary"}.get(n_classes, "multiclass")
     params = {
         "objective": objective,
         "learning_rate": options["learn_rate"],
         "max_depth": options["max_tree_depth"],
-        "num_leaves": max(2, min(2 ** options["max_tree_depth"], 131072, len(X))),
+        "num_leaves": max(2, min(2 ** options["max_tree_depth"], 131072, n_rows)),
         "lambda_l1": options["l1_reg"],
         "lambda_l2": options["l2_reg"],
         "min_gain_to_split": options["min_split_loss"],
@@ -149,7 +157,7 @@ def lightgbm_params(options: dict, n_classes: int, X: np.ndarray) -> dict:
         "seed": options["seed"],
         "deterministic": True,
         "verbosity": -1,
-        **histogram_params(options["tree_method"], X),
+        **histogram_params(options["tree_method"], X, n_rows),
     }
     if options["booster_type"] == "DART":  # XGBoost's DART (module docstring)
         params |= {
@@ -188,6 +196,11 @@ def _reporter(data: TrainData):
     return callback
 
 
+def stops(best: float, loss: float, min_rel_progress: float) -> bool:
+    """Whether early_stop ends training at an iteration of `loss`, the best loss before it `best` (inf: none)."""
+    return best < np.inf and (best - loss) < min_rel_progress * abs(best)
+
+
 def _relative_progress_stop(min_rel_progress: float):
     """A callback ending training when the watched loss improves by less than min_rel_progress."""
     best = [np.inf]
@@ -196,7 +209,7 @@ def _relative_progress_stop(min_rel_progress: float):
 
     def callback(env: lgb.callback.CallbackEnv) -> None:
         loss = env.evaluation_result_list[-1][2]
-        if best[0] < np.inf and (best[0] - loss) < min_rel_progress * abs(best[0]):
+        if stops(best[0], loss, min_rel_progress):
             raise lgb.callback.EarlyStopException(env.iteration, env.evaluation_result_list)
         best[0] = min(best[0], loss)
 

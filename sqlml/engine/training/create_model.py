@@ -285,18 +285,7 @@ def _features(
     """The training query's rows prepared (label, classes, split) and run through the TRANSFORM clause, fitted
     on the training rows (warm_start: the model's own TRANSFORM)."""
     label = options["input_label_cols"][0] if family.supervised else None
-    items = statement.args.get("transform")
-    named = items and transform.parse_items(
-        items,
-        data.column_names,
-        label,
-        (
-            options.get("data_split_col"),
-            options.get("kmeans_init_col"),
-            options.get("sensitive_feature"),
-            options.get("instance_weight_col"),
-        ),
-    )
+    named = transform_items(statement, data.column_names, label, options)
     fitted = previous.transform if previous is not None else None
     label_output = transform.label_output(named, label) if named and label else fitted and fitted.label_output()
     prep = prepare(transform.label_values(ctx.cur, data, *label_output) if label_output else data, options, family)
@@ -304,13 +293,20 @@ def _features(
         _continue_with(previous, prep, family)
     if named:  # the features are the TRANSFORM's outputs, fitted on the training rows
         fitted = transform.fit(ctx.cur, named, prep.table.take(prep.train_idx), prep.label)
-        _check_transform_outputs(fitted, options)
+        check_transform_outputs(fitted, options)
     if fitted is None:
         return Features(prep, None, prep.table, prep.features)
     return Features(prep, fitted, fitted.apply(ctx.cur, prep.table), [output["name"] for output in fitted.features])
 
 
-def _check_transform_outputs(fitted: transform.Transform, options: dict) -> None:
+def transform_items(statement: CreateModel, columns: list[str], label: str | None, options: dict) -> list | None:
+    """The statement's TRANSFORM items parsed against the query's `columns` (None: no TRANSFORM clause)."""
+    items = statement.args.get("transform")
+    never = ("data_split_col", "kmeans_init_col", "sensitive_feature", "instance_weight_col")
+    return items and transform.parse_items(items, columns, label, tuple(options.get(option) for option in never))
+
+
+def check_transform_outputs(fitted: transform.Transform, options: dict) -> None:
     """A TRANSFORM outputs some feature, none reading the sensitive_feature."""
     if not fitted.features:
         raise ProgrammingError("TRANSFORM outputs no feature besides the label")
