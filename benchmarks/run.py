@@ -26,7 +26,7 @@ import numpy as np
 import onnxruntime
 
 import sqlml
-from benchmarks import forecast_speed, recommend
+from benchmarks import cluster, forecast_speed, recommend
 
 FEATURES = [f"f{i}" for i in range(20)]
 
@@ -381,6 +381,18 @@ def main(argv: list[str] | None = None) -> None:
         print(
             f"{'ML.RECOMMEND top-10, every user (thr.)':<44}{ours:>9.3f}s{raw:>9.3f}s{raw / ours:>8.2f}x  >= 0.5 "
             "(raw = numpy top-k)"
+        )
+        rows = n(1_000_000)  # python -m benchmarks.cluster: 250k to 2M rows, the fitted lines, the raw Dask stack
+        t = cluster.measure([rows], rows, 1 if args.quick else 2)
+        ours, raw = t["cluster"][0], t["local"][0]
+        print(
+            f"{'cluster training, 1M rows, 2 workers (time)':<44}{ours:>9.3f}s{raw:>9.3f}s{ours / raw:>8.2f}x  "
+            "(raw = compute='LOCAL', the same statement in one process)"
+        )
+        one, two = t["workers"][1], t["workers"][2]
+        print(
+            f"{'cluster training, 1M rows, 1 vs 2 workers':<44}{two:>9.3f}s{one:>9.3f}s{one / two:>8.2f}x  "
+            "(raw = 1 worker; the speed-up of the second)"
         )
         baseline, peak = bench_memory(work, n(20_000_000))
         print(

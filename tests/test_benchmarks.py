@@ -38,6 +38,8 @@ ROWS = [
     "ML.FORECAST per 1,000 series x 30 steps",
     "MF training, 1M implicit ratings (time)",
     "ML.RECOMMEND top-10, every user (thr.)",
+    "cluster training, 1M rows, 2 workers (time)",
+    "cluster training, 1M rows, 1 vs 2 workers",
     "ML.PREDICT 20M rows from Parquet, peak RSS",
 ]
 
@@ -47,6 +49,13 @@ def test_harness_runs_every_benchmark_quickly():
     rows = result.stdout.splitlines()[2:]  # after the versions and the header
     assert [row[:44].strip() for row in rows] == ROWS
     assert all(re.search(r"\d(s|ms|MB) ", row) for row in rows), rows  # each one measured something
+
+
+def test_cluster_harness_runs_quickly():
+    result = _harness("benchmarks.cluster", "--quick")
+    rows = [line for line in result.stdout.splitlines() if re.match(r" *[\d,]+ +[\d.]+s", line)]
+    assert len(rows) == 2, result.stdout  # a line per size, each measured
+    assert re.search(r"1 worker [\d.]+s, 2 workers [\d.]+s", result.stdout), result.stdout
 
 
 def test_bigquery_dialect_harness_runs_quickly():
