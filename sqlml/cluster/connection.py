@@ -39,6 +39,11 @@ class DaskCluster:
 
         return training.train(self, ctx, statement, family, options)
 
+    def fit_series(self, task, options):
+        from sqlml.cluster import forecasting
+
+        return forecasting.fit_series(self, task, options)
+
     def close(self) -> None:
         self.client.close()
         if self.local is not None:

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Protocol
 from sqlml.errors import ProgrammingError
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from sqlml.engine.context import MLContext
     from sqlml.engine.families.base import Family
     from sqlml.engine.store.catalog import ModelVersion
@@ -63,6 +65,10 @@ class Cluster(Protocol):
 
     def train(self, ctx: MLContext, statement: CreateModel, family: Family, options: dict) -> ModelVersion:
         """CREATE MODEL of a family with a `cluster_trainer`, trained on the workers."""
+
+    def fit_series(self, task: bytes, options: str) -> Future:
+        """A group of series (engine/forecasting/workers.py's pack) fitted on a worker by workers.fit_chunk: a future
+        of its stored rows (Arrow IPC bytes); cancel() drops it."""
 
     def close(self) -> None: ...
 
