@@ -3,9 +3,9 @@ series and time, each series fitted by pipeline.fit_series (on every core when t
 workers), the model built.
 
 No frame of every series is ever held: DuckDB sorts, and series are cut from its batches one at a time and handed
-to the workers (worker processes, or the cluster's) a few chunks ahead of what they finish. A series that fails (too short, an ARIMA that cannot be
-fitted) keeps its error_message (ML.ARIMA_EVALUATE) and the model trains without it; a model whose every series
-fails is a DataError.
+to the workers (worker processes, or the cluster's) a few chunks ahead of what they finish. A series that fails
+(too short, an ARIMA that cannot be fitted) keeps its error_message (ML.ARIMA_EVALUATE) and the model trains
+without it; a model whose every series fails is a DataError.
 """
 
 from __future__ import annotations
@@ -68,9 +68,8 @@ def train(
         f"SELECT {select} FROM ({query}) WHERE {quote_identifier(time)} IS NOT NULL ORDER BY {order}", BATCH_ROWS
     )
     keys, tables, done = [], [], 0
-    with closing(
-        _fitted(_series(reader, len(ids), time), options, count, cluster)
-    ) as fitted:  # a failure cancels its tasks
+    # a failure cancels the tasks handed out
+    with closing(_fitted(_series(reader, len(ids), time), options, count, cluster)) as fitted:
         for chunk_keys, table in fitted:
             keys += chunk_keys
             tables.append(table)
