@@ -49,6 +49,11 @@ class DaskCluster:
 
         return tuning.trials(self, family, data, eval_X, eval_y, progress)
 
+    def fit_series(self, task, options):
+        from sqlml.cluster import forecasting
+
+        return forecasting.fit_series(self, task, options)
+
     def close(self) -> None:
         self.client.close()
         if self.local is not None:

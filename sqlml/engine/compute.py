@@ -19,6 +19,7 @@ from sqlml.errors import ProgrammingError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from concurrent.futures import Future
     from contextlib import AbstractContextManager
 
     import numpy as np
@@ -83,6 +84,10 @@ class Cluster(Protocol):
         """Tuning on the workers (sqlml/cluster/tuning.py): `data` shipped to them once; what it gives trains one
         trial's options on a worker, returning (estimator, metrics, evaluation scores, history, where and when
         it ran); cancelled with `progress`."""
+
+    def fit_series(self, task: bytes, options: str) -> Future:
+        """A group of series (engine/forecasting/workers.py's pack) fitted on a worker by workers.fit_chunk: a future
+        of its stored rows (Arrow IPC bytes); cancel() drops it."""
 
     def close(self) -> None: ...
 

@@ -3,7 +3,11 @@ ML.FORECAST back."""
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
+
+from sqlml.engine.forecasting import training
 
 BASE = "model_type='ARIMA_PLUS', time_series_timestamp_col='d', time_series_data_col='y'"
 
@@ -35,3 +39,51 @@ def forecast(con, model: str, horizon: int, where: str = "TRUE") -> np.ndarray:
         f"STRUCT({horizon} AS horizon, 0.9 AS confidence_level)) WHERE {where} ORDER BY forecast_timestamp",
     )
     return np.array(found, dtype=float)
+
+
+def count_reading(monkeypatch, session) -> tuple[list[int], list[tuple[int, int]]]:
+    """([the series training has read so far], the (series read, series fitted) of each progress report) of the
+    statements `session` runs next."""
+    read, reports = [0], []
+    series = training._series
+
+    def counted(*args):
+        for item in series(*args):
+            read[0] += 1
+            yield item
+
+    monkeypatch.setattr(training, "_series", counted)
+    session.on_progress = lambda task, done, total: reports.append((read[0], done))
+    return read, reports
+
+
+def interrupted(session, sql: str) -> list:
+    """What running `sql` in a thread of its own, interrupted at its first progress report, came to: [the
+    exception] or ["finished"]."""
+    reported, interrupting, outcome = threading.Event(), threading.Event(), []
+
+    def hold(task, done, total):  # the first report waits for the interrupt
+        if not reported.is_set():
+            reported.set()
+            interrupting.wait()
+
+    session.on_progress = hold
+    cur = session.cursor()
+
+    def create():
+        try:
+            cur.execute(sql)
+            outcome.append("finished")
+        except Exception as exc:
+            outcome.append(exc)
+
+    statement = threading.Thread(target=create)
+    statement.start()
+    try:
+        assert reported.wait(120)
+        cur.interrupt()
+    finally:
+        interrupting.set()
+        statement.join(120)
+        session.on_progress = None
+    return outcome

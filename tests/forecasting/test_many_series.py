@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import threading
 
 import numpy as np
 import pytest
@@ -22,7 +21,7 @@ from sqlml.engine.session import Session
 from sqlml.errors import Cancelled, DataError, OperationalError
 from sqlml.shell.progress import ProgressBar
 from tests.engine.reference import fails, snapshot
-from tests.forecasting.many_series_data import BASE, forecast, rows, series_sql
+from tests.forecasting.many_series_data import BASE, count_reading, forecast, interrupted, rows, series_sql
 
 HORIZON = 4
 
@@ -128,16 +127,7 @@ def test_series_are_fitted_as_they_are_read(session, monkeypatch):
     monkeypatch.setattr(training, "BATCH_ROWS", 16)
     monkeypatch.setattr(training, "CHUNK_SERIES", 2)
     monkeypatch.setattr(training, "PARALLEL_SERIES", 2)
-    read, ahead = [0], []
-    series = training._series
-
-    def counted(*args):
-        for item in series(*args):
-            read[0] += 1
-            yield item
-
-    monkeypatch.setattr(training, "_series", counted)
-    session.on_progress = lambda task, done, total: ahead.append((read[0], done))
+    read, ahead = count_reading(monkeypatch, session)
     most = (2 * workers.size() + 1) * training.CHUNK_SERIES  # the series of the tasks handed out ahead
     n = 2 * most + 2
     session.cursor().execute(f"CREATE TABLE t AS {series_sql(n, 12)}")
@@ -162,30 +152,8 @@ def test_interrupt_stops_many_series_and_workers_serve_the_next_statement(sessio
     monkeypatch.setattr(training, "PARALLEL_SERIES", 2)
     session.cursor().execute(f"CREATE TABLE t AS {series_sql(20, 20)}")
     before = snapshot(session)
-    reported, interrupted, outcome = threading.Event(), threading.Event(), []
-
-    def hold(task, done, total):  # the first report waits for the interrupt
-        if not reported.is_set():
-            reported.set()
-            interrupted.wait()
-
-    session.on_progress = hold
-    cur = session.cursor()
     sql = f"CREATE MODEL m OPTIONS({BASE}, time_series_id_col='sid', horizon={HORIZON}) AS SELECT sid, d, y FROM t"
-
-    def create():
-        try:
-            cur.execute(sql)
-            outcome.append("finished")
-        except Exception as exc:
-            outcome.append(exc)
-
-    statement = threading.Thread(target=create)
-    statement.start()
-    assert reported.wait(120)
-    cur.interrupt()
-    interrupted.set()
-    statement.join(120)
+    outcome = interrupted(session, sql)
     assert len(outcome) == 1 and isinstance(outcome[0], Cancelled), outcome
     assert snapshot(session) == before
 

@@ -11,6 +11,7 @@ ML.ARIMA_EVALUATE, ML.ARIMA_COEFFICIENTS, ML.EVALUATE and ML.DETECT_ANOMALIES re
 from __future__ import annotations
 
 from sqlml.engine.families.base import Family
+from sqlml.engine.families.common import COMPUTE
 from sqlml.engine.families.options import Option
 from sqlml.engine.forecasting.calendar import FREQUENCIES, REGION_COUNTRIES
 from sqlml.errors import NotSupportedError, ProgrammingError
@@ -42,6 +43,7 @@ COMMON = {
     "min_time_series_length": Option("int", low=4, tunable=False),  # None: 20 (with time_series_length_fraction)
     "max_time_series_length": Option("int", low=4, tunable=False),
     "trend_smoothing_window_size": Option("int", low=1, tunable=False),
+    **COMPUTE,
 }
 ARIMA_PLUS = {
     **COMMON,
@@ -133,6 +135,7 @@ FAMILIES = (
         load=_load,
         artifact_format="arrow",
         rules=(columns, arima_order, lengths, seasonalities, limits),
+        cluster_trainer="series",
     ),
     Family(
         "arima_plus_xreg",
@@ -141,5 +144,6 @@ FAMILIES = (
         load=_load,
         artifact_format="arrow",
         rules=(columns, arima_order, lengths),
+        cluster_trainer="series",
     ),
 )

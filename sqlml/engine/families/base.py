@@ -154,7 +154,9 @@ class Family:
     onnx_builder: str | None = None  # EXPORT MODEL's graph builder (export/estimators.py); None: not exported
     quantize: tuple[str, ...] = ()  # EXPORT MODEL quantize= values besides NONE that apply
     quantize_auto: str = "NONE"  # what quantize='auto' picks
-    cluster_trainer: str | None = None  # its distributed trainer on a cluster (sqlml/cluster/training.py); None: local
+    # its distributed trainer on a cluster (sqlml/cluster/training.py; "series": forecasting's groups of series,
+    # sqlml/cluster/forecasting.py); None: local
+    cluster_trainer: str | None = None
 
     @property
     def supervised(self) -> bool:

@@ -1,18 +1,19 @@
 """CREATE MODEL of a forecasting model: the query's columns checked, its rows streamed from DuckDB ordered by
-series and time, each series fitted by pipeline.fit_series (on every core when there are many), the model built.
+series and time, each series fitted by pipeline.fit_series (on every core when there are many, or on a cluster's
+workers), the model built.
 
 No frame of every series is ever held: DuckDB sorts, and series are cut from its batches one at a time and handed
-to the workers a few chunks ahead of what they finish. A series that fails (too short, an ARIMA that cannot be
-fitted) keeps its error_message (ML.ARIMA_EVALUATE) and the model trains without it; a model whose every series
-fails is a DataError.
+to the workers (worker processes, or the cluster's) a few chunks ahead of what they finish. A series that fails
+(too short, an ARIMA that cannot be fitted) keeps its error_message (ML.ARIMA_EVALUATE) and the model trains
+without it; a model whose every series fails is a DataError.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from contextlib import closing
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
@@ -23,6 +24,9 @@ from sqlml.engine.forecasting import pipeline, state
 from sqlml.engine.sqltext.quoting import quote_identifier
 from sqlml.errors import DataError, NotSupportedError, ProgrammingError
 
+if TYPE_CHECKING:
+    from sqlml.engine.compute import Cluster
+
 TIME_TYPES = ("TIMESTAMP", "DATE", "TIMESTAMP WITH TIME ZONE", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS")
 NUMBER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER")
 NUMBER_TYPES += ("UBIGINT", "FLOAT", "DOUBLE", "DECIMAL")
@@ -31,8 +35,11 @@ CHUNK_SERIES = 8  # series per task handed to a worker process
 PARALLEL_SERIES = 16  # fewer series than this are fitted in the statement's own process
 
 
-def train(ctx: MLContext, query: str, options: dict) -> tuple[state.ForecastModel, int, int]:
-    """(the model, the rows read, the rows left out for a NULL timestamp) of the training `query`."""
+def train(
+    ctx: MLContext, query: str, options: dict, cluster: Cluster | None = None
+) -> tuple[state.ForecastModel, int, int]:
+    """(the model, the rows read, the rows left out for a NULL timestamp) of the training `query`; its series
+    fitted on `cluster`'s workers when given."""
     relation = ctx.relation(query)
     columns = {name: str(kind) for name, kind in zip(relation.columns, relation.types)}
     ids, time, value, regressors = _roles(columns, options)
@@ -61,7 +68,8 @@ def train(ctx: MLContext, query: str, options: dict) -> tuple[state.ForecastMode
         f"SELECT {select} FROM ({query}) WHERE {quote_identifier(time)} IS NOT NULL ORDER BY {order}", BATCH_ROWS
     )
     keys, tables, done = [], [], 0
-    with closing(_fitted(_series(reader, len(ids), time), options, count)) as fitted:  # a failure cancels its tasks
+    # a failure cancels the tasks handed out
+    with closing(_fitted(_series(reader, len(ids), time), options, count, cluster)) as fitted:
         for chunk_keys, table in fitted:
             keys += chunk_keys
             tables.append(table)
@@ -187,15 +195,21 @@ def _name(key: pa.RecordBatch | None) -> str:
     return "the time series " + ", ".join(f"{k} = {v!r}" for k, v in key.to_pylist()[0].items())
 
 
-def _fitted(series: Iterator[tuple], options: dict, count: int) -> Iterator[tuple[list, pa.Table]]:
-    """(id values, stored rows) per chunk of CHUNK_SERIES series, in order: fitted here, or by worker processes
-    when there are many."""
+def _fitted(
+    series: Iterator[tuple], options: dict, count: int, cluster: Cluster | None
+) -> Iterator[tuple[list, pa.Table]]:
+    """(id values, stored rows) per chunk of CHUNK_SERIES series, in order: fitted on the cluster's workers, or
+    here, or by worker processes when there are many."""
+    from sqlml.engine.forecasting import workers
+
     chunks = _chunks(series)
-    if count < PARALLEL_SERIES or (os.cpu_count() or 1) == 1:
+    if cluster is not None:
+        yield from _ahead(chunks, options, cluster.fit_series, 2 * cluster.lineage()["workers"])
+    elif count < PARALLEL_SERIES or workers.size() == 1:
         for keys, items in chunks:
             yield keys, state.rows_table([fit_one(item, options) for item in items])
-        return
-    yield from _in_parallel(chunks, options)
+    else:
+        yield from _ahead(chunks, options, workers.pool().submit, 2 * workers.size())
 
 
 def _chunks(series: Iterator[tuple]) -> Iterator[tuple[list, list]]:
@@ -221,18 +235,17 @@ def fit_one(item: dict, options: dict) -> dict:
     return state.series_row(fit, options.get("decompose_time_series", True))
 
 
-def _in_parallel(chunks: Iterator[tuple], options: dict) -> Iterator[tuple[list, pa.Table]]:
-    """The chunks fitted by worker processes, a few tasks ahead of the results. Tasks and results cross
-    processes as Arrow IPC bytes and JSON text, never as pickled objects."""
+def _ahead(chunks: Iterator[tuple], options: dict, submit, most: int) -> Iterator[tuple[list, pa.Table]]:
+    """The chunks fitted by `submit(task, options)` (a future of workers.fit_chunk's result), at most `most` tasks
+    ahead of the results. Tasks and results are Arrow IPC bytes and JSON text, never pickled objects."""
     from sqlml.engine.forecasting import workers
 
-    pool = workers.pool()
     text = json.dumps(options)
     pending = []
     try:
         for keys, items in chunks:
-            pending.append((keys, pool.submit(workers.pack(items), text)))
-            while len(pending) > 2 * workers.size():
+            pending.append((keys, submit(workers.pack(items), text)))
+            while len(pending) > most:
                 keys, future = pending.pop(0)
                 yield keys, workers.unpack(future.result())
         while pending:

@@ -472,11 +472,13 @@ def _own_query(ctx: MLContext, statement: CreateModel, family: Family) -> str:
 def _forecasting(
     ctx: MLContext, statement: CreateModel, family: Family, qualified: tuple[str, str], options: dict
 ) -> ModelVersion:
-    """A forecasting model (ARIMA_PLUS, ARIMA_PLUS_XREG): its series fitted (engine/forecasting/training.py)."""
+    """A forecasting model (ARIMA_PLUS, ARIMA_PLUS_XREG): its series fitted (engine/forecasting/training.py), on
+    the session's cluster when the compute option says so."""
     from sqlml.engine.forecasting import training
 
     query = _own_query(ctx, statement, family)
-    model, rows, dropped = training.train(ctx, query, options)
+    cluster = ctx.cluster() if compute.wanted(options, ctx.has_cluster, family) == "cluster" else None
+    model, rows, dropped = training.train(ctx, query, options, cluster)
     if dropped:
         ctx.notices.append(f"{dropped} row(s) with a NULL {options['time_series_timestamp_col']} were left out")
     return _unlabelled(
@@ -488,6 +490,7 @@ def _forecasting(
         dropped_rows=dropped,
         data_fingerprint=query_fingerprint(ctx.cur, query),
         artifact=model.artifact(),
+        compute=cluster and cluster.lineage(),
     )
 
 
