@@ -55,8 +55,6 @@ def predict(
     """Score as above: the rows written, or None (with a notice) when the statement should run here."""
     from sqlml.export.exporter import build
 
-    if "://" in cluster.staging:
-        return ran_here(ctx, f"the cluster's staging directory {cluster.staging} is a URL; workers write files there")
     _check_target(target)
     threshold = binary_threshold(model, params)
     query = ctx.input_query(call)

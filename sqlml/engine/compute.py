@@ -15,7 +15,7 @@ import importlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from sqlml.errors import ProgrammingError
+from sqlml.errors import NotSupportedError, ProgrammingError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -39,8 +39,8 @@ SCHEMES = ("tcp://", "tls://", "inproc://", "ucx://", "ws://", "wss://")
 @dataclass(frozen=True)
 class ClusterSetting:
     """Which cluster a session uses. `address` is 'local' (a LocalCluster of one single-threaded worker process
-    per core, started on first use) or a Dask scheduler's address; `staging` is a directory (or object-store URL)
-    DuckDB and every worker read and write, where training data and predictions are staged (None: a temporary
+    per core, started on first use) or a Dask scheduler's address; `staging` is a directory DuckDB and every worker
+    read and write at the same path, where training data and predictions are staged (None: a temporary
     directory, which only a cluster on this machine can read)."""
 
     address: str
@@ -55,11 +55,16 @@ class ClusterSetting:
                 f"({', '.join(s + 'host:port' for s in SCHEMES[:2])}, ...)"
             )
         if staging is not None and (not isinstance(staging, str) or not staging):
-            raise ProgrammingError(f"cluster_dir: {staging!r} is not a directory path or URL")
+            raise ProgrammingError(f"cluster_dir: {staging!r} is not a directory path")
+        if isinstance(staging, str) and "://" in staging:
+            raise NotSupportedError(
+                f"cluster_dir: {staging!r} is a URL; sqlml stages on a filesystem every worker mounts at the same "
+                "path (NFS, a parallel filesystem), not yet on an object store"
+            )
         if staging is None and address != "local":
             raise ProgrammingError(
                 f"cluster {address}: give cluster_dir (sqlml.connect's cluster_dir=, --cluster-dir, or SET "
-                f"{SETTING}_dir = '...' before SET {SETTING}), a directory (or object-store URL) that DuckDB and every "
+                f"{SETTING}_dir = '...' before SET {SETTING}), a directory that DuckDB and every "
                 "worker can read and write; a temporary directory of this machine serves only cluster='local'"
             )
         return cls(address, staging)
