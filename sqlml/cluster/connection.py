@@ -49,6 +49,11 @@ class DaskCluster:
 
         return tuning.trials(self, family, data, eval_X, eval_y, progress)
 
+    def candidates(self, rows, progress):
+        from sqlml.cluster import automl
+
+        return automl.candidates(self, rows, progress)
+
     def fit_series(self, task, options):
         from sqlml.cluster import forecasting
 

@@ -34,23 +34,29 @@ def _now() -> str:
     return datetime.datetime.now(datetime.UTC).isoformat()
 
 
-def _trial(model_type: str, shipped: dict, options: dict) -> dict:
-    """On a worker: one trial of the registry's `model_type` with `options` on the shipped rows, as plain data."""
+def _task(run: Callable[..., dict], *args) -> dict:
+    """On a worker: `run(*args)` (a module-level function returning plain data), with where and when it ran; a
+    raised sqlml Error as its class name and message."""
     from distributed import get_worker
 
+    started = _now()
+    try:
+        outcome = run(*args)
+    except Error as exc:  # a failed trial, as in this process: its error class and message
+        return {"error": (type(exc).__name__, str(exc))}
+    return outcome | {"ran": {"worker": get_worker().address, "started": started, "ended": _now()}}
+
+
+def _trial(shipped: dict, model_type: str, options: dict) -> dict:
+    """On a worker: one trial of the registry's `model_type` with `options` on the shipped rows, as plain data."""
     from sqlml.engine.families import FAMILIES, TrainData
     from sqlml.engine.training.create_model import train_once
 
     family, rows = FAMILIES[model_type], dict(shipped)
     eval_X, eval_y, init = rows.pop("eval_X"), rows.pop("eval_y"), rows.pop("init")
-    started = _now()
-    try:
-        data = TrainData(**rows, options=options, init=init and family.load(init, rows["n_classes"]))
-        estimator, metrics, scores, history = train_once(family, data, eval_X, eval_y)
-    except Error as exc:  # a failed trial, as in this process: its error class and message
-        return {"error": (type(exc).__name__, str(exc))}
-    ran = {"worker": get_worker().address, "started": started, "ended": _now()}
-    return {"artifact": estimator.artifact(), "metrics": metrics, "scores": scores, "history": history, "ran": ran}
+    data = TrainData(**rows, options=options, init=init and family.load(init, rows["n_classes"]))
+    estimator, metrics, scores, history = train_once(family, data, eval_X, eval_y)
+    return {"artifact": estimator.artifact(), "metrics": metrics, "scores": scores, "history": history}
 
 
 def _outcome(remote, progress: Progress) -> dict:
@@ -70,6 +76,27 @@ def _outcome(remote, progress: Progress) -> dict:
 
 
 @contextmanager
+def on_workers(cluster: DaskCluster, payload: dict, progress: Progress) -> Iterator[Callable[..., dict]]:
+    """While open, `payload` is on every worker (scattered once, broadcast), and the function given runs a
+    module-level `run(payload, *args)` there as one task: its plain-data outcome with "ran" ({"worker", "started",
+    "ended"}); a sqlml Error raised there is raised here, Cancelled when `progress` is cancelled."""
+    client = cluster.client
+    [shipped] = client.scatter([payload], broadcast=True, hash=False)
+
+    def run(function: Callable[..., dict], *args) -> dict:
+        outcome = _outcome(client.submit(_task, function, shipped, *args, pure=False), progress)
+        if "error" in outcome:
+            name, message = outcome["error"]
+            raise getattr(errors, name, errors.Error)(message)
+        return outcome
+
+    try:
+        yield run
+    finally:
+        shipped.release()
+
+
+@contextmanager
 def trials(
     cluster: DaskCluster,
     family: Family,
@@ -80,23 +107,16 @@ def trials(
 ) -> Iterator[Callable[[dict], tuple]]:
     """While open, `data` and the evaluation rows are on every worker, and the function given trains a trial's
     options on one: (estimator, metrics, evaluation scores, history, {"worker", "started", "ended"})."""
-    client = cluster.client
     payload = {name: getattr(data, name) for name in SHIPPED} | {
         "eval_X": eval_X,
         "eval_y": eval_y,
         "init": None if data.init is None else data.init.artifact(),
     }
-    [shipped] = client.scatter([payload], broadcast=True, hash=False)
+    with on_workers(cluster, payload, progress) as run:
 
-    def train(options: dict) -> tuple:
-        outcome = _outcome(client.submit(_trial, family.model_type, shipped, options, pure=False), progress)
-        if "error" in outcome:
-            name, message = outcome["error"]
-            raise getattr(errors, name, errors.Error)(message)
-        estimator = family.load(outcome["artifact"], data.n_classes)
-        return estimator, outcome["metrics"], outcome["scores"], outcome["history"], outcome["ran"]
+        def train(options: dict) -> tuple:
+            outcome = run(_trial, family.model_type, options)
+            estimator = family.load(outcome["artifact"], data.n_classes)
+            return estimator, outcome["metrics"], outcome["scores"], outcome["history"], outcome["ran"]
 
-    try:
         yield train
-    finally:
-        shipped.release()

@@ -73,6 +73,10 @@ class ClusterSetting:
 class Cluster(Protocol):
     """What the cluster layer gives the engine (sqlml/cluster/connection.py)."""
 
+    @property
+    def workers(self) -> int:
+        """How many workers the cluster has now."""
+
     def lineage(self) -> dict:
         """What a version trained there records: {"compute": "cluster", "scheduler": ..., "workers": n}."""
 
@@ -89,6 +93,11 @@ class Cluster(Protocol):
         """Tuning on the workers (sqlml/cluster/tuning.py): `data` shipped to them once; what it gives trains one
         trial's options on a worker, returning (estimator, metrics, evaluation scores, history, where and when
         it ran); cancelled with `progress`."""
+
+    def candidates(self, rows: dict, progress: Progress) -> AbstractContextManager[Callable[..., tuple]]:
+        """AutoML on the workers (sqlml/cluster/automl.py): the encoded `rows` shipped to them once; what it gives
+        cross-validates one candidate (model_type, options, metric, seed) on a worker, returning (objective, mean
+        metrics, where and when it ran); cancelled with `progress`."""
 
     def fit_series(self, task: bytes, options: str) -> Future:
         """A group of series (engine/forecasting/workers.py's pack) fitted on a worker by workers.fit_chunk: a future
@@ -112,8 +121,8 @@ def open_cluster(setting: ClusterSetting) -> Cluster:
 
 
 def wanted(options: dict, has_cluster: bool, family: Family) -> str | None:
-    """Where a CREATE MODEL with `options` trains: "cluster", "trials" (tuned: the rows prepared here, the trials
-    trained on the workers), "local" with the reason a cluster was passed over, or None (in this process, as
+    """Where a CREATE MODEL with `options` trains: "cluster", "trials" (tuned, or AutoML: the rows prepared here,
+    the trials or candidates trained on the workers), "local" with the reason a cluster was passed over, or None (in this process, as
     always); ProgrammingError when compute='CLUSTER' has no cluster."""
     asked = options.get("compute", "AUTO")
     if asked == "LOCAL" or (asked == "AUTO" and not has_cluster):
@@ -123,7 +132,7 @@ def wanted(options: dict, has_cluster: bool, family: Family) -> str | None:
             "OPTIONS: compute='CLUSTER' needs a cluster: sqlml.connect(..., cluster=...), the shell's or "
             f"`sqlml serve`'s --cluster, or SET {SETTING} = 'local' | 'tcp://host:port'"
         )
-    if options.get("num_trials", 1) > 1 and family.fit is not None:
+    if (options.get("num_trials", 1) > 1 and family.fit is not None) or family.search is not None:
         return "trials"
     if family.cluster_trainer is None:
         return "local"

@@ -11,20 +11,16 @@ https://cloud.google.com/bigquery/docs/reference/standard-sql/bigqueryml-syntax-
 
 from __future__ import annotations
 
-import datetime
-import json
-
 import pytest
 
 import sqlml
 from sqlml.errors import Cancelled
+from tests.cluster.trials import intervals as _intervals
+from tests.cluster.trials import lineage as _lineage
+from tests.cluster.trials import rows as _rows
+from tests.cluster.trials import table
 
-ROWS = 4000
-TABLE = (
-    f"CREATE TABLE t AS SELECT i, (i * 37 % 101) / 101.0 AS x1, sin(i) AS x2, (i * 13 % 7)::VARCHAR AS c, "
-    f"CASE WHEN (i * 37 % 101) / 101.0 + sin(i) + (i % 5) / 10.0 > 0.9 THEN 'yes' ELSE 'no' END AS label, "
-    f"(i * 37 % 101) / 101.0 * 3 - sin(i) + (i % 3) AS target FROM range({ROWS}) r(i)"
-)
+TABLE = table(4000)
 TUNED_TREES = (
     "model_type='boosted_tree_classifier', input_label_cols=['label'], max_iterations=15, "
     "num_trials=4, max_parallel_trials={parallel}, hparam_tuning_algorithm='RANDOM_SEARCH', seed=3, "
@@ -40,23 +36,6 @@ TRIAL_INFO = (
 def con(cluster_con):
     cluster_con.cursor().execute(TABLE)
     return cluster_con
-
-
-def _rows(con, sql: str) -> list[tuple]:
-    cur = con.cursor()
-    cur.execute(sql)
-    return cur.fetchall()
-
-
-def _lineage(con, model: str) -> dict | None:
-    [(compute,)] = _rows(con, f"SELECT compute FROM sqlml.model_versions WHERE model_name = '{model}'")
-    return compute and json.loads(compute)
-
-
-def _intervals(lineage: dict) -> list[tuple[datetime.datetime, datetime.datetime]]:
-    """Each trial's (start, end) on its worker, in trial order."""
-    parse = datetime.datetime.fromisoformat
-    return [(parse(trial["started"]), parse(trial["ended"])) for trial in lineage["trials"]]
 
 
 def _leaves(value) -> list:

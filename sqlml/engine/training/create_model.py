@@ -212,12 +212,12 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
     # AutoML prepares the data as its first candidate family does, then trains the family its search picks
     preparing = family if family.search is None else automl.candidates(family.task)[0]
     features = _features(ctx, statement, options, preparing, data, previous)
-    encoding = _encoding(preparing, family.search, options, features, previous)
+    cluster = ctx.cluster() if where == "trials" else None
+    encoding = _encoding(preparing, family.search, options, features, previous, cluster, ctx.progress)
     train, eval_X, eval_y = _train_data(ctx, options, encoding, features, previous)
     family = encoding.family
     if options.get("fairness_constraint"):
         family = _fairness_constrained(family, features, options)
-    cluster = ctx.cluster() if where == "trials" else None
     estimator, row, eval_scores, trials, history, ran = _fit(family, train, eval_X, eval_y, cluster)
     prep = features.prep
     if len(prep.test_idx):  # the evaluation rows measured training; ML.EVALUATE's figures are the test rows'
@@ -246,15 +246,15 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
         eval_predictions=eval_predictions_blob(eval_y, eval_scores),
         artifact_format=family.artifact_format,
         artifact=estimator.artifact(),
-        compute=_lineage(where, family, cluster, ran),
+        compute=_lineage(where, family, cluster, ran or encoding.ran),
     )
     _store(ctx.cur, statement, record, trials or encoding.trials, expiration)
     ctx.notices += filter(None, [label_notice(record)])
 
 
 def _lineage(where: str | None, family: Family, cluster, ran: list[dict] | None) -> dict | None:
-    """Where the version trained (None: in this process, no cluster involved); tuned on a cluster: its trials'
-    workers and times."""
+    """Where the version trained (None: in this process, no cluster involved); tuned (or AutoML's search) on a
+    cluster: its trials' (candidates') workers and times."""
     if where == "trials":
         return {**cluster.lineage(), "trials_on": "workers", "trials": ran}
     return compute.kept_local(where, family)
@@ -329,10 +329,14 @@ class Encoding:
     specs: list[dict]  # the feature specs the version stores
     estimator_type: str | None = None  # AutoML: the winning model_type
     trials: list = field(default_factory=list)  # AutoML: every candidate, as TrialRecords
+    ran: list | None = None  # AutoML on a cluster: where and when each candidate ran
 
 
-def _encoding(family: Family, search, options: dict, features: Features, previous) -> Encoding:
-    """`family`'s encoding of the features fitted on the training rows, or with AutoML's `search`, the winner's.
+def _encoding(
+    family: Family, search, options: dict, features: Features, previous, cluster=None, progress=None
+) -> Encoding:
+    """`family`'s encoding of the features fitted on the training rows, or with AutoML's `search` (its candidates on
+    `cluster`'s workers when given, cancelled with `progress`), the winner's.
     A warm start keeps the previous version's preprocessing, so that its estimator reads the new rows as it
     read the old (the distributions ML.VALIDATE_DATA_SKEW compares with are of this version's own rows)."""
     train_rows = features.train_rows
@@ -344,8 +348,9 @@ def _encoding(family: Family, search, options: dict, features: Features, previou
     if search is None:
         specs = fit_category_encoding(specs, family.category_encoding(options), train_rows, y, n_classes)
         return Encoding(family, options, _encoder(family, specs, options), specs)
-    winner, options, trials = search(options, specs, train_rows, y, n_classes)
-    return Encoding(FAMILIES[winner], options, _encoder(FAMILIES[winner], specs, options), specs, winner, trials)
+    winner, options, trials, ran = search(options, specs, train_rows, y, n_classes, cluster, progress)
+    encoder = _encoder(FAMILIES[winner], specs, options)
+    return Encoding(FAMILIES[winner], options, encoder, specs, winner, trials, ran)
 
 
 def _encoder(family: Family, specs: list[dict], options: dict) -> FeatureEncoder:
