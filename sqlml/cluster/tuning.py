@@ -7,7 +7,8 @@ the family's `fit` on a worker (create_model.train_once) and returning plain dat
 metrics, evaluation scores and history, and where and when it ran. The coordinator rebuilds the model with the
 family's `load`. A trial whose training raises sqlml's Error (sent back as its class name and message) fails as it
 does in this process; a trial whose worker died (after Dask's own retries) fails with an OperationalError;
-cancelling the statement cancels the trials running on the workers."""
+cancelling the statement cancels the trials running on the workers. `on_workers` (the rows shipped once, a
+task per call, errors and cancellation as above) serves AutoML's candidates too (cluster/automl.py)."""
 
 from __future__ import annotations
 
