@@ -145,7 +145,7 @@ def search(
 
     progress = progress or Progress()
     with cluster.candidates(rows, progress.silent()) if cluster else nullcontext(here) as run:
-        tried = _launch(options, task, kept, metric, maximize, run, cluster.workers if cluster else 1, progress)
+        tried = _launch(options, task, kept, metric, maximize, run, max(cluster.workers, 1) if cluster else 1, progress)
     scored = [(i, c) for i, c in enumerate(tried) if c.score is not None]
     if not scored:
         raise DataError(f"every AutoML candidate failed; the first: {tried[0].error}")
