@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyarrow as pa
 
+from sqlml.cluster import storage
 from sqlml.engine.batch_predict import Target, bare_scan, given_args, ran_here
 from sqlml.engine.data.onnx_values import onnx_input
 from sqlml.engine.functions.predict import binary_threshold, classifier_columns, cluster_columns, output_fields
@@ -63,6 +64,8 @@ def predict(
         graph = build(model, relation.limit(0).to_arrow_table().schema).SerializeToString()
     except NotSupportedError as exc:
         return ran_here(ctx, str(exc).removeprefix("EXPORT MODEL: "))
+    if storage.is_url(cluster.staging):
+        return ran_here(ctx, f"its staging directory {cluster.staging} is a URL, which only training stages on")
     job = Path(cluster.staging).absolute() / f"predict-{uuid.uuid4().hex}"
     job.mkdir()
     try:
