@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -40,6 +41,26 @@ def attach(con, location: str) -> None:
     names = fs.protocol if isinstance(fs.protocol, tuple | list) else (fs.protocol,)
     if not set(names) & set(con.list_filesystems()):
         con.register_filesystem(fs)
+
+
+def open_file(location: str, mode: str = "rb"):
+    """A local path or URL opened through fsspec."""
+    return filesystem(location).open(location, mode)
+
+
+def subdirectory(location: str) -> str:
+    """A directory `location` under a run's, created on a local path (an object store has none to create)."""
+    if not is_url(location):
+        os.makedirs(location)
+    return location
+
+
+def fetch(location: str, path: str) -> None:
+    """The file at `location` (a path or URL) moved to the local path `path` (a URL's copied down)."""
+    if is_url(location):
+        filesystem(location).get_file(location, path)
+    else:
+        shutil.move(location, path)
 
 
 @contextmanager

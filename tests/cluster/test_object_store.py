@@ -1,16 +1,20 @@
-"""cluster_dir on an object store (sqlml/cluster/storage.py): training staged under s3://bucket/staging on the
-2-worker cluster, DuckDB writing and reading through s3fs registered on its connections and the workers reading
+"""cluster_dir on an object store (sqlml/cluster/storage.py): training and batch prediction staged under
+s3://bucket/staging on the 2-worker cluster, DuckDB writing and reading through s3fs registered on its connections and the workers reading
 through s3fs too. moto's S3 server on loopback stands in for S3 (conftest.py's s3_endpoint: its endpoint and keys
 reach this process and the workers through the environment, as a real store's would).
 
 The S3 model is measured against the same CREATE MODEL staged in a local directory: the same split, feature
-specs and fingerprint, and accuracy within 0.5 point; the bucket is left empty after success and failure; a
+specs and fingerprint, and accuracy within 0.5 point; ML.PREDICT's rows scored on the workers from and into the
+bucket against ML.PREDICT in this process (labels equal, probabilities within 1e-6); the bucket is left empty after success and failure; a
 missing bucket, an unreachable endpoint and a protocol without an fsspec implementation are clear errors.
+
+ML.PREDICT's output columns as https://cloud.google.com/bigquery/docs/reference/standard-sql/bigqueryml-syntax-predict
 """
 
 from __future__ import annotations
 
 import json
+import math
 import socket
 import uuid
 from contextlib import contextmanager
@@ -21,8 +25,8 @@ import sqlml
 
 ROWS = """
 CREATE TABLE {name} AS
-SELECT x1, x2, s, (x1 + x2 + CASE s WHEN 'a' THEN 0.25 ELSE 0 END > 1.1) AS y, TRUE AS one
-FROM (SELECT ((i * 7919) % 10007) / 10007.0 AS x1, ((i * 104729) % 10009) / 10009.0 AS x2,
+SELECT i AS id, x1, x2, s, (x1 + x2 + CASE s WHEN 'a' THEN 0.25 ELSE 0 END > 1.1) AS y, TRUE AS one
+FROM (SELECT i, ((i * 7919) % 10007) / 10007.0 AS x1, ((i * 104729) % 10009) / 10009.0 AS x2,
              CASE WHEN i % 7 = 0 THEN NULL ELSE ['a', 'b', 'c'][1 + (i * 31) % 3] END AS s
       FROM range({start}, {stop}) r(i))
 """
@@ -138,3 +142,40 @@ def test_an_unreachable_endpoint_is_an_operational_error(scheduler, monkeypatch)
 def test_a_protocol_without_an_fsspec_implementation_is_not_supported():
     with pytest.raises(sqlml.NotSupportedError, match="'nosuch://bucket/staging': no fsspec filesystem of nosuch://"):
         sqlml.connect(cluster="tcp://127.0.0.1:8786", cluster_dir="nosuch://bucket/staging")
+
+
+def _same(a, b) -> bool:
+    """Equal values, floats within 1e-6 relative (the workers score with the model's ONNX graph)."""
+    if isinstance(a, float) and isinstance(b, float):
+        return math.isclose(a, b, rel_tol=1e-6, abs_tol=1e-12)
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list | tuple):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return a == b
+
+
+@pytest.mark.parametrize("target", ["table", "file", "directory"])
+def test_batch_prediction_stages_on_s3_and_leaves_the_bucket_empty(scheduler, bucket, s3, tmp_path, target):
+    con = _connect(scheduler, f"s3://{bucket}/staging")
+    try:
+        cur = con.cursor()
+        cur.execute(CREATE.format(label="y", compute="LOCAL"))
+        call = "ML.PREDICT(MODEL m, TABLE holdout)"
+        expected = cur.execute(f"SELECT * FROM {call} ORDER BY id").fetchall()
+        statement, result = {
+            "table": (f"CREATE TABLE p AS SELECT * FROM {call}", "p"),
+            "file": (f"COPY (SELECT * FROM {call}) TO '{tmp_path}/p.parquet'", f"'{tmp_path}/p.parquet'"),
+            "directory": (
+                f"COPY (SELECT * FROM {call}) TO '{tmp_path}/p/' (FORMAT parquet)",
+                f"'{tmp_path}/p/*.parquet'",
+            ),
+        }[target]
+        cur.execute(statement)
+        assert not cur.messages  # no notice: the workers scored it
+        got = cur.execute(f"SELECT * FROM {result} ORDER BY id").fetchall()
+    finally:
+        con.close()
+    assert len(got) == len(expected) == 2000
+    assert all(_same(a, b) for a, b in zip(got, expected))
+    assert s3.find(bucket) == []
