@@ -57,8 +57,8 @@ def bucket(s3):
 def _connect(scheduler, cluster_dir: str):
     con = sqlml.connect(cluster=scheduler, cluster_dir=cluster_dir)
     cur = con.cursor()
-    cur.execute(ROWS.format(name="train", start=0, stop=4000))
-    cur.execute(ROWS.format(name="holdout", start=4000, stop=6000))
+    cur.execute(ROWS.format(name="train", start=0, stop=8000))
+    cur.execute(ROWS.format(name="holdout", start=8000, stop=12000))
     return con
 
 
@@ -80,7 +80,7 @@ def test_training_staged_on_s3_is_the_local_stagings_and_leaves_the_bucket_empty
         on_s3.close()
         local.close()
     assert staged == reference  # feature specs, TRAIN and EVAL rows, the query's fingerprint
-    assert staged[1:3] == [3000, 1000]  # RANDOM's 25 % of the 4000 rows evaluated
+    assert staged[1:3] == [6000, 2000]  # RANDOM's 25 % of the 8000 rows evaluated
     assert reference_accuracy > 0.9
     assert abs(accuracy - reference_accuracy) <= 0.005
     assert s3.find(bucket) == []
@@ -176,6 +176,6 @@ def test_batch_prediction_stages_on_s3_and_leaves_the_bucket_empty(scheduler, bu
         got = cur.execute(f"SELECT * FROM {result} ORDER BY id").fetchall()
     finally:
         con.close()
-    assert len(got) == len(expected) == 2000
+    assert len(got) == len(expected) == 4000
     assert all(_same(a, b) for a, b in zip(got, expected))
     assert s3.find(bucket) == []
