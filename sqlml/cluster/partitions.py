@@ -12,6 +12,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from sqlml.cluster import storage
 from sqlml.engine.data.features import FeatureEncoder, numeric_values
 from sqlml.engine.sqltext.quoting import literal
 
@@ -23,6 +24,7 @@ LOG_EPSILON = 1e-15  # LightGBM's log loss takes log(max(p, this))
 def read(path: str, plan: dict) -> pa.Table:
     """The file's rows as the plan's query (features, TRANSFORM applied; label; weight) gives them."""
     con = duckdb.connect()
+    storage.attach(con, path)
     try:
         return con.sql(plan["select"].replace(PATH, literal(path))).to_arrow_table()
     finally:

@@ -16,7 +16,9 @@ passing through this process.
    zero-padded to one width), or read by DuckDB into the COPY's file or the new table. Rows keep the input's
    order: partition by partition, row by row.
 
-The statement's staging directory is removed after success and failure; a failure leaves no table and no target.
+The staging directory may be an object store's URL (storage.py): DuckDB and the workers read and write it through
+fsspec, and the scored files are copied down into a COPY's directory. The statement's staging directory is removed
+after success and failure; a failure leaves no table and no target.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pyarrow as pa
 
+from sqlml.cluster import storage
 from sqlml.engine.batch_predict import Target, bare_scan, given_args, ran_here
 from sqlml.engine.data.onnx_values import onnx_input
 from sqlml.engine.functions.predict import binary_threshold, classifier_columns, cluster_columns, output_fields
@@ -63,19 +66,16 @@ def predict(
         graph = build(model, relation.limit(0).to_arrow_table().schema).SerializeToString()
     except NotSupportedError as exc:
         return ran_here(ctx, str(exc).removeprefix("EXPORT MODEL: "))
-    job = Path(cluster.staging).absolute() / f"predict-{uuid.uuid4().hex}"
-    job.mkdir()
-    try:
-        sources = _input_files(ctx, call, relation.columns) or _staged(ctx, query, job / "in")
+    with storage.directory(cluster.staging, f"predict-{uuid.uuid4().hex}") as job:
+        storage.attach(ctx.cur, job)
+        sources = _input_files(ctx, call, relation.columns) or _staged(ctx, query, storage.join(job, "in"))
         plan = _verified_plan(ctx, call, model, threshold, graph, sources, job)
         if isinstance(plan, str):
             return ran_here(ctx, plan)
-        outputs = _numbered(job / "out", len(sources))
+        outputs = _numbered(storage.join(job, "out"), len(sources))
         rows = _score(cluster, ctx, sources, outputs, plan, graph)
         _deliver(ctx, target, outputs, job)
         return rows
-    finally:
-        shutil.rmtree(job, ignore_errors=True)
 
 
 # -- the input's partitions --------------------------------------------------------------------------------------
@@ -99,22 +99,23 @@ def _input_files(ctx: MLContext, call: MLFunction, columns: list[str]) -> list[s
     return files
 
 
-def _staged(ctx: MLContext, query: str, folder: Path) -> list[str]:
+def _staged(ctx: MLContext, query: str, folder: str) -> list[str]:
     """The input query written by DuckDB as Parquet files of about PARTITION_ROWS rows, in its order."""
     planned, _ = ctx.plan(query)
     group = min(PARTITION_ROWS, 1 << 17)
     ctx.cur.execute(
-        f"COPY ({planned}) TO {literal(str(folder))} "
-        f"(FORMAT parquet, ROW_GROUP_SIZE {group}, ROW_GROUPS_PER_FILE {-(-PARTITION_ROWS // group)})"
+        f"COPY ({planned}) TO {literal(folder)} (FORMAT parquet, ROW_GROUP_SIZE {group}, "
+        f"ROW_GROUPS_PER_FILE {-(-PARTITION_ROWS // group)}, OVERWRITE_OR_IGNORE)"  # a new directory (see staging.py)
     )
-    return [str(f) for f in sorted(folder.glob("*.parquet"), key=lambda f: int(re.findall(r"\d+", f.name)[-1]))]
+    files = [f for (f,) in ctx.cur.execute("FROM glob(?)", [storage.join(folder, "*.parquet")]).fetchall()]
+    return sorted(files, key=lambda f: int(re.findall(r"\d+", f.rsplit("/", 1)[-1])[-1]))
 
 
-def _numbered(folder: Path, count: int) -> list[str]:
+def _numbered(folder: str, count: int) -> list[str]:
     """data_<n>.parquet in `folder`, n zero-padded to one width so that names sort in partition order."""
-    folder.mkdir()
+    storage.subdirectory(folder)
     width = len(str(count - 1))
-    return [str(folder / f"data_{n:0{width}d}.parquet") for n in range(count)]
+    return [storage.join(folder, f"data_{n:0{width}d}.parquet") for n in range(count)]
 
 
 # -- the plan every task follows, checked here first -------------------------------------------------------------
@@ -125,8 +126,10 @@ def _verified_plan(
     else why not."""
     import pyarrow.parquet as pq
 
-    sample = str(job / "sample.parquet")
-    pq.write_table(_first_rows(sources, VERIFY_ROWS), sample)
+    sample = storage.join(job, "sample.parquet")
+    first = _first_rows(sources, VERIFY_ROWS)
+    with storage.open_file(sample, "wb") as out:
+        pq.write_table(first, out)
     expected = _predicted_here(ctx, call, sample)
     session = _session(graph)
     output, kind = _scores_of(model)
@@ -137,13 +140,14 @@ def _verified_plan(
         "kind": kind,
         "classes": None if model.classes is None else model.classes.to_pylist(),
         "threshold": threshold,
-        "feeds": _feeds(session, pq.read_schema(sample).names),
+        "feeds": _feeds(session, first.schema.names),
     }
     if isinstance(plan["feeds"], str):
         return plan["feeds"]
-    scored = str(job / "sample_scored.parquet")
+    scored = storage.join(job, "sample_scored.parquet")
     score_file(sample, scored, plan, graph)
-    return _disagreement(expected, pq.read_table(scored), plan["predictions"]) or plan
+    with storage.open_file(scored) as file:
+        return _disagreement(expected, pq.read_table(file), plan["predictions"]) or plan
 
 
 def _first_rows(sources: list[str], count: int) -> pa.Table:
@@ -153,7 +157,7 @@ def _first_rows(sources: list[str], count: int) -> pa.Table:
     batches, schema = [], None
     for source in sources:
         try:
-            file = pq.ParquetFile(source)
+            file = pq.ParquetFile(storage.open_file(source))
             schema = schema or file.schema_arrow
             for batch in file.iter_batches(batch_size=count):
                 batches.append(batch.slice(0, count))
@@ -268,14 +272,14 @@ def score_file(source: str, destination: str, plan: dict, graph: bytes) -> int:
     try:
         session = _session(graph)
         schema = pa.ipc.read_schema(pa.py_buffer(plan["schema"]))
-        file = pq.ParquetFile(source)
+        file = pq.ParquetFile(storage.open_file(source))
         kept = schema.names[plan["predictions"] :]
         wanted = list(dict.fromkeys([column for column, _ in plan["feeds"].values()] + kept))
         missing = [name for name in wanted if name not in file.schema_arrow.names]
         if missing:
             raise ProgrammingError(f"{source} has no column {', '.join(missing)}, which the other partitions have")
         rows = 0
-        with pq.ParquetWriter(destination, schema) as writer:
+        with storage.open_file(destination, "wb") as out, pq.ParquetWriter(out, schema) as writer:
             for batch in file.iter_batches(batch_size=BATCH_ROWS, columns=wanted):
                 writer.write_batch(_scored(batch, plan, session, schema))
                 rows += batch.num_rows
@@ -348,15 +352,15 @@ def _check_target(target: Target) -> None:
         )
 
 
-def _deliver(ctx: MLContext, target: Target, outputs: list[str], job: Path) -> None:
+def _deliver(ctx: MLContext, target: Target, outputs: list[str], job: str) -> None:
     """The scored files into the target: moved into its directory, or read by DuckDB into its file or table."""
     source = f"SELECT * FROM read_parquet([{', '.join(map(literal, outputs))}])"
     if target.kind == "table":
         ctx.cur.execute(target.table_sql(source))
     elif target.kind == "file":
-        merged = job / "merged.parquet"
-        ctx.cur.execute(f"COPY ({source}) TO {literal(str(merged))} (FORMAT parquet)")
-        shutil.move(merged, target.path)
+        merged = storage.join(job, "merged.parquet")
+        ctx.cur.execute(f"COPY ({source}) TO {literal(merged)} (FORMAT parquet)")
+        storage.fetch(merged, target.path)
     else:
         _move_into(Path(target.path), outputs, target.overwrite)
 
@@ -373,7 +377,8 @@ def _move_into(folder: Path, outputs: list[str], overwrite: bool) -> None:
     moved = []
     try:
         for output in outputs:
-            moved.append(Path(shutil.move(output, folder / Path(output).name)))
+            moved.append(folder / output.rsplit("/", 1)[-1])
+            storage.fetch(output, str(moved[-1]))
     except OSError as exc:
         for path in moved:
             path.unlink(missing_ok=True)

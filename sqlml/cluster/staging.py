@@ -16,16 +16,14 @@ whatever order DuckDB reads them in, though not into the same rows as training i
 from __future__ import annotations
 
 import math
-import os
-import shutil
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
 
+from sqlml.cluster import storage
 from sqlml.engine.context import MLContext
 from sqlml.engine.data import transform
 from sqlml.engine.data.rows import (
@@ -48,15 +46,10 @@ PART_ROWS = 250_000  # rows per staged file beyond two files per worker (see doc
 SPLIT, PART, HASH, POSITION = "__sqlml_split", "__sqlml_part", "__sqlml_h", "__sqlml_pos"
 
 
-@contextmanager
-def run_directory(staging: str) -> Iterator[str]:
-    """A new directory under the staging directory for one training, removed afterwards whatever happens."""
-    run = os.path.join(os.path.abspath(staging), f"train-{uuid.uuid4().hex}")
-    os.makedirs(run)
-    try:
-        yield run
-    finally:
-        shutil.rmtree(run, ignore_errors=True)
+def run_directory(staging: str) -> AbstractContextManager[str]:
+    """A new directory under the staging directory (a path or URL, storage.py) for one training, removed
+    afterwards whatever happens."""
+    return storage.directory(staging, f"train-{uuid.uuid4().hex}")
 
 
 def parquet(paths: list[str] | str) -> str:
@@ -91,7 +84,8 @@ class Staged:
 def stage(ctx: MLContext, statement: CreateModel, family: Family, options: dict, run: str, workers: int) -> Staged:
     """Run the training query into `run`, check its label, split and write its rows (see the module docstring)."""
     cur = ctx.cur
-    raw = os.path.join(run, "raw.parquet")
+    storage.attach(cur, run)
+    raw = storage.join(run, "raw.parquet")
     ctx.relation(ctx.part(statement.query_sql, statement.query_start)).to_parquet(raw)
     columns = _schema(cur, parquet(raw)).column_names
     label = options["input_label_cols"][0]
@@ -108,12 +102,12 @@ def stage(ctx: MLContext, statement: CreateModel, family: Family, options: dict,
     _check_weights(cur, rows, options.get("instance_weight_col"), schema)
     parts = max(2 * workers, math.ceil(labelled / PART_ROWS))
     cur.execute(
-        f"COPY ({_split(cur, rows, labelled, options, schema, parts)}) TO {literal(os.path.join(run, 'rows'))} "
-        f"(FORMAT parquet, PARTITION_BY ({SPLIT}, {PART}))"
+        f"COPY ({_split(cur, rows, labelled, options, schema, parts)}) TO {literal(storage.join(run, 'rows'))} "
+        f"(FORMAT parquet, PARTITION_BY ({SPLIT}, {PART}), OVERWRITE_OR_IGNORE)"  # skips the empty-target check, which fails on a URL
     )
     files = _files(cur, run)
     prepared.check_training_rows(sum(n for _, n in files["TRAIN"]))
-    sample = os.path.join(run, "sample.parquet")
+    sample = storage.join(run, "sample.parquet")
     cur.execute(
         f"COPY ({_hashed(parquet([p for p, _ in files['TRAIN']]), options['seed'])} "
         f"ORDER BY {HASH} LIMIT {SAMPLE_ROWS}) TO {literal(sample)} (FORMAT parquet)"
@@ -218,7 +212,7 @@ def _files(cur, run: str) -> dict[str, list[tuple[str, int]]]:
     """Each split's files and their row counts."""
     found = catalog.query(
         cur,
-        f"SELECT {SPLIT}, filename, count(*) FROM read_parquet({literal(os.path.join(run, 'rows', '**', '*.parquet'))}, "
+        f"SELECT {SPLIT}, filename, count(*) FROM read_parquet({literal(storage.join(run, 'rows', '**', '*.parquet'))}, "
         "hive_partitioning = true, filename = true) GROUP BY ALL ORDER BY ALL",
     )
     files: dict[str, list[tuple[str, int]]] = {name: [] for name in SPLIT_NAMES}

@@ -40,8 +40,9 @@ SCHEMES = ("tcp://", "tls://", "inproc://", "ucx://", "ws://", "wss://")
 class ClusterSetting:
     """Which cluster a session uses. `address` is 'local' (a LocalCluster of one single-threaded worker process
     per core, started on first use) or a Dask scheduler's address; `staging` is a directory DuckDB and every worker
-    read and write at the same path, where training data and predictions are staged (None: a temporary
-    directory, which only a cluster on this machine can read)."""
+    read and write at the same path, or an object-store URL (s3://bucket/prefix: any protocol with an fsspec
+    implementation installed), where training data and predictions are staged (None: a temporary directory, which
+    only a cluster on this machine can read)."""
 
     address: str
     staging: str | None = None
@@ -57,10 +58,7 @@ class ClusterSetting:
         if staging is not None and (not isinstance(staging, str) or not staging):
             raise ProgrammingError(f"cluster_dir: {staging!r} is not a directory path")
         if isinstance(staging, str) and "://" in staging:
-            raise NotSupportedError(
-                f"cluster_dir: {staging!r} is a URL; sqlml stages on a filesystem every worker mounts at the same "
-                "path (NFS, a parallel filesystem), not yet on an object store"
-            )
+            _check_protocol(staging)
         if staging is None and address != "local":
             raise ProgrammingError(
                 f"cluster {address}: give cluster_dir (sqlml.connect's cluster_dir=, --cluster-dir, or SET "
@@ -68,6 +66,21 @@ class ClusterSetting:
                 "worker can read and write; a temporary directory of this machine serves only cluster='local'"
             )
         return cls(address, staging)
+
+
+def _check_protocol(url: str) -> None:
+    """NotSupportedError unless an fsspec implementation of the URL's protocol is installed (sqlml/cluster/storage.py
+    stages through it)."""
+    protocol = url.split("://", 1)[0]
+    try:
+        import fsspec
+
+        fsspec.get_filesystem_class(protocol)
+    except (ImportError, ValueError) as exc:
+        raise NotSupportedError(
+            f"cluster_dir: {url!r}: no fsspec filesystem of {protocol}:// is installed ({exc}); stage on a local "
+            "or shared filesystem path, or install the protocol's fsspec package (s3fs for s3://, gcsfs for gs://)"
+        ) from None
 
 
 class Cluster(Protocol):

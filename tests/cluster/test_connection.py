@@ -35,8 +35,3 @@ def test_an_unreachable_scheduler_is_an_operational_error():
 def test_a_bad_cluster_setting_is_refused(cluster, cluster_dir, wrong):
     with pytest.raises(sqlml.ProgrammingError, match=wrong):
         sqlml.connect(cluster=cluster, cluster_dir=cluster_dir)
-
-
-def test_an_object_store_cluster_dir_is_not_supported_yet():
-    with pytest.raises(sqlml.NotSupportedError, match="'s3://bucket/staging' is a URL; sqlml stages on a filesystem"):
-        sqlml.connect(cluster="tcp://scheduler:8786", cluster_dir="s3://bucket/staging")
