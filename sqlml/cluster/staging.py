@@ -267,7 +267,7 @@ def _write_split(cur, rows: str, n: int, options: dict, schema: pa.Table, run: s
     )
     files = _files(cur, run)
     return (
-        {name: [(parquet(path), n) for path, n in found] for name, found in files.items()},
+        {name: [(parquet(path), count) for path, count in found] for name, found in files.items()},
         {name: parquet([path for path, _ in found]) for name, found in files.items()},
     )
 
@@ -282,15 +282,15 @@ def _direct_split(
     keys = [*_order(options), FILE, ROW]
     split = _split_case(cur, rows, n, options, schema, lambda position: _cut(cur, every, keys, position))
 
-    def rows(reader: str, file: str, name: str) -> str:
+    def split_rows(reader: str, file: str, name: str) -> str:  # the rows of part `name` of the split in `reader`
         return f"SELECT * EXCLUDE ({HASH}, {FILE}, {ROW}) FROM ({keyed(reader, file)}) WHERE {split} = {literal(name)}"
 
     parts: dict[str, list[tuple[str, int]]] = {name: [] for name in SPLIT_NAMES}
-    for file, name, n in catalog.query(
+    for file, name, count in catalog.query(
         cur, f"SELECT {FILE}, {split}, count(*) FROM ({every}) GROUP BY ALL ORDER BY ALL"
     ):
-        parts[name].append((rows(_reader([file]), literal(file), name), n))
-    return parts, {name: rows(_reader(files), "filename", name) for name in SPLIT_NAMES}
+        parts[name].append((split_rows(_reader([file]), literal(file), name), count))
+    return parts, {name: split_rows(_reader(files), "filename", name) for name in SPLIT_NAMES}
 
 
 def _cut(cur, rows: str, keys: list[str], position: int) -> str:
