@@ -1,8 +1,9 @@
-"""What a worker does with one staged Parquet file of training rows: read it with an in-process DuckDB (the
-model's TRANSFORM applied there), encode it with the feature specs fitted on the coordinator, score it.
+"""What a worker does with one part of the training rows (a query reading a staged Parquet file, or a file of the
+training query's own, staging.py's Staged.parts): read it with an in-process DuckDB (the model's TRANSFORM applied
+there), encode it with the feature specs fitted on the coordinator, score it.
 
-Everything here arrives as plain data (SQL text, a file path, the specs as dicts, LightGBM model text) and
-leaves as numpy arrays: no estimator object crosses the wire.
+Everything here arrives as plain data (SQL text, the specs as dicts, LightGBM model text) and leaves as numpy
+arrays: no estimator object crosses the wire.
 """
 
 from __future__ import annotations
@@ -14,27 +15,41 @@ import pyarrow.compute as pc
 
 from sqlml.cluster import storage
 from sqlml.engine.data.features import FeatureEncoder, numeric_values
-from sqlml.engine.sqltext.quoting import literal
 
 LABEL, WEIGHT = "__sqlml_label", "__sqlml_weight"  # the columns a plan's query adds next to the features
-PATH = "__sqlml_path__"  # where a plan's query names the file it reads
+ROWS = "__sqlml_rows__"  # where a plan's query reads the part's rows (a query)
 LOG_EPSILON = 1e-15  # LightGBM's log loss takes log(max(p, this))
 
 
-def read(path: str, plan: dict) -> pa.Table:
-    """The file's rows as the plan's query (features, TRANSFORM applied; label; weight) gives them."""
+def quiet_lightgbm() -> None:
+    """LightGBM's messages in this process (lightgbm.dask's "Finding random open ports") to a logger of sqlml's
+    instead of stdout, as verbosity=-1 keeps them out in one process. (LightGBM's native code keeps its log callback
+    per thread: what a worker's task thread logs while the network starts still reaches that worker's stdout.)"""
+    import logging
+
+    import lightgbm as lgb
+
+    logger = logging.getLogger("sqlml.lightgbm")
+    if not logger.handlers:
+        logger.addHandler(logging.NullHandler())
+    lgb.register_logger(logger)
+
+
+def read(rows: str, plan: dict) -> pa.Table:
+    """The part's rows (`rows`, a query) as the plan's query (features, TRANSFORM applied; label; weight) gives
+    them."""
     con = duckdb.connect()
-    storage.attach(con, path)
+    storage.attach(con, plan["run"])
     try:
-        return con.sql(plan["select"].replace(PATH, literal(path))).to_arrow_table()
+        return con.sql(plan["select"].replace(ROWS, rows)).to_arrow_table()
     finally:
         con.close()
 
 
-def encode(path: str, plan: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """(X, y, weights) of a file: the float64 feature matrix, labels (class indices of a classifier) and each
+def encode(rows: str, plan: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """(X, y, weights) of a part: the float64 feature matrix, labels (class indices of a classifier) and each
     row's weight (None: unweighted)."""
-    table = read(path, plan)
+    table = read(rows, plan)
     X = FeatureEncoder(plan["specs"], plan["one_hot"], plan["scale"], plan["limit"]).transform(table)
     column = table.column(LABEL)
     if plan["classes"] is None:
@@ -54,22 +69,22 @@ def part(encoded: tuple, index: int):
     return encoded[index]
 
 
-def score(path: str, plan: dict, model_text: str, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
-    """(labels, scores) of a file's rows, scored as the stored version scores (BoosterModel)."""
+def score(rows: str, plan: dict, model_text: str, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
+    """(labels, scores) of a part's rows, scored as the stored version scores (BoosterModel)."""
     from sqlml.engine.families.boosted_tree import BoosterModel
 
-    X, y, _ = encode(path, plan)
+    X, y, _ = encode(rows, plan)
     return y, BoosterModel.load(model_text.encode(), n_classes).predict(X)
 
 
 def iteration_losses(
-    path: str, plan: dict, model_text: str, n_classes: int, weighted: bool
+    rows: str, plan: dict, model_text: str, n_classes: int, weighted: bool
 ) -> tuple[np.ndarray, float]:
     """(sum of the rows' losses after each boosting iteration, sum of their weights; unit weights unless
     `weighted`): the terms of the loss LightGBM reports for an objective (l2, binary_logloss, multi_logloss)."""
     import lightgbm as lgb
 
-    X, y, weights = encode(path, plan)
+    X, y, weights = encode(rows, plan)
     weights = np.ones(len(y)) if weights is None or not weighted else weights
     booster = lgb.Booster(model_str=model_text)
     raw = np.zeros((len(y), max(n_classes, 2) if n_classes > 2 else 1))

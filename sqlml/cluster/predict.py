@@ -4,7 +4,7 @@ passing through this process.
 
 1. The graph is built; a model or input it has no form for runs in this process instead (a notice says why).
 2. The partitions: the input's own Parquet files when it is a bare `SELECT * FROM read_parquet(<path, glob or
-   list>)` whose files hold every column DuckDB reads (DuckDB's glob, in its order); else DuckDB writes the input
+   list>)` (or `FROM 'x.parquet'`) whose files hold every column DuckDB reads (DuckDB's glob, in its order); else DuckDB writes the input
    query into the staging directory as Parquet files of about PARTITION_ROWS rows, in the query's order.
 3. The first VERIFY_ROWS rows are scored here twice: by ML.PREDICT in this process and by the graph exactly as a
    worker scores them. They must agree within EXPORT MODEL's limits (export/verify.py), or the statement runs in
@@ -35,7 +35,7 @@ import numpy as np
 import pyarrow as pa
 
 from sqlml.cluster import storage
-from sqlml.engine.batch_predict import Target, bare_scan, given_args, ran_here
+from sqlml.engine.batch_predict import Target, bare_scan, parquet_files, ran_here
 from sqlml.engine.data.onnx_values import onnx_input
 from sqlml.engine.functions.predict import binary_threshold, classifier_columns, cluster_columns, output_fields
 from sqlml.engine.sqltext.quoting import literal
@@ -68,7 +68,8 @@ def predict(
         return ran_here(ctx, str(exc).removeprefix("EXPORT MODEL: "))
     with storage.directory(cluster.staging, f"predict-{uuid.uuid4().hex}") as job:
         storage.attach(ctx.cur, job)
-        sources = _input_files(ctx, call, relation.columns) or _staged(ctx, query, storage.join(job, "in"))
+        scan = bare_scan(call.args["input"])
+        sources = parquet_files(ctx.cur, scan, relation.columns) or _staged(ctx, query, storage.join(job, "in"))
         plan = _verified_plan(ctx, call, model, threshold, graph, sources, job)
         if isinstance(plan, str):
             return ran_here(ctx, plan)
@@ -79,26 +80,6 @@ def predict(
 
 
 # -- the input's partitions --------------------------------------------------------------------------------------
-def _input_files(ctx: MLContext, call: MLFunction, columns: list[str]) -> list[str] | None:
-    """The files of an input that is a bare read_parquet of local paths holding `columns` (DuckDB's view of them),
-    as DuckDB globs them; None for any other input."""
-    import pyarrow.parquet as pq
-    from sqlglot import exp
-
-    scan = bare_scan(call.args["input"])
-    reader = scan.this if isinstance(scan, exp.Table) and given_args(scan) == ["this"] else None
-    if not isinstance(reader, exp.ReadParquet) or len(reader.expressions) != 1:
-        return None
-    given = reader.expressions[0]
-    paths = given.expressions if isinstance(given, exp.Array) else [given]
-    if not all(isinstance(p, exp.Literal) and p.is_string and "://" not in p.name for p in paths):
-        return None
-    files = [os.path.abspath(f) for p in paths for (f,) in ctx.cur.execute("FROM glob(?)", [p.name]).fetchall()]
-    if not files or not set(columns) <= set(pq.read_schema(files[0]).names):  # hive partitions: DuckDB stages them
-        return None
-    return files
-
-
 def _staged(ctx: MLContext, query: str, folder: str) -> list[str]:
     """The input query written by DuckDB as Parquet files of about PARTITION_ROWS rows, in its order."""
     planned, _ = ctx.plan(query)

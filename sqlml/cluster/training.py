@@ -1,9 +1,10 @@
 """CREATE MODEL of a boosted tree on a Dask cluster, the coordinator never holding the rows.
 
-1. staging.py: DuckDB runs the training query into Parquet under the cluster's staging directory, checks the
-   label with aggregates and splits the rows into TRAIN / EVAL / TEST files.
-2. The TRANSFORM is fitted once here, by DuckDB over the staged training rows; the feature specs too, column by
-   column; the workers apply both (partitions.py) to their files.
+1. staging.py: DuckDB checks the label with aggregates and splits the rows into TRAIN / EVAL / TEST parts: the
+   training query run into Parquet files under the cluster's staging directory, or, for a query that only scans
+   Parquet files, those files read by the workers where they lie.
+2. The TRANSFORM is fitted once here, by DuckDB over the training rows; the feature specs too, column by
+   column; the workers apply both (partitions.py) to their parts.
 3. lightgbm.dask's DaskLGBMClassifier / DaskLGBMRegressor trains max_iterations trees on the workers' encoded
    partitions with engine/families/boosted_tree.py's parameters.
 4. The workers score the evaluation rows (and a training sample) after every iteration: ML.TRAINING_INFO's loss
@@ -35,7 +36,7 @@ from sqlml.engine.data.features_sql import fit_features_sql
 from sqlml.engine.families import Family
 from sqlml.engine.families.base import record_iteration
 from sqlml.engine.families.boosted_tree import BoosterModel, lightgbm_params, stops
-from sqlml.engine.sqltext.quoting import literal, quote_identifier
+from sqlml.engine.sqltext.quoting import quote_identifier
 from sqlml.engine.store import catalog
 from sqlml.engine.store.catalog import ModelVersion
 from sqlml.engine.store.eval_predictions import eval_predictions_blob
@@ -64,8 +65,8 @@ def train(cluster: DaskCluster, ctx: MLContext, statement: CreateModel, family: 
         model_text = _boost(cluster, ctx, options, staged, plan, n_classes)
         seconds = time.perf_counter() - started
         history, model_text = _history(cluster, options, staged, plan, model_text, n_classes, seconds)
-        measured = "TEST" if staged.files["TEST"] else "EVAL" if staged.files["EVAL"] else "SAMPLE"
-        y, scores = _scores(cluster, staged.files[measured], plan, model_text, n_classes)
+        measured = "TEST" if staged.parts["TEST"] else "EVAL" if staged.parts["EVAL"] else "SAMPLE"
+        y, scores = _scores(cluster, staged.parts[measured], plan, model_text, n_classes)
     version = ModelVersion(
         schema_name=schema,
         model_name=name,
@@ -113,18 +114,18 @@ def _refuse(options: dict) -> None:
 
 
 def _preprocessing(ctx: MLContext, family: Family, options: dict, staged: staging.Staged):
-    """The TRANSFORM fitted on the staged training rows (None without one), and the plan the workers read
-    their files by: the query giving features, label and weight, the feature specs, the classes and weights."""
+    """The TRANSFORM fitted on the training rows (None without one), and the plan the workers read
+    their parts by: the query giving features, label and weight, the feature specs, the classes and weights."""
     fitted, features = None, [quote_identifier(c) for c in staged.features]
     names = staged.features
     if staged.named:
-        fitted = transform.fit(ctx.cur, staged.named, staged.scan("TRAIN"), staged.label)
+        fitted = transform.fit(ctx.cur, staged.named, staged.scans["TRAIN"], staged.label)
         check_transform_outputs(fitted, options)
         features = [f"{o['sql']} AS {quote_identifier(o['name'])}" for o in fitted.features]
         names = [o["name"] for o in fitted.features]
-    source = f"FROM read_parquet({partitions.PATH}) AS __sqlml_raw"
+    source = f"FROM ({partitions.ROWS}) AS __sqlml_raw"
     features_sql = f"SELECT {', '.join(features)} {source}"
-    specs = fit_features_sql(ctx.cur, features_sql.replace(partitions.PATH, _paths(staged, "TRAIN")), names)
+    specs = fit_features_sql(ctx.cur, features_sql.replace(partitions.ROWS, staged.scans["TRAIN"]), names)
     weight = options.get("instance_weight_col")
     extra = [f"{quote_identifier(staged.label)} AS {partitions.LABEL}"]
     extra += [f"{quote_identifier(weight)} AS {partitions.WEIGHT}"] if weight else []
@@ -133,6 +134,7 @@ def _preprocessing(ctx: MLContext, family: Family, options: dict, staged: stagin
     weights = classes and class_weight_table(staged.class_counts, classes, options)
     return fitted, {
         "select": f"SELECT {', '.join(features + extra)} {source}",
+        "run": staged.run,  # the run directory: a URL's filesystem is registered on the worker's DuckDB
         "specs": specs,
         "one_hot": encoder.linear,
         "scale": encoder.scale,
@@ -145,17 +147,13 @@ def _preprocessing(ctx: MLContext, family: Family, options: dict, staged: stagin
     }
 
 
-def _paths(staged: staging.Staged, split: str) -> str:
-    return f"[{', '.join(literal(path) for path, _ in staged.files[split])}]"
-
-
-def _arrays(files: list[tuple[str, int]], plan: dict):
-    """The training files as dask arrays X, y and weights (None: unweighted), one chunk per file, each file read
+def _arrays(parts: list[tuple[str, int]], plan: dict):
+    """The training parts as dask arrays X, y and weights (None: unweighted), one chunk per part, each part read
     and encoded once by the worker that holds its chunk."""
     import dask.array as da
     from dask import delayed
 
-    encoded = [(delayed(partitions.encode, pure=True)(path, plan), n) for path, n in files]
+    encoded = [(delayed(partitions.encode, pure=True)(rows, plan), n) for rows, n in parts]
 
     def stacked(index: int, shape, dtype):
         return da.concatenate(
@@ -195,7 +193,9 @@ def _boost(cluster, ctx: MLContext, options: dict, staged, plan: dict, n_classes
     estimator = DaskLGBMRegressor(
         client=cluster.client, n_estimators=options["max_iterations"], time_out=SOCKET_TIMEOUT_MIN, **params
     )
-    X, y, weights = _arrays(staged.files["TRAIN"], plan)
+    X, y, weights = _arrays(staged.parts["TRAIN"], plan)
+    partitions.quiet_lightgbm()
+    cluster.client.run(partitions.quiet_lightgbm)
     done = {}
 
     def fit() -> None:
@@ -250,11 +250,11 @@ def _watch(cluster, ctx: MLContext, thread: threading.Thread, done: dict, progre
             )
 
 
-def _gather(cluster, function, files: list[tuple[str, int]], *args) -> list:
-    """`function(file, *args)` of each file, run on the workers."""
+def _gather(cluster, function, parts: list[tuple[str, int]], *args) -> list:
+    """`function(rows, *args)` of each part, run on the workers."""
     client = cluster.client
     try:
-        return client.gather(client.map(function, [path for path, _ in files], *[[a] * len(files) for a in args]))
+        return client.gather(client.map(function, [rows for rows, _ in parts], *[[a] * len(parts) for a in args]))
     except (OSError, TimeoutError) as exc:
         raise OperationalError(f"scoring on the cluster failed: {exc}") from None
 
@@ -267,10 +267,10 @@ def _history(
     training (the evaluation loss, or the training loss without evaluation rows)."""
 
     def losses(split: str, weighted: bool) -> np.ndarray | None:
-        if not staged.files[split]:
+        if not staged.parts[split]:
             return None
         args = (plan, model_text, n_classes, weighted)
-        results = _gather(cluster, partitions.iteration_losses, staged.files[split], *args)
+        results = _gather(cluster, partitions.iteration_losses, staged.parts[split], *args)
         return sum(total for total, _ in results) / sum(weight for _, weight in results)
 
     loss, eval_loss = losses("SAMPLE", True), losses("EVAL", False)
@@ -296,7 +296,7 @@ def _history(
     return history, model_text
 
 
-def _scores(cluster, files: list[tuple[str, int]], plan: dict, model_text: str, n_classes: int):
-    """(labels, scores) of the files' rows, scored on the workers."""
-    results = _gather(cluster, partitions.score, files, plan, model_text, n_classes)
+def _scores(cluster, parts: list[tuple[str, int]], plan: dict, model_text: str, n_classes: int):
+    """(labels, scores) of the parts' rows, scored on the workers."""
+    results = _gather(cluster, partitions.score, parts, plan, model_text, n_classes)
     return np.concatenate([y for y, _ in results]), np.concatenate([s for _, s in results])

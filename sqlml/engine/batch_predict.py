@@ -2,7 +2,8 @@
 directory>` and `CREATE [OR REPLACE] [TEMP] TABLE t AS SELECT * FROM ML.PREDICT(MODEL m, <input>)` are recognized
 here and scored by the cluster's workers (`Cluster.predict`, sqlml/cluster/predict.py), the rows never passing
 through this process. Anything else (another format or COPY option, a query around the call, a model without an
-ONNX graph, a session read-only or without external access) runs in this process as always.
+ONNX graph, a session read-only or without external access) runs in this process as always. `bare_scan` and
+`parquet_files` also tell the cluster's training (sqlml/cluster/staging.py) a query its workers read directly.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # sqlglot loads with the first ML statement, not with the session
+    import duckdb
     from sqlglot import exp
 
     from sqlml.engine.context import MLContext
@@ -69,16 +71,50 @@ def _predict_call(query: exp.Expr | None) -> MLFunction | None:
     return call if call.args.get("input") is not None and not call.args.get("joins") else None
 
 
-def bare_scan(query: exp.Expr | None) -> exp.Expr | None:
-    """What `SELECT * FROM x` (parenthesized or not, nothing else) reads: x; None for any other query."""
+def bare_scan(query: exp.Expr | None, columns: bool = False) -> exp.Expr | None:
+    """What `SELECT * FROM x` (parenthesized or not, nothing else; with `columns`, also `SELECT a, b FROM x`)
+    reads: x; None for any other query."""
     from sqlglot import exp
 
     while isinstance(query, exp.Subquery) and given_args(query) == ["this"]:
         query = query.this
     if not isinstance(query, exp.Select) or set(given_args(query)) != {"expressions", "from_"}:
         return None
-    (star, *more) = query.expressions
-    return None if more or not isinstance(star, exp.Star) or given_args(star) else query.args["from_"].this
+    items = query.expressions
+    plain = [
+        (isinstance(item, exp.Star) and not given_args(item))
+        or (
+            columns
+            and isinstance(item, exp.Column)
+            and given_args(item) == ["this"]
+            and isinstance(item.this, exp.Identifier)
+        )
+        for item in items
+    ]
+    return query.args["from_"].this if all(plain) and (columns or len(items) == 1) else None
+
+
+def parquet_files(cur: duckdb.DuckDBPyConnection, source: exp.Expr | None, columns: list[str]) -> list[str] | None:
+    """The files of `source`, a FROM item `read_parquet(<path, glob or list>)` or `'<file>.parquet'` of local paths
+    whose first file holds `columns` (DuckDB's view of them), absolute, as DuckDB globs them; None for any other
+    source or when no file matches (hive partitions' columns are in no file)."""
+    import pyarrow.parquet as pq
+    from sqlglot import exp
+
+    reader = source.this if isinstance(source, exp.Table) and given_args(source) == ["this"] else None
+    if isinstance(reader, exp.ReadParquet) and len(reader.expressions) == 1:
+        given = reader.expressions[0]
+        paths = given.expressions if isinstance(given, exp.Array) else [given]
+        if not all(isinstance(p, exp.Literal) and p.is_string for p in paths):
+            return None
+    elif isinstance(reader, exp.Identifier) and reader.quoted and reader.name.lower().endswith(".parquet"):
+        paths = [reader]  # FROM 'x.parquet', DuckDB's replacement scan
+    else:
+        return None
+    if any("://" in p.name for p in paths):
+        return None
+    files = [os.path.abspath(f) for p in paths for (f,) in cur.execute("FROM glob(?)", [p.name]).fetchall()]
+    return files if files and set(columns) <= set(pq.read_schema(files[0]).names) else None
 
 
 def given_args(node: exp.Expr) -> list[str]:

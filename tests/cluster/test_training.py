@@ -360,3 +360,162 @@ def test_auto_class_weights_weigh_the_workers_rows_as_locally(cluster_con):
     weighted, unweighted = shares["CLUSTER", "TRUE"], shares["CLUSTER", "FALSE"]
     assert abs(weighted - shares["LOCAL", "TRUE"]) < abs(weighted - unweighted)
     assert weighted - unweighted >= 0.03
+
+
+# g: a group, some NULL, for SEQ's ties; some labels NULL
+PARQUET_COLUMNS = (
+    "x1, x2, x3, s, CASE WHEN rowid % 11 = 0 THEN NULL ELSE rowid % 5 END AS g, "
+    "CASE WHEN x3 < 0.05 THEN NULL ELSE y_bin END AS y_bin"
+)
+
+
+def _parquet_files(con, folder) -> str:
+    """The training rows twice over in three Parquet files (each row has an equal twin in
+    another file, so the split's boundaries fall between rows of equal values): the files' glob."""
+    folder.mkdir()
+    cur = con.cursor()
+    half = TRAIN_ROWS // 2
+    for name, where in (("a", f"< {half}"), ("b", f">= {half}"), ("c", ">= 0")):
+        cur.execute(
+            f"COPY (SELECT {PARQUET_COLUMNS} FROM train WHERE rowid {where}) TO '{folder / name}.parquet' (FORMAT parquet)"
+        )
+    return str(folder / "*.parquet")
+
+
+@pytest.mark.parametrize(
+    "split",
+    [
+        "data_split_method = 'RANDOM', data_split_eval_fraction = 0.25, data_split_test_fraction = 0.1",
+        "data_split_method = 'SEQ', data_split_col = 'g', data_split_eval_fraction = 0.3",  # ties and NULLs
+    ],
+)
+def test_a_parquet_scan_is_read_by_the_workers_without_a_copy_and_splits_as_staged(
+    cluster_con, tmp_path, monkeypatch, split
+):
+    """`SELECT columns FROM read_parquet(glob)`: the workers read the files themselves; the same files through a
+    query that is more than a scan are staged. The run directory holds no copy of the rows (a hook lists it when
+    the rows are ready), and both models have the same rows in each part of the split, as values, and the same
+    feature specs; their trees differ only by LightGBM's data-parallel binning."""
+    from sqlml.cluster import staging
+
+    _tables(cluster_con)
+    glob = _parquet_files(cluster_con, tmp_path / "in")
+    seen = {}
+    stage = staging.stage
+
+    def spy(ctx, statement, family, options, run, workers):
+        staged = stage(ctx, statement, family, options, run, workers)
+        split_rows = {
+            name: catalog_query(
+                ctx.cur, f"SELECT count(*), sum(hash(x1, x2, x3, s, g, y_bin)) FROM ({staged.scans[name]})"
+            )
+            for name in ("TRAIN", "EVAL", "TEST")
+            if staged.parts[name]
+        }
+        seen[statement.name[-1]] = (sorted(os.listdir(run)), split_rows)
+        return staged
+
+    monkeypatch.setattr(staging, "stage", spy)
+    cur = cluster_con.cursor()
+    for name, query in (
+        ("direct", f"SELECT x1, x2, x3, s, g, y_bin FROM read_parquet('{glob}')"),
+        ("staged", f"SELECT * FROM (SELECT x1, x2, x3, s, g, y_bin FROM read_parquet('{glob}'))"),
+    ):
+        cur.execute(
+            f"CREATE MODEL {name} OPTIONS(model_type = 'boosted_tree_classifier', input_label_cols = ['y_bin'], "
+            f"max_iterations = 20, learn_rate = 0.3, early_stop = FALSE, {split}, compute = 'CLUSTER') AS {query}"
+        )
+    assert seen["direct"][0] == ["sample.parquet"]
+    assert seen["staged"][0] == ["raw.parquet", "rows", "sample.parquet"]
+    assert seen["direct"][1] == seen["staged"][1]
+    assert seen["direct"][1]["EVAL"][0][0] > 0
+    direct, staged = _version(cluster_con, "direct"), _version(cluster_con, "staged")
+    sizes = ("dropped_rows", "training_rows", "eval_rows", "fingerprint")
+    assert [direct[size] for size in sizes] == [staged[size] for size in sizes]
+    cur.execute(f"SELECT count(*) FILTER (y_bin IS NULL), count(y_bin) FROM read_parquet('{glob}')")
+    dropped, labelled = cur.fetchone()
+    assert direct["dropped_rows"] == dropped > 0
+    held = sum(rows[0][0] for name, rows in seen["direct"][1].items() if name != "TRAIN")
+    assert direct["training_rows"] == labelled - held
+    assert direct["features"] == _approx(staged["features"])
+    accuracy = {}
+    for name in ("direct", "staged"):
+        cur.execute(f"SELECT accuracy FROM ML.EVALUATE(MODEL {name}, (SELECT *, rowid % 5 AS g FROM holdout))")
+        accuracy[name] = cur.fetchone()[0]
+    assert accuracy["direct"] > 0.9
+    assert abs(accuracy["direct"] - accuracy["staged"]) <= 0.005
+
+
+def catalog_query(cur, sql: str) -> list[tuple]:
+    cur.execute(sql)
+    return cur.fetchall()
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        ["a"],  # no file holds the label column
+        ["b", "a"],  # a file without it
+        ["nothing*"],  # a glob matching no file
+    ],
+)
+def test_bad_parquet_input_is_refused_as_locally_and_leaves_the_catalog(cluster_con, tmp_path, files):
+    _tables(cluster_con)
+    cur = cluster_con.cursor()
+    cur.execute(f"COPY (SELECT x1, x2 FROM train) TO '{tmp_path / 'a.parquet'}' (FORMAT parquet)")
+    cur.execute(f"COPY (SELECT x1, x2, y_bin FROM train) TO '{tmp_path / 'b.parquet'}' (FORMAT parquet)")
+    cur.execute(
+        "CREATE MODEL m OPTIONS(model_type = 'boosted_tree_classifier', input_label_cols = ['y_bin'], "
+        "max_iterations = 2, compute = 'LOCAL') AS SELECT x1, y_bin FROM train"
+    )
+    before = _versions(cluster_con)
+    paths = ", ".join(f"'{tmp_path / name}.parquet'" for name in files)
+    errors = {}
+    for compute in ("LOCAL", "CLUSTER"):
+        with pytest.raises(sqlml.Error) as caught:
+            cur.execute(
+                "CREATE OR REPLACE MODEL m OPTIONS(model_type = 'boosted_tree_classifier', input_label_cols = "
+                f"['y_bin'], compute = '{compute}') AS SELECT * FROM read_parquet([{paths}])"
+            )
+        errors[compute] = (type(caught.value), str(caught.value).split("\n")[0])  # not the statement quoted
+    assert errors["CLUSTER"] == errors["LOCAL"]
+    assert _versions(cluster_con) == before
+    assert os.listdir(tmp_path / "staging") == []
+
+
+@pytest.mark.parametrize(
+    ("query", "direct"),
+    [
+        ("SELECT * FROM read_parquet('{d}/ab_*.parquet')", True),
+        ("SELECT x, y FROM read_parquet(['{d}/ab_1.parquet', '{d}/ab_2.parquet'])", True),
+        ("(SELECT y, x FROM '{d}/ab_1.parquet')", True),
+        ("SELECT x, y FROM read_parquet('{d}/ab_*.parquet') WHERE x > 1", False),
+        ("SELECT x, y FROM read_parquet('{d}/ab_*.parquet') LIMIT 5", False),
+        ("SELECT DISTINCT x, y FROM read_parquet('{d}/ab_*.parquet')", False),
+        ("SELECT x + 1 AS x, y FROM read_parquet('{d}/ab_*.parquet')", False),
+        ("SELECT x, y FROM read_parquet('{d}/ab_*.parquet') ORDER BY x", False),
+        ("SELECT t.x, t.y FROM read_parquet('{d}/ab_*.parquet') t", False),
+        ("SELECT * FROM read_parquet('{d}/ab_*.parquet') JOIN range(2) r(i) ON TRUE", False),
+        ("SELECT * FROM read_parquet(['{d}/ab_1.parquet', '{d}/wider.parquet'])", False),  # schemas differ
+        ("SELECT * FROM '{d}/named.parquet'", False),  # a column named as DuckDB's virtual filename
+    ],
+)
+def test_which_queries_the_workers_read_directly(tmp_path, query, direct):
+    """Only a scan of Parquet files of one schema, at least one file per worker: no filter, join, expression,
+    order or limit (staging.py's _direct_files, given the query's columns as DuckDB binds them)."""
+    import duckdb
+
+    from sqlml.cluster import staging
+    from sqlml.parser import parse_statement
+
+    con = duckdb.connect()
+    for name, columns in (("ab_1", "x, y"), ("ab_2", "x, y"), ("wider", "x, y, x AS z"), ("named", "x, y AS filename")):
+        con.execute(
+            f"COPY (SELECT {columns} FROM (SELECT i::DOUBLE AS x, i % 2 = 0 AS y FROM range(10) r(i))) "
+            f"TO '{tmp_path / name}.parquet'"
+        )
+    text = query.format(d=tmp_path)
+    statement = parse_statement(f"CREATE MODEL m OPTIONS(model_type = 'linear_reg') AS {text}")
+    columns = con.sql(text).columns
+    assert (staging._direct_files(con, statement, columns, 1) is not None) == direct
+    assert staging._direct_files(con, statement, columns, 3) is None  # fewer files than workers: staged

@@ -66,6 +66,9 @@ def _tuned(con, model: str, options: str, query: str) -> None:
 
 
 def test_trials_run_concurrently_on_the_workers_and_equal_the_local_trials(con):
+    # trials long enough (30,000 rows) that the two started together overlap however busy the machine is: both
+    # are handed out at once, and a worker starts a task within a scheduler round trip
+    con.cursor().execute(table(30_000))
     query = "SELECT x1, x2, c, label FROM t"
     _tuned(con, "on_cluster", TUNED_TREES.format(parallel=2), query)
     _tuned(con, "here", TUNED_TREES.format(parallel=2) + ", compute='LOCAL'", query)

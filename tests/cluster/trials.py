@@ -9,7 +9,7 @@ import json
 def table(rows: int) -> str:
     """A table t of `rows` rows: features x1, x2 (numbers) and c (a category), a class `label`, a number `target`."""
     return (
-        f"CREATE TABLE t AS SELECT i, (i * 37 % 101) / 101.0 AS x1, sin(i) AS x2, (i * 13 % 7)::VARCHAR AS c, "
+        f"CREATE OR REPLACE TABLE t AS SELECT i, (i * 37 % 101) / 101.0 AS x1, sin(i) AS x2, (i * 13 % 7)::VARCHAR AS c, "
         f"CASE WHEN (i * 37 % 101) / 101.0 + sin(i) + (i % 5) / 10.0 > 0.9 THEN 'yes' ELSE 'no' END AS label, "
         f"(i * 37 % 101) / 101.0 * 3 - sin(i) + (i % 3) AS target FROM range({rows}) r(i)"
     )
