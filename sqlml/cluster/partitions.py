@@ -21,20 +21,6 @@ ROWS = "__sqlml_rows__"  # where a plan's query reads the part's rows (a query)
 LOG_EPSILON = 1e-15  # LightGBM's log loss takes log(max(p, this))
 
 
-def quiet_lightgbm() -> None:
-    """LightGBM's messages in this process (lightgbm.dask's "Finding random open ports") to a logger of sqlml's
-    instead of stdout, as verbosity=-1 keeps them out in one process. (LightGBM's native code keeps its log callback
-    per thread: what a worker's task thread logs while the network starts still reaches that worker's stdout.)"""
-    import logging
-
-    import lightgbm as lgb
-
-    logger = logging.getLogger("sqlml.lightgbm")
-    if not logger.handlers:
-        logger.addHandler(logging.NullHandler())
-    lgb.register_logger(logger)
-
-
 def read(rows: str, plan: dict) -> pa.Table:
     """The part's rows (`rows`, a query) as the plan's query (features, TRANSFORM applied; label; weight) gives
     them."""

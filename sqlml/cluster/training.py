@@ -40,7 +40,12 @@ from sqlml.engine.sqltext.quoting import quote_identifier
 from sqlml.engine.store import catalog
 from sqlml.engine.store.catalog import ModelVersion
 from sqlml.engine.store.eval_predictions import eval_predictions_blob
-from sqlml.engine.training.create_model import _encoder, _training_info, check_transform_outputs, label_notice
+from sqlml.engine.training.create_model import (
+    check_transform_outputs,
+    feature_encoder,
+    label_notice,
+    training_runs,
+)
 from sqlml.engine.training.prepared import class_weight_table
 from sqlml.errors import Error, NotSupportedError, OperationalError
 from sqlml.parser import CreateModel
@@ -84,7 +89,7 @@ def train(cluster: DaskCluster, ctx: MLContext, statement: CreateModel, family: 
         dropped_rows=staged.dropped,
         data_fingerprint=staged.fingerprint,
         metrics=metrics.compute(family.task, y, scores),
-        training_info=_training_info(None, history),
+        training_info=training_runs(None, history),
         eval_predictions=eval_predictions_blob(y, scores),
         artifact_format=family.artifact_format,
         artifact=model_text.encode(),
@@ -129,7 +134,7 @@ def _preprocessing(ctx: MLContext, family: Family, options: dict, staged: stagin
     weight = options.get("instance_weight_col")
     extra = [f"{quote_identifier(staged.label)} AS {partitions.LABEL}"]
     extra += [f"{quote_identifier(weight)} AS {partitions.WEIGHT}"] if weight else []
-    encoder = _encoder(family, specs, options)
+    encoder = feature_encoder(family, specs, options)
     classes = None if staged.classes is None else staged.classes.to_pylist()
     weights = classes and class_weight_table(staged.class_counts, classes, options)
     return fitted, {
@@ -181,6 +186,20 @@ class _Reporter:
         get_worker().log_event(TOPIC, {"run": self.run, "iteration": done, "of": env.end_iteration})
 
 
+def _quiet_lightgbm() -> None:
+    """lightgbm.dask's messages in the statement's process ("Finding random open ports for workers") to a logger of
+    sqlml's instead of stdout, as verbosity=-1 keeps LightGBM quiet in one process. (Its native code keeps its log
+    callback per thread: what a worker's task thread logs while the network starts reaches that worker's stdout.)"""
+    import logging
+
+    import lightgbm as lgb
+
+    logger = logging.getLogger("sqlml.lightgbm")
+    if not logger.handlers:
+        logger.addHandler(logging.NullHandler())
+    lgb.register_logger(logger)
+
+
 def _boost(cluster, ctx: MLContext, options: dict, staged, plan: dict, n_classes: int) -> str:
     """The booster trained by lightgbm.dask on the workers, as LightGBM model text."""
     from lightgbm.dask import DaskLGBMRegressor
@@ -194,8 +213,7 @@ def _boost(cluster, ctx: MLContext, options: dict, staged, plan: dict, n_classes
         client=cluster.client, n_estimators=options["max_iterations"], time_out=SOCKET_TIMEOUT_MIN, **params
     )
     X, y, weights = _arrays(staged.parts["TRAIN"], plan)
-    partitions.quiet_lightgbm()
-    cluster.client.run(partitions.quiet_lightgbm)
+    _quiet_lightgbm()
     done = {}
 
     def fit() -> None:

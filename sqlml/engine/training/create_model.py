@@ -158,7 +158,7 @@ def _continue_with(previous, prep: Prepared, family: Family) -> None:
         prep.classes = previous.classes
 
 
-def _training_info(previous, history: list[dict]) -> list[dict]:
+def training_runs(previous, history: list[dict]) -> list[dict]:
     """ML.TRAINING_INFO's rows: the previous version's runs (warm_start), then this one."""
     runs = previous.version.training_info if previous is not None else []
     run = runs[-1]["training_run"] + 1 if runs else 0
@@ -241,7 +241,7 @@ def create_model(ctx: MLContext, statement: CreateModel) -> None:
         dropped_rows=prep.dropped,
         data_fingerprint=fingerprint(ctx.cur, data),
         metrics=row,
-        training_info=_training_info(previous, history),
+        training_info=training_runs(previous, history),
         estimator_type=encoding.estimator_type,
         eval_predictions=eval_predictions_blob(eval_y, eval_scores),
         artifact_format=family.artifact_format,
@@ -347,13 +347,13 @@ def _encoding(
     n_classes = len(_class_list(features.prep) or ())
     if search is None:
         specs = fit_category_encoding(specs, family.category_encoding(options), train_rows, y, n_classes)
-        return Encoding(family, options, _encoder(family, specs, options), specs)
+        return Encoding(family, options, feature_encoder(family, specs, options), specs)
     winner, options, trials, ran = search(options, specs, train_rows, y, n_classes, cluster, progress)
-    encoder = _encoder(FAMILIES[winner], specs, options)
+    encoder = feature_encoder(FAMILIES[winner], specs, options)
     return Encoding(FAMILIES[winner], options, encoder, specs, winner, trials, ran)
 
 
-def _encoder(family: Family, specs: list[dict], options: dict) -> FeatureEncoder:
+def feature_encoder(family: Family, specs: list[dict], options: dict) -> FeatureEncoder:
     return FeatureEncoder(specs, family.one_hot(options), family.scales(options), family.feature_limit)
 
 
@@ -527,7 +527,7 @@ def _recommending(
         dropped_rows=trained.dropped_rows,
         measured=trained.metrics,
         eval_rows=trained.eval_rows,
-        training_info=_training_info(None, trained.history),
+        training_info=training_runs(None, trained.history),
         training_sql=statement.query_sql,
         training_rows=trained.training_rows,
         data_fingerprint=query_fingerprint(ctx.cur, query),
