@@ -99,10 +99,11 @@ def build(model: Model, raw: pa.Schema, dtype=np.float64, opset: int = 21) -> on
     return graph
 
 
-def _paths(
-    uri: str, overwrite: bool, folder_uri: bool, suffixes: tuple[str, ...] = (".onnx", ".json", ".md")
-) -> tuple[list[Path], list[Path]]:
-    """The file (suffixes[0]: .onnx, or .sql) and its sidecars (the other suffixes), and the directories to
+SUFFIXES = {"ONNX": (".onnx", ".json", ".md"), "SQL": (".sql",), "C": (".h",)}  # the file, then its sidecars
+
+
+def _paths(uri: str, overwrite: bool, folder_uri: bool, suffixes: tuple[str, ...]) -> tuple[list[Path], list[Path]]:
+    """The file (suffixes[0]: .onnx, .sql or .h) and its sidecars (the other suffixes), and the directories to
     create for them (only for a uri naming a directory, `folder_uri`); errors for a missing directory, a file
     in the way or existing files without overwrite."""
     path = Path(uri)
@@ -223,12 +224,13 @@ def _verified(
 def export_model(ctx: MLContext, statement: ExportModel) -> dict:
     """Export as above; returns the result row (column -> value)."""
     options = validate_export_options(statement.options_dict)
-    uri, sql = options["uri"], options["format"] == "SQL"
+    uri, fmt = options["uri"], options["format"]
     folder_uri = uri.endswith(("/", os.sep))  # a directory, as BigQuery ML exports to: model.onnx inside it
-    target = ctx.exports.resolve(uri + ("model.sql" if sql else "model.onnx") if folder_uri else uri)
-    paths, missing = _paths(target, options["overwrite"], folder_uri, (".sql",) if sql else (".onnx", ".json", ".md"))
+    suffixes = SUFFIXES[fmt]
+    target = ctx.exports.resolve(uri + "model" + suffixes[0] if folder_uri else uri)
+    paths, missing = _paths(target, options["overwrite"], folder_uri, suffixes)
     model = ctx.models.get(ctx.cur, statement.name, options["version"] or None, options["trial_id"])
-    if sql:
+    if fmt == "SQL":
         return _export_sql(ctx, model, options, paths[0], missing)
     if model.family.imported:
         raise NotSupportedError(
@@ -242,6 +244,12 @@ def export_model(ctx: MLContext, statement: ExportModel) -> dict:
             "ML export them): write the forecast out instead, e.g. COPY (SELECT * FROM ML.FORECAST(MODEL m, "
             "STRUCT(30 AS horizon))) TO 'forecast.parquet'"
         )
+    if fmt == "C":
+        from sqlml.export.c_export import export_c
+
+        data, row = export_c(ctx, model, options, paths[0])
+        _write({paths[0]: data}, missing)
+        return row
     quantize = auto(model) if options["quantize"] == "AUTO" else options["quantize"]
     check(model, quantize)
     raw = ctx.cur.sql(model.version.training_sql).limit(0).to_arrow_table().schema

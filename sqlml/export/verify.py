@@ -1,4 +1,5 @@
-"""Verification before writing: the exported graph, run by ONNX Runtime, against the engine's own model.
+"""Verification before writing: the exported graph, run by ONNX Runtime (or the C file, compiled: export/c_build.py),
+against the engine's own model.
 
 Rows: the version's evaluation split, re-read from its training query and split as at training (a sample
 of up to 10,000 training rows when it had no split, and for kmeans, pca and autoencoders). Figures: agreement of predicted
@@ -81,19 +82,33 @@ def _rmse(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def verify(ctx: MLContext, model: Model, graph: onnx.ModelProto, quantize: str, max_metric_drop: float | None) -> dict:
-    """The figures above; DataError reporting them when the graph misses its limits."""
+    """The figures above for the graph run by ONNX Runtime; DataError reporting them when it misses its limits."""
     rows = verification_rows(ctx, model)
-    X = native_features(ctx, model, rows)
-    native = model.estimator.predict(X)
     options = ort.SessionOptions()
     options.log_severity_level = 3  # no notes about initializers it optimizes away
     session = ort.InferenceSession(graph.SerializeToString(), options, providers=["CPUExecutionProvider"])
     outputs = dict(zip([o.name for o in session.get_outputs()], session.run(None, feeds(session, rows))))
-    exported = outputs[scores_output(model)].astype(np.float64)
+    return compare(ctx, model, rows, outputs, quantize, max_metric_drop, "the ONNX graph")
+
+
+def compare(
+    ctx: MLContext,
+    model: Model,
+    rows: pa.Table,
+    outputs: dict[str, np.ndarray],
+    quantize: str,
+    max_metric_drop: float | None,
+    what: str,
+) -> dict:
+    """The figures of an export's `outputs` for `rows` (by output name) against the engine's predictions;
+    DataError naming `what` when they miss the limits."""
+    X = native_features(ctx, model, rows)
+    native = model.estimator.predict(X)
+    exported = np.asarray(outputs[scores_output(model)], np.float64)
     broken = int((~np.isfinite(exported) & np.isfinite(native)).sum())
     if broken:
         raise DataError(
-            f"EXPORT MODEL: the ONNX graph gives NaN or infinite scores for {broken} of {rows.num_rows} "
+            f"EXPORT MODEL: {what} gives NaN or infinite scores for {broken} of {rows.num_rows} "
             "rows where the model does not (an overflow in reduced precision?); nothing was written"
         )
     differences = [np.max(np.abs(exported - native))] + [
@@ -127,11 +142,11 @@ def verify(ctx: MLContext, model: Model, graph: onnx.ModelProto, quantize: str, 
             figures |= {"metric": "rmse", "metric_native": _rmse(native, y), "metric_exported": _rmse(exported, y)}
         else:
             figures |= {"metric": "rmse_vs_native", "metric_native": 0.0, "metric_exported": _rmse(exported, native)}
-    _check(figures, quantize, max_metric_drop, scale)
+    _check(figures, quantize, max_metric_drop, scale, what)
     return figures
 
 
-def _check(figures: dict, quantize: str, max_metric_drop: float | None, scale: float) -> None:
+def _check(figures: dict, quantize: str, max_metric_drop: float | None, scale: float, what: str) -> None:
     agreement = figures.get("label_agreement", 1.0)
     if quantize == "FLOAT16" and agreement < MIN_FLOAT16_AGREEMENT:
         raise DataError(
@@ -142,7 +157,7 @@ def _check(figures: dict, quantize: str, max_metric_drop: float | None, scale: f
     if quantize == "NONE":
         if agreement < MIN_AGREEMENT or figures["max_abs_diff"] > MAX_DIFF * scale:
             raise DataError(
-                f"EXPORT MODEL: the ONNX graph does not reproduce the model (label agreement "
+                f"EXPORT MODEL: {what} does not reproduce the model (label agreement "
                 f"{agreement:.4%}, max |diff| {figures['max_abs_diff']:.3g} on {figures['rows']} rows; "
                 f"limits {MIN_AGREEMENT:.1%} and {MAX_DIFF * scale:.3g}); nothing was written"
             )
