@@ -205,6 +205,12 @@ _BINARY = {
 }
 
 
+_TEXT = {  # the operators of text models (export/text.py), named as such
+    op: "a text model (its TRANSFORM splits text into words)"
+    for op in ("StringSplit", "StringNormalizer", "TfIdfVectorizer", "RegexFullMatch")
+}
+
+
 def _kind(ctype: str) -> str:
     return {"float": "f", "double": "d"}.get(ctype, "i")
 
@@ -298,7 +304,7 @@ class Compiler:
                 continue
             method = getattr(self, f"op_{node.op_type}", None)
             if method is None:
-                raise self.refusal(node, f"the ONNX operator {node.op_type}")
+                raise self.refusal(node, _TEXT.get(node.op_type, f"the ONNX operator {node.op_type}"))
             method(node, *[self.values[name] for name in node.input])
         return self.program
 
@@ -573,6 +579,23 @@ class Compiler:
             f"{inner} + i];"
         )
 
+    def op_Slice(self, node, x: Value, starts: Value, ends: Value, axes: Value | None = None, steps=None) -> None:
+        if any(v is not None and v.data is None for v in (starts, ends, axes, steps)):
+            raise self.refusal(node, "a Slice of computed bounds")
+        out = self.declare(node.output[0], x.ctype, string=x.string)
+        first, step = [0] * len(x.shape), [1] * len(x.shape)
+        listed = np.ravel(axes.data) if axes is not None else range(len(np.ravel(starts.data)))
+        for k, axis in enumerate(listed):
+            axis = int(axis) % len(x.shape)
+            stride = int(np.ravel(steps.data)[k]) if steps is not None else 1
+            begin = int(np.ravel(starts.data)[k])
+            begin = begin + x.shape[axis] if begin < 0 else begin
+            first[axis], step[axis] = min(max(begin, 0), x.shape[axis] - (stride < 0)), stride
+        strides = [int(np.prod(x.shape[d + 1 :])) for d in range(len(x.shape))]
+        source = " + ".join(f"({first[d]} + i{d} * {step[d]}) * {strides[d]}" for d in range(len(x.shape)))
+        loops = " ".join(f"for (int i{d} = 0; i{d} < {n}; ++i{d})" for d, n in enumerate(out.shape))
+        self.emit(f"{loops} {out.name}[{self._linear(out.shape)}] = {self.ref(x)}[{source}];")
+
     def _axes(self, node, axes: Value | None, rank: int) -> list[int]:
         listed = np.ravel(axes.data).tolist() if axes is not None else _attr(node, "axes")
         return sorted(a % rank for a in (listed if listed is not None else range(rank)))
@@ -613,6 +636,14 @@ class Compiler:
         return " + ".join(reversed(terms))
 
     op_ReduceSum = op_ReduceMean = op_ReduceMax = op_ReduceMin = _reduce
+
+    def op_Round(self, node, x: Value) -> None:
+        """Half to even, as ONNX rounds: C's rint in the default rounding mode."""
+        if _kind(x.ctype) == "i":
+            return self.alias(node, x)
+        self.program.math = True
+        fn = "rintf" if x.ctype == "float" else "rint"
+        self.elementwise(self.declare(node.output[0]), [x], lambda e: f"{fn}({e})")
 
     def _arg(self, node, x: Value) -> None:
         axis = _attr(node, "axis", 0) % len(x.shape)
