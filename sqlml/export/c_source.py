@@ -179,7 +179,7 @@ _UNARY = {  # operator -> C of one element x, by C type ("f": float, "d": double
     "Tanh": {"f": "tanhf({x})", "d": "tanh({x})"},
     "Floor": {"f": "floorf({x})", "d": "floor({x})"},
     "Ceil": {"f": "ceilf({x})", "d": "ceil({x})"},
-    "Relu": {"f": "({x} > 0.0f ? {x} : 0.0f)", "d": "({x} > 0.0 ? {x} : 0.0)", "i": "({x} > 0 ? {x} : 0)"},
+    "Relu": {"f": "({x} < 0.0f ? 0.0f : {x})", "d": "({x} < 0.0 ? 0.0 : {x})", "i": "({x} < 0 ? 0 : {x})"},
     "Sigmoid": {"f": "(1.0f / (1.0f + expf(-{x})))", "d": "(1.0 / (1.0 + exp(-{x})))"},
     "Reciprocal": {"f": "(1.0f / {x})", "d": "(1.0 / {x})"},
     "IsNaN": {"f": "({x} != {x})", "d": "({x} != {x})", "i": "0"},
@@ -200,8 +200,8 @@ _BINARY = {
     "And": "({a} && {b})",
     "Or": "({a} || {b})",
     "Xor": "(!{a} != !{b})",
-    "Min": "({a} < {b} ? {a} : {b})",
-    "Max": "({a} > {b} ? {a} : {b})",
+    "Min": "({a} != {a} || {a} < {b} ? {a} : {b})",  # NaN if either is, as ONNX Runtime
+    "Max": "({a} != {a} || {a} > {b} ? {a} : {b})",
 }
 
 
@@ -601,31 +601,26 @@ class Compiler:
         return sorted(a % rank for a in (listed if listed is not None else range(rank)))
 
     def _reduce(self, node, x: Value, axes: Value | None = None) -> None:
-        axes_ = self._axes(node, axes, len(x.shape))
+        """ReduceSum / Mean / Max / Min over the listed axes (all when none are)."""
+        reduced = self._axes(node, axes, len(x.shape))
         out = self.declare(node.output[0])
         loops = [f"i{d}" for d in range(len(x.shape))]
-        kept = tuple(1 if d in axes_ else n for d, n in enumerate(x.shape))
+        kept = tuple(1 if d in reduced else n for d, n in enumerate(x.shape))
         target = self._index(Value("", "", kept), x.shape, loops) if out.size > 1 else "0"
-        count = int(np.prod([x.shape[d] for d in axes_]))
-        init = {"ReduceSum": "0", "ReduceMean": "0", "ReduceMax": x.name + "[0]", "ReduceMin": x.name + "[0]"}
-        if node.op_type in ("ReduceMax", "ReduceMin"):
-            init_loop = f"for (int i = 0; i < {out.size}; ++i) {out.name}[i] = {self.ref(x)}[0];"
-        else:
-            init_loop = f"for (int i = 0; i < {out.size}; ++i) {out.name}[i] = 0;"
-        self.emit(init_loop if node.op_type in init else "")
-        flat = self._index(x, x.shape, loops)
-        flat = "i" if flat == "i" else flat
-        step = {
-            "ReduceSum": f"{out.name}[t] += {x.name}[i];",
-            "ReduceMean": f"{out.name}[t] += {x.name}[i];",
-            "ReduceMax": f"if ({x.name}[i] > {out.name}[t]) {out.name}[t] = {x.name}[i];",
-            "ReduceMin": f"if ({x.name}[i] < {out.name}[t]) {out.name}[t] = {x.name}[i];",
-        }[node.op_type]
-        header = " ".join(f"for (int i{d} = 0; i{d} < {n}; ++i{d})" for d, n in enumerate(x.shape))
-        index = self._linear(x.shape)
-        self.emit(f"{header} {{ int i = {index}; int t = {target if target != 'i' else index}; (void)i; {step} }}")
+        target = self._linear(x.shape) if target == "i" else target
+        each = " ".join(f"for (int i{d} = 0; i{d} < {n}; ++i{d})" for d, n in enumerate(x.shape))
+        each += f" {{ int i = {self._linear(x.shape)}, t = {target};"
+        xs, outs = self.ref(x), out.name
+        if node.op_type in ("ReduceSum", "ReduceMean"):
+            self.emit(f"for (int i = 0; i < {out.size}; ++i) {outs}[i] = 0;")
+            self.emit(f"{each} {outs}[t] += {xs}[i]; }}")
+        else:  # start from any element of each group, then keep the largest (smallest)
+            better = ">" if node.op_type == "ReduceMax" else "<"
+            self.emit(f"{each} {outs}[t] = {xs}[i]; }}")
+            self.emit(f"{each} if ({xs}[i] {better} {outs}[t]) {outs}[t] = {xs}[i]; }}")
         if node.op_type == "ReduceMean":
-            self.emit(f"for (int i = 0; i < {out.size}; ++i) {out.name}[i] /= ({out.ctype}){count};")
+            count = int(np.prod([x.shape[d] for d in reduced]))
+            self.emit(f"for (int i = 0; i < {out.size}; ++i) {outs}[i] /= ({out.ctype}){count};")
 
     @staticmethod
     def _linear(shape: tuple[int, ...]) -> str:
