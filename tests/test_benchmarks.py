@@ -74,6 +74,19 @@ def test_export_harness_runs_quickly():
         assert row in result.stdout, row
 
 
+def test_c_export_harness_runs_quickly():
+    result = _harness("benchmarks.export_c", "--quick")
+    rows = {(line[:9].strip(), line[9:28].strip()): line for line in result.stdout.splitlines()[1:14]}
+    forms = {"boosted": ["sqlml none", "sqlml int16", "tl2cgen", "tl2cgen quantize", "m2cgen"]}
+    forms["forest"] = ["sqlml none", "sqlml int16", "emlearn float", "emlearn int16", "emlearn int16 p8"]
+    forms["dnn"] = ["sqlml none", "sqlml int8", "emlearn mlp"]
+    assert set(rows) == {(model, form) for model, names in forms.items() for form in names}, result.stdout
+    # each form compiled, sized (the Cortex-M4 column is "-" without arm-none-eabi-gcc), agreed and timed
+    assert all(re.search(r"[\d,-]+ +[\d,]+ +\d+\.\d\d% +\d+\.\d$", row) for row in rows.values()), result.stdout
+    for target in ("tl2cgen quantize size", "emlearn int16 size", "dnn int8 weight bytes", "dnn accuracy"):
+        assert target in result.stdout, target
+
+
 def test_wide_table_harness_runs_quickly():
     result = _harness("benchmarks.wide", "--quick")
     assert [line.split()[0] for line in result.stdout.splitlines()[2:]] == ["100", "200", "400"]
