@@ -141,3 +141,41 @@ def test_the_compiled_graph_computes_what_onnx_runtime_does(case):
     expected = session.run(None, {k: v.reshape(-1, 1) for k, v in rows.items()})[0]
     assert got.shape == expected.shape
     np.testing.assert_allclose(got, expected.astype(np.float64), rtol=2e-6, atol=2e-6, equal_nan=True)
+
+
+@pytest.mark.parametrize("distinct", [8, None])  # few split values (rank-coded in int16), or all different
+@pytest.mark.parametrize("quantize", ["NONE", "INT16"])
+def test_tree_ensembles_compute_what_onnx_runtime_does(distinct, quantize):
+    """A scikit-learn forest's trees (three classes, each tree once per class) as the TreeEnsemble the export
+    builds, compiled as flat arrays; int16 leaves are within half a step of their scale per tree."""
+    from sklearn.ensemble import RandomForestClassifier
+
+    from sqlml.engine.families.lightgbm_onnx import Trees
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(600, 4)).astype(np.float32)
+    if distinct:
+        X = np.round(X * distinct / 4) / (distinct / 4)
+    y = (X[:, 0] > 0).astype(int) + (X[:, 1] + X[:, 2] > 0.5).astype(int)
+    forest = RandomForestClassifier(n_estimators=6, max_depth=6, random_state=0).fit(X, y)
+    trees = Trees(3)
+    for estimator in forest.estimators_:
+        t = estimator.tree_
+        fractions = t.value[:, 0, :] / t.value[:, 0, :].sum(axis=1, keepdims=True) / len(forest.estimators_)
+        for target in range(3):
+            trees.add_arrays(t.feature, t.threshold, t.children_left, t.children_right, fractions[:, target], target)
+    g = Graph(np.float32)
+    xs = [g.input(f"x{j}", FLOAT, [None, 1]) for j in range(4)]
+    scores = g.name("forest")
+    g.nodes.append(trees.node(g.op("Concat", *xs, axis=1), scores, np.float32))
+    g.output(scores, "out", FLOAT, [None, 3])
+    graph = g.model("forest", {}, 21)
+    text, facts = header(graph, "t", quantize, None, None, "forest")
+    assert ("rank_split" in text) == (quantize == "INT16" and distinct is not None)
+    rows = {f"x{j}": X[:, j] for j in range(4)}
+    got = run(text, "t", facts, pa.table(rows))["out"]
+    session = ort.InferenceSession(graph.SerializeToString(), providers=["CPUExecutionProvider"])
+    expected = session.run(None, {k: v.reshape(-1, 1) for k, v in rows.items()})[0]
+    step = 0.5 / 32767 * np.max(fractions) * 6 if quantize == "INT16" else 0
+    np.testing.assert_allclose(got, expected, rtol=0, atol=step + 2e-6)
+    np.testing.assert_allclose(expected, forest.predict_proba(X), atol=2e-6)  # and that is scikit-learn's
