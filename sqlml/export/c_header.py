@@ -22,6 +22,8 @@ import onnx
 from sqlml.errors import ProgrammingError
 from sqlml.export.c_source import C_TYPES, UNSEEN, Compiler, Value, identifier
 
+STRING = onnx.TensorProto.STRING
+
 
 def _fields(names: list[str], what: str) -> dict[str, str]:
     """Name -> C field name; ProgrammingError when two names become the same identifier."""
@@ -63,7 +65,7 @@ def _label_source(graph: onnx.GraphProto, output: str) -> str:
 
 def _string_inputs(graph: onnx.GraphProto, compiler: Compiler) -> dict[str, list[str]]:
     """Each string input -> the strings the graph compares it with directly (its vocabulary)."""
-    vocabulary: dict[str, set[str]] = {i.name: set() for i in graph.input if i.type.tensor_type.elem_type == 8}
+    vocabulary: dict[str, set[str]] = {i.name: set() for i in graph.input if i.type.tensor_type.elem_type == STRING}
     for node in graph.node:
         for name in node.input:
             if name in vocabulary:
@@ -86,10 +88,84 @@ def _c_string(text: str) -> str:
     return '"' + "".join(out) + '"'
 
 
+def _outputs(compiler: Compiler, names: list[str], sources: dict[str, str], label_output: str | None):
+    """The output struct's fields, the statements copying into them, and their description for the driver."""
+    fields = _fields(names, "output")
+    struct, copies, shown = [], [], []
+    for name in names:
+        value, field = compiler.values[sources[name]], fields[name]
+        ctype = "int32_t" if name == label_output else value.ctype
+        vector = len(compiler.types[name][1]) > 1 and name != label_output  # [N, k]; [N] is one value
+        if vector:
+            struct.append(f"    {ctype} {field}[{value.size}];")
+            copies.append(
+                f"    for (int i = 0; i < {value.size}; ++i) out->{field}[i] = ({ctype}){compiler.ref(value)}[i];"
+            )
+        else:
+            struct.append(f"    {ctype} {field};")
+            copies.append(f"    out->{field} = ({ctype}){compiler.at(value, '0')};")
+        shown.append({"name": name, "field": field, "ctype": ctype, "count": value.size if vector else None})
+    return struct, copies, shown
+
+
+def _string_codes(prefix: str, columns: dict[str, list[str]], strings) -> list[str]:
+    """An enum per string column (its vocabulary's codes, NULL's and UNSEEN), the sorted table of strings and
+    <prefix>_string_code, which finds a string in it by binary search."""
+    P, lines = prefix.upper(), []
+    for column, words in columns.items():
+        upper = column.upper()
+        members = [f"    {P}_{upper}_UNSEEN = {UNSEEN}", f"    {P}_{upper}_NULL = {strings.code['']}"]
+        taken = {f"{P}_{upper}_UNSEEN", f"{P}_{upper}_NULL"}
+        for word in words:
+            member = f"{P}_{upper}_{identifier(word).upper().strip('_') or 'VALUE'}"
+            while member in taken:
+                member += "_"
+            taken.add(member)
+            members.append(f"    {member} = {strings.code[word]}")
+        lines += [f"enum {prefix}_{column} {{", ",\n".join(members), "};", ""]
+    table = strings.strings
+    return lines + [
+        f"static const char *const {prefix}_strings[{len(table)}] = {{",
+        *[f"    {_c_string(s)}," for s in table],
+        "};",
+        "",
+        f"/* The code of a string (NULL: the empty string's, as a NULL column), or {UNSEEN} if the model never saw it. */",
+        f"static inline int32_t {prefix}_string_code(const char *s)",
+        "{",
+        f"    int lo = 0, hi = {len(table)};",
+        '    if (!s) s = "";',
+        "    while (lo < hi) {",
+        "        int mid = lo + (hi - lo) / 2, c = 0;",
+        f"        const unsigned char *a = (const unsigned char *){prefix}_strings[mid], *b = (const unsigned char *)s;",
+        "        while (*a && *a == *b) { ++a; ++b; }",
+        "        c = (int)*a - (int)*b;",
+        "        if (c == 0) return mid;",
+        "        if (c < 0) lo = mid + 1; else hi = mid;",
+        "    }",
+        f"    return {UNSEEN};",
+        "}",
+        "",
+    ]
+
+
+def _class_names(prefix: str, label: str, classes: list) -> list[str]:
+    names = ", ".join(_c_string(str(c).lower() if isinstance(c, bool) else str(c)) for c in classes)
+    return [
+        f"/* The text of class `code` (predicted_{label}), or 0 for a code that is none. */",
+        f"static inline const char *{prefix}_{identifier(label)}_name(int code)",
+        "{",
+        f"    static const char *const names[{len(classes)}] = {{{names}}};",
+        f"    return code >= 0 && code < {len(classes)} ? names[code] : 0;",
+        "}",
+        "",
+    ]
+
+
 def header(
     graph: onnx.ModelProto, prefix: str, quantize: str, classes: list | None, label: str | None, doc: str
 ) -> tuple[str, dict]:
-    """The header's text, and what the verification driver needs to know (inputs, outputs, sizes)."""
+    """The header's text, and what the verification driver needs to know (inputs, outputs) and the
+    compiler's figures (trees, weight bytes)."""
     graph = onnx.ModelProto.FromString(graph.SerializeToString())
     outputs = [o.name for o in graph.graph.output]
     label_output = f"predicted_{label}" if classes is not None else None
@@ -97,29 +173,13 @@ def header(
     _live(graph.graph, list(sources.values()))
     compiler = Compiler(graph, quantize, prefix)
     inputs = [(i.name, i.type.tensor_type.elem_type) for i in graph.graph.input]
-    in_fields = _fields([name for name, _ in inputs], "column")
+    fields = _fields([name for name, _ in inputs], "column")
     for name, elem in inputs:
-        ctype = C_TYPES.get(elem)
-        if ctype is None:
+        if elem not in C_TYPES:
             raise ProgrammingError(f"EXPORT MODEL: column '{name}' has no C form")
-        compiler.values[name] = Value(f"(&in->{in_fields[name]})", ctype, (1, 1), string=elem == 8)
+        compiler.values[name] = Value(f"(&in->{fields[name]})", C_TYPES[elem], (1, 1), string=elem == STRING)
     program = compiler.compile()
-    out_fields = _fields(outputs, "output")
-    struct_out, copies, shown = [], [], []
-    for name in outputs:
-        value = compiler.values[sources[name]]
-        ctype = "int32_t" if name == label_output else value.ctype
-        field = out_fields[name]
-        count = value.size
-        vector = len([d for d in compiler.types[name][1]]) > 1 and count >= 1 and name != label_output
-        if vector:
-            struct_out.append(f"    {ctype} {field}[{count}];")
-            copies.append(f"    for (int i = 0; i < {count}; ++i) out->{field}[i] = ({ctype}){compiler.ref(value)}[i];")
-        else:
-            struct_out.append(f"    {ctype} {field};")
-            copies.append(f"    out->{field} = ({ctype}){compiler.at(value, '0')};")
-        shown.append({"name": name, "field": field, "ctype": ctype, "count": count if vector else None})
-    vocabulary = _string_inputs(graph.graph, compiler)
+    struct, copies, shown = _outputs(compiler, outputs, sources, label_output)
     P = prefix.upper()
     lines = [
         f"/* {prefix}.h: {doc}",
@@ -129,69 +189,25 @@ def header(
         f"#ifndef {P}_H",
         f"#define {P}_H",
         "#include <stdint.h>",
+        *(["#include <math.h>"] if program.math else []),
+        "",
+        "typedef struct {",
     ]
-    if program.math:
-        lines.append("#include <math.h>")
-    lines.append("")
-    lines.append("typedef struct {")
     for name, elem in inputs:
-        lines.append(
-            f"    {C_TYPES[elem]} {in_fields[name]};{'  /* a string code: ' + P + '_' + in_fields[name].upper() + '_* */' if elem == 8 else ''}"
-        )
-    lines += [f"}} {prefix}_input;", "", "typedef struct {", *struct_out, f"}} {prefix}_output;", ""]
-    strings = compiler.strings.strings
+        note = f"  /* a string's code: {P}_{fields[name].upper()}_* */" if elem == STRING else ""
+        lines.append(f"    {C_TYPES[elem]} {fields[name]};{note}")
+    lines += [f"}} {prefix}_input;", "", "typedef struct {", *struct, f"}} {prefix}_output;", ""]
+    vocabulary = _string_inputs(graph.graph, compiler)
     if vocabulary:
-        for name, words in vocabulary.items():
-            column = in_fields[name].upper()
-            members = [f"    {P}_{column}_UNSEEN = {UNSEEN}", f"    {P}_{column}_NULL = {compiler.strings.code['']}"]
-            taken = {f"{P}_{column}_UNSEEN", f"{P}_{column}_NULL"}
-            for word in words:
-                member = f"{P}_{column}_{identifier(word).upper().strip('_') or 'VALUE'}"
-                while member in taken:
-                    member += "_"
-                taken.add(member)
-                members.append(f"    {member} = {compiler.strings.code[word]}")
-            lines += [f"enum {prefix}_{in_fields[name]} {{", ",\n".join(members), "};", ""]
-        lines.append(f"static const char *const {prefix}_strings[{len(strings)}] = {{")
-        lines += [f"    {_c_string(s)}," for s in strings]
-        lines += [
-            "};",
-            "",
-            f"/* The code of a string (NULL: the empty string's, as a NULL column), or {UNSEEN} if the model never saw it. */",
-            f"static inline int32_t {prefix}_string_code(const char *s)",
-            "{",
-            f"    int lo = 0, hi = {len(strings)};",
-            '    if (!s) s = "";',
-            "    while (lo < hi) {",
-            "        int mid = lo + (hi - lo) / 2, c = 0;",
-            f"        const unsigned char *a = (const unsigned char *){prefix}_strings[mid], *b = (const unsigned char *)s;",
-            "        while (*a && *a == *b) { ++a; ++b; }",
-            "        c = (int)*a - (int)*b;",
-            "        if (c == 0) return mid;",
-            "        if (c < 0) lo = mid + 1; else hi = mid;",
-            "    }",
-            f"    return {UNSEEN};",
-            "}",
-            "",
-        ]
+        lines += _string_codes(prefix, {fields[n]: words for n, words in vocabulary.items()}, compiler.strings)
     if classes is not None:
-        names = ", ".join(_c_string(str(c).lower() if isinstance(c, bool) else str(c)) for c in classes)
-        lines += [
-            f"/* The text of class `code` (predicted_{label}), or 0 for a code that is none. */",
-            f"static inline const char *{prefix}_{identifier(label)}_name(int code)",
-            "{",
-            f"    static const char *const names[{len(classes)}] = {{{names}}};",
-            f"    return code >= 0 && code < {len(classes)} ? names[code] : 0;",
-            "}",
-            "",
-        ]
+        lines += _class_names(prefix, label, classes)
     lines += program.constants
     lines += ["", f"static inline void {prefix}_predict(const {prefix}_input *in, {prefix}_output *out)", "{"]
     lines += ["    " + line for line in program.body]
-    lines += copies
-    lines += ["    (void)in;", "}", "", f"#endif /* {P}_H */", ""]
+    lines += [*copies, "    (void)in;", "}", "", f"#endif /* {P}_H */", ""]
     facts = {
-        "inputs": [{"name": n, "field": in_fields[n], "ctype": C_TYPES[e], "string": e == 8} for n, e in inputs],
+        "inputs": [{"name": n, "field": fields[n], "ctype": C_TYPES[e], "string": e == STRING} for n, e in inputs],
         "outputs": shown,
         "trees": compiler.trees,
         "weight_bytes": compiler.weight_bytes,
