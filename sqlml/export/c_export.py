@@ -55,10 +55,16 @@ def source(ctx: MLContext, model: Model, quantize: str, prefix: str) -> tuple[st
         raise NotSupportedError(f"EXPORT MODEL: format='c' cannot compile this model's {exc}") from None
 
 
+def default_prefix(name: str) -> str:
+    """The model's name as a prefix: a lower-case C identifier (a keyword gets a trailing '_'), at most 40
+    characters."""
+    return identifier(name.lower()[:40])
+
+
 def export_c(ctx: MLContext, model: Model, options: dict, path: Path) -> tuple[bytes, dict]:
     """The verified header's bytes and the statement's result row."""
     quantize = options["quantize"]
-    prefix = check_prefix(options["prefix"] or identifier(model.version.qualified_name.split(".")[-1]).lower())
+    prefix = check_prefix(options["prefix"] or default_prefix(model.version.qualified_name.split(".")[-1]))
     _check_quantize(model, quantize)
     compiler()  # before any work: refuse clearly where there is none
     text, facts = source(ctx, model, quantize, prefix)

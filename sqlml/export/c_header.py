@@ -112,17 +112,18 @@ def _string_codes(prefix: str, columns: dict[str, list[str]], strings) -> list[s
     """An enum per string column (its vocabulary's codes, NULL's and UNSEEN), the sorted table of strings and
     <prefix>_string_code, which finds a string in it by binary search."""
     P, lines = prefix.upper(), []
+    taken: set[str] = set()  # across columns: column a_b's 'c' and column a's 'b_c' are both A_B_C
     for column, words in columns.items():
         upper = column.upper()
         members = [f"    {P}_{upper}_UNSEEN = {UNSEEN}", f"    {P}_{upper}_NULL = {strings.code['']}"]
-        taken = {f"{P}_{upper}_UNSEEN", f"{P}_{upper}_NULL"}
+        taken |= {f"{P}_{upper}_UNSEEN", f"{P}_{upper}_NULL"}
         for word in words:
             member = f"{P}_{upper}_{identifier(word).upper().strip('_') or 'VALUE'}"
             while member in taken:
                 member += "_"
             taken.add(member)
             members.append(f"    {member} = {strings.code[word]}")
-        lines += [f"enum {prefix}_{column} {{", ",\n".join(members), "};", ""]
+        lines += [f"enum {prefix}_{column}_code {{", ",\n".join(members), "};", ""]
     table = strings.strings
     return lines + [
         f"static const char *const {prefix}_strings[{len(table)}] = {{",
@@ -151,7 +152,7 @@ def _string_codes(prefix: str, columns: dict[str, list[str]], strings) -> list[s
 def _class_names(prefix: str, label: str, classes: list) -> list[str]:
     names = ", ".join(_c_string(str(c).lower() if isinstance(c, bool) else str(c)) for c in classes)
     return [
-        f"/* The text of class `code` (predicted_{label}), or 0 for a code that is none. */",
+        f"/* The text of class `code` (predicted_{identifier(label)}), or 0 for a code that is none. */",
         f"static inline const char *{prefix}_{identifier(label)}_name(int code)",
         "{",
         f"    static const char *const names[{len(classes)}] = {{{names}}};",

@@ -31,11 +31,15 @@ from sqlml.errors import NotSupportedError, ProgrammingError
 from sqlml.export import c_trees
 
 UNSEEN = -1
+MAX_BUILT_STRINGS = 4096  # the string table's size where a TRANSFORM builds strings (see StringTable)
 C_KEYWORDS = frozenset(
     "auto break case char const continue default do double else enum extern float for goto if inline int long "
     "register restrict return short signed sizeof static struct switch typedef union unsigned void volatile while "
     "bool class delete false friend new operator private protected public template this throw true try virtual "
-    "namespace using catch export".split()
+    "namespace using catch export and and_eq bitand bitor compl not not_eq or or_eq xor xor_eq typename "
+    "explicit mutable nullptr constexpr decltype noexcept static_assert thread_local alignas alignof char16_t "
+    "char32_t wchar_t const_cast dynamic_cast reinterpret_cast static_cast typeid concept requires co_await "
+    "co_return co_yield asm _Bool _Complex _Imaginary".split()
 )
 C_TYPES = {
     TensorProto.FLOAT: "float",
@@ -56,7 +60,8 @@ def identifier(name: str) -> str:
 
 
 def check_prefix(prefix: str) -> str:
-    """The prefix option: a C identifier (ProgrammingError otherwise)."""
+    """The prefix option: a C (and C++) identifier of at most 48 characters that is no keyword
+    (ProgrammingError otherwise)."""
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", prefix) or prefix in C_KEYWORDS or len(prefix) > 48:
         raise ProgrammingError(
             f"OPTIONS: prefix {prefix!r} is not a C identifier (letters, digits and '_', not starting with a "
@@ -146,8 +151,16 @@ class StringTable:
             n.op_type == "StringConcat" or (n.op_type == "Cast" and _cast_to(n) == TensorProto.STRING)
             for n in graph.node
         ):
+            known = len(strings)
             for s in list(strings):
                 strings.update(s[i:j] for i in range(len(s)) for j in range(i + 1, len(s) + 1))
+            if len(strings) > MAX_BUILT_STRINGS:
+                raise NotSupportedError(
+                    f"EXPORT MODEL: format='c' cannot hold this model's text: its TRANSFORM builds strings "
+                    f"(concatenation, ML.FEATURE_CROSS or the text of numbers) out of {known} known strings, and "
+                    f"computing that exactly in C takes a table of all their {len(strings)} substrings (at most "
+                    f"{MAX_BUILT_STRINGS}); export this model with format='onnx'"
+                )
         self.strings = sorted(strings, key=lambda s: s.encode())
         self.code = {s: i for i, s in enumerate(self.strings)}
 
@@ -183,12 +196,14 @@ _UNARY = {  # operator -> C of one element x, by C type ("f": float, "d": double
     "Sigmoid": {"f": "(1.0f / (1.0f + expf(-{x})))", "d": "(1.0 / (1.0 + exp(-{x})))"},
     "Reciprocal": {"f": "(1.0f / {x})", "d": "(1.0 / {x})"},
     "IsNaN": {"f": "({x} != {x})", "d": "({x} != {x})", "i": "0"},
+    "IsInf": {"f": "({x} == INFINITY || {x} == -INFINITY)", "d": "({x} == INFINITY || {x} == -INFINITY)", "i": "0"},
     "Not": {"i": "!{x}"},
     "Identity": {"f": "{x}", "d": "{x}", "i": "{x}"},
 }
 _MATH_FREE = ("Neg", "Relu", "IsNaN", "Not", "Identity", "Reciprocal")
 _BINARY = {
     "Add": "({a} + {b})",
+    "Sum": "({a} + {b})",
     "Sub": "({a} - {b})",
     "Mul": "({a} * {b})",
     "Div": "({a} / {b})",
@@ -209,6 +224,10 @@ _TEXT = {  # the operators of text models (export/text.py), named as such
     op: "a text model (its TRANSFORM splits text into words)"
     for op in ("StringSplit", "StringNormalizer", "TfIdfVectorizer", "RegexFullMatch")
 }
+
+
+def _nonzero(value: Value) -> bool:
+    return value.data is not None and bool(np.all(np.asarray(value.data) != 0))
 
 
 def _kind(ctype: str) -> str:
@@ -388,7 +407,7 @@ class Compiler:
         if form is None or x.string:
             raise self.refusal(node, f"{node.op_type} of {'text' if x.string else x.ctype}")
         self.program.math |= node.op_type not in _MATH_FREE and _kind(x.ctype) != "i"
-        ctype = "uint8_t" if node.op_type in ("IsNaN", "Not") else x.ctype
+        ctype = "uint8_t" if node.op_type in ("IsNaN", "IsInf", "Not") else x.ctype
         self.elementwise(self.declare(node.output[0], ctype), [x], lambda e: form.format(x=e))
 
     def _binary(self, node, *inputs: Value) -> None:
@@ -397,8 +416,10 @@ class Compiler:
         if node.op_type == "Equal" and all(v.string and v.data is None for v in inputs):
             raise self.refusal(node, "a comparison of two text values that are not constants")
         form = _BINARY[node.op_type]
-        if node.op_type == "Div" and _kind(inputs[0].ctype) == "i":
-            raise self.refusal(node, "integer division")
+        if node.op_type == "Div" and _kind(inputs[0].ctype) == "i" and not _nonzero(inputs[1]):
+            raise self.refusal(node, "an integer division by a value that is not a nonzero constant")
+        if len(inputs) == 1:  # a Sum, Min or Max of one input
+            return self.alias(node, inputs[0])
         result = inputs[0]
         for other in inputs[1:]:  # Min, Max and Sum take any number
             out = self.declare(node.output[0]) if other is inputs[-1] else self._temporary(node, result, other)
@@ -412,9 +433,9 @@ class Compiler:
         return value
 
     op_Abs = op_Neg = op_Sqrt = op_Exp = op_Log = op_Tanh = op_Floor = op_Ceil = _unary
-    op_Relu = op_Sigmoid = op_Reciprocal = op_IsNaN = op_Not = _unary
+    op_Relu = op_Sigmoid = op_Reciprocal = op_IsNaN = op_IsInf = op_Not = _unary
     op_Add = op_Sub = op_Mul = op_Div = op_Equal = op_Less = op_LessOrEqual = _binary
-    op_Greater = op_GreaterOrEqual = op_And = op_Or = op_Xor = op_Min = op_Max = _binary
+    op_Greater = op_GreaterOrEqual = op_And = op_Or = op_Xor = op_Min = op_Max = op_Sum = _binary
 
     def op_Identity(self, node, x: Value) -> None:
         self.alias(node, x)
@@ -460,7 +481,7 @@ class Compiler:
         if _kind(x.ctype) != "i":
             raise self.refusal(node, "the text of a non-integer number")
         numbers = sorted(
-            (int(s), code) for code, s in enumerate(self.strings.strings) if re.fullmatch(r"-?(0|[1-9][0-9]*)", s)
+            (int(s), code) for code, s in enumerate(self.strings.strings) if re.fullmatch(r"0|-?[1-9][0-9]*", s)
         )
         numbers = [(v, c) for v, c in numbers if -(2**63) <= v < 2**63]
         out = self.declare(node.output[0], "int32_t", string=True)
@@ -614,10 +635,10 @@ class Compiler:
         if node.op_type in ("ReduceSum", "ReduceMean"):
             self.emit(f"for (int i = 0; i < {out.size}; ++i) {outs}[i] = 0;")
             self.emit(f"{each} {outs}[t] += {xs}[i]; }}")
-        else:  # start from any element of each group, then keep the largest (smallest)
+        else:  # start from any element of each group, then keep the largest (smallest), or a NaN
             better = ">" if node.op_type == "ReduceMax" else "<"
             self.emit(f"{each} {outs}[t] = {xs}[i]; }}")
-            self.emit(f"{each} if ({xs}[i] {better} {outs}[t]) {outs}[t] = {xs}[i]; }}")
+            self.emit(f"{each} if ({xs}[i] != {xs}[i] || {xs}[i] {better} {outs}[t]) {outs}[t] = {xs}[i]; }}")
         if node.op_type == "ReduceMean":
             count = int(np.prod([x.shape[d] for d in reduced]))
             self.emit(f"for (int i = 0; i < {out.size}; ++i) {outs}[i] /= ({out.ctype}){count};")

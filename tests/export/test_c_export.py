@@ -62,6 +62,12 @@ MODELS = {  # name -> (CREATE MODEL options and TRANSFORM, the query's columns, 
         "OPTIONS(model_type='linear_reg', input_label_cols=['body_mass_g'])",
         "value",
     ),
+    "transform_scalers": (
+        "TRANSFORM(ML.MIN_MAX_SCALER(bill_length_mm) OVER () AS bill, ML.NORMALIZER([bill_depth_mm, "
+        "flipper_length_mm], 2) AS shape, ML.FEATURE_CROSS(STRUCT(island, sex)) AS place, body_mass_g) "
+        "OPTIONS(model_type='linear_reg', input_label_cols=['body_mass_g'])",
+        "value",
+    ),
 }
 TRANSFORM_READS = ("bill_length_mm", "island", "flipper_length_mm", "bill_depth_mm", "sex")  # the header's inputs
 KINDS = {"species": "str", "island": "str", "sex": "str", "flipper_length_mm": "int", "body_mass_g": "int"}
@@ -88,6 +94,12 @@ def _rows(cur, sql: str) -> list[dict]:
 def _export(cur, path, options: str = "") -> dict:
     cur.execute(f"EXPORT MODEL m OPTIONS(uri='{path}', format='c'{options})")
     return dict(zip([d[0] for d in cur.description], cur.fetchone()))
+
+
+def _train(cur, table: str, model: str) -> None:
+    """A table of our own and a model on it."""
+    cur.execute(table)
+    cur.execute(model)
 
 
 def _create(cur, name: str) -> tuple[str, list[str]]:
@@ -301,3 +313,66 @@ def test_without_a_c_compiler_the_export_is_refused(con, tmp_path, monkeypatch):
     with pytest.raises(sqlml.OperationalError, match="no C compiler"):
         _export(cur, tmp_path / "m.h")
     assert not (tmp_path / "m.h").exists()
+
+
+def test_timestamps_are_microseconds_since_the_epoch(con, tmp_path):
+    """A TIMESTAMP feature is an int64_t field of microseconds (UTC), decomposed in C as the engine does."""
+    cur = con.cursor()
+    _train(
+        cur,
+        "CREATE OR REPLACE TABLE times AS SELECT TIMESTAMP '1969-12-30 22:00:00' + to_hours(i * 37) AS seen_at, "
+        "CASE WHEN i % 7 = 0 THEN NULL ELSE i % 5 END AS x, (i * 37 % 24) + (i % 3) * 10.0 AS y FROM range(400) r(i)",
+        "CREATE OR REPLACE MODEL m OPTIONS(model_type='boosted_tree_regressor', input_label_cols=['y'], "
+        "max_iterations=20) AS SELECT seen_at, x, y FROM times",
+    )
+    assert _export(cur, tmp_path / "m.h")["rows_verified"] > 0
+    rows = _rows(cur, "SELECT epoch_us(seen_at) AS seen_at, x FROM times")
+    predicted = _rows(cur, "SELECT predicted_y FROM ML.PREDICT(MODEL m, TABLE times)")
+    source = program("m", {"seen_at": "int", "x": "int"}, rows, [("predicted_y", None)])
+    printed = build_and_run(tmp_path, tmp_path / "m.h", source)
+    got, expected = np.array([float(r[0]) for r in printed]), np.array([r["predicted_y"] for r in predicted])
+    assert np.max(np.abs(got - expected) / np.maximum(1, np.abs(expected))) <= 1e-4
+
+
+def test_names_that_collide_or_are_keywords_still_compile_as_c_and_cpp(con, tmp_path):
+    cur = con.cursor()
+    _train(
+        cur,
+        "CREATE OR REPLACE TABLE odd AS SELECT ['c', 'd'][1 + i % 2] AS a_b, ['b_c', 'e'][1 + i % 2] AS a, "
+        "i % 3 AS \"and\", ['x', 'y'][1 + i % 2] AS \"input\", ['yes', 'no'][1 + (i * 7) % 2] AS \"a*/b\" "
+        "FROM range(60) r(i)",
+        "CREATE OR REPLACE MODEL \"Int\" OPTIONS(model_type='logistic_reg', input_label_cols=['a*/b']) AS "
+        "SELECT * FROM odd",
+    )
+    cur.execute(f"EXPORT MODEL \"Int\" OPTIONS(uri='{tmp_path / 'm.h'}', format='c')")
+    row = dict(zip([d[0] for d in cur.description], cur.fetchone()))
+    assert row["prefix"] == "int_"  # the model's name, made an identifier
+    (tmp_path / "model.h").write_text((tmp_path / "m.h").read_text())
+    (tmp_path / "main.c").write_text(
+        '#include "model.h"\nint main(void)\n{\n    int__input in; int__output out;\n'
+        '    in.a_b = INT__A_B_C; in.a = INT__A_B_C_; in.and_ = 1; in.input = int__string_code("x");\n'
+        "    int__predict(&in, &out);\n    return int__a__b_name(out.predicted_a__b) == 0;\n}\n"
+    )
+    for command in (["cc", "-std=c99"], ["c++", "-x", "c++", "-std=c++11"]):
+        built = subprocess.run(
+            [*command, "-Wall", "-Wextra", "-Werror", "-pedantic", "-o", "main", "main.c", "-lm"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+        )
+        assert built.returncode == 0, built.stderr
+        assert subprocess.run([str(tmp_path / "main")]).returncode == 0
+
+
+def test_strings_built_from_too_many_strings_are_refused_naming_the_limit(con, tmp_path):
+    cur = con.cursor()
+    _train(
+        cur,
+        "CREATE OR REPLACE TABLE many AS SELECT 'product_name_number_' || (i % 200) AS s, ['red', 'green'][1 + i % 2]"
+        " AS c, i % 11 * 1.0 AS y FROM range(1000) r(i)",
+        "CREATE OR REPLACE MODEL m TRANSFORM(ML.FEATURE_CROSS(STRUCT(s, c)) AS sc, y) "
+        "OPTIONS(model_type='linear_reg', input_label_cols=['y']) AS SELECT * FROM many",
+    )
+    with pytest.raises(sqlml.NotSupportedError, match="format='c' cannot hold this model's text.*at most 4096"):
+        _export(cur, tmp_path / "m.h")
+    assert list(tmp_path.iterdir()) == []

@@ -36,6 +36,8 @@ def _unary(g: Graph) -> None:
     parts.append(g.op("Log", g.op("Add", g.op("Abs", x), g.const([[1.0]], "one"))))
     parts.append(g.op("Sqrt", g.op("Abs", x)))
     parts.append(g.op("Cast", g.op("IsNaN", x), to=FLOAT))
+    parts.append(g.op("Cast", g.op("IsInf", x), to=FLOAT))
+    parts.append(g.op("Sum", x, g.op("Abs", x), g.const([[0.25]], "quarter")))
     g.output(g.op("Concat", *parts, axis=1), "out", FLOAT, [None, len(parts)])
 
 
@@ -77,7 +79,8 @@ def _integers(g: Graph) -> None:
     c = g.op("Mod", i, nonzero, fmod=1)
     both = g.op("And", g.op("Less", i, j), g.op("Not", g.op("Equal", i, g.const([[0]], "zero", np.int64))))
     flag = g.op("Cast", g.op("Or", both, g.op("GreaterOrEqual", i, g.const([[7]], "seven", np.int64))), to=INT)
-    g.output(g.op("Concat", python, c, flag, g.op("Mul", i, j), axis=1), "out", INT, [None, 4])
+    truncated = g.op("Div", i, g.const([[-5]], "minus_five", np.int64))  # toward zero, as ONNX Runtime
+    g.output(g.op("Concat", python, c, flag, g.op("Mul", i, j), truncated, axis=1), "out", INT, [None, 5])
 
 
 def _strings(g: Graph) -> None:
@@ -117,7 +120,7 @@ def _rows(inputs, n: int, rng) -> dict[str, np.ndarray]:
         if elem == FLOAT:
             column = rng.normal(0, 4, n).astype(np.float32)
             column[rng.random(n) < 0.1] = np.round(column[rng.random(n) < 0.1][:1], 0) if n else 0
-            column[:3] = [2.5, -2.5, np.nan]  # half-way values round to even; a NaN
+            column[:4] = [2.5, -2.5, np.nan, np.inf]  # half-way values round to even; a NaN, an infinity
             rows[value.name] = column
         elif elem == INT:
             rows[value.name] = rng.integers(-12, 12, n)
