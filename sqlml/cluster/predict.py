@@ -234,7 +234,7 @@ def _score(
     futures = client.map(score_file, sources, outputs, plan=plan, graph=shared, pure=False)
     rows = 0
     try:
-        for done, future in enumerate(as_completed(futures), 1):
+        for done, future in enumerate(as_completed(futures, loop=client.loop), 1):
             rows += future.result()
             ctx.progress("predicting partitions on the cluster", done, len(futures))
     except Error:

@@ -7,6 +7,7 @@ import socket
 import pytest
 
 import sqlml
+from sqlml.cluster import connection
 
 
 def test_a_session_reaches_the_cluster_and_counts_its_workers(cluster_con):
@@ -19,12 +20,15 @@ def test_a_session_reaches_the_cluster_and_counts_its_workers(cluster_con):
     }
 
 
-def test_an_unreachable_scheduler_is_an_operational_error():
+def test_an_unreachable_scheduler_is_an_operational_error(monkeypatch):
+    monkeypatch.setattr(connection, "CONNECT_TIMEOUT_S", 1)  # the error, not the wait, is what is checked
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     con = sqlml.connect(cluster=f"tcp://127.0.0.1:{port}", cluster_dir="/tmp")
-    with pytest.raises(sqlml.OperationalError, match=f"cannot reach the Dask scheduler at tcp://127.0.0.1:{port}"):
+    with pytest.raises(
+        sqlml.OperationalError, match=f"cannot reach the Dask scheduler at tcp://127.0.0.1:{port} within 1 s"
+    ):
         con._session.cluster()
 
 

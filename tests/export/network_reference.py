@@ -83,18 +83,18 @@ def forward(state: dict, X: np.ndarray, kind: str) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def reference(con, table: str) -> np.ndarray:
-    """The numpy forward pass of model `m` (its active version) over the rows of `table`."""
+def reference(con, table: str, model: str = "m") -> np.ndarray:
+    """The numpy forward pass of `model` (its active version) over the rows of `table`."""
     cur = con.cursor()
     cur.execute(
         "SELECT training_sql, label, artifact, transform IS NOT NULL, coalesce(estimator_type, model_type), classes "
-        "FROM sqlml.model_versions WHERE model_name = 'm' ORDER BY version DESC LIMIT 1"
+        f"FROM sqlml.model_versions WHERE model_name = '{model}' ORDER BY version DESC LIMIT 1"
     )
     training_sql, label, artifact, transformed, model_type, classes = cur.fetchone()
     kind = "autoencoder" if model_type == "autoencoder" else "classifier" if classes else "regressor"
 
     def read(query: str) -> dict[str, list]:
-        cur.execute(f"SELECT * FROM ML.TRANSFORM(MODEL m, ({query}))" if transformed else query)
+        cur.execute(f"SELECT * FROM ML.TRANSFORM(MODEL {model}, ({query}))" if transformed else query)
         names = [d[0] for d in cur.description]
         return {name: list(values) for name, values in zip(names, zip(*cur.fetchall()))}
 

@@ -83,16 +83,25 @@ PREDICTED = ("predicted_", "centroid_id", "nearest_", "principal_", "latent_col"
 DIALECTS = ["postgres", "snowflake", "bigquery", "spark", "databricks", "trino", "tsql", "duckdb"]
 
 
-def _create(con, name: str, monkeypatch) -> None:
-    """CREATE MODEL m as MODELS[name]; an automl model searches dnn_classifier only (its first candidate wins)."""
-    if name.startswith("automl"):
-        monkeypatch.setattr(automl, "candidates", lambda task: [FAMILIES["dnn_classifier"]])
-    con.cursor().execute(MODELS[name])
-
-
-def _export(con, path, options: str = "") -> tuple:
+def _create(con, name: str, monkeypatch) -> str:
+    """The model named `name`, made as MODELS[name] says once per module (the tests only read and export it); an
+    automl model searches dnn_classifier only (its first candidate wins)."""
     cur = con.cursor()
-    cur.execute(f"EXPORT MODEL m OPTIONS(uri='{path}', format='sql'{options})")
+    try:
+        cur.execute(f"SELECT count(*) FROM sqlml.model_versions WHERE model_name = '{name}'")
+        made = cur.fetchone() != (0,)
+    except sqlml.ProgrammingError:  # no catalog: no model made yet
+        made = False
+    if not made:
+        if name.startswith("automl"):
+            monkeypatch.setattr(automl, "candidates", lambda task: [FAMILIES["dnn_classifier"]])
+        cur.execute(MODELS[name].replace("MODEL m ", f"MODEL {name} ", 1))
+    return name
+
+
+def _export(con, path, options: str = "", model: str = "m") -> tuple:
+    cur = con.cursor()
+    cur.execute(f"EXPORT MODEL {model} OPTIONS(uri='{path}', format='sql'{options})")
     return dict(zip([d[0] for d in cur.description], cur.fetchone()))
 
 
@@ -117,12 +126,12 @@ def _close(a, b) -> bool:
 
 @pytest.mark.parametrize("name", MODELS)
 def test_duckdb_rendering_equals_ml_predict(data, tmp_path, monkeypatch, name):
-    _create(data, name, monkeypatch)
-    row = _export(data, tmp_path / "m.sql")
+    model = _create(data, name, monkeypatch)
+    row = _export(data, tmp_path / "m.sql", model=model)
     assert row["format"] == "sql" and row["dialect"] == "duckdb" and row["label_agreement"] >= 0.999
     columns, exported = _run_directly(tmp_path / "m.sql")
     cur = data.cursor()
-    cur.execute("SELECT * FROM ML.PREDICT(MODEL m, TABLE penguins)")
+    cur.execute(f"SELECT * FROM ML.PREDICT(MODEL {model}, TABLE penguins)")
     expected_columns = [d[0] for d in cur.description]
     expected = [dict(zip(expected_columns, r)) for r in cur.fetchall()]
     predictions = [c for c in columns if c.lower().startswith(PREDICTED)]
@@ -151,19 +160,19 @@ def postgres():
 
 @pytest.mark.parametrize("name", MODELS)
 def test_postgres_rendering_runs_in_postgresql_and_equals_ml_predict(data, postgres, tmp_path, monkeypatch, name):
-    _create(data, name, monkeypatch)
-    _export(data, tmp_path / "m.sql", ", dialect='postgres'")
-    assert _postgres_agreement(data, postgres, tmp_path / "m.sql", "penguins", 344) >= 0.999, name
+    model = _create(data, name, monkeypatch)
+    _export(data, tmp_path / "m.sql", ", dialect='postgres'", model)
+    assert _postgres_agreement(data, postgres, tmp_path / "m.sql", "penguins", 344, model) >= 0.999, name
 
 
-def _postgres_agreement(data, postgres, path, table: str, rows: int) -> float:
-    """The share of rows where the query at `path` run in PostgreSQL equals ML.PREDICT of model m over `table`
+def _postgres_agreement(data, postgres, path, table: str, rows: int, model: str = "m") -> float:
+    """The share of rows where the query at `path` run in PostgreSQL equals ML.PREDICT of `model` over `table`
     (the same rows in sqlml)."""
     cur = postgres.execute(path.read_text())
     columns = [d.name for d in cur.description]
     got = cur.fetchall()
     cur = data.cursor()
-    cur.execute(f"SELECT * FROM ML.PREDICT(MODEL m, TABLE {table})")
+    cur.execute(f"SELECT * FROM ML.PREDICT(MODEL {model}, TABLE {table})")
     names = [d[0] for d in cur.description]
     assert set(columns) <= set(names)  # ML.PREDICT's names, case included (quoted for PostgreSQL)
     expected = [tuple(row[names.index(c)] for c in columns) for row in cur.fetchall()]
@@ -200,8 +209,8 @@ def test_extreme_scores_neither_overflow_nor_underflow_in_postgresql(data, postg
 def test_network_rendering_equals_a_numpy_forward_pass(data, tmp_path, monkeypatch, name):
     """The DuckDB rendering's probabilities, values or latent columns equal a numpy forward pass of the stored
     weights written independently of sqlml's (tests/export/network_reference.py), to float64 rounding."""
-    _create(data, name, monkeypatch)
-    _export(data, tmp_path / "m.sql")
+    model = _create(data, name, monkeypatch)
+    _export(data, tmp_path / "m.sql", model=model)
     columns, exported = _run_directly(tmp_path / "m.sql")
     outputs = [i for i, c in enumerate(columns) if c.startswith(("latent_col", "predicted_"))]
     if columns[outputs[-1]].endswith("_probs"):
@@ -209,7 +218,7 @@ def test_network_rendering_equals_a_numpy_forward_pass(data, tmp_path, monkeypat
     else:
         values = np.array([[row[i] for i in outputs] for row in exported])
         got = values[:, 0] if len(outputs) == 1 else values  # a regressor's value, or the latent columns
-    expected = reference(data, "penguins")
+    expected = reference(data, "penguins", model)
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
     if name.startswith("wide_deep"):  # the crossed categories' weights are in the query
         assert "__sqlml_x0" in tmp_path.joinpath("m.sql").read_text()
@@ -220,17 +229,17 @@ def test_network_rendering_equals_a_numpy_forward_pass(data, tmp_path, monkeypat
 @pytest.mark.parametrize("name", ["dnn_multiclass", "wide_deep_regressor", "autoencoder"])
 @pytest.mark.parametrize("dialect", DIALECTS)
 def test_network_renderings_parse_back(data, tmp_path, monkeypatch, name, dialect):
-    _create(data, name, monkeypatch)
-    _export(data, tmp_path / "m.sql", f", dialect='{dialect}', input='analytics.penguins'")
+    model = _create(data, name, monkeypatch)
+    _export(data, tmp_path / "m.sql", f", dialect='{dialect}', input='analytics.penguins'", model)
     tree = sqlglot.parse_one(tmp_path.joinpath("m.sql").read_text().rstrip().rstrip(";"), read=dialect)
     assert [(t.db, t.name) for t in tree.find_all(sqlglot.exp.Table)] == [("analytics", "penguins")]
     assert any(s.alias_or_name in ("predicted_species", "predicted_body_mass_g", "latent_col_1") for s in tree.selects)
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
-def test_every_dialect_parses_back(data, tmp_path, dialect):
-    data.cursor().execute(MODELS["logistic_multiclass"])
-    row = _export(data, tmp_path / "m.sql", f", dialect='{dialect.upper()}', input='analytics.penguins'")
+def test_every_dialect_parses_back(data, tmp_path, monkeypatch, dialect):
+    model = _create(data, "logistic_multiclass", monkeypatch)
+    row = _export(data, tmp_path / "m.sql", f", dialect='{dialect.upper()}', input='analytics.penguins'", model)
     assert row["dialect"] == dialect
     tree = sqlglot.parse_one(tmp_path.joinpath("m.sql").read_text().rstrip().rstrip(";"), read=dialect)
     tables = [(t.db, t.name) for t in tree.find_all(sqlglot.exp.Table)]
@@ -246,9 +255,9 @@ BAD = [  # (model, options, error, fragments)
 
 
 @pytest.mark.parametrize("model, options, error, fragments", BAD, ids=range(len(BAD)))
-def test_bad_options_write_nothing(data, tmp_path, model, options, error, fragments):
-    data.cursor().execute(MODELS[model])
-    fails(data, f"EXPORT MODEL m OPTIONS(uri='{tmp_path}/m.sql', format='sql'{options})", error, *fragments)
+def test_bad_options_write_nothing(data, tmp_path, monkeypatch, model, options, error, fragments):
+    _create(data, model, monkeypatch)
+    fails(data, f"EXPORT MODEL {model} OPTIONS(uri='{tmp_path}/m.sql', format='sql'{options})", error, *fragments)
     assert list(tmp_path.iterdir()) == []
 
 
