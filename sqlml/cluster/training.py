@@ -152,13 +152,18 @@ def _preprocessing(ctx: MLContext, family: Family, options: dict, staged: stagin
     }
 
 
-def _arrays(parts: list[tuple[str, int]], plan: dict):
+def _arrays(client, parts: list[tuple[str, int]], plan: dict):
     """The training parts as dask arrays X, y and weights (None: unweighted), one chunk per part, each part read
-    and encoded once by the worker that holds its chunk."""
+    and encoded once, by the workers in turn: left to the scheduler, a busy worker's share would go to the
+    other, which then trains alone (lightgbm.dask trains on the workers that hold the data)."""
     import dask.array as da
     from dask import delayed
 
-    encoded = [(delayed(partitions.encode, pure=True)(rows, plan), n) for rows, n in parts]
+    workers = sorted(client.nthreads())
+    encoded = [
+        (client.submit(partitions.encode, rows, plan, workers=[workers[i % len(workers)]], pure=True), n)
+        for i, (rows, n) in enumerate(parts)
+    ]
 
     def stacked(index: int, shape, dtype):
         return da.concatenate(
@@ -212,7 +217,7 @@ def _boost(cluster, ctx: MLContext, options: dict, staged, plan: dict, n_classes
     estimator = DaskLGBMRegressor(
         client=cluster.client, n_estimators=options["max_iterations"], time_out=SOCKET_TIMEOUT_MIN, **params
     )
-    X, y, weights = _arrays(staged.parts["TRAIN"], plan)
+    X, y, weights = _arrays(cluster.client, staged.parts["TRAIN"], plan)
     _quiet_lightgbm()
     done = {}
 
