@@ -184,7 +184,7 @@ def _attr(node: onnx.NodeProto, name: str, default=None):
 
 
 _UNARY = {  # operator -> C of one element x, by C type ("f": float, "d": double, "i": integers)
-    "Abs": {"f": "fabsf({x})", "d": "fabs({x})", "i": "({x} < 0 ? -{x} : {x})"},
+    "Abs": {"f": "({x} < 0 ? -{x} : {x})", "d": "({x} < 0 ? -{x} : {x})", "i": "({x} < 0 ? -{x} : {x})"},
     "Neg": {"f": "-{x}", "d": "-{x}", "i": "-{x}"},
     "Sqrt": {"f": "sqrtf({x})", "d": "sqrt({x})"},
     "Exp": {"f": "expf({x})", "d": "exp({x})"},
@@ -200,7 +200,7 @@ _UNARY = {  # operator -> C of one element x, by C type ("f": float, "d": double
     "Not": {"i": "!{x}"},
     "Identity": {"f": "{x}", "d": "{x}", "i": "{x}"},
 }
-_MATH_FREE = ("Neg", "Relu", "IsNaN", "Not", "Identity", "Reciprocal")
+_MATH_FREE = ("Abs", "Neg", "Relu", "IsNaN", "Not", "Identity", "Reciprocal")
 _BINARY = {
     "Add": "({a} + {b})",
     "Sum": "({a} + {b})",
