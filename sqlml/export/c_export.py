@@ -25,8 +25,8 @@ from sqlml.engine.store.model import Model
 from sqlml.errors import NotSupportedError
 from sqlml.export.c_build import code_size, compiler, run
 from sqlml.export.c_header import header
-from sqlml.export.c_source import check_prefix, identifier
-from sqlml.export.verify import compare, verification_rows
+from sqlml.export.c_values import check_prefix, identifier
+from sqlml.export.verify import compare, figure_columns, verification_rows
 
 
 def _check_quantize(model: Model, quantize: str) -> None:
@@ -84,11 +84,6 @@ def export_c(ctx: MLContext, model: Model, options: dict, path: Path) -> tuple[b
         "rodata_bytes": size["rodata"],
         "weight_bytes": facts["weight_bytes"]["quantized"] or None,
         "weight_bytes_float": facts["weight_bytes"]["float"] or None,
-        "rows_verified": figures["rows"],
-        "label_agreement": figures.get("label_agreement"),
-        "max_abs_diff": figures["max_abs_diff"],
-        "metric": figures.get("metric"),
-        "metric_native": figures.get("metric_native"),
-        "metric_exported": figures.get("metric_exported"),
+        **figure_columns(figures),
     }
     return text.encode(), row

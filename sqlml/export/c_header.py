@@ -20,7 +20,8 @@ import numpy as np
 import onnx
 
 from sqlml.errors import ProgrammingError
-from sqlml.export.c_source import C_TYPES, UNSEEN, Compiler, Value, identifier
+from sqlml.export.c_source import Compiler
+from sqlml.export.c_values import C_TYPES, UNSEEN, Value, identifier
 
 STRING = onnx.TensorProto.STRING
 
@@ -166,7 +167,7 @@ def header(
     graph: onnx.ModelProto, prefix: str, quantize: str, classes: list | None, label: str | None, doc: str
 ) -> tuple[str, dict]:
     """The header's text, and what the verification driver needs to know (inputs, outputs) and the
-    compiler's figures (trees, weight bytes)."""
+    compiler's weight bytes."""
     graph = onnx.ModelProto.FromString(graph.SerializeToString())
     outputs = [o.name for o in graph.graph.output]
     label_output = f"predicted_{label}" if classes is not None else None
@@ -210,8 +211,6 @@ def header(
     facts = {
         "inputs": [{"name": n, "field": fields[n], "ctype": C_TYPES[e], "string": e == STRING} for n, e in inputs],
         "outputs": shown,
-        "trees": compiler.trees,
         "weight_bytes": compiler.weight_bytes,
-        "quantized": compiler.quantized,
     }
     return "\n".join(lines), facts

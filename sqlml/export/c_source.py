@@ -6,12 +6,13 @@ each emitted once and only where code reads it. No malloc; `<stdint.h>` always, 
 needs exp, log, sqrt or a NaN. The file compiles as C99 and as C++ (`static inline` functions, no designated
 initializers, integer loop counters).
 
-Strings are codes: every string the graph holds (vocabularies, keys, literals; with all their substrings
-when the graph builds strings) in one sorted table; a string value is its position there, or UNSEEN (-1) for
-a string not in it. That is exact for the string operators compiled here (equality with a constant,
-LabelEncoder, Where, concatenation and the text of an integer): no operator can turn an unseen string into a
-seen one, as both parts of a seen string are seen. Other operators (and other casts to text) are refused, naming the operator and
-the input columns it reads.
+Strings are codes (export/c_strings.py): every string the graph holds (vocabularies, keys, literals; with all
+their substrings when the graph builds strings) in one sorted table; a string value is its position there, or
+UNSEEN (-1) for a string not in it. That is exact for the string operators compiled (equality with a
+constant, LabelEncoder, Where, concatenation and the text of an integer): no operator can turn an unseen
+string into a seen one, as both parts of a seen string are seen. Other operators (and other casts to text)
+are refused, naming the operator and the input columns it reads. The C names, types and literals are
+export/c_values.py's.
 
 Tree ensembles are the flat arrays of export/c_trees.py; MatMul with a constant weight matrix is quantized
 for quantize='int8' (int8 weights with one scale per layer, each input row quantized to int8 on the fly,
@@ -20,98 +21,14 @@ int32 accumulation) and 'int16' (int16 weights, one scale per layer, float arith
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
-
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper, shape_inference
 
-from sqlml.errors import NotSupportedError, ProgrammingError
-from sqlml.export import c_trees
-
-UNSEEN = -1
-MAX_BUILT_STRINGS = 4096  # the string table's size where a TRANSFORM builds strings (see StringTable)
-C_KEYWORDS = frozenset(
-    "auto break case char const continue default do double else enum extern float for goto if inline int long "
-    "register restrict return short signed sizeof static struct switch typedef union unsigned void volatile while "
-    "bool class delete false friend new operator private protected public template this throw true try virtual "
-    "namespace using catch export and and_eq bitand bitor compl not not_eq or or_eq xor xor_eq typename "
-    "explicit mutable nullptr constexpr decltype noexcept static_assert thread_local alignas alignof char16_t "
-    "char32_t wchar_t const_cast dynamic_cast reinterpret_cast static_cast typeid concept requires co_await "
-    "co_return co_yield asm _Bool _Complex _Imaginary".split()
-)
-C_TYPES = {
-    TensorProto.FLOAT: "float",
-    TensorProto.DOUBLE: "double",
-    TensorProto.INT64: "int64_t",
-    TensorProto.INT32: "int32_t",
-    TensorProto.BOOL: "uint8_t",
-    TensorProto.STRING: "int32_t",  # a code in the string table
-}
-
-
-def identifier(name: str) -> str:
-    """A C identifier for a column or output name: other characters become '_', a leading digit gets '_',
-    a keyword gets a trailing '_'."""
-    text = re.sub(r"[^0-9A-Za-z_]", "_", name) or "_"
-    text = "_" + text if text[0].isdigit() else text
-    return text + "_" if text in C_KEYWORDS else text
-
-
-def check_prefix(prefix: str) -> str:
-    """The prefix option: a C (and C++) identifier of at most 48 characters that is no keyword
-    (ProgrammingError otherwise)."""
-    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", prefix) or prefix in C_KEYWORDS or len(prefix) > 48:
-        raise ProgrammingError(
-            f"OPTIONS: prefix {prefix!r} is not a C identifier (letters, digits and '_', not starting with a "
-            "digit, not a keyword, at most 48 characters)"
-        )
-    return prefix
-
-
-def literal(value, ctype: str) -> str:
-    """One value as a C literal of `ctype` (NaN and infinities through math.h's NAN and INFINITY)."""
-    if ctype in ("float", "double"):
-        v = float(value)
-        if np.isnan(v):
-            return "NAN"
-        if np.isinf(v):
-            return "INFINITY" if v > 0 else "-INFINITY"
-        text = repr(float(np.float32(v))) if ctype == "float" else repr(v)
-        text = text if ("." in text or "e" in text) else text + ".0"
-        return text + ("f" if ctype == "float" else "")
-    v = int(value)
-    if ctype == "int64_t":
-        return "INT64_MIN" if v == np.iinfo(np.int64).min else f"INT64_C({v})"
-    return str(v)
-
-
-@dataclass
-class Value:
-    """A tensor of the graph in C: its array name, C type, shape (batch 1) and, for constants, its data
-    (`text`: a string constant's strings, `data` their codes)."""
-
-    name: str
-    ctype: str
-    shape: tuple[int, ...]
-    data: np.ndarray | None = None
-    text: np.ndarray | None = None
-    string: bool = False
-
-    @property
-    def size(self) -> int:
-        return int(np.prod(self.shape, dtype=np.int64))
-
-
-@dataclass
-class Program:
-    """What the compiler writes: file-scope constants and helpers, the statements of the predict function,
-    and whether it needs math.h."""
-
-    constants: list[str] = field(default_factory=list)
-    body: list[str] = field(default_factory=list)
-    math: bool = False
+from sqlml.errors import NotSupportedError
+from sqlml.export import c_strings, c_trees
+from sqlml.export.c_strings import StringTable
+from sqlml.export.c_values import C_TYPES, Program, Value, attr, cast_to, literal
 
 
 def _shapes(graph: onnx.ModelProto) -> dict[str, tuple[int, tuple[int, ...]]]:
@@ -127,60 +44,6 @@ def _shapes(graph: onnx.ModelProto) -> dict[str, tuple[int, tuple[int, ...]]]:
         tensor = value.type.tensor_type
         shapes[value.name] = (tensor.elem_type, tuple(d.dim_value for d in tensor.shape.dim))
     return shapes
-
-
-def _graph_strings(graph: onnx.GraphProto) -> set[str]:
-    strings = set()
-    for tensor in graph.initializer:
-        if tensor.data_type == TensorProto.STRING:
-            strings.update(s.decode() for s in tensor.string_data)
-    for node in graph.node:
-        for attribute in node.attribute:
-            if attribute.type == onnx.AttributeProto.STRINGS and attribute.name.startswith(("keys", "values")):
-                strings.update(s.decode() for s in attribute.strings)
-    return strings
-
-
-class StringTable:
-    """Every string of the graph, sorted by UTF-8 bytes (as strcmp orders them); with all their substrings
-    when the graph builds strings (concatenation, the text of integers)."""
-
-    def __init__(self, graph: onnx.GraphProto):
-        strings = _graph_strings(graph) | {""}
-        if any(
-            n.op_type == "StringConcat" or (n.op_type == "Cast" and _cast_to(n) == TensorProto.STRING)
-            for n in graph.node
-        ):
-            known = len(strings)
-            for s in list(strings):
-                strings.update(s[i:j] for i in range(len(s)) for j in range(i + 1, len(s) + 1))
-            if len(strings) > MAX_BUILT_STRINGS:
-                raise NotSupportedError(
-                    f"EXPORT MODEL: format='c' cannot hold this model's text: its TRANSFORM builds strings "
-                    f"(concatenation, ML.FEATURE_CROSS or the text of numbers) out of {known} known strings, and "
-                    f"computing that exactly in C takes a table of all their {len(strings)} substrings (at most "
-                    f"{MAX_BUILT_STRINGS}); export this model with format='onnx'"
-                )
-        self.strings = sorted(strings, key=lambda s: s.encode())
-        self.code = {s: i for i, s in enumerate(self.strings)}
-
-    def codes(self, values) -> np.ndarray:
-        return np.array([self.code.get(_text(v), UNSEEN) for v in np.ravel(values)], np.int32)
-
-
-def _text(v) -> str:
-    return v.decode() if isinstance(v, bytes) else str(v)
-
-
-def _cast_to(node: onnx.NodeProto) -> int:
-    return next(a.i for a in node.attribute if a.name == "to")
-
-
-def _attr(node: onnx.NodeProto, name: str, default=None):
-    for a in node.attribute:
-        if a.name == name:
-            return helper.get_attribute_value(a)
-    return default
 
 
 _UNARY = {  # operator -> C of one element x, by C type ("f": float, "d": double, "i": integers)
@@ -245,8 +108,6 @@ class Compiler:
         self.values: dict[str, Value] = {}
         self.helpers: set[str] = set()
         self.count = 0
-        self.trees: list[c_trees.Layout] = []
-        self.quantized: list[str] = []
         self.weight_bytes = {"float": 0, "quantized": 0}
         for tensor in graph.graph.initializer:
             self._constant(tensor.name, numpy_helper.to_array(tensor))
@@ -317,7 +178,7 @@ class Compiler:
     def compile(self) -> Program:
         for node in self.graph.graph.node:
             if node.op_type == "Constant":
-                self._constant(node.output[0], numpy_helper.to_array(_attr(node, "value")))
+                self._constant(node.output[0], numpy_helper.to_array(attr(node, "value")))
                 continue
             if node.input and all(self.values[n].data is not None for n in node.input if n) and self._fold(node):
                 continue
@@ -445,7 +306,7 @@ class Compiler:
     def op_Mod(self, node, a: Value, b: Value) -> None:
         if _kind(a.ctype) != "i" or _kind(b.ctype) != "i":
             raise self.refusal(node, "Mod of non-integers")
-        python = _attr(node, "fmod", 0) == 0  # the sign of the divisor, as Python's %
+        python = attr(node, "fmod", 0) == 0  # the sign of the divisor, as Python's %
 
         def mod(x, y):
             return f"((({x}) % ({y}) + ({y})) % ({y}))" if python else f"(({x}) % ({y}))"
@@ -464,9 +325,9 @@ class Compiler:
         self.elementwise(out, [c, a, b], lambda x, y, z: f"({x} ? {y} : {z})")
 
     def op_Cast(self, node, x: Value) -> None:
-        to = _cast_to(node)
+        to = cast_to(node)
         if to == TensorProto.STRING:
-            return self._integer_text(node, x)
+            return c_strings.integer_text(self, node, x)
         if x.string or to not in C_TYPES:
             raise self.refusal(node, "a cast of text to a number" if x.string else f"a cast to ONNX type {to}")
         if to == TensorProto.BOOL:
@@ -474,101 +335,13 @@ class Compiler:
         else:
             self.elementwise(self.declare(node.output[0]), [x], lambda e: e)
 
-    def _integer_text(self, node, x: Value) -> None:
-        """The text of an integer, as a code: its place among the table's strings that are integers' text."""
-        if x.string:
-            return self.alias(node, x)
-        if _kind(x.ctype) != "i":
-            raise self.refusal(node, "the text of a non-integer number")
-        numbers = sorted(
-            (int(s), code) for code, s in enumerate(self.strings.strings) if re.fullmatch(r"0|-?[1-9][0-9]*", s)
-        )
-        numbers = [(v, c) for v, c in numbers if -(2**63) <= v < 2**63]
-        out = self.declare(node.output[0], "int32_t", string=True)
-        keys, codes = self.fresh("k"), self.fresh("k")
-        self.constant_array(keys, "int64_t", [v for v, _ in numbers])
-        self.constant_array(codes, "int32_t", [c for _, c in numbers] or [UNSEEN])
-        find = self.encoder("int64_t", "int32_t")
-        self.elementwise(out, [x], lambda e: f"{find}({keys}, {codes}, {len(numbers)}, (int64_t)({e}), -1)")
-
-    def encoder(self, key_type: str, value_type: str) -> str:
-        """The name of a helper finding a key in a sorted table (binary search) and returning its value, or
-        `missing`; emitted once per pair of types."""
-        name = f"{self.prefix}_find_{key_type}_{value_type}"
-        self.helper(
-            name,
-            f"static inline {value_type} {name}(const {key_type} *keys, const {value_type} *values, int n, "
-            f"{key_type} key, {value_type} missing)\n{{\n"
-            "    int lo = 0, hi = n;\n"
-            "    while (lo < hi) {\n"
-            "        int mid = lo + (hi - lo) / 2;\n"
-            "        if (keys[mid] < key) lo = mid + 1; else hi = mid;\n"
-            "    }\n"
-            "    return lo < n && keys[lo] == key ? values[lo] : missing;\n}",
-        )
-        return name
-
-    def op_StringConcat(self, node, a: Value, b: Value) -> None:
-        """Concatenation of codes: a table of the (a, b) pairs whose concatenation is in the table."""
-        n = len(self.strings.strings)
-        pairs = sorted(
-            (self.strings.code[s[:i]] * n + self.strings.code[s[i:]], code)
-            for code, s in enumerate(self.strings.strings)
-            for i in range(len(s) + 1)
-        )
-        keys, codes = self.fresh("k"), self.fresh("k")
-        self.constant_array(keys, "int64_t", [k for k, _ in pairs])
-        self.constant_array(codes, "int32_t", [c for _, c in pairs])
-        find = self.encoder("int64_t", "int32_t")
-        out = self.declare(node.output[0], "int32_t", string=True)
-
-        def concat(x, y):
-            key = f"(int64_t)({x}) * {n} + ({y})"
-            return f"(({x}) < 0 || ({y}) < 0 ? -1 : {find}({keys}, {codes}, {len(pairs)}, {key}, -1))"
-
-        self.elementwise(out, [a, b], concat)
-
-    def op_LabelEncoder(self, node, x: Value) -> None:
-        attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
-        if "keys_strings" in attrs:
-            keys = self.strings.codes(attrs["keys_strings"])
-        elif "keys_int64s" in attrs:
-            keys = np.asarray(attrs["keys_int64s"], np.int64)
-        else:
-            raise self.refusal(node, "a LabelEncoder of these keys")
-        if "values_strings" in attrs:
-            values, ctype, default = self.strings.codes(attrs["values_strings"]), "int32_t", UNSEEN
-            default = self.strings.code.get(_text(attrs.get("default_string", "_Unused")), UNSEEN)
-        elif "values_int64s" in attrs:
-            values, ctype, default = (
-                np.asarray(attrs["values_int64s"], np.int64),
-                "int64_t",
-                attrs.get("default_int64", -1),
-            )
-        elif "values_floats" in attrs:
-            values, ctype = np.asarray(attrs["values_floats"], np.float32), "float"
-            default = attrs.get("default_float", -0.0)
-        else:
-            raise self.refusal(node, "a LabelEncoder of these values")
-        order = np.argsort(keys, kind="stable")
-        keys, values = keys[order], values[order]
-        key_type = "int32_t" if x.string else "int64_t"
-        names = self.fresh("k"), self.fresh("k")
-        self.constant_array(names[0], key_type, keys)
-        self.constant_array(names[1], ctype, values)
-        find = self.encoder(key_type, ctype)
-        out = self.declare(node.output[0], ctype, string="values_strings" in attrs)
-        missing = literal(default, ctype)
-        self.program.math |= missing.lstrip("-") in ("NAN", "INFINITY")
-        self.elementwise(
-            out,
-            [x],
-            lambda e: f"{find}({names[0]}, {names[1]}, {len(keys)}, ({key_type})({e}), ({ctype}){missing})",
-        )
+    encoder = c_strings.encoder
+    op_StringConcat = c_strings.string_concat
+    op_LabelEncoder = c_strings.label_encoder
 
     def op_Concat(self, node, *inputs: Value) -> None:
         out = self.declare(node.output[0], string=any(v.string for v in inputs))
-        axis = _attr(node, "axis") % len(out.shape)
+        axis = attr(node, "axis") % len(out.shape)
         outer = int(np.prod(out.shape[:axis]))
         position = 0
         for value in inputs:
@@ -590,7 +363,7 @@ class Compiler:
 
     def op_Gather(self, node, data: Value, indices: Value) -> None:
         out = self.declare(node.output[0], data.ctype, string=data.string)
-        axis = _attr(node, "axis", 0) % len(data.shape)
+        axis = attr(node, "axis", 0) % len(data.shape)
         outer, inner = int(np.prod(data.shape[:axis])), int(np.prod(data.shape[axis + 1 :]))
         extent, count = data.shape[axis], max(1, indices.size)
         index = f"({self.at(indices, 'j')} < 0 ? {self.at(indices, 'j')} + {extent} : {self.at(indices, 'j')})"
@@ -618,7 +391,7 @@ class Compiler:
         self.emit(f"{loops} {out.name}[{self._linear(out.shape)}] = {self.ref(x)}[{source}];")
 
     def _axes(self, node, axes: Value | None, rank: int) -> list[int]:
-        listed = np.ravel(axes.data).tolist() if axes is not None else _attr(node, "axes")
+        listed = np.ravel(axes.data).tolist() if axes is not None else attr(node, "axes")
         return sorted(a % rank for a in (listed if listed is not None else range(rank)))
 
     def _reduce(self, node, x: Value, axes: Value | None = None) -> None:
@@ -662,8 +435,8 @@ class Compiler:
         self.elementwise(self.declare(node.output[0]), [x], lambda e: f"{fn}({e})")
 
     def _arg(self, node, x: Value) -> None:
-        axis = _attr(node, "axis", 0) % len(x.shape)
-        if _attr(node, "select_last_index", 0):
+        axis = attr(node, "axis", 0) % len(x.shape)
+        if attr(node, "select_last_index", 0):
             raise self.refusal(node, "select_last_index")
         out = self.declare(node.output[0])
         outer, extent, inner = int(np.prod(x.shape[:axis])), x.shape[axis], int(np.prod(x.shape[axis + 1 :]))
@@ -677,7 +450,7 @@ class Compiler:
     op_ArgMax = op_ArgMin = _arg
 
     def op_Softmax(self, node, x: Value) -> None:
-        axis = _attr(node, "axis", -1) % len(x.shape)
+        axis = attr(node, "axis", -1) % len(x.shape)
         out = self.declare(node.output[0])
         self.program.math = True
         exp = "expf" if x.ctype == "float" else "exp"
@@ -717,7 +490,6 @@ class Compiler:
         w = self.fresh("k")
         self.constant_array(w, "int8_t" if bits == 127 else "int16_t", q.T)  # row j: output j's weights
         self.weight_bytes["quantized"] += weights.size * (1 if bits == 127 else 2) + 4
-        self.quantized.append(out.name)
         real = out.ctype
         if bits == 32767:
             self.emit(
@@ -736,7 +508,6 @@ class Compiler:
 
     def op_TreeEnsemble(self, node, x: Value) -> None:
         layout = c_trees.layout(node, self.quantize == "INT16")
-        self.trees.append(layout)
         out = self.declare(node.output[0])
         prefix = self.fresh("t")
         self.program.constants.extend(c_trees.arrays(layout, prefix))

@@ -32,6 +32,8 @@ import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 
+from sqlml.export.c_values import literal
+
 BRANCH_LEQ, BRANCH_MEMBER = 0, 6
 LANES = 10  # at most this many trees walked side by side: independent chains of loads the processor overlaps
 LEAF_MAX = 32767
@@ -234,7 +236,6 @@ def _unsigned(top: int) -> str:
 
 def arrays(out: Layout, p: str) -> list[str]:
     """The ensemble's `static const` arrays, named <p>_feature, <p>_split, ... (see walk)."""
-    from sqlml.export.c_source import literal
 
     def array(name, ctype, values):
         items = [literal(v, ctype) for v in values] or ["0"]
@@ -347,6 +348,4 @@ def walk(out: Layout, p: str, x: str, scores: str, real: str) -> str:
 
 
 def _real(v: float, real: str) -> str:
-    from sqlml.export.c_source import literal
-
     return literal(v, real)

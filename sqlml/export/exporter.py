@@ -41,7 +41,7 @@ from sqlml.export.graph import Graph
 from sqlml.export.options import validate_export_options
 from sqlml.export.quantize import QUANTIZERS, auto, check, precision
 from sqlml.export.transform import transform_columns
-from sqlml.export.verify import scores_output, verify
+from sqlml.export.verify import figure_columns, scores_output, verify
 from sqlml.parser import ExportModel
 
 
@@ -274,12 +274,7 @@ def export_model(ctx: MLContext, statement: ExportModel) -> dict:
         "quantize": figures["quantize"],
         "bytes": len(data),
         "bytes_unquantized": figures["bytes_unquantized"],
-        "rows_verified": figures["rows"],
-        "label_agreement": figures.get("label_agreement"),
-        "max_abs_diff": figures["max_abs_diff"],
-        "metric": figures.get("metric"),
-        "metric_native": figures.get("metric_native"),
-        "metric_exported": figures.get("metric_exported"),
+        **figure_columns(figures),
         "quantized_nodes": len(figures["quantized_nodes"]),
         "sidecars": [str(paths[1]), str(paths[2])],
     }

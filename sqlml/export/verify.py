@@ -180,6 +180,18 @@ def _check(figures: dict, quantize: str, max_metric_drop: float | None, scale: f
         )
 
 
+def figure_columns(figures: dict) -> dict:
+    """The result row's columns of the verification `figures`, as every export format reports them."""
+    return {
+        "rows_verified": figures["rows"],
+        "label_agreement": figures.get("label_agreement"),
+        "max_abs_diff": figures["max_abs_diff"],
+        "metric": figures.get("metric"),
+        "metric_native": figures.get("metric_native"),
+        "metric_exported": figures.get("metric_exported"),
+    }
+
+
 def scores_output(model: Model) -> str:
     """The graph output holding the estimator's scores (see export/outputs in exporter.py)."""
     if model.family.clustering:
