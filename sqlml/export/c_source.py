@@ -28,7 +28,7 @@ from onnx import TensorProto, helper, numpy_helper, shape_inference
 from sqlml.errors import NotSupportedError
 from sqlml.export import c_strings, c_trees
 from sqlml.export.c_strings import StringTable
-from sqlml.export.c_values import C_TYPES, Program, Value, attr, cast_to, literal
+from sqlml.export.c_values import C_TYPES, Program, Value, attr, cast_to, const_array, literal
 
 
 def _shapes(graph: onnx.ModelProto) -> dict[str, tuple[int, tuple[int, ...]]]:
@@ -141,12 +141,9 @@ class Compiler:
         return value.name
 
     def constant_array(self, name: str, ctype: str, data) -> None:
-        items = [literal(v, ctype) for v in np.ravel(data)] or ["0"]
-        self.program.math |= any(item in ("NAN", "INFINITY", "-INFINITY") for item in items)
-        rows = [", ".join(items[i : i + 8]) for i in range(0, len(items), 8)]
-        self.program.constants.append(
-            f"static const {ctype} {name}[{len(items)}] = {{\n    " + ",\n    ".join(rows) + "\n};"
-        )
+        if ctype in ("float", "double"):  # NAN and INFINITY come from math.h
+            self.program.math |= not bool(np.all(np.isfinite(np.asarray(data, np.float64))))
+        self.program.constants.append(const_array(name, ctype, data))
 
     def at(self, value: Value, index: str) -> str:
         """C for element `index` of value, a scalar constant inlined."""

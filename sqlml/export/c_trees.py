@@ -32,7 +32,7 @@ import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 
-from sqlml.export.c_values import literal
+from sqlml.export.c_values import const_array, literal
 
 BRANCH_LEQ, BRANCH_MEMBER = 0, 6
 LANES = 10  # at most this many trees walked side by side: independent chains of loads the processor overlaps
@@ -238,9 +238,7 @@ def arrays(out: Layout, p: str) -> list[str]:
     """The ensemble's `static const` arrays, named <p>_feature, <p>_split, ... (see walk)."""
 
     def array(name, ctype, values):
-        items = [literal(v, ctype) for v in values] or ["0"]
-        rows = [", ".join(items[i : i + 12]) for i in range(0, len(items), 12)]
-        return f"static const {ctype} {p}_{name}[{len(items)}] = {{\n    " + ",\n    ".join(rows) + "\n};"
+        return const_array(f"{p}_{name}", ctype, values)
 
     local = max(abs(c) for c in [*out.true_child, *out.false_child, 0])
     decls = [

@@ -68,6 +68,13 @@ def literal(value, ctype: str) -> str:
     return str(v)
 
 
+def const_array(name: str, ctype: str, values) -> str:
+    """A `static const` array of `values` (at least one element: C has no empty arrays)."""
+    items = [literal(v, ctype) for v in np.ravel(values)] or ["0"]
+    rows = [", ".join(items[i : i + 12]) for i in range(0, len(items), 12)]
+    return f"static const {ctype} {name}[{len(items)}] = {{\n    " + ",\n    ".join(rows) + "\n};"
+
+
 @dataclass
 class Value:
     """A tensor of the graph in C: its array name, C type, shape (batch 1) and, for constants, its data
