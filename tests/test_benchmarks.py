@@ -119,6 +119,15 @@ def test_forecast_accuracy_harness_runs_quickly():
     assert "held-out points (target 80-97%)" in result.stdout
 
 
+def test_forecast_coverage_harness_runs_quickly():
+    """Both rows print; the windows' intervals are never narrower than the ARIMA's (their mean standard error)."""
+    result = _harness("benchmarks.forecast_coverage", "--series", "8")
+    rows = [line.split() for line in result.stdout.splitlines()[2:]]
+    assert [row[0] for row in rows] == ["0", "2"], result.stdout
+    assert all(re.fullmatch(r"\d+\.\d%", row[1]) for row in rows), result.stdout
+    assert float(rows[1][2]) >= float(rows[0][2])
+
+
 def test_forecast_speed_harness_runs_quickly():
     result = _harness("benchmarks.forecast_speed", "--series", "5")
     rows = result.stdout.splitlines()[2:]  # after the title and the header

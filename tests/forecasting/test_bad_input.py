@@ -82,6 +82,12 @@ CASES = [
     # the options and their combinations (families/arima_plus.py)
     ("horizon over 10000", create(f"{BASE}, horizon=10001"), ProgrammingError, ["horizon", "<= 10000, got 10001"]),
     ("horizon 0", create(f"{BASE}, horizon=0"), ProgrammingError, ["horizon", ">= 1", "got 0"]),
+    ("negative backtest windows", create(f"{BASE}, interval_backtest_windows=-1"), ProgrammingError,
+     ["interval_backtest_windows", ">= 0", "got -1"]),
+    ("too many backtest windows", create(f"{BASE}, interval_backtest_windows=11"), ProgrammingError,
+     ["interval_backtest_windows", "<= 10", "got 11"]),
+    ("fractional backtest windows", create(f"{BASE}, interval_backtest_windows=1.5"), ProgrammingError,
+     ["interval_backtest_windows"]),
     ("unknown option", create(f"{BASE}, horizn=5"), ProgrammingError, ["unknown option 'horizn'"]),
     ("xreg-only option", create(f"{BASE}, l2_reg=0.1"), ProgrammingError, ["unknown option 'l2_reg'"]),
     ("order without auto_arima false", create(f"{BASE}, non_seasonal_order=(1, 1, 1)"), ProgrammingError,

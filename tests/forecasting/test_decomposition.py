@@ -192,7 +192,11 @@ def test_the_forecast_error_counts_the_spikes_to_come(tmp_path):
     square per step back: sqrt(se_clean^2 + spike^2 / n) with cleaning, against the ARIMA of the cleaned series."""
     y = sd.random_walk(100, 9)
     y[50] += 40
-    cur = sd.daily_model(tmp_path, y, "seasonalities=['NO_SEASONALITY'], adjust_step_changes=FALSE, horizon=5")
+    cur = sd.daily_model(
+        tmp_path,
+        y,
+        "seasonalities=['NO_SEASONALITY'], adjust_step_changes=FALSE, horizon=5, interval_backtest_windows=0",
+    )
     rows = sd.query(cur, "SELECT spikes_and_dips FROM ML.EXPLAIN_FORECAST(MODEL m) WHERE time_series_type = 'history'")
     spikes = np.nan_to_num(rows["spikes_and_dips"])
     assert np.flatnonzero(spikes).tolist() == [50]

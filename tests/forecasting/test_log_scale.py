@@ -11,7 +11,8 @@ import pytest
 
 from tests.forecasting import series_data as sd
 
-PLAIN = "clean_spikes_and_dips=FALSE, adjust_step_changes=FALSE"
+# the pipeline without its cleaning steps, and the ARIMA's own intervals (no held-out windows)
+PLAIN = "clean_spikes_and_dips=FALSE, adjust_step_changes=FALSE, interval_backtest_windows=0"
 N, H = 140, 10
 
 

@@ -28,7 +28,7 @@ def cur(tmp_path_factory):
     cur.execute(
         "CREATE MODEL m OPTIONS(model_type='ARIMA_PLUS', time_series_id_col='k', time_series_timestamp_col='d', "
         "time_series_data_col='y', horizon=4, seasonalities=['NO_SEASONALITY'], clean_spikes_and_dips=FALSE, "
-        "adjust_step_changes=FALSE) AS SELECT * FROM t"
+        "adjust_step_changes=FALSE, interval_backtest_windows=0) AS SELECT * FROM t"
     )
     return cur
 

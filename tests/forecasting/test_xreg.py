@@ -33,7 +33,7 @@ def _model(tmp_path, data, l2_reg: float):
         cur,
         "m",
         "t",
-        f"horizon={H}, l2_reg={l2_reg}, clean_spikes_and_dips=FALSE, adjust_step_changes=FALSE",
+        f"horizon={H}, l2_reg={l2_reg}, clean_spikes_and_dips=FALSE, adjust_step_changes=FALSE, interval_backtest_windows=0",
         model_type="ARIMA_PLUS_XREG",
     )
     return cur

@@ -43,6 +43,8 @@ COMMON = {
     "min_time_series_length": Option("int", low=4, tunable=False),  # None: 20 (with time_series_length_fraction)
     "max_time_series_length": Option("int", low=4, tunable=False),
     "trend_smoothing_window_size": Option("int", low=1, tunable=False),
+    # sqlml's: held-out windows whose errors widen the intervals (pipeline.interval_scale); 0: the ARIMA's own
+    "interval_backtest_windows": Option("int", low=0, high=10, default=2, tunable=False),
     **COMPUTE,
 }
 ARIMA_PLUS = {

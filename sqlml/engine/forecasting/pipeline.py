@@ -46,18 +46,20 @@ class SeriesFit:
     regressors: np.ndarray | None = None  # ARIMA_PLUS_XREG: the history's regressor values (n, k)
     bounds: tuple[float | None, float | None] = (None, None)  # forecast_limit_lower/upper_bound
     log_scale: bool = False  # modelled in a log scale (multiplicative seasonality; see multiplicative)
-
-    def forecast_seasonal(self) -> dict[str, np.ndarray]:
-        """Each seasonal component over the forecast steps (see repeat_last_period)."""
-        periods = calendar.PERIODS[self.frequency]
-        steps = len(self.forecast_time)
-        return {name: repeat_last_period(c, periods[name], steps) for name, c in self.seasonal.items()}
+    interval_scale: float = 1.0  # how much the held-out windows widened the ARIMA's intervals (interval_scale)
 
     @property
     def forecast_value(self) -> np.ndarray:
-        """The forecast: the ARIMA's, the seasonal components' and the holidays' (in the limited scale)."""
-        parts = [self.forecast_trend, *self.forecast_seasonal().values(), *self.forecast_holidays.values()]
-        return np.sum(parts, axis=0)
+        """The forecast (in the limited scale): see forecast_total."""
+        periods = calendar.PERIODS[self.frequency]
+        return forecast_total(self.forecast_trend, self.seasonal, periods, self.forecast_holidays)
+
+
+def forecast_total(trend: np.ndarray, seasonal: dict, periods: dict, holidays: dict) -> np.ndarray:
+    """A forecast: the ARIMA's (`trend`), each seasonal component's last cycle repeated, the holidays' effects."""
+    steps = len(trend)
+    repeated = [repeat_last_period(component, periods[name], steps) for name, component in seasonal.items()]
+    return np.sum([trend, *repeated, *holidays.values()], axis=0)
 
 
 def repeat_last_period(component: np.ndarray, period: int, steps: int) -> np.ndarray:
@@ -91,6 +93,58 @@ def fit_series(times: np.ndarray, values: np.ndarray, regressors: np.ndarray | N
         bounds = (0.0, None)  # a log scale: the seasonal swing grows with the level
     rest = limited(rest, bounds)
 
+    parts = _decomposed(rest, times, future, frequency, periods, options)
+    # the ARIMA's errors on what the decomposition leaves, scaled up to the pipeline's own on held-out windows
+    scale = interval_scale(rest, times, frequency, parts, options)
+    residual = np.asarray(parts.model["residuals"], dtype=np.float64)
+    trend = _smoothed(parts.adjusted - residual, options["trend_smoothing_window_size"])
+    return SeriesFit(
+        frequency=frequency,
+        history_time=times,
+        data=data,
+        trend=trend,
+        seasonal=parts.seasonal,
+        holidays=parts.holidays,
+        spikes_and_dips=parts.spikes_and_dips,
+        step_changes=parts.step_changes,
+        residual=parts.adjusted - trend,
+        forecast_time=future,
+        forecast_trend=parts.forecast_trend,
+        standard_error=parts.standard_error * scale,
+        forecast_holidays=parts.forecast_holidays,
+        arima=parts.arima,
+        weights=weights,
+        regressors=regressors,
+        bounds=bounds,
+        log_scale=bounds == (0.0, None) and options.get("forecast_limit_lower_bound") is None,
+        interval_scale=scale,
+    )
+
+
+@dataclass
+class Decomposed:
+    """A series (in its modelling scale, less any regressors) taken apart: holiday effects, spikes and dips, step
+    changes, seasonal components, and the ARIMA of what they leave (`adjusted`), with its forecast ahead."""
+
+    holidays: dict[str, np.ndarray]
+    forecast_holidays: dict[str, np.ndarray]
+    spikes_and_dips: np.ndarray
+    step_changes: np.ndarray
+    seasonal: dict[str, np.ndarray]
+    adjusted: np.ndarray
+    model: dict  # statsforecast's ARIMA
+    arima: dict  # what ML.ARIMA_EVALUATE reports of it
+    forecast_trend: np.ndarray
+    standard_error: np.ndarray  # the ARIMA's, the spikes' and the seasonal components' (see _decomposed)
+    periods: dict[str, int]  # the seasonal components' periods
+
+
+def _decomposed(
+    rest: np.ndarray, times: np.ndarray, future: np.ndarray, frequency: str, periods: dict[str, int], options: dict
+) -> Decomposed:
+    """BigQuery ML's steps after the regression, in its order: holiday effects, spikes and dips, step changes,
+    the seasonal components, the ARIMA; its forecast over the `future` timestamps."""
+    shortest = min(periods.values(), default=None)
     holidays, forecast_holidays = {}, {}
     if options["holiday_region"] and frequency in ("DAILY", "WEEKLY") and times[-1] - times[0] > YEAR:
         days = times.astype("datetime64[D]")
@@ -109,31 +163,50 @@ def fit_series(times: np.ndarray, values: np.ndarray, regressors: np.ndarray | N
     seasonal = _seasonal(rest, periods, options)
     rest = rest - sum(seasonal.values(), np.zeros(len(rest)))
     model, arima = _arima(rest, options)
-    mean, se = _forecast(model, horizon)
+    mean, se = _forecast(model, len(future))
     # the future has its spikes and dips too: their mean square per step joins the ARIMA's (cleaned) error
-    se = np.sqrt(se**2 + _seasonal_variance(seasonal, periods, horizon) + np.mean(spikes**2))
-    residual = np.asarray(model["residuals"], dtype=np.float64)
-    trend = _smoothed(rest - residual, options["trend_smoothing_window_size"])
-    return SeriesFit(
-        frequency=frequency,
-        history_time=times,
-        data=data,
-        trend=trend,
-        seasonal=seasonal,
-        holidays=holidays,
-        spikes_and_dips=spikes,
-        step_changes=steps,
-        residual=rest - trend,
-        forecast_time=future,
-        forecast_trend=mean,
-        standard_error=se,
-        forecast_holidays=forecast_holidays,
-        arima=arima,
-        weights=weights,
-        regressors=regressors,
-        bounds=bounds,
-        log_scale=bounds == (0.0, None) and options.get("forecast_limit_lower_bound") is None,
-    )
+    se = np.sqrt(se**2 + _seasonal_variance(seasonal, periods, len(future)) + np.mean(spikes**2))
+    kept = {name: periods[name] for name in seasonal}
+    return Decomposed(holidays, forecast_holidays, spikes, steps, seasonal, rest, model, arima, mean, se, kept)
+
+
+def interval_scale(values: np.ndarray, times: np.ndarray, frequency: str, whole: Decomposed, options: dict) -> float:
+    """How much wider than the ARIMA's the intervals must be for the pipeline's own errors (sqlml's, beyond BigQuery
+    ML): the decomposition is refitted, with the seasonalities and ARIMA order found on the whole series, on all
+    but the last w windows of `length` steps (w = 1 .. interval_backtest_windows; length = horizon, at most a
+    quarter of the series), and forecasts the window after; the scale is the root mean square of those errors
+    over their standard errors, at least 1. Windows that leave too short a series (under MIN_LENGTH steps or two
+    windows) or that the optimizer cannot fit are not counted; with none, 1."""
+    n = len(values)
+    length = min(options["horizon"], n // 4)
+    p, d, q = (whole.arima[f"non_seasonal_{x}"] for x in "pdq")
+    fixed = options | {
+        "auto_arima": False,
+        "non_seasonal_order": (p, d, q),
+        "include_drift": whole.arima["has_drift"],
+        "seasonalities": list(whole.seasonal) or ["NO_SEASONALITY"],
+    }
+    errors = []
+    for window in range(1, options["interval_backtest_windows"] + 1):
+        cut = n - window * length
+        if length < 1 or cut < max(MIN_LENGTH, 2 * length):
+            break
+        periods = _periods(frequency, fixed["seasonalities"], cut)
+        try:
+            held = _decomposed(values[:cut], times[:cut], times[cut : cut + length], frequency, periods, fixed)
+        except Exception:  # an ARIMA the optimizer cannot fit on this window: the window is not counted
+            continue
+        with np.errstate(divide="ignore", invalid="ignore"):
+            errors.append(
+                (
+                    values[cut : cut + length]
+                    - forecast_total(held.forecast_trend, held.seasonal, held.periods, held.forecast_holidays)
+                )
+                / held.standard_error
+            )
+    standardized = np.concatenate(errors) if errors else np.zeros(0)
+    standardized = standardized[np.isfinite(standardized)]
+    return max(1.0, float(np.sqrt(np.mean(standardized**2)))) if len(standardized) else 1.0
 
 
 def _smoothed(trend: np.ndarray, size: int | None) -> np.ndarray:

@@ -57,6 +57,7 @@ SERIES_FIELDS = {
     "has_spikes_and_dips": pa.bool_(),
     "has_step_changes": pa.bool_(),
     "log_scale": pa.bool_(),
+    "interval_scale": pa.float64(),
     "error_message": pa.string(),
 }
 
@@ -73,6 +74,8 @@ def from_ipc(data: bytes) -> pa.Table:
     table = pa.ipc.open_stream(data).read_all()
     if "log_scale" not in table.column_names:  # stored before sqlml chose log scales: none is in one
         table = table.append_column("log_scale", pa.array([False] * table.num_rows))
+    if "interval_scale" not in table.column_names:  # stored before held-out windows widened intervals
+        table = table.append_column("interval_scale", pa.array([1.0] * table.num_rows))
     for name, kind in SERIES_FIELDS.items():
         if table.schema.field(name).type != kind:
             raise ValueError(f"column {name} of the stored series is {table.schema.field(name).type}, not {kind}")
@@ -110,6 +113,7 @@ def series_row(fit, decompose: bool) -> dict:
         "has_spikes_and_dips": bool(fit.spikes_and_dips.any()),
         "has_step_changes": bool(fit.step_changes.any()),
         "log_scale": fit.log_scale,
+        "interval_scale": fit.interval_scale,
     }
 
 
