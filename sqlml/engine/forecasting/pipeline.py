@@ -5,6 +5,7 @@ MSTL, several seasonalities at once), then auto-ARIMA (statsforecast's AutoARIMA
 
 The decomposition adds up: data = trend + seasonal_* + holiday_effect + spikes_and_dips + step_changes + residual
 [+ the regressors' attributions], where trend is the ARIMA's one-step-ahead fit and residual its errors.
+The forecast's intervals are then widened to the pipeline's own errors on held-out windows (interval_scale).
 """
 
 from __future__ import annotations
@@ -196,16 +197,11 @@ def interval_scale(values: np.ndarray, times: np.ndarray, frequency: str, whole:
             held = _decomposed(values[:cut], times[:cut], times[cut : cut + length], frequency, periods, fixed)
         except Exception:  # an ARIMA the optimizer cannot fit on this window: the window is not counted
             continue
+        forecast = forecast_total(held.forecast_trend, held.seasonal, held.periods, held.forecast_holidays)
         with np.errstate(divide="ignore", invalid="ignore"):
-            errors.append(
-                (
-                    values[cut : cut + length]
-                    - forecast_total(held.forecast_trend, held.seasonal, held.periods, held.forecast_holidays)
-                )
-                / held.standard_error
-            )
-    standardized = np.concatenate(errors) if errors else np.zeros(0)
-    standardized = standardized[np.isfinite(standardized)]
+            errors.append((values[cut : cut + length] - forecast) / held.standard_error)
+    standardized = np.concatenate([np.zeros(0), *errors])
+    standardized = standardized[np.isfinite(standardized)]  # a window of a flat series: no error, no spread
     return max(1.0, float(np.sqrt(np.mean(standardized**2)))) if len(standardized) else 1.0
 
 
