@@ -110,3 +110,13 @@ def test_a_series_too_short_for_a_window_keeps_the_arima_intervals(tmp_path):
     alone = sd.daily_model(tmp_path / "none", y, f"{PLAIN}, {options}, interval_backtest_windows=0")
     sql = "SELECT standard_error FROM ML.FORECAST(MODEL m, STRUCT(6 AS horizon)) ORDER BY 1"
     np.testing.assert_array_equal(sd.query(default, sql)["standard_error"], sd.query(alone, sql)["standard_error"])
+
+
+def test_a_model_stored_before_the_windows_reads_as_unwidened():
+    """A stored table without interval_scale (nor log_scale, added before it) loads with 1.0 (and FALSE)."""
+    from sqlml.engine.forecasting import state
+
+    rows = state.rows_table([{"error_message": "a"}, {"error_message": "b"}])
+    old = state.from_ipc(state.to_ipc(rows.drop_columns(["interval_scale", "log_scale"])))
+    assert old.column("interval_scale").to_pylist() == [1.0, 1.0]
+    assert old.column("log_scale").to_pylist() == [False, False]
