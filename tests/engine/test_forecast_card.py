@@ -69,7 +69,10 @@ def test_the_markdown_card_shows_each_series_arima_and_its_in_sample_errors(con)
     metrics = _section(card, "Metrics")
     shown = _table(metrics)
     assert [r["store"] for r in shown] == ["a", "b"]
-    for row, expected in zip(shown, evaluated):
+    (described,) = _rows(con, "DESCRIBE MODEL stores")
+    scales = [info.get("intervalScale") for info in json.loads(described["arima_result"])["arimaModelInfo"]]
+    for row, expected, scale in zip(shown, evaluated, scales):
+        assert float(row["interval_scale"]) == pytest.approx(scale, rel=1e-5) and scale >= 1.0
         for column in ("non_seasonal_p", "non_seasonal_d", "non_seasonal_q"):
             assert int(row[column]) == expected[column]
         assert float(row["AIC"]) == pytest.approx(expected["AIC"], rel=1e-5)  # the card shows 6 digits

@@ -69,7 +69,8 @@ def arima_coefficients(ctx: MLContext, call: MLFunction, model: Model, params: d
 
 def arima_result(model: Model) -> str:
     """DESCRIBE MODEL's arima_result (JSON): the number of series and of those that failed, the seasonal periods
-    found in any series, and per series its ARIMA (BigQuery's ArimaModelInfo) or, having failed, its error."""
+    found in any series, and per series its ARIMA (BigQuery's ArimaModelInfo, with sqlml's intervalScale) or, having
+    failed, its error."""
     rows = evaluated(model, aic="aic", with_error=True).to_pylist()
     ids = model.estimator.id_names
     interval_scale = model.estimator.table.column("interval_scale").to_pylist()

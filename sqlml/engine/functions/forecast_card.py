@@ -80,12 +80,13 @@ def _metrics(model: Model, run: Run, given: str | None, series: list[dict]) -> S
         elif len(rows) < SHOWN:
             residual = stored["residual"]
             rmse, mae = float(np.sqrt(np.mean(residual**2))), float(np.mean(np.abs(residual)))
-            rows.append([*(row[c] for c in columns), rmse, mae])
+            rows.append([*(row[c] for c in columns), rmse, mae, stored["interval_scale"]])
     fitted = len(series) - len(failures)
     blocks = [
         f"The ARIMA of each series (ML.ARIMA_EVALUATE; the first {min(SHOWN, fitted)} of {fitted} fitted), with "
-        "its in-sample errors: the RMSE and MAE of its one-step-ahead residuals.",
-        Table([*columns, "in_sample_rmse", "in_sample_mae"], rows),
+        "its in-sample errors (the RMSE and MAE of its one-step-ahead residuals) and how much its held-out windows "
+        "widened its prediction intervals (interval_scale: interval_backtest_windows).",
+        Table([*columns, "in_sample_rmse", "in_sample_mae", "interval_scale"], rows),
     ]
     if failures:
         blocks += [f"Series that failed ({len(failures)}; ML.ARIMA_EVALUATE's error_message):", failures[:SHOWN]]
