@@ -73,9 +73,9 @@ def arima_result(model: Model) -> str:
     failed, its error."""
     rows = evaluated(model, aic="aic", with_error=True).to_pylist()
     ids = model.estimator.id_names
-    interval_scale = model.estimator.table.column("interval_scale").to_pylist()
+    scales = model.estimator.table.column("interval_scale").to_pylist()
     infos = []
-    for position, row in enumerate(rows):
+    for row, scale in zip(rows, scales, strict=True):
         info = {"timeSeriesIds": {name: row[name] for name in ids}} if ids else {}
         if row["error_message"] is not None:
             infos.append({**info, "errorMessage": row["error_message"]})
@@ -98,7 +98,7 @@ def arima_result(model: Model) -> str:
                 "hasHolidayEffect": row["has_holiday_effect"],
                 "hasSpikesAndDips": row["has_spikes_and_dips"],
                 "hasStepChanges": row["has_step_changes"],
-                "intervalScale": interval_scale[position],  # sqlml's: see interval_backtest_windows
+                "intervalScale": scale,  # sqlml's: see interval_backtest_windows
             }
         )
     periods = sorted({p for row in rows for p in row["seasonal_periods"] or ()})
